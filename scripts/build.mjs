@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Build: AssemblyScript kernels -> build/*.wasm, then esbuild bundles the CLI -> dist/agentnet.mjs.
+// --if-stale skips work whose outputs are newer than every input (used by pretest/prestart so that a
+// fresh clone builds itself and a warm tree does not rebuild). --wasm-only stops after the kernels.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const ifStale = args.has('--if-stale');
+
+/** Each kernel is its own module with its own fixed-size memory (STYLE 10). */
+export const KERNELS = [
+  { name: 'probe', entry: 'assembly/probe.ts', memoryPages: 1 },
+];
+
+function newest(dir, exts) {
+  let t = 0;
+  if (!existsSync(dir)) return t;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newest(p, exts));
+    else if (exts.some((x) => e.name.endsWith(x))) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
+
+function run(cmd, argv) {
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`build: ${cmd} ${argv.join(' ')} failed with ${r.status ?? r.signal}`);
+    process.exit(1);
+  }
+}
+
+mkdirSync(join(root, 'build'), { recursive: true });
+const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+const wasmInputs = Math.max(newest(join(root, 'assembly'), ['.ts']), mtime(join(root, 'asconfig.json')), mtime(fileURLToPath(import.meta.url)));
+for (const k of KERNELS) {
+  for (const target of ['release', 'debug']) {
+    const out = `build/${k.name}${target === 'debug' ? '.debug' : ''}.wasm`;
+    if (ifStale && mtime(join(root, out)) > wasmInputs) continue;
+    run(process.execPath, [asc, k.entry, '--config', 'asconfig.json', '--target', target, '--outFile', out,
+      '--initialMemory', String(k.memoryPages), '--maximumMemory', String(k.memoryPages), ...(k.extra ?? [])]);
+  }
+}
+if (args.has('--wasm-only')) process.exit(0);
+
+const bundle = join(root, 'dist', 'agentnet.mjs');
+const srcInputs = Math.max(newest(join(root, 'src'), ['.ts']), mtime(join(root, 'package.json')), wasmInputs);
+if (!(ifStale && mtime(bundle) > srcInputs) && existsSync(join(root, 'src', 'cli', 'main.ts'))) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    // Native addon and its loader stay outside the bundle; everything else is inlined.
+    external: ['better-sqlite3'],
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
