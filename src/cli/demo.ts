@@ -1,0 +1,210 @@
+// `agentnet demo` (the main job, `npm start`): an embedded broker and N agent nodes, each a separate
+// OS process running `agentnet run`, one per paper topic in turn. Each agent announces a capability
+// in its own topic and an intent that needs a capability of the next topic. The expected discoveries
+// are computed from the configured declarations alone; the demo passes (exit 0) only if every node
+// reports exactly those, through the network.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { matches } from '../core/gossip/match.js';
+import type { Declaration } from '../core/types.js';
+import { startEmbeddedBroker } from '../runtime/broker.js';
+import { intFlag } from './args.js';
+
+export const TOPICS = ['code_generation', 'code_review_security', 'devops_tool_execution', 'data_analysis', 'creative_writing'] as const;
+const SKILLS: Record<(typeof TOPICS)[number], [string, string]> = {
+  code_generation: ['code.gen.python', 'code.gen.typescript'],
+  code_review_security: ['code.review.security', 'code.review.style'],
+  devops_tool_execution: ['devops.exec.shell', 'devops.deploy.k8s'],
+  data_analysis: ['data.analysis.sql', 'data.viz.plot'],
+  creative_writing: ['writing.fiction', 'writing.copy'],
+};
+
+export interface DemoAgent {
+  readonly name: string;
+  readonly capability: Declaration;
+  readonly intent: Declaration;
+}
+
+/**
+ * Agent i works in topic i mod 5 with skill variant floor(i/5) mod 2, and needs, in the next topic,
+ * the same variant's skill; every third agent asks for the parent tag instead (`code.review` rather
+ * than `code.review.security`), which any variant covers.
+ */
+export function demoAgents(n: number): DemoAgent[] {
+  return Array.from({ length: n }, (_, i) => {
+    const topic = TOPICS[i % 5]!;
+    const next = TOPICS[(i + 1) % 5]!;
+    const v = Math.floor(i / 5) % 2;
+    const skill = SKILLS[topic][v]!;
+    const want = SKILLS[next][v]!;
+    const wanted = i % 3 === 2 ? want.split('.').slice(0, 2).join('.') : want;
+    return {
+      name: `agent-${String(i).padStart(2, '0')}-${topic}`,
+      capability: { kind: 'capability', topic, tags: [skill], text: `I do ${skill.replaceAll('.', ' ')} work in ${topic}`, ttlMs: 3600_000 },
+      intent: { kind: 'intent', topic: next, tags: [wanted], text: `Looking for ${wanted.replaceAll('.', ' ')} help`, ttlMs: 3600_000 },
+    };
+  });
+}
+
+/** Expected (from, to) pairs: the intent's tags covered by the other agent's capability in that topic. */
+export function expectedPairs(agents: readonly DemoAgent[]): Set<string> {
+  const out = new Set<string>();
+  agents.forEach((a, i) =>
+    agents.forEach((b, j) => {
+      if (i !== j && a.intent.topic === b.capability.topic && matches(a.intent, b.capability)) out.add(`${i}>${j}`);
+    }),
+  );
+  return out;
+}
+
+interface Proc {
+  readonly child: ChildProcess;
+  agentId?: string;
+  apiPort?: number;
+  readyMs?: number;
+  exited?: number | null;
+}
+
+export async function runDemo(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { agents: { type: 'string' }, json: { type: 'string' }, broker: { type: 'string' }, timeout: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' } } });
+  if (values.help) {
+    console.log(`Usage: agentnet demo [--agents N] [--json FILE] [--broker URL] [--timeout MS] [--keep]
+
+Starts an embedded MQTT broker (or uses --broker) and N agent processes (default 5) that announce signed
+capability declarations, discover each other by interest, pull bodies by hash and verify bindings.
+Exit 0 only if every expected discovery happened and no unexpected one did. --keep leaves the data dir.
+Example: agentnet demo --agents 10 --json demo.json`);
+    return 0;
+  }
+  const n = intFlag(values.agents, 'agents', 5, 2, 200);
+  const timeoutMs = intFlag(values.timeout, 'timeout', 15_000, 1000, 600_000);
+  const t0 = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'agentnet-demo-'));
+  const broker = values.broker ? undefined : await startEmbeddedBroker();
+  const brokerUrl = values.broker ?? broker!.url;
+  const network = `demo-${process.pid}-${t0 % 100000}`;
+  const agents = demoAgents(n);
+  const expected = expectedPairs(agents);
+  const found = new Map<string, number>();
+  const procs: Proc[] = [];
+  const byAgentId = new Map<string, number>();
+  let settle: (() => void) | undefined;
+  const allFound = () => [...expected].every((p) => found.has(p));
+  const raw: Array<{ from: number; author: string; ms: number }> = [];
+  const resolveRaw = () => {
+    for (let k = raw.length - 1; k >= 0; k--) {
+      const d = raw[k]!;
+      const to = byAgentId.get(d.author);
+      if (to === undefined) continue;
+      raw.splice(k, 1);
+      if (!found.has(`${d.from}>${to}`)) found.set(`${d.from}>${to}`, d.ms);
+    }
+    if (allFound()) settle?.();
+  };
+
+  console.log(`agentnet demo: ${n} agents on ${brokerUrl} (network ${network}); ${expected.size} discoveries expected`);
+  agents.forEach((a, i) => {
+    const cfg = join(dir, `${a.name}.json`);
+    writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, a.name), network, broker: brokerUrl, apiPort: 0, declarations: [a.capability, a.intent] }));
+    const child = spawn(process.execPath, [process.argv[1]!, 'run', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p: Proc = { child };
+    procs.push(p);
+    child.on('exit', (code) => (p.exited = code));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let m: Record<string, unknown>;
+      try {
+        m = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (m['msg'] === 'ready') {
+        p.apiPort = Number(String(m['api']).split(':').pop());
+        p.readyMs = Date.now() - t0;
+        p.agentId = String(m['agentKey']);
+        byAgentId.set(p.agentId, i);
+      } else if (m['msg'] === 'discovered') {
+        // The target may not have logged 'ready' yet (it announces first): resolve ids lazily.
+        raw.push({ from: i, author: String(m['author']), ms: Number(m['ms']) });
+      }
+      resolveRaw();
+    });
+  });
+
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    settle = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if (allFound()) settle();
+  });
+  await new Promise((r) => setTimeout(r, 300)); // a grace period in which unexpected discoveries would show
+
+  const statuses = await Promise.all(
+    procs.map(async (p) => {
+      if (!p.apiPort) return undefined;
+      try {
+        const r = await fetch(`http://127.0.0.1:${p.apiPort}/status`);
+        return (await r.json()) as { bytes: Record<string, number>; verified: Record<string, number>; rejected: Record<string, number>; pulls: Record<string, number> };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise<void>((r) => {
+          if (p.exited !== undefined) return r();
+          p.child.once('exit', () => r());
+          p.child.kill('SIGTERM');
+          setTimeout(() => p.child.kill('SIGKILL'), 5000).unref();
+        }),
+    ),
+  );
+  await broker?.close();
+  if (!values.keep) rmSync(dir, { recursive: true, force: true });
+
+  const sum = (f: (s: NonNullable<(typeof statuses)[number]>) => number) => statuses.reduce((a, s) => a + (s ? f(s) : 0), 0);
+  const discoveries = [...found].map(([k, ms]) => {
+    const [from, to] = k.split('>').map(Number) as [number, number];
+    return { from: agents[from]!.name, to: agents[to]!.name, topic: agents[to]!.capability.topic, ms, expected: expected.has(k) };
+  });
+  const unexpected = discoveries.filter((d) => !d.expected).length;
+  const foundExpected = discoveries.length - unexpected;
+  const result = {
+    agents: n,
+    expected: expected.size,
+    found: foundExpected,
+    unexpected,
+    discoveries: discoveries.map(({ expected: _e, ...d }) => d),
+    headerBytes: sum((s) => s.bytes['headerBytesIn'] ?? 0),
+    bodyBytes: sum((s) => s.bytes['bodyBytesIn'] ?? 0),
+    verified: { T0: sum((s) => s.verified['T0'] ?? 0), T1: sum((s) => s.verified['T1'] ?? 0), T2: sum((s) => s.verified['T2'] ?? 0) },
+    rejected: sum((s) => Object.values(s.rejected).reduce((a, b) => a + b, 0)),
+    statusesRead: statuses.filter(Boolean).length,
+    nodes: statuses.map((st, i) => ({ name: agents[i]!.name, readyMs: procs[i]!.readyMs ?? null, ...(st ? { pending: (st as Record<string, unknown>)['pending'], pulls: st.pulls, gapRepairs: (st as Record<string, unknown>)['gapRepairs'], entries: (st as Record<string, unknown>)['entries'], knownAgents: (st as Record<string, unknown>)['knownAgents'] } : {}) })),
+    durationMs: Date.now() - t0,
+  };
+
+  console.log('\nwho discovered whom (ms from the intent\'s announcement to the verified, matching body):');
+  for (const d of discoveries.sort((a, b) => a.from.localeCompare(b.from))) console.log(`  ${d.from.padEnd(32)} -> ${d.to.padEnd(32)} ${String(d.ms).padStart(6)} ms${d.expected ? '' : '  UNEXPECTED'}`);
+  for (const k of expected) {
+    if (found.has(k)) continue;
+    const [from, to] = k.split('>').map(Number) as [number, number];
+    console.log(`  ${agents[from]!.name.padEnd(32)} -> ${agents[to]!.name.padEnd(32)}  MISSING`);
+  }
+  console.log(`\nexpected ${result.expected}, found ${result.found}, unexpected ${result.unexpected}`);
+  console.log(`bytes received: headers ${result.headerBytes} B, bodies ${result.bodyBytes} B (bodies pulled only on interest)`);
+  console.log(`signatures verified: T1 ${result.verified.T1}, T2 ${result.verified.T2}; T0 cache hits ${result.verified.T0}; rejected ${result.rejected}`);
+  console.log(`total ${result.durationMs} ms`);
+  if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
+  const ok = result.found === result.expected && result.unexpected === 0 && result.statusesRead === n;
+  if (!ok) console.log('DEMO FAILED: not every expected discovery happened, or an unexpected one did');
+  return ok ? 0 : 1;
+}

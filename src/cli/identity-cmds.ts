@@ -1,0 +1,113 @@
+// `agentnet keygen`, `agentnet bind`, `agentnet inspect`.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Decoder } from 'cbor-x';
+import { fromHex, toHex } from '../core/bytes.js';
+import { decodeBinding } from '../core/codec/binding.js';
+import { decodeCbor } from '../core/codec/cbor.js';
+import { decodeEntry } from '../core/codec/entry.js';
+import { decodeBirth, decodeFrontier } from '../core/codec/messages.js';
+import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
+import { DecodeError } from '../core/errors.js';
+import { makeCryptoPort } from '../runtime/crypto-port.js';
+import { bind, keygen, readSecret, writeFileAtomic } from '../runtime/identity.js';
+import { defaultVerifier } from '../runtime/verifier.js';
+import { intFlag, UsageError } from './args.js';
+
+export async function cmdKeygen(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help || !values.out) {
+    console.log('Usage: agentnet keygen --out FILE\n\nWrites a new Ed25519 seed as hex to FILE (mode 0600) and the public key to FILE.pub.\nExample: agentnet keygen --out agent.key');
+    return values.help ? 0 : 2;
+  }
+  const r = keygen(makeCryptoPort(defaultVerifier()), values.out);
+  console.log(JSON.stringify(r));
+  return 0;
+}
+
+export async function cmdBind(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'operator-key': { type: 'string' },
+      'agent-key': { type: 'string' },
+      'code-hash': { type: 'string' },
+      days: { type: 'string' },
+      scope: { type: 'string' },
+      bond: { type: 'string' },
+      previous: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help || !values['operator-key'] || !values['agent-key'] || !values.out) {
+    console.log(`Usage: agentnet bind --operator-key FILE --agent-key FILE --out FILE [--code-hash HEX] [--days N]
+                     [--scope topic1,topic2] [--bond CREDITS] [--previous OLD_BINDING]
+
+Makes a BAID binding (COSE_Sign by the operator and the agent) of the agent key to the operator key and
+the code hash (default: SHA-256 of this agentnet build). --previous makes the next version of a binding.
+Example: agentnet bind --operator-key operator.key --agent-key agent.key --days 90 --out binding.cbor`);
+    return values.help ? 0 : 2;
+  }
+  const scope = values.scope ? values.scope.split(',') : [];
+  for (const t of scope) if (!TOPIC_RE.test(t)) throw new UsageError(`--scope: invalid topic ${JSON.stringify(t)}`);
+  const codeHash = values['code-hash'] ? fromHex(values['code-hash'], '--code-hash') : undefined;
+  if (codeHash && codeHash.length !== 32) throw new UsageError('--code-hash must be 64 hex characters');
+  const c = makeCryptoPort(defaultVerifier());
+  const bytes = bind(c, {
+    operatorSecret: readSecret(values['operator-key']),
+    agentSecret: readSecret(values['agent-key']),
+    now: Date.now(),
+    days: intFlag(values.days, 'days', 365, 1, 3650),
+    scope,
+    ...(codeHash ? { codeHash } : {}),
+    ...(values.bond ? { bond: intFlag(values.bond, 'bond', 0, 0, Number.MAX_SAFE_INTEGER) } : {}),
+    ...(values.previous ? { previous: new Uint8Array(readFileSync(values.previous)) } : {}),
+  });
+  writeFileAtomic(values.out, bytes, 0o644);
+  const b = decodeBinding(bytes, DEFAULT_LIMITS).binding;
+  console.log(JSON.stringify({ out: values.out, baid: toHex(b.baid), agentKey: toHex(b.agentKey), operatorKey: toHex(b.operatorKey), version: b.version, notAfter: new Date(b.notAfter).toISOString() }));
+  return 0;
+}
+
+/** Lenient view through cbor-x (shows what is there even when it is not canonical), then our verdict. */
+export async function cmdInspect(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { file: { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help || (!values.file && !positionals[0])) {
+    console.log('Usage: agentnet inspect (HEX | --file FILE)\n\nPrints the CBOR structure (lenient) and what agentnet object it is, or why it is rejected.\nExample: agentnet inspect --file identity/binding.cbor');
+    return values.help ? 0 : 2;
+  }
+  const bytes = values.file ? (existsSync(values.file) ? new Uint8Array(readFileSync(values.file)) : undefined) : fromHex(positionals[0]!, 'HEX');
+  if (!bytes) throw new UsageError(`${values.file} not found`);
+  let lenient: unknown;
+  try {
+    lenient = new Decoder({ mapsAsObjects: false, useRecords: false }).decode(bytes);
+  } catch (e) {
+    lenient = `not CBOR: ${(e as Error).message}`;
+  }
+  console.log('cbor (lenient):', lenient);
+  const attempts: Array<[string, () => unknown]> = [
+    ['entry', () => decodeEntry(bytes, DEFAULT_LIMITS).entry],
+    ['binding', () => decodeBinding(bytes, DEFAULT_LIMITS).binding],
+    ['birth', () => decodeBirth(bytes, DEFAULT_LIMITS).birth],
+    ['frontier', () => decodeFrontier(bytes, DEFAULT_LIMITS).frontier],
+  ];
+  const reasons: string[] = [];
+  for (const [name, f] of attempts) {
+    try {
+      console.log(`agentnet ${name}:`, f());
+      return 0;
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      reasons.push(`${name}: ${e.message}`);
+    }
+  }
+  try {
+    decodeCbor(bytes, { maxBytes: DEFAULT_LIMITS.messageBytes, tags: [18, 98] });
+    console.log('canonical CBOR, but not an agentnet object:\n  ' + reasons.join('\n  '));
+  } catch (e) {
+    console.log(`rejected: ${(e as Error).message}`);
+  }
+  return 1;
+}

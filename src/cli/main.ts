@@ -1,0 +1,75 @@
+// The `agentnet` command. Exit codes: 0 success; 1 the command ran and failed (e.g. the demo missed a
+// discovery, a signature did not verify); 2 usage or configuration error; 3 runtime failure.
+
+import { parseArgs } from 'node:util';
+import { AgentnetError } from '../core/errors.js';
+import { UsageError } from './args.js';
+import { runDemo } from './demo.js';
+import { cmdBind, cmdInspect, cmdKeygen } from './identity-cmds.js';
+import { cmdRun } from './run.js';
+
+const HELP = `agentnet: runtime for open networks of AI agents on edge devices
+
+Usage: agentnet <command> [options]
+
+Commands:
+  run        run one node (config file, env, flags; embedded broker when none is given)
+  demo       start an embedded broker and N agent processes that discover each other
+  keygen     create an Ed25519 key file (hex seed, mode 0600) and its .pub
+  bind       make a BAID binding of an agent key to an operator key and a code hash
+  inspect    show the CBOR inside a file or hex string, and whether it is canonical agentnet data
+  help       this text; 'agentnet <command> --help' for a command's options
+
+Examples:
+  agentnet demo --agents 10 --json demo.json
+  agentnet run --data /var/lib/agentnet --network home --broker mqtt://127.0.0.1:1883
+  agentnet keygen --out operator.key && agentnet keygen --out agent.key
+  agentnet bind --operator-key operator.key --agent-key agent.key --days 90 --out binding.cbor
+
+Exit codes: 0 ok, 1 failed check, 2 usage/config error, 3 runtime failure.`;
+
+type Cmd = (argv: string[]) => Promise<number>;
+const COMMANDS: Record<string, Cmd> = {
+  run: cmdRun,
+  demo: runDemo,
+  keygen: cmdKeygen,
+  bind: cmdBind,
+  inspect: cmdInspect,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    console.log(HELP);
+    return 0;
+  }
+  if (name === '--version') {
+    console.log(process.env['npm_package_version'] ?? '0.1.0');
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`agentnet: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
+    return 2;
+  }
+  return cmd(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError || (e instanceof Error && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`agentnet: ${e.message}`);
+      process.exitCode = 2;
+    } else if (e instanceof AgentnetError && ['CONFIG_INVALID', 'PROFILE_INVALID', 'IDENTITY_MISSING', 'IDENTITY_INVALID'].includes(e.code)) {
+      console.error(`agentnet: ${e.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`agentnet: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      process.exitCode = 3;
+    }
+  },
+);
+export { parseArgs };

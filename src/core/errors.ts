@@ -1,0 +1,96 @@
+// Errors with stable codes from closed sets (STYLE 5, 6).
+//
+// - DecodeError: untrusted bytes that are not a valid protocol object. Decoders throw nothing else.
+// - AgentnetError: a thrown failure of a local operation (config, store, identity files, transport).
+// - RejectReason: how the core classifies a peer's bad message. It is a value, never thrown out of
+//   `handle*`; it is counted in status and (later) fed to local trust.
+
+export const DECODE_CODES = [
+  'TOO_LARGE', // input or an item beyond a limit (DESIGN §3 limits)
+  'TRUNCATED', // input ends inside an item
+  'TRAILING', // bytes after the top-level item
+  'NON_CANONICAL', // not the shortest form, or unsorted map keys (RFC 8949 §4.2.1)
+  'INDEFINITE', // indefinite-length item (forbidden by §4.2.1)
+  'DUPLICATE_KEY',
+  'TOO_DEEP',
+  'UNSUPPORTED', // floats, undefined, simple values, unknown tags, integers beyond 2^53
+  'BAD_UTF8',
+  'BAD_TYPE', // a field of the wrong CBOR type
+  'BAD_VALUE', // a field outside its range or size
+  'MISSING_FIELD',
+  'UNKNOWN_FIELD',
+  'BAD_VERSION',
+  'BAD_COSE', // structure of COSE_Sign1 / COSE_Sign, algorithm, content type
+] as const;
+export type DecodeCode = (typeof DECODE_CODES)[number];
+
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError';
+  constructor(
+    readonly code: DecodeCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+export const decodeError = (code: DecodeCode, message: string): DecodeError => new DecodeError(code, message);
+
+export const ERROR_CODES = [
+  'CONFIG_INVALID',
+  'PROFILE_INVALID',
+  'IDENTITY_MISSING',
+  'IDENTITY_INVALID',
+  'STORE_CORRUPT',
+  'STORE_FULL',
+  'STORE_CLOSED',
+  'TRANSPORT_FAILED',
+  'WASM_LOAD_FAILED',
+  'LOG_CONFLICT',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AgentnetError extends Error {
+  override readonly name = 'AgentnetError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${message}`, options);
+  }
+}
+
+/** One small factory per code (hypercore-errors style). */
+export const ERR = {
+  configInvalid: (m: string) => new AgentnetError('CONFIG_INVALID', m),
+  profileInvalid: (m: string) => new AgentnetError('PROFILE_INVALID', m),
+  identityMissing: (m: string) => new AgentnetError('IDENTITY_MISSING', m),
+  identityInvalid: (m: string) => new AgentnetError('IDENTITY_INVALID', m),
+  storeCorrupt: (m: string, cause?: unknown) => new AgentnetError('STORE_CORRUPT', m, { cause }),
+  storeFull: (m: string, cause?: unknown) => new AgentnetError('STORE_FULL', m, { cause }),
+  storeClosed: (m: string) => new AgentnetError('STORE_CLOSED', m),
+  transportFailed: (m: string, cause?: unknown) => new AgentnetError('TRANSPORT_FAILED', m, { cause }),
+  wasmLoadFailed: (m: string, cause?: unknown) => new AgentnetError('WASM_LOAD_FAILED', m, { cause }),
+  logConflict: (m: string) => new AgentnetError('LOG_CONFLICT', m),
+};
+
+/** Why the core refused a peer's message. Closed set; counted per reason in status. */
+export const REJECT_REASONS = [
+  'malformed', // DecodeError on the message or an object inside it
+  'oversized', // beyond a size limit before decoding
+  'bad_signature', // T1/T2 signature check failed
+  'unknown_author', // no verified binding for the author (yet); held, then dropped on timeout
+  'binding_invalid', // T2: baid mismatch, wrong operator signature, broken chain
+  'binding_expired', // T2: outside notBefore..notAfter
+  'out_of_scope', // entry topic not in the binding's scope
+  'body_hash_mismatch', // pulled body does not hash to the header's bodyHash/bodyLen
+  'fork', // same (author, topic, epoch, seq) with another id: fork proof
+  'broken_chain', // seq = head + 1 but prev is not our head's id (the author signed another entry there)
+  'stale', // older than the log head (replay): no-op
+  'gap', // seq beyond head + 1: held, gap requested
+  'future', // ts beyond the clock-skew tolerance
+  'expired', // past its expiry
+  'wrong_topic', // header arrived on a channel that does not match its topic
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];

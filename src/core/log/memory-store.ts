@@ -1,0 +1,123 @@
+// In-memory LogStore: the reference for the contract suite, and the store of the simulator.
+
+import { toHex } from '../bytes.js';
+import { ERR } from '../errors.js';
+import type { LogHead, LogRef, LogStore, StoredEntry } from './store.js';
+
+const logKey = (author: Uint8Array, topic: string) => `${toHex(author)}/${topic}`;
+
+export class MemoryStore implements LogStore {
+  private readonly logsByKey = new Map<string, { author: Uint8Array; topic: string; entries: Map<string, StoredEntry>; head?: LogHead }>();
+  private readonly bodies = new Map<string, { bytes: Uint8Array; expires: number }>();
+  private readonly bindingMap = new Map<string, { version: number; bytes: Uint8Array }>();
+  private count = 0;
+  private closed = false;
+  private txLog: Array<() => void> | undefined;
+
+  private check(): void {
+    if (this.closed) throw ERR.storeClosed('memory store is closed');
+  }
+
+  head(author: Uint8Array, topic: string): LogHead | undefined {
+    this.check();
+    return this.logsByKey.get(logKey(author, topic))?.head;
+  }
+
+  get(author: Uint8Array, topic: string, epoch: number, seq: number): StoredEntry | undefined {
+    this.check();
+    return this.logsByKey.get(logKey(author, topic))?.entries.get(`${epoch}:${seq}`);
+  }
+
+  range(author: Uint8Array, topic: string, epoch: number, fromSeq: number, toSeq: number): StoredEntry[] {
+    const out: StoredEntry[] = [];
+    for (let s = fromSeq; s <= toSeq; s++) {
+      const e = this.get(author, topic, epoch, s);
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  append(e: StoredEntry): void {
+    this.check();
+    const k = logKey(e.author, e.topic);
+    let log = this.logsByKey.get(k);
+    if (!log) {
+      log = { author: e.author, topic: e.topic, entries: new Map() };
+      this.logsByKey.set(k, log);
+    }
+    const pos = `${e.epoch}:${e.seq}`;
+    if (log.entries.has(pos)) throw ERR.logConflict(`entry ${k} ${pos} already stored`);
+    const prevHead = log.head;
+    if (prevHead && e.epoch === prevHead.epoch && e.seq !== prevHead.seq + 1) throw ERR.logConflict(`append at ${e.seq} but head is ${prevHead.seq}`);
+    if (prevHead && e.epoch < prevHead.epoch) throw ERR.logConflict(`append into old epoch ${e.epoch}`);
+    log.entries.set(pos, e);
+    log.head = { epoch: e.epoch, seq: e.seq, id: e.id, ts: e.ts };
+    this.count++;
+    const l = log;
+    this.txLog?.push(() => {
+      l.entries.delete(pos);
+      if (prevHead) l.head = prevHead;
+      else delete l.head;
+      this.count--;
+    });
+  }
+
+  logs(author?: Uint8Array): LogRef[] {
+    this.check();
+    const a = author ? toHex(author) : undefined;
+    const out: LogRef[] = [];
+    for (const [k, l] of this.logsByKey) if (l.head && (!a || k.startsWith(a + '/'))) out.push({ author: l.author, topic: l.topic, head: l.head });
+    return out;
+  }
+
+  entryCount(): number {
+    return this.count;
+  }
+
+  putBody(hash: Uint8Array, bytes: Uint8Array, expires: number): void {
+    this.check();
+    const k = toHex(hash);
+    const had = this.bodies.get(k);
+    this.bodies.set(k, { bytes, expires: Math.max(expires, had?.expires ?? 0) });
+    this.txLog?.push(() => (had ? this.bodies.set(k, had) : this.bodies.delete(k)));
+  }
+
+  getBody(hash: Uint8Array): Uint8Array | undefined {
+    this.check();
+    return this.bodies.get(toHex(hash))?.bytes;
+  }
+
+  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void {
+    this.check();
+    const k = toHex(agentKey);
+    const had = this.bindingMap.get(k);
+    if (had && had.version > version) return;
+    this.bindingMap.set(k, { version, bytes });
+    this.txLog?.push(() => (had ? this.bindingMap.set(k, had) : this.bindingMap.delete(k)));
+  }
+
+  bindings(): Uint8Array[] {
+    this.check();
+    return [...this.bindingMap.values()].map((b) => b.bytes);
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.check();
+    if (this.txLog) return fn(); // nested: part of the outer transaction
+    this.txLog = [];
+    try {
+      const r = fn();
+      this.txLog = undefined;
+      return r;
+    } catch (e) {
+      const undo = this.txLog ?? [];
+      this.txLog = undefined;
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,59 @@
+// The LogStore port (DESIGN §4): what the core needs from storage, written so that a memory store and
+// a SQLite store satisfy one contract suite (test/contract/store.contract.ts, STYLE 8).
+//
+// Invariants every implementation keeps:
+//  - (author, topic, epoch, seq) is unique; `append` refuses a second entry there (LOG_CONFLICT),
+//    so a node can never store a fork of anybody's log, including its own.
+//  - `append` of seq s in an existing epoch requires s = head.seq + 1 (the core checks prev).
+//  - writes inside `transaction(fn)` are atomic: all or none survive a crash.
+
+import type { Kind } from '../codec/entry.js';
+
+export interface StoredEntry {
+  readonly id: Uint8Array;
+  readonly author: Uint8Array;
+  readonly topic: string;
+  readonly epoch: number;
+  readonly seq: number;
+  readonly kind: Kind;
+  readonly ts: number;
+  readonly expires: number;
+  readonly bodyHash: Uint8Array;
+  /** The COSE_Sign1 bytes exactly as received or signed. */
+  readonly bytes: Uint8Array;
+}
+
+export interface LogHead {
+  readonly epoch: number;
+  readonly seq: number;
+  readonly id: Uint8Array;
+  readonly ts: number;
+}
+
+export interface LogRef {
+  readonly author: Uint8Array;
+  readonly topic: string;
+  readonly head: LogHead;
+}
+
+export interface LogStore {
+  /** Head of the newest epoch of the (author, topic) log. */
+  head(author: Uint8Array, topic: string): LogHead | undefined;
+  get(author: Uint8Array, topic: string, epoch: number, seq: number): StoredEntry | undefined;
+  /** Entries fromSeq..toSeq inclusive that are present, ascending. */
+  range(author: Uint8Array, topic: string, epoch: number, fromSeq: number, toSeq: number): StoredEntry[];
+  append(e: StoredEntry): void;
+  /** Every log with its head; `author` filters to one author. */
+  logs(author?: Uint8Array): LogRef[];
+  entryCount(): number;
+
+  putBody(hash: Uint8Array, bytes: Uint8Array, expires: number): void;
+  getBody(hash: Uint8Array): Uint8Array | undefined;
+
+  /** Latest verified binding per agent key (re-verified at start). */
+  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void;
+  bindings(): Uint8Array[];
+
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}

@@ -1,0 +1,63 @@
+// The core's inputs and outputs (STYLE 2): the driver or the simulator maps channels onto a transport.
+
+import type { Kind } from './codec/entry.js';
+import type { RejectReason } from './errors.js';
+
+/**
+ * Logical channels. Keys: header -> topic; body -> bodyHash hex; birth -> author hex;
+ * frontier -> `${topic}/${author hex}` (subscribe with `${topic}/+`); direct -> recipient key hex.
+ */
+export type Channel = 'header' | 'body' | 'birth' | 'frontier' | 'direct';
+
+export type Outgoing =
+  | { readonly op: 'publish'; readonly channel: Channel; readonly key: string; readonly bytes: Uint8Array; readonly retain: boolean; readonly expiryMs?: number }
+  | { readonly op: 'subscribe'; readonly channel: Channel; readonly key: string }
+  | { readonly op: 'unsubscribe'; readonly channel: Channel; readonly key: string };
+
+export type CoreEvent =
+  | { readonly type: 'discovered'; readonly intent: string; readonly author: string; readonly topic: string; readonly ms: number; readonly score: number; readonly tags: readonly string[] }
+  | { readonly type: 'appended'; readonly author: string; readonly topic: string; readonly seq: number; readonly own: boolean }
+  | { readonly type: 'rejected'; readonly reason: RejectReason; readonly channel: Channel; readonly detail: string }
+  | { readonly type: 'fork'; readonly author: string; readonly topic: string; readonly epoch: number; readonly seq: number }
+  | { readonly type: 'withdrawn'; readonly author: string; readonly topic: string };
+
+/** What an agent declares (the body), plus how long the declaration stays valid. */
+export interface Declaration {
+  readonly kind: Kind;
+  readonly topic: string;
+  readonly tags: readonly string[];
+  readonly text: string;
+  /** Validity from now, ms (default 24 h). */
+  readonly ttlMs?: number;
+  readonly skills?: readonly string[];
+  readonly tools?: readonly string[];
+  readonly price?: number;
+  readonly deadline?: number;
+  readonly sla?: string;
+  readonly requiredTier?: number;
+  readonly constraints?: string;
+}
+
+export interface Candidate {
+  readonly author: string;
+  readonly topic: string;
+  readonly kind: Kind;
+  readonly tags: readonly string[];
+  readonly text: string;
+  readonly entryId: string;
+  readonly seq: number;
+  readonly ts: number;
+  readonly expires: number;
+  /** Tier the author offers in its header; the tier we verified it to is `verifiedTier`. */
+  readonly tierOffered: number;
+  readonly verifiedTier: number;
+  readonly score: number;
+}
+
+export interface DiscoverQuery {
+  readonly tags: readonly string[];
+  readonly text?: string;
+  readonly topic?: string;
+  readonly minTier?: number;
+  readonly limit?: number;
+}

@@ -1,0 +1,147 @@
+// Node configuration: built-in defaults < config file (JSON) < environment < command-line flags.
+// Every field is validated here; a bad value is a CONFIG_INVALID error naming the field and source.
+//
+//   field          env                  flag          default
+//   dataDir        AGENTNET_DATA_DIR    --data        ./.data/node
+//   network        AGENTNET_NETWORK     --network     "default"
+//   broker         AGENTNET_BROKER      --broker      (none: start an embedded broker on a free port)
+//   profile        AGENTNET_PROFILE     --profile     "generic-x64"
+//   apiHost        AGENTNET_API_HOST    --api-host    127.0.0.1
+//   apiPort        AGENTNET_API_PORT    --api-port    0 (a free port; the chosen one is logged)
+//   logLevel       AGENTNET_LOG_LEVEL   --log-level   info
+//   follow         -                    --follow T    []  topics to follow besides those of intents
+//   declarations   -                    -             []  announced at start (once per content)
+//   operators      -                    -             []  accepted operator keys (hex); [] = any
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { KINDS } from '../core/codec/entry.js';
+import { TAG_RE, TOPIC_RE } from '../core/codec/limits.js';
+import { ERR } from '../core/errors.js';
+import type { Declaration } from '../core/types.js';
+import type { Level } from './logger.js';
+
+export interface NodeConfig {
+  readonly dataDir: string;
+  readonly network: string;
+  readonly broker?: string;
+  readonly profile: string;
+  readonly apiHost: string;
+  readonly apiPort: number;
+  readonly logLevel: Level;
+  readonly follow: readonly string[];
+  readonly declarations: readonly Declaration[];
+  readonly operators: readonly string[];
+}
+
+export const DEFAULT_CONFIG: NodeConfig = {
+  dataDir: './.data/node',
+  network: 'default',
+  profile: 'generic-x64',
+  apiHost: '127.0.0.1',
+  apiPort: 0,
+  logLevel: 'info',
+  follow: [],
+  declarations: [],
+  operators: [],
+};
+
+const ENV: Record<string, keyof NodeConfig> = {
+  AGENTNET_DATA_DIR: 'dataDir',
+  AGENTNET_NETWORK: 'network',
+  AGENTNET_BROKER: 'broker',
+  AGENTNET_PROFILE: 'profile',
+  AGENTNET_API_HOST: 'apiHost',
+  AGENTNET_API_PORT: 'apiPort',
+  AGENTNET_LOG_LEVEL: 'logLevel',
+};
+
+function bad(source: string, field: string, why: string): never {
+  throw ERR.configInvalid(`${source}: "${field}" ${why}`);
+}
+
+function checkDeclaration(d: unknown, source: string, i: number): Declaration {
+  const f = `declarations[${i}]`;
+  if (typeof d !== 'object' || d === null) bad(source, f, 'must be an object');
+  const r = d as Record<string, unknown>;
+  if (!KINDS.includes(r['kind'] as never)) bad(source, `${f}.kind`, `must be one of ${KINDS.join(', ')}`);
+  if (typeof r['topic'] !== 'string' || !TOPIC_RE.test(r['topic'])) bad(source, `${f}.topic`, 'must match [a-z0-9_.-]{1,64}');
+  if (!Array.isArray(r['tags']) || r['tags'].some((t) => typeof t !== 'string' || !TAG_RE.test(t) || t.length > 48)) bad(source, `${f}.tags`, 'must be an array of dotted lowercase tags');
+  if (typeof r['text'] !== 'string') bad(source, `${f}.text`, 'must be a string');
+  if (r['ttlMs'] !== undefined && (typeof r['ttlMs'] !== 'number' || !Number.isInteger(r['ttlMs']) || r['ttlMs'] <= 0)) bad(source, `${f}.ttlMs`, 'must be a positive integer');
+  return r as unknown as Declaration;
+}
+
+/** Validates and merges one layer (a parsed file, env or flags) over `base`. */
+export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, source: string): NodeConfig {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(layer)) {
+    if (v === undefined) continue;
+    switch (k) {
+      case 'dataDir':
+      case 'profile':
+      case 'apiHost':
+        if (typeof v !== 'string' || !v) bad(source, k, 'must be a non-empty string');
+        out[k] = v;
+        break;
+      case 'network':
+        if (typeof v !== 'string' || !/^[a-z0-9_.-]{1,64}$/.test(v)) bad(source, k, 'must match [a-z0-9_.-]{1,64}');
+        out[k] = v;
+        break;
+      case 'broker':
+        if (typeof v !== 'string') bad(source, k, 'must be a URL string');
+        try {
+          new URL(v);
+        } catch {
+          bad(source, k, `is not a URL: ${JSON.stringify(v)}`);
+        }
+        out[k] = v;
+        break;
+      case 'apiPort': {
+        const n = typeof v === 'string' ? Number(v) : v;
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) bad(source, k, 'must be a port number 0..65535');
+        out[k] = n;
+        break;
+      }
+      case 'logLevel':
+        if (!['debug', 'info', 'warn', 'error'].includes(v as string)) bad(source, k, 'must be debug, info, warn or error');
+        out[k] = v;
+        break;
+      case 'follow':
+        if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !TOPIC_RE.test(t))) bad(source, k, 'must be an array of topic names');
+        out[k] = v;
+        break;
+      case 'declarations':
+        if (!Array.isArray(v)) bad(source, k, 'must be an array');
+        out[k] = v.map((d, i) => checkDeclaration(d, source, i));
+        break;
+      case 'operators':
+        if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !/^[0-9a-f]{64}$/.test(t))) bad(source, k, 'must be an array of 64-hex operator keys');
+        out[k] = v;
+        break;
+      default:
+        bad(source, k, 'is not a known setting');
+    }
+  }
+  return out as unknown as NodeConfig;
+}
+
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: Record<string, unknown> }): NodeConfig {
+  let cfg = DEFAULT_CONFIG;
+  if (opts.file) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(opts.file, 'utf8'));
+    } catch (e) {
+      throw ERR.configInvalid(`${opts.file}: cannot read JSON (${(e as Error).message})`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw ERR.configInvalid(`${opts.file}: must be a JSON object`);
+    cfg = applyLayer(cfg, raw as Record<string, unknown>, opts.file);
+  }
+  const env = opts.env ?? process.env;
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') fromEnv[field] = env[name];
+  cfg = applyLayer(cfg, fromEnv, 'environment');
+  cfg = applyLayer(cfg, opts.flags ?? {}, 'command line');
+  return { ...cfg, dataDir: resolve(cfg.dataDir) };
+}

@@ -1,0 +1,119 @@
+// The driver: owns the clock and the one timer of a node and moves bytes between the sans-I/O core
+// and a transport (STYLE 2). The simulator drives the same core with a virtual clock instead.
+//
+// Incoming messages are queued and handled in batches, each batch inside one store transaction
+// (grouped commits: one fsync for a burst of headers). If a batch's transaction fails (disk full),
+// nothing of it is stored; the entries come back through gap repair and are stored then.
+
+import type { AgentCore } from '../core/agent.js';
+import { AgentnetError } from '../core/errors.js';
+import type { LogStore } from '../core/log/store.js';
+import type { Channel, CoreEvent } from '../core/types.js';
+import type { Transport } from './transport/types.js';
+
+export interface DriverOptions {
+  readonly clock?: () => number;
+  /** Messages handled per transaction at most. */
+  readonly batch?: number;
+  readonly onEvent?: (e: CoreEvent) => void;
+  readonly onError?: (e: unknown) => void;
+}
+
+export class Driver {
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor: number | undefined;
+  private readonly queue: Array<{ channel: Channel; key: string; bytes: Uint8Array }> = [];
+  private scheduled = false;
+  private closed = false;
+  private readonly clock: () => number;
+  private readonly batch: number;
+  /** Set while the store refuses writes (disk full); cleared by the next successful batch. */
+  storeError: AgentnetError | undefined;
+
+  constructor(
+    readonly core: AgentCore,
+    readonly transport: Transport,
+    private readonly store: LogStore,
+    private readonly o: DriverOptions = {},
+  ) {
+    this.clock = o.clock ?? Date.now;
+    this.batch = o.batch ?? 256;
+    transport.onMessage((channel, key, bytes) => this.enqueue(channel, key, bytes));
+  }
+
+  start(): void {
+    this.core.start(this.clock());
+    this.flush();
+  }
+
+  /** Runs a PAL call against the core with the current time, then sends what it produced. */
+  call<T>(fn: (now: number) => T): T {
+    try {
+      return fn(this.clock());
+    } finally {
+      this.flush();
+    }
+  }
+
+  private enqueue(channel: Channel, key: string, bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.queue.push({ channel, key, bytes });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    while (this.queue.length && !this.closed) {
+      const batch = this.queue.splice(0, this.batch);
+      const now = this.clock();
+      try {
+        this.store.transaction(() => {
+          for (const m of batch) this.core.handleMessage(now, m.channel, m.key, m.bytes);
+        });
+        this.storeError = undefined;
+      } catch (e) {
+        if (e instanceof AgentnetError) this.storeError = e;
+        this.o.onError?.(e);
+      }
+      this.flush();
+    }
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.armedFor = undefined;
+    if (this.closed) return;
+    try {
+      this.store.transaction(() => this.core.handleTimeout(this.clock()));
+    } catch (e) {
+      this.o.onError?.(e);
+    }
+    this.flush();
+  }
+
+  /** Sends queued output, delivers events, re-arms the single timer from pollTimeout(). */
+  flush(): void {
+    if (this.closed) return;
+    for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) {
+      if (o.op === 'publish') this.transport.publish(o.channel, o.key, o.bytes, { retain: o.retain, ...(o.expiryMs !== undefined ? { expiryMs: o.expiryMs } : {}) });
+      else if (o.op === 'subscribe') this.transport.subscribe(o.channel, o.key);
+      else this.transport.unsubscribe(o.channel, o.key);
+    }
+    for (let e = this.core.pollEvent(); e; e = this.core.pollEvent()) this.o.onEvent?.(e);
+    const next = this.core.pollTimeout();
+    if (next === undefined || next === this.armedFor) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.armedFor = next;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, next - this.clock()));
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.drain();
+    this.closed = true;
+    await this.transport.close();
+  }
+}

@@ -1,0 +1,132 @@
+// Identity files of a node (data directory `identity/`), and the `keygen`/`bind` tools.
+//
+//   identity/agent.key      hex Ed25519 seed of the agent key (mode 0600)
+//   identity/operator.key   hex seed of the operator key, only for a self-operated node (embedded
+//                           defaults); a real operator keeps it elsewhere and ships binding.cbor
+//   identity/binding.cbor   the BAID binding (COSE_Sign by operator and agent)
+//
+// With no identity, `agentnet run` creates a self-operated one: fresh agent and operator keys, and a
+// binding to the hash of the running code, valid 365 days. A binding that expires within 7 days is
+// renewed (version + 1, prev = hash of the old one) when the operator key is present.
+
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fromHex, toHex } from '../core/bytes.js';
+import { decodeBinding, type ConfigHashes } from '../core/codec/binding.js';
+import { DEFAULT_LIMITS } from '../core/codec/limits.js';
+import { DecodeError, ERR } from '../core/errors.js';
+import { makeBinding } from '../core/identity/binding.js';
+import type { CryptoPort } from '../core/ports.js';
+import { randomSecret, sha256 } from './crypto-port.js';
+
+const DAY = 86_400_000;
+
+/** Writes via a temp file and rename, so a crash never leaves a half-written key or binding. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data, { mode });
+  renameSync(tmp, path);
+  chmodSync(path, mode);
+}
+
+export function readSecret(path: string): Uint8Array {
+  if (!existsSync(path)) throw ERR.identityMissing(`key file ${path} not found`);
+  const s = readFileSync(path, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/i.test(s)) throw ERR.identityInvalid(`${path}: expected 64 hex characters (an Ed25519 seed)`);
+  return fromHex(s);
+}
+
+export function keygen(c: CryptoPort, out: string): { secretFile: string; publicKey: string } {
+  if (existsSync(out)) throw ERR.identityInvalid(`${out} exists: refusing to overwrite a key`);
+  const secret = randomSecret();
+  writeFileAtomic(out, toHex(secret) + '\n');
+  const pub = toHex(c.signer.publicKey(secret));
+  writeFileAtomic(`${out}.pub`, pub + '\n', 0o644);
+  return { secretFile: out, publicKey: pub };
+}
+
+/** SHA-256 of the running code (the bundle, or this module under the test runner). */
+export function runningCodeHash(): Uint8Array {
+  const file = process.argv[1] && existsSync(process.argv[1]) && /\.(m?js|cjs)$/.test(process.argv[1]) ? process.argv[1] : fileURLToPath(import.meta.url);
+  return sha256(readFileSync(file));
+}
+
+export interface BindArgs {
+  readonly operatorSecret: Uint8Array;
+  readonly agentSecret: Uint8Array;
+  readonly codeHash?: Uint8Array;
+  readonly config?: ConfigHashes;
+  readonly days?: number;
+  readonly scope?: readonly string[];
+  readonly bond?: number;
+  readonly now: number;
+  readonly previous?: Uint8Array;
+}
+
+export function bind(c: CryptoPort, a: BindArgs): Uint8Array {
+  let version = 1;
+  let prev: Uint8Array | undefined;
+  if (a.previous) {
+    const old = decodeBinding(a.previous, DEFAULT_LIMITS).binding;
+    version = old.version + 1;
+    prev = c.sha256(a.previous);
+  }
+  return makeBinding(c, {
+    operatorSecret: a.operatorSecret,
+    agentSecret: a.agentSecret,
+    codeHash: a.codeHash ?? runningCodeHash(),
+    config: a.config ?? {},
+    salt: randomSecret().slice(0, 16),
+    notBefore: a.now - 60_000, // tolerate a minute of clock skew at first use
+    notAfter: a.now + (a.days ?? 365) * DAY,
+    scope: a.scope ?? [],
+    version,
+    ...(prev ? { prev } : {}),
+    ...(a.bond !== undefined ? { bond: a.bond } : {}),
+  }).bytes;
+}
+
+export interface NodeIdentity {
+  readonly agentSecret: Uint8Array;
+  readonly binding: Uint8Array;
+  readonly created: boolean;
+}
+
+export function ensureIdentity(c: CryptoPort, dataDir: string, now: number): NodeIdentity {
+  const dir = join(dataDir, 'identity');
+  const agentFile = join(dir, 'agent.key');
+  const opFile = join(dir, 'operator.key');
+  const bindingFile = join(dir, 'binding.cbor');
+  let created = false;
+  if (!existsSync(agentFile)) {
+    if (existsSync(bindingFile)) throw ERR.identityInvalid(`${bindingFile} exists without ${agentFile}`);
+    writeFileAtomic(agentFile, toHex(randomSecret()) + '\n');
+    if (!existsSync(opFile)) writeFileAtomic(opFile, toHex(randomSecret()) + '\n');
+    created = true;
+  }
+  const agentSecret = readSecret(agentFile);
+  let binding: Uint8Array | undefined = existsSync(bindingFile) ? new Uint8Array(readFileSync(bindingFile)) : undefined;
+  if (binding) {
+    let b;
+    try {
+      b = decodeBinding(binding, DEFAULT_LIMITS).binding;
+    } catch (e) {
+      if (e instanceof DecodeError) throw ERR.identityInvalid(`${bindingFile}: ${e.message}`);
+      throw e;
+    }
+    if (toHex(b.agentKey) !== toHex(c.signer.publicKey(agentSecret))) throw ERR.identityInvalid(`${bindingFile} binds another agent key`);
+    if (b.notAfter - now < 7 * DAY) {
+      if (!existsSync(opFile)) throw ERR.identityInvalid(`${bindingFile} expires ${new Date(b.notAfter).toISOString()}; ask the operator for a new binding`);
+      binding = bind(c, { operatorSecret: readSecret(opFile), agentSecret, now, previous: binding, scope: b.scope, config: b.config });
+      writeFileAtomic(bindingFile, binding, 0o644);
+    }
+  } else {
+    if (!existsSync(opFile)) throw ERR.identityMissing(`no ${bindingFile} and no operator key to create one`);
+    binding = bind(c, { operatorSecret: readSecret(opFile), agentSecret, now });
+    writeFileAtomic(bindingFile, binding, 0o644);
+    created = true;
+  }
+  return { agentSecret, binding, created };
+}

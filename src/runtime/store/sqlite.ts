@@ -1,0 +1,175 @@
+// SQLite LogStore (better-sqlite3, WAL). Same contract as the memory store (test/contract).
+//
+// Durability: journal_mode=WAL with synchronous=FULL by default, so an append that returned has
+// reached the disk (power-cut safe); profiles for SD cards may choose NORMAL (safe against a process
+// crash, not a power cut). Writes the driver groups into one `transaction` share one fsync (grouped
+// commits). Schema changes go through the `migrations` table, applied in order inside a transaction.
+// SQLite errors surface as AgentnetError STORE_FULL / STORE_CORRUPT; nothing is half-written.
+
+import Database from 'better-sqlite3';
+import { KINDS } from '../../core/codec/entry.js';
+import { AgentnetError, ERR } from '../../core/errors.js';
+import type { LogHead, LogRef, LogStore, StoredEntry } from '../../core/log/store.js';
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE entries (
+     author BLOB NOT NULL, topic TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,
+     id BLOB NOT NULL UNIQUE, kind INTEGER NOT NULL, ts INTEGER NOT NULL, expires INTEGER NOT NULL,
+     body_hash BLOB NOT NULL, bytes BLOB NOT NULL,
+     PRIMARY KEY (author, topic, epoch, seq)) WITHOUT ROWID;
+   CREATE TABLE heads (
+     author BLOB NOT NULL, topic TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,
+     id BLOB NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (author, topic)) WITHOUT ROWID;
+   CREATE TABLE bodies (hash BLOB PRIMARY KEY, bytes BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE bindings (agent_key BLOB PRIMARY KEY, version INTEGER NOT NULL, bytes BLOB NOT NULL) WITHOUT ROWID;`,
+];
+
+export interface SqliteOptions {
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  /** SQLite page cache, KiB (profile `sqliteCacheKiB`). */
+  readonly cacheKiB?: number;
+}
+
+type Row = { author: Buffer; topic: string; epoch: number; seq: number; id: Buffer; kind: number; ts: number; expires: number; body_hash: Buffer; bytes: Buffer };
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+const toEntry = (r: Row): StoredEntry => ({
+  author: u8(r.author), topic: r.topic, epoch: r.epoch, seq: r.seq, id: u8(r.id), kind: KINDS[r.kind]!,
+  ts: r.ts, expires: r.expires, bodyHash: u8(r.body_hash), bytes: u8(r.bytes),
+});
+
+function mapError(e: unknown): never {
+  const code = (e as { code?: string }).code ?? '';
+  if (code === 'SQLITE_FULL') throw ERR.storeFull('the disk is full: write refused, nothing stored', e);
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') throw ERR.storeCorrupt('database file is corrupt', e);
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') throw ERR.logConflict('entry already stored at that position');
+  throw e;
+}
+
+export class SqliteStore implements LogStore {
+  readonly db: Database.Database;
+  private readonly q;
+
+  constructor(readonly path: string, o: SqliteOptions = {}) {
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${o.synchronous ?? 'FULL'}`);
+      this.db.pragma('foreign_keys = ON');
+      if (o.cacheKiB) this.db.pragma(`cache_size = -${Math.floor(o.cacheKiB)}`);
+      this.migrate();
+    } catch (e) {
+      if (e instanceof AgentnetError) throw e;
+      mapError(e);
+    }
+    const d = this.db;
+    this.q = {
+      head: d.prepare('SELECT epoch, seq, id, ts FROM heads WHERE author = ? AND topic = ?'),
+      get: d.prepare('SELECT * FROM entries WHERE author = ? AND topic = ? AND epoch = ? AND seq = ?'),
+      range: d.prepare('SELECT * FROM entries WHERE author = ? AND topic = ? AND epoch = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
+      insert: d.prepare('INSERT INTO entries (author, topic, epoch, seq, id, kind, ts, expires, body_hash, bytes) VALUES (?,?,?,?,?,?,?,?,?,?)'),
+      setHead: d.prepare('INSERT INTO heads (author, topic, epoch, seq, id, ts) VALUES (?,?,?,?,?,?) ON CONFLICT (author, topic) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq, id = excluded.id, ts = excluded.ts'),
+      logs: d.prepare('SELECT author, topic, epoch, seq, id, ts FROM heads'),
+      logsOf: d.prepare('SELECT author, topic, epoch, seq, id, ts FROM heads WHERE author = ?'),
+      count: d.prepare('SELECT count(*) AS n FROM entries'),
+      putBody: d.prepare('INSERT INTO bodies (hash, bytes, expires) VALUES (?,?,?) ON CONFLICT (hash) DO UPDATE SET expires = max(expires, excluded.expires)'),
+      getBody: d.prepare('SELECT bytes FROM bodies WHERE hash = ?'),
+      putBinding: d.prepare('INSERT INTO bindings (agent_key, version, bytes) VALUES (?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version >= bindings.version'),
+      bindings: d.prepare('SELECT bytes FROM bindings'),
+    };
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    const row = this.db.prepare('SELECT max(version) AS v FROM migrations').get() as { v: number | null };
+    const have = row.v ?? 0;
+    if (have > MIGRATIONS.length) throw ERR.storeCorrupt(`database schema v${have} is newer than this build (v${MIGRATIONS.length})`);
+    for (let v = have + 1; v <= MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v - 1]!);
+        this.db.prepare('INSERT INTO migrations (version, applied_at) VALUES (?, ?)').run(v, Date.now());
+      })();
+    }
+  }
+
+  private guard<T>(fn: () => T): T {
+    if (!this.db.open) throw ERR.storeClosed(`store ${this.path} is closed`);
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof AgentnetError) throw e;
+      return mapError(e);
+    }
+  }
+
+  head(author: Uint8Array, topic: string): LogHead | undefined {
+    return this.guard(() => {
+      const r = this.q.head.get(author, topic) as { epoch: number; seq: number; id: Buffer; ts: number } | undefined;
+      return r && { epoch: r.epoch, seq: r.seq, id: u8(r.id), ts: r.ts };
+    });
+  }
+
+  get(author: Uint8Array, topic: string, epoch: number, seq: number): StoredEntry | undefined {
+    return this.guard(() => {
+      const r = this.q.get.get(author, topic, epoch, seq) as Row | undefined;
+      return r && toEntry(r);
+    });
+  }
+
+  range(author: Uint8Array, topic: string, epoch: number, fromSeq: number, toSeq: number): StoredEntry[] {
+    return this.guard(() => (this.q.range.all(author, topic, epoch, fromSeq, toSeq) as Row[]).map(toEntry));
+  }
+
+  append(e: StoredEntry): void {
+    this.guard(() =>
+      this.db.transaction(() => {
+        const h = this.head(e.author, e.topic);
+        if (h && e.epoch < h.epoch) throw ERR.logConflict(`append into old epoch ${e.epoch}`);
+        if (h && e.epoch === h.epoch && e.seq !== h.seq + 1) throw ERR.logConflict(`append at ${e.seq} but head is ${h.seq}`);
+        this.q.insert.run(e.author, e.topic, e.epoch, e.seq, e.id, KINDS.indexOf(e.kind), e.ts, e.expires, e.bodyHash, e.bytes);
+        this.q.setHead.run(e.author, e.topic, e.epoch, e.seq, e.id, e.ts);
+      })(),
+    );
+  }
+
+  logs(author?: Uint8Array): LogRef[] {
+    return this.guard(() => {
+      const rows = (author ? this.q.logsOf.all(author) : this.q.logs.all()) as Array<{ author: Buffer; topic: string; epoch: number; seq: number; id: Buffer; ts: number }>;
+      return rows.map((r) => ({ author: u8(r.author), topic: r.topic, head: { epoch: r.epoch, seq: r.seq, id: u8(r.id), ts: r.ts } }));
+    });
+  }
+
+  entryCount(): number {
+    return this.guard(() => (this.q.count.get() as { n: number }).n);
+  }
+
+  putBody(hash: Uint8Array, bytes: Uint8Array, expires: number): void {
+    this.guard(() => this.q.putBody.run(hash, bytes, expires));
+  }
+
+  getBody(hash: Uint8Array): Uint8Array | undefined {
+    return this.guard(() => {
+      const r = this.q.getBody.get(hash) as { bytes: Buffer } | undefined;
+      return r && u8(r.bytes);
+    });
+  }
+
+  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void {
+    this.guard(() => this.q.putBinding.run(agentKey, version, bytes));
+  }
+
+  bindings(): Uint8Array[] {
+    return this.guard(() => (this.q.bindings.all() as Array<{ bytes: Buffer }>).map((r) => u8(r.bytes)));
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.guard(() => this.db.transaction(fn)());
+  }
+
+  integrityCheck(): string {
+    return this.guard(() => (this.db.pragma('integrity_check', { simple: true }) as string));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

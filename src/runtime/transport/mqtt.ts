@@ -1,0 +1,79 @@
+// MQTT transport (DESIGN §5) on mqtt.js. Topic root `agentnet/v1/{network}/`:
+//   h/{topic} headers (QoS 1)   b/{bodyHash} retained bodies (Message Expiry = entry expiry)
+//   n/{author} retained births  f/{topic}/{author} retained frontiers   d/{agent} direct inbox
+// MQTT 5 by default; `?mqtt=4` in the URL selects 3.1.1 (the embedded aedes broker speaks only
+// 3.1.1, so retained bodies there carry no expiry). Reconnects with mqtt.js' backoff; publishes made
+// while down wait in mqtt.js' offline queue; subscriptions are restored on reconnect (resubscribe).
+
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Channel } from '../../core/types.js';
+import { ERR } from '../../core/errors.js';
+import { CHANNEL_LETTER, LETTER_CHANNEL, NETWORK_RE, type PublishOptions, type Transport, type TransportOptions, type TransportState } from './types.js';
+
+export function createMqttTransport(url: string, o: TransportOptions): Transport {
+  if (!NETWORK_RE.test(o.network)) throw new TypeError(`mqtt transport: invalid network name ${JSON.stringify(o.network)}`);
+  const u = new URL(url);
+  const version = u.searchParams.get('mqtt') === '4' ? 4 : 5;
+  u.searchParams.delete('mqtt');
+  const root = `agentnet/v1/${o.network}/`;
+  const opts: IClientOptions = {
+    protocolVersion: version,
+    clientId: `agentnet-${o.clientId}`,
+    clean: true,
+    reconnectPeriod: 1000,
+    connectTimeout: o.connectTimeoutMs ?? 10_000,
+    resubscribe: true,
+    queueQoSZero: true,
+  };
+  const client: MqttClient = mqtt.connect(u.toString().replace(/\?$/, ''), opts);
+  const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
+  const stateCbs: Array<(s: TransportState) => void> = [];
+  const topicOf = (channel: Channel, key: string) => `${root}${CHANNEL_LETTER[channel]}/${key}`;
+
+  client.on('message', (topic, payload) => {
+    if (!topic.startsWith(root)) return;
+    const rest = topic.slice(root.length);
+    const channel = LETTER_CHANNEL[rest.slice(0, 1)];
+    if (!channel || rest[1] !== '/') return;
+    const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+    for (const cb of msgCbs) cb(channel, rest.slice(2), bytes);
+  });
+  client.on('connect', () => stateCbs.forEach((cb) => cb('up')));
+  client.on('close', () => stateCbs.forEach((cb) => cb('down')));
+  client.on('error', () => {
+    /* surfaced through 'close' and reconnects; ready() reports the first failure */
+  });
+
+  return {
+    url,
+    publish(channel, key, bytes, p: PublishOptions) {
+      const props = version === 5 && p.expiryMs !== undefined ? { properties: { messageExpiryInterval: Math.max(1, Math.ceil(p.expiryMs / 1000)) } } : {};
+      client.publish(topicOf(channel, key), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { qos: 1, retain: p.retain, ...props });
+    },
+    subscribe(channel, key) {
+      client.subscribe(topicOf(channel, key), { qos: 1 });
+    },
+    unsubscribe(channel, key) {
+      client.unsubscribe(topicOf(channel, key));
+    },
+    onMessage(cb) {
+      msgCbs.push(cb);
+    },
+    onState(cb) {
+      stateCbs.push(cb);
+    },
+    ready() {
+      if (client.connected) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(ERR.transportFailed(`no connection to ${url} within ${opts.connectTimeout} ms`)), opts.connectTimeout);
+        client.once('connect', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => client.end(false, {}, () => resolve()));
+    },
+  };
+}

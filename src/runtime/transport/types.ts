@@ -1,0 +1,38 @@
+// The transport interface (STYLE 7): a small factory per URL scheme, knowing nothing of the protocol
+// beyond channel names. Messages are opaque bytes; the core decodes and verifies everything.
+
+import type { Channel } from '../../core/types.js';
+
+export interface PublishOptions {
+  readonly retain: boolean;
+  /** Broker-side lifetime of a retained message, ms (MQTT 5 Message Expiry Interval). */
+  readonly expiryMs?: number;
+}
+
+export type TransportState = 'up' | 'down';
+
+export interface Transport {
+  readonly url: string;
+  /** Queued while the link is down and sent on reconnect (offline queue). */
+  publish(channel: Channel, key: string, bytes: Uint8Array, opts: PublishOptions): void;
+  /** Subscriptions survive reconnects. `key` may end in `/+` for one wildcard level. */
+  subscribe(channel: Channel, key: string): void;
+  unsubscribe(channel: Channel, key: string): void;
+  onMessage(cb: (channel: Channel, key: string, bytes: Uint8Array) => void): void;
+  onState(cb: (state: TransportState) => void): void;
+  /** Resolves once the first connection is up (or rejects with TRANSPORT_FAILED). */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TransportOptions {
+  /** Network name: the MQTT topic root is `agentnet/v1/{network}/`. */
+  readonly network: string;
+  /** Stable client id (the agent key hex, shortened). */
+  readonly clientId: string;
+  readonly connectTimeoutMs?: number;
+}
+
+export const CHANNEL_LETTER: Record<Channel, string> = { header: 'h', body: 'b', birth: 'n', frontier: 'f', direct: 'd' };
+export const LETTER_CHANNEL: Record<string, Channel> = { h: 'header', b: 'body', n: 'birth', f: 'frontier', d: 'direct' };
+export const NETWORK_RE = /^[a-z0-9_.-]{1,64}$/;
