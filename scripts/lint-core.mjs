@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Enforces DESIGN §2: the core is sans-I/O and imports only itself; the simulator imports only the
+// core and itself; assembly/ is not imported from src/. Exits 1 listing every violation.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const files = (dir) => {
+  try {
+    return readdirSync(dir).flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+    });
+  } catch {
+    return [];
+  }
+};
+
+const FORBIDDEN_IN_CORE = [
+  [/\bDate\.now\s*\(|\bnew Date\s*\(/, 'reads the wall clock (take `now` as an input)'],
+  [/\bMath\.random\s*\(/, 'uses Math.random (take randomness as an input)'],
+  [/\b(setTimeout|setInterval|setImmediate|queueMicrotask)\s*\(/, 'owns a timer (return a deadline from pollTimeout)'],
+  [/\bperformance\.now\s*\(/, 'reads a clock'],
+  [/\bprocess\.(env|argv|exit|stdout|hrtime)/, 'touches the process'],
+  [/\basync\s+(function|\()|\bawait\s/, 'is async (the core is synchronous)'],
+  [/\bglobalThis\s*\./, 'uses a global hook'],
+];
+
+const problems = [];
+const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function checkImports(file, allowedDirs, label) {
+  const src = readFileSync(file, 'utf8');
+  for (const m of src.matchAll(importRe)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    const line = src.slice(0, m.index).split('\n').length;
+    const where = `${relative(root, file)}:${line}`;
+    if (!spec.startsWith('.')) {
+      problems.push(`${where}: ${label} imports package "${spec}" (only ${allowedDirs.map((d) => relative(root, d)).join(', ')} allowed)`);
+      continue;
+    }
+    const target = resolve(dirname(file), spec);
+    if (!allowedDirs.some((d) => target === d || target.startsWith(d + '/'))) problems.push(`${where}: ${label} imports ${relative(root, target)}`);
+  }
+  return src;
+}
+
+const core = join(root, 'src', 'core');
+for (const f of files(core)) {
+  const src = checkImports(f, [core], 'core');
+  src.split('\n').forEach((l, i) => {
+    const code = l.replace(/\/\/.*$/, '');
+    for (const [re, why] of FORBIDDEN_IN_CORE) if (re.test(code)) problems.push(`${relative(root, f)}:${i + 1}: core ${why}`);
+  });
+}
+const sim = join(root, 'src', 'sim');
+for (const f of files(sim)) checkImports(f, [core, sim], 'sim');
+for (const f of files(join(root, 'src'))) {
+  const src = readFileSync(f, 'utf8');
+  if (/from\s*['"][^'"]*assembly\//.test(src)) problems.push(`${relative(root, f)}: imports assembly/ sources (load the built WASM instead)`);
+}
+
+if (problems.length) {
+  console.error(`lint-core: ${problems.length} problem(s)\n` + problems.map((p) => '  ' + p).join('\n'));
+  process.exit(1);
+}
+console.log(`lint-core: ok (${files(core).length} core files, ${files(sim).length} sim files)`);

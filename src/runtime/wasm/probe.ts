@@ -1,0 +1,29 @@
+// The probe kernel (assembly/probe.ts): proves the build-and-load path and the shared-memory boundary.
+
+import { instantiateKernel } from './load.js';
+
+/** Hand-written description of the probe kernel's exports (STYLE 10). */
+interface ProbeExports {
+  readonly memory: WebAssembly.Memory;
+  readonly ABI_VERSION: WebAssembly.Global;
+  fletcher32(ptr: number, len: number): number;
+}
+
+export const PROBE_ABI = 1;
+
+export function loadProbe(variant: 'release' | 'debug' = 'release') {
+  const x = instantiateKernel('probe', variant).exports as unknown as ProbeExports;
+  const abi = x.ABI_VERSION.value as number;
+  if (abi !== PROBE_ABI) throw new RangeError(`probe kernel ABI ${abi}, expected ${PROBE_ABI}`);
+  const mem = new Uint8Array(x.memory.buffer);
+  return {
+    abi,
+    memoryBytes: x.memory.buffer.byteLength,
+    /** Copies `data` into linear memory at offset 0 and checksums it in WASM. */
+    fletcher32(data: Uint8Array): number {
+      if (data.length > mem.length) throw new RangeError(`fletcher32: ${data.length} bytes exceed kernel memory ${mem.length}`);
+      mem.set(data, 0);
+      return x.fletcher32(0, data.length) >>> 0;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// Shared test helpers: a real CryptoPort (node:crypto hashes, noble signing, the strict verifier),
+// deterministic keys from labels, and identities with real bindings.
+
+import { createHash } from 'node:crypto';
+import { makeBinding } from '../src/core/identity/binding.js';
+import type { CryptoPort } from '../src/core/ports.js';
+import { makeCryptoPort, nobleStrictVerifier } from '../src/runtime/crypto-port.js';
+
+export const crypto: CryptoPort = makeCryptoPort(nobleStrictVerifier);
+
+/** A 32-byte seed derived from a label: tests and fixtures are reproducible. */
+export function seed(label: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(`agentnet-test/${label}`).digest());
+}
+
+export const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z, a fixed "now" for unit tests
+export const DAY = 86_400_000;
+
+export interface TestIdentity {
+  readonly agentSecret: Uint8Array;
+  readonly operatorSecret: Uint8Array;
+  readonly agentKey: Uint8Array;
+  readonly binding: Uint8Array;
+}
+
+export function identity(label: string, o: { notBefore?: number; notAfter?: number; scope?: string[]; operatorLabel?: string } = {}): TestIdentity {
+  const agentSecret = seed(`${label}/agent`);
+  const operatorSecret = seed(`${o.operatorLabel ?? label}/operator`);
+  const { bytes } = makeBinding(crypto, {
+    operatorSecret,
+    agentSecret,
+    codeHash: seed('code'),
+    config: { model: seed('model'), promptTemplate: seed('prompt'), toolPolicy: seed('tools') },
+    salt: seed(`${label}/salt`).slice(0, 16),
+    notBefore: o.notBefore ?? T0 - DAY,
+    notAfter: o.notAfter ?? T0 + 365 * DAY,
+    scope: o.scope ?? [],
+  });
+  return { agentSecret, operatorSecret, agentKey: crypto.signer.publicKey(agentSecret), binding: bytes };
+}
+
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));

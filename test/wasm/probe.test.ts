@@ -1,0 +1,28 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loadProbe } from '../../src/runtime/wasm/probe.js';
+
+/** Reference Fletcher-32 (bytewise, mod 65535) in TypeScript. */
+function fletcher32(d: Uint8Array): number {
+  let a = 0xffff;
+  let b = 0xffff;
+  for (const x of d) {
+    a = (a + x) % 0xffff;
+    b = (b + a) % 0xffff;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+describe('probe kernel: build-and-load path', () => {
+  for (const variant of ['release', 'debug'] as const) {
+    it(`${variant} build loads, reports its ABI and fixed memory, and matches the TS reference`, () => {
+      const p = loadProbe(variant);
+      expect(p.abi).toBe(1);
+      expect(p.memoryBytes).toBe(65536);
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 4096 }), (d) => {
+          expect(p.fletcher32(d)).toBe(fletcher32(d));
+        }), { numRuns: 200 });
+      expect(() => p.fletcher32(new Uint8Array(65537))).toThrow(RangeError);
+    });
+  }
+});
