@@ -83,6 +83,8 @@ export class AgentCore {
   private readonly pulls: RequestTable<{ waiting: Array<{ entry: Entry; id: string }> }>;
   private readonly gaps: RequestTable<{ author: Uint8Array; topic: string; epoch: number; fromSeq: number; toSeq: number }>;
   private readonly held = new Map<string, Map<number, Held>>();
+  /** Highest seq known to exist per log epoch (from frontiers and held entries): repair continues to it. */
+  private readonly targets = new Map<string, number>();
   private heldCount = 0;
   private started = false;
 
@@ -330,14 +332,17 @@ export class AgentCore {
     this.store.append(this.storedOf(e, id, se.bytes));
     this.events.push({ type: 'appended', author: toHex(e.author), topic: e.topic, seq: e.seq, own: false });
     this.onAppended(now, e, id);
+    const gapKey = `${this.logKey(e)}/${e.epoch}`;
+    const gap = this.gaps.get(gapKey);
+    if (gap && e.seq >= gap.data.toSeq) this.gaps.close(gapKey);
+    const target = this.targets.get(gapKey) ?? 0;
+    if (target <= e.seq) this.targets.delete(gapKey);
+    else if (!this.gaps.has(gapKey) && !this.held.get(this.logKey(e))?.has(e.seq + 1)) this.requestGap(now, e.author, e.topic, e.epoch, e.seq + 1, target);
     const next = this.held.get(this.logKey(e))?.get(e.seq + 1);
     if (next && next.se.entry.epoch === e.epoch) {
       this.unhold(next.se.entry);
       this.receiveVerified(now, next.se, next.id, 'repair');
     }
-    const gapKey = `${this.logKey(e)}/${e.epoch}`;
-    const gap = this.gaps.get(gapKey);
-    if (gap && e.seq >= gap.data.toSeq) this.gaps.close(gapKey);
   }
 
   private onAppended(now: number, e: Entry, id: Uint8Array): void {
@@ -487,6 +492,10 @@ export class AgentCore {
 
   private requestGap(now: number, author: Uint8Array, topic: string, epoch: number, fromSeq: number, toSeq: number): void {
     const key = `${toHex(author)}/${topic}/${epoch}`;
+    if (toSeq > (this.targets.get(key) ?? 0)) {
+      if (this.targets.size >= 4096 && !this.targets.has(key)) return; // bounded: hostile frontiers cannot grow it
+      this.targets.set(key, toSeq);
+    }
     const to = Math.min(toSeq, fromSeq + MAX_RANGE - 1);
     if (!this.gaps.open(key, { author, topic, epoch, fromSeq, toSeq: to }, now)) return;
     this.counters.add('gapRepairs', 1);

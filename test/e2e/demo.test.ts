@@ -1,0 +1,49 @@
+// End to end: the main job (`npm start` = `agentnet demo`) as real OS processes from the built bundle.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { demoAgents, expectedPairs } from '../../src/cli/demo.js';
+
+const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
+
+function demo(args: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'agentnet-e2e-'));
+  const out = join(dir, 'demo.json');
+  const r = spawnSync(process.execPath, [bundle, 'demo', '--json', out, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const json = r.status !== null && r.status <= 1 ? JSON.parse(readFileSync(out, 'utf8')) : undefined;
+  rmSync(dir, { recursive: true, force: true });
+  return { r, json };
+}
+
+describe('agentnet demo (separate node processes, embedded broker)', () => {
+  it('default run: every agent discovers exactly the agents its intent matches, in under 20 s', () => {
+    const { r, json } = demo([]);
+    expect(r.stdout).toContain('expected 5, found 5, unexpected 0');
+    expect(r.status).toBe(0);
+    expect(json).toMatchObject({ agents: 5, expected: 5, found: 5, unexpected: 0 });
+    expect(json.discoveries).toHaveLength(5);
+    expect(json.headerBytes).toBeGreaterThan(0);
+    expect(json.bodyBytes).toBeGreaterThan(0);
+    expect(json.bodyBytes).toBeLessThan(json.headerBytes); // bodies pulled only where interest matched
+    expect(json.verified.T1).toBeGreaterThan(0);
+    expect(json.verified.T2).toBeGreaterThanOrEqual(10); // each node checks its own and its peers' bindings
+    expect(json.durationMs).toBeLessThan(20_000);
+  });
+
+  it('--agents 12 scales it: the expected set comes from the declarations alone', () => {
+    const { r, json } = demo(['--agents', '12']);
+    expect(r.status).toBe(0);
+    expect(json.expected).toBe(expectedPairs(demoAgents(12)).size);
+    expect(json.found).toBe(json.expected);
+    expect(json.unexpected).toBe(0);
+  });
+
+  it('rejects bad flags with exit code 2', () => {
+    const r = spawnSync(process.execPath, [bundle, 'demo', '--agents', 'many'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--agents');
+  });
+});
