@@ -19,9 +19,13 @@ import { decodeEntry, encodeEntry, entryToBeSigned, type Entry, type SignedEntry
 import { DEFAULT_LIMITS, TAG_RE, TOPIC_RE, type Limits } from './codec/limits.js';
 import { decodeBirth, decodeDirect, decodeFrontier, encodeBirth, encodeDirect, encodeFrontier, birthToBeSigned, frontierToBeSigned, MAX_RANGE, type Direct, type Frontier } from './codec/messages.js';
 import { DecodeError, REJECT_REASONS, type RejectReason } from './errors.js';
-import { matches, matchScore, type Interest } from './gossip/match.js';
-import { RequestTable } from './gossip/requests.js';
-import { makeSketch, sketchMatches } from './gossip/sketch.js';
+import { DiscoveryIndex } from './gossip/discovery.js';
+import type { Interest } from './gossip/match.js';
+import { BodyPulls } from './gossip/pulls.js';
+import { makeSketch } from './gossip/sketch.js';
+import { HeldEntries } from './log/held.js';
+import { GapRepair, type Range } from './gossip/repair.js';
+import { AwaitingBinding } from './identity/awaiting.js';
 import { TieredVerifier } from './identity/verifier.js';
 import { decideReceive } from './log/rules.js';
 import type { LogStore, StoredEntry } from './log/store.js';
@@ -49,11 +53,6 @@ export interface AgentOptions {
   readonly operators?: ReadonlySet<string>;
 }
 
-interface Held {
-  readonly se: SignedEntry;
-  readonly id: Uint8Array;
-}
-
 type Source = 'push' | 'repair';
 
 export class AgentCore {
@@ -69,23 +68,15 @@ export class AgentCore {
   private readonly epoch: number;
   private readonly skew: number;
   private readonly heldPerLog: number;
-  private readonly maxHeld: number;
   private readonly out: Outgoing[] = [];
   private readonly events: CoreEvent[] = [];
   private readonly followed = new Set<string>();
-  private readonly interests = new Map<string, Interest & { at: number }>();
-  private readonly candidates = new Map<string, Candidate>();
-  private readonly reported = new Set<string>();
+  private readonly index: DiscoveryIndex;
   /** Entries waiting for their author's binding, per author hex. */
-  private readonly awaitingBinding = new Map<string, Array<{ channel: 'header' | 'frontier'; key: string | undefined; bytes: Uint8Array }>>();
-  private readonly births: RequestTable<string>;
-  /** Body pulls by hash; one body may be announced by several entries (same content, other authors). */
-  private readonly pulls: RequestTable<{ waiting: Array<{ entry: Entry; id: string }> }>;
-  private readonly gaps: RequestTable<{ author: Uint8Array; topic: string; epoch: number; fromSeq: number; toSeq: number }>;
-  private readonly held = new Map<string, Map<number, Held>>();
-  /** Highest seq known to exist per log epoch (from frontiers and held entries): repair continues to it. */
-  private readonly targets = new Map<string, number>();
-  private heldCount = 0;
+  private readonly awaiting: AwaitingBinding;
+  private readonly pulls: BodyPulls;
+  private readonly gaps: GapRepair;
+  private readonly held: HeldEntries;
   private started = false;
 
   constructor(o: AgentOptions) {
@@ -96,12 +87,13 @@ export class AgentCore {
     this.epoch = o.epoch ?? 0;
     this.skew = o.clockSkewMs ?? 5 * 60_000;
     this.heldPerLog = o.heldPerLog ?? 64;
-    this.maxHeld = o.maxHeld ?? 4096;
+    this.held = new HeldEntries(this.heldPerLog, o.maxHeld ?? 4096);
+    this.index = new DiscoveryIndex(o.crypto);
     const timeout = o.pullTimeoutMs ?? 2000;
     const attempts = o.maxAttempts ?? 4;
-    this.births = new RequestTable(1024, timeout, attempts);
-    this.pulls = new RequestTable(1024, timeout, attempts);
-    this.gaps = new RequestTable(1024, timeout, attempts);
+    this.awaiting = new AwaitingBinding(timeout, attempts, this.heldPerLog);
+    this.pulls = new BodyPulls(timeout, attempts);
+    this.gaps = new GapRepair(timeout, attempts);
     this.agentKey = o.crypto.signer.publicKey(o.agentSecret);
     this.agentHex = toHex(this.agentKey);
     this.bindingBytes = o.binding;
@@ -199,18 +191,8 @@ export class AgentCore {
   }
 
   /** Candidates we hold bodies for, ranked by semantic match (trust weighting arrives with MG-EigenTrust). */
-  discover(q: DiscoverQuery): Candidate[] {
-    const interest: Interest = { topic: q.topic ?? '', tags: q.tags, ...(q.text ? { text: q.text } : {}) };
-    const out: Candidate[] = [];
-    for (const c of this.candidates.values()) {
-      if (q.topic && c.topic !== q.topic) continue;
-      if ((q.minTier ?? 0) > c.verifiedTier) continue;
-      const body = { kind: c.kind, tags: c.tags, text: c.text };
-      if (!matches(interest, body)) continue;
-      out.push({ ...c, score: matchScore(interest, body) });
-    }
-    out.sort((a, b) => b.score - a.score || b.ts - a.ts);
-    return out.slice(0, q.limit ?? 50);
+  discover(q: DiscoverQuery, now?: number): Candidate[] {
+    return this.index.discover(q, now);
   }
 
   // ------------------------------------------------------------------ inputs
@@ -239,22 +221,14 @@ export class AgentCore {
   }
 
   handleTimeout(now: number): void {
-    const b = this.births.due(now);
-    for (const p of b.retry) {
-      this.emit({ op: 'unsubscribe', channel: 'birth', key: p.data }); // re-subscribing re-delivers the retained birth
-      this.emit({ op: 'subscribe', channel: 'birth', key: p.data });
+    const b = this.awaiting.due(now);
+    for (const author of b.retry) {
+      this.emit({ op: 'unsubscribe', channel: 'birth', key: author }); // re-subscribing re-delivers the retained birth
+      this.emit({ op: 'subscribe', channel: 'birth', key: author });
     }
-    for (const p of b.expired) {
-      const dropped = this.awaitingBinding.get(p.data)?.length ?? 0;
-      this.awaitingBinding.delete(p.data);
-      if (dropped > 0) this.reject('unknown_author', 'header', `${dropped} messages from ${p.data.slice(0, 12)} dropped: no binding`);
-    }
-    const pl = this.pulls.due(now);
-    for (const p of pl.retry) this.requestBody(p.data.waiting[p.attempts % p.data.waiting.length]!.entry, p.attempts); // rotate holders
-    for (const p of pl.expired) this.counters.add('pullsFailed', 1);
-    const g = this.gaps.due(now);
-    for (const p of g.retry) this.sendGapRequest(p.data.author, p.data.topic, p.data.epoch, p.data.fromSeq, p.data.toSeq);
-    for (const p of g.expired) this.counters.add('gapRepairsFailed', 1);
+    for (const d of b.dropped) if (d.count > 0) this.reject('unknown_author', 'header', `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`);
+    for (const p of this.pulls.due(now)) this.requestBody(p.entry, p.attempt);
+    for (const p of this.gaps.due(now)) this.sendGapRequest(p.data);
   }
 
   // ------------------------------------------------------------------ outputs
@@ -266,7 +240,7 @@ export class AgentCore {
     return this.events.shift();
   }
   pollTimeout(): number | undefined {
-    const ds = [this.births.nextDeadline(), this.pulls.nextDeadline(), this.gaps.nextDeadline()].filter((d): d is number => d !== undefined);
+    const ds = [this.awaiting.nextDeadline(), this.pulls.nextDeadline(), this.gaps.nextDeadline()].filter((d): d is number => d !== undefined);
     return ds.length ? Math.min(...ds) : undefined;
   }
 
@@ -275,17 +249,17 @@ export class AgentCore {
       agent: this.agentHex,
       epoch: this.epoch,
       followed: [...this.followed].sort(),
-      interests: this.interests.size,
+      interests: this.index.interestCount,
       entries: this.store.entryCount(),
       knownAgents: this.verifier.knownAgents(),
-      candidates: this.candidates.size,
+      candidates: this.index.candidateCount,
       verified: { ...this.verifier.counters },
       rejected: this.counters.rejected(),
       bytes: this.counters.bytes(),
-      pulls: { requested: this.counters.get('pullsRequested'), completed: this.counters.get('pullsCompleted'), failed: this.counters.get('pullsFailed') },
-      gapRepairs: { requested: this.counters.get('gapRepairs'), failed: this.counters.get('gapRepairsFailed') },
+      pulls: { requested: this.pulls.requested, completed: this.pulls.completed, failed: this.pulls.failed },
+      gapRepairs: { requested: this.gaps.requested, failed: this.gaps.failed },
       discoveries: this.counters.get('discoveries'),
-      pending: { held: this.heldCount, pulls: this.pulls.size, gaps: this.gaps.size, births: this.births.size },
+      pending: { held: this.held.size, pulls: this.pulls.size, gaps: this.gaps.size, births: this.awaiting.size },
     };
   }
 
@@ -324,82 +298,60 @@ export class AgentCore {
         this.events.push({ type: 'fork', author: toHex(e.author), topic: e.topic, epoch: e.epoch, seq: e.seq });
         return this.reject('fork', 'header', `two entries at ${e.topic}/${e.epoch}/${e.seq}`);
       case 'gap':
-        this.hold(se, id);
-        return this.requestGap(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq);
+        this.held.hold(se, id);
+        return this.requestGap(this.gaps.need(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq));
       case 'append':
         break;
     }
     this.store.append(this.storedOf(e, id, se.bytes));
     this.events.push({ type: 'appended', author: toHex(e.author), topic: e.topic, seq: e.seq, own: false });
     this.onAppended(now, e, id);
-    const gapKey = `${this.logKey(e)}/${e.epoch}`;
-    const gap = this.gaps.get(gapKey);
-    if (gap && e.seq >= gap.data.toSeq) this.gaps.close(gapKey);
-    const target = this.targets.get(gapKey) ?? 0;
-    if (target <= e.seq) this.targets.delete(gapKey);
-    else if (!this.gaps.has(gapKey) && !this.held.get(this.logKey(e))?.has(e.seq + 1)) this.requestGap(now, e.author, e.topic, e.epoch, e.seq + 1, target);
-    const next = this.held.get(this.logKey(e))?.get(e.seq + 1);
-    if (next && next.se.entry.epoch === e.epoch) {
-      this.unhold(next.se.entry);
-      this.receiveVerified(now, next.se, next.id, 'repair');
-    }
+    this.requestGap(this.gaps.appended(now, e.author, e.topic, e.epoch, e.seq, this.held.has(e, e.seq + 1)));
+    const next = this.held.take(e, e.seq + 1);
+    if (next) this.receiveVerified(now, next.se, next.id, 'repair');
   }
 
   private onAppended(now: number, e: Entry, id: Uint8Array): void {
     const author = toHex(e.author);
     if (author === this.agentHex) return;
     if (e.kind === 'withdraw') {
-      if (this.candidates.delete(`${author}/${e.topic}`)) this.events.push({ type: 'withdrawn', author, topic: e.topic });
+      if (this.index.withdraw(author, e.topic)) this.events.push({ type: 'withdrawn', author, topic: e.topic });
       return;
     }
     if (e.kind !== 'capability' || e.expires <= now) return;
-    const wanted = [...this.interests.values()].some((i) => i.topic === e.topic && sketchMatches(this.c, e.sketch, i.tags));
-    if (!wanted) {
+    if (!this.index.wants(e)) {
       this.counters.add('bodiesSkipped', 1); // bodyless gossip at work: no interest, no pull
       return;
     }
     const have = this.store.getBody(e.bodyHash);
     if (have) return this.acceptBody(now, e, toHex(id), have);
-    const key = toHex(e.bodyHash);
-    const pending = this.pulls.get(key);
-    if (pending) pending.data.waiting.push({ entry: e, id: toHex(id) });
-    else if (this.pulls.open(key, { waiting: [{ entry: e, id: toHex(id) }] }, now)) this.requestBody(e, 1);
+    if (this.pulls.want(now, { entry: e, id: toHex(id) }) === 'new') this.requestBody(e, 1);
   }
 
   /** First attempt: the broker's retained copy; later attempts also ask the author directly. */
   private requestBody(e: Entry, attempt: number): void {
     const key = toHex(e.bodyHash);
-    this.counters.add('pullsRequested', 1);
+    this.pulls.requested++;
     if (attempt > 1) this.emit({ op: 'unsubscribe', channel: 'body', key });
     this.emit({ op: 'subscribe', channel: 'body', key });
     if (attempt > 1) this.sendDirect(toHex(e.author), { type: 'getBody', from: this.agentKey, bodyHash: e.bodyHash });
   }
 
   private onBody(now: number, key: string, bytes: Uint8Array): void {
-    const p = this.pulls.get(key);
-    if (!p) return; // not asked for (or already done): ignore, never store unrequested bodies
-    const first = p.data.waiting[0]!.entry;
-    if (bytes.length !== first.bodyLen || toHex(this.c.sha256(bytes)) !== key) return this.reject('body_hash_mismatch', 'body', `body for ${key.slice(0, 12)} does not match header`);
-    this.pulls.close(key);
+    const done = this.pulls.complete(key, bytes, toHex(this.c.sha256(bytes)));
+    if (done === undefined) return;
+    if (done === 'mismatch') return this.reject('body_hash_mismatch', 'body', `body for ${key.slice(0, 12)} does not match header`);
     this.emit({ op: 'unsubscribe', channel: 'body', key });
-    this.counters.add('pullsCompleted', 1);
-    this.store.putBody(first.bodyHash, bytes, Math.max(...p.data.waiting.map((w) => w.entry.expires)));
-    for (const w of p.data.waiting) if (w.entry.bodyLen === bytes.length) this.acceptBody(now, w.entry, w.id, bytes);
+    this.store.putBody(done[0]!.entry.bodyHash, bytes, Math.max(...done.map((w) => w.entry.expires)));
+    for (const w of done) this.acceptBody(now, w.entry, w.id, bytes);
   }
 
   private acceptBody(now: number, e: Entry, idHex: string, bytes: Uint8Array): void {
     const body = decodeBody(bytes, this.limits);
     if (body.kind !== e.kind) return this.reject('malformed', 'body', 'body kind differs from header kind');
-    const author = toHex(e.author);
-    const cand: Candidate = { author, topic: e.topic, kind: body.kind, tags: body.tags, text: body.text, entryId: idHex, seq: e.seq, ts: e.ts, expires: e.expires, tierOffered: e.tier, verifiedTier: 2, score: 0 };
-    this.candidates.set(`${author}/${e.topic}`, cand);
-    for (const [intentId, i] of this.interests) {
-      if (i.topic !== e.topic || !matches(i, body)) continue;
-      const k = `${intentId}/${author}`;
-      if (this.reported.has(k)) continue;
-      this.reported.add(k);
+    for (const d of this.index.addBody(now, e, toHex(e.author), idHex, body)) {
       this.counters.add('discoveries', 1);
-      this.events.push({ type: 'discovered', intent: intentId, author, topic: e.topic, ms: Math.max(0, now - i.at), score: matchScore(i, body), tags: body.tags });
+      this.events.push(d);
     }
   }
 
@@ -415,9 +367,7 @@ export class AgentCore {
     const t1 = this.verifier.checkSigned(birth.author, toBeSigned, signature, birth.ts);
     if (!t1.ok) return this.reject(t1.reason, 'birth', t1.detail);
     this.store.putBinding(birth.author, acc.binding!.version, birth.binding);
-    this.births.close(author);
-    const waiting = this.awaitingBinding.get(author) ?? [];
-    this.awaitingBinding.delete(author);
+    const waiting = this.awaiting.release(author);
     for (const w of waiting) {
       try {
         if (w.channel === 'header') this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key);
@@ -439,7 +389,7 @@ export class AgentCore {
     const head = this.store.head(f.author, f.topic);
     if (head && (f.epoch < head.epoch || (f.epoch === head.epoch && f.seq <= head.seq))) return;
     const from = head && head.epoch === f.epoch ? head.seq + 1 : 1;
-    this.requestGap(now, f.author, f.topic, f.epoch, from, f.seq);
+    this.requestGap(this.gaps.need(now, f.author, f.topic, f.epoch, from, f.seq));
   }
 
   private onDirect(now: number, bytes: Uint8Array): void {
@@ -479,51 +429,21 @@ export class AgentCore {
   // ------------------------------------------------------------------ helpers
 
   private awaitBinding(now: number, author: string, channel: 'header' | 'frontier', key: string | undefined, bytes: Uint8Array): void {
-    let list = this.awaitingBinding.get(author);
-    if (!list) {
-      if (this.awaitingBinding.size >= 1024) return this.reject('unknown_author', channel, 'too many unknown authors pending');
-      list = [];
-      this.awaitingBinding.set(author, list);
-    }
-    if (list.length >= this.heldPerLog) return this.reject('unknown_author', channel, 'too many messages pending for one unknown author');
-    list.push({ channel, key, bytes });
-    if (this.births.open(author, author, now)) this.emit({ op: 'subscribe', channel: 'birth', key: author });
+    const r = this.awaiting.add(now, author, { channel, key, bytes });
+    if (r === 'full') return this.reject('unknown_author', channel, 'too many messages pending for unknown authors');
+    if (r === 'fetch') this.emit({ op: 'subscribe', channel: 'birth', key: author });
   }
 
-  private requestGap(now: number, author: Uint8Array, topic: string, epoch: number, fromSeq: number, toSeq: number): void {
-    const key = `${toHex(author)}/${topic}/${epoch}`;
-    if (toSeq > (this.targets.get(key) ?? 0)) {
-      if (this.targets.size >= 4096 && !this.targets.has(key)) return; // bounded: hostile frontiers cannot grow it
-      this.targets.set(key, toSeq);
-    }
-    const to = Math.min(toSeq, fromSeq + MAX_RANGE - 1);
-    if (!this.gaps.open(key, { author, topic, epoch, fromSeq, toSeq: to }, now)) return;
-    this.counters.add('gapRepairs', 1);
-    this.sendGapRequest(author, topic, epoch, fromSeq, to);
+  private requestGap(r: Range | undefined): void {
+    if (r) this.sendGapRequest(r);
   }
 
-  private sendGapRequest(author: Uint8Array, topic: string, epoch: number, fromSeq: number, toSeq: number): void {
-    this.sendDirect(toHex(author), { type: 'getEntries', from: this.agentKey, author, topic, epoch, fromSeq, toSeq });
-  }
-
-  private hold(se: SignedEntry, id: Uint8Array): void {
-    const k = this.logKey(se.entry);
-    let m = this.held.get(k);
-    if (!m) this.held.set(k, (m = new Map()));
-    if (m.has(se.entry.seq) || m.size >= this.heldPerLog || this.heldCount >= this.maxHeld) return;
-    m.set(se.entry.seq, { se, id });
-    this.heldCount++;
-  }
-
-  private unhold(e: Entry): void {
-    const k = this.logKey(e);
-    const m = this.held.get(k);
-    if (m?.delete(e.seq)) this.heldCount--;
-    if (m && m.size === 0) this.held.delete(k);
+  private sendGapRequest(r: Range): void {
+    this.sendDirect(toHex(r.author), { type: 'getEntries', from: this.agentKey, author: r.author, topic: r.topic, epoch: r.epoch, fromSeq: r.fromSeq, toSeq: r.toSeq });
   }
 
   private addInterest(intentId: string, i: Interest, now: number): void {
-    this.interests.set(intentId, { ...i, at: now });
+    this.index.addInterest(intentId, i, now);
     this.follow(i.topic);
   }
 
@@ -551,10 +471,6 @@ export class AgentCore {
 
   private storedOf(e: Entry, id: Uint8Array, bytes: Uint8Array): StoredEntry {
     return { id, author: e.author, topic: e.topic, epoch: e.epoch, seq: e.seq, kind: e.kind, ts: e.ts, expires: e.expires, bodyHash: e.bodyHash, bytes };
-  }
-
-  private logKey(e: { author: Uint8Array; topic: string }): string {
-    return `${toHex(e.author)}/${e.topic}`;
   }
 
   private emit(o: Outgoing): void {

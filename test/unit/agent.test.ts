@@ -128,7 +128,7 @@ describe('AgentCore: bad input is rejected with a typed reason, counted, and nev
   });
 
   it('a forged signature', () => {
-    const { net, alice, bob } = setup();
+    const { net, bob } = setup();
     const bobId = identity('bob');
     const forged = entryFor(bobId, { seq: 2, prev: net.stores[0]!.head(bob.agentKey, REVIEW.topic)!.id }, identity('mallory').agentSecret);
     net.inject('header', REVIEW.topic, forged);

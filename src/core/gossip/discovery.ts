@@ -1,0 +1,72 @@
+// The discovery index (DESIGN §5 discover()): our interests (from our intents), the candidates we
+// hold bodies for (latest capability per (author, topic)), and which (intent, author) discoveries
+// have been reported. Pure bookkeeping; the agent feeds it verified entries and bodies.
+
+import type { Body } from '../codec/body.js';
+import type { Entry } from '../codec/entry.js';
+import type { Hashes } from '../ports.js';
+import type { Candidate, CoreEvent, DiscoverQuery } from '../types.js';
+import { matches, matchScore, type Interest } from './match.js';
+import { sketchMatches } from './sketch.js';
+
+export class DiscoveryIndex {
+  private readonly interests = new Map<string, Interest & { at: number }>();
+  private readonly candidates = new Map<string, Candidate>();
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly h: Hashes) {}
+
+  get interestCount(): number {
+    return this.interests.size;
+  }
+  get candidateCount(): number {
+    return this.candidates.size;
+  }
+
+  addInterest(intentId: string, i: Interest, now: number): void {
+    this.interests.set(intentId, { ...i, at: now });
+  }
+
+  /** Does any interest in the entry's topic possibly match its sketch (so the body is worth a pull)? */
+  wants(e: Entry): boolean {
+    for (const i of this.interests.values()) if (i.topic === e.topic && sketchMatches(this.h, e.sketch, i.tags)) return true;
+    return false;
+  }
+
+  withdraw(author: string, topic: string): boolean {
+    return this.candidates.delete(`${author}/${topic}`);
+  }
+
+  /** Records a verified body as a candidate; returns the discoveries it completes (each reported once). */
+  addBody(now: number, e: Entry, author: string, entryId: string, body: Body): Array<Extract<CoreEvent, { type: 'discovered' }>> {
+    this.candidates.set(`${author}/${e.topic}`, {
+      author, topic: e.topic, kind: body.kind, tags: body.tags, text: body.text, entryId, seq: e.seq, ts: e.ts, expires: e.expires,
+      tierOffered: e.tier, verifiedTier: 2, score: 0,
+    });
+    const out: Array<Extract<CoreEvent, { type: 'discovered' }>> = [];
+    for (const [intent, i] of this.interests) {
+      if (i.topic !== e.topic || !matches(i, body)) continue;
+      const k = `${intent}/${author}`;
+      if (this.reported.has(k)) continue;
+      this.reported.add(k);
+      out.push({ type: 'discovered', intent, author, topic: e.topic, ms: Math.max(0, now - i.at), score: matchScore(i, body), tags: body.tags });
+    }
+    return out;
+  }
+
+  /** Candidates matching the query, best first (trust weighting arrives with MG-EigenTrust). */
+  discover(q: DiscoverQuery, now?: number): Candidate[] {
+    const interest: Interest = { topic: q.topic ?? '', tags: q.tags, ...(q.text ? { text: q.text } : {}) };
+    const out: Candidate[] = [];
+    for (const c of this.candidates.values()) {
+      if (q.topic && c.topic !== q.topic) continue;
+      if ((q.minTier ?? 0) > c.verifiedTier) continue;
+      if (now !== undefined && c.expires <= now) continue;
+      const body = { kind: c.kind, tags: c.tags, text: c.text };
+      if (!matches(interest, body)) continue;
+      out.push({ ...c, score: matchScore(interest, body) });
+    }
+    out.sort((a, b) => b.score - a.score || b.ts - a.ts);
+    return out.slice(0, q.limit ?? 50);
+  }
+}
