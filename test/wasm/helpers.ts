@@ -65,3 +65,40 @@ export function ruleOracle(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): b
 
 export { ed };
 export type { SigItem, SigVerifier };
+
+/**
+ * Model of node:crypto (OpenSSL) Ed25519 verification, as measured in edge.test.ts: S < L; A decoded
+ * leniently (y taken mod p, x = 0 with sign bit accepted); cofactorless check by comparing the
+ * encoding of [S]B - [k]A with the received R bytes (so a non-canonical R never matches).
+ */
+export function openSslModel(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+  if (pub.length !== 32 || sig.length !== 64) return false;
+  const s = leToBig(sig.subarray(32));
+  if (s >= L) return false;
+  let A: ed.Point;
+  try { A = ed.Point.fromBytes(pub, true); } catch { return false; }
+  const r = sig.subarray(0, 32);
+  const k = leToBig(sha512(r, pub, msg)) % L;
+  const q = ed.Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(k));
+  return toHex(q.toBytes()) === toHex(r);
+}
+
+/** A corpus of honest signatures from a pool of keys, and one-bit mutations of them (sig, msg or pub). */
+export function corpus(seed: number, n: number, keys = 64): { valid: SigItem[]; mutated: SigItem[] } {
+  const rnd = prng(seed);
+  const signers = Array.from({ length: keys }, () => signerFromSeed(rnd(32)));
+  const valid: SigItem[] = [], mutated: SigItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = signers[i % keys]!;
+    const msg = rnd(rnd(1)[0]! + (rnd(1)[0]! & 1 ? 0 : 60));
+    const sig = signWith(s, msg);
+    valid.push({ pub: s.pub, msg, sig });
+    const which = i % 3;
+    const m = { pub: s.pub.slice(), msg: msg.slice(), sig: sig.slice() };
+    const target = which === 0 ? m.sig : which === 1 && m.msg.length > 0 ? m.msg : m.pub;
+    const bit = (rnd(2)[0]! | (rnd(2)[1]! << 8)) % (target.length * 8);
+    target[bit >> 3]! ^= 1 << (bit & 7);
+    mutated.push(m);
+  }
+  return { valid, mutated };
+}
