@@ -27,14 +27,22 @@ export function feZero(h: usize): void { memory.fill(h, 0, FE); }
 export function feOne(h: usize): void { memory.fill(h, 0, FE); store<i64>(h, 1); }
 export function feCopy(h: usize, f: usize): void { memory.copy(h, f, FE); }
 
-export function feAdd(h: usize, f: usize, g: usize): void {
-  for (let i: usize = 0; i < 80; i += 8) store<i64>(h + i, load<i64>(f + i) + load<i64>(g + i));
+// Unrolled by hand: binaryen does not unroll these loops, and they sit inside every point formula.
+@inline export function feAdd(h: usize, f: usize, g: usize): void {
+  const a0 = load<i64>(f, 0) + load<i64>(g, 0), a1 = load<i64>(f, 8) + load<i64>(g, 8), a2 = load<i64>(f, 16) + load<i64>(g, 16), a3 = load<i64>(f, 24) + load<i64>(g, 24), a4 = load<i64>(f, 32) + load<i64>(g, 32);
+  const a5 = load<i64>(f, 40) + load<i64>(g, 40), a6 = load<i64>(f, 48) + load<i64>(g, 48), a7 = load<i64>(f, 56) + load<i64>(g, 56), a8 = load<i64>(f, 64) + load<i64>(g, 64), a9 = load<i64>(f, 72) + load<i64>(g, 72);
+  store<i64>(h, a0, 0); store<i64>(h, a1, 8); store<i64>(h, a2, 16); store<i64>(h, a3, 24); store<i64>(h, a4, 32); store<i64>(h, a5, 40); store<i64>(h, a6, 48); store<i64>(h, a7, 56); store<i64>(h, a8, 64); store<i64>(h, a9, 72);
 }
-export function feSub(h: usize, f: usize, g: usize): void {
-  for (let i: usize = 0; i < 80; i += 8) store<i64>(h + i, load<i64>(f + i) - load<i64>(g + i));
+@inline export function feSub(h: usize, f: usize, g: usize): void {
+  const a0 = load<i64>(f, 0) - load<i64>(g, 0), a1 = load<i64>(f, 8) - load<i64>(g, 8), a2 = load<i64>(f, 16) - load<i64>(g, 16), a3 = load<i64>(f, 24) - load<i64>(g, 24), a4 = load<i64>(f, 32) - load<i64>(g, 32);
+  const a5 = load<i64>(f, 40) - load<i64>(g, 40), a6 = load<i64>(f, 48) - load<i64>(g, 48), a7 = load<i64>(f, 56) - load<i64>(g, 56), a8 = load<i64>(f, 64) - load<i64>(g, 64), a9 = load<i64>(f, 72) - load<i64>(g, 72);
+  store<i64>(h, a0, 0); store<i64>(h, a1, 8); store<i64>(h, a2, 16); store<i64>(h, a3, 24); store<i64>(h, a4, 32); store<i64>(h, a5, 40); store<i64>(h, a6, 48); store<i64>(h, a7, 56); store<i64>(h, a8, 64); store<i64>(h, a9, 72);
 }
-export function feNeg(h: usize, f: usize): void {
-  for (let i: usize = 0; i < 80; i += 8) store<i64>(h + i, -load<i64>(f + i));
+@inline export function feNeg(h: usize, f: usize): void {
+  const a0 = -load<i64>(f, 0), a1 = -load<i64>(f, 8), a2 = -load<i64>(f, 16), a3 = -load<i64>(f, 24), a4 = -load<i64>(f, 32);
+  const a5 = -load<i64>(f, 40), a6 = -load<i64>(f, 48), a7 = -load<i64>(f, 56), a8 = -load<i64>(f, 64), a9 = -load<i64>(f, 72);
+  store<i64>(h, a0, 0); store<i64>(h, a1, 8); store<i64>(h, a2, 16); store<i64>(h, a3, 24); store<i64>(h, a4, 32);
+  store<i64>(h, a5, 40); store<i64>(h, a6, 48); store<i64>(h, a7, 56); store<i64>(h, a8, 64); store<i64>(h, a9, 72);
 }
 
 // ref10 carry order (interleaved for instruction-level parallelism), rounded to signed limbs.
