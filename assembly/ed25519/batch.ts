@@ -7,7 +7,8 @@
 // Pippenger's bucket method using signed radix-2^c digits (digits in [-2^(c-1), 2^(c-1)), 2^(c-1)
 // buckets per window). On failure the caller bisects (index.ts).
 import {
-  P3, CACHED, geAdd, geDbl, geToP2, geToP3, geToCached, geIdentity, geIsIdentity, geMul8,
+  P3, NIELS, geMadd, geAdd, geDbl, geToP2, geToP3, geToCached, geIdentity, geIsIdentity, geMul8, geNeg,
+  geAffineToNiels,
 } from './point';
 import { BASE } from './verify';
 import { WIDE, wideZero, wideMulAdd, wideReduce } from './scalar';
@@ -16,26 +17,38 @@ export const MAX_BATCH: i32 = 256;
 const MAX_POINTS: i32 = 2 * MAX_BATCH + 1;
 const MAX_C: i32 = 8;
 
-/** Per-item decoded state, filled by index.ts before any MSM: cached -A_i, cached -R_i, z_i k_i. */
-export const ITEM_NEG_A: usize = memory.data(<i32>CACHED * MAX_BATCH, 16);
-export const ITEM_NEG_R: usize = memory.data(<i32>CACHED * MAX_BATCH, 16);
-export const ITEM_ZK: usize = memory.data(32 * MAX_BATCH, 16);
+// Per-item decoded state, filled by index.ts (itemPrepare) before any MSM. Decoded points have
+// Z = 1, so their NIELS form costs one multiplication and every bucket addition is a mixed
+// addition (7M instead of 8M). The P3 forms also serve the bisection leaves (checkDecoded).
+export const ITEM_A: usize = memory.data(<i32>P3 * MAX_BATCH, 16);       // -A_i (P3, Z = 1)
+export const ITEM_R: usize = memory.data(<i32>P3 * MAX_BATCH, 16);       // +R_i (P3, Z = 1)
+const ITEM_NA: usize = memory.data(<i32>NIELS * MAX_BATCH, 16);          // -A_i (NIELS)
+const ITEM_NR: usize = memory.data(<i32>NIELS * MAX_BATCH, 16);          // +R_i (NIELS)
+export const ITEM_ZK: usize = memory.data(32 * MAX_BATCH, 16);           // z_i k_i mod L
 
-const PTS: usize = memory.data(4 * MAX_POINTS, 16);          // u32 pointers to CACHED points
+const PN: usize = memory.data(4 * MAX_POINTS, 16);           // u32 pointers to NIELS points
+const PP: usize = memory.data(4 * MAX_POINTS, 16);           // u32 pointers to the same points as P3
 const SCS: usize = memory.data(4 * MAX_POINTS, 16);          // u32 pointers to 32-byte scalars
 const DIG: usize = memory.data(MAX_POINTS * 128, 16);         // signed digits, 128 slots per point (c >= 3 needs <= 86)
 const BUCKETS: usize = memory.data(<i32>P3 << (MAX_C - 1), 16);
+const FILLED: usize = memory.data(1 << (MAX_C - 1), 16);      // bucket b holds a point (else identity)
 const SB: usize = memory.data(32, 16);                        // sum z_i S_i mod L
-const BASE_C: usize = memory.data(<i32>CACHED, 16);
+const BASE_N: usize = memory.data(<i32>NIELS, 16);
 const WX: usize = memory.data(<i32>WIDE, 16);
 const ACC: usize = memory.data(<i32>P3, 16);
 const RUN: usize = memory.data(<i32>P3, 16);
 const SUM: usize = memory.data(<i32>P3, 16);
 const TP: usize = memory.data(<i32>P3, 16);
-const TC: usize = memory.data(<i32>CACHED, 16);
+const TC: usize = memory.data(<i32>P3, 16);
 const Z32: usize = memory.data(32, 16);
 
-export function initBatch(): void { geToCached(BASE_C, BASE); }
+/** Per-item MSM inputs from the decoded -A_i, R_i (index.ts has filled ITEM_A / ITEM_R). */
+export function itemPrepare(i: usize): void {
+  geAffineToNiels(ITEM_NA + i * NIELS, ITEM_A + i * P3);
+  geAffineToNiels(ITEM_NR + i * NIELS, ITEM_R + i * P3);
+}
+
+export function initBatch(): void { geAffineToNiels(BASE_N, BASE); }
 
 /** Window size by point count (measured: bench/verify.ts). */
 function windowBits(n: i32): i32 {
@@ -73,15 +86,18 @@ export function batchCheck(idx: usize, m: i32, z: usize, sig: usize): bool {
     wideMulAdd(WX, z + (i << 4), 16, sig + (i << 6) + 32, 32);
   }
   wideReduce(SB, WX);
-  // Point list: B, then (-R_i, z_i), (-A_i, z_i k_i).
-  let n = 0;
-  store<u32>(PTS, <u32>BASE_C); store<u32>(SCS, <u32>SB); n = 1;
+  // Point list: B with sum z_i S_i; R_i with digits of z_i negated (the term is -z_i R_i); -A_i
+  // with z_i k_i. Odd j are the R points.
+  store<u32>(PN, <u32>BASE_N); store<u32>(PP, <u32>BASE); store<u32>(SCS, <u32>SB);
+  let n = 1;
   for (let j = 0; j < m; j++) {
     const i = <usize>load<u32>(idx + (<usize>j << 2));
-    store<u32>(PTS + (<usize>n << 2), <u32>(ITEM_NEG_R + i * CACHED));
+    store<u32>(PN + (<usize>n << 2), <u32>(ITEM_NR + i * NIELS));
+    store<u32>(PP + (<usize>n << 2), <u32>(ITEM_R + i * P3));
     store<u32>(SCS + (<usize>n << 2), <u32>(z + (i << 4)));
     n++;
-    store<u32>(PTS + (<usize>n << 2), <u32>(ITEM_NEG_A + i * CACHED));
+    store<u32>(PN + (<usize>n << 2), <u32>(ITEM_NA + i * NIELS));
+    store<u32>(PP + (<usize>n << 2), <u32>(ITEM_A + i * P3));
     store<u32>(SCS + (<usize>n << 2), <u32>(ITEM_ZK + (i << 5)));
     n++;
   }
@@ -90,30 +106,50 @@ export function batchCheck(idx: usize, m: i32, z: usize, sig: usize): bool {
   const nb = 1 << (c - 1);
   for (let j = 0; j < n; j++) {
     const sp = <usize>load<u32>(SCS + (<usize>j << 2));
-    // z_i are 16-byte values: widen to 32 with zeros so the digit extraction reads valid memory.
-    if ((j & 1) == 1) { memory.copy(TC, sp, 16); memory.fill(TC + 16, 0, 16); radixDigits(DIG + (<usize>j << 7), TC, c, nd); }
-    else radixDigits(DIG + (<usize>j << 7), sp, c, nd);
+    const dj = DIG + (<usize>j << 7);
+    if ((j & 1) == 1) {
+      // z_i: 16 bytes, widened to 32; digits negated for the -z_i R_i term.
+      memory.copy(TC, sp, 16); memory.fill(TC + 16, 0, 16);
+      radixDigits(dj, TC, c, nd);
+      for (let w = 0; w < nd; w++) store<i8>(dj + <usize>w, -load<i8>(dj + <usize>w));
+    } else radixDigits(dj, sp, c, nd);
   }
   geIdentity(ACC);
   for (let w = nd - 1; w >= 0; w--) {
     if (w != nd - 1) {
       for (let d = 0; d < c; d++) { geDbl(TP, ACC); if (d == c - 1) geToP3(ACC, TP); else geToP2(ACC, TP); }
     }
-    for (let b = 0; b < nb; b++) geIdentity(BUCKETS + <usize>b * P3);
+    memory.fill(FILLED, 0, <usize>nb);
     for (let j = 0; j < n; j++) {
       const d = <i32>load<i8>(DIG + (<usize>j << 7) + <usize>w);
       if (d == 0) continue;
-      const bk = BUCKETS + <usize>((d < 0 ? -d : d) - 1) * P3;
-      geAdd(TP, bk, <usize>load<u32>(PTS + (<usize>j << 2)), d < 0);
-      geToP3(bk, TP);
+      const b = <usize>((d < 0 ? -d : d) - 1);
+      const bk = BUCKETS + b * P3;
+      if (load<u8>(FILLED + b) == 0) {
+        // First point of the bucket: copy instead of adding to the identity.
+        memory.copy(bk, <usize>load<u32>(PP + (<usize>j << 2)), P3);
+        if (d < 0) geNeg(bk);
+        store<u8>(FILLED + b, 1);
+      } else {
+        geMadd(TP, bk, <usize>load<u32>(PN + (<usize>j << 2)), d < 0);
+        geToP3(bk, TP);
+      }
     }
-    // sum_b (b+1) * bucket_b by running sums from the top bucket down.
-    geIdentity(RUN); geIdentity(SUM);
+    // sum_b (b+1) * bucket_b by running sums from the top bucket down; empty buckets add nothing
+    // to RUN, and SUM is skipped while RUN is still the identity.
+    let started = false;
     for (let b = nb - 1; b >= 0; b--) {
-      geToCached(TC, BUCKETS + <usize>b * P3); geAdd(TP, RUN, TC, false); geToP3(RUN, TP);
-      geToCached(TC, RUN); geAdd(TP, SUM, TC, false); geToP3(SUM, TP);
+      if (load<u8>(FILLED + <usize>b) != 0) {
+        if (!started) { memory.copy(RUN, BUCKETS + <usize>b * P3, P3); }
+        else { geToCached(TC, BUCKETS + <usize>b * P3); geAdd(TP, RUN, TC, false); geToP3(RUN, TP); }
+      }
+      if (!started && load<u8>(FILLED + <usize>b) != 0) {
+        memory.copy(SUM, RUN, P3); started = true;
+      } else if (started) {
+        geToCached(TC, RUN); geAdd(TP, SUM, TC, false); geToP3(SUM, TP);
+      }
     }
-    geToCached(TC, SUM); geAdd(TP, ACC, TC, false); geToP3(ACC, TP);
+    if (started) { geToCached(TC, SUM); geAdd(TP, ACC, TC, false); geToP3(ACC, TP); }
   }
   geMul8(ACC, ACC, TP);
   return geIsIdentity(ACC);

@@ -11,10 +11,10 @@
 //   sha512(len)         DIGEST = SHA-512(ARENA[0..len))   (exposed for tests)
 // The TypeScript description of these exports is src/runtime/wasm/ed25519-abi.ts.
 import { shaInit, shaUpdate, shaFinal } from '../sha512';
-import { P3, geFromBytes, geNeg, geToCached, CACHED } from './point';
+import { P3, geFromBytes, geNeg } from './point';
 import { scIsCanonical, scReduceBytes, scMul } from './scalar';
 import { initVerify, verifyRaw, checkDecoded } from './verify';
-import { MAX_BATCH, ITEM_NEG_A, ITEM_NEG_R, ITEM_ZK, initBatch, batchCheck } from './batch';
+import { MAX_BATCH, ITEM_A, ITEM_R, ITEM_ZK, initBatch, batchCheck, itemPrepare } from './batch';
 
 const ARENA_BYTES: i32 = 256 * 1024;
 const PUBS: usize = memory.data(32 * MAX_BATCH, 16);
@@ -25,9 +25,7 @@ const RESULTS: usize = memory.data(MAX_BATCH, 16);
 const DIGEST: usize = memory.data(64, 16);
 const ARENA: usize = memory.data(ARENA_BYTES, 16);
 
-// Batch scratch: decoded -A_i and R_i (P3) for the bisection leaves, k_i, active index list.
-const ITEM_A: usize = memory.data(<i32>P3 * MAX_BATCH, 16);
-const ITEM_R: usize = memory.data(<i32>P3 * MAX_BATCH, 16);
+// Batch scratch: k_i and the active index list (decoded points live in batch.ts).
 const ITEM_K: usize = memory.data(32 * MAX_BATCH, 16);
 const IDX: usize = memory.data(4 * MAX_BATCH, 16);
 const K: usize = memory.data(32, 16);
@@ -118,8 +116,7 @@ export function verifyBatch(n: i32): i32 {
     // z_i odd, hence non-zero mod L (L is odd and z_i < 2^128 < L).
     store<u8>(RAND + (i << 4), load<u8>(RAND + (i << 4)) | 1);
     scMul(ITEM_ZK + (i << 5), RAND + (i << 4), 16, ITEM_K + (i << 5), 32);
-    geToCached(ITEM_NEG_A + i * CACHED, a);
-    geNeg(r); geToCached(ITEM_NEG_R + i * CACHED, r); geNeg(r);
+    itemPrepare(i);
     store<u32>(IDX + (<usize>m << 2), <u32>i); m++;
   }
   if (m > 0) bisect(0, m, false);

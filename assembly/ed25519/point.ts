@@ -96,6 +96,13 @@ export function geToCached(c: usize, p: usize): void {
   feMul(c + T, p + T, FE_D2);
 }
 
+/** NIELS form of a point known to have Z = 1 (freshly decoded): no inversion needed. */
+export function geAffineToNiels(n: usize, p: usize): void {
+  feAdd(n + X, p + Y, p + X);
+  feSub(n + Y, p + Y, p + X);
+  feMul(n + Z, p + T, FE_D2);
+}
+
 /** Affine NIELS form (one inversion; table setup only). */
 export function geToNiels(n: usize, p: usize): void {
   feInvert(T0, p + Z);
