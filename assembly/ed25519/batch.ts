@@ -54,7 +54,7 @@ export function initBatch(): void { geAffineToNiels(BASE_N, BASE); }
 function windowBits(n: i32): i32 {
   if (n < 12) return 3;
   if (n < 40) return 4;
-  if (n < 120) return 5;
+  if (n < 200) return 5;
   if (n < 350) return 6;
   return 7;
 }
