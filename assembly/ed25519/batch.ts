@@ -7,10 +7,10 @@
 // Pippenger's bucket method using signed radix-2^c digits (digits in [-2^(c-1), 2^(c-1)), 2^(c-1)
 // buckets per window). On failure the caller bisects (index.ts).
 import {
-  P3, NIELS, geMadd, geAdd, geDbl, geToP2, geToP3, geToCached, geIdentity, geIsIdentity, geMul8, geNeg,
+  P3, NIELS, CACHED, geMadd, geAdd, geDbl, geToP2, geToP3, geToCached, geIdentity, geIsIdentity, geMul8, geNeg,
   geAffineToNiels,
 } from './point';
-import { BASE } from './verify';
+import { BASE, B_TABLE, W_A, W_B, NA, oddMultiples, wnaf } from './verify';
 import { WIDE, wideZero, wideMulAdd, wideReduce } from './scalar';
 
 export const MAX_BATCH: i32 = 256;
@@ -50,6 +50,56 @@ export function itemPrepare(i: usize): void {
 
 export function initBatch(): void { geAffineToNiels(BASE_N, BASE); }
 
+// Straus (interleaved wNAF, one shared doubling chain) for up to STRAUS_MAX items: per item a
+// table of 8 odd multiples of -A_i and of R_i (~16 additions) plus ~42 + ~21 additions, against
+// Pippenger's per-window bucket sums, which only amortise over more points (measured crossover:
+// field-operation counts per signature: 1038 vs 1080 M at 48 items, 1031 vs 1028 at 64).
+const STRAUS_MAX: i32 = 56;
+const ST_TAB: usize = memory.data(<i32>CACHED * NA * 2 * STRAUS_MAX, 16);
+const ST_NAF: usize = memory.data(256 * 2 * STRAUS_MAX, 16);
+const NAF_SB: usize = memory.data(256, 16);
+
+const ZW: usize = memory.data(32, 16);
+
+/** [8](sum) == identity by Straus over B (SB, precomputed NIELS table), -A_i (z_i k_i), R_i (-z_i). */
+function strausCheck(idx: usize, m: i32, z: usize): bool {
+  const tabStride = <usize>NA * CACHED;
+  wnaf(NAF_SB, SB, W_B);
+  for (let j = 0; j < m; j++) {
+    const i = <usize>load<u32>(idx + (<usize>j << 2));
+    const t = ST_TAB + <usize>(2 * j) * tabStride;
+    oddMultiples(t, ITEM_A + i * P3);
+    oddMultiples(t + tabStride, ITEM_R + i * P3);
+    wnaf(ST_NAF + <usize>(2 * j) * 256, ITEM_ZK + (i << 5), W_A);
+    memory.copy(ZW, z + (i << 4), 16); memory.fill(ZW + 16, 0, 16);
+    wnaf(ST_NAF + <usize>(2 * j + 1) * 256, ZW, W_A);
+  }
+  const np = 2 * m;
+  let top = 255;
+  for (; top >= 0; top--) {
+    if (load<i8>(NAF_SB + <usize>top) != 0) break;
+    let any = false;
+    for (let j = 0; j < np; j++) if (load<i8>(ST_NAF + <usize>j * 256 + <usize>top) != 0) { any = true; break; }
+    if (any) break;
+  }
+  geIdentity(ACC);
+  for (let bit = top; bit >= 0; bit--) {
+    geDbl(TP, ACC);
+    const db = <i32>load<i8>(NAF_SB + <usize>bit);
+    if (db != 0) { geToP3(ACC, TP); geMadd(TP, ACC, B_TABLE + <usize>((db < 0 ? -db : db) >> 1) * NIELS, db < 0); }
+    for (let j = 0; j < np; j++) {
+      let d = <i32>load<i8>(ST_NAF + <usize>j * 256 + <usize>bit);
+      if (d == 0) continue;
+      if (j & 1) d = -d; // the R_i term enters as -z_i R_i
+      geToP3(ACC, TP);
+      geAdd(TP, ACC, ST_TAB + <usize>j * tabStride + <usize>((d < 0 ? -d : d) >> 1) * CACHED, d < 0);
+    }
+    if (bit == 0) geToP3(ACC, TP); else geToP2(ACC, TP);
+  }
+  geMul8(ACC, ACC, TP);
+  return geIsIdentity(ACC);
+}
+
 /** Window size by point count (measured: bench/verify.ts). */
 function windowBits(n: i32): i32 {
   if (n < 12) return 3;
@@ -86,6 +136,7 @@ export function batchCheck(idx: usize, m: i32, z: usize, sig: usize): bool {
     wideMulAdd(WX, z + (i << 4), 16, sig + (i << 6) + 32, 32);
   }
   wideReduce(SB, WX);
+  if (m <= STRAUS_MAX) return strausCheck(idx, m, z);
   // Point list: B with sum z_i S_i; R_i with digits of z_i negated (the term is -z_i R_i); -A_i
   // with z_i k_i. Odd j are the R points.
   store<u32>(PN, <u32>BASE_N); store<u32>(PP, <u32>BASE); store<u32>(SCS, <u32>SB);

@@ -21,12 +21,12 @@ import {
 } from './point';
 import { scIsCanonical } from './scalar';
 
-const W_A: i32 = 5;                      // wNAF width for the variable point
-const W_B: i32 = 8;                      // wNAF width for the base point (table of 2^(W_B-2))
+export const W_A: i32 = 5;               // wNAF width for the variable point
+export const W_B: i32 = 8;                     // wNAF width for the base point (table of 2^(W_B-2))
 const NB: i32 = 1 << (W_B - 2);
-const NA: i32 = 1 << (W_A - 2);
+export const NA: i32 = 1 << (W_A - 2);
 
-const B_TABLE: usize = memory.data(<i32>NIELS * NB, 16);
+export const B_TABLE: usize = memory.data(<i32>NIELS * NB, 16);
 const A_TABLE: usize = memory.data(<i32>CACHED * NA, 16);
 export const BASE: usize = memory.data(<i32>P3, 16);        // B as P3 (used by the batch MSM)
 const NAF_A: usize = memory.data(256, 16);
@@ -76,18 +76,22 @@ export function wnaf(naf: usize, s: usize, w: i32): void {
   }
 }
 
+/** tab[i] = (2i + 1) p in CACHED form, i < NA (p is a P3; clobbers ACC, ACC2, TP, TR). */
+export function oddMultiples(tab: usize, p: usize): void {
+  geToCached(tab, p);
+  geDbl(TP, p); geToP3(ACC2, TP); geToCached(TR, ACC2);
+  for (let i = 1; i < NA; i++) {
+    geAdd(TP, i == 1 ? p : ACC, TR, false); geToP3(ACC, TP);
+    geToCached(tab + <usize>i * CACHED, ACC);
+  }
+}
+
 /**
  * Core check shared by single verification and the batch path's leaves: a = -A (P3), r = R (P3),
  * k, s canonical scalars (32 B). Returns [8]([s]B + [k]a - R) == identity. Clobbers a's table.
  */
 export function checkDecoded(negA: usize, r: usize, k: usize, s: usize): bool {
-  // A_TABLE[i] = (2i + 1)(-A)
-  geToCached(A_TABLE, negA);
-  geDbl(TP, negA); geToP3(ACC2, TP); geToCached(TR, ACC2);
-  for (let i = 1; i < NA; i++) {
-    geAdd(TP, i == 1 ? negA : ACC, TR, false); geToP3(ACC, TP);
-    geToCached(A_TABLE + <usize>i * CACHED, ACC);
-  }
+  oddMultiples(A_TABLE, negA);
   wnaf(NAF_A, k, W_A);
   wnaf(NAF_B, s, W_B);
   let i = 255;
