@@ -3,9 +3,10 @@
 // with independent uniform 128-bit z_i from the host (crypto.getRandomValues; forced odd so z_i != 0
 // mod L). Since every [8]P lies in the prime-order subgroup, a set containing an item that fails
 // its own cofactored equation passes with probability <= 2^-127, and a set of items that each pass
-// always passes. The left side is a multi-scalar multiplication over 2n + 1 points computed with
-// Pippenger's bucket method using signed radix-2^c digits (digits in [-2^(c-1), 2^(c-1)), 2^(c-1)
-// buckets per window). On failure the caller bisects (index.ts).
+// always passes. The left side is a multi-scalar multiplication over 2n + 1 points: Straus
+// (interleaved wNAF) for up to STRAUS_MAX items, else Pippenger's bucket method with signed
+// radix-2^c digits (digits in [-2^(c-1), 2^(c-1)), 2^(c-1) buckets per window). On failure the
+// caller bisects (index.ts).
 import {
   P3, NIELS, CACHED, geMadd, geAdd, geDbl, geToP2, geToP3, geToCached, geIdentity, geIsIdentity, geMul8, geNeg,
   geAffineToNiels,
