@@ -13,7 +13,7 @@
 import { shaInit, shaUpdate, shaFinal } from '../sha512';
 import { P3, geFromBytes, geNeg } from './point';
 import { scIsCanonical, scReduceBytes, scMul } from './scalar';
-import { initVerify, verifyRaw, checkDecoded } from './verify';
+import { initVerify, verifyRaw, checkDecoded, decodeA } from './verify';
 import { MAX_BATCH, ITEM_A, ITEM_R, ITEM_ZK, initBatch, batchCheck, itemPrepare } from './batch';
 
 const ARENA_BYTES: i32 = 256 * 1024;
@@ -110,7 +110,7 @@ export function verifyBatch(n: i32): i32 {
     const msg = ARENA + off; off += len;
     const pub = PUBS + (i << 5), sig = SIGS + (i << 6);
     const a = ITEM_A + i * P3, r = ITEM_R + i * P3;
-    if (!scIsCanonical(sig + 32) || !geFromBytes(a, pub) || !geFromBytes(r, sig)) continue;
+    if (!scIsCanonical(sig + 32) || !decodeA(a, pub) || !geFromBytes(r, sig)) continue;
     geNeg(a);
     challenge(ITEM_K + (i << 5), pub, sig, msg, len);
     // z_i odd, hence non-zero mod L (L is odd and z_i < 2^128 < L).

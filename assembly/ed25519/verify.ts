@@ -5,9 +5,12 @@
 //   1. S < L                                   (RFC 8032 §5.1.7 step 1; S = L, L+1, high bits: reject)
 //   2. A and R decode per §5.1.3 with canonical checks: y < p, x^2 a square, and x = 0 with the
 //      sign bit set is rejected (non-canonical encodings of x = 0 points);
+//   2b. A is not of small order ([8]A != identity): a small-order key makes [k]A vanish under the
+//      cofactor, so one signature would verify for every message. Same policy as libsodium and as
+//      noble's strict branch ({ zip215: false }), the project's fallback verifier;
 //   3. k = SHA-512(R || A || M) mod L, hashing the bytes as received      (§5.1.7 step 2)
 //   4. the COFACTORED equation [8][S]B = [8]R + [8][k]A holds              (§5.1.7 step 3, first form)
-//   Small-order and mixed-order A or R are NOT rejected as such: they pass or fail by equation 4.
+//   Small-order R and mixed-order A or R are NOT rejected as such: they pass or fail by equation 4.
 //   Because [8] kills every torsion component, the check is independent of the representative of
 //   k mod L, and the random-linear-combination batch check tests exactly the same equation.
 //
@@ -120,6 +123,15 @@ export function checkDecoded(negA: usize, r: usize, k: usize, s: usize): bool {
 }
 
 const A_PT: usize = memory.data(<i32>P3, 16);
+const SO: usize = memory.data(<i32>P3, 16);
+const SO_TMP: usize = memory.data(<i32>P3, 16);
+
+/** Rule steps 2 and 2b for A: canonical decoding into dst (P3) and not of small order. */
+export function decodeA(dst: usize, pub: usize): bool {
+  if (!geFromBytes(dst, pub)) return false;
+  geMul8(SO, dst, SO_TMP);
+  return !geIsIdentity(SO);
+}
 const R_PT: usize = memory.data(<i32>P3, 16);
 
 /**
@@ -128,7 +140,7 @@ const R_PT: usize = memory.data(<i32>P3, 16);
  */
 export function verifyRaw(pub: usize, sig: usize, k: usize): bool {
   if (!scIsCanonical(sig + 32)) return false;
-  if (!geFromBytes(A_PT, pub)) return false;
+  if (!decodeA(A_PT, pub)) return false;
   if (!geFromBytes(R_PT, sig)) return false;
   geNeg(A_PT);
   return checkDecoded(A_PT, R_PT, k, sig + 32);

@@ -48,7 +48,7 @@ export const leToBig = (b: Uint8Array): bigint => { let x = 0n; for (let i = b.l
 export const bigToLe = (x: bigint, n = 32): Uint8Array => { const o = new Uint8Array(n); for (let i = 0; i < n; i++) { o[i] = Number(x & 255n); x >>= 8n; } return o; };
 export const sha512 = (...parts: Uint8Array[]): Uint8Array => { const h = createHash('sha512'); for (const p of parts) h.update(p); return new Uint8Array(h.digest()); };
 
-/** RFC 8032 §5.1.7 with S < L, canonical A and R (y < p, no x = 0 with sign bit), cofactored. */
+/** RFC 8032 §5.1.7 with S < L, canonical A and R (y < p, no x = 0 with sign bit), A not of small order, cofactored. */
 export function ruleOracle(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
   if (pub.length !== 32 || sig.length !== 64) return false;
   const s = leToBig(sig.subarray(32));
@@ -58,6 +58,7 @@ export function ruleOracle(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): b
     A = ed.Point.fromBytes(pub, false); // zip215 = false: y < p, rejects x = 0 with sign bit
     R = ed.Point.fromBytes(sig.subarray(0, 32), false);
   } catch { return false; }
+  if (A.clearCofactor().is0()) return false; // [8]A = O: small-order public key
   const k = leToBig(sha512(sig.subarray(0, 32), pub, msg)) % L;
   const lhs = ed.Point.BASE.multiplyUnsafe(s);
   return lhs.subtract(R).subtract(A.multiplyUnsafe(k)).clearCofactor().is0();
