@@ -2,15 +2,16 @@
 //
 // ACCEPTANCE RULE (identical on the single and batch paths; docs/verification.md):
 //   A (32 B), R (first 32 B of the signature), S (last 32 B), message M; accept iff
-//   1. S < L                                   (RFC 8032 §5.1.7 step 1; S = L, L+1, high bits: reject)
-//   2. A and R decode per §5.1.3 with canonical checks: y < p, x^2 a square, and x = 0 with the
+//   1. lengths are 32 / 64 bytes                (host side: src/runtime/wasm/ed25519.ts)
+//   2. S < L                                   (RFC 8032 §5.1.7 step 1; S = L, L+1, high bits: reject)
+//   3. A and R decode per §5.1.3 with canonical checks: y < p, x^2 a square, and x = 0 with the
 //      sign bit set is rejected (non-canonical encodings of x = 0 points);
-//   2b. A is not of small order ([8]A != identity): a small-order key makes [k]A vanish under the
+//   4. A is not of small order ([8]A != identity): a small-order key makes [k]A vanish under the
 //      cofactor, so one signature would verify for every message. Same policy as libsodium and as
 //      noble's strict branch ({ zip215: false }), the project's fallback verifier;
-//   3. k = SHA-512(R || A || M) mod L, hashing the bytes as received      (§5.1.7 step 2)
-//   4. the COFACTORED equation [8][S]B = [8]R + [8][k]A holds              (§5.1.7 step 3, first form)
-//   Small-order R and mixed-order A or R are NOT rejected as such: they pass or fail by equation 4.
+//   5. k = SHA-512(R || A || M) mod L, hashing the bytes as received      (§5.1.7 step 2)
+//   6. the COFACTORED equation [8][S]B = [8]R + [8][k]A holds              (§5.1.7 step 3, first form)
+//   Small-order R and mixed-order A or R are NOT rejected as such: they pass or fail by equation 6.
 //   Because [8] kills every torsion component, the check is independent of the representative of
 //   k mod L, and the random-linear-combination batch check tests exactly the same equation.
 //
@@ -126,7 +127,7 @@ const A_PT: usize = memory.data(<i32>P3, 16);
 const SO: usize = memory.data(<i32>P3, 16);
 const SO_TMP: usize = memory.data(<i32>P3, 16);
 
-/** Rule steps 2 and 2b for A: canonical decoding into dst (P3) and not of small order. */
+/** Rule steps 3 and 4 for A: canonical decoding into dst (P3) and not of small order. */
 export function decodeA(dst: usize, pub: usize): bool {
   if (!geFromBytes(dst, pub)) return false;
   geMul8(SO, dst, SO_TMP);
@@ -135,7 +136,7 @@ export function decodeA(dst: usize, pub: usize): bool {
 const R_PT: usize = memory.data(<i32>P3, 16);
 
 /**
- * Steps 1-2 of the rule on raw bytes; the caller supplies k (already reduced) because hashing
+ * Steps 2-4 and 6 of the rule on raw bytes; the caller supplies k (already reduced) because hashing
  * streams the message from wherever the host placed it. Returns false on any decode failure.
  */
 export function verifyRaw(pub: usize, sig: usize, k: usize): bool {
