@@ -103,7 +103,7 @@ export function verifyBatch(n: i32): i32 {
   for (let i = 0; i < n; i++) off += <usize>load<u32>(LENS + (<usize>i << 2));
   if (off > <usize>ARENA_BYTES) return -1;
   memory.fill(RESULTS, 0, MAX_BATCH);
-  // Steps 1-2 per item; failures are final (0) and leave the combination.
+  // Rule steps 2-5 per item (verify.ts header); failures are final (0) and leave the combination.
   let m = 0; off = 0;
   for (let i: usize = 0; i < <usize>n; i++) {
     const len = <usize>load<u32>(LENS + (i << 2));
