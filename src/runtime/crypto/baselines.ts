@@ -1,6 +1,6 @@
-// Reference SigVerifiers used as test oracles and benchmark baselines (STYLE 9). Neither follows
-// the project rule exactly; the differences are measured in test/wasm/edge.test.ts and listed in
-// docs/verification.md. The WASM kernel (src/runtime/wasm/ed25519.ts) is the production verifier.
+// Reference SigVerifiers used as test oracles and benchmark baselines (STYLE 9). noble's strict
+// branch implements the project rule; node:crypto (OpenSSL) is cofactorless with lenient key
+// decoding. The differences are measured in test/wasm/edge.test.ts and listed in docs/verification.md. The WASM kernel (src/runtime/wasm/ed25519.ts) is the production verifier.
 import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import type { SigItem, SigVerifier } from '../../core/ports.js';
@@ -42,7 +42,9 @@ function ensureNobleHash(): void {
 
 /**
  * @noble/ed25519 v3 with { zip215: false }: canonical y < p, x = 0 with sign bit rejected, S < L,
- * cofactored equation — our rule — except that it also rejects every small-order public key.
+ * small-order public keys rejected, cofactored equation: the project rule, with no measured
+ * difference (test/wasm/edge.test.ts, wycheproof.test.ts, differential-noble-*.test.ts). The
+ * default zip215: true would accept non-canonical encodings and small-order keys.
  */
 export function nobleVerifier(): SigVerifier {
   ensureNobleHash();
