@@ -31,6 +31,10 @@ describe('ed25519.wasm loader', () => {
       [k.resultsPtr(), 256], [k.digestPtr(), 64], [k.arenaPtr(), k.arenaBytes()]] as const) expect(p + n).toBeLessThanOrEqual(end);
   });
 
+  it('a missing or corrupt kernel throws WASM_LOAD_FAILED', () => {
+    expect(() => instantiateEd25519(join(dir, 'nope.wasm'))).toThrow(expect.objectContaining({ code: 'WASM_LOAD_FAILED' }));
+  });
+
   it('resolves ../build/ed25519.wasm next to a bundle laid out like dist/agentnet.mjs', async () => {
     mkdirSync(join(dir, 'dist')); mkdirSync(join(dir, 'build'));
     copyFileSync(resolve(root, 'build/ed25519.wasm'), join(dir, 'build/ed25519.wasm'));

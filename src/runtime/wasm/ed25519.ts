@@ -17,12 +17,20 @@ export interface LoadEd25519Options {
   readonly maxChunk?: number;
 }
 
+/**
+ * Load failures carry main's stable code WASM_LOAD_FAILED (STYLE 6); main's src/core/errors.ts
+ * (ERR.wasmLoadFailed) is not on this branch yet, so this stands in for it until the merge.
+ */
+function wasmLoadFailed(message: string, cause?: unknown): Error & { code: 'WASM_LOAD_FAILED' } {
+  return Object.assign(new Error(`WASM_LOAD_FAILED: ${message}`, { cause }), { code: 'WASM_LOAD_FAILED' as const });
+}
+
 /** Candidate locations: ../../../build from src/runtime/wasm, ../build from dist/agentnet.mjs. */
 export function findEd25519Wasm(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [resolve(here, '../../../build/ed25519.wasm'), resolve(here, '../build/ed25519.wasm')];
   for (const c of candidates) if (existsSync(c)) return c;
-  throw new Error(`ed25519.wasm not found (tried ${candidates.join(', ')}); run npm run build:wasm`);
+  throw wasmLoadFailed(`ed25519.wasm not found (tried ${candidates.join(', ')}); run npm run build:wasm`);
 }
 
 // The project compiles against lib ES2022 without DOM typings, so the two constructors used here
@@ -34,13 +42,18 @@ interface WasmApi {
 const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export function instantiateEd25519(wasmPath: string): Ed25519Exports {
-  const module = new Wasm.Module(readFileSync(wasmPath));
-  const instance = new Wasm.Instance(module, {
-    env: { abort: () => { throw new Error('ed25519.wasm aborted'); } },
-  });
-  const e = instance.exports as unknown as Ed25519Exports;
+  let e: Ed25519Exports;
+  try {
+    const module = new Wasm.Module(readFileSync(wasmPath));
+    const instance = new Wasm.Instance(module, {
+      env: { abort: (_m: number, _f: number, line: number, col: number) => { throw wasmLoadFailed(`ed25519 kernel aborted at ${line}:${col}`); } },
+    });
+    e = instance.exports as unknown as Ed25519Exports;
+  } catch (err) {
+    throw wasmLoadFailed(`${wasmPath}: ${(err as Error).message}`, err);
+  }
   if (e.abiVersion() !== ED25519_ABI_VERSION) {
-    throw new Error(`ed25519.wasm ABI ${e.abiVersion()} != expected ${ED25519_ABI_VERSION}; rebuild`);
+    throw wasmLoadFailed(`${wasmPath}: ABI ${e.abiVersion()} != expected ${ED25519_ABI_VERSION}; rebuild`);
   }
   return e;
 }
