@@ -14,6 +14,8 @@ const ifStale = args.has('--if-stale');
 /** Each kernel is its own module with its own fixed-size memory (STYLE 10). */
 export const KERNELS = [
   { name: 'probe', entry: 'assembly/probe.ts', memoryPages: 1 },
+  // ~1.1 MiB of static regions (256 KiB message arena, batch scratch); 20 pages = 1.25 MiB.
+  { name: 'ed25519', entry: 'assembly/ed25519/index.ts', memoryPages: 20 },
 ];
 
 function newest(dir, exts) {

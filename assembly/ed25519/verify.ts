@@ -1,0 +1,150 @@
+// Single Ed25519 verification: the project's one acceptance rule set.
+//
+// ACCEPTANCE RULE (identical on the single and batch paths; docs/verification.md):
+//   A (32 B), R (first 32 B of the signature), S (last 32 B), message M; accept iff
+//   1. lengths are 32 / 64 bytes                (host side: src/runtime/wasm/ed25519.ts)
+//   2. S < L                                   (RFC 8032 §5.1.7 step 1; S = L, L+1, high bits: reject)
+//   3. A and R decode per §5.1.3 with canonical checks: y < p, x^2 a square, and x = 0 with the
+//      sign bit set is rejected (non-canonical encodings of x = 0 points);
+//   4. A is not of small order ([8]A != identity): a small-order key makes [k]A vanish under the
+//      cofactor, so one signature would verify for every message. Same policy as libsodium and as
+//      noble's strict branch ({ zip215: false }), the project's fallback verifier;
+//   5. k = SHA-512(R || A || M) mod L, hashing the bytes as received      (§5.1.7 step 2)
+//   6. the COFACTORED equation [8][S]B = [8]R + [8][k]A holds              (§5.1.7 step 3, first form)
+//   Small-order R and mixed-order A or R are NOT rejected as such: they pass or fail by equation 6.
+//   Because [8] kills every torsion component, the check is independent of the representative of
+//   k mod L, and the random-linear-combination batch check tests exactly the same equation.
+//
+// Implementation: Q = [S]B + [k](-A) by Straus/Shamir interleaving with width-5 wNAF for k over a
+// table of 8 odd multiples of -A (CACHED), and width-8 wNAF for S over 64 odd multiples of B in
+// affine NIELS form built once at instantiation; then accept iff [8](Q - R) is the identity.
+import { FE } from './field';
+import {
+  P3, CACHED, NIELS, geFromBytes, geNeg, geToCached, geToNiels, geAdd, geMadd, geDbl, geToP2,
+  geToP3, geIdentity, geIsIdentity, geMul8, initPoints,
+} from './point';
+import { scIsCanonical } from './scalar';
+
+export const W_A: i32 = 5;               // wNAF width for the variable point
+export const W_B: i32 = 8;                     // wNAF width for the base point (table of 2^(W_B-2))
+const NB: i32 = 1 << (W_B - 2);
+export const NA: i32 = 1 << (W_A - 2);
+
+export const B_TABLE: usize = memory.data(<i32>NIELS * NB, 16);
+const A_TABLE: usize = memory.data(<i32>CACHED * NA, 16);
+export const BASE: usize = memory.data(<i32>P3, 16);        // B as P3 (used by the batch MSM)
+const NAF_A: usize = memory.data(256, 16);
+const NAF_B: usize = memory.data(256, 16);
+const SCALAR5: usize = memory.data(40, 16);                 // scalar + 8 zero bytes for windowing
+const ACC: usize = memory.data(<i32>P3, 16);
+const ACC2: usize = memory.data(<i32>P3, 16);
+const TP: usize = memory.data(<i32>P3, 16);                 // P1P1 temporary
+const TR: usize = memory.data(<i32>CACHED, 16);
+
+// RFC 8032 §5.1: B = (x, 4/5) with x positive; its encoding.
+const B_BYTES: usize = memory.data<u8>([0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+  0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+  0x66, 0x66, 0x66, 0x66]);
+
+/** Build B and the odd-multiple table B, 3B, ..., (2 NB - 1) B. Called once at instantiation. */
+export function initVerify(): void {
+  initPoints();
+  geFromBytes(BASE, B_BYTES);
+  // ACC2 = 2B (cached in TR), ACC runs over odd multiples.
+  geDbl(TP, BASE); geToP3(ACC2, TP); geToCached(TR, ACC2);
+  memory.copy(ACC, BASE, P3);
+  for (let i = 0; i < NB; i++) {
+    geToNiels(B_TABLE + <usize>i * NIELS, ACC);
+    geAdd(TP, ACC, TR, false); geToP3(ACC, TP);
+  }
+}
+
+/**
+ * Width-w non-adjacent form of a 256-bit little-endian scalar < 2^255 (curve25519-dalek
+ * `non_adjacent_form`): naf[i] odd in (-2^(w-1), 2^(w-1)) or 0, nonzero digits >= w apart.
+ */
+export function wnaf(naf: usize, s: usize, w: i32): void {
+  memory.copy(SCALAR5, s, 32); store<u64>(SCALAR5, 0, 32);
+  memory.fill(naf, 0, 256);
+  const width: u64 = <u64>1 << <u64>w, mask = width - 1;
+  let pos = 0; let carry: u64 = 0;
+  while (pos < 256) {
+    const idx = <usize>(pos >> 6), bit = <u64>(pos & 63);
+    let buf = load<u64>(SCALAR5 + (idx << 3)) >> bit;
+    if (bit + <u64>w > 64) buf |= load<u64>(SCALAR5 + ((idx + 1) << 3)) << (64 - bit);
+    const window = carry + (buf & mask);
+    if ((window & 1) == 0) { pos += 1; continue; }
+    if (window < (width >> 1)) { carry = 0; store<i8>(naf + <usize>pos, <i8>window); }
+    else { carry = 1; store<i8>(naf + <usize>pos, <i8>(<i64>window - <i64>width)); }
+    pos += w;
+  }
+}
+
+/** tab[i] = (2i + 1) p in CACHED form, i < NA (p is a P3; clobbers ACC, ACC2, TP, TR). */
+export function oddMultiples(tab: usize, p: usize): void {
+  geToCached(tab, p);
+  geDbl(TP, p); geToP3(ACC2, TP); geToCached(TR, ACC2);
+  for (let i = 1; i < NA; i++) {
+    geAdd(TP, i == 1 ? p : ACC, TR, false); geToP3(ACC, TP);
+    geToCached(tab + <usize>i * CACHED, ACC);
+  }
+}
+
+/**
+ * Core check shared by single verification and the batch path's leaves: a = -A (P3), r = R (P3),
+ * k, s canonical scalars (32 B). Returns [8]([s]B + [k]a - R) == identity. Clobbers a's table.
+ */
+export function checkDecoded(negA: usize, r: usize, k: usize, s: usize): bool {
+  oddMultiples(A_TABLE, negA);
+  wnaf(NAF_A, k, W_A);
+  wnaf(NAF_B, s, W_B);
+  let i = 255;
+  while (i >= 0 && load<i8>(NAF_A + <usize>i) == 0 && load<i8>(NAF_B + <usize>i) == 0) i--;
+  geIdentity(ACC);
+  for (; i >= 0; i--) {
+    geDbl(TP, ACC);
+    const da = <i32>load<i8>(NAF_A + <usize>i), db = <i32>load<i8>(NAF_B + <usize>i);
+    if (da != 0 || db != 0) {
+      geToP3(ACC, TP);
+      if (da != 0) {
+        geAdd(TP, ACC, A_TABLE + <usize>((da < 0 ? -da : da) >> 1) * CACHED, da < 0);
+        if (db != 0) geToP3(ACC, TP);
+      }
+      if (db != 0) geMadd(TP, ACC, B_TABLE + <usize>((db < 0 ? -db : db) >> 1) * NIELS, db < 0);
+    }
+    // Next iteration doubles from P2; the final one needs P3 for the subtraction below.
+    if (i == 0) geToP3(ACC, TP); else geToP2(ACC, TP);
+  }
+  // ACC = Q (P3). Subtract R, clear the cofactor, compare with the identity.
+  geToCached(TR, r);
+  geAdd(TP, ACC, TR, true);
+  geToP2(ACC, TP);
+  geMul8(ACC, ACC, TP);
+  return geIsIdentity(ACC);
+}
+
+const A_PT: usize = memory.data(<i32>P3, 16);
+const SO: usize = memory.data(<i32>P3, 16);
+const SO_TMP: usize = memory.data(<i32>P3, 16);
+
+/** Rule steps 3 and 4 for A: canonical decoding into dst (P3) and not of small order. */
+export function decodeA(dst: usize, pub: usize): bool {
+  if (!geFromBytes(dst, pub)) return false;
+  geMul8(SO, dst, SO_TMP);
+  return !geIsIdentity(SO);
+}
+const R_PT: usize = memory.data(<i32>P3, 16);
+
+/**
+ * Steps 2-4 and 6 of the rule on raw bytes; the caller supplies k (already reduced) because hashing
+ * streams the message from wherever the host placed it. Returns false on any decode failure.
+ */
+export function verifyRaw(pub: usize, sig: usize, k: usize): bool {
+  if (!scIsCanonical(sig + 32)) return false;
+  if (!decodeA(A_PT, pub)) return false;
+  if (!geFromBytes(R_PT, sig)) return false;
+  geNeg(A_PT);
+  return checkDecoded(A_PT, R_PT, k, sig + 32);
+}
+
+export { FE };

@@ -1,0 +1,105 @@
+// Ed25519 verification benchmark: WASM single / batch vs node:crypto and noble, measured in one
+// process and one run, rounds interleaved so machine noise hits every implementation alike.
+// Run: `node bench/verify.run.mjs [--rounds 7] [--batch 64,16,256]` (bundles this file with esbuild).
+import { createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
+import type { SigItem, SigVerifier } from '../src/core/ports.js';
+import { loadEd25519Verifier } from '../src/runtime/wasm/ed25519.js';
+import { nobleVerifier, nodeCryptoVerifier } from '../src/runtime/crypto/baselines.js';
+
+export interface BenchResult { opsPerSec: number; min: number; max: number }
+export interface BenchOptions {
+  /** Batch sizes for wasm-batch-<n> (64 is always included). */
+  batch: number[];
+  /** Rounds per implementation; the median is reported (>= 5). */
+  rounds: number;
+  /** Pool size of distinct (key, ~200-byte message, signature) triples (default 1024). */
+  pool?: number;
+  /** Items per noble round (noble is ~100x slower; default 128). */
+  nobleItems?: number;
+  signal?: AbortSignal;
+}
+
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+export function makePool(n: number): SigItem[] {
+  const out: SigItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, randomBytes(32)]), format: 'der', type: 'pkcs8' });
+    const pub = new Uint8Array(createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(12));
+    const msg = new Uint8Array(randomBytes(192 + (i % 17)));
+    out.push({ pub, msg, sig: new Uint8Array(sign(null, msg, key)) });
+  }
+  return out;
+}
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+
+export async function benchImplementations(opts: BenchOptions): Promise<Record<string, BenchResult>> {
+  if (!(opts.rounds >= 5)) throw new RangeError('rounds must be >= 5');
+  const pool = makePool(opts.pool ?? 1024);
+  const nobleN = Math.min(pool.length, opts.nobleItems ?? 128);
+  const wasm = loadEd25519Verifier();
+  const nodeV = nodeCryptoVerifier();
+  const noble = nobleVerifier();
+  const sizes = [...new Set([64, ...opts.batch])].sort((a, b) => a - b);
+
+  /** One round: verify `items` and return ops/s; throws if anything fails to verify (bench sanity). */
+  const singleRound = (v: SigVerifier, items: readonly SigItem[]) => () => {
+    const t = performance.now();
+    let ok = 0;
+    for (const it of items) if (v.verify(it.pub, it.msg, it.sig)) ok++;
+    const dt = performance.now() - t;
+    if (ok !== items.length) throw new Error(`${v.name}: ${items.length - ok} valid signatures rejected`);
+    return (items.length / dt) * 1000;
+  };
+  const batchRound = (n: number) => () => {
+    const t = performance.now();
+    let ok = 0;
+    for (let i = 0; i + n <= pool.length; i += n) ok += wasm.verifyBatch(pool.slice(i, i + n)).filter(Boolean).length;
+    const dt = performance.now() - t;
+    const total = Math.floor(pool.length / n) * n;
+    if (ok !== total) throw new Error(`wasm-batch-${n}: ${total - ok} valid signatures rejected`);
+    return (total / dt) * 1000;
+  };
+  const impls: [string, () => number][] = [
+    ['wasm-single', singleRound(wasm, pool)],
+    ...sizes.map((n) => [`wasm-batch-${n}`, batchRound(n)] as [string, () => number]),
+    // node:crypto with KeyObjects reused: warm the per-key cache once before timing.
+    ['node-crypto', singleRound(nodeV, pool)],
+    ['noble', singleRound(noble, pool.slice(0, nobleN))],
+  ];
+  for (const it of pool) nodeV.verify(it.pub, it.msg, it.sig);
+  for (const [, run] of impls) run(); // warm-up round (JIT, caches), not recorded
+  const samples = new Map<string, number[]>(impls.map(([k]) => [k, []]));
+  for (let r = 0; r < opts.rounds; r++) {
+    for (const [name, run] of impls) {
+      if (opts.signal?.aborted) throw new Error('benchmark aborted');
+      samples.get(name)!.push(run());
+      await new Promise((res) => setImmediate(res));
+    }
+  }
+  const out: Record<string, BenchResult> = {};
+  for (const [name, xs] of samples) out[name] = { opsPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+  return out;
+}
+
+export function formatTable(res: Record<string, BenchResult>): string {
+  const nodeOps = res['node-crypto']?.opsPerSec ?? NaN;
+  const lines = ['| implementation | ops/s (median) | min | max | vs node-crypto |', '|---|---:|---:|---:|---:|'];
+  for (const [k, v] of Object.entries(res)) {
+    lines.push(`| ${k} | ${v.opsPerSec.toFixed(0)} | ${v.min.toFixed(0)} | ${v.max.toFixed(0)} | ${(v.opsPerSec / nodeOps).toFixed(2)}x |`);
+  }
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const arg = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+  const rounds = Number(arg('--rounds') ?? 7);
+  const batch = (arg('--batch') ?? '16,64,256').split(',').map(Number).filter((n) => n > 0);
+  const res = await benchImplementations({ rounds, batch });
+  console.log(formatTable(res));
+  const r = (a: string, b: string) => res[a]!.opsPerSec / res[b]!.opsPerSec;
+  console.log(`\nwasm-batch-64 / node-crypto = ${r('wasm-batch-64', 'node-crypto').toFixed(2)} (target >= 1.5)`);
+  console.log(`wasm-single / node-crypto   = ${r('wasm-single', 'node-crypto').toFixed(2)} (target >= 0.8)`);
+  console.log(`wasm-batch-64 / noble       = ${r('wasm-batch-64', 'noble').toFixed(1)} (target >= 20)`);
+}

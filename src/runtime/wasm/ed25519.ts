@@ -1,0 +1,133 @@
+// Loads build/ed25519.wasm and exposes it as a SigVerifier (src/core/ports.ts) named 'wasm'.
+// Boundary per STYLE 10: fixed regions in the kernel's memory (ed25519-abi.ts); the memory never
+// grows, so the Uint8Array/DataView views made here stay valid for the module's lifetime.
+import { createHash, getRandomValues } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SigItem, SigVerifier } from '../../core/ports.js';
+import { ED25519_ABI_VERSION, type Ed25519Exports } from './ed25519-abi.js';
+
+export interface LoadEd25519Options {
+  /** Explicit path to the .wasm file (default: build/ed25519.wasm found next to the source or bundle). */
+  readonly wasmPath?: string;
+  /** Source of the batch's random z_i (default crypto.getRandomValues); tests may inject. */
+  readonly random?: (out: Uint8Array) => void;
+  /** Largest batch per kernel call (<= the kernel's maxBatch()); default the kernel's maximum. */
+  readonly maxChunk?: number;
+}
+
+/**
+ * Load failures carry main's stable code WASM_LOAD_FAILED (STYLE 6); main's src/core/errors.ts
+ * (ERR.wasmLoadFailed) is not on this branch yet, so this stands in for it until the merge.
+ */
+function wasmLoadFailed(message: string, cause?: unknown): Error & { code: 'WASM_LOAD_FAILED' } {
+  return Object.assign(new Error(`WASM_LOAD_FAILED: ${message}`, { cause }), { code: 'WASM_LOAD_FAILED' as const });
+}
+
+/** Candidate locations: ../../../build from src/runtime/wasm, ../build from dist/agentnet.mjs. */
+export function findEd25519Wasm(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [resolve(here, '../../../build/ed25519.wasm'), resolve(here, '../build/ed25519.wasm')];
+  for (const c of candidates) if (existsSync(c)) return c;
+  throw wasmLoadFailed(`ed25519.wasm not found (tried ${candidates.join(', ')}); run npm run build:wasm`);
+}
+
+// The project compiles against lib ES2022 without DOM typings, so the two constructors used here
+// are typed locally.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+export function instantiateEd25519(wasmPath: string): Ed25519Exports {
+  let e: Ed25519Exports;
+  try {
+    const module = new Wasm.Module(readFileSync(wasmPath));
+    const instance = new Wasm.Instance(module, {
+      env: { abort: (_m: number, _f: number, line: number, col: number) => { throw wasmLoadFailed(`ed25519 kernel aborted at ${line}:${col}`); } },
+    });
+    e = instance.exports as unknown as Ed25519Exports;
+  } catch (err) {
+    throw wasmLoadFailed(`${wasmPath}: ${(err as Error).message}`, err);
+  }
+  if (e.abiVersion() !== ED25519_ABI_VERSION) {
+    throw wasmLoadFailed(`${wasmPath}: ABI ${e.abiVersion()} != expected ${ED25519_ABI_VERSION}; rebuild`);
+  }
+  return e;
+}
+
+const okLengths = (it: SigItem): boolean =>
+  it.pub instanceof Uint8Array && it.sig instanceof Uint8Array && it.msg instanceof Uint8Array &&
+  it.pub.length === 32 && it.sig.length === 64;
+
+export function loadEd25519Verifier(opts: LoadEd25519Options = {}): SigVerifier {
+  const e = instantiateEd25519(opts.wasmPath ?? findEd25519Wasm());
+  const random = opts.random ?? ((out: Uint8Array) => { getRandomValues(out); });
+  const maxBatch = e.maxBatch();
+  const chunkMax = Math.min(maxBatch, opts.maxChunk ?? maxBatch);
+  if (!(chunkMax >= 1)) throw new RangeError('maxChunk must be >= 1');
+  const arenaBytes = e.arenaBytes();
+  const mem = new Uint8Array(e.memory.buffer);
+  const view = new DataView(e.memory.buffer);
+  const pubs = e.pubsPtr(), sigs = e.sigsPtr(), lens = e.lensPtr(), rand = e.randPtr();
+  const results = e.resultsPtr(), digest = e.digestPtr(), arena = e.arenaPtr();
+  const randBuf = new Uint8Array(16 * maxBatch);
+
+  function verifyOne(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+    mem.set(pub, pubs);
+    mem.set(sig, sigs);
+    if (msg.length <= arenaBytes) {
+      mem.set(msg, arena);
+      return e.verify(msg.length) === 1;
+    }
+    // Beyond the arena the host hashes (same bytes, same rule: only step 2 moves out).
+    const h = createHash('sha512').update(sig.subarray(0, 32)).update(pub).update(msg).digest();
+    mem.set(h, digest);
+    return e.verifyDigest() === 1;
+  }
+
+  function verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+    if (!okLengths({ pub, msg, sig })) return false;
+    return verifyOne(pub, msg, sig);
+  }
+
+  /** items[idx[k]] for k in [from, to): fits the chunk limits by construction. */
+  function runChunk(items: readonly SigItem[], idx: number[], out: boolean[]): void {
+    const n = idx.length;
+    let off = 0;
+    for (let j = 0; j < n; j++) {
+      const it = items[idx[j]!]!;
+      mem.set(it.pub, pubs + 32 * j);
+      mem.set(it.sig, sigs + 64 * j);
+      view.setUint32(lens + 4 * j, it.msg.length, true);
+      mem.set(it.msg, arena + off);
+      off += it.msg.length;
+    }
+    const r = randBuf.subarray(0, 16 * n);
+    random(r);
+    mem.set(r, rand);
+    if (e.verifyBatch(n) < 0) throw new Error('ed25519.wasm rejected a batch the host sized');
+    for (let j = 0; j < n; j++) out[idx[j]!] = mem[results + j] === 1;
+  }
+
+  function verifyBatch(items: readonly SigItem[]): boolean[] {
+    const out = new Array<boolean>(items.length).fill(false);
+    let idx: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      if (!okLengths(it)) continue;
+      if (it.msg.length > arenaBytes) { out[i] = verifyOne(it.pub, it.msg, it.sig); continue; }
+      if (idx.length === chunkMax || bytes + it.msg.length > arenaBytes) {
+        runChunk(items, idx, out); idx = []; bytes = 0;
+      }
+      idx.push(i); bytes += it.msg.length;
+    }
+    if (idx.length > 0) runChunk(items, idx, out);
+    return out;
+  }
+
+  return { name: 'wasm', verify, verifyBatch };
+}

@@ -1,0 +1,51 @@
+// Project Wycheproof Ed25519 (C2SP/wycheproof testvectors_v1/ed25519_test.json), read from
+// ../shared/vectors beside the checkout (vectors/README.md: not copied into the repository).
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hex, node, noble, root, ruleOracle, wasm, type SigItem } from './helpers.js';
+
+const file = resolve(root, '../shared/vectors/wycheproof_ed25519_test.json');
+const present = existsSync(file);
+if (!present) console.warn(`[wycheproof] ${file} not found: Wycheproof suite skipped (RFC 8032 vectors still run)`);
+
+interface Case { tcId: number; comment: string; msg: string; sig: string; result: 'valid' | 'invalid' | 'acceptable'; flags: string[] }
+interface Group { publicKey: { pk: string }; tests: Case[] }
+
+describe.skipIf(!present)('Wycheproof EddsaVerify ed25519', () => {
+  const data = present ? JSON.parse(readFileSync(file, 'utf8')) as { numberOfTests: number; testGroups: Group[] } : null;
+  const cases = data ? data.testGroups.flatMap((g) => g.tests.map((t) => ({ ...t, pub: hex(g.publicKey.pk) }))) : [];
+  // Wycheproof 'acceptable' means either answer is allowed; this file has none, and our rule would
+  // map such a case to whatever the rule says (checked against ruleOracle below).
+  const expected = (c: Case): boolean | null => (c.result === 'valid' ? true : c.result === 'invalid' ? false : null);
+
+  it('has the 151 cases the README describes', () => {
+    expect(cases.length).toBe(data!.numberOfTests);
+    expect(cases.length).toBe(151);
+  });
+
+  it('wasm single matches the expected result on every case', () => {
+    const wrong = cases.filter((c) => expected(c) !== null && wasm.verify(c.pub, hex(c.msg), hex(c.sig)) !== expected(c));
+    expect(wrong.map((c) => `${c.tcId} ${c.comment}`)).toEqual([]);
+  });
+
+  it('wasm batch (all 151 in one call, and in chunks of 7) matches the expected result on every case', () => {
+    const items: SigItem[] = cases.map((c) => ({ pub: c.pub, msg: hex(c.msg), sig: hex(c.sig) }));
+    const want = cases.map((c) => expected(c));
+    expect(wasm.verifyBatch(items)).toEqual(want);
+    for (let i = 0; i < items.length; i += 7) expect(wasm.verifyBatch(items.slice(i, i + 7))).toEqual(want.slice(i, i + 7));
+  });
+
+  it('the independent BigInt rule oracle agrees with Wycheproof on every case', () => {
+    const wrong = cases.filter((c) => ruleOracle(c.pub, hex(c.msg), hex(c.sig)) !== expected(c));
+    expect(wrong.map((c) => c.tcId)).toEqual([]);
+  });
+
+  it('records where node:crypto and noble differ from Wycheproof (docs/verification.md)', () => {
+    const diff = (v: typeof node) => cases.filter((c) => v.verify(c.pub, hex(c.msg), hex(c.sig)) !== expected(c)).map((c) => c.tcId);
+    const nodeDiff = diff(node), nobleDiff = diff(noble);
+    console.log(`[wycheproof] node:crypto differs on ${JSON.stringify(nodeDiff)}; noble differs on ${JSON.stringify(nobleDiff)}`);
+    expect(nodeDiff).toEqual([]);
+    expect(nobleDiff).toEqual([]);
+  });
+});
