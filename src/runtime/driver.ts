@@ -10,11 +10,23 @@ import { AgentnetError } from '../core/errors.js';
 import type { LogStore } from '../core/log/store.js';
 import type { Channel, CoreEvent } from '../core/types.js';
 import type { Transport } from './transport/types.js';
+import { decodeEntry } from '../core/codec/entry.js';
+import { decodeDirect } from '../core/codec/messages.js';
+import { DecodeError } from '../core/errors.js';
+import { toHex } from '../core/bytes.js';
+import type { SigItem } from '../core/ports.js';
+import type { PrimedVerifier } from './verifier.js';
 
 export interface DriverOptions {
   readonly clock?: () => number;
   /** Messages handled per transaction at most. */
   readonly batch?: number;
+  /** When given, entry signatures of a burst are verified in one batch before the core sees them. */
+  readonly primer?: PrimedVerifier;
+  /** Drain as soon as this many messages wait (profile verifyBatchSize)... */
+  readonly verifyBatchSize?: number;
+  /** ...or after this many ms (profile verifyFlushMs), whichever comes first. */
+  readonly verifyFlushMs?: number;
   readonly onEvent?: (e: CoreEvent) => void;
   readonly onError?: (e: unknown) => void;
 }
@@ -23,7 +35,8 @@ export class Driver {
   private timer: NodeJS.Timeout | undefined;
   private armedFor: number | undefined;
   private readonly queue: Array<{ channel: Channel; key: string; bytes: Uint8Array }> = [];
-  private scheduled = false;
+  private scheduled: 'soon' | 'later' | false = false;
+  private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly clock: () => number;
   private readonly batch: number;
@@ -58,16 +71,55 @@ export class Driver {
   private enqueue(channel: Channel, key: string, bytes: Uint8Array): void {
     if (this.closed) return;
     this.queue.push({ channel, key, bytes });
-    if (!this.scheduled) {
-      this.scheduled = true;
+    const size = this.o.verifyBatchSize ?? 1;
+    const wait = this.o.verifyFlushMs ?? 0;
+    if (this.scheduled === 'soon') return;
+    if (this.queue.length >= size || wait === 0) {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.scheduled = 'soon';
       setImmediate(() => this.drain());
+    } else if (!this.scheduled) {
+      // Wait briefly for a burst to fill a verification batch (bounded latency: verifyFlushMs).
+      this.scheduled = 'later';
+      this.flushTimer = setTimeout(() => this.drain(), wait);
     }
+  }
+
+  /** Verifies, in one batch, the entry signatures of authors whose bindings are already cached. */
+  private prime(batch: ReadonlyArray<{ channel: Channel; bytes: Uint8Array }>): void {
+    const primer = this.o.primer;
+    if (!primer) return;
+    const items: SigItem[] = [];
+    const add = (b: Uint8Array) => {
+      try {
+        const se = decodeEntry(b, this.core.limits);
+        if (this.core.verifier.bindingOf(toHex(se.entry.author))) items.push({ pub: se.entry.author, msg: se.toBeSigned, sig: se.signature });
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e; // the core will reject it with its reason
+      }
+    };
+    for (const m of batch) {
+      if (m.bytes.length > this.core.limits.messageBytes) continue;
+      if (m.channel === 'header') add(m.bytes);
+      else if (m.channel === 'direct') {
+        try {
+          const d = decodeDirect(m.bytes, this.core.limits);
+          if (d.type === 'entries') d.entries.forEach(add);
+        } catch (e) {
+          if (!(e instanceof DecodeError)) throw e;
+        }
+      }
+    }
+    if (items.length > 1) primer.prime(items);
   }
 
   private drain(): void {
     this.scheduled = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     while (this.queue.length && !this.closed) {
       const batch = this.queue.splice(0, this.batch);
+      this.prime(batch);
       const now = this.clock();
       try {
         this.store.transaction(() => {
@@ -78,6 +130,7 @@ export class Driver {
         if (e instanceof AgentnetError) this.storeError = e;
         this.o.onError?.(e);
       }
+      this.o.primer?.clear();
       this.flush();
     }
   }
@@ -112,6 +165,7 @@ export class Driver {
 
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.drain();
     this.closed = true;
     await this.transport.close();

@@ -19,7 +19,7 @@ import { loadProfile, type Profile } from './profile.js';
 import { SqliteStore } from './store/sqlite.js';
 import { createTransport } from './transport/index.js';
 import type { TransportState } from './transport/types.js';
-import { defaultVerifier } from './verifier.js';
+import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 
 export interface AgentNode {
   readonly config: NodeConfig;
@@ -38,7 +38,7 @@ export interface AgentNode {
 export async function startNode(config: NodeConfig, o: { logger?: Logger; verifier?: SigVerifier } = {}): Promise<AgentNode> {
   const started = Date.now();
   const profile = loadProfile(config.profile);
-  const verifier = o.verifier ?? defaultVerifier();
+  const verifier = new PrimedVerifier(o.verifier ?? defaultVerifier(), Math.max(1024, profile.verifyBatchSize * 16));
   const crypto = makeCryptoPort(verifier);
   mkdirSync(config.dataDir, { recursive: true });
   const identity = ensureIdentity(crypto, config.dataDir, Date.now());
@@ -72,6 +72,9 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   const listeners: Array<(e: CoreEvent) => void> = [];
   const driver = new Driver(core, transport, store, {
     batch: 256,
+    primer: verifier,
+    verifyBatchSize: profile.verifyBatchSize,
+    verifyFlushMs: profile.verifyFlushMs,
     onEvent: (e) => {
       if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
       else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
@@ -110,7 +113,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       ...core.status(),
       profile: profile.name,
       network: config.network,
-      verifier: verifier.name,
+      verifier: { name: verifier.name, batches: verifier.batches, primed: verifier.primed, hits: verifier.hits, ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}) },
       link: { broker: brokerUrl, state: link, reconnects: Math.max(0, reconnects - 1) },
       storeError: driver.storeError?.code ?? null,
       uptimeMs: Date.now() - started,

@@ -1,10 +1,87 @@
-// Selects the node's signature verifier. The WASM kernel (wasm/ed25519.ts) is the default once
-// built; until then, and if loading fails, noble's strict branch is the fallback. Both accept the
-// same signatures (docs/verification.md).
+// The node's signature verifier: the WASM kernel (wasm/ed25519.ts) by default, noble's strict branch
+// when the kernel cannot be loaded (both accept exactly the same set: docs/verification.md), wrapped so
+// the driver can verify a burst of incoming signatures in one batch call before the core asks for
+// them one by one (DESIGN §6: "verification is batched through the WASM kernel where messages arrive
+// in bursts").
 
-import type { SigVerifier } from '../core/ports.js';
+import { createHash } from 'node:crypto';
+import type { SigItem, SigVerifier } from '../core/ports.js';
 import { nobleStrictVerifier } from './crypto-port.js';
+import { loadEd25519Verifier } from './wasm/ed25519.js';
 
+let wasm: SigVerifier | undefined;
+let loadError: string | undefined;
+
+/** The WASM verifier, loaded once per process; noble strict if loading fails (the reason is kept). */
 export function defaultVerifier(): SigVerifier {
+  if (wasm) return wasm;
+  if (loadError === undefined) {
+    try {
+      wasm = loadEd25519Verifier();
+      return wasm;
+    } catch (e) {
+      loadError = (e as Error).message;
+    }
+  }
   return nobleStrictVerifier;
+}
+
+/** Why the WASM kernel is not in use, if it is not. */
+export const verifierFallbackReason = (): string | undefined => loadError;
+
+const keyOf = (it: SigItem): string =>
+  createHash('sha256').update(it.pub).update(it.sig).update(it.msg).digest('base64');
+
+/**
+ * A SigVerifier whose answers can be computed ahead in batches. `prime` verifies many signatures in one
+ * `verifyBatch` call and remembers each answer until `verify` asks for it (then it is forgotten); a
+ * signature that was not primed is verified on the spot. The answer is the inner verifier's either way.
+ */
+export class PrimedVerifier implements SigVerifier {
+  readonly name: string;
+  private readonly answers = new Map<string, boolean>();
+  primed = 0;
+  hits = 0;
+  batches = 0;
+
+  constructor(
+    readonly inner: SigVerifier,
+    /** Answers kept at most; beyond it the oldest are dropped (they are simply recomputed). */
+    private readonly capacity = 4096,
+  ) {
+    this.name = inner.name;
+  }
+
+  prime(items: readonly SigItem[]): void {
+    if (items.length === 0) return;
+    const results = this.inner.verifyBatch(items);
+    this.batches++;
+    this.primed += items.length;
+    items.forEach((it, i) => {
+      this.answers.set(keyOf(it), results[i]!);
+      if (this.answers.size > this.capacity) this.answers.delete(this.answers.keys().next().value!);
+    });
+  }
+
+  verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+    if (this.answers.size > 0) {
+      const k = keyOf({ pub, msg, sig });
+      const a = this.answers.get(k);
+      if (a !== undefined) {
+        this.answers.delete(k);
+        this.hits++;
+        return a;
+      }
+    }
+    return this.inner.verify(pub, msg, sig);
+  }
+
+  verifyBatch(items: readonly SigItem[]): boolean[] {
+    return this.inner.verifyBatch(items);
+  }
+
+  /** Forgets answers nobody asked for (called after each drained batch). */
+  clear(): void {
+    this.answers.clear();
+  }
 }
