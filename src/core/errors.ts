@@ -92,5 +92,7 @@ export const REJECT_REASONS = [
   'future', // ts beyond the clock-skew tolerance
   'expired', // past its expiry
   'wrong_topic', // header arrived on a channel that does not match its topic
+  'revoked', // the agent key (or its binding) was revoked by its operator
+  'attestation_failed', // T3: checkpoint, inclusion proof or credential does not hold
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

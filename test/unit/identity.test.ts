@@ -58,7 +58,7 @@ describe('TieredVerifier', () => {
     expect(v.checkSigned(scoped.agentKey, msg, sig, T0, 'creative_writing')).toMatchObject({ ok: false, reason: 'out_of_scope' });
     expect(v.checkSigned(scoped.agentKey, msg, sig, T0 + 400 * DAY)).toMatchObject({ ok: false, reason: 'binding_expired' });
     expect(v.checkSigned(scoped.agentKey, new Uint8Array([9]), sig, T0)).toMatchObject({ ok: false, reason: 'bad_signature' });
-    expect(v.counters).toEqual({ T0: 0, T1: 2, T2: 1 }); // T1 counts signature checks actually run
+    expect(v.counters).toEqual({ T0: 0, T1: 2, T2: 1, T3: 0, T4: 0 }); // T1 counts signature checks actually run
   });
 
   it('T0 is a bounded LRU of verified ids', () => {

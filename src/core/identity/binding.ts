@@ -65,7 +65,7 @@ export function makeBinding(c: CryptoPort, p: BindingParams): { binding: Binding
 
 export type BindingCheck =
   | { readonly ok: true; readonly signed: SignedBinding }
-  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string; readonly signed?: SignedBinding };
 
 /**
  * T2 on one binding, statelessly: canonical decoding, baid and configDigest recomputed, both
@@ -87,6 +87,7 @@ export function checkBinding(c: CryptoPort, bytes: Uint8Array, now: number, limi
   const results = c.verifier.verifyBatch(s.signers.map((x) => ({ pub: x.kid, msg: x.toBeSigned, sig: x.signature })));
   if (!results[0]) return { ok: false, reason: 'bad_signature', detail: 'operator signature does not verify' };
   if (!results[1]) return { ok: false, reason: 'bad_signature', detail: 'agent signature does not verify' };
-  if (now < b.notBefore || now >= b.notAfter) return { ok: false, reason: 'binding_expired', detail: `outside ${b.notBefore}..${b.notAfter}` };
+  // Everything but the window holds: the decoded binding comes back so a chain can use a past version.
+  if (now < b.notBefore || now >= b.notAfter) return { ok: false, reason: 'binding_expired', detail: `outside ${b.notBefore}..${b.notAfter}`, signed: s };
   return { ok: true, signed: s };
 }

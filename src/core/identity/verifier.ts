@@ -1,31 +1,57 @@
-// Tiered verification, tiers T0-T2 (DESIGN §6). T3/T4 and batching through the WASM kernel plug in
-// behind the same methods in later work.
+// Tiered verification (DESIGN §6).
 //
 //  T0  entry id already verified: a bounded LRU of ids, no crypto.
-//  T1  signature of an entry/frontier/birth by an agent key whose binding passed T2 and is cached.
-//  T2  the binding itself (identity/binding.ts): both signatures, baid, window; cached per agent key,
-//      and re-checked against the window at the time of each T1 use.
+//  T1  signature of an entry/frontier/birth by an agent key whose binding passed T2 and is cached,
+//      valid at the object's own time, in scope, not revoked at that time.
+//  T2  the binding: stateless checks (identity/binding.ts: both signatures, baid, window) plus the
+//      version chain per baid (prev = SHA-256 of the previous version, same operator), pre-rotation
+//      (a new agent key must hash to the previous version's nextKeyHash) and the revocation list.
+//      A first contact at version v > 1 is accepted as the start of what this node knows (the chain
+//      before it cannot be checked without the earlier versions); from then on every step is checked.
+//  T3  code attestation + operator KYC (identity/attestation.ts), cached per agent key.
+//  T4  fraud proofs (identity/fraud.ts): verified fork proofs quarantine the author and are queued for
+//      trust (slashing) via pollFraud().
 
-import { toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../bytes.js';
+import { decodeRevocation } from '../codec/attest.js';
 import type { Binding } from '../codec/binding.js';
 import type { Limits } from '../codec/limits.js';
-import type { RejectReason } from '../errors.js';
+import { DecodeError, type RejectReason } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
+import { checkAttestation, type AttestationEvidence, type AttestationTrust } from './attestation.js';
 import { checkBinding } from './binding.js';
+import { checkForkProof, type FraudProof } from './fraud.js';
 
 export type Check = { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 const OK: Check = { ok: true };
+const no = (reason: RejectReason, detail: string): Check => ({ ok: false, reason, detail });
 
 export interface TierCounters {
   T0: number;
   T1: number;
   T2: number;
+  T3: number;
+  T4: number;
+}
+
+interface Known {
+  readonly binding: Binding;
+  readonly bytes: Uint8Array;
+  readonly hash: Uint8Array;
+  /** Set when a later version rotated to another key: signatures from then on are refused. */
+  supersededAt?: number;
 }
 
 export class TieredVerifier {
-  readonly counters: TierCounters = { T0: 0, T1: 0, T2: 0 };
+  readonly counters: TierCounters = { T0: 0, T1: 0, T2: 0, T3: 0, T4: 0 };
   private readonly seen = new Map<string, true>();
-  private readonly bindings = new Map<string, { binding: Binding; bytes: Uint8Array }>();
+  private readonly byAgent = new Map<string, Known>();
+  private readonly byBaid = new Map<string, Known>();
+  /** agent key hex -> time from which its signatures are refused. */
+  private readonly revoked = new Map<string, number>();
+  private readonly attested = new Set<string>();
+  private readonly quarantined = new Set<string>();
+  private readonly fraud: FraudProof[] = [];
 
   constructor(
     private readonly crypto: CryptoPort,
@@ -36,6 +62,8 @@ export class TieredVerifier {
   ) {
     if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new RangeError('TieredVerifier: cacheSize must be a positive integer');
   }
+
+  // ---------------------------------------------------------------- T0
 
   /** T0: has this entry id passed T1 before? Refreshes its LRU position. */
   seenBefore(idHex: string): boolean {
@@ -51,42 +79,154 @@ export class TieredVerifier {
     if (this.seen.size > this.cacheSize) this.seen.delete(this.seen.keys().next().value!);
   }
 
-  /** T2: verifies and caches a binding. A newer version replaces an older one; an older one is refused. */
-  acceptBinding(bytes: Uint8Array, now: number): Check & { binding?: Binding } {
+  // ---------------------------------------------------------------- T2
+
+  /**
+   * T2: verifies and caches a binding. `chain` may carry earlier versions (oldest first) so that a
+   * node meeting an agent at version v can check the steps from what it knows.
+   */
+  acceptBinding(bytes: Uint8Array, now: number, chain: readonly Uint8Array[] = []): Check & { binding?: Binding } {
+    for (const earlier of chain) {
+      const r = this.acceptOne(earlier, now, true);
+      if (!r.ok && r.reason !== 'stale') return r;
+    }
+    return this.acceptOne(bytes, now, false);
+  }
+
+  private acceptOne(bytes: Uint8Array, now: number, historic: boolean): Check & { binding?: Binding } {
     this.counters.T2++;
+    // A historic version of the chain may have expired; it is checked at its own notBefore instead.
     const r = checkBinding(this.crypto, bytes, now, this.limits, this.operators, toHex);
-    if (!r.ok) return r;
-    const b = r.signed.binding;
-    const key = toHex(b.agentKey);
-    const cur = this.bindings.get(key);
-    if (cur && cur.binding.version > b.version) return { ok: false, reason: 'stale', detail: `binding version ${b.version} older than cached ${cur.binding.version}` };
-    this.bindings.set(key, { binding: b, bytes });
+    if (!r.ok && !(historic && r.reason === 'binding_expired')) return r;
+    const b = r.signed?.binding;
+    if (!b) return r;
+    const agent = toHex(b.agentKey);
+    const baid = toHex(b.baid);
+    const revokedAt = this.revoked.get(agent);
+    if (revokedAt !== undefined && revokedAt <= now) return no('revoked', `agent key revoked at ${revokedAt}`);
+    const hash = this.crypto.sha256(bytes);
+    const prev = this.byBaid.get(baid);
+    if (prev) {
+      const pv = prev.binding.version;
+      if (b.version < pv) return no('stale', `binding version ${b.version} older than known ${pv}`);
+      if (b.version === pv) {
+        if (!equalBytes(hash, prev.hash)) return no('binding_invalid', `two different bindings at version ${pv} (equivocation)`);
+        return { ok: true, binding: prev.binding };
+      }
+      if (b.version > pv + 1) return no('binding_invalid', `chain gap: know v${pv}, got v${b.version}; send the versions between`);
+      if (!b.prev || !equalBytes(b.prev, prev.hash)) return no('binding_invalid', 'broken version chain: prev is not the hash of the previous binding');
+      if (!equalBytes(b.operatorKey, prev.binding.operatorKey)) return no('binding_invalid', 'version chain changes the operator');
+      if (prev.binding.nextKeyHash && !equalBytes(this.crypto.sha256(b.agentKey), prev.binding.nextKeyHash)) {
+        return no('binding_invalid', 'rotation to a key the previous version did not commit to (pre-rotation)');
+      }
+      if (!equalBytes(b.agentKey, prev.binding.agentKey)) prev.supersededAt = b.notBefore;
+    }
+    const known: Known = { binding: b, bytes, hash };
+    this.byBaid.set(baid, known);
+    const cur = this.byAgent.get(agent);
+    if (!cur || cur.binding.version <= b.version) this.byAgent.set(agent, known);
     return { ok: true, binding: b };
   }
 
   bindingOf(agentKeyHex: string): Binding | undefined {
-    return this.bindings.get(agentKeyHex)?.binding;
+    return this.byAgent.get(agentKeyHex)?.binding;
   }
 
   bindingBytesOf(agentKeyHex: string): Uint8Array | undefined {
-    return this.bindings.get(agentKeyHex)?.bytes;
+    return this.byAgent.get(agentKeyHex)?.bytes;
   }
 
   knownAgents(): number {
-    return this.bindings.size;
+    return this.byAgent.size;
   }
+
+  /**
+   * A signed revocation by the agent's operator. When the binding is known the operator and baid must
+   * match it; an unknown agent's revocation is kept and enforced if a binding for it arrives later.
+   */
+  acceptRevocation(bytes: Uint8Array): Check & { agent?: string } {
+    let d;
+    try {
+      d = decodeRevocation(bytes);
+    } catch (e) {
+      if (e instanceof DecodeError) return no('malformed', e.message);
+      throw e;
+    }
+    const r = d.revocation;
+    const agent = toHex(r.agentKey);
+    const known = this.byAgent.get(agent)?.binding;
+    if (known && (!equalBytes(known.operatorKey, r.operatorKey) || !equalBytes(known.baid, r.baid))) return no('binding_invalid', 'revocation by another operator or for another baid');
+    if (!this.crypto.verifier.verify(r.operatorKey, d.toBeSigned, d.signature)) return no('bad_signature', 'revocation signature does not verify');
+    const at = Math.min(this.revoked.get(agent) ?? Infinity, r.ts);
+    this.revoked.set(agent, at);
+    return { ok: true, agent };
+  }
+
+  isRevoked(agentKeyHex: string, at: number): boolean {
+    const t = this.revoked.get(agentKeyHex);
+    return t !== undefined && t <= at;
+  }
+
+  // ---------------------------------------------------------------- T1
 
   /**
    * T1: `sig` over `toBeSigned` by `author`, whose binding is cached and valid at `at` (the object's
    * own timestamp, so history stays verifiable) and, for entries, covers `topic`.
    */
   checkSigned(author: Uint8Array, toBeSigned: Uint8Array, sig: Uint8Array, at: number, topic?: string): Check {
-    const b = this.bindings.get(toHex(author))?.binding;
-    if (!b) return { ok: false, reason: 'unknown_author', detail: 'no verified binding for author' };
-    if (at < b.notBefore || at >= b.notAfter) return { ok: false, reason: 'binding_expired', detail: 'signed outside the binding window' };
-    if (topic !== undefined && b.scope.length > 0 && !b.scope.includes(topic)) return { ok: false, reason: 'out_of_scope', detail: `topic ${topic} not in binding scope` };
+    const hex = toHex(author);
+    const k = this.byAgent.get(hex);
+    if (!k) return no('unknown_author', 'no verified binding for author');
+    const b = k.binding;
+    if (at < b.notBefore || at >= b.notAfter) return no('binding_expired', 'signed outside the binding window');
+    if (k.supersededAt !== undefined && at >= k.supersededAt) return no('binding_expired', 'signed after the key was rotated out');
+    if (this.isRevoked(hex, at)) return no('revoked', 'signed after the key was revoked');
+    if (topic !== undefined && b.scope.length > 0 && !b.scope.includes(topic)) return no('out_of_scope', `topic ${topic} not in binding scope`);
     this.counters.T1++;
-    if (!this.crypto.verifier.verify(author, toBeSigned, sig)) return { ok: false, reason: 'bad_signature', detail: 'signature does not verify' };
+    if (!this.crypto.verifier.verify(author, toBeSigned, sig)) return no('bad_signature', 'signature does not verify');
     return OK;
+  }
+
+  // ---------------------------------------------------------------- T3
+
+  /** T3 for an agent whose binding passed T2; cached on success. */
+  attest(agentKeyHex: string, ev: AttestationEvidence, trust: AttestationTrust, now: number): Check {
+    const b = this.byAgent.get(agentKeyHex)?.binding;
+    if (!b) return no('unknown_author', 'T3 needs a T2-verified binding first');
+    this.counters.T3++;
+    const r = checkAttestation(this.crypto, b, ev, trust, now);
+    if (r.ok) this.attested.add(agentKeyHex);
+    return r;
+  }
+
+  /** Highest tier this node has verified the agent to (0 = nothing known). */
+  tierOf(agentKeyHex: string, now: number): number {
+    if (this.quarantined.has(agentKeyHex) || this.isRevoked(agentKeyHex, now)) return 0;
+    const b = this.byAgent.get(agentKeyHex)?.binding;
+    if (!b || now < b.notBefore || now >= b.notAfter) return 0;
+    return this.attested.has(agentKeyHex) ? 3 : 2;
+  }
+
+  // ---------------------------------------------------------------- T4
+
+  /** Verifies a fork proof; on success the author is quarantined and the proof queued for trust. */
+  intakeForkProof(a: Uint8Array, b: Uint8Array): Check & { proof?: FraudProof } {
+    this.counters.T4++;
+    const r = checkForkProof(this.crypto, this.limits, a, b);
+    if (!r.ok) return no('malformed', `fork proof: ${r.detail}`);
+    if (!this.quarantined.has(r.proof.author)) {
+      this.quarantined.add(r.proof.author);
+      this.fraud.push(r.proof);
+    }
+    return { ok: true, proof: r.proof };
+  }
+
+  isQuarantined(agentKeyHex: string): boolean {
+    return this.quarantined.has(agentKeyHex);
+  }
+
+  /** Verified fraud proofs for trust (slashing), each once. */
+  pollFraud(): FraudProof | undefined {
+    return this.fraud.shift();
   }
 }

@@ -1,0 +1,42 @@
+// T4: fraud proofs (DESIGN §4, §6). A fork proof is two entries signed by the same author at the same
+// (topic, epoch, seq) with different ids: it verifies with the author's public key alone, so any node
+// can check it without trusting whoever forwarded it. Verified proofs go to trust (slashing, §7).
+
+import { equalBytes, toHex } from '../bytes.js';
+import { decodeEntry } from '../codec/entry.js';
+import type { Limits } from '../codec/limits.js';
+import { DecodeError } from '../errors.js';
+import type { CryptoPort } from '../ports.js';
+
+export interface FraudProof {
+  readonly kind: 'fork';
+  readonly author: string;
+  readonly topic: string;
+  readonly epoch: number;
+  readonly seq: number;
+  /** The two conflicting entries, as signed. */
+  readonly evidence: readonly [Uint8Array, Uint8Array];
+}
+
+export type ForkCheck = { readonly ok: true; readonly proof: FraudProof } | { readonly ok: false; readonly detail: string };
+
+export function checkForkProof(c: CryptoPort, limits: Limits, a: Uint8Array, b: Uint8Array): ForkCheck {
+  let ea, eb;
+  try {
+    ea = decodeEntry(a, limits);
+    eb = decodeEntry(b, limits);
+  } catch (e) {
+    if (e instanceof DecodeError) return { ok: false, detail: e.message };
+    throw e;
+  }
+  const x = ea.entry;
+  const y = eb.entry;
+  if (!equalBytes(x.author, y.author) || x.topic !== y.topic || x.epoch !== y.epoch || x.seq !== y.seq) return { ok: false, detail: 'entries are not at the same log position' };
+  if (equalBytes(c.sha256(a), c.sha256(b))) return { ok: false, detail: 'the two entries are the same entry' };
+  const r = c.verifier.verifyBatch([
+    { pub: x.author, msg: ea.toBeSigned, sig: ea.signature },
+    { pub: y.author, msg: eb.toBeSigned, sig: eb.signature },
+  ]);
+  if (!r[0] || !r[1]) return { ok: false, detail: 'an entry of the proof is not signed by the author' };
+  return { ok: true, proof: { kind: 'fork', author: toHex(x.author), topic: x.topic, epoch: x.epoch, seq: x.seq, evidence: [a, b] } };
+}
