@@ -37,16 +37,18 @@ export async function cmdBind(argv: string[]): Promise<number> {
       scope: { type: 'string' },
       bond: { type: 'string' },
       previous: { type: 'string' },
+      'next-key': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
   if (values.help || !values['operator-key'] || !values['agent-key'] || !values.out) {
     console.log(`Usage: agentnet bind --operator-key FILE --agent-key FILE --out FILE [--code-hash HEX] [--days N]
-                     [--scope topic1,topic2] [--bond CREDITS] [--previous OLD_BINDING]
+                     [--scope topic1,topic2] [--bond CREDITS] [--previous OLD_BINDING] [--next-key PUB]
 
 Makes a BAID binding (COSE_Sign by the operator and the agent) of the agent key to the operator key and
 the code hash (default: SHA-256 of this agentnet build). --previous makes the next version of a binding.
+--next-key commits to the next agent key (pre-rotation): a later 'rotate' must use exactly that key.
 Example: agentnet bind --operator-key operator.key --agent-key agent.key --days 90 --out binding.cbor`);
     return values.help ? 0 : 2;
   }
@@ -64,11 +66,18 @@ Example: agentnet bind --operator-key operator.key --agent-key agent.key --days 
     ...(codeHash ? { codeHash } : {}),
     ...(values.bond ? { bond: intFlag(values.bond, 'bond', 0, 0, Number.MAX_SAFE_INTEGER) } : {}),
     ...(values.previous ? { previous: new Uint8Array(readFileSync(values.previous)) } : {}),
+    ...(values['next-key'] ? { nextKey: nextKeyArg(values['next-key']) } : {}),
   });
   writeFileAtomic(values.out, bytes, 0o644);
   const b = decodeBinding(bytes, DEFAULT_LIMITS).binding;
   console.log(JSON.stringify({ out: values.out, baid: toHex(b.baid), agentKey: toHex(b.agentKey), operatorKey: toHex(b.operatorKey), version: b.version, notAfter: new Date(b.notAfter).toISOString() }));
   return 0;
+}
+
+function nextKeyArg(v: string): Uint8Array {
+  const s = existsSync(v) ? readFileSync(v, 'utf8').trim() : v;
+  if (!/^[0-9a-f]{64}$/i.test(s)) throw new UsageError('--next-key: expected a public key (64 hex) or a .pub file');
+  return fromHex(s);
 }
 
 /** Lenient view through cbor-x (shows what is there even when it is not canonical), then our verdict. */

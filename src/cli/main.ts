@@ -7,6 +7,8 @@ import { UsageError } from './args.js';
 import { runDemo } from './demo.js';
 import { cmdBind, cmdInspect, cmdKeygen } from './identity-cmds.js';
 import { cmdRun } from './run.js';
+import { cmdCredential, cmdRegistry, cmdRevoke, cmdRotate } from './tools-cmds.js';
+import { cmdBenchVerify, cmdVerify } from './verify-cmds.js';
 
 const HELP = `agentnet: runtime for open networks of AI agents on edge devices
 
@@ -18,6 +20,12 @@ Commands:
   keygen     create an Ed25519 key file (hex seed, mode 0600) and its .pub
   bind       make a BAID binding of an agent key to an operator key and a code hash
   inspect    show the CBOR inside a file or hex string, and whether it is canonical agentnet data
+  rotate     next version of a binding for a new agent key (pre-rotation checked)
+  revoke     sign a revocation of an agent key by its operator
+  registry   code-attestation registry: init, attest, checkpoint (k-of-n), prove (RFC 9162)
+  credential issue an operator KYC credential (T3)
+  verify     check Ed25519 signatures by hand (--pub/--msg/--sig or --cases FILE [--batch])
+  bench      bench verify: per-device verification overhead (WASM, node:crypto, noble, tiers T0-T3)
   help       this text; 'agentnet <command> --help' for a command's options
 
 Examples:
@@ -25,6 +33,7 @@ Examples:
   agentnet run --data /var/lib/agentnet --network home --broker mqtt://127.0.0.1:1883
   agentnet keygen --out operator.key && agentnet keygen --out agent.key
   agentnet bind --operator-key operator.key --agent-key agent.key --days 90 --out binding.cbor
+  agentnet bench verify --profile rpi4b --json rpi4b.json
 
 Exit codes: 0 ok, 1 failed check, 2 usage/config error, 3 runtime failure.`;
 
@@ -35,6 +44,17 @@ const COMMANDS: Record<string, Cmd> = {
   keygen: cmdKeygen,
   bind: cmdBind,
   inspect: cmdInspect,
+  rotate: cmdRotate,
+  revoke: cmdRevoke,
+  registry: cmdRegistry,
+  credential: cmdCredential,
+  verify: cmdVerify,
+  bench: (argv) => {
+    const [what, ...rest] = argv;
+    if (what === 'verify') return cmdBenchVerify(rest);
+    console.log('Usage: agentnet bench verify [options]   (agentnet bench verify --help)');
+    return Promise.resolve(what === '--help' || what === undefined ? 0 : 2);
+  },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromHex, toHex } from '../core/bytes.js';
-import { decodeBinding, type ConfigHashes } from '../core/codec/binding.js';
+import { decodeBinding, type Binding, type ConfigHashes } from '../core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../core/codec/limits.js';
 import { DecodeError, ERR } from '../core/errors.js';
 import { makeBinding } from '../core/identity/binding.js';
@@ -63,28 +63,34 @@ export interface BindArgs {
   readonly bond?: number;
   readonly now: number;
   readonly previous?: Uint8Array;
+  /** Public key of the next agent key, committed to for pre-rotation (nextKeyHash). */
+  readonly nextKey?: Uint8Array;
 }
 
 export function bind(c: CryptoPort, a: BindArgs): Uint8Array {
   let version = 1;
   let prev: Uint8Array | undefined;
+  let old: Binding | undefined;
   if (a.previous) {
-    const old = decodeBinding(a.previous, DEFAULT_LIMITS).binding;
+    old = decodeBinding(a.previous, DEFAULT_LIMITS).binding;
     version = old.version + 1;
     prev = c.sha256(a.previous);
   }
+  // A new version keeps what the baid commits to (code, config, operator, salt) unless told otherwise.
+  const bond = a.bond ?? old?.bond;
   return makeBinding(c, {
     operatorSecret: a.operatorSecret,
     agentSecret: a.agentSecret,
-    codeHash: a.codeHash ?? runningCodeHash(),
-    config: a.config ?? {},
-    salt: randomSecret().slice(0, 16),
+    codeHash: a.codeHash ?? old?.codeHash ?? runningCodeHash(),
+    config: a.config ?? old?.config ?? {},
+    salt: old?.salt ?? randomSecret().slice(0, 16),
     notBefore: a.now - 60_000, // tolerate a minute of clock skew at first use
     notAfter: a.now + (a.days ?? 365) * DAY,
-    scope: a.scope ?? [],
+    scope: a.scope ?? old?.scope ?? [],
     version,
     ...(prev ? { prev } : {}),
-    ...(a.bond !== undefined ? { bond: a.bond } : {}),
+    ...(a.nextKey ? { nextKeyHash: c.sha256(a.nextKey) } : {}),
+    ...(bond !== undefined ? { bond } : {}),
   }).bytes;
 }
 

@@ -34,8 +34,13 @@ export type ContentType = (typeof CONTENT_TYPES)[keyof typeof CONTENT_TYPES];
 
 const EMPTY = new Uint8Array(0);
 
+const protectedCache = new Map<string, Uint8Array>();
+
+/** The canonical protected header bytes per content type (computed once: they are constants). */
 export function sign1Protected(ct: ContentType): Uint8Array {
-  return encodeCbor(new Map<number, CborValue>([[HDR_ALG, ALG_EDDSA], [HDR_CT, ct]]));
+  let p = protectedCache.get(ct);
+  if (!p) protectedCache.set(ct, (p = encodeCbor(new Map<number, CborValue>([[HDR_ALG, ALG_EDDSA], [HDR_CT, ct]]))));
+  return p;
 }
 
 /** Sig_structure for COSE_Sign1: ["Signature1", body_protected, external_aad, payload]. */

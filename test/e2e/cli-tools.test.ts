@@ -1,0 +1,89 @@
+// The operator tools through the built CLI: verify (single and batch), keygen/bind with pre-rotation,
+// rotate, revoke, registry and credential, and the files they write checked at T2/T3 by the core.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../../src/core/bytes.js';
+import { decodeBinding } from '../../src/core/codec/binding.js';
+import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
+import { TieredVerifier } from '../../src/core/identity/verifier.js';
+import { crypto, seed } from '../helpers.js';
+
+const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'agentnet-cli-'));
+const f = (n: string) => join(dir, n);
+const cli = (...args: string[]) => spawnSync(process.execPath, [bundle, ...args], { encoding: 'utf8', cwd: dir });
+const read = (n: string) => new Uint8Array(readFileSync(f(n)));
+
+describe('agentnet verify', () => {
+  const msg = new Uint8Array([1, 2, 3]);
+  const good = { pub: toHex(crypto.signer.publicKey(seed('v'))), msg: toHex(msg), sig: toHex(crypto.signer.sign(seed('v'), msg)) };
+  const bad = { ...good, msg: '010204' };
+
+  it('checks one signature (exit 0 valid, 1 invalid) and case files through the single and batch paths', () => {
+    expect(cli('verify', '--pub', good.pub, '--msg', good.msg, '--sig', good.sig).status).toBe(0);
+    expect(cli('verify', '--pub', bad.pub, '--msg', bad.msg, '--sig', bad.sig).status).toBe(1);
+    const cases = [good, bad, good, { ...good, sig: good.sig.slice(0, 120) + 'ffff' }];
+    writeFileSync(f('cases.json'), JSON.stringify(cases));
+    expect(JSON.parse(cli('verify', '--cases', f('cases.json')).stdout)).toEqual([true, false, true, false]);
+    expect(JSON.parse(cli('verify', '--cases', f('cases.json'), '--batch').stdout)).toEqual([true, false, true, false]);
+    writeFileSync(f('broken.json'), '{"not": "an array"}');
+    expect(cli('verify', '--cases', f('broken.json')).status).toBe(2);
+  });
+});
+
+describe('identity tools', () => {
+  it('bind with a committed next key, rotate to it, refuse a rotation to another key, revoke', () => {
+    for (const k of ['op', 'a1', 'a2', 'a3']) expect(cli('keygen', '--out', f(`${k}.key`)).status).toBe(0);
+    expect(cli('keygen', '--out', f('op.key')).status).toBe(2); // never overwrites a key
+    expect(cli('bind', '--operator-key', f('op.key'), '--agent-key', f('a1.key'), '--next-key', f('a2.key.pub'), '--out', f('b1.cbor')).status).toBe(0);
+    expect(cli('rotate', '--operator-key', f('op.key'), '--previous', f('b1.cbor'), '--agent-key', f('a3.key'), '--out', f('bad.cbor')).status).toBe(2);
+    expect(cli('rotate', '--operator-key', f('op.key'), '--previous', f('b1.cbor'), '--agent-key', f('a2.key'), '--out', f('b2.cbor')).status).toBe(0);
+    expect(cli('revoke', '--operator-key', f('op.key'), '--binding', f('b2.cbor'), '--reason', 'lost device', '--out', f('rev.cbor')).status).toBe(0);
+
+    const v = new TieredVerifier(crypto, DEFAULT_LIMITS);
+    const now = Date.now();
+    expect(v.acceptBinding(read('b1.cbor'), now).ok).toBe(true);
+    expect(v.acceptBinding(read('b2.cbor'), now).ok).toBe(true);
+    const [b1, b2] = [decodeBinding(read('b1.cbor'), DEFAULT_LIMITS).binding, decodeBinding(read('b2.cbor'), DEFAULT_LIMITS).binding];
+    expect(toHex(b1.baid)).toBe(toHex(b2.baid)); // a rotation keeps the baid
+    expect(v.acceptRevocation(read('rev.cbor')).ok).toBe(true);
+    expect(v.tierOf(toHex(b2.agentKey), Date.now() + 1000)).toBe(0);
+  });
+
+  it('registry (2 of 3 registrars) and credential make an agent T3', () => {
+    for (const r of ['r1', 'r2', 'r3']) expect(cli('registry', 'init', '--dir', f(r)).status).toBe(0);
+    expect(cli('keygen', '--out', f('kyc.key')).status).toBe(0);
+    const b = decodeBinding(read('b1.cbor'), DEFAULT_LIMITS).binding;
+    expect(cli('registry', 'attest', '--dir', f('r1'), '--code-hash', toHex(seed('other code'))).status).toBe(0);
+    expect(cli('registry', 'attest', '--dir', f('r1'), '--code-hash', toHex(b.codeHash)).status).toBe(0);
+    expect(cli('registry', 'checkpoint', '--dir', f('r1'), '--key', f('r1/registrar.key'), '--key', f('r2/registrar.key'), '--out', f('cp.cbor')).status).toBe(0);
+    expect(cli('registry', 'prove', '--dir', f('r1'), '--code-hash', toHex(b.codeHash), '--out', f('inc.cbor')).status).toBe(0);
+    expect(cli('registry', 'prove', '--dir', f('r1'), '--code-hash', toHex(seed('never')), '--out', f('x.cbor')).status).toBe(2);
+    expect(cli('credential', '--issuer-key', f('kyc.key'), '--operator', f('op.key.pub'), '--level', '3', '--out', f('op.cred')).status).toBe(0);
+
+    const pubOf = (p: string) => readFileSync(f(p), 'utf8').trim();
+    const trust = { registrars: new Set(['r1', 'r2', 'r3'].map((r) => pubOf(`${r}/registrar.key.pub`))), threshold: 2, issuers: new Set([pubOf('kyc.key.pub')]), minLevel: 2 };
+    const v = new TieredVerifier(crypto, DEFAULT_LIMITS);
+    v.acceptBinding(read('b1.cbor'), Date.now());
+    const agent = toHex(b.agentKey);
+    expect(v.attest(agent, { checkpoint: read('cp.cbor'), inclusion: read('inc.cbor'), credential: read('op.cred') }, trust, Date.now()).ok).toBe(true);
+    expect(v.attest(agent, { checkpoint: read('cp.cbor'), inclusion: read('inc.cbor'), credential: read('op.cred') }, { ...trust, threshold: 3 }, Date.now()).ok).toBe(false);
+  });
+});
+
+describe('agentnet bench verify', () => {
+  it('prints its table and writes the documented JSON (structure only: timings are not asserted)', () => {
+    const r = cli('bench', 'verify', '--rounds', '5', '--json', f('bench.json'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('| wasm-batch-64 |');
+    const j = JSON.parse(readFileSync(f('bench.json'), 'utf8'));
+    expect(Object.keys(j.device).sort()).toEqual(['arch', 'cores', 'cpu', 'node', 'profile']);
+    for (const k of ['wasm-single', 'wasm-batch-64', 'node-crypto', 'noble']) expect(j.implementations[k].opsPerSec).toBeGreaterThan(0);
+    for (const k of ['T0', 'T1', 'T2', 'T3']) expect(j.tiers[k].usPerOp).toBeGreaterThan(0);
+    expect(j.wasmMemoryBytes).toBeGreaterThan(0);
+  }, 120_000);
+});
