@@ -120,6 +120,23 @@ export class AgentCore {
     }
   }
 
+  /**
+   * After a broker restart the retained copies may be gone: publish our birth, every log head (frontier)
+   * and the bodies of our unexpired entries again. Idempotent for a broker that kept them.
+   */
+  republish(now: number): void {
+    if (!this.started) throw new RangeError('republish: call start() first');
+    const birth = { author: this.agentKey, epoch: this.epoch, ts: now, binding: this.bindingBytes, alive: true };
+    this.emit({ op: 'publish', channel: 'birth', key: this.agentHex, retain: true, bytes: encodeBirth(birth, this.c.signer.sign(this.secret, birthToBeSigned(birth))) });
+    for (const log of this.store.logs(this.agentKey)) {
+      this.publishFrontier(log.topic, log.head.epoch, log.head.seq, log.head.id, now);
+      for (const e of this.store.range(this.agentKey, log.topic, log.head.epoch, Math.max(1, log.head.seq - MAX_RANGE + 1), log.head.seq)) {
+        const body = e.expires > now ? this.store.getBody(e.bodyHash) : undefined;
+        if (body) this.emit({ op: 'publish', channel: 'body', key: toHex(e.bodyHash), bytes: body, retain: true, expiryMs: e.expires - now });
+      }
+    }
+  }
+
   /** Subscribes to a topic's headers and frontiers (topic narrowcast, DESIGN §5). */
   follow(topic: string): void {
     if (!TOPIC_RE.test(topic)) throw new TypeError(`follow: invalid topic ${JSON.stringify(topic)}`);

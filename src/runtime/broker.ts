@@ -12,7 +12,8 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedBroker(host = '127.0.0.1'): Promise<EmbeddedBroker> {
+/** `port` 0 (default) lets the OS pick a free port; a fixed port is for restarting on the same one. */
+export async function startEmbeddedBroker(host = '127.0.0.1', port = 0): Promise<EmbeddedBroker> {
   const aedes = await Aedes.createBroker();
   const server: Server = createServer((socket: Socket) => aedes.handle(socket));
   const sockets = new Set<Socket>();
@@ -22,7 +23,7 @@ export async function startEmbeddedBroker(host = '127.0.0.1'): Promise<EmbeddedB
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) => reject(ERR.transportFailed(`embedded broker could not listen on ${host}`, e)));
-    server.listen(0, host, () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const addr = server.address();
   if (!addr || typeof addr === 'string') throw ERR.transportFailed('embedded broker has no TCP address');

@@ -64,8 +64,12 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   const transport = createTransport(brokerUrl, { network: config.network, clientId: core.agentHex.slice(0, 16) });
   let link: TransportState = 'down';
   let reconnects = 0;
+  let republish = () => undefined as void;
   transport.onState((s) => {
-    if (s === 'up' && link === 'down' && reconnects++ > 0) logger.log('info', 'broker reconnected', { url: brokerUrl });
+    if (s === 'up' && link === 'down' && reconnects++ > 0) {
+      logger.log('info', 'broker reconnected', { url: brokerUrl });
+      republish();
+    }
     if (s === 'down' && link === 'up') logger.log('warn', 'broker link down', { url: brokerUrl });
     link = s;
   });
@@ -92,6 +96,8 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     throw e;
   }
   driver.start();
+  // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
+  republish = () => driver.call((now) => core.republish(now));
   for (const t of config.follow) driver.call(() => core.follow(t));
   for (const d of config.declarations) {
     const r = driver.call((now) => core.announceOnce(now, d));

@@ -102,3 +102,30 @@ describe('embedded broker', () => {
     await b.close();
   });
 });
+
+describe('broker outage', () => {
+  it('nodes reconnect after the broker restarts empty, republish retained state, and converge', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentnet-outage-'));
+    let b = await startEmbeddedBroker();
+    const port = b.port;
+    const network = `outage-${process.pid}`;
+    const start = (n: string) => startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: b.url } }), { logger: quiet });
+    const alice = await start('alice');
+    const bob = await start('bob');
+    try {
+      alice.announce({ kind: 'intent', topic: 'devops_tool_execution', tags: ['devops.exec'], text: 'need a shell' });
+      await b.close(); // retained births, frontiers and bodies are gone with it
+      bob.announce({ kind: 'capability', topic: 'devops_tool_execution', tags: ['devops.exec.shell'], text: 'runs shell tasks' }); // while down
+      await new Promise((r) => setTimeout(r, 500));
+      b = await startEmbeddedBroker('127.0.0.1', port);
+      await until(() => alice.discover({ tags: ['devops.exec'] }).length === 1, 20_000);
+      expect(alice.status()['link']).toMatchObject({ state: 'up' });
+      expect((bob.status()['link'] as { reconnects: number }).reconnects).toBeGreaterThanOrEqual(1);
+    } finally {
+      await alice.close();
+      await bob.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+});

@@ -1,0 +1,21 @@
+import { afterAll, beforeAll } from 'vitest';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker.js';
+import { createTransport } from '../../src/runtime/transport/index.js';
+import { MemoryHub, createMemoryTransport } from '../../src/runtime/transport/memory.js';
+import { transportContract } from './transport.contract.js';
+
+const hub = new MemoryHub();
+transportContract('memory', (network, clientId) => createMemoryTransport('memory://contract', { network, clientId }, hub));
+
+let broker: EmbeddedBroker | undefined;
+beforeAll(async () => {
+  broker = await startEmbeddedBroker();
+});
+afterAll(async () => {
+  await broker?.close();
+});
+transportContract('mqtt (embedded aedes, MQTT 3.1.1)', (network, clientId) => createTransport(broker!.url, { network, clientId }));
+
+const MQTT_URL = process.env['MQTT_URL'];
+if (!MQTT_URL) console.warn('transport contract: MQTT_URL not set; the Mosquitto run is skipped (.ci/run sets it)');
+transportContract(`mqtt (Mosquitto at ${MQTT_URL ?? 'unset'}, MQTT 5)`, (network, clientId) => createTransport(MQTT_URL!, { network, clientId }), !MQTT_URL);
