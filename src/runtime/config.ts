@@ -5,6 +5,8 @@
 //   dataDir        AGENTNET_DATA_DIR    --data        ./.data/node
 //   network        AGENTNET_NETWORK     --network     "default"
 //   broker         AGENTNET_BROKER      --broker      (none: start an embedded broker on a free port)
+//                  mqtt://, udp://HOST:PORT?peers=h:p,h:p (LAN mesh), memory://; several URLs separated
+//                  by spaces make the node a bridge between those networks
 //   profile        AGENTNET_PROFILE     --profile     "generic-x64"
 //   apiHost        AGENTNET_API_HOST    --api-host    127.0.0.1
 //   apiPort        AGENTNET_API_PORT    --api-port    0 (a free port; the chosen one is logged)
@@ -89,11 +91,13 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
         out[k] = v;
         break;
       case 'broker':
-        if (typeof v !== 'string') bad(source, k, 'must be a URL string');
-        try {
-          new URL(v);
-        } catch {
-          bad(source, k, `is not a URL: ${JSON.stringify(v)}`);
+        if (typeof v !== 'string' || !v.trim()) bad(source, k, 'must be a URL string (several separated by spaces bridge them)');
+        for (const one of v.trim().split(/\s+/)) {
+          try {
+            new URL(one);
+          } catch {
+            bad(source, k, `is not a URL: ${JSON.stringify(one)}`);
+          }
         }
         out[k] = v;
         break;

@@ -19,3 +19,14 @@ transportContract('mqtt (embedded aedes, MQTT 3.1.1)', (network, clientId) => cr
 const MQTT_URL = process.env['MQTT_URL'];
 if (!MQTT_URL) console.warn('transport contract: MQTT_URL not set; the Mosquitto run is skipped (.ci/run sets it)');
 transportContract(`mqtt (Mosquitto at ${MQTT_URL ?? 'unset'}, MQTT 5)`, (network, clientId) => createTransport(MQTT_URL!, { network, clientId }), !MQTT_URL);
+
+// UDP mesh on loopback: each pair's second node is seeded with the first one's address.
+let lastUdp: string | undefined;
+transportContract('udp mesh (loopback)', async () => {
+  const { createUdpTransport } = await import('../../src/runtime/transport/udp.js');
+  const seed = lastUdp;
+  const t = createUdpTransport(`udp://127.0.0.1:0${seed ? `?peers=${seed}` : ''}`, { network: 'n', clientId: 'c' });
+  await t.ready();
+  lastUdp = seed ? undefined : t.localAddress();
+  return t;
+});

@@ -1,10 +1,15 @@
-// Transport factory by URL scheme (STYLE 7): mqtt:// mqtts:// ws:// -> MQTT, memory:// -> in-process hub.
+// Transport factory by URL scheme (STYLE 7): mqtt:// mqtts:// ws:// -> MQTT, udp:// -> LAN mesh, memory:// -> in-process hub.
 
 import type { Transport, TransportOptions } from './types.js';
 import { createMqttTransport } from './mqtt.js';
 import { createMemoryTransport } from './memory.js';
+import { createUdpTransport } from './udp.js';
+import { createBridge } from './bridge.js';
 
 export function createTransport(url: string, o: TransportOptions): Transport {
+  // Several URLs separated by spaces: one transport to the core, bridging the networks (bridge.ts).
+  const urls = url.trim().split(/\s+/);
+  if (urls.length > 1) return createBridge(urls.map((u) => createTransport(u, o)));
   let scheme: string;
   try {
     scheme = new URL(url).protocol;
@@ -19,8 +24,10 @@ export function createTransport(url: string, o: TransportOptions): Transport {
       return createMqttTransport(url, o);
     case 'memory:':
       return createMemoryTransport(url, o);
+    case 'udp:':
+      return createUdpTransport(url, o);
     default:
-      throw new TypeError(`transport: unsupported scheme ${scheme} (mqtt://, mqtts://, ws://, wss://, memory://)`);
+      throw new TypeError(`transport: unsupported scheme ${scheme} (mqtt://, mqtts://, ws://, wss://, udp://, memory://)`);
   }
 }
 export type { Transport, TransportOptions } from './types.js';

@@ -12,10 +12,11 @@ export class MemoryHub {
   /** Bytes delivered to subscribers (a transfer meter for tests). */
   delivered = 0;
 
+  /** MQTT-style match: `+` stands for exactly one level. */
   private static matches(filter: string, name: string): boolean {
-    if (!filter.endsWith('/+')) return filter === name;
-    const base = filter.slice(0, -1);
-    return name.startsWith(base) && !name.slice(base.length).includes('/');
+    const f = filter.split('/');
+    const n = name.split('/');
+    return f.length === n.length && f.every((x, i) => x === '+' || x === n[i]);
   }
 
   publish(name: string, bytes: Uint8Array, p: PublishOptions): void {

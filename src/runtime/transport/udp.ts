@@ -1,0 +1,300 @@
+// UDP LAN mesh transport (DESIGN §5), for nodes on one LAN with no broker. `udp://HOST:PORT?peers=h:p,h:p`
+// binds HOST:PORT; `peers` are seeds (any node of the mesh); more neighbours are learned from beacons.
+//
+// Semantics mirror the MQTT scheme so the core cannot tell them apart:
+//  - publish, not retained (headers, direct): epidemic push. The origin sends to D neighbours; each node
+//    forwards a message it has not seen (seen-cache by message id) to D neighbours while ttl > 0.
+//    D = 6, all neighbours up to Dhi = 12 (so 2..20-node LANs are fully covered in one or two hops).
+//  - publish, retained, small (births, frontiers): stored in the node's retained cache AND pushed like
+//    a header, so every node holds them; new neighbours receive the publisher's own retained items.
+//  - publish, retained, body: stored only (bodyless gossip: bodies travel on request, never pushed).
+//  - subscribe: a local filter; it also sends a PULL for the key to the neighbours, and every node
+//    holding matching retained items (its own, or copies it cached) answers: "from any holder".
+// Frames are chunked under the MTU (1200-byte UDP payloads) and reassembled by message id.
+// Beacons every heartbeat (1 s) carry the sender's address and a sample of its neighbours.
+//
+// Frame: u8 type | u8 ttl | 8-byte message id | u16 chunk index | u16 chunk count | payload chunk
+// Message payload (after reassembly): u8 channel | u8 key length | key (utf8) | u32 expiryS | bytes
+
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import type { Channel } from '../../core/types.js';
+import { ERR } from '../../core/errors.js';
+import { CHANNEL_LETTER, LETTER_CHANNEL, type PublishOptions, type Transport, type TransportOptions, type TransportState } from './types.js';
+
+const T_BEACON = 1;
+const T_PUSH = 2;
+const T_PULL = 3;
+const T_RETAINED = 4;
+const MTU = 1200;
+const HEADER = 14;
+const D = 6;
+const D_HI = 12;
+const TTL = 4;
+const HEARTBEAT_MS = 1000;
+const NEIGHBOUR_TIMEOUT_MS = 5000;
+const SEEN = 8192;
+const LEASE_MS = 30_000;
+const CHANNELS: Channel[] = ['header', 'body', 'birth', 'frontier', 'direct'];
+
+interface Retained {
+  readonly bytes: Uint8Array;
+  readonly expiresAt: number;
+  readonly own: boolean;
+}
+
+/** MQTT-style match: `+` stands for exactly one level. */
+const matches = (filter: string, name: string): boolean => {
+  const f = filter.split('/');
+  const n = name.split('/');
+  return f.length === n.length && f.every((x, i) => x === '+' || x === n[i]);
+};
+
+function encodeMessage(channel: Channel, key: string, bytes: Uint8Array, expiryS: number): Buffer {
+  const k = Buffer.from(key, 'utf8');
+  if (k.length > 255) throw new RangeError('udp transport: key longer than 255 bytes');
+  const b = Buffer.alloc(2 + k.length + 4 + bytes.length);
+  b[0] = CHANNELS.indexOf(channel);
+  b[1] = k.length;
+  k.copy(b, 2);
+  b.writeUInt32BE(Math.min(0xffffffff, Math.max(0, Math.floor(expiryS))), 2 + k.length);
+  b.set(bytes, 6 + k.length);
+  return b;
+}
+
+function decodeMessage(b: Buffer): { channel: Channel; key: string; bytes: Uint8Array; expiryS: number } | undefined {
+  if (b.length < 6 || b[0]! >= CHANNELS.length) return undefined;
+  const kl = b[1]!;
+  if (b.length < 6 + kl) return undefined;
+  return { channel: CHANNELS[b[0]!]!, key: b.subarray(2, 2 + kl).toString('utf8'), expiryS: b.readUInt32BE(2 + kl), bytes: new Uint8Array(b.subarray(6 + kl)) };
+}
+
+export interface UdpTransport extends Transport {
+  neighbours(): string[];
+  localAddress(): string;
+}
+
+export function createUdpTransport(url: string, _o: TransportOptions): UdpTransport {
+  const u = new URL(url);
+  const host = u.hostname || '0.0.0.0';
+  const port = Number(u.port || 0);
+  const seeds = (u.searchParams.get('peers') ?? '').split(',').filter(Boolean);
+  for (const s of seeds) if (!/^[^:]+:\d+$/.test(s)) throw new TypeError(`udp transport: peer ${JSON.stringify(s)} is not host:port`);
+  const maxMessage = Number(u.searchParams.get('max') ?? 128 * 1024 + 512);
+  const sock: Socket = createSocket({ type: 'udp4', reuseAddr: false });
+  const neighbours = new Map<string, number>(); // "host:port" -> last seen
+  const seen = new Map<string, true>();
+  const retained = new Map<string, Retained>();
+  const filters = new Set<string>();
+  const partial = new Map<string, { chunks: Buffer[]; got: number; at: number }>();
+  const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
+  const stateCbs: Array<(s: TransportState) => void> = [];
+  let self = '';
+  let closed = false;
+  let readyResolve: () => void;
+  let readyReject: (e: unknown) => void;
+  const readyP = new Promise<void>((res, rej) => ((readyResolve = res), (readyReject = rej)));
+
+  const markSeen = (id: string) => {
+    seen.set(id, true);
+    if (seen.size > SEEN) seen.delete(seen.keys().next().value!);
+  };
+
+  function sendFrame(type: number, ttl: number, id: Buffer, payload: Buffer, to: string): void {
+    const [h, p] = [to.slice(0, to.lastIndexOf(':')), Number(to.slice(to.lastIndexOf(':') + 1))];
+    const per = MTU - HEADER;
+    const count = Math.max(1, Math.ceil(payload.length / per));
+    for (let i = 0; i < count; i++) {
+      const f = Buffer.alloc(HEADER + Math.min(per, payload.length - i * per));
+      f[0] = type;
+      f[1] = ttl;
+      id.copy(f, 2);
+      f.writeUInt16BE(i, 10);
+      f.writeUInt16BE(count, 12);
+      payload.copy(f, HEADER, i * per, i * per + (f.length - HEADER));
+      if (!closed) sock.send(f, p, h);
+    }
+  }
+
+  /** D random neighbours, or all of them up to Dhi (small LANs). */
+  function fanout(exclude?: string): string[] {
+    const all = [...neighbours.keys(), ...seeds.filter((s) => !neighbours.has(s))].filter((n) => n !== exclude && n !== self);
+    if (all.length <= D_HI) return all;
+    for (let i = all.length - 1; i > 0; i--) {
+      const j = randomBytes(2).readUInt16BE() % (i + 1);
+      [all[i], all[j]] = [all[j]!, all[i]!];
+    }
+    return all.slice(0, D);
+  }
+
+  /** Retained items already handed to the core since its last subscribe (name -> content id). */
+  const delivered = new Map<string, string>();
+
+  function deliver(channel: Channel, key: string, bytes: Uint8Array, retainedCopy = false): void {
+    const name = `${CHANNEL_LETTER[channel]}/${key}`;
+    if (![...filters].some((f) => matches(f, name))) return;
+    if (retainedCopy) {
+      // Several holders answer a pull: hand each retained version over once, as a broker would.
+      const cid = `${bytes.length}:${Buffer.from(bytes.subarray(0, 64)).toString('base64')}:${Buffer.from(bytes.subarray(-64)).toString('base64')}`;
+      if (delivered.get(name) === cid) return;
+      delivered.set(name, cid);
+      if (delivered.size > 4096) delivered.delete(delivered.keys().next().value!);
+    }
+    for (const cb of msgCbs) cb(channel, key, bytes);
+  }
+
+  /** Pulls this node could not answer yet, kept for LEASE_MS: filter -> requester -> until. */
+  const wanted = new Map<string, Map<string, number>>();
+
+  function keep(channel: Channel, key: string, bytes: Uint8Array, expiryS: number, own: boolean): void {
+    const name = `${CHANNEL_LETTER[channel]}/${key}`;
+    if (bytes.length === 0) return void retained.delete(name);
+    const r: Retained = { bytes, expiresAt: expiryS ? Date.now() + expiryS * 1000 : Infinity, own };
+    retained.set(name, r);
+    // Someone asked for this before it existed here (a subscribe that came first): answer now.
+    const now = Date.now();
+    for (const [filter, who] of wanted) {
+      if (!matches(filter, name)) continue;
+      for (const [to, until] of who) if (until > now) sendRetained(name, r, to);
+      wanted.delete(filter);
+    }
+  }
+
+  function onMessage(type: number, ttl: number, id: Buffer, payload: Buffer, from: string): void {
+    if (type === T_BEACON) {
+      const list = payload.toString('utf8').split(',').filter((x) => /^[^:,]+:\d+$/.test(x));
+      const isNew = !neighbours.has(from);
+      neighbours.set(from, Date.now());
+      for (const n of list.slice(0, 32)) if (n !== self && !neighbours.has(n)) neighbours.set(n, Date.now() - NEIGHBOUR_TIMEOUT_MS / 2);
+      if (isNew) for (const [name, r] of retained) if (r.own && !name.startsWith('b/')) sendRetained(name, r, from);
+      return;
+    }
+    const idHex = id.toString('hex');
+    if (seen.has(idHex)) return;
+    markSeen(idHex);
+    const m = decodeMessage(payload);
+    if (!m) return;
+    if (type === T_PUSH) {
+      const isRetained = m.channel !== 'header' && m.channel !== 'direct';
+      if (isRetained) keep(m.channel, m.key, m.bytes, m.expiryS, false);
+      deliver(m.channel, m.key, m.bytes, isRetained);
+      if (ttl > 1) for (const n of fanout(from)) sendFrame(T_PUSH, ttl - 1, id, payload, n);
+    } else if (type === T_PULL) {
+      const filter = `${CHANNEL_LETTER[m.channel]}/${m.key}`;
+      const reply = m.bytes.length ? Buffer.from(m.bytes).toString('utf8') : from;
+      const now = Date.now();
+      let answered = false;
+      for (const [name, r] of retained) {
+        if (r.expiresAt > now && matches(filter, name)) {
+          sendRetained(name, r, reply);
+          answered = true;
+        }
+      }
+      if (!answered || filter.endsWith('/+')) {
+        if (wanted.size >= 1024) wanted.delete(wanted.keys().next().value!);
+        const who = wanted.get(filter) ?? new Map<string, number>();
+        who.set(reply, now + LEASE_MS);
+        wanted.set(filter, who);
+      }
+      if (ttl > 1) for (const n of fanout(from)) sendFrame(T_PULL, ttl - 1, id, encodeMessage(m.channel, m.key, Buffer.from(reply), 0), n);
+    } else if (type === T_RETAINED) {
+      keep(m.channel, m.key, m.bytes, m.expiryS, false); // a copy: this node can serve it too
+      deliver(m.channel, m.key, m.bytes, true);
+    }
+  }
+
+  function sendRetained(name: string, r: Retained, to: string): void {
+    const channel = LETTER_CHANNEL[name[0]!]!;
+    const expiryS = r.expiresAt === Infinity ? 0 : Math.ceil((r.expiresAt - Date.now()) / 1000);
+    sendFrame(T_RETAINED, 1, randomBytes(8), encodeMessage(channel, name.slice(2), r.bytes, expiryS), to);
+  }
+
+  sock.on('message', (f, rinfo) => {
+    if (f.length < HEADER) return;
+    const from = `${rinfo.address}:${rinfo.port}`;
+    const [type, ttl, id, idx, count] = [f[0]!, f[1]!, f.subarray(2, 10), f.readUInt16BE(10), f.readUInt16BE(12)];
+    if (count === 0 || idx >= count || count * (MTU - HEADER) > maxMessage + MTU) return; // hostile sizes
+    if (count === 1) return onMessage(type, ttl, Buffer.from(id), f.subarray(HEADER), from);
+    const key = `${from}/${id.toString('hex')}`;
+    let p = partial.get(key);
+    if (!p) {
+      if (partial.size > 256) partial.delete(partial.keys().next().value!);
+      partial.set(key, (p = { chunks: new Array(count), got: 0, at: Date.now() }));
+    }
+    if (p.chunks.length !== count || p.chunks[idx]) return;
+    p.chunks[idx] = Buffer.from(f.subarray(HEADER));
+    if (++p.got === count) {
+      partial.delete(key);
+      onMessage(type, ttl, Buffer.from(id), Buffer.concat(p.chunks), from);
+    }
+  });
+  sock.on('error', (e) => {
+    if (!self) readyReject(ERR.transportFailed(`udp transport: cannot bind ${host}:${port}`, e));
+  });
+
+  const beacon = () => {
+    const now = Date.now();
+    for (const [n, t] of neighbours) if (now - t > NEIGHBOUR_TIMEOUT_MS) neighbours.delete(n);
+    for (const [k, p] of partial) if (now - p.at > 10_000) partial.delete(k);
+    for (const [f, who] of wanted) {
+      for (const [to, until] of who) if (until <= now) who.delete(to);
+      if (who.size === 0) wanted.delete(f);
+    }
+    const sample = Buffer.from([...neighbours.keys()].slice(0, 32).join(','), 'utf8');
+    for (const n of new Set([...neighbours.keys(), ...seeds])) if (n !== self) sendFrame(T_BEACON, 1, randomBytes(8), sample, n);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  sock.bind(port, host, () => {
+    const a = sock.address();
+    self = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${a.port}`;
+    beacon();
+    timer = setInterval(beacon, HEARTBEAT_MS);
+    timer.unref();
+    readyResolve();
+    for (const cb of stateCbs) cb('up');
+  });
+
+  function push(type: number, channel: Channel, key: string, bytes: Uint8Array, expiryS: number): void {
+    const id = randomBytes(8);
+    markSeen(id.toString('hex'));
+    const payload = encodeMessage(channel, key, bytes, expiryS);
+    for (const n of fanout()) sendFrame(type, TTL, id, payload, n);
+  }
+
+  return {
+    url,
+    publish(channel, key, bytes, p: PublishOptions) {
+      const expiryS = p.expiryMs !== undefined ? Math.ceil(p.expiryMs / 1000) : 0;
+      if (p.retain) keep(channel, key, bytes, expiryS, true);
+      if (!(p.retain && channel === 'body')) push(T_PUSH, channel, key, bytes, expiryS);
+    },
+    subscribe(channel, key) {
+      filters.add(`${CHANNEL_LETTER[channel]}/${key}`);
+      if (channel === 'header') return;
+      // Retained copies held locally first, then ask the mesh.
+      const name = `${CHANNEL_LETTER[channel]}/${key}`;
+      for (const n of [...delivered.keys()]) if (matches(name, n)) delivered.delete(n);
+      for (const [n, r] of retained) if (r.expiresAt > Date.now() && matches(name, n) && !r.own) queueMicrotask(() => deliver(channel, n.slice(2), r.bytes, true));
+      if (channel !== 'direct') push(T_PULL, channel, key, new Uint8Array(0), 0);
+    },
+    unsubscribe(channel, key) {
+      filters.delete(`${CHANNEL_LETTER[channel]}/${key}`);
+    },
+    onMessage(cb) {
+      msgCbs.push(cb);
+    },
+    onState(cb) {
+      stateCbs.push(cb);
+      if (self) queueMicrotask(() => cb('up'));
+    },
+    ready: () => readyP,
+    async close() {
+      closed = true;
+      if (timer) clearInterval(timer);
+      await new Promise<void>((r) => sock.close(() => r()));
+    },
+    /** For tests and status: the current neighbour addresses and our own. */
+    neighbours: () => [...neighbours.keys()],
+    localAddress: () => self,
+  } as UdpTransport;
+}
