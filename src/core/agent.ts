@@ -78,6 +78,7 @@ export class AgentCore {
   private readonly gaps: GapRepair;
   private readonly held: HeldEntries;
   private started = false;
+  private readonly dirtyFrontiers = new Map<string, { epoch: number; seq: number; id: Uint8Array; now: number }>();
 
   constructor(o: AgentOptions) {
     this.c = o.crypto;
@@ -185,7 +186,8 @@ export class AgentCore {
     this.emit({ op: 'publish', channel: 'header', key: topic, bytes, retain: false });
     this.counters.add('headerBytesOut', bytes.length);
     this.counters.add('bodyBytesOut', bodyBytes.length);
-    this.publishFrontier(topic, entry.epoch, entry.seq, id, now);
+    // The frontier is signed once per batch of appends to a log, when the output is next polled.
+    this.dirtyFrontiers.set(topic, { epoch: entry.epoch, seq: entry.seq, id, now });
     this.events.push({ type: 'appended', author: this.agentHex, topic, seq: entry.seq, own: true });
     if (d.kind === 'intent') this.addInterest(idHex, { topic, tags: d.tags, text: d.text }, now);
     return { id: idHex, seq: entry.seq, bodyHash: toHex(entry.bodyHash) };
@@ -251,11 +253,25 @@ export class AgentCore {
   // ------------------------------------------------------------------ outputs
 
   pollTransmit(): Outgoing | undefined {
+    if (this.dirtyFrontiers.size) {
+      for (const [topic, f] of this.dirtyFrontiers) this.publishFrontier(topic, f.epoch, f.seq, f.id, f.now);
+      this.dirtyFrontiers.clear();
+    }
     return this.out.shift();
   }
   pollEvent(): CoreEvent | undefined {
     return this.events.shift();
   }
+  /**
+   * Drops everything produced since the last poll (used by the driver when the store transaction that
+   * covered those calls rolled back: nothing of it may reach the network).
+   */
+  discardOutput(): void {
+    this.out.length = 0;
+    this.events.length = 0;
+    this.dirtyFrontiers.clear();
+  }
+
   pollTimeout(): number | undefined {
     const ds = [this.awaiting.nextDeadline(), this.pulls.nextDeadline(), this.gaps.nextDeadline()].filter((d): d is number => d !== undefined);
     return ds.length ? Math.min(...ds) : undefined;

@@ -14,7 +14,7 @@ import { applyLayer, DEFAULT_CONFIG } from './config.js';
 import type { AgentNode } from './node.js';
 
 /** What the API needs of a node. */
-export type ApiNode = Pick<AgentNode, 'logger' | 'status' | 'announce' | 'discover'>;
+export type ApiNode = Pick<AgentNode, 'logger' | 'status' | 'announceGrouped' | 'discover'>;
 
 const MAX_BODY = 128 * 1024;
 
@@ -79,7 +79,7 @@ async function handle(node: ApiNode, req: IncomingMessage, res: ServerResponse):
       const body = await readJson(req);
       // Reuse the config validator for declarations: same rules, same messages.
       const [d] = applyLayer(DEFAULT_CONFIG, { declarations: [body] }, 'request').declarations;
-      return send(res, 200, node.announce(d!));
+      return send(res, 200, await node.announceGrouped(d!));
     }
     case 'GET /discover': {
       const tags = (url.searchParams.get('tags') ?? '').split(',').filter(Boolean);

@@ -59,6 +59,23 @@ export class Driver {
     this.flush();
   }
 
+  /**
+   * Grouped commit of PAL calls (e.g. announces arriving together through the API): one store
+   * transaction, one fsync, one frontier per log. If the transaction fails, nothing the calls produced is
+   * sent (the core's output is discarded) and every call gets the error.
+   */
+  callGrouped<T>(fns: ReadonlyArray<(now: number) => T>): T[] {
+    const now = this.clock();
+    try {
+      return this.store.transaction(() => fns.map((f) => f(now)));
+    } catch (e) {
+      this.core.discardOutput();
+      throw e;
+    } finally {
+      this.flush();
+    }
+  }
+
   /** Runs a PAL call against the core with the current time, then sends what it produced. */
   call<T>(fn: (now: number) => T): T {
     try {

