@@ -20,7 +20,7 @@
 // Candidates are ranked by the total gain of the trajectories behind them; the loop tries them in
 // order, skipping those already rolled back at this version.
 
-import { applyEdit, BP, describeEdit, type ClauseId, type Edit, type EditOp, type Mechanism } from './mechanism.js';
+import { applyEdit, BP, clauseField, describeEdit, type ClauseId, type Edit, type EditOp, type Mechanism } from './mechanism.js';
 import type { Family } from './strategies.js';
 
 /** One failing trajectory, as features (what attribution may look at). */
@@ -53,7 +53,7 @@ export interface AttributionInput {
   readonly systemLoss: number;
   /** Task value (credits), to scale deposits and bonds. */
   readonly taskValue: number;
-  /** describeEdit() of the edits rolled back at this version: do not propose them again. */
+  /** describeEdit() of the edits rolled back so far (from the same values): do not propose them again. */
   readonly rejected: readonly string[];
 }
 
@@ -154,7 +154,11 @@ export function attribute(input: AttributionInput): Proposal[] {
         }
         break;
       case 'honest':
-        if (m.alloc.rule !== 'scoring') add('alloc', ['alloc'], [{ clause: 'alloc', field: 'rule', value: 'scoring' }], `honest agents are awarded tasks that pay less than they cost (${m.alloc.rule})`, t);
+        if (m.alloc.rule !== 'scoring') {
+          add('alloc', ['alloc'], [{ clause: 'alloc', field: 'rule', value: 'scoring' }], `honest agents are awarded tasks that pay less than they cost (${m.alloc.rule})`, t);
+          // Second choice, if scoring alone lets bids steer the team: scoring with a split in which one's own bid plays no part.
+          if (m.reward.rule !== 'shapley') add('alloc+shapley', ['alloc', 'reward'], [{ clause: 'alloc', field: 'rule', value: 'scoring' }, { clause: 'reward', field: 'rule', value: 'shapley' }], `honest agents are awarded tasks that pay less than they cost (${m.alloc.rule}, ${m.reward.rule} split)`, { ...t, gain: t.gain / 2 });
+        }
         else if (t.slash > 0 && m.deposit > 0) add('deposit-down', ['deposit'], [{ clause: 'deposit', field: 'amount', value: Math.floor(m.deposit / 2) }], 'honest failures are slashed more than they earn', t);
         else add('pool', ['reward'], [{ clause: 'reward', field: 'poolBp', value: Math.min(BP, m.reward.poolBp + 1000) }], 'the pool does not cover honest costs', t);
         break;
@@ -164,7 +168,12 @@ export function attribute(input: AttributionInput): Proposal[] {
     .sort((x, y) => y.weight - x.weight)
     .map((b) => ({ edit: { ops: b.ops }, clauses: b.clauses, attribution: `${[...b.families].map(([f, n]) => `${n} ${f}`).join(', ')} -> ${b.clauses.join(',')}: ${b.why}` }));
   // Nothing failing (or everything rejected): reduce system loss at no cost in incentives.
-  if (m.reward.poolBp < BP) proposals.push({ edit: { ops: [{ clause: 'reward', field: 'poolBp', value: Math.min(BP, m.reward.poolBp + 1000) }] }, clauses: ['reward'], attribution: `system loss ${input.systemLoss.toFixed(3)} -> reward: a larger pool keeps efficient agents on the team` });
+  if (m.reward.rule === 'equal' && m.alloc.rule === 'scoring') {
+    proposals.push({ edit: { ops: [{ clause: 'reward', field: 'rule', value: 'shapley' }] }, clauses: ['reward'], attribution: `system loss ${input.systemLoss.toFixed(3)} -> reward: an equal split under-pays strong contributors, who then fail the scoring rule's pay check; split by Shapley value` });
+  }
+  for (const pool of new Set([Math.min(BP, m.reward.poolBp + 1000), BP])) {
+    if (pool > m.reward.poolBp) proposals.push({ edit: { ops: [{ clause: 'reward', field: 'poolBp', value: pool }] }, clauses: ['reward'], attribution: `system loss ${input.systemLoss.toFixed(3)} -> reward: a larger pool keeps efficient agents on the team` });
+  }
   if (m.audit.rateBp > 250 && m.deposit > 0) {
     proposals.push({
       edit: { ops: [{ clause: 'audit', field: 'rateBp', value: Math.floor(m.audit.rateBp / 2) }, { clause: 'deposit', field: 'amount', value: Math.min(cap * 4, m.deposit * 2) }] },
@@ -172,10 +181,12 @@ export function attribute(input: AttributionInput): Proposal[] {
       attribution: `system loss ${input.systemLoss.toFixed(3)} -> audit: half the audits, twice the deposit (same deterrent, less audit cost)`,
     });
   }
-  return proposals.filter((p) => {
+  return proposals
+    .map((p) => ({ ...p, edit: { ops: p.edit.ops.filter((o) => clauseField(m, o.clause, o.field) !== o.value) } }))
+    .filter((p) => {
     const desc = describeEdit(m, p.edit);
     // Drop no-op edits and those already rolled back at this version.
-    return !input.rejected.includes(desc) && applyEditChanges(m, p.edit);
+    return p.edit.ops.length > 0 && !input.rejected.includes(desc) && applyEditChanges(m, p.edit);
   });
 }
 

@@ -248,41 +248,31 @@ export function allocate(inst: Instance, mech: Mechanism, profile: Profile): num
 }
 
 /**
- * Scoring rule: the team maximising claimed expected value − Σ bids − expected audit cost, among
- * bidders whose expected net pay in that team (everyone assumed to act as declared) covers their bid.
- * A bidder who fails that check is dropped and the team recomputed, so a truthful bidder is only
- * ever awarded a task it expects to profit from (individual rationality by construction).
+ * Scoring rule: among teams in which every member's expected net pay (everyone assumed to act as
+ * declared) covers its bid, the one maximising claimed expected value − Σ bids − expected audit
+ * cost. Teams are checked best score first, so the pay check runs only until one passes. A truthful
+ * bidder is therefore only ever awarded a task it expects to profit from (IR by construction), and
+ * since pay does not depend on one's own bid under the equal and Shapley splits, a bid can only move
+ * its bidder in or out of teams.
  */
 function scoringTeam(inst: Instance, mech: Mechanism, profile: Profile, eligible: readonly number[]): number[] {
-  let pool = [...eligible];
   const a = rate(mech.audit.rateBp);
-  for (;;) {
-    let best: number[] = [];
-    let bestScore = 0;
-    for (let m = 1; m < 1 << pool.length; m++) {
-      if (popcount(m) > mech.alloc.teamSize) continue;
-      const s = pool.filter((_, j) => m & (1 << j));
-      const ev = expectedValue(inst, s.map((i) => profile[i]!.skill), s.map((i) => profile[i]!.rel));
-      const score = ev - s.reduce((x, i) => x + profile[i]!.bid, 0) - inst.auditCost * a * s.length;
-      if (score > bestScore + 1e-12) {
-        bestScore = score;
-        best = s;
-      }
-    }
-    if (best.length === 0) return [];
-    // The check assumes declared conduct: work good with the public reliability, no disputes.
-    const declared = profile.map((id) => ({ ...id, trueRel: id.rel, effort: 1, deliver: true, dispute: -1 }));
-    const o = settle(inst, mech, declared, best);
-    // Drop only the bidder furthest below its bid: removing one member changes everyone else's share.
-    let worst = -1;
-    let deficit = 1e-9;
-    for (const i of best) {
-      const d = profile[i]!.bid - (o.pay[i]! - o.slash[i]!);
-      if (d > deficit) [worst, deficit] = [i, d];
-    }
-    if (worst < 0) return best;
-    pool = pool.filter((i) => i !== worst);
+  const teams: { s: number[]; score: number }[] = [];
+  for (let m = 1; m < 1 << eligible.length; m++) {
+    if (popcount(m) > mech.alloc.teamSize) continue;
+    const s = eligible.filter((_, j) => m & (1 << j));
+    const ev = expectedValue(inst, s.map((i) => profile[i]!.skill), s.map((i) => profile[i]!.rel));
+    const score = ev - s.reduce((x, i) => x + profile[i]!.bid, 0) - inst.auditCost * a * s.length;
+    if (score > 1e-12) teams.push({ s, score });
   }
+  // Ties go to the earlier (lower-mask) team: sort is stable.
+  teams.sort((x, y) => y.score - x.score);
+  const declared = profile.map((id) => ({ ...id, trueRel: id.rel, effort: 1, deliver: true, dispute: -1 }));
+  for (const { s } of teams) {
+    const o = settle(inst, mech, declared, s);
+    if (s.every((i) => o.pay[i]! - o.slash[i]! >= profile[i]!.bid - 1e-9)) return s;
+  }
+  return [];
 }
 
 /** Allocation and settlement: the outcome of a conduct profile under a mechanism. */

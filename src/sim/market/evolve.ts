@@ -71,7 +71,8 @@ export async function evolveMechanism(opts: EvolveOptions): Promise<EvolveResult
   let cur = measure(instances, mech);
   const naive = { systemLoss: cur.systemLoss, icViolations: cur.exploits.length, irViolations: cur.ir.length };
   const archive: ArchivedExploit[] = [];
-  let rejected: string[] = [];
+  // Rolled-back edits are remembered by their from->to text, so the same step is never retried.
+  const rejected: string[] = [];
   const rounds: RoundReport[] = [];
   const regression = (m: Mechanism) => (archive.length === 0 ? 1 : archive.filter((e) => stillClosed(instances, m, e)).length / archive.length);
 
@@ -113,7 +114,6 @@ export async function evolveMechanism(opts: EvolveOptions): Promise<EvolveResult
       for (const e of cur.exploits) if (!open.has(key(e)) && !known.has(key(e))) archive.push({ instance: e.instance, strategy: e.strategy });
       mech = cand;
       cur = m;
-      rejected = [];
     } else rejected.push(desc);
   }
   return { seed: opts.seed, rounds, final: metricsOf(mech, cur, regression(mech)), naive, archive: archive.length, mechanism: mech };
@@ -181,7 +181,7 @@ export function formatRound(r: RoundReport): string {
   const pad = (s: string, n: number) => s.padEnd(n);
   return (
     `round ${String(r.round).padStart(2)}  v${pad(String(r.version), 3)} IC ${pad(String(r.icViolations), 4)} IR ${pad(String(r.irViolations), 3)} ` +
-    `loss ${r.systemLoss.toFixed(4)}  reg ${r.regressionPass.toFixed(2)}  ${r.accepted ? 'ACCEPT  ' : 'rollback'}  ${r.edit || '-'}` +
+    `loss ${r.systemLoss.toFixed(4)}  reg ${r.regressionPass.toFixed(2)}  ${r.accepted ? 'ACCEPT  ' : r.edit ? 'rollback' : 'no edit '}  ${r.edit || '-'}` +
     (r.failure ? `  [${r.attributor}; attributor failure ${r.failure}]` : '') +
     `\n          why: ${r.attribution}`
   );

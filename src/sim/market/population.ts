@@ -27,9 +27,12 @@ export function population(seed: number, p: PopulationParams = DEFAULT_POPULATIO
   for (let t = 0; t < p.instances; t++) {
     const agents: AgentType[] = [];
     for (let i = 0; i < p.agents; i++) {
+      // Cost grows with skill (better agents charge more) times a private unit cost: how much an
+      // agent asks per unit of contribution is what the requester cannot see.
+      const skill = round3(rng.range(0.5, 1.5));
       agents.push({
-        cost: round3(rng.range(0.5, 4)),
-        skill: round3(rng.range(0.5, 1.5)),
+        cost: round3(skill * rng.range(1, 3)),
+        skill,
         rel: round3(rng.range(0.6, 0.98)),
         // Honest operators have at least a verified binding (T2); some also a KYC credential (T3).
         tier: rng.float() < 0.5 ? 2 : 3,
