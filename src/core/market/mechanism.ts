@@ -246,6 +246,12 @@ export function checkMechanism(m: Mechanism): string | undefined {
   return undefined;
 }
 
+function sub(m: CborMap, k: number, what: string): CborMap {
+  const v = m.get(k);
+  if (v === undefined) throw decodeError('MISSING_FIELD', `${what} missing`);
+  return asMap(v, what);
+}
+
 function enumField<T>(m: CborMap, k: number, list: readonly T[], what: string): T {
   return list[uint(m, k, what, list.length - 1)]!;
 }
@@ -257,13 +263,14 @@ export function decodeMechanism(bytes: Uint8Array, maxBytes = 1024): Mechanism {
   if (uint(m, 0, 'mechanism') !== 1) throw decodeError('BAD_VERSION', 'mechanism: unknown format version');
   const version = uint(m, 1, 'mechanism');
   if (version < 1) throw decodeError('BAD_VALUE', 'mechanism: version must be >= 1');
-  const a = asMap(m.get(2) ?? null, 'mechanism.alloc');
+  const a = sub(m, 2, 'mechanism.alloc');
   onlyKeys(a, [0, 1], 'mechanism.alloc');
   const teamSize = uint(a, 1, 'mechanism.alloc', MAX_TEAM);
   if (teamSize < 1) throw decodeError('BAD_VALUE', 'mechanism.alloc: teamSize must be >= 1');
-  const r = asMap(m.get(3) ?? null, 'mechanism.reward');
+  const r = sub(m, 3, 'mechanism.reward');
   onlyKeys(r, [0, 1, 2], 'mechanism.reward');
   const sl = m.get(5);
+  if (sl === undefined) throw decodeError('MISSING_FIELD', 'mechanism: field 5 missing');
   if (!Array.isArray(sl) || sl.length > SLASH_CONDITIONS.length) throw decodeError('BAD_TYPE', 'mechanism: field 5 must be an array of slashing conditions');
   const slashing: Partial<Record<SlashCondition, number>> = {};
   let prev = -1;
@@ -277,9 +284,9 @@ export function decodeMechanism(bytes: Uint8Array, maxBytes = 1024): Mechanism {
     slashing[SLASH_CONDITIONS[ci]!] = bp;
     prev = ci;
   }
-  const au = asMap(m.get(6) ?? null, 'mechanism.audit');
+  const au = sub(m, 6, 'mechanism.audit');
   onlyKeys(au, [0], 'mechanism.audit');
-  const d = asMap(m.get(8) ?? null, 'mechanism.dispute');
+  const d = sub(m, 8, 'mechanism.dispute');
   onlyKeys(d, [0, 1], 'mechanism.dispute');
   return {
     version,
