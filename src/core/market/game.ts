@@ -105,6 +105,8 @@ export interface Outcome {
 }
 
 const rate = (bp: number | undefined) => (bp ?? 0) / BP;
+/** The spec counts money in integer milli-credits (mechanism.ts); the game in credits. */
+const credits = (milli: number) => milli / 1000;
 
 /**
  * Exact expected payoffs of `profile` under `mech` for a fixed `team` (profile indices).
@@ -126,8 +128,9 @@ export function settle(inst: Instance, mech: Mechanism, profile: Profile, team: 
   const shapleyMemo = new Map<number, number[]>();
   const award = mech.reward.basis === 'award';
   const pool0 = award ? rate(mech.reward.poolBp) * expectedValue(inst, skills, team.map((i) => profile[i]!.rel)) : 0;
-  const slashNd = rate(mech.slashing.no_delivery) * mech.deposit;
-  const slashBw = rate(mech.slashing.bad_work) * mech.deposit;
+  const slashNd = rate(mech.slashing.no_delivery) * credits(mech.deposit);
+  const slashBw = rate(mech.slashing.bad_work) * credits(mech.deposit);
+  const bond = credits(mech.dispute.bond);
   const verified = mech.dispute.procedure === 'verified';
   // status per member: 0 good, 1 shirked and caught by the audit, 2 bad and unnoticed, 3 not delivered.
   const status = new Array<number>(k).fill(3);
@@ -173,7 +176,7 @@ export function settle(inst: Instance, mech: Mechanism, profile: Profile, team: 
       if (verified) {
         disputeAudits += pr;
         if (status[tj] === 0) {
-          bondLoss[team[j2]!]! += pr * mech.dispute.bond;
+          bondLoss[team[j2]!]! += pr * bond;
           continue;
         }
       }
