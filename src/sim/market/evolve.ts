@@ -61,7 +61,6 @@ export interface EvolveOptions {
 type ArchivedExploit = Pick<Exploit, 'instance' | 'strategy'>;
 
 const key = (e: ArchivedExploit) => `${e.instance}/${e.strategy.agent}/${e.strategy.family}`;
-const violations = (m: Measurement) => m.exploits.length + m.ir.length;
 
 export async function evolveMechanism(opts: EvolveOptions): Promise<EvolveResult> {
   if (!Number.isInteger(opts.rounds) || opts.rounds < 0) throw new RangeError('evolveMechanism: rounds must be a non-negative integer');
@@ -103,8 +102,7 @@ export async function evolveMechanism(opts: EvolveOptions): Promise<EvolveResult
     const cand = applyEdit(mech, proposal.edit);
     const m = measure(instances, cand);
     const pass = regression(cand);
-    const improves = violations(m) < violations(cur) || (violations(m) === violations(cur) && m.systemLoss < cur.systemLoss - 1e-9);
-    const accepted = improves && pass === 1;
+    const accepted = acceptable(cur, m, pass);
     const report: RoundReport = { round: r, ...metricsOf(cand, m, pass), accepted, edit: desc, attribution: proposal.attribution, attributor: used, ...(failure ? { failure } : {}) };
     rounds.push(report);
     opts.onRound?.(report);
@@ -117,6 +115,14 @@ export async function evolveMechanism(opts: EvolveOptions): Promise<EvolveResult
     } else rejected.push(desc);
   }
   return { seed: opts.seed, rounds, final: metricsOf(mech, cur, regression(mech)), naive, archive: archive.length, mechanism: mech };
+}
+
+/** The acceptance rule: the objective (violations, then system loss) improves and no archived exploit reopens. */
+export function acceptable(cur: Pick<Measurement, 'exploits' | 'ir' | 'systemLoss'>, cand: Pick<Measurement, 'exploits' | 'ir' | 'systemLoss'>, regressionPass: number): boolean {
+  const vc = cur.exploits.length + cur.ir.length;
+  const vn = cand.exploits.length + cand.ir.length;
+  const improves = vn < vc || (vn === vc && cand.systemLoss < cur.systemLoss - 1e-9);
+  return improves && regressionPass === 1;
 }
 
 function metricsOf(mech: Mechanism, m: Measurement, regressionPass: number): Metrics {
