@@ -53,7 +53,7 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 const fail = (code: AttributorFailureCode, message: string): AttributorResult => ({ ok: false, failure: { code, message } });
 
 /** Extracts the JSON object of a reply (models sometimes wrap it in prose or a ``` fence). */
-export function parseReply(content: string): { edit: Edit; attribution: string } | { error: string } {
+export function parseReply(content: string): { edit: unknown; attribution: string } | { error: string } {
   const start = content.indexOf('{');
   const end = content.lastIndexOf('}');
   if (start < 0 || end <= start) return { error: 'no JSON object in the reply' };
@@ -65,7 +65,8 @@ export function parseReply(content: string): { edit: Edit; attribution: string }
   }
   if (typeof v !== 'object' || v === null) return { error: 'reply is not an object' };
   const o = v as { ops?: unknown; attribution?: unknown };
-  return { edit: { ops: Array.isArray(o.ops) ? o.ops : (undefined as never) }, attribution: typeof o.attribution === 'string' ? o.attribution.slice(0, 500) : '' };
+  // The edit stays `unknown` until checkEdit has validated it.
+  return { edit: { ops: o.ops }, attribution: typeof o.attribution === 'string' ? o.attribution.slice(0, 500) : '' };
 }
 
 export function llmAttributor(opts: LlmAttributorOptions): Attributor {
@@ -98,11 +99,12 @@ export function llmAttributor(opts: LlmAttributorOptions): Attributor {
       if ('error' in parsed) return fail('MALFORMED', parsed.error);
       const check = checkEdit(parsed.edit);
       if (!check.ok) return fail('INVALID_EDIT', check.reason);
-      const desc = describeEdit(input.mechanism, parsed.edit);
+      const edit = parsed.edit as Edit;
+      const desc = describeEdit(input.mechanism, edit);
       if (input.rejected.includes(desc)) return fail('INVALID_EDIT', `already rolled back: ${desc}`);
-      const clauses = [...new Set(parsed.edit.ops.map((o) => o.clause))] as ClauseId[];
-      applyEdit(input.mechanism, parsed.edit); // validated above; throws only on a bug
-      return { ok: true, proposals: [{ edit: parsed.edit, clauses, attribution: parsed.attribution || `llm edit of ${clauses.join(',')}` }] };
+      const clauses = [...new Set(edit.ops.map((o) => o.clause))] as ClauseId[];
+      applyEdit(input.mechanism, edit); // validated above; throws only on a bug
+      return { ok: true, proposals: [{ edit, clauses, attribution: parsed.attribution || `llm edit of ${clauses.join(',')}` }] };
     },
   };
 }
