@@ -66,5 +66,10 @@ describe('mechanism-generation loop', () => {
     expect(final.exploits).toEqual([]);
     expect(naive.exploits.every((e) => stillClosed(insts, res.mechanism, e))).toBe(true);
     expect(naive.exploits.some((e) => stillClosed(insts, naiveMechanism(), e))).toBe(false);
+    // Held out: tasks and agents the loop never saw. The mechanism it found still admits no
+    // profitable deviation and no loss-making honest participation there.
+    const heldOut = measure(population(seed + 100), res.mechanism);
+    expect(heldOut.exploits.map((e) => e.strategy)).toEqual([]);
+    expect(heldOut.ir).toEqual([]);
   });
 });
