@@ -86,6 +86,27 @@ describe('bids', () => {
   });
 });
 
+describe('collusion and the other allocation rules', () => {
+  const trio = inst({ skill: 1 }, { skill: 1 }, { skill: 1 });
+  it('two agents inflating their bids together take pool from the third under a proportional split', () => {
+    const m = mech(DELIVERY, { clause: 'reward', field: 'rule', value: 'proportional' });
+    expect(play(trio, m, honestProfile(trio)).utility[0]).toBeCloseTo(2.2, 9); // 9.6/3 − 1
+    const c = best(trio, m, 0, 'collude')!;
+    // Bids 5, 5, 1: each colluder gets 9.6·5/11; joint gain 2·(48/11 − 3.2).
+    expect(c.strategy).toMatchObject({ partner: 1, param: 5 });
+    expect(c.gain).toBeCloseTo(2 * (48 / 11 - 3.2), 9);
+    expect(best(trio, mech(DELIVERY, { clause: 'reward', field: 'rule', value: 'shapley' }), 0, 'collude')).toBeUndefined();
+  });
+
+  it('lowest bid and reputation pick k bidders by bid and by public reliability', () => {
+    const i = inst({ cost: 3, rel: 0.9 }, { cost: 1, rel: 0.7 }, { cost: 2, rel: 0.8 });
+    const k = (rule: string) => mech({ clause: 'alloc', field: 'rule', value: rule }, { clause: 'alloc', field: 'teamSize', value: 2 });
+    expect(play(i, k('lowest_bid'), honestProfile(i)).team).toEqual([1, 2]);
+    expect(play(i, k('reputation'), honestProfile(i)).team).toEqual([0, 2]);
+    expect(play(i, k('all'), honestProfile(i)).team).toEqual([0, 1]); // the first k bidders
+  });
+});
+
 describe('full-information optimum', () => {
   it('hires the unreliable expensive agent when the complement is worth it', () => {
     // {0}: 12 − 1 = 11; {1}: 0.5·12 − 10 = −4; {0,1}: 0.5·48 + 0.5·12 − 11 = 19.
