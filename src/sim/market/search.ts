@@ -11,7 +11,8 @@
 //   pair whose joint utility rises).
 // - irViolations: (instance, agent) pairs where an honest agent's expected utility is below -TOL.
 // - systemLoss: Σ (W_opt − W_mech) / Σ W_opt, where W_mech is the welfare when every agent plays
-//   the best unilateral strategy it found, and W_opt the full-information optimum.
+//   the unilateral deviations it found profitable, stacked best-first while each still raises its
+//   utility, and W_opt is the full-information optimum.
 
 import { honestProfile, optimalWelfare, play, type Identity, type Instance, type Outcome } from '../../core/market/game.js';
 import type { Mechanism } from '../../core/market/mechanism.js';
