@@ -7,6 +7,7 @@ import { UsageError } from './args.js';
 import { runDemo } from './demo.js';
 import { cmdBind, cmdInspect, cmdKeygen } from './identity-cmds.js';
 import { cmdRun } from './run.js';
+import { cmdMechanism } from './mechanism-cmds.js';
 import { cmdCredential, cmdRegistry, cmdRevoke, cmdRotate } from './tools-cmds.js';
 import { cmdBenchVerify, cmdVerify } from './verify-cmds.js';
 
@@ -26,6 +27,7 @@ Commands:
   credential issue an operator KYC credential (T3)
   verify     check Ed25519 signatures by hand (--pub/--msg/--sig or --cases FILE [--batch])
   bench      bench verify: per-device verification overhead (WASM, node:crypto, noble, tiers T0-T3)
+  mechanism  mechanism evolve: the Stackelberg mechanism-generation loop with semantic attribution
   help       this text; 'agentnet <command> --help' for a command's options
 
 Examples:
@@ -49,6 +51,7 @@ const COMMANDS: Record<string, Cmd> = {
   registry: cmdRegistry,
   credential: cmdCredential,
   verify: cmdVerify,
+  mechanism: cmdMechanism,
   bench: (argv) => {
     const [what, ...rest] = argv;
     if (what === 'verify') return cmdBenchVerify(rest);

@@ -87,3 +87,17 @@ describe('agentnet bench verify', () => {
     expect(j.wasmMemoryBytes).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe('agentnet mechanism evolve', () => {
+  it('runs the loop to 0 IC / 0 IR and writes the documented JSON', () => {
+    const r = cli('mechanism', 'evolve', '--rounds', '20', '--seed', '3', '--json', f('evolve.json'));
+    expect(r.status).toBe(0);
+    const j = JSON.parse(readFileSync(f('evolve.json'), 'utf8'));
+    expect(j.rounds.length).toBeGreaterThan(0);
+    for (const k of ['version', 'icViolations', 'irViolations', 'systemLoss', 'regressionPass', 'accepted', 'edit']) expect(j.rounds[0]).toHaveProperty(k);
+    expect(j.final).toMatchObject({ icViolations: 0, irViolations: 0 });
+    expect(j.final.systemLoss).toBeLessThanOrEqual(0.1 * j.naive.systemLoss);
+    for (const round of j.rounds) if (round.accepted) expect(round.regressionPass).toBe(1);
+    expect(cli('mechanism', 'evolve', '--attributor', 'llm').status).toBe(2); // needs --llm-url
+  }, 120_000);
+});

@@ -29,6 +29,7 @@ export const CONTENT_TYPES = {
   receipt: 'agentnet/receipt/1',
   checkpoint: 'agentnet/checkpoint/1',
   credential: 'agentnet/credential/1',
+  mechanism: 'agentnet/mechanism/1',
 } as const;
 export type ContentType = (typeof CONTENT_TYPES)[keyof typeof CONTENT_TYPES];
 
