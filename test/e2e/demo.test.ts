@@ -12,7 +12,7 @@ const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
 function demo(args: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-e2e-'));
   const out = join(dir, 'demo.json');
-  const r = spawnSync(process.execPath, [bundle, 'demo', '--json', out, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [bundle, 'demo', '--json', out, ...args], { encoding: 'utf8', timeout: 170_000 });
   const json = r.status !== null && r.status <= 1 ? JSON.parse(readFileSync(out, 'utf8')) : undefined;
   rmSync(dir, { recursive: true, force: true });
   return { r, json };
@@ -31,7 +31,7 @@ describe('agentnet demo (separate node processes, embedded broker)', () => {
     expect(json.verified.T1).toBeGreaterThan(0);
     expect(json.verified.T2).toBeGreaterThanOrEqual(10); // each node checks its own and its peers' bindings
     expect(json.durationMs).toBeLessThan(20_000);
-  });
+  }, 120_000);
 
   it('--agents 12 scales it: the expected set comes from the declarations alone', () => {
     const { r, json } = demo(['--agents', '12', '--timeout', '90000']); // stops as soon as all are found
@@ -39,7 +39,7 @@ describe('agentnet demo (separate node processes, embedded broker)', () => {
     expect(json.expected).toBe(expectedPairs(demoAgents(12)).size);
     expect(json.found).toBe(json.expected);
     expect(json.unexpected).toBe(0);
-  });
+  }, 180_000);
 
   it('rejects bad flags with exit code 2', () => {
     const r = spawnSync(process.execPath, [bundle, 'demo', '--agents', 'many'], { encoding: 'utf8' });

@@ -9,7 +9,7 @@ const { valid } = corpus(20260601, N);
 
 describe('differential: wasm vs noble', () => {
   for (const [name, items, want] of [['valid', valid, true]] as const) {
-    it(`${N} ${name}: wasm batch == noble, and all ${want ? 'accepted' : 'rejected'}`, { timeout: 120_000 }, () => {
+    it(`${N} ${name}: wasm batch == noble, and all ${want ? 'accepted' : 'rejected'}`, { timeout: 900_000 }, () => {
       const batch = wasm.verifyBatch(items);
       const ref = items.map((i) => noble.verify(i.pub, i.msg, i.sig));
       expect(batch.flatMap((b, j) => (b !== ref[j] ? [j] : []))).toEqual([]);
