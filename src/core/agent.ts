@@ -302,6 +302,9 @@ export class AgentCore {
     const se = decodeEntry(bytes, this.limits);
     const e = se.entry;
     if (channelTopic !== undefined && channelTopic !== e.topic) return this.reject('wrong_topic', 'header', `entry for ${e.topic} on ${channelTopic}`);
+    // A live header past its expiry is refused (it may still arrive through gap repair, which keeps
+    // history complete; only live announcements must be current).
+    if (source === 'push' && e.expires <= now) return this.reject('expired', 'header', `expired ${now - e.expires} ms ago`);
     const id = this.c.sha256(bytes);
     const idHex = toHex(id);
     // T0: an id that passed T1 before skips the crypto, not the log rules (so a write lost to a failed
