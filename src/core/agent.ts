@@ -245,7 +245,7 @@ export class AgentCore {
       this.emit({ op: 'unsubscribe', channel: 'birth', key: author }); // re-subscribing re-delivers the retained birth
       this.emit({ op: 'subscribe', channel: 'birth', key: author });
     }
-    for (const d of b.dropped) if (d.count > 0) this.reject('unknown_author', 'header', `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`);
+    for (const d of b.dropped) if (d.count > 0) this.reject('unknown_author', 'header', `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`, d.count);
     for (const p of this.pulls.due(now)) this.requestBody(p.entry, p.attempt);
     for (const p of this.gaps.due(now)) this.sendGapRequest(p.data);
   }
@@ -513,8 +513,9 @@ export class AgentCore {
     this.out.push(o);
   }
 
-  private reject(reason: RejectReason, channel: Channel, detail: string): void {
-    this.counters.reject(reason);
+  /** Counts `n` rejected messages (one event describes them all). */
+  private reject(reason: RejectReason, channel: Channel, detail: string, n = 1): void {
+    this.counters.reject(reason, n);
     this.events.push({ type: 'rejected', reason, channel, detail });
   }
 }

@@ -18,8 +18,8 @@ export class Counters<R extends string = string> {
     return this.values.get(name) ?? 0;
   }
 
-  reject(reason: R): void {
-    this.rejects.set(reason, (this.rejects.get(reason) ?? 0) + 1);
+  reject(reason: R, n = 1): void {
+    this.rejects.set(reason, (this.rejects.get(reason) ?? 0) + n);
   }
 
   /** Only the reasons seen so far, for readable status; `all` gives every reason (metrics). */
