@@ -25,6 +25,15 @@ export interface EigenTrustCapacity {
   readonly nnz: number;
 }
 
+/** The slice of the WebAssembly JS API this loader uses (tsconfig has no DOM lib, so it is typed here). */
+interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object, imports: object) => { readonly exports: unknown };
+  Memory: new (d: { initial: number; maximum: number }) => WasmMemory;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 const PAGE = 65536;
 const MAX_PAGES = 4096; // must equal memoryPages of the kernel in scripts/build.mjs
 const HDR_WORDS = 8;
@@ -39,9 +48,9 @@ export function resolveKernelPath(name = 'eigentrust.wasm'): string {
   throw new Error(`eigentrust kernel ${name} not found beside ${here}; run \`npm run build:wasm\``);
 }
 
-let compiled: WebAssembly.Module | undefined;
-function module(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(resolveKernelPath()));
+let compiled: object | undefined;
+function module(): object {
+  compiled ??= new WA.Module(readFileSync(resolveKernelPath()));
   return compiled;
 }
 
@@ -55,12 +64,12 @@ export function bytesNeeded(c: EigenTrustCapacity): number {
 
 /** One instance with a fixed memory sized for `cap`. */
 export function createEigenTrust(cap: EigenTrustCapacity): PowerIterate & { readonly capacity: EigenTrustCapacity; readonly pages: number } {
-  const probe = new WebAssembly.Instance(module(), { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }), abort } });
+  const probe = new WA.Instance(module(), { env: { memory: new WA.Memory({ initial: 1, maximum: 1 }), abort } });
   const base = (probe.exports as unknown as EigenTrustExports).heapBase();
   const pages = Math.ceil((base + bytesNeeded(cap)) / PAGE);
   if (pages > MAX_PAGES) throw new RangeError(`capacity: needs ${pages} pages, kernel maximum is ${MAX_PAGES}`);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const ex = new WebAssembly.Instance(module(), { env: { memory, abort } }).exports as unknown as EigenTrustExports;
+  const memory = new WA.Memory({ initial: pages, maximum: pages });
+  const ex = new WA.Instance(module(), { env: { memory, abort } }).exports as unknown as EigenTrustExports;
 
   const run = (input: PowerIterateInput): PowerIterateOutput => {
     checkPowerIterateInput(input);
