@@ -32,6 +32,8 @@ export interface TrustParams {
    * gate's evidence. A fresh identity costs nothing but stake, so its ratings must not carry a verified node's weight.
    */
   readonly unverifiedVoice: number;
+  /** Which standing scales a rater's row of C: its trust in the topic, in its best topic, or none. */
+  readonly voiceStanding: 'topic' | 'any' | 'none';
   /** A node is flagged when slashed or its gate in some topic is below this. */
   readonly flagThreshold: number;
   readonly exchange: ExchangeParams;
@@ -39,9 +41,9 @@ export interface TrustParams {
 
 export const DEFAULT_TRUST_PARAMS: TrustParams = {
   alpha: 0.15, epsilon: 1e-10, maxIter: 200, decay: 0.9,
-  weights: { stake: 0.1, bridge: 0.5, tier: 0.4 }, stakeRef: 20, bridgeCap: 2, similarityThreshold: 0.2,
+  weights: { stake: 0.1, bridge: 0.5, tier: 0.4 }, stakeRef: 20, bridgeCap: 1, similarityThreshold: 0.2,
   gate: { kappa: 0.25, x0: 0.3, x1: 0.5, vouchPenalty: 2 },
-  burnFraction: 0.5, unverifiedVoice: 0.25, flagThreshold: 0.5, exchange: { deltaRel: 0.25, topK: 9 },
+  burnFraction: 0.5, unverifiedVoice: 0.25, voiceStanding: 'topic', flagThreshold: 0.5, exchange: { deltaRel: 0.25, topK: 9 },
 };
 
 /** Which MG-EigenTrust defences are on; plain per-topic EigenTrust is all false with `uniform` pretrust. */
@@ -157,6 +159,20 @@ export class TrustLedger {
     if (this.features.gate && !this.slashed[r.worker]) (this.g[k] as Float64Array)[r.worker] = this.liveGate(k, r.worker, r.ts);
   }
 
+  /** min(1, n·t) of each rater, in topic k or (voiceStanding 'any') its best topic; all 1 for 'none'. */
+  private standing(k: number, prev: Float64Array[], nActive: number): Float64Array {
+    const n = (prev[k] as Float64Array).length;
+    const out = new Float64Array(n).fill(1);
+    const mode = this.params.voiceStanding;
+    if (mode === 'none') return out;
+    for (let i = 0; i < n; i++) {
+      let best = (prev[k] as Float64Array)[i] as number;
+      if (mode === 'any') for (const t of prev) best = Math.max(best, t[i] as number);
+      out[i] = Math.min(1, nActive * best);
+    }
+    return out;
+  }
+
   private voiceOf(i: number): number {
     return this.tier[i] ? 1 : this.params.unverifiedVoice;
   }
@@ -192,6 +208,26 @@ export class TrustLedger {
     this.frozen[j] = (this.stake[j] as number) - b;
     this.stake[j] = 0;
     for (const g of this.g) g[j] = 0;
+    if (this.features.gate) this.discredit(this.topicIndex(fp.topic), j, fp.ts);
+  }
+
+  /**
+   * Live credibility: once j is proven in topic k, everyone who praised j in k loses credibility now (not at the
+   * next recompute), so a collective's other members and its spies are gated as soon as one member is proven.
+   */
+  private discredit(k: number, j: number, now: number): void {
+    const rows = this.s[k] as Map<number, PairTrust>[];
+    const cred = this.cred[k];
+    for (const i of (this.ratersOf[k] as Set<number>[])[j] ?? []) {
+      const row = rows[i];
+      if (!row || this.slashed[i]) continue;
+      let V = 0;
+      for (const [w, pr] of row) if (this.proofTopics[w]?.has(k)) V += Math.max(0, Math.min(1, pairValue(pr, now, this.params.decay)));
+      const c = credibility(V, this.params.gate);
+      if (cred && i < cred.length) cred[i] = Math.min(cred[i] as number, c);
+      const g = this.g[k] as Float64Array;
+      g[i] = Math.min(g[i] as number, c);
+    }
   }
 
   /** Recomputes every topic's trust in one injected power-iteration call, then publishes; returns entries sent. */
@@ -221,8 +257,8 @@ export class TrustLedger {
       const voice = new Float64Array(n);
       // A rater's voice in C: its gate and tier, and (as for praise in the gate) its standing in this topic, so
       // a collective without standing here cannot multiply its pretrust by cycling it (amplification 1/a).
-      const stand = prev[k] as Float64Array;
-      for (let i = 0; i < n; i++) voice[i] = (g[i] as number) * this.voiceOf(i) * (this.features.gate ? Math.min(1, nActive * (stand[i] as number)) : 1);
+      const stand = this.standing(k, prev, nActive);
+      for (let i = 0; i < n; i++) voice[i] = (g[i] as number) * this.voiceOf(i) * (this.features.gate ? (stand[i] as number) : 1);
       const p = this.features.pretrust === 'uniform'
         ? uniformOver(active)
         : pretrust(g, sig, bridge(k, this.W, prev, nActive, P.bridgeCap), this.tier.subarray(0, n), active, P.weights);
@@ -312,6 +348,7 @@ export class TrustLedger {
     return this.t.some((t, k) => ((this.rated[k] as Uint32Array)[j] as number) >= 3 && (t[j] as number) < this.params.flagThreshold / 2 / nActive);
   }
 
+  tierOk(j: NodeIndex): boolean { return this.tier[this.checkNode(j)] === 1; }
   isSlashed(j: NodeIndex): boolean { return this.slashed[this.checkNode(j)] === 1; }
   stakeOf(j: NodeIndex): { unfrozen: number; frozen: number; burnt: number } {
     this.checkNode(j);

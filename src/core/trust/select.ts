@@ -2,13 +2,23 @@
 // uniform exploration share so newcomers get observed at all. Randomness is passed in (two uniforms in [0,1)), so
 // the function is pure and the caller's seeded PRNG decides.
 
-/** Index into `scores` (length ≥ 1, scores ≥ 0). With probability `explore`, or if all scores are 0, uniform. */
-export function selectProportional(scores: readonly number[], explore: number, u1: number, u2: number): number {
+/**
+ * Index into `scores` (length ≥ 1, scores ≥ 0). With probability `explore`, or if all scores are 0, uniform over
+ * the candidates `explorable` allows (all by default; MG explores only identities that passed the required tier,
+ * so exploration cannot be farmed with fresh Sybil identities).
+ */
+export function selectProportional(scores: readonly number[], explore: number, u1: number, u2: number,
+  explorable?: readonly boolean[]): number {
   const k = scores.length;
   if (k === 0) throw new RangeError('scores: empty candidate list');
   let sum = 0;
   for (const s of scores) sum += s > 0 ? s : 0;
-  if (u1 < explore || !(sum > 0)) return Math.min(k - 1, Math.floor(u2 * k));
+  if (u1 < explore || !(sum > 0)) {
+    const pool = explorable ? scores.map((_, q) => q).filter((q) => explorable[q]) : undefined;
+    if (!pool) return Math.min(k - 1, Math.floor(u2 * k));
+    if (pool.length === 0) return Math.min(k - 1, Math.floor(u2 * k));
+    return pool[Math.min(pool.length - 1, Math.floor(u2 * pool.length))] as number;
+  }
   let x = u2 * sum;
   for (let q = 0; q < k; q++) {
     const s = scores[q] as number;

@@ -72,7 +72,6 @@ export function runOnce(sc: Scenario, topics: readonly TopicSpec[], method: Meth
     x.alive = false;
     ledger?.retire(j);
     if (x.role === 'attacker') {
-      m.capital += x.stake;
       const st = ledger?.stakeOf(j);
       m.lost += st ? st.burnt + st.frozen : 0;
       if (x.malicious > 0) { m.harmful++; if (ledger?.flagged(j)) m.harmfulFlagged++; }
@@ -87,7 +86,8 @@ export function runOnce(sc: Scenario, topics: readonly TopicSpec[], method: Meth
     const u1 = rng.next();
     const u2 = rng.next();
     const pick = ledger
-      ? selectProportional(cands.map((j) => ledger.reputation(key(k), j)), sc.explore, u1, u2)
+      ? selectProportional(cands.map((j) => ledger.reputation(key(k), j)), sc.explore, u1, u2,
+        ledger.features.pretrust === 'dynamic' ? cands.map((j) => ledger.tierOk(j)) : undefined)
       : Math.min(cands.length - 1, Math.floor(u2 * cands.length));
     const w = cands[pick] as number;
     const x = ids[w] as Identity;
@@ -124,7 +124,8 @@ export function runOnce(sc: Scenario, topics: readonly TopicSpec[], method: Meth
       const att = attackersAlive();
       const mass = att.reduce((a, j) => a + ledger.reputation(key(sc.toTopic), j), 0);
       const gs = att.map((j) => ledger.gate(key(sc.toTopic), j).toFixed(2)).join(' ');
-      debug(`e${epoch} hits=${m.hits - lastHits} attMass=${mass.toFixed(3)} ids=${ids.length} gates=${gs}`);
+      const nc = `nc cg=${(100 * ledger.trust(key(sc.fromTopic), newcomer)).toFixed(2)} to=${(100 * ledger.trust(key(sc.toTopic), newcomer)).toFixed(3)}`;
+      debug(`e${epoch} hits=${m.hits - lastHits} attMass=${mass.toFixed(3)} ids=${ids.length} ${nc} gates=${gs}`);
       lastHits = m.hits;
     }
     if (sc.threat === undefined && epoch === sc.warmup - 1) {
@@ -173,6 +174,9 @@ export function runOnce(sc: Scenario, topics: readonly TopicSpec[], method: Meth
     if (x.role === 'honest' || x.role === 'newcomer') { m.honest++; if (ledger?.flagged(j)) m.honestFlagged++; }
   });
   ids.forEach((x, j) => { if (x.alive && x.role === 'attacker') retire(j); });
+  // Capital: the stake the attackers keep posted (one stake per live identity; stake returned on retirement is
+  // reused by the next identity) plus fresh money to replace what slashing burnt or froze.
+  m.capital = sc.attackers * sc.attackerStake + m.lost;
   m.gain = sc.payoff * m.hits;
   m.entriesPerEpoch = ledger ? ledger.entriesSent / sc.epochs : 0;
   return m;

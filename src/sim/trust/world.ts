@@ -103,8 +103,11 @@ export function population(sc: Scenario, T: number, rng: Rng): Identity[] {
     return s;
   };
   for (let q = 0; q < honestCount; q++) ids.push(honest('honest', someTopics()));
-  // The newcomer has cross-topic evidence: it serves fromTopic from the start and joins toTopic at the attack.
-  ids.push(honest('newcomer', new Set(sc.threat ? [sc.toTopic] : [sc.fromTopic])));
+  // The newcomer has cross-topic evidence: a competent specialist (the attackers' skill, so the same record they
+  // show) that serves fromTopic from the start and joins toTopic when the attack starts. Cold start is its trust in
+  // toTopic at that moment (with the bridge vs mg-noSemantic, i.e. W = 0).
+  const nc = honest('newcomer', new Set(sc.threat ? [sc.toTopic] : [sc.fromTopic]));
+  ids.push({ ...nc, competence: nc.competence.map((q) => Math.max(q, sc.attackerSkill)) });
   for (let q = 0; q < sc.spies; q++) ids.push(honest('spy', new Set(Array.from({ length: T }, (_, k) => k))));
   for (let q = 0; q < sc.attackers; q++) ids.push(newAttacker(sc, T, 0, true));
   return ids;
