@@ -1,6 +1,7 @@
 // The MG-EigenTrust experiment (DESIGN §7, §10; paper arXiv 2606.17368): every method over the same seeds, mean
 // and 95% confidence interval per metric. See docs/trust.md for the model and every definition.
 import type { PowerIterate } from '../../core/trust/types.js';
+import { DEFAULT_TRUST_PARAMS } from '../../core/trust/ledger.js';
 import { METHODS, runOnce, type Method, type RunMetrics } from './run.js';
 import { PAPER_TOPICS, defaultScenario, type Scenario } from './world.js';
 
@@ -36,7 +37,8 @@ export interface TrustResult {
 const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
   2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
 
-/** Mean and 95% CI (t-interval) of the defined values; [NaN] parts become null-free 0-width when one value. */
+/** Mean and 95% CI (Student-t interval) over the finite values (a run where a metric is undefined, e.g. detection
+ * when no attacker identity did harm, is left out); no finite value gives 0 and [0, 0]. */
 export function meanCi(xs: readonly number[]): { mean: number; ci: [number, number] } {
   const v = xs.filter((x) => Number.isFinite(x));
   if (v.length === 0) return { mean: 0, ci: [0, 0] };
@@ -97,12 +99,14 @@ export function runTrustExperiment(opts: TrustExperimentOptions): TrustResult {
       per.push(metricsOf(runOnce(sc, PAPER_TOPICS, method, first + s, opts.iterate)));
       opts.onProgress?.(++done, total);
     }
-    const out = { ci: {} } as MethodResult;
+    const out = {} as MethodResult;
+    const ci = {} as MethodResult['ci'];
     for (const k of METRICS) {
-      const { mean, ci } = meanCi(per.map((x) => x[k]));
-      out[k] = mean;
-      out.ci[k] = ci;
+      const r = meanCi(per.map((x) => x[k]));
+      out[k] = r.mean;
+      ci[k] = r.ci;
     }
+    out.ci = ci;
     methods[method] = out;
   }
   return {
@@ -110,6 +114,7 @@ export function runTrustExperiment(opts: TrustExperimentOptions): TrustResult {
       ...sc, seeds: opts.seeds, firstSeed: first,
       fromTopic: PAPER_TOPICS[sc.fromTopic]?.name, toTopic: PAPER_TOPICS[sc.toTopic]?.name, threat: sc.threat ?? null,
       topics: PAPER_TOPICS.map((t) => t.name),
+      trust: DEFAULT_TRUST_PARAMS,
     },
     methods,
   };
