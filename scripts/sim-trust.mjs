@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the full MG-EigenTrust experiment with the WASM kernel and prints the table and JSON.
 // Usage: node scripts/sim-trust.mjs [--seeds 30] [--attackers 20] [--spies 5] [--from code_generation]
-//        [--to code_review_security] [--threat A|B|C|D] [--camouflage 0.5] [--epochs 50] [--json out.json] [--bench]
+//        [--to code_review_security] [--threat A|B|C|D] [--camouflage 0.5] [--epochs 50] [--spies-in-target]
+//        [--json out.json] [--bench]
 // Bundles the TypeScript sources with esbuild into a temp file first (no build outputs are written to the tree).
 import { build } from 'esbuild';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ for (const [k, key, f] of [['attackers', 'attackers', Number], ['spies', 'spies'
   ['threat', 'threat', String], ['camouflage', 'camouflage', Number], ['epochs', 'epochs', Number], ['nodes', 'nodes', Number]]) {
   if (arg(k) !== undefined) opts[key] = f(arg(k));
 }
+if (argv.includes('--spies-in-target')) opts.spiesInTarget = true;
 const t0 = process.hrtime.bigint();
 let last = -1;
 opts.onProgress = (d, t) => { const pc = Math.floor((100 * d) / t); if (pc >= last + 10) { last = pc; process.stderr.write(`${pc}% `); } };

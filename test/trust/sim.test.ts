@@ -45,9 +45,9 @@ describe('MG-EigenTrust experiment (reduced)', () => {
     expect(b).toBe(a);
     expect(w).toBe(a);
     expect(JSON.stringify(runTrustExperiment({ seeds: 1, epochs: 16, firstSeed: 2, iterate: powerIterate }))).not.toBe(a);
-  });
+  }, 180_000);
 
-  it('orders the methods mg < random, perTopic < flat, with detection high and false positives low', () => {
+  it('orders the methods mg < perTopic ≈ random < flat, with detection high and false positives low', () => {
     const r = runTrustExperiment({ seeds: 3, iterate: loadEigenTrust() });
     const a = (m: (typeof METHODS)[number]) => r.methods[m].attackSuccess;
     expect(Object.keys(r.methods)).toEqual([...METHODS]);
@@ -55,6 +55,7 @@ describe('MG-EigenTrust experiment (reduced)', () => {
     expect(a('random')).toBeGreaterThan(0.15);
     expect(a('perTopic')).toBeGreaterThan(0.15);
     expect(Math.max(a('random'), a('perTopic'))).toBeLessThan(a('flat'));
+    expect(Math.abs(a('perTopic') - a('random'))).toBeLessThan(0.08);
     expect(a('mg')).toBeLessThan(0.03);
     expect(a('mg')).toBeLessThan(a('mg-noSlash'));
     expect(a('mg')).toBeLessThan(a('mg-noGate'));
@@ -69,13 +70,13 @@ describe('MG-EigenTrust experiment (reduced)', () => {
     expect(ci[0]).toBeLessThanOrEqual(a('mg'));
     expect(ci[1]).toBeGreaterThanOrEqual(a('mg'));
     expect(formatTrustTable(r)).toMatch(/mg-noSemantic/);
-  });
+  }, 180_000); // ≈ 8 s on an idle 2-core machine; the margin is for a loaded one
 
   it('threat model C (camouflaged collective): MG keeps failed transactions under 10%', () => {
     const r = runTrustExperiment({ seeds: 2, epochs: 30, threat: 'C', iterate: loadEigenTrust() });
     expect(r.methods.mg.attackSuccess).toBeLessThan(0.1);
     expect(r.methods.mg.attackSuccess).toBeLessThan(r.methods.perTopic.attackSuccess);
-  });
+  }, 180_000);
 
   it('rejects unknown topics and equal from/to', () => {
     expect(() => runTrustExperiment({ seeds: 1, fromTopic: 'nope', iterate: powerIterate })).toThrow(/topic/);

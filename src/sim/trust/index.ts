@@ -17,6 +17,8 @@ export interface TrustExperimentOptions {
   threat?: 'A' | 'B' | 'C' | 'D';
   nodes?: number;
   epochs?: number;
+  /** Spies also praise attackers in the target topic (stronger than the paper's bridge nodes; default false). */
+  spiesInTarget?: boolean;
   /** Threat C only: probability a camouflaged node delivers honestly. */
   camouflage?: number;
   /** First seed (seeds are firstSeed .. firstSeed + seeds − 1). */
@@ -84,6 +86,7 @@ function scenarioOf(o: TrustExperimentOptions): Scenario {
     warmup: threat ? 0 : Math.max(1, Math.round(epochs * 0.3)),
     fromTopic, toTopic, threat,
     ...(o.camouflage !== undefined ? { camouflage: o.camouflage } : {}),
+    ...(o.spiesInTarget !== undefined ? { spiesInTarget: o.spiesInTarget } : {}),
   });
 }
 

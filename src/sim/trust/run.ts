@@ -160,7 +160,10 @@ export function runOnce(sc: Scenario, topics: readonly TopicSpec[], method: Meth
       const colludeHere = sc.threat !== undefined ? sc.threat !== 'A' : k === sc.fromTopic || (k === sc.toTopic && attackPhase());
       if (colludeHere) {
         sched.at(base + 1 + rng.int(EPOCH - 2), { kind: 'collude', from: 'attacker', topic: k });
-        if (sc.threat === undefined || sc.threat === 'D') sched.at(base + 1 + rng.int(EPOCH - 2), { kind: 'collude', from: 'spy', topic: k });
+        // Spies bridge: they praise attackers in the source topic (so the reputation exists to be imported) and,
+        // with spiesInTarget, also in the target topic once the attack runs.
+        const spyHere = sc.threat === 'D' || (sc.threat === undefined && (k === sc.fromTopic || sc.spiesInTarget));
+        if (spyHere) sched.at(base + 1 + rng.int(EPOCH - 2), { kind: 'collude', from: 'spy', topic: k });
       }
     }
     sched.at(base + EPOCH - 1, { kind: 'epoch-end' });

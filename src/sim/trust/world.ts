@@ -46,6 +46,9 @@ export interface Scenario {
   /** Colluding receipts per epoch: each attacker with another attacker, each spy with attackers, per topic. */
   readonly collusionPerAttacker: number;
   readonly collusionPerSpy: number;
+  /** Spies also praise attackers in the target topic during the attack (a stronger attack than the paper's
+   * bridge nodes, which build the attackers' reputation in the source topic). */
+  readonly spiesInTarget: boolean;
   /** Payoff (units) of one successful malicious delivery, for attacker ROI. */
   readonly payoff: number;
   /** Exploration share of proportional selection. */
@@ -57,7 +60,7 @@ export function defaultScenario(over: Partial<Scenario> = {}): Scenario {
     nodes: 100, attackers: 20, spies: 5, epochs: 50, warmup: 15, queriesPerTopic: 50, candidates: 8,
     fromTopic: 0, toTopic: 1, threat: undefined, camouflage: 0.5, proofProbability: 0.5, noise: 0.12,
     maliciousQuality: 0.15, attackerSkill: 0.9, honestStake: [10, 30], attackerStake: 5, whitewashBelow: 0.3,
-    collusionPerAttacker: 1, collusionPerSpy: 2, payoff: 1, explore: 0.02,
+    collusionPerAttacker: 1, collusionPerSpy: 2, spiesInTarget: false, payoff: 1, explore: 0.02,
     ...over,
   };
 }
