@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
-import { createEigenTrust, loadEigenTrust } from '../../src/runtime/wasm/eigentrust.js';
+import { bytesNeeded, createEigenTrust, loadEigenTrust, resolveKernelPath } from '../../src/runtime/wasm/eigentrust.js';
 import type { CsrMatrix, PowerIterate, PowerIterateInput } from '../../src/core/trust/types.js';
 
 /** Builds a row-normalised CSR from an edge list; rows with `scale[i]` < 1 are sub-stochastic; no edges = dangling. */
@@ -88,6 +88,14 @@ describe('eigentrust WASM kernel vs TS reference', () => {
     expect(out.iterations[0]).toBe(1); // an empty topic is p after one step
     expect(out.iterations[1]).toBe(7);
     expect(out.residuals[1]).toBeGreaterThan(1e-12);
+  });
+
+  it('the kernel memory fits n = 100k x 20 ratings x 5 topics, and a larger capacity is refused up front', () => {
+    expect(resolveKernelPath()).toMatch(/build[\\/]eigentrust\.wasm$/);
+    const need = bytesNeeded({ nodes: 100_000, topics: 5, nnz: 100_000 * 20 * 5 });
+    expect(need).toBeGreaterThan(120e6);
+    expect(need).toBeLessThan(4096 * 65536);
+    expect(() => createEigenTrust({ nodes: 1_000_000, topics: 5, nnz: 1_000_000 * 20 * 5 })).toThrow(/capacity/);
   });
 
   it('a fixed-capacity instance rejects a problem that does not fit, naming the input', () => {
