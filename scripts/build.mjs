@@ -16,6 +16,11 @@ export const KERNELS = [
   { name: 'probe', entry: 'assembly/probe.ts', memoryPages: 1 },
   // ~1.1 MiB of static regions (256 KiB message arena, batch scratch); 20 pages = 1.25 MiB.
   { name: 'ed25519', entry: 'assembly/ed25519/index.ts', memoryPages: 20 },
+  // MG-EigenTrust power iteration. Its memory is imported: the loader (src/runtime/wasm/eigentrust.ts) creates it
+  // once per instance, sized for the problem it is built for (a Pi Zero instance for 1k nodes takes ~1.5 MiB, not the
+  // worst case). memoryPages is the declared maximum: 4096 pages = 256 MiB, enough for n = 100k nodes x 20 ratings x
+  // 5 topics (~134 MB: i32 col + f64 val per rating, 3 f64 vectors and n+1 row pointers per topic).
+  { name: 'eigentrust', entry: 'assembly/eigentrust.ts', memoryPages: 4096, minPages: 1, extra: ['--importMemory'] },
 ];
 
 function newest(dir, exts) {
@@ -46,7 +51,7 @@ for (const k of KERNELS) {
     const out = `build/${k.name}${target === 'debug' ? '.debug' : ''}.wasm`;
     if (ifStale && mtime(join(root, out)) > wasmInputs) continue;
     run(process.execPath, [asc, k.entry, '--config', 'asconfig.json', '--target', target, '--outFile', out,
-      '--initialMemory', String(k.memoryPages), '--maximumMemory', String(k.memoryPages), ...(k.extra ?? [])]);
+      '--initialMemory', String(k.minPages ?? k.memoryPages), '--maximumMemory', String(k.memoryPages), ...(k.extra ?? [])]);
   }
 }
 if (args.has('--wasm-only')) process.exit(0);
