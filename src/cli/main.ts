@@ -8,6 +8,7 @@ import { runDemo } from './demo.js';
 import { cmdBind, cmdInspect, cmdKeygen } from './identity-cmds.js';
 import { cmdRun } from './run.js';
 import { cmdMechanism } from './mechanism-cmds.js';
+import { cmdBenchTrust, cmdSim } from './sim-cmds.js';
 import { cmdCredential, cmdRegistry, cmdRevoke, cmdRotate } from './tools-cmds.js';
 import { cmdBenchVerify, cmdVerify } from './verify-cmds.js';
 
@@ -26,7 +27,9 @@ Commands:
   registry   code-attestation registry: init, attest, checkpoint (k-of-n), prove (RFC 9162)
   credential issue an operator KYC credential (T3)
   verify     check Ed25519 signatures by hand (--pub/--msg/--sig or --cases FILE [--batch])
-  bench      bench verify: per-device verification overhead (WASM, node:crypto, noble, tiers T0-T3)
+  bench      bench verify: per-device verification overhead (WASM, node:crypto, noble, tiers T0-T3);
+             bench trust: the EigenTrust WASM kernel vs the TypeScript reference
+  sim        sim trust: the paper's cross-topic disguise collusion experiment (MG-EigenTrust vs baselines)
   mechanism  mechanism evolve: the Stackelberg mechanism-generation loop with semantic attribution
   help       this text; 'agentnet <command> --help' for a command's options
 
@@ -52,10 +55,12 @@ const COMMANDS: Record<string, Cmd> = {
   credential: cmdCredential,
   verify: cmdVerify,
   mechanism: cmdMechanism,
+  sim: cmdSim,
   bench: (argv) => {
     const [what, ...rest] = argv;
     if (what === 'verify') return cmdBenchVerify(rest);
-    console.log('Usage: agentnet bench verify [options]   (agentnet bench verify --help)');
+    if (what === 'trust') return cmdBenchTrust(rest);
+    console.log('Usage: agentnet bench verify|trust [options]   (agentnet bench verify --help)');
     return Promise.resolve(what === '--help' || what === undefined ? 0 : 2);
   },
 };

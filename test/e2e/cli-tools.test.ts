@@ -101,3 +101,25 @@ describe('agentnet mechanism evolve', () => {
     expect(cli('mechanism', 'evolve', '--attributor', 'llm').status).toBe(2); // needs --llm-url
   }, 120_000);
 });
+
+describe('agentnet sim trust / bench trust', () => {
+  it('writes the documented experiment JSON for every method (reduced run)', () => {
+    const r = cli('sim', 'trust', '--seeds', '2', '--epochs', '12', '--attackers', '0.2', '--json', f('trust.json'));
+    expect(r.status).toBe(0);
+    const j = JSON.parse(readFileSync(f('trust.json'), 'utf8'));
+    expect(Object.keys(j.methods).sort()).toEqual(['flat', 'mg', 'mg-noGate', 'mg-noSemantic', 'mg-noSlash', 'perTopic', 'random']);
+    for (const m of Object.values(j.methods) as Array<Record<string, unknown>>) {
+      for (const k of ['attackSuccess', 'attackerRoi', 'detectionRate', 'missRate', 'falsePositiveRate', 'entriesPerEpoch', 'coldStart', 'ci']) expect(m).toHaveProperty(k);
+    }
+    expect(j.params.attackers).toBe(20);
+    expect(cli('sim', 'trust', '--threat', 'Z').status).toBe(2);
+  }, 120_000);
+
+  it('bench trust compares the WASM kernel with the TypeScript reference in one run', () => {
+    const r = cli('bench', 'trust', '--sizes', '1000', '--rounds', '3', '--json', f('bt.json'));
+    expect(r.status).toBe(0);
+    const j = JSON.parse(readFileSync(f('bt.json'), 'utf8'));
+    expect(j.rows[0]).toMatchObject({ n: 1000, topics: 5, maxAbsDiff: 0 });
+    expect(j.rows[0].ratio).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,93 @@
+// `agentnet sim trust` (the paper's cross-topic disguise collusion experiment, docs/trust.md) and
+// `agentnet bench trust` (WASM EigenTrust kernel vs the TypeScript reference in the same run).
+
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { benchTrust, formatTrustBench } from '../../bench/trust.js';
+import { formatTrustTable, PAPER_TOPICS, runTrustExperiment, type TrustExperimentOptions } from '../sim/trust/index.js';
+import { loadEigenTrust } from '../runtime/wasm/eigentrust.js';
+import { intFlag, UsageError } from './args.js';
+import { progress } from './progress.js';
+
+const TRUST_HELP = `Usage: agentnet sim trust [--seeds 30] [--attackers F] [--spies F] [--from-topic T] [--to-topic T]
+                        [--threat A|B|C|D] [--camouflage P] [--nodes 100] [--epochs 50] [--spies-in-target] [--json FILE]
+
+The paper's experiment with agentnet's trust code: 100 nodes, 5 topics, 50 epochs, 50 queries per topic per
+epoch, 8 candidates per query, warm-up then attack; attackers build trust in --from-topic (default
+code_generation) and migrate to --to-topic (default code_review_security), helped by spy/bridge nodes and Sybil
+whitewashing. Methods: random, flat, perTopic, mg and the ablations mg-noSlash, mg-noGate, mg-noSemantic; mean
+and 95% CI over seeds. --attackers/--spies take a fraction of the nodes (0.2) or a count (20).
+--threat runs the classic EigenTrust threat models instead (A individuals, B collectives, C camouflage, D spies)
+and reports failed transactions. Example: agentnet sim trust --seeds 30 --json trust.json`;
+
+function share(v: string | undefined, name: string, nodes: number): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < 0) throw new UsageError(`--${name} must be a fraction (0.2) or a count (20)`);
+  return x < 1 ? Math.round(x * nodes) : Math.round(x);
+}
+
+export async function cmdSim(argv: string[]): Promise<number> {
+  const [what, ...rest] = argv;
+  if (what !== 'trust') {
+    console.log(`Usage: agentnet sim trust [options]   (agentnet sim trust --help)`);
+    return what === undefined || what === '--help' ? 0 : 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      seeds: { type: 'string' }, attackers: { type: 'string' }, spies: { type: 'string' }, 'from-topic': { type: 'string' }, 'to-topic': { type: 'string' },
+      threat: { type: 'string' }, camouflage: { type: 'string' }, nodes: { type: 'string' }, epochs: { type: 'string' }, 'spies-in-target': { type: 'boolean' },
+      json: { type: 'string' }, help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(TRUST_HELP);
+    return 0;
+  }
+  const nodes = intFlag(values.nodes, 'nodes', 100, 20, 100_000);
+  const names = PAPER_TOPICS.map((t) => t.name);
+  for (const t of [values['from-topic'], values['to-topic']]) if (t !== undefined && !names.includes(t)) throw new UsageError(`topics are ${names.join(', ')}`);
+  if (values.threat !== undefined && !['A', 'B', 'C', 'D'].includes(values.threat)) throw new UsageError('--threat must be A, B, C or D');
+  const attackers = share(values.attackers, 'attackers', nodes);
+  const spies = share(values.spies, 'spies', nodes);
+  const camouflage = values.camouflage === undefined ? undefined : Number(values.camouflage);
+  if (camouflage !== undefined && !(camouflage >= 0 && camouflage <= 1)) throw new UsageError('--camouflage must be in 0..1');
+  const bar = progress('sim trust');
+  const opts: TrustExperimentOptions = {
+    seeds: intFlag(values.seeds, 'seeds', 30, 1, 1000),
+    iterate: loadEigenTrust(),
+    nodes,
+    onProgress: (d, t) => bar.update(d, t),
+    ...(attackers !== undefined ? { attackers } : {}),
+    ...(spies !== undefined ? { spies } : {}),
+    ...(values['from-topic'] ? { fromTopic: values['from-topic'] } : {}),
+    ...(values['to-topic'] ? { toTopic: values['to-topic'] } : {}),
+    ...(values.threat ? { threat: values.threat as 'A' | 'B' | 'C' | 'D' } : {}),
+    ...(camouflage !== undefined ? { camouflage } : {}),
+    ...(values.epochs ? { epochs: intFlag(values.epochs, 'epochs', 50, 5, 1000) } : {}),
+    ...(values['spies-in-target'] ? { spiesInTarget: true } : {}),
+  };
+  const r = runTrustExperiment(opts);
+  bar.done();
+  console.log(formatTrustTable(r));
+  if (values.json) writeFileSync(values.json, JSON.stringify(r, null, 2) + '\n');
+  return 0;
+}
+
+export async function cmdBenchTrust(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { sizes: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help) {
+    console.log(`Usage: agentnet bench trust [--sizes 1000,10000,100000] [--rounds 5] [--json FILE]
+
+The MG-EigenTrust power iteration in the WASM kernel against the TypeScript reference, in the same run:
+n nodes x 20 ratings per node x 5 topics; ms per iteration per topic, effective bytes moved per second, ratio.
+Example: agentnet bench trust --json bench-trust.json`);
+    return 0;
+  }
+  const sizes = (values.sizes ?? '1000,10000,100000').split(',').map((x) => intFlag(x, 'sizes', 0, 10, 1_000_000));
+  const r = benchTrust({ sizes, rounds: intFlag(values.rounds, 'rounds', 5, 3, 100) });
+  console.log(formatTrustBench(r));
+  if (values.json) writeFileSync(values.json, JSON.stringify(r, null, 2) + '\n');
+  return 0;
+}
