@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { record } from './record.js';
 
 const KILLS = Number(process.env['AGENTNET_KILLS'] ?? 5);
 const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
@@ -93,6 +94,7 @@ describe(`crash safety (${KILLS} SIGKILLs; AGENTNET_KILLS to change)`, () => {
       db.close();
       expect(seq).toBe(max); // the restarted node resumed at the right seq
       console.log(`crash safety: ${KILLS} kills, ${totalAcked} acknowledged appends, all present; peak ${rate.toFixed(0)} appends/s`);
+      record('2. crash safety (SIGKILL)', `${KILLS} kills, ${totalAcked} acknowledged appends, 0 lost, integrity_check ok, 0 self-forks; peak ${rate.toFixed(0)} appends/s through the API`, true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -19,6 +19,7 @@ import { loadConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startNode } from '../../src/runtime/node.js';
 import { crypto, seed } from '../helpers.js';
+import { record } from './record.js';
 
 const N = Number(process.env['AGENTNET_HOSTILE_N'] ?? 2000);
 const TOPIC = 'code_review_security';
@@ -97,6 +98,7 @@ describe(`hostile publishers (${N} messages; AGENTNET_HOSTILE_N to change)`, () 
       // Honest traffic continues.
       honest.announce({ kind: 'capability', topic: TOPIC, tags: ['code.review.style'], text: 'style reviews' });
       await until(() => victim.discover({ tags: ['code.review.style'] }).length === 1);
+      record('4. hostile publishers', `${N} messages (${JSON.stringify(sent)}): ${rejectedTotal()} of ${hostile} non-replays rejected with reasons ${JSON.stringify(st.rejected)}, replays no-ops, 0 stored, honest traffic flowed`, true);
       console.log(`hostile: ${N} messages (${JSON.stringify(sent)}), rejected ${rejectedTotal()} by reason ${JSON.stringify(st.rejected)}; honest traffic flowed`);
     } finally {
       attacker.end(true);
