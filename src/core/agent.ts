@@ -30,7 +30,7 @@ import { TieredVerifier } from './identity/verifier.js';
 import { decideReceive } from './log/rules.js';
 import type { LogStore, StoredEntry } from './log/store.js';
 import type { CryptoPort } from './ports.js';
-import type { Candidate, Channel, CoreEvent, Declaration, DiscoverQuery, Outgoing } from './types.js';
+import type { Candidate, Channel, CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, Outgoing, OwnDeclaration, PeerInfo } from './types.js';
 import { Counters } from './counters.js';
 
 export interface AgentOptions {
@@ -77,6 +77,8 @@ export class AgentCore {
   private readonly pulls: BodyPulls;
   private readonly gaps: GapRepair;
   private readonly held: HeldEntries;
+  /** Author hex -> `now` of the last message from it that passed verification (peer list). */
+  private readonly lastSeen = new Map<string, number>();
   private started = false;
 
   constructor(o: AgentOptions) {
@@ -263,6 +265,44 @@ export class AgentCore {
     };
   }
 
+  /**
+   * Agents whose binding this node verified (itself excluded): the tier each is verified to now
+   * (0 when expired, revoked or quarantined) and when a verified message from it last arrived
+   * (null: known only from our store, e.g. restored at start).
+   */
+  peers(now: number): PeerInfo[] {
+    const out: PeerInfo[] = [];
+    for (const agent of this.verifier.agentKeys()) {
+      if (agent === this.agentHex) continue;
+      const b = this.verifier.bindingOf(agent)!;
+      out.push({ agent, operator: toHex(b.operatorKey), version: b.version, notAfter: b.notAfter, tier: this.verifier.tierOf(agent, now), quarantined: this.verifier.isQuarantined(agent), lastSeen: this.lastSeen.get(agent) ?? null });
+    }
+    return out;
+  }
+
+  /** Head of every log this node stores (its own and peers'), sorted by author then topic. */
+  logHeads(): LogHeadInfo[] {
+    return this.store
+      .logs()
+      .map((l) => ({ author: toHex(l.author), topic: l.topic, epoch: l.head.epoch, seq: l.head.seq, ts: l.head.ts, id: toHex(l.head.id) }))
+      .sort((a, b) => (a.author === b.author ? (a.topic < b.topic ? -1 : 1) : a.author < b.author ? -1 : 1));
+  }
+
+  /** This agent's own unexpired declarations (the latest MAX_RANGE entries of each own log). */
+  declarations(now: number): OwnDeclaration[] {
+    const out: OwnDeclaration[] = [];
+    for (const log of this.store.logs(this.agentKey)) {
+      for (const e of this.store.range(this.agentKey, log.topic, log.head.epoch, Math.max(1, log.head.seq - MAX_RANGE + 1), log.head.seq)) {
+        if (e.expires <= now) continue;
+        const b = this.store.getBody(e.bodyHash);
+        if (!b) continue;
+        const body = decodeBody(b, this.limits);
+        out.push({ id: toHex(e.id), topic: e.topic, epoch: e.epoch, seq: e.seq, kind: e.kind, ts: e.ts, expires: e.expires, tags: body.tags, text: body.text });
+      }
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------------ receive paths
 
   private onEntryBytes(now: number, bytes: Uint8Array, source: Source, channelTopic?: string): void {
@@ -286,6 +326,7 @@ export class AgentCore {
 
   private receiveVerified(now: number, se: SignedEntry, id: Uint8Array, source: Source): void {
     const e = se.entry;
+    this.lastSeen.set(toHex(e.author), now);
     const d = decideReceive(this.store.head(e.author, e.topic), this.store.get(e.author, e.topic, e.epoch, e.seq), e, id);
     switch (d.action) {
       case 'duplicate':
@@ -367,6 +408,7 @@ export class AgentCore {
     const t1 = this.verifier.checkSigned(birth.author, toBeSigned, signature, birth.ts);
     if (!t1.ok) return this.reject(t1.reason, 'birth', t1.detail);
     this.store.putBinding(birth.author, acc.binding!.version, birth.binding);
+    this.lastSeen.set(author, now);
     const waiting = this.awaiting.release(author);
     for (const w of waiting) {
       try {
@@ -386,6 +428,7 @@ export class AgentCore {
     if (!this.verifier.bindingOf(author)) return this.awaitBinding(now, author, 'frontier', undefined, bytes);
     const t1 = this.verifier.checkSigned(f.author, toBeSigned, signature, f.ts, f.topic);
     if (!t1.ok) return this.reject(t1.reason, 'frontier', t1.detail);
+    this.lastSeen.set(author, now);
     const head = this.store.head(f.author, f.topic);
     if (head && (f.epoch < head.epoch || (f.epoch === head.epoch && f.seq <= head.seq))) return;
     const from = head && head.epoch === f.epoch ? head.seq + 1 : 1;
