@@ -1,5 +1,8 @@
 // GET /metrics in the OpenMetrics 1.0 text format (content type application/openmetrics-text;
-// version=1.0.0). Each family is written as `# TYPE`, `# HELP`, optional `# UNIT` (the family name
+// version=1.0.0), and in the classic Prometheus text format 0.0.4 for clients that ask for text/plain
+// without OpenMetrics (older scrapers, promtool 2.x's linter), as Prometheus' client libraries do.
+// The two differ only in framing: 0.0.4 names a counter family with its `_total` suffix and has no
+// `# UNIT` and no `# EOF`. Each family is written as `# TYPE`, `# HELP`, optional `# UNIT` (the family name
 // then ends in `_<unit>`, OpenMetrics §"Metric types") and its samples; counters' samples carry the
 // `_total` suffix; the exposition ends with `# EOF`. Process metrics use the names of Prometheus'
 // client libraries (process_resident_memory_bytes, process_cpu_seconds_total, ...), so existing
@@ -8,6 +11,13 @@
 import { readdirSync } from 'node:fs';
 
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** OpenMetrics unless the Accept header asks for text/plain and does not mention OpenMetrics. */
+export function negotiate(accept: string | undefined): 'openmetrics' | 'prometheus' {
+  const a = (accept ?? '').toLowerCase();
+  return a.includes('text/plain') && !a.includes('application/openmetrics-text') ? 'prometheus' : 'openmetrics';
+}
 
 export interface Family {
   readonly name: string;
@@ -42,20 +52,22 @@ function num(v: number): string {
   return String(v);
 }
 
-export function renderOpenMetrics(families: readonly Family[]): string {
+export function renderOpenMetrics(families: readonly Family[], format: 'openmetrics' | 'prometheus' = 'openmetrics'): string {
+  const om = format === 'openmetrics';
   const out: string[] = [];
   for (const f of families) {
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(f.name)) throw new RangeError(`metric name ${f.name}`);
     if (f.unit && !f.name.endsWith(`_${f.unit}`)) throw new RangeError(`metric ${f.name} must end in _${f.unit}`);
-    out.push(`# TYPE ${f.name} ${f.type}`, `# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
-    if (f.unit) out.push(`# UNIT ${f.name} ${f.unit}`);
     const sample = f.type === 'counter' ? `${f.name}_total` : f.name;
+    const family = om ? f.name : sample;
+    out.push(`# TYPE ${family} ${f.type}`, `# HELP ${family} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
+    if (f.unit && om) out.push(`# UNIT ${f.name} ${f.unit}`);
     for (const s of f.samples) {
       const labels = s.labels && Object.keys(s.labels).length ? `{${Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : '';
       out.push(`${sample}${labels} ${num(s.value)}`);
     }
   }
-  out.push('# EOF');
+  if (om) out.push('# EOF');
   return out.join('\n') + '\n';
 }
 
@@ -105,6 +117,6 @@ export function processFamilies(): Family[] {
   ];
 }
 
-export function renderMetrics(m: MetricsSnapshot): string {
-  return renderOpenMetrics([...nodeFamilies(m), ...processFamilies()]);
+export function renderMetrics(m: MetricsSnapshot, format: 'openmetrics' | 'prometheus' = 'openmetrics'): string {
+  return renderOpenMetrics([...nodeFamilies(m), ...processFamilies()], format);
 }

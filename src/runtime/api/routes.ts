@@ -8,7 +8,7 @@ import type { Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo 
 import { applyLayer, DEFAULT_CONFIG } from '../config.js';
 import type { Logger } from '../logger.js';
 import { badRequest, HttpError, intParam, readJson, sendJson, sendText } from './http.js';
-import { OPENMETRICS_CONTENT_TYPE, renderMetrics, type MetricsSnapshot } from './metrics.js';
+import { negotiate, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE, renderMetrics, type MetricsSnapshot } from './metrics.js';
 import { OPENAPI } from './openapi.js';
 import type { EventHub } from './sse.js';
 import { STATUS_PAGE } from './status-page.js';
@@ -100,7 +100,14 @@ export const ROUTES: readonly Route[] = [
     },
   },
   { method: 'GET', path: '/events', handler: (c) => c.hub.open(c.res) },
-  { method: 'GET', path: '/metrics', handler: (c) => sendText(c.res, OPENMETRICS_CONTENT_TYPE, renderMetrics(c.node.metrics())) },
+  {
+    method: 'GET',
+    path: '/metrics',
+    handler: (c) => {
+      const format = negotiate(c.req.headers['accept']);
+      sendText(c.res, format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_TEXT_CONTENT_TYPE, renderMetrics(c.node.metrics(), format));
+    },
+  },
   { method: 'GET', path: '/openapi.json', handler: (c) => sendJson(c.res, 200, OPENAPI) },
 ];
 
