@@ -51,7 +51,7 @@ async function refresh() {
   $("broker").textContent = st.link.broker; $("link").textContent = st.link.state; $("link").className = st.link.state;
   $("reconnects").textContent = st.link.reconnects;
   rows("verified", Object.entries(st.verified), ([k, v]) => [[k], [v, "n"]]);
-  rows("rejected", Object.entries(st.rejected), ([k, v]) => [[k], [v, "n"]]);
+  rows("rejected", Object.entries(st.rejected).length ? Object.entries(st.rejected) : [["none", 0]], ([k, v]) => [[k], [v, "n"]]);
   $("topics").replaceChildren(...st.followed.map((t) => { const li = document.createElement("li"); li.textContent = t; return li; }));
   $("peer-count").textContent = peers.peers.length;
   rows("peers", peers.peers, (p) => [[short(p.agent)], [short(p.operator)], ["T" + p.tier + (p.quarantined ? " quarantined" : ""), "n"], [ago(p.lastSeen)]], (p) => p.agent);
