@@ -32,6 +32,7 @@ import type { LogStore, StoredEntry } from './log/store.js';
 import type { CryptoPort } from './ports.js';
 import type { Candidate, Channel, CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, Outgoing, OwnDeclaration, PeerInfo } from './types.js';
 import { Counters } from './counters.js';
+import { logHeadViews, ownDeclarations, peerViews } from './views.js';
 
 export interface AgentOptions {
   readonly crypto: CryptoPort;
@@ -265,42 +266,19 @@ export class AgentCore {
     };
   }
 
-  /**
-   * Agents whose binding this node verified (itself excluded): the tier each is verified to now
-   * (0 when expired, revoked or quarantined) and when a verified message from it last arrived
-   * (null: known only from our store, e.g. restored at start).
-   */
+  /** Verified peers with tier and last seen (views.ts). */
   peers(now: number): PeerInfo[] {
-    const out: PeerInfo[] = [];
-    for (const agent of this.verifier.agentKeys()) {
-      if (agent === this.agentHex) continue;
-      const b = this.verifier.bindingOf(agent)!;
-      out.push({ agent, operator: toHex(b.operatorKey), version: b.version, notAfter: b.notAfter, tier: this.verifier.tierOf(agent, now), quarantined: this.verifier.isQuarantined(agent), lastSeen: this.lastSeen.get(agent) ?? null });
-    }
-    return out;
+    return peerViews(this.verifier, this.lastSeen, this.agentHex, now);
   }
 
-  /** Head of every log this node stores (its own and peers'), sorted by author then topic. */
+  /** Head of every stored log (views.ts). */
   logHeads(): LogHeadInfo[] {
-    return this.store
-      .logs()
-      .map((l) => ({ author: toHex(l.author), topic: l.topic, epoch: l.head.epoch, seq: l.head.seq, ts: l.head.ts, id: toHex(l.head.id) }))
-      .sort((a, b) => (a.author === b.author ? (a.topic < b.topic ? -1 : 1) : a.author < b.author ? -1 : 1));
+    return logHeadViews(this.store);
   }
 
-  /** This agent's own unexpired declarations (the latest MAX_RANGE entries of each own log). */
+  /** This agent's own unexpired declarations (views.ts). */
   declarations(now: number): OwnDeclaration[] {
-    const out: OwnDeclaration[] = [];
-    for (const log of this.store.logs(this.agentKey)) {
-      for (const e of this.store.range(this.agentKey, log.topic, log.head.epoch, Math.max(1, log.head.seq - MAX_RANGE + 1), log.head.seq)) {
-        if (e.expires <= now) continue;
-        const b = this.store.getBody(e.bodyHash);
-        if (!b) continue;
-        const body = decodeBody(b, this.limits);
-        out.push({ id: toHex(e.id), topic: e.topic, epoch: e.epoch, seq: e.seq, kind: e.kind, ts: e.ts, expires: e.expires, tags: body.tags, text: body.text });
-      }
-    }
-    return out;
+    return ownDeclarations(this.store, this.agentKey, this.limits, now);
   }
 
   // ------------------------------------------------------------------ receive paths
