@@ -110,9 +110,21 @@ describe('local API vs its OpenAPI document', () => {
     const unknown = await call(alice, 'GET', `/verify/${'ab'.repeat(32)}`, '/verify/{agentKey}');
     expect(unknown.json).toMatchObject({ known: false, tier: 0, meets: false });
 
+    // Alice's event stream must carry the withdraw as it happens.
+    const ac = new AbortController();
+    const stream = await fetch(`http://127.0.0.1:${alice.apiPort}/events`, { signal: ac.signal });
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
     const w = await call(bob, 'POST', '/withdraw', '/withdraw', { topic: 'data_analysis' });
     expect(w.json['seq']).toBe(2);
-    await until(async () => (await call(alice, 'GET', '/discover?tags=data.analysis', '/discover')).json['candidates'].length === 0);
+    let buf = '';
+    while (!/event: withdrawn\n/.test(buf)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+    }
+    ac.abort();
+    expect(JSON.parse(/event: withdrawn\ndata: (.*)\n/.exec(buf)![1]!)).toEqual({ type: 'withdrawn', author: bob.core.agentHex, topic: 'data_analysis' });
+    expect((await call(alice, 'GET', '/discover?tags=data.analysis', '/discover')).json['candidates']).toEqual([]);
   });
 
   it('status, openapi, metrics and the status page answer as documented', async () => {
