@@ -178,16 +178,19 @@ export class AgentCore {
   }
 
   /**
-   * Like announce, unless an unexpired entry with the same body is already in our log (a restarted
-   * node re-reading its config must not append the same declaration again).
+   * Like announce, unless an unexpired entry with the same body is already in our log and not
+   * withdrawn since (a restarted node re-reading its config must not append the same declaration again).
    */
   announceOnce(now: number, d: Declaration): { id: string; seq: number; bodyHash: string; reused: boolean } {
     const { ttlMs: _ttl, topic, ...rest } = d;
     const hash = toHex(this.c.sha256(encodeBody({ ...rest, tags: [...d.tags] })));
     const head = this.store.head(this.agentKey, topic);
     if (head) {
-      for (const e of this.store.range(this.agentKey, topic, head.epoch, Math.max(1, head.seq - MAX_RANGE + 1), head.seq)) {
+      // Newest first, stopping at a withdraw: a declaration withdrawn since must be announced again.
+      const recent = this.store.range(this.agentKey, topic, head.epoch, Math.max(1, head.seq - MAX_RANGE + 1), head.seq).reverse();
+      for (const e of recent) {
         if (toHex(e.bodyHash) === hash && e.expires > now) return { id: toHex(e.id), seq: e.seq, bodyHash: hash, reused: true };
+        if (e.kind === 'withdraw') break;
       }
     }
     return { ...this.announce(now, d), reused: false };

@@ -50,4 +50,19 @@ describe('AgentCore peer and log views', () => {
     alice.announce(net.now, { ...NEED_REVIEW, text: 'short-lived', ttlMs: 10 });
     expect(alice.declarations(net.now + 20).map((d) => d.text)).toEqual(['need a review']);
   });
+
+  it('announceOnce reuses an identical live declaration, but not across a withdraw', () => {
+    const net = new TestNet(T0);
+    const alice = net.add(identity('alice'));
+    const bob = net.add(identity('bob'));
+    alice.announce(net.now, NEED_REVIEW);
+    expect(bob.announceOnce(net.now, REVIEW)).toMatchObject({ seq: 1, reused: false });
+    expect(bob.announceOnce(net.now, REVIEW)).toMatchObject({ seq: 1, reused: true });
+    bob.announce(net.now, { kind: 'withdraw', topic: REVIEW.topic, tags: [], text: '' });
+    net.run();
+    expect(alice.discover({ tags: ['code.review'] })).toEqual([]);
+    expect(bob.announceOnce(net.now, REVIEW)).toMatchObject({ seq: 3, reused: false });
+    net.run();
+    expect(alice.discover({ tags: ['code.review'] }).map((c) => c.author)).toEqual([bob.agentHex]);
+  });
 });
