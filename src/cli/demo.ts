@@ -14,6 +14,7 @@ import { matches } from '../core/gossip/match.js';
 import type { Declaration } from '../core/types.js';
 import { startEmbeddedBroker } from '../runtime/broker.js';
 import { intFlag } from './args.js';
+import { createProgress } from './progress.js';
 
 export const TOPICS = ['code_generation', 'code_review_security', 'devops_tool_execution', 'data_analysis', 'creative_writing'] as const;
 const SKILLS: Record<(typeof TOPICS)[number], [string, string]> = {
@@ -77,7 +78,9 @@ export async function runDemo(argv: string[]): Promise<number> {
 
 Starts an embedded MQTT broker (or uses --broker) and N agent processes (default 5) that announce signed
 capability declarations, discover each other by interest, pull bodies by hash and verify bindings.
-Exit 0 only if every expected discovery happened and no unexpected one did. --keep leaves the data dir.
+--keep leaves the data dir.
+Exit codes: 0 every expected discovery happened and no unexpected one did, 1 otherwise, 2 usage error,
+3 runtime failure (an agent process or the broker failed).
 Example: agentnet demo --agents 10 --json demo.json`);
     return 0;
   }
@@ -102,12 +105,16 @@ Example: agentnet demo --agents 10 --json demo.json`);
       const to = byAgentId.get(d.author);
       if (to === undefined) continue;
       raw.splice(k, 1);
-      if (!found.has(`${d.from}>${to}`)) found.set(`${d.from}>${to}`, d.ms);
+      const key = `${d.from}>${to}`;
+      if (found.has(key)) continue;
+      found.set(key, d.ms);
+      if (expected.has(key)) progress.tick(`${agents[d.from]!.name} -> ${agents[to]!.name}`);
     }
     if (allFound()) settle?.();
   };
 
   console.log(`agentnet demo: ${n} agents on ${brokerUrl} (network ${network}); ${expected.size} discoveries expected`);
+  const progress = createProgress(Math.max(1, expected.size), 'discoveries');
   agents.forEach((a, i) => {
     const cfg = join(dir, `${a.name}.json`);
     writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, a.name), network, broker: brokerUrl, apiPort: 0, declarations: [a.capability, a.intent] }));
@@ -143,6 +150,7 @@ Example: agentnet demo --agents 10 --json demo.json`);
     };
     if (allFound()) settle();
   });
+  progress.done();
   await new Promise((r) => setTimeout(r, 300)); // a grace period in which unexpected discoveries would show
 
   const statuses = await Promise.all(

@@ -18,7 +18,7 @@ import { intFlag, UsageError } from './args.js';
 export async function cmdKeygen(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help || !values.out) {
-    console.log('Usage: agentnet keygen --out FILE\n\nWrites a new Ed25519 seed as hex to FILE (mode 0600) and the public key to FILE.pub.\nExample: agentnet keygen --out agent.key');
+    console.log('Usage: agentnet keygen --out FILE\n\nWrites a new Ed25519 seed as hex to FILE (mode 0600) and the public key to FILE.pub.\nExit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.\nExample: agentnet keygen --out agent.key');
     return values.help ? 0 : 2;
   }
   const r = keygen(makeCryptoPort(defaultVerifier()), values.out);
@@ -49,6 +49,7 @@ export async function cmdBind(argv: string[]): Promise<number> {
 Makes a BAID binding (COSE_Sign by the operator and the agent) of the agent key to the operator key and
 the code hash (default: SHA-256 of this agentnet build). --previous makes the next version of a binding.
 --next-key commits to the next agent key (pre-rotation): a later 'rotate' must use exactly that key.
+Exit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.
 Example: agentnet bind --operator-key operator.key --agent-key agent.key --days 90 --out binding.cbor`);
     return values.help ? 0 : 2;
   }
@@ -84,7 +85,7 @@ function nextKeyArg(v: string): Uint8Array {
 export async function cmdInspect(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { file: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help || (!values.file && !positionals[0])) {
-    console.log('Usage: agentnet inspect (HEX | --file FILE)\n\nPrints the CBOR structure (lenient) and what agentnet object it is, or why it is rejected.\nExample: agentnet inspect --file identity/binding.cbor');
+    console.log('Usage: agentnet inspect (HEX | --file FILE)\n\nPrints the CBOR structure (lenient) and what agentnet object it is, or why it is rejected.\nExit codes: 0 canonical agentnet data, 1 not (the reason is printed), 2 usage error.\nExample: agentnet inspect --file identity/binding.cbor');
     return values.help ? 0 : 2;
   }
   const bytes = values.file ? (existsSync(values.file) ? new Uint8Array(readFileSync(values.file)) : undefined) : fromHex(positionals[0]!, 'HEX');

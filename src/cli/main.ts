@@ -6,6 +6,7 @@ import { AgentnetError } from '../core/errors.js';
 import { UsageError } from './args.js';
 import { runDemo } from './demo.js';
 import { cmdBind, cmdInspect, cmdKeygen } from './identity-cmds.js';
+import { cmdMcp } from './mcp.js';
 import { cmdRun } from './run.js';
 import { cmdMechanism } from './mechanism-cmds.js';
 import { cmdBenchTrust, cmdSim } from './sim-cmds.js';
@@ -18,6 +19,7 @@ Usage: agentnet <command> [options]
 
 Commands:
   run        run one node (config file, env, flags; embedded broker when none is given)
+  mcp        Model Context Protocol server on stdio (starts a node, or --api URL attaches to one)
   demo       start an embedded broker and N agent processes that discover each other
   keygen     create an Ed25519 key file (hex seed, mode 0600) and its .pub
   bind       make a BAID binding of an agent key to an operator key and a code hash
@@ -36,6 +38,7 @@ Commands:
 Examples:
   agentnet demo --agents 10 --json demo.json
   agentnet run --data /var/lib/agentnet --network home --broker mqtt://127.0.0.1:1883
+  agentnet mcp --data ~/.agentnet            # for an MCP client's config (stdio)
   agentnet keygen --out operator.key && agentnet keygen --out agent.key
   agentnet bind --operator-key operator.key --agent-key agent.key --days 90 --out binding.cbor
   agentnet bench verify --profile rpi4b --json rpi4b.json
@@ -45,6 +48,7 @@ Exit codes: 0 ok, 1 failed check, 2 usage/config error, 3 runtime failure.`;
 type Cmd = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, Cmd> = {
   run: cmdRun,
+  mcp: cmdMcp,
   demo: runDemo,
   keygen: cmdKeygen,
   bind: cmdBind,

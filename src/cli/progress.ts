@@ -1,21 +1,46 @@
-// A progress bar on stderr for long commands, drawn only when stderr is a terminal (so logs, pipes and
-// CI output stay clean).
+// Progress bars for long commands. Drawn on stderr, and only when stdout is a terminal: when output
+// is piped or redirected (CI logs, `> result.txt`, JSON consumers) a bar would be noise, so it is off.
+// `AGENTNET_PROGRESS=0` turns it off on a terminal too.
 
-export function progress(label: string, stream: NodeJS.WriteStream = process.stderr) {
-  const tty = stream.isTTY === true;
-  let last = -1;
+export interface Progress {
+  /** Advance by `n` steps (default 1); `label` names what is being done now. */
+  tick(label?: string, n?: number): void;
+  /** Clear the bar (call once, at the end or on error). */
+  done(): void;
+}
+
+export interface ProgressOptions {
+  /** Where the bar is drawn (default process.stderr). */
+  readonly stream?: { write(s: string): unknown };
+  /** Default: stdout is a TTY and AGENTNET_PROGRESS is not "0". */
+  readonly enabled?: boolean;
+  readonly width?: number;
+}
+
+export function progressEnabled(): boolean {
+  return !!process.stdout.isTTY && process.env['AGENTNET_PROGRESS'] !== '0';
+}
+
+export function createProgress(total: number, title: string, o: ProgressOptions = {}): Progress {
+  if (!Number.isInteger(total) || total < 1) throw new RangeError('createProgress: total must be a positive integer');
+  const enabled = o.enabled ?? progressEnabled();
+  const stream = o.stream ?? process.stderr;
+  const width = o.width ?? 30;
+  let n = 0;
+  let shown = false;
+  const draw = (label: string) => {
+    const filled = Math.round((n / total) * width);
+    stream.write(`\r\x1b[2K${title} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n}/${total} ${label}`);
+    shown = true;
+  };
   return {
-    update(done: number, total: number): void {
-      if (!tty || total <= 0) return;
-      const pc = Math.floor((100 * done) / total);
-      if (pc === last) return;
-      last = pc;
-      const w = 30;
-      const fill = Math.round((w * pc) / 100);
-      stream.write(`\r${label} [${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${pc}%`);
+    tick(label = '', k = 1) {
+      n = Math.min(total, n + k);
+      if (enabled) draw(label);
     },
-    done(): void {
-      if (tty && last >= 0) stream.write('\n');
+    done() {
+      if (enabled && shown) stream.write('\r\x1b[2K');
+      shown = false;
     },
   };
 }

@@ -11,6 +11,8 @@ export const RUN_HELP = `Usage: agentnet run [--config FILE] [--data DIR] [--net
 Starts one node. Settings come from built-in defaults, then the config file, then AGENTNET_* environment
 variables, then these flags. With no broker it starts an embedded MQTT broker on a free loopback port.
 
+Exit codes: 0 stopped by SIGTERM/SIGINT (gracefully), 2 usage or configuration error, 3 runtime failure
+(broker unreachable, store or identity unusable).
 Example: agentnet run --data ./.data/alice --network demo --follow code_review_security`;
 
 export async function cmdRun(argv: string[]): Promise<number> {

@@ -7,7 +7,7 @@ import { benchTrust, formatTrustBench } from '../../bench/trust.js';
 import { formatTrustTable, PAPER_TOPICS, runTrustExperiment, type TrustExperimentOptions } from '../sim/trust/index.js';
 import { loadEigenTrust } from '../runtime/wasm/eigentrust.js';
 import { intFlag, UsageError } from './args.js';
-import { progress } from './progress.js';
+import { createProgress, type Progress } from './progress.js';
 
 const TRUST_HELP = `Usage: agentnet sim trust [--seeds 30] [--attackers F] [--spies F] [--from-topic T] [--to-topic T]
                         [--threat A|B|C|D] [--camouflage P] [--nodes 100] [--epochs 50] [--spies-in-target] [--json FILE]
@@ -53,12 +53,17 @@ export async function cmdSim(argv: string[]): Promise<number> {
   const spies = share(values.spies, 'spies', nodes);
   const camouflage = values.camouflage === undefined ? undefined : Number(values.camouflage);
   if (camouflage !== undefined && !(camouflage >= 0 && camouflage <= 1)) throw new UsageError('--camouflage must be in 0..1');
-  const bar = progress('sim trust');
+  let bar: Progress | undefined;
+  let ticked = 0;
   const opts: TrustExperimentOptions = {
     seeds: intFlag(values.seeds, 'seeds', 30, 1, 1000),
     iterate: loadEigenTrust(),
     nodes,
-    onProgress: (d, t) => bar.update(d, t),
+    onProgress: (d, t) => {
+      bar ??= createProgress(t, 'sim trust');
+      bar.tick(undefined, d - ticked);
+      ticked = d;
+    },
     ...(attackers !== undefined ? { attackers } : {}),
     ...(spies !== undefined ? { spies } : {}),
     ...(values['from-topic'] ? { fromTopic: values['from-topic'] } : {}),
@@ -69,7 +74,7 @@ export async function cmdSim(argv: string[]): Promise<number> {
     ...(values['spies-in-target'] ? { spiesInTarget: true } : {}),
   };
   const r = runTrustExperiment(opts);
-  bar.done();
+  bar?.done();
   console.log(formatTrustTable(r));
   if (values.json) writeFileSync(values.json, JSON.stringify(r, null, 2) + '\n');
   return 0;

@@ -33,6 +33,7 @@ export async function cmdRotate(argv: string[]): Promise<number> {
 Makes the next version of a binding for a new agent key (version + 1, prev = hash of the previous
 binding, same code, config, operator and salt, so the baid stays). If the previous version committed to a
 next key (bind --next-key), NEW_KEY must be that key or peers refuse the rotation (pre-rotation).
+Exit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.
 Example: agentnet rotate --operator-key operator.key --previous binding.cbor --agent-key next.key --next-key next2.key.pub --out binding-v2.cbor`);
     return values.help ? 0 : 2;
   }
@@ -57,7 +58,7 @@ Example: agentnet rotate --operator-key operator.key --previous binding.cbor --a
 export async function cmdRevoke(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { 'operator-key': { type: 'string' }, binding: { type: 'string' }, reason: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help || !values['operator-key'] || !values.binding || !values.out) {
-    console.log('Usage: agentnet revoke --operator-key FILE --binding FILE --out FILE [--reason TEXT]\n\nSigns a revocation of the binding\'s agent key by its operator; peers refuse the key from now on.\nExample: agentnet revoke --operator-key operator.key --binding binding.cbor --reason "key leaked" --out revocation.cbor');
+    console.log('Usage: agentnet revoke --operator-key FILE --binding FILE --out FILE [--reason TEXT]\n\nSigns a revocation of the binding\'s agent key by its operator; peers refuse the key from now on.\nExit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.\nExample: agentnet revoke --operator-key operator.key --binding binding.cbor --reason "key leaked" --out revocation.cbor');
     return values.help ? 0 : 2;
   }
   const b = decodeBinding(readBytes(values.binding, '--binding'), DEFAULT_LIMITS).binding;
@@ -78,6 +79,7 @@ const REGISTRY_HELP = `Usage: agentnet registry init --dir DIR
 A code-attestation registry (T3): an append-only list of attested code hashes (DIR/leaves.json), RFC 9162
 Merkle checkpoints signed by one or more registrar keys (peers require k of the n they trust), and
 inclusion proofs of a code hash under the latest tree. 'init' creates DIR and a registrar key.
+Exit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.
 Example: agentnet registry attest --dir reg --code-hash $(sha256sum dist/agentnet.mjs | cut -c1-64)`;
 
 export async function cmdRegistry(argv: string[]): Promise<number> {
@@ -143,7 +145,7 @@ export async function cmdRegistry(argv: string[]): Promise<number> {
 export async function cmdCredential(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { 'issuer-key': { type: 'string' }, operator: { type: 'string' }, level: { type: 'string' }, days: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help || !values['issuer-key'] || !values.operator || !values.out) {
-    console.log('Usage: agentnet credential --issuer-key FILE --operator PUB --out FILE [--level 0..4] [--days N]\n\nIssues a KYC credential (T3) for an operator key, signed by the issuer key.\nExample: agentnet credential --issuer-key kyc.key --operator operator.key.pub --level 2 --days 365 --out operator.cred');
+    console.log('Usage: agentnet credential --issuer-key FILE --operator PUB --out FILE [--level 0..4] [--days N]\n\nIssues a KYC credential (T3) for an operator key, signed by the issuer key.\nExit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.\nExample: agentnet credential --issuer-key kyc.key --operator operator.key.pub --level 2 --days 365 --out operator.cred');
     return values.help ? 0 : 2;
   }
   const port = c();

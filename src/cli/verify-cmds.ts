@@ -10,7 +10,9 @@ import { makeCryptoPort } from '../runtime/crypto-port.js';
 import { loadProfile } from '../runtime/profile.js';
 import { defaultVerifier, verifierFallbackReason } from '../runtime/verifier.js';
 import { findEd25519Wasm, instantiateEd25519 } from '../runtime/wasm/ed25519.js';
+import { barChart, stack } from '../runtime/plot/svg.js';
 import { intFlag, UsageError } from './args.js';
+import { createProgress } from './progress.js';
 
 export const VERIFY_HELP = `Usage: agentnet verify --pub HEX --msg HEX --sig HEX
        agentnet verify --cases FILE.json [--batch]
@@ -54,16 +56,29 @@ export async function cmdVerify(argv: string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
-export const BENCH_VERIFY_HELP = `Usage: agentnet bench verify [--profile P] [--batch 64] [--rounds 5] [--json FILE]
+export const BENCH_VERIFY_HELP = `Usage: agentnet bench verify [--profile P] [--batch 64] [--rounds 5] [--json FILE] [--plot FILE.svg]
 
 Measures, in one process and one run (medians of --rounds rounds, with min-max): ops/s of the WASM kernel
 single and batched (64 and --batch), node:crypto (KeyObject reused) and @noble/ed25519; and each tier
 T0-T3 end to end (decode, policy, crypto) in µs per operation. Ratios are against node:crypto measured in
-the same run, so a loaded machine shifts every row alike.
-Example: agentnet bench verify --profile rpi4b --json rpi4b.json`;
+the same run, so a loaded machine shifts every row alike. --plot writes an SVG with two bar charts:
+ops/s per implementation and µs per tier. A progress bar is drawn on stderr when stdout is a terminal.
+Exit codes: 0 done, 2 usage error, 3 runtime failure (e.g. the WASM kernel cannot load).
+Examples: agentnet bench verify --profile rpi4b --json rpi4b.json
+          agentnet bench verify --rounds 3 --plot verify.svg`;
+
+/** The --plot figure: ops/s per implementation (with min-max in the tooltip) above µs per tier. */
+export function benchVerifySvg(r: { device: { cpu: string; profile: string }; implementations: Record<string, { opsPerSec: number }>; tiers: Record<string, { usPerOp: number }> }): string {
+  const impl = Object.entries(r.implementations);
+  const tiers = Object.entries(r.tiers);
+  return stack([
+    barChart({ title: `Ed25519 verification, ops/s (${r.device.cpu}, profile ${r.device.profile})`, yLabel: 'ops/s', categories: impl.map(([k]) => k), series: [{ name: 'ops/s', values: impl.map(([, v]) => v.opsPerSec) }], valueLabels: true, width: 760 }),
+    barChart({ title: 'Tiers end to end (decode, policy, crypto), µs per operation', yLabel: 'µs/op', categories: tiers.map(([k]) => k), series: [{ name: 'µs/op', values: tiers.map(([, v]) => v.usPerOp) }], valueLabels: true, width: 760 }),
+  ]);
+}
 
 export async function cmdBenchVerify(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { profile: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { profile: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' }, plot: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help) {
     console.log(BENCH_VERIFY_HELP);
     return 0;
@@ -73,8 +88,17 @@ export async function cmdBenchVerify(argv: string[]): Promise<number> {
   const batch = intFlag(values.batch, 'batch', profile.verifyBatchSize, 1, 256);
   const verifier = defaultVerifier();
   if (verifier.name !== 'wasm') throw new Error(`WASM kernel unavailable: ${verifierFallbackReason()}`);
-  const implementations = await benchImplementations({ rounds, batch: [batch] });
-  const tiers = benchTiers(makeCryptoPort(verifier), { rounds });
+  const progress = createProgress(2, 'bench verify');
+  progress.tick('implementations (WASM, node:crypto, noble)', 0);
+  let implementations, tiers;
+  try {
+    implementations = await benchImplementations({ rounds, batch: [batch] });
+    progress.tick('tiers T0-T3');
+    tiers = benchTiers(makeCryptoPort(verifier), { rounds });
+    progress.tick('done');
+  } finally {
+    progress.done();
+  }
   const wasmMemoryBytes = instantiateEd25519(findEd25519Wasm()).memory.buffer.byteLength;
   const result = {
     device: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, arch: arch(), node: process.version, profile: profile.name },
@@ -92,5 +116,9 @@ export async function cmdBenchVerify(argv: string[]): Promise<number> {
   console.log(`wasm-batch-64 / noble       = ${r('wasm-batch-64', 'noble').toFixed(1)} (target >= 20)`);
   console.log(`WASM kernel memory: ${(wasmMemoryBytes / 1024).toFixed(0)} KiB (fixed at instantiation)`);
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
+  if (values.plot) {
+    writeFileSync(values.plot, benchVerifySvg(result) + '\n');
+    console.log(`plot written to ${values.plot}`);
+  }
   return 0;
 }

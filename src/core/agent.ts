@@ -30,8 +30,9 @@ import { TieredVerifier } from './identity/verifier.js';
 import { decideReceive } from './log/rules.js';
 import type { LogStore, StoredEntry } from './log/store.js';
 import type { CryptoPort } from './ports.js';
-import type { Candidate, Channel, CoreEvent, Declaration, DiscoverQuery, Outgoing } from './types.js';
+import type { Candidate, Channel, CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, Outgoing, OwnDeclaration, PeerInfo } from './types.js';
 import { Counters } from './counters.js';
+import { logHeadViews, ownDeclarations, peerViews } from './views.js';
 
 export interface AgentOptions {
   readonly crypto: CryptoPort;
@@ -77,6 +78,8 @@ export class AgentCore {
   private readonly pulls: BodyPulls;
   private readonly gaps: GapRepair;
   private readonly held: HeldEntries;
+  /** Author hex -> `now` of the last message from it that passed verification (peer list). */
+  private readonly lastSeen = new Map<string, number>();
   private started = false;
   private readonly dirtyFrontiers = new Map<string, { epoch: number; seq: number; id: Uint8Array; now: number }>();
 
@@ -194,16 +197,19 @@ export class AgentCore {
   }
 
   /**
-   * Like announce, unless an unexpired entry with the same body is already in our log (a restarted
-   * node re-reading its config must not append the same declaration again).
+   * Like announce, unless an unexpired entry with the same body is already in our log and not
+   * withdrawn since (a restarted node re-reading its config must not append the same declaration again).
    */
   announceOnce(now: number, d: Declaration): { id: string; seq: number; bodyHash: string; reused: boolean } {
     const { ttlMs: _ttl, topic, ...rest } = d;
     const hash = toHex(this.c.sha256(encodeBody({ ...rest, tags: [...d.tags] })));
     const head = this.store.head(this.agentKey, topic);
     if (head) {
-      for (const e of this.store.range(this.agentKey, topic, head.epoch, Math.max(1, head.seq - MAX_RANGE + 1), head.seq)) {
+      // Newest first, stopping at a withdraw: a declaration withdrawn since must be announced again.
+      const recent = this.store.range(this.agentKey, topic, head.epoch, Math.max(1, head.seq - MAX_RANGE + 1), head.seq).reverse();
+      for (const e of recent) {
         if (toHex(e.bodyHash) === hash && e.expires > now) return { id: toHex(e.id), seq: e.seq, bodyHash: hash, reused: true };
+        if (e.kind === 'withdraw') break;
       }
     }
     return { ...this.announce(now, d), reused: false };
@@ -296,6 +302,21 @@ export class AgentCore {
     };
   }
 
+  /** Verified peers with tier and last seen (views.ts). */
+  peers(now: number): PeerInfo[] {
+    return peerViews(this.verifier, this.lastSeen, this.agentHex, now);
+  }
+
+  /** Head of every stored log (views.ts). */
+  logHeads(): LogHeadInfo[] {
+    return logHeadViews(this.store);
+  }
+
+  /** This agent's own unexpired declarations (views.ts). */
+  declarations(now: number): OwnDeclaration[] {
+    return ownDeclarations(this.store, this.agentKey, this.limits, now);
+  }
+
   // ------------------------------------------------------------------ receive paths
 
   private onEntryBytes(now: number, bytes: Uint8Array, source: Source, channelTopic?: string): void {
@@ -322,6 +343,7 @@ export class AgentCore {
 
   private receiveVerified(now: number, se: SignedEntry, id: Uint8Array, source: Source): void {
     const e = se.entry;
+    this.lastSeen.set(toHex(e.author), now);
     const d = decideReceive(this.store.head(e.author, e.topic), this.store.get(e.author, e.topic, e.epoch, e.seq), e, id);
     switch (d.action) {
       case 'duplicate':
@@ -403,6 +425,7 @@ export class AgentCore {
     const t1 = this.verifier.checkSigned(birth.author, toBeSigned, signature, birth.ts);
     if (!t1.ok) return this.reject(t1.reason, 'birth', t1.detail);
     this.store.putBinding(birth.author, acc.binding!.version, birth.binding);
+    this.lastSeen.set(author, now);
     const waiting = this.awaiting.release(author);
     for (const w of waiting) {
       try {
@@ -422,6 +445,7 @@ export class AgentCore {
     if (!this.verifier.bindingOf(author)) return this.awaitBinding(now, author, 'frontier', undefined, bytes);
     const t1 = this.verifier.checkSigned(f.author, toBeSigned, signature, f.ts, f.topic);
     if (!t1.ok) return this.reject(t1.reason, 'frontier', t1.detail);
+    this.lastSeen.set(author, now);
     const head = this.store.head(f.author, f.topic);
     if (head && (f.epoch < head.epoch || (f.epoch === head.epoch && f.seq <= head.seq))) return;
     const from = head && head.epoch === f.epoch ? head.seq + 1 : 1;

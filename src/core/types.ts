@@ -61,3 +61,37 @@ export interface DiscoverQuery {
   readonly minTier?: number;
   readonly limit?: number;
 }
+
+/** A verified peer as the local API and status page show it (AgentCore.peers). */
+export interface PeerInfo {
+  readonly agent: string;
+  readonly operator: string;
+  readonly version: number;
+  readonly notAfter: number;
+  /** Tier this node verified the agent to, now: 0 expired/revoked/quarantined, 2 binding, 3 attested. */
+  readonly tier: number;
+  readonly quarantined: boolean;
+  /** ms timestamp of the last verified message from it; null if none arrived since start. */
+  readonly lastSeen: number | null;
+}
+
+export interface LogHeadInfo {
+  readonly author: string;
+  readonly topic: string;
+  readonly epoch: number;
+  readonly seq: number;
+  readonly ts: number;
+  readonly id: string;
+}
+
+export interface OwnDeclaration {
+  readonly id: string;
+  readonly topic: string;
+  readonly epoch: number;
+  readonly seq: number;
+  readonly kind: Kind;
+  readonly ts: number;
+  readonly expires: number;
+  readonly tags: readonly string[];
+  readonly text: string;
+}

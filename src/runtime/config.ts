@@ -10,6 +10,8 @@
 //   profile        AGENTNET_PROFILE     --profile     "generic-x64"
 //   apiHost        AGENTNET_API_HOST    --api-host    127.0.0.1
 //   apiPort        AGENTNET_API_PORT    --api-port    0 (a free port; the chosen one is logged)
+//   apiToken       AGENTNET_API_TOKEN   -             (none) bearer token for the API; required when
+//                                                     apiHost is not loopback (no flag: argv is visible in ps)
 //   logLevel       AGENTNET_LOG_LEVEL   --log-level   info
 //   follow         -                    --follow T    []  topics to follow besides those of intents
 //   declarations   -                    -             []  announced at start (once per content)
@@ -30,6 +32,7 @@ export interface NodeConfig {
   readonly profile: string;
   readonly apiHost: string;
   readonly apiPort: number;
+  readonly apiToken?: string;
   readonly logLevel: Level;
   readonly follow: readonly string[];
   readonly declarations: readonly Declaration[];
@@ -55,6 +58,7 @@ const ENV: Record<string, keyof NodeConfig> = {
   AGENTNET_PROFILE: 'profile',
   AGENTNET_API_HOST: 'apiHost',
   AGENTNET_API_PORT: 'apiPort',
+  AGENTNET_API_TOKEN: 'apiToken',
   AGENTNET_LOG_LEVEL: 'logLevel',
 };
 
@@ -84,6 +88,11 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
       case 'profile':
       case 'apiHost':
         if (typeof v !== 'string' || !v) bad(source, k, 'must be a non-empty string');
+        out[k] = v;
+        break;
+      case 'apiToken':
+        // At least 16 characters: a short token on a network-facing API is guessable.
+        if (typeof v !== 'string' || v.length < 16 || /\s/.test(v)) bad(source, k, 'must be a string of at least 16 non-space characters');
         out[k] = v;
         break;
       case 'network':

@@ -54,6 +54,11 @@ export class Driver {
     transport.onMessage((channel, key, bytes) => this.enqueue(channel, key, bytes));
   }
 
+  /** Messages received and not yet handled (a metrics gauge). */
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
   start(): void {
     this.core.start(this.clock());
     this.flush();

@@ -7,8 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
 import type { SigVerifier } from '../core/ports.js';
-import type { CoreEvent, Declaration, DiscoverQuery } from '../core/types.js';
-import { startApi } from './api.js';
+import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
+import { startApi, type Api } from './api/server.js';
+import type { MetricsSnapshot } from './api/metrics.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import type { NodeConfig } from './config.js';
 import { makeCryptoPort } from './crypto-port.js';
@@ -33,6 +34,13 @@ export interface AgentNode {
   /** Like announce; concurrent calls share one store transaction (grouped commit), resolved after it. */
   announceGrouped(d: Declaration): Promise<ReturnType<AgentCore['announceOnce']>>;
   discover(q: DiscoverQuery): ReturnType<AgentCore['discover']>;
+  /** Appends a withdraw entry in `topic`: peers drop this agent's candidates there. */
+  withdraw(topic: string, text?: string): ReturnType<AgentCore['announce']>;
+  peers(): PeerInfo[];
+  logs(): LogHeadInfo[];
+  declarations(): OwnDeclaration[];
+  verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
+  metrics(): MetricsSnapshot;
   onEvent(cb: (e: CoreEvent) => void): void;
   close(): Promise<void>;
 }
@@ -76,6 +84,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     link = s;
   });
   const listeners: Array<(e: CoreEvent) => void> = [];
+  let api: Api | undefined; // declared before the driver: it emits events from start()
   const driver = new Driver(core, transport, store, {
     batch: 256,
     primer: verifier,
@@ -85,6 +94,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
       else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
       else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
+      api?.publish(e);
       for (const l of listeners) l(e);
     },
     onError: (e) => logger.log('error', 'driver error', { err: e instanceof Error ? e.message : String(e) }),
@@ -105,11 +115,6 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     const r = driver.call((now) => core.announceOnce(now, d));
     logger.log('info', r.reused ? 'declaration already in log' : 'announced', { kind: d.kind, topic: d.topic, tags: d.tags, seq: r.seq, id: r.id });
   }
-  const api = await startApi(
-    { logger, status: () => node.status(), announceGrouped: (d) => node.announceGrouped(d), discover: (q) => node.discover(q) },
-    config.apiHost,
-    config.apiPort,
-  );
   type Ann = ReturnType<AgentCore['announceOnce']>;
   const waiting: Array<{ d: Declaration; resolve: (r: Ann) => void; reject: (e: unknown) => void }> = [];
   const flushAnnounces = () => {
@@ -136,6 +141,28 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       for (const w of batch) w.reject(e);
     }
   };
+  try {
+    api = await startApi(
+      {
+        logger,
+        status: () => node.status(),
+        announceGrouped: (d) => node.announceGrouped(d),
+        withdraw: (t, text) => node.withdraw(t, text),
+        discover: (q) => node.discover(q),
+        peers: () => node.peers(),
+        logs: () => node.logs(),
+        declarations: () => node.declarations(),
+        verifiedTier: (a) => node.verifiedTier(a),
+        metrics: () => node.metrics(),
+      },
+      { host: config.apiHost, port: config.apiPort, token: config.apiToken },
+    );
+  } catch (e) {
+    await driver.close();
+    store.close();
+    await broker?.close();
+    throw e;
+  }
   const node: AgentNode = {
     config,
     profile,
@@ -159,9 +186,32 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
         if (waiting.length === 1) setImmediate(flushAnnounces);
       }),
     discover: (q) => core.discover(q),
+    // Not announceOnce: withdrawing twice (after a re-announce) must append twice.
+    withdraw: (topic, text = '') => driver.call((now) => core.announce(now, { kind: 'withdraw', topic, tags: [], text })),
+    peers: () => core.peers(Date.now()),
+    logs: () => core.logHeads(),
+    declarations: () => core.declarations(Date.now()),
+    verifiedTier: (a) => ({ known: !!core.verifier.bindingOf(a), tier: core.verifier.tierOf(a, Date.now()), quarantined: core.verifier.isQuarantined(a) }),
+    metrics: () => {
+      const s = core.status();
+      return {
+        verified: s.verified as unknown as Record<string, number>,
+        rejected: core.counters.rejected(true),
+        bytes: s.bytes,
+        pulls: s.pulls,
+        gapRepairs: s.gapRepairs,
+        discoveries: s.discoveries,
+        queues: { ...s.pending, driver: driver.queueDepth },
+        knownAgents: s.knownAgents,
+        entries: s.entries,
+        link: { state: link, reconnects: Math.max(0, reconnects - 1) },
+        verifierBatches: verifier.batches,
+        uptimeMs: Date.now() - started,
+      };
+    },
     onEvent: (cb) => listeners.push(cb),
     async close() {
-      await api.close();
+      await api!.close();
       await driver.close();
       store.close();
       await broker?.close();

@@ -76,15 +76,20 @@ describe('identity tools', () => {
 });
 
 describe('agentnet bench verify', () => {
-  it('prints its table and writes the documented JSON (structure only: timings are not asserted)', () => {
-    const r = cli('bench', 'verify', '--rounds', '5', '--json', f('bench.json'));
+  it('prints its table and writes the documented JSON and the --plot SVG (structure only: timings are not asserted)', () => {
+    const r = cli('bench', 'verify', '--rounds', '5', '--json', f('bench.json'), '--plot', f('bench.svg'));
     expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain('\r'); // stdout is a pipe: no progress bar
+    const svg = readFileSync(f('bench.svg'), 'utf8');
+    expect(svg.match(/<svg /g)).toHaveLength(3); // the document and its two panels
     expect(r.stdout).toContain('| wasm-batch-64 |');
     const j = JSON.parse(readFileSync(f('bench.json'), 'utf8'));
     expect(Object.keys(j.device).sort()).toEqual(['arch', 'cores', 'cpu', 'node', 'profile']);
     for (const k of ['wasm-single', 'wasm-batch-64', 'node-crypto', 'noble']) expect(j.implementations[k].opsPerSec).toBeGreaterThan(0);
     for (const k of ['T0', 'T1', 'T2', 'T3']) expect(j.tiers[k].usPerOp).toBeGreaterThan(0);
     expect(j.wasmMemoryBytes).toBeGreaterThan(0);
+    for (const k of Object.keys(j.implementations)) expect(svg).toContain(`<title>ops/s / ${k}: `);
+    for (const k of Object.keys(j.tiers)) expect(svg).toContain(`<title>µs/op / ${k}: `);
   }, 120_000);
 });
 

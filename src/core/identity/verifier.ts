@@ -140,6 +140,11 @@ export class TieredVerifier {
     return this.byAgent.size;
   }
 
+  /** Agent keys (hex) whose binding passed T2, in first-verified order (peer lists, metrics). */
+  agentKeys(): string[] {
+    return [...this.byAgent.keys()];
+  }
+
   /**
    * A signed revocation by the agent's operator. When the binding is known the operator and baid must
    * match it; an unknown agent's revocation is kept and enforced if a binding for it arrives later.

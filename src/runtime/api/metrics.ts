@@ -1,0 +1,122 @@
+// GET /metrics in the OpenMetrics 1.0 text format (content type application/openmetrics-text;
+// version=1.0.0), and in the classic Prometheus text format 0.0.4 for clients that ask for text/plain
+// without OpenMetrics (older scrapers, promtool 2.x's linter), as Prometheus' client libraries do.
+// The two differ only in framing: 0.0.4 names a counter family with its `_total` suffix and has no
+// `# UNIT` and no `# EOF`. Each family is written as `# TYPE`, `# HELP`, optional `# UNIT` (the family name
+// then ends in `_<unit>`, OpenMetrics §"Metric types") and its samples; counters' samples carry the
+// `_total` suffix; the exposition ends with `# EOF`. Process metrics use the names of Prometheus'
+// client libraries (process_resident_memory_bytes, process_cpu_seconds_total, ...), so existing
+// dashboards find them.
+
+import { readdirSync } from 'node:fs';
+
+export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** OpenMetrics unless the Accept header asks for text/plain and does not mention OpenMetrics. */
+export function negotiate(accept: string | undefined): 'openmetrics' | 'prometheus' {
+  const a = (accept ?? '').toLowerCase();
+  return a.includes('text/plain') && !a.includes('application/openmetrics-text') ? 'prometheus' : 'openmetrics';
+}
+
+export interface Family {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge';
+  readonly help: string;
+  readonly unit?: string;
+  readonly samples: ReadonlyArray<{ readonly labels?: Readonly<Record<string, string>>; readonly value: number }>;
+}
+
+/** What the node reports (AgentNode.metrics()); plain numbers so this module knows no node internals. */
+export interface MetricsSnapshot {
+  readonly verified: Readonly<Record<string, number>>;
+  /** Every reject reason, including those at 0 (a series that appears late breaks rate()). */
+  readonly rejected: Readonly<Record<string, number>>;
+  readonly bytes: { readonly headerBytesIn: number; readonly headerBytesOut: number; readonly bodyBytesIn: number; readonly bodyBytesOut: number; readonly directBytesOut: number };
+  readonly pulls: { readonly requested: number; readonly completed: number; readonly failed: number };
+  readonly gapRepairs: { readonly requested: number; readonly failed: number };
+  readonly discoveries: number;
+  readonly queues: Readonly<Record<string, number>>;
+  readonly knownAgents: number;
+  readonly entries: number;
+  readonly link: { readonly state: string; readonly reconnects: number };
+  readonly verifierBatches: number;
+  readonly uptimeMs: number;
+}
+
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+function num(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  return String(v);
+}
+
+export function renderOpenMetrics(families: readonly Family[], format: 'openmetrics' | 'prometheus' = 'openmetrics'): string {
+  const om = format === 'openmetrics';
+  const out: string[] = [];
+  for (const f of families) {
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(f.name)) throw new RangeError(`metric name ${f.name}`);
+    if (f.unit && !f.name.endsWith(`_${f.unit}`)) throw new RangeError(`metric ${f.name} must end in _${f.unit}`);
+    const sample = f.type === 'counter' ? `${f.name}_total` : f.name;
+    const family = om ? f.name : sample;
+    out.push(`# TYPE ${family} ${f.type}`, `# HELP ${family} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
+    if (f.unit && om) out.push(`# UNIT ${f.name} ${f.unit}`);
+    for (const s of f.samples) {
+      const labels = s.labels && Object.keys(s.labels).length ? `{${Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : '';
+      out.push(`${sample}${labels} ${num(s.value)}`);
+    }
+  }
+  if (om) out.push('# EOF');
+  return out.join('\n') + '\n';
+}
+
+const by = (label: string, rec: Readonly<Record<string, number>>) => Object.entries(rec).map(([k, v]) => ({ labels: { [label]: k }, value: v }));
+
+/** Open file descriptors from /proc (Linux); NaN where /proc is absent rather than a made-up 0. */
+function openFds(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return NaN;
+  }
+}
+
+export function nodeFamilies(m: MetricsSnapshot): Family[] {
+  return [
+    { name: 'agentnet_verifications', type: 'counter', help: 'Verifications by tier (T0 cache hits, T1 signatures, T2 bindings, T3 attestations, T4 fraud proofs).', samples: by('tier', m.verified) },
+    { name: 'agentnet_rejections', type: 'counter', help: 'Messages from peers rejected, by reason.', samples: by('reason', m.rejected) },
+    { name: 'agentnet_header_bytes', type: 'counter', unit: 'bytes', help: 'Entry header bytes received and sent.', samples: [{ labels: { direction: 'in' }, value: m.bytes.headerBytesIn }, { labels: { direction: 'out' }, value: m.bytes.headerBytesOut }] },
+    { name: 'agentnet_body_bytes', type: 'counter', unit: 'bytes', help: 'Declaration body bytes received (pulled) and sent.', samples: [{ labels: { direction: 'in' }, value: m.bytes.bodyBytesIn }, { labels: { direction: 'out' }, value: m.bytes.bodyBytesOut }] },
+    { name: 'agentnet_direct_bytes', type: 'counter', unit: 'bytes', help: 'Direct request/reply bytes sent (gap repair, body requests).', samples: [{ labels: { direction: 'out' }, value: m.bytes.directBytesOut }] },
+    { name: 'agentnet_body_pulls', type: 'counter', help: 'Body pulls by hash: requests sent, completed, given up.', samples: by('result', m.pulls) },
+    { name: 'agentnet_gap_repairs', type: 'counter', help: 'Log gap repairs: ranges requested, given up.', samples: by('result', m.gapRepairs) },
+    { name: 'agentnet_fork_proofs', type: 'counter', help: 'Fork proofs observed (two entries at one log position).', samples: [{ value: m.rejected['fork'] ?? 0 }] },
+    { name: 'agentnet_discoveries', type: 'counter', help: 'Matching capabilities discovered for own intents.', samples: [{ value: m.discoveries }] },
+    { name: 'agentnet_queue_depth', type: 'gauge', help: 'Items waiting: held out-of-order entries, body pulls, gap repairs, births awaited, driver input queue.', samples: by('queue', m.queues) },
+    { name: 'agentnet_known_agents', type: 'gauge', help: 'Agents whose binding passed T2 (this node included).', samples: [{ value: m.knownAgents }] },
+    { name: 'agentnet_log_entries', type: 'gauge', help: 'Entries in the local store.', samples: [{ value: m.entries }] },
+    { name: 'agentnet_broker_up', type: 'gauge', help: '1 while the broker link is up.', samples: [{ value: m.link.state === 'up' ? 1 : 0 }] },
+    { name: 'agentnet_broker_reconnects', type: 'counter', help: 'Broker reconnections after the first connect.', samples: [{ value: m.link.reconnects }] },
+    { name: 'agentnet_verifier_batches', type: 'counter', help: 'Batch signature verifications run by the WASM kernel.', samples: [{ value: m.verifierBatches }] },
+    { name: 'agentnet_uptime_seconds', type: 'gauge', unit: 'seconds', help: 'Seconds since the node started.', samples: [{ value: m.uptimeMs / 1000 }] },
+  ];
+}
+
+export function processFamilies(): Family[] {
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return [
+    { name: 'process_resident_memory_bytes', type: 'gauge', unit: 'bytes', help: 'Resident set size.', samples: [{ value: mem.rss }] },
+    { name: 'nodejs_heap_used_bytes', type: 'gauge', unit: 'bytes', help: 'V8 heap in use.', samples: [{ value: mem.heapUsed }] },
+    { name: 'nodejs_heap_total_bytes', type: 'gauge', unit: 'bytes', help: 'V8 heap allocated.', samples: [{ value: mem.heapTotal }] },
+    { name: 'process_cpu_seconds', type: 'counter', unit: 'seconds', help: 'User and system CPU time.', samples: [{ value: (cpu.user + cpu.system) / 1e6 }] },
+    { name: 'process_open_fds', type: 'gauge', help: 'Open file descriptors.', samples: [{ value: openFds() }] },
+    { name: 'process_start_time_seconds', type: 'gauge', unit: 'seconds', help: 'Start time of the process since the Unix epoch.', samples: [{ value: Math.round(Date.now() / 1000 - process.uptime()) }] },
+    { name: 'process_uptime_seconds', type: 'gauge', unit: 'seconds', help: 'Seconds since the process started.', samples: [{ value: process.uptime() }] },
+  ];
+}
+
+export function renderMetrics(m: MetricsSnapshot, format: 'openmetrics' | 'prometheus' = 'openmetrics'): string {
+  return renderOpenMetrics([...nodeFamilies(m), ...processFamilies()], format);
+}

@@ -1,0 +1,132 @@
+// The local API's route table (DESIGN §1: the protocol adaptation layer as HTTP/JSON). One row per
+// (method, path); paths use OpenAPI's `{param}` templates so the table and openapi.json can be
+// compared by test (test/integration/api.test.ts). Routes for reputation, tasks, bids, awards,
+// deliveries and reports are deliberately absent until those features exist.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../../core/types.js';
+import { applyLayer, DEFAULT_CONFIG } from '../config.js';
+import type { Logger } from '../logger.js';
+import { badRequest, HttpError, intParam, readJson, sendJson, sendText } from './http.js';
+import { negotiate, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE, renderMetrics, type MetricsSnapshot } from './metrics.js';
+import { OPENAPI } from './openapi.js';
+import type { EventHub } from './sse.js';
+import { STATUS_PAGE } from './status-page.js';
+
+/** What the API needs of a node (AgentNode implements it). */
+export interface ApiNode {
+  readonly logger: Logger;
+  status(): Record<string, unknown>;
+  /** Concurrent announces share one store transaction (grouped commit); resolves once it is durable. */
+  announceGrouped(d: Declaration): Promise<{ id: string; seq: number; bodyHash: string; reused: boolean }>;
+  withdraw(topic: string, text: string): { id: string; seq: number; bodyHash: string };
+  discover(q: DiscoverQuery): unknown[];
+  peers(): PeerInfo[];
+  logs(): LogHeadInfo[];
+  declarations(): OwnDeclaration[];
+  /** Tier this node verified the agent to now (0..3), and whether its binding is known at all. */
+  verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
+  metrics(): MetricsSnapshot;
+}
+
+export interface RouteContext {
+  readonly node: ApiNode;
+  readonly hub: EventHub;
+  readonly url: URL;
+  readonly params: Readonly<Record<string, string>>;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly handler: (c: RouteContext) => void | Promise<void>;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/', handler: (c) => sendText(c.res, 'text/html; charset=utf-8', STATUS_PAGE) },
+  { method: 'GET', path: '/status', handler: (c) => sendJson(c.res, 200, c.node.status()) },
+  {
+    method: 'POST',
+    path: '/announce',
+    handler: async (c) => {
+      const body = await readJson(c.req);
+      // Reuse the config validator for declarations: same rules, same messages.
+      const [d] = applyLayer(DEFAULT_CONFIG, { declarations: [body] }, 'request').declarations;
+      sendJson(c.res, 200, await c.node.announceGrouped(d!));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/withdraw',
+    handler: async (c) => {
+      const body = (await readJson(c.req)) as Record<string, unknown> | null;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body must be {"topic": "...", "text"?: "..."}');
+      const { topic, text = '' } = body;
+      if (typeof topic !== 'string') throw badRequest('topic is required');
+      if (typeof text !== 'string') throw badRequest('text must be a string');
+      // The config validator checks the topic name with the same rule as announce.
+      applyLayer(DEFAULT_CONFIG, { declarations: [{ kind: 'withdraw', topic, tags: [], text }] }, 'request');
+      sendJson(c.res, 200, c.node.withdraw(topic, text));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/discover',
+    handler: (c) => {
+      const tags = (c.url.searchParams.get('tags') ?? '').split(',').filter(Boolean);
+      if (!tags.length) throw badRequest('tags is required (comma-separated)');
+      const topic = c.url.searchParams.get('topic') ?? undefined;
+      const text = c.url.searchParams.get('text') ?? undefined;
+      const minTier = intParam(c.url, 'minTier', 0, 0, 4);
+      const limit = intParam(c.url, 'limit', 20, 1, 500);
+      sendJson(c.res, 200, { candidates: c.node.discover({ tags, minTier, limit, ...(topic ? { topic } : {}), ...(text ? { text } : {}) }) });
+    },
+  },
+  { method: 'GET', path: '/peers', handler: (c) => sendJson(c.res, 200, { peers: c.node.peers() }) },
+  { method: 'GET', path: '/logs', handler: (c) => sendJson(c.res, 200, { logs: c.node.logs() }) },
+  { method: 'GET', path: '/declarations', handler: (c) => sendJson(c.res, 200, { declarations: c.node.declarations() }) },
+  {
+    method: 'GET',
+    path: '/verify/{agentKey}',
+    handler: (c) => {
+      const agent = c.params['agentKey']!.toLowerCase();
+      if (!HEX64.test(agent)) throw badRequest('agentKey must be 64 hex digits (an Ed25519 public key)');
+      const required = intParam(c.url, 'tier', 2, 0, 4);
+      const v = c.node.verifiedTier(agent);
+      sendJson(c.res, 200, { agent, known: v.known, tier: v.tier, quarantined: v.quarantined, required, meets: v.tier >= required });
+    },
+  },
+  { method: 'GET', path: '/events', handler: (c) => c.hub.open(c.res) },
+  {
+    method: 'GET',
+    path: '/metrics',
+    handler: (c) => {
+      const format = negotiate(c.req.headers['accept']);
+      sendText(c.res, format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_TEXT_CONTENT_TYPE, renderMetrics(c.node.metrics(), format));
+    },
+  },
+  { method: 'GET', path: '/openapi.json', handler: (c) => sendJson(c.res, 200, OPENAPI) },
+];
+
+const compiled = ROUTES.map((r) => ({
+  route: r,
+  names: [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!),
+  re: new RegExp(`^${r.path.replace(/\{\w+\}/g, '([^/]+)')}$`),
+}));
+
+/** The route for (method, path), or a NOT_FOUND / METHOD_NOT_ALLOWED error (with its Allow header). */
+export function match(method: string, pathname: string): { route: Route; params: Record<string, string> } {
+  const allowed: string[] = [];
+  for (const c of compiled) {
+    const m = c.re.exec(pathname);
+    if (!m) continue;
+    if (c.route.method === method) return { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
+    allowed.push(c.route.method);
+  }
+  if (allowed.length) throw new HttpError('METHOD_NOT_ALLOWED', `${method} not allowed on ${pathname}`, { allow: allowed.join(', ') });
+  throw new HttpError('NOT_FOUND', `no route ${pathname}`);
+}

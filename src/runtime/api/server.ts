@@ -1,0 +1,95 @@
+// Local HTTP/JSON API (DESIGN §9): the agent layer's door to the node, and the operator's (status
+// page, metrics). Routes are in routes.ts and described by openapi.json.
+//
+// Access: the API binds to loopback by default, where any local process may use it (the same trust as
+// the node's data directory). Bound to any other address it requires a bearer token (config
+// `apiToken` / env AGENTNET_API_TOKEN) and refuses to start without one, because the API can announce
+// in the agent's name. A token configured on loopback is enforced too.
+
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import { AgentnetError, ERR } from '../../core/errors.js';
+import { HttpError, sendError } from './http.js';
+import { match, type ApiNode } from './routes.js';
+import { EventHub } from './sse.js';
+import type { CoreEvent } from '../../core/types.js';
+
+export type { ApiNode } from './routes.js';
+
+export interface ApiOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly token?: string | undefined;
+  /** SSE keep-alive comment interval, ms. */
+  readonly heartbeatMs?: number;
+}
+
+export interface Api {
+  readonly server: Server;
+  readonly port: number;
+  /** Feed a core event to every open /events stream. */
+  publish(e: CoreEvent): void;
+  close(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '0:0:0:0:0:0:0:1';
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const h = req.headers['authorization'];
+  const m = typeof h === 'string' ? /^Bearer (.+)$/i.exec(h) : null;
+  if (!m) return false;
+  const a = Buffer.from(m[1]!.trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b); // constant time: no token oracle by timing
+}
+
+/** Maps what a handler threw to the closed set of API errors. */
+function toHttpError(e: unknown): HttpError | undefined {
+  if (e instanceof HttpError) return e;
+  if (e instanceof AgentnetError && e.code === 'STORE_FULL') return new HttpError('STORE_FULL', e.message);
+  if (e instanceof AgentnetError && e.code === 'CONFIG_INVALID') return new HttpError('BAD_REQUEST', e.message);
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof URIError) return new HttpError('BAD_REQUEST', e.message);
+  return undefined;
+}
+
+export async function startApi(node: ApiNode, o: ApiOptions): Promise<Api> {
+  const token = o.token || undefined;
+  if (!isLoopback(o.host) && !token) throw ERR.configInvalid(`apiHost ${o.host} is not loopback: set apiToken (or AGENTNET_API_TOKEN) so the API is not open to the network`);
+  const hub = new EventHub(o.heartbeatMs);
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (token && !authorized(req, token)) throw new HttpError('UNAUTHORIZED', 'missing or wrong bearer token', { 'www-authenticate': 'Bearer realm="agentnet"' });
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const { route, params } = match(req.method ?? 'GET', url.pathname);
+    await route.handler({ node, hub, url, params, req, res });
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const h = toHttpError(e);
+      if (h) return sendError(res, h);
+      node.logger.log('error', 'api handler failed', { err: String(e) });
+      sendError(res, new HttpError('INTERNAL', 'internal error'));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : o.port;
+  return {
+    server,
+    port,
+    publish: (e) => hub.publish(e),
+    close: () =>
+      new Promise((r) => {
+        hub.close(); // open event streams would otherwise hold server.close() forever
+        server.close(() => r());
+        server.closeIdleConnections();
+      }),
+  };
+}

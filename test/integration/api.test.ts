@@ -1,0 +1,226 @@
+// The local API against its OpenAPI 3.1 document (src/runtime/api/openapi.json): two real nodes on an
+// embedded broker; every route the server has is in the document and vice versa; every response's
+// status is documented for its operation and its JSON body validates (ajv, JSON Schema 2020-12, the
+// dialect of OpenAPI 3.1) against the documented schema; every operation is exercised.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi } from '../../src/runtime/api/server.js';
+import { ROUTES } from '../../src/runtime/api/routes.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker.js';
+import { loadConfig } from '../../src/runtime/config.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { startNode, type AgentNode } from '../../src/runtime/node.js';
+import doc from '../../src/runtime/api/openapi.json' with { type: 'json' };
+
+const quiet = createLogger({ level: 'error' });
+const paths = doc.paths as Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>>;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addSchema({ ...doc, $id: 'openapi.json' });
+
+/** The documented response for (template, method, status), with $ref to components resolved. */
+function documented(template: string, method: string, status: number) {
+  const ops = paths[template] ?? {};
+  // A method the path does not have is answered 405, which each of the path's operations documents.
+  const op = ops[method] ?? (status === 405 ? Object.values(ops)[0] : undefined);
+  let r = op?.responses[String(status)];
+  if (r?.$ref) r = (doc.components.responses as Record<string, typeof r>)[r.$ref.split('/').pop()!];
+  return r;
+}
+
+const exercised = new Set<string>();
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Calls the API and checks the answer against the document; returns status and parsed body. */
+async function call(n: AgentNode, method: string, path: string, template: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`http://127.0.0.1:${n.apiPort}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+  const m = method.toLowerCase();
+  const d = documented(template, m, res.status);
+  expect(d, `${method} ${template} answered ${res.status}, which the document does not list`).toBeDefined();
+  const type = res.headers.get('content-type') ?? '';
+  const text = await res.text();
+  const media = Object.keys(d!.content ?? {});
+  expect(media.some((mt) => type.startsWith(mt)), `${method} ${template} ${res.status}: content-type ${type} not in ${media.join(', ')}`).toBe(true);
+  let json: unknown;
+  if (type.startsWith('application/json')) {
+    json = JSON.parse(text);
+    const pointer = res.status === 200 ? `openapi.json#/paths/${template.replace(/~/g, '~0').replace(/\//g, '~1')}/${m}/responses/200/content/application~1json/schema` : 'openapi.json#/components/schemas/Error';
+    const ok = ajv.validate({ $ref: pointer }, json);
+    expect(ok, `${method} ${template} ${res.status}: ${ajv.errorsText()}`).toBe(true);
+  }
+  if (res.status === 200) exercised.add(`${method} ${template}`);
+  return { status: res.status, json: json as Record<string, any>, text, headers: res.headers };
+}
+
+describe('local API vs its OpenAPI document', () => {
+  let broker: EmbeddedBroker;
+  const dir = mkdtempSync(join(tmpdir(), 'agentnet-api-'));
+  const network = `api-${process.pid}-${Date.now() % 1e6}`;
+  let alice: AgentNode;
+  let bob: AgentNode;
+  const start = (n: string, extra: Record<string, unknown> = {}) => startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: broker.url, ...extra } }), { logger: quiet });
+
+  beforeAll(async () => {
+    broker = await startEmbeddedBroker();
+    alice = await start('alice');
+    bob = await start('bob');
+  });
+  afterAll(async () => {
+    await alice?.close();
+    await bob?.close();
+    await broker?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the route table and the document name the same operations', () => {
+    const fromServer = ROUTES.map((r) => `${r.method} ${r.path}`).sort();
+    const fromDoc = Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    expect(fromServer).toEqual(fromDoc);
+    expect(doc.openapi).toBe('3.1.0');
+  });
+
+  it('announce, discover, peers, logs, declarations, verify and withdraw answer as documented', async () => {
+    const cap = await call(bob, 'POST', '/announce', '/announce', { kind: 'capability', topic: 'data_analysis', tags: ['data.analysis.sql'], text: 'SQL analytics' });
+    expect(cap.json).toMatchObject({ seq: 1, reused: false });
+    await call(alice, 'POST', '/announce', '/announce', { kind: 'intent', topic: 'data_analysis', tags: ['data.analysis'], text: 'need SQL' });
+    await until(async () => (await call(alice, 'GET', '/discover?tags=data.analysis', '/discover')).json['candidates'].length === 1);
+    const peers = (await call(alice, 'GET', '/peers', '/peers')).json['peers'] as Array<Record<string, unknown>>;
+    expect(peers.map((p) => p['agent'])).toEqual([bob.core.agentHex]);
+    expect(peers[0]!['tier']).toBe(2);
+    expect(typeof peers[0]!['lastSeen']).toBe('number');
+    const logs = (await call(alice, 'GET', '/logs', '/logs')).json['logs'] as Array<Record<string, unknown>>;
+    expect(logs.map((l) => `${(l['author'] as string) === bob.core.agentHex ? 'bob' : 'alice'}/${l['topic']}/${l['seq']}`).sort()).toEqual(['alice/data_analysis/1', 'bob/data_analysis/1']);
+    const decl = (await call(bob, 'GET', '/declarations', '/declarations')).json['declarations'] as Array<Record<string, unknown>>;
+    expect(decl.map((d) => d['text'])).toEqual(['SQL analytics']);
+
+    const v2 = await call(alice, 'GET', `/verify/${bob.core.agentHex}?tier=2`, '/verify/{agentKey}');
+    expect(v2.json).toMatchObject({ known: true, tier: 2, meets: true, required: 2 });
+    const v3 = await call(alice, 'GET', `/verify/${bob.core.agentHex}?tier=3`, '/verify/{agentKey}');
+    expect(v3.json).toMatchObject({ tier: 2, meets: false });
+    const unknown = await call(alice, 'GET', `/verify/${'ab'.repeat(32)}`, '/verify/{agentKey}');
+    expect(unknown.json).toMatchObject({ known: false, tier: 0, meets: false });
+
+    // Alice's event stream must carry the withdraw as it happens.
+    const ac = new AbortController();
+    const stream = await fetch(`http://127.0.0.1:${alice.apiPort}/events`, { signal: ac.signal });
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const w = await call(bob, 'POST', '/withdraw', '/withdraw', { topic: 'data_analysis' });
+    expect(w.json['seq']).toBe(2);
+    let buf = '';
+    while (!/event: withdrawn\n/.test(buf)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+    }
+    ac.abort();
+    expect(JSON.parse(/event: withdrawn\ndata: (.*)\n/.exec(buf)![1]!)).toEqual({ type: 'withdrawn', author: bob.core.agentHex, topic: 'data_analysis' });
+    expect((await call(alice, 'GET', '/discover?tags=data.analysis', '/discover')).json['candidates']).toEqual([]);
+  });
+
+  it('status, openapi, metrics and the status page answer as documented', async () => {
+    const st = await call(alice, 'GET', '/status', '/status');
+    expect(st.json['link'].state).toBe('up');
+    const o = await call(alice, 'GET', '/openapi.json', '/openapi.json');
+    expect(o.json).toEqual(doc);
+    const m = await call(alice, 'GET', '/metrics', '/metrics');
+    expect(m.text).toMatch(/^agentnet_verifications_total\{tier="T2"\} \d+$/m);
+    expect(m.text.endsWith('# EOF\n')).toBe(true);
+    const page = await call(alice, 'GET', '/', '/');
+    expect(page.text).toContain('<table id="peers">');
+  });
+
+  it('streams core events over SSE', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${bob.apiPort}/events`, { signal: ac.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    exercised.add('GET /events');
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    bob.announce({ kind: 'state', topic: 'data_analysis', tags: ['data.analysis.sql'], text: 'busy' });
+    let buf = '';
+    while (!/event: appended\ndata: .*"own":true/.test(buf)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+    }
+    ac.abort();
+    const data = JSON.parse(/event: appended\ndata: (.*)\n/.exec(buf)![1]!);
+    expect(data).toMatchObject({ type: 'appended', author: bob.core.agentHex, topic: 'data_analysis', own: true });
+  });
+
+  it('errors carry stable codes and documented statuses', async () => {
+    expect((await call(alice, 'POST', '/announce', '/announce', '{"kind":"capability","topic":"BAD"}')).json['error'].code).toBe('BAD_REQUEST');
+    expect((await call(alice, 'POST', '/announce', '/announce', 'not json')).json['error'].code).toBe('BAD_REQUEST');
+    expect((await call(alice, 'POST', '/announce', '/announce', 'x'.repeat(200 * 1024))).json['error'].code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await call(alice, 'POST', '/withdraw', '/withdraw', { topic: 'Nope!' })).status).toBe(400);
+    expect((await call(alice, 'GET', '/discover', '/discover')).status).toBe(400);
+    expect((await call(alice, 'GET', '/discover?tags=a&minTier=9', '/discover')).status).toBe(400);
+    expect((await call(alice, 'GET', '/verify/xyz', '/verify/{agentKey}')).status).toBe(400);
+    expect((await call(alice, 'GET', `/verify/${'ab'.repeat(32)}?tier=7`, '/verify/{agentKey}')).status).toBe(400);
+    const del = await call(alice, 'DELETE', '/status', '/status');
+    expect(del.status).toBe(405);
+    expect(del.headers.get('allow')).toBe('GET');
+    const nf = await fetch(`http://127.0.0.1:${alice.apiPort}/reputation`);
+    expect(nf.status).toBe(404);
+    expect(((await nf.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+
+  it('every documented operation was exercised with a 200', () => {
+    const all = Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    expect(all.filter((o) => !exercised.has(o))).toEqual([]);
+  });
+});
+
+describe('API access control', () => {
+  const stub = {
+    logger: quiet,
+    status: () => ({}),
+    announceGrouped: async () => ({ id: '', seq: 1, bodyHash: '', reused: false }),
+    withdraw: () => ({ id: '', seq: 1, bodyHash: '' }),
+    discover: () => [],
+    peers: () => [],
+    logs: () => [],
+    declarations: () => [],
+    verifiedTier: () => ({ known: false, tier: 0, quarantined: false }),
+    metrics: () => {
+      throw new Error('unused');
+    },
+  };
+
+  it('refuses to bind off loopback without a token', async () => {
+    await expect(startApi(stub, { host: '0.0.0.0', port: 0 })).rejects.toThrow(/CONFIG_INVALID.*not loopback/);
+  });
+
+  it('requires the bearer token when one is configured, comparing it exactly', async () => {
+    const token = 'x'.repeat(12) + 'secret-token';
+    const api = await startApi(stub, { host: '127.0.0.1', port: 0, token });
+    try {
+      const url = `http://127.0.0.1:${api.port}/logs`;
+      const none = await fetch(url);
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(((await none.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+      expect((await fetch(url, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401);
+      const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ logs: [] });
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('reads the token from AGENTNET_API_TOKEN and rejects short ones', () => {
+    expect(loadConfig({ env: { AGENTNET_API_TOKEN: 'a-long-enough-token' } }).apiToken).toBe('a-long-enough-token');
+    expect(() => loadConfig({ env: { AGENTNET_API_TOKEN: 'short' } })).toThrow(/apiToken/);
+  });
+});
