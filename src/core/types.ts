@@ -1,5 +1,6 @@
 // The core's inputs and outputs (STYLE 2): the driver or the simulator maps channels onto a transport.
 
+import type { Body } from './codec/body.js';
 import type { Kind } from './codec/entry.js';
 import type { RejectReason } from './errors.js';
 
@@ -21,21 +22,11 @@ export type CoreEvent =
   | { readonly type: 'fork'; readonly author: string; readonly topic: string; readonly epoch: number; readonly seq: number }
   | { readonly type: 'withdrawn'; readonly author: string; readonly topic: string };
 
-/** What an agent declares (the body), plus how long the declaration stays valid. */
-export interface Declaration {
-  readonly kind: Kind;
+/** What an agent declares: a body (codec/body.ts), the topic of the log it goes to, and its validity. */
+export interface Declaration extends Body {
   readonly topic: string;
-  readonly tags: readonly string[];
-  readonly text: string;
   /** Validity from now, ms (default 24 h). */
   readonly ttlMs?: number;
-  readonly skills?: readonly string[];
-  readonly tools?: readonly string[];
-  readonly price?: number;
-  readonly deadline?: number;
-  readonly sla?: string;
-  readonly requiredTier?: number;
-  readonly constraints?: string;
 }
 
 export interface Candidate {
