@@ -80,6 +80,8 @@ export class AgentCore {
   private readonly held: HeldEntries;
   /** Author hex -> `now` of the last message from it that passed verification (peer list). */
   private readonly lastSeen = new Map<string, number>();
+  /** Latest birth or death per author, ordered by (epoch, ts): a late Will never kills a reborn node. */
+  private readonly liveness = new Map<string, { epoch: number; ts: number; alive: boolean }>();
   private started = false;
   private readonly dirtyFrontiers = new Map<string, { epoch: number; seq: number; id: Uint8Array; now: number }>();
 
@@ -139,6 +141,20 @@ export class AgentCore {
         if (body) this.emit({ op: 'publish', channel: 'body', key: toHex(e.bodyHash), bytes: body, retain: true, expiryMs: e.expires - now });
       }
     }
+  }
+
+  /**
+   * The signed death to leave as the transport's last will (MQTT Will with a Will Delay): published by
+   * the broker if this node vanishes. Stamped now, at connect time, so any later birth of ours outranks it.
+   */
+  willMessage(now: number): Uint8Array {
+    const death = { author: this.agentKey, epoch: this.epoch, ts: now, binding: this.bindingBytes, alive: false };
+    return encodeBirth(death, this.c.signer.sign(this.secret, birthToBeSigned(death)));
+  }
+
+  /** False when the author's latest birth/death message says it left (DESIGN §5). */
+  isAlive(authorHex: string): boolean {
+    return this.liveness.get(authorHex)?.alive ?? true;
   }
 
   /** Subscribes to a topic's headers and frontiers (topic narrowcast, DESIGN §5). */
@@ -217,7 +233,7 @@ export class AgentCore {
 
   /** Candidates we hold bodies for, ranked by semantic match (trust weighting arrives with MG-EigenTrust). */
   discover(q: DiscoverQuery, now?: number): Candidate[] {
-    return this.index.discover(q, now);
+    return this.index.discover(q, now).filter((c) => this.isAlive(c.author));
   }
 
   // ------------------------------------------------------------------ inputs
@@ -425,6 +441,11 @@ export class AgentCore {
     const t1 = this.verifier.checkSigned(birth.author, toBeSigned, signature, birth.ts);
     if (!t1.ok) return this.reject(t1.reason, 'birth', t1.detail);
     this.store.putBinding(birth.author, acc.binding!.version, birth.binding);
+    const prev = this.liveness.get(author);
+    if (!prev || birth.epoch > prev.epoch || (birth.epoch === prev.epoch && birth.ts >= prev.ts)) {
+      this.liveness.set(author, { epoch: birth.epoch, ts: birth.ts, alive: birth.alive });
+    }
+    if (!birth.alive) return; // a death (the MQTT Will): the binding stays valid for its history
     this.lastSeen.set(author, now);
     const waiting = this.awaiting.release(author);
     for (const w of waiting) {

@@ -71,7 +71,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     brokerUrl = broker.url;
     logger.log('info', 'embedded broker started', { url: brokerUrl });
   }
-  const transport = createTransport(brokerUrl, { network: config.network, clientId: core.agentHex.slice(0, 16) });
+  const transport = createTransport(brokerUrl, { network: config.network, clientId: core.agentHex.slice(0, 16), will: { channel: 'birth', key: core.agentHex, bytes: core.willMessage(Date.now()), delayS: 30 } });
   let link: TransportState = 'down';
   let reconnects = 0;
   let republish = () => undefined as void;

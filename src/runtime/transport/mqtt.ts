@@ -24,6 +24,18 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     connectTimeout: o.connectTimeoutMs ?? 10_000,
     resubscribe: true,
     queueQoSZero: true,
+    ...(o.will
+      ? {
+          will: {
+            topic: `${root}${CHANNEL_LETTER[o.will.channel]}/${o.will.key}`,
+            payload: Buffer.from(o.will.bytes),
+            qos: 1 as const,
+            retain: true,
+            // The Will Delay lets a node that reconnects quickly (Wi-Fi blip) cancel its own death (MQTT 5 §3.1.3.2.2).
+            ...(version === 5 ? { properties: { willDelayInterval: o.will.delayS } } : {}),
+          },
+        }
+      : {}),
   };
   const client: MqttClient = mqtt.connect(u.toString().replace(/\?$/, ''), opts);
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
