@@ -97,9 +97,14 @@ export class World {
     return this.node(i).proc;
   }
 
-  /** Schedules `fn` at virtual time t (≥ now). */
+  /** Runs `f` on node i's current process now (an application call), then re-arms its timer. */
+  act(i: number, f: (p: Proc) => void): void {
+    this.call(i, f);
+  }
+
+  /** Schedules `fn` at virtual time t (≥ now), rounded up to whole ms: the clock is an integer ms count, as the core's is. */
   at(t: number, fn: () => void): void {
-    this.q.push(Math.max(t, this.now), fn);
+    this.q.push(Math.max(Math.ceil(t), this.now), fn);
   }
 
   /** Runs events up to and including time `until`; the clock ends at `until`. */
