@@ -17,7 +17,11 @@ export function main(argv: string[]): void {
   const t0 = performance.now();
   let json: unknown;
   if (cmd === 'discovery') {
-    const opts = { nodes: num('nodes', 200), churn: num('churn', 0.2), seeds: num('seeds', 10), seed0: num('seed0', 1), crypto };
+    const methods = flags.get('methods')?.split(',') as Array<'bodyless' | 'broadcast' | 'registry'> | undefined;
+    const opts = {
+      nodes: num('nodes', 200), churn: num('churn', 0.2), seeds: num('seeds', 10), seed0: num('seed0', 1), crypto,
+      ...(methods ? { methods } : {}), ...(flags.has('loss') ? { net: { lossP: num('loss', 0.01) } } : {}),
+    };
     console.error(`discovery: nodes ${opts.nodes} churn ${opts.churn} seeds ${opts.seeds} seed0 ${opts.seed0}`);
     const r = runDiscoveryExperiment({ ...opts, onProgress: (d, t) => console.error(`  ${d}/${t} runs, ${((performance.now() - t0) / 1000).toFixed(1)} s`) });
     console.log(formatDiscoveryTable(r));

@@ -5,7 +5,7 @@
 import { toHex, equalBytes } from '../../core/bytes.js';
 import { decodeBody, encodeBody, type Body } from '../../core/codec/body.js';
 import { decodeCbor, encodeCbor } from '../../core/codec/cbor.js';
-import { decodeEntry, encodeEntry, entryToBeSigned, type Entry, type Kind } from '../../core/codec/entry.js';
+import { decodeEntry, encodeEntry, entryToBeSigned, type Entry, type Kind, type SignedEntry } from '../../core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import { birthToBeSigned, decodeBirth, encodeBirth } from '../../core/codec/messages.js';
 import { DecodeError } from '../../core/errors.js';
@@ -78,10 +78,10 @@ export class DeclChecker {
     }
   }
 
-  /** Author of an entry without checking it (to know whose birth to fetch). */
-  authorOf(entry: Uint8Array): string | undefined {
+  /** Decodes an entry without checking it (to know whose birth to fetch first). */
+  parse(entry: Uint8Array): SignedEntry | undefined {
     try {
-      return toHex(decodeEntry(entry, DEFAULT_LIMITS).entry.author);
+      return decodeEntry(entry, DEFAULT_LIMITS);
     } catch (e) {
       if (e instanceof DecodeError) return undefined;
       throw e;
@@ -89,9 +89,9 @@ export class DeclChecker {
   }
 
   /** T0/T1 on the entry, then the body against the entry's hash and length. */
-  decl(entry: Uint8Array, body: Uint8Array): Verified | undefined {
+  decl(entry: Uint8Array, body: Uint8Array, parsed?: SignedEntry): Verified | undefined {
     try {
-      const se = decodeEntry(entry, DEFAULT_LIMITS);
+      const se = parsed ?? decodeEntry(entry, DEFAULT_LIMITS);
       const e = se.entry;
       const idHex = toHex(this.c.sha256(entry));
       if (!this.verifier.seenBefore(idHex)) {

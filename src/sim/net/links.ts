@@ -3,14 +3,19 @@
 // Every node has one access link to the hub (its "last mile"); a message from A to B crosses A's
 // uplink, then B's downlink. Per traversal:
 //   delay  = serialisation (bytes / bandwidth, FIFO behind what the link is still sending)
-//          + propagation: lognormal(median, sigma), and with probability tailP an extra stall drawn
-//            from Pareto(tailXmMs, tailAlpha), capped at tailCapMs (Wi-Fi retransmission bursts,
-//            power-save wake-ups: rare but long, which is what dominates a p95)
+//          + propagation: lognormal(median, sigma), drawn once per burst (messages sent within
+//            BURST_MS of the previous one share it: they travel in the same TCP segments, so they see
+//            the same path conditions) and again for the next burst
+//          + stalls: a Poisson process of stall episodes (stallsPerSec) whose durations are
+//            Pareto(stallXmMs, stallAlpha) capped at stallCapMs (Wi-Fi retransmission bursts,
+//            power-save wake-ups: rare but long, which is what dominates a p95); nothing crosses the
+//            link during a stall
 //   order  = in order per link (MQTT runs over TCP): a message never overtakes an earlier one
 //   loss   = PUBLISH packets are lost with probability lossP (QoS 0 semantics, a broker dropping under
 //            load, a session torn down mid-flight); control packets (SUBSCRIBE) are not lost.
-// Defaults (see docs/simulator.md): 70% of nodes on Wi-Fi (median 40 ms, sigma 0.5, 3% stalls of
-// >= 150 ms, alpha 1.5, cap 3 s, 20 Mbit/s), 30% wired (median 8 ms, sigma 0.3, 100 Mbit/s).
+// Defaults (docs/simulator.md): 70% of nodes on Wi-Fi (median 40 ms, sigma 0.5, one stall per 10 s
+// per direction, Pareto(150 ms, 1.5) capped at 3 s, 20 Mbit/s), 30% wired (median 8 ms, sigma 0.3,
+// no stalls, 100 Mbit/s).
 
 import type { Prng } from './prng.js';
 
@@ -20,17 +25,17 @@ export interface LinkClass {
   readonly medianMs: number;
   /** Log-space standard deviation of the propagation delay (0.5 → p95 ≈ 2.3 × median). */
   readonly sigma: number;
-  /** Probability that one traversal suffers an extra stall. */
-  readonly tailP: number;
-  readonly tailXmMs: number;
-  readonly tailAlpha: number;
-  readonly tailCapMs: number;
+  /** Mean stall episodes per second of link time (Poisson). */
+  readonly stallsPerSec: number;
+  readonly stallXmMs: number;
+  readonly stallAlpha: number;
+  readonly stallCapMs: number;
   /** Link capacity, bytes per second. */
   readonly bytesPerSec: number;
 }
 
-export const WIFI: LinkClass = { name: 'wifi', medianMs: 40, sigma: 0.5, tailP: 0.03, tailXmMs: 150, tailAlpha: 1.5, tailCapMs: 3000, bytesPerSec: 20e6 / 8 };
-export const WIRED: LinkClass = { name: 'wired', medianMs: 8, sigma: 0.3, tailP: 0, tailXmMs: 0, tailAlpha: 1, tailCapMs: 0, bytesPerSec: 100e6 / 8 };
+export const WIFI: LinkClass = { name: 'wifi', medianMs: 40, sigma: 0.5, stallsPerSec: 0.1, stallXmMs: 150, stallAlpha: 1.5, stallCapMs: 3000, bytesPerSec: 20e6 / 8 };
+export const WIRED: LinkClass = { name: 'wired', medianMs: 8, sigma: 0.3, stallsPerSec: 0, stallXmMs: 0, stallAlpha: 1, stallCapMs: 0, bytesPerSec: 100e6 / 8 };
 
 export interface NetParams {
   /** Share of nodes on Wi-Fi; the rest are wired. */
@@ -45,24 +50,39 @@ export interface NetParams {
 
 export const DEFAULT_NET: NetParams = { wifiShare: 0.7, wifi: WIFI, wired: WIRED, lossP: 0.01, slowFactor: 1 };
 
+const BURST_MS = 2;
+
 /** One direction of one access link. */
 export class Link {
   private busyUntil = 0;
   private lastArrival = 0;
+  private lastSend = -Infinity;
+  private prop = 0;
+  private nextStall: number;
+  private stallEnd = 0;
 
   constructor(
     readonly cls: LinkClass,
     private readonly rng: Prng,
     private readonly slow: number,
-  ) {}
+  ) {
+    this.nextStall = cls.stallsPerSec > 0 ? rng.exp(1000 / cls.stallsPerSec) : Infinity;
+  }
 
   /** Arrival time of `bytes` sent at `now` on this link (in order after earlier sends). */
   send(now: number, bytes: number): number {
-    const start = Math.max(now, this.busyUntil);
+    let start = Math.max(now, this.busyUntil);
+    // Stall episodes up to `start`: the last one may still be blocking the link.
+    while (this.nextStall <= start) {
+      const dur = Math.min(this.cls.stallCapMs, this.rng.pareto(this.cls.stallXmMs, this.cls.stallAlpha));
+      this.stallEnd = Math.max(this.stallEnd, this.nextStall + dur);
+      this.nextStall += dur + this.rng.exp(1000 / this.cls.stallsPerSec);
+    }
+    start = Math.max(start, this.stallEnd);
     this.busyUntil = start + (bytes * 1000) / this.cls.bytesPerSec;
-    let prop = this.rng.lognormal(this.cls.medianMs, this.cls.sigma);
-    if (this.rng.chance(this.cls.tailP)) prop += Math.min(this.cls.tailCapMs, this.rng.pareto(this.cls.tailXmMs, this.cls.tailAlpha));
-    const arrival = Math.max(this.busyUntil + prop * this.slow, this.lastArrival);
+    if (now > this.lastSend + BURST_MS) this.prop = this.rng.lognormal(this.cls.medianMs, this.cls.sigma) * this.slow;
+    this.lastSend = now;
+    const arrival = Math.max(this.busyUntil + this.prop, this.lastArrival);
     this.lastArrival = arrival;
     return arrival;
   }
