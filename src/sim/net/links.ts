@@ -11,8 +11,10 @@
 //            power-save wake-ups: rare but long, which is what dominates a p95); nothing crosses the
 //            link during a stall
 //   order  = in order per link (MQTT runs over TCP): a message never overtakes an earlier one
-//   loss   = PUBLISH packets are lost with probability lossP (QoS 0 semantics, a broker dropping under
-//            load, a session torn down mid-flight); control packets (SUBSCRIBE) are not lost.
+//   loss   = deliveries of PUBLISH packets from the broker to a subscriber are lost with probability
+//            lossP (QoS 0 delivery, a broker dropping under load, a session torn down mid-flight);
+//            a node's own PUBLISH to the broker is QoS 1, retransmitted until acknowledged, so it is
+//            not lost unless lossUplink is set; control packets (SUBSCRIBE) are not lost.
 // Defaults (docs/simulator.md): 70% of nodes on Wi-Fi (median 40 ms, sigma 0.5, one stall per 10 s
 // per direction, Pareto(150 ms, 1.5) capped at 3 s, 20 Mbit/s), 30% wired (median 8 ms, sigma 0.3,
 // no stalls, 100 Mbit/s).
@@ -42,13 +44,15 @@ export interface NetParams {
   readonly wifiShare: number;
   readonly wifi: LinkClass;
   readonly wired: LinkClass;
-  /** Loss probability of each PUBLISH traversal of a link. */
+  /** Loss probability of each PUBLISH delivery broker → subscriber. */
   readonly lossP: number;
+  /** Also lose publishes node → broker with lossP (as if QoS 0 end to end). */
+  readonly lossUplink: boolean;
   /** Multiplies every propagation delay (the "slow links" scenario). */
   readonly slowFactor: number;
 }
 
-export const DEFAULT_NET: NetParams = { wifiShare: 0.7, wifi: WIFI, wired: WIRED, lossP: 0.01, slowFactor: 1 };
+export const DEFAULT_NET: NetParams = { wifiShare: 0.7, wifi: WIFI, wired: WIRED, lossP: 0.01, lossUplink: false, slowFactor: 1 };
 
 const BURST_MS = 2;
 

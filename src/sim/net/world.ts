@@ -158,7 +158,7 @@ export class World {
     n.partitioned = false;
     const subs = [...n.subs];
     const out = n.outbox.splice(0);
-    for (const f of subs) this.subscribe(i, n.incarnation, f, true);
+    for (const f of subs) this.subscribe(i, n.incarnation, f);
     for (const m of out) this.publish(i, n.incarnation, m.name, m.bytes, m.retain);
   }
 
@@ -181,7 +181,7 @@ export class World {
     const cat = name.slice(0, name.indexOf('/'));
     this.count(cat, size);
     const t = n.up.send(this.now, size);
-    if (this.rngLoss()) return;
+    if (this.net.lossUplink && this.rngLoss()) return;
     this.at(t, () => {
       if (retain) this.retain(name, bytes);
       const targets = new Set<number>();
@@ -214,10 +214,11 @@ export class World {
     });
   }
 
-  private subscribe(i: number, inc: number, filter: string, resend = false): void {
+  private subscribe(i: number, inc: number, filter: string): void {
     const n = this.node(i);
     if (n.incarnation !== inc || !n.proc) return;
-    if (!resend && n.subs.has(filter)) return; // MQTT re-subscribe also re-sends retained; the core unsubscribes first when it wants that
+    // A repeated SUBSCRIBE replaces the subscription and, with Retain Handling 0 (the default), sends
+    // the retained messages again (MQTT 5 §3.3.1.3, §3.8.3.1): the core relies on that for retries.
     n.subs.add(filter);
     if (n.partitioned) return; // sent on heal
     const size = subscribeSize(filter);
