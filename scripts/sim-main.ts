@@ -27,7 +27,7 @@ export function main(argv: string[]): void {
     console.log(formatDiscoveryTable(r));
     json = r;
   } else if (cmd === 'scale') {
-    const r = runScaleExperiment({ nodes: num('nodes', 10_000), seed: num('seed0', 1), crypto, onProgress: (m) => console.error(`  ${m} (${((performance.now() - t0) / 1000).toFixed(1)} s)`) });
+    const r = runScaleExperiment({ nodes: num('nodes', 10_000), seed: num('seed0', 1), crypto, clock: () => performance.now(), onProgress: (m) => console.error(`  ${m} (${((performance.now() - t0) / 1000).toFixed(1)} s)`) });
     console.log(formatScaleReport(r));
     json = r;
   } else {
