@@ -66,3 +66,24 @@ describe('stats', () => {
     expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
   });
 });
+
+describe('memoized verification', () => {
+  it('answers from the memo only for the very same bytes, and never accepts a forgery', async () => {
+    const { memoizedCrypto } = await import('../../src/sim/net/memo-crypto.js');
+    const { crypto, seed } = await import('../helpers.js');
+    const { crypto: c, stats } = memoizedCrypto(crypto);
+    const sk = seed('memo');
+    const pub = c.signer.publicKey(sk);
+    const msg = new TextEncoder().encode('hello');
+    const sig = c.signer.sign(sk, msg);
+    expect(c.verifier.verify(pub, msg, sig)).toBe(true);
+    expect(c.verifier.verify(pub, msg, sig)).toBe(true);
+    expect(stats).toEqual({ verified: 1, memoHits: 1 });
+    const bad = sig.slice();
+    bad[0]! ^= 1;
+    expect(c.verifier.verify(pub, msg, bad)).toBe(false);
+    expect(c.verifier.verify(pub, new TextEncoder().encode('hellO'), sig)).toBe(false);
+    expect(c.verifier.verify(c.signer.publicKey(seed('other')), msg, sig)).toBe(false);
+    expect(stats.verified).toBe(4);
+  });
+});
