@@ -86,3 +86,19 @@ describe('simulated network scenarios (AgentCore on the hub)', () => {
     expect(slow).toBeGreaterThan(2 * fast);
   });
 });
+
+describe('a second intent in a followed topic', () => {
+  it('finds the providers whose entries are already in the log (their bodies were skipped before)', () => {
+    const w = agentWorld(6, 16, { lossP: 0 });
+    for (let i = 0; i < 6; i++) w.world.join(i);
+    w.world.run(1000);
+    w.announce(0, 'intent', ['data.analysis.sql']);
+    w.world.run(2000);
+    for (let i = 1; i < 6; i++) w.announce(i, 'capability', [i % 2 ? 'data.analysis.sql' : 'data.analysis.pandas']);
+    w.world.run(10_000);
+    expect(new Set(w.discovered(0)).size).toBe(3); // the sql providers 1, 3, 5; pandas bodies skipped
+    w.announce(0, 'intent', ['data.analysis.pandas']);
+    w.world.run(20_000);
+    expect(new Set(w.discovered(0))).toEqual(new Set([1, 2, 3, 4, 5].map(w.keyHex)));
+  });
+});
