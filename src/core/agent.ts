@@ -526,6 +526,21 @@ export class AgentCore {
   private addInterest(intentId: string, i: Interest, now: number): void {
     this.index.addInterest(intentId, i, now);
     this.follow(i.topic);
+    this.matchStored(now, i.topic);
+  }
+
+  /**
+   * A new interest must also see capabilities already in our logs: their bodies were skipped when no
+   * interest wanted them, and no header will come again (found by the simulator, docs/simulator.md).
+   * The head of each log of the topic is offered as if just appended (sketch test, then pull).
+   */
+  private matchStored(now: number, topic: string): void {
+    for (const log of this.store.logs()) {
+      if (log.topic !== topic || toHex(log.author) === this.agentHex) continue;
+      const se = this.store.get(log.author, topic, log.head.epoch, log.head.seq);
+      if (!se || se.kind !== 'capability' || se.expires <= now) continue;
+      this.onAppended(now, decodeEntry(se.bytes, this.limits).entry, se.id);
+    }
   }
 
   private restoreOwnInterests(topic: string, epoch: number, headSeq: number, now: number): void {

@@ -1,0 +1,42 @@
+// Method "bodyless": the project's protocol, i.e. the daemon's AgentCore unchanged (DESIGN §4-5):
+// signed headers pushed by topic narrowcast, bodies pulled by hash from the hub's retained copies,
+// births and retained frontiers for cold start, gap repair from the author. Each node keeps its
+// MemoryStore across restarts; a capability is announced once (announceOnce on every start), an
+// intent lives until the request's deadline (ttl = deadline).
+
+import { MemoryStore } from '../../core/log/memory-store.js';
+import { AgentProc } from '../net/agent-proc.js';
+import { SIM_EPOCH } from '../net/identities.js';
+import type { Method, RunCtx } from './runner.js';
+import { capabilityOf, type Request } from './workload.js';
+
+export function bodylessMethod(): Method {
+  /** Intent entry id hex → request id. */
+  const intents = new Map<string, number>();
+  return {
+    name: 'bodyless',
+    addNodes(ctx: RunCtx) {
+      for (let i = 0; i < ctx.sc.nodes; i++) {
+        const store = new MemoryStore();
+        const id = ctx.ids[i]!;
+        ctx.world.addNode((io) => new AgentProc(io, { crypto: ctx.crypto, store, agentSecret: id.agentSecret, binding: id.binding }, {
+          onStart: (core, now) => void core.announceOnce(SIM_EPOCH + now, { kind: 'capability', ...capabilityOf(i) }),
+          onEvent: (e) => {
+            if (e.type !== 'discovered') return;
+            const req = intents.get(e.intent);
+            const provider = ctx.byKey.get(e.author);
+            if (req !== undefined && provider !== undefined) ctx.found(req, provider);
+          },
+        }));
+      }
+    },
+    request(ctx: RunCtx, r: Request) {
+      // announce() cannot complete a discovery by itself (the first replies arrive later), so the
+      // intent id is known before any event that names it.
+      ctx.world.act(r.node, (p) => {
+        const { id } = (p as AgentProc).act(ctx.world.now, (core, now) => core.announce(now, { kind: 'intent', topic: r.topic, tags: r.tags, text: r.text, ttlMs: ctx.sc.deadlineMs }));
+        intents.set(id, r.id);
+      });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// Runs the daemon's AgentCore (the same class, unchanged) as a simulated node's process: maps the
+// core's logical channels onto hub names `{channel}/{key}`, drains pollTransmit()/pollEvent() after
+// every input, and reports pollTimeout() as the node's deadline. Virtual time t is SIM_EPOCH + t on
+// the core's clock, so signed timestamps look like real ones.
+
+import { AgentCore, type AgentOptions } from '../../core/agent.js';
+import type { Channel, CoreEvent } from '../../core/types.js';
+import { SIM_EPOCH } from './identities.js';
+import type { NodeIO, Proc } from './world.js';
+
+const CHANNELS: ReadonlySet<string> = new Set<Channel>(['header', 'body', 'birth', 'frontier', 'direct']);
+
+export interface AgentProcHooks {
+  /** After core.start (the node's agent announces its declarations here). */
+  onStart?(core: AgentCore, now: number): void;
+  onEvent?(e: CoreEvent, now: number): void;
+  /**
+   * Anti-entropy over MQTT, ms (0 = off): every period the node re-subscribes the retained frontiers
+   * of the topics it follows, so a log head whose header and frontier were both lost is still learnt.
+   */
+  refreshMs?: number;
+}
+
+export class AgentProc implements Proc {
+  readonly core: AgentCore;
+  private nextRefresh: number | undefined;
+
+  constructor(
+    private readonly io: NodeIO,
+    opts: AgentOptions,
+    private readonly hooks: AgentProcHooks = {},
+  ) {
+    this.core = new AgentCore(opts);
+  }
+
+  start(now: number): void {
+    this.core.start(SIM_EPOCH + now);
+    this.hooks.onStart?.(this.core, now);
+    if (this.hooks.refreshMs) this.nextRefresh = now + this.hooks.refreshMs;
+    this.flush(now);
+  }
+
+  deliver(now: number, name: string, bytes: Uint8Array): void {
+    const slash = name.indexOf('/');
+    const channel = name.slice(0, slash);
+    if (!CHANNELS.has(channel)) return;
+    this.core.handleMessage(SIM_EPOCH + now, channel as Channel, name.slice(slash + 1), bytes);
+    this.flush(now);
+  }
+
+  timeout(now: number): void {
+    const d = this.core.pollTimeout();
+    if (d !== undefined && d <= SIM_EPOCH + now) this.core.handleTimeout(SIM_EPOCH + now);
+    if (this.nextRefresh !== undefined && this.nextRefresh <= now) {
+      for (const t of this.core.status().followed) {
+        this.io.unsubscribe(`frontier/${t}/+`);
+        this.io.subscribe(`frontier/${t}/+`);
+      }
+      this.nextRefresh = now + this.hooks.refreshMs!;
+    }
+    this.flush(now);
+  }
+
+  deadline(): number | undefined {
+    const d = this.core.pollTimeout();
+    const core = d === undefined ? undefined : d - SIM_EPOCH;
+    if (this.nextRefresh === undefined) return core;
+    return core === undefined ? this.nextRefresh : Math.min(core, this.nextRefresh);
+  }
+
+  /** Runs a PAL call (announce, follow) at `now` and sends what it produced. */
+  act<T>(now: number, f: (core: AgentCore, wireNow: number) => T): T {
+    const r = f(this.core, SIM_EPOCH + now);
+    this.flush(now);
+    return r;
+  }
+
+  private flush(now: number): void {
+    for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) {
+      const name = `${o.channel}/${o.key}`;
+      if (o.op === 'publish') this.io.publish(name, o.bytes, o.retain);
+      else if (o.op === 'subscribe') this.io.subscribe(name);
+      else this.io.unsubscribe(name);
+    }
+    for (let e = this.core.pollEvent(); e; e = this.core.pollEvent()) this.hooks.onEvent?.(e, now);
+  }
+}

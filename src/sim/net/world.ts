@@ -1,0 +1,300 @@
+// The simulated world: a virtual clock, an event queue, one MQTT-like hub and the nodes on it.
+//
+// Hub semantics (what the runtime gets from an MQTT 5 broker, DESIGN §5):
+//  - topic names are `{first}/{rest}`; filters are exact names or end in `/+` (one level);
+//  - a retained PUBLISH replaces the retained message of its name and is delivered to later
+//    subscribers at subscribe time, in the order names were first retained;
+//  - clean sessions: a node that goes offline loses its subscriptions; in-flight deliveries to it
+//    are dropped; it comes back with a new process (Proc) on the same store;
+//  - a partitioned node keeps running but is cut off from the hub: what it publishes waits in its
+//    client's queue (as mqtt.js queues while reconnecting) and what was sent to it is lost; on heal
+//    it re-subscribes everything it had (a reconnect) and flushes its queue.
+// Byte accounting: every packet is counted on every link it crosses (sender's uplink, receiver's
+// downlink), at its MQTT size (links.ts), per category = the name's first segment.
+
+import { EventQueue } from './events.js';
+import { DEFAULT_NET, Link, publishSize, subscribeSize, type NetParams } from './links.js';
+import { Prng } from './prng.js';
+
+/** What a node's process may do on the network. */
+export interface NodeIO {
+  publish(name: string, bytes: Uint8Array, retain: boolean): void;
+  subscribe(filter: string): void;
+  unsubscribe(filter: string): void;
+}
+
+/** One incarnation of a node's software (a restart makes a new one). */
+export interface Proc {
+  start(now: number): void;
+  deliver(now: number, name: string, bytes: Uint8Array): void;
+  timeout(now: number): void;
+  deadline(): number | undefined;
+}
+
+export type ProcFactory = (io: NodeIO, node: number) => Proc;
+
+interface SimNode {
+  readonly up: Link;
+  readonly down: Link;
+  readonly factory: ProcFactory;
+  proc: Proc | undefined;
+  /** Increments on every (re)join and partition heal: stale deliveries and timers are ignored. */
+  incarnation: number;
+  partitioned: boolean;
+  readonly subs: Set<string>;
+  readonly outbox: Array<{ name: string; bytes: Uint8Array; retain: boolean }>;
+  timerAt: number | undefined;
+}
+
+const prefixOf = (name: string) => name.slice(0, name.lastIndexOf('/'));
+
+export class World {
+  now = 0;
+  readonly net: NetParams;
+  readonly bytesByCategory = new Map<string, number>();
+  /** Deliveries per category (messages that reached a node's process). */
+  readonly delivered = new Map<string, number>();
+  lost = 0;
+  private readonly q = new EventQueue();
+  private readonly nodes: SimNode[] = [];
+  private readonly rng: Prng;
+  private readonly exact = new Map<string, Set<number>>();
+  private readonly wild = new Map<string, Set<number>>();
+  /** Retained messages, grouped by prefix so a `prefix/+` subscription finds them directly. */
+  private readonly retained = new Map<string, Map<string, Uint8Array>>();
+  /** Observer of every delivery (tests and the scale experiment count duplicates with it). */
+  onDeliver: ((node: number, name: string, bytes: Uint8Array) => void) | undefined;
+
+  constructor(seed: number, net: Partial<NetParams> = {}) {
+    this.net = { ...DEFAULT_NET, ...net };
+    this.rng = new Prng(seed).fork('links');
+  }
+
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  /** Adds a node (offline until `join`); its link class is drawn from the Wi-Fi share. */
+  addNode(factory: ProcFactory): number {
+    const i = this.nodes.length;
+    const cls = this.rng.chance(this.net.wifiShare) ? this.net.wifi : this.net.wired;
+    const r = this.rng.fork(`node/${i}`);
+    this.nodes.push({ up: new Link(cls, r.fork('up'), this.net.slowFactor), down: new Link(cls, r.fork('down'), this.net.slowFactor), factory, proc: undefined, incarnation: 0, partitioned: false, subs: new Set(), outbox: [], timerAt: undefined });
+    return i;
+  }
+
+  linkClass(i: number): string {
+    return this.node(i).up.cls.name;
+  }
+  online(i: number): boolean {
+    return this.node(i).proc !== undefined;
+  }
+  reachable(i: number): boolean {
+    const n = this.node(i);
+    return n.proc !== undefined && !n.partitioned;
+  }
+  proc(i: number): Proc | undefined {
+    return this.node(i).proc;
+  }
+
+  /** Runs `f` on node i's current process now (an application call), then re-arms its timer. */
+  act(i: number, f: (p: Proc) => void): void {
+    this.call(i, f);
+  }
+
+  /** Schedules `fn` at virtual time t (≥ now), rounded up to whole ms: the clock is an integer ms count, as the core's is. */
+  at(t: number, fn: () => void): void {
+    this.q.push(Math.max(Math.ceil(t), this.now), fn);
+  }
+
+  /** Runs events up to and including time `until`; the clock ends at `until`. */
+  run(until: number): void {
+    for (let t = this.q.peekTime(); t !== undefined && t <= until; t = this.q.peekTime()) {
+      const ev = this.q.pop()!;
+      this.now = ev.t;
+      ev.fn();
+    }
+    this.now = Math.max(this.now, until);
+  }
+
+  /** Starts a new process on node i (its store is the factory's business: kept across restarts). */
+  join(i: number): void {
+    const n = this.node(i);
+    if (n.proc) return;
+    n.incarnation++;
+    n.partitioned = false;
+    n.outbox.length = 0;
+    const inc = n.incarnation;
+    const io: NodeIO = {
+      publish: (name, bytes, retain) => this.publish(i, inc, name, bytes, retain),
+      subscribe: (f) => this.subscribe(i, inc, f),
+      unsubscribe: (f) => this.unsubscribe(i, inc, f),
+    };
+    n.proc = n.factory(io, i);
+    this.call(i, (p) => p.start(this.now));
+  }
+
+  /** Node i goes away: its process and subscriptions are gone (clean session). */
+  leave(i: number): void {
+    const n = this.node(i);
+    if (!n.proc) return;
+    n.proc = undefined;
+    n.incarnation++;
+    for (const f of n.subs) this.index(f).get(this.key(f))?.delete(i);
+    n.subs.clear();
+    n.timerAt = undefined;
+  }
+
+  /** Cuts node i off from the hub (it keeps running). */
+  partition(i: number): void {
+    const n = this.node(i);
+    if (n.proc) n.partitioned = true;
+  }
+
+  /** Reconnects node i: re-subscribes its filters (retained messages come again) and flushes its queue. */
+  heal(i: number): void {
+    const n = this.node(i);
+    if (!n.proc || !n.partitioned) return;
+    n.partitioned = false;
+    const subs = [...n.subs];
+    const out = n.outbox.splice(0);
+    for (const f of subs) this.subscribe(i, n.incarnation, f);
+    for (const m of out) this.publish(i, n.incarnation, m.name, m.bytes, m.retain);
+  }
+
+  totalBytes(): number {
+    let s = 0;
+    for (const v of this.bytesByCategory.values()) s += v;
+    return s;
+  }
+
+  // ---------------------------------------------------------------- hub
+
+  private publish(i: number, inc: number, name: string, bytes: Uint8Array, retain: boolean): void {
+    const n = this.node(i);
+    if (n.incarnation !== inc || !n.proc) return;
+    if (n.partitioned) {
+      n.outbox.push({ name, bytes, retain });
+      return;
+    }
+    const size = publishSize(name, bytes.length);
+    const cat = name.slice(0, name.indexOf('/'));
+    this.count(cat, size);
+    const t = n.up.send(this.now, size);
+    if (this.net.lossUplink && this.rngLoss()) return;
+    this.at(t, () => {
+      if (retain) this.retain(name, bytes);
+      const targets = new Set<number>();
+      for (const j of this.exact.get(name) ?? []) targets.add(j);
+      for (const j of this.wild.get(prefixOf(name)) ?? []) targets.add(j);
+      for (const j of [...targets].sort((a, b) => a - b)) this.send(j, name, bytes, size, cat);
+    });
+  }
+
+  private retain(name: string, bytes: Uint8Array): void {
+    const p = prefixOf(name);
+    let m = this.retained.get(p);
+    if (!m) this.retained.set(p, (m = new Map()));
+    m.set(name, bytes);
+  }
+
+  /** Broker → node j over j's downlink. */
+  private send(j: number, name: string, bytes: Uint8Array, size: number, cat: string): void {
+    const n = this.node(j);
+    if (!n.proc || n.partitioned) return;
+    const inc = n.incarnation;
+    this.count(cat, size);
+    const t = n.down.send(this.now, size);
+    if (this.rngLoss()) return;
+    this.at(t, () => {
+      if (n.incarnation !== inc || n.partitioned || !n.proc) return;
+      this.delivered.set(cat, (this.delivered.get(cat) ?? 0) + 1);
+      this.onDeliver?.(j, name, bytes);
+      this.call(j, (p) => p.deliver(this.now, name, bytes));
+    });
+  }
+
+  private subscribe(i: number, inc: number, filter: string): void {
+    const n = this.node(i);
+    if (n.incarnation !== inc || !n.proc) return;
+    // A repeated SUBSCRIBE replaces the subscription and, with Retain Handling 0 (the default), sends
+    // the retained messages again (MQTT 5 §3.3.1.3, §3.8.3.1): the core relies on that for retries.
+    n.subs.add(filter);
+    if (n.partitioned) return; // sent on heal
+    const size = subscribeSize(filter);
+    this.count('sub', size);
+    const t = n.up.send(this.now, size);
+    this.at(t, () => {
+      if (n.incarnation !== inc || !n.subs.has(filter)) return;
+      this.index(filter).set(this.key(filter), (this.index(filter).get(this.key(filter)) ?? new Set()).add(i));
+      const wild = filter.endsWith('/+');
+      const group = this.retained.get(wild ? filter.slice(0, -2) : prefixOf(filter));
+      if (!group) return;
+      if (!wild) {
+        const b = group.get(filter);
+        if (b) this.send(i, filter, b, publishSize(filter, b.length), filter.slice(0, filter.indexOf('/')));
+        return;
+      }
+      for (const [name, b] of group) this.send(i, name, b, publishSize(name, b.length), name.slice(0, name.indexOf('/')));
+    });
+  }
+
+  private unsubscribe(i: number, inc: number, filter: string): void {
+    const n = this.node(i);
+    if (n.incarnation !== inc || !n.proc || !n.subs.delete(filter)) return;
+    if (n.partitioned) return;
+    const size = subscribeSize(filter);
+    this.count('sub', size);
+    const t = n.up.send(this.now, size);
+    this.at(t, () => {
+      if (n.incarnation === inc && !n.subs.has(filter)) this.index(filter).get(this.key(filter))?.delete(i);
+    });
+  }
+
+  private index(filter: string): Map<string, Set<number>> {
+    return filter.endsWith('/+') ? this.wild : this.exact;
+  }
+  private key(filter: string): string {
+    return filter.endsWith('/+') ? filter.slice(0, -2) : filter;
+  }
+
+  private rngLoss(): boolean {
+    if (this.rng.chance(this.net.lossP)) {
+      this.lost++;
+      return true;
+    }
+    return false;
+  }
+
+  private count(cat: string, size: number): void {
+    this.bytesByCategory.set(cat, (this.bytesByCategory.get(cat) ?? 0) + size);
+  }
+
+  // ---------------------------------------------------------------- processes and their timers
+
+  /** Calls into node i's process, then re-arms its one timer from deadline() (STYLE 2). */
+  private call(i: number, f: (p: Proc) => void): void {
+    const n = this.node(i);
+    const p = n.proc;
+    if (!p) return;
+    f(p);
+    if (n.proc !== p) return;
+    const d = p.deadline();
+    if (d === undefined || d === n.timerAt) return;
+    n.timerAt = d;
+    const inc = n.incarnation;
+    // A deadline already due is served 1 ms later, so a process that keeps reporting a past deadline
+    // cannot stall the clock.
+    this.at(d <= this.now ? this.now + 1 : d, () => {
+      if (n.incarnation !== inc || n.timerAt !== d || n.proc !== p) return;
+      n.timerAt = undefined;
+      this.call(i, (q) => q.timeout(this.now));
+    });
+  }
+
+  private node(i: number): SimNode {
+    const n = this.nodes[i];
+    if (!n) throw new RangeError(`World: no node ${i}`);
+    return n;
+  }
+}

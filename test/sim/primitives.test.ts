@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { EventQueue } from '../../src/sim/net/events.js';
+import { Link, WIFI, publishSize } from '../../src/sim/net/links.js';
+import { Prng } from '../../src/sim/net/prng.js';
+import { meanCi, percentile } from '../../src/sim/discovery/stats.js';
+
+describe('Prng', () => {
+  it('replays a seed and separates forks', () => {
+    const a = new Prng(7);
+    const b = new Prng(7);
+    const xs = Array.from({ length: 100 }, () => a.u32());
+    expect(Array.from({ length: 100 }, () => b.u32())).toEqual(xs);
+    expect(new Prng(7).fork('x').u32()).not.toBe(new Prng(7).fork('y').u32());
+    expect(new Prng(8).u32()).not.toBe(new Prng(7).u32());
+  });
+  it('draws a lognormal whose median is the parameter', () => {
+    const r = new Prng(1);
+    const xs = Array.from({ length: 20000 }, () => r.lognormal(40, 0.5));
+    expect(percentile(xs, 50)).toBeGreaterThan(38);
+    expect(percentile(xs, 50)).toBeLessThan(42);
+    const u = Array.from({ length: 20000 }, () => r.next());
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...u)).toBeLessThan(1);
+  });
+});
+
+describe('EventQueue', () => {
+  it('pops by time, FIFO among equal times', () => {
+    const q = new EventQueue();
+    const out: string[] = [];
+    const r = new Prng(3);
+    const items = Array.from({ length: 500 }, (_, i) => ({ t: r.int(50), i }));
+    for (const it of items) q.push(it.t, () => out.push(`${it.t}/${it.i}`));
+    for (let e = q.pop(); e; e = q.pop()) e.fn();
+    const expected = [...items].sort((a, b) => a.t - b.t || a.i - b.i).map((x) => `${x.t}/${x.i}`);
+    expect(out).toEqual(expected);
+  });
+});
+
+describe('Link', () => {
+  it('keeps messages in order and charges serialisation', () => {
+    const l = new Link(WIFI, new Prng(5), 1);
+    let last = 0;
+    for (let i = 0; i < 1000; i++) {
+      const t = l.send(i * 3, 200);
+      expect(t).toBeGreaterThanOrEqual(last);
+      expect(t).toBeGreaterThan(i * 3);
+      last = t;
+    }
+    const big = new Link({ ...WIFI, stallsPerSec: 0, sigma: 0 }, new Prng(5), 1);
+    expect(big.send(0, 2_500_000)).toBeCloseTo(1000 + 40, 5); // 2.5 MB at 20 Mbit/s = 1 s, plus 40 ms
+  });
+  it('sizes MQTT packets from the topic name and payload', () => {
+    expect(publishSize('header/x', 50)).toBe(1 + 1 + 2 + 'agentnet/v1/sim/header/x'.length + 2 + 1 + 50); // remaining length < 128: 1-byte varint
+    expect(publishSize('body/x', 1000)).toBe(1 + 2 + 2 + 'agentnet/v1/sim/body/x'.length + 2 + 1 + 1000);
+  });
+});
+
+describe('stats', () => {
+  it('gives a t-interval around the mean', () => {
+    const r = meanCi([1, 2, 3, 4]);
+    expect(r.mean).toBe(2.5);
+    expect(r.hi - r.mean).toBeCloseTo(3.182 * (Math.sqrt(5 / 3) / 2), 6);
+    expect(meanCi([5])).toEqual({ mean: 5, lo: 5, hi: 5 });
+    expect(percentile([5, 1, 3, 2, 4], 95)).toBe(5);
+    expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
+  });
+});
+
+describe('memoized verification', () => {
+  it('answers from the memo only for the very same bytes, and never accepts a forgery', async () => {
+    const { memoizedCrypto } = await import('../../src/sim/net/memo-crypto.js');
+    const { crypto, seed } = await import('../helpers.js');
+    const { crypto: c, stats } = memoizedCrypto(crypto);
+    const sk = seed('memo');
+    const pub = c.signer.publicKey(sk);
+    const msg = new TextEncoder().encode('hello');
+    const sig = c.signer.sign(sk, msg);
+    expect(c.verifier.verify(pub, msg, sig)).toBe(true);
+    expect(c.verifier.verify(pub, msg, sig)).toBe(true);
+    expect(stats).toEqual({ verified: 1, memoHits: 1 });
+    const bad = sig.slice();
+    bad[0]! ^= 1;
+    expect(c.verifier.verify(pub, msg, bad)).toBe(false);
+    expect(c.verifier.verify(pub, new TextEncoder().encode('hellO'), sig)).toBe(false);
+    expect(c.verifier.verify(c.signer.publicKey(seed('other')), msg, sig)).toBe(false);
+    expect(stats.verified).toBe(4);
+  });
+});

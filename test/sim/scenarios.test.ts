@@ -1,0 +1,104 @@
+// Fixed-seed scenarios on the simulated hub, driving the real AgentCore: partition and heal, churn
+// (restart on the kept store), loss, slow links.
+
+import { describe, expect, it } from 'vitest';
+import { agentWorld } from './net.js';
+
+const N = 10;
+const CAP = ['data.analysis.sql'];
+
+/** Node 0 follows the topic through an intent; nodes 1..N-1 announce capabilities. */
+function setup(seed: number, net = {}, refreshMs = 0) {
+  const w = agentWorld(N, seed, net, refreshMs);
+  for (let i = 0; i < N; i++) w.world.join(i);
+  w.world.run(1000);
+  w.announce(0, 'intent', ['data.analysis']);
+  w.world.run(2000);
+  for (let i = 1; i < N; i++) w.announce(i, 'capability', CAP);
+  w.world.run(10_000);
+  return w;
+}
+
+describe('simulated network scenarios (AgentCore on the hub)', () => {
+  it('discovers every provider on a clean network', () => {
+    const w = setup(11, { lossP: 0 });
+    expect(new Set(w.discovered(0)).size).toBe(N - 1);
+    for (let a = 1; a < N; a++) expect(w.headSeq(0, a)).toBe(1);
+  });
+
+  it('partition and heal: queued publishes flow and the cut-off node repairs its logs', () => {
+    const w = setup(12, { lossP: 0 });
+    const cut = [0, 1, 2];
+    for (const i of cut) w.world.partition(i);
+    for (let i = 1; i < N; i++) for (let k = 0; k < 3; k++) w.announce(i, 'capability', [`data.analysis.v${k}`]);
+    w.world.run(20_000);
+    // Node 0 is cut off: nothing new arrived; the others saw nothing of 1 and 2's new entries either.
+    expect(w.headSeq(0, 5)).toBe(1);
+    expect(w.stores[1]!.head(w.ids[1]!.agentKey, 'data_analysis')!.seq).toBe(4);
+    for (const i of cut) w.world.heal(i);
+    w.world.run(40_000);
+    for (let a = 1; a < N; a++) expect(w.headSeq(0, a)).toBe(4);
+  });
+
+  it('churn: a node that left restarts on its kept store and catches up from retained frontiers', () => {
+    const w = setup(13, { lossP: 0 });
+    w.world.leave(0);
+    for (let i = 1; i < N; i++) for (let k = 0; k < 5; k++) w.announce(i, 'capability', [`data.analysis.v${k}`]);
+    w.world.run(20_000);
+    expect(w.headSeq(0, 3)).toBe(1);
+    w.world.join(0); // a new AgentCore on the same MemoryStore: restores its intent, follows again
+    w.world.run(40_000);
+    for (let a = 1; a < N; a++) expect(w.headSeq(0, a)).toBe(6);
+    expect(w.world.online(0)).toBe(true);
+  });
+
+  it('30% loss: with frontier refresh every log converges with no missing entry', () => {
+    const w = setup(14, { lossP: 0.3 }, 5_000);
+    for (let i = 1; i < N; i++) for (let k = 0; k < 10; k++) w.announce(i, 'capability', [`data.analysis.v${k}`]);
+    w.world.run(180_000);
+    expect(w.world.lost).toBeGreaterThan(50);
+    for (let a = 1; a < N; a++) {
+      expect(w.headSeq(0, a)).toBe(11);
+      const seqs = w.stores[0]!.range(w.ids[a]!.agentKey, 'data_analysis', 0, 1, 11).map((e) => e.seq);
+      expect(seqs).toEqual(Array.from({ length: 11 }, (_, k) => k + 1));
+    }
+  });
+
+  it('slow links: 5x propagation delays slow discovery but do not break it', () => {
+    const first = (slowFactor: number) => {
+      const w = agentWorld(N, 15, { lossP: 0, slowFactor });
+      for (let i = 0; i < N; i++) w.world.join(i);
+      w.world.run(1000);
+      for (let i = 1; i < N; i++) w.announce(i, 'capability', CAP);
+      w.world.run(3000);
+      const t0 = w.world.now;
+      let at: number | undefined;
+      w.world.onDeliver = () => {
+        if (at === undefined && w.discovered(0).length) at = w.world.now;
+      };
+      w.announce(0, 'intent', ['data.analysis']);
+      w.world.run(60_000);
+      expect(new Set(w.discovered(0)).size).toBe(N - 1);
+      return (at ?? Infinity) - t0;
+    };
+    const fast = first(1);
+    const slow = first(5);
+    expect(slow).toBeGreaterThan(2 * fast);
+  });
+});
+
+describe('a second intent in a followed topic', () => {
+  it('finds the providers whose entries are already in the log (their bodies were skipped before)', () => {
+    const w = agentWorld(6, 16, { lossP: 0 });
+    for (let i = 0; i < 6; i++) w.world.join(i);
+    w.world.run(1000);
+    w.announce(0, 'intent', ['data.analysis.sql']);
+    w.world.run(2000);
+    for (let i = 1; i < 6; i++) w.announce(i, 'capability', [i % 2 ? 'data.analysis.sql' : 'data.analysis.pandas']);
+    w.world.run(10_000);
+    expect(new Set(w.discovered(0)).size).toBe(3); // the sql providers 1, 3, 5; pandas bodies skipped
+    w.announce(0, 'intent', ['data.analysis.pandas']);
+    w.world.run(20_000);
+    expect(new Set(w.discovered(0))).toEqual(new Set([1, 2, 3, 4, 5].map(w.keyHex)));
+  });
+});
