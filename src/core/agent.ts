@@ -83,6 +83,8 @@ export class AgentCore {
   /** Latest birth or death per author, ordered by (epoch, ts): a late Will never kills a reborn node. */
   private readonly liveness = new Map<string, { epoch: number; ts: number; alive: boolean }>();
   private started = false;
+  /** Birth time of this incarnation: births and the Will carry it, so they order against the next one. */
+  private bornAt = 0;
   private readonly dirtyFrontiers = new Map<string, { epoch: number; seq: number; id: Uint8Array; now: number }>();
 
   constructor(o: AgentOptions) {
@@ -117,8 +119,9 @@ export class AgentCore {
     this.store.putBinding(this.agentKey, own.binding!.version, this.bindingBytes);
     for (const b of this.store.bindings()) this.verifier.acceptBinding(b, now); // expired ones simply drop out
     this.started = true;
+    this.bornAt = now;
     this.emit({ op: 'subscribe', channel: 'direct', key: this.agentHex });
-    const birth = { author: this.agentKey, epoch: this.epoch, ts: now, binding: this.bindingBytes, alive: true };
+    const birth = { author: this.agentKey, epoch: this.epoch, ts: this.bornAt, binding: this.bindingBytes, alive: true };
     this.emit({ op: 'publish', channel: 'birth', key: this.agentHex, retain: true, bytes: encodeBirth(birth, this.c.signer.sign(this.secret, birthToBeSigned(birth))) });
     for (const log of this.store.logs(this.agentKey)) {
       this.publishFrontier(log.topic, log.head.epoch, log.head.seq, log.head.id, now);
@@ -132,7 +135,7 @@ export class AgentCore {
    */
   republish(now: number): void {
     if (!this.started) throw new RangeError('republish: call start() first');
-    const birth = { author: this.agentKey, epoch: this.epoch, ts: now, binding: this.bindingBytes, alive: true };
+    const birth = { author: this.agentKey, epoch: this.epoch, ts: this.bornAt, binding: this.bindingBytes, alive: true };
     this.emit({ op: 'publish', channel: 'birth', key: this.agentHex, retain: true, bytes: encodeBirth(birth, this.c.signer.sign(this.secret, birthToBeSigned(birth))) });
     for (const log of this.store.logs(this.agentKey)) {
       this.publishFrontier(log.topic, log.head.epoch, log.head.seq, log.head.id, now);
@@ -145,10 +148,11 @@ export class AgentCore {
 
   /**
    * The signed death to leave as the transport's last will (MQTT Will with a Will Delay): published by
-   * the broker if this node vanishes. Stamped now, at connect time, so any later birth of ours outranks it.
+   * the broker if this node vanishes. Stamped with this incarnation's birth time (pass the `now` that
+   * start() will get): it outranks this incarnation's birth and is outranked by the next one's.
    */
-  willMessage(now: number): Uint8Array {
-    const death = { author: this.agentKey, epoch: this.epoch, ts: now, binding: this.bindingBytes, alive: false };
+  willMessage(bornAt: number): Uint8Array {
+    const death = { author: this.agentKey, epoch: this.epoch, ts: bornAt, binding: this.bindingBytes, alive: false };
     return encodeBirth(death, this.c.signer.sign(this.secret, birthToBeSigned(death)));
   }
 
@@ -442,7 +446,8 @@ export class AgentCore {
     if (!t1.ok) return this.reject(t1.reason, 'birth', t1.detail);
     this.store.putBinding(birth.author, acc.binding!.version, birth.binding);
     const prev = this.liveness.get(author);
-    if (!prev || birth.epoch > prev.epoch || (birth.epoch === prev.epoch && birth.ts >= prev.ts)) {
+    // Newer (epoch, ts) wins; on a tie the death wins: an incarnation's Will carries its own birth time.
+    if (!prev || birth.epoch > prev.epoch || (birth.epoch === prev.epoch && (birth.ts > prev.ts || (birth.ts === prev.ts && !birth.alive)))) {
       this.liveness.set(author, { epoch: birth.epoch, ts: birth.ts, alive: birth.alive });
     }
     if (!birth.alive) return; // a death (the MQTT Will): the binding stays valid for its history

@@ -59,8 +59,8 @@ export class Driver {
     return this.queue.length;
   }
 
-  start(): void {
-    this.core.start(this.clock());
+  start(now = this.clock()): void {
+    this.core.start(now);
     this.flush();
   }
 

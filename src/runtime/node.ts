@@ -71,7 +71,8 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     brokerUrl = broker.url;
     logger.log('info', 'embedded broker started', { url: brokerUrl });
   }
-  const transport = createTransport(brokerUrl, { network: config.network, clientId: core.agentHex.slice(0, 16), will: { channel: 'birth', key: core.agentHex, bytes: core.willMessage(Date.now()), delayS: 30 } });
+  const bornAt = Date.now(); // this incarnation's birth time: the Will and every birth carry it
+  const transport = createTransport(brokerUrl, { network: config.network, clientId: core.agentHex.slice(0, 16), will: { channel: 'birth', key: core.agentHex, bytes: core.willMessage(bornAt), delayS: 30 } });
   let link: TransportState = 'down';
   let reconnects = 0;
   let republish = () => undefined as void;
@@ -107,7 +108,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     store.close();
     throw e;
   }
-  driver.start();
+  driver.start(bornAt);
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
   republish = () => driver.call((now) => core.republish(now));
   for (const t of config.follow) driver.call(() => core.follow(t));

@@ -128,3 +128,14 @@ describe('agentnet sim trust / bench trust', () => {
     expect(j.rows[0].ratio).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe('agentnet sim discovery', () => {
+  it('writes the documented JSON for bodyless, broadcast and registry (reduced run), deterministically', () => {
+    const run = (out: string) => cli('sim', 'discovery', '--nodes', '24', '--seeds', '1', '--json', f(out));
+    expect(run('d1.json').status).toBe(0);
+    expect(run('d2.json').status).toBe(0);
+    const j = JSON.parse(readFileSync(f('d1.json'), 'utf8'));
+    for (const m of ['bodyless', 'broadcast', 'registry']) for (const k of ['success', 'bytesPerRequest', 'p50Ms', 'p95Ms', 'ci']) expect(j.methods[m]).toHaveProperty(k);
+    expect(readFileSync(f('d1.json'), 'utf8')).toBe(readFileSync(f('d2.json'), 'utf8'));
+  }, 120_000);
+});

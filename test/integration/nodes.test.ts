@@ -1,7 +1,7 @@
 // Two real nodes (SQLite, verifier, driver, MQTT transport, local API) over the embedded aedes broker,
 // and over the system Mosquitto at MQTT_URL when it is set (.ci/run sets it).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,4 +128,39 @@ describe('broker outage', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 40_000);
+});
+
+describe('births and deaths', () => {
+  it('a node that vanishes is marked departed by its Will; its rebirth outranks the old Will', async () => {
+    const { spawn } = await import('node:child_process');
+    const { createInterface } = await import('node:readline');
+    const dir = mkdtempSync(join(tmpdir(), 'agentnet-will-'));
+    const b = await startEmbeddedBroker();
+    const network = `will-${process.pid}`;
+    const watcher = await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, 'watcher'), network, broker: b.url, declarations: [{ kind: 'intent', topic: 'data_analysis', tags: ['data'], text: 'need data' }] } }), { logger: quiet });
+    const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
+    const runProvider = () =>
+      new Promise<import('node:child_process').ChildProcess>((resolve) => {
+        const cfg = join(dir, 'provider.json');
+        writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, 'provider'), network, broker: b.url, declarations: [{ kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'sql' }] }));
+        const child = spawn(process.execPath, [bundle, 'run', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+        createInterface({ input: child.stdout! }).on('line', (l) => l.includes('"ready"') && resolve(child));
+      });
+    try {
+      let p = await runProvider();
+      await until(() => watcher.discover({ tags: ['data'] }).length === 1);
+      const author = watcher.discover({ tags: ['data'] })[0]!.author;
+      p.kill('SIGKILL'); // no DISCONNECT: the broker publishes the Will
+      await until(() => !watcher.core.isAlive(author));
+      expect(watcher.discover({ tags: ['data'] })).toEqual([]);
+      p = await runProvider(); // same identity, a newer birth
+      await until(() => watcher.core.isAlive(author) && watcher.discover({ tags: ['data'] }).length === 1);
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    } finally {
+      await watcher.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
