@@ -19,6 +19,7 @@ import { loadProfile, type Profile } from './profile.js';
 import { SqliteStore } from './store/sqlite.js';
 import { createTransport } from './transport/index.js';
 import type { TransportState } from './transport/types.js';
+import { chooseKernel } from './wasm/simd.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 
 export interface AgentNode {
@@ -38,11 +39,12 @@ export interface AgentNode {
 export async function startNode(config: NodeConfig, o: { logger?: Logger; verifier?: SigVerifier } = {}): Promise<AgentNode> {
   const started = Date.now();
   const profile = loadProfile(config.profile);
+  const kernel = chooseKernel(profile.wasm);
   const verifier = new PrimedVerifier(o.verifier ?? defaultVerifier(), Math.max(1024, profile.verifyBatchSize * 16));
   const crypto = makeCryptoPort(verifier);
   mkdirSync(config.dataDir, { recursive: true });
   const identity = ensureIdentity(crypto, config.dataDir, Date.now());
-  const store = new SqliteStore(join(config.dataDir, 'agentnet.db'), { synchronous: profile.sqliteSynchronous, cacheKiB: profile.sqliteCacheKiB });
+  const store = new SqliteStore(join(config.dataDir, 'agentnet.db'), { synchronous: profile.sqliteSynchronous, cacheKiB: profile.sqliteCacheKiB, maxBytes: profile.storeQuotaMiB * 1024 * 1024 });
   const core = new AgentCore({
     crypto,
     store,
@@ -112,6 +114,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     status: () => ({
       ...core.status(),
       profile: profile.name,
+      wasm: { simd: kernel.simdSupported, kernel: kernel.kernel, reason: kernel.reason },
       network: config.network,
       verifier: { name: verifier.name, batches: verifier.batches, primed: verifier.primed, hits: verifier.hits, ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}) },
       link: { broker: brokerUrl, state: link, reconnects: Math.max(0, reconnects - 1) },
@@ -129,6 +132,6 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       logger.log('info', 'stopped');
     },
   };
-  logger.log('info', 'ready', { agentKey: core.agentHex, api: `http://${config.apiHost}:${api.port}`, network: config.network, broker: brokerUrl, profile: profile.name, verifier: verifier.name, startupMs: Date.now() - started });
+  logger.log('info', 'ready', { agentKey: core.agentHex, api: `http://${config.apiHost}:${api.port}`, network: config.network, broker: brokerUrl, profile: profile.name, verifier: verifier.name, wasmSimd: kernel.simdSupported, kernel: kernel.kernel, startupMs: Date.now() - started });
   return node;
 }
