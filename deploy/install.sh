@@ -30,7 +30,7 @@ case "$glibc" in 2.[0-9]|2.[12][0-9]|2.3[0-5]) echo "install.sh: glibc $glibc is
 mkdir -p "$prefix"
 for d in bin dist build firmware-profiles node_modules systemd; do rm -rf "${prefix:?}/$d"; cp -a "$here/$d" "$prefix/"; done
 cp "$here/uninstall.sh" "$prefix/"
-"$prefix/bin/node" "$prefix/dist/agentnet.mjs" check --profile "$profile" || { echo "install.sh: agentnet check failed (above)" >&2; exit 1; }
+AGENTNET_DATA_DIR=$(mktemp -d) "$prefix/bin/node" "$prefix/dist/agentnet.mjs" check --profile "$profile" || { echo "install.sh: agentnet check failed (above)" >&2; exit 1; }
 
 unit=/etc/systemd/system/agentnet.service
 sed "s#/opt/agentnet#$prefix#g" "$here/systemd/agentnet.service" > "$unit"
