@@ -39,23 +39,29 @@ export function checkNode(p: Profile | undefined): CheckResult {
   return { name: 'node', status: 'ok', detail: head };
 }
 
-/** cgroup v2: /proc/self/cgroup is one line `0::/path`; the limit is /sys/fs/cgroup/path/memory.max. */
-export function checkCgroup(p: Profile | undefined, root = '/sys/fs/cgroup'): CheckResult {
+/**
+ * cgroup v2: the unified hierarchy is mounted (type cgroup2, normally at /sys/fs/cgroup), and
+ * /proc/self/cgroup has the line `0::/path`; the limit is <mount>/path/memory.max. A `0::` line alone
+ * proves nothing: hybrid cgroup v1 hosts print it too.
+ */
+export function checkCgroup(p: Profile | undefined, mounts = '/proc/self/mounts'): CheckResult {
   const name = 'memory cgroup';
   let line: string | undefined;
+  let root: string | undefined;
   try {
+    root = readFileSync(mounts, 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'cgroup2')?.[1];
     line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
   } catch {
-    return { name, status: 'unknown', detail: '/proc/self/cgroup not readable' };
+    return { name, status: 'unknown', detail: '/proc/self/mounts or /proc/self/cgroup not readable' };
   }
-  if (!line) return { name, status: 'warn', detail: 'no cgroup v2 hierarchy (cgroup v1 or none): MemoryMax cannot be enforced' };
+  if (!root || !line) return { name, status: 'warn', detail: 'no cgroup v2 hierarchy mounted (cgroup v1 host): the unit\'s MemoryMax needs cgroup v2' };
   const file = join(root, line.slice(3), 'memory.max');
   if (!existsSync(file)) return { name, status: 'warn', detail: `cgroup v2 ${line.slice(3)} has no memory controller (${file} missing)` };
   const v = readFileSync(file, 'utf8').trim();
   if (v === 'max') return { name, status: p ? 'warn' : 'ok', detail: `cgroup v2 ${line.slice(3)}: memory.max unlimited${p ? ` (the unit sets ${p.memoryBudgetMiB} MiB)` : ''}` };
   const mib = Math.round(Number(v) / MiB);
   if (p && mib < p.memoryBudgetMiB) return { name, status: 'warn', detail: `memory.max ${mib} MiB is below the profile budget ${p.memoryBudgetMiB} MiB` };
-  return { name, status: 'ok', detail: `cgroup v2 memory.max ${mib} MiB` };
+  return { name, status: 'ok', detail: `cgroup v2 ${line.slice(3)}: memory.max ${mib} MiB` };
 }
 
 export function checkPageSize(): CheckResult {
