@@ -1,7 +1,7 @@
 // Footprint of a real node process (DESIGN §9 targets: cold start to ready < 1 s, idle RSS < 60 MB
 // with 1,000 known agents). Seeds a data directory's store with `agents` valid bindings (the node
 // re-verifies them at T2 when it starts: that is what "known" means), then starts
-// `node dist/agentnet.mjs run` with the profile's heap limit as the systemd drop-in sets it, and
+// `node dist/agentnet.mjs run` with the profile's heap limits as the systemd drop-in sets them, and
 // measures: spawn -> `ready` log line (cold start, includes Node's own start and loading the bundle),
 // with the CPU time the process used until then (what the wall time would be on an idle core),
 // knownAgents from /status, and VmRSS from /proc after `idleMs` of idling. Median of `runs`.
@@ -38,13 +38,13 @@ const cpuMs = (pid: number): number => {
   return (Number(f[11]) + Number(f[12])) * 10;
 };
 
-async function once(profile: string, agents: number, idleMs: number): Promise<Sample> {
+async function once(profile: string, agents: number, idleMs: number, flags: string[]): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
   try {
     if (agents) seed(dir, agents);
     const p = loadProfile(profile);
     const t0 = performance.now();
-    const child = spawn(process.execPath, [`--max-old-space-size=${p.maxOldSpaceMiB}`, projectPath('dist', 'agentnet.mjs'), 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [`--max-old-space-size=${p.maxOldSpaceMiB}`, `--max-semi-space-size=${p.maxSemiSpaceMiB}`, ...flags, projectPath('dist', 'agentnet.mjs'), 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const ready = await new Promise<{ ms: number; cpu: number; api: string }>((resolve, reject) => {
       let buf = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -75,10 +75,12 @@ export async function main(argv: string[]): Promise<void> {
   const profile = arg('profile', 'rpi-zero2w');
   const runs = Number(arg('runs', '3'));
   const idleMs = Number(arg('idle-ms', '5000'));
-  const out: Record<string, unknown> = { profile, node: process.version, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
-  for (const agents of [0, Number(arg('agents', '1000'))]) {
+  // Extra V8/Node flags to compare, e.g. --node-flags=--max-semi-space-size=1 (space-separated).
+  const flags = arg('node-flags', '').split(' ').filter(Boolean);
+  const out: Record<string, unknown> = { profile, node: process.version, flags, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
+  for (const agents of [...new Set([0, Number(arg('agents', '1000'))])]) {
     const s: Sample[] = [];
-    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs));
+    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, flags));
     out[`agents${agents}`] = { readyMsMedian: median(s.map((x) => x.readyMs)), readyCpuMsMedian: median(s.map((x) => x.readyCpuMs)), rssMiBMedian: median(s.map((x) => x.rssMiB)), knownAgents: s.map((x) => x.knownAgents), samples: s };
   }
   console.log(JSON.stringify(out, null, 2));

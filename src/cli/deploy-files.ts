@@ -10,7 +10,8 @@ export function dropIn(p: Profile): string {
 Environment=AGENTNET_PROFILE=${p.name}
 # V8 would otherwise size its heap from the cgroup limit; the profile's heap leaves room for WASM,
 # the SQLite cache (${p.sqliteCacheKiB} KiB) and native buffers inside MemoryMax.
-Environment=NODE_OPTIONS=--max-old-space-size=${p.maxOldSpaceMiB}
+# A small young generation keeps RSS down while the node re-verifies known agents at start.
+Environment="NODE_OPTIONS=--max-old-space-size=${p.maxOldSpaceMiB} --max-semi-space-size=${p.maxSemiSpaceMiB}"
 MemoryMax=${p.memoryBudgetMiB}M
 MemoryHigh=${Math.floor(p.memoryBudgetMiB * 0.9)}M
 MemorySwapMax=0

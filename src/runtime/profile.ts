@@ -22,6 +22,7 @@ export interface Profile {
   readonly cpuCores: number;
   readonly memoryBudgetMiB: number;
   readonly maxOldSpaceMiB: number;
+  readonly maxSemiSpaceMiB: number;
   readonly t0CacheSize: number;
   readonly storeQuotaMiB: number;
   readonly sqliteCacheKiB: number;
@@ -43,6 +44,7 @@ export const INTEGER_FIELDS: ReadonlyArray<readonly [keyof Profile, number, numb
   ['cpuCores', 1, 256],
   ['memoryBudgetMiB', 64, 65536],
   ['maxOldSpaceMiB', 32, 65536],
+  ['maxSemiSpaceMiB', 1, 64],
   ['t0CacheSize', 64, 1 << 22],
   ['storeQuotaMiB', 16, 1 << 20],
   ['sqliteCacheKiB', 256, 1 << 20],
