@@ -6,7 +6,7 @@
 // with the CPU time the process used until then (what the wall time would be on an idle core),
 // knownAgents from /status, and VmRSS from /proc after `idleMs` of idling. Median of `runs`.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,13 +38,13 @@ const cpuMs = (pid: number): number => {
   return (Number(f[11]) + Number(f[12])) * 10;
 };
 
-async function once(profile: string, agents: number, idleMs: number, flags: string[]): Promise<Sample> {
+async function once(profile: string, agents: number, idleMs: number, flags: string[], node: string, bundle: string): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
   try {
     if (agents) seed(dir, agents);
     const p = loadProfile(profile);
     const t0 = performance.now();
-    const child = spawn(process.execPath, [`--max-old-space-size=${p.maxOldSpaceMiB}`, `--max-semi-space-size=${p.maxSemiSpaceMiB}`, ...flags, projectPath('dist', 'agentnet.mjs'), 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(node, [`--max-old-space-size=${p.maxOldSpaceMiB}`, `--max-semi-space-size=${p.maxSemiSpaceMiB}`, ...flags, bundle, 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const ready = await new Promise<{ ms: number; cpu: number; api: string }>((resolve, reject) => {
       let buf = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -77,10 +77,14 @@ export async function main(argv: string[]): Promise<void> {
   const idleMs = Number(arg('idle-ms', '5000'));
   // Extra V8/Node flags to compare, e.g. --node-flags=--max-semi-space-size=1 (space-separated).
   const flags = arg('node-flags', '').split(' ').filter(Boolean);
-  const out: Record<string, unknown> = { profile, node: process.version, flags, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
+  // Another runtime and bundle, e.g. an unpacked package's bin/node and dist/agentnet.mjs (Node 22).
+  const node = arg('node', process.execPath);
+  const bundle = arg('bundle', projectPath('dist', 'agentnet.mjs'));
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const out: Record<string, unknown> = { profile, node: version, bundle, flags, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
   for (const agents of [...new Set([0, Number(arg('agents', '1000'))])]) {
     const s: Sample[] = [];
-    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, flags));
+    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, flags, node, bundle));
     out[`agents${agents}`] = { readyMsMedian: median(s.map((x) => x.readyMs)), readyCpuMsMedian: median(s.map((x) => x.readyCpuMs)), rssMiBMedian: median(s.map((x) => x.rssMiB)), knownAgents: s.map((x) => x.knownAgents), samples: s };
   }
   console.log(JSON.stringify(out, null, 2));
