@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
+import { decodeBinding } from '../core/codec/binding.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery } from '../core/types.js';
 import { startApi } from './api.js';
@@ -93,7 +94,19 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     store.close();
     throw e;
   }
+  // AgentCore.start re-verifies every known agent's binding (T2), two signatures per agent, as tiny
+  // batches of two; verifying them all first in batches of the profile's size is what keeps start-up
+  // short with many known agents. The answers are the kernel's either way; a bad binding still fails.
+  const known = store.bindings().flatMap((bytes) => {
+    try {
+      return decodeBinding(bytes, profile.limits).signers.map((x) => ({ pub: x.kid, msg: x.toBeSigned, sig: x.signature }));
+    } catch {
+      return []; // malformed: the core reports it when it decodes the binding itself
+    }
+  });
+  for (let i = 0; i < known.length; i += profile.verifyBatchSize) verifier.prime(known.slice(i, i + profile.verifyBatchSize), true);
   driver.start();
+  verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   for (const t of config.follow) driver.call(() => core.follow(t));
   for (const d of config.declarations) {
     const r = driver.call((now) => core.announceOnce(now, d));
