@@ -4,9 +4,11 @@
 import { parseArgs } from 'node:util';
 import { AgentnetError } from '../core/errors.js';
 import { UsageError } from './args.js';
+import { cmdCheck } from './check.js';
 import { runDemo } from './demo.js';
 import { cmdBind, cmdInspect, cmdKeygen } from './identity-cmds.js';
 import { cmdMcp } from './mcp.js';
+import { cmdPackage } from './package.js';
 import { cmdRun } from './run.js';
 import { cmdMechanism } from './mechanism-cmds.js';
 import { cmdBenchTrust, cmdSim } from './sim-cmds.js';
@@ -20,6 +22,9 @@ Usage: agentnet <command> [options]
 Commands:
   run        run one node (config file, env, flags; embedded broker when none is given)
   mcp        Model Context Protocol server on stdio (starts a node, or --api URL attaches to one)
+  check      is this device ready? config, profile, cgroup, page size, WASM, SQLite, clock, broker,
+             watchdog; --selftest runs kernels, store, broker and two nodes (T1-T3)
+  package    build dist/agentnet-<version>-<target>.tar.gz (Node 22 runtime, addon, systemd unit)
   demo       start an embedded broker and N agent processes that discover each other
   keygen     create an Ed25519 key file (hex seed, mode 0600) and its .pub
   bind       make a BAID binding of an agent key to an operator key and a code hash
@@ -43,6 +48,8 @@ Examples:
   agentnet keygen --out operator.key && agentnet keygen --out agent.key
   agentnet bind --operator-key operator.key --agent-key agent.key --days 90 --out binding.cbor
   agentnet bench verify --profile rpi4b --json rpi4b.json
+  agentnet check --profile rpi-zero2w --selftest
+  agentnet package --target linux-arm64 --profile rpi4b
 
 Exit codes: 0 ok, 1 failed check, 2 usage/config error, 3 runtime failure.`;
 
@@ -50,6 +57,8 @@ type Cmd = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, Cmd> = {
   run: cmdRun,
   mcp: cmdMcp,
+  check: cmdCheck,
+  package: cmdPackage,
   demo: runDemo,
   keygen: cmdKeygen,
   bind: cmdBind,

@@ -1,8 +1,10 @@
 // `agentnet run`: one long-running node until SIGTERM/SIGINT, then a graceful stop.
 
 import { parseArgs } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { loadConfig } from '../runtime/config.js';
 import { startNode } from '../runtime/node.js';
+import { createNotifier } from '../runtime/systemd.js';
 import { str } from './args.js';
 
 export const RUN_HELP = `Usage: agentnet run [--config FILE] [--data DIR] [--network NAME] [--broker URL]
@@ -49,14 +51,26 @@ export async function cmdRun(argv: string[]): Promise<number> {
     },
   });
   const node = await startNode(config);
+  // Node sizes its old space from the cgroup memory limit unless told otherwise; the profile's
+  // maxOldSpaceMiB is applied by the unit's NODE_OPTIONS. Say so when it is not in effect.
+  const heapMiB = Math.round(getHeapStatistics().heap_size_limit / 1048576);
+  if (heapMiB > node.profile.maxOldSpaceMiB * 1.25) node.logger.log('warn', 'heap limit above the profile', { heapLimitMiB: heapMiB, maxOldSpaceMiB: node.profile.maxOldSpaceMiB, hint: `NODE_OPTIONS=--max-old-space-size=${node.profile.maxOldSpaceMiB}` });
+  const notifier = createNotifier({
+    healthy: () => node.status().storeError === null,
+    onError: (e) => node.logger.log('warn', 'systemd-notify failed', { err: e.message }),
+  });
+  notifier.ready(`ready: agent ${node.core.agentHex.slice(0, 16)}, profile ${node.profile.name}, api ${node.config.apiHost}:${node.apiPort}`);
+  if (notifier.enabled) node.logger.log('info', 'systemd notified', { watchdogMs: notifier.watchdogMs });
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       node.logger.log('info', 'stopping', { signal: sig });
+      notifier.stopping(`stopping on ${sig}`);
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
   await node.close();
+  notifier.close();
   return 0;
 }

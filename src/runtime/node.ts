@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
+import { decodeBinding } from '../core/codec/binding.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
 import { startApi, type Api } from './api/server.js';
@@ -20,6 +21,7 @@ import { loadProfile, type Profile } from './profile.js';
 import { SqliteStore } from './store/sqlite.js';
 import { createTransport } from './transport/index.js';
 import type { TransportState } from './transport/types.js';
+import { chooseKernel } from './wasm/simd.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 
 export interface AgentNode {
@@ -48,11 +50,12 @@ export interface AgentNode {
 export async function startNode(config: NodeConfig, o: { logger?: Logger; verifier?: SigVerifier } = {}): Promise<AgentNode> {
   const started = Date.now();
   const profile = loadProfile(config.profile);
+  const kernel = chooseKernel(profile.wasm);
   const verifier = new PrimedVerifier(o.verifier ?? defaultVerifier(), Math.max(1024, profile.verifyBatchSize * 16));
   const crypto = makeCryptoPort(verifier);
   mkdirSync(config.dataDir, { recursive: true });
   const identity = ensureIdentity(crypto, config.dataDir, Date.now());
-  const store = new SqliteStore(join(config.dataDir, 'agentnet.db'), { synchronous: profile.sqliteSynchronous, cacheKiB: profile.sqliteCacheKiB });
+  const store = new SqliteStore(join(config.dataDir, 'agentnet.db'), { synchronous: profile.sqliteSynchronous, cacheKiB: profile.sqliteCacheKiB, maxBytes: profile.storeQuotaMiB * 1024 * 1024 });
   const core = new AgentCore({
     crypto,
     store,
@@ -108,7 +111,19 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     store.close();
     throw e;
   }
+  // AgentCore.start re-verifies every known agent's binding (T2), two signatures per agent, as tiny
+  // batches of two; verifying them all first in batches of the profile's size is what keeps start-up
+  // short with many known agents. The answers are the kernel's either way; a bad binding still fails.
+  const known = store.bindings().flatMap((bytes) => {
+    try {
+      return decodeBinding(bytes, profile.limits).signers.map((x) => ({ pub: x.kid, msg: x.toBeSigned, sig: x.signature }));
+    } catch {
+      return []; // malformed: the core reports it when it decodes the binding itself
+    }
+  });
+  for (let i = 0; i < known.length; i += profile.verifyBatchSize) verifier.prime(known.slice(i, i + profile.verifyBatchSize), true);
   driver.start(bornAt);
+  verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
   republish = () => driver.call((now) => core.republish(now));
   for (const t of config.follow) driver.call(() => core.follow(t));
@@ -174,6 +189,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     status: () => ({
       ...core.status(),
       profile: profile.name,
+      wasm: { simd: kernel.simdSupported, kernel: kernel.kernel, reason: kernel.reason },
       network: config.network,
       verifier: { name: verifier.name, batches: verifier.batches, primed: verifier.primed, hits: verifier.hits, ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}) },
       link: { broker: brokerUrl, state: link, reconnects: Math.max(0, reconnects - 1) },
@@ -219,6 +235,6 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       logger.log('info', 'stopped');
     },
   };
-  logger.log('info', 'ready', { agentKey: core.agentHex, api: `http://${config.apiHost}:${api.port}`, network: config.network, broker: brokerUrl, profile: profile.name, verifier: verifier.name, startupMs: Date.now() - started });
+  logger.log('info', 'ready', { agentKey: core.agentHex, api: `http://${config.apiHost}:${api.port}`, network: config.network, broker: brokerUrl, profile: profile.name, verifier: verifier.name, wasmSimd: kernel.simdSupported, kernel: kernel.kernel, startupMs: Date.now() - started });
   return node;
 }

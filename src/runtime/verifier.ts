@@ -52,14 +52,15 @@ export class PrimedVerifier implements SigVerifier {
     this.name = inner.name;
   }
 
-  prime(items: readonly SigItem[]): void {
+  /** `keepAll`: keep every answer even beyond the capacity (a known set that is about to be asked for). */
+  prime(items: readonly SigItem[], keepAll = false): void {
     if (items.length === 0) return;
     const results = this.inner.verifyBatch(items);
     this.batches++;
     this.primed += items.length;
     items.forEach((it, i) => {
       this.answers.set(keyOf(it), results[i]!);
-      if (this.answers.size > this.capacity) this.answers.delete(this.answers.keys().next().value!);
+      if (!keepAll && this.answers.size > this.capacity) this.answers.delete(this.answers.keys().next().value!);
     });
   }
 
@@ -76,8 +77,24 @@ export class PrimedVerifier implements SigVerifier {
     return this.inner.verify(pub, msg, sig);
   }
 
+  /** Primed answers are used here too: a binding's two signatures are checked as a batch of two. */
   verifyBatch(items: readonly SigItem[]): boolean[] {
-    return this.inner.verifyBatch(items);
+    if (this.answers.size === 0) return this.inner.verifyBatch(items);
+    const out: Array<boolean | undefined> = items.map((it) => {
+      const k = keyOf(it);
+      const a = this.answers.get(k);
+      if (a === undefined) return undefined;
+      this.answers.delete(k);
+      this.hits++;
+      return a;
+    });
+    const missing = items.filter((_, i) => out[i] === undefined);
+    if (missing.length) {
+      const r = this.inner.verifyBatch(missing);
+      let j = 0;
+      for (let i = 0; i < out.length; i++) if (out[i] === undefined) out[i] = r[j++]!;
+    }
+    return out as boolean[];
   }
 
   /** Forgets answers nobody asked for (called after each drained batch). */

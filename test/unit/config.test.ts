@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/runtime/config.js';
-import { loadProfile, parseProfile } from '../../src/runtime/profile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentnet-cfg-'));
 const file = (name: string, body: string) => {
@@ -35,22 +34,5 @@ describe('node configuration', () => {
 
   it('a bad environment value names its source', () => {
     expect(() => loadConfig({ env: { AGENTNET_LOG_LEVEL: 'loud' } })).toThrow(/environment: "logLevel"/);
-  });
-});
-
-describe('firmware profiles', () => {
-  it('ships valid generic-x64 and rpi-zero2w profiles; a profile can only lower limits', () => {
-    expect(loadProfile('generic-x64').limits.headerBytes).toBe(512);
-    expect(loadProfile('rpi-zero2w').limits.bodyBytes).toBe(32768);
-  });
-
-  it('rejects unknown profiles and out-of-range fields with PROFILE_INVALID', () => {
-    expect(() => loadProfile('no-such-device')).toThrow(/PROFILE_INVALID/);
-    const good = { name: 'x', description: 'x', arch: 'x64', memoryBudgetMiB: 100, maxOldSpaceMiB: 64, t0CacheSize: 100, sqliteCacheKiB: 1024, sqliteSynchronous: 'FULL', verifyBatchSize: 8, verifyFlushMs: 5, pullTimeoutMs: 1000 };
-    expect(parseProfile(good, 't').name).toBe('x');
-    expect(() => parseProfile({ ...good, verifyBatchSize: 0 }, 't')).toThrow(/verifyBatchSize/);
-    expect(() => parseProfile({ ...good, sqliteSynchronous: 'OFF' }, 't')).toThrow(/sqliteSynchronous/);
-    expect(parseProfile({ ...good, limits: { headerBytes: 100000 } }, 't').limits.headerBytes).toBe(512);
-    expect(() => parseProfile({ ...good, limits: { bogus: 1 } }, 't')).toThrow(/limits/);
   });
 });

@@ -28,6 +28,9 @@ export interface SqliteOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** SQLite page cache, KiB (profile `sqliteCacheKiB`). */
   readonly cacheKiB?: number;
+  /** Size cap of the database file, bytes (profile `storeQuotaMiB`): SQLite's max_page_count, so a
+   *  write beyond it fails with SQLITE_FULL and surfaces as STORE_FULL, like a full disk. */
+  readonly maxBytes?: number;
 }
 
 type Row = { author: Buffer; topic: string; epoch: number; seq: number; id: Buffer; kind: number; ts: number; expires: number; body_hash: Buffer; bytes: Buffer };
@@ -56,6 +59,7 @@ export class SqliteStore implements LogStore {
       this.db.pragma(`synchronous = ${o.synchronous ?? 'FULL'}`);
       this.db.pragma('foreign_keys = ON');
       if (o.cacheKiB) this.db.pragma(`cache_size = -${Math.floor(o.cacheKiB)}`);
+      if (o.maxBytes) this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(o.maxBytes / (this.db.pragma('page_size', { simple: true }) as number)))}`);
       this.migrate();
     } catch (e) {
       if (e instanceof AgentnetError) throw e;

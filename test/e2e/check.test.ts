@@ -1,0 +1,55 @@
+// `agentnet check` from the bundle: exit codes and JSON shape, the selftest end to end, and that a
+// broken config, profile or unreachable broker is reported as such.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'agentnet-check-'));
+const check = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [bundle, 'check', '--json', ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, AGENTNET_DATA_DIR: join(dir, 'data') } });
+  return { code: r.status, out: JSON.parse(r.stdout) as { ok: boolean; exitCode: number; checks: Array<{ name: string; status: string; detail: string }> } };
+};
+const byName = (r: ReturnType<typeof check>, n: string) => r.out.checks.find((c) => c.name === n);
+
+describe('agentnet check', () => {
+  it('--selftest runs kernels, WAL store, broker with two nodes and T1-T3, and exits 0', () => {
+    const r = check('--profile', 'generic-x64', '--selftest');
+    expect(r.out.checks.filter((c) => c.name.startsWith('selftest')).map((c) => [c.name, c.status])).toEqual([
+      ['selftest: wasm kernels', 'ok'],
+      ['selftest: sqlite', 'ok'],
+      ['selftest: broker + 2 nodes', 'ok'],
+      ['selftest: T3 attestation', 'ok'],
+    ]);
+    expect(byName(r, 'sqlite WAL')?.status).toBe('ok');
+    expect(byName(r, 'page size')?.detail).toMatch(/^\d+ bytes/);
+    expect([r.code, r.out.exitCode, r.out.ok]).toEqual([0, 0, true]);
+  });
+
+  it('an invalid profile or config exits 2 and names it', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ network: 'Not Valid' }));
+    const r1 = check('--profile', 'no-such-board');
+    expect([r1.code, byName(r1, 'profile')?.status]).toEqual([2, 'fail']);
+    const r2 = check('--config', bad);
+    expect([r2.code, byName(r2, 'config')?.status]).toEqual([2, 'fail']);
+    expect(byName(r2, 'config')?.detail).toMatch(/network/);
+  });
+
+  it('an unreachable broker fails the check (exit 1); a listening one passes', async () => {
+    const srv = createServer((s) => s.destroy());
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    const up = join(dir, 'up.json');
+    writeFileSync(up, JSON.stringify({ broker: `mqtt://127.0.0.1:${port}` }));
+    const r1 = check('--config', up);
+    await new Promise<void>((r) => srv.close(() => r()));
+    const r2 = check('--config', up); // same port, now closed
+    expect([byName(r1, 'broker')?.status, r1.code]).toEqual(['ok', 0]);
+    expect([byName(r2, 'broker')?.status, r2.code]).toEqual(['fail', 1]);
+  });
+});
