@@ -11,6 +11,7 @@ import { formatScaleReport, runScaleExperiment } from '../sim/discovery/scale.js
 import { makeCryptoPort } from '../runtime/crypto-port.js';
 import { defaultVerifier } from '../runtime/verifier.js';
 import { intFlag, UsageError } from './args.js';
+import { barChart, cdfChart, lineChart, stack } from '../runtime/plot/svg.js';
 import { createProgress, type Progress } from './progress.js';
 
 const TRUST_HELP = `Usage: agentnet sim trust [--seeds 30] [--attackers F] [--spies F] [--from-topic T] [--to-topic T]
@@ -22,7 +23,8 @@ code_generation) and migrate to --to-topic (default code_review_security), helpe
 whitewashing. Methods: random, flat, perTopic, mg and the ablations mg-noSlash, mg-noGate, mg-noSemantic; mean
 and 95% CI over seeds. --attackers/--spies take a fraction of the nodes (0.2) or a count (20).
 --threat runs the classic EigenTrust threat models instead (A individuals, B collectives, C camouflage, D spies)
-and reports failed transactions. Example: agentnet sim trust --seeds 30 --json trust.json`;
+and reports failed transactions. --plot FILE.svg: attack success per method, and the attackers' trust mass in
+the target topic per epoch. Example: agentnet sim trust --seeds 30 --json trust.json --plot trust.svg`;
 
 function share(v: string | undefined, name: string, nodes: number): number | undefined {
   if (v === undefined) return undefined;
@@ -38,10 +40,11 @@ discovery: the paper's discovery experiment in the deterministic simulator, with
 and real cryptography, against full-body broadcast and a central registry (docs/simulator.md): success,
 bytes per request and latency (p50, p95), means over seeds with 95% confidence intervals.
 scale: header coverage, body duplicates, header size and gap repair under 30% loss at large node counts.
-The same seed gives byte-identical JSON. Example: agentnet sim discovery --nodes 200 --churn 0.2 --seeds 10 --json d.json`;
+The same seed gives byte-identical JSON. --plot FILE.svg (discovery) writes the latency CDF per method.
+Example: agentnet sim discovery --nodes 200 --churn 0.2 --seeds 10 --json d.json --plot d.svg`;
 
 async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, churn: { type: 'string' }, seeds: { type: 'string' }, seed0: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, churn: { type: 'string' }, seeds: { type: 'string' }, seed0: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' }, plot: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help) {
     console.log(DISCOVERY_HELP);
     return 0;
@@ -53,7 +56,9 @@ async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Pro
     if (!(churn >= 0 && churn < 1)) throw new UsageError('--churn must be in [0, 1)');
     let bar: Progress | undefined;
     let ticked = 0;
+    const latencies = new Map<string, number[]>();
     const r = runDiscoveryExperiment({
+      onLatencies: (m, _seed, xs) => latencies.set(m, [...(latencies.get(m) ?? []), ...xs]),
       nodes: intFlag(values.nodes, 'nodes', 200, 10, 20_000),
       churn,
       seeds: intFlag(values.seeds, 'seeds', 10, 1, 100),
@@ -68,6 +73,11 @@ async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Pro
     bar?.done();
     console.log(formatDiscoveryTable(r));
     result = r;
+    if (values.plot) {
+      // Latency CDF per method over all seeds' successful requests (broadcast answers from its flood: 0 ms).
+      const series = [...latencies].filter(([, xs]) => xs.length > 0).map(([name, xs]) => ({ name, samples: xs.map((x) => Math.max(x, 1)) }));
+      writeFileSync(values.plot, cdfChart({ title: `Discovery latency, ${r.params.nodes} nodes, churn ${r.params.churn}`, xLabel: 'ms from intent to verified match (log)', series, xLog: true }));
+    }
   } else {
     const r = runScaleExperiment({ nodes: intFlag(values.nodes, 'nodes', 10_000, 10, 100_000), seed: intFlag(values.seed, 'seed', 1, 0, 2 ** 31), crypto, clock: Date.now, onProgress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`) });
     console.log(formatScaleReport(r));
@@ -89,7 +99,7 @@ export async function cmdSim(argv: string[]): Promise<number> {
     options: {
       seeds: { type: 'string' }, attackers: { type: 'string' }, spies: { type: 'string' }, 'from-topic': { type: 'string' }, 'to-topic': { type: 'string' },
       threat: { type: 'string' }, camouflage: { type: 'string' }, nodes: { type: 'string' }, epochs: { type: 'string' }, 'spies-in-target': { type: 'boolean' },
-      json: { type: 'string' }, help: { type: 'boolean' },
+      json: { type: 'string' }, plot: { type: 'string' }, help: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -106,6 +116,13 @@ export async function cmdSim(argv: string[]): Promise<number> {
   if (camouflage !== undefined && !(camouflage >= 0 && camouflage <= 1)) throw new UsageError('--camouflage must be in 0..1');
   let bar: Progress | undefined;
   let ticked = 0;
+  // Attackers' trust mass in the target topic per epoch, summed over seeds then averaged (for --plot).
+  const mass = new Map<string, Array<{ sum: number; n: number }>>();
+  const addMass = (m: string, epoch: number, x: number) => {
+    const row = mass.get(m) ?? [];
+    row[epoch] = { sum: (row[epoch]?.sum ?? 0) + x, n: (row[epoch]?.n ?? 0) + 1 };
+    mass.set(m, row);
+  };
   const opts: TrustExperimentOptions = {
     seeds: intFlag(values.seeds, 'seeds', 30, 1, 1000),
     iterate: loadEigenTrust(),
@@ -123,11 +140,23 @@ export async function cmdSim(argv: string[]): Promise<number> {
     ...(camouflage !== undefined ? { camouflage } : {}),
     ...(values.epochs ? { epochs: intFlag(values.epochs, 'epochs', 50, 5, 1000) } : {}),
     ...(values['spies-in-target'] ? { spiesInTarget: true } : {}),
+    ...(values.plot ? { onAttackerMass: (m: string, _seed: number, epoch: number, mass: number) => addMass(m, epoch, mass) } : {}),
   };
   const r = runTrustExperiment(opts);
   bar?.done();
   console.log(formatTrustTable(r));
   if (values.json) writeFileSync(values.json, JSON.stringify(r, null, 2) + '\n');
+  if (values.plot) {
+    const names = Object.keys(r.methods);
+    const bars = barChart({ title: 'Attack success per method (share of target-topic queries served by attackers)', yLabel: 'attack success', categories: names, series: [{ name: 'attack success', values: names.map((n) => (r.methods as Record<string, { attackSuccess: number }>)[n]!.attackSuccess) }], valueLabels: true });
+    const lines = lineChart({
+      title: 'Attackers\' trust mass in the target topic per epoch (mean over seeds)',
+      xLabel: 'epoch',
+      yLabel: 'trust mass',
+      series: [...mass].map(([name, row]) => ({ name, points: row.flatMap((c, e) => (c ? [[e, c.sum / c.n] as [number, number]] : [])) })),
+    });
+    writeFileSync(values.plot, stack(mass.size ? [bars, lines] : [bars]));
+  }
   return 0;
 }
 

@@ -109,8 +109,11 @@ describe('agentnet mechanism evolve', () => {
 
 describe('agentnet sim trust / bench trust', () => {
   it('writes the documented experiment JSON for every method (reduced run)', () => {
-    const r = cli('sim', 'trust', '--seeds', '2', '--epochs', '12', '--attackers', '0.2', '--json', f('trust.json'));
+    const r = cli('sim', 'trust', '--seeds', '2', '--epochs', '12', '--attackers', '0.2', '--json', f('trust.json'), '--plot', f('trust.svg'));
     expect(r.status).toBe(0);
+    const svg = readFileSync(f('trust.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const m of ['mg', 'flat', 'perTopic']) expect(svg).toContain(`data-series="${m}"`); // trust mass per epoch, per method
     const j = JSON.parse(readFileSync(f('trust.json'), 'utf8'));
     expect(Object.keys(j.methods).sort()).toEqual(['flat', 'mg', 'mg-noGate', 'mg-noSemantic', 'mg-noSlash', 'perTopic', 'random']);
     for (const m of Object.values(j.methods) as Array<Record<string, unknown>>) {
@@ -131,11 +134,13 @@ describe('agentnet sim trust / bench trust', () => {
 
 describe('agentnet sim discovery', () => {
   it('writes the documented JSON for bodyless, broadcast and registry (reduced run), deterministically', () => {
-    const run = (out: string) => cli('sim', 'discovery', '--nodes', '24', '--seeds', '1', '--json', f(out));
+    const run = (out: string) => cli('sim', 'discovery', '--nodes', '24', '--seeds', '1', '--json', f(out), '--plot', f(`${out}.svg`));
     expect(run('d1.json').status).toBe(0);
     expect(run('d2.json').status).toBe(0);
     const j = JSON.parse(readFileSync(f('d1.json'), 'utf8'));
     for (const m of ['bodyless', 'broadcast', 'registry']) for (const k of ['success', 'bytesPerRequest', 'p50Ms', 'p95Ms', 'ci']) expect(j.methods[m]).toHaveProperty(k);
     expect(readFileSync(f('d1.json'), 'utf8')).toBe(readFileSync(f('d2.json'), 'utf8'));
+    const svg = readFileSync(f('d1.json.svg'), 'utf8');
+    for (const m of ['bodyless', 'registry']) expect(svg).toContain(`data-series="${m}"`); // latency CDF per method
   }, 120_000);
 });

@@ -30,6 +30,8 @@ export interface DiscoveryOptions {
   readonly net?: Partial<NetParams>;
   readonly methods?: ReadonlyArray<'bodyless' | 'broadcast' | 'registry'>;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Receives each method's per-request latencies of each seed (for plots). */
+  readonly onLatencies?: (method: string, seed: number, latenciesMs: readonly number[]) => void;
 }
 
 export interface MethodResult {
@@ -66,7 +68,9 @@ export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
     const sc = buildScenario({ nodes: o.nodes, churn: o.churn, seed, ...(o.requests !== undefined ? { requests: o.requests } : {}), ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}), ...(o.spanMs !== undefined ? { spanMs: o.spanMs } : {}) });
     const ids = Array.from({ length: o.nodes + 1 }, (_, i) => simIdentity(crypto, seed, i));
     for (const n of names) {
-      outcomes.get(n)!.push({ seed, ...runMethod(METHODS[n]!(), sc, crypto, ids, seed, net) });
+      const out = runMethod(METHODS[n]!(), sc, crypto, ids, seed, net);
+      o.onLatencies?.(n, seed, out.latencies);
+      outcomes.get(n)!.push({ seed, ...out });
       o.onProgress?.(++done, o.seeds * names.length);
     }
   }

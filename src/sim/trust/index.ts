@@ -24,6 +24,8 @@ export interface TrustExperimentOptions {
   /** First seed (seeds are firstSeed .. firstSeed + seeds − 1). */
   firstSeed?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Observes the attackers' trust mass in the target topic after each epoch (for plots; read-only). */
+  onAttackerMass?: (method: Method, seed: number, epoch: number, mass: number) => void;
   iterate: PowerIterate;
 }
 
@@ -99,7 +101,9 @@ export function runTrustExperiment(opts: TrustExperimentOptions): TrustResult {
   for (const method of METHODS) {
     const per: Record<Metric, number>[] = [];
     for (let s = 0; s < opts.seeds; s++) {
-      per.push(metricsOf(runOnce(sc, PAPER_TOPICS, method, first + s, opts.iterate)));
+      const seed = first + s;
+      const onMass = opts.onAttackerMass ? (epoch: number, mass: number) => opts.onAttackerMass!(method, seed, epoch, mass) : undefined;
+      per.push(metricsOf(runOnce(sc, PAPER_TOPICS, method, seed, opts.iterate, undefined, onMass)));
       opts.onProgress?.(++done, total);
     }
     const out = {} as MethodResult;

@@ -43,7 +43,7 @@ type Ev = { kind: 'query'; topic: number } | { kind: 'collude'; from: 'attacker'
 const EPOCH = 1_000_000; // virtual time units per epoch
 
 export function runOnce(sc: Scenario, topics: readonly TopicSpec[], method: Method, seed: number, iterate: PowerIterate,
-  debug?: (line: string) => void): RunMetrics {
+  debug?: (line: string) => void, onMass?: (epoch: number, attackerMass: number) => void): RunMetrics {
   let lastHits = 0;
   const T = topics.length;
   const sched = new Scheduler<Ev>(seed);
@@ -120,6 +120,8 @@ export function runOnce(sc: Scenario, topics: readonly TopicSpec[], method: Meth
 
   const onEpochEnd = () => {
     if (ledger) ledger.recompute(epoch, iterate);
+    // Read-only observation for plots: the attackers' share of trust in the target topic after this epoch.
+    if (onMass && ledger) onMass(epoch, attackersAlive().reduce((a, j) => a + ledger.reputation(key(sc.toTopic), j), 0));
     if (debug && ledger) {
       const att = attackersAlive();
       const mass = att.reduce((a, j) => a + ledger.reputation(key(sc.toTopic), j), 0);
