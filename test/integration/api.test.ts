@@ -182,7 +182,8 @@ describe('local API vs its OpenAPI document', () => {
 });
 
 describe('API access control', () => {
-  const stub = {
+  // A node that is never reached: these tests are about binding and the token, decided before any route.
+  const idleNode = {
     logger: quiet,
     status: () => ({}),
     announceGrouped: async () => ({ id: '', seq: 1, bodyHash: '', reused: false }),
@@ -198,12 +199,12 @@ describe('API access control', () => {
   };
 
   it('refuses to bind off loopback without a token', async () => {
-    await expect(startApi(stub, { host: '0.0.0.0', port: 0 })).rejects.toThrow(/CONFIG_INVALID.*not loopback/);
+    await expect(startApi(idleNode, { host: '0.0.0.0', port: 0 })).rejects.toThrow(/CONFIG_INVALID.*not loopback/);
   });
 
   it('requires the bearer token when one is configured, comparing it exactly', async () => {
     const token = 'x'.repeat(12) + 'secret-token';
-    const api = await startApi(stub, { host: '127.0.0.1', port: 0, token });
+    const api = await startApi(idleNode, { host: '127.0.0.1', port: 0, token });
     try {
       const url = `http://127.0.0.1:${api.port}/logs`;
       const none = await fetch(url);
