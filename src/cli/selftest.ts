@@ -20,21 +20,10 @@ import { createLogger } from '../runtime/logger.js';
 import { startNode, type AgentNode } from '../runtime/node.js';
 import { SqliteStore } from '../runtime/store/sqlite.js';
 import { loadEd25519Verifier } from '../runtime/wasm/ed25519.js';
-import { loadProbe } from '../runtime/wasm/probe.js';
+import { fletcher32Reference as fletcher32, loadProbe } from '../runtime/wasm/probe.js';
 import type { CheckResult } from './checks.js';
 
 type Step = () => Promise<string> | string;
-
-/** Reference of the probe kernel's checksum (assembly/probe.ts): Fletcher-style sums over bytes, mod 0xffff. */
-function fletcher32(d: Uint8Array): number {
-  let a = 0xffff;
-  let b = 0xffff;
-  for (const x of d) {
-    a = (a + x) % 0xffff;
-    b = (b + a) % 0xffff;
-  }
-  return ((b << 16) | a) >>> 0;
-}
 
 export async function selftest(profile: string, timeoutMs = 60_000): Promise<CheckResult[]> {
   const out: CheckResult[] = [];

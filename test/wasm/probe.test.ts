@@ -1,17 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadProbe } from '../../src/runtime/wasm/probe.js';
-
-/** Reference Fletcher-32 (bytewise, mod 65535) in TypeScript. */
-function fletcher32(d: Uint8Array): number {
-  let a = 0xffff;
-  let b = 0xffff;
-  for (const x of d) {
-    a = (a + x) % 0xffff;
-    b = (b + a) % 0xffff;
-  }
-  return ((b << 16) | a) >>> 0;
-}
+import { fletcher32Reference as fletcher32, loadProbe } from '../../src/runtime/wasm/probe.js';
 
 describe('probe kernel: build-and-load path', () => {
   for (const variant of ['release', 'debug'] as const) {

@@ -11,6 +11,17 @@ interface ProbeExports {
 
 export const PROBE_ABI = 1;
 
+/** The TypeScript reference of the kernel's checksum (Fletcher-32 over bytes, sums mod 0xffff). */
+export function fletcher32Reference(d: Uint8Array): number {
+  let a = 0xffff;
+  let b = 0xffff;
+  for (const x of d) {
+    a = (a + x) % 0xffff;
+    b = (b + a) % 0xffff;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
 export function loadProbe(variant: 'release' | 'debug' = 'release') {
   const x = instantiateKernel('probe', variant).exports as unknown as ProbeExports;
   const abi = x.ABI_VERSION.value as number;
