@@ -124,8 +124,6 @@ describe('task protocol failures (typed rejections)', () => {
     w.pump();
     expect(ws[0]!.engine.get(t.id)!.myBid).toBe(5000); // the policy's price is capped at the budget
     expect(w.rejects(req)).toEqual([]);
-    const forged = reSign(ws[0]!, w.queue, 'bid', { price: 9000 });
-    expect(forged).toBe(false); // nothing queued: craft one directly
     const m: TaskMsg = { type: 'bid', task: fromHex(t.id), signer: ws[0]!.id.agentKey, ts: w.now, price: 6000, binding: ws[0]!.id.binding };
     req.engine.handleMessage(w.now, encodeTaskMsg(m, crypto.signer.sign(ws[0]!.id.agentSecret, taskMsgToBeSigned(m))));
     w.drain();
@@ -253,7 +251,7 @@ describe('task protocol failures (typed rejections)', () => {
     const inv = w.queue.shift()!;
     const m = decodeTaskMsg(inv.bytes, DEFAULT_LIMITS).msg as TaskMsg & { type: 'invite' };
     const body = m.body.slice();
-    body[body.length - 1] ^= 1;
+    body[body.length - 1] = body[body.length - 1]! ^ 1;
     const forged: TaskMsg = { ...m, body };
     ws[0]!.engine.handleMessage(w.now, encodeTaskMsg(forged, crypto.signer.sign(req.id.agentSecret, taskMsgToBeSigned(forged))));
     w.drain();
@@ -287,12 +285,3 @@ describe('restart mid-task', () => {
     }
   });
 });
-
-/** Replaces a queued message of `type` with a re-signed variant; false when none is queued. */
-function reSign(p: Party, q: Array<{ bytes: Uint8Array }>, type: string, over: Record<string, unknown>): boolean {
-  const i = q.findIndex((m) => typeOf(m.bytes) === type);
-  if (i < 0) return false;
-  const m = { ...decodeTaskMsg(q[i]!.bytes, DEFAULT_LIMITS).msg, ...over } as TaskMsg;
-  q[i]!.bytes = encodeTaskMsg(m, crypto.signer.sign(p.id.agentSecret, taskMsgToBeSigned(m)));
-  return true;
-}

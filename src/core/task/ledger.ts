@@ -106,7 +106,7 @@ export function totalsOf(balances: ReadonlyMap<string, number>): LedgerTotals {
     sum += b;
     if (a !== ISSUANCE && a !== BURN) circulating += b;
   }
-  return { issued: -(balances.get(ISSUANCE) ?? 0), burned: balances.get(BURN) ?? 0, circulating, sum };
+  return { issued: 0 - (balances.get(ISSUANCE) ?? 0), burned: balances.get(BURN) ?? 0, circulating, sum };
 }
 
 // ---------------------------------------------------------------- what a task posts
