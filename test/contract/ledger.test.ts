@@ -53,7 +53,7 @@ function contract(name: string, make: Make) {
 
     it('property: random postings never create or destroy credits outside grant and burn', () => {
       const accts = [ISSUANCE, BURN, agentAccount(A), agentAccount(B), agentAccount(C), escrowAccount(T1), escrowAccount(T2)];
-      const amount = fc.oneof(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: -5, max: 0 }));
+      const amount = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 300 }), weight: 8 }, { arbitrary: fc.integer({ min: 301, max: 5000 }), weight: 1 }, { arbitrary: fc.integer({ min: -5, max: 0 }), weight: 1 });
       const agent = fc.constantFrom(A, B, C).map(agentAccount);
       // Half shaped like the rules (so most apply and balances move), half anything at all.
       const shaped = fc.tuple(fc.constantFrom(T1, T2), fc.constantFrom(...RULES), agent, amount, fc.nat()).map(([task, rule, ag, amt, ts]): Posting => {
@@ -62,7 +62,7 @@ function contract(name: string, make: Make) {
         return { task, rule, from, to, amount: amt, ts };
       });
       const anything = fc.record({ task: fc.constantFrom(T1, T2), rule: fc.constantFrom(...RULES), from: fc.constantFrom(...accts), to: fc.constantFrom(...accts), amount, ts: fc.nat() });
-      const posting = fc.oneof(shaped, anything);
+      const posting = fc.oneof({ arbitrary: shaped, weight: 4 }, { arbitrary: anything, weight: 1 });
       let applied = 0;
       let refused = 0;
       fc.assert(
@@ -91,8 +91,8 @@ function contract(name: string, make: Make) {
         }),
         { numRuns: name === 'sqlite' ? 40 : 200 },
       );
-      expect(applied).toBeGreaterThan(100); // the property saw real balances move, not only refusals
-      expect(refused).toBeGreaterThan(100);
+      expect(applied).toBeGreaterThan((applied + refused) / 10); // the property saw real balances move, not only refusals
+      expect(refused).toBeGreaterThan((applied + refused) / 10);
     });
 
     it('property: every way a task ends closes its escrow to 0 and pays out exactly budget + deposit', () => {
