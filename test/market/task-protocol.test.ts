@@ -274,7 +274,7 @@ describe('restart mid-task', () => {
     }
     const before = [stateOf(req, t.id), stateOf(worker, t.id)];
     w.queue.length = 0;
-    for (const p of [req, worker]) p.engine = w.engineFor(p);
+    for (const p of [req, worker]) w.restart(p);
     expect([stateOf(req, t.id), stateOf(worker, t.id)]).toEqual(before);
     w.advance(t.settleBy);
     expect(stateOf(req, t.id)).toBe('settled');

@@ -17,7 +17,7 @@ export interface Party {
   readonly name: string;
   readonly id: TestIdentity;
   readonly hex: string;
-  readonly core: AgentCore;
+  core: AgentCore;
   readonly logStore: MemoryStore;
   ledger: CreditLedger;
   store: TaskStore;
@@ -49,12 +49,20 @@ export class TaskWorld {
     core.start(this.now);
     while (core.pollTransmit());
     const p = { name, id, hex: toHex(id.agentKey), core, logStore, ledger: new MemoryLedger(), store: new MemoryTaskStore(), policy, events: [], published: new Map() } as unknown as Party;
+    // engineFor reads p.core at call time, so a restarted party's host uses its new core
     p.engine = this.engineFor(p);
     this.parties.set(p.hex, p);
     return p;
   }
 
-  /** A fresh engine on the party's stores (a restart: everything in memory is gone but the stores). */
+  /** A restart: a fresh core and engine on the party's stores (everything in memory is gone). */
+  restart(p: Party): void {
+    p.core = new AgentCore({ crypto, store: p.logStore, agentSecret: p.id.agentSecret, binding: p.id.binding });
+    p.core.start(this.now);
+    while (p.core.pollTransmit());
+    p.engine = this.engineFor(p);
+  }
+
   engineFor(p: Party): TaskEngine {
     const host: TaskHost = {
       announce: (now, d) => {
@@ -64,6 +72,7 @@ export class TaskWorld {
         return { id: a.id, entry: e.bytes, body: p.logStore.getBody(e.bodyHash)! };
       },
       sendTask: (to, bytes) => this.queue.push({ from: p.hex, to, bytes }),
+      keepBinding: (key, version, bytes) => p.logStore.putBinding(key, version, bytes),
       publishBody: (hash, bytes) => p.published.set(toHex(hash), bytes),
       candidates: () => this.candidates,
     };

@@ -8,12 +8,13 @@
 // rejections, receipts). Transitions follow the table in protocol.ts. Every transition's record and ledger postings are
 // written together (the runtime wraps each call in one store transaction).
 
-import { toHex } from '../bytes.js';
+import { fromHex, toHex } from '../bytes.js';
 import type { Limits } from '../codec/limits.js';
 import type { TieredVerifier } from '../identity/verifier.js';
 import { DecodeError } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 import type { Declaration } from '../types.js';
+import { checkCarriedBinding, type Verdict } from './checks.js';
 import { decodeTaskMsg, encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from './codec.js';
 import { agentAccount, ISSUANCE, type CreditLedger, type Posting } from './ledger.js';
 import { allowed, isTerminal, TASK_REJECTS, type Input, type TaskReject, type TaskState } from './protocol.js';
@@ -27,6 +28,8 @@ export interface TaskHost {
   sendTask(to: string, msg: Uint8Array): void;
   /** Stores a body by hash and publishes its retained copy until `expires`. */
   publishBody(hash: Uint8Array, bytes: Uint8Array, expires: number): void;
+  /** Persists a binding that passed T2 (carried in an invite or bid), so a restart still knows the agent. */
+  keepBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void;
   /** Agents whose capability in `topic` covers `tags`, verified to at least `minTier`, best first. */
   candidates(topic: string, tags: readonly string[], minTier: number, now: number): string[];
 }
@@ -34,11 +37,11 @@ export interface TaskHost {
 /** Automatic decisions; undefined leaves the decision to the agent layer (local API). */
 export interface TaskPolicy {
   /** Worker: the price (milli-credits) to bid on an invitation. */
-  bid?(t: TaskView, now: number): number | undefined;
+  bid?: ((t: TaskView, now: number) => number | undefined) | undefined;
   /** Worker: the artefact for an awarded task. */
-  deliver?(t: TaskView, now: number): Uint8Array | undefined;
+  deliver?: ((t: TaskView, now: number) => Uint8Array | undefined) | undefined;
   /** Requester: the outcome 0..1000 for a fetched artefact. */
-  rate?(t: TaskView, artefact: Uint8Array, now: number): number | undefined;
+  rate?: ((t: TaskView, artefact: Uint8Array, now: number) => number | undefined) | undefined;
 }
 
 export type TaskView = Omit<TaskRecord, 'artefact' | 'entry' | 'body' | 'mechanism' | 'award' | 'evidence' | 'requesterSig' | 'workerSig'> & { readonly evidence: number };
@@ -102,6 +105,12 @@ export abstract class TaskEngineBase {
     const r = this.tasks.get(id);
     return r && view(r);
   }
+  /** The artefact we delivered (worker) or fetched and checked (requester). */
+  artefactOf(id: string): Uint8Array | undefined {
+    const a = this.tasks.get(id)?.artefact;
+    return a === undefined ? undefined : fromHex(a);
+  }
+
   /** Counts of tasks per role and state. */
   summary(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -227,6 +236,16 @@ export abstract class TaskEngineBase {
   protected balanceOf(agent: string): number {
     const a = agentAccount(agent);
     return this.o.ledger.has(a) ? this.o.ledger.balance(a) : this.grant;
+  }
+
+  /** T2 on a binding a message carries; on success it is kept (host.keepBinding) for after a restart. */
+  protected acceptCarried(signer: Uint8Array, binding: Uint8Array, now: number): Verdict {
+    const b = checkCarriedBinding(this.o.verifier, signer, binding, now);
+    if (b.ok) {
+      const known = this.o.verifier.bindingOf(toHex(signer))!;
+      this.o.host.keepBinding(signer, known.version, this.o.verifier.bindingBytesOf(toHex(signer))!);
+    }
+    return b;
   }
 
   protected emit(e: TaskEvent): void {

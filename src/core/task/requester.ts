@@ -12,7 +12,7 @@ import { BP, MAX_MONEY, type Mechanism } from '../market/mechanism.js';
 import { decodeSignedMechanism, signMechanism } from '../market/signed.js';
 import { DecodeError } from '../errors.js';
 import { TOPIC_RE } from '../codec/limits.js';
-import { amountFor, checkCarriedBinding, checkMsgSignature } from './checks.js';
+import { amountFor, checkMsgSignature } from './checks.js';
 import { encodeTerms, type TaskMsg } from './codec.js';
 import { TaskEngineBase, view, type TaskView } from './engine.js';
 import { openPostings, depositPostings, settlement } from './ledger.js';
@@ -146,7 +146,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
     const from = toHex(m.signer);
     if (from === this.agentHex) return this.reject('not_party', 'a bid on our own task', r.id, from);
     if (now > r.bidDeadline || m.ts > r.bidDeadline) return this.reject('late_bid', `bid ${Math.max(now, m.ts) - r.bidDeadline} ms after the deadline`, r.id, from);
-    const b = checkCarriedBinding(this.o.verifier, m.signer, m.binding, now);
+    const b = this.acceptCarried(m.signer, m.binding, now);
     if (!b.ok) return this.reject(b.reason, b.detail, r.id, from);
     const s = checkMsgSignature(this.o.verifier, m, tbs, sig);
     if (!s.ok) return this.reject(s.reason, s.detail, r.id, from);

@@ -7,7 +7,7 @@
 
 import { equalBytes, fromHex, toHex } from '../bytes.js';
 import { receiptToBeSigned, type Receipt } from '../codec/receipt.js';
-import { amountFor, checkAnnounce, checkCarriedBinding, checkMsgSignature } from './checks.js';
+import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, type TaskMsg } from './codec.js';
 import { view, type TaskView } from './engine.js';
 import { depositPostings, openPostings, settlement } from './ledger.js';
@@ -102,7 +102,7 @@ export class TaskEngine extends RequesterEngine {
     const from = toHex(m.signer);
     if (from === this.agentHex) return this.reject('not_party', 'an invitation to our own task', toHex(m.task), from);
     if (this.openCount() >= this.maxOpen) return this.reject('full', `${this.maxOpen} tasks open`, toHex(m.task), from);
-    const b = checkCarriedBinding(this.o.verifier, m.signer, m.binding, now);
+    const b = this.acceptCarried(m.signer, m.binding, now);
     if (!b.ok) return this.reject(b.reason, b.detail, toHex(m.task), from);
     const s = checkMsgSignature(this.o.verifier, m, tbs, sig);
     if (!s.ok) return this.reject(s.reason, s.detail, toHex(m.task), from);
