@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeReceipt, signedReceiptFromBody } from '../../src/core/codec/receipt.js';
 import { checkReceipt } from '../../src/core/identity/receipt.js';
 import { decodeTaskMsg, decodeTerms, encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../../src/core/task/codec.js';
-import { agentAccount, BURN, escrowAccount, ISSUANCE } from '../../src/core/task/ledger.js';
+import { agentAccount, BURN, escrowAccount } from '../../src/core/task/ledger.js';
 import { allowed, isTerminal, TRANSITIONS } from '../../src/core/task/protocol.js';
 import { crypto, identity } from '../helpers.js';
 import { SPEC, TaskWorld, testMechanism, type Party } from './task-world.js';
