@@ -155,6 +155,9 @@ export class TaskRunner {
   ledgerView() {
     return { self: this.engine.agentHex, balance: this.balance(), accounts: this.ledger.accounts(), totals: this.ledger.totals(), postings: this.ledger.postings().length };
   }
+  postings(task: string) {
+    return this.ledger.postings(task);
+  }
   balance(): number {
     const a = agentAccount(this.engine.agentHex);
     return this.ledger.has(a) ? this.ledger.balance(a) : this.engine.grant;

@@ -6,7 +6,7 @@
 import { checkMechanism, type Mechanism } from '../../core/market/mechanism.js';
 import type { TaskView } from '../../core/task/engine.js';
 import type { TaskSpec } from '../../core/task/requester.js';
-import type { LedgerTotals } from '../../core/task/ledger.js';
+import type { LedgerTotals, Posting } from '../../core/task/ledger.js';
 import { defaultMechanism } from '../tasks.js';
 import { badRequest, HttpError, readJson, sendJson } from './http.js';
 import type { Route, RouteContext } from './routes.js';
@@ -21,6 +21,7 @@ export interface TaskApi {
   rate(id: string, outcome: number): TaskView;
   artefact(id: string): Uint8Array | undefined;
   ledgerView(): { self: string; balance: number; accounts: Array<{ account: string; balance: number }>; totals: LedgerTotals; postings: number };
+  postings(task: string): Posting[];
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -94,5 +95,13 @@ export const TASK_ROUTES: readonly Route[] = [
   { method: 'POST', path: '/tasks/{id}/bid', handler: async (c) => sendJson(c.res, 200, c.node.tasks.bid(taskId(c), int(await object(c), 'price', undefined, 0, 1e9))) },
   { method: 'POST', path: '/tasks/{id}/deliver', handler: async (c) => sendJson(c.res, 200, c.node.tasks.deliver(taskId(c), artefactOf(await object(c)))) },
   { method: 'POST', path: '/tasks/{id}/rate', handler: async (c) => sendJson(c.res, 200, c.node.tasks.rate(taskId(c), int(await object(c), 'outcome', undefined, 0, 1000))) },
-  { method: 'GET', path: '/ledger', handler: (c) => sendJson(c.res, 200, c.node.tasks.ledgerView()) },
+  {
+    method: 'GET',
+    path: '/ledger',
+    handler: (c) => {
+      const task = c.url.searchParams.get('task');
+      if (task !== null && !HEX64.test(task)) throw badRequest('task must be 64 hex digits');
+      sendJson(c.res, 200, { ...c.node.tasks.ledgerView(), ...(task !== null ? { entries: c.node.tasks.postings(task) } : {}) });
+    },
+  },
 ];
