@@ -189,6 +189,9 @@ export class TaskRunner {
     if (this.closed) throw new RangeError('tasks: node is closing');
     try {
       return this.d.driver.callGrouped([fn])[0]!;
+    } catch (e) {
+      this.engine.reload(); // the transaction rolled back: nothing of this step happened
+      throw e;
     } finally {
       for (let e = this.engine.pollEvent(); e; e = this.engine.pollEvent()) this.report(e);
       this.arm();

@@ -93,7 +93,17 @@ export abstract class TaskEngineBase {
     this.awardTier = o.awardTier ?? 2;
     this.maxOpen = o.maxOpen ?? 1024;
     if (!Number.isInteger(this.retryMs) || this.retryMs < 1) throw new RangeError('TaskEngine: retryMs must be a positive integer');
-    for (const r of o.store.tasks()) this.tasks.set(r.id, r); // resume after a restart
+    this.reload();
+  }
+
+  /**
+   * (Re)reads every task from the store, dropping unreported events: at start (resume after a restart)
+   * and after a store transaction around an engine call rolled back, so memory matches what is stored.
+   */
+  reload(): void {
+    this.tasks.clear();
+    this.events.length = 0;
+    for (const r of this.o.store.tasks()) this.tasks.set(r.id, r);
   }
 
   // ---------------------------------------------------------------- views

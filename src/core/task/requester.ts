@@ -101,7 +101,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
         r.deliveryHash = toHex(m.hash);
         r.deliveryLen = m.length;
         this.move(r, 'delivery', 'fetching', now);
-        return this.sendFetch(r);
+        return this.sendFetch(r, now);
       case 'artefact': {
         if (m.artefact.length !== r.deliveryLen || toHex(this.o.crypto.sha256(m.artefact)) !== r.deliveryHash) return this.reject('bad_delivery', 'artefact does not match the delivered hash', r.id, from);
         r.artefact = toHex(m.artefact);
@@ -123,7 +123,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
         this.backoff(r, now);
         if (r.state === 'open') return this.invite(now, r);
         if (r.state === 'awarded') return this.sendAward(r);
-        if (r.state === 'fetching') return this.sendFetch(r);
+        if (r.state === 'fetching') return this.sendFetch(r, now);
         if (r.state === 'rated') return this.sendRate(r);
         return;
       case 'bidDeadline':
@@ -214,8 +214,8 @@ export abstract class RequesterEngine extends TaskEngineBase {
     this.o.host.sendTask(r.worker!, fromHex(r.award!));
   }
 
-  private sendFetch(r: TaskRecord): void {
-    this.send(r.worker!, { type: 'fetch', task: fromHex(r.id), signer: this.agentKey, ts: r.bidDeadline, hash: fromHex(r.deliveryHash!) });
+  private sendFetch(r: TaskRecord, now: number): void {
+    this.send(r.worker!, { type: 'fetch', task: fromHex(r.id), signer: this.agentKey, ts: now, hash: fromHex(r.deliveryHash!) });
   }
 
   private sendRate(r: TaskRecord): void {
