@@ -285,3 +285,31 @@ describe('restart mid-task', () => {
     }
   });
 });
+
+describe('a step whose store transaction fails', () => {
+  it('leaves nothing behind once the engine reloads from its store, and the step succeeds later', () => {
+    const { w, req, ws } = setup(1);
+    const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
+    w.pump();
+    // the deposit posting at the award fails (a full disk, say): the runtime rolls back and reloads
+    const real = req.ledger;
+    let fail = true;
+    req.ledger = Object.assign(Object.create(real), {
+      post: (p: Parameters<typeof real.post>[0]) => {
+        if (fail && p.rule === 'escrow' && p.from === agentAccount(ws[0]!.hex)) throw new Error('SQLITE_FULL');
+        real.post(p);
+      },
+    });
+    req.engine = w.engineFor(req);
+    w.now = t.bidDeadline;
+    expect(() => req.engine.handleTimeout(w.now)).toThrow('SQLITE_FULL');
+    req.engine.reload();
+    expect(req.engine.get(t.id)).toMatchObject({ state: 'open' });
+    expect(req.engine.get(t.id)!.worker).toBeUndefined();
+    expect(w.queue).toHaveLength(0); // no award left
+    fail = false;
+    w.advance(t.settleBy);
+    expect(stateOf(req, t.id)).toBe('settled');
+    expect(stateOf(ws[0]!, t.id)).toBe('settled');
+  });
+});
