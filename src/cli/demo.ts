@@ -2,7 +2,8 @@
 // OS process running `agentnet run`, one per paper topic in turn. Each agent announces a capability
 // in its own topic and an intent that needs a capability of the next topic. The expected discoveries
 // are computed from the configured declarations alone; the demo passes (exit 0) only if every node
-// reports exactly those, through the network.
+// reports exactly those, through the network. Then the first agents post tasks (demo-tasks.ts): each is
+// bid on, awarded, delivered, rated with a co-signed receipt and settled in both parties' ledgers.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import type { Declaration } from '../core/types.js';
 import { startEmbeddedBroker } from '../runtime/broker.js';
 import { intFlag } from './args.js';
 import { createProgress } from './progress.js';
+import { printTasks, runTasks } from './demo-tasks.js';
 
 export const TOPICS = ['code_generation', 'code_review_security', 'devops_tool_execution', 'data_analysis', 'creative_writing'] as const;
 const SKILLS: Record<(typeof TOPICS)[number], [string, string]> = {
@@ -72,19 +74,21 @@ interface Proc {
 }
 
 export async function runDemo(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { agents: { type: 'string' }, json: { type: 'string' }, broker: { type: 'string' }, timeout: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { agents: { type: 'string' }, tasks: { type: 'string' }, json: { type: 'string' }, broker: { type: 'string' }, timeout: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' } } });
   if (values.help) {
-    console.log(`Usage: agentnet demo [--agents N] [--json FILE] [--broker URL] [--timeout MS] [--keep]
+    console.log(`Usage: agentnet demo [--agents N] [--tasks K] [--json FILE] [--broker URL] [--timeout MS] [--keep]
 
 Starts an embedded MQTT broker (or uses --broker) and N agent processes (default 5) that announce signed
 capability declarations, discover each other by interest, pull bodies by hash and verify bindings.
---keep leaves the data dir.
-Exit codes: 0 every expected discovery happened and no unexpected one did, 1 otherwise, 2 usage error,
-3 runtime failure (an agent process or the broker failed).
+Then the first K agents (default 3) each post a task: the matching agent bids, is awarded, delivers by
+hash, both sign the receipt and both ledgers settle. --keep leaves the data dir.
+Exit codes: 0 every expected discovery happened, no unexpected one did and every task settled with a
+co-signed receipt and conserved credits, 1 otherwise, 2 usage error, 3 runtime failure.
 Example: agentnet demo --agents 10 --json demo.json`);
     return 0;
   }
   const n = intFlag(values.agents, 'agents', 5, 2, 200);
+  const taskCount = intFlag(values.tasks, 'tasks', 3, 0, 200);
   const timeoutMs = intFlag(values.timeout, 'timeout', 15_000, 1000, 600_000);
   const t0 = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-demo-'));
@@ -117,7 +121,7 @@ Example: agentnet demo --agents 10 --json demo.json`);
   const progress = createProgress(Math.max(1, expected.size), 'discoveries');
   agents.forEach((a, i) => {
     const cfg = join(dir, `${a.name}.json`);
-    writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, a.name), network, broker: brokerUrl, apiPort: 0, declarations: [a.capability, a.intent] }));
+    writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, a.name), network, broker: brokerUrl, apiPort: 0, declarations: [a.capability, a.intent], tasks: { retryMs: 300 } }));
     const child = spawn(process.execPath, [process.argv[1]!, 'run', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
     const p: Proc = { child };
     procs.push(p);
@@ -152,6 +156,7 @@ Example: agentnet demo --agents 10 --json demo.json`);
   });
   progress.done();
   await new Promise((r) => setTimeout(r, 300)); // a grace period in which unexpected discoveries would show
+  const taskReport = await runTasks(agents, procs.map((p) => p.apiPort), procs.map((p) => p.agentId), Math.min(taskCount, n), Date.now() + Math.max(15_000, timeoutMs / 2));
 
   const statuses = await Promise.all(
     procs.map(async (p) => {
@@ -196,6 +201,7 @@ Example: agentnet demo --agents 10 --json demo.json`);
     verified: { T0: sum((s) => s.verified['T0'] ?? 0), T1: sum((s) => s.verified['T1'] ?? 0), T2: sum((s) => s.verified['T2'] ?? 0) },
     rejected: sum((s) => Object.values(s.rejected).reduce((a, b) => a + b, 0)),
     statusesRead: statuses.filter(Boolean).length,
+    tasks: taskReport,
     nodes: statuses.map((st, i) => ({ name: agents[i]!.name, readyMs: procs[i]!.readyMs ?? null, ...(st ? { pending: (st as Record<string, unknown>)['pending'], pulls: st.pulls, gapRepairs: (st as Record<string, unknown>)['gapRepairs'], entries: (st as Record<string, unknown>)['entries'], knownAgents: (st as Record<string, unknown>)['knownAgents'] } : {}) })),
     durationMs: Date.now() - t0,
   };
@@ -210,9 +216,11 @@ Example: agentnet demo --agents 10 --json demo.json`);
   console.log(`\nexpected ${result.expected}, found ${result.found}, unexpected ${result.unexpected}`);
   console.log(`bytes received: headers ${result.headerBytes} B, bodies ${result.bodyBytes} B (bodies pulled only on interest)`);
   console.log(`signatures verified: T1 ${result.verified.T1}, T2 ${result.verified.T2}; T0 cache hits ${result.verified.T0}; rejected ${result.rejected}`);
+  printTasks(taskReport);
   console.log(`total ${result.durationMs} ms`);
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
-  const ok = result.found === result.expected && result.unexpected === 0 && result.statusesRead === n;
-  if (!ok) console.log('DEMO FAILED: not every expected discovery happened, or an unexpected one did');
+  const tasksOk = taskReport.posted === Math.min(taskCount, n) && taskReport.settled === taskReport.posted && taskReport.receipts === taskReport.settled && taskReport.conserved && taskReport.ledgersAgree;
+  const ok = result.found === result.expected && result.unexpected === 0 && result.statusesRead === n && tasksOk;
+  if (!ok) console.log(tasksOk ? 'DEMO FAILED: not every expected discovery happened, or an unexpected one did' : 'DEMO FAILED: not every task settled with a co-signed receipt and conserved credits');
   return ok ? 0 : 1;
 }

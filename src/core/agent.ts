@@ -179,6 +179,11 @@ export class AgentCore {
     return current ? { ...current, reused: true } : { ...this.announce(now, d), reused: false };
   }
 
+  /** Sends a signed task message (src/core/task/) to an agent as a direct message. */
+  sendTask(toHex: string, msg: Uint8Array): void {
+    this.sendDirect(toHex, { type: 'task', from: this.agentKey, msg });
+  }
+
   /** Candidates we hold bodies for, ranked by semantic match (trust weighting arrives with MG-EigenTrust). */
   discover(q: DiscoverQuery, now?: number): Candidate[] {
     return this.finder.discover(q, now).filter((c) => this.isAlive(c.author));
@@ -391,6 +396,9 @@ export class AgentCore {
         this.counters.add('bodyBytesIn', d.body.length);
         return this.finder.onBody(now, key, d.body);
       }
+      case 'task': // handed to the task engine as is (it verifies the signed message itself)
+        this.events.push({ type: 'task', from, bytes: d.msg });
+        return;
     }
   }
 

@@ -16,6 +16,8 @@
 //   follow         -                    --follow T    []  topics to follow besides those of intents
 //   declarations   -                    -             []  announced at start (once per content)
 //   operators      -                    -             []  accepted operator keys (hex); [] = any
+//   tasks          -                    -             {worker: "auto", rate: "auto", price: 1000, grant: 100000,
+//                                                     retryMs: 1000}  task policy (src/runtime/tasks.ts); money in milli-credits
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -24,6 +26,7 @@ import { TAG_RE, TOPIC_RE } from '../core/codec/limits.js';
 import { ERR } from '../core/errors.js';
 import type { Declaration } from '../core/types.js';
 import type { Level } from './logger.js';
+import { DEFAULT_TASKS, type TaskConfig } from './tasks.js';
 
 export interface NodeConfig {
   readonly dataDir: string;
@@ -37,6 +40,7 @@ export interface NodeConfig {
   readonly follow: readonly string[];
   readonly declarations: readonly Declaration[];
   readonly operators: readonly string[];
+  readonly tasks: TaskConfig;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -49,6 +53,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   follow: [],
   declarations: [],
   operators: [],
+  tasks: DEFAULT_TASKS,
 };
 
 const ENV: Record<string, keyof NodeConfig> = {
@@ -76,6 +81,22 @@ function checkDeclaration(d: unknown, source: string, i: number): Declaration {
   if (typeof r['text'] !== 'string') bad(source, `${f}.text`, 'must be a string');
   if (r['ttlMs'] !== undefined && (typeof r['ttlMs'] !== 'number' || !Number.isInteger(r['ttlMs']) || r['ttlMs'] <= 0)) bad(source, `${f}.ttlMs`, 'must be a positive integer');
   return r as unknown as Declaration;
+}
+
+function checkTasks(v: unknown, base: TaskConfig, source: string): TaskConfig {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(source, 'tasks', 'must be an object');
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (k === 'worker' || k === 'rate') {
+      if (x !== 'auto' && x !== 'manual') bad(source, `tasks.${k}`, 'must be "auto" or "manual"');
+    } else if (k === 'price' || k === 'grant') {
+      if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0 || x > 1e9) bad(source, `tasks.${k}`, 'must be an integer 0..1e9 (milli-credits)');
+    } else if (k === 'retryMs') {
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 10 || x > 600_000) bad(source, `tasks.${k}`, 'must be an integer 10..600000');
+    } else bad(source, `tasks.${k}`, 'is not a known setting');
+    out[k] = x;
+  }
+  return out as unknown as TaskConfig;
 }
 
 /** Validates and merges one layer (a parsed file, env or flags) over `base`. */
@@ -131,6 +152,9 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
       case 'operators':
         if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !/^[0-9a-f]{64}$/.test(t))) bad(source, k, 'must be an array of 64-hex operator keys');
         out[k] = v;
+        break;
+      case 'tasks':
+        out[k] = checkTasks(v, (out[k] as TaskConfig | undefined) ?? DEFAULT_TASKS, source);
         break;
       default:
         bad(source, k, 'is not a known setting');

@@ -22,6 +22,7 @@ import { SqliteStore } from './store/sqlite.js';
 import { createTransport } from './transport/index.js';
 import type { TransportState } from './transport/types.js';
 import { chooseKernel } from './wasm/simd.js';
+import { TaskRunner } from './tasks.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 
 export interface AgentNode {
@@ -44,6 +45,8 @@ export interface AgentNode {
   verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
   metrics(): MetricsSnapshot;
   onEvent(cb: (e: CoreEvent) => void): void;
+  /** The task protocol and the credit ledger (src/runtime/tasks.ts). */
+  readonly tasks: TaskRunner;
   close(): Promise<void>;
 }
 
@@ -89,12 +92,14 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   });
   const listeners: Array<(e: CoreEvent) => void> = [];
   let api: Api | undefined; // declared before the driver: it emits events from start()
+  let tasks: TaskRunner | undefined;
   const driver = new Driver(core, transport, store, {
     batch: 256,
     primer: verifier,
     verifyBatchSize: profile.verifyBatchSize,
     verifyFlushMs: profile.verifyFlushMs,
     onEvent: (e) => {
+      if (e.type === 'task') return tasks?.enqueue(e.bytes); // verified by the task engine, not an API event
       if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
       else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
       else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
@@ -123,6 +128,8 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   });
   for (let i = 0; i < known.length; i += profile.verifyBatchSize) verifier.prime(known.slice(i, i + profile.verifyBatchSize), true);
   driver.start(bornAt);
+  tasks = new TaskRunner({ core, crypto, agentSecret: identity.agentSecret, binding: identity.binding, store, driver, transport, logger, config: config.tasks });
+  tasks.start(); // timers of tasks resumed from the store
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
   republish = () => driver.call((now) => core.republish(now));
@@ -170,10 +177,12 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
         declarations: () => node.declarations(),
         verifiedTier: (a) => node.verifiedTier(a),
         metrics: () => node.metrics(),
+        tasks: tasks!,
       },
       { host: config.apiHost, port: config.apiPort, token: config.apiToken },
     );
   } catch (e) {
+    tasks!.close();
     await driver.close();
     store.close();
     await broker?.close();
@@ -194,6 +203,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       verifier: { name: verifier.name, batches: verifier.batches, primed: verifier.primed, hits: verifier.hits, ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}) },
       link: { broker: brokerUrl, state: link, reconnects: Math.max(0, reconnects - 1) },
       storeError: driver.storeError?.code ?? null,
+      tasks: tasks!.status(),
       uptimeMs: Date.now() - started,
     }),
     announce: (d) => driver.call((now) => core.announceOnce(now, d)),
@@ -227,8 +237,10 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       };
     },
     onEvent: (cb) => listeners.push(cb),
+    tasks: tasks!,
     async close() {
       await api!.close();
+      tasks!.close();
       await driver.close();
       store.close();
       await broker?.close();

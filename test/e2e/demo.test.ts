@@ -22,6 +22,7 @@ describe('agentnet demo (separate node processes, embedded broker)', () => {
   it('default run: every agent discovers exactly the agents its intent matches, in under 20 s', () => {
     const { r, json } = demo(['--timeout', '60000']);
     expect(r.stdout).toContain('expected 5, found 5, unexpected 0');
+    expect(r.stdout).toContain('tasks: 3 posted, 3 settled, receipts 3, credits conserved, ledgers agree');
     expect(r.status).toBe(0);
     expect(json).toMatchObject({ agents: 5, expected: 5, found: 5, unexpected: 0 });
     expect(json.discoveries).toHaveLength(5);
@@ -30,6 +31,14 @@ describe('agentnet demo (separate node processes, embedded broker)', () => {
     expect(json.bodyBytes).toBeLessThan(json.headerBytes); // bodies pulled only where interest matched
     expect(json.verified.T1).toBeGreaterThan(0);
     expect(json.verified.T2).toBeGreaterThanOrEqual(10); // each node checks its own and its peers' bindings
+    expect(json.tasks).toMatchObject({ posted: 3, settled: 3, receipts: 3, conserved: true, ledgersAgree: true });
+    // agent i posts in the topic of its intent; the agent after it holds the matching capability and wins
+    expect(json.tasks.tasks.map((t: { requester: string; worker: string }) => [t.requester.slice(0, 8), t.worker.slice(0, 8)])).toEqual([
+      ['agent-00', 'agent-01'],
+      ['agent-01', 'agent-02'],
+      ['agent-02', 'agent-03'],
+    ]);
+    for (const t of json.tasks.tasks) expect(t).toMatchObject({ state: 'settled', price: 1000, outcome: 1000, amount: 1000, receipt: true });
     expect(json.durationMs).toBeLessThan(20_000);
   }, 120_000);
 
@@ -39,6 +48,7 @@ describe('agentnet demo (separate node processes, embedded broker)', () => {
     expect(json.expected).toBe(expectedPairs(demoAgents(12)).size);
     expect(json.found).toBe(json.expected);
     expect(json.unexpected).toBe(0);
+    expect(json.tasks).toMatchObject({ posted: 3, settled: 3, conserved: true });
   }, 180_000);
 
   it('rejects bad flags with exit code 2', () => {

@@ -175,6 +175,38 @@ describe('local API vs its OpenAPI document', () => {
     expect(((await nf.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 
+  it('task and ledger routes answer as documented (an agent layer posting, bidding, delivering and rating)', async () => {
+    const manual = { tasks: { worker: 'manual', rate: 'manual', retryMs: 200 } };
+    const carol = await start('carol', manual);
+    const dave = await start('dave', { ...manual, declarations: [{ kind: 'capability', topic: 'code_review_security', tags: ['code.review.security'], text: 'audits' }] });
+    try {
+      await call(carol, 'POST', '/announce', '/announce', { kind: 'intent', topic: 'code_review_security', tags: ['code.review'], text: 'need a review' });
+      await until(() => carol.discover({ tags: ['code.review'] }).length === 1);
+      const t = await call(carol, 'POST', '/tasks', '/tasks', { topic: 'code_review_security', tags: ['code.review'], text: 'review this diff', budget: 3000, bidWindowMs: 1000 });
+      const id = t.json['id'] as string;
+      expect(t.json).toMatchObject({ state: 'open', role: 'requester', deposit: 300 });
+      await until(async () => (await call(dave, 'GET', '/tasks', '/tasks')).json['tasks'].length === 1);
+      expect((await call(dave, 'POST', `/tasks/${id}/bid`, '/tasks/{id}/bid', { price: 1200 })).json['state']).toBe('bidding');
+      await until(async () => (await call(dave, 'GET', `/tasks/${id}`, '/tasks/{id}')).json['state'] === 'awarded');
+      expect((await call(dave, 'POST', `/tasks/${id}/deliver`, '/tasks/{id}/deliver', { artefact: 'LGTM' })).json['state']).toBe('delivering');
+      await until(async () => (await call(carol, 'GET', `/tasks/${id}`, '/tasks/{id}')).json['state'] === 'delivered');
+      expect((await call(carol, 'GET', `/tasks/${id}/artefact`, '/tasks/{id}/artefact')).text).toBe('LGTM');
+      expect((await call(carol, 'POST', `/tasks/${id}/rate`, '/tasks/{id}/rate', { outcome: 500 })).json['state']).toBe('rated');
+      await until(async () => (await call(carol, 'GET', `/tasks/${id}`, '/tasks/{id}')).json['state'] === 'settled');
+      const l = await call(dave, 'GET', '/ledger', '/ledger');
+      expect(l.json).toMatchObject({ self: dave.core.agentHex, balance: 100_000 + 600, totals: { sum: 0, burned: 0 } });
+      // bad requests: codes and documented statuses
+      expect((await call(carol, 'POST', '/tasks', '/tasks', { topic: 'code_review_security', tags: ['x'] })).status).toBe(400);
+      expect((await call(carol, 'POST', '/tasks', '/tasks', { topic: 'code_review_security', tags: ['x'], budget: 5, mechanism: { version: 0 } })).status).toBe(400);
+      expect((await call(carol, 'POST', `/tasks/${id}/rate`, '/tasks/{id}/rate', { outcome: 500 })).status).toBe(400); // settled already
+      expect((await call(carol, 'GET', `/tasks/${'ab'.repeat(32)}`, '/tasks/{id}')).status).toBe(404);
+      expect((await call(carol, 'GET', '/tasks/xyz', '/tasks/{id}')).status).toBe(400);
+    } finally {
+      await carol.close();
+      await dave.close();
+    }
+  }, 60_000);
+
   it('every documented operation was exercised with a 200', () => {
     const all = Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     expect(all.filter((o) => !exercised.has(o))).toEqual([]);
@@ -196,6 +228,7 @@ describe('API access control', () => {
     metrics: () => {
       throw new Error('unused');
     },
+    tasks: undefined as never, // never reached either
   };
 
   it('refuses to bind off loopback without a token', async () => {

@@ -12,11 +12,12 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
 import { checkpointToBeSigned, credentialToBeSigned, decodeCheckpoint, decodeCredential, decodeInclusion, decodeRevocation, encodeCheckpoint, encodeCredential, encodeInclusion, encodeRevocation, revocationToBeSigned } from '../../src/core/codec/attest.js';
 import { decodeBinding } from '../../src/core/codec/binding.js';
-import { decodeBody } from '../../src/core/codec/body.js';
+import { decodeBody, encodeBody } from '../../src/core/codec/body.js';
 import { decodeCbor } from '../../src/core/codec/cbor.js';
 import { decodeEntry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeBirth, decodeDirect, decodeFrontier, encodeDirect } from '../../src/core/codec/messages.js';
+import { decodeTaskMsg, decodeTerms, encodeTaskMsg, encodeTerms, taskMsgToBeSigned, type TaskMsg } from '../../src/core/task/codec.js';
 import { DecodeError } from '../../src/core/errors.js';
 import type { Channel } from '../../src/core/types.js';
 import { crypto, identity, seed, T0 } from '../helpers.js';
@@ -61,6 +62,14 @@ function corpus() {
       return encodeRevocation(r, crypto.signer.sign(op, revocationToBeSigned(r)));
     })(),
     encodeDirect({ type: 'getBody', from: bob.agentKey, bodyHash: seed('h') }),
+    // task protocol: a signed bid, a rate, a task announce body, a task direct message
+    (() => {
+      const m: TaskMsg = { type: 'bid', task: seed('t'), signer: bob.agentKey, ts: T0, price: 5, binding: identity('bob').binding };
+      return encodeTaskMsg(m, crypto.signer.sign(seed('bob/agent'), taskMsgToBeSigned(m)));
+    })(),
+    encodeTaskMsg({ type: 'rate', task: seed('t'), signer: bob.agentKey, ts: T0, outcome: 900, amount: 5, sig: new Uint8Array(64) }, new Uint8Array(64)),
+    encodeBody({ kind: 'intent', tags: ['x'], text: 't', price: 5, deadline: T0 + 1, requiredTier: 2, constraints: encodeTerms({ mechanism: new Uint8Array([0xd2]), deliverBy: T0 + 2, settleBy: T0 + 3 }) }),
+    encodeDirect({ type: 'task', from: bob.agentKey, msg: new Uint8Array([0xd2, 0x84]) }),
   ];
   return { wire: seen, extra };
 }
@@ -77,6 +86,8 @@ const DECODERS: Array<[string, (b: Uint8Array) => unknown]> = [
   ['inclusion', (b) => decodeInclusion(b)],
   ['credential', (b) => decodeCredential(b)],
   ['revocation', (b) => decodeRevocation(b)],
+  ['task', (b) => decodeTaskMsg(b, DEFAULT_LIMITS)],
+  ['taskTerms', (b) => decodeTerms(decodeBody(b, DEFAULT_LIMITS))],
 ];
 
 function mutate(r: ReturnType<typeof rng>, inputs: readonly Uint8Array[]): Uint8Array {

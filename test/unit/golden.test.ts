@@ -7,6 +7,7 @@ import { decodeEntry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeBirth, decodeDirect, decodeFrontier } from '../../src/core/codec/messages.js';
 import { decodeReceipt } from '../../src/core/codec/receipt.js';
+import { decodeTaskMsg, decodeTerms } from '../../src/core/task/codec.js';
 import { generateGolden } from '../fixtures/generate.js';
 import { crypto, hex, unhex } from '../helpers.js';
 
@@ -34,6 +35,13 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
     const r = decodeReceipt(unhex(golden['receipt']!));
     expect(r.receipt.outcome).toBe(900);
     for (const s of r.signers) expect(crypto.verifier.verify(s.kid, s.toBeSigned, s.signature)).toBe(true);
+    // task protocol: the announce body's terms, a bid and an award (COSE_Sign1 agentnet/task/1)
+    expect(decodeTerms(decodeBody(unhex(golden['taskBody']!), DEFAULT_LIMITS))).toMatchObject({ deliverBy: expect.any(Number), settleBy: expect.any(Number) });
+    for (const k of ['taskBid', 'taskAward']) {
+      const t = decodeTaskMsg(unhex(golden[k]!), DEFAULT_LIMITS);
+      expect(crypto.verifier.verify(t.msg.signer, t.toBeSigned, t.signature)).toBe(true);
+    }
+    expect(decodeDirect(unhex(golden['directTask']!), DEFAULT_LIMITS)).toMatchObject({ type: 'task', msg: new Uint8Array([0xd2]) });
   });
 
   // DESIGN §3 targets a typical entry <= 256 B. A first entry (no prev) meets it; with the 32-byte

@@ -13,6 +13,7 @@
 //             2 ENTRIES     3 [entry bytes]
 //             3 GET_BODY    3 bodyHash bstr32
 //             4 BODY        3 body bytes
+//             5 TASK        3 a signed task message (COSE_Sign1 agentnet/task/1, src/core/task/codec.ts)
 
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor, type CborValue } from './cbor.js';
@@ -96,9 +97,10 @@ export type Direct =
   | { readonly type: 'getEntries'; readonly from: Uint8Array; readonly author: Uint8Array; readonly topic: string; readonly epoch: number; readonly fromSeq: number; readonly toSeq: number }
   | { readonly type: 'entries'; readonly from: Uint8Array; readonly entries: readonly Uint8Array[] }
   | { readonly type: 'getBody'; readonly from: Uint8Array; readonly bodyHash: Uint8Array }
-  | { readonly type: 'body'; readonly from: Uint8Array; readonly body: Uint8Array };
+  | { readonly type: 'body'; readonly from: Uint8Array; readonly body: Uint8Array }
+  | { readonly type: 'task'; readonly from: Uint8Array; readonly msg: Uint8Array };
 
-const TYPES = ['', 'getEntries', 'entries', 'getBody', 'body'] as const;
+const TYPES = ['', 'getEntries', 'entries', 'getBody', 'body', 'task'] as const;
 
 export function encodeDirect(d: Direct): Uint8Array {
   const base: Array<[number, CborValue | undefined]> = [[0, 1], [1, TYPES.indexOf(d.type)], [2, d.from]];
@@ -114,6 +116,9 @@ export function encodeDirect(d: Direct): Uint8Array {
       break;
     case 'body':
       base.push([3, d.body]);
+      break;
+    case 'task':
+      base.push([3, d.msg]);
       break;
   }
   return encodeCbor(mapOf(base));
@@ -148,6 +153,9 @@ export function decodeDirect(b: Uint8Array, limits: Limits): Direct {
     case 'body':
       onlyKeys(m, [0, 1, 2, 3], 'direct');
       return { type, from, body: bytes(m, 3, 'direct', undefined, limits.bodyBytes) };
+    case 'task':
+      onlyKeys(m, [0, 1, 2, 3], 'direct');
+      return { type, from, msg: bytes(m, 3, 'direct', undefined, limits.messageBytes - 64) };
     default:
       throw decodeError('BAD_VALUE', 'direct: unknown type');
   }

@@ -1,7 +1,7 @@
 // The local API's route table (DESIGN §1: the protocol adaptation layer as HTTP/JSON). One row per
 // (method, path); paths use OpenAPI's `{param}` templates so the table and openapi.json can be
-// compared by test (test/integration/api.test.ts). Routes for reputation, tasks, bids, awards,
-// deliveries and reports are deliberately absent until those features exist.
+// compared by test (test/integration/api.test.ts). Task and ledger routes are in task-routes.ts.
+// Routes for reputation are deliberately absent until that feature exists.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../../core/types.js';
@@ -12,6 +12,7 @@ import { negotiate, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE, rend
 import { OPENAPI } from './openapi.js';
 import type { EventHub } from './sse.js';
 import { STATUS_PAGE } from './status-page.js';
+import { TASK_ROUTES, type TaskApi } from './task-routes.js';
 
 /** What the API needs of a node (AgentNode implements it). */
 export interface ApiNode {
@@ -27,6 +28,7 @@ export interface ApiNode {
   /** Tier this node verified the agent to now (0..3), and whether its binding is known at all. */
   verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
   metrics(): MetricsSnapshot;
+  readonly tasks: TaskApi;
 }
 
 export interface RouteContext {
@@ -110,6 +112,7 @@ export const ROUTES: readonly Route[] = [
     },
   },
   { method: 'GET', path: '/openapi.json', handler: (c) => sendJson(c.res, 200, OPENAPI) },
+  ...TASK_ROUTES,
 ];
 
 const compiled = ROUTES.map((r) => ({

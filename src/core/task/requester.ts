@@ -1,0 +1,236 @@
+// The requester's side of the task protocol (transitions: protocol.ts TRANSITIONS.requester).
+//
+//   post ─> open ──bidDeadline──> awarded ──delivery──> fetching ──artefact──> delivered ──rateFor──> rated ──cosign──> settled
+//            │ (invites, bids)      │ deliverBy           │ settleBy                │ settleBy            │ settleBy
+//            └─> expired (no bid)   └─> defaulted         └─> defaulted             └─> unsigned          └─> unsigned
+
+import { fromHex, toHex } from '../bytes.js';
+import { decodeReceipt, encodeReceipt, receiptBody, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
+import { checkReceipt } from '../identity/receipt.js';
+import { DEFAULT_POLICY_CONFIG, requiredTier as policyTier } from '../identity/policy.js';
+import { BP, MAX_MONEY, type Mechanism } from '../market/mechanism.js';
+import { decodeSignedMechanism, signMechanism } from '../market/signed.js';
+import { DecodeError } from '../errors.js';
+import { TOPIC_RE } from '../codec/limits.js';
+import { amountFor, checkMsgSignature } from './checks.js';
+import { encodeTerms, type TaskMsg } from './codec.js';
+import { TaskEngineBase, view, type TaskView } from './engine.js';
+import { openPostings, depositPostings, settlement } from './ledger.js';
+import { allowed, type Input } from './protocol.js';
+import type { TaskRecord } from './store.js';
+
+export interface TaskSpec {
+  readonly topic: string;
+  /** Capability tags a worker must cover. */
+  readonly tags: readonly string[];
+  /** The task's specification. */
+  readonly text: string;
+  /** Most the requester pays, milli-credits (escrowed on posting). */
+  readonly budget: number;
+  /** The rules the requester commits to (signed with our key). */
+  readonly mechanism: Mechanism;
+  /** Bids close this long after posting; the awarded worker must deliver `deliverWindowMs` later; rating and co-signature `settleWindowMs` after that. */
+  readonly bidWindowMs: number;
+  readonly deliverWindowMs: number;
+  readonly settleWindowMs: number;
+  /** Tier a bidder must reach; at least the mechanism's and the policy's bid tier (T2). */
+  readonly requiredTier?: number;
+}
+
+const positive = (v: number, what: string) => {
+  if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`post: ${what} must be a positive integer`);
+};
+
+export abstract class RequesterEngine extends TaskEngineBase {
+  /** Announces a task (an intent in our topic log), escrows its budget and invites matching agents. */
+  post(now: number, s: TaskSpec): TaskView {
+    if (!TOPIC_RE.test(s.topic)) throw new TypeError(`post: invalid topic ${JSON.stringify(s.topic)}`);
+    if (!s.tags.length) throw new RangeError('post: tags must name at least one capability');
+    positive(s.bidWindowMs, 'bidWindowMs');
+    positive(s.deliverWindowMs, 'deliverWindowMs');
+    positive(s.settleWindowMs, 'settleWindowMs');
+    if (!Number.isSafeInteger(s.budget) || s.budget < 0 || s.budget > MAX_MONEY) throw new RangeError('post: budget must be 0..1e9 milli-credits');
+    if (this.balanceOf(this.agentHex) < s.budget) throw new RangeError(`post: budget ${s.budget} exceeds our balance ${this.balanceOf(this.agentHex)}`);
+    const tier = Math.max(s.requiredTier ?? 0, s.mechanism.requiredTier, policyTier(DEFAULT_POLICY_CONFIG, 'bid', Math.floor(s.budget / 1000)));
+    if (tier > 4) throw new RangeError('post: requiredTier must be 0..4');
+    const signed = signMechanism(this.o.crypto.signer, this.o.agentSecret, s.mechanism);
+    const bidDeadline = now + s.bidWindowMs;
+    const deliverBy = bidDeadline + s.deliverWindowMs;
+    const settleBy = deliverBy + s.settleWindowMs;
+    const a = this.o.host.announce(now, {
+      kind: 'intent', topic: s.topic, tags: s.tags, text: s.text, price: s.budget, deadline: bidDeadline, requiredTier: tier,
+      constraints: encodeTerms({ mechanism: signed, deliverBy, settleBy }), ttlMs: settleBy - now,
+    });
+    const r: TaskRecord = {
+      id: a.id, role: 'requester', state: 'open', requester: this.agentHex, topic: s.topic, tags: [...s.tags], text: s.text, budget: s.budget,
+      requiredTier: tier, bidDeadline, deliverBy, settleBy, mechanism: toHex(signed), deposit: s.mechanism.deposit,
+      entry: toHex(a.entry), body: toHex(a.body), createdAt: now, bids: [], attempts: 0, nextRetry: now + this.retryMs,
+    };
+    this.book(r.id, openPostings(r.id, this.agentHex, r.budget, now), now);
+    this.save(r);
+    this.emit({ type: 'task', id: r.id, role: 'requester', state: 'open', topic: r.topic });
+    this.invite(now, r);
+    return view(r);
+  }
+
+  /** The requester's rating (0..1000) of a fetched artefact: signs its half of the receipt and sends it. */
+  rateFor(now: number, id: string, outcome: number): TaskView {
+    const r = this.record(id);
+    if (r.role !== 'requester' || !this.can(r, 'rateFor')) throw new RangeError(`rate: task ${id} is ${r.role} ${r.state}, not a delivered task of ours`);
+    if (!Number.isInteger(outcome) || outcome < 0 || outcome > 1000) throw new RangeError('rate: outcome must be an integer 0..1000');
+    const amount = amountFor(this.mechanismOf(r), r.price!, outcome);
+    r.outcome = outcome;
+    r.amount = amount;
+    r.rateTs = now;
+    r.requesterSig = toHex(this.o.crypto.signer.sign(this.o.agentSecret, receiptToBeSigned(this.receiptOf(r), this.agentKey)));
+    this.move(r, 'rateFor', 'rated', now);
+    this.sendRate(r);
+    return view(r);
+  }
+
+  protected requesterMessage(now: number, r: TaskRecord, m: TaskMsg, tbs: Uint8Array, sig: Uint8Array): void {
+    const from = toHex(m.signer);
+    if (m.type === 'bid') return this.onBid(now, r, m, tbs, sig);
+    if (from !== r.worker) return this.reject('not_party', `${m.type} from an agent that is not the awarded worker`, r.id, from);
+    const s = checkMsgSignature(this.o.verifier, m, tbs, sig);
+    if (!s.ok) return this.reject(s.reason, s.detail, r.id, from);
+    switch (m.type) {
+      case 'delivery':
+        if (r.state !== 'awarded') return; // a re-sent delivery: we have it
+        if (m.length > this.o.limits.bodyBytes) return this.reject('bad_delivery', 'artefact larger than a body', r.id, from);
+        r.deliveryHash = toHex(m.hash);
+        r.deliveryLen = m.length;
+        this.move(r, 'delivery', 'fetching', now);
+        return this.sendFetch(r, now);
+      case 'artefact': {
+        if (m.artefact.length !== r.deliveryLen || toHex(this.o.crypto.sha256(m.artefact)) !== r.deliveryHash) return this.reject('bad_delivery', 'artefact does not match the delivered hash', r.id, from);
+        r.artefact = toHex(m.artefact);
+        this.move(r, 'artefact', 'delivered', now);
+        const outcome = this.o.policy?.rate?.(view(r), m.artefact, now);
+        if (outcome !== undefined) this.rateFor(now, r.id, outcome);
+        return;
+      }
+      case 'cosign':
+        return this.onCosign(now, r, m.sig);
+      default:
+        return this.reject('unexpected', `${m.type} to a requester`, r.id, from);
+    }
+  }
+
+  protected requesterTimer(now: number, r: TaskRecord, input: Input): void {
+    switch (input) {
+      case 'retry':
+        this.backoff(r, now);
+        if (r.state === 'open') return this.invite(now, r);
+        if (r.state === 'awarded') return this.sendAward(r);
+        if (r.state === 'fetching') return this.sendFetch(r, now);
+        if (r.state === 'rated') return this.sendRate(r);
+        return;
+      case 'bidDeadline':
+        return this.award(now, r);
+      case 'deliverBy':
+      case 'settleBy': {
+        const withheld = r.state === 'awarded' || r.state === 'fetching';
+        const slashBp = this.mechanismOf(r).slashing.no_delivery ?? 0;
+        this.book(r.id, settlement(r.id, r.requester, r.budget, withheld ? { kind: 'defaulted', worker: r.worker!, deposit: r.deposit, slashBp } : { kind: 'unsigned', worker: r.worker!, deposit: r.deposit }, now), now);
+        return this.move(r, input, withheld ? 'defaulted' : 'unsigned', now, withheld ? `delivery withheld: ${(r.deposit * slashBp) / BP} of the deposit burned` : 'no co-signed receipt by settleBy');
+      }
+      default:
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  private onBid(now: number, r: TaskRecord, m: TaskMsg & { type: 'bid' }, tbs: Uint8Array, sig: Uint8Array): void {
+    const from = toHex(m.signer);
+    if (from === this.agentHex) return this.reject('not_party', 'a bid on our own task', r.id, from);
+    if (now > r.bidDeadline || m.ts > r.bidDeadline) return this.reject('late_bid', `bid ${Math.max(now, m.ts) - r.bidDeadline} ms after the deadline`, r.id, from);
+    const b = this.acceptCarried(m.signer, m.binding, now);
+    if (!b.ok) return this.reject(b.reason, b.detail, r.id, from);
+    const s = checkMsgSignature(this.o.verifier, m, tbs, sig);
+    if (!s.ok) return this.reject(s.reason, s.detail, r.id, from);
+    const tier = this.o.verifier.tierOf(from, now);
+    if (tier < r.requiredTier) return this.reject('wrong_tier', `bidder verified to T${tier}, task needs T${r.requiredTier}`, r.id, from);
+    if (m.price > r.budget) return this.reject('over_budget', `bid ${m.price} > budget ${r.budget}`, r.id, from);
+    const same = r.bids.find((x) => x.agent === from);
+    if (same && same.price === m.price) return; // a re-sent bid
+    r.bids = [...r.bids.filter((x) => x.agent !== from), { agent: from, price: m.price, ts: now }];
+    this.move(r, 'bid', 'open', now);
+  }
+
+  /** At the bid deadline: the mechanism's allocation over bids still valid now (one worker per task). */
+  private award(now: number, r: TaskRecord): void {
+    const mech = this.mechanismOf(r);
+    const score = (a: string) => (mech.alloc.rule === 'reputation' && this.o.score ? this.o.score(a, r.topic) : 0);
+    const valid = r.bids.filter((b) => this.o.verifier.tierOf(b.agent, now) >= r.requiredTier && this.balanceOf(b.agent) >= r.deposit);
+    valid.sort((a, b) => score(b.agent) - score(a.agent) || a.price - b.price || a.ts - b.ts || a.agent.localeCompare(b.agent));
+    const win = valid[0];
+    if (!win) {
+      this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'expired' }, now), now);
+      return this.move(r, 'bidDeadline', 'expired', now, r.bids.length ? 'no bid still valid at the deadline' : 'no bids');
+    }
+    r.worker = win.agent;
+    r.price = win.price;
+    // Signed once and kept: a re-send is byte-identical, so the worker can tell it from a second award.
+    r.award = toHex(this.signed({ type: 'award', task: fromHex(r.id), signer: this.agentKey, ts: now, worker: fromHex(win.agent), price: win.price }));
+    this.book(r.id, depositPostings(r.id, win.agent, r.deposit, now), now);
+    this.move(r, 'bidDeadline', 'awarded', now, `awarded to ${win.agent.slice(0, 12)} at ${win.price}`);
+    this.sendAward(r);
+  }
+
+  private onCosign(now: number, r: TaskRecord, workerSig: Uint8Array): void {
+    if (r.state === 'settled') return; // a re-sent co-signature
+    const rc = this.receiptOf(r);
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeReceipt(rc, fromHex(r.requesterSig!), workerSig);
+      const c = checkReceipt(this.o.verifier, decodeReceipt(bytes));
+      if (!c.ok) return this.reject(c.reason === 'bad_signature' ? 'bad_signature' : 'binding_invalid', `receipt: ${c.detail}`, r.id, r.worker);
+    } catch (e) {
+      if (e instanceof DecodeError) return this.reject('malformed', e.message, r.id, r.worker);
+      throw e;
+    }
+    r.workerSig = toHex(workerSig);
+    r.receipt = toHex(bytes);
+    const a = this.o.host.announce(now, { ...receiptBody(bytes, r.topic), topic: r.topic });
+    this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'settled', worker: r.worker!, amount: r.amount!, deposit: r.deposit }, now), now);
+    this.move(r, 'cosign', 'settled', now, `paid ${r.amount} for outcome ${r.outcome}`);
+    this.emit({ type: 'receipt', task: r.id, receipt: r.receipt, entry: a.id });
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  private invite(now: number, r: TaskRecord): void {
+    if (now > r.bidDeadline) return;
+    const bidders = new Set(r.bids.map((b) => b.agent));
+    for (const c of this.o.host.candidates(r.topic, r.tags, r.requiredTier, now)) {
+      if (c === this.agentHex || bidders.has(c)) continue;
+      this.send(c, { type: 'invite', task: fromHex(r.id), signer: this.agentKey, ts: now, entry: fromHex(r.entry), body: fromHex(r.body), binding: this.o.binding });
+    }
+  }
+
+  private sendAward(r: TaskRecord): void {
+    this.o.host.sendTask(r.worker!, fromHex(r.award!));
+  }
+
+  private sendFetch(r: TaskRecord, now: number): void {
+    this.send(r.worker!, { type: 'fetch', task: fromHex(r.id), signer: this.agentKey, ts: now, hash: fromHex(r.deliveryHash!) });
+  }
+
+  private sendRate(r: TaskRecord): void {
+    this.send(r.worker!, { type: 'rate', task: fromHex(r.id), signer: this.agentKey, ts: r.rateTs!, outcome: r.outcome!, amount: r.amount!, sig: fromHex(r.requesterSig!) });
+  }
+
+  protected receiptOf(r: TaskRecord): Receipt {
+    return { taskId: fromHex(r.id), topic: r.topic, requester: fromHex(r.requester), worker: fromHex(r.worker!), outcome: r.outcome!, ts: r.rateTs!, deliveryHash: fromHex(r.deliveryHash!), amount: r.amount! };
+  }
+
+  protected mechanismOf(r: TaskRecord): Mechanism {
+    return decodeSignedMechanism(fromHex(r.mechanism)).mechanism;
+  }
+
+  protected can(r: TaskRecord, input: Input): boolean {
+    return !!allowed(r.role, r.state, input);
+  }
+}

@@ -1,0 +1,71 @@
+// What the task engine persists (so a node restarted mid-task resumes it): one record per task, written
+// after every transition inside the same store transaction as the ledger postings it made. Byte fields
+// are hex so a record is plain JSON. Implementations: MemoryTaskStore here, SqliteTaskStore in
+// src/runtime/store/ledger.ts.
+
+import type { Role, TaskState } from './protocol.js';
+
+export interface TaskRecord {
+  readonly id: string;
+  readonly role: Role;
+  state: TaskState;
+  readonly requester: string;
+  readonly topic: string;
+  readonly tags: readonly string[];
+  readonly text: string;
+  /** milli-credits */
+  readonly budget: number;
+  readonly requiredTier: number;
+  readonly bidDeadline: number;
+  readonly deliverBy: number;
+  readonly settleBy: number;
+  /** hex of the requester-signed mechanism (COSE_Sign1) */
+  readonly mechanism: string;
+  /** milli-credits the awarded worker posts (the mechanism's deposit) */
+  readonly deposit: number;
+  /** hex of the signed announce entry and its body (invites; evidence) */
+  readonly entry: string;
+  readonly body: string;
+  readonly createdAt: number;
+  /** requester: valid bids so far, one per bidder (a later bid replaces an earlier one) */
+  bids: Array<{ agent: string; price: number; ts: number }>;
+  /** worker: our bid */
+  myBid?: number;
+  worker?: string;
+  price?: number;
+  /** hex of the signed award */
+  award?: string;
+  deliveryHash?: string;
+  deliveryLen?: number;
+  /** hex of the artefact (worker: what it serves; requester: what it fetched) */
+  artefact?: string;
+  outcome?: number;
+  amount?: number;
+  rateTs?: number;
+  requesterSig?: string;
+  workerSig?: string;
+  /** hex of the co-signed receipt */
+  receipt?: string;
+  /** next re-send of this state's message; absent when nothing is re-sent */
+  nextRetry?: number | undefined;
+  attempts: number;
+  /** why the task ended where it did */
+  note?: string;
+  /** hex of conflicting signed awards (double award) */
+  evidence?: string[];
+}
+
+export interface TaskStore {
+  putTask(r: TaskRecord): void;
+  tasks(): TaskRecord[];
+}
+
+export class MemoryTaskStore implements TaskStore {
+  private readonly m = new Map<string, string>();
+  putTask(r: TaskRecord): void {
+    this.m.set(r.id, JSON.stringify(r));
+  }
+  tasks(): TaskRecord[] {
+    return [...this.m.values()].map((s) => JSON.parse(s) as TaskRecord);
+  }
+}
