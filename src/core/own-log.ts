@@ -35,6 +35,10 @@ export interface OwnLogOptions {
   readonly limits: Limits;
   readonly counters: Counters;
   readonly emit: (o: Outgoing) => void;
+  /** The operator-signed continuation record of `epoch` (epoch > 0), carried in every birth. */
+  readonly continuation?: Uint8Array;
+  /** Heartbeat rounds in which a changed frontier is sent again (gossip/heartbeat.ts). */
+  readonly frontierRepeats?: number;
 }
 
 export class OwnLog {
@@ -43,6 +47,8 @@ export class OwnLog {
   private readonly o: OwnLogOptions;
   private readonly agentHex: string;
   private readonly dirty = new Map<string, { epoch: number; seq: number; id: Uint8Array; now: number }>();
+  /** Signed frontiers that changed recently, with the heartbeat rounds left to send them again. */
+  private readonly changed = new Map<string, { bytes: Uint8Array; left: number }>();
 
   constructor(o: OwnLogOptions) {
     this.o = o;
@@ -51,7 +57,7 @@ export class OwnLog {
 
   /** A signed birth (alive) or death (the Will), stamped with `ts` (default: this incarnation's birth). */
   birthBytes(alive: boolean, ts = this.bornAt): Uint8Array {
-    const b = { author: this.o.agentKey, epoch: this.o.epoch, ts, binding: this.o.binding, alive };
+    const b = { author: this.o.agentKey, epoch: this.o.epoch, ts, binding: this.o.binding, alive, ...(this.o.continuation ? { continuation: this.o.continuation } : {}) };
     return encodeBirth(b, this.o.crypto.signer.sign(this.o.secret, birthToBeSigned(b)));
   }
 
@@ -131,6 +137,17 @@ export class OwnLog {
     this.dirty.clear();
   }
 
+  /**
+   * Heartbeat round: the frontiers that changed in the last rounds go out again (anti-entropy that
+   * sends only changed entries); each is sent `frontierRepeats` more times, then left to the retained copy.
+   */
+  repeatChanged(): void {
+    for (const [topic, c] of this.changed) {
+      this.o.emit({ op: 'publish', channel: 'frontier', key: `${topic}/${this.agentHex}`, bytes: c.bytes, retain: true });
+      if (--c.left <= 0) this.changed.delete(topic);
+    }
+  }
+
   discardDirty(): void {
     this.dirty.clear();
   }
@@ -156,6 +173,7 @@ export class OwnLog {
     const f: Frontier = { author: this.o.agentKey, topic, epoch, seq, id, ts: now };
     const bytes = encodeFrontier(f, this.o.crypto.signer.sign(this.o.secret, frontierToBeSigned(f)));
     this.o.emit({ op: 'publish', channel: 'frontier', key: `${topic}/${this.agentHex}`, bytes, retain: true });
+    if (this.o.frontierRepeats) this.changed.set(topic, { bytes, left: this.o.frontierRepeats });
   }
 }
 

@@ -30,6 +30,7 @@ export const CONTENT_TYPES = {
   checkpoint: 'agentnet/checkpoint/1',
   credential: 'agentnet/credential/1',
   mechanism: 'agentnet/mechanism/1',
+  continuation: 'agentnet/continuation/1',
 } as const;
 export type ContentType = (typeof CONTENT_TYPES)[keyof typeof CONTENT_TYPES];
 
