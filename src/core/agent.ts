@@ -317,7 +317,7 @@ export class AgentCore {
 
   // ------------------------------------------------------------------ receive paths
 
-  private onEntryBytes(now: number, bytes: Uint8Array, source: Source, channelTopic?: string): void {
+  private onEntryBytes(now: number, bytes: Uint8Array, source: Source, channelTopic?: string, birthFetched = false): void {
     const se = decodeEntry(bytes, this.limits);
     const e = se.entry;
     if (channelTopic !== undefined && channelTopic !== e.topic) return this.reject('wrong_topic', 'header', `entry for ${e.topic} on ${channelTopic}`);
@@ -337,7 +337,7 @@ export class AgentCore {
       if (!t1.ok) return this.reject(t1.reason, 'header', t1.detail);
       this.verifier.remember(idHex);
     }
-    const ep = this.epochs.decide(author, e.epoch, this.store.head(e.author, e.topic)?.epoch);
+    const ep = this.epochs.decide(author, e.epoch, this.store.head(e.author, e.topic)?.epoch, birthFetched);
     if (ep === 'wait') return this.awaitBinding(now, author, 'header', channelTopic, bytes);
     if (ep === 'refuse') return this.reject('no_continuation', 'header', `epoch ${e.epoch} of ${author.slice(0, 12)} has no continuation record signed by its operator`);
     this.receiveVerified(now, se, id, source);
@@ -391,7 +391,7 @@ export class AgentCore {
     this.lastSeen.set(author, now);
     const waiting = this.awaiting.release(author);
     for (const w of waiting) {
-      this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key) : this.onFrontier(now, w.bytes)));
+      this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true) : this.onFrontier(now, w.bytes)));
     }
   }
 
