@@ -16,19 +16,20 @@
 //   -> on append: sketch vs interests -> pull body by hash -> hash/len check -> decode -> match.
 
 import { toHex } from './bytes.js';
-import { decodeBody } from './codec/body.js';
 import { decodeEntry, type SignedEntry } from './codec/entry.js';
 import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
-import { decodeBirth, decodeDirect, decodeFrontier, encodeDirect, type Direct } from './codec/messages.js';
+import { decodeDirect, decodeFrontier } from './codec/messages.js';
+import { DirectLink } from './gossip/direct.js';
 import { ForkProofs, type ProofResult } from './gossip/fork-proofs.js';
-import { Heartbeat, type HeartbeatOptions } from './gossip/heartbeat.js';
+import { Heartbeat } from './gossip/heartbeat.js';
+import { checkBirth } from './identity/births.js';
+import type { AgentOptions } from './options.js';
 import { checkContinuation } from './identity/continuation.js';
 import { Epochs } from './log/epochs.js';
 import { DecodeError, REJECT_REASONS, type RejectReason } from './errors.js';
-import type { Interest } from './gossip/match.js';
 import { Liveness } from './gossip/liveness.js';
 import { HeldEntries } from './log/held.js';
-import { GapRepair, type Range } from './gossip/repair.js';
+import { GapRepair } from './gossip/repair.js';
 import { AwaitingBinding } from './identity/awaiting.js';
 import { TieredVerifier } from './identity/verifier.js';
 import { decideReceive } from './log/rules.js';
@@ -40,27 +41,7 @@ import { logHeadViews, ownDeclarations, peerViews } from './views.js';
 import { OwnLog, storedOf } from './own-log.js';
 import { Finder } from './finder.js';
 
-export interface AgentOptions extends HeartbeatOptions {
-  readonly crypto: CryptoPort;
-  readonly store: LogStore;
-  readonly agentSecret: Uint8Array;
-  /** This agent's binding (COSE_Sign bytes); must verify at T2 and bind the agent key. */
-  readonly binding: Uint8Array;
-  readonly limits?: Limits;
-  readonly epoch?: number;
-  /** Accepted clock skew for peers' timestamps, ms (default 5 min). */
-  readonly clockSkewMs?: number;
-  readonly t0CacheSize?: number;
-  readonly pullTimeoutMs?: number;
-  readonly maxAttempts?: number;
-  /** Out-of-order entries held per log while a gap is repaired. */
-  readonly heldPerLog?: number;
-  readonly maxHeld?: number;
-  /** Operator keys (hex) accepted; absent = any operator. */
-  readonly operators?: ReadonlySet<string>;
-  /** Operator-signed continuation record of `epoch`; required when epoch > 0 (identity/continuation.ts). */
-  readonly continuation?: Uint8Array;
-}
+export type { AgentOptions } from './options.js';
 
 type Source = 'push' | 'repair';
 
@@ -93,6 +74,7 @@ export class AgentCore {
   private readonly heartbeat: Heartbeat;
   private readonly forks: ForkProofs;
   private readonly epochs = new Epochs();
+  private readonly direct: DirectLink;
   private readonly continuation: Uint8Array | undefined;
   private started = false;
 
@@ -113,6 +95,7 @@ export class AgentCore {
     this.bindingBytes = o.binding;
     this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators);
     this.heartbeat = new Heartbeat(o);
+    this.direct = new DirectLink(this.agentKey, this.counters, (x) => this.emit(x));
     this.forks = new ForkProofs(o.crypto, this.limits, this.verifier, this.agentKey, this.heartbeat.intervalMs, this.heartbeat.repeats);
     this.continuation = o.continuation;
     this.own = new OwnLog({
@@ -122,7 +105,7 @@ export class AgentCore {
     this.finder = new Finder(
       {
         crypto: o.crypto, store: o.store, limits: this.limits, counters: this.counters, agentKey: this.agentKey, agentHex: this.agentHex,
-        emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d), sendDirect: (to, d) => this.sendDirect(to, d), follow: (t) => this.follow(t),
+        emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d), sendDirect: (to, d) => this.direct.send(to, d), follow: (t) => this.follow(t),
       },
       timeout, attempts,
     );
@@ -149,7 +132,7 @@ export class AgentCore {
     this.heartbeat.start(now);
     this.own.publishBirth();
     this.own.publishAllFrontiers(now);
-    for (const topic of this.own.topics()) this.restoreOwnInterests(topic, now);
+    for (const topic of this.own.topics()) this.finder.restoreOwnInterests(topic, this.own.recent(topic), now);
   }
 
   /**
@@ -190,7 +173,7 @@ export class AgentCore {
     const a = this.own.append(now, d);
     this.verifier.remember(a.idHex);
     this.events.push({ type: 'appended', author: this.agentHex, topic: d.topic, seq: a.entry.seq, own: true });
-    if (d.kind === 'intent') this.addInterest(a.idHex, { topic: d.topic, tags: d.tags, text: d.text }, now);
+    if (d.kind === 'intent') this.finder.addInterest(a.idHex, { topic: d.topic, tags: d.tags, text: d.text }, now);
     return { id: a.idHex, seq: a.entry.seq, bodyHash: a.bodyHash };
   }
 
@@ -243,7 +226,7 @@ export class AgentCore {
     }
     for (const d of b.dropped) if (d.count > 0) this.reject('unknown_author', 'header', `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`, d.count);
     this.finder.handleTimeout(now);
-    for (const p of this.gaps.due(now)) this.sendGapRequest(p.data);
+    for (const p of this.gaps.due(now)) this.direct.askEntries(p.data);
     if (this.started && this.heartbeat.due(now)) {
       this.own.repeatChanged();
       if (this.heartbeat.resyncRound) {
@@ -359,38 +342,29 @@ export class AgentCore {
         return this.onForkResult(now, this.forks.detect(now, d.existing.bytes, se.bytes), 'header');
       case 'gap':
         this.held.hold(se, id);
-        return this.requestGap(this.gaps.need(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq));
+        return this.direct.askEntries(this.gaps.need(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq));
       case 'append':
         break;
     }
     this.store.append(storedOf(e, id, se.bytes));
     this.events.push({ type: 'appended', author: toHex(e.author), topic: e.topic, seq: e.seq, own: false });
     this.finder.onAppended(now, e, id);
-    this.requestGap(this.gaps.appended(now, e.author, e.topic, e.epoch, e.seq, this.held.has(e, e.seq + 1)));
+    this.direct.askEntries(this.gaps.appended(now, e.author, e.topic, e.epoch, e.seq, this.held.has(e, e.seq + 1)));
     const next = this.held.take(e, e.seq + 1);
     if (next) this.receiveVerified(now, next.se, next.id, 'repair');
   }
 
   private onBirth(now: number, bytes: Uint8Array): void {
-    const { birth, signature, toBeSigned } = decodeBirth(bytes, this.limits);
-    const author = toHex(birth.author);
-    const acc = this.verifier.acceptBinding(birth.binding, now);
-    if (!acc.ok) {
-      if (acc.reason !== 'stale') this.reject(acc.reason, 'birth', acc.detail);
-      return;
-    }
-    if (toHex(acc.binding!.agentKey) !== author) return this.reject('binding_invalid', 'birth', 'binding is for another agent key');
-    const t1 = this.verifier.checkSigned(birth.author, toBeSigned, signature, birth.ts);
-    if (!t1.ok) return this.reject(t1.reason, 'birth', t1.detail);
-    this.store.putBinding(birth.author, acc.binding!.version, birth.binding);
-    const cont = birth.epoch > 0 ? (birth.continuation ? checkContinuation(this.c, birth.continuation, acc.binding!, birth.epoch) : { ok: false as const, detail: 'no record' }) : undefined;
-    this.epochs.observeBirth(author, birth.epoch, cont?.ok === true);
-    if (cont && !cont.ok) this.reject('no_continuation', 'birth', `birth at epoch ${birth.epoch}: ${cont.detail}`);
+    const r = checkBirth(this.c, this.verifier, bytes, now, this.limits);
+    if (!r.ok) return r.reason ? this.reject(r.reason, 'birth', r.detail) : undefined;
+    const { birth, author } = r;
+    this.store.putBinding(birth.author, r.binding.version, birth.binding);
+    this.epochs.observeBirth(author, birth.epoch, r.epochOk);
+    if (!r.epochOk) this.reject('no_continuation', 'birth', r.detail);
     else this.liveness.observe(author, birth.epoch, birth.ts, birth.alive);
     if (!birth.alive) return; // a death (the MQTT Will): the binding stays valid for its history
     this.lastSeen.set(author, now);
-    const waiting = this.awaiting.release(author);
-    for (const w of waiting) {
+    for (const w of this.awaiting.release(author)) {
       this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true) : this.onFrontier(now, w.bytes)));
     }
   }
@@ -407,35 +381,22 @@ export class AgentCore {
     if (!t1.ok) return this.reject(t1.reason, 'frontier', t1.detail);
     this.lastSeen.set(author, now);
     const from = head && head.epoch === f.epoch ? head.seq + 1 : 1;
-    this.requestGap(this.gaps.need(now, f.author, f.topic, f.epoch, from, f.seq));
+    this.direct.askEntries(this.gaps.need(now, f.author, f.topic, f.epoch, from, f.seq));
   }
 
   private onDirect(now: number, bytes: Uint8Array): void {
     const d = decodeDirect(bytes, this.limits);
-    const from = toHex(d.from);
-    switch (d.type) {
-      case 'getEntries': {
-        const entries = this.store.range(d.author, d.topic, d.epoch, d.fromSeq, d.toSeq).map((x) => x.bytes);
-        if (entries.length) this.sendDirect(from, { type: 'entries', from: this.agentKey, entries });
-        return;
+    if (this.direct.answer(this.store, d)) return;
+    if (d.type === 'entries') {
+      for (const b of d.entries) {
+        this.counters.add('headerBytesIn', b.length);
+        this.decoding('direct', () => this.onEntryBytes(now, b, 'repair'));
       }
-      case 'entries':
-        for (const b of d.entries) {
-          this.counters.add('headerBytesIn', b.length);
-          this.decoding('direct', () => this.onEntryBytes(now, b, 'repair'));
-        }
-        return;
-      case 'getBody': {
-        const body = this.store.getBody(d.bodyHash);
-        if (body) this.sendDirect(from, { type: 'body', from: this.agentKey, body });
-        return;
-      }
-      case 'body': {
-        const key = toHex(this.c.sha256(d.body));
-        if (!this.finder.pulls.has(key)) return;
-        this.counters.add('bodyBytesIn', d.body.length);
-        return this.finder.onBody(now, key, d.body);
-      }
+    } else if (d.type === 'body') {
+      const key = toHex(this.c.sha256(d.body));
+      if (!this.finder.pulls.has(key)) return;
+      this.counters.add('bodyBytesIn', d.body.length);
+      this.finder.onBody(now, key, d.body);
     }
   }
 
@@ -468,34 +429,6 @@ export class AgentCore {
     const r = this.awaiting.add(now, author, { channel, key, bytes });
     if (r === 'full') return this.reject('unknown_author', channel, 'too many messages pending for unknown authors');
     if (r === 'fetch') this.emit({ op: 'subscribe', channel: 'birth', key: author });
-  }
-
-  private requestGap(r: Range | undefined): void {
-    if (r) this.sendGapRequest(r);
-  }
-
-  private sendGapRequest(r: Range): void {
-    this.sendDirect(toHex(r.author), { type: 'getEntries', from: this.agentKey, author: r.author, topic: r.topic, epoch: r.epoch, fromSeq: r.fromSeq, toSeq: r.toSeq });
-  }
-
-  private addInterest(intentId: string, i: Interest, now: number): void {
-    this.finder.addInterest(intentId, i, now);
-  }
-
-  private restoreOwnInterests(topic: string, now: number): void {
-    for (const e of this.own.recent(topic)) {
-      if (e.kind !== 'intent' || e.expires <= now) continue;
-      const b = this.store.getBody(e.bodyHash);
-      if (!b) continue;
-      const body = decodeBody(b, this.limits);
-      this.addInterest(toHex(e.id), { topic, tags: body.tags, text: body.text }, now);
-    }
-  }
-
-  private sendDirect(to: string, d: Direct): void {
-    const bytes = encodeDirect(d);
-    this.counters.add('directBytesOut', bytes.length);
-    this.emit({ op: 'publish', channel: 'direct', key: to, bytes, retain: false });
   }
 
   private emit(o: Outgoing): void {
