@@ -228,7 +228,7 @@ export class AgentCore {
     this.finder.handleTimeout(now);
     for (const p of this.gaps.due(now)) this.direct.askEntries(p.data);
     if (this.started && this.heartbeat.due(now)) {
-      this.own.repeatChanged();
+      this.own.repeatChanged(now);
       if (this.heartbeat.resyncRound) {
         for (const t of this.followed) {
           this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${t}/+` }); // re-subscribing re-delivers the retained heads

@@ -64,7 +64,7 @@ export class AgentProc implements Proc {
   private flush(now: number): void {
     for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) {
       const name = `${o.channel}/${o.key}`;
-      if (o.op === 'publish') this.io.publish(name, o.bytes, o.retain);
+      if (o.op === 'publish') this.io.publish(name, o.bytes, o.retain, o.expiryMs);
       else if (o.op === 'subscribe') this.io.subscribe(name);
       else this.io.unsubscribe(name);
     }
