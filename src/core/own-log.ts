@@ -136,7 +136,7 @@ export class OwnLog {
 
   /** Signs the frontier of every log appended to since the last flush. */
   flushFrontiers(): void {
-    for (const [topic, f] of this.dirty) this.publishFrontier(topic, f.epoch, f.seq, f.id, f.now, f.expires);
+    for (const [topic, f] of this.dirty) this.publishFrontier(topic, f.epoch, f.seq, f.id, f.now, f.expires, true);
     this.dirty.clear();
   }
 
@@ -175,12 +175,13 @@ export class OwnLog {
     }
   }
 
-  private publishFrontier(topic: string, epoch: number, seq: number, id: Uint8Array, now: number, expires: number): void {
+  /** `changed`: a new head (repeated in the next heartbeat rounds); a start or republish is not a change. */
+  private publishFrontier(topic: string, epoch: number, seq: number, id: Uint8Array, now: number, expires: number, changed = false): void {
     if (expires <= now) return; // nothing current in this log: its retained frontier has expired too
     const f: Frontier = { author: this.o.agentKey, topic, epoch, seq, id, ts: now };
     const bytes = encodeFrontier(f, this.o.crypto.signer.sign(this.o.secret, frontierToBeSigned(f)));
     this.o.emit({ op: 'publish', channel: 'frontier', key: `${topic}/${this.agentHex}`, bytes, retain: true, expiryMs: expires - now });
-    if (this.o.frontierRepeats) this.changed.set(topic, { bytes, left: this.o.frontierRepeats, expires });
+    if (changed && this.o.frontierRepeats) this.changed.set(topic, { bytes, left: this.o.frontierRepeats, expires });
   }
 }
 
