@@ -29,7 +29,12 @@ export function main(argv: string[]): void {
     console.log(formatDiscoveryTable(r));
     json = r;
   } else if (cmd === 'scale') {
-    const r = runScaleExperiment({ nodes: num('nodes', 10_000), seed: num('seed0', 1), crypto, clock: () => performance.now(), onProgress: (m) => console.error(`  ${m} (${((performance.now() - t0) / 1000).toFixed(1)} s)`) });
+    const mem = () => `${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB heap`;
+    const r = runScaleExperiment({
+      nodes: num('nodes', 10_000), seed: num('seed0', 1), crypto, clock: () => performance.now(),
+      ...(flags.has('repair-nodes') ? { repairNodes: num('repair-nodes', 200) } : {}), ...(flags.has('fork-nodes') ? { forkNodes: num('fork-nodes', 1000) } : {}),
+      onProgress: (m) => console.error(`  ${m} (${((performance.now() - t0) / 1000).toFixed(1)} s, ${mem()})`),
+    });
     console.log(formatScaleReport(r));
     json = r;
   } else if (cmd === 'fork') {

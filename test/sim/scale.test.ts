@@ -12,9 +12,9 @@ it('scale experiment, 60 nodes: full coverage, no duplicate bodies, repair conve
   expect(r.dissemination.bodiesPulled).toBeGreaterThan(0);
   expect(r.dissemination.bodyDuplicatesPerNodePerMessage).toBe(0);
   expect(r.dissemination.headerBytes.max).toBeLessThanOrEqual(512);
-  expect(r.repair.lost).toBeGreaterThan(0);
-  expect(r.repair.missingEntries).toBe(0);
-  expect(r.repair.converged).toBe(r.repair.logs);
+  expect(r.repair!.lost).toBeGreaterThan(0);
+  expect(r.repair!.missingEntries).toBe(0);
+  expect(r.repair!.converged).toBe(r.repair!.logs);
   // the forked author's topic followers detect it; the proof reaches every online node within 3 rounds
   const f = r.fork!;
   expect(f.detectors).toBeGreaterThan(0);

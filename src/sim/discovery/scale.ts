@@ -33,7 +33,7 @@ export interface ScaleOptions {
   readonly repairNodes?: number;
   readonly repairEntries?: number;
   readonly lossP?: number;
-  /** Nodes of the fork-proof part (default min(nodes, 1000)); 0 skips it. */
+  /** Nodes of the fork-proof part (default min(nodes, 1000)); 0 skips it (repairNodes likewise). */
   readonly forkNodes?: number;
   /** Wall clock in ms, injected (src/sim reads no clock); default: none reported. */
   readonly clock?: () => number;
@@ -52,7 +52,7 @@ export interface ScaleResult {
     readonly virtualMs: number;
     readonly wallMs?: number;
   };
-  readonly repair: { readonly logs: number; readonly converged: number; readonly missingEntries: number; readonly convergedAtMs: number | null; readonly lost: number };
+  readonly repair: { readonly logs: number; readonly converged: number; readonly missingEntries: number; readonly convergedAtMs: number | null; readonly lost: number } | null;
   readonly fork: ForkResult | null;
   readonly crypto: { readonly verified: number; readonly memoHits: number };
 }
@@ -133,7 +133,8 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
   const wallA = o.clock && t0 !== undefined ? o.clock() - t0 : undefined;
 
   // ---------------------------------------------------------------- part B
-  const repair = repairPart(crypto, seed, o.repairNodes ?? Math.min(n, 200), o.repairEntries ?? 10, o.lossP ?? 0.3);
+  const repairNodes = o.repairNodes ?? Math.min(n, 200);
+  const repair = repairNodes > 0 ? repairPart(crypto, seed, repairNodes, o.repairEntries ?? 10, o.lossP ?? 0.3) : null;
   say('scale: repair done');
   const forkNodes = o.forkNodes ?? Math.min(n, 1000);
   const fork = forkNodes > 0 ? forkPart(crypto, seed, forkNodes) : null;
@@ -156,7 +157,7 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
   };
 }
 
-function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number, lossP: number): ScaleResult['repair'] {
+function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number, lossP: number): NonNullable<ScaleResult['repair']> {
   const topic = TOPICS[0];
   const world = new World(seed + 1_000_003, { lossP });
   const stores: MemoryStore[] = [];
@@ -213,8 +214,12 @@ export function formatScaleReport(r: ScaleResult): string {
     `  body duplicates per interested node per body: ${d.bodyDuplicatesPerNodePerMessage.toFixed(4)} (${d.bodiesPulled} bodies pulled)`,
     `  header size: mean ${d.headerBytes.mean.toFixed(1)} B (min ${d.headerBytes.min}, max ${d.headerBytes.max})`,
     `  ${d.deliveries} deliveries, ${(d.bytesTotal / 1e6).toFixed(2)} MB on all links, ${d.virtualMs / 1000} s virtual${d.wallMs !== undefined ? `, ${(d.wallMs / 1000).toFixed(1)} s wall` : ''}`,
-    `gap repair: ${r.params.repairNodes} nodes, loss ${r.params.lossP}: ${r.repair.converged}/${r.repair.logs} logs converged, ${r.repair.missingEntries} entries missing, ` +
-      `converged ${r.repair.convergedAtMs === null ? 'never (300 s)' : `${r.repair.convergedAtMs / 1000} s after the last append`}, ${r.repair.lost} deliveries lost`,
+    ...(r.repair
+      ? [
+          `gap repair: ${r.params.repairNodes} nodes, loss ${r.params.lossP}: ${r.repair.converged}/${r.repair.logs} logs converged, ${r.repair.missingEntries} entries missing, ` +
+            `converged ${r.repair.convergedAtMs === null ? 'never (300 s)' : `${r.repair.convergedAtMs / 1000} s after the last append`}, ${r.repair.lost} deliveries lost`,
+        ]
+      : []),
     ...(r.fork
       ? [
           `fork proof: ${r.fork.nodes} nodes, heartbeat ${r.fork.heartbeatMs} ms, loss ${r.fork.lossP}: ${r.fork.reached}/${r.fork.online} online nodes quarantined the author; ` +
