@@ -2,11 +2,13 @@
 // CryptoPort (node:crypto SHA-256, noble Ed25519 signing and strict verification).
 //   node scripts/sim.mjs discovery [--nodes 200] [--churn 0.2] [--seeds 10] [--seed0 1] [--json out.json]
 //   node scripts/sim.mjs scale [--nodes 10000] [--seed0 1] [--json out.json]
+//   node scripts/sim.mjs fork [--nodes 1000] [--loss 0.01]   (part C of scale alone)
 
 import { writeFileSync } from 'node:fs';
 import { makeCryptoPort, nobleStrictVerifier } from '../src/runtime/crypto-port.js';
 import { formatDiscoveryTable, runDiscoveryExperiment } from '../src/sim/discovery/index.js';
 import { formatScaleReport, runScaleExperiment } from '../src/sim/discovery/scale.js';
+import { forkPart } from '../src/sim/discovery/fork-part.js';
 
 export function main(argv: string[]): void {
   const [cmd, ...rest] = argv;
@@ -27,11 +29,20 @@ export function main(argv: string[]): void {
     console.log(formatDiscoveryTable(r));
     json = r;
   } else if (cmd === 'scale') {
-    const r = runScaleExperiment({ nodes: num('nodes', 10_000), seed: num('seed0', 1), crypto, clock: () => performance.now(), onProgress: (m) => console.error(`  ${m} (${((performance.now() - t0) / 1000).toFixed(1)} s)`) });
+    const mem = () => `${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB heap`;
+    const r = runScaleExperiment({
+      nodes: num('nodes', 10_000), seed: num('seed0', 1), crypto, clock: () => performance.now(),
+      ...(flags.has('repair-nodes') ? { repairNodes: num('repair-nodes', 200) } : {}), ...(flags.has('fork-nodes') ? { forkNodes: num('fork-nodes', 1000) } : {}),
+      onProgress: (m) => console.error(`  ${m} (${((performance.now() - t0) / 1000).toFixed(1)} s, ${mem()})`),
+    });
     console.log(formatScaleReport(r));
     json = r;
+  } else if (cmd === 'fork') {
+    const r = forkPart(crypto, num('seed0', 1), num('nodes', 1000), num('loss', 0.01));
+    console.log(JSON.stringify(r));
+    json = r;
   } else {
-    console.error('usage: node scripts/sim.mjs discovery|scale [--nodes N] [--churn C] [--seeds S] [--seed0 K] [--json FILE]');
+    console.error('usage: node scripts/sim.mjs discovery|scale|fork [--nodes N] [--churn C] [--seeds S] [--seed0 K] [--json FILE]');
     process.exitCode = 2;
     return;
   }

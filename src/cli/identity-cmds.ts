@@ -1,4 +1,4 @@
-// `agentnet keygen`, `agentnet bind`, `agentnet inspect`.
+// `agentnet keygen`, `agentnet bind`, `agentnet inspect`, `agentnet continue`.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -11,7 +11,7 @@ import { decodeBirth, decodeFrontier } from '../core/codec/messages.js';
 import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
 import { DecodeError } from '../core/errors.js';
 import { makeCryptoPort } from '../runtime/crypto-port.js';
-import { bind, keygen, readSecret, writeFileAtomic } from '../runtime/identity.js';
+import { bind, continueEpoch, keygen, readSecret, writeFileAtomic } from '../runtime/identity.js';
 import { defaultVerifier } from '../runtime/verifier.js';
 import { intFlag, UsageError } from './args.js';
 
@@ -120,4 +120,23 @@ export async function cmdInspect(argv: string[]): Promise<number> {
     console.log(`rejected: ${(e as Error).message}`);
   }
   return 1;
+}
+
+export async function cmdContinue(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, 'operator-key': { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help || !values.data) {
+    console.log(`Usage: agentnet continue --data DIR [--operator-key FILE]
+
+For a node restored from a backup that may be older than what its peers saw: starts the next log
+epoch. Signs a continuation record (epoch = current + 1) with the operator key (default
+DIR/identity/operator.key) and writes DIR/identity/continuation.cbor; the node writes in the new epoch
+from its next start, and peers accept that epoch because the operator signed it. Restarting without it
+on a restored store would sign a second history in the same epoch: a fork, and peers quarantine the agent.
+Exit codes: 0 written, 2 usage error or missing/invalid identity, 3 runtime failure.
+Example: agentnet continue --data /var/lib/agentnet`);
+    return values.help ? 0 : 2;
+  }
+  const r = continueEpoch(makeCryptoPort(defaultVerifier()), values.data, values['operator-key'], Date.now());
+  console.log(JSON.stringify(r));
+  return 0;
 }

@@ -6,7 +6,7 @@ import { AgentnetError } from '../core/errors.js';
 import { UsageError } from './args.js';
 import { cmdCheck } from './check.js';
 import { runDemo } from './demo.js';
-import { cmdBind, cmdInspect, cmdKeygen } from './identity-cmds.js';
+import { cmdBind, cmdContinue, cmdInspect, cmdKeygen } from './identity-cmds.js';
 import { cmdMcp } from './mcp.js';
 import { cmdPackage } from './package.js';
 import { cmdRun } from './run.js';
@@ -29,6 +29,7 @@ Commands:
   keygen     create an Ed25519 key file (hex seed, mode 0600) and its .pub
   bind       make a BAID binding of an agent key to an operator key and a code hash
   inspect    show the CBOR inside a file or hex string, and whether it is canonical agentnet data
+  continue   after a restore from backup: start the next log epoch (operator-signed continuation)
   rotate     next version of a binding for a new agent key (pre-rotation checked)
   revoke     sign a revocation of an agent key by its operator
   registry   code-attestation registry: init, attest, checkpoint (k-of-n), prove (RFC 9162)
@@ -63,6 +64,7 @@ const COMMANDS: Record<string, Cmd> = {
   keygen: cmdKeygen,
   bind: cmdBind,
   inspect: cmdInspect,
+  continue: cmdContinue,
   rotate: cmdRotate,
   revoke: cmdRevoke,
   registry: cmdRegistry,

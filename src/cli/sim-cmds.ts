@@ -39,7 +39,9 @@ const DISCOVERY_HELP = `Usage: agentnet sim discovery [--nodes 200] [--churn 0.2
 discovery: the paper's discovery experiment in the deterministic simulator, with the daemon's own AgentCore
 and real cryptography, against full-body broadcast and a central registry (docs/simulator.md): success,
 bytes per request and latency (p50, p95), means over seeds with 95% confidence intervals.
-scale: header coverage, body duplicates, header size and gap repair under 30% loss at large node counts.
+scale: header coverage, body duplicates, header size, gap repair under 30% loss, and fork-proof
+propagation (a restored author without a continuation record forks; heartbeat rounds until 99% of
+online nodes quarantined it, at min(nodes, 1000) nodes) at large node counts.
 The same seed gives byte-identical JSON. --plot FILE.svg (discovery) writes the latency CDF per method.
 Example: agentnet sim discovery --nodes 200 --churn 0.2 --seeds 10 --json d.json --plot d.svg`;
 

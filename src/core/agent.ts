@@ -10,19 +10,26 @@
 //
 // Receiving an entry (header), in order (DESIGN §4-6):
 //   size -> decode -> T0 (id seen?) -> binding known? (else hold, fetch birth) -> T1 signature
-//   -> log rule (append | duplicate | stale | fork | broken | gap: hold + ask the author)
+//   -> quarantined author? (refused in every topic) -> epoch accepted? (log/epochs.ts: else hold + fetch
+//   the birth, or refuse without a continuation record)
+//   -> log rule (append | duplicate | stale | fork: proof + quarantine | broken | gap: hold + ask the author)
 //   -> on append: sketch vs interests -> pull body by hash -> hash/len check -> decode -> match.
 
 import { toHex } from './bytes.js';
-import { decodeBody } from './codec/body.js';
 import { decodeEntry, type SignedEntry } from './codec/entry.js';
 import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
-import { decodeBirth, decodeDirect, decodeFrontier, encodeDirect, type Direct } from './codec/messages.js';
+import { decodeDirect, decodeFrontier } from './codec/messages.js';
+import { DirectLink } from './gossip/direct.js';
+import { ForkProofs, type ProofResult } from './gossip/fork-proofs.js';
+import { Heartbeat } from './gossip/heartbeat.js';
+import { checkBirth } from './identity/births.js';
+import type { AgentOptions } from './options.js';
+import { checkContinuation } from './identity/continuation.js';
+import { Epochs } from './log/epochs.js';
 import { DecodeError, REJECT_REASONS, type RejectReason } from './errors.js';
-import type { Interest } from './gossip/match.js';
 import { Liveness } from './gossip/liveness.js';
 import { HeldEntries } from './log/held.js';
-import { GapRepair, type Range } from './gossip/repair.js';
+import { GapRepair } from './gossip/repair.js';
 import { AwaitingBinding } from './identity/awaiting.js';
 import { TieredVerifier } from './identity/verifier.js';
 import { decideReceive } from './log/rules.js';
@@ -34,25 +41,7 @@ import { logHeadViews, ownDeclarations, peerViews } from './views.js';
 import { OwnLog, storedOf } from './own-log.js';
 import { Finder } from './finder.js';
 
-export interface AgentOptions {
-  readonly crypto: CryptoPort;
-  readonly store: LogStore;
-  readonly agentSecret: Uint8Array;
-  /** This agent's binding (COSE_Sign bytes); must verify at T2 and bind the agent key. */
-  readonly binding: Uint8Array;
-  readonly limits?: Limits;
-  readonly epoch?: number;
-  /** Accepted clock skew for peers' timestamps, ms (default 5 min). */
-  readonly clockSkewMs?: number;
-  readonly t0CacheSize?: number;
-  readonly pullTimeoutMs?: number;
-  readonly maxAttempts?: number;
-  /** Out-of-order entries held per log while a gap is repaired. */
-  readonly heldPerLog?: number;
-  readonly maxHeld?: number;
-  /** Operator keys (hex) accepted; absent = any operator. */
-  readonly operators?: ReadonlySet<string>;
-}
+export type { AgentOptions } from './options.js';
 
 type Source = 'push' | 'repair';
 
@@ -82,6 +71,11 @@ export class AgentCore {
   /** Author hex -> `now` of the last message from it that passed verification (peer list). */
   private readonly lastSeen = new Map<string, number>();
   private readonly liveness = new Liveness();
+  private readonly heartbeat: Heartbeat;
+  private readonly forks: ForkProofs;
+  private readonly epochs = new Epochs();
+  private readonly direct: DirectLink;
+  private readonly continuation: Uint8Array | undefined;
   private started = false;
 
   constructor(o: AgentOptions) {
@@ -100,11 +94,18 @@ export class AgentCore {
     this.agentHex = toHex(this.agentKey);
     this.bindingBytes = o.binding;
     this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators);
-    this.own = new OwnLog({ crypto: o.crypto, store: o.store, secret: o.agentSecret, agentKey: this.agentKey, binding: o.binding, epoch: this.epoch, limits: this.limits, counters: this.counters, emit: (x) => this.emit(x) });
+    this.heartbeat = new Heartbeat(o);
+    this.direct = new DirectLink(this.agentKey, this.counters, (x) => this.emit(x));
+    this.forks = new ForkProofs(o.crypto, this.limits, this.verifier, this.agentKey, this.heartbeat.intervalMs, this.heartbeat.repeats);
+    this.continuation = o.continuation;
+    this.own = new OwnLog({
+      crypto: o.crypto, store: o.store, secret: o.agentSecret, agentKey: this.agentKey, binding: o.binding, epoch: this.epoch, limits: this.limits, counters: this.counters, emit: (x) => this.emit(x),
+      frontierRepeats: this.heartbeat.repeats, ...(o.continuation ? { continuation: o.continuation } : {}),
+    });
     this.finder = new Finder(
       {
         crypto: o.crypto, store: o.store, limits: this.limits, counters: this.counters, agentKey: this.agentKey, agentHex: this.agentHex,
-        emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d), sendDirect: (to, d) => this.sendDirect(to, d), follow: (t) => this.follow(t),
+        emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d), sendDirect: (to, d) => this.direct.send(to, d), follow: (t) => this.follow(t),
       },
       timeout, attempts,
     );
@@ -118,14 +119,20 @@ export class AgentCore {
     const own = this.verifier.acceptBinding(this.bindingBytes, now);
     if (!own.ok) throw new RangeError(`AgentCore.start: own binding fails T2: ${own.detail}`);
     if (toHex(own.binding!.agentKey) !== this.agentHex) throw new RangeError('AgentCore.start: binding is for another agent key');
+    if (this.epoch > 0) {
+      const c = this.continuation ? checkContinuation(this.c, this.continuation, own.binding!, this.epoch) : { ok: false as const, detail: 'none given' };
+      if (!c.ok) throw new RangeError(`AgentCore.start: epoch ${this.epoch} needs the operator's continuation record: ${c.detail}`);
+    }
     this.store.putBinding(this.agentKey, own.binding!.version, this.bindingBytes);
     for (const b of this.store.bindings()) this.verifier.acceptBinding(b, now); // expired ones simply drop out
     this.started = true;
     this.own.bornAt = now;
     this.emit({ op: 'subscribe', channel: 'direct', key: this.agentHex });
+    this.emit({ op: 'subscribe', channel: 'fraud', key: '+' }); // fork proofs against anyone, at priority
+    this.heartbeat.start(now);
     this.own.publishBirth();
     this.own.publishAllFrontiers(now);
-    for (const topic of this.own.topics()) this.restoreOwnInterests(topic, now);
+    for (const topic of this.own.topics()) this.finder.restoreOwnInterests(topic, this.own.recent(topic), now);
   }
 
   /**
@@ -166,7 +173,7 @@ export class AgentCore {
     const a = this.own.append(now, d);
     this.verifier.remember(a.idHex);
     this.events.push({ type: 'appended', author: this.agentHex, topic: d.topic, seq: a.entry.seq, own: true });
-    if (d.kind === 'intent') this.addInterest(a.idHex, { topic: d.topic, tags: d.tags, text: d.text }, now);
+    if (d.kind === 'intent') this.finder.addInterest(a.idHex, { topic: d.topic, tags: d.tags, text: d.text }, now);
     return { id: a.idHex, seq: a.entry.seq, bodyHash: a.bodyHash };
   }
 
@@ -181,12 +188,12 @@ export class AgentCore {
 
   /** Sends a signed task message (src/core/task/) to an agent as a direct message. */
   sendTask(toHex: string, msg: Uint8Array): void {
-    this.sendDirect(toHex, { type: 'task', from: this.agentKey, msg });
+    this.direct.send(toHex, { type: 'task', from: this.agentKey, msg });
   }
 
   /** Candidates we hold bodies for, ranked by semantic match (trust weighting arrives with MG-EigenTrust). */
   discover(q: DiscoverQuery, now?: number): Candidate[] {
-    return this.finder.discover(q, now).filter((c) => this.isAlive(c.author));
+    return this.finder.discover(q, now).filter((c) => this.isAlive(c.author) && !this.verifier.isQuarantined(c.author));
   }
 
   // ------------------------------------------------------------------ inputs
@@ -207,6 +214,8 @@ export class AgentCore {
           return this.onFrontier(now, bytes);
         case 'direct':
           return this.onDirect(now, bytes);
+        case 'fraud':
+          return this.onForkResult(now, this.forks.receive(key, bytes), 'fraud');
       }
     } catch (e) {
       if (e instanceof DecodeError) return this.reject('malformed', channel, e.message);
@@ -222,7 +231,17 @@ export class AgentCore {
     }
     for (const d of b.dropped) if (d.count > 0) this.reject('unknown_author', 'header', `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`, d.count);
     this.finder.handleTimeout(now);
-    for (const p of this.gaps.due(now)) this.sendGapRequest(p.data);
+    for (const p of this.gaps.due(now)) this.direct.askEntries(p.data);
+    if (this.started && this.heartbeat.due(now)) {
+      this.own.repeatChanged(now);
+      if (this.heartbeat.resyncRound) {
+        for (const t of this.followed) {
+          this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${t}/+` }); // re-subscribing re-delivers the retained heads
+          this.emit({ op: 'subscribe', channel: 'frontier', key: `${t}/+` });
+        }
+      }
+    }
+    this.publishForkProofs(now);
   }
 
   // ------------------------------------------------------------------ outputs
@@ -245,7 +264,7 @@ export class AgentCore {
   }
 
   pollTimeout(): number | undefined {
-    const ds = [this.awaiting.nextDeadline(), this.finder.pulls.nextDeadline(), this.gaps.nextDeadline()].filter((d): d is number => d !== undefined);
+    const ds = [this.awaiting.nextDeadline(), this.finder.pulls.nextDeadline(), this.gaps.nextDeadline(), this.heartbeat.nextDeadline(), this.forks.nextDeadline()].filter((d): d is number => d !== undefined);
     return ds.length ? Math.min(...ds) : undefined;
   }
 
@@ -263,6 +282,7 @@ export class AgentCore {
       bytes: this.counters.bytes(),
       pulls: { requested: this.finder.pulls.requested, completed: this.finder.pulls.completed, failed: this.finder.pulls.failed },
       gapRepairs: { requested: this.gaps.requested, failed: this.gaps.failed },
+      forkProofs: { published: this.forks.published, suppressed: this.forks.suppressed, quarantined: this.verifier.counters.T4 },
       discoveries: this.counters.get('discoveries'),
       pending: { held: this.held.size, pulls: this.finder.pulls.size, gaps: this.gaps.size, births: this.awaiting.size },
     };
@@ -285,10 +305,12 @@ export class AgentCore {
 
   // ------------------------------------------------------------------ receive paths
 
-  private onEntryBytes(now: number, bytes: Uint8Array, source: Source, channelTopic?: string): void {
+  private onEntryBytes(now: number, bytes: Uint8Array, source: Source, channelTopic?: string, birthFetched = false): void {
     const se = decodeEntry(bytes, this.limits);
     const e = se.entry;
     if (channelTopic !== undefined && channelTopic !== e.topic) return this.reject('wrong_topic', 'header', `entry for ${e.topic} on ${channelTopic}`);
+    const author = toHex(e.author);
+    if (this.verifier.isQuarantined(author)) return this.reject('quarantined', 'header', `${author.slice(0, 12)} forked its log`);
     // A live header past its expiry is refused (it may still arrive through gap repair, which keeps
     // history complete; only live announcements must be current).
     if (source === 'push' && e.expires <= now) return this.reject('expired', 'header', `expired ${now - e.expires} ms ago`);
@@ -297,13 +319,15 @@ export class AgentCore {
     // T0: an id that passed T1 before skips the crypto, not the log rules (so a write lost to a failed
     // store transaction is simply written again when the entry comes back).
     if (!this.verifier.seenBefore(idHex)) {
-      const author = toHex(e.author);
       if (!this.verifier.bindingOf(author)) return this.awaitBinding(now, author, 'header', channelTopic, bytes);
       if (e.ts > now + this.skew) return this.reject('future', 'header', `ts ${e.ts - now} ms ahead`);
       const t1 = this.verifier.checkSigned(e.author, se.toBeSigned, se.signature, e.ts, e.topic);
       if (!t1.ok) return this.reject(t1.reason, 'header', t1.detail);
       this.verifier.remember(idHex);
     }
+    const ep = this.epochs.decide(author, e.epoch, this.store.head(e.author, e.topic)?.epoch, birthFetched);
+    if (ep === 'wait') return this.awaitBinding(now, author, 'header', channelTopic, bytes);
+    if (ep === 'refuse') return this.reject('no_continuation', 'header', `epoch ${e.epoch} of ${author.slice(0, 12)} has no continuation record signed by its operator`);
     this.receiveVerified(now, se, id, source);
   }
 
@@ -319,90 +343,85 @@ export class AgentCore {
       case 'broken':
         return this.reject('broken_chain', 'header', `seq ${e.seq} does not extend our head`);
       case 'fork':
-        this.events.push({ type: 'fork', author: toHex(e.author), topic: e.topic, epoch: e.epoch, seq: e.seq });
-        return this.reject('fork', 'header', `two entries at ${e.topic}/${e.epoch}/${e.seq}`);
+        this.reject('fork', 'header', `two entries at ${e.topic}/${e.epoch}/${e.seq}`);
+        return this.onForkResult(now, this.forks.detect(now, d.existing.bytes, se.bytes), 'header');
       case 'gap':
         this.held.hold(se, id);
-        return this.requestGap(this.gaps.need(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq));
+        return this.direct.askEntries(this.gaps.need(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq));
       case 'append':
         break;
     }
     this.store.append(storedOf(e, id, se.bytes));
     this.events.push({ type: 'appended', author: toHex(e.author), topic: e.topic, seq: e.seq, own: false });
     this.finder.onAppended(now, e, id);
-    this.requestGap(this.gaps.appended(now, e.author, e.topic, e.epoch, e.seq, this.held.has(e, e.seq + 1)));
+    this.direct.askEntries(this.gaps.appended(now, e.author, e.topic, e.epoch, e.seq, this.held.has(e, e.seq + 1)));
     const next = this.held.take(e, e.seq + 1);
     if (next) this.receiveVerified(now, next.se, next.id, 'repair');
   }
 
   private onBirth(now: number, bytes: Uint8Array): void {
-    const { birth, signature, toBeSigned } = decodeBirth(bytes, this.limits);
-    const author = toHex(birth.author);
-    const acc = this.verifier.acceptBinding(birth.binding, now);
-    if (!acc.ok) {
-      if (acc.reason !== 'stale') this.reject(acc.reason, 'birth', acc.detail);
-      return;
-    }
-    if (toHex(acc.binding!.agentKey) !== author) return this.reject('binding_invalid', 'birth', 'binding is for another agent key');
-    const t1 = this.verifier.checkSigned(birth.author, toBeSigned, signature, birth.ts);
-    if (!t1.ok) return this.reject(t1.reason, 'birth', t1.detail);
-    this.store.putBinding(birth.author, acc.binding!.version, birth.binding);
-    this.liveness.observe(author, birth.epoch, birth.ts, birth.alive);
+    const r = checkBirth(this.c, this.verifier, bytes, now, this.limits);
+    if (!r.ok) return r.reason ? this.reject(r.reason, 'birth', r.detail) : undefined;
+    const { birth, author } = r;
+    this.store.putBinding(birth.author, r.binding.version, birth.binding);
+    this.epochs.observeBirth(author, birth.epoch, r.epochOk);
+    if (!r.epochOk) this.reject('no_continuation', 'birth', r.detail);
+    else this.liveness.observe(author, birth.epoch, birth.ts, birth.alive);
     if (!birth.alive) return; // a death (the MQTT Will): the binding stays valid for its history
     this.lastSeen.set(author, now);
-    const waiting = this.awaiting.release(author);
-    for (const w of waiting) {
-      this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key) : this.onFrontier(now, w.bytes)));
+    for (const w of this.awaiting.release(author)) {
+      this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true) : this.onFrontier(now, w.bytes)));
     }
   }
 
   private onFrontier(now: number, bytes: Uint8Array): void {
     const { frontier: f, signature, toBeSigned } = decodeFrontier(bytes, this.limits);
     const author = toHex(f.author);
-    if (author === this.agentHex || !this.followed.has(f.topic)) return;
+    if (author === this.agentHex || !this.followed.has(f.topic) || this.verifier.isQuarantined(author)) return;
+    // A head we already have asks nothing of us: no signature check for it (heartbeat repeats are common).
+    const head = this.store.head(f.author, f.topic);
+    if (head && (f.epoch < head.epoch || (f.epoch === head.epoch && f.seq <= head.seq))) return;
     if (!this.verifier.bindingOf(author)) return this.awaitBinding(now, author, 'frontier', undefined, bytes);
     const t1 = this.verifier.checkSigned(f.author, toBeSigned, signature, f.ts, f.topic);
     if (!t1.ok) return this.reject(t1.reason, 'frontier', t1.detail);
     this.lastSeen.set(author, now);
-    const head = this.store.head(f.author, f.topic);
-    if (head && (f.epoch < head.epoch || (f.epoch === head.epoch && f.seq <= head.seq))) return;
     const from = head && head.epoch === f.epoch ? head.seq + 1 : 1;
-    this.requestGap(this.gaps.need(now, f.author, f.topic, f.epoch, from, f.seq));
+    this.direct.askEntries(this.gaps.need(now, f.author, f.topic, f.epoch, from, f.seq));
   }
 
   private onDirect(now: number, bytes: Uint8Array): void {
     const d = decodeDirect(bytes, this.limits);
-    const from = toHex(d.from);
-    switch (d.type) {
-      case 'getEntries': {
-        const entries = this.store.range(d.author, d.topic, d.epoch, d.fromSeq, d.toSeq).map((x) => x.bytes);
-        if (entries.length) this.sendDirect(from, { type: 'entries', from: this.agentKey, entries });
-        return;
+    if (this.direct.answer(this.store, d)) return;
+    if (d.type === 'entries') {
+      for (const b of d.entries) {
+        this.counters.add('headerBytesIn', b.length);
+        this.decoding('direct', () => this.onEntryBytes(now, b, 'repair'));
       }
-      case 'entries':
-        for (const b of d.entries) {
-          this.counters.add('headerBytesIn', b.length);
-          this.decoding('direct', () => this.onEntryBytes(now, b, 'repair'));
-        }
-        return;
-      case 'getBody': {
-        const body = this.store.getBody(d.bodyHash);
-        if (body) this.sendDirect(from, { type: 'body', from: this.agentKey, body });
-        return;
-      }
-      case 'body': {
-        const key = toHex(this.c.sha256(d.body));
-        if (!this.finder.pulls.has(key)) return;
-        this.counters.add('bodyBytesIn', d.body.length);
-        return this.finder.onBody(now, key, d.body);
-      }
-      case 'task': // handed to the task engine as is (it verifies the signed message itself)
-        this.events.push({ type: 'task', from, bytes: d.msg });
-        return;
+    } else if (d.type === 'body') {
+      const key = toHex(this.c.sha256(d.body));
+      if (!this.finder.pulls.has(key)) return;
+      this.counters.add('bodyBytesIn', d.body.length);
+      this.finder.onBody(now, key, d.body);
+    } else if (d.type === 'task') {
+      // handed to the task engine as is (it verifies the signed message itself)
+      this.events.push({ type: 'task', from: toHex(d.from), bytes: d.msg });
     }
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** A fork proof built here or received: a fresh one quarantines its author (event `fork`). */
+  private onForkResult(now: number, r: ProofResult | undefined, channel: Channel): void {
+    if (!r) return;
+    if (!r.ok) return this.reject(r.reason, channel, r.detail);
+    const p = r.proof;
+    if (r.fresh) this.events.push({ type: 'fork', author: p.author, topic: p.topic, epoch: p.epoch, seq: p.seq });
+    this.publishForkProofs(now); // without a heartbeat there is no hold-off: a detector publishes at once
+  }
+
+  private publishForkProofs(now: number): void {
+    for (const p of this.forks.due(now)) this.emit({ op: 'publish', channel: 'fraud', key: p.author, bytes: p.bytes, retain: true });
+  }
 
   /** Runs a receive step on one message of a batch: a malformed one is rejected, the rest go on. */
   private decoding(channel: Channel, step: () => void): void {
@@ -420,36 +439,9 @@ export class AgentCore {
     if (r === 'fetch') this.emit({ op: 'subscribe', channel: 'birth', key: author });
   }
 
-  private requestGap(r: Range | undefined): void {
-    if (r) this.sendGapRequest(r);
-  }
-
-  private sendGapRequest(r: Range): void {
-    this.sendDirect(toHex(r.author), { type: 'getEntries', from: this.agentKey, author: r.author, topic: r.topic, epoch: r.epoch, fromSeq: r.fromSeq, toSeq: r.toSeq });
-  }
-
-  private addInterest(intentId: string, i: Interest, now: number): void {
-    this.finder.addInterest(intentId, i, now);
-  }
-
-  private restoreOwnInterests(topic: string, now: number): void {
-    for (const e of this.own.recent(topic)) {
-      if (e.kind !== 'intent' || e.expires <= now) continue;
-      const b = this.store.getBody(e.bodyHash);
-      if (!b) continue;
-      const body = decodeBody(b, this.limits);
-      this.addInterest(toHex(e.id), { topic, tags: body.tags, text: body.text }, now);
-    }
-  }
-
-  private sendDirect(to: string, d: Direct): void {
-    const bytes = encodeDirect(d);
-    this.counters.add('directBytesOut', bytes.length);
-    this.emit({ op: 'publish', channel: 'direct', key: to, bytes, retain: false });
-  }
-
   private emit(o: Outgoing): void {
-    this.out.push(o);
+    if (o.channel === 'fraud') this.out.unshift(o); // fork proofs go first (priority, DESIGN §4)
+    else this.out.push(o);
   }
 
   /** Counts `n` rejected messages (one event describes them all). */

@@ -94,5 +94,8 @@ export const REJECT_REASONS = [
   'wrong_topic', // header arrived on a channel that does not match its topic
   'revoked', // the agent key (or its binding) was revoked by its operator
   'attestation_failed', // T3: checkpoint, inclusion proof or credential does not hold
+  'quarantined', // the author was proven to fork its log (a verified fork proof): refused in every topic
+  'no_continuation', // a log epoch > 0 without a valid operator-signed continuation record
+  'bad_fork_proof', // a fork proof that does not prove a fork (other positions, same entry, bad signature)
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -19,7 +19,7 @@ import type { RejectReason } from './errors.js';
 import { DiscoveryIndex } from './gossip/discovery.js';
 import type { Interest } from './gossip/match.js';
 import { BodyPulls } from './gossip/pulls.js';
-import type { LogStore } from './log/store.js';
+import type { LogStore, StoredEntry } from './log/store.js';
 import type { CryptoPort } from './ports.js';
 import type { Candidate, Channel, CoreEvent, DiscoverQuery, Outgoing } from './types.js';
 
@@ -65,6 +65,17 @@ export class Finder {
     this.index.addInterest(intentId, i, now);
     this.x.follow(i.topic);
     this.matchStored(now, i.topic);
+  }
+
+  /** After a restart: our unexpired intents among our recent entries of `topic` are interests again. */
+  restoreOwnInterests(topic: string, recent: readonly StoredEntry[], now: number): void {
+    for (const e of recent) {
+      if (e.kind !== 'intent' || e.expires <= now) continue;
+      const b = this.x.store.getBody(e.bodyHash);
+      if (!b) continue;
+      const body = decodeBody(b, this.x.limits);
+      this.addInterest(toHex(e.id), { topic, tags: body.tags, text: body.text }, now);
+    }
   }
 
   /** An entry of a peer was appended to its log in our store. */

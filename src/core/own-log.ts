@@ -5,7 +5,10 @@
 //   - an entry is stored before anything about it is emitted, so an entry peers may have seen is
 //     always in our log and a restarted node resumes at head.seq + 1;
 //   - ts never goes back within a log (max(now, previous ts));
-//   - the frontier of a log is signed once per batch of appends, when the output is next flushed.
+//   - the frontier of a log is signed once per batch of appends, when the output is next flushed;
+//   - a retained frontier expires with the log's head entry (MQTT 5 Message Expiry): a log whose head
+//     has expired offers nothing current, and new followers of the topic need not fetch its author's
+//     birth and entries (docs/simulator.md finding 4, docs/decisions.md). A new head publishes again.
 
 import { toHex } from './bytes.js';
 import { encodeBody, type Body } from './codec/body.js';
@@ -35,6 +38,10 @@ export interface OwnLogOptions {
   readonly limits: Limits;
   readonly counters: Counters;
   readonly emit: (o: Outgoing) => void;
+  /** The operator-signed continuation record of `epoch` (epoch > 0), carried in every birth. */
+  readonly continuation?: Uint8Array;
+  /** Heartbeat rounds in which a changed frontier is sent again (gossip/heartbeat.ts). */
+  readonly frontierRepeats?: number;
 }
 
 export class OwnLog {
@@ -42,7 +49,9 @@ export class OwnLog {
   bornAt = 0;
   private readonly o: OwnLogOptions;
   private readonly agentHex: string;
-  private readonly dirty = new Map<string, { epoch: number; seq: number; id: Uint8Array; now: number }>();
+  private readonly dirty = new Map<string, { epoch: number; seq: number; id: Uint8Array; now: number; expires: number }>();
+  /** Signed frontiers that changed recently, with the heartbeat rounds left to send them again. */
+  private readonly changed = new Map<string, { bytes: Uint8Array; left: number; expires: number }>();
   /**
    * Per topic: body hash -> our entry with that body since the last withdraw (what findCurrent asks),
    * loaded from the store on first use and kept in step with appends, so an API append does not read
@@ -57,7 +66,7 @@ export class OwnLog {
 
   /** A signed birth (alive) or death (the Will), stamped with `ts` (default: this incarnation's birth). */
   birthBytes(alive: boolean, ts = this.bornAt): Uint8Array {
-    const b = { author: this.o.agentKey, epoch: this.o.epoch, ts, binding: this.o.binding, alive };
+    const b = { author: this.o.agentKey, epoch: this.o.epoch, ts, binding: this.o.binding, alive, ...(this.o.continuation ? { continuation: this.o.continuation } : {}) };
     return encodeBirth(b, this.o.crypto.signer.sign(this.o.secret, birthToBeSigned(b)));
   }
 
@@ -101,7 +110,7 @@ export class OwnLog {
     this.o.emit({ op: 'publish', channel: 'header', key: topic, bytes, retain: false });
     this.o.counters.add('headerBytesOut', bytes.length);
     this.o.counters.add('bodyBytesOut', bodyBytes.length);
-    this.dirty.set(topic, { epoch: entry.epoch, seq: entry.seq, id, now });
+    this.dirty.set(topic, { epoch: entry.epoch, seq: entry.seq, id, now, expires: entry.expires });
     const a = { entry, id, idHex: toHex(id), bodyHash: toHex(entry.bodyHash) };
     const cur = this.current.get(topic);
     if (cur) remember(cur, entry.kind, a.bodyHash, { id: a.idHex, seq: entry.seq, expires: entry.expires });
@@ -138,8 +147,19 @@ export class OwnLog {
 
   /** Signs the frontier of every log appended to since the last flush. */
   flushFrontiers(): void {
-    for (const [topic, f] of this.dirty) this.publishFrontier(topic, f.epoch, f.seq, f.id, f.now);
+    for (const [topic, f] of this.dirty) this.publishFrontier(topic, f.epoch, f.seq, f.id, f.now, f.expires, true);
     this.dirty.clear();
+  }
+
+  /**
+   * Heartbeat round: the frontiers that changed in the last rounds go out again (anti-entropy that
+   * sends only changed entries); each is sent `frontierRepeats` more times, then left to the retained copy.
+   */
+  repeatChanged(now: number): void {
+    for (const [topic, c] of this.changed) {
+      if (c.expires > now) this.o.emit({ op: 'publish', channel: 'frontier', key: `${topic}/${this.agentHex}`, bytes: c.bytes, retain: true, expiryMs: c.expires - now });
+      if (--c.left <= 0 || c.expires <= now) this.changed.delete(topic);
+    }
   }
 
   /** After a rolled-back transaction: forget what may not have been written. */
@@ -150,7 +170,10 @@ export class OwnLog {
 
   /** Frontiers of all our logs (start, republish, periodic refresh). */
   publishAllFrontiers(now: number): void {
-    for (const log of this.o.store.logs(this.o.agentKey)) this.publishFrontier(log.topic, log.head.epoch, log.head.seq, log.head.id, now);
+    for (const log of this.o.store.logs(this.o.agentKey)) {
+      const head = this.o.store.get(this.o.agentKey, log.topic, log.head.epoch, log.head.seq);
+      if (head) this.publishFrontier(log.topic, log.head.epoch, log.head.seq, log.head.id, now, head.expires);
+    }
   }
 
   /** Births, frontiers and the bodies of unexpired recent entries, for a broker that lost them. */
@@ -165,10 +188,13 @@ export class OwnLog {
     }
   }
 
-  private publishFrontier(topic: string, epoch: number, seq: number, id: Uint8Array, now: number): void {
+  /** `changed`: a new head (repeated in the next heartbeat rounds); a start or republish is not a change. */
+  private publishFrontier(topic: string, epoch: number, seq: number, id: Uint8Array, now: number, expires: number, changed = false): void {
+    if (expires <= now) return; // nothing current in this log: its retained frontier has expired too
     const f: Frontier = { author: this.o.agentKey, topic, epoch, seq, id, ts: now };
     const bytes = encodeFrontier(f, this.o.crypto.signer.sign(this.o.secret, frontierToBeSigned(f)));
-    this.o.emit({ op: 'publish', channel: 'frontier', key: `${topic}/${this.agentHex}`, bytes, retain: true });
+    this.o.emit({ op: 'publish', channel: 'frontier', key: `${topic}/${this.agentHex}`, bytes, retain: true, expiryMs: expires - now });
+    if (changed && this.o.frontierRepeats) this.changed.set(topic, { bytes, left: this.o.frontierRepeats, expires });
   }
 }
 

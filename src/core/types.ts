@@ -6,9 +6,10 @@ import type { RejectReason } from './errors.js';
 
 /**
  * Logical channels. Keys: header -> topic; body -> bodyHash hex; birth -> author hex;
- * frontier -> `${topic}/${author hex}` (subscribe with `${topic}/+`); direct -> recipient key hex.
+ * frontier -> `${topic}/${author hex}` (subscribe with `${topic}/+`); direct -> recipient key hex;
+ * fraud -> author hex of a fork proof (retained; every node subscribes `+`).
  */
-export type Channel = 'header' | 'body' | 'birth' | 'frontier' | 'direct';
+export type Channel = 'header' | 'body' | 'birth' | 'frontier' | 'direct' | 'fraud';
 
 export type Outgoing =
   | { readonly op: 'publish'; readonly channel: Channel; readonly key: string; readonly bytes: Uint8Array; readonly retain: boolean; readonly expiryMs?: number }

@@ -92,7 +92,10 @@ export class Driver {
 
   private enqueue(channel: Channel, key: string, bytes: Uint8Array): void {
     if (this.closed) return;
-    this.queue.push({ channel, key, bytes });
+    // Fork proofs jump the queue (DESIGN §4 "at priority"): the author is quarantined before its other
+    // messages in the same burst are handled.
+    if (channel === 'fraud') this.queue.unshift({ channel, key, bytes });
+    else this.queue.push({ channel, key, bytes });
     const size = this.o.verifyBatchSize ?? 1;
     const wait = this.o.verifyFlushMs ?? 0;
     if (this.scheduled === 'soon') return;

@@ -4,6 +4,8 @@
 //   identity/operator.key   hex seed of the operator key, only for a self-operated node (embedded
 //                           defaults); a real operator keeps it elsewhere and ships binding.cbor
 //   identity/binding.cbor   the BAID binding (COSE_Sign by operator and agent)
+//   identity/continuation.cbor  optional: the operator-signed continuation record of the log epoch this
+//                           node writes in (`agentnet continue`, after a restore from backup, DESIGN §4)
 //
 // With no identity, `agentnet run` creates a self-operated one: fresh agent and operator keys, and a
 // binding to the hash of the running code, valid 365 days. A binding that expires within 7 days is
@@ -16,7 +18,9 @@ import { fromHex, toHex } from '../core/bytes.js';
 import { decodeBinding, type Binding, type ConfigHashes } from '../core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../core/codec/limits.js';
 import { DecodeError, ERR } from '../core/errors.js';
+import { decodeContinuation } from '../core/codec/fork-proof.js';
 import { makeBinding } from '../core/identity/binding.js';
+import { checkContinuation, makeContinuation } from '../core/identity/continuation.js';
 import type { CryptoPort } from '../core/ports.js';
 import { randomSecret, sha256 } from './crypto-port.js';
 
@@ -98,6 +102,45 @@ export interface NodeIdentity {
   readonly agentSecret: Uint8Array;
   readonly binding: Uint8Array;
   readonly created: boolean;
+  /** Log epoch to write in: 0, or the epoch of identity/continuation.cbor. */
+  readonly epoch: number;
+  readonly continuation?: Uint8Array;
+}
+
+/** The continuation record in identity/ (epoch 0 and none when absent). */
+export function readContinuation(c: CryptoPort, dataDir: string, binding: Uint8Array): { epoch: number; continuation?: Uint8Array } {
+  const file = join(dataDir, 'identity', 'continuation.cbor');
+  if (!existsSync(file)) return { epoch: 0 };
+  const bytes = new Uint8Array(readFileSync(file));
+  let epoch: number;
+  try {
+    epoch = decodeContinuation(bytes).continuation.epoch;
+  } catch (e) {
+    if (e instanceof DecodeError) throw ERR.identityInvalid(`${file}: ${e.message}`);
+    throw e;
+  }
+  const r = checkContinuation(c, bytes, decodeBinding(binding, DEFAULT_LIMITS).binding, epoch);
+  if (!r.ok) throw ERR.identityInvalid(`${file}: ${r.detail}`);
+  return { epoch, continuation: bytes };
+}
+
+/**
+ * Starts the next log epoch (DESIGN §4): for a node restored from backup that cannot learn its last
+ * seq. Signs a continuation record for epoch (current + 1) with the operator key and writes it to
+ * identity/continuation.cbor; the node writes in that epoch from its next start.
+ */
+export function continueEpoch(c: CryptoPort, dataDir: string, operatorKeyFile: string | undefined, now: number): { epoch: number; file: string } {
+  const dir = join(dataDir, 'identity');
+  const bindingFile = join(dir, 'binding.cbor');
+  if (!existsSync(bindingFile)) throw ERR.identityMissing(`no ${bindingFile}: nothing to continue`);
+  const binding = new Uint8Array(readFileSync(bindingFile));
+  const current = readContinuation(c, dataDir, binding).epoch;
+  const op = readSecret(operatorKeyFile ?? join(dir, 'operator.key'));
+  const b = decodeBinding(binding, DEFAULT_LIMITS).binding;
+  if (toHex(c.signer.publicKey(op)) !== toHex(b.operatorKey)) throw ERR.identityInvalid("the operator key is not the binding's operator");
+  const file = join(dir, 'continuation.cbor');
+  writeFileAtomic(file, makeContinuation(c, op, b, current + 1, now), 0o644);
+  return { epoch: current + 1, file };
 }
 
 export function ensureIdentity(c: CryptoPort, dataDir: string, now: number): NodeIdentity {
@@ -134,5 +177,5 @@ export function ensureIdentity(c: CryptoPort, dataDir: string, now: number): Nod
     writeFileAtomic(bindingFile, binding, 0o644);
     created = true;
   }
-  return { agentSecret, binding, created };
+  return { agentSecret, binding, created, ...readContinuation(c, dataDir, binding) };
 }

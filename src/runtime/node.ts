@@ -67,6 +67,12 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     limits: profile.limits,
     t0CacheSize: profile.t0CacheSize,
     pullTimeoutMs: profile.pullTimeoutMs,
+    // Heartbeat (issue 4): changed frontiers go out again for 2 rounds; every 60 rounds the retained
+    // heads of followed topics are re-read (full anti-entropy for heads lost more often than that).
+    heartbeatMs: profile.heartbeatMs,
+    resyncEvery: Math.max(1, Math.round(60_000 / profile.heartbeatMs)),
+    epoch: identity.epoch,
+    ...(identity.continuation ? { continuation: identity.continuation } : {}),
     ...(config.operators.length ? { operators: new Set(config.operators) } : {}),
   });
   const logger = (o.logger ?? createLogger({ level: config.logLevel })).child({ agent: core.agentHex.slice(0, 16) });

@@ -46,6 +46,17 @@ export function transportContract(name: string, make: (network: string, clientId
       expect(got).toEqual([{ channel: 'header', key: 'data_analysis', bytes: '0001ff' }]);
     });
 
+    it('fork proofs: retained per author on the fraud channel, a late x/+ subscriber gets every one', async () => {
+      const { a, b, got } = await pair();
+      a.publish('fraud', 'ab'.repeat(32), new Uint8Array([7]), { retain: true });
+      a.publish('fraud', 'cd'.repeat(32), new Uint8Array([8]), { retain: true });
+      await settle();
+      b.subscribe('fraud', '+');
+      await until(() => got.length >= 2);
+      await settle();
+      expect(got.map((g) => `${g.channel}/${g.key.slice(0, 2)}/${g.bytes}`).sort()).toEqual(['fraud/ab/07', 'fraud/cd/08']);
+    });
+
     it('delivers retained messages to late subscribers, the latest per key', async () => {
       const { a, b, got } = await pair();
       a.publish('body', 'ab'.repeat(32), new Uint8Array([1]), { retain: true, expiryMs: 60_000 });

@@ -1,5 +1,6 @@
 // A small world of AgentCore nodes on the simulator's hub, for scenario tests.
 
+import type { AgentOptions } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import type { CoreEvent } from '../../src/core/types.js';
 import { AgentProc } from '../../src/sim/net/agent-proc.js';
@@ -11,21 +12,23 @@ import { crypto as realCrypto, hex } from '../helpers.js';
 
 export const TOPIC = 'data_analysis';
 
-export function agentWorld(n: number, seed: number, net: Partial<NetParams> = {}, refreshMs = 0) {
+/** `heartbeat`: the core's anti-entropy options (AgentOptions heartbeatMs, frontierRepeats, resyncEvery). */
+export function agentWorld(n: number, seed: number, net: Partial<NetParams> = {}, heartbeat: Partial<AgentOptions> = {}, stores: MemoryStore[] = []) {
   const { crypto } = memoizedCrypto(realCrypto);
   const world = new World(seed, net);
-  const stores: MemoryStore[] = [];
   const events: CoreEvent[][] = [];
+  /** Per-node extra options for the next (re)start (epoch, continuation). */
+  const opts: Array<Partial<AgentOptions>> = [];
   const ids = Array.from({ length: n }, (_, i) => simIdentity(crypto, seed, i));
   for (let i = 0; i < n; i++) {
-    const store = new MemoryStore();
-    stores.push(store);
+    stores[i] ??= new MemoryStore();
     events.push([]);
-    world.addNode((io) => new AgentProc(io, { crypto, store, agentSecret: ids[i]!.agentSecret, binding: ids[i]!.binding }, { onEvent: (e) => events[i]!.push(e), refreshMs }));
+    // the store is looked up at each (re)start, so a test can swap it (a restore from backup)
+    world.addNode((io) => new AgentProc(io, { crypto, store: stores[i]!, agentSecret: ids[i]!.agentSecret, binding: ids[i]!.binding, ...heartbeat, ...(opts[i] ?? {}) }, { onEvent: (e) => events[i]!.push(e) }));
   }
   const proc = (i: number) => world.proc(i) as AgentProc;
   return {
-    world, stores, events, ids,
+    world, stores, events, ids, opts, crypto,
     announce(i: number, kind: 'capability' | 'intent', tags: string[], ttlMs = 3_600_000) {
       world.act(i, (p) => (p as AgentProc).act(world.now, (c, now) => c.announce(now, { kind, topic: TOPIC, tags, text: `${kind} ${i} ${tags.join(' ')}`, ttlMs })));
     },

@@ -5,14 +5,21 @@ import { expect, it } from 'vitest';
 import { formatScaleReport, runScaleExperiment } from '../../src/sim/discovery/scale.js';
 import { crypto } from '../helpers.js';
 
-it('scale experiment, 60 nodes: full coverage, no duplicate bodies, repair converges under 30% loss', { timeout: 180_000 }, () => {
-  const r = runScaleExperiment({ nodes: 60, crypto, publishers: 20, repairNodes: 20, repairEntries: 6 });
+it('scale experiment, 60 nodes: full coverage, no duplicate bodies, repair converges under 30% loss, fork proofs reach all', { timeout: 180_000 }, () => {
+  const r = runScaleExperiment({ nodes: 60, crypto, publishers: 20, repairNodes: 20, repairEntries: 6, forkNodes: 60 });
   console.log(formatScaleReport(r));
   expect(r.dissemination.headerCoverage.min).toBe(1);
   expect(r.dissemination.bodiesPulled).toBeGreaterThan(0);
   expect(r.dissemination.bodyDuplicatesPerNodePerMessage).toBe(0);
   expect(r.dissemination.headerBytes.max).toBeLessThanOrEqual(512);
-  expect(r.repair.lost).toBeGreaterThan(0);
-  expect(r.repair.missingEntries).toBe(0);
-  expect(r.repair.converged).toBe(r.repair.logs);
+  expect(r.repair!.lost).toBeGreaterThan(0);
+  expect(r.repair!.missingEntries).toBe(0);
+  expect(r.repair!.converged).toBe(r.repair!.logs);
+  // the forked author's topic followers detect it; the proof reaches every online node within 3 rounds
+  const f = r.fork!;
+  expect(f.detectors).toBeGreaterThan(0);
+  expect(f.reached).toBe(f.online);
+  expect(f.roundsTo99).not.toBeNull();
+  expect(f.roundsTo99!).toBeLessThanOrEqual(3);
+  expect(f.publications).toBeLessThan(f.detectors + 1);
 });

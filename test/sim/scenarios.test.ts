@@ -2,14 +2,19 @@
 // (restart on the kept store), loss, slow links.
 
 import { describe, expect, it } from 'vitest';
-import { agentWorld } from './net.js';
+import { decodeBinding } from '../../src/core/codec/binding.js';
+import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
+import { makeContinuation } from '../../src/core/identity/continuation.js';
+import { MemoryStore } from '../../src/core/log/memory-store.js';
+import { AgentProc } from '../../src/sim/net/agent-proc.js';
+import { agentWorld, TOPIC } from './net.js';
 
 const N = 10;
 const CAP = ['data.analysis.sql'];
 
 /** Node 0 follows the topic through an intent; nodes 1..N-1 announce capabilities. */
-function setup(seed: number, net = {}, refreshMs = 0) {
-  const w = agentWorld(N, seed, net, refreshMs);
+function setup(seed: number, net = {}, heartbeat = {}) {
+  const w = agentWorld(N, seed, net, heartbeat);
   for (let i = 0; i < N; i++) w.world.join(i);
   w.world.run(1000);
   w.announce(0, 'intent', ['data.analysis']);
@@ -52,8 +57,8 @@ describe('simulated network scenarios (AgentCore on the hub)', () => {
     expect(w.world.online(0)).toBe(true);
   });
 
-  it('30% loss: with frontier refresh every log converges with no missing entry', () => {
-    const w = setup(14, { lossP: 0.3 }, 5_000);
+  it('30% loss: with the core heartbeat (changed frontiers repeated, resync every 5 rounds) every log converges', () => {
+    const w = setup(14, { lossP: 0.3 }, { heartbeatMs: 1000, resyncEvery: 5 });
     for (let i = 1; i < N; i++) for (let k = 0; k < 10; k++) w.announce(i, 'capability', [`data.analysis.v${k}`]);
     w.world.run(180_000);
     expect(w.world.lost).toBeGreaterThan(50);
@@ -100,5 +105,45 @@ describe('a second intent in a followed topic', () => {
     w.announce(0, 'intent', ['data.analysis.pandas']);
     w.world.run(20_000);
     expect(new Set(w.discovered(0))).toEqual(new Set([1, 2, 3, 4, 5].map(w.keyHex)));
+  });
+});
+
+describe('restore from backup (fixed seed)', () => {
+  // Node 1 announced at epoch 0 and is restored on an empty store. With its operator's continuation
+  // record it writes epoch 1 and peers accept it; without one it signs a second seq 1 in epoch 0:
+  // a fork, proven and quarantined on every node, including those that do not follow its topic.
+  function restored(withRecord: boolean) {
+    const w = agentWorld(N, 17, { lossP: 0.01 }, { heartbeatMs: 1000 });
+    for (let i = 0; i < N; i++) w.world.join(i);
+    w.world.run(1000);
+    for (let i = 2; i < N; i++) w.world.act(i, (p) => (p as AgentProc).act(w.world.now, (c) => c.follow(i % 2 ? TOPIC : 'other_topic')));
+    w.announce(1, 'capability', CAP);
+    w.world.run(5000);
+    w.world.leave(1);
+    w.stores[1] = new MemoryStore();
+    if (withRecord) {
+      const b = decodeBinding(w.ids[1]!.binding, DEFAULT_LIMITS).binding;
+      w.opts[1] = { epoch: 1, continuation: makeContinuation(w.crypto, w.ids[1]!.operatorSecret, b, 1, w.wire(w.world.now)) };
+    }
+    w.world.join(1);
+    w.announce(1, 'capability', ['data.analysis.sql', 'data.analysis.restored']);
+    w.world.run(20_000);
+    return w;
+  }
+
+  it('with a continuation record: every follower moves to epoch 1, no one quarantines', () => {
+    const w = restored(true);
+    for (let i = 3; i < N; i += 2) expect(w.stores[i]!.head(w.ids[1]!.agentKey, TOPIC)).toMatchObject({ epoch: 1, seq: 1 });
+    for (let i = 0; i < N; i++) expect(w.events[i]!.some((e) => e.type === 'fork')).toBe(false);
+  });
+
+  it('without one: a fork, and every online node quarantines the author', () => {
+    const w = restored(false);
+    const author = w.keyHex(1);
+    for (let i = 0; i < N; i++) {
+      if (i === 1) continue;
+      expect(w.events[i]!.some((e) => e.type === 'fork' && e.author === author)).toBe(true);
+    }
+    for (let i = 3; i < N; i += 2) expect(w.stores[i]!.head(w.ids[1]!.agentKey, TOPIC)).toMatchObject({ epoch: 0, seq: 1 });
   });
 });

@@ -5,9 +5,11 @@ import { decodeBinding } from '../../src/core/codec/binding.js';
 import { decodeBody } from '../../src/core/codec/body.js';
 import { decodeEntry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
+import { decodeContinuation, decodeForkProof } from '../../src/core/codec/fork-proof.js';
 import { decodeBirth, decodeDirect, decodeFrontier } from '../../src/core/codec/messages.js';
 import { decodeReceipt } from '../../src/core/codec/receipt.js';
 import { decodeTaskMsg, decodeTerms } from '../../src/core/task/codec.js';
+import { checkForkProof } from '../../src/core/identity/fraud.js';
 import { generateGolden } from '../fixtures/generate.js';
 import { crypto, hex, unhex } from '../helpers.js';
 
@@ -42,6 +44,16 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
       expect(crypto.verifier.verify(t.msg.signer, t.toBeSigned, t.signature)).toBe(true);
     }
     expect(decodeDirect(unhex(golden['directTask']!), DEFAULT_LIMITS)).toMatchObject({ type: 'task', msg: new Uint8Array([0xd2]) });
+    const [a, b2] = decodeForkProof(unhex(golden['forkProof']!), DEFAULT_LIMITS);
+    expect(checkForkProof(crypto, DEFAULT_LIMITS, a, b2)).toMatchObject({ ok: true, proof: { author: golden['agentKey'], seq: 1, epoch: 0 } });
+    const c = decodeContinuation(unhex(golden['continuation']!));
+    expect(c.continuation.epoch).toBe(1);
+    expect(crypto.verifier.verify(b.binding.operatorKey, c.toBeSigned, c.signature)).toBe(true);
+    const b1 = decodeBirth(unhex(golden['birthEpoch1']!), DEFAULT_LIMITS).birth;
+    expect(b1.epoch).toBe(1);
+    expect(hex(b1.continuation!)).toBe(golden['continuation']);
+    // A birth without a continuation encodes as before field 6 existed (the v1 bytes are unchanged).
+    expect(decodeBirth(unhex(golden['birth']!), DEFAULT_LIMITS).birth.continuation).toBeUndefined();
   });
 
   // DESIGN §3 targets a typical entry <= 256 B. A first entry (no prev) meets it; with the 32-byte

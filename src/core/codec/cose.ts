@@ -31,6 +31,7 @@ export const CONTENT_TYPES = {
   credential: 'agentnet/credential/1',
   mechanism: 'agentnet/mechanism/1',
   task: 'agentnet/task/1',
+  continuation: 'agentnet/continuation/1',
 } as const;
 export type ContentType = (typeof CONTENT_TYPES)[keyof typeof CONTENT_TYPES];
 

@@ -3,7 +3,9 @@
 // birth     COSE_Sign1 by the agent key, retained per author: announces (or, alive=false, retires)
 //           the agent and carries its binding, ordered by (epoch, ts) so a late death never
 //           overrides a newer birth.
-//             0 v, 1 author bstr32, 2 epoch uint, 3 ts uint, 4 binding bstr, 5 alive bool
+//             0 v, 1 author bstr32, 2 epoch uint, 3 ts uint, 4 binding bstr, 5 alive bool,
+//             6 continuation bstr (optional: the operator-signed record of epoch 2, codec/fork-proof.ts;
+//               required by receivers when epoch > 0; absent, the bytes are those of the first v1)
 // frontier  COSE_Sign1 by the agent key, retained per (topic, author): the head of one log, so a
 //           node that subscribes late learns what exists and repairs the gap from the author.
 //             0 v, 1 author bstr32, 2 topic text, 3 epoch uint, 4 seq uint, 5 id bstr32, 6 ts uint
@@ -18,7 +20,8 @@
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor, type CborValue } from './cbor.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';
-import { asMap, bytes, mapOf, onlyKeys, text, uint } from './fields.js';
+import { asMap, bytes, mapOf, onlyKeys, optBytes, text, uint } from './fields.js';
+import { CONTINUATION_MAX_BYTES } from './fork-proof.js';
 import { TOPIC_RE, type Limits } from './limits.js';
 
 // ---------------------------------------------------------------- birth
@@ -29,28 +32,32 @@ export interface Birth {
   readonly ts: number;
   readonly binding: Uint8Array;
   readonly alive: boolean;
+  /** The operator-signed continuation record of `epoch` (epoch > 0). */
+  readonly continuation?: Uint8Array;
 }
 
 function birthPayload(b: Birth): Uint8Array {
-  return encodeCbor(mapOf([[0, 1], [1, b.author], [2, b.epoch], [3, b.ts], [4, b.binding], [5, b.alive]]));
+  return encodeCbor(mapOf([[0, 1], [1, b.author], [2, b.epoch], [3, b.ts], [4, b.binding], [5, b.alive], [6, b.continuation]]));
 }
 export const birthToBeSigned = (b: Birth): Uint8Array => sign1ToBeSigned(sign1Protected(CONTENT_TYPES.birth), birthPayload(b));
 export const encodeBirth = (b: Birth, sig: Uint8Array): Uint8Array => encodeSign1(CONTENT_TYPES.birth, birthPayload(b), sig);
 
 export function decodeBirth(b: Uint8Array, limits: Limits) {
-  const max = limits.bindingBytes + 256;
+  const max = limits.bindingBytes + 256 + CONTINUATION_MAX_BYTES;
   const s = decodeSign1(b, CONTENT_TYPES.birth, max);
   const m = asMap(decodeCbor(s.payload, { maxBytes: max, maxDepth: 2 }), 'birth');
-  onlyKeys(m, [0, 1, 2, 3, 4, 5], 'birth');
+  onlyKeys(m, [0, 1, 2, 3, 4, 5, 6], 'birth');
   if (uint(m, 0, 'birth') !== 1) throw decodeError('BAD_VERSION', 'birth: unknown version');
   const alive = m.get(5);
   if (typeof alive !== 'boolean') throw decodeError('BAD_TYPE', 'birth: field 5 must be a boolean');
+  const continuation = optBytes(m, 6, 'birth', undefined, CONTINUATION_MAX_BYTES);
   const birth: Birth = {
     author: bytes(m, 1, 'birth', 32),
     epoch: uint(m, 2, 'birth'),
     ts: uint(m, 3, 'birth'),
     binding: bytes(m, 4, 'birth', undefined, limits.bindingBytes),
     alive,
+    ...(continuation ? { continuation } : {}),
   };
   return { birth, signature: s.signature, toBeSigned: s.toBeSigned };
 }

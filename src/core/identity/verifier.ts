@@ -215,15 +215,16 @@ export class TieredVerifier {
   // ---------------------------------------------------------------- T4
 
   /** Verifies a fork proof; on success the author is quarantined and the proof queued for trust. */
-  intakeForkProof(a: Uint8Array, b: Uint8Array): Check & { proof?: FraudProof } {
+  intakeForkProof(a: Uint8Array, b: Uint8Array): Check & { proof?: FraudProof; fresh?: boolean } {
     this.counters.T4++;
     const r = checkForkProof(this.crypto, this.limits, a, b);
     if (!r.ok) return no('malformed', `fork proof: ${r.detail}`);
-    if (!this.quarantined.has(r.proof.author)) {
+    const fresh = !this.quarantined.has(r.proof.author);
+    if (fresh) {
       this.quarantined.add(r.proof.author);
       this.fraud.push(r.proof);
     }
-    return { ok: true, proof: r.proof };
+    return { ok: true, proof: r.proof, fresh };
   }
 
   isQuarantined(agentKeyHex: string): boolean {

@@ -14,6 +14,7 @@ const FORWARD: ReadonlyArray<[Channel, string, boolean]> = [
   ['birth', '+', true],
   ['frontier', '+/+', true],
   ['direct', '+', false],
+  ['fraud', '+', true],
 ];
 
 const matches = (filter: string, name: string): boolean => {

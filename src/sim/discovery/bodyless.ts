@@ -2,13 +2,17 @@
 // signed headers pushed by topic narrowcast, bodies pulled by hash from the hub's retained copies,
 // births and retained frontiers for cold start, gap repair from the author. Each node keeps its
 // MemoryStore across restarts; a capability is announced once (announceOnce on every start), an
-// intent lives until the request's deadline (ttl = deadline).
+// intent lives until the request's deadline (ttl = deadline). The core runs with the daemon's
+// heartbeat settings for the default profile (src/runtime/node.ts): 1 s rounds, changed frontiers
+// repeated for 2 rounds, a full frontier resync every 60 rounds.
 
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { AgentProc } from '../net/agent-proc.js';
 import { SIM_EPOCH } from '../net/identities.js';
 import type { Method, RunCtx } from './runner.js';
 import { capabilityOf, type Request } from './workload.js';
+
+export const DAEMON_HEARTBEAT = { heartbeatMs: 1_000, frontierRepeats: 2, resyncEvery: 60 } as const;
 
 export function bodylessMethod(): Method {
   /** Intent entry id hex → request id. */
@@ -19,7 +23,7 @@ export function bodylessMethod(): Method {
       for (let i = 0; i < ctx.sc.nodes; i++) {
         const store = new MemoryStore();
         const id = ctx.ids[i]!;
-        ctx.world.addNode((io) => new AgentProc(io, { crypto: ctx.crypto, store, agentSecret: id.agentSecret, binding: id.binding }, {
+        ctx.world.addNode((io) => new AgentProc(io, { crypto: ctx.crypto, store, agentSecret: id.agentSecret, binding: id.binding, ...DAEMON_HEARTBEAT }, {
           onStart: (core, now) => void core.announceOnce(SIM_EPOCH + now, { kind: 'capability', ...capabilityOf(i) }),
           onEvent: (e) => {
             if (e.type !== 'discovered') return;

@@ -9,9 +9,11 @@
 //   header size         bytes of the signed entries (mean, min, max);
 //   wall time           of the whole part (identities, starts, run).
 // Part B, gap repair under loss: `repairNodes` nodes, 30% of broker → subscriber deliveries lost,
-// every author appends `repairEntries` entries; followers refresh retained frontiers every 5 s (the
-// anti-entropy a node needs over MQTT, see docs/simulator.md). Measured: logs converged, entries
-// missing (any hole below a head counts), virtual time to converge.
+// every author appends `repairEntries` entries; the core's heartbeat (1 s) repeats changed frontiers for
+// 2 rounds and re-reads the retained heads every 5 rounds (gossip/heartbeat.ts). Measured: logs
+// converged, entries missing (any hole below a head counts), virtual time to converge.
+// Part C, fork proofs (fork-part.ts): min(nodes, 1000) nodes, one author restored without a
+// continuation record forks its log; time until 99% of online nodes quarantined it, in heartbeats.
 
 import type { CryptoPort } from '../../core/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
@@ -20,6 +22,7 @@ import { simIdentity, type SimIdentity } from '../net/identities.js';
 import { memoizedCrypto } from '../net/memo-crypto.js';
 import { Prng } from '../net/prng.js';
 import { World } from '../net/world.js';
+import { forkPart, type ForkResult } from './fork-part.js';
 import { TOPICS, capabilityOf } from './workload.js';
 
 export interface ScaleOptions {
@@ -30,6 +33,8 @@ export interface ScaleOptions {
   readonly repairNodes?: number;
   readonly repairEntries?: number;
   readonly lossP?: number;
+  /** Nodes of the fork-proof part (default min(nodes, 1000)); 0 skips it (repairNodes likewise). */
+  readonly forkNodes?: number;
   /** Wall clock in ms, injected (src/sim reads no clock); default: none reported. */
   readonly clock?: () => number;
   readonly onProgress?: (msg: string) => void;
@@ -47,7 +52,8 @@ export interface ScaleResult {
     readonly virtualMs: number;
     readonly wallMs?: number;
   };
-  readonly repair: { readonly logs: number; readonly converged: number; readonly missingEntries: number; readonly convergedAtMs: number | null; readonly lost: number };
+  readonly repair: { readonly logs: number; readonly converged: number; readonly missingEntries: number; readonly convergedAtMs: number | null; readonly lost: number } | null;
+  readonly fork: ForkResult | null;
   readonly crypto: { readonly verified: number; readonly memoHits: number };
 }
 
@@ -127,8 +133,12 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
   const wallA = o.clock && t0 !== undefined ? o.clock() - t0 : undefined;
 
   // ---------------------------------------------------------------- part B
-  const repair = repairPart(crypto, seed, o.repairNodes ?? Math.min(n, 200), o.repairEntries ?? 10, o.lossP ?? 0.3);
+  const repairNodes = o.repairNodes ?? Math.min(n, 200);
+  const repair = repairNodes > 0 ? repairPart(crypto, seed, repairNodes, o.repairEntries ?? 10, o.lossP ?? 0.3) : null;
   say('scale: repair done');
+  const forkNodes = o.forkNodes ?? Math.min(n, 1000);
+  const fork = forkNodes > 0 ? forkPart(crypto, seed, forkNodes) : null;
+  say('scale: fork proofs done');
   return {
     params: { nodes: n, seed, publishers, interested: interested.size, topics: [...TOPICS], repairNodes: o.repairNodes ?? Math.min(n, 200), repairEntries: o.repairEntries ?? 10, lossP: o.lossP ?? 0.3 },
     dissemination: {
@@ -142,11 +152,12 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
       ...(wallA !== undefined ? { wallMs: Math.round(wallA) } : {}),
     },
     repair,
+    fork,
     crypto: { verified: stats.verified, memoHits: stats.memoHits },
   };
 }
 
-function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number, lossP: number): ScaleResult['repair'] {
+function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number, lossP: number): NonNullable<ScaleResult['repair']> {
   const topic = TOPICS[0];
   const world = new World(seed + 1_000_003, { lossP });
   const stores: MemoryStore[] = [];
@@ -157,7 +168,7 @@ function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number
     ids.push(id);
     const store = new MemoryStore();
     stores.push(store);
-    world.addNode((io) => new AgentProc(io, { crypto, store, agentSecret: id.agentSecret, binding: id.binding }, { onStart: (c) => c.follow(topic), refreshMs: 5_000 }));
+    world.addNode((io) => new AgentProc(io, { crypto, store, agentSecret: id.agentSecret, binding: id.binding, heartbeatMs: 1_000, resyncEvery: 5 }, { onStart: (c) => c.follow(topic) }));
   }
   for (let i = 0; i < n; i++) world.join(i);
   world.run(5_000);
@@ -193,6 +204,8 @@ function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number
   return { logs: c.logs, converged: c.converged, missingEntries: c.missing, convergedAtMs: convergedAt, lost: world.lost };
 }
 
+const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`);
+
 export function formatScaleReport(r: ScaleResult): string {
   const d = r.dissemination;
   return [
@@ -201,8 +214,19 @@ export function formatScaleReport(r: ScaleResult): string {
     `  body duplicates per interested node per body: ${d.bodyDuplicatesPerNodePerMessage.toFixed(4)} (${d.bodiesPulled} bodies pulled)`,
     `  header size: mean ${d.headerBytes.mean.toFixed(1)} B (min ${d.headerBytes.min}, max ${d.headerBytes.max})`,
     `  ${d.deliveries} deliveries, ${(d.bytesTotal / 1e6).toFixed(2)} MB on all links, ${d.virtualMs / 1000} s virtual${d.wallMs !== undefined ? `, ${(d.wallMs / 1000).toFixed(1)} s wall` : ''}`,
-    `gap repair: ${r.params.repairNodes} nodes, loss ${r.params.lossP}: ${r.repair.converged}/${r.repair.logs} logs converged, ${r.repair.missingEntries} entries missing, ` +
-      `converged ${r.repair.convergedAtMs === null ? 'never (300 s)' : `${r.repair.convergedAtMs / 1000} s after the last append`}, ${r.repair.lost} deliveries lost`,
+    ...(r.repair
+      ? [
+          `gap repair: ${r.params.repairNodes} nodes, loss ${r.params.lossP}: ${r.repair.converged}/${r.repair.logs} logs converged, ${r.repair.missingEntries} entries missing, ` +
+            `converged ${r.repair.convergedAtMs === null ? 'never (300 s)' : `${r.repair.convergedAtMs / 1000} s after the last append`}, ${r.repair.lost} deliveries lost`,
+        ]
+      : []),
+    ...(r.fork
+      ? [
+          `fork proof: ${r.fork.nodes} nodes, heartbeat ${r.fork.heartbeatMs} ms, loss ${r.fork.lossP}: ${r.fork.reached}/${r.fork.online} online nodes quarantined the author; ` +
+            `50% after ${ms(r.fork.p50Ms)}, 99% after ${ms(r.fork.p99Ms)} (${r.fork.roundsTo99 ?? '-'} heartbeat rounds), all after ${ms(r.fork.allMs)}; ` +
+            `${r.fork.detectors} detectors, ${r.fork.publications} publications, ${(r.fork.fraudBytes / 1e3).toFixed(1)} kB on the fraud channel`,
+        ]
+      : []),
     `signatures: ${r.crypto.verified} verified, ${r.crypto.memoHits} from the memo`,
   ].join('\n');
 }

@@ -8,22 +8,18 @@ import type { Channel, CoreEvent } from '../../core/types.js';
 import { SIM_EPOCH } from './identities.js';
 import type { NodeIO, Proc } from './world.js';
 
-const CHANNELS: ReadonlySet<string> = new Set<Channel>(['header', 'body', 'birth', 'frontier', 'direct']);
+const CHANNELS: ReadonlySet<string> = new Set<Channel>(['header', 'body', 'birth', 'frontier', 'direct', 'fraud']);
 
 export interface AgentProcHooks {
   /** After core.start (the node's agent announces its declarations here). */
   onStart?(core: AgentCore, now: number): void;
   onEvent?(e: CoreEvent, now: number): void;
-  /**
-   * Anti-entropy over MQTT, ms (0 = off): every period the node re-subscribes the retained frontiers
-   * of the topics it follows, so a log head whose header and frontier were both lost is still learnt.
-   */
-  refreshMs?: number;
 }
+// Anti-entropy over MQTT is the core's own heartbeat now (AgentOptions heartbeatMs, frontierRepeats,
+// resyncEvery; gossip/heartbeat.ts): the shell has no timers of its own.
 
 export class AgentProc implements Proc {
   readonly core: AgentCore;
-  private nextRefresh: number | undefined;
 
   constructor(
     private readonly io: NodeIO,
@@ -36,7 +32,6 @@ export class AgentProc implements Proc {
   start(now: number): void {
     this.core.start(SIM_EPOCH + now);
     this.hooks.onStart?.(this.core, now);
-    if (this.hooks.refreshMs) this.nextRefresh = now + this.hooks.refreshMs;
     this.flush(now);
   }
 
@@ -51,21 +46,12 @@ export class AgentProc implements Proc {
   timeout(now: number): void {
     const d = this.core.pollTimeout();
     if (d !== undefined && d <= SIM_EPOCH + now) this.core.handleTimeout(SIM_EPOCH + now);
-    if (this.nextRefresh !== undefined && this.nextRefresh <= now) {
-      for (const t of this.core.status().followed) {
-        this.io.unsubscribe(`frontier/${t}/+`);
-        this.io.subscribe(`frontier/${t}/+`);
-      }
-      this.nextRefresh = now + this.hooks.refreshMs!;
-    }
     this.flush(now);
   }
 
   deadline(): number | undefined {
     const d = this.core.pollTimeout();
-    const core = d === undefined ? undefined : d - SIM_EPOCH;
-    if (this.nextRefresh === undefined) return core;
-    return core === undefined ? this.nextRefresh : Math.min(core, this.nextRefresh);
+    return d === undefined ? undefined : d - SIM_EPOCH;
   }
 
   /** Runs a PAL call (announce, follow) at `now` and sends what it produced. */
@@ -78,7 +64,7 @@ export class AgentProc implements Proc {
   private flush(now: number): void {
     for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) {
       const name = `${o.channel}/${o.key}`;
-      if (o.op === 'publish') this.io.publish(name, o.bytes, o.retain);
+      if (o.op === 'publish') this.io.publish(name, o.bytes, o.retain, o.expiryMs);
       else if (o.op === 'subscribe') this.io.subscribe(name);
       else this.io.unsubscribe(name);
     }

@@ -11,6 +11,8 @@ const DAY = 86_400_000;
 
 export interface SimIdentity {
   readonly agentSecret: Uint8Array;
+  /** The operator's key, for operator-signed records (continuations); the sim's agents are self-operated. */
+  readonly operatorSecret: Uint8Array;
   readonly agentKey: Uint8Array;
   readonly binding: Uint8Array;
 }
@@ -19,8 +21,9 @@ export function simIdentity(c: CryptoPort, seed: number, index: number): SimIden
   const d = (what: string) => c.sha256(utf8(`agentnet-sim/${seed}/${index}/${what}`));
   const agentSecret = d('agent');
   const h = (what: string) => c.sha256(utf8(`agentnet-sim/${what}`));
+  const operatorSecret = d('operator');
   const { bytes } = makeBinding(c, {
-    operatorSecret: d('operator'),
+    operatorSecret,
     agentSecret,
     codeHash: h('code'),
     config: { model: h('model'), promptTemplate: h('prompt'), toolPolicy: h('tools') },
@@ -28,5 +31,5 @@ export function simIdentity(c: CryptoPort, seed: number, index: number): SimIden
     notBefore: SIM_EPOCH - DAY,
     notAfter: SIM_EPOCH + 365 * DAY,
   });
-  return { agentSecret, agentKey: c.signer.publicKey(agentSecret), binding: bytes };
+  return { agentSecret, operatorSecret, agentKey: c.signer.publicKey(agentSecret), binding: bytes };
 }

@@ -100,8 +100,9 @@ export const TOPIC_ROOT = 'agentnet/v1/sim/';
 const varintLen = (n: number) => (n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4);
 
 /** PUBLISH: fixed header + topic (2-byte length + UTF-8) + packet id (QoS 1) + properties length + payload. */
-export function publishSize(topicName: string, payload: number): number {
-  const remaining = 2 + TOPIC_ROOT.length + topicName.length + 2 + 1 + payload;
+export function publishSize(topicName: string, payload: number, withExpiry = false): number {
+  // properties: length byte, plus Message Expiry Interval (id byte + 4-byte integer) when set
+  const remaining = 2 + TOPIC_ROOT.length + topicName.length + 2 + 1 + (withExpiry ? 5 : 0) + payload;
   return 1 + varintLen(remaining) + remaining;
 }
 

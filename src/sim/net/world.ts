@@ -3,7 +3,8 @@
 // Hub semantics (what the runtime gets from an MQTT 5 broker, DESIGN §5):
 //  - topic names are `{first}/{rest}`; filters are exact names or end in `/+` (one level);
 //  - a retained PUBLISH replaces the retained message of its name and is delivered to later
-//    subscribers at subscribe time, in the order names were first retained;
+//    subscribers at subscribe time, in the order names were first retained, until its Message Expiry
+//    Interval (MQTT 5 §3.3.2.3.3, `expiryMs`) has passed;
 //  - clean sessions: a node that goes offline loses its subscriptions; in-flight deliveries to it
 //    are dropped; it comes back with a new process (Proc) on the same store;
 //  - a partitioned node keeps running but is cut off from the hub: what it publishes waits in its
@@ -18,7 +19,8 @@ import { Prng } from './prng.js';
 
 /** What a node's process may do on the network. */
 export interface NodeIO {
-  publish(name: string, bytes: Uint8Array, retain: boolean): void;
+  /** `expiryMs`: MQTT 5 Message Expiry of a retained message (counted in the packet's size). */
+  publish(name: string, bytes: Uint8Array, retain: boolean, expiryMs?: number): void;
   subscribe(filter: string): void;
   unsubscribe(filter: string): void;
 }
@@ -42,7 +44,7 @@ interface SimNode {
   incarnation: number;
   partitioned: boolean;
   readonly subs: Set<string>;
-  readonly outbox: Array<{ name: string; bytes: Uint8Array; retain: boolean }>;
+  readonly outbox: Array<{ name: string; bytes: Uint8Array; retain: boolean; expiryMs: number | undefined }>;
   timerAt: number | undefined;
 }
 
@@ -61,7 +63,7 @@ export class World {
   private readonly exact = new Map<string, Set<number>>();
   private readonly wild = new Map<string, Set<number>>();
   /** Retained messages, grouped by prefix so a `prefix/+` subscription finds them directly. */
-  private readonly retained = new Map<string, Map<string, Uint8Array>>();
+  private readonly retained = new Map<string, Map<string, { bytes: Uint8Array; expiresAt: number }>>();
   /** Observer of every delivery (tests and the scale experiment count duplicates with it). */
   onDeliver: ((node: number, name: string, bytes: Uint8Array) => void) | undefined;
 
@@ -126,7 +128,7 @@ export class World {
     n.outbox.length = 0;
     const inc = n.incarnation;
     const io: NodeIO = {
-      publish: (name, bytes, retain) => this.publish(i, inc, name, bytes, retain),
+      publish: (name, bytes, retain, expiryMs) => this.publish(i, inc, name, bytes, retain, expiryMs),
       subscribe: (f) => this.subscribe(i, inc, f),
       unsubscribe: (f) => this.unsubscribe(i, inc, f),
     };
@@ -159,7 +161,7 @@ export class World {
     const subs = [...n.subs];
     const out = n.outbox.splice(0);
     for (const f of subs) this.subscribe(i, n.incarnation, f);
-    for (const m of out) this.publish(i, n.incarnation, m.name, m.bytes, m.retain);
+    for (const m of out) this.publish(i, n.incarnation, m.name, m.bytes, m.retain, m.expiryMs);
   }
 
   totalBytes(): number {
@@ -170,20 +172,20 @@ export class World {
 
   // ---------------------------------------------------------------- hub
 
-  private publish(i: number, inc: number, name: string, bytes: Uint8Array, retain: boolean): void {
+  private publish(i: number, inc: number, name: string, bytes: Uint8Array, retain: boolean, expiryMs?: number): void {
     const n = this.node(i);
     if (n.incarnation !== inc || !n.proc) return;
     if (n.partitioned) {
-      n.outbox.push({ name, bytes, retain });
+      n.outbox.push({ name, bytes, retain, expiryMs });
       return;
     }
-    const size = publishSize(name, bytes.length);
+    const size = publishSize(name, bytes.length, expiryMs !== undefined);
     const cat = name.slice(0, name.indexOf('/'));
     this.count(cat, size);
     const t = n.up.send(this.now, size);
     if (this.net.lossUplink && this.rngLoss()) return;
     this.at(t, () => {
-      if (retain) this.retain(name, bytes);
+      if (retain) this.retain(name, bytes, expiryMs === undefined ? Infinity : this.now + expiryMs);
       const targets = new Set<number>();
       for (const j of this.exact.get(name) ?? []) targets.add(j);
       for (const j of this.wild.get(prefixOf(name)) ?? []) targets.add(j);
@@ -191,11 +193,11 @@ export class World {
     });
   }
 
-  private retain(name: string, bytes: Uint8Array): void {
+  private retain(name: string, bytes: Uint8Array, expiresAt: number): void {
     const p = prefixOf(name);
     let m = this.retained.get(p);
     if (!m) this.retained.set(p, (m = new Map()));
-    m.set(name, bytes);
+    m.set(name, { bytes, expiresAt });
   }
 
   /** Broker → node j over j's downlink. */
@@ -230,12 +232,17 @@ export class World {
       const wild = filter.endsWith('/+');
       const group = this.retained.get(wild ? filter.slice(0, -2) : prefixOf(filter));
       if (!group) return;
+      // A retained message goes out with its remaining expiry (so the same property bytes); expired ones are gone.
+      const out = (name: string, r: { bytes: Uint8Array; expiresAt: number }) => {
+        if (r.expiresAt <= this.now) return void group.delete(name);
+        this.send(i, name, r.bytes, publishSize(name, r.bytes.length, r.expiresAt !== Infinity), name.slice(0, name.indexOf('/')));
+      };
       if (!wild) {
-        const b = group.get(filter);
-        if (b) this.send(i, filter, b, publishSize(filter, b.length), filter.slice(0, filter.indexOf('/')));
+        const r = group.get(filter);
+        if (r) out(filter, r);
         return;
       }
-      for (const [name, b] of group) this.send(i, name, b, publishSize(name, b.length), name.slice(0, name.indexOf('/')));
+      for (const [name, r] of group) out(name, r);
     });
   }
 

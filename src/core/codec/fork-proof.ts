@@ -1,0 +1,68 @@
+// `fork-proof` (DESIGN §3-4) and the `continuation` record of a new log epoch (DESIGN §4).
+//
+// fork-proof  unsigned, self-verifying: two entries signed by one author at the same (topic, epoch, seq)
+//             with different ids. The pair is sorted bytewise, so a proof of one pair has exactly one
+//             encoding (and one hash for seen-caches) whoever built it. Travels on the `fraud` channel,
+//             retained per author (MQTT `x/{author}`), every node subscribes `x/+` (docs/wire-format.md).
+//               0 v uint 1, 1 entry bstr (the lower of the two), 2 entry bstr (the higher)
+// continuation COSE_Sign1 by the OPERATOR key of the agent's binding (content type
+//             `agentnet/continuation/1`): a node restored from backup that cannot learn its last seq
+//             starts epoch `epoch`; receivers accept a log epoch > 0 only with this record.
+//               0 v uint 1, 1 agent bstr32, 2 baid bstr32, 3 epoch uint >= 1, 4 ts uint (ms)
+//             It rides in the agent's birth (birth field 6).
+
+import { compareBytes } from '../bytes.js';
+import { decodeError } from '../errors.js';
+import { decodeCbor, encodeCbor } from './cbor.js';
+import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';
+import { asMap, bytes, mapOf, onlyKeys, uint } from './fields.js';
+import type { Limits } from './limits.js';
+
+// ---------------------------------------------------------------- fork proof
+
+/** Canonical fork-proof bytes for two entries (any order in, sorted out). */
+export function encodeForkProof(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const [x, y] = compareBytes(a, b) <= 0 ? [a, b] : [b, a];
+  return encodeCbor(mapOf([[0, 1], [1, x], [2, y]]));
+}
+
+/** Decodes the pair; checking it (same position, both signatures) is identity/fraud.ts's job. */
+export function decodeForkProof(b: Uint8Array, limits: Limits): readonly [Uint8Array, Uint8Array] {
+  const max = 2 * limits.headerBytes + 16;
+  if (b.length > max) throw decodeError('TOO_LARGE', `fork proof of ${b.length} bytes > ${max}`);
+  const m = asMap(decodeCbor(b, { maxBytes: max, maxDepth: 1 }), 'fork proof');
+  onlyKeys(m, [0, 1, 2], 'fork proof');
+  if (uint(m, 0, 'fork proof') !== 1) throw decodeError('BAD_VERSION', 'fork proof: unknown version');
+  const x = bytes(m, 1, 'fork proof', undefined, limits.headerBytes);
+  const y = bytes(m, 2, 'fork proof', undefined, limits.headerBytes);
+  if (compareBytes(x, y) >= 0) throw decodeError('NON_CANONICAL', 'fork proof: entries must be distinct and sorted bytewise');
+  return [x, y];
+}
+
+// ---------------------------------------------------------------- continuation
+
+export interface Continuation {
+  readonly agent: Uint8Array;
+  readonly baid: Uint8Array;
+  readonly epoch: number;
+  readonly ts: number;
+}
+
+function continuationPayload(c: Continuation): Uint8Array {
+  return encodeCbor(mapOf([[0, 1], [1, c.agent], [2, c.baid], [3, c.epoch], [4, c.ts]]));
+}
+/** What the operator signs (STYLE 4). */
+export const continuationToBeSigned = (c: Continuation): Uint8Array => sign1ToBeSigned(sign1Protected(CONTENT_TYPES.continuation), continuationPayload(c));
+export const encodeContinuation = (c: Continuation, sig: Uint8Array): Uint8Array => encodeSign1(CONTENT_TYPES.continuation, continuationPayload(c), sig);
+
+export const CONTINUATION_MAX_BYTES = 256;
+
+export function decodeContinuation(b: Uint8Array) {
+  const s = decodeSign1(b, CONTENT_TYPES.continuation, CONTINUATION_MAX_BYTES);
+  const m = asMap(decodeCbor(s.payload, { maxBytes: CONTINUATION_MAX_BYTES, maxDepth: 1 }), 'continuation');
+  onlyKeys(m, [0, 1, 2, 3, 4], 'continuation');
+  if (uint(m, 0, 'continuation') !== 1) throw decodeError('BAD_VERSION', 'continuation: unknown version');
+  const continuation: Continuation = { agent: bytes(m, 1, 'continuation', 32), baid: bytes(m, 2, 'continuation', 32), epoch: uint(m, 3, 'continuation'), ts: uint(m, 4, 'continuation') };
+  if (continuation.epoch < 1) throw decodeError('BAD_VALUE', 'continuation: epoch must be >= 1');
+  return { continuation, signature: s.signature, toBeSigned: s.toBeSigned };
+}

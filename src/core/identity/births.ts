@@ -1,0 +1,35 @@
+// Checking a birth (DESIGN §5-6): the signed message that carries an agent's binding, its epoch and,
+// from epoch 1 on, its operator's continuation record (DESIGN §4). Pure checks; AgentCore does the
+// bookkeeping (store the binding, liveness, epochs, release held messages).
+//
+//   decode -> binding at T2 (an older version: dropped silently) -> binding is for the birth's author
+//   -> T1 signature by the author -> epoch > 0: continuation record signed by the binding's operator
+
+import { toHex } from '../bytes.js';
+import type { Binding } from '../codec/binding.js';
+import type { Limits } from '../codec/limits.js';
+import { decodeBirth, type Birth } from '../codec/messages.js';
+import type { RejectReason } from '../errors.js';
+import type { CryptoPort } from '../ports.js';
+import { checkContinuation } from './continuation.js';
+import type { TieredVerifier } from './verifier.js';
+
+export type BirthCheck =
+  | { readonly ok: false; readonly reason: RejectReason | undefined; readonly detail: string }
+  | { readonly ok: true; readonly birth: Birth; readonly author: string; readonly binding: Binding; readonly epochOk: true }
+  | { readonly ok: true; readonly birth: Birth; readonly author: string; readonly binding: Binding; readonly epochOk: false; readonly detail: string };
+
+/** DecodeError propagates (the caller's `malformed`); a `reason` of undefined means: drop silently. */
+export function checkBirth(c: CryptoPort, verifier: TieredVerifier, bytes: Uint8Array, now: number, limits: Limits): BirthCheck {
+  const { birth, signature, toBeSigned } = decodeBirth(bytes, limits);
+  const author = toHex(birth.author);
+  const acc = verifier.acceptBinding(birth.binding, now);
+  if (!acc.ok) return { ok: false, reason: acc.reason === 'stale' ? undefined : acc.reason, detail: acc.detail };
+  const binding = acc.binding!;
+  if (toHex(binding.agentKey) !== author) return { ok: false, reason: 'binding_invalid', detail: 'binding is for another agent key' };
+  const t1 = verifier.checkSigned(birth.author, toBeSigned, signature, birth.ts);
+  if (!t1.ok) return { ok: false, reason: t1.reason, detail: t1.detail };
+  if (birth.epoch === 0) return { ok: true, birth, author, binding, epochOk: true };
+  const cont = birth.continuation ? checkContinuation(c, birth.continuation, binding, birth.epoch) : { ok: false as const, detail: 'no continuation record' };
+  return cont.ok ? { ok: true, birth, author, binding, epochOk: true } : { ok: true, birth, author, binding, epochOk: false, detail: `birth at epoch ${birth.epoch}: ${cont.detail}` };
+}

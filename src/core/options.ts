@@ -1,0 +1,29 @@
+// Options of AgentCore (agent.ts). Times in ms; counts are entries or messages.
+
+import type { Limits } from './codec/limits.js';
+import type { HeartbeatOptions } from './gossip/heartbeat.js';
+import type { LogStore } from './log/store.js';
+import type { CryptoPort } from './ports.js';
+
+export interface AgentOptions extends HeartbeatOptions {
+  readonly crypto: CryptoPort;
+  readonly store: LogStore;
+  readonly agentSecret: Uint8Array;
+  /** This agent's binding (COSE_Sign bytes); must verify at T2 and bind the agent key. */
+  readonly binding: Uint8Array;
+  readonly limits?: Limits;
+  /** Log epoch this incarnation writes in (default 0); > 0 needs `continuation`. */
+  readonly epoch?: number;
+  /** Operator-signed continuation record of `epoch` (identity/continuation.ts, DESIGN §4). */
+  readonly continuation?: Uint8Array;
+  /** Accepted clock skew for peers' timestamps, ms (default 5 min). */
+  readonly clockSkewMs?: number;
+  readonly t0CacheSize?: number;
+  readonly pullTimeoutMs?: number;
+  readonly maxAttempts?: number;
+  /** Out-of-order entries held per log while a gap is repaired. */
+  readonly heldPerLog?: number;
+  readonly maxHeld?: number;
+  /** Operator keys (hex) accepted; absent = any operator. */
+  readonly operators?: ReadonlySet<string>;
+}
