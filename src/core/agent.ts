@@ -20,6 +20,7 @@ import { DEFAULT_LIMITS, TAG_RE, TOPIC_RE, type Limits } from './codec/limits.js
 import { decodeBirth, decodeDirect, decodeFrontier, encodeBirth, encodeDirect, encodeFrontier, birthToBeSigned, frontierToBeSigned, MAX_RANGE, type Direct, type Frontier } from './codec/messages.js';
 import { DecodeError, REJECT_REASONS, type RejectReason } from './errors.js';
 import { DiscoveryIndex } from './gossip/discovery.js';
+import { latestCapability } from './gossip/latest.js';
 import type { Interest } from './gossip/match.js';
 import { BodyPulls } from './gossip/pulls.js';
 import { makeSketch } from './gossip/sketch.js';
@@ -537,14 +538,13 @@ export class AgentCore {
   /**
    * A new interest must also see capabilities already in our logs: their bodies were skipped when no
    * interest wanted them, and no header will come again (found by the simulator, docs/simulator.md).
-   * The head of each log of the topic is offered as if just appended (sketch test, then pull).
+   * Each log's current capability (gossip/latest.ts) is offered as if just appended (sketch test, then pull).
    */
   private matchStored(now: number, topic: string): void {
     for (const log of this.store.logs()) {
       if (log.topic !== topic || toHex(log.author) === this.agentHex) continue;
-      const se = this.store.get(log.author, topic, log.head.epoch, log.head.seq);
-      if (!se || se.kind !== 'capability' || se.expires <= now) continue;
-      this.onAppended(now, decodeEntry(se.bytes, this.limits).entry, se.id);
+      const se = latestCapability(this.store, log, now); // not just the head: an intent may follow the capability
+      if (se) this.onAppended(now, decodeEntry(se.bytes, this.limits).entry, se.id);
     }
   }
 
