@@ -131,10 +131,15 @@ export class AgentCore {
 
   /**
    * After a broker restart the retained copies may be gone: publish our birth, every log head (frontier)
-   * and the bodies of our unexpired entries again. Idempotent for a broker that kept them.
+   * and the bodies of our unexpired entries again. Idempotent for a broker that kept them. `bornAt`:
+   * the time this connection's Will carries (see willMessage), when it differs from start's.
    */
-  republish(now: number): void {
+  republish(now: number, bornAt = this.bornAt): void {
     if (!this.started) throw new RangeError('republish: call start() first');
+    if (bornAt < this.bornAt) throw new RangeError('republish: bornAt is earlier than the current birth');
+    // A new connection is a new life: a broker that went down may have published the last connection's
+    // Will (stamped with the old bornAt); a birth stamped later outranks it (docs/reliability.md item 3).
+    this.bornAt = bornAt;
     const birth = { author: this.agentKey, epoch: this.epoch, ts: this.bornAt, binding: this.bindingBytes, alive: true };
     this.emit({ op: 'publish', channel: 'birth', key: this.agentHex, retain: true, bytes: encodeBirth(birth, this.c.signer.sign(this.secret, birthToBeSigned(birth))) });
     for (const log of this.store.logs(this.agentKey)) {
@@ -393,7 +398,7 @@ export class AgentCore {
     const author = toHex(e.author);
     if (author === this.agentHex) return;
     if (e.kind === 'withdraw') {
-      if (this.index.withdraw(author, e.topic)) this.events.push({ type: 'withdrawn', author, topic: e.topic });
+      if (this.index.withdraw(author, e.topic, e)) this.events.push({ type: 'withdrawn', author, topic: e.topic });
       return;
     }
     if (e.kind !== 'capability' || e.expires <= now) return;

@@ -75,7 +75,11 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     logger.log('info', 'embedded broker started', { url: brokerUrl });
   }
   const bornAt = Date.now(); // this incarnation's birth time: the Will and every birth carry it
-  const transport = createTransport(brokerUrl, { network: config.network, clientId: core.agentHex.slice(0, 16), will: { channel: 'birth', key: core.agentHex, bytes: core.willMessage(bornAt), delayS: 30 } });
+  // Each broker connection is a life of its own: a broker going down may publish the Will of the
+  // connection it loses, so the next connection's Will and birth carry a later time (`life`), and the
+  // birth republished on reconnect outranks that death (found by the broker-outage test).
+  let life = bornAt;
+  const transport = createTransport(brokerUrl, { network: config.network, clientId: core.agentHex.slice(0, 16), will: { channel: 'birth', key: core.agentHex, bytes: () => core.willMessage(life), delayS: 30 } });
   let link: TransportState = 'down';
   let reconnects = 0;
   let republish = () => undefined as void;
@@ -84,7 +88,10 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       logger.log('info', 'broker reconnected', { url: brokerUrl });
       republish();
     }
-    if (s === 'down' && link === 'up') logger.log('warn', 'broker link down', { url: brokerUrl });
+    if (s === 'down' && link === 'up') {
+      logger.log('warn', 'broker link down', { url: brokerUrl });
+      life = Math.max(Date.now(), life + 1); // before the reconnect builds its Will
+    }
     link = s;
   });
   const listeners: Array<(e: CoreEvent) => void> = [];
@@ -125,7 +132,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   driver.start(bornAt);
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
-  republish = () => driver.call((now) => core.republish(now));
+  republish = () => driver.call((now) => core.republish(now, life));
   for (const t of config.follow) driver.call(() => core.follow(t));
   for (const d of config.declarations) {
     const r = driver.call((now) => core.announceOnce(now, d));
