@@ -101,6 +101,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     primer: verifier,
     verifyBatchSize: profile.verifyBatchSize,
     verifyFlushMs: profile.verifyFlushMs,
+    probe: () => store.probeWrite(),
     onEvent: (e) => {
       if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
       else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
