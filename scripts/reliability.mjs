@@ -15,6 +15,7 @@ const env = {
   AGENTNET_KILLS: process.env.AGENTNET_KILLS ?? '50',
   AGENTNET_HOSTILE_N: process.env.AGENTNET_HOSTILE_N ?? '10000',
   AGENTNET_OUTAGE_S: process.env.AGENTNET_OUTAGE_S ?? '30',
+  AGENTNET_DISKFULL_CYCLES: process.env.AGENTNET_DISKFULL_CYCLES ?? '5',
 };
 const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability', ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' });
 const rows = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
