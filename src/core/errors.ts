@@ -94,5 +94,6 @@ export const REJECT_REASONS = [
   'wrong_topic', // header arrived on a channel that does not match its topic
   'revoked', // the agent key (or its binding) was revoked by its operator
   'attestation_failed', // T3: checkpoint, inclusion proof or credential does not hold
+  'rate_limited', // beyond the peer's budget (flood): dropped before the log (runtime/gate.ts)
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

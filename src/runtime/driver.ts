@@ -23,6 +23,7 @@ import { DecodeError } from '../core/errors.js';
 import { toHex } from '../core/bytes.js';
 import type { SigItem } from '../core/ports.js';
 import type { PrimedVerifier } from './verifier.js';
+import type { FloodGate } from './gate.js';
 
 export interface DriverOptions {
   readonly clock?: () => number;
@@ -38,6 +39,8 @@ export interface DriverOptions {
   readonly storeRetryMs?: number;
   /** A small write that fails while the disk is full (SqliteStore.probeWrite). */
   readonly probe?: () => void;
+  /** Per-peer budgets checked before the core sees a message (runtime/gate.ts). */
+  readonly gate?: FloodGate;
   readonly onEvent?: (e: CoreEvent) => void;
   readonly onError?: (e: unknown) => void;
 }
@@ -162,9 +165,10 @@ export class Driver {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     while (this.queue.length && !this.closed) {
-      const batch = this.queue.splice(0, this.batch);
-      this.prime(batch);
       const now = this.clock();
+      const all = this.queue.splice(0, this.batch);
+      this.prime(all); // first: the gate's signature checks are then answers of this batch verification
+      const batch = this.admit(now, all);
       try {
         this.store.transaction(() => {
           for (const m of batch) this.core.handleMessage(now, m.channel, m.key, m.bytes);
@@ -179,6 +183,19 @@ export class Driver {
       this.o.primer?.clear();
       this.flush();
     }
+  }
+
+  /** Drops what exceeds a peer's budget (counted and reported as `rate_limited`). */
+  private admit(now: number, batch: Msg[]): Msg[] {
+    const gate = this.o.gate;
+    if (!gate) return batch;
+    return batch.filter((m) => {
+      const who = gate.admit(now, m.channel, m.bytes);
+      if (who === undefined) return true;
+      this.core.counters.reject('rate_limited');
+      this.o.onEvent?.({ type: 'rejected', reason: 'rate_limited', channel: m.channel, detail: `peer ${who.slice(0, 12)} over its budget` });
+      return false;
+    });
   }
 
   /** Notes a store failure (sets the status flag, arms the retry); true when it was one. */

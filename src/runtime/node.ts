@@ -15,6 +15,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import type { NodeConfig } from './config.js';
 import { makeCryptoPort } from './crypto-port.js';
 import { Driver } from './driver.js';
+import { DEFAULT_FLOOD_LIMITS, FloodGate, type FloodLimits } from './gate.js';
 import { ensureIdentity } from './identity.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadProfile, type Profile } from './profile.js';
@@ -47,7 +48,8 @@ export interface AgentNode {
   close(): Promise<void>;
 }
 
-export async function startNode(config: NodeConfig, o: { logger?: Logger; verifier?: SigVerifier } = {}): Promise<AgentNode> {
+/** `floodLimits`: per-peer budgets (runtime/gate.ts); `false` turns the gate off (a baseline for tests). */
+export async function startNode(config: NodeConfig, o: { logger?: Logger; verifier?: SigVerifier; floodLimits?: FloodLimits | false } = {}): Promise<AgentNode> {
   const started = Date.now();
   const profile = loadProfile(config.profile);
   const kernel = chooseKernel(profile.wasm);
@@ -95,6 +97,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     link = s;
   });
   const listeners: Array<(e: CoreEvent) => void> = [];
+  const gate = o.floodLimits === false ? undefined : new FloodGate(core, store, (it) => verifier.check(it), o.floodLimits ?? DEFAULT_FLOOD_LIMITS);
   let api: Api | undefined; // declared before the driver: it emits events from start()
   const driver = new Driver(core, transport, store, {
     batch: 256,
@@ -102,6 +105,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     verifyBatchSize: profile.verifyBatchSize,
     verifyFlushMs: profile.verifyFlushMs,
     probe: () => store.probeWrite(),
+    ...(gate ? { gate } : {}),
     onEvent: (e) => {
       if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
       else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
@@ -202,6 +206,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       verifier: { name: verifier.name, batches: verifier.batches, primed: verifier.primed, hits: verifier.hits, ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}) },
       link: { broker: brokerUrl, state: link, reconnects: Math.max(0, reconnects - 1) },
       storeError: driver.storeError?.code ?? null,
+      ...(gate ? { rateLimited: gate.top() } : {}),
       uptimeMs: Date.now() - started,
     }),
     announce: (d) => driver.call((now) => core.announceOnce(now, d)),
