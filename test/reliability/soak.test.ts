@@ -7,6 +7,7 @@
 // 600 s, 10 nodes); the warm-up is the first fifth of the run.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,24 @@ interface Proc {
   readonly api: string;
   readonly dir: string;
   inFlight: number;
+  /** At most 8 keep-alive connections per node, so the client's pool does not move the fd count. */
+  readonly agent: Agent;
+}
+
+/** POST/GET through the node's keep-alive agent: resolves with the status code and the JSON body. */
+function call(p: Proc, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const u = new URL(path, p.api);
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(u, { method: data ? 'POST' : 'GET', agent: p.agent, headers: data ? { 'content-type': 'application/json' } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 function rssKiB(pid: number): number {
@@ -55,7 +74,7 @@ async function startProc(root: string, i: number, network: string, broker: strin
     });
     child.once('exit', (c) => reject(new Error(`node ${i} exited ${c} before ready`)));
   });
-  return { child, api, dir, inFlight: 0 };
+  return { child, api, dir, inFlight: 0, agent: new Agent({ keepAlive: true, maxSockets: 8 }) };
 }
 
 describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} announcements/s, ${SECONDS} s; AGENTNET_SOAK_S, AGENTNET_SOAK_NODES)`, () => {
@@ -69,15 +88,20 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
       let sent = 0;
       let failed = 0;
       let skipped = 0;
+      const failures = new Map<string, number>();
+      const fail = (why: string) => {
+        failed++;
+        failures.set(why, (failures.get(why) ?? 0) + 1);
+      };
       const announce = (p: Proc, n: number) => {
         if (p.inFlight >= 64) return void skipped++; // the node is behind: do not pile up requests
         p.inFlight++;
         // One in ten matches the other nodes' interest (their bodies are pulled); the rest are skipped
         // by the sketch test (bodyless gossip).
         const tags = n % 10 === 0 ? ['soak.match'] : [`soak.other.t${n % 7}`];
-        fetch(`${p.api}/announce`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'capability', topic: TOPIC, tags, text: `soak ${n}`, ttlMs: TTL_MS }) })
-          .then((r) => (r.ok ? sent++ : failed++))
-          .catch(() => failed++)
+        call(p, '/announce', { kind: 'capability', topic: TOPIC, tags, text: `soak ${n}`, ttlMs: TTL_MS })
+          .then((r) => (r.status === 200 ? sent++ : fail(`HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 80)}`)))
+          .catch((e: NodeJS.ErrnoException) => fail(e.code ?? e.message))
           .finally(() => p.inFlight--);
       };
       const t0 = Date.now();
@@ -87,17 +111,22 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
         for (; n < due; n++) announce(procs[n % NODES]!, n);
       }, 20);
       const sample = () => procs.map((p) => ({ rss: rssKiB(p.child.pid!), fds: fds(p.child.pid!) }));
-      await sleep((SECONDS * 1000) / 5);
-      const warm = sample();
-      await sleep((SECONDS * 1000 * 4) / 5);
+      // Ten samples: the warm-up ends at the second one (a fifth of the run), the last is the end.
+      const series: Array<ReturnType<typeof sample>> = [];
+      for (let i = 1; i <= 10; i++) {
+        await sleep((SECONDS * 1000) / 10 - 20);
+        series.push(sample());
+      }
       clearInterval(ticker);
-      const end = sample();
+      const warm = series[1]!;
+      const end = series[9]!;
+      const mid = series[5]!;
       const elapsed = (Date.now() - t0) / 1000;
       while (procs.some((p) => p.inFlight > 0)) await sleep(50);
 
       // Every node ends with every peer's whole log (heads as each author reports its own).
-      const logs = async (p: Proc) => (await (await fetch(`${p.api}/logs`)).json()) as { logs: Array<{ author: string; topic: string; seq: number }> };
-      const status = async (p: Proc) => (await (await fetch(`${p.api}/status`)).json()) as { agent: string; entries: number; storeError: string | null };
+      const logs = async (p: Proc) => (await call(p, '/logs')).json as { logs: Array<{ author: string; topic: string; seq: number }> };
+      const status = async (p: Proc) => (await call(p, '/status')).json as { agent: string; entries: number; storeError: string | null };
       const agents = await Promise.all(procs.map(async (p) => (await status(p)).agent));
       const behind = async () => {
         const heads = await Promise.all(procs.map(logs));
@@ -114,12 +143,14 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
       const quota = loadProfile(PROFILE).storeQuotaMiB * 1024 * 1024;
       const db = procs.map((p) => dbBytes(p.dir));
       const growth = end.map((e, i) => (e.rss - warm[i]!.rss) / warm[i]!.rss);
+      const lateGrowth = end.map((e, i) => (e.rss - mid[i]!.rss) / mid[i]!.rss); // second half only: levelling off?
+      const meanRss = series.map((s) => Math.round(s.reduce((a, x) => a + x.rss, 0) / s.length / 1024));
       const fdGrowth = end.map((e, i) => e.fds - warm[i]!.fds);
       const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
       const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
       const figure =
-        `${NODES} processes (${PROFILE}), ${sent} announcements in ${elapsed.toFixed(0)} s (${(sent / elapsed).toFixed(0)}/s; ${failed} failed, ${skipped} not sent: node behind), TTL ${TTL_MS / 1000} s: ` +
-        `RSS after warm-up ${Math.min(...warm.map((w) => w.rss)) >> 10}-${Math.max(...warm.map((w) => w.rss)) >> 10} MiB, growth to the end ${pct(Math.min(...growth))} to ${pct(Math.max(...growth))}; ` +
+        `${NODES} processes (${PROFILE}), ${sent} announcements in ${elapsed.toFixed(0)} s (${(sent / elapsed).toFixed(0)}/s; ${failed} failed ${JSON.stringify(Object.fromEntries(failures))}, ${skipped} not sent: node behind), TTL ${TTL_MS / 1000} s: ` +
+        `RSS after warm-up ${Math.min(...warm.map((w) => w.rss)) >> 10}-${Math.max(...warm.map((w) => w.rss)) >> 10} MiB, growth to the end ${pct(Math.min(...growth))} to ${pct(Math.max(...growth))} (second half ${pct(Math.min(...lateGrowth))} to ${pct(Math.max(...lateGrowth))}; mean RSS per tenth ${meanRss.join(', ')} MiB); ` +
         `fds ${Math.min(...end.map((e) => e.fds))}-${Math.max(...end.map((e) => e.fds))}, growth ${Math.min(...fdGrowth)} to ${Math.max(...fdGrowth)}; ` +
         `database ${mib(Math.min(...db))}-${mib(Math.max(...db))} for ${Math.min(...st.map((s) => s.entries))}-${Math.max(...st.map((s) => s.entries))} entries (${(Math.max(...db) / Math.max(...st.map((s) => s.entries))).toFixed(0)} B/entry; quota ${mib(quota)}); logs behind at the end: ${lag}`;
       console.log(`soak: ${figure}`);
@@ -134,6 +165,7 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
       for (const p of procs) expect(p.child.exitCode).toBeNull();
     } finally {
       for (const p of procs) {
+        p.agent.destroy();
         if (p.child.exitCode === null) {
           p.child.kill('SIGTERM');
           await new Promise((r) => p.child.once('exit', r));
