@@ -14,6 +14,10 @@ const env = {
   AGENTNET_FUZZ_N: process.env.AGENTNET_FUZZ_N ?? '1000000',
   AGENTNET_KILLS: process.env.AGENTNET_KILLS ?? '50',
   AGENTNET_HOSTILE_N: process.env.AGENTNET_HOSTILE_N ?? '10000',
+  AGENTNET_OUTAGE_S: process.env.AGENTNET_OUTAGE_S ?? '30',
+  AGENTNET_DISKFULL_CYCLES: process.env.AGENTNET_DISKFULL_CYCLES ?? '5',
+  AGENTNET_SOAK_S: process.env.AGENTNET_SOAK_S ?? '600',
+  AGENTNET_SOAK_NODES: process.env.AGENTNET_SOAK_NODES ?? '10',
 };
 const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability', ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' });
 const rows = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];

@@ -56,7 +56,8 @@ export async function cmdRun(argv: string[]): Promise<number> {
   const heapMiB = Math.round(getHeapStatistics().heap_size_limit / 1048576);
   if (heapMiB > node.profile.maxOldSpaceMiB * 1.25) node.logger.log('warn', 'heap limit above the profile', { heapLimitMiB: heapMiB, maxOldSpaceMiB: node.profile.maxOldSpaceMiB, hint: `NODE_OPTIONS=--max-old-space-size=${node.profile.maxOldSpaceMiB}` });
   const notifier = createNotifier({
-    healthy: () => node.status().storeError === null,
+    // A full disk is not a reason to restart: the node keeps serving and recovers by itself (driver.ts).
+    healthy: () => node.status().storeError !== 'STORE_CORRUPT',
     onError: (e) => node.logger.log('warn', 'systemd-notify failed', { err: e.message }),
   });
   notifier.ready(`ready: agent ${node.core.agentHex.slice(0, 16)}, profile ${node.profile.name}, api ${node.config.apiHost}:${node.apiPort}`);

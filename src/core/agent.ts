@@ -137,10 +137,15 @@ export class AgentCore {
 
   /**
    * After a broker restart the retained copies may be gone: publish our birth, every log head (frontier)
-   * and the bodies of our unexpired entries again. Idempotent for a broker that kept them.
+   * and the bodies of our unexpired entries again. Idempotent for a broker that kept them. `bornAt`:
+   * the time this connection's Will carries (see willMessage), when it differs from start's.
    */
-  republish(now: number): void {
+  republish(now: number, bornAt = this.own.bornAt): void {
     if (!this.started) throw new RangeError('republish: call start() first');
+    if (bornAt < this.own.bornAt) throw new RangeError('republish: bornAt is earlier than the current birth');
+    // A new connection is a new life: a broker that went down may have published the last connection's
+    // Will (stamped with the old bornAt); a birth stamped later outranks it (docs/reliability.md item 3).
+    this.own.bornAt = bornAt;
     this.own.republish(now);
   }
 

@@ -97,5 +97,6 @@ export const REJECT_REASONS = [
   'quarantined', // the author was proven to fork its log (a verified fork proof): refused in every topic
   'no_continuation', // a log epoch > 0 without a valid operator-signed continuation record
   'bad_fork_proof', // a fork proof that does not prove a fork (other positions, same entry, bad signature)
+  'rate_limited', // beyond the peer's budget (flood): dropped before the log (runtime/gate.ts)
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -84,7 +84,7 @@ export class Finder {
     const author = toHex(e.author);
     if (author === this.x.agentHex) return;
     if (e.kind === 'withdraw') {
-      if (this.index.withdraw(author, e.topic)) this.x.event({ type: 'withdrawn', author, topic: e.topic });
+      if (this.index.withdraw(author, e.topic, e)) this.x.event({ type: 'withdrawn', author, topic: e.topic });
       return;
     }
     if (e.kind !== 'capability' || e.expires <= now) return;

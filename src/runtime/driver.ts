@@ -3,7 +3,14 @@
 //
 // Incoming messages are queued and handled in batches, each batch inside one store transaction
 // (grouped commits: one fsync for a burst of headers). If a batch's transaction fails (disk full),
-// nothing of it is stored; the entries come back through gap repair and are stored then.
+// nothing of it is stored.
+//
+// Disk full (docs/reliability.md item 7): a failed write sets `storeError` (the status flag; the API
+// answers STORE_FULL / 507 to announces, reads and gossip go on). The messages of failed batches are
+// kept (bounded) and retried every `storeRetryMs` in one transaction with `probe` (a one-page write, so
+// the retry cannot succeed on a full disk). When it succeeds the flag clears, and the retained
+// frontiers of the followed topics are fetched again: whatever was dropped meanwhile comes back by
+// gap repair.
 
 import type { AgentCore } from '../core/agent.js';
 import { AgentnetError } from '../core/errors.js';
@@ -16,6 +23,7 @@ import { DecodeError } from '../core/errors.js';
 import { toHex } from '../core/bytes.js';
 import type { SigItem } from '../core/ports.js';
 import type { PrimedVerifier } from './verifier.js';
+import type { FloodGate } from './gate.js';
 
 export interface DriverOptions {
   readonly clock?: () => number;
@@ -27,17 +35,30 @@ export interface DriverOptions {
   readonly verifyBatchSize?: number;
   /** ...or after this many ms (profile verifyFlushMs), whichever comes first. */
   readonly verifyFlushMs?: number;
+  /** While the store refuses writes: how often to retry, ms (default 1000). */
+  readonly storeRetryMs?: number;
+  /** A small write that fails while the disk is full (SqliteStore.probeWrite). */
+  readonly probe?: () => void;
+  /** Per-peer budgets checked before the core sees a message (runtime/gate.ts). */
+  readonly gate?: FloodGate;
   readonly onEvent?: (e: CoreEvent) => void;
   readonly onError?: (e: unknown) => void;
 }
 
+type Msg = { channel: Channel; key: string; bytes: Uint8Array };
+/** Failed messages kept for the retry at most; older ones are dropped (gap repair fetches them). */
+const MAX_FAILED = 4096;
+
 export class Driver {
   private timer: NodeJS.Timeout | undefined;
   private armedFor: number | undefined;
-  private readonly queue: Array<{ channel: Channel; key: string; bytes: Uint8Array }> = [];
+  private readonly queue: Msg[] = [];
   private scheduled: 'soon' | 'later' | false = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Messages of batches whose transaction failed, retried once the store takes writes again. */
+  private readonly failed: Msg[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly clock: () => number;
   private readonly batch: number;
   /** Set while the store refuses writes (disk full); cleared by the next successful batch. */
@@ -75,6 +96,7 @@ export class Driver {
       return this.store.transaction(() => fns.map((f) => f(now)));
     } catch (e) {
       this.core.discardOutput();
+      this.storeFailed(e);
       throw e;
     } finally {
       this.flush();
@@ -85,6 +107,9 @@ export class Driver {
   call<T>(fn: (now: number) => T): T {
     try {
       return fn(this.clock());
+    } catch (e) {
+      this.storeFailed(e);
+      throw e;
     } finally {
       this.flush();
     }
@@ -143,21 +168,77 @@ export class Driver {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     while (this.queue.length && !this.closed) {
-      const batch = this.queue.splice(0, this.batch);
-      this.prime(batch);
       const now = this.clock();
+      const all = this.queue.splice(0, this.batch);
+      this.prime(all); // first: the gate's signature checks are then answers of this batch verification
+      const batch = this.admit(now, all);
       try {
         this.store.transaction(() => {
           for (const m of batch) this.core.handleMessage(now, m.channel, m.key, m.bytes);
         });
-        this.storeError = undefined;
       } catch (e) {
-        if (e instanceof AgentnetError) this.storeError = e;
+        if (this.storeFailed(e)) {
+          this.failed.push(...batch);
+          this.failed.splice(0, Math.max(0, this.failed.length - MAX_FAILED));
+        }
         this.o.onError?.(e);
       }
       this.o.primer?.clear();
       this.flush();
     }
+  }
+
+  /** Drops what exceeds a peer's budget (counted and reported as `rate_limited`). */
+  private admit(now: number, batch: Msg[]): Msg[] {
+    const gate = this.o.gate;
+    if (!gate) return batch;
+    return batch.filter((m) => {
+      const who = gate.admit(now, m.channel, m.bytes);
+      if (who === undefined) return true;
+      this.core.counters.reject('rate_limited');
+      this.o.onEvent?.({ type: 'rejected', reason: 'rate_limited', channel: m.channel, detail: `peer ${who.slice(0, 12)} over its budget` });
+      return false;
+    });
+  }
+
+  /** Notes a store failure (sets the status flag, arms the retry); true when it was one. */
+  private storeFailed(e: unknown): boolean {
+    if (!(e instanceof AgentnetError) || (e.code !== 'STORE_FULL' && e.code !== 'STORE_CORRUPT')) return false;
+    this.storeError = e;
+    if (!this.retryTimer && !this.closed) this.retryTimer = setTimeout(() => this.retryStore(), this.o.storeRetryMs ?? 1000);
+    return true;
+  }
+
+  /** The retry went through: clear the flag and fetch the frontiers again. */
+  private stored(): void {
+    if (!this.storeError) return;
+    this.storeError = undefined;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    for (const t of this.core.status().followed) {
+      this.transport.unsubscribe('frontier', `${t}/+`); // re-subscribing re-delivers the retained frontiers
+      this.transport.subscribe('frontier', `${t}/+`);
+    }
+  }
+
+  private retryStore(): void {
+    this.retryTimer = undefined;
+    if (this.closed || !this.storeError) return;
+    const batch = this.failed.slice(0, this.batch);
+    const now = this.clock();
+    try {
+      this.store.transaction(() => {
+        this.o.probe?.(); // a batch of reads alone would commit on a full disk too
+        for (const m of batch) this.core.handleMessage(now, m.channel, m.key, m.bytes);
+      });
+      this.failed.splice(0, batch.length);
+      if (this.failed.length) this.retryTimer = setTimeout(() => this.retryStore(), 0);
+      else this.stored();
+    } catch (e) {
+      if (!this.storeFailed(e)) this.o.onError?.(e);
+    }
+    this.o.primer?.clear();
+    this.flush();
   }
 
   private onTimer(): void {
@@ -167,6 +248,7 @@ export class Driver {
     try {
       this.store.transaction(() => this.core.handleTimeout(this.clock()));
     } catch (e) {
+      this.storeFailed(e);
       this.o.onError?.(e);
     }
     this.flush();
@@ -191,6 +273,7 @@ export class Driver {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.drain();
     this.closed = true;
     await this.transport.close();

@@ -15,6 +15,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import type { NodeConfig } from './config.js';
 import { makeCryptoPort } from './crypto-port.js';
 import { Driver } from './driver.js';
+import { DEFAULT_FLOOD_LIMITS, FloodGate, type FloodLimits } from './gate.js';
 import { ensureIdentity } from './identity.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadProfile, type Profile } from './profile.js';
@@ -50,7 +51,8 @@ export interface AgentNode {
   close(): Promise<void>;
 }
 
-export async function startNode(config: NodeConfig, o: { logger?: Logger; verifier?: SigVerifier } = {}): Promise<AgentNode> {
+/** `floodLimits`: per-peer budgets (runtime/gate.ts); `false` turns the gate off (a baseline for tests). */
+export async function startNode(config: NodeConfig, o: { logger?: Logger; verifier?: SigVerifier; floodLimits?: FloodLimits | false } = {}): Promise<AgentNode> {
   const started = Date.now();
   const profile = loadProfile(config.profile);
   const kernel = chooseKernel(profile.wasm);
@@ -84,7 +86,11 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     logger.log('info', 'embedded broker started', { url: brokerUrl });
   }
   const bornAt = Date.now(); // this incarnation's birth time: the Will and every birth carry it
-  const transport = createTransport(brokerUrl, { network: config.network, clientId: core.agentHex.slice(0, 16), will: { channel: 'birth', key: core.agentHex, bytes: core.willMessage(bornAt), delayS: 30 } });
+  // Each broker connection is a life of its own: a broker going down may publish the Will of the
+  // connection it loses, so the next connection's Will and birth carry a later time (`life`), and the
+  // birth republished on reconnect outranks that death (found by the broker-outage test).
+  let life = bornAt;
+  const transport = createTransport(brokerUrl, { network: config.network, clientId: core.agentHex.slice(0, 16), will: { channel: 'birth', key: core.agentHex, bytes: () => core.willMessage(life), delayS: 30 } });
   let link: TransportState = 'down';
   let reconnects = 0;
   let republish = () => undefined as void;
@@ -93,10 +99,14 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       logger.log('info', 'broker reconnected', { url: brokerUrl });
       republish();
     }
-    if (s === 'down' && link === 'up') logger.log('warn', 'broker link down', { url: brokerUrl });
+    if (s === 'down' && link === 'up') {
+      logger.log('warn', 'broker link down', { url: brokerUrl });
+      life = Math.max(Date.now(), life + 1); // before the reconnect builds its Will
+    }
     link = s;
   });
   const listeners: Array<(e: CoreEvent) => void> = [];
+  const gate = o.floodLimits === false ? undefined : new FloodGate(core, store, (it) => verifier.check(it), o.floodLimits ?? DEFAULT_FLOOD_LIMITS);
   let api: Api | undefined; // declared before the driver: it emits events from start()
   let tasks: TaskRunner | undefined;
   const driver = new Driver(core, transport, store, {
@@ -104,6 +114,8 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     primer: verifier,
     verifyBatchSize: profile.verifyBatchSize,
     verifyFlushMs: profile.verifyFlushMs,
+    probe: () => store.probeWrite(),
+    ...(gate ? { gate } : {}),
     onEvent: (e) => {
       if (e.type === 'task') return tasks?.enqueue(e.bytes); // verified by the task engine, not an API event
       if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
@@ -138,7 +150,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   tasks.start(); // timers of tasks resumed from the store
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
-  republish = () => driver.call((now) => core.republish(now));
+  republish = () => driver.call((now) => core.republish(now, life));
   for (const t of config.follow) driver.call(() => core.follow(t));
   for (const d of config.declarations) {
     const r = driver.call((now) => core.announceOnce(now, d));
@@ -210,6 +222,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       link: { broker: brokerUrl, state: link, reconnects: Math.max(0, reconnects - 1), ...(transport.stats ? { transport: transport.stats() } : {}) },
       storeError: driver.storeError?.code ?? null,
       tasks: tasks!.status(),
+      ...(gate ? { rateLimited: gate.top() } : {}),
       uptimeMs: Date.now() - started,
     }),
     announce: (d) => driver.call((now) => core.announceOnce(now, d)),

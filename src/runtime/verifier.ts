@@ -77,6 +77,19 @@ export class PrimedVerifier implements SigVerifier {
     return this.inner.verify(pub, msg, sig);
   }
 
+  /**
+   * The answer for one signature without consuming it: primed now if it was not, and kept for the
+   * `verify` that follows (the flood gate looks before the core does, at the cost of one verification).
+   */
+  check(it: SigItem): boolean {
+    const k = keyOf(it);
+    const a = this.answers.get(k);
+    if (a !== undefined) return a;
+    const r = this.inner.verifyBatch([it])[0]!;
+    this.answers.set(k, r);
+    return r;
+  }
+
   /** Primed answers are used here too: a binding's two signatures are checked as a batch of two. */
   verifyBatch(items: readonly SigItem[]): boolean[] {
     if (this.answers.size === 0) return this.inner.verifyBatch(items);

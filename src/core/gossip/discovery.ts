@@ -13,6 +13,13 @@ export class DiscoveryIndex {
   private readonly interests = new Map<string, Interest & { at: number }>();
   private readonly candidates = new Map<string, Candidate>();
   private readonly reported = new Set<string>();
+  /**
+   * Newest (epoch, seq) per `author/topic` among candidates and withdraws. Bodies are pulled in
+   * parallel and complete in any order (after a broker outage, gap repair delivers a run of entries at
+   * once): an older body completing late must neither replace a newer candidate nor bring back a
+   * withdrawn one (found by the broker-outage test, docs/reliability.md).
+   */
+  private readonly latest = new Map<string, { epoch: number; seq: number }>();
 
   constructor(private readonly h: Hashes) {}
 
@@ -33,13 +40,24 @@ export class DiscoveryIndex {
     return false;
   }
 
-  withdraw(author: string, topic: string): boolean {
-    return this.candidates.delete(`${author}/${topic}`);
+  /** Drops the candidate; `at` (the withdraw entry) also fences off older bodies still being pulled. */
+  withdraw(author: string, topic: string, at?: { readonly epoch: number; readonly seq: number }): boolean {
+    const k = `${author}/${topic}`;
+    if (at && this.isNewer(k, at)) this.latest.set(k, { epoch: at.epoch, seq: at.seq });
+    return this.candidates.delete(k);
+  }
+
+  private isNewer(k: string, at: { readonly epoch: number; readonly seq: number }): boolean {
+    const l = this.latest.get(k);
+    return !l || at.epoch > l.epoch || (at.epoch === l.epoch && at.seq > l.seq);
   }
 
   /** Records a verified body as a candidate; returns the discoveries it completes (each reported once). */
   addBody(now: number, e: Entry, author: string, entryId: string, body: Body): Array<Extract<CoreEvent, { type: 'discovered' }>> {
-    this.candidates.set(`${author}/${e.topic}`, {
+    const k = `${author}/${e.topic}`;
+    if (!this.isNewer(k, e) && this.candidates.get(k)?.entryId !== entryId) return []; // superseded while its body was in flight
+    this.latest.set(k, { epoch: e.epoch, seq: e.seq });
+    this.candidates.set(k, {
       author, topic: e.topic, kind: body.kind, tags: body.tags, text: body.text, entryId, seq: e.seq, ts: e.ts, expires: e.expires,
       tierOffered: e.tier, verifiedTier: 2, score: 0,
     });

@@ -175,6 +175,17 @@ export class SqliteStore implements LogStore {
     return this.guard(() => this.db.transaction(fn)());
   }
 
+  /**
+   * A one-page write (the header's user_version rewritten with its own value, unused otherwise): fails
+   * with STORE_FULL while the disk or the quota is full, so the driver learns when space is back.
+   */
+  probeWrite(): void {
+    this.guard(() => {
+      const v = this.db.pragma('user_version', { simple: true }) as number;
+      this.db.pragma(`user_version = ${Math.floor(v)}`);
+    });
+  }
+
   integrityCheck(): string {
     return this.guard(() => (this.db.pragma('integrity_check', { simple: true }) as string));
   }

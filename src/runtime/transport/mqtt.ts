@@ -29,7 +29,7 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
       ? {
           will: {
             topic: `${root}${CHANNEL_LETTER[o.will.channel]}/${o.will.key}`,
-            payload: Buffer.from(o.will.bytes),
+            payload: Buffer.from(typeof o.will.bytes === 'function' ? o.will.bytes() : o.will.bytes),
             qos: 1 as const,
             retain: true,
             // The Will Delay lets a node that reconnects quickly (Wi-Fi blip) cancel its own death (MQTT 5 §3.1.3.2.2).
@@ -51,6 +51,14 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
     for (const cb of msgCbs) cb(channel, rest.slice(2), bytes);
   });
+  const will = o.will;
+  if (will && typeof will.bytes === 'function') {
+    const next = will.bytes;
+    // mqtt.js builds each CONNECT from client.options.will: refresh the payload before every reconnect.
+    client.on('reconnect', () => {
+      if (client.options.will) client.options.will.payload = Buffer.from(next());
+    });
+  }
   client.on('connect', () => stateCbs.forEach((cb) => cb('up')));
   client.on('close', () => stateCbs.forEach((cb) => cb('down')));
   client.on('error', () => {

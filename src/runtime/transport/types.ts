@@ -35,8 +35,11 @@ export interface TransportOptions {
   /** Stable client id (the agent key hex, shortened). */
   readonly clientId: string;
   readonly connectTimeoutMs?: number;
-  /** Last will: published (retained) by the broker when this client vanishes, after `delayS` (MQTT 5). */
-  readonly will?: { readonly channel: Channel; readonly key: string; readonly bytes: Uint8Array; readonly delayS: number };
+  /**
+   * Last will: published (retained) by the broker when this client vanishes, after `delayS` (MQTT 5).
+   * A function is called again before every reconnect, so each connection can leave its own Will.
+   */
+  readonly will?: { readonly channel: Channel; readonly key: string; readonly bytes: Uint8Array | (() => Uint8Array); readonly delayS: number };
 }
 
 export const CHANNEL_LETTER: Record<Channel, string> = { header: 'h', body: 'b', birth: 'n', frontier: 'f', direct: 'd', fraud: 'x' };

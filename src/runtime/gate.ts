@@ -1,0 +1,100 @@
+// The flood gate (issue 7 item 5): per-peer budgets applied by the driver before the core sees a
+// message, so that a peer sending far beyond a fair rate cannot fill the store, the pull tables or
+// the outgoing queue at the expense of honest peers. Budgets are token buckets (core/gossip/ratelimit.ts).
+//
+// What is charged, and to whom:
+//  - a new entry (live header, or inside an unsolicited or solicited `entries` message) to its
+//    author, once its signature is known to be valid and it is ahead of our head of that log. So
+//    nobody can spend an honest author's budget: forging needs the author's key, and replaying its
+//    entries (duplicates, stale ones) costs nothing. Entries of authors whose binding we lack yet go
+//    through: the core holds them in a bounded table until the birth arrives.
+//  - a getBody / getEntries request to the requester key it names, and to a budget shared by all
+//    requesters: the key is not authenticated, so the shared budget is what bounds the work of a
+//    requester that makes up keys; spoofing an honest key only makes that peer fall back to the
+//    broker's retained copy or another holder.
+// A refused message is dropped, counted as `rate_limited` in the core's counters and emitted as a
+// rejection event; `top()` names the peers refused most.
+
+import type { AgentCore } from '../core/agent.js';
+import { toHex } from '../core/bytes.js';
+import { decodeEntry } from '../core/codec/entry.js';
+import { decodeDirect } from '../core/codec/messages.js';
+import { DecodeError } from '../core/errors.js';
+import { TokenBuckets, type Budget } from '../core/gossip/ratelimit.js';
+import type { LogStore } from '../core/log/store.js';
+import type { SigItem } from '../core/ports.js';
+import type { Channel } from '../core/types.js';
+
+export interface FloodLimits {
+  /** New entries per author. The default allows bursts of a gap repair (MAX_RANGE 64) many times over. */
+  readonly entries: Budget;
+  /** getBody / getEntries requests per requester key. */
+  readonly requests: Budget;
+  /** getBody / getEntries requests of all requesters together. */
+  readonly requestsTotal: Budget;
+}
+
+export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
+  entries: { perSecond: 50, burst: 500 },
+  requests: { perSecond: 20, burst: 100 },
+  requestsTotal: { perSecond: 400, burst: 800 },
+};
+
+export class FloodGate {
+  private readonly entries: TokenBuckets;
+  private readonly requests: TokenBuckets;
+  private readonly total: TokenBuckets;
+
+  constructor(
+    private readonly core: AgentCore,
+    private readonly store: LogStore,
+    /** Is this signature valid? (PrimedVerifier.check: the answer stays primed for the core.) */
+    private readonly checkSig: (it: SigItem) => boolean,
+    readonly limits: FloodLimits = DEFAULT_FLOOD_LIMITS,
+  ) {
+    this.entries = new TokenBuckets(limits.entries);
+    this.requests = new TokenBuckets(limits.requests);
+    this.total = new TokenBuckets(limits.requestsTotal, 1);
+  }
+
+  /** Undefined to admit the message; else the peer key (hex) whose budget it exceeds. */
+  admit(now: number, channel: Channel, bytes: Uint8Array): string | undefined {
+    if (bytes.length > this.core.limits.messageBytes) return undefined; // the core rejects it as oversized
+    try {
+      if (channel === 'header') return this.chargeEntry(now, bytes);
+      if (channel !== 'direct') return undefined;
+      const d = decodeDirect(bytes, this.core.limits);
+      if (d.type === 'getBody' || d.type === 'getEntries') {
+        const from = toHex(d.from);
+        if (!this.requests.take(from, now)) return from;
+        return this.total.take('*', now) ? undefined : '*';
+      }
+      if (d.type === 'entries') {
+        for (const b of d.entries) {
+          const who = this.chargeEntry(now, b);
+          if (who) return who;
+        }
+      }
+      return undefined;
+    } catch (e) {
+      if (e instanceof DecodeError) return undefined; // the core rejects it as malformed
+      throw e;
+    }
+  }
+
+  /** Peers refused most, by budget (status). */
+  top(n = 5): { entries: Array<{ key: string; refused: number }>; requests: Array<{ key: string; refused: number }>; requestsTotal: number } {
+    return { entries: this.entries.top(n), requests: this.requests.top(n), requestsTotal: this.total.refusedTotal };
+  }
+
+  private chargeEntry(now: number, bytes: Uint8Array): string | undefined {
+    const se = decodeEntry(bytes, this.core.limits);
+    const e = se.entry;
+    const author = toHex(e.author);
+    if (!this.core.verifier.bindingOf(author)) return undefined;
+    const head = this.store.head(e.author, e.topic);
+    if (head && (e.epoch < head.epoch || (e.epoch === head.epoch && e.seq <= head.seq))) return undefined; // replay: a no-op
+    if (!this.checkSig({ pub: e.author, msg: se.toBeSigned, sig: se.signature })) return undefined; // the core rejects it
+    return this.entries.take(author, now) ? undefined : author;
+  }
+}

@@ -1,0 +1,95 @@
+// Flood budgets (issue 7 item 5): the token buckets (sans-I/O) and the gate the driver puts in front
+// of the core, with real cores, real signatures and a real store.
+
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../../src/core/bytes.js';
+import { encodeDirect } from '../../src/core/codec/messages.js';
+import { TokenBuckets } from '../../src/core/gossip/ratelimit.js';
+import { AgentCore } from '../../src/core/agent.js';
+import { MemoryStore } from '../../src/core/log/memory-store.js';
+import { FloodGate } from '../../src/runtime/gate.js';
+import { crypto, identity, T0 } from '../helpers.js';
+
+describe('TokenBuckets', () => {
+  it('allows the burst, then the sustained rate, and counts refusals per key', () => {
+    const b = new TokenBuckets({ perSecond: 10, burst: 5 });
+    const ok = Array.from({ length: 8 }, () => b.take('a', T0)).filter(Boolean).length;
+    expect(ok).toBe(5);
+    expect(b.refused('a')).toBe(3);
+    expect(b.take('b', T0)).toBe(true); // another key has its own bucket
+    expect(b.take('a', T0 + 99)).toBe(false); // 0.99 token
+    expect(b.take('a', T0 + 100)).toBe(true); // 1 token after 100 ms at 10/s
+    expect(b.take('a', T0 + 10_000, 5)).toBe(true); // refilled to the burst, never beyond
+    expect(b.take('a', T0 + 10_000)).toBe(false);
+    expect(b.top(5)).toEqual([{ key: 'a', refused: 5 }]);
+  });
+
+  it('a clock going backwards refills nothing; memory is bounded by maxKeys (LRU)', () => {
+    const b = new TokenBuckets({ perSecond: 1, burst: 1 }, 2);
+    expect(b.take('a', T0)).toBe(true);
+    expect(b.take('a', T0 - 60_000)).toBe(false);
+    expect(b.take('a', T0 + 500)).toBe(false); // time is measured from the latest `now` seen
+    b.take('b', T0);
+    b.take('c', T0); // evicts the least recently used: a
+    expect(b.size).toBe(2);
+    expect(b.refused('a')).toBe(0);
+    expect(() => new TokenBuckets({ perSecond: 0, burst: 1 })).toThrow(RangeError);
+  });
+});
+
+describe('FloodGate', () => {
+  const TOPIC = 'data_analysis';
+  function setup() {
+    const victimStore = new MemoryStore();
+    const v = identity('victim');
+    const victim = new AgentCore({ crypto, store: victimStore, agentSecret: v.agentSecret, binding: v.binding });
+    victim.start(T0);
+    const f = identity('flooder');
+    const flooder = new AgentCore({ crypto, store: new MemoryStore(), agentSecret: f.agentSecret, binding: f.binding });
+    flooder.start(T0);
+    expect(victim.verifier.acceptBinding(f.binding, T0).ok).toBe(true);
+    const headers: Uint8Array[] = [];
+    for (let i = 0; i < 12; i++) {
+      flooder.announce(T0, { kind: 'capability', topic: TOPIC, tags: ['data.sql'], text: `flood ${i}` });
+      for (let o = flooder.pollTransmit(); o; o = flooder.pollTransmit()) if (o.op === 'publish' && o.channel === 'header') headers.push(o.bytes);
+    }
+    const gate = new FloodGate(victim, victimStore, (it) => crypto.verifier.verify(it.pub, it.msg, it.sig), {
+      entries: { perSecond: 1, burst: 4 },
+      requests: { perSecond: 1, burst: 2 },
+      requestsTotal: { perSecond: 100, burst: 3 },
+    });
+    return { victim, victimStore, flooder, headers, gate, flooderHex: toHex(flooder.agentKey) };
+  }
+
+  it('charges new, validly signed entries to their author and refuses beyond the budget', () => {
+    const { headers, gate, flooderHex } = setup();
+    const refused = headers.map((h) => gate.admit(T0, 'header', h));
+    expect(refused.filter((r) => r === undefined)).toHaveLength(4);
+    expect(refused.filter((r) => r === flooderHex)).toHaveLength(8);
+    expect(gate.top().entries).toEqual([{ key: flooderHex, refused: 8 }]);
+    expect(gate.admit(T0 + 1000, 'header', headers[5]!)).toBeUndefined(); // one more token a second later
+  });
+
+  it('nobody can spend an author\'s budget: replays of stored entries and forged signatures are not charged', () => {
+    const { victim, headers, gate } = setup();
+    victim.handleMessage(T0, 'header', 'data_analysis', headers[0]!); // stored: head is seq 1
+    for (let i = 0; i < 50; i++) expect(gate.admit(T0, 'header', headers[0]!)).toBeUndefined();
+    const forged = headers[1]!.slice();
+    forged[forged.length - 1]! ^= 1; // signature bit flipped
+    for (let i = 0; i < 50; i++) expect(gate.admit(T0, 'header', forged)).toBeUndefined();
+    expect(gate.top().entries).toEqual([]);
+    expect(headers.slice(1, 5).map((h) => gate.admit(T0, 'header', h))).toEqual([undefined, undefined, undefined, undefined]); // full budget left
+  });
+
+  it('entries inside a direct `entries` message are charged too; pull requests per requester and in total', () => {
+    const { flooder, headers, gate, flooderHex } = setup();
+    const direct = encodeDirect({ type: 'entries', from: flooder.agentKey, entries: headers.slice(0, 6) });
+    expect(gate.admit(T0, 'direct', direct)).toBe(flooderHex);
+    const pull = (who: Uint8Array) => encodeDirect({ type: 'getBody', from: who, bodyHash: new Uint8Array(32) });
+    expect([1, 2, 3].map(() => gate.admit(T0, 'direct', pull(flooder.agentKey)))).toEqual([undefined, undefined, flooderHex]);
+    const other = new Uint8Array(32).fill(9);
+    expect(gate.admit(T0, 'direct', pull(other))).toBeUndefined();
+    expect(gate.admit(T0, 'direct', pull(other))).toBe('*'); // the shared budget of 3 is spent
+    expect(gate.admit(T0, 'direct', new Uint8Array([1, 2, 3]))).toBeUndefined(); // malformed: for the core to reject
+  });
+});
