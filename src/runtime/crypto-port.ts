@@ -1,9 +1,9 @@
-// The runtime's CryptoPort: SHA-256/512 from node:crypto (OpenSSL), Ed25519 signing by
-// @noble/ed25519, verification by the verifier the runtime selects (the WASM kernel by default,
-// see wasm/). noble needs a synchronous SHA-512: it is configured once, here, from node:crypto;
-// nothing in src/core touches noble's globals.
+// The runtime's CryptoPort: SHA-256/512 and Ed25519 signing from node:crypto (OpenSSL), verification
+// by the verifier the runtime selects (the WASM kernel by default, see wasm/). @noble/ed25519 is the
+// strict fallback verifier and the signing oracle in tests; it needs a synchronous SHA-512, configured
+// once, here, from node:crypto; nothing in src/core touches noble's globals.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import type { CryptoPort, SigSigner, SigVerifier } from '../core/ports.js';
 
@@ -14,6 +14,29 @@ ed.hashes.sha512 = sha512;
 export const nobleSigner: SigSigner = {
   publicKey: (secret) => ed.getPublicKey(secret),
   sign: (secret, msg) => ed.sign(msg, secret),
+};
+
+/** PKCS#8 prefix of an Ed25519 private key (RFC 8410): the 32-byte seed follows. */
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+/** The key object of each secret array, with the bytes it was made from (an array changed in place is re-read). */
+const keys = new WeakMap<Uint8Array, { seed: Buffer; key: KeyObject }>();
+function privateKey(secret: Uint8Array): KeyObject {
+  const hit = keys.get(secret);
+  if (hit && hit.seed.equals(secret)) return hit.key;
+  if (secret.length !== 32) throw new RangeError(`Ed25519 secret must be 32 bytes, got ${secret.length}`);
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, secret]), format: 'der', type: 'pkcs8' });
+  keys.set(secret, { seed: Buffer.from(secret), key });
+  return key;
+}
+
+/**
+ * RFC 8032 Ed25519 by OpenSSL: the same keys and signatures as noble (Ed25519 signing is deterministic; a
+ * test checks them byte for byte), without noble's base-point tables, which cost a long-running node about
+ * 1 MiB of heap and 40 ms at its first signature.
+ */
+export const nodeSigner: SigSigner = {
+  publicKey: (secret) => new Uint8Array(Buffer.from(createPublicKey(privateKey(secret)).export({ format: 'jwk' }).x!, 'base64url')),
+  sign: (secret, msg) => new Uint8Array(cryptoSign(null, msg, privateKey(secret))),
 };
 
 /**
@@ -36,7 +59,7 @@ export const nobleStrictVerifier: SigVerifier = {
 };
 
 export function makeCryptoPort(verifier: SigVerifier): CryptoPort {
-  return { sha256, sha512, signer: nobleSigner, verifier };
+  return { sha256, sha512, signer: nodeSigner, verifier };
 }
 
 export const randomSecret = (): Uint8Array => new Uint8Array(randomBytes(32));
