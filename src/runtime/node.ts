@@ -6,7 +6,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
-import { decodeBinding } from '../core/codec/binding.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
 import { startApi, type Api } from './api/server.js';
@@ -23,6 +22,7 @@ import { createTransport } from './transport/index.js';
 import type { TransportState } from './transport/types.js';
 import { chooseKernel } from './wasm/simd.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
+import { primeKnownBindings } from './verified-bindings.js';
 
 export interface AgentNode {
   readonly config: NodeConfig;
@@ -111,17 +111,11 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     store.close();
     throw e;
   }
-  // AgentCore.start re-verifies every known agent's binding (T2), two signatures per agent, as tiny
-  // batches of two; verifying them all first in batches of the profile's size is what keeps start-up
-  // short with many known agents. The answers are the kernel's either way; a bad binding still fails.
-  const known = store.bindings().flatMap((bytes) => {
-    try {
-      return decodeBinding(bytes, profile.limits).signers.map((x) => ({ pub: x.kid, msg: x.toBeSigned, sig: x.signature }));
-    } catch {
-      return []; // malformed: the core reports it when it decodes the binding itself
-    }
-  });
-  for (let i = 0; i < known.length; i += profile.verifyBatchSize) verifier.prime(known.slice(i, i + profile.verifyBatchSize), true);
+  // AgentCore.start re-verifies every known agent's binding (T2), two signatures per agent, one at a time;
+  // answering them ahead (from the verified-bindings cache, or verified now in WASM batches of the
+  // profile's size) is what keeps start-up short with many known agents. A bad binding still fails.
+  const startup = primeKnownBindings({ db: store.db, bindings: store.bindings(), verifier, agentSecret: identity.agentSecret, limits: profile.limits, batchSize: profile.verifyBatchSize });
+  if (startup.cacheError) logger.log('warn', 'verified-bindings cache unusable', { err: startup.cacheError });
   driver.start(bornAt);
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
@@ -235,6 +229,6 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       logger.log('info', 'stopped');
     },
   };
-  logger.log('info', 'ready', { agentKey: core.agentHex, api: `http://${config.apiHost}:${api.port}`, network: config.network, broker: brokerUrl, profile: profile.name, verifier: verifier.name, wasmSimd: kernel.simdSupported, kernel: kernel.kernel, startupMs: Date.now() - started });
+  logger.log('info', 'ready', { agentKey: core.agentHex, api: `http://${config.apiHost}:${api.port}`, network: config.network, broker: brokerUrl, profile: profile.name, verifier: verifier.name, wasmSimd: kernel.simdSupported, kernel: kernel.kernel, knownBindings: startup.known, bindingsFromCache: startup.cached, signaturesVerified: startup.verified, startupMs: Date.now() - started });
   return node;
 }
