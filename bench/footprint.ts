@@ -1,10 +1,12 @@
 // Footprint of a real node process (DESIGN §9 targets: cold start to ready < 1 s, idle RSS < 60 MB
 // with 1,000 known agents). Seeds a data directory's store with `agents` valid bindings (the node
-// re-verifies them at T2 when it starts: that is what "known" means), then starts
-// `node dist/agentnet.mjs run` with the profile's heap limits as the systemd drop-in sets them, and
-// measures: spawn -> `ready` log line (cold start, includes Node's own start and loading the bundle),
-// with the CPU time the process used until then (what the wall time would be on an idle core),
-// knownAgents from /status, and VmRSS from /proc after `idleMs` of idling. Median of `runs`.
+// re-checks them at T2 when it starts: that is what "known" means), then starts
+// `node dist/agentnet.mjs run` twice on it (first start: every signature verified; restart: the
+// verified-bindings cache answers them) with the profile's heap limits as the systemd drop-in sets
+// them, and measures: spawn -> `ready` log line (cold start, includes Node's own start and loading the
+// bundle; systemd is notified right after it), with the CPU time the process used until then (what the
+// wall time would be on an idle core), knownAgents from /status, and VmRSS from /proc after `idleMs`
+// of idling. Median of `runs`.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,7 +32,7 @@ function seed(dir: string, agents: number): void {
   store.close();
 }
 
-interface Sample { readonly readyMs: number; readonly readyCpuMs: number; readonly knownAgents: number; readonly rssMiB: number }
+interface Sample { readonly readyMs: number; readonly readyCpuMs: number; readonly knownAgents: number; readonly rssMiB: number; readonly anonMiB: number; readonly fileMiB: number; readonly fromCache: number }
 
 /** CPU time (user + system) a process has used, ms: fields 14 and 15 of /proc/PID/stat, in clock ticks (100 Hz). */
 const cpuMs = (pid: number): number => {
@@ -38,31 +40,48 @@ const cpuMs = (pid: number): number => {
   return (Number(f[11]) + Number(f[12])) * 10;
 };
 
-async function once(profile: string, agents: number, idleMs: number, flags: string[], node: string, bundle: string): Promise<Sample> {
+/** One start of `agentnet run` on `dir`: spawn -> ready, then idle, /status, VmRSS, SIGTERM. */
+async function start(dir: string, profile: string, idleMs: number, flags: string[], node: string, bundle: string): Promise<Sample> {
+  const p = loadProfile(profile);
+  const t0 = performance.now();
+  const child = spawn(node, [`--max-old-space-size=${p.maxOldSpaceMiB}`, `--max-semi-space-size=${p.maxSemiSpaceMiB}`, ...flags, bundle, 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = await new Promise<{ ms: number; cpu: number; api: string; fromCache: number }>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (const line of buf.split('\n')) {
+        if (!line.includes('"msg":"ready"')) continue;
+        const j = JSON.parse(line) as { api: string; bindingsFromCache: number };
+        resolve({ ms: performance.now() - t0, cpu: cpuMs(child.pid!), api: j.api, fromCache: j.bindingsFromCache });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`node exited ${code} before ready`)));
+  });
+  child.stdout.resume();
+  await new Promise((r) => setTimeout(r, idleMs));
+  const st = (await (await fetch(`${ready.api}/status`)).json()) as { knownAgents: number };
+  // VmRSS = RssAnon (heap, WASM memory, SQLite cache, malloc) + RssFile (pages of the node binary and
+  // the addon mapped from disk: shared and reclaimable, but counted in RSS) + RssShmem.
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1]) / 1024;
+  const rss = kb('VmRSS');
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return { readyMs: Math.round(ready.ms), readyCpuMs: ready.cpu, knownAgents: st.knownAgents, rssMiB: +rss.toFixed(1), anonMiB: +kb('RssAnon').toFixed(1), fileMiB: +kb('RssFile').toFixed(1), fromCache: ready.fromCache };
+}
+
+/**
+ * A fresh data directory with `agents` known agents, started twice: the first start verifies every
+ * binding (nothing cached yet: a first boot, or the first start after the store was copied in); the
+ * second is a restart, where bindings this node verified before come from its verified-bindings cache.
+ */
+async function once(profile: string, agents: number, idleMs: number, flags: string[], node: string, bundle: string): Promise<{ first: Sample; restart: Sample }> {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
   try {
     if (agents) seed(dir, agents);
-    const p = loadProfile(profile);
-    const t0 = performance.now();
-    const child = spawn(node, [`--max-old-space-size=${p.maxOldSpaceMiB}`, `--max-semi-space-size=${p.maxSemiSpaceMiB}`, ...flags, bundle, 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const ready = await new Promise<{ ms: number; cpu: number; api: string }>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        for (const line of buf.split('\n')) {
-          if (!line.includes('"msg":"ready"')) continue;
-          resolve({ ms: performance.now() - t0, cpu: cpuMs(child.pid!), api: (JSON.parse(line) as { api: string }).api });
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`node exited ${code} before ready`)));
-    });
-    child.stdout.resume();
-    await new Promise((r) => setTimeout(r, idleMs));
-    const st = (await (await fetch(`${ready.api}/status`)).json()) as { knownAgents: number };
-    const rss = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1]) / 1024;
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    return { readyMs: Math.round(ready.ms), readyCpuMs: ready.cpu, knownAgents: st.knownAgents, rssMiB: +rss.toFixed(1) };
+    const first = await start(dir, profile, idleMs, flags, node, bundle);
+    const restart = await start(dir, profile, idleMs, flags, node, bundle);
+    return { first, restart };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -72,6 +91,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export async function main(argv: string[]): Promise<void> {
   const arg = (n: string, d: string) => argv[argv.indexOf(`--${n}`) + 1] && argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1]! : d;
+  // --seed DIR: only write a store with --agents known agents into DIR (to profile a start by hand:
+  // node --cpu-prof dist/agentnet.mjs run --data DIR ...).
+  if (argv.includes('--seed')) {
+    seed(arg('seed', ''), Number(arg('agents', '1000')));
+    return;
+  }
   const profile = arg('profile', 'rpi-zero2w');
   const runs = Number(arg('runs', '3'));
   const idleMs = Number(arg('idle-ms', '5000'));
@@ -82,10 +107,11 @@ export async function main(argv: string[]): Promise<void> {
   const bundle = arg('bundle', projectPath('dist', 'agentnet.mjs'));
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
   const out: Record<string, unknown> = { profile, node: version, bundle, flags, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
+  const summary = (s: Sample[]) => ({ readyMsMedian: median(s.map((x) => x.readyMs)), readyCpuMsMedian: median(s.map((x) => x.readyCpuMs)), rssMiBMedian: median(s.map((x) => x.rssMiB)), anonMiBMedian: median(s.map((x) => x.anonMiB)), fileMiBMedian: median(s.map((x) => x.fileMiB)), knownAgents: s.map((x) => x.knownAgents), fromCache: s.map((x) => x.fromCache), samples: s });
   for (const agents of [...new Set([0, Number(arg('agents', '1000'))])]) {
-    const s: Sample[] = [];
+    const s: Array<{ first: Sample; restart: Sample }> = [];
     for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, flags, node, bundle));
-    out[`agents${agents}`] = { readyMsMedian: median(s.map((x) => x.readyMs)), readyCpuMsMedian: median(s.map((x) => x.readyCpuMs)), rssMiBMedian: median(s.map((x) => x.rssMiB)), knownAgents: s.map((x) => x.knownAgents), samples: s };
+    out[`agents${agents}`] = { firstStart: summary(s.map((x) => x.first)), restart: summary(s.map((x) => x.restart)) };
   }
   console.log(JSON.stringify(out, null, 2));
 }

@@ -4,7 +4,7 @@
 // one frontier, so this bounds the API's append rate.
 // Run: `node bench/sign.run.mjs [--rounds 7]`.
 import { randomBytes } from 'node:crypto';
-import { makeNodeSigner, nobleSigner } from '../src/runtime/crypto-port.js';
+import { nobleSigner, nodeSigner } from '../src/runtime/crypto-port.js';
 import type { SigSigner } from '../src/core/ports.js';
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
@@ -17,7 +17,7 @@ export function benchSigners(rounds: number): { node: number; noble: number; rat
     for (let i = 0; i < n; i++) s.sign(secret, msgs[i % msgs.length]!);
     return (n / (performance.now() - t)) * 1000;
   };
-  const node = makeNodeSigner();
+  const node = nodeSigner;
   round(node, 256);
   round(nobleSigner, 64); // warm-up
   const a: number[] = [];

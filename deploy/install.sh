@@ -27,9 +27,14 @@ case "$(uname -m)" in aarch64|arm64) have=arm64 ;; x86_64) have=x64 ;; *) have=$
 glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')
 case "$glibc" in 2.[0-9]|2.[12][0-9]|2.3[0-5]) echo "install.sh: glibc $glibc is older than 2.36: use Raspberry Pi OS / Debian bookworm or newer" >&2; exit 2 ;; esac
 
+# The Node runtime is shipped xz-compressed (bin/node.xz); expanding it needs xz.
+if [ -f "$here/bin/node.xz" ] && ! command -v xz >/dev/null 2>&1; then echo "install.sh: xz not found: apt-get install xz-utils" >&2; exit 2; fi
+
 mkdir -p "$prefix"
 for d in bin dist build firmware-profiles node_modules systemd; do rm -rf "${prefix:?}/$d"; cp -a "$here/$d" "$prefix/"; done
 cp "$here/uninstall.sh" "$prefix/"
+# The runtime comes as bin/node.xz: expand it in place and check its sha256 (needs xz-utils).
+sh "$prefix/bin/expand-node.sh" --remove-xz || { echo "install.sh: could not expand the Node runtime (above)" >&2; exit 1; }
 AGENTNET_DATA_DIR=$(mktemp -d) "$prefix/bin/node" "$prefix/dist/agentnet.mjs" check --profile "$profile" || { echo "install.sh: agentnet check failed (above)" >&2; exit 1; }
 
 unit=/etc/systemd/system/agentnet.service

@@ -3,7 +3,7 @@
 // --if-stale skips work whose outputs are newer than every input (used by pretest/prestart so that a
 // fresh clone builds itself and a warm tree does not rebuild). --wasm-only stops after the kernels.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,21 +56,51 @@ for (const k of KERNELS) {
 }
 if (args.has('--wasm-only')) process.exit(0);
 
-const bundle = join(root, 'dist', 'agentnet.mjs');
-const srcInputs = Math.max(newest(join(root, 'src'), ['.ts']), mtime(join(root, 'package.json')), wasmInputs);
+const dist = join(root, 'dist');
+const bundle = join(dist, 'agentnet.mjs');
+const srcInputs = Math.max(newest(join(root, 'src'), ['.ts']), mtime(join(root, 'package.json')), wasmInputs, mtime(fileURLToPath(import.meta.url)));
 if (!(ifStale && mtime(bundle) > srcInputs) && existsSync(join(root, 'src', 'cli', 'main.ts'))) {
   const { build } = await import('esbuild');
-  await build({
-    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-    outfile: bundle,
+  // The previous build's chunks (their names carry a content hash) would otherwise pile up.
+  mkdirSync(dist, { recursive: true });
+  for (const f of readdirSync(dist)) if (/^agentnet\.[^/]+\.mjs(\.map)?$/.test(f)) rmSync(join(dist, f));
+  const result = await build({
+    // dist/agentnet.mjs is the entry; every command the CLI imports on demand (src/cli/main.ts) and the code
+    // shared between them land beside it as dist/agentnet.<name>-<hash>.mjs, in the same directory, so
+    // that paths relative to import.meta.url (../build/*.wasm, ../firmware-profiles) hold in every chunk.
+    entryPoints: [{ in: join(root, 'src', 'cli', 'main.ts'), out: 'agentnet' }],
+    outdir: dist,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'agentnet.[name]-[hash]',
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // Whitespace and syntax only: identifiers keep their names, so a stack trace in the journal stays
+    // readable without the source map (which the package does not ship).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // The bundle is what runs in production: dependencies' development-only branches go.
+    define: { 'process.env.NODE_ENV': '"production"' },
     sourcemap: 'linked',
+    metafile: true,
     // Native addon and its loader stay outside the bundle; everything else is inlined.
     external: ['better-sqlite3'],
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });
+  // What went into the bundle, per package (bytes in the output): npm run build -- --analyze.
+  if (args.has('--analyze')) {
+    const per = {};
+    for (const o of Object.values(result.metafile.outputs)) {
+      for (const [f, v] of Object.entries(o.inputs)) {
+        const m = f.match(/node_modules\/((@[^/]+\/)?[^/]+)/);
+        const k = m ? m[1] : f.split('/').slice(0, 2).join('/');
+        per[k] = (per[k] ?? 0) + v.bytesInOutput;
+      }
+    }
+    for (const [o, v] of Object.entries(result.metafile.outputs)) if (o.endsWith('.mjs')) console.log(`${String(v.bytes).padStart(9)}  ${o}`);
+    for (const [k, v] of Object.entries(per).sort((a, b) => b[1] - a[1])) console.log(`${String(v).padStart(9)}  ${k}`);
+  }
 }

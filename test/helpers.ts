@@ -1,4 +1,4 @@
-// Shared test helpers: a real CryptoPort (node:crypto hashes, noble signing, the strict verifier),
+// Shared test helpers: a real CryptoPort (node:crypto hashes and signing, the strict verifier),
 // deterministic keys from labels, and identities with real bindings.
 
 import { createHash } from 'node:crypto';

@@ -8,6 +8,8 @@ export function dropIn(p: Profile): string {
   return `# Drop-in for agentnet.service from firmware profile ${p.name} (${p.description}).
 [Service]
 Environment=AGENTNET_PROFILE=${p.name}
+# Every journal record of the unit carries the profile: journalctl -u agentnet AGENTNET_PROFILE=${p.name}
+LogExtraFields=AGENTNET_PROFILE=${p.name}
 # V8 would otherwise size its heap from the cgroup limit; the profile's heap leaves room for WASM,
 # the SQLite cache (${p.sqliteCacheKiB} KiB) and native buffers inside MemoryMax.
 # A small young generation keeps RSS down while the node re-verifies known agents at start.

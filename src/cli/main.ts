@@ -4,16 +4,6 @@
 import { parseArgs } from 'node:util';
 import { AgentnetError } from '../core/errors.js';
 import { UsageError } from './args.js';
-import { cmdCheck } from './check.js';
-import { runDemo } from './demo.js';
-import { cmdBind, cmdContinue, cmdInspect, cmdKeygen } from './identity-cmds.js';
-import { cmdMcp } from './mcp.js';
-import { cmdPackage } from './package.js';
-import { cmdRun } from './run.js';
-import { cmdMechanism } from './mechanism-cmds.js';
-import { cmdBenchTrust, cmdSim } from './sim-cmds.js';
-import { cmdCredential, cmdRegistry, cmdRevoke, cmdRotate } from './tools-cmds.js';
-import { cmdBenchVerify, cmdVerify } from './verify-cmds.js';
 
 const HELP = `agentnet: runtime for open networks of AI agents on edge devices
 
@@ -55,29 +45,32 @@ Examples:
 Exit codes: 0 ok, 1 failed check, 2 usage/config error, 3 runtime failure.`;
 
 type Cmd = (argv: string[]) => Promise<number>;
-const COMMANDS: Record<string, Cmd> = {
-  run: cmdRun,
-  mcp: cmdMcp,
-  check: cmdCheck,
-  package: cmdPackage,
-  demo: runDemo,
-  keygen: cmdKeygen,
-  bind: cmdBind,
-  inspect: cmdInspect,
-  continue: cmdContinue,
-  rotate: cmdRotate,
-  revoke: cmdRevoke,
-  registry: cmdRegistry,
-  credential: cmdCredential,
-  verify: cmdVerify,
-  mechanism: cmdMechanism,
-  sim: cmdSim,
-  bench: (argv) => {
+// Each command's module is imported when it runs (the bundle splits them into chunks): `agentnet run`
+// then never parses or initializes the MCP SDK (zod, ajv), the simulators or the packager, which keeps
+// its start-up time and resident memory down on small devices.
+const COMMANDS: Record<string, () => Promise<Cmd>> = {
+  run: async () => (await import('./run.js')).cmdRun,
+  mcp: async () => (await import('./mcp.js')).cmdMcp,
+  check: async () => (await import('./check.js')).cmdCheck,
+  package: async () => (await import('./package.js')).cmdPackage,
+  demo: async () => (await import('./demo.js')).runDemo,
+  keygen: async () => (await import('./identity-cmds.js')).cmdKeygen,
+  bind: async () => (await import('./identity-cmds.js')).cmdBind,
+  inspect: async () => (await import('./identity-cmds.js')).cmdInspect,
+  continue: async () => (await import('./identity-cmds.js')).cmdContinue,
+  rotate: async () => (await import('./tools-cmds.js')).cmdRotate,
+  revoke: async () => (await import('./tools-cmds.js')).cmdRevoke,
+  registry: async () => (await import('./tools-cmds.js')).cmdRegistry,
+  credential: async () => (await import('./tools-cmds.js')).cmdCredential,
+  verify: async () => (await import('./verify-cmds.js')).cmdVerify,
+  mechanism: async () => (await import('./mechanism-cmds.js')).cmdMechanism,
+  sim: async () => (await import('./sim-cmds.js')).cmdSim,
+  bench: async () => async (argv) => {
     const [what, ...rest] = argv;
-    if (what === 'verify') return cmdBenchVerify(rest);
-    if (what === 'trust') return cmdBenchTrust(rest);
+    if (what === 'verify') return (await import('./verify-cmds.js')).cmdBenchVerify(rest);
+    if (what === 'trust') return (await import('./sim-cmds.js')).cmdBenchTrust(rest);
     console.log('Usage: agentnet bench verify|trust [options]   (agentnet bench verify --help)');
-    return Promise.resolve(what === '--help' || what === undefined ? 0 : 2);
+    return what === '--help' || what === undefined ? 0 : 2;
   },
 };
 
@@ -91,12 +84,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(process.env['npm_package_version'] ?? '0.1.0');
     return 0;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     console.error(`agentnet: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
     return 2;
   }
-  return cmd(rest);
+  return (await load())(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,8 +1,11 @@
 // `agentnet package`: a self-contained tarball for one target, unpacked and installed on the device
 // by install.sh. Layout (prefix /opt/agentnet on the device):
 //
-//   bin/node, bin/agentnet       Node 22 from the npm registry (integrity-checked), a wrapper
-//   dist/agentnet.mjs            the esbuild bundle (better-sqlite3 external)
+//   bin/node.xz, bin/node.sha256 Node 22 from the npm registry (integrity-checked, stripped), xz-compressed
+//   bin/expand-node.sh           expands it to bin/node and checks its sha256 (install.sh runs it)
+//   bin/agentnet                 a wrapper (expands the runtime first if needed)
+//   dist/agentnet.mjs            the esbuild bundle (better-sqlite3 external) and its chunks
+//                                dist/agentnet.*.mjs, one per command loaded on demand
 //   build/*.wasm                 the release WASM kernels
 //   node_modules/                better-sqlite3 built for the target, bindings, file-uri-to-path: nothing else
 //   firmware-profiles/           every profile, schema and README
@@ -21,13 +24,16 @@ import { UsageError } from './args.js';
 import { defaultConfig, dropIn, journaldConf } from './deploy-files.js';
 import { buildAddon, cacheDir, fetchRuntime, TARGETS, type Target } from './runtimes.js';
 
-export const PACKAGE_HELP = `Usage: agentnet package --target linux-arm64|linux-x64 [--profile P] [--out DIR] [--no-strip]
+export const PACKAGE_HELP = `Usage: agentnet package --target linux-arm64|linux-x64 [--profile P] [--out DIR] [--no-strip] [--no-xz]
 
 Builds dist/agentnet-<version>-<target>.tar.gz from a source checkout: the bundle, the WASM kernels,
 Node 22 from the npm registry (node-linux-<arch>, checked against its published integrity, debug
 symbols stripped unless --no-strip), better-sqlite3 compiled for that runtime (cross-compiled for
 arm64: apt-get install g++-aarch64-linux-gnu), firmware profiles, the systemd unit with per-profile
-drop-ins, a default config, install.sh and uninstall.sh. Downloads and builds are cached in
+drop-ins, a default config, install.sh and uninstall.sh. The runtime is shipped as bin/node.xz (about
+25 MB instead of 39 MB gzipped for arm64), expanded and checked against its sha256 by install.sh or on
+the first run of bin/agentnet, which needs xz on the device (Debian: xz-utils); --no-xz ships bin/node
+as is. Downloads, builds and the compressed runtime are cached in
 ${'$'}AGENTNET_CACHE (default ~/.cache/agentnet). --profile sets install.sh's default profile
 (rpi4b for arm64, generic-x64 for x64). The packaged addon needs glibc 2.36+ (Debian 12 / Raspberry
 Pi OS bookworm or newer).`;
@@ -44,9 +50,21 @@ export interface PackageResult {
   readonly bytes: number;
   readonly stage: string;
   readonly node: string;
+  /** dist/agentnet.mjs and its chunks, bytes. */
+  readonly bundleBytes: number;
 }
 
-export function buildPackage(o: { target: Target; profile?: string; out?: string; strip?: boolean; log?: (m: string) => void }): PackageResult {
+/** xz -6 of a file, cached by the file's sha256 (compressing the runtime takes minutes on a slow machine). */
+function xzCached(file: string, sha: string, log: (m: string) => void): string {
+  const out = join(cacheDir(), 'xz', `${sha}.xz`);
+  if (existsSync(out)) return out;
+  mkdirSync(join(cacheDir(), 'xz'), { recursive: true });
+  log(`xz -6 ${file} (${(statSync(file).size / 1048576).toFixed(0)} MiB, once per runtime)`);
+  execFileSync('sh', ['-c', 'xz -6 -T1 -c "$1" > "$2.tmp" && mv "$2.tmp" "$2"', 'xz', file, out]);
+  return out;
+}
+
+export function buildPackage(o: { target: Target; profile?: string; out?: string; strip?: boolean; xz?: boolean; log?: (m: string) => void }): PackageResult {
   const log = o.log ?? (() => {});
   const root = projectRoot();
   const t = TARGETS[o.target];
@@ -76,10 +94,22 @@ export function buildPackage(o: { target: Target; profile?: string; out?: string
   copyFileSync(join(rt.dir, 'bin', 'node'), node);
   chmodSync(node, 0o755);
   if (o.strip !== false) execFileSync(`${t.cross}strip`, [node]);
+  const nodeSha = sha256(node);
+  const xz = o.xz !== false;
+  if (xz) {
+    // The tarball stays .tar.gz; only the runtime inside is xz: 39 -> 25 MB for arm64 (see docs/devices.md).
+    copyFileSync(xzCached(node, nodeSha, log), `${node}.xz`);
+    rmSync(node);
+  }
+  writeFileSync(join(stage, 'bin', 'node.sha256'), `${nodeSha}  node\n`);
+  copyFileSync(join(root, 'deploy', 'expand-node.sh'), join(stage, 'bin', 'expand-node.sh'));
+  chmodSync(join(stage, 'bin', 'expand-node.sh'), 0o755);
   copyFileSync(join(rt.dir, 'LICENSE'), join(stage, 'bin', 'LICENSE.node'));
-  writeFileSync(join(stage, 'bin', 'agentnet'), '#!/bin/sh\n# agentnet with the packaged Node runtime.\nhere=$(cd "$(dirname "$0")/.." && pwd)\nexec "$here/bin/node" "$here/dist/agentnet.mjs" "$@"\n', { mode: 0o755 });
+  writeFileSync(join(stage, 'bin', 'agentnet'), '#!/bin/sh\n# agentnet with the packaged Node runtime (expanded from bin/node.xz on first use if install.sh did not).\nhere=$(cd "$(dirname "$0")/.." && pwd)\n[ -x "$here/bin/node" ] || sh "$here/bin/expand-node.sh" || exit 1\nexec "$here/bin/node" "$here/dist/agentnet.mjs" "$@"\n', { mode: 0o755 });
 
-  copyFileSync(join(root, 'dist', 'agentnet.mjs'), join(dir('dist'), 'agentnet.mjs'));
+  // The entry and every chunk it may import (commands load on demand); no source maps.
+  const chunks = readdirSync(join(root, 'dist')).filter((f) => f === 'agentnet.mjs' || /^agentnet\.[^/]+\.mjs$/.test(f));
+  for (const f of chunks) copyFileSync(join(root, 'dist', f), join(dir('dist'), f));
   for (const k of ['ed25519', 'probe']) copyFileSync(join(root, 'build', `${k}.wasm`), join(dir('build'), `${k}.wasm`));
 
   // Exactly three modules: the addon (package.json, lib/, the .node binary) and its loader's two files.
@@ -112,7 +142,7 @@ export function buildPackage(o: { target: Target; profile?: string; out?: string
   const addonVersion = (JSON.parse(readFileSync(join(addon, 'package.json'), 'utf8')) as { version: string }).version;
   writeFileSync(join(stage, 'manifest.json'), JSON.stringify({
     name: 'agentnet', version: pkg.version, target: o.target, defaultProfile: profile.name, profiles: arches,
-    node: { package: `node-linux-${t.arch}@${rt.version}`, integrity: rt.integrity, stripped: o.strip !== false },
+    node: { package: `node-linux-${t.arch}@${rt.version}`, integrity: rt.integrity, stripped: o.strip !== false, file: xz ? 'bin/node.xz' : 'bin/node', sha256: nodeSha },
     betterSqlite3: addonVersion, glibcMin: '2.36', files,
   }, null, 2) + '\n');
 
@@ -121,17 +151,17 @@ export function buildPackage(o: { target: Target; profile?: string; out?: string
   // Reproducible archive: fixed owner, order and mtime.
   execFileSync('tar', ['-C', stageRoot, '--owner=0', '--group=0', '--numeric-owner', '--sort=name', '--mtime=@0', '-I', 'gzip -9', '-cf', tarball, name]);
   log(`${tarball}: ${(statSync(tarball).size / 1048576).toFixed(1)} MiB`);
-  return { tarball, bytes: statSync(tarball).size, stage, node: rt.version };
+  return { tarball, bytes: statSync(tarball).size, stage, node: rt.version, bundleBytes: chunks.reduce((n, f) => n + statSync(join(root, 'dist', f)).size, 0) };
 }
 
 export async function cmdPackage(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { target: { type: 'string' }, profile: { type: 'string' }, out: { type: 'string' }, 'no-strip': { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { target: { type: 'string' }, profile: { type: 'string' }, out: { type: 'string' }, 'no-strip': { type: 'boolean' }, 'no-xz': { type: 'boolean' }, help: { type: 'boolean' } } });
   if (values.help) {
     console.log(PACKAGE_HELP);
     return 0;
   }
   if (!values.target || !(values.target in TARGETS)) throw new UsageError(`--target must be one of ${Object.keys(TARGETS).join(', ')}`);
-  const r = buildPackage({ target: values.target as Target, ...(values.profile ? { profile: values.profile } : {}), ...(values.out ? { out: values.out } : {}), strip: !values['no-strip'], log: (m) => console.error(`package: ${m}`) });
-  console.log(JSON.stringify({ tarball: r.tarball, bytes: r.bytes, node: r.node }));
+  const r = buildPackage({ target: values.target as Target, ...(values.profile ? { profile: values.profile } : {}), ...(values.out ? { out: values.out } : {}), strip: !values['no-strip'], xz: !values['no-xz'], log: (m) => console.error(`package: ${m}`) });
+  console.log(JSON.stringify({ tarball: r.tarball, bytes: r.bytes, node: r.node, bundleBytes: r.bundleBytes }));
   return 0;
 }

@@ -1,14 +1,16 @@
 // Small byte helpers shared by the core. No Node Buffer: the core runs anywhere a Uint8Array does.
 
 const HEX = '0123456789abcdef';
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, v) => HEX[v >> 4]! + HEX[v & 15]!);
 
+/**
+ * Lower-case hex. Built with join, not `s +=`: appending makes V8 keep a tree of rope nodes per key
+ * (about 1 KiB for a 32-byte key) wherever the string is stored, e.g. as a Map key of a known agent.
+ */
 export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) {
-    const v = b[i]!;
-    s += HEX[v >> 4]! + HEX[v & 15]!;
-  }
-  return s;
+  const parts = new Array<string>(b.length);
+  for (let i = 0; i < b.length; i++) parts[i] = BYTE_HEX[b[i]!]!;
+  return parts.join('');
 }
 
 /** Lower- or upper-case hex of even length; throws TypeError naming `what` on anything else (API misuse). */

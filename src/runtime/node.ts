@@ -6,7 +6,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
-import { decodeBinding } from '../core/codec/binding.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
 import { startApi, type Api } from './api/server.js';
@@ -25,6 +24,7 @@ import type { TransportState } from './transport/types.js';
 import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
+import { primeKnownBindings } from './verified-bindings.js';
 
 export interface AgentNode {
   readonly config: NodeConfig;
@@ -134,17 +134,11 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     store.close();
     throw e;
   }
-  // AgentCore.start re-verifies every known agent's binding (T2), two signatures per agent, as tiny
-  // batches of two; verifying them all first in batches of the profile's size is what keeps start-up
-  // short with many known agents. The answers are the kernel's either way; a bad binding still fails.
-  const known = store.bindings().flatMap((bytes) => {
-    try {
-      return decodeBinding(bytes, profile.limits).signers.map((x) => ({ pub: x.kid, msg: x.toBeSigned, sig: x.signature }));
-    } catch {
-      return []; // malformed: the core reports it when it decodes the binding itself
-    }
-  });
-  for (let i = 0; i < known.length; i += profile.verifyBatchSize) verifier.prime(known.slice(i, i + profile.verifyBatchSize), true);
+  // AgentCore.start re-verifies every known agent's binding (T2), two signatures per agent, one at a time;
+  // answering them ahead (from the verified-bindings cache, or verified now in WASM batches of the
+  // profile's size) is what keeps start-up short with many known agents. A bad binding still fails.
+  const startup = primeKnownBindings({ db: store.db, bindings: store.bindings(), verifier, agentSecret: identity.agentSecret, limits: profile.limits, batchSize: profile.verifyBatchSize });
+  if (startup.cacheError) logger.log('warn', 'verified-bindings cache unusable', { err: startup.cacheError });
   driver.start(bornAt);
   tasks = new TaskRunner({ core, crypto, agentSecret: identity.agentSecret, binding: identity.binding, store, driver, transport, logger, config: config.tasks });
   tasks.start(); // timers of tasks resumed from the store
@@ -266,6 +260,6 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       logger.log('info', 'stopped');
     },
   };
-  logger.log('info', 'ready', { agentKey: core.agentHex, api: `http://${config.apiHost}:${api.port}`, network: config.network, broker: brokerUrl, profile: profile.name, verifier: verifier.name, wasmSimd: kernel.simdSupported, kernel: kernel.kernel, startupMs: Date.now() - started });
+  logger.log('info', 'ready', { agentKey: core.agentHex, api: `http://${config.apiHost}:${api.port}`, network: config.network, broker: brokerUrl, profile: profile.name, verifier: verifier.name, wasmSimd: kernel.simdSupported, kernel: kernel.kernel, knownBindings: startup.known, bindingsFromCache: startup.cached, signaturesVerified: startup.verified, startupMs: Date.now() - started });
   return node;
 }

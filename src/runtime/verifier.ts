@@ -29,8 +29,18 @@ export function defaultVerifier(): SigVerifier {
 /** Why the WASM kernel is not in use, if it is not. */
 export const verifierFallbackReason = (): string | undefined => loadError;
 
-const keyOf = (it: SigItem): string =>
-  createHash('sha256').update(it.pub).update(it.sig).update(it.msg).digest('base64');
+/**
+ * The digest a signature is known by: SHA-256 over the lengths of the key and the signature, then the key,
+ * the signature and the message. The lengths make the concatenation unambiguous, so one digest names
+ * exactly one (pub, msg, sig) triple.
+ */
+export function sigDigest(it: SigItem): Buffer {
+  const lens = Buffer.alloc(8);
+  lens.writeUInt32BE(it.pub.length, 0);
+  lens.writeUInt32BE(it.sig.length, 4);
+  return createHash('sha256').update(lens).update(it.pub).update(it.sig).update(it.msg).digest();
+}
+const keyOf = (it: SigItem): string => sigDigest(it).toString('base64');
 
 /**
  * A SigVerifier whose answers can be computed ahead in batches. `prime` verifies many signatures in one
@@ -53,8 +63,8 @@ export class PrimedVerifier implements SigVerifier {
   }
 
   /** `keepAll`: keep every answer even beyond the capacity (a known set that is about to be asked for). */
-  prime(items: readonly SigItem[], keepAll = false): void {
-    if (items.length === 0) return;
+  prime(items: readonly SigItem[], keepAll = false): boolean[] {
+    if (items.length === 0) return [];
     const results = this.inner.verifyBatch(items);
     this.batches++;
     this.primed += items.length;
@@ -62,6 +72,15 @@ export class PrimedVerifier implements SigVerifier {
       this.answers.set(keyOf(it), results[i]!);
       if (!keepAll && this.answers.size > this.capacity) this.answers.delete(this.answers.keys().next().value!);
     });
+    return results;
+  }
+
+  /**
+   * Answers "valid" for signatures this node verified before (their `sigDigest`s, from the start-up cache
+   * in verified-bindings.ts); kept until asked for or `clear`. Only a triple with exactly that digest hits.
+   */
+  trust(digests: readonly Uint8Array[]): void {
+    for (const d of digests) this.answers.set(Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64'), true);
   }
 
   verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
