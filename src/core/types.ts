@@ -20,7 +20,9 @@ export type CoreEvent =
   | { readonly type: 'appended'; readonly author: string; readonly topic: string; readonly seq: number; readonly own: boolean }
   | { readonly type: 'rejected'; readonly reason: RejectReason; readonly channel: Channel; readonly detail: string }
   | { readonly type: 'fork'; readonly author: string; readonly topic: string; readonly epoch: number; readonly seq: number }
-  | { readonly type: 'withdrawn'; readonly author: string; readonly topic: string };
+  | { readonly type: 'withdrawn'; readonly author: string; readonly topic: string }
+  /** A pulled `state` declaration matching a watched tag (AgentCore.watch), e.g. a co-signed receipt. */
+  | { readonly type: 'declared'; readonly author: string; readonly topic: string; readonly entryId: string; readonly seq: number; readonly ts: number; readonly body: Body };
 
 /** What an agent declares: a body (codec/body.ts), the topic of the log it goes to, and its validity. */
 export interface Declaration extends Body {

@@ -130,6 +130,17 @@ export class TrustLedger {
     return j;
   }
 
+  /** A new stake declaration (e.g. a binding version with another bond); a slashed identity keeps 0. */
+  setStake(j: NodeIndex, stake: number): void {
+    this.checkNode(j);
+    if (!this.slashed[j]) this.stake[j] = Math.max(0, stake);
+  }
+
+  /** The identity reached (or lost, e.g. on revocation) the required BAID tier. */
+  setTier(j: NodeIndex, tierOk: boolean): void {
+    this.tier[this.checkNode(j)] = tierOk ? 1 : 0;
+  }
+
   /** The identity leaves (e.g. re-enters under a new one); unfrozen stake is returned to it, frozen stays. */
   retire(j: NodeIndex): void {
     this.checkNode(j);
@@ -195,12 +206,17 @@ export class TrustLedger {
     return consistency(P, N, this.params.gate) * (c && j < c.length ? (c[j] as number) : 1);
   }
 
-  /** A verified fraud proof: burn a fraction of stake, freeze the rest, gate 0 in every topic (DESIGN §7, §6 T4). */
+  /**
+   * A verified fraud proof: burn a fraction of stake, freeze the rest, gate 0 in every topic (DESIGN §7, §6 T4).
+   * A proof in a topic this ledger does not track (a fork in another log of the culprit) slashes all the same;
+   * only the vouchers' credibility, which is per topic, has nothing to act on.
+   */
   handleFraudProof(fp: FraudProof): void {
     this.checkNode(fp.culprit);
     if (!this.features.slash) return;
     const j = fp.culprit;
-    (this.proofTopics[j] as Set<number>).add(this.topicIndex(fp.topic));
+    const k = this.topicIx.get(fp.topic);
+    if (k !== undefined) (this.proofTopics[j] as Set<number>).add(k);
     if (this.slashed[j]) return;
     this.slashed[j] = 1;
     const b = (this.stake[j] as number) * this.params.burnFraction;
@@ -208,7 +224,7 @@ export class TrustLedger {
     this.frozen[j] = (this.stake[j] as number) - b;
     this.stake[j] = 0;
     for (const g of this.g) g[j] = 0;
-    if (this.features.gate) this.discredit(this.topicIndex(fp.topic), j, fp.ts);
+    if (this.features.gate && k !== undefined) this.discredit(k, j, fp.ts);
   }
 
   /**
