@@ -52,6 +52,8 @@ export interface DiscoverQuery {
   readonly text?: string;
   readonly topic?: string;
   readonly minTier?: number;
+  /** Minimum topic trust, relative (1 = an average identity); applied by the node's trust ranking. */
+  readonly minTrust?: number;
   readonly limit?: number;
 }
 

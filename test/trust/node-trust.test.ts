@@ -50,7 +50,7 @@ function world() {
   for (const c of [alice, bob, dave, carol]) c.follow(TOPIC);
   net.run();
   carol.watch(net.now, 'receipt');
-  const trust = new NodeTrust({ verifier: carol.verifier, epochMs: EPOCH, requiredTier: 2 });
+  const trust = new NodeTrust({ verifier: carol.verifier, recomputeMs: EPOCH, decayEpochMs: EPOCH, requiredTier: 2 });
   trust.setTopics([{ name: TOPIC, tags: ['data.analysis'] }]);
   let read = 0;
   /** Feeds carol's new `declared` events to NodeTrust, as the node does. */

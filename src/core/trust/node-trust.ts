@@ -11,7 +11,8 @@
 //   recompute(now, iterate) once per epoch (profile trustRecomputeMs): stakes from the bindings' `bond`, tiers
 //     from the verifier, held receipts retried, one power-iteration call for all topics, exchange count.
 //
-// Time: the ledger's clock is the epoch, now / epochMs (fractional), so receipt recency decays by λ per epoch.
+// Time: the ledger's clock is now / decayEpochMs (fractional), so a receipt's weight decays by λ per decay epoch;
+// the recompute period (profile) only sets how often trust is recomputed and published.
 // The ledger has fixed topics and capacity; when a receipt names a new topic or the identities outgrow it, the
 // ledger is rebuilt by replaying the verified inputs in their order (the next recompute starts from uniform).
 // Rejections are counted and polled as `rejected` events (channel `body`), never thrown.
@@ -31,15 +32,20 @@ import type { FraudProof, NodeIndex, PowerIterate, TopicSpec } from './types.js'
 
 export interface NodeTrustOptions {
   readonly verifier: TieredVerifier;
-  /** Length of a trust epoch, ms (the firmware profile's trustRecomputeMs). */
-  readonly epochMs: number;
+  /** Recompute period, ms (the firmware profile's trustRecomputeMs): one exchange round per recompute. */
+  readonly recomputeMs: number;
+  /**
+   * The ledger's clock unit, ms (default 1 h): receipts lose λ = 0.9 of their weight per unit of age. Separate
+   * from the recompute period, which is a CPU budget of the device, so a Pi Zero and an x64 forget alike.
+   */
+  readonly decayEpochMs?: number;
   /** BAID tier an identity must reach for v_j = 1 (DESIGN §6-7); default 3 (attested: linkable to its operator). */
   readonly requiredTier?: number;
   readonly features?: TrustFeatures;
   readonly params?: TrustParams;
   /** Accepted clock skew for receipt timestamps, ms (default 5 min). */
   readonly clockSkewMs?: number;
-  /** Receipts held while a signer's binding is unknown, and for how many epochs (defaults 1024, 2). */
+  /** Receipts held while a signer's binding is unknown, and for how many recompute periods (defaults 1024, 2). */
   readonly maxHeld?: number;
   readonly heldEpochs?: number;
   /** Verified inputs kept for a rebuild (oldest dropped beyond it; they have decayed). Default 100 000. */
@@ -100,10 +106,11 @@ export class NodeTrust {
   private last: { epoch: number; entries: number; iterations: number[]; residuals: number[] } | undefined;
 
   constructor(o: NodeTrustOptions) {
-    if (!(o.epochMs > 0)) throw new RangeError(`epochMs: ${o.epochMs} must be > 0`);
+    if (!(o.recomputeMs > 0)) throw new RangeError(`recomputeMs: ${o.recomputeMs} must be > 0`);
+    if (o.decayEpochMs !== undefined && !(o.decayEpochMs > 0)) throw new RangeError(`decayEpochMs: ${o.decayEpochMs} must be > 0`);
     this.v = o.verifier;
     this.o = {
-      epochMs: o.epochMs, requiredTier: o.requiredTier ?? 3, features: o.features ?? MG_FEATURES, params: o.params ?? DEFAULT_TRUST_PARAMS,
+      recomputeMs: o.recomputeMs, decayEpochMs: o.decayEpochMs ?? 3_600_000, requiredTier: o.requiredTier ?? 3, features: o.features ?? MG_FEATURES, params: o.params ?? DEFAULT_TRUST_PARAMS,
       clockSkewMs: o.clockSkewMs ?? 5 * 60_000, maxHeld: o.maxHeld ?? 1024, heldEpochs: o.heldEpochs ?? 2, maxReplay: o.maxReplay ?? 100_000,
       capacity: o.capacity ?? 256, explore: o.explore ?? 0.02,
     };
@@ -116,7 +123,7 @@ export class NodeTrust {
   }
 
   private epochOf(ms: number): number {
-    return ms / this.o.epochMs;
+    return ms / this.o.decayEpochMs;
   }
 
   // ------------------------------------------------------------------ inputs
@@ -226,7 +233,7 @@ export class NodeTrust {
     this.knownAtRetry = this.v.knownAgents();
     const held = this.held;
     this.held = [];
-    const horizon = this.o.heldEpochs * this.o.epochMs;
+    const horizon = this.o.heldEpochs * this.o.recomputeMs;
     for (const h of held) {
       const waiting = [h.sr.receipt.requester, h.sr.receipt.worker].some((k) => !this.v.bindingOf(toHex(k)));
       if (!waiting) this.handleSigned(now, h.sr, h.topic);
