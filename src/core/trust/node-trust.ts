@@ -56,7 +56,10 @@ export interface NodeTrustOptions {
   readonly explore?: number;
 }
 
-/** A candidate with its topic trust: `trust` is n × published trust × gate (1 = an average identity). */
+/**
+ * A candidate with its topic trust: `trust` is n × published trust × gate (1 = an average identity); `rank` is the
+ * semantic score × n × selection score (trust × certainty, TrustLedger.selectionScore), the ranking key.
+ */
 export type RankedCandidate = Candidate & { readonly trust: number; readonly gate: number; readonly rank: number };
 
 export interface TrustEntry {
@@ -269,9 +272,11 @@ export class NodeTrust {
       const trust = this.trustOf(c.topic, c.author);
       const j = this.index.get(c.author);
       const gate = j !== undefined && this.topics.some((t) => t.name === c.topic) ? this.ledger.gate(c.topic, j) : 1;
-      return { ...c, trust, gate, rank: c.score * trust };
+      // Rank by what selection weighs: trust × this node's certainty about the agent in the topic (ledger.ts).
+      const score = j !== undefined && this.topics.some((t) => t.name === c.topic) ? this.ledger.size * this.ledger.selectionScore(c.topic, j) : 0;
+      return { ...c, trust, gate, rank: c.score * score };
     });
-    const anyTrust = out.some((c) => c.trust > 0);
+    const anyTrust = out.some((c) => c.rank > 0);
     return out
       .filter((c) => c.trust >= minTrust)
       .sort((a, b) => (anyTrust ? b.rank - a.rank : 0) || b.score - a.score || b.ts - a.ts);
