@@ -2,7 +2,7 @@
 // Runs the full MG-EigenTrust experiment with the WASM kernel and prints the table and JSON.
 // Usage: node scripts/sim-trust.mjs [--seeds 30] [--attackers 20] [--spies 5] [--from code_generation]
 //        [--to code_review_security] [--threat A|B|C|D] [--camouflage 0.5] [--epochs 50] [--spies-in-target]
-//        [--json out.json] [--bench]
+//        [--methods mg,mg-noSlash] [--json out.json] [--bench]
 // Bundles the TypeScript sources with esbuild into a temp file first (no build outputs are written to the tree).
 import { build } from 'esbuild';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,7 @@ for (const [k, key, f] of [['attackers', 'attackers', Number], ['spies', 'spies'
   if (arg(k) !== undefined) opts[key] = f(arg(k));
 }
 if (argv.includes('--spies-in-target')) opts.spiesInTarget = true;
+if (arg('methods')) opts.methods = arg('methods').split(',');
 const t0 = process.hrtime.bigint();
 let last = -1;
 opts.onProgress = (d, t) => { const pc = Math.floor((100 * d) / t); if (pc >= last + 10) { last = pc; process.stderr.write(`${pc}% `); } };

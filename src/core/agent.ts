@@ -196,6 +196,20 @@ export class AgentCore {
     this.direct.send(toHex, { type: 'task', from: this.agentKey, msg });
   }
 
+  /**
+   * A standing interest in `state` declarations tagged `tag` (or below it) in every followed topic: their
+   * bodies are pulled and come out as `declared` events (trust watches `receipt`). Bodyless as ever: the
+   * header's sketch decides, other state bodies are skipped.
+   */
+  watch(now: number, tag: string): void {
+    this.finder.watch(now, tag);
+  }
+
+  /** Fetches an agent's binding (its retained birth) when it is not verified yet, e.g. a receipt's signer. */
+  requestBinding(authorHex: string): void {
+    if (!this.verifier.bindingOf(authorHex)) this.emit({ op: 'subscribe', channel: 'birth', key: authorHex });
+  }
+
   /** Candidates we hold bodies for, ranked by semantic match (trust weighting arrives with MG-EigenTrust). */
   discover(q: DiscoverQuery, now?: number): Candidate[] {
     return this.finder.discover(q, now).filter((c) => this.isAlive(c.author) && !this.verifier.isQuarantined(c.author));

@@ -6,6 +6,8 @@
 //   pull attempt 1: subscribe to the broker's retained copy; attempts 2..n: also ask the author directly
 //   body arrives --(SHA-256 = header's bodyHash?)--> no: body_hash_mismatch; yes: store, decode, match
 //   appended withdraw --> the author's candidate in that topic is dropped
+//   appended state --(sketch vs watched tags)--> no match: skip; match: pull, then a `declared` event with
+//     the body (a standing interest, e.g. trust's watch on `receipt` in every followed topic)
 //
 // AgentCore owns verification and the logs; it calls in here once an entry is in a log.
 
@@ -17,8 +19,9 @@ import type { Direct } from './codec/messages.js';
 import type { Counters } from './counters.js';
 import type { RejectReason } from './errors.js';
 import { DiscoveryIndex } from './gossip/discovery.js';
-import type { Interest } from './gossip/match.js';
 import { latestCapability } from './gossip/latest.js';
+import { covers, type Interest } from './gossip/match.js';
+import { sketchMatches } from './gossip/sketch.js';
 import { BodyPulls } from './gossip/pulls.js';
 import type { LogStore, StoredEntry } from './log/store.js';
 import type { CryptoPort } from './ports.js';
@@ -42,6 +45,8 @@ export class Finder {
   readonly pulls: BodyPulls;
   private readonly index: DiscoveryIndex;
   private readonly x: FinderContext;
+  /** Standing interests in `state` declarations by tag, in every followed topic (watch()). */
+  private readonly watched = new Set<string>();
 
   constructor(x: FinderContext, pullTimeoutMs: number, attempts: number) {
     this.x = x;
@@ -79,6 +84,22 @@ export class Finder {
     }
   }
 
+  /**
+   * A standing interest in `state` declarations carrying `tag` (e.g. `receipt`) in every followed topic:
+   * their bodies are pulled (sketch first, as for capabilities) and delivered as `declared` events.
+   * Entries already in our logs are offered again, oldest first.
+   */
+  watch(now: number, tag: string): void {
+    if (this.watched.has(tag)) return;
+    this.watched.add(tag);
+    for (const log of this.x.store.logs()) {
+      if (toHex(log.author) === this.x.agentHex) continue;
+      for (const se of this.x.store.range(log.author, log.topic, log.head.epoch, 1, log.head.seq)) {
+        if (se.kind === 'state' && se.expires > now) this.onAppended(now, decodeEntry(se.bytes, this.x.limits).entry, se.id);
+      }
+    }
+  }
+
   /** An entry of a peer was appended to its log in our store. */
   onAppended(now: number, e: Entry, id: Uint8Array): void {
     const author = toHex(e.author);
@@ -87,9 +108,21 @@ export class Finder {
       if (this.index.withdraw(author, e.topic, e)) this.x.event({ type: 'withdrawn', author, topic: e.topic });
       return;
     }
+    if (e.kind === 'state') return this.onState(now, e, id);
     if (e.kind !== 'capability' || e.expires <= now) return;
     if (!this.index.wants(e)) {
       this.x.counters.add('bodiesSkipped', 1); // bodyless gossip at work: no interest, no pull
+      return;
+    }
+    const have = this.x.store.getBody(e.bodyHash);
+    if (have) return this.acceptBody(now, e, toHex(id), have);
+    if (this.pulls.want(now, { entry: e, id: toHex(id) }) === 'new') this.requestBody(e, 1);
+  }
+
+  private onState(now: number, e: Entry, id: Uint8Array): void {
+    if (e.expires <= now || this.watched.size === 0) return;
+    if (![...this.watched].some((t) => sketchMatches(this.x.crypto, e.sketch, [t]))) {
+      this.x.counters.add('bodiesSkipped', 1);
       return;
     }
     const have = this.x.store.getBody(e.bodyHash);
@@ -124,6 +157,12 @@ export class Finder {
   private acceptBody(now: number, e: Entry, idHex: string, bytes: Uint8Array): void {
     const body = decodeBody(bytes, this.x.limits);
     if (body.kind !== e.kind) return this.x.reject('malformed', 'body', 'body kind differs from header kind');
+    if (e.kind === 'state') {
+      if (body.tags.some((c) => [...this.watched].some((t) => covers(c, t)))) {
+        this.x.event({ type: 'declared', author: toHex(e.author), topic: e.topic, entryId: idHex, seq: e.seq, ts: e.ts, body });
+      }
+      return;
+    }
     for (const d of this.index.addBody(now, e, toHex(e.author), idHex, body)) {
       this.x.counters.add('discoveries', 1);
       this.x.event(d);

@@ -23,7 +23,9 @@ export type CoreEvent =
   | { readonly type: 'fork'; readonly author: string; readonly topic: string; readonly epoch: number; readonly seq: number }
   | { readonly type: 'withdrawn'; readonly author: string; readonly topic: string }
   /** A task message for the task engine (src/core/task/), unverified: the engine checks its signature. */
-  | { readonly type: 'task'; readonly from: string; readonly bytes: Uint8Array };
+  | { readonly type: 'task'; readonly from: string; readonly bytes: Uint8Array }
+  /** A pulled `state` declaration matching a watched tag (AgentCore.watch), e.g. a co-signed receipt. */
+  | { readonly type: 'declared'; readonly author: string; readonly topic: string; readonly entryId: string; readonly seq: number; readonly ts: number; readonly body: Body };
 
 /** What an agent declares: a body (codec/body.ts), the topic of the log it goes to, and its validity. */
 export interface Declaration extends Body {
@@ -53,6 +55,8 @@ export interface DiscoverQuery {
   readonly text?: string;
   readonly topic?: string;
   readonly minTier?: number;
+  /** Minimum topic trust, relative (1 = an average identity); applied by the node's trust ranking. */
+  readonly minTrust?: number;
   readonly limit?: number;
 }
 

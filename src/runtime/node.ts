@@ -21,6 +21,8 @@ import { loadProfile, type Profile } from './profile.js';
 import { SqliteStore } from './store/sqlite.js';
 import { createTransport } from './transport/index.js';
 import type { TransportState } from './transport/types.js';
+import type { RankedCandidate } from '../core/trust/node-trust.js';
+import { startTrust, type TrustRuntime } from './trust.js';
 import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
@@ -37,13 +39,18 @@ export interface AgentNode {
   announce(d: Declaration): ReturnType<AgentCore['announceOnce']>;
   /** Like announce; concurrent calls share one store transaction (grouped commit), resolved after it. */
   announceGrouped(d: Declaration): Promise<ReturnType<AgentCore['announceOnce']>>;
-  discover(q: DiscoverQuery): ReturnType<AgentCore['discover']>;
+  /** Candidates ranked by semantic match × topic trust (each with its `trust`, `gate` and `rank`). */
+  discover(q: DiscoverQuery): RankedCandidate[];
   /** Appends a withdraw entry in `topic`: peers drop this agent's candidates there. */
   withdraw(topic: string, text?: string): ReturnType<AgentCore['announce']>;
   peers(): PeerInfo[];
   logs(): LogHeadInfo[];
   declarations(): OwnDeclaration[];
   verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
+  /** MG-EigenTrust: kernel and counters, and with a topic every known agent's standing there (runtime/trust.ts). */
+  trust(topic?: string): ReturnType<TrustRuntime['view']>;
+  /** Trust now (recompute + publish) instead of at the next trustRecomputeMs tick; returns the entries published. */
+  recomputeTrust(): number;
   metrics(): MetricsSnapshot;
   onEvent(cb: (e: CoreEvent) => void): void;
   /** The task protocol and the credit ledger (src/runtime/tasks.ts). */
@@ -109,6 +116,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   const gate = o.floodLimits === false ? undefined : new FloodGate(core, store, (it) => verifier.check(it), o.floodLimits ?? DEFAULT_FLOOD_LIMITS);
   let api: Api | undefined; // declared before the driver: it emits events from start()
   let tasks: TaskRunner | undefined;
+  let trust: TrustRuntime | undefined; // likewise: receipts arrive as core events
   const driver = new Driver(core, transport, store, {
     batch: 256,
     primer: verifier,
@@ -123,6 +131,11 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
       api?.publish(e);
       for (const l of listeners) l(e);
+      for (const r of trust?.onEvent(e) ?? []) {
+        logger.log('debug', 'rejected', { ...r });
+        api?.publish(r);
+        for (const l of listeners) l(r);
+      }
     },
     onError: (e) => logger.log('error', 'driver error', { err: e instanceof Error ? e.message : String(e) }),
   });
@@ -146,6 +159,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
   republish = () => driver.call((now) => core.republish(now, life));
   for (const t of config.follow) driver.call(() => core.follow(t));
+  trust = startTrust({ core, driver, recomputeMs: profile.trustRecomputeMs, logger });
   for (const d of config.declarations) {
     const r = driver.call((now) => core.announceOnce(now, d));
     logger.log('info', r.reused ? 'declaration already in log' : 'announced', { kind: d.kind, topic: d.topic, tags: d.tags, seq: r.seq, id: r.id });
@@ -188,6 +202,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
         logs: () => node.logs(),
         declarations: () => node.declarations(),
         verifiedTier: (a) => node.verifiedTier(a),
+        trust: (t) => node.trust(t),
         metrics: () => node.metrics(),
         tasks: tasks!,
       },
@@ -195,6 +210,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     );
   } catch (e) {
     tasks!.close();
+    trust?.close();
     await driver.close();
     store.close();
     await broker?.close();
@@ -217,6 +233,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       storeError: driver.storeError?.code ?? null,
       tasks: tasks!.status(),
       ...(gate ? { rateLimited: gate.top() } : {}),
+      trust: trust!.view(),
       uptimeMs: Date.now() - started,
     }),
     announce: (d) => driver.call((now) => core.announceOnce(now, d)),
@@ -225,15 +242,19 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
         waiting.push({ d, resolve, reject });
         if (waiting.length === 1) setImmediate(flushAnnounces);
       }),
-    discover: (q) => core.discover(q),
+    // Semantic candidates (a wide set), re-ranked by semantic match × topic trust, then cut to the limit.
+    discover: (q) => trust!.rank(core.discover({ ...q, limit: 500 }), q.minTrust).slice(0, q.limit ?? 50),
     // Not announceOnce: withdrawing twice (after a re-announce) must append twice.
     withdraw: (topic, text = '') => driver.call((now) => core.announce(now, { kind: 'withdraw', topic, tags: [], text })),
     peers: () => core.peers(Date.now()),
     logs: () => core.logHeads(),
     declarations: () => core.declarations(Date.now()),
     verifiedTier: (a) => ({ known: !!core.verifier.bindingOf(a), tier: core.verifier.tierOf(a, Date.now()), quarantined: core.verifier.isQuarantined(a) }),
+    trust: (topic) => trust!.view(topic),
+    recomputeTrust: () => trust!.recompute(),
     metrics: () => {
       const s = core.status();
+      const ts = trust!.trust.status();
       return {
         verified: s.verified as unknown as Record<string, number>,
         rejected: core.counters.rejected(true),
@@ -246,12 +267,14 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
         entries: s.entries,
         link: { state: link, reconnects: Math.max(0, reconnects - 1) },
         verifierBatches: verifier.batches,
+        trust: { receipts: ts.receipts.accepted, held: ts.receipts.held, agents: ts.agents, slashed: ts.slashed, epochs: ts.epochs, entriesSent: ts.entriesSent, rejected: trust!.trust.counters.rejected(true) },
         uptimeMs: Date.now() - started,
       };
     },
     onEvent: (cb) => listeners.push(cb),
     tasks: tasks!,
     async close() {
+      trust!.close();
       await api!.close();
       tasks!.close();
       await driver.close();

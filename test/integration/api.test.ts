@@ -135,6 +135,10 @@ describe('local API vs its OpenAPI document', () => {
     const m = await call(alice, 'GET', '/metrics', '/metrics');
     expect(m.text).toMatch(/^agentnet_verifications_total\{tier="T2"\} \d+$/m);
     expect(m.text.endsWith('# EOF\n')).toBe(true);
+    const tr = await call(alice, 'GET', '/trust?topic=data_analysis', '/trust');
+    expect(tr.json).toMatchObject({ topic: 'data_analysis', status: { epochs: 0 } });
+    expect((await call(alice, 'GET', '/trust', '/trust')).json['entries']).toBeUndefined();
+    expect((await call(alice, 'GET', '/trust?topic=Bad!', '/trust')).status).toBe(400);
     const page = await call(alice, 'GET', '/', '/');
     expect(page.text).toContain('<table id="peers">');
   });
@@ -225,6 +229,7 @@ describe('API access control', () => {
     logs: () => [],
     declarations: () => [],
     verifiedTier: () => ({ known: false, tier: 0, quarantined: false }),
+    trust: () => ({}),
     metrics: () => {
       throw new Error('unused');
     },

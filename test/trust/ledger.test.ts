@@ -24,6 +24,21 @@ describe('TrustLedger', () => {
     expect(l.trust('b', 4)).toBeCloseTo(l.trust('b', 0), 12); // topic b saw nothing
   });
 
+  it('selection weighs reputation by certainty: unconfirmed trust counts prior/(prior + half), confirmed nearly all', () => {
+    const l = ledger(6);
+    let id = 0;
+    for (let i = 0; i < 4; i++) l.handleReceipt({ taskId: `t${id++}`, topic: 'a', requester: i, worker: 4, outcome: 1000, ts: 0 });
+    l.recompute(0, powerIterate);
+    l.recompute(1, powerIterate); // the raters' standing (from the first epoch) now weighs their praise
+    expect(l.selectionScore('a', 5)).toBeCloseTo(0.2 * l.reputation('a', 5), 15); // nobody vouched for 5 in a
+    const c4 = l.selectionScore('a', 4) / l.reputation('a', 4);
+    expect(c4).toBeGreaterThan(0.5);
+    expect(c4).toBeLessThan(1);
+    const plain = ledger(6, EIGENTRUST_FEATURES);
+    plain.recompute(0, powerIterate);
+    expect(plain.selectionScore('a', 5)).toBe(plain.reputation('a', 5)); // no gate, no certainty
+  });
+
   it('slashing burns a fraction, freezes the rest, gates every topic, zeroes reputation, flags', () => {
     const l = ledger(4);
     l.recompute(0, powerIterate);

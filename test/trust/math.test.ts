@@ -1,7 +1,7 @@
 // Pure trust maths against hand-computed small cases (DESIGN §7; Kamvar et al. 2003).
 import { describe, expect, it } from 'vitest';
 import { accumulate, normalise, pairValue, receiptValue } from '../../src/core/trust/local.js';
-import { bridge, consistency, credibility, gates, pretrust, stakeScore } from '../../src/core/trust/pretrust.js';
+import { bridge, certainty, consistency, credibility, gates, pretrust, stakeScore } from '../../src/core/trust/pretrust.js';
 import { expandTags, topicSimilarity } from '../../src/core/trust/similarity.js';
 import { exchangeDelta, exchangeFull } from '../../src/core/trust/exchange.js';
 import { selectArgmax, selectProportional } from '../../src/core/trust/select.js';
@@ -89,6 +89,18 @@ describe('pretrust, bridge, similarity', () => {
     const g = gates(3, votes, Float64Array.from([0.5, 0, 0]), Float64Array.from([1, 1, 1]), Float64Array.from([1, 1, 1]), new Uint8Array(3), G);
     expect(g[2]).toBeCloseTo(0.5, 12); // P = 0.5, N = 0.5
     expect(gates(3, votes, Float64Array.from([0.5, 0, 0]), Float64Array.from([1, 1, 1]), Float64Array.from([1, 1, 0.5]), Uint8Array.from([0, 0, 1]), G)[2]).toBe(0);
+    const P = new Float64Array(3);
+    gates(3, votes, Float64Array.from([0.5, 0, 0]), Float64Array.from([1, 1, 1]), Float64Array.from([1, 1, 1]), new Uint8Array(3), G, P);
+    expect(Array.from(P)).toEqual([0, 0, 0.5]); // the weighted praise, for selection certainty
+  });
+
+  it('certainty: (P + prior)/(P + prior + half), 1 when off, negative praise counts as none', () => {
+    const C = { prior: 0.25, half: 1 };
+    expect(certainty(0, C)).toBeCloseTo(0.2, 15);
+    expect(certainty(0.75, C)).toBeCloseTo(0.5, 15);
+    expect(certainty(3.75, C)).toBeCloseTo(0.8, 15);
+    expect(certainty(-2, C)).toBeCloseTo(0.2, 15);
+    expect(certainty(0, { prior: 0.25, half: 0 })).toBe(1);
   });
 });
 

@@ -4,7 +4,7 @@
 // Inputs are `handle*` (receipts, fraud proofs), `recompute(now, iterate)` runs once per epoch (DESIGN §7).
 // The same class runs the baselines: features choose uniform pretrust, no gate, no slashing, full exchange.
 import { accumulate, normalise, pairValue, receiptValue, type PairTrust } from './local.js';
-import { bridge, consistency, credibility, gates, pretrust, stakeScore, uniformOver, type GateParams, type PretrustWeights } from './pretrust.js';
+import { bridge, certainty, consistency, credibility, gates, type CertaintyParams, pretrust, stakeScore, uniformOver, type GateParams, type PretrustWeights } from './pretrust.js';
 import { exchangeDelta, exchangeFull, type ExchangeParams } from './exchange.js';
 import { topicSimilarity } from './similarity.js';
 import type { FraudProof, NodeIndex, PowerIterate, Receipt, TopicSpec } from './types.js';
@@ -34,6 +34,11 @@ export interface TrustParams {
   readonly unverifiedVoice: number;
   /** Which standing scales a rater's row of C: its trust in the topic, in its best topic, or none. */
   readonly voiceStanding: 'topic' | 'any' | 'none';
+  /**
+   * Selection certainty (./pretrust.ts certainty): reputation is scaled by (P + prior)/(P + prior + half), P the
+   * weighted praise in the topic. Only with the gate on. half = 0 turns it off.
+   */
+  readonly certainty: CertaintyParams;
   /** A node is flagged when slashed or its gate in some topic is below this. */
   readonly flagThreshold: number;
   readonly exchange: ExchangeParams;
@@ -43,6 +48,7 @@ export const DEFAULT_TRUST_PARAMS: TrustParams = {
   alpha: 0.15, epsilon: 1e-10, maxIter: 200, decay: 0.9,
   weights: { stake: 0.1, bridge: 0.5, tier: 0.4 }, stakeRef: 20, bridgeCap: 1, similarityThreshold: 0.2,
   gate: { kappa: 0.25, x0: 0.3, x1: 0.5, vouchPenalty: 2 },
+  certainty: { prior: 0.25, half: 1 },
   burnFraction: 0.5, unverifiedVoice: 0.25, voiceStanding: 'topic', flagThreshold: 0.5, exchange: { deltaRel: 0.25, topK: 9 },
 };
 
@@ -77,6 +83,8 @@ export class TrustLedger {
   private readonly s: Map<number, PairTrust>[][];
   private readonly t: Float64Array[];
   private readonly g: Float64Array[];
+  /** support[τ][j]: weighted praise P of j in τ when its gate was last computed (selection certainty). */
+  private readonly support: Float64Array[];
   private readonly view: Float64Array[];
   /** ratersOf[τ][j]: who has rated j in τ (reverse index for the live gate). */
   private readonly ratersOf: Set<number>[][];
@@ -107,6 +115,7 @@ export class TrustLedger {
     this.s = Array.from({ length: T }, () => []);
     this.t = Array.from({ length: T }, () => new Float64Array(capacity));
     this.g = Array.from({ length: T }, () => new Float64Array(capacity).fill(1));
+    this.support = Array.from({ length: T }, () => new Float64Array(capacity));
     this.view = Array.from({ length: T }, () => new Float64Array(capacity));
     this.rated = Array.from({ length: T }, () => new Uint32Array(capacity));
     this.ratersOf = Array.from({ length: T }, () => []);
@@ -128,6 +137,17 @@ export class TrustLedger {
     this.active[j] = 1;
     this.proofTopics.push(new Set());
     return j;
+  }
+
+  /** A new stake declaration (e.g. a binding version with another bond); a slashed identity keeps 0. */
+  setStake(j: NodeIndex, stake: number): void {
+    this.checkNode(j);
+    if (!this.slashed[j]) this.stake[j] = Math.max(0, stake);
+  }
+
+  /** The identity reached (or lost, e.g. on revocation) the required BAID tier. */
+  setTier(j: NodeIndex, tierOk: boolean): void {
+    this.tier[this.checkNode(j)] = tierOk ? 1 : 0;
   }
 
   /** The identity leaves (e.g. re-enters under a new one); unfrozen stake is returned to it, frozen stays. */
@@ -192,15 +212,21 @@ export class TrustLedger {
       else N -= (omegaNeg && i < omegaNeg.length ? (omegaNeg[i] as number) : this.voiceOf(i)) * v;
     }
     const c = this.cred[k];
+    (this.support[k] as Float64Array)[j] = P;
     return consistency(P, N, this.params.gate) * (c && j < c.length ? (c[j] as number) : 1);
   }
 
-  /** A verified fraud proof: burn a fraction of stake, freeze the rest, gate 0 in every topic (DESIGN §7, §6 T4). */
+  /**
+   * A verified fraud proof: burn a fraction of stake, freeze the rest, gate 0 in every topic (DESIGN §7, §6 T4).
+   * A proof in a topic this ledger does not track (a fork in another log of the culprit) slashes all the same;
+   * only the vouchers' credibility, which is per topic, has nothing to act on.
+   */
   handleFraudProof(fp: FraudProof): void {
     this.checkNode(fp.culprit);
     if (!this.features.slash) return;
     const j = fp.culprit;
-    (this.proofTopics[j] as Set<number>).add(this.topicIndex(fp.topic));
+    const k = this.topicIx.get(fp.topic);
+    if (k !== undefined) (this.proofTopics[j] as Set<number>).add(k);
     if (this.slashed[j]) return;
     this.slashed[j] = 1;
     const b = (this.stake[j] as number) * this.params.burnFraction;
@@ -208,7 +234,7 @@ export class TrustLedger {
     this.frozen[j] = (this.stake[j] as number) - b;
     this.stake[j] = 0;
     for (const g of this.g) g[j] = 0;
-    if (this.features.gate) this.discredit(this.topicIndex(fp.topic), j, fp.ts);
+    if (this.features.gate && k !== undefined) this.discredit(k, j, fp.ts);
   }
 
   /**
@@ -311,17 +337,30 @@ export class TrustLedger {
       this.omegaNeg[k] = wc;
       this.cred[k] = cred;
       const votes = rows.map((r) => r && new Map([...r].map(([j, s]) => [j, Math.max(-1, Math.min(1, s))])));
-      return gates(n, votes, w, wc, cred, slashed, P.gate);
+      return gates(n, votes, w, wc, cred, slashed, P.gate, (this.support[k] as Float64Array).subarray(0, n));
     });
   }
 
-  /** Published (exchanged) trust of j in a topic times its live gate, 0 if slashed or departed — what selection uses. */
+  /** Published (exchanged) trust of j in a topic times its live gate, 0 if slashed or departed. */
   reputation(topic: string, j: NodeIndex): number {
     const k = this.topicIndex(topic);
     this.checkNode(j);
     if (!this.active[j] || (this.features.slash && this.slashed[j])) return 0;
     const g = this.features.gate ? ((this.g[k] as Float64Array)[j] as number) : 1;
     return g * ((this.view[k] as Float64Array)[j] as number);
+  }
+
+  /**
+   * What provider selection weighs: the reputation times, with the gate, the selector's certainty about j in the
+   * topic (./pretrust.ts certainty). Local to the selector: not published, not what others see of j.
+   */
+  selectionScore(topic: string, j: NodeIndex): number {
+    return this.reputation(topic, j) * this.certaintyOf(this.topicIndex(topic), j);
+  }
+
+  /** Selection certainty of j in topic k from its weighted praise there (1 without the gate). */
+  certaintyOf(k: number, j: NodeIndex): number {
+    return this.features.gate ? certainty((this.support[k] as Float64Array)[j] as number, this.params.certainty) : 1;
   }
 
   /** Locally computed (not necessarily published) trust of j in a topic. */

@@ -87,6 +87,26 @@ export function consistency(P: number, N: number, g: GateParams): number {
   return (g.x1 - x) / (g.x1 - g.x0);
 }
 
+/**
+ * Certainty of a worker's standing in a topic from its weighted praise P there (the gate's P):
+ * (P + prior)/(P + prior + half). A node nobody in the topic has vouched for yet starts at prior/(prior + half) and
+ * approaches 1 as trusted raters confirm it; 1 when `half` is 0 (certainty off). This is the uncertainty of
+ * Beta-style reputation (Jøsang & Ismail 2002): trust computed from little or no direct evidence in τ, however high
+ * (imported, pretrusted), is an estimate, and selection should not bet on it as on confirmed trust.
+ */
+export function certainty(P: number, c: CertaintyParams): number {
+  if (!(c.half > 0)) return 1;
+  const x = Math.max(0, P) + c.prior;
+  return x / (x + c.half);
+}
+
+export interface CertaintyParams {
+  /** Prior evidence (full votes) every node starts with, > 0 when `half` > 0. */
+  readonly prior: number;
+  /** Evidence at which certainty is one half beyond the prior; 0 turns certainty off. */
+  readonly half: number;
+}
+
 /** Credibility from V, the summed positive votes for slashed nodes. */
 export function credibility(V: number, g: GateParams): number {
   return 1 / (1 + g.vouchPenalty * V);
@@ -98,8 +118,9 @@ export function credibility(V: number, g: GateParams): number {
  * credibility; slashed nodes get 0.
  */
 export function gates(n: number, votes: readonly (ReadonlyMap<number, number> | undefined)[], raterWeight: Float64Array,
-  complaintWeight: Float64Array, cred: Float64Array, slashed: Uint8Array, g: GateParams): Float64Array {
-  const P = new Float64Array(n);
+  complaintWeight: Float64Array, cred: Float64Array, slashed: Uint8Array, g: GateParams, supportOut?: Float64Array): Float64Array {
+  const P = supportOut ?? new Float64Array(n);
+  P.fill(0);
   const N = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const r = votes[i];

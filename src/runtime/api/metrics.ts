@@ -42,6 +42,8 @@ export interface MetricsSnapshot {
   readonly link: { readonly state: string; readonly reconnects: number };
   readonly verifierBatches: number;
   readonly uptimeMs: number;
+  /** MG-EigenTrust (runtime/trust.ts): receipts ingested and held, identities, slashed, epochs, entries published, rejections. */
+  readonly trust?: { readonly receipts: number; readonly held: number; readonly agents: number; readonly slashed: number; readonly epochs: number; readonly entriesSent: number; readonly rejected: Readonly<Record<string, number>> };
 }
 
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -100,6 +102,19 @@ export function nodeFamilies(m: MetricsSnapshot): Family[] {
     { name: 'agentnet_broker_reconnects', type: 'counter', help: 'Broker reconnections after the first connect.', samples: [{ value: m.link.reconnects }] },
     { name: 'agentnet_verifier_batches', type: 'counter', help: 'Batch signature verifications run by the WASM kernel.', samples: [{ value: m.verifierBatches }] },
     { name: 'agentnet_uptime_seconds', type: 'gauge', unit: 'seconds', help: 'Seconds since the node started.', samples: [{ value: m.uptimeMs / 1000 }] },
+    ...(m.trust ? trustFamilies(m.trust) : []),
+  ];
+}
+
+function trustFamilies(t: NonNullable<MetricsSnapshot['trust']>): Family[] {
+  return [
+    { name: 'agentnet_trust_receipts', type: 'counter', help: 'Co-signed receipts verified and fed to MG-EigenTrust.', samples: [{ value: t.receipts }] },
+    { name: 'agentnet_trust_receipt_rejections', type: 'counter', help: 'Receipts rejected, by reason (forged: bad_signature, one-sided: malformed, ...).', samples: by('reason', t.rejected) },
+    { name: 'agentnet_trust_receipts_held', type: 'gauge', help: 'Receipts waiting for a signer binding.', samples: [{ value: t.held }] },
+    { name: 'agentnet_trust_agents', type: 'gauge', help: 'Identities in the trust ledger.', samples: [{ value: t.agents }] },
+    { name: 'agentnet_trust_slashed', type: 'gauge', help: 'Identities slashed on a verified fraud proof.', samples: [{ value: t.slashed }] },
+    { name: 'agentnet_trust_epochs', type: 'counter', help: 'Trust recomputations (one power-iteration call for all topics each).', samples: [{ value: t.epochs }] },
+    { name: 'agentnet_trust_entries', type: 'counter', help: 'Reputation entries published (deltas / top-k per topic per epoch).', samples: [{ value: t.entriesSent }] },
   ];
 }
 

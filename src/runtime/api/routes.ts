@@ -1,7 +1,7 @@
 // The local API's route table (DESIGN §1: the protocol adaptation layer as HTTP/JSON). One row per
 // (method, path); paths use OpenAPI's `{param}` templates so the table and openapi.json can be
-// compared by test (test/integration/api.test.ts). Task and ledger routes are in task-routes.ts.
-// Routes for reputation are deliberately absent until that feature exists.
+// compared by test (test/integration/api.test.ts). Task and ledger routes are in task-routes.ts;
+// reputation is GET /trust.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../../core/types.js';
@@ -27,6 +27,8 @@ export interface ApiNode {
   declarations(): OwnDeclaration[];
   /** Tier this node verified the agent to now (0..3), and whether its binding is known at all. */
   verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
+  /** MG-EigenTrust state; with a topic, every known agent's standing there. */
+  trust(topic?: string): unknown;
   metrics(): MetricsSnapshot;
   readonly tasks: TaskApi;
 }
@@ -85,7 +87,10 @@ export const ROUTES: readonly Route[] = [
       const text = c.url.searchParams.get('text') ?? undefined;
       const minTier = intParam(c.url, 'minTier', 0, 0, 4);
       const limit = intParam(c.url, 'limit', 20, 1, 500);
-      sendJson(c.res, 200, { candidates: c.node.discover({ tags, minTier, limit, ...(topic ? { topic } : {}), ...(text ? { text } : {}) }) });
+      const mt = c.url.searchParams.get('minTrust');
+      const minTrust = mt === null ? undefined : Number(mt);
+      if (minTrust !== undefined && !(minTrust >= 0 && Number.isFinite(minTrust))) throw badRequest('minTrust must be a number >= 0');
+      sendJson(c.res, 200, { candidates: c.node.discover({ tags, minTier, limit, ...(topic ? { topic } : {}), ...(text ? { text } : {}), ...(minTrust !== undefined ? { minTrust } : {}) }) });
     },
   },
   { method: 'GET', path: '/peers', handler: (c) => sendJson(c.res, 200, { peers: c.node.peers() }) },
@@ -100,6 +105,15 @@ export const ROUTES: readonly Route[] = [
       const required = intParam(c.url, 'tier', 2, 0, 4);
       const v = c.node.verifiedTier(agent);
       sendJson(c.res, 200, { agent, known: v.known, tier: v.tier, quarantined: v.quarantined, required, meets: v.tier >= required });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/trust',
+    handler: (c) => {
+      const topic = c.url.searchParams.get('topic') ?? undefined;
+      if (topic !== undefined && !/^[a-z0-9_.-]{1,64}$/.test(topic)) throw badRequest('topic must match [a-z0-9_.-]{1,64}');
+      sendJson(c.res, 200, c.node.trust(topic));
     },
   },
   { method: 'GET', path: '/events', handler: (c) => c.hub.open(c.res) },

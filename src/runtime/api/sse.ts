@@ -1,5 +1,5 @@
 // Server-Sent Events (WHATWG HTML §9.2) for GET /events: every core event (discovered, appended,
-// rejected, fork, withdrawn) goes to each open stream as `event: <type>` + one JSON `data:` line,
+// rejected, fork, withdrawn, declared) goes to each open stream as `event: <type>` + one JSON `data:` line,
 // with an increasing `id:`. A comment line every `heartbeatMs` keeps proxies and idle-timeouts from
 // closing a quiet stream. Slow clients are not buffered without bound: a stream whose socket buffer
 // exceeds `maxBuffered` bytes is closed (the client reconnects and re-reads state from /status).
@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { CoreEvent } from '../../core/types.js';
 
-export const SSE_EVENT_TYPES = ['discovered', 'appended', 'rejected', 'fork', 'withdrawn'] as const;
+export const SSE_EVENT_TYPES = ['discovered', 'appended', 'rejected', 'fork', 'withdrawn', 'declared'] as const;
 
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();

@@ -23,6 +23,8 @@ export interface TrustExperimentOptions {
   camouflage?: number;
   /** First seed (seeds are firstSeed .. firstSeed + seeds − 1). */
   firstSeed?: number;
+  /** Methods to run (default all, in METHODS order); the result holds only these. */
+  methods?: readonly Method[];
   onProgress?: (done: number, total: number) => void;
   /** Observes the attackers' trust mass in the target topic after each epoch (for plots; read-only). */
   onAttackerMass?: (method: Method, seed: number, epoch: number, mass: number) => void;
@@ -95,10 +97,12 @@ function scenarioOf(o: TrustExperimentOptions): Scenario {
 export function runTrustExperiment(opts: TrustExperimentOptions): TrustResult {
   const sc = scenarioOf(opts);
   const first = opts.firstSeed ?? 1;
-  const total = opts.seeds * METHODS.length;
+  const run = METHODS.filter((m) => !opts.methods || opts.methods.includes(m));
+  if (opts.methods?.some((m) => !METHODS.includes(m))) throw new RangeError(`methods: unknown in ${opts.methods.join(',')}`);
+  const total = opts.seeds * run.length;
   let done = 0;
   const methods = {} as Record<Method, MethodResult>;
-  for (const method of METHODS) {
+  for (const method of run) {
     const per: Record<Metric, number>[] = [];
     for (let s = 0; s < opts.seeds; s++) {
       const seed = first + s;
@@ -141,6 +145,7 @@ export function formatTrustTable(r: TrustResult): string {
   ];
   for (const m of METHODS) {
     const x = r.methods[m];
+    if (!x) continue;
     const ci = `[${f(x.ci.attackSuccess[0])}, ${f(x.ci.attackSuccess[1])}]`;
     lines.push(`${m.padEnd(15)} ${f(x.attackSuccess)}  ${ci.padEnd(17)} ${f(x.attackerRoi).padStart(7)}  ${f(x.detectionRate)}   ${f(x.missRate)}   ${f(x.falsePositiveRate)}   ${x.entriesPerEpoch.toFixed(1).padStart(9)}  ${f(x.coldStart)}     ${PAPER[m] ?? ''}`);
   }

@@ -86,7 +86,7 @@ export function runOnce(sc: Scenario, topics: readonly TopicSpec[], method: Meth
     const u1 = rng.next();
     const u2 = rng.next();
     const pick = ledger
-      ? selectProportional(cands.map((j) => ledger.reputation(key(k), j)), sc.explore, u1, u2,
+      ? selectProportional(cands.map((j) => ledger.selectionScore(key(k), j)), sc.explore, u1, u2,
         ledger.features.pretrust === 'dynamic' ? cands.map((j) => ledger.tierOk(j)) : undefined)
       : Math.min(cands.length - 1, Math.floor(u2 * cands.length));
     const w = cands[pick] as number;

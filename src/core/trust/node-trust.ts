@@ -1,0 +1,401 @@
+// NodeTrust: MG-EigenTrust in a running node (DESIGN §7), sans-I/O (STYLE 2). It turns what the network
+// delivers into TrustLedger inputs and keeps the agent-key ↔ NodeIndex map:
+//
+//   `declared` event (a watched `receipt` state body, AgentCore.watch)
+//     -> signedReceiptFromBody -> decodeReceipt (one-sided, swapped or self receipts do not decode: malformed)
+//     -> receipt topic = log topic (else wrong_topic) -> ts within the clock skew (else future)
+//     -> both signers' bindings known? (else held until they are, then unknown_author)
+//     -> checkReceipt: both signatures at T1 (forged: bad_signature; expired, revoked, out of scope)
+//     -> once per (taskId, requester, worker) -> ledger.handleReceipt (s_ij, live gate)
+//   verified fraud proof (TieredVerifier.pollFraud)  -> ledger.handleFraudProof (burn, freeze, gate 0)
+//   recompute(now, iterate) once per epoch (profile trustRecomputeMs): stakes from the bindings' `bond`, tiers
+//     from the verifier, held receipts retried, one power-iteration call for all topics, exchange count.
+//
+// Time: the ledger's clock is now / decayEpochMs (fractional), so a receipt's weight decays by λ per decay epoch;
+// the recompute period (profile) only sets how often trust is recomputed and published.
+// The ledger has fixed topics and capacity; when a receipt names a new topic or the identities outgrow it, the
+// ledger is rebuilt by replaying the verified inputs in their order (the next recompute starts from uniform).
+// Rejections are counted and polled as `rejected` events (channel `body`), never thrown.
+
+import { toHex } from '../bytes.js';
+import type { Body } from '../codec/body.js';
+import { decodeReceipt, signedReceiptFromBody, type SignedReceipt } from '../codec/receipt.js';
+import { Counters } from '../counters.js';
+import { DecodeError, REJECT_REASONS, type RejectReason } from '../errors.js';
+import { checkReceipt } from '../identity/receipt.js';
+import type { FraudProof as IdentityFraudProof } from '../identity/fraud.js';
+import type { TieredVerifier } from '../identity/verifier.js';
+import type { Candidate, CoreEvent } from '../types.js';
+import { DEFAULT_TRUST_PARAMS, MG_FEATURES, TrustLedger, type TrustFeatures, type TrustParams } from './ledger.js';
+import { selectArgmax, selectProportional } from './select.js';
+import type { FraudProof, NodeIndex, PowerIterate, TopicSpec } from './types.js';
+
+export interface NodeTrustOptions {
+  readonly verifier: TieredVerifier;
+  /** Recompute period, ms (the firmware profile's trustRecomputeMs): one exchange round per recompute. */
+  readonly recomputeMs: number;
+  /**
+   * The ledger's clock unit, ms (default 1 h): receipts lose λ = 0.9 of their weight per unit of age. Separate
+   * from the recompute period, which is a CPU budget of the device, so a Pi Zero and an x64 forget alike.
+   */
+  readonly decayEpochMs?: number;
+  /** BAID tier an identity must reach for v_j = 1 (DESIGN §6-7); default 3 (attested: linkable to its operator). */
+  readonly requiredTier?: number;
+  readonly features?: TrustFeatures;
+  readonly params?: TrustParams;
+  /** Accepted clock skew for receipt timestamps, ms (default 5 min). */
+  readonly clockSkewMs?: number;
+  /** Receipts held while a signer's binding is unknown, and for how many recompute periods (defaults 1024, 2). */
+  readonly maxHeld?: number;
+  readonly heldEpochs?: number;
+  /** Verified inputs kept for a rebuild (oldest dropped beyond it; they have decayed). Default 100 000. */
+  readonly maxReplay?: number;
+  /** Identities the first ledger holds (grows by doubling). Default 256. */
+  readonly capacity?: number;
+  /** Exploration share of proportional provider selection (DESIGN §7), default 0.02. */
+  readonly explore?: number;
+}
+
+/**
+ * A candidate with its topic trust: `trust` is n × published trust × gate (1 = an average identity); `rank` is the
+ * semantic score × n × selection score (trust × certainty, TrustLedger.selectionScore), the ranking key.
+ */
+export type RankedCandidate = Candidate & { readonly trust: number; readonly gate: number; readonly rank: number };
+
+export interface TrustEntry {
+  readonly agent: string;
+  readonly trust: number;
+  readonly computed: number;
+  readonly gate: number;
+  readonly tierOk: boolean;
+  readonly stake: number;
+  readonly frozen: number;
+  readonly burnt: number;
+  readonly slashed: boolean;
+  readonly flagged: boolean;
+  readonly receipts: number;
+}
+
+interface ReceiptRec { readonly topic: string; readonly requester: string; readonly worker: string; readonly outcome: number; readonly ts: number; readonly key: string }
+interface ProofRec { readonly culprit: string; readonly topic: string; readonly ts: number }
+type Rec = { kind: 'receipt'; r: ReceiptRec } | { kind: 'proof'; p: ProofRec };
+interface Held { readonly sr: SignedReceipt; readonly topic: string; readonly at: number }
+
+export class NodeTrust {
+  readonly counters = new Counters(REJECT_REASONS);
+  private readonly o: Required<Omit<NodeTrustOptions, 'verifier'>>;
+  private readonly v: TieredVerifier;
+  private topics: TopicSpec[] = [];
+  private ledger: TrustLedger;
+  private readonly index = new Map<string, NodeIndex>();
+  private keys: string[] = [];
+  private readonly seen = new Set<string>();
+  private readonly replay: Rec[] = [];
+  private readonly receiptsOf = new Map<string, number>();
+  private held: Held[] = [];
+  /** Signers of held receipts whose binding the node should fetch (pollBindingRequest), each asked once. */
+  private readonly wanted: string[] = [];
+  private readonly asked = new Set<string>();
+  /** verifier.knownAgents() when the held receipts were last retried. */
+  private knownAtRetry = 0;
+  private readonly events: CoreEvent[] = [];
+  /** Identities the current ledger holds (0 until the first rebuild: the option's value). */
+  private capacity = 0;
+  /** The latest `now` seen (ms): tiers of identities re-registered by a rebuild are read at it. */
+  private lastNow = 0;
+  private accepted = 0;
+  private duplicates = 0;
+  private slashings = 0;
+  private last: { epoch: number; entries: number; iterations: number[]; residuals: number[] } | undefined;
+
+  constructor(o: NodeTrustOptions) {
+    if (!(o.recomputeMs > 0)) throw new RangeError(`recomputeMs: ${o.recomputeMs} must be > 0`);
+    if (o.decayEpochMs !== undefined && !(o.decayEpochMs > 0)) throw new RangeError(`decayEpochMs: ${o.decayEpochMs} must be > 0`);
+    this.v = o.verifier;
+    this.o = {
+      recomputeMs: o.recomputeMs, decayEpochMs: o.decayEpochMs ?? 3_600_000, requiredTier: o.requiredTier ?? 3, features: o.features ?? MG_FEATURES, params: o.params ?? DEFAULT_TRUST_PARAMS,
+      clockSkewMs: o.clockSkewMs ?? 5 * 60_000, maxHeld: o.maxHeld ?? 1024, heldEpochs: o.heldEpochs ?? 2, maxReplay: o.maxReplay ?? 100_000,
+      capacity: o.capacity ?? 256, explore: o.explore ?? 0.02,
+    };
+    this.ledger = this.newLedger([{ name: 'default', tags: [] }], this.o.capacity);
+  }
+
+  private newLedger(topics: TopicSpec[], capacity: number): TrustLedger {
+    this.topics = topics;
+    return new TrustLedger(topics, capacity, this.o.features, this.o.params);
+  }
+
+  private epochOf(ms: number): number {
+    return ms / this.o.decayEpochMs;
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  /** Topics followed and their declared tags (W is computed from them); rebuilds only on a change. */
+  setTopics(specs: readonly TopicSpec[]): void {
+    const norm = (xs: readonly TopicSpec[]) => JSON.stringify([...xs].map((t) => [t.name, [...t.tags].sort()]).sort());
+    const known = this.topics.filter((t) => t.name !== 'default' || this.replayUses('default'));
+    const merged = new Map(known.map((t) => [t.name, t]));
+    for (const t of specs) merged.set(t.name, { name: t.name, tags: [...t.tags] });
+    const next = [...merged.values()];
+    if (norm(next) !== norm(this.topics)) this.rebuild(next, this.ledger.size);
+  }
+
+  /** A `declared` event from AgentCore: a co-signed receipt if its body carries one, rejected otherwise. */
+  handleDeclared(now: number, ev: { readonly topic: string; readonly body: Body }): void {
+    if (this.held.length && this.v.knownAgents() !== this.knownAtRetry) this.retryHeld(now);
+    let sr: SignedReceipt;
+    try {
+      sr = decodeReceipt(signedReceiptFromBody(ev.body));
+    } catch (e) {
+      if (e instanceof DecodeError) return this.reject('malformed', `receipt: ${e.message}`);
+      throw e;
+    }
+    this.handleSigned(now, sr, ev.topic);
+  }
+
+  /** A decoded co-signed receipt published in `logTopic` (the log it travelled in). */
+  handleSigned(now: number, sr: SignedReceipt, logTopic: string): void {
+    const r = sr.receipt;
+    this.lastNow = Math.max(this.lastNow, now);
+    if (r.topic !== logTopic) return this.reject('wrong_topic', `receipt for ${r.topic} in the log of ${logTopic}`);
+    if (r.ts > now + this.o.clockSkewMs) return this.reject('future', `receipt ts ${r.ts - now} ms ahead`);
+    const key = `${toHex(r.taskId)}/${toHex(r.requester)}/${toHex(r.worker)}`;
+    if (this.seen.has(key)) {
+      this.duplicates++;
+      return;
+    }
+    const unknown = [r.requester, r.worker].map(toHex).filter((k) => !this.v.bindingOf(k));
+    if (unknown.length) {
+      if (this.held.length >= this.o.maxHeld) return this.reject('unknown_author', 'too many receipts waiting for a signer binding');
+      this.held.push({ sr, topic: logTopic, at: now });
+      for (const k of unknown) if (!this.asked.has(k)) { this.asked.add(k); this.wanted.push(k); }
+      return;
+    }
+    const c = checkReceipt(this.v, sr);
+    if (!c.ok) return this.reject(c.reason, `receipt: ${c.detail}`);
+    this.seen.add(key);
+    this.accepted++;
+    this.ensureTopic(r.topic); // before recording: a rebuild replays what is recorded
+    const rec: ReceiptRec = { topic: r.topic, requester: toHex(r.requester), worker: toHex(r.worker), outcome: r.outcome, ts: this.epochOf(r.ts), key };
+    this.record({ kind: 'receipt', r: rec });
+    this.receiptsOf.set(rec.worker, (this.receiptsOf.get(rec.worker) ?? 0) + 1);
+    this.applyReceipt(rec, now);
+  }
+
+  /** A fraud proof the verifier checked (TieredVerifier.pollFraud): slashing (DESIGN §6 T4, §7). */
+  handleFraud(now: number, fp: IdentityFraudProof): void {
+    this.lastNow = Math.max(this.lastNow, now);
+    const p: ProofRec = { culprit: fp.author, topic: fp.topic, ts: this.epochOf(now) };
+    this.record({ kind: 'proof', p });
+    this.slashings++;
+    this.applyProof(p, now);
+  }
+
+  /** Drains the verifier's queue of verified fraud proofs into slashing; returns how many. */
+  pollFraudFrom(now: number, verifier: Pick<TieredVerifier, 'pollFraud'> = this.v): number {
+    let n = 0;
+    for (let fp = verifier.pollFraud(); fp; fp = verifier.pollFraud()) {
+      this.handleFraud(now, fp);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Once per epoch: stakes (binding bond) and tiers refreshed, held receipts retried, trust recomputed for every
+   * topic in one `iterate` call (WASM kernel or TS reference), published entries counted. Returns the entries sent.
+   */
+  recompute(now: number, iterate: PowerIterate): number {
+    this.lastNow = Math.max(this.lastNow, now);
+    this.retryHeld(now);
+    this.keys.forEach((hex, j) => {
+      this.ledger.setTier(j, this.tierOk(hex, now));
+      this.ledger.setStake(j, this.bondOf(hex));
+    });
+    const before = this.ledger.entriesSent;
+    let iterations: number[] = [];
+    let residuals: number[] = [];
+    const spy: PowerIterate = (input) => {
+      const out = iterate(input);
+      iterations = out.iterations;
+      residuals = out.residuals;
+      return out;
+    };
+    this.ledger.recompute(this.epochOf(now), spy);
+    const entries = this.ledger.entriesSent - before;
+    this.last = { epoch: this.ledger.epochsComputed, entries, iterations, residuals };
+    return entries;
+  }
+
+  /**
+   * Held receipts whose signers are now verified are ingested; those waiting longer than heldEpochs are
+   * rejected as unknown_author. Runs at each recompute, and on a receipt once new bindings were verified.
+   */
+  retryHeld(now: number): void {
+    this.knownAtRetry = this.v.knownAgents();
+    const held = this.held;
+    this.held = [];
+    const horizon = this.o.heldEpochs * this.o.recomputeMs;
+    for (const h of held) {
+      const waiting = [h.sr.receipt.requester, h.sr.receipt.worker].some((k) => !this.v.bindingOf(toHex(k)));
+      if (!waiting) this.handleSigned(now, h.sr, h.topic);
+      else if (now - h.at >= horizon) this.reject('unknown_author', 'receipt signer binding never arrived');
+      else this.held.push(h);
+    }
+  }
+
+  // ------------------------------------------------------------------ outputs
+
+  /** An agent (hex) whose binding a held receipt needs: the node asks AgentCore.requestBinding for it. */
+  pollBindingRequest(): string | undefined {
+    return this.wanted.shift();
+  }
+
+  pollEvent(): CoreEvent | undefined {
+    return this.events.shift();
+  }
+
+  /** Relative topic trust of an agent: n × published trust × live gate (0 if slashed or unknown). */
+  trustOf(topic: string, agentHex: string): number {
+    const j = this.index.get(agentHex);
+    if (j === undefined || !this.topics.some((t) => t.name === topic)) return 0;
+    return this.ledger.size * this.ledger.reputation(topic, j);
+  }
+
+  /**
+   * Candidates of AgentCore.discover re-ranked by semantic match × topic trust (DESIGN §5). Before any trust
+   * exists in the topic (no epoch computed, or nobody rated) the semantic order stands; `minTrust` filters.
+   */
+  rank(cands: readonly Candidate[], minTrust = 0): RankedCandidate[] {
+    const out = cands.map((c) => {
+      const trust = this.trustOf(c.topic, c.author);
+      const j = this.index.get(c.author);
+      const gate = j !== undefined && this.topics.some((t) => t.name === c.topic) ? this.ledger.gate(c.topic, j) : 1;
+      // Rank by what selection weighs: trust × this node's certainty about the agent in the topic (ledger.ts).
+      const score = j !== undefined && this.topics.some((t) => t.name === c.topic) ? this.ledger.size * this.ledger.selectionScore(c.topic, j) : 0;
+      return { ...c, trust, gate, rank: c.score * score };
+    });
+    const anyTrust = out.some((c) => c.rank > 0);
+    return out
+      .filter((c) => c.trust >= minTrust)
+      .sort((a, b) => (anyTrust ? b.rank - a.rank : 0) || b.score - a.score || b.ts - a.ts);
+  }
+
+  /**
+   * Provider selection for a query among ranked candidates (DESIGN §7): `argmax` of the rank, or `proportional`
+   * to it with exploration among candidates that passed the required tier. u1, u2 are uniforms in [0,1).
+   */
+  select(cands: readonly RankedCandidate[], mode: 'argmax' | 'proportional', u1: number, u2: number): RankedCandidate | undefined {
+    if (cands.length === 0) return undefined;
+    const scores = cands.map((c) => c.rank);
+    const q = mode === 'argmax' ? selectArgmax(scores) : selectProportional(scores, this.o.explore, u1, u2, cands.map((c) => this.tierOkKnown(c.author)));
+    return cands[q];
+  }
+
+  /** Every identity's standing in one topic, best first. */
+  view(topic: string): TrustEntry[] {
+    if (!this.topics.some((t) => t.name === topic)) return [];
+    return this.keys.map((agent, j) => {
+      const st = this.ledger.stakeOf(j);
+      return {
+        agent, trust: this.ledger.size * this.ledger.reputation(topic, j), computed: this.ledger.size * this.ledger.trust(topic, j), gate: this.ledger.gate(topic, j),
+        tierOk: this.ledger.tierOk(j), stake: st.unfrozen, frozen: st.frozen, burnt: st.burnt, slashed: this.ledger.isSlashed(j), flagged: this.ledger.flagged(j), receipts: this.receiptsOf.get(agent) ?? 0,
+      };
+    }).sort((a, b) => b.trust - a.trust || (a.agent < b.agent ? -1 : 1));
+  }
+
+  status() {
+    const epochs = this.ledger.epochsComputed;
+    return {
+      topics: this.topics.map((t) => t.name),
+      agents: this.ledger.size,
+      receipts: { accepted: this.accepted, duplicates: this.duplicates, held: this.held.length },
+      rejected: this.counters.rejected(),
+      slashed: this.keys.filter((_, j) => this.ledger.isSlashed(j)).length,
+      fraudProofs: this.slashings,
+      epochs,
+      entriesSent: this.ledger.entriesSent,
+      entriesPerEpoch: epochs ? this.ledger.entriesSent / epochs : 0,
+      last: this.last ?? null,
+    };
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private tierOk(hex: string, now: number): boolean {
+    return this.v.tierOf(hex, now) >= this.o.requiredTier;
+  }
+
+  private tierOkKnown(hex: string): boolean {
+    const j = this.index.get(hex);
+    return j !== undefined && this.ledger.tierOk(j);
+  }
+
+  private bondOf(hex: string): number {
+    return this.v.bindingOf(hex)?.bond ?? 0;
+  }
+
+  /** NodeIndex of an agent, registering it (stake = bond, tier) and growing the ledger when full. */
+  private nodeOf(hex: string, now: number): NodeIndex {
+    const j = this.index.get(hex);
+    if (j !== undefined) return j;
+    if (this.ledger.size >= this.capacityOf()) this.rebuild(this.topics, this.ledger.size * 2);
+    const k = this.ledger.addNode(this.bondOf(hex), this.tierOk(hex, now));
+    this.index.set(hex, k);
+    this.keys.push(hex);
+    return k;
+  }
+
+  private capacityOf(): number {
+    return this.capacity || this.o.capacity;
+  }
+
+  private ensureTopic(topic: string): void {
+    if (this.topics.some((t) => t.name === topic)) return;
+    const keep = this.topics.filter((t) => t.name !== 'default' || this.replayUses('default'));
+    this.rebuild([...keep, { name: topic, tags: [] }], this.ledger.size);
+  }
+
+  private replayUses(topic: string): boolean {
+    return this.replay.some((x) => (x.kind === 'receipt' ? x.r.topic : x.p.topic) === topic);
+  }
+
+  private applyReceipt(r: ReceiptRec, now: number): void {
+    const requester = this.nodeOf(r.requester, now);
+    const worker = this.nodeOf(r.worker, now);
+    this.ledger.handleReceipt({ taskId: r.key, topic: r.topic, requester, worker, outcome: r.outcome, ts: r.ts });
+  }
+
+  private applyProof(p: ProofRec, now: number): void {
+    const fp: FraudProof = { culprit: this.nodeOf(p.culprit, now), topic: p.topic, kind: 'fork', ts: p.ts };
+    this.ledger.handleFraudProof(fp);
+  }
+
+  private record(x: Rec): void {
+    this.replay.push(x);
+    if (this.replay.length > this.o.maxReplay) this.replay.shift();
+  }
+
+  /** A new ledger with `topics` and room for `size` identities (at least double the old), inputs replayed. */
+  private rebuild(topics: TopicSpec[], size: number): void {
+    const cap = Math.max(this.o.capacity, this.capacityOf(), 2 * Math.max(1, size));
+    this.capacity = cap;
+    this.ledger = this.newLedger(topics.length ? topics : [{ name: 'default', tags: [] }], cap);
+    const keys = this.keys;
+    this.index.clear();
+    this.keys = [];
+    const now = this.lastNow;
+    for (const hex of keys) this.nodeOf(hex, now);
+    for (const x of this.replay) {
+      if (x.kind === 'receipt' && this.topics.some((t) => t.name === x.r.topic)) {
+        this.ledger.handleReceipt({ taskId: x.r.key, topic: x.r.topic, requester: this.nodeOf(x.r.requester, now), worker: this.nodeOf(x.r.worker, now), outcome: x.r.outcome, ts: x.r.ts });
+      } else if (x.kind === 'proof') this.ledger.handleFraudProof({ culprit: this.nodeOf(x.p.culprit, now), topic: x.p.topic, kind: 'fork', ts: x.p.ts });
+    }
+  }
+
+  private reject(reason: RejectReason, detail: string): void {
+    this.counters.reject(reason);
+    this.events.push({ type: 'rejected', reason, channel: 'body', detail });
+  }
+}
