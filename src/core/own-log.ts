@@ -43,6 +43,12 @@ export class OwnLog {
   private readonly o: OwnLogOptions;
   private readonly agentHex: string;
   private readonly dirty = new Map<string, { epoch: number; seq: number; id: Uint8Array; now: number }>();
+  /**
+   * Per topic: body hash -> our entry with that body since the last withdraw (what findCurrent asks),
+   * loaded from the store on first use and kept in step with appends, so an API append does not read
+   * back the log. Dropped whenever a write may have rolled back (discardDirty).
+   */
+  private readonly current = new Map<string, Map<string, { id: string; seq: number; expires: number }>>();
 
   constructor(o: OwnLogOptions) {
     this.o = o;
@@ -96,7 +102,10 @@ export class OwnLog {
     this.o.counters.add('headerBytesOut', bytes.length);
     this.o.counters.add('bodyBytesOut', bodyBytes.length);
     this.dirty.set(topic, { epoch: entry.epoch, seq: entry.seq, id, now });
-    return { entry, id, idHex: toHex(id), bodyHash: toHex(entry.bodyHash) };
+    const a = { entry, id, idHex: toHex(id), bodyHash: toHex(entry.bodyHash) };
+    const cur = this.current.get(topic);
+    if (cur) remember(cur, entry.kind, a.bodyHash, { id: a.idHex, seq: entry.seq, expires: entry.expires });
+    return a;
   }
 
   /**
@@ -106,11 +115,13 @@ export class OwnLog {
   findCurrent(now: number, d: Declaration): { id: string; seq: number; bodyHash: string } | undefined {
     const { ttlMs: _ttl, topic, ...rest } = d;
     const hash = toHex(this.o.crypto.sha256(encodeBody({ ...rest, tags: [...d.tags] })));
-    for (const e of this.recent(topic).reverse()) {
-      if (toHex(e.bodyHash) === hash && e.expires > now) return { id: toHex(e.id), seq: e.seq, bodyHash: hash };
-      if (e.kind === 'withdraw') break;
+    let cur = this.current.get(topic);
+    if (!cur) {
+      this.current.set(topic, (cur = new Map()));
+      for (const e of this.recent(topic)) remember(cur, e.kind, toHex(e.bodyHash), { id: toHex(e.id), seq: e.seq, expires: e.expires });
     }
-    return undefined;
+    const x = cur.get(hash);
+    return x && x.expires > now ? { id: x.id, seq: x.seq, bodyHash: hash } : undefined;
   }
 
   /** The last MAX_RANGE entries of our log of `topic`, oldest first. */
@@ -131,8 +142,10 @@ export class OwnLog {
     this.dirty.clear();
   }
 
+  /** After a rolled-back transaction: forget what may not have been written. */
   discardDirty(): void {
     this.dirty.clear();
+    this.current.clear();
   }
 
   /** Frontiers of all our logs (start, republish, periodic refresh). */
@@ -157,6 +170,14 @@ export class OwnLog {
     const bytes = encodeFrontier(f, this.o.crypto.signer.sign(this.o.secret, frontierToBeSigned(f)));
     this.o.emit({ op: 'publish', channel: 'frontier', key: `${topic}/${this.agentHex}`, bytes, retain: true });
   }
+}
+
+/** Bodies announced since the last withdraw of a topic, newest kept, at most MAX_RANGE. */
+function remember(cur: Map<string, { id: string; seq: number; expires: number }>, kind: string, hash: string, x: { id: string; seq: number; expires: number }): void {
+  if (kind === 'withdraw') return cur.clear();
+  cur.delete(hash);
+  cur.set(hash, x);
+  if (cur.size > MAX_RANGE) cur.delete(cur.keys().next().value!);
 }
 
 export function storedOf(e: Entry, id: Uint8Array, bytes: Uint8Array): StoredEntry {

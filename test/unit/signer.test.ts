@@ -1,0 +1,31 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { makeNodeSigner, nobleSigner, nobleStrictVerifier } from '../../src/runtime/crypto-port.js';
+
+// The runtime signs with OpenSSL (node:crypto); noble is the reference (STYLE 9). RFC 8032 signing is
+// deterministic, so the two must agree byte for byte on every key and message.
+describe('node:crypto Ed25519 signer against the noble reference', () => {
+  const signer = makeNodeSigner();
+  it('same public key and same signature for random seeds and messages', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 600 }), (seed, msg) => {
+        expect(signer.publicKey(seed)).toEqual(nobleSigner.publicKey(seed));
+        const sig = signer.sign(seed, msg);
+        expect(sig).toEqual(nobleSigner.sign(seed, msg));
+        expect(nobleStrictVerifier.verify(signer.publicKey(seed), msg, sig)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('RFC 8032 §7.1 test 1 (empty message)', () => {
+    const seed = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
+    expect(Buffer.from(signer.sign(seed, new Uint8Array(0))).toString('hex')).toBe(
+      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+    );
+  });
+
+  it('a secret of the wrong length is misuse', () => {
+    expect(() => signer.sign(new Uint8Array(31), new Uint8Array(1))).toThrow(RangeError);
+  });
+});
