@@ -129,6 +129,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   for (let i = 0; i < known.length; i += profile.verifyBatchSize) verifier.prime(known.slice(i, i + profile.verifyBatchSize), true);
   driver.start(bornAt);
   tasks = new TaskRunner({ core, crypto, agentSecret: identity.agentSecret, binding: identity.binding, store, driver, transport, logger, config: config.tasks });
+  tasks.onEvent((e) => api?.publish(e));
   tasks.start(); // timers of tasks resumed from the store
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
