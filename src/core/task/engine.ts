@@ -1,12 +1,12 @@
 // The task protocol of one agent, both roles, sans-I/O (STYLE 2): this base holds the records, timers,
-// events and ledger access; requester.ts and worker.ts add the two roles' transitions (TaskEngine). The runtime composes it
-// with AgentCore (announce, direct messages, discovery) through the TaskHost port.
+// events and ledger access; requester.ts and worker.ts add the two roles' transitions (TaskEngine).
+// The runtime composes it with AgentCore (announce, direct messages, discovery) through TaskHost.
 //
 // Inputs carry `now`: handleMessage(now, bytes) for a task direct message, handleTimeout(now) when
 // pollTimeout() has passed, and the agent layer's calls post / bidFor / deliver / rateFor. Outputs go
 // out through the host (messages, announces, retained bodies) and pollEvent() (state changes,
-// rejections, receipts). Transitions follow the table in protocol.ts. Every transition's record and ledger postings are
-// written together (the runtime wraps each call in one store transaction).
+// rejections, receipts). Transitions follow the table in protocol.ts. A transition's record and its
+// ledger postings are written together (the runtime wraps each call in one store transaction).
 
 import { fromHex, toHex } from '../bytes.js';
 import type { Limits } from '../codec/limits.js';
