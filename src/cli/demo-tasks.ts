@@ -45,7 +45,7 @@ export async function runTasks(agents: readonly DemoAgent[], ports: ReadonlyArra
     const r = await fetch(`http://127.0.0.1:${port}/tasks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ topic: a.intent.topic, tags: a.intent.tags, text: `${a.name}: ${a.intent.text}`, budget: 5000, bidWindowMs: 800, deliverWindowMs: 4000, settleWindowMs: 4000 }),
+      body: JSON.stringify({ topic: a.intent.topic, tags: a.intent.tags, text: `${a.name}: ${a.intent.text}`, budget: 5000, bidWindowMs: 1500, deliverWindowMs: 5000, settleWindowMs: 5000 }),
     });
     if (r.status !== 200) continue;
     posted.push({ i, id: ((await r.json()) as { id: string }).id, port, t0: Date.now() });

@@ -5,7 +5,7 @@
 // the HTTP routes cannot drift apart, and the API's validation and error codes apply unchanged.
 //
 // stdout carries only MCP messages (JSON-RPC lines): node logs go to stderr in this mode.
-// Reputation, tasks, bids, deliveries and reports are not exposed: those features do not exist yet.
+// Tasks (post, list, bid, deliver, rate) and the ledger are tools; reputation does not exist yet.
 
 import { parseArgs } from 'node:util';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -23,7 +23,8 @@ Serves the Model Context Protocol on stdin/stdout. Without --api it starts a nod
 'agentnet run'; logs on stderr); with --api it attaches to a running node's local API (bearer token
 from AGENTNET_API_TOKEN when that API needs one).
 
-Tools: announce, withdraw, discover, verify_peer, list_peers, node_status.
+Tools: announce, withdraw, discover, verify_peer, list_peers, node_status, post_task, list_tasks,
+bid_task, deliver_task, rate_task, ledger.
 Resources: agentnet://declarations (this agent's declarations), agentnet://peers, agentnet://status.
 
 MCP client configuration (e.g. Claude Desktop's mcpServers):
@@ -35,6 +36,9 @@ Example: agentnet mcp --api http://127.0.0.1:8080`;
 const TAG = { type: 'string', pattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$', maxLength: 48 } as const;
 const TOPIC = { type: 'string', pattern: '^[a-z0-9_.-]{1,64}$', description: 'topic name, e.g. data_analysis' } as const;
 const HEX64 = { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Ed25519 agent public key, hex' } as const;
+const TASK_ID = { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'task id (its announce entry id), hex' } as const;
+const MC = { type: 'integer', minimum: 0, maximum: 1_000_000_000, description: 'milli-credits' } as const;
+const taskPath = (a: Record<string, unknown>, step: string) => `/tasks/${encodeURIComponent(String(a['id']))}/${step}`;
 
 /** Tool name -> JSON Schema of its input and how it maps onto the local API. */
 const TOOLS: Record<string, { description: string; inputSchema: Record<string, unknown>; call: (api: ApiClient, a: Record<string, unknown>) => Promise<unknown> }> = {
@@ -81,6 +85,41 @@ const TOOLS: Record<string, { description: string; inputSchema: Record<string, u
     description: 'This node: agent key, followed topics, verification and rejection counters, broker link.',
     inputSchema: { type: 'object', properties: {}, additionalProperties: false },
     call: (api) => api.get('/status'),
+  },
+  post_task: {
+    description: 'Post a task as requester: announced in the topic with a budget (escrowed), a bid window and the node\'s default mechanism (lowest bid wins, pay by outcome on delivery, deposit 10% of the budget); matching agents are invited.',
+    inputSchema: {
+      type: 'object',
+      required: ['topic', 'tags', 'budget'],
+      properties: { topic: TOPIC, tags: { type: 'array', items: TAG, minItems: 1 }, text: { type: 'string', description: 'the specification' }, budget: MC, bidWindowMs: { type: 'integer', minimum: 1 }, deliverWindowMs: { type: 'integer', minimum: 1 }, settleWindowMs: { type: 'integer', minimum: 1 }, requiredTier: { type: 'integer', minimum: 0, maximum: 4 } },
+      additionalProperties: false,
+    },
+    call: (api, a) => api.post('/tasks', a),
+  },
+  list_tasks: {
+    description: 'Tasks this node takes part in, as requester or worker, with their states (invited, bidding, awarded, delivering, settled, ...).',
+    inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+    call: (api) => api.get('/tasks'),
+  },
+  bid_task: {
+    description: 'Bid on a task this agent was invited to (worker), at a price up to its budget.',
+    inputSchema: { type: 'object', required: ['id', 'price'], properties: { id: TASK_ID, price: MC }, additionalProperties: false },
+    call: (api, a) => api.post(taskPath(a, 'bid'), { price: a['price'] }),
+  },
+  deliver_task: {
+    description: 'Deliver an awarded task (worker): the artefact text is published by hash and the requester fetches it.',
+    inputSchema: { type: 'object', required: ['id', 'artefact'], properties: { id: TASK_ID, artefact: { type: 'string' } }, additionalProperties: false },
+    call: (api, a) => api.post(taskPath(a, 'deliver'), { artefact: a['artefact'] }),
+  },
+  rate_task: {
+    description: 'Rate a delivered task (requester), 0..1000: signs the receipt; the worker co-signs and both ledgers settle.',
+    inputSchema: { type: 'object', required: ['id', 'outcome'], properties: { id: TASK_ID, outcome: { type: 'integer', minimum: 0, maximum: 1000 } }, additionalProperties: false },
+    call: (api, a) => api.post(taskPath(a, 'rate'), { outcome: a['outcome'] }),
+  },
+  ledger: {
+    description: 'The local credit ledger: this agent\'s balance, every account and the conservation totals (milli-credits).',
+    inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+    call: (api) => api.get('/ledger'),
   },
 };
 

@@ -154,6 +154,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   if (startup.cacheError) logger.log('warn', 'verified-bindings cache unusable', { err: startup.cacheError });
   driver.start(bornAt);
   tasks = new TaskRunner({ core, crypto, agentSecret: identity.agentSecret, binding: identity.binding, store, driver, transport, logger, config: config.tasks });
+  tasks.onEvent((e) => api?.publish(e));
   tasks.start(); // timers of tasks resumed from the store
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.

@@ -131,7 +131,11 @@ function contract(name: string, make: Make) {
       tasks.putTask(r);
       tasks.putTask({ ...r, state: 'awarded' });
       expect(tasks.tasks()).toEqual([{ ...r, state: 'awarded' }]);
+      tasks.putTask({ ...r, id: T2 });
+      tasks.deleteTask(T2);
+      tasks.deleteTask(C); // unknown: nothing happens
       if (reopen) expect(reopen().tasks.tasks()).toEqual([{ ...r, state: 'awarded' }]);
+      else expect(tasks.tasks()).toEqual([{ ...r, state: 'awarded' }]);
       cleanup?.();
     });
   });

@@ -52,7 +52,7 @@ describe('agentnet mcp over stdio', () => {
   it('initializes and lists the PAL tools with JSON-schema inputs, and the resources', async () => {
     expect(own.client.getServerVersion()?.name).toBe('agentnet');
     const { tools } = await own.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['announce', 'discover', 'list_peers', 'node_status', 'verify_peer', 'withdraw']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['announce', 'bid_task', 'deliver_task', 'discover', 'ledger', 'list_peers', 'list_tasks', 'node_status', 'post_task', 'rate_task', 'verify_peer', 'withdraw']);
     const announce = tools.find((t) => t.name === 'announce')!;
     expect(announce.inputSchema).toMatchObject({ type: 'object', required: ['kind', 'topic', 'tags', 'text'] });
     const { resources } = await own.client.listResources();
@@ -82,6 +82,28 @@ describe('agentnet mcp over stdio', () => {
     expect(w.structuredContent).toMatchObject({ seq: 2 });
   });
 
+  it('post_task, list_tasks and ledger: the peer (default policy) bids, delivers and settles', async () => {
+    const p = await call('post_task', { topic: 'data_analysis', tags: ['data.analysis'], text: 'count rows', budget: 2000, bidWindowMs: 1000 });
+    expect(p.isError).toBeFalsy();
+    const id = p.structuredContent!['id'] as string;
+    let state = '';
+    const end = Date.now() + 30_000;
+    while (state !== 'settled' && Date.now() < end) {
+      const l = await call('list_tasks');
+      state = l.structuredContent!['tasks'].find((t: { id: string }) => t.id === id)?.state ?? '';
+      if (state !== 'settled') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toBe('settled');
+    const led = await call('ledger');
+    expect(led.structuredContent).toMatchObject({ balance: 100_000 - 1000, totals: { sum: 0 } });
+    // The worker-side and rating tools reach the API; here they are refused as the states do not allow them.
+    for (const [tool, args] of [['bid_task', { id, price: 1 }], ['deliver_task', { id, artefact: 'x' }], ['rate_task', { id, outcome: 5 }]] as const) {
+      const r = await call(tool, args);
+      expect(r.isError).toBe(true);
+      expect(r.content[0]!.text).toMatch(/^BAD_REQUEST: /);
+    }
+  }, 60_000);
+
   it('returns the API error code as a tool error for bad input', async () => {
     const bad = await call('announce', { kind: 'capability', topic: 'Not A Topic', tags: [], text: '' });
     expect(bad.isError).toBe(true);
@@ -93,7 +115,7 @@ describe('agentnet mcp over stdio', () => {
   it('serves its declarations and peers as resources', async () => {
     const r = await own.client.readResource({ uri: 'agentnet://declarations' });
     const decl = JSON.parse((r.contents[0] as { text: string }).text).declarations as Array<{ kind: string; text: string }>;
-    expect(decl.map((d) => `${d.kind}:${d.text}`)).toEqual(['intent:need SQL', 'withdraw:']);
+    expect(decl.map((d) => `${d.kind}:${d.text}`)).toEqual(['intent:need SQL', 'withdraw:', 'intent:count rows', 'state:task receipt']);
     const p = await own.client.readResource({ uri: 'agentnet://peers' });
     expect(JSON.parse((p.contents[0] as { text: string }).text).peers).toHaveLength(1);
   });

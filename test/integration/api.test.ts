@@ -186,10 +186,22 @@ describe('local API vs its OpenAPI document', () => {
     try {
       await call(carol, 'POST', '/announce', '/announce', { kind: 'intent', topic: 'code_review_security', tags: ['code.review'], text: 'need a review' });
       await until(() => carol.discover({ tags: ['code.review'] }).length === 1);
+      // An agent layer learns of invitations from the event stream.
+      const ac = new AbortController();
+      const stream = await fetch(`http://127.0.0.1:${dave.apiPort}/events`, { signal: ac.signal });
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
       const t = await call(carol, 'POST', '/tasks', '/tasks', { topic: 'code_review_security', tags: ['code.review'], text: 'review this diff', budget: 3000, bidWindowMs: 1000 });
       const id = t.json['id'] as string;
       expect(t.json).toMatchObject({ state: 'open', role: 'requester', deposit: 300 });
-      await until(async () => (await call(dave, 'GET', '/tasks', '/tasks')).json['tasks'].length === 1);
+      let buf = '';
+      while (!/event: task\ndata: .*"state":"invited"/.test(buf)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+      }
+      ac.abort();
+      expect(JSON.parse(/event: task\ndata: (.*)\n/.exec(buf)![1]!)).toEqual({ type: 'task', id, role: 'worker', state: 'invited', topic: 'code_review_security' });
+      expect((await call(dave, 'GET', '/tasks', '/tasks')).json['tasks'].length).toBe(1);
       expect((await call(dave, 'POST', `/tasks/${id}/bid`, '/tasks/{id}/bid', { price: 1200 })).json['state']).toBe('bidding');
       await until(async () => (await call(dave, 'GET', `/tasks/${id}`, '/tasks/{id}')).json['state'] === 'awarded');
       expect((await call(dave, 'POST', `/tasks/${id}/deliver`, '/tasks/{id}/deliver', { artefact: 'LGTM' })).json['state']).toBe('delivering');

@@ -313,3 +313,21 @@ describe('a step whose store transaction fails', () => {
     expect(stateOf(ws[0]!, t.id)).toBe('settled');
   });
 });
+
+describe('ended tasks', () => {
+  it('only the most recent keepEnded are kept; the ledger keeps every posting', () => {
+    const w = new TaskWorld();
+    w.keepEnded = 2;
+    const req = w.add('req', {});
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push(req.engine.post(w.now, { ...SPEC, text: `task ${i}`, mechanism: testMechanism() }).id);
+      w.now += 10;
+    }
+    w.advance(w.now + SPEC.bidWindowMs + 100); // no bidders: all four expire
+    expect(req.engine.list().map((t) => t.id)).toEqual(ids.slice(2));
+    expect(req.store.tasks().map((t) => t.id).sort()).toEqual(ids.slice(2).sort());
+    expect(new Set(req.ledger.postings().map((p) => p.task)).size).toBe(4);
+    expect(req.ledger.totals()).toMatchObject({ sum: 0, circulating: 100_000 });
+  });
+});

@@ -41,6 +41,7 @@ export class TaskWorld {
   filter: (w: Wire) => boolean = () => true;
   /** Workers each requester invites (its "discovery"), by topic. */
   candidates: string[] = [];
+  keepEnded: number | undefined;
 
   add(name: string, policy: TaskPolicy = {}, label = name): Party {
     const id = identity(label);
@@ -76,7 +77,7 @@ export class TaskWorld {
       publishBody: (hash, bytes) => p.published.set(toHex(hash), bytes),
       candidates: () => this.candidates,
     };
-    return new TaskEngine({ crypto, agentSecret: p.id.agentSecret, binding: p.id.binding, verifier: p.core.verifier, limits: DEFAULT_LIMITS, host, store: p.store, ledger: p.ledger, policy: p.policy, retryMs: 500 });
+    return new TaskEngine({ crypto, agentSecret: p.id.agentSecret, binding: p.id.binding, verifier: p.core.verifier, limits: DEFAULT_LIMITS, host, store: p.store, ledger: p.ledger, policy: p.policy, retryMs: 500, ...(this.keepEnded !== undefined ? { keepEnded: this.keepEnded } : {}) });
   }
 
   /** Delivers queued messages (and those they cause) until none is left; returns how many. */

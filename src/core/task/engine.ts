@@ -1,12 +1,12 @@
 // The task protocol of one agent, both roles, sans-I/O (STYLE 2): this base holds the records, timers,
-// events and ledger access; requester.ts and worker.ts add the two roles' transitions (TaskEngine). The runtime composes it
-// with AgentCore (announce, direct messages, discovery) through the TaskHost port.
+// events and ledger access; requester.ts and worker.ts add the two roles' transitions (TaskEngine).
+// The runtime composes it with AgentCore (announce, direct messages, discovery) through TaskHost.
 //
 // Inputs carry `now`: handleMessage(now, bytes) for a task direct message, handleTimeout(now) when
 // pollTimeout() has passed, and the agent layer's calls post / bidFor / deliver / rateFor. Outputs go
 // out through the host (messages, announces, retained bodies) and pollEvent() (state changes,
-// rejections, receipts). Transitions follow the table in protocol.ts. Every transition's record and ledger postings are
-// written together (the runtime wraps each call in one store transaction).
+// rejections, receipts). Transitions follow the table in protocol.ts. A transition's record and its
+// ledger postings are written together (the runtime wraps each call in one store transaction).
 
 import { fromHex, toHex } from '../bytes.js';
 import type { Limits } from '../codec/limits.js';
@@ -70,6 +70,9 @@ export interface TaskEngineOptions {
   readonly awardTier?: number;
   /** Tasks not yet ended, at most (default 1024): invitations beyond it are refused. */
   readonly maxOpen?: number;
+  /** Ended tasks kept (memory and store), newest first (default 256); older ones are forgotten: their
+   *  ledger postings and published receipts stay. */
+  readonly keepEnded?: number;
   /** Topic reputation for the `reputation` allocation rule (MG-EigenTrust); absent = all equal. */
   readonly score?: (agent: string, topic: string) => number;
 }
@@ -82,6 +85,7 @@ export abstract class TaskEngineBase {
   readonly grant: number;
   readonly awardTier: number;
   readonly maxOpen: number;
+  readonly keepEnded: number;
   protected readonly tasks = new Map<string, TaskRecord>();
   private readonly events: TaskEvent[] = [];
 
@@ -92,6 +96,7 @@ export abstract class TaskEngineBase {
     this.grant = o.grant ?? 100_000;
     this.awardTier = o.awardTier ?? 2;
     this.maxOpen = o.maxOpen ?? 1024;
+    this.keepEnded = o.keepEnded ?? 256;
     if (!Number.isInteger(this.retryMs) || this.retryMs < 1) throw new RangeError('TaskEngine: retryMs must be a positive integer');
     this.reload();
   }
@@ -211,6 +216,18 @@ export abstract class TaskEngineBase {
     }
     this.save(r);
     if (changed) this.events.push({ type: 'task', id: r.id, role: r.role, state: to, topic: r.topic, ...(note ? { note } : {}) });
+    if (changed && isTerminal(r.role, to)) this.forgetOldEnded();
+  }
+
+  /** Keeps the `keepEnded` most recent ended tasks; forgets older ones (memory and store). */
+  private forgetOldEnded(): void {
+    const ended = [...this.tasks.values()].filter((x) => isTerminal(x.role, x.state));
+    if (ended.length <= this.keepEnded) return;
+    ended.sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+    for (const x of ended.slice(this.keepEnded)) {
+      this.tasks.delete(x.id);
+      this.o.store.deleteTask(x.id);
+    }
   }
 
   protected save(r: TaskRecord): void {

@@ -57,6 +57,7 @@ export interface TaskRecord {
 
 export interface TaskStore {
   putTask(r: TaskRecord): void;
+  deleteTask(id: string): void;
   tasks(): TaskRecord[];
 }
 
@@ -64,6 +65,9 @@ export class MemoryTaskStore implements TaskStore {
   private readonly m = new Map<string, string>();
   putTask(r: TaskRecord): void {
     this.m.set(r.id, JSON.stringify(r));
+  }
+  deleteTask(id: string): void {
+    this.m.delete(id);
   }
   tasks(): TaskRecord[] {
     return [...this.m.values()].map((s) => JSON.parse(s) as TaskRecord);

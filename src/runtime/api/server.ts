@@ -14,6 +14,7 @@ import { HttpError, sendError } from './http.js';
 import { match, type ApiNode } from './routes.js';
 import { EventHub } from './sse.js';
 import type { CoreEvent } from '../../core/types.js';
+import type { TaskEvent } from '../../core/task/engine.js';
 
 export type { ApiNode } from './routes.js';
 
@@ -28,8 +29,8 @@ export interface ApiOptions {
 export interface Api {
   readonly server: Server;
   readonly port: number;
-  /** Feed a core event to every open /events stream. */
-  publish(e: CoreEvent): void;
+  /** Feed a core or task event to every open /events stream. */
+  publish(e: CoreEvent | TaskEvent): void;
   close(): Promise<void>;
 }
 

@@ -1,13 +1,15 @@
 // Server-Sent Events (WHATWG HTML §9.2) for GET /events: every core event (discovered, appended,
-// rejected, fork, withdrawn, declared) goes to each open stream as `event: <type>` + one JSON `data:` line,
+// rejected, fork, withdrawn, declared) and task event (task: a task's new state, taskRejected, receipt)
+// goes to each open stream as `event: <type>` + one JSON `data:` line,
 // with an increasing `id:`. A comment line every `heartbeatMs` keeps proxies and idle-timeouts from
 // closing a quiet stream. Slow clients are not buffered without bound: a stream whose socket buffer
 // exceeds `maxBuffered` bytes is closed (the client reconnects and re-reads state from /status).
 
 import type { ServerResponse } from 'node:http';
 import type { CoreEvent } from '../../core/types.js';
+import type { TaskEvent } from '../../core/task/engine.js';
 
-export const SSE_EVENT_TYPES = ['discovered', 'appended', 'rejected', 'fork', 'withdrawn', 'declared'] as const;
+export const SSE_EVENT_TYPES = ['discovered', 'appended', 'rejected', 'fork', 'withdrawn', 'declared', 'task', 'taskRejected', 'receipt'] as const;
 
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
@@ -33,7 +35,7 @@ export class EventHub {
     res.on('close', () => this.clients.delete(res));
   }
 
-  publish(e: CoreEvent): void {
+  publish(e: CoreEvent | TaskEvent): void {
     if (!this.clients.size) return;
     this.write(`id: ${this.nextId++}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
   }

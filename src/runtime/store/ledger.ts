@@ -64,11 +64,16 @@ export class SqliteTaskStore implements TaskStore {
     this.q = {
       put: d.prepare('INSERT INTO tasks (id, role, state, record, updated) VALUES (?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, record = excluded.record, updated = excluded.updated'),
       all: d.prepare('SELECT record FROM tasks ORDER BY id'),
+      del: d.prepare('DELETE FROM tasks WHERE id = ?'),
     };
   }
 
   putTask(r: TaskRecord): void {
     this.q.put.run(r.id, r.role, r.state, JSON.stringify(r), r.nextRetry ?? r.createdAt);
+  }
+
+  deleteTask(id: string): void {
+    this.q.del.run(id);
   }
 
   tasks(): TaskRecord[] {
