@@ -42,9 +42,9 @@ export class MemoryHub {
   subscribe(cb: Sub, filter: string): void {
     let set = this.subs.get(cb);
     if (!set) this.subs.set(cb, (set = new Set()));
-    const isNew = !set.has(filter);
+    // As an MQTT broker does (Retain Handling 0), a subscribe sends the matching retained messages
+    // again even when the same filter is already subscribed (the bridge relies on it, bridge.ts).
     set.add(filter);
-    if (!isNew) return;
     const now = Date.now();
     for (const [name, r] of this.retained) {
       if (r.expiresAt <= now) this.retained.delete(name);
