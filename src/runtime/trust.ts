@@ -6,9 +6,12 @@
 //   kernel (build/eigentrust.wasm), or of the TypeScript reference when the kernel cannot load (the reason is in
 //   status). Fraud proofs are also drained after every batch of core events, so slashing does not wait.
 // - discover() results are re-ranked by semantic match × topic trust.
+// - After each recompute the delta/top-k entries are published per topic with receipts (core/trust/gossip.ts) and
+//   peers' published deltas are received through a watch on the `reputation` tag.
 
 import type { AgentCore } from '../core/agent.js';
 import { powerIterate } from '../core/trust/eigentrust.js';
+import { REPUTATION_TAG, reputationBody } from '../core/trust/gossip.js';
 import { NodeTrust, type RankedCandidate, type TrustEntry } from '../core/trust/node-trust.js';
 import type { PowerIterate, TopicSpec } from '../core/trust/types.js';
 import type { Candidate, CoreEvent } from '../core/types.js';
@@ -57,7 +60,10 @@ export function startTrust(o: { core: AgentCore; driver: Driver; recomputeMs: nu
   const trust = new NodeTrust({ verifier: core.verifier, recomputeMs: o.recomputeMs });
   const k = kernelOrReference();
   if (k.reason) logger.log('warn', 'trust: WASM kernel unavailable, using the TypeScript reference', { reason: k.reason });
-  driver.call((now) => core.watch(now, RECEIPT_TAG));
+  driver.call((now) => {
+    core.watch(now, RECEIPT_TAG);
+    core.watch(now, REPUTATION_TAG);
+  });
   let asking = false;
   const askBindings = () => {
     asking = false;
@@ -75,6 +81,11 @@ export function startTrust(o: { core: AgentCore; driver: Driver; recomputeMs: nu
     trust.pollFraudFrom(now, core.verifier);
     trust.setTopics(topicsOf(core, now));
     const sent = trust.recompute(now, k.iterate);
+    // Reputation exchange as gossip: this epoch's deltas, one signed declaration per topic with receipts.
+    for (let x = trust.pollPublish(); x; x = trust.pollPublish()) {
+      const d = { ...reputationBody(x.topic, x.entries), topic: x.topic, ttlMs: Math.max(60_000, 10 * o.recomputeMs) };
+      driver.call((t) => core.announce(t, d));
+    }
     for (const e of drain()) logger.log('debug', 'trust rejected', { ...e });
     return sent;
   };
@@ -98,6 +109,7 @@ export function startTrust(o: { core: AgentCore; driver: Driver; recomputeMs: nu
           setImmediate(askBindings); // outside the driver's event loop, so the subscriptions are flushed
         }
       }
+      if (e.type === 'declared' && e.body.tags.includes(REPUTATION_TAG)) trust.handlePeerView(e);
       trust.pollFraudFrom(now, core.verifier);
       return drain();
     },

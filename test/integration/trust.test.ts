@@ -88,6 +88,13 @@ describe('trust in real nodes over the embedded broker', () => {
     expect(metrics).toMatch(/^agentnet_trust_receipts_total 6$/m);
     expect(metrics).toMatch(/^agentnet_trust_receipt_rejections_total\{reason="bad_signature"\} 1$/m);
     expect((carol!.status() as Record<string, any>).trust.status.epochs).toBe(1);
+    // Reputation exchange as gossip: carol's deltas of this epoch reach the others as a signed declaration.
+    const pub = (carol!.trust().status as Record<string, any>).exchange;
+    expect(pub.published).toBeGreaterThan(0);
+    for (const n of [alice!, bob!, dave!]) {
+      await until(() => (n.trust().status as Record<string, any>).exchange.received === pub.published);
+      expect((n.trust().status as Record<string, any>).exchange).toMatchObject({ receivedDeclarations: 1, publishers: 1 });
+    }
     // Bodyless gossip: a state body that is not a receipt is not pulled.
     const before = carol!.status().pulls.requested;
     alice!.announce({ kind: 'state', topic: TOPIC, tags: ['load.cpu'], text: 'busy' });

@@ -11,6 +11,8 @@ import { makeBinding } from '../../src/core/identity/binding.js';
 import type { AgentCore } from '../../src/core/agent.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
 import { NodeTrust } from '../../src/core/trust/node-trust.js';
+import { reputationBody, reputationFromBody } from '../../src/core/trust/gossip.js';
+import { DecodeError } from '../../src/core/errors.js';
 import type { Declaration } from '../../src/core/types.js';
 import { crypto, DAY, seed, T0, type TestIdentity } from '../helpers.js';
 import { TestNet } from '../harness.js';
@@ -232,5 +234,44 @@ describe('NodeTrust: slashing on a verified fork proof', () => {
     expect(w.carol.verifier.intakeForkProof(good, forged).ok).toBe(false);
     expect(w.trust.pollFraudFrom(w.net.now)).toBe(0);
     expect(w.trust.status().slashed).toBe(0);
+  });
+});
+
+describe('NodeTrust: reputation exchange as gossip', () => {
+  it('publishes the delta/top-k entries of an epoch as a signed declaration that peers receive and report', () => {
+    const w = world();
+    w.trust.recompute(w.net.now, powerIterate);
+    expect(w.trust.pollPublish()).toBeUndefined(); // nothing to publish without evidence in the topic
+    for (let k = 0; k < 3; k++) publish(w.net, w.alice, receipt(w.ids.alice, w.ids.bob, 1000, w.net.now));
+    w.pump();
+    w.net.now += EPOCH;
+    const sent = w.trust.recompute(w.net.now, powerIterate);
+    const out = w.trust.pollPublish()!;
+    expect(out.topic).toBe(TOPIC);
+    expect(out.entries.length).toBeGreaterThan(0);
+    expect(out.entries.length).toBeLessThanOrEqual(sent);
+    expect(w.trust.pollPublish()).toBeUndefined();
+    // Alice's node receives carol's delta through its own watch on `reputation`.
+    const aliceTrust = new NodeTrust({ verifier: w.alice.verifier, recomputeMs: EPOCH, decayEpochMs: EPOCH });
+    w.alice.watch(w.net.now, 'reputation');
+    w.carol.announce(w.net.now, { ...reputationBody(TOPIC, out.entries), topic: TOPIC });
+    w.carol.announce(w.net.now, { kind: 'state', topic: TOPIC, tags: ['reputation'], text: 'bad', constraints: 'agentnet/reputation/1:a0' });
+    w.net.run();
+    for (const e of w.net.events[0]!) if (e.type === 'declared' && e.body.tags.includes('reputation')) aliceTrust.handlePeerView(e);
+    expect(aliceTrust.status().exchange).toMatchObject({ received: out.entries.length, receivedDeclarations: 1, publishers: 1 });
+    expect(aliceTrust.status().rejected).toEqual({ malformed: 1 });
+    const bobValue = out.entries.find((e) => e.agent === w.bob.agentHex)?.value;
+    expect(bobValue).toBeDefined();
+    expect(aliceTrust.peers.about(TOPIC, w.bob.agentHex)).toEqual({ peers: 1, mean: Math.round(bobValue! * 1e6) / 1e6 });
+    expect(w.trust.status().exchange).toMatchObject({ published: out.entries.length, declarations: 1 });
+  });
+
+  it('the reputation body round-trips and refuses bad input with typed errors', () => {
+    const e = [{ agent: 'ab'.repeat(32), value: 1.234567 }, { agent: 'cd'.repeat(32), value: 0 }];
+    expect(reputationFromBody(reputationBody(TOPIC, e))).toEqual(e);
+    expect(() => reputationBody(TOPIC, [])).toThrow(RangeError);
+    expect(() => reputationBody(TOPIC, [{ agent: 'xyz', value: 1 }])).toThrow(TypeError);
+    expect(() => reputationFromBody({ kind: 'state', tags: [], text: '', constraints: 'agentnet/reputation/1:zz' })).toThrow(DecodeError);
+    expect(() => reputationFromBody({ kind: 'capability', tags: [], text: '' })).toThrow(DecodeError);
   });
 });

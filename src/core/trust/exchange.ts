@@ -10,8 +10,8 @@ export interface ExchangeParams {
   readonly topK: number;
 }
 
-/** Updates `view` in place toward `t`; returns the number of entries sent. */
-export function exchangeDelta(view: Float64Array, t: Float64Array, nActive: number, p: ExchangeParams): number {
+/** Updates `view` in place toward `t`; returns the number of entries sent (their indices pushed to `sent`). */
+export function exchangeDelta(view: Float64Array, t: Float64Array, nActive: number, p: ExchangeParams, sent?: number[]): number {
   const floor = nActive > 0 ? 1 / nActive : 0;
   const moved: [number, number][] = [];
   for (let j = 0; j < t.length; j++) {
@@ -20,7 +20,10 @@ export function exchangeDelta(view: Float64Array, t: Float64Array, nActive: numb
   }
   moved.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   const send = moved.slice(0, p.topK);
-  for (const [, j] of send) view[j] = t[j] as number;
+  for (const [, j] of send) {
+    view[j] = t[j] as number;
+    sent?.push(j);
+  }
   return send.length;
 }
 

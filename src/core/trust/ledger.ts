@@ -96,6 +96,8 @@ export class TrustLedger {
   private readonly rated: Uint32Array[];
   private entries = 0;
   private epochs = 0;
+  /** Indices whose published entry changed at the last recompute, per topic (delta exchange only). */
+  private lastSent: number[][] = [];
 
   constructor(topics: readonly TopicSpec[], capacity: number, readonly features: TrustFeatures = MG_FEATURES,
     readonly params: TrustParams = DEFAULT_TRUST_PARAMS) {
@@ -293,11 +295,12 @@ export class TrustLedger {
     });
     const out = iterate({ n, topics: input, alpha: P.alpha, epsilon: P.epsilon, maxIter: P.maxIter });
     let sent = 0;
+    this.lastSent = this.topics.map(() => []);
     for (let k = 0; k < T; k++) {
       const t = out.t[k] as Float64Array;
       (this.t[k] as Float64Array).set(t);
       const v = (this.view[k] as Float64Array).subarray(0, n);
-      sent += this.features.exchange === 'full' ? exchangeFull(v, t) : exchangeDelta(v, t, nActive, P.exchange);
+      sent += this.features.exchange === 'full' ? exchangeFull(v, t) : exchangeDelta(v, t, nActive, P.exchange, this.lastSent[k]);
     }
     this.entries += sent;
     this.epochs++;
@@ -361,6 +364,12 @@ export class TrustLedger {
   /** Selection certainty of j in topic k from its weighted praise there (1 without the gate). */
   certaintyOf(k: number, j: NodeIndex): number {
     return this.features.gate ? certainty((this.support[k] as Float64Array)[j] as number, this.params.certainty) : 1;
+  }
+
+  /** The entries (node, published value) the last recompute sent in a topic (delta exchange; empty for full). */
+  sentEntries(topic: string): { j: NodeIndex; value: number }[] {
+    const k = this.topicIndex(topic);
+    return (this.lastSent[k] ?? []).map((j) => ({ j, value: (this.view[k] as Float64Array)[j] as number }));
   }
 
   /** Locally computed (not necessarily published) trust of j in a topic. */

@@ -27,6 +27,7 @@ import type { FraudProof as IdentityFraudProof } from '../identity/fraud.js';
 import type { TieredVerifier } from '../identity/verifier.js';
 import type { Candidate, CoreEvent } from '../types.js';
 import { DEFAULT_TRUST_PARAMS, MG_FEATURES, TrustLedger, type TrustFeatures, type TrustParams } from './ledger.js';
+import { MAX_REPUTATION_ENTRIES, PeerViews, reputationFromBody, type ReputationEntry } from './gossip.js';
 import { selectArgmax, selectProportional } from './select.js';
 import type { FraudProof, NodeIndex, PowerIterate, TopicSpec } from './types.js';
 
@@ -74,6 +75,9 @@ export interface TrustEntry {
   readonly slashed: boolean;
   readonly flagged: boolean;
   readonly receipts: number;
+  /** Peers whose published reputation (./gossip.ts) reports the agent in this topic, and their mean value. */
+  readonly peers: number;
+  readonly peerTrust: number | null;
 }
 
 interface ReceiptRec { readonly topic: string; readonly requester: string; readonly worker: string; readonly outcome: number; readonly ts: number; readonly key: string }
@@ -83,6 +87,8 @@ interface Held { readonly sr: SignedReceipt; readonly topic: string; readonly at
 
 export class NodeTrust {
   readonly counters = new Counters(REJECT_REASONS);
+  /** Other nodes' published reputation deltas (received, reported; not an input of this node's trust). */
+  readonly peers = new PeerViews();
   private readonly o: Required<Omit<NodeTrustOptions, 'verifier'>>;
   private readonly v: TieredVerifier;
   private topics: TopicSpec[] = [];
@@ -103,6 +109,11 @@ export class NodeTrust {
   private capacity = 0;
   /** The latest `now` seen (ms): tiers of identities re-registered by a rebuild are read at it. */
   private lastNow = 0;
+  /** Topics with at least one verified receipt: only those publish reputation deltas. */
+  private readonly evidenced = new Set<string>();
+  private readonly outbox: { topic: string; entries: ReputationEntry[] }[] = [];
+  private published = 0;
+  private publishedDecls = 0;
   private accepted = 0;
   private duplicates = 0;
   private slashings = 0;
@@ -176,6 +187,7 @@ export class NodeTrust {
     if (!c.ok) return this.reject(c.reason, `receipt: ${c.detail}`);
     this.seen.add(key);
     this.accepted++;
+    this.evidenced.add(r.topic);
     this.ensureTopic(r.topic); // before recording: a rebuild replays what is recorded
     const rec: ReceiptRec = { topic: r.topic, requester: toHex(r.requester), worker: toHex(r.worker), outcome: r.outcome, ts: this.epochOf(r.ts), key };
     this.record({ kind: 'receipt', r: rec });
@@ -224,6 +236,13 @@ export class NodeTrust {
     };
     this.ledger.recompute(this.epochOf(now), spy);
     const entries = this.ledger.entriesSent - before;
+    for (const topic of this.evidenced) {
+      const sent = this.ledger.sentEntries(topic).slice(0, MAX_REPUTATION_ENTRIES).map((e) => ({ agent: this.keys[e.j] as string, value: this.ledger.size * e.value }));
+      if (!sent.length) continue;
+      this.outbox.push({ topic, entries: sent });
+      this.published += sent.length;
+      this.publishedDecls++;
+    }
     this.last = { epoch: this.ledger.epochsComputed, entries, iterations, residuals };
     return entries;
   }
@@ -246,6 +265,23 @@ export class NodeTrust {
   }
 
   // ------------------------------------------------------------------ outputs
+
+  /** A reputation delta to publish in `topic`'s log (./gossip.ts reputationBody), after a recompute. */
+  pollPublish(): { topic: string; entries: ReputationEntry[] } | undefined {
+    return this.outbox.shift();
+  }
+
+  /** A peer's published reputation delta (a `declared` event tagged `reputation`). */
+  handlePeerView(ev: { readonly author: string; readonly topic: string; readonly body: Body }): void {
+    let entries: ReputationEntry[];
+    try {
+      entries = reputationFromBody(ev.body);
+    } catch (e) {
+      if (e instanceof DecodeError) return this.reject('malformed', `reputation: ${e.message}`);
+      throw e;
+    }
+    if (!this.peers.handle(ev.author, ev.topic, entries)) this.reject('oversized', 'reputation: too many publishers');
+  }
 
   /** An agent (hex) whose binding a held receipt needs: the node asks AgentCore.requestBinding for it. */
   pollBindingRequest(): string | undefined {
@@ -301,6 +337,7 @@ export class NodeTrust {
       return {
         agent, trust: this.ledger.size * this.ledger.reputation(topic, j), computed: this.ledger.size * this.ledger.trust(topic, j), gate: this.ledger.gate(topic, j),
         tierOk: this.ledger.tierOk(j), stake: st.unfrozen, frozen: st.frozen, burnt: st.burnt, slashed: this.ledger.isSlashed(j), flagged: this.ledger.flagged(j), receipts: this.receiptsOf.get(agent) ?? 0,
+        ...((p) => ({ peers: p.peers, peerTrust: p.mean }))(this.peers.about(topic, agent)),
       };
     }).sort((a, b) => b.trust - a.trust || (a.agent < b.agent ? -1 : 1));
   }
@@ -317,6 +354,7 @@ export class NodeTrust {
       epochs,
       entriesSent: this.ledger.entriesSent,
       entriesPerEpoch: epochs ? this.ledger.entriesSent / epochs : 0,
+      exchange: { published: this.published, declarations: this.publishedDecls, received: this.peers.received, receivedDeclarations: this.peers.declarations, publishers: this.peers.publishers },
       last: this.last ?? null,
     };
   }
