@@ -9,6 +9,7 @@ import { makeCryptoPort, nobleStrictVerifier } from '../src/runtime/crypto-port.
 import { formatDiscoveryTable, runDiscoveryExperiment } from '../src/sim/discovery/index.js';
 import { formatScaleReport, runScaleExperiment } from '../src/sim/discovery/scale.js';
 import { forkPart } from '../src/sim/discovery/fork-part.js';
+import { memoizedCrypto } from '../src/sim/net/memo-crypto.js';
 
 export function main(argv: string[]): void {
   const [cmd, ...rest] = argv;
@@ -38,7 +39,7 @@ export function main(argv: string[]): void {
     console.log(formatScaleReport(r));
     json = r;
   } else if (cmd === 'fork') {
-    const r = forkPart(crypto, num('seed0', 1), num('nodes', 1000), num('loss', 0.01));
+    const r = forkPart(memoizedCrypto(crypto).crypto, num('seed0', 1), num('nodes', 1000), num('loss', 0.01));
     console.log(JSON.stringify(r));
     json = r;
   } else {

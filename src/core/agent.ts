@@ -93,7 +93,7 @@ export class AgentCore {
     this.agentKey = o.crypto.signer.publicKey(o.agentSecret);
     this.agentHex = toHex(this.agentKey);
     this.bindingBytes = o.binding;
-    this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators);
+    this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators, o.bindingDecoder);
     this.heartbeat = new Heartbeat(o);
     this.direct = new DirectLink(this.agentKey, this.counters, (x) => this.emit(x));
     this.forks = new ForkProofs(o.crypto, this.limits, this.verifier, this.agentKey, this.heartbeat.intervalMs, this.heartbeat.repeats);
@@ -358,7 +358,7 @@ export class AgentCore {
     const r = checkBirth(this.c, this.verifier, bytes, now, this.limits);
     if (!r.ok) return r.reason ? this.reject(r.reason, 'birth', r.detail) : undefined;
     const { birth, author } = r;
-    this.store.putBinding(birth.author, r.binding.version, birth.binding);
+    this.store.putBinding(birth.author, r.binding.version, this.verifier.bindingBytesOf(author) ?? birth.binding);
     this.epochs.observeBirth(author, birth.epoch, r.epochOk);
     if (!r.epochOk) this.reject('no_continuation', 'birth', r.detail);
     else this.liveness.observe(author, birth.epoch, birth.ts, birth.alive);

@@ -1,14 +1,21 @@
 // Small byte helpers shared by the core. No Node Buffer: the core runs anywhere a Uint8Array does.
 
-const HEX = '0123456789abcdef';
+const HEX = new TextEncoder().encode('0123456789abcdef');
+const ascii = new TextDecoder('latin1');
 
+/**
+ * Lower-case hex. Built as one flat string from the character codes: `s += ...` in a loop makes a rope
+ * of one ConsString per step, and hex strings are map keys all over the core (per node, per author, per
+ * entry): the simulator's 10k-node run spent a third of its heap on those ropes (docs/simulator.md).
+ */
 export function toHex(b: Uint8Array): string {
-  let s = '';
+  const out = new Uint8Array(b.length * 2);
   for (let i = 0; i < b.length; i++) {
     const v = b[i]!;
-    s += HEX[v >> 4]! + HEX[v & 15]!;
+    out[2 * i] = HEX[v >> 4]!;
+    out[2 * i + 1] = HEX[v & 15]!;
   }
-  return s;
+  return ascii.decode(out);
 }
 
 /** Lower- or upper-case hex of even length; throws TypeError naming `what` on anything else (API misuse). */
