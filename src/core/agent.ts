@@ -12,7 +12,8 @@
 //   size -> decode -> T0 (id seen?) -> binding known? (else hold, fetch birth) -> T1 signature
 //   -> quarantined author? (refused in every topic) -> epoch accepted? (log/epochs.ts: else hold + fetch
 //   the birth, or refuse without a continuation record)
-//   -> log rule (append | duplicate | stale | fork: proof + quarantine | broken | gap: hold + ask the author)
+//   -> log rule (append | duplicate | stale | fork: proof + quarantine | broken: ask for the author's
+//   entry at our head's position (a fork) | gap: hold + ask the author)
 //   -> on append: sketch vs interests -> pull body by hash -> hash/len check -> decode -> match.
 
 import { toHex } from './bytes.js';
@@ -336,6 +337,9 @@ export class AgentCore {
       case 'stale':
         return this.reject('stale', 'header', `seq ${e.seq} behind head`);
       case 'broken':
+        // The author signed another entry at our head's position (e.prev): ask it for that entry, which
+        // then arrives as a fork of our head and becomes a proof.
+        this.direct.askEntries({ author: e.author, topic: e.topic, epoch: e.epoch, fromSeq: e.seq - 1, toSeq: e.seq - 1 });
         return this.reject('broken_chain', 'header', `seq ${e.seq} does not extend our head`);
       case 'fork':
         this.reject('fork', 'header', `two entries at ${e.topic}/${e.epoch}/${e.seq}`);
