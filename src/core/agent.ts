@@ -278,7 +278,7 @@ export class AgentCore {
       bytes: this.counters.bytes(),
       pulls: { requested: this.finder.pulls.requested, completed: this.finder.pulls.completed, failed: this.finder.pulls.failed },
       gapRepairs: { requested: this.gaps.requested, failed: this.gaps.failed },
-      forkProofs: { published: this.forks.published, suppressed: this.forks.suppressed, quarantined: this.verifier.counters.T4 },
+      forkProofs: { published: this.forks.published, suppressed: this.forks.suppressed, checked: this.verifier.counters.T4 },
       discoveries: this.counters.get('discoveries'),
       pending: { held: this.held.size, pulls: this.finder.pulls.size, gaps: this.gaps.size, births: this.awaiting.size },
     };
