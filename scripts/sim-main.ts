@@ -1,21 +1,24 @@
 // Entry of scripts/sim.mjs: runs the simulator's experiments outside vitest with the runtime's real
-// CryptoPort (node:crypto SHA-256, noble Ed25519 signing and strict verification).
+// CryptoPort (node:crypto SHA-256, noble Ed25519 signing, the WASM verifier when built: the same one
+// `agentnet sim` and the daemon use, with noble's strict branch as its fallback; one acceptance rule set).
 //   node scripts/sim.mjs discovery [--nodes 200] [--churn 0.2] [--seeds 10] [--seed0 1] [--json out.json]
 //   node scripts/sim.mjs scale [--nodes 10000] [--seed0 1] [--json out.json]
 //   node scripts/sim.mjs fork [--nodes 1000] [--loss 0.01]   (part C of scale alone)
 
 import { writeFileSync } from 'node:fs';
-import { makeCryptoPort, nobleStrictVerifier } from '../src/runtime/crypto-port.js';
+import { makeCryptoPort } from '../src/runtime/crypto-port.js';
+import { defaultVerifier } from '../src/runtime/verifier.js';
 import { formatDiscoveryTable, runDiscoveryExperiment } from '../src/sim/discovery/index.js';
 import { formatScaleReport, runScaleExperiment } from '../src/sim/discovery/scale.js';
 import { forkPart } from '../src/sim/discovery/fork-part.js';
+import { memoizedCrypto } from '../src/sim/net/memo-crypto.js';
 
 export function main(argv: string[]): void {
   const [cmd, ...rest] = argv;
   const flags = new Map<string, string>();
   for (let i = 0; i < rest.length; i += 2) flags.set(rest[i]!.replace(/^--/, ''), rest[i + 1] ?? '');
   const num = (k: string, d: number) => (flags.has(k) ? Number(flags.get(k)) : d);
-  const crypto = makeCryptoPort(nobleStrictVerifier);
+  const crypto = makeCryptoPort(defaultVerifier());
   const t0 = performance.now();
   let json: unknown;
   if (cmd === 'discovery') {
@@ -38,7 +41,7 @@ export function main(argv: string[]): void {
     console.log(formatScaleReport(r));
     json = r;
   } else if (cmd === 'fork') {
-    const r = forkPart(crypto, num('seed0', 1), num('nodes', 1000), num('loss', 0.01));
+    const r = forkPart(memoizedCrypto(crypto).crypto, num('seed0', 1), num('nodes', 1000), num('loss', 0.01));
     console.log(JSON.stringify(r));
     json = r;
   } else {

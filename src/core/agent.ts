@@ -12,7 +12,8 @@
 //   size -> decode -> T0 (id seen?) -> binding known? (else hold, fetch birth) -> T1 signature
 //   -> quarantined author? (refused in every topic) -> epoch accepted? (log/epochs.ts: else hold + fetch
 //   the birth, or refuse without a continuation record)
-//   -> log rule (append | duplicate | stale | fork: proof + quarantine | broken | gap: hold + ask the author)
+//   -> log rule (append | duplicate | stale | fork: proof + quarantine | broken: ask for the author's
+//   entry at our head's position (a fork) | gap: hold + ask the author)
 //   -> on append: sketch vs interests -> pull body by hash -> hash/len check -> decode -> match.
 
 import { toHex } from './bytes.js';
@@ -93,7 +94,7 @@ export class AgentCore {
     this.agentKey = o.crypto.signer.publicKey(o.agentSecret);
     this.agentHex = toHex(this.agentKey);
     this.bindingBytes = o.binding;
-    this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators);
+    this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators, o.bindingDecoder);
     this.heartbeat = new Heartbeat(o);
     this.direct = new DirectLink(this.agentKey, this.counters, (x) => this.emit(x));
     this.forks = new ForkProofs(o.crypto, this.limits, this.verifier, this.agentKey, this.heartbeat.intervalMs, this.heartbeat.repeats);
@@ -301,7 +302,7 @@ export class AgentCore {
       bytes: this.counters.bytes(),
       pulls: { requested: this.finder.pulls.requested, completed: this.finder.pulls.completed, failed: this.finder.pulls.failed },
       gapRepairs: { requested: this.gaps.requested, failed: this.gaps.failed },
-      forkProofs: { published: this.forks.published, suppressed: this.forks.suppressed, quarantined: this.verifier.counters.T4 },
+      forkProofs: { published: this.forks.published, suppressed: this.forks.suppressed, checked: this.verifier.counters.T4 },
       discoveries: this.counters.get('discoveries'),
       pending: { held: this.held.size, pulls: this.finder.pulls.size, gaps: this.gaps.size, births: this.awaiting.size },
     };
@@ -360,6 +361,9 @@ export class AgentCore {
       case 'stale':
         return this.reject('stale', 'header', `seq ${e.seq} behind head`);
       case 'broken':
+        // The author signed another entry at our head's position (e.prev): ask it for that entry, which
+        // then arrives as a fork of our head and becomes a proof.
+        this.direct.askEntries({ author: e.author, topic: e.topic, epoch: e.epoch, fromSeq: e.seq - 1, toSeq: e.seq - 1 });
         return this.reject('broken_chain', 'header', `seq ${e.seq} does not extend our head`);
       case 'fork':
         this.reject('fork', 'header', `two entries at ${e.topic}/${e.epoch}/${e.seq}`);
@@ -382,7 +386,7 @@ export class AgentCore {
     const r = checkBirth(this.c, this.verifier, bytes, now, this.limits);
     if (!r.ok) return r.reason ? this.reject(r.reason, 'birth', r.detail) : undefined;
     const { birth, author } = r;
-    this.store.putBinding(birth.author, r.binding.version, birth.binding);
+    this.store.putBinding(birth.author, r.binding.version, this.verifier.bindingBytesOf(author) ?? birth.binding);
     this.epochs.observeBirth(author, birth.epoch, r.epochOk);
     if (!r.epochOk) this.reject('no_continuation', 'birth', r.detail);
     else this.liveness.observe(author, birth.epoch, birth.ts, birth.alive);

@@ -2,6 +2,7 @@
 
 import type { Limits } from './codec/limits.js';
 import type { HeartbeatOptions } from './gossip/heartbeat.js';
+import type { BindingDecoder } from './identity/binding.js';
 import type { LogStore } from './log/store.js';
 import type { CryptoPort } from './ports.js';
 
@@ -26,4 +27,10 @@ export interface AgentOptions extends HeartbeatOptions {
   readonly maxHeld?: number;
   /** Operator keys (hex) accepted; absent = any operator. */
   readonly operators?: ReadonlySet<string>;
+  /**
+   * Binding decoder for the verifier (default: decode every time). The simulator passes one shared,
+   * content-addressed decoder to all its nodes (src/sim/net/intern.ts): a decoded binding is an
+   * immutable function of its bytes, so 10,000 nodes need not hold 10,000 copies of each.
+   */
+  readonly bindingDecoder?: BindingDecoder;
 }

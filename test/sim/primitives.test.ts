@@ -87,3 +87,28 @@ describe('memoized verification', () => {
     expect(stats.verified).toBe(4);
   });
 });
+
+describe('shared immutable data across simulated nodes', () => {
+  it('the binding decoder returns one object per distinct bytes, and does not cache failures', async () => {
+    const { sharedBindingDecoder } = await import('../../src/sim/net/intern.js');
+    const { decodeBinding } = await import('../../src/core/codec/binding.js');
+    const { DEFAULT_LIMITS } = await import('../../src/core/codec/limits.js');
+    const { DecodeError } = await import('../../src/core/errors.js');
+    const { crypto, identity } = await import('../helpers.js');
+    const d = sharedBindingDecoder(crypto, 2);
+    const a = identity('alice').binding;
+    const first = d(a, DEFAULT_LIMITS);
+    expect(d(new Uint8Array(a), DEFAULT_LIMITS)).toBe(first); // other buffer, same bytes: same object
+    expect(first).toEqual(decodeBinding(a, DEFAULT_LIMITS));
+    expect(d(identity('bob').binding, DEFAULT_LIMITS)).not.toBe(first);
+    for (let i = 0; i < 2; i++) expect(() => d(new Uint8Array([1, 2, 3]), DEFAULT_LIMITS)).toThrow(DecodeError);
+  });
+
+  it('toHex is exact for every byte value (the flat-string build)', async () => {
+    const { toHex, fromHex } = await import('../../src/core/bytes.js');
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(toHex(all)).toBe(Buffer.from(all).toString('hex'));
+    expect(fromHex(toHex(all))).toEqual(all);
+    expect(toHex(new Uint8Array(0))).toBe('');
+  });
+});

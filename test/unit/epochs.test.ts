@@ -123,3 +123,27 @@ describe('restore from backup', () => {
     expect(net.retained.has(`fraud/${toHex(bobId.agentKey)}`)).toBe(true);
   });
 });
+
+describe('a fork hidden behind a broken chain', () => {
+  it("an entry whose prev is not our head makes us ask for the author's entry there: a fork proof", () => {
+    const { net, alice, bobId } = before(); // alice holds bob's epoch-0 seq 1 and 2
+    const bob2 = net.add(bobId, { store: new MemoryStore() }); // restored on an empty store, same epoch
+    let dropped = 0;
+    net.intercept = (m) => {
+      if (m.channel === 'header' && m.key === TOPIC && m.from === 2 && dropped < 3) {
+        dropped++; // alice never sees bob's new seq 1, 2, 3 live
+        return undefined;
+      }
+      return m.bytes;
+    };
+    for (const t of ['one', 'two', 'three']) bob2.announce(net.now, { ...CAP, text: t });
+    net.run();
+    expect(net.stores[0]!.head(bobId.agentKey, TOPIC)?.seq).toBe(2);
+    // the new seq 3 arrives (say, through another path): its prev is bob's new seq 2, not ours
+    const seq3 = net.stores[2]!.get(bobId.agentKey, TOPIC, 0, 3)!.bytes;
+    net.intercept = undefined;
+    net.inject('header', TOPIC, seq3);
+    expect(net.rejected(0)).toEqual(expect.arrayContaining(['broken_chain', 'fork']));
+    expect(alice.verifier.isQuarantined(toHex(bobId.agentKey))).toBe(true);
+  });
+});

@@ -63,6 +63,9 @@ export function makeBinding(c: CryptoPort, p: BindingParams): { binding: Binding
   return { binding, bytes: encodeBinding(binding, opSig, agSig) };
 }
 
+/** Decodes binding bytes (codec/binding.ts); injectable so a simulator can share immutable results. */
+export type BindingDecoder = (bytes: Uint8Array, limits: Limits) => SignedBinding;
+
 export type BindingCheck =
   | { readonly ok: true; readonly signed: SignedBinding }
   | { readonly ok: false; readonly reason: RejectReason; readonly detail: string; readonly signed?: SignedBinding };
@@ -72,10 +75,10 @@ export type BindingCheck =
  * signatures (operator and agent), validity window at `now`. `operators`, when given, is the set of
  * operator keys (hex) this node accepts; a binding by any other operator is `binding_invalid`.
  */
-export function checkBinding(c: CryptoPort, bytes: Uint8Array, now: number, limits: Limits, operators?: ReadonlySet<string>, toHex?: (b: Uint8Array) => string): BindingCheck {
+export function checkBinding(c: CryptoPort, bytes: Uint8Array, now: number, limits: Limits, operators?: ReadonlySet<string>, toHex?: (b: Uint8Array) => string, decode: BindingDecoder = decodeBinding): BindingCheck {
   let s: SignedBinding;
   try {
-    s = decodeBinding(bytes, limits);
+    s = decode(bytes, limits);
   } catch (e) {
     if (e instanceof DecodeError) return { ok: false, reason: 'malformed', detail: e.message };
     throw e;

@@ -19,7 +19,7 @@ import type { Limits } from '../codec/limits.js';
 import { DecodeError, type RejectReason } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 import { checkAttestation, type AttestationEvidence, type AttestationTrust } from './attestation.js';
-import { checkBinding } from './binding.js';
+import { checkBinding, type BindingDecoder } from './binding.js';
 import { checkForkProof, type FraudProof } from './fraud.js';
 
 export type Check = { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
@@ -59,6 +59,8 @@ export class TieredVerifier {
     /** Capacity of the T0 cache (entry ids). */
     private readonly cacheSize = 4096,
     private readonly operators?: ReadonlySet<string>,
+    /** Binding decoder (default: decode each time); a simulator shares decoded bindings across nodes. */
+    private readonly decode?: BindingDecoder,
   ) {
     if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new RangeError('TieredVerifier: cacheSize must be a positive integer');
   }
@@ -96,7 +98,7 @@ export class TieredVerifier {
   private acceptOne(bytes: Uint8Array, now: number, historic: boolean): Check & { binding?: Binding } {
     this.counters.T2++;
     // A historic version of the chain may have expired; it is checked at its own notBefore instead.
-    const r = checkBinding(this.crypto, bytes, now, this.limits, this.operators, toHex);
+    const r = checkBinding(this.crypto, bytes, now, this.limits, this.operators, toHex, this.decode);
     if (!r.ok && !(historic && r.reason === 'binding_expired')) return r;
     const b = r.signed?.binding;
     if (!b) return r;
@@ -121,7 +123,7 @@ export class TieredVerifier {
       }
       if (!equalBytes(b.agentKey, prev.binding.agentKey)) prev.supersededAt = b.notBefore;
     }
-    const known: Known = { binding: b, bytes, hash };
+    const known: Known = { binding: b, bytes: r.signed!.bytes, hash }; // the decoder's bytes: shared when it shares
     this.byBaid.set(baid, known);
     const cur = this.byAgent.get(agent);
     if (!cur || cur.binding.version <= b.version) this.byAgent.set(agent, known);

@@ -9,6 +9,7 @@
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { AgentProc } from '../net/agent-proc.js';
 import { SIM_EPOCH } from '../net/identities.js';
+import { sharedBindingDecoder } from '../net/intern.js';
 import type { Method, RunCtx } from './runner.js';
 import { capabilityOf, type Request } from './workload.js';
 
@@ -20,10 +21,11 @@ export function bodylessMethod(): Method {
   return {
     name: 'bodyless',
     addNodes(ctx: RunCtx) {
+      const bindingDecoder = sharedBindingDecoder(ctx.crypto);
       for (let i = 0; i < ctx.sc.nodes; i++) {
         const store = new MemoryStore();
         const id = ctx.ids[i]!;
-        ctx.world.addNode((io) => new AgentProc(io, { crypto: ctx.crypto, store, agentSecret: id.agentSecret, binding: id.binding, ...DAEMON_HEARTBEAT }, {
+        ctx.world.addNode((io) => new AgentProc(io, { crypto: ctx.crypto, store, agentSecret: id.agentSecret, binding: id.binding, bindingDecoder, ...DAEMON_HEARTBEAT }, {
           onStart: (core, now) => void core.announceOnce(SIM_EPOCH + now, { kind: 'capability', ...capabilityOf(i) }),
           onEvent: (e) => {
             if (e.type !== 'discovered') return;

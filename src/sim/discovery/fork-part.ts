@@ -14,6 +14,7 @@ import type { CryptoPort } from '../../core/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { AgentProc } from '../net/agent-proc.js';
 import { simIdentity } from '../net/identities.js';
+import { sharedBindingDecoder } from '../net/intern.js';
 import { World } from '../net/world.js';
 import { TOPICS, capabilityOf } from './workload.js';
 
@@ -33,7 +34,7 @@ export interface ForkResult {
   readonly fraudBytes: number;
 }
 
-export function forkPart(crypto: CryptoPort, seed: number, n: number, lossP = 0.01, heartbeatMs = 1_000): ForkResult {
+export function forkPart(crypto: CryptoPort, seed: number, n: number, lossP = 0.01, heartbeatMs = 1_000, bindingDecoder = sharedBindingDecoder(crypto)): ForkResult {
   const world = new World(seed + 2_000_003, { lossP });
   const stores: MemoryStore[] = [];
   const quarantinedAt = new Array<number | undefined>(n).fill(undefined);
@@ -45,7 +46,7 @@ export function forkPart(crypto: CryptoPort, seed: number, n: number, lossP = 0.
     stores.push(new MemoryStore());
     const topic = TOPICS[i % TOPICS.length]!;
     world.addNode((io) => {
-      const p = new AgentProc(io, { crypto, store: stores[i]!, agentSecret: id.agentSecret, binding: id.binding, heartbeatMs }, {
+      const p = new AgentProc(io, { crypto, store: stores[i]!, agentSecret: id.agentSecret, binding: id.binding, heartbeatMs, bindingDecoder }, {
         onStart: (c) => c.follow(topic),
         onEvent: (e, now) => {
           if (e.type === 'fork' && quarantinedAt[i] === undefined) quarantinedAt[i] = now;

@@ -19,7 +19,9 @@ import type { CryptoPort } from '../../core/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { AgentProc } from '../net/agent-proc.js';
 import { simIdentity, type SimIdentity } from '../net/identities.js';
+import { sharedBindingDecoder } from '../net/intern.js';
 import { memoizedCrypto } from '../net/memo-crypto.js';
+import type { BindingDecoder } from '../../core/identity/binding.js';
 import { Prng } from '../net/prng.js';
 import { World } from '../net/world.js';
 import { forkPart, type ForkResult } from './fork-part.js';
@@ -60,6 +62,7 @@ export interface ScaleResult {
 export function runScaleExperiment(o: ScaleOptions): ScaleResult {
   const seed = o.seed ?? 1;
   const { crypto, stats } = memoizedCrypto(o.crypto);
+  const bindingDecoder = sharedBindingDecoder(crypto);
   const say = o.onProgress ?? (() => {});
   const t0 = o.clock?.();
 
@@ -78,7 +81,7 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
     const store = new MemoryStore();
     stores.push(store);
     const topic = TOPICS[i % TOPICS.length]!;
-    world.addNode((io) => new AgentProc(io, { crypto, store, agentSecret: id.agentSecret, binding: id.binding }, { onStart: (core) => core.follow(topic) }));
+    world.addNode((io) => new AgentProc(io, { crypto, store, agentSecret: id.agentSecret, binding: id.binding, bindingDecoder }, { onStart: (core) => core.follow(topic) }));
   }
   say(`scale: ${n} identities`);
   for (let i = 0; i < n; i++) world.join(i);
@@ -134,10 +137,10 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
 
   // ---------------------------------------------------------------- part B
   const repairNodes = o.repairNodes ?? Math.min(n, 200);
-  const repair = repairNodes > 0 ? repairPart(crypto, seed, repairNodes, o.repairEntries ?? 10, o.lossP ?? 0.3) : null;
+  const repair = repairNodes > 0 ? repairPart(crypto, seed, repairNodes, o.repairEntries ?? 10, o.lossP ?? 0.3, bindingDecoder) : null;
   say('scale: repair done');
   const forkNodes = o.forkNodes ?? Math.min(n, 1000);
-  const fork = forkNodes > 0 ? forkPart(crypto, seed, forkNodes) : null;
+  const fork = forkNodes > 0 ? forkPart(crypto, seed, forkNodes, 0.01, 1_000, bindingDecoder) : null;
   say('scale: fork proofs done');
   return {
     params: { nodes: n, seed, publishers, interested: interested.size, topics: [...TOPICS], repairNodes: o.repairNodes ?? Math.min(n, 200), repairEntries: o.repairEntries ?? 10, lossP: o.lossP ?? 0.3 },
@@ -157,7 +160,7 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
   };
 }
 
-function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number, lossP: number): NonNullable<ScaleResult['repair']> {
+function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number, lossP: number, bindingDecoder: BindingDecoder): NonNullable<ScaleResult['repair']> {
   const topic = TOPICS[0];
   const world = new World(seed + 1_000_003, { lossP });
   const stores: MemoryStore[] = [];
@@ -168,7 +171,7 @@ function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number
     ids.push(id);
     const store = new MemoryStore();
     stores.push(store);
-    world.addNode((io) => new AgentProc(io, { crypto, store, agentSecret: id.agentSecret, binding: id.binding, heartbeatMs: 1_000, resyncEvery: 5 }, { onStart: (c) => c.follow(topic) }));
+    world.addNode((io) => new AgentProc(io, { crypto, store, agentSecret: id.agentSecret, binding: id.binding, heartbeatMs: 1_000, resyncEvery: 5, bindingDecoder }, { onStart: (c) => c.follow(topic) }));
   }
   for (let i = 0; i < n; i++) world.join(i);
   world.run(5_000);
