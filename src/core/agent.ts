@@ -14,25 +14,25 @@
 //   -> on append: sketch vs interests -> pull body by hash -> hash/len check -> decode -> match.
 
 import { toHex } from './bytes.js';
-import { decodeBody, encodeBody, type Body } from './codec/body.js';
-import { decodeEntry, encodeEntry, entryToBeSigned, type Entry, type SignedEntry } from './codec/entry.js';
-import { DEFAULT_LIMITS, TAG_RE, TOPIC_RE, type Limits } from './codec/limits.js';
-import { decodeBirth, decodeDirect, decodeFrontier, encodeBirth, encodeDirect, encodeFrontier, birthToBeSigned, frontierToBeSigned, MAX_RANGE, type Direct, type Frontier } from './codec/messages.js';
+import { decodeBody } from './codec/body.js';
+import { decodeEntry, type SignedEntry } from './codec/entry.js';
+import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
+import { decodeBirth, decodeDirect, decodeFrontier, encodeDirect, type Direct } from './codec/messages.js';
 import { DecodeError, REJECT_REASONS, type RejectReason } from './errors.js';
-import { DiscoveryIndex } from './gossip/discovery.js';
 import type { Interest } from './gossip/match.js';
-import { BodyPulls } from './gossip/pulls.js';
-import { makeSketch } from './gossip/sketch.js';
+import { Liveness } from './gossip/liveness.js';
 import { HeldEntries } from './log/held.js';
 import { GapRepair, type Range } from './gossip/repair.js';
 import { AwaitingBinding } from './identity/awaiting.js';
 import { TieredVerifier } from './identity/verifier.js';
 import { decideReceive } from './log/rules.js';
-import type { LogStore, StoredEntry } from './log/store.js';
+import type { LogStore } from './log/store.js';
 import type { CryptoPort } from './ports.js';
 import type { Candidate, Channel, CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, Outgoing, OwnDeclaration, PeerInfo } from './types.js';
 import { Counters } from './counters.js';
 import { logHeadViews, ownDeclarations, peerViews } from './views.js';
+import { OwnLog, storedOf } from './own-log.js';
+import { Finder } from './finder.js';
 
 export interface AgentOptions {
   readonly crypto: CryptoPort;
@@ -64,48 +64,50 @@ export class AgentCore {
   readonly counters = new Counters(REJECT_REASONS);
   private readonly c: CryptoPort;
   private readonly store: LogStore;
-  private readonly secret: Uint8Array;
   private readonly bindingBytes: Uint8Array;
   private readonly epoch: number;
+  /** The writing side: our logs, births and frontiers (own-log.ts). */
+  private readonly own: OwnLog;
   private readonly skew: number;
   private readonly heldPerLog: number;
   private readonly out: Outgoing[] = [];
   private readonly events: CoreEvent[] = [];
   private readonly followed = new Set<string>();
-  private readonly index: DiscoveryIndex;
+  /** The interest side: sketch match, body pulls, discoveries (finder.ts). */
+  private readonly finder: Finder;
   /** Entries waiting for their author's binding, per author hex. */
   private readonly awaiting: AwaitingBinding;
-  private readonly pulls: BodyPulls;
   private readonly gaps: GapRepair;
   private readonly held: HeldEntries;
   /** Author hex -> `now` of the last message from it that passed verification (peer list). */
   private readonly lastSeen = new Map<string, number>();
-  /** Latest birth or death per author, ordered by (epoch, ts): a late Will never kills a reborn node. */
-  private readonly liveness = new Map<string, { epoch: number; ts: number; alive: boolean }>();
+  private readonly liveness = new Liveness();
   private started = false;
-  /** Birth time of this incarnation: births and the Will carry it, so they order against the next one. */
-  private bornAt = 0;
-  private readonly dirtyFrontiers = new Map<string, { epoch: number; seq: number; id: Uint8Array; now: number }>();
 
   constructor(o: AgentOptions) {
     this.c = o.crypto;
     this.store = o.store;
-    this.secret = o.agentSecret;
     this.limits = o.limits ?? DEFAULT_LIMITS;
     this.epoch = o.epoch ?? 0;
     this.skew = o.clockSkewMs ?? 5 * 60_000;
     this.heldPerLog = o.heldPerLog ?? 64;
     this.held = new HeldEntries(this.heldPerLog, o.maxHeld ?? 4096);
-    this.index = new DiscoveryIndex(o.crypto);
     const timeout = o.pullTimeoutMs ?? 2000;
     const attempts = o.maxAttempts ?? 4;
     this.awaiting = new AwaitingBinding(timeout, attempts, this.heldPerLog);
-    this.pulls = new BodyPulls(timeout, attempts);
     this.gaps = new GapRepair(timeout, attempts);
     this.agentKey = o.crypto.signer.publicKey(o.agentSecret);
     this.agentHex = toHex(this.agentKey);
     this.bindingBytes = o.binding;
     this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators);
+    this.own = new OwnLog({ crypto: o.crypto, store: o.store, secret: o.agentSecret, agentKey: this.agentKey, binding: o.binding, epoch: this.epoch, limits: this.limits, counters: this.counters, emit: (x) => this.emit(x) });
+    this.finder = new Finder(
+      {
+        crypto: o.crypto, store: o.store, limits: this.limits, counters: this.counters, agentKey: this.agentKey, agentHex: this.agentHex,
+        emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d), sendDirect: (to, d) => this.sendDirect(to, d), follow: (t) => this.follow(t),
+      },
+      timeout, attempts,
+    );
   }
 
   // ------------------------------------------------------------------ lifecycle and PAL calls
@@ -119,14 +121,11 @@ export class AgentCore {
     this.store.putBinding(this.agentKey, own.binding!.version, this.bindingBytes);
     for (const b of this.store.bindings()) this.verifier.acceptBinding(b, now); // expired ones simply drop out
     this.started = true;
-    this.bornAt = now;
+    this.own.bornAt = now;
     this.emit({ op: 'subscribe', channel: 'direct', key: this.agentHex });
-    const birth = { author: this.agentKey, epoch: this.epoch, ts: this.bornAt, binding: this.bindingBytes, alive: true };
-    this.emit({ op: 'publish', channel: 'birth', key: this.agentHex, retain: true, bytes: encodeBirth(birth, this.c.signer.sign(this.secret, birthToBeSigned(birth))) });
-    for (const log of this.store.logs(this.agentKey)) {
-      this.publishFrontier(log.topic, log.head.epoch, log.head.seq, log.head.id, now);
-      this.restoreOwnInterests(log.topic, log.head.epoch, log.head.seq, now);
-    }
+    this.own.publishBirth();
+    this.own.publishAllFrontiers(now);
+    for (const topic of this.own.topics()) this.restoreOwnInterests(topic, now);
   }
 
   /**
@@ -135,15 +134,7 @@ export class AgentCore {
    */
   republish(now: number): void {
     if (!this.started) throw new RangeError('republish: call start() first');
-    const birth = { author: this.agentKey, epoch: this.epoch, ts: this.bornAt, binding: this.bindingBytes, alive: true };
-    this.emit({ op: 'publish', channel: 'birth', key: this.agentHex, retain: true, bytes: encodeBirth(birth, this.c.signer.sign(this.secret, birthToBeSigned(birth))) });
-    for (const log of this.store.logs(this.agentKey)) {
-      this.publishFrontier(log.topic, log.head.epoch, log.head.seq, log.head.id, now);
-      for (const e of this.store.range(this.agentKey, log.topic, log.head.epoch, Math.max(1, log.head.seq - MAX_RANGE + 1), log.head.seq)) {
-        const body = e.expires > now ? this.store.getBody(e.bodyHash) : undefined;
-        if (body) this.emit({ op: 'publish', channel: 'body', key: toHex(e.bodyHash), bytes: body, retain: true, expiryMs: e.expires - now });
-      }
-    }
+    this.own.republish(now);
   }
 
   /**
@@ -152,13 +143,12 @@ export class AgentCore {
    * start() will get): it outranks this incarnation's birth and is outranked by the next one's.
    */
   willMessage(bornAt: number): Uint8Array {
-    const death = { author: this.agentKey, epoch: this.epoch, ts: bornAt, binding: this.bindingBytes, alive: false };
-    return encodeBirth(death, this.c.signer.sign(this.secret, birthToBeSigned(death)));
+    return this.own.birthBytes(false, bornAt);
   }
 
   /** False when the author's latest birth/death message says it left (DESIGN §5). */
   isAlive(authorHex: string): boolean {
-    return this.liveness.get(authorHex)?.alive ?? true;
+    return this.liveness.isAlive(authorHex);
   }
 
   /** Subscribes to a topic's headers and frontiers (topic narrowcast, DESIGN §5). */
@@ -173,47 +163,11 @@ export class AgentCore {
   /** Appends a declaration to our (agent, topic) log and publishes header, body and frontier. */
   announce(now: number, d: Declaration): { id: string; seq: number; bodyHash: string } {
     if (!this.started) throw new RangeError('announce: call start() first');
-    if (!TOPIC_RE.test(d.topic)) throw new TypeError(`announce: invalid topic ${JSON.stringify(d.topic)}`);
-    for (const t of d.tags) if (!TAG_RE.test(t) || t.length > this.limits.tagBytes) throw new TypeError(`announce: invalid tag ${JSON.stringify(t)}`);
-    const { ttlMs = 24 * 3600_000, topic, ...rest } = d;
-    const body: Body = { ...rest, tags: [...d.tags] };
-    const bodyBytes = encodeBody(body);
-    if (bodyBytes.length > this.limits.bodyBytes) throw new RangeError(`announce: body of ${bodyBytes.length} bytes exceeds ${this.limits.bodyBytes}`);
-    const head = this.store.head(this.agentKey, topic);
-    const continuing = head && head.epoch === this.epoch;
-    const entry: Entry = {
-      author: this.agentKey,
-      topic,
-      epoch: this.epoch,
-      seq: continuing ? head.seq + 1 : 1,
-      ...(continuing ? { prev: head.id } : {}),
-      kind: d.kind,
-      ts: Math.max(now, continuing ? head.ts : 0), // never earlier than our previous entry (DESIGN §4)
-      expires: now + ttlMs,
-      bodyHash: this.c.sha256(bodyBytes),
-      bodyLen: bodyBytes.length,
-      sketch: makeSketch(this.c, d.tags),
-      tier: 2,
-    };
-    const bytes = encodeEntry(entry, this.c.signer.sign(this.secret, entryToBeSigned(entry)));
-    if (bytes.length > this.limits.headerBytes) throw new RangeError(`announce: header of ${bytes.length} bytes exceeds ${this.limits.headerBytes}`);
-    const id = this.c.sha256(bytes);
-    // Stored before anything is sent: an entry peers may have seen is always in our log (no self-fork).
-    this.store.transaction(() => {
-      this.store.append(this.storedOf(entry, id, bytes));
-      this.store.putBody(entry.bodyHash, bodyBytes, entry.expires);
-    });
-    const idHex = toHex(id);
-    this.verifier.remember(idHex);
-    this.emit({ op: 'publish', channel: 'body', key: toHex(entry.bodyHash), bytes: bodyBytes, retain: true, expiryMs: ttlMs });
-    this.emit({ op: 'publish', channel: 'header', key: topic, bytes, retain: false });
-    this.counters.add('headerBytesOut', bytes.length);
-    this.counters.add('bodyBytesOut', bodyBytes.length);
-    // The frontier is signed once per batch of appends to a log, when the output is next polled.
-    this.dirtyFrontiers.set(topic, { epoch: entry.epoch, seq: entry.seq, id, now });
-    this.events.push({ type: 'appended', author: this.agentHex, topic, seq: entry.seq, own: true });
-    if (d.kind === 'intent') this.addInterest(idHex, { topic, tags: d.tags, text: d.text }, now);
-    return { id: idHex, seq: entry.seq, bodyHash: toHex(entry.bodyHash) };
+    const a = this.own.append(now, d);
+    this.verifier.remember(a.idHex);
+    this.events.push({ type: 'appended', author: this.agentHex, topic: d.topic, seq: a.entry.seq, own: true });
+    if (d.kind === 'intent') this.addInterest(a.idHex, { topic: d.topic, tags: d.tags, text: d.text }, now);
+    return { id: a.idHex, seq: a.entry.seq, bodyHash: a.bodyHash };
   }
 
   /**
@@ -221,23 +175,13 @@ export class AgentCore {
    * withdrawn since (a restarted node re-reading its config must not append the same declaration again).
    */
   announceOnce(now: number, d: Declaration): { id: string; seq: number; bodyHash: string; reused: boolean } {
-    const { ttlMs: _ttl, topic, ...rest } = d;
-    const hash = toHex(this.c.sha256(encodeBody({ ...rest, tags: [...d.tags] })));
-    const head = this.store.head(this.agentKey, topic);
-    if (head) {
-      // Newest first, stopping at a withdraw: a declaration withdrawn since must be announced again.
-      const recent = this.store.range(this.agentKey, topic, head.epoch, Math.max(1, head.seq - MAX_RANGE + 1), head.seq).reverse();
-      for (const e of recent) {
-        if (toHex(e.bodyHash) === hash && e.expires > now) return { id: toHex(e.id), seq: e.seq, bodyHash: hash, reused: true };
-        if (e.kind === 'withdraw') break;
-      }
-    }
-    return { ...this.announce(now, d), reused: false };
+    const current = this.own.findCurrent(now, d);
+    return current ? { ...current, reused: true } : { ...this.announce(now, d), reused: false };
   }
 
   /** Candidates we hold bodies for, ranked by semantic match (trust weighting arrives with MG-EigenTrust). */
   discover(q: DiscoverQuery, now?: number): Candidate[] {
-    return this.index.discover(q, now).filter((c) => this.isAlive(c.author));
+    return this.finder.discover(q, now).filter((c) => this.isAlive(c.author));
   }
 
   // ------------------------------------------------------------------ inputs
@@ -251,7 +195,7 @@ export class AgentCore {
           return this.onEntryBytes(now, bytes, 'push', key);
         case 'body':
           this.counters.add('bodyBytesIn', bytes.length);
-          return this.onBody(now, key, bytes);
+          return this.finder.onBody(now, key, bytes);
         case 'birth':
           return this.onBirth(now, bytes);
         case 'frontier':
@@ -272,17 +216,14 @@ export class AgentCore {
       this.emit({ op: 'subscribe', channel: 'birth', key: author });
     }
     for (const d of b.dropped) if (d.count > 0) this.reject('unknown_author', 'header', `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`, d.count);
-    for (const p of this.pulls.due(now)) this.requestBody(p.entry, p.attempt);
+    this.finder.handleTimeout(now);
     for (const p of this.gaps.due(now)) this.sendGapRequest(p.data);
   }
 
   // ------------------------------------------------------------------ outputs
 
   pollTransmit(): Outgoing | undefined {
-    if (this.dirtyFrontiers.size) {
-      for (const [topic, f] of this.dirtyFrontiers) this.publishFrontier(topic, f.epoch, f.seq, f.id, f.now);
-      this.dirtyFrontiers.clear();
-    }
+    this.own.flushFrontiers();
     return this.out.shift();
   }
   pollEvent(): CoreEvent | undefined {
@@ -295,11 +236,11 @@ export class AgentCore {
   discardOutput(): void {
     this.out.length = 0;
     this.events.length = 0;
-    this.dirtyFrontiers.clear();
+    this.own.discardDirty();
   }
 
   pollTimeout(): number | undefined {
-    const ds = [this.awaiting.nextDeadline(), this.pulls.nextDeadline(), this.gaps.nextDeadline()].filter((d): d is number => d !== undefined);
+    const ds = [this.awaiting.nextDeadline(), this.finder.pulls.nextDeadline(), this.gaps.nextDeadline()].filter((d): d is number => d !== undefined);
     return ds.length ? Math.min(...ds) : undefined;
   }
 
@@ -308,17 +249,17 @@ export class AgentCore {
       agent: this.agentHex,
       epoch: this.epoch,
       followed: [...this.followed].sort(),
-      interests: this.index.interestCount,
+      interests: this.finder.interestCount,
       entries: this.store.entryCount(),
       knownAgents: this.verifier.knownAgents(),
-      candidates: this.index.candidateCount,
+      candidates: this.finder.candidateCount,
       verified: { ...this.verifier.counters },
       rejected: this.counters.rejected(),
       bytes: this.counters.bytes(),
-      pulls: { requested: this.pulls.requested, completed: this.pulls.completed, failed: this.pulls.failed },
+      pulls: { requested: this.finder.pulls.requested, completed: this.finder.pulls.completed, failed: this.finder.pulls.failed },
       gapRepairs: { requested: this.gaps.requested, failed: this.gaps.failed },
       discoveries: this.counters.get('discoveries'),
-      pending: { held: this.held.size, pulls: this.pulls.size, gaps: this.gaps.size, births: this.awaiting.size },
+      pending: { held: this.held.size, pulls: this.finder.pulls.size, gaps: this.gaps.size, births: this.awaiting.size },
     };
   }
 
@@ -381,56 +322,12 @@ export class AgentCore {
       case 'append':
         break;
     }
-    this.store.append(this.storedOf(e, id, se.bytes));
+    this.store.append(storedOf(e, id, se.bytes));
     this.events.push({ type: 'appended', author: toHex(e.author), topic: e.topic, seq: e.seq, own: false });
-    this.onAppended(now, e, id);
+    this.finder.onAppended(now, e, id);
     this.requestGap(this.gaps.appended(now, e.author, e.topic, e.epoch, e.seq, this.held.has(e, e.seq + 1)));
     const next = this.held.take(e, e.seq + 1);
     if (next) this.receiveVerified(now, next.se, next.id, 'repair');
-  }
-
-  private onAppended(now: number, e: Entry, id: Uint8Array): void {
-    const author = toHex(e.author);
-    if (author === this.agentHex) return;
-    if (e.kind === 'withdraw') {
-      if (this.index.withdraw(author, e.topic)) this.events.push({ type: 'withdrawn', author, topic: e.topic });
-      return;
-    }
-    if (e.kind !== 'capability' || e.expires <= now) return;
-    if (!this.index.wants(e)) {
-      this.counters.add('bodiesSkipped', 1); // bodyless gossip at work: no interest, no pull
-      return;
-    }
-    const have = this.store.getBody(e.bodyHash);
-    if (have) return this.acceptBody(now, e, toHex(id), have);
-    if (this.pulls.want(now, { entry: e, id: toHex(id) }) === 'new') this.requestBody(e, 1);
-  }
-
-  /** First attempt: the broker's retained copy; later attempts also ask the author directly. */
-  private requestBody(e: Entry, attempt: number): void {
-    const key = toHex(e.bodyHash);
-    this.pulls.requested++;
-    if (attempt > 1) this.emit({ op: 'unsubscribe', channel: 'body', key });
-    this.emit({ op: 'subscribe', channel: 'body', key });
-    if (attempt > 1) this.sendDirect(toHex(e.author), { type: 'getBody', from: this.agentKey, bodyHash: e.bodyHash });
-  }
-
-  private onBody(now: number, key: string, bytes: Uint8Array): void {
-    const done = this.pulls.complete(key, bytes, toHex(this.c.sha256(bytes)));
-    if (done === undefined) return;
-    if (done === 'mismatch') return this.reject('body_hash_mismatch', 'body', `body for ${key.slice(0, 12)} does not match header`);
-    this.emit({ op: 'unsubscribe', channel: 'body', key });
-    this.store.putBody(done[0]!.entry.bodyHash, bytes, Math.max(...done.map((w) => w.entry.expires)));
-    for (const w of done) this.acceptBody(now, w.entry, w.id, bytes);
-  }
-
-  private acceptBody(now: number, e: Entry, idHex: string, bytes: Uint8Array): void {
-    const body = decodeBody(bytes, this.limits);
-    if (body.kind !== e.kind) return this.reject('malformed', 'body', 'body kind differs from header kind');
-    for (const d of this.index.addBody(now, e, toHex(e.author), idHex, body)) {
-      this.counters.add('discoveries', 1);
-      this.events.push(d);
-    }
   }
 
   private onBirth(now: number, bytes: Uint8Array): void {
@@ -445,22 +342,12 @@ export class AgentCore {
     const t1 = this.verifier.checkSigned(birth.author, toBeSigned, signature, birth.ts);
     if (!t1.ok) return this.reject(t1.reason, 'birth', t1.detail);
     this.store.putBinding(birth.author, acc.binding!.version, birth.binding);
-    const prev = this.liveness.get(author);
-    // Newer (epoch, ts) wins; on a tie the death wins: an incarnation's Will carries its own birth time.
-    if (!prev || birth.epoch > prev.epoch || (birth.epoch === prev.epoch && (birth.ts > prev.ts || (birth.ts === prev.ts && !birth.alive)))) {
-      this.liveness.set(author, { epoch: birth.epoch, ts: birth.ts, alive: birth.alive });
-    }
+    this.liveness.observe(author, birth.epoch, birth.ts, birth.alive);
     if (!birth.alive) return; // a death (the MQTT Will): the binding stays valid for its history
     this.lastSeen.set(author, now);
     const waiting = this.awaiting.release(author);
     for (const w of waiting) {
-      try {
-        if (w.channel === 'header') this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key);
-        else this.onFrontier(now, w.bytes);
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e;
-        this.reject('malformed', w.channel, e.message);
-      }
+      this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key) : this.onFrontier(now, w.bytes)));
     }
   }
 
@@ -490,12 +377,7 @@ export class AgentCore {
       case 'entries':
         for (const b of d.entries) {
           this.counters.add('headerBytesIn', b.length);
-          try {
-            this.onEntryBytes(now, b, 'repair');
-          } catch (e) {
-            if (!(e instanceof DecodeError)) throw e;
-            this.reject('malformed', 'direct', e.message);
-          }
+          this.decoding('direct', () => this.onEntryBytes(now, b, 'repair'));
         }
         return;
       case 'getBody': {
@@ -505,14 +387,24 @@ export class AgentCore {
       }
       case 'body': {
         const key = toHex(this.c.sha256(d.body));
-        if (!this.pulls.has(key)) return;
+        if (!this.finder.pulls.has(key)) return;
         this.counters.add('bodyBytesIn', d.body.length);
-        return this.onBody(now, key, d.body);
+        return this.finder.onBody(now, key, d.body);
       }
     }
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** Runs a receive step on one message of a batch: a malformed one is rejected, the rest go on. */
+  private decoding(channel: Channel, step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.reject('malformed', channel, e.message);
+    }
+  }
 
   private awaitBinding(now: number, author: string, channel: 'header' | 'frontier', key: string | undefined, bytes: Uint8Array): void {
     const r = this.awaiting.add(now, author, { channel, key, bytes });
@@ -529,27 +421,11 @@ export class AgentCore {
   }
 
   private addInterest(intentId: string, i: Interest, now: number): void {
-    this.index.addInterest(intentId, i, now);
-    this.follow(i.topic);
-    this.matchStored(now, i.topic);
+    this.finder.addInterest(intentId, i, now);
   }
 
-  /**
-   * A new interest must also see capabilities already in our logs: their bodies were skipped when no
-   * interest wanted them, and no header will come again (found by the simulator, docs/simulator.md).
-   * The head of each log of the topic is offered as if just appended (sketch test, then pull).
-   */
-  private matchStored(now: number, topic: string): void {
-    for (const log of this.store.logs()) {
-      if (log.topic !== topic || toHex(log.author) === this.agentHex) continue;
-      const se = this.store.get(log.author, topic, log.head.epoch, log.head.seq);
-      if (!se || se.kind !== 'capability' || se.expires <= now) continue;
-      this.onAppended(now, decodeEntry(se.bytes, this.limits).entry, se.id);
-    }
-  }
-
-  private restoreOwnInterests(topic: string, epoch: number, headSeq: number, now: number): void {
-    for (const e of this.store.range(this.agentKey, topic, epoch, Math.max(1, headSeq - MAX_RANGE + 1), headSeq)) {
+  private restoreOwnInterests(topic: string, now: number): void {
+    for (const e of this.own.recent(topic)) {
       if (e.kind !== 'intent' || e.expires <= now) continue;
       const b = this.store.getBody(e.bodyHash);
       if (!b) continue;
@@ -558,20 +434,10 @@ export class AgentCore {
     }
   }
 
-  private publishFrontier(topic: string, epoch: number, seq: number, id: Uint8Array, now: number): void {
-    const f: Frontier = { author: this.agentKey, topic, epoch, seq, id, ts: now };
-    const bytes = encodeFrontier(f, this.c.signer.sign(this.secret, frontierToBeSigned(f)));
-    this.emit({ op: 'publish', channel: 'frontier', key: `${topic}/${this.agentHex}`, bytes, retain: true });
-  }
-
   private sendDirect(to: string, d: Direct): void {
     const bytes = encodeDirect(d);
     this.counters.add('directBytesOut', bytes.length);
     this.emit({ op: 'publish', channel: 'direct', key: to, bytes, retain: false });
-  }
-
-  private storedOf(e: Entry, id: Uint8Array, bytes: Uint8Array): StoredEntry {
-    return { id, author: e.author, topic: e.topic, epoch: e.epoch, seq: e.seq, kind: e.kind, ts: e.ts, expires: e.expires, bodyHash: e.bodyHash, bytes };
   }
 
   private emit(o: Outgoing): void {

@@ -35,8 +35,8 @@ function startNode(dataDir: string): Promise<{ child: ChildProcess; port: number
   });
 }
 
-/** Appends until the process dies; returns the seqs the API acknowledged. */
-async function hammer(port: number, stop: { dead: boolean }, workers = 4): Promise<number[]> {
+/** Appends from `workers` concurrent clients (the API groups concurrent appends into one transaction) until the process dies; returns the seqs the API acknowledged. */
+async function hammer(port: number, stop: { dead: boolean }, workers = Number(process.env.AGENTNET_CRASH_CLIENTS ?? 32)): Promise<number[]> {
   const acked: number[] = [];
   let n = 0;
   await Promise.all(

@@ -6,6 +6,7 @@ import { decodeBody } from '../../src/core/codec/body.js';
 import { decodeEntry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeBirth, decodeDirect, decodeFrontier } from '../../src/core/codec/messages.js';
+import { decodeReceipt } from '../../src/core/codec/receipt.js';
 import { generateGolden } from '../fixtures/generate.js';
 import { crypto, hex, unhex } from '../helpers.js';
 
@@ -30,6 +31,9 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
     expect(decodeBirth(unhex(golden['birth']!), DEFAULT_LIMITS).birth.alive).toBe(true);
     expect(decodeFrontier(unhex(golden['frontier']!), DEFAULT_LIMITS).frontier.seq).toBe(2);
     expect(decodeDirect(unhex(golden['getEntries']!), DEFAULT_LIMITS).type).toBe('getEntries');
+    const r = decodeReceipt(unhex(golden['receipt']!));
+    expect(r.receipt.outcome).toBe(900);
+    for (const s of r.signers) expect(crypto.verifier.verify(s.kid, s.toBeSigned, s.signature)).toBe(true);
   });
 
   // DESIGN §3 targets a typical entry <= 256 B. A first entry (no prev) meets it; with the 32-byte

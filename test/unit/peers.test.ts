@@ -65,4 +65,23 @@ describe('AgentCore peer and log views', () => {
     net.run();
     expect(alice.discover({ tags: ['code.review'] }).map((c) => c.author)).toEqual([bob.agentHex]);
   });
+
+  it('announceOnce never reuses an entry whose transaction rolled back', () => {
+    const net = new TestNet(T0);
+    const bob = net.add(identity('bob'));
+    const store = net.stores[0]!;
+    expect(bob.announceOnce(net.now, REVIEW)).toMatchObject({ seq: 1, reused: false }); // loads the topic's index
+    const other = { ...REVIEW, text: 'rolled back' };
+    // The driver's grouped commit: the group fails after the append, nothing of it is kept or sent.
+    expect(() =>
+      store.transaction(() => {
+        bob.announceOnce(net.now, other);
+        throw new Error('disk full');
+      }),
+    ).toThrow('disk full');
+    bob.discardOutput();
+    expect(bob.logHeads().find((h) => h.author === bob.agentHex)?.seq).toBe(1);
+    expect(bob.announceOnce(net.now, other)).toMatchObject({ seq: 2, reused: false });
+    expect(bob.announceOnce(net.now, REVIEW)).toMatchObject({ seq: 1, reused: true });
+  });
 });

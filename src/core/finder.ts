@@ -1,0 +1,134 @@
+// Finder: the interest side of bodyless gossip (DESIGN §4-5), sans-I/O. From an appended entry to a
+// discovery:
+//
+//   appended capability --(sketch vs our interests)--> no match: skip the body (counted)
+//                                                  --> match: body in store? accept : pull by hash
+//   pull attempt 1: subscribe to the broker's retained copy; attempts 2..n: also ask the author directly
+//   body arrives --(SHA-256 = header's bodyHash?)--> no: body_hash_mismatch; yes: store, decode, match
+//   appended withdraw --> the author's candidate in that topic is dropped
+//
+// AgentCore owns verification and the logs; it calls in here once an entry is in a log.
+
+import { toHex } from './bytes.js';
+import { decodeBody } from './codec/body.js';
+import { decodeEntry, type Entry } from './codec/entry.js';
+import type { Limits } from './codec/limits.js';
+import type { Direct } from './codec/messages.js';
+import type { Counters } from './counters.js';
+import type { RejectReason } from './errors.js';
+import { DiscoveryIndex } from './gossip/discovery.js';
+import type { Interest } from './gossip/match.js';
+import { BodyPulls } from './gossip/pulls.js';
+import type { LogStore } from './log/store.js';
+import type { CryptoPort } from './ports.js';
+import type { Candidate, Channel, CoreEvent, DiscoverQuery, Outgoing } from './types.js';
+
+export interface FinderContext {
+  readonly crypto: CryptoPort;
+  readonly store: LogStore;
+  readonly limits: Limits;
+  readonly counters: Counters;
+  readonly agentKey: Uint8Array;
+  readonly agentHex: string;
+  emit(o: Outgoing): void;
+  event(e: CoreEvent): void;
+  reject(reason: RejectReason, channel: Channel, detail: string): void;
+  sendDirect(to: string, d: Direct): void;
+  follow(topic: string): void;
+}
+
+export class Finder {
+  readonly pulls: BodyPulls;
+  private readonly index: DiscoveryIndex;
+  private readonly x: FinderContext;
+
+  constructor(x: FinderContext, pullTimeoutMs: number, attempts: number) {
+    this.x = x;
+    this.index = new DiscoveryIndex(x.crypto);
+    this.pulls = new BodyPulls(pullTimeoutMs, attempts);
+  }
+
+  get interestCount(): number {
+    return this.index.interestCount;
+  }
+  get candidateCount(): number {
+    return this.index.candidateCount;
+  }
+
+  /** Candidates we hold bodies for, ranked by semantic match. */
+  discover(q: DiscoverQuery, now: number | undefined): Candidate[] {
+    return this.index.discover(q, now);
+  }
+
+  /** An intent of ours: follow its topic and also match capabilities already in our logs. */
+  addInterest(intentId: string, i: Interest, now: number): void {
+    this.index.addInterest(intentId, i, now);
+    this.x.follow(i.topic);
+    this.matchStored(now, i.topic);
+  }
+
+  /** An entry of a peer was appended to its log in our store. */
+  onAppended(now: number, e: Entry, id: Uint8Array): void {
+    const author = toHex(e.author);
+    if (author === this.x.agentHex) return;
+    if (e.kind === 'withdraw') {
+      if (this.index.withdraw(author, e.topic)) this.x.event({ type: 'withdrawn', author, topic: e.topic });
+      return;
+    }
+    if (e.kind !== 'capability' || e.expires <= now) return;
+    if (!this.index.wants(e)) {
+      this.x.counters.add('bodiesSkipped', 1); // bodyless gossip at work: no interest, no pull
+      return;
+    }
+    const have = this.x.store.getBody(e.bodyHash);
+    if (have) return this.acceptBody(now, e, toHex(id), have);
+    if (this.pulls.want(now, { entry: e, id: toHex(id) }) === 'new') this.requestBody(e, 1);
+  }
+
+  /** Pulls whose deadline passed: the next attempt, or failure after the last one. */
+  handleTimeout(now: number): void {
+    for (const p of this.pulls.due(now)) this.requestBody(p.entry, p.attempt);
+  }
+
+  /** A body from any holder (retained copy or a direct reply); ignored unless we are pulling it. */
+  onBody(now: number, key: string, bytes: Uint8Array): void {
+    const done = this.pulls.complete(key, bytes, toHex(this.x.crypto.sha256(bytes)));
+    if (done === undefined) return;
+    if (done === 'mismatch') return this.x.reject('body_hash_mismatch', 'body', `body for ${key.slice(0, 12)} does not match header`);
+    this.x.emit({ op: 'unsubscribe', channel: 'body', key });
+    this.x.store.putBody(done[0]!.entry.bodyHash, bytes, Math.max(...done.map((w) => w.entry.expires)));
+    for (const w of done) this.acceptBody(now, w.entry, w.id, bytes);
+  }
+
+  /** First attempt: the broker's retained copy; later attempts also ask the author directly. */
+  private requestBody(e: Entry, attempt: number): void {
+    const key = toHex(e.bodyHash);
+    this.pulls.requested++;
+    if (attempt > 1) this.x.emit({ op: 'unsubscribe', channel: 'body', key });
+    this.x.emit({ op: 'subscribe', channel: 'body', key });
+    if (attempt > 1) this.x.sendDirect(toHex(e.author), { type: 'getBody', from: this.x.agentKey, bodyHash: e.bodyHash });
+  }
+
+  private acceptBody(now: number, e: Entry, idHex: string, bytes: Uint8Array): void {
+    const body = decodeBody(bytes, this.x.limits);
+    if (body.kind !== e.kind) return this.x.reject('malformed', 'body', 'body kind differs from header kind');
+    for (const d of this.index.addBody(now, e, toHex(e.author), idHex, body)) {
+      this.x.counters.add('discoveries', 1);
+      this.x.event(d);
+    }
+  }
+
+  /**
+   * A new interest must also see capabilities already in our logs: their bodies were skipped when no
+   * interest wanted them, and no header will come again (found by the simulator, docs/simulator.md).
+   * The head of each log of the topic is offered as if just appended (sketch test, then pull).
+   */
+  private matchStored(now: number, topic: string): void {
+    for (const log of this.x.store.logs()) {
+      if (log.topic !== topic || toHex(log.author) === this.x.agentHex) continue;
+      const se = this.x.store.get(log.author, topic, log.head.epoch, log.head.seq);
+      if (!se || se.kind !== 'capability' || se.expires <= now) continue;
+      this.onAppended(now, decodeEntry(se.bytes, this.x.limits).entry, se.id);
+    }
+  }
+}
