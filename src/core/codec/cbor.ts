@@ -42,8 +42,12 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 // ---------------------------------------------------------------- encoding
 
 class Writer {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
   len = 0;
+  /** Initial capacity, bytes (grows by doubling): 256 for a message, a few bytes for a map key. */
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
@@ -111,7 +115,13 @@ function write(w: Writer, v: CborValue): void {
     for (const x of v) write(w, x);
   } else if (v instanceof Map) {
     // Sort entries by the bytewise order of their encoded keys (RFC 8949 §4.2.1 rule 3).
-    const entries = [...v.entries()].map(([k, x]) => [encodeCbor(k), x] as const);
+    // Keys are small (COSE labels, field names): a 16-byte writer each, not a message-sized one; a node
+    // decoding 1,000 known bindings at start encodes thousands of them and the garbage drives the GC.
+    const entries = [...v.entries()].map(([k, x]) => {
+      const kw = new Writer(16);
+      write(kw, k);
+      return [kw.result(), x] as const;
+    });
     entries.sort((a, b) => compareBytes(a[0], b[0]));
     for (let i = 1; i < entries.length; i++) {
       if (compareBytes(entries[i - 1]![0], entries[i]![0]) === 0) throw new RangeError('cbor: duplicate map key');
