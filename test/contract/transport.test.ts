@@ -30,3 +30,27 @@ transportContract('udp mesh (loopback)', async () => {
   lastUdp = seed ? undefined : t.localAddress();
   return t;
 });
+
+// A bridge node (DESIGN §5: one transport to the core over two networks), memory hub + UDP mesh, as the
+// subscriber; the publisher is a plain transport on one of its networks (each side in turn). A retained
+// message the bridge already forwarded must still reach a core that subscribes to it later, once.
+for (const side of ['memory hub', 'udp mesh'] as const) {
+  const bridgeHub = new MemoryHub();
+  let publisherUdp: string | undefined;
+  transportContract(`bridge (memory hub + udp mesh), publisher on the ${side}`, async (network, clientId) => {
+    const { createUdpTransport } = await import('../../src/runtime/transport/udp.js');
+    const { createBridge } = await import('../../src/runtime/transport/bridge.js');
+    const memory = () => createMemoryTransport('memory://bridge', { network, clientId }, bridgeHub);
+    if (clientId.startsWith('a')) {
+      if (side === 'memory hub') return memory();
+      const t = createUdpTransport('udp://127.0.0.1:0', { network, clientId });
+      await t.ready();
+      publisherUdp = t.localAddress();
+      return t;
+    }
+    const seed = side === 'udp mesh' ? `?peers=${publisherUdp}` : '';
+    const udp = createUdpTransport(`udp://127.0.0.1:0${seed}`, { network, clientId });
+    await udp.ready();
+    return createBridge([memory(), udp]);
+  });
+}

@@ -23,7 +23,11 @@ export interface Transport {
   /** Resolves once the first connection is up (or rejects with TRANSPORT_FAILED). */
   ready(): Promise<void>;
   close(): Promise<void>;
+  /** Counters the node reports under `link.transport` in its status (the bridge's forwards, the mesh's neighbours). */
+  stats?(): TransportStats;
 }
+
+export type TransportStats = { readonly [name: string]: number | TransportStats | readonly TransportStats[] };
 
 export interface TransportOptions {
   /** Network name: the MQTT topic root is `agentnet/v1/{network}/`. */
