@@ -192,7 +192,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       wasm: { simd: kernel.simdSupported, kernel: kernel.kernel, reason: kernel.reason },
       network: config.network,
       verifier: { name: verifier.name, batches: verifier.batches, primed: verifier.primed, hits: verifier.hits, ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}) },
-      link: { broker: brokerUrl, state: link, reconnects: Math.max(0, reconnects - 1) },
+      link: { broker: brokerUrl, state: link, reconnects: Math.max(0, reconnects - 1), ...(transport.stats ? { transport: transport.stats() } : {}) },
       storeError: driver.storeError?.code ?? null,
       uptimeMs: Date.now() - started,
     }),

@@ -293,6 +293,7 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
       if (timer) clearInterval(timer);
       await new Promise<void>((r) => sock.close(() => r()));
     },
+    stats: () => ({ neighbours: neighbours.size, retained: retained.size }),
     /** For tests and status: the current neighbour addresses and our own. */
     neighbours: () => [...neighbours.keys()],
     localAddress: () => self,
