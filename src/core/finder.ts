@@ -17,6 +17,7 @@ import type { Direct } from './codec/messages.js';
 import type { Counters } from './counters.js';
 import type { RejectReason } from './errors.js';
 import { DiscoveryIndex } from './gossip/discovery.js';
+import { latestCapability } from './gossip/latest.js';
 import type { Interest } from './gossip/match.js';
 import { BodyPulls } from './gossip/pulls.js';
 import type { LogStore } from './log/store.js';
@@ -121,14 +122,13 @@ export class Finder {
   /**
    * A new interest must also see capabilities already in our logs: their bodies were skipped when no
    * interest wanted them, and no header will come again (found by the simulator, docs/simulator.md).
-   * The head of each log of the topic is offered as if just appended (sketch test, then pull).
+   * Each log's current capability (gossip/latest.ts) is offered as if just appended (sketch test, then pull).
    */
   private matchStored(now: number, topic: string): void {
     for (const log of this.x.store.logs()) {
       if (log.topic !== topic || toHex(log.author) === this.x.agentHex) continue;
-      const se = this.x.store.get(log.author, topic, log.head.epoch, log.head.seq);
-      if (!se || se.kind !== 'capability' || se.expires <= now) continue;
-      this.onAppended(now, decodeEntry(se.bytes, this.x.limits).entry, se.id);
+      const se = latestCapability(this.x.store, log, now); // not just the head: an intent may follow the capability
+      if (se) this.onAppended(now, decodeEntry(se.bytes, this.x.limits).entry, se.id);
     }
   }
 }
