@@ -30,11 +30,15 @@ const matches = (filter: string, name: string): boolean => {
   return f.length === n.length && f.every((x, i) => x === '+' || x === n[i]);
 };
 
+type Forwarded = Record<'header' | 'birth' | 'frontier' | 'direct', number>;
+
 /** What the bridge did: messages republished on the other side(s), per channel, and echoes dropped. */
 export interface BridgeStats {
-  readonly forwarded: Readonly<Record<'header' | 'birth' | 'frontier' | 'direct', number>>;
+  readonly forwarded: Readonly<Forwarded>;
   /** Messages seen again (our own coming back, or a copy from the other side): not forwarded, not delivered twice. */
   readonly echoes: number;
+  /** Each side's own counters, and what the bridge forwarded from that side (`forwardedFrom`). */
+  readonly sides: ReadonlyArray<TransportStats & { readonly forwardedFrom: Readonly<Forwarded> }>;
 }
 
 export function createBridge(sides: readonly Transport[], seenCapacity = 16384): Transport & { stats(): BridgeStats & TransportStats } {
@@ -46,7 +50,7 @@ export function createBridge(sides: readonly Transport[], seenCapacity = 16384):
   const cbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
   const states = sides.map((): TransportState => 'down');
-  const forwarded = { header: 0, birth: 0, frontier: 0, direct: 0 };
+  const forwardedFrom: Forwarded[] = sides.map(() => ({ header: 0, birth: 0, frontier: 0, direct: 0 }));
   let echoes = 0;
   const bridge = {
     url: sides.map((s) => s.url).join(','),
@@ -76,7 +80,11 @@ export function createBridge(sides: readonly Transport[], seenCapacity = 16384):
     async close() {
       await Promise.all(sides.map((s) => s.close()));
     },
-    stats: () => ({ forwarded: { ...forwarded }, echoes, sides: sides.map((s) => s.stats?.() ?? {}) }),
+    stats() {
+      const forwarded: Forwarded = { header: 0, birth: 0, frontier: 0, direct: 0 };
+      for (const f of forwardedFrom) for (const k of Object.keys(f) as Array<keyof Forwarded>) forwarded[k] += f[k];
+      return { forwarded, echoes, sides: sides.map((s, i) => ({ ...(s.stats?.() ?? {}), forwardedFrom: { ...forwardedFrom[i]! } })) };
+    },
   };
 
   /** The message's id, and whether the bridge sees it for the first time. */
@@ -111,7 +119,7 @@ export function createBridge(sides: readonly Transport[], seenCapacity = 16384):
       const rule = FORWARD.find(([c]) => c === channel);
       if (!fresh) echoes++;
       if (fresh && rule) {
-        forwarded[rule[0] as keyof typeof forwarded]++;
+        forwardedFrom[i]![rule[0] as keyof Forwarded]++;
         sides.forEach((other, j) => j !== i && other.publish(channel, key, bytes, { retain: rule[2] }));
       }
       if (toCore(channel, key, id, fresh)) for (const cb of cbs) cb(channel, key, bytes);
