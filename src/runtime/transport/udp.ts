@@ -83,6 +83,7 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
   const maxMessage = Number(u.searchParams.get('max') ?? 128 * 1024 + 512);
   const sock: Socket = createSocket({ type: 'udp4', reuseAddr: false });
   const neighbours = new Map<string, number>(); // "host:port" -> last seen
+  const greeted = new Set<string>(); // neighbours whose beacon we answered with our own retained items
   const seen = new Map<string, true>();
   const retained = new Map<string, Retained>();
   const filters = new Set<string>();
@@ -163,10 +164,15 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
   function onMessage(type: number, ttl: number, id: Buffer, payload: Buffer, from: string): void {
     if (type === T_BEACON) {
       const list = payload.toString('utf8').split(',').filter((x) => /^[^:,]+:\d+$/.test(x));
-      const isNew = !neighbours.has(from);
       neighbours.set(from, Date.now());
       for (const n of list.slice(0, 32)) if (n !== self && !neighbours.has(n)) neighbours.set(n, Date.now() - NEIGHBOUR_TIMEOUT_MS / 2);
-      if (isNew) for (const [name, r] of retained) if (r.own && !name.startsWith('b/')) sendRetained(name, r, from);
+      // Its first beacon: hand it our own births and frontiers, which it may have missed (pushes sent
+      // before it was up are lost). Keyed apart from `neighbours`: one known only from another node's
+      // sample has never heard from us directly.
+      if (!greeted.has(from)) {
+        greeted.add(from);
+        for (const [name, r] of retained) if (r.own && !name.startsWith('b/')) sendRetained(name, r, from);
+      }
       return;
     }
     const idHex = id.toString('hex');
@@ -235,6 +241,7 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
   const beacon = () => {
     const now = Date.now();
     for (const [n, t] of neighbours) if (now - t > NEIGHBOUR_TIMEOUT_MS) neighbours.delete(n);
+    for (const n of greeted) if (!neighbours.has(n)) greeted.delete(n); // gone: greeted again when it comes back
     for (const [k, p] of partial) if (now - p.at > 10_000) partial.delete(k);
     for (const [f, who] of wanted) {
       for (const [to, until] of who) if (until <= now) who.delete(to);

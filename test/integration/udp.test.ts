@@ -1,0 +1,53 @@
+// UDP LAN mesh specifics beyond the transport contract (src/runtime/transport/udp.ts), on loopback.
+
+import { createSocket } from 'node:dgram';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createUdpTransport, type UdpTransport } from '../../src/runtime/transport/udp.js';
+
+const open: UdpTransport[] = [];
+afterAll(async () => {
+  for (const t of open) await t.close();
+});
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const start = async (url: string) => {
+  const t = createUdpTransport(url, { network: 'n', clientId: 'c' });
+  open.push(t);
+  await t.ready();
+  return t;
+};
+
+describe("UDP mesh: retained items reach neighbours learned from another node's beacon", () => {
+  it("a node greets each neighbour with its own retained items on that neighbour's first beacon, even one it knew from a sample", async () => {
+    // Found by the multi-process test: nodes started together lose their first pushes and pulls (the
+    // seed is not bound yet). B and C then learn each other only from the seed's beacon sample, and a
+    // neighbour known from a sample was never greeted, so B never got C's birth.
+    const seedPort = await freePort();
+    const b = await start(`udp://127.0.0.1:0?peers=127.0.0.1:${seedPort}`);
+    const got: string[] = [];
+    b.onMessage((channel, key, bytes) => channel === 'birth' && got.push(`${key}=${Buffer.from(bytes).toString('hex')}`));
+    b.subscribe('birth', '+'); // its pull goes to the seed, which is not there yet: lost
+    const c = await start(`udp://127.0.0.1:0?peers=127.0.0.1:${seedPort}`);
+    c.publish('birth', 'cc'.repeat(32), new Uint8Array([7, 7]), { retain: true }); // pushed to the absent seed: lost
+    await start(`udp://127.0.0.1:${seedPort}`);
+    await until(() => b.neighbours().includes(c.localAddress()) && c.neighbours().includes(b.localAddress()), 15_000);
+    await until(() => got.length > 0, 15_000);
+    expect(got).toEqual([`${'cc'.repeat(32)}=0707`]);
+  }, 40_000);
+});
