@@ -150,6 +150,9 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
 
   function keep(channel: Channel, key: string, bytes: Uint8Array, expiryS: number, own: boolean): void {
     const name = `${CHANNEL_LETTER[channel]}/${key}`;
+    // Only we publish our own names (our birth, our frontiers, what a bridge forwarded here): a copy
+    // handed back by a neighbour, maybe an older version, must not replace ours or make it someone else's.
+    if (!own && retained.get(name)?.own) return;
     if (bytes.length === 0) return void retained.delete(name);
     const r: Retained = { bytes, expiresAt: expiryS ? Date.now() + expiryS * 1000 : Infinity, own };
     retained.set(name, r);
