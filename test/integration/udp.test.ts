@@ -51,3 +51,66 @@ describe("UDP mesh: retained items reach neighbours learned from another node's 
     expect(got).toEqual([`${'cc'.repeat(32)}=0707`]);
   }, 40_000);
 });
+
+/** A relay between `aPort` and whoever else talks to it that loses every push and pull (frame types 2, 3). */
+async function lossyRelay(aPort: number) {
+  const relay = createSocket('udp4');
+  await new Promise<void>((r) => relay.bind(0, '127.0.0.1', () => r()));
+  let bPort = 0;
+  relay.on('message', (f, rinfo) => {
+    if (rinfo.port !== aPort) bPort = rinfo.port;
+    if (f[0] === 2 || f[0] === 3) return; // T_PUSH, T_PULL: lost
+    relay.send(f, rinfo.port === aPort ? bPort : aPort, '127.0.0.1');
+  });
+  return relay;
+}
+
+describe('UDP mesh: anti-entropy of retained items', () => {
+  it('a birth whose push and pull were both lost still reaches a subscribed neighbour (own retained items are re-sent, one neighbour per heartbeat)', async () => {
+    // Found by the multi-process test on a loaded machine: one lost push of a frontier left a mesh node
+    // a seq behind for good, since nothing re-sent it. Here a relay between A and B drops every push
+    // and pull (frame types 2 and 3) and passes beacons and retained replies.
+    const a = await start('udp://127.0.0.1:0');
+    const relay = await lossyRelay(Number(a.localAddress().split(':')[1]));
+    try {
+      const b = await start(`udp://127.0.0.1:0?peers=127.0.0.1:${relay.address().port}`);
+      const got: string[] = [];
+      b.onMessage((channel, key, bytes) => channel === 'birth' && got.push(`${key}=${Buffer.from(bytes).toString('hex')}`));
+      b.subscribe('birth', '+');
+      await until(() => a.neighbours().length > 0 && b.neighbours().length > 0, 15_000);
+      a.publish('birth', 'aa'.repeat(32), new Uint8Array([1]), { retain: true });
+      a.publish('birth', 'aa'.repeat(32), new Uint8Array([2]), { retain: true }); // the latest version is what counts
+      await until(() => got.includes(`${'aa'.repeat(32)}=02`), 15_000);
+      expect(got).toEqual([`${'aa'.repeat(32)}=02`]); // and only once, though re-sent every round
+      await new Promise((r) => setTimeout(r, 2500)); // two more rounds: still handed over once
+      expect(got).toEqual([`${'aa'.repeat(32)}=02`]);
+    } finally {
+      relay.close();
+    }
+  }, 40_000);
+
+  it("keeps its own retained items its own when a neighbour hands a copy back (so it still re-sends them)", async () => {
+    // Found by the multi-process test: a node's pull for births/frontiers brought back copies of its
+    // own, which replaced them as "someone else's", so it never greeted or refreshed anyone with them.
+    const a = await start('udp://127.0.0.1:0');
+    const b = await start(`udp://127.0.0.1:0?peers=${a.localAddress()}`);
+    await until(() => a.neighbours().includes(b.localAddress()), 15_000);
+    a.publish('birth', 'aa'.repeat(32), new Uint8Array([5]), { retain: true }); // b keeps a copy
+    const back: string[] = [];
+    a.onMessage((channel, key) => channel === 'birth' && back.push(key));
+    await until(() => b.stats!().retained === 1, 15_000);
+    a.subscribe('birth', '+'); // b answers a's pull with the copy of a's own birth
+    await until(() => back.length > 0, 15_000);
+    const relay = await lossyRelay(Number(a.localAddress().split(':')[1]));
+    try {
+      const c = await start(`udp://127.0.0.1:0?peers=127.0.0.1:${relay.address().port}`);
+      const got: string[] = [];
+      c.onMessage((channel, key, bytes) => channel === 'birth' && got.push(`${key}=${Buffer.from(bytes).toString('hex')}`));
+      c.subscribe('birth', '+'); // lost at the relay: only a's greeting or refresh can bring it
+      await until(() => got.length > 0, 15_000);
+      expect(got).toEqual([`${'aa'.repeat(32)}=05`]);
+    } finally {
+      relay.close();
+    }
+  }, 40_000);
+});

@@ -86,3 +86,30 @@ export function headersBy(c: HeaderCounter, authors: ReadonlySet<string>, minSeq
   for (const e of c.entries.values()) if (authors.has(e.author) && e.seq >= minSeq) n++;
   return n;
 }
+
+/** The latest message per topic under `agentnet/v1/{network}/` on one broker (retained ones included). */
+export async function topicWatcher(url: string, network: string): Promise<{ last: Map<string, Buffer>; client: mqtt.MqttClient; close(): Promise<void> }> {
+  const root = `agentnet/v1/${network}/`;
+  const client = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true, reconnectPeriod: 500 });
+  const last = new Map<string, Buffer>();
+  client.on('message', (topic, payload) => last.set(topic.slice(root.length), payload));
+  await client.subscribeAsync(`${root}#`, { qos: 1 });
+  return { last, client, close: () => client.endAsync() };
+}
+
+/** The retained messages a new subscriber to `filter` gets from the broker now (topic -> payload; `expiry`: seconds left). */
+export async function retainedNow(url: string, filter: string, expiry?: Map<string, number | undefined>): Promise<Map<string, Buffer>> {
+  const client = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true, reconnectPeriod: 0 });
+  const got = new Map<string, Buffer>();
+  client.on('message', (topic, payload, packet) => {
+    if (!packet.retain || payload.length === 0) return;
+    got.set(topic, payload);
+    expiry?.set(topic, packet.properties?.messageExpiryInterval); // seconds left, when the broker keeps an expiry
+  });
+  await client.subscribeAsync(filter, { qos: 1 });
+  // The broker sends retained messages right after the SUBACK and handles packets in order: once a
+  // later publish is acknowledged, they are all in (the topic is outside any bridged pattern).
+  await client.publishAsync('agentnet-test/ping', Buffer.from('1'), { qos: 1 });
+  await client.endAsync();
+  return got;
+}

@@ -6,7 +6,8 @@
 //    forwards a message it has not seen (seen-cache by message id) to D neighbours while ttl > 0.
 //    D = 6, all neighbours up to Dhi = 12 (so 2..20-node LANs are fully covered in one or two hops).
 //  - publish, retained, small (births, frontiers): stored in the node's retained cache AND pushed like
-//    a header, so every node holds them; new neighbours receive the publisher's own retained items.
+//    a header, so every node holds them; new neighbours receive the publisher's own retained items, and
+//    each heartbeat one neighbour in turn receives them again (anti-entropy for lost pushes).
 //  - publish, retained, body: stored only (bodyless gossip: bodies travel on request, never pushed).
 //  - subscribe: a local filter; it also sends a PULL for the key to the neighbours, and every node
 //    holding matching retained items (its own, or copies it cached) answers: "from any holder".
@@ -149,6 +150,9 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
 
   function keep(channel: Channel, key: string, bytes: Uint8Array, expiryS: number, own: boolean): void {
     const name = `${CHANNEL_LETTER[channel]}/${key}`;
+    // Only we publish our own names (our birth, our frontiers, what a bridge forwarded here): a copy
+    // handed back by a neighbour, maybe an older version, must not replace ours or make it someone else's.
+    if (!own && retained.get(name)?.own) return;
     if (bytes.length === 0) return void retained.delete(name);
     const r: Retained = { bytes, expiresAt: expiryS ? Date.now() + expiryS * 1000 : Infinity, own };
     retained.set(name, r);
@@ -238,6 +242,7 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
     if (!self) readyReject(ERR.transportFailed(`udp transport: cannot bind ${host}:${port}`, e));
   });
 
+  let refreshTurn = 0; // whose turn it is to get our own retained items again
   const beacon = () => {
     const now = Date.now();
     for (const [n, t] of neighbours) if (now - t > NEIGHBOUR_TIMEOUT_MS) neighbours.delete(n);
@@ -249,6 +254,14 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
     }
     const sample = Buffer.from([...neighbours.keys()].slice(0, 32).join(','), 'utf8');
     for (const n of new Set([...neighbours.keys(), ...seeds])) if (n !== self) sendFrame(T_BEACON, 1, randomBytes(8), sample, n);
+    // Anti-entropy: each heartbeat, one neighbour in turn gets our own births and frontiers again, so
+    // a lost push is repaired within (neighbours) heartbeats instead of waiting for our next change.
+    // The receiver hands a version its core already has to it only once (`delivered`).
+    const ns = [...neighbours.keys()].filter((n) => n !== self);
+    if (ns.length) {
+      const to = ns[refreshTurn++ % ns.length]!;
+      for (const [name, r] of retained) if (r.own && !name.startsWith('b/') && r.expiresAt > now) sendRetained(name, r, to);
+    }
   };
   let timer: NodeJS.Timeout | undefined;
   sock.bind(port, host, () => {
