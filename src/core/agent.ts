@@ -22,6 +22,7 @@ import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
 import { decodeDirect, decodeFrontier } from './codec/messages.js';
 import { DirectLink } from './gossip/direct.js';
 import { ForkProofs, type ProofResult } from './gossip/fork-proofs.js';
+import { DISPUTE_KEY_SUFFIX, isDisputeKey } from './task/dispute.js';
 import { Heartbeat } from './gossip/heartbeat.js';
 import { checkBirth } from './identity/births.js';
 import type { AgentOptions } from './options.js';
@@ -235,6 +236,7 @@ export class AgentCore {
         case 'direct':
           return this.onDirect(now, bytes);
         case 'fraud':
+          if (isDisputeKey(key)) return this.onDispute(key, bytes);
           return this.onForkResult(now, this.forks.receive(key, bytes), 'fraud');
       }
     } catch (e) {
@@ -440,6 +442,13 @@ export class AgentCore {
     const p = r.proof;
     if (r.fresh) this.events.push({ type: 'fork', author: p.author, topic: p.topic, epoch: p.epoch, seq: p.seq });
     this.publishForkProofs(now); // without a heartbeat there is no hold-off: a detector publishes at once
+  }
+
+  /** A dispute proof (task/dispute.ts, key `{requester}.award`): a fresh verified one is event `dispute` (trust slashes). */
+  private onDispute(key: string, bytes: Uint8Array): void {
+    const r = this.verifier.intakeDisputeProof(bytes, key.slice(0, -DISPUTE_KEY_SUFFIX.length));
+    if (!r.ok) return this.reject(r.reason, 'fraud', r.detail);
+    if (r.fresh) this.events.push({ type: 'dispute', author: r.proof!.author, topic: r.proof!.topic, task: r.proof!.task });
   }
 
   private publishForkProofs(now: number): void {

@@ -98,5 +98,6 @@ export const REJECT_REASONS = [
   'no_continuation', // a log epoch > 0 without a valid operator-signed continuation record
   'bad_fork_proof', // a fork proof that does not prove a fork (other positions, same entry, bad signature)
   'rate_limited', // beyond the peer's budget (flood): dropped before the log (runtime/gate.ts)
+  'bad_dispute_proof', // a dispute proof that proves nothing (one award, same worker, another signer, bad signature)
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -7,7 +7,8 @@ import type { RejectReason } from './errors.js';
 /**
  * Logical channels. Keys: header -> topic; body -> bodyHash hex; birth -> author hex;
  * frontier -> `${topic}/${author hex}` (subscribe with `${topic}/+`); direct -> recipient key hex;
- * fraud -> author hex of a fork proof (retained; every node subscribes `+`).
+ * fraud -> author hex of a fork proof, `{requester hex}.award` of a dispute proof (task/dispute.ts)
+ *          (retained; every node subscribes `+`).
  */
 export type Channel = 'header' | 'body' | 'birth' | 'frontier' | 'direct' | 'fraud';
 
@@ -22,6 +23,8 @@ export type CoreEvent =
   | { readonly type: 'rejected'; readonly reason: RejectReason; readonly channel: Channel; readonly detail: string }
   | { readonly type: 'fork'; readonly author: string; readonly topic: string; readonly epoch: number; readonly seq: number }
   | { readonly type: 'withdrawn'; readonly author: string; readonly topic: string }
+  /** A verified dispute proof (task/dispute.ts): `author` signed two awards for `task` (trust slashes it). */
+  | { readonly type: 'dispute'; readonly author: string; readonly topic: string; readonly task: string }
   /** A task message for the task engine (src/core/task/), unverified: the engine checks its signature. */
   | { readonly type: 'task'; readonly from: string; readonly bytes: Uint8Array }
   /** A pulled `state` declaration matching a watched tag (AgentCore.watch), e.g. a co-signed receipt. */

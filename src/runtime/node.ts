@@ -129,6 +129,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
       else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
       else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
+      else if (e.type === 'dispute') logger.log('warn', 'dispute proof', { ...e });
       api?.publish(e);
       for (const l of listeners) l(e);
       for (const r of trust?.onEvent(e) ?? []) {

@@ -18,6 +18,7 @@ import { matches } from '../core/gossip/match.js';
 import type { AgentCore } from '../core/agent.js';
 import type { Mechanism } from '../core/market/mechanism.js';
 import type { TaskEvent, TaskPolicy, TaskView } from '../core/task/engine.js';
+import { disputeKey } from '../core/task/dispute.js';
 import { agentAccount } from '../core/task/ledger.js';
 import type { TaskSpec } from '../core/task/requester.js';
 import { TaskEngine } from '../core/task/worker.js';
@@ -107,6 +108,13 @@ export class TaskRunner {
         publishBody: (hash, bytes, expires) => {
           store.putBody(hash, bytes, expires);
           d.transport.publish('body', toHex(hash), bytes, { retain: true, expiryMs: Math.max(1000, expires - this.clock()) });
+        },
+        // A double award we received: our own verifier checks it now (trust slashes on the core's `dispute`
+        // event) and the proof goes out retained on the fraud channel for every node (task/dispute.ts).
+        dispute: (requester, proof) => {
+          const key = disputeKey(requester);
+          core.handleMessage(this.clock(), 'fraud', key, proof);
+          d.transport.publish('fraud', key, proof, { retain: true });
         },
         candidates: (topic, tags, minTier, now) => core.discover({ tags, topic, minTier, limit: 64 }, now).filter((c) => c.kind === 'capability').map((c) => c.author),
       },

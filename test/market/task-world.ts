@@ -75,6 +75,7 @@ export class TaskWorld {
       sendTask: (to, bytes) => this.queue.push({ from: p.hex, to, bytes }),
       keepBinding: (key, version, bytes) => p.logStore.putBinding(key, version, bytes),
       publishBody: (hash, bytes) => p.published.set(toHex(hash), bytes),
+      dispute: (requester, proof) => p.published.set(`dispute:${requester}`, proof),
       candidates: () => this.candidates,
     };
     return new TaskEngine({ crypto, agentSecret: p.id.agentSecret, binding: p.id.binding, verifier: p.core.verifier, limits: DEFAULT_LIMITS, host, store: p.store, ledger: p.ledger, policy: p.policy, retryMs: 500, ...(this.keepEnded !== undefined ? { keepEnded: this.keepEnded } : {}) });

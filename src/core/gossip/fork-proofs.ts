@@ -21,7 +21,7 @@ import { decodeEntry } from '../codec/entry.js';
 import { decodeForkProof, encodeForkProof } from '../codec/fork-proof.js';
 import type { RejectReason } from '../errors.js';
 import type { TieredVerifier } from '../identity/verifier.js';
-import type { FraudProof } from '../identity/fraud.js';
+import type { ForkProof } from '../identity/fraud.js';
 import type { CryptoPort } from '../ports.js';
 import type { Limits } from '../codec/limits.js';
 
@@ -32,7 +32,7 @@ interface Pending {
   sent: boolean;
 }
 
-export type ProofResult = { readonly ok: false; readonly reason: RejectReason; readonly detail: string } | { readonly ok: true; readonly proof: FraudProof; readonly fresh: boolean };
+export type ProofResult = { readonly ok: false; readonly reason: RejectReason; readonly detail: string } | { readonly ok: true; readonly proof: ForkProof; readonly fresh: boolean };
 
 export class ForkProofs {
   published = 0;

@@ -8,7 +8,7 @@ import type { Limits } from '../codec/limits.js';
 import { DecodeError } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 
-export interface FraudProof {
+export interface ForkProof {
   readonly kind: 'fork';
   readonly author: string;
   readonly topic: string;
@@ -18,7 +18,24 @@ export interface FraudProof {
   readonly evidence: readonly [Uint8Array, Uint8Array];
 }
 
-export type ForkCheck = { readonly ok: true; readonly proof: FraudProof } | { readonly ok: false; readonly detail: string };
+/**
+ * A double award (task/dispute.ts): two awards for one task, both signed by the requester, naming different
+ * workers. It verifies with the requester's key alone, like a fork proof.
+ */
+export interface DoubleAwardProof {
+  readonly kind: 'double-award';
+  readonly author: string;
+  /** The task's topic, from the requester-signed announce the proof carries. */
+  readonly topic: string;
+  readonly task: string;
+  readonly workers: readonly [string, string];
+  /** The dispute proof, as published. */
+  readonly evidence: Uint8Array;
+}
+
+export type FraudProof = ForkProof | DoubleAwardProof;
+
+export type ForkCheck = { readonly ok: true; readonly proof: ForkProof } | { readonly ok: false; readonly detail: string };
 
 export function checkForkProof(c: CryptoPort, limits: Limits, a: Uint8Array, b: Uint8Array): ForkCheck {
   let ea, eb;

@@ -10,7 +10,8 @@
 //      before it cannot be checked without the earlier versions); from then on every step is checked.
 //  T3  code attestation + operator KYC (identity/attestation.ts), cached per agent key.
 //  T4  fraud proofs (identity/fraud.ts): verified fork proofs quarantine the author and are queued for
-//      trust (slashing) via pollFraud().
+//      trust (slashing) via pollFraud(); verified dispute proofs (task/dispute.ts: a requester's double
+//      award) are queued the same way, once per (requester, task), without quarantine: the logs are intact.
 
 import { equalBytes, toHex } from '../bytes.js';
 import { decodeRevocation } from '../codec/attest.js';
@@ -20,7 +21,8 @@ import { DecodeError, type RejectReason } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 import { checkAttestation, type AttestationEvidence, type AttestationTrust } from './attestation.js';
 import { checkBinding, type BindingDecoder } from './binding.js';
-import { checkForkProof, type FraudProof } from './fraud.js';
+import { checkDisputeProof } from '../task/dispute.js';
+import { checkForkProof, type DoubleAwardProof, type ForkProof, type FraudProof } from './fraud.js';
 
 export type Check = { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 const OK: Check = { ok: true };
@@ -52,6 +54,8 @@ export class TieredVerifier {
   private readonly attested = new Set<string>();
   private readonly quarantined = new Set<string>();
   private readonly fraud: FraudProof[] = [];
+  /** `${requester}/${task}` of dispute proofs already queued (oldest forgotten beyond cacheSize). */
+  private readonly disputed = new Set<string>();
 
   constructor(
     private readonly crypto: CryptoPort,
@@ -217,13 +221,32 @@ export class TieredVerifier {
   // ---------------------------------------------------------------- T4
 
   /** Verifies a fork proof; on success the author is quarantined and the proof queued for trust. */
-  intakeForkProof(a: Uint8Array, b: Uint8Array): Check & { proof?: FraudProof; fresh?: boolean } {
+  intakeForkProof(a: Uint8Array, b: Uint8Array): Check & { proof?: ForkProof; fresh?: boolean } {
     this.counters.T4++;
     const r = checkForkProof(this.crypto, this.limits, a, b);
     if (!r.ok) return no('malformed', `fork proof: ${r.detail}`);
     const fresh = !this.quarantined.has(r.proof.author);
     if (fresh) {
       this.quarantined.add(r.proof.author);
+      this.fraud.push(r.proof);
+    }
+    return { ok: true, proof: r.proof, fresh };
+  }
+
+  /**
+   * Verifies a dispute proof (task/dispute.ts) published against `author` (hex, from the channel key); a fresh
+   * one is queued for trust (slashing). Returns bad_dispute_proof when it proves nothing or names another author.
+   */
+  intakeDisputeProof(bytes: Uint8Array, author?: string): Check & { proof?: DoubleAwardProof; fresh?: boolean } {
+    this.counters.T4++;
+    const r = checkDisputeProof(this.crypto, this.limits, bytes);
+    if (!r.ok) return no('bad_dispute_proof', `dispute proof: ${r.detail}`);
+    if (author !== undefined && author !== r.proof.author) return no('bad_dispute_proof', `proof against ${r.proof.author.slice(0, 12)} sent as one against ${author.slice(0, 12)}`);
+    const key = `${r.proof.author}/${r.proof.task}`;
+    const fresh = !this.disputed.has(key);
+    if (fresh) {
+      this.disputed.add(key);
+      if (this.disputed.size > this.cacheSize) this.disputed.delete(this.disputed.values().next().value!);
       this.fraud.push(r.proof);
     }
     return { ok: true, proof: r.proof, fresh };

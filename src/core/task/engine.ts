@@ -30,6 +30,8 @@ export interface TaskHost {
   publishBody(hash: Uint8Array, bytes: Uint8Array, expires: number): void;
   /** Persists a binding that passed T2 (carried in an invite or bid), so a restart still knows the agent. */
   keepBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void;
+  /** Publishes a dispute proof (dispute.ts) against `requester` (hex) for every node; absent = kept local. */
+  dispute?(requester: string, proof: Uint8Array): void;
   /** Agents whose capability in `topic` covers `tags`, verified to at least `minTier`, best first. */
   candidates(topic: string, tags: readonly string[], minTier: number, now: number): string[];
 }

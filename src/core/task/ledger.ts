@@ -119,7 +119,10 @@ export type TaskEnd =
   /** the awarded worker withheld delivery: `slashBp` of its deposit burns (mechanism slash.no_delivery) */
   | { readonly kind: 'defaulted'; readonly worker: string; readonly deposit: number; readonly slashBp: number }
   /** delivered, but no co-signed receipt by settleBy: nothing is paid, everything goes back */
-  | { readonly kind: 'unsigned'; readonly worker: string; readonly deposit: number };
+  | { readonly kind: 'unsigned'; readonly worker: string; readonly deposit: number }
+  /** the requester signed a second award naming another worker (a verified dispute proof, dispute.ts): the task
+   *  is void, everything goes back; the requester's penalty is trust slashing, not credits */
+  | { readonly kind: 'disputed'; readonly worker: string; readonly deposit: number };
 
 /** Postings that open a task's escrow (the requester's budget) and add the worker's deposit on award. */
 export function openPostings(task: string, requester: string, budget: number, ts: number): Posting[] {
@@ -154,6 +157,7 @@ export function settlement(task: string, requester: string, budget: number, end:
       break;
     }
     case 'unsigned':
+    case 'disputed':
       move('refund', agentAccount(end.worker), end.deposit);
       move('refund', agentAccount(requester), budget);
       break;

@@ -20,7 +20,9 @@
 //  - Every message a party sends is re-sent on `retry` (1, 2, 4, 8 × retryMs) until the state moves on;
 //    every receiver answers a duplicate the same way, so retries are idempotent.
 //  - A second, different award signed by the requester for the same task is a `double_award`: refused,
-//    and both signed awards are kept as evidence of equivocation.
+//    and both signed awards are kept as evidence of equivocation. When it names another worker it is a
+//    dispute proof any node can check (dispute.ts): the worker publishes it (trust slashes the requester)
+//    and, unless already settled, the task is `disputed`: work stops, deposit and budget go back.
 
 export const ROLES = ['requester', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -53,12 +55,13 @@ export const TRANSITIONS = {
   worker: {
     invited: { invite: ['invited'], bidFor: ['bidding'], bidDeadline: ['lost'] },
     bidding: { invite: ['bidding'], award: ['awarded'], retry: ['bidding'], deliverBy: ['lost'] },
-    awarded: { invite: ['awarded'], award: ['awarded'], deliver: ['delivering'], deliverBy: ['defaulted'] },
-    delivering: { award: ['delivering'], fetch: ['delivering'], rate: ['settled'], retry: ['delivering'], settleBy: ['unrated'] },
+    awarded: { invite: ['awarded'], award: ['awarded', 'disputed'], deliver: ['delivering'], deliverBy: ['defaulted'] },
+    delivering: { award: ['delivering', 'disputed'], fetch: ['delivering'], rate: ['settled'], retry: ['delivering'], settleBy: ['unrated'] },
     settled: { award: ['settled'], fetch: ['settled'], rate: ['settled'] },
     lost: {},
     defaulted: {},
     unrated: {},
+    disputed: {},
   },
 } as const satisfies Readonly<Record<Role, Table>>;
 

@@ -3,7 +3,8 @@
 //
 //   invite ─> invited ──bidFor──> bidding ──award──> awarded ──deliver──> delivering ──rate──> settled (co-signed)
 //               │ bidDeadline       │ deliverBy        │ deliverBy          │ settleBy
-//               └─> lost            └─> lost           └─> defaulted        └─> unrated
+//               └─> lost            └─> lost           ├─> defaulted        ├─> unrated
+//                                                      └─> disputed <───────┘  (a second award naming another worker)
 
 import { equalBytes, fromHex, toHex } from '../bytes.js';
 import { receiptToBeSigned, type Receipt } from '../codec/receipt.js';
@@ -11,7 +12,8 @@ import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, type TaskMsg } from './codec.js';
 import { view, type TaskView } from './engine.js';
 import { depositPostings, openPostings, settlement } from './ledger.js';
-import type { Input } from './protocol.js';
+import { allowed, type Input } from './protocol.js';
+import { checkDisputeProof, encodeDisputeProof } from './dispute.js';
 import { RequesterEngine } from './requester.js';
 import type { TaskRecord } from './store.js';
 
@@ -129,7 +131,8 @@ export class TaskEngine extends RequesterEngine {
       if (equalBytes(fromHex(r.award), signedAward)) return; // a re-sent award
       r.evidence = [...(r.evidence ?? []), toHex(signedAward)];
       this.save(r);
-      return this.reject('double_award', 'a second, different award for this task (kept as evidence)', r.id, r.requester);
+      this.reject('double_award', 'a second, different award for this task (kept as evidence)', r.id, r.requester);
+      return this.dispute(now, r, signedAward);
     }
     if (!equalBytes(m.worker, this.agentKey)) return this.reject('not_party', 'award names another worker', r.id, r.requester);
     if (m.price !== r.myBid) return this.reject('bad_terms', `award at ${m.price}, we bid ${r.myBid}`, r.id, r.requester);
@@ -144,6 +147,21 @@ export class TaskEngine extends RequesterEngine {
     this.move(r, 'award', 'awarded', now);
     const artefact = this.o.policy?.deliver?.(view(r), now);
     if (artefact !== undefined) this.deliver(now, r.id, artefact);
+  }
+
+  /**
+   * A second award naming another worker is a dispute proof (dispute.ts): published for every node (trust slashes
+   * the requester) and, unless the task is already settled, the task is void here (mechanism dispute clause: a
+   * proven dispute is upheld without audit or bond; we stop working and our ledger refunds deposit and budget).
+   */
+  private dispute(now: number, r: TaskRecord, second: Uint8Array): void {
+    const proof = encodeDisputeProof(fromHex(r.entry), fromHex(r.award!), second);
+    const c = checkDisputeProof(this.o.crypto, this.o.limits, proof);
+    if (!c.ok) return; // e.g. both name us (another price): evidence kept, but no third party could check it
+    this.o.host.dispute?.(r.requester, proof);
+    if (!allowed(r.role, r.state, 'award')?.includes('disputed')) return; // settled: the escrow is closed
+    this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'disputed', worker: this.agentHex, deposit: r.deposit }, now), now);
+    this.move(r, 'award', 'disputed', now, `double award by the requester (proof published): ${c.proof.workers.map((w) => w.slice(0, 12)).join(' vs ')}`);
   }
 
   private onRate(now: number, r: TaskRecord, m: TaskMsg & { type: 'rate' }): void {

@@ -7,7 +7,7 @@
 //     -> both signers' bindings known? (else held until they are, then unknown_author)
 //     -> checkReceipt: both signatures at T1 (forged: bad_signature; expired, revoked, out of scope)
 //     -> once per (taskId, requester, worker) -> ledger.handleReceipt (s_ij, live gate)
-//   verified fraud proof (TieredVerifier.pollFraud)  -> ledger.handleFraudProof (burn, freeze, gate 0)
+//   verified fraud proof (TieredVerifier.pollFraud: fork, double award) -> ledger.handleFraudProof (burn, freeze, gate 0)
 //   recompute(now, iterate) once per epoch (profile trustRecomputeMs): stakes from the bindings' `bond`, tiers
 //     from the verifier, held receipts retried, one power-iteration call for all topics, exchange count.
 //
@@ -81,7 +81,7 @@ export interface TrustEntry {
 }
 
 interface ReceiptRec { readonly topic: string; readonly requester: string; readonly worker: string; readonly outcome: number; readonly ts: number; readonly key: string }
-interface ProofRec { readonly culprit: string; readonly topic: string; readonly ts: number }
+interface ProofRec { readonly culprit: string; readonly topic: string; readonly kind: FraudProof['kind']; readonly ts: number }
 type Rec = { kind: 'receipt'; r: ReceiptRec } | { kind: 'proof'; p: ProofRec };
 interface Held { readonly sr: SignedReceipt; readonly topic: string; readonly at: number }
 
@@ -198,7 +198,7 @@ export class NodeTrust {
   /** A fraud proof the verifier checked (TieredVerifier.pollFraud): slashing (DESIGN §6 T4, §7). */
   handleFraud(now: number, fp: IdentityFraudProof): void {
     this.lastNow = Math.max(this.lastNow, now);
-    const p: ProofRec = { culprit: fp.author, topic: fp.topic, ts: this.epochOf(now) };
+    const p: ProofRec = { culprit: fp.author, topic: fp.topic, kind: fp.kind, ts: this.epochOf(now) };
     this.record({ kind: 'proof', p });
     this.slashings++;
     this.applyProof(p, now);
@@ -406,7 +406,7 @@ export class NodeTrust {
   }
 
   private applyProof(p: ProofRec, now: number): void {
-    const fp: FraudProof = { culprit: this.nodeOf(p.culprit, now), topic: p.topic, kind: 'fork', ts: p.ts };
+    const fp: FraudProof = { culprit: this.nodeOf(p.culprit, now), topic: p.topic, kind: p.kind, ts: p.ts };
     this.ledger.handleFraudProof(fp);
   }
 
@@ -428,7 +428,7 @@ export class NodeTrust {
     for (const x of this.replay) {
       if (x.kind === 'receipt' && this.topics.some((t) => t.name === x.r.topic)) {
         this.ledger.handleReceipt({ taskId: x.r.key, topic: x.r.topic, requester: this.nodeOf(x.r.requester, now), worker: this.nodeOf(x.r.worker, now), outcome: x.r.outcome, ts: x.r.ts });
-      } else if (x.kind === 'proof') this.ledger.handleFraudProof({ culprit: this.nodeOf(x.p.culprit, now), topic: x.p.topic, kind: 'fork', ts: x.p.ts });
+      } else if (x.kind === 'proof') this.ledger.handleFraudProof({ culprit: this.nodeOf(x.p.culprit, now), topic: x.p.topic, kind: x.p.kind, ts: x.p.ts });
     }
   }
 

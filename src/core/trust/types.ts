@@ -20,11 +20,14 @@ export interface Receipt {
   readonly ts: number;
 }
 
-/** A verified fraud proof (DESIGN §6 T4: fork proof, failed T3 attestation, proven bad delivery) against `culprit`. */
+/**
+ * A verified fraud proof (DESIGN §6 T4: fork proof, failed T3 attestation, proven bad delivery, a requester's
+ * double award in the task protocol) against `culprit`. Every kind slashes alike.
+ */
 export interface FraudProof {
   readonly culprit: NodeIndex;
   readonly topic: string;
-  readonly kind: 'fork' | 'attestation' | 'bad-delivery';
+  readonly kind: 'fork' | 'attestation' | 'bad-delivery' | 'double-award';
   readonly ts: number;
 }
 
