@@ -9,6 +9,7 @@ import { decodeContinuation, decodeForkProof } from '../../src/core/codec/fork-p
 import { decodeBirth, decodeDirect, decodeFrontier } from '../../src/core/codec/messages.js';
 import { decodeReceipt } from '../../src/core/codec/receipt.js';
 import { decodeTaskMsg, decodeTerms } from '../../src/core/task/codec.js';
+import { checkDisputeProof } from '../../src/core/task/dispute.js';
 import { checkForkProof } from '../../src/core/identity/fraud.js';
 import { generateGolden } from '../fixtures/generate.js';
 import { crypto, hex, unhex } from '../helpers.js';
@@ -46,6 +47,8 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
     expect(decodeDirect(unhex(golden['directTask']!), DEFAULT_LIMITS)).toMatchObject({ type: 'task', msg: new Uint8Array([0xd2]) });
     const [a, b2] = decodeForkProof(unhex(golden['forkProof']!), DEFAULT_LIMITS);
     expect(checkForkProof(crypto, DEFAULT_LIMITS, a, b2)).toMatchObject({ ok: true, proof: { author: golden['agentKey'], seq: 1, epoch: 0 } });
+    // a double award (task/dispute.ts): verifies with alice's key alone
+    expect(checkDisputeProof(crypto, DEFAULT_LIMITS, unhex(golden['disputeProof']!))).toMatchObject({ ok: true, proof: { kind: 'double-award', author: golden['agentKey'], topic: 'code_review_security' } });
     const c = decodeContinuation(unhex(golden['continuation']!));
     expect(c.continuation.epoch).toBe(1);
     expect(crypto.verifier.verify(b.binding.operatorKey, c.toBeSigned, c.signature)).toBe(true);
