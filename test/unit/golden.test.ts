@@ -10,6 +10,7 @@ import { decodeBirth, decodeDirect, decodeFrontier } from '../../src/core/codec/
 import { decodeReceipt } from '../../src/core/codec/receipt.js';
 import { decodeTaskMsg, decodeTerms } from '../../src/core/task/codec.js';
 import { checkDisputeProof } from '../../src/core/task/dispute.js';
+import { decodeComplaint } from '../../src/core/task/complaint.js';
 import { checkForkProof } from '../../src/core/identity/fraud.js';
 import { generateGolden } from '../fixtures/generate.js';
 import { crypto, hex, unhex } from '../helpers.js';
@@ -49,6 +50,10 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
     expect(checkForkProof(crypto, DEFAULT_LIMITS, a, b2)).toMatchObject({ ok: true, proof: { author: golden['agentKey'], seq: 1, epoch: 0 } });
     // a double award (task/dispute.ts): verifies with alice's key alone
     expect(checkDisputeProof(crypto, DEFAULT_LIMITS, unhex(golden['disputeProof']!))).toMatchObject({ ok: true, proof: { kind: 'double-award', author: golden['agentKey'], topic: 'code_review_security' } });
+    // a complaint (COSE_Sign1 agentnet/complaint/1 by alice, carrying bob's signed delivery)
+    const cp = decodeComplaint(unhex(golden['complaint']!));
+    expect(cp.complaint.outcome).toBe(300);
+    expect(crypto.verifier.verify(cp.complaint.requester, cp.toBeSigned, cp.signature)).toBe(true);
     const c = decodeContinuation(unhex(golden['continuation']!));
     expect(c.continuation.epoch).toBe(1);
     expect(crypto.verifier.verify(b.binding.operatorKey, c.toBeSigned, c.signature)).toBe(true);

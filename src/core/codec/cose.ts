@@ -32,6 +32,7 @@ export const CONTENT_TYPES = {
   mechanism: 'agentnet/mechanism/1',
   task: 'agentnet/task/1',
   continuation: 'agentnet/continuation/1',
+  complaint: 'agentnet/complaint/1',
 } as const;
 export type ContentType = (typeof CONTENT_TYPES)[keyof typeof CONTENT_TYPES];
 

@@ -46,7 +46,7 @@ export interface TaskPolicy {
   rate?: ((t: TaskView, artefact: Uint8Array, now: number) => number | undefined) | undefined;
 }
 
-export type TaskView = Omit<TaskRecord, 'artefact' | 'entry' | 'body' | 'mechanism' | 'award' | 'evidence' | 'requesterSig' | 'workerSig'> & { readonly evidence: number };
+export type TaskView = Omit<TaskRecord, 'artefact' | 'entry' | 'body' | 'mechanism' | 'award' | 'delivery' | 'evidence' | 'requesterSig' | 'workerSig'> & { readonly evidence: number };
 
 export type TaskEvent =
   | { readonly type: 'task'; readonly id: string; readonly role: TaskRecord['role']; readonly state: TaskState; readonly topic: string; readonly note?: string }
@@ -294,7 +294,7 @@ export abstract class TaskEngineBase {
 }
 
 export function view(r: TaskRecord): TaskView {
-  const { artefact: _a, entry: _e, body: _b, mechanism: _m, award: _w, evidence, requesterSig: _rs, workerSig: _ws, ...rest } = r;
+  const { artefact: _a, entry: _e, body: _b, mechanism: _m, award: _w, delivery: _d, evidence, requesterSig: _rs, workerSig: _ws, ...rest } = r;
   return { ...rest, bids: rest.bids.map((b) => ({ ...b })), evidence: evidence?.length ?? 0 };
 }
 

@@ -13,7 +13,8 @@ import { decodeSignedMechanism, signMechanism } from '../market/signed.js';
 import { DecodeError } from '../errors.js';
 import { TOPIC_RE } from '../codec/limits.js';
 import { amountFor, checkMsgSignature } from './checks.js';
-import { encodeTerms, type TaskMsg } from './codec.js';
+import { encodeTaskMsg, encodeTerms, type TaskMsg } from './codec.js';
+import { complaintBody, complaintToBeSigned, encodeComplaint, type Complaint } from './complaint.js';
 import { TaskEngineBase, view, type TaskView } from './engine.js';
 import { openPostings, depositPostings, settlement } from './ledger.js';
 import { allowed, type Input } from './protocol.js';
@@ -100,6 +101,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
         if (m.length > this.o.limits.bodyBytes) return this.reject('bad_delivery', 'artefact larger than a body', r.id, from);
         r.deliveryHash = toHex(m.hash);
         r.deliveryLen = m.length;
+        r.delivery = toHex(encodeTaskMsg(m, sig)); // the worker's signed word that it took part (complaints)
         this.move(r, 'delivery', 'fetching', now);
         return this.sendFetch(r, now);
       case 'artefact': {
@@ -133,6 +135,10 @@ export abstract class RequesterEngine extends TaskEngineBase {
         const withheld = r.state === 'awarded' || r.state === 'fetching';
         const slashBp = this.mechanismOf(r).slashing.no_delivery ?? 0;
         this.book(r.id, settlement(r.id, r.requester, r.budget, withheld ? { kind: 'defaulted', worker: r.worker!, deposit: r.deposit, slashBp } : { kind: 'unsigned', worker: r.worker!, deposit: r.deposit }, now), now);
+        // A delivered hash whose artefact never came (outcome 0), or our rating the worker would not co-sign:
+        // a signed complaint in the task's topic log, which trust takes as a rating (complaint.ts).
+        const outcome = r.state === 'fetching' ? 0 : r.state === 'rated' ? r.outcome : undefined;
+        if (outcome !== undefined && r.delivery) this.complain(now, r, outcome);
         return this.move(r, input, withheld ? 'defaulted' : 'unsigned', now, withheld ? `delivery withheld: ${(r.deposit * slashBp) / BP} of the deposit burned` : 'no co-signed receipt by settleBy');
       }
       default:
@@ -197,6 +203,12 @@ export abstract class RequesterEngine extends TaskEngineBase {
     this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'settled', worker: r.worker!, amount: r.amount!, deposit: r.deposit }, now), now);
     this.move(r, 'cosign', 'settled', now, `paid ${r.amount} for outcome ${r.outcome}`);
     this.emit({ type: 'receipt', task: r.id, receipt: r.receipt, entry: a.id });
+  }
+
+  private complain(now: number, r: TaskRecord, outcome: number): void {
+    const c: Complaint = { task: fromHex(r.id), topic: r.topic, requester: this.agentKey, worker: fromHex(r.worker!), outcome, ts: now, delivery: fromHex(r.delivery!) };
+    const bytes = encodeComplaint(c, this.o.crypto.signer.sign(this.o.agentSecret, complaintToBeSigned(c)));
+    this.o.host.announce(now, { ...complaintBody(bytes), topic: r.topic });
   }
 
   // ---------------------------------------------------------------- messages

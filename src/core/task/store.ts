@@ -37,6 +37,8 @@ export interface TaskRecord {
   award?: string;
   deliveryHash?: string;
   deliveryLen?: number;
+  /** requester: hex of the worker-signed delivery message (carried by a complaint, complaint.ts) */
+  delivery?: string;
   /** hex of the artefact (worker: what it serves; requester: what it fetched) */
   artefact?: string;
   outcome?: number;

@@ -7,6 +7,8 @@
 //     -> both signers' bindings known? (else held until they are, then unknown_author)
 //     -> checkReceipt: both signatures at T1 (forged: bad_signature; expired, revoked, out of scope)
 //     -> once per (taskId, requester, worker) -> ledger.handleReceipt (s_ij, live gate)
+//   `declared` complaint (task/complaint.ts: requester-signed rating carrying the worker's signed delivery)
+//     -> T1 on both signatures -> once per (taskId, requester, worker) -> ledger.handleReceipt (a rating, no slashing)
 //   verified fraud proof (TieredVerifier.pollFraud: fork, double award) -> ledger.handleFraudProof (burn, freeze, gate 0)
 //   recompute(now, iterate) once per epoch (profile trustRecomputeMs): stakes from the bindings' `bond`, tiers
 //     from the verifier, held receipts retried, one power-iteration call for all topics, exchange count.
@@ -23,6 +25,8 @@ import { decodeReceipt, signedReceiptFromBody, type SignedReceipt } from '../cod
 import { Counters } from '../counters.js';
 import { DecodeError, REJECT_REASONS, type RejectReason } from '../errors.js';
 import { checkReceipt } from '../identity/receipt.js';
+import { DEFAULT_LIMITS } from '../codec/limits.js';
+import { checkComplaint, complaintFromBody, decodeComplaint, isComplaintBody } from '../task/complaint.js';
 import type { FraudProof as IdentityFraudProof } from '../identity/fraud.js';
 import type { TieredVerifier } from '../identity/verifier.js';
 import type { Candidate, CoreEvent } from '../types.js';
@@ -117,6 +121,7 @@ export class NodeTrust {
   private accepted = 0;
   private duplicates = 0;
   private slashings = 0;
+  private complaints = 0;
   private last: { epoch: number; entries: number; iterations: number[]; residuals: number[] } | undefined;
 
   constructor(o: NodeTrustOptions) {
@@ -155,6 +160,7 @@ export class NodeTrust {
   /** A `declared` event from AgentCore: a co-signed receipt if its body carries one, rejected otherwise. */
   handleDeclared(now: number, ev: { readonly topic: string; readonly body: Body }): void {
     if (this.held.length && this.v.knownAgents() !== this.knownAtRetry) this.retryHeld(now);
+    if (isComplaintBody(ev.body)) return this.handleComplaint(now, ev.body, ev.topic);
     let sr: SignedReceipt;
     try {
       sr = decodeReceipt(signedReceiptFromBody(ev.body));
@@ -193,6 +199,34 @@ export class NodeTrust {
     this.record({ kind: 'receipt', r: rec });
     this.receiptsOf.set(rec.worker, (this.receiptsOf.get(rec.worker) ?? 0) + 1);
     this.applyReceipt(rec, now);
+  }
+
+  /**
+   * A requester's signed complaint (task/complaint.ts) in its task-topic log: a rating (receipt weight, never
+   * slashing), once per (task, requester, worker) with the receipts. Not held: an unknown signer is unknown_author.
+   */
+  private handleComplaint(now: number, body: Body, logTopic: string): void {
+    let d;
+    try {
+      d = decodeComplaint(complaintFromBody(body));
+      const c = d.complaint;
+      if (c.topic !== logTopic) return this.reject('wrong_topic', `complaint for ${c.topic} in the log of ${logTopic}`);
+      if (c.ts > now + this.o.clockSkewMs) return this.reject('future', `complaint ts ${c.ts - now} ms ahead`);
+      const key = `${toHex(c.task)}/${toHex(c.requester)}/${toHex(c.worker)}`;
+      if (this.seen.has(key)) return void this.duplicates++;
+      const ok = checkComplaint(this.v, DEFAULT_LIMITS, d);
+      if (!ok.ok) return this.reject(ok.reason, ok.detail);
+      this.seen.add(key);
+      this.complaints++;
+      this.evidenced.add(c.topic);
+      this.ensureTopic(c.topic);
+      const rec: ReceiptRec = { topic: c.topic, requester: toHex(c.requester), worker: toHex(c.worker), outcome: c.outcome, ts: this.epochOf(c.ts), key };
+      this.record({ kind: 'receipt', r: rec });
+      this.applyReceipt(rec, now);
+    } catch (e) {
+      if (e instanceof DecodeError) return this.reject('malformed', `complaint: ${e.message}`);
+      throw e;
+    }
   }
 
   /** A fraud proof the verifier checked (TieredVerifier.pollFraud): slashing (DESIGN §6 T4, §7). */
@@ -351,6 +385,7 @@ export class NodeTrust {
       rejected: this.counters.rejected(),
       slashed: this.keys.filter((_, j) => this.ledger.isSlashed(j)).length,
       fraudProofs: this.slashings,
+      complaints: this.complaints,
       epochs,
       entriesSent: this.ledger.entriesSent,
       entriesPerEpoch: epochs ? this.ledger.entriesSent / epochs : 0,
