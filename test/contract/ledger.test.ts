@@ -101,6 +101,7 @@ function contract(name: string, make: Make) {
         fc.constant({ kind: 'expired' as const }),
         fc.record({ kind: fc.constant('defaulted' as const), worker: fc.constant(B), deposit: fc.nat(3000), slashBp: fc.integer({ min: 0, max: 10000 }) }),
         fc.record({ kind: fc.constant('unsigned' as const), worker: fc.constant(B), deposit: fc.nat(3000) }),
+        fc.record({ kind: fc.constant('disputed' as const), worker: fc.constant(B), deposit: fc.nat(3000) }),
       );
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 5000 }), end, (budget, e: TaskEnd) => {
