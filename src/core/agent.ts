@@ -212,7 +212,7 @@ export class AgentCore {
     if (!this.verifier.bindingOf(authorHex)) this.emit({ op: 'subscribe', channel: 'birth', key: authorHex });
   }
 
-  /** Candidates we hold bodies for, ranked by semantic match (trust weighting arrives with MG-EigenTrust). */
+  /** Candidates we hold bodies for, ranked by semantic match (the runtime re-ranks them by topic trust, runtime/trust.ts). */
   discover(q: DiscoverQuery, now?: number): Candidate[] {
     return this.finder.discover(q, now).filter((c) => this.isAlive(c.author) && !this.verifier.isQuarantined(c.author));
   }
