@@ -33,6 +33,8 @@ interface Proc {
   inFlight: number;
   /** At most 8 keep-alive connections per node, so the client's pool does not move the fd count. */
   readonly agent: Agent;
+  /** One more connection for /metrics, so samples do not queue behind announcements. */
+  readonly probe: Agent;
 }
 
 /** POST/GET through the node's keep-alive agent: resolves with the status code and the JSON body. */
@@ -74,7 +76,7 @@ async function startProc(root: string, i: number, network: string, broker: strin
     });
     child.once('exit', (c) => reject(new Error(`node ${i} exited ${c} before ready`)));
   });
-  return { child, api, dir, inFlight: 0, agent: new Agent({ keepAlive: true, maxSockets: 8 }) };
+  return { child, api, dir, inFlight: 0, agent: new Agent({ keepAlive: true, maxSockets: 8 }), probe: new Agent({ keepAlive: true, maxSockets: 1 }) };
 }
 
 describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} announcements/s, ${SECONDS} s; AGENTNET_SOAK_S, AGENTNET_SOAK_NODES)`, () => {
@@ -110,12 +112,26 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
         const due = Math.floor(((Date.now() - t0) / 1000) * RATE);
         for (; n < due; n++) announce(procs[n % NODES]!, n);
       }, 20);
+      // V8 heap in use, from the node's own /metrics: tells a growing heap (a leak) from a growing RSS.
+      const heapMiB = async (p: Proc) => {
+        const text = await new Promise<string>((resolve, reject) => {
+          request(new URL('/metrics', p.api), { agent: p.probe }, (res) => {
+            let t = '';
+            res.on('data', (c: Buffer) => (t += c.toString('utf8')));
+            res.on('end', () => resolve(t));
+          }).on('error', reject).end();
+        });
+        return Number(/^nodejs_heap_used_bytes (\d+)/m.exec(text)?.[1] ?? NaN) / 1048576;
+      };
+      const heapSeries: number[] = [];
       const sample = () => procs.map((p) => ({ rss: rssKiB(p.child.pid!), fds: fds(p.child.pid!) }));
       // Ten samples: the warm-up ends at the second one (a fifth of the run), the last is the end.
       const series: Array<ReturnType<typeof sample>> = [];
       for (let i = 1; i <= 10; i++) {
-        await sleep((SECONDS * 1000) / 10 - 20);
+        await sleep(Math.max(0, t0 + (i * SECONDS * 1000) / 10 - Date.now()));
         series.push(sample());
+        const heaps = await Promise.all(procs.map(heapMiB));
+        heapSeries.push(Math.round(heaps.reduce((a, x) => a + x, 0) / heaps.length));
       }
       clearInterval(ticker);
       const warm = series[1]!;
@@ -150,7 +166,7 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
       const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
       const figure =
         `${NODES} processes (${PROFILE}), ${sent} announcements in ${elapsed.toFixed(0)} s (${(sent / elapsed).toFixed(0)}/s; ${failed} failed ${JSON.stringify(Object.fromEntries(failures))}, ${skipped} not sent: node behind), TTL ${TTL_MS / 1000} s: ` +
-        `RSS after warm-up ${Math.min(...warm.map((w) => w.rss)) >> 10}-${Math.max(...warm.map((w) => w.rss)) >> 10} MiB, growth to the end ${pct(Math.min(...growth))} to ${pct(Math.max(...growth))} (second half ${pct(Math.min(...lateGrowth))} to ${pct(Math.max(...lateGrowth))}; mean RSS per tenth ${meanRss.join(', ')} MiB); ` +
+        `RSS after warm-up ${Math.min(...warm.map((w) => w.rss)) >> 10}-${Math.max(...warm.map((w) => w.rss)) >> 10} MiB, growth to the end ${pct(Math.min(...growth))} to ${pct(Math.max(...growth))} (second half ${pct(Math.min(...lateGrowth))} to ${pct(Math.max(...lateGrowth))}; mean RSS per tenth ${meanRss.join(', ')} MiB, mean V8 heap in use ${heapSeries.join(', ')} MiB); ` +
         `fds ${Math.min(...end.map((e) => e.fds))}-${Math.max(...end.map((e) => e.fds))}, growth ${Math.min(...fdGrowth)} to ${Math.max(...fdGrowth)}; ` +
         `database ${mib(Math.min(...db))}-${mib(Math.max(...db))} for ${Math.min(...st.map((s) => s.entries))}-${Math.max(...st.map((s) => s.entries))} entries (${(Math.max(...db) / Math.max(...st.map((s) => s.entries))).toFixed(0)} B/entry; quota ${mib(quota)}); logs behind at the end: ${lag}`;
       console.log(`soak: ${figure}`);
@@ -166,6 +182,7 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
     } finally {
       for (const p of procs) {
         p.agent.destroy();
+        p.probe.destroy();
         if (p.child.exitCode === null) {
           p.child.kill('SIGTERM');
           await new Promise((r) => p.child.once('exit', r));
