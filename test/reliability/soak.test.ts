@@ -4,7 +4,10 @@
 // (/proc/PID/status VmRSS), open file descriptors (/proc/PID/fd), and the database size (main file +
 // WAL) against the profile's store quota. At the end every node must hold every peer's whole log.
 // AGENTNET_SOAK_S / AGENTNET_SOAK_NODES set the size (CI: 20 s, 3 nodes; `npm run test:reliability`:
-// 600 s, 10 nodes); the warm-up is the first fifth of the run.
+// 600 s, 10 nodes). RSS growth is reported from the end of the first fifth and of the first half; the
+// target (< 10%) applies after the first half: the first full runs showed the V8 heap in use and RSS
+// levelling off only after ~5 minutes, once the bounded caches (T0 cache of t0CacheSize ids, SQLite page
+// cache) are full (docs/reliability.md item 6).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -31,7 +34,11 @@ interface Proc {
   readonly api: string;
   readonly dir: string;
   inFlight: number;
-  /** At most 8 keep-alive connections per node, so the client's pool does not move the fd count. */
+  /**
+   * At most 8 keep-alive connections per node, so the client's pool does not move the fd count; idle
+   * ones close after 4 s, before the server's 5 s keep-alive timeout (else a request can meet a socket
+   * the server is closing: ECONNRESET, seen in the first full run).
+   */
   readonly agent: Agent;
   /** One more connection for /metrics, so samples do not queue behind announcements. */
   readonly probe: Agent;
@@ -76,7 +83,7 @@ async function startProc(root: string, i: number, network: string, broker: strin
     });
     child.once('exit', (c) => reject(new Error(`node ${i} exited ${c} before ready`)));
   });
-  return { child, api, dir, inFlight: 0, agent: new Agent({ keepAlive: true, maxSockets: 8 }), probe: new Agent({ keepAlive: true, maxSockets: 1 }) };
+  return { child, api, dir, inFlight: 0, agent: new Agent({ keepAlive: true, maxSockets: 8, timeout: 4000 }), probe: new Agent({ keepAlive: true, maxSockets: 1, timeout: 4000 }) };
 }
 
 describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} announcements/s, ${SECONDS} s; AGENTNET_SOAK_S, AGENTNET_SOAK_NODES)`, () => {
@@ -101,7 +108,10 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
         // One in ten matches the other nodes' interest (their bodies are pulled); the rest are skipped
         // by the sketch test (bodyless gossip).
         const tags = n % 10 === 0 ? ['soak.match'] : [`soak.other.t${n % 7}`];
-        call(p, '/announce', { kind: 'capability', topic: TOPIC, tags, text: `soak ${n}`, ttlMs: TTL_MS })
+        const d = { kind: 'capability', topic: TOPIC, tags, text: `soak ${n}`, ttlMs: TTL_MS };
+        // Announce is idempotent by content (announceOnce), so a request lost with its socket is sent again.
+        call(p, '/announce', d)
+          .catch((e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? call(p, '/announce', d) : Promise.reject(e)))
           .then((r) => (r.status === 200 ? sent++ : fail(`HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 80)}`)))
           .catch((e: NodeJS.ErrnoException) => fail(e.code ?? e.message))
           .finally(() => p.inFlight--);
@@ -176,8 +186,8 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
       for (const s of st) expect(s.storeError).toBeNull();
       for (const d of db) expect(d).toBeLessThan(quota);
       for (const g of fdGrowth) expect(g).toBeLessThanOrEqual(2); // a socket being replaced at the moment of the sample
-      // RSS: a short CI run still includes V8 heap growth to its steady state; the full run holds the target.
-      for (const g of growth) expect(g).toBeLessThan(SECONDS >= 300 ? 0.1 : 0.5);
+      // RSS after the warm-up (the first half): the target for the full run; a 20 s CI run is noisier.
+      for (const g of lateGrowth) expect(g).toBeLessThan(SECONDS >= 300 ? 0.1 : 0.25);
       for (const p of procs) expect(p.child.exitCode).toBeNull();
     } finally {
       for (const p of procs) {
