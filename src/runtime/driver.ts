@@ -61,7 +61,7 @@ export class Driver {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly clock: () => number;
   private readonly batch: number;
-  /** Set while the store refuses writes (disk full); cleared by the next successful batch. */
+  /** Set while the store refuses writes (disk full); cleared when the retry with a probe write succeeds. */
   storeError: AgentnetError | undefined;
 
   constructor(
