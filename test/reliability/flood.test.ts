@@ -4,7 +4,7 @@
 // flooder sends headers at 10x that fair rate (validly signed, pre-signed before the run, matching
 // the victim's interest, bodies withheld) and repeats getBody/getEntries requests at 100/s each.
 // Measured in one run: the honest announcements' delivery P95 (announce -> appended at the victim)
-// without the flood, then with it; the ratio must stay under 2, every honest entry must arrive, and
+// without the flood and with it, in alternating blocks; the ratio must stay under 2, every honest entry must arrive, and
 // the flooder must be the peer refused most (`rate_limited`), its accepted entries bounded by its budget.
 // AGENTNET_FLOOD_S sets each phase's length (CI 10 s; `npm run test:reliability` 60 s);
 // AGENTNET_FLOOD_GATE=off runs the same flood against a victim without the gate (a reference figure,
@@ -79,17 +79,19 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
       const honest: AgentNode[] = [];
       for (let i = 0; i < HONEST; i++) honest.push(await start(`honest${i}`));
       nodes.push(...honest);
-      const sentAt = new Map<string, number>();
-      const latencies: number[] = [];
+      // Latency of each honest entry, by the phase it was sent in (base: no flood).
+      const sentAt = new Map<string, { t: number; flood: boolean }>();
+      const latencies = { base: [] as number[], flood: [] as number[] };
+      let inFlood = false;
       victim.onEvent((e) => {
         if (e.type !== 'appended' || e.own) return;
-        const t = sentAt.get(`${e.author}/${e.seq}`);
-        if (t !== undefined) latencies.push(Date.now() - t);
+        const s = sentAt.get(`${e.author}/${e.seq}`);
+        if (s) latencies[s.flood ? 'flood' : 'base'].push(Date.now() - s.t);
       });
       const announce = (n: number) => {
         const h = honest[n % HONEST]!;
         const r = h.announce({ kind: 'capability', topic: TOPIC, tags: [`flood.honest.n${n % HONEST}`], text: `honest ${n}` });
-        sentAt.set(`${h.core.agentHex}/${r.seq}`, Date.now());
+        sentAt.set(`${h.core.agentHex}/${r.seq}`, { t: Date.now(), flood: inFlood });
       };
       for (let i = 0; i < HONEST; i++) announce(i);
       await until(() => honest.every((h) => victim.discover({ tags: ['flood'] }).some((c) => c.author === h.core.agentHex)), 60_000);
@@ -101,7 +103,7 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
       const root = `agentnet/v1/${network}/`;
       const fhex = toHex(fcore.agentKey);
       const headers: Uint8Array[] = [];
-      for (let i = 0; i < FLOOD_RATE * (PHASE_S + 2); i++) {
+      for (let i = 0; i < FLOOD_RATE * PHASE_S; i++) {
         fcore.announce(Date.now(), { kind: 'capability', topic: TOPIC, tags: ['flood.shell'], text: `flood ${i}` });
         for (let o = fcore.pollTransmit(); o; o = fcore.pollTransmit()) {
           if (o.op !== 'publish') continue;
@@ -112,30 +114,36 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
       const getBody = Buffer.from(encodeDirect({ type: 'getBody', from: fcore.agentKey, bodyHash: fromHex(intent.bodyHash) }));
       const getEntries = Buffer.from(encodeDirect({ type: 'getEntries', from: fcore.agentKey, author: victim.core.agentKey, topic: TOPIC, epoch: 0, fromSeq: 1, toSeq: 64 }));
 
-      // Phase 1: no flood. Phase 2: the same honest load under the flood.
+      // The two phases alternate in blocks (base, flood, base, flood, ...), so that a change of the
+      // machine's load during the run weighs on both alike; after each block its honest entries are
+      // awaited and the victim's queue is given half a second to drain.
+      const BLOCKS = 5;
+      const blockMs = (PHASE_S * 1000) / BLOCKS;
       let floodSent = 0;
-      const phase = async (flood: boolean) => {
-        latencies.length = 0;
-        const floods = flood
+      let honestN = HONEST;
+      const sent = { base: 0, flood: 0 };
+      for (let b = 0; b < 2 * BLOCKS; b++) {
+        inFlood = b % 2 === 1;
+        const floods = inFlood
           ? [
-              paced(FLOOD_RATE, PHASE_S * 1000, (n) => {
-                if (n >= headers.length) return;
-                attacker.publish(`${root}h/${TOPIC}`, Buffer.from(headers[n]!), { qos: 1 });
+              paced(FLOOD_RATE, blockMs, () => {
+                if (floodSent >= headers.length) return;
+                attacker.publish(`${root}h/${TOPIC}`, Buffer.from(headers[floodSent]!), { qos: 1 });
                 floodSent++;
               }),
-              paced(PULL_RATE, PHASE_S * 1000, () => {
+              paced(PULL_RATE, blockMs, () => {
                 attacker.publish(`${root}d/${victim.core.agentHex}`, getBody, { qos: 1 });
                 attacker.publish(`${root}d/${victim.core.agentHex}`, getEntries, { qos: 1 });
               }),
             ]
           : [];
-        const sent = await paced(HONEST * HONEST_RATE, PHASE_S * 1000, (n) => announce(HONEST + n + (flood ? 1_000_000 : 0)));
+        sent[inFlood ? 'flood' : 'base'] += await paced(HONEST * HONEST_RATE, blockMs, () => announce(honestN++));
         await Promise.all(floods);
-        await until(() => latencies.length >= sent, 60_000); // every honest entry arrives
-        return { sent, p95: p95(latencies) };
-      };
-      const base = await phase(false);
-      const flooded = await phase(true);
+        await until(() => latencies.base.length >= sent.base && latencies.flood.length >= sent.flood, 60_000); // every honest entry arrives
+        await sleep(500);
+      }
+      const base = { sent: sent.base, p95: p95(latencies.base) };
+      const flooded = { sent: sent.flood, p95: p95(latencies.flood) };
       await sleep(2000);
       const st = victim.status() as Record<string, unknown> & { rejected: Record<string, number>; rateLimited?: { entries: Array<{ key: string; refused: number }>; requests: Array<{ key: string; refused: number }> } };
       const accepted = storeOf(victim).head(fcore.agentKey, TOPIC)?.seq ?? 0;
