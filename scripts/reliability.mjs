@@ -18,6 +18,7 @@ const env = {
   AGENTNET_DISKFULL_CYCLES: process.env.AGENTNET_DISKFULL_CYCLES ?? '5',
   AGENTNET_SOAK_S: process.env.AGENTNET_SOAK_S ?? '600',
   AGENTNET_SOAK_NODES: process.env.AGENTNET_SOAK_NODES ?? '10',
+  AGENTNET_FLOOD_S: process.env.AGENTNET_FLOOD_S ?? '60',
 };
 const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability', ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' });
 const rows = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];

@@ -7,8 +7,8 @@
 //
 // Disk full (docs/reliability.md item 7): a failed write sets `storeError` (the status flag; the API
 // answers STORE_FULL / 507 to announces, reads and gossip go on). The messages of failed batches are
-// kept (bounded) and retried every `storeRetryMs` in one transaction with `probe` (a one-page write, so
-// the retry cannot succeed on a full disk). When it succeeds the flag clears, and the retained
+// kept (bounded) and retried every `storeRetryMs` in one transaction with `probe` (a write that needs
+// a free page, so the retry cannot succeed on a full disk or quota). When it succeeds the flag clears, and the retained
 // frontiers of the followed topics are fetched again: whatever was dropped meanwhile comes back by
 // gap repair.
 
@@ -61,7 +61,7 @@ export class Driver {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly clock: () => number;
   private readonly batch: number;
-  /** Set while the store refuses writes (disk full); cleared by the next successful batch. */
+  /** Set while the store refuses writes (disk full); cleared when the retry with a probe write succeeds. */
   storeError: AgentnetError | undefined;
 
   constructor(

@@ -4,7 +4,10 @@
 // (/proc/PID/status VmRSS), open file descriptors (/proc/PID/fd), and the database size (main file +
 // WAL) against the profile's store quota. At the end every node must hold every peer's whole log.
 // AGENTNET_SOAK_S / AGENTNET_SOAK_NODES set the size (CI: 20 s, 3 nodes; `npm run test:reliability`:
-// 600 s, 10 nodes); the warm-up is the first fifth of the run.
+// 600 s, 10 nodes). RSS growth is reported from the end of the first fifth and of the first half; the
+// target (< 10%) applies after the first half: the first full runs showed the V8 heap in use and RSS
+// levelling off only after ~5 minutes, once the bounded caches (T0 cache of t0CacheSize ids, SQLite page
+// cache) are full (docs/reliability.md item 6).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -31,8 +34,14 @@ interface Proc {
   readonly api: string;
   readonly dir: string;
   inFlight: number;
-  /** At most 8 keep-alive connections per node, so the client's pool does not move the fd count. */
+  /**
+   * At most 8 keep-alive connections per node, so the client's pool does not move the fd count; idle
+   * ones close after 4 s, before the server's 5 s keep-alive timeout (else a request can meet a socket
+   * the server is closing: ECONNRESET, seen in the first full run).
+   */
   readonly agent: Agent;
+  /** One more connection for /metrics, so samples do not queue behind announcements. */
+  readonly probe: Agent;
 }
 
 /** POST/GET through the node's keep-alive agent: resolves with the status code and the JSON body. */
@@ -74,7 +83,7 @@ async function startProc(root: string, i: number, network: string, broker: strin
     });
     child.once('exit', (c) => reject(new Error(`node ${i} exited ${c} before ready`)));
   });
-  return { child, api, dir, inFlight: 0, agent: new Agent({ keepAlive: true, maxSockets: 8 }) };
+  return { child, api, dir, inFlight: 0, agent: new Agent({ keepAlive: true, maxSockets: 8, timeout: 4000 }), probe: new Agent({ keepAlive: true, maxSockets: 1, timeout: 4000 }) };
 }
 
 describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} announcements/s, ${SECONDS} s; AGENTNET_SOAK_S, AGENTNET_SOAK_NODES)`, () => {
@@ -99,7 +108,10 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
         // One in ten matches the other nodes' interest (their bodies are pulled); the rest are skipped
         // by the sketch test (bodyless gossip).
         const tags = n % 10 === 0 ? ['soak.match'] : [`soak.other.t${n % 7}`];
-        call(p, '/announce', { kind: 'capability', topic: TOPIC, tags, text: `soak ${n}`, ttlMs: TTL_MS })
+        const d = { kind: 'capability', topic: TOPIC, tags, text: `soak ${n}`, ttlMs: TTL_MS };
+        // Announce is idempotent by content (announceOnce), so a request lost with its socket is sent again.
+        call(p, '/announce', d)
+          .catch((e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? call(p, '/announce', d) : Promise.reject(e)))
           .then((r) => (r.status === 200 ? sent++ : fail(`HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 80)}`)))
           .catch((e: NodeJS.ErrnoException) => fail(e.code ?? e.message))
           .finally(() => p.inFlight--);
@@ -110,12 +122,26 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
         const due = Math.floor(((Date.now() - t0) / 1000) * RATE);
         for (; n < due; n++) announce(procs[n % NODES]!, n);
       }, 20);
+      // V8 heap in use, from the node's own /metrics: tells a growing heap (a leak) from a growing RSS.
+      const heapMiB = async (p: Proc) => {
+        const text = await new Promise<string>((resolve, reject) => {
+          request(new URL('/metrics', p.api), { agent: p.probe }, (res) => {
+            let t = '';
+            res.on('data', (c: Buffer) => (t += c.toString('utf8')));
+            res.on('end', () => resolve(t));
+          }).on('error', reject).end();
+        });
+        return Number(/^nodejs_heap_used_bytes (\d+)/m.exec(text)?.[1] ?? NaN) / 1048576;
+      };
+      const heapSeries: number[] = [];
       const sample = () => procs.map((p) => ({ rss: rssKiB(p.child.pid!), fds: fds(p.child.pid!) }));
       // Ten samples: the warm-up ends at the second one (a fifth of the run), the last is the end.
       const series: Array<ReturnType<typeof sample>> = [];
       for (let i = 1; i <= 10; i++) {
-        await sleep((SECONDS * 1000) / 10 - 20);
+        await sleep(Math.max(0, t0 + (i * SECONDS * 1000) / 10 - Date.now()));
         series.push(sample());
+        const heaps = await Promise.all(procs.map(heapMiB));
+        heapSeries.push(Math.round(heaps.reduce((a, x) => a + x, 0) / heaps.length));
       }
       clearInterval(ticker);
       const warm = series[1]!;
@@ -150,7 +176,7 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
       const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
       const figure =
         `${NODES} processes (${PROFILE}), ${sent} announcements in ${elapsed.toFixed(0)} s (${(sent / elapsed).toFixed(0)}/s; ${failed} failed ${JSON.stringify(Object.fromEntries(failures))}, ${skipped} not sent: node behind), TTL ${TTL_MS / 1000} s: ` +
-        `RSS after warm-up ${Math.min(...warm.map((w) => w.rss)) >> 10}-${Math.max(...warm.map((w) => w.rss)) >> 10} MiB, growth to the end ${pct(Math.min(...growth))} to ${pct(Math.max(...growth))} (second half ${pct(Math.min(...lateGrowth))} to ${pct(Math.max(...lateGrowth))}; mean RSS per tenth ${meanRss.join(', ')} MiB); ` +
+        `RSS after warm-up ${Math.min(...warm.map((w) => w.rss)) >> 10}-${Math.max(...warm.map((w) => w.rss)) >> 10} MiB, growth to the end ${pct(Math.min(...growth))} to ${pct(Math.max(...growth))} (second half ${pct(Math.min(...lateGrowth))} to ${pct(Math.max(...lateGrowth))}; mean RSS per tenth ${meanRss.join(', ')} MiB, mean V8 heap in use ${heapSeries.join(', ')} MiB); ` +
         `fds ${Math.min(...end.map((e) => e.fds))}-${Math.max(...end.map((e) => e.fds))}, growth ${Math.min(...fdGrowth)} to ${Math.max(...fdGrowth)}; ` +
         `database ${mib(Math.min(...db))}-${mib(Math.max(...db))} for ${Math.min(...st.map((s) => s.entries))}-${Math.max(...st.map((s) => s.entries))} entries (${(Math.max(...db) / Math.max(...st.map((s) => s.entries))).toFixed(0)} B/entry; quota ${mib(quota)}); logs behind at the end: ${lag}`;
       console.log(`soak: ${figure}`);
@@ -160,12 +186,13 @@ describe.skipIf(!mosquittoAvailable())(`soak (${NODES} node processes, ${RATE} a
       for (const s of st) expect(s.storeError).toBeNull();
       for (const d of db) expect(d).toBeLessThan(quota);
       for (const g of fdGrowth) expect(g).toBeLessThanOrEqual(2); // a socket being replaced at the moment of the sample
-      // RSS: a short CI run still includes V8 heap growth to its steady state; the full run holds the target.
-      for (const g of growth) expect(g).toBeLessThan(SECONDS >= 300 ? 0.1 : 0.5);
+      // RSS after the warm-up (the first half): the target for the full run; a 20 s CI run is noisier.
+      for (const g of lateGrowth) expect(g).toBeLessThan(SECONDS >= 300 ? 0.1 : 0.25);
       for (const p of procs) expect(p.child.exitCode).toBeNull();
     } finally {
       for (const p of procs) {
         p.agent.destroy();
+        p.probe.destroy();
         if (p.child.exitCode === null) {
           p.child.kill('SIGTERM');
           await new Promise((r) => p.child.once('exit', r));

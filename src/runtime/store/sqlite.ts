@@ -176,14 +176,19 @@ export class SqliteStore implements LogStore {
   }
 
   /**
-   * A one-page write (the header's user_version rewritten with its own value, unused otherwise): fails
-   * with STORE_FULL while the disk or the quota is full, so the driver learns when space is back.
+   * A write that needs room (one page-sized row in and out again, in one transaction, leaving nothing):
+   * fails with STORE_FULL while the disk is full (the WAL cannot grow) or the quota is (no free page),
+   * so the driver learns when space is back. A rewrite of an existing page would not do: it fits in
+   * the quota even when nothing else does.
    */
   probeWrite(): void {
-    this.guard(() => {
-      const v = this.db.pragma('user_version', { simple: true }) as number;
-      this.db.pragma(`user_version = ${Math.floor(v)}`);
-    });
+    const hash = new Uint8Array(32); // no SHA-256 is all zeros in practice; the row lives only inside this transaction
+    this.guard(() =>
+      this.db.transaction(() => {
+        this.q.putBody.run(hash, new Uint8Array(this.db.pragma('page_size', { simple: true }) as number), 0);
+        this.db.prepare('DELETE FROM bodies WHERE hash = ?').run(hash);
+      })(),
+    );
   }
 
   integrityCheck(): string {

@@ -1,0 +1,172 @@
+// Floods (issue 7 item 5): a victim node, five honest publishers (2 announcements/s each) and one
+// flooding peer, over a private Mosquitto (the embedded broker when Mosquitto is not installed). The
+// victim's budget is 5 new entries/s per author (burst 10) and 5 pull requests/s per requester; the
+// flooder sends headers at 10x that fair rate (validly signed, pre-signed before the run, matching
+// the victim's interest, bodies withheld) and repeats getBody/getEntries requests at 100/s each.
+// Measured in one run: the honest announcements' delivery P95 (announce -> appended at the victim)
+// without the flood and with it, in alternating blocks; the ratio must stay under 2, every honest entry must arrive, and
+// the flooder must be the peer refused most (`rate_limited`), its accepted entries bounded by its budget.
+// AGENTNET_FLOOD_S sets each phase's length (CI 10 s; `npm run test:reliability` 60 s);
+// AGENTNET_FLOOD_GATE=off runs the same flood against a victim without the gate (a reference figure,
+// not a target: nothing is asserted then but delivery).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { AgentCore } from '../../src/core/agent.js';
+import { fromHex, toHex } from '../../src/core/bytes.js';
+import { encodeDirect } from '../../src/core/codec/messages.js';
+import type { LogStore } from '../../src/core/log/store.js';
+import { MemoryStore } from '../../src/core/log/memory-store.js';
+import { startEmbeddedBroker } from '../../src/runtime/broker.js';
+import { loadConfig } from '../../src/runtime/config.js';
+import type { FloodLimits } from '../../src/runtime/gate.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { startNode, type AgentNode } from '../../src/runtime/node.js';
+import { crypto, identity } from '../helpers.js';
+import { mosquittoAvailable, PrivateMosquitto } from './mosquitto.js';
+import { record } from './record.js';
+
+const PHASE_S = Number(process.env['AGENTNET_FLOOD_S'] ?? 10);
+const GATE = process.env['AGENTNET_FLOOD_GATE'] !== 'off';
+const HONEST = 5;
+const HONEST_RATE = 2; // announcements/s per honest node
+const LIMITS: FloodLimits = { entries: { perSecond: 5, burst: 10 }, requests: { perSecond: 5, burst: 10 }, requestsTotal: { perSecond: 100, burst: 200 } };
+const FLOOD_RATE = 10 * LIMITS.entries.perSecond; // headers/s: 10x the fair rate
+const PULL_RATE = 100; // getBody and getEntries requests/s each
+const TOPIC = 'devops_tool_execution';
+const quiet = createLogger({ level: 'error' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const storeOf = (n: AgentNode) => (n.core as unknown as { store: LogStore }).store;
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(xs.length * 0.95) - 1)]!;
+
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
+
+/** Runs `fn(n)` for n = 0, 1, ... at `perSecond` until `ms` have passed (catching up after a late timer). */
+async function paced(perSecond: number, ms: number, fn: (n: number) => void): Promise<number> {
+  const t0 = Date.now();
+  let n = 0;
+  while (Date.now() - t0 < ms) {
+    const due = Math.floor(((Date.now() - t0) / 1000) * perSecond);
+    for (; n < due; n++) fn(n);
+    await sleep(10);
+  }
+  return n;
+}
+
+describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_FLOOD_S, AGENTNET_FLOOD_GATE)`, () => {
+  it('per-peer budgets keep honest delivery P95 within 2x of the no-flood run; the flooder is refused', async () => {
+    const mosq = mosquittoAvailable() ? await PrivateMosquitto.start() : undefined;
+    const aedes = mosq ? undefined : await startEmbeddedBroker();
+    const url = mosq?.url ?? aedes!.url;
+    const dir = mkdtempSync(join(tmpdir(), 'agentnet-flood-'));
+    const network = `flood-${process.pid}`;
+    const start = (name: string, floodLimits?: FloodLimits | false) => startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, name), network, broker: url } }), { logger: quiet, ...(floodLimits !== undefined ? { floodLimits } : {}) });
+    const nodes: AgentNode[] = [];
+    const attacker = mqtt.connect(url.replace('?mqtt=4', ''), { protocolVersion: url.includes('mqtt=4') ? 4 : 5, clientId: `flooder-${process.pid}` });
+    try {
+      const victim = await start('victim', GATE ? LIMITS : false);
+      nodes.push(victim);
+      const intent = victim.announce({ kind: 'intent', topic: TOPIC, tags: ['flood'], text: 'want shells' });
+      const honest: AgentNode[] = [];
+      for (let i = 0; i < HONEST; i++) honest.push(await start(`honest${i}`));
+      nodes.push(...honest);
+      // Latency of each honest entry, by the phase it was sent in (base: no flood).
+      const sentAt = new Map<string, { t: number; flood: boolean }>();
+      const latencies = { base: [] as number[], flood: [] as number[] };
+      let inFlood = false;
+      victim.onEvent((e) => {
+        if (e.type !== 'appended' || e.own) return;
+        const s = sentAt.get(`${e.author}/${e.seq}`);
+        if (s) latencies[s.flood ? 'flood' : 'base'].push(Date.now() - s.t);
+      });
+      const announce = (n: number) => {
+        const h = honest[n % HONEST]!;
+        const r = h.announce({ kind: 'capability', topic: TOPIC, tags: [`flood.honest.n${n % HONEST}`], text: `honest ${n}` });
+        sentAt.set(`${h.core.agentHex}/${r.seq}`, { t: Date.now(), flood: inFlood });
+      };
+      for (let i = 0; i < HONEST; i++) announce(i);
+      await until(() => honest.every((h) => victim.discover({ tags: ['flood'] }).some((c) => c.author === h.core.agentHex)), 60_000);
+
+      // The flooder: a real agent identity whose entries are signed before the run (signing is not what is measured).
+      const f = identity('flooder');
+      const fcore = new AgentCore({ crypto, store: new MemoryStore(), agentSecret: f.agentSecret, binding: f.binding });
+      fcore.start(Date.now());
+      const root = `agentnet/v1/${network}/`;
+      const fhex = toHex(fcore.agentKey);
+      const headers: Uint8Array[] = [];
+      for (let i = 0; i < FLOOD_RATE * PHASE_S; i++) {
+        fcore.announce(Date.now(), { kind: 'capability', topic: TOPIC, tags: ['flood.shell'], text: `flood ${i}` });
+        for (let o = fcore.pollTransmit(); o; o = fcore.pollTransmit()) {
+          if (o.op !== 'publish') continue;
+          if (o.channel === 'birth') attacker.publish(`${root}n/${fhex}`, Buffer.from(o.bytes), { qos: 1, retain: true });
+          if (o.channel === 'header') headers.push(o.bytes); // bodies withheld: the victim's pulls of them go unanswered
+        }
+      }
+      const getBody = Buffer.from(encodeDirect({ type: 'getBody', from: fcore.agentKey, bodyHash: fromHex(intent.bodyHash) }));
+      const getEntries = Buffer.from(encodeDirect({ type: 'getEntries', from: fcore.agentKey, author: victim.core.agentKey, topic: TOPIC, epoch: 0, fromSeq: 1, toSeq: 64 }));
+
+      // The two phases alternate in blocks (base, flood, base, flood, ...), so that a change of the
+      // machine's load during the run weighs on both alike; after each block its honest entries are
+      // awaited and the victim's queue is given half a second to drain.
+      const BLOCKS = 5;
+      const blockMs = (PHASE_S * 1000) / BLOCKS;
+      let floodSent = 0;
+      let honestN = HONEST;
+      const sent = { base: 0, flood: 0 };
+      for (let b = 0; b < 2 * BLOCKS; b++) {
+        inFlood = b % 2 === 1;
+        const floods = inFlood
+          ? [
+              paced(FLOOD_RATE, blockMs, () => {
+                if (floodSent >= headers.length) return;
+                attacker.publish(`${root}h/${TOPIC}`, Buffer.from(headers[floodSent]!), { qos: 1 });
+                floodSent++;
+              }),
+              paced(PULL_RATE, blockMs, () => {
+                attacker.publish(`${root}d/${victim.core.agentHex}`, getBody, { qos: 1 });
+                attacker.publish(`${root}d/${victim.core.agentHex}`, getEntries, { qos: 1 });
+              }),
+            ]
+          : [];
+        sent[inFlood ? 'flood' : 'base'] += await paced(HONEST * HONEST_RATE, blockMs, () => announce(honestN++));
+        await Promise.all(floods);
+        await until(() => latencies.base.length >= sent.base && latencies.flood.length >= sent.flood, 60_000); // every honest entry arrives
+        await sleep(500);
+      }
+      const base = { sent: sent.base, p95: p95(latencies.base) };
+      const flooded = { sent: sent.flood, p95: p95(latencies.flood) };
+      await sleep(2000);
+      const st = victim.status() as Record<string, unknown> & { rejected: Record<string, number>; rateLimited?: { entries: Array<{ key: string; refused: number }>; requests: Array<{ key: string; refused: number }> } };
+      const accepted = storeOf(victim).head(fcore.agentKey, TOPIC)?.seq ?? 0;
+      const ratio = flooded.p95 / Math.max(1, base.p95);
+      const figure =
+        `gate ${GATE ? 'on' : 'off'}; ${HONEST} honest nodes x ${HONEST_RATE}/s, flooder ${FLOOD_RATE} headers/s (10x its budget of ${LIMITS.entries.perSecond}/s) + ${PULL_RATE} getBody/s + ${PULL_RATE} getEntries/s for ${PHASE_S} s: ` +
+        `honest delivery P95 ${base.p95} ms without the flood, ${flooded.p95} ms with it (ratio ${ratio.toFixed(2)}; ${base.sent}+${flooded.sent} honest entries, all delivered); ` +
+        `flooder: ${floodSent} headers sent, ${accepted} in the victim's log, rate_limited ${st.rejected['rate_limited'] ?? 0} (entries ${st.rateLimited?.entries.find((x) => x.key === fhex)?.refused ?? 0}, requests ${st.rateLimited?.requests.find((x) => x.key === fhex)?.refused ?? 0}), other rejections ${JSON.stringify(Object.fromEntries(Object.entries(st.rejected).filter(([k]) => k !== 'rate_limited')))}`;
+      console.log(`flood: ${figure}`);
+      if (GATE) {
+        expect(st.rateLimited!.entries[0]!.key).toBe(fhex);
+        expect(st.rateLimited!.requests[0]!.key).toBe(fhex);
+        expect(st.rejected['rate_limited']).toBeGreaterThan(FLOOD_RATE * PHASE_S * 0.5);
+        expect(accepted).toBeLessThanOrEqual(LIMITS.entries.burst + LIMITS.entries.perSecond * (PHASE_S + 10));
+        expect(ratio).toBeLessThan(2);
+      }
+      record(`5. floods (gate ${GATE ? 'on' : 'off'})`, figure, !GATE || ratio < 2);
+    } finally {
+      attacker.end(true);
+      for (const n of nodes) await n.close().catch(() => undefined);
+      await mosq?.down();
+      await aedes?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
