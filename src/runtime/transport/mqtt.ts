@@ -3,8 +3,9 @@
 //   n/{author} retained births  f/{topic}/{author} retained frontiers   d/{agent} direct inbox
 //   x/{author} retained fork proofs (every node subscribes x/+)
 // MQTT 5 by default; `?mqtt=4` in the URL selects 3.1.1 (the embedded aedes broker speaks only
-// 3.1.1, so retained bodies there carry no expiry). Reconnects with mqtt.js' backoff; publishes made
-// while down wait in mqtt.js' offline queue; subscriptions are restored on reconnect (resubscribe).
+// 3.1.1, so retained bodies there carry no expiry). Reconnects with exponential backoff and jitter
+// (reconnectDelay); publishes made while down wait in mqtt.js' offline queue, and QoS 1 messages in
+// flight stay in its outgoing store across reconnects; subscriptions are restored (resubscribe).
 
 import { createConnection } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -23,6 +24,18 @@ function plainTcp(u: URL): { host: string; port: number } | undefined {
   return { host: u.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost', port: u.port ? Number(u.port) : 1883 };
 }
 
+/** Reconnect backoff (ms): the first retry after `base`, doubling per failed attempt up to `cap`. */
+export const RECONNECT_BACKOFF = { base: 500, cap: 15_000 } as const;
+
+/**
+ * Delay before reconnect attempt `n` (0-based): min(cap, base·2^n), scaled by a jitter factor in
+ * [0.5, 1) from `rand` so that nodes dropped together by a broker restart do not reconnect in step.
+ */
+export function reconnectDelay(n: number, rand: () => number, b: { base: number; cap: number } = RECONNECT_BACKOFF): number {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`reconnectDelay: attempt must be a non-negative integer, got ${n}`);
+  return Math.round(Math.min(b.cap, b.base * 2 ** Math.min(n, 30)) * (0.5 + rand() / 2));
+}
+
 export function createMqttTransport(url: string, o: TransportOptions): Transport {
   if (!NETWORK_RE.test(o.network)) throw new TypeError(`mqtt transport: invalid network name ${JSON.stringify(o.network)}`);
   const u = new URL(url);
@@ -33,7 +46,9 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     protocolVersion: version,
     clientId: `agentnet-${o.clientId}`,
     clean: true,
-    reconnectPeriod: 1000,
+    // mqtt.js retries at a fixed period; the transport schedules its own backed-off retries (below), so
+    // this is only a fallback that never fires in practice (> 0 keeps the offline queue: see _cleanUp).
+    reconnectPeriod: 3_600_000,
     connectTimeout: o.connectTimeoutMs ?? 10_000,
     resubscribe: true,
     queueQoSZero: true,
@@ -75,8 +90,26 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
       if (client.options.will) client.options.will.payload = Buffer.from(next());
     });
   }
-  client.on('connect', () => stateCbs.forEach((cb) => cb('up')));
-  client.on('close', () => stateCbs.forEach((cb) => cb('down')));
+  let closing = false;
+  let attempt = 0;
+  let lastDelayMs = 0;
+  let retry: NodeJS.Timeout | undefined;
+  client.on('connect', () => {
+    attempt = 0;
+    if (retry) clearTimeout(retry);
+    retry = undefined;
+    stateCbs.forEach((cb) => cb('up'));
+  });
+  client.on('close', () => {
+    stateCbs.forEach((cb) => cb('down'));
+    if (closing || retry) return;
+    lastDelayMs = reconnectDelay(attempt++, Math.random);
+    retry = setTimeout(() => {
+      retry = undefined;
+      // The same stores: QoS 1 messages the broker never acknowledged are sent again after reconnecting.
+      if (!closing && !client.connected) client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+    }, lastDelayMs);
+  });
   client.on('error', () => {
     /* surfaced through 'close' and reconnects; ready() reports the first failure */
   });
@@ -110,7 +143,12 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
       });
     },
     close() {
+      closing = true;
+      if (retry) clearTimeout(retry);
       return new Promise((resolve) => client.end(false, {}, () => resolve()));
+    },
+    stats() {
+      return { reconnectAttempts: attempt, reconnectDelayMs: lastDelayMs };
     },
   };
 }
