@@ -10,7 +10,8 @@
 // heartbeat rounds. Measured from the publication: the time until 50%, 99% and 100% of the nodes online
 // throughout have accepted it (event `revoked`: the key is refused from then on), in ms; whether the
 // late joiners got it from the retained copy; then agent 0 announces again and we count the followers
-// of its topic that refused the entry with `revoked` (and any that stored it: must be none); the
+// of its topic that refused the entry or its frontier with `revoked` (and any that stored it: must be
+// none); the
 // publications and the bytes of the revocation channel.
 
 import { toHex } from '../../core/bytes.js';
@@ -41,7 +42,12 @@ export interface RevocationPartResult {
   /** Nodes offline at the publication that had it within 5 s of coming back (from the retained copy). */
   readonly lateJoiners: number;
   readonly lateReached: number;
-  /** The revoked agent's next entry: followers of its topic that refused it with `revoked`, and that stored it. */
+  /** Late joiners that had it by the end of the run (15 s after coming back). */
+  readonly lateReachedByEnd: number;
+  /**
+   * The revoked agent's next entry: followers of its topic that refused it (its header, or the frontier
+   * announcing it when the header was lost) with `revoked`, and followers that stored it.
+   */
   readonly followers: number;
   readonly refusedRevoked: number;
   readonly storedAfter: number;
@@ -68,7 +74,7 @@ export function revocationPart(crypto: CryptoPort, seed: number, n: number, loss
         onStart: (c) => c.follow(topic),
         onEvent: (e, now) => {
           if (e.type === 'revoked' && e.agent === targetHex && acceptedAt[i] === undefined) acceptedAt[i] = { t: now, known: e.known };
-          if (e.type === 'rejected' && e.reason === 'revoked' && e.channel === 'header') refused.add(i);
+          if (e.type === 'rejected' && e.reason === 'revoked' && (e.channel === 'header' || e.channel === 'frontier')) refused.add(i);
         },
       });
       procs[i] = p;
@@ -128,6 +134,7 @@ export function revocationPart(crypto: CryptoPort, seed: number, n: number, loss
     p50Ms: at(0.5), p99Ms: at(0.99), allMs: at(1),
     lateJoiners: late.length,
     lateReached: late.filter((i) => acceptedAt[i] !== undefined && acceptedAt[i]!.t <= 20_000 + 5_000).length,
+    lateReachedByEnd: late.filter((i) => acceptedAt[i] !== undefined).length,
     followers,
     refusedRevoked: [...refused].filter((i) => i % TOPICS.length === 0 && i !== 0).length,
     storedAfter,

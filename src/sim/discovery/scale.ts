@@ -244,7 +244,7 @@ export function formatScaleReport(r: ScaleResult): string {
       ? [
           `revocation: ${r.revocation.nodes} nodes, heartbeat ${r.revocation.heartbeatMs} ms, loss ${r.revocation.lossP}: ${r.revocation.reached}/${r.revocation.online} online nodes refuse the key ` +
             `(${r.revocation.knewBinding} knew its binding, the rest keep it for later); 50% after ${ms(r.revocation.p50Ms)}, 99% after ${ms(r.revocation.p99Ms)}, all after ${ms(r.revocation.allMs)}; ` +
-            `${r.revocation.lateReached}/${r.revocation.lateJoiners} late joiners had it within 5 s of coming back; its next entry refused (revoked) by ${r.revocation.refusedRevoked}/${r.revocation.followers} followers, stored by ${r.revocation.storedAfter}; ` +
+            `${r.revocation.lateReached}/${r.revocation.lateJoiners} late joiners had it within 5 s of coming back (${r.revocation.lateReachedByEnd} by the end); its next entry refused (revoked) by ${r.revocation.refusedRevoked}/${r.revocation.followers} followers, stored by ${r.revocation.storedAfter}; ` +
             `${r.revocation.publications} publications, ${(r.revocation.revocationBytes / 1e3).toFixed(1)} kB on the revocation channel`,
         ]
       : []),
