@@ -10,7 +10,7 @@
 //   arrives (channel revocation)              --> seen? drop (and cancel a re-publication not sent yet).
 //                                                 verify; bad ones are RejectReasons; else keep it, and a
 //                                                 fresh one is announced (event `revoked`)
-//   republish (broker restart)                --> every kept revocation again after a hold-off drawn from
+//   republish (broker restart)                --> every enforced revocation again after a hold-off drawn from
 //                                                 SHA-256(own key ‖ agent) in [0, heartbeat), unless a copy
 //                                                 arrives first (Trickle-style suppression): one or a few
 //                                                 nodes restore the broker's retained copy, not all
@@ -53,8 +53,8 @@ export interface RevocationsDeps {
 export class Revocations {
   published = 0;
   suppressed = 0;
-  /** Agent hex -> the revocation we enforce for it (the earliest), for republication. */
-  private readonly kept = new Map<string, { bytes: Uint8Array; at: number }>();
+  /** Agent hex -> the revocation we keep for it (the earliest), for republication; `own`: from our API. */
+  private readonly kept = new Map<string, { bytes: Uint8Array; at: number; own: boolean }>();
   private readonly pending = new Map<string, Pending>();
   private readonly seen = new Set<string>();
   private readonly max: number;
@@ -73,7 +73,7 @@ export class Revocations {
 
   /** A revocation handed to this node to publish (local API). Invalid ones are refused, not sent. */
   publish(now: number, bytes: Uint8Array): RevocationResult {
-    const r = this.intake(bytes);
+    const r = this.intake(bytes, true);
     if (!r.ok) return r;
     this.pending.set(r.agent, { bytes, at: now, left: 1 + this.d.repeats, suppressible: false });
     this.flush(now);
@@ -90,9 +90,13 @@ export class Revocations {
     this.suppress(key);
   }
 
-  /** Broker restart: every kept revocation again, after a hold-off (suppressed if another node is first). */
+  /**
+   * Broker restart: the revocations we enforce (or published ourselves) again, after a hold-off
+   * (suppressed if another node is first). Kept ones for agents we never met are not: we cannot tell a
+   * forger's from the operator's, and must not amplify the first.
+   */
   republish(now: number): void {
-    for (const [agent, k] of this.kept) if (!this.pending.has(agent)) this.pending.set(agent, { bytes: k.bytes, at: now + this.holdoff(agent), left: 1, suppressible: true });
+    for (const [agent, k] of this.kept) if (!this.pending.has(agent) && (k.own || this.d.verifier.isRevoked(agent, Infinity))) this.pending.set(agent, { bytes: k.bytes, at: now + this.holdoff(agent), left: 1, suppressible: true });
     this.flush(now);
   }
 
@@ -113,7 +117,7 @@ export class Revocations {
     return d;
   }
 
-  private intake(bytes: Uint8Array): RevocationResult {
+  private intake(bytes: Uint8Array, own = false): RevocationResult {
     const r = this.d.verifier.acceptRevocation(bytes);
     if (!r.ok) return { ok: false, reason: r.reason, detail: `revocation: ${r.detail}` };
     const agent = r.agent!;
@@ -121,9 +125,9 @@ export class Revocations {
     this.remember(toHex(this.d.crypto.sha256(bytes)));
     const k = this.kept.get(agent);
     if (!k || at < k.at) {
-      this.kept.set(agent, { bytes, at });
+      this.kept.set(agent, { bytes, at, own: own || k?.own === true });
       if (this.kept.size > this.max) this.kept.delete(this.kept.keys().next().value!);
-    }
+    } else if (own) k.own = true;
     if (r.fresh) this.d.event({ type: 'revoked', agent, at, known: this.d.verifier.bindingOf(agent) !== undefined });
     return { ok: true, agent, at, fresh: r.fresh === true };
   }
