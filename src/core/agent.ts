@@ -75,8 +75,7 @@ export class AgentCore {
   private readonly liveness = new Liveness();
   private readonly heartbeat: Heartbeat;
   private readonly forks: ForkProofs;
-  /** Revocations kept, received and published (gossip/revocations.ts); `publish` is the local API's. */
-  readonly revocations: Revocations;
+  readonly revocations: Revocations; // gossip/revocations.ts; `publish` is the local API's (POST /revocations)
   private readonly epochs = new Epochs();
   private readonly direct: DirectLink;
   private readonly continuation: Uint8Array | undefined;
