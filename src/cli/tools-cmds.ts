@@ -58,7 +58,7 @@ Example: agentnet rotate --operator-key operator.key --previous binding.cbor --a
 export async function cmdRevoke(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { 'operator-key': { type: 'string' }, binding: { type: 'string' }, reason: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help || !values['operator-key'] || !values.binding || !values.out) {
-    console.log('Usage: agentnet revoke --operator-key FILE --binding FILE --out FILE [--reason TEXT]\n\nSigns a revocation of the binding\'s agent key by its operator; peers refuse the key from now on.\nExit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.\nExample: agentnet revoke --operator-key operator.key --binding binding.cbor --reason "key leaked" --out revocation.cbor');
+    console.log('Usage: agentnet revoke --operator-key FILE --binding FILE --out FILE [--reason TEXT]\n\nSigns a revocation of the binding\'s agent key by its operator; peers refuse the key from now on.\nPublish it through any running node: POST /revocations {"revocation": "<hex of the file>"} on its local API.\nExit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.\nExample: agentnet revoke --operator-key operator.key --binding binding.cbor --reason "key leaked" --out revocation.cbor');
     return values.help ? 0 : 2;
   }
   const b = decodeBinding(readBytes(values.binding, '--binding'), DEFAULT_LIMITS).binding;

@@ -24,6 +24,7 @@ import { DirectLink } from './gossip/direct.js';
 import { ForkProofs, type ProofResult } from './gossip/fork-proofs.js';
 import { DISPUTE_KEY_SUFFIX, isDisputeKey } from './task/dispute.js';
 import { Heartbeat } from './gossip/heartbeat.js';
+import { Revocations } from './gossip/revocations.js';
 import { checkBirth } from './identity/births.js';
 import type { AgentOptions } from './options.js';
 import { checkContinuation } from './identity/continuation.js';
@@ -75,6 +76,7 @@ export class AgentCore {
   private readonly liveness = new Liveness();
   private readonly heartbeat: Heartbeat;
   private readonly forks: ForkProofs;
+  readonly revocations: Revocations; // gossip/revocations.ts; `publish` is the local API's (POST /revocations)
   private readonly epochs = new Epochs();
   private readonly direct: DirectLink;
   private readonly continuation: Uint8Array | undefined;
@@ -99,6 +101,7 @@ export class AgentCore {
     this.heartbeat = new Heartbeat(o);
     this.direct = new DirectLink(this.agentKey, this.counters, (x) => this.emit(x));
     this.forks = new ForkProofs(o.crypto, this.limits, this.verifier, this.agentKey, this.heartbeat.intervalMs, this.heartbeat.repeats);
+    this.revocations = new Revocations({ crypto: o.crypto, verifier: this.verifier, self: this.agentKey, heartbeatMs: this.heartbeat.intervalMs, repeats: this.heartbeat.repeats, emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d) });
     this.continuation = o.continuation;
     this.own = new OwnLog({
       crypto: o.crypto, store: o.store, secret: o.agentSecret, agentKey: this.agentKey, binding: o.binding, epoch: this.epoch, limits: this.limits, counters: this.counters, emit: (x) => this.emit(x),
@@ -131,6 +134,7 @@ export class AgentCore {
     this.own.bornAt = now;
     this.emit({ op: 'subscribe', channel: 'direct', key: this.agentHex });
     this.emit({ op: 'subscribe', channel: 'fraud', key: '+' }); // fork proofs against anyone, at priority
+    this.revocations.start();
     this.heartbeat.start(now);
     this.own.publishBirth();
     this.own.publishAllFrontiers(now);
@@ -149,6 +153,7 @@ export class AgentCore {
     // Will (stamped with the old bornAt); a birth stamped later outranks it (docs/reliability.md item 3).
     this.own.bornAt = bornAt;
     this.own.republish(now);
+    this.revocations.republish(now);
   }
 
   /**
@@ -212,9 +217,9 @@ export class AgentCore {
     if (!this.verifier.bindingOf(authorHex)) this.emit({ op: 'subscribe', channel: 'birth', key: authorHex });
   }
 
-  /** Candidates we hold bodies for, ranked by semantic match (the runtime re-ranks them by topic trust, runtime/trust.ts). */
+  /** Candidates we hold bodies for, ranked by semantic match (the runtime re-ranks them by topic trust, runtime/trust.ts); quarantined and revoked authors are left out. */
   discover(q: DiscoverQuery, now?: number): Candidate[] {
-    return this.finder.discover(q, now).filter((c) => this.isAlive(c.author) && !this.verifier.isQuarantined(c.author));
+    return this.finder.discover(q, now).filter((c) => this.isAlive(c.author) && !this.verifier.isQuarantined(c.author) && !this.verifier.isRevoked(c.author, now ?? Infinity));
   }
 
   // ------------------------------------------------------------------ inputs
@@ -238,6 +243,8 @@ export class AgentCore {
         case 'fraud':
           if (isDisputeKey(key)) return this.onDispute(key, bytes);
           return this.onForkResult(now, this.forks.receive(key, bytes), 'fraud');
+        case 'revocation':
+          return this.revocations.receive(key, bytes);
       }
     } catch (e) {
       if (e instanceof DecodeError) return this.reject('malformed', channel, e.message);
@@ -264,6 +271,7 @@ export class AgentCore {
       }
     }
     this.publishForkProofs(now);
+    this.revocations.flush(now);
   }
 
   // ------------------------------------------------------------------ outputs
@@ -286,7 +294,7 @@ export class AgentCore {
   }
 
   pollTimeout(): number | undefined {
-    const ds = [this.awaiting.nextDeadline(), this.finder.pulls.nextDeadline(), this.gaps.nextDeadline(), this.heartbeat.nextDeadline(), this.forks.nextDeadline()].filter((d): d is number => d !== undefined);
+    const ds = [this.awaiting.nextDeadline(), this.finder.pulls.nextDeadline(), this.gaps.nextDeadline(), this.heartbeat.nextDeadline(), this.forks.nextDeadline(), this.revocations.nextDeadline()].filter((d): d is number => d !== undefined);
     return ds.length ? Math.min(...ds) : undefined;
   }
 
@@ -305,6 +313,7 @@ export class AgentCore {
       pulls: { requested: this.finder.pulls.requested, completed: this.finder.pulls.completed, failed: this.finder.pulls.failed },
       gapRepairs: { requested: this.gaps.requested, failed: this.gaps.failed },
       forkProofs: { published: this.forks.published, suppressed: this.forks.suppressed, checked: this.verifier.counters.T4 },
+      revocations: { kept: this.revocations.size, published: this.revocations.published, suppressed: this.revocations.suppressed },
       discoveries: this.counters.get('discoveries'),
       pending: { held: this.held.size, pulls: this.finder.pulls.size, gaps: this.gaps.size, births: this.awaiting.size },
     };
@@ -472,7 +481,7 @@ export class AgentCore {
   }
 
   private emit(o: Outgoing): void {
-    if (o.channel === 'fraud') this.out.unshift(o); // fork proofs go first (priority, DESIGN §4)
+    if (o.channel === 'fraud' || o.channel === 'revocation') this.out.unshift(o); // fork proofs and revocations first (priority, DESIGN §4)
     else this.out.push(o);
   }
 

@@ -8,9 +8,10 @@ import type { RejectReason } from './errors.js';
  * Logical channels. Keys: header -> topic; body -> bodyHash hex; birth -> author hex;
  * frontier -> `${topic}/${author hex}` (subscribe with `${topic}/+`); direct -> recipient key hex;
  * fraud -> author hex of a fork proof, `{requester hex}.award` of a dispute proof (task/dispute.ts)
- *          (retained; every node subscribes `+`).
+ *          (retained; every node subscribes `+`);
+ * revocation -> agent key hex of an operator-signed revocation (retained; every node subscribes `+`).
  */
-export type Channel = 'header' | 'body' | 'birth' | 'frontier' | 'direct' | 'fraud';
+export type Channel = 'header' | 'body' | 'birth' | 'frontier' | 'direct' | 'fraud' | 'revocation';
 
 export type Outgoing =
   | { readonly op: 'publish'; readonly channel: Channel; readonly key: string; readonly bytes: Uint8Array; readonly retain: boolean; readonly expiryMs?: number }
@@ -22,6 +23,11 @@ export type CoreEvent =
   | { readonly type: 'appended'; readonly author: string; readonly topic: string; readonly seq: number; readonly own: boolean }
   | { readonly type: 'rejected'; readonly reason: RejectReason; readonly channel: Channel; readonly detail: string }
   | { readonly type: 'fork'; readonly author: string; readonly topic: string; readonly epoch: number; readonly seq: number }
+  /**
+   * A verified revocation: the agent's signatures from `at` on are refused (gossip/revocations.ts).
+   * `known: false`: its binding is not known here yet; kept, and enforced if one by that operator arrives.
+   */
+  | { readonly type: 'revoked'; readonly agent: string; readonly at: number; readonly known: boolean }
   | { readonly type: 'withdrawn'; readonly author: string; readonly topic: string }
   /** A verified dispute proof (task/dispute.ts): `author` signed two awards for `task` (trust slashes it). */
   | { readonly type: 'dispute'; readonly author: string; readonly topic: string; readonly task: string }

@@ -117,9 +117,9 @@ export class Driver {
 
   private enqueue(channel: Channel, key: string, bytes: Uint8Array): void {
     if (this.closed) return;
-    // Fork proofs jump the queue (DESIGN §4 "at priority"): the author is quarantined before its other
-    // messages in the same burst are handled.
-    if (channel === 'fraud') this.queue.unshift({ channel, key, bytes });
+    // Fork proofs and revocations jump the queue (DESIGN §4 "at priority"): the author is quarantined
+    // (the key refused) before its other messages in the same burst are handled.
+    if (channel === 'fraud' || channel === 'revocation') this.queue.unshift({ channel, key, bytes });
     else this.queue.push({ channel, key, bytes });
     const size = this.o.verifyBatchSize ?? 1;
     const wait = this.o.verifyFlushMs ?? 0;

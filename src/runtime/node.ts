@@ -47,6 +47,8 @@ export interface AgentNode {
   logs(): LogHeadInfo[];
   declarations(): OwnDeclaration[];
   verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
+  /** Checks an operator-signed revocation and publishes it on the revocation channel. */
+  publishRevocation(bytes: Uint8Array): ReturnType<AgentCore['revocations']['publish']>;
   /** MG-EigenTrust: kernel and counters, and with a topic every known agent's standing there (runtime/trust.ts). */
   trust(topic?: string): ReturnType<TrustRuntime['view']>;
   /** Trust now (recompute + publish) instead of at the next trustRecomputeMs tick; returns the entries published. */
@@ -130,6 +132,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
       else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
       else if (e.type === 'dispute') logger.log('warn', 'dispute proof', { ...e });
+      else if (e.type === 'revoked') logger.log('warn', 'revocation', { ...e });
       api?.publish(e);
       for (const l of listeners) l(e);
       for (const r of trust?.onEvent(e) ?? []) {
@@ -204,6 +207,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
         logs: () => node.logs(),
         declarations: () => node.declarations(),
         verifiedTier: (a) => node.verifiedTier(a),
+        publishRevocation: (b) => node.publishRevocation(b),
         trust: (t) => node.trust(t),
         metrics: () => node.metrics(),
         tasks: tasks!,
@@ -251,6 +255,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     peers: () => core.peers(Date.now()),
     logs: () => core.logHeads(),
     declarations: () => core.declarations(Date.now()),
+    publishRevocation: (b) => driver.call((now) => core.revocations.publish(now, b)),
     verifiedTier: (a) => ({ known: !!core.verifier.bindingOf(a), tier: core.verifier.tierOf(a, Date.now()), quarantined: core.verifier.isQuarantined(a) }),
     trust: (topic) => trust!.view(topic),
     recomputeTrust: () => trust!.recompute(),

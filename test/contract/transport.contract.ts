@@ -57,6 +57,24 @@ export function transportContract(name: string, make: (network: string, clientId
       expect(got.map((g) => `${g.channel}/${g.key.slice(0, 2)}/${g.bytes}`).sort()).toEqual(['fraud/ab/07', 'fraud/cd/08']);
     });
 
+    it('revocations: retained per agent on the revocation channel, live and for a late r/+ subscriber, the latest per agent', async () => {
+      const { a, b, got } = await pair();
+      a.publish('revocation', 'ab'.repeat(32), new Uint8Array([1]), { retain: true });
+      a.publish('revocation', 'ab'.repeat(32), new Uint8Array([2]), { retain: true });
+      a.publish('revocation', 'cd'.repeat(32), new Uint8Array([3]), { retain: true });
+      a.publish('fraud', 'ef'.repeat(32), new Uint8Array([4]), { retain: true }); // another channel: not delivered
+      await settle();
+      b.subscribe('revocation', '+');
+      await until(() => got.length >= 2);
+      await settle();
+      expect(got.map((g) => `${g.channel}/${g.key.slice(0, 2)}/${g.bytes}`).sort()).toEqual(['revocation/ab/02', 'revocation/cd/03']);
+      got.length = 0;
+      a.publish('revocation', '12'.repeat(32), new Uint8Array([5]), { retain: true });
+      await until(() => got.length >= 1);
+      await settle();
+      expect(got).toEqual([{ channel: 'revocation', key: '12'.repeat(32), bytes: '05' }]);
+    });
+
     it('delivers retained messages to late subscribers, the latest per key', async () => {
       const { a, b, got } = await pair();
       a.publish('body', 'ab'.repeat(32), new Uint8Array([1]), { retain: true, expiryMs: 60_000 });

@@ -15,6 +15,10 @@ import { loadConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startNode, type AgentNode } from '../../src/runtime/node.js';
 import doc from '../../src/runtime/api/openapi.json' with { type: 'json' };
+import { encodeRevocation, revocationToBeSigned, type Revocation } from '../../src/core/codec/attest.js';
+import { decodeBinding } from '../../src/core/codec/binding.js';
+import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
+import { crypto, identity } from '../helpers.js';
 
 const quiet = createLogger({ level: 'error' });
 const paths = doc.paths as Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>>;
@@ -223,6 +227,21 @@ describe('local API vs its OpenAPI document', () => {
     }
   }, 60_000);
 
+  it('POST /revocations checks a revocation, publishes it, and refuses a forged one', async () => {
+    const zed = identity('zed'); // an agent neither node has met: its revocation is kept and travels
+    const b = decodeBinding(zed.binding, DEFAULT_LIMITS).binding;
+    const r: Revocation = { operatorKey: b.operatorKey, baid: b.baid, agentKey: b.agentKey, reason: 'key leaked', ts: Date.now() };
+    const sign = (secret: Uint8Array) => Buffer.from(encodeRevocation(r, crypto.signer.sign(secret, revocationToBeSigned(r)))).toString('hex');
+    const forged = await call(alice, 'POST', '/revocations', '/revocations', { revocation: sign(identity('mallory').operatorSecret) });
+    expect(forged.status).toBe(400);
+    expect(forged.json['error'].message).toMatch(/bad_signature/);
+    expect((await call(alice, 'POST', '/revocations', '/revocations', { revocation: 'xyz' })).status).toBe(400);
+    const ok = await call(alice, 'POST', '/revocations', '/revocations', { revocation: sign(zed.operatorSecret) });
+    expect(ok.json).toEqual({ agent: b.agentKey.reduce((h, x) => h + x.toString(16).padStart(2, '0'), ''), at: r.ts, fresh: true });
+    await until(() => bob.core.revocations.size === 1);
+    expect((await call(alice, 'GET', '/status', '/status')).json['revocations']).toMatchObject({ kept: 1, published: 1 });
+  });
+
   it('every documented operation was exercised with a 200', () => {
     const all = Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     expect(all.filter((o) => !exercised.has(o))).toEqual([]);
@@ -241,6 +260,7 @@ describe('API access control', () => {
     logs: () => [],
     declarations: () => [],
     verifiedTier: () => ({ known: false, tier: 0, quarantined: false }),
+    publishRevocation: () => ({ ok: false as const, reason: 'malformed', detail: 'unused' }),
     trust: () => ({}),
     metrics: () => {
       throw new Error('unused');

@@ -39,6 +39,17 @@ describe('bridge: each message crosses once, a re-sent one again', () => {
     expect(bridge.stats().sides.map((s) => s.forwardedFrom.header)).toEqual([1, 0]);
   });
 
+  it('forwards a revocation once to the other network, where it is retained for a node that subscribes r/+ later', async () => {
+    const { bridge, a, b, seen } = setup();
+    a.publish('revocation', 'ab'.repeat(32), new Uint8Array([9]), { retain: true });
+    await tick();
+    await tick();
+    b.subscribe('revocation', '+');
+    await tick();
+    expect(seen.b).toEqual([`revocation/${'ab'.repeat(32)}=09`]);
+    expect(bridge.stats().sides.map((s) => s.forwardedFrom.revocation)).toEqual([1, 0]);
+  });
+
   it("does not forward its own publishes' echoes", async () => {
     const { bridge, seen } = setup();
     bridge.publish('header', 'data_analysis', new Uint8Array([2]), { retain: false });

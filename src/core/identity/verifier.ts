@@ -51,6 +51,11 @@ export class TieredVerifier {
   private readonly byBaid = new Map<string, Known>();
   /** agent key hex -> time from which its signatures are refused. */
   private readonly revoked = new Map<string, number>();
+  /**
+   * Revocations of agents whose binding we do not know yet (their operator and baid cannot be checked):
+   * kept, bounded, and enforced when a binding with that operator and baid arrives (acceptOne).
+   */
+  private readonly unconfirmed = new Map<string, Array<{ readonly at: number; readonly operatorKey: Uint8Array; readonly baid: Uint8Array }>>();
   private readonly attested = new Set<string>();
   private readonly quarantined = new Set<string>();
   private readonly fraud: FraudProof[] = [];
@@ -108,6 +113,7 @@ export class TieredVerifier {
     if (!b) return r;
     const agent = toHex(b.agentKey);
     const baid = toHex(b.baid);
+    this.confirmRevocations(agent, b);
     const revokedAt = this.revoked.get(agent);
     if (revokedAt !== undefined && revokedAt <= now) return no('revoked', `agent key revoked at ${revokedAt}`);
     const hash = this.crypto.sha256(bytes);
@@ -153,9 +159,11 @@ export class TieredVerifier {
 
   /**
    * A signed revocation by the agent's operator. When the binding is known the operator and baid must
-   * match it; an unknown agent's revocation is kept and enforced if a binding for it arrives later.
+   * match it; an unknown agent's revocation is kept and enforced if a binding for it with that operator
+   * and baid arrives later (one of another operator is then dropped). `at`: the time from which the key
+   * is refused; `fresh`: this revocation changed what we enforce (or keep).
    */
-  acceptRevocation(bytes: Uint8Array): Check & { agent?: string } {
+  acceptRevocation(bytes: Uint8Array): Check & { agent?: string; at?: number; fresh?: boolean } {
     let d;
     try {
       d = decodeRevocation(bytes);
@@ -168,9 +176,30 @@ export class TieredVerifier {
     const known = this.byAgent.get(agent)?.binding;
     if (known && (!equalBytes(known.operatorKey, r.operatorKey) || !equalBytes(known.baid, r.baid))) return no('binding_invalid', 'revocation by another operator or for another baid');
     if (!this.crypto.verifier.verify(r.operatorKey, d.toBeSigned, d.signature)) return no('bad_signature', 'revocation signature does not verify');
-    const at = Math.min(this.revoked.get(agent) ?? Infinity, r.ts);
+    if (!known) {
+      const list = this.unconfirmed.get(agent) ?? [];
+      const dup = list.find((u) => equalBytes(u.operatorKey, r.operatorKey) && equalBytes(u.baid, r.baid));
+      if (dup && dup.at <= r.ts) return { ok: true, agent, at: dup.at, fresh: false };
+      this.unconfirmed.delete(agent); // re-inserted last: the oldest entries are evicted first
+      this.unconfirmed.set(agent, [...list.filter((u) => u !== dup), { at: r.ts, operatorKey: r.operatorKey, baid: r.baid }].slice(-4));
+      if (this.unconfirmed.size > this.cacheSize) this.unconfirmed.delete(this.unconfirmed.keys().next().value!);
+      return { ok: true, agent, at: r.ts, fresh: true };
+    }
+    const prev = this.revoked.get(agent);
+    const at = Math.min(prev ?? Infinity, r.ts);
     this.revoked.set(agent, at);
-    return { ok: true, agent };
+    return { ok: true, agent, at, fresh: at !== prev };
+  }
+
+  /** A binding arrived: revocations kept for its agent by the same operator and baid take effect. */
+  private confirmRevocations(agent: string, b: Binding): void {
+    const list = this.unconfirmed.get(agent);
+    if (!list) return;
+    this.unconfirmed.delete(agent);
+    for (const u of list) {
+      if (!equalBytes(u.operatorKey, b.operatorKey) || !equalBytes(u.baid, b.baid)) continue;
+      this.revoked.set(agent, Math.min(this.revoked.get(agent) ?? Infinity, u.at));
+    }
   }
 
   isRevoked(agentKeyHex: string, at: number): boolean {

@@ -27,6 +27,8 @@ export interface ApiNode {
   declarations(): OwnDeclaration[];
   /** Tier this node verified the agent to now (0..3), and whether its binding is known at all. */
   verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
+  /** Checks and publishes an operator-signed revocation (AgentCore.publishRevocation). */
+  publishRevocation(bytes: Uint8Array): { ok: false; reason: string; detail: string } | { ok: true; agent: string; at: number; fresh: boolean };
   /** MG-EigenTrust state; with a topic, every known agent's standing there. */
   trust(topic?: string): unknown;
   metrics(): MetricsSnapshot;
@@ -105,6 +107,18 @@ export const ROUTES: readonly Route[] = [
       const required = intParam(c.url, 'tier', 2, 0, 4);
       const v = c.node.verifiedTier(agent);
       sendJson(c.res, 200, { agent, known: v.known, tier: v.tier, quarantined: v.quarantined, required, meets: v.tier >= required });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/revocations',
+    handler: async (c) => {
+      const body = (await readJson(c.req)) as Record<string, unknown> | null;
+      const hex = typeof body === 'object' && body !== null ? body['revocation'] : undefined;
+      if (typeof hex !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(hex)) throw badRequest('body must be {"revocation": "<hex of the revocation bytes>"}');
+      const r = c.node.publishRevocation(new Uint8Array(Buffer.from(hex, 'hex')));
+      if (!r.ok) throw badRequest(`revocation refused (${r.reason}): ${r.detail}`);
+      sendJson(c.res, 200, { agent: r.agent, at: r.at, fresh: r.fresh });
     },
   },
   {

@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { CoreEvent } from '../../core/types.js';
 import type { TaskEvent } from '../../core/task/engine.js';
 
-export const SSE_EVENT_TYPES = ['discovered', 'appended', 'rejected', 'fork', 'dispute', 'withdrawn', 'declared', 'task', 'taskRejected', 'receipt'] as const;
+export const SSE_EVENT_TYPES = ['discovered', 'appended', 'rejected', 'fork', 'dispute', 'revoked', 'withdrawn', 'declared', 'task', 'taskRejected', 'receipt'] as const;
 
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();

@@ -27,10 +27,11 @@ const FORWARD: ReadonlyArray<[Channel, string, boolean]> = [
   ['frontier', '+/+', true],
   ['direct', '+', false],
   ['fraud', '+', true],
+  ['revocation', '+', true],
 ];
 
 /** Channels whose messages are retained (sent again on subscribe) by brokers and the mesh. */
-const RETAINED: ReadonlySet<Channel> = new Set(['birth', 'frontier', 'body', 'fraud']);
+const RETAINED: ReadonlySet<Channel> = new Set(['birth', 'frontier', 'body', 'fraud', 'revocation']);
 
 /**
  * ms within which a copy of a message is a duplicate. Shorter than any re-send interval of the core
@@ -47,7 +48,7 @@ const matches = (filter: string, name: string): boolean => {
   return f.length === n.length && f.every((x, i) => x === '+' || x === n[i]);
 };
 
-type Forwarded = Record<'header' | 'birth' | 'frontier' | 'direct' | 'fraud', number>;
+type Forwarded = Record<'header' | 'birth' | 'frontier' | 'direct' | 'fraud' | 'revocation', number>;
 
 /** What the bridge did: messages republished on the other side(s), per channel, and copies dropped. */
 export type BridgeStats = {
@@ -86,7 +87,7 @@ export function createBridge(sides: readonly Transport[], o: BridgeOptions = {})
   const cbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
   const states = sides.map((): TransportState => 'down');
-  const forwardedFrom: Forwarded[] = sides.map(() => ({ header: 0, birth: 0, frontier: 0, direct: 0, fraud: 0 }));
+  const forwardedFrom: Forwarded[] = sides.map(() => ({ header: 0, birth: 0, frontier: 0, direct: 0, fraud: 0, revocation: 0 }));
   let echoes = 0;
 
   const idOf = (channel: Channel, key: string, bytes: Uint8Array) => createHash('sha256').update(channel).update('\0').update(key).update('\0').update(bytes).digest('base64');
@@ -159,7 +160,7 @@ export function createBridge(sides: readonly Transport[], o: BridgeOptions = {})
       await Promise.all(sides.map((s) => s.close()));
     },
     stats(): BridgeStats {
-      const forwarded: Forwarded = { header: 0, birth: 0, frontier: 0, direct: 0, fraud: 0 };
+      const forwarded: Forwarded = { header: 0, birth: 0, frontier: 0, direct: 0, fraud: 0, revocation: 0 };
       for (const f of forwardedFrom) for (const k of Object.keys(f) as Array<keyof Forwarded>) forwarded[k] += f[k];
       return { forwarded, echoes, sides: sides.map((s, i) => ({ ...(s.stats?.() ?? {}), forwardedFrom: { ...forwardedFrom[i]! } })) };
     },

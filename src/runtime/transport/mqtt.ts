@@ -2,6 +2,7 @@
 //   h/{topic} headers (QoS 1)   b/{bodyHash} retained bodies (Message Expiry = entry expiry)
 //   n/{author} retained births  f/{topic}/{author} retained frontiers   d/{agent} direct inbox
 //   x/{author} retained fork proofs (every node subscribes x/+)
+//   r/{agent} retained revocations (every node subscribes r/+)
 // MQTT 5 by default; `?mqtt=4` in the URL selects 3.1.1 (the embedded aedes broker speaks only
 // 3.1.1, so retained bodies there carry no expiry). Reconnects with exponential backoff and jitter
 // (reconnectDelay); publishes made while down wait in mqtt.js' offline queue, and QoS 1 messages in

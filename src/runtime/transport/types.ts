@@ -42,6 +42,6 @@ export interface TransportOptions {
   readonly will?: { readonly channel: Channel; readonly key: string; readonly bytes: Uint8Array | (() => Uint8Array); readonly delayS: number };
 }
 
-export const CHANNEL_LETTER: Record<Channel, string> = { header: 'h', body: 'b', birth: 'n', frontier: 'f', direct: 'd', fraud: 'x' };
-export const LETTER_CHANNEL: Record<string, Channel> = { h: 'header', b: 'body', n: 'birth', f: 'frontier', d: 'direct', x: 'fraud' };
+export const CHANNEL_LETTER: Record<Channel, string> = { header: 'h', body: 'b', birth: 'n', frontier: 'f', direct: 'd', fraud: 'x', revocation: 'r' };
+export const LETTER_CHANNEL: Record<string, Channel> = { h: 'header', b: 'body', n: 'birth', f: 'frontier', d: 'direct', x: 'fraud', r: 'revocation' };
 export const NETWORK_RE = /^[a-z0-9_.-]{1,64}$/;

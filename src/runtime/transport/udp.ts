@@ -36,7 +36,7 @@ const HEARTBEAT_MS = 1000;
 const NEIGHBOUR_TIMEOUT_MS = 5000;
 const SEEN = 8192;
 const LEASE_MS = 30_000;
-const CHANNELS: Channel[] = ['header', 'body', 'birth', 'frontier', 'direct', 'fraud']; // index = wire byte: append only
+const CHANNELS: Channel[] = ['header', 'body', 'birth', 'frontier', 'direct', 'fraud', 'revocation']; // index = wire byte: append only
 
 interface Retained {
   readonly bytes: Uint8Array;

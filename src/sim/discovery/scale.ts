@@ -14,6 +14,8 @@
 // converged, entries missing (any hole below a head counts), virtual time to converge.
 // Part C, fork proofs (fork-part.ts): min(nodes, 1000) nodes, one author restored without a
 // continuation record forks its log; time until 99% of online nodes quarantined it, in heartbeats.
+// Part D, revocations (revocation-part.ts): min(nodes, 1000) nodes, an operator publishes a signed
+// revocation through one node; time until 99% of online nodes refuse the key, late joiners, enforcement.
 
 import type { CryptoPort } from '../../core/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
@@ -25,6 +27,7 @@ import type { BindingDecoder } from '../../core/identity/binding.js';
 import { Prng } from '../net/prng.js';
 import { World } from '../net/world.js';
 import { forkPart, type ForkResult } from './fork-part.js';
+import { revocationPart, type RevocationPartResult } from './revocation-part.js';
 import { TOPICS, capabilityOf } from './workload.js';
 
 export interface ScaleOptions {
@@ -37,6 +40,8 @@ export interface ScaleOptions {
   readonly lossP?: number;
   /** Nodes of the fork-proof part (default min(nodes, 1000)); 0 skips it (repairNodes likewise). */
   readonly forkNodes?: number;
+  /** Nodes of the revocation part (default min(nodes, 1000)); 0 skips it. */
+  readonly revocationNodes?: number;
   /** Wall clock in ms, injected (src/sim reads no clock); default: none reported. */
   readonly clock?: () => number;
   readonly onProgress?: (msg: string) => void;
@@ -56,6 +61,7 @@ export interface ScaleResult {
   };
   readonly repair: { readonly logs: number; readonly converged: number; readonly missingEntries: number; readonly convergedAtMs: number | null; readonly lost: number } | null;
   readonly fork: ForkResult | null;
+  readonly revocation: RevocationPartResult | null;
   readonly crypto: { readonly verified: number; readonly memoHits: number };
 }
 
@@ -142,6 +148,9 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
   const forkNodes = o.forkNodes ?? Math.min(n, 1000);
   const fork = forkNodes > 0 ? forkPart(crypto, seed, forkNodes, 0.01, 1_000, bindingDecoder) : null;
   say('scale: fork proofs done');
+  const revocationNodes = o.revocationNodes ?? Math.min(n, 1000);
+  const revocation = revocationNodes > 0 ? revocationPart(crypto, seed, revocationNodes, 0.01, 1_000, bindingDecoder) : null;
+  say('scale: revocations done');
   return {
     params: { nodes: n, seed, publishers, interested: interested.size, topics: [...TOPICS], repairNodes: o.repairNodes ?? Math.min(n, 200), repairEntries: o.repairEntries ?? 10, lossP: o.lossP ?? 0.3 },
     dissemination: {
@@ -156,6 +165,7 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
     },
     repair,
     fork,
+    revocation,
     crypto: { verified: stats.verified, memoHits: stats.memoHits },
   };
 }
@@ -228,6 +238,14 @@ export function formatScaleReport(r: ScaleResult): string {
           `fork proof: ${r.fork.nodes} nodes, heartbeat ${r.fork.heartbeatMs} ms, loss ${r.fork.lossP}: ${r.fork.reached}/${r.fork.online} online nodes quarantined the author; ` +
             `50% after ${ms(r.fork.p50Ms)}, 99% after ${ms(r.fork.p99Ms)} (${r.fork.roundsTo99 ?? '-'} heartbeat rounds), all after ${ms(r.fork.allMs)}; ` +
             `${r.fork.detectors} detectors, ${r.fork.publications} publications, ${(r.fork.fraudBytes / 1e3).toFixed(1)} kB on the fraud channel`,
+        ]
+      : []),
+    ...(r.revocation
+      ? [
+          `revocation: ${r.revocation.nodes} nodes, heartbeat ${r.revocation.heartbeatMs} ms, loss ${r.revocation.lossP}: ${r.revocation.reached}/${r.revocation.online} online nodes refuse the key ` +
+            `(${r.revocation.knewBinding} knew its binding, the rest keep it for later); 50% after ${ms(r.revocation.p50Ms)}, 99% after ${ms(r.revocation.p99Ms)}, all after ${ms(r.revocation.allMs)}; ` +
+            `${r.revocation.lateReached}/${r.revocation.lateJoiners} late joiners had it within 5 s of coming back (${r.revocation.lateReachedByEnd} by the end); its next entry refused (revoked) by ${r.revocation.refusedRevoked}/${r.revocation.followers} followers, stored by ${r.revocation.storedAfter}; ` +
+            `${r.revocation.publications} publications, ${(r.revocation.revocationBytes / 1e3).toFixed(1)} kB on the revocation channel`,
         ]
       : []),
     `signatures: ${r.crypto.verified} verified, ${r.crypto.memoHits} from the memo`,

@@ -8,7 +8,7 @@ import type { Channel, CoreEvent } from '../../core/types.js';
 import { SIM_EPOCH } from './identities.js';
 import type { NodeIO, Proc } from './world.js';
 
-const CHANNELS: ReadonlySet<string> = new Set<Channel>(['header', 'body', 'birth', 'frontier', 'direct', 'fraud']);
+const CHANNELS: ReadonlySet<string> = new Set<Channel>(['header', 'body', 'birth', 'frontier', 'direct', 'fraud', 'revocation']);
 
 export interface AgentProcHooks {
   /** After core.start (the node's agent announces its declarations here). */
