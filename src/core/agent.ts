@@ -21,8 +21,8 @@ import { decodeEntry, type SignedEntry } from './codec/entry.js';
 import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
 import { decodeDirect, decodeFrontier } from './codec/messages.js';
 import { DirectLink } from './gossip/direct.js';
-import { ForkProofs, type ProofResult } from './gossip/fork-proofs.js';
-import { DISPUTE_KEY_SUFFIX, isDisputeKey } from './task/dispute.js';
+import { ForkProofs } from './gossip/fork-proofs.js';
+import { FraudDesk } from './gossip/fraud-desk.js';
 import { Heartbeat } from './gossip/heartbeat.js';
 import { Revocations } from './gossip/revocations.js';
 import { checkBirth } from './identity/births.js';
@@ -40,7 +40,7 @@ import type { LogStore } from './log/store.js';
 import type { CryptoPort } from './ports.js';
 import type { Candidate, Channel, CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, Outgoing, OwnDeclaration, PeerInfo } from './types.js';
 import { Counters } from './counters.js';
-import { logHeadViews, ownDeclarations, peerViews } from './views.js';
+import { coreStatus, logHeadViews, ownDeclarations, peerViews } from './views.js';
 import { OwnLog, storedOf } from './own-log.js';
 import { Finder } from './finder.js';
 
@@ -76,6 +76,8 @@ export class AgentCore {
   private readonly liveness = new Liveness();
   private readonly heartbeat: Heartbeat;
   private readonly forks: ForkProofs;
+  /** Fork and dispute proofs on the fraud channel (gossip/fraud-desk.ts). */
+  private readonly fraud: FraudDesk;
   readonly revocations: Revocations; // gossip/revocations.ts; `publish` is the local API's (POST /revocations)
   private readonly epochs = new Epochs();
   private readonly direct: DirectLink;
@@ -101,6 +103,7 @@ export class AgentCore {
     this.heartbeat = new Heartbeat(o);
     this.direct = new DirectLink(this.agentKey, this.counters, (x) => this.emit(x));
     this.forks = new ForkProofs(o.crypto, this.limits, this.verifier, this.agentKey, this.heartbeat.intervalMs, this.heartbeat.repeats);
+    this.fraud = new FraudDesk({ forks: this.forks, verifier: this.verifier, emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d) });
     this.revocations = new Revocations({ crypto: o.crypto, verifier: this.verifier, self: this.agentKey, heartbeatMs: this.heartbeat.intervalMs, repeats: this.heartbeat.repeats, emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d) });
     this.continuation = o.continuation;
     this.own = new OwnLog({
@@ -241,8 +244,7 @@ export class AgentCore {
         case 'direct':
           return this.onDirect(now, bytes);
         case 'fraud':
-          if (isDisputeKey(key)) return this.onDispute(key, bytes);
-          return this.onForkResult(now, this.forks.receive(key, bytes), 'fraud');
+          return this.fraud.receive(now, key, bytes);
         case 'revocation':
           return this.revocations.receive(key, bytes);
       }
@@ -270,7 +272,7 @@ export class AgentCore {
         }
       }
     }
-    this.publishForkProofs(now);
+    this.fraud.publishDue(now);
     this.revocations.flush(now);
   }
 
@@ -299,24 +301,8 @@ export class AgentCore {
   }
 
   status() {
-    return {
-      agent: this.agentHex,
-      epoch: this.epoch,
-      followed: [...this.followed].sort(),
-      interests: this.finder.interestCount,
-      entries: this.store.entryCount(),
-      knownAgents: this.verifier.knownAgents(),
-      candidates: this.finder.candidateCount,
-      verified: { ...this.verifier.counters },
-      rejected: this.counters.rejected(),
-      bytes: this.counters.bytes(),
-      pulls: { requested: this.finder.pulls.requested, completed: this.finder.pulls.completed, failed: this.finder.pulls.failed },
-      gapRepairs: { requested: this.gaps.requested, failed: this.gaps.failed },
-      forkProofs: { published: this.forks.published, suppressed: this.forks.suppressed, checked: this.verifier.counters.T4 },
-      revocations: { kept: this.revocations.size, published: this.revocations.published, suppressed: this.revocations.suppressed },
-      discoveries: this.counters.get('discoveries'),
-      pending: { held: this.held.size, pulls: this.finder.pulls.size, gaps: this.gaps.size, births: this.awaiting.size },
-    };
+    const { agentHex, epoch, followed, finder, store, verifier, counters, gaps, forks, revocations, held, awaiting } = this;
+    return coreStatus({ agentHex, epoch, followed, finder, store, verifier, counters, gaps, forks, revocations, held, awaiting });
   }
 
   /** Verified peers with tier and last seen (views.ts). */
@@ -378,7 +364,7 @@ export class AgentCore {
         return this.reject('broken_chain', 'header', `seq ${e.seq} does not extend our head`);
       case 'fork':
         this.reject('fork', 'header', `two entries at ${e.topic}/${e.epoch}/${e.seq}`);
-        return this.onForkResult(now, this.forks.detect(now, d.existing.bytes, se.bytes), 'header');
+        return this.fraud.detected(now, d.existing.bytes, se.bytes, 'header');
       case 'gap':
         this.held.hold(se, id);
         return this.direct.askEntries(this.gaps.need(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq));
@@ -443,26 +429,6 @@ export class AgentCore {
   }
 
   // ------------------------------------------------------------------ helpers
-
-  /** A fork proof built here or received: a fresh one quarantines its author (event `fork`). */
-  private onForkResult(now: number, r: ProofResult | undefined, channel: Channel): void {
-    if (!r) return;
-    if (!r.ok) return this.reject(r.reason, channel, r.detail);
-    const p = r.proof;
-    if (r.fresh) this.events.push({ type: 'fork', author: p.author, topic: p.topic, epoch: p.epoch, seq: p.seq });
-    this.publishForkProofs(now); // without a heartbeat there is no hold-off: a detector publishes at once
-  }
-
-  /** A dispute proof (task/dispute.ts, key `{requester}.award`): a fresh verified one is event `dispute` (trust slashes). */
-  private onDispute(key: string, bytes: Uint8Array): void {
-    const r = this.verifier.intakeDisputeProof(bytes, key.slice(0, -DISPUTE_KEY_SUFFIX.length));
-    if (!r.ok) return this.reject(r.reason, 'fraud', r.detail);
-    if (r.fresh) this.events.push({ type: 'dispute', author: r.proof!.author, topic: r.proof!.topic, task: r.proof!.task });
-  }
-
-  private publishForkProofs(now: number): void {
-    for (const p of this.forks.due(now)) this.emit({ op: 'publish', channel: 'fraud', key: p.author, bytes: p.bytes, retain: true });
-  }
 
   /** Runs a receive step on one message of a batch: a malformed one is rejected, the rest go on. */
   private decoding(channel: Channel, step: () => void): void {

@@ -7,6 +7,13 @@ import type { Limits } from './codec/limits.js';
 import { MAX_RANGE } from './codec/messages.js';
 import type { TieredVerifier } from './identity/verifier.js';
 import type { LogStore } from './log/store.js';
+import type { Counters } from './counters.js';
+import type { Finder } from './finder.js';
+import type { ForkProofs } from './gossip/fork-proofs.js';
+import type { GapRepair } from './gossip/repair.js';
+import type { Revocations } from './gossip/revocations.js';
+import type { AwaitingBinding } from './identity/awaiting.js';
+import type { HeldEntries } from './log/held.js';
 import type { LogHeadInfo, OwnDeclaration, PeerInfo } from './types.js';
 
 /**
@@ -45,4 +52,42 @@ export function ownDeclarations(store: LogStore, agentKey: Uint8Array, limits: L
     }
   }
   return out;
+}
+
+/** The parts of an AgentCore its status is read from. */
+export interface StatusParts {
+  readonly agentHex: string;
+  readonly epoch: number;
+  readonly followed: ReadonlySet<string>;
+  readonly finder: Finder;
+  readonly store: LogStore;
+  readonly verifier: TieredVerifier;
+  readonly counters: Counters;
+  readonly gaps: GapRepair;
+  readonly forks: ForkProofs;
+  readonly revocations: Revocations;
+  readonly held: HeldEntries;
+  readonly awaiting: AwaitingBinding;
+}
+
+/** AgentCore.status(): counters and sizes for the local API, the status page and metrics. */
+export function coreStatus(x: StatusParts) {
+  return {
+    agent: x.agentHex,
+    epoch: x.epoch,
+    followed: [...x.followed].sort(),
+    interests: x.finder.interestCount,
+    entries: x.store.entryCount(),
+    knownAgents: x.verifier.knownAgents(),
+    candidates: x.finder.candidateCount,
+    verified: { ...x.verifier.counters },
+    rejected: x.counters.rejected(),
+    bytes: x.counters.bytes(),
+    pulls: { requested: x.finder.pulls.requested, completed: x.finder.pulls.completed, failed: x.finder.pulls.failed },
+    gapRepairs: { requested: x.gaps.requested, failed: x.gaps.failed },
+    forkProofs: { published: x.forks.published, suppressed: x.forks.suppressed, checked: x.verifier.counters.T4 },
+    revocations: { kept: x.revocations.size, published: x.revocations.published, suppressed: x.revocations.suppressed },
+    discoveries: x.counters.get('discoveries'),
+    pending: { held: x.held.size, pulls: x.finder.pulls.size, gaps: x.gaps.size, births: x.awaiting.size },
+  };
 }

@@ -1,0 +1,52 @@
+// The fraud channel's desk (DESIGN §4, §6 T4): fork proofs the core builds or receives (fork-proofs.ts)
+// and double-award dispute proofs (task/dispute.ts, key `{requester}.award`). A fresh verified fork
+// proof quarantines its author (event `fork`) and is published at priority; a fresh verified dispute
+// proof is event `dispute` (trust slashes the requester). Bad proofs are RejectReasons.
+
+import type { RejectReason } from '../errors.js';
+import type { TieredVerifier } from '../identity/verifier.js';
+import { DISPUTE_KEY_SUFFIX, isDisputeKey } from '../task/dispute.js';
+import type { Channel, CoreEvent, Outgoing } from '../types.js';
+import type { ForkProofs, ProofResult } from './fork-proofs.js';
+
+export interface FraudDeskContext {
+  readonly forks: ForkProofs;
+  readonly verifier: TieredVerifier;
+  emit(o: Outgoing): void;
+  event(e: CoreEvent): void;
+  reject(reason: RejectReason, channel: Channel, detail: string): void;
+}
+
+export class FraudDesk {
+  constructor(private readonly x: FraudDeskContext) {}
+
+  /** A message on the fraud channel. */
+  receive(now: number, key: string, bytes: Uint8Array): void {
+    if (isDisputeKey(key)) return this.onDispute(key, bytes);
+    this.onForkResult(now, this.x.forks.receive(key, bytes), 'fraud');
+  }
+
+  /** Two entries at one log position seen on `channel`: the proof is built and handled like a received one. */
+  detected(now: number, existing: Uint8Array, incoming: Uint8Array, channel: Channel): void {
+    this.onForkResult(now, this.x.forks.detect(now, existing, incoming), channel);
+  }
+
+  /** Proofs whose hold-off or repeat round is due go out (retained, per author). */
+  publishDue(now: number): void {
+    for (const p of this.x.forks.due(now)) this.x.emit({ op: 'publish', channel: 'fraud', key: p.author, bytes: p.bytes, retain: true });
+  }
+
+  private onForkResult(now: number, r: ProofResult | undefined, channel: Channel): void {
+    if (!r) return;
+    if (!r.ok) return this.x.reject(r.reason, channel, r.detail);
+    const p = r.proof;
+    if (r.fresh) this.x.event({ type: 'fork', author: p.author, topic: p.topic, epoch: p.epoch, seq: p.seq });
+    this.publishDue(now); // without a heartbeat there is no hold-off: a detector publishes at once
+  }
+
+  private onDispute(key: string, bytes: Uint8Array): void {
+    const r = this.x.verifier.intakeDisputeProof(bytes, key.slice(0, -DISPUTE_KEY_SUFFIX.length));
+    if (!r.ok) return this.x.reject(r.reason, 'fraud', r.detail);
+    if (r.fresh) this.x.event({ type: 'dispute', author: r.proof!.author, topic: r.proof!.topic, task: r.proof!.task });
+  }
+}
