@@ -18,6 +18,10 @@ import { decodeEntry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeBirth, decodeDirect, decodeFrontier, encodeDirect } from '../../src/core/codec/messages.js';
 import { decodeTaskMsg, decodeTerms, encodeTaskMsg, encodeTerms, taskMsgToBeSigned, type TaskMsg } from '../../src/core/task/codec.js';
+import { decodeContinuation, decodeForkProof } from '../../src/core/codec/fork-proof.js';
+import { decodeReceipt } from '../../src/core/codec/receipt.js';
+import { decodeComplaint } from '../../src/core/task/complaint.js';
+import { decodeDisputeProof } from '../../src/core/task/dispute.js';
 import { DecodeError } from '../../src/core/errors.js';
 import type { Channel } from '../../src/core/types.js';
 import { crypto, identity, seed, T0 } from '../helpers.js';
@@ -26,6 +30,7 @@ import { record } from './record.js';
 
 const N = Number(process.env['AGENTNET_FUZZ_N'] ?? 10_000);
 const REGRESSIONS = join(import.meta.dirname, '../fixtures/fuzz-regressions');
+const GOLDEN = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/golden.json'), 'utf8')) as Record<string, string>;
 
 /** xorshift32: a tiny seeded PRNG so every run is reproducible from its seed. */
 function rng(s: number) {
@@ -70,6 +75,8 @@ function corpus() {
     encodeTaskMsg({ type: 'rate', task: seed('t'), signer: bob.agentKey, ts: T0, outcome: 900, amount: 5, sig: new Uint8Array(64) }, new Uint8Array(64)),
     encodeBody({ kind: 'intent', tags: ['x'], text: 't', price: 5, deadline: T0 + 1, requiredTier: 2, constraints: encodeTerms({ mechanism: new Uint8Array([0xd2]), deliverBy: T0 + 2, settleBy: T0 + 3 }) }),
     encodeDirect({ type: 'task', from: bob.agentKey, msg: new Uint8Array([0xd2, 0x84]) }),
+    // receipts, fork and dispute proofs, complaints, continuation records and births carrying one
+    ...['receipt', 'forkProof', 'disputeProof', 'complaint', 'continuation', 'birthEpoch1'].map((k) => new Uint8Array(Buffer.from(GOLDEN[k]!, 'hex'))),
   ];
   return { wire: seen, extra };
 }
@@ -88,6 +95,11 @@ const DECODERS: Array<[string, (b: Uint8Array) => unknown]> = [
   ['revocation', (b) => decodeRevocation(b)],
   ['task', (b) => decodeTaskMsg(b, DEFAULT_LIMITS)],
   ['taskTerms', (b) => decodeTerms(decodeBody(b, DEFAULT_LIMITS))],
+  ['receipt', (b) => decodeReceipt(b)],
+  ['forkProof', (b) => decodeForkProof(b, DEFAULT_LIMITS)],
+  ['disputeProof', (b) => decodeDisputeProof(b, DEFAULT_LIMITS)],
+  ['complaint', (b) => decodeComplaint(b)],
+  ['continuation', (b) => decodeContinuation(b)],
 ];
 
 function mutate(r: ReturnType<typeof rng>, inputs: readonly Uint8Array[]): Uint8Array {
