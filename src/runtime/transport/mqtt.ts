@@ -26,7 +26,7 @@ function plainTcp(u: URL): { host: string; port: number } | undefined {
 }
 
 /** Reconnect backoff (ms): the first retry after `base`, doubling per failed attempt up to `cap`. */
-export const RECONNECT_BACKOFF = { base: 500, cap: 15_000 } as const;
+export const RECONNECT_BACKOFF = { base: 500, cap: 8_000 } as const;
 
 /**
  * Delay before reconnect attempt `n` (0-based): min(cap, base·2^n), scaled by a jitter factor in
