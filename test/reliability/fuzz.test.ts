@@ -163,8 +163,8 @@ describe(`fuzzing (${N} inputs; AGENTNET_FUZZ_N to change)`, () => {
     victim.announce(net.now, { kind: 'intent', topic: 'data_analysis', tags: ['data'], text: 'need data' });
     peer.announce(net.now, { kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'sql' });
     net.run();
-    const channels: Channel[] = ['header', 'body', 'birth', 'frontier', 'direct'];
-    const keys = [...new Set(wire.map((w) => w.key)), 'data_analysis', victim.agentHex, '+', ''];
+    const channels: Channel[] = ['header', 'body', 'birth', 'frontier', 'direct', 'fraud', 'revocation'];
+    const keys = [...new Set(wire.map((w) => w.key)), 'data_analysis', victim.agentHex, peer.agentHex, `${peer.agentHex}.award`, '+', ''];
     const feed = (channel: Channel, key: string, b: Uint8Array) => {
       try {
         victim.handleMessage(net.now, channel, key, b);
