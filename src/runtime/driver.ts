@@ -15,7 +15,8 @@
 // Log retention (docs/decisions.md "Logs and gossip"): every `prune.intervalMs` the store drops expired
 // entries of other authors older than `prune.retentionMs` (never heads, never the node's own logs) and
 // expired bodies nobody announces any more. A prune is one store transaction; a failure is a store
-// error like any other (flag + retry), never a crash. A prune may free space on a full quota.
+// error like any other (flag + retry), never a crash. A prune may free space on a full quota: one that
+// deleted something while writes are refused retries them at once.
 
 import type { AgentCore } from '../core/agent.js';
 import { AgentnetError } from '../core/errors.js';
@@ -118,7 +119,14 @@ export class Driver {
       const n = this.store.prune(now, now - p.retentionMs, p.keepAuthor);
       this.pruned.entries += n.entries;
       this.pruned.bodies += n.bodies;
-      if (n.entries || n.bodies) p.onPruned?.(n);
+      if (n.entries || n.bodies) {
+        p.onPruned?.(n);
+        // Room was freed: while writes are refused, retry them now rather than at the next retry tick.
+        if (this.storeError) {
+          if (this.retryTimer) clearTimeout(this.retryTimer);
+          this.retryTimer = setTimeout(() => this.retryStore(), 0);
+        }
+      }
       return n;
     } catch (e) {
       this.storeFailed(e);
