@@ -29,7 +29,7 @@ const MIGRATIONS: readonly string[] = [
      amount INTEGER NOT NULL CHECK (amount > 0), ts INTEGER NOT NULL);
    CREATE INDEX ledger_postings_task ON ledger_postings (task);`,
   // v3: log retention (prune) finds expired entries and bodies by index instead of a full scan.
-  `CREATE INDEX entries_expires ON entries (expires);
+  `CREATE INDEX entries_expires ON entries (expires, body_hash);
    CREATE INDEX bodies_expires ON bodies (expires);`,
 ];
 
