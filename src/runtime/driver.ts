@@ -11,6 +11,12 @@
 // a free page, so the retry cannot succeed on a full disk or quota). When it succeeds the flag clears, and the retained
 // frontiers of the followed topics are fetched again: whatever was dropped meanwhile comes back by
 // gap repair.
+//
+// Log retention (docs/decisions.md "Logs and gossip"): every `prune.intervalMs` the store drops expired
+// entries of other authors older than `prune.retentionMs` (never heads, never the node's own logs) and
+// expired bodies nobody announces any more. A prune is one store transaction; a failure is a store
+// error like any other (flag + retry), never a crash. A prune may free space on a full quota: one that
+// deleted something while writes are refused retries them at once.
 
 import type { AgentCore } from '../core/agent.js';
 import { AgentnetError } from '../core/errors.js';
@@ -41,6 +47,8 @@ export interface DriverOptions {
   readonly probe?: () => void;
   /** Per-peer budgets checked before the core sees a message (runtime/gate.ts). */
   readonly gate?: FloodGate;
+  /** Log retention: the store is pruned every `intervalMs`; `keepAuthor`'s logs are never pruned. */
+  readonly prune?: { readonly intervalMs: number; readonly retentionMs: number; readonly keepAuthor: Uint8Array; readonly onPruned?: (n: { entries: number; bodies: number }) => void };
   readonly onEvent?: (e: CoreEvent) => void;
   readonly onError?: (e: unknown) => void;
 }
@@ -59,6 +67,9 @@ export class Driver {
   /** Messages of batches whose transaction failed, retried once the store takes writes again. */
   private readonly failed: Msg[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  /** Entries and bodies deleted by log retention since start (status and /metrics). */
+  readonly pruned = { entries: 0, bodies: 0 };
   private readonly clock: () => number;
   private readonly batch: number;
   /** Set while the store refuses writes (disk full); cleared when the retry with a probe write succeeds. */
@@ -83,6 +94,45 @@ export class Driver {
   start(now = this.clock()): void {
     this.core.start(now);
     this.flush();
+    this.armPrune();
+  }
+
+  private armPrune(): void {
+    const p = this.o.prune;
+    if (!p || this.closed) return;
+    this.pruneTimer = setTimeout(() => {
+      this.pruneTimer = undefined;
+      this.pruneNow();
+      this.armPrune();
+    }, p.intervalMs);
+  }
+
+  /**
+   * One prune of the store (log retention) at the current time; returns what it deleted, or undefined
+   * when it failed (the error is handled like any other store error: flag, retry, `onError`).
+   */
+  pruneNow(): { entries: number; bodies: number } | undefined {
+    const p = this.o.prune;
+    if (!p || this.closed) return undefined;
+    const now = this.clock();
+    try {
+      const n = this.store.prune(now, now - p.retentionMs, p.keepAuthor);
+      this.pruned.entries += n.entries;
+      this.pruned.bodies += n.bodies;
+      if (n.entries || n.bodies) {
+        p.onPruned?.(n);
+        // Room was freed: while writes are refused, retry them now rather than at the next retry tick.
+        if (this.storeError) {
+          if (this.retryTimer) clearTimeout(this.retryTimer);
+          this.retryTimer = setTimeout(() => this.retryStore(), 0);
+        }
+      }
+      return n;
+    } catch (e) {
+      this.storeFailed(e);
+      this.o.onError?.(e);
+      return undefined;
+    }
   }
 
   /**
@@ -274,6 +324,7 @@ export class Driver {
     if (this.timer) clearTimeout(this.timer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pruneTimer) clearTimeout(this.pruneTimer);
     this.drain();
     this.closed = true;
     await this.transport.close();

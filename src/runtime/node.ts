@@ -125,6 +125,8 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     verifyBatchSize: profile.verifyBatchSize,
     verifyFlushMs: profile.verifyFlushMs,
     probe: () => store.probeWrite(),
+    // Log retention (profile logRetentionMs / pruneIntervalMs): our own logs are never pruned.
+    prune: { intervalMs: profile.pruneIntervalMs, retentionMs: profile.logRetentionMs, keepAuthor: core.agentKey, onPruned: (n) => logger.log('info', 'pruned', { ...n, retentionMs: profile.logRetentionMs }) },
     ...(gate ? { gate } : {}),
     onEvent: (e) => {
       if (e.type === 'task') return tasks?.enqueue(e.bytes); // verified by the task engine, not an API event
@@ -237,6 +239,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       verifier: { name: verifier.name, batches: verifier.batches, primed: verifier.primed, hits: verifier.hits, ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}) },
       link: { broker: brokerUrl, state: link, reconnects: Math.max(0, reconnects - 1), ...(transport.stats ? { transport: transport.stats() } : {}) },
       storeError: driver.storeError?.code ?? null,
+      pruned: { ...driver.pruned },
       tasks: tasks!.status(),
       ...(gate ? { rateLimited: gate.top() } : {}),
       trust: trust!.view(),
@@ -272,6 +275,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
         queues: { ...s.pending, driver: driver.queueDepth },
         knownAgents: s.knownAgents,
         entries: s.entries,
+        pruned: { ...driver.pruned },
         link: { state: link, reconnects: Math.max(0, reconnects - 1) },
         verifierBatches: verifier.batches,
         trust: { receipts: ts.receipts.accepted, held: ts.receipts.held, agents: ts.agents, slashed: ts.slashed, epochs: ts.epochs, entriesSent: ts.entriesSent, rejected: trust!.trust.counters.rejected(true) },

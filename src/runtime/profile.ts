@@ -34,6 +34,8 @@ export interface Profile {
   readonly pullTimeoutMs: number;
   readonly trustRecomputeMs: number;
   readonly journalMaxUseMiB: number;
+  readonly logRetentionMs: number;
+  readonly pruneIntervalMs: number;
   readonly wasm: (typeof WASM_MODES)[number];
   readonly limits: Limits;
 }
@@ -55,6 +57,8 @@ export const INTEGER_FIELDS: ReadonlyArray<readonly [keyof Profile, number, numb
   ['pullTimeoutMs', 100, 60_000],
   ['trustRecomputeMs', 1000, 3_600_000],
   ['journalMaxUseMiB', 8, 65536],
+  ['logRetentionMs', 60_000, 2_592_000_000], // 1 min .. 30 days
+  ['pruneIntervalMs', 1000, 3_600_000],
 ];
 const ENUM_FIELDS: ReadonlyArray<readonly [keyof Profile, readonly string[]]> = [
   ['arch', ARCHES],

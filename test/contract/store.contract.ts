@@ -70,6 +70,61 @@ export function storeContract(name: string, open: () => { store: LogStore; reope
       cleanup?.();
     });
 
+    it('prunes exactly the expired, old, non-head entries of other authors and unreferenced expired bodies (idempotent)', () => {
+      const { store, cleanup } = open();
+      // mk: ts = 1000 + seq, expires = 5000 + seq, body b(seq).
+      for (let s = 1; s <= 6; s++) store.append(mk(1, 't', 0, s)); // another author
+      for (let s = 1; s <= 3; s++) store.append(mk(2, 't', 0, s)); // our own log (keepAuthor b(2))
+      store.append(mk(3, 'u', 0, 1)); // another author's one-entry log: its only entry is the head
+      store.append({ ...mk(1, 't', 1, 1), expires: 9000, bodyHash: b(40) }); // author 1 moves to epoch 1 (head there)
+      for (let s = 1; s <= 6; s++) store.putBody(b(s), b(s, 5), 5000 + s);
+      store.putBody(b(40), b(40, 5), 9000);
+      store.putBody(b(50), b(50, 5), 4000); // expired, referenced by nobody
+      store.append({ ...mk(4, 'v', 0, 1), expires: 9999, bodyHash: b(60) });
+      store.append({ ...mk(4, 'v', 0, 2), expires: 9999, bodyHash: b(61) });
+      store.putBody(b(60), b(60, 5), 100); // expired itself, but an unexpired entry still announces it
+      const total = store.entryCount();
+      // now = 5005: author 1's seq 1..5 are expired; olderThanTs = 1004 keeps seq 4 and 5 (too recent).
+      expect(store.prune(5005, 1004, b(2))).toEqual({ entries: 3, bodies: 6 }); // bodies b(1)..b(5) and b(50)
+      expect(store.range(b(1), 't', 0, 1, 6).map((e) => e.seq)).toEqual([4, 5, 6]);
+      expect(store.entryCount()).toBe(total - 3);
+      expect(store.head(b(1), 't')).toMatchObject({ epoch: 1, seq: 1 });
+      expect(store.range(b(2), 't', 0, 1, 3).map((e) => e.seq)).toEqual([1, 2, 3]); // own log untouched
+      expect(store.get(b(3), 'u', 0, 1)).toBeDefined(); // a head is kept
+      expect(store.getBody(b(50))).toBeUndefined();
+      expect(store.getBody(b(60))).toEqual(b(60, 5)); // referenced by an unexpired entry
+      expect(store.getBody(b(6))).toEqual(b(6, 5)); // not expired yet (expires 5006)
+      expect(store.getBody(b(40))).toEqual(b(40, 5));
+      expect(store.prune(5005, 1004, b(2))).toEqual({ entries: 0, bodies: 0 }); // idempotent
+      // Much later, with a wide window: everything of other authors but heads goes; own log and heads stay.
+      const later = store.prune(20_000, 20_000, b(2));
+      expect(later).toEqual({ entries: 4, bodies: 3 }); // author 1 epoch 0 seq 4..6 (its head is in epoch 1), author 4 seq 1; b(6), b(40), b(60)
+      expect(store.range(b(1), 't', 0, 1, 6)).toEqual([]);
+      expect(store.get(b(1), 't', 1, 1)).toBeDefined();
+      expect(store.range(b(4), 'v', 0, 1, 2).map((e) => e.seq)).toEqual([2]);
+      expect(store.range(b(2), 't', 0, 1, 3).map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(store.logs().length).toBe(4);
+      store.close();
+      cleanup?.();
+    });
+
+    it('rolls a prune back with its transaction', () => {
+      const { store, cleanup } = open();
+      for (let s = 1; s <= 3; s++) store.append(mk(1, 't', 0, s));
+      store.putBody(b(9), b(9, 5), 1);
+      expect(() =>
+        store.transaction(() => {
+          expect(store.prune(10_000, 10_000, b(2))).toEqual({ entries: 2, bodies: 1 });
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
+      expect(store.range(b(1), 't', 0, 1, 3).map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(store.entryCount()).toBe(3);
+      expect(store.getBody(b(9))).toEqual(b(9, 5));
+      store.close();
+      cleanup?.();
+    });
+
     it('survives close and reopen with everything committed', () => {
       const o = open();
       if (!o.reopen) return o.cleanup?.();

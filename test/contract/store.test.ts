@@ -18,7 +18,7 @@ describe('SqliteStore specifics', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentnet-store-'));
     const s = new SqliteStore(join(dir, 'a.db'));
     expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(s.db.prepare('SELECT version FROM migrations').all()).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(s.db.prepare('SELECT version FROM migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     s.transaction(() => {
       for (let i = 1; i <= 100; i++) s.append(mk(1, 't', 0, i));
     });

@@ -146,6 +146,7 @@ describe('GET /metrics of a running node', () => {
     expect(value(f, 'agentnet_fork_proofs')).toBe(0);
     expect(value(f, 'agentnet_queue_depth', { queue: 'driver' })).toBeGreaterThanOrEqual(0);
     expect(value(f, 'agentnet_broker_up')).toBe(1);
+    for (const w of ['entries', 'bodies'] as const) expect(value(f, 'agentnet_pruned', { what: w })).toBe(status['pruned'][w]); // log retention (nothing old to prune yet: 0)
     expect(value(f, 'agentnet_broker_reconnects')).toBe(0);
     expect(value(f, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
     expect(value(f, 'nodejs_heap_used_bytes')).toBeGreaterThan(0);

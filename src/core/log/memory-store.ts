@@ -87,6 +87,38 @@ export class MemoryStore implements LogStore {
     return this.bodies.get(toHex(hash))?.bytes;
   }
 
+  prune(now: number, olderThanTs: number, keepAuthor: Uint8Array): { entries: number; bodies: number } {
+    this.check();
+    const keep = toHex(keepAuthor);
+    let entries = 0;
+    const live = new Set<string>(); // bodies referenced by an unexpired entry
+    for (const [k, l] of this.logsByKey) {
+      const own = k.startsWith(keep + '/');
+      for (const [pos, e] of l.entries) {
+        if (e.expires > now) {
+          live.add(toHex(e.bodyHash));
+          continue;
+        }
+        if (own || e.ts >= olderThanTs || (l.head && l.head.epoch === e.epoch && l.head.seq === e.seq)) continue;
+        l.entries.delete(pos);
+        this.count--;
+        entries++;
+        this.txLog?.push(() => {
+          l.entries.set(pos, e);
+          this.count++;
+        });
+      }
+    }
+    let bodies = 0;
+    for (const [k, b] of this.bodies) {
+      if (b.expires > now || live.has(k)) continue;
+      this.bodies.delete(k);
+      bodies++;
+      this.txLog?.push(() => this.bodies.set(k, b));
+    }
+    return { entries, bodies };
+  }
+
   putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void {
     this.check();
     const k = toHex(agentKey);

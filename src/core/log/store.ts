@@ -6,6 +6,10 @@
 //    so a node can never store a fork of anybody's log, including its own.
 //  - `append` of seq s in an existing epoch requires s = head.seq + 1 (the core checks prev).
 //  - writes inside `transaction(fn)` are atomic: all or none survive a crash.
+//  - `prune` (log retention, docs/decisions.md "Logs and gossip") deletes only entries of authors other
+//    than `keepAuthor` that are expired (`expires <= now`) and older than `olderThanTs` (`ts <` it),
+//    never the head entry of a log (`head()` and `logs()` are unchanged by it), and bodies that are
+//    expired and referenced by no unexpired entry. It is idempotent.
 
 import type { Kind } from '../codec/entry.js';
 
@@ -53,6 +57,9 @@ export interface LogStore {
   /** Latest verified binding per agent key (re-verified at start). */
   putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void;
   bindings(): Uint8Array[];
+
+  /** Log retention: see the invariants above. Returns how many entries and bodies were deleted. */
+  prune(now: number, olderThanTs: number, keepAuthor: Uint8Array): { entries: number; bodies: number };
 
   transaction<T>(fn: () => T): T;
   close(): void;

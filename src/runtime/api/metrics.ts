@@ -39,6 +39,8 @@ export interface MetricsSnapshot {
   readonly queues: Readonly<Record<string, number>>;
   readonly knownAgents: number;
   readonly entries: number;
+  /** Log retention: entries and bodies deleted by prune since start (driver). */
+  readonly pruned?: { readonly entries: number; readonly bodies: number };
   readonly link: { readonly state: string; readonly reconnects: number };
   readonly verifierBatches: number;
   readonly uptimeMs: number;
@@ -98,6 +100,7 @@ export function nodeFamilies(m: MetricsSnapshot): Family[] {
     { name: 'agentnet_queue_depth', type: 'gauge', help: 'Items waiting: held out-of-order entries, body pulls, gap repairs, births awaited, driver input queue.', samples: by('queue', m.queues) },
     { name: 'agentnet_known_agents', type: 'gauge', help: 'Agents whose binding passed T2 (this node included).', samples: [{ value: m.knownAgents }] },
     { name: 'agentnet_log_entries', type: 'gauge', help: 'Entries in the local store.', samples: [{ value: m.entries }] },
+    ...(m.pruned ? [{ name: 'agentnet_pruned', type: 'counter' as const, help: 'Expired log entries of other authors and expired bodies deleted by log retention (profile logRetentionMs).', samples: [{ labels: { what: 'entries' }, value: m.pruned.entries }, { labels: { what: 'bodies' }, value: m.pruned.bodies }] }] : []),
     { name: 'agentnet_broker_up', type: 'gauge', help: '1 while the broker link is up.', samples: [{ value: m.link.state === 'up' ? 1 : 0 }] },
     { name: 'agentnet_broker_reconnects', type: 'counter', help: 'Broker reconnections after the first connect.', samples: [{ value: m.link.reconnects }] },
     { name: 'agentnet_verifier_batches', type: 'counter', help: 'Batch signature verifications run by the WASM kernel.', samples: [{ value: m.verifierBatches }] },

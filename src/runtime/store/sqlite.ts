@@ -28,6 +28,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE ledger_postings (n INTEGER PRIMARY KEY, task TEXT NOT NULL, rule TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
      amount INTEGER NOT NULL CHECK (amount > 0), ts INTEGER NOT NULL);
    CREATE INDEX ledger_postings_task ON ledger_postings (task);`,
+  // v3: log retention (prune) finds expired entries and bodies by index instead of a full scan.
+  `CREATE INDEX entries_expires ON entries (expires, body_hash);
+   CREATE INDEX bodies_expires ON bodies (expires);`,
 ];
 
 export interface SqliteOptions {
@@ -85,6 +88,11 @@ export class SqliteStore implements LogStore {
       getBody: d.prepare('SELECT bytes FROM bodies WHERE hash = ?'),
       putBinding: d.prepare('INSERT INTO bindings (agent_key, version, bytes) VALUES (?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version >= bindings.version'),
       bindings: d.prepare('SELECT bytes FROM bindings'),
+      // Expired, old, not the author's own, not a head (heads hold only the newest epoch's head; the
+      // last entries of older epochs are ordinary entries here).
+      pruneEntries: d.prepare(`DELETE FROM entries WHERE expires <= ? AND ts < ? AND author != ?
+        AND NOT EXISTS (SELECT 1 FROM heads h WHERE h.author = entries.author AND h.topic = entries.topic AND h.epoch = entries.epoch AND h.seq = entries.seq)`),
+      pruneBodies: d.prepare('DELETE FROM bodies WHERE expires <= ? AND hash NOT IN (SELECT body_hash FROM entries WHERE expires > ?)'),
     };
   }
 
@@ -165,6 +173,15 @@ export class SqliteStore implements LogStore {
 
   putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void {
     this.guard(() => this.q.putBinding.run(agentKey, version, bytes));
+  }
+
+  prune(now: number, olderThanTs: number, keepAuthor: Uint8Array): { entries: number; bodies: number } {
+    return this.guard(() =>
+      this.db.transaction(() => ({
+        entries: this.q.pruneEntries.run(now, olderThanTs, keepAuthor).changes,
+        bodies: this.q.pruneBodies.run(now, now).changes,
+      }))(),
+    );
   }
 
   bindings(): Uint8Array[] {
