@@ -15,20 +15,10 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/brok
 import { loadConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startNode, type AgentNode } from '../../src/runtime/node.js';
+import { until, api } from './node-kit.js';
 
 const quiet = createLogger({ level: 'error' });
 const TOPIC = 'data_analysis';
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const api = (n: AgentNode, path: string, body?: unknown) =>
-  fetch(`http://127.0.0.1:${n.apiPort}${path}`, body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
 
 const cap = (tag: string, price: number) => ({ kind: 'capability', topic: TOPIC, tags: [tag], text: `I do ${tag}`, price, ttlMs: 3_600_000 });
 

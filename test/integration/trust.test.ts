@@ -12,18 +12,11 @@ import { loadConfig } from '../../src/runtime/config.js';
 import { readSecret } from '../../src/runtime/identity.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startNode, type AgentNode } from '../../src/runtime/node.js';
+import { until } from './node-kit.js';
 import { crypto } from '../helpers.js';
 
 const quiet = createLogger({ level: 'error' });
 const TOPIC = 'data_analysis';
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('trust in real nodes over the embedded broker', () => {
   let broker: EmbeddedBroker;
