@@ -7,7 +7,14 @@ import { fromHex, toHex } from '../core/bytes.js';
 import { decodeBinding } from '../core/codec/binding.js';
 import { decodeCbor } from '../core/codec/cbor.js';
 import { decodeEntry } from '../core/codec/entry.js';
-import { decodeBirth, decodeFrontier } from '../core/codec/messages.js';
+import { decodeBirth, decodeDirect, decodeFrontier } from '../core/codec/messages.js';
+import { decodeRevocation } from '../core/codec/attest.js';
+import { decodeBody } from '../core/codec/body.js';
+import { decodeContinuation, decodeForkProof } from '../core/codec/fork-proof.js';
+import { decodeReceipt } from '../core/codec/receipt.js';
+import { decodeComplaint } from '../core/task/complaint.js';
+import { decodeTaskMsg } from '../core/task/codec.js';
+import { decodeDisputeProof } from '../core/task/dispute.js';
 import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
 import { DecodeError } from '../core/errors.js';
 import { makeCryptoPort } from '../runtime/crypto-port.js';
@@ -85,11 +92,14 @@ function nextKeyArg(v: string): Uint8Array {
 export async function cmdInspect(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { file: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help || (!values.file && !positionals[0])) {
-    console.log('Usage: agentnet inspect (HEX | --file FILE)\n\nPrints the CBOR structure (lenient) and what agentnet object it is, or why it is rejected.\nExit codes: 0 canonical agentnet data, 1 not (the reason is printed), 2 usage error.\nExample: agentnet inspect --file identity/binding.cbor');
+    console.log('Usage: agentnet inspect (HEX | FILE | --file FILE)\n\nPrints the CBOR structure (lenient) and what agentnet object it is, or why it is rejected.\nExit codes: 0 canonical agentnet data, 1 not (the reason is printed), 2 usage error.\nExample: agentnet inspect --file identity/binding.cbor');
     return values.help ? 0 : 2;
   }
-  const bytes = values.file ? (existsSync(values.file) ? new Uint8Array(readFileSync(values.file)) : undefined) : fromHex(positionals[0]!, 'HEX');
-  if (!bytes) throw new UsageError(`${values.file} not found`);
+  // A positional that is not hex is taken as a file path when such a file exists (`inspect birth.cbor`).
+  const arg = values.file ?? positionals[0]!;
+  const isHex = !values.file && /^(?:[0-9a-fA-F]{2})+$/.test(arg);
+  if (!isHex && !existsSync(arg)) throw new UsageError(values.file ? `${arg} not found` : `${JSON.stringify(arg)} is neither hex nor an existing file`);
+  const bytes = isHex ? fromHex(arg, 'HEX') : new Uint8Array(readFileSync(arg));
   let lenient: unknown;
   try {
     lenient = new Decoder({ mapsAsObjects: false, useRecords: false }).decode(bytes);
@@ -102,6 +112,15 @@ export async function cmdInspect(argv: string[]): Promise<number> {
     ['binding', () => decodeBinding(bytes, DEFAULT_LIMITS).binding],
     ['birth', () => decodeBirth(bytes, DEFAULT_LIMITS).birth],
     ['frontier', () => decodeFrontier(bytes, DEFAULT_LIMITS).frontier],
+    ['receipt', () => decodeReceipt(bytes).receipt],
+    ['revocation', () => decodeRevocation(bytes).revocation],
+    ['fork proof', () => decodeForkProof(bytes, DEFAULT_LIMITS).map((e) => decodeEntry(e, DEFAULT_LIMITS).entry)],
+    ['continuation', () => decodeContinuation(bytes).continuation],
+    ['task message', () => decodeTaskMsg(bytes, DEFAULT_LIMITS).msg],
+    ['dispute proof', () => decodeDisputeProof(bytes, DEFAULT_LIMITS)],
+    ['complaint', () => decodeComplaint(bytes).complaint],
+    ['direct message', () => decodeDirect(bytes, DEFAULT_LIMITS)],
+    ['body', () => decodeBody(bytes, DEFAULT_LIMITS)],
   ];
   const reasons: string[] = [];
   for (const [name, f] of attempts) {
