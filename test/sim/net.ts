@@ -3,7 +3,7 @@
 import type { AgentOptions } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import type { CoreEvent } from '../../src/core/types.js';
-import { AgentProc } from '../../src/sim/net/agent-proc.js';
+import { AgentProc, type AgentProcOptions } from '../../src/sim/net/agent-proc.js';
 import { simIdentity, SIM_EPOCH } from '../../src/sim/net/identities.js';
 import type { NetParams } from '../../src/sim/net/links.js';
 import { memoizedCrypto } from '../../src/sim/net/memo-crypto.js';
@@ -13,7 +13,7 @@ import { crypto as realCrypto, hex } from '../helpers.js';
 export const TOPIC = 'data_analysis';
 
 /** `heartbeat`: the core's anti-entropy options (AgentOptions heartbeatMs, frontierRepeats, resyncEvery). */
-export function agentWorld(n: number, seed: number, net: Partial<NetParams> = {}, heartbeat: Partial<AgentOptions> = {}, stores: MemoryStore[] = []) {
+export function agentWorld(n: number, seed: number, net: Partial<NetParams> = {}, heartbeat: Partial<AgentOptions> = {}, stores: MemoryStore[] = [], procOpts: AgentProcOptions = {}) {
   const { crypto } = memoizedCrypto(realCrypto);
   const world = new World(seed, net);
   const events: CoreEvent[][] = [];
@@ -24,7 +24,7 @@ export function agentWorld(n: number, seed: number, net: Partial<NetParams> = {}
     stores[i] ??= new MemoryStore();
     events.push([]);
     // the store is looked up at each (re)start, so a test can swap it (a restore from backup)
-    world.addNode((io) => new AgentProc(io, { crypto, store: stores[i]!, agentSecret: ids[i]!.agentSecret, binding: ids[i]!.binding, ...heartbeat, ...(opts[i] ?? {}) }, { onEvent: (e) => events[i]!.push(e) }));
+    world.addNode((io) => new AgentProc(io, { crypto, store: stores[i]!, agentSecret: ids[i]!.agentSecret, binding: ids[i]!.binding, ...heartbeat, ...(opts[i] ?? {}) }, { onEvent: (e) => events[i]!.push(e) }, procOpts));
   }
   const proc = (i: number) => world.proc(i) as AgentProc;
   return {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBinding } from '../../src/core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
+import { decodeBirth } from '../../src/core/codec/messages.js';
 import { makeContinuation } from '../../src/core/identity/continuation.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { AgentProc } from '../../src/sim/net/agent-proc.js';
@@ -145,5 +146,65 @@ describe('restore from backup (fixed seed)', () => {
       expect(w.events[i]!.some((e) => e.type === 'fork' && e.author === author)).toBe(true);
     }
     for (let i = 3; i < N; i += 2) expect(w.stores[i]!.head(w.ids[1]!.agentKey, TOPIC)).toMatchObject({ epoch: 0, seq: 1 });
+  });
+});
+
+describe('a late Will after a rebirth (births and deaths ordered by epoch and birth time)', () => {
+  it('the old session\'s Will, published when the node comes back, never marks the reborn node dead; a later vanishing does', () => {
+    const WILL_DELAY = 30_000;
+    const w = agentWorld(N, 23, { lossP: 0 }, {}, [], { willDelayMs: WILL_DELAY });
+    for (let i = 0; i < N; i++) w.world.join(i);
+    w.world.run(1000);
+    w.announce(0, 'intent', ['data.analysis']);
+    w.world.run(2000);
+    for (let i = 1; i < N; i++) w.announce(i, 'capability', CAP);
+    w.world.run(10_000);
+    // Node 0 follows the topic and knows node 3 (it fetched its birth): it is the observer.
+    const x = w.keyHex(3);
+    const seen: boolean[] = []; // `alive` of every birth/death of node 3 delivered to node 0, in order
+    w.world.onDeliver = (node, name, bytes) => {
+      if (node === 0 && name === `birth/${x}`) seen.push(decodeBirth(bytes, DEFAULT_LIMITS).birth.alive);
+    };
+    expect(w.proc(0).core.discover({ tags: CAP }).map((c) => c.author)).toContain(x);
+    // Node 3 vanishes (no clean disconnect) and comes back 5 s later with a clean start, before its Will
+    // Delay ran out: the hub publishes the old session's Will as the new session begins.
+    w.world.leave(3);
+    w.world.run(w.world.now + 5000);
+    w.world.join(3);
+    w.world.run(w.world.now + 10_000);
+    expect(seen, 'node 0 got the old Will, then the new birth').toEqual([false, true]);
+    expect(w.proc(0).core.isAlive(x)).toBe(true);
+    expect(w.proc(0).core.discover({ tags: CAP }).map((c) => c.author)).toContain(x);
+    // It vanishes for good: after the Will Delay its death stands.
+    w.world.leave(3);
+    w.world.run(w.world.now + WILL_DELAY - 1000);
+    expect(w.proc(0).core.isAlive(x), 'still alive within the Will Delay').toBe(true);
+    w.world.run(w.world.now + 6000);
+    expect(seen).toEqual([false, true, false]);
+    expect(w.proc(0).core.isAlive(x)).toBe(false);
+    expect(w.proc(0).core.discover({ tags: CAP }).map((c) => c.author)).not.toContain(x);
+  });
+
+  it('a Will that arrives after the next incarnation\'s birth (the old session ran out later) is outranked by it', () => {
+    const WILL_DELAY = 30_000;
+    const w = agentWorld(N, 29, { lossP: 0 }, {}, [], { willDelayMs: WILL_DELAY });
+    for (let i = 0; i < N; i++) w.world.join(i);
+    w.world.run(1000);
+    w.announce(0, 'intent', ['data.analysis']);
+    w.world.run(2000);
+    for (let i = 1; i < N; i++) w.announce(i, 'capability', CAP);
+    w.world.run(10_000);
+    const x = w.keyHex(3);
+    const seen: boolean[] = [];
+    w.world.onDeliver = (node, name, bytes) => {
+      if (node === 0 && name === `birth/${x}`) seen.push(decodeBirth(bytes, DEFAULT_LIMITS).birth.alive);
+    };
+    w.world.leave(3);
+    w.world.run(w.world.now + 5000);
+    w.world.join(3, { newSession: true }); // the old session's Will fires 25 s after the rebirth
+    w.world.run(w.world.now + WILL_DELAY + 5000);
+    expect(seen, 'the new birth, then the late Will').toEqual([true, false]);
+    expect(w.proc(0).core.isAlive(x), 'the late Will never marks the reborn node dead').toBe(true);
+    expect(w.proc(0).core.discover({ tags: CAP }).map((c) => c.author)).toContain(x);
   });
 });

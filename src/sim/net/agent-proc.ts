@@ -10,6 +10,11 @@ import type { NodeIO, Proc } from './world.js';
 
 const CHANNELS: ReadonlySet<string> = new Set<Channel>(['header', 'body', 'birth', 'frontier', 'direct', 'fraud', 'revocation']);
 
+export interface AgentProcOptions {
+  /** Leave the signed death as the connection's will with this delay (ms), as the daemon does (node.ts). */
+  readonly willDelayMs?: number;
+}
+
 export interface AgentProcHooks {
   /** After core.start (the node's agent announces its declarations here). */
   onStart?(core: AgentCore, now: number): void;
@@ -25,11 +30,14 @@ export class AgentProc implements Proc {
     private readonly io: NodeIO,
     opts: AgentOptions,
     private readonly hooks: AgentProcHooks = {},
+    private readonly procOpts: AgentProcOptions = {},
   ) {
     this.core = new AgentCore(opts);
   }
 
   start(now: number): void {
+    // The will carries this incarnation's birth time, so the next incarnation's birth outranks it.
+    if (this.procOpts.willDelayMs !== undefined) this.io.setWill?.(`birth/${this.core.agentHex}`, this.core.willMessage(SIM_EPOCH + now), this.procOpts.willDelayMs);
     this.core.start(SIM_EPOCH + now);
     this.hooks.onStart?.(this.core, now);
     this.flush(now);

@@ -23,6 +23,12 @@ export interface NodeIO {
   publish(name: string, bytes: Uint8Array, retain: boolean, expiryMs?: number): void;
   subscribe(filter: string): void;
   unsubscribe(filter: string): void;
+  /**
+   * The connection's last will (MQTT 5 §3.1.2.5, §3.1.3.2.2): retained at `name` by the hub when the
+   * node goes away without a clean disconnect, after `delayMs`, or at once when the node reconnects
+   * with a clean start first (its old session ends then: the "late Will" a reborn node must outrank).
+   */
+  setWill?(name: string, bytes: Uint8Array, delayMs: number): void;
 }
 
 /** One incarnation of a node's software (a restart makes a new one). */
@@ -46,6 +52,9 @@ interface SimNode {
   readonly subs: Set<string>;
   readonly outbox: Array<{ name: string; bytes: Uint8Array; retain: boolean; expiryMs: number | undefined }>;
   timerAt: number | undefined;
+  will: { name: string; bytes: Uint8Array; delayMs: number } | undefined;
+  /** A will waiting for its delay after the node left (undefined once published). */
+  pendingWill: { name: string; bytes: Uint8Array } | undefined;
 }
 
 const prefixOf = (name: string) => name.slice(0, name.lastIndexOf('/'));
@@ -81,7 +90,7 @@ export class World {
     const i = this.nodes.length;
     const cls = this.rng.chance(this.net.wifiShare) ? this.net.wifi : this.net.wired;
     const r = this.rng.fork(`node/${i}`);
-    this.nodes.push({ up: new Link(cls, r.fork('up'), this.net.slowFactor), down: new Link(cls, r.fork('down'), this.net.slowFactor), factory, proc: undefined, incarnation: 0, partitioned: false, subs: new Set(), outbox: [], timerAt: undefined });
+    this.nodes.push({ up: new Link(cls, r.fork('up'), this.net.slowFactor), down: new Link(cls, r.fork('down'), this.net.slowFactor), factory, proc: undefined, incarnation: 0, partitioned: false, subs: new Set(), outbox: [], timerAt: undefined, will: undefined, pendingWill: undefined });
     return i;
   }
 
@@ -119,18 +128,28 @@ export class World {
     this.now = Math.max(this.now, until);
   }
 
-  /** Starts a new process on node i (its store is the factory's business: kept across restarts). */
-  join(i: number): void {
+  /**
+   * Starts a new process on node i (its store is the factory's business: kept across restarts).
+   * `newSession`: it connects under another client id, so its previous session (and a will still waiting
+   * for its delay) is left to run out: the old Will then arrives after the new birth (a late Will).
+   */
+  join(i: number, o: { newSession?: boolean } = {}): void {
     const n = this.node(i);
     if (n.proc) return;
     n.incarnation++;
     n.partitioned = false;
     n.outbox.length = 0;
+    // A clean start ends the previous session: a will still waiting for its delay is published now.
+    if (n.pendingWill && !o.newSession) this.publishWill(n);
+    n.will = undefined;
     const inc = n.incarnation;
     const io: NodeIO = {
       publish: (name, bytes, retain, expiryMs) => this.publish(i, inc, name, bytes, retain, expiryMs),
       subscribe: (f) => this.subscribe(i, inc, f),
       unsubscribe: (f) => this.unsubscribe(i, inc, f),
+      setWill: (name, bytes, delayMs) => {
+        if (n.incarnation === inc) n.will = { name, bytes, delayMs };
+      },
     };
     n.proc = n.factory(io, i);
     this.call(i, (p) => p.start(this.now));
@@ -145,6 +164,27 @@ export class World {
     for (const f of n.subs) this.index(f).get(this.key(f))?.delete(i);
     n.subs.clear();
     n.timerAt = undefined;
+    if (n.will) {
+      const { name, bytes, delayMs } = n.will;
+      const w = (n.pendingWill = { name, bytes });
+      n.will = undefined;
+      this.at(this.now + delayMs, () => {
+        if (n.pendingWill === w) this.publishWill(n);
+      });
+    }
+  }
+
+  /** The hub publishes a node's pending will (retained, to every matching subscriber). */
+  private publishWill(n: SimNode): void {
+    const w = n.pendingWill!;
+    n.pendingWill = undefined;
+    const size = publishSize(w.name, w.bytes.length, false);
+    const cat = w.name.slice(0, w.name.indexOf('/'));
+    this.retain(w.name, w.bytes, Infinity);
+    const targets = new Set<number>();
+    for (const j of this.exact.get(w.name) ?? []) targets.add(j);
+    for (const j of this.wild.get(prefixOf(w.name)) ?? []) targets.add(j);
+    for (const j of [...targets].sort((a, b) => a - b)) this.send(j, w.name, w.bytes, size, cat);
   }
 
   /** Cuts node i off from the hub (it keeps running). */
