@@ -14,8 +14,8 @@ const N = 10;
 const CAP = ['data.analysis.sql'];
 
 /** Node 0 follows the topic through an intent; nodes 1..N-1 announce capabilities. */
-function setup(seed: number, net = {}, heartbeat = {}) {
-  const w = agentWorld(N, seed, net, heartbeat);
+function setup(seed: number, net = {}, heartbeat = {}, procOpts = {}) {
+  const w = agentWorld(N, seed, net, heartbeat, [], procOpts);
   for (let i = 0; i < N; i++) w.world.join(i);
   w.world.run(1000);
   w.announce(0, 'intent', ['data.analysis']);
@@ -149,22 +149,22 @@ describe('restore from backup (fixed seed)', () => {
   });
 });
 
+/** `alive` of every birth/death of `author` delivered to node `observer`, in order. */
+function birthsSeen(w: ReturnType<typeof setup>, observer: number, author: string): boolean[] {
+  const seen: boolean[] = [];
+  w.world.onDeliver = (node, name, bytes) => {
+    if (node === observer && name === `birth/${author}`) seen.push(decodeBirth(bytes, DEFAULT_LIMITS).birth.alive);
+  };
+  return seen;
+}
+
 describe('a late Will after a rebirth (births and deaths ordered by epoch and birth time)', () => {
   it('the old session\'s Will, published when the node comes back, never marks the reborn node dead; a later vanishing does', () => {
     const WILL_DELAY = 30_000;
-    const w = agentWorld(N, 23, { lossP: 0 }, {}, [], { willDelayMs: WILL_DELAY });
-    for (let i = 0; i < N; i++) w.world.join(i);
-    w.world.run(1000);
-    w.announce(0, 'intent', ['data.analysis']);
-    w.world.run(2000);
-    for (let i = 1; i < N; i++) w.announce(i, 'capability', CAP);
-    w.world.run(10_000);
+    const w = setup(23, { lossP: 0 }, {}, { willDelayMs: WILL_DELAY });
     // Node 0 follows the topic and knows node 3 (it fetched its birth): it is the observer.
     const x = w.keyHex(3);
-    const seen: boolean[] = []; // `alive` of every birth/death of node 3 delivered to node 0, in order
-    w.world.onDeliver = (node, name, bytes) => {
-      if (node === 0 && name === `birth/${x}`) seen.push(decodeBirth(bytes, DEFAULT_LIMITS).birth.alive);
-    };
+    const seen = birthsSeen(w, 0, x);
     expect(w.proc(0).core.discover({ tags: CAP }).map((c) => c.author)).toContain(x);
     // Node 3 vanishes (no clean disconnect) and comes back 5 s later with a clean start, before its Will
     // Delay ran out: the hub publishes the old session's Will as the new session begins.
@@ -187,18 +187,9 @@ describe('a late Will after a rebirth (births and deaths ordered by epoch and bi
 
   it('a Will that arrives after the next incarnation\'s birth (the old session ran out later) is outranked by it', () => {
     const WILL_DELAY = 30_000;
-    const w = agentWorld(N, 29, { lossP: 0 }, {}, [], { willDelayMs: WILL_DELAY });
-    for (let i = 0; i < N; i++) w.world.join(i);
-    w.world.run(1000);
-    w.announce(0, 'intent', ['data.analysis']);
-    w.world.run(2000);
-    for (let i = 1; i < N; i++) w.announce(i, 'capability', CAP);
-    w.world.run(10_000);
+    const w = setup(29, { lossP: 0 }, {}, { willDelayMs: WILL_DELAY });
     const x = w.keyHex(3);
-    const seen: boolean[] = [];
-    w.world.onDeliver = (node, name, bytes) => {
-      if (node === 0 && name === `birth/${x}`) seen.push(decodeBirth(bytes, DEFAULT_LIMITS).birth.alive);
-    };
+    const seen = birthsSeen(w, 0, x);
     w.world.leave(3);
     w.world.run(w.world.now + 5000);
     w.world.join(3, { newSession: true }); // the old session's Will fires 25 s after the rebirth
