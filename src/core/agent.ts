@@ -383,11 +383,11 @@ export class AgentCore {
     const r = checkBirth(this.c, this.verifier, bytes, now, this.limits);
     if (!r.ok) return r.reason ? this.reject(r.reason, 'birth', r.detail) : undefined;
     const { birth, author } = r;
-    this.store.putBinding(birth.author, r.binding.version, this.verifier.bindingBytesOf(author) ?? birth.binding);
     this.epochs.observeBirth(author, birth.epoch, r.epochOk);
     if (!r.epochOk) this.reject('no_continuation', 'birth', r.detail);
     else this.liveness.observe(author, birth.epoch, birth.ts, birth.alive);
-    if (!birth.alive) return; // a death (the MQTT Will): the binding stays valid for its history
+    if (!birth.alive) return; // a death (the MQTT Will): the binding we hold stays valid for its history
+    this.store.putBinding(birth.author, r.binding.version, this.verifier.bindingBytesOf(author) ?? birth.binding);
     this.lastSeen.set(author, now);
     for (const w of this.awaiting.release(author)) {
       this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true) : this.onFrontier(now, w.bytes)));

@@ -99,5 +99,6 @@ export const REJECT_REASONS = [
   'bad_fork_proof', // a fork proof that does not prove a fork (other positions, same entry, bad signature)
   'rate_limited', // beyond the peer's budget (flood): dropped before the log (runtime/gate.ts)
   'bad_dispute_proof', // a dispute proof that proves nothing (one award, same worker, another signer, bad signature)
+  'death_mismatch', // a death naming a binding (by hash) other than the one held for its author
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

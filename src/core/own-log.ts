@@ -14,7 +14,7 @@ import { toHex } from './bytes.js';
 import { encodeBody, type Body } from './codec/body.js';
 import { encodeEntry, entryToBeSigned, type Entry } from './codec/entry.js';
 import { TAG_RE, TOPIC_RE, type Limits } from './codec/limits.js';
-import { birthToBeSigned, encodeBirth, encodeFrontier, frontierToBeSigned, MAX_RANGE, type Frontier } from './codec/messages.js';
+import { birthToBeSigned, encodeBirth, encodeFrontier, frontierToBeSigned, MAX_RANGE, type Birth, type Frontier } from './codec/messages.js';
 import type { Counters } from './counters.js';
 import { makeSketch } from './gossip/sketch.js';
 import type { LogStore, StoredEntry } from './log/store.js';
@@ -64,9 +64,13 @@ export class OwnLog {
     this.agentHex = toHex(o.agentKey);
   }
 
-  /** A signed birth (alive) or death (the Will), stamped with `ts` (default: this incarnation's birth). */
+  /**
+   * A signed birth (alive: carries the binding) or death (the Will: names the binding by hash), stamped
+   * with `ts` (default: this incarnation's birth).
+   */
   birthBytes(alive: boolean, ts = this.bornAt): Uint8Array {
-    const b = { author: this.o.agentKey, epoch: this.o.epoch, ts, binding: this.o.binding, alive, ...(this.o.continuation ? { continuation: this.o.continuation } : {}) };
+    const common = { author: this.o.agentKey, epoch: this.o.epoch, ts, ...(this.o.continuation ? { continuation: this.o.continuation } : {}) };
+    const b: Birth = alive ? { ...common, alive, binding: this.o.binding } : { ...common, alive, bindingHash: this.o.crypto.sha256(this.o.binding) };
     return encodeBirth(b, this.o.crypto.signer.sign(this.o.secret, birthToBeSigned(b)));
   }
 

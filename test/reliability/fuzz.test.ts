@@ -75,8 +75,8 @@ function corpus() {
     encodeTaskMsg({ type: 'rate', task: seed('t'), signer: bob.agentKey, ts: T0, outcome: 900, amount: 5, sig: new Uint8Array(64) }, new Uint8Array(64)),
     encodeBody({ kind: 'intent', tags: ['x'], text: 't', price: 5, deadline: T0 + 1, requiredTier: 2, constraints: encodeTerms({ mechanism: new Uint8Array([0xd2]), deliverBy: T0 + 2, settleBy: T0 + 3 }) }),
     encodeDirect({ type: 'task', from: bob.agentKey, msg: new Uint8Array([0xd2, 0x84]) }),
-    // receipts, fork and dispute proofs, complaints, continuation records and births carrying one
-    ...['receipt', 'forkProof', 'disputeProof', 'complaint', 'continuation', 'birthEpoch1'].map((k) => new Uint8Array(Buffer.from(GOLDEN[k]!, 'hex'))),
+    // receipts, fork and dispute proofs, complaints, continuation records, births carrying one, deaths
+    ...['receipt', 'forkProof', 'disputeProof', 'complaint', 'continuation', 'birthEpoch1', 'death'].map((k) => new Uint8Array(Buffer.from(GOLDEN[k]!, 'hex'))),
   ];
   return { wire: seen, extra };
 }

@@ -155,7 +155,7 @@ describe('AgentCore: bad input is rejected with a typed reason, counted, and nev
     const alice = net.add(identity('alice'));
     alice.announce(net.now, NEED_REVIEW);
     const old = identity('old', { notBefore: T0 - 10 * DAY, notAfter: T0 - DAY });
-    const birth = { author: old.agentKey, epoch: 0, ts: T0, binding: old.binding, alive: true };
+    const birth = { author: old.agentKey, epoch: 0, ts: T0, binding: old.binding, alive: true as const };
     net.inject('birth', toHex(old.agentKey), encodeBirth(birth, crypto.signer.sign(old.agentSecret, birthToBeSigned(birth))), true);
     net.inject('header', REVIEW.topic, entryFor(old, {}));
     expect(net.rejected(0)).toContain('binding_expired');

@@ -83,7 +83,7 @@ describe('restore from backup', () => {
   it('an entry of the new epoch that arrives before the birth waits for it, and the birth is fetched', () => {
     const { net, bobId } = before();
     const rec = makeContinuation(crypto, bobId.operatorSecret, bindingOf(bobId), 1, net.now);
-    const birth = { author: bobId.agentKey, epoch: 1, ts: net.now + 1, binding: bobId.binding, alive: true, continuation: rec };
+    const birth = { author: bobId.agentKey, epoch: 1, ts: net.now + 1, binding: bobId.binding, alive: true as const, continuation: rec };
     // the broker holds the new birth, but alice has not received it (she knows bob's epoch-0 birth)
     net.retained.set(`birth/${toHex(bobId.agentKey)}`, encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth))));
     let fetched = 0;
@@ -103,7 +103,7 @@ describe('restore from backup', () => {
     // the core refuses to start itself in a new epoch without the record
     expect(() => net.add(bobId, { store: new MemoryStore(), epoch: 1 })).toThrow(/continuation/);
     // a peer that does it anyway (hand-made birth and entry at epoch 1)
-    const birth = { author: bobId.agentKey, epoch: 1, ts: net.now + 1, binding: bobId.binding, alive: true };
+    const birth = { author: bobId.agentKey, epoch: 1, ts: net.now + 1, binding: bobId.binding, alive: true as const };
     net.inject('birth', toHex(bobId.agentKey), encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth))), true);
     const e: Entry = { author: bobId.agentKey, topic: TOPIC, epoch: 1, seq: 1, kind: 'capability', ts: net.now + 1, expires: net.now + DAY, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2 };
     net.inject('header', TOPIC, encodeEntry(e, crypto.signer.sign(bobId.agentSecret, entryToBeSigned(e))));

@@ -143,7 +143,7 @@ describe('priority in the daemon driver', () => {
     driver.start(T0);
     driver.call(() => core.follow(OTHER));
     const bob = createMemoryTransport('memory://p', { network: 'p', clientId: 'b' }, hub);
-    const birth = { author: bobId.agentKey, epoch: 0, ts: T0, binding: bobId.binding, alive: true };
+    const birth = { author: bobId.agentKey, epoch: 0, ts: T0, binding: bobId.binding, alive: true as const };
     driver.call(() => core.handleMessage(T0, 'birth', bobHex, encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth)))));
     expect(core.verifier.bindingOf(bobHex)).toBeDefined();
     // one burst: bob's entry in OTHER, then a proof that bob forked in TOPIC

@@ -62,6 +62,12 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
     expect(hex(b1.continuation!)).toBe(golden['continuation']);
     // A birth without a continuation encodes as before field 6 existed (the v1 bytes are unchanged).
     expect(decodeBirth(unhex(golden['birth']!), DEFAULT_LIMITS).birth.continuation).toBeUndefined();
+    // A death names the binding it retires by hash (field 7) and carries no binding (field 4).
+    const d = decodeBirth(unhex(golden['death']!), DEFAULT_LIMITS);
+    expect(d.birth).toMatchObject({ alive: false, bindingHash: crypto.sha256(unhex(golden['binding']!)) });
+    expect('binding' in d.birth).toBe(false);
+    expect(crypto.verifier.verify(d.birth.author, d.toBeSigned, d.signature)).toBe(true);
+    expect(golden['death']!.length / 2).toBeLessThan(200);
   });
 
   // DESIGN §3 targets a typical entry <= 256 B. A first entry (no prev) meets it; with the 32-byte

@@ -1,11 +1,18 @@
 // Small protocol messages around the logs (DESIGN §5):
 //
-// birth     COSE_Sign1 by the agent key, retained per author: announces (or, alive=false, retires)
-//           the agent and carries its binding, ordered by (epoch, ts) so a late death never
-//           overrides a newer birth.
-//             0 v, 1 author bstr32, 2 epoch uint, 3 ts uint, 4 binding bstr, 5 alive bool,
+// birth     COSE_Sign1 by the agent key, retained per author: announces (alive=true) the agent and
+//           carries its binding, or (alive=false, a death: the MQTT Will, a mesh node's goodbye)
+//           retires the incarnation, naming the binding it ends by hash instead of carrying it (the
+//           receivers hold it already: a death is ~200 bytes, not ~700). Ordered by (epoch, ts) so a
+//           late death never overrides a newer birth.
+//             0 v, 1 author bstr32, 2 epoch uint, 3 ts uint,
+//             4 binding bstr (births only: required when alive, forbidden in a death),
+//             5 alive bool,
 //             6 continuation bstr (optional: the operator-signed record of epoch 2, codec/fork-proof.ts;
-//               required by receivers when epoch > 0; absent, the bytes are those of the first v1)
+//               required by receivers when epoch > 0, in births and deaths alike; absent, the bytes are
+//               those of the first v1),
+//             7 bindingHash bstr32 (deaths only: SHA-256 of the binding bytes, field 4 of the births it
+//               retires; required when alive=false, forbidden in a birth)
 // frontier  COSE_Sign1 by the agent key, retained per (topic, author): the head of one log, so a
 //           node that subscribes late learns what exists and repairs the gap from the author.
 //             0 v, 1 author bstr32, 2 topic text, 3 epoch uint, 4 seq uint, 5 id bstr32, 6 ts uint
@@ -26,39 +33,54 @@ import { TOPIC_RE, type Limits } from './limits.js';
 
 // ---------------------------------------------------------------- birth
 
-export interface Birth {
+interface BirthCommon {
   readonly author: Uint8Array;
   readonly epoch: number;
   readonly ts: number;
-  readonly binding: Uint8Array;
-  readonly alive: boolean;
   /** The operator-signed continuation record of `epoch` (epoch > 0). */
   readonly continuation?: Uint8Array;
 }
+/** An agent announcing itself: carries its binding. */
+export interface Alive extends BirthCommon {
+  readonly alive: true;
+  readonly binding: Uint8Array;
+}
+/** A death: names, by its SHA-256, the binding of the incarnation it retires (receivers hold that binding). */
+export interface Death extends BirthCommon {
+  readonly alive: false;
+  readonly bindingHash: Uint8Array;
+}
+export type Birth = Alive | Death;
 
 function birthPayload(b: Birth): Uint8Array {
-  return encodeCbor(mapOf([[0, 1], [1, b.author], [2, b.epoch], [3, b.ts], [4, b.binding], [5, b.alive], [6, b.continuation]]));
+  const binding = b.alive ? b.binding : undefined;
+  const bindingHash = b.alive ? undefined : b.bindingHash;
+  return encodeCbor(mapOf([[0, 1], [1, b.author], [2, b.epoch], [3, b.ts], [4, binding], [5, b.alive], [6, b.continuation], [7, bindingHash]]));
 }
 export const birthToBeSigned = (b: Birth): Uint8Array => sign1ToBeSigned(sign1Protected(CONTENT_TYPES.birth), birthPayload(b));
 export const encodeBirth = (b: Birth, sig: Uint8Array): Uint8Array => encodeSign1(CONTENT_TYPES.birth, birthPayload(b), sig);
 
-export function decodeBirth(b: Uint8Array, limits: Limits) {
+export function decodeBirth(b: Uint8Array, limits: Limits): { birth: Birth; signature: Uint8Array; toBeSigned: Uint8Array } {
   const max = limits.bindingBytes + 256 + CONTINUATION_MAX_BYTES;
   const s = decodeSign1(b, CONTENT_TYPES.birth, max);
   const m = asMap(decodeCbor(s.payload, { maxBytes: max, maxDepth: 2 }), 'birth');
-  onlyKeys(m, [0, 1, 2, 3, 4, 5, 6], 'birth');
+  onlyKeys(m, [0, 1, 2, 3, 4, 5, 6, 7], 'birth');
   if (uint(m, 0, 'birth') !== 1) throw decodeError('BAD_VERSION', 'birth: unknown version');
   const alive = m.get(5);
   if (typeof alive !== 'boolean') throw decodeError('BAD_TYPE', 'birth: field 5 must be a boolean');
+  // A birth carries the binding and no hash; a death the hash and no binding (never both: a death
+  // carrying a binding would be the old ~700-byte form, which no receiver may need to accept).
+  if (m.has(alive ? 7 : 4)) throw decodeError('UNKNOWN_FIELD', alive ? 'birth: field 7 (bindingHash) is for deaths only' : 'birth: a death (alive=false) must not carry field 4 (binding)');
   const continuation = optBytes(m, 6, 'birth', undefined, CONTINUATION_MAX_BYTES);
-  const birth: Birth = {
+  const common = {
     author: bytes(m, 1, 'birth', 32),
     epoch: uint(m, 2, 'birth'),
     ts: uint(m, 3, 'birth'),
-    binding: bytes(m, 4, 'birth', undefined, limits.bindingBytes),
-    alive,
     ...(continuation ? { continuation } : {}),
   };
+  const birth: Birth = alive
+    ? { ...common, alive, binding: bytes(m, 4, 'birth', undefined, limits.bindingBytes) }
+    : { ...common, alive, bindingHash: bytes(m, 7, 'birth', 32) };
   return { birth, signature: s.signature, toBeSigned: s.toBeSigned };
 }
 

@@ -2,10 +2,14 @@
 // from epoch 1 on, its operator's continuation record (DESIGN §4). Pure checks; AgentCore does the
 // bookkeeping (store the binding, liveness, epochs, release held messages).
 //
-//   decode -> binding at T2 (an older version: dropped silently) -> binding is for the birth's author
-//   -> T1 signature by the author -> epoch > 0: continuation record signed by the binding's operator
+//   birth: decode -> binding at T2 (an older version: dropped silently) -> binding is for the birth's
+//          author -> T1 signature by the author -> epoch > 0: continuation record signed by the
+//          binding's operator
+//   death: decode -> the binding we hold for the author (none: unknown_author, it cannot mark anyone
+//          dead) -> its SHA-256 is the death's bindingHash (else death_mismatch) -> T1 and continuation
+//          as for a birth. A death carries no binding, so only a node that met the author can use it.
 
-import { toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../bytes.js';
 import type { Binding } from '../codec/binding.js';
 import type { Limits } from '../codec/limits.js';
 import { decodeBirth, type Birth } from '../codec/messages.js';
@@ -23,10 +27,18 @@ export type BirthCheck =
 export function checkBirth(c: CryptoPort, verifier: TieredVerifier, bytes: Uint8Array, now: number, limits: Limits): BirthCheck {
   const { birth, signature, toBeSigned } = decodeBirth(bytes, limits);
   const author = toHex(birth.author);
-  const acc = verifier.acceptBinding(birth.binding, now);
-  if (!acc.ok) return { ok: false, reason: acc.reason === 'stale' ? undefined : acc.reason, detail: acc.detail };
-  const binding = acc.binding!;
-  if (toHex(binding.agentKey) !== author) return { ok: false, reason: 'binding_invalid', detail: 'binding is for another agent key' };
+  let binding: Binding;
+  if (birth.alive) {
+    const acc = verifier.acceptBinding(birth.binding, now);
+    if (!acc.ok) return { ok: false, reason: acc.reason === 'stale' ? undefined : acc.reason, detail: acc.detail };
+    binding = acc.binding!;
+    if (toHex(binding.agentKey) !== author) return { ok: false, reason: 'binding_invalid', detail: 'binding is for another agent key' };
+  } else {
+    const held = verifier.bindingOf(author);
+    if (!held) return { ok: false, reason: 'unknown_author', detail: 'death of an author whose binding we do not hold' };
+    if (!equalBytes(verifier.bindingHashOf(author)!, birth.bindingHash)) return { ok: false, reason: 'death_mismatch', detail: 'death names another binding than the one held' };
+    binding = held;
+  }
   const t1 = verifier.checkSigned(birth.author, toBeSigned, signature, birth.ts);
   if (!t1.ok) return { ok: false, reason: t1.reason, detail: t1.detail };
   if (birth.epoch === 0) return { ok: true, birth, author, binding, epochOk: true };

@@ -148,6 +148,11 @@ export class TieredVerifier {
     return this.byAgent.get(agentKeyHex)?.bytes;
   }
 
+  /** SHA-256 of the binding bytes held for the agent key (what a death names, codec/messages.ts field 7). */
+  bindingHashOf(agentKeyHex: string): Uint8Array | undefined {
+    return this.byAgent.get(agentKeyHex)?.hash;
+  }
+
   knownAgents(): number {
     return this.byAgent.size;
   }

@@ -7,7 +7,7 @@ import { decodeBody, encodeBody, type Body } from '../../core/codec/body.js';
 import { decodeCbor, encodeCbor } from '../../core/codec/cbor.js';
 import { decodeEntry, encodeEntry, entryToBeSigned, type Entry, type Kind, type SignedEntry } from '../../core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
-import { birthToBeSigned, decodeBirth, encodeBirth } from '../../core/codec/messages.js';
+import { birthToBeSigned, decodeBirth, encodeBirth, type Birth } from '../../core/codec/messages.js';
 import { DecodeError } from '../../core/errors.js';
 import { makeSketch } from '../../core/gossip/sketch.js';
 import { TieredVerifier } from '../../core/identity/verifier.js';
@@ -30,7 +30,7 @@ export function signDecl(c: CryptoPort, id: SimIdentity, now: number, d: { kind:
 }
 
 export function signBirth(c: CryptoPort, id: SimIdentity, now: number): Uint8Array {
-  const b = { author: id.agentKey, epoch: 0, ts: SIM_EPOCH + now, binding: id.binding, alive: true };
+  const b: Birth = { author: id.agentKey, epoch: 0, ts: SIM_EPOCH + now, binding: id.binding, alive: true };
   return encodeBirth(b, c.signer.sign(id.agentSecret, birthToBeSigned(b)));
 }
 
@@ -67,6 +67,7 @@ export class DeclChecker {
   birth(bytes: Uint8Array, now: number): string | undefined {
     try {
       const { birth, signature, toBeSigned } = decodeBirth(bytes, DEFAULT_LIMITS);
+      if (!birth.alive) return undefined; // the baselines send births only
       const acc = this.verifier.acceptBinding(birth.binding, SIM_EPOCH + now);
       if (!acc.ok && acc.reason !== 'stale') return undefined;
       if (!equalBytes(acc.binding?.agentKey ?? birth.author, birth.author)) return undefined;
