@@ -33,12 +33,14 @@ function share(v: string | undefined, name: string, nodes: number): number | und
   return x < 1 ? Math.round(x * nodes) : Math.round(x);
 }
 
-const DISCOVERY_HELP = `Usage: agentnet sim discovery [--nodes 200] [--churn 0.2] [--seeds 10] [--seed0 1] [--json FILE]
+const DISCOVERY_HELP = `Usage: agentnet sim discovery [--nodes 200] [--churn 0.2] [--seeds 10] [--seed0 1] [--no-wills] [--json FILE]
        agentnet sim scale [--nodes 10000] [--seed 1] [--json FILE]
 
 discovery: the paper's discovery experiment in the deterministic simulator, with the daemon's own AgentCore
 and real cryptography, against full-body broadcast and a central registry (docs/simulator.md): success,
-bytes per request and latency (p50, p95), means over seeds with 95% confidence intervals.
+bytes per request and latency (p50, p95), means over seeds with 95% confidence intervals. Bodyless nodes
+leave their signed death as an MQTT Will (30 s delay, as the daemon does) and those bytes are counted;
+--no-wills leaves them out (the baselines model no liveness).
 scale: header coverage, body duplicates, header size, gap repair under 30% loss, and fork-proof
 propagation (a restored author without a continuation record forks; heartbeat rounds until 99% of
 online nodes quarantined it, at min(nodes, 1000) nodes) at large node counts.
@@ -46,7 +48,7 @@ The same seed gives byte-identical JSON. --plot FILE.svg (discovery) writes the 
 Example: agentnet sim discovery --nodes 200 --churn 0.2 --seeds 10 --json d.json --plot d.svg`;
 
 async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, churn: { type: 'string' }, seeds: { type: 'string' }, seed0: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' }, plot: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, churn: { type: 'string' }, seeds: { type: 'string' }, seed0: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' }, plot: { type: 'string' }, 'no-wills': { type: 'boolean' }, help: { type: 'boolean' } } });
   if (values.help) {
     console.log(DISCOVERY_HELP);
     return 0;
@@ -66,6 +68,7 @@ async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Pro
       seeds: intFlag(values.seeds, 'seeds', 10, 1, 100),
       seed0: intFlag(values.seed0, 'seed0', 1, 0, 2 ** 31),
       crypto,
+      wills: !values['no-wills'],
       onProgress: (d, t) => {
         bar ??= createProgress(t, 'sim discovery');
         bar.tick(undefined, d - ticked);

@@ -4,7 +4,11 @@
 // MemoryStore across restarts; a capability is announced once (announceOnce on every start), an
 // intent lives until the request's deadline (ttl = deadline). The core runs with the daemon's
 // heartbeat settings for the default profile (src/runtime/node.ts): 1 s rounds, changed frontiers
-// repeated for 2 rounds, a full frontier resync every 60 rounds.
+// repeated for 2 rounds, a full frontier resync every 60 rounds. Each connection leaves its signed
+// death as its MQTT Will with the daemon's 30 s Will Delay (node.ts), as a deployment on an MQTT 5
+// broker does: the hub publishes it when the node leaves without coming back within the delay, or at
+// once when it comes back with a clean start (its old session ends then). Those deaths are bytes on
+// the links like any other (the baselines model no liveness, so they have nothing to count).
 
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { AgentProc } from '../net/agent-proc.js';
@@ -14,8 +18,11 @@ import type { Method, RunCtx } from './runner.js';
 import { capabilityOf, type Request } from './workload.js';
 
 export const DAEMON_HEARTBEAT = { heartbeatMs: 1_000, frontierRepeats: 2, resyncEvery: 60 } as const;
+/** The daemon's Will Delay (src/runtime/node.ts `delayS: 30`), ms. */
+export const DAEMON_WILL_DELAY_MS = 30_000;
 
-export function bodylessMethod(): Method {
+/** `willDelayMs`: leave each connection's death as its Will with this delay; undefined: no Wills. */
+export function bodylessMethod(willDelayMs: number | undefined = DAEMON_WILL_DELAY_MS): Method {
   /** Intent entry id hex → request id. */
   const intents = new Map<string, number>();
   return {
@@ -33,7 +40,7 @@ export function bodylessMethod(): Method {
             const provider = ctx.byKey.get(e.author);
             if (req !== undefined && provider !== undefined) ctx.found(req, provider);
           },
-        }));
+        }, willDelayMs === undefined ? {} : { willDelayMs }));
       }
     },
     request(ctx: RunCtx, r: Request) {

@@ -10,7 +10,7 @@ import type { CryptoPort } from '../../core/ports.js';
 import { memoizedCrypto } from '../net/memo-crypto.js';
 import { simIdentity } from '../net/identities.js';
 import { DEFAULT_NET, type NetParams } from '../net/links.js';
-import { bodylessMethod } from './bodyless.js';
+import { bodylessMethod, DAEMON_WILL_DELAY_MS } from './bodyless.js';
 import { broadcastMethod } from './broadcast.js';
 import { registryMethod } from './registry.js';
 import { runMethod, type Method, type SeedOutcome } from './runner.js';
@@ -29,6 +29,8 @@ export interface DiscoveryOptions {
   readonly spanMs?: number;
   readonly net?: Partial<NetParams>;
   readonly methods?: ReadonlyArray<'bodyless' | 'broadcast' | 'registry'>;
+  /** Bodyless nodes leave their signed death as an MQTT Will (default true; the baselines have no deaths). */
+  readonly wills?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
   /** Receives each method's per-request latencies of each seed (for plots). */
   readonly onLatencies?: (method: string, seed: number, latenciesMs: readonly number[]) => void;
@@ -53,7 +55,7 @@ export interface DiscoveryResult {
   readonly crypto: { readonly verified: number; readonly memoHits: number };
 }
 
-const METHODS: Record<string, () => Method> = { bodyless: bodylessMethod, broadcast: broadcastMethod, registry: registryMethod };
+const METHODS: Record<string, (willDelayMs: number | undefined) => Method> = { bodyless: bodylessMethod, broadcast: broadcastMethod, registry: registryMethod };
 
 export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new RangeError('runDiscoveryExperiment: seeds must be a positive integer');
@@ -61,6 +63,7 @@ export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
   const names = o.methods ?? ['bodyless', 'broadcast', 'registry'];
   const { crypto, stats } = memoizedCrypto(o.crypto);
   const net = { ...DEFAULT_NET, ...o.net };
+  const willDelayMs = o.wills === false ? undefined : DAEMON_WILL_DELAY_MS;
   const outcomes = new Map<string, Array<SeedOutcome & { seed: number }>>(names.map((n) => [n, []]));
   let done = 0;
   for (let s = 0; s < o.seeds; s++) {
@@ -68,7 +71,7 @@ export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
     const sc = buildScenario({ nodes: o.nodes, churn: o.churn, seed, ...(o.requests !== undefined ? { requests: o.requests } : {}), ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}), ...(o.spanMs !== undefined ? { spanMs: o.spanMs } : {}) });
     const ids = Array.from({ length: o.nodes + 1 }, (_, i) => simIdentity(crypto, seed, i));
     for (const n of names) {
-      const out = runMethod(METHODS[n]!(), sc, crypto, ids, seed, net);
+      const out = runMethod(METHODS[n]!(willDelayMs), sc, crypto, ids, seed, net);
       o.onLatencies?.(n, seed, out.latencies);
       outcomes.get(n)!.push({ seed, ...out });
       o.onProgress?.(++done, o.seeds * names.length);
@@ -96,6 +99,8 @@ export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
     params: {
       nodes: o.nodes, churn: o.churn, seeds: o.seeds, seed0, topics: [...TOPICS], requestsPerSeed: o.requests ?? o.nodes,
       deadlineMs: o.deadlineMs ?? 10_000, spanMs: o.spanMs ?? 120_000, meanOfflineMs: 15_000, net,
+      // bodyless only: its deaths (MQTT Wills) are counted in its bytes; null = Wills off (--no-wills)
+      willDelayMs: willDelayMs ?? null,
     },
     methods,
     crypto: { verified: stats.verified, memoHits: stats.memoHits },
@@ -111,7 +116,8 @@ const pm = (i: Interval, f: (x: number) => string) => (Number.isFinite(i.mean) ?
 /** A fixed-width table: one line per method, means with 95% CIs. */
 export function formatDiscoveryTable(r: DiscoveryResult): string {
   const p = r.params;
-  const head = `discovery: ${p.nodes} nodes, churn ${p.churn}, ${p.seeds} seed(s) from ${p.seed0}, ${p.requestsPerSeed} requests/seed, deadline ${p.deadlineMs} ms`;
+  const wills = typeof p.willDelayMs === 'number' ? `bodyless deaths (MQTT Wills, ${p.willDelayMs / 1000} s delay) counted` : 'no Wills';
+  const head = `discovery: ${p.nodes} nodes, churn ${p.churn}, ${p.seeds} seed(s) from ${p.seed0}, ${p.requestsPerSeed} requests/seed, deadline ${p.deadlineMs} ms, ${wills}`;
   const rows = [['method', 'success [95% CI]', 'bytes/request [95% CI]', 'p50', 'p95 [95% CI]', 'scored/issued']];
   for (const [name, m] of Object.entries(r.methods)) {
     rows.push([name, pm(m.ci.success, (x) => x.toFixed(3)), pm(m.ci.bytesPerRequest, kb), ms(m.p50Ms), pm(m.ci.p95Ms, ms), `${m.requests.servable - m.requests.abandoned}/${m.requests.issued}`]);
