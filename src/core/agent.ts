@@ -30,6 +30,7 @@ import type { AgentOptions } from './options.js';
 import { checkContinuation } from './identity/continuation.js';
 import { Epochs } from './log/epochs.js';
 import { DecodeError, REJECT_REASONS, type RejectReason } from './errors.js';
+import { BirthWatch } from './gossip/birth-watch.js';
 import { Liveness } from './gossip/liveness.js';
 import { HeldEntries } from './log/held.js';
 import { GapRepair } from './gossip/repair.js';
@@ -74,6 +75,7 @@ export class AgentCore {
   /** Author hex -> `now` of the last message from it that passed verification (peer list). */
   private readonly lastSeen = new Map<string, number>();
   private readonly liveness = new Liveness();
+  private readonly births: BirthWatch; // whose births and deaths we listen to (gossip/birth-watch.ts)
   private readonly heartbeat: Heartbeat;
   private readonly forks: ForkProofs;
   /** Fork and dispute proofs on the fraud channel (gossip/fraud-desk.ts). */
@@ -96,6 +98,7 @@ export class AgentCore {
     const attempts = o.maxAttempts ?? 4;
     this.awaiting = new AwaitingBinding(timeout, attempts, this.heldPerLog);
     this.gaps = new GapRepair(timeout, attempts);
+    this.births = new BirthWatch((x) => this.emit(x), 2 * attempts * timeout); // gap repair, then the body pull
     this.agentKey = o.crypto.signer.publicKey(o.agentSecret);
     this.agentHex = toHex(this.agentKey);
     this.bindingBytes = o.binding;
@@ -113,7 +116,7 @@ export class AgentCore {
     this.finder = new Finder(
       {
         crypto: o.crypto, store: o.store, limits: this.limits, counters: this.counters, agentKey: this.agentKey, agentHex: this.agentHex,
-        emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d), sendDirect: (to, d) => this.direct.send(to, d), follow: (t) => this.follow(t),
+        emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d), sendDirect: (to, d) => this.direct.send(to, d), follow: (t) => this.follow(t), candidate: (a) => this.births.candidate(a),
       },
       timeout, attempts,
     );
@@ -217,7 +220,7 @@ export class AgentCore {
 
   /** Fetches an agent's binding (its retained birth) when it is not verified yet, e.g. a receipt's signer. */
   requestBinding(authorHex: string): void {
-    if (!this.verifier.bindingOf(authorHex)) this.emit({ op: 'subscribe', channel: 'birth', key: authorHex });
+    if (!this.verifier.bindingOf(authorHex)) this.births.fetch(undefined, authorHex);
   }
 
   /** Candidates we hold bodies for, ranked by semantic match (the runtime re-ranks them by topic trust, runtime/trust.ts); quarantined and revoked authors are left out. */
@@ -256,15 +259,13 @@ export class AgentCore {
 
   handleTimeout(now: number): void {
     const b = this.awaiting.due(now);
-    for (const author of b.retry) {
-      this.emit({ op: 'unsubscribe', channel: 'birth', key: author }); // re-subscribing re-delivers the retained birth
-      this.emit({ op: 'subscribe', channel: 'birth', key: author });
-    }
+    for (const author of b.retry) this.births.fetch(now, author, true); // re-subscribing re-delivers the retained birth
     for (const d of b.dropped) if (d.count > 0) this.reject('unknown_author', 'header', `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`, d.count);
     this.finder.handleTimeout(now);
     for (const p of this.gaps.due(now)) this.direct.askEntries(p.data);
     if (this.started && this.heartbeat.due(now)) {
       this.own.repeatChanged(now);
+      this.births.sweep(now, (a) => this.finder.hasCandidateOf(a), (a) => this.awaiting.has(a));
       if (this.heartbeat.resyncRound) {
         for (const t of this.followed) {
           this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${t}/+` }); // re-subscribing re-delivers the retained heads
@@ -443,7 +444,7 @@ export class AgentCore {
   private awaitBinding(now: number, author: string, channel: 'header' | 'frontier', key: string | undefined, bytes: Uint8Array): void {
     const r = this.awaiting.add(now, author, { channel, key, bytes });
     if (r === 'full') return this.reject('unknown_author', channel, 'too many messages pending for unknown authors');
-    if (r === 'fetch') this.emit({ op: 'subscribe', channel: 'birth', key: author });
+    if (r === 'fetch') this.births.fetch(now, author);
   }
 
   private emit(o: Outgoing): void {

@@ -39,6 +39,8 @@ export interface FinderContext {
   reject(reason: RejectReason, channel: Channel, detail: string): void;
   sendDirect(to: string, d: Direct): void;
   follow(topic: string): void;
+  /** We now hold a candidate of the author (gossip/birth-watch.ts listens to its births and deaths). */
+  candidate(author: string): void;
 }
 
 export class Finder {
@@ -56,6 +58,9 @@ export class Finder {
 
   get interestCount(): number {
     return this.index.interestCount;
+  }
+  hasCandidateOf(author: string): boolean {
+    return this.index.hasAuthor(author);
   }
   get candidateCount(): number {
     return this.index.candidateCount;
@@ -163,7 +168,10 @@ export class Finder {
       }
       return;
     }
-    for (const d of this.index.addBody(now, e, toHex(e.author), idHex, body)) {
+    const author = toHex(e.author);
+    const found = this.index.addBody(now, e, author, idHex, body);
+    if (this.index.hasAuthor(author)) this.x.candidate(author);
+    for (const d of found) {
       this.x.counters.add('discoveries', 1);
       this.x.event(d);
     }

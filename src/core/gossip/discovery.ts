@@ -30,6 +30,12 @@ export class DiscoveryIndex {
     return this.candidates.size;
   }
 
+  /** Do we hold a candidate of the author (in any topic)? */
+  hasAuthor(author: string): boolean {
+    for (const k of this.candidates.keys()) if (k.startsWith(`${author}/`)) return true;
+    return false;
+  }
+
   addInterest(intentId: string, i: Interest, now: number): void {
     this.interests.set(intentId, { ...i, at: now });
   }

@@ -47,6 +47,11 @@ export class AwaitingBinding {
     return this.births.open(author, author, now) ? 'fetch' : 'queued';
   }
 
+  /** Is a birth request out for the author (messages wait for its binding)? */
+  has(author: string): boolean {
+    return this.byAuthor.has(author);
+  }
+
   /** The author's binding arrived: returns what waited for it. */
   release(author: string): Waiting[] {
     this.births.close(author);
