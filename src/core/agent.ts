@@ -74,7 +74,7 @@ export class AgentCore {
   private readonly held: HeldEntries;
   /** Author hex -> `now` of the last message from it that passed verification (peer list). */
   private readonly lastSeen = new Map<string, number>();
-  private readonly liveness = new Liveness();
+  readonly liveness = new Liveness(); // births, deaths and the transport's reachability hints (`reachable`)
   private readonly births: BirthWatch; // whose births and deaths we listen to (gossip/birth-watch.ts)
   private readonly heartbeat: Heartbeat;
   private readonly forks: ForkProofs;
@@ -171,7 +171,7 @@ export class AgentCore {
     return this.own.birthBytes(false, bornAt);
   }
 
-  /** False when the author's latest birth/death message says it left (DESIGN §5). */
+  /** False when the author's latest birth/death message says it left (DESIGN §5), or its node is unreachable. */
   isAlive(authorHex: string): boolean {
     return this.liveness.isAlive(authorHex);
   }
@@ -390,9 +390,7 @@ export class AgentCore {
     if (!birth.alive) return; // a death (the MQTT Will): the binding we hold stays valid for its history
     this.store.putBinding(birth.author, r.binding.version, this.verifier.bindingBytesOf(author) ?? birth.binding);
     this.lastSeen.set(author, now);
-    for (const w of this.awaiting.release(author)) {
-      this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true) : this.onFrontier(now, w.bytes)));
-    }
+    for (const w of this.awaiting.release(author)) this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true) : this.onFrontier(now, w.bytes)));
   }
 
   private onFrontier(now: number, bytes: Uint8Array): void {

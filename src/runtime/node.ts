@@ -145,6 +145,8 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     },
     onError: (e) => logger.log('error', 'driver error', { err: e instanceof Error ? e.message : String(e) }),
   });
+  // The mesh's hint that a neighbour's node stopped answering (no Will there): keeps it out of discover().
+  transport.onPeer?.((channel, key, reachable) => channel === 'birth' && key !== core.agentHex && driver.call(() => core.liveness.reachable(key, reachable)));
   try {
     await transport.ready();
   } catch (e) {

@@ -98,3 +98,26 @@ describe('AgentCore: deaths are checked against the binding held for their autho
     expect(net.rejected(0)).toEqual(['unknown_author', 'bad_signature']);
   });
 });
+
+describe('Liveness: the transport reachability hint', () => {
+  it('keeps an author out until it is reachable again or a newer birth arrives; never outranks a death', async () => {
+    const { Liveness } = await import('../../src/core/gossip/liveness.js');
+    const l = new Liveness();
+    const a = 'ab'.repeat(32);
+    l.observe(a, 0, 100, true);
+    l.reachable(a, false);
+    expect(l.isAlive(a)).toBe(false);
+    l.observe(a, 0, 100, true); // the same birth again (a retained copy): no evidence of a restart
+    expect(l.isAlive(a)).toBe(false);
+    l.observe(a, 0, 200, true); // a newer birth: the node restarted
+    expect(l.isAlive(a)).toBe(true);
+    l.reachable(a, false);
+    l.reachable(a, true); // its beacons resumed
+    expect(l.isAlive(a)).toBe(true);
+    l.observe(a, 0, 300, false);
+    l.reachable(a, true); // a hint never revives a signed death
+    expect(l.isAlive(a)).toBe(false);
+    l.reachable('not-a-key', false);
+    expect(l.isAlive('not-a-key')).toBe(true);
+  });
+});

@@ -155,6 +155,9 @@ export function createBridge(sides: readonly Transport[], o: BridgeOptions = {})
     onState(cb: (s: TransportState) => void) {
       stateCbs.push(cb);
     },
+    onPeer(cb: (c: Channel, k: string, reachable: boolean) => void) {
+      for (const s of sides) s.onPeer?.(cb); // the mesh side's hints, for this node's core only
+    },
     ready: () => Promise.all(sides.map((s) => s.ready())).then(() => undefined),
     async close() {
       await Promise.all(sides.map((s) => s.close()));

@@ -20,6 +20,12 @@ export interface Transport {
   unsubscribe(channel: Channel, key: string): void;
   onMessage(cb: (channel: Channel, key: string, bytes: Uint8Array) => void): void;
   onState(cb: (state: TransportState) => void): void;
+  /**
+   * A peer's reachability as the transport sees it, named by the peer's last will (channel, key): the
+   * UDP mesh reports a neighbour whose beacons stopped as unreachable, and reachable when they resume.
+   * A local hint, unsigned: never a death. Transports with a broker (which publishes Wills) omit it.
+   */
+  onPeer?(cb: (channel: Channel, key: string, reachable: boolean) => void): void;
   /** Resolves once the first connection is up (or rejects with TRANSPORT_FAILED). */
   ready(): Promise<void>;
   close(): Promise<void>;

@@ -12,7 +12,13 @@
 //  - subscribe: a local filter; it also sends a PULL for the key to the neighbours, and every node
 //    holding matching retained items (its own, or copies it cached) answers: "from any holder".
 // Frames are chunked under the MTU (1200-byte UDP payloads) and reassembled by message id.
-// Beacons every heartbeat (1 s) carry the sender's address and a sample of its neighbours.
+// Beacons every heartbeat (1 s) carry the sender's address, a sample of its neighbours and, when it
+// has a last will, the will's name (`will=n/{agent}`: who this address is).
+// Liveness (no broker to publish a Will): on close() a node pushes its will (the signed death) like a
+// retained publish, so every node that holds its birth gets the death. A neighbour whose beacons stop
+// for NEIGHBOUR_TIMEOUT_MS (5 beacon intervals) is dropped at the next heartbeat, so within 6 s of its
+// last beacon; if no other live address carries its will name, onPeer reports that name unreachable
+// (a local hint: the transport cannot sign a death), and reachable again when a beacon carries it.
 //
 // Frame: u8 type | u8 ttl | 8-byte message id | u16 chunk index | u16 chunk count | payload chunk
 // Message payload (after reassembly): u8 channel | u8 key length | key (utf8) | u32 expiryS | bytes
@@ -75,7 +81,7 @@ export interface UdpTransport extends Transport {
   localAddress(): string;
 }
 
-export function createUdpTransport(url: string, _o: TransportOptions): UdpTransport {
+export function createUdpTransport(url: string, o: TransportOptions): UdpTransport {
   const u = new URL(url);
   const host = u.hostname || '0.0.0.0';
   const port = Number(u.port || 0);
@@ -91,6 +97,15 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
   const partial = new Map<string, { chunks: Buffer[]; got: number; at: number }>();
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
+  const peerCbs: Array<(c: Channel, k: string, reachable: boolean) => void> = [];
+  const willName = o.will ? `${CHANNEL_LETTER[o.will.channel]}/${o.will.key}` : undefined;
+  const peerWill = new Map<string, string>(); // neighbour address -> the will name its beacons carry
+  const lost = new Set<string>(); // will names reported unreachable
+  const reportPeer = (name: string, reachable: boolean) => {
+    for (const cb of peerCbs) cb(LETTER_CHANNEL[name[0]!]!, name.slice(2), reachable);
+  };
+  let inflight = 0; // datagrams handed to the socket and not sent yet (close() waits for them)
+  let drained: (() => void) | undefined;
   let self = '';
   let closed = false;
   let readyResolve: () => void;
@@ -114,7 +129,11 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
       f.writeUInt16BE(i, 10);
       f.writeUInt16BE(count, 12);
       payload.copy(f, HEADER, i * per, i * per + (f.length - HEADER));
-      if (!closed) sock.send(f, p, h);
+      if (closed) continue;
+      inflight++;
+      sock.send(f, p, h, () => {
+        if (--inflight === 0) drained?.();
+      });
     }
   }
 
@@ -167,7 +186,13 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
 
   function onMessage(type: number, ttl: number, id: Buffer, payload: Buffer, from: string): void {
     if (type === T_BEACON) {
-      const list = payload.toString('utf8').split(',').filter((x) => /^[^:,]+:\d+$/.test(x));
+      const items = payload.toString('utf8').split(',');
+      const list = items.filter((x) => /^[^:,]+:\d+$/.test(x));
+      const will = items.find((x) => /^will=[a-z]\/[^,]{1,255}$/.test(x) && LETTER_CHANNEL[x[5]!] !== undefined)?.slice(5);
+      if (will) {
+        peerWill.set(from, will);
+        if (lost.delete(will)) reportPeer(will, true);
+      }
       neighbours.set(from, Date.now());
       for (const n of list.slice(0, 32)) if (n !== self && !neighbours.has(n)) neighbours.set(n, Date.now() - NEIGHBOUR_TIMEOUT_MS / 2);
       // Its first beacon: hand it our own births and frontiers, which it may have missed (pushes sent
@@ -245,14 +270,23 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
   let refreshTurn = 0; // whose turn it is to get our own retained items again
   const beacon = () => {
     const now = Date.now();
-    for (const [n, t] of neighbours) if (now - t > NEIGHBOUR_TIMEOUT_MS) neighbours.delete(n);
+    for (const [n, t] of neighbours) {
+      if (now - t <= NEIGHBOUR_TIMEOUT_MS) continue;
+      neighbours.delete(n);
+      const w = peerWill.get(n);
+      peerWill.delete(n);
+      if (w && ![...peerWill.values()].includes(w) && !lost.has(w)) {
+        lost.add(w);
+        reportPeer(w, false);
+      }
+    }
     for (const n of greeted) if (!neighbours.has(n)) greeted.delete(n); // gone: greeted again when it comes back
     for (const [k, p] of partial) if (now - p.at > 10_000) partial.delete(k);
     for (const [f, who] of wanted) {
       for (const [to, until] of who) if (until <= now) who.delete(to);
       if (who.size === 0) wanted.delete(f);
     }
-    const sample = Buffer.from([...neighbours.keys()].slice(0, 32).join(','), 'utf8');
+    const sample = Buffer.from([...[...neighbours.keys()].slice(0, 32), ...(willName ? [`will=${willName}`] : [])].join(','), 'utf8');
     for (const n of new Set([...neighbours.keys(), ...seeds])) if (n !== self) sendFrame(T_BEACON, 1, randomBytes(8), sample, n);
     // Anti-entropy: each heartbeat, one neighbour in turn gets our own births and frontiers again, so
     // a lost push is repaired within (neighbours) heartbeats instead of waiting for our next change.
@@ -303,12 +337,23 @@ export function createUdpTransport(url: string, _o: TransportOptions): UdpTransp
     onMessage(cb) {
       msgCbs.push(cb);
     },
+    onPeer(cb) {
+      peerCbs.push(cb);
+    },
     onState(cb) {
       stateCbs.push(cb);
       if (self) queueMicrotask(() => cb('up'));
     },
     ready: () => readyP,
     async close() {
+      if (o.will && self && !closed) {
+        // No broker will publish our Will: send the signed death ourselves, as a retained publish (every
+        // node keeps a copy and serves it), and give the datagrams up to a second to leave.
+        const bytes = typeof o.will.bytes === 'function' ? o.will.bytes() : o.will.bytes;
+        keep(o.will.channel, o.will.key, bytes, 0, true);
+        push(T_PUSH, o.will.channel, o.will.key, bytes, 0);
+        if (inflight > 0) await new Promise<void>((r) => ((drained = r), setTimeout(r, 1000).unref()));
+      }
       closed = true;
       if (timer) clearInterval(timer);
       await new Promise<void>((r) => sock.close(() => r()));
