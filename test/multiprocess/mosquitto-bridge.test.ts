@@ -103,6 +103,10 @@ describe.skipIf(!HAVE)(`two Mosquitto brokers joined by a Mosquitto bridge (${PR
       const seesB1 = async (p: Proc) => (await getJson<{ candidates: Array<{ author: string }> }>(p, `/discover?tags=skill&topic=${TOPIC}`)).candidates.some((c) => c.author === b1.agent);
       await until('b1 dead on A', async () => (alive(watchA.last.get(`n/${b1.agent}`)) === false && !(await seesB1(a1)) && !(await seesB1(late))) || 'b1 still alive on A', WILL_DELAY_MS + DEADLINE_MS);
       fig['deathSeenOnAMs'] = Date.now() - tk;
+      // The Will is the death without the binding: it names b1's binding by hash (codec/messages.ts field 7).
+      const will = decodeBirth(new Uint8Array(watchA.last.get(`n/${b1.agent}`)!), DEFAULT_LIMITS).birth;
+      expect(!will.alive && will.bindingHash.length).toBe(32);
+      expect(watchA.last.get(`n/${b1.agent}`)!.length).toBeLessThan(256);
       expect(Date.now() - tk).toBeGreaterThanOrEqual(WILL_DELAY_MS - 1000); // the Will waited out its delay (Mosquitto's timer: whole seconds)
       const tr = Date.now();
       const b1again = await startProc(specs[1]!);
