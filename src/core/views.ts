@@ -85,7 +85,7 @@ export function coreStatus(x: StatusParts) {
     bytes: x.counters.bytes(),
     pulls: { requested: x.finder.pulls.requested, completed: x.finder.pulls.completed, failed: x.finder.pulls.failed },
     gapRepairs: { requested: x.gaps.requested, failed: x.gaps.failed },
-    forkProofs: { published: x.forks.published, suppressed: x.forks.suppressed, checked: x.verifier.counters.T4 },
+    forkProofs: { published: x.forks.published, suppressed: x.forks.suppressed, repeatsSkipped: x.forks.repeatsSkipped, checked: x.verifier.counters.T4 },
     revocations: { kept: x.revocations.size, published: x.revocations.published, suppressed: x.revocations.suppressed },
     discoveries: x.counters.get('discoveries'),
     pending: { held: x.held.size, pulls: x.finder.pulls.size, gaps: x.gaps.size, births: x.awaiting.size },

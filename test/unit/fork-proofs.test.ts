@@ -124,6 +124,26 @@ describe('fork proofs travel and quarantine the author in every topic', () => {
     expect(s.map((x) => x.suppressed).sort()).toEqual([0, 1]);
     expect(copies).toBe(3 * 4); // first publication + 2 heartbeat repeats, each delivered to the 4 subscribers
   });
+
+  it('two publishers: one that heard the other\'s copy after its own stops repeating; everyone still gets the proof', () => {
+    const { net, alice, dave, carol, bobId } = world({ heartbeatMs: 1000 });
+    const bobHex = toHex(bobId.agentKey);
+    let copies = 0;
+    // Both detectors' first publications are lost (no suppression, so both publish), later ones arrive.
+    net.intercept = (m) => {
+      if (m.channel !== 'fraud' || m.from < 0) return m.bytes;
+      if (net.now < T0 + 1000) return undefined;
+      copies++;
+      return m.bytes;
+    };
+    net.inject('header', TOPIC, entryFor(bobId, { kind: 'state', ts: T0 + 1 }));
+    net.advance(6000);
+    const s = [alice, dave].map((c) => c.status().forkProofs);
+    expect(s.map((x) => x.published)).toEqual([1, 1]);
+    expect(s.reduce((a, x) => a + x.repeatsSkipped, 0)).toBe(1); // the earlier one heard its echo and the other's copy
+    expect(copies).toBe(3 * 4); // 4 repeats would have been sent without the rule, 3 were
+    expect(carol.verifier.isQuarantined(bobHex)).toBe(true);
+  });
 });
 
 describe('priority in the daemon driver', () => {

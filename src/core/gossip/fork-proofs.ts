@@ -7,12 +7,20 @@
 //   a proof arrives (channel fraud) --> seen? drop. verify; wrong author key or no fork: bad_fork_proof;
 //                                       else quarantine; a publication of ours not yet sent is cancelled
 //   hold-off passed                 --> publish (retained, fraud/{author}); again in the next
-//                                       `repeats` heartbeat rounds (loss), then done
+//                                       `repeats` heartbeat rounds (loss), then done; a repeat is
+//                                       skipped, and the rest with it, once we heard the proof twice
+//                                       since our last publication (below)
 //
 // Hold-off: every follower of the forked topic sees both entries at about the same time; publishing at
 // once would make each of them send the proof to every node. Each detector waits a hold-off drawn
 // deterministically from SHA-256(own key ‖ author) in [0, heartbeat) and stays silent when another
 // detector's proof arrives first (Trickle-style suppression), so one or a few detectors publish.
+// Repeats are for nodes that lost the first delivery (1% loss: ~10 of 1,000). When two or more
+// detectors published, every node was sent two or more independent copies already, and a repeat by
+// each of them multiplied the fraud channel's bytes (docs/simulator.md: 4 publishers x 3 publications).
+// So before each repeat a publisher counts the copies it received since its last publication: our own
+// echo from the broker is one, a second means another publisher's copy went out after ours, and we stop
+// repeating (Trickle's redundancy constant k = 2). A lone publisher hears only its echo and repeats.
 // Proofs are forwarded by the transports (broker fan-out; the UDP mesh pushes them epidemically with
 // its seen-cache; a bridge forwards them once) and the core handles each distinct proof once.
 
@@ -25,11 +33,16 @@ import type { ForkProof } from '../identity/fraud.js';
 import type { CryptoPort } from '../ports.js';
 import type { Limits } from '../codec/limits.js';
 
+/** Copies heard since our last publication that make a repeat redundant (Trickle's k; our echo counts). */
+const REDUNDANCY = 2;
+
 interface Pending {
   readonly bytes: Uint8Array;
   at: number;
   left: number;
   sent: boolean;
+  /** Copies of the proof received since our last publication of it (our broker echo included). */
+  heard: number;
 }
 
 export type ProofResult = { readonly ok: false; readonly reason: RejectReason; readonly detail: string } | { readonly ok: true; readonly proof: ForkProof; readonly fresh: boolean };
@@ -37,6 +50,8 @@ export type ProofResult = { readonly ok: false; readonly reason: RejectReason; r
 export class ForkProofs {
   published = 0;
   suppressed = 0;
+  /** Repeats not sent because the proof was heard REDUNDANCY times since our last publication. */
+  repeatsSkipped = 0;
   private readonly pending = new Map<string, Pending>();
   private readonly seen = new Set<string>();
 
@@ -59,7 +74,7 @@ export class ForkProofs {
     const bytes = encodeForkProof(a, b);
     const r = this.intake(bytes, a, b);
     if (!r.ok || !r.fresh) return r;
-    this.pending.set(r.proof.author, { bytes, at: now + this.holdoff(r.proof.author), left: 1 + this.repeats, sent: false });
+    this.pending.set(r.proof.author, { bytes, at: now + this.holdoff(r.proof.author), left: 1 + this.repeats, sent: false, heard: 0 });
     return r;
   }
 
@@ -69,6 +84,8 @@ export class ForkProofs {
     if (this.seen.has(h)) {
       // Our own echo, a repeat or a second copy: handled once. A detector that built the very same
       // proof (the pair is canonical) and has not sent it yet learns here that another was first.
+      const p = this.pending.get(key);
+      if (p?.sent) p.heard++;
       this.suppress(key);
       return undefined;
     }
@@ -94,6 +111,12 @@ export class ForkProofs {
     const out: Array<{ author: string; bytes: Uint8Array }> = [];
     for (const [author, p] of this.pending) {
       if (p.at > now) continue;
+      if (p.sent && p.heard >= REDUNDANCY) {
+        this.pending.delete(author); // others' copies are out: every node was sent two or more already
+        this.repeatsSkipped++;
+        continue;
+      }
+      p.heard = 0;
       out.push({ author, bytes: p.bytes });
       if (!p.sent) this.published++;
       p.sent = true;
