@@ -15,6 +15,14 @@ describe('discovery experiment', () => {
     expect(JSON.stringify(runDiscoveryExperiment({ ...o, seed0: 6 }))).not.toBe(a);
   });
 
+  it('bodyless deaths (MQTT Wills) are counted by default; wills: false leaves them out', () => {
+    const o = { nodes: 12, churn: 0.4, seeds: 1, requests: 6, spanMs: 40_000, crypto, seed0: 5, methods: ['bodyless'] as const };
+    const on = runDiscoveryExperiment(o);
+    const off = runDiscoveryExperiment({ ...o, wills: false });
+    expect([on.params.willDelayMs, off.params.willDelayMs]).toEqual([30_000, null]);
+    expect(on.methods.bodyless!.bytesByCategory['birth']).toBeGreaterThan(off.methods.bodyless!.bytesByCategory['birth']!);
+  });
+
   it('scenario: requests have correct providers and the churn level is what was asked', () => {
     const sc = buildScenario({ nodes: 400, churn: 0.2, seed: 3 });
     for (const r of sc.requests) {

@@ -21,8 +21,8 @@ export const DAEMON_HEARTBEAT = { heartbeatMs: 1_000, frontierRepeats: 2, resync
 /** The daemon's Will Delay (src/runtime/node.ts `delayS: 30`), ms. */
 export const DAEMON_WILL_DELAY_MS = 30_000;
 
-/** `willDelayMs`: leave each connection's death as its Will with this delay; undefined: no Wills. */
-export function bodylessMethod(willDelayMs: number | undefined = DAEMON_WILL_DELAY_MS): Method {
+/** `willDelayMs`: leave each connection's death as its Will with this delay; null: no Wills. */
+export function bodylessMethod(willDelayMs: number | null = DAEMON_WILL_DELAY_MS): Method {
   /** Intent entry id hex → request id. */
   const intents = new Map<string, number>();
   return {
@@ -40,7 +40,7 @@ export function bodylessMethod(willDelayMs: number | undefined = DAEMON_WILL_DEL
             const provider = ctx.byKey.get(e.author);
             if (req !== undefined && provider !== undefined) ctx.found(req, provider);
           },
-        }, willDelayMs === undefined ? {} : { willDelayMs }));
+        }, willDelayMs === null ? {} : { willDelayMs }));
       }
     },
     request(ctx: RunCtx, r: Request) {

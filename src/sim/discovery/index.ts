@@ -55,7 +55,7 @@ export interface DiscoveryResult {
   readonly crypto: { readonly verified: number; readonly memoHits: number };
 }
 
-const METHODS: Record<string, (willDelayMs: number | undefined) => Method> = { bodyless: bodylessMethod, broadcast: broadcastMethod, registry: registryMethod };
+const METHODS: Record<string, (willDelayMs: number | null) => Method> = { bodyless: bodylessMethod, broadcast: broadcastMethod, registry: registryMethod };
 
 export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new RangeError('runDiscoveryExperiment: seeds must be a positive integer');
@@ -63,7 +63,7 @@ export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
   const names = o.methods ?? ['bodyless', 'broadcast', 'registry'];
   const { crypto, stats } = memoizedCrypto(o.crypto);
   const net = { ...DEFAULT_NET, ...o.net };
-  const willDelayMs = o.wills === false ? undefined : DAEMON_WILL_DELAY_MS;
+  const willDelayMs = o.wills === false ? null : DAEMON_WILL_DELAY_MS;
   const outcomes = new Map<string, Array<SeedOutcome & { seed: number }>>(names.map((n) => [n, []]));
   let done = 0;
   for (let s = 0; s < o.seeds; s++) {
@@ -100,7 +100,7 @@ export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
       nodes: o.nodes, churn: o.churn, seeds: o.seeds, seed0, topics: [...TOPICS], requestsPerSeed: o.requests ?? o.nodes,
       deadlineMs: o.deadlineMs ?? 10_000, spanMs: o.spanMs ?? 120_000, meanOfflineMs: 15_000, net,
       // bodyless only: its deaths (MQTT Wills) are counted in its bytes; null = Wills off (--no-wills)
-      willDelayMs: willDelayMs ?? null,
+      willDelayMs,
     },
     methods,
     crypto: { verified: stats.verified, memoHits: stats.memoHits },
