@@ -276,6 +276,7 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
       const w = peerWill.get(n);
       peerWill.delete(n);
       if (w && ![...peerWill.values()].includes(w) && !lost.has(w)) {
+        if (lost.size >= 4096) lost.delete(lost.values().next().value!); // bounded: beacons are unsigned
         lost.add(w);
         reportPeer(w, false);
       }
