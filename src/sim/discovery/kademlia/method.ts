@@ -47,11 +47,12 @@ export const KAD_DEFAULTS: KadParams = {
   valueTtlMs: 120_000,
   retryMs: 2_000,
   maxValues: 8,
+  refreshOnJoin: true,
 };
 
 export function kademliaMethod(params: Partial<KadParams> = {}): Method & { readonly stats: KadStats } {
   const p = { ...KAD_DEFAULTS, ...params };
-  for (const [k, v] of Object.entries(p)) if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`kademliaMethod: ${k} must be a positive integer`);
+  for (const [k, v] of Object.entries(p)) if (typeof v !== 'boolean' && !(Number.isInteger(v) && v > 0)) throw new RangeError(`kademliaMethod: ${k} must be a positive integer`);
   if (p.valueTtlMs < p.republishMs) throw new RangeError('kademliaMethod: valueTtlMs must be >= republishMs');
   const stats: KadStats = { rpcs: 0, timeouts: 0, lookups: 0, stores: 0 };
   return {

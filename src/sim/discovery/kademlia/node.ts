@@ -37,6 +37,8 @@ export interface KadParams {
   readonly retryMs: number;
   /** At most this many declarations per VALUES reply, most recently stored first. */
   readonly maxValues: number;
+  /** On the first join, look up a random id in every bucket farther than the closest neighbour (§2.3). */
+  readonly refreshOnJoin: boolean;
 }
 
 export interface KadStats {
@@ -179,7 +181,7 @@ export class KadProc implements Proc {
         this.joinAt = this.now + this.p.retryMs;
         return;
       }
-      if (!this.kept.refreshed) {
+      if (!this.kept.refreshed && this.p.refreshOnJoin) {
         this.kept.refreshed = true;
         const near = this.kept.table.nearestBucket();
         for (let b = Math.max(near + 1, 0); b < 256; b++) {
