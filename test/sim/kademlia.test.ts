@@ -6,9 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { runDiscoveryExperiment } from '../../src/sim/discovery/index.js';
 import { kademliaMethod } from '../../src/sim/discovery/kademlia/method.js';
 import { bucketIndex, byDistance, type Contact, distance, idFromBytes, idToBytes, RoutingTable } from '../../src/sim/discovery/kademlia/routing.js';
-import { decodeContacts, decodeHeader, encodeContacts, encodeHeader, FIND_NODE, Lookup } from '../../src/sim/discovery/kademlia/rpc.js';
+import { topicKey } from '../../src/sim/discovery/kademlia/node.js';
+import { decodeContacts, decodeHeader, encodeContacts, encodeHeader, FIND_NODE, FIND_VALUE, Lookup, NODES, STORE, STORED, VALUES } from '../../src/sim/discovery/kademlia/rpc.js';
+import type { RunCtx } from '../../src/sim/discovery/runner.js';
+import { pack, signBirth, signDecl, unpack } from '../../src/sim/discovery/signed.js';
+import { World, type NodeIO } from '../../src/sim/net/world.js';
+import { encodeBody } from '../../src/core/codec/body.js';
+import { utf8 } from '../../src/core/bytes.js';
 import { runMethod } from '../../src/sim/discovery/runner.js';
-import { buildScenario } from '../../src/sim/discovery/workload.js';
+import { buildScenario, capabilityOf } from '../../src/sim/discovery/workload.js';
 import { simIdentity } from '../../src/sim/net/identities.js';
 import { Prng } from '../../src/sim/net/prng.js';
 import { memoizedCrypto } from '../../src/sim/net/memo-crypto.js';
@@ -182,5 +188,64 @@ describe('kademlia: the discovery method on the simulator', () => {
     expect(r1.success).toBeGreaterThan(0);
     expect(r1.success).toBeLessThan(r0.success);
     expect(churned.stats.timeouts / churned.stats.rpcs).toBeGreaterThan(calm.stats.timeouts / Math.max(1, calm.stats.rpcs));
+  });
+});
+
+describe('kademlia: a holder checks what it is asked to store', () => {
+  it('a STORE with a tampered body or under another topic\'s key is refused; a valid one is kept and served; garbage gets no answer', () => {
+    const n = 10;
+    const sc = buildScenario({ nodes: n, churn: 0, seed: 13, requests: 1 });
+    const ids = Array.from({ length: n + 1 }, (_, i) => simIdentity(crypto, 13, i));
+    const world = new World(13, { lossP: 0 });
+    const ctx: RunCtx = { world, sc, crypto, ids, byKey: new Map(), found: () => {} };
+    kademliaMethod().addNodes(ctx);
+    // Node n is a hand-driven peer: it sends raw RPCs to node 0 (the only other node online, so node 0
+    // holds nothing but its own declaration) and records the replies.
+    const replies = new Map<number, { type: number; args: readonly Uint8Array[] }>();
+    let io: NodeIO | undefined;
+    world.addNode((x) => {
+      io = x;
+      return {
+        start() {
+          for (const c of ['kn', 'ks', 'kv']) x.subscribe(`${c}/${n}`);
+        },
+        deliver(_now: number, _name: string, bytes: Uint8Array) {
+          const h = decodeHeader(unpack(bytes)!)!;
+          // Node 0 also asks this peer things (it is in its table now); only replies are recorded.
+          if ([NODES, VALUES, STORED].includes(h.type)) replies.set(h.rpc, { type: h.type, args: h.args });
+        },
+        timeout() {},
+        deadline: () => undefined,
+      };
+    });
+    const me = { id: 123n, addr: n };
+    const send = (t: number, cat: string, type: number, rpc: number, ...args: Uint8Array[]) => world.at(t, () => io!.publish(`${cat}/0`, pack(...encodeHeader(type, rpc, me), ...args), false));
+    const provider = 3;
+    const cap = capabilityOf(provider);
+    expect(cap.topic).not.toBe(capabilityOf(0).topic);
+    const d = signDecl(crypto, ids[provider]!, 0, { kind: 'capability', ...cap, ttlMs: 86_400_000 });
+    const birth = signBirth(crypto, ids[provider]!, 0);
+    const key = idToBytes(topicKey(ctx, cap.topic));
+    const otherKey = idToBytes(topicKey(ctx, capabilityOf(provider + 1).topic));
+    const tampered = encodeBody({ kind: 'capability', tags: [...cap.tags], text: 'something else' });
+    const find = [key, utf8(cap.tags.join('\n'))];
+    world.at(0, () => world.join(0));
+    world.at(0, () => world.join(n));
+    send(1000, 'kv', FIND_VALUE, 1, ...find);
+    send(1100, 'ks', STORE, 2, key, birth, d.entry, tampered);
+    send(1200, 'ks', STORE, 3, otherKey, birth, d.entry, d.body);
+    send(1300, 'kv', 99, 4, new Uint8Array(3));
+    send(1400, 'kv', FIND_VALUE, 5, key, new Uint8Array(0), new Uint8Array(0));
+    send(2000, 'kv', FIND_VALUE, 6, ...find);
+    send(3000, 'ks', STORE, 7, key, birth, d.entry, d.body);
+    send(4000, 'kv', FIND_VALUE, 8, ...find);
+    world.run(6000);
+    expect(replies.get(1)?.type).toBe(NODES);
+    for (const rpc of [2, 3, 4, 5]) expect(replies.has(rpc)).toBe(false);
+    expect(replies.get(6)?.type).toBe(NODES);
+    expect(replies.get(7)?.type).toBe(STORED);
+    const v = replies.get(8)!;
+    expect(v.type).toBe(VALUES);
+    expect(v.args).toEqual([birth, d.entry, d.body]);
   });
 });
