@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { makeCryptoPort } from '../src/runtime/crypto-port.js';
 import { defaultVerifier } from '../src/runtime/verifier.js';
-import { formatDiscoveryTable, runDiscoveryExperiment } from '../src/sim/discovery/index.js';
+import { formatDiscoveryTable, runDiscoveryExperiment, type MethodName } from '../src/sim/discovery/index.js';
 import { formatScaleReport, runScaleExperiment } from '../src/sim/discovery/scale.js';
 import { forkPart } from '../src/sim/discovery/fork-part.js';
 import { memoizedCrypto } from '../src/sim/net/memo-crypto.js';
@@ -22,7 +22,7 @@ export function main(argv: string[]): void {
   const t0 = performance.now();
   let json: unknown;
   if (cmd === 'discovery') {
-    const methods = flags.get('methods')?.split(',') as Array<'bodyless' | 'broadcast' | 'registry'> | undefined;
+    const methods = flags.get('methods')?.split(',') as MethodName[] | undefined;
     const opts = {
       nodes: num('nodes', 200), churn: num('churn', 0.2), seeds: num('seeds', 10), seed0: num('seed0', 1), crypto,
       ...(methods ? { methods } : {}), ...(flags.has('loss') ? { net: { lossP: num('loss', 0.01) } } : {}),

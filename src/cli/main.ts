@@ -27,7 +27,7 @@ Commands:
   verify     check Ed25519 signatures by hand (--pub/--msg/--sig or --cases FILE [--batch])
   bench      bench verify: per-device verification overhead (WASM, node:crypto, noble, tiers T0-T3);
              bench trust: the EigenTrust WASM kernel vs the TypeScript reference
-  sim        sim discovery|scale: the discovery experiment (bodyless vs broadcast vs registry) and scale;
+  sim        sim discovery|scale: the discovery experiment (bodyless vs broadcast vs registry vs Kademlia) and scale;
              sim trust: the paper's cross-topic disguise collusion experiment (MG-EigenTrust vs baselines)
   mechanism  mechanism evolve: the Stackelberg mechanism-generation loop with semantic attribution
   help       this text; 'agentnet <command> --help' for a command's options

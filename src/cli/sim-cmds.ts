@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { benchTrust, formatTrustBench } from '../../bench/trust.js';
 import { formatTrustTable, PAPER_TOPICS, runTrustExperiment, type TrustExperimentOptions } from '../sim/trust/index.js';
 import { loadEigenTrust } from '../runtime/wasm/eigentrust.js';
-import { formatDiscoveryTable, runDiscoveryExperiment } from '../sim/discovery/index.js';
+import { formatDiscoveryTable, METHOD_NAMES, runDiscoveryExperiment, type MethodName } from '../sim/discovery/index.js';
 import { formatScaleReport, runScaleExperiment } from '../sim/discovery/scale.js';
 import { makeCryptoPort } from '../runtime/crypto-port.js';
 import { defaultVerifier } from '../runtime/verifier.js';
@@ -33,14 +33,15 @@ function share(v: string | undefined, name: string, nodes: number): number | und
   return x < 1 ? Math.round(x * nodes) : Math.round(x);
 }
 
-const DISCOVERY_HELP = `Usage: agentnet sim discovery [--nodes 200] [--churn 0.2] [--seeds 10] [--seed0 1] [--no-wills] [--json FILE]
+const DISCOVERY_HELP = `Usage: agentnet sim discovery [--nodes 200] [--churn 0.2] [--seeds 10] [--seed0 1] [--methods LIST] [--no-wills] [--json FILE]
        agentnet sim scale [--nodes 10000] [--seed 1] [--json FILE]
 
 discovery: the paper's discovery experiment in the deterministic simulator, with the daemon's own AgentCore
-and real cryptography, against full-body broadcast and a central registry (docs/simulator.md): success,
-bytes per request and latency (p50, p95), means over seeds with 95% confidence intervals. Bodyless nodes
-leave their signed death as an MQTT Will (30 s delay, as the daemon does) and those bytes are counted;
---no-wills leaves them out (the baselines model no liveness).
+and real cryptography, against full-body broadcast, a central registry and a Kademlia DHT (docs/simulator.md):
+success, bytes per request and latency (p50, p95), means over seeds with 95% confidence intervals.
+--methods: a comma-separated subset of bodyless,broadcast,registry,kademlia (default: all four).
+Bodyless nodes leave their signed death as an MQTT Will (30 s delay, as the daemon does) and those bytes
+are counted; --no-wills leaves them out (the baselines model no liveness).
 scale: header coverage, body duplicates, header size, gap repair under 30% loss, and fork-proof
 propagation (a restored author without a continuation record forks; heartbeat rounds until 99% of
 online nodes quarantined it, at min(nodes, 1000) nodes) at large node counts.
@@ -48,7 +49,7 @@ The same seed gives byte-identical JSON. --plot FILE.svg (discovery) writes the 
 Example: agentnet sim discovery --nodes 200 --churn 0.2 --seeds 10 --json d.json --plot d.svg`;
 
 async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, churn: { type: 'string' }, seeds: { type: 'string' }, seed0: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' }, plot: { type: 'string' }, 'no-wills': { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, churn: { type: 'string' }, seeds: { type: 'string' }, seed0: { type: 'string' }, seed: { type: 'string' }, methods: { type: 'string' }, json: { type: 'string' }, plot: { type: 'string' }, 'no-wills': { type: 'boolean' }, help: { type: 'boolean' } } });
   if (values.help) {
     console.log(DISCOVERY_HELP);
     return 0;
@@ -61,7 +62,10 @@ async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Pro
     let bar: Progress | undefined;
     let ticked = 0;
     const latencies = new Map<string, number[]>();
+    const methods = values.methods?.split(',').map((m) => m.trim());
+    for (const m of methods ?? []) if (!(METHOD_NAMES as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method ${m} (${METHOD_NAMES.join(', ')})`);
     const r = runDiscoveryExperiment({
+      ...(methods ? { methods: methods as MethodName[] } : {}),
       onLatencies: (m, _seed, xs) => latencies.set(m, [...(latencies.get(m) ?? []), ...xs]),
       nodes: intFlag(values.nodes, 'nodes', 200, 10, 20_000),
       churn,

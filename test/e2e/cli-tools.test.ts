@@ -133,14 +133,21 @@ describe('agentnet sim trust / bench trust', () => {
 });
 
 describe('agentnet sim discovery', () => {
-  it('writes the documented JSON for bodyless, broadcast and registry (reduced run), deterministically', () => {
+  it('writes the documented JSON for bodyless, broadcast, registry and kademlia (reduced run), deterministically', () => {
     const run = (out: string) => cli('sim', 'discovery', '--nodes', '24', '--seeds', '1', '--json', f(out), '--plot', f(`${out}.svg`));
     expect(run('d1.json').status).toBe(0);
     expect(run('d2.json').status).toBe(0);
     const j = JSON.parse(readFileSync(f('d1.json'), 'utf8'));
-    for (const m of ['bodyless', 'broadcast', 'registry']) for (const k of ['success', 'bytesPerRequest', 'p50Ms', 'p95Ms', 'ci']) expect(j.methods[m]).toHaveProperty(k);
+    for (const m of ['bodyless', 'broadcast', 'registry', 'kademlia']) for (const k of ['success', 'bytesPerRequest', 'p50Ms', 'p95Ms', 'ci']) expect(j.methods[m]).toHaveProperty(k);
     expect(readFileSync(f('d1.json'), 'utf8')).toBe(readFileSync(f('d2.json'), 'utf8'));
     const svg = readFileSync(f('d1.json.svg'), 'utf8');
     for (const m of ['bodyless', 'registry']) expect(svg).toContain(`data-series="${m}"`); // latency CDF per method
+  }, 120_000);
+
+  it('--methods runs the named subset; an unknown method is a usage error', () => {
+    const r = cli('sim', 'discovery', '--nodes', '16', '--seeds', '1', '--methods', 'kademlia,registry', '--json', f('dm.json'));
+    expect(r.status).toBe(0);
+    expect(Object.keys(JSON.parse(readFileSync(f('dm.json'), 'utf8')).methods)).toEqual(['kademlia', 'registry']);
+    expect(cli('sim', 'discovery', '--nodes', '16', '--seeds', '1', '--methods', 'kademlia,dht').status).toBe(2);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 // The paper's discovery experiment (arXiv 2606.17368; DESIGN §10): bodyless gossip with sequential
-// logs against public broadcast and a central registry, on the same simulated network, the same churn
+// logs against public broadcast, a central registry and a Kademlia DHT, on the same simulated network, the same churn
 // and the same requests per seed. Definitions and the network model: docs/simulator.md.
 //
 // Seeds are seed0, seed0+1, ...; each seed builds one scenario (workload.ts) and runs every method on
@@ -12,6 +12,7 @@ import { simIdentity } from '../net/identities.js';
 import { DEFAULT_NET, type NetParams } from '../net/links.js';
 import { bodylessMethod, DAEMON_WILL_DELAY_MS } from './bodyless.js';
 import { broadcastMethod } from './broadcast.js';
+import { kademliaMethod } from './kademlia/method.js';
 import { registryMethod } from './registry.js';
 import { runMethod, type Method, type SeedOutcome } from './runner.js';
 import { meanCi, percentile, type Interval } from './stats.js';
@@ -28,7 +29,7 @@ export interface DiscoveryOptions {
   readonly deadlineMs?: number;
   readonly spanMs?: number;
   readonly net?: Partial<NetParams>;
-  readonly methods?: ReadonlyArray<'bodyless' | 'broadcast' | 'registry'>;
+  readonly methods?: readonly MethodName[];
   /** Bodyless nodes leave their signed death as an MQTT Will (default true; the baselines have no deaths). */
   readonly wills?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
@@ -55,12 +56,15 @@ export interface DiscoveryResult {
   readonly crypto: { readonly verified: number; readonly memoHits: number };
 }
 
-const METHODS: Record<string, (willDelayMs: number | null) => Method> = { bodyless: bodylessMethod, broadcast: broadcastMethod, registry: registryMethod };
+const METHODS: Record<MethodName, (willDelayMs: number | null) => Method> = { bodyless: bodylessMethod, broadcast: broadcastMethod, registry: registryMethod, kademlia: () => kademliaMethod() };
+export const METHOD_NAMES = ['bodyless', 'broadcast', 'registry', 'kademlia'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
 
 export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new RangeError('runDiscoveryExperiment: seeds must be a positive integer');
   const seed0 = o.seed0 ?? 1;
-  const names = o.methods ?? ['bodyless', 'broadcast', 'registry'];
+  const names = o.methods ?? METHOD_NAMES;
+  for (const n of names) if (!(METHOD_NAMES as readonly string[]).includes(n)) throw new RangeError(`runDiscoveryExperiment: unknown method ${n} (${METHOD_NAMES.join(', ')})`);
   const { crypto, stats } = memoizedCrypto(o.crypto);
   const net = { ...DEFAULT_NET, ...o.net };
   const willDelayMs = o.wills === false ? null : DAEMON_WILL_DELAY_MS;
@@ -71,7 +75,7 @@ export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
     const sc = buildScenario({ nodes: o.nodes, churn: o.churn, seed, ...(o.requests !== undefined ? { requests: o.requests } : {}), ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}), ...(o.spanMs !== undefined ? { spanMs: o.spanMs } : {}) });
     const ids = Array.from({ length: o.nodes + 1 }, (_, i) => simIdentity(crypto, seed, i));
     for (const n of names) {
-      const out = runMethod(METHODS[n]!(willDelayMs), sc, crypto, ids, seed, net);
+      const out = runMethod(METHODS[n](willDelayMs), sc, crypto, ids, seed, net);
       o.onLatencies?.(n, seed, out.latencies);
       outcomes.get(n)!.push({ seed, ...out });
       o.onProgress?.(++done, o.seeds * names.length);
@@ -127,5 +131,7 @@ export function formatDiscoveryTable(r: DiscoveryResult): string {
   const b = r.methods.bodyless;
   const bc = r.methods.broadcast;
   const ratio = b && bc ? `\nbodyless/broadcast bytes per request: ${(b.bytesPerRequest / bc.bytesPerRequest).toFixed(3)}` : '';
-  return `${head}\n${lines.join('\n')}${ratio}\nsignatures: ${r.crypto.verified} verified, ${r.crypto.memoHits} answered from the memo\n`;
+  const kad = r.methods.kademlia;
+  const kadRatio = kad && bc ? `\nkademlia/broadcast bytes per request: ${(kad.bytesPerRequest / bc.bytesPerRequest).toFixed(3)}` : '';
+  return `${head}\n${lines.join('\n')}${ratio}${kadRatio}\nsignatures: ${r.crypto.verified} verified, ${r.crypto.memoHits} answered from the memo\n`;
 }
