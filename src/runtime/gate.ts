@@ -14,13 +14,22 @@
 //    broker's retained copy or another holder.
 // A refused message is dropped, counted as `rate_limited` in the core's counters and emitted as a
 // rejection event; `top()` names the peers refused most.
+//
+// Local conduct (core/trust/conduct.ts; docs/decisions.md "Local conduct"): every fresh, validly signed
+// entry is also measured against the entry budget in its author's *signed* time (SignedRate); an author
+// whose own timestamps show it creating entries faster than the budget has provably broken the rule, and
+// each such entry is a violation in this node's conduct record of it. Refusals at arrival are not
+// attributable on their own (a relayer chooses when an honest author's entries arrive), nor are refused
+// requests (their requester key is an unsigned field), nor forged or mis-signed entries (checked first).
+// The budgets come from the firmware profile (flood* fields, firmware-profiles/README.md).
 
 import type { AgentCore } from '../core/agent.js';
 import { toHex } from '../core/bytes.js';
 import { decodeEntry } from '../core/codec/entry.js';
 import { decodeDirect } from '../core/codec/messages.js';
 import { DecodeError } from '../core/errors.js';
-import { TokenBuckets, type Budget } from '../core/gossip/ratelimit.js';
+import { SignedRate, TokenBuckets, type Budget } from '../core/gossip/ratelimit.js';
+import type { Conduct } from '../core/trust/conduct.js';
 import type { LogStore } from '../core/log/store.js';
 import type { SigItem } from '../core/ports.js';
 import type { Channel } from '../core/types.js';
@@ -32,18 +41,33 @@ export interface FloodLimits {
   readonly requests: Budget;
   /** getBody / getEntries requests of all requesters together. */
   readonly requestsTotal: Budget;
+  /** Peers (authors, requesters, logs) tracked per budget; least recently seen evicted beyond it. */
+  readonly peers: number;
 }
 
+/** The rpi4b / cm4 profile's values (a node built without a profile, e.g. in tests). */
 export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
   entries: { perSecond: 50, burst: 500 },
   requests: { perSecond: 20, burst: 100 },
   requestsTotal: { perSecond: 400, burst: 800 },
+  peers: 4096,
 };
+
+/** The flood budgets of a firmware profile (runtime/profile.ts flood* fields). */
+export function floodLimitsOf(p: { floodEntriesPerSecond: number; floodEntriesBurst: number; floodRequestsPerSecond: number; floodRequestsBurst: number; floodRequestsTotalPerSecond: number; floodRequestsTotalBurst: number; floodPeers: number }): FloodLimits {
+  return {
+    entries: { perSecond: p.floodEntriesPerSecond, burst: p.floodEntriesBurst },
+    requests: { perSecond: p.floodRequestsPerSecond, burst: p.floodRequestsBurst },
+    requestsTotal: { perSecond: p.floodRequestsTotalPerSecond, burst: p.floodRequestsTotalBurst },
+    peers: p.floodPeers,
+  };
+}
 
 export class FloodGate {
   private readonly entries: TokenBuckets;
   private readonly requests: TokenBuckets;
   private readonly total: TokenBuckets;
+  private readonly signed: SignedRate;
 
   constructor(
     private readonly core: AgentCore,
@@ -51,10 +75,13 @@ export class FloodGate {
     /** Is this signature valid? (PrimedVerifier.check: the answer stays primed for the core.) */
     private readonly checkSig: (it: SigItem) => boolean,
     readonly limits: FloodLimits = DEFAULT_FLOOD_LIMITS,
+    /** This node's conduct record: fed the signed-time violations (none kept without it). */
+    private readonly conduct?: Conduct,
   ) {
-    this.entries = new TokenBuckets(limits.entries);
-    this.requests = new TokenBuckets(limits.requests);
+    this.entries = new TokenBuckets(limits.entries, limits.peers);
+    this.requests = new TokenBuckets(limits.requests, limits.peers);
     this.total = new TokenBuckets(limits.requestsTotal, 1);
+    this.signed = new SignedRate(limits.entries, limits.peers);
   }
 
   /** Undefined to admit the message; else the peer key (hex) whose budget it exceeds. */
@@ -83,8 +110,8 @@ export class FloodGate {
   }
 
   /** Peers refused most, by budget (status). */
-  top(n = 5): { entries: Array<{ key: string; refused: number }>; requests: Array<{ key: string; refused: number }>; requestsTotal: number } {
-    return { entries: this.entries.top(n), requests: this.requests.top(n), requestsTotal: this.total.refusedTotal };
+  top(n = 5): { entries: Array<{ key: string; refused: number }>; requests: Array<{ key: string; refused: number }>; requestsTotal: number; signedOver: number } {
+    return { entries: this.entries.top(n), requests: this.requests.top(n), requestsTotal: this.total.refusedTotal, signedOver: this.signed.overTotal };
   }
 
   private chargeEntry(now: number, bytes: Uint8Array): string | undefined {
@@ -95,6 +122,8 @@ export class FloodGate {
     const head = this.store.head(e.author, e.topic);
     if (head && (e.epoch < head.epoch || (e.epoch === head.epoch && e.seq <= head.seq))) return undefined; // replay: a no-op
     if (!this.checkSig({ pub: e.author, msg: se.toBeSigned, sig: se.signature })) return undefined; // the core rejects it
+    // Signed by the author and fresh: over the budget in its own signed time is the author's doing.
+    if (!this.signed.check(`${author}/${e.topic}/${e.epoch}`, e.seq, e.ts)) this.conduct?.handleViolation(now, author, 'entry_rate');
     return this.entries.take(author, now) ? undefined : author;
   }
 }

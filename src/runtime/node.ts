@@ -14,7 +14,8 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import type { NodeConfig } from './config.js';
 import { makeCryptoPort } from './crypto-port.js';
 import { Driver } from './driver.js';
-import { DEFAULT_FLOOD_LIMITS, FloodGate, type FloodLimits } from './gate.js';
+import { Conduct } from '../core/trust/conduct.js';
+import { FloodGate, floodLimitsOf, type FloodLimits } from './gate.js';
 import { ensureIdentity } from './identity.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadProfile, type Profile } from './profile.js';
@@ -27,6 +28,12 @@ import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 import { primeKnownBindings } from './verified-bindings.js';
+
+/** process.memoryUsage() in bytes: V8 heap in use / allocated, external (native objects held by JS), ArrayBuffers. */
+function memoryNow(): { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
 
 export interface AgentNode {
   readonly config: NodeConfig;
@@ -60,7 +67,7 @@ export interface AgentNode {
   close(): Promise<void>;
 }
 
-/** `floodLimits`: per-peer budgets (runtime/gate.ts); `false` turns the gate off (a baseline for tests). */
+/** `floodLimits`: per-peer budgets (runtime/gate.ts; default the profile's flood* fields); `false` turns the gate off (a baseline for tests). */
 export async function startNode(config: NodeConfig, o: { logger?: Logger; verifier?: SigVerifier; floodLimits?: FloodLimits | false } = {}): Promise<AgentNode> {
   const started = Date.now();
   const profile = loadProfile(config.profile);
@@ -115,7 +122,9 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     link = s;
   });
   const listeners: Array<(e: CoreEvent) => void> = [];
-  const gate = o.floodLimits === false ? undefined : new FloodGate(core, store, (it) => verifier.check(it), o.floodLimits ?? DEFAULT_FLOOD_LIMITS);
+  // This node's conduct record of authors (core/trust/conduct.ts): fed by the gate, read by trust; never exchanged.
+  const conduct = new Conduct();
+  const gate = o.floodLimits === false ? undefined : new FloodGate(core, store, (it) => verifier.check(it), o.floodLimits ?? floodLimitsOf(profile), conduct);
   let api: Api | undefined; // declared before the driver: it emits events from start()
   let tasks: TaskRunner | undefined;
   let trust: TrustRuntime | undefined; // likewise: receipts arrive as core events
@@ -168,7 +177,7 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
   republish = () => driver.call((now) => core.republish(now, life));
   for (const t of config.follow) driver.call(() => core.follow(t));
-  trust = startTrust({ core, driver, recomputeMs: profile.trustRecomputeMs, logger });
+  trust = startTrust({ core, driver, recomputeMs: profile.trustRecomputeMs, logger, conduct });
   for (const d of config.declarations) {
     const r = driver.call((now) => core.announceOnce(now, d));
     logger.log('info', r.reused ? 'declaration already in log' : 'announced', { kind: d.kind, topic: d.topic, tags: d.tags, seq: r.seq, id: r.id });
@@ -245,6 +254,9 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       tasks: tasks!.status(),
       ...(gate ? { rateLimited: gate.top() } : {}),
       trust: trust!.view(),
+      // Bounded caches' occupancy and the process' memory by kind (a soak tells warm-up from growth with them).
+      caches: { t0: core.verifier.t0Occupancy(), primed: verifier.occupancy() },
+      memory: memoryNow(),
       uptimeMs: Date.now() - started,
     }),
     announce: (d) => driver.call((now) => core.announceOnce(now, d)),

@@ -36,6 +36,13 @@ export interface Profile {
   readonly journalMaxUseMiB: number;
   readonly logRetentionMs: number;
   readonly pruneIntervalMs: number;
+  readonly floodEntriesPerSecond: number;
+  readonly floodEntriesBurst: number;
+  readonly floodRequestsPerSecond: number;
+  readonly floodRequestsBurst: number;
+  readonly floodRequestsTotalPerSecond: number;
+  readonly floodRequestsTotalBurst: number;
+  readonly floodPeers: number;
   readonly wasm: (typeof WASM_MODES)[number];
   readonly limits: Limits;
 }
@@ -59,6 +66,14 @@ export const INTEGER_FIELDS: ReadonlyArray<readonly [keyof Profile, number, numb
   ['journalMaxUseMiB', 8, 65536],
   ['logRetentionMs', 60_000, 2_592_000_000], // 1 min .. 30 days
   ['pruneIntervalMs', 1000, 3_600_000],
+  // Flood budgets (runtime/gate.ts): token buckets per author / requester, and conduct in signed time.
+  ['floodEntriesPerSecond', 1, 10_000], // new entries/s per author
+  ['floodEntriesBurst', 64, 1_000_000], // >= MAX_RANGE (64): one gap-repair answer of one author always fits
+  ['floodRequestsPerSecond', 1, 10_000], // getBody/getEntries per requester key
+  ['floodRequestsBurst', 1, 1_000_000],
+  ['floodRequestsTotalPerSecond', 1, 1_000_000], // all requesters together
+  ['floodRequestsTotalBurst', 1, 1_000_000],
+  ['floodPeers', 64, 1 << 20], // keys tracked per budget (~100 B each)
 ];
 const ENUM_FIELDS: ReadonlyArray<readonly [keyof Profile, readonly string[]]> = [
   ['arch', ARCHES],
@@ -89,10 +104,12 @@ export function parseProfile(raw: unknown, source: string): Profile {
     if (!allowed.includes(r[k] as string)) bad(`"${k}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(r[k])}`);
     out[k] = r[k];
   }
-  // Cross-field rules: the heap must leave room in the budget for the WASM kernels (1.3 MiB), the
+  // Cross-field rules: the shared request budget holds at least one requester's; the heap must leave room in the budget for the WASM kernels (1.3 MiB), the
   // SQLite page cache, native buffers and V8's own young generation and code space.
   const p = out as unknown as Profile;
   if (p.maxOldSpaceMiB + Math.ceil(p.sqliteCacheKiB / 1024) + 32 > p.memoryBudgetMiB) bad(`"maxOldSpaceMiB" (${p.maxOldSpaceMiB}) + sqlite cache (${Math.ceil(p.sqliteCacheKiB / 1024)} MiB) + 32 MiB must fit in "memoryBudgetMiB" (${p.memoryBudgetMiB})`);
+  if (p.floodRequestsTotalPerSecond < p.floodRequestsPerSecond) bad(`"floodRequestsTotalPerSecond" (${p.floodRequestsTotalPerSecond}) must be >= "floodRequestsPerSecond" (${p.floodRequestsPerSecond}): the shared budget cannot be smaller than one requester's`);
+  if (p.floodRequestsTotalBurst < p.floodRequestsBurst) bad(`"floodRequestsTotalBurst" (${p.floodRequestsTotalBurst}) must be >= "floodRequestsBurst" (${p.floodRequestsBurst})`);
   if (p.memoryBudgetMiB > p.deviceRamMiB) bad(`"memoryBudgetMiB" (${p.memoryBudgetMiB}) exceeds "deviceRamMiB" (${p.deviceRamMiB})`);
   if (typeof r['limits'] !== 'object' || r['limits'] === null || Array.isArray(r['limits'])) bad('"limits" must be an object (may be empty)');
   try {

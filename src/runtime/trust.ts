@@ -5,7 +5,8 @@
 //   tags are refreshed from what this node follows and declares, and trust is recomputed in one call of the WASM
 //   kernel (build/eigentrust.wasm), or of the TypeScript reference when the kernel cannot load (the reason is in
 //   status). Fraud proofs are also drained after every batch of core events, so slashing does not wait.
-// - discover() results are re-ranked by semantic match × topic trust.
+// - discover() results are re-ranked by semantic match × topic trust × this node's conduct factor of the author
+//   (core/trust/conduct.ts, fed by the flood gate; shown in GET /trust and status, never published).
 // - After each recompute the delta/top-k entries are published per topic with receipts (core/trust/gossip.ts) and
 //   peers' published deltas are received through a watch on the `reputation` tag.
 
@@ -13,6 +14,7 @@ import type { AgentCore } from '../core/agent.js';
 import { powerIterate } from '../core/trust/eigentrust.js';
 import { REPUTATION_TAG, reputationBody } from '../core/trust/gossip.js';
 import { NodeTrust, type RankedCandidate, type TrustEntry } from '../core/trust/node-trust.js';
+import type { Conduct } from '../core/trust/conduct.js';
 import type { PowerIterate, TopicSpec } from '../core/trust/types.js';
 import type { Candidate, CoreEvent } from '../core/types.js';
 import type { Driver } from './driver.js';
@@ -54,10 +56,10 @@ function topicsOf(core: AgentCore, now: number): TopicSpec[] {
   return [...tags].map(([name, s]) => ({ name, tags: [...s].sort() }));
 }
 
-export function startTrust(o: { core: AgentCore; driver: Driver; recomputeMs: number; logger: Logger; clock?: () => number }): TrustRuntime {
+export function startTrust(o: { core: AgentCore; driver: Driver; recomputeMs: number; logger: Logger; clock?: () => number; conduct?: Conduct }): TrustRuntime {
   const { core, driver, logger } = o;
   const clock = o.clock ?? Date.now;
-  const trust = new NodeTrust({ verifier: core.verifier, recomputeMs: o.recomputeMs });
+  const trust = new NodeTrust({ verifier: core.verifier, recomputeMs: o.recomputeMs, ...(o.conduct ? { conduct: o.conduct } : {}) });
   const k = kernelOrReference();
   if (k.reason) logger.log('warn', 'trust: WASM kernel unavailable, using the TypeScript reference', { reason: k.reason });
   driver.call((now) => {
@@ -114,10 +116,11 @@ export function startTrust(o: { core: AgentCore; driver: Driver; recomputeMs: nu
       return drain();
     },
     recompute,
-    rank: (c, minTrust) => trust.rank(c, minTrust),
+    rank: (c, minTrust) => trust.rank(c, minTrust, clock()),
     view(topic) {
-      const base = { kernel: k.kernel, kernelFallback: k.reason, status: trust.status() };
-      return topic === undefined ? base : { ...base, topic, entries: trust.view(topic) };
+      const now = clock();
+      const base = { kernel: k.kernel, kernelFallback: k.reason, status: trust.status(now) };
+      return topic === undefined ? base : { ...base, topic, entries: trust.view(topic, now) };
     },
     close: () => clearInterval(timer),
   };

@@ -62,6 +62,11 @@ export class PrimedVerifier implements SigVerifier {
     this.name = inner.name;
   }
 
+  /** Answers held and the capacity (status: cache occupancy). */
+  occupancy(): { size: number; capacity: number } {
+    return { size: this.answers.size, capacity: this.capacity };
+  }
+
   /** `keepAll`: keep every answer even beyond the capacity (a known set that is about to be asked for). */
   prime(items: readonly SigItem[], keepAll = false): boolean[] {
     if (items.length === 0) return [];

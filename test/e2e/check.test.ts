@@ -2,7 +2,7 @@
 // broken config, profile or unreachable broker is reported as such.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,17 @@ describe('agentnet check', () => {
     const r2 = check('--config', bad);
     expect([r2.code, byName(r2, 'config')?.status]).toEqual([2, 'fail']);
     expect(byName(r2, 'config')?.detail).toMatch(/network/);
+  });
+
+  it('a profile with a bad flood budget exits 2 and names the field and its range', () => {
+    const prof = JSON.parse(readFileSync(join(import.meta.dirname, '../../firmware-profiles/rpi4b.json'), 'utf8')) as Record<string, unknown>;
+    const bad = join(dir, 'bad-flood.json');
+    writeFileSync(bad, JSON.stringify({ ...prof, floodEntriesBurst: 10 }));
+    const r = check('--profile', bad);
+    expect([r.code, byName(r, 'profile')?.status]).toEqual([2, 'fail']);
+    expect(byName(r, 'profile')?.detail).toMatch(/PROFILE_INVALID.*"floodEntriesBurst" must be an integer in 64\.\.1000000, got 10/);
+    writeFileSync(bad, JSON.stringify({ ...prof, floodRequestsTotalPerSecond: 5 }));
+    expect(byName(check('--profile', bad), 'profile')?.detail).toMatch(/"floodRequestsTotalPerSecond" \(5\) must be >= "floodRequestsPerSecond" \(20\)/);
   });
 
   it('an unreachable broker fails the check (exit 1); a listening one passes', async () => {

@@ -1,31 +1,41 @@
 // Floods (issue 7 item 5): a victim node, five honest publishers (2 announcements/s each) and one
 // flooding peer, over a private Mosquitto (the embedded broker when Mosquitto is not installed). The
-// victim's budget is 5 new entries/s per author (burst 10) and 5 pull requests/s per requester; the
-// flooder sends headers at 10x that fair rate (validly signed, pre-signed before the run, matching
-// the victim's interest, bodies withheld) and repeats getBody/getEntries requests at 100/s each.
+// victim's budget comes from its firmware profile (flood* fields: 5 new entries/s per author, burst 64,
+// 5 pull requests/s per requester); the flooder sends headers at 10x that fair rate (validly signed,
+// pre-signed before the run, matching the victim's interest, bodies withheld) and repeats
+// getBody/getEntries requests at 100/s each. A second attacker floods as fast with headers that claim
+// an honest author (honest2) but carry the attacker's signature, and replays honest2's real headers.
 // Measured in one run: the honest announcements' delivery P95 (announce -> appended at the victim)
 // without the flood and with it, in alternating blocks; the ratio must stay under 2, every honest entry must arrive, and
 // the flooder must be the peer refused most (`rate_limited`), its accepted entries bounded by its budget.
+// Local conduct (docs/decisions.md "Local conduct"): afterwards the flooder and two honest nodes get the
+// same co-signed receipts; the flooder's trust as the victim sees it must fall below half an honest
+// node's (its conduct factor, from its own over-budget signatures), and honest2, whose identity the forged
+// flood claimed, must keep conduct 1 and the same trust as honest1.
 // AGENTNET_FLOOD_S sets each phase's length (CI 10 s; `npm run test:reliability` 60 s);
 // AGENTNET_FLOOD_GATE=off runs the same flood against a victim without the gate (a reference figure,
 // not a target: nothing is asserted then but delivery).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { AgentCore } from '../../src/core/agent.js';
 import { fromHex, toHex } from '../../src/core/bytes.js';
+import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
+import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
 import { encodeDirect } from '../../src/core/codec/messages.js';
+import { encodeReceipt, receiptBody, receiptToBeSigned, type Receipt } from '../../src/core/codec/receipt.js';
 import type { LogStore } from '../../src/core/log/store.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { startEmbeddedBroker } from '../../src/runtime/broker.js';
 import { loadConfig } from '../../src/runtime/config.js';
-import type { FloodLimits } from '../../src/runtime/gate.js';
+import { readSecret } from '../../src/runtime/identity.js';
+import { profilePath } from '../../src/runtime/profile.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startNode, type AgentNode } from '../../src/runtime/node.js';
-import { crypto, identity } from '../helpers.js';
+import { crypto, identity, seed } from '../helpers.js';
 import { mosquittoAvailable, PrivateMosquitto } from './mosquitto.js';
 import { record } from './record.js';
 
@@ -33,8 +43,9 @@ const PHASE_S = Number(process.env['AGENTNET_FLOOD_S'] ?? 10);
 const GATE = process.env['AGENTNET_FLOOD_GATE'] !== 'off';
 const HONEST = 5;
 const HONEST_RATE = 2; // announcements/s per honest node
-const LIMITS: FloodLimits = { entries: { perSecond: 5, burst: 10 }, requests: { perSecond: 5, burst: 10 }, requestsTotal: { perSecond: 100, burst: 200 } };
-const FLOOD_RATE = 10 * LIMITS.entries.perSecond; // headers/s: 10x the fair rate
+/** The victim's flood budgets, as firmware profile fields (generic-x64 otherwise). */
+const LIMITS = { floodEntriesPerSecond: 5, floodEntriesBurst: 64, floodRequestsPerSecond: 5, floodRequestsBurst: 10, floodRequestsTotalPerSecond: 100, floodRequestsTotalBurst: 200, floodPeers: 4096 };
+const FLOOD_RATE = 10 * LIMITS.floodEntriesPerSecond; // headers/s: 10x the fair rate
 const PULL_RATE = 100; // getBody and getEntries requests/s each
 const TOPIC = 'devops_tool_execution';
 const quiet = createLogger({ level: 'error' });
@@ -69,11 +80,14 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
     const url = mosq?.url ?? aedes!.url;
     const dir = mkdtempSync(join(tmpdir(), 'agentnet-flood-'));
     const network = `flood-${process.pid}`;
-    const start = (name: string, floodLimits?: FloodLimits | false) => startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, name), network, broker: url } }), { logger: quiet, ...(floodLimits !== undefined ? { floodLimits } : {}) });
+    const profile = join(dir, 'victim-profile.json');
+    writeFileSync(profile, JSON.stringify({ ...JSON.parse(readFileSync(profilePath('generic-x64'), 'utf8')), name: 'flood-victim', ...LIMITS }));
+    const start = (name: string, o: { gate?: false; profile?: string; follow?: string[] } = {}) =>
+      startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, name), network, broker: url, ...(o.profile ? { profile: o.profile } : {}), ...(o.follow ? { follow: o.follow } : {}) } }), { logger: quiet, ...(o.gate === false ? { floodLimits: false as const } : {}) });
     const nodes: AgentNode[] = [];
     const attacker = mqtt.connect(url.replace('?mqtt=4', ''), { protocolVersion: url.includes('mqtt=4') ? 4 : 5, clientId: `flooder-${process.pid}` });
     try {
-      const victim = await start('victim', GATE ? LIMITS : false);
+      const victim = await start('victim', { profile, follow: [TOPIC], ...(GATE ? {} : { gate: false as const }) });
       nodes.push(victim);
       const intent = victim.announce({ kind: 'intent', topic: TOPIC, tags: ['flood'], text: 'want shells' });
       const honest: AgentNode[] = [];
@@ -111,6 +125,18 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
           if (o.channel === 'header') headers.push(o.bytes); // bodies withheld: the victim's pulls of them go unanswered
         }
       }
+      // The forger: headers that claim honest2's identity, signed with another key (bad_signature), all at one
+      // signed time (a flood in anyone's signed time), and replays of honest2's real first header.
+      const h2 = honest[2]!;
+      const real = storeOf(victim).get(h2.core.agentKey, TOPIC, 0, 1)!.bytes;
+      const realEntry = decodeEntry(real, DEFAULT_LIMITS).entry;
+      const mallory = seed('mallory');
+      const forgedTs = Date.now();
+      const forged = (i: number): Uint8Array => {
+        const e: Entry = { ...realEntry, seq: 1000 + i, prev: crypto.sha256(real), ts: forgedTs, expires: forgedTs + 3_600_000 };
+        return encodeEntry(e, crypto.signer.sign(mallory, entryToBeSigned(e)));
+      };
+      let forgedSent = 0;
       const getBody = Buffer.from(encodeDirect({ type: 'getBody', from: fcore.agentKey, bodyHash: fromHex(intent.bodyHash) }));
       const getEntries = Buffer.from(encodeDirect({ type: 'getEntries', from: fcore.agentKey, author: victim.core.agentKey, topic: TOPIC, epoch: 0, fromSeq: 1, toSeq: 64 }));
 
@@ -131,6 +157,10 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
                 attacker.publish(`${root}h/${TOPIC}`, Buffer.from(headers[floodSent]!), { qos: 1 });
                 floodSent++;
               }),
+              paced(FLOOD_RATE, blockMs, (n) => {
+                attacker.publish(`${root}h/${TOPIC}`, Buffer.from(n % 2 ? real : forged(forgedSent)), { qos: 1 });
+                forgedSent++;
+              }),
               paced(PULL_RATE, blockMs, () => {
                 attacker.publish(`${root}d/${victim.core.agentHex}`, getBody, { qos: 1 });
                 attacker.publish(`${root}d/${victim.core.agentHex}`, getEntries, { qos: 1 });
@@ -148,18 +178,46 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
       const st = victim.status() as Record<string, unknown> & { rejected: Record<string, number>; rateLimited?: { entries: Array<{ key: string; refused: number }>; requests: Array<{ key: string; refused: number }> } };
       const accepted = storeOf(victim).head(fcore.agentKey, TOPIC)?.seq ?? 0;
       const ratio = flooded.p95 / Math.max(1, base.p95);
+
+      // Conduct: honest0 publishes the same co-signed receipts (3 each, outcome 900) for the flooder, honest1
+      // and honest2; the victim recomputes trust and reports it with its conduct factors.
+      const secretOf = (i: number) => readSecret(join(dir, `honest${i}`, 'identity', 'agent.key'));
+      let task = 0;
+      const receipt = (worker: Uint8Array, workerSecret: Uint8Array) => {
+        const r: Receipt = { taskId: crypto.sha256(new Uint8Array([task >> 8, task++ & 255])), topic: TOPIC, requester: honest[0]!.core.agentKey, worker, outcome: 900, ts: Date.now() };
+        return encodeReceipt(r, crypto.signer.sign(secretOf(0), receiptToBeSigned(r, r.requester)), crypto.signer.sign(workerSecret, receiptToBeSigned(r, r.worker)));
+      };
+      const workers: Array<[Uint8Array, Uint8Array]> = [[fcore.agentKey, f.agentSecret], [honest[1]!.core.agentKey, secretOf(1)], [h2.core.agentKey, secretOf(2)]];
+      for (let k = 0; k < 3; k++) for (const [w, sk] of workers) honest[0]!.announce({ ...receiptBody(receipt(w, sk), TOPIC), topic: TOPIC });
+      await until(() => (victim.trust().status as { receipts: { accepted: number } }).receipts.accepted === 9, 60_000);
+      victim.recomputeTrust();
+      type TE = { agent: string; trust: number; computed: number; conduct: number; receipts: number };
+      const view = Object.fromEntries((victim.trust(TOPIC).entries as TE[]).map((e) => [e.agent, e]));
+      const [fv, h1v, h2v] = [view[fhex]!, view[honest[1]!.core.agentHex]!, view[h2.core.agentHex]!];
+      const conductSt = (victim.status() as unknown as { trust: { status: { conduct: { violations: number } } } }).trust.status.conduct;
       const figure =
-        `gate ${GATE ? 'on' : 'off'}; ${HONEST} honest nodes x ${HONEST_RATE}/s, flooder ${FLOOD_RATE} headers/s (10x its budget of ${LIMITS.entries.perSecond}/s) + ${PULL_RATE} getBody/s + ${PULL_RATE} getEntries/s for ${PHASE_S} s: ` +
+        `gate ${GATE ? 'on' : 'off'}; ${HONEST} honest nodes x ${HONEST_RATE}/s, flooder ${FLOOD_RATE} headers/s (10x its budget of ${LIMITS.floodEntriesPerSecond}/s) + ${PULL_RATE} getBody/s + ${PULL_RATE} getEntries/s for ${PHASE_S} s: ` +
         `honest delivery P95 ${base.p95} ms without the flood, ${flooded.p95} ms with it (ratio ${ratio.toFixed(2)}; ${base.sent}+${flooded.sent} honest entries, all delivered); ` +
-        `flooder: ${floodSent} headers sent, ${accepted} in the victim's log, rate_limited ${st.rejected['rate_limited'] ?? 0} (entries ${st.rateLimited?.entries.find((x) => x.key === fhex)?.refused ?? 0}, requests ${st.rateLimited?.requests.find((x) => x.key === fhex)?.refused ?? 0}), other rejections ${JSON.stringify(Object.fromEntries(Object.entries(st.rejected).filter(([k]) => k !== 'rate_limited')))}`;
+        `flooder: ${floodSent} headers sent, ${accepted} in the victim's log, rate_limited ${st.rejected['rate_limited'] ?? 0} (entries ${st.rateLimited?.entries.find((x) => x.key === fhex)?.refused ?? 0}, requests ${st.rateLimited?.requests.find((x) => x.key === fhex)?.refused ?? 0}), other rejections ${JSON.stringify(Object.fromEntries(Object.entries(st.rejected).filter(([k]) => k !== 'rate_limited')))}; ` +
+        `forger: ${forgedSent} headers claiming honest2 (half forged, half replays); conduct after the flood (${conductSt.violations} violations recorded): flooder ${fv.conduct.toFixed(3)}, honest1 ${h1v.conduct}, honest2 ${h2v.conduct}; ` +
+        `trust with the same 3 receipts each: flooder ${fv.trust.toFixed(3)} (computed ${fv.computed.toFixed(3)}), honest1 ${h1v.trust.toFixed(3)}, honest2 ${h2v.trust.toFixed(3)}`;
       console.log(`flood: ${figure}`);
       if (GATE) {
         expect(st.rateLimited!.entries[0]!.key).toBe(fhex);
         expect(st.rateLimited!.requests[0]!.key).toBe(fhex);
         expect(st.rejected['rate_limited']).toBeGreaterThan(FLOOD_RATE * PHASE_S * 0.5);
-        expect(accepted).toBeLessThanOrEqual(LIMITS.entries.burst + LIMITS.entries.perSecond * (PHASE_S + 10));
+        expect(accepted).toBeLessThanOrEqual(LIMITS.floodEntriesBurst + LIMITS.floodEntriesPerSecond * (PHASE_S + 10));
         expect(ratio).toBeLessThan(2);
-      }
+        // Same receipts, same computed trust; the flooder's own over-budget signatures cost it more than half.
+        for (const v of [fv, h1v, h2v]) expect(v.receipts).toBe(3);
+        expect(fv.computed).toBeCloseTo(h1v.computed, 9);
+        expect(fv.conduct).toBeLessThan(0.5);
+        expect(fv.trust).toBeLessThan(0.5 * h1v.trust);
+        // The forged flood and the replays claimed honest2: nothing of it is attributed.
+        expect(h1v.conduct).toBe(1);
+        expect(h2v.conduct).toBe(1);
+        expect(h2v.trust).toBeCloseTo(h1v.trust, 9);
+      } else expect(fv.conduct).toBe(1); // no gate, no conduct record
       record(`5. floods (gate ${GATE ? 'on' : 'off'})`, figure, !GATE || ratio < 2);
     } finally {
       attacker.end(true);

@@ -275,3 +275,44 @@ describe('NodeTrust: reputation exchange as gossip', () => {
     expect(() => reputationFromBody({ kind: 'capability', tags: [], text: '' })).toThrow(DecodeError);
   });
 });
+
+describe('NodeTrust: local conduct (./conduct.ts)', () => {
+  it('multiplies this node\'s trust in an author and its rank, is shown in view and status, and is never published', () => {
+    const run = (violations: number) => {
+      const w = world();
+      for (let k = 0; k < 3; k++) {
+        publish(w.net, w.alice, receipt(w.ids.alice, w.ids.bob, 950, w.net.now));
+        publish(w.net, w.alice, receipt(w.ids.alice, w.ids.dave, 900, w.net.now));
+      }
+      w.pump();
+      for (let i = 0; i < violations; i++) w.trust.conduct.handleViolation(w.net.now, w.bob.agentHex, 'entry_rate');
+      w.net.now += EPOCH;
+      w.trust.recompute(w.net.now, powerIterate);
+      return { w, published: w.trust.pollPublish()!, bob: w.trust.trustOf(TOPIC, w.bob.agentHex), dave: w.trust.trustOf(TOPIC, w.dave.agentHex) };
+    };
+    const clean = run(0);
+    const flooded = run(150); // D = 150 refused entries against D½ = 50 (decayed by one minute of a 1 h half-life)
+    const factor = flooded.w.trust.conduct.factor(flooded.w.bob.agentHex, flooded.w.net.now);
+    expect(factor).toBeCloseTo(1 / (1 + (150 * 2 ** (-EPOCH / 3_600_000)) / 50), 12);
+    expect(flooded.bob).toBeCloseTo(clean.bob * factor, 12);
+    expect(flooded.dave).toBeCloseTo(clean.dave, 12);
+    const v = flooded.w.trust.view(TOPIC).find((x) => x.agent === flooded.w.bob.agentHex)!;
+    expect(v.conduct).toBeCloseTo(factor, 12);
+    expect(v.trust).toBeCloseTo(flooded.bob, 12);
+    expect(v.computed).toBeCloseTo(clean.w.trust.view(TOPIC).find((x) => x.agent === clean.w.bob.agentHex)!.computed, 12);
+    // The published reputation (what other nodes receive) is the same with and without the conduct record.
+    expect(flooded.published.entries.map((e) => [e.agent, e.value])).toEqual(clean.published.entries.map((e) => [e.agent, e.value]));
+    // discover's ranking: the clean run ranks bob first, the conduct record puts dave ahead.
+    const cands = (w: ReturnType<typeof world>) => w.trust.rank(w.carol.discover({ tags: ['data.analysis'], topic: TOPIC }), 0, w.net.now).map((c) => c.author);
+    for (const r of [clean, flooded]) {
+      r.w.bob.announce(r.w.net.now, { kind: 'capability', topic: TOPIC, tags: ['data.analysis.sql'], text: 'SQL' });
+      r.w.dave.announce(r.w.net.now, { kind: 'capability', topic: TOPIC, tags: ['data.analysis.sql'], text: 'SQL' });
+      r.w.carol.announce(r.w.net.now, { kind: 'intent', topic: TOPIC, tags: ['data.analysis'], text: 'need SQL' });
+      r.w.net.run();
+    }
+    expect(clean.bob).toBeGreaterThan(clean.dave);
+    expect(cands(clean.w)[0]).toBe(clean.w.bob.agentHex);
+    expect(cands(flooded.w)[0]).toBe(flooded.w.dave.agentHex);
+    expect(flooded.w.trust.status(flooded.w.net.now).conduct).toMatchObject({ violations: 150, tracked: 1, lowest: [{ agent: flooded.w.bob.agentHex, violations: { entry_rate: 150 } }] });
+  });
+});

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import AjvModule from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { projectPath } from '../../src/runtime/paths.js';
+import { floodLimitsOf } from '../../src/runtime/gate.js';
 import { INTEGER_FIELDS, loadProfile, parseProfile } from '../../src/runtime/profile.js';
 
 const dir = projectPath('firmware-profiles');
@@ -56,6 +57,16 @@ describe('firmware profiles', () => {
   it('cross-field rules: heap and SQLite cache fit the budget, the budget fits the board', () => {
     expect(() => parseProfile({ ...base, maxOldSpaceMiB: 500 }, 't')).toThrow(/maxOldSpaceMiB.*memoryBudgetMiB/);
     expect(() => parseProfile({ ...base, memoryBudgetMiB: 4096 }, 't')).toThrow(/exceeds "deviceRamMiB"/);
+  });
+
+  it('flood budgets: the shared request budget holds one requester\'s; the gate reads the profile\'s fields', () => {
+    expect(() => parseProfile({ ...base, floodRequestsTotalPerSecond: 19 }, 't')).toThrow(/PROFILE_INVALID.*"floodRequestsTotalPerSecond" \(19\) must be >= "floodRequestsPerSecond" \(20\)/);
+    expect(() => parseProfile({ ...base, floodRequestsTotalBurst: 99 }, 't')).toThrow(/PROFILE_INVALID.*"floodRequestsTotalBurst" \(99\) must be >= "floodRequestsBurst" \(100\)/);
+    expect(() => parseProfile({ ...base, floodEntriesBurst: 63 }, 't')).toThrow(/PROFILE_INVALID.*"floodEntriesBurst" must be an integer in 64\.\.1000000, got 63/);
+    expect(floodLimitsOf(loadProfile('rpi3bplus'))).toEqual({ entries: { perSecond: 20, burst: 256 }, requests: { perSecond: 10, burst: 50 }, requestsTotal: { perSecond: 200, burst: 400 }, peers: 2048 });
+    // Smaller boards get tighter budgets (CPU for signature checks, memory for the buckets).
+    const order = ['rpi-zero2w', 'rpi3bplus', 'rpi4b', 'rpi5'].map((n) => loadProfile(n).floodEntriesPerSecond);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
   it('a profile can only lower limits; unknown profiles are PROFILE_INVALID', () => {

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
 import { encodeDirect } from '../../src/core/codec/messages.js';
-import { TokenBuckets } from '../../src/core/gossip/ratelimit.js';
+import { SignedRate, TokenBuckets } from '../../src/core/gossip/ratelimit.js';
+import { Conduct } from '../../src/core/trust/conduct.js';
 import { AgentCore } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { FloodGate } from '../../src/runtime/gate.js';
@@ -37,6 +38,29 @@ describe('TokenBuckets', () => {
   });
 });
 
+describe('SignedRate (the entry budget in the author\'s signed time)', () => {
+  it('refuses only the entries that follow one another faster than the budget by their signed timestamps', () => {
+    const r = new SignedRate({ perSecond: 2, burst: 3 });
+    // Signed 500 ms apart (the budget): never over, whenever they arrive.
+    expect(Array.from({ length: 20 }, (_, i) => r.check('a', i + 1, T0 + i * 500)).every(Boolean)).toBe(true);
+    // Signed at one instant: the burst, then every further one is over (backdating refills nothing).
+    expect(Array.from({ length: 6 }, (_, i) => r.check('b', i + 1, T0))).toEqual([true, true, true, false, false, false]);
+    expect(r.check('b', 7, T0 - 3_600_000)).toBe(false); // a decreasing timestamp refills nothing either
+    expect(r.overTotal).toBe(4);
+  });
+
+  it('only the next entry by seq is checked: reordering or gaps never make an honest author fail', () => {
+    const r = new SignedRate({ perSecond: 1, burst: 1 });
+    const ts = (seq: number) => T0 + seq * 1000;
+    expect([5, 4, 3, 2, 1].map((q) => r.check('a', q, ts(q))).every(Boolean)).toBe(true); // newest first: all at or behind
+    expect([6, 8, 7, 9].map((q) => r.check('a', q, ts(q))).every(Boolean)).toBe(true); // a gap and a late one
+    expect(r.check('b', 1, T0)).toBe(true);
+    expect(r.check('b', 3, T0)).toBe(true); // a gap: the spacing of 2 is unknown
+    expect(r.check('b', 4, T0)).toBe(false); // but 3 -> 4 at one instant with no token left
+    expect(() => new SignedRate({ perSecond: 0, burst: 1 })).toThrow(RangeError);
+  });
+});
+
 describe('FloodGate', () => {
   const TOPIC = 'data_analysis';
   function setup() {
@@ -53,12 +77,10 @@ describe('FloodGate', () => {
       flooder.announce(T0, { kind: 'capability', topic: TOPIC, tags: ['data.sql'], text: `flood ${i}` });
       for (let o = flooder.pollTransmit(); o; o = flooder.pollTransmit()) if (o.op === 'publish' && o.channel === 'header') headers.push(o.bytes);
     }
-    const gate = new FloodGate(victim, victimStore, (it) => crypto.verifier.verify(it.pub, it.msg, it.sig), {
-      entries: { perSecond: 1, burst: 4 },
-      requests: { perSecond: 1, burst: 2 },
-      requestsTotal: { perSecond: 100, burst: 3 },
-    });
-    return { victim, victimStore, flooder, headers, gate, flooderHex: toHex(flooder.agentKey) };
+    const conduct = new Conduct({ halfLifeMs: 60_000, halfDebt: 4, maxAuthors: 16 });
+    const limits = { entries: { perSecond: 1, burst: 4 }, requests: { perSecond: 1, burst: 2 }, requestsTotal: { perSecond: 100, burst: 3 }, peers: 64 };
+    const gate = new FloodGate(victim, victimStore, (it) => crypto.verifier.verify(it.pub, it.msg, it.sig), limits, conduct);
+    return { victim, victimStore, flooder, f, headers, gate, conduct, limits, flooderHex: toHex(flooder.agentKey) };
   }
 
   it('charges new, validly signed entries to their author and refuses beyond the budget', () => {
@@ -68,6 +90,48 @@ describe('FloodGate', () => {
     expect(refused.filter((r) => r === flooderHex)).toHaveLength(8);
     expect(gate.top().entries).toEqual([{ key: flooderHex, refused: 8 }]);
     expect(gate.admit(T0 + 1000, 'header', headers[5]!)).toBeUndefined(); // one more token a second later
+  });
+
+  it('local conduct: an author whose own signed timestamps break the budget is recorded; its factor falls', () => {
+    const { headers, gate, conduct, flooderHex } = setup();
+    for (const h of headers) gate.admit(T0, 'header', h); // 12 entries all signed at T0: 8 beyond the burst of 4
+    expect(conduct.violations).toBe(8);
+    expect(conduct.factor(flooderHex, T0)).toBeCloseTo(1 / (1 + 8 / 4), 12);
+    expect(conduct.factor(flooderHex, T0 + 60_000)).toBeCloseTo(1 / (1 + 4 / 4), 12); // one half-life later
+    expect(gate.top().signedOver).toBe(8);
+  });
+
+  it('local conduct: forged entries claiming an author, replays, and an honest backlog dumped by a relayer lower nothing', () => {
+    const { victim, victimStore, headers, conduct, limits, flooderHex } = setup();
+    // A second gate on the same core: the forger's and the relayer's traffic alone.
+    const gate = new FloodGate(victim, victimStore, (it) => crypto.verifier.verify(it.pub, it.msg, it.sig), limits, conduct);
+    for (const h of headers) {
+      const forged = h.slice();
+      forged[forged.length - 1]! ^= 1;
+      for (let i = 0; i < 20; i++) gate.admit(T0, 'header', forged);
+    }
+    expect(conduct.violations).toBe(0);
+    // An honest author's 12 entries signed 1 s apart (its budget), all delivered at once by a relayer: refused
+    // at arrival beyond the burst (arrival is the relayer's doing), never a conduct violation (the signatures
+    // show 1 entry/s).
+    const h = identity('honest-author');
+    const author = new AgentCore({ crypto, store: new MemoryStore(), agentSecret: h.agentSecret, binding: h.binding });
+    author.start(T0);
+    expect(victim.verifier.acceptBinding(h.binding, T0).ok).toBe(true);
+    const backlog: Uint8Array[] = [];
+    for (let i = 0; i < 12; i++) {
+      author.announce(T0 + i * 1000, { kind: 'capability', topic: TOPIC, tags: ['data.sql'], text: `honest ${i}` });
+      for (let o = author.pollTransmit(); o; o = author.pollTransmit()) if (o.op === 'publish' && o.channel === 'header') backlog.push(o.bytes);
+    }
+    const at = T0 + 60_000;
+    const refused = backlog.map((b) => gate.admit(at, 'header', b)).filter((r) => r !== undefined);
+    expect(refused.length).toBe(8);
+    // Reordered (newest first) by the relayer: still nothing attributed.
+    const gate2 = new FloodGate(victim, victimStore, (it) => crypto.verifier.verify(it.pub, it.msg, it.sig), limits, conduct);
+    for (const b of [...backlog].reverse()) gate2.admit(at, 'header', b);
+    expect(conduct.violations).toBe(0);
+    expect(conduct.factor(toHex(author.agentKey), at)).toBe(1);
+    expect(conduct.factor(flooderHex, at)).toBe(1);
   });
 
   it('nobody can spend an author\'s budget: replays of stored entries and forged signatures are not charged', () => {

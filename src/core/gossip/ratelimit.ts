@@ -73,3 +73,52 @@ export class TokenBuckets {
       .slice(0, n);
   }
 }
+
+/**
+ * The same budget measured in the author's *signed* time (docs/decisions.md "Local conduct"): per log
+ * (author, topic, epoch), the entries that follow one another by seq refill the bucket by the gap between
+ * their signed timestamps. An author whose own signatures show it creating entries faster than the budget
+ * allows has broken the rule whoever relays them and whenever they arrive: a relayer holding back an honest
+ * author's backlog and dumping it at once cannot make it look like a flood (the signed timestamps keep their
+ * spacing), and a flooder cannot escape by backdating (equal or decreasing timestamps refill nothing).
+ * Only the entry that follows the last one seen counts: a relayer reordering entries can make some of them
+ * skip the check, never make an honest author fail it.
+ */
+export class SignedRate {
+  private readonly logs = new Map<string, { seq: number; ts: number; tokens: number }>();
+  /** Entries over the signed-time budget since creation. */
+  overTotal = 0;
+
+  constructor(
+    readonly budget: Budget,
+    private readonly maxLogs = 4096,
+  ) {
+    if (!(budget.perSecond > 0) || !(budget.burst >= 1)) throw new RangeError(`SignedRate: budget ${JSON.stringify(budget)} needs perSecond > 0 and burst >= 1`);
+    if (!(maxLogs >= 1)) throw new RangeError(`SignedRate: maxLogs ${maxLogs} must be >= 1`);
+  }
+
+  /**
+   * A fresh, validly signed entry of `log` (author/topic/epoch) at `seq` signed at `ts` (ms). False when it
+   * follows the previous entry seen and the author's signed rate has exceeded the budget.
+   */
+  check(log: string, seq: number, ts: number): boolean {
+    const l = this.logs.get(log);
+    if (l) this.logs.delete(log); // re-inserted below: Map order is the LRU order
+    else if (this.logs.size >= this.maxLogs) this.logs.delete(this.logs.keys().next().value!);
+    if (!l || seq <= l.seq) {
+      // First entry seen of this log, or one at or behind it (a reordering): the next one is checked from here.
+      this.logs.set(log, l && seq <= l.seq ? l : { seq, ts, tokens: this.budget.burst - 1 });
+      return true;
+    }
+    const next = { seq, ts: Math.max(l.ts, ts), tokens: l.tokens };
+    this.logs.set(log, next);
+    if (seq !== l.seq + 1) return true; // a gap: the entries between were not seen, their spacing is unknown
+    next.tokens = Math.min(this.budget.burst, l.tokens + (Math.max(0, ts - l.ts) * this.budget.perSecond) / 1000);
+    if (next.tokens >= 1) {
+      next.tokens -= 1;
+      return true;
+    }
+    this.overTotal++;
+    return false;
+  }
+}

@@ -157,6 +157,11 @@ export class TieredVerifier {
     return this.byAgent.size;
   }
 
+  /** Occupancy of the T0 cache: ids held and its capacity (status: a soak's warm-up ends when it is full). */
+  t0Occupancy(): { size: number; capacity: number } {
+    return { size: this.seen.size, capacity: this.cacheSize };
+  }
+
   /** Agent keys (hex) whose binding passed T2, in first-verified order (peer lists, metrics). */
   agentKeys(): string[] {
     return [...this.byAgent.keys()];

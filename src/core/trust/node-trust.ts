@@ -30,59 +30,14 @@ import { checkComplaint, complaintFromBody, decodeComplaint, isComplaintBody } f
 import type { FraudProof as IdentityFraudProof } from '../identity/fraud.js';
 import type { TieredVerifier } from '../identity/verifier.js';
 import type { Candidate, CoreEvent } from '../types.js';
-import { DEFAULT_TRUST_PARAMS, MG_FEATURES, TrustLedger, type TrustFeatures, type TrustParams } from './ledger.js';
+import { DEFAULT_TRUST_PARAMS, MG_FEATURES, TrustLedger } from './ledger.js';
 import { MAX_REPUTATION_ENTRIES, PeerViews, reputationFromBody, type ReputationEntry } from './gossip.js';
 import { selectArgmax, selectProportional } from './select.js';
 import type { FraudProof, NodeIndex, PowerIterate, TopicSpec } from './types.js';
+import { Conduct } from './conduct.js';
+import type { NodeTrustOptions, RankedCandidate, TrustEntry } from './node-types.js';
 
-export interface NodeTrustOptions {
-  readonly verifier: TieredVerifier;
-  /** Recompute period, ms (the firmware profile's trustRecomputeMs): one exchange round per recompute. */
-  readonly recomputeMs: number;
-  /**
-   * The ledger's clock unit, ms (default 1 h): receipts lose λ = 0.9 of their weight per unit of age. Separate
-   * from the recompute period, which is a CPU budget of the device, so a Pi Zero and an x64 forget alike.
-   */
-  readonly decayEpochMs?: number;
-  /** BAID tier an identity must reach for v_j = 1 (DESIGN §6-7); default 3 (attested: linkable to its operator). */
-  readonly requiredTier?: number;
-  readonly features?: TrustFeatures;
-  readonly params?: TrustParams;
-  /** Accepted clock skew for receipt timestamps, ms (default 5 min). */
-  readonly clockSkewMs?: number;
-  /** Receipts held while a signer's binding is unknown, and for how many recompute periods (defaults 1024, 2). */
-  readonly maxHeld?: number;
-  readonly heldEpochs?: number;
-  /** Verified inputs kept for a rebuild (oldest dropped beyond it; they have decayed). Default 100 000. */
-  readonly maxReplay?: number;
-  /** Identities the first ledger holds (grows by doubling). Default 256. */
-  readonly capacity?: number;
-  /** Exploration share of proportional provider selection (DESIGN §7), default 0.02. */
-  readonly explore?: number;
-}
-
-/**
- * A candidate with its topic trust: `trust` is n × published trust × gate (1 = an average identity); `rank` is the
- * semantic score × n × selection score (trust × certainty, TrustLedger.selectionScore), the ranking key.
- */
-export type RankedCandidate = Candidate & { readonly trust: number; readonly gate: number; readonly rank: number };
-
-export interface TrustEntry {
-  readonly agent: string;
-  readonly trust: number;
-  readonly computed: number;
-  readonly gate: number;
-  readonly tierOk: boolean;
-  readonly stake: number;
-  readonly frozen: number;
-  readonly burnt: number;
-  readonly slashed: boolean;
-  readonly flagged: boolean;
-  readonly receipts: number;
-  /** Peers whose published reputation (./gossip.ts) reports the agent in this topic, and their mean value. */
-  readonly peers: number;
-  readonly peerTrust: number | null;
-}
+export type { NodeTrustOptions, RankedCandidate, TrustEntry } from './node-types.js';
 
 interface ReceiptRec { readonly topic: string; readonly requester: string; readonly worker: string; readonly outcome: number; readonly ts: number; readonly key: string }
 interface ProofRec { readonly culprit: string; readonly topic: string; readonly kind: FraudProof['kind']; readonly ts: number }
@@ -93,7 +48,9 @@ export class NodeTrust {
   readonly counters = new Counters(REJECT_REASONS);
   /** Other nodes' published reputation deltas (received, reported; not an input of this node's trust). */
   readonly peers = new PeerViews();
-  private readonly o: Required<Omit<NodeTrustOptions, 'verifier'>>;
+  /** This node's own record of attributable violations (./conduct.ts): multiplies its trust in an author, never exchanged. */
+  readonly conduct: Conduct;
+  private readonly o: Required<Omit<NodeTrustOptions, 'verifier' | 'conduct'>>;
   private readonly v: TieredVerifier;
   private topics: TopicSpec[] = [];
   private ledger: TrustLedger;
@@ -128,6 +85,7 @@ export class NodeTrust {
     if (!(o.recomputeMs > 0)) throw new RangeError(`recomputeMs: ${o.recomputeMs} must be > 0`);
     if (o.decayEpochMs !== undefined && !(o.decayEpochMs > 0)) throw new RangeError(`decayEpochMs: ${o.decayEpochMs} must be > 0`);
     this.v = o.verifier;
+    this.conduct = o.conduct ?? new Conduct();
     this.o = {
       recomputeMs: o.recomputeMs, decayEpochMs: o.decayEpochMs ?? 3_600_000, requiredTier: o.requiredTier ?? 3, features: o.features ?? MG_FEATURES, params: o.params ?? DEFAULT_TRUST_PARAMS,
       clockSkewMs: o.clockSkewMs ?? 5 * 60_000, maxHeld: o.maxHeld ?? 1024, heldEpochs: o.heldEpochs ?? 2, maxReplay: o.maxReplay ?? 100_000,
@@ -326,24 +284,28 @@ export class NodeTrust {
     return this.events.shift();
   }
 
-  /** Relative topic trust of an agent: n × published trust × live gate (0 if slashed or unknown). */
-  trustOf(topic: string, agentHex: string): number {
+  /**
+   * Relative topic trust of an agent as this node sees it: n × published trust × live gate × this node's conduct
+   * factor of the agent (./conduct.ts; 0 if slashed or unknown). `now` (ms) dates the conduct factor.
+   */
+  trustOf(topic: string, agentHex: string, now = this.lastNow): number {
     const j = this.index.get(agentHex);
     if (j === undefined || !this.topics.some((t) => t.name === topic)) return 0;
-    return this.ledger.size * this.ledger.reputation(topic, j);
+    return this.ledger.size * this.ledger.reputation(topic, j) * this.conduct.factor(agentHex, now);
   }
 
   /**
-   * Candidates of AgentCore.discover re-ranked by semantic match × topic trust (DESIGN §5). Before any trust
-   * exists in the topic (no epoch computed, or nobody rated) the semantic order stands; `minTrust` filters.
+   * Candidates of AgentCore.discover re-ranked by semantic match × topic trust × conduct (DESIGN §5). Before any
+   * trust exists in the topic (no epoch computed, or nobody rated) the semantic order stands; `minTrust` filters.
    */
-  rank(cands: readonly Candidate[], minTrust = 0): RankedCandidate[] {
+  rank(cands: readonly Candidate[], minTrust = 0, now = this.lastNow): RankedCandidate[] {
     const out = cands.map((c) => {
-      const trust = this.trustOf(c.topic, c.author);
+      const trust = this.trustOf(c.topic, c.author, now);
       const j = this.index.get(c.author);
-      const gate = j !== undefined && this.topics.some((t) => t.name === c.topic) ? this.ledger.gate(c.topic, j) : 1;
-      // Rank by what selection weighs: trust × this node's certainty about the agent in the topic (ledger.ts).
-      const score = j !== undefined && this.topics.some((t) => t.name === c.topic) ? this.ledger.size * this.ledger.selectionScore(c.topic, j) : 0;
+      const inTopic = j !== undefined && this.topics.some((t) => t.name === c.topic);
+      const gate = inTopic ? this.ledger.gate(c.topic, j) : 1;
+      // Rank by what selection weighs: trust × this node's certainty about the agent in the topic (ledger.ts) × conduct.
+      const score = inTopic ? this.ledger.size * this.ledger.selectionScore(c.topic, j) * this.conduct.factor(c.author, now) : 0;
       return { ...c, trust, gate, rank: c.score * score };
     });
     const anyTrust = out.some((c) => c.rank > 0);
@@ -363,20 +325,21 @@ export class NodeTrust {
     return cands[q];
   }
 
-  /** Every identity's standing in one topic, best first. */
-  view(topic: string): TrustEntry[] {
+  /** Every identity's standing in one topic, best first (`trust` includes this node's conduct factor, also shown). */
+  view(topic: string, now = this.lastNow): TrustEntry[] {
     if (!this.topics.some((t) => t.name === topic)) return [];
     return this.keys.map((agent, j) => {
       const st = this.ledger.stakeOf(j);
+      const conduct = this.conduct.factor(agent, now);
       return {
-        agent, trust: this.ledger.size * this.ledger.reputation(topic, j), computed: this.ledger.size * this.ledger.trust(topic, j), gate: this.ledger.gate(topic, j),
+        agent, trust: this.ledger.size * this.ledger.reputation(topic, j) * conduct, computed: this.ledger.size * this.ledger.trust(topic, j), gate: this.ledger.gate(topic, j), conduct,
         tierOk: this.ledger.tierOk(j), stake: st.unfrozen, frozen: st.frozen, burnt: st.burnt, slashed: this.ledger.isSlashed(j), flagged: this.ledger.flagged(j), receipts: this.receiptsOf.get(agent) ?? 0,
         ...((p) => ({ peers: p.peers, peerTrust: p.mean }))(this.peers.about(topic, agent)),
       };
     }).sort((a, b) => b.trust - a.trust || (a.agent < b.agent ? -1 : 1));
   }
 
-  status() {
+  status(now = this.lastNow) {
     const epochs = this.ledger.epochsComputed;
     return {
       topics: this.topics.map((t) => t.name),
@@ -391,6 +354,7 @@ export class NodeTrust {
       entriesPerEpoch: epochs ? this.ledger.entriesSent / epochs : 0,
       exchange: { published: this.published, declarations: this.publishedDecls, received: this.peers.received, receivedDeclarations: this.peers.declarations, publishers: this.peers.publishers },
       last: this.last ?? null,
+      conduct: this.conduct.status(now),
     };
   }
 
