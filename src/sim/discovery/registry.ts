@@ -2,7 +2,8 @@
 //  - a provider registers (birth + signed entry + body) with the registry at each join, on `rg/in`,
 //    and repeats every RETRY_MS until the registry acknowledges on `rd/{node}`;
 //  - a requester sends its query (topic + intent body) to the registry and repeats every RETRY_MS
-//    until it holds a verified matching declaration or its deadline passes; the registry answers with
+//    until it holds a verified matching declaration of a provider that is up (known for free) or its
+//    deadline passes; the registry answers with
 //    up to MAX_RESULTS matching declarations, most recently registered first, each with its birth so
 //    the requester can verify it (T2 binding, T1 entry, body hash) like any other method;
 //  - the registry churns like every node (the last session list of the scenario); its table is kept
@@ -113,7 +114,11 @@ class ClientProc implements Proc {
       const v = author && this.checker.decl(p[k + 1]!, p[k + 2]!);
       if (!v || v.author !== author || v.entry.topic !== r.topic || !covers(v.body.tags, r.tags)) continue;
       const provider = this.ctx.byKey.get(author);
-      if (provider !== undefined) this.ctx.found(r.id, provider);
+      if (provider === undefined) continue;
+      this.ctx.found(r.id, provider);
+      // Done once it holds a verified match from a provider that is up (knowing that for free is part of
+      // the benefit of the doubt, as for the DHT); a match from a provider that is down keeps it asking.
+      if (this.ctx.world.online(provider)) this.query = undefined;
     }
   }
 
