@@ -3,10 +3,10 @@
 // re-checks them at T2 when it starts: that is what "known" means), then starts
 // `node dist/agentnet.mjs run` twice on it (first start: every signature verified; restart: the
 // verified-bindings cache answers them) with the profile's Node flags and environment as the systemd
-// drop-in and bin/agentnet set them (--bare: heap limits only), and measures: spawn -> `ready` log line (cold start, includes Node's own start and loading the
-// bundle; systemd is notified right after it), with the CPU time the process used until then (what the
-// wall time would be on an idle core), knownAgents from /status, and VmRSS from /proc after `idleMs`
-// of idling. Median of `runs`.
+// drop-in and bin/agentnet set them (--bare: heap limits only), and measures: spawn -> `ready` log
+// line (cold start, includes Node's own start and loading the bundle; systemd is notified right after
+// it), with the CPU time the process used until then (what the wall time would be on an idle core),
+// knownAgents from /status, and VmRSS from /proc after `idleMs` of idling. Median of `runs`.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
