@@ -2,11 +2,11 @@
 // with 1,000 known agents). Seeds a data directory's store with `agents` valid bindings (the node
 // re-checks them at T2 when it starts: that is what "known" means), then starts
 // `node dist/agentnet.mjs run` twice on it (first start: every signature verified; restart: the
-// verified-bindings cache answers them) with the profile's heap limits as the systemd drop-in sets
-// them, and measures: spawn -> `ready` log line (cold start, includes Node's own start and loading the
-// bundle; systemd is notified right after it), with the CPU time the process used until then (what the
-// wall time would be on an idle core), knownAgents from /status, and VmRSS from /proc after `idleMs`
-// of idling. Median of `runs`.
+// verified-bindings cache answers them) with the profile's Node flags and environment as the systemd
+// drop-in and bin/agentnet set them (--bare: heap limits only), and measures: spawn -> `ready` log
+// line (cold start, includes Node's own start and loading the bundle; systemd is notified right after
+// it), with the CPU time the process used until then (what the wall time would be on an idle core),
+// knownAgents from /status, and VmRSS from /proc after `idleMs` of idling. Median of `runs`.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { makeBinding } from '../src/core/identity/binding.js';
 import { makeCryptoPort, nobleStrictVerifier, randomSecret } from '../src/runtime/crypto-port.js';
 import { projectPath } from '../src/runtime/paths.js';
+import { nodeEnv, nodeFlags } from '../src/runtime/node-flags.js';
 import { loadProfile } from '../src/runtime/profile.js';
 import { SqliteStore } from '../src/runtime/store/sqlite.js';
 
@@ -41,10 +42,14 @@ const cpuMs = (pid: number): number => {
 };
 
 /** One start of `agentnet run` on `dir`: spawn -> ready, then idle, /status, VmRSS, SIGTERM. */
-async function start(dir: string, profile: string, idleMs: number, flags: string[], node: string, bundle: string): Promise<Sample> {
+async function start(dir: string, profile: string, idleMs: number, o: Opts): Promise<Sample> {
   const p = loadProfile(profile);
+  // The profile's flags and environment exactly as the systemd drop-in and bin/agentnet apply them
+  // (runtime/node-flags.ts); --bare: only the heap limits (what the drop-in set before v8Mode).
+  const flags = o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p);
+  const env = { ...process.env, ...(o.bare ? {} : nodeEnv(p)), ...o.env };
   const t0 = performance.now();
-  const child = spawn(node, [`--max-old-space-size=${p.maxOldSpaceMiB}`, `--max-semi-space-size=${p.maxSemiSpaceMiB}`, ...flags, bundle, 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(o.node, [...flags, ...o.flags, o.bundle, 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const ready = await new Promise<{ ms: number; cpu: number; api: string; fromCache: number }>((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -75,12 +80,14 @@ async function start(dir: string, profile: string, idleMs: number, flags: string
  * binding (nothing cached yet: a first boot, or the first start after the store was copied in); the
  * second is a restart, where bindings this node verified before come from its verified-bindings cache.
  */
-async function once(profile: string, agents: number, idleMs: number, flags: string[], node: string, bundle: string): Promise<{ first: Sample; restart: Sample }> {
+interface Opts { readonly flags: string[]; readonly env: Record<string, string>; readonly bare: boolean; readonly node: string; readonly bundle: string }
+
+async function once(profile: string, agents: number, idleMs: number, o: Opts): Promise<{ first: Sample; restart: Sample }> {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
   try {
     if (agents) seed(dir, agents);
-    const first = await start(dir, profile, idleMs, flags, node, bundle);
-    const restart = await start(dir, profile, idleMs, flags, node, bundle);
+    const first = await start(dir, profile, idleMs, o);
+    const restart = await start(dir, profile, idleMs, o);
     return { first, restart };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -105,12 +112,17 @@ export async function main(argv: string[]): Promise<void> {
   // Another runtime and bundle, e.g. an unpacked package's bin/node and dist/agentnet.mjs (Node 22).
   const node = arg('node', process.execPath);
   const bundle = arg('bundle', projectPath('dist', 'agentnet.mjs'));
+  // --env K=V (repeatable): extra environment for the node, e.g. --env MALLOC_ARENA_MAX=8 to compare.
+  const env = Object.fromEntries(argv.flatMap((a, i) => (argv[i - 1] === '--env' && a.includes('=') ? [[a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]] : [])));
+  const o: Opts = { flags, env, bare: argv.includes('--bare'), node, bundle };
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  const out: Record<string, unknown> = { profile, node: version, bundle, flags, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
+  const p = loadProfile(profile);
+  const applied = { flags: [...(o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p)), ...flags], env: { ...(o.bare ? {} : nodeEnv(p)), ...env } };
+  const out: Record<string, unknown> = { profile, node: version, bundle, applied, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
   const summary = (s: Sample[]) => ({ readyMsMedian: median(s.map((x) => x.readyMs)), readyCpuMsMedian: median(s.map((x) => x.readyCpuMs)), rssMiBMedian: median(s.map((x) => x.rssMiB)), anonMiBMedian: median(s.map((x) => x.anonMiB)), fileMiBMedian: median(s.map((x) => x.fileMiB)), knownAgents: s.map((x) => x.knownAgents), fromCache: s.map((x) => x.fromCache), samples: s });
   for (const agents of [...new Set([0, Number(arg('agents', '1000'))])]) {
     const s: Array<{ first: Sample; restart: Sample }> = [];
-    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, flags, node, bundle));
+    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, o));
     out[`agents${agents}`] = { firstStart: summary(s.map((x) => x.first)), restart: summary(s.map((x) => x.restart)) };
   }
   console.log(JSON.stringify(out, null, 2));

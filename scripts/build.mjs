@@ -61,6 +61,18 @@ const bundle = join(dist, 'agentnet.mjs');
 const srcInputs = Math.max(newest(join(root, 'src'), ['.ts']), mtime(join(root, 'package.json')), wasmInputs, mtime(fileURLToPath(import.meta.url)));
 if (!(ifStale && mtime(bundle) > srcInputs) && existsSync(join(root, 'src', 'cli', 'main.ts'))) {
   const { build } = await import('esbuild');
+  // `import … from 'node:X'` becomes `require('node:X')` (through the banner's createRequire). An ESM
+  // import of a built-in makes Node build its ESM facade, which reads every export once: on Node 22
+  // that runs node:http's lazy getters, which load all of undici (≈100 ms CPU at start and several
+  // MiB of heap and binary pages), and node:crypto's, which load WebCrypto. require() reads only the
+  // properties the code uses. Measured in docs/devices.md (Footprint).
+  const builtinsAsRequire = {
+    name: 'builtins-as-require',
+    setup(b) {
+      b.onResolve({ filter: /^node:/ }, (a) => (a.kind === 'import-statement' ? { path: a.path, namespace: 'builtin-require' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: 'js' }));
+    },
+  };
   // The previous build's chunks (their names carry a content hash) would otherwise pile up.
   mkdirSync(dist, { recursive: true });
   for (const f of readdirSync(dist)) if (/^agentnet\.[^/]+\.mjs(\.map)?$/.test(f)) rmSync(join(dist, f));
@@ -87,6 +99,7 @@ if (!(ifStale && mtime(bundle) > srcInputs) && existsSync(join(root, 'src', 'cli
     metafile: true,
     // Native addon and its loader stay outside the bundle; everything else is inlined.
     external: ['better-sqlite3'],
+    plugins: [builtinsAsRequire],
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // systemd boot test (npm run test:systemd): boots real systemd in systemd-nspawn on a Debian bookworm
 // (amd64) rootfs made by debootstrap, installs the linux-x64 package with its install.sh, and shows:
-//   1. the unit reaches active (running) with its STATUS= text ("ready: agent ...", Type=notify);
+//   1. the unit reaches active (running) with its STATUS= text ("ready: agent ...", Type=notify), and
+//      node runs with the profile's flags (AGENTNET_NODE_FLAGS on ExecStart) and MALLOC_ARENA_MAX=2;
 //   2. logs reach the journal with the priority from the `<N>` prefix and AGENTNET_PROFILE as a field;
 //   3. a hung process (SIGSTOP) is killed by the watchdog (WatchdogSec) and restarted (Restart=on-failure);
 //   4. the state (identity in StateDirectory=/var/lib/agentnet) survives that restart and a clean restart.
@@ -118,9 +119,20 @@ const show = () => Object.fromEntries(inside('systemctl', 'show', 'agentnet', '-
 const journal = (...match) => inside('journalctl', '--no-pager', '-o', 'json', ...match).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const readyLines = () => journal('-u', 'agentnet').map((r) => String(r.MESSAGE)).filter((m) => m.includes('"msg":"ready"')).map((m) => JSON.parse(m));
 
+// The container's PID 1 is the child of nspawn that runs systemd: nspawn first forks a helper that
+// sets up the namespaces and exits, so taking the first child seen raced with it (nsenter -t <gone
+// pid> then failed until the boot timeout).
+const comm = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
 leader = await until('the container to start', 60_000, () => {
   const f = `/proc/${nspawn.pid}/task/${nspawn.pid}/children`;
-  return existsSync(f) ? Number(readFileSync(f, 'utf8').trim().split(/\s+/)[0]) || 0 : 0;
+  const kids = existsSync(f) ? readFileSync(f, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
+  return kids.find((k) => comm(k) === 'systemd') ?? 0;
 });
 const state = await until('systemd in the container to finish booting', 180_000, () => {
   const s = inside('systemctl', 'is-system-running').stdout.trim();
@@ -139,6 +151,12 @@ const up = await until('agentnet to be active (running) with its ready status', 
 });
 const installS = secs(ti);
 console.log(`  ok  active (running), status "${up.StatusText}", MainPID ${up.MainPID}`);
+// The profile's Node flags reach node's command line through the drop-in's AGENTNET_NODE_FLAGS.
+const want = readFileSync(join(machine, pkgDir, 'systemd', 'profiles', 'generic-x64.node-flags'), 'utf8').trim().split(' ');
+const argvMain = inside('cat', `/proc/${up.MainPID}/cmdline`).stdout.split('\0').filter(Boolean);
+if (JSON.stringify(argvMain.slice(1, 1 + want.length)) !== JSON.stringify(want) || !argvMain[1 + want.length]?.endsWith('/dist/agentnet.mjs')) fail(`main process argv ${JSON.stringify(argvMain)} does not start with the profile's flags ${JSON.stringify(want)}`);
+if (!inside('cat', `/proc/${up.MainPID}/environ`).stdout.split('\0').includes('MALLOC_ARENA_MAX=2')) fail('MALLOC_ARENA_MAX=2 not in the main process environment');
+console.log(`  ok  node started with the profile's flags: ${want.join(' ')} (MALLOC_ARENA_MAX=2)`);
 
 // ---- 2. the journal: the unit's lines, priority from the <N> prefix, the profile as a field.
 const tagged = journal('-u', 'agentnet', 'AGENTNET_PROFILE=generic-x64');

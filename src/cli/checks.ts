@@ -35,7 +35,7 @@ export function checkNode(p: Profile | undefined): CheckResult {
   const arch = process.arch;
   const head = `node ${process.version} ${arch}, V8 heap limit ${heap} MiB`;
   if (p && p.arch !== arch) return { name: 'node', status: 'warn', detail: `${head}; profile ${p.name} is for ${p.arch}` };
-  if (p && heap > p.maxOldSpaceMiB * 1.25) return { name: 'node', status: 'warn', detail: `${head}, above the profile's ${p.maxOldSpaceMiB} MiB: set NODE_OPTIONS=--max-old-space-size=${p.maxOldSpaceMiB} (the systemd drop-in does)` };
+  if (p && heap > p.maxOldSpaceMiB * 1.25) return { name: 'node', status: 'warn', detail: `${head}, above the profile's ${p.maxOldSpaceMiB} MiB: set NODE_OPTIONS=--max-old-space-size=${p.maxOldSpaceMiB} (the systemd drop-in and bin/agentnet pass it)` };
   return { name: 'node', status: 'ok', detail: head };
 }
 

@@ -3,13 +3,13 @@
 //
 //   bin/node.xz, bin/node.sha256 Node 22 from the npm registry (integrity-checked, stripped), xz-compressed
 //   bin/expand-node.sh           expands it to bin/node and checks its sha256 (install.sh runs it)
-//   bin/agentnet                 a wrapper (expands the runtime first if needed)
+//   bin/agentnet                 a wrapper (expands the runtime first if needed; the profile's Node flags)
 //   dist/agentnet.mjs            the esbuild bundle (better-sqlite3 external) and its chunks
 //                                dist/agentnet.*.mjs, one per command loaded on demand
 //   build/*.wasm                 the release WASM kernels
 //   node_modules/                better-sqlite3 built for the target, bindings, file-uri-to-path: nothing else
 //   firmware-profiles/           every profile, schema and README
-//   systemd/                     the unit, a drop-in and journald retention per profile of the arch
+//   systemd/                     the unit, a drop-in, Node flags and journald retention per profile of the arch
 //   config/config.json           default node config (installed only if none exists)
 //   install.sh, uninstall.sh, manifest.json (versions, integrity, sha256 of every file)
 
@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { projectPath, projectRoot } from '../runtime/paths.js';
 import { loadProfile } from '../runtime/profile.js';
 import { UsageError } from './args.js';
-import { defaultConfig, dropIn, journaldConf } from './deploy-files.js';
+import { defaultConfig, dropIn, journaldConf, launcher, nodeFlagsFile } from './deploy-files.js';
 import { buildAddon, cacheDir, fetchRuntime, TARGETS, type Target } from './runtimes.js';
 
 export const PACKAGE_HELP = `Usage: agentnet package --target linux-arm64|linux-x64 [--profile P] [--out DIR] [--no-strip] [--no-xz]
@@ -105,7 +105,7 @@ export function buildPackage(o: { target: Target; profile?: string; out?: string
   copyFileSync(join(root, 'deploy', 'expand-node.sh'), join(stage, 'bin', 'expand-node.sh'));
   chmodSync(join(stage, 'bin', 'expand-node.sh'), 0o755);
   copyFileSync(join(rt.dir, 'LICENSE'), join(stage, 'bin', 'LICENSE.node'));
-  writeFileSync(join(stage, 'bin', 'agentnet'), '#!/bin/sh\n# agentnet with the packaged Node runtime (expanded from bin/node.xz on first use if install.sh did not).\nhere=$(cd "$(dirname "$0")/.." && pwd)\n[ -x "$here/bin/node" ] || sh "$here/bin/expand-node.sh" || exit 1\nexec "$here/bin/node" "$here/dist/agentnet.mjs" "$@"\n', { mode: 0o755 });
+  writeFileSync(join(stage, 'bin', 'agentnet'), launcher(), { mode: 0o755 });
 
   // The entry and every chunk it may import (commands load on demand); no source maps.
   const chunks = readdirSync(join(root, 'dist')).filter((f) => f === 'agentnet.mjs' || /^agentnet\.[^/]+\.mjs$/.test(f));
@@ -130,6 +130,7 @@ export function buildPackage(o: { target: Target; profile?: string; out?: string
     arches.push(p.name);
     writeFileSync(join(dir('systemd', 'profiles'), `${p.name}.conf`), dropIn(p));
     writeFileSync(join(dir('systemd', 'journald'), `${p.name}.conf`), journaldConf(p));
+    writeFileSync(join(dir('systemd', 'profiles'), `${p.name}.node-flags`), nodeFlagsFile(p));
   }
   copyFileSync(join(root, 'deploy', 'agentnet.service'), join(stage, 'systemd', 'agentnet.service'));
   writeFileSync(join(stage, 'systemd', 'default-profile'), `${profile.name}\n`);

@@ -52,7 +52,7 @@ export async function cmdRun(argv: string[]): Promise<number> {
   });
   const node = await startNode(config);
   // Node sizes its old space from the cgroup memory limit unless told otherwise; the profile's
-  // maxOldSpaceMiB is applied by the unit's NODE_OPTIONS. Say so when it is not in effect.
+  // maxOldSpaceMiB is applied by the unit (AGENTNET_NODE_FLAGS) and bin/agentnet. Say so when it is not in effect.
   const heapMiB = Math.round(getHeapStatistics().heap_size_limit / 1048576);
   if (heapMiB > node.profile.maxOldSpaceMiB * 1.25) node.logger.log('warn', 'heap limit above the profile', { heapLimitMiB: heapMiB, maxOldSpaceMiB: node.profile.maxOldSpaceMiB, hint: `NODE_OPTIONS=--max-old-space-size=${node.profile.maxOldSpaceMiB}` });
   const notifier = createNotifier({

@@ -13,6 +13,8 @@ export const ARCHES = ['arm64', 'x64'] as const;
 export const SYNC_MODES = ['FULL', 'NORMAL'] as const;
 /** `auto`: probe WASM SIMD at start and use a SIMD kernel when one is built; `baseline`: never. */
 export const WASM_MODES = ['auto', 'baseline'] as const;
+/** `throughput`: V8's defaults; `small`: flags that trade hot-JS speed for memory (runtime/node-flags.ts). */
+export const V8_MODES = ['throughput', 'small'] as const;
 
 export interface Profile {
   readonly name: string;
@@ -44,6 +46,7 @@ export interface Profile {
   readonly floodRequestsTotalBurst: number;
   readonly floodPeers: number;
   readonly wasm: (typeof WASM_MODES)[number];
+  readonly v8Mode: (typeof V8_MODES)[number];
   readonly limits: Limits;
 }
 
@@ -79,6 +82,7 @@ const ENUM_FIELDS: ReadonlyArray<readonly [keyof Profile, readonly string[]]> = 
   ['arch', ARCHES],
   ['sqliteSynchronous', SYNC_MODES],
   ['wasm', WASM_MODES],
+  ['v8Mode', V8_MODES],
 ];
 const KNOWN = new Set<string>(['name', 'description', 'limits', ...INTEGER_FIELDS.map((f) => f[0]), ...ENUM_FIELDS.map((f) => f[0])]);
 

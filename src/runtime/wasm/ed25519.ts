@@ -1,7 +1,7 @@
 // Loads build/ed25519.wasm and exposes it as a SigVerifier (src/core/ports.ts) named 'wasm'.
 // Boundary per STYLE 10: fixed regions in the kernel's memory (ed25519-abi.ts); the memory never
 // grows, so the Uint8Array/DataView views made here stay valid for the module's lifetime.
-import { createHash, getRandomValues } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,10 @@ import { ED25519_ABI_VERSION, type Ed25519Exports } from './ed25519-abi.js';
 export interface LoadEd25519Options {
   /** Explicit path to the .wasm file (default: build/ed25519.wasm found next to the source or bundle). */
   readonly wasmPath?: string;
-  /** Source of the batch's random z_i (default crypto.getRandomValues); tests may inject. */
+  /**
+   * Source of the batch's random z_i (default crypto.randomFillSync: the same CSPRNG as
+   * getRandomValues, which loads the WebCrypto modules to reach it: 0.1-0.3 MiB RSS); tests may inject.
+   */
   readonly random?: (out: Uint8Array) => void;
   /** Largest batch per kernel call (<= the kernel's maxBatch()); default the kernel's maximum. */
   readonly maxChunk?: number;
@@ -64,7 +67,7 @@ const okLengths = (it: SigItem): boolean =>
 
 export function loadEd25519Verifier(opts: LoadEd25519Options = {}): SigVerifier {
   const e = instantiateEd25519(opts.wasmPath ?? findEd25519Wasm());
-  const random = opts.random ?? ((out: Uint8Array) => { getRandomValues(out); });
+  const random = opts.random ?? ((out: Uint8Array) => { randomFillSync(out); });
   const maxBatch = e.maxBatch();
   const chunkMax = Math.min(maxBatch, opts.maxChunk ?? maxBatch);
   if (!(chunkMax >= 1)) throw new RangeError('maxChunk must be >= 1');
