@@ -43,6 +43,9 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** Bytewise lexicographic order (RFC 8949 §4.2.1 map-key order). */
+/** Code-unit order of two strings: the same on every machine (localeCompare depends on the locale and loads ICU collation). */
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;

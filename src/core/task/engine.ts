@@ -8,7 +8,7 @@
 // rejections, receipts). Transitions follow the table in protocol.ts. A transition's record and its
 // ledger postings are written together (the runtime wraps each call in one store transaction).
 
-import { fromHex, toHex } from '../bytes.js';
+import { compareText, fromHex, toHex } from '../bytes.js';
 import type { Limits } from '../codec/limits.js';
 import type { TieredVerifier } from '../identity/verifier.js';
 import { DecodeError } from '../errors.js';
@@ -116,7 +116,7 @@ export abstract class TaskEngineBase {
   // ---------------------------------------------------------------- views
 
   list(): TaskView[] {
-    return [...this.tasks.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)).map(view);
+    return [...this.tasks.values()].sort((a, b) => a.createdAt - b.createdAt || compareText(a.id, b.id)).map(view);
   }
   get(id: string): TaskView | undefined {
     const r = this.tasks.get(id);
@@ -225,7 +225,7 @@ export abstract class TaskEngineBase {
   private forgetOldEnded(): void {
     const ended = [...this.tasks.values()].filter((x) => isTerminal(x.role, x.state));
     if (ended.length <= this.keepEnded) return;
-    ended.sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+    ended.sort((a, b) => b.createdAt - a.createdAt || compareText(a.id, b.id));
     for (const x of ended.slice(this.keepEnded)) {
       this.tasks.delete(x.id);
       this.o.store.deleteTask(x.id);

@@ -4,7 +4,7 @@
 //            │ (invites, bids)      │ deliverBy           │ settleBy                │ settleBy            │ settleBy
 //            └─> expired (no bid)   └─> defaulted         └─> defaulted             └─> unsigned          └─> unsigned
 
-import { fromHex, toHex } from '../bytes.js';
+import { compareText, fromHex, toHex } from '../bytes.js';
 import { decodeReceipt, encodeReceipt, receiptBody, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { checkReceipt } from '../identity/receipt.js';
 import { DEFAULT_POLICY_CONFIG, requiredTier as policyTier } from '../identity/policy.js';
@@ -170,7 +170,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
     const mech = this.mechanismOf(r);
     const score = (a: string) => (mech.alloc.rule === 'reputation' && this.o.score ? this.o.score(a, r.topic) : 0);
     const valid = r.bids.filter((b) => this.o.verifier.tierOf(b.agent, now) >= r.requiredTier && this.balanceOf(b.agent) >= r.deposit);
-    valid.sort((a, b) => score(b.agent) - score(a.agent) || a.price - b.price || a.ts - b.ts || a.agent.localeCompare(b.agent));
+    valid.sort((a, b) => score(b.agent) - score(a.agent) || a.price - b.price || a.ts - b.ts || compareText(a.agent, b.agent));
     const win = valid[0];
     if (!win) {
       this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'expired' }, now), now);

@@ -4,6 +4,7 @@
 // each engine call. Same contracts as MemoryLedger / MemoryTaskStore (test/contract/ledger.test.ts).
 
 import { checkPosting, totalsOf, type CreditLedger, type LedgerTotals, type Posting, type Rule } from '../../core/task/ledger.js';
+import { compareText } from '../../core/bytes.js';
 import type { TaskRecord, TaskStore } from '../../core/task/store.js';
 import type { SqliteStore } from './sqlite.js';
 
@@ -52,7 +53,7 @@ export class SqliteLedger implements CreditLedger {
 
   /** Every balance (the ledger API route). */
   accounts(): Array<{ account: string; balance: number }> {
-    return (this.q.accounts.all() as Array<{ account: string; balance: number }>).sort((a, b) => a.account.localeCompare(b.account));
+    return (this.q.accounts.all() as Array<{ account: string; balance: number }>).sort((a, b) => compareText(a.account, b.account));
   }
 }
 
