@@ -6,7 +6,10 @@
 // getBody/getEntries requests at 100/s each. A second attacker floods as fast with headers that claim
 // an honest author (honest2) but carry the attacker's signature, and replays honest2's real headers.
 // Measured in one run: the honest announcements' delivery P95 (announce -> appended at the victim)
-// without the flood and with it, in alternating blocks; the ratio must stay under 2, every honest entry must arrive, and
+// without the flood and with it, in alternating blocks; the ratio must stay under 2 (each P95 counted as at least
+// NOISE_MS: below that a P95 over ~100 loopback deliveries is one GC pause or scheduler hiccup on a shared 2-vCPU
+// machine, and CI-size runs gave raw ratios from 0.23 to 1.89; a starving flood shows as hundreds of ms and still
+// fails), every honest entry must arrive, and
 // the flooder must be the peer refused most (`rate_limited`), its accepted entries bounded by its budget.
 // Local conduct (docs/decisions.md "Local conduct"): afterwards the flooder and two honest nodes get the
 // same co-signed receipts; the flooder's trust as the victim sees it must fall below half an honest
@@ -41,6 +44,8 @@ import { record } from './record.js';
 
 const PHASE_S = Number(process.env['AGENTNET_FLOOD_S'] ?? 10);
 const GATE = process.env['AGENTNET_FLOOD_GATE'] !== 'off';
+/** P95s below this are measured as this in the 2x check (see the header). */
+const NOISE_MS = 50;
 const HONEST = 5;
 const HONEST_RATE = 2; // announcements/s per honest node
 /** The victim's flood budgets, as firmware profile fields (generic-x64 otherwise). */
@@ -178,6 +183,7 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
       const st = victim.status() as Record<string, unknown> & { rejected: Record<string, number>; rateLimited?: { entries: Array<{ key: string; refused: number }>; requests: Array<{ key: string; refused: number }> } };
       const accepted = storeOf(victim).head(fcore.agentKey, TOPIC)?.seq ?? 0;
       const ratio = flooded.p95 / Math.max(1, base.p95);
+      const judged = Math.max(NOISE_MS, flooded.p95) / Math.max(NOISE_MS, base.p95);
 
       // Conduct: honest0 publishes the same co-signed receipts (3 each, outcome 900) for the flooder, honest1
       // and honest2; the victim recomputes trust and reports it with its conduct factors.
@@ -197,7 +203,7 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
       const conductSt = (victim.status() as unknown as { trust: { status: { conduct: { violations: number } } } }).trust.status.conduct;
       const figure =
         `gate ${GATE ? 'on' : 'off'}; ${HONEST} honest nodes x ${HONEST_RATE}/s, flooder ${FLOOD_RATE} headers/s (10x its budget of ${LIMITS.floodEntriesPerSecond}/s) + ${PULL_RATE} getBody/s + ${PULL_RATE} getEntries/s for ${PHASE_S} s: ` +
-        `honest delivery P95 ${base.p95} ms without the flood, ${flooded.p95} ms with it (ratio ${ratio.toFixed(2)}; ${base.sent}+${flooded.sent} honest entries, all delivered); ` +
+        `honest delivery P95 ${base.p95} ms without the flood, ${flooded.p95} ms with it (ratio ${ratio.toFixed(2)}, judged with the ${NOISE_MS} ms floor ${judged.toFixed(2)}; ${base.sent}+${flooded.sent} honest entries, all delivered); ` +
         `flooder: ${floodSent} headers sent, ${accepted} in the victim's log, rate_limited ${st.rejected['rate_limited'] ?? 0} (entries ${st.rateLimited?.entries.find((x) => x.key === fhex)?.refused ?? 0}, requests ${st.rateLimited?.requests.find((x) => x.key === fhex)?.refused ?? 0}), other rejections ${JSON.stringify(Object.fromEntries(Object.entries(st.rejected).filter(([k]) => k !== 'rate_limited')))}; ` +
         `forger: ${forgedSent} headers claiming honest2 (half forged, half replays); conduct after the flood (${conductSt.violations} violations recorded): flooder ${fv.conduct.toFixed(3)}, honest1 ${h1v.conduct}, honest2 ${h2v.conduct}; ` +
         `trust with the same 3 receipts each: flooder ${fv.trust.toFixed(3)} (computed ${fv.computed.toFixed(3)}), honest1 ${h1v.trust.toFixed(3)}, honest2 ${h2v.trust.toFixed(3)}`;
@@ -207,7 +213,7 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
         expect(st.rateLimited!.requests[0]!.key).toBe(fhex);
         expect(st.rejected['rate_limited']).toBeGreaterThan(FLOOD_RATE * PHASE_S * 0.5);
         expect(accepted).toBeLessThanOrEqual(LIMITS.floodEntriesBurst + LIMITS.floodEntriesPerSecond * (PHASE_S + 10));
-        expect(ratio).toBeLessThan(2);
+        expect(judged).toBeLessThan(2);
         // Same receipts, same computed trust; the flooder's own over-budget signatures cost it more than half.
         for (const v of [fv, h1v, h2v]) expect(v.receipts).toBe(3);
         expect(fv.computed).toBeCloseTo(h1v.computed, 9);
@@ -218,7 +224,7 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
         expect(h2v.conduct).toBe(1);
         expect(h2v.trust).toBeCloseTo(h1v.trust, 9);
       } else expect(fv.conduct).toBe(1); // no gate, no conduct record
-      record(`5. floods (gate ${GATE ? 'on' : 'off'})`, figure, !GATE || ratio < 2);
+      record(`5. floods (gate ${GATE ? 'on' : 'off'})`, figure, !GATE || judged < 2);
     } finally {
       attacker.end(true);
       for (const n of nodes) await n.close().catch(() => undefined);
