@@ -1,6 +1,7 @@
 // The stateful owner: receipts → trust, live gate, slashing paths, credibility of vouchers (DESIGN §7).
 import { describe, expect, it } from 'vitest';
-import { TrustLedger, MG_FEATURES, EIGENTRUST_FEATURES } from '../../src/core/trust/ledger.js';
+import { TrustLedger } from '../../src/core/trust/ledger.js';
+import { MG_FEATURES, EIGENTRUST_FEATURES } from '../../src/core/trust/params.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
 import type { TopicSpec } from '../../src/core/trust/types.js';
 

@@ -30,7 +30,8 @@ import { checkComplaint, complaintFromBody, decodeComplaint, isComplaintBody } f
 import type { FraudProof as IdentityFraudProof } from '../identity/fraud.js';
 import type { TieredVerifier } from '../identity/verifier.js';
 import type { Candidate, CoreEvent } from '../types.js';
-import { DEFAULT_TRUST_PARAMS, MG_FEATURES, TrustLedger } from './ledger.js';
+import { TrustLedger } from './ledger.js';
+import { DEFAULT_TRUST_PARAMS, MG_FEATURES } from './params.js';
 import { MAX_REPUTATION_ENTRIES, PeerViews, reputationFromBody, type ReputationEntry } from './gossip.js';
 import { selectArgmax, selectProportional } from './select.js';
 import type { FraudProof, NodeIndex, PowerIterate, TopicSpec } from './types.js';

@@ -3,7 +3,7 @@
 import type { TieredVerifier } from '../identity/verifier.js';
 import type { Candidate } from '../types.js';
 import type { Conduct } from './conduct.js';
-import type { TrustFeatures, TrustParams } from './ledger.js';
+import type { TrustFeatures, TrustParams } from './params.js';
 
 export interface NodeTrustOptions {
   readonly verifier: TieredVerifier;

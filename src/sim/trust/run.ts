@@ -1,7 +1,8 @@
 // One run of the MG-EigenTrust experiment for one method and one seed (DESIGN §7, §10). A query cycle per epoch on
 // the shared virtual-clock scheduler: queries of every topic and the colluders' receipts at random instants of the
 // epoch, then the trust recompute (one injected power-iteration call for all topics), whitewashing, bookkeeping.
-import { TrustLedger, MG_FEATURES, EIGENTRUST_FEATURES, type TrustFeatures } from '../../core/trust/ledger.js';
+import { TrustLedger } from '../../core/trust/ledger.js';
+import { MG_FEATURES, EIGENTRUST_FEATURES, type TrustFeatures } from '../../core/trust/params.js';
 import { selectProportional } from '../../core/trust/select.js';
 import type { PowerIterate, TopicSpec } from '../../core/trust/types.js';
 import { Scheduler } from '../scheduler.js';
