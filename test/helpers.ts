@@ -2,6 +2,7 @@
 // deterministic keys from labels, and identities with real bindings.
 
 import { createHash } from 'node:crypto';
+import { DecodeError } from '../src/core/errors.js';
 import { makeBinding } from '../src/core/identity/binding.js';
 import type { CryptoPort } from '../src/core/ports.js';
 import { makeCryptoPort, nobleStrictVerifier } from '../src/runtime/crypto-port.js';
@@ -41,3 +42,14 @@ export function identity(label: string, o: { notBefore?: number; notAfter?: numb
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+
+/** The DecodeError code `f` throws, or `none` when it returns; any other exception propagates. */
+export function decodeCode(f: () => unknown, none = 'none'): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DecodeError) return e.code;
+    throw e;
+  }
+  return none;
+}

@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startNode } from '../../src/runtime/node.js';
 import { createUdpTransport } from '../../src/runtime/transport/udp.js';
+import { freeUdpPort as freePort } from './node-kit.js';
 
 const quiet = createLogger({ level: 'error' });
 const dir = mkdtempSync(join(tmpdir(), 'agentnet-mesh-live-'));
@@ -30,13 +31,6 @@ async function until(what: string, cond: () => boolean, ms: number): Promise<num
   return Date.now() - t0;
 }
 
-async function freePort(): Promise<number> {
-  const t = createUdpTransport('udp://127.0.0.1:0', { network: 'x', clientId: 'x' });
-  await t.ready();
-  const p = Number(t.localAddress().split(':')[1]);
-  await t.close();
-  return p;
-}
 
 describe('UDP mesh liveness', () => {
   it('a stopped mesh node sends its death, a killed one is dropped after its beacons stop; both come back on restart', async () => {

@@ -9,7 +9,7 @@ import { startEmbeddedBroker } from '../../src/runtime/broker.js';
 import { loadConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startNode, type AgentNode } from '../../src/runtime/node.js';
-import { createUdpTransport } from '../../src/runtime/transport/udp.js';
+import { freeUdpPort as freePort } from './node-kit.js';
 
 const quiet = createLogger({ level: 'error' });
 const dir = mkdtempSync(join(tmpdir(), 'agentnet-mesh-'));
@@ -27,14 +27,6 @@ async function until(cond: () => boolean, ms = 20_000): Promise<void> {
   }
 }
 
-/** A free UDP port on loopback (bound and released). */
-async function freePort(): Promise<number> {
-  const t = createUdpTransport('udp://127.0.0.1:0', { network: 'x', clientId: 'x' });
-  await t.ready();
-  const p = Number(t.localAddress().split(':')[1]);
-  await t.close();
-  return p;
-}
 
 describe('UDP LAN mesh and an MQTT bridge', () => {
   it('a chain of mesh nodes discovers across two hops; a bridge carries discovery to an MQTT node', async () => {

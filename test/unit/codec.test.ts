@@ -7,8 +7,7 @@ import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../../src
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeDirect, encodeDirect } from '../../src/core/codec/messages.js';
 import { makeSketch } from '../../src/core/gossip/sketch.js';
-import { DecodeError } from '../../src/core/errors.js';
-import { crypto, identity, T0 } from '../helpers.js';
+import { crypto, decodeCode, identity, T0 } from '../helpers.js';
 
 const alice = identity('alice');
 const baseEntry: Entry = {
@@ -25,15 +24,7 @@ const baseEntry: Entry = {
   tier: 2,
 };
 const signed = (e: Entry) => encodeEntry(e, crypto.signer.sign(alice.agentSecret, entryToBeSigned(e)));
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DecodeError) return e.code;
-    throw e;
-  }
-  return 'OK';
-};
+const codeOf = (f: () => unknown) => decodeCode(f, 'OK');
 
 /** Re-encodes an entry's payload map with one field changed, and re-signs it (a well-signed bad entry). */
 function withField(k: number, v: unknown | undefined): Uint8Array {

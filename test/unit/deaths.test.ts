@@ -7,22 +7,13 @@ import { encodeCbor } from '../../src/core/codec/cbor.js';
 import { CONTENT_TYPES, encodeSign1 } from '../../src/core/codec/cose.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { birthToBeSigned, decodeBirth, encodeBirth, type Birth } from '../../src/core/codec/messages.js';
-import { DecodeError } from '../../src/core/errors.js';
 import { TestNet } from '../harness.js';
-import { crypto, identity, T0 } from '../helpers.js';
+import { crypto, decodeCode, identity, T0 } from '../helpers.js';
 
 const alice = identity('alice');
 const sign = (b: Birth) => encodeBirth(b, crypto.signer.sign(alice.agentSecret, birthToBeSigned(b)));
 const death = (o: Partial<Birth> = {}): Birth => ({ author: alice.agentKey, epoch: 0, ts: T0, alive: false, bindingHash: crypto.sha256(alice.binding), ...o }) as Birth;
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DecodeError) return e.code;
-    throw e;
-  }
-  return 'none';
-};
+const codeOf = (f: () => unknown) => decodeCode(f);
 /** A birth payload with arbitrary fields (what a broken or hostile encoder might send). */
 const raw = (fields: Array<[number, unknown]>) => encodeSign1(CONTENT_TYPES.birth, encodeCbor(new Map(fields) as never), new Uint8Array(64));
 
