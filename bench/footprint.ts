@@ -115,7 +115,9 @@ export async function main(argv: string[]): Promise<void> {
   // --env K=V (repeatable): extra environment for the node, e.g. --env MALLOC_ARENA_MAX=8 to compare.
   const env = Object.fromEntries(argv.flatMap((a, i) => (argv[i - 1] === '--env' && a.includes('=') ? [[a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]] : [])));
   const o: Opts = { flags, env, bare: argv.includes('--bare'), node, bundle };
-  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const v = spawnSync(node, ['--version'], { encoding: 'utf8' });
+  if (v.status !== 0) throw new Error(`footprint: cannot run ${node} (${v.error?.message ?? v.stderr.trim()}); a package ships bin/node.xz, which install.sh expands`);
+  const version = v.stdout.trim();
   const p = loadProfile(profile);
   const applied = { flags: [...(o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p)), ...flags], env: { ...(o.bare ? {} : nodeEnv(p)), ...env } };
   const out: Record<string, unknown> = { profile, node: version, bundle, applied, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
