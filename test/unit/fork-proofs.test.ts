@@ -12,6 +12,7 @@ import { DecodeError } from '../../src/core/errors.js';
 import type { Declaration } from '../../src/core/types.js';
 import { crypto, DAY, identity, T0, type TestIdentity } from '../helpers.js';
 import { TestNet } from '../harness.js';
+import { driverRig, settle } from './driver-rig.js';
 
 const TOPIC = 'code_review_security';
 const OTHER = 'data_analysis';
@@ -148,31 +149,14 @@ describe('fork proofs travel and quarantine the author in every topic', () => {
 
 describe('priority in the daemon driver', () => {
   it('a fork proof queued behind an entry of the forked author is handled first: the entry is refused', { timeout: 30_000 }, async () => {
-    const { Driver } = await import('../../src/runtime/driver.js');
-    const { MemoryHub, createMemoryTransport } = await import('../../src/runtime/transport/memory.js');
-    const { MemoryStore } = await import('../../src/core/log/memory-store.js');
-    const { AgentCore } = await import('../../src/core/agent.js');
-    const { birthToBeSigned, encodeBirth } = await import('../../src/core/codec/messages.js');
-    const hub = new MemoryHub();
-    const bobId = identity('bob');
-    const bobHex = toHex(bobId.agentKey);
-    const store = new MemoryStore();
-    const core = new AgentCore({ crypto, store, agentSecret: identity('alice').agentSecret, binding: identity('alice').binding });
-    const events: string[] = [];
-    const driver = new Driver(core, createMemoryTransport('memory://p', { network: 'p', clientId: 'a' }, hub), store, { clock: () => T0, onEvent: (e) => e.type === 'rejected' && events.push(e.reason) });
-    driver.start(T0);
-    driver.call(() => core.follow(OTHER));
-    const bob = createMemoryTransport('memory://p', { network: 'p', clientId: 'b' }, hub);
-    const birth = { author: bobId.agentKey, epoch: 0, ts: T0, binding: bobId.binding, alive: true as const };
-    driver.call(() => core.handleMessage(T0, 'birth', bobHex, encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth)))));
+    const { core, store, driver, bob, bobId, bobHex, rejected } = driverRig(T0, 'p', OTHER);
     expect(core.verifier.bindingOf(bobHex)).toBeDefined();
     // one burst: bob's entry in OTHER, then a proof that bob forked in TOPIC
     bob.publish('header', OTHER, entryFor(bobId, { topic: OTHER }), { retain: false });
     bob.publish('fraud', bobHex, encodeForkProof(entryFor(bobId, {}), entryFor(bobId, { kind: 'state' })), { retain: true });
-    for (let i = 0; i < 500 && !core.verifier.isQuarantined(bobHex); i++) await new Promise((r) => setTimeout(r, 10));
+    await settle(() => core.verifier.isQuarantined(bobHex));
     expect(core.verifier.isQuarantined(bobHex)).toBe(true);
-    await new Promise((r) => setImmediate(r)); // the rest of that batch
-    expect(events).toContain('quarantined');
+    expect(rejected).toContain('quarantined');
     expect(store.head(bobId.agentKey, OTHER)).toBeUndefined();
     await driver.close();
   });

@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import type { Declaration } from '../../src/core/types.js';
 import { crypto, identity, T0, type TestIdentity } from '../helpers.js';
 import { TestNet } from '../harness.js';
+import { driverRig, settle } from './driver-rig.js';
 
 const TOPIC = 'code_review_security';
 const OTHER = 'data_analysis';
@@ -142,33 +143,16 @@ describe('revocations travel on their own channel', () => {
 
 describe('priority in the daemon driver', () => {
   it('a revocation queued behind an entry of the revoked agent is handled first: the entry is refused', { timeout: 30_000 }, async () => {
-    const { Driver } = await import('../../src/runtime/driver.js');
-    const { MemoryHub, createMemoryTransport } = await import('../../src/runtime/transport/memory.js');
-    const { MemoryStore } = await import('../../src/core/log/memory-store.js');
-    const { AgentCore } = await import('../../src/core/agent.js');
-    const { birthToBeSigned, encodeBirth } = await import('../../src/core/codec/messages.js');
     const { encodeEntry, entryToBeSigned } = await import('../../src/core/codec/entry.js');
-    const hub = new MemoryHub();
-    const bobId = identity('bob');
-    const bobHex = toHex(bobId.agentKey);
-    const store = new MemoryStore();
-    const core = new AgentCore({ crypto, store, agentSecret: identity('alice').agentSecret, binding: identity('alice').binding });
-    const events: string[] = [];
-    const driver = new Driver(core, createMemoryTransport('memory://r', { network: 'r', clientId: 'a' }, hub), store, { clock: () => T0 + 10, onEvent: (e) => e.type === 'rejected' && events.push(e.reason) });
-    driver.start(T0 + 10);
-    driver.call(() => core.follow(OTHER));
-    const bob = createMemoryTransport('memory://r', { network: 'r', clientId: 'b' }, hub);
-    const birth = { author: bobId.agentKey, epoch: 0, ts: T0, binding: bobId.binding, alive: true as const };
-    driver.call(() => core.handleMessage(T0 + 10, 'birth', bobHex, encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth)))));
+    const { core, store, driver, bob, bobId, bobHex, rejected } = driverRig(T0 + 10, 'r', OTHER);
     expect(core.verifier.bindingOf(bobHex)).toBeDefined();
     // one burst: bob's entry (signed at T0 + 5), then his operator's revocation from T0
     const e = { author: bobId.agentKey, topic: OTHER, epoch: 0, seq: 1, kind: 'capability' as const, ts: T0 + 5, expires: T0 + 86_400_000, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2 };
     bob.publish('header', OTHER, encodeEntry(e, crypto.signer.sign(bobId.agentSecret, entryToBeSigned(e))), { retain: false });
     bob.publish('revocation', bobHex, revocation(bobId, T0), { retain: true });
-    for (let i = 0; i < 500 && !core.verifier.isRevoked(bobHex, T0 + 10); i++) await new Promise((r) => setTimeout(r, 10));
+    await settle(() => core.verifier.isRevoked(bobHex, T0 + 10));
     expect(core.verifier.isRevoked(bobHex, T0 + 10)).toBe(true);
-    await new Promise((r) => setImmediate(r)); // the rest of that batch
-    expect(events).toContain('revoked');
+    expect(rejected).toContain('revoked');
     expect(store.head(bobId.agentKey, OTHER)).toBeUndefined();
     await driver.close();
   });
