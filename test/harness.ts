@@ -5,7 +5,7 @@
 import { AgentCore, type AgentOptions } from '../src/core/agent.js';
 import { MemoryStore } from '../src/core/log/memory-store.js';
 import type { Channel, CoreEvent } from '../src/core/types.js';
-import { crypto, type TestIdentity } from './helpers.js';
+import { crypto, identity, T0, type TestIdentity } from './helpers.js';
 
 interface Msg {
   readonly channel: Channel;
@@ -108,4 +108,15 @@ export class TestNet {
   rejected(i: number): string[] {
     return this.events[i]!.flatMap((e) => (e.type === 'rejected' ? [e.reason] : []));
   }
+}
+
+/** Four nodes on one TestNet: alice, bob, carol and dave (the cast of the fork-proof and revocation tests). */
+export function fourNodes(o: { heartbeatMs?: number } = {}) {
+  const net = new TestNet(T0);
+  const bobId = identity('bob');
+  const alice = net.add(identity('alice'), o);
+  const bob = net.add(bobId, o);
+  const carol = net.add(identity('carol'), o);
+  const dave = net.add(identity('dave'), o);
+  return { net, bobId, alice, bob, carol, dave };
 }

@@ -11,7 +11,7 @@ import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { DecodeError } from '../../src/core/errors.js';
 import type { Declaration } from '../../src/core/types.js';
 import { crypto, DAY, identity, T0, type TestIdentity } from '../helpers.js';
-import { TestNet } from '../harness.js';
+import { fourNodes, TestNet } from '../harness.js';
 import { driverRig, settle } from './driver-rig.js';
 
 const TOPIC = 'code_review_security';
@@ -25,12 +25,7 @@ function entryFor(id: TestIdentity, over: Partial<Entry>): Uint8Array {
 
 /** alice and dave follow TOPIC, carol only OTHER; bob announces in TOPIC. */
 function world(o: { heartbeatMs?: number } = {}) {
-  const net = new TestNet(T0);
-  const bobId = identity('bob');
-  const alice = net.add(identity('alice'), o);
-  const bob = net.add(bobId, o);
-  const carol = net.add(identity('carol'), o);
-  const dave = net.add(identity('dave'), o);
+  const { net, bobId, alice, bob, carol, dave } = fourNodes(o);
   alice.follow(TOPIC);
   dave.follow(TOPIC);
   carol.follow(OTHER);

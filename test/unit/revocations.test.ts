@@ -10,7 +10,7 @@ import { decodeBinding } from '../../src/core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import type { Declaration } from '../../src/core/types.js';
 import { crypto, identity, T0, type TestIdentity } from '../helpers.js';
-import { TestNet } from '../harness.js';
+import { fourNodes, TestNet } from '../harness.js';
 import { driverRig, settle } from './driver-rig.js';
 
 const TOPIC = 'code_review_security';
@@ -25,12 +25,7 @@ function revocation(id: TestIdentity, ts: number, over: Partial<Revocation> = {}
 
 /** alice wants code review and finds bob; carol follows only OTHER (never met bob); dave is a bystander. */
 function world(o: { heartbeatMs?: number } = {}) {
-  const net = new TestNet(T0);
-  const bobId = identity('bob');
-  const alice = net.add(identity('alice'), o);
-  const bob = net.add(bobId, o);
-  const carol = net.add(identity('carol'), o);
-  const dave = net.add(identity('dave'), o);
+  const { net, bobId, alice, bob, carol, dave } = fourNodes(o);
   alice.follow(TOPIC);
   carol.follow(OTHER);
   alice.announce(net.now, { kind: 'intent', topic: TOPIC, tags: ['code.review'], text: 'need' });
