@@ -7,9 +7,16 @@
 // line (cold start, includes Node's own start and loading the bundle; systemd is notified right after
 // it), with the CPU time the process used until then (what the wall time would be on an idle core),
 // knownAgents from /status, and VmRSS from /proc after `idleMs` of idling. Median of `runs`.
+// Baselines in the same run, same runtime, flags and environment, idled as long: an empty process
+// (`node -e` with one timer; `overEmptyMiB` is what agentnet adds to it) and a "floor" process that
+// only loads the Node built-in modules a real node has loaded by then (read from that node's
+// process.moduleLoadList, so the list follows the code) and opens a SQLite database in WAL through the
+// same addon: what any node built on these parts pays before holding any state. --broker URL runs the
+// node against that broker instead of the embedded one (a device beside Mosquitto or a LAN broker).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBinding } from '../src/core/identity/binding.js';
@@ -33,7 +40,8 @@ function seed(dir: string, agents: number): void {
   store.close();
 }
 
-interface Sample { readonly readyMs: number; readonly readyCpuMs: number; readonly knownAgents: number; readonly rssMiB: number; readonly anonMiB: number; readonly fileMiB: number; readonly fromCache: number }
+interface Rss { readonly rssMiB: number; readonly anonMiB: number; readonly fileMiB: number }
+interface Sample extends Rss { readonly readyMs: number; readonly readyCpuMs: number; readonly knownAgents: number; readonly fromCache: number }
 
 /** CPU time (user + system) a process has used, ms: fields 14 and 15 of /proc/PID/stat, in clock ticks (100 Hz). */
 const cpuMs = (pid: number): number => {
@@ -42,14 +50,15 @@ const cpuMs = (pid: number): number => {
 };
 
 /** One start of `agentnet run` on `dir`: spawn -> ready, then idle, /status, VmRSS, SIGTERM. */
-async function start(dir: string, profile: string, idleMs: number, o: Opts): Promise<Sample> {
+async function start(dir: string, profile: string, idleMs: number, o: Opts, extra: string[] = []): Promise<Sample> {
   const p = loadProfile(profile);
   // The profile's flags and environment exactly as the systemd drop-in and bin/agentnet apply them
   // (runtime/node-flags.ts); --bare: only the heap limits (what the drop-in set before v8Mode).
   const flags = o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p);
   const env = { ...process.env, ...(o.bare ? {} : nodeEnv(p)), ...o.env };
   const t0 = performance.now();
-  const child = spawn(o.node, [...flags, ...o.flags, o.bundle, 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const broker = o.broker ? ['--broker', o.broker] : [];
+  const child = spawn(o.node, [...flags, ...o.flags, ...extra, o.bundle, 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info', ...broker], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const ready = await new Promise<{ ms: number; cpu: number; api: string; fromCache: number }>((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -67,12 +76,69 @@ async function start(dir: string, profile: string, idleMs: number, o: Opts): Pro
   const st = (await (await fetch(`${ready.api}/status`)).json()) as { knownAgents: number };
   // VmRSS = RssAnon (heap, WASM memory, SQLite cache, malloc) + RssFile (pages of the node binary and
   // the addon mapped from disk: shared and reclaimable, but counted in RSS) + RssShmem.
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1]) / 1024;
-  const rss = kb('VmRSS');
+  const m = rssOf(child.pid!);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  return { readyMs: Math.round(ready.ms), readyCpuMs: ready.cpu, knownAgents: st.knownAgents, rssMiB: +rss.toFixed(1), anonMiB: +kb('RssAnon').toFixed(1), fileMiB: +kb('RssFile').toFixed(1), fromCache: ready.fromCache };
+  return { readyMs: Math.round(ready.ms), readyCpuMs: ready.cpu, knownAgents: st.knownAgents, ...m, fromCache: ready.fromCache };
+}
+
+function rssOf(pid: number): Rss {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1]) / 1024;
+  return { rssMiB: +kb('VmRSS').toFixed(1), anonMiB: +kb('RssAnon').toFixed(1), fileMiB: +kb('RssFile').toFixed(1) };
+}
+
+/** A baseline process of the same runtime, flags and environment running `script`, idled as long. */
+async function baseline(profile: string, idleMs: number, o: Opts, script: string, extraEnv: Record<string, string> = {}): Promise<Rss> {
+  const p = loadProfile(profile);
+  const flags = o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p);
+  const env = { ...process.env, ...(o.bare ? {} : nodeEnv(p)), ...o.env, ...extraEnv };
+  const child = spawn(o.node, [...flags, ...o.flags, '-e', script], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  await new Promise((r) => setTimeout(r, idleMs));
+  const m = rssOf(child.pid!);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return m;
+}
+
+const EMPTY = 'setInterval(() => {}, 1e9)';
+// FLOOR_MODULES: public built-in names; FLOOR_SQLITE: the addon's package; FLOOR_DB: a file to open.
+const FLOOR = `for (const m of JSON.parse(process.env.FLOOR_MODULES)) require(m);
+const db = new (require(process.env.FLOOR_SQLITE))(process.env.FLOOR_DB);
+db.pragma('journal_mode = WAL');
+db.exec('create table if not exists t (k blob primary key, v blob)');
+setInterval(() => {}, 1e9);`;
+
+/**
+ * The public Node built-in modules a real node (no known agents) has loaded after `idleMs`: a start with
+ * a preload that writes them out; not measured.
+ */
+async function loadedBuiltins(profile: string, idleMs: number, o: Opts): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
+  try {
+    const out = join(dir, 'modules.json');
+    const preload = join(dir, 'preload.cjs');
+    writeFileSync(preload, `setTimeout(() => {
+  const pub = new Set(require('node:module').builtinModules);
+  const names = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).filter((m) => pub.has(m));
+  require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(names));
+}, ${Math.max(0, idleMs - 500)}).unref();
+`);
+    await start(dir, profile, idleMs, o, ['--require', preload]);
+    return JSON.parse(readFileSync(out, 'utf8')) as string[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function floor(profile: string, idleMs: number, o: Opts, modules: readonly string[]): Promise<Rss> {
+  const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
+  try {
+    const sqlite = createRequire(o.bundle).resolve('better-sqlite3');
+    return await baseline(profile, idleMs, o, FLOOR, { FLOOR_MODULES: JSON.stringify(modules), FLOOR_SQLITE: sqlite, FLOOR_DB: join(dir, 'floor.db') });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -80,7 +146,7 @@ async function start(dir: string, profile: string, idleMs: number, o: Opts): Pro
  * binding (nothing cached yet: a first boot, or the first start after the store was copied in); the
  * second is a restart, where bindings this node verified before come from its verified-bindings cache.
  */
-interface Opts { readonly flags: string[]; readonly env: Record<string, string>; readonly bare: boolean; readonly node: string; readonly bundle: string }
+interface Opts { readonly flags: string[]; readonly env: Record<string, string>; readonly bare: boolean; readonly node: string; readonly bundle: string; readonly broker?: string }
 
 async function once(profile: string, agents: number, idleMs: number, o: Opts): Promise<{ first: Sample; restart: Sample }> {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
@@ -114,14 +180,26 @@ export async function main(argv: string[]): Promise<void> {
   const bundle = arg('bundle', projectPath('dist', 'agentnet.mjs'));
   // --env K=V (repeatable): extra environment for the node, e.g. --env MALLOC_ARENA_MAX=8 to compare.
   const env = Object.fromEntries(argv.flatMap((a, i) => (argv[i - 1] === '--env' && a.includes('=') ? [[a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]] : [])));
-  const o: Opts = { flags, env, bare: argv.includes('--bare'), node, bundle };
+  const o: Opts = { flags, env, bare: argv.includes('--bare'), node, bundle, ...(argv.includes('--broker') ? { broker: arg('broker', '') } : {}) };
   const v = spawnSync(node, ['--version'], { encoding: 'utf8' });
   if (v.status !== 0) throw new Error(`footprint: cannot run ${node} (${v.error?.message ?? v.stderr.trim()}); a package ships bin/node.xz, which install.sh expands`);
   const version = v.stdout.trim();
   const p = loadProfile(profile);
   const applied = { flags: [...(o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p)), ...flags], env: { ...(o.bare ? {} : nodeEnv(p)), ...env } };
-  const out: Record<string, unknown> = { profile, node: version, bundle, applied, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
-  const summary = (s: Sample[]) => ({ readyMsMedian: median(s.map((x) => x.readyMs)), readyCpuMsMedian: median(s.map((x) => x.readyCpuMs)), rssMiBMedian: median(s.map((x) => x.rssMiB)), anonMiBMedian: median(s.map((x) => x.anonMiB)), fileMiBMedian: median(s.map((x) => x.fileMiB)), knownAgents: s.map((x) => x.knownAgents), fromCache: s.map((x) => x.fromCache), samples: s });
+  const out: Record<string, unknown> = { profile, node: version, bundle, broker: o.broker ?? 'embedded', applied, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
+  const rssSummary = (s: Rss[]) => ({ rssMiBMedian: median(s.map((x) => x.rssMiB)), anonMiBMedian: median(s.map((x) => x.anonMiB)), fileMiBMedian: median(s.map((x) => x.fileMiB)) });
+  const modules = await loadedBuiltins(profile, idleMs, o);
+  const empties: Rss[] = [];
+  const floors: Rss[] = [];
+  for (let i = 0; i < runs; i++) {
+    empties.push(await baseline(profile, idleMs, o, EMPTY));
+    floors.push(await floor(profile, idleMs, o, modules));
+  }
+  const baseRss = median(empties.map((x) => x.rssMiB));
+  const floorRss = median(floors.map((x) => x.rssMiB));
+  out['emptyProcess'] = { ...rssSummary(empties), samples: empties };
+  out['floor'] = { ...rssSummary(floors), overEmptyMiB: +(floorRss - baseRss).toFixed(1), builtins: modules, samples: floors };
+  const summary = (s: Sample[]) => ({ overEmptyMiB: +(median(s.map((x) => x.rssMiB)) - baseRss).toFixed(1), overFloorMiB: +(median(s.map((x) => x.rssMiB)) - floorRss).toFixed(1), readyMsMedian: median(s.map((x) => x.readyMs)), readyCpuMsMedian: median(s.map((x) => x.readyCpuMs)), rssMiBMedian: median(s.map((x) => x.rssMiB)), anonMiBMedian: median(s.map((x) => x.anonMiB)), fileMiBMedian: median(s.map((x) => x.fileMiB)), knownAgents: s.map((x) => x.knownAgents), fromCache: s.map((x) => x.fromCache), samples: s });
   for (const agents of [...new Set([0, Number(arg('agents', '1000'))])]) {
     const s: Array<{ first: Sample; restart: Sample }> = [];
     for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, o));
