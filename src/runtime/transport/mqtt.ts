@@ -64,7 +64,8 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
             payload: Buffer.from(typeof o.will.bytes === 'function' ? o.will.bytes() : o.will.bytes),
             qos: 1 as const,
             retain: true,
-            // The Will Delay lets a node that reconnects quickly (Wi-Fi blip) cancel its own death (MQTT 5 §3.1.3.2.2).
+            // The Will Delay lets a node that reconnects quickly (Wi-Fi blip) cancel its own death (MQTT 5
+            // §3.1.3.2.2); Mosquitto 2.0 does so for our clean-start reconnects (test/integration/will-delay.test.ts).
             ...(version === 5 ? { properties: { willDelayInterval: o.will.delayS } } : {}),
           },
         }
