@@ -8,46 +8,32 @@
 // pollTimeout() (next deadline). A peer's bad message never throws: it becomes a RejectReason,
 // counted in status() and emitted as an event.
 //
-// Receiving an entry (header), in order (DESIGN §4-6):
-//   size -> decode -> T0 (id seen?) -> binding known? (else hold, fetch birth) -> T1 signature
-//   -> quarantined author? (refused in every topic) -> epoch accepted? (log/epochs.ts: else hold + fetch
-//   the birth, or refuse without a continuation record)
-//   -> log rule (append | duplicate | stale | fork: proof + quarantine | broken: ask for the author's
-//   entry at our head's position (a fork) | gap: hold + ask the author)
-//   -> on append: sketch vs interests -> pull body by hash -> hash/len check -> decode -> match.
+// The sides it wires together: OwnLog (own-log.ts) writes, Receiver (receiver.ts, where the order of
+// receiving an entry is written) verifies and stores what arrives, Finder (finder.ts) matches interests.
 
 import { toHex } from './bytes.js';
-import { decodeEntry, type SignedEntry } from './codec/entry.js';
 import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
-import { decodeDirect, decodeFrontier } from './codec/messages.js';
 import { DirectLink } from './gossip/direct.js';
 import { ForkProofs } from './gossip/fork-proofs.js';
 import { FraudDesk } from './gossip/fraud-desk.js';
 import { Heartbeat } from './gossip/heartbeat.js';
 import { Revocations } from './gossip/revocations.js';
-import { checkBirth } from './identity/births.js';
 import type { AgentOptions } from './options.js';
 import { checkContinuation } from './identity/continuation.js';
-import { Epochs } from './log/epochs.js';
 import { DecodeError, REJECT_REASONS, type RejectReason } from './errors.js';
 import { BirthWatch } from './gossip/birth-watch.js';
 import { Liveness } from './gossip/liveness.js';
-import { HeldEntries } from './log/held.js';
-import { GapRepair } from './gossip/repair.js';
-import { AwaitingBinding } from './identity/awaiting.js';
 import { TieredVerifier } from './identity/verifier.js';
-import { decideReceive } from './log/rules.js';
 import type { LogStore } from './log/store.js';
 import type { CryptoPort } from './ports.js';
 import type { Candidate, Channel, CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, Outgoing, OwnDeclaration, PeerInfo } from './types.js';
 import { Counters } from './counters.js';
 import { coreStatus, logHeadViews, ownDeclarations, peerViews } from './views.js';
-import { OwnLog, storedOf } from './own-log.js';
+import { OwnLog } from './own-log.js';
 import { Finder } from './finder.js';
+import { Receiver } from './receiver.js';
 
 export type { AgentOptions } from './options.js';
-
-type Source = 'push' | 'repair';
 
 export class AgentCore {
   readonly agentKey: Uint8Array;
@@ -61,19 +47,13 @@ export class AgentCore {
   private readonly epoch: number;
   /** The writing side: our logs, births and frontiers (own-log.ts). */
   private readonly own: OwnLog;
-  private readonly skew: number;
-  private readonly heldPerLog: number;
   private readonly out: Outgoing[] = [];
   private readonly events: CoreEvent[] = [];
   private readonly followed = new Set<string>();
   /** The interest side: sketch match, body pulls, discoveries (finder.ts). */
   private readonly finder: Finder;
-  /** Entries waiting for their author's binding, per author hex. */
-  private readonly awaiting: AwaitingBinding;
-  private readonly gaps: GapRepair;
-  private readonly held: HeldEntries;
-  /** Author hex -> `now` of the last message from it that passed verification (peer list). */
-  private readonly lastSeen = new Map<string, number>();
+  /** The receiving side: verification, log rules, holds for bindings and gaps, last seen (receiver.ts). */
+  private readonly rx: Receiver;
   readonly liveness = new Liveness(); // births, deaths and the transport's reachability hints (`reachable`)
   private readonly births: BirthWatch; // whose births and deaths we listen to (gossip/birth-watch.ts)
   private readonly heartbeat: Heartbeat;
@@ -81,7 +61,6 @@ export class AgentCore {
   /** Fork and dispute proofs on the fraud channel (gossip/fraud-desk.ts). */
   private readonly fraud: FraudDesk;
   readonly revocations: Revocations; // gossip/revocations.ts; `publish` is the local API's (POST /revocations)
-  private readonly epochs = new Epochs();
   private readonly direct: DirectLink;
   private readonly continuation: Uint8Array | undefined;
   private started = false;
@@ -91,13 +70,8 @@ export class AgentCore {
     this.store = o.store;
     this.limits = o.limits ?? DEFAULT_LIMITS;
     this.epoch = o.epoch ?? 0;
-    this.skew = o.clockSkewMs ?? 5 * 60_000;
-    this.heldPerLog = o.heldPerLog ?? 64;
-    this.held = new HeldEntries(this.heldPerLog, o.maxHeld ?? 4096);
     const timeout = o.pullTimeoutMs ?? 2000;
     const attempts = o.maxAttempts ?? 4;
-    this.awaiting = new AwaitingBinding(timeout, attempts, this.heldPerLog);
-    this.gaps = new GapRepair(timeout, attempts);
     this.births = new BirthWatch((x) => this.emit(x), 2 * attempts * timeout); // gap repair, then the body pull
     this.agentKey = o.crypto.signer.publicKey(o.agentSecret);
     this.agentHex = toHex(this.agentKey);
@@ -119,6 +93,13 @@ export class AgentCore {
         emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d), sendDirect: (to, d) => this.direct.send(to, d), follow: (t) => this.follow(t), candidate: (a) => this.births.candidate(a),
       },
       timeout, attempts,
+    );
+    this.rx = new Receiver(
+      {
+        crypto: o.crypto, store: o.store, limits: this.limits, verifier: this.verifier, counters: this.counters, agentHex: this.agentHex, followed: this.followed, clockSkewMs: o.clockSkewMs ?? 5 * 60_000,
+        liveness: this.liveness, births: this.births, direct: this.direct, fraud: this.fraud, finder: this.finder, event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d),
+      },
+      timeout, attempts, o.heldPerLog ?? 64, o.maxHeld ?? 4096,
     );
   }
 
@@ -236,16 +217,16 @@ export class AgentCore {
       switch (channel) {
         case 'header':
           this.counters.add('headerBytesIn', bytes.length);
-          return this.onEntryBytes(now, bytes, 'push', key);
+          return this.rx.onEntryBytes(now, bytes, 'push', key);
         case 'body':
           this.counters.add('bodyBytesIn', bytes.length);
           return this.finder.onBody(now, key, bytes);
         case 'birth':
-          return this.onBirth(now, bytes);
+          return this.rx.onBirth(now, bytes);
         case 'frontier':
-          return this.onFrontier(now, bytes);
+          return this.rx.onFrontier(now, bytes);
         case 'direct':
-          return this.onDirect(now, bytes);
+          return this.rx.onDirect(now, bytes);
         case 'fraud':
           return this.fraud.receive(now, key, bytes);
         case 'revocation':
@@ -258,14 +239,15 @@ export class AgentCore {
   }
 
   handleTimeout(now: number): void {
-    const b = this.awaiting.due(now);
+    const { awaiting, gaps } = this.rx;
+    const b = awaiting.due(now);
     for (const author of b.retry) this.births.fetch(now, author, true); // re-subscribing re-delivers the retained birth
     for (const d of b.dropped) if (d.count > 0) this.reject('unknown_author', 'header', `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`, d.count);
     this.finder.handleTimeout(now);
-    for (const p of this.gaps.due(now)) this.direct.askEntries(p.data);
+    for (const p of gaps.due(now)) this.direct.askEntries(p.data);
     if (this.started && this.heartbeat.due(now)) {
       this.own.repeatChanged(now);
-      this.births.sweep(now, (a) => this.finder.hasCandidateOf(a), (a) => this.awaiting.has(a));
+      this.births.sweep(now, (a) => this.finder.hasCandidateOf(a), (a) => awaiting.has(a));
       if (this.heartbeat.resyncRound) {
         for (const t of this.followed) {
           this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${t}/+` }); // re-subscribing re-delivers the retained heads
@@ -297,18 +279,19 @@ export class AgentCore {
   }
 
   pollTimeout(): number | undefined {
-    const ds = [this.awaiting.nextDeadline(), this.finder.pulls.nextDeadline(), this.gaps.nextDeadline(), this.heartbeat.nextDeadline(), this.forks.nextDeadline(), this.revocations.nextDeadline()].filter((d): d is number => d !== undefined);
+    const ds = [this.rx.awaiting.nextDeadline(), this.finder.pulls.nextDeadline(), this.rx.gaps.nextDeadline(), this.heartbeat.nextDeadline(), this.forks.nextDeadline(), this.revocations.nextDeadline()].filter((d): d is number => d !== undefined);
     return ds.length ? Math.min(...ds) : undefined;
   }
 
   status() {
-    const { agentHex, epoch, followed, finder, store, verifier, counters, gaps, forks, revocations, held, awaiting } = this;
+    const { agentHex, epoch, followed, finder, store, verifier, counters, forks, revocations } = this;
+    const { gaps, held, awaiting } = this.rx;
     return coreStatus({ agentHex, epoch, followed, finder, store, verifier, counters, gaps, forks, revocations, held, awaiting });
   }
 
   /** Verified peers with tier and last seen (views.ts). */
   peers(now: number): PeerInfo[] {
-    return peerViews(this.verifier, this.lastSeen, this.agentHex, now);
+    return peerViews(this.verifier, this.rx.lastSeen, this.agentHex, now);
   }
 
   /** Head of every stored log (views.ts). */
@@ -321,129 +304,7 @@ export class AgentCore {
     return ownDeclarations(this.store, this.agentKey, this.limits, now);
   }
 
-  // ------------------------------------------------------------------ receive paths
-
-  private onEntryBytes(now: number, bytes: Uint8Array, source: Source, channelTopic?: string, birthFetched = false): void {
-    const se = decodeEntry(bytes, this.limits);
-    const e = se.entry;
-    if (channelTopic !== undefined && channelTopic !== e.topic) return this.reject('wrong_topic', 'header', `entry for ${e.topic} on ${channelTopic}`);
-    const author = toHex(e.author);
-    if (this.verifier.isQuarantined(author)) return this.reject('quarantined', 'header', `${author.slice(0, 12)} forked its log`);
-    // A live header past its expiry is refused (it may still arrive through gap repair, which keeps
-    // history complete; only live announcements must be current).
-    if (source === 'push' && e.expires <= now) return this.reject('expired', 'header', `expired ${now - e.expires} ms ago`);
-    const id = this.c.sha256(bytes);
-    const idHex = toHex(id);
-    // T0: an id that passed T1 before skips the crypto, not the log rules (so a write lost to a failed
-    // store transaction is simply written again when the entry comes back).
-    if (!this.verifier.seenBefore(idHex)) {
-      if (!this.verifier.bindingOf(author)) return this.awaitBinding(now, author, 'header', channelTopic, bytes);
-      if (e.ts > now + this.skew) return this.reject('future', 'header', `ts ${e.ts - now} ms ahead`);
-      const t1 = this.verifier.checkSigned(e.author, se.toBeSigned, se.signature, e.ts, e.topic);
-      if (!t1.ok) return this.reject(t1.reason, 'header', t1.detail);
-      this.verifier.remember(idHex);
-    }
-    const ep = this.epochs.decide(author, e.epoch, this.store.head(e.author, e.topic)?.epoch, birthFetched);
-    if (ep === 'wait') return this.awaitBinding(now, author, 'header', channelTopic, bytes);
-    if (ep === 'refuse') return this.reject('no_continuation', 'header', `epoch ${e.epoch} of ${author.slice(0, 12)} has no continuation record signed by its operator`);
-    this.receiveVerified(now, se, id, source);
-  }
-
-  private receiveVerified(now: number, se: SignedEntry, id: Uint8Array, source: Source): void {
-    const e = se.entry;
-    this.lastSeen.set(toHex(e.author), now);
-    const d = decideReceive(this.store.head(e.author, e.topic), this.store.get(e.author, e.topic, e.epoch, e.seq), e, id);
-    switch (d.action) {
-      case 'duplicate':
-        return;
-      case 'stale':
-        return this.reject('stale', 'header', `seq ${e.seq} behind head`);
-      case 'broken':
-        // The author signed another entry at our head's position (e.prev): ask it for that entry, which
-        // then arrives as a fork of our head and becomes a proof.
-        this.direct.askEntries({ author: e.author, topic: e.topic, epoch: e.epoch, fromSeq: e.seq - 1, toSeq: e.seq - 1 });
-        return this.reject('broken_chain', 'header', `seq ${e.seq} does not extend our head`);
-      case 'fork':
-        this.reject('fork', 'header', `two entries at ${e.topic}/${e.epoch}/${e.seq}`);
-        return this.fraud.detected(now, d.existing.bytes, se.bytes, 'header');
-      case 'gap':
-        this.held.hold(se, id);
-        return this.direct.askEntries(this.gaps.need(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq));
-      case 'append':
-        break;
-    }
-    this.store.append(storedOf(e, id, se.bytes));
-    this.events.push({ type: 'appended', author: toHex(e.author), topic: e.topic, seq: e.seq, own: false });
-    this.finder.onAppended(now, e, id);
-    this.direct.askEntries(this.gaps.appended(now, e.author, e.topic, e.epoch, e.seq, this.held.has(e, e.seq + 1)));
-    const next = this.held.take(e, e.seq + 1);
-    if (next) this.receiveVerified(now, next.se, next.id, 'repair');
-  }
-
-  private onBirth(now: number, bytes: Uint8Array): void {
-    const r = checkBirth(this.c, this.verifier, bytes, now, this.limits);
-    if (!r.ok) return r.reason ? this.reject(r.reason, 'birth', r.detail) : undefined;
-    const { birth, author } = r;
-    this.epochs.observeBirth(author, birth.epoch, r.epochOk);
-    if (!r.epochOk) this.reject('no_continuation', 'birth', r.detail);
-    else this.liveness.observe(author, birth.epoch, birth.ts, birth.alive);
-    if (!birth.alive) return; // a death (the MQTT Will): the binding we hold stays valid for its history
-    this.store.putBinding(birth.author, r.binding.version, this.verifier.bindingBytesOf(author) ?? birth.binding);
-    this.lastSeen.set(author, now);
-    for (const w of this.awaiting.release(author)) this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true) : this.onFrontier(now, w.bytes)));
-  }
-
-  private onFrontier(now: number, bytes: Uint8Array): void {
-    const { frontier: f, signature, toBeSigned } = decodeFrontier(bytes, this.limits);
-    const author = toHex(f.author);
-    if (author === this.agentHex || !this.followed.has(f.topic) || this.verifier.isQuarantined(author)) return;
-    // A head we already have asks nothing of us: no signature check for it (heartbeat repeats are common).
-    const head = this.store.head(f.author, f.topic);
-    if (head && (f.epoch < head.epoch || (f.epoch === head.epoch && f.seq <= head.seq))) return;
-    if (!this.verifier.bindingOf(author)) return this.awaitBinding(now, author, 'frontier', undefined, bytes);
-    const t1 = this.verifier.checkSigned(f.author, toBeSigned, signature, f.ts, f.topic);
-    if (!t1.ok) return this.reject(t1.reason, 'frontier', t1.detail);
-    this.lastSeen.set(author, now);
-    const from = head && head.epoch === f.epoch ? head.seq + 1 : 1;
-    this.direct.askEntries(this.gaps.need(now, f.author, f.topic, f.epoch, from, f.seq));
-  }
-
-  private onDirect(now: number, bytes: Uint8Array): void {
-    const d = decodeDirect(bytes, this.limits);
-    if (this.direct.answer(this.store, d)) return;
-    if (d.type === 'entries') {
-      for (const b of d.entries) {
-        this.counters.add('headerBytesIn', b.length);
-        this.decoding('direct', () => this.onEntryBytes(now, b, 'repair'));
-      }
-    } else if (d.type === 'body') {
-      const key = toHex(this.c.sha256(d.body));
-      if (!this.finder.pulls.has(key)) return;
-      this.counters.add('bodyBytesIn', d.body.length);
-      this.finder.onBody(now, key, d.body);
-    } else if (d.type === 'task') {
-      // handed to the task engine as is (it verifies the signed message itself)
-      this.events.push({ type: 'task', from: toHex(d.from), bytes: d.msg });
-    }
-  }
-
   // ------------------------------------------------------------------ helpers
-
-  /** Runs a receive step on one message of a batch: a malformed one is rejected, the rest go on. */
-  private decoding(channel: Channel, step: () => void): void {
-    try {
-      step();
-    } catch (e) {
-      if (!(e instanceof DecodeError)) throw e;
-      this.reject('malformed', channel, e.message);
-    }
-  }
-
-  private awaitBinding(now: number, author: string, channel: 'header' | 'frontier', key: string | undefined, bytes: Uint8Array): void {
-    const r = this.awaiting.add(now, author, { channel, key, bytes });
-    if (r === 'full') return this.reject('unknown_author', channel, 'too many messages pending for unknown authors');
-    if (r === 'fetch') this.births.fetch(now, author);
-  }
 
   private emit(o: Outgoing): void {
     if (o.channel === 'fraud' || o.channel === 'revocation') this.out.unshift(o); // fork proofs and revocations first (priority, DESIGN §4)

@@ -1,5 +1,5 @@
 // NodeTrust: MG-EigenTrust in a running node (DESIGN §7), sans-I/O (STYLE 2). It turns what the network
-// delivers into TrustLedger inputs and keeps the agent-key ↔ NodeIndex map:
+// delivers into verified TrustLedger inputs:
 //
 //   `declared` event (a watched `receipt` state body, AgentCore.watch)
 //     -> signedReceiptFromBody -> decodeReceipt (one-sided, swapped or self receipts do not decode: malformed)
@@ -15,8 +15,8 @@
 //
 // Time: the ledger's clock is now / decayEpochMs (fractional), so a receipt's weight decays by λ per decay epoch;
 // the recompute period (profile) only sets how often trust is recomputed and published.
-// The ledger has fixed topics and capacity; when a receipt names a new topic or the identities outgrow it, the
-// ledger is rebuilt by replaying the verified inputs in their order (the next recompute starts from uniform).
+// The ledger, its key map and its rebuilds (a new topic, more identities: verified inputs replayed) are
+// KeyedLedger's (./keyed-ledger.ts).
 // Rejections are counted and polled as `rejected` events (channel `body`), never thrown.
 
 import { toHex } from '../bytes.js';
@@ -30,19 +30,17 @@ import { checkComplaint, complaintFromBody, decodeComplaint, isComplaintBody } f
 import type { FraudProof as IdentityFraudProof } from '../identity/fraud.js';
 import type { TieredVerifier } from '../identity/verifier.js';
 import type { Candidate, CoreEvent } from '../types.js';
-import { TrustLedger } from './ledger.js';
+import { KeyedLedger, type ProofRec, type ReceiptRec } from './keyed-ledger.js';
+import type { TrustLedger } from './ledger.js';
 import { DEFAULT_TRUST_PARAMS, MG_FEATURES } from './params.js';
 import { MAX_REPUTATION_ENTRIES, PeerViews, reputationFromBody, type ReputationEntry } from './gossip.js';
 import { selectArgmax, selectProportional } from './select.js';
-import type { FraudProof, NodeIndex, PowerIterate, TopicSpec } from './types.js';
+import type { PowerIterate, TopicSpec } from './types.js';
 import { Conduct } from './conduct.js';
 import type { NodeTrustOptions, RankedCandidate, TrustEntry } from './node-types.js';
 
 export type { NodeTrustOptions, RankedCandidate, TrustEntry } from './node-types.js';
 
-interface ReceiptRec { readonly topic: string; readonly requester: string; readonly worker: string; readonly outcome: number; readonly ts: number; readonly key: string }
-interface ProofRec { readonly culprit: string; readonly topic: string; readonly kind: FraudProof['kind']; readonly ts: number }
-type Rec = { kind: 'receipt'; r: ReceiptRec } | { kind: 'proof'; p: ProofRec };
 interface Held { readonly sr: SignedReceipt; readonly topic: string; readonly at: number }
 
 export class NodeTrust {
@@ -53,12 +51,9 @@ export class NodeTrust {
   readonly conduct: Conduct;
   private readonly o: Required<Omit<NodeTrustOptions, 'verifier' | 'conduct'>>;
   private readonly v: TieredVerifier;
-  private topics: TopicSpec[] = [];
-  private ledger: TrustLedger;
-  private readonly index = new Map<string, NodeIndex>();
-  private keys: string[] = [];
+  /** The ledger with its agent-key map and replayed rebuilds (./keyed-ledger.ts). */
+  private readonly book: KeyedLedger;
   private readonly seen = new Set<string>();
-  private readonly replay: Rec[] = [];
   private readonly receiptsOf = new Map<string, number>();
   private held: Held[] = [];
   /** Signers of held receipts whose binding the node should fetch (pollBindingRequest), each asked once. */
@@ -67,8 +62,6 @@ export class NodeTrust {
   /** verifier.knownAgents() when the held receipts were last retried. */
   private knownAtRetry = 0;
   private readonly events: CoreEvent[] = [];
-  /** Identities the current ledger holds (0 until the first rebuild: the option's value). */
-  private capacity = 0;
   /** The latest `now` seen (ms): tiers of identities re-registered by a rebuild are read at it. */
   private lastNow = 0;
   /** Topics with at least one verified receipt: only those publish reputation deltas. */
@@ -92,12 +85,16 @@ export class NodeTrust {
       clockSkewMs: o.clockSkewMs ?? 5 * 60_000, maxHeld: o.maxHeld ?? 1024, heldEpochs: o.heldEpochs ?? 2, maxReplay: o.maxReplay ?? 100_000,
       capacity: o.capacity ?? 256, explore: o.explore ?? 0.02,
     };
-    this.ledger = this.newLedger([{ name: 'default', tags: [] }], this.o.capacity);
+    const { capacity, features, params, maxReplay } = this.o;
+    this.book = new KeyedLedger({ capacity, features, params, maxReplay, tierOk: (hex, now) => this.tierOk(hex, now), bondOf: (hex) => this.bondOf(hex), lastNow: () => this.lastNow });
   }
 
-  private newLedger(topics: TopicSpec[], capacity: number): TrustLedger {
-    this.topics = topics;
-    return new TrustLedger(topics, capacity, this.o.features, this.o.params);
+  private get ledger(): TrustLedger {
+    return this.book.ledger;
+  }
+
+  private get keys(): readonly string[] {
+    return this.book.keys;
   }
 
   private epochOf(ms: number): number {
@@ -108,12 +105,7 @@ export class NodeTrust {
 
   /** Topics followed and their declared tags (W is computed from them); rebuilds only on a change. */
   setTopics(specs: readonly TopicSpec[]): void {
-    const norm = (xs: readonly TopicSpec[]) => JSON.stringify([...xs].map((t) => [t.name, [...t.tags].sort()]).sort());
-    const known = this.topics.filter((t) => t.name !== 'default' || this.replayUses('default'));
-    const merged = new Map(known.map((t) => [t.name, t]));
-    for (const t of specs) merged.set(t.name, { name: t.name, tags: [...t.tags] });
-    const next = [...merged.values()];
-    if (norm(next) !== norm(this.topics)) this.rebuild(next, this.ledger.size);
+    this.book.setTopics(specs);
   }
 
   /** A `declared` event from AgentCore: a co-signed receipt if its body carries one, rejected otherwise. */
@@ -153,11 +145,10 @@ export class NodeTrust {
     this.seen.add(key);
     this.accepted++;
     this.evidenced.add(r.topic);
-    this.ensureTopic(r.topic); // before recording: a rebuild replays what is recorded
+    this.book.ensureTopic(r.topic); // before recording: a rebuild replays what is recorded
     const rec: ReceiptRec = { topic: r.topic, requester: toHex(r.requester), worker: toHex(r.worker), outcome: r.outcome, ts: this.epochOf(r.ts), key };
-    this.record({ kind: 'receipt', r: rec });
     this.receiptsOf.set(rec.worker, (this.receiptsOf.get(rec.worker) ?? 0) + 1);
-    this.applyReceipt(rec, now);
+    this.book.receipt(rec, now);
   }
 
   /**
@@ -178,10 +169,9 @@ export class NodeTrust {
       this.seen.add(key);
       this.complaints++;
       this.evidenced.add(c.topic);
-      this.ensureTopic(c.topic);
+      this.book.ensureTopic(c.topic);
       const rec: ReceiptRec = { topic: c.topic, requester: toHex(c.requester), worker: toHex(c.worker), outcome: c.outcome, ts: this.epochOf(c.ts), key };
-      this.record({ kind: 'receipt', r: rec });
-      this.applyReceipt(rec, now);
+      this.book.receipt(rec, now);
     } catch (e) {
       if (e instanceof DecodeError) return this.reject('malformed', `complaint: ${e.message}`);
       throw e;
@@ -192,9 +182,8 @@ export class NodeTrust {
   handleFraud(now: number, fp: IdentityFraudProof): void {
     this.lastNow = Math.max(this.lastNow, now);
     const p: ProofRec = { culprit: fp.author, topic: fp.topic, kind: fp.kind, ts: this.epochOf(now) };
-    this.record({ kind: 'proof', p });
     this.slashings++;
-    this.applyProof(p, now);
+    this.book.proof(p, now);
   }
 
   /** Drains the verifier's queue of verified fraud proofs into slashing; returns how many. */
@@ -290,8 +279,8 @@ export class NodeTrust {
    * factor of the agent (./conduct.ts; 0 if slashed or unknown). `now` (ms) dates the conduct factor.
    */
   trustOf(topic: string, agentHex: string, now = this.lastNow): number {
-    const j = this.index.get(agentHex);
-    if (j === undefined || !this.topics.some((t) => t.name === topic)) return 0;
+    const j = this.book.indexOf(agentHex);
+    if (j === undefined || !this.book.hasTopic(topic)) return 0;
     return this.ledger.size * this.ledger.reputation(topic, j) * this.conduct.factor(agentHex, now);
   }
 
@@ -302,8 +291,8 @@ export class NodeTrust {
   rank(cands: readonly Candidate[], minTrust = 0, now = this.lastNow): RankedCandidate[] {
     const out = cands.map((c) => {
       const trust = this.trustOf(c.topic, c.author, now);
-      const j = this.index.get(c.author);
-      const inTopic = j !== undefined && this.topics.some((t) => t.name === c.topic);
+      const j = this.book.indexOf(c.author);
+      const inTopic = j !== undefined && this.book.hasTopic(c.topic);
       const gate = inTopic ? this.ledger.gate(c.topic, j) : 1;
       // Rank by what selection weighs: trust × this node's certainty about the agent in the topic (ledger.ts) × conduct.
       const score = inTopic ? this.ledger.size * this.ledger.selectionScore(c.topic, j) * this.conduct.factor(c.author, now) : 0;
@@ -328,7 +317,7 @@ export class NodeTrust {
 
   /** Every identity's standing in one topic, best first (`trust` includes this node's conduct factor, also shown). */
   view(topic: string, now = this.lastNow): TrustEntry[] {
-    if (!this.topics.some((t) => t.name === topic)) return [];
+    if (!this.book.hasTopic(topic)) return [];
     return this.keys.map((agent, j) => {
       const st = this.ledger.stakeOf(j);
       const conduct = this.conduct.factor(agent, now);
@@ -343,7 +332,7 @@ export class NodeTrust {
   status(now = this.lastNow) {
     const epochs = this.ledger.epochsComputed;
     return {
-      topics: this.topics.map((t) => t.name),
+      topics: this.book.topics.map((t) => t.name),
       agents: this.ledger.size,
       receipts: { accepted: this.accepted, duplicates: this.duplicates, held: this.held.length },
       rejected: this.counters.rejected(),
@@ -366,70 +355,12 @@ export class NodeTrust {
   }
 
   private tierOkKnown(hex: string): boolean {
-    const j = this.index.get(hex);
+    const j = this.book.indexOf(hex);
     return j !== undefined && this.ledger.tierOk(j);
   }
 
   private bondOf(hex: string): number {
     return this.v.bindingOf(hex)?.bond ?? 0;
-  }
-
-  /** NodeIndex of an agent, registering it (stake = bond, tier) and growing the ledger when full. */
-  private nodeOf(hex: string, now: number): NodeIndex {
-    const j = this.index.get(hex);
-    if (j !== undefined) return j;
-    if (this.ledger.size >= this.capacityOf()) this.rebuild(this.topics, this.ledger.size * 2);
-    const k = this.ledger.addNode(this.bondOf(hex), this.tierOk(hex, now));
-    this.index.set(hex, k);
-    this.keys.push(hex);
-    return k;
-  }
-
-  private capacityOf(): number {
-    return this.capacity || this.o.capacity;
-  }
-
-  private ensureTopic(topic: string): void {
-    if (this.topics.some((t) => t.name === topic)) return;
-    const keep = this.topics.filter((t) => t.name !== 'default' || this.replayUses('default'));
-    this.rebuild([...keep, { name: topic, tags: [] }], this.ledger.size);
-  }
-
-  private replayUses(topic: string): boolean {
-    return this.replay.some((x) => (x.kind === 'receipt' ? x.r.topic : x.p.topic) === topic);
-  }
-
-  private applyReceipt(r: ReceiptRec, now: number): void {
-    const requester = this.nodeOf(r.requester, now);
-    const worker = this.nodeOf(r.worker, now);
-    this.ledger.handleReceipt({ taskId: r.key, topic: r.topic, requester, worker, outcome: r.outcome, ts: r.ts });
-  }
-
-  private applyProof(p: ProofRec, now: number): void {
-    const fp: FraudProof = { culprit: this.nodeOf(p.culprit, now), topic: p.topic, kind: p.kind, ts: p.ts };
-    this.ledger.handleFraudProof(fp);
-  }
-
-  private record(x: Rec): void {
-    this.replay.push(x);
-    if (this.replay.length > this.o.maxReplay) this.replay.shift();
-  }
-
-  /** A new ledger with `topics` and room for `size` identities (at least double the old), inputs replayed. */
-  private rebuild(topics: TopicSpec[], size: number): void {
-    const cap = Math.max(this.o.capacity, this.capacityOf(), 2 * Math.max(1, size));
-    this.capacity = cap;
-    this.ledger = this.newLedger(topics.length ? topics : [{ name: 'default', tags: [] }], cap);
-    const keys = this.keys;
-    this.index.clear();
-    this.keys = [];
-    const now = this.lastNow;
-    for (const hex of keys) this.nodeOf(hex, now);
-    for (const x of this.replay) {
-      if (x.kind === 'receipt' && this.topics.some((t) => t.name === x.r.topic)) {
-        this.ledger.handleReceipt({ taskId: x.r.key, topic: x.r.topic, requester: this.nodeOf(x.r.requester, now), worker: this.nodeOf(x.r.worker, now), outcome: x.r.outcome, ts: x.r.ts });
-      } else if (x.kind === 'proof') this.ledger.handleFraudProof({ culprit: this.nodeOf(x.p.culprit, now), topic: x.p.topic, kind: x.p.kind, ts: x.p.ts });
-    }
   }
 
   private reject(reason: RejectReason, detail: string): void {
