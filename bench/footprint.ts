@@ -49,16 +49,22 @@ const cpuMs = (pid: number): number => {
   return (Number(f[11]) + Number(f[12])) * 10;
 };
 
+/**
+ * The profile's Node flags and environment exactly as the systemd drop-in and bin/agentnet apply them
+ * (runtime/node-flags.ts), then the bench's own (--node-flags, --env); --bare: only the heap limits
+ * (what the drop-in set before v8Mode).
+ */
+function applied(profile: string, o: Opts): { flags: string[]; env: Record<string, string> } {
+  const p = loadProfile(profile);
+  return { flags: [...(o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p)), ...o.flags], env: { ...(o.bare ? {} : nodeEnv(p)), ...o.env } };
+}
+
 /** One start of `agentnet run` on `dir`: spawn -> ready, then idle, /status, VmRSS, SIGTERM. */
 async function start(dir: string, profile: string, idleMs: number, o: Opts, extra: string[] = []): Promise<Sample> {
-  const p = loadProfile(profile);
-  // The profile's flags and environment exactly as the systemd drop-in and bin/agentnet apply them
-  // (runtime/node-flags.ts); --bare: only the heap limits (what the drop-in set before v8Mode).
-  const flags = o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p);
-  const env = { ...process.env, ...(o.bare ? {} : nodeEnv(p)), ...o.env };
+  const { flags, env } = applied(profile, o);
   const t0 = performance.now();
   const broker = o.broker ? ['--broker', o.broker] : [];
-  const child = spawn(o.node, [...flags, ...o.flags, ...extra, o.bundle, 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info', ...broker], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const child = spawn(o.node, [...flags, ...extra, o.bundle, 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info', ...broker], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const ready = await new Promise<{ ms: number; cpu: number; api: string; fromCache: number }>((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -90,10 +96,8 @@ function rssOf(pid: number): Rss {
 
 /** A baseline process of the same runtime, flags and environment running `script`, idled as long. */
 async function baseline(profile: string, idleMs: number, o: Opts, script: string, extraEnv: Record<string, string> = {}): Promise<Rss> {
-  const p = loadProfile(profile);
-  const flags = o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p);
-  const env = { ...process.env, ...(o.bare ? {} : nodeEnv(p)), ...o.env, ...extraEnv };
-  const child = spawn(o.node, [...flags, ...o.flags, '-e', script], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  const { flags, env } = applied(profile, o);
+  const child = spawn(o.node, [...flags, '-e', script], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env, ...extraEnv } });
   await new Promise((r) => setTimeout(r, idleMs));
   const m = rssOf(child.pid!);
   child.kill('SIGTERM');
@@ -184,9 +188,7 @@ export async function main(argv: string[]): Promise<void> {
   const v = spawnSync(node, ['--version'], { encoding: 'utf8' });
   if (v.status !== 0) throw new Error(`footprint: cannot run ${node} (${v.error?.message ?? v.stderr.trim()}); a package ships bin/node.xz, which install.sh expands`);
   const version = v.stdout.trim();
-  const p = loadProfile(profile);
-  const applied = { flags: [...(o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p)), ...flags], env: { ...(o.bare ? {} : nodeEnv(p)), ...env } };
-  const out: Record<string, unknown> = { profile, node: version, bundle, broker: o.broker ?? 'embedded', applied, runs, idleMs, loadavg: (await import('node:os')).loadavg() };
+  const out: Record<string, unknown> = { profile, node: version, bundle, broker: o.broker ?? 'embedded', applied: applied(profile, o), runs, idleMs, loadavg: (await import('node:os')).loadavg() };
   const rssSummary = (s: Rss[]) => ({ rssMiBMedian: median(s.map((x) => x.rssMiB)), anonMiBMedian: median(s.map((x) => x.anonMiB)), fileMiBMedian: median(s.map((x) => x.fileMiB)) });
   const modules = await loadedBuiltins(profile, idleMs, o);
   const empties: Rss[] = [];
