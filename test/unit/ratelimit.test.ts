@@ -63,20 +63,25 @@ describe('SignedRate (the entry budget in the author\'s signed time)', () => {
 
 describe('FloodGate', () => {
   const TOPIC = 'data_analysis';
+  /** An author whose binding `victim` knows, and the headers of its 12 entries, entry i signed at `signedAt(i)`. */
+  function publisher(victim: AgentCore, name: string, signedAt: (i: number) => number) {
+    const id = identity(name);
+    const core = new AgentCore({ crypto, store: new MemoryStore(), agentSecret: id.agentSecret, binding: id.binding });
+    core.start(T0);
+    expect(victim.verifier.acceptBinding(id.binding, T0).ok).toBe(true);
+    const headers: Uint8Array[] = [];
+    for (let i = 0; i < 12; i++) {
+      core.announce(signedAt(i), { kind: 'capability', topic: TOPIC, tags: ['data.sql'], text: `${name} ${i}` });
+      for (let o = core.pollTransmit(); o; o = core.pollTransmit()) if (o.op === 'publish' && o.channel === 'header') headers.push(o.bytes);
+    }
+    return { id, core, headers };
+  }
   function setup() {
     const victimStore = new MemoryStore();
     const v = identity('victim');
     const victim = new AgentCore({ crypto, store: victimStore, agentSecret: v.agentSecret, binding: v.binding });
     victim.start(T0);
-    const f = identity('flooder');
-    const flooder = new AgentCore({ crypto, store: new MemoryStore(), agentSecret: f.agentSecret, binding: f.binding });
-    flooder.start(T0);
-    expect(victim.verifier.acceptBinding(f.binding, T0).ok).toBe(true);
-    const headers: Uint8Array[] = [];
-    for (let i = 0; i < 12; i++) {
-      flooder.announce(T0, { kind: 'capability', topic: TOPIC, tags: ['data.sql'], text: `flood ${i}` });
-      for (let o = flooder.pollTransmit(); o; o = flooder.pollTransmit()) if (o.op === 'publish' && o.channel === 'header') headers.push(o.bytes);
-    }
+    const { id: f, core: flooder, headers } = publisher(victim, 'flooder', () => T0);
     const conduct = new Conduct({ halfLifeMs: 60_000, halfDebt: 4, maxAuthors: 16 });
     const limits = { entries: { perSecond: 1, burst: 4 }, requests: { perSecond: 1, burst: 2 }, requestsTotal: { perSecond: 100, burst: 3 }, peers: 64 };
     const gate = new FloodGate(victim, victimStore, (it) => crypto.verifier.verify(it.pub, it.msg, it.sig), limits, conduct);
@@ -114,15 +119,7 @@ describe('FloodGate', () => {
     // An honest author's 12 entries signed 1 s apart (its budget), all delivered at once by a relayer: refused
     // at arrival beyond the burst (arrival is the relayer's doing), never a conduct violation (the signatures
     // show 1 entry/s).
-    const h = identity('honest-author');
-    const author = new AgentCore({ crypto, store: new MemoryStore(), agentSecret: h.agentSecret, binding: h.binding });
-    author.start(T0);
-    expect(victim.verifier.acceptBinding(h.binding, T0).ok).toBe(true);
-    const backlog: Uint8Array[] = [];
-    for (let i = 0; i < 12; i++) {
-      author.announce(T0 + i * 1000, { kind: 'capability', topic: TOPIC, tags: ['data.sql'], text: `honest ${i}` });
-      for (let o = author.pollTransmit(); o; o = author.pollTransmit()) if (o.op === 'publish' && o.channel === 'header') backlog.push(o.bytes);
-    }
+    const { core: author, headers: backlog } = publisher(victim, 'honest-author', (i) => T0 + i * 1000);
     const at = T0 + 60_000;
     const refused = backlog.map((b) => gate.admit(at, 'header', b)).filter((r) => r !== undefined);
     expect(refused.length).toBe(8);

@@ -21,6 +21,12 @@ interface Bucket {
   refused: number;
 }
 
+/** Throws unless the budget refills (perSecond > 0), admits at least one (burst >= 1) and the table holds one key. */
+function checkBudget(who: string, budget: Budget, maxName: string, max: number): void {
+  if (!(budget.perSecond > 0) || !(budget.burst >= 1)) throw new RangeError(`${who}: budget ${JSON.stringify(budget)} needs perSecond > 0 and burst >= 1`);
+  if (!(max >= 1)) throw new RangeError(`${who}: ${maxName} ${max} must be >= 1`);
+}
+
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
   /** Refusals over all keys since creation. */
@@ -30,8 +36,7 @@ export class TokenBuckets {
     readonly budget: Budget,
     private readonly maxKeys = 4096,
   ) {
-    if (!(budget.perSecond > 0) || !(budget.burst >= 1)) throw new RangeError(`TokenBuckets: budget ${JSON.stringify(budget)} needs perSecond > 0 and burst >= 1`);
-    if (!(maxKeys >= 1)) throw new RangeError(`TokenBuckets: maxKeys ${maxKeys} must be >= 1`);
+    checkBudget('TokenBuckets', budget, 'maxKeys', maxKeys);
   }
 
   get size(): number {
@@ -93,8 +98,7 @@ export class SignedRate {
     readonly budget: Budget,
     private readonly maxLogs = 4096,
   ) {
-    if (!(budget.perSecond > 0) || !(budget.burst >= 1)) throw new RangeError(`SignedRate: budget ${JSON.stringify(budget)} needs perSecond > 0 and burst >= 1`);
-    if (!(maxLogs >= 1)) throw new RangeError(`SignedRate: maxLogs ${maxLogs} must be >= 1`);
+    checkBudget('SignedRate', budget, 'maxLogs', maxLogs);
   }
 
   /**
