@@ -12,6 +12,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 const out = join(root, 'dist', 'bench-footprint.mjs');
-await build({ entryPoints: [join(root, 'bench', 'footprint.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', external: ['better-sqlite3'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+await build({
+  entryPoints: [join(root, 'bench', 'footprint.ts')],
+  outfile: out,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  external: ['better-sqlite3'],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
 const mod = await import(pathToFileURL(out).href);
 await mod.main(process.argv.slice(2));

@@ -34,14 +34,31 @@ function seed(dir: string, agents: number): void {
   const op = randomSecret();
   for (let i = 0; i < agents; i++) {
     const agent = randomSecret();
-    const b = makeBinding(c, { operatorSecret: op, agentSecret: agent, codeHash: c.sha256(new Uint8Array([i & 255])), config: {}, salt: randomSecret().slice(0, 16), notBefore: now - 60_000, notAfter: now + 30 * 86_400_000 });
+    const b = makeBinding(c, {
+      operatorSecret: op,
+      agentSecret: agent,
+      codeHash: c.sha256(new Uint8Array([i & 255])),
+      config: {},
+      salt: randomSecret().slice(0, 16),
+      notBefore: now - 60_000,
+      notAfter: now + 30 * 86_400_000,
+    });
     store.putBinding(c.signer.publicKey(agent), 1, b.bytes);
   }
   store.close();
 }
 
-interface Rss { readonly rssMiB: number; readonly anonMiB: number; readonly fileMiB: number }
-interface Sample extends Rss { readonly readyMs: number; readonly readyCpuMs: number; readonly knownAgents: number; readonly fromCache: number }
+interface Rss {
+  readonly rssMiB: number;
+  readonly anonMiB: number;
+  readonly fileMiB: number;
+}
+interface Sample extends Rss {
+  readonly readyMs: number;
+  readonly readyCpuMs: number;
+  readonly knownAgents: number;
+  readonly fromCache: number;
+}
 
 /** CPU time (user + system) a process has used, ms: fields 14 and 15 of /proc/PID/stat, in clock ticks (100 Hz). */
 const cpuMs = (pid: number): number => {
@@ -56,7 +73,10 @@ const cpuMs = (pid: number): number => {
  */
 function applied(profile: string, o: Opts): { flags: string[]; env: Record<string, string> } {
   const p = loadProfile(profile);
-  return { flags: [...(o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p)), ...o.flags], env: { ...(o.bare ? {} : nodeEnv(p)), ...o.env } };
+  return {
+    flags: [...(o.bare ? nodeFlags({ ...p, v8Mode: 'throughput' }) : nodeFlags(p)), ...o.flags],
+    env: { ...(o.bare ? {} : nodeEnv(p)), ...o.env },
+  };
 }
 
 /** One start of `agentnet run` on `dir`: spawn -> ready, then idle, /status, VmRSS, SIGTERM. */
@@ -64,7 +84,25 @@ async function start(dir: string, profile: string, idleMs: number, o: Opts, extr
   const { flags, env } = applied(profile, o);
   const t0 = performance.now();
   const broker = o.broker ? ['--broker', o.broker] : [];
-  const child = spawn(o.node, [...flags, ...extra, o.bundle, 'run', '--data', dir, '--profile', profile, '--network', 'footprint', '--log-level', 'info', ...broker], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(
+    o.node,
+    [
+      ...flags,
+      ...extra,
+      o.bundle,
+      'run',
+      '--data',
+      dir,
+      '--profile',
+      profile,
+      '--network',
+      'footprint',
+      '--log-level',
+      'info',
+      ...broker,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+  );
   const ready = await new Promise<{ ms: number; cpu: number; api: string; fromCache: number }>((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -85,7 +123,13 @@ async function start(dir: string, profile: string, idleMs: number, o: Opts, extr
   const m = rssOf(child.pid!);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  return { readyMs: Math.round(ready.ms), readyCpuMs: ready.cpu, knownAgents: st.knownAgents, ...m, fromCache: ready.fromCache };
+  return {
+    readyMs: Math.round(ready.ms),
+    readyCpuMs: ready.cpu,
+    knownAgents: st.knownAgents,
+    ...m,
+    fromCache: ready.fromCache,
+  };
 }
 
 function rssOf(pid: number): Rss {
@@ -95,9 +139,18 @@ function rssOf(pid: number): Rss {
 }
 
 /** A baseline process of the same runtime, flags and environment running `script`, idled as long. */
-async function baseline(profile: string, idleMs: number, o: Opts, script: string, extraEnv: Record<string, string> = {}): Promise<Rss> {
+async function baseline(
+  profile: string,
+  idleMs: number,
+  o: Opts,
+  script: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Rss> {
   const { flags, env } = applied(profile, o);
-  const child = spawn(o.node, [...flags, '-e', script], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env, ...extraEnv } });
+  const child = spawn(o.node, [...flags, '-e', script], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env, ...extraEnv },
+  });
   await new Promise((r) => setTimeout(r, idleMs));
   const m = rssOf(child.pid!);
   child.kill('SIGTERM');
@@ -122,12 +175,15 @@ async function loadedBuiltins(profile: string, idleMs: number, o: Opts): Promise
   try {
     const out = join(dir, 'modules.json');
     const preload = join(dir, 'preload.cjs');
-    writeFileSync(preload, `setTimeout(() => {
+    writeFileSync(
+      preload,
+      `setTimeout(() => {
   const pub = new Set(require('node:module').builtinModules);
   const names = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).filter((m) => pub.has(m));
   require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(names));
 }, ${Math.max(0, idleMs - 500)}).unref();
-`);
+`,
+    );
     await start(dir, profile, idleMs, o, ['--require', preload]);
     return JSON.parse(readFileSync(out, 'utf8')) as string[];
   } finally {
@@ -139,7 +195,11 @@ async function floor(profile: string, idleMs: number, o: Opts, modules: readonly
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
   try {
     const sqlite = createRequire(o.bundle).resolve('better-sqlite3');
-    return await baseline(profile, idleMs, o, FLOOR, { FLOOR_MODULES: JSON.stringify(modules), FLOOR_SQLITE: sqlite, FLOOR_DB: join(dir, 'floor.db') });
+    return await baseline(profile, idleMs, o, FLOOR, {
+      FLOOR_MODULES: JSON.stringify(modules),
+      FLOOR_SQLITE: sqlite,
+      FLOOR_DB: join(dir, 'floor.db'),
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -150,9 +210,21 @@ async function floor(profile: string, idleMs: number, o: Opts, modules: readonly
  * binding (nothing cached yet: a first boot, or the first start after the store was copied in); the
  * second is a restart, where bindings this node verified before come from its verified-bindings cache.
  */
-interface Opts { readonly flags: string[]; readonly env: Record<string, string>; readonly bare: boolean; readonly node: string; readonly bundle: string; readonly broker?: string }
+interface Opts {
+  readonly flags: string[];
+  readonly env: Record<string, string>;
+  readonly bare: boolean;
+  readonly node: string;
+  readonly bundle: string;
+  readonly broker?: string;
+}
 
-async function once(profile: string, agents: number, idleMs: number, o: Opts): Promise<{ first: Sample; restart: Sample }> {
+async function once(
+  profile: string,
+  agents: number,
+  idleMs: number,
+  o: Opts,
+): Promise<{ first: Sample; restart: Sample }> {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
   try {
     if (agents) seed(dir, agents);
@@ -167,7 +239,8 @@ async function once(profile: string, agents: number, idleMs: number, o: Opts): P
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function main(argv: string[]): Promise<void> {
-  const arg = (n: string, d: string) => argv[argv.indexOf(`--${n}`) + 1] && argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1]! : d;
+  const arg = (n: string, d: string) =>
+    argv[argv.indexOf(`--${n}`) + 1] && argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1]! : d;
   // --seed DIR: only write a store with --agents known agents into DIR (to profile a start by hand:
   // node --cpu-prof dist/agentnet.mjs run --data DIR ...).
   if (argv.includes('--seed')) {
@@ -183,13 +256,40 @@ export async function main(argv: string[]): Promise<void> {
   const node = arg('node', process.execPath);
   const bundle = arg('bundle', projectPath('dist', 'agentnet.mjs'));
   // --env K=V (repeatable): extra environment for the node, e.g. --env MALLOC_ARENA_MAX=8 to compare.
-  const env = Object.fromEntries(argv.flatMap((a, i) => (argv[i - 1] === '--env' && a.includes('=') ? [[a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]] : [])));
-  const o: Opts = { flags, env, bare: argv.includes('--bare'), node, bundle, ...(argv.includes('--broker') ? { broker: arg('broker', '') } : {}) };
+  const env = Object.fromEntries(
+    argv.flatMap((a, i) =>
+      argv[i - 1] === '--env' && a.includes('=') ? [[a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]] : [],
+    ),
+  );
+  const o: Opts = {
+    flags,
+    env,
+    bare: argv.includes('--bare'),
+    node,
+    bundle,
+    ...(argv.includes('--broker') ? { broker: arg('broker', '') } : {}),
+  };
   const v = spawnSync(node, ['--version'], { encoding: 'utf8' });
-  if (v.status !== 0) throw new Error(`footprint: cannot run ${node} (${v.error?.message ?? v.stderr.trim()}); a package ships bin/node.xz, which install.sh expands`);
+  if (v.status !== 0)
+    throw new Error(
+      `footprint: cannot run ${node} (${v.error?.message ?? v.stderr.trim()}); a package ships bin/node.xz, which install.sh expands`,
+    );
   const version = v.stdout.trim();
-  const out: Record<string, unknown> = { profile, node: version, bundle, broker: o.broker ?? 'embedded', applied: applied(profile, o), runs, idleMs, loadavg: (await import('node:os')).loadavg() };
-  const rssSummary = (s: Rss[]) => ({ rssMiBMedian: median(s.map((x) => x.rssMiB)), anonMiBMedian: median(s.map((x) => x.anonMiB)), fileMiBMedian: median(s.map((x) => x.fileMiB)) });
+  const out: Record<string, unknown> = {
+    profile,
+    node: version,
+    bundle,
+    broker: o.broker ?? 'embedded',
+    applied: applied(profile, o),
+    runs,
+    idleMs,
+    loadavg: (await import('node:os')).loadavg(),
+  };
+  const rssSummary = (s: Rss[]) => ({
+    rssMiBMedian: median(s.map((x) => x.rssMiB)),
+    anonMiBMedian: median(s.map((x) => x.anonMiB)),
+    fileMiBMedian: median(s.map((x) => x.fileMiB)),
+  });
   const modules = await loadedBuiltins(profile, idleMs, o);
   const empties: Rss[] = [];
   const floors: Rss[] = [];
@@ -200,8 +300,24 @@ export async function main(argv: string[]): Promise<void> {
   const baseRss = median(empties.map((x) => x.rssMiB));
   const floorRss = median(floors.map((x) => x.rssMiB));
   out['emptyProcess'] = { ...rssSummary(empties), samples: empties };
-  out['floor'] = { ...rssSummary(floors), overEmptyMiB: +(floorRss - baseRss).toFixed(1), builtins: modules, samples: floors };
-  const summary = (s: Sample[]) => ({ overEmptyMiB: +(median(s.map((x) => x.rssMiB)) - baseRss).toFixed(1), overFloorMiB: +(median(s.map((x) => x.rssMiB)) - floorRss).toFixed(1), readyMsMedian: median(s.map((x) => x.readyMs)), readyCpuMsMedian: median(s.map((x) => x.readyCpuMs)), rssMiBMedian: median(s.map((x) => x.rssMiB)), anonMiBMedian: median(s.map((x) => x.anonMiB)), fileMiBMedian: median(s.map((x) => x.fileMiB)), knownAgents: s.map((x) => x.knownAgents), fromCache: s.map((x) => x.fromCache), samples: s });
+  out['floor'] = {
+    ...rssSummary(floors),
+    overEmptyMiB: +(floorRss - baseRss).toFixed(1),
+    builtins: modules,
+    samples: floors,
+  };
+  const summary = (s: Sample[]) => ({
+    overEmptyMiB: +(median(s.map((x) => x.rssMiB)) - baseRss).toFixed(1),
+    overFloorMiB: +(median(s.map((x) => x.rssMiB)) - floorRss).toFixed(1),
+    readyMsMedian: median(s.map((x) => x.readyMs)),
+    readyCpuMsMedian: median(s.map((x) => x.readyCpuMs)),
+    rssMiBMedian: median(s.map((x) => x.rssMiB)),
+    anonMiBMedian: median(s.map((x) => x.anonMiB)),
+    fileMiBMedian: median(s.map((x) => x.fileMiB)),
+    knownAgents: s.map((x) => x.knownAgents),
+    fromCache: s.map((x) => x.fromCache),
+    samples: s,
+  });
   for (const agents of [...new Set([0, Number(arg('agents', '1000'))])]) {
     const s: Array<{ first: Sample; restart: Sample }> = [];
     for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, o));

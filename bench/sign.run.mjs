@@ -7,6 +7,14 @@ import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'bench-sign.mjs');
-await build({ entryPoints: [join(root, 'bench', 'sign.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+await build({
+  entryPoints: [join(root, 'bench', 'sign.ts')],
+  outfile: out,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+});
 const mod = await import(pathToFileURL(out).href);
 mod.main(process.argv.slice(2));

@@ -7,7 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { nobleSigner, nodeSigner } from '../src/runtime/crypto-port.js';
 import type { SigSigner } from '../src/core/ports.js';
 
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 export function benchSigners(rounds: number): { node: number; noble: number; ratio: number } {
   const secret = new Uint8Array(randomBytes(32));
@@ -32,5 +36,7 @@ export function benchSigners(rounds: number): { node: number; noble: number; rat
 export function main(argv: string[]): void {
   const i = argv.indexOf('--rounds');
   const r = benchSigners(i >= 0 ? Number(argv[i + 1]) : 7);
-  console.log(`| signer | signatures/s (median) |\n|---|---:|\n| node:crypto (runtime) | ${r.node.toFixed(0)} |\n| noble (reference) | ${r.noble.toFixed(0)} |\nratio in this run: ${r.ratio.toFixed(1)}x`);
+  console.log(
+    `| signer | signatures/s (median) |\n|---|---:|\n| node:crypto (runtime) | ${r.node.toFixed(0)} |\n| noble (reference) | ${r.noble.toFixed(0)} |\nratio in this run: ${r.ratio.toFixed(1)}x`,
+  );
 }

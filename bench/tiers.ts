@@ -3,7 +3,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../src/core/bytes.js';
-import { checkpointToBeSigned, credentialToBeSigned, encodeCheckpoint, encodeCredential, encodeInclusion, type Checkpoint } from '../src/core/codec/attest.js';
+import {
+  checkpointToBeSigned,
+  credentialToBeSigned,
+  encodeCheckpoint,
+  encodeCredential,
+  encodeInclusion,
+  type Checkpoint,
+} from '../src/core/codec/attest.js';
 import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../src/core/codec/limits.js';
 import { makeBinding } from '../src/core/identity/binding.js';
@@ -21,7 +28,10 @@ export interface TierResult {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const rnd = (n: number) => new Uint8Array(randomBytes(n));
 
-export function benchTiers(c: CryptoPort, o: { rounds: number; agents?: number }): Record<'T0' | 'T1' | 'T2' | 'T3', TierResult> {
+export function benchTiers(
+  c: CryptoPort,
+  o: { rounds: number; agents?: number },
+): Record<'T0' | 'T1' | 'T2' | 'T3', TierResult> {
   const now = Date.now();
   const n = o.agents ?? 128;
   const op = rnd(32);
@@ -29,19 +39,66 @@ export function benchTiers(c: CryptoPort, o: { rounds: number; agents?: number }
   const agents = Array.from({ length: n }, (_, i) => {
     const secret = rnd(32);
     const codeHash = leaves[i * 7]!;
-    const { bytes } = makeBinding(c, { operatorSecret: op, agentSecret: secret, codeHash, config: {}, salt: rnd(16), notBefore: now - 1000, notAfter: now + 86_400_000 });
+    const { bytes } = makeBinding(c, {
+      operatorSecret: op,
+      agentSecret: secret,
+      codeHash,
+      config: {},
+      salt: rnd(16),
+      notBefore: now - 1000,
+      notAfter: now + 86_400_000,
+    });
     const body = rnd(100);
-    const e: Entry = { author: c.signer.publicKey(secret), topic: 'data_analysis', epoch: 0, seq: 1, kind: 'capability', ts: now, expires: now + 3600_000, bodyHash: c.sha256(body), bodyLen: 100, sketch: makeSketch(c, ['data.sql']), tier: 2 };
-    return { secret, binding: bytes, entry: encodeEntry(e, c.signer.sign(secret, entryToBeSigned(e))), codeIndex: i * 7 };
+    const e: Entry = {
+      author: c.signer.publicKey(secret),
+      topic: 'data_analysis',
+      epoch: 0,
+      seq: 1,
+      kind: 'capability',
+      ts: now,
+      expires: now + 3600_000,
+      bodyHash: c.sha256(body),
+      bodyLen: 100,
+      sketch: makeSketch(c, ['data.sql']),
+      tier: 2,
+    };
+    return {
+      secret,
+      binding: bytes,
+      entry: encodeEntry(e, c.signer.sign(secret, entryToBeSigned(e))),
+      codeIndex: i * 7,
+    };
   });
   const regs = [rnd(32), rnd(32), rnd(32)];
   const issuer = rnd(32);
   const cp: Checkpoint = { registryId: 'bench', treeSize: leaves.length, rootHash: merkleRoot(c, leaves), ts: now };
-  const checkpoint = encodeCheckpoint(cp, regs.slice(0, 2).map((k) => ({ kid: c.signer.publicKey(k), signature: c.signer.sign(k, checkpointToBeSigned(cp, c.signer.publicKey(k))) })));
-  const credBody = { issuerKey: c.signer.publicKey(issuer), operatorKey: c.signer.publicKey(op), level: 2, expires: now + 86_400_000 };
+  const checkpoint = encodeCheckpoint(
+    cp,
+    regs.slice(0, 2).map((k) => ({
+      kid: c.signer.publicKey(k),
+      signature: c.signer.sign(k, checkpointToBeSigned(cp, c.signer.publicKey(k))),
+    })),
+  );
+  const credBody = {
+    issuerKey: c.signer.publicKey(issuer),
+    operatorKey: c.signer.publicKey(op),
+    level: 2,
+    expires: now + 86_400_000,
+  };
   const credential = encodeCredential(credBody, c.signer.sign(issuer, credentialToBeSigned(credBody)));
-  const trust = { registrars: new Set(regs.map((r) => toHex(c.signer.publicKey(r)))), threshold: 2, issuers: new Set([toHex(c.signer.publicKey(issuer))]), minLevel: 2 };
-  const inclusions = agents.map((a) => encodeInclusion({ leafIndex: a.codeIndex, treeSize: leaves.length, auditPath: inclusionPath(c, a.codeIndex, leaves) }));
+  const trust = {
+    registrars: new Set(regs.map((r) => toHex(c.signer.publicKey(r)))),
+    threshold: 2,
+    issuers: new Set([toHex(c.signer.publicKey(issuer))]),
+    minLevel: 2,
+  };
+  const inclusions = agents.map((a) =>
+    encodeInclusion({
+      leafIndex: a.codeIndex,
+      treeSize: leaves.length,
+      auditPath: inclusionPath(c, a.codeIndex, leaves),
+    }),
+  );
 
   const warm = new TieredVerifier(c, DEFAULT_LIMITS, 1 << 16);
   for (const a of agents) warm.acceptBinding(a.binding, now);
@@ -64,7 +121,8 @@ export function benchTiers(c: CryptoPort, o: { rounds: number; agents?: number }
         requiredTier(DEFAULT_POLICY_CONFIG, 'header');
         const se = decodeEntry(a.entry, DEFAULT_LIMITS);
         c.sha256(a.entry);
-        if (!warm.checkSigned(se.entry.author, se.toBeSigned, se.signature, se.entry.ts, se.entry.topic).ok) throw new Error('T1 bench: rejected');
+        if (!warm.checkSigned(se.entry.author, se.toBeSigned, se.signature, se.entry.ts, se.entry.topic).ok)
+          throw new Error('T1 bench: rejected');
       }
       return n;
     },
@@ -81,7 +139,15 @@ export function benchTiers(c: CryptoPort, o: { rounds: number; agents?: number }
       for (let i = 0; i < m; i++) {
         requiredTier(DEFAULT_POLICY_CONFIG, 'highValueTask');
         const a = agents[i]!;
-        if (!warm.attest(toHex(c.signer.publicKey(a.secret)), { checkpoint, inclusion: inclusions[i]!, credential }, trust, now).ok) throw new Error('T3 bench: rejected');
+        if (
+          !warm.attest(
+            toHex(c.signer.publicKey(a.secret)),
+            { checkpoint, inclusion: inclusions[i]!, credential },
+            trust,
+            now,
+          ).ok
+        )
+          throw new Error('T3 bench: rejected');
       }
       return m;
     },

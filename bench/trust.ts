@@ -25,7 +25,11 @@ export interface TrustBenchRow {
   /** max |t_wasm − t_ts| over all entries, as a check that both did the same work. */
   maxAbsDiff: number;
 }
-export interface TrustBenchResult { rows: TrustBenchRow[]; rounds: number; ratingsPerNode: number }
+export interface TrustBenchResult {
+  rows: TrustBenchRow[];
+  rounds: number;
+  ratingsPerNode: number;
+}
 
 function randomCsr(rng: Rng, n: number, k: number): CsrMatrix {
   const per = Math.min(k, n - 1);
@@ -46,14 +50,23 @@ function randomCsr(rng: Rng, n: number, k: number): CsrMatrix {
     }
     row.sort((a, b) => a - b);
     const start = e;
-    for (const j of row) { colIdx[e] = j; vals[e] = 1 + rng.next(); sum += vals[e]!; e++; }
+    for (const j of row) {
+      colIdx[e] = j;
+      vals[e] = 1 + rng.next();
+      sum += vals[e]!;
+      e++;
+    }
     for (let q = start; q < e; q++) vals[q] = vals[q]! / sum;
     rowPtr[i + 1] = e;
   }
   return { rowPtr, colIdx, vals };
 }
 
-function timeIt(f: PowerIterate, input: PowerIterateInput, rounds: number): { ms: number; out: ReturnType<PowerIterate> } {
+function timeIt(
+  f: PowerIterate,
+  input: PowerIterateInput,
+  rounds: number,
+): { ms: number; out: ReturnType<PowerIterate> } {
   let out = f(input); // warm-up (JIT, page faults)
   let best = Infinity;
   for (let r = 0; r < rounds; r++) {
@@ -64,7 +77,13 @@ function timeIt(f: PowerIterate, input: PowerIterateInput, rounds: number): { ms
   return { ms: best, out };
 }
 
-export function benchTrust(opts: { sizes: number[]; rounds: number; iters?: number; ratingsPerNode?: number; topics?: number }): TrustBenchResult {
+export function benchTrust(opts: {
+  sizes: number[];
+  rounds: number;
+  iters?: number;
+  ratingsPerNode?: number;
+  topics?: number;
+}): TrustBenchResult {
   const k = opts.ratingsPerNode ?? 20;
   const T = opts.topics ?? 5;
   const iters = opts.iters ?? 20;
@@ -78,14 +97,24 @@ export function benchTrust(opts: { sizes: number[]; rounds: number; iters?: numb
     const ts = timeIt(powerIterate, input, opts.rounds);
     const wa = timeIt(wasm, input, opts.rounds);
     let maxAbsDiff = 0;
-    ts.out.t.forEach((t, q) => t.forEach((v, j) => { maxAbsDiff = Math.max(maxAbsDiff, Math.abs(v - wa.out.t[q]![j]!)); }));
+    ts.out.t.forEach((t, q) =>
+      t.forEach((v, j) => {
+        maxAbsDiff = Math.max(maxAbsDiff, Math.abs(v - wa.out.t[q]![j]!));
+      }),
+    );
     const bytes = nnz * 28 + n * 76;
     const per = iters * T;
     rows.push({
-      n, topics: T, nnzPerTopic: nnz, iters,
-      tsMsPerIter: ts.ms / per, wasmMsPerIter: wa.ms / per,
-      tsBytesPerSec: (bytes * per) / (ts.ms / 1000), wasmBytesPerSec: (bytes * per) / (wa.ms / 1000),
-      ratio: ts.ms / wa.ms, maxAbsDiff,
+      n,
+      topics: T,
+      nnzPerTopic: nnz,
+      iters,
+      tsMsPerIter: ts.ms / per,
+      wasmMsPerIter: wa.ms / per,
+      tsBytesPerSec: (bytes * per) / (ts.ms / 1000),
+      wasmBytesPerSec: (bytes * per) / (wa.ms / 1000),
+      ratio: ts.ms / wa.ms,
+      maxAbsDiff,
     });
   }
   return { rows, rounds: opts.rounds, ratingsPerNode: k };
@@ -98,7 +127,9 @@ export function formatTrustBench(r: TrustBenchResult): string {
     '       n  topics  iters  TS ms/iter  WASM ms/iter  TS GB/s  WASM GB/s  TS/WASM  max|Δt|',
   ];
   for (const x of r.rows) {
-    lines.push(`${String(x.n).padStart(8)}  ${String(x.topics).padStart(6)}  ${String(x.iters).padStart(5)}  ${x.tsMsPerIter.toFixed(3).padStart(10)}  ${x.wasmMsPerIter.toFixed(3).padStart(12)}  ${gb(x.tsBytesPerSec).padStart(7)}  ${gb(x.wasmBytesPerSec).padStart(9)}  ${x.ratio.toFixed(2).padStart(7)}  ${x.maxAbsDiff.toExponential(1)}`);
+    lines.push(
+      `${String(x.n).padStart(8)}  ${String(x.topics).padStart(6)}  ${String(x.iters).padStart(5)}  ${x.tsMsPerIter.toFixed(3).padStart(10)}  ${x.wasmMsPerIter.toFixed(3).padStart(12)}  ${gb(x.tsBytesPerSec).padStart(7)}  ${gb(x.wasmBytesPerSec).padStart(9)}  ${x.ratio.toFixed(2).padStart(7)}  ${x.maxAbsDiff.toExponential(1)}`,
+    );
   }
   return lines.join('\n');
 }

@@ -8,9 +8,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--wasm-only', '--if-stale'], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--wasm-only', '--if-stale'], {
+  stdio: 'inherit',
+});
 if (r.status !== 0) process.exit(r.status ?? 1);
 const out = join(root, 'dist', 'bench-verify.mjs');
-await build({ entryPoints: [join(root, 'bench', 'verify.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+await build({
+  entryPoints: [join(root, 'bench', 'verify.ts')],
+  outfile: out,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+});
 const mod = await import(pathToFileURL(out).href);
 await mod.main(process.argv.slice(2));

@@ -6,7 +6,11 @@ import type { SigItem, SigVerifier } from '../src/core/ports.js';
 import { loadEd25519Verifier } from '../src/runtime/wasm/ed25519.js';
 import { nobleVerifier, nodeCryptoVerifier } from '../src/runtime/crypto/baselines.js';
 
-export interface BenchResult { opsPerSec: number; min: number; max: number }
+export interface BenchResult {
+  opsPerSec: number;
+  min: number;
+  max: number;
+}
 export interface BenchOptions {
   /** Batch sizes for wasm-batch-<n> (64 is always included). */
   batch: number[];
@@ -32,7 +36,11 @@ export function makePool(n: number): SigItem[] {
   return out;
 }
 
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 export async function benchImplementations(opts: BenchOptions): Promise<Record<string, BenchResult>> {
   if (!(opts.rounds >= 5)) throw new RangeError('rounds must be >= 5');
@@ -87,15 +95,23 @@ export function formatTable(res: Record<string, BenchResult>): string {
   const nodeOps = res['node-crypto']?.opsPerSec ?? NaN;
   const lines = ['| implementation | ops/s (median) | min | max | vs node-crypto |', '|---|---:|---:|---:|---:|'];
   for (const [k, v] of Object.entries(res)) {
-    lines.push(`| ${k} | ${v.opsPerSec.toFixed(0)} | ${v.min.toFixed(0)} | ${v.max.toFixed(0)} | ${(v.opsPerSec / nodeOps).toFixed(2)}x |`);
+    lines.push(
+      `| ${k} | ${v.opsPerSec.toFixed(0)} | ${v.min.toFixed(0)} | ${v.max.toFixed(0)} | ${(v.opsPerSec / nodeOps).toFixed(2)}x |`,
+    );
   }
   return lines.join('\n');
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const arg = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
   const rounds = Number(arg('--rounds') ?? 7);
-  const batch = (arg('--batch') ?? '16,64,256').split(',').map(Number).filter((n) => n > 0);
+  const batch = (arg('--batch') ?? '16,64,256')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
   const res = await benchImplementations({ rounds, batch });
   console.log(formatTable(res));
   const r = (a: string, b: string) => res[a]!.opsPerSec / res[b]!.opsPerSec;

@@ -45,20 +45,42 @@ function run(cmd, argv) {
 
 mkdirSync(join(root, 'build'), { recursive: true });
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
-const wasmInputs = Math.max(newest(join(root, 'assembly'), ['.ts']), mtime(join(root, 'asconfig.json')), mtime(fileURLToPath(import.meta.url)));
+const wasmInputs = Math.max(
+  newest(join(root, 'assembly'), ['.ts']),
+  mtime(join(root, 'asconfig.json')),
+  mtime(fileURLToPath(import.meta.url)),
+);
 for (const k of KERNELS) {
   for (const target of ['release', 'debug']) {
     const out = `build/${k.name}${target === 'debug' ? '.debug' : ''}.wasm`;
     if (ifStale && mtime(join(root, out)) > wasmInputs) continue;
-    run(process.execPath, [asc, k.entry, '--config', 'asconfig.json', '--target', target, '--outFile', out,
-      '--initialMemory', String(k.minPages ?? k.memoryPages), '--maximumMemory', String(k.memoryPages), ...(k.extra ?? [])]);
+    run(process.execPath, [
+      asc,
+      k.entry,
+      '--config',
+      'asconfig.json',
+      '--target',
+      target,
+      '--outFile',
+      out,
+      '--initialMemory',
+      String(k.minPages ?? k.memoryPages),
+      '--maximumMemory',
+      String(k.memoryPages),
+      ...(k.extra ?? []),
+    ]);
   }
 }
 if (args.has('--wasm-only')) process.exit(0);
 
 const dist = join(root, 'dist');
 const bundle = join(dist, 'agentnet.mjs');
-const srcInputs = Math.max(newest(join(root, 'src'), ['.ts']), mtime(join(root, 'package.json')), wasmInputs, mtime(fileURLToPath(import.meta.url)));
+const srcInputs = Math.max(
+  newest(join(root, 'src'), ['.ts']),
+  mtime(join(root, 'package.json')),
+  wasmInputs,
+  mtime(fileURLToPath(import.meta.url)),
+);
 if (!(ifStale && mtime(bundle) > srcInputs) && existsSync(join(root, 'src', 'cli', 'main.ts'))) {
   const { build } = await import('esbuild');
   // `import … from 'node:X'` becomes `require('node:X')` (through the banner's createRequire). An ESM
@@ -69,8 +91,13 @@ if (!(ifStale && mtime(bundle) > srcInputs) && existsSync(join(root, 'src', 'cli
   const builtinsAsRequire = {
     name: 'builtins-as-require',
     setup(b) {
-      b.onResolve({ filter: /^node:/ }, (a) => (a.kind === 'import-statement' ? { path: a.path, namespace: 'builtin-require' } : undefined));
-      b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: 'js' }));
+      b.onResolve({ filter: /^node:/ }, (a) =>
+        a.kind === 'import-statement' ? { path: a.path, namespace: 'builtin-require' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (a) => ({
+        contents: `module.exports = require(${JSON.stringify(a.path)});`,
+        loader: 'js',
+      }));
     },
   };
   // The previous build's chunks (their names carry a content hash) would otherwise pile up.
@@ -100,7 +127,9 @@ if (!(ifStale && mtime(bundle) > srcInputs) && existsSync(join(root, 'src', 'cli
     // Native addon and its loader stay outside the bundle; everything else is inlined.
     external: ['better-sqlite3'],
     plugins: [builtinsAsRequire],
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
     logLevel: 'warning',
   });
   // What went into the bundle, per package (bytes in the output): npm run build -- --analyze.
@@ -113,7 +142,8 @@ if (!(ifStale && mtime(bundle) > srcInputs) && existsSync(join(root, 'src', 'cli
         per[k] = (per[k] ?? 0) + v.bytesInOutput;
       }
     }
-    for (const [o, v] of Object.entries(result.metafile.outputs)) if (o.endsWith('.mjs')) console.log(`${String(v.bytes).padStart(9)}  ${o}`);
+    for (const [o, v] of Object.entries(result.metafile.outputs))
+      if (o.endsWith('.mjs')) console.log(`${String(v.bytes).padStart(9)}  ${o}`);
     for (const [k, v] of Object.entries(per).sort((a, b) => b[1] - a[1])) console.log(`${String(v).padStart(9)}  ${k}`);
   }
 }

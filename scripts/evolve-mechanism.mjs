@@ -12,14 +12,35 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build', 'evolve-mechanism.mjs');
 mkdirSync(join(root, 'build'), { recursive: true });
-await build({ entryPoints: [join(root, 'scripts/market/evolve-main.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning', absWorkingDir: root, nodePaths: [join(root, 'node_modules')] });
+await build({
+  entryPoints: [join(root, 'scripts/market/evolve-main.ts')],
+  outfile: out,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  packages: 'external',
+  logLevel: 'warning',
+  absWorkingDir: root,
+  nodePaths: [join(root, 'node_modules')],
+});
 const { main } = await import(pathToFileURL(out).href);
 const argv = process.argv.slice(2);
 const results = await main(argv);
 const j = argv.indexOf('--json');
-if (j >= 0 && argv[j + 1]) writeFileSync(argv[j + 1], JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
+if (j >= 0 && argv[j + 1])
+  writeFileSync(argv[j + 1], JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
 if (argv.includes('--seeds')) {
-  const bad = results.filter((r) => r.final.icViolations || r.final.irViolations || r.final.systemLoss > 0.1 * r.naive.systemLoss || r.rounds.some((x) => x.accepted && x.regressionPass !== 1));
-  console.log(bad.length ? `targets missed for seeds ${bad.map((r) => r.seed).join(',')}` : `targets met for all ${results.length} seeds`);
+  const bad = results.filter(
+    (r) =>
+      r.final.icViolations ||
+      r.final.irViolations ||
+      r.final.systemLoss > 0.1 * r.naive.systemLoss ||
+      r.rounds.some((x) => x.accepted && x.regressionPass !== 1),
+  );
+  console.log(
+    bad.length
+      ? `targets missed for seeds ${bad.map((r) => r.seed).join(',')}`
+      : `targets met for all ${results.length} seeds`,
+  );
   process.exit(bad.length ? 1 : 0);
 }

@@ -28,7 +28,8 @@ const FORBIDDEN_IN_CORE = [
 ];
 
 const problems = [];
-const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importRe =
+  /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function checkImports(file, allowedDirs, label) {
   const src = readFileSync(file, 'utf8');
@@ -37,11 +38,14 @@ function checkImports(file, allowedDirs, label) {
     const line = src.slice(0, m.index).split('\n').length;
     const where = `${relative(root, file)}:${line}`;
     if (!spec.startsWith('.')) {
-      problems.push(`${where}: ${label} imports package "${spec}" (only ${allowedDirs.map((d) => relative(root, d)).join(', ')} allowed)`);
+      problems.push(
+        `${where}: ${label} imports package "${spec}" (only ${allowedDirs.map((d) => relative(root, d)).join(', ')} allowed)`,
+      );
       continue;
     }
     const target = resolve(dirname(file), spec);
-    if (!allowedDirs.some((d) => target === d || target.startsWith(d + '/'))) problems.push(`${where}: ${label} imports ${relative(root, target)}`);
+    if (!allowedDirs.some((d) => target === d || target.startsWith(d + '/')))
+      problems.push(`${where}: ${label} imports ${relative(root, target)}`);
   }
   return src;
 }
@@ -51,14 +55,16 @@ for (const f of files(core)) {
   const src = checkImports(f, [core], 'core');
   src.split('\n').forEach((l, i) => {
     const code = l.replace(/\/\/.*$/, '');
-    for (const [re, why] of FORBIDDEN_IN_CORE) if (re.test(code)) problems.push(`${relative(root, f)}:${i + 1}: core ${why}`);
+    for (const [re, why] of FORBIDDEN_IN_CORE)
+      if (re.test(code)) problems.push(`${relative(root, f)}:${i + 1}: core ${why}`);
   });
 }
 const sim = join(root, 'src', 'sim');
 for (const f of files(sim)) checkImports(f, [core, sim], 'sim');
 for (const f of files(join(root, 'src'))) {
   const src = readFileSync(f, 'utf8');
-  if (/from\s*['"][^'"]*assembly\//.test(src)) problems.push(`${relative(root, f)}: imports assembly/ sources (load the built WASM instead)`);
+  if (/from\s*['"][^'"]*assembly\//.test(src))
+    problems.push(`${relative(root, f)}: imports assembly/ sources (load the built WASM instead)`);
 }
 
 if (problems.length) {

@@ -21,8 +21,18 @@ const env = {
   AGENTNET_SOAK_NODES: process.env.AGENTNET_SOAK_NODES ?? '10',
   AGENTNET_FLOOD_S: process.env.AGENTNET_FLOOD_S ?? '60',
 };
-const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability', ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' });
-const rows = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+const r = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability', ...process.argv.slice(2)],
+  { cwd: root, env, stdio: 'inherit' },
+);
+const rows = existsSync(out)
+  ? readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  : [];
 console.log('\n| item | figure measured | ok |\n|---|---|---|');
 for (const x of rows) console.log(`| ${x.item} | ${x.figure} | ${x.ok ? 'yes' : 'NO'} |`);
 process.exit(r.status ?? 1);

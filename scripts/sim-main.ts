@@ -24,18 +24,30 @@ export function main(argv: string[]): void {
   if (cmd === 'discovery') {
     const methods = flags.get('methods')?.split(',') as MethodName[] | undefined;
     const opts = {
-      nodes: num('nodes', 200), churn: num('churn', 0.2), seeds: num('seeds', 10), seed0: num('seed0', 1), crypto,
-      ...(methods ? { methods } : {}), ...(flags.has('loss') ? { net: { lossP: num('loss', 0.01) } } : {}),
+      nodes: num('nodes', 200),
+      churn: num('churn', 0.2),
+      seeds: num('seeds', 10),
+      seed0: num('seed0', 1),
+      crypto,
+      ...(methods ? { methods } : {}),
+      ...(flags.has('loss') ? { net: { lossP: num('loss', 0.01) } } : {}),
     };
     console.error(`discovery: nodes ${opts.nodes} churn ${opts.churn} seeds ${opts.seeds} seed0 ${opts.seed0}`);
-    const r = runDiscoveryExperiment({ ...opts, onProgress: (d, t) => console.error(`  ${d}/${t} runs, ${((performance.now() - t0) / 1000).toFixed(1)} s`) });
+    const r = runDiscoveryExperiment({
+      ...opts,
+      onProgress: (d, t) => console.error(`  ${d}/${t} runs, ${((performance.now() - t0) / 1000).toFixed(1)} s`),
+    });
     console.log(formatDiscoveryTable(r));
     json = r;
   } else if (cmd === 'scale') {
     const mem = () => `${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB heap`;
     const r = runScaleExperiment({
-      nodes: num('nodes', 10_000), seed: num('seed0', 1), crypto, clock: () => performance.now(),
-      ...(flags.has('repair-nodes') ? { repairNodes: num('repair-nodes', 200) } : {}), ...(flags.has('fork-nodes') ? { forkNodes: num('fork-nodes', 1000) } : {}),
+      nodes: num('nodes', 10_000),
+      seed: num('seed0', 1),
+      crypto,
+      clock: () => performance.now(),
+      ...(flags.has('repair-nodes') ? { repairNodes: num('repair-nodes', 200) } : {}),
+      ...(flags.has('fork-nodes') ? { forkNodes: num('fork-nodes', 1000) } : {}),
       onProgress: (m) => console.error(`  ${m} (${((performance.now() - t0) / 1000).toFixed(1)} s, ${mem()})`),
     });
     console.log(formatScaleReport(r));
@@ -45,7 +57,9 @@ export function main(argv: string[]): void {
     console.log(JSON.stringify(r));
     json = r;
   } else {
-    console.error('usage: node scripts/sim.mjs discovery|scale|fork [--nodes N] [--churn C] [--seeds S] [--seed0 K] [--json FILE]');
+    console.error(
+      'usage: node scripts/sim.mjs discovery|scale|fork [--nodes N] [--churn C] [--seeds S] [--seed0 K] [--json FILE]',
+    );
     process.exitCode = 2;
     return;
   }

@@ -9,6 +9,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build', 'sim-main.mjs');
 mkdirSync(join(root, 'build'), { recursive: true });
-await build({ entryPoints: [join(root, 'scripts/sim-main.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning', absWorkingDir: root, nodePaths: [join(root, 'node_modules')] });
+await build({
+  entryPoints: [join(root, 'scripts/sim-main.ts')],
+  outfile: out,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  packages: 'external',
+  logLevel: 'warning',
+  absWorkingDir: root,
+  nodePaths: [join(root, 'node_modules')],
+});
 const { main } = await import(pathToFileURL(out).href);
 main(process.argv.slice(2));

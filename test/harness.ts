@@ -14,7 +14,10 @@ interface Msg {
   readonly from: number;
 }
 
-const matches = (filter: string, name: string) => (filter.endsWith('/+') ? name.startsWith(filter.slice(0, -1)) && !name.slice(filter.length - 1).includes('/') : filter === name);
+const matches = (filter: string, name: string) =>
+  filter.endsWith('/+')
+    ? name.startsWith(filter.slice(0, -1)) && !name.slice(filter.length - 1).includes('/')
+    : filter === name;
 
 export class TestNet {
   readonly cores: AgentCore[] = [];
@@ -62,7 +65,14 @@ export class TestNet {
             this.queue.push({ channel: o.channel, key: o.key, bytes: o.bytes, from: i });
           } else if (o.op === 'subscribe') {
             this.subs[i]!.add(name);
-            for (const [n, b] of this.retained) if (matches(name, n)) this.deliver(i, { channel: n.slice(0, n.indexOf('/')) as Channel, key: n.slice(n.indexOf('/') + 1), bytes: b, from: -2 });
+            for (const [n, b] of this.retained)
+              if (matches(name, n))
+                this.deliver(i, {
+                  channel: n.slice(0, n.indexOf('/')) as Channel,
+                  key: n.slice(n.indexOf('/') + 1),
+                  bytes: b,
+                  from: -2,
+                });
           } else this.subs[i]!.delete(name);
         }
         for (let e = c.pollEvent(); e; e = c.pollEvent()) this.events[i]!.push(e);

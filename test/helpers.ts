@@ -24,7 +24,10 @@ export interface TestIdentity {
   readonly binding: Uint8Array;
 }
 
-export function identity(label: string, o: { notBefore?: number; notAfter?: number; scope?: string[]; operatorLabel?: string } = {}): TestIdentity {
+export function identity(
+  label: string,
+  o: { notBefore?: number; notAfter?: number; scope?: string[]; operatorLabel?: string } = {},
+): TestIdentity {
   const agentSecret = seed(`${label}/agent`);
   const operatorSecret = seed(`${o.operatorLabel ?? label}/operator`);
   const { bytes } = makeBinding(crypto, {

@@ -15,11 +15,23 @@ export async function main(argv: readonly string[]): Promise<EvolveResult[]> {
   const which = flag('--attributor', 'builtin');
   const quiet = argv.includes('--quiet');
   const builtin = builtinAttributor();
-  const attributor = which === 'llm' ? llmAttributor({ url: flag('--llm-url', 'http://127.0.0.1:8080/v1/chat/completions'), model: flag('--llm-model', 'default') }) : builtin;
+  const attributor =
+    which === 'llm'
+      ? llmAttributor({
+          url: flag('--llm-url', 'http://127.0.0.1:8080/v1/chat/completions'),
+          model: flag('--llm-model', 'default'),
+        })
+      : builtin;
   const out: EvolveResult[] = [];
   for (const seed of seeds) {
     const t0 = performance.now();
-    const res = await evolveMechanism({ rounds, seed, attributor, fallback: builtin, onRound: (r) => quiet || console.log(formatRound(r)) });
+    const res = await evolveMechanism({
+      rounds,
+      seed,
+      attributor,
+      fallback: builtin,
+      onRound: (r) => quiet || console.log(formatRound(r)),
+    });
     const f = res.final;
     console.log(
       `seed ${seed}: naive loss ${res.naive.systemLoss.toFixed(4)} (IC ${res.naive.icViolations}, IR ${res.naive.irViolations}) -> v${f.version} IC ${f.icViolations} IR ${f.irViolations} ` +

@@ -4,7 +4,17 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type NodeConfig } from '../runtime/config.js';
 import { loadProfile, type Profile } from '../runtime/profile.js';
 import { str } from './args.js';
-import { checkBroker, checkCgroup, checkClock, checkNode, checkPageSize, checkSqlite, checkWasm, checkWatchdog, type CheckResult } from './checks.js';
+import {
+  checkBroker,
+  checkCgroup,
+  checkClock,
+  checkNode,
+  checkPageSize,
+  checkSqlite,
+  checkWasm,
+  checkWatchdog,
+  type CheckResult,
+} from './checks.js';
 import { selftest } from './selftest.js';
 
 export const CHECK_HELP = `Usage: agentnet check [--profile P] [--config F] [--json] [--selftest]
@@ -24,7 +34,13 @@ const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', unknown: '??  ' } as cons
 export async function cmdCheck(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { profile: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' }, selftest: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      profile: { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      selftest: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     console.log(CHECK_HELP);
@@ -36,7 +52,13 @@ export async function cmdCheck(argv: string[]): Promise<number> {
   let invalid = false;
   try {
     config = loadConfig({ ...(values.config ? { file: values.config } : {}), flags: { profile: str(values.profile) } });
-    results.push({ name: 'config', status: 'ok', detail: values.config ? `${values.config}: valid; data ${config.dataDir}` : `defaults + environment; data ${config.dataDir}` });
+    results.push({
+      name: 'config',
+      status: 'ok',
+      detail: values.config
+        ? `${values.config}: valid; data ${config.dataDir}`
+        : `defaults + environment; data ${config.dataDir}`,
+    });
   } catch (e) {
     invalid = true;
     results.push({ name: 'config', status: 'fail', detail: (e as Error).message });
@@ -51,7 +73,8 @@ export async function cmdCheck(argv: string[]): Promise<number> {
   results.push(checkNode(profile), checkCgroup(profile), checkPageSize(), checkWasm(profile));
   if (config) results.push(checkSqlite(config.dataDir));
   results.push(checkClock(), await checkBroker(config), checkWatchdog());
-  if (values.selftest && !invalid && results.every((r) => r.status !== 'fail')) results.push(...(await selftest(profile!.name)));
+  if (values.selftest && !invalid && results.every((r) => r.status !== 'fail'))
+    results.push(...(await selftest(profile!.name)));
   else if (values.selftest) results.push({ name: 'selftest', status: 'fail', detail: 'not run: a check above failed' });
 
   const failed = results.some((r) => r.status === 'fail');
@@ -60,7 +83,11 @@ export async function cmdCheck(argv: string[]): Promise<number> {
   else {
     const w = Math.max(...results.map((r) => r.name.length));
     for (const r of results) console.log(`${MARK[r.status]} ${r.name.padEnd(w)}  ${r.detail}`);
-    console.log(code === 0 ? '\nagentnet check: ready' : `\nagentnet check: ${results.filter((r) => r.status === 'fail').length} failed`);
+    console.log(
+      code === 0
+        ? '\nagentnet check: ready'
+        : `\nagentnet check: ${results.filter((r) => r.status === 'fail').length} failed`,
+    );
   }
   return code;
 }

@@ -34,8 +34,14 @@ export function checkNode(p: Profile | undefined): CheckResult {
   const heap = Math.round(getHeapStatistics().heap_size_limit / MiB);
   const arch = process.arch;
   const head = `node ${process.version} ${arch}, V8 heap limit ${heap} MiB`;
-  if (p && p.arch !== arch) return { name: 'node', status: 'warn', detail: `${head}; profile ${p.name} is for ${p.arch}` };
-  if (p && heap > p.maxOldSpaceMiB * 1.25) return { name: 'node', status: 'warn', detail: `${head}, above the profile's ${p.maxOldSpaceMiB} MiB: set NODE_OPTIONS=--max-old-space-size=${p.maxOldSpaceMiB} (the systemd drop-in and bin/agentnet pass it)` };
+  if (p && p.arch !== arch)
+    return { name: 'node', status: 'warn', detail: `${head}; profile ${p.name} is for ${p.arch}` };
+  if (p && heap > p.maxOldSpaceMiB * 1.25)
+    return {
+      name: 'node',
+      status: 'warn',
+      detail: `${head}, above the profile's ${p.maxOldSpaceMiB} MiB: set NODE_OPTIONS=--max-old-space-size=${p.maxOldSpaceMiB} (the systemd drop-in and bin/agentnet pass it)`,
+    };
   return { name: 'node', status: 'ok', detail: head };
 }
 
@@ -49,18 +55,39 @@ export function checkCgroup(p: Profile | undefined, mounts = '/proc/self/mounts'
   let line: string | undefined;
   let root: string | undefined;
   try {
-    root = readFileSync(mounts, 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'cgroup2')?.[1];
-    line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+    root = readFileSync(mounts, 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .find((f) => f[2] === 'cgroup2')?.[1];
+    line = readFileSync('/proc/self/cgroup', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
   } catch {
     return { name, status: 'unknown', detail: '/proc/self/mounts or /proc/self/cgroup not readable' };
   }
-  if (!root || !line) return { name, status: 'warn', detail: 'no cgroup v2 hierarchy mounted (cgroup v1 host): the unit\'s MemoryMax needs cgroup v2' };
+  if (!root || !line)
+    return {
+      name,
+      status: 'warn',
+      detail: "no cgroup v2 hierarchy mounted (cgroup v1 host): the unit's MemoryMax needs cgroup v2",
+    };
   const file = join(root, line.slice(3), 'memory.max');
-  if (!existsSync(file)) return { name, status: 'warn', detail: `cgroup v2 ${line.slice(3)} has no memory controller (${file} missing)` };
+  if (!existsSync(file))
+    return { name, status: 'warn', detail: `cgroup v2 ${line.slice(3)} has no memory controller (${file} missing)` };
   const v = readFileSync(file, 'utf8').trim();
-  if (v === 'max') return { name, status: p ? 'warn' : 'ok', detail: `cgroup v2 ${line.slice(3)}: memory.max unlimited${p ? ` (the unit sets ${p.memoryBudgetMiB} MiB)` : ''}` };
+  if (v === 'max')
+    return {
+      name,
+      status: p ? 'warn' : 'ok',
+      detail: `cgroup v2 ${line.slice(3)}: memory.max unlimited${p ? ` (the unit sets ${p.memoryBudgetMiB} MiB)` : ''}`,
+    };
   const mib = Math.round(Number(v) / MiB);
-  if (p && mib < p.memoryBudgetMiB) return { name, status: 'warn', detail: `memory.max ${mib} MiB is below the profile budget ${p.memoryBudgetMiB} MiB` };
+  if (p && mib < p.memoryBudgetMiB)
+    return {
+      name,
+      status: 'warn',
+      detail: `memory.max ${mib} MiB is below the profile budget ${p.memoryBudgetMiB} MiB`,
+    };
   return { name, status: 'ok', detail: `cgroup v2 ${line.slice(3)}: memory.max ${mib} MiB` };
 }
 
@@ -69,7 +96,11 @@ export function checkPageSize(): CheckResult {
   if (!out) return { name: 'page size', status: 'unknown', detail: 'getconf PAGESIZE unavailable' };
   const n = Number(out);
   // 16 KB pages (Pi 5's default kernel) work with Node 22 arm64 builds; reported so it is never a surprise.
-  return { name: 'page size', status: n === 4096 || n === 16384 || n === 65536 ? 'ok' : 'warn', detail: `${n} bytes${n === 16384 ? ' (16 KB kernel, Pi 5 default)' : ''}` };
+  return {
+    name: 'page size',
+    status: n === 4096 || n === 16384 || n === 65536 ? 'ok' : 'warn',
+    detail: `${n} bytes${n === 16384 ? ' (16 KB kernel, Pi 5 default)' : ''}`,
+  };
 }
 
 export function checkWasm(p: Profile | undefined): CheckResult {
@@ -120,7 +151,12 @@ export function checkClock(): CheckResult {
   const name = 'clock sync';
   const ntp = run('timedatectl', ['show', '-p', 'NTPSynchronized', '--value']);
   if (ntp === 'yes') return { name, status: 'ok', detail: 'timedatectl: NTP synchronized' };
-  if (ntp === 'no') return { name, status: 'warn', detail: 'timedatectl: not synchronized (entries beyond the skew tolerance are refused by peers)' };
+  if (ntp === 'no')
+    return {
+      name,
+      status: 'warn',
+      detail: 'timedatectl: not synchronized (entries beyond the skew tolerance are refused by peers)',
+    };
   const chrony = run('chronyc', ['-n', 'tracking']);
   const leap = chrony?.match(/Leap status\s*:\s*(.+)/)?.[1];
   if (leap) return { name, status: leap === 'Normal' ? 'ok' : 'warn', detail: `chrony: leap status ${leap}` };
@@ -130,7 +166,12 @@ export function checkClock(): CheckResult {
 export async function checkBroker(config: NodeConfig | undefined, timeoutMs = 3000): Promise<CheckResult> {
   const name = 'broker';
   if (!config) return { name, status: 'unknown', detail: 'no valid config' };
-  if (!config.broker) return { name, status: 'ok', detail: 'none configured: the node starts an embedded broker on a free loopback port' };
+  if (!config.broker)
+    return {
+      name,
+      status: 'ok',
+      detail: 'none configured: the node starts an embedded broker on a free loopback port',
+    };
   const u = new URL(config.broker);
   if (u.protocol === 'memory:') return { name, status: 'ok', detail: 'in-process memory transport' };
   const port = Number(u.port || (u.protocol === 'mqtts:' ? 8883 : 1883));
@@ -142,18 +183,39 @@ export async function checkBroker(config: NodeConfig | undefined, timeoutMs = 30
       s.destroy();
       resolve(r);
     };
-    s.setTimeout(timeoutMs, () => done({ name, status: 'fail', detail: `${host}:${port}: no answer in ${timeoutMs} ms` }));
-    s.once('connect', () => done({ name, status: 'ok', detail: `${host}:${port} reachable (TCP, ${Date.now() - t0} ms)` }));
+    s.setTimeout(timeoutMs, () =>
+      done({ name, status: 'fail', detail: `${host}:${port}: no answer in ${timeoutMs} ms` }),
+    );
+    s.once('connect', () =>
+      done({ name, status: 'ok', detail: `${host}:${port} reachable (TCP, ${Date.now() - t0} ms)` }),
+    );
     s.once('error', (e) => done({ name, status: 'fail', detail: `${host}:${port}: ${e.message}` }));
   });
 }
 
-export function checkWatchdog(env: NodeJS.ProcessEnv = process.env, unitFile = '/etc/systemd/system/agentnet.service'): CheckResult {
+export function checkWatchdog(
+  env: NodeJS.ProcessEnv = process.env,
+  unitFile = '/etc/systemd/system/agentnet.service',
+): CheckResult {
   const name = 'watchdog';
   const notify = run('systemd-notify', ['--version']) !== undefined;
   const usec = Number(env['WATCHDOG_USEC']);
-  if (Number.isSafeInteger(usec) && usec > 0) return { name, status: notify ? 'ok' : 'fail', detail: `WATCHDOG_USEC=${usec}: ping every ${usec / 2e6} s${notify ? '' : '; systemd-notify missing'}` };
+  if (Number.isSafeInteger(usec) && usec > 0)
+    return {
+      name,
+      status: notify ? 'ok' : 'fail',
+      detail: `WATCHDOG_USEC=${usec}: ping every ${usec / 2e6} s${notify ? '' : '; systemd-notify missing'}`,
+    };
   const unit = existsSync(unitFile) ? readFileSync(unitFile, 'utf8').match(/^WatchdogSec=(.+)$/m)?.[1] : undefined;
-  if (unit) return { name, status: 'ok', detail: `not running under systemd; ${unitFile} sets WatchdogSec=${unit}${notify ? '' : ' (systemd-notify missing!)'}` };
-  return { name, status: 'warn', detail: `WATCHDOG_USEC not set and no installed unit: no watchdog${notify ? '' : '; systemd-notify not found'}` };
+  if (unit)
+    return {
+      name,
+      status: 'ok',
+      detail: `not running under systemd; ${unitFile} sets WatchdogSec=${unit}${notify ? '' : ' (systemd-notify missing!)'}`,
+    };
+  return {
+    name,
+    status: 'warn',
+    detail: `WATCHDOG_USEC not set and no installed unit: no watchdog${notify ? '' : '; systemd-notify not found'}`,
+  };
 }

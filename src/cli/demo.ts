@@ -18,7 +18,13 @@ import { intFlag } from './args.js';
 import { createProgress } from './progress.js';
 import { printTasks, runTasks } from './demo-tasks.js';
 
-export const TOPICS = ['code_generation', 'code_review_security', 'devops_tool_execution', 'data_analysis', 'creative_writing'] as const;
+export const TOPICS = [
+  'code_generation',
+  'code_review_security',
+  'devops_tool_execution',
+  'data_analysis',
+  'creative_writing',
+] as const;
 const SKILLS: Record<(typeof TOPICS)[number], [string, string]> = {
   code_generation: ['code.gen.python', 'code.gen.typescript'],
   code_review_security: ['code.review.security', 'code.review.style'],
@@ -48,8 +54,20 @@ export function demoAgents(n: number): DemoAgent[] {
     const wanted = i % 3 === 2 ? want.split('.').slice(0, 2).join('.') : want;
     return {
       name: `agent-${String(i).padStart(2, '0')}-${topic}`,
-      capability: { kind: 'capability', topic, tags: [skill], text: `I do ${skill.replaceAll('.', ' ')} work in ${topic}`, ttlMs: 3600_000 },
-      intent: { kind: 'intent', topic: next, tags: [wanted], text: `Looking for ${wanted.replaceAll('.', ' ')} help`, ttlMs: 3600_000 },
+      capability: {
+        kind: 'capability',
+        topic,
+        tags: [skill],
+        text: `I do ${skill.replaceAll('.', ' ')} work in ${topic}`,
+        ttlMs: 3600_000,
+      },
+      intent: {
+        kind: 'intent',
+        topic: next,
+        tags: [wanted],
+        text: `Looking for ${wanted.replaceAll('.', ' ')} help`,
+        ttlMs: 3600_000,
+      },
     };
   });
 }
@@ -74,7 +92,18 @@ interface Proc {
 }
 
 export async function runDemo(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { agents: { type: 'string' }, tasks: { type: 'string' }, json: { type: 'string' }, broker: { type: 'string' }, timeout: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      agents: { type: 'string' },
+      tasks: { type: 'string' },
+      json: { type: 'string' },
+      broker: { type: 'string' },
+      timeout: { type: 'string' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     console.log(`Usage: agentnet demo [--agents N] [--tasks K] [--json FILE] [--broker URL] [--timeout MS] [--keep]
 
@@ -121,8 +150,20 @@ Example: agentnet demo --agents 10 --json demo.json`);
   const progress = createProgress(Math.max(1, expected.size), 'discoveries');
   agents.forEach((a, i) => {
     const cfg = join(dir, `${a.name}.json`);
-    writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, a.name), network, broker: brokerUrl, apiPort: 0, declarations: [a.capability, a.intent], tasks: { retryMs: 300 } }));
-    const child = spawn(process.execPath, [process.argv[1]!, 'run', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        dataDir: join(dir, a.name),
+        network,
+        broker: brokerUrl,
+        apiPort: 0,
+        declarations: [a.capability, a.intent],
+        tasks: { retryMs: 300 },
+      }),
+    );
+    const child = spawn(process.execPath, [process.argv[1]!, 'run', '--config', cfg], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const p: Proc = { child };
     procs.push(p);
     child.on('exit', (code) => (p.exited = code));
@@ -156,14 +197,25 @@ Example: agentnet demo --agents 10 --json demo.json`);
   });
   progress.done();
   await new Promise((r) => setTimeout(r, 300)); // a grace period in which unexpected discoveries would show
-  const taskReport = await runTasks(agents, procs.map((p) => p.apiPort), procs.map((p) => p.agentId), Math.min(taskCount, n), Date.now() + Math.max(15_000, timeoutMs / 2));
+  const taskReport = await runTasks(
+    agents,
+    procs.map((p) => p.apiPort),
+    procs.map((p) => p.agentId),
+    Math.min(taskCount, n),
+    Date.now() + Math.max(15_000, timeoutMs / 2),
+  );
 
   const statuses = await Promise.all(
     procs.map(async (p) => {
       if (!p.apiPort) return undefined;
       try {
         const r = await fetch(`http://127.0.0.1:${p.apiPort}/status`);
-        return (await r.json()) as { bytes: Record<string, number>; verified: Record<string, number>; rejected: Record<string, number>; pulls: Record<string, number> };
+        return (await r.json()) as {
+          bytes: Record<string, number>;
+          verified: Record<string, number>;
+          rejected: Record<string, number>;
+          pulls: Record<string, number>;
+        };
       } catch {
         return undefined;
       }
@@ -183,10 +235,17 @@ Example: agentnet demo --agents 10 --json demo.json`);
   await broker?.close();
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
 
-  const sum = (f: (s: NonNullable<(typeof statuses)[number]>) => number) => statuses.reduce((a, s) => a + (s ? f(s) : 0), 0);
+  const sum = (f: (s: NonNullable<(typeof statuses)[number]>) => number) =>
+    statuses.reduce((a, s) => a + (s ? f(s) : 0), 0);
   const discoveries = [...found].map(([k, ms]) => {
     const [from, to] = k.split('>').map(Number) as [number, number];
-    return { from: agents[from]!.name, to: agents[to]!.name, topic: agents[to]!.capability.topic, ms, expected: expected.has(k) };
+    return {
+      from: agents[from]!.name,
+      to: agents[to]!.name,
+      topic: agents[to]!.capability.topic,
+      ms,
+      expected: expected.has(k),
+    };
   });
   const unexpected = discoveries.filter((d) => !d.expected).length;
   const foundExpected = discoveries.length - unexpected;
@@ -198,29 +257,62 @@ Example: agentnet demo --agents 10 --json demo.json`);
     discoveries: discoveries.map(({ expected: _e, ...d }) => d),
     headerBytes: sum((s) => s.bytes['headerBytesIn'] ?? 0),
     bodyBytes: sum((s) => s.bytes['bodyBytesIn'] ?? 0),
-    verified: { T0: sum((s) => s.verified['T0'] ?? 0), T1: sum((s) => s.verified['T1'] ?? 0), T2: sum((s) => s.verified['T2'] ?? 0) },
+    verified: {
+      T0: sum((s) => s.verified['T0'] ?? 0),
+      T1: sum((s) => s.verified['T1'] ?? 0),
+      T2: sum((s) => s.verified['T2'] ?? 0),
+    },
     rejected: sum((s) => Object.values(s.rejected).reduce((a, b) => a + b, 0)),
     statusesRead: statuses.filter(Boolean).length,
     tasks: taskReport,
-    nodes: statuses.map((st, i) => ({ name: agents[i]!.name, readyMs: procs[i]!.readyMs ?? null, ...(st ? { pending: (st as Record<string, unknown>)['pending'], pulls: st.pulls, gapRepairs: (st as Record<string, unknown>)['gapRepairs'], entries: (st as Record<string, unknown>)['entries'], knownAgents: (st as Record<string, unknown>)['knownAgents'] } : {}) })),
+    nodes: statuses.map((st, i) => ({
+      name: agents[i]!.name,
+      readyMs: procs[i]!.readyMs ?? null,
+      ...(st
+        ? {
+            pending: (st as Record<string, unknown>)['pending'],
+            pulls: st.pulls,
+            gapRepairs: (st as Record<string, unknown>)['gapRepairs'],
+            entries: (st as Record<string, unknown>)['entries'],
+            knownAgents: (st as Record<string, unknown>)['knownAgents'],
+          }
+        : {}),
+    })),
     durationMs: Date.now() - t0,
   };
 
-  console.log('\nwho discovered whom (ms from the intent\'s announcement to the verified, matching body):');
-  for (const d of discoveries.sort((a, b) => a.from.localeCompare(b.from))) console.log(`  ${d.from.padEnd(32)} -> ${d.to.padEnd(32)} ${String(d.ms).padStart(6)} ms${d.expected ? '' : '  UNEXPECTED'}`);
+  console.log("\nwho discovered whom (ms from the intent's announcement to the verified, matching body):");
+  for (const d of discoveries.sort((a, b) => a.from.localeCompare(b.from)))
+    console.log(
+      `  ${d.from.padEnd(32)} -> ${d.to.padEnd(32)} ${String(d.ms).padStart(6)} ms${d.expected ? '' : '  UNEXPECTED'}`,
+    );
   for (const k of expected) {
     if (found.has(k)) continue;
     const [from, to] = k.split('>').map(Number) as [number, number];
     console.log(`  ${agents[from]!.name.padEnd(32)} -> ${agents[to]!.name.padEnd(32)}  MISSING`);
   }
   console.log(`\nexpected ${result.expected}, found ${result.found}, unexpected ${result.unexpected}`);
-  console.log(`bytes received: headers ${result.headerBytes} B, bodies ${result.bodyBytes} B (bodies pulled only on interest)`);
-  console.log(`signatures verified: T1 ${result.verified.T1}, T2 ${result.verified.T2}; T0 cache hits ${result.verified.T0}; rejected ${result.rejected}`);
+  console.log(
+    `bytes received: headers ${result.headerBytes} B, bodies ${result.bodyBytes} B (bodies pulled only on interest)`,
+  );
+  console.log(
+    `signatures verified: T1 ${result.verified.T1}, T2 ${result.verified.T2}; T0 cache hits ${result.verified.T0}; rejected ${result.rejected}`,
+  );
   printTasks(taskReport);
   console.log(`total ${result.durationMs} ms`);
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
-  const tasksOk = taskReport.posted === Math.min(taskCount, n) && taskReport.settled === taskReport.posted && taskReport.receipts === taskReport.settled && taskReport.conserved && taskReport.ledgersAgree;
+  const tasksOk =
+    taskReport.posted === Math.min(taskCount, n) &&
+    taskReport.settled === taskReport.posted &&
+    taskReport.receipts === taskReport.settled &&
+    taskReport.conserved &&
+    taskReport.ledgersAgree;
   const ok = result.found === result.expected && result.unexpected === 0 && result.statusesRead === n && tasksOk;
-  if (!ok) console.log(tasksOk ? 'DEMO FAILED: not every expected discovery happened, or an unexpected one did' : 'DEMO FAILED: not every task settled with a co-signed receipt and conserved credits');
+  if (!ok)
+    console.log(
+      tasksOk
+        ? 'DEMO FAILED: not every expected discovery happened, or an unexpected one did'
+        : 'DEMO FAILED: not every task settled with a co-signed receipt and conserved credits',
+    );
   return ok ? 0 : 1;
 }

@@ -18,7 +18,9 @@ LogExtraFields=AGENTNET_PROFILE=${p.name}
 # v8Mode "${p.v8Mode}"${p.v8Mode === 'small' ? ' adds the memory-over-speed V8 flags' : ': V8 defaults'} (firmware-profiles/README.md). The unit expands
 # AGENTNET_NODE_FLAGS on node's command line: Node refuses V8 flags in NODE_OPTIONS.
 Environment="AGENTNET_NODE_FLAGS=${nodeFlags(p).join(' ')}"
-${Object.entries(nodeEnv(p)).map(([k, v]) => `Environment=${k}=${v}`).join('\n')}
+${Object.entries(nodeEnv(p))
+  .map(([k, v]) => `Environment=${k}=${v}`)
+  .join('\n')}
 MemoryMax=${p.memoryBudgetMiB}M
 MemoryHigh=${Math.floor(p.memoryBudgetMiB * 0.9)}M
 MemorySwapMax=0
@@ -69,5 +71,8 @@ SystemMaxUse=${p.journalMaxUseMiB}M
 
 /** /etc/agentnet/config.json written by install.sh when none exists (dataDir comes from the unit). */
 export function defaultConfig(p: Profile): string {
-  return JSON.stringify({ network: 'default', profile: p.name, logLevel: 'info', follow: [], declarations: [] }, null, 2) + '\n';
+  return (
+    JSON.stringify({ network: 'default', profile: p.name, logLevel: 'info', follow: [], declarations: [] }, null, 2) +
+    '\n'
+  );
 }

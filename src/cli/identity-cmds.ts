@@ -25,7 +25,9 @@ import { intFlag, UsageError } from './args.js';
 export async function cmdKeygen(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help || !values.out) {
-    console.log('Usage: agentnet keygen --out FILE\n\nWrites a new Ed25519 seed as hex to FILE (mode 0600) and the public key to FILE.pub.\nExit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.\nExample: agentnet keygen --out agent.key');
+    console.log(
+      'Usage: agentnet keygen --out FILE\n\nWrites a new Ed25519 seed as hex to FILE (mode 0600) and the public key to FILE.pub.\nExit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.\nExample: agentnet keygen --out agent.key',
+    );
     return values.help ? 0 : 2;
   }
   const r = keygen(makeCryptoPort(defaultVerifier()), values.out);
@@ -78,7 +80,16 @@ Example: agentnet bind --operator-key operator.key --agent-key agent.key --days 
   });
   writeFileAtomic(values.out, bytes, 0o644);
   const b = decodeBinding(bytes, DEFAULT_LIMITS).binding;
-  console.log(JSON.stringify({ out: values.out, baid: toHex(b.baid), agentKey: toHex(b.agentKey), operatorKey: toHex(b.operatorKey), version: b.version, notAfter: new Date(b.notAfter).toISOString() }));
+  console.log(
+    JSON.stringify({
+      out: values.out,
+      baid: toHex(b.baid),
+      agentKey: toHex(b.agentKey),
+      operatorKey: toHex(b.operatorKey),
+      version: b.version,
+      notAfter: new Date(b.notAfter).toISOString(),
+    }),
+  );
   return 0;
 }
 
@@ -90,15 +101,24 @@ function nextKeyArg(v: string): Uint8Array {
 
 /** Lenient view through cbor-x (shows what is there even when it is not canonical), then our verdict. */
 export async function cmdInspect(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { file: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { file: { type: 'string' }, help: { type: 'boolean' } },
+  });
   if (values.help || (!values.file && !positionals[0])) {
-    console.log('Usage: agentnet inspect (HEX | FILE | --file FILE)\n\nPrints the CBOR structure (lenient) and what agentnet object it is, or why it is rejected.\nExit codes: 0 canonical agentnet data, 1 not (the reason is printed), 2 usage error.\nExample: agentnet inspect --file identity/binding.cbor');
+    console.log(
+      'Usage: agentnet inspect (HEX | FILE | --file FILE)\n\nPrints the CBOR structure (lenient) and what agentnet object it is, or why it is rejected.\nExit codes: 0 canonical agentnet data, 1 not (the reason is printed), 2 usage error.\nExample: agentnet inspect --file identity/binding.cbor',
+    );
     return values.help ? 0 : 2;
   }
   // A positional that is not hex is taken as a file path when such a file exists (`inspect birth.cbor`).
   const arg = values.file ?? positionals[0]!;
   const isHex = !values.file && /^(?:[0-9a-fA-F]{2})+$/.test(arg);
-  if (!isHex && !existsSync(arg)) throw new UsageError(values.file ? `${arg} not found` : `${JSON.stringify(arg)} is neither hex nor an existing file`);
+  if (!isHex && !existsSync(arg))
+    throw new UsageError(
+      values.file ? `${arg} not found` : `${JSON.stringify(arg)} is neither hex nor an existing file`,
+    );
   const bytes = isHex ? fromHex(arg, 'HEX') : new Uint8Array(readFileSync(arg));
   let lenient: unknown;
   try {
@@ -142,7 +162,10 @@ export async function cmdInspect(argv: string[]): Promise<number> {
 }
 
 export async function cmdContinue(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, 'operator-key': { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { data: { type: 'string' }, 'operator-key': { type: 'string' }, help: { type: 'boolean' } },
+  });
   if (values.help || !values.data) {
     console.log(`Usage: agentnet continue --data DIR [--operator-key FILE]
 

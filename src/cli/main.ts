@@ -97,10 +97,16 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError || (e instanceof Error && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      e instanceof UsageError ||
+      (e instanceof Error && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+    ) {
       console.error(`agentnet: ${e.message}`);
       process.exitCode = 2;
-    } else if (e instanceof AgentnetError && ['CONFIG_INVALID', 'PROFILE_INVALID', 'IDENTITY_MISSING', 'IDENTITY_INVALID'].includes(e.code)) {
+    } else if (
+      e instanceof AgentnetError &&
+      ['CONFIG_INVALID', 'PROFILE_INVALID', 'IDENTITY_MISSING', 'IDENTITY_INVALID'].includes(e.code)
+    ) {
       console.error(`agentnet: ${e.message}`);
       process.exitCode = 2;
     } else {

@@ -10,7 +10,12 @@
 import { parseArgs } from 'node:util';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CallToolRequestSchema, ListResourcesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { loadConfig } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
 import { startNode, type AgentNode } from '../runtime/node.js';
@@ -34,35 +39,69 @@ Exit codes: 0 the client closed the session, 2 usage/config error, 3 runtime fai
 Example: agentnet mcp --api http://127.0.0.1:8080`;
 
 const TAG = { type: 'string', pattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$', maxLength: 48 } as const;
-const TOPIC = { type: 'string', pattern: '^[a-z0-9_.-]{1,64}$', description: 'topic name, e.g. data_analysis' } as const;
+const TOPIC = {
+  type: 'string',
+  pattern: '^[a-z0-9_.-]{1,64}$',
+  description: 'topic name, e.g. data_analysis',
+} as const;
 const HEX64 = { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Ed25519 agent public key, hex' } as const;
-const TASK_ID = { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'task id (its announce entry id), hex' } as const;
+const TASK_ID = {
+  type: 'string',
+  pattern: '^[0-9a-f]{64}$',
+  description: 'task id (its announce entry id), hex',
+} as const;
 const MC = { type: 'integer', minimum: 0, maximum: 1_000_000_000, description: 'milli-credits' } as const;
 const taskPath = (a: Record<string, unknown>, step: string) => `/tasks/${encodeURIComponent(String(a['id']))}/${step}`;
 
 /** Tool name -> JSON Schema of its input and how it maps onto the local API. */
-const TOOLS: Record<string, { description: string; inputSchema: Record<string, unknown>; call: (api: ApiClient, a: Record<string, unknown>) => Promise<unknown> }> = {
+const TOOLS: Record<
+  string,
+  {
+    description: string;
+    inputSchema: Record<string, unknown>;
+    call: (api: ApiClient, a: Record<string, unknown>) => Promise<unknown>;
+  }
+> = {
   announce: {
-    description: 'Announce a declaration (capability, intent, state, constraint) in a topic: appended to this agent\'s signed log and gossiped as a bodyless header.',
+    description:
+      "Announce a declaration (capability, intent, state, constraint) in a topic: appended to this agent's signed log and gossiped as a bodyless header.",
     inputSchema: {
       type: 'object',
       required: ['kind', 'topic', 'tags', 'text'],
-      properties: { kind: { enum: ['capability', 'intent', 'state', 'constraint'] }, topic: TOPIC, tags: { type: 'array', items: TAG, maxItems: 32 }, text: { type: 'string' }, ttlMs: { type: 'integer', minimum: 1 } },
+      properties: {
+        kind: { enum: ['capability', 'intent', 'state', 'constraint'] },
+        topic: TOPIC,
+        tags: { type: 'array', items: TAG, maxItems: 32 },
+        text: { type: 'string' },
+        ttlMs: { type: 'integer', minimum: 1 },
+      },
       additionalProperties: false,
     },
     call: (api, a) => api.post('/announce', a),
   },
   withdraw: {
-    description: 'Withdraw this agent\'s declarations in a topic (peers drop its candidates there).',
-    inputSchema: { type: 'object', required: ['topic'], properties: { topic: TOPIC, text: { type: 'string' } }, additionalProperties: false },
+    description: "Withdraw this agent's declarations in a topic (peers drop its candidates there).",
+    inputSchema: {
+      type: 'object',
+      required: ['topic'],
+      properties: { topic: TOPIC, text: { type: 'string' } },
+      additionalProperties: false,
+    },
     call: (api, a) => api.post('/withdraw', a),
   },
   discover: {
-    description: 'Find agents whose verified declarations match tags (a tag matches itself and its dotted children), ranked by semantic match.',
+    description:
+      'Find agents whose verified declarations match tags (a tag matches itself and its dotted children), ranked by semantic match.',
     inputSchema: {
       type: 'object',
       required: ['tags'],
-      properties: { tags: { type: 'array', items: TAG, minItems: 1 }, topic: TOPIC, text: { type: 'string' }, minTier: { type: 'integer', minimum: 0, maximum: 4 }, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+      properties: {
+        tags: { type: 'array', items: TAG, minItems: 1 },
+        topic: TOPIC,
+        text: { type: 'string' },
+        minTier: { type: 'integer', minimum: 0, maximum: 4 },
+        limit: { type: 'integer', minimum: 1, maximum: 500 },
+      },
       additionalProperties: false,
     },
     call: (api, a) => {
@@ -72,8 +111,14 @@ const TOOLS: Record<string, { description: string; inputSchema: Record<string, u
     },
   },
   verify_peer: {
-    description: 'The tier this node verified an agent to (2 = BAID binding checked, 3 = code attestation), and whether it meets a required tier.',
-    inputSchema: { type: 'object', required: ['agentKey'], properties: { agentKey: HEX64, tier: { type: 'integer', minimum: 0, maximum: 4, default: 2 } }, additionalProperties: false },
+    description:
+      'The tier this node verified an agent to (2 = BAID binding checked, 3 = code attestation), and whether it meets a required tier.',
+    inputSchema: {
+      type: 'object',
+      required: ['agentKey'],
+      properties: { agentKey: HEX64, tier: { type: 'integer', minimum: 0, maximum: 4, default: 2 } },
+      additionalProperties: false,
+    },
     call: (api, a) => api.get(`/verify/${encodeURIComponent(String(a['agentKey']))}?tier=${a['tier'] ?? 2}`),
   },
   list_peers: {
@@ -87,44 +132,78 @@ const TOOLS: Record<string, { description: string; inputSchema: Record<string, u
     call: (api) => api.get('/status'),
   },
   post_task: {
-    description: 'Post a task as requester: announced in the topic with a budget (escrowed), a bid window and the node\'s default mechanism (lowest bid wins, pay by outcome on delivery, deposit 10% of the budget); matching agents are invited.',
+    description:
+      "Post a task as requester: announced in the topic with a budget (escrowed), a bid window and the node's default mechanism (lowest bid wins, pay by outcome on delivery, deposit 10% of the budget); matching agents are invited.",
     inputSchema: {
       type: 'object',
       required: ['topic', 'tags', 'budget'],
-      properties: { topic: TOPIC, tags: { type: 'array', items: TAG, minItems: 1 }, text: { type: 'string', description: 'the specification' }, budget: MC, bidWindowMs: { type: 'integer', minimum: 1 }, deliverWindowMs: { type: 'integer', minimum: 1 }, settleWindowMs: { type: 'integer', minimum: 1 }, requiredTier: { type: 'integer', minimum: 0, maximum: 4 } },
+      properties: {
+        topic: TOPIC,
+        tags: { type: 'array', items: TAG, minItems: 1 },
+        text: { type: 'string', description: 'the specification' },
+        budget: MC,
+        bidWindowMs: { type: 'integer', minimum: 1 },
+        deliverWindowMs: { type: 'integer', minimum: 1 },
+        settleWindowMs: { type: 'integer', minimum: 1 },
+        requiredTier: { type: 'integer', minimum: 0, maximum: 4 },
+      },
       additionalProperties: false,
     },
     call: (api, a) => api.post('/tasks', a),
   },
   list_tasks: {
-    description: 'Tasks this node takes part in, as requester or worker, with their states (invited, bidding, awarded, delivering, settled, ...).',
+    description:
+      'Tasks this node takes part in, as requester or worker, with their states (invited, bidding, awarded, delivering, settled, ...).',
     inputSchema: { type: 'object', properties: {}, additionalProperties: false },
     call: (api) => api.get('/tasks'),
   },
   bid_task: {
     description: 'Bid on a task this agent was invited to (worker), at a price up to its budget.',
-    inputSchema: { type: 'object', required: ['id', 'price'], properties: { id: TASK_ID, price: MC }, additionalProperties: false },
+    inputSchema: {
+      type: 'object',
+      required: ['id', 'price'],
+      properties: { id: TASK_ID, price: MC },
+      additionalProperties: false,
+    },
     call: (api, a) => api.post(taskPath(a, 'bid'), { price: a['price'] }),
   },
   deliver_task: {
-    description: 'Deliver an awarded task (worker): the artefact text is published by hash and the requester fetches it.',
-    inputSchema: { type: 'object', required: ['id', 'artefact'], properties: { id: TASK_ID, artefact: { type: 'string' } }, additionalProperties: false },
+    description:
+      'Deliver an awarded task (worker): the artefact text is published by hash and the requester fetches it.',
+    inputSchema: {
+      type: 'object',
+      required: ['id', 'artefact'],
+      properties: { id: TASK_ID, artefact: { type: 'string' } },
+      additionalProperties: false,
+    },
     call: (api, a) => api.post(taskPath(a, 'deliver'), { artefact: a['artefact'] }),
   },
   rate_task: {
-    description: 'Rate a delivered task (requester), 0..1000: signs the receipt; the worker co-signs and both ledgers settle.',
-    inputSchema: { type: 'object', required: ['id', 'outcome'], properties: { id: TASK_ID, outcome: { type: 'integer', minimum: 0, maximum: 1000 } }, additionalProperties: false },
+    description:
+      'Rate a delivered task (requester), 0..1000: signs the receipt; the worker co-signs and both ledgers settle.',
+    inputSchema: {
+      type: 'object',
+      required: ['id', 'outcome'],
+      properties: { id: TASK_ID, outcome: { type: 'integer', minimum: 0, maximum: 1000 } },
+      additionalProperties: false,
+    },
     call: (api, a) => api.post(taskPath(a, 'rate'), { outcome: a['outcome'] }),
   },
   ledger: {
-    description: 'The local credit ledger: this agent\'s balance, every account and the conservation totals (milli-credits).',
+    description:
+      "The local credit ledger: this agent's balance, every account and the conservation totals (milli-credits).",
     inputSchema: { type: 'object', properties: {}, additionalProperties: false },
     call: (api) => api.get('/ledger'),
   },
 };
 
 const RESOURCES = [
-  { uri: 'agentnet://declarations', name: 'declarations', description: "This agent's own unexpired declarations", path: '/declarations' },
+  {
+    uri: 'agentnet://declarations',
+    name: 'declarations',
+    description: "This agent's own unexpired declarations",
+    path: '/declarations',
+  },
   { uri: 'agentnet://peers', name: 'peers', description: 'Verified peers with tier and last seen', path: '/peers' },
   { uri: 'agentnet://status', name: 'status', description: 'Node status and counters', path: '/status' },
 ];
@@ -151,8 +230,15 @@ class ApiClient {
     return this.req('POST', path, body);
   }
   private async req(method: string, path: string, body?: unknown): Promise<unknown> {
-    const headers: Record<string, string> = { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
-    const res = await fetch(new URL(path, this.base), { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const headers: Record<string, string> = {
+      ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    };
+    const res = await fetch(new URL(path, this.base), {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const json = (await res.json()) as { error?: { code: string; message: string } };
     if (!res.ok) throw new ApiError(json.error?.code ?? `HTTP_${res.status}`, json.error?.message ?? res.statusText);
     return json;
@@ -189,15 +275,34 @@ export async function cmdMcp(argv: string[]): Promise<number> {
   } else {
     const config = loadConfig({
       ...(values.config ? { file: values.config } : {}),
-      flags: { dataDir: str(values.data), network: str(values.network), broker: str(values.broker), profile: str(values.profile), follow: values.follow, logLevel: str(values['log-level']), apiHost: '127.0.0.1' },
+      flags: {
+        dataDir: str(values.data),
+        network: str(values.network),
+        broker: str(values.broker),
+        profile: str(values.profile),
+        follow: values.follow,
+        logLevel: str(values['log-level']),
+        apiHost: '127.0.0.1',
+      },
     });
-    node = await startNode(config, { logger: createLogger({ level: config.logLevel, write: (l) => process.stderr.write(l + '\n') }) });
+    node = await startNode(config, {
+      logger: createLogger({ level: config.logLevel, write: (l) => process.stderr.write(l + '\n') }),
+    });
     base = `http://127.0.0.1:${node.apiPort}/`;
   }
   const api = new ApiClient(base, process.env['AGENTNET_API_TOKEN'] || node?.config.apiToken);
 
-  const server = new Server({ name: 'agentnet', version: process.env['npm_package_version'] ?? '0.1.0' }, { capabilities: { tools: {}, resources: {} } });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: Object.entries(TOOLS).map(([name, t]) => ({ name, description: t.description, inputSchema: t.inputSchema as { type: 'object' } })) }));
+  const server = new Server(
+    { name: 'agentnet', version: process.env['npm_package_version'] ?? '0.1.0' },
+    { capabilities: { tools: {}, resources: {} } },
+  );
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: Object.entries(TOOLS).map(([name, t]) => ({
+      name,
+      description: t.description,
+      inputSchema: t.inputSchema as { type: 'object' },
+    })),
+  }));
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
     const tool = TOOLS[req.params.name];
     if (!tool) return { isError: true, content: [{ type: 'text' as const, text: `unknown tool ${req.params.name}` }] };
@@ -209,11 +314,20 @@ export async function cmdMcp(argv: string[]): Promise<number> {
       return { isError: true, content: [{ type: 'text' as const, text: e instanceof Error ? e.message : String(e) }] };
     }
   });
-  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: RESOURCES.map(({ uri, name, description }) => ({ uri, name, description, mimeType: 'application/json' })) }));
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({
+    resources: RESOURCES.map(({ uri, name, description }) => ({
+      uri,
+      name,
+      description,
+      mimeType: 'application/json',
+    })),
+  }));
   server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
     const r = RESOURCES.find((x) => x.uri === req.params.uri);
     if (!r) throw new Error(`unknown resource ${req.params.uri}`);
-    return { contents: [{ uri: r.uri, mimeType: 'application/json', text: JSON.stringify(await api.get(r.path), null, 2) }] };
+    return {
+      contents: [{ uri: r.uri, mimeType: 'application/json', text: JSON.stringify(await api.get(r.path), null, 2) }],
+    };
   });
 
   const closed = new Promise<void>((resolve) => {

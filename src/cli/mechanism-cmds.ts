@@ -26,7 +26,18 @@ export async function cmdMechanism(argv: string[]): Promise<number> {
     console.log(HELP);
     return sub === undefined || sub === '--help' ? 0 : 2;
   }
-  const { values } = parseArgs({ args: rest, options: { rounds: { type: 'string' }, seed: { type: 'string' }, attributor: { type: 'string' }, 'llm-url': { type: 'string' }, 'llm-model': { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      rounds: { type: 'string' },
+      seed: { type: 'string' },
+      attributor: { type: 'string' },
+      'llm-url': { type: 'string' },
+      'llm-model': { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -35,15 +46,38 @@ export async function cmdMechanism(argv: string[]): Promise<number> {
   if (which !== 'builtin' && which !== 'llm') throw new UsageError('--attributor must be builtin or llm');
   if (which === 'llm' && !values['llm-url']) throw new UsageError('--attributor llm needs --llm-url');
   const builtin = builtinAttributor();
-  const attributor = which === 'llm' ? llmAttributor({ url: values['llm-url']!, model: values['llm-model'] ?? 'default' }) : builtin;
+  const attributor =
+    which === 'llm' ? llmAttributor({ url: values['llm-url']!, model: values['llm-model'] ?? 'default' }) : builtin;
   const seed = intFlag(values.seed, 'seed', 1, 0, 2 ** 31);
-  const res = await evolveMechanism({ rounds: intFlag(values.rounds, 'rounds', 20, 1, 500), seed, attributor, fallback: builtin, onRound: (r) => console.log(formatRound(r)) });
+  const res = await evolveMechanism({
+    rounds: intFlag(values.rounds, 'rounds', 20, 1, 500),
+    seed,
+    attributor,
+    fallback: builtin,
+    onRound: (r) => console.log(formatRound(r)),
+  });
   const f = res.final;
-  console.log(`\nseed ${seed}: naive loss ${res.naive.systemLoss.toFixed(4)} (IC ${res.naive.icViolations}, IR ${res.naive.irViolations}) -> v${f.version}: IC ${f.icViolations}, IR ${f.irViolations}, loss ${f.systemLoss.toFixed(4)} (${((100 * f.systemLoss) / res.naive.systemLoss).toFixed(1)}% of naive), regression pass ${f.regressionPass.toFixed(2)}`);
+  console.log(
+    `\nseed ${seed}: naive loss ${res.naive.systemLoss.toFixed(4)} (IC ${res.naive.icViolations}, IR ${res.naive.irViolations}) -> v${f.version}: IC ${f.icViolations}, IR ${f.irViolations}, loss ${f.systemLoss.toFixed(4)} (${((100 * f.systemLoss) / res.naive.systemLoss).toFixed(1)}% of naive), regression pass ${f.regressionPass.toFixed(2)}`,
+  );
   console.log(describeMechanism(res.mechanism));
   if (values.json) {
-    const rounds = res.rounds.map((r) => ({ version: r.version, icViolations: r.icViolations, irViolations: r.irViolations, systemLoss: r.systemLoss, regressionPass: r.regressionPass, accepted: r.accepted, edit: r.edit, attribution: r.attribution, attributor: r.attributor, ...(r.failure ? { failure: r.failure } : {}) }));
-    writeFileSync(values.json, JSON.stringify({ seed, rounds, final: res.final, naive: res.naive, archive: res.archive }, null, 2) + '\n');
+    const rounds = res.rounds.map((r) => ({
+      version: r.version,
+      icViolations: r.icViolations,
+      irViolations: r.irViolations,
+      systemLoss: r.systemLoss,
+      regressionPass: r.regressionPass,
+      accepted: r.accepted,
+      edit: r.edit,
+      attribution: r.attribution,
+      attributor: r.attributor,
+      ...(r.failure ? { failure: r.failure } : {}),
+    }));
+    writeFileSync(
+      values.json,
+      JSON.stringify({ seed, rounds, final: res.final, naive: res.naive, archive: res.archive }, null, 2) + '\n',
+    );
   }
   return f.icViolations === 0 && f.irViolations === 0 ? 0 : 1;
 }

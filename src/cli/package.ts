@@ -15,7 +15,18 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectPath, projectRoot } from '../runtime/paths.js';
@@ -42,7 +53,9 @@ const DEFAULT_PROFILE: Record<Target, string> = { 'linux-arm64': 'rpi4b', 'linux
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 function walk(dir: string, base = dir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), base) : [relative(base, join(dir, e.name))]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name), base) : [relative(base, join(dir, e.name))],
+  );
 }
 
 export interface PackageResult {
@@ -64,7 +77,14 @@ function xzCached(file: string, sha: string, log: (m: string) => void): string {
   return out;
 }
 
-export function buildPackage(o: { target: Target; profile?: string; out?: string; strip?: boolean; xz?: boolean; log?: (m: string) => void }): PackageResult {
+export function buildPackage(o: {
+  target: Target;
+  profile?: string;
+  out?: string;
+  strip?: boolean;
+  xz?: boolean;
+  log?: (m: string) => void;
+}): PackageResult {
   const log = o.log ?? (() => {});
   const root = projectRoot();
   const t = TARGETS[o.target];
@@ -72,8 +92,10 @@ export function buildPackage(o: { target: Target; profile?: string; out?: string
   const profileName = o.profile ?? DEFAULT_PROFILE[o.target];
   const profile = loadProfile(profileName);
   if (profile.arch !== t.arch) throw new UsageError(`profile ${profile.name} is for ${profile.arch}, not ${o.target}`);
-  if (existsSync(join(root, 'scripts', 'build.mjs'))) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
-  for (const f of ['dist/agentnet.mjs', 'build/ed25519.wasm', 'build/probe.wasm']) if (!existsSync(join(root, f))) throw new Error(`${f} missing: run npm run build`);
+  if (existsSync(join(root, 'scripts', 'build.mjs')))
+    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
+  for (const f of ['dist/agentnet.mjs', 'build/ed25519.wasm', 'build/probe.wasm'])
+    if (!existsSync(join(root, f))) throw new Error(`${f} missing: run npm run build`);
 
   const rt = fetchRuntime(o.target, 22, log);
   const addon = buildAddon(join(root, 'node_modules', 'better-sqlite3'), rt, o.target, log);
@@ -108,15 +130,23 @@ export function buildPackage(o: { target: Target; profile?: string; out?: string
   writeFileSync(join(stage, 'bin', 'agentnet'), launcher(), { mode: 0o755 });
 
   // The entry and every chunk it may import (commands load on demand); no source maps.
-  const chunks = readdirSync(join(root, 'dist')).filter((f) => f === 'agentnet.mjs' || /^agentnet\.[^/]+\.mjs$/.test(f));
+  const chunks = readdirSync(join(root, 'dist')).filter(
+    (f) => f === 'agentnet.mjs' || /^agentnet\.[^/]+\.mjs$/.test(f),
+  );
   for (const f of chunks) copyFileSync(join(root, 'dist', f), join(dir('dist'), f));
   for (const k of ['ed25519', 'probe']) copyFileSync(join(root, 'build', `${k}.wasm`), join(dir('build'), `${k}.wasm`));
 
   // Exactly three modules: the addon (package.json, lib/, the .node binary) and its loader's two files.
   const bs = dir('node_modules', 'better-sqlite3');
   for (const e of ['package.json', 'LICENSE', 'lib']) cpSync(join(addon, e), join(bs, e), { recursive: true });
-  cpSync(join(addon, 'build', 'Release', 'better_sqlite3.node'), join(dir('node_modules', 'better-sqlite3', 'build', 'Release'), 'better_sqlite3.node'));
-  for (const [m, files] of [['bindings', ['package.json', 'bindings.js', 'LICENSE.md']], ['file-uri-to-path', ['package.json', 'index.js', 'LICENSE']]] as const) {
+  cpSync(
+    join(addon, 'build', 'Release', 'better_sqlite3.node'),
+    join(dir('node_modules', 'better-sqlite3', 'build', 'Release'), 'better_sqlite3.node'),
+  );
+  for (const [m, files] of [
+    ['bindings', ['package.json', 'bindings.js', 'LICENSE.md']],
+    ['file-uri-to-path', ['package.json', 'index.js', 'LICENSE']],
+  ] as const) {
     for (const f of files) copyFileSync(join(root, 'node_modules', m, f), join(dir('node_modules', m), f));
   }
 
@@ -139,30 +169,90 @@ export function buildPackage(o: { target: Target; profile?: string; out?: string
   for (const s of ['install.sh', 'uninstall.sh']) copyFileSync(join(root, 'deploy', s), join(stage, s));
   for (const s of ['install.sh', 'uninstall.sh']) chmodSync(join(stage, s), 0o755);
 
-  const files = Object.fromEntries(walk(stage).sort().map((f) => [f, sha256(join(stage, f))]));
+  const files = Object.fromEntries(
+    walk(stage)
+      .sort()
+      .map((f) => [f, sha256(join(stage, f))]),
+  );
   const addonVersion = (JSON.parse(readFileSync(join(addon, 'package.json'), 'utf8')) as { version: string }).version;
-  writeFileSync(join(stage, 'manifest.json'), JSON.stringify({
-    name: 'agentnet', version: pkg.version, target: o.target, defaultProfile: profile.name, profiles: arches,
-    node: { package: `node-linux-${t.arch}@${rt.version}`, integrity: rt.integrity, stripped: o.strip !== false, file: xz ? 'bin/node.xz' : 'bin/node', sha256: nodeSha },
-    betterSqlite3: addonVersion, glibcMin: '2.36', files,
-  }, null, 2) + '\n');
+  writeFileSync(
+    join(stage, 'manifest.json'),
+    JSON.stringify(
+      {
+        name: 'agentnet',
+        version: pkg.version,
+        target: o.target,
+        defaultProfile: profile.name,
+        profiles: arches,
+        node: {
+          package: `node-linux-${t.arch}@${rt.version}`,
+          integrity: rt.integrity,
+          stripped: o.strip !== false,
+          file: xz ? 'bin/node.xz' : 'bin/node',
+          sha256: nodeSha,
+        },
+        betterSqlite3: addonVersion,
+        glibcMin: '2.36',
+        files,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
 
   mkdirSync(outDir, { recursive: true });
   const tarball = join(outDir, `${name}.tar.gz`);
   // Reproducible archive: fixed owner, order and mtime.
-  execFileSync('tar', ['-C', stageRoot, '--owner=0', '--group=0', '--numeric-owner', '--sort=name', '--mtime=@0', '-I', 'gzip -9', '-cf', tarball, name]);
+  execFileSync('tar', [
+    '-C',
+    stageRoot,
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '--sort=name',
+    '--mtime=@0',
+    '-I',
+    'gzip -9',
+    '-cf',
+    tarball,
+    name,
+  ]);
   log(`${tarball}: ${(statSync(tarball).size / 1048576).toFixed(1)} MiB`);
-  return { tarball, bytes: statSync(tarball).size, stage, node: rt.version, bundleBytes: chunks.reduce((n, f) => n + statSync(join(root, 'dist', f)).size, 0) };
+  return {
+    tarball,
+    bytes: statSync(tarball).size,
+    stage,
+    node: rt.version,
+    bundleBytes: chunks.reduce((n, f) => n + statSync(join(root, 'dist', f)).size, 0),
+  };
 }
 
 export async function cmdPackage(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { target: { type: 'string' }, profile: { type: 'string' }, out: { type: 'string' }, 'no-strip': { type: 'boolean' }, 'no-xz': { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      target: { type: 'string' },
+      profile: { type: 'string' },
+      out: { type: 'string' },
+      'no-strip': { type: 'boolean' },
+      'no-xz': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     console.log(PACKAGE_HELP);
     return 0;
   }
-  if (!values.target || !(values.target in TARGETS)) throw new UsageError(`--target must be one of ${Object.keys(TARGETS).join(', ')}`);
-  const r = buildPackage({ target: values.target as Target, ...(values.profile ? { profile: values.profile } : {}), ...(values.out ? { out: values.out } : {}), strip: !values['no-strip'], xz: !values['no-xz'], log: (m) => console.error(`package: ${m}`) });
+  if (!values.target || !(values.target in TARGETS))
+    throw new UsageError(`--target must be one of ${Object.keys(TARGETS).join(', ')}`);
+  const r = buildPackage({
+    target: values.target as Target,
+    ...(values.profile ? { profile: values.profile } : {}),
+    ...(values.out ? { out: values.out } : {}),
+    strip: !values['no-strip'],
+    xz: !values['no-xz'],
+    log: (m) => console.error(`package: ${m}`),
+  });
   console.log(JSON.stringify({ tarball: r.tarball, bytes: r.bytes, node: r.node, bundleBytes: r.bundleBytes }));
   return 0;
 }

@@ -54,13 +54,20 @@ export async function cmdRun(argv: string[]): Promise<number> {
   // Node sizes its old space from the cgroup memory limit unless told otherwise; the profile's
   // maxOldSpaceMiB is applied by the unit (AGENTNET_NODE_FLAGS) and bin/agentnet. Say so when it is not in effect.
   const heapMiB = Math.round(getHeapStatistics().heap_size_limit / 1048576);
-  if (heapMiB > node.profile.maxOldSpaceMiB * 1.25) node.logger.log('warn', 'heap limit above the profile', { heapLimitMiB: heapMiB, maxOldSpaceMiB: node.profile.maxOldSpaceMiB, hint: `NODE_OPTIONS=--max-old-space-size=${node.profile.maxOldSpaceMiB}` });
+  if (heapMiB > node.profile.maxOldSpaceMiB * 1.25)
+    node.logger.log('warn', 'heap limit above the profile', {
+      heapLimitMiB: heapMiB,
+      maxOldSpaceMiB: node.profile.maxOldSpaceMiB,
+      hint: `NODE_OPTIONS=--max-old-space-size=${node.profile.maxOldSpaceMiB}`,
+    });
   const notifier = createNotifier({
     // A full disk is not a reason to restart: the node keeps serving and recovers by itself (driver.ts).
     healthy: () => node.status().storeError !== 'STORE_CORRUPT',
     onError: (e) => node.logger.log('warn', 'systemd-notify failed', { err: e.message }),
   });
-  notifier.ready(`ready: agent ${node.core.agentHex.slice(0, 16)}, profile ${node.profile.name}, api ${node.config.apiHost}:${node.apiPort}`);
+  notifier.ready(
+    `ready: agent ${node.core.agentHex.slice(0, 16)}, profile ${node.profile.name}, api ${node.config.apiHost}:${node.apiPort}`,
+  );
   if (notifier.enabled) node.logger.log('info', 'systemd notified', { watchdogMs: notifier.watchdogMs });
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {

@@ -13,7 +13,10 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export const TARGETS = { 'linux-arm64': { arch: 'arm64', elfMachine: 0xb7, cross: 'aarch64-linux-gnu-' }, 'linux-x64': { arch: 'x64', elfMachine: 0x3e, cross: '' } } as const;
+export const TARGETS = {
+  'linux-arm64': { arch: 'arm64', elfMachine: 0xb7, cross: 'aarch64-linux-gnu-' },
+  'linux-x64': { arch: 'x64', elfMachine: 0x3e, cross: '' },
+} as const;
 export type Target = keyof typeof TARGETS;
 
 export const cacheDir = (): string => process.env['AGENTNET_CACHE'] ?? join(homedir(), '.cache', 'agentnet');
@@ -38,13 +41,17 @@ function resolveVersion(pkg: string, major: number, log: (m: string) => void): {
     const vs = JSON.parse(sh('npm', ['view', `${pkg}@${major}`, 'version', '--json'])) as string | string[];
     const version = Array.isArray(vs) ? vs[vs.length - 1]! : vs;
     const integrity = sh('npm', ['view', `${pkg}@${version}`, 'dist.integrity']);
-    if (!/^sha512-[A-Za-z0-9+/=]{88}$/.test(integrity)) throw new Error(`unexpected integrity ${JSON.stringify(integrity)}`);
+    if (!/^sha512-[A-Za-z0-9+/=]{88}$/.test(integrity))
+      throw new Error(`unexpected integrity ${JSON.stringify(integrity)}`);
     mkdirSync(dirname(pins), { recursive: true });
     writeFileSync(pins, JSON.stringify({ version, integrity }) + '\n');
     return { version, integrity };
   } catch (e) {
     // Offline: the last answer the registry gave is kept next to the tarball it describes.
-    if (!existsSync(pins)) throw new Error(`cannot ask the npm registry about ${pkg}@${major} and nothing is cached: ${(e as Error).message}`);
+    if (!existsSync(pins))
+      throw new Error(
+        `cannot ask the npm registry about ${pkg}@${major} and nothing is cached: ${(e as Error).message}`,
+      );
     log(`registry unreachable; using the cached answer in ${pins}`);
     return JSON.parse(readFileSync(pins, 'utf8')) as { version: string; integrity: string };
   }
@@ -88,7 +95,17 @@ export function elfMachine(file: string): number {
 
 function nodeGyp(): string {
   const candidates = [
-    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
     '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
     '/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
   ];
@@ -101,8 +118,15 @@ function nodeGyp(): string {
  * Compiles better-sqlite3 (sources from `moduleDir`) for a runtime; returns the module directory
  * holding package.json, lib/ and build/Release/better_sqlite3.node. Cached per (addon, node, arch).
  */
-export function buildAddon(moduleDir: string, rt: Runtime, target: Target, log: (m: string) => void = () => {}): string {
-  const { version: addonVersion } = JSON.parse(readFileSync(join(moduleDir, 'package.json'), 'utf8')) as { version: string };
+export function buildAddon(
+  moduleDir: string,
+  rt: Runtime,
+  target: Target,
+  log: (m: string) => void = () => {},
+): string {
+  const { version: addonVersion } = JSON.parse(readFileSync(join(moduleDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const t = TARGETS[target];
   const out = join(cacheDir(), 'addons', `better-sqlite3-${addonVersion}-node${rt.version}-${t.arch}`);
   const bin = join(out, 'build', 'Release', 'better_sqlite3.node');
@@ -110,7 +134,8 @@ export function buildAddon(moduleDir: string, rt: Runtime, target: Target, log: 
   const tmp = `${out}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  for (const e of readdirSync(moduleDir)) if (e !== 'build' && e !== 'node_modules') cpSync(join(moduleDir, e), join(tmp, e), { recursive: true });
+  for (const e of readdirSync(moduleDir))
+    if (e !== 'build' && e !== 'node_modules') cpSync(join(moduleDir, e), join(tmp, e), { recursive: true });
   if (t.cross) {
     try {
       sh(`${t.cross}g++`, ['--version']);
@@ -124,15 +149,26 @@ export function buildAddon(moduleDir: string, rt: Runtime, target: Target, log: 
     npm_config_nodedir: rt.dir,
     ...(t.cross ? { CC: `${t.cross}gcc`, CXX: `${t.cross}g++`, LINK: `${t.cross}g++`, AR: `${t.cross}ar` } : {}),
   };
-  log(`compiling better-sqlite3 ${addonVersion} for node ${rt.version} ${t.arch}${t.cross ? ` with ${t.cross}g++` : ''} (a few minutes, once)`);
+  log(
+    `compiling better-sqlite3 ${addonVersion} for node ${rt.version} ${t.arch}${t.cross ? ` with ${t.cross}g++` : ''} (a few minutes, once)`,
+  );
   const jobs = String(Math.max(1, Math.min(2, Number(process.env['JOBS'] ?? 2))));
-  sh(process.execPath, [nodeGyp(), 'rebuild', '--release', `--arch=${t.arch}`, `--nodedir=${rt.dir}`, `--jobs=${jobs}`], { cwd: tmp, env });
+  sh(
+    process.execPath,
+    [nodeGyp(), 'rebuild', '--release', `--arch=${t.arch}`, `--nodedir=${rt.dir}`, `--jobs=${jobs}`],
+    { cwd: tmp, env },
+  );
   const built = join(tmp, 'build', 'Release', 'better_sqlite3.node');
-  if (elfMachine(built) !== t.elfMachine) throw new Error(`${built} was built for ELF machine 0x${elfMachine(built).toString(16)}, expected 0x${t.elfMachine.toString(16)}`);
+  if (elfMachine(built) !== t.elfMachine)
+    throw new Error(
+      `${built} was built for ELF machine 0x${elfMachine(built).toString(16)}, expected 0x${t.elfMachine.toString(16)}`,
+    );
   // Keep only what is loaded at run time: the intermediate objects are ~15 MB.
   const release = join(tmp, 'build', 'Release');
-  for (const e of readdirSync(release)) if (e !== 'better_sqlite3.node') rmSync(join(release, e), { recursive: true, force: true });
-  for (const e of readdirSync(join(tmp, 'build'))) if (e !== 'Release') rmSync(join(tmp, 'build', e), { recursive: true, force: true });
+  for (const e of readdirSync(release))
+    if (e !== 'better_sqlite3.node') rmSync(join(release, e), { recursive: true, force: true });
+  for (const e of readdirSync(join(tmp, 'build')))
+    if (e !== 'Release') rmSync(join(tmp, 'build', e), { recursive: true, force: true });
   rmSync(join(tmp, 'deps'), { recursive: true, force: true });
   rmSync(join(tmp, 'src'), { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true });

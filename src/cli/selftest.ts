@@ -8,7 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../core/bytes.js';
-import { checkpointToBeSigned, credentialToBeSigned, encodeCheckpoint, encodeCredential, encodeInclusion, type Checkpoint } from '../core/codec/attest.js';
+import {
+  checkpointToBeSigned,
+  credentialToBeSigned,
+  encodeCheckpoint,
+  encodeCredential,
+  encodeInclusion,
+  type Checkpoint,
+} from '../core/codec/attest.js';
 import { DEFAULT_LIMITS } from '../core/codec/limits.js';
 import { makeBinding } from '../core/identity/binding.js';
 import { inclusionPath, merkleRoot } from '../core/identity/merkle.js';
@@ -32,85 +39,162 @@ export async function selftest(profile: string, timeoutMs = 60_000): Promise<Che
   const wasm = loadEd25519Verifier();
   const c = makeCryptoPort(wasm);
   const steps: Array<[string, Step]> = [
-    ['selftest: wasm kernels', () => {
-      const probe = loadProbe();
-      const data = c.sha512(new Uint8Array([1, 2, 3]));
-      if (probe.fletcher32(data) !== fletcher32(data)) throw new Error('probe kernel checksum differs from the reference');
-      const sk = randomSecret();
-      const msg = new TextEncoder().encode('agentnet selftest');
-      const sig = c.signer.sign(sk, msg);
-      const pk = c.signer.publicKey(sk);
-      const bad = sig.slice();
-      bad[0]! ^= 1;
-      const batch = wasm.verifyBatch([{ pub: pk, msg, sig }, { pub: pk, msg, sig: bad }]);
-      if (!wasm.verify(pk, msg, sig) || wasm.verify(pk, msg, bad) || batch[0] !== true || batch[1] !== false) throw new Error('ed25519 kernel gave a wrong answer');
-      return `probe ABI ${probe.abi}, ed25519 (${wasm.name}) single and batch: good accepted, tampered refused`;
-    }],
-    ['selftest: sqlite', () => {
-      const s = new SqliteStore(join(dir, 'wal.db'));
-      const mode = s.db.pragma('journal_mode', { simple: true });
-      s.close();
-      if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}`);
-      return `WAL store opened and closed in ${dir}`;
-    }],
-    ['selftest: broker + 2 nodes', async () => {
-      const broker = await startEmbeddedBroker();
-      try {
-        const quiet = createLogger({ level: 'error' });
-        const start = (name: string) => startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, name), network: 'selftest', broker: broker.url, profile } }), { logger: quiet });
-        const a = await start('a');
-        nodes.push(a);
-        const b = await start('b');
-        nodes.push(b);
-        const found = new Promise<string>((resolve, reject) => {
-          const t = setTimeout(() => reject(new Error(`no discovery within ${timeoutMs} ms`)), timeoutMs);
-          b.onEvent((e) => {
-            if (e.type === 'discovered' && e.author === a.core.agentHex) {
-              clearTimeout(t);
-              resolve(`${e.ms} ms`);
-            }
+    [
+      'selftest: wasm kernels',
+      () => {
+        const probe = loadProbe();
+        const data = c.sha512(new Uint8Array([1, 2, 3]));
+        if (probe.fletcher32(data) !== fletcher32(data))
+          throw new Error('probe kernel checksum differs from the reference');
+        const sk = randomSecret();
+        const msg = new TextEncoder().encode('agentnet selftest');
+        const sig = c.signer.sign(sk, msg);
+        const pk = c.signer.publicKey(sk);
+        const bad = sig.slice();
+        bad[0]! ^= 1;
+        const batch = wasm.verifyBatch([
+          { pub: pk, msg, sig },
+          { pub: pk, msg, sig: bad },
+        ]);
+        if (!wasm.verify(pk, msg, sig) || wasm.verify(pk, msg, bad) || batch[0] !== true || batch[1] !== false)
+          throw new Error('ed25519 kernel gave a wrong answer');
+        return `probe ABI ${probe.abi}, ed25519 (${wasm.name}) single and batch: good accepted, tampered refused`;
+      },
+    ],
+    [
+      'selftest: sqlite',
+      () => {
+        const s = new SqliteStore(join(dir, 'wal.db'));
+        const mode = s.db.pragma('journal_mode', { simple: true });
+        s.close();
+        if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}`);
+        return `WAL store opened and closed in ${dir}`;
+      },
+    ],
+    [
+      'selftest: broker + 2 nodes',
+      async () => {
+        const broker = await startEmbeddedBroker();
+        try {
+          const quiet = createLogger({ level: 'error' });
+          const start = (name: string) =>
+            startNode(
+              loadConfig({
+                env: {},
+                flags: { dataDir: join(dir, name), network: 'selftest', broker: broker.url, profile },
+              }),
+              { logger: quiet },
+            );
+          const a = await start('a');
+          nodes.push(a);
+          const b = await start('b');
+          nodes.push(b);
+          const found = new Promise<string>((resolve, reject) => {
+            const t = setTimeout(() => reject(new Error(`no discovery within ${timeoutMs} ms`)), timeoutMs);
+            b.onEvent((e) => {
+              if (e.type === 'discovered' && e.author === a.core.agentHex) {
+                clearTimeout(t);
+                resolve(`${e.ms} ms`);
+              }
+            });
           });
+          a.announce({ kind: 'capability', topic: 'selftest', tags: ['selftest.echo'], text: 'echo' });
+          b.announce({ kind: 'intent', topic: 'selftest', tags: ['selftest.echo'], text: 'need echo' });
+          const ms = await found;
+          const v = b.status().verified as { T1: number; T2: number };
+          if (!(v.T1 >= 1 && v.T2 >= 1)) throw new Error(`node b verified T1 ${v.T1}, T2 ${v.T2}`);
+          return `b discovered a in ${ms} over ${broker.url}; b verified T1 ${v.T1}, T2 ${v.T2}`;
+        } finally {
+          for (const n of nodes.splice(0)) await n.close();
+          await broker.close();
+        }
+      },
+    ],
+    [
+      'selftest: T3 attestation',
+      () => {
+        const now = Date.now();
+        const op = randomSecret();
+        const agent = randomSecret();
+        const codeHash = c.sha256(new TextEncoder().encode('selftest code'));
+        const binding = makeBinding(c, {
+          operatorSecret: op,
+          agentSecret: agent,
+          codeHash,
+          config: {},
+          salt: randomSecret().slice(0, 16),
+          notBefore: now - 1000,
+          notAfter: now + 86_400_000,
         });
-        a.announce({ kind: 'capability', topic: 'selftest', tags: ['selftest.echo'], text: 'echo' });
-        b.announce({ kind: 'intent', topic: 'selftest', tags: ['selftest.echo'], text: 'need echo' });
-        const ms = await found;
-        const v = b.status().verified as { T1: number; T2: number };
-        if (!(v.T1 >= 1 && v.T2 >= 1)) throw new Error(`node b verified T1 ${v.T1}, T2 ${v.T2}`);
-        return `b discovered a in ${ms} over ${broker.url}; b verified T1 ${v.T1}, T2 ${v.T2}`;
-      } finally {
-        for (const n of nodes.splice(0)) await n.close();
-        await broker.close();
-      }
-    }],
-    ['selftest: T3 attestation', () => {
-      const now = Date.now();
-      const op = randomSecret();
-      const agent = randomSecret();
-      const codeHash = c.sha256(new TextEncoder().encode('selftest code'));
-      const binding = makeBinding(c, { operatorSecret: op, agentSecret: agent, codeHash, config: {}, salt: randomSecret().slice(0, 16), notBefore: now - 1000, notAfter: now + 86_400_000 });
-      const pub = (s: Uint8Array) => c.signer.publicKey(s);
-      const regs = [randomSecret(), randomSecret(), randomSecret()];
-      const issuer = randomSecret();
-      const leaves = [c.sha256(new Uint8Array([1])), codeHash, c.sha256(new Uint8Array([2])), c.sha256(new Uint8Array([3]))];
-      const cp: Checkpoint = { registryId: 'selftest', treeSize: leaves.length, rootHash: merkleRoot(c, leaves), ts: now };
-      const checkpoint = encodeCheckpoint(cp, regs.slice(0, 2).map((k) => ({ kid: pub(k), signature: c.signer.sign(k, checkpointToBeSigned(cp, pub(k))) })));
-      const cred = { issuerKey: pub(issuer), operatorKey: pub(op), level: 2, expires: now + 86_400_000 };
-      const credential = encodeCredential(cred, c.signer.sign(issuer, credentialToBeSigned(cred)));
-      const trust = { registrars: new Set(regs.map((r) => toHex(pub(r)))), threshold: 2, issuers: new Set([toHex(pub(issuer))]), minLevel: 2 };
-      const v = new TieredVerifier(c, DEFAULT_LIMITS);
-      const t2 = v.acceptBinding(binding.bytes, now);
-      if (!t2.ok) throw new Error(`T2 refused the binding: ${JSON.stringify(t2)}`);
-      const msg = new Uint8Array([7, 7, 7]);
-      const t1 = v.checkSigned(pub(agent), msg, c.signer.sign(agent, msg), now);
-      if (!t1.ok) throw new Error(`T1 refused a good signature: ${JSON.stringify(t1)}`);
-      const agentHex = toHex(pub(agent));
-      // Wrong leaf index: the proof must fail before the good one is accepted.
-      const wrong = v.attest(agentHex, { checkpoint, inclusion: encodeInclusion({ leafIndex: 0, treeSize: leaves.length, auditPath: inclusionPath(c, 0, leaves) }), credential }, trust, now);
-      if (wrong.ok) throw new Error('T3 accepted an inclusion proof of another leaf');
-      const good = v.attest(agentHex, { checkpoint, inclusion: encodeInclusion({ leafIndex: 1, treeSize: leaves.length, auditPath: inclusionPath(c, 1, leaves) }), credential }, trust, now);
-      if (!good.ok || v.tierOf(agentHex, now) !== 3) throw new Error(`T3 refused valid evidence: ${JSON.stringify(good)}`);
-      return `T1, T2 and T3 (2-of-3 checkpoint, inclusion in ${leaves.length} leaves, credential) verified; wrong leaf refused`;
-    }],
+        const pub = (s: Uint8Array) => c.signer.publicKey(s);
+        const regs = [randomSecret(), randomSecret(), randomSecret()];
+        const issuer = randomSecret();
+        const leaves = [
+          c.sha256(new Uint8Array([1])),
+          codeHash,
+          c.sha256(new Uint8Array([2])),
+          c.sha256(new Uint8Array([3])),
+        ];
+        const cp: Checkpoint = {
+          registryId: 'selftest',
+          treeSize: leaves.length,
+          rootHash: merkleRoot(c, leaves),
+          ts: now,
+        };
+        const checkpoint = encodeCheckpoint(
+          cp,
+          regs.slice(0, 2).map((k) => ({ kid: pub(k), signature: c.signer.sign(k, checkpointToBeSigned(cp, pub(k))) })),
+        );
+        const cred = { issuerKey: pub(issuer), operatorKey: pub(op), level: 2, expires: now + 86_400_000 };
+        const credential = encodeCredential(cred, c.signer.sign(issuer, credentialToBeSigned(cred)));
+        const trust = {
+          registrars: new Set(regs.map((r) => toHex(pub(r)))),
+          threshold: 2,
+          issuers: new Set([toHex(pub(issuer))]),
+          minLevel: 2,
+        };
+        const v = new TieredVerifier(c, DEFAULT_LIMITS);
+        const t2 = v.acceptBinding(binding.bytes, now);
+        if (!t2.ok) throw new Error(`T2 refused the binding: ${JSON.stringify(t2)}`);
+        const msg = new Uint8Array([7, 7, 7]);
+        const t1 = v.checkSigned(pub(agent), msg, c.signer.sign(agent, msg), now);
+        if (!t1.ok) throw new Error(`T1 refused a good signature: ${JSON.stringify(t1)}`);
+        const agentHex = toHex(pub(agent));
+        // Wrong leaf index: the proof must fail before the good one is accepted.
+        const wrong = v.attest(
+          agentHex,
+          {
+            checkpoint,
+            inclusion: encodeInclusion({
+              leafIndex: 0,
+              treeSize: leaves.length,
+              auditPath: inclusionPath(c, 0, leaves),
+            }),
+            credential,
+          },
+          trust,
+          now,
+        );
+        if (wrong.ok) throw new Error('T3 accepted an inclusion proof of another leaf');
+        const good = v.attest(
+          agentHex,
+          {
+            checkpoint,
+            inclusion: encodeInclusion({
+              leafIndex: 1,
+              treeSize: leaves.length,
+              auditPath: inclusionPath(c, 1, leaves),
+            }),
+            credential,
+          },
+          trust,
+          now,
+        );
+        if (!good.ok || v.tierOf(agentHex, now) !== 3)
+          throw new Error(`T3 refused valid evidence: ${JSON.stringify(good)}`);
+        return `T1, T2 and T3 (2-of-3 checkpoint, inclusion in ${leaves.length} leaves, credential) verified; wrong leaf refused`;
+      },
+    ],
   ];
   try {
     for (const [name, step] of steps) {

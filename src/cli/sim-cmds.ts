@@ -49,7 +49,21 @@ The same seed gives byte-identical JSON. --plot FILE.svg (discovery) writes the 
 Example: agentnet sim discovery --nodes 200 --churn 0.2 --seeds 10 --json d.json --plot d.svg`;
 
 async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, churn: { type: 'string' }, seeds: { type: 'string' }, seed0: { type: 'string' }, seed: { type: 'string' }, methods: { type: 'string' }, json: { type: 'string' }, plot: { type: 'string' }, 'no-wills': { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: 'string' },
+      churn: { type: 'string' },
+      seeds: { type: 'string' },
+      seed0: { type: 'string' },
+      seed: { type: 'string' },
+      methods: { type: 'string' },
+      json: { type: 'string' },
+      plot: { type: 'string' },
+      'no-wills': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     console.log(DISCOVERY_HELP);
     return 0;
@@ -63,7 +77,9 @@ async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Pro
     let ticked = 0;
     const latencies = new Map<string, number[]>();
     const methods = values.methods?.split(',').map((m) => m.trim());
-    for (const m of methods ?? []) if (!(METHOD_NAMES as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method ${m} (${METHOD_NAMES.join(', ')})`);
+    for (const m of methods ?? [])
+      if (!(METHOD_NAMES as readonly string[]).includes(m))
+        throw new UsageError(`--methods: unknown method ${m} (${METHOD_NAMES.join(', ')})`);
     const r = runDiscoveryExperiment({
       ...(methods ? { methods: methods as MethodName[] } : {}),
       onLatencies: (m, _seed, xs) => latencies.set(m, [...(latencies.get(m) ?? []), ...xs]),
@@ -84,11 +100,27 @@ async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Pro
     result = r;
     if (values.plot) {
       // Latency CDF per method over all seeds' successful requests (broadcast answers from its flood: 0 ms).
-      const series = [...latencies].filter(([, xs]) => xs.length > 0).map(([name, xs]) => ({ name, samples: xs.map((x) => Math.max(x, 1)) }));
-      writeFileSync(values.plot, cdfChart({ title: `Discovery latency, ${r.params.nodes} nodes, churn ${r.params.churn}`, xLabel: 'ms from intent to verified match (log)', series, xLog: true }));
+      const series = [...latencies]
+        .filter(([, xs]) => xs.length > 0)
+        .map(([name, xs]) => ({ name, samples: xs.map((x) => Math.max(x, 1)) }));
+      writeFileSync(
+        values.plot,
+        cdfChart({
+          title: `Discovery latency, ${r.params.nodes} nodes, churn ${r.params.churn}`,
+          xLabel: 'ms from intent to verified match (log)',
+          series,
+          xLog: true,
+        }),
+      );
     }
   } else {
-    const r = runScaleExperiment({ nodes: intFlag(values.nodes, 'nodes', 10_000, 10, 100_000), seed: intFlag(values.seed, 'seed', 1, 0, 2 ** 31), crypto, clock: Date.now, onProgress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`) });
+    const r = runScaleExperiment({
+      nodes: intFlag(values.nodes, 'nodes', 10_000, 10, 100_000),
+      seed: intFlag(values.seed, 'seed', 1, 0, 2 ** 31),
+      crypto,
+      clock: Date.now,
+      onProgress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
+    });
     console.log(formatScaleReport(r));
     result = r;
   }
@@ -106,9 +138,19 @@ export async function cmdSim(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: rest,
     options: {
-      seeds: { type: 'string' }, attackers: { type: 'string' }, spies: { type: 'string' }, 'from-topic': { type: 'string' }, 'to-topic': { type: 'string' },
-      threat: { type: 'string' }, camouflage: { type: 'string' }, nodes: { type: 'string' }, epochs: { type: 'string' }, 'spies-in-target': { type: 'boolean' },
-      json: { type: 'string' }, plot: { type: 'string' }, help: { type: 'boolean' },
+      seeds: { type: 'string' },
+      attackers: { type: 'string' },
+      spies: { type: 'string' },
+      'from-topic': { type: 'string' },
+      'to-topic': { type: 'string' },
+      threat: { type: 'string' },
+      camouflage: { type: 'string' },
+      nodes: { type: 'string' },
+      epochs: { type: 'string' },
+      'spies-in-target': { type: 'boolean' },
+      json: { type: 'string' },
+      plot: { type: 'string' },
+      help: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -117,12 +159,15 @@ export async function cmdSim(argv: string[]): Promise<number> {
   }
   const nodes = intFlag(values.nodes, 'nodes', 100, 20, 100_000);
   const names = PAPER_TOPICS.map((t) => t.name);
-  for (const t of [values['from-topic'], values['to-topic']]) if (t !== undefined && !names.includes(t)) throw new UsageError(`topics are ${names.join(', ')}`);
-  if (values.threat !== undefined && !['A', 'B', 'C', 'D'].includes(values.threat)) throw new UsageError('--threat must be A, B, C or D');
+  for (const t of [values['from-topic'], values['to-topic']])
+    if (t !== undefined && !names.includes(t)) throw new UsageError(`topics are ${names.join(', ')}`);
+  if (values.threat !== undefined && !['A', 'B', 'C', 'D'].includes(values.threat))
+    throw new UsageError('--threat must be A, B, C or D');
   const attackers = share(values.attackers, 'attackers', nodes);
   const spies = share(values.spies, 'spies', nodes);
   const camouflage = values.camouflage === undefined ? undefined : Number(values.camouflage);
-  if (camouflage !== undefined && !(camouflage >= 0 && camouflage <= 1)) throw new UsageError('--camouflage must be in 0..1');
+  if (camouflage !== undefined && !(camouflage >= 0 && camouflage <= 1))
+    throw new UsageError('--camouflage must be in 0..1');
   let bar: Progress | undefined;
   let ticked = 0;
   // Attackers' trust mass in the target topic per epoch, summed over seeds then averaged (for --plot).
@@ -149,7 +194,9 @@ export async function cmdSim(argv: string[]): Promise<number> {
     ...(camouflage !== undefined ? { camouflage } : {}),
     ...(values.epochs ? { epochs: intFlag(values.epochs, 'epochs', 50, 5, 1000) } : {}),
     ...(values['spies-in-target'] ? { spiesInTarget: true } : {}),
-    ...(values.plot ? { onAttackerMass: (m: string, _seed: number, epoch: number, mass: number) => addMass(m, epoch, mass) } : {}),
+    ...(values.plot
+      ? { onAttackerMass: (m: string, _seed: number, epoch: number, mass: number) => addMass(m, epoch, mass) }
+      : {}),
   };
   const r = runTrustExperiment(opts);
   bar?.done();
@@ -157,12 +204,26 @@ export async function cmdSim(argv: string[]): Promise<number> {
   if (values.json) writeFileSync(values.json, JSON.stringify(r, null, 2) + '\n');
   if (values.plot) {
     const names = Object.keys(r.methods);
-    const bars = barChart({ title: 'Attack success per method (share of target-topic queries served by attackers)', yLabel: 'attack success', categories: names, series: [{ name: 'attack success', values: names.map((n) => (r.methods as Record<string, { attackSuccess: number }>)[n]!.attackSuccess) }], valueLabels: true });
+    const bars = barChart({
+      title: 'Attack success per method (share of target-topic queries served by attackers)',
+      yLabel: 'attack success',
+      categories: names,
+      series: [
+        {
+          name: 'attack success',
+          values: names.map((n) => (r.methods as Record<string, { attackSuccess: number }>)[n]!.attackSuccess),
+        },
+      ],
+      valueLabels: true,
+    });
     const lines = lineChart({
-      title: 'Attackers\' trust mass in the target topic per epoch (mean over seeds)',
+      title: "Attackers' trust mass in the target topic per epoch (mean over seeds)",
       xLabel: 'epoch',
       yLabel: 'trust mass',
-      series: [...mass].map(([name, row]) => ({ name, points: row.flatMap((c, e) => (c ? [[e, c.sum / c.n] as [number, number]] : [])) })),
+      series: [...mass].map(([name, row]) => ({
+        name,
+        points: row.flatMap((c, e) => (c ? [[e, c.sum / c.n] as [number, number]] : [])),
+      })),
     });
     writeFileSync(values.plot, stack(mass.size ? [bars, lines] : [bars]));
   }
@@ -170,7 +231,15 @@ export async function cmdSim(argv: string[]): Promise<number> {
 }
 
 export async function cmdBenchTrust(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { sizes: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string' },
+      rounds: { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     console.log(`Usage: agentnet bench trust [--sizes 1000,10000,100000] [--rounds 5] [--json FILE]
 

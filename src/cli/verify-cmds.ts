@@ -24,7 +24,17 @@ Exit codes: 0 valid (or --cases done), 1 invalid signature, 2 usage error.
 Example: agentnet verify --cases cases.json --batch`;
 
 export async function cmdVerify(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { pub: { type: 'string' }, msg: { type: 'string' }, sig: { type: 'string' }, cases: { type: 'string' }, batch: { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      pub: { type: 'string' },
+      msg: { type: 'string' },
+      sig: { type: 'string' },
+      cases: { type: 'string' },
+      batch: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     console.log(VERIFY_HELP);
     return 0;
@@ -40,8 +50,13 @@ export async function cmdVerify(argv: string[]): Promise<number> {
     if (!Array.isArray(raw)) throw new UsageError('--cases: expected a JSON array of {"pub","msg","sig"}');
     const items = raw.map((c, i) => {
       const r = c as Record<string, unknown>;
-      if (typeof r['pub'] !== 'string' || typeof r['msg'] !== 'string' || typeof r['sig'] !== 'string') throw new UsageError(`--cases: case ${i} needs hex strings pub, msg, sig`);
-      return { pub: fromHex(r['pub'], `case ${i} pub`), msg: fromHex(r['msg'], `case ${i} msg`), sig: fromHex(r['sig'], `case ${i} sig`) };
+      if (typeof r['pub'] !== 'string' || typeof r['msg'] !== 'string' || typeof r['sig'] !== 'string')
+        throw new UsageError(`--cases: case ${i} needs hex strings pub, msg, sig`);
+      return {
+        pub: fromHex(r['pub'], `case ${i} pub`),
+        msg: fromHex(r['msg'], `case ${i} msg`),
+        sig: fromHex(r['sig'], `case ${i} sig`),
+      };
     });
     const out = values.batch ? v.verifyBatch(items) : items.map((i) => v.verify(i.pub, i.msg, i.sig));
     console.log(JSON.stringify(out));
@@ -68,17 +83,45 @@ Examples: agentnet bench verify --profile rpi4b --json rpi4b.json
           agentnet bench verify --rounds 3 --plot verify.svg`;
 
 /** The --plot figure: ops/s per implementation (with min-max in the tooltip) above µs per tier. */
-export function benchVerifySvg(r: { device: { cpu: string; profile: string }; implementations: Record<string, { opsPerSec: number }>; tiers: Record<string, { usPerOp: number }> }): string {
+export function benchVerifySvg(r: {
+  device: { cpu: string; profile: string };
+  implementations: Record<string, { opsPerSec: number }>;
+  tiers: Record<string, { usPerOp: number }>;
+}): string {
   const impl = Object.entries(r.implementations);
   const tiers = Object.entries(r.tiers);
   return stack([
-    barChart({ title: `Ed25519 verification, ops/s (${r.device.cpu}, profile ${r.device.profile})`, yLabel: 'ops/s', categories: impl.map(([k]) => k), series: [{ name: 'ops/s', values: impl.map(([, v]) => v.opsPerSec) }], valueLabels: true, width: 760 }),
-    barChart({ title: 'Tiers end to end (decode, policy, crypto), µs per operation', yLabel: 'µs/op', categories: tiers.map(([k]) => k), series: [{ name: 'µs/op', values: tiers.map(([, v]) => v.usPerOp) }], valueLabels: true, width: 760 }),
+    barChart({
+      title: `Ed25519 verification, ops/s (${r.device.cpu}, profile ${r.device.profile})`,
+      yLabel: 'ops/s',
+      categories: impl.map(([k]) => k),
+      series: [{ name: 'ops/s', values: impl.map(([, v]) => v.opsPerSec) }],
+      valueLabels: true,
+      width: 760,
+    }),
+    barChart({
+      title: 'Tiers end to end (decode, policy, crypto), µs per operation',
+      yLabel: 'µs/op',
+      categories: tiers.map(([k]) => k),
+      series: [{ name: 'µs/op', values: tiers.map(([, v]) => v.usPerOp) }],
+      valueLabels: true,
+      width: 760,
+    }),
   ]);
 }
 
 export async function cmdBenchVerify(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { profile: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' }, plot: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      profile: { type: 'string' },
+      batch: { type: 'string' },
+      rounds: { type: 'string' },
+      json: { type: 'string' },
+      plot: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     console.log(BENCH_VERIFY_HELP);
     return 0;
@@ -101,12 +144,25 @@ export async function cmdBenchVerify(argv: string[]): Promise<number> {
   }
   const wasmMemoryBytes = instantiateEd25519(findEd25519Wasm()).memory.buffer.byteLength;
   const result = {
-    device: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, arch: arch(), node: process.version, profile: profile.name },
-    implementations: Object.fromEntries(Object.entries(implementations).map(([k, v]) => [k, { opsPerSec: Math.round(v.opsPerSec), min: Math.round(v.min), max: Math.round(v.max) }])),
+    device: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      arch: arch(),
+      node: process.version,
+      profile: profile.name,
+    },
+    implementations: Object.fromEntries(
+      Object.entries(implementations).map(([k, v]) => [
+        k,
+        { opsPerSec: Math.round(v.opsPerSec), min: Math.round(v.min), max: Math.round(v.max) },
+      ]),
+    ),
     tiers,
     wasmMemoryBytes,
   };
-  console.log(`device: ${result.device.cpu} (${result.device.cores} cores, ${result.device.arch}), node ${result.device.node}, profile ${profile.name}\n`);
+  console.log(
+    `device: ${result.device.cpu} (${result.device.cores} cores, ${result.device.arch}), node ${result.device.node}, profile ${profile.name}\n`,
+  );
   console.log(formatTable(implementations));
   console.log('\n| tier | µs/op | ops/s |\n|---|---:|---:|');
   for (const [k, t] of Object.entries(tiers)) console.log(`| ${k} | ${t.usPerOp} | ${t.opsPerSec} |`);

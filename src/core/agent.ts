@@ -26,7 +26,17 @@ import { Liveness } from './gossip/liveness.js';
 import { TieredVerifier } from './identity/verifier.js';
 import type { LogStore } from './log/store.js';
 import type { CryptoPort } from './ports.js';
-import type { Candidate, Channel, CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, Outgoing, OwnDeclaration, PeerInfo } from './types.js';
+import type {
+  Candidate,
+  Channel,
+  CoreEvent,
+  Declaration,
+  DiscoverQuery,
+  LogHeadInfo,
+  Outgoing,
+  OwnDeclaration,
+  PeerInfo,
+} from './types.js';
 import { Counters } from './counters.js';
 import { coreStatus, logHeadViews, ownDeclarations, peerViews } from './views.js';
 import { OwnLog } from './own-log.js';
@@ -79,27 +89,85 @@ export class AgentCore {
     this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators, o.bindingDecoder);
     this.heartbeat = new Heartbeat(o);
     this.direct = new DirectLink(this.agentKey, this.counters, (x) => this.emit(x));
-    this.forks = new ForkProofs(o.crypto, this.limits, this.verifier, this.agentKey, this.heartbeat.intervalMs, this.heartbeat.repeats);
-    this.fraud = new FraudDesk({ forks: this.forks, verifier: this.verifier, emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d) });
-    this.revocations = new Revocations({ crypto: o.crypto, verifier: this.verifier, self: this.agentKey, heartbeatMs: this.heartbeat.intervalMs, repeats: this.heartbeat.repeats, emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d) });
+    this.forks = new ForkProofs(
+      o.crypto,
+      this.limits,
+      this.verifier,
+      this.agentKey,
+      this.heartbeat.intervalMs,
+      this.heartbeat.repeats,
+    );
+    this.fraud = new FraudDesk({
+      forks: this.forks,
+      verifier: this.verifier,
+      emit: (x) => this.emit(x),
+      event: (e) => this.events.push(e),
+      reject: (r, ch, d) => this.reject(r, ch, d),
+    });
+    this.revocations = new Revocations({
+      crypto: o.crypto,
+      verifier: this.verifier,
+      self: this.agentKey,
+      heartbeatMs: this.heartbeat.intervalMs,
+      repeats: this.heartbeat.repeats,
+      emit: (x) => this.emit(x),
+      event: (e) => this.events.push(e),
+      reject: (r, ch, d) => this.reject(r, ch, d),
+    });
     this.continuation = o.continuation;
     this.own = new OwnLog({
-      crypto: o.crypto, store: o.store, secret: o.agentSecret, agentKey: this.agentKey, binding: o.binding, epoch: this.epoch, limits: this.limits, counters: this.counters, emit: (x) => this.emit(x),
-      frontierRepeats: this.heartbeat.repeats, ...(o.continuation ? { continuation: o.continuation } : {}),
+      crypto: o.crypto,
+      store: o.store,
+      secret: o.agentSecret,
+      agentKey: this.agentKey,
+      binding: o.binding,
+      epoch: this.epoch,
+      limits: this.limits,
+      counters: this.counters,
+      emit: (x) => this.emit(x),
+      frontierRepeats: this.heartbeat.repeats,
+      ...(o.continuation ? { continuation: o.continuation } : {}),
     });
     this.finder = new Finder(
       {
-        crypto: o.crypto, store: o.store, limits: this.limits, counters: this.counters, agentKey: this.agentKey, agentHex: this.agentHex,
-        emit: (x) => this.emit(x), event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d), sendDirect: (to, d) => this.direct.send(to, d), follow: (t) => this.follow(t), candidate: (a) => this.births.candidate(a),
+        crypto: o.crypto,
+        store: o.store,
+        limits: this.limits,
+        counters: this.counters,
+        agentKey: this.agentKey,
+        agentHex: this.agentHex,
+        emit: (x) => this.emit(x),
+        event: (e) => this.events.push(e),
+        reject: (r, ch, d) => this.reject(r, ch, d),
+        sendDirect: (to, d) => this.direct.send(to, d),
+        follow: (t) => this.follow(t),
+        candidate: (a) => this.births.candidate(a),
       },
-      timeout, attempts,
+      timeout,
+      attempts,
     );
     this.rx = new Receiver(
       {
-        crypto: o.crypto, store: o.store, limits: this.limits, verifier: this.verifier, counters: this.counters, agentHex: this.agentHex, followed: this.followed, clockSkewMs: o.clockSkewMs ?? 5 * 60_000,
-        liveness: this.liveness, births: this.births, direct: this.direct, fraud: this.fraud, finder: this.finder, event: (e) => this.events.push(e), reject: (r, ch, d) => this.reject(r, ch, d),
+        crypto: o.crypto,
+        store: o.store,
+        limits: this.limits,
+        verifier: this.verifier,
+        counters: this.counters,
+        agentHex: this.agentHex,
+        followed: this.followed,
+        clockSkewMs: o.clockSkewMs ?? 5 * 60_000,
+        liveness: this.liveness,
+        births: this.births,
+        direct: this.direct,
+        fraud: this.fraud,
+        finder: this.finder,
+        event: (e) => this.events.push(e),
+        reject: (r, ch, d) => this.reject(r, ch, d),
       },
-      timeout, attempts, o.heldPerLog ?? 64, o.maxHeld ?? 4096,
+      timeout,
+      attempts,
+      o.heldPerLog ?? 64,
+      o.maxHeld ?? 4096,
     );
   }
 
@@ -110,10 +178,16 @@ export class AgentCore {
     if (this.started) throw new RangeError('AgentCore.start: already started');
     const own = this.verifier.acceptBinding(this.bindingBytes, now);
     if (!own.ok) throw new RangeError(`AgentCore.start: own binding fails T2: ${own.detail}`);
-    if (toHex(own.binding!.agentKey) !== this.agentHex) throw new RangeError('AgentCore.start: binding is for another agent key');
+    if (toHex(own.binding!.agentKey) !== this.agentHex)
+      throw new RangeError('AgentCore.start: binding is for another agent key');
     if (this.epoch > 0) {
-      const c = this.continuation ? checkContinuation(this.c, this.continuation, own.binding!, this.epoch) : { ok: false as const, detail: 'none given' };
-      if (!c.ok) throw new RangeError(`AgentCore.start: epoch ${this.epoch} needs the operator's continuation record: ${c.detail}`);
+      const c = this.continuation
+        ? checkContinuation(this.c, this.continuation, own.binding!, this.epoch)
+        : { ok: false as const, detail: 'none given' };
+      if (!c.ok)
+        throw new RangeError(
+          `AgentCore.start: epoch ${this.epoch} needs the operator's continuation record: ${c.detail}`,
+        );
     }
     this.store.putBinding(this.agentKey, own.binding!.version, this.bindingBytes);
     for (const b of this.store.bindings()) this.verifier.acceptBinding(b, now); // expired ones simply drop out
@@ -206,7 +280,14 @@ export class AgentCore {
 
   /** Candidates we hold bodies for, ranked by semantic match (the runtime re-ranks them by topic trust, runtime/trust.ts); quarantined and revoked authors are left out. */
   discover(q: DiscoverQuery, now?: number): Candidate[] {
-    return this.finder.discover(q, now).filter((c) => this.isAlive(c.author) && !this.verifier.isQuarantined(c.author) && !this.verifier.isRevoked(c.author, now ?? Infinity));
+    return this.finder
+      .discover(q, now)
+      .filter(
+        (c) =>
+          this.isAlive(c.author) &&
+          !this.verifier.isQuarantined(c.author) &&
+          !this.verifier.isRevoked(c.author, now ?? Infinity),
+      );
   }
 
   // ------------------------------------------------------------------ inputs
@@ -242,12 +323,23 @@ export class AgentCore {
     const { awaiting, gaps } = this.rx;
     const b = awaiting.due(now);
     for (const author of b.retry) this.births.fetch(now, author, true); // re-subscribing re-delivers the retained birth
-    for (const d of b.dropped) if (d.count > 0) this.reject('unknown_author', 'header', `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`, d.count);
+    for (const d of b.dropped)
+      if (d.count > 0)
+        this.reject(
+          'unknown_author',
+          'header',
+          `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`,
+          d.count,
+        );
     this.finder.handleTimeout(now);
     for (const p of gaps.due(now)) this.direct.askEntries(p.data);
     if (this.started && this.heartbeat.due(now)) {
       this.own.repeatChanged(now);
-      this.births.sweep(now, (a) => this.finder.hasCandidateOf(a), (a) => awaiting.has(a));
+      this.births.sweep(
+        now,
+        (a) => this.finder.hasCandidateOf(a),
+        (a) => awaiting.has(a),
+      );
       if (this.heartbeat.resyncRound) {
         for (const t of this.followed) {
           this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${t}/+` }); // re-subscribing re-delivers the retained heads
@@ -279,14 +371,34 @@ export class AgentCore {
   }
 
   pollTimeout(): number | undefined {
-    const ds = [this.rx.awaiting.nextDeadline(), this.finder.pulls.nextDeadline(), this.rx.gaps.nextDeadline(), this.heartbeat.nextDeadline(), this.forks.nextDeadline(), this.revocations.nextDeadline()].filter((d): d is number => d !== undefined);
+    const ds = [
+      this.rx.awaiting.nextDeadline(),
+      this.finder.pulls.nextDeadline(),
+      this.rx.gaps.nextDeadline(),
+      this.heartbeat.nextDeadline(),
+      this.forks.nextDeadline(),
+      this.revocations.nextDeadline(),
+    ].filter((d): d is number => d !== undefined);
     return ds.length ? Math.min(...ds) : undefined;
   }
 
   status() {
     const { agentHex, epoch, followed, finder, store, verifier, counters, forks, revocations } = this;
     const { gaps, held, awaiting } = this.rx;
-    return coreStatus({ agentHex, epoch, followed, finder, store, verifier, counters, gaps, forks, revocations, held, awaiting });
+    return coreStatus({
+      agentHex,
+      epoch,
+      followed,
+      finder,
+      store,
+      verifier,
+      counters,
+      gaps,
+      forks,
+      revocations,
+      held,
+      awaiting,
+    });
   }
 
   /** Verified peers with tier and last seen (views.ts). */
@@ -307,7 +419,8 @@ export class AgentCore {
   // ------------------------------------------------------------------ helpers
 
   private emit(o: Outgoing): void {
-    if (o.channel === 'fraud' || o.channel === 'revocation') this.out.unshift(o); // fork proofs and revocations first (priority, DESIGN §4)
+    if (o.channel === 'fraud' || o.channel === 'revocation')
+      this.out.unshift(o); // fork proofs and revocations first (priority, DESIGN §4)
     else this.out.push(o);
   }
 

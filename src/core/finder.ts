@@ -100,7 +100,8 @@ export class Finder {
     for (const log of this.x.store.logs()) {
       if (toHex(log.author) === this.x.agentHex) continue;
       for (const se of this.x.store.range(log.author, log.topic, log.head.epoch, 1, log.head.seq)) {
-        if (se.kind === 'state' && se.expires > now) this.onAppended(now, decodeEntry(se.bytes, this.x.limits).entry, se.id);
+        if (se.kind === 'state' && se.expires > now)
+          this.onAppended(now, decodeEntry(se.bytes, this.x.limits).entry, se.id);
       }
     }
   }
@@ -144,7 +145,8 @@ export class Finder {
   onBody(now: number, key: string, bytes: Uint8Array): void {
     const done = this.pulls.complete(key, bytes, toHex(this.x.crypto.sha256(bytes)));
     if (done === undefined) return;
-    if (done === 'mismatch') return this.x.reject('body_hash_mismatch', 'body', `body for ${key.slice(0, 12)} does not match header`);
+    if (done === 'mismatch')
+      return this.x.reject('body_hash_mismatch', 'body', `body for ${key.slice(0, 12)} does not match header`);
     this.x.emit({ op: 'unsubscribe', channel: 'body', key });
     this.x.store.putBody(done[0]!.entry.bodyHash, bytes, Math.max(...done.map((w) => w.entry.expires)));
     for (const w of done) this.acceptBody(now, w.entry, w.id, bytes);
@@ -156,7 +158,8 @@ export class Finder {
     this.pulls.requested++;
     if (attempt > 1) this.x.emit({ op: 'unsubscribe', channel: 'body', key });
     this.x.emit({ op: 'subscribe', channel: 'body', key });
-    if (attempt > 1) this.x.sendDirect(toHex(e.author), { type: 'getBody', from: this.x.agentKey, bodyHash: e.bodyHash });
+    if (attempt > 1)
+      this.x.sendDirect(toHex(e.author), { type: 'getBody', from: this.x.agentKey, bodyHash: e.bodyHash });
   }
 
   private acceptBody(now: number, e: Entry, idHex: string, bytes: Uint8Array): void {
@@ -164,7 +167,15 @@ export class Finder {
     if (body.kind !== e.kind) return this.x.reject('malformed', 'body', 'body kind differs from header kind');
     if (e.kind === 'state') {
       if (body.tags.some((c) => [...this.watched].some((t) => covers(c, t)))) {
-        this.x.event({ type: 'declared', author: toHex(e.author), topic: e.topic, entryId: idHex, seq: e.seq, ts: e.ts, body });
+        this.x.event({
+          type: 'declared',
+          author: toHex(e.author),
+          topic: e.topic,
+          entryId: idHex,
+          seq: e.seq,
+          ts: e.ts,
+          body,
+        });
       }
       return;
     }

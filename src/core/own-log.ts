@@ -14,7 +14,15 @@ import { toHex } from './bytes.js';
 import { encodeBody, type Body } from './codec/body.js';
 import { encodeEntry, entryToBeSigned, type Entry } from './codec/entry.js';
 import { TAG_RE, TOPIC_RE, type Limits } from './codec/limits.js';
-import { birthToBeSigned, encodeBirth, encodeFrontier, frontierToBeSigned, MAX_RANGE, type Birth, type Frontier } from './codec/messages.js';
+import {
+  birthToBeSigned,
+  encodeBirth,
+  encodeFrontier,
+  frontierToBeSigned,
+  MAX_RANGE,
+  type Birth,
+  type Frontier,
+} from './codec/messages.js';
 import type { Counters } from './counters.js';
 import { makeSketch } from './gossip/sketch.js';
 import type { LogStore, StoredEntry } from './log/store.js';
@@ -49,7 +57,10 @@ export class OwnLog {
   bornAt = 0;
   private readonly o: OwnLogOptions;
   private readonly agentHex: string;
-  private readonly dirty = new Map<string, { epoch: number; seq: number; id: Uint8Array; now: number; expires: number }>();
+  private readonly dirty = new Map<
+    string,
+    { epoch: number; seq: number; id: Uint8Array; now: number; expires: number }
+  >();
   /** Signed frontiers that changed recently, with the heartbeat rounds left to send them again. */
   private readonly changed = new Map<string, { bytes: Uint8Array; left: number; expires: number }>();
   /**
@@ -69,8 +80,15 @@ export class OwnLog {
    * with `ts` (default: this incarnation's birth).
    */
   birthBytes(alive: boolean, ts = this.bornAt): Uint8Array {
-    const common = { author: this.o.agentKey, epoch: this.o.epoch, ts, ...(this.o.continuation ? { continuation: this.o.continuation } : {}) };
-    const b: Birth = alive ? { ...common, alive, binding: this.o.binding } : { ...common, alive, bindingHash: this.o.crypto.sha256(this.o.binding) };
+    const common = {
+      author: this.o.agentKey,
+      epoch: this.o.epoch,
+      ts,
+      ...(this.o.continuation ? { continuation: this.o.continuation } : {}),
+    };
+    const b: Birth = alive
+      ? { ...common, alive, binding: this.o.binding }
+      : { ...common, alive, bindingHash: this.o.crypto.sha256(this.o.binding) };
     return encodeBirth(b, this.o.crypto.signer.sign(this.o.secret, birthToBeSigned(b)));
   }
 
@@ -82,11 +100,14 @@ export class OwnLog {
   append(now: number, d: Declaration): Appended {
     const { crypto: c, store, limits } = this.o;
     if (!TOPIC_RE.test(d.topic)) throw new TypeError(`announce: invalid topic ${JSON.stringify(d.topic)}`);
-    for (const t of d.tags) if (!TAG_RE.test(t) || t.length > limits.tagBytes) throw new TypeError(`announce: invalid tag ${JSON.stringify(t)}`);
+    for (const t of d.tags)
+      if (!TAG_RE.test(t) || t.length > limits.tagBytes)
+        throw new TypeError(`announce: invalid tag ${JSON.stringify(t)}`);
     const { ttlMs = 24 * 3600_000, topic, ...rest } = d;
     const body: Body = { ...rest, tags: [...d.tags] };
     const bodyBytes = encodeBody(body);
-    if (bodyBytes.length > limits.bodyBytes) throw new RangeError(`announce: body of ${bodyBytes.length} bytes exceeds ${limits.bodyBytes}`);
+    if (bodyBytes.length > limits.bodyBytes)
+      throw new RangeError(`announce: body of ${bodyBytes.length} bytes exceeds ${limits.bodyBytes}`);
     const head = store.head(this.o.agentKey, topic);
     const continuing = head && head.epoch === this.o.epoch;
     const entry: Entry = {
@@ -104,13 +125,21 @@ export class OwnLog {
       tier: 2,
     };
     const bytes = encodeEntry(entry, c.signer.sign(this.o.secret, entryToBeSigned(entry)));
-    if (bytes.length > limits.headerBytes) throw new RangeError(`announce: header of ${bytes.length} bytes exceeds ${limits.headerBytes}`);
+    if (bytes.length > limits.headerBytes)
+      throw new RangeError(`announce: header of ${bytes.length} bytes exceeds ${limits.headerBytes}`);
     const id = c.sha256(bytes);
     store.transaction(() => {
       store.append(storedOf(entry, id, bytes));
       store.putBody(entry.bodyHash, bodyBytes, entry.expires);
     });
-    this.o.emit({ op: 'publish', channel: 'body', key: toHex(entry.bodyHash), bytes: bodyBytes, retain: true, expiryMs: ttlMs });
+    this.o.emit({
+      op: 'publish',
+      channel: 'body',
+      key: toHex(entry.bodyHash),
+      bytes: bodyBytes,
+      retain: true,
+      expiryMs: ttlMs,
+    });
     this.o.emit({ op: 'publish', channel: 'header', key: topic, bytes, retain: false });
     this.o.counters.add('headerBytesOut', bytes.length);
     this.o.counters.add('bodyBytesOut', bodyBytes.length);
@@ -131,7 +160,8 @@ export class OwnLog {
     let cur = this.current.get(topic);
     if (!cur) {
       this.current.set(topic, (cur = new Map()));
-      for (const e of this.recent(topic)) remember(cur, e.kind, toHex(e.bodyHash), { id: toHex(e.id), seq: e.seq, expires: e.expires });
+      for (const e of this.recent(topic))
+        remember(cur, e.kind, toHex(e.bodyHash), { id: toHex(e.id), seq: e.seq, expires: e.expires });
     }
     const x = cur.get(hash);
     return x && x.expires > now ? { id: x.id, seq: x.seq, bodyHash: hash } : undefined;
@@ -161,7 +191,15 @@ export class OwnLog {
    */
   repeatChanged(now: number): void {
     for (const [topic, c] of this.changed) {
-      if (c.expires > now) this.o.emit({ op: 'publish', channel: 'frontier', key: `${topic}/${this.agentHex}`, bytes: c.bytes, retain: true, expiryMs: c.expires - now });
+      if (c.expires > now)
+        this.o.emit({
+          op: 'publish',
+          channel: 'frontier',
+          key: `${topic}/${this.agentHex}`,
+          bytes: c.bytes,
+          retain: true,
+          expiryMs: c.expires - now,
+        });
       if (--c.left <= 0 || c.expires <= now) this.changed.delete(topic);
     }
   }
@@ -187,23 +225,51 @@ export class OwnLog {
     for (const topic of this.topics()) {
       for (const e of this.recent(topic)) {
         const body = e.expires > now ? this.o.store.getBody(e.bodyHash) : undefined;
-        if (body) this.o.emit({ op: 'publish', channel: 'body', key: toHex(e.bodyHash), bytes: body, retain: true, expiryMs: e.expires - now });
+        if (body)
+          this.o.emit({
+            op: 'publish',
+            channel: 'body',
+            key: toHex(e.bodyHash),
+            bytes: body,
+            retain: true,
+            expiryMs: e.expires - now,
+          });
       }
     }
   }
 
   /** `changed`: a new head (repeated in the next heartbeat rounds); a start or republish is not a change. */
-  private publishFrontier(topic: string, epoch: number, seq: number, id: Uint8Array, now: number, expires: number, changed = false): void {
+  private publishFrontier(
+    topic: string,
+    epoch: number,
+    seq: number,
+    id: Uint8Array,
+    now: number,
+    expires: number,
+    changed = false,
+  ): void {
     if (expires <= now) return; // nothing current in this log: its retained frontier has expired too
     const f: Frontier = { author: this.o.agentKey, topic, epoch, seq, id, ts: now };
     const bytes = encodeFrontier(f, this.o.crypto.signer.sign(this.o.secret, frontierToBeSigned(f)));
-    this.o.emit({ op: 'publish', channel: 'frontier', key: `${topic}/${this.agentHex}`, bytes, retain: true, expiryMs: expires - now });
+    this.o.emit({
+      op: 'publish',
+      channel: 'frontier',
+      key: `${topic}/${this.agentHex}`,
+      bytes,
+      retain: true,
+      expiryMs: expires - now,
+    });
     if (changed && this.o.frontierRepeats) this.changed.set(topic, { bytes, left: this.o.frontierRepeats, expires });
   }
 }
 
 /** Bodies announced since the last withdraw of a topic, newest kept, at most MAX_RANGE. */
-function remember(cur: Map<string, { id: string; seq: number; expires: number }>, kind: string, hash: string, x: { id: string; seq: number; expires: number }): void {
+function remember(
+  cur: Map<string, { id: string; seq: number; expires: number }>,
+  kind: string,
+  hash: string,
+  x: { id: string; seq: number; expires: number },
+): void {
   if (kind === 'withdraw') return cur.clear();
   cur.delete(hash);
   cur.set(hash, x);
@@ -211,5 +277,16 @@ function remember(cur: Map<string, { id: string; seq: number; expires: number }>
 }
 
 export function storedOf(e: Entry, id: Uint8Array, bytes: Uint8Array): StoredEntry {
-  return { id, author: e.author, topic: e.topic, epoch: e.epoch, seq: e.seq, kind: e.kind, ts: e.ts, expires: e.expires, bodyHash: e.bodyHash, bytes };
+  return {
+    id,
+    author: e.author,
+    topic: e.topic,
+    epoch: e.epoch,
+    seq: e.seq,
+    kind: e.kind,
+    ts: e.ts,
+    expires: e.expires,
+    bodyHash: e.bodyHash,
+    bytes,
+  };
 }

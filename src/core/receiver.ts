@@ -79,12 +79,15 @@ export class Receiver {
     const { verifier, limits } = this.x;
     const se = decodeEntry(bytes, limits);
     const e = se.entry;
-    if (channelTopic !== undefined && channelTopic !== e.topic) return this.x.reject('wrong_topic', 'header', `entry for ${e.topic} on ${channelTopic}`);
+    if (channelTopic !== undefined && channelTopic !== e.topic)
+      return this.x.reject('wrong_topic', 'header', `entry for ${e.topic} on ${channelTopic}`);
     const author = toHex(e.author);
-    if (verifier.isQuarantined(author)) return this.x.reject('quarantined', 'header', `${author.slice(0, 12)} forked its log`);
+    if (verifier.isQuarantined(author))
+      return this.x.reject('quarantined', 'header', `${author.slice(0, 12)} forked its log`);
     // A live header past its expiry is refused (it may still arrive through gap repair, which keeps
     // history complete; only live announcements must be current).
-    if (source === 'push' && e.expires <= now) return this.x.reject('expired', 'header', `expired ${now - e.expires} ms ago`);
+    if (source === 'push' && e.expires <= now)
+      return this.x.reject('expired', 'header', `expired ${now - e.expires} ms ago`);
     const id = this.x.crypto.sha256(bytes);
     const idHex = toHex(id);
     // T0: an id that passed T1 before skips the crypto, not the log rules (so a write lost to a failed
@@ -98,7 +101,12 @@ export class Receiver {
     }
     const ep = this.epochs.decide(author, e.epoch, this.x.store.head(e.author, e.topic)?.epoch, birthFetched);
     if (ep === 'wait') return this.awaitBinding(now, author, 'header', channelTopic, bytes);
-    if (ep === 'refuse') return this.x.reject('no_continuation', 'header', `epoch ${e.epoch} of ${author.slice(0, 12)} has no continuation record signed by its operator`);
+    if (ep === 'refuse')
+      return this.x.reject(
+        'no_continuation',
+        'header',
+        `epoch ${e.epoch} of ${author.slice(0, 12)} has no continuation record signed by its operator`,
+      );
     this.receiveVerified(now, se, id, source);
   }
 
@@ -113,7 +121,12 @@ export class Receiver {
     if (!birth.alive) return; // a death (the MQTT Will): the binding we hold stays valid for its history
     this.x.store.putBinding(birth.author, r.binding.version, verifier.bindingBytesOf(author) ?? birth.binding);
     this.lastSeen.set(author, now);
-    for (const w of this.awaiting.release(author)) this.decoding(w.channel, () => (w.channel === 'header' ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true) : this.onFrontier(now, w.bytes)));
+    for (const w of this.awaiting.release(author))
+      this.decoding(w.channel, () =>
+        w.channel === 'header'
+          ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true)
+          : this.onFrontier(now, w.bytes),
+      );
   }
 
   onFrontier(now: number, bytes: Uint8Array): void {
@@ -194,7 +207,13 @@ export class Receiver {
     }
   }
 
-  private awaitBinding(now: number, author: string, channel: 'header' | 'frontier', key: string | undefined, bytes: Uint8Array): void {
+  private awaitBinding(
+    now: number,
+    author: string,
+    channel: 'header' | 'frontier',
+    key: string | undefined,
+    bytes: Uint8Array,
+  ): void {
     const r = this.awaiting.add(now, author, { channel, key, bytes });
     if (r === 'full') return this.x.reject('unknown_author', channel, 'too many messages pending for unknown authors');
     if (r === 'fetch') this.x.births.fetch(now, author);

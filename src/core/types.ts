@@ -14,15 +14,42 @@ import type { RejectReason } from './errors.js';
 export type Channel = 'header' | 'body' | 'birth' | 'frontier' | 'direct' | 'fraud' | 'revocation';
 
 export type Outgoing =
-  | { readonly op: 'publish'; readonly channel: Channel; readonly key: string; readonly bytes: Uint8Array; readonly retain: boolean; readonly expiryMs?: number }
+  | {
+      readonly op: 'publish';
+      readonly channel: Channel;
+      readonly key: string;
+      readonly bytes: Uint8Array;
+      readonly retain: boolean;
+      readonly expiryMs?: number;
+    }
   | { readonly op: 'subscribe'; readonly channel: Channel; readonly key: string }
   | { readonly op: 'unsubscribe'; readonly channel: Channel; readonly key: string };
 
 export type CoreEvent =
-  | { readonly type: 'discovered'; readonly intent: string; readonly author: string; readonly topic: string; readonly ms: number; readonly score: number; readonly tags: readonly string[] }
-  | { readonly type: 'appended'; readonly author: string; readonly topic: string; readonly seq: number; readonly own: boolean }
+  | {
+      readonly type: 'discovered';
+      readonly intent: string;
+      readonly author: string;
+      readonly topic: string;
+      readonly ms: number;
+      readonly score: number;
+      readonly tags: readonly string[];
+    }
+  | {
+      readonly type: 'appended';
+      readonly author: string;
+      readonly topic: string;
+      readonly seq: number;
+      readonly own: boolean;
+    }
   | { readonly type: 'rejected'; readonly reason: RejectReason; readonly channel: Channel; readonly detail: string }
-  | { readonly type: 'fork'; readonly author: string; readonly topic: string; readonly epoch: number; readonly seq: number }
+  | {
+      readonly type: 'fork';
+      readonly author: string;
+      readonly topic: string;
+      readonly epoch: number;
+      readonly seq: number;
+    }
   /**
    * A verified revocation: the agent's signatures from `at` on are refused (gossip/revocations.ts).
    * `known: false`: its binding is not known here yet; kept, and enforced if one by that operator arrives.
@@ -34,7 +61,15 @@ export type CoreEvent =
   /** A task message for the task engine (src/core/task/), unverified: the engine checks its signature. */
   | { readonly type: 'task'; readonly from: string; readonly bytes: Uint8Array }
   /** A pulled `state` declaration matching a watched tag (AgentCore.watch), e.g. a co-signed receipt. */
-  | { readonly type: 'declared'; readonly author: string; readonly topic: string; readonly entryId: string; readonly seq: number; readonly ts: number; readonly body: Body };
+  | {
+      readonly type: 'declared';
+      readonly author: string;
+      readonly topic: string;
+      readonly entryId: string;
+      readonly seq: number;
+      readonly ts: number;
+      readonly body: Body;
+    };
 
 /** What an agent declares: a body (codec/body.ts), the topic of the log it goes to, and its validity. */
 export interface Declaration extends Body {

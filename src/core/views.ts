@@ -21,12 +21,25 @@ import type { LogHeadInfo, OwnDeclaration, PeerInfo } from './types.js';
  * expired, revoked or quarantined) and when a verified message from it last arrived (null: known
  * only from the store, e.g. restored at start).
  */
-export function peerViews(verifier: TieredVerifier, lastSeen: ReadonlyMap<string, number>, self: string, now: number): PeerInfo[] {
+export function peerViews(
+  verifier: TieredVerifier,
+  lastSeen: ReadonlyMap<string, number>,
+  self: string,
+  now: number,
+): PeerInfo[] {
   const out: PeerInfo[] = [];
   for (const agent of verifier.agentKeys()) {
     if (agent === self) continue;
     const b = verifier.bindingOf(agent)!;
-    out.push({ agent, operator: toHex(b.operatorKey), version: b.version, notAfter: b.notAfter, tier: verifier.tierOf(agent, now), quarantined: verifier.isQuarantined(agent), lastSeen: lastSeen.get(agent) ?? null });
+    out.push({
+      agent,
+      operator: toHex(b.operatorKey),
+      version: b.version,
+      notAfter: b.notAfter,
+      tier: verifier.tierOf(agent, now),
+      quarantined: verifier.isQuarantined(agent),
+      lastSeen: lastSeen.get(agent) ?? null,
+    });
   }
   return out;
 }
@@ -35,7 +48,14 @@ export function peerViews(verifier: TieredVerifier, lastSeen: ReadonlyMap<string
 export function logHeadViews(store: LogStore): LogHeadInfo[] {
   return store
     .logs()
-    .map((l) => ({ author: toHex(l.author), topic: l.topic, epoch: l.head.epoch, seq: l.head.seq, ts: l.head.ts, id: toHex(l.head.id) }))
+    .map((l) => ({
+      author: toHex(l.author),
+      topic: l.topic,
+      epoch: l.head.epoch,
+      seq: l.head.seq,
+      ts: l.head.ts,
+      id: toHex(l.head.id),
+    }))
     .sort((a, b) => (a.author === b.author ? (a.topic < b.topic ? -1 : 1) : a.author < b.author ? -1 : 1));
 }
 
@@ -43,12 +63,28 @@ export function logHeadViews(store: LogStore): LogHeadInfo[] {
 export function ownDeclarations(store: LogStore, agentKey: Uint8Array, limits: Limits, now: number): OwnDeclaration[] {
   const out: OwnDeclaration[] = [];
   for (const log of store.logs(agentKey)) {
-    for (const e of store.range(agentKey, log.topic, log.head.epoch, Math.max(1, log.head.seq - MAX_RANGE + 1), log.head.seq)) {
+    for (const e of store.range(
+      agentKey,
+      log.topic,
+      log.head.epoch,
+      Math.max(1, log.head.seq - MAX_RANGE + 1),
+      log.head.seq,
+    )) {
       if (e.expires <= now) continue;
       const b = store.getBody(e.bodyHash);
       if (!b) continue;
       const body = decodeBody(b, limits);
-      out.push({ id: toHex(e.id), topic: e.topic, epoch: e.epoch, seq: e.seq, kind: e.kind, ts: e.ts, expires: e.expires, tags: body.tags, text: body.text });
+      out.push({
+        id: toHex(e.id),
+        topic: e.topic,
+        epoch: e.epoch,
+        seq: e.seq,
+        kind: e.kind,
+        ts: e.ts,
+        expires: e.expires,
+        tags: body.tags,
+        text: body.text,
+      });
     }
   }
   return out;
@@ -85,7 +121,12 @@ export function coreStatus(x: StatusParts) {
     bytes: x.counters.bytes(),
     pulls: { requested: x.finder.pulls.requested, completed: x.finder.pulls.completed, failed: x.finder.pulls.failed },
     gapRepairs: { requested: x.gaps.requested, failed: x.gaps.failed },
-    forkProofs: { published: x.forks.published, suppressed: x.forks.suppressed, repeatsSkipped: x.forks.repeatsSkipped, checked: x.verifier.counters.T4 },
+    forkProofs: {
+      published: x.forks.published,
+      suppressed: x.forks.suppressed,
+      repeatsSkipped: x.forks.repeatsSkipped,
+      checked: x.verifier.counters.T4,
+    },
     revocations: { kept: x.revocations.size, published: x.revocations.published, suppressed: x.revocations.suppressed },
     discoveries: x.counters.get('discoveries'),
     pending: { held: x.held.size, pulls: x.finder.pulls.size, gaps: x.gaps.size, births: x.awaiting.size },

@@ -76,10 +76,13 @@ function checkDeclaration(d: unknown, source: string, i: number): Declaration {
   if (typeof d !== 'object' || d === null) bad(source, f, 'must be an object');
   const r = d as Record<string, unknown>;
   if (!KINDS.includes(r['kind'] as never)) bad(source, `${f}.kind`, `must be one of ${KINDS.join(', ')}`);
-  if (typeof r['topic'] !== 'string' || !TOPIC_RE.test(r['topic'])) bad(source, `${f}.topic`, 'must match [a-z0-9_.-]{1,64}');
-  if (!Array.isArray(r['tags']) || r['tags'].some((t) => typeof t !== 'string' || !TAG_RE.test(t) || t.length > 48)) bad(source, `${f}.tags`, 'must be an array of dotted lowercase tags');
+  if (typeof r['topic'] !== 'string' || !TOPIC_RE.test(r['topic']))
+    bad(source, `${f}.topic`, 'must match [a-z0-9_.-]{1,64}');
+  if (!Array.isArray(r['tags']) || r['tags'].some((t) => typeof t !== 'string' || !TAG_RE.test(t) || t.length > 48))
+    bad(source, `${f}.tags`, 'must be an array of dotted lowercase tags');
   if (typeof r['text'] !== 'string') bad(source, `${f}.text`, 'must be a string');
-  if (r['ttlMs'] !== undefined && (typeof r['ttlMs'] !== 'number' || !Number.isInteger(r['ttlMs']) || r['ttlMs'] <= 0)) bad(source, `${f}.ttlMs`, 'must be a positive integer');
+  if (r['ttlMs'] !== undefined && (typeof r['ttlMs'] !== 'number' || !Number.isInteger(r['ttlMs']) || r['ttlMs'] <= 0))
+    bad(source, `${f}.ttlMs`, 'must be a positive integer');
   return r as unknown as Declaration;
 }
 
@@ -90,9 +93,11 @@ function checkTasks(v: unknown, base: TaskConfig, source: string): TaskConfig {
     if (k === 'worker' || k === 'rate') {
       if (x !== 'auto' && x !== 'manual') bad(source, `tasks.${k}`, 'must be "auto" or "manual"');
     } else if (k === 'price' || k === 'grant') {
-      if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0 || x > 1e9) bad(source, `tasks.${k}`, 'must be an integer 0..1e9 (milli-credits)');
+      if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0 || x > 1e9)
+        bad(source, `tasks.${k}`, 'must be an integer 0..1e9 (milli-credits)');
     } else if (k === 'retryMs') {
-      if (typeof x !== 'number' || !Number.isInteger(x) || x < 10 || x > 600_000) bad(source, `tasks.${k}`, 'must be an integer 10..600000');
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 10 || x > 600_000)
+        bad(source, `tasks.${k}`, 'must be an integer 10..600000');
     } else bad(source, `tasks.${k}`, 'is not a known setting');
     out[k] = x;
   }
@@ -113,7 +118,8 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
         break;
       case 'apiToken':
         // At least 16 characters: a short token on a network-facing API is guessable.
-        if (typeof v !== 'string' || v.length < 16 || /\s/.test(v)) bad(source, k, 'must be a string of at least 16 non-space characters');
+        if (typeof v !== 'string' || v.length < 16 || /\s/.test(v))
+          bad(source, k, 'must be a string of at least 16 non-space characters');
         out[k] = v;
         break;
       case 'network':
@@ -121,7 +127,8 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
         out[k] = v;
         break;
       case 'broker':
-        if (typeof v !== 'string' || !v.trim()) bad(source, k, 'must be a URL string (several separated by spaces bridge them)');
+        if (typeof v !== 'string' || !v.trim())
+          bad(source, k, 'must be a URL string (several separated by spaces bridge them)');
         for (const one of v.trim().split(/\s+/)) {
           try {
             new URL(one);
@@ -133,16 +140,19 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
         break;
       case 'apiPort': {
         const n = typeof v === 'string' ? Number(v) : v;
-        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) bad(source, k, 'must be a port number 0..65535');
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535)
+          bad(source, k, 'must be a port number 0..65535');
         out[k] = n;
         break;
       }
       case 'logLevel':
-        if (!['debug', 'info', 'warn', 'error'].includes(v as string)) bad(source, k, 'must be debug, info, warn or error');
+        if (!['debug', 'info', 'warn', 'error'].includes(v as string))
+          bad(source, k, 'must be debug, info, warn or error');
         out[k] = v;
         break;
       case 'follow':
-        if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !TOPIC_RE.test(t))) bad(source, k, 'must be an array of topic names');
+        if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !TOPIC_RE.test(t)))
+          bad(source, k, 'must be an array of topic names');
         out[k] = v;
         break;
       case 'declarations':
@@ -150,7 +160,8 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
         out[k] = v.map((d, i) => checkDeclaration(d, source, i));
         break;
       case 'operators':
-        if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !/^[0-9a-f]{64}$/.test(t))) bad(source, k, 'must be an array of 64-hex operator keys');
+        if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !/^[0-9a-f]{64}$/.test(t)))
+          bad(source, k, 'must be an array of 64-hex operator keys');
         out[k] = v;
         break;
       case 'tasks':
@@ -163,7 +174,11 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
   return out as unknown as NodeConfig;
 }
 
-export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: Record<string, unknown> }): NodeConfig {
+export function loadConfig(opts: {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: Record<string, unknown>;
+}): NodeConfig {
   let cfg = DEFAULT_CONFIG;
   if (opts.file) {
     let raw: unknown;
@@ -172,12 +187,14 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags
     } catch (e) {
       throw ERR.configInvalid(`${opts.file}: cannot read JSON (${(e as Error).message})`);
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw ERR.configInvalid(`${opts.file}: must be a JSON object`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw ERR.configInvalid(`${opts.file}: must be a JSON object`);
     cfg = applyLayer(cfg, raw as Record<string, unknown>, opts.file);
   }
   const env = opts.env ?? process.env;
   const fromEnv: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') fromEnv[field] = env[name];
+  for (const [name, field] of Object.entries(ENV))
+    if (env[name] !== undefined && env[name] !== '') fromEnv[field] = env[name];
   cfg = applyLayer(cfg, fromEnv, 'environment');
   cfg = applyLayer(cfg, opts.flags ?? {}, 'command line');
   return { ...cfg, dataDir: resolve(cfg.dataDir) };

@@ -4,7 +4,14 @@
 // runtime selects (the WASM kernel by default, see wasm/). noble needs a synchronous SHA-512: it is
 // configured once, here, from node:crypto; nothing in src/core touches noble's globals.
 
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign as nodeSign,
+  type KeyObject,
+} from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import type { CryptoPort, SigSigner, SigVerifier } from '../core/ports.js';
 
@@ -34,12 +41,16 @@ export function makeNodeSigner(): SigSigner {
     let k = keys.get(id);
     if (!k) {
       if (keys.size >= 64) keys.clear();
-      keys.set(id, (k = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, secret]), format: 'der', type: 'pkcs8' })));
+      keys.set(
+        id,
+        (k = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, secret]), format: 'der', type: 'pkcs8' })),
+      );
     }
     return k;
   };
   return {
-    publicKey: (secret) => new Uint8Array(Buffer.from(createPublicKey(keyOf(secret)).export({ format: 'jwk' }).x!, 'base64url')),
+    publicKey: (secret) =>
+      new Uint8Array(Buffer.from(createPublicKey(keyOf(secret)).export({ format: 'jwk' }).x!, 'base64url')),
     sign: (secret, msg) => new Uint8Array(nodeSign(null, msg, keyOf(secret))),
   };
 }

@@ -48,7 +48,12 @@ export interface DriverOptions {
   /** Per-peer budgets checked before the core sees a message (runtime/gate.ts). */
   readonly gate?: FloodGate;
   /** Log retention: the store is pruned every `intervalMs`; `keepAuthor`'s logs are never pruned. */
-  readonly prune?: { readonly intervalMs: number; readonly retentionMs: number; readonly keepAuthor: Uint8Array; readonly onPruned?: (n: { entries: number; bodies: number }) => void };
+  readonly prune?: {
+    readonly intervalMs: number;
+    readonly retentionMs: number;
+    readonly keepAuthor: Uint8Array;
+    readonly onPruned?: (n: { entries: number; bodies: number }) => void;
+  };
   readonly onEvent?: (e: CoreEvent) => void;
   readonly onError?: (e: unknown) => void;
 }
@@ -193,7 +198,8 @@ export class Driver {
     const add = (b: Uint8Array) => {
       try {
         const se = decodeEntry(b, this.core.limits);
-        if (this.core.verifier.bindingOf(toHex(se.entry.author))) items.push({ pub: se.entry.author, msg: se.toBeSigned, sig: se.signature });
+        if (this.core.verifier.bindingOf(toHex(se.entry.author)))
+          items.push({ pub: se.entry.author, msg: se.toBeSigned, sig: se.signature });
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e; // the core will reject it with its reason
       }
@@ -246,7 +252,12 @@ export class Driver {
       const who = gate.admit(now, m.channel, m.bytes);
       if (who === undefined) return true;
       this.core.counters.reject('rate_limited');
-      this.o.onEvent?.({ type: 'rejected', reason: 'rate_limited', channel: m.channel, detail: `peer ${who.slice(0, 12)} over its budget` });
+      this.o.onEvent?.({
+        type: 'rejected',
+        reason: 'rate_limited',
+        channel: m.channel,
+        detail: `peer ${who.slice(0, 12)} over its budget`,
+      });
       return false;
     });
   }
@@ -255,7 +266,8 @@ export class Driver {
   private storeFailed(e: unknown): boolean {
     if (!(e instanceof AgentnetError) || (e.code !== 'STORE_FULL' && e.code !== 'STORE_CORRUPT')) return false;
     this.storeError = e;
-    if (!this.retryTimer && !this.closed) this.retryTimer = setTimeout(() => this.retryStore(), this.o.storeRetryMs ?? 1000);
+    if (!this.retryTimer && !this.closed)
+      this.retryTimer = setTimeout(() => this.retryStore(), this.o.storeRetryMs ?? 1000);
     return true;
   }
 
@@ -308,7 +320,11 @@ export class Driver {
   flush(): void {
     if (this.closed) return;
     for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) {
-      if (o.op === 'publish') this.transport.publish(o.channel, o.key, o.bytes, { retain: o.retain, ...(o.expiryMs !== undefined ? { expiryMs: o.expiryMs } : {}) });
+      if (o.op === 'publish')
+        this.transport.publish(o.channel, o.key, o.bytes, {
+          retain: o.retain,
+          ...(o.expiryMs !== undefined ? { expiryMs: o.expiryMs } : {}),
+        });
       else if (o.op === 'subscribe') this.transport.subscribe(o.channel, o.key);
       else this.transport.unsubscribe(o.channel, o.key);
     }

@@ -54,7 +54,15 @@ export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
 };
 
 /** The flood budgets of a firmware profile (runtime/profile.ts flood* fields). */
-export function floodLimitsOf(p: { floodEntriesPerSecond: number; floodEntriesBurst: number; floodRequestsPerSecond: number; floodRequestsBurst: number; floodRequestsTotalPerSecond: number; floodRequestsTotalBurst: number; floodPeers: number }): FloodLimits {
+export function floodLimitsOf(p: {
+  floodEntriesPerSecond: number;
+  floodEntriesBurst: number;
+  floodRequestsPerSecond: number;
+  floodRequestsBurst: number;
+  floodRequestsTotalPerSecond: number;
+  floodRequestsTotalBurst: number;
+  floodPeers: number;
+}): FloodLimits {
   return {
     entries: { perSecond: p.floodEntriesPerSecond, burst: p.floodEntriesBurst },
     requests: { perSecond: p.floodRequestsPerSecond, burst: p.floodRequestsBurst },
@@ -110,8 +118,18 @@ export class FloodGate {
   }
 
   /** Peers refused most, by budget (status). */
-  top(n = 5): { entries: Array<{ key: string; refused: number }>; requests: Array<{ key: string; refused: number }>; requestsTotal: number; signedOver: number } {
-    return { entries: this.entries.top(n), requests: this.requests.top(n), requestsTotal: this.total.refusedTotal, signedOver: this.signed.overTotal };
+  top(n = 5): {
+    entries: Array<{ key: string; refused: number }>;
+    requests: Array<{ key: string; refused: number }>;
+    requestsTotal: number;
+    signedOver: number;
+  } {
+    return {
+      entries: this.entries.top(n),
+      requests: this.requests.top(n),
+      requestsTotal: this.total.refusedTotal,
+      signedOver: this.signed.overTotal,
+    };
   }
 
   private chargeEntry(now: number, bytes: Uint8Array): string | undefined {
@@ -123,7 +141,8 @@ export class FloodGate {
     if (head && (e.epoch < head.epoch || (e.epoch === head.epoch && e.seq <= head.seq))) return undefined; // replay: a no-op
     if (!this.checkSig({ pub: e.author, msg: se.toBeSigned, sig: se.signature })) return undefined; // the core rejects it
     // Signed by the author and fresh: over the budget in its own signed time is the author's doing.
-    if (!this.signed.check(`${author}/${e.topic}/${e.epoch}`, e.seq, e.ts)) this.conduct?.handleViolation(now, author, 'entry_rate');
+    if (!this.signed.check(`${author}/${e.topic}/${e.epoch}`, e.seq, e.ts))
+      this.conduct?.handleViolation(now, author, 'entry_rate');
     return this.entries.take(author, now) ? undefined : author;
   }
 }

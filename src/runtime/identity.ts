@@ -53,7 +53,10 @@ export function keygen(c: CryptoPort, out: string): { secretFile: string; public
 
 /** SHA-256 of the running code (the bundle, or this module under the test runner). */
 export function runningCodeHash(): Uint8Array {
-  const file = process.argv[1] && existsSync(process.argv[1]) && /\.(m?js|cjs)$/.test(process.argv[1]) ? process.argv[1] : fileURLToPath(import.meta.url);
+  const file =
+    process.argv[1] && existsSync(process.argv[1]) && /\.(m?js|cjs)$/.test(process.argv[1])
+      ? process.argv[1]
+      : fileURLToPath(import.meta.url);
   return sha256(readFileSync(file));
 }
 
@@ -108,7 +111,11 @@ export interface NodeIdentity {
 }
 
 /** The continuation record in identity/ (epoch 0 and none when absent). */
-export function readContinuation(c: CryptoPort, dataDir: string, binding: Uint8Array): { epoch: number; continuation?: Uint8Array } {
+export function readContinuation(
+  c: CryptoPort,
+  dataDir: string,
+  binding: Uint8Array,
+): { epoch: number; continuation?: Uint8Array } {
   const file = join(dataDir, 'identity', 'continuation.cbor');
   if (!existsSync(file)) return { epoch: 0 };
   const bytes = new Uint8Array(readFileSync(file));
@@ -129,7 +136,12 @@ export function readContinuation(c: CryptoPort, dataDir: string, binding: Uint8A
  * seq. Signs a continuation record for epoch (current + 1) with the operator key and writes it to
  * identity/continuation.cbor; the node writes in that epoch from its next start.
  */
-export function continueEpoch(c: CryptoPort, dataDir: string, operatorKeyFile: string | undefined, now: number): { epoch: number; file: string } {
+export function continueEpoch(
+  c: CryptoPort,
+  dataDir: string,
+  operatorKeyFile: string | undefined,
+  now: number,
+): { epoch: number; file: string } {
   const dir = join(dataDir, 'identity');
   const bindingFile = join(dir, 'binding.cbor');
   if (!existsSync(bindingFile)) throw ERR.identityMissing(`no ${bindingFile}: nothing to continue`);
@@ -137,7 +149,8 @@ export function continueEpoch(c: CryptoPort, dataDir: string, operatorKeyFile: s
   const current = readContinuation(c, dataDir, binding).epoch;
   const op = readSecret(operatorKeyFile ?? join(dir, 'operator.key'));
   const b = decodeBinding(binding, DEFAULT_LIMITS).binding;
-  if (toHex(c.signer.publicKey(op)) !== toHex(b.operatorKey)) throw ERR.identityInvalid("the operator key is not the binding's operator");
+  if (toHex(c.signer.publicKey(op)) !== toHex(b.operatorKey))
+    throw ERR.identityInvalid("the operator key is not the binding's operator");
   const file = join(dir, 'continuation.cbor');
   writeFileAtomic(file, makeContinuation(c, op, b, current + 1, now), 0o644);
   return { epoch: current + 1, file };
@@ -165,10 +178,21 @@ export function ensureIdentity(c: CryptoPort, dataDir: string, now: number): Nod
       if (e instanceof DecodeError) throw ERR.identityInvalid(`${bindingFile}: ${e.message}`);
       throw e;
     }
-    if (toHex(b.agentKey) !== toHex(c.signer.publicKey(agentSecret))) throw ERR.identityInvalid(`${bindingFile} binds another agent key`);
+    if (toHex(b.agentKey) !== toHex(c.signer.publicKey(agentSecret)))
+      throw ERR.identityInvalid(`${bindingFile} binds another agent key`);
     if (b.notAfter - now < 7 * DAY) {
-      if (!existsSync(opFile)) throw ERR.identityInvalid(`${bindingFile} expires ${new Date(b.notAfter).toISOString()}; ask the operator for a new binding`);
-      binding = bind(c, { operatorSecret: readSecret(opFile), agentSecret, now, previous: binding, scope: b.scope, config: b.config });
+      if (!existsSync(opFile))
+        throw ERR.identityInvalid(
+          `${bindingFile} expires ${new Date(b.notAfter).toISOString()}; ask the operator for a new binding`,
+        );
+      binding = bind(c, {
+        operatorSecret: readSecret(opFile),
+        agentSecret,
+        now,
+        previous: binding,
+        scope: b.scope,
+        config: b.config,
+      });
       writeFileAtomic(bindingFile, binding, 0o644);
     }
   } else {

@@ -5,8 +5,22 @@
 // typed failure (TIMEOUT, NETWORK, HTTP, MALFORMED, INVALID_EDIT), never an exception, and the loop
 // then falls back to the built-in attributor or leaves the mechanism as it was (sim/market/evolve.ts).
 
-import type { Attributor, AttributionInput, AttributorFailureCode, AttributorResult } from '../core/market/attribution.js';
-import { applyEdit, checkEdit, CLAUSE_FIELDS, CLAUSE_IDS, describeEdit, describeMechanism, type ClauseId, type Edit } from '../core/market/mechanism.js';
+import type {
+  Attributor,
+  AttributionInput,
+  AttributorFailureCode,
+  AttributorResult,
+} from '../core/market/attribution.js';
+import {
+  applyEdit,
+  checkEdit,
+  CLAUSE_FIELDS,
+  CLAUSE_IDS,
+  describeEdit,
+  describeMechanism,
+  type ClauseId,
+  type Edit,
+} from '../core/market/mechanism.js';
 
 export interface LlmAttributorOptions {
   /** Full URL of the chat-completions route, e.g. http://127.0.0.1:8080/v1/chat/completions. */
@@ -31,7 +45,14 @@ const SYSTEM = [
 ].join(' ');
 
 export function buildPrompt(input: AttributionInput, maxTrajectories = 12): string {
-  const fields = CLAUSE_IDS.map((c) => `${c}: ${Object.entries(CLAUSE_FIELDS[c]).map(([f, r]) => `${f} in ${typeof r[0] === 'string' ? (r as readonly string[]).join('|') : `${r[0]}..${r[1]}`}`).join(', ')}`);
+  const fields = CLAUSE_IDS.map(
+    (c) =>
+      `${c}: ${Object.entries(CLAUSE_FIELDS[c])
+        .map(
+          ([f, r]) => `${f} in ${typeof r[0] === 'string' ? (r as readonly string[]).join('|') : `${r[0]}..${r[1]}`}`,
+        )
+        .join(', ')}`,
+  );
   const worst = [...input.trajectories].sort((a, b) => b.gain - a.gain).slice(0, maxTrajectories);
   const counts = new Map<string, number>();
   for (const t of input.trajectories) counts.set(t.family, (counts.get(t.family) ?? 0) + 1);
@@ -43,14 +64,32 @@ export function buildPrompt(input: AttributionInput, maxTrajectories = 12): stri
     ...fields,
     '',
     `Failing trajectories by family: ${[...counts].map(([f, n]) => `${f} ${n}`).join(', ') || 'none'}. Worst ${worst.length}:`,
-    ...worst.map((t) => JSON.stringify({ kind: t.kind, family: t.family, what: t.description, gain: round(t.gain), pay: round(t.pay), slash: round(t.slash), bondLoss: round(t.bondLoss), effortCost: round(t.effortCost), badProb: round(t.badProb), onTeam: t.onTeam, teamSize: t.teamSize, sybilTiers: t.sybilTiers })),
+    ...worst.map((t) =>
+      JSON.stringify({
+        kind: t.kind,
+        family: t.family,
+        what: t.description,
+        gain: round(t.gain),
+        pay: round(t.pay),
+        slash: round(t.slash),
+        bondLoss: round(t.bondLoss),
+        effortCost: round(t.effortCost),
+        badProb: round(t.badProb),
+        onTeam: t.onTeam,
+        teamSize: t.teamSize,
+        sybilTiers: t.sybilTiers,
+      }),
+    ),
     '',
     `Edits already rolled back at this version: ${input.rejected.length ? input.rejected.join(' | ') : 'none'}`,
   ].join('\n');
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
-const fail = (code: AttributorFailureCode, message: string): AttributorResult => ({ ok: false, failure: { code, message } });
+const fail = (code: AttributorFailureCode, message: string): AttributorResult => ({
+  ok: false,
+  failure: { code, message },
+});
 
 /** Extracts the JSON object of a reply (models sometimes wrap it in prose or a ``` fence). */
 export function parseReply(content: string): { edit: unknown; attribution: string } | { error: string } {
@@ -81,11 +120,22 @@ export function llmAttributor(opts: LlmAttributorOptions): Attributor {
         const res = await fetch(opts.url, {
           method: 'POST',
           signal: ctl.signal,
-          headers: { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
-          body: JSON.stringify({ model: opts.model ?? 'default', temperature: 0, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: buildPrompt(input, opts.maxTrajectories) }] }),
+          headers: {
+            'content-type': 'application/json',
+            ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+          },
+          body: JSON.stringify({
+            model: opts.model ?? 'default',
+            temperature: 0,
+            messages: [
+              { role: 'system', content: SYSTEM },
+              { role: 'user', content: buildPrompt(input, opts.maxTrajectories) },
+            ],
+          }),
         });
         if (!res.ok) return fail('HTTP', `${res.status} ${res.statusText}`);
-        const body = (await res.json().catch(() => undefined)) as { choices?: { message?: { content?: unknown } }[] } | undefined;
+        const body = (await res.json().catch(() => undefined)) as
+          { choices?: { message?: { content?: unknown } }[] } | undefined;
         const c = body?.choices?.[0]?.message?.content;
         if (typeof c !== 'string') return fail('MALFORMED', 'response has no choices[0].message.content');
         content = c;
@@ -104,7 +154,10 @@ export function llmAttributor(opts: LlmAttributorOptions): Attributor {
       if (input.rejected.includes(desc)) return fail('INVALID_EDIT', `already rolled back: ${desc}`);
       const clauses = [...new Set(edit.ops.map((o) => o.clause))] as ClauseId[];
       applyEdit(input.mechanism, edit); // validated above; throws only on a bug
-      return { ok: true, proposals: [{ edit, clauses, attribution: parsed.attribution || `llm edit of ${clauses.join(',')}` }] };
+      return {
+        ok: true,
+        proposals: [{ edit, clauses, attribution: parsed.attribution || `llm edit of ${clauses.join(',')}` }],
+      };
     },
   };
 }

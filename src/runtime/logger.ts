@@ -10,7 +10,9 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(o: { level?: Level; base?: Record<string, unknown>; write?: (line: string) => void } = {}): Logger {
+export function createLogger(
+  o: { level?: Level; base?: Record<string, unknown>; write?: (line: string) => void } = {},
+): Logger {
   const min = ORDER[o.level ?? 'info'];
   const journal = !!process.env['JOURNAL_STREAM'];
   const write = o.write ?? ((l: string) => process.stdout.write(l + '\n'));
@@ -18,7 +20,9 @@ export function createLogger(o: { level?: Level; base?: Record<string, unknown>;
   return {
     log(level, msg, fields) {
       if (ORDER[level] < min) return;
-      const line = JSON.stringify({ ts: new Date().toISOString(), level, msg, ...base, ...fields }, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+      const line = JSON.stringify({ ts: new Date().toISOString(), level, msg, ...base, ...fields }, (_k, v) =>
+        v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
+      );
       write(journal ? `<${PRIORITY[level]}>${line}` : line);
     },
     child(fields) {

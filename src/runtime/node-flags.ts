@@ -19,11 +19,20 @@ import type { Profile } from './profile.js';
  *   malloc arenas); pauses on a heap of ~15 MiB stay in the low milliseconds.
  * - `--v8-pool-size=1`: one V8 platform worker thread instead of 4 (Node's default).
  */
-export const SMALL_V8_FLAGS: readonly string[] = ['--no-opt', '--optimize-for-size', '--single-threaded-gc', '--v8-pool-size=1'];
+export const SMALL_V8_FLAGS: readonly string[] = [
+  '--no-opt',
+  '--optimize-for-size',
+  '--single-threaded-gc',
+  '--v8-pool-size=1',
+];
 
 /** Node/V8 command-line flags: heap limits, then the profile's V8 mode. */
 export function nodeFlags(p: Profile): string[] {
-  return [`--max-old-space-size=${p.maxOldSpaceMiB}`, `--max-semi-space-size=${p.maxSemiSpaceMiB}`, ...(p.v8Mode === 'small' ? SMALL_V8_FLAGS : [])];
+  return [
+    `--max-old-space-size=${p.maxOldSpaceMiB}`,
+    `--max-semi-space-size=${p.maxSemiSpaceMiB}`,
+    ...(p.v8Mode === 'small' ? SMALL_V8_FLAGS : []),
+  ];
 }
 
 /**

@@ -32,7 +32,13 @@ import { primeKnownBindings } from './verified-bindings.js';
 /** process.memoryUsage() in bytes: V8 heap in use / allocated, external (native objects held by JS), ArrayBuffers. */
 function memoryNow(): { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } {
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+  };
 }
 
 export interface AgentNode {
@@ -68,7 +74,10 @@ export interface AgentNode {
 }
 
 /** `floodLimits`: per-peer budgets (runtime/gate.ts; default the profile's flood* fields); `false` turns the gate off (a baseline for tests). */
-export async function startNode(config: NodeConfig, o: { logger?: Logger; verifier?: SigVerifier; floodLimits?: FloodLimits | false } = {}): Promise<AgentNode> {
+export async function startNode(
+  config: NodeConfig,
+  o: { logger?: Logger; verifier?: SigVerifier; floodLimits?: FloodLimits | false } = {},
+): Promise<AgentNode> {
   const started = Date.now();
   const profile = loadProfile(config.profile);
   const kernel = chooseKernel(profile.wasm);
@@ -76,7 +85,11 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   const crypto = makeCryptoPort(verifier);
   mkdirSync(config.dataDir, { recursive: true });
   const identity = ensureIdentity(crypto, config.dataDir, Date.now());
-  const store = new SqliteStore(join(config.dataDir, 'agentnet.db'), { synchronous: profile.sqliteSynchronous, cacheKiB: profile.sqliteCacheKiB, maxBytes: profile.storeQuotaMiB * 1024 * 1024 });
+  const store = new SqliteStore(join(config.dataDir, 'agentnet.db'), {
+    synchronous: profile.sqliteSynchronous,
+    cacheKiB: profile.sqliteCacheKiB,
+    maxBytes: profile.storeQuotaMiB * 1024 * 1024,
+  });
   const core = new AgentCore({
     crypto,
     store,
@@ -106,7 +119,11 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   // connection it loses, so the next connection's Will and birth carry a later time (`life`), and the
   // birth republished on reconnect outranks that death (found by the broker-outage test).
   let life = bornAt;
-  const transport = createTransport(brokerUrl, { network: config.network, clientId: core.agentHex.slice(0, 16), will: { channel: 'birth', key: core.agentHex, bytes: () => core.willMessage(life), delayS: 30 } });
+  const transport = createTransport(brokerUrl, {
+    network: config.network,
+    clientId: core.agentHex.slice(0, 16),
+    will: { channel: 'birth', key: core.agentHex, bytes: () => core.willMessage(life), delayS: 30 },
+  });
   let link: TransportState = 'down';
   let reconnects = 0;
   let republish = () => undefined as void;
@@ -124,7 +141,10 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   const listeners: Array<(e: CoreEvent) => void> = [];
   // This node's conduct record of authors (core/trust/conduct.ts): fed by the gate, read by trust; never exchanged.
   const conduct = new Conduct();
-  const gate = o.floodLimits === false ? undefined : new FloodGate(core, store, (it) => verifier.check(it), o.floodLimits ?? floodLimitsOf(profile), conduct);
+  const gate =
+    o.floodLimits === false
+      ? undefined
+      : new FloodGate(core, store, (it) => verifier.check(it), o.floodLimits ?? floodLimitsOf(profile), conduct);
   let api: Api | undefined; // declared before the driver: it emits events from start()
   let tasks: TaskRunner | undefined;
   let trust: TrustRuntime | undefined; // likewise: receipts arrive as core events
@@ -135,7 +155,12 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     verifyFlushMs: profile.verifyFlushMs,
     probe: () => store.probeWrite(),
     // Log retention (profile logRetentionMs / pruneIntervalMs): our own logs are never pruned.
-    prune: { intervalMs: profile.pruneIntervalMs, retentionMs: profile.logRetentionMs, keepAuthor: core.agentKey, onPruned: (n) => logger.log('info', 'pruned', { ...n, retentionMs: profile.logRetentionMs }) },
+    prune: {
+      intervalMs: profile.pruneIntervalMs,
+      retentionMs: profile.logRetentionMs,
+      keepAuthor: core.agentKey,
+      onPruned: (n) => logger.log('info', 'pruned', { ...n, retentionMs: profile.logRetentionMs }),
+    },
     ...(gate ? { gate } : {}),
     onEvent: (e) => {
       if (e.type === 'task') return tasks?.enqueue(e.bytes); // verified by the task engine, not an API event
@@ -155,7 +180,10 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     onError: (e) => logger.log('error', 'driver error', { err: e instanceof Error ? e.message : String(e) }),
   });
   // The mesh's hint that a neighbour's node stopped answering (no Will there): keeps it out of discover().
-  transport.onPeer?.((channel, key, reachable) => channel === 'birth' && key !== core.agentHex && driver.call(() => core.liveness.reachable(key, reachable)));
+  transport.onPeer?.(
+    (channel, key, reachable) =>
+      channel === 'birth' && key !== core.agentHex && driver.call(() => core.liveness.reachable(key, reachable)),
+  );
   try {
     await transport.ready();
   } catch (e) {
@@ -167,10 +195,27 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   // AgentCore.start re-verifies every known agent's binding (T2), two signatures per agent, one at a time;
   // answering them ahead (from the verified-bindings cache, or verified now in WASM batches of the
   // profile's size) is what keeps start-up short with many known agents. A bad binding still fails.
-  const startup = primeKnownBindings({ db: store.db, bindings: store.bindings(), verifier, agentSecret: identity.agentSecret, limits: profile.limits, batchSize: profile.verifyBatchSize });
+  const startup = primeKnownBindings({
+    db: store.db,
+    bindings: store.bindings(),
+    verifier,
+    agentSecret: identity.agentSecret,
+    limits: profile.limits,
+    batchSize: profile.verifyBatchSize,
+  });
   if (startup.cacheError) logger.log('warn', 'verified-bindings cache unusable', { err: startup.cacheError });
   driver.start(bornAt);
-  tasks = new TaskRunner({ core, crypto, agentSecret: identity.agentSecret, binding: identity.binding, store, driver, transport, logger, config: config.tasks });
+  tasks = new TaskRunner({
+    core,
+    crypto,
+    agentSecret: identity.agentSecret,
+    binding: identity.binding,
+    store,
+    driver,
+    transport,
+    logger,
+    config: config.tasks,
+  });
   tasks.onEvent((e) => api?.publish(e));
   tasks.start(); // timers of tasks resumed from the store
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
@@ -180,7 +225,13 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
   trust = startTrust({ core, driver, recomputeMs: profile.trustRecomputeMs, logger, conduct });
   for (const d of config.declarations) {
     const r = driver.call((now) => core.announceOnce(now, d));
-    logger.log('info', r.reused ? 'declaration already in log' : 'announced', { kind: d.kind, topic: d.topic, tags: d.tags, seq: r.seq, id: r.id });
+    logger.log('info', r.reused ? 'declaration already in log' : 'announced', {
+      kind: d.kind,
+      topic: d.topic,
+      tags: d.tags,
+      seq: r.seq,
+      id: r.id,
+    });
   }
   type Ann = ReturnType<AgentCore['announceOnce']>;
   const waiting: Array<{ d: Declaration; resolve: (r: Ann) => void; reject: (e: unknown) => void }> = [];
@@ -247,8 +298,19 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       profile: profile.name,
       wasm: { simd: kernel.simdSupported, kernel: kernel.kernel, reason: kernel.reason },
       network: config.network,
-      verifier: { name: verifier.name, batches: verifier.batches, primed: verifier.primed, hits: verifier.hits, ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}) },
-      link: { broker: brokerUrl, state: link, reconnects: Math.max(0, reconnects - 1), ...(transport.stats ? { transport: transport.stats() } : {}) },
+      verifier: {
+        name: verifier.name,
+        batches: verifier.batches,
+        primed: verifier.primed,
+        hits: verifier.hits,
+        ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}),
+      },
+      link: {
+        broker: brokerUrl,
+        state: link,
+        reconnects: Math.max(0, reconnects - 1),
+        ...(transport.stats ? { transport: transport.stats() } : {}),
+      },
       storeError: driver.storeError?.code ?? null,
       pruned: { ...driver.pruned },
       tasks: tasks!.status(),
@@ -268,12 +330,17 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
     // Semantic candidates (a wide set), re-ranked by semantic match × topic trust, then cut to the limit.
     discover: (q) => trust!.rank(core.discover({ ...q, limit: 500 }), q.minTrust).slice(0, q.limit ?? 50),
     // Not announceOnce: withdrawing twice (after a re-announce) must append twice.
-    withdraw: (topic, text = '') => driver.call((now) => core.announce(now, { kind: 'withdraw', topic, tags: [], text })),
+    withdraw: (topic, text = '') =>
+      driver.call((now) => core.announce(now, { kind: 'withdraw', topic, tags: [], text })),
     peers: () => core.peers(Date.now()),
     logs: () => core.logHeads(),
     declarations: () => core.declarations(Date.now()),
     publishRevocation: (b) => driver.call((now) => core.revocations.publish(now, b)),
-    verifiedTier: (a) => ({ known: !!core.verifier.bindingOf(a), tier: core.verifier.tierOf(a, Date.now()), quarantined: core.verifier.isQuarantined(a) }),
+    verifiedTier: (a) => ({
+      known: !!core.verifier.bindingOf(a),
+      tier: core.verifier.tierOf(a, Date.now()),
+      quarantined: core.verifier.isQuarantined(a),
+    }),
     trust: (topic) => trust!.view(topic),
     recomputeTrust: () => trust!.recompute(),
     metrics: () => {
@@ -292,7 +359,15 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
         pruned: { ...driver.pruned },
         link: { state: link, reconnects: Math.max(0, reconnects - 1) },
         verifierBatches: verifier.batches,
-        trust: { receipts: ts.receipts.accepted, held: ts.receipts.held, agents: ts.agents, slashed: ts.slashed, epochs: ts.epochs, entriesSent: ts.entriesSent, rejected: trust!.trust.counters.rejected(true) },
+        trust: {
+          receipts: ts.receipts.accepted,
+          held: ts.receipts.held,
+          agents: ts.agents,
+          slashed: ts.slashed,
+          epochs: ts.epochs,
+          entriesSent: ts.entriesSent,
+          rejected: trust!.trust.counters.rejected(true),
+        },
         uptimeMs: Date.now() - started,
       };
     },
@@ -308,6 +383,19 @@ export async function startNode(config: NodeConfig, o: { logger?: Logger; verifi
       logger.log('info', 'stopped');
     },
   };
-  logger.log('info', 'ready', { agentKey: core.agentHex, api: `http://${config.apiHost}:${api.port}`, network: config.network, broker: brokerUrl, profile: profile.name, verifier: verifier.name, wasmSimd: kernel.simdSupported, kernel: kernel.kernel, knownBindings: startup.known, bindingsFromCache: startup.cached, signaturesVerified: startup.verified, startupMs: Date.now() - started });
+  logger.log('info', 'ready', {
+    agentKey: core.agentHex,
+    api: `http://${config.apiHost}:${api.port}`,
+    network: config.network,
+    broker: brokerUrl,
+    profile: profile.name,
+    verifier: verifier.name,
+    wasmSimd: kernel.simdSupported,
+    kernel: kernel.kernel,
+    knownBindings: startup.known,
+    bindingsFromCache: startup.cached,
+    signaturesVerified: startup.verified,
+    startupMs: Date.now() - started,
+  });
   return node;
 }

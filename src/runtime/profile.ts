@@ -84,7 +84,13 @@ const ENUM_FIELDS: ReadonlyArray<readonly [keyof Profile, readonly string[]]> = 
   ['wasm', WASM_MODES],
   ['v8Mode', V8_MODES],
 ];
-const KNOWN = new Set<string>(['name', 'description', 'limits', ...INTEGER_FIELDS.map((f) => f[0]), ...ENUM_FIELDS.map((f) => f[0])]);
+const KNOWN = new Set<string>([
+  'name',
+  'description',
+  'limits',
+  ...INTEGER_FIELDS.map((f) => f[0]),
+  ...ENUM_FIELDS.map((f) => f[0]),
+]);
 
 export function parseProfile(raw: unknown, source: string): Profile {
   const bad = (m: string): never => {
@@ -101,21 +107,34 @@ export function parseProfile(raw: unknown, source: string): Profile {
   if (!/^[a-z0-9-]{1,64}$/.test(out['name'] as string)) bad('"name" must match [a-z0-9-]{1,64}');
   for (const [k, lo, hi] of INTEGER_FIELDS) {
     const v = r[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) bad(`"${k}" must be an integer in ${lo}..${hi}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+      bad(`"${k}" must be an integer in ${lo}..${hi}, got ${JSON.stringify(v)}`);
     out[k] = v;
   }
   for (const [k, allowed] of ENUM_FIELDS) {
-    if (!allowed.includes(r[k] as string)) bad(`"${k}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(r[k])}`);
+    if (!allowed.includes(r[k] as string))
+      bad(`"${k}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(r[k])}`);
     out[k] = r[k];
   }
   // Cross-field rules: the shared request budget holds at least one requester's; the heap must leave room in the budget for the WASM kernels (1.3 MiB), the
   // SQLite page cache, native buffers and V8's own young generation and code space.
   const p = out as unknown as Profile;
-  if (p.maxOldSpaceMiB + Math.ceil(p.sqliteCacheKiB / 1024) + 32 > p.memoryBudgetMiB) bad(`"maxOldSpaceMiB" (${p.maxOldSpaceMiB}) + sqlite cache (${Math.ceil(p.sqliteCacheKiB / 1024)} MiB) + 32 MiB must fit in "memoryBudgetMiB" (${p.memoryBudgetMiB})`);
-  if (p.floodRequestsTotalPerSecond < p.floodRequestsPerSecond) bad(`"floodRequestsTotalPerSecond" (${p.floodRequestsTotalPerSecond}) must be >= "floodRequestsPerSecond" (${p.floodRequestsPerSecond}): the shared budget cannot be smaller than one requester's`);
-  if (p.floodRequestsTotalBurst < p.floodRequestsBurst) bad(`"floodRequestsTotalBurst" (${p.floodRequestsTotalBurst}) must be >= "floodRequestsBurst" (${p.floodRequestsBurst})`);
-  if (p.memoryBudgetMiB > p.deviceRamMiB) bad(`"memoryBudgetMiB" (${p.memoryBudgetMiB}) exceeds "deviceRamMiB" (${p.deviceRamMiB})`);
-  if (typeof r['limits'] !== 'object' || r['limits'] === null || Array.isArray(r['limits'])) bad('"limits" must be an object (may be empty)');
+  if (p.maxOldSpaceMiB + Math.ceil(p.sqliteCacheKiB / 1024) + 32 > p.memoryBudgetMiB)
+    bad(
+      `"maxOldSpaceMiB" (${p.maxOldSpaceMiB}) + sqlite cache (${Math.ceil(p.sqliteCacheKiB / 1024)} MiB) + 32 MiB must fit in "memoryBudgetMiB" (${p.memoryBudgetMiB})`,
+    );
+  if (p.floodRequestsTotalPerSecond < p.floodRequestsPerSecond)
+    bad(
+      `"floodRequestsTotalPerSecond" (${p.floodRequestsTotalPerSecond}) must be >= "floodRequestsPerSecond" (${p.floodRequestsPerSecond}): the shared budget cannot be smaller than one requester's`,
+    );
+  if (p.floodRequestsTotalBurst < p.floodRequestsBurst)
+    bad(
+      `"floodRequestsTotalBurst" (${p.floodRequestsTotalBurst}) must be >= "floodRequestsBurst" (${p.floodRequestsBurst})`,
+    );
+  if (p.memoryBudgetMiB > p.deviceRamMiB)
+    bad(`"memoryBudgetMiB" (${p.memoryBudgetMiB}) exceeds "deviceRamMiB" (${p.deviceRamMiB})`);
+  if (typeof r['limits'] !== 'object' || r['limits'] === null || Array.isArray(r['limits']))
+    bad('"limits" must be an object (may be empty)');
   try {
     out['limits'] = lowerLimits(DEFAULT_LIMITS, r['limits'] as Partial<Limits>);
   } catch (e) {
@@ -126,7 +145,8 @@ export function parseProfile(raw: unknown, source: string): Profile {
 
 export function profilePath(nameOrPath: string): string {
   if (nameOrPath.endsWith('.json')) return nameOrPath;
-  if (!/^[a-z0-9-]+$/.test(nameOrPath)) throw ERR.profileInvalid(`profile name ${JSON.stringify(nameOrPath)} is not a name or a .json path`);
+  if (!/^[a-z0-9-]+$/.test(nameOrPath))
+    throw ERR.profileInvalid(`profile name ${JSON.stringify(nameOrPath)} is not a name or a .json path`);
   return join(projectPath('firmware-profiles'), `${nameOrPath}.json`);
 }
 

@@ -107,7 +107,10 @@ export class TaskRunner {
         keepBinding: (agentKey, version, bytes) => store.putBinding(agentKey, version, bytes),
         publishBody: (hash, bytes, expires) => {
           store.putBody(hash, bytes, expires);
-          d.transport.publish('body', toHex(hash), bytes, { retain: true, expiryMs: Math.max(1000, expires - this.clock()) });
+          d.transport.publish('body', toHex(hash), bytes, {
+            retain: true,
+            expiryMs: Math.max(1000, expires - this.clock()),
+          });
         },
         // A double award we received: our own verifier checks it now (trust slashes on the core's `dispute`
         // event) and the proof goes out retained on the fraud channel for every node (task/dispute.ts).
@@ -116,7 +119,11 @@ export class TaskRunner {
           core.handleMessage(this.clock(), 'fraud', key, proof);
           d.transport.publish('fraud', key, proof, { retain: true });
         },
-        candidates: (topic, tags, minTier, now) => core.discover({ tags, topic, minTier, limit: 64 }, now).filter((c) => c.kind === 'capability').map((c) => c.author),
+        candidates: (topic, tags, minTier, now) =>
+          core
+            .discover({ tags, topic, minTier, limit: 64 }, now)
+            .filter((c) => c.kind === 'capability')
+            .map((c) => c.author),
       },
     });
   }
@@ -161,7 +168,13 @@ export class TaskRunner {
   }
 
   ledgerView() {
-    return { self: this.engine.agentHex, balance: this.balance(), accounts: this.ledger.accounts(), totals: this.ledger.totals(), postings: this.ledger.postings().length };
+    return {
+      self: this.engine.agentHex,
+      balance: this.balance(),
+      accounts: this.ledger.accounts(),
+      totals: this.ledger.totals(),
+      postings: this.ledger.postings().length,
+    };
   }
   postings(task: string) {
     return this.ledger.postings(task);
@@ -171,7 +184,12 @@ export class TaskRunner {
     return this.ledger.has(a) ? this.ledger.balance(a) : this.engine.grant;
   }
   status() {
-    return { tasks: this.engine.summary(), rejected: Object.fromEntries(Object.entries(this.engine.rejected).filter(([, n]) => n > 0)), balance: this.balance(), ledger: this.ledger.totals() };
+    return {
+      tasks: this.engine.summary(),
+      rejected: Object.fromEntries(Object.entries(this.engine.rejected).filter(([, n]) => n > 0)),
+      balance: this.balance(),
+      ledger: this.ledger.totals(),
+    };
   }
 
   close(): void {
@@ -219,16 +237,19 @@ export class TaskRunner {
     if (next === undefined || next === this.armedFor) return;
     if (this.timer) clearTimeout(this.timer);
     this.armedFor = next;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.armedFor = undefined;
-      try {
-        this.call((now) => this.engine.handleTimeout(now));
-      } catch (e) {
-        this.d.logger.log('error', 'task timer failed', { err: e instanceof Error ? e.message : String(e) });
-        this.arm();
-      }
-    }, Math.max(0, next - this.clock()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.armedFor = undefined;
+        try {
+          this.call((now) => this.engine.handleTimeout(now));
+        } catch (e) {
+          this.d.logger.log('error', 'task timer failed', { err: e instanceof Error ? e.message : String(e) });
+          this.arm();
+        }
+      },
+      Math.max(0, next - this.clock()),
+    );
   }
 
   private policy(): TaskPolicy {
@@ -237,7 +258,14 @@ export class TaskRunner {
       bid:
         config.worker === 'auto'
           ? (t, now) => {
-              const cap = core.declarations(now).find((x) => x.kind === 'capability' && x.topic === t.topic && matches({ topic: t.topic, tags: t.tags }, { kind: 'capability', tags: x.tags, text: x.text }));
+              const cap = core
+                .declarations(now)
+                .find(
+                  (x) =>
+                    x.kind === 'capability' &&
+                    x.topic === t.topic &&
+                    matches({ topic: t.topic, tags: t.tags }, { kind: 'capability', tags: x.tags, text: x.text }),
+                );
               if (!cap) return undefined;
               return Math.min(t.budget, this.capPrice(cap) ?? config.price);
             }

@@ -31,7 +31,13 @@ export interface TrustRuntime {
   /** One recompute now (the timer calls it every trustRecomputeMs). */
   recompute(): number;
   rank(cands: readonly Candidate[], minTrust?: number): RankedCandidate[];
-  view(topic?: string): { kernel: 'wasm' | 'ts'; kernelFallback: string | null; status: ReturnType<NodeTrust['status']>; topic?: string; entries?: TrustEntry[] };
+  view(topic?: string): {
+    kernel: 'wasm' | 'ts';
+    kernelFallback: string | null;
+    status: ReturnType<NodeTrust['status']>;
+    topic?: string;
+    entries?: TrustEntry[];
+  };
   close(): void;
 }
 
@@ -56,12 +62,24 @@ function topicsOf(core: AgentCore, now: number): TopicSpec[] {
   return [...tags].map(([name, s]) => ({ name, tags: [...s].sort() }));
 }
 
-export function startTrust(o: { core: AgentCore; driver: Driver; recomputeMs: number; logger: Logger; clock?: () => number; conduct?: Conduct }): TrustRuntime {
+export function startTrust(o: {
+  core: AgentCore;
+  driver: Driver;
+  recomputeMs: number;
+  logger: Logger;
+  clock?: () => number;
+  conduct?: Conduct;
+}): TrustRuntime {
   const { core, driver, logger } = o;
   const clock = o.clock ?? Date.now;
-  const trust = new NodeTrust({ verifier: core.verifier, recomputeMs: o.recomputeMs, ...(o.conduct ? { conduct: o.conduct } : {}) });
+  const trust = new NodeTrust({
+    verifier: core.verifier,
+    recomputeMs: o.recomputeMs,
+    ...(o.conduct ? { conduct: o.conduct } : {}),
+  });
   const k = kernelOrReference();
-  if (k.reason) logger.log('warn', 'trust: WASM kernel unavailable, using the TypeScript reference', { reason: k.reason });
+  if (k.reason)
+    logger.log('warn', 'trust: WASM kernel unavailable, using the TypeScript reference', { reason: k.reason });
   driver.call((now) => {
     core.watch(now, RECEIPT_TAG);
     core.watch(now, REPUTATION_TAG);

@@ -46,12 +46,19 @@ export function primeKnownBindings(o: {
   batchSize: number;
 }): StartupVerification {
   const key = createHash('sha256').update('agentnet verified-bindings v1\0').update(o.agentSecret).digest();
-  const mac = (hash: Uint8Array, digests: Uint8Array): Buffer => createHmac('sha256', key).update(hash).update(digests).digest();
+  const mac = (hash: Uint8Array, digests: Uint8Array): Buffer =>
+    createHmac('sha256', key).update(hash).update(digests).digest();
   let cacheError: string | undefined;
   let rows = new Map<string, { hash: Buffer; digests: Buffer; mac: Buffer }>();
   try {
-    o.db.exec('CREATE TABLE IF NOT EXISTS verified_bindings (hash BLOB PRIMARY KEY, digests BLOB NOT NULL, mac BLOB NOT NULL) WITHOUT ROWID');
-    const all = o.db.prepare('SELECT hash, digests, mac FROM verified_bindings').all() as Array<{ hash: Buffer; digests: Buffer; mac: Buffer }>;
+    o.db.exec(
+      'CREATE TABLE IF NOT EXISTS verified_bindings (hash BLOB PRIMARY KEY, digests BLOB NOT NULL, mac BLOB NOT NULL) WITHOUT ROWID',
+    );
+    const all = o.db.prepare('SELECT hash, digests, mac FROM verified_bindings').all() as Array<{
+      hash: Buffer;
+      digests: Buffer;
+      mac: Buffer;
+    }>;
     rows = new Map(all.map((r) => [r.hash.toString('base64'), r]));
   } catch (e) {
     cacheError = (e as Error).message;
@@ -64,13 +71,21 @@ export function primeKnownBindings(o: {
     const hash = createHash('sha256').update(bytes).digest();
     const id = hash.toString('base64');
     const row = rows.get(id);
-    if (row && row.digests.length % DIGEST === 0 && row.mac.length === DIGEST && timingSafeEqual(row.mac, mac(hash, row.digests))) {
+    if (
+      row &&
+      row.digests.length % DIGEST === 0 &&
+      row.mac.length === DIGEST &&
+      timingSafeEqual(row.mac, mac(hash, row.digests))
+    ) {
       keep.add(id);
       for (let i = 0; i < row.digests.length; i += DIGEST) trusted.push(row.digests.subarray(i, i + DIGEST));
       continue;
     }
     try {
-      todo.push({ hash, items: decodeBinding(bytes, o.limits).signers.map((x) => ({ pub: x.kid, msg: x.toBeSigned, sig: x.signature })) });
+      todo.push({
+        hash,
+        items: decodeBinding(bytes, o.limits).signers.map((x) => ({ pub: x.kid, msg: x.toBeSigned, sig: x.signature })),
+      });
     } catch {
       // malformed: the core reports it when it decodes the binding itself
     }
@@ -80,7 +95,8 @@ export function primeKnownBindings(o: {
   // Verify the rest in batches; every answer is kept for the core (keepAll), like the cached ones.
   const items = todo.flatMap((t) => t.items);
   const results: boolean[] = [];
-  for (let i = 0; i < items.length; i += o.batchSize) results.push(...o.verifier.prime(items.slice(i, i + o.batchSize), true));
+  for (let i = 0; i < items.length; i += o.batchSize)
+    results.push(...o.verifier.prime(items.slice(i, i + o.batchSize), true));
   const fresh: Array<{ hash: Buffer; digests: Buffer }> = [];
   let at = 0;
   for (const t of todo) {
@@ -102,5 +118,11 @@ export function primeKnownBindings(o: {
       cacheError = (e as Error).message;
     }
   }
-  return { known: o.bindings.length, cached: keep.size, verified: items.length, invalid: results.filter((r) => !r).length, ...(cacheError ? { cacheError } : {}) };
+  return {
+    known: o.bindings.length,
+    cached: keep.size,
+    verified: items.length,
+    invalid: results.filter((r) => !r).length,
+    ...(cacheError ? { cacheError } : {}),
+  };
 }

@@ -85,7 +85,8 @@ export class PrimedVerifier implements SigVerifier {
    * in verified-bindings.ts); kept until asked for or `clear`. Only a triple with exactly that digest hits.
    */
   trust(digests: readonly Uint8Array[]): void {
-    for (const d of digests) this.answers.set(Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64'), true);
+    for (const d of digests)
+      this.answers.set(Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64'), true);
   }
 
   verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {

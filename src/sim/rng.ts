@@ -21,10 +21,14 @@ export class Rng {
     if (!Number.isFinite(seed)) throw new RangeError(`seed: ${seed} is not a finite number`);
     let x = seed >>> 0;
     let w: number;
-    [x, w] = splitmix32(x); this.s0 = w;
-    [x, w] = splitmix32(x); this.s1 = w;
-    [x, w] = splitmix32(x); this.s2 = w;
-    [, w] = splitmix32(x); this.s3 = w;
+    [x, w] = splitmix32(x);
+    this.s0 = w;
+    [x, w] = splitmix32(x);
+    this.s1 = w;
+    [x, w] = splitmix32(x);
+    this.s2 = w;
+    [, w] = splitmix32(x);
+    this.s3 = w;
   }
 
   /** A generator with the raw xoshiro128** state (for the reference-vector test; state must not be all zero). */
@@ -44,7 +48,8 @@ export class Rng {
     this.s0 ^= this.s3;
     this.s2 = (this.s2 ^ t) >>> 0;
     this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0; this.s1 >>>= 0;
+    this.s0 >>>= 0;
+    this.s1 >>>= 0;
     return r;
   }
 
@@ -83,7 +88,9 @@ export class Rng {
     const m = Math.min(k, a.length);
     for (let i = 0; i < m; i++) {
       const j = i + this.int(a.length - i);
-      const tmp = a[i] as T; a[i] = a[j] as T; a[j] = tmp;
+      const tmp = a[i] as T;
+      a[i] = a[j] as T;
+      a[j] = tmp;
     }
     return a.slice(0, m);
   }

@@ -5,7 +5,11 @@
 // and, later, the gossip simulator.
 import { Rng } from './rng.js';
 
-interface Entry<E> { time: number; seq: number; event: E }
+interface Entry<E> {
+  time: number;
+  seq: number;
+  event: E;
+}
 
 export class Scheduler<E> {
   /** Current virtual time (unit chosen by the user; the trust harness uses ms within an epoch). */

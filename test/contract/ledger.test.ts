@@ -9,7 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { agentAccount, BURN, depositPostings, escrowAccount, ISSUANCE, MemoryLedger, openPostings, RULES, settlement, type CreditLedger, type Posting, type TaskEnd } from '../../src/core/task/ledger.js';
+import {
+  agentAccount,
+  BURN,
+  depositPostings,
+  escrowAccount,
+  ISSUANCE,
+  MemoryLedger,
+  openPostings,
+  RULES,
+  settlement,
+  type CreditLedger,
+  type Posting,
+  type TaskEnd,
+} from '../../src/core/task/ledger.js';
 import { MemoryTaskStore, type TaskRecord, type TaskStore } from '../../src/core/task/store.js';
 import { SqliteLedger, SqliteTaskStore } from '../../src/runtime/store/ledger.js';
 import { SqliteStore } from '../../src/runtime/store/sqlite.js';
@@ -20,7 +33,12 @@ const C = 'c'.repeat(64);
 const T1 = '1'.repeat(64);
 const T2 = '2'.repeat(64);
 
-type Make = () => { ledger: CreditLedger; tasks: TaskStore; reopen?: () => { ledger: CreditLedger; tasks: TaskStore }; cleanup?: () => void };
+type Make = () => {
+  ledger: CreditLedger;
+  tasks: TaskStore;
+  reopen?: () => { ledger: CreditLedger; tasks: TaskStore };
+  cleanup?: () => void;
+};
 
 function contract(name: string, make: Make) {
   describe(`credit ledger contract: ${name}`, () => {
@@ -45,26 +63,54 @@ function contract(name: string, make: Make) {
       for (const p of bad) expect(() => l.post(p)).toThrow(RangeError);
       expect(l.postings()).toHaveLength(5);
       expect(l.postings(T1).map((p) => p.rule)).toEqual(['grant', 'escrow', 'reward', 'burn', 'refund']);
-      expect([l.balance(agentAccount(A)), l.balance(agentAccount(B)), l.balance(escrowAccount(T1)), l.balance(BURN), l.balance(ISSUANCE)]).toEqual([850, 100, 0, 50, -1000]);
+      expect([
+        l.balance(agentAccount(A)),
+        l.balance(agentAccount(B)),
+        l.balance(escrowAccount(T1)),
+        l.balance(BURN),
+        l.balance(ISSUANCE),
+      ]).toEqual([850, 100, 0, 50, -1000]);
       expect(l.totals()).toEqual({ issued: 1000, burned: 50, circulating: 950, sum: 0 });
       expect(l.has(agentAccount(C))).toBe(false);
       cleanup?.();
     });
 
     it('property: random postings never create or destroy credits outside grant and burn', () => {
-      const accts = [ISSUANCE, BURN, agentAccount(A), agentAccount(B), agentAccount(C), escrowAccount(T1), escrowAccount(T2)];
-      const amount = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 300 }), weight: 8 }, { arbitrary: fc.integer({ min: 301, max: 5000 }), weight: 1 }, { arbitrary: fc.integer({ min: -5, max: 0 }), weight: 1 });
+      const accts = [
+        ISSUANCE,
+        BURN,
+        agentAccount(A),
+        agentAccount(B),
+        agentAccount(C),
+        escrowAccount(T1),
+        escrowAccount(T2),
+      ];
+      const amount = fc.oneof(
+        { arbitrary: fc.integer({ min: 1, max: 300 }), weight: 8 },
+        { arbitrary: fc.integer({ min: 301, max: 5000 }), weight: 1 },
+        { arbitrary: fc.integer({ min: -5, max: 0 }), weight: 1 },
+      );
       const agent = fc.constantFrom(A, B, C).map(agentAccount);
       // Four in five shaped like the rules, one in five anything at all. Shaped postings fill before they
       // drain (grants and escrows twice as likely, grants ten times larger), so that balances really move:
       // over 1,000 seeds of 40 runs the applied share was 13-36% (median 24%), and refusals the rest.
       const rule = fc.constantFrom<Posting['rule']>('grant', 'grant', 'escrow', 'escrow', 'reward', 'burn', 'refund');
-      const shaped = fc.tuple(fc.constantFrom(T1, T2), rule, agent, amount, fc.nat()).map(([task, r, ag, amt, ts]): Posting => {
-        const esc = escrowAccount(task);
-        const [from, to] = r === 'grant' ? [ISSUANCE, ag] : r === 'escrow' ? [ag, esc] : r === 'burn' ? [esc, BURN] : [esc, ag];
-        return { task, rule: r, from, to, amount: r === 'grant' && amt > 0 ? amt * 10 : amt, ts };
+      const shaped = fc
+        .tuple(fc.constantFrom(T1, T2), rule, agent, amount, fc.nat())
+        .map(([task, r, ag, amt, ts]): Posting => {
+          const esc = escrowAccount(task);
+          const [from, to] =
+            r === 'grant' ? [ISSUANCE, ag] : r === 'escrow' ? [ag, esc] : r === 'burn' ? [esc, BURN] : [esc, ag];
+          return { task, rule: r, from, to, amount: r === 'grant' && amt > 0 ? amt * 10 : amt, ts };
+        });
+      const anything = fc.record({
+        task: fc.constantFrom(T1, T2),
+        rule: fc.constantFrom(...RULES),
+        from: fc.constantFrom(...accts),
+        to: fc.constantFrom(...accts),
+        amount,
+        ts: fc.nat(),
       });
-      const anything = fc.record({ task: fc.constantFrom(T1, T2), rule: fc.constantFrom(...RULES), from: fc.constantFrom(...accts), to: fc.constantFrom(...accts), amount, ts: fc.nat() });
       const posting = fc.oneof({ arbitrary: shaped, weight: 4 }, { arbitrary: anything, weight: 1 });
       let applied = 0;
       let refused = 0;
@@ -100,9 +146,19 @@ function contract(name: string, make: Make) {
 
     it('property: every way a task ends closes its escrow to 0 and pays out exactly budget + deposit', () => {
       const end = fc.oneof(
-        fc.record({ kind: fc.constant('settled' as const), worker: fc.constant(B), amount: fc.nat(5000), deposit: fc.nat(3000) }),
+        fc.record({
+          kind: fc.constant('settled' as const),
+          worker: fc.constant(B),
+          amount: fc.nat(5000),
+          deposit: fc.nat(3000),
+        }),
         fc.constant({ kind: 'expired' as const }),
-        fc.record({ kind: fc.constant('defaulted' as const), worker: fc.constant(B), deposit: fc.nat(3000), slashBp: fc.integer({ min: 0, max: 10000 }) }),
+        fc.record({
+          kind: fc.constant('defaulted' as const),
+          worker: fc.constant(B),
+          deposit: fc.nat(3000),
+          slashBp: fc.integer({ min: 0, max: 10000 }),
+        }),
         fc.record({ kind: fc.constant('unsigned' as const), worker: fc.constant(B), deposit: fc.nat(3000) }),
         fc.record({ kind: fc.constant('disputed' as const), worker: fc.constant(B), deposit: fc.nat(3000) }),
       );
@@ -131,7 +187,28 @@ function contract(name: string, make: Make) {
 
     it('task records round-trip and survive a reopen', () => {
       const { tasks, reopen, cleanup } = make();
-      const r = { id: T1, role: 'worker', state: 'bidding', requester: A, topic: 't', tags: ['x'], text: '', budget: 5, requiredTier: 2, bidDeadline: 1, deliverBy: 2, settleBy: 3, mechanism: '00', deposit: 0, entry: '00', body: '00', createdAt: 0, bids: [], attempts: 0, nextRetry: 7 } as TaskRecord;
+      const r = {
+        id: T1,
+        role: 'worker',
+        state: 'bidding',
+        requester: A,
+        topic: 't',
+        tags: ['x'],
+        text: '',
+        budget: 5,
+        requiredTier: 2,
+        bidDeadline: 1,
+        deliverBy: 2,
+        settleBy: 3,
+        mechanism: '00',
+        deposit: 0,
+        entry: '00',
+        body: '00',
+        createdAt: 0,
+        bids: [],
+        attempts: 0,
+        nextRetry: 7,
+      } as TaskRecord;
       tasks.putTask(r);
       tasks.putTask({ ...r, state: 'awarded' });
       expect(tasks.tasks()).toEqual([{ ...r, state: 'awarded' }]);

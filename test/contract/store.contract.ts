@@ -6,10 +6,22 @@ import { AgentnetError } from '../../src/core/errors.js';
 
 const b = (n: number, len = 32) => new Uint8Array(len).fill(n);
 export const mk = (author: number, topic: string, epoch: number, seq: number): StoredEntry => ({
-  id: b(author * 100 + seq + epoch * 1000), author: b(author), topic, epoch, seq, kind: 'capability', ts: 1000 + seq, expires: 5000 + seq, bodyHash: b(seq), bytes: b(seq, 100),
+  id: b(author * 100 + seq + epoch * 1000),
+  author: b(author),
+  topic,
+  epoch,
+  seq,
+  kind: 'capability',
+  ts: 1000 + seq,
+  expires: 5000 + seq,
+  bodyHash: b(seq),
+  bytes: b(seq, 100),
 });
 
-export function storeContract(name: string, open: () => { store: LogStore; reopen?: () => LogStore; cleanup?: () => void }): void {
+export function storeContract(
+  name: string,
+  open: () => { store: LogStore; reopen?: () => LogStore; cleanup?: () => void },
+): void {
   describe(`LogStore contract: ${name}`, () => {
     it('appends in order and reports heads, ranges and logs', () => {
       const { store, cleanup } = open();

@@ -10,7 +10,11 @@ storeContract('memory', () => ({ store: new MemoryStore() }));
 storeContract('sqlite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-store-'));
   const path = join(dir, 'a.db');
-  return { store: new SqliteStore(path), reopen: () => new SqliteStore(path), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    store: new SqliteStore(path),
+    reopen: () => new SqliteStore(path),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 });
 
 describe('SqliteStore specifics', () => {
@@ -18,7 +22,11 @@ describe('SqliteStore specifics', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentnet-store-'));
     const s = new SqliteStore(join(dir, 'a.db'));
     expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(s.db.prepare('SELECT version FROM migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(s.db.prepare('SELECT version FROM migrations').all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+    ]);
     s.transaction(() => {
       for (let i = 1; i <= 100; i++) s.append(mk(1, 't', 0, i));
     });

@@ -16,7 +16,11 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 }
 const settle = () => new Promise((r) => setTimeout(r, 150));
 
-export function transportContract(name: string, make: (network: string, clientId: string) => Transport | Promise<Transport>, skip = false): void {
+export function transportContract(
+  name: string,
+  make: (network: string, clientId: string) => Transport | Promise<Transport>,
+  skip = false,
+): void {
   describe.skipIf(skip)(`Transport contract: ${name}`, () => {
     const open: Transport[] = [];
     let n = 0;
@@ -54,7 +58,10 @@ export function transportContract(name: string, make: (network: string, clientId
       b.subscribe('fraud', '+');
       await until(() => got.length >= 2);
       await settle();
-      expect(got.map((g) => `${g.channel}/${g.key.slice(0, 2)}/${g.bytes}`).sort()).toEqual(['fraud/ab/07', 'fraud/cd/08']);
+      expect(got.map((g) => `${g.channel}/${g.key.slice(0, 2)}/${g.bytes}`).sort()).toEqual([
+        'fraud/ab/07',
+        'fraud/cd/08',
+      ]);
     });
 
     it('revocations: retained per agent on the revocation channel, live and for a late r/+ subscriber, the latest per agent', async () => {
@@ -67,7 +74,10 @@ export function transportContract(name: string, make: (network: string, clientId
       b.subscribe('revocation', '+');
       await until(() => got.length >= 2);
       await settle();
-      expect(got.map((g) => `${g.channel}/${g.key.slice(0, 2)}/${g.bytes}`).sort()).toEqual(['revocation/ab/02', 'revocation/cd/03']);
+      expect(got.map((g) => `${g.channel}/${g.key.slice(0, 2)}/${g.bytes}`).sort()).toEqual([
+        'revocation/ab/02',
+        'revocation/cd/03',
+      ]);
       got.length = 0;
       a.publish('revocation', '12'.repeat(32), new Uint8Array([5]), { retain: true });
       await until(() => got.length >= 1);

@@ -5,7 +5,9 @@ import { MemoryHub, createMemoryTransport } from '../../src/runtime/transport/me
 import { transportContract } from './transport.contract.js';
 
 const hub = new MemoryHub();
-transportContract('memory', (network, clientId) => createMemoryTransport('memory://contract', { network, clientId }, hub));
+transportContract('memory', (network, clientId) =>
+  createMemoryTransport('memory://contract', { network, clientId }, hub),
+);
 
 let broker: EmbeddedBroker | undefined;
 beforeAll(async () => {
@@ -14,11 +16,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.close();
 });
-transportContract('mqtt (embedded aedes, MQTT 3.1.1)', (network, clientId) => createTransport(broker!.url, { network, clientId }));
+transportContract('mqtt (embedded aedes, MQTT 3.1.1)', (network, clientId) =>
+  createTransport(broker!.url, { network, clientId }),
+);
 
 const MQTT_URL = process.env['MQTT_URL'];
 if (!MQTT_URL) console.warn('transport contract: MQTT_URL not set; the Mosquitto run is skipped (.ci/run sets it)');
-transportContract(`mqtt (Mosquitto at ${MQTT_URL ?? 'unset'}, MQTT 5)`, (network, clientId) => createTransport(MQTT_URL!, { network, clientId }), !MQTT_URL);
+transportContract(
+  `mqtt (Mosquitto at ${MQTT_URL ?? 'unset'}, MQTT 5)`,
+  (network, clientId) => createTransport(MQTT_URL!, { network, clientId }),
+  !MQTT_URL,
+);
 
 // UDP mesh on loopback: each pair's second node is seeded with the first one's address.
 let lastUdp: string | undefined;

@@ -11,8 +11,19 @@ import { describe, expect, it } from 'vitest';
 const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'agentnet-check-'));
 const check = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bundle, 'check', '--json', ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, AGENTNET_DATA_DIR: join(dir, 'data') } });
-  return { code: r.status, out: JSON.parse(r.stdout) as { ok: boolean; exitCode: number; checks: Array<{ name: string; status: string; detail: string }> } };
+  const r = spawnSync(process.execPath, [bundle, 'check', '--json', ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, AGENTNET_DATA_DIR: join(dir, 'data') },
+  });
+  return {
+    code: r.status,
+    out: JSON.parse(r.stdout) as {
+      ok: boolean;
+      exitCode: number;
+      checks: Array<{ name: string; status: string; detail: string }>;
+    },
+  };
 };
 const byName = (r: ReturnType<typeof check>, n: string) => r.out.checks.find((c) => c.name === n);
 
@@ -41,14 +52,20 @@ describe('agentnet check', () => {
   });
 
   it('a profile with a bad flood budget exits 2 and names the field and its range', () => {
-    const prof = JSON.parse(readFileSync(join(import.meta.dirname, '../../firmware-profiles/rpi4b.json'), 'utf8')) as Record<string, unknown>;
+    const prof = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../firmware-profiles/rpi4b.json'), 'utf8'),
+    ) as Record<string, unknown>;
     const bad = join(dir, 'bad-flood.json');
     writeFileSync(bad, JSON.stringify({ ...prof, floodEntriesBurst: 10 }));
     const r = check('--profile', bad);
     expect([r.code, byName(r, 'profile')?.status]).toEqual([2, 'fail']);
-    expect(byName(r, 'profile')?.detail).toMatch(/PROFILE_INVALID.*"floodEntriesBurst" must be an integer in 64\.\.1000000, got 10/);
+    expect(byName(r, 'profile')?.detail).toMatch(
+      /PROFILE_INVALID.*"floodEntriesBurst" must be an integer in 64\.\.1000000, got 10/,
+    );
     writeFileSync(bad, JSON.stringify({ ...prof, floodRequestsTotalPerSecond: 5 }));
-    expect(byName(check('--profile', bad), 'profile')?.detail).toMatch(/"floodRequestsTotalPerSecond" \(5\) must be >= "floodRequestsPerSecond" \(20\)/);
+    expect(byName(check('--profile', bad), 'profile')?.detail).toMatch(
+      /"floodRequestsTotalPerSecond" \(5\) must be >= "floodRequestsPerSecond" \(20\)/,
+    );
   });
 
   it('an unreachable broker fails the check (exit 1); a listening one passes', async () => {

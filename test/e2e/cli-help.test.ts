@@ -8,7 +8,21 @@ import { describe, expect, it } from 'vitest';
 const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
 const cli = (...args: string[]) => spawnSync(process.execPath, [bundle, ...args], { encoding: 'utf8' });
 
-const COMMANDS = ['run', 'mcp', 'demo', 'keygen', 'bind', 'inspect', 'continue', 'rotate', 'revoke', 'registry', 'credential', 'verify', 'bench verify'];
+const COMMANDS = [
+  'run',
+  'mcp',
+  'demo',
+  'keygen',
+  'bind',
+  'inspect',
+  'continue',
+  'rotate',
+  'revoke',
+  'registry',
+  'credential',
+  'verify',
+  'bench verify',
+];
 
 describe('agentnet --help', () => {
   it('the top-level help lists every command and the exit codes', () => {

@@ -20,7 +20,11 @@ const read = (n: string) => new Uint8Array(readFileSync(f(n)));
 
 describe('agentnet verify', () => {
   const msg = new Uint8Array([1, 2, 3]);
-  const good = { pub: toHex(crypto.signer.publicKey(seed('v'))), msg: toHex(msg), sig: toHex(crypto.signer.sign(seed('v'), msg)) };
+  const good = {
+    pub: toHex(crypto.signer.publicKey(seed('v'))),
+    msg: toHex(msg),
+    sig: toHex(crypto.signer.sign(seed('v'), msg)),
+  };
   const bad = { ...good, msg: '010204' };
 
   it('checks one signature (exit 0 valid, 1 invalid) and case files through the single and batch paths', () => {
@@ -39,16 +43,67 @@ describe('identity tools', () => {
   it('bind with a committed next key, rotate to it, refuse a rotation to another key, revoke', () => {
     for (const k of ['op', 'a1', 'a2', 'a3']) expect(cli('keygen', '--out', f(`${k}.key`)).status).toBe(0);
     expect(cli('keygen', '--out', f('op.key')).status).toBe(2); // never overwrites a key
-    expect(cli('bind', '--operator-key', f('op.key'), '--agent-key', f('a1.key'), '--next-key', f('a2.key.pub'), '--out', f('b1.cbor')).status).toBe(0);
-    expect(cli('rotate', '--operator-key', f('op.key'), '--previous', f('b1.cbor'), '--agent-key', f('a3.key'), '--out', f('bad.cbor')).status).toBe(2);
-    expect(cli('rotate', '--operator-key', f('op.key'), '--previous', f('b1.cbor'), '--agent-key', f('a2.key'), '--out', f('b2.cbor')).status).toBe(0);
-    expect(cli('revoke', '--operator-key', f('op.key'), '--binding', f('b2.cbor'), '--reason', 'lost device', '--out', f('rev.cbor')).status).toBe(0);
+    expect(
+      cli(
+        'bind',
+        '--operator-key',
+        f('op.key'),
+        '--agent-key',
+        f('a1.key'),
+        '--next-key',
+        f('a2.key.pub'),
+        '--out',
+        f('b1.cbor'),
+      ).status,
+    ).toBe(0);
+    expect(
+      cli(
+        'rotate',
+        '--operator-key',
+        f('op.key'),
+        '--previous',
+        f('b1.cbor'),
+        '--agent-key',
+        f('a3.key'),
+        '--out',
+        f('bad.cbor'),
+      ).status,
+    ).toBe(2);
+    expect(
+      cli(
+        'rotate',
+        '--operator-key',
+        f('op.key'),
+        '--previous',
+        f('b1.cbor'),
+        '--agent-key',
+        f('a2.key'),
+        '--out',
+        f('b2.cbor'),
+      ).status,
+    ).toBe(0);
+    expect(
+      cli(
+        'revoke',
+        '--operator-key',
+        f('op.key'),
+        '--binding',
+        f('b2.cbor'),
+        '--reason',
+        'lost device',
+        '--out',
+        f('rev.cbor'),
+      ).status,
+    ).toBe(0);
 
     const v = new TieredVerifier(crypto, DEFAULT_LIMITS);
     const now = Date.now();
     expect(v.acceptBinding(read('b1.cbor'), now).ok).toBe(true);
     expect(v.acceptBinding(read('b2.cbor'), now).ok).toBe(true);
-    const [b1, b2] = [decodeBinding(read('b1.cbor'), DEFAULT_LIMITS).binding, decodeBinding(read('b2.cbor'), DEFAULT_LIMITS).binding];
+    const [b1, b2] = [
+      decodeBinding(read('b1.cbor'), DEFAULT_LIMITS).binding,
+      decodeBinding(read('b2.cbor'), DEFAULT_LIMITS).binding,
+    ];
     expect(toHex(b1.baid)).toBe(toHex(b2.baid)); // a rotation keeps the baid
     expect(v.acceptRevocation(read('rev.cbor')).ok).toBe(true);
     expect(v.tierOf(toHex(b2.agentKey), Date.now() + 1000)).toBe(0);
@@ -60,18 +115,66 @@ describe('identity tools', () => {
     const b = decodeBinding(read('b1.cbor'), DEFAULT_LIMITS).binding;
     expect(cli('registry', 'attest', '--dir', f('r1'), '--code-hash', toHex(seed('other code'))).status).toBe(0);
     expect(cli('registry', 'attest', '--dir', f('r1'), '--code-hash', toHex(b.codeHash)).status).toBe(0);
-    expect(cli('registry', 'checkpoint', '--dir', f('r1'), '--key', f('r1/registrar.key'), '--key', f('r2/registrar.key'), '--out', f('cp.cbor')).status).toBe(0);
-    expect(cli('registry', 'prove', '--dir', f('r1'), '--code-hash', toHex(b.codeHash), '--out', f('inc.cbor')).status).toBe(0);
-    expect(cli('registry', 'prove', '--dir', f('r1'), '--code-hash', toHex(seed('never')), '--out', f('x.cbor')).status).toBe(2);
-    expect(cli('credential', '--issuer-key', f('kyc.key'), '--operator', f('op.key.pub'), '--level', '3', '--out', f('op.cred')).status).toBe(0);
+    expect(
+      cli(
+        'registry',
+        'checkpoint',
+        '--dir',
+        f('r1'),
+        '--key',
+        f('r1/registrar.key'),
+        '--key',
+        f('r2/registrar.key'),
+        '--out',
+        f('cp.cbor'),
+      ).status,
+    ).toBe(0);
+    expect(
+      cli('registry', 'prove', '--dir', f('r1'), '--code-hash', toHex(b.codeHash), '--out', f('inc.cbor')).status,
+    ).toBe(0);
+    expect(
+      cli('registry', 'prove', '--dir', f('r1'), '--code-hash', toHex(seed('never')), '--out', f('x.cbor')).status,
+    ).toBe(2);
+    expect(
+      cli(
+        'credential',
+        '--issuer-key',
+        f('kyc.key'),
+        '--operator',
+        f('op.key.pub'),
+        '--level',
+        '3',
+        '--out',
+        f('op.cred'),
+      ).status,
+    ).toBe(0);
 
     const pubOf = (p: string) => readFileSync(f(p), 'utf8').trim();
-    const trust = { registrars: new Set(['r1', 'r2', 'r3'].map((r) => pubOf(`${r}/registrar.key.pub`))), threshold: 2, issuers: new Set([pubOf('kyc.key.pub')]), minLevel: 2 };
+    const trust = {
+      registrars: new Set(['r1', 'r2', 'r3'].map((r) => pubOf(`${r}/registrar.key.pub`))),
+      threshold: 2,
+      issuers: new Set([pubOf('kyc.key.pub')]),
+      minLevel: 2,
+    };
     const v = new TieredVerifier(crypto, DEFAULT_LIMITS);
     v.acceptBinding(read('b1.cbor'), Date.now());
     const agent = toHex(b.agentKey);
-    expect(v.attest(agent, { checkpoint: read('cp.cbor'), inclusion: read('inc.cbor'), credential: read('op.cred') }, trust, Date.now()).ok).toBe(true);
-    expect(v.attest(agent, { checkpoint: read('cp.cbor'), inclusion: read('inc.cbor'), credential: read('op.cred') }, { ...trust, threshold: 3 }, Date.now()).ok).toBe(false);
+    expect(
+      v.attest(
+        agent,
+        { checkpoint: read('cp.cbor'), inclusion: read('inc.cbor'), credential: read('op.cred') },
+        trust,
+        Date.now(),
+      ).ok,
+    ).toBe(true);
+    expect(
+      v.attest(
+        agent,
+        { checkpoint: read('cp.cbor'), inclusion: read('inc.cbor'), credential: read('op.cred') },
+        { ...trust, threshold: 3 },
+        Date.now(),
+      ).ok,
+    ).toBe(false);
   });
 });
 
@@ -85,7 +188,8 @@ describe('agentnet bench verify', () => {
     expect(r.stdout).toContain('| wasm-batch-64 |');
     const j = JSON.parse(readFileSync(f('bench.json'), 'utf8'));
     expect(Object.keys(j.device).sort()).toEqual(['arch', 'cores', 'cpu', 'node', 'profile']);
-    for (const k of ['wasm-single', 'wasm-batch-64', 'node-crypto', 'noble']) expect(j.implementations[k].opsPerSec).toBeGreaterThan(0);
+    for (const k of ['wasm-single', 'wasm-batch-64', 'node-crypto', 'noble'])
+      expect(j.implementations[k].opsPerSec).toBeGreaterThan(0);
     for (const k of ['T0', 'T1', 'T2', 'T3']) expect(j.tiers[k].usPerOp).toBeGreaterThan(0);
     expect(j.wasmMemoryBytes).toBeGreaterThan(0);
     for (const k of Object.keys(j.implementations)) expect(svg).toContain(`<title>ops/s / ${k}: `);
@@ -99,7 +203,8 @@ describe('agentnet mechanism evolve', () => {
     expect(r.status).toBe(0);
     const j = JSON.parse(readFileSync(f('evolve.json'), 'utf8'));
     expect(j.rounds.length).toBeGreaterThan(0);
-    for (const k of ['version', 'icViolations', 'irViolations', 'systemLoss', 'regressionPass', 'accepted', 'edit']) expect(j.rounds[0]).toHaveProperty(k);
+    for (const k of ['version', 'icViolations', 'irViolations', 'systemLoss', 'regressionPass', 'accepted', 'edit'])
+      expect(j.rounds[0]).toHaveProperty(k);
     expect(j.final).toMatchObject({ icViolations: 0, irViolations: 0 });
     expect(j.final.systemLoss).toBeLessThanOrEqual(0.1 * j.naive.systemLoss);
     for (const round of j.rounds) if (round.accepted) expect(round.regressionPass).toBe(1);
@@ -109,15 +214,46 @@ describe('agentnet mechanism evolve', () => {
 
 describe('agentnet sim trust / bench trust', () => {
   it('writes the documented experiment JSON for every method (reduced run)', () => {
-    const r = cli('sim', 'trust', '--seeds', '2', '--epochs', '12', '--attackers', '0.2', '--json', f('trust.json'), '--plot', f('trust.svg'));
+    const r = cli(
+      'sim',
+      'trust',
+      '--seeds',
+      '2',
+      '--epochs',
+      '12',
+      '--attackers',
+      '0.2',
+      '--json',
+      f('trust.json'),
+      '--plot',
+      f('trust.svg'),
+    );
     expect(r.status).toBe(0);
     const svg = readFileSync(f('trust.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     for (const m of ['mg', 'flat', 'perTopic']) expect(svg).toContain(`data-series="${m}"`); // trust mass per epoch, per method
     const j = JSON.parse(readFileSync(f('trust.json'), 'utf8'));
-    expect(Object.keys(j.methods).sort()).toEqual(['flat', 'mg', 'mg-noGate', 'mg-noSemantic', 'mg-noSlash', 'perTopic', 'random']);
+    expect(Object.keys(j.methods).sort()).toEqual([
+      'flat',
+      'mg',
+      'mg-noGate',
+      'mg-noSemantic',
+      'mg-noSlash',
+      'perTopic',
+      'random',
+    ]);
     for (const m of Object.values(j.methods) as Array<Record<string, unknown>>) {
-      for (const k of ['attackSuccess', 'attackerRoi', 'detectionRate', 'missRate', 'falsePositiveRate', 'entriesPerEpoch', 'coldStart', 'ci']) expect(m).toHaveProperty(k);
+      for (const k of [
+        'attackSuccess',
+        'attackerRoi',
+        'detectionRate',
+        'missRate',
+        'falsePositiveRate',
+        'entriesPerEpoch',
+        'coldStart',
+        'ci',
+      ])
+        expect(m).toHaveProperty(k);
     }
     expect(j.params.attackers).toBe(20);
     expect(cli('sim', 'trust', '--threat', 'Z').status).toBe(2);
@@ -134,18 +270,31 @@ describe('agentnet sim trust / bench trust', () => {
 
 describe('agentnet sim discovery', () => {
   it('writes the documented JSON for bodyless, broadcast, registry and kademlia (reduced run), deterministically', () => {
-    const run = (out: string) => cli('sim', 'discovery', '--nodes', '24', '--seeds', '1', '--json', f(out), '--plot', f(`${out}.svg`));
+    const run = (out: string) =>
+      cli('sim', 'discovery', '--nodes', '24', '--seeds', '1', '--json', f(out), '--plot', f(`${out}.svg`));
     expect(run('d1.json').status).toBe(0);
     expect(run('d2.json').status).toBe(0);
     const j = JSON.parse(readFileSync(f('d1.json'), 'utf8'));
-    for (const m of ['bodyless', 'broadcast', 'registry', 'kademlia']) for (const k of ['success', 'bytesPerRequest', 'p50Ms', 'p95Ms', 'ci']) expect(j.methods[m]).toHaveProperty(k);
+    for (const m of ['bodyless', 'broadcast', 'registry', 'kademlia'])
+      for (const k of ['success', 'bytesPerRequest', 'p50Ms', 'p95Ms', 'ci']) expect(j.methods[m]).toHaveProperty(k);
     expect(readFileSync(f('d1.json'), 'utf8')).toBe(readFileSync(f('d2.json'), 'utf8'));
     const svg = readFileSync(f('d1.json.svg'), 'utf8');
     for (const m of ['bodyless', 'registry']) expect(svg).toContain(`data-series="${m}"`); // latency CDF per method
   }, 120_000);
 
   it('--methods runs the named subset; an unknown method is a usage error', () => {
-    const r = cli('sim', 'discovery', '--nodes', '16', '--seeds', '1', '--methods', 'kademlia,registry', '--json', f('dm.json'));
+    const r = cli(
+      'sim',
+      'discovery',
+      '--nodes',
+      '16',
+      '--seeds',
+      '1',
+      '--methods',
+      'kademlia,registry',
+      '--json',
+      f('dm.json'),
+    );
     expect(r.status).toBe(0);
     expect(Object.keys(JSON.parse(readFileSync(f('dm.json'), 'utf8')).methods)).toEqual(['kademlia', 'registry']);
     expect(cli('sim', 'discovery', '--nodes', '16', '--seeds', '1', '--methods', 'kademlia,dht').status).toBe(2);

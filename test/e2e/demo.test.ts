@@ -12,7 +12,10 @@ const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
 function demo(args: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-e2e-'));
   const out = join(dir, 'demo.json');
-  const r = spawnSync(process.execPath, [bundle, 'demo', '--json', out, ...args], { encoding: 'utf8', timeout: 170_000 });
+  const r = spawnSync(process.execPath, [bundle, 'demo', '--json', out, ...args], {
+    encoding: 'utf8',
+    timeout: 170_000,
+  });
   const json = r.status !== null && r.status <= 1 ? JSON.parse(readFileSync(out, 'utf8')) : undefined;
   rmSync(dir, { recursive: true, force: true });
   return { r, json };
@@ -33,12 +36,18 @@ describe('agentnet demo (separate node processes, embedded broker)', () => {
     expect(json.verified.T2).toBeGreaterThanOrEqual(10); // each node checks its own and its peers' bindings
     expect(json.tasks).toMatchObject({ posted: 3, settled: 3, receipts: 3, conserved: true, ledgersAgree: true });
     // agent i posts in the topic of its intent; the agent after it holds the matching capability and wins
-    expect(json.tasks.tasks.map((t: { requester: string; worker: string }) => [t.requester.slice(0, 8), t.worker.slice(0, 8)])).toEqual([
+    expect(
+      json.tasks.tasks.map((t: { requester: string; worker: string }) => [
+        t.requester.slice(0, 8),
+        t.worker.slice(0, 8),
+      ]),
+    ).toEqual([
       ['agent-00', 'agent-01'],
       ['agent-01', 'agent-02'],
       ['agent-02', 'agent-03'],
     ]);
-    for (const t of json.tasks.tasks) expect(t).toMatchObject({ state: 'settled', price: 1000, outcome: 1000, amount: 1000, receipt: true });
+    for (const t of json.tasks.tasks)
+      expect(t).toMatchObject({ state: 'settled', price: 1000, outcome: 1000, amount: 1000, receipt: true });
     expect(json.durationMs).toBeLessThan(20_000);
   }, 120_000);
 

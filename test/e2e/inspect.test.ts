@@ -9,7 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
 const cli = (...args: string[]) => spawnSync(process.execPath, [bundle, ...args], { encoding: 'utf8' });
-const golden = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/golden.json'), 'utf8')) as Record<string, string>;
+const golden = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/golden.json'), 'utf8')) as Record<
+  string,
+  string
+>;
 const dir = mkdtempSync(join(tmpdir(), 'agentnet-inspect-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -16,11 +16,20 @@ import { startNode, type AgentNode } from '../../src/runtime/node.js';
 
 const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
 
-type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }>; structuredContent?: Record<string, any> };
+type ToolResult = {
+  isError?: boolean;
+  content: Array<{ type: string; text: string }>;
+  structuredContent?: Record<string, any>;
+};
 
 async function connect(args: string[]): Promise<{ client: Client; errors: Error[] }> {
   const errors: Error[] = [];
-  const transport = new StdioClientTransport({ command: process.execPath, args: [bundle, 'mcp', ...args], stderr: 'ignore', env: { PATH: process.env['PATH'] ?? '' } });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [bundle, 'mcp', ...args],
+    stderr: 'ignore',
+    env: { PATH: process.env['PATH'] ?? '' },
+  });
   const client = new Client({ name: 'agentnet-test', version: '1.0.0' });
   client.onerror = (e) => errors.push(e);
   await client.connect(transport);
@@ -36,9 +45,21 @@ describe('agentnet mcp over stdio', () => {
 
   beforeAll(async () => {
     broker = await startEmbeddedBroker();
-    peer = await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, 'peer'), network, broker: broker.url } }), { logger: createLogger({ level: 'error' }) });
+    peer = await startNode(
+      loadConfig({ env: {}, flags: { dataDir: join(dir, 'peer'), network, broker: broker.url } }),
+      { logger: createLogger({ level: 'error' }) },
+    );
     peer.announce({ kind: 'capability', topic: 'data_analysis', tags: ['data.analysis.sql'], text: 'SQL analytics' });
-    own = await connect(['--data', join(dir, 'mcp'), '--network', network, '--broker', broker.url, '--log-level', 'debug']);
+    own = await connect([
+      '--data',
+      join(dir, 'mcp'),
+      '--network',
+      network,
+      '--broker',
+      broker.url,
+      '--log-level',
+      'debug',
+    ]);
   });
   afterAll(async () => {
     await own?.client.close();
@@ -47,20 +68,43 @@ describe('agentnet mcp over stdio', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const call = async (name: string, args: Record<string, unknown> = {}) => (await own.client.callTool({ name, arguments: args })) as ToolResult;
+  const call = async (name: string, args: Record<string, unknown> = {}) =>
+    (await own.client.callTool({ name, arguments: args })) as ToolResult;
 
   it('initializes and lists the PAL tools with JSON-schema inputs, and the resources', async () => {
     expect(own.client.getServerVersion()?.name).toBe('agentnet');
     const { tools } = await own.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['announce', 'bid_task', 'deliver_task', 'discover', 'ledger', 'list_peers', 'list_tasks', 'node_status', 'post_task', 'rate_task', 'verify_peer', 'withdraw']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'announce',
+      'bid_task',
+      'deliver_task',
+      'discover',
+      'ledger',
+      'list_peers',
+      'list_tasks',
+      'node_status',
+      'post_task',
+      'rate_task',
+      'verify_peer',
+      'withdraw',
+    ]);
     const announce = tools.find((t) => t.name === 'announce')!;
     expect(announce.inputSchema).toMatchObject({ type: 'object', required: ['kind', 'topic', 'tags', 'text'] });
     const { resources } = await own.client.listResources();
-    expect(resources.map((r) => r.uri).sort()).toEqual(['agentnet://declarations', 'agentnet://peers', 'agentnet://status']);
+    expect(resources.map((r) => r.uri).sort()).toEqual([
+      'agentnet://declarations',
+      'agentnet://peers',
+      'agentnet://status',
+    ]);
   });
 
   it('announce, discover, verify_peer, list_peers, node_status and withdraw reach the node', async () => {
-    const a = await call('announce', { kind: 'intent', topic: 'data_analysis', tags: ['data.analysis'], text: 'need SQL' });
+    const a = await call('announce', {
+      kind: 'intent',
+      topic: 'data_analysis',
+      tags: ['data.analysis'],
+      text: 'need SQL',
+    });
     expect(a.isError).toBeFalsy();
     expect(a.structuredContent).toMatchObject({ seq: 1, reused: false });
     let found: Array<Record<string, unknown>> = [];
@@ -83,7 +127,13 @@ describe('agentnet mcp over stdio', () => {
   });
 
   it('post_task, list_tasks and ledger: the peer (default policy) bids, delivers and settles', async () => {
-    const p = await call('post_task', { topic: 'data_analysis', tags: ['data.analysis'], text: 'count rows', budget: 2000, bidWindowMs: 1000 });
+    const p = await call('post_task', {
+      topic: 'data_analysis',
+      tags: ['data.analysis'],
+      text: 'count rows',
+      budget: 2000,
+      bidWindowMs: 1000,
+    });
     expect(p.isError).toBeFalsy();
     const id = p.structuredContent!['id'] as string;
     let state = '';
@@ -97,7 +147,11 @@ describe('agentnet mcp over stdio', () => {
     const led = await call('ledger');
     expect(led.structuredContent).toMatchObject({ balance: 100_000 - 1000, totals: { sum: 0 } });
     // The worker-side and rating tools reach the API; here they are refused as the states do not allow them.
-    for (const [tool, args] of [['bid_task', { id, price: 1 }], ['deliver_task', { id, artefact: 'x' }], ['rate_task', { id, outcome: 5 }]] as const) {
+    for (const [tool, args] of [
+      ['bid_task', { id, price: 1 }],
+      ['deliver_task', { id, artefact: 'x' }],
+      ['rate_task', { id, outcome: 5 }],
+    ] as const) {
       const r = await call(tool, args);
       expect(r.isError).toBe(true);
       expect(r.content[0]!.text).toMatch(/^BAD_REQUEST: /);
@@ -114,8 +168,16 @@ describe('agentnet mcp over stdio', () => {
 
   it('serves its declarations and peers as resources', async () => {
     const r = await own.client.readResource({ uri: 'agentnet://declarations' });
-    const decl = JSON.parse((r.contents[0] as { text: string }).text).declarations as Array<{ kind: string; text: string }>;
-    expect(decl.map((d) => `${d.kind}:${d.text}`)).toEqual(['intent:need SQL', 'withdraw:', 'intent:count rows', 'state:task receipt']);
+    const decl = JSON.parse((r.contents[0] as { text: string }).text).declarations as Array<{
+      kind: string;
+      text: string;
+    }>;
+    expect(decl.map((d) => `${d.kind}:${d.text}`)).toEqual([
+      'intent:need SQL',
+      'withdraw:',
+      'intent:count rows',
+      'state:task receipt',
+    ]);
     const p = await own.client.readResource({ uri: 'agentnet://peers' });
     expect(JSON.parse((p.contents[0] as { text: string }).text).peers).toHaveLength(1);
   });

@@ -21,7 +21,10 @@ import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { crypto, identity } from '../helpers.js';
 
 const quiet = createLogger({ level: 'error' });
-const paths = doc.paths as Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>>;
+const paths = doc.paths as Record<
+  string,
+  Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: unknown }> }> }>
+>;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addSchema({ ...doc, $id: 'openapi.json' });
 
@@ -46,19 +49,36 @@ async function until(cond: () => boolean | Promise<boolean>, ms = 15_000): Promi
 }
 
 /** Calls the API and checks the answer against the document; returns status and parsed body. */
-async function call(n: AgentNode, method: string, path: string, template: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`http://127.0.0.1:${n.apiPort}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+async function call(
+  n: AgentNode,
+  method: string,
+  path: string,
+  template: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(`http://127.0.0.1:${n.apiPort}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
   const m = method.toLowerCase();
   const d = documented(template, m, res.status);
   expect(d, `${method} ${template} answered ${res.status}, which the document does not list`).toBeDefined();
   const type = res.headers.get('content-type') ?? '';
   const text = await res.text();
   const media = Object.keys(d!.content ?? {});
-  expect(media.some((mt) => type.startsWith(mt)), `${method} ${template} ${res.status}: content-type ${type} not in ${media.join(', ')}`).toBe(true);
+  expect(
+    media.some((mt) => type.startsWith(mt)),
+    `${method} ${template} ${res.status}: content-type ${type} not in ${media.join(', ')}`,
+  ).toBe(true);
   let json: unknown;
   if (type.startsWith('application/json')) {
     json = JSON.parse(text);
-    const pointer = res.status === 200 ? `openapi.json#/paths/${template.replace(/~/g, '~0').replace(/\//g, '~1')}/${m}/responses/200/content/application~1json/schema` : 'openapi.json#/components/schemas/Error';
+    const pointer =
+      res.status === 200
+        ? `openapi.json#/paths/${template.replace(/~/g, '~0').replace(/\//g, '~1')}/${m}/responses/200/content/application~1json/schema`
+        : 'openapi.json#/components/schemas/Error';
     const ok = ajv.validate({ $ref: pointer }, json);
     expect(ok, `${method} ${template} ${res.status}: ${ajv.errorsText()}`).toBe(true);
   }
@@ -72,7 +92,10 @@ describe('local API vs its OpenAPI document', () => {
   const network = `api-${process.pid}-${Date.now() % 1e6}`;
   let alice: AgentNode;
   let bob: AgentNode;
-  const start = (n: string, extra: Record<string, unknown> = {}) => startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: broker.url, ...extra } }), { logger: quiet });
+  const start = (n: string, extra: Record<string, unknown> = {}) =>
+    startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: broker.url, ...extra } }), {
+      logger: quiet,
+    });
 
   beforeAll(async () => {
     broker = await startEmbeddedBroker();
@@ -88,23 +111,44 @@ describe('local API vs its OpenAPI document', () => {
 
   it('the route table and the document name the same operations', () => {
     const fromServer = ROUTES.map((r) => `${r.method} ${r.path}`).sort();
-    const fromDoc = Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    const fromDoc = Object.entries(paths)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
     expect(fromServer).toEqual(fromDoc);
     expect(doc.openapi).toBe('3.1.0');
   });
 
   it('announce, discover, peers, logs, declarations, verify and withdraw answer as documented', async () => {
-    const cap = await call(bob, 'POST', '/announce', '/announce', { kind: 'capability', topic: 'data_analysis', tags: ['data.analysis.sql'], text: 'SQL analytics' });
+    const cap = await call(bob, 'POST', '/announce', '/announce', {
+      kind: 'capability',
+      topic: 'data_analysis',
+      tags: ['data.analysis.sql'],
+      text: 'SQL analytics',
+    });
     expect(cap.json).toMatchObject({ seq: 1, reused: false });
-    await call(alice, 'POST', '/announce', '/announce', { kind: 'intent', topic: 'data_analysis', tags: ['data.analysis'], text: 'need SQL' });
-    await until(async () => (await call(alice, 'GET', '/discover?tags=data.analysis', '/discover')).json['candidates'].length === 1);
+    await call(alice, 'POST', '/announce', '/announce', {
+      kind: 'intent',
+      topic: 'data_analysis',
+      tags: ['data.analysis'],
+      text: 'need SQL',
+    });
+    await until(
+      async () =>
+        (await call(alice, 'GET', '/discover?tags=data.analysis', '/discover')).json['candidates'].length === 1,
+    );
     const peers = (await call(alice, 'GET', '/peers', '/peers')).json['peers'] as Array<Record<string, unknown>>;
     expect(peers.map((p) => p['agent'])).toEqual([bob.core.agentHex]);
     expect(peers[0]!['tier']).toBe(2);
     expect(typeof peers[0]!['lastSeen']).toBe('number');
     const logs = (await call(alice, 'GET', '/logs', '/logs')).json['logs'] as Array<Record<string, unknown>>;
-    expect(logs.map((l) => `${(l['author'] as string) === bob.core.agentHex ? 'bob' : 'alice'}/${l['topic']}/${l['seq']}`).sort()).toEqual(['alice/data_analysis/1', 'bob/data_analysis/1']);
-    const decl = (await call(bob, 'GET', '/declarations', '/declarations')).json['declarations'] as Array<Record<string, unknown>>;
+    expect(
+      logs
+        .map((l) => `${(l['author'] as string) === bob.core.agentHex ? 'bob' : 'alice'}/${l['topic']}/${l['seq']}`)
+        .sort(),
+    ).toEqual(['alice/data_analysis/1', 'bob/data_analysis/1']);
+    const decl = (await call(bob, 'GET', '/declarations', '/declarations')).json['declarations'] as Array<
+      Record<string, unknown>
+    >;
     expect(decl.map((d) => d['text'])).toEqual(['SQL analytics']);
 
     const v2 = await call(alice, 'GET', `/verify/${bob.core.agentHex}?tier=2`, '/verify/{agentKey}');
@@ -127,7 +171,11 @@ describe('local API vs its OpenAPI document', () => {
       buf += value;
     }
     ac.abort();
-    expect(JSON.parse(/event: withdrawn\ndata: (.*)\n/.exec(buf)![1]!)).toEqual({ type: 'withdrawn', author: bob.core.agentHex, topic: 'data_analysis' });
+    expect(JSON.parse(/event: withdrawn\ndata: (.*)\n/.exec(buf)![1]!)).toEqual({
+      type: 'withdrawn',
+      author: bob.core.agentHex,
+      topic: 'data_analysis',
+    });
     expect((await call(alice, 'GET', '/discover?tags=data.analysis', '/discover')).json['candidates']).toEqual([]);
   });
 
@@ -167,9 +215,13 @@ describe('local API vs its OpenAPI document', () => {
   });
 
   it('errors carry stable codes and documented statuses', async () => {
-    expect((await call(alice, 'POST', '/announce', '/announce', '{"kind":"capability","topic":"BAD"}')).json['error'].code).toBe('BAD_REQUEST');
+    expect(
+      (await call(alice, 'POST', '/announce', '/announce', '{"kind":"capability","topic":"BAD"}')).json['error'].code,
+    ).toBe('BAD_REQUEST');
     expect((await call(alice, 'POST', '/announce', '/announce', 'not json')).json['error'].code).toBe('BAD_REQUEST');
-    expect((await call(alice, 'POST', '/announce', '/announce', 'x'.repeat(200 * 1024))).json['error'].code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await call(alice, 'POST', '/announce', '/announce', 'x'.repeat(200 * 1024))).json['error'].code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
     expect((await call(alice, 'POST', '/withdraw', '/withdraw', { topic: 'Nope!' })).status).toBe(400);
     expect((await call(alice, 'GET', '/discover', '/discover')).status).toBe(400);
     expect((await call(alice, 'GET', '/discover?tags=a&minTier=9', '/discover')).status).toBe(400);
@@ -186,15 +238,31 @@ describe('local API vs its OpenAPI document', () => {
   it('task and ledger routes answer as documented (an agent layer posting, bidding, delivering and rating)', async () => {
     const manual = { tasks: { worker: 'manual', rate: 'manual', retryMs: 200 } };
     const carol = await start('carol', manual);
-    const dave = await start('dave', { ...manual, declarations: [{ kind: 'capability', topic: 'code_review_security', tags: ['code.review.security'], text: 'audits' }] });
+    const dave = await start('dave', {
+      ...manual,
+      declarations: [
+        { kind: 'capability', topic: 'code_review_security', tags: ['code.review.security'], text: 'audits' },
+      ],
+    });
     try {
-      await call(carol, 'POST', '/announce', '/announce', { kind: 'intent', topic: 'code_review_security', tags: ['code.review'], text: 'need a review' });
+      await call(carol, 'POST', '/announce', '/announce', {
+        kind: 'intent',
+        topic: 'code_review_security',
+        tags: ['code.review'],
+        text: 'need a review',
+      });
       await until(() => carol.discover({ tags: ['code.review'] }).length === 1);
       // An agent layer learns of invitations from the event stream.
       const ac = new AbortController();
       const stream = await fetch(`http://127.0.0.1:${dave.apiPort}/events`, { signal: ac.signal });
       const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
-      const t = await call(carol, 'POST', '/tasks', '/tasks', { topic: 'code_review_security', tags: ['code.review'], text: 'review this diff', budget: 3000, bidWindowMs: 1000 });
+      const t = await call(carol, 'POST', '/tasks', '/tasks', {
+        topic: 'code_review_security',
+        tags: ['code.review'],
+        text: 'review this diff',
+        budget: 3000,
+        bidWindowMs: 1000,
+      });
       const id = t.json['id'] as string;
       expect(t.json).toMatchObject({ state: 'open', role: 'requester', deposit: 300 });
       let buf = '';
@@ -204,20 +272,43 @@ describe('local API vs its OpenAPI document', () => {
         buf += value;
       }
       ac.abort();
-      expect(JSON.parse(/event: task\ndata: (.*)\n/.exec(buf)![1]!)).toEqual({ type: 'task', id, role: 'worker', state: 'invited', topic: 'code_review_security' });
+      expect(JSON.parse(/event: task\ndata: (.*)\n/.exec(buf)![1]!)).toEqual({
+        type: 'task',
+        id,
+        role: 'worker',
+        state: 'invited',
+        topic: 'code_review_security',
+      });
       expect((await call(dave, 'GET', '/tasks', '/tasks')).json['tasks'].length).toBe(1);
-      expect((await call(dave, 'POST', `/tasks/${id}/bid`, '/tasks/{id}/bid', { price: 1200 })).json['state']).toBe('bidding');
+      expect((await call(dave, 'POST', `/tasks/${id}/bid`, '/tasks/{id}/bid', { price: 1200 })).json['state']).toBe(
+        'bidding',
+      );
       await until(async () => (await call(dave, 'GET', `/tasks/${id}`, '/tasks/{id}')).json['state'] === 'awarded');
-      expect((await call(dave, 'POST', `/tasks/${id}/deliver`, '/tasks/{id}/deliver', { artefact: 'LGTM' })).json['state']).toBe('delivering');
+      expect(
+        (await call(dave, 'POST', `/tasks/${id}/deliver`, '/tasks/{id}/deliver', { artefact: 'LGTM' })).json['state'],
+      ).toBe('delivering');
       await until(async () => (await call(carol, 'GET', `/tasks/${id}`, '/tasks/{id}')).json['state'] === 'delivered');
       expect((await call(carol, 'GET', `/tasks/${id}/artefact`, '/tasks/{id}/artefact')).text).toBe('LGTM');
-      expect((await call(carol, 'POST', `/tasks/${id}/rate`, '/tasks/{id}/rate', { outcome: 500 })).json['state']).toBe('rated');
+      expect((await call(carol, 'POST', `/tasks/${id}/rate`, '/tasks/{id}/rate', { outcome: 500 })).json['state']).toBe(
+        'rated',
+      );
       await until(async () => (await call(carol, 'GET', `/tasks/${id}`, '/tasks/{id}')).json['state'] === 'settled');
       const l = await call(dave, 'GET', '/ledger', '/ledger');
       expect(l.json).toMatchObject({ self: dave.core.agentHex, balance: 100_000 + 600, totals: { sum: 0, burned: 0 } });
       // bad requests: codes and documented statuses
-      expect((await call(carol, 'POST', '/tasks', '/tasks', { topic: 'code_review_security', tags: ['x'] })).status).toBe(400);
-      expect((await call(carol, 'POST', '/tasks', '/tasks', { topic: 'code_review_security', tags: ['x'], budget: 5, mechanism: { version: 0 } })).status).toBe(400);
+      expect(
+        (await call(carol, 'POST', '/tasks', '/tasks', { topic: 'code_review_security', tags: ['x'] })).status,
+      ).toBe(400);
+      expect(
+        (
+          await call(carol, 'POST', '/tasks', '/tasks', {
+            topic: 'code_review_security',
+            tags: ['x'],
+            budget: 5,
+            mechanism: { version: 0 },
+          })
+        ).status,
+      ).toBe(400);
       expect((await call(carol, 'POST', `/tasks/${id}/rate`, '/tasks/{id}/rate', { outcome: 500 })).status).toBe(400); // settled already
       expect((await call(carol, 'GET', `/tasks/${'ab'.repeat(32)}`, '/tasks/{id}')).status).toBe(404);
       expect((await call(carol, 'GET', '/tasks/xyz', '/tasks/{id}')).status).toBe(400);
@@ -230,16 +321,32 @@ describe('local API vs its OpenAPI document', () => {
   it('POST /revocations checks a revocation, publishes it, and refuses a forged one', async () => {
     const zed = identity('zed'); // an agent neither node has met: its revocation is kept and travels
     const b = decodeBinding(zed.binding, DEFAULT_LIMITS).binding;
-    const r: Revocation = { operatorKey: b.operatorKey, baid: b.baid, agentKey: b.agentKey, reason: 'key leaked', ts: Date.now() };
-    const sign = (secret: Uint8Array) => Buffer.from(encodeRevocation(r, crypto.signer.sign(secret, revocationToBeSigned(r)))).toString('hex');
-    const forged = await call(alice, 'POST', '/revocations', '/revocations', { revocation: sign(identity('mallory').operatorSecret) });
+    const r: Revocation = {
+      operatorKey: b.operatorKey,
+      baid: b.baid,
+      agentKey: b.agentKey,
+      reason: 'key leaked',
+      ts: Date.now(),
+    };
+    const sign = (secret: Uint8Array) =>
+      Buffer.from(encodeRevocation(r, crypto.signer.sign(secret, revocationToBeSigned(r)))).toString('hex');
+    const forged = await call(alice, 'POST', '/revocations', '/revocations', {
+      revocation: sign(identity('mallory').operatorSecret),
+    });
     expect(forged.status).toBe(400);
     expect(forged.json['error'].message).toMatch(/bad_signature/);
     expect((await call(alice, 'POST', '/revocations', '/revocations', { revocation: 'xyz' })).status).toBe(400);
     const ok = await call(alice, 'POST', '/revocations', '/revocations', { revocation: sign(zed.operatorSecret) });
-    expect(ok.json).toEqual({ agent: b.agentKey.reduce((h, x) => h + x.toString(16).padStart(2, '0'), ''), at: r.ts, fresh: true });
+    expect(ok.json).toEqual({
+      agent: b.agentKey.reduce((h, x) => h + x.toString(16).padStart(2, '0'), ''),
+      at: r.ts,
+      fresh: true,
+    });
     await until(() => bob.core.revocations.size === 1);
-    expect((await call(alice, 'GET', '/status', '/status')).json['revocations']).toMatchObject({ kept: 1, published: 1 });
+    expect((await call(alice, 'GET', '/status', '/status')).json['revocations']).toMatchObject({
+      kept: 1,
+      published: 1,
+    });
   });
 
   it('every documented operation was exercised with a 200', () => {

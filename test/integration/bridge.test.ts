@@ -17,7 +17,8 @@ function setup() {
   const bridge = createBridge([t(hubA, 'bridge-a'), t(hubB, 'bridge-b')], { now: () => now });
   const [a, b] = [t(hubA, 'a'), t(hubB, 'b')]; // a plain node on each network
   const seen = { a: [] as string[], b: [] as string[], core: [] as string[] };
-  const rec = (into: string[]) => (c: Channel, k: string, bytes: Uint8Array) => into.push(`${c}/${k}=${Buffer.from(bytes).toString('hex')}`);
+  const rec = (into: string[]) => (c: Channel, k: string, bytes: Uint8Array) =>
+    into.push(`${c}/${k}=${Buffer.from(bytes).toString('hex')}`);
   a.onMessage(rec(seen.a));
   b.onMessage(rec(seen.b));
   bridge.onMessage(rec(seen.core));

@@ -22,10 +22,20 @@ import { until, api } from './node-kit.js';
 const quiet = createLogger({ level: 'error' });
 const TOPIC = 'data_analysis';
 
-const cap = (tag: string, price: number) => ({ kind: 'capability', topic: TOPIC, tags: [tag], text: `I do ${tag}`, price, ttlMs: 3_600_000 });
+const cap = (tag: string, price: number) => ({
+  kind: 'capability',
+  topic: TOPIC,
+  tags: [tag],
+  text: `I do ${tag}`,
+  price,
+  ttlMs: 3_600_000,
+});
 
 /** Test access to a node's internals: the task engine's signer and the runner's one-step transaction. */
-type Internals = { call<T>(fn: (now: number) => T): T; d: { transport: { publish(c: string, k: string, b: Uint8Array, o: { retain: boolean }): void } } };
+type Internals = {
+  call<T>(fn: (now: number) => T): T;
+  d: { transport: { publish(c: string, k: string, b: Uint8Array, o: { retain: boolean }): void } };
+};
 type EngineInternals = { send(to: string, m: TaskMsg): void };
 
 describe('a double award between real nodes over the embedded broker', () => {
@@ -34,7 +44,10 @@ describe('a double award between real nodes over the embedded broker', () => {
   const network = `disputes-${process.pid}-${Date.now() % 1e6}`;
   const nodes: AgentNode[] = [];
   const start = async (name: string, extra: Record<string, unknown> = {}) => {
-    const n = await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, name), network, broker: broker.url, ...extra } }), { logger: quiet });
+    const n = await startNode(
+      loadConfig({ env: {}, flags: { dataDir: join(dir, name), network, broker: broker.url, ...extra } }),
+      { logger: quiet },
+    );
     nodes.push(n);
     return n;
   };
@@ -49,11 +62,24 @@ describe('a double award between real nodes over the embedded broker', () => {
 
   it('the worker publishes the proof, a third node verifies it and slashes the requester; a forged proof is refused', async () => {
     const rita = await start('rita', { tasks: { retryMs: 300 } }); // the requester that will equivocate
-    const wes = await start('wes', { declarations: [cap('data.analysis.sql', 1000)], tasks: { worker: 'manual', retryMs: 300 } });
+    const wes = await start('wes', {
+      declarations: [cap('data.analysis.sql', 1000)],
+      tasks: { worker: 'manual', retryMs: 300 },
+    });
     const tom = await start('tom', { follow: [TOPIC] }); // takes no part in the task
     await api(rita, '/announce', { kind: 'intent', topic: TOPIC, tags: ['data.analysis'], text: 'need SQL' });
     await until(() => rita.discover({ tags: ['data.analysis'], topic: TOPIC }).length === 1);
-    const id = (await api(rita, '/tasks', { topic: TOPIC, tags: ['data.analysis'], text: 'sum column x', budget: 5000, bidWindowMs: 1500, deliverWindowMs: 30_000, settleWindowMs: 30_000 })).json.id as string;
+    const id = (
+      await api(rita, '/tasks', {
+        topic: TOPIC,
+        tags: ['data.analysis'],
+        text: 'sum column x',
+        budget: 5000,
+        bidWindowMs: 1500,
+        deliverWindowMs: 30_000,
+        settleWindowMs: 30_000,
+      })
+    ).json.id as string;
     await until(async () => (await api(wes, '/tasks')).json.tasks.some((x: { id: string }) => x.id === id));
     expect((await api(wes, `/tasks/${id}/bid`, { price: 1500 })).json.state).toBe('bidding');
     await until(async () => (await api(wes, `/tasks/${id}`)).json.state === 'awarded');
@@ -61,10 +87,23 @@ describe('a double award between real nodes over the embedded broker', () => {
 
     // A forgery first: wes "proves" a double award by rita with a second award he signed himself.
     const ritaHex = rita.core.agentHex;
-    const entryHex = (wes.tasks.engine as unknown as { tasks: Map<string, { entry: string; award: string }> }).tasks.get(id)!;
-    const fake: TaskMsg = { type: 'award', task: fromHex(id), signer: rita.core.agentKey, ts: Date.now(), worker: tom.core.agentKey, price: 1500 };
+    const entryHex = (
+      wes.tasks.engine as unknown as { tasks: Map<string, { entry: string; award: string }> }
+    ).tasks.get(id)!;
+    const fake: TaskMsg = {
+      type: 'award',
+      task: fromHex(id),
+      signer: rita.core.agentKey,
+      ts: Date.now(),
+      worker: tom.core.agentKey,
+      price: 1500,
+    };
     const wesSecret = (wes.tasks.engine as unknown as { o: { agentSecret: Uint8Array } }).o.agentSecret;
-    const forged = encodeDisputeProof(fromHex(entryHex.entry), fromHex(entryHex.award), encodeTaskMsg(fake, crypto.signer.sign(wesSecret, taskMsgToBeSigned(fake))));
+    const forged = encodeDisputeProof(
+      fromHex(entryHex.entry),
+      fromHex(entryHex.award),
+      encodeTaskMsg(fake, crypto.signer.sign(wesSecret, taskMsgToBeSigned(fake))),
+    );
     const wesRunner = wes.tasks as unknown as Internals;
     wesRunner.call(() => wesRunner.d.transport.publish('fraud', disputeKey(ritaHex), forged, { retain: true }));
     await until(() => ((tom.status()['rejected'] as Record<string, number>)['bad_dispute_proof'] ?? 0) >= 1);
@@ -73,7 +112,16 @@ describe('a double award between real nodes over the embedded broker', () => {
 
     // The real thing: rita signs a second award for the same task, naming tom, and sends it to wes.
     const ritaRunner = rita.tasks as unknown as Internals;
-    ritaRunner.call((now) => (rita.tasks.engine as unknown as EngineInternals).send(wes.core.agentHex, { type: 'award', task: fromHex(id), signer: rita.core.agentKey, ts: now, worker: tom.core.agentKey, price: 1500 }));
+    ritaRunner.call((now) =>
+      (rita.tasks.engine as unknown as EngineInternals).send(wes.core.agentHex, {
+        type: 'award',
+        task: fromHex(id),
+        signer: rita.core.agentKey,
+        ts: now,
+        worker: tom.core.agentKey,
+        price: 1500,
+      }),
+    );
     await until(async () => (await api(wes, `/tasks/${id}`)).json.state === 'disputed');
     // wes's ledger: the task is void, deposit and budget back, nothing burnt or created.
     const l = (await api(wes, '/ledger')).json;

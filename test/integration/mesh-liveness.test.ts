@@ -31,13 +31,18 @@ async function until(what: string, cond: () => boolean, ms: number): Promise<num
   return Date.now() - t0;
 }
 
-
 describe('UDP mesh liveness', () => {
   it('a stopped mesh node sends its death, a killed one is dropped after its beacons stop; both come back on restart', async () => {
     const network = `live-${process.pid}`;
     const [pr, pw] = [await freePort(), await freePort()];
     const need = { kind: 'intent', topic: 'data_analysis', tags: ['data'], text: 'need data', ttlMs: 600_000 };
-    const reader = await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, 'reader'), network, broker: `udp://127.0.0.1:${pr}`, declarations: [need] } }), { logger: quiet });
+    const reader = await startNode(
+      loadConfig({
+        env: {},
+        flags: { dataDir: join(dir, 'reader'), network, broker: `udp://127.0.0.1:${pr}`, declarations: [need] },
+      }),
+      { logger: quiet },
+    );
     // A bare mesh member that records every birth and death it is pushed (what travels on the mesh).
     const watch = createUdpTransport(`udp://127.0.0.1:0?peers=127.0.0.1:${pr}`, { network, clientId: 'watch' });
     const deaths: number[] = [];
@@ -48,10 +53,20 @@ describe('UDP mesh liveness', () => {
     watch.subscribe('birth', '+');
     const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
     const cfg = join(dir, 'writer.json');
-    writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, 'writer'), network, broker: `udp://127.0.0.1:${pw}?peers=127.0.0.1:${pr}`, declarations: [{ kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'sql', ttlMs: 600_000 }] }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        dataDir: join(dir, 'writer'),
+        network,
+        broker: `udp://127.0.0.1:${pw}?peers=127.0.0.1:${pr}`,
+        declarations: [{ kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'sql', ttlMs: 600_000 }],
+      }),
+    );
     const runWriter = () =>
       new Promise<ChildProcess>((resolve) => {
-        const child = spawn(process.execPath, [bundle, 'run', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, [bundle, 'run', '--config', cfg], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         createInterface({ input: child.stdout! }).on('line', (l) => l.includes('"ready"') && resolve(child));
       });
     const found = () => reader.discover({ tags: ['data'] }).length === 1;

@@ -27,19 +27,27 @@ async function until(cond: () => boolean, ms = 20_000): Promise<void> {
   }
 }
 
-
 describe('UDP LAN mesh and an MQTT bridge', () => {
   it('a chain of mesh nodes discovers across two hops; a bridge carries discovery to an MQTT node', async () => {
     const network = `mesh-${process.pid}`;
     const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
     const broker = await startEmbeddedBroker();
     const start = async (name: string, transport: string, decl: object[]) => {
-      const n = await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, name), network, broker: transport, declarations: decl } }), { logger: quiet });
+      const n = await startNode(
+        loadConfig({ env: {}, flags: { dataDir: join(dir, name), network, broker: transport, declarations: decl } }),
+        { logger: quiet },
+      );
       nodes.push(n);
       return n;
     };
     try {
-      const cap = { kind: 'capability', topic: 'creative_writing', tags: ['writing.copy'], text: 'ad copy', ttlMs: 600_000 };
+      const cap = {
+        kind: 'capability',
+        topic: 'creative_writing',
+        tags: ['writing.copy'],
+        text: 'ad copy',
+        ttlMs: 600_000,
+      };
       const need = { kind: 'intent', topic: 'creative_writing', tags: ['writing'], text: 'need words', ttlMs: 600_000 };
       const writer = await start('writer', `udp://127.0.0.1:${p1}`, [cap]);
       const relay = await start('relay', `udp://127.0.0.1:${p2}?peers=127.0.0.1:${p1}`, []);

@@ -41,7 +41,10 @@ function parseOpenMetrics(text: string): Map<string, ParsedFamily> {
       const [, kw, name, rest] = m as unknown as [string, string, string, string];
       if (kw === 'TYPE') {
         if (fams.has(name)) throw new Error(`${at}: family declared twice`);
-        if (!['counter', 'gauge', 'histogram', 'gaugehistogram', 'stateset', 'info', 'summary', 'unknown'].includes(rest)) throw new Error(`${at}: bad type`);
+        if (
+          !['counter', 'gauge', 'histogram', 'gaugehistogram', 'stateset', 'info', 'summary', 'unknown'].includes(rest)
+        )
+          throw new Error(`${at}: bad type`);
         cur = [name, { type: rest, samples: [] }];
         fams.set(name, cur[1]);
         return;
@@ -77,7 +80,8 @@ function parseOpenMetrics(text: string): Map<string, ParsedFamily> {
     if (valueText !== 'NaN' && Number.isNaN(value)) throw new Error(`${at}: bad value`);
     if (f.type === 'counter' && !(value >= 0)) throw new Error(`${at}: counter must be >= 0`);
     const key = JSON.stringify(Object.entries(labels).sort());
-    if (f.samples.some((s) => JSON.stringify(Object.entries(s.labels).sort()) === key)) throw new Error(`${at}: duplicate label set`);
+    if (f.samples.some((s) => JSON.stringify(Object.entries(s.labels).sort()) === key))
+      throw new Error(`${at}: duplicate label set`);
     f.samples.push({ name, labels, value });
   });
   return fams;
@@ -88,10 +92,22 @@ const value = (fams: Map<string, ParsedFamily>, fam: string, labels: Record<stri
 
 describe('OpenMetrics writer and parser', () => {
   it('escapes label values and rejects a unit that is not the name suffix', () => {
-    const text = renderOpenMetrics([{ name: 'x_bytes', type: 'counter', unit: 'bytes', help: 'h', samples: [{ labels: { why: 'a "q" \\ b\nc' }, value: 3 }] }]);
-    expect(text).toBe('# TYPE x_bytes counter\n# HELP x_bytes h\n# UNIT x_bytes bytes\nx_bytes_total{why="a \\"q\\" \\\\ b\\nc"} 3\n# EOF\n');
+    const text = renderOpenMetrics([
+      {
+        name: 'x_bytes',
+        type: 'counter',
+        unit: 'bytes',
+        help: 'h',
+        samples: [{ labels: { why: 'a "q" \\ b\nc' }, value: 3 }],
+      },
+    ]);
+    expect(text).toBe(
+      '# TYPE x_bytes counter\n# HELP x_bytes h\n# UNIT x_bytes bytes\nx_bytes_total{why="a \\"q\\" \\\\ b\\nc"} 3\n# EOF\n',
+    );
     expect(value(parseOpenMetrics(text), 'x_bytes', { why: 'a "q" \\ b\nc' })).toBe(3);
-    expect(() => renderOpenMetrics([{ name: 'x', type: 'gauge', unit: 'bytes', help: '', samples: [] }])).toThrow(RangeError);
+    expect(() => renderOpenMetrics([{ name: 'x', type: 'gauge', unit: 'bytes', help: '', samples: [] }])).toThrow(
+      RangeError,
+    );
   });
 
   it('the parser rejects what OpenMetrics forbids (so the node test below can fail)', () => {
@@ -114,17 +130,25 @@ describe('GET /metrics of a running node', () => {
   beforeAll(async () => {
     broker = await startEmbeddedBroker();
     const quiet = createLogger({ level: 'error' });
-    for (const n of ['a', 'b']) nodes.push(await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: broker.url } }), { logger: quiet }));
+    for (const n of ['a', 'b'])
+      nodes.push(
+        await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: broker.url } }), {
+          logger: quiet,
+        }),
+      );
     const [a, b] = nodes as [AgentNode, AgentNode];
     b.announce({ kind: 'capability', topic: 'data_analysis', tags: ['data.analysis.sql'], text: 'SQL' });
     a.announce({ kind: 'intent', topic: 'data_analysis', tags: ['data.analysis'], text: 'need SQL' });
     const end = Date.now() + 15_000;
-    while (a.discover({ tags: ['data.analysis'] }).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    while (a.discover({ tags: ['data.analysis'] }).length === 0 && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
     const res = await fetch(`http://127.0.0.1:${a.apiPort}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
     text = await res.text();
     status = a.status();
-    const res2 = await fetch(`http://127.0.0.1:${a.apiPort}/metrics`, { headers: { accept: 'text/plain;version=0.0.4' } });
+    const res2 = await fetch(`http://127.0.0.1:${a.apiPort}/metrics`, {
+      headers: { accept: 'text/plain;version=0.0.4' },
+    });
     expect(res2.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     classic = await res2.text();
   });
@@ -136,7 +160,8 @@ describe('GET /metrics of a running node', () => {
 
   it('parses, and its numbers are the node status', () => {
     const f = parseOpenMetrics(text);
-    for (const t of ['T0', 'T1', 'T2', 'T3', 'T4']) expect(value(f, 'agentnet_verifications', { tier: t })).toBe(status['verified'][t]);
+    for (const t of ['T0', 'T1', 'T2', 'T3', 'T4'])
+      expect(value(f, 'agentnet_verifications', { tier: t })).toBe(status['verified'][t]);
     expect(value(f, 'agentnet_verifications', { tier: 'T2' })).toBeGreaterThanOrEqual(2);
     expect(f.get('agentnet_rejections')!.samples.map((s) => s.labels['reason'])).toContain('bad_signature'); // all reasons, even at 0
     expect(value(f, 'agentnet_header_bytes', { direction: 'in' })).toBe(status['bytes'].headerBytesIn);
@@ -146,7 +171,8 @@ describe('GET /metrics of a running node', () => {
     expect(value(f, 'agentnet_fork_proofs')).toBe(0);
     expect(value(f, 'agentnet_queue_depth', { queue: 'driver' })).toBeGreaterThanOrEqual(0);
     expect(value(f, 'agentnet_broker_up')).toBe(1);
-    for (const w of ['entries', 'bodies'] as const) expect(value(f, 'agentnet_pruned', { what: w })).toBe(status['pruned'][w]); // log retention (nothing old to prune yet: 0)
+    for (const w of ['entries', 'bodies'] as const)
+      expect(value(f, 'agentnet_pruned', { what: w })).toBe(status['pruned'][w]); // log retention (nothing old to prune yet: 0)
     expect(value(f, 'agentnet_broker_reconnects')).toBe(0);
     expect(value(f, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
     expect(value(f, 'nodejs_heap_used_bytes')).toBeGreaterThan(0);
@@ -156,12 +182,23 @@ describe('GET /metrics of a running node', () => {
   });
 
   const promtool = spawnSync('promtool', ['--version']).status === 0;
-  if (!promtool) console.warn('metrics: promtool not found; install the Debian package "prometheus" to run the promtool check');
+  if (!promtool)
+    console.warn('metrics: promtool not found; install the Debian package "prometheus" to run the promtool check');
   describe.skipIf(!promtool)('promtool', () => {
     // promtool 2.x lints the Prometheus text format 0.0.4, which the node serves to text/plain clients;
     // it is the same families and samples as the OpenMetrics exposition parsed above.
     it('promtool check metrics accepts the exposition (text format 0.0.4)', () => {
-      expect(classic.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.split(' ')[0])).toEqual(text.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.split(' ')[0]));
+      expect(
+        classic
+          .split('\n')
+          .filter((l) => !l.startsWith('#'))
+          .map((l) => l.split(' ')[0]),
+      ).toEqual(
+        text
+          .split('\n')
+          .filter((l) => !l.startsWith('#'))
+          .map((l) => l.split(' ')[0]),
+      );
       const r = spawnSync('promtool', ['check', 'metrics'], { input: classic, encoding: 'utf8' });
       expect(r.stdout + r.stderr).toBe('');
       expect(r.status).toBe(0);

@@ -13,7 +13,10 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 30_000)
 
 /** GET (no body) or POST (JSON body) on a node's local API; the reply's status and parsed JSON. */
 export const api = (n: AgentNode, path: string, body?: unknown) =>
-  fetch(`http://127.0.0.1:${n.apiPort}${path}`, body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+  fetch(
+    `http://127.0.0.1:${n.apiPort}${path}`,
+    body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {},
+  ).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
 
 /** A free UDP port on loopback (bound and released). */
 export async function freeUdpPort(): Promise<number> {

@@ -26,7 +26,9 @@ function pair(name: string, brokerUrl: () => string, skip = false) {
     const network = `it-${process.pid}-${Date.now() % 1e6}`;
     const nodes: AgentNode[] = [];
     const start = (n: string, extra: Record<string, unknown> = {}) =>
-      startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: brokerUrl(), ...extra } }), { logger: quiet });
+      startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: brokerUrl(), ...extra } }), {
+        logger: quiet,
+      });
 
     afterAll(async () => {
       for (const n of nodes) await n.close().catch(() => undefined);
@@ -38,15 +40,36 @@ function pair(name: string, brokerUrl: () => string, skip = false) {
       const bob = await start('bob');
       nodes.push(alice, bob);
       const api = (n: AgentNode, path: string, body?: unknown) =>
-        fetch(`http://127.0.0.1:${n.apiPort}${path}`, body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
-      const cap = await api(bob, '/announce', { kind: 'capability', topic: 'data_analysis', tags: ['data.analysis.sql'], text: 'SQL analytics' });
+        fetch(
+          `http://127.0.0.1:${n.apiPort}${path}`,
+          body ? { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {},
+        ).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
+      const cap = await api(bob, '/announce', {
+        kind: 'capability',
+        topic: 'data_analysis',
+        tags: ['data.analysis.sql'],
+        text: 'SQL analytics',
+      });
       expect(cap.status).toBe(200);
       expect(cap.json['seq']).toBe(1);
-      await api(alice, '/announce', { kind: 'intent', topic: 'data_analysis', tags: ['data.analysis'], text: 'need SQL' });
-      await until(async () => ((await api(alice, '/discover?tags=data.analysis')).json['candidates'] as unknown[]).length === 1);
-      const found = (await api(alice, '/discover?tags=data.analysis&topic=data_analysis')).json['candidates'] as Array<Record<string, unknown>>;
+      await api(alice, '/announce', {
+        kind: 'intent',
+        topic: 'data_analysis',
+        tags: ['data.analysis'],
+        text: 'need SQL',
+      });
+      await until(
+        async () => ((await api(alice, '/discover?tags=data.analysis')).json['candidates'] as unknown[]).length === 1,
+      );
+      const found = (await api(alice, '/discover?tags=data.analysis&topic=data_analysis')).json['candidates'] as Array<
+        Record<string, unknown>
+      >;
       expect(found[0]).toMatchObject({ author: bob.core.agentHex, tags: ['data.analysis.sql'], verifiedTier: 2 });
-      const st = (await api(alice, '/status')).json as { verified: { T1: number; T2: number }; pulls: { completed: number }; link: { state: string } };
+      const st = (await api(alice, '/status')).json as {
+        verified: { T1: number; T2: number };
+        pulls: { completed: number };
+        link: { state: string };
+      };
       expect(st.verified.T2).toBeGreaterThanOrEqual(2);
       expect(st.pulls.completed).toBe(1);
       expect(st.link.state).toBe('up');
@@ -54,7 +77,10 @@ function pair(name: string, brokerUrl: () => string, skip = false) {
 
     it('answers bad API requests with JSON errors and stable codes', async () => {
       const [alice] = nodes;
-      const r1 = await fetch(`http://127.0.0.1:${alice!.apiPort}/announce`, { method: 'POST', body: '{"kind":"capability","topic":"BAD"}' });
+      const r1 = await fetch(`http://127.0.0.1:${alice!.apiPort}/announce`, {
+        method: 'POST',
+        body: '{"kind":"capability","topic":"BAD"}',
+      });
       expect(r1.status).toBe(400);
       expect(((await r1.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
       const r2 = await fetch(`http://127.0.0.1:${alice!.apiPort}/nope`);
@@ -70,13 +96,20 @@ function pair(name: string, brokerUrl: () => string, skip = false) {
       const aliceKey = alice!.core.agentHex;
       await alice!.close();
       nodes.splice(0, 1);
-      bob!.announce({ kind: 'capability', topic: 'data_analysis', tags: ['data.analysis.sql', 'data.viz.plot'], text: 'SQL and plots' });
+      bob!.announce({
+        kind: 'capability',
+        topic: 'data_analysis',
+        tags: ['data.analysis.sql', 'data.viz.plot'],
+        text: 'SQL and plots',
+      });
       const again = await start('alice');
       nodes.push(again);
       expect(again.core.agentHex).toBe(aliceKey);
       expect(again.status().entries).toBeGreaterThanOrEqual(2);
       await until(() => again.discover({ tags: ['data.viz'] }).length === 1);
-      expect(again.announce({ kind: 'intent', topic: 'data_analysis', tags: ['data.analysis'], text: 'need SQL' }).reused).toBe(true);
+      expect(
+        again.announce({ kind: 'intent', topic: 'data_analysis', tags: ['data.analysis'], text: 'need SQL' }).reused,
+      ).toBe(true);
     });
   });
 }
@@ -109,13 +142,19 @@ describe('broker outage', () => {
     let b = await startEmbeddedBroker();
     const port = b.port;
     const network = `outage-${process.pid}`;
-    const start = (n: string) => startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: b.url } }), { logger: quiet });
+    const start = (n: string) =>
+      startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: b.url } }), { logger: quiet });
     const alice = await start('alice');
     const bob = await start('bob');
     try {
       alice.announce({ kind: 'intent', topic: 'devops_tool_execution', tags: ['devops.exec'], text: 'need a shell' });
       await b.close(); // retained births, frontiers and bodies are gone with it
-      bob.announce({ kind: 'capability', topic: 'devops_tool_execution', tags: ['devops.exec.shell'], text: 'runs shell tasks' }); // while down
+      bob.announce({
+        kind: 'capability',
+        topic: 'devops_tool_execution',
+        tags: ['devops.exec.shell'],
+        text: 'runs shell tasks',
+      }); // while down
       await new Promise((r) => setTimeout(r, 500));
       b = await startEmbeddedBroker('127.0.0.1', port);
       await until(() => alice.discover({ tags: ['devops.exec'] }).length === 1, 20_000);
@@ -137,13 +176,34 @@ describe('births and deaths', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentnet-will-'));
     const b = await startEmbeddedBroker();
     const network = `will-${process.pid}`;
-    const watcher = await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, 'watcher'), network, broker: b.url, declarations: [{ kind: 'intent', topic: 'data_analysis', tags: ['data'], text: 'need data' }] } }), { logger: quiet });
+    const watcher = await startNode(
+      loadConfig({
+        env: {},
+        flags: {
+          dataDir: join(dir, 'watcher'),
+          network,
+          broker: b.url,
+          declarations: [{ kind: 'intent', topic: 'data_analysis', tags: ['data'], text: 'need data' }],
+        },
+      }),
+      { logger: quiet },
+    );
     const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
     const runProvider = () =>
       new Promise<import('node:child_process').ChildProcess>((resolve) => {
         const cfg = join(dir, 'provider.json');
-        writeFileSync(cfg, JSON.stringify({ dataDir: join(dir, 'provider'), network, broker: b.url, declarations: [{ kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'sql' }] }));
-        const child = spawn(process.execPath, [bundle, 'run', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+        writeFileSync(
+          cfg,
+          JSON.stringify({
+            dataDir: join(dir, 'provider'),
+            network,
+            broker: b.url,
+            declarations: [{ kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'sql' }],
+          }),
+        );
+        const child = spawn(process.execPath, [bundle, 'run', '--config', cfg], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         createInterface({ input: child.stdout! }).on('line', (l) => l.includes('"ready"') && resolve(child));
       });
     try {

@@ -19,7 +19,11 @@ describe('MQTT reconnect backoff', () => {
         s.close(() => resolve(p));
       });
     });
-    const t = createMqttTransport(`mqtt://127.0.0.1:${port}`, { network: 'backoff', clientId: 'backoff-test', connectTimeoutMs: 2000 });
+    const t = createMqttTransport(`mqtt://127.0.0.1:${port}`, {
+      network: 'backoff',
+      clientId: 'backoff-test',
+      connectTimeoutMs: 2000,
+    });
     const delays: number[] = [];
     const deadline = Date.now() + 30_000;
     while (delays.length < 4 && Date.now() < deadline) {

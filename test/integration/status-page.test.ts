@@ -15,7 +15,10 @@ import { startNode, type AgentNode } from '../../src/runtime/node.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`status page: no Chromium at ${CHROMIUM}; install the Debian package "chromium" (or set CHROMIUM_PATH) to run the browser test`);
+if (!haveChromium)
+  console.warn(
+    `status page: no Chromium at ${CHROMIUM}; install the Debian package "chromium" (or set CHROMIUM_PATH) to run the browser test`,
+  );
 
 describe.skipIf(!haveChromium)('status page in headless Chromium', () => {
   let broker: EmbeddedBroker;
@@ -25,7 +28,10 @@ describe.skipIf(!haveChromium)('status page in headless Chromium', () => {
   const nodes: AgentNode[] = [];
   const quiet = createLogger({ level: 'error' });
   const start = async (n: string) => {
-    const node = await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: broker.url } }), { logger: quiet });
+    const node = await startNode(
+      loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: broker.url } }),
+      { logger: quiet },
+    );
     nodes.push(node);
     return node;
   };
@@ -42,7 +48,15 @@ describe.skipIf(!haveChromium)('status page in headless Chromium', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
   });
   afterAll(async () => {
@@ -75,7 +89,9 @@ describe.skipIf(!haveChromium)('status page in headless Chromium', () => {
 
     // No reload: the page must pick the new peer up from the SSE stream.
     b.announce({ kind: 'capability', topic: 'data_analysis', tags: ['data.analysis.viz'], text: 'plots' });
-    await page.waitForFunction((k) => !!document.querySelector(`#peers tbody tr[data-key="${k}"]`), b.core.agentHex, { timeout: 15_000 });
+    await page.waitForFunction((k) => !!document.querySelector(`#peers tbody tr[data-key="${k}"]`), b.core.agentHex, {
+      timeout: 15_000,
+    });
     expect(await rows.count()).toBe(2);
     expect(await page.locator('#logs tbody tr').count()).toBe(3);
     expect(await page.locator('#events').textContent()).toMatch(/appended/);

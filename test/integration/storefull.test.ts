@@ -26,7 +26,18 @@ describe('store full (profile quota)', () => {
   it('flags STORE_FULL on a refused announce, keeps it until space returns, then clears it by itself', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentnet-storefull-'));
     const broker = await startEmbeddedBroker();
-    const node = await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, 'n'), network: `storefull-${process.pid}`, broker: broker.url, profile: 'rpi-zero2w' } }), { logger: createLogger({ level: 'error' }) });
+    const node = await startNode(
+      loadConfig({
+        env: {},
+        flags: {
+          dataDir: join(dir, 'n'),
+          network: `storefull-${process.pid}`,
+          broker: broker.url,
+          profile: 'rpi-zero2w',
+        },
+      }),
+      { logger: createLogger({ level: 'error' }) },
+    );
     const store = (node.core as unknown as { store: SqliteStore }).store;
     try {
       const first = node.announce({ kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'before' });
@@ -35,7 +46,12 @@ describe('store full (profile quota)', () => {
       const filler = new Uint8Array(32 * 1024).fill(1);
       let i = 0;
       try {
-        for (; i < 10_000; i++) store.putBody(new Uint8Array(32).fill(0).map((_, j) => (j < 4 ? (i >> (8 * j)) & 255 : 9)), filler, Date.now() + 60_000);
+        for (; i < 10_000; i++)
+          store.putBody(
+            new Uint8Array(32).fill(0).map((_, j) => (j < 4 ? (i >> (8 * j)) & 255 : 9)),
+            filler,
+            Date.now() + 60_000,
+          );
       } catch (e) {
         expect((e as AgentnetError).code).toBe('STORE_FULL');
       }
@@ -54,7 +70,9 @@ describe('store full (profile quota)', () => {
       expect(node.status()['storeError']).toBe('STORE_FULL');
       store.db.prepare('DELETE FROM bodies WHERE length(bytes) = ?').run(filler.length);
       await until(() => node.status()['storeError'] === null);
-      expect(node.announce({ kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'after' }).seq).toBe(first.seq + 1);
+      expect(node.announce({ kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'after' }).seq).toBe(
+        first.seq + 1,
+      );
       expect(store.integrityCheck()).toBe('ok');
     } finally {
       await node.close();

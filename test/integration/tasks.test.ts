@@ -20,7 +20,14 @@ import { until, api } from './node-kit.js';
 const quiet = createLogger({ level: 'error' });
 const TOPIC = 'data_analysis';
 
-const cap = (tag: string, price: number) => ({ kind: 'capability', topic: TOPIC, tags: [tag], text: `I do ${tag}`, price, ttlMs: 3_600_000 });
+const cap = (tag: string, price: number) => ({
+  kind: 'capability',
+  topic: TOPIC,
+  tags: [tag],
+  text: `I do ${tag}`,
+  price,
+  ttlMs: 3_600_000,
+});
 
 function network3(label: string, url: () => Promise<{ url: string; close?: () => Promise<void> }>, skip = false) {
   describe.skipIf(skip)(`tasks between three real nodes over ${label}`, () => {
@@ -29,7 +36,10 @@ function network3(label: string, url: () => Promise<{ url: string; close?: () =>
     const network = `tasks-${process.pid}-${Date.now() % 1e6}`;
     const nodes = new Map<string, AgentNode>();
     const start = async (name: string, extra: Record<string, unknown> = {}) => {
-      const n = await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, name), network, broker: broker.url, ...extra } }), { logger: quiet });
+      const n = await startNode(
+        loadConfig({ env: {}, flags: { dataDir: join(dir, name), network, broker: broker.url, ...extra } }),
+        { logger: quiet },
+      );
       nodes.set(name, n);
       return n;
     };
@@ -45,15 +55,33 @@ function network3(label: string, url: () => Promise<{ url: string; close?: () =>
 
     it('post -> bids -> award to the lowest bid -> delivery by hash -> co-signed receipt -> both ledgers settle', async () => {
       const alice = await start('alice', { tasks: { retryMs: 300 } });
-      const bob = await start('bob', { declarations: [cap('data.analysis.sql', 3000)], tasks: { retryMs: 300 }, follow: [TOPIC] });
+      const bob = await start('bob', {
+        declarations: [cap('data.analysis.sql', 3000)],
+        tasks: { retryMs: 300 },
+        follow: [TOPIC],
+      });
       const carol = await start('carol', { declarations: [cap('data.analysis.sql', 2000)], tasks: { retryMs: 300 } });
       // Alice finds the workers first (discovery), then posts the task to them.
       await api(alice, '/announce', { kind: 'intent', topic: TOPIC, tags: ['data.analysis'], text: 'need SQL' });
       await until(() => alice.discover({ tags: ['data.analysis'], topic: TOPIC }).length === 2);
-      const posted = await api(alice, '/tasks', { topic: TOPIC, tags: ['data.analysis'], text: 'sum column x of table t', budget: 5000, bidWindowMs: 1500, deliverWindowMs: 4000, settleWindowMs: 10_000 });
+      const posted = await api(alice, '/tasks', {
+        topic: TOPIC,
+        tags: ['data.analysis'],
+        text: 'sum column x of table t',
+        budget: 5000,
+        bidWindowMs: 1500,
+        deliverWindowMs: 4000,
+        settleWindowMs: 10_000,
+      });
       expect(posted.status).toBe(200);
       const id = posted.json.id as string;
-      expect(posted.json).toMatchObject({ role: 'requester', state: 'open', budget: 5000, requiredTier: 2, deposit: 500 });
+      expect(posted.json).toMatchObject({
+        role: 'requester',
+        state: 'open',
+        budget: 5000,
+        requiredTier: 2,
+        deposit: 500,
+      });
       await until(async () => (await api(alice, `/tasks/${id}`)).json.state === 'settled');
       const t = (await api(alice, `/tasks/${id}`)).json;
       expect(t.bids.map((b: { price: number }) => b.price).sort()).toEqual([2000, 3000]);
@@ -70,13 +98,17 @@ function network3(label: string, url: () => Promise<{ url: string; close?: () =>
       const sr = decodeReceipt(signedReceiptFromBody(decodeBody(stored.getBody(e.bodyHash)!, alice.core.limits)));
       expect(Buffer.from(sr.bytes).toString('hex')).toBe(t.receipt);
       expect(checkReceipt(bob.core.verifier, sr)).toEqual({ ok: true });
-      await until(() => bob.logs().some((l) => l.author === alice.core.agentHex && l.topic === TOPIC && l.seq === head.seq)); // the header reached a follower
+      await until(() =>
+        bob.logs().some((l) => l.author === alice.core.agentHex && l.topic === TOPIC && l.seq === head.seq),
+      ); // the header reached a follower
       // Ledgers: the same view of this task on both sides; nothing created or destroyed.
       for (const n of [alice, carol]) {
         const l = (await api(n, '/ledger')).json;
         expect(l.totals.sum).toBe(0);
         expect(l.totals.burned).toBe(0);
-        const bal = Object.fromEntries(l.accounts.map((a: { account: string; balance: number }) => [a.account, a.balance]));
+        const bal = Object.fromEntries(
+          l.accounts.map((a: { account: string; balance: number }) => [a.account, a.balance]),
+        );
         expect(bal[agentAccount(alice.core.agentHex)]).toBe(100_000 - 2000);
         expect(bal[agentAccount(carol.core.agentHex)]).toBe(100_000 + 2000);
         expect(bal[escrowAccount(id)]).toBe(0);
@@ -87,10 +119,23 @@ function network3(label: string, url: () => Promise<{ url: string; close?: () =>
 
     it('a worker driven through the API, restarted mid-task, resumes from its store and settles', async () => {
       const alice = nodes.get('alice') ?? (await start('alice', { tasks: { retryMs: 300 } }));
-      const dave = await start('dave', { declarations: [cap('data.viz.plot', 1000)], tasks: { worker: 'manual', retryMs: 300 } });
+      const dave = await start('dave', {
+        declarations: [cap('data.viz.plot', 1000)],
+        tasks: { worker: 'manual', retryMs: 300 },
+      });
       await api(alice, '/announce', { kind: 'intent', topic: TOPIC, tags: ['data.viz'], text: 'need plots' });
       await until(() => alice.discover({ tags: ['data.viz'], topic: TOPIC }).length === 1);
-      const id = (await api(alice, '/tasks', { topic: TOPIC, tags: ['data.viz'], text: 'plot it', budget: 4000, bidWindowMs: 1500, deliverWindowMs: 20_000, settleWindowMs: 20_000 })).json.id as string;
+      const id = (
+        await api(alice, '/tasks', {
+          topic: TOPIC,
+          tags: ['data.viz'],
+          text: 'plot it',
+          budget: 4000,
+          bidWindowMs: 1500,
+          deliverWindowMs: 20_000,
+          settleWindowMs: 20_000,
+        })
+      ).json.id as string;
       await until(async () => (await api(dave, '/tasks')).json.tasks.some((x: { id: string }) => x.id === id));
       const bad = await api(dave, `/tasks/${id}/bid`, { price: 999_999 });
       expect(bad.status).toBe(400); // above the budget: the API refuses, nothing is sent
@@ -99,7 +144,10 @@ function network3(label: string, url: () => Promise<{ url: string; close?: () =>
       // Restart dave on the same data dir: the awarded task comes back from SQLite.
       await dave.close();
       nodes.delete('dave');
-      const again = await start('dave', { declarations: [cap('data.viz.plot', 1000)], tasks: { worker: 'manual', retryMs: 300 } });
+      const again = await start('dave', {
+        declarations: [cap('data.viz.plot', 1000)],
+        tasks: { worker: 'manual', retryMs: 300 },
+      });
       expect((await api(again, `/tasks/${id}`)).json).toMatchObject({ state: 'awarded', price: 1500, role: 'worker' });
       const d = await api(again, `/tasks/${id}/deliver`, { artefact: JSON.stringify({ task: id, plot: 'ascii' }) });
       expect(d.json.state).toBe('delivering');

@@ -25,14 +25,32 @@ describe('trust in real nodes over the embedded broker', () => {
   const nodes: Record<string, AgentNode> = {};
   const secret = (n: string) => readSecret(join(dir, n, 'identity', 'agent.key'));
   const start = async (n: string) => {
-    nodes[n] = await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: broker.url, follow: [TOPIC] } }), { logger: quiet });
+    nodes[n] = await startNode(
+      loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: broker.url, follow: [TOPIC] } }),
+      { logger: quiet },
+    );
     return nodes[n]!;
   };
-  const api = async (n: AgentNode, path: string) => (await fetch(`http://127.0.0.1:${n.apiPort}${path}`)).json() as Promise<Record<string, any>>;
+  const api = async (n: AgentNode, path: string) =>
+    (await fetch(`http://127.0.0.1:${n.apiPort}${path}`)).json() as Promise<Record<string, any>>;
 
   let task = 0;
-  function receipt(req: AgentNode, reqName: string, wk: AgentNode, wkName: string, outcome: number, forgeWith?: string): Uint8Array {
-    const r: Receipt = { taskId: crypto.sha256(new Uint8Array([task++])), topic: TOPIC, requester: req.core.agentKey, worker: wk.core.agentKey, outcome, ts: Date.now() };
+  function receipt(
+    req: AgentNode,
+    reqName: string,
+    wk: AgentNode,
+    wkName: string,
+    outcome: number,
+    forgeWith?: string,
+  ): Uint8Array {
+    const r: Receipt = {
+      taskId: crypto.sha256(new Uint8Array([task++])),
+      topic: TOPIC,
+      requester: req.core.agentKey,
+      worker: wk.core.agentKey,
+      outcome,
+      ts: Date.now(),
+    };
     const rs = crypto.signer.sign(secret(reqName), receiptToBeSigned(r, r.requester));
     const ws = crypto.signer.sign(secret(forgeWith ?? wkName), receiptToBeSigned(r, r.worker));
     return encodeReceipt(r, rs, ws);
@@ -56,7 +74,10 @@ describe('trust in real nodes over the embedded broker', () => {
     }
     carol!.announce({ kind: 'intent', topic: TOPIC, tags: ['data.analysis'], text: 'need SQL' });
     await until(() => carol!.discover({ tags: ['data.analysis'], topic: TOPIC }).length === 2);
-    expect(carol!.discover({ tags: ['data.analysis'], topic: TOPIC }).map((c) => c.author)).toEqual([bob!.core.agentHex, dave!.core.agentHex]);
+    expect(carol!.discover({ tags: ['data.analysis'], topic: TOPIC }).map((c) => c.author)).toEqual([
+      bob!.core.agentHex,
+      dave!.core.agentHex,
+    ]);
     // Alice was served well by dave and badly by bob; she publishes the co-signed receipts in her log.
     for (let k = 0; k < 3; k++) {
       alice!.announce({ ...receiptBody(receipt(alice!, 'alice', dave!, 'dave', 950), TOPIC), topic: TOPIC });
@@ -74,7 +95,9 @@ describe('trust in real nodes over the embedded broker', () => {
     expect(byAgent[dave!.core.agentHex].receipts).toBe(3);
     expect(byAgent[dave!.core.agentHex].trust).toBeGreaterThan(byAgent[bob!.core.agentHex].trust);
     expect(byAgent[bob!.core.agentHex].gate).toBeLessThan(0.5);
-    const ranked = (await api(carol!, `/discover?tags=data.analysis&topic=${TOPIC}`)).candidates as Array<Record<string, any>>;
+    const ranked = (await api(carol!, `/discover?tags=data.analysis&topic=${TOPIC}`)).candidates as Array<
+      Record<string, any>
+    >;
     expect(ranked.map((c) => c.author)).toEqual([dave!.core.agentHex, bob!.core.agentHex]);
     expect(ranked[0]!.trust).toBeGreaterThan(ranked[1]!.trust);
     const metrics = await (await fetch(`http://127.0.0.1:${carol!.apiPort}/metrics`)).text();
@@ -86,7 +109,10 @@ describe('trust in real nodes over the embedded broker', () => {
     expect(pub.published).toBeGreaterThan(0);
     for (const n of [alice!, bob!, dave!]) {
       await until(() => (n.trust().status as Record<string, any>).exchange.received === pub.published);
-      expect((n.trust().status as Record<string, any>).exchange).toMatchObject({ receivedDeclarations: 1, publishers: 1 });
+      expect((n.trust().status as Record<string, any>).exchange).toMatchObject({
+        receivedDeclarations: 1,
+        publishers: 1,
+      });
     }
     // Bodyless gossip: a state body that is not a receipt is not pulled.
     const before = carol!.status().pulls.requested;

@@ -41,7 +41,9 @@ describe("UDP mesh: retained items reach neighbours learned from another node's 
     const seedPort = await freePort();
     const b = await start(`udp://127.0.0.1:0?peers=127.0.0.1:${seedPort}`);
     const got: string[] = [];
-    b.onMessage((channel, key, bytes) => channel === 'birth' && got.push(`${key}=${Buffer.from(bytes).toString('hex')}`));
+    b.onMessage(
+      (channel, key, bytes) => channel === 'birth' && got.push(`${key}=${Buffer.from(bytes).toString('hex')}`),
+    );
     b.subscribe('birth', '+'); // its pull goes to the seed, which is not there yet: lost
     const c = await start(`udp://127.0.0.1:0?peers=127.0.0.1:${seedPort}`);
     c.publish('birth', 'cc'.repeat(32), new Uint8Array([7, 7]), { retain: true }); // pushed to the absent seed: lost
@@ -75,7 +77,9 @@ describe('UDP mesh: anti-entropy of retained items', () => {
     try {
       const b = await start(`udp://127.0.0.1:0?peers=127.0.0.1:${relay.address().port}`);
       const got: string[] = [];
-      b.onMessage((channel, key, bytes) => channel === 'birth' && got.push(`${key}=${Buffer.from(bytes).toString('hex')}`));
+      b.onMessage(
+        (channel, key, bytes) => channel === 'birth' && got.push(`${key}=${Buffer.from(bytes).toString('hex')}`),
+      );
       b.subscribe('birth', '+');
       await until(() => a.neighbours().length > 0 && b.neighbours().length > 0, 15_000);
       a.publish('birth', 'aa'.repeat(32), new Uint8Array([1]), { retain: true });
@@ -89,7 +93,7 @@ describe('UDP mesh: anti-entropy of retained items', () => {
     }
   }, 40_000);
 
-  it("keeps its own retained items its own when a neighbour hands a copy back (so it still re-sends them)", async () => {
+  it('keeps its own retained items its own when a neighbour hands a copy back (so it still re-sends them)', async () => {
     // Found by the multi-process test: a node's pull for births/frontiers brought back copies of its
     // own, which replaced them as "someone else's", so it never greeted or refreshed anyone with them.
     const a = await start('udp://127.0.0.1:0');
@@ -105,7 +109,9 @@ describe('UDP mesh: anti-entropy of retained items', () => {
     try {
       const c = await start(`udp://127.0.0.1:0?peers=127.0.0.1:${relay.address().port}`);
       const got: string[] = [];
-      c.onMessage((channel, key, bytes) => channel === 'birth' && got.push(`${key}=${Buffer.from(bytes).toString('hex')}`));
+      c.onMessage(
+        (channel, key, bytes) => channel === 'birth' && got.push(`${key}=${Buffer.from(bytes).toString('hex')}`),
+      );
       c.subscribe('birth', '+'); // lost at the relay: only a's greeting or refresh can bring it
       await until(() => got.length > 0, 15_000);
       expect(got).toEqual([`${'aa'.repeat(32)}=05`]);

@@ -34,7 +34,15 @@ async function relay(target: URL): Promise<{ url: string; drop: () => void; clos
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   const drop = () => live.forEach((s) => s.destroy());
-  return { url: `mqtt://127.0.0.1:${port}`, drop, close: () => new Promise((resolve) => { drop(); server.close(() => resolve()); }) };
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    drop,
+    close: () =>
+      new Promise((resolve) => {
+        drop();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe.skipIf(!MQTT_URL)('Will Delay on the real broker', () => {
@@ -51,17 +59,26 @@ describe.skipIf(!MQTT_URL)('Will Delay on the real broker', () => {
     cleanup.push(() => r.close());
     const deaths: number[] = [];
     const observer = mqtt.connect(MQTT_URL!, { protocolVersion: 5, clientId: `willdelay-observer-${process.pid}` });
-    cleanup.push(() => new Promise<void>((resolve) => {
-      // Leave no retained Will behind on the shared broker.
-      observer.publish(willTopic, Buffer.alloc(0), { qos: 1, retain: true }, () => observer.end(false, {}, () => resolve()));
-    }));
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          // Leave no retained Will behind on the shared broker.
+          observer.publish(willTopic, Buffer.alloc(0), { qos: 1, retain: true }, () =>
+            observer.end(false, {}, () => resolve()),
+          );
+        }),
+    );
     await new Promise((resolve) => observer.once('connect', resolve));
     observer.on('message', (_t, payload) => {
       if (payload.length) deaths.push(Date.now());
     });
     await observer.subscribeAsync(willTopic, { qos: 1 });
 
-    const t: Transport = createMqttTransport(r.url, { network, clientId: `willdelay-${process.pid}`, will: { channel: 'birth', key, bytes: new TextEncoder().encode('death'), delayS: DELAY_S } });
+    const t: Transport = createMqttTransport(r.url, {
+      network,
+      clientId: `willdelay-${process.pid}`,
+      will: { channel: 'birth', key, bytes: new TextEncoder().encode('death'), delayS: DELAY_S },
+    });
     cleanup.push(() => t.close());
     const ups: number[] = [];
     t.onState((s) => {
@@ -81,7 +98,8 @@ describe.skipIf(!MQTT_URL)('Will Delay on the real broker', () => {
     // Gone for good: the relay stops accepting, so every reconnect fails; the death comes after the delay.
     await r.close();
     const cut = Date.now();
-    while (deaths.length === 0 && Date.now() - cut < DELAY_S * 1000 + 5000) await new Promise((res) => setTimeout(res, 20));
+    while (deaths.length === 0 && Date.now() - cut < DELAY_S * 1000 + 5000)
+      await new Promise((res) => setTimeout(res, 20));
     expect(deaths).toHaveLength(1);
     expect(deaths[0]! - cut).toBeGreaterThanOrEqual(DELAY_S * 1000 - 500);
   }, 30_000);

@@ -14,7 +14,10 @@ function scripted(edits: Edit[]): Attributor & { seen: AttributionInput[] } {
     propose(input) {
       seen.push(input);
       const e = edits[seen.length - 1];
-      return { ok: true, proposals: e ? [{ edit: e, clauses: e.ops.map((o) => o.clause), attribution: 'scripted' }] : [] };
+      return {
+        ok: true,
+        proposals: e ? [{ edit: e, clauses: e.ops.map((o) => o.clause), attribution: 'scripted' }] : [],
+      };
     },
   };
 }
@@ -23,7 +26,12 @@ describe('mechanism-generation loop', () => {
   it('rolls back an edit that reopens an archived exploit, and the next round starts from the kept version', async () => {
     const start = applyEdit(naiveMechanism(), { ops: [{ clause: 'tier', field: 'required', value: 2 }] });
     const toDelivery: Edit = { ops: [{ clause: 'reward', field: 'basis', value: 'delivery' }] };
-    const backToAward: Edit = { ops: [{ clause: 'reward', field: 'basis', value: 'award' }, { clause: 'reward', field: 'poolBp', value: 9000 }] };
+    const backToAward: Edit = {
+      ops: [
+        { clause: 'reward', field: 'basis', value: 'award' },
+        { clause: 'reward', field: 'poolBp', value: 9000 },
+      ],
+    };
     const att = scripted([toDelivery, backToAward]);
     const res = await evolveMechanism({ rounds: 3, seed: 3, attributor: att, start });
     const [r1, r2, r3] = res.rounds;
@@ -41,7 +49,11 @@ describe('mechanism-generation loop', () => {
   });
 
   it('accepts only an improving candidate that keeps every archived exploit closed', () => {
-    const m = (ex: number, ir: number, loss: number) => ({ exploits: new Array(ex).fill(null), ir: new Array(ir).fill(null), systemLoss: loss });
+    const m = (ex: number, ir: number, loss: number) => ({
+      exploits: new Array(ex).fill(null),
+      ir: new Array(ir).fill(null),
+      systemLoss: loss,
+    });
     expect(acceptable(m(5, 1, 0.5), m(3, 1, 0.9), 1)).toBe(true); // fewer violations, whatever the loss
     expect(acceptable(m(5, 1, 0.5), m(3, 1, 0.1), 0.99)).toBe(false); // better, but reopens an archived exploit
     expect(acceptable(m(0, 0, 0.5), m(0, 0, 0.4), 1)).toBe(true);
@@ -49,27 +61,30 @@ describe('mechanism-generation loop', () => {
     expect(acceptable(m(0, 0, 0.5), m(1, 0, 0.1), 1)).toBe(false);
   });
 
-  it.each([1, 2, 3])('meets the targets from the naive mechanism with the built-in attributor (seed %i)', async (seed) => {
-    const res = await evolveMechanism({ rounds: 20, seed, attributor: builtinAttributor() });
-    expect(res.naive.icViolations).toBeGreaterThan(0);
-    expect(res.naive.irViolations).toBeGreaterThan(0);
-    expect(res.rounds.length).toBeLessThanOrEqual(20);
-    expect(res.final.icViolations).toBe(0);
-    expect(res.final.irViolations).toBe(0);
-    expect(res.final.systemLoss).toBeLessThanOrEqual(0.1 * res.naive.systemLoss);
-    for (const r of res.rounds) if (r.accepted) expect(r.regressionPass).toBe(1);
-    // The exploits were real: the strategy search finds them again under the naive mechanism, and
-    // they are closed under the final one only because its rules change the utilities.
-    const insts = population(seed);
-    const naive = measure(insts, naiveMechanism());
-    const final = measure(insts, res.mechanism);
-    expect(final.exploits).toEqual([]);
-    expect(naive.exploits.every((e) => stillClosed(insts, res.mechanism, e))).toBe(true);
-    expect(naive.exploits.some((e) => stillClosed(insts, naiveMechanism(), e))).toBe(false);
-    // Held out: tasks and agents the loop never saw. The mechanism it found still admits no
-    // profitable deviation and no loss-making honest participation there.
-    const heldOut = measure(population(seed + 100), res.mechanism);
-    expect(heldOut.exploits.map((e) => e.strategy)).toEqual([]);
-    expect(heldOut.ir).toEqual([]);
-  });
+  it.each([1, 2, 3])(
+    'meets the targets from the naive mechanism with the built-in attributor (seed %i)',
+    async (seed) => {
+      const res = await evolveMechanism({ rounds: 20, seed, attributor: builtinAttributor() });
+      expect(res.naive.icViolations).toBeGreaterThan(0);
+      expect(res.naive.irViolations).toBeGreaterThan(0);
+      expect(res.rounds.length).toBeLessThanOrEqual(20);
+      expect(res.final.icViolations).toBe(0);
+      expect(res.final.irViolations).toBe(0);
+      expect(res.final.systemLoss).toBeLessThanOrEqual(0.1 * res.naive.systemLoss);
+      for (const r of res.rounds) if (r.accepted) expect(r.regressionPass).toBe(1);
+      // The exploits were real: the strategy search finds them again under the naive mechanism, and
+      // they are closed under the final one only because its rules change the utilities.
+      const insts = population(seed);
+      const naive = measure(insts, naiveMechanism());
+      const final = measure(insts, res.mechanism);
+      expect(final.exploits).toEqual([]);
+      expect(naive.exploits.every((e) => stillClosed(insts, res.mechanism, e))).toBe(true);
+      expect(naive.exploits.some((e) => stillClosed(insts, naiveMechanism(), e))).toBe(false);
+      // Held out: tasks and agents the loop never saw. The mechanism it found still admits no
+      // profitable deviation and no loss-making honest participation there.
+      const heldOut = measure(population(seed + 100), res.mechanism);
+      expect(heldOut.exploits.map((e) => e.strategy)).toEqual([]);
+      expect(heldOut.ir).toEqual([]);
+    },
+  );
 });

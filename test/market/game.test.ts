@@ -6,9 +6,15 @@ import { applyEdit, naiveMechanism, type EditOp, type Mechanism } from '../../sr
 import { bestDeviation } from '../../src/sim/market/search.js';
 import type { Family } from '../../src/core/market/strategies.js';
 
-const inst = (...agents: Partial<AgentType>[]): Instance => ({ value: 12, scale: 3, auditCost: 0.3, agents: agents.map((a) => ({ cost: 1, skill: 3, rel: 1, tier: 2, ...a })) });
+const inst = (...agents: Partial<AgentType>[]): Instance => ({
+  value: 12,
+  scale: 3,
+  auditCost: 0.3,
+  agents: agents.map((a) => ({ cost: 1, skill: 3, rel: 1, tier: 2, ...a })),
+});
 const mech = (...ops: EditOp[]): Mechanism => (ops.length ? applyEdit(naiveMechanism(), { ops }) : naiveMechanism());
-const best = (i: Instance, m: Mechanism, agent: number, f: Family) => bestDeviation(i, m, agent, f, play(i, m, honestProfile(i)));
+const best = (i: Instance, m: Mechanism, agent: number, f: Family) =>
+  bestDeviation(i, m, agent, f, play(i, m, honestProfile(i)));
 const DELIVERY: EditOp = { clause: 'reward', field: 'basis', value: 'delivery' };
 
 describe('best responses under the naive mechanism (equal split of 80% of the value, paid on award)', () => {
@@ -40,7 +46,13 @@ describe('team tasks (two agents, skill 1.5 each: v(both) = 12, v(one) = 3)', ()
     expect(play(pair, m, honestProfile(pair)).utility[0]).toBeCloseTo(0.8, 9); // 9.6/2 − 4
     const f = best(pair, m, 0, 'freeride')!;
     expect(f.gain).toBeCloseTo(0.4, 9); // pool 0.8·3 = 2.4 split in two: 1.2, no cost
-    const audited = applyEdit(m, { ops: [{ clause: 'audit', field: 'rateBp', value: 5000 }, { clause: 'deposit', field: 'amount', value: 2000 }, { clause: 'slash.bad_work', field: 'bp', value: 10_000 }] });
+    const audited = applyEdit(m, {
+      ops: [
+        { clause: 'audit', field: 'rateBp', value: 5000 },
+        { clause: 'deposit', field: 'amount', value: 2000 },
+        { clause: 'slash.bad_work', field: 'bp', value: 10_000 },
+      ],
+    });
     // Caught half the time: −2 (slashed, unpaid); else 1.2 → −0.4 against honest 0.8.
     expect(best(pair, audited, 0, 'freeride')).toBeUndefined();
     const h = play(pair, audited, honestProfile(pair));
@@ -54,7 +66,12 @@ describe('team tasks (two agents, skill 1.5 each: v(both) = 12, v(one) = 3)', ()
     const d = best(cheap, m, 0, 'false_dispute')!;
     expect(d.strategy.param).toBe(1);
     expect(d.gain).toBeCloseTo(9.6 - 1 - 3.8, 9); // the whole pool instead of half
-    const verified = applyEdit(m, { ops: [{ clause: 'dispute', field: 'procedure', value: 'verified' }, { clause: 'dispute', field: 'bond', value: 1000 }] });
+    const verified = applyEdit(m, {
+      ops: [
+        { clause: 'dispute', field: 'procedure', value: 'verified' },
+        { clause: 'dispute', field: 'bond', value: 1000 },
+      ],
+    });
     expect(best(cheap, verified, 0, 'false_dispute')).toBeUndefined();
     const tried = play(cheap, verified, [{ ...honestProfile(cheap)[0]!, dispute: 1 }, honestProfile(cheap)[1]!]);
     expect(tried.bondLoss[0]).toBeCloseTo(1, 9);
@@ -69,7 +86,9 @@ describe('bids', () => {
     const s = best(one, m, 0, 'shade')!;
     expect(s.strategy.param).toBeGreaterThanOrEqual(5);
     expect(s.gain).toBeCloseTo(s.strategy.param - 1, 9);
-    expect(best(one, mech(DELIVERY, { clause: 'reward', field: 'rule', value: 'shapley' }), 0, 'shade')).toBeUndefined();
+    expect(
+      best(one, mech(DELIVERY, { clause: 'reward', field: 'rule', value: 'shapley' }), 0, 'shade'),
+    ).toBeUndefined();
   });
 
   it('the scoring rule only awards bidders whose expected pay covers their bid', () => {
@@ -81,7 +100,15 @@ describe('bids', () => {
     expect(s.team).toEqual([0]);
     expect(s.utility).toEqual([expect.closeTo(1.4, 9), 0]);
     // With the whole value in the pool each gets 6 ≥ 5.5: both are hired.
-    const full = play(i, mech(DELIVERY, { clause: 'alloc', field: 'rule', value: 'scoring' }, { clause: 'reward', field: 'poolBp', value: 10_000 }), honestProfile(i));
+    const full = play(
+      i,
+      mech(
+        DELIVERY,
+        { clause: 'alloc', field: 'rule', value: 'scoring' },
+        { clause: 'reward', field: 'poolBp', value: 10_000 },
+      ),
+      honestProfile(i),
+    );
     expect(full.team).toEqual([0, 1]);
   });
 });
@@ -95,12 +122,15 @@ describe('collusion and the other allocation rules', () => {
     // Bids 5, 5, 1: each colluder gets 9.6·5/11; joint gain 2·(48/11 − 3.2).
     expect(c.strategy).toMatchObject({ partner: 1, param: 5 });
     expect(c.gain).toBeCloseTo(2 * (48 / 11 - 3.2), 9);
-    expect(best(trio, mech(DELIVERY, { clause: 'reward', field: 'rule', value: 'shapley' }), 0, 'collude')).toBeUndefined();
+    expect(
+      best(trio, mech(DELIVERY, { clause: 'reward', field: 'rule', value: 'shapley' }), 0, 'collude'),
+    ).toBeUndefined();
   });
 
   it('lowest bid and reputation pick k bidders by bid and by public reliability', () => {
     const i = inst({ cost: 3, rel: 0.9 }, { cost: 1, rel: 0.7 }, { cost: 2, rel: 0.8 });
-    const k = (rule: string) => mech({ clause: 'alloc', field: 'rule', value: rule }, { clause: 'alloc', field: 'teamSize', value: 2 });
+    const k = (rule: string) =>
+      mech({ clause: 'alloc', field: 'rule', value: rule }, { clause: 'alloc', field: 'teamSize', value: 2 });
     expect(play(i, k('lowest_bid'), honestProfile(i)).team).toEqual([1, 2]);
     expect(play(i, k('reputation'), honestProfile(i)).team).toEqual([0, 2]);
     expect(play(i, k('all'), honestProfile(i)).team).toEqual([0, 1]); // the first k bidders

@@ -24,7 +24,14 @@ beforeAll(async () => {
       const reply = () => {
         if (res.destroyed) return;
         res.writeHead(c.status ?? 200, { 'content-type': 'application/json' });
-        res.end(c.raw ?? JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: c.content }, finish_reason: 'stop' }] }));
+        res.end(
+          c.raw ??
+            JSON.stringify({
+              id: 'x',
+              object: 'chat.completion',
+              choices: [{ index: 0, message: { role: 'assistant', content: c.content }, finish_reason: 'stop' }],
+            }),
+        );
       };
       if (c.delayMs) setTimeout(reply, c.delayMs);
       else reply();
@@ -40,7 +47,25 @@ afterAll(async () => {
 
 const input: AttributionInput = {
   mechanism: naiveMechanism(),
-  trajectories: [{ kind: 'ic', family: 'withhold', description: 'agent 0 takes the award and never delivers', instance: 0, agent: 0, gain: 1.5, onTeam: true, teamSize: 4, pay: 2.4, slash: 0, bondLoss: 0, effortCost: 0, badProb: 1, sybilTiers: [], targetGoodProb: 0 }],
+  trajectories: [
+    {
+      kind: 'ic',
+      family: 'withhold',
+      description: 'agent 0 takes the award and never delivers',
+      instance: 0,
+      agent: 0,
+      gain: 1.5,
+      onTeam: true,
+      teamSize: 4,
+      pay: 2.4,
+      slash: 0,
+      bondLoss: 0,
+      effortCost: 0,
+      badProb: 1,
+      sybilTiers: [],
+      targetGoodProb: 0,
+    },
+  ],
   systemLoss: 1,
   taskValue: 12,
   rejected: [],
@@ -48,9 +73,23 @@ const input: AttributionInput = {
 
 describe('LLM attributor (OpenAI-compatible chat completions)', () => {
   it('turns a JSON critique into an edit, and shows the model the clauses and trajectories', async () => {
-    next = [{ content: 'Here is my edit:\n```json\n{"attribution": "withhold exploits reward.basis=award", "ops": [{"clause": "reward", "field": "basis", "value": "delivery"}]}\n```' }];
+    next = [
+      {
+        content:
+          'Here is my edit:\n```json\n{"attribution": "withhold exploits reward.basis=award", "ops": [{"clause": "reward", "field": "basis", "value": "delivery"}]}\n```',
+      },
+    ];
     const r = await llmAttributor({ url, model: 'test-model' }).propose(input);
-    expect(r).toEqual({ ok: true, proposals: [{ edit: { ops: [{ clause: 'reward', field: 'basis', value: 'delivery' }] }, clauses: ['reward'], attribution: 'withhold exploits reward.basis=award' }] });
+    expect(r).toEqual({
+      ok: true,
+      proposals: [
+        {
+          edit: { ops: [{ clause: 'reward', field: 'basis', value: 'delivery' }] },
+          clauses: ['reward'],
+          attribution: 'withhold exploits reward.basis=award',
+        },
+      ],
+    });
     const req = requests.at(-1)!;
     expect(req.model).toBe('test-model');
     expect(req.messages[1]!.content).toContain('reward: rule=equal basis=award poolBp=8000');
@@ -74,7 +113,9 @@ describe('LLM attributor (OpenAI-compatible chat completions)', () => {
     expect(await att.propose(input)).toMatchObject({ ok: false, failure: { code: 'INVALID_EDIT' } });
     next = [{ content: '{"ops": [{"clause": "deposit", "field": "amount", "value": -1}]}' }];
     expect(await att.propose(input)).toMatchObject({ ok: false, failure: { code: 'INVALID_EDIT' } });
-    expect(await llmAttributor({ url: 'http://127.0.0.1:1/v1/chat/completions', timeoutMs: 2000 }).propose(input)).toMatchObject({ ok: false, failure: { code: 'NETWORK' } });
+    expect(
+      await llmAttributor({ url: 'http://127.0.0.1:1/v1/chat/completions', timeoutMs: 2000 }).propose(input),
+    ).toMatchObject({ ok: false, failure: { code: 'NETWORK' } });
     next = [{ content: '{"ops": 3}' }];
     expect(await att.propose(input)).toMatchObject({ ok: false, failure: { code: 'INVALID_EDIT' } });
     expect(parseReply('no braces here')).toEqual({ error: 'no JSON object in the reply' });
@@ -82,7 +123,12 @@ describe('LLM attributor (OpenAI-compatible chat completions)', () => {
 
   it('in the loop: a failed round falls back to the built-in attributor, or leaves the mechanism as it was', async () => {
     const llm = llmAttributor({ url, timeoutMs: 150 });
-    next = [{ content: 'not json' }, { content: '{"attribution": "sybils pass tier 0", "ops": [{"clause": "tier", "field": "required", "value": 2}]}' }];
+    next = [
+      { content: 'not json' },
+      {
+        content: '{"attribution": "sybils pass tier 0", "ops": [{"clause": "tier", "field": "required", "value": 2}]}',
+      },
+    ];
     const withFallback = await evolveMechanism({ rounds: 2, seed: 5, attributor: llm, fallback: builtinAttributor() });
     expect(withFallback.rounds[0]!.failure).toMatch(/^MALFORMED/);
     expect(withFallback.rounds[0]!.attributor).toBe('builtin');

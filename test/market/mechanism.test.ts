@@ -6,9 +6,25 @@ import { encodeCbor, type CborMap } from '../../src/core/codec/cbor.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { DecodeError } from '../../src/core/errors.js';
 import {
-  ALLOC_RULES, applyEdit, BASES, checkEdit, decodeMechanism, describeEdit, DISPUTE_PROCEDURES, encodeMechanism, mechanismToCbor, naiveMechanism, REWARD_RULES, type Mechanism,
+  ALLOC_RULES,
+  applyEdit,
+  BASES,
+  checkEdit,
+  decodeMechanism,
+  describeEdit,
+  DISPUTE_PROCEDURES,
+  encodeMechanism,
+  mechanismToCbor,
+  naiveMechanism,
+  REWARD_RULES,
+  type Mechanism,
 } from '../../src/core/market/mechanism.js';
-import { decodeSignedMechanism, mechanismBody, signedMechanismFromBody, signMechanism } from '../../src/core/market/signed.js';
+import {
+  decodeSignedMechanism,
+  mechanismBody,
+  signedMechanismFromBody,
+  signMechanism,
+} from '../../src/core/market/signed.js';
 import { crypto, seed } from '../helpers.js';
 
 const edited: Mechanism = applyEdit(naiveMechanism(), {
@@ -55,9 +71,16 @@ describe('mechanism spec: canonical CBOR', () => {
     const arb = fc.record({
       version: fc.integer({ min: 1, max: 1e9 }),
       alloc: fc.record({ rule: fc.constantFrom(...ALLOC_RULES), teamSize: fc.integer({ min: 1, max: 16 }) }),
-      reward: fc.record({ rule: fc.constantFrom(...REWARD_RULES), basis: fc.constantFrom(...BASES), poolBp: fc.integer({ min: 0, max: 10_000 }) }),
+      reward: fc.record({
+        rule: fc.constantFrom(...REWARD_RULES),
+        basis: fc.constantFrom(...BASES),
+        poolBp: fc.integer({ min: 0, max: 10_000 }),
+      }),
       deposit: fc.integer({ min: 0, max: 1e9 }),
-      slashing: fc.record({ no_delivery: fc.integer({ min: 1, max: 10_000 }), bad_work: fc.integer({ min: 1, max: 10_000 }) }, { requiredKeys: [] }),
+      slashing: fc.record(
+        { no_delivery: fc.integer({ min: 1, max: 10_000 }), bad_work: fc.integer({ min: 1, max: 10_000 }) },
+        { requiredKeys: [] },
+      ),
       audit: fc.record({ rateBp: fc.integer({ min: 0, max: 10_000 }) }),
       requiredTier: fc.integer({ min: 0, max: 4 }),
       dispute: fc.record({ procedure: fc.constantFrom(...DISPUTE_PROCEDURES), bond: fc.integer({ min: 0, max: 1e9 }) }),
@@ -77,14 +100,93 @@ describe('mechanism spec: canonical CBOR', () => {
     expect(code(() => decodeMechanism(mutate(m, (c) => c.delete(8))))).toBe('MISSING_FIELD');
     expect(code(() => decodeMechanism(mutate(m, (c) => c.set(1, 0))))).toBe('BAD_VALUE');
     expect(code(() => decodeMechanism(mutate(m, (c) => c.set(7, 5))))).toBe('BAD_VALUE');
-    expect(code(() => decodeMechanism(mutate(m, (c) => c.set(2, new Map([[0, 9], [1, 3]])))))).toBe('BAD_VALUE'); // unknown allocation rule
-    expect(code(() => decodeMechanism(mutate(m, (c) => c.set(2, new Map([[0, 0], [1, 0]])))))).toBe('BAD_VALUE'); // team of 0
-    expect(code(() => decodeMechanism(mutate(m, (c) => c.set(3, new Map([[0, 0], [1, 0], [2, 10_001]])))))).toBe('BAD_VALUE');
-    expect(code(() => decodeMechanism(mutate(m, (c) => c.set(5, [[1, 10_000], [0, 5_000]]))))).toBe('BAD_VALUE'); // unsorted conditions
-    expect(code(() => decodeMechanism(mutate(m, (c) => c.set(5, [[0, 5_000], [0, 6_000]]))))).toBe('BAD_VALUE'); // repeated
+    expect(
+      code(() =>
+        decodeMechanism(
+          mutate(m, (c) =>
+            c.set(
+              2,
+              new Map([
+                [0, 9],
+                [1, 3],
+              ]),
+            ),
+          ),
+        ),
+      ),
+    ).toBe('BAD_VALUE'); // unknown allocation rule
+    expect(
+      code(() =>
+        decodeMechanism(
+          mutate(m, (c) =>
+            c.set(
+              2,
+              new Map([
+                [0, 0],
+                [1, 0],
+              ]),
+            ),
+          ),
+        ),
+      ),
+    ).toBe('BAD_VALUE'); // team of 0
+    expect(
+      code(() =>
+        decodeMechanism(
+          mutate(m, (c) =>
+            c.set(
+              3,
+              new Map([
+                [0, 0],
+                [1, 0],
+                [2, 10_001],
+              ]),
+            ),
+          ),
+        ),
+      ),
+    ).toBe('BAD_VALUE');
+    expect(
+      code(() =>
+        decodeMechanism(
+          mutate(m, (c) =>
+            c.set(5, [
+              [1, 10_000],
+              [0, 5_000],
+            ]),
+          ),
+        ),
+      ),
+    ).toBe('BAD_VALUE'); // unsorted conditions
+    expect(
+      code(() =>
+        decodeMechanism(
+          mutate(m, (c) =>
+            c.set(5, [
+              [0, 5_000],
+              [0, 6_000],
+            ]),
+          ),
+        ),
+      ),
+    ).toBe('BAD_VALUE'); // repeated
     expect(code(() => decodeMechanism(mutate(m, (c) => c.set(5, [[0, 0]]))))).toBe('BAD_VALUE'); // a 0 bp condition has one encoding: absent
     expect(code(() => decodeMechanism(mutate(m, (c) => c.set(4, 'lots'))))).toBe('BAD_TYPE');
-    expect(code(() => decodeMechanism(mutate(m, (c) => c.set(6, new Map([[0, 1], [1, 2]])))))).toBe('UNKNOWN_FIELD');
+    expect(
+      code(() =>
+        decodeMechanism(
+          mutate(m, (c) =>
+            c.set(
+              6,
+              new Map([
+                [0, 1],
+                [1, 2],
+              ]),
+            ),
+          ),
+        ),
+      ),
+    ).toBe('UNKNOWN_FIELD');
     const bytes = encodeMechanism(m);
     expect(code(() => decodeMechanism(Uint8Array.of(...bytes, 0)))).toBe('TRAILING');
     // A non-canonical integer (deposit 96000 written in 8 bytes) is refused even though it decodes leniently.
@@ -105,11 +207,18 @@ describe('mechanism edits', () => {
     expect(checkEdit({ ops: [{ clause: 'audit', field: 'rateBp', value: 0.5 }] }).ok).toBe(false);
     expect(checkEdit({ ops: [{ clause: 'alloc', field: 'rule', value: 'auction' }] }).ok).toBe(false);
     expect(checkEdit('drop table').ok).toBe(false);
-    expect(() => applyEdit(naiveMechanism(), { ops: [{ clause: 'tier', field: 'required', value: 9 }] })).toThrow(RangeError);
+    expect(() => applyEdit(naiveMechanism(), { ops: [{ clause: 'tier', field: 'required', value: 9 }] })).toThrow(
+      RangeError,
+    );
   });
 
   it('bump the version and describe themselves by clause', () => {
-    const e = { ops: [{ clause: 'dispute' as const, field: 'procedure', value: 'verified' }, { clause: 'dispute' as const, field: 'bond', value: 2500 }] };
+    const e = {
+      ops: [
+        { clause: 'dispute' as const, field: 'procedure', value: 'verified' },
+        { clause: 'dispute' as const, field: 'bond', value: 2500 },
+      ],
+    };
     expect(describeEdit(naiveMechanism(), e)).toBe('dispute.procedure accept->verified; dispute.bond 0->2500');
     const m = applyEdit(naiveMechanism(), e);
     expect(m.version).toBe(2);

@@ -16,7 +16,7 @@ describe('exact Shapley values', () => {
   it('the task value V(Σw/W)^2 with V=9, W=3, w=(1,2): phi = (3, 6)', () => {
     // v{0}=1, v{1}=4, v{0,1}=9. phi0 = (1 + (9-4))/2 = 3, phi1 = (4 + (9-1))/2 = 6.
     const w = [1, 2];
-    const phi = shapley(2, (m) => 9 * ((w.reduce((s, x, i) => s + (has(m, i) ? x : 0), 0) / 3) ** 2));
+    const phi = shapley(2, (m) => 9 * (w.reduce((s, x, i) => s + (has(m, i) ? x : 0), 0) / 3) ** 2);
     expect(phi[0]).toBeCloseTo(3, 12);
     expect(phi[1]).toBeCloseTo(6, 12);
   });

@@ -7,7 +7,15 @@ import { decodeCbor, encodeCbor } from '../../src/core/codec/cbor.js';
 import { CONTENT_TYPES, encodeSign1 } from '../../src/core/codec/cose.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { DecodeError } from '../../src/core/errors.js';
-import { decodeTaskMsg, decodeTerms, encodeTaskMsg, encodeTerms, taskMsgPayload, TASK_PREFIX, type TaskMsg } from '../../src/core/task/codec.js';
+import {
+  decodeTaskMsg,
+  decodeTerms,
+  encodeTaskMsg,
+  encodeTerms,
+  taskMsgPayload,
+  TASK_PREFIX,
+  type TaskMsg,
+} from '../../src/core/task/codec.js';
 import { crypto, identity, T0 } from '../helpers.js';
 
 const a = identity('alice');
@@ -47,7 +55,9 @@ describe('task messages (COSE_Sign1 agentnet/task/1)', () => {
       const map = new Map<number, unknown>([...(decodeMap(taskMsgPayload(m)) as Map<number, unknown>), ...extra]);
       return encodeSign1(CONTENT_TYPES.task, encodeCbor(new Map([...map].sort((x, y) => x[0] - y[0])) as never), sig);
     };
-    expect(code(() => decodeTaskMsg(encodeSign1(CONTENT_TYPES.receipt, taskMsgPayload(MSGS[1]!), sig), DEFAULT_LIMITS))).toBe('BAD_COSE');
+    expect(
+      code(() => decodeTaskMsg(encodeSign1(CONTENT_TYPES.receipt, taskMsgPayload(MSGS[1]!), sig), DEFAULT_LIMITS)),
+    ).toBe('BAD_COSE');
     expect(code(() => decodeTaskMsg(payload(MSGS[2]!, [[9, 1]]), DEFAULT_LIMITS))).toBe('UNKNOWN_FIELD');
     expect(code(() => decodeTaskMsg(payload(MSGS[2]!, [[7, a.binding]]), DEFAULT_LIMITS))).toBe('UNKNOWN_FIELD'); // a bid's field on an award
     expect(code(() => decodeTaskMsg(payload(MSGS[6]!, [[5, 1001]]), DEFAULT_LIMITS))).toBe('BAD_VALUE'); // outcome > 1000
@@ -61,12 +71,24 @@ describe('task messages (COSE_Sign1 agentnet/task/1)', () => {
 
 describe('task terms in the announce body', () => {
   const terms = { mechanism: utf8('m'), deliverBy: T0 + 10, settleBy: T0 + 20 };
-  const body = { kind: 'intent' as const, tags: ['x'], text: '', price: 5, deadline: T0 + 5, requiredTier: 2, constraints: encodeTerms(terms) };
+  const body = {
+    kind: 'intent' as const,
+    tags: ['x'],
+    text: '',
+    price: 5,
+    deadline: T0 + 5,
+    requiredTier: 2,
+    constraints: encodeTerms(terms),
+  };
 
   it('round-trips and checks deadline < deliverBy < settleBy', () => {
     expect(decodeTerms(body)).toEqual(terms);
-    expect(code(() => decodeTerms({ ...body, constraints: encodeTerms({ ...terms, deliverBy: T0 + 5 }) }))).toBe('BAD_VALUE');
-    expect(code(() => decodeTerms({ ...body, constraints: encodeTerms({ ...terms, settleBy: T0 + 10 }) }))).toBe('BAD_VALUE');
+    expect(code(() => decodeTerms({ ...body, constraints: encodeTerms({ ...terms, deliverBy: T0 + 5 }) }))).toBe(
+      'BAD_VALUE',
+    );
+    expect(code(() => decodeTerms({ ...body, constraints: encodeTerms({ ...terms, settleBy: T0 + 10 }) }))).toBe(
+      'BAD_VALUE',
+    );
   });
 
   it('refuses bodies that are not task announces', () => {

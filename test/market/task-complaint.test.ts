@@ -9,7 +9,14 @@ import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { CONTENT_TYPES } from '../../src/core/codec/cose.js';
 import { TieredVerifier } from '../../src/core/identity/verifier.js';
 import { decodeTaskMsg } from '../../src/core/task/codec.js';
-import { complaintBody, complaintFromBody, complaintToBeSigned, decodeComplaint, encodeComplaint, type Complaint } from '../../src/core/task/complaint.js';
+import {
+  complaintBody,
+  complaintFromBody,
+  complaintToBeSigned,
+  decodeComplaint,
+  encodeComplaint,
+  type Complaint,
+} from '../../src/core/task/complaint.js';
 import { NodeTrust } from '../../src/core/trust/node-trust.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
 import { crypto, identity } from '../helpers.js';
@@ -47,7 +54,10 @@ describe('complaints: a signed rating without a co-signed receipt', () => {
     expect(body.tags).toEqual(['receipt', 'receipt.complaint']);
     const d = decodeComplaint(complaintFromBody(body));
     expect(d.complaint).toMatchObject({ topic: SPEC.topic, outcome: 300 });
-    expect(decodeTaskMsg(d.complaint.delivery, DEFAULT_LIMITS).msg).toMatchObject({ type: 'delivery', signer: worker.id.agentKey });
+    expect(decodeTaskMsg(d.complaint.delivery, DEFAULT_LIMITS).msg).toMatchObject({
+      type: 'delivery',
+      signer: worker.id.agentKey,
+    });
     const trust = thirdTrust(req, worker);
     trust.handleDeclared(w.now, { topic: SPEC.topic, body });
     trust.handleDeclared(w.now, { topic: SPEC.topic, body }); // once
@@ -55,7 +65,12 @@ describe('complaints: a signed rating without a co-signed receipt', () => {
     expect(trust.pollEvent()).toBeUndefined();
     trust.setTopics([{ name: SPEC.topic, tags: [] }]);
     trust.recompute(w.now, powerIterate);
-    expect(trust.view(SPEC.topic).map((e) => e.agent).sort()).toEqual([req.hex, worker.hex].sort()); // the rating is in C
+    expect(
+      trust
+        .view(SPEC.topic)
+        .map((e) => e.agent)
+        .sort(),
+    ).toEqual([req.hex, worker.hex].sort()); // the rating is in C
   });
 
   it('a withheld artefact: the complaint rates 0', () => {
@@ -75,7 +90,10 @@ describe('complaints: a signed rating without a co-signed receipt', () => {
     expect(trust.pollEvent()).toMatchObject({ type: 'rejected', reason: 'bad_signature' });
     // req complains about mallory with worker's delivery: not mallory's delivery
     const other: Complaint = { ...d, worker: mallory.agentKey };
-    trust.handleDeclared(w.now, { topic: SPEC.topic, body: complaintBody(encodeComplaint(other, crypto.signer.sign(req.id.agentSecret, complaintToBeSigned(other)))) });
+    trust.handleDeclared(w.now, {
+      topic: SPEC.topic,
+      body: complaintBody(encodeComplaint(other, crypto.signer.sign(req.id.agentSecret, complaintToBeSigned(other)))),
+    });
     expect(trust.pollEvent()).toMatchObject({ type: 'rejected', reason: 'malformed' });
     // in another topic's log
     trust.handleDeclared(w.now, { topic: 'other_topic', body });

@@ -26,7 +26,20 @@ const bob = identity('bob');
 const carol = identity('carol');
 
 function announce(id: TestIdentity, over: Partial<Entry> = {}): Uint8Array {
-  const e: Entry = { author: id.agentKey, topic: TOPIC, epoch: 0, seq: 1, kind: 'intent', ts: T0, expires: T0 + DAY, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2, ...over };
+  const e: Entry = {
+    author: id.agentKey,
+    topic: TOPIC,
+    epoch: 0,
+    seq: 1,
+    kind: 'intent',
+    ts: T0,
+    expires: T0 + DAY,
+    bodyHash: new Uint8Array(32),
+    bodyLen: 3,
+    sketch: new Uint8Array(32),
+    tier: 2,
+    ...over,
+  };
   return encodeEntry(e, crypto.signer.sign(id.agentSecret, entryToBeSigned(e)));
 }
 function award(by: TestIdentity, task: Uint8Array, worker: Uint8Array, over: Partial<TaskMsg> = {}): Uint8Array {
@@ -49,11 +62,21 @@ describe('dispute-proof codec', () => {
     expect(d.announce).toEqual(entry);
     expect(new Set(d.awards.map(toHex))).toEqual(new Set([toHex(a), toHex(b)]));
     const [lo, hi] = d.awards;
-    const m = (v: number, x: Uint8Array, y: Uint8Array) => encodeCbor(new Map<number, Uint8Array | number>([[0, v], [1, entry], [2, x], [3, y]]));
+    const m = (v: number, x: Uint8Array, y: Uint8Array) =>
+      encodeCbor(
+        new Map<number, Uint8Array | number>([
+          [0, v],
+          [1, entry],
+          [2, x],
+          [3, y],
+        ]),
+      );
     expect(() => decodeDisputeProof(m(1, hi, lo), DEFAULT_LIMITS)).toThrow(/NON_CANONICAL/);
     expect(() => decodeDisputeProof(m(1, lo, lo), DEFAULT_LIMITS)).toThrow(/NON_CANONICAL/);
     expect(() => decodeDisputeProof(m(2, lo, hi), DEFAULT_LIMITS)).toThrow(/BAD_VERSION/);
-    expect(() => decodeDisputeProof(new Uint8Array(DEFAULT_LIMITS.headerBytes + 2 * 256 + 33), DEFAULT_LIMITS)).toThrow(DecodeError);
+    expect(() => decodeDisputeProof(new Uint8Array(DEFAULT_LIMITS.headerBytes + 2 * 256 + 33), DEFAULT_LIMITS)).toThrow(
+      DecodeError,
+    );
     expect(p.length).toBeLessThan(DEFAULT_LIMITS.headerBytes + 2 * 256);
   });
 });
@@ -62,7 +85,10 @@ describe('dispute-proof verification (public keys only)', () => {
   it('a real double award verifies and names the requester, the topic, the task and both workers', () => {
     const { entry, task, a, b } = doubleAward();
     const r = checkDisputeProof(crypto, DEFAULT_LIMITS, encodeDisputeProof(entry, a, b));
-    expect(r).toMatchObject({ ok: true, proof: { kind: 'double-award', author: toHex(alice.agentKey), topic: TOPIC, task: toHex(task) } });
+    expect(r).toMatchObject({
+      ok: true,
+      proof: { kind: 'double-award', author: toHex(alice.agentKey), topic: TOPIC, task: toHex(task) },
+    });
     if (r.ok) expect(new Set(r.proof.workers)).toEqual(new Set([toHex(bob.agentKey), toHex(carol.agentKey)]));
   });
 
@@ -74,25 +100,51 @@ describe('dispute-proof verification (public keys only)', () => {
       return r.ok ? '' : r.detail;
     };
     // bob forges an award "by alice" with his own key: alice's key does not verify it
-    const forged = encodeTaskMsg({ type: 'award', task, signer: alice.agentKey, ts: T0 + 3000, worker: carol.agentKey, price: 1000 }, crypto.signer.sign(bob.agentSecret, taskMsgToBeSigned({ type: 'award', task, signer: alice.agentKey, ts: T0 + 3000, worker: carol.agentKey, price: 1000 })));
+    const forged = encodeTaskMsg(
+      { type: 'award', task, signer: alice.agentKey, ts: T0 + 3000, worker: carol.agentKey, price: 1000 },
+      crypto.signer.sign(
+        bob.agentSecret,
+        taskMsgToBeSigned({
+          type: 'award',
+          task,
+          signer: alice.agentKey,
+          ts: T0 + 3000,
+          worker: carol.agentKey,
+          price: 1000,
+        }),
+      ),
+    );
     expect(bad(a, forged)).toMatch(/not signed by the requester/);
     expect(bad(a, award(alice, task, bob.agentKey, { price: 900 }))).toMatch(/same worker/);
     expect(bad(a, award(alice, crypto.sha256(announce(alice, { seq: 2 })), carol.agentKey))).toMatch(/different tasks/);
     expect(bad(a, award(bob, task, carol.agentKey))).toMatch(/different signers/);
     // a task announced by someone else, or an announce that is not this task's entry
     const bobTask = announce(bob);
-    expect(bad(award(alice, crypto.sha256(bobTask), bob.agentKey), award(alice, crypto.sha256(bobTask), carol.agentKey), bobTask)).toMatch(/another agent/);
+    expect(
+      bad(
+        award(alice, crypto.sha256(bobTask), bob.agentKey),
+        award(alice, crypto.sha256(bobTask), carol.agentKey),
+        bobTask,
+      ),
+    ).toMatch(/another agent/);
     expect(bad(a, award(alice, task, carol.agentKey), announce(alice, { ts: T0 + 1 }))).toMatch(/not the awarded task/);
     const cap = announce(alice, { kind: 'capability' });
-    expect(bad(award(alice, crypto.sha256(cap), bob.agentKey), award(alice, crypto.sha256(cap), carol.agentKey), cap)).toMatch(/not an intent/);
+    expect(
+      bad(award(alice, crypto.sha256(cap), bob.agentKey), award(alice, crypto.sha256(cap), carol.agentKey), cap),
+    ).toMatch(/not an intent/);
     // a tampered announce signature
     const t = announce(alice).slice();
     t[t.length - 1]! ^= 1;
-    expect(bad(award(alice, crypto.sha256(t), bob.agentKey), award(alice, crypto.sha256(t), carol.agentKey), t)).toMatch(/announce is not signed/);
-    expect(checkDisputeProof(crypto, DEFAULT_LIMITS, new Uint8Array([0xa0]))).toMatchObject({ ok: false, detail: expect.stringMatching(/malformed/) });
+    expect(
+      bad(award(alice, crypto.sha256(t), bob.agentKey), award(alice, crypto.sha256(t), carol.agentKey), t),
+    ).toMatch(/announce is not signed/);
+    expect(checkDisputeProof(crypto, DEFAULT_LIMITS, new Uint8Array([0xa0]))).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/malformed/),
+    });
   });
 
-  it('the verifier queues a proof once per (requester, task) and refuses one sent under another author\'s key', () => {
+  it("the verifier queues a proof once per (requester, task) and refuses one sent under another author's key", () => {
     const { entry, a, b } = doubleAward();
     const p = encodeDisputeProof(entry, a, b);
     const v = new TieredVerifier(crypto, DEFAULT_LIMITS);
@@ -109,15 +161,26 @@ describe('dispute-proof verification (public keys only)', () => {
 describe('a core on the fraud channel', () => {
   it('a forged proof is rejected as bad_dispute_proof; a valid one is a `dispute` event and slashes in trust', () => {
     const dave = identity('dave');
-    const core = new AgentCore({ crypto, store: new MemoryStore(), agentSecret: dave.agentSecret, binding: dave.binding });
+    const core = new AgentCore({
+      crypto,
+      store: new MemoryStore(),
+      agentSecret: dave.agentSecret,
+      binding: dave.binding,
+    });
     core.start(T0);
     while (core.pollTransmit());
-    const events = () => { const out = []; for (let e = core.pollEvent(); e; e = core.pollEvent()) out.push(e); return out; };
+    const events = () => {
+      const out = [];
+      for (let e = core.pollEvent(); e; e = core.pollEvent()) out.push(e);
+      return out;
+    };
     events();
     const { entry, task, a, b } = doubleAward();
     const forged = encodeDisputeProof(entry, a, award(bob, task, carol.agentKey));
     core.handleMessage(T0, 'fraud', disputeKey(toHex(alice.agentKey)), forged);
-    expect(events()).toEqual([expect.objectContaining({ type: 'rejected', reason: 'bad_dispute_proof', channel: 'fraud' })]);
+    expect(events()).toEqual([
+      expect.objectContaining({ type: 'rejected', reason: 'bad_dispute_proof', channel: 'fraud' }),
+    ]);
     core.handleMessage(T0, 'fraud', disputeKey(toHex(alice.agentKey)), new Uint8Array([1, 2, 3]));
     expect(events()).toEqual([expect.objectContaining({ type: 'rejected', reason: 'bad_dispute_proof' })]);
     const trust = new NodeTrust({ verifier: core.verifier, recomputeMs: 1000 });
@@ -129,7 +192,11 @@ describe('a core on the fraud channel', () => {
     expect(trust.pollFraudFrom(T0)).toBe(1);
     trust.setTopics([{ name: TOPIC, tags: [] }]);
     trust.recompute(T0, powerIterate);
-    expect(trust.view(TOPIC).find((e) => e.agent === toHex(alice.agentKey))).toMatchObject({ slashed: true, gate: 0, trust: 0 });
+    expect(trust.view(TOPIC).find((e) => e.agent === toHex(alice.agentKey))).toMatchObject({
+      slashed: true,
+      gate: 0,
+      trust: 0,
+    });
     expect(trust.status().fraudProofs).toBe(1);
   });
 });
@@ -149,7 +216,14 @@ describe('the worker side of a double award', () => {
     return { w, req, worker, other, t };
   }
   const secondAward = (req: Party, task: string, to: Party, ts: number) => {
-    const m: TaskMsg = { type: 'award', task: fromHex(task), signer: req.id.agentKey, ts, worker: to.id.agentKey, price: 1000 };
+    const m: TaskMsg = {
+      type: 'award',
+      task: fromHex(task),
+      signer: req.id.agentKey,
+      ts,
+      worker: to.id.agentKey,
+      price: 1000,
+    };
     return encodeTaskMsg(m, crypto.signer.sign(req.id.agentSecret, taskMsgToBeSigned(m)));
   };
 
@@ -161,7 +235,10 @@ describe('the worker side of a double award', () => {
     expect(stateOf(worker, t.id)).toBe('disputed');
     expect(worker.engine.get(t.id)!.evidence).toBe(1);
     const proof = worker.published.get(`dispute:${req.hex}`)!;
-    expect(checkDisputeProof(crypto, DEFAULT_LIMITS, proof)).toMatchObject({ ok: true, proof: { author: req.hex, task: t.id, topic: SPEC.topic } });
+    expect(checkDisputeProof(crypto, DEFAULT_LIMITS, proof)).toMatchObject({
+      ok: true,
+      proof: { author: req.hex, task: t.id, topic: SPEC.topic },
+    });
     const l = worker.ledger;
     expect(l.balance(escrowAccount(t.id))).toBe(0);
     expect(l.balance(agentAccount(worker.hex))).toBe(100_000);

@@ -7,7 +7,13 @@ import { decodeBody } from '../../src/core/codec/body.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeReceipt, signedReceiptFromBody } from '../../src/core/codec/receipt.js';
 import { checkReceipt } from '../../src/core/identity/receipt.js';
-import { decodeTaskMsg, decodeTerms, encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../../src/core/task/codec.js';
+import {
+  decodeTaskMsg,
+  decodeTerms,
+  encodeTaskMsg,
+  taskMsgToBeSigned,
+  type TaskMsg,
+} from '../../src/core/task/codec.js';
 import { agentAccount, BURN, escrowAccount } from '../../src/core/task/ledger.js';
 import { allowed, isTerminal, TRANSITIONS } from '../../src/core/task/protocol.js';
 import { crypto, identity } from '../helpers.js';
@@ -31,8 +37,11 @@ const stateOf = (p: Party, id: string) => p.engine.get(id)?.state;
 describe('task protocol table', () => {
   it('every state named as a target exists, and terminal states accept nothing', () => {
     for (const [role, rows] of Object.entries(TRANSITIONS)) {
-      for (const [, row] of Object.entries(rows)) for (const tos of Object.values(row)) for (const to of tos as string[]) expect(Object.keys(rows)).toContain(to);
-      for (const s of Object.keys(rows)) if (isTerminal(role as 'worker', s as never)) expect(allowed(role as 'worker', s as never, 'retry')).toBeUndefined();
+      for (const [, row] of Object.entries(rows))
+        for (const tos of Object.values(row)) for (const to of tos as string[]) expect(Object.keys(rows)).toContain(to);
+      for (const s of Object.keys(rows))
+        if (isTerminal(role as 'worker', s as never))
+          expect(allowed(role as 'worker', s as never, 'retry')).toBeUndefined();
     }
   });
 });
@@ -43,12 +52,20 @@ describe('task protocol, happy path', () => {
     ws[1]!.policy.bid = () => 2500; // the lower bid wins under lowest_bid
     const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
     // The announce is a real intent entry whose body carries the documented fields.
-    const body = decodeBody(req.logStore.getBody(req.logStore.range(req.id.agentKey, SPEC.topic, 0, 1, 1)[0]!.bodyHash)!, DEFAULT_LIMITS);
+    const body = decodeBody(
+      req.logStore.getBody(req.logStore.range(req.id.agentKey, SPEC.topic, 0, 1, 1)[0]!.bodyHash)!,
+      DEFAULT_LIMITS,
+    );
     expect(body).toMatchObject({ kind: 'intent', price: 10_000, deadline: t.bidDeadline, requiredTier: 2 });
     expect(decodeTerms(body)).toMatchObject({ deliverBy: t.deliverBy, settleBy: t.settleBy });
     expect(w.queue.map((m) => typeOf(m.bytes))).toEqual(['invite', 'invite']);
     w.pump();
-    expect(req.engine.get(t.id)!.bids.map((b) => b.price).sort()).toEqual([2500, 3000]);
+    expect(
+      req.engine
+        .get(t.id)!
+        .bids.map((b) => b.price)
+        .sort(),
+    ).toEqual([2500, 3000]);
     w.advance(t.bidDeadline);
     const winner = ws[1]!;
     expect(stateOf(req, t.id)).toBe('settled');
@@ -66,7 +83,11 @@ describe('task protocol, happy path', () => {
     expect(checkReceipt(winner.core.verifier, sr)).toEqual({ ok: true });
     expect(winner.published.get(toHex(crypto.sha256(artefact)))).toEqual(artefact);
     // Both ledgers: the same postings for this task, escrow closed, credits conserved.
-    const strip = (p: Party) => p.ledger.postings(t.id).filter((x) => x.rule !== 'grant').map(({ ts: _t, ...x }) => x);
+    const strip = (p: Party) =>
+      p.ledger
+        .postings(t.id)
+        .filter((x) => x.rule !== 'grant')
+        .map(({ ts: _t, ...x }) => x);
     expect(strip(winner)).toEqual(strip(req));
     for (const p of [req, winner]) {
       expect(p.ledger.balance(escrowAccount(t.id))).toBe(0);
@@ -124,7 +145,14 @@ describe('task protocol failures (typed rejections)', () => {
     w.pump();
     expect(ws[0]!.engine.get(t.id)!.myBid).toBe(5000); // the policy's price is capped at the budget
     expect(w.rejects(req)).toEqual([]);
-    const m: TaskMsg = { type: 'bid', task: fromHex(t.id), signer: ws[0]!.id.agentKey, ts: w.now, price: 6000, binding: ws[0]!.id.binding };
+    const m: TaskMsg = {
+      type: 'bid',
+      task: fromHex(t.id),
+      signer: ws[0]!.id.agentKey,
+      ts: w.now,
+      price: 6000,
+      binding: ws[0]!.id.binding,
+    };
     req.engine.handleMessage(w.now, encodeTaskMsg(m, crypto.signer.sign(ws[0]!.id.agentSecret, taskMsgToBeSigned(m))));
     w.drain();
     expect(w.rejects(req)).toEqual(['over_budget']);
@@ -145,7 +173,14 @@ describe('task protocol failures (typed rejections)', () => {
     w.drain();
     expect(w.rejects(req)).toEqual(['bad_signature']);
     // a bid signed by a key that is not the one its binding binds
-    const m: TaskMsg = { type: 'bid', task: fromHex(t.id), signer: mallory.agentKey, ts: w.now, price: 1, binding: worker.id.binding };
+    const m: TaskMsg = {
+      type: 'bid',
+      task: fromHex(t.id),
+      signer: mallory.agentKey,
+      ts: w.now,
+      price: 1,
+      binding: worker.id.binding,
+    };
     req.engine.handleMessage(w.now, encodeTaskMsg(m, crypto.signer.sign(mallory.agentSecret, taskMsgToBeSigned(m))));
     w.drain();
     expect(w.rejects(req)).toEqual(['bad_signature', 'binding_invalid']);
@@ -153,8 +188,18 @@ describe('task protocol failures (typed rejections)', () => {
     w.advance(t.bidDeadline);
     expect(stateOf(worker, t.id)).toBe('awarded');
     // an award for the same task signed by mallory, claiming to be the requester
-    const fake: TaskMsg = { type: 'award', task: fromHex(t.id), signer: req.id.agentKey, ts: w.now, worker: worker.id.agentKey, price: 1000 };
-    worker.engine.handleMessage(w.now, encodeTaskMsg(fake, crypto.signer.sign(mallory.agentSecret, taskMsgToBeSigned(fake))));
+    const fake: TaskMsg = {
+      type: 'award',
+      task: fromHex(t.id),
+      signer: req.id.agentKey,
+      ts: w.now,
+      worker: worker.id.agentKey,
+      price: 1000,
+    };
+    worker.engine.handleMessage(
+      w.now,
+      encodeTaskMsg(fake, crypto.signer.sign(mallory.agentSecret, taskMsgToBeSigned(fake))),
+    );
     w.drain();
     expect(w.rejects(worker)).toEqual(['bad_signature']);
     worker.engine.deliver(w.now, t.id, artefact);
@@ -164,7 +209,10 @@ describe('task protocol failures (typed rejections)', () => {
     const rate = w.queue.shift()!;
     const rd = decodeTaskMsg(rate.bytes, DEFAULT_LIMITS).msg as TaskMsg & { type: 'rate' };
     const bad: TaskMsg = { ...rd, sig: crypto.signer.sign(mallory.agentSecret, new Uint8Array(8)) };
-    worker.engine.handleMessage(w.now, encodeTaskMsg(bad, crypto.signer.sign(req.id.agentSecret, taskMsgToBeSigned(bad))));
+    worker.engine.handleMessage(
+      w.now,
+      encodeTaskMsg(bad, crypto.signer.sign(req.id.agentSecret, taskMsgToBeSigned(bad))),
+    );
     w.drain();
     expect(w.rejects(worker)).toEqual(['bad_signature', 'bad_signature']);
     expect(stateOf(worker, t.id)).toBe('delivering');
@@ -180,8 +228,18 @@ describe('task protocol failures (typed rejections)', () => {
     w.advance(t.bidDeadline);
     const worker = ws[0]!;
     expect(stateOf(worker, t.id)).toBe('awarded');
-    const second: TaskMsg = { type: 'award', task: fromHex(t.id), signer: req.id.agentKey, ts: w.now + 1, worker: worker.id.agentKey, price: 1000 };
-    worker.engine.handleMessage(w.now, encodeTaskMsg(second, crypto.signer.sign(req.id.agentSecret, taskMsgToBeSigned(second))));
+    const second: TaskMsg = {
+      type: 'award',
+      task: fromHex(t.id),
+      signer: req.id.agentKey,
+      ts: w.now + 1,
+      worker: worker.id.agentKey,
+      price: 1000,
+    };
+    worker.engine.handleMessage(
+      w.now,
+      encodeTaskMsg(second, crypto.signer.sign(req.id.agentSecret, taskMsgToBeSigned(second))),
+    );
     w.drain();
     expect(w.rejects(worker)).toEqual(['double_award']);
     expect(worker.engine.get(t.id)!.evidence).toBe(1);
@@ -211,8 +269,17 @@ describe('task protocol failures (typed rejections)', () => {
     w.advance(t.bidDeadline);
     expect(stateOf(req, t.id)).toBe('fetching');
     const worker = ws[0]!;
-    const bad: TaskMsg = { type: 'artefact', task: fromHex(t.id), signer: worker.id.agentKey, ts: w.now, artefact: utf8('43') };
-    req.engine.handleMessage(w.now, encodeTaskMsg(bad, crypto.signer.sign(worker.id.agentSecret, taskMsgToBeSigned(bad))));
+    const bad: TaskMsg = {
+      type: 'artefact',
+      task: fromHex(t.id),
+      signer: worker.id.agentKey,
+      ts: w.now,
+      artefact: utf8('43'),
+    };
+    req.engine.handleMessage(
+      w.now,
+      encodeTaskMsg(bad, crypto.signer.sign(worker.id.agentSecret, taskMsgToBeSigned(bad))),
+    );
     w.drain();
     expect(w.rejects(req)).toEqual(['bad_delivery']);
     w.advance(t.settleBy);
@@ -227,7 +294,8 @@ describe('task protocol failures (typed rejections)', () => {
     w.advance(t.settleBy);
     expect(stateOf(req, t.id)).toBe('unsigned');
     expect(stateOf(ws[0]!, t.id)).toBe('unrated');
-    for (const p of [req, ws[0]!]) for (const who of [req, ws[0]!]) expect(p.ledger.balance(agentAccount(who.hex))).toBe(100_000);
+    for (const p of [req, ws[0]!])
+      for (const who of [req, ws[0]!]) expect(p.ledger.balance(agentAccount(who.hex))).toBe(100_000);
   });
 
   it('messages for unknown tasks, from non-parties, out of order and malformed are typed rejections', () => {
@@ -235,9 +303,30 @@ describe('task protocol failures (typed rejections)', () => {
     const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
     w.pump();
     const worker = ws[0]!;
-    const sign = (m: TaskMsg, who = worker) => encodeTaskMsg(m, crypto.signer.sign(who.id.agentSecret, taskMsgToBeSigned(m)));
-    req.engine.handleMessage(w.now, sign({ type: 'delivery', task: crypto.sha256(utf8('x')), signer: worker.id.agentKey, ts: w.now, hash: crypto.sha256(artefact), length: 2 }));
-    req.engine.handleMessage(w.now, sign({ type: 'delivery', task: fromHex(t.id), signer: worker.id.agentKey, ts: w.now, hash: crypto.sha256(artefact), length: 2 }));
+    const sign = (m: TaskMsg, who = worker) =>
+      encodeTaskMsg(m, crypto.signer.sign(who.id.agentSecret, taskMsgToBeSigned(m)));
+    req.engine.handleMessage(
+      w.now,
+      sign({
+        type: 'delivery',
+        task: crypto.sha256(utf8('x')),
+        signer: worker.id.agentKey,
+        ts: w.now,
+        hash: crypto.sha256(artefact),
+        length: 2,
+      }),
+    );
+    req.engine.handleMessage(
+      w.now,
+      sign({
+        type: 'delivery',
+        task: fromHex(t.id),
+        signer: worker.id.agentKey,
+        ts: w.now,
+        hash: crypto.sha256(artefact),
+        length: 2,
+      }),
+    );
     req.engine.handleMessage(w.now, new Uint8Array([1, 2, 3]));
     w.drain();
     expect(w.rejects(req)).toEqual(['unknown_task', 'unexpected', 'malformed']);
@@ -253,7 +342,10 @@ describe('task protocol failures (typed rejections)', () => {
     const body = m.body.slice();
     body[body.length - 1] = body[body.length - 1]! ^ 1;
     const forged: TaskMsg = { ...m, body };
-    ws[0]!.engine.handleMessage(w.now, encodeTaskMsg(forged, crypto.signer.sign(req.id.agentSecret, taskMsgToBeSigned(forged))));
+    ws[0]!.engine.handleMessage(
+      w.now,
+      encodeTaskMsg(forged, crypto.signer.sign(req.id.agentSecret, taskMsgToBeSigned(forged))),
+    );
     w.drain();
     expect(w.rejects(ws[0]!)).toEqual(['malformed']);
     expect(ws[0]!.engine.list()).toEqual([]);
@@ -262,28 +354,31 @@ describe('task protocol failures (typed rejections)', () => {
 
 describe('restart mid-task', () => {
   // k = how many messages were handled before both processes restart (losing what was in flight).
-  it.each(Array.from({ length: 10 }, (_, k) => k))('both parties resume from their stores after %i messages and the task settles', (k) => {
-    const { w, req, ws } = setup(1);
-    const worker = ws[0]!;
-    const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
-    w.pump(Math.min(k, 2)); // invite, bid
-    if (k > 2) {
-      w.now = t.bidDeadline; // the award is made; then the next k-2 messages (award, delivery, fetch, ...)
-      for (const p of [req, worker]) p.engine.handleTimeout(w.now);
-      w.pump(k - 2);
-    }
-    const before = [stateOf(req, t.id), stateOf(worker, t.id)];
-    w.queue.length = 0;
-    for (const p of [req, worker]) w.restart(p);
-    expect([stateOf(req, t.id), stateOf(worker, t.id)]).toEqual(before);
-    w.advance(t.settleBy);
-    expect(stateOf(req, t.id)).toBe('settled');
-    expect(stateOf(worker, t.id)).toBe('settled');
-    for (const p of [req, worker]) {
-      expect(p.ledger.totals().sum).toBe(0);
-      expect(p.ledger.balance(agentAccount(worker.hex))).toBe(100_000 + 2400); // 3000 at outcome 800
-    }
-  });
+  it.each(Array.from({ length: 10 }, (_, k) => k))(
+    'both parties resume from their stores after %i messages and the task settles',
+    (k) => {
+      const { w, req, ws } = setup(1);
+      const worker = ws[0]!;
+      const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
+      w.pump(Math.min(k, 2)); // invite, bid
+      if (k > 2) {
+        w.now = t.bidDeadline; // the award is made; then the next k-2 messages (award, delivery, fetch, ...)
+        for (const p of [req, worker]) p.engine.handleTimeout(w.now);
+        w.pump(k - 2);
+      }
+      const before = [stateOf(req, t.id), stateOf(worker, t.id)];
+      w.queue.length = 0;
+      for (const p of [req, worker]) w.restart(p);
+      expect([stateOf(req, t.id), stateOf(worker, t.id)]).toEqual(before);
+      w.advance(t.settleBy);
+      expect(stateOf(req, t.id)).toBe('settled');
+      expect(stateOf(worker, t.id)).toBe('settled');
+      for (const p of [req, worker]) {
+        expect(p.ledger.totals().sum).toBe(0);
+        expect(p.ledger.balance(agentAccount(worker.hex))).toBe(100_000 + 2400); // 3000 at outcome 800
+      }
+    },
+  );
 });
 
 describe('a step whose store transaction fails', () => {
@@ -326,7 +421,12 @@ describe('ended tasks', () => {
     }
     w.advance(w.now + SPEC.bidWindowMs + 100); // no bidders: all four expire
     expect(req.engine.list().map((t) => t.id)).toEqual(ids.slice(2));
-    expect(req.store.tasks().map((t) => t.id).sort()).toEqual(ids.slice(2).sort());
+    expect(
+      req.store
+        .tasks()
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(ids.slice(2).sort());
     expect(new Set(req.ledger.postings().map((p) => p.task)).size).toBe(4);
     expect(req.ledger.totals()).toMatchObject({ sum: 0, circulating: 100_000 });
   });

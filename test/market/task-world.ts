@@ -49,7 +49,18 @@ export class TaskWorld {
     const core = new AgentCore({ crypto, store: logStore, agentSecret: id.agentSecret, binding: id.binding });
     core.start(this.now);
     while (core.pollTransmit());
-    const p = { name, id, hex: toHex(id.agentKey), core, logStore, ledger: new MemoryLedger(), store: new MemoryTaskStore(), policy, events: [], published: new Map() } as unknown as Party;
+    const p = {
+      name,
+      id,
+      hex: toHex(id.agentKey),
+      core,
+      logStore,
+      ledger: new MemoryLedger(),
+      store: new MemoryTaskStore(),
+      policy,
+      events: [],
+      published: new Map(),
+    } as unknown as Party;
     // engineFor reads p.core at call time, so a restarted party's host uses its new core
     p.engine = this.engineFor(p);
     this.parties.set(p.hex, p);
@@ -78,7 +89,19 @@ export class TaskWorld {
       dispute: (requester, proof) => p.published.set(`dispute:${requester}`, proof),
       candidates: () => this.candidates,
     };
-    return new TaskEngine({ crypto, agentSecret: p.id.agentSecret, binding: p.id.binding, verifier: p.core.verifier, limits: DEFAULT_LIMITS, host, store: p.store, ledger: p.ledger, policy: p.policy, retryMs: 500, ...(this.keepEnded !== undefined ? { keepEnded: this.keepEnded } : {}) });
+    return new TaskEngine({
+      crypto,
+      agentSecret: p.id.agentSecret,
+      binding: p.id.binding,
+      verifier: p.core.verifier,
+      limits: DEFAULT_LIMITS,
+      host,
+      store: p.store,
+      ledger: p.ledger,
+      policy: p.policy,
+      retryMs: 500,
+      ...(this.keepEnded !== undefined ? { keepEnded: this.keepEnded } : {}),
+    });
   }
 
   /** Delivers queued messages (and those they cause) until none is left; returns how many. */
@@ -109,7 +132,8 @@ export class TaskWorld {
   }
 
   drain(): void {
-    for (const p of this.parties.values()) for (let e = p.engine.pollEvent(); e; e = p.engine.pollEvent()) p.events.push(e);
+    for (const p of this.parties.values())
+      for (let e = p.engine.pollEvent(); e; e = p.engine.pollEvent()) p.events.push(e);
   }
 
   rejects(p: Party): string[] {
@@ -119,7 +143,22 @@ export class TaskWorld {
 
 /** A mechanism with a deposit and full slashing on withheld delivery, pay on delivery. */
 export function testMechanism(over: Partial<Mechanism> = {}): Mechanism {
-  return { ...naiveMechanism(), alloc: { rule: 'lowest_bid', teamSize: 1 }, reward: { rule: 'fixed', basis: 'delivery', poolBp: 10000 }, deposit: 2000, slashing: { no_delivery: 5000 }, ...over };
+  return {
+    ...naiveMechanism(),
+    alloc: { rule: 'lowest_bid', teamSize: 1 },
+    reward: { rule: 'fixed', basis: 'delivery', poolBp: 10000 },
+    deposit: 2000,
+    slashing: { no_delivery: 5000 },
+    ...over,
+  };
 }
 
-export const SPEC = { topic: 'data_analysis', tags: ['data.analysis'], text: 'sum the column', budget: 10_000, bidWindowMs: 2000, deliverWindowMs: 5000, settleWindowMs: 5000 };
+export const SPEC = {
+  topic: 'data_analysis',
+  tags: ['data.analysis'],
+  text: 'sum the column',
+  budget: 10_000,
+  bidWindowMs: 2000,
+  deliverWindowMs: 5000,
+  settleWindowMs: 5000,
+};

@@ -67,7 +67,8 @@ export async function startMosquitto(dir: string, name: string, bridge?: BridgeT
   child.stderr!.pipe(log);
   const deadline = Date.now() + 20_000;
   while (!(await portOpen(port))) {
-    if (child.exitCode !== null) throw new Error(`mosquitto ${name} exited with ${child.exitCode} (see ${join(dir, `${name}.log`)})`);
+    if (child.exitCode !== null)
+      throw new Error(`mosquitto ${name} exited with ${child.exitCode} (see ${join(dir, `${name}.log`)})`);
     if (Date.now() > deadline) throw new Error(`mosquitto ${name}: port ${port} not open within 20 s`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -36,18 +36,26 @@ function counter(): Pick<HeaderCounter, 'counts' | 'entries'> & { add(bytes: Uin
 }
 
 /** Counts headers (`h/...`) on `agentnet/v1/{network}/`; remembers retained topics to clear them at the end. */
-export async function mqttHeaderCounter(url: string, network: string): Promise<HeaderCounter & { clearRetained(): Promise<void> }> {
+export async function mqttHeaderCounter(
+  url: string,
+  network: string,
+): Promise<HeaderCounter & { clearRetained(): Promise<void> }> {
   const root = `agentnet/v1/${network}/`;
   const u = new URL(url);
   const version = u.searchParams.get('mqtt') === '4' ? 4 : 5;
   u.searchParams.delete('mqtt');
-  const client = await mqtt.connectAsync(u.toString().replace(/\?$/, ''), { protocolVersion: version, clean: true, reconnectPeriod: 500 });
+  const client = await mqtt.connectAsync(u.toString().replace(/\?$/, ''), {
+    protocolVersion: version,
+    clean: true,
+    reconnectPeriod: 500,
+  });
   const c = counter();
   const retained = new Set<string>();
   client.on('message', (topic, payload, packet) => {
     const rest = topic.slice(root.length);
     if (rest.startsWith('h/')) c.add(new Uint8Array(payload));
-    else if (packet.retain || rest.startsWith('n/') || rest.startsWith('f/') || rest.startsWith('b/')) retained.add(topic);
+    else if (packet.retain || rest.startsWith('n/') || rest.startsWith('f/') || rest.startsWith('b/'))
+      retained.add(topic);
   });
   await client.subscribeAsync(`${root}#`, { qos: 1 });
   return {
@@ -63,7 +71,10 @@ export async function mqttHeaderCounter(url: string, network: string): Promise<H
 
 /** A mesh member seeded with `peers` (host:port) that counts every header pushed to it. */
 export async function udpHeaderCounter(peers: readonly string[]): Promise<HeaderCounter & { transport: UdpTransport }> {
-  const t = createUdpTransport(`udp://127.0.0.1:0?peers=${peers.join(',')}`, { network: 'observer', clientId: 'observer' });
+  const t = createUdpTransport(`udp://127.0.0.1:0?peers=${peers.join(',')}`, {
+    network: 'observer',
+    clientId: 'observer',
+  });
   const c = counter();
   t.onMessage((channel, _key, bytes) => {
     if (channel === 'header') c.add(bytes);
@@ -88,7 +99,10 @@ export function headersBy(c: HeaderCounter, authors: ReadonlySet<string>, minSeq
 }
 
 /** The latest message per topic under `agentnet/v1/{network}/` on one broker (retained ones included). */
-export async function topicWatcher(url: string, network: string): Promise<{ last: Map<string, Buffer>; client: mqtt.MqttClient; close(): Promise<void> }> {
+export async function topicWatcher(
+  url: string,
+  network: string,
+): Promise<{ last: Map<string, Buffer>; client: mqtt.MqttClient; close(): Promise<void> }> {
   const root = `agentnet/v1/${network}/`;
   const client = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true, reconnectPeriod: 500 });
   const last = new Map<string, Buffer>();
@@ -98,7 +112,11 @@ export async function topicWatcher(url: string, network: string): Promise<{ last
 }
 
 /** The retained messages a new subscriber to `filter` gets from the broker now (topic -> payload; `expiry`: seconds left). */
-export async function retainedNow(url: string, filter: string, expiry?: Map<string, number | undefined>): Promise<Map<string, Buffer>> {
+export async function retainedNow(
+  url: string,
+  filter: string,
+  expiry?: Map<string, number | undefined>,
+): Promise<Map<string, Buffer>> {
   const client = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true, reconnectPeriod: 0 });
   const got = new Map<string, Buffer>();
   client.on('message', (topic, payload, packet) => {

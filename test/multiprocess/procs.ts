@@ -37,7 +37,9 @@ export function startProc(spec: ProcSpec, readyTimeoutMs = 60_000): Promise<Proc
   const cfg = join(spec.dir, `${spec.name}.json`);
   writeFileSync(cfg, JSON.stringify(spec.config, null, 1));
   const t0 = Date.now();
-  const child = spawn(process.execPath, [BUNDLE, 'run', '--config', cfg, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BUNDLE, 'run', '--config', cfg, '--log-level', 'info'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   live.add(child);
   child.once('exit', () => live.delete(child));
   const tail: string[] = [];
@@ -50,7 +52,10 @@ export function startProc(spec: ProcSpec, readyTimeoutMs = 60_000): Promise<Proc
   };
   createInterface({ input: child.stderr! }).on('line', keep);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${spec.name}: not ready within ${readyTimeoutMs} ms\n${tail.join('\n')}`)), readyTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${spec.name}: not ready within ${readyTimeoutMs} ms\n${tail.join('\n')}`)),
+      readyTimeoutMs,
+    );
     child.once('exit', (code, sig) => {
       clearTimeout(timer);
       reject(new Error(`${spec.name}: exited before ready (code ${code}, signal ${sig})\n${tail.join('\n')}`));
@@ -102,7 +107,12 @@ export async function getJson<T = Record<string, unknown>>(p: Proc, path: string
 }
 
 export async function postJson<T = Record<string, unknown>>(p: Proc, path: string, body: unknown): Promise<T> {
-  const r = await fetch(`${p.api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const r = await fetch(`${p.api}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!r.ok) throw new Error(`${p.name} POST ${path}: HTTP ${r.status} ${await r.text()}`);
   return (await r.json()) as T;
 }
@@ -111,7 +121,12 @@ export async function postJson<T = Record<string, unknown>>(p: Proc, path: strin
  * Polls `check` until it returns true, at most `ms`; `check` returns a description of what is still
  * missing otherwise, and the last one is the error message. Resolves with the elapsed ms.
  */
-export async function until(label: string, check: () => Promise<true | string>, ms: number, everyMs = 250): Promise<number> {
+export async function until(
+  label: string,
+  check: () => Promise<true | string>,
+  ms: number,
+  everyMs = 250,
+): Promise<number> {
   const t0 = Date.now();
   let missing = 'never checked';
   for (;;) {
@@ -157,7 +172,9 @@ export const hasBinary = (name: string): boolean => spawnSync('sh', ['-c', `comm
 export function declarationsOf(i: number, topic: string, round = 1): Array<Record<string, unknown>> {
   const tag = round === 1 ? `skill.n${i}` : `skill.n${i}.r${round}`;
   const cap = { kind: 'capability', topic, tags: [tag], text: `node ${i} offers ${tag}`, ttlMs: 3_600_000 };
-  return round === 1 ? [cap, { kind: 'intent', topic, tags: ['skill'], text: `node ${i} needs any skill`, ttlMs: 3_600_000 }] : [cap];
+  return round === 1
+    ? [cap, { kind: 'intent', topic, tags: ['skill'], text: `node ${i} needs any skill`, ttlMs: 3_600_000 }]
+    : [cap];
 }
 
 export interface Head {
@@ -170,12 +187,20 @@ export interface Head {
 export async function missingHeads(p: Proc, topic: string, expected: ReadonlyMap<string, number>): Promise<string[]> {
   const { logs } = await getJson<{ logs: Head[] }>(p, '/logs');
   const have = new Map(logs.filter((l) => l.topic === topic).map((l) => [l.author, l.seq]));
-  return [...expected].filter(([a, seq]) => a !== p.agent && (have.get(a) ?? 0) < seq).map(([a, seq]) => `${a.slice(0, 8)}@${have.get(a) ?? 0}<${seq}`);
+  return [...expected]
+    .filter(([a, seq]) => a !== p.agent && (have.get(a) ?? 0) < seq)
+    .map(([a, seq]) => `${a.slice(0, 8)}@${have.get(a) ?? 0}<${seq}`);
 }
 
 /** What `p` still lacks in discovery: authors with no candidate at the expected seq. */
-export async function missingCandidates(p: Proc, topic: string, expected: ReadonlyMap<string, number>): Promise<string[]> {
+export async function missingCandidates(
+  p: Proc,
+  topic: string,
+  expected: ReadonlyMap<string, number>,
+): Promise<string[]> {
   const { candidates } = await getJson<{ candidates: Head[] }>(p, `/discover?tags=skill&topic=${topic}&limit=500`);
   const have = new Map(candidates.map((c) => [c.author, c.seq]));
-  return [...expected].filter(([a, seq]) => a !== p.agent && (have.get(a) ?? 0) < seq).map(([a, seq]) => `${a.slice(0, 8)}@${have.get(a) ?? 0}<${seq}`);
+  return [...expected]
+    .filter(([a, seq]) => a !== p.agent && (have.get(a) ?? 0) < seq)
+    .map(([a, seq]) => `${a.slice(0, 8)}@${have.get(a) ?? 0}<${seq}`);
 }

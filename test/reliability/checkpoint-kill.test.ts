@@ -46,51 +46,71 @@ for (;;) {
 async function childScript(): Promise<string> {
   // Inside the project (build/ is ignored), so the bundle resolves better-sqlite3 from node_modules.
   const out = join(import.meta.dirname, '../../build', `ckpt-child-${process.pid}.mjs`);
-  await build({ stdin: { contents: CHILD, resolveDir: import.meta.dirname, loader: 'ts' }, outfile: out, bundle: true, platform: 'node', format: 'esm', external: ['better-sqlite3'], logLevel: 'warning', nodePaths: [join(import.meta.dirname, '../../node_modules')] });
+  await build({
+    stdin: { contents: CHILD, resolveDir: import.meta.dirname, loader: 'ts' },
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    external: ['better-sqlite3'],
+    logLevel: 'warning',
+    nodePaths: [join(import.meta.dirname, '../../node_modules')],
+  });
   return out;
 }
 
 describe(`kill during WAL checkpoints (${KILLS} SIGKILLs; AGENTNET_CHECKPOINT_KILLS to change)`, () => {
-  it('every committed append survives, the database stays intact and the log continues at the right seq', async () => {
-    const script = await childScript();
-    const db = join(dir, 'store.db');
-    let acked = 0;
-    for (let k = 0; k < KILLS; k++) {
-      const child = spawn(process.execPath, [script, db], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(import.meta.dirname, '../..') });
-      let last = acked;
-      let buf = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const lines = buf.split('\n');
-        buf = lines.pop()!;
-        for (const l of lines) last = Math.max(last, Number(l));
-      });
-      // Kill after a random number of further commits (each followed by a checkpoint).
-      const target = acked + 20 + Math.floor(Math.random() * 200);
-      await new Promise<void>((resolve, reject) => {
-        const t = setInterval(() => {
-          if (last >= target) {
-            clearInterval(t);
-            child.kill('SIGKILL');
-          }
-        }, 1);
-        child.once('exit', () => (clearInterval(t), resolve()));
-        child.once('error', reject);
-      });
-      expect(last, 'the child committed before it was killed').toBeGreaterThan(acked);
-      acked = last;
-      const s = new SqliteStore(db);
-      try {
-        expect(s.integrityCheck()).toBe('ok');
-        const head = s.head(AUTHOR, TOPIC)!;
-        expect(head.seq).toBeGreaterThanOrEqual(acked); // a commit the child had not printed yet may be there too
-        const rows = s.range(AUTHOR, TOPIC, 0, 1, head.seq);
-        expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: head.seq }, (_, i) => i + 1));
-        acked = head.seq;
-      } finally {
-        s.close();
+  it(
+    'every committed append survives, the database stays intact and the log continues at the right seq',
+    async () => {
+      const script = await childScript();
+      const db = join(dir, 'store.db');
+      let acked = 0;
+      for (let k = 0; k < KILLS; k++) {
+        const child = spawn(process.execPath, [script, db], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          cwd: join(import.meta.dirname, '../..'),
+        });
+        let last = acked;
+        let buf = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          buf += d.toString();
+          const lines = buf.split('\n');
+          buf = lines.pop()!;
+          for (const l of lines) last = Math.max(last, Number(l));
+        });
+        // Kill after a random number of further commits (each followed by a checkpoint).
+        const target = acked + 20 + Math.floor(Math.random() * 200);
+        await new Promise<void>((resolve, reject) => {
+          const t = setInterval(() => {
+            if (last >= target) {
+              clearInterval(t);
+              child.kill('SIGKILL');
+            }
+          }, 1);
+          child.once('exit', () => (clearInterval(t), resolve()));
+          child.once('error', reject);
+        });
+        expect(last, 'the child committed before it was killed').toBeGreaterThan(acked);
+        acked = last;
+        const s = new SqliteStore(db);
+        try {
+          expect(s.integrityCheck()).toBe('ok');
+          const head = s.head(AUTHOR, TOPIC)!;
+          expect(head.seq).toBeGreaterThanOrEqual(acked); // a commit the child had not printed yet may be there too
+          const rows = s.range(AUTHOR, TOPIC, 0, 1, head.seq);
+          expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: head.seq }, (_, i) => i + 1));
+          acked = head.seq;
+        } finally {
+          s.close();
+        }
       }
-    }
-    record('2. crash safety (kill during WAL checkpoint)', `${KILLS} SIGKILLs of a writer checkpointing after every commit: ${acked} committed appends, 0 lost, integrity_check ok, log continuous`, true);
-  }, Math.max(120_000, KILLS * 10_000));
+      record(
+        '2. crash safety (kill during WAL checkpoint)',
+        `${KILLS} SIGKILLs of a writer checkpointing after every commit: ${acked} committed appends, 0 lost, integrity_check ok, log continuous`,
+        true,
+      );
+    },
+    Math.max(120_000, KILLS * 10_000),
+  );
 });

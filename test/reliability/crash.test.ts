@@ -18,7 +18,11 @@ const TOPIC = 'devops_tool_execution';
 
 function startNode(dataDir: string): Promise<{ child: ChildProcess; port: number; agent: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, 'run', '--data', dataDir, '--network', 'crash', '--broker', 'memory://crash', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [bundle, 'run', '--data', dataDir, '--network', 'crash', '--broker', 'memory://crash', '--log-level', 'info'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const t = setTimeout(() => reject(new Error('node did not become ready')), 20_000);
     createInterface({ input: child.stdout! }).on('line', (l) => {
       try {
@@ -36,14 +40,21 @@ function startNode(dataDir: string): Promise<{ child: ChildProcess; port: number
 }
 
 /** Appends from `workers` concurrent clients (the API groups concurrent appends into one transaction) until the process dies; returns the seqs the API acknowledged. */
-async function hammer(port: number, stop: { dead: boolean }, workers = Number(process.env.AGENTNET_CRASH_CLIENTS ?? 32)): Promise<number[]> {
+async function hammer(
+  port: number,
+  stop: { dead: boolean },
+  workers = Number(process.env.AGENTNET_CRASH_CLIENTS ?? 32),
+): Promise<number[]> {
   const acked: number[] = [];
   let n = 0;
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (!stop.dead) {
         try {
-          const r = await fetch(`http://127.0.0.1:${port}/announce`, { method: 'POST', body: JSON.stringify({ kind: 'state', topic: TOPIC, tags: ['devops.exec'], text: `tick ${n++}` }) });
+          const r = await fetch(`http://127.0.0.1:${port}/announce`, {
+            method: 'POST',
+            body: JSON.stringify({ kind: 'state', topic: TOPIC, tags: ['devops.exec'], text: `tick ${n++}` }),
+          });
           if (r.status === 200) acked.push(((await r.json()) as { seq: number }).seq);
         } catch {
           return; // the process is gone
@@ -76,7 +87,9 @@ describe(`crash safety (${KILLS} SIGKILLs; AGENTNET_KILLS to change)`, () => {
         const db = new Database(join(dataDir, 'agentnet.db'));
         try {
           expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-          const rows = db.prepare('SELECT seq, id, bytes FROM entries WHERE author = ? AND topic = ? ORDER BY seq').all(Buffer.from(agent, 'hex'), TOPIC) as Array<{ seq: number }>;
+          const rows = db
+            .prepare('SELECT seq, id, bytes FROM entries WHERE author = ? AND topic = ? ORDER BY seq')
+            .all(Buffer.from(agent, 'hex'), TOPIC) as Array<{ seq: number }>;
           const stored = new Set(rows.map((r) => r.seq));
           for (const s of acked) expect(stored.has(s), `acknowledged seq ${s} lost after kill ${k}`).toBe(true);
           rows.forEach((r, i) => expect(r.seq).toBe(i + 1)); // dense 1..n: one history, no holes, no fork
@@ -85,7 +98,10 @@ describe(`crash safety (${KILLS} SIGKILLs; AGENTNET_KILLS to change)`, () => {
         }
       }
       const { child, port } = await startNode(dataDir);
-      const r = await fetch(`http://127.0.0.1:${port}/announce`, { method: 'POST', body: JSON.stringify({ kind: 'state', topic: TOPIC, tags: ['devops.exec'], text: 'after' }) });
+      const r = await fetch(`http://127.0.0.1:${port}/announce`, {
+        method: 'POST',
+        body: JSON.stringify({ kind: 'state', topic: TOPIC, tags: ['devops.exec'], text: 'after' }),
+      });
       const { seq } = (await r.json()) as { seq: number };
       child.kill('SIGTERM');
       await new Promise((res) => child.once('exit', res));
@@ -93,8 +109,14 @@ describe(`crash safety (${KILLS} SIGKILLs; AGENTNET_KILLS to change)`, () => {
       const max = (db.prepare('SELECT max(seq) AS m FROM entries WHERE topic = ?').get(TOPIC) as { m: number }).m;
       db.close();
       expect(seq).toBe(max); // the restarted node resumed at the right seq
-      console.log(`crash safety: ${KILLS} kills, ${totalAcked} acknowledged appends, all present; peak ${rate.toFixed(0)} appends/s`);
-      record('2. crash safety (SIGKILL)', `${KILLS} kills, ${totalAcked} acknowledged appends, 0 lost, integrity_check ok, 0 self-forks; peak ${rate.toFixed(0)} appends/s through the API`, true);
+      console.log(
+        `crash safety: ${KILLS} kills, ${totalAcked} acknowledged appends, all present; peak ${rate.toFixed(0)} appends/s`,
+      );
+      record(
+        '2. crash safety (SIGKILL)',
+        `${KILLS} kills, ${totalAcked} acknowledged appends, 0 lost, integrity_check ok, 0 self-forks; peak ${rate.toFixed(0)} appends/s through the API`,
+        true,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

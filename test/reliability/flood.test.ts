@@ -49,7 +49,15 @@ const NOISE_MS = 50;
 const HONEST = 5;
 const HONEST_RATE = 2; // announcements/s per honest node
 /** The victim's flood budgets, as firmware profile fields (generic-x64 otherwise). */
-const LIMITS = { floodEntriesPerSecond: 5, floodEntriesBurst: 64, floodRequestsPerSecond: 5, floodRequestsBurst: 10, floodRequestsTotalPerSecond: 100, floodRequestsTotalBurst: 200, floodPeers: 4096 };
+const LIMITS = {
+  floodEntriesPerSecond: 5,
+  floodEntriesBurst: 64,
+  floodRequestsPerSecond: 5,
+  floodRequestsBurst: 10,
+  floodRequestsTotalPerSecond: 100,
+  floodRequestsTotalBurst: 200,
+  floodPeers: 4096,
+};
 const FLOOD_RATE = 10 * LIMITS.floodEntriesPerSecond; // headers/s: 10x the fair rate
 const PULL_RATE = 100; // getBody and getEntries requests/s each
 const TOPIC = 'devops_tool_execution';
@@ -86,11 +94,33 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
     const dir = mkdtempSync(join(tmpdir(), 'agentnet-flood-'));
     const network = `flood-${process.pid}`;
     const profile = join(dir, 'victim-profile.json');
-    writeFileSync(profile, JSON.stringify({ ...JSON.parse(readFileSync(profilePath('generic-x64'), 'utf8')), name: 'flood-victim', ...LIMITS }));
+    writeFileSync(
+      profile,
+      JSON.stringify({
+        ...JSON.parse(readFileSync(profilePath('generic-x64'), 'utf8')),
+        name: 'flood-victim',
+        ...LIMITS,
+      }),
+    );
     const start = (name: string, o: { gate?: false; profile?: string; follow?: string[] } = {}) =>
-      startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, name), network, broker: url, ...(o.profile ? { profile: o.profile } : {}), ...(o.follow ? { follow: o.follow } : {}) } }), { logger: quiet, ...(o.gate === false ? { floodLimits: false as const } : {}) });
+      startNode(
+        loadConfig({
+          env: {},
+          flags: {
+            dataDir: join(dir, name),
+            network,
+            broker: url,
+            ...(o.profile ? { profile: o.profile } : {}),
+            ...(o.follow ? { follow: o.follow } : {}),
+          },
+        }),
+        { logger: quiet, ...(o.gate === false ? { floodLimits: false as const } : {}) },
+      );
     const nodes: AgentNode[] = [];
-    const attacker = mqtt.connect(url.replace('?mqtt=4', ''), { protocolVersion: url.includes('mqtt=4') ? 4 : 5, clientId: `flooder-${process.pid}` });
+    const attacker = mqtt.connect(url.replace('?mqtt=4', ''), {
+      protocolVersion: url.includes('mqtt=4') ? 4 : 5,
+      clientId: `flooder-${process.pid}`,
+    });
     try {
       const victim = await start('victim', { profile, follow: [TOPIC], ...(GATE ? {} : { gate: false as const }) });
       nodes.push(victim);
@@ -109,11 +139,19 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
       });
       const announce = (n: number) => {
         const h = honest[n % HONEST]!;
-        const r = h.announce({ kind: 'capability', topic: TOPIC, tags: [`flood.honest.n${n % HONEST}`], text: `honest ${n}` });
+        const r = h.announce({
+          kind: 'capability',
+          topic: TOPIC,
+          tags: [`flood.honest.n${n % HONEST}`],
+          text: `honest ${n}`,
+        });
         sentAt.set(`${h.core.agentHex}/${r.seq}`, { t: Date.now(), flood: inFlood });
       };
       for (let i = 0; i < HONEST; i++) announce(i);
-      await until(() => honest.every((h) => victim.discover({ tags: ['flood'] }).some((c) => c.author === h.core.agentHex)), 60_000);
+      await until(
+        () => honest.every((h) => victim.discover({ tags: ['flood'] }).some((c) => c.author === h.core.agentHex)),
+        60_000,
+      );
 
       // The flooder: a real agent identity whose entries are signed before the run (signing is not what is measured).
       const f = identity('flooder');
@@ -126,7 +164,8 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
         fcore.announce(Date.now(), { kind: 'capability', topic: TOPIC, tags: ['flood.shell'], text: `flood ${i}` });
         for (let o = fcore.pollTransmit(); o; o = fcore.pollTransmit()) {
           if (o.op !== 'publish') continue;
-          if (o.channel === 'birth') attacker.publish(`${root}n/${fhex}`, Buffer.from(o.bytes), { qos: 1, retain: true });
+          if (o.channel === 'birth')
+            attacker.publish(`${root}n/${fhex}`, Buffer.from(o.bytes), { qos: 1, retain: true });
           if (o.channel === 'header') headers.push(o.bytes); // bodies withheld: the victim's pulls of them go unanswered
         }
       }
@@ -138,12 +177,30 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
       const mallory = seed('mallory');
       const forgedTs = Date.now();
       const forged = (i: number): Uint8Array => {
-        const e: Entry = { ...realEntry, seq: 1000 + i, prev: crypto.sha256(real), ts: forgedTs, expires: forgedTs + 3_600_000 };
+        const e: Entry = {
+          ...realEntry,
+          seq: 1000 + i,
+          prev: crypto.sha256(real),
+          ts: forgedTs,
+          expires: forgedTs + 3_600_000,
+        };
         return encodeEntry(e, crypto.signer.sign(mallory, entryToBeSigned(e)));
       };
       let forgedSent = 0;
-      const getBody = Buffer.from(encodeDirect({ type: 'getBody', from: fcore.agentKey, bodyHash: fromHex(intent.bodyHash) }));
-      const getEntries = Buffer.from(encodeDirect({ type: 'getEntries', from: fcore.agentKey, author: victim.core.agentKey, topic: TOPIC, epoch: 0, fromSeq: 1, toSeq: 64 }));
+      const getBody = Buffer.from(
+        encodeDirect({ type: 'getBody', from: fcore.agentKey, bodyHash: fromHex(intent.bodyHash) }),
+      );
+      const getEntries = Buffer.from(
+        encodeDirect({
+          type: 'getEntries',
+          from: fcore.agentKey,
+          author: victim.core.agentKey,
+          topic: TOPIC,
+          epoch: 0,
+          fromSeq: 1,
+          toSeq: 64,
+        }),
+      );
 
       // The two phases alternate in blocks (base, flood, base, flood, ...), so that a change of the
       // machine's load during the run weighs on both alike; after each block its honest entries are
@@ -180,7 +237,13 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
       const base = { sent: sent.base, p95: p95(latencies.base) };
       const flooded = { sent: sent.flood, p95: p95(latencies.flood) };
       await sleep(2000);
-      const st = victim.status() as Record<string, unknown> & { rejected: Record<string, number>; rateLimited?: { entries: Array<{ key: string; refused: number }>; requests: Array<{ key: string; refused: number }> } };
+      const st = victim.status() as Record<string, unknown> & {
+        rejected: Record<string, number>;
+        rateLimited?: {
+          entries: Array<{ key: string; refused: number }>;
+          requests: Array<{ key: string; refused: number }>;
+        };
+      };
       const accepted = storeOf(victim).head(fcore.agentKey, TOPIC)?.seq ?? 0;
       const ratio = flooded.p95 / Math.max(1, base.p95);
       const judged = Math.max(NOISE_MS, flooded.p95) / Math.max(NOISE_MS, base.p95);
@@ -190,17 +253,34 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
       const secretOf = (i: number) => readSecret(join(dir, `honest${i}`, 'identity', 'agent.key'));
       let task = 0;
       const receipt = (worker: Uint8Array, workerSecret: Uint8Array) => {
-        const r: Receipt = { taskId: crypto.sha256(new Uint8Array([task >> 8, task++ & 255])), topic: TOPIC, requester: honest[0]!.core.agentKey, worker, outcome: 900, ts: Date.now() };
-        return encodeReceipt(r, crypto.signer.sign(secretOf(0), receiptToBeSigned(r, r.requester)), crypto.signer.sign(workerSecret, receiptToBeSigned(r, r.worker)));
+        const r: Receipt = {
+          taskId: crypto.sha256(new Uint8Array([task >> 8, task++ & 255])),
+          topic: TOPIC,
+          requester: honest[0]!.core.agentKey,
+          worker,
+          outcome: 900,
+          ts: Date.now(),
+        };
+        return encodeReceipt(
+          r,
+          crypto.signer.sign(secretOf(0), receiptToBeSigned(r, r.requester)),
+          crypto.signer.sign(workerSecret, receiptToBeSigned(r, r.worker)),
+        );
       };
-      const workers: Array<[Uint8Array, Uint8Array]> = [[fcore.agentKey, f.agentSecret], [honest[1]!.core.agentKey, secretOf(1)], [h2.core.agentKey, secretOf(2)]];
-      for (let k = 0; k < 3; k++) for (const [w, sk] of workers) honest[0]!.announce({ ...receiptBody(receipt(w, sk), TOPIC), topic: TOPIC });
+      const workers: Array<[Uint8Array, Uint8Array]> = [
+        [fcore.agentKey, f.agentSecret],
+        [honest[1]!.core.agentKey, secretOf(1)],
+        [h2.core.agentKey, secretOf(2)],
+      ];
+      for (let k = 0; k < 3; k++)
+        for (const [w, sk] of workers) honest[0]!.announce({ ...receiptBody(receipt(w, sk), TOPIC), topic: TOPIC });
       await until(() => (victim.trust().status as { receipts: { accepted: number } }).receipts.accepted === 9, 60_000);
       victim.recomputeTrust();
       type TE = { agent: string; trust: number; computed: number; conduct: number; receipts: number };
       const view = Object.fromEntries((victim.trust(TOPIC).entries as TE[]).map((e) => [e.agent, e]));
       const [fv, h1v, h2v] = [view[fhex]!, view[honest[1]!.core.agentHex]!, view[h2.core.agentHex]!];
-      const conductSt = (victim.status() as unknown as { trust: { status: { conduct: { violations: number } } } }).trust.status.conduct;
+      const conductSt = (victim.status() as unknown as { trust: { status: { conduct: { violations: number } } } }).trust
+        .status.conduct;
       const figure =
         `gate ${GATE ? 'on' : 'off'}; ${HONEST} honest nodes x ${HONEST_RATE}/s, flooder ${FLOOD_RATE} headers/s (10x its budget of ${LIMITS.floodEntriesPerSecond}/s) + ${PULL_RATE} getBody/s + ${PULL_RATE} getEntries/s for ${PHASE_S} s: ` +
         `honest delivery P95 ${base.p95} ms without the flood, ${flooded.p95} ms with it (ratio ${ratio.toFixed(2)}, judged with the ${NOISE_MS} ms floor ${judged.toFixed(2)}; ${base.sent}+${flooded.sent} honest entries, all delivered); ` +

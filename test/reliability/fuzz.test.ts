@@ -10,14 +10,33 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
-import { checkpointToBeSigned, credentialToBeSigned, decodeCheckpoint, decodeCredential, decodeInclusion, decodeRevocation, encodeCheckpoint, encodeCredential, encodeInclusion, encodeRevocation, revocationToBeSigned } from '../../src/core/codec/attest.js';
+import {
+  checkpointToBeSigned,
+  credentialToBeSigned,
+  decodeCheckpoint,
+  decodeCredential,
+  decodeInclusion,
+  decodeRevocation,
+  encodeCheckpoint,
+  encodeCredential,
+  encodeInclusion,
+  encodeRevocation,
+  revocationToBeSigned,
+} from '../../src/core/codec/attest.js';
 import { decodeBinding } from '../../src/core/codec/binding.js';
 import { decodeBody, encodeBody } from '../../src/core/codec/body.js';
 import { decodeCbor } from '../../src/core/codec/cbor.js';
 import { decodeEntry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeBirth, decodeDirect, decodeFrontier, encodeDirect } from '../../src/core/codec/messages.js';
-import { decodeTaskMsg, decodeTerms, encodeTaskMsg, encodeTerms, taskMsgToBeSigned, type TaskMsg } from '../../src/core/task/codec.js';
+import {
+  decodeTaskMsg,
+  decodeTerms,
+  encodeTaskMsg,
+  encodeTerms,
+  taskMsgToBeSigned,
+  type TaskMsg,
+} from '../../src/core/task/codec.js';
 import { decodeContinuation, decodeForkProof } from '../../src/core/codec/fork-proof.js';
 import { decodeReceipt } from '../../src/core/codec/receipt.js';
 import { decodeComplaint } from '../../src/core/task/complaint.js';
@@ -30,13 +49,20 @@ import { record } from './record.js';
 
 const N = Number(process.env['AGENTNET_FUZZ_N'] ?? 10_000);
 const REGRESSIONS = join(import.meta.dirname, '../fixtures/fuzz-regressions');
-const GOLDEN = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/golden.json'), 'utf8')) as Record<string, string>;
+const GOLDEN = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/golden.json'), 'utf8')) as Record<
+  string,
+  string
+>;
 
 /** xorshift32: a tiny seeded PRNG so every run is reproducible from its seed. */
 function rng(s: number) {
   let x = s >>> 0 || 1;
   const next = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0) / 2 ** 32);
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(a: readonly T[]) => a[Math.floor(next() * a.length)]! };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(a: readonly T[]) => a[Math.floor(next() * a.length)]!,
+  };
 }
 
 /** Valid traffic from a real network (bob announces, alice pulls), recorded off the wire. */
@@ -50,7 +76,14 @@ function corpus() {
   const alice = net.add(identity('alice'));
   const bob = net.add(identity('bob'));
   alice.announce(net.now, { kind: 'intent', topic: 'data_analysis', tags: ['data'], text: 'need data' });
-  for (let i = 0; i < 3; i++) bob.announce(net.now, { kind: 'capability', topic: 'data_analysis', tags: ['data.sql', `data.t${i}`], text: `v${i}`, price: i });
+  for (let i = 0; i < 3; i++)
+    bob.announce(net.now, {
+      kind: 'capability',
+      topic: 'data_analysis',
+      tags: ['data.sql', `data.t${i}`],
+      text: `v${i}`,
+      price: i,
+    });
   net.run();
   const op = seed('bob/operator');
   const cp = { registryId: 'r', treeSize: 3, rootHash: seed('root'), ts: T0 };
@@ -69,14 +102,34 @@ function corpus() {
     encodeDirect({ type: 'getBody', from: bob.agentKey, bodyHash: seed('h') }),
     // task protocol: a signed bid, a rate, a task announce body, a task direct message
     (() => {
-      const m: TaskMsg = { type: 'bid', task: seed('t'), signer: bob.agentKey, ts: T0, price: 5, binding: identity('bob').binding };
+      const m: TaskMsg = {
+        type: 'bid',
+        task: seed('t'),
+        signer: bob.agentKey,
+        ts: T0,
+        price: 5,
+        binding: identity('bob').binding,
+      };
       return encodeTaskMsg(m, crypto.signer.sign(seed('bob/agent'), taskMsgToBeSigned(m)));
     })(),
-    encodeTaskMsg({ type: 'rate', task: seed('t'), signer: bob.agentKey, ts: T0, outcome: 900, amount: 5, sig: new Uint8Array(64) }, new Uint8Array(64)),
-    encodeBody({ kind: 'intent', tags: ['x'], text: 't', price: 5, deadline: T0 + 1, requiredTier: 2, constraints: encodeTerms({ mechanism: new Uint8Array([0xd2]), deliverBy: T0 + 2, settleBy: T0 + 3 }) }),
+    encodeTaskMsg(
+      { type: 'rate', task: seed('t'), signer: bob.agentKey, ts: T0, outcome: 900, amount: 5, sig: new Uint8Array(64) },
+      new Uint8Array(64),
+    ),
+    encodeBody({
+      kind: 'intent',
+      tags: ['x'],
+      text: 't',
+      price: 5,
+      deadline: T0 + 1,
+      requiredTier: 2,
+      constraints: encodeTerms({ mechanism: new Uint8Array([0xd2]), deliverBy: T0 + 2, settleBy: T0 + 3 }),
+    }),
     encodeDirect({ type: 'task', from: bob.agentKey, msg: new Uint8Array([0xd2, 0x84]) }),
     // receipts, fork and dispute proofs, complaints, continuation records, births carrying one, deaths
-    ...['receipt', 'forkProof', 'disputeProof', 'complaint', 'continuation', 'birthEpoch1', 'death'].map((k) => new Uint8Array(Buffer.from(GOLDEN[k]!, 'hex'))),
+    ...['receipt', 'forkProof', 'disputeProof', 'complaint', 'continuation', 'birthEpoch1', 'death'].map(
+      (k) => new Uint8Array(Buffer.from(GOLDEN[k]!, 'hex')),
+    ),
   ];
   return { wire: seen, extra };
 }
@@ -109,15 +162,34 @@ function mutate(r: ReturnType<typeof rng>, inputs: readonly Uint8Array[]): Uint8
   for (let k = 0; k < rounds; k++) {
     const at = r.int(Math.max(1, b.length));
     switch (r.int(9)) {
-      case 0: b[at] = (b[at] ?? 0) ^ (1 << r.int(8)); break; // bit flip
-      case 1: b[at] = r.int(256); break; // byte set
-      case 2: b.splice(at, 0, r.int(256)); break; // insert
-      case 3: b.splice(at, 1 + r.int(4)); break; // delete
-      case 4: b.length = at; break; // truncate
-      case 5: b.splice(at, 0, ...b.slice(r.int(b.length), r.int(b.length) + 16)); break; // duplicate a chunk
-      case 6: { const o = r.pick(inputs); b.splice(at, b.length - at, ...Array.from(o.subarray(r.int(o.length)))); break; } // splice
-      case 7: b[at] = r.pick([0x18, 0x19, 0x1a, 0x1b, 0x5f, 0x9f, 0xbf, 0xff, 0xf9, 0xfb, 0xc1, 0xd8]); break; // CBOR heads
-      default: b[at] = r.pick([0, 0xff, 0x7f, 0x80]);
+      case 0:
+        b[at] = (b[at] ?? 0) ^ (1 << r.int(8));
+        break; // bit flip
+      case 1:
+        b[at] = r.int(256);
+        break; // byte set
+      case 2:
+        b.splice(at, 0, r.int(256));
+        break; // insert
+      case 3:
+        b.splice(at, 1 + r.int(4));
+        break; // delete
+      case 4:
+        b.length = at;
+        break; // truncate
+      case 5:
+        b.splice(at, 0, ...b.slice(r.int(b.length), r.int(b.length) + 16));
+        break; // duplicate a chunk
+      case 6: {
+        const o = r.pick(inputs);
+        b.splice(at, b.length - at, ...Array.from(o.subarray(r.int(o.length))));
+        break;
+      } // splice
+      case 7:
+        b[at] = r.pick([0x18, 0x19, 0x1a, 0x1b, 0x5f, 0x9f, 0xbf, 0xff, 0xf9, 0xfb, 0xc1, 0xd8]);
+        break; // CBOR heads
+      default:
+        b[at] = r.pick([0, 0xff, 0x7f, 0x80]);
     }
   }
   return new Uint8Array(b);
@@ -134,79 +206,105 @@ function saveRegression(name: string, b: Uint8Array): void {
 describe(`fuzzing (${N} inputs; AGENTNET_FUZZ_N to change)`, () => {
   const { wire, extra } = corpus();
   const inputs = [...wire.map((w) => w.bytes), ...extra];
-  const regressions = readdirSync(REGRESSIONS).filter((f) => f.endsWith('.hex')).map((f) => new Uint8Array(Buffer.from(readFileSync(join(REGRESSIONS, f), 'utf8').trim(), 'hex')));
+  const regressions = readdirSync(REGRESSIONS)
+    .filter((f) => f.endsWith('.hex'))
+    .map((f) => new Uint8Array(Buffer.from(readFileSync(join(REGRESSIONS, f), 'utf8').trim(), 'hex')));
 
-  it('decoders throw only DecodeError (regressions first, then mutations and random bytes)', () => {
-    const r = rng(0xa6e7);
-    const feed = (b: Uint8Array) => {
-      for (const [name, dec] of DECODERS) {
+  it(
+    'decoders throw only DecodeError (regressions first, then mutations and random bytes)',
+    () => {
+      const r = rng(0xa6e7);
+      const feed = (b: Uint8Array) => {
+        for (const [name, dec] of DECODERS) {
+          try {
+            dec(b);
+          } catch (e) {
+            if (!(e instanceof DecodeError)) {
+              saveRegression(`decode-${name}`, b);
+              throw new Error(`${name} threw ${(e as Error).name}: ${(e as Error).message} on ${toHex(b)}`);
+            }
+          }
+        }
+      };
+      regressions.forEach(feed);
+      for (let i = 0; i < N; i++) feed(i % 10 === 9 ? randomBytes(r) : mutate(r, inputs));
+      record(
+        '1. fuzzing: decoders',
+        `${N} inputs x ${DECODERS.length} decoders: 0 exceptions other than DecodeError`,
+        true,
+      );
+    },
+    Math.max(600_000, N * 3),
+  ); // 1M inputs on a loaded 2-core machine took up to 335 s
+
+  it(
+    'the receive path never throws, accepts nothing invalid and stays bounded',
+    () => {
+      const r = rng(0x5eed);
+      const net = new TestNet(T0);
+      const victim = net.add(identity('alice'));
+      const peer = net.add(identity('bob'));
+      victim.announce(net.now, { kind: 'intent', topic: 'data_analysis', tags: ['data'], text: 'need data' });
+      peer.announce(net.now, { kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'sql' });
+      net.run();
+      const channels: Channel[] = ['header', 'body', 'birth', 'frontier', 'direct', 'fraud', 'revocation'];
+      const keys = [
+        ...new Set(wire.map((w) => w.key)),
+        'data_analysis',
+        victim.agentHex,
+        peer.agentHex,
+        `${peer.agentHex}.award`,
+        '+',
+        '',
+      ];
+      const feed = (channel: Channel, key: string, b: Uint8Array) => {
         try {
-          dec(b);
+          victim.handleMessage(net.now, channel, key, b);
         } catch (e) {
-          if (!(e instanceof DecodeError)) {
-            saveRegression(`decode-${name}`, b);
-            throw new Error(`${name} threw ${(e as Error).name}: ${(e as Error).message} on ${toHex(b)}`);
+          saveRegression(`handle-${channel}`, b);
+          throw new Error(`handleMessage(${channel}) threw ${(e as Error).message} on ${toHex(b)}`);
+        }
+      };
+      for (const b of regressions) for (const c of channels) feed(c, 'data_analysis', b);
+      for (let i = 0; i < N; i++) {
+        const src = r.next() < 0.3 ? r.pick(wire) : undefined;
+        const b = i % 10 === 9 ? randomBytes(r) : mutate(r, inputs);
+        feed(src?.channel ?? r.pick(channels), src?.key ?? r.pick(keys), b);
+        if (i % 1000 === 0) {
+          net.now += 500;
+          victim.handleTimeout(net.now);
+          while (victim.pollTransmit()) {
+            /* drain: the victim's requests go nowhere in this test */
+          }
+          while (victim.pollEvent()) {
+            /* drain */
           }
         }
       }
-    };
-    regressions.forEach(feed);
-    for (let i = 0; i < N; i++) feed(i % 10 === 9 ? randomBytes(r) : mutate(r, inputs));
-    record('1. fuzzing: decoders', `${N} inputs x ${DECODERS.length} decoders: 0 exceptions other than DecodeError`, true);
-  }, Math.max(600_000, N * 3)); // 1M inputs on a loaded 2-core machine took up to 335 s
-
-  it('the receive path never throws, accepts nothing invalid and stays bounded', () => {
-    const r = rng(0x5eed);
-    const net = new TestNet(T0);
-    const victim = net.add(identity('alice'));
-    const peer = net.add(identity('bob'));
-    victim.announce(net.now, { kind: 'intent', topic: 'data_analysis', tags: ['data'], text: 'need data' });
-    peer.announce(net.now, { kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'sql' });
-    net.run();
-    const channels: Channel[] = ['header', 'body', 'birth', 'frontier', 'direct', 'fraud', 'revocation'];
-    const keys = [...new Set(wire.map((w) => w.key)), 'data_analysis', victim.agentHex, peer.agentHex, `${peer.agentHex}.award`, '+', ''];
-    const feed = (channel: Channel, key: string, b: Uint8Array) => {
-      try {
-        victim.handleMessage(net.now, channel, key, b);
-      } catch (e) {
-        saveRegression(`handle-${channel}`, b);
-        throw new Error(`handleMessage(${channel}) threw ${(e as Error).message} on ${toHex(b)}`);
-      }
-    };
-    for (const b of regressions) for (const c of channels) feed(c, 'data_analysis', b);
-    for (let i = 0; i < N; i++) {
-      const src = r.next() < 0.3 ? r.pick(wire) : undefined;
-      const b = i % 10 === 9 ? randomBytes(r) : mutate(r, inputs);
-      feed(src?.channel ?? r.pick(channels), src?.key ?? r.pick(keys), b);
-      if (i % 1000 === 0) {
-        net.now += 500;
-        victim.handleTimeout(net.now);
-        while (victim.pollTransmit()) {
-          /* drain: the victim's requests go nowhere in this test */
-        }
-        while (victim.pollEvent()) {
-          /* drain */
+      const st = victim.status();
+      expect(st.pending.held).toBeLessThanOrEqual(4096);
+      expect(st.pending.pulls).toBeLessThanOrEqual(1024);
+      expect(st.pending.gaps).toBeLessThanOrEqual(1024);
+      expect(st.pending.births).toBeLessThanOrEqual(1024);
+      // Nothing invalid got in: every stored entry decodes, verifies under its author and chains.
+      const store = net.stores[0]!;
+      for (const log of store.logs()) {
+        let prev: Uint8Array | undefined;
+        for (const e of store.range(log.author, log.topic, log.head.epoch, 1, log.head.seq)) {
+          const d = decodeEntry(e.bytes, DEFAULT_LIMITS);
+          expect(crypto.verifier.verify(d.entry.author, d.toBeSigned, d.signature)).toBe(true);
+          expect(toHex(crypto.sha256(e.bytes))).toBe(toHex(e.id));
+          if (prev) expect(toHex(d.entry.prev!)).toBe(toHex(prev));
+          prev = e.id;
         }
       }
-    }
-    const st = victim.status();
-    expect(st.pending.held).toBeLessThanOrEqual(4096);
-    expect(st.pending.pulls).toBeLessThanOrEqual(1024);
-    expect(st.pending.gaps).toBeLessThanOrEqual(1024);
-    expect(st.pending.births).toBeLessThanOrEqual(1024);
-    // Nothing invalid got in: every stored entry decodes, verifies under its author and chains.
-    const store = net.stores[0]!;
-    for (const log of store.logs()) {
-      let prev: Uint8Array | undefined;
-      for (const e of store.range(log.author, log.topic, log.head.epoch, 1, log.head.seq)) {
-        const d = decodeEntry(e.bytes, DEFAULT_LIMITS);
-        expect(crypto.verifier.verify(d.entry.author, d.toBeSigned, d.signature)).toBe(true);
-        expect(toHex(crypto.sha256(e.bytes))).toBe(toHex(e.id));
-        if (prev) expect(toHex(d.entry.prev!)).toBe(toHex(prev));
-        prev = e.id;
-      }
-    }
-    expect(Object.keys(st.rejected).length).toBeGreaterThan(3); // the fuzz really reached the checks
-    record('1. fuzzing: AgentCore.handle', `${N} inputs: 0 exceptions, 0 invalid entries accepted, pending state bounded; rejections ${JSON.stringify(st.rejected)}`, true);
-  }, Math.max(600_000, N * 3)); // 1M inputs on a loaded 2-core machine took up to 335 s
+      expect(Object.keys(st.rejected).length).toBeGreaterThan(3); // the fuzz really reached the checks
+      record(
+        '1. fuzzing: AgentCore.handle',
+        `${N} inputs: 0 exceptions, 0 invalid entries accepted, pending state bounded; rejections ${JSON.stringify(st.rejected)}`,
+        true,
+      );
+    },
+    Math.max(600_000, N * 3),
+  ); // 1M inputs on a loaded 2-core machine took up to 335 s
 });

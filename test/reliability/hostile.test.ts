@@ -39,10 +39,14 @@ describe(`hostile publishers (${N} messages; AGENTNET_HOSTILE_N to change)`, () 
     const dir = mkdtempSync(join(tmpdir(), 'agentnet-hostile-'));
     const network = `hostile-${process.pid}-${Date.now() % 1e6}`;
     const quiet = createLogger({ level: 'error' });
-    const start = (n: string) => startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: url } }), { logger: quiet });
+    const start = (n: string) =>
+      startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, n), network, broker: url } }), { logger: quiet });
     const victim = await start('victim');
     const honest = await start('honest');
-    const attacker = mqtt.connect(url.replace('?mqtt=4', ''), { protocolVersion: url.includes('mqtt=4') ? 4 : 5, clientId: `attacker-${process.pid}` });
+    const attacker = mqtt.connect(url.replace('?mqtt=4', ''), {
+      protocolVersion: url.includes('mqtt=4') ? 4 : 5,
+      clientId: `attacker-${process.pid}`,
+    });
     try {
       victim.announce({ kind: 'intent', topic: TOPIC, tags: ['code.review'], text: 'need review' });
       honest.announce({ kind: 'capability', topic: TOPIC, tags: ['code.review.security'], text: 'reviews' });
@@ -52,11 +56,22 @@ describe(`hostile publishers (${N} messages; AGENTNET_HOSTILE_N to change)`, () 
       // Material: one real entry of the honest node (for replays and mutations) and the attacker's own
       // key, whose signatures claim the honest node's identity.
       const root = `agentnet/v1/${network}/`;
-      const real = (victim.core as unknown as { store: { get: (a: Uint8Array, t: string, e: number, s: number) => { bytes: Uint8Array } } }).store.get(honest.core.agentKey, TOPIC, 0, 1).bytes;
+      const real = (
+        victim.core as unknown as {
+          store: { get: (a: Uint8Array, t: string, e: number, s: number) => { bytes: Uint8Array } };
+        }
+      ).store.get(honest.core.agentKey, TOPIC, 0, 1).bytes;
       const realEntry = decodeEntry(real, DEFAULT_LIMITS).entry;
       const mallory = seed('mallory');
       const forged = (i: number): Uint8Array => {
-        const e: Entry = { ...realEntry, seq: 2, prev: crypto.sha256(real), ts: Date.now(), expires: Date.now() + 3600_000, bodyLen: 10 + i };
+        const e: Entry = {
+          ...realEntry,
+          seq: 2,
+          prev: crypto.sha256(real),
+          ts: Date.now(),
+          expires: Date.now() + 3600_000,
+          bodyLen: 10 + i,
+        };
         return encodeEntry(e, crypto.signer.sign(mallory, entryToBeSigned(e)));
       };
       // Flips outside the author key: a flipped author would wait ~20 s for a birth that never comes
@@ -70,17 +85,34 @@ describe(`hostile publishers (${N} messages; AGENTNET_HOSTILE_N to change)`, () 
         return b;
       };
       const before = victim.status();
-      const rejectedTotal = () => Object.values(victim.status().rejected).reduce((a, b) => a + b, 0) - Object.values(before.rejected).reduce((a, b) => a + b, 0);
+      const rejectedTotal = () =>
+        Object.values(victim.status().rejected).reduce((a, b) => a + b, 0) -
+        Object.values(before.rejected).reduce((a, b) => a + b, 0);
       let usedTool = false;
-      const sent: Record<string, number> = { forged: 0, mutated: 0, replayed: 0, oversized: 0, garbageDirect: 0, garbageFrontier: 0 };
+      const sent: Record<string, number> = {
+        forged: 0,
+        mutated: 0,
+        replayed: 0,
+        oversized: 0,
+        garbageDirect: 0,
+        garbageFrontier: 0,
+      };
       for (let i = 0; i < N; i++) {
         const kind = i % 6;
-        if (kind === 0) attacker.publish(`${root}h/${TOPIC}`, Buffer.from(forged(i)), { qos: 1 }), sent['forged']!++;
-        else if (kind === 1) attacker.publish(`${root}h/${TOPIC}`, Buffer.from(mutate(i)), { qos: 1 }), sent['mutated']!++;
-        else if (kind === 2) attacker.publish(`${root}h/${TOPIC}`, Buffer.from(real), { qos: 1 }), sent['replayed']!++;
-        else if (kind === 3) attacker.publish(`${root}h/${TOPIC}`, Buffer.alloc(DEFAULT_LIMITS.messageBytes + 1 + i), { qos: 1 }), sent['oversized']!++;
-        else if (kind === 4) attacker.publish(`${root}d/${victim.core.agentHex}`, Buffer.from(mutate(i)), { qos: 1 }), sent['garbageDirect']!++;
-        else attacker.publish(`${root}f/${TOPIC}/${'ab'.repeat(32)}`, Buffer.from(mutate(i)), { qos: 1 }), sent['garbageFrontier']!++;
+        if (kind === 0) (attacker.publish(`${root}h/${TOPIC}`, Buffer.from(forged(i)), { qos: 1 }), sent['forged']!++);
+        else if (kind === 1)
+          (attacker.publish(`${root}h/${TOPIC}`, Buffer.from(mutate(i)), { qos: 1 }), sent['mutated']!++);
+        else if (kind === 2)
+          (attacker.publish(`${root}h/${TOPIC}`, Buffer.from(real), { qos: 1 }), sent['replayed']!++);
+        else if (kind === 3)
+          (attacker.publish(`${root}h/${TOPIC}`, Buffer.alloc(DEFAULT_LIMITS.messageBytes + 1 + i), { qos: 1 }),
+            sent['oversized']!++);
+        else if (kind === 4)
+          (attacker.publish(`${root}d/${victim.core.agentHex}`, Buffer.from(mutate(i)), { qos: 1 }),
+            sent['garbageDirect']!++);
+        else
+          (attacker.publish(`${root}f/${TOPIC}/${'ab'.repeat(32)}`, Buffer.from(mutate(i)), { qos: 1 }),
+            sent['garbageFrontier']!++);
         if (i % 100 === 99) {
           // Paced: the broker queues at most max_queued_messages per slow client and drops the rest, which
           // would make "every message rejected" unmeasurable. Wait until the victim has judged this batch.
@@ -90,7 +122,8 @@ describe(`hostile publishers (${N} messages; AGENTNET_HOSTILE_N to change)`, () 
       }
       if (process.env['MQTT_URL'] && spawnSync('sh', ['-c', 'command -v mosquitto_pub']).status === 0) {
         // The same attack through the stock tool users have.
-        for (let i = 0; i < 20; i++) spawnSync('mosquitto_pub', ['-L', `${url.replace(/\?.*$/, '')}/${root}h/${TOPIC}`, '-m', `garbage ${i}`]);
+        for (let i = 0; i < 20; i++)
+          spawnSync('mosquitto_pub', ['-L', `${url.replace(/\?.*$/, '')}/${root}h/${TOPIC}`, '-m', `garbage ${i}`]);
         sent['mutated']! += 20;
         usedTool = true;
       }
@@ -99,7 +132,10 @@ describe(`hostile publishers (${N} messages; AGENTNET_HOSTILE_N to change)`, () 
       try {
         await until(() => rejectedTotal() >= hostile, 90_000); // unknown authors are dropped after ~20 s of birth retries
       } catch (e) {
-        throw new Error(`rejected ${rejectedTotal()} of ${hostile}: ${JSON.stringify(victim.status().rejected)} pending ${JSON.stringify(victim.status().pending)}`, { cause: e });
+        throw new Error(
+          `rejected ${rejectedTotal()} of ${hostile}: ${JSON.stringify(victim.status().rejected)} pending ${JSON.stringify(victim.status().pending)}`,
+          { cause: e },
+        );
       }
       const st = victim.status();
       expect(rejectedTotal()).toBe(hostile);
@@ -110,8 +146,14 @@ describe(`hostile publishers (${N} messages; AGENTNET_HOSTILE_N to change)`, () 
       // Honest traffic continues.
       honest.announce({ kind: 'capability', topic: TOPIC, tags: ['code.review.style'], text: 'style reviews' });
       await until(() => victim.discover({ tags: ['code.review.style'] }).length === 1);
-      record('4. hostile publishers', `${N} messages (${JSON.stringify(sent)}): ${rejectedTotal()} of ${hostile} non-replays rejected with reasons ${JSON.stringify(st.rejected)}, replays no-ops, 0 stored, honest traffic flowed`, true);
-      console.log(`hostile: ${N} messages (${JSON.stringify(sent)}), rejected ${rejectedTotal()} by reason ${JSON.stringify(st.rejected)}; honest traffic flowed`);
+      record(
+        '4. hostile publishers',
+        `${N} messages (${JSON.stringify(sent)}): ${rejectedTotal()} of ${hostile} non-replays rejected with reasons ${JSON.stringify(st.rejected)}, replays no-ops, 0 stored, honest traffic flowed`,
+        true,
+      );
+      console.log(
+        `hostile: ${N} messages (${JSON.stringify(sent)}), rejected ${rejectedTotal()} by reason ${JSON.stringify(st.rejected)}; honest traffic flowed`,
+      );
     } finally {
       attacker.end(true);
       await victim.close();

@@ -9,9 +9,17 @@ import { Decoder, Encoder, Tag } from 'cbor-x';
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
 
-const golden = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/golden.json'), 'utf8')) as Record<string, string>;
+const golden = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/golden.json'), 'utf8')) as Record<
+  string,
+  string
+>;
 const dec = new Decoder({ mapsAsObjects: false, useRecords: false } as never);
-const enc = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true, tagUint8Array: false } as never);
+const enc = new Encoder({
+  useRecords: false,
+  mapsAsObjects: false,
+  variableMapSize: true,
+  tagUint8Array: false,
+} as never);
 const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const u8 = (b: unknown) => new Uint8Array(b as Uint8Array);
 
@@ -52,7 +60,12 @@ describe('wire interop with independent implementations (cbor-x, tweetnacl)', ()
   it('bindings: COSE_Sign (tag 98) with operator and agent signatures', () => {
     const t = dec.decode(bytes(golden['binding']!)) as Tag;
     expect(t.tag).toBe(98);
-    const [prot, , payload, sigs] = t.value as [Uint8Array, unknown, Uint8Array, Array<[Uint8Array, unknown, Uint8Array]>];
+    const [prot, , payload, sigs] = t.value as [
+      Uint8Array,
+      unknown,
+      Uint8Array,
+      Array<[Uint8Array, unknown, Uint8Array]>,
+    ];
     expect((dec.decode(prot) as Map<number, unknown>).get(3)).toBe('agentnet/binding/1');
     const b = dec.decode(payload) as Map<number, unknown>;
     expect(sigs).toHaveLength(2);

@@ -5,7 +5,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 
-export const mosquittoAvailable = (): boolean => spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error === undefined;
+export const mosquittoAvailable = (): boolean =>
+  spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error === undefined;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -55,62 +55,99 @@ function missing(nodes: AgentNode[]): { pairs: number; entries: number } {
 function bodiesCurrent(nodes: AgentNode[]): boolean {
   return nodes.every((r) => {
     const found = r.discover({ tags: ['outage.cap'], topic: TOPIC });
-    return nodes.every((a) => a === r || found.some((c) => c.author === a.core.agentHex && c.seq === storeOf(a).head(a.core.agentKey, TOPIC)!.seq));
+    return nodes.every(
+      (a) =>
+        a === r ||
+        found.some((c) => c.author === a.core.agentHex && c.seq === storeOf(a).head(a.core.agentKey, TOPIC)!.seq),
+    );
   });
 }
 
-describe.skipIf(!mosquittoAvailable())(`broker outage (${NODES} nodes, Mosquitto down ${OUTAGE_S} s; AGENTNET_OUTAGE_S to change)`, () => {
-  it('loses no header published while the broker was down, and converges after the restart', async () => {
-    const broker = await PrivateMosquitto.start();
-    const dir = mkdtempSync(join(tmpdir(), 'agentnet-outage-'));
-    const network = `outage-${process.pid}`;
-    const nodes: AgentNode[] = [];
-    const round = new Map<AgentNode, number>();
-    const announce = (n: AgentNode) => {
-      const r = (round.get(n) ?? 0) + 1;
-      round.set(n, r);
-      n.announce({ kind: 'capability', topic: TOPIC, tags: [`outage.cap.n${nodes.indexOf(n)}`], text: `declaration ${r}` });
-    };
-    let ticker: NodeJS.Timeout | undefined;
-    try {
-      for (let i = 0; i < NODES; i++) {
-        nodes.push(await startNode(loadConfig({ env: {}, flags: { dataDir: join(dir, `n${i}`), network, broker: broker.url, declarations: [{ kind: 'intent', topic: TOPIC, tags: ['outage.cap'], text: 'want every capability' }] } }), { logger: quiet }));
-      }
-      for (const n of nodes) announce(n);
-      await until(() => missing(nodes).pairs === 0 && bodiesCurrent(nodes), 60_000);
-
-      ticker = setInterval(() => nodes.forEach(announce), PERIOD_MS);
-      await sleep(PERIOD_MS * 1.5);
-      await broker.down();
-      const before = new Map(nodes.map((n) => [n, round.get(n)!]));
-      await sleep(OUTAGE_S * 1000);
-      clearInterval(ticker);
-      ticker = undefined;
-      const during = nodes.reduce((s, n) => s + round.get(n)! - before.get(n)!, 0);
-      const restarted = Date.now();
-      await broker.up();
-      let converged = 0;
+describe.skipIf(!mosquittoAvailable())(
+  `broker outage (${NODES} nodes, Mosquitto down ${OUTAGE_S} s; AGENTNET_OUTAGE_S to change)`,
+  () => {
+    it('loses no header published while the broker was down, and converges after the restart', async () => {
+      const broker = await PrivateMosquitto.start();
+      const dir = mkdtempSync(join(tmpdir(), 'agentnet-outage-'));
+      const network = `outage-${process.pid}`;
+      const nodes: AgentNode[] = [];
+      const round = new Map<AgentNode, number>();
+      const announce = (n: AgentNode) => {
+        const r = (round.get(n) ?? 0) + 1;
+        round.set(n, r);
+        n.announce({
+          kind: 'capability',
+          topic: TOPIC,
+          tags: [`outage.cap.n${nodes.indexOf(n)}`],
+          text: `declaration ${r}`,
+        });
+      };
+      let ticker: NodeJS.Timeout | undefined;
       try {
-        await until(() => missing(nodes).pairs === 0 && bodiesCurrent(nodes), 120_000);
-        converged = Date.now() - restarted;
+        for (let i = 0; i < NODES; i++) {
+          nodes.push(
+            await startNode(
+              loadConfig({
+                env: {},
+                flags: {
+                  dataDir: join(dir, `n${i}`),
+                  network,
+                  broker: broker.url,
+                  declarations: [{ kind: 'intent', topic: TOPIC, tags: ['outage.cap'], text: 'want every capability' }],
+                },
+              }),
+              { logger: quiet },
+            ),
+          );
+        }
+        for (const n of nodes) announce(n);
+        await until(() => missing(nodes).pairs === 0 && bodiesCurrent(nodes), 60_000);
+
+        ticker = setInterval(() => nodes.forEach(announce), PERIOD_MS);
+        await sleep(PERIOD_MS * 1.5);
+        await broker.down();
+        const before = new Map(nodes.map((n) => [n, round.get(n)!]));
+        await sleep(OUTAGE_S * 1000);
+        clearInterval(ticker);
+        ticker = undefined;
+        const during = nodes.reduce((s, n) => s + round.get(n)! - before.get(n)!, 0);
+        const restarted = Date.now();
+        await broker.up();
+        let converged = 0;
+        try {
+          await until(() => missing(nodes).pairs === 0 && bodiesCurrent(nodes), 120_000);
+          converged = Date.now() - restarted;
+        } finally {
+          // On failure, say what is missing: entries (gap repair), bodies (pulls) or liveness (births).
+          if (!converged)
+            console.error(
+              'outage: not converged',
+              missing(nodes),
+              JSON.stringify(
+                nodes.map((n) => ({
+                  dead: nodes.filter((a) => a !== n && !n.core.isAlive(a.core.agentHex)).length,
+                  candidates: n.discover({ tags: ['outage.cap'], topic: TOPIC }).map((c) => c.seq),
+                  gaps: n.status()['gapRepairs'],
+                  pulls: n.status()['pulls'],
+                })),
+              ),
+            );
+        }
+        expect(missing(nodes)).toEqual({ pairs: 0, entries: 0 });
+        for (const n of nodes) expect((n.status()['link'] as { state: string }).state).toBe('up');
+        const total = nodes.reduce((s, n) => s + round.get(n)!, 0);
+        const repairs = nodes.reduce((s, n) => s + (n.status()['gapRepairs'] as { requested: number }).requested, 0);
+        const failed = nodes.reduce((s, n) => s + (n.status()['gapRepairs'] as { failed: number }).failed, 0);
+        const figure = `${NODES} nodes, Mosquitto down ${OUTAGE_S} s, ${during} entries announced during the outage (${total} in all) x ${NODES - 1} receivers: 0 lost; converged ${(converged / 1000).toFixed(1)} s after the restart (gap requests ${repairs}, failed ${failed})`;
+        console.log(`outage: ${figure}`);
+        record('3. broker outage', figure, true);
       } finally {
-        // On failure, say what is missing: entries (gap repair), bodies (pulls) or liveness (births).
-        if (!converged) console.error('outage: not converged', missing(nodes), JSON.stringify(nodes.map((n) => ({ dead: nodes.filter((a) => a !== n && !n.core.isAlive(a.core.agentHex)).length, candidates: n.discover({ tags: ['outage.cap'], topic: TOPIC }).map((c) => c.seq), gaps: n.status()['gapRepairs'], pulls: n.status()['pulls'] }))));
+        if (ticker) clearInterval(ticker);
+        await broker.up().catch(() => undefined);
+        for (const n of nodes) await n.close().catch(() => undefined);
+        await broker.down();
+        rmSync(dir, { recursive: true, force: true });
       }
-      expect(missing(nodes)).toEqual({ pairs: 0, entries: 0 });
-      for (const n of nodes) expect((n.status()['link'] as { state: string }).state).toBe('up');
-      const total = nodes.reduce((s, n) => s + round.get(n)!, 0);
-      const repairs = nodes.reduce((s, n) => s + (n.status()['gapRepairs'] as { requested: number }).requested, 0);
-      const failed = nodes.reduce((s, n) => s + (n.status()['gapRepairs'] as { failed: number }).failed, 0);
-      const figure = `${NODES} nodes, Mosquitto down ${OUTAGE_S} s, ${during} entries announced during the outage (${total} in all) x ${NODES - 1} receivers: 0 lost; converged ${(converged / 1000).toFixed(1)} s after the restart (gap requests ${repairs}, failed ${failed})`;
-      console.log(`outage: ${figure}`);
-      record('3. broker outage', figure, true);
-    } finally {
-      if (ticker) clearInterval(ticker);
-      await broker.up().catch(() => undefined);
-      for (const n of nodes) await n.close().catch(() => undefined);
-      await broker.down();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 300_000);
-});
+    }, 300_000);
+  },
+);

@@ -5,9 +5,29 @@
 import { describe, expect, it } from 'vitest';
 import { runDiscoveryExperiment } from '../../src/sim/discovery/index.js';
 import { kademliaMethod } from '../../src/sim/discovery/kademlia/method.js';
-import { bucketIndex, byDistance, type Contact, distance, idFromBytes, idToBytes, RoutingTable } from '../../src/sim/discovery/kademlia/routing.js';
+import {
+  bucketIndex,
+  byDistance,
+  type Contact,
+  distance,
+  idFromBytes,
+  idToBytes,
+  RoutingTable,
+} from '../../src/sim/discovery/kademlia/routing.js';
 import { topicKey } from '../../src/sim/discovery/kademlia/node.js';
-import { decodeContacts, decodeHeader, encodeContacts, encodeHeader, FIND_NODE, FIND_VALUE, Lookup, NODES, STORE, STORED, VALUES } from '../../src/sim/discovery/kademlia/rpc.js';
+import {
+  decodeContacts,
+  decodeHeader,
+  encodeContacts,
+  encodeHeader,
+  FIND_NODE,
+  FIND_VALUE,
+  Lookup,
+  NODES,
+  STORE,
+  STORED,
+  VALUES,
+} from '../../src/sim/discovery/kademlia/rpc.js';
 import type { RunCtx } from '../../src/sim/discovery/runner.js';
 import { pack, signBirth, signDecl, unpack } from '../../src/sim/discovery/signed.js';
 import { World, type NodeIO } from '../../src/sim/net/world.js';
@@ -54,7 +74,7 @@ describe('kademlia: XOR metric and k-buckets', () => {
       const d = distance(a, b);
       const bi = bucketIndex(d);
       expect(bi).toBe(refBucket(d));
-      expect((1n << BigInt(bi)) <= d && d < 1n << BigInt(bi + 1)).toBe(true);
+      expect(1n << BigInt(bi) <= d && d < 1n << BigInt(bi + 1)).toBe(true);
       expect(idFromBytes(idToBytes(a))).toBe(a);
     }
     expect(() => idFromBytes(new Uint8Array(31))).toThrow(RangeError);
@@ -89,7 +109,7 @@ describe('kademlia: XOR metric and k-buckets', () => {
     for (const [i, id] of ids.entries()) if (i > 0) t.seen({ id, addr: i });
     const kept = ids.filter((id) => t.has(id));
     for (const target of randomIds(10, 3)) {
-      const want = [...kept].sort((a, b) => (((a ^ target) < (b ^ target)) ? -1 : 1)).slice(0, 20);
+      const want = [...kept].sort((a, b) => ((a ^ target) < (b ^ target) ? -1 : 1)).slice(0, 20);
       expect(t.closest(target, 20).map((c) => c.id)).toEqual(want);
     }
   });
@@ -130,9 +150,15 @@ describe('kademlia: iterative lookup', () => {
       const from = 0;
       const lk = new Lookup(target, ids[from]!, k, 3, tables[from]!.closest(target, k));
       let rounds = 0;
-      for (let ask = lk.next(); ask.length; ask = lk.next(), rounds++) for (const c of ask) lk.answered(c.id, tables[c.addr]!.closest(target, k));
+      for (let ask = lk.next(); ask.length; ask = lk.next(), rounds++)
+        for (const c of ask) lk.answered(c.id, tables[c.addr]!.closest(target, k));
       expect(lk.done).toBe(true);
-      const truth = byDistance(ids.slice(1).map((id, i) => ({ id, addr: i + 1 })), target).slice(0, k).map((c) => c.id);
+      const truth = byDistance(
+        ids.slice(1).map((id, i) => ({ id, addr: i + 1 })),
+        target,
+      )
+        .slice(0, k)
+        .map((c) => c.id);
       expect(lk.closest().map((c) => c.id)).toEqual(truth);
       expect(lk.asked).toBeLessThan(100);
     }
@@ -145,31 +171,47 @@ describe('kademlia: iterative lookup', () => {
     const target = randomIds(1, 9)[0]!;
     const lk = new Lookup(target, ids[0]!, k, 3, tables[0]!.closest(target, k));
     for (let ask = lk.next(); ask.length; ask = lk.next()) {
-      for (const c of ask) (down.has(c.addr) ? lk.failed(c.id) : lk.answered(c.id, tables[c.addr]!.closest(target, k)));
+      for (const c of ask) down.has(c.addr) ? lk.failed(c.id) : lk.answered(c.id, tables[c.addr]!.closest(target, k));
     }
     expect(lk.done).toBe(true);
-    const truth = byDistance(ids.map((id, i) => ({ id, addr: i })).filter((c) => c.addr !== 0 && !down.has(c.addr)), target).slice(0, k);
+    const truth = byDistance(
+      ids.map((id, i) => ({ id, addr: i })).filter((c) => c.addr !== 0 && !down.has(c.addr)),
+      target,
+    ).slice(0, k);
     expect(lk.closest().map((c) => c.addr)).toEqual(truth.map((c) => c.addr));
   });
 });
 
 describe('kademlia: the discovery method on the simulator', () => {
-  it('static network, no churn, no loss: every node asks once and every request finds a verified provider', { timeout: 120_000 }, () => {
-    const sc = buildScenario({ nodes: 30, churn: 0, seed: 11, requests: 30, spanMs: 15_000 });
-    const ids = Array.from({ length: 31 }, (_, i) => simIdentity(crypto, 11, i));
-    const m = kademliaMethod();
-    const r = runMethod(m, sc, crypto, ids, 11, { lossP: 0 });
-    expect(new Set(sc.requests.map((q) => q.node)).size).toBe(30);
-    expect(r.issued).toBe(30);
-    expect(r.servable).toBe(30);
-    expect(r.successes).toBe(30);
-    expect(r.success).toBe(1);
-    expect(m.stats.stores).toBeGreaterThan(0);
-    expect(Object.keys(r.bytesByCategory).sort()).toEqual(['kn', 'ks', 'kv', 'sub']);
-  });
+  it(
+    'static network, no churn, no loss: every node asks once and every request finds a verified provider',
+    { timeout: 120_000 },
+    () => {
+      const sc = buildScenario({ nodes: 30, churn: 0, seed: 11, requests: 30, spanMs: 15_000 });
+      const ids = Array.from({ length: 31 }, (_, i) => simIdentity(crypto, 11, i));
+      const m = kademliaMethod();
+      const r = runMethod(m, sc, crypto, ids, 11, { lossP: 0 });
+      expect(new Set(sc.requests.map((q) => q.node)).size).toBe(30);
+      expect(r.issued).toBe(30);
+      expect(r.servable).toBe(30);
+      expect(r.successes).toBe(30);
+      expect(r.success).toBe(1);
+      expect(m.stats.stores).toBeGreaterThan(0);
+      expect(Object.keys(r.bytesByCategory).sort()).toEqual(['kn', 'ks', 'kv', 'sub']);
+    },
+  );
 
   it('same seed, same options: byte-identical JSON; another seed differs', { timeout: 120_000 }, () => {
-    const o = { nodes: 16, churn: 0.2, seeds: 1, requests: 8, spanMs: 12_000, crypto, seed0: 3, methods: ['kademlia'] as const };
+    const o = {
+      nodes: 16,
+      churn: 0.2,
+      seeds: 1,
+      requests: 8,
+      spanMs: 12_000,
+      crypto,
+      seed0: 3,
+      methods: ['kademlia'] as const,
+    };
     const a = JSON.stringify(runDiscoveryExperiment(o));
     expect(JSON.stringify(runDiscoveryExperiment(o))).toBe(a);
     expect(JSON.stringify(runDiscoveryExperiment({ ...o, seed0: 4 }))).not.toBe(a);
@@ -180,19 +222,35 @@ describe('kademlia: the discovery method on the simulator', () => {
     const nodes = 40;
     const ids = Array.from({ length: nodes + 1 }, (_, i) => simIdentity(crypto, 12, i));
     const calm = kademliaMethod();
-    const r0 = runMethod(calm, buildScenario({ nodes, churn: 0, seed: 12, requests: 30, spanMs: 20_000 }), crypto, ids, 12, {});
+    const r0 = runMethod(
+      calm,
+      buildScenario({ nodes, churn: 0, seed: 12, requests: 30, spanMs: 20_000 }),
+      crypto,
+      ids,
+      12,
+      {},
+    );
     const churned = kademliaMethod();
-    const r1 = runMethod(churned, buildScenario({ nodes, churn: 0.6, seed: 12, requests: 30, spanMs: 20_000 }), crypto, ids, 12, {});
+    const r1 = runMethod(
+      churned,
+      buildScenario({ nodes, churn: 0.6, seed: 12, requests: 30, spanMs: 20_000 }),
+      crypto,
+      ids,
+      12,
+      {},
+    );
     expect(r0.success).toBe(1);
     expect(r1.issued).toBeGreaterThan(10);
     expect(r1.success).toBeGreaterThan(0);
     expect(r1.success).toBeLessThan(r0.success);
-    expect(churned.stats.timeouts / churned.stats.rpcs).toBeGreaterThan(calm.stats.timeouts / Math.max(1, calm.stats.rpcs));
+    expect(churned.stats.timeouts / churned.stats.rpcs).toBeGreaterThan(
+      calm.stats.timeouts / Math.max(1, calm.stats.rpcs),
+    );
   });
 });
 
 describe('kademlia: a holder checks what it is asked to store', () => {
-  it('a STORE with a tampered body or under another topic\'s key is refused; a valid one is kept and served; garbage gets no answer', () => {
+  it("a STORE with a tampered body or under another topic's key is refused; a valid one is kept and served; garbage gets no answer", () => {
     const n = 10;
     const sc = buildScenario({ nodes: n, churn: 0, seed: 13, requests: 1 });
     const ids = Array.from({ length: n + 1 }, (_, i) => simIdentity(crypto, 13, i));
@@ -219,7 +277,8 @@ describe('kademlia: a holder checks what it is asked to store', () => {
       };
     });
     const me = { id: 123n, addr: n };
-    const send = (t: number, cat: string, type: number, rpc: number, ...args: Uint8Array[]) => world.at(t, () => io!.publish(`${cat}/0`, pack(...encodeHeader(type, rpc, me), ...args), false));
+    const send = (t: number, cat: string, type: number, rpc: number, ...args: Uint8Array[]) =>
+      world.at(t, () => io!.publish(`${cat}/0`, pack(...encodeHeader(type, rpc, me), ...args), false));
     const provider = 3;
     const cap = capabilityOf(provider);
     expect(cap.topic).not.toBe(capabilityOf(0).topic);

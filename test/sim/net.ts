@@ -13,7 +13,14 @@ import { crypto as realCrypto, hex } from '../helpers.js';
 export const TOPIC = 'data_analysis';
 
 /** `heartbeat`: the core's anti-entropy options (AgentOptions heartbeatMs, frontierRepeats, resyncEvery). */
-export function agentWorld(n: number, seed: number, net: Partial<NetParams> = {}, heartbeat: Partial<AgentOptions> = {}, stores: MemoryStore[] = [], procOpts: AgentProcOptions = {}) {
+export function agentWorld(
+  n: number,
+  seed: number,
+  net: Partial<NetParams> = {},
+  heartbeat: Partial<AgentOptions> = {},
+  stores: MemoryStore[] = [],
+  procOpts: AgentProcOptions = {},
+) {
   const { crypto } = memoizedCrypto(realCrypto);
   const world = new World(seed, net);
   const events: CoreEvent[][] = [];
@@ -24,13 +31,37 @@ export function agentWorld(n: number, seed: number, net: Partial<NetParams> = {}
     stores[i] ??= new MemoryStore();
     events.push([]);
     // the store is looked up at each (re)start, so a test can swap it (a restore from backup)
-    world.addNode((io) => new AgentProc(io, { crypto, store: stores[i]!, agentSecret: ids[i]!.agentSecret, binding: ids[i]!.binding, ...heartbeat, ...(opts[i] ?? {}) }, { onEvent: (e) => events[i]!.push(e) }, procOpts));
+    world.addNode(
+      (io) =>
+        new AgentProc(
+          io,
+          {
+            crypto,
+            store: stores[i]!,
+            agentSecret: ids[i]!.agentSecret,
+            binding: ids[i]!.binding,
+            ...heartbeat,
+            ...(opts[i] ?? {}),
+          },
+          { onEvent: (e) => events[i]!.push(e) },
+          procOpts,
+        ),
+    );
   }
   const proc = (i: number) => world.proc(i) as AgentProc;
   return {
-    world, stores, events, ids, opts, crypto,
+    world,
+    stores,
+    events,
+    ids,
+    opts,
+    crypto,
     announce(i: number, kind: 'capability' | 'intent', tags: string[], ttlMs = 3_600_000) {
-      world.act(i, (p) => (p as AgentProc).act(world.now, (c, now) => c.announce(now, { kind, topic: TOPIC, tags, text: `${kind} ${i} ${tags.join(' ')}`, ttlMs })));
+      world.act(i, (p) =>
+        (p as AgentProc).act(world.now, (c, now) =>
+          c.announce(now, { kind, topic: TOPIC, tags, text: `${kind} ${i} ${tags.join(' ')}`, ttlMs }),
+        ),
+      );
     },
     /** Seq of author a's log head in node i's store (0 = none). */
     headSeq(i: number, a: number): number {

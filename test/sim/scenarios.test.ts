@@ -117,14 +117,18 @@ describe('restore from backup (fixed seed)', () => {
     const w = agentWorld(N, 17, { lossP: 0.01 }, { heartbeatMs: 1000 });
     for (let i = 0; i < N; i++) w.world.join(i);
     w.world.run(1000);
-    for (let i = 2; i < N; i++) w.world.act(i, (p) => (p as AgentProc).act(w.world.now, (c) => c.follow(i % 2 ? TOPIC : 'other_topic')));
+    for (let i = 2; i < N; i++)
+      w.world.act(i, (p) => (p as AgentProc).act(w.world.now, (c) => c.follow(i % 2 ? TOPIC : 'other_topic')));
     w.announce(1, 'capability', CAP);
     w.world.run(5000);
     w.world.leave(1);
     w.stores[1] = new MemoryStore();
     if (withRecord) {
       const b = decodeBinding(w.ids[1]!.binding, DEFAULT_LIMITS).binding;
-      w.opts[1] = { epoch: 1, continuation: makeContinuation(w.crypto, w.ids[1]!.operatorSecret, b, 1, w.wire(w.world.now)) };
+      w.opts[1] = {
+        epoch: 1,
+        continuation: makeContinuation(w.crypto, w.ids[1]!.operatorSecret, b, 1, w.wire(w.world.now)),
+      };
     }
     w.world.join(1);
     w.announce(1, 'capability', ['data.analysis.sql', 'data.analysis.restored']);
@@ -134,7 +138,8 @@ describe('restore from backup (fixed seed)', () => {
 
   it('with a continuation record: every follower moves to epoch 1, no one quarantines', () => {
     const w = restored(true);
-    for (let i = 3; i < N; i += 2) expect(w.stores[i]!.head(w.ids[1]!.agentKey, TOPIC)).toMatchObject({ epoch: 1, seq: 1 });
+    for (let i = 3; i < N; i += 2)
+      expect(w.stores[i]!.head(w.ids[1]!.agentKey, TOPIC)).toMatchObject({ epoch: 1, seq: 1 });
     for (let i = 0; i < N; i++) expect(w.events[i]!.some((e) => e.type === 'fork')).toBe(false);
   });
 
@@ -145,7 +150,8 @@ describe('restore from backup (fixed seed)', () => {
       if (i === 1) continue;
       expect(w.events[i]!.some((e) => e.type === 'fork' && e.author === author)).toBe(true);
     }
-    for (let i = 3; i < N; i += 2) expect(w.stores[i]!.head(w.ids[1]!.agentKey, TOPIC)).toMatchObject({ epoch: 0, seq: 1 });
+    for (let i = 3; i < N; i += 2)
+      expect(w.stores[i]!.head(w.ids[1]!.agentKey, TOPIC)).toMatchObject({ epoch: 0, seq: 1 });
   });
 });
 
@@ -159,13 +165,18 @@ function birthsSeen(w: ReturnType<typeof setup>, observer: number, author: strin
 }
 
 describe('a late Will after a rebirth (births and deaths ordered by epoch and birth time)', () => {
-  it('the old session\'s Will, published when the node comes back, never marks the reborn node dead; a later vanishing does', () => {
+  it("the old session's Will, published when the node comes back, never marks the reborn node dead; a later vanishing does", () => {
     const WILL_DELAY = 30_000;
     const w = setup(23, { lossP: 0 }, {}, { willDelayMs: WILL_DELAY });
     // Node 0 follows the topic and knows node 3 (it fetched its birth): it is the observer.
     const x = w.keyHex(3);
     const seen = birthsSeen(w, 0, x);
-    expect(w.proc(0).core.discover({ tags: CAP }).map((c) => c.author)).toContain(x);
+    expect(
+      w
+        .proc(0)
+        .core.discover({ tags: CAP })
+        .map((c) => c.author),
+    ).toContain(x);
     // Node 3 vanishes (no clean disconnect) and comes back 5 s later with a clean start, before its Will
     // Delay ran out: the hub publishes the old session's Will as the new session begins.
     w.world.leave(3);
@@ -174,7 +185,12 @@ describe('a late Will after a rebirth (births and deaths ordered by epoch and bi
     w.world.run(w.world.now + 10_000);
     expect(seen, 'node 0 got the old Will, then the new birth').toEqual([false, true]);
     expect(w.proc(0).core.isAlive(x)).toBe(true);
-    expect(w.proc(0).core.discover({ tags: CAP }).map((c) => c.author)).toContain(x);
+    expect(
+      w
+        .proc(0)
+        .core.discover({ tags: CAP })
+        .map((c) => c.author),
+    ).toContain(x);
     // It vanishes for good: after the Will Delay its death stands.
     w.world.leave(3);
     w.world.run(w.world.now + WILL_DELAY - 1000);
@@ -182,10 +198,15 @@ describe('a late Will after a rebirth (births and deaths ordered by epoch and bi
     w.world.run(w.world.now + 6000);
     expect(seen).toEqual([false, true, false]);
     expect(w.proc(0).core.isAlive(x)).toBe(false);
-    expect(w.proc(0).core.discover({ tags: CAP }).map((c) => c.author)).not.toContain(x);
+    expect(
+      w
+        .proc(0)
+        .core.discover({ tags: CAP })
+        .map((c) => c.author),
+    ).not.toContain(x);
   });
 
-  it('a Will that arrives after the next incarnation\'s birth (the old session ran out later) is outranked by it', () => {
+  it("a Will that arrives after the next incarnation's birth (the old session ran out later) is outranked by it", () => {
     const WILL_DELAY = 30_000;
     const w = setup(29, { lossP: 0 }, {}, { willDelayMs: WILL_DELAY });
     const x = w.keyHex(3);
@@ -196,6 +217,11 @@ describe('a late Will after a rebirth (births and deaths ordered by epoch and bi
     w.world.run(w.world.now + WILL_DELAY + 5000);
     expect(seen, 'the new birth, then the late Will').toEqual([true, false]);
     expect(w.proc(0).core.isAlive(x), 'the late Will never marks the reborn node dead').toBe(true);
-    expect(w.proc(0).core.discover({ tags: CAP }).map((c) => c.author)).toContain(x);
+    expect(
+      w
+        .proc(0)
+        .core.discover({ tags: CAP })
+        .map((c) => c.author),
+    ).toContain(x);
   });
 });

@@ -17,7 +17,9 @@ describe('Conduct', () => {
     expect(c.factor('a', T - 5000)).toBeCloseTo(0.5, 12); // a clock going backwards decays nothing
     c.handleViolation(T + 1000, 'a', 'entry_rate', 5); // 5 on top of the decayed 5
     expect(c.factor('a', T + 1000)).toBeCloseTo(0.5, 12);
-    expect(c.entries(T + 1000)).toEqual([{ agent: 'a', factor: expect.closeTo(0.5, 12), debt: expect.closeTo(10, 12), violations: { entry_rate: 11 } }]); // events counted, whatever their weight
+    expect(c.entries(T + 1000)).toEqual([
+      { agent: 'a', factor: expect.closeTo(0.5, 12), debt: expect.closeTo(10, 12), violations: { entry_rate: 11 } },
+    ]); // events counted, whatever their weight
     expect(c.status(T).violations).toBe(11);
   });
 

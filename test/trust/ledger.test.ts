@@ -5,7 +5,10 @@ import { MG_FEATURES, EIGENTRUST_FEATURES } from '../../src/core/trust/params.js
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
 import type { TopicSpec } from '../../src/core/trust/types.js';
 
-const topics: TopicSpec[] = [{ name: 'a', tags: ['x.a'] }, { name: 'b', tags: ['x.b'] }];
+const topics: TopicSpec[] = [
+  { name: 'a', tags: ['x.a'] },
+  { name: 'b', tags: ['x.b'] },
+];
 
 function ledger(n: number, features = MG_FEATURES): TrustLedger {
   const l = new TrustLedger(topics, 16, features);
@@ -17,7 +20,8 @@ describe('TrustLedger', () => {
   it('well-rated workers gain trust; trust sums to 1 per topic', () => {
     const l = ledger(5);
     let id = 0;
-    for (let i = 0; i < 4; i++) l.handleReceipt({ taskId: `t${id++}`, topic: 'a', requester: i, worker: 4, outcome: 950, ts: 0 });
+    for (let i = 0; i < 4; i++)
+      l.handleReceipt({ taskId: `t${id++}`, topic: 'a', requester: i, worker: 4, outcome: 950, ts: 0 });
     l.recompute(0, powerIterate);
     const ts = [0, 1, 2, 3, 4].map((j) => l.trust('a', j));
     expect(ts.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 12);
@@ -28,7 +32,8 @@ describe('TrustLedger', () => {
   it('selection weighs reputation by certainty: unconfirmed trust counts prior/(prior + half), confirmed nearly all', () => {
     const l = ledger(6);
     let id = 0;
-    for (let i = 0; i < 4; i++) l.handleReceipt({ taskId: `t${id++}`, topic: 'a', requester: i, worker: 4, outcome: 1000, ts: 0 });
+    for (let i = 0; i < 4; i++)
+      l.handleReceipt({ taskId: `t${id++}`, topic: 'a', requester: i, worker: 4, outcome: 1000, ts: 0 });
     l.recompute(0, powerIterate);
     l.recompute(1, powerIterate); // the raters' standing (from the first epoch) now weighs their praise
     expect(l.selectionScore('a', 5)).toBeCloseTo(0.2 * l.reputation('a', 5), 15); // nobody vouched for 5 in a
@@ -97,8 +102,12 @@ describe('TrustLedger', () => {
 
   it('misuse throws and names the argument', () => {
     const l = ledger(2);
-    expect(() => l.handleReceipt({ taskId: 'z', topic: 'nope', requester: 0, worker: 1, outcome: 10, ts: 0 })).toThrow(/topic/);
-    expect(() => l.handleReceipt({ taskId: 'z', topic: 'a', requester: 0, worker: 7, outcome: 10, ts: 0 })).toThrow(/node/);
+    expect(() => l.handleReceipt({ taskId: 'z', topic: 'nope', requester: 0, worker: 1, outcome: 10, ts: 0 })).toThrow(
+      /topic/,
+    );
+    expect(() => l.handleReceipt({ taskId: 'z', topic: 'a', requester: 0, worker: 7, outcome: 10, ts: 0 })).toThrow(
+      /node/,
+    );
     expect(() => new TrustLedger(topics, 0)).toThrow(/capacity/);
   });
 });

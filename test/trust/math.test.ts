@@ -1,7 +1,15 @@
 // Pure trust maths against hand-computed small cases (DESIGN §7; Kamvar et al. 2003).
 import { describe, expect, it } from 'vitest';
 import { accumulate, normalise, pairValue, receiptValue } from '../../src/core/trust/local.js';
-import { bridge, certainty, consistency, credibility, gates, pretrust, stakeScore } from '../../src/core/trust/pretrust.js';
+import {
+  bridge,
+  certainty,
+  consistency,
+  credibility,
+  gates,
+  pretrust,
+  stakeScore,
+} from '../../src/core/trust/pretrust.js';
 import { expandTags, topicSimilarity } from '../../src/core/trust/similarity.js';
 import { exchangeDelta, exchangeFull } from '../../src/core/trust/exchange.js';
 import { selectArgmax, selectProportional } from '../../src/core/trust/select.js';
@@ -23,7 +31,17 @@ describe('local trust and normalisation', () => {
   });
 
   it('c_ij = max(s_ij,0)/Σ, negative and self ratings dropped, empty row dangling, voice and dropped columns', () => {
-    const rows = [new Map([[1, 2], [2, -1], [3, 1], [0, 5]]), new Map([[0, -1]]), undefined, new Map([[0, 1]])];
+    const rows = [
+      new Map([
+        [1, 2],
+        [2, -1],
+        [3, 1],
+        [0, 5],
+      ]),
+      new Map([[0, -1]]),
+      undefined,
+      new Map([[0, 1]]),
+    ];
     const c = normalise(4, rows);
     expect(Array.from(c.rowPtr)).toEqual([0, 2, 2, 2, 3]);
     expect(Array.from(c.colIdx)).toEqual([1, 3, 0]);
@@ -35,10 +53,20 @@ describe('local trust and normalisation', () => {
 
   it('reference iteration: dangling row mass goes to p (two nodes by hand)', () => {
     // node 0 rates 1; node 1 dangling. Fixed point: t1 = 0.85·(t0 + t1·p1) + 0.15·p1, p = (0.5, 0.5)
-    const out = powerIterate({ n: 2, alpha: 0.15, epsilon: 1e-15, maxIter: 1000,
-      topics: [{ c: { rowPtr: Int32Array.from([0, 1, 1]), colIdx: Int32Array.from([1]), vals: Float64Array.from([1]) }, p: Float64Array.from([0.5, 0.5]) }] });
+    const out = powerIterate({
+      n: 2,
+      alpha: 0.15,
+      epsilon: 1e-15,
+      maxIter: 1000,
+      topics: [
+        {
+          c: { rowPtr: Int32Array.from([0, 1, 1]), colIdx: Int32Array.from([1]), vals: Float64Array.from([1]) },
+          p: Float64Array.from([0.5, 0.5]),
+        },
+      ],
+    });
     const [t0, t1] = out.t[0]!;
-    // t0 = 0.85·0.5·t1 + 0.075, t0 + t1 = 1 ⇒ t0 = (0.425 + 0.075)/(1.425) 
+    // t0 = 0.85·0.5·t1 + 0.075, t0 + t1 = 1 ⇒ t0 = (0.425 + 0.075)/(1.425)
     expect(t0).toBeCloseTo(0.5 / 1.425, 12);
     expect(t1).toBeCloseTo(1 - 0.5 / 1.425, 12);
   });
@@ -59,23 +87,47 @@ describe('pretrust, bridge, similarity', () => {
     expect(W[1]![0]).toBe(3 / 8);
     expect(W[0]![3]).toBe(3 / 9); // code_generation – data_analysis share the python path
     expect(W[0]![2]).toBe(0); // devops shares only `software`: 1/9 < 0.2
-    for (let k = 0; k < 5; k++) { expect(W[4]![k]).toBe(0); expect(W[k]![4]).toBe(0); expect(W[k]![k]).toBe(0); }
+    for (let k = 0; k < 5; k++) {
+      expect(W[4]![k]).toBe(0);
+      expect(W[k]![4]).toBe(0);
+      expect(W[k]![k]).toBe(0);
+    }
   });
 
   it('B and p by hand', () => {
-    const W = [[0, 0.5], [0.5, 0]];
+    const W = [
+      [0, 0.5],
+      [0.5, 0],
+    ];
     const prev = [Float64Array.from([0.5, 0.25, 0.25]), Float64Array.from([0.2, 0.2, 0.6])];
     const B = bridge(1, W, prev, 3, 1);
     expect(Array.from(B)).toEqual([0.75, 0.375, 0.375]);
-    const p = pretrust(Float64Array.from([1, 1, 0]), Float64Array.from([0.5, 1, 1]), B, Uint8Array.from([1, 0, 1]), Uint8Array.from([1, 1, 1]),
-      { stake: 0.1, bridge: 0.5, tier: 0.4 });
+    const p = pretrust(
+      Float64Array.from([1, 1, 0]),
+      Float64Array.from([0.5, 1, 1]),
+      B,
+      Uint8Array.from([1, 0, 1]),
+      Uint8Array.from([1, 1, 1]),
+      { stake: 0.1, bridge: 0.5, tier: 0.4 },
+    );
     const raw = [0.05 + 0.375 + 0.4, 0.1 + 0.1875, 0];
     const sum = raw[0]! + raw[1]!;
     expect(p[0]).toBeCloseTo(raw[0]! / sum, 15);
     expect(p[1]).toBeCloseTo(raw[1]! / sum, 15);
     expect(p[2]).toBe(0);
     // every weight zero -> uniform over active nodes
-    expect(Array.from(pretrust(new Float64Array(3), new Float64Array(3), new Float64Array(3), new Uint8Array(3), Uint8Array.from([1, 0, 1]), { stake: 1, bridge: 1, tier: 1 }))).toEqual([0.5, 0, 0.5]);
+    expect(
+      Array.from(
+        pretrust(
+          new Float64Array(3),
+          new Float64Array(3),
+          new Float64Array(3),
+          new Uint8Array(3),
+          Uint8Array.from([1, 0, 1]),
+          { stake: 1, bridge: 1, tier: 1 },
+        ),
+      ),
+    ).toEqual([0.5, 0, 0.5]);
   });
 
   it('gate: consistency thresholds and credibility by hand', () => {
@@ -86,11 +138,38 @@ describe('pretrust, bridge, similarity', () => {
     expect(credibility(1, G)).toBeCloseTo(1 / 3, 15);
     // praise weighted by ω, complaints by the complaint weight; slashed is 0
     const votes = [new Map([[2, 1]]), new Map([[2, -0.5]]), undefined];
-    const g = gates(3, votes, Float64Array.from([0.5, 0, 0]), Float64Array.from([1, 1, 1]), Float64Array.from([1, 1, 1]), new Uint8Array(3), G);
+    const g = gates(
+      3,
+      votes,
+      Float64Array.from([0.5, 0, 0]),
+      Float64Array.from([1, 1, 1]),
+      Float64Array.from([1, 1, 1]),
+      new Uint8Array(3),
+      G,
+    );
     expect(g[2]).toBeCloseTo(0.5, 12); // P = 0.5, N = 0.5
-    expect(gates(3, votes, Float64Array.from([0.5, 0, 0]), Float64Array.from([1, 1, 1]), Float64Array.from([1, 1, 0.5]), Uint8Array.from([0, 0, 1]), G)[2]).toBe(0);
+    expect(
+      gates(
+        3,
+        votes,
+        Float64Array.from([0.5, 0, 0]),
+        Float64Array.from([1, 1, 1]),
+        Float64Array.from([1, 1, 0.5]),
+        Uint8Array.from([0, 0, 1]),
+        G,
+      )[2],
+    ).toBe(0);
     const P = new Float64Array(3);
-    gates(3, votes, Float64Array.from([0.5, 0, 0]), Float64Array.from([1, 1, 1]), Float64Array.from([1, 1, 1]), new Uint8Array(3), G, P);
+    gates(
+      3,
+      votes,
+      Float64Array.from([0.5, 0, 0]),
+      Float64Array.from([1, 1, 1]),
+      Float64Array.from([1, 1, 1]),
+      new Uint8Array(3),
+      G,
+      P,
+    );
     expect(Array.from(P)).toEqual([0, 0, 0.5]); // the weighted praise, for selection certainty
   });
 

@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
 import { CONTENT_TYPES, encodeSign } from '../../src/core/codec/cose.js';
 import { encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
-import { encodeReceipt, receiptBody, receiptPayload, receiptToBeSigned, type Receipt } from '../../src/core/codec/receipt.js';
+import {
+  encodeReceipt,
+  receiptBody,
+  receiptPayload,
+  receiptToBeSigned,
+  type Receipt,
+} from '../../src/core/codec/receipt.js';
 import { makeBinding } from '../../src/core/identity/binding.js';
 import type { AgentCore } from '../../src/core/agent.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
@@ -24,15 +30,35 @@ function bonded(label: string, bond: number): TestIdentity {
   const agentSecret = seed(`${label}/agent`);
   const operatorSecret = seed(`${label}/operator`);
   const { bytes } = makeBinding(crypto, {
-    operatorSecret, agentSecret, codeHash: seed('code'), config: { model: seed('model'), promptTemplate: seed('prompt'), toolPolicy: seed('tools') },
-    salt: seed(`${label}/salt`).slice(0, 16), notBefore: T0 - DAY, notAfter: T0 + 365 * DAY, scope: [], bond,
+    operatorSecret,
+    agentSecret,
+    codeHash: seed('code'),
+    config: { model: seed('model'), promptTemplate: seed('prompt'), toolPolicy: seed('tools') },
+    salt: seed(`${label}/salt`).slice(0, 16),
+    notBefore: T0 - DAY,
+    notAfter: T0 + 365 * DAY,
+    scope: [],
+    bond,
   });
   return { agentSecret, operatorSecret, agentKey: crypto.signer.publicKey(agentSecret), binding: bytes };
 }
 
 let task = 0;
-function receipt(req: TestIdentity, wk: TestIdentity, outcome: number, ts: number, o: { signer?: TestIdentity; topic?: string } = {}): Uint8Array {
-  const r: Receipt = { taskId: crypto.sha256(new Uint8Array([task >> 8, task++ & 255])), topic: o.topic ?? TOPIC, requester: req.agentKey, worker: wk.agentKey, outcome, ts };
+function receipt(
+  req: TestIdentity,
+  wk: TestIdentity,
+  outcome: number,
+  ts: number,
+  o: { signer?: TestIdentity; topic?: string } = {},
+): Uint8Array {
+  const r: Receipt = {
+    taskId: crypto.sha256(new Uint8Array([task >> 8, task++ & 255])),
+    topic: o.topic ?? TOPIC,
+    requester: req.agentKey,
+    worker: wk.agentKey,
+    outcome,
+    ts,
+  };
   const wSig = crypto.signer.sign((o.signer ?? wk).agentSecret, receiptToBeSigned(r, r.worker));
   return encodeReceipt(r, crypto.signer.sign(req.agentSecret, receiptToBeSigned(r, r.requester)), wSig);
 }
@@ -44,7 +70,12 @@ const publish = (net: TestNet, core: AgentCore, bytes: Uint8Array, topic = TOPIC
 
 function world() {
   const net = new TestNet(T0);
-  const ids = { alice: bonded('alice', 10), bob: bonded('bob', 40), dave: bonded('dave', 10), carol: bonded('carol', 0) };
+  const ids = {
+    alice: bonded('alice', 10),
+    bob: bonded('bob', 40),
+    dave: bonded('dave', 10),
+    carol: bonded('carol', 0),
+  };
   const alice = net.add(ids.alice);
   const bob = net.add(ids.bob);
   const dave = net.add(ids.dave);
@@ -133,12 +164,27 @@ describe('NodeTrust: receipts from real logs', () => {
     const w = world();
     const mallory = bonded('mallory', 0);
     publish(w.net, w.alice, receipt(w.ids.alice, w.ids.bob, 1000, w.net.now, { signer: w.ids.dave })); // bob never signed
-    const r: Receipt = { taskId: crypto.sha256(new Uint8Array([9])), topic: TOPIC, requester: w.ids.alice.agentKey, worker: w.ids.bob.agentKey, outcome: 1000, ts: w.net.now };
-    const oneSided = encodeSign(CONTENT_TYPES.receipt, receiptPayload(r), [{ kid: r.requester, signature: crypto.signer.sign(w.ids.alice.agentSecret, receiptToBeSigned(r, r.requester)) }]);
+    const r: Receipt = {
+      taskId: crypto.sha256(new Uint8Array([9])),
+      topic: TOPIC,
+      requester: w.ids.alice.agentKey,
+      worker: w.ids.bob.agentKey,
+      outcome: 1000,
+      ts: w.net.now,
+    };
+    const oneSided = encodeSign(CONTENT_TYPES.receipt, receiptPayload(r), [
+      { kid: r.requester, signature: crypto.signer.sign(w.ids.alice.agentSecret, receiptToBeSigned(r, r.requester)) },
+    ]);
     publish(w.net, w.alice, oneSided);
     publish(w.net, w.alice, receipt(w.ids.alice, w.ids.bob, 1000, w.net.now, { topic: 'code_generation' }), TOPIC);
     publish(w.net, w.alice, receipt(w.ids.alice, w.ids.bob, 1000, w.net.now + 3_600_000));
-    w.alice.announce(w.net.now, { kind: 'state', topic: TOPIC, tags: ['receipt'], text: 'not really', constraints: 'agentnet/receipt/1:00' });
+    w.alice.announce(w.net.now, {
+      kind: 'state',
+      topic: TOPIC,
+      tags: ['receipt'],
+      text: 'not really',
+      constraints: 'agentnet/receipt/1:00',
+    });
     w.net.run();
     publish(w.net, w.alice, receipt(w.ids.alice, mallory, 1000, w.net.now)); // mallory's binding never arrives
     w.pump();
@@ -192,7 +238,8 @@ describe('NodeTrust: discover ranking and provider selection', () => {
     expect(ranked[0]!.trust).toBeGreaterThan(ranked[1]!.trust);
     expect(w.trust.select(ranked, 'argmax', 0.5, 0.5)!.author).toBe(w.dave.agentHex);
     let dave = 0;
-    for (let k = 0; k < 200; k++) if (w.trust.select(ranked, 'proportional', (k * 0.618) % 1, (k * 0.377) % 1)!.author === w.dave.agentHex) dave++;
+    for (let k = 0; k < 200; k++)
+      if (w.trust.select(ranked, 'proportional', (k * 0.618) % 1, (k * 0.377) % 1)!.author === w.dave.agentHex) dave++;
     expect(dave).toBeGreaterThan(150);
     expect(w.trust.rank(ranked, ranked[0]!.trust).map((c) => c.author)).toEqual([w.dave.agentHex]); // minTrust
   });
@@ -210,7 +257,19 @@ describe('NodeTrust: slashing on a verified fork proof', () => {
     w.trust.recompute(w.net.now, powerIterate);
     expect(w.trust.trustOf(TOPIC, w.bob.agentHex)).toBeGreaterThan(0);
     const fork = (text: number): Uint8Array => {
-      const e: Entry = { author: w.ids.bob.agentKey, topic: 'code_generation', epoch: 0, seq: 1, kind: 'capability', ts: T0 + text, expires: T0 + DAY, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2 };
+      const e: Entry = {
+        author: w.ids.bob.agentKey,
+        topic: 'code_generation',
+        epoch: 0,
+        seq: 1,
+        kind: 'capability',
+        ts: T0 + text,
+        expires: T0 + DAY,
+        bodyHash: new Uint8Array(32),
+        bodyLen: 3,
+        sketch: new Uint8Array(32),
+        tier: 2,
+      };
       return encodeEntry(e, crypto.signer.sign(w.ids.bob.agentSecret, entryToBeSigned(e)));
     };
     expect(w.carol.verifier.intakeForkProof(fork(1), fork(2)).ok).toBe(true);
@@ -227,7 +286,19 @@ describe('NodeTrust: slashing on a verified fork proof', () => {
 
   it('a proof that does not verify is refused by the verifier and slashes nobody', () => {
     const w = world();
-    const e: Entry = { author: w.ids.bob.agentKey, topic: TOPIC, epoch: 0, seq: 1, kind: 'capability', ts: T0, expires: T0 + DAY, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2 };
+    const e: Entry = {
+      author: w.ids.bob.agentKey,
+      topic: TOPIC,
+      epoch: 0,
+      seq: 1,
+      kind: 'capability',
+      ts: T0,
+      expires: T0 + DAY,
+      bodyHash: new Uint8Array(32),
+      bodyLen: 3,
+      sketch: new Uint8Array(32),
+      tier: 2,
+    };
     const good = encodeEntry(e, crypto.signer.sign(w.ids.bob.agentSecret, entryToBeSigned(e)));
     const e2 = { ...e, ts: T0 + 1 };
     const forged = encodeEntry(e2, crypto.signer.sign(w.ids.dave.agentSecret, entryToBeSigned(e2)));
@@ -255,29 +326,48 @@ describe('NodeTrust: reputation exchange as gossip', () => {
     const aliceTrust = new NodeTrust({ verifier: w.alice.verifier, recomputeMs: EPOCH, decayEpochMs: EPOCH });
     w.alice.watch(w.net.now, 'reputation');
     w.carol.announce(w.net.now, { ...reputationBody(TOPIC, out.entries), topic: TOPIC });
-    w.carol.announce(w.net.now, { kind: 'state', topic: TOPIC, tags: ['reputation'], text: 'bad', constraints: 'agentnet/reputation/1:a0' });
+    w.carol.announce(w.net.now, {
+      kind: 'state',
+      topic: TOPIC,
+      tags: ['reputation'],
+      text: 'bad',
+      constraints: 'agentnet/reputation/1:a0',
+    });
     w.net.run();
-    for (const e of w.net.events[0]!) if (e.type === 'declared' && e.body.tags.includes('reputation')) aliceTrust.handlePeerView(e);
-    expect(aliceTrust.status().exchange).toMatchObject({ received: out.entries.length, receivedDeclarations: 1, publishers: 1 });
+    for (const e of w.net.events[0]!)
+      if (e.type === 'declared' && e.body.tags.includes('reputation')) aliceTrust.handlePeerView(e);
+    expect(aliceTrust.status().exchange).toMatchObject({
+      received: out.entries.length,
+      receivedDeclarations: 1,
+      publishers: 1,
+    });
     expect(aliceTrust.status().rejected).toEqual({ malformed: 1 });
     const bobValue = out.entries.find((e) => e.agent === w.bob.agentHex)?.value;
     expect(bobValue).toBeDefined();
-    expect(aliceTrust.peers.about(TOPIC, w.bob.agentHex)).toEqual({ peers: 1, mean: Math.round(bobValue! * 1e6) / 1e6 });
+    expect(aliceTrust.peers.about(TOPIC, w.bob.agentHex)).toEqual({
+      peers: 1,
+      mean: Math.round(bobValue! * 1e6) / 1e6,
+    });
     expect(w.trust.status().exchange).toMatchObject({ published: out.entries.length, declarations: 1 });
   });
 
   it('the reputation body round-trips and refuses bad input with typed errors', () => {
-    const e = [{ agent: 'ab'.repeat(32), value: 1.234567 }, { agent: 'cd'.repeat(32), value: 0 }];
+    const e = [
+      { agent: 'ab'.repeat(32), value: 1.234567 },
+      { agent: 'cd'.repeat(32), value: 0 },
+    ];
     expect(reputationFromBody(reputationBody(TOPIC, e))).toEqual(e);
     expect(() => reputationBody(TOPIC, [])).toThrow(RangeError);
     expect(() => reputationBody(TOPIC, [{ agent: 'xyz', value: 1 }])).toThrow(TypeError);
-    expect(() => reputationFromBody({ kind: 'state', tags: [], text: '', constraints: 'agentnet/reputation/1:zz' })).toThrow(DecodeError);
+    expect(() =>
+      reputationFromBody({ kind: 'state', tags: [], text: '', constraints: 'agentnet/reputation/1:zz' }),
+    ).toThrow(DecodeError);
     expect(() => reputationFromBody({ kind: 'capability', tags: [], text: '' })).toThrow(DecodeError);
   });
 });
 
 describe('NodeTrust: local conduct (./conduct.ts)', () => {
-  it('multiplies this node\'s trust in an author and its rank, is shown in view and status, and is never published', () => {
+  it("multiplies this node's trust in an author and its rank, is shown in view and status, and is never published", () => {
     const run = (violations: number) => {
       const w = world();
       for (let k = 0; k < 3; k++) {
@@ -288,7 +378,12 @@ describe('NodeTrust: local conduct (./conduct.ts)', () => {
       for (let i = 0; i < violations; i++) w.trust.conduct.handleViolation(w.net.now, w.bob.agentHex, 'entry_rate');
       w.net.now += EPOCH;
       w.trust.recompute(w.net.now, powerIterate);
-      return { w, published: w.trust.pollPublish()!, bob: w.trust.trustOf(TOPIC, w.bob.agentHex), dave: w.trust.trustOf(TOPIC, w.dave.agentHex) };
+      return {
+        w,
+        published: w.trust.pollPublish()!,
+        bob: w.trust.trustOf(TOPIC, w.bob.agentHex),
+        dave: w.trust.trustOf(TOPIC, w.dave.agentHex),
+      };
     };
     const clean = run(0);
     const flooded = run(150); // D = 150 refused entries against D½ = 50 (decayed by one minute of a 1 h half-life)
@@ -299,11 +394,17 @@ describe('NodeTrust: local conduct (./conduct.ts)', () => {
     const v = flooded.w.trust.view(TOPIC).find((x) => x.agent === flooded.w.bob.agentHex)!;
     expect(v.conduct).toBeCloseTo(factor, 12);
     expect(v.trust).toBeCloseTo(flooded.bob, 12);
-    expect(v.computed).toBeCloseTo(clean.w.trust.view(TOPIC).find((x) => x.agent === clean.w.bob.agentHex)!.computed, 12);
+    expect(v.computed).toBeCloseTo(
+      clean.w.trust.view(TOPIC).find((x) => x.agent === clean.w.bob.agentHex)!.computed,
+      12,
+    );
     // The published reputation (what other nodes receive) is the same with and without the conduct record.
-    expect(flooded.published.entries.map((e) => [e.agent, e.value])).toEqual(clean.published.entries.map((e) => [e.agent, e.value]));
+    expect(flooded.published.entries.map((e) => [e.agent, e.value])).toEqual(
+      clean.published.entries.map((e) => [e.agent, e.value]),
+    );
     // discover's ranking: the clean run ranks bob first, the conduct record puts dave ahead.
-    const cands = (w: ReturnType<typeof world>) => w.trust.rank(w.carol.discover({ tags: ['data.analysis'], topic: TOPIC }), 0, w.net.now).map((c) => c.author);
+    const cands = (w: ReturnType<typeof world>) =>
+      w.trust.rank(w.carol.discover({ tags: ['data.analysis'], topic: TOPIC }), 0, w.net.now).map((c) => c.author);
     for (const r of [clean, flooded]) {
       r.w.bob.announce(r.w.net.now, { kind: 'capability', topic: TOPIC, tags: ['data.analysis.sql'], text: 'SQL' });
       r.w.dave.announce(r.w.net.now, { kind: 'capability', topic: TOPIC, tags: ['data.analysis.sql'], text: 'SQL' });
@@ -313,6 +414,10 @@ describe('NodeTrust: local conduct (./conduct.ts)', () => {
     expect(clean.bob).toBeGreaterThan(clean.dave);
     expect(cands(clean.w)[0]).toBe(clean.w.bob.agentHex);
     expect(cands(flooded.w)[0]).toBe(flooded.w.dave.agentHex);
-    expect(flooded.w.trust.status(flooded.w.net.now).conduct).toMatchObject({ violations: 150, tracked: 1, lowest: [{ agent: flooded.w.bob.agentHex, violations: { entry_rate: 150 } }] });
+    expect(flooded.w.trust.status(flooded.w.net.now).conduct).toMatchObject({
+      violations: 150,
+      tracked: 1,
+      lowest: [{ agent: flooded.w.bob.agentHex, violations: { entry_rate: 150 } }],
+    });
   });
 });

@@ -12,7 +12,9 @@ describe('Rng (xoshiro128**)', () => {
     expect(Array.from({ length: 6 }, () => r.u32())).toEqual([11520, 0, 5927040, 70819200, 2031721883, 1637235492]);
   });
   it('is deterministic per seed, differs across seeds, next() in [0,1)', () => {
-    const a = new Rng(42); const b = new Rng(42); const c = new Rng(43);
+    const a = new Rng(42);
+    const b = new Rng(42);
+    const c = new Rng(43);
     const xa = Array.from({ length: 100 }, () => a.next());
     expect(Array.from({ length: 100 }, () => b.next())).toEqual(xa);
     expect(Array.from({ length: 100 }, () => c.next())).not.toEqual(xa);
@@ -24,7 +26,11 @@ describe('Rng (xoshiro128**)', () => {
 describe('Scheduler', () => {
   it('runs events in time order, FIFO on ties, stops at `until`, rejects the past', () => {
     const s = new Scheduler<string>(1);
-    s.at(5, 'c'); s.at(1, 'a'); s.at(5, 'd'); s.at(2, 'b'); s.at(9, 'e');
+    s.at(5, 'c');
+    s.at(1, 'a');
+    s.at(5, 'd');
+    s.at(2, 'b');
+    s.at(9, 'e');
     const seen: string[] = [];
     expect(s.run((e) => seen.push(e), 5)).toBe(4);
     expect(seen).toEqual(['a', 'b', 'c', 'd']);
@@ -44,7 +50,9 @@ describe('MG-EigenTrust experiment (reduced)', () => {
     const w = JSON.stringify(runTrustExperiment({ seeds: 1, epochs: 16, iterate: loadEigenTrust() }));
     expect(b).toBe(a);
     expect(w).toBe(a);
-    expect(JSON.stringify(runTrustExperiment({ seeds: 1, epochs: 16, firstSeed: 2, iterate: powerIterate }))).not.toBe(a);
+    expect(JSON.stringify(runTrustExperiment({ seeds: 1, epochs: 16, firstSeed: 2, iterate: powerIterate }))).not.toBe(
+      a,
+    );
   }, 180_000);
 
   it('orders the methods mg < perTopic ≈ random < flat, with detection high and false positives low', () => {
@@ -80,6 +88,8 @@ describe('MG-EigenTrust experiment (reduced)', () => {
 
   it('rejects unknown topics and equal from/to', () => {
     expect(() => runTrustExperiment({ seeds: 1, fromTopic: 'nope', iterate: powerIterate })).toThrow(/topic/);
-    expect(() => runTrustExperiment({ seeds: 1, fromTopic: 'code_generation', toTopic: 'code_generation', iterate: powerIterate })).toThrow(/toTopic/);
+    expect(() =>
+      runTrustExperiment({ seeds: 1, fromTopic: 'code_generation', toTopic: 'code_generation', iterate: powerIterate }),
+    ).toThrow(/toTopic/);
   });
 });

@@ -10,8 +10,18 @@ import { AgentCore } from '../../src/core/agent.js';
 import { crypto, DAY, identity, T0 } from '../helpers.js';
 import { TestNet } from '../harness.js';
 
-const REVIEW: Declaration = { kind: 'capability', topic: 'code_review_security', tags: ['code.review.security'], text: 'security reviews' };
-const NEED_REVIEW: Declaration = { kind: 'intent', topic: 'code_review_security', tags: ['code.review'], text: 'need a review' };
+const REVIEW: Declaration = {
+  kind: 'capability',
+  topic: 'code_review_security',
+  tags: ['code.review.security'],
+  text: 'security reviews',
+};
+const NEED_REVIEW: Declaration = {
+  kind: 'intent',
+  topic: 'code_review_security',
+  tags: ['code.review'],
+  text: 'need a review',
+};
 
 function twoAgents() {
   const net = new TestNet(T0);
@@ -105,8 +115,25 @@ describe('AgentCore: announce and discover', () => {
 });
 
 describe('AgentCore: bad input is rejected with a typed reason, counted, and never corrupts the store', () => {
-  function entryFor(author: ReturnType<typeof identity>, over: Partial<Entry>, signer = author.agentSecret): Uint8Array {
-    const e: Entry = { author: author.agentKey, topic: REVIEW.topic, epoch: 0, seq: 1, kind: 'capability', ts: T0, expires: T0 + DAY, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2, ...over };
+  function entryFor(
+    author: ReturnType<typeof identity>,
+    over: Partial<Entry>,
+    signer = author.agentSecret,
+  ): Uint8Array {
+    const e: Entry = {
+      author: author.agentKey,
+      topic: REVIEW.topic,
+      epoch: 0,
+      seq: 1,
+      kind: 'capability',
+      ts: T0,
+      expires: T0 + DAY,
+      bodyHash: new Uint8Array(32),
+      bodyLen: 3,
+      sketch: new Uint8Array(32),
+      tier: 2,
+      ...over,
+    };
     return encodeEntry(e, crypto.signer.sign(signer, entryToBeSigned(e)));
   }
 
@@ -122,7 +149,16 @@ describe('AgentCore: bad input is rejected with a typed reason, counted, and nev
     const { net, alice } = setup();
     net.inject('header', REVIEW.topic, new Uint8Array([0xd2, 0x84, 0x40]));
     net.inject('header', REVIEW.topic, new Uint8Array([0x18, 0x01]));
-    net.inject('direct', alice.agentHex, encodeCbor(new Map([[0, 1], [1, 99]])));
+    net.inject(
+      'direct',
+      alice.agentHex,
+      encodeCbor(
+        new Map([
+          [0, 1],
+          [1, 99],
+        ]),
+      ),
+    );
     expect(net.rejected(0)).toEqual(['malformed', 'malformed', 'malformed']);
     expect(alice.status().rejected).toEqual({ malformed: 3 });
   });
@@ -130,7 +166,11 @@ describe('AgentCore: bad input is rejected with a typed reason, counted, and nev
   it('a forged signature', () => {
     const { net, bob } = setup();
     const bobId = identity('bob');
-    const forged = entryFor(bobId, { seq: 2, prev: net.stores[0]!.head(bob.agentKey, REVIEW.topic)!.id }, identity('mallory').agentSecret);
+    const forged = entryFor(
+      bobId,
+      { seq: 2, prev: net.stores[0]!.head(bob.agentKey, REVIEW.topic)!.id },
+      identity('mallory').agentSecret,
+    );
     net.inject('header', REVIEW.topic, forged);
     expect(net.rejected(0)).toContain('bad_signature');
     expect(net.stores[0]!.head(bob.agentKey, REVIEW.topic)?.seq).toBe(1);
@@ -139,7 +179,9 @@ describe('AgentCore: bad input is rejected with a typed reason, counted, and nev
   it('a binding from an operator the node does not accept', () => {
     const net = new TestNet(T0);
     const bobOp = toHex(crypto.signer.publicKey(identity('bob').operatorSecret));
-    const alice = net.add(identity('alice'), { operators: new Set([toHex(crypto.signer.publicKey(identity('alice').operatorSecret))]) });
+    const alice = net.add(identity('alice'), {
+      operators: new Set([toHex(crypto.signer.publicKey(identity('alice').operatorSecret))]),
+    });
     net.add(identity('bob')).announce(net.now, REVIEW);
     alice.announce(net.now, NEED_REVIEW);
     net.run();
@@ -156,7 +198,12 @@ describe('AgentCore: bad input is rejected with a typed reason, counted, and nev
     alice.announce(net.now, NEED_REVIEW);
     const old = identity('old', { notBefore: T0 - 10 * DAY, notAfter: T0 - DAY });
     const birth = { author: old.agentKey, epoch: 0, ts: T0, binding: old.binding, alive: true as const };
-    net.inject('birth', toHex(old.agentKey), encodeBirth(birth, crypto.signer.sign(old.agentSecret, birthToBeSigned(birth))), true);
+    net.inject(
+      'birth',
+      toHex(old.agentKey),
+      encodeBirth(birth, crypto.signer.sign(old.agentSecret, birthToBeSigned(birth))),
+      true,
+    );
     net.inject('header', REVIEW.topic, entryFor(old, {}));
     expect(net.rejected(0)).toContain('binding_expired');
   });
@@ -195,7 +242,11 @@ describe('AgentCore: bad input is rejected with a typed reason, counted, and nev
     const head = net.stores[0]!.head(bob.agentKey, REVIEW.topic)!;
     alice.handleMessage(net.now, 'header', 'data_analysis', entryFor(bobId, { seq: 2, prev: head.id }));
     net.run();
-    net.inject('header', REVIEW.topic, entryFor(bobId, { seq: 2, prev: head.id, ts: T0 + 10 * 60_000, expires: T0 + DAY }));
+    net.inject(
+      'header',
+      REVIEW.topic,
+      entryFor(bobId, { seq: 2, prev: head.id, ts: T0 + 10 * 60_000, expires: T0 + DAY }),
+    );
     const replay = net.stores[0]!.get(bob.agentKey, REVIEW.topic, 0, 1)!.bytes;
     const before = alice.status().entries;
     net.inject('header', REVIEW.topic, replay);

@@ -22,16 +22,36 @@ describe('BirthWatch', () => {
     w.fetch(3, 'a'); // subscribed again (the broker re-sends the retained birth); the grace starts again
     expect(out).toEqual(['subscribe a', 'subscribe b', 'subscribe c', 'subscribe a']);
     out.length = 3;
-    w.sweep(9_999, () => false, () => false);
+    w.sweep(
+      9_999,
+      () => false,
+      () => false,
+    );
     expect(out.length).toBe(3);
-    w.sweep(10_002, (x) => x === 'b', (x) => x === 'c');
+    w.sweep(
+      10_002,
+      (x) => x === 'b',
+      (x) => x === 'c',
+    );
     expect(out.slice(3)).toEqual([]); // b kept (candidate), c awaited (another grace), a not yet due (re-fetched at 3)
-    w.sweep(10_003, () => false, () => false);
+    w.sweep(
+      10_003,
+      () => false,
+      () => false,
+    );
     expect(out.slice(3)).toEqual(['unsubscribe a']);
     expect(w.isSubscribed('b')).toBe(true);
-    w.sweep(20_002, () => false, () => false);
+    w.sweep(
+      20_002,
+      () => false,
+      () => false,
+    );
     expect(out.slice(4)).toEqual(['unsubscribe c']);
-    w.sweep(1e9, () => false, () => false);
+    w.sweep(
+      1e9,
+      () => false,
+      () => false,
+    );
     expect(w.isSubscribed('b')).toBe(true); // kept for good
   });
 
@@ -42,13 +62,29 @@ describe('BirthWatch', () => {
     w.fetch(0, 'x', true); // a retry on a kept author: unsubscribe + subscribe, still kept
     expect(out).toEqual(['subscribe x', 'unsubscribe x', 'subscribe x']);
     w.fetch(undefined, 'y');
-    w.sweep(50_000, () => false, () => false);
+    w.sweep(
+      50_000,
+      () => false,
+      () => false,
+    );
     expect(w.isSubscribed('y')).toBe(true);
-    w.sweep(59_999, () => false, () => false);
+    w.sweep(
+      59_999,
+      () => false,
+      () => false,
+    );
     expect(w.isSubscribed('y')).toBe(true);
-    w.sweep(60_000, () => false, () => false);
+    w.sweep(
+      60_000,
+      () => false,
+      () => false,
+    );
     expect(w.isSubscribed('y')).toBe(false);
-    w.sweep(1e9, () => false, () => false);
+    w.sweep(
+      1e9,
+      () => false,
+      () => false,
+    );
     expect(w.isSubscribed('x')).toBe(true);
     expect(() => new BirthWatch(() => undefined, 0)).toThrow(RangeError);
   });
@@ -62,7 +98,13 @@ describe('AgentCore: births and deaths of non-candidates stop coming after the g
     const dave = net.add(identity('dave'), opts); // needs sql: carol is its candidate
     const carol = net.add(identity('carol'), opts);
     bob.follow('data_analysis');
-    dave.announce(net.now, { kind: 'intent', topic: 'data_analysis', tags: ['data.sql'], text: 'need sql', ttlMs: 3_600_000 });
+    dave.announce(net.now, {
+      kind: 'intent',
+      topic: 'data_analysis',
+      tags: ['data.sql'],
+      text: 'need sql',
+      ttlMs: 3_600_000,
+    });
     carol.announce(net.now, { kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'sql' });
     net.run();
     net.advance(6_000);

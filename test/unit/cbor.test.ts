@@ -44,7 +44,13 @@ describe('deterministic CBOR encoding (RFC 8949 §4.2.1)', () => {
   });
 
   it('sorts map keys bytewise by their encoding (ints before text, shorter first)', () => {
-    const m = new Map<number | string, CborValue>([['a', 1], [100, 2], [-1, 3], [0, 4], [24, 5]]);
+    const m = new Map<number | string, CborValue>([
+      ['a', 1],
+      [100, 2],
+      [-1, 3],
+      [0, 4],
+      [24, 5],
+    ]);
     // 0 (00) < 24 (1818) < 100 (1864) < -1 (20) < "a" (6161)
     expect(hex(encodeCbor(m))).toBe('a50004181805186402200361' + '61' + '01');
   });
@@ -89,7 +95,9 @@ describe('strict decoding rejects every non-canonical or unsupported form with a
   it('enforces size and depth limits before work', () => {
     expect(code(() => decodeCbor(new Uint8Array(600), { maxBytes: 512 }))).toBe('TOO_LARGE');
     expect(code(() => decodeCbor(unhex('81'.repeat(40) + '00'), { maxBytes: 100, maxDepth: 16 }))).toBe('TOO_DEEP');
-    expect(code(() => decodeCbor(unhex('81'.repeat(100000) + '00'), { maxBytes: 1 << 20, maxDepth: 1 << 20 }))).toMatch(/TOO_DEEP/);
+    expect(code(() => decodeCbor(unhex('81'.repeat(100000) + '00'), { maxBytes: 1 << 20, maxDepth: 1 << 20 }))).toMatch(
+      /TOO_DEEP/,
+    );
   });
 });
 
@@ -102,7 +110,12 @@ const cborValue: fc.Arbitrary<CborValue> = fc.letrec((tie) => ({
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('v'), { maxLength: 4 }),
-    fc.uniqueArray(fc.tuple(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.string({ maxLength: 5 })), tie('v')), { maxLength: 4, selector: (t) => t[0] }).map((es) => new Map(es)),
+    fc
+      .uniqueArray(fc.tuple(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.string({ maxLength: 5 })), tie('v')), {
+        maxLength: 4,
+        selector: (t) => t[0],
+      })
+      .map((es) => new Map(es)),
     tie('v').map((x) => new Tagged(18, x as CborValue)),
   ),
 })).v as fc.Arbitrary<CborValue>;
@@ -123,11 +136,26 @@ describe('properties (fast-check)', () => {
   it('an independent decoder (cbor-x) reads what we encode the same way', () => {
     const x = new Decoder({ mapsAsObjects: false, useRecords: false, int64AsType: 'number' } as never);
     fc.assert(
-      fc.property(cborValue.filter((v) => !(v instanceof Tagged)), (v) => {
-        const norm = (y: unknown): unknown =>
-          typeof y === 'bigint' ? Number(y) : y instanceof Uint8Array ? hex(y) : Array.isArray(y) ? y.map(norm) : y instanceof Map ? [...y].map(([k, w]) => [k, norm(w)]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))) : y instanceof Tagged ? ['tag', y.tag, norm(y.value)] : y && typeof y === 'object' && 'tag' in y ? ['tag', (y as { tag: number }).tag, norm((y as unknown as { value: unknown }).value)] : y;
-        expect(norm(x.decode(encodeCbor(v)))).toEqual(norm(v));
-      }),
+      fc.property(
+        cborValue.filter((v) => !(v instanceof Tagged)),
+        (v) => {
+          const norm = (y: unknown): unknown =>
+            typeof y === 'bigint'
+              ? Number(y)
+              : y instanceof Uint8Array
+                ? hex(y)
+                : Array.isArray(y)
+                  ? y.map(norm)
+                  : y instanceof Map
+                    ? [...y].map(([k, w]) => [k, norm(w)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+                    : y instanceof Tagged
+                      ? ['tag', y.tag, norm(y.value)]
+                      : y && typeof y === 'object' && 'tag' in y
+                        ? ['tag', (y as { tag: number }).tag, norm((y as unknown as { value: unknown }).value)]
+                        : y;
+          expect(norm(x.decode(encodeCbor(v)))).toEqual(norm(v));
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -65,28 +65,69 @@ describe('entry codec', () => {
   it('rejects another content type, a non-empty unprotected header, a short signature, an oversized header', () => {
     const b = signed(baseEntry);
     const s = decodeSign1(b, 'agentnet/entry/1', 512);
-    expect(codeOf(() => decodeEntry(encodeSign1('agentnet/binding/1', s.payload, s.signature), DEFAULT_LIMITS))).toBe('BAD_COSE');
+    expect(codeOf(() => decodeEntry(encodeSign1('agentnet/binding/1', s.payload, s.signature), DEFAULT_LIMITS))).toBe(
+      'BAD_COSE',
+    );
     const arr = (decodeCbor(b, { maxBytes: 512, tags: [18] }) as Tagged).value as unknown[];
-    expect(codeOf(() => decodeEntry(encodeCbor(new Tagged(18, [arr[0], new Map([[4, new Uint8Array(1)]]), arr[2], arr[3]] as never)), DEFAULT_LIMITS))).toBe('BAD_COSE');
-    expect(codeOf(() => decodeEntry(encodeCbor(new Tagged(18, [arr[0], new Map(), arr[2], new Uint8Array(63)] as never)), DEFAULT_LIMITS))).toBe('BAD_COSE');
+    expect(
+      codeOf(() =>
+        decodeEntry(
+          encodeCbor(new Tagged(18, [arr[0], new Map([[4, new Uint8Array(1)]]), arr[2], arr[3]] as never)),
+          DEFAULT_LIMITS,
+        ),
+      ),
+    ).toBe('BAD_COSE');
+    expect(
+      codeOf(() =>
+        decodeEntry(
+          encodeCbor(new Tagged(18, [arr[0], new Map(), arr[2], new Uint8Array(63)] as never)),
+          DEFAULT_LIMITS,
+        ),
+      ),
+    ).toBe('BAD_COSE');
     expect(codeOf(() => decodeEntry(encodeCbor(new Tagged(98, arr as never)), DEFAULT_LIMITS))).toBe('UNSUPPORTED');
     expect(codeOf(() => decodeEntry(new Uint8Array(513), DEFAULT_LIMITS))).toBe('TOO_LARGE');
   });
 
   it('every truncation of a valid entry fails with DecodeError', () => {
     const b = signed(baseEntry);
-    for (let n = 0; n < b.length; n++) expect(codeOf(() => decodeEntry(b.subarray(0, n), DEFAULT_LIMITS))).not.toBe('OK');
+    for (let n = 0; n < b.length; n++)
+      expect(codeOf(() => decodeEntry(b.subarray(0, n), DEFAULT_LIMITS))).not.toBe('OK');
   });
 });
 
 describe('body codec', () => {
   it('round-trips all fields and enforces tag rules and limits', () => {
-    const body = { kind: 'intent' as const, tags: ['a.b', 'c'], text: 'x', skills: ['s'], tools: ['t'], price: 3, deadline: T0, sla: '99%', requiredTier: 3, constraints: 'mech:v1' };
+    const body = {
+      kind: 'intent' as const,
+      tags: ['a.b', 'c'],
+      text: 'x',
+      skills: ['s'],
+      tools: ['t'],
+      price: 3,
+      deadline: T0,
+      sla: '99%',
+      requiredTier: 3,
+      constraints: 'mech:v1',
+    };
     expect(decodeBody(encodeBody(body), DEFAULT_LIMITS)).toEqual(body);
-    expect(codeOf(() => decodeBody(encodeBody({ kind: 'intent', tags: ['Upper'], text: '' }), DEFAULT_LIMITS))).toBe('BAD_VALUE');
-    expect(codeOf(() => decodeBody(encodeBody({ kind: 'intent', tags: Array.from({ length: 33 }, (_, i) => `t${i}`), text: '' }), DEFAULT_LIMITS))).toBe('BAD_VALUE');
-    expect(codeOf(() => decodeBody(encodeBody({ kind: 'intent', tags: ['a'.repeat(49)], text: '' }), DEFAULT_LIMITS))).toBe('BAD_VALUE');
-    expect(codeOf(() => decodeBody(encodeBody({ kind: 'intent', tags: [], text: 'x'.repeat(70_000) }), DEFAULT_LIMITS))).toBe('TOO_LARGE');
+    expect(codeOf(() => decodeBody(encodeBody({ kind: 'intent', tags: ['Upper'], text: '' }), DEFAULT_LIMITS))).toBe(
+      'BAD_VALUE',
+    );
+    expect(
+      codeOf(() =>
+        decodeBody(
+          encodeBody({ kind: 'intent', tags: Array.from({ length: 33 }, (_, i) => `t${i}`), text: '' }),
+          DEFAULT_LIMITS,
+        ),
+      ),
+    ).toBe('BAD_VALUE');
+    expect(
+      codeOf(() => decodeBody(encodeBody({ kind: 'intent', tags: ['a'.repeat(49)], text: '' }), DEFAULT_LIMITS)),
+    ).toBe('BAD_VALUE');
+    expect(
+      codeOf(() => decodeBody(encodeBody({ kind: 'intent', tags: [], text: 'x'.repeat(70_000) }), DEFAULT_LIMITS)),
+    ).toBe('TOO_LARGE');
   });
 });
 
@@ -105,7 +146,15 @@ describe('binding codec', () => {
 
 describe('direct messages', () => {
   it('round-trip and bound their ranges', () => {
-    const d = { type: 'getEntries' as const, from: alice.agentKey, author: alice.agentKey, topic: 't', epoch: 0, fromSeq: 1, toSeq: 64 };
+    const d = {
+      type: 'getEntries' as const,
+      from: alice.agentKey,
+      author: alice.agentKey,
+      topic: 't',
+      epoch: 0,
+      fromSeq: 1,
+      toSeq: 64,
+    };
     expect(decodeDirect(encodeDirect(d), DEFAULT_LIMITS)).toEqual(d);
     expect(codeOf(() => decodeDirect(encodeDirect({ ...d, toSeq: 65 }), DEFAULT_LIMITS))).toBe('BAD_VALUE');
     expect(codeOf(() => decodeDirect(encodeDirect({ ...d, fromSeq: 5, toSeq: 4 }), DEFAULT_LIMITS))).toBe('BAD_VALUE');

@@ -14,7 +14,11 @@ const file = (name: string, body: string) => {
 describe('node configuration', () => {
   it('layers defaults < file < environment < flags', () => {
     const f = file('a.json', JSON.stringify({ network: 'file-net', apiPort: 7000, profile: 'rpi-zero2w' }));
-    const c = loadConfig({ file: f, env: { AGENTNET_NETWORK: 'env-net', AGENTNET_API_PORT: '7001' }, flags: { apiPort: '7002' } });
+    const c = loadConfig({
+      file: f,
+      env: { AGENTNET_NETWORK: 'env-net', AGENTNET_API_PORT: '7001' },
+      flags: { apiPort: '7002' },
+    });
     expect(c).toMatchObject({ network: 'env-net', apiPort: 7002, profile: 'rpi-zero2w', apiHost: '127.0.0.1' });
   });
 

@@ -20,9 +20,18 @@ describe('agentnet continue', () => {
     expect(continueEpoch(crypto, dir, undefined, now + 1).epoch).toBe(2);
     const id = ensureIdentity(crypto, dir, now + 2);
     expect(id.epoch).toBe(2);
-    const core = new AgentCore({ crypto, store: new MemoryStore(), agentSecret: id.agentSecret, binding: id.binding, epoch: id.epoch, continuation: id.continuation! });
+    const core = new AgentCore({
+      crypto,
+      store: new MemoryStore(),
+      agentSecret: id.agentSecret,
+      binding: id.binding,
+      epoch: id.epoch,
+      continuation: id.continuation!,
+    });
     core.start(now + 2);
-    expect(core.announce(now + 3, { kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'x' }).seq).toBe(1);
+    expect(
+      core.announce(now + 3, { kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'x' }).seq,
+    ).toBe(1);
     expect(core.status().epoch).toBe(2);
   });
 
@@ -33,6 +42,8 @@ describe('agentnet continue', () => {
     continueEpoch(crypto, dir, undefined, Date.now());
     writeFileSync(join(dir, 'identity', 'continuation.cbor'), new Uint8Array([0xd2, 0x84]));
     expect(() => ensureIdentity(crypto, dir, Date.now())).toThrow(/continuation\.cbor/);
-    expect(() => continueEpoch(crypto, mkdtempSync(join(tmpdir(), 'agentnet-empty-')), undefined, Date.now())).toThrow(/nothing to continue/);
+    expect(() => continueEpoch(crypto, mkdtempSync(join(tmpdir(), 'agentnet-empty-')), undefined, Date.now())).toThrow(
+      /nothing to continue/,
+    );
   });
 });

@@ -12,10 +12,19 @@ import { crypto, decodeCode, identity, T0 } from '../helpers.js';
 
 const alice = identity('alice');
 const sign = (b: Birth) => encodeBirth(b, crypto.signer.sign(alice.agentSecret, birthToBeSigned(b)));
-const death = (o: Partial<Birth> = {}): Birth => ({ author: alice.agentKey, epoch: 0, ts: T0, alive: false, bindingHash: crypto.sha256(alice.binding), ...o }) as Birth;
+const death = (o: Partial<Birth> = {}): Birth =>
+  ({
+    author: alice.agentKey,
+    epoch: 0,
+    ts: T0,
+    alive: false,
+    bindingHash: crypto.sha256(alice.binding),
+    ...o,
+  }) as Birth;
 const codeOf = (f: () => unknown) => decodeCode(f);
 /** A birth payload with arbitrary fields (what a broken or hostile encoder might send). */
-const raw = (fields: Array<[number, unknown]>) => encodeSign1(CONTENT_TYPES.birth, encodeCbor(new Map(fields) as never), new Uint8Array(64));
+const raw = (fields: Array<[number, unknown]>) =>
+  encodeSign1(CONTENT_TYPES.birth, encodeCbor(new Map(fields) as never), new Uint8Array(64));
 
 describe('death codec', () => {
   it('round-trips, carries no binding and is a fraction of a birth', () => {
@@ -28,13 +37,26 @@ describe('death codec', () => {
   });
 
   it('births must carry a binding and no hash; deaths a 32-byte hash and no binding', () => {
-    const base: Array<[number, unknown]> = [[0, 1], [1, alice.agentKey], [2, 0], [3, T0]];
+    const base: Array<[number, unknown]> = [
+      [0, 1],
+      [1, alice.agentKey],
+      [2, 0],
+      [3, T0],
+    ];
     const hash = crypto.sha256(alice.binding);
-    expect(codeOf(() => decodeBirth(raw([...base, [4, alice.binding], [5, false], [7, hash]]), DEFAULT_LIMITS))).toBe('UNKNOWN_FIELD');
-    expect(codeOf(() => decodeBirth(raw([...base, [4, alice.binding], [5, false]]), DEFAULT_LIMITS))).toBe('UNKNOWN_FIELD');
+    expect(codeOf(() => decodeBirth(raw([...base, [4, alice.binding], [5, false], [7, hash]]), DEFAULT_LIMITS))).toBe(
+      'UNKNOWN_FIELD',
+    );
+    expect(codeOf(() => decodeBirth(raw([...base, [4, alice.binding], [5, false]]), DEFAULT_LIMITS))).toBe(
+      'UNKNOWN_FIELD',
+    );
     expect(codeOf(() => decodeBirth(raw([...base, [5, false]]), DEFAULT_LIMITS))).toBe('MISSING_FIELD');
-    expect(codeOf(() => decodeBirth(raw([...base, [5, false], [7, hash.subarray(0, 31)]]), DEFAULT_LIMITS))).toBe('BAD_VALUE');
-    expect(codeOf(() => decodeBirth(raw([...base, [4, alice.binding], [5, true], [7, hash]]), DEFAULT_LIMITS))).toBe('UNKNOWN_FIELD');
+    expect(codeOf(() => decodeBirth(raw([...base, [5, false], [7, hash.subarray(0, 31)]]), DEFAULT_LIMITS))).toBe(
+      'BAD_VALUE',
+    );
+    expect(codeOf(() => decodeBirth(raw([...base, [4, alice.binding], [5, true], [7, hash]]), DEFAULT_LIMITS))).toBe(
+      'UNKNOWN_FIELD',
+    );
     expect(codeOf(() => decodeBirth(raw([...base, [5, true], [7, hash]]), DEFAULT_LIMITS))).toBe('UNKNOWN_FIELD');
     expect(codeOf(() => decodeBirth(raw([...base, [5, true]]), DEFAULT_LIMITS))).toBe('MISSING_FIELD');
     expect(codeOf(() => decodeBirth(raw([...base, [5, false], [7, hash]]), DEFAULT_LIMITS))).toBe('none');
@@ -68,8 +90,19 @@ describe('AgentCore: deaths are checked against the binding held for their autho
     const other = identity('carol', { notAfter: T0 + 86_400_000 * 30 }); // same key, another binding
     const carolId = identity('carol');
     expect(other.agentKey).toEqual(carolId.agentKey);
-    const b: Birth = { author: carolId.agentKey, epoch: 0, ts: T0 + 1, alive: false, bindingHash: crypto.sha256(other.binding) };
-    net.inject('birth', carol.agentHex, encodeBirth(b, crypto.signer.sign(carolId.agentSecret, birthToBeSigned(b))), true);
+    const b: Birth = {
+      author: carolId.agentKey,
+      epoch: 0,
+      ts: T0 + 1,
+      alive: false,
+      bindingHash: crypto.sha256(other.binding),
+    };
+    net.inject(
+      'birth',
+      carol.agentHex,
+      encodeBirth(b, crypto.signer.sign(carolId.agentSecret, birthToBeSigned(b))),
+      true,
+    );
     expect(bob.isAlive(carol.agentHex)).toBe(true);
     expect(net.rejected(0)).toEqual(['death_mismatch']);
   });
@@ -77,14 +110,36 @@ describe('AgentCore: deaths are checked against the binding held for their autho
   it('a death of an author we never met is rejected (unknown_author); a forged one fails its signature', () => {
     const { net, bob, carol } = met();
     const dave = identity('dave');
-    const b: Birth = { author: dave.agentKey, epoch: 0, ts: T0, alive: false, bindingHash: crypto.sha256(dave.binding) };
+    const b: Birth = {
+      author: dave.agentKey,
+      epoch: 0,
+      ts: T0,
+      alive: false,
+      bindingHash: crypto.sha256(dave.binding),
+    };
     bob.requestBinding(Buffer.from(dave.agentKey).toString('hex')); // bob listens on dave's birth topic
     net.run();
-    net.inject('birth', Buffer.from(dave.agentKey).toString('hex'), encodeBirth(b, crypto.signer.sign(dave.agentSecret, birthToBeSigned(b))), true);
+    net.inject(
+      'birth',
+      Buffer.from(dave.agentKey).toString('hex'),
+      encodeBirth(b, crypto.signer.sign(dave.agentSecret, birthToBeSigned(b))),
+      true,
+    );
     expect(net.rejected(0)).toEqual(['unknown_author']);
     // carol's death signed by dave's key: the hash matches, the signature does not
-    const forged: Birth = { author: identity('carol').agentKey, epoch: 0, ts: T0 + 1, alive: false, bindingHash: crypto.sha256(identity('carol').binding) };
-    net.inject('birth', carol.agentHex, encodeBirth(forged, crypto.signer.sign(dave.agentSecret, birthToBeSigned(forged))), true);
+    const forged: Birth = {
+      author: identity('carol').agentKey,
+      epoch: 0,
+      ts: T0 + 1,
+      alive: false,
+      bindingHash: crypto.sha256(identity('carol').binding),
+    };
+    net.inject(
+      'birth',
+      carol.agentHex,
+      encodeBirth(forged, crypto.signer.sign(dave.agentSecret, birthToBeSigned(forged))),
+      true,
+    );
     expect(bob.isAlive(carol.agentHex)).toBe(true);
     expect(net.rejected(0)).toEqual(['unknown_author', 'bad_signature']);
   });

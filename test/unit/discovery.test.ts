@@ -14,8 +14,17 @@ const TOPIC = 'data_analysis';
 const author = new Uint8Array(32).fill(7);
 const AUTHOR = 'a'.repeat(64);
 const entry = (seq: number, epoch = 0): Entry => ({
-  author, topic: TOPIC, epoch, seq, kind: 'capability', ts: T0 + seq, expires: T0 + 3600_000,
-  bodyHash: new Uint8Array(32).fill(seq), bodyLen: 10, sketch: makeSketch(crypto, ['data.sql']), tier: 2,
+  author,
+  topic: TOPIC,
+  epoch,
+  seq,
+  kind: 'capability',
+  ts: T0 + seq,
+  expires: T0 + 3600_000,
+  bodyHash: new Uint8Array(32).fill(seq),
+  bodyLen: 10,
+  sketch: makeSketch(crypto, ['data.sql']),
+  tier: 2,
 });
 const body = (text: string): Body => ({ kind: 'capability', tags: ['data.sql'], text });
 

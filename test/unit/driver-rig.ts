@@ -12,14 +12,31 @@ export function driverRig(now: number, network: string, follow: string) {
   const bobId = identity('bob');
   const bobHex = hex(bobId.agentKey);
   const store = new MemoryStore();
-  const core = new AgentCore({ crypto, store, agentSecret: identity('alice').agentSecret, binding: identity('alice').binding });
+  const core = new AgentCore({
+    crypto,
+    store,
+    agentSecret: identity('alice').agentSecret,
+    binding: identity('alice').binding,
+  });
   const rejected: string[] = [];
-  const driver = new Driver(core, createMemoryTransport(`memory://${network}`, { network, clientId: 'a' }, hub), store, { clock: () => now, onEvent: (e) => e.type === 'rejected' && rejected.push(e.reason) });
+  const driver = new Driver(
+    core,
+    createMemoryTransport(`memory://${network}`, { network, clientId: 'a' }, hub),
+    store,
+    { clock: () => now, onEvent: (e) => e.type === 'rejected' && rejected.push(e.reason) },
+  );
   driver.start(now);
   driver.call(() => core.follow(follow));
   const bob = createMemoryTransport(`memory://${network}`, { network, clientId: 'b' }, hub);
   const birth = { author: bobId.agentKey, epoch: 0, ts: T0, binding: bobId.binding, alive: true as const };
-  driver.call(() => core.handleMessage(now, 'birth', bobHex, encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth)))));
+  driver.call(() =>
+    core.handleMessage(
+      now,
+      'birth',
+      bobHex,
+      encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth))),
+    ),
+  );
   return { core, store, driver, bob, bobId, bobHex, rejected };
 }
 

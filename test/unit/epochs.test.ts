@@ -39,13 +39,26 @@ describe('continuation records', () => {
     const bob = identity('bob');
     const rec = makeContinuation(crypto, bob.operatorSecret, bindingOf(bob), 3, T0);
     expect(checkContinuation(crypto, rec, bindingOf(bob), 3)).toMatchObject({ ok: true, record: { epoch: 3 } });
-    expect(checkContinuation(crypto, rec, bindingOf(bob), 2)).toMatchObject({ ok: false, detail: expect.stringMatching(/epoch 3/) });
-    expect(checkContinuation(crypto, rec, bindingOf(identity('carol')), 3)).toMatchObject({ ok: false, detail: expect.stringMatching(/another agent/) });
+    expect(checkContinuation(crypto, rec, bindingOf(bob), 2)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/epoch 3/),
+    });
+    expect(checkContinuation(crypto, rec, bindingOf(identity('carol')), 3)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/another agent/),
+    });
     expect(checkContinuation(crypto, new Uint8Array([1, 2]), bindingOf(bob), 3)).toMatchObject({ ok: false });
     // signed by the agent key (not the operator): refused
     expect(() => makeContinuation(crypto, bob.agentSecret, bindingOf(bob), 3, T0)).toThrow(RangeError);
     const mallory = identity('mallory', { operatorLabel: 'bob' }); // same operator, another agent
-    expect(checkContinuation(crypto, makeContinuation(crypto, bob.operatorSecret, bindingOf(mallory), 3, T0), bindingOf(bob), 3).ok).toBe(false);
+    expect(
+      checkContinuation(
+        crypto,
+        makeContinuation(crypto, bob.operatorSecret, bindingOf(mallory), 3, T0),
+        bindingOf(bob),
+        3,
+      ).ok,
+    ).toBe(false);
     expect(() => makeContinuation(crypto, bob.operatorSecret, bindingOf(bob), 0, T0)).toThrow(RangeError);
   });
 
@@ -83,15 +96,37 @@ describe('restore from backup', () => {
   it('an entry of the new epoch that arrives before the birth waits for it, and the birth is fetched', () => {
     const { net, bobId } = before();
     const rec = makeContinuation(crypto, bobId.operatorSecret, bindingOf(bobId), 1, net.now);
-    const birth = { author: bobId.agentKey, epoch: 1, ts: net.now + 1, binding: bobId.binding, alive: true as const, continuation: rec };
+    const birth = {
+      author: bobId.agentKey,
+      epoch: 1,
+      ts: net.now + 1,
+      binding: bobId.binding,
+      alive: true as const,
+      continuation: rec,
+    };
     // the broker holds the new birth, but alice has not received it (she knows bob's epoch-0 birth)
-    net.retained.set(`birth/${toHex(bobId.agentKey)}`, encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth))));
+    net.retained.set(
+      `birth/${toHex(bobId.agentKey)}`,
+      encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth))),
+    );
     let fetched = 0;
     net.intercept = (m) => {
       if (m.channel === 'birth') fetched++;
       return m.bytes;
     };
-    const e: Entry = { author: bobId.agentKey, topic: TOPIC, epoch: 1, seq: 1, kind: 'capability', ts: net.now + 1, expires: net.now + DAY, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2 };
+    const e: Entry = {
+      author: bobId.agentKey,
+      topic: TOPIC,
+      epoch: 1,
+      seq: 1,
+      kind: 'capability',
+      ts: net.now + 1,
+      expires: net.now + DAY,
+      bodyHash: new Uint8Array(32),
+      bodyLen: 3,
+      sketch: new Uint8Array(32),
+      tier: 2,
+    };
     net.inject('header', TOPIC, encodeEntry(e, crypto.signer.sign(bobId.agentSecret, entryToBeSigned(e))));
     expect(fetched).toBe(1);
     expect(net.stores[0]!.head(bobId.agentKey, TOPIC)).toMatchObject({ epoch: 1, seq: 1 });
@@ -104,11 +139,30 @@ describe('restore from backup', () => {
     expect(() => net.add(bobId, { store: new MemoryStore(), epoch: 1 })).toThrow(/continuation/);
     // a peer that does it anyway (hand-made birth and entry at epoch 1)
     const birth = { author: bobId.agentKey, epoch: 1, ts: net.now + 1, binding: bobId.binding, alive: true as const };
-    net.inject('birth', toHex(bobId.agentKey), encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth))), true);
-    const e: Entry = { author: bobId.agentKey, topic: TOPIC, epoch: 1, seq: 1, kind: 'capability', ts: net.now + 1, expires: net.now + DAY, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2 };
+    net.inject(
+      'birth',
+      toHex(bobId.agentKey),
+      encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth))),
+      true,
+    );
+    const e: Entry = {
+      author: bobId.agentKey,
+      topic: TOPIC,
+      epoch: 1,
+      seq: 1,
+      kind: 'capability',
+      ts: net.now + 1,
+      expires: net.now + DAY,
+      bodyHash: new Uint8Array(32),
+      bodyLen: 3,
+      sketch: new Uint8Array(32),
+      tier: 2,
+    };
     net.inject('header', TOPIC, encodeEntry(e, crypto.signer.sign(bobId.agentSecret, entryToBeSigned(e))));
     expect(net.rejected(0)).toEqual(['no_continuation', 'no_continuation']); // the birth, then the entry
-    expect(net.events[0]!.find((x) => x.type === 'rejected' && x.channel === 'header')).toMatchObject({ detail: expect.stringMatching(/epoch 1 .* no continuation record signed by its operator/) });
+    expect(net.events[0]!.find((x) => x.type === 'rejected' && x.channel === 'header')).toMatchObject({
+      detail: expect.stringMatching(/epoch 1 .* no continuation record signed by its operator/),
+    });
     expect(net.stores[0]!.head(bobId.agentKey, TOPIC)).toMatchObject({ epoch: 0, seq: 2 });
     expect(alice.isAlive(toHex(bobId.agentKey))).toBe(true); // a birth without its record does not count
   });

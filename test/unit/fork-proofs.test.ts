@@ -19,7 +19,20 @@ const OTHER = 'data_analysis';
 const CAP: Declaration = { kind: 'capability', topic: TOPIC, tags: ['code.review.security'], text: 'reviews' };
 
 function entryFor(id: TestIdentity, over: Partial<Entry>): Uint8Array {
-  const e: Entry = { author: id.agentKey, topic: TOPIC, epoch: 0, seq: 1, kind: 'capability', ts: T0, expires: T0 + DAY, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2, ...over };
+  const e: Entry = {
+    author: id.agentKey,
+    topic: TOPIC,
+    epoch: 0,
+    seq: 1,
+    kind: 'capability',
+    ts: T0,
+    expires: T0 + DAY,
+    bodyHash: new Uint8Array(32),
+    bodyLen: 3,
+    sketch: new Uint8Array(32),
+    tier: 2,
+    ...over,
+  };
   return encodeEntry(e, crypto.signer.sign(id.agentSecret, entryToBeSigned(e)));
 }
 
@@ -42,10 +55,45 @@ describe('fork-proof codec', () => {
     const [x, y] = decodeForkProof(encodeForkProof(a, b), DEFAULT_LIMITS);
     expect(new Set([toHex(x), toHex(y)])).toEqual(new Set([toHex(a), toHex(b)]));
     const [lo, hi] = [x, y];
-    expect(() => decodeForkProof(encodeCbor(new Map<number, Uint8Array | number>([[0, 1], [1, hi], [2, lo]])), DEFAULT_LIMITS)).toThrow(DecodeError);
-    expect(() => decodeForkProof(encodeCbor(new Map<number, Uint8Array | number>([[0, 1], [1, lo], [2, lo]])), DEFAULT_LIMITS)).toThrow(DecodeError);
-    expect(() => decodeForkProof(encodeCbor(new Map<number, Uint8Array | number>([[0, 2], [1, lo], [2, hi]])), DEFAULT_LIMITS)).toThrow(DecodeError);
-    expect(() => decodeForkProof(new Uint8Array(2 * DEFAULT_LIMITS.headerBytes + 17), DEFAULT_LIMITS)).toThrow(/TOO_LARGE/);
+    expect(() =>
+      decodeForkProof(
+        encodeCbor(
+          new Map<number, Uint8Array | number>([
+            [0, 1],
+            [1, hi],
+            [2, lo],
+          ]),
+        ),
+        DEFAULT_LIMITS,
+      ),
+    ).toThrow(DecodeError);
+    expect(() =>
+      decodeForkProof(
+        encodeCbor(
+          new Map<number, Uint8Array | number>([
+            [0, 1],
+            [1, lo],
+            [2, lo],
+          ]),
+        ),
+        DEFAULT_LIMITS,
+      ),
+    ).toThrow(DecodeError);
+    expect(() =>
+      decodeForkProof(
+        encodeCbor(
+          new Map<number, Uint8Array | number>([
+            [0, 2],
+            [1, lo],
+            [2, hi],
+          ]),
+        ),
+        DEFAULT_LIMITS,
+      ),
+    ).toThrow(DecodeError);
+    expect(() => decodeForkProof(new Uint8Array(2 * DEFAULT_LIMITS.headerBytes + 17), DEFAULT_LIMITS)).toThrow(
+      /TOO_LARGE/,
+    );
   });
 });
 
@@ -59,7 +107,10 @@ describe('fork proofs travel and quarantine the author in every topic', () => {
     net.inject('header', TOPIC, entryFor(bobId, { kind: 'state', ts: T0 + 1 }));
     expect(net.rejected(0)).toContain('fork');
     expect(net.retained.has(`fraud/${bobHex}`)).toBe(true);
-    for (const i of [0, 2, 3]) expect(net.events[i]!.filter((e) => e.type === 'fork').map((e) => (e as { author: string }).author)).toEqual([bobHex]);
+    for (const i of [0, 2, 3])
+      expect(net.events[i]!.filter((e) => e.type === 'fork').map((e) => (e as { author: string }).author)).toEqual([
+        bobHex,
+      ]);
     expect(carol.verifier.isQuarantined(bobHex)).toBe(true);
     expect(carol.verifier.pollFraud()).toMatchObject({ kind: 'fork', author: bobHex, topic: TOPIC, epoch: 0, seq: 1 });
     // in another topic bob's entries are refused; a frontier of his is ignored
@@ -80,22 +131,57 @@ describe('fork proofs travel and quarantine the author in every topic', () => {
     bob.announce(net.now, CAP);
     net.run();
     expect(alice.discover({ tags: ['code.review'] }).map((c) => c.author)).toEqual([toHex(bobId.agentKey)]);
-    net.inject('fraud', toHex(bobId.agentKey), encodeForkProof(net.stores[0]!.get(bobId.agentKey, TOPIC, 0, 1)!.bytes, entryFor(bobId, { ts: T0 + 9 })));
+    net.inject(
+      'fraud',
+      toHex(bobId.agentKey),
+      encodeForkProof(net.stores[0]!.get(bobId.agentKey, TOPIC, 0, 1)!.bytes, entryFor(bobId, { ts: T0 + 9 })),
+    );
     expect(alice.discover({ tags: ['code.review'] })).toEqual([]);
-    expect(alice.peers(net.now).find((p) => p.agent === toHex(bobId.agentKey))).toMatchObject({ tier: 0, quarantined: true });
+    expect(alice.peers(net.now).find((p) => p.agent === toHex(bobId.agentKey))).toMatchObject({
+      tier: 0,
+      quarantined: true,
+    });
   });
 
   it('a proof that proves nothing is a typed rejection and quarantines no one', () => {
     const { net, carol, bobId } = world();
     const bobHex = toHex(bobId.agentKey);
     const rejectedBefore = net.rejected(2).length;
-    net.inject('fraud', bobHex, encodeForkProof(entryFor(bobId, { seq: 1 }), entryFor(bobId, { seq: 2, prev: new Uint8Array(32) })));
+    net.inject(
+      'fraud',
+      bobHex,
+      encodeForkProof(entryFor(bobId, { seq: 1 }), entryFor(bobId, { seq: 2, prev: new Uint8Array(32) })),
+    );
     const mallory = identity('mallory');
-    const forged = encodeEntry({ author: bobId.agentKey, topic: TOPIC, epoch: 0, seq: 1, kind: 'state', ts: T0, expires: T0 + DAY, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2 }, crypto.signer.sign(mallory.agentSecret, new Uint8Array(8)));
+    const forged = encodeEntry(
+      {
+        author: bobId.agentKey,
+        topic: TOPIC,
+        epoch: 0,
+        seq: 1,
+        kind: 'state',
+        ts: T0,
+        expires: T0 + DAY,
+        bodyHash: new Uint8Array(32),
+        bodyLen: 3,
+        sketch: new Uint8Array(32),
+        tier: 2,
+      },
+      crypto.signer.sign(mallory.agentSecret, new Uint8Array(8)),
+    );
     net.inject('fraud', bobHex, encodeForkProof(entryFor(bobId, {}), forged));
-    net.inject('fraud', toHex(mallory.agentKey), encodeForkProof(entryFor(bobId, {}), entryFor(bobId, { kind: 'state' }))); // valid, but filed against another key
+    net.inject(
+      'fraud',
+      toHex(mallory.agentKey),
+      encodeForkProof(entryFor(bobId, {}), entryFor(bobId, { kind: 'state' })),
+    ); // valid, but filed against another key
     net.inject('fraud', bobHex, new Uint8Array([0xa1, 0x00]));
-    expect(net.rejected(2).slice(rejectedBefore)).toEqual(['bad_fork_proof', 'bad_fork_proof', 'bad_fork_proof', 'malformed']);
+    expect(net.rejected(2).slice(rejectedBefore)).toEqual([
+      'bad_fork_proof',
+      'bad_fork_proof',
+      'bad_fork_proof',
+      'malformed',
+    ]);
     expect(carol.verifier.isQuarantined(bobHex)).toBe(false);
     expect(carol.verifier.isQuarantined(toHex(mallory.agentKey))).toBe(false);
   });
@@ -121,7 +207,7 @@ describe('fork proofs travel and quarantine the author in every topic', () => {
     expect(copies).toBe(3 * 4); // first publication + 2 heartbeat repeats, each delivered to the 4 subscribers
   });
 
-  it('two publishers: one that heard the other\'s copy after its own stops repeating; everyone still gets the proof', () => {
+  it("two publishers: one that heard the other's copy after its own stops repeating; everyone still gets the proof", () => {
     const { net, alice, dave, carol, bobId } = world({ heartbeatMs: 1000 });
     const bobHex = toHex(bobId.agentKey);
     let copies = 0;
@@ -143,16 +229,22 @@ describe('fork proofs travel and quarantine the author in every topic', () => {
 });
 
 describe('priority in the daemon driver', () => {
-  it('a fork proof queued behind an entry of the forked author is handled first: the entry is refused', { timeout: 30_000 }, async () => {
-    const { core, store, driver, bob, bobId, bobHex, rejected } = driverRig(T0, 'p', OTHER);
-    expect(core.verifier.bindingOf(bobHex)).toBeDefined();
-    // one burst: bob's entry in OTHER, then a proof that bob forked in TOPIC
-    bob.publish('header', OTHER, entryFor(bobId, { topic: OTHER }), { retain: false });
-    bob.publish('fraud', bobHex, encodeForkProof(entryFor(bobId, {}), entryFor(bobId, { kind: 'state' })), { retain: true });
-    await settle(() => core.verifier.isQuarantined(bobHex));
-    expect(core.verifier.isQuarantined(bobHex)).toBe(true);
-    expect(rejected).toContain('quarantined');
-    expect(store.head(bobId.agentKey, OTHER)).toBeUndefined();
-    await driver.close();
-  });
+  it(
+    'a fork proof queued behind an entry of the forked author is handled first: the entry is refused',
+    { timeout: 30_000 },
+    async () => {
+      const { core, store, driver, bob, bobId, bobHex, rejected } = driverRig(T0, 'p', OTHER);
+      expect(core.verifier.bindingOf(bobHex)).toBeDefined();
+      // one burst: bob's entry in OTHER, then a proof that bob forked in TOPIC
+      bob.publish('header', OTHER, entryFor(bobId, { topic: OTHER }), { retain: false });
+      bob.publish('fraud', bobHex, encodeForkProof(entryFor(bobId, {}), entryFor(bobId, { kind: 'state' })), {
+        retain: true,
+      });
+      await settle(() => core.verifier.isQuarantined(bobHex));
+      expect(core.verifier.isQuarantined(bobHex)).toBe(true);
+      expect(rejected).toContain('quarantined');
+      expect(store.head(bobId.agentKey, OTHER)).toBeUndefined();
+      await driver.close();
+    },
+  );
 });

@@ -15,7 +15,10 @@ import { checkForkProof } from '../../src/core/identity/fraud.js';
 import { generateGolden } from '../fixtures/generate.js';
 import { crypto, hex, unhex } from '../helpers.js';
 
-const golden = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/golden.json'), 'utf8')) as Record<string, string>;
+const golden = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/golden.json'), 'utf8')) as Record<
+  string,
+  string
+>;
 
 describe('golden wire fixtures (field numbers and signed bytes are frozen)', () => {
   const now = generateGolden();
@@ -29,7 +32,10 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
     expect(hex(crypto.sha256(unhex(golden['entry1']!)))).toBe(golden['entry1Id']);
     expect(hex(e.toBeSigned)).toBe(golden['entry1ToBeSigned']);
     expect(crypto.verifier.verify(e.entry.author, e.toBeSigned, e.signature)).toBe(true);
-    expect(decodeBody(unhex(golden['body']!), DEFAULT_LIMITS).tags).toEqual(['code.review.security', 'code.review.style']);
+    expect(decodeBody(unhex(golden['body']!), DEFAULT_LIMITS).tags).toEqual([
+      'code.review.security',
+      'code.review.style',
+    ]);
     expect(decodeEntry(unhex(golden['entry2']!), DEFAULT_LIMITS).entry.prev).toEqual(unhex(golden['entry1Id']!));
     const b = decodeBinding(unhex(golden['binding']!), DEFAULT_LIMITS);
     for (const s of b.signers) expect(crypto.verifier.verify(s.kid, s.toBeSigned, s.signature)).toBe(true);
@@ -40,16 +46,28 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
     expect(r.receipt.outcome).toBe(900);
     for (const s of r.signers) expect(crypto.verifier.verify(s.kid, s.toBeSigned, s.signature)).toBe(true);
     // task protocol: the announce body's terms, a bid and an award (COSE_Sign1 agentnet/task/1)
-    expect(decodeTerms(decodeBody(unhex(golden['taskBody']!), DEFAULT_LIMITS))).toMatchObject({ deliverBy: expect.any(Number), settleBy: expect.any(Number) });
+    expect(decodeTerms(decodeBody(unhex(golden['taskBody']!), DEFAULT_LIMITS))).toMatchObject({
+      deliverBy: expect.any(Number),
+      settleBy: expect.any(Number),
+    });
     for (const k of ['taskBid', 'taskAward']) {
       const t = decodeTaskMsg(unhex(golden[k]!), DEFAULT_LIMITS);
       expect(crypto.verifier.verify(t.msg.signer, t.toBeSigned, t.signature)).toBe(true);
     }
-    expect(decodeDirect(unhex(golden['directTask']!), DEFAULT_LIMITS)).toMatchObject({ type: 'task', msg: new Uint8Array([0xd2]) });
+    expect(decodeDirect(unhex(golden['directTask']!), DEFAULT_LIMITS)).toMatchObject({
+      type: 'task',
+      msg: new Uint8Array([0xd2]),
+    });
     const [a, b2] = decodeForkProof(unhex(golden['forkProof']!), DEFAULT_LIMITS);
-    expect(checkForkProof(crypto, DEFAULT_LIMITS, a, b2)).toMatchObject({ ok: true, proof: { author: golden['agentKey'], seq: 1, epoch: 0 } });
+    expect(checkForkProof(crypto, DEFAULT_LIMITS, a, b2)).toMatchObject({
+      ok: true,
+      proof: { author: golden['agentKey'], seq: 1, epoch: 0 },
+    });
     // a double award (task/dispute.ts): verifies with alice's key alone
-    expect(checkDisputeProof(crypto, DEFAULT_LIMITS, unhex(golden['disputeProof']!))).toMatchObject({ ok: true, proof: { kind: 'double-award', author: golden['agentKey'], topic: 'code_review_security' } });
+    expect(checkDisputeProof(crypto, DEFAULT_LIMITS, unhex(golden['disputeProof']!))).toMatchObject({
+      ok: true,
+      proof: { kind: 'double-award', author: golden['agentKey'], topic: 'code_review_security' },
+    });
     // a complaint (COSE_Sign1 agentnet/complaint/1 by alice, carrying bob's signed delivery)
     const cp = decodeComplaint(unhex(golden['complaint']!));
     expect(cp.complaint.outcome).toBe(300);

@@ -23,26 +23,43 @@ describe('BAID binding (T2)', () => {
   });
 
   it('rejects an expired or not-yet-valid binding', () => {
-    expect(checkBinding(crypto, alice.binding, T0 + 366 * DAY, DEFAULT_LIMITS)).toMatchObject({ ok: false, reason: 'binding_expired' });
-    expect(checkBinding(crypto, alice.binding, T0 - 2 * DAY, DEFAULT_LIMITS)).toMatchObject({ ok: false, reason: 'binding_expired' });
+    expect(checkBinding(crypto, alice.binding, T0 + 366 * DAY, DEFAULT_LIMITS)).toMatchObject({
+      ok: false,
+      reason: 'binding_expired',
+    });
+    expect(checkBinding(crypto, alice.binding, T0 - 2 * DAY, DEFAULT_LIMITS)).toMatchObject({
+      ok: false,
+      reason: 'binding_expired',
+    });
   });
 
   it('rejects a binding whose operator signature comes from another key (wrong operator)', () => {
     const s = decodeBinding(alice.binding, DEFAULT_LIMITS);
     const mallory = identity('mallory');
-    const forged = encodeBinding(s.binding, crypto.signer.sign(mallory.operatorSecret, s.signers[0]!.toBeSigned), s.signers[1]!.signature);
+    const forged = encodeBinding(
+      s.binding,
+      crypto.signer.sign(mallory.operatorSecret, s.signers[0]!.toBeSigned),
+      s.signers[1]!.signature,
+    );
     expect(checkBinding(crypto, forged, T0, DEFAULT_LIMITS)).toMatchObject({ ok: false, reason: 'bad_signature' });
   });
 
   it('rejects a tampered commitment even when re-signed by both keys', () => {
     const s = decodeBinding(alice.binding, DEFAULT_LIMITS);
     const tampered = { ...s.binding, codeHash: new Uint8Array(32) };
-    const re = encodeBinding(tampered, crypto.signer.sign(alice.operatorSecret, bindingToBeSigned(tampered, tampered.operatorKey)), crypto.signer.sign(alice.agentSecret, bindingToBeSigned(tampered, tampered.agentKey)));
+    const re = encodeBinding(
+      tampered,
+      crypto.signer.sign(alice.operatorSecret, bindingToBeSigned(tampered, tampered.operatorKey)),
+      crypto.signer.sign(alice.agentSecret, bindingToBeSigned(tampered, tampered.agentKey)),
+    );
     expect(checkBinding(crypto, re, T0, DEFAULT_LIMITS)).toMatchObject({ ok: false, reason: 'binding_invalid' });
   });
 
   it('malformed bytes are a reason, not an exception', () => {
-    expect(checkBinding(crypto, new Uint8Array([0xff, 0x00]), T0, DEFAULT_LIMITS)).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(checkBinding(crypto, new Uint8Array([0xff, 0x00]), T0, DEFAULT_LIMITS)).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+    });
   });
 });
 
@@ -55,9 +72,18 @@ describe('TieredVerifier', () => {
     expect(v.checkSigned(scoped.agentKey, msg, sig, T0)).toMatchObject({ ok: false, reason: 'unknown_author' });
     expect(v.acceptBinding(scoped.binding, T0).ok).toBe(true);
     expect(v.checkSigned(scoped.agentKey, msg, sig, T0, 'data_analysis').ok).toBe(true);
-    expect(v.checkSigned(scoped.agentKey, msg, sig, T0, 'creative_writing')).toMatchObject({ ok: false, reason: 'out_of_scope' });
-    expect(v.checkSigned(scoped.agentKey, msg, sig, T0 + 400 * DAY)).toMatchObject({ ok: false, reason: 'binding_expired' });
-    expect(v.checkSigned(scoped.agentKey, new Uint8Array([9]), sig, T0)).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(v.checkSigned(scoped.agentKey, msg, sig, T0, 'creative_writing')).toMatchObject({
+      ok: false,
+      reason: 'out_of_scope',
+    });
+    expect(v.checkSigned(scoped.agentKey, msg, sig, T0 + 400 * DAY)).toMatchObject({
+      ok: false,
+      reason: 'binding_expired',
+    });
+    expect(v.checkSigned(scoped.agentKey, new Uint8Array([9]), sig, T0)).toMatchObject({
+      ok: false,
+      reason: 'bad_signature',
+    });
     expect(v.counters).toEqual({ T0: 0, T1: 2, T2: 1, T3: 0, T4: 0 }); // T1 counts signature checks actually run
   });
 

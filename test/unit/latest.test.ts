@@ -13,7 +13,13 @@ import { TestNet } from '../harness.js';
 
 const TOPIC = 'code_review_security';
 const NEED: Declaration = { kind: 'intent', topic: TOPIC, tags: ['code.review'], text: 'need a review' };
-const cap = (text: string, ttlMs = 86_400_000): Declaration => ({ kind: 'capability', topic: TOPIC, tags: ['code.review.security'], text, ttlMs });
+const cap = (text: string, ttlMs = 86_400_000): Declaration => ({
+  kind: 'capability',
+  topic: TOPIC,
+  tags: ['code.review.security'],
+  text,
+  ttlMs,
+});
 
 describe('stored capabilities: the latest per log, not the head', () => {
   it('a new interest discovers a peer whose log ends with an intent after its capability', () => {
@@ -46,7 +52,12 @@ describe('stored capabilities: the latest per log, not the head', () => {
     net.run();
     dave!.announce(net.now, { kind: 'withdraw', topic: TOPIC, tags: [], text: '' });
     net.run();
-    expect(alice.discover({ tags: ['code.review'] }).map((c) => c.text).sort()).toEqual(['bob v2', 'carol, briefly']);
+    expect(
+      alice
+        .discover({ tags: ['code.review'] })
+        .map((c) => c.text)
+        .sort(),
+    ).toEqual(['bob v2', 'carol, briefly']);
 
     // A new process on the same store, an hour later, connected to nothing.
     const later = T0 + 3_600_000;

@@ -12,19 +12,31 @@ import { nodeEnv, nodeFlags, SMALL_V8_FLAGS } from '../../src/runtime/node-flags
 import { projectPath } from '../../src/runtime/paths.js';
 import { loadProfile } from '../../src/runtime/profile.js';
 
-const profiles = readdirSync(projectPath('firmware-profiles')).filter((f) => f.endsWith('.json') && f !== 'schema.json').map((f) => loadProfile(f.slice(0, -5)));
+const profiles = readdirSync(projectPath('firmware-profiles'))
+  .filter((f) => f.endsWith('.json') && f !== 'schema.json')
+  .map((f) => loadProfile(f.slice(0, -5)));
 
 describe('nodeFlags', () => {
-  it.each(profiles.map((p) => [p.name, p] as const))('%s: heap limits always, the small-mode flags exactly when v8Mode is small', (_n, p) => {
-    const f = nodeFlags(p);
-    expect(f.slice(0, 2)).toEqual([`--max-old-space-size=${p.maxOldSpaceMiB}`, `--max-semi-space-size=${p.maxSemiSpaceMiB}`]);
-    expect(f.slice(2)).toEqual(p.v8Mode === 'small' ? SMALL_V8_FLAGS : []);
-  });
+  it.each(profiles.map((p) => [p.name, p] as const))(
+    '%s: heap limits always, the small-mode flags exactly when v8Mode is small',
+    (_n, p) => {
+      const f = nodeFlags(p);
+      expect(f.slice(0, 2)).toEqual([
+        `--max-old-space-size=${p.maxOldSpaceMiB}`,
+        `--max-semi-space-size=${p.maxSemiSpaceMiB}`,
+      ]);
+      expect(f.slice(2)).toEqual(p.v8Mode === 'small' ? SMALL_V8_FLAGS : []);
+    },
+  );
 
   it('the small-mode flags are accepted by this Node on the command line and set the heap limit', () => {
     const p = loadProfile('rpi-zero2w');
     expect(p.v8Mode).toBe('small');
-    const r = spawnSync(process.execPath, [...nodeFlags(p), '-e', 'console.log(require("node:v8").getHeapStatistics().heap_size_limit)'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [...nodeFlags(p), '-e', 'console.log(require("node:v8").getHeapStatistics().heap_size_limit)'],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     // heap_size_limit = old space + young generation (3 x semi-space in V8 11-12).
     expect(Number(r.stdout) / 1048576).toBeGreaterThanOrEqual(p.maxOldSpaceMiB);
@@ -32,7 +44,10 @@ describe('nodeFlags', () => {
   });
 
   it('why they are not in NODE_OPTIONS: Node refuses V8 flags there', () => {
-    const r = spawnSync(process.execPath, ['-e', '0'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: SMALL_V8_FLAGS[0] } });
+    const r = spawnSync(process.execPath, ['-e', '0'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: SMALL_V8_FLAGS[0] },
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/is not allowed in NODE_OPTIONS/);
   });
@@ -46,7 +61,9 @@ describe('nodeFlags', () => {
 
   it('the unit puts $AGENTNET_NODE_FLAGS unbraced (one argument per flag) before the bundle', () => {
     const unit = readFileSync(projectPath('deploy', 'agentnet.service'), 'utf8');
-    expect(unit).toMatch(/^ExecStart=\/opt\/agentnet\/bin\/node \$AGENTNET_NODE_FLAGS \/opt\/agentnet\/dist\/agentnet\.mjs run /m);
+    expect(unit).toMatch(
+      /^ExecStart=\/opt\/agentnet\/bin\/node \$AGENTNET_NODE_FLAGS \/opt\/agentnet\/dist\/agentnet\.mjs run /m,
+    );
   });
 });
 
@@ -58,7 +75,10 @@ describe('bin/agentnet (packaged launcher)', () => {
     symlinkSync(process.execPath, join(dir, 'bin', 'node'));
     writeFileSync(join(dir, 'bin', 'agentnet'), launcher());
     chmodSync(join(dir, 'bin', 'agentnet'), 0o755);
-    writeFileSync(join(dir, 'dist', 'agentnet.mjs'), 'console.log(JSON.stringify({ execArgv: process.execArgv, argv: process.argv.slice(2), arena: process.env.MALLOC_ARENA_MAX ?? null }));\n');
+    writeFileSync(
+      join(dir, 'dist', 'agentnet.mjs'),
+      'console.log(JSON.stringify({ execArgv: process.execArgv, argv: process.argv.slice(2), arena: process.env.MALLOC_ARENA_MAX ?? null }));\n',
+    );
     writeFileSync(join(dir, 'systemd', 'default-profile'), `${defaultProfile}\n`);
     for (const p of profiles) writeFileSync(join(dir, 'systemd', 'profiles', `${p.name}.node-flags`), nodeFlagsFile(p));
     return dir;
@@ -78,19 +98,23 @@ describe('bin/agentnet (packaged launcher)', () => {
     expect(out).toEqual({ execArgv: nodeFlags(four), argv: ['check', '--json'], arena: '2' });
   });
 
-  it('--profile NAME, --profile=NAME and AGENTNET_PROFILE pick that profile\'s flags', () => {
+  it("--profile NAME, --profile=NAME and AGENTNET_PROFILE pick that profile's flags", () => {
     const dir = pkg('rpi4b');
     expect(run(dir, ['run', '--profile', 'rpi-zero2w']).execArgv).toEqual(nodeFlags(zero));
     expect(run(dir, ['run', '--profile=rpi-zero2w']).execArgv).toEqual(nodeFlags(zero));
     expect(run(dir, ['run'], { AGENTNET_PROFILE: 'rpi-zero2w' }).execArgv).toEqual(nodeFlags(zero));
     // The flag on the command line wins over the environment, as in `agentnet run` itself.
-    expect(run(dir, ['run', '--profile', 'rpi4b'], { AGENTNET_PROFILE: 'rpi-zero2w' }).execArgv).toEqual(nodeFlags(four));
+    expect(run(dir, ['run', '--profile', 'rpi4b'], { AGENTNET_PROFILE: 'rpi-zero2w' }).execArgv).toEqual(
+      nodeFlags(four),
+    );
   });
 
-  it('a profile given as a path gets the default profile\'s flags; AGENTNET_NODE_FLAGS and MALLOC_ARENA_MAX override', () => {
+  it("a profile given as a path gets the default profile's flags; AGENTNET_NODE_FLAGS and MALLOC_ARENA_MAX override", () => {
     const dir = pkg('rpi-zero2w');
     expect(run(dir, ['run', '--profile', '/etc/agentnet/mine.json']).execArgv).toEqual(nodeFlags(zero));
-    expect(run(dir, ['run'], { AGENTNET_NODE_FLAGS: '--max-old-space-size=50' }).execArgv).toEqual(['--max-old-space-size=50']);
+    expect(run(dir, ['run'], { AGENTNET_NODE_FLAGS: '--max-old-space-size=50' }).execArgv).toEqual([
+      '--max-old-space-size=50',
+    ]);
     expect(run(dir, ['run'], { AGENTNET_NODE_FLAGS: '' }).execArgv).toEqual([]);
     expect(run(dir, ['run'], { MALLOC_ARENA_MAX: '4' }).arena).toBe('4');
   });

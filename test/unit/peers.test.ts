@@ -6,8 +6,18 @@ import type { Declaration } from '../../src/core/types.js';
 import { identity, T0 } from '../helpers.js';
 import { TestNet } from '../harness.js';
 
-const REVIEW: Declaration = { kind: 'capability', topic: 'code_review_security', tags: ['code.review.security'], text: 'security reviews' };
-const NEED_REVIEW: Declaration = { kind: 'intent', topic: 'code_review_security', tags: ['code.review'], text: 'need a review' };
+const REVIEW: Declaration = {
+  kind: 'capability',
+  topic: 'code_review_security',
+  tags: ['code.review.security'],
+  text: 'security reviews',
+};
+const NEED_REVIEW: Declaration = {
+  kind: 'intent',
+  topic: 'code_review_security',
+  tags: ['code.review'],
+  text: 'need a review',
+};
 
 describe('AgentCore peer and log views', () => {
   it('lists verified peers with tier 2 and the time of their last verified message, never itself', () => {

@@ -21,7 +21,11 @@ function inner() {
   };
   return { v, asked };
 }
-const item = (n: number): SigItem => ({ pub: new Uint8Array(32).fill(n), msg: new Uint8Array([n]), sig: new Uint8Array(64).fill(n) });
+const item = (n: number): SigItem => ({
+  pub: new Uint8Array(32).fill(n),
+  msg: new Uint8Array([n]),
+  sig: new Uint8Array(64).fill(n),
+});
 
 describe('PrimedVerifier', () => {
   it('answers a batch from primed results, asks the inner verifier only for the rest, in order', () => {

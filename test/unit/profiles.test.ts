@@ -10,15 +10,27 @@ import { floodLimitsOf } from '../../src/runtime/gate.js';
 import { INTEGER_FIELDS, loadProfile, parseProfile } from '../../src/runtime/profile.js';
 
 const dir = projectPath('firmware-profiles');
-const schema = JSON.parse(readFileSync(join(dir, 'schema.json'), 'utf8')) as { properties: Record<string, { minimum?: number; maximum?: number }>; required: string[] };
+const schema = JSON.parse(readFileSync(join(dir, 'schema.json'), 'utf8')) as {
+  properties: Record<string, { minimum?: number; maximum?: number }>;
+  required: string[];
+};
 const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;
-const validate = new (Ajv as unknown as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } })({ allErrors: true, strict: true }).compile(schema);
+const validate = new (
+  Ajv as unknown as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } }
+)({ allErrors: true, strict: true }).compile(schema);
 const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'schema.json');
 const raw = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
 
 describe('firmware profiles', () => {
   it('ships the six device classes', () => {
-    expect(files.map((f) => f.replace(/\.json$/, '')).sort()).toEqual(['cm4', 'generic-x64', 'rpi-zero2w', 'rpi3bplus', 'rpi4b', 'rpi5']);
+    expect(files.map((f) => f.replace(/\.json$/, '')).sort()).toEqual([
+      'cm4',
+      'generic-x64',
+      'rpi-zero2w',
+      'rpi3bplus',
+      'rpi4b',
+      'rpi5',
+    ]);
   });
 
   it.each(files)('%s validates against the loader and the schema, and its name is its file name', (f) => {
@@ -30,7 +42,8 @@ describe('firmware profiles', () => {
   });
 
   it('the schema and the loader have the same fields and integer ranges', () => {
-    for (const [k, lo, hi] of INTEGER_FIELDS) expect([k, schema.properties[k]?.minimum, schema.properties[k]?.maximum]).toEqual([k, lo, hi]);
+    for (const [k, lo, hi] of INTEGER_FIELDS)
+      expect([k, schema.properties[k]?.minimum, schema.properties[k]?.maximum]).toEqual([k, lo, hi]);
     expect(new Set(schema.required)).toEqual(new Set(Object.keys(raw('generic-x64.json'))));
   });
 
@@ -59,11 +72,22 @@ describe('firmware profiles', () => {
     expect(() => parseProfile({ ...base, memoryBudgetMiB: 4096 }, 't')).toThrow(/exceeds "deviceRamMiB"/);
   });
 
-  it('flood budgets: the shared request budget holds one requester\'s; the gate reads the profile\'s fields', () => {
-    expect(() => parseProfile({ ...base, floodRequestsTotalPerSecond: 19 }, 't')).toThrow(/PROFILE_INVALID.*"floodRequestsTotalPerSecond" \(19\) must be >= "floodRequestsPerSecond" \(20\)/);
-    expect(() => parseProfile({ ...base, floodRequestsTotalBurst: 99 }, 't')).toThrow(/PROFILE_INVALID.*"floodRequestsTotalBurst" \(99\) must be >= "floodRequestsBurst" \(100\)/);
-    expect(() => parseProfile({ ...base, floodEntriesBurst: 63 }, 't')).toThrow(/PROFILE_INVALID.*"floodEntriesBurst" must be an integer in 64\.\.1000000, got 63/);
-    expect(floodLimitsOf(loadProfile('rpi3bplus'))).toEqual({ entries: { perSecond: 20, burst: 256 }, requests: { perSecond: 10, burst: 50 }, requestsTotal: { perSecond: 200, burst: 400 }, peers: 2048 });
+  it("flood budgets: the shared request budget holds one requester's; the gate reads the profile's fields", () => {
+    expect(() => parseProfile({ ...base, floodRequestsTotalPerSecond: 19 }, 't')).toThrow(
+      /PROFILE_INVALID.*"floodRequestsTotalPerSecond" \(19\) must be >= "floodRequestsPerSecond" \(20\)/,
+    );
+    expect(() => parseProfile({ ...base, floodRequestsTotalBurst: 99 }, 't')).toThrow(
+      /PROFILE_INVALID.*"floodRequestsTotalBurst" \(99\) must be >= "floodRequestsBurst" \(100\)/,
+    );
+    expect(() => parseProfile({ ...base, floodEntriesBurst: 63 }, 't')).toThrow(
+      /PROFILE_INVALID.*"floodEntriesBurst" must be an integer in 64\.\.1000000, got 63/,
+    );
+    expect(floodLimitsOf(loadProfile('rpi3bplus'))).toEqual({
+      entries: { perSecond: 20, burst: 256 },
+      requests: { perSecond: 10, burst: 50 },
+      requestsTotal: { perSecond: 200, burst: 400 },
+      peers: 2048,
+    });
     // Smaller boards get tighter budgets (CPU for signature checks, memory for the buckets).
     const order = ['rpi-zero2w', 'rpi3bplus', 'rpi4b', 'rpi5'].map((n) => loadProfile(n).floodEntriesPerSecond);
     expect([...order].sort((a, b) => a - b)).toEqual(order);

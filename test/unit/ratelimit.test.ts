@@ -38,13 +38,20 @@ describe('TokenBuckets', () => {
   });
 });
 
-describe('SignedRate (the entry budget in the author\'s signed time)', () => {
+describe("SignedRate (the entry budget in the author's signed time)", () => {
   it('refuses only the entries that follow one another faster than the budget by their signed timestamps', () => {
     const r = new SignedRate({ perSecond: 2, burst: 3 });
     // Signed 500 ms apart (the budget): never over, whenever they arrive.
     expect(Array.from({ length: 20 }, (_, i) => r.check('a', i + 1, T0 + i * 500)).every(Boolean)).toBe(true);
     // Signed at one instant: the burst, then every further one is over (backdating refills nothing).
-    expect(Array.from({ length: 6 }, (_, i) => r.check('b', i + 1, T0))).toEqual([true, true, true, false, false, false]);
+    expect(Array.from({ length: 6 }, (_, i) => r.check('b', i + 1, T0))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
     expect(r.check('b', 7, T0 - 3_600_000)).toBe(false); // a decreasing timestamp refills nothing either
     expect(r.overTotal).toBe(4);
   });
@@ -72,7 +79,8 @@ describe('FloodGate', () => {
     const headers: Uint8Array[] = [];
     for (let i = 0; i < 12; i++) {
       core.announce(signedAt(i), { kind: 'capability', topic: TOPIC, tags: ['data.sql'], text: `${name} ${i}` });
-      for (let o = core.pollTransmit(); o; o = core.pollTransmit()) if (o.op === 'publish' && o.channel === 'header') headers.push(o.bytes);
+      for (let o = core.pollTransmit(); o; o = core.pollTransmit())
+        if (o.op === 'publish' && o.channel === 'header') headers.push(o.bytes);
     }
     return { id, core, headers };
   }
@@ -83,8 +91,19 @@ describe('FloodGate', () => {
     victim.start(T0);
     const { id: f, core: flooder, headers } = publisher(victim, 'flooder', () => T0);
     const conduct = new Conduct({ halfLifeMs: 60_000, halfDebt: 4, maxAuthors: 16 });
-    const limits = { entries: { perSecond: 1, burst: 4 }, requests: { perSecond: 1, burst: 2 }, requestsTotal: { perSecond: 100, burst: 3 }, peers: 64 };
-    const gate = new FloodGate(victim, victimStore, (it) => crypto.verifier.verify(it.pub, it.msg, it.sig), limits, conduct);
+    const limits = {
+      entries: { perSecond: 1, burst: 4 },
+      requests: { perSecond: 1, burst: 2 },
+      requestsTotal: { perSecond: 100, burst: 3 },
+      peers: 64,
+    };
+    const gate = new FloodGate(
+      victim,
+      victimStore,
+      (it) => crypto.verifier.verify(it.pub, it.msg, it.sig),
+      limits,
+      conduct,
+    );
     return { victim, victimStore, flooder, f, headers, gate, conduct, limits, flooderHex: toHex(flooder.agentKey) };
   }
 
@@ -109,7 +128,13 @@ describe('FloodGate', () => {
   it('local conduct: forged entries claiming an author, replays, and an honest backlog dumped by a relayer lower nothing', () => {
     const { victim, victimStore, headers, conduct, limits, flooderHex } = setup();
     // A second gate on the same core: the forger's and the relayer's traffic alone.
-    const gate = new FloodGate(victim, victimStore, (it) => crypto.verifier.verify(it.pub, it.msg, it.sig), limits, conduct);
+    const gate = new FloodGate(
+      victim,
+      victimStore,
+      (it) => crypto.verifier.verify(it.pub, it.msg, it.sig),
+      limits,
+      conduct,
+    );
     for (const h of headers) {
       const forged = h.slice();
       forged[forged.length - 1]! ^= 1;
@@ -124,14 +149,20 @@ describe('FloodGate', () => {
     const refused = backlog.map((b) => gate.admit(at, 'header', b)).filter((r) => r !== undefined);
     expect(refused.length).toBe(8);
     // Reordered (newest first) by the relayer: still nothing attributed.
-    const gate2 = new FloodGate(victim, victimStore, (it) => crypto.verifier.verify(it.pub, it.msg, it.sig), limits, conduct);
+    const gate2 = new FloodGate(
+      victim,
+      victimStore,
+      (it) => crypto.verifier.verify(it.pub, it.msg, it.sig),
+      limits,
+      conduct,
+    );
     for (const b of [...backlog].reverse()) gate2.admit(at, 'header', b);
     expect(conduct.violations).toBe(0);
     expect(conduct.factor(toHex(author.agentKey), at)).toBe(1);
     expect(conduct.factor(flooderHex, at)).toBe(1);
   });
 
-  it('nobody can spend an author\'s budget: replays of stored entries and forged signatures are not charged', () => {
+  it("nobody can spend an author's budget: replays of stored entries and forged signatures are not charged", () => {
     const { victim, headers, gate } = setup();
     victim.handleMessage(T0, 'header', 'data_analysis', headers[0]!); // stored: head is seq 1
     for (let i = 0; i < 50; i++) expect(gate.admit(T0, 'header', headers[0]!)).toBeUndefined();
@@ -139,7 +170,12 @@ describe('FloodGate', () => {
     forged[forged.length - 1]! ^= 1; // signature bit flipped
     for (let i = 0; i < 50; i++) expect(gate.admit(T0, 'header', forged)).toBeUndefined();
     expect(gate.top().entries).toEqual([]);
-    expect(headers.slice(1, 5).map((h) => gate.admit(T0, 'header', h))).toEqual([undefined, undefined, undefined, undefined]); // full budget left
+    expect(headers.slice(1, 5).map((h) => gate.admit(T0, 'header', h))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]); // full budget left
   });
 
   it('entries inside a direct `entries` message are charged too; pull requests per requester and in total', () => {
@@ -147,7 +183,11 @@ describe('FloodGate', () => {
     const direct = encodeDirect({ type: 'entries', from: flooder.agentKey, entries: headers.slice(0, 6) });
     expect(gate.admit(T0, 'direct', direct)).toBe(flooderHex);
     const pull = (who: Uint8Array) => encodeDirect({ type: 'getBody', from: who, bodyHash: new Uint8Array(32) });
-    expect([1, 2, 3].map(() => gate.admit(T0, 'direct', pull(flooder.agentKey)))).toEqual([undefined, undefined, flooderHex]);
+    expect([1, 2, 3].map(() => gate.admit(T0, 'direct', pull(flooder.agentKey)))).toEqual([
+      undefined,
+      undefined,
+      flooderHex,
+    ]);
     const other = new Uint8Array(32).fill(9);
     expect(gate.admit(T0, 'direct', pull(other))).toBeUndefined();
     expect(gate.admit(T0, 'direct', pull(other))).toBe('*'); // the shared budget of 3 is spent

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { TestNet } from '../harness.js';
 import { identity, T0 } from '../helpers.js';
 
-describe('AgentCore: a birth after a reconnect outranks the last connection\'s Will', () => {
-  it('republish with a later bornAt revives the node at its peers; the new life\'s own Will still kills it', () => {
+describe("AgentCore: a birth after a reconnect outranks the last connection's Will", () => {
+  it("republish with a later bornAt revives the node at its peers; the new life's own Will still kills it", () => {
     const net = new TestNet(T0);
     const alice = net.add(identity('alice'));
     const bob = net.add(identity('bob'));

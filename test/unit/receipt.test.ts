@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { CONTENT_TYPES, encodeSign } from '../../src/core/codec/cose.js';
-import { decodeReceipt, encodeReceipt, receiptBody, receiptPayload, receiptToBeSigned, signedReceiptFromBody, type Receipt } from '../../src/core/codec/receipt.js';
+import {
+  decodeReceipt,
+  encodeReceipt,
+  receiptBody,
+  receiptPayload,
+  receiptToBeSigned,
+  signedReceiptFromBody,
+  type Receipt,
+} from '../../src/core/codec/receipt.js';
 import { DecodeError } from '../../src/core/errors.js';
 import { checkReceipt } from '../../src/core/identity/receipt.js';
 import { TieredVerifier } from '../../src/core/identity/verifier.js';
@@ -10,10 +18,21 @@ import { crypto, identity, T0 } from '../helpers.js';
 const alice = identity('alice');
 const bob = identity('bob');
 const mallory = identity('mallory');
-const r: Receipt = { taskId: crypto.sha256(new Uint8Array([1])), topic: 'data_analysis', requester: alice.agentKey, worker: bob.agentKey, outcome: 750, ts: T0 + 10 };
+const r: Receipt = {
+  taskId: crypto.sha256(new Uint8Array([1])),
+  topic: 'data_analysis',
+  requester: alice.agentKey,
+  worker: bob.agentKey,
+  outcome: 750,
+  ts: T0 + 10,
+};
 
 function cosign(x: Receipt, req = alice.agentSecret, wk = bob.agentSecret): Uint8Array {
-  return encodeReceipt(x, crypto.signer.sign(req, receiptToBeSigned(x, x.requester)), crypto.signer.sign(wk, receiptToBeSigned(x, x.worker)));
+  return encodeReceipt(
+    x,
+    crypto.signer.sign(req, receiptToBeSigned(x, x.requester)),
+    crypto.signer.sign(wk, receiptToBeSigned(x, x.worker)),
+  );
 }
 
 function verifier(): TieredVerifier {
@@ -23,7 +42,7 @@ function verifier(): TieredVerifier {
 }
 
 describe('co-signed receipt (COSE_Sign by requester and worker)', () => {
-  it('round-trips and both signatures verify at T1 against the signers\' bindings', () => {
+  it("round-trips and both signatures verify at T1 against the signers' bindings", () => {
     const sr = decodeReceipt(cosign(r));
     expect(sr.receipt).toEqual(r);
     expect(checkReceipt(verifier(), sr)).toEqual({ ok: true });
@@ -41,7 +60,9 @@ describe('co-signed receipt (COSE_Sign by requester and worker)', () => {
   });
 
   it('a one-sided receipt (one signature) or swapped signer order does not decode', () => {
-    const one = encodeSign(CONTENT_TYPES.receipt, receiptPayload(r), [{ kid: r.requester, signature: crypto.signer.sign(alice.agentSecret, receiptToBeSigned(r, r.requester)) }]);
+    const one = encodeSign(CONTENT_TYPES.receipt, receiptPayload(r), [
+      { kid: r.requester, signature: crypto.signer.sign(alice.agentSecret, receiptToBeSigned(r, r.requester)) },
+    ]);
     expect(() => decodeReceipt(one)).toThrow(DecodeError);
     const swapped = encodeSign(CONTENT_TYPES.receipt, receiptPayload(r), [
       { kid: r.worker, signature: new Uint8Array(64) },
@@ -64,7 +85,9 @@ describe('co-signed receipt (COSE_Sign by requester and worker)', () => {
     const bytes = cosign({ ...r, deliveryHash: crypto.sha256(new Uint8Array([2])), amount: 12 });
     const body = receiptBody(bytes, r.topic);
     expect(signedReceiptFromBody(body)).toEqual(bytes);
-    expect(() => signedReceiptFromBody({ kind: 'state', tags: [], text: '', constraints: 'agentnet/receipt/1:zz' })).toThrow(DecodeError);
+    expect(() =>
+      signedReceiptFromBody({ kind: 'state', tags: [], text: '', constraints: 'agentnet/receipt/1:zz' }),
+    ).toThrow(DecodeError);
     expect(() => signedReceiptFromBody({ kind: 'capability', tags: [], text: '' })).toThrow(DecodeError);
     expect(DEFAULT_LIMITS.bodyBytes).toBeGreaterThan(body.constraints!.length);
   });

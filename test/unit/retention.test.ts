@@ -9,12 +9,18 @@ import { identity, T0 } from '../helpers.js';
 import { TestNet } from '../harness.js';
 
 const TOPIC = 'code_review_security';
-const STATE = (text: string, ttlMs = 60_000): Declaration => ({ kind: 'state', topic: TOPIC, tags: ['code.review.security'], text, ttlMs });
+const STATE = (text: string, ttlMs = 60_000): Declaration => ({
+  kind: 'state',
+  topic: TOPIC,
+  tags: ['code.review.security'],
+  text,
+  ttlMs,
+});
 const NEED: Declaration = { kind: 'intent', topic: TOPIC, tags: ['code.review'], text: 'need a review', ttlMs: 60_000 };
 const HOUR = 3_600_000;
 
 describe('log retention', () => {
-  it('prunes a peer\'s expired entries but keeps its head and our own log; a later node repairs the full log from the author', () => {
+  it("prunes a peer's expired entries but keeps its head and our own log; a later node repairs the full log from the author", () => {
     const net = new TestNet(T0);
     const alice = net.add(identity('alice')); // the pruning node, retention 1 h
     const bob = net.add(identity('bob')); // the author

@@ -17,9 +17,21 @@ const TOPIC = 'code_review_security';
 const OTHER = 'data_analysis';
 const CAP: Declaration = { kind: 'capability', topic: TOPIC, tags: ['code.review.security'], text: 'reviews' };
 
-function revocation(id: TestIdentity, ts: number, over: Partial<Revocation> = {}, signer = id.operatorSecret): Uint8Array {
+function revocation(
+  id: TestIdentity,
+  ts: number,
+  over: Partial<Revocation> = {},
+  signer = id.operatorSecret,
+): Uint8Array {
   const b = decodeBinding(id.binding, DEFAULT_LIMITS).binding;
-  const r: Revocation = { operatorKey: b.operatorKey, baid: b.baid, agentKey: b.agentKey, reason: 'key leaked', ts, ...over };
+  const r: Revocation = {
+    operatorKey: b.operatorKey,
+    baid: b.baid,
+    agentKey: b.agentKey,
+    reason: 'key leaked',
+    ts,
+    ...over,
+  };
   return encodeRevocation(r, crypto.signer.sign(signer, revocationToBeSigned(r)));
 }
 
@@ -43,7 +55,10 @@ describe('revocations travel on their own channel', () => {
     expect(r).toMatchObject({ ok: true, agent: bobHex, at: net.now, fresh: true });
     net.run();
     expect(net.retained.has(`revocation/${bobHex}`)).toBe(true);
-    for (const i of [0, 1, 2, 3]) expect(net.events[i]!.filter((e) => e.type === 'revoked').map((e) => (e as { agent: string }).agent)).toEqual([bobHex]);
+    for (const i of [0, 1, 2, 3])
+      expect(net.events[i]!.filter((e) => e.type === 'revoked').map((e) => (e as { agent: string }).agent)).toEqual([
+        bobHex,
+      ]);
     expect(alice.discover({ tags: ['code.review'] })).toEqual([]);
     expect(alice.peers(net.now).find((p) => p.agent === bobHex)?.tier).toBe(0);
     // history stays: bob's first entry (signed before the revocation) is still in alice's log
@@ -58,11 +73,16 @@ describe('revocations travel on their own channel', () => {
     expect(dave.status().revocations).toMatchObject({ kept: 1, published: 1 });
   });
 
-  it('an unknown agent\'s revocation is kept and enforced when its binding arrives; one by another operator is not', () => {
+  it("an unknown agent's revocation is kept and enforced when its binding arrives; one by another operator is not", () => {
     const { net, bob, carol, bobId, bobHex } = world();
     const mallory = identity('mallory');
     // carol never met bob: she cannot check the operator yet, and keeps both revocations
-    const forged = revocation(bobId, net.now, { operatorKey: crypto.signer.publicKey(mallory.operatorSecret) }, mallory.operatorSecret);
+    const forged = revocation(
+      bobId,
+      net.now,
+      { operatorKey: crypto.signer.publicKey(mallory.operatorSecret) },
+      mallory.operatorSecret,
+    );
     net.inject('revocation', bobHex, forged, true);
     expect(carol.verifier.bindingOf(bobHex)).toBeUndefined();
     expect(net.rejected(2)).toEqual([]);
@@ -90,15 +110,33 @@ describe('revocations travel on their own channel', () => {
     const mallory = identity('mallory');
     const before = net.rejected(0).length;
     net.inject('revocation', bobHex, revocation(bobId, net.now, {}, mallory.operatorSecret)); // bob's operator key, mallory's signature
-    net.inject('revocation', bobHex, revocation(bobId, net.now, { operatorKey: crypto.signer.publicKey(mallory.operatorSecret) }, mallory.operatorSecret)); // alice knows bob's operator
+    net.inject(
+      'revocation',
+      bobHex,
+      revocation(
+        bobId,
+        net.now,
+        { operatorKey: crypto.signer.publicKey(mallory.operatorSecret) },
+        mallory.operatorSecret,
+      ),
+    ); // alice knows bob's operator
     net.inject('revocation', bobHex, revocation(bobId, net.now, { baid: new Uint8Array(32) })); // the right operator, another baid
     net.inject('revocation', toHex(mallory.agentKey), revocation(bobId, net.now)); // valid, filed under another key
     net.inject('revocation', bobHex, new Uint8Array([0xa1, 0x00]));
-    expect(net.rejected(0).slice(before)).toEqual(['bad_signature', 'binding_invalid', 'binding_invalid', 'binding_invalid', 'malformed']);
+    expect(net.rejected(0).slice(before)).toEqual([
+      'bad_signature',
+      'binding_invalid',
+      'binding_invalid',
+      'binding_invalid',
+      'malformed',
+    ]);
     expect(alice.verifier.isRevoked(bobHex, net.now + 1)).toBe(false);
     expect(alice.discover({ tags: ['code.review'] }).map((c) => c.author)).toEqual([bobHex]);
     // the local API path refuses a forged one and sends nothing
-    expect(dave.revocations.publish(net.now, revocation(bobId, net.now, {}, mallory.operatorSecret))).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(dave.revocations.publish(net.now, revocation(bobId, net.now, {}, mallory.operatorSecret))).toMatchObject({
+      ok: false,
+      reason: 'bad_signature',
+    });
     expect(dave.pollTransmit()).toBeUndefined();
     expect(net.retained.has(`revocation/${bobHex}`)).toBe(false);
   });
@@ -137,18 +175,36 @@ describe('revocations travel on their own channel', () => {
 });
 
 describe('priority in the daemon driver', () => {
-  it('a revocation queued behind an entry of the revoked agent is handled first: the entry is refused', { timeout: 30_000 }, async () => {
-    const { encodeEntry, entryToBeSigned } = await import('../../src/core/codec/entry.js');
-    const { core, store, driver, bob, bobId, bobHex, rejected } = driverRig(T0 + 10, 'r', OTHER);
-    expect(core.verifier.bindingOf(bobHex)).toBeDefined();
-    // one burst: bob's entry (signed at T0 + 5), then his operator's revocation from T0
-    const e = { author: bobId.agentKey, topic: OTHER, epoch: 0, seq: 1, kind: 'capability' as const, ts: T0 + 5, expires: T0 + 86_400_000, bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2 };
-    bob.publish('header', OTHER, encodeEntry(e, crypto.signer.sign(bobId.agentSecret, entryToBeSigned(e))), { retain: false });
-    bob.publish('revocation', bobHex, revocation(bobId, T0), { retain: true });
-    await settle(() => core.verifier.isRevoked(bobHex, T0 + 10));
-    expect(core.verifier.isRevoked(bobHex, T0 + 10)).toBe(true);
-    expect(rejected).toContain('revoked');
-    expect(store.head(bobId.agentKey, OTHER)).toBeUndefined();
-    await driver.close();
-  });
+  it(
+    'a revocation queued behind an entry of the revoked agent is handled first: the entry is refused',
+    { timeout: 30_000 },
+    async () => {
+      const { encodeEntry, entryToBeSigned } = await import('../../src/core/codec/entry.js');
+      const { core, store, driver, bob, bobId, bobHex, rejected } = driverRig(T0 + 10, 'r', OTHER);
+      expect(core.verifier.bindingOf(bobHex)).toBeDefined();
+      // one burst: bob's entry (signed at T0 + 5), then his operator's revocation from T0
+      const e = {
+        author: bobId.agentKey,
+        topic: OTHER,
+        epoch: 0,
+        seq: 1,
+        kind: 'capability' as const,
+        ts: T0 + 5,
+        expires: T0 + 86_400_000,
+        bodyHash: new Uint8Array(32),
+        bodyLen: 3,
+        sketch: new Uint8Array(32),
+        tier: 2,
+      };
+      bob.publish('header', OTHER, encodeEntry(e, crypto.signer.sign(bobId.agentSecret, entryToBeSigned(e))), {
+        retain: false,
+      });
+      bob.publish('revocation', bobHex, revocation(bobId, T0), { retain: true });
+      await settle(() => core.verifier.isRevoked(bobHex, T0 + 10));
+      expect(core.verifier.isRevoked(bobHex, T0 + 10)).toBe(true);
+      expect(rejected).toContain('revoked');
+      expect(store.head(bobId.agentKey, OTHER)).toBeUndefined();
+      await driver.close();
+    },
+  );
 });

@@ -5,8 +5,18 @@ import type { LogHead, StoredEntry } from '../../src/core/log/store.js';
 
 const id = (n: number) => new Uint8Array(32).fill(n);
 const entry = (epoch: number, seq: number, prev?: number): Entry => ({
-  author: id(1), topic: 't', epoch, seq, ...(prev !== undefined ? { prev: id(prev) } : {}), kind: 'state', ts: 1, expires: 2,
-  bodyHash: id(0), bodyLen: 1, sketch: id(0), tier: 2,
+  author: id(1),
+  topic: 't',
+  epoch,
+  seq,
+  ...(prev !== undefined ? { prev: id(prev) } : {}),
+  kind: 'state',
+  ts: 1,
+  expires: 2,
+  bodyHash: id(0),
+  bodyLen: 1,
+  sketch: id(0),
+  tier: 2,
 });
 const head = (epoch: number, seq: number, idn: number): LogHead => ({ epoch, seq, id: id(idn), ts: 1 });
 const stored = (idn: number) => ({ id: id(idn) }) as StoredEntry;
@@ -29,7 +39,11 @@ describe('sequential log receive rules (DESIGN §4), one row per rule', () => {
   });
 
   it('gaps name the missing range', () => {
-    expect(decideReceive(head(0, 3, 3), undefined, entry(0, 6, 5), id(6))).toEqual({ action: 'gap', fromSeq: 4, toSeq: 5 });
+    expect(decideReceive(head(0, 3, 3), undefined, entry(0, 6, 5), id(6))).toEqual({
+      action: 'gap',
+      fromSeq: 4,
+      toSeq: 5,
+    });
     expect(decideReceive(undefined, undefined, entry(0, 4, 3), id(6))).toEqual({ action: 'gap', fromSeq: 1, toSeq: 3 });
   });
 });

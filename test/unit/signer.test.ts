@@ -27,7 +27,9 @@ describe('node:crypto Ed25519 signer against the noble reference', () => {
 
   it('RFC 8032 §7.1 test 2: public key and signature', () => {
     const seed = Buffer.from('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', 'hex');
-    expect(Buffer.from(signer.publicKey(seed)).toString('hex')).toBe('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c');
+    expect(Buffer.from(signer.publicKey(seed)).toString('hex')).toBe(
+      '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c',
+    );
     expect(Buffer.from(signer.sign(seed, new Uint8Array([0x72]))).toString('hex')).toBe(
       '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
     );

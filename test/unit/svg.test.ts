@@ -59,7 +59,10 @@ function parseXml(src: string): El {
   return root.children[0]!;
 }
 
-const all = (e: El, pred: (x: El) => boolean): El[] => [...(pred(e) ? [e] : []), ...e.children.flatMap((c) => all(c, pred))];
+const all = (e: El, pred: (x: El) => boolean): El[] => [
+  ...(pred(e) ? [e] : []),
+  ...e.children.flatMap((c) => all(c, pred)),
+];
 const texts = (e: El) => all(e, (x) => x.name === 'text').map((t) => t.text);
 
 describe('SVG charts', () => {
@@ -76,8 +79,22 @@ describe('SVG charts', () => {
       xLabel: 'nodes',
       yLabel: 'ms',
       series: [
-        { name: 'gossip', points: [[10, 100], [100, 180], [1000, 260]] },
-        { name: 'broadcast "naive"', points: [[10, 90], [100, 900], [1000, 9000]] },
+        {
+          name: 'gossip',
+          points: [
+            [10, 100],
+            [100, 180],
+            [1000, 260],
+          ],
+        },
+        {
+          name: 'broadcast "naive"',
+          points: [
+            [10, 90],
+            [100, 900],
+            [1000, 9000],
+          ],
+        },
       ],
       xLog: true,
     });
@@ -85,7 +102,18 @@ describe('SVG charts', () => {
     expect(doc.name).toBe('svg');
     const lines = all(doc, (e) => e.name === 'polyline');
     expect(lines.map((l) => l.attrs['data-series'])).toEqual(['gossip', 'broadcast "naive"']);
-    expect(texts(doc)).toEqual(expect.arrayContaining(['Discovery latency <p50 & p99>', 'nodes', 'ms', 'gossip', 'broadcast "naive"', '10', '100', '1,000']));
+    expect(texts(doc)).toEqual(
+      expect.arrayContaining([
+        'Discovery latency <p50 & p99>',
+        'nodes',
+        'ms',
+        'gossip',
+        'broadcast "naive"',
+        '10',
+        '100',
+        '1,000',
+      ]),
+    );
     for (const l of lines) {
       for (const p of l.attrs['points']!.split(' ')) {
         const [x, y] = p.split(',').map(Number);
@@ -99,14 +127,24 @@ describe('SVG charts', () => {
 
   it('cdfChart: a staircase from the smallest sample to fraction 1 at the largest', () => {
     const doc = parseXml(cdfChart({ title: 'CDF', xLabel: 'ms', series: [{ name: 'a', samples: [3, 1, 2, 4] }] }));
-    const pts = all(doc, (e) => e.name === 'polyline')[0]!.attrs['points']!.split(' ').map((p) => p.split(',').map(Number) as [number, number]);
+    const pts = all(doc, (e) => e.name === 'polyline')[0]!
+      .attrs['points']!.split(' ')
+      .map((p) => p.split(',').map(Number) as [number, number]);
     expect(pts).toHaveLength(4 + 3); // 4 samples, 3 risers
     expect(pts[pts.length - 1]![1]).toBe(40); // y = 1 is the top of the plot area
     for (let k = 1; k < pts.length; k++) expect(pts[k]![1]).toBeLessThanOrEqual(pts[k - 1]![1]); // never decreasing
   });
 
   it('barChart: categories × series bars with heights proportional to the values', () => {
-    const doc = parseXml(barChart({ title: 'ops/s', yLabel: 'ops/s', categories: ['wasm', 'node', 'noble'], series: [{ name: 'run', values: [4000, 2000, 0] }], valueLabels: true }));
+    const doc = parseXml(
+      barChart({
+        title: 'ops/s',
+        yLabel: 'ops/s',
+        categories: ['wasm', 'node', 'noble'],
+        series: [{ name: 'run', values: [4000, 2000, 0] }],
+        valueLabels: true,
+      }),
+    );
     const group = all(doc, (e) => e.attrs['data-series'] === 'run')[0]!;
     const rects = group.children.filter((c) => c.name === 'rect');
     expect(rects).toHaveLength(3);
@@ -114,13 +152,37 @@ describe('SVG charts', () => {
     expect(hs[0]! / hs[1]!).toBeCloseTo(2, 2);
     expect(hs[2]).toBe(0);
     expect(texts(doc)).toEqual(expect.arrayContaining(['wasm', 'node', 'noble', '4,000']));
-    expect(() => barChart({ title: '', yLabel: '', categories: ['a'], series: [{ name: 's', values: [1, 2] }] })).toThrow(/2 values for 1/);
-    expect(() => lineChart({ title: '', xLabel: '', yLabel: '', series: [{ name: 'bad', points: [[1, NaN]] }] })).toThrow(/"bad"/);
+    expect(() =>
+      barChart({ title: '', yLabel: '', categories: ['a'], series: [{ name: 's', values: [1, 2] }] }),
+    ).toThrow(/2 values for 1/);
+    expect(() =>
+      lineChart({ title: '', xLabel: '', yLabel: '', series: [{ name: 'bad', points: [[1, NaN]] }] }),
+    ).toThrow(/"bad"/);
   });
 
   it('stack puts panels one below the other in one document', () => {
-    const a = barChart({ title: 'A', yLabel: 'y', categories: ['x'], series: [{ name: 's', values: [1] }], height: 300 });
-    const b = lineChart({ title: 'B', xLabel: 'x', yLabel: 'y', series: [{ name: 't', points: [[0, 0], [1, 1]] }], height: 200 });
+    const a = barChart({
+      title: 'A',
+      yLabel: 'y',
+      categories: ['x'],
+      series: [{ name: 's', values: [1] }],
+      height: 300,
+    });
+    const b = lineChart({
+      title: 'B',
+      xLabel: 'x',
+      yLabel: 'y',
+      series: [
+        {
+          name: 't',
+          points: [
+            [0, 0],
+            [1, 1],
+          ],
+        },
+      ],
+      height: 200,
+    });
     const doc = parseXml(stack([a, b]));
     expect(doc.attrs['height']).toBe('510');
     expect(doc.children.filter((c) => c.name === 'svg').map((c) => c.attrs['y'])).toEqual(['0', '310']);
@@ -136,7 +198,12 @@ describe('SVG charts', () => {
     const doc = parseXml(
       benchVerifySvg({
         device: { cpu: 'test cpu', profile: 'generic-x64' },
-        implementations: { 'wasm-single': { opsPerSec: 4366 }, 'wasm-batch-64': { opsPerSec: 10741 }, 'node-crypto': { opsPerSec: 5136 }, noble: { opsPerSec: 346 } },
+        implementations: {
+          'wasm-single': { opsPerSec: 4366 },
+          'wasm-batch-64': { opsPerSec: 10741 },
+          'node-crypto': { opsPerSec: 5136 },
+          noble: { opsPerSec: 346 },
+        },
         tiers: { T0: { usPerOp: 36 }, T1: { usPerOp: 244 }, T2: { usPerOp: 651 }, T3: { usPerOp: 1562 } },
       }),
     );

@@ -44,7 +44,13 @@ describe('systemd notifier', () => {
   it('sends READY with STATUS, pings WATCHDOG at half WATCHDOG_USEC while healthy, then STOPPING', () => {
     const f = fakes();
     let healthy = true;
-    const n = createNotifier({ env: { NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '30000000' }, pid: 42, spawn: f.spawn, every: f.every, healthy: () => healthy });
+    const n = createNotifier({
+      env: { NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '30000000' },
+      pid: 42,
+      spawn: f.spawn,
+      every: f.every,
+      healthy: () => healthy,
+    });
     n.ready('ready: agent ab\ncd');
     expect(f.calls).toEqual([['systemd-notify', '--pid=42', 'READY=1', 'STATUS=ready: agent ab cd']]);
     expect(f.timers.map((t) => t.ms)).toEqual([15000]);
@@ -84,14 +90,19 @@ const analyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 if (!analyze) console.warn('systemd unit checks skipped: systemd-analyze is not installed (apt-get install systemd)');
 
 describe.skipIf(!analyze)('systemd unit (systemd-analyze)', () => {
-  const profiles = readdirSync(projectPath('firmware-profiles')).filter((f) => f.endsWith('.json') && f !== 'schema.json').map((f) => f.slice(0, -5));
+  const profiles = readdirSync(projectPath('firmware-profiles'))
+    .filter((f) => f.endsWith('.json') && f !== 'schema.json')
+    .map((f) => f.slice(0, -5));
   /** The unit as install.sh writes it, with its paths moved under a scratch prefix whose bin/node exists. */
   function install(profile: string): { dir: string; unit: string } {
     const dir = mkdtempSync(join(tmpdir(), 'agentnet-unit-'));
     mkdirSync(join(dir, 'bin'));
     symlinkSync(process.execPath, join(dir, 'bin', 'node'));
     const unit = join(dir, 'agentnet.service');
-    writeFileSync(unit, readFileSync(projectPath('deploy', 'agentnet.service'), 'utf8').replaceAll('/opt/agentnet', dir));
+    writeFileSync(
+      unit,
+      readFileSync(projectPath('deploy', 'agentnet.service'), 'utf8').replaceAll('/opt/agentnet', dir),
+    );
     mkdirSync(join(dir, 'agentnet.service.d'));
     writeFileSync(join(dir, 'agentnet.service.d', '10-profile.conf'), dropIn(loadProfile(profile)));
     return { dir, unit };
@@ -114,7 +125,10 @@ describe.skipIf(!analyze)('systemd unit (systemd-analyze)', () => {
 
   it('security --offline rates the exposure below 2.5 and V8 keeps W+X memory', () => {
     const { dir, unit } = install('rpi4b');
-    const r = spawnSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', unit], { env: env(dir), encoding: 'utf8' });
+    const r = spawnSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', unit], {
+      env: env(dir),
+      encoding: 'utf8',
+    });
     const level = Number(r.stdout.match(/Overall exposure level for agentnet\.service: ([0-9.]+)/)?.[1]);
     expect(level).toBeLessThan(2.5);
     expect(readFileSync(unit, 'utf8')).not.toMatch(/^MemoryDenyWriteExecute=(yes|true|1)/m);

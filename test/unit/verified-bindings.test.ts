@@ -74,13 +74,19 @@ describe('verified-bindings cache', () => {
     start(valid);
     const again = start(valid);
     expect(again.r.cached).toBe(5);
-    expect(checkBinding(makeCryptoPort(again.verifier), valid[0]!, T0 + 400 * DAY, DEFAULT_LIMITS)).toMatchObject({ ok: false, reason: 'binding_expired' });
+    expect(checkBinding(makeCryptoPort(again.verifier), valid[0]!, T0 + 400 * DAY, DEFAULT_LIMITS)).toMatchObject({
+      ok: false,
+      reason: 'binding_expired',
+    });
   });
 
   it('a row edited by hand or written under another node key is not trusted; stale rows are dropped', () => {
     start(valid);
     // Swap the digests of two rows: each row's MAC no longer matches, so both are verified again.
-    const rows = store.db.prepare('SELECT hash, digests FROM verified_bindings').all() as Array<{ hash: Buffer; digests: Buffer }>;
+    const rows = store.db.prepare('SELECT hash, digests FROM verified_bindings').all() as Array<{
+      hash: Buffer;
+      digests: Buffer;
+    }>;
     expect(rows).toHaveLength(5);
     store.db.prepare('UPDATE verified_bindings SET digests = ? WHERE hash = ?').run(rows[1]!.digests, rows[0]!.hash);
     store.db.prepare('UPDATE verified_bindings SET digests = ? WHERE hash = ?').run(rows[0]!.digests, rows[1]!.hash);

@@ -22,13 +22,24 @@ describe('batch verification', () => {
 
   it('random batches with several bad signatures (sizes 1..256) report exactly the bad ones', () => {
     let seed = 7;
-    const next = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
     for (let round = 0; round < 30; round++) {
       const n = 1 + next(256);
       const bad = 1 + next(Math.min(n, 9));
-      const items: SigItem[] = [], want: boolean[] = [];
-      for (let i = 0; i < n; i++) { items.push(valid[next(valid.length)]!); want.push(true); }
-      for (let b = 0; b < bad; b++) { const p = next(n); items[p] = mutated[next(mutated.length)]!; want[p] = false; }
+      const items: SigItem[] = [],
+        want: boolean[] = [];
+      for (let i = 0; i < n; i++) {
+        items.push(valid[next(valid.length)]!);
+        want.push(true);
+      }
+      for (let b = 0; b < bad; b++) {
+        const p = next(n);
+        items[p] = mutated[next(mutated.length)]!;
+        want[p] = false;
+      }
       expect(wasm.verifyBatch(items), `round ${round}`).toEqual(want);
     }
   });
@@ -46,7 +57,13 @@ describe('batch verification', () => {
 
   it('never throws on malformed items: wrong lengths are false, neighbours unaffected', () => {
     const v = valid[1]!;
-    const items: SigItem[] = [v, { ...v, pub: v.pub.subarray(0, 31) }, { ...v, sig: new Uint8Array(63) }, { ...v, sig: new Uint8Array(65) }, v];
+    const items: SigItem[] = [
+      v,
+      { ...v, pub: v.pub.subarray(0, 31) },
+      { ...v, sig: new Uint8Array(63) },
+      { ...v, sig: new Uint8Array(65) },
+      v,
+    ];
     expect(wasm.verifyBatch(items)).toEqual([true, false, false, false, true]);
     expect(wasm.verify(v.pub.subarray(1), v.msg, v.sig)).toBe(false);
     expect(wasm.verifyBatch([])).toEqual([]);
@@ -61,11 +78,14 @@ describe('batch verification', () => {
 
   it('property: verifyBatch(items)[i] === verify(items[i]) for random mixes', () => {
     const pool = [...valid.slice(0, 200), ...mutated.slice(0, 200)];
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: pool.length - 1 }), { minLength: 0, maxLength: 80 }), (ix) => {
-      const items = ix.map((i) => pool[i]!);
-      const single = items.map((i) => wasm.verify(i.pub, i.msg, i.sig));
-      expect(wasm.verifyBatch(items)).toEqual(single);
-      expect(single).toEqual(ix.map((i) => i < 200));
-    }), { numRuns: 60, seed: 424242 });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: pool.length - 1 }), { minLength: 0, maxLength: 80 }), (ix) => {
+        const items = ix.map((i) => pool[i]!);
+        const single = items.map((i) => wasm.verify(i.pub, i.msg, i.sig));
+        expect(wasm.verifyBatch(items)).toEqual(single);
+        expect(single).toEqual(ix.map((i) => i < 200));
+      }),
+      { numRuns: 60, seed: 424242 },
+    );
   });
 });

@@ -31,7 +31,8 @@ describe('differential: wasm single / batch vs node:crypto', () => {
 
   it('shuffled mixes of valid and mutated in one batch call (chunked by the loader)', () => {
     const mix: { item: SigItem; ok: boolean }[] = [];
-    for (let i = 0; i < 3000; i++) mix.push(i % 5 === 0 ? { item: mutated[i]!, ok: false } : { item: valid[i]!, ok: true });
+    for (let i = 0; i < 3000; i++)
+      mix.push(i % 5 === 0 ? { item: mutated[i]!, ok: false } : { item: valid[i]!, ok: true });
     expect(wasm.verifyBatch(mix.map((m) => m.item))).toEqual(mix.map((m) => m.ok));
   });
 });

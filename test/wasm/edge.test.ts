@@ -5,7 +5,21 @@
 // either library shows up here.
 import { describe, expect, it } from 'vitest';
 import {
-  L, P, bigToLe, ed, leToBig, node, noble, openSslModel, prng, ruleOracle, sha512, signWith, signerFromSeed, toHex, wasm,
+  L,
+  P,
+  bigToLe,
+  ed,
+  leToBig,
+  node,
+  noble,
+  openSslModel,
+  prng,
+  ruleOracle,
+  sha512,
+  signWith,
+  signerFromSeed,
+  toHex,
+  wasm,
   type SigItem,
 } from './helpers.js';
 
@@ -18,15 +32,24 @@ const timesL = (q: ed.Point): ed.Point => q.multiplyUnsafe(L - 1n).add(q);
 const T8 = (() => {
   for (let y = 2n; ; y++) {
     for (const sign of [0, 0x80]) {
-      const enc = bigToLe(y); enc[31]! |= sign;
+      const enc = bigToLe(y);
+      enc[31]! |= sign;
       let q: ed.Point;
-      try { q = ed.Point.fromBytes(enc, false); } catch { continue; }
+      try {
+        q = ed.Point.fromBytes(enc, false);
+      } catch {
+        continue;
+      }
       const t = timesL(q);
       if (!t.double().double().is0()) return t;
     }
   }
 })();
-const TORSION = Array.from({ length: 8 }, (_, i) => { let t = ed.Point.ZERO; for (let j = 0; j < i; j++) t = t.add(T8); return t; });
+const TORSION = Array.from({ length: 8 }, (_, i) => {
+  let t = ed.Point.ZERO;
+  for (let j = 0; j < i; j++) t = t.add(T8);
+  return t;
+});
 
 /** All encodings of small-order points: 8 canonical + the non-canonical ones (y >= p, or x = 0 with sign). */
 function smallOrderEncodings(): { enc: Uint8Array; canonical: boolean; what: string }[] {
@@ -35,9 +58,17 @@ function smallOrderEncodings(): { enc: Uint8Array; canonical: boolean; what: str
     const enc = t.toBytes();
     out.push({ enc, canonical: true, what: `[${i}]T8 canonical` });
     const { x, y } = t.toAffine();
-    if (x === 0n) { const e = enc.slice(); e[31]! |= 0x80; out.push({ enc: e, canonical: false, what: `[${i}]T8 x=0 with sign bit` }); }
+    if (x === 0n) {
+      const e = enc.slice();
+      e[31]! |= 0x80;
+      out.push({ enc: e, canonical: false, what: `[${i}]T8 x=0 with sign bit` });
+    }
     if (y + P < 2n ** 255n) {
-      for (const s of [0, 0x80]) { const e = bigToLe(y + P); e[31]! |= s; out.push({ enc: e, canonical: false, what: `[${i}]T8 y+p sign ${s >> 7}` }); }
+      for (const s of [0, 0x80]) {
+        const e = bigToLe(y + P);
+        e[31]! |= s;
+        out.push({ enc: e, canonical: false, what: `[${i}]T8 y+p sign ${s >> 7}` });
+      }
     }
   });
   return out;
@@ -52,45 +83,79 @@ const kOf = (r: Uint8Array, a: Uint8Array, m: Uint8Array): bigint => leToBig(sha
 function forge(pubEnc: Uint8Array, a: bigint, rEnc: Uint8Array, r: bigint, m: Uint8Array): Uint8Array {
   const k = kOf(rEnc, pubEnc, m);
   const s = (r + k * a) % L;
-  const sig = new Uint8Array(64); sig.set(rEnc); sig.set(bigToLe(s), 32);
+  const sig = new Uint8Array(64);
+  sig.set(rEnc);
+  sig.set(bigToLe(s), 32);
   return sig;
 }
 
 /** The cofactored equation alone (no small-order check), to show the crafted small-order-A cases satisfy it. */
 function lenientCofactored(it: SigItem): boolean {
-  const A = ed.Point.fromBytes(it.pub, false), R = ed.Point.fromBytes(it.sig.subarray(0, 32), false);
+  const A = ed.Point.fromBytes(it.pub, false),
+    R = ed.Point.fromBytes(it.sig.subarray(0, 32), false);
   const k = kOf(it.sig.subarray(0, 32), it.pub, it.msg);
-  return B.multiplyUnsafe(leToBig(it.sig.subarray(32))).subtract(R).subtract(A.multiplyUnsafe(k)).clearCofactor().is0();
+  return B.multiplyUnsafe(leToBig(it.sig.subarray(32)))
+    .subtract(R)
+    .subtract(A.multiplyUnsafe(k))
+    .clearCofactor()
+    .is0();
 }
 
-interface EdgeCase { what: string; item: SigItem; expect: boolean }
+interface EdgeCase {
+  what: string;
+  item: SigItem;
+  expect: boolean;
+}
 const cases: EdgeCase[] = [];
 
 // 1. Small-order A (every encoding): R = [r]B, S = r satisfies the cofactored equation since [8]A = O,
 //    so only rule 2b (reject small-order A) refuses the canonical ones.
 for (const e of smallOrderEncodings()) {
-  const m = msg(), r = scalar();
-  cases.push({ what: `A = ${e.what}`, item: { pub: e.enc, msg: m, sig: forge(e.enc, 0n, mulB(r).toBytes(), r, m) }, expect: false });
+  const m = msg(),
+    r = scalar();
+  cases.push({
+    what: `A = ${e.what}`,
+    item: { pub: e.enc, msg: m, sig: forge(e.enc, 0n, mulB(r).toBytes(), r, m) },
+    expect: false,
+  });
 }
 // 2. Small-order R (every encoding) with a real key: S = k a; [8]R = O.
 for (const e of smallOrderEncodings()) {
-  const m = msg(), a = scalar(), pub = mulB(a).toBytes();
+  const m = msg(),
+    a = scalar(),
+    pub = mulB(a).toBytes();
   cases.push({ what: `R = ${e.what}`, item: { pub, msg: m, sig: forge(pub, a, e.enc, 0n, m) }, expect: e.canonical });
 }
 // 3. Mixed-order A = [a]B + T (T of order 2, 4, 8) and mixed-order R = [r]B + T.
 for (let i = 1; i < 8; i++) {
-  const m = msg(), a = scalar(), r = scalar();
+  const m = msg(),
+    a = scalar(),
+    r = scalar();
   const pubA = mulB(a).add(TORSION[i]!).toBytes();
-  cases.push({ what: `mixed-order A ([a]B + [${i}]T8)`, item: { pub: pubA, msg: m, sig: forge(pubA, a, mulB(r).toBytes(), r, m) }, expect: true });
+  cases.push({
+    what: `mixed-order A ([a]B + [${i}]T8)`,
+    item: { pub: pubA, msg: m, sig: forge(pubA, a, mulB(r).toBytes(), r, m) },
+    expect: true,
+  });
   const pub = mulB(a).toBytes();
   const rEnc = mulB(r).add(TORSION[i]!).toBytes();
-  cases.push({ what: `mixed-order R ([r]B + [${i}]T8)`, item: { pub, msg: m, sig: forge(pub, a, rEnc, r, m) }, expect: true });
+  cases.push({
+    what: `mixed-order R ([r]B + [${i}]T8)`,
+    item: { pub, msg: m, sig: forge(pub, a, rEnc, r, m) },
+    expect: true,
+  });
 }
 // 4. Out-of-range S on an otherwise valid signature: S + L, S = L, S = L + 1, high bits set.
 {
-  const s = signerFromSeed(rnd(32)), m = msg(), sig = signWith(s, m);
+  const s = signerFromSeed(rnd(32)),
+    m = msg(),
+    sig = signWith(s, m);
   const S = leToBig(sig.subarray(32));
-  const withS = (v: bigint): Uint8Array => { const x = sig.slice(); x.set(bigToLe(v & (2n ** 256n - 1n)), 32); return x; };
+  const withS = (v: bigint): Uint8Array => {
+    const x = sig.slice();
+    x.set(bigToLe(v & (2n ** 256n - 1n)), 32);
+    return x;
+  };
   cases.push({ what: 'valid reference signature', item: { pub: s.pub, msg: m, sig }, expect: true });
   cases.push({ what: 'S + L', item: { pub: s.pub, msg: m, sig: withS(S + L) }, expect: false });
   cases.push({ what: 'S = L', item: { pub: s.pub, msg: m, sig: withS(L) }, expect: false });
@@ -105,16 +170,27 @@ for (let i = 1; i < 8; i++) {
 //    discrete log), so these only exercise the decoder: both encodings fail here for different reasons.
 for (let y0 = 2n; y0 < 19n; y0++) {
   for (const sgn of [0, 0x80]) {
-    const enc = bigToLe(y0 + P); enc[31]! |= sgn;
-    const s = signerFromSeed(rnd(32)), m = msg();
+    const enc = bigToLe(y0 + P);
+    enc[31]! |= sgn;
+    const s = signerFromSeed(rnd(32)),
+      m = msg();
     cases.push({ what: `A with y = p + ${y0}`, item: { pub: enc, msg: m, sig: signWith(s, m) }, expect: false });
-    const sig = signWith(s, m); sig.set(enc, 0);
+    const sig = signWith(s, m);
+    sig.set(enc, 0);
     cases.push({ what: `R with y = p + ${y0}`, item: { pub: s.pub, msg: m, sig }, expect: false });
   }
 }
 // 6. Wrong lengths never throw.
-cases.push({ what: 'pub of 31 bytes', item: { pub: new Uint8Array(31), msg: new Uint8Array(0), sig: new Uint8Array(64) }, expect: false });
-cases.push({ what: 'sig of 65 bytes', item: { pub: new Uint8Array(32), msg: new Uint8Array(0), sig: new Uint8Array(65) }, expect: false });
+cases.push({
+  what: 'pub of 31 bytes',
+  item: { pub: new Uint8Array(31), msg: new Uint8Array(0), sig: new Uint8Array(64) },
+  expect: false,
+});
+cases.push({
+  what: 'sig of 65 bytes',
+  item: { pub: new Uint8Array(32), msg: new Uint8Array(0), sig: new Uint8Array(65) },
+  expect: false,
+});
 
 describe('crafted edge cases: one rule on every path', () => {
   it('the torsion generator has order exactly 8 and there are 8 distinct torsion points', () => {
@@ -123,7 +199,12 @@ describe('crafted edge cases: one rule on every path', () => {
   });
 
   it('wasm single, the rule oracle and the expectation agree on every case', () => {
-    const rows = cases.map((c) => ({ what: c.what, expect: c.expect, wasm: wasm.verify(c.item.pub, c.item.msg, c.item.sig), oracle: ruleOracle(c.item.pub, c.item.msg, c.item.sig) }));
+    const rows = cases.map((c) => ({
+      what: c.what,
+      expect: c.expect,
+      wasm: wasm.verify(c.item.pub, c.item.msg, c.item.sig),
+      oracle: ruleOracle(c.item.pub, c.item.msg, c.item.sig),
+    }));
     expect(rows.filter((r) => r.wasm !== r.expect || r.oracle !== r.expect)).toEqual([]);
     expect(rows.filter((r) => r.expect).length).toBeGreaterThan(15); // the accepting cases really are exercised
     // Small-order A: the equation holds for the canonical ones, so rule 2b is what rejects them.
@@ -134,22 +215,40 @@ describe('crafted edge cases: one rule on every path', () => {
   });
 
   it('wasm batch agrees with single on every case, mixed with valid signatures at random positions', () => {
-    const good = Array.from({ length: 40 }, () => { const s = signerFromSeed(rnd(32)), m = msg(); return { pub: s.pub, msg: m, sig: signWith(s, m) }; });
+    const good = Array.from({ length: 40 }, () => {
+      const s = signerFromSeed(rnd(32)),
+        m = msg();
+      return { pub: s.pub, msg: m, sig: signWith(s, m) };
+    });
     for (let round = 0; round < 4; round++) {
-      const mix = [...cases.map((c) => ({ item: c.item, expect: c.expect })), ...good.map((item) => ({ item, expect: true }))];
-      for (let i = mix.length - 1; i > 0; i--) { const j = rnd(2)[0]! % (i + 1); [mix[i], mix[j]] = [mix[j]!, mix[i]!]; }
+      const mix = [
+        ...cases.map((c) => ({ item: c.item, expect: c.expect })),
+        ...good.map((item) => ({ item, expect: true })),
+      ];
+      for (let i = mix.length - 1; i > 0; i--) {
+        const j = rnd(2)[0]! % (i + 1);
+        [mix[i], mix[j]] = [mix[j]!, mix[i]!];
+      }
       expect(wasm.verifyBatch(mix.map((x) => x.item))).toEqual(mix.map((x) => x.expect));
     }
     for (const c of cases) expect(wasm.verifyBatch([c.item]), c.what).toEqual([c.expect]);
   });
 
   it('records node:crypto (OpenSSL) and noble { zip215: false } against the rule', () => {
-    const diffs = (v: typeof node) => cases.filter((c) => v.verify(c.item.pub, c.item.msg, c.item.sig) !== c.expect).map((c) => c.what);
-    const nodeDiff = diffs(node), nobleDiff = diffs(noble);
+    const diffs = (v: typeof node) =>
+      cases.filter((c) => v.verify(c.item.pub, c.item.msg, c.item.sig) !== c.expect).map((c) => c.what);
+    const nodeDiff = diffs(node),
+      nobleDiff = diffs(noble);
     console.log(`[edge] node:crypto differs on ${nodeDiff.length}: ${JSON.stringify(nodeDiff)}`);
     console.log(`[edge] noble differs on ${nobleDiff.length}: ${JSON.stringify(nobleDiff)}`);
     // node:crypto follows the measured OpenSSL model (cofactorless, lenient A, byte-compared R)...
-    expect(cases.filter((c) => node.verify(c.item.pub, c.item.msg, c.item.sig) !== openSslModel(c.item.pub, c.item.msg, c.item.sig)).map((c) => c.what)).toEqual([]);
+    expect(
+      cases
+        .filter(
+          (c) => node.verify(c.item.pub, c.item.msg, c.item.sig) !== openSslModel(c.item.pub, c.item.msg, c.item.sig),
+        )
+        .map((c) => c.what),
+    ).toEqual([]);
     // ...which differs from the rule on small-order / mixed-order points and non-canonical A:
     expect(nodeDiff.every((w) => /T8/.test(w))).toBe(true);
     expect(nodeDiff.some((w) => w.startsWith('mixed-order'))).toBe(true);

@@ -15,27 +15,45 @@ function csr(n: number, edges: [number, number, number][], scale: (i: number) =>
   const val: number[] = [];
   rows.forEach((r, i) => {
     const sum = [...r.values()].reduce((a, b) => a + b, 0);
-    for (const [j, w] of [...r.entries()].sort((a, b) => a[0] - b[0])) { col.push(j); val.push((w / sum) * scale(i)); }
+    for (const [j, w] of [...r.entries()].sort((a, b) => a[0] - b[0])) {
+      col.push(j);
+      val.push((w / sum) * scale(i));
+    }
     rowPtr[i + 1] = col.length;
   });
   return { rowPtr, colIdx: Int32Array.from(col), vals: Float64Array.from(val) };
 }
 const uniform = (n: number) => new Float64Array(n).fill(n ? 1 / n : 0);
 
-const graph = fc.integer({ min: 1, max: 40 }).chain((n) => fc.record({
-  n: fc.constant(n),
-  topics: fc.array(fc.record({
-    edges: fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1), fc.double({ min: 0, max: 5, noNaN: true })), { maxLength: n * 6 }),
-    pw: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n, maxLength: n }),
-    scale: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n, maxLength: n }),
-  }), { minLength: 0, maxLength: 5 }),
-  alpha: fc.double({ min: 0, max: 1, noNaN: true }),
-  maxIter: fc.integer({ min: 1, max: 200 }),
-}));
+const graph = fc.integer({ min: 1, max: 40 }).chain((n) =>
+  fc.record({
+    n: fc.constant(n),
+    topics: fc.array(
+      fc.record({
+        edges: fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1), fc.double({ min: 0, max: 5, noNaN: true })), {
+          maxLength: n * 6,
+        }),
+        pw: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n, maxLength: n }),
+        scale: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n, maxLength: n }),
+      }),
+      { minLength: 0, maxLength: 5 },
+    ),
+    alpha: fc.double({ min: 0, max: 1, noNaN: true }),
+    maxIter: fc.integer({ min: 1, max: 200 }),
+  }),
+);
 
-function toInput(g: { n: number; topics: { edges: [number, number, number][]; pw: number[]; scale: number[] }[]; alpha: number; maxIter: number }): PowerIterateInput {
+function toInput(g: {
+  n: number;
+  topics: { edges: [number, number, number][]; pw: number[]; scale: number[] }[];
+  alpha: number;
+  maxIter: number;
+}): PowerIterateInput {
   return {
-    n: g.n, alpha: g.alpha, epsilon: 1e-10, maxIter: g.maxIter,
+    n: g.n,
+    alpha: g.alpha,
+    epsilon: 1e-10,
+    maxIter: g.maxIter,
     topics: g.topics.map((tp) => {
       const s = tp.pw.reduce((a, b) => a + b, 0);
       const p = s > 0 ? Float64Array.from(tp.pw, (x) => x / s) : uniform(g.n);
@@ -60,18 +78,42 @@ describe('eigentrust WASM kernel vs TS reference', () => {
   const kernel = loadEigenTrust({ nodes: 64, topics: 8, nnz: 2048 });
 
   it('agrees on random multi-topic graphs (dangling, sub-stochastic, empty topics) to 1e-12', () => {
-    fc.assert(fc.property(graph, (g) => agree(kernel, toInput(g))), { numRuns: 300 });
+    fc.assert(
+      fc.property(graph, (g) => agree(kernel, toInput(g))),
+      { numRuns: 300 },
+    );
   });
 
   it('one node, disconnected components, all-dangling topic, no topics', () => {
     agree(kernel, { n: 1, alpha: 0.15, epsilon: 1e-12, maxIter: 50, topics: [{ c: csr(1, []), p: uniform(1) }] });
-    const comp = csr(6, [[0, 1, 1], [1, 2, 1], [2, 0, 1], [3, 4, 1], [4, 5, 1], [5, 3, 1]]);
-    agree(kernel, { n: 6, alpha: 0.15, epsilon: 1e-12, maxIter: 500, topics: [{ c: comp, p: Float64Array.from([1, 0, 0, 0, 0, 0]) }, { c: csr(6, []), p: uniform(6) }] });
+    const comp = csr(6, [
+      [0, 1, 1],
+      [1, 2, 1],
+      [2, 0, 1],
+      [3, 4, 1],
+      [4, 5, 1],
+      [5, 3, 1],
+    ]);
+    agree(kernel, {
+      n: 6,
+      alpha: 0.15,
+      epsilon: 1e-12,
+      maxIter: 500,
+      topics: [
+        { c: comp, p: Float64Array.from([1, 0, 0, 0, 0, 0]) },
+        { c: csr(6, []), p: uniform(6) },
+      ],
+    });
     agree(kernel, { n: 5, alpha: 0.15, epsilon: 1e-9, maxIter: 10, topics: [] });
   });
 
   it('converges to the EigenTrust fixed point and keeps Σt = 1', () => {
-    const c = csr(4, [[0, 1, 1], [1, 2, 1], [2, 0, 1], [2, 1, 1]]); // node 3 dangling
+    const c = csr(4, [
+      [0, 1, 1],
+      [1, 2, 1],
+      [2, 0, 1],
+      [2, 1, 1],
+    ]); // node 3 dangling
     const p = uniform(4);
     const out = kernel({ n: 4, alpha: 0.15, epsilon: 1e-14, maxIter: 1000, topics: [{ c, p }] });
     const t = out.t[0]!;
@@ -83,8 +125,21 @@ describe('eigentrust WASM kernel vs TS reference', () => {
   });
 
   it('stops per topic: iteration counts differ by topic and respect maxIter', () => {
-    const slow = csr(3, [[0, 1, 1], [1, 2, 1], [2, 0, 1]]);
-    const out = kernel({ n: 3, alpha: 0.01, epsilon: 1e-12, maxIter: 7, topics: [{ c: csr(3, []), p: uniform(3) }, { c: slow, p: Float64Array.from([1, 0, 0]) }] });
+    const slow = csr(3, [
+      [0, 1, 1],
+      [1, 2, 1],
+      [2, 0, 1],
+    ]);
+    const out = kernel({
+      n: 3,
+      alpha: 0.01,
+      epsilon: 1e-12,
+      maxIter: 7,
+      topics: [
+        { c: csr(3, []), p: uniform(3) },
+        { c: slow, p: Float64Array.from([1, 0, 0]) },
+      ],
+    });
     expect(out.iterations[0]).toBe(1); // an empty topic is p after one step
     expect(out.iterations[1]).toBe(7);
     expect(out.residuals[1]).toBeGreaterThan(1e-12);
@@ -100,7 +155,9 @@ describe('eigentrust WASM kernel vs TS reference', () => {
 
   it('a fixed-capacity instance rejects a problem that does not fit, naming the input', () => {
     const small = createEigenTrust({ nodes: 4, topics: 1, nnz: 4 });
-    expect(() => small({ n: 5, alpha: 0.15, epsilon: 1e-9, maxIter: 5, topics: [{ c: csr(5, []), p: uniform(5) }] })).toThrow(/capacity/);
+    expect(() =>
+      small({ n: 5, alpha: 0.15, epsilon: 1e-9, maxIter: 5, topics: [{ c: csr(5, []), p: uniform(5) }] }),
+    ).toThrow(/capacity/);
     expect(() => small({ n: 2, alpha: 2, epsilon: 1e-9, maxIter: 5, topics: [] })).toThrow(/alpha/);
   });
 });

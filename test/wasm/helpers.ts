@@ -22,7 +22,11 @@ export const node: SigVerifier = nodeCryptoVerifier();
 export const noble: SigVerifier = nobleVerifier(); // also sets ed.hashes.sha512
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-export interface Signer { seed: Uint8Array; pub: Uint8Array; key: KeyObject }
+export interface Signer {
+  seed: Uint8Array;
+  pub: Uint8Array;
+  key: KeyObject;
+}
 export function signerFromSeed(seed: Uint8Array): Signer {
   const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   const pub = new Uint8Array(createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(12));
@@ -32,21 +36,46 @@ export const signWith = (s: Signer, msg: Uint8Array): Uint8Array => new Uint8Arr
 
 /** Deterministic PRNG (xorshift128+ on BigInt-free 32-bit halves) so failures reproduce from the seed. */
 export function prng(seed: number): (n: number) => Uint8Array {
-  let a = seed >>> 0 || 1, b = 0x9e3779b9, c = 0x243f6a88, d = 0xb7e15162;
+  let a = seed >>> 0 || 1,
+    b = 0x9e3779b9,
+    c = 0x243f6a88,
+    d = 0xb7e15162;
   const next = (): number => {
-    const t = a ^ (a << 11); a = b; b = c; c = d;
+    const t = a ^ (a << 11);
+    a = b;
+    b = c;
+    c = d;
     d = (d ^ (d >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
     return d;
   };
-  return (n: number) => { const out = new Uint8Array(n); for (let i = 0; i < n; i++) out[i] = next() & 255; return out; };
+  return (n: number) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = next() & 255;
+    return out;
+  };
 }
 
 // ---- Independent oracle of the acceptance rule (docs/verification.md), with noble's BigInt Point ----
 export const P = 2n ** 255n - 19n;
 export const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-export const leToBig = (b: Uint8Array): bigint => { let x = 0n; for (let i = b.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(b[i]!); return x; };
-export const bigToLe = (x: bigint, n = 32): Uint8Array => { const o = new Uint8Array(n); for (let i = 0; i < n; i++) { o[i] = Number(x & 255n); x >>= 8n; } return o; };
-export const sha512 = (...parts: Uint8Array[]): Uint8Array => { const h = createHash('sha512'); for (const p of parts) h.update(p); return new Uint8Array(h.digest()); };
+export const leToBig = (b: Uint8Array): bigint => {
+  let x = 0n;
+  for (let i = b.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(b[i]!);
+  return x;
+};
+export const bigToLe = (x: bigint, n = 32): Uint8Array => {
+  const o = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    o[i] = Number(x & 255n);
+    x >>= 8n;
+  }
+  return o;
+};
+export const sha512 = (...parts: Uint8Array[]): Uint8Array => {
+  const h = createHash('sha512');
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+};
 
 /** RFC 8032 §5.1.7 with S < L, canonical A and R (y < p, no x = 0 with sign bit), A not of small order, cofactored. */
 export function ruleOracle(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
@@ -57,7 +86,9 @@ export function ruleOracle(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): b
   try {
     A = ed.Point.fromBytes(pub, false); // zip215 = false: y < p, rejects x = 0 with sign bit
     R = ed.Point.fromBytes(sig.subarray(0, 32), false);
-  } catch { return false; }
+  } catch {
+    return false;
+  }
   if (A.clearCofactor().is0()) return false; // [8]A = O: small-order public key
   const k = leToBig(sha512(sig.subarray(0, 32), pub, msg)) % L;
   const lhs = ed.Point.BASE.multiplyUnsafe(s);
@@ -77,7 +108,11 @@ export function openSslModel(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array):
   const s = leToBig(sig.subarray(32));
   if (s >= L) return false;
   let A: ed.Point;
-  try { A = ed.Point.fromBytes(pub, true); } catch { return false; }
+  try {
+    A = ed.Point.fromBytes(pub, true);
+  } catch {
+    return false;
+  }
   const r = sig.subarray(0, 32);
   const k = leToBig(sha512(r, pub, msg)) % L;
   const q = ed.Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(k));
@@ -88,7 +123,8 @@ export function openSslModel(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array):
 export function corpus(seed: number, n: number, keys = 64): { valid: SigItem[]; mutated: SigItem[] } {
   const rnd = prng(seed);
   const signers = Array.from({ length: keys }, () => signerFromSeed(rnd(32)));
-  const valid: SigItem[] = [], mutated: SigItem[] = [];
+  const valid: SigItem[] = [],
+    mutated: SigItem[] = [];
   for (let i = 0; i < n; i++) {
     const s = signers[i % keys]!;
     const msg = rnd(rnd(1)[0]! + (rnd(1)[0]! & 1 ? 0 : 60));

@@ -13,7 +13,9 @@ import { hex, root } from './helpers.js';
 // RFC 8032 §7.1 TEST 2.
 const pub = hex('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c');
 const msg = hex('72');
-const sig = hex('92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00');
+const sig = hex(
+  '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
+);
 
 describe('ed25519.wasm loader', () => {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-loader-'));
@@ -27,24 +29,47 @@ describe('ed25519.wasm loader', () => {
     expect(k.arenaBytes()).toBe(256 * 1024);
     // Every region lies inside the fixed memory.
     const end = k.memory.buffer.byteLength;
-    for (const [p, n] of [[k.pubsPtr(), 32 * 256], [k.sigsPtr(), 64 * 256], [k.lensPtr(), 4 * 256], [k.randPtr(), 16 * 256],
-      [k.resultsPtr(), 256], [k.digestPtr(), 64], [k.arenaPtr(), k.arenaBytes()]] as const) expect(p + n).toBeLessThanOrEqual(end);
+    for (const [p, n] of [
+      [k.pubsPtr(), 32 * 256],
+      [k.sigsPtr(), 64 * 256],
+      [k.lensPtr(), 4 * 256],
+      [k.randPtr(), 16 * 256],
+      [k.resultsPtr(), 256],
+      [k.digestPtr(), 64],
+      [k.arenaPtr(), k.arenaBytes()],
+    ] as const)
+      expect(p + n).toBeLessThanOrEqual(end);
   });
 
   it('a missing or corrupt kernel throws WASM_LOAD_FAILED', () => {
-    expect(() => instantiateEd25519(join(dir, 'nope.wasm'))).toThrow(expect.objectContaining({ code: 'WASM_LOAD_FAILED' }));
+    expect(() => instantiateEd25519(join(dir, 'nope.wasm'))).toThrow(
+      expect.objectContaining({ code: 'WASM_LOAD_FAILED' }),
+    );
   });
 
   it('resolves ../build/ed25519.wasm next to a bundle laid out like dist/agentnet.mjs', async () => {
-    mkdirSync(join(dir, 'dist')); mkdirSync(join(dir, 'build'));
+    mkdirSync(join(dir, 'dist'));
+    mkdirSync(join(dir, 'build'));
     copyFileSync(resolve(root, 'build/ed25519.wasm'), join(dir, 'build/ed25519.wasm'));
     const out = join(dir, 'dist', 'bundle.mjs');
-    await build({ entryPoints: [resolve(root, 'src/runtime/wasm/ed25519.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
-    const mod = await import(pathToFileURL(out).href) as typeof import('../../src/runtime/wasm/ed25519.js');
+    await build({
+      entryPoints: [resolve(root, 'src/runtime/wasm/ed25519.ts')],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+    });
+    const mod = (await import(pathToFileURL(out).href)) as typeof import('../../src/runtime/wasm/ed25519.js');
     expect(mod.findEd25519Wasm()).toBe(join(dir, 'build', 'ed25519.wasm'));
     const v = mod.loadEd25519Verifier();
     expect(v.name).toBe('wasm');
     expect(v.verify(pub, msg, sig)).toBe(true);
-    expect(v.verifyBatch([{ pub, msg, sig }, { pub, msg: hex('73'), sig }])).toEqual([true, false]);
+    expect(
+      v.verifyBatch([
+        { pub, msg, sig },
+        { pub, msg: hex('73'), sig },
+      ]),
+    ).toEqual([true, false]);
   });
 });

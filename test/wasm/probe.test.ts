@@ -8,9 +8,12 @@ describe('probe kernel: build-and-load path', () => {
       const p = loadProbe(variant);
       expect(p.abi).toBe(1);
       expect(p.memoryBytes).toBe(65536);
-      fc.assert(fc.property(fc.uint8Array({ maxLength: 4096 }), (d) => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 4096 }), (d) => {
           expect(p.fletcher32(d)).toBe(fletcher32(d));
-        }), { numRuns: 200 });
+        }),
+        { numRuns: 200 },
+      );
       expect(() => p.fletcher32(new Uint8Array(65537))).toThrow(RangeError);
     });
   }

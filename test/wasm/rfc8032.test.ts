@@ -24,22 +24,41 @@ const TEST_1024_MSG =
   'b2eaaa707b4c4185c32eddcdd306705e4dc1ffc872eeee475a64dfac86aba41c0618983f8741c5ef68d3a101e8a3b8cac60c905c15fc910840b94c00a0b9d0';
 
 const VECTORS = [
-  { name: 'TEST 1', secret: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
-    pub: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', msg: '',
-    sig: 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b' },
-  { name: 'TEST 2', secret: '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
-    pub: '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', msg: '72',
-    sig: '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00' },
-  { name: 'TEST 3', secret: 'c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7',
-    pub: 'fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025', msg: 'af82',
-    sig: '6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a' },
-  { name: 'TEST 1024', secret: 'f5e5767cf153319517630f226876b86c8160cc583bc013744c6bf255f5cc0ee5',
-    pub: '278117fc144c72340f67d0f2316e8386ceffbf2b2428c9c51fef7c597f1d426e', msg: TEST_1024_MSG,
-    sig: '0aab4c900501b3e24d7cdf4663326a3a87df5e4843b2cbdb67cbf6e460fec350aa5371b1508f9f4528ecea23c436d94b5e8fcd4f681e30a6ac00a9704a188a03' },
-  { name: 'TEST SHA(abc)', secret: '833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42',
+  {
+    name: 'TEST 1',
+    secret: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
+    pub: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+    msg: '',
+    sig: 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+  },
+  {
+    name: 'TEST 2',
+    secret: '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
+    pub: '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c',
+    msg: '72',
+    sig: '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
+  },
+  {
+    name: 'TEST 3',
+    secret: 'c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7',
+    pub: 'fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025',
+    msg: 'af82',
+    sig: '6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a',
+  },
+  {
+    name: 'TEST 1024',
+    secret: 'f5e5767cf153319517630f226876b86c8160cc583bc013744c6bf255f5cc0ee5',
+    pub: '278117fc144c72340f67d0f2316e8386ceffbf2b2428c9c51fef7c597f1d426e',
+    msg: TEST_1024_MSG,
+    sig: '0aab4c900501b3e24d7cdf4663326a3a87df5e4843b2cbdb67cbf6e460fec350aa5371b1508f9f4528ecea23c436d94b5e8fcd4f681e30a6ac00a9704a188a03',
+  },
+  {
+    name: 'TEST SHA(abc)',
+    secret: '833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42',
     pub: 'ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf',
     msg: 'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f',
-    sig: 'dc2a4459e7369633a52b1bf277839a00201009a3efbf3ecb69bea2186c26b58909351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704' },
+    sig: 'dc2a4459e7369633a52b1bf277839a00201009a3efbf3ecb69bea2186c26b58909351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704',
+  },
 ];
 
 describe('RFC 8032 §7.1 vectors', () => {
@@ -47,7 +66,9 @@ describe('RFC 8032 §7.1 vectors', () => {
     expect(hex(TEST_1024_MSG).length).toBe(1023);
   });
   for (const v of VECTORS) {
-    const pub = hex(v.pub), msg = hex(v.msg), sig = hex(v.sig);
+    const pub = hex(v.pub),
+      msg = hex(v.msg),
+      sig = hex(v.sig);
     it(`${v.name}: the typed vector is self-consistent (node:crypto re-derives key and signature)`, () => {
       const s = signerFromSeed(hex(v.secret));
       expect(toHex(s.pub)).toBe(v.pub);
@@ -55,14 +76,20 @@ describe('RFC 8032 §7.1 vectors', () => {
     });
     it(`${v.name}: accepted by wasm single and batch, node, noble`, () => {
       expect(wasm.verify(pub, msg, sig)).toBe(true);
-      expect(wasm.verifyBatch([{ pub, msg, sig }, { pub, msg, sig }])).toEqual([true, true]);
+      expect(
+        wasm.verifyBatch([
+          { pub, msg, sig },
+          { pub, msg, sig },
+        ]),
+      ).toEqual([true, true]);
       expect(node.verify(pub, msg, sig)).toBe(true);
       expect(noble.verify(pub, msg, sig)).toBe(true);
     });
     it(`${v.name}: every single-bit flip of the signature, and a flipped message bit, is rejected`, () => {
       const items = [];
       for (let bit = 0; bit < 512; bit++) {
-        const bad = sig.slice(); bad[bit >> 3]! ^= 1 << (bit & 7);
+        const bad = sig.slice();
+        bad[bit >> 3]! ^= 1 << (bit & 7);
         expect(wasm.verify(pub, msg, bad)).toBe(false);
         items.push({ pub, msg, sig: bad });
       }
@@ -78,7 +105,8 @@ describe('SHA-512 kernel (FIPS 180-4) vs node:crypto', () => {
   const k = instantiateEd25519(findEd25519Wasm());
   const mem = new Uint8Array(k.memory.buffer);
   const digest = (m: Uint8Array): string => {
-    mem.set(m, k.arenaPtr()); k.sha512(m.length);
+    mem.set(m, k.arenaPtr());
+    k.sha512(m.length);
     return toHex(mem.slice(k.digestPtr(), k.digestPtr() + 64));
   };
   it('matches on every length 0..300 (block boundaries 111/112/127/128) and a few large inputs', () => {
@@ -90,6 +118,7 @@ describe('SHA-512 kernel (FIPS 180-4) vs node:crypto', () => {
   });
   it("FIPS 180-4 'abc' example", () => {
     expect(digest(new TextEncoder().encode('abc'))).toBe(
-      'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f');
+      'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f',
+    );
   });
 });

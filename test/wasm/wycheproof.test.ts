@@ -9,11 +9,23 @@ const file = resolve(root, '../shared/vectors/wycheproof_ed25519_test.json');
 const present = existsSync(file);
 if (!present) console.warn(`[wycheproof] ${file} not found: Wycheproof suite skipped (RFC 8032 vectors still run)`);
 
-interface Case { tcId: number; comment: string; msg: string; sig: string; result: 'valid' | 'invalid' | 'acceptable'; flags: string[] }
-interface Group { publicKey: { pk: string }; tests: Case[] }
+interface Case {
+  tcId: number;
+  comment: string;
+  msg: string;
+  sig: string;
+  result: 'valid' | 'invalid' | 'acceptable';
+  flags: string[];
+}
+interface Group {
+  publicKey: { pk: string };
+  tests: Case[];
+}
 
 describe.skipIf(!present)('Wycheproof EddsaVerify ed25519', () => {
-  const data = present ? JSON.parse(readFileSync(file, 'utf8')) as { numberOfTests: number; testGroups: Group[] } : null;
+  const data = present
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { numberOfTests: number; testGroups: Group[] })
+    : null;
   const cases = data ? data.testGroups.flatMap((g) => g.tests.map((t) => ({ ...t, pub: hex(g.publicKey.pk) }))) : [];
   // Wycheproof 'acceptable' means either answer is allowed; this file has none, and our rule would
   // map such a case to whatever the rule says (checked against ruleOracle below).
@@ -25,7 +37,9 @@ describe.skipIf(!present)('Wycheproof EddsaVerify ed25519', () => {
   });
 
   it('wasm single matches the expected result on every case', () => {
-    const wrong = cases.filter((c) => expected(c) !== null && wasm.verify(c.pub, hex(c.msg), hex(c.sig)) !== expected(c));
+    const wrong = cases.filter(
+      (c) => expected(c) !== null && wasm.verify(c.pub, hex(c.msg), hex(c.sig)) !== expected(c),
+    );
     expect(wrong.map((c) => `${c.tcId} ${c.comment}`)).toEqual([]);
   });
 
@@ -33,7 +47,8 @@ describe.skipIf(!present)('Wycheproof EddsaVerify ed25519', () => {
     const items: SigItem[] = cases.map((c) => ({ pub: c.pub, msg: hex(c.msg), sig: hex(c.sig) }));
     const want = cases.map((c) => expected(c));
     expect(wasm.verifyBatch(items)).toEqual(want);
-    for (let i = 0; i < items.length; i += 7) expect(wasm.verifyBatch(items.slice(i, i + 7))).toEqual(want.slice(i, i + 7));
+    for (let i = 0; i < items.length; i += 7)
+      expect(wasm.verifyBatch(items.slice(i, i + 7))).toEqual(want.slice(i, i + 7));
   });
 
   it('the independent BigInt rule oracle agrees with Wycheproof on every case', () => {
@@ -42,9 +57,13 @@ describe.skipIf(!present)('Wycheproof EddsaVerify ed25519', () => {
   });
 
   it('records where node:crypto and noble differ from Wycheproof (docs/verification.md)', () => {
-    const diff = (v: typeof node) => cases.filter((c) => v.verify(c.pub, hex(c.msg), hex(c.sig)) !== expected(c)).map((c) => c.tcId);
-    const nodeDiff = diff(node), nobleDiff = diff(noble);
-    console.log(`[wycheproof] node:crypto differs on ${JSON.stringify(nodeDiff)}; noble differs on ${JSON.stringify(nobleDiff)}`);
+    const diff = (v: typeof node) =>
+      cases.filter((c) => v.verify(c.pub, hex(c.msg), hex(c.sig)) !== expected(c)).map((c) => c.tcId);
+    const nodeDiff = diff(node),
+      nobleDiff = diff(noble);
+    console.log(
+      `[wycheproof] node:crypto differs on ${JSON.stringify(nodeDiff)}; noble differs on ${JSON.stringify(nobleDiff)}`,
+    );
     expect(nodeDiff).toEqual([]);
     expect(nobleDiff).toEqual([]);
   });

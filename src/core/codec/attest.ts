@@ -11,7 +11,17 @@
 
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
-import { CONTENT_TYPES, decodeSign, decodeSign1, encodeSign, encodeSign1, sign1Protected, sign1ToBeSigned, signToBeSigned, type CoseSigner } from './cose.js';
+import {
+  CONTENT_TYPES,
+  decodeSign,
+  decodeSign1,
+  encodeSign,
+  encodeSign1,
+  sign1Protected,
+  sign1ToBeSigned,
+  signToBeSigned,
+  type CoseSigner,
+} from './cose.js';
 import { asMap, bytes, mapOf, onlyKeys, text, uint } from './fields.js';
 
 const MAX = 4096;
@@ -29,17 +39,32 @@ export interface Checkpoint {
 }
 
 export function checkpointPayload(c: Checkpoint): Uint8Array {
-  return encodeCbor(mapOf([[0, 1], [1, c.registryId], [2, c.treeSize], [3, c.rootHash], [4, c.ts]]));
+  return encodeCbor(
+    mapOf([
+      [0, 1],
+      [1, c.registryId],
+      [2, c.treeSize],
+      [3, c.rootHash],
+      [4, c.ts],
+    ]),
+  );
 }
-export const checkpointToBeSigned = (c: Checkpoint, registrarKey: Uint8Array): Uint8Array => signToBeSigned(CONTENT_TYPES.checkpoint, registrarKey, checkpointPayload(c));
-export const encodeCheckpoint = (c: Checkpoint, sigs: readonly CoseSigner[]): Uint8Array => encodeSign(CONTENT_TYPES.checkpoint, checkpointPayload(c), sigs);
+export const checkpointToBeSigned = (c: Checkpoint, registrarKey: Uint8Array): Uint8Array =>
+  signToBeSigned(CONTENT_TYPES.checkpoint, registrarKey, checkpointPayload(c));
+export const encodeCheckpoint = (c: Checkpoint, sigs: readonly CoseSigner[]): Uint8Array =>
+  encodeSign(CONTENT_TYPES.checkpoint, checkpointPayload(c), sigs);
 
 export function decodeCheckpoint(b: Uint8Array, maxSigners = 16) {
   const s = decodeSign(b, CONTENT_TYPES.checkpoint, MAX, maxSigners);
   const m = asMap(decodeCbor(s.payload, { maxBytes: MAX, maxDepth: 2 }), 'checkpoint');
   onlyKeys(m, [0, 1, 2, 3, 4], 'checkpoint');
   v1(m, 'checkpoint');
-  const checkpoint: Checkpoint = { registryId: text(m, 1, 'checkpoint', 64), treeSize: uint(m, 2, 'checkpoint'), rootHash: bytes(m, 3, 'checkpoint', 32), ts: uint(m, 4, 'checkpoint') };
+  const checkpoint: Checkpoint = {
+    registryId: text(m, 1, 'checkpoint', 64),
+    treeSize: uint(m, 2, 'checkpoint'),
+    rootHash: bytes(m, 3, 'checkpoint', 32),
+    ts: uint(m, 4, 'checkpoint'),
+  };
   return { checkpoint, signers: s.signers };
 }
 
@@ -51,14 +76,23 @@ export interface Inclusion {
   readonly auditPath: readonly Uint8Array[];
 }
 
-export const encodeInclusion = (p: Inclusion): Uint8Array => encodeCbor(mapOf([[0, 1], [1, p.leafIndex], [2, p.treeSize], [3, [...p.auditPath]]]));
+export const encodeInclusion = (p: Inclusion): Uint8Array =>
+  encodeCbor(
+    mapOf([
+      [0, 1],
+      [1, p.leafIndex],
+      [2, p.treeSize],
+      [3, [...p.auditPath]],
+    ]),
+  );
 
 export function decodeInclusion(b: Uint8Array): Inclusion {
   const m = asMap(decodeCbor(b, { maxBytes: MAX, maxDepth: 2 }), 'inclusion');
   onlyKeys(m, [0, 1, 2, 3], 'inclusion');
   v1(m, 'inclusion');
   const path = m.get(3);
-  if (!Array.isArray(path) || path.length > 64 || path.some((h) => !(h instanceof Uint8Array) || h.length !== 32)) throw decodeError('BAD_VALUE', 'inclusion: auditPath must be <= 64 hashes of 32 bytes');
+  if (!Array.isArray(path) || path.length > 64 || path.some((h) => !(h instanceof Uint8Array) || h.length !== 32))
+    throw decodeError('BAD_VALUE', 'inclusion: auditPath must be <= 64 hashes of 32 bytes');
   const leafIndex = uint(m, 1, 'inclusion');
   const treeSize = uint(m, 2, 'inclusion');
   if (leafIndex >= treeSize) throw decodeError('BAD_VALUE', 'inclusion: leafIndex must be < treeSize');
@@ -74,16 +108,32 @@ export interface Credential {
   readonly expires: number;
 }
 
-const credentialPayload = (c: Credential) => encodeCbor(mapOf([[0, 1], [1, c.issuerKey], [2, c.operatorKey], [3, c.level], [4, c.expires]]));
-export const credentialToBeSigned = (c: Credential): Uint8Array => sign1ToBeSigned(sign1Protected(CONTENT_TYPES.credential), credentialPayload(c));
-export const encodeCredential = (c: Credential, sig: Uint8Array): Uint8Array => encodeSign1(CONTENT_TYPES.credential, credentialPayload(c), sig);
+const credentialPayload = (c: Credential) =>
+  encodeCbor(
+    mapOf([
+      [0, 1],
+      [1, c.issuerKey],
+      [2, c.operatorKey],
+      [3, c.level],
+      [4, c.expires],
+    ]),
+  );
+export const credentialToBeSigned = (c: Credential): Uint8Array =>
+  sign1ToBeSigned(sign1Protected(CONTENT_TYPES.credential), credentialPayload(c));
+export const encodeCredential = (c: Credential, sig: Uint8Array): Uint8Array =>
+  encodeSign1(CONTENT_TYPES.credential, credentialPayload(c), sig);
 
 export function decodeCredential(b: Uint8Array) {
   const s = decodeSign1(b, CONTENT_TYPES.credential, MAX);
   const m = asMap(decodeCbor(s.payload, { maxBytes: MAX, maxDepth: 2 }), 'credential');
   onlyKeys(m, [0, 1, 2, 3, 4], 'credential');
   v1(m, 'credential');
-  const credential: Credential = { issuerKey: bytes(m, 1, 'credential', 32), operatorKey: bytes(m, 2, 'credential', 32), level: uint(m, 3, 'credential', 4), expires: uint(m, 4, 'credential') };
+  const credential: Credential = {
+    issuerKey: bytes(m, 1, 'credential', 32),
+    operatorKey: bytes(m, 2, 'credential', 32),
+    level: uint(m, 3, 'credential', 4),
+    expires: uint(m, 4, 'credential'),
+  };
   return { credential, signature: s.signature, toBeSigned: s.toBeSigned };
 }
 
@@ -97,15 +147,33 @@ export interface Revocation {
   readonly ts: number;
 }
 
-const revocationPayload = (r: Revocation) => encodeCbor(mapOf([[0, 1], [1, r.operatorKey], [2, r.baid], [3, r.agentKey], [4, r.reason], [5, r.ts]]));
-export const revocationToBeSigned = (r: Revocation): Uint8Array => sign1ToBeSigned(sign1Protected(CONTENT_TYPES.revocation), revocationPayload(r));
-export const encodeRevocation = (r: Revocation, sig: Uint8Array): Uint8Array => encodeSign1(CONTENT_TYPES.revocation, revocationPayload(r), sig);
+const revocationPayload = (r: Revocation) =>
+  encodeCbor(
+    mapOf([
+      [0, 1],
+      [1, r.operatorKey],
+      [2, r.baid],
+      [3, r.agentKey],
+      [4, r.reason],
+      [5, r.ts],
+    ]),
+  );
+export const revocationToBeSigned = (r: Revocation): Uint8Array =>
+  sign1ToBeSigned(sign1Protected(CONTENT_TYPES.revocation), revocationPayload(r));
+export const encodeRevocation = (r: Revocation, sig: Uint8Array): Uint8Array =>
+  encodeSign1(CONTENT_TYPES.revocation, revocationPayload(r), sig);
 
 export function decodeRevocation(b: Uint8Array) {
   const s = decodeSign1(b, CONTENT_TYPES.revocation, MAX);
   const m = asMap(decodeCbor(s.payload, { maxBytes: MAX, maxDepth: 2 }), 'revocation');
   onlyKeys(m, [0, 1, 2, 3, 4, 5], 'revocation');
   v1(m, 'revocation');
-  const revocation: Revocation = { operatorKey: bytes(m, 1, 'revocation', 32), baid: bytes(m, 2, 'revocation', 32), agentKey: bytes(m, 3, 'revocation', 32), reason: text(m, 4, 'revocation', 256), ts: uint(m, 5, 'revocation') };
+  const revocation: Revocation = {
+    operatorKey: bytes(m, 1, 'revocation', 32),
+    baid: bytes(m, 2, 'revocation', 32),
+    agentKey: bytes(m, 3, 'revocation', 32),
+    reason: text(m, 4, 'revocation', 256),
+    ts: uint(m, 5, 'revocation'),
+  };
   return { revocation, signature: s.signature, toBeSigned: s.toBeSigned };
 }

@@ -110,7 +110,11 @@ function decodeConfig(v: CborValue | undefined): ConfigHashes {
   const model = optBytes(m, 0, 'binding.config', 32);
   const promptTemplate = optBytes(m, 1, 'binding.config', 32);
   const toolPolicy = optBytes(m, 2, 'binding.config', 32);
-  return { ...(model ? { model } : {}), ...(promptTemplate ? { promptTemplate } : {}), ...(toolPolicy ? { toolPolicy } : {}) };
+  return {
+    ...(model ? { model } : {}),
+    ...(promptTemplate ? { promptTemplate } : {}),
+    ...(toolPolicy ? { toolPolicy } : {}),
+  };
 }
 
 export function decodeBinding(b: Uint8Array, limits: Limits): SignedBinding {
@@ -121,7 +125,8 @@ export function decodeBinding(b: Uint8Array, limits: Limits): SignedBinding {
   const version = uint(m, 7, 'binding');
   if (version < 1) throw decodeError('BAD_VALUE', 'binding: version must be >= 1');
   const prev = optBytes(m, 8, 'binding', 32);
-  if ((version === 1) !== (prev === undefined)) throw decodeError('BAD_VALUE', 'binding: prev must be absent exactly at version 1');
+  if ((version === 1) !== (prev === undefined))
+    throw decodeError('BAD_VALUE', 'binding: prev must be absent exactly at version 1');
   const notBefore = uint(m, 9, 'binding');
   const notAfter = uint(m, 10, 'binding');
   if (notAfter <= notBefore) throw decodeError('BAD_VALUE', 'binding: notAfter must be after notBefore');
@@ -145,7 +150,8 @@ export function decodeBinding(b: Uint8Array, limits: Limits): SignedBinding {
     salt,
     ...(bond !== undefined ? { bond } : {}),
   };
-  if (s.signers.length !== 2) throw decodeError('BAD_COSE', 'binding: exactly two signatures (operator, agent) required');
+  if (s.signers.length !== 2)
+    throw decodeError('BAD_COSE', 'binding: exactly two signatures (operator, agent) required');
   const [op, ag] = s.signers as [(typeof s.signers)[0], (typeof s.signers)[0]];
   if (!equalBytes(op.kid, binding.operatorKey) || !equalBytes(ag.kid, binding.agentKey)) {
     throw decodeError('BAD_COSE', 'binding: signer kids must be [operatorKey, agentKey]');

@@ -222,7 +222,8 @@ class Reader {
         for (let i = 0; i < n; i++) {
           const start = this.pos;
           const k = this.item(depth + 1);
-          if (typeof k !== 'number' && typeof k !== 'string') throw decodeError('BAD_TYPE', 'map key must be an integer or text');
+          if (typeof k !== 'number' && typeof k !== 'string')
+            throw decodeError('BAD_TYPE', 'map key must be an integer or text');
           const keyBytes = this.b.subarray(start, this.pos);
           if (prevKey) {
             const c = compareBytes(prevKey, keyBytes);
@@ -257,7 +258,8 @@ class Reader {
  */
 export function decodeCbor(bytes: Uint8Array, limits: DecodeLimits): CborValue {
   if (!(bytes instanceof Uint8Array)) throw decodeError('BAD_TYPE', 'input is not bytes');
-  if (bytes.length > limits.maxBytes) throw decodeError('TOO_LARGE', `${bytes.length} bytes > limit ${limits.maxBytes}`);
+  if (bytes.length > limits.maxBytes)
+    throw decodeError('TOO_LARGE', `${bytes.length} bytes > limit ${limits.maxBytes}`);
   const r = new Reader(bytes, limits.maxDepth ?? 16, new Set(limits.tags ?? []));
   let v: CborValue;
   try {

@@ -43,7 +43,16 @@ const protectedCache = new Map<string, Uint8Array>();
 /** The canonical protected header bytes per content type (computed once: they are constants). */
 export function sign1Protected(ct: ContentType): Uint8Array {
   let p = protectedCache.get(ct);
-  if (!p) protectedCache.set(ct, (p = encodeCbor(new Map<number, CborValue>([[HDR_ALG, ALG_EDDSA], [HDR_CT, ct]]))));
+  if (!p)
+    protectedCache.set(
+      ct,
+      (p = encodeCbor(
+        new Map<number, CborValue>([
+          [HDR_ALG, ALG_EDDSA],
+          [HDR_CT, ct],
+        ]),
+      )),
+    );
   return p;
 }
 
@@ -83,7 +92,8 @@ function bstr(v: CborValue | undefined, what: string): Uint8Array {
 export function decodeSign1(bytes: Uint8Array, ct: ContentType, maxBytes: number): Sign1 {
   const [prot, unprot, payload, sig] = coseArray(bytes, TAG_SIGN1, maxBytes);
   const p = bstr(prot, 'protected header');
-  if (!equalBytes(p, sign1Protected(ct))) throw decodeError('BAD_COSE', `protected header is not {alg: EdDSA, content type: ${ct}}`);
+  if (!equalBytes(p, sign1Protected(ct)))
+    throw decodeError('BAD_COSE', `protected header is not {alg: EdDSA, content type: ${ct}}`);
   emptyMap(unprot, 'COSE_Sign1');
   const pl = bstr(payload, 'payload');
   const s = bstr(sig, 'signature');
@@ -98,7 +108,12 @@ export function signBodyProtected(ct: ContentType): Uint8Array {
 }
 
 export function signerProtected(kid: Uint8Array): Uint8Array {
-  return encodeCbor(new Map<number, CborValue>([[HDR_ALG, ALG_EDDSA], [HDR_KID, kid]]));
+  return encodeCbor(
+    new Map<number, CborValue>([
+      [HDR_ALG, ALG_EDDSA],
+      [HDR_KID, kid],
+    ]),
+  );
 }
 
 /** Sig_structure for COSE_Sign: ["Signature", body_protected, sign_protected, external_aad, payload]. */
@@ -124,12 +139,15 @@ export interface SignMulti {
 
 export function decodeSign(bytes: Uint8Array, ct: ContentType, maxBytes: number, maxSigners = 4): SignMulti {
   const [prot, unprot, payload, sigs] = coseArray(bytes, TAG_SIGN, maxBytes);
-  if (!equalBytes(bstr(prot, 'protected header'), signBodyProtected(ct))) throw decodeError('BAD_COSE', `protected header is not {content type: ${ct}}`);
+  if (!equalBytes(bstr(prot, 'protected header'), signBodyProtected(ct)))
+    throw decodeError('BAD_COSE', `protected header is not {content type: ${ct}}`);
   emptyMap(unprot, 'COSE_Sign');
   const pl = bstr(payload, 'payload');
-  if (!Array.isArray(sigs) || sigs.length === 0 || sigs.length > maxSigners) throw decodeError('BAD_COSE', `1..${maxSigners} signatures required`);
+  if (!Array.isArray(sigs) || sigs.length === 0 || sigs.length > maxSigners)
+    throw decodeError('BAD_COSE', `1..${maxSigners} signatures required`);
   const signers = sigs.map((s, i) => {
-    if (!Array.isArray(s) || s.length !== 3) throw decodeError('BAD_COSE', `signature ${i} must be [protected, unprotected, signature]`);
+    if (!Array.isArray(s) || s.length !== 3)
+      throw decodeError('BAD_COSE', `signature ${i} must be [protected, unprotected, signature]`);
     const sp = bstr(s[0], `signature ${i} protected header`);
     const hdr = decodeCbor(sp, { maxBytes: 64, maxDepth: 1 });
     const kid = hdr instanceof Map ? hdr.get(HDR_KID) : undefined;

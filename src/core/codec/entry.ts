@@ -88,7 +88,8 @@ export function decodeEntry(b: Uint8Array, limits: Limits): SignedEntry {
   const seq = uint(m, 4, 'entry');
   if (seq < 1) throw decodeError('BAD_VALUE', 'entry: seq must be >= 1');
   const prev = optBytes(m, 5, 'entry', 32);
-  if ((seq === 1) !== (prev === undefined)) throw decodeError('BAD_VALUE', 'entry: prev must be absent exactly at seq 1');
+  if ((seq === 1) !== (prev === undefined))
+    throw decodeError('BAD_VALUE', 'entry: prev must be absent exactly at seq 1');
   const kind = KINDS[uint(m, 6, 'entry', KINDS.length - 1)]!;
   const ts = uint(m, 7, 'entry');
   const expires = uint(m, 8, 'entry');

@@ -12,7 +12,8 @@ export function asMap(v: CborValue, what: string): CborMap {
 /** Rejects keys outside `known` (v1 objects have no optional extensions). */
 export function onlyKeys(m: CborMap, known: readonly number[], what: string): void {
   for (const k of m.keys()) {
-    if (typeof k !== 'number' || !known.includes(k)) throw decodeError('UNKNOWN_FIELD', `${what}: unknown field ${String(k)}`);
+    if (typeof k !== 'number' || !known.includes(k))
+      throw decodeError('UNKNOWN_FIELD', `${what}: unknown field ${String(k)}`);
   }
 }
 
@@ -57,19 +58,35 @@ export function optText(m: CborMap, k: number, what: string, maxBytes: number, p
   return m.has(k) ? text(m, k, what, maxBytes, pattern) : undefined;
 }
 
-export function textList(m: CborMap, k: number, what: string, maxItems: number, maxBytes: number, pattern?: RegExp): string[] {
+export function textList(
+  m: CborMap,
+  k: number,
+  what: string,
+  maxItems: number,
+  maxBytes: number,
+  pattern?: RegExp,
+): string[] {
   const v = get(m, k, what);
   if (!Array.isArray(v)) throw decodeError('BAD_TYPE', `${what}: field ${k} must be an array`);
   if (v.length > maxItems) throw decodeError('BAD_VALUE', `${what}: field ${k} has more than ${maxItems} items`);
   return v.map((x, i) => {
     if (typeof x !== 'string') throw decodeError('BAD_TYPE', `${what}: field ${k}[${i}] must be text`);
-    if (utf8Length(x) > maxBytes) throw decodeError('BAD_VALUE', `${what}: field ${k}[${i}] longer than ${maxBytes} bytes`);
-    if (pattern && !pattern.test(x)) throw decodeError('BAD_VALUE', `${what}: field ${k}[${i}] does not match ${pattern}`);
+    if (utf8Length(x) > maxBytes)
+      throw decodeError('BAD_VALUE', `${what}: field ${k}[${i}] longer than ${maxBytes} bytes`);
+    if (pattern && !pattern.test(x))
+      throw decodeError('BAD_VALUE', `${what}: field ${k}[${i}] does not match ${pattern}`);
     return x;
   });
 }
 
-export function optTextList(m: CborMap, k: number, what: string, maxItems: number, maxBytes: number, pattern?: RegExp): string[] | undefined {
+export function optTextList(
+  m: CborMap,
+  k: number,
+  what: string,
+  maxItems: number,
+  maxBytes: number,
+  pattern?: RegExp,
+): string[] | undefined {
   return m.has(k) ? textList(m, k, what, maxItems, maxBytes, pattern) : undefined;
 }
 

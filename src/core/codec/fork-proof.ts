@@ -23,7 +23,13 @@ import type { Limits } from './limits.js';
 /** Canonical fork-proof bytes for two entries (any order in, sorted out). */
 export function encodeForkProof(a: Uint8Array, b: Uint8Array): Uint8Array {
   const [x, y] = compareBytes(a, b) <= 0 ? [a, b] : [b, a];
-  return encodeCbor(mapOf([[0, 1], [1, x], [2, y]]));
+  return encodeCbor(
+    mapOf([
+      [0, 1],
+      [1, x],
+      [2, y],
+    ]),
+  );
 }
 
 /** Decodes the pair; checking it (same position, both signatures) is identity/fraud.ts's job. */
@@ -35,7 +41,8 @@ export function decodeForkProof(b: Uint8Array, limits: Limits): readonly [Uint8A
   if (uint(m, 0, 'fork proof') !== 1) throw decodeError('BAD_VERSION', 'fork proof: unknown version');
   const x = bytes(m, 1, 'fork proof', undefined, limits.headerBytes);
   const y = bytes(m, 2, 'fork proof', undefined, limits.headerBytes);
-  if (compareBytes(x, y) >= 0) throw decodeError('NON_CANONICAL', 'fork proof: entries must be distinct and sorted bytewise');
+  if (compareBytes(x, y) >= 0)
+    throw decodeError('NON_CANONICAL', 'fork proof: entries must be distinct and sorted bytewise');
   return [x, y];
 }
 
@@ -49,11 +56,21 @@ export interface Continuation {
 }
 
 function continuationPayload(c: Continuation): Uint8Array {
-  return encodeCbor(mapOf([[0, 1], [1, c.agent], [2, c.baid], [3, c.epoch], [4, c.ts]]));
+  return encodeCbor(
+    mapOf([
+      [0, 1],
+      [1, c.agent],
+      [2, c.baid],
+      [3, c.epoch],
+      [4, c.ts],
+    ]),
+  );
 }
 /** What the operator signs (STYLE 4). */
-export const continuationToBeSigned = (c: Continuation): Uint8Array => sign1ToBeSigned(sign1Protected(CONTENT_TYPES.continuation), continuationPayload(c));
-export const encodeContinuation = (c: Continuation, sig: Uint8Array): Uint8Array => encodeSign1(CONTENT_TYPES.continuation, continuationPayload(c), sig);
+export const continuationToBeSigned = (c: Continuation): Uint8Array =>
+  sign1ToBeSigned(sign1Protected(CONTENT_TYPES.continuation), continuationPayload(c));
+export const encodeContinuation = (c: Continuation, sig: Uint8Array): Uint8Array =>
+  encodeSign1(CONTENT_TYPES.continuation, continuationPayload(c), sig);
 
 export const CONTINUATION_MAX_BYTES = 256;
 
@@ -62,7 +79,12 @@ export function decodeContinuation(b: Uint8Array) {
   const m = asMap(decodeCbor(s.payload, { maxBytes: CONTINUATION_MAX_BYTES, maxDepth: 1 }), 'continuation');
   onlyKeys(m, [0, 1, 2, 3, 4], 'continuation');
   if (uint(m, 0, 'continuation') !== 1) throw decodeError('BAD_VERSION', 'continuation: unknown version');
-  const continuation: Continuation = { agent: bytes(m, 1, 'continuation', 32), baid: bytes(m, 2, 'continuation', 32), epoch: uint(m, 3, 'continuation'), ts: uint(m, 4, 'continuation') };
+  const continuation: Continuation = {
+    agent: bytes(m, 1, 'continuation', 32),
+    baid: bytes(m, 2, 'continuation', 32),
+    epoch: uint(m, 3, 'continuation'),
+    ts: uint(m, 4, 'continuation'),
+  };
   if (continuation.epoch < 1) throw decodeError('BAD_VALUE', 'continuation: epoch must be >= 1');
   return { continuation, signature: s.signature, toBeSigned: s.toBeSigned };
 }

@@ -39,7 +39,8 @@ export function lowerLimits(base: Limits, over: Partial<Limits>): Limits {
   for (const [k, v] of Object.entries(over)) {
     const cur = out[k];
     if (cur === undefined) throw new RangeError(`limits: unknown limit ${k}`);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new RangeError(`limits: ${k} must be a positive integer`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+      throw new RangeError(`limits: ${k} must be a positive integer`);
     out[k] = Math.min(cur, v);
   }
   return Object.freeze(out) as unknown as Limits;

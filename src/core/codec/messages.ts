@@ -55,12 +55,28 @@ export type Birth = Alive | Death;
 function birthPayload(b: Birth): Uint8Array {
   const binding = b.alive ? b.binding : undefined;
   const bindingHash = b.alive ? undefined : b.bindingHash;
-  return encodeCbor(mapOf([[0, 1], [1, b.author], [2, b.epoch], [3, b.ts], [4, binding], [5, b.alive], [6, b.continuation], [7, bindingHash]]));
+  return encodeCbor(
+    mapOf([
+      [0, 1],
+      [1, b.author],
+      [2, b.epoch],
+      [3, b.ts],
+      [4, binding],
+      [5, b.alive],
+      [6, b.continuation],
+      [7, bindingHash],
+    ]),
+  );
 }
-export const birthToBeSigned = (b: Birth): Uint8Array => sign1ToBeSigned(sign1Protected(CONTENT_TYPES.birth), birthPayload(b));
-export const encodeBirth = (b: Birth, sig: Uint8Array): Uint8Array => encodeSign1(CONTENT_TYPES.birth, birthPayload(b), sig);
+export const birthToBeSigned = (b: Birth): Uint8Array =>
+  sign1ToBeSigned(sign1Protected(CONTENT_TYPES.birth), birthPayload(b));
+export const encodeBirth = (b: Birth, sig: Uint8Array): Uint8Array =>
+  encodeSign1(CONTENT_TYPES.birth, birthPayload(b), sig);
 
-export function decodeBirth(b: Uint8Array, limits: Limits): { birth: Birth; signature: Uint8Array; toBeSigned: Uint8Array } {
+export function decodeBirth(
+  b: Uint8Array,
+  limits: Limits,
+): { birth: Birth; signature: Uint8Array; toBeSigned: Uint8Array } {
   const max = limits.bindingBytes + 256 + CONTINUATION_MAX_BYTES;
   const s = decodeSign1(b, CONTENT_TYPES.birth, max);
   const m = asMap(decodeCbor(s.payload, { maxBytes: max, maxDepth: 2 }), 'birth');
@@ -70,7 +86,13 @@ export function decodeBirth(b: Uint8Array, limits: Limits): { birth: Birth; sign
   if (typeof alive !== 'boolean') throw decodeError('BAD_TYPE', 'birth: field 5 must be a boolean');
   // A birth carries the binding and no hash; a death the hash and no binding (never both: a death
   // carrying a binding would be the old ~700-byte form, which no receiver may need to accept).
-  if (m.has(alive ? 7 : 4)) throw decodeError('UNKNOWN_FIELD', alive ? 'birth: field 7 (bindingHash) is for deaths only' : 'birth: a death (alive=false) must not carry field 4 (binding)');
+  if (m.has(alive ? 7 : 4))
+    throw decodeError(
+      'UNKNOWN_FIELD',
+      alive
+        ? 'birth: field 7 (bindingHash) is for deaths only'
+        : 'birth: a death (alive=false) must not carry field 4 (binding)',
+    );
   const continuation = optBytes(m, 6, 'birth', undefined, CONTINUATION_MAX_BYTES);
   const common = {
     author: bytes(m, 1, 'birth', 32),
@@ -96,10 +118,22 @@ export interface Frontier {
 }
 
 function frontierPayload(f: Frontier): Uint8Array {
-  return encodeCbor(mapOf([[0, 1], [1, f.author], [2, f.topic], [3, f.epoch], [4, f.seq], [5, f.id], [6, f.ts]]));
+  return encodeCbor(
+    mapOf([
+      [0, 1],
+      [1, f.author],
+      [2, f.topic],
+      [3, f.epoch],
+      [4, f.seq],
+      [5, f.id],
+      [6, f.ts],
+    ]),
+  );
 }
-export const frontierToBeSigned = (f: Frontier): Uint8Array => sign1ToBeSigned(sign1Protected(CONTENT_TYPES.frontier), frontierPayload(f));
-export const encodeFrontier = (f: Frontier, sig: Uint8Array): Uint8Array => encodeSign1(CONTENT_TYPES.frontier, frontierPayload(f), sig);
+export const frontierToBeSigned = (f: Frontier): Uint8Array =>
+  sign1ToBeSigned(sign1Protected(CONTENT_TYPES.frontier), frontierPayload(f));
+export const encodeFrontier = (f: Frontier, sig: Uint8Array): Uint8Array =>
+  encodeSign1(CONTENT_TYPES.frontier, frontierPayload(f), sig);
 
 export function decodeFrontier(b: Uint8Array, limits: Limits) {
   const s = decodeSign1(b, CONTENT_TYPES.frontier, limits.headerBytes);
@@ -123,7 +157,15 @@ export function decodeFrontier(b: Uint8Array, limits: Limits) {
 export const MAX_RANGE = 64;
 
 export type Direct =
-  | { readonly type: 'getEntries'; readonly from: Uint8Array; readonly author: Uint8Array; readonly topic: string; readonly epoch: number; readonly fromSeq: number; readonly toSeq: number }
+  | {
+      readonly type: 'getEntries';
+      readonly from: Uint8Array;
+      readonly author: Uint8Array;
+      readonly topic: string;
+      readonly epoch: number;
+      readonly fromSeq: number;
+      readonly toSeq: number;
+    }
   | { readonly type: 'entries'; readonly from: Uint8Array; readonly entries: readonly Uint8Array[] }
   | { readonly type: 'getBody'; readonly from: Uint8Array; readonly bodyHash: Uint8Array }
   | { readonly type: 'body'; readonly from: Uint8Array; readonly body: Uint8Array }
@@ -132,7 +174,11 @@ export type Direct =
 const TYPES = ['', 'getEntries', 'entries', 'getBody', 'body', 'task'] as const;
 
 export function encodeDirect(d: Direct): Uint8Array {
-  const base: Array<[number, CborValue | undefined]> = [[0, 1], [1, TYPES.indexOf(d.type)], [2, d.from]];
+  const base: Array<[number, CborValue | undefined]> = [
+    [0, 1],
+    [1, TYPES.indexOf(d.type)],
+    [2, d.from],
+  ];
   switch (d.type) {
     case 'getEntries':
       base.push([3, d.author], [4, d.topic], [5, d.epoch], [6, d.fromSeq], [7, d.toSeq]);
@@ -163,15 +209,26 @@ export function decodeDirect(b: Uint8Array, limits: Limits): Direct {
       onlyKeys(m, [0, 1, 2, 3, 4, 5, 6, 7], 'direct');
       const fromSeq = uint(m, 6, 'direct');
       const toSeq = uint(m, 7, 'direct');
-      if (fromSeq < 1 || toSeq < fromSeq || toSeq - fromSeq >= MAX_RANGE) throw decodeError('BAD_VALUE', `direct: range must be 1..${MAX_RANGE} entries`);
-      return { type, from, author: bytes(m, 3, 'direct', 32), topic: text(m, 4, 'direct', limits.topicBytes, TOPIC_RE), epoch: uint(m, 5, 'direct'), fromSeq, toSeq };
+      if (fromSeq < 1 || toSeq < fromSeq || toSeq - fromSeq >= MAX_RANGE)
+        throw decodeError('BAD_VALUE', `direct: range must be 1..${MAX_RANGE} entries`);
+      return {
+        type,
+        from,
+        author: bytes(m, 3, 'direct', 32),
+        topic: text(m, 4, 'direct', limits.topicBytes, TOPIC_RE),
+        epoch: uint(m, 5, 'direct'),
+        fromSeq,
+        toSeq,
+      };
     }
     case 'entries': {
       onlyKeys(m, [0, 1, 2, 3], 'direct');
       const list = m.get(3);
-      if (!Array.isArray(list) || list.length > MAX_RANGE) throw decodeError('BAD_TYPE', `direct: entries must be an array of <= ${MAX_RANGE}`);
+      if (!Array.isArray(list) || list.length > MAX_RANGE)
+        throw decodeError('BAD_TYPE', `direct: entries must be an array of <= ${MAX_RANGE}`);
       const entries = list.map((x) => {
-        if (!(x instanceof Uint8Array) || x.length > limits.headerBytes) throw decodeError('BAD_VALUE', 'direct: entry must be bytes <= headerBytes');
+        if (!(x instanceof Uint8Array) || x.length > limits.headerBytes)
+          throw decodeError('BAD_VALUE', 'direct: entry must be bytes <= headerBytes');
         return x;
       });
       return { type, from, entries };

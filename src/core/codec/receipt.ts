@@ -77,7 +77,8 @@ export function encodeReceipt(r: Receipt, requesterSig: Uint8Array, workerSig: U
 }
 
 function checkReceipt(r: Receipt): void {
-  if (!Number.isSafeInteger(r.outcome) || r.outcome < 0 || r.outcome > 1000) throw new RangeError(`receipt: outcome must be an integer 0..1000, got ${r.outcome}`);
+  if (!Number.isSafeInteger(r.outcome) || r.outcome < 0 || r.outcome > 1000)
+    throw new RangeError(`receipt: outcome must be an integer 0..1000, got ${r.outcome}`);
   if (!TOPIC_RE.test(r.topic)) throw new TypeError(`receipt: invalid topic ${JSON.stringify(r.topic)}`);
   if (equalBytes(r.requester, r.worker)) throw new RangeError('receipt: requester and worker must differ');
 }
@@ -100,8 +101,10 @@ export function decodeReceipt(b: Uint8Array): SignedReceipt {
     ...(deliveryHash ? { deliveryHash } : {}),
     ...(amount !== undefined ? { amount } : {}),
   };
-  if (equalBytes(receipt.requester, receipt.worker)) throw decodeError('BAD_VALUE', 'receipt: requester and worker must differ');
-  if (s.signers.length !== 2) throw decodeError('BAD_COSE', 'receipt: exactly two signatures (requester, worker) required');
+  if (equalBytes(receipt.requester, receipt.worker))
+    throw decodeError('BAD_VALUE', 'receipt: requester and worker must differ');
+  if (s.signers.length !== 2)
+    throw decodeError('BAD_COSE', 'receipt: exactly two signatures (requester, worker) required');
   const [rq, wk] = s.signers as [(typeof s.signers)[0], (typeof s.signers)[0]];
   if (!equalBytes(rq.kid, receipt.requester) || !equalBytes(wk.kid, receipt.worker)) {
     throw decodeError('BAD_COSE', 'receipt: signer kids must be [requester, worker]');
@@ -111,13 +114,20 @@ export function decodeReceipt(b: Uint8Array): SignedReceipt {
 
 /** The `state` declaration body that publishes a receipt in the task topic's log. */
 export function receiptBody(signed: Uint8Array, topic: string): Body {
-  return { kind: 'state', tags: ['receipt', `receipt.${topic.replace(/[^a-z0-9_-]/g, '_')}`], text: 'task receipt', constraints: RECEIPT_PREFIX + toHex(signed) };
+  return {
+    kind: 'state',
+    tags: ['receipt', `receipt.${topic.replace(/[^a-z0-9_-]/g, '_')}`],
+    text: 'task receipt',
+    constraints: RECEIPT_PREFIX + toHex(signed),
+  };
 }
 
 /** The signed receipt bytes carried by a body from receiptBody (typed DecodeError otherwise). */
 export function signedReceiptFromBody(b: Body): Uint8Array {
-  if (b.kind !== 'state' || !b.constraints?.startsWith(RECEIPT_PREFIX)) throw decodeError('BAD_VALUE', 'body does not carry a receipt');
+  if (b.kind !== 'state' || !b.constraints?.startsWith(RECEIPT_PREFIX))
+    throw decodeError('BAD_VALUE', 'body does not carry a receipt');
   const hex = b.constraints.slice(RECEIPT_PREFIX.length);
-  if (hex.length > MAX_RECEIPT_BYTES * 2 || !/^(?:[0-9a-f]{2})+$/.test(hex)) throw decodeError('BAD_VALUE', 'receipt constraint is not hex of a receipt');
+  if (hex.length > MAX_RECEIPT_BYTES * 2 || !/^(?:[0-9a-f]{2})+$/.test(hex))
+    throw decodeError('BAD_VALUE', 'receipt constraint is not hex of a receipt');
   return fromHex(hex);
 }

@@ -48,7 +48,8 @@ export class BirthWatch {
   /** The author now has a candidate: listen to its births and deaths from here on. */
   candidate(author: string): void {
     if (this.kept.has(author)) return;
-    if (!this.probation.delete(author) && !this.unstamped.delete(author)) this.emit({ op: 'subscribe', channel: 'birth', key: author });
+    if (!this.probation.delete(author) && !this.unstamped.delete(author))
+      this.emit({ op: 'subscribe', channel: 'birth', key: author });
     this.kept.add(author);
   }
 

@@ -25,7 +25,16 @@ export class DirectLink {
 
   /** Gap repair: asks the author of a log for a range of its entries. */
   askEntries(r: Range | undefined): void {
-    if (r) this.send(toHex(r.author), { type: 'getEntries', from: this.agentKey, author: r.author, topic: r.topic, epoch: r.epoch, fromSeq: r.fromSeq, toSeq: r.toSeq });
+    if (r)
+      this.send(toHex(r.author), {
+        type: 'getEntries',
+        from: this.agentKey,
+        author: r.author,
+        topic: r.topic,
+        epoch: r.epoch,
+        fromSeq: r.fromSeq,
+        toSeq: r.toSeq,
+      });
   }
 
   /** Answers a request from `store`; false when `d` is a reply (the caller's business). */

@@ -42,7 +42,8 @@ export class DiscoveryIndex {
 
   /** Does any interest in the entry's topic possibly match its sketch (so the body is worth a pull)? */
   wants(e: Entry): boolean {
-    for (const i of this.interests.values()) if (i.topic === e.topic && sketchMatches(this.h, e.sketch, i.tags)) return true;
+    for (const i of this.interests.values())
+      if (i.topic === e.topic && sketchMatches(this.h, e.sketch, i.tags)) return true;
     return false;
   }
 
@@ -59,13 +60,29 @@ export class DiscoveryIndex {
   }
 
   /** Records a verified body as a candidate; returns the discoveries it completes (each reported once). */
-  addBody(now: number, e: Entry, author: string, entryId: string, body: Body): Array<Extract<CoreEvent, { type: 'discovered' }>> {
+  addBody(
+    now: number,
+    e: Entry,
+    author: string,
+    entryId: string,
+    body: Body,
+  ): Array<Extract<CoreEvent, { type: 'discovered' }>> {
     const k = `${author}/${e.topic}`;
     if (!this.isNewer(k, e) && this.candidates.get(k)?.entryId !== entryId) return []; // superseded while its body was in flight
     this.latest.set(k, { epoch: e.epoch, seq: e.seq });
     this.candidates.set(k, {
-      author, topic: e.topic, kind: body.kind, tags: body.tags, text: body.text, entryId, seq: e.seq, ts: e.ts, expires: e.expires,
-      tierOffered: e.tier, verifiedTier: 2, score: 0,
+      author,
+      topic: e.topic,
+      kind: body.kind,
+      tags: body.tags,
+      text: body.text,
+      entryId,
+      seq: e.seq,
+      ts: e.ts,
+      expires: e.expires,
+      tierOffered: e.tier,
+      verifiedTier: 2,
+      score: 0,
     });
     const out: Array<Extract<CoreEvent, { type: 'discovered' }>> = [];
     for (const [intent, i] of this.interests) {
@@ -73,7 +90,15 @@ export class DiscoveryIndex {
       const k = `${intent}/${author}`;
       if (this.reported.has(k)) continue;
       this.reported.add(k);
-      out.push({ type: 'discovered', intent, author, topic: e.topic, ms: Math.max(0, now - i.at), score: matchScore(i, body), tags: body.tags });
+      out.push({
+        type: 'discovered',
+        intent,
+        author,
+        topic: e.topic,
+        ms: Math.max(0, now - i.at),
+        score: matchScore(i, body),
+        tags: body.tags,
+      });
     }
     return out;
   }

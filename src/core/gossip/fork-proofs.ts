@@ -45,7 +45,9 @@ interface Pending {
   heard: number;
 }
 
-export type ProofResult = { readonly ok: false; readonly reason: RejectReason; readonly detail: string } | { readonly ok: true; readonly proof: ForkProof; readonly fresh: boolean };
+export type ProofResult =
+  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string }
+  | { readonly ok: true; readonly proof: ForkProof; readonly fresh: boolean };
 
 export class ForkProofs {
   published = 0;
@@ -74,7 +76,13 @@ export class ForkProofs {
     const bytes = encodeForkProof(a, b);
     const r = this.intake(bytes, a, b);
     if (!r.ok || !r.fresh) return r;
-    this.pending.set(r.proof.author, { bytes, at: now + this.holdoff(r.proof.author), left: 1 + this.repeats, sent: false, heard: 0 });
+    this.pending.set(r.proof.author, {
+      bytes,
+      at: now + this.holdoff(r.proof.author),
+      left: 1 + this.repeats,
+      sent: false,
+      heard: 0,
+    });
     return r;
   }
 
@@ -91,7 +99,12 @@ export class ForkProofs {
     }
     const [a, b] = decodeForkProof(bytes, this.limits);
     const claimed = toHex(decodeEntry(a, this.limits).entry.author);
-    if (claimed !== key) return { ok: false, reason: 'bad_fork_proof', detail: `proof against ${claimed.slice(0, 12)} sent as one against ${key.slice(0, 12)}` };
+    if (claimed !== key)
+      return {
+        ok: false,
+        reason: 'bad_fork_proof',
+        detail: `proof against ${claimed.slice(0, 12)} sent as one against ${key.slice(0, 12)}`,
+      };
     const r = this.intake(bytes, a, b, h);
     if (r.ok) this.suppress(key);
     return r;

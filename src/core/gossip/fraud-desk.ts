@@ -33,7 +33,8 @@ export class FraudDesk {
 
   /** Proofs whose hold-off or repeat round is due go out (retained, per author). */
   publishDue(now: number): void {
-    for (const p of this.x.forks.due(now)) this.x.emit({ op: 'publish', channel: 'fraud', key: p.author, bytes: p.bytes, retain: true });
+    for (const p of this.x.forks.due(now))
+      this.x.emit({ op: 'publish', channel: 'fraud', key: p.author, bytes: p.bytes, retain: true });
   }
 
   private onForkResult(now: number, r: ProofResult | undefined, channel: Channel): void {

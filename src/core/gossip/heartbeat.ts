@@ -27,7 +27,8 @@ export class Heartbeat {
   constructor(o: HeartbeatOptions) {
     for (const k of ['heartbeatMs', 'frontierRepeats', 'resyncEvery'] as const) {
       const v = o[k];
-      if (v !== undefined && (!Number.isSafeInteger(v) || v < (k === 'heartbeatMs' ? 1 : 0))) throw new RangeError(`Heartbeat: ${k} must be a non-negative integer (heartbeatMs >= 1)`);
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < (k === 'heartbeatMs' ? 1 : 0)))
+        throw new RangeError(`Heartbeat: ${k} must be a non-negative integer (heartbeatMs >= 1)`);
     }
     this.intervalMs = o.heartbeatMs;
     this.repeats = this.intervalMs ? (o.frontierRepeats ?? 2) : 0;

@@ -7,7 +7,13 @@ import { MAX_RANGE } from '../codec/messages.js';
 import type { LogRef, LogStore, StoredEntry } from '../log/store.js';
 
 export function latestCapability(store: LogStore, log: LogRef, now: number): StoredEntry | undefined {
-  const recent = store.range(log.author, log.topic, log.head.epoch, Math.max(1, log.head.seq - MAX_RANGE + 1), log.head.seq);
+  const recent = store.range(
+    log.author,
+    log.topic,
+    log.head.epoch,
+    Math.max(1, log.head.seq - MAX_RANGE + 1),
+    log.head.seq,
+  );
   for (let i = recent.length - 1; i >= 0; i--) {
     const e = recent[i]!;
     if (e.kind === 'withdraw') return undefined;

@@ -20,7 +20,13 @@ export function matches(interest: Interest, body: Body): boolean {
   return interest.tags.length > 0 && interest.tags.every((t) => body.tags.some((c) => covers(c, t)));
 }
 
-const words = (s: string) => new Set(s.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2));
+const words = (s: string) =>
+  new Set(
+    s
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length > 2),
+  );
 
 /** 0..1: fraction of interest tags covered, with up to 0.1 for text overlap (Jaccard of words). */
 export function matchScore(interest: Interest, body: Body): number {

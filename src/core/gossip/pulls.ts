@@ -57,6 +57,9 @@ export class BodyPulls {
   due(now: number): Array<{ entry: Entry; attempt: number }> {
     const d = this.table.due(now);
     this.failed += d.expired.length;
-    return d.retry.map((p) => ({ entry: p.data.waiting[p.attempts % p.data.waiting.length]!.entry, attempt: p.attempts }));
+    return d.retry.map((p) => ({
+      entry: p.data.waiting[p.attempts % p.data.waiting.length]!.entry,
+      attempt: p.attempts,
+    }));
   }
 }

@@ -23,7 +23,8 @@ interface Bucket {
 
 /** Throws unless the budget refills (perSecond > 0), admits at least one (burst >= 1) and the table holds one key. */
 function checkBudget(who: string, budget: Budget, maxName: string, max: number): void {
-  if (!(budget.perSecond > 0) || !(budget.burst >= 1)) throw new RangeError(`${who}: budget ${JSON.stringify(budget)} needs perSecond > 0 and burst >= 1`);
+  if (!(budget.perSecond > 0) || !(budget.burst >= 1))
+    throw new RangeError(`${who}: budget ${JSON.stringify(budget)} needs perSecond > 0 and burst >= 1`);
   if (!(max >= 1)) throw new RangeError(`${who}: ${maxName} ${max} must be >= 1`);
 }
 
@@ -46,7 +47,8 @@ export class TokenBuckets {
   /** Takes `cost` tokens from `key`'s bucket; false (and counted) when it does not hold that many. */
   take(key: string, now: number, cost = 1): boolean {
     let b = this.buckets.get(key);
-    if (b) this.buckets.delete(key); // re-inserted below: Map order is the LRU order
+    if (b)
+      this.buckets.delete(key); // re-inserted below: Map order is the LRU order
     else {
       b = { tokens: this.budget.burst, at: now, refused: 0 };
       if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
@@ -107,7 +109,8 @@ export class SignedRate {
    */
   check(log: string, seq: number, ts: number): boolean {
     const l = this.logs.get(log);
-    if (l) this.logs.delete(log); // re-inserted below: Map order is the LRU order
+    if (l)
+      this.logs.delete(log); // re-inserted below: Map order is the LRU order
     else if (this.logs.size >= this.maxLogs) this.logs.delete(this.logs.keys().next().value!);
     if (!l || seq <= l.seq) {
       // First entry seen of this log, or one at or behind it (a reordering): the next one is checked from here.

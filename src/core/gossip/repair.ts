@@ -40,7 +40,14 @@ export class GapRepair {
   }
 
   /** Notes that fromSeq..toSeq is missing; returns the range to request now, if any. */
-  need(now: number, author: Uint8Array, topic: string, epoch: number, fromSeq: number, toSeq: number): Range | undefined {
+  need(
+    now: number,
+    author: Uint8Array,
+    topic: string,
+    epoch: number,
+    fromSeq: number,
+    toSeq: number,
+  ): Range | undefined {
     const key = `${toHex(author)}/${topic}/${epoch}`;
     if (toSeq > (this.targets.get(key) ?? 0)) {
       if (this.targets.size >= this.maxLogs && !this.targets.has(key)) return undefined; // bounded against hostile frontiers
@@ -56,7 +63,14 @@ export class GapRepair {
    * After seq of a log epoch was appended: closes a satisfied request and returns the next range to ask
    * for when the log is still behind its target (unless the next entry is already held locally).
    */
-  appended(now: number, author: Uint8Array, topic: string, epoch: number, seq: number, nextHeld: boolean): Range | undefined {
+  appended(
+    now: number,
+    author: Uint8Array,
+    topic: string,
+    epoch: number,
+    seq: number,
+    nextHeld: boolean,
+  ): Range | undefined {
     const key = `${toHex(author)}/${topic}/${epoch}`;
     const cur = this.open.get(key);
     if (cur && seq >= cur.data.toSeq) this.open.close(key);

@@ -35,7 +35,9 @@ interface Pending {
   readonly suppressible: boolean;
 }
 
-export type RevocationResult = { readonly ok: false; readonly reason: RejectReason; readonly detail: string } | { readonly ok: true; readonly agent: string; readonly at: number; readonly fresh: boolean };
+export type RevocationResult =
+  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string }
+  | { readonly ok: true; readonly agent: string; readonly at: number; readonly fresh: boolean };
 
 export interface RevocationsDeps {
   readonly crypto: CryptoPort;
@@ -84,7 +86,12 @@ export class Revocations {
   receive(key: string, bytes: Uint8Array): void {
     if (this.seen.has(toHex(this.d.crypto.sha256(bytes)))) return this.suppress(key);
     const agent = toHex(decodeRevocation(bytes).revocation.agentKey);
-    if (agent !== key) return this.d.reject('binding_invalid', 'revocation', `revocation of ${agent.slice(0, 12)} sent as one of ${key.slice(0, 12)}`);
+    if (agent !== key)
+      return this.d.reject(
+        'binding_invalid',
+        'revocation',
+        `revocation of ${agent.slice(0, 12)} sent as one of ${key.slice(0, 12)}`,
+      );
     const r = this.intake(bytes);
     if (!r.ok) return this.d.reject(r.reason, 'revocation', r.detail);
     this.suppress(key);
@@ -96,7 +103,9 @@ export class Revocations {
    * forger's from the operator's, and must not amplify the first.
    */
   republish(now: number): void {
-    for (const [agent, k] of this.kept) if (!this.pending.has(agent) && (k.own || this.d.verifier.isRevoked(agent, Infinity))) this.pending.set(agent, { bytes: k.bytes, at: now + this.holdoff(agent), left: 1, suppressible: true });
+    for (const [agent, k] of this.kept)
+      if (!this.pending.has(agent) && (k.own || this.d.verifier.isRevoked(agent, Infinity)))
+        this.pending.set(agent, { bytes: k.bytes, at: now + this.holdoff(agent), left: 1, suppressible: true });
     this.flush(now);
   }
 

@@ -27,7 +27,8 @@ function positions(h: Hashes, item: string): number[] {
 
 export function makeSketch(h: Hashes, tags: readonly string[]): Uint8Array {
   const s = new Uint8Array(SKETCH_BYTES);
-  for (const t of tags) for (const p of dottedPrefixes(t)) for (const bit of positions(h, p)) s[bit >> 3]! |= 1 << (bit & 7);
+  for (const t of tags)
+    for (const p of dottedPrefixes(t)) for (const bit of positions(h, p)) s[bit >> 3]! |= 1 << (bit & 7);
   return s;
 }
 

@@ -33,21 +33,32 @@ export interface AttestationTrust {
 
 const fail = (detail: string): Check => ({ ok: false, reason: 'attestation_failed', detail });
 
-export function checkAttestation(c: CryptoPort, b: Binding, ev: AttestationEvidence, trust: AttestationTrust, now: number): Check {
+export function checkAttestation(
+  c: CryptoPort,
+  b: Binding,
+  ev: AttestationEvidence,
+  trust: AttestationTrust,
+  now: number,
+): Check {
   if (!(trust.threshold >= 1)) throw new RangeError('checkAttestation: threshold must be >= 1');
   try {
     const { checkpoint, signers } = decodeCheckpoint(ev.checkpoint);
     const good = new Set<string>();
     const items = signers.filter((s) => trust.registrars.has(toHex(s.kid)));
-    const results = c.verifier.verifyBatch(items.map((s) => ({ pub: s.kid, msg: checkpointToBeSigned(checkpoint, s.kid), sig: s.signature })));
+    const results = c.verifier.verifyBatch(
+      items.map((s) => ({ pub: s.kid, msg: checkpointToBeSigned(checkpoint, s.kid), sig: s.signature })),
+    );
     items.forEach((s, i) => results[i] && good.add(toHex(s.kid)));
-    if (good.size < trust.threshold) return fail(`checkpoint signed by ${good.size} trusted registrars, ${trust.threshold} required`);
+    if (good.size < trust.threshold)
+      return fail(`checkpoint signed by ${good.size} trusted registrars, ${trust.threshold} required`);
     const inc = decodeInclusion(ev.inclusion);
     if (inc.treeSize !== checkpoint.treeSize) return fail('inclusion proof is for another tree size');
-    if (!verifyInclusion(c, b.codeHash, inc.leafIndex, inc.treeSize, inc.auditPath, checkpoint.rootHash)) return fail('codeHash is not in the checkpoint tree');
+    if (!verifyInclusion(c, b.codeHash, inc.leafIndex, inc.treeSize, inc.auditPath, checkpoint.rootHash))
+      return fail('codeHash is not in the checkpoint tree');
     const { credential, signature, toBeSigned } = decodeCredential(ev.credential);
     if (!trust.issuers.has(toHex(credential.issuerKey))) return fail('credential from an untrusted issuer');
-    if (!c.verifier.verify(credential.issuerKey, toBeSigned, signature)) return fail('credential signature does not verify');
+    if (!c.verifier.verify(credential.issuerKey, toBeSigned, signature))
+      return fail('credential signature does not verify');
     if (!equalBytes(credential.operatorKey, b.operatorKey)) return fail('credential is for another operator');
     if (credential.expires <= now) return fail('credential expired');
     if (credential.level < trust.minLevel) return fail(`credential level ${credential.level} < ${trust.minLevel}`);

@@ -6,12 +6,26 @@
 // cache) live in the tiered verifier.
 
 import { concatBytes, equalBytes } from '../bytes.js';
-import { bindingToBeSigned, configDigestInput, decodeBinding, encodeBinding, type Binding, type ConfigHashes, type SignedBinding } from '../codec/binding.js';
+import {
+  bindingToBeSigned,
+  configDigestInput,
+  decodeBinding,
+  encodeBinding,
+  type Binding,
+  type ConfigHashes,
+  type SignedBinding,
+} from '../codec/binding.js';
 import type { Limits } from '../codec/limits.js';
 import { DecodeError, type RejectReason } from '../errors.js';
 import type { CryptoPort, Hashes } from '../ports.js';
 
-export function computeBaid(h: Hashes, codeHash: Uint8Array, configDigest: Uint8Array, operatorKey: Uint8Array, salt: Uint8Array): Uint8Array {
+export function computeBaid(
+  h: Hashes,
+  codeHash: Uint8Array,
+  configDigest: Uint8Array,
+  operatorKey: Uint8Array,
+  salt: Uint8Array,
+): Uint8Array {
   return h.sha256(concatBytes(codeHash, configDigest, operatorKey, salt));
 }
 
@@ -75,7 +89,15 @@ export type BindingCheck =
  * signatures (operator and agent), validity window at `now`. `operators`, when given, is the set of
  * operator keys (hex) this node accepts; a binding by any other operator is `binding_invalid`.
  */
-export function checkBinding(c: CryptoPort, bytes: Uint8Array, now: number, limits: Limits, operators?: ReadonlySet<string>, toHex?: (b: Uint8Array) => string, decode: BindingDecoder = decodeBinding): BindingCheck {
+export function checkBinding(
+  c: CryptoPort,
+  bytes: Uint8Array,
+  now: number,
+  limits: Limits,
+  operators?: ReadonlySet<string>,
+  toHex?: (b: Uint8Array) => string,
+  decode: BindingDecoder = decodeBinding,
+): BindingCheck {
   let s: SignedBinding;
   try {
     s = decode(bytes, limits);
@@ -84,13 +106,17 @@ export function checkBinding(c: CryptoPort, bytes: Uint8Array, now: number, limi
     throw e;
   }
   const b = s.binding;
-  if (!equalBytes(configDigest(c, b.config), b.configDigest)) return { ok: false, reason: 'binding_invalid', detail: 'configDigest does not match config hashes' };
-  if (!equalBytes(computeBaid(c, b.codeHash, b.configDigest, b.operatorKey, b.salt), b.baid)) return { ok: false, reason: 'binding_invalid', detail: 'baid does not match its commitment' };
-  if (operators && toHex && !operators.has(toHex(b.operatorKey))) return { ok: false, reason: 'binding_invalid', detail: 'operator not accepted by this node' };
+  if (!equalBytes(configDigest(c, b.config), b.configDigest))
+    return { ok: false, reason: 'binding_invalid', detail: 'configDigest does not match config hashes' };
+  if (!equalBytes(computeBaid(c, b.codeHash, b.configDigest, b.operatorKey, b.salt), b.baid))
+    return { ok: false, reason: 'binding_invalid', detail: 'baid does not match its commitment' };
+  if (operators && toHex && !operators.has(toHex(b.operatorKey)))
+    return { ok: false, reason: 'binding_invalid', detail: 'operator not accepted by this node' };
   const results = c.verifier.verifyBatch(s.signers.map((x) => ({ pub: x.kid, msg: x.toBeSigned, sig: x.signature })));
   if (!results[0]) return { ok: false, reason: 'bad_signature', detail: 'operator signature does not verify' };
   if (!results[1]) return { ok: false, reason: 'bad_signature', detail: 'agent signature does not verify' };
   // Everything but the window holds: the decoded binding comes back so a chain can use a past version.
-  if (now < b.notBefore || now >= b.notAfter) return { ok: false, reason: 'binding_expired', detail: `outside ${b.notBefore}..${b.notAfter}`, signed: s };
+  if (now < b.notBefore || now >= b.notAfter)
+    return { ok: false, reason: 'binding_expired', detail: `outside ${b.notBefore}..${b.notAfter}`, signed: s };
   return { ok: true, signed: s };
 }

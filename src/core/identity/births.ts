@@ -20,11 +20,30 @@ import type { TieredVerifier } from './verifier.js';
 
 export type BirthCheck =
   | { readonly ok: false; readonly reason: RejectReason | undefined; readonly detail: string }
-  | { readonly ok: true; readonly birth: Birth; readonly author: string; readonly binding: Binding; readonly epochOk: true }
-  | { readonly ok: true; readonly birth: Birth; readonly author: string; readonly binding: Binding; readonly epochOk: false; readonly detail: string };
+  | {
+      readonly ok: true;
+      readonly birth: Birth;
+      readonly author: string;
+      readonly binding: Binding;
+      readonly epochOk: true;
+    }
+  | {
+      readonly ok: true;
+      readonly birth: Birth;
+      readonly author: string;
+      readonly binding: Binding;
+      readonly epochOk: false;
+      readonly detail: string;
+    };
 
 /** DecodeError propagates (the caller's `malformed`); a `reason` of undefined means: drop silently. */
-export function checkBirth(c: CryptoPort, verifier: TieredVerifier, bytes: Uint8Array, now: number, limits: Limits): BirthCheck {
+export function checkBirth(
+  c: CryptoPort,
+  verifier: TieredVerifier,
+  bytes: Uint8Array,
+  now: number,
+  limits: Limits,
+): BirthCheck {
   const { birth, signature, toBeSigned } = decodeBirth(bytes, limits);
   const author = toHex(birth.author);
   let binding: Binding;
@@ -32,16 +51,23 @@ export function checkBirth(c: CryptoPort, verifier: TieredVerifier, bytes: Uint8
     const acc = verifier.acceptBinding(birth.binding, now);
     if (!acc.ok) return { ok: false, reason: acc.reason === 'stale' ? undefined : acc.reason, detail: acc.detail };
     binding = acc.binding!;
-    if (toHex(binding.agentKey) !== author) return { ok: false, reason: 'binding_invalid', detail: 'binding is for another agent key' };
+    if (toHex(binding.agentKey) !== author)
+      return { ok: false, reason: 'binding_invalid', detail: 'binding is for another agent key' };
   } else {
     const held = verifier.bindingOf(author);
-    if (!held) return { ok: false, reason: 'unknown_author', detail: 'death of an author whose binding we do not hold' };
-    if (!equalBytes(verifier.bindingHashOf(author)!, birth.bindingHash)) return { ok: false, reason: 'death_mismatch', detail: 'death names another binding than the one held' };
+    if (!held)
+      return { ok: false, reason: 'unknown_author', detail: 'death of an author whose binding we do not hold' };
+    if (!equalBytes(verifier.bindingHashOf(author)!, birth.bindingHash))
+      return { ok: false, reason: 'death_mismatch', detail: 'death names another binding than the one held' };
     binding = held;
   }
   const t1 = verifier.checkSigned(birth.author, toBeSigned, signature, birth.ts);
   if (!t1.ok) return { ok: false, reason: t1.reason, detail: t1.detail };
   if (birth.epoch === 0) return { ok: true, birth, author, binding, epochOk: true };
-  const cont = birth.continuation ? checkContinuation(c, birth.continuation, binding, birth.epoch) : { ok: false as const, detail: 'no continuation record' };
-  return cont.ok ? { ok: true, birth, author, binding, epochOk: true } : { ok: true, birth, author, binding, epochOk: false, detail: `birth at epoch ${birth.epoch}: ${cont.detail}` };
+  const cont = birth.continuation
+    ? checkContinuation(c, birth.continuation, binding, birth.epoch)
+    : { ok: false as const, detail: 'no continuation record' };
+  return cont.ok
+    ? { ok: true, birth, author, binding, epochOk: true }
+    : { ok: true, birth, author, binding, epochOk: false, detail: `birth at epoch ${birth.epoch}: ${cont.detail}` };
 }

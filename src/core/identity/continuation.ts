@@ -6,22 +6,41 @@
 
 import { equalBytes } from '../bytes.js';
 import type { Binding } from '../codec/binding.js';
-import { continuationToBeSigned, decodeContinuation, encodeContinuation, type Continuation } from '../codec/fork-proof.js';
+import {
+  continuationToBeSigned,
+  decodeContinuation,
+  encodeContinuation,
+  type Continuation,
+} from '../codec/fork-proof.js';
 import { DecodeError } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 
 /** Signs a continuation record for `binding`'s agent starting `epoch` (misuse throws). */
-export function makeContinuation(c: CryptoPort, operatorSecret: Uint8Array, binding: Binding, epoch: number, ts: number): Uint8Array {
-  if (!Number.isSafeInteger(epoch) || epoch < 1) throw new RangeError('makeContinuation: epoch must be an integer >= 1');
-  if (!equalBytes(c.signer.publicKey(operatorSecret), binding.operatorKey)) throw new RangeError("makeContinuation: operatorSecret is not the binding's operator key");
+export function makeContinuation(
+  c: CryptoPort,
+  operatorSecret: Uint8Array,
+  binding: Binding,
+  epoch: number,
+  ts: number,
+): Uint8Array {
+  if (!Number.isSafeInteger(epoch) || epoch < 1)
+    throw new RangeError('makeContinuation: epoch must be an integer >= 1');
+  if (!equalBytes(c.signer.publicKey(operatorSecret), binding.operatorKey))
+    throw new RangeError("makeContinuation: operatorSecret is not the binding's operator key");
   const r: Continuation = { agent: binding.agentKey, baid: binding.baid, epoch, ts };
   return encodeContinuation(r, c.signer.sign(operatorSecret, continuationToBeSigned(r)));
 }
 
-export type ContinuationCheck = { readonly ok: true; readonly record: Continuation } | { readonly ok: false; readonly detail: string };
+export type ContinuationCheck =
+  { readonly ok: true; readonly record: Continuation } | { readonly ok: false; readonly detail: string };
 
 /** Checks that `bytes` is a record for `binding`'s agent and baid, naming `epoch`, signed by its operator. */
-export function checkContinuation(c: CryptoPort, bytes: Uint8Array, binding: Binding, epoch: number): ContinuationCheck {
+export function checkContinuation(
+  c: CryptoPort,
+  bytes: Uint8Array,
+  binding: Binding,
+  epoch: number,
+): ContinuationCheck {
   let d;
   try {
     d = decodeContinuation(bytes);
@@ -30,8 +49,11 @@ export function checkContinuation(c: CryptoPort, bytes: Uint8Array, binding: Bin
     throw e;
   }
   const r = d.continuation;
-  if (!equalBytes(r.agent, binding.agentKey) || !equalBytes(r.baid, binding.baid)) return { ok: false, detail: 'continuation is for another agent or baid' };
-  if (r.epoch !== epoch) return { ok: false, detail: `continuation names epoch ${r.epoch}, birth is at epoch ${epoch}` };
-  if (!c.verifier.verify(binding.operatorKey, d.toBeSigned, d.signature)) return { ok: false, detail: "continuation is not signed by the binding's operator" };
+  if (!equalBytes(r.agent, binding.agentKey) || !equalBytes(r.baid, binding.baid))
+    return { ok: false, detail: 'continuation is for another agent or baid' };
+  if (r.epoch !== epoch)
+    return { ok: false, detail: `continuation names epoch ${r.epoch}, birth is at epoch ${epoch}` };
+  if (!c.verifier.verify(binding.operatorKey, d.toBeSigned, d.signature))
+    return { ok: false, detail: "continuation is not signed by the binding's operator" };
   return { ok: true, record: r };
 }

@@ -35,7 +35,8 @@ export interface DoubleAwardProof {
 
 export type FraudProof = ForkProof | DoubleAwardProof;
 
-export type ForkCheck = { readonly ok: true; readonly proof: ForkProof } | { readonly ok: false; readonly detail: string };
+export type ForkCheck =
+  { readonly ok: true; readonly proof: ForkProof } | { readonly ok: false; readonly detail: string };
 
 export function checkForkProof(c: CryptoPort, limits: Limits, a: Uint8Array, b: Uint8Array): ForkCheck {
   let ea, eb;
@@ -48,12 +49,16 @@ export function checkForkProof(c: CryptoPort, limits: Limits, a: Uint8Array, b: 
   }
   const x = ea.entry;
   const y = eb.entry;
-  if (!equalBytes(x.author, y.author) || x.topic !== y.topic || x.epoch !== y.epoch || x.seq !== y.seq) return { ok: false, detail: 'entries are not at the same log position' };
+  if (!equalBytes(x.author, y.author) || x.topic !== y.topic || x.epoch !== y.epoch || x.seq !== y.seq)
+    return { ok: false, detail: 'entries are not at the same log position' };
   if (equalBytes(c.sha256(a), c.sha256(b))) return { ok: false, detail: 'the two entries are the same entry' };
   const r = c.verifier.verifyBatch([
     { pub: x.author, msg: ea.toBeSigned, sig: ea.signature },
     { pub: y.author, msg: eb.toBeSigned, sig: eb.signature },
   ]);
   if (!r[0] || !r[1]) return { ok: false, detail: 'an entry of the proof is not signed by the author' };
-  return { ok: true, proof: { kind: 'fork', author: toHex(x.author), topic: x.topic, epoch: x.epoch, seq: x.seq, evidence: [a, b] } };
+  return {
+    ok: true,
+    proof: { kind: 'fork', author: toHex(x.author), topic: x.topic, epoch: x.epoch, seq: x.seq, evidence: [a, b] },
+  };
 }

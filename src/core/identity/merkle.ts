@@ -29,7 +29,8 @@ export function merkleRoot(h: Hashes, leaves: readonly Uint8Array[]): Uint8Array
 
 /** PATH(m, D[n]) of §2.1.3.1. */
 export function inclusionPath(h: Hashes, m: number, leaves: readonly Uint8Array[]): Uint8Array[] {
-  if (!Number.isInteger(m) || m < 0 || m >= leaves.length) throw new RangeError(`inclusionPath: index ${m} outside 0..${leaves.length - 1}`);
+  if (!Number.isInteger(m) || m < 0 || m >= leaves.length)
+    throw new RangeError(`inclusionPath: index ${m} outside 0..${leaves.length - 1}`);
   if (leaves.length === 1) return [];
   const k = split(leaves.length);
   return m < k
@@ -38,7 +39,14 @@ export function inclusionPath(h: Hashes, m: number, leaves: readonly Uint8Array[
 }
 
 /** Verification algorithm of §2.1.3.2: true iff `leaf` is at `index` of the tree with `root`. */
-export function verifyInclusion(h: Hashes, leaf: Uint8Array, index: number, treeSize: number, path: readonly Uint8Array[], root: Uint8Array): boolean {
+export function verifyInclusion(
+  h: Hashes,
+  leaf: Uint8Array,
+  index: number,
+  treeSize: number,
+  path: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
   if (index >= treeSize || index < 0) return false;
   let fn = index;
   let sn = treeSize - 1;

@@ -28,7 +28,8 @@ export function makePolicy(over: Partial<Record<Interaction, number>> = {}, high
   for (const [k, v] of Object.entries(over)) {
     if (!INTERACTIONS.includes(k as Interaction)) throw new RangeError(`policy: unknown interaction ${k}`);
     if (!Number.isInteger(v) || v! < 0 || v! > 4) throw new RangeError(`policy: tier for ${k} must be 0..4`);
-    if (k !== 'dispute' && v! < DEFAULT_POLICY[k as Interaction] && v! < 1) throw new RangeError(`policy: ${k} cannot go below T1`);
+    if (k !== 'dispute' && v! < DEFAULT_POLICY[k as Interaction] && v! < 1)
+      throw new RangeError(`policy: ${k} cannot go below T1`);
     tiers[k as Interaction] = v as Tier;
   }
   return { tiers, highValueCredits };
@@ -37,5 +38,7 @@ export function makePolicy(over: Partial<Record<Interaction, number>> = {}, high
 /** The tier an interaction needs; a task above the value threshold needs at least T3. */
 export function requiredTier(p: Policy, i: Interaction, valueCredits = 0): Tier {
   const t = p.tiers[i];
-  return (i === 'bid' || i === 'award') && valueCredits >= p.highValueCredits ? (Math.max(t, p.tiers.highValueTask) as Tier) : t;
+  return (i === 'bid' || i === 'award') && valueCredits >= p.highValueCredits
+    ? (Math.max(t, p.tiers.highValueTask) as Tier)
+    : t;
 }

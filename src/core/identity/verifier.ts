@@ -24,7 +24,8 @@ import { checkBinding, type BindingDecoder } from './binding.js';
 import { checkDisputeProof } from '../task/dispute.js';
 import { checkForkProof, type DoubleAwardProof, type ForkProof, type FraudProof } from './fraud.js';
 
-export type Check = { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+export type Check =
+  { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 const OK: Check = { ok: true };
 const no = (reason: RejectReason, detail: string): Check => ({ ok: false, reason, detail });
 
@@ -55,7 +56,10 @@ export class TieredVerifier {
    * Revocations of agents whose binding we do not know yet (their operator and baid cannot be checked):
    * kept, bounded, and enforced when a binding with that operator and baid arrives (acceptOne).
    */
-  private readonly unconfirmed = new Map<string, Array<{ readonly at: number; readonly operatorKey: Uint8Array; readonly baid: Uint8Array }>>();
+  private readonly unconfirmed = new Map<
+    string,
+    Array<{ readonly at: number; readonly operatorKey: Uint8Array; readonly baid: Uint8Array }>
+  >();
   private readonly attested = new Set<string>();
   private readonly quarantined = new Set<string>();
   private readonly fraud: FraudProof[] = [];
@@ -71,7 +75,8 @@ export class TieredVerifier {
     /** Binding decoder (default: decode each time); a simulator shares decoded bindings across nodes. */
     private readonly decode?: BindingDecoder,
   ) {
-    if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new RangeError('TieredVerifier: cacheSize must be a positive integer');
+    if (!Number.isInteger(cacheSize) || cacheSize < 1)
+      throw new RangeError('TieredVerifier: cacheSize must be a positive integer');
   }
 
   // ---------------------------------------------------------------- T0
@@ -122,12 +127,16 @@ export class TieredVerifier {
       const pv = prev.binding.version;
       if (b.version < pv) return no('stale', `binding version ${b.version} older than known ${pv}`);
       if (b.version === pv) {
-        if (!equalBytes(hash, prev.hash)) return no('binding_invalid', `two different bindings at version ${pv} (equivocation)`);
+        if (!equalBytes(hash, prev.hash))
+          return no('binding_invalid', `two different bindings at version ${pv} (equivocation)`);
         return { ok: true, binding: prev.binding };
       }
-      if (b.version > pv + 1) return no('binding_invalid', `chain gap: know v${pv}, got v${b.version}; send the versions between`);
-      if (!b.prev || !equalBytes(b.prev, prev.hash)) return no('binding_invalid', 'broken version chain: prev is not the hash of the previous binding');
-      if (!equalBytes(b.operatorKey, prev.binding.operatorKey)) return no('binding_invalid', 'version chain changes the operator');
+      if (b.version > pv + 1)
+        return no('binding_invalid', `chain gap: know v${pv}, got v${b.version}; send the versions between`);
+      if (!b.prev || !equalBytes(b.prev, prev.hash))
+        return no('binding_invalid', 'broken version chain: prev is not the hash of the previous binding');
+      if (!equalBytes(b.operatorKey, prev.binding.operatorKey))
+        return no('binding_invalid', 'version chain changes the operator');
       if (prev.binding.nextKeyHash && !equalBytes(this.crypto.sha256(b.agentKey), prev.binding.nextKeyHash)) {
         return no('binding_invalid', 'rotation to a key the previous version did not commit to (pre-rotation)');
       }
@@ -184,14 +193,19 @@ export class TieredVerifier {
     const r = d.revocation;
     const agent = toHex(r.agentKey);
     const known = this.byAgent.get(agent)?.binding;
-    if (known && (!equalBytes(known.operatorKey, r.operatorKey) || !equalBytes(known.baid, r.baid))) return no('binding_invalid', 'revocation by another operator or for another baid');
-    if (!this.crypto.verifier.verify(r.operatorKey, d.toBeSigned, d.signature)) return no('bad_signature', 'revocation signature does not verify');
+    if (known && (!equalBytes(known.operatorKey, r.operatorKey) || !equalBytes(known.baid, r.baid)))
+      return no('binding_invalid', 'revocation by another operator or for another baid');
+    if (!this.crypto.verifier.verify(r.operatorKey, d.toBeSigned, d.signature))
+      return no('bad_signature', 'revocation signature does not verify');
     if (!known) {
       const list = this.unconfirmed.get(agent) ?? [];
       const dup = list.find((u) => equalBytes(u.operatorKey, r.operatorKey) && equalBytes(u.baid, r.baid));
       if (dup && dup.at <= r.ts) return { ok: true, agent, at: dup.at, fresh: false };
       this.unconfirmed.delete(agent); // re-inserted last: the oldest entries are evicted first
-      this.unconfirmed.set(agent, [...list.filter((u) => u !== dup), { at: r.ts, operatorKey: r.operatorKey, baid: r.baid }].slice(-4));
+      this.unconfirmed.set(
+        agent,
+        [...list.filter((u) => u !== dup), { at: r.ts, operatorKey: r.operatorKey, baid: r.baid }].slice(-4),
+      );
       if (this.unconfirmed.size > this.cacheSize) this.unconfirmed.delete(this.unconfirmed.keys().next().value!);
       return { ok: true, agent, at: r.ts, fresh: true };
     }
@@ -229,9 +243,11 @@ export class TieredVerifier {
     if (!k) return no('unknown_author', 'no verified binding for author');
     const b = k.binding;
     if (at < b.notBefore || at >= b.notAfter) return no('binding_expired', 'signed outside the binding window');
-    if (k.supersededAt !== undefined && at >= k.supersededAt) return no('binding_expired', 'signed after the key was rotated out');
+    if (k.supersededAt !== undefined && at >= k.supersededAt)
+      return no('binding_expired', 'signed after the key was rotated out');
     if (this.isRevoked(hex, at)) return no('revoked', 'signed after the key was revoked');
-    if (topic !== undefined && b.scope.length > 0 && !b.scope.includes(topic)) return no('out_of_scope', `topic ${topic} not in binding scope`);
+    if (topic !== undefined && b.scope.length > 0 && !b.scope.includes(topic))
+      return no('out_of_scope', `topic ${topic} not in binding scope`);
     this.counters.T1++;
     if (!this.crypto.verifier.verify(author, toBeSigned, sig)) return no('bad_signature', 'signature does not verify');
     return OK;
@@ -280,7 +296,11 @@ export class TieredVerifier {
     this.counters.T4++;
     const r = checkDisputeProof(this.crypto, this.limits, bytes);
     if (!r.ok) return no('bad_dispute_proof', `dispute proof: ${r.detail}`);
-    if (author !== undefined && author !== r.proof.author) return no('bad_dispute_proof', `proof against ${r.proof.author.slice(0, 12)} sent as one against ${author.slice(0, 12)}`);
+    if (author !== undefined && author !== r.proof.author)
+      return no(
+        'bad_dispute_proof',
+        `proof against ${r.proof.author.slice(0, 12)} sent as one against ${author.slice(0, 12)}`,
+      );
     const key = `${r.proof.author}/${r.proof.task}`;
     const fresh = !this.disputed.has(key);
     if (fresh) {

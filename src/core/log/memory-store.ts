@@ -7,7 +7,10 @@ import type { LogHead, LogRef, LogStore, StoredEntry } from './store.js';
 const logKey = (author: Uint8Array, topic: string) => `${toHex(author)}/${topic}`;
 
 export class MemoryStore implements LogStore {
-  private readonly logsByKey = new Map<string, { author: Uint8Array; topic: string; entries: Map<string, StoredEntry>; head?: LogHead }>();
+  private readonly logsByKey = new Map<
+    string,
+    { author: Uint8Array; topic: string; entries: Map<string, StoredEntry>; head?: LogHead }
+  >();
   private readonly bodies = new Map<string, { bytes: Uint8Array; expires: number }>();
   private readonly bindingMap = new Map<string, { version: number; bytes: Uint8Array }>();
   private count = 0;
@@ -48,7 +51,8 @@ export class MemoryStore implements LogStore {
     const pos = `${e.epoch}:${e.seq}`;
     if (log.entries.has(pos)) throw ERR.logConflict(`entry ${k} ${pos} already stored`);
     const prevHead = log.head;
-    if (prevHead && e.epoch === prevHead.epoch && e.seq !== prevHead.seq + 1) throw ERR.logConflict(`append at ${e.seq} but head is ${prevHead.seq}`);
+    if (prevHead && e.epoch === prevHead.epoch && e.seq !== prevHead.seq + 1)
+      throw ERR.logConflict(`append at ${e.seq} but head is ${prevHead.seq}`);
     if (prevHead && e.epoch < prevHead.epoch) throw ERR.logConflict(`append into old epoch ${e.epoch}`);
     log.entries.set(pos, e);
     log.head = { epoch: e.epoch, seq: e.seq, id: e.id, ts: e.ts };
@@ -66,7 +70,8 @@ export class MemoryStore implements LogStore {
     this.check();
     const a = author ? toHex(author) : undefined;
     const out: LogRef[] = [];
-    for (const [k, l] of this.logsByKey) if (l.head && (!a || k.startsWith(a + '/'))) out.push({ author: l.author, topic: l.topic, head: l.head });
+    for (const [k, l] of this.logsByKey)
+      if (l.head && (!a || k.startsWith(a + '/'))) out.push({ author: l.author, topic: l.topic, head: l.head });
     return out;
   }
 

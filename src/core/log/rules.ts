@@ -24,10 +24,18 @@ export type ReceiveDecision =
   | { readonly action: 'broken' }
   | { readonly action: 'gap'; readonly fromSeq: number; readonly toSeq: number };
 
-export function decideReceive(head: LogHead | undefined, atPosition: StoredEntry | undefined, e: Entry, id: Uint8Array): ReceiveDecision {
-  if (atPosition) return equalBytes(atPosition.id, id) ? { action: 'duplicate' } : { action: 'fork', existing: atPosition };
-  if (!head || e.epoch > head.epoch) return e.seq === 1 ? { action: 'append' } : { action: 'gap', fromSeq: 1, toSeq: e.seq - 1 };
+export function decideReceive(
+  head: LogHead | undefined,
+  atPosition: StoredEntry | undefined,
+  e: Entry,
+  id: Uint8Array,
+): ReceiveDecision {
+  if (atPosition)
+    return equalBytes(atPosition.id, id) ? { action: 'duplicate' } : { action: 'fork', existing: atPosition };
+  if (!head || e.epoch > head.epoch)
+    return e.seq === 1 ? { action: 'append' } : { action: 'gap', fromSeq: 1, toSeq: e.seq - 1 };
   if (e.epoch < head.epoch || e.seq <= head.seq) return { action: 'stale' };
-  if (e.seq === head.seq + 1) return e.prev && equalBytes(e.prev, head.id) ? { action: 'append' } : { action: 'broken' };
+  if (e.seq === head.seq + 1)
+    return e.prev && equalBytes(e.prev, head.id) ? { action: 'append' } : { action: 'broken' };
   return { action: 'gap', fromSeq: head.seq + 1, toSeq: e.seq - 1 };
 }

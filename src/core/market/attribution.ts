@@ -20,7 +20,16 @@
 // Candidates are ranked by the total gain of the trajectories behind them; the loop tries them in
 // order, skipping those already rolled back at this version.
 
-import { applyEdit, BP, clauseField, describeEdit, type ClauseId, type Edit, type EditOp, type Mechanism } from './mechanism.js';
+import {
+  applyEdit,
+  BP,
+  clauseField,
+  describeEdit,
+  type ClauseId,
+  type Edit,
+  type EditOp,
+  type Mechanism,
+} from './mechanism.js';
 import type { Family } from './strategies.js';
 
 /** One failing trajectory, as features (what attribution may look at). */
@@ -70,7 +79,9 @@ export interface AttributorFailure {
   readonly message: string;
 }
 
-export type AttributorResult = { readonly ok: true; readonly proposals: readonly Proposal[] } | { readonly ok: false; readonly failure: AttributorFailure };
+export type AttributorResult =
+  | { readonly ok: true; readonly proposals: readonly Proposal[] }
+  | { readonly ok: false; readonly failure: AttributorFailure };
 
 export interface Attributor {
   readonly name: string;
@@ -102,7 +113,11 @@ export function attribute(input: AttributionInput): Proposal[] {
     let b = buckets.get(key);
     if (!b) buckets.set(key, (b = { ops, clauses, why, weight: 0, families: new Map() }));
     // Sizing rules take the largest requirement over the trajectories in the bucket.
-    b.ops = b.ops.map((o, i) => (typeof o.value === 'number' && typeof ops[i]?.value === 'number' ? { ...o, value: Math.max(o.value, ops[i]!.value as number) } : o));
+    b.ops = b.ops.map((o, i) =>
+      typeof o.value === 'number' && typeof ops[i]?.value === 'number'
+        ? { ...o, value: Math.max(o.value, ops[i]!.value as number) }
+        : o,
+    );
     b.weight += Math.max(t.gain, 1e-3);
     b.families.set(t.family, (b.families.get(t.family) ?? 0) + 1);
   };
@@ -111,72 +126,229 @@ export function attribute(input: AttributionInput): Proposal[] {
     if (a === 0 || bw === 0 || m.deposit === 0) {
       const rate = Math.max(m.audit.rateBp, 1000);
       const d = Math.min(cap, milli((1.2 * (t.gain + t.pay)) / ((rate / BP) * Math.max(t.badProb, 0.1))));
-      return add('deter:init', ['audit', 'slash.bad_work', 'deposit'], [
-        { clause: 'audit', field: 'rateBp', value: rate },
-        { clause: 'slash.bad_work', field: 'bp', value: BP },
-        { clause: 'deposit', field: 'amount', value: Math.max(d, m.deposit) },
-      ], 'paid for bad work nobody checks: audit deliveries and burn the deposit of bad work', t);
+      return add(
+        'deter:init',
+        ['audit', 'slash.bad_work', 'deposit'],
+        [
+          { clause: 'audit', field: 'rateBp', value: rate },
+          { clause: 'slash.bad_work', field: 'bp', value: BP },
+          { clause: 'deposit', field: 'amount', value: Math.max(d, m.deposit) },
+        ],
+        'paid for bad work nobody checks: audit deliveries and burn the deposit of bad work',
+        t,
+      );
     }
     const need = m.deposit + milli((1.2 * t.gain) / (a * bw * Math.max(t.badProb, 0.1)));
-    if (need <= cap) return add('deter:deposit', ['deposit'], [{ clause: 'deposit', field: 'amount', value: need }], 'the expected slash is below the gain: raise the deposit', t);
-    return add('deter:audit', ['audit'], [{ clause: 'audit', field: 'rateBp', value: Math.min(BP, m.audit.rateBp * 2) }], 'the deposit needed is beyond reach: audit more often', t);
+    if (need <= cap)
+      return add(
+        'deter:deposit',
+        ['deposit'],
+        [{ clause: 'deposit', field: 'amount', value: need }],
+        'the expected slash is below the gain: raise the deposit',
+        t,
+      );
+    return add(
+      'deter:audit',
+      ['audit'],
+      [{ clause: 'audit', field: 'rateBp', value: Math.min(BP, m.audit.rateBp * 2) }],
+      'the deposit needed is beyond reach: audit more often',
+      t,
+    );
   };
   for (const t of input.trajectories) {
     switch (t.family) {
       case 'withhold':
-        if (m.reward.basis === 'award') add('basis', ['reward'], [{ clause: 'reward', field: 'basis', value: 'delivery' }], 'pay is due on award, before any work', t);
-        else add('slash-nd', ['slash.no_delivery', 'deposit'], [{ clause: 'slash.no_delivery', field: 'bp', value: BP }, { clause: 'deposit', field: 'amount', value: Math.max(m.deposit, milli(1.2 * t.gain)) }], 'non-delivery costs nothing', t);
+        if (m.reward.basis === 'award')
+          add(
+            'basis',
+            ['reward'],
+            [{ clause: 'reward', field: 'basis', value: 'delivery' }],
+            'pay is due on award, before any work',
+            t,
+          );
+        else
+          add(
+            'slash-nd',
+            ['slash.no_delivery', 'deposit'],
+            [
+              { clause: 'slash.no_delivery', field: 'bp', value: BP },
+              { clause: 'deposit', field: 'amount', value: Math.max(m.deposit, milli(1.2 * t.gain)) },
+            ],
+            'non-delivery costs nothing',
+            t,
+          );
         break;
       case 'shirk':
       case 'freeride':
-        if (m.reward.basis === 'award') add('basis', ['reward'], [{ clause: 'reward', field: 'basis', value: 'delivery' }], 'pay is due on award, before any work', t);
+        if (m.reward.basis === 'award')
+          add(
+            'basis',
+            ['reward'],
+            [{ clause: 'reward', field: 'basis', value: 'delivery' }],
+            'pay is due on award, before any work',
+            t,
+          );
         else deterrent(t);
         break;
       case 'sybil': {
         const top = Math.max(...t.sybilTiers, -1);
-        if (top >= m.requiredTier && top >= 0) add('tier', ['tier'], [{ clause: 'tier', field: 'required', value: Math.min(4, top + 1) }], `Sybil identities (tier ${top}) pass the required tier`, t);
-        else if (m.reward.basis === 'award') add('basis', ['reward'], [{ clause: 'reward', field: 'basis', value: 'delivery' }], 'pay is due on award, before any work', t);
+        if (top >= m.requiredTier && top >= 0)
+          add(
+            'tier',
+            ['tier'],
+            [{ clause: 'tier', field: 'required', value: Math.min(4, top + 1) }],
+            `Sybil identities (tier ${top}) pass the required tier`,
+            t,
+          );
+        else if (m.reward.basis === 'award')
+          add(
+            'basis',
+            ['reward'],
+            [{ clause: 'reward', field: 'basis', value: 'delivery' }],
+            'pay is due on award, before any work',
+            t,
+          );
         else deterrent(t);
         break;
       }
       case 'shade':
       case 'collude':
-        if (m.reward.rule === 'fixed' || m.reward.rule === 'proportional') add('rule', ['reward'], [{ clause: 'reward', field: 'rule', value: 'shapley' }], `pay grows with one's own bid (${m.reward.rule})`, t);
-        else if (m.alloc.rule !== 'scoring') add('alloc', ['alloc'], [{ clause: 'alloc', field: 'rule', value: 'scoring' }], `bids change the team under ${m.alloc.rule} allocation`, t);
-        else if (m.reward.rule !== 'shapley') add('rule', ['reward'], [{ clause: 'reward', field: 'rule', value: 'shapley' }], `the ${m.reward.rule} split rewards getting on the team over contributing`, t);
-        else add('pool', ['reward'], [{ clause: 'reward', field: 'poolBp', value: Math.min(BP, m.reward.poolBp + 1000) }], 'team composition is worth manipulating: pay out more of the value', t);
+        if (m.reward.rule === 'fixed' || m.reward.rule === 'proportional')
+          add(
+            'rule',
+            ['reward'],
+            [{ clause: 'reward', field: 'rule', value: 'shapley' }],
+            `pay grows with one's own bid (${m.reward.rule})`,
+            t,
+          );
+        else if (m.alloc.rule !== 'scoring')
+          add(
+            'alloc',
+            ['alloc'],
+            [{ clause: 'alloc', field: 'rule', value: 'scoring' }],
+            `bids change the team under ${m.alloc.rule} allocation`,
+            t,
+          );
+        else if (m.reward.rule !== 'shapley')
+          add(
+            'rule',
+            ['reward'],
+            [{ clause: 'reward', field: 'rule', value: 'shapley' }],
+            `the ${m.reward.rule} split rewards getting on the team over contributing`,
+            t,
+          );
+        else
+          add(
+            'pool',
+            ['reward'],
+            [{ clause: 'reward', field: 'poolBp', value: Math.min(BP, m.reward.poolBp + 1000) }],
+            'team composition is worth manipulating: pay out more of the value',
+            t,
+          );
         break;
       case 'false_dispute':
         if (m.dispute.procedure === 'accept') {
-          add('dispute', ['dispute'], [{ clause: 'dispute', field: 'procedure', value: 'verified' }, { clause: 'dispute', field: 'bond', value: Math.max(m.dispute.bond, milli((1.5 * t.gain) / Math.max(t.targetGoodProb, 0.1))) }], 'disputes are upheld on the word of the disputer', t);
+          add(
+            'dispute',
+            ['dispute'],
+            [
+              { clause: 'dispute', field: 'procedure', value: 'verified' },
+              {
+                clause: 'dispute',
+                field: 'bond',
+                value: Math.max(m.dispute.bond, milli((1.5 * t.gain) / Math.max(t.targetGoodProb, 0.1))),
+              },
+            ],
+            'disputes are upheld on the word of the disputer',
+            t,
+          );
         } else {
-          add('bond', ['dispute'], [{ clause: 'dispute', field: 'bond', value: m.dispute.bond + milli((1.5 * t.gain) / Math.max(t.targetGoodProb, 0.1)) }], 'the bond lost on a false dispute is below its gain', t);
+          add(
+            'bond',
+            ['dispute'],
+            [
+              {
+                clause: 'dispute',
+                field: 'bond',
+                value: m.dispute.bond + milli((1.5 * t.gain) / Math.max(t.targetGoodProb, 0.1)),
+              },
+            ],
+            'the bond lost on a false dispute is below its gain',
+            t,
+          );
         }
         break;
       case 'honest':
         if (m.alloc.rule !== 'scoring') {
-          add('alloc', ['alloc'], [{ clause: 'alloc', field: 'rule', value: 'scoring' }], `honest agents are awarded tasks that pay less than they cost (${m.alloc.rule})`, t);
+          add(
+            'alloc',
+            ['alloc'],
+            [{ clause: 'alloc', field: 'rule', value: 'scoring' }],
+            `honest agents are awarded tasks that pay less than they cost (${m.alloc.rule})`,
+            t,
+          );
           // Second choice, if scoring alone lets bids steer the team: scoring with a split in which one's own bid plays no part.
-          if (m.reward.rule !== 'shapley') add('alloc+shapley', ['alloc', 'reward'], [{ clause: 'alloc', field: 'rule', value: 'scoring' }, { clause: 'reward', field: 'rule', value: 'shapley' }], `honest agents are awarded tasks that pay less than they cost (${m.alloc.rule}, ${m.reward.rule} split)`, { ...t, gain: t.gain / 2 });
-        }
-        else if (t.slash > 0 && m.deposit > 0) add('deposit-down', ['deposit'], [{ clause: 'deposit', field: 'amount', value: Math.floor(m.deposit / 2) }], 'honest failures are slashed more than they earn', t);
-        else add('pool', ['reward'], [{ clause: 'reward', field: 'poolBp', value: Math.min(BP, m.reward.poolBp + 1000) }], 'the pool does not cover honest costs', t);
+          if (m.reward.rule !== 'shapley')
+            add(
+              'alloc+shapley',
+              ['alloc', 'reward'],
+              [
+                { clause: 'alloc', field: 'rule', value: 'scoring' },
+                { clause: 'reward', field: 'rule', value: 'shapley' },
+              ],
+              `honest agents are awarded tasks that pay less than they cost (${m.alloc.rule}, ${m.reward.rule} split)`,
+              { ...t, gain: t.gain / 2 },
+            );
+        } else if (t.slash > 0 && m.deposit > 0)
+          add(
+            'deposit-down',
+            ['deposit'],
+            [{ clause: 'deposit', field: 'amount', value: Math.floor(m.deposit / 2) }],
+            'honest failures are slashed more than they earn',
+            t,
+          );
+        else
+          add(
+            'pool',
+            ['reward'],
+            [{ clause: 'reward', field: 'poolBp', value: Math.min(BP, m.reward.poolBp + 1000) }],
+            'the pool does not cover honest costs',
+            t,
+          );
         break;
     }
   }
   const proposals = [...buckets.values()]
     .sort((x, y) => y.weight - x.weight)
-    .map((b) => ({ edit: { ops: b.ops }, clauses: b.clauses, attribution: `${[...b.families].map(([f, n]) => `${n} ${f}`).join(', ')} -> ${b.clauses.join(',')}: ${b.why}` }));
+    .map((b) => ({
+      edit: { ops: b.ops },
+      clauses: b.clauses,
+      attribution: `${[...b.families].map(([f, n]) => `${n} ${f}`).join(', ')} -> ${b.clauses.join(',')}: ${b.why}`,
+    }));
   // Nothing failing (or everything rejected): reduce system loss at no cost in incentives.
   if (m.reward.rule === 'equal' && m.alloc.rule === 'scoring') {
-    proposals.push({ edit: { ops: [{ clause: 'reward', field: 'rule', value: 'shapley' }] }, clauses: ['reward'], attribution: `system loss ${input.systemLoss.toFixed(3)} -> reward: an equal split under-pays strong contributors, who then fail the scoring rule's pay check; split by Shapley value` });
+    proposals.push({
+      edit: { ops: [{ clause: 'reward', field: 'rule', value: 'shapley' }] },
+      clauses: ['reward'],
+      attribution: `system loss ${input.systemLoss.toFixed(3)} -> reward: an equal split under-pays strong contributors, who then fail the scoring rule's pay check; split by Shapley value`,
+    });
   }
   for (const pool of new Set([Math.min(BP, m.reward.poolBp + 1000), BP])) {
-    if (pool > m.reward.poolBp) proposals.push({ edit: { ops: [{ clause: 'reward', field: 'poolBp', value: pool }] }, clauses: ['reward'], attribution: `system loss ${input.systemLoss.toFixed(3)} -> reward: a larger pool keeps efficient agents on the team` });
+    if (pool > m.reward.poolBp)
+      proposals.push({
+        edit: { ops: [{ clause: 'reward', field: 'poolBp', value: pool }] },
+        clauses: ['reward'],
+        attribution: `system loss ${input.systemLoss.toFixed(3)} -> reward: a larger pool keeps efficient agents on the team`,
+      });
   }
   if (m.audit.rateBp > 250 && m.deposit > 0) {
     proposals.push({
-      edit: { ops: [{ clause: 'audit', field: 'rateBp', value: Math.floor(m.audit.rateBp / 2) }, { clause: 'deposit', field: 'amount', value: Math.min(cap * 4, m.deposit * 2) }] },
+      edit: {
+        ops: [
+          { clause: 'audit', field: 'rateBp', value: Math.floor(m.audit.rateBp / 2) },
+          { clause: 'deposit', field: 'amount', value: Math.min(cap * 4, m.deposit * 2) },
+        ],
+      },
       clauses: ['audit', 'deposit'],
       attribution: `system loss ${input.systemLoss.toFixed(3)} -> audit: half the audits, twice the deposit (same deterrent, less audit cost)`,
     });
@@ -184,10 +356,10 @@ export function attribute(input: AttributionInput): Proposal[] {
   return proposals
     .map((p) => ({ ...p, edit: { ops: p.edit.ops.filter((o) => clauseField(m, o.clause, o.field) !== o.value) } }))
     .filter((p) => {
-    const desc = describeEdit(m, p.edit);
-    // Drop no-op edits and those already rolled back at this version.
-    return p.edit.ops.length > 0 && !input.rejected.includes(desc) && applyEditChanges(m, p.edit);
-  });
+      const desc = describeEdit(m, p.edit);
+      // Drop no-op edits and those already rolled back at this version.
+      return p.edit.ops.length > 0 && !input.rejected.includes(desc) && applyEditChanges(m, p.edit);
+    });
 }
 
 function applyEditChanges(m: Mechanism, e: Edit): boolean {

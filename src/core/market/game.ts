@@ -65,7 +65,18 @@ export const FRESH_REP = 0.5;
 export const SYBIL_TIER = 1;
 
 export function honestProfile(inst: Instance): Identity[] {
-  return inst.agents.map((a, i) => ({ owner: i, skill: a.skill, rel: a.rel, tier: a.tier, trueRel: a.rel, bid: a.cost, effort: 1, deliver: true, dispute: -1, real: true }));
+  return inst.agents.map((a, i) => ({
+    owner: i,
+    skill: a.skill,
+    rel: a.rel,
+    tier: a.tier,
+    trueRel: a.rel,
+    bid: a.cost,
+    effort: 1,
+    deliver: true,
+    dispute: -1,
+    real: true,
+  }));
 }
 
 export function taskValue(inst: Instance, skillSum: number): number {
@@ -127,7 +138,14 @@ export function settle(inst: Instance, mech: Mechanism, profile: Profile, team: 
   };
   const shapleyMemo = new Map<number, number[]>();
   const award = mech.reward.basis === 'award';
-  const pool0 = award ? rate(mech.reward.poolBp) * expectedValue(inst, skills, team.map((i) => profile[i]!.rel)) : 0;
+  const pool0 = award
+    ? rate(mech.reward.poolBp) *
+      expectedValue(
+        inst,
+        skills,
+        team.map((i) => profile[i]!.rel),
+      )
+    : 0;
   const slashNd = rate(mech.slashing.no_delivery) * credits(mech.deposit);
   const slashBw = rate(mech.slashing.bad_work) * credits(mech.deposit);
   const bond = credits(mech.dispute.bond);
@@ -242,9 +260,15 @@ export function allocate(inst: Instance, mech: Mechanism, profile: Profile): num
     case 'all':
       return eligible.slice(0, k);
     case 'lowest_bid':
-      return [...eligible].sort((x, y) => profile[x]!.bid - profile[y]!.bid || x - y).slice(0, k).sort((x, y) => x - y);
+      return [...eligible]
+        .sort((x, y) => profile[x]!.bid - profile[y]!.bid || x - y)
+        .slice(0, k)
+        .sort((x, y) => x - y);
     case 'reputation':
-      return [...eligible].sort((x, y) => profile[y]!.rel - profile[x]!.rel || x - y).slice(0, k).sort((x, y) => x - y);
+      return [...eligible]
+        .sort((x, y) => profile[y]!.rel - profile[x]!.rel || x - y)
+        .slice(0, k)
+        .sort((x, y) => x - y);
     case 'scoring':
       return scoringTeam(inst, mech, profile, eligible);
   }
@@ -264,7 +288,11 @@ function scoringTeam(inst: Instance, mech: Mechanism, profile: Profile, eligible
   for (let m = 1; m < 1 << eligible.length; m++) {
     if (popcount(m) > mech.alloc.teamSize) continue;
     const s = eligible.filter((_, j) => m & (1 << j));
-    const ev = expectedValue(inst, s.map((i) => profile[i]!.skill), s.map((i) => profile[i]!.rel));
+    const ev = expectedValue(
+      inst,
+      s.map((i) => profile[i]!.skill),
+      s.map((i) => profile[i]!.rel),
+    );
     const score = ev - s.reduce((x, i) => x + profile[i]!.bid, 0) - inst.auditCost * a * s.length;
     if (score > 1e-12) teams.push({ s, score });
   }
@@ -289,7 +317,11 @@ export function optimalWelfare(inst: Instance): { welfare: number; team: number[
   let best = { welfare: 0, team: [] as number[] };
   for (let m = 1; m < 1 << n; m++) {
     const s = inst.agents.map((_, i) => i).filter((i) => m & (1 << i));
-    const ev = expectedValue(inst, s.map((i) => inst.agents[i]!.skill), s.map((i) => inst.agents[i]!.rel));
+    const ev = expectedValue(
+      inst,
+      s.map((i) => inst.agents[i]!.skill),
+      s.map((i) => inst.agents[i]!.rel),
+    );
     const w = ev - s.reduce((x, i) => x + inst.agents[i]!.cost, 0);
     if (w > best.welfare) best = { welfare: w, team: s };
   }

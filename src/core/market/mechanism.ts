@@ -57,11 +57,22 @@ export interface Mechanism {
 }
 
 /** Clause ids: what attribution names and what an edit addresses. */
-export const CLAUSE_IDS = ['alloc', 'reward', 'deposit', 'slash.no_delivery', 'slash.bad_work', 'audit', 'tier', 'dispute'] as const;
+export const CLAUSE_IDS = [
+  'alloc',
+  'reward',
+  'deposit',
+  'slash.no_delivery',
+  'slash.bad_work',
+  'audit',
+  'tier',
+  'dispute',
+] as const;
 export type ClauseId = (typeof CLAUSE_IDS)[number];
 
 /** The editable fields of each clause, with their kind and range (the edit validator and the LLM prompt both read this). */
-export const CLAUSE_FIELDS: Readonly<Record<ClauseId, Readonly<Record<string, readonly string[] | readonly [number, number]>>>> = {
+export const CLAUSE_FIELDS: Readonly<
+  Record<ClauseId, Readonly<Record<string, readonly string[] | readonly [number, number]>>>
+> = {
   alloc: { rule: ALLOC_RULES, teamSize: [1, MAX_TEAM] },
   reward: { rule: REWARD_RULES, basis: BASES, poolBp: [0, BP] },
   deposit: { amount: [0, MAX_MONEY] },
@@ -124,7 +135,8 @@ export type EditCheck = { readonly ok: true } | { readonly ok: false; readonly r
 
 /** Validates an edit against CLAUSE_FIELDS without applying it (an LLM's edit is untrusted input). */
 export function checkEdit(e: unknown): EditCheck {
-  if (typeof e !== 'object' || e === null || !Array.isArray((e as Edit).ops)) return { ok: false, reason: 'edit must be {ops: [...]}' };
+  if (typeof e !== 'object' || e === null || !Array.isArray((e as Edit).ops))
+    return { ok: false, reason: 'edit must be {ops: [...]}' };
   const ops = (e as Edit).ops;
   if (ops.length === 0 || ops.length > 8) return { ok: false, reason: 'edit must have 1..8 ops' };
   for (const op of ops) {
@@ -134,7 +146,8 @@ export function checkEdit(e: unknown): EditCheck {
     const spec = fields[op.field];
     if (!spec) return { ok: false, reason: `clause ${op.clause} has no field ${String(op.field)}` };
     if (typeof spec[0] === 'string') {
-      if (typeof op.value !== 'string' || !spec.includes(op.value)) return { ok: false, reason: `${op.clause}.${op.field} must be one of ${spec.join('|')}` };
+      if (typeof op.value !== 'string' || !spec.includes(op.value))
+        return { ok: false, reason: `${op.clause}.${op.field} must be one of ${spec.join('|')}` };
     } else {
       const [lo, hi] = spec as readonly [number, number];
       if (typeof op.value !== 'number' || !Number.isSafeInteger(op.value) || op.value < lo || op.value > hi) {
@@ -163,7 +176,12 @@ export function applyEdit(m: Mechanism, e: Edit): Mechanism {
         alloc = field === 'rule' ? { ...alloc, rule: value as AllocRule } : { ...alloc, teamSize: n };
         break;
       case 'reward':
-        reward = field === 'rule' ? { ...reward, rule: value as RewardRule } : field === 'basis' ? { ...reward, basis: value as Basis } : { ...reward, poolBp: n };
+        reward =
+          field === 'rule'
+            ? { ...reward, rule: value as RewardRule }
+            : field === 'basis'
+              ? { ...reward, basis: value as Basis }
+              : { ...reward, poolBp: n };
         break;
       case 'deposit':
         deposit = n;
@@ -182,7 +200,8 @@ export function applyEdit(m: Mechanism, e: Edit): Mechanism {
         requiredTier = n;
         break;
       case 'dispute':
-        dispute = field === 'procedure' ? { ...dispute, procedure: value as DisputeProcedure } : { ...dispute, bond: n };
+        dispute =
+          field === 'procedure' ? { ...dispute, procedure: value as DisputeProcedure } : { ...dispute, bond: n };
         break;
     }
   }
@@ -190,7 +209,9 @@ export function applyEdit(m: Mechanism, e: Edit): Mechanism {
 }
 
 export function describeEdit(m: Mechanism, e: Edit): string {
-  return e.ops.map((o) => `${o.clause}.${o.field} ${String(clauseField(m, o.clause, o.field))}->${String(o.value)}`).join('; ');
+  return e.ops
+    .map((o) => `${o.clause}.${o.field} ${String(clauseField(m, o.clause, o.field))}->${String(o.value)}`)
+    .join('; ');
 }
 
 /** One line per clause, addressed by id (used in reports and in the LLM prompt). */
@@ -215,13 +236,32 @@ export function mechanismToCbor(m: Mechanism): CborMap {
   return mapOf([
     [0, 1],
     [1, m.version],
-    [2, mapOf([[0, ALLOC_RULES.indexOf(m.alloc.rule)], [1, m.alloc.teamSize]])],
-    [3, mapOf([[0, REWARD_RULES.indexOf(m.reward.rule)], [1, BASES.indexOf(m.reward.basis)], [2, m.reward.poolBp]])],
+    [
+      2,
+      mapOf([
+        [0, ALLOC_RULES.indexOf(m.alloc.rule)],
+        [1, m.alloc.teamSize],
+      ]),
+    ],
+    [
+      3,
+      mapOf([
+        [0, REWARD_RULES.indexOf(m.reward.rule)],
+        [1, BASES.indexOf(m.reward.basis)],
+        [2, m.reward.poolBp],
+      ]),
+    ],
     [4, m.deposit],
     [5, slashing],
     [6, mapOf([[0, m.audit.rateBp]])],
     [7, m.requiredTier],
-    [8, mapOf([[0, DISPUTE_PROCEDURES.indexOf(m.dispute.procedure)], [1, m.dispute.bond]])],
+    [
+      8,
+      mapOf([
+        [0, DISPUTE_PROCEDURES.indexOf(m.dispute.procedure)],
+        [1, m.dispute.bond],
+      ]),
+    ],
   ]);
 }
 
@@ -237,12 +277,15 @@ export function checkMechanism(m: Mechanism): string | undefined {
   const int = (v: number, lo: number, hi: number) => Number.isSafeInteger(v) && v >= lo && v <= hi;
   if (!int(m.version, 1, Number.MAX_SAFE_INTEGER)) return 'version must be >= 1';
   if (!ALLOC_RULES.includes(m.alloc.rule) || !int(m.alloc.teamSize, 1, MAX_TEAM)) return 'bad alloc clause';
-  if (!REWARD_RULES.includes(m.reward.rule) || !BASES.includes(m.reward.basis) || !int(m.reward.poolBp, 0, BP)) return 'bad reward clause';
+  if (!REWARD_RULES.includes(m.reward.rule) || !BASES.includes(m.reward.basis) || !int(m.reward.poolBp, 0, BP))
+    return 'bad reward clause';
   if (!int(m.deposit, 0, MAX_MONEY)) return 'bad deposit';
-  for (const [k, v] of Object.entries(m.slashing)) if (!SLASH_CONDITIONS.includes(k as SlashCondition) || !int(v, 1, BP)) return `bad slashing ${k}`;
+  for (const [k, v] of Object.entries(m.slashing))
+    if (!SLASH_CONDITIONS.includes(k as SlashCondition) || !int(v, 1, BP)) return `bad slashing ${k}`;
   if (!int(m.audit.rateBp, 0, BP)) return 'bad audit clause';
   if (!int(m.requiredTier, 0, MAX_TIER)) return 'bad tier';
-  if (!DISPUTE_PROCEDURES.includes(m.dispute.procedure) || !int(m.dispute.bond, 0, MAX_MONEY)) return 'bad dispute clause';
+  if (!DISPUTE_PROCEDURES.includes(m.dispute.procedure) || !int(m.dispute.bond, 0, MAX_MONEY))
+    return 'bad dispute clause';
   return undefined;
 }
 
@@ -271,7 +314,8 @@ export function decodeMechanism(bytes: Uint8Array, maxBytes = 1024): Mechanism {
   onlyKeys(r, [0, 1, 2], 'mechanism.reward');
   const sl = m.get(5);
   if (sl === undefined) throw decodeError('MISSING_FIELD', 'mechanism: field 5 missing');
-  if (!Array.isArray(sl) || sl.length > SLASH_CONDITIONS.length) throw decodeError('BAD_TYPE', 'mechanism: field 5 must be an array of slashing conditions');
+  if (!Array.isArray(sl) || sl.length > SLASH_CONDITIONS.length)
+    throw decodeError('BAD_TYPE', 'mechanism: field 5 must be an array of slashing conditions');
   const slashing: Partial<Record<SlashCondition, number>> = {};
   let prev = -1;
   for (const pair of sl) {
@@ -279,7 +323,8 @@ export function decodeMechanism(bytes: Uint8Array, maxBytes = 1024): Mechanism {
       throw decodeError('BAD_TYPE', 'mechanism: a slashing condition is [condition, bp]');
     }
     const [ci, bp] = pair as [number, number];
-    if (!Number.isInteger(ci) || ci <= prev || ci >= SLASH_CONDITIONS.length) throw decodeError('BAD_VALUE', 'mechanism: slashing conditions must be known, sorted and unique');
+    if (!Number.isInteger(ci) || ci <= prev || ci >= SLASH_CONDITIONS.length)
+      throw decodeError('BAD_VALUE', 'mechanism: slashing conditions must be known, sorted and unique');
     if (bp < 1 || bp > BP) throw decodeError('BAD_VALUE', 'mechanism: slashing bp must be in 1..10000');
     slashing[SLASH_CONDITIONS[ci]!] = bp;
     prev = ci;
@@ -291,11 +336,18 @@ export function decodeMechanism(bytes: Uint8Array, maxBytes = 1024): Mechanism {
   return {
     version,
     alloc: { rule: enumField(a, 0, ALLOC_RULES, 'mechanism.alloc'), teamSize },
-    reward: { rule: enumField(r, 0, REWARD_RULES, 'mechanism.reward'), basis: enumField(r, 1, BASES, 'mechanism.reward'), poolBp: uint(r, 2, 'mechanism.reward', BP) },
+    reward: {
+      rule: enumField(r, 0, REWARD_RULES, 'mechanism.reward'),
+      basis: enumField(r, 1, BASES, 'mechanism.reward'),
+      poolBp: uint(r, 2, 'mechanism.reward', BP),
+    },
     deposit: uint(m, 4, 'mechanism', MAX_MONEY),
     slashing,
     audit: { rateBp: uint(au, 0, 'mechanism.audit', BP) },
     requiredTier: uint(m, 7, 'mechanism', MAX_TIER),
-    dispute: { procedure: enumField(d, 0, DISPUTE_PROCEDURES, 'mechanism.dispute'), bond: uint(d, 1, 'mechanism.dispute', MAX_MONEY) },
+    dispute: {
+      procedure: enumField(d, 0, DISPUTE_PROCEDURES, 'mechanism.dispute'),
+      bond: uint(d, 1, 'mechanism.dispute', MAX_MONEY),
+    },
   };
 }

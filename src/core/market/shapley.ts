@@ -11,7 +11,8 @@ export const MAX_PLAYERS = 20;
 
 /** Shapley values of players 0..n−1 for the characteristic function `v` (v(0) is the empty coalition). */
 export function shapley(n: number, v: (mask: number) => number): number[] {
-  if (!Number.isInteger(n) || n < 0 || n > MAX_PLAYERS) throw new RangeError(`shapley: n must be an integer in 0..${MAX_PLAYERS}`);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PLAYERS)
+    throw new RangeError(`shapley: n must be an integer in 0..${MAX_PLAYERS}`);
   const size = 1 << n;
   const val = new Float64Array(size);
   for (let m = 0; m < size; m++) val[m] = v(m);

@@ -35,7 +35,8 @@ export function mechanismBody(signed: Uint8Array, tags: readonly string[], text:
 }
 
 export function signedMechanismFromBody(b: Body): Uint8Array {
-  if (b.kind !== 'constraint' || !b.constraints?.startsWith(CONSTRAINT_PREFIX)) throw decodeError('BAD_VALUE', 'body does not carry a mechanism');
+  if (b.kind !== 'constraint' || !b.constraints?.startsWith(CONSTRAINT_PREFIX))
+    throw decodeError('BAD_VALUE', 'body does not carry a mechanism');
   try {
     return fromHex(b.constraints.slice(CONSTRAINT_PREFIX.length));
   } catch {

@@ -61,7 +61,18 @@ export function deviate(inst: Instance, honest: readonly Identity[], s: Strategy
       break;
     case 'sybil':
       for (let k = 0; k < s.param; k++) {
-        p.push({ owner: s.agent, skill: me.skill, rel: FRESH_REP, tier: SYBIL_TIER, trueRel: 0, bid: 0.5 * cost, effort: 0, deliver: true, dispute: -1, real: false });
+        p.push({
+          owner: s.agent,
+          skill: me.skill,
+          rel: FRESH_REP,
+          tier: SYBIL_TIER,
+          trueRel: 0,
+          bid: 0.5 * cost,
+          effort: 0,
+          deliver: true,
+          dispute: -1,
+          real: false,
+        });
       }
       break;
     case 'false_dispute':

@@ -47,20 +47,39 @@ export interface TaskTerms {
 }
 
 export function encodeTerms(t: TaskTerms): string {
-  return TASK_PREFIX + toHex(encodeCbor(mapOf([[0, 1], [1, t.mechanism], [2, t.deliverBy], [3, t.settleBy]])));
+  return (
+    TASK_PREFIX +
+    toHex(
+      encodeCbor(
+        mapOf([
+          [0, 1],
+          [1, t.mechanism],
+          [2, t.deliverBy],
+          [3, t.settleBy],
+        ]),
+      ),
+    )
+  );
 }
 
 /** The terms of a task body; DecodeError when the body is not a well-formed task announce. */
 export function decodeTerms(b: Body): TaskTerms {
-  if (b.kind !== 'intent' || !b.constraints?.startsWith(TASK_PREFIX)) throw decodeError('BAD_VALUE', 'body is not a task announce');
-  if (b.price === undefined || b.deadline === undefined || b.requiredTier === undefined) throw decodeError('MISSING_FIELD', 'task: price, deadline and requiredTier are required');
+  if (b.kind !== 'intent' || !b.constraints?.startsWith(TASK_PREFIX))
+    throw decodeError('BAD_VALUE', 'body is not a task announce');
+  if (b.price === undefined || b.deadline === undefined || b.requiredTier === undefined)
+    throw decodeError('MISSING_FIELD', 'task: price, deadline and requiredTier are required');
   const hex = b.constraints.slice(TASK_PREFIX.length);
   if (!/^(?:[0-9a-f]{2})+$/.test(hex)) throw decodeError('BAD_VALUE', 'task terms are not hex');
   const m = asMap(decodeCbor(fromHex(hex), { maxBytes: 2048, maxDepth: 2 }), 'task terms');
   onlyKeys(m, [0, 1, 2, 3], 'task terms');
   if (uint(m, 0, 'task terms') !== 1) throw decodeError('BAD_VERSION', 'task terms: unknown version');
-  const t = { mechanism: bytes(m, 1, 'task terms', undefined, 1024), deliverBy: uint(m, 2, 'task terms'), settleBy: uint(m, 3, 'task terms') };
-  if (!(b.deadline < t.deliverBy && t.deliverBy < t.settleBy)) throw decodeError('BAD_VALUE', 'task terms: need deadline < deliverBy < settleBy');
+  const t = {
+    mechanism: bytes(m, 1, 'task terms', undefined, 1024),
+    deliverBy: uint(m, 2, 'task terms'),
+    settleBy: uint(m, 3, 'task terms'),
+  };
+  if (!(b.deadline < t.deliverBy && t.deliverBy < t.settleBy))
+    throw decodeError('BAD_VALUE', 'task terms: need deadline < deliverBy < settleBy');
   return t;
 }
 
@@ -87,7 +106,13 @@ export type TaskMsg = Head &
   );
 
 export function taskMsgPayload(m: TaskMsg): Uint8Array {
-  const p: Array<[number, CborValue | undefined]> = [[0, 1], [1, MSG_TYPES.indexOf(m.type)], [2, m.task], [3, m.signer], [4, m.ts]];
+  const p: Array<[number, CborValue | undefined]> = [
+    [0, 1],
+    [1, MSG_TYPES.indexOf(m.type)],
+    [2, m.task],
+    [3, m.signer],
+    [4, m.ts],
+  ];
   switch (m.type) {
     case 'invite':
       p.push([5, m.entry], [6, m.body], [7, m.binding]);
@@ -122,18 +147,31 @@ export const taskMsgToBeSigned = (m: TaskMsg): Uint8Array => sign1ToBeSigned(sig
 export const encodeTaskMsg = (m: TaskMsg, sig: Uint8Array): Uint8Array => encodeSign1(CT, taskMsgPayload(m), sig);
 
 /** Structure only; the caller checks `signature` over `toBeSigned` with `msg.signer` (T1 at T2-verified binding). */
-export function decodeTaskMsg(b: Uint8Array, limits: Limits): { msg: TaskMsg; signature: Uint8Array; toBeSigned: Uint8Array } {
+export function decodeTaskMsg(
+  b: Uint8Array,
+  limits: Limits,
+): { msg: TaskMsg; signature: Uint8Array; toBeSigned: Uint8Array } {
   const s = decodeSign1(b, CT, limits.messageBytes);
   const m = asMap(decodeCbor(s.payload, { maxBytes: limits.messageBytes, maxDepth: 2 }), 'task msg');
   if (uint(m, 0, 'task msg') !== 1) throw decodeError('BAD_VERSION', 'task msg: unknown version');
   const type = MSG_TYPES[uint(m, 1, 'task msg', MSG_TYPES.length - 1)];
-  const head: Head = { task: bytes(m, 2, 'task msg', 32), signer: bytes(m, 3, 'task msg', 32), ts: uint(m, 4, 'task msg') };
+  const head: Head = {
+    task: bytes(m, 2, 'task msg', 32),
+    signer: bytes(m, 3, 'task msg', 32),
+    ts: uint(m, 4, 'task msg'),
+  };
   const keys = (...k: number[]) => onlyKeys(m, [0, 1, 2, 3, 4, ...k], 'task msg');
   let msg: TaskMsg;
   switch (type) {
     case 'invite':
       keys(5, 6, 7);
-      msg = { ...head, type, entry: bytes(m, 5, 'invite', undefined, limits.headerBytes), body: bytes(m, 6, 'invite', undefined, limits.bodyBytes), binding: bytes(m, 7, 'invite', undefined, limits.bindingBytes) };
+      msg = {
+        ...head,
+        type,
+        entry: bytes(m, 5, 'invite', undefined, limits.headerBytes),
+        body: bytes(m, 6, 'invite', undefined, limits.bodyBytes),
+        binding: bytes(m, 7, 'invite', undefined, limits.bindingBytes),
+      };
       break;
     case 'bid':
       keys(5, 7);
@@ -157,7 +195,13 @@ export function decodeTaskMsg(b: Uint8Array, limits: Limits): { msg: TaskMsg; si
       break;
     case 'rate':
       keys(5, 6, 8);
-      msg = { ...head, type, outcome: uint(m, 5, 'rate', 1000), amount: uint(m, 6, 'rate'), sig: bytes(m, 8, 'rate', 64) };
+      msg = {
+        ...head,
+        type,
+        outcome: uint(m, 5, 'rate', 1000),
+        amount: uint(m, 6, 'rate'),
+        sig: bytes(m, 8, 'rate', 64),
+      };
       break;
     case 'cosign':
       keys(8);

@@ -38,50 +38,89 @@ export interface Complaint {
 }
 
 function payload(c: Complaint): Uint8Array {
-  return encodeCbor(mapOf([[0, 1], [1, c.task], [2, c.topic], [3, c.requester], [4, c.worker], [5, c.outcome], [6, c.ts], [7, c.delivery]]));
+  return encodeCbor(
+    mapOf([
+      [0, 1],
+      [1, c.task],
+      [2, c.topic],
+      [3, c.requester],
+      [4, c.worker],
+      [5, c.outcome],
+      [6, c.ts],
+      [7, c.delivery],
+    ]),
+  );
 }
 /** What the requester signs (STYLE 4). */
 export const complaintToBeSigned = (c: Complaint): Uint8Array => sign1ToBeSigned(sign1Protected(CT), payload(c));
 export const encodeComplaint = (c: Complaint, sig: Uint8Array): Uint8Array => encodeSign1(CT, payload(c), sig);
 
-export function decodeComplaint(b: Uint8Array): { complaint: Complaint; signature: Uint8Array; toBeSigned: Uint8Array } {
+export function decodeComplaint(b: Uint8Array): {
+  complaint: Complaint;
+  signature: Uint8Array;
+  toBeSigned: Uint8Array;
+} {
   const s = decodeSign1(b, CT, MAX_COMPLAINT_BYTES);
   const m = asMap(decodeCbor(s.payload, { maxBytes: MAX_COMPLAINT_BYTES, maxDepth: 1 }), 'complaint');
   onlyKeys(m, [0, 1, 2, 3, 4, 5, 6, 7], 'complaint');
   if (uint(m, 0, 'complaint') !== 1) throw decodeError('BAD_VERSION', 'complaint: unknown version');
   const complaint: Complaint = {
-    task: bytes(m, 1, 'complaint', 32), topic: text(m, 2, 'complaint', 64, TOPIC_RE), requester: bytes(m, 3, 'complaint', 32), worker: bytes(m, 4, 'complaint', 32),
-    outcome: uint(m, 5, 'complaint', 1000), ts: uint(m, 6, 'complaint'), delivery: bytes(m, 7, 'complaint', undefined, 512),
+    task: bytes(m, 1, 'complaint', 32),
+    topic: text(m, 2, 'complaint', 64, TOPIC_RE),
+    requester: bytes(m, 3, 'complaint', 32),
+    worker: bytes(m, 4, 'complaint', 32),
+    outcome: uint(m, 5, 'complaint', 1000),
+    ts: uint(m, 6, 'complaint'),
+    delivery: bytes(m, 7, 'complaint', undefined, 512),
   };
-  if (equalBytes(complaint.requester, complaint.worker)) throw decodeError('BAD_VALUE', 'complaint: requester and worker are the same agent');
+  if (equalBytes(complaint.requester, complaint.worker))
+    throw decodeError('BAD_VALUE', 'complaint: requester and worker are the same agent');
   return { complaint, signature: s.signature, toBeSigned: s.toBeSigned };
 }
 
 export function complaintBody(signed: Uint8Array): Body {
-  return { kind: 'state', tags: ['receipt', COMPLAINT_TAG], text: 'task complaint', constraints: COMPLAINT_PREFIX + toHex(signed) };
+  return {
+    kind: 'state',
+    tags: ['receipt', COMPLAINT_TAG],
+    text: 'task complaint',
+    constraints: COMPLAINT_PREFIX + toHex(signed),
+  };
 }
 
-export const isComplaintBody = (b: Body): boolean => b.kind === 'state' && !!b.constraints?.startsWith(COMPLAINT_PREFIX);
+export const isComplaintBody = (b: Body): boolean =>
+  b.kind === 'state' && !!b.constraints?.startsWith(COMPLAINT_PREFIX);
 
 /** The signed complaint bytes a body from complaintBody carries (typed DecodeError otherwise). */
 export function complaintFromBody(b: Body): Uint8Array {
   if (!isComplaintBody(b)) throw decodeError('BAD_VALUE', 'body does not carry a complaint');
   const hex = b.constraints!.slice(COMPLAINT_PREFIX.length);
-  if (hex.length > MAX_COMPLAINT_BYTES * 2 || !/^(?:[0-9a-f]{2})+$/.test(hex)) throw decodeError('BAD_VALUE', 'complaint constraint is not hex of a complaint');
+  if (hex.length > MAX_COMPLAINT_BYTES * 2 || !/^(?:[0-9a-f]{2})+$/.test(hex))
+    throw decodeError('BAD_VALUE', 'complaint constraint is not hex of a complaint');
   return fromHex(hex);
 }
 
-export type ComplaintCheck = { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+export type ComplaintCheck =
+  { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 
 /**
  * A decoded complaint against what the verifier knows: the embedded delivery is a `delivery` for the same task,
  * signed by the named worker (T1 at its ts), and the complaint is signed by the requester (T1 at its ts).
  */
-export function checkComplaint(v: TieredVerifier, limits: Limits, d: ReturnType<typeof decodeComplaint>): ComplaintCheck {
+export function checkComplaint(
+  v: TieredVerifier,
+  limits: Limits,
+  d: ReturnType<typeof decodeComplaint>,
+): ComplaintCheck {
   const c = d.complaint;
   const dm = decodeTaskMsg(c.delivery, limits); // DecodeError: the caller's malformed
-  if (dm.msg.type !== 'delivery') return { ok: false, reason: 'malformed', detail: 'complaint: the embedded message is not a delivery' };
-  if (!equalBytes(dm.msg.task, c.task) || !equalBytes(dm.msg.signer, c.worker)) return { ok: false, reason: 'malformed', detail: 'complaint: the delivery is not the named worker\'s for this task' };
+  if (dm.msg.type !== 'delivery')
+    return { ok: false, reason: 'malformed', detail: 'complaint: the embedded message is not a delivery' };
+  if (!equalBytes(dm.msg.task, c.task) || !equalBytes(dm.msg.signer, c.worker))
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: "complaint: the delivery is not the named worker's for this task",
+    };
   const w = v.checkSigned(c.worker, dm.toBeSigned, dm.signature, dm.msg.ts);
   if (!w.ok) return { ok: false, reason: w.reason, detail: `complaint: worker's delivery: ${w.detail}` };
   const r = v.checkSigned(c.requester, d.toBeSigned, d.signature, c.ts, c.topic);

@@ -37,10 +37,20 @@ const AWARD_MAX = 256;
 /** Canonical dispute-proof bytes (awards in any order in, sorted out). */
 export function encodeDisputeProof(announce: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array {
   const [x, y] = compareBytes(a, b) <= 0 ? [a, b] : [b, a];
-  return encodeCbor(mapOf([[0, 1], [1, announce], [2, x], [3, y]]));
+  return encodeCbor(
+    mapOf([
+      [0, 1],
+      [1, announce],
+      [2, x],
+      [3, y],
+    ]),
+  );
 }
 
-export function decodeDisputeProof(b: Uint8Array, limits: Limits): { announce: Uint8Array; awards: readonly [Uint8Array, Uint8Array] } {
+export function decodeDisputeProof(
+  b: Uint8Array,
+  limits: Limits,
+): { announce: Uint8Array; awards: readonly [Uint8Array, Uint8Array] } {
   const max = limits.headerBytes + 2 * AWARD_MAX + 32;
   if (b.length > max) throw decodeError('TOO_LARGE', `dispute proof of ${b.length} bytes > ${max}`);
   const m = asMap(decodeCbor(b, { maxBytes: max, maxDepth: 1 }), 'dispute proof');
@@ -49,26 +59,31 @@ export function decodeDisputeProof(b: Uint8Array, limits: Limits): { announce: U
   const announce = bytes(m, 1, 'dispute proof', undefined, limits.headerBytes);
   const x = bytes(m, 2, 'dispute proof', undefined, AWARD_MAX);
   const y = bytes(m, 3, 'dispute proof', undefined, AWARD_MAX);
-  if (compareBytes(x, y) >= 0) throw decodeError('NON_CANONICAL', 'dispute proof: awards must be distinct and sorted bytewise');
+  if (compareBytes(x, y) >= 0)
+    throw decodeError('NON_CANONICAL', 'dispute proof: awards must be distinct and sorted bytewise');
   return { announce, awards: [x, y] };
 }
 
-export type DisputeCheck = { readonly ok: true; readonly proof: DoubleAwardProof } | { readonly ok: false; readonly detail: string };
+export type DisputeCheck =
+  { readonly ok: true; readonly proof: DoubleAwardProof } | { readonly ok: false; readonly detail: string };
 
 /** Everything a receiver checks, with public keys alone: structure, same task and signer, different workers, three signatures. */
 export function checkDisputeProof(c: CryptoPort, limits: Limits, proof: Uint8Array): DisputeCheck {
   try {
     const d = decodeDisputeProof(proof, limits);
     const [a, b] = d.awards.map((x) => decodeTaskMsg(x, limits));
-    if (a!.msg.type !== 'award' || b!.msg.type !== 'award') return { ok: false, detail: 'both messages must be awards' };
+    if (a!.msg.type !== 'award' || b!.msg.type !== 'award')
+      return { ok: false, detail: 'both messages must be awards' };
     const ma = a!.msg;
     const mb = b!.msg;
     if (!equalBytes(ma.task, mb.task)) return { ok: false, detail: 'the awards are for different tasks' };
     if (!equalBytes(ma.signer, mb.signer)) return { ok: false, detail: 'the awards have different signers' };
     if (equalBytes(ma.worker, mb.worker)) return { ok: false, detail: 'both awards name the same worker' };
     const se = decodeEntry(d.announce, limits);
-    if (!equalBytes(c.sha256(d.announce), ma.task)) return { ok: false, detail: 'the announce is not the awarded task (entry id != task id)' };
-    if (!equalBytes(se.entry.author, ma.signer)) return { ok: false, detail: 'the task was announced by another agent than the awards\' signer' };
+    if (!equalBytes(c.sha256(d.announce), ma.task))
+      return { ok: false, detail: 'the announce is not the awarded task (entry id != task id)' };
+    if (!equalBytes(se.entry.author, ma.signer))
+      return { ok: false, detail: "the task was announced by another agent than the awards' signer" };
     if (se.entry.kind !== 'intent') return { ok: false, detail: 'the announce is not an intent' };
     const r = c.verifier.verifyBatch([
       { pub: ma.signer, msg: a!.toBeSigned, sig: a!.signature },
@@ -78,7 +93,17 @@ export function checkDisputeProof(c: CryptoPort, limits: Limits, proof: Uint8Arr
     if (!r[0] || !r[1]) return { ok: false, detail: 'an award of the proof is not signed by the requester' };
     if (!r[2]) return { ok: false, detail: 'the announce is not signed by the requester' };
     const author = toHex(ma.signer);
-    return { ok: true, proof: { kind: 'double-award', author, topic: se.entry.topic, task: toHex(ma.task), workers: [toHex(ma.worker), toHex(mb.worker)], evidence: proof } };
+    return {
+      ok: true,
+      proof: {
+        kind: 'double-award',
+        author,
+        topic: se.entry.topic,
+        task: toHex(ma.task),
+        workers: [toHex(ma.worker), toHex(mb.worker)],
+        evidence: proof,
+      },
+    };
   } catch (e) {
     if (e instanceof DecodeError) return { ok: false, detail: `malformed: ${e.message}` };
     throw e;

@@ -46,11 +46,27 @@ export interface TaskPolicy {
   rate?: ((t: TaskView, artefact: Uint8Array, now: number) => number | undefined) | undefined;
 }
 
-export type TaskView = Omit<TaskRecord, 'artefact' | 'entry' | 'body' | 'mechanism' | 'award' | 'delivery' | 'evidence' | 'requesterSig' | 'workerSig'> & { readonly evidence: number };
+export type TaskView = Omit<
+  TaskRecord,
+  'artefact' | 'entry' | 'body' | 'mechanism' | 'award' | 'delivery' | 'evidence' | 'requesterSig' | 'workerSig'
+> & { readonly evidence: number };
 
 export type TaskEvent =
-  | { readonly type: 'task'; readonly id: string; readonly role: TaskRecord['role']; readonly state: TaskState; readonly topic: string; readonly note?: string }
-  | { readonly type: 'taskRejected'; readonly reason: TaskReject; readonly detail: string; readonly task?: string; readonly from?: string }
+  | {
+      readonly type: 'task';
+      readonly id: string;
+      readonly role: TaskRecord['role'];
+      readonly state: TaskState;
+      readonly topic: string;
+      readonly note?: string;
+    }
+  | {
+      readonly type: 'taskRejected';
+      readonly reason: TaskReject;
+      readonly detail: string;
+      readonly task?: string;
+      readonly from?: string;
+    }
   | { readonly type: 'receipt'; readonly task: string; readonly receipt: string; readonly entry: string };
 
 export interface TaskEngineOptions {
@@ -82,7 +98,10 @@ export interface TaskEngineOptions {
 export abstract class TaskEngineBase {
   readonly agentKey: Uint8Array;
   readonly agentHex: string;
-  readonly rejected: Record<TaskReject, number> = Object.fromEntries(TASK_REJECTS.map((r) => [r, 0])) as Record<TaskReject, number>;
+  readonly rejected: Record<TaskReject, number> = Object.fromEntries(TASK_REJECTS.map((r) => [r, 0])) as Record<
+    TaskReject,
+    number
+  >;
   readonly retryMs: number;
   readonly grant: number;
   readonly awardTier: number;
@@ -99,7 +118,8 @@ export abstract class TaskEngineBase {
     this.awardTier = o.awardTier ?? 2;
     this.maxOpen = o.maxOpen ?? 1024;
     this.keepEnded = o.keepEnded ?? 256;
-    if (!Number.isInteger(this.retryMs) || this.retryMs < 1) throw new RangeError('TaskEngine: retryMs must be a positive integer');
+    if (!Number.isInteger(this.retryMs) || this.retryMs < 1)
+      throw new RangeError('TaskEngine: retryMs must be a positive integer');
     this.reload();
   }
 
@@ -158,8 +178,10 @@ export abstract class TaskEngineBase {
       if (d.msg.type === 'invite') return this.onNewInvite(now, d.msg, d.toBeSigned, d.signature);
       return this.reject('unknown_task', `${d.msg.type} for a task we do not know`, id, from);
     }
-    if (rec.role === 'requester' && d.msg.type === 'bid' && rec.state !== 'open') return this.reject('late_bid', `bid in state ${rec.state}`, id, from);
-    if (!allowed(rec.role, rec.state, d.msg.type)) return this.reject('unexpected', `${d.msg.type} in ${rec.role} state ${rec.state}`, id, from);
+    if (rec.role === 'requester' && d.msg.type === 'bid' && rec.state !== 'open')
+      return this.reject('late_bid', `bid in state ${rec.state}`, id, from);
+    if (!allowed(rec.role, rec.state, d.msg.type))
+      return this.reject('unexpected', `${d.msg.type} in ${rec.role} state ${rec.state}`, id, from);
     this.onMessage(now, rec, d.msg, d.toBeSigned, d.signature);
   }
 
@@ -208,7 +230,8 @@ export abstract class TaskEngineBase {
   /** Moves a record to `to` (checked against the table), persists it and reports it. */
   protected move(r: TaskRecord, input: Input, to: TaskState, now: number, note?: string): void {
     const ok = allowed(r.role, r.state, input);
-    if (!ok || !ok.includes(to)) throw new Error(`task protocol: ${r.role} ${r.state} --${input}--> ${to} is not in the table`);
+    if (!ok || !ok.includes(to))
+      throw new Error(`task protocol: ${r.role} ${r.state} --${input}--> ${to} is not in the table`);
     const changed = r.state !== to;
     r.state = to;
     if (note) r.note = note;
@@ -217,7 +240,8 @@ export abstract class TaskEngineBase {
       r.nextRetry = allowed(r.role, to, 'retry') ? now + this.retryMs : undefined;
     }
     this.save(r);
-    if (changed) this.events.push({ type: 'task', id: r.id, role: r.role, state: to, topic: r.topic, ...(note ? { note } : {}) });
+    if (changed)
+      this.events.push({ type: 'task', id: r.id, role: r.role, state: to, topic: r.topic, ...(note ? { note } : {}) });
     if (changed && isTerminal(r.role, to)) this.forgetOldEnded();
   }
 
@@ -256,7 +280,8 @@ export abstract class TaskEngineBase {
   protected book(task: string, ps: readonly Posting[], now: number): void {
     for (const p of ps) {
       for (const acct of [p.from, p.to]) {
-        if (acct.startsWith('agent:') && !this.o.ledger.has(acct) && this.grant > 0) this.o.ledger.post({ task, rule: 'grant', from: ISSUANCE, to: acct, amount: this.grant, ts: now });
+        if (acct.startsWith('agent:') && !this.o.ledger.has(acct) && this.grant > 0)
+          this.o.ledger.post({ task, rule: 'grant', from: ISSUANCE, to: acct, amount: this.grant, ts: now });
       }
       this.o.ledger.post(p);
     }
@@ -294,7 +319,17 @@ export abstract class TaskEngineBase {
 }
 
 export function view(r: TaskRecord): TaskView {
-  const { artefact: _a, entry: _e, body: _b, mechanism: _m, award: _w, delivery: _d, evidence, requesterSig: _rs, workerSig: _ws, ...rest } = r;
+  const {
+    artefact: _a,
+    entry: _e,
+    body: _b,
+    mechanism: _m,
+    award: _w,
+    delivery: _d,
+    evidence,
+    requesterSig: _rs,
+    workerSig: _ws,
+    ...rest
+  } = r;
   return { ...rest, bids: rest.bids.map((b) => ({ ...b })), evidence: evidence?.length ?? 0 };
 }
-

@@ -67,9 +67,11 @@ export function checkPosting(p: Posting, fromBalance: number): string | undefine
   if (!RULES.includes(p.rule)) return `unknown rule ${String(p.rule)}`;
   if (!Number.isSafeInteger(p.amount) || p.amount <= 0) return `amount must be a positive integer, got ${p.amount}`;
   const [from, to] = KIND[p.rule];
-  if (!from.test(p.from) || !to.test(p.to)) return `${p.rule} moves ${from.source} -> ${to.source}, not ${p.from} -> ${p.to}`;
-  if (p.rule !== 'grant' && p.rule !== 'escrow' && p.from !== escrowAccount(p.task)) return `${p.rule} must draw on the task's own escrow`;
-  if (p.rule === 'escrow' && p.to !== escrowAccount(p.task)) return 'escrow must go to the task\'s own escrow';
+  if (!from.test(p.from) || !to.test(p.to))
+    return `${p.rule} moves ${from.source} -> ${to.source}, not ${p.from} -> ${p.to}`;
+  if (p.rule !== 'grant' && p.rule !== 'escrow' && p.from !== escrowAccount(p.task))
+    return `${p.rule} must draw on the task's own escrow`;
+  if (p.rule === 'escrow' && p.to !== escrowAccount(p.task)) return "escrow must go to the task's own escrow";
   if (p.from !== ISSUANCE && fromBalance < p.amount) return `${p.from} holds ${fromBalance} < ${p.amount}`;
   return undefined;
 }
@@ -126,10 +128,14 @@ export type TaskEnd =
 
 /** Postings that open a task's escrow (the requester's budget) and add the worker's deposit on award. */
 export function openPostings(task: string, requester: string, budget: number, ts: number): Posting[] {
-  return budget > 0 ? [{ task, rule: 'escrow', from: agentAccount(requester), to: escrowAccount(task), amount: budget, ts }] : [];
+  return budget > 0
+    ? [{ task, rule: 'escrow', from: agentAccount(requester), to: escrowAccount(task), amount: budget, ts }]
+    : [];
 }
 export function depositPostings(task: string, worker: string, deposit: number, ts: number): Posting[] {
-  return deposit > 0 ? [{ task, rule: 'escrow', from: agentAccount(worker), to: escrowAccount(task), amount: deposit, ts }] : [];
+  return deposit > 0
+    ? [{ task, rule: 'escrow', from: agentAccount(worker), to: escrowAccount(task), amount: deposit, ts }]
+    : [];
 }
 
 /** Postings that close a task's escrow to exactly 0 (budget + deposit in, all of it out). */

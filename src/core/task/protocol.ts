@@ -29,11 +29,23 @@ export type Role = (typeof ROLES)[number];
 
 export const INPUTS = [
   // messages
-  'invite', 'bid', 'award', 'delivery', 'fetch', 'artefact', 'rate', 'cosign',
+  'invite',
+  'bid',
+  'award',
+  'delivery',
+  'fetch',
+  'artefact',
+  'rate',
+  'cosign',
   // local calls (agent layer or policy)
-  'bidFor', 'deliver', 'rateFor',
+  'bidFor',
+  'deliver',
+  'rateFor',
   // timers
-  'retry', 'bidDeadline', 'deliverBy', 'settleBy',
+  'retry',
+  'bidDeadline',
+  'deliverBy',
+  'settleBy',
 ] as const;
 export type Input = (typeof INPUTS)[number];
 
@@ -56,7 +68,13 @@ export const TRANSITIONS = {
     invited: { invite: ['invited'], bidFor: ['bidding'], bidDeadline: ['lost'] },
     bidding: { invite: ['bidding'], award: ['awarded'], retry: ['bidding'], deliverBy: ['lost'] },
     awarded: { invite: ['awarded'], award: ['awarded', 'disputed'], deliver: ['delivering'], deliverBy: ['defaulted'] },
-    delivering: { award: ['delivering', 'disputed'], fetch: ['delivering'], rate: ['settled'], retry: ['delivering'], settleBy: ['unrated'] },
+    delivering: {
+      award: ['delivering', 'disputed'],
+      fetch: ['delivering'],
+      rate: ['settled'],
+      retry: ['delivering'],
+      settleBy: ['unrated'],
+    },
     settled: { award: ['settled'], fetch: ['settled'], rate: ['settled'] },
     lost: {},
     defaulted: {},

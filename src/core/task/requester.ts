@@ -50,22 +50,52 @@ export abstract class RequesterEngine extends TaskEngineBase {
     positive(s.bidWindowMs, 'bidWindowMs');
     positive(s.deliverWindowMs, 'deliverWindowMs');
     positive(s.settleWindowMs, 'settleWindowMs');
-    if (!Number.isSafeInteger(s.budget) || s.budget < 0 || s.budget > MAX_MONEY) throw new RangeError('post: budget must be 0..1e9 milli-credits');
-    if (this.balanceOf(this.agentHex) < s.budget) throw new RangeError(`post: budget ${s.budget} exceeds our balance ${this.balanceOf(this.agentHex)}`);
-    const tier = Math.max(s.requiredTier ?? 0, s.mechanism.requiredTier, policyTier(DEFAULT_POLICY_CONFIG, 'bid', Math.floor(s.budget / 1000)));
+    if (!Number.isSafeInteger(s.budget) || s.budget < 0 || s.budget > MAX_MONEY)
+      throw new RangeError('post: budget must be 0..1e9 milli-credits');
+    if (this.balanceOf(this.agentHex) < s.budget)
+      throw new RangeError(`post: budget ${s.budget} exceeds our balance ${this.balanceOf(this.agentHex)}`);
+    const tier = Math.max(
+      s.requiredTier ?? 0,
+      s.mechanism.requiredTier,
+      policyTier(DEFAULT_POLICY_CONFIG, 'bid', Math.floor(s.budget / 1000)),
+    );
     if (tier > 4) throw new RangeError('post: requiredTier must be 0..4');
     const signed = signMechanism(this.o.crypto.signer, this.o.agentSecret, s.mechanism);
     const bidDeadline = now + s.bidWindowMs;
     const deliverBy = bidDeadline + s.deliverWindowMs;
     const settleBy = deliverBy + s.settleWindowMs;
     const a = this.o.host.announce(now, {
-      kind: 'intent', topic: s.topic, tags: s.tags, text: s.text, price: s.budget, deadline: bidDeadline, requiredTier: tier,
-      constraints: encodeTerms({ mechanism: signed, deliverBy, settleBy }), ttlMs: settleBy - now,
+      kind: 'intent',
+      topic: s.topic,
+      tags: s.tags,
+      text: s.text,
+      price: s.budget,
+      deadline: bidDeadline,
+      requiredTier: tier,
+      constraints: encodeTerms({ mechanism: signed, deliverBy, settleBy }),
+      ttlMs: settleBy - now,
     });
     const r: TaskRecord = {
-      id: a.id, role: 'requester', state: 'open', requester: this.agentHex, topic: s.topic, tags: [...s.tags], text: s.text, budget: s.budget,
-      requiredTier: tier, bidDeadline, deliverBy, settleBy, mechanism: toHex(signed), deposit: s.mechanism.deposit,
-      entry: toHex(a.entry), body: toHex(a.body), createdAt: now, bids: [], attempts: 0, nextRetry: now + this.retryMs,
+      id: a.id,
+      role: 'requester',
+      state: 'open',
+      requester: this.agentHex,
+      topic: s.topic,
+      tags: [...s.tags],
+      text: s.text,
+      budget: s.budget,
+      requiredTier: tier,
+      bidDeadline,
+      deliverBy,
+      settleBy,
+      mechanism: toHex(signed),
+      deposit: s.mechanism.deposit,
+      entry: toHex(a.entry),
+      body: toHex(a.body),
+      createdAt: now,
+      bids: [],
+      attempts: 0,
+      nextRetry: now + this.retryMs,
     };
     this.book(r.id, openPostings(r.id, this.agentHex, r.budget, now), now);
     this.save(r);
@@ -77,13 +107,17 @@ export abstract class RequesterEngine extends TaskEngineBase {
   /** The requester's rating (0..1000) of a fetched artefact: signs its half of the receipt and sends it. */
   rateFor(now: number, id: string, outcome: number): TaskView {
     const r = this.record(id);
-    if (r.role !== 'requester' || !this.can(r, 'rateFor')) throw new RangeError(`rate: task ${id} is ${r.role} ${r.state}, not a delivered task of ours`);
-    if (!Number.isInteger(outcome) || outcome < 0 || outcome > 1000) throw new RangeError('rate: outcome must be an integer 0..1000');
+    if (r.role !== 'requester' || !this.can(r, 'rateFor'))
+      throw new RangeError(`rate: task ${id} is ${r.role} ${r.state}, not a delivered task of ours`);
+    if (!Number.isInteger(outcome) || outcome < 0 || outcome > 1000)
+      throw new RangeError('rate: outcome must be an integer 0..1000');
     const amount = amountFor(this.mechanismOf(r), r.price!, outcome);
     r.outcome = outcome;
     r.amount = amount;
     r.rateTs = now;
-    r.requesterSig = toHex(this.o.crypto.signer.sign(this.o.agentSecret, receiptToBeSigned(this.receiptOf(r), this.agentKey)));
+    r.requesterSig = toHex(
+      this.o.crypto.signer.sign(this.o.agentSecret, receiptToBeSigned(this.receiptOf(r), this.agentKey)),
+    );
     this.move(r, 'rateFor', 'rated', now);
     this.sendRate(r);
     return view(r);
@@ -92,20 +126,23 @@ export abstract class RequesterEngine extends TaskEngineBase {
   protected requesterMessage(now: number, r: TaskRecord, m: TaskMsg, tbs: Uint8Array, sig: Uint8Array): void {
     const from = toHex(m.signer);
     if (m.type === 'bid') return this.onBid(now, r, m, tbs, sig);
-    if (from !== r.worker) return this.reject('not_party', `${m.type} from an agent that is not the awarded worker`, r.id, from);
+    if (from !== r.worker)
+      return this.reject('not_party', `${m.type} from an agent that is not the awarded worker`, r.id, from);
     const s = checkMsgSignature(this.o.verifier, m, tbs, sig);
     if (!s.ok) return this.reject(s.reason, s.detail, r.id, from);
     switch (m.type) {
       case 'delivery':
         if (r.state !== 'awarded') return; // a re-sent delivery: we have it
-        if (m.length > this.o.limits.bodyBytes) return this.reject('bad_delivery', 'artefact larger than a body', r.id, from);
+        if (m.length > this.o.limits.bodyBytes)
+          return this.reject('bad_delivery', 'artefact larger than a body', r.id, from);
         r.deliveryHash = toHex(m.hash);
         r.deliveryLen = m.length;
         r.delivery = toHex(encodeTaskMsg(m, sig)); // the worker's signed word that it took part (complaints)
         this.move(r, 'delivery', 'fetching', now);
         return this.sendFetch(r, now);
       case 'artefact': {
-        if (m.artefact.length !== r.deliveryLen || toHex(this.o.crypto.sha256(m.artefact)) !== r.deliveryHash) return this.reject('bad_delivery', 'artefact does not match the delivered hash', r.id, from);
+        if (m.artefact.length !== r.deliveryLen || toHex(this.o.crypto.sha256(m.artefact)) !== r.deliveryHash)
+          return this.reject('bad_delivery', 'artefact does not match the delivered hash', r.id, from);
         r.artefact = toHex(m.artefact);
         this.move(r, 'artefact', 'delivered', now);
         const outcome = this.o.policy?.rate?.(view(r), m.artefact, now);
@@ -134,12 +171,32 @@ export abstract class RequesterEngine extends TaskEngineBase {
       case 'settleBy': {
         const withheld = r.state === 'awarded' || r.state === 'fetching';
         const slashBp = this.mechanismOf(r).slashing.no_delivery ?? 0;
-        this.book(r.id, settlement(r.id, r.requester, r.budget, withheld ? { kind: 'defaulted', worker: r.worker!, deposit: r.deposit, slashBp } : { kind: 'unsigned', worker: r.worker!, deposit: r.deposit }, now), now);
+        this.book(
+          r.id,
+          settlement(
+            r.id,
+            r.requester,
+            r.budget,
+            withheld
+              ? { kind: 'defaulted', worker: r.worker!, deposit: r.deposit, slashBp }
+              : { kind: 'unsigned', worker: r.worker!, deposit: r.deposit },
+            now,
+          ),
+          now,
+        );
         // A delivered hash whose artefact never came (outcome 0), or our rating the worker would not co-sign:
         // a signed complaint in the task's topic log, which trust takes as a rating (complaint.ts).
         const outcome = r.state === 'fetching' ? 0 : r.state === 'rated' ? r.outcome : undefined;
         if (outcome !== undefined && r.delivery) this.complain(now, r, outcome);
-        return this.move(r, input, withheld ? 'defaulted' : 'unsigned', now, withheld ? `delivery withheld: ${(r.deposit * slashBp) / BP} of the deposit burned` : 'no co-signed receipt by settleBy');
+        return this.move(
+          r,
+          input,
+          withheld ? 'defaulted' : 'unsigned',
+          now,
+          withheld
+            ? `delivery withheld: ${(r.deposit * slashBp) / BP} of the deposit burned`
+            : 'no co-signed receipt by settleBy',
+        );
       }
       default:
         return;
@@ -151,13 +208,15 @@ export abstract class RequesterEngine extends TaskEngineBase {
   private onBid(now: number, r: TaskRecord, m: TaskMsg & { type: 'bid' }, tbs: Uint8Array, sig: Uint8Array): void {
     const from = toHex(m.signer);
     if (from === this.agentHex) return this.reject('not_party', 'a bid on our own task', r.id, from);
-    if (now > r.bidDeadline || m.ts > r.bidDeadline) return this.reject('late_bid', `bid ${Math.max(now, m.ts) - r.bidDeadline} ms after the deadline`, r.id, from);
+    if (now > r.bidDeadline || m.ts > r.bidDeadline)
+      return this.reject('late_bid', `bid ${Math.max(now, m.ts) - r.bidDeadline} ms after the deadline`, r.id, from);
     const b = this.acceptCarried(m.signer, m.binding, now);
     if (!b.ok) return this.reject(b.reason, b.detail, r.id, from);
     const s = checkMsgSignature(this.o.verifier, m, tbs, sig);
     if (!s.ok) return this.reject(s.reason, s.detail, r.id, from);
     const tier = this.o.verifier.tierOf(from, now);
-    if (tier < r.requiredTier) return this.reject('wrong_tier', `bidder verified to T${tier}, task needs T${r.requiredTier}`, r.id, from);
+    if (tier < r.requiredTier)
+      return this.reject('wrong_tier', `bidder verified to T${tier}, task needs T${r.requiredTier}`, r.id, from);
     if (m.price > r.budget) return this.reject('over_budget', `bid ${m.price} > budget ${r.budget}`, r.id, from);
     const same = r.bids.find((x) => x.agent === from);
     if (same && same.price === m.price) return; // a re-sent bid
@@ -169,17 +228,36 @@ export abstract class RequesterEngine extends TaskEngineBase {
   private award(now: number, r: TaskRecord): void {
     const mech = this.mechanismOf(r);
     const score = (a: string) => (mech.alloc.rule === 'reputation' && this.o.score ? this.o.score(a, r.topic) : 0);
-    const valid = r.bids.filter((b) => this.o.verifier.tierOf(b.agent, now) >= r.requiredTier && this.balanceOf(b.agent) >= r.deposit);
-    valid.sort((a, b) => score(b.agent) - score(a.agent) || a.price - b.price || a.ts - b.ts || compareText(a.agent, b.agent));
+    const valid = r.bids.filter(
+      (b) => this.o.verifier.tierOf(b.agent, now) >= r.requiredTier && this.balanceOf(b.agent) >= r.deposit,
+    );
+    valid.sort(
+      (a, b) => score(b.agent) - score(a.agent) || a.price - b.price || a.ts - b.ts || compareText(a.agent, b.agent),
+    );
     const win = valid[0];
     if (!win) {
       this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'expired' }, now), now);
-      return this.move(r, 'bidDeadline', 'expired', now, r.bids.length ? 'no bid still valid at the deadline' : 'no bids');
+      return this.move(
+        r,
+        'bidDeadline',
+        'expired',
+        now,
+        r.bids.length ? 'no bid still valid at the deadline' : 'no bids',
+      );
     }
     r.worker = win.agent;
     r.price = win.price;
     // Signed once and kept: a re-send is byte-identical, so the worker can tell it from a second award.
-    r.award = toHex(this.signed({ type: 'award', task: fromHex(r.id), signer: this.agentKey, ts: now, worker: fromHex(win.agent), price: win.price }));
+    r.award = toHex(
+      this.signed({
+        type: 'award',
+        task: fromHex(r.id),
+        signer: this.agentKey,
+        ts: now,
+        worker: fromHex(win.agent),
+        price: win.price,
+      }),
+    );
     this.book(r.id, depositPostings(r.id, win.agent, r.deposit, now), now);
     this.move(r, 'bidDeadline', 'awarded', now, `awarded to ${win.agent.slice(0, 12)} at ${win.price}`);
     this.sendAward(r);
@@ -192,7 +270,13 @@ export abstract class RequesterEngine extends TaskEngineBase {
     try {
       bytes = encodeReceipt(rc, fromHex(r.requesterSig!), workerSig);
       const c = checkReceipt(this.o.verifier, decodeReceipt(bytes));
-      if (!c.ok) return this.reject(c.reason === 'bad_signature' ? 'bad_signature' : 'binding_invalid', `receipt: ${c.detail}`, r.id, r.worker);
+      if (!c.ok)
+        return this.reject(
+          c.reason === 'bad_signature' ? 'bad_signature' : 'binding_invalid',
+          `receipt: ${c.detail}`,
+          r.id,
+          r.worker,
+        );
     } catch (e) {
       if (e instanceof DecodeError) return this.reject('malformed', e.message, r.id, r.worker);
       throw e;
@@ -200,13 +284,31 @@ export abstract class RequesterEngine extends TaskEngineBase {
     r.workerSig = toHex(workerSig);
     r.receipt = toHex(bytes);
     const a = this.o.host.announce(now, { ...receiptBody(bytes, r.topic), topic: r.topic });
-    this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'settled', worker: r.worker!, amount: r.amount!, deposit: r.deposit }, now), now);
+    this.book(
+      r.id,
+      settlement(
+        r.id,
+        r.requester,
+        r.budget,
+        { kind: 'settled', worker: r.worker!, amount: r.amount!, deposit: r.deposit },
+        now,
+      ),
+      now,
+    );
     this.move(r, 'cosign', 'settled', now, `paid ${r.amount} for outcome ${r.outcome}`);
     this.emit({ type: 'receipt', task: r.id, receipt: r.receipt, entry: a.id });
   }
 
   private complain(now: number, r: TaskRecord, outcome: number): void {
-    const c: Complaint = { task: fromHex(r.id), topic: r.topic, requester: this.agentKey, worker: fromHex(r.worker!), outcome, ts: now, delivery: fromHex(r.delivery!) };
+    const c: Complaint = {
+      task: fromHex(r.id),
+      topic: r.topic,
+      requester: this.agentKey,
+      worker: fromHex(r.worker!),
+      outcome,
+      ts: now,
+      delivery: fromHex(r.delivery!),
+    };
     const bytes = encodeComplaint(c, this.o.crypto.signer.sign(this.o.agentSecret, complaintToBeSigned(c)));
     this.o.host.announce(now, { ...complaintBody(bytes), topic: r.topic });
   }
@@ -218,7 +320,15 @@ export abstract class RequesterEngine extends TaskEngineBase {
     const bidders = new Set(r.bids.map((b) => b.agent));
     for (const c of this.o.host.candidates(r.topic, r.tags, r.requiredTier, now)) {
       if (c === this.agentHex || bidders.has(c)) continue;
-      this.send(c, { type: 'invite', task: fromHex(r.id), signer: this.agentKey, ts: now, entry: fromHex(r.entry), body: fromHex(r.body), binding: this.o.binding });
+      this.send(c, {
+        type: 'invite',
+        task: fromHex(r.id),
+        signer: this.agentKey,
+        ts: now,
+        entry: fromHex(r.entry),
+        body: fromHex(r.body),
+        binding: this.o.binding,
+      });
     }
   }
 
@@ -227,15 +337,38 @@ export abstract class RequesterEngine extends TaskEngineBase {
   }
 
   private sendFetch(r: TaskRecord, now: number): void {
-    this.send(r.worker!, { type: 'fetch', task: fromHex(r.id), signer: this.agentKey, ts: now, hash: fromHex(r.deliveryHash!) });
+    this.send(r.worker!, {
+      type: 'fetch',
+      task: fromHex(r.id),
+      signer: this.agentKey,
+      ts: now,
+      hash: fromHex(r.deliveryHash!),
+    });
   }
 
   private sendRate(r: TaskRecord): void {
-    this.send(r.worker!, { type: 'rate', task: fromHex(r.id), signer: this.agentKey, ts: r.rateTs!, outcome: r.outcome!, amount: r.amount!, sig: fromHex(r.requesterSig!) });
+    this.send(r.worker!, {
+      type: 'rate',
+      task: fromHex(r.id),
+      signer: this.agentKey,
+      ts: r.rateTs!,
+      outcome: r.outcome!,
+      amount: r.amount!,
+      sig: fromHex(r.requesterSig!),
+    });
   }
 
   protected receiptOf(r: TaskRecord): Receipt {
-    return { taskId: fromHex(r.id), topic: r.topic, requester: fromHex(r.requester), worker: fromHex(r.worker!), outcome: r.outcome!, ts: r.rateTs!, deliveryHash: fromHex(r.deliveryHash!), amount: r.amount! };
+    return {
+      taskId: fromHex(r.id),
+      topic: r.topic,
+      requester: fromHex(r.requester),
+      worker: fromHex(r.worker!),
+      outcome: r.outcome!,
+      ts: r.rateTs!,
+      deliveryHash: fromHex(r.deliveryHash!),
+      amount: r.amount!,
+    };
   }
 
   protected mechanismOf(r: TaskRecord): Mechanism {

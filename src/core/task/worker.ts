@@ -21,10 +21,13 @@ export class TaskEngine extends RequesterEngine {
   /** Our bid (milli-credits) on a task we were invited to. */
   bidFor(now: number, id: string, price: number): TaskView {
     const r = this.record(id);
-    if (r.role !== 'worker' || !this.can(r, 'bidFor')) throw new RangeError(`bid: task ${id} is ${r.role} ${r.state}, not an invitation`);
-    if (!Number.isSafeInteger(price) || price < 0 || price > r.budget) throw new RangeError(`bid: price must be an integer 0..${r.budget} (the budget)`);
+    if (r.role !== 'worker' || !this.can(r, 'bidFor'))
+      throw new RangeError(`bid: task ${id} is ${r.role} ${r.state}, not an invitation`);
+    if (!Number.isSafeInteger(price) || price < 0 || price > r.budget)
+      throw new RangeError(`bid: price must be an integer 0..${r.budget} (the budget)`);
     if (now > r.bidDeadline) throw new RangeError('bid: the bid deadline has passed');
-    if (this.balanceOf(this.agentHex) < r.deposit) throw new RangeError(`bid: the deposit ${r.deposit} exceeds our balance ${this.balanceOf(this.agentHex)}`);
+    if (this.balanceOf(this.agentHex) < r.deposit)
+      throw new RangeError(`bid: the deposit ${r.deposit} exceeds our balance ${this.balanceOf(this.agentHex)}`);
     r.myBid = price;
     this.move(r, 'bidFor', 'bidding', now);
     this.sendBid(r, now);
@@ -34,8 +37,10 @@ export class TaskEngine extends RequesterEngine {
   /** Delivers an awarded task: the artefact becomes a retained body and its hash goes to the requester. */
   deliver(now: number, id: string, artefact: Uint8Array): TaskView {
     const r = this.record(id);
-    if (r.role !== 'worker' || !this.can(r, 'deliver')) throw new RangeError(`deliver: task ${id} is ${r.role} ${r.state}, not awarded to us`);
-    if (artefact.length > this.o.limits.bodyBytes) throw new RangeError(`deliver: artefact larger than ${this.o.limits.bodyBytes} bytes`);
+    if (r.role !== 'worker' || !this.can(r, 'deliver'))
+      throw new RangeError(`deliver: task ${id} is ${r.role} ${r.state}, not awarded to us`);
+    if (artefact.length > this.o.limits.bodyBytes)
+      throw new RangeError(`deliver: artefact larger than ${this.o.limits.bodyBytes} bytes`);
     const hash = this.o.crypto.sha256(artefact);
     this.o.host.publishBody(hash, artefact, r.settleBy);
     r.artefact = toHex(artefact);
@@ -51,7 +56,8 @@ export class TaskEngine extends RequesterEngine {
   protected override onMessage(now: number, r: TaskRecord, m: TaskMsg, tbs: Uint8Array, sig: Uint8Array): void {
     if (r.role === 'requester') return this.requesterMessage(now, r, m, tbs, sig);
     const from = toHex(m.signer);
-    if (from !== r.requester) return this.reject('not_party', `${m.type} from an agent that is not the requester`, r.id, from);
+    if (from !== r.requester)
+      return this.reject('not_party', `${m.type} from an agent that is not the requester`, r.id, from);
     if (m.type === 'invite') return; // a re-sent invitation
     const s = checkMsgSignature(this.o.verifier, m, tbs, sig);
     if (!s.ok) return this.reject(s.reason, s.detail, r.id, from);
@@ -59,8 +65,15 @@ export class TaskEngine extends RequesterEngine {
       case 'award':
         return this.onAward(now, r, m, sig);
       case 'fetch':
-        if (toHex(m.hash) !== r.deliveryHash) return this.reject('bad_delivery', 'fetch of a hash we did not deliver', r.id, from);
-        return this.send(r.requester, { type: 'artefact', task: fromHex(r.id), signer: this.agentKey, ts: now, artefact: fromHex(r.artefact!) });
+        if (toHex(m.hash) !== r.deliveryHash)
+          return this.reject('bad_delivery', 'fetch of a hash we did not deliver', r.id, from);
+        return this.send(r.requester, {
+          type: 'artefact',
+          task: fromHex(r.id),
+          signer: this.agentKey,
+          ts: now,
+          artefact: fromHex(r.artefact!),
+        });
       case 'rate':
         return this.onRate(now, r, m);
       default:
@@ -90,11 +103,25 @@ export class TaskEngine extends RequesterEngine {
         {
           // Awarded and not delivered: the mechanism's slashing applies to us as the requester applies it.
           const slashBp = this.mechanismOf(r).slashing.no_delivery ?? 0;
-          this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'defaulted', worker: this.agentHex, deposit: r.deposit, slashBp }, now), now);
+          this.book(
+            r.id,
+            settlement(
+              r.id,
+              r.requester,
+              r.budget,
+              { kind: 'defaulted', worker: this.agentHex, deposit: r.deposit, slashBp },
+              now,
+            ),
+            now,
+          );
           return this.move(r, input, 'defaulted', now, 'not delivered by deliverBy');
         }
       case 'settleBy':
-        this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'unsigned', worker: this.agentHex, deposit: r.deposit }, now), now);
+        this.book(
+          r.id,
+          settlement(r.id, r.requester, r.budget, { kind: 'unsigned', worker: this.agentHex, deposit: r.deposit }, now),
+          now,
+        );
         return this.move(r, input, 'unrated', now, 'no rating by settleBy');
     }
   }
@@ -113,9 +140,25 @@ export class TaskEngine extends RequesterEngine {
     const { body, terms } = a.value;
     if (now > body.deadline!) return this.reject('late_bid', 'invitation after the bid deadline', a.value.id, from);
     const r: TaskRecord = {
-      id: a.value.id, role: 'worker', state: 'invited', requester: from, topic: a.value.topic, tags: [...body.tags], text: body.text, budget: body.price!,
-      requiredTier: body.requiredTier!, bidDeadline: body.deadline!, deliverBy: terms.deliverBy, settleBy: terms.settleBy, mechanism: toHex(terms.mechanism),
-      deposit: a.value.mechanism.deposit, entry: toHex(m.entry), body: toHex(m.body), createdAt: now, bids: [], attempts: 0,
+      id: a.value.id,
+      role: 'worker',
+      state: 'invited',
+      requester: from,
+      topic: a.value.topic,
+      tags: [...body.tags],
+      text: body.text,
+      budget: body.price!,
+      requiredTier: body.requiredTier!,
+      bidDeadline: body.deadline!,
+      deliverBy: terms.deliverBy,
+      settleBy: terms.settleBy,
+      mechanism: toHex(terms.mechanism),
+      deposit: a.value.mechanism.deposit,
+      entry: toHex(m.entry),
+      body: toHex(m.body),
+      createdAt: now,
+      bids: [],
+      attempts: 0,
     };
     this.save(r);
     this.emit({ type: 'task', id: r.id, role: 'worker', state: 'invited', topic: r.topic });
@@ -134,16 +177,29 @@ export class TaskEngine extends RequesterEngine {
       this.reject('double_award', 'a second, different award for this task (kept as evidence)', r.id, r.requester);
       return this.dispute(now, r, signedAward);
     }
-    if (!equalBytes(m.worker, this.agentKey)) return this.reject('not_party', 'award names another worker', r.id, r.requester);
-    if (m.price !== r.myBid) return this.reject('bad_terms', `award at ${m.price}, we bid ${r.myBid}`, r.id, r.requester);
+    if (!equalBytes(m.worker, this.agentKey))
+      return this.reject('not_party', 'award names another worker', r.id, r.requester);
+    if (m.price !== r.myBid)
+      return this.reject('bad_terms', `award at ${m.price}, we bid ${r.myBid}`, r.id, r.requester);
     const tier = this.o.verifier.tierOf(r.requester, now);
-    if (tier < this.awardTier) return this.reject('wrong_tier', `requester verified to T${tier}, awards need T${this.awardTier}`, r.id, r.requester);
-    if (this.balanceOf(this.agentHex) < r.deposit) return this.reject('bad_terms', 'our balance no longer covers the deposit', r.id, r.requester);
+    if (tier < this.awardTier)
+      return this.reject(
+        'wrong_tier',
+        `requester verified to T${tier}, awards need T${this.awardTier}`,
+        r.id,
+        r.requester,
+      );
+    if (this.balanceOf(this.agentHex) < r.deposit)
+      return this.reject('bad_terms', 'our balance no longer covers the deposit', r.id, r.requester);
     r.worker = this.agentHex;
     r.price = m.price;
     r.award = toHex(signedAward);
     // Our ledger mirrors the requester's: its budget in escrow, then our deposit.
-    this.book(r.id, [...openPostings(r.id, r.requester, r.budget, now), ...depositPostings(r.id, this.agentHex, r.deposit, now)], now);
+    this.book(
+      r.id,
+      [...openPostings(r.id, r.requester, r.budget, now), ...depositPostings(r.id, this.agentHex, r.deposit, now)],
+      now,
+    );
     this.move(r, 'award', 'awarded', now);
     const artefact = this.o.policy?.deliver?.(view(r), now);
     if (artefact !== undefined) this.deliver(now, r.id, artefact);
@@ -160,8 +216,18 @@ export class TaskEngine extends RequesterEngine {
     if (!c.ok) return; // e.g. both name us (another price): evidence kept, but no third party could check it
     this.o.host.dispute?.(r.requester, proof);
     if (!allowed(r.role, r.state, 'award')?.includes('disputed')) return; // settled: the escrow is closed
-    this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'disputed', worker: this.agentHex, deposit: r.deposit }, now), now);
-    this.move(r, 'award', 'disputed', now, `double award by the requester (proof published): ${c.proof.workers.map((w) => w.slice(0, 12)).join(' vs ')}`);
+    this.book(
+      r.id,
+      settlement(r.id, r.requester, r.budget, { kind: 'disputed', worker: this.agentHex, deposit: r.deposit }, now),
+      now,
+    );
+    this.move(
+      r,
+      'award',
+      'disputed',
+      now,
+      `double award by the requester (proof published): ${c.proof.workers.map((w) => w.slice(0, 12)).join(' vs ')}`,
+    );
   }
 
   private onRate(now: number, r: TaskRecord, m: TaskMsg & { type: 'rate' }): void {
@@ -170,26 +236,67 @@ export class TaskEngine extends RequesterEngine {
       return;
     }
     const expected = amountFor(this.mechanismOf(r), r.price!, m.outcome);
-    if (m.amount !== expected) return this.reject('bad_terms', `receipt amount ${m.amount}, the mechanism gives ${expected}`, r.id, r.requester);
-    const rc: Receipt = { taskId: fromHex(r.id), topic: r.topic, requester: fromHex(r.requester), worker: this.agentKey, outcome: m.outcome, ts: m.ts, deliveryHash: fromHex(r.deliveryHash!), amount: m.amount };
-    if (!this.o.crypto.verifier.verify(fromHex(r.requester), receiptToBeSigned(rc, fromHex(r.requester)), m.sig)) return this.reject('bad_signature', 'requester\'s receipt signature does not verify', r.id, r.requester);
+    if (m.amount !== expected)
+      return this.reject('bad_terms', `receipt amount ${m.amount}, the mechanism gives ${expected}`, r.id, r.requester);
+    const rc: Receipt = {
+      taskId: fromHex(r.id),
+      topic: r.topic,
+      requester: fromHex(r.requester),
+      worker: this.agentKey,
+      outcome: m.outcome,
+      ts: m.ts,
+      deliveryHash: fromHex(r.deliveryHash!),
+      amount: m.amount,
+    };
+    if (!this.o.crypto.verifier.verify(fromHex(r.requester), receiptToBeSigned(rc, fromHex(r.requester)), m.sig))
+      return this.reject('bad_signature', "requester's receipt signature does not verify", r.id, r.requester);
     r.outcome = m.outcome;
     r.amount = m.amount;
     r.rateTs = m.ts;
     r.requesterSig = toHex(m.sig);
     r.workerSig = toHex(this.o.crypto.signer.sign(this.o.agentSecret, receiptToBeSigned(rc, this.agentKey)));
-    this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'settled', worker: this.agentHex, amount: m.amount, deposit: r.deposit }, now), now);
+    this.book(
+      r.id,
+      settlement(
+        r.id,
+        r.requester,
+        r.budget,
+        { kind: 'settled', worker: this.agentHex, amount: m.amount, deposit: r.deposit },
+        now,
+      ),
+      now,
+    );
     this.move(r, 'rate', 'settled', now, `paid ${m.amount} for outcome ${m.outcome}`);
     this.sendCosign(r, now);
   }
 
   private sendBid(r: TaskRecord, now: number): void {
-    this.send(r.requester, { type: 'bid', task: fromHex(r.id), signer: this.agentKey, ts: now, price: r.myBid!, binding: this.o.binding });
+    this.send(r.requester, {
+      type: 'bid',
+      task: fromHex(r.id),
+      signer: this.agentKey,
+      ts: now,
+      price: r.myBid!,
+      binding: this.o.binding,
+    });
   }
   private sendDelivery(r: TaskRecord, now: number): void {
-    this.send(r.requester, { type: 'delivery', task: fromHex(r.id), signer: this.agentKey, ts: now, hash: fromHex(r.deliveryHash!), length: r.deliveryLen! });
+    this.send(r.requester, {
+      type: 'delivery',
+      task: fromHex(r.id),
+      signer: this.agentKey,
+      ts: now,
+      hash: fromHex(r.deliveryHash!),
+      length: r.deliveryLen!,
+    });
   }
   private sendCosign(r: TaskRecord, now: number): void {
-    this.send(r.requester, { type: 'cosign', task: fromHex(r.id), signer: this.agentKey, ts: now, sig: fromHex(r.workerSig!) });
+    this.send(r.requester, {
+      type: 'cosign',
+      task: fromHex(r.id),
+      signer: this.agentKey,
+      ts: now,
+      sig: fromHex(r.workerSig!),
+    });
   }
 }

@@ -55,7 +55,8 @@ export class Conduct {
   constructor(readonly params: ConductParams = DEFAULT_CONDUCT) {
     if (!(params.halfLifeMs > 0)) throw new RangeError(`Conduct: halfLifeMs ${params.halfLifeMs} must be > 0`);
     if (!(params.halfDebt > 0)) throw new RangeError(`Conduct: halfDebt ${params.halfDebt} must be > 0`);
-    if (!Number.isInteger(params.maxAuthors) || params.maxAuthors < 1) throw new RangeError(`Conduct: maxAuthors ${params.maxAuthors} must be an integer >= 1`);
+    if (!Number.isInteger(params.maxAuthors) || params.maxAuthors < 1)
+      throw new RangeError(`Conduct: maxAuthors ${params.maxAuthors} must be an integer >= 1`);
   }
 
   /**
@@ -85,13 +86,24 @@ export class Conduct {
   /** Authors with a record, lowest factor first (GET /trust, status). */
   entries(now: number, n = 10): ConductEntry[] {
     return [...this.recs]
-      .map(([agent, r]) => ({ agent, factor: this.factor(agent, now), debt: this.debtAt(r, now), violations: { ...r.counts } }))
+      .map(([agent, r]) => ({
+        agent,
+        factor: this.factor(agent, now),
+        debt: this.debtAt(r, now),
+        violations: { ...r.counts },
+      }))
       .sort((a, b) => a.factor - b.factor || (a.agent < b.agent ? -1 : 1))
       .slice(0, n);
   }
 
   status(now: number) {
-    return { halfLifeMs: this.params.halfLifeMs, halfDebt: this.params.halfDebt, violations: this.violations, tracked: this.recs.size, lowest: this.entries(now, 5) };
+    return {
+      halfLifeMs: this.params.halfLifeMs,
+      halfDebt: this.params.halfDebt,
+      violations: this.violations,
+      tracked: this.recs.size,
+      lowest: this.entries(now, 5),
+    };
   }
 
   /** D(now): the debt decayed from its last update (a clock going backwards decays nothing). */

@@ -17,7 +17,9 @@ function checkCsr(c: CsrMatrix, n: number, k: number): void {
   if (c.rowPtr[0] !== 0 || c.colIdx.length !== nnz || c.vals.length !== nnz) {
     throw new RangeError(`topics[${k}].c: rowPtr/colIdx/vals disagree on nnz`);
   }
-  for (let i = 0; i < n; i++) if ((c.rowPtr[i + 1] as number) < (c.rowPtr[i] as number)) throw new RangeError(`topics[${k}].c.rowPtr: decreasing at ${i}`);
+  for (let i = 0; i < n; i++)
+    if ((c.rowPtr[i + 1] as number) < (c.rowPtr[i] as number))
+      throw new RangeError(`topics[${k}].c.rowPtr: decreasing at ${i}`);
   for (let e = 0; e < nnz; e++) {
     const j = c.colIdx[e] as number;
     if (j < 0 || j >= n) throw new RangeError(`topics[${k}].c.colIdx[${e}] = ${j} out of 0..${n - 1}`);
@@ -38,8 +40,16 @@ export function checkPowerIterateInput(input: PowerIterateInput): void {
 }
 
 /** One topic's iteration; `t` (length n) receives the result, `y` is scratch. Returns [iterations, residual]. */
-export function iterateTopic(n: number, c: CsrMatrix, p: Float64Array, alpha: number, eps: number, maxIter: number,
-  t: Float64Array, y: Float64Array): [number, number] {
+export function iterateTopic(
+  n: number,
+  c: CsrMatrix,
+  p: Float64Array,
+  alpha: number,
+  eps: number,
+  maxIter: number,
+  t: Float64Array,
+  y: Float64Array,
+): [number, number] {
   const { rowPtr, colIdx, vals } = c;
   const keep = 1 - alpha;
   t.set(p);

@@ -11,7 +11,13 @@ export interface ExchangeParams {
 }
 
 /** Updates `view` in place toward `t`; returns the number of entries sent (their indices pushed to `sent`). */
-export function exchangeDelta(view: Float64Array, t: Float64Array, nActive: number, p: ExchangeParams, sent?: number[]): number {
+export function exchangeDelta(
+  view: Float64Array,
+  t: Float64Array,
+  nActive: number,
+  p: ExchangeParams,
+  sent?: number[],
+): number {
   const floor = nActive > 0 ? 1 / nActive : 0;
   const moved: [number, number][] = [];
   for (let j = 0; j < t.length; j++) {

@@ -28,24 +28,39 @@ export interface ReputationEntry {
 }
 
 export function reputationBody(topic: string, entries: readonly ReputationEntry[]): Body {
-  if (entries.length === 0 || entries.length > MAX_REPUTATION_ENTRIES) throw new RangeError(`entries: ${entries.length} not in 1..${MAX_REPUTATION_ENTRIES}`);
+  if (entries.length === 0 || entries.length > MAX_REPUTATION_ENTRIES)
+    throw new RangeError(`entries: ${entries.length} not in 1..${MAX_REPUTATION_ENTRIES}`);
   const items = entries.map((e) => {
     if (!/^[0-9a-f]{64}$/.test(e.agent)) throw new TypeError(`agent: ${e.agent} is not 64 hex digits`);
-    if (!(e.value >= 0) || !Number.isFinite(e.value)) throw new RangeError(`value: ${e.value} must be a finite number >= 0`);
+    if (!(e.value >= 0) || !Number.isFinite(e.value))
+      throw new RangeError(`value: ${e.value} must be a finite number >= 0`);
     return [fromHex(e.agent), Math.min(Number.MAX_SAFE_INTEGER, Math.round(e.value * SCALE))];
   });
-  return { kind: 'state', tags: [REPUTATION_TAG, `${REPUTATION_TAG}.${topic.replace(/[^a-z0-9_-]/g, '_')}`], text: 'reputation delta', constraints: REPUTATION_PREFIX + toHex(encodeCbor(items)) };
+  return {
+    kind: 'state',
+    tags: [REPUTATION_TAG, `${REPUTATION_TAG}.${topic.replace(/[^a-z0-9_-]/g, '_')}`],
+    text: 'reputation delta',
+    constraints: REPUTATION_PREFIX + toHex(encodeCbor(items)),
+  };
 }
 
 /** The entries a body from reputationBody carries (typed DecodeError otherwise). */
 export function reputationFromBody(b: Body): ReputationEntry[] {
-  if (b.kind !== 'state' || !b.constraints?.startsWith(REPUTATION_PREFIX)) throw decodeError('BAD_VALUE', 'body does not carry reputation entries');
+  if (b.kind !== 'state' || !b.constraints?.startsWith(REPUTATION_PREFIX))
+    throw decodeError('BAD_VALUE', 'body does not carry reputation entries');
   const hex = b.constraints.slice(REPUTATION_PREFIX.length);
   if (!/^(?:[0-9a-f]{2})+$/.test(hex)) throw decodeError('BAD_VALUE', 'reputation constraint is not hex');
   const v = decodeCbor(fromHex(hex), { maxBytes: 4096, maxDepth: 2 });
-  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_REPUTATION_ENTRIES) throw decodeError('BAD_TYPE', 'reputation: 1..48 entries expected');
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_REPUTATION_ENTRIES)
+    throw decodeError('BAD_TYPE', 'reputation: 1..48 entries expected');
   return v.map((x) => {
-    if (!Array.isArray(x) || x.length !== 2 || !(x[0] instanceof Uint8Array) || x[0].length !== 32 || typeof x[1] !== 'number') {
+    if (
+      !Array.isArray(x) ||
+      x.length !== 2 ||
+      !(x[0] instanceof Uint8Array) ||
+      x[0].length !== 32 ||
+      typeof x[1] !== 'number'
+    ) {
       throw decodeError('BAD_TYPE', 'reputation entry must be [bstr32, uint]');
     }
     return { agent: toHex(x[0]), value: x[1] / SCALE };

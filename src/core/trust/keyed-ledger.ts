@@ -9,9 +9,21 @@ import type { TrustFeatures, TrustParams } from './params.js';
 import type { FraudProof, NodeIndex, TopicSpec } from './types.js';
 
 /** A verified receipt or complaint: agents by key hex, `ts` in ledger epochs (fractional), `key` its dedup key. */
-export interface ReceiptRec { readonly topic: string; readonly requester: string; readonly worker: string; readonly outcome: number; readonly ts: number; readonly key: string }
+export interface ReceiptRec {
+  readonly topic: string;
+  readonly requester: string;
+  readonly worker: string;
+  readonly outcome: number;
+  readonly ts: number;
+  readonly key: string;
+}
 /** A verified fraud proof against `culprit` (key hex), `ts` in ledger epochs. */
-export interface ProofRec { readonly culprit: string; readonly topic: string; readonly kind: FraudProof['kind']; readonly ts: number }
+export interface ProofRec {
+  readonly culprit: string;
+  readonly topic: string;
+  readonly kind: FraudProof['kind'];
+  readonly ts: number;
+}
 type Rec = { kind: 'receipt'; r: ReceiptRec } | { kind: 'proof'; p: ProofRec };
 
 export interface KeyedLedgerOptions {
@@ -142,8 +154,21 @@ export class KeyedLedger {
     for (const hex of keys) this.nodeOf(hex, now);
     for (const x of this.replay) {
       if (x.kind === 'receipt' && this.hasTopic(x.r.topic)) {
-        this.current.handleReceipt({ taskId: x.r.key, topic: x.r.topic, requester: this.nodeOf(x.r.requester, now), worker: this.nodeOf(x.r.worker, now), outcome: x.r.outcome, ts: x.r.ts });
-      } else if (x.kind === 'proof') this.current.handleFraudProof({ culprit: this.nodeOf(x.p.culprit, now), topic: x.p.topic, kind: x.p.kind, ts: x.p.ts });
+        this.current.handleReceipt({
+          taskId: x.r.key,
+          topic: x.r.topic,
+          requester: this.nodeOf(x.r.requester, now),
+          worker: this.nodeOf(x.r.worker, now),
+          outcome: x.r.outcome,
+          ts: x.r.ts,
+        });
+      } else if (x.kind === 'proof')
+        this.current.handleFraudProof({
+          culprit: this.nodeOf(x.p.culprit, now),
+          topic: x.p.topic,
+          kind: x.p.kind,
+          ts: x.p.ts,
+        });
     }
   }
 }

@@ -44,13 +44,20 @@ export class TrustLedger {
   /** Indices whose published entry changed at the last recompute, per topic (delta exchange only). */
   private lastSent: number[][] = [];
 
-  constructor(topics: readonly TopicSpec[], capacity: number, readonly features: TrustFeatures = MG_FEATURES,
-    readonly params: TrustParams = DEFAULT_TRUST_PARAMS) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity: ${capacity} must be a positive integer`);
+  constructor(
+    topics: readonly TopicSpec[],
+    capacity: number,
+    readonly features: TrustFeatures = MG_FEATURES,
+    readonly params: TrustParams = DEFAULT_TRUST_PARAMS,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`capacity: ${capacity} must be a positive integer`);
     if (topics.length === 0) throw new RangeError('topics: at least one topic');
     this.topics = topics;
     topics.forEach((tp, k) => this.topicIx.set(tp.name, k));
-    this.W = features.semantic ? topicSimilarity(topics, params.similarityThreshold) : topics.map(() => topics.map(() => 0));
+    this.W = features.semantic
+      ? topicSimilarity(topics, params.similarityThreshold)
+      : topics.map(() => topics.map(() => 0));
     this.cap = capacity;
     this.stake = new Float64Array(capacity);
     this.frozen = new Float64Array(capacity);
@@ -71,9 +78,15 @@ export class TrustLedger {
     this.cred = topics.map(() => undefined);
   }
 
-  get size(): number { return this.n; }
-  get entriesSent(): number { return this.entries; }
-  get epochsComputed(): number { return this.epochs; }
+  get size(): number {
+    return this.n;
+  }
+  get entriesSent(): number {
+    return this.entries;
+  }
+  get epochsComputed(): number {
+    return this.epochs;
+  }
 
   /** Registers a new identity with `stake` (units) and tier flag v (passed the required BAID tier). */
   addNode(stake: number, tierOk: boolean): NodeIndex {
@@ -123,7 +136,8 @@ export class TrustLedger {
     const by = this.ratersOf[k] as Set<number>[];
     (by[r.worker] ?? (by[r.worker] = new Set())).add(r.requester);
     // The gate reacts at once, like slashing: a contradiction observed now must not wait for the epoch's recompute.
-    if (this.features.gate && !this.slashed[r.worker]) (this.g[k] as Float64Array)[r.worker] = this.liveGate(k, r.worker, r.ts);
+    if (this.features.gate && !this.slashed[r.worker])
+      (this.g[k] as Float64Array)[r.worker] = this.liveGate(k, r.worker, r.ts);
   }
 
   /** min(1, n·t) of each rater, in topic k or (voiceStanding 'any') its best topic; all 1 for 'none'. */
@@ -195,7 +209,8 @@ export class TrustLedger {
       const row = rows[i];
       if (!row || this.slashed[i]) continue;
       let V = 0;
-      for (const [w, pr] of row) if (this.proofTopics[w]?.has(k)) V += Math.max(0, Math.min(1, pairValue(pr, now, this.params.decay)));
+      for (const [w, pr] of row)
+        if (this.proofTopics[w]?.has(k)) V += Math.max(0, Math.min(1, pairValue(pr, now, this.params.decay)));
       const c = credibility(V, this.params.gate);
       if (cred && i < cred.length) cred[i] = Math.min(cred[i] as number, c);
       const g = this.g[k] as Float64Array;
@@ -214,13 +229,15 @@ export class TrustLedger {
     const prev = this.t.map((t) => t.subarray(0, n));
     if (this.epochs === 0) for (const t of prev) t.set(uniformOver(active));
     const dropped = (j: number) => !active[j] || (this.features.slash && this.slashed[j] === 1);
-    const sRows = this.s.map((rows) => Array.from({ length: n }, (_, i) => {
-      const r = rows[i];
-      if (!r || !active[i]) return undefined;
-      const m = new Map<number, number>();
-      for (const [j, pr] of r) m.set(j, pairValue(pr, now, P.decay));
-      return m;
-    }));
+    const sRows = this.s.map((rows) =>
+      Array.from({ length: n }, (_, i) => {
+        const r = rows[i];
+        if (!r || !active[i]) return undefined;
+        const m = new Map<number, number>();
+        for (const [j, pr] of r) m.set(j, pairValue(pr, now, P.decay));
+        return m;
+      }),
+    );
     const newGates = this.features.gate || this.features.slash ? this.computeGates(n, sRows, prev) : undefined;
     const sig = new Float64Array(n);
     for (let j = 0; j < n; j++) sig[j] = stakeScore(this.stake[j] as number, P.stakeRef);
@@ -231,10 +248,19 @@ export class TrustLedger {
       // A rater's voice in C: its gate and tier, and (as for praise in the gate) its standing in this topic, so
       // a collective without standing here cannot multiply its pretrust by cycling it (amplification 1/a).
       const stand = this.standing(k, prev, nActive);
-      for (let i = 0; i < n; i++) voice[i] = (g[i] as number) * this.voiceOf(i) * (this.features.gate ? (stand[i] as number) : 1);
-      const p = this.features.pretrust === 'uniform'
-        ? uniformOver(active)
-        : pretrust(g, sig, bridge(k, this.W, prev, nActive, P.bridgeCap), this.tier.subarray(0, n), active, P.weights);
+      for (let i = 0; i < n; i++)
+        voice[i] = (g[i] as number) * this.voiceOf(i) * (this.features.gate ? (stand[i] as number) : 1);
+      const p =
+        this.features.pretrust === 'uniform'
+          ? uniformOver(active)
+          : pretrust(
+              g,
+              sig,
+              bridge(k, this.W, prev, nActive, P.bridgeCap),
+              this.tier.subarray(0, n),
+              active,
+              P.weights,
+            );
       const c = normalise(n, sRows[k] as (Map<number, number> | undefined)[], newGates ? voice : undefined, dropped);
       return { c, p };
     });
@@ -245,7 +271,10 @@ export class TrustLedger {
       const t = out.t[k] as Float64Array;
       (this.t[k] as Float64Array).set(t);
       const v = (this.view[k] as Float64Array).subarray(0, n);
-      sent += this.features.exchange === 'full' ? exchangeFull(v, t) : exchangeDelta(v, t, nActive, P.exchange, this.lastSent[k]);
+      sent +=
+        this.features.exchange === 'full'
+          ? exchangeFull(v, t)
+          : exchangeDelta(v, t, nActive, P.exchange, this.lastSent[k]);
     }
     this.entries += sent;
     this.epochs++;
@@ -338,11 +367,19 @@ export class TrustLedger {
     if (this.features.slash) return false;
     let nActive = 0;
     for (let i = 0; i < this.n; i++) if (this.active[i]) nActive++;
-    return this.t.some((t, k) => ((this.rated[k] as Uint32Array)[j] as number) >= 3 && (t[j] as number) < this.params.flagThreshold / 2 / nActive);
+    return this.t.some(
+      (t, k) =>
+        ((this.rated[k] as Uint32Array)[j] as number) >= 3 &&
+        (t[j] as number) < this.params.flagThreshold / 2 / nActive,
+    );
   }
 
-  tierOk(j: NodeIndex): boolean { return this.tier[this.checkNode(j)] === 1; }
-  isSlashed(j: NodeIndex): boolean { return this.slashed[this.checkNode(j)] === 1; }
+  tierOk(j: NodeIndex): boolean {
+    return this.tier[this.checkNode(j)] === 1;
+  }
+  isSlashed(j: NodeIndex): boolean {
+    return this.slashed[this.checkNode(j)] === 1;
+  }
   stakeOf(j: NodeIndex): { unfrozen: number; frozen: number; burnt: number } {
     this.checkNode(j);
     return { unfrozen: this.stake[j] as number, frozen: this.frozen[j] as number, burnt: this.burnt[j] as number };

@@ -14,7 +14,10 @@ export function receiptValue(outcome: number): number {
 }
 
 /** A decayed accumulator of one rater→worker pair: value as of epoch `ts`. */
-export interface PairTrust { v: number; ts: number }
+export interface PairTrust {
+  v: number;
+  ts: number;
+}
 
 /** Adds a receipt's value at epoch `ts` to a pair, decaying the old value by λ per epoch elapsed. */
 export function accumulate(pair: PairTrust | undefined, value: number, ts: number, lambda: number): PairTrust {
@@ -32,8 +35,12 @@ export function pairValue(pair: PairTrust, now: number, lambda: number): number 
  * Builds the row-normalised C from s (rows[i] = Map worker → s_ij as of now). Entries of dropped workers (slashed
  * or departed identities) and self-ratings are ignored; `voice[i]` scales row i (default 1).
  */
-export function normalise(n: number, rows: readonly (ReadonlyMap<number, number> | undefined)[],
-  voice?: Float64Array, dropped?: (j: number) => boolean): CsrMatrix {
+export function normalise(
+  n: number,
+  rows: readonly (ReadonlyMap<number, number> | undefined)[],
+  voice?: Float64Array,
+  dropped?: (j: number) => boolean,
+): CsrMatrix {
   const rowPtr = new Int32Array(n + 1);
   const col: number[] = [];
   const val: number[] = [];
@@ -41,10 +48,16 @@ export function normalise(n: number, rows: readonly (ReadonlyMap<number, number>
     const r = rows[i];
     const vi = voice ? (voice[i] as number) : 1;
     if (r && vi > 0) {
-      const keys = [...r.keys()].filter((j) => j !== i && j < n && (r.get(j) as number) > 0 && !dropped?.(j)).sort((a, b) => a - b);
+      const keys = [...r.keys()]
+        .filter((j) => j !== i && j < n && (r.get(j) as number) > 0 && !dropped?.(j))
+        .sort((a, b) => a - b);
       let sum = 0;
       for (const j of keys) sum += r.get(j) as number;
-      if (sum > 0) for (const j of keys) { col.push(j); val.push((vi * (r.get(j) as number)) / sum); }
+      if (sum > 0)
+        for (const j of keys) {
+          col.push(j);
+          val.push((vi * (r.get(j) as number)) / sum);
+        }
     }
     rowPtr[i + 1] = col.length;
   }

@@ -41,7 +41,11 @@ import type { NodeTrustOptions, RankedCandidate, TrustEntry } from './node-types
 
 export type { NodeTrustOptions, RankedCandidate, TrustEntry } from './node-types.js';
 
-interface Held { readonly sr: SignedReceipt; readonly topic: string; readonly at: number }
+interface Held {
+  readonly sr: SignedReceipt;
+  readonly topic: string;
+  readonly at: number;
+}
 
 export class NodeTrust {
   readonly counters = new Counters(REJECT_REASONS);
@@ -77,16 +81,33 @@ export class NodeTrust {
 
   constructor(o: NodeTrustOptions) {
     if (!(o.recomputeMs > 0)) throw new RangeError(`recomputeMs: ${o.recomputeMs} must be > 0`);
-    if (o.decayEpochMs !== undefined && !(o.decayEpochMs > 0)) throw new RangeError(`decayEpochMs: ${o.decayEpochMs} must be > 0`);
+    if (o.decayEpochMs !== undefined && !(o.decayEpochMs > 0))
+      throw new RangeError(`decayEpochMs: ${o.decayEpochMs} must be > 0`);
     this.v = o.verifier;
     this.conduct = o.conduct ?? new Conduct();
     this.o = {
-      recomputeMs: o.recomputeMs, decayEpochMs: o.decayEpochMs ?? 3_600_000, requiredTier: o.requiredTier ?? 3, features: o.features ?? MG_FEATURES, params: o.params ?? DEFAULT_TRUST_PARAMS,
-      clockSkewMs: o.clockSkewMs ?? 5 * 60_000, maxHeld: o.maxHeld ?? 1024, heldEpochs: o.heldEpochs ?? 2, maxReplay: o.maxReplay ?? 100_000,
-      capacity: o.capacity ?? 256, explore: o.explore ?? 0.02,
+      recomputeMs: o.recomputeMs,
+      decayEpochMs: o.decayEpochMs ?? 3_600_000,
+      requiredTier: o.requiredTier ?? 3,
+      features: o.features ?? MG_FEATURES,
+      params: o.params ?? DEFAULT_TRUST_PARAMS,
+      clockSkewMs: o.clockSkewMs ?? 5 * 60_000,
+      maxHeld: o.maxHeld ?? 1024,
+      heldEpochs: o.heldEpochs ?? 2,
+      maxReplay: o.maxReplay ?? 100_000,
+      capacity: o.capacity ?? 256,
+      explore: o.explore ?? 0.02,
     };
     const { capacity, features, params, maxReplay } = this.o;
-    this.book = new KeyedLedger({ capacity, features, params, maxReplay, tierOk: (hex, now) => this.tierOk(hex, now), bondOf: (hex) => this.bondOf(hex), lastNow: () => this.lastNow });
+    this.book = new KeyedLedger({
+      capacity,
+      features,
+      params,
+      maxReplay,
+      tierOk: (hex, now) => this.tierOk(hex, now),
+      bondOf: (hex) => this.bondOf(hex),
+      lastNow: () => this.lastNow,
+    });
   }
 
   private get ledger(): TrustLedger {
@@ -135,9 +156,14 @@ export class NodeTrust {
     }
     const unknown = [r.requester, r.worker].map(toHex).filter((k) => !this.v.bindingOf(k));
     if (unknown.length) {
-      if (this.held.length >= this.o.maxHeld) return this.reject('unknown_author', 'too many receipts waiting for a signer binding');
+      if (this.held.length >= this.o.maxHeld)
+        return this.reject('unknown_author', 'too many receipts waiting for a signer binding');
       this.held.push({ sr, topic: logTopic, at: now });
-      for (const k of unknown) if (!this.asked.has(k)) { this.asked.add(k); this.wanted.push(k); }
+      for (const k of unknown)
+        if (!this.asked.has(k)) {
+          this.asked.add(k);
+          this.wanted.push(k);
+        }
       return;
     }
     const c = checkReceipt(this.v, sr);
@@ -146,7 +172,14 @@ export class NodeTrust {
     this.accepted++;
     this.evidenced.add(r.topic);
     this.book.ensureTopic(r.topic); // before recording: a rebuild replays what is recorded
-    const rec: ReceiptRec = { topic: r.topic, requester: toHex(r.requester), worker: toHex(r.worker), outcome: r.outcome, ts: this.epochOf(r.ts), key };
+    const rec: ReceiptRec = {
+      topic: r.topic,
+      requester: toHex(r.requester),
+      worker: toHex(r.worker),
+      outcome: r.outcome,
+      ts: this.epochOf(r.ts),
+      key,
+    };
     this.receiptsOf.set(rec.worker, (this.receiptsOf.get(rec.worker) ?? 0) + 1);
     this.book.receipt(rec, now);
   }
@@ -170,7 +203,14 @@ export class NodeTrust {
       this.complaints++;
       this.evidenced.add(c.topic);
       this.book.ensureTopic(c.topic);
-      const rec: ReceiptRec = { topic: c.topic, requester: toHex(c.requester), worker: toHex(c.worker), outcome: c.outcome, ts: this.epochOf(c.ts), key };
+      const rec: ReceiptRec = {
+        topic: c.topic,
+        requester: toHex(c.requester),
+        worker: toHex(c.worker),
+        outcome: c.outcome,
+        ts: this.epochOf(c.ts),
+        key,
+      };
       this.book.receipt(rec, now);
     } catch (e) {
       if (e instanceof DecodeError) return this.reject('malformed', `complaint: ${e.message}`);
@@ -219,7 +259,10 @@ export class NodeTrust {
     this.ledger.recompute(this.epochOf(now), spy);
     const entries = this.ledger.entriesSent - before;
     for (const topic of this.evidenced) {
-      const sent = this.ledger.sentEntries(topic).slice(0, MAX_REPUTATION_ENTRIES).map((e) => ({ agent: this.keys[e.j] as string, value: this.ledger.size * e.value }));
+      const sent = this.ledger
+        .sentEntries(topic)
+        .slice(0, MAX_REPUTATION_ENTRIES)
+        .map((e) => ({ agent: this.keys[e.j] as string, value: this.ledger.size * e.value }));
       if (!sent.length) continue;
       this.outbox.push({ topic, entries: sent });
       this.published += sent.length;
@@ -295,7 +338,9 @@ export class NodeTrust {
       const inTopic = j !== undefined && this.book.hasTopic(c.topic);
       const gate = inTopic ? this.ledger.gate(c.topic, j) : 1;
       // Rank by what selection weighs: trust × this node's certainty about the agent in the topic (ledger.ts) × conduct.
-      const score = inTopic ? this.ledger.size * this.ledger.selectionScore(c.topic, j) * this.conduct.factor(c.author, now) : 0;
+      const score = inTopic
+        ? this.ledger.size * this.ledger.selectionScore(c.topic, j) * this.conduct.factor(c.author, now)
+        : 0;
       return { ...c, trust, gate, rank: c.score * score };
     });
     const anyTrust = out.some((c) => c.rank > 0);
@@ -308,25 +353,51 @@ export class NodeTrust {
    * Provider selection for a query among ranked candidates (DESIGN §7): `argmax` of the rank, or `proportional`
    * to it with exploration among candidates that passed the required tier. u1, u2 are uniforms in [0,1).
    */
-  select(cands: readonly RankedCandidate[], mode: 'argmax' | 'proportional', u1: number, u2: number): RankedCandidate | undefined {
+  select(
+    cands: readonly RankedCandidate[],
+    mode: 'argmax' | 'proportional',
+    u1: number,
+    u2: number,
+  ): RankedCandidate | undefined {
     if (cands.length === 0) return undefined;
     const scores = cands.map((c) => c.rank);
-    const q = mode === 'argmax' ? selectArgmax(scores) : selectProportional(scores, this.o.explore, u1, u2, cands.map((c) => this.tierOkKnown(c.author)));
+    const q =
+      mode === 'argmax'
+        ? selectArgmax(scores)
+        : selectProportional(
+            scores,
+            this.o.explore,
+            u1,
+            u2,
+            cands.map((c) => this.tierOkKnown(c.author)),
+          );
     return cands[q];
   }
 
   /** Every identity's standing in one topic, best first (`trust` includes this node's conduct factor, also shown). */
   view(topic: string, now = this.lastNow): TrustEntry[] {
     if (!this.book.hasTopic(topic)) return [];
-    return this.keys.map((agent, j) => {
-      const st = this.ledger.stakeOf(j);
-      const conduct = this.conduct.factor(agent, now);
-      return {
-        agent, trust: this.ledger.size * this.ledger.reputation(topic, j) * conduct, computed: this.ledger.size * this.ledger.trust(topic, j), gate: this.ledger.gate(topic, j), conduct,
-        tierOk: this.ledger.tierOk(j), stake: st.unfrozen, frozen: st.frozen, burnt: st.burnt, slashed: this.ledger.isSlashed(j), flagged: this.ledger.flagged(j), receipts: this.receiptsOf.get(agent) ?? 0,
-        ...((p) => ({ peers: p.peers, peerTrust: p.mean }))(this.peers.about(topic, agent)),
-      };
-    }).sort((a, b) => b.trust - a.trust || (a.agent < b.agent ? -1 : 1));
+    return this.keys
+      .map((agent, j) => {
+        const st = this.ledger.stakeOf(j);
+        const conduct = this.conduct.factor(agent, now);
+        return {
+          agent,
+          trust: this.ledger.size * this.ledger.reputation(topic, j) * conduct,
+          computed: this.ledger.size * this.ledger.trust(topic, j),
+          gate: this.ledger.gate(topic, j),
+          conduct,
+          tierOk: this.ledger.tierOk(j),
+          stake: st.unfrozen,
+          frozen: st.frozen,
+          burnt: st.burnt,
+          slashed: this.ledger.isSlashed(j),
+          flagged: this.ledger.flagged(j),
+          receipts: this.receiptsOf.get(agent) ?? 0,
+          ...((p) => ({ peers: p.peers, peerTrust: p.mean }))(this.peers.about(topic, agent)),
+        };
+      })
+      .sort((a, b) => b.trust - a.trust || (a.agent < b.agent ? -1 : 1));
   }
 
   status(now = this.lastNow) {
@@ -342,7 +413,13 @@ export class NodeTrust {
       epochs,
       entriesSent: this.ledger.entriesSent,
       entriesPerEpoch: epochs ? this.ledger.entriesSent / epochs : 0,
-      exchange: { published: this.published, declarations: this.publishedDecls, received: this.peers.received, receivedDeclarations: this.peers.declarations, publishers: this.peers.publishers },
+      exchange: {
+        published: this.published,
+        declarations: this.publishedDecls,
+        received: this.peers.received,
+        receivedDeclarations: this.peers.declarations,
+        publishers: this.peers.publishers,
+      },
       last: this.last ?? null,
       conduct: this.conduct.status(now),
     };

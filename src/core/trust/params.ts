@@ -39,11 +39,21 @@ export interface TrustParams {
 }
 
 export const DEFAULT_TRUST_PARAMS: TrustParams = {
-  alpha: 0.15, epsilon: 1e-10, maxIter: 200, decay: 0.9,
-  weights: { stake: 0.1, bridge: 0.5, tier: 0.4 }, stakeRef: 20, bridgeCap: 1, similarityThreshold: 0.2,
+  alpha: 0.15,
+  epsilon: 1e-10,
+  maxIter: 200,
+  decay: 0.9,
+  weights: { stake: 0.1, bridge: 0.5, tier: 0.4 },
+  stakeRef: 20,
+  bridgeCap: 1,
+  similarityThreshold: 0.2,
   gate: { kappa: 0.25, x0: 0.3, x1: 0.5, vouchPenalty: 2 },
   certainty: { prior: 0.25, half: 1 },
-  burnFraction: 0.5, unverifiedVoice: 0.25, voiceStanding: 'topic', flagThreshold: 0.5, exchange: { deltaRel: 0.25, topK: 9 },
+  burnFraction: 0.5,
+  unverifiedVoice: 0.25,
+  voiceStanding: 'topic',
+  flagThreshold: 0.5,
+  exchange: { deltaRel: 0.25, topK: 9 },
 };
 
 /** Which MG-EigenTrust defences are on; plain per-topic EigenTrust is all false with `uniform` pretrust. */
@@ -56,5 +66,17 @@ export interface TrustFeatures {
   readonly exchange: 'full' | 'delta';
 }
 
-export const MG_FEATURES: TrustFeatures = { pretrust: 'dynamic', gate: true, slash: true, semantic: true, exchange: 'delta' };
-export const EIGENTRUST_FEATURES: TrustFeatures = { pretrust: 'uniform', gate: false, slash: false, semantic: false, exchange: 'full' };
+export const MG_FEATURES: TrustFeatures = {
+  pretrust: 'dynamic',
+  gate: true,
+  slash: true,
+  semantic: true,
+  exchange: 'delta',
+};
+export const EIGENTRUST_FEATURES: TrustFeatures = {
+  pretrust: 'uniform',
+  gate: false,
+  slash: false,
+  semantic: false,
+  exchange: 'full',
+};

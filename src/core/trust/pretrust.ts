@@ -42,7 +42,13 @@ export function stakeScore(stake: number, stakeRef: number): number {
 }
 
 /** B^τ for every node: min(cap, Σ_{τ'≠τ} W[τ'][τ]·n·t^{τ'}_j) from the previous trust vectors. */
-export function bridge(tau: number, W: readonly (readonly number[])[], prev: readonly Float64Array[], nActive: number, cap: number): Float64Array {
+export function bridge(
+  tau: number,
+  W: readonly (readonly number[])[],
+  prev: readonly Float64Array[],
+  nActive: number,
+  cap: number,
+): Float64Array {
   const n = prev[tau]?.length ?? 0;
   const b = new Float64Array(n);
   prev.forEach((t, from) => {
@@ -55,14 +61,22 @@ export function bridge(tau: number, W: readonly (readonly number[])[], prev: rea
 }
 
 /** Normalised pretrust; nodes with `active[j]` false get 0; if every weight is 0, uniform over active nodes. */
-export function pretrust(gate: Float64Array, stakeSig: Float64Array, bridgeB: Float64Array, tier: Uint8Array,
-  active: Uint8Array, w: PretrustWeights): Float64Array {
+export function pretrust(
+  gate: Float64Array,
+  stakeSig: Float64Array,
+  bridgeB: Float64Array,
+  tier: Uint8Array,
+  active: Uint8Array,
+  w: PretrustWeights,
+): Float64Array {
   const n = gate.length;
   const p = new Float64Array(n);
   let sum = 0;
   for (let j = 0; j < n; j++) {
     if (!active[j]) continue;
-    const x = (gate[j] as number) * (w.stake * (stakeSig[j] as number) + w.bridge * (bridgeB[j] as number) + w.tier * (tier[j] as number));
+    const x =
+      (gate[j] as number) *
+      (w.stake * (stakeSig[j] as number) + w.bridge * (bridgeB[j] as number) + w.tier * (tier[j] as number));
     p[j] = x;
     sum += x;
   }
@@ -117,8 +131,16 @@ export function credibility(V: number, g: GateParams): number {
  * complaintWeight[i] weighs complaints (see the module header); cred[j] =
  * credibility; slashed nodes get 0.
  */
-export function gates(n: number, votes: readonly (ReadonlyMap<number, number> | undefined)[], raterWeight: Float64Array,
-  complaintWeight: Float64Array, cred: Float64Array, slashed: Uint8Array, g: GateParams, supportOut?: Float64Array): Float64Array {
+export function gates(
+  n: number,
+  votes: readonly (ReadonlyMap<number, number> | undefined)[],
+  raterWeight: Float64Array,
+  complaintWeight: Float64Array,
+  cred: Float64Array,
+  slashed: Uint8Array,
+  g: GateParams,
+  supportOut?: Float64Array,
+): Float64Array {
   const P = supportOut ?? new Float64Array(n);
   P.fill(0);
   const N = new Float64Array(n);
@@ -134,6 +156,7 @@ export function gates(n: number, votes: readonly (ReadonlyMap<number, number> | 
     }
   }
   const out = new Float64Array(n);
-  for (let j = 0; j < n; j++) out[j] = slashed[j] ? 0 : consistency(P[j] as number, N[j] as number, g) * (cred[j] as number);
+  for (let j = 0; j < n; j++)
+    out[j] = slashed[j] ? 0 : consistency(P[j] as number, N[j] as number, g) * (cred[j] as number);
   return out;
 }

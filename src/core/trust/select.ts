@@ -7,8 +7,13 @@
  * the candidates `explorable` allows (all by default; MG explores only identities that passed the required tier,
  * so exploration cannot be farmed with fresh Sybil identities).
  */
-export function selectProportional(scores: readonly number[], explore: number, u1: number, u2: number,
-  explorable?: readonly boolean[]): number {
+export function selectProportional(
+  scores: readonly number[],
+  explore: number,
+  u1: number,
+  u2: number,
+  explorable?: readonly boolean[],
+): number {
   const k = scores.length;
   if (k === 0) throw new RangeError('scores: empty candidate list');
   let sum = 0;

@@ -26,9 +26,11 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
 export function topicSimilarity(topics: readonly TopicSpec[], threshold: number): number[][] {
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold: ${threshold} not in [0,1]`);
   const sets = topics.map((t) => expandTags(t.tags));
-  return sets.map((a, i) => sets.map((b, j) => {
-    if (i === j) return 0;
-    const s = jaccard(a, b);
-    return s >= threshold ? s : 0;
-  }));
+  return sets.map((a, i) =>
+    sets.map((b, j) => {
+      if (i === j) return 0;
+      const s = jaccard(a, b);
+      return s >= threshold ? s : 0;
+    }),
+  );
 }

@@ -32,7 +32,13 @@ export interface MetricsSnapshot {
   readonly verified: Readonly<Record<string, number>>;
   /** Every reject reason, including those at 0 (a series that appears late breaks rate()). */
   readonly rejected: Readonly<Record<string, number>>;
-  readonly bytes: { readonly headerBytesIn: number; readonly headerBytesOut: number; readonly bodyBytesIn: number; readonly bodyBytesOut: number; readonly directBytesOut: number };
+  readonly bytes: {
+    readonly headerBytesIn: number;
+    readonly headerBytesOut: number;
+    readonly bodyBytesIn: number;
+    readonly bodyBytesOut: number;
+    readonly directBytesOut: number;
+  };
   readonly pulls: { readonly requested: number; readonly completed: number; readonly failed: number };
   readonly gapRepairs: { readonly requested: number; readonly failed: number };
   readonly discoveries: number;
@@ -45,7 +51,15 @@ export interface MetricsSnapshot {
   readonly verifierBatches: number;
   readonly uptimeMs: number;
   /** MG-EigenTrust (runtime/trust.ts): receipts ingested and held, identities, slashed, epochs, entries published, rejections. */
-  readonly trust?: { readonly receipts: number; readonly held: number; readonly agents: number; readonly slashed: number; readonly epochs: number; readonly entriesSent: number; readonly rejected: Readonly<Record<string, number>> };
+  readonly trust?: {
+    readonly receipts: number;
+    readonly held: number;
+    readonly agents: number;
+    readonly slashed: number;
+    readonly epochs: number;
+    readonly entriesSent: number;
+    readonly rejected: Readonly<Record<string, number>>;
+  };
 }
 
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -56,7 +70,10 @@ function num(v: number): string {
   return String(v);
 }
 
-export function renderOpenMetrics(families: readonly Family[], format: 'openmetrics' | 'prometheus' = 'openmetrics'): string {
+export function renderOpenMetrics(
+  families: readonly Family[],
+  format: 'openmetrics' | 'prometheus' = 'openmetrics',
+): string {
   const om = format === 'openmetrics';
   const out: string[] = [];
   for (const f of families) {
@@ -67,7 +84,12 @@ export function renderOpenMetrics(families: readonly Family[], format: 'openmetr
     out.push(`# TYPE ${family} ${f.type}`, `# HELP ${family} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
     if (f.unit && om) out.push(`# UNIT ${f.name} ${f.unit}`);
     for (const s of f.samples) {
-      const labels = s.labels && Object.keys(s.labels).length ? `{${Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : '';
+      const labels =
+        s.labels && Object.keys(s.labels).length
+          ? `{${Object.entries(s.labels)
+              .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+              .join(',')}}`
+          : '';
       out.push(`${sample}${labels} ${num(s.value)}`);
     }
   }
@@ -75,7 +97,8 @@ export function renderOpenMetrics(families: readonly Family[], format: 'openmetr
   return out.join('\n') + '\n';
 }
 
-const by = (label: string, rec: Readonly<Record<string, number>>) => Object.entries(rec).map(([k, v]) => ({ labels: { [label]: k }, value: v }));
+const by = (label: string, rec: Readonly<Record<string, number>>) =>
+  Object.entries(rec).map(([k, v]) => ({ labels: { [label]: k }, value: v }));
 
 /** Open file descriptors from /proc (Linux); NaN where /proc is absent rather than a made-up 0. */
 function openFds(): number {
@@ -88,36 +111,173 @@ function openFds(): number {
 
 export function nodeFamilies(m: MetricsSnapshot): Family[] {
   return [
-    { name: 'agentnet_verifications', type: 'counter', help: 'Verifications by tier (T0 cache hits, T1 signatures, T2 bindings, T3 attestations, T4 fraud proofs).', samples: by('tier', m.verified) },
-    { name: 'agentnet_rejections', type: 'counter', help: 'Messages from peers rejected, by reason.', samples: by('reason', m.rejected) },
-    { name: 'agentnet_header_bytes', type: 'counter', unit: 'bytes', help: 'Entry header bytes received and sent.', samples: [{ labels: { direction: 'in' }, value: m.bytes.headerBytesIn }, { labels: { direction: 'out' }, value: m.bytes.headerBytesOut }] },
-    { name: 'agentnet_body_bytes', type: 'counter', unit: 'bytes', help: 'Declaration body bytes received (pulled) and sent.', samples: [{ labels: { direction: 'in' }, value: m.bytes.bodyBytesIn }, { labels: { direction: 'out' }, value: m.bytes.bodyBytesOut }] },
-    { name: 'agentnet_direct_bytes', type: 'counter', unit: 'bytes', help: 'Direct request/reply bytes sent (gap repair, body requests).', samples: [{ labels: { direction: 'out' }, value: m.bytes.directBytesOut }] },
-    { name: 'agentnet_body_pulls', type: 'counter', help: 'Body pulls by hash: requests sent, completed, given up.', samples: by('result', m.pulls) },
-    { name: 'agentnet_gap_repairs', type: 'counter', help: 'Log gap repairs: ranges requested, given up.', samples: by('result', m.gapRepairs) },
-    { name: 'agentnet_fork_proofs', type: 'counter', help: 'Fork proofs observed (two entries at one log position).', samples: [{ value: m.rejected['fork'] ?? 0 }] },
-    { name: 'agentnet_discoveries', type: 'counter', help: 'Matching capabilities discovered for own intents.', samples: [{ value: m.discoveries }] },
-    { name: 'agentnet_queue_depth', type: 'gauge', help: 'Items waiting: held out-of-order entries, body pulls, gap repairs, births awaited, driver input queue.', samples: by('queue', m.queues) },
-    { name: 'agentnet_known_agents', type: 'gauge', help: 'Agents whose binding passed T2 (this node included).', samples: [{ value: m.knownAgents }] },
-    { name: 'agentnet_log_entries', type: 'gauge', help: 'Entries in the local store.', samples: [{ value: m.entries }] },
-    ...(m.pruned ? [{ name: 'agentnet_pruned', type: 'counter' as const, help: 'Expired log entries of other authors and expired bodies deleted by log retention (profile logRetentionMs).', samples: [{ labels: { what: 'entries' }, value: m.pruned.entries }, { labels: { what: 'bodies' }, value: m.pruned.bodies }] }] : []),
-    { name: 'agentnet_broker_up', type: 'gauge', help: '1 while the broker link is up.', samples: [{ value: m.link.state === 'up' ? 1 : 0 }] },
-    { name: 'agentnet_broker_reconnects', type: 'counter', help: 'Broker reconnections after the first connect.', samples: [{ value: m.link.reconnects }] },
-    { name: 'agentnet_verifier_batches', type: 'counter', help: 'Batch signature verifications run by the WASM kernel.', samples: [{ value: m.verifierBatches }] },
-    { name: 'agentnet_uptime_seconds', type: 'gauge', unit: 'seconds', help: 'Seconds since the node started.', samples: [{ value: m.uptimeMs / 1000 }] },
+    {
+      name: 'agentnet_verifications',
+      type: 'counter',
+      help: 'Verifications by tier (T0 cache hits, T1 signatures, T2 bindings, T3 attestations, T4 fraud proofs).',
+      samples: by('tier', m.verified),
+    },
+    {
+      name: 'agentnet_rejections',
+      type: 'counter',
+      help: 'Messages from peers rejected, by reason.',
+      samples: by('reason', m.rejected),
+    },
+    {
+      name: 'agentnet_header_bytes',
+      type: 'counter',
+      unit: 'bytes',
+      help: 'Entry header bytes received and sent.',
+      samples: [
+        { labels: { direction: 'in' }, value: m.bytes.headerBytesIn },
+        { labels: { direction: 'out' }, value: m.bytes.headerBytesOut },
+      ],
+    },
+    {
+      name: 'agentnet_body_bytes',
+      type: 'counter',
+      unit: 'bytes',
+      help: 'Declaration body bytes received (pulled) and sent.',
+      samples: [
+        { labels: { direction: 'in' }, value: m.bytes.bodyBytesIn },
+        { labels: { direction: 'out' }, value: m.bytes.bodyBytesOut },
+      ],
+    },
+    {
+      name: 'agentnet_direct_bytes',
+      type: 'counter',
+      unit: 'bytes',
+      help: 'Direct request/reply bytes sent (gap repair, body requests).',
+      samples: [{ labels: { direction: 'out' }, value: m.bytes.directBytesOut }],
+    },
+    {
+      name: 'agentnet_body_pulls',
+      type: 'counter',
+      help: 'Body pulls by hash: requests sent, completed, given up.',
+      samples: by('result', m.pulls),
+    },
+    {
+      name: 'agentnet_gap_repairs',
+      type: 'counter',
+      help: 'Log gap repairs: ranges requested, given up.',
+      samples: by('result', m.gapRepairs),
+    },
+    {
+      name: 'agentnet_fork_proofs',
+      type: 'counter',
+      help: 'Fork proofs observed (two entries at one log position).',
+      samples: [{ value: m.rejected['fork'] ?? 0 }],
+    },
+    {
+      name: 'agentnet_discoveries',
+      type: 'counter',
+      help: 'Matching capabilities discovered for own intents.',
+      samples: [{ value: m.discoveries }],
+    },
+    {
+      name: 'agentnet_queue_depth',
+      type: 'gauge',
+      help: 'Items waiting: held out-of-order entries, body pulls, gap repairs, births awaited, driver input queue.',
+      samples: by('queue', m.queues),
+    },
+    {
+      name: 'agentnet_known_agents',
+      type: 'gauge',
+      help: 'Agents whose binding passed T2 (this node included).',
+      samples: [{ value: m.knownAgents }],
+    },
+    {
+      name: 'agentnet_log_entries',
+      type: 'gauge',
+      help: 'Entries in the local store.',
+      samples: [{ value: m.entries }],
+    },
+    ...(m.pruned
+      ? [
+          {
+            name: 'agentnet_pruned',
+            type: 'counter' as const,
+            help: 'Expired log entries of other authors and expired bodies deleted by log retention (profile logRetentionMs).',
+            samples: [
+              { labels: { what: 'entries' }, value: m.pruned.entries },
+              { labels: { what: 'bodies' }, value: m.pruned.bodies },
+            ],
+          },
+        ]
+      : []),
+    {
+      name: 'agentnet_broker_up',
+      type: 'gauge',
+      help: '1 while the broker link is up.',
+      samples: [{ value: m.link.state === 'up' ? 1 : 0 }],
+    },
+    {
+      name: 'agentnet_broker_reconnects',
+      type: 'counter',
+      help: 'Broker reconnections after the first connect.',
+      samples: [{ value: m.link.reconnects }],
+    },
+    {
+      name: 'agentnet_verifier_batches',
+      type: 'counter',
+      help: 'Batch signature verifications run by the WASM kernel.',
+      samples: [{ value: m.verifierBatches }],
+    },
+    {
+      name: 'agentnet_uptime_seconds',
+      type: 'gauge',
+      unit: 'seconds',
+      help: 'Seconds since the node started.',
+      samples: [{ value: m.uptimeMs / 1000 }],
+    },
     ...(m.trust ? trustFamilies(m.trust) : []),
   ];
 }
 
 function trustFamilies(t: NonNullable<MetricsSnapshot['trust']>): Family[] {
   return [
-    { name: 'agentnet_trust_receipts', type: 'counter', help: 'Co-signed receipts verified and fed to MG-EigenTrust.', samples: [{ value: t.receipts }] },
-    { name: 'agentnet_trust_receipt_rejections', type: 'counter', help: 'Receipts rejected, by reason (forged: bad_signature, one-sided: malformed, ...).', samples: by('reason', t.rejected) },
-    { name: 'agentnet_trust_receipts_held', type: 'gauge', help: 'Receipts waiting for a signer binding.', samples: [{ value: t.held }] },
-    { name: 'agentnet_trust_agents', type: 'gauge', help: 'Identities in the trust ledger.', samples: [{ value: t.agents }] },
-    { name: 'agentnet_trust_slashed', type: 'gauge', help: 'Identities slashed on a verified fraud proof.', samples: [{ value: t.slashed }] },
-    { name: 'agentnet_trust_epochs', type: 'counter', help: 'Trust recomputations (one power-iteration call for all topics each).', samples: [{ value: t.epochs }] },
-    { name: 'agentnet_trust_entries', type: 'counter', help: 'Reputation entries published (deltas / top-k per topic per epoch).', samples: [{ value: t.entriesSent }] },
+    {
+      name: 'agentnet_trust_receipts',
+      type: 'counter',
+      help: 'Co-signed receipts verified and fed to MG-EigenTrust.',
+      samples: [{ value: t.receipts }],
+    },
+    {
+      name: 'agentnet_trust_receipt_rejections',
+      type: 'counter',
+      help: 'Receipts rejected, by reason (forged: bad_signature, one-sided: malformed, ...).',
+      samples: by('reason', t.rejected),
+    },
+    {
+      name: 'agentnet_trust_receipts_held',
+      type: 'gauge',
+      help: 'Receipts waiting for a signer binding.',
+      samples: [{ value: t.held }],
+    },
+    {
+      name: 'agentnet_trust_agents',
+      type: 'gauge',
+      help: 'Identities in the trust ledger.',
+      samples: [{ value: t.agents }],
+    },
+    {
+      name: 'agentnet_trust_slashed',
+      type: 'gauge',
+      help: 'Identities slashed on a verified fraud proof.',
+      samples: [{ value: t.slashed }],
+    },
+    {
+      name: 'agentnet_trust_epochs',
+      type: 'counter',
+      help: 'Trust recomputations (one power-iteration call for all topics each).',
+      samples: [{ value: t.epochs }],
+    },
+    {
+      name: 'agentnet_trust_entries',
+      type: 'counter',
+      help: 'Reputation entries published (deltas / top-k per topic per epoch).',
+      samples: [{ value: t.entriesSent }],
+    },
   ];
 }
 
@@ -125,13 +285,49 @@ export function processFamilies(): Family[] {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   return [
-    { name: 'process_resident_memory_bytes', type: 'gauge', unit: 'bytes', help: 'Resident set size.', samples: [{ value: mem.rss }] },
-    { name: 'nodejs_heap_used_bytes', type: 'gauge', unit: 'bytes', help: 'V8 heap in use.', samples: [{ value: mem.heapUsed }] },
-    { name: 'nodejs_heap_total_bytes', type: 'gauge', unit: 'bytes', help: 'V8 heap allocated.', samples: [{ value: mem.heapTotal }] },
-    { name: 'process_cpu_seconds', type: 'counter', unit: 'seconds', help: 'User and system CPU time.', samples: [{ value: (cpu.user + cpu.system) / 1e6 }] },
+    {
+      name: 'process_resident_memory_bytes',
+      type: 'gauge',
+      unit: 'bytes',
+      help: 'Resident set size.',
+      samples: [{ value: mem.rss }],
+    },
+    {
+      name: 'nodejs_heap_used_bytes',
+      type: 'gauge',
+      unit: 'bytes',
+      help: 'V8 heap in use.',
+      samples: [{ value: mem.heapUsed }],
+    },
+    {
+      name: 'nodejs_heap_total_bytes',
+      type: 'gauge',
+      unit: 'bytes',
+      help: 'V8 heap allocated.',
+      samples: [{ value: mem.heapTotal }],
+    },
+    {
+      name: 'process_cpu_seconds',
+      type: 'counter',
+      unit: 'seconds',
+      help: 'User and system CPU time.',
+      samples: [{ value: (cpu.user + cpu.system) / 1e6 }],
+    },
     { name: 'process_open_fds', type: 'gauge', help: 'Open file descriptors.', samples: [{ value: openFds() }] },
-    { name: 'process_start_time_seconds', type: 'gauge', unit: 'seconds', help: 'Start time of the process since the Unix epoch.', samples: [{ value: Math.round(Date.now() / 1000 - process.uptime()) }] },
-    { name: 'process_uptime_seconds', type: 'gauge', unit: 'seconds', help: 'Seconds since the process started.', samples: [{ value: process.uptime() }] },
+    {
+      name: 'process_start_time_seconds',
+      type: 'gauge',
+      unit: 'seconds',
+      help: 'Start time of the process since the Unix epoch.',
+      samples: [{ value: Math.round(Date.now() / 1000 - process.uptime()) }],
+    },
+    {
+      name: 'process_uptime_seconds',
+      type: 'gauge',
+      unit: 'seconds',
+      help: 'Seconds since the process started.',
+      samples: [{ value: process.uptime() }],
+    },
   ];
 }
 

@@ -8,7 +8,13 @@ import type { Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo 
 import { applyLayer, DEFAULT_CONFIG } from '../config.js';
 import type { Logger } from '../logger.js';
 import { badRequest, HttpError, intParam, readJson, sendJson, sendText } from './http.js';
-import { negotiate, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE, renderMetrics, type MetricsSnapshot } from './metrics.js';
+import {
+  negotiate,
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_TEXT_CONTENT_TYPE,
+  renderMetrics,
+  type MetricsSnapshot,
+} from './metrics.js';
 import { OPENAPI } from './openapi.js';
 import type { EventHub } from './sse.js';
 import { STATUS_PAGE } from './status-page.js';
@@ -28,7 +34,9 @@ export interface ApiNode {
   /** Tier this node verified the agent to now (0..3), and whether its binding is known at all. */
   verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
   /** Checks and publishes an operator-signed revocation (AgentCore.publishRevocation). */
-  publishRevocation(bytes: Uint8Array): { ok: false; reason: string; detail: string } | { ok: true; agent: string; at: number; fresh: boolean };
+  publishRevocation(
+    bytes: Uint8Array,
+  ): { ok: false; reason: string; detail: string } | { ok: true; agent: string; at: number; fresh: boolean };
   /** MG-EigenTrust state; with a topic, every known agent's standing there. */
   trust(topic?: string): unknown;
   metrics(): MetricsSnapshot;
@@ -70,7 +78,8 @@ export const ROUTES: readonly Route[] = [
     path: '/withdraw',
     handler: async (c) => {
       const body = (await readJson(c.req)) as Record<string, unknown> | null;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body must be {"topic": "...", "text"?: "..."}');
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw badRequest('body must be {"topic": "...", "text"?: "..."}');
       const { topic, text = '' } = body;
       if (typeof topic !== 'string') throw badRequest('topic is required');
       if (typeof text !== 'string') throw badRequest('text must be a string');
@@ -91,13 +100,27 @@ export const ROUTES: readonly Route[] = [
       const limit = intParam(c.url, 'limit', 20, 1, 500);
       const mt = c.url.searchParams.get('minTrust');
       const minTrust = mt === null ? undefined : Number(mt);
-      if (minTrust !== undefined && !(minTrust >= 0 && Number.isFinite(minTrust))) throw badRequest('minTrust must be a number >= 0');
-      sendJson(c.res, 200, { candidates: c.node.discover({ tags, minTier, limit, ...(topic ? { topic } : {}), ...(text ? { text } : {}), ...(minTrust !== undefined ? { minTrust } : {}) }) });
+      if (minTrust !== undefined && !(minTrust >= 0 && Number.isFinite(minTrust)))
+        throw badRequest('minTrust must be a number >= 0');
+      sendJson(c.res, 200, {
+        candidates: c.node.discover({
+          tags,
+          minTier,
+          limit,
+          ...(topic ? { topic } : {}),
+          ...(text ? { text } : {}),
+          ...(minTrust !== undefined ? { minTrust } : {}),
+        }),
+      });
     },
   },
   { method: 'GET', path: '/peers', handler: (c) => sendJson(c.res, 200, { peers: c.node.peers() }) },
   { method: 'GET', path: '/logs', handler: (c) => sendJson(c.res, 200, { logs: c.node.logs() }) },
-  { method: 'GET', path: '/declarations', handler: (c) => sendJson(c.res, 200, { declarations: c.node.declarations() }) },
+  {
+    method: 'GET',
+    path: '/declarations',
+    handler: (c) => sendJson(c.res, 200, { declarations: c.node.declarations() }),
+  },
   {
     method: 'GET',
     path: '/verify/{agentKey}',
@@ -106,7 +129,14 @@ export const ROUTES: readonly Route[] = [
       if (!HEX64.test(agent)) throw badRequest('agentKey must be 64 hex digits (an Ed25519 public key)');
       const required = intParam(c.url, 'tier', 2, 0, 4);
       const v = c.node.verifiedTier(agent);
-      sendJson(c.res, 200, { agent, known: v.known, tier: v.tier, quarantined: v.quarantined, required, meets: v.tier >= required });
+      sendJson(c.res, 200, {
+        agent,
+        known: v.known,
+        tier: v.tier,
+        quarantined: v.quarantined,
+        required,
+        meets: v.tier >= required,
+      });
     },
   },
   {
@@ -115,7 +145,8 @@ export const ROUTES: readonly Route[] = [
     handler: async (c) => {
       const body = (await readJson(c.req)) as Record<string, unknown> | null;
       const hex = typeof body === 'object' && body !== null ? body['revocation'] : undefined;
-      if (typeof hex !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(hex)) throw badRequest('body must be {"revocation": "<hex of the revocation bytes>"}');
+      if (typeof hex !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(hex))
+        throw badRequest('body must be {"revocation": "<hex of the revocation bytes>"}');
       const r = c.node.publishRevocation(new Uint8Array(Buffer.from(hex, 'hex')));
       if (!r.ok) throw badRequest(`revocation refused (${r.reason}): ${r.detail}`);
       sendJson(c.res, 200, { agent: r.agent, at: r.at, fresh: r.fresh });
@@ -126,7 +157,8 @@ export const ROUTES: readonly Route[] = [
     path: '/trust',
     handler: (c) => {
       const topic = c.url.searchParams.get('topic') ?? undefined;
-      if (topic !== undefined && !/^[a-z0-9_.-]{1,64}$/.test(topic)) throw badRequest('topic must match [a-z0-9_.-]{1,64}');
+      if (topic !== undefined && !/^[a-z0-9_.-]{1,64}$/.test(topic))
+        throw badRequest('topic must match [a-z0-9_.-]{1,64}');
       sendJson(c.res, 200, c.node.trust(topic));
     },
   },
@@ -136,7 +168,11 @@ export const ROUTES: readonly Route[] = [
     path: '/metrics',
     handler: (c) => {
       const format = negotiate(c.req.headers['accept']);
-      sendText(c.res, format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_TEXT_CONTENT_TYPE, renderMetrics(c.node.metrics(), format));
+      sendText(
+        c.res,
+        format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_TEXT_CONTENT_TYPE,
+        renderMetrics(c.node.metrics(), format),
+      );
     },
   },
   { method: 'GET', path: '/openapi.json', handler: (c) => sendJson(c.res, 200, OPENAPI) },
@@ -155,9 +191,11 @@ export function match(method: string, pathname: string): { route: Route; params:
   for (const c of compiled) {
     const m = c.re.exec(pathname);
     if (!m) continue;
-    if (c.route.method === method) return { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
+    if (c.route.method === method)
+      return { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
     allowed.push(c.route.method);
   }
-  if (allowed.length) throw new HttpError('METHOD_NOT_ALLOWED', `${method} not allowed on ${pathname}`, { allow: allowed.join(', ') });
+  if (allowed.length)
+    throw new HttpError('METHOD_NOT_ALLOWED', `${method} not allowed on ${pathname}`, { allow: allowed.join(', ') });
   throw new HttpError('NOT_FOUND', `no route ${pathname}`);
 }

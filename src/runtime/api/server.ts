@@ -54,16 +54,23 @@ function toHttpError(e: unknown): HttpError | undefined {
   if (e instanceof HttpError) return e;
   if (e instanceof AgentnetError && e.code === 'STORE_FULL') return new HttpError('STORE_FULL', e.message);
   if (e instanceof AgentnetError && e.code === 'CONFIG_INVALID') return new HttpError('BAD_REQUEST', e.message);
-  if (e instanceof TypeError || e instanceof RangeError || e instanceof URIError) return new HttpError('BAD_REQUEST', e.message);
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof URIError)
+    return new HttpError('BAD_REQUEST', e.message);
   return undefined;
 }
 
 export async function startApi(node: ApiNode, o: ApiOptions): Promise<Api> {
   const token = o.token || undefined;
-  if (!isLoopback(o.host) && !token) throw ERR.configInvalid(`apiHost ${o.host} is not loopback: set apiToken (or AGENTNET_API_TOKEN) so the API is not open to the network`);
+  if (!isLoopback(o.host) && !token)
+    throw ERR.configInvalid(
+      `apiHost ${o.host} is not loopback: set apiToken (or AGENTNET_API_TOKEN) so the API is not open to the network`,
+    );
   const hub = new EventHub(o.heartbeatMs);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (token && !authorized(req, token)) throw new HttpError('UNAUTHORIZED', 'missing or wrong bearer token', { 'www-authenticate': 'Bearer realm="agentnet"' });
+    if (token && !authorized(req, token))
+      throw new HttpError('UNAUTHORIZED', 'missing or wrong bearer token', {
+        'www-authenticate': 'Bearer realm="agentnet"',
+      });
     const url = new URL(req.url ?? '/', 'http://localhost');
     const { route, params } = match(req.method ?? 'GET', url.pathname);
     await route.handler({ node, hub, url, params, req, res });

@@ -9,7 +9,19 @@ import type { ServerResponse } from 'node:http';
 import type { CoreEvent } from '../../core/types.js';
 import type { TaskEvent } from '../../core/task/engine.js';
 
-export const SSE_EVENT_TYPES = ['discovered', 'appended', 'rejected', 'fork', 'dispute', 'revoked', 'withdrawn', 'declared', 'task', 'taskRejected', 'receipt'] as const;
+export const SSE_EVENT_TYPES = [
+  'discovered',
+  'appended',
+  'rejected',
+  'fork',
+  'dispute',
+  'revoked',
+  'withdrawn',
+  'declared',
+  'task',
+  'taskRejected',
+  'receipt',
+] as const;
 
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
@@ -29,7 +41,12 @@ export class EventHub {
   }
 
   open(res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write('retry: 2000\n\n'); // reconnect delay the browser's EventSource uses
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));

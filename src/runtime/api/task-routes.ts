@@ -20,7 +20,13 @@ export interface TaskApi {
   deliver(id: string, artefact: Uint8Array): TaskView;
   rate(id: string, outcome: number): TaskView;
   artefact(id: string): Uint8Array | undefined;
-  ledgerView(): { self: string; balance: number; accounts: Array<{ account: string; balance: number }>; totals: LedgerTotals; postings: number };
+  ledgerView(): {
+    self: string;
+    balance: number;
+    accounts: Array<{ account: string; balance: number }>;
+    totals: LedgerTotals;
+    postings: number;
+  };
   postings(task: string): Posting[];
 }
 
@@ -34,7 +40,8 @@ async function object(c: RouteContext): Promise<Record<string, unknown>> {
 
 function int(b: Record<string, unknown>, k: string, def: number | undefined, min: number, max: number): number {
   const v = b[k] ?? def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw badRequest(`${k} must be an integer ${min}..${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw badRequest(`${k} must be an integer ${min}..${max}`);
   return v;
 }
 
@@ -59,7 +66,8 @@ export const TASK_ROUTES: readonly Route[] = [
       const b = await object(c);
       const { topic, tags, text = '' } = b;
       if (typeof topic !== 'string') throw badRequest('topic is required');
-      if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) throw badRequest('tags must be an array of strings');
+      if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string'))
+        throw badRequest('tags must be an array of strings');
       if (typeof text !== 'string') throw badRequest('text must be a string');
       const budget = int(b, 'budget', undefined, 0, 1e9);
       const mechanism = (b['mechanism'] ?? defaultMechanism(budget)) as Mechanism;
@@ -71,7 +79,11 @@ export const TASK_ROUTES: readonly Route[] = [
       }
       if (why) throw badRequest(`mechanism: ${why}`);
       const spec: TaskSpec = {
-        topic, tags: tags as string[], text, budget, mechanism,
+        topic,
+        tags: tags as string[],
+        text,
+        budget,
+        mechanism,
         bidWindowMs: int(b, 'bidWindowMs', 2000, 1, 86_400_000),
         deliverWindowMs: int(b, 'deliverWindowMs', 10_000, 1, 86_400_000),
         settleWindowMs: int(b, 'settleWindowMs', 10_000, 1, 86_400_000),
@@ -92,16 +104,33 @@ export const TASK_ROUTES: readonly Route[] = [
       c.res.end(a);
     },
   },
-  { method: 'POST', path: '/tasks/{id}/bid', handler: async (c) => sendJson(c.res, 200, c.node.tasks.bid(taskId(c), int(await object(c), 'price', undefined, 0, 1e9))) },
-  { method: 'POST', path: '/tasks/{id}/deliver', handler: async (c) => sendJson(c.res, 200, c.node.tasks.deliver(taskId(c), artefactOf(await object(c)))) },
-  { method: 'POST', path: '/tasks/{id}/rate', handler: async (c) => sendJson(c.res, 200, c.node.tasks.rate(taskId(c), int(await object(c), 'outcome', undefined, 0, 1000))) },
+  {
+    method: 'POST',
+    path: '/tasks/{id}/bid',
+    handler: async (c) =>
+      sendJson(c.res, 200, c.node.tasks.bid(taskId(c), int(await object(c), 'price', undefined, 0, 1e9))),
+  },
+  {
+    method: 'POST',
+    path: '/tasks/{id}/deliver',
+    handler: async (c) => sendJson(c.res, 200, c.node.tasks.deliver(taskId(c), artefactOf(await object(c)))),
+  },
+  {
+    method: 'POST',
+    path: '/tasks/{id}/rate',
+    handler: async (c) =>
+      sendJson(c.res, 200, c.node.tasks.rate(taskId(c), int(await object(c), 'outcome', undefined, 0, 1000))),
+  },
   {
     method: 'GET',
     path: '/ledger',
     handler: (c) => {
       const task = c.url.searchParams.get('task');
       if (task !== null && !HEX64.test(task)) throw badRequest('task must be 64 hex digits');
-      sendJson(c.res, 200, { ...c.node.tasks.ledgerView(), ...(task !== null ? { entries: c.node.tasks.postings(task) } : {}) });
+      sendJson(c.res, 200, {
+        ...c.node.tasks.ledgerView(),
+        ...(task !== null ? { entries: c.node.tasks.postings(task) } : {}),
+      });
     },
   },
 ];

@@ -16,8 +16,11 @@ export function nodeCryptoVerifier(opts: { maxCachedKeys?: number } = {}): SigVe
     const id = Buffer.from(pub.buffer, pub.byteOffset, pub.length).toString('hex');
     let k = keys.get(id);
     if (k === undefined) {
-      try { k = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pub]), format: 'der', type: 'spki' }); }
-      catch { k = null; } // OpenSSL refuses to import some encodings: that key verifies nothing
+      try {
+        k = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pub]), format: 'der', type: 'spki' });
+      } catch {
+        k = null;
+      } // OpenSSL refuses to import some encodings: that key verifies nothing
       if (keys.size >= maxKeys) keys.clear();
       keys.set(id, k);
     }
@@ -27,9 +30,17 @@ export function nodeCryptoVerifier(opts: { maxCachedKeys?: number } = {}): SigVe
     if (pub.length !== 32 || sig.length !== 64) return false;
     const k = keyOf(pub);
     if (k === null) return false;
-    try { return nodeVerify(null, msg, k, sig); } catch { return false; }
+    try {
+      return nodeVerify(null, msg, k, sig);
+    } catch {
+      return false;
+    }
   };
-  return { name: 'node-crypto', verify, verifyBatch: (items: readonly SigItem[]) => items.map((i) => verify(i.pub, i.msg, i.sig)) };
+  return {
+    name: 'node-crypto',
+    verify,
+    verifyBatch: (items: readonly SigItem[]) => items.map((i) => verify(i.pub, i.msg, i.sig)),
+  };
 }
 
 let nobleReady = false;
@@ -50,7 +61,15 @@ export function nobleVerifier(): SigVerifier {
   ensureNobleHash();
   const verify = (pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean => {
     if (pub.length !== 32 || sig.length !== 64) return false;
-    try { return ed.verify(sig, msg, pub, { zip215: false }); } catch { return false; }
+    try {
+      return ed.verify(sig, msg, pub, { zip215: false });
+    } catch {
+      return false;
+    }
   };
-  return { name: 'noble', verify, verifyBatch: (items: readonly SigItem[]) => items.map((i) => verify(i.pub, i.msg, i.sig)) };
+  return {
+    name: 'noble',
+    verify,
+    verifyBatch: (items: readonly SigItem[]) => items.map((i) => verify(i.pub, i.msg, i.sig)),
+  };
 }

@@ -55,7 +55,8 @@ const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9
 const M = { top: 40, right: 20, bottom: 55, left: 70 };
 const FONT = 'font-family="sans-serif"';
 
-export const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const escapeXml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const fmt = (v: number) => {
   if (v === 0) return '0';
@@ -67,7 +68,8 @@ const fmt = (v: number) => {
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
 export function niceTicks(min: number, max: number, count = 5): number[] {
-  if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) throw new RangeError(`niceTicks: bad range ${min}..${max}`);
+  if (!Number.isFinite(min) || !Number.isFinite(max) || min > max)
+    throw new RangeError(`niceTicks: bad range ${min}..${max}`);
   if (min === max) return [min];
   const raw = (max - min) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
@@ -107,7 +109,9 @@ function axis(values: number[], log: boolean, lo?: number, hi?: number): Axis {
 }
 
 const scale = (ax: Axis, from: number, to: number) => (v: number) => {
-  const t = ax.log ? (Math.log10(v) - Math.log10(ax.lo)) / (Math.log10(ax.hi) - Math.log10(ax.lo)) : (v - ax.lo) / (ax.hi - ax.lo || 1);
+  const t = ax.log
+    ? (Math.log10(v) - Math.log10(ax.lo)) / (Math.log10(ax.hi) - Math.log10(ax.lo))
+    : (v - ax.lo) / (ax.hi - ax.lo || 1);
   return r2(from + t * (to - from));
 };
 
@@ -121,14 +125,29 @@ function frame(w: number, h: number, title: string, body: string[]): string {
   ].join('\n');
 }
 
-function axesSvg(w: number, h: number, xLabel: string, yLabel: string, yAx: Axis, y: (v: number) => number, xTicks: Array<[number, string]>): string[] {
+function axesSvg(
+  w: number,
+  h: number,
+  xLabel: string,
+  yLabel: string,
+  yAx: Axis,
+  y: (v: number) => number,
+  xTicks: Array<[number, string]>,
+): string[] {
   const out: string[] = [];
   const [x0, x1, y0, y1] = [M.left, w - M.right, h - M.bottom, M.top];
   for (const t of yAx.ticks) {
     const py = y(t);
-    out.push(`<line x1="${x0}" y1="${py}" x2="${x1}" y2="${py}" stroke="#e5e5e5"/>`, `<text x="${x0 - 6}" y="${py + 4}" text-anchor="end" ${FONT} font-size="11">${escapeXml(fmt(t))}</text>`);
+    out.push(
+      `<line x1="${x0}" y1="${py}" x2="${x1}" y2="${py}" stroke="#e5e5e5"/>`,
+      `<text x="${x0 - 6}" y="${py + 4}" text-anchor="end" ${FONT} font-size="11">${escapeXml(fmt(t))}</text>`,
+    );
   }
-  for (const [px, label] of xTicks) out.push(`<line x1="${px}" y1="${y0}" x2="${px}" y2="${y0 + 5}" stroke="#333"/>`, `<text x="${px}" y="${y0 + 18}" text-anchor="middle" ${FONT} font-size="11">${escapeXml(label)}</text>`);
+  for (const [px, label] of xTicks)
+    out.push(
+      `<line x1="${px}" y1="${y0}" x2="${px}" y2="${y0 + 5}" stroke="#333"/>`,
+      `<text x="${px}" y="${y0 + 18}" text-anchor="middle" ${FONT} font-size="11">${escapeXml(label)}</text>`,
+    );
   out.push(
     `<line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y0}" stroke="#333"/>`,
     `<line x1="${x0}" y1="${y0}" x2="${x0}" y2="${y1}" stroke="#333"/>`,
@@ -143,14 +162,18 @@ function legend(w: number, names: readonly string[]): string[] {
   const x = w - M.right - 170;
   names.forEach((n, i) => {
     const y = M.top + 8 + i * 16;
-    out.push(`<rect x="${x}" y="${y - 9}" width="12" height="10" fill="${PALETTE[i % PALETTE.length]}"/>`, `<text x="${x + 17}" y="${y}" ${FONT} font-size="11">${escapeXml(n)}</text>`);
+    out.push(
+      `<rect x="${x}" y="${y - 9}" width="12" height="10" fill="${PALETTE[i % PALETTE.length]}"/>`,
+      `<text x="${x + 17}" y="${y}" ${FONT} font-size="11">${escapeXml(n)}</text>`,
+    );
   });
   out.push('</g>');
   return out;
 }
 
 function checkFinite(name: string, vs: readonly number[]): void {
-  if (vs.some((v) => !Number.isFinite(v))) throw new RangeError(`series ${JSON.stringify(name)} has a non-finite value`);
+  if (vs.some((v) => !Number.isFinite(v)))
+    throw new RangeError(`series ${JSON.stringify(name)} has a non-finite value`);
 }
 
 export function lineChart(s: LineChartSpec): string {
@@ -165,25 +188,59 @@ export function lineChart(s: LineChartSpec): string {
   const yAx = axis(ys, !!s.yLog, s.yMin, s.yMax);
   const x = scale(xAx, M.left, w - M.right);
   const y = scale(yAx, h - M.bottom, M.top);
-  const body = axesSvg(w, h, s.xLabel, s.yLabel, yAx, y, xAx.ticks.map((t) => [x(t), fmt(t)]));
+  const body = axesSvg(
+    w,
+    h,
+    s.xLabel,
+    s.yLabel,
+    yAx,
+    y,
+    xAx.ticks.map((t) => [x(t), fmt(t)]),
+  );
   s.series.forEach((se, i) => {
     const pts: string[] = [];
     se.points.forEach(([px, py], j) => {
       if (s.step && j > 0) pts.push(`${x(px)},${y(se.points[j - 1]![1])}`);
       pts.push(`${x(px)},${y(py)}`);
     });
-    body.push(`<polyline data-series="${escapeXml(se.name)}" fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2" points="${pts.join(' ')}"/>`);
+    body.push(
+      `<polyline data-series="${escapeXml(se.name)}" fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2" points="${pts.join(' ')}"/>`,
+    );
   });
-  return frame(w, h, s.title, [...body, ...legend(w, s.series.map((se) => se.name))]);
+  return frame(w, h, s.title, [
+    ...body,
+    ...legend(
+      w,
+      s.series.map((se) => se.name),
+    ),
+  ]);
 }
 
-export function cdfChart(s: { readonly title: string; readonly xLabel: string; readonly series: ReadonlyArray<{ readonly name: string; readonly samples: readonly number[] }>; readonly xLog?: boolean; readonly width?: number; readonly height?: number }): string {
+export function cdfChart(s: {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly series: ReadonlyArray<{ readonly name: string; readonly samples: readonly number[] }>;
+  readonly xLog?: boolean;
+  readonly width?: number;
+  readonly height?: number;
+}): string {
   const series = s.series.map((se) => {
     checkFinite(se.name, se.samples);
     const sorted = [...se.samples].sort((a, b) => a - b);
     return { name: se.name, points: sorted.map((v, i) => [v, (i + 1) / sorted.length] as const) };
   });
-  return lineChart({ title: s.title, xLabel: s.xLabel, yLabel: 'fraction of samples ≤ x', series, step: true, yMin: 0, yMax: 1, ...(s.xLog ? { xLog: true } : {}), ...(s.width ? { width: s.width } : {}), ...(s.height ? { height: s.height } : {}) });
+  return lineChart({
+    title: s.title,
+    xLabel: s.xLabel,
+    yLabel: 'fraction of samples ≤ x',
+    series,
+    step: true,
+    yMin: 0,
+    yMax: 1,
+    ...(s.xLog ? { xLog: true } : {}),
+    ...(s.width ? { width: s.width } : {}),
+    ...(s.height ? { height: s.height } : {}),
+  });
 }
 
 export function barChart(s: BarChartSpec): string {
@@ -191,7 +248,10 @@ export function barChart(s: BarChartSpec): string {
   const h = s.height ?? 400;
   if (!s.series.length || !s.categories.length) throw new RangeError('barChart: no series or categories');
   for (const se of s.series) {
-    if (se.values.length !== s.categories.length) throw new RangeError(`barChart: series ${JSON.stringify(se.name)} has ${se.values.length} values for ${s.categories.length} categories`);
+    if (se.values.length !== s.categories.length)
+      throw new RangeError(
+        `barChart: series ${JSON.stringify(se.name)} has ${se.values.length} values for ${s.categories.length} categories`,
+      );
     checkFinite(se.name, se.values);
   }
   const vals = s.series.flatMap((se) => se.values);
@@ -201,19 +261,40 @@ export function barChart(s: BarChartSpec): string {
   const groupW = (w - M.left - M.right) / s.categories.length;
   const barW = (groupW * 0.8) / s.series.length;
   const cx = (i: number) => r2(M.left + groupW * (i + 0.5));
-  const body = axesSvg(w, h, '', s.yLabel, yAx, y, s.categories.map((c, i) => [cx(i), c]));
+  const body = axesSvg(
+    w,
+    h,
+    '',
+    s.yLabel,
+    yAx,
+    y,
+    s.categories.map((c, i) => [cx(i), c]),
+  );
   const base = y(yAx.log ? yAx.lo : 0);
   s.series.forEach((se, k) => {
     body.push(`<g data-series="${escapeXml(se.name)}" fill="${PALETTE[k % PALETTE.length]}">`);
     se.values.forEach((v, i) => {
       const bx = r2(M.left + groupW * i + groupW * 0.1 + barW * k);
       const top = y(v);
-      body.push(`<rect x="${bx}" y="${Math.min(top, base)}" width="${r2(barW)}" height="${r2(Math.abs(base - top))}"><title>${escapeXml(`${se.name} / ${s.categories[i]}: ${fmt(v)}`)}</title></rect>`);
-      if (s.valueLabels) body.push(`<text x="${r2(bx + barW / 2)}" y="${top - 4}" text-anchor="middle" ${FONT} font-size="10" fill="#333">${escapeXml(fmt(v))}</text>`);
+      body.push(
+        `<rect x="${bx}" y="${Math.min(top, base)}" width="${r2(barW)}" height="${r2(Math.abs(base - top))}"><title>${escapeXml(`${se.name} / ${s.categories[i]}: ${fmt(v)}`)}</title></rect>`,
+      );
+      if (s.valueLabels)
+        body.push(
+          `<text x="${r2(bx + barW / 2)}" y="${top - 4}" text-anchor="middle" ${FONT} font-size="10" fill="#333">${escapeXml(fmt(v))}</text>`,
+        );
     });
     body.push('</g>');
   });
-  return frame(w, h, s.title, [...body, ...(s.series.length > 1 ? legend(w, s.series.map((se) => se.name)) : [])]);
+  return frame(w, h, s.title, [
+    ...body,
+    ...(s.series.length > 1
+      ? legend(
+          w,
+          s.series.map((se) => se.name),
+        )
+      : []),
+  ]);
 }
 
 /** Charts one below the other in one SVG document; each keeps its own coordinate system. */
@@ -230,5 +311,9 @@ export function stack(svgs: readonly string[], o: { gap?: number } = {}): string
     width = Math.max(width, Number(m[1]));
   }
   const h = Math.max(0, y - gap);
-  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}">`, ...parts, '</svg>'].join('\n');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}">`,
+    ...parts,
+    '</svg>',
+  ].join('\n');
 }

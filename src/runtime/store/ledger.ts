@@ -3,7 +3,14 @@
 // its record and its ledger postings commit in the one store transaction the runtime wraps around
 // each engine call. Same contracts as MemoryLedger / MemoryTaskStore (test/contract/ledger.test.ts).
 
-import { checkPosting, totalsOf, type CreditLedger, type LedgerTotals, type Posting, type Rule } from '../../core/task/ledger.js';
+import {
+  checkPosting,
+  totalsOf,
+  type CreditLedger,
+  type LedgerTotals,
+  type Posting,
+  type Rule,
+} from '../../core/task/ledger.js';
 import { compareText } from '../../core/bytes.js';
 import type { TaskRecord, TaskStore } from '../../core/task/store.js';
 import type { SqliteStore } from './sqlite.js';
@@ -15,7 +22,9 @@ export class SqliteLedger implements CreditLedger {
     const d = store.db;
     this.q = {
       balance: d.prepare('SELECT balance FROM ledger_accounts WHERE account = ?'),
-      add: d.prepare('INSERT INTO ledger_accounts (account, balance) VALUES (?, ?) ON CONFLICT (account) DO UPDATE SET balance = balance + excluded.balance'),
+      add: d.prepare(
+        'INSERT INTO ledger_accounts (account, balance) VALUES (?, ?) ON CONFLICT (account) DO UPDATE SET balance = balance + excluded.balance',
+      ),
       insert: d.prepare('INSERT INTO ledger_postings (task, rule, src, dst, amount, ts) VALUES (?,?,?,?,?,?)'),
       all: d.prepare('SELECT task, rule, src, dst, amount, ts FROM ledger_postings ORDER BY n'),
       ofTask: d.prepare('SELECT task, rule, src, dst, amount, ts FROM ledger_postings WHERE task = ? ORDER BY n'),
@@ -42,8 +51,22 @@ export class SqliteLedger implements CreditLedger {
   }
 
   postings(task?: string): Posting[] {
-    const rows = (task === undefined ? this.q.all.all() : this.q.ofTask.all(task)) as Array<{ task: string; rule: string; src: string; dst: string; amount: number; ts: number }>;
-    return rows.map((r) => ({ task: r.task, rule: r.rule as Rule, from: r.src, to: r.dst, amount: r.amount, ts: r.ts }));
+    const rows = (task === undefined ? this.q.all.all() : this.q.ofTask.all(task)) as Array<{
+      task: string;
+      rule: string;
+      src: string;
+      dst: string;
+      amount: number;
+      ts: number;
+    }>;
+    return rows.map((r) => ({
+      task: r.task,
+      rule: r.rule as Rule,
+      from: r.src,
+      to: r.dst,
+      amount: r.amount,
+      ts: r.ts,
+    }));
   }
 
   totals(): LedgerTotals {
@@ -53,7 +76,9 @@ export class SqliteLedger implements CreditLedger {
 
   /** Every balance (the ledger API route). */
   accounts(): Array<{ account: string; balance: number }> {
-    return (this.q.accounts.all() as Array<{ account: string; balance: number }>).sort((a, b) => compareText(a.account, b.account));
+    return (this.q.accounts.all() as Array<{ account: string; balance: number }>).sort((a, b) =>
+      compareText(a.account, b.account),
+    );
   }
 }
 
@@ -63,7 +88,9 @@ export class SqliteTaskStore implements TaskStore {
   constructor(store: SqliteStore) {
     const d = store.db;
     this.q = {
-      put: d.prepare('INSERT INTO tasks (id, role, state, record, updated) VALUES (?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, record = excluded.record, updated = excluded.updated'),
+      put: d.prepare(
+        'INSERT INTO tasks (id, role, state, record, updated) VALUES (?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, record = excluded.record, updated = excluded.updated',
+      ),
       all: d.prepare('SELECT record FROM tasks ORDER BY id'),
       del: d.prepare('DELETE FROM tasks WHERE id = ?'),
     };

@@ -42,18 +42,38 @@ export interface SqliteOptions {
   readonly maxBytes?: number;
 }
 
-type Row = { author: Buffer; topic: string; epoch: number; seq: number; id: Buffer; kind: number; ts: number; expires: number; body_hash: Buffer; bytes: Buffer };
+type Row = {
+  author: Buffer;
+  topic: string;
+  epoch: number;
+  seq: number;
+  id: Buffer;
+  kind: number;
+  ts: number;
+  expires: number;
+  body_hash: Buffer;
+  bytes: Buffer;
+};
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const toEntry = (r: Row): StoredEntry => ({
-  author: u8(r.author), topic: r.topic, epoch: r.epoch, seq: r.seq, id: u8(r.id), kind: KINDS[r.kind]!,
-  ts: r.ts, expires: r.expires, bodyHash: u8(r.body_hash), bytes: u8(r.bytes),
+  author: u8(r.author),
+  topic: r.topic,
+  epoch: r.epoch,
+  seq: r.seq,
+  id: u8(r.id),
+  kind: KINDS[r.kind]!,
+  ts: r.ts,
+  expires: r.expires,
+  bodyHash: u8(r.body_hash),
+  bytes: u8(r.bytes),
 });
 
 function mapError(e: unknown): never {
   const code = (e as { code?: string }).code ?? '';
   if (code === 'SQLITE_FULL') throw ERR.storeFull('the disk is full: write refused, nothing stored', e);
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') throw ERR.storeCorrupt('database file is corrupt', e);
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') throw ERR.logConflict('entry already stored at that position');
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE')
+    throw ERR.logConflict('entry already stored at that position');
   throw e;
 }
 
@@ -61,14 +81,20 @@ export class SqliteStore implements LogStore {
   readonly db: Database.Database;
   private readonly q;
 
-  constructor(readonly path: string, o: SqliteOptions = {}) {
+  constructor(
+    readonly path: string,
+    o: SqliteOptions = {},
+  ) {
     try {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${o.synchronous ?? 'FULL'}`);
       this.db.pragma('foreign_keys = ON');
       if (o.cacheKiB) this.db.pragma(`cache_size = -${Math.floor(o.cacheKiB)}`);
-      if (o.maxBytes) this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(o.maxBytes / (this.db.pragma('page_size', { simple: true }) as number)))}`);
+      if (o.maxBytes)
+        this.db.pragma(
+          `max_page_count = ${Math.max(1, Math.floor(o.maxBytes / (this.db.pragma('page_size', { simple: true }) as number)))}`,
+        );
       this.migrate();
     } catch (e) {
       if (e instanceof AgentnetError) throw e;
@@ -78,21 +104,33 @@ export class SqliteStore implements LogStore {
     this.q = {
       head: d.prepare('SELECT epoch, seq, id, ts FROM heads WHERE author = ? AND topic = ?'),
       get: d.prepare('SELECT * FROM entries WHERE author = ? AND topic = ? AND epoch = ? AND seq = ?'),
-      range: d.prepare('SELECT * FROM entries WHERE author = ? AND topic = ? AND epoch = ? AND seq BETWEEN ? AND ? ORDER BY seq'),
-      insert: d.prepare('INSERT INTO entries (author, topic, epoch, seq, id, kind, ts, expires, body_hash, bytes) VALUES (?,?,?,?,?,?,?,?,?,?)'),
-      setHead: d.prepare('INSERT INTO heads (author, topic, epoch, seq, id, ts) VALUES (?,?,?,?,?,?) ON CONFLICT (author, topic) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq, id = excluded.id, ts = excluded.ts'),
+      range: d.prepare(
+        'SELECT * FROM entries WHERE author = ? AND topic = ? AND epoch = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+      ),
+      insert: d.prepare(
+        'INSERT INTO entries (author, topic, epoch, seq, id, kind, ts, expires, body_hash, bytes) VALUES (?,?,?,?,?,?,?,?,?,?)',
+      ),
+      setHead: d.prepare(
+        'INSERT INTO heads (author, topic, epoch, seq, id, ts) VALUES (?,?,?,?,?,?) ON CONFLICT (author, topic) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq, id = excluded.id, ts = excluded.ts',
+      ),
       logs: d.prepare('SELECT author, topic, epoch, seq, id, ts FROM heads'),
       logsOf: d.prepare('SELECT author, topic, epoch, seq, id, ts FROM heads WHERE author = ?'),
       count: d.prepare('SELECT count(*) AS n FROM entries'),
-      putBody: d.prepare('INSERT INTO bodies (hash, bytes, expires) VALUES (?,?,?) ON CONFLICT (hash) DO UPDATE SET expires = max(expires, excluded.expires)'),
+      putBody: d.prepare(
+        'INSERT INTO bodies (hash, bytes, expires) VALUES (?,?,?) ON CONFLICT (hash) DO UPDATE SET expires = max(expires, excluded.expires)',
+      ),
       getBody: d.prepare('SELECT bytes FROM bodies WHERE hash = ?'),
-      putBinding: d.prepare('INSERT INTO bindings (agent_key, version, bytes) VALUES (?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version >= bindings.version'),
+      putBinding: d.prepare(
+        'INSERT INTO bindings (agent_key, version, bytes) VALUES (?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version >= bindings.version',
+      ),
       bindings: d.prepare('SELECT bytes FROM bindings'),
       // Expired, old, not the author's own, not a head (heads hold only the newest epoch's head; the
       // last entries of older epochs are ordinary entries here).
       pruneEntries: d.prepare(`DELETE FROM entries WHERE expires <= ? AND ts < ? AND author != ?
         AND NOT EXISTS (SELECT 1 FROM heads h WHERE h.author = entries.author AND h.topic = entries.topic AND h.epoch = entries.epoch AND h.seq = entries.seq)`),
-      pruneBodies: d.prepare('DELETE FROM bodies WHERE expires <= ? AND hash NOT IN (SELECT body_hash FROM entries WHERE expires > ?)'),
+      pruneBodies: d.prepare(
+        'DELETE FROM bodies WHERE expires <= ? AND hash NOT IN (SELECT body_hash FROM entries WHERE expires > ?)',
+      ),
     };
   }
 
@@ -100,7 +138,8 @@ export class SqliteStore implements LogStore {
     this.db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
     const row = this.db.prepare('SELECT max(version) AS v FROM migrations').get() as { v: number | null };
     const have = row.v ?? 0;
-    if (have > MIGRATIONS.length) throw ERR.storeCorrupt(`database schema v${have} is newer than this build (v${MIGRATIONS.length})`);
+    if (have > MIGRATIONS.length)
+      throw ERR.storeCorrupt(`database schema v${have} is newer than this build (v${MIGRATIONS.length})`);
     for (let v = have + 1; v <= MIGRATIONS.length; v++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v - 1]!);
@@ -142,8 +181,20 @@ export class SqliteStore implements LogStore {
       this.db.transaction(() => {
         const h = this.head(e.author, e.topic);
         if (h && e.epoch < h.epoch) throw ERR.logConflict(`append into old epoch ${e.epoch}`);
-        if (h && e.epoch === h.epoch && e.seq !== h.seq + 1) throw ERR.logConflict(`append at ${e.seq} but head is ${h.seq}`);
-        this.q.insert.run(e.author, e.topic, e.epoch, e.seq, e.id, KINDS.indexOf(e.kind), e.ts, e.expires, e.bodyHash, e.bytes);
+        if (h && e.epoch === h.epoch && e.seq !== h.seq + 1)
+          throw ERR.logConflict(`append at ${e.seq} but head is ${h.seq}`);
+        this.q.insert.run(
+          e.author,
+          e.topic,
+          e.epoch,
+          e.seq,
+          e.id,
+          KINDS.indexOf(e.kind),
+          e.ts,
+          e.expires,
+          e.bodyHash,
+          e.bytes,
+        );
         this.q.setHead.run(e.author, e.topic, e.epoch, e.seq, e.id, e.ts);
       })(),
     );
@@ -151,8 +202,19 @@ export class SqliteStore implements LogStore {
 
   logs(author?: Uint8Array): LogRef[] {
     return this.guard(() => {
-      const rows = (author ? this.q.logsOf.all(author) : this.q.logs.all()) as Array<{ author: Buffer; topic: string; epoch: number; seq: number; id: Buffer; ts: number }>;
-      return rows.map((r) => ({ author: u8(r.author), topic: r.topic, head: { epoch: r.epoch, seq: r.seq, id: u8(r.id), ts: r.ts } }));
+      const rows = (author ? this.q.logsOf.all(author) : this.q.logs.all()) as Array<{
+        author: Buffer;
+        topic: string;
+        epoch: number;
+        seq: number;
+        id: Buffer;
+        ts: number;
+      }>;
+      return rows.map((r) => ({
+        author: u8(r.author),
+        topic: r.topic,
+        head: { epoch: r.epoch, seq: r.seq, id: u8(r.id), ts: r.ts },
+      }));
     });
   }
 
@@ -209,7 +271,7 @@ export class SqliteStore implements LogStore {
   }
 
   integrityCheck(): string {
-    return this.guard(() => (this.db.pragma('integrity_check', { simple: true }) as string));
+    return this.guard(() => this.db.pragma('integrity_check', { simple: true }) as string);
   }
 
   close(): void {

@@ -73,7 +73,10 @@ function put<K, V>(m: Map<K, V>, k: K, v: V, capacity: number): void {
   if (m.size > capacity) m.delete(m.keys().next().value!);
 }
 
-export function createBridge(sides: readonly Transport[], o: BridgeOptions = {}): Omit<Transport, 'stats'> & { stats(): BridgeStats } {
+export function createBridge(
+  sides: readonly Transport[],
+  o: BridgeOptions = {},
+): Omit<Transport, 'stats'> & { stats(): BridgeStats } {
   if (sides.length < 2) throw new RangeError('bridge: needs at least two transports');
   const capacity = o.capacity ?? 16384;
   const clock = o.now ?? Date.now;
@@ -87,10 +90,18 @@ export function createBridge(sides: readonly Transport[], o: BridgeOptions = {})
   const cbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
   const states = sides.map((): TransportState => 'down');
-  const forwardedFrom: Forwarded[] = sides.map(() => ({ header: 0, birth: 0, frontier: 0, direct: 0, fraud: 0, revocation: 0 }));
+  const forwardedFrom: Forwarded[] = sides.map(() => ({
+    header: 0,
+    birth: 0,
+    frontier: 0,
+    direct: 0,
+    fraud: 0,
+    revocation: 0,
+  }));
   let echoes = 0;
 
-  const idOf = (channel: Channel, key: string, bytes: Uint8Array) => createHash('sha256').update(channel).update('\0').update(key).update('\0').update(bytes).digest('base64');
+  const idOf = (channel: Channel, key: string, bytes: Uint8Array) =>
+    createHash('sha256').update(channel).update('\0').update(key).update('\0').update(bytes).digest('base64');
   /** The forwarding subscription already covers every live (not retained) filter of the channel. */
   const coveredLive = (channel: Channel) => channel === 'header' || channel === 'direct';
 
@@ -147,7 +158,8 @@ export function createBridge(sides: readonly Transport[], o: BridgeOptions = {})
     unsubscribe(channel: Channel, key: string) {
       coreFilters.delete(`${channel}/${key}`);
       // The forwarding subscriptions stay: only the core's own ones go.
-      if (!coveredLive(channel) && !FORWARD.some(([c, f]) => c === channel && f === key)) for (const s of sides) s.unsubscribe(channel, key);
+      if (!coveredLive(channel) && !FORWARD.some(([c, f]) => c === channel && f === key))
+        for (const s of sides) s.unsubscribe(channel, key);
     },
     onMessage(cb: (c: Channel, k: string, b: Uint8Array) => void) {
       cbs.push(cb);
@@ -165,7 +177,11 @@ export function createBridge(sides: readonly Transport[], o: BridgeOptions = {})
     stats(): BridgeStats {
       const forwarded: Forwarded = { header: 0, birth: 0, frontier: 0, direct: 0, fraud: 0, revocation: 0 };
       for (const f of forwardedFrom) for (const k of Object.keys(f) as Array<keyof Forwarded>) forwarded[k] += f[k];
-      return { forwarded, echoes, sides: sides.map((s, i) => ({ ...(s.stats?.() ?? {}), forwardedFrom: { ...forwardedFrom[i]! } })) };
+      return {
+        forwarded,
+        echoes,
+        sides: sides.map((s, i) => ({ ...(s.stats?.() ?? {}), forwardedFrom: { ...forwardedFrom[i]! } })),
+      };
     },
   };
 

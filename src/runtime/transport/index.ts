@@ -27,7 +27,9 @@ export function createTransport(url: string, o: TransportOptions): Transport {
     case 'udp:':
       return createUdpTransport(url, o);
     default:
-      throw new TypeError(`transport: unsupported scheme ${scheme} (mqtt://, mqtts://, ws://, wss://, udp://, memory://)`);
+      throw new TypeError(
+        `transport: unsupported scheme ${scheme} (mqtt://, mqtts://, ws://, wss://, udp://, memory://)`,
+      );
   }
 }
 export type { Transport, TransportOptions } from './types.js';

@@ -68,7 +68,11 @@ export function memoryHub(name: string): MemoryHub {
   return h;
 }
 
-export function createMemoryTransport(url: string, o: TransportOptions, hub = memoryHub(`${new URL(url).host || 'default'}/${o.network}`)): Transport {
+export function createMemoryTransport(
+  url: string,
+  o: TransportOptions,
+  hub = memoryHub(`${new URL(url).host || 'default'}/${o.network}`),
+): Transport {
   const cbs: Sub[] = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
   let open = true;

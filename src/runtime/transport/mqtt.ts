@@ -12,7 +12,15 @@ import { createConnection } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Channel } from '../../core/types.js';
 import { ERR } from '../../core/errors.js';
-import { CHANNEL_LETTER, LETTER_CHANNEL, NETWORK_RE, type PublishOptions, type Transport, type TransportOptions, type TransportState } from './types.js';
+import {
+  CHANNEL_LETTER,
+  LETTER_CHANNEL,
+  NETWORK_RE,
+  type PublishOptions,
+  type Transport,
+  type TransportOptions,
+  type TransportState,
+} from './types.js';
 
 /**
  * A plain mqtt:// URL (no credentials, no other query parameters, no SOCKS proxy from MQTTJS_SOCKS_PROXY)
@@ -21,7 +29,15 @@ import { CHANNEL_LETTER, LETTER_CHANNEL, NETWORK_RE, type PublishOptions, type T
  * an idle node). Anything else goes through mqtt.connect unchanged.
  */
 function plainTcp(u: URL): { host: string; port: number } | undefined {
-  if ((u.protocol !== 'mqtt:' && u.protocol !== 'tcp:') || u.username || u.password || u.search || u.pathname.length > 1 || process.env['MQTTJS_SOCKS_PROXY']) return undefined;
+  if (
+    (u.protocol !== 'mqtt:' && u.protocol !== 'tcp:') ||
+    u.username ||
+    u.password ||
+    u.search ||
+    u.pathname.length > 1 ||
+    process.env['MQTTJS_SOCKS_PROXY']
+  )
+    return undefined;
   return { host: u.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost', port: u.port ? Number(u.port) : 1883 };
 }
 
@@ -32,13 +48,19 @@ export const RECONNECT_BACKOFF = { base: 500, cap: 8_000 } as const;
  * Delay before reconnect attempt `n` (0-based): min(cap, base·2^n), scaled by a jitter factor in
  * [0.5, 1) from `rand` so that nodes dropped together by a broker restart do not reconnect in step.
  */
-export function reconnectDelay(n: number, rand: () => number, b: { base: number; cap: number } = RECONNECT_BACKOFF): number {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`reconnectDelay: attempt must be a non-negative integer, got ${n}`);
+export function reconnectDelay(
+  n: number,
+  rand: () => number,
+  b: { base: number; cap: number } = RECONNECT_BACKOFF,
+): number {
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`reconnectDelay: attempt must be a non-negative integer, got ${n}`);
   return Math.round(Math.min(b.cap, b.base * 2 ** Math.min(n, 30)) * (0.5 + rand() / 2));
 }
 
 export function createMqttTransport(url: string, o: TransportOptions): Transport {
-  if (!NETWORK_RE.test(o.network)) throw new TypeError(`mqtt transport: invalid network name ${JSON.stringify(o.network)}`);
+  if (!NETWORK_RE.test(o.network))
+    throw new TypeError(`mqtt transport: invalid network name ${JSON.stringify(o.network)}`);
   const u = new URL(url);
   const version = u.searchParams.get('mqtt') === '4' ? 4 : 5;
   u.searchParams.delete('mqtt');
@@ -71,7 +93,9 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
         }
       : {}),
   };
-  const client: MqttClient = plainTcp(u) ? new mqtt.MqttClient(() => createConnection(plainTcp(u)!), opts) : mqtt.connect(u.toString().replace(/\?$/, ''), opts);
+  const client: MqttClient = plainTcp(u)
+    ? new mqtt.MqttClient(() => createConnection(plainTcp(u)!), opts)
+    : mqtt.connect(u.toString().replace(/\?$/, ''), opts);
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
   const topicOf = (channel: Channel, key: string) => `${root}${CHANNEL_LETTER[channel]}/${key}`;
@@ -109,7 +133,8 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     retry = setTimeout(() => {
       retry = undefined;
       // The same stores: QoS 1 messages the broker never acknowledged are sent again after reconnecting.
-      if (!closing && !client.connected) client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+      if (!closing && !client.connected)
+        client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
     }, lastDelayMs);
   });
   client.on('error', () => {
@@ -119,8 +144,15 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
   return {
     url,
     publish(channel, key, bytes, p: PublishOptions) {
-      const props = version === 5 && p.expiryMs !== undefined ? { properties: { messageExpiryInterval: Math.max(1, Math.ceil(p.expiryMs / 1000)) } } : {};
-      client.publish(topicOf(channel, key), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { qos: 1, retain: p.retain, ...props });
+      const props =
+        version === 5 && p.expiryMs !== undefined
+          ? { properties: { messageExpiryInterval: Math.max(1, Math.ceil(p.expiryMs / 1000)) } }
+          : {};
+      client.publish(topicOf(channel, key), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+        qos: 1,
+        retain: p.retain,
+        ...props,
+      });
     },
     subscribe(channel, key) {
       client.subscribe(topicOf(channel, key), { qos: 1 });
@@ -137,7 +169,10 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     ready() {
       if (client.connected) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(ERR.transportFailed(`no connection to ${url} within ${opts.connectTimeout} ms`)), opts.connectTimeout);
+        const t = setTimeout(
+          () => reject(ERR.transportFailed(`no connection to ${url} within ${opts.connectTimeout} ms`)),
+          opts.connectTimeout,
+        );
         client.once('connect', () => {
           clearTimeout(t);
           resolve();

@@ -45,9 +45,30 @@ export interface TransportOptions {
    * Last will: published (retained) by the broker when this client vanishes, after `delayS` (MQTT 5).
    * A function is called again before every reconnect, so each connection can leave its own Will.
    */
-  readonly will?: { readonly channel: Channel; readonly key: string; readonly bytes: Uint8Array | (() => Uint8Array); readonly delayS: number };
+  readonly will?: {
+    readonly channel: Channel;
+    readonly key: string;
+    readonly bytes: Uint8Array | (() => Uint8Array);
+    readonly delayS: number;
+  };
 }
 
-export const CHANNEL_LETTER: Record<Channel, string> = { header: 'h', body: 'b', birth: 'n', frontier: 'f', direct: 'd', fraud: 'x', revocation: 'r' };
-export const LETTER_CHANNEL: Record<string, Channel> = { h: 'header', b: 'body', n: 'birth', f: 'frontier', d: 'direct', x: 'fraud', r: 'revocation' };
+export const CHANNEL_LETTER: Record<Channel, string> = {
+  header: 'h',
+  body: 'b',
+  birth: 'n',
+  frontier: 'f',
+  direct: 'd',
+  fraud: 'x',
+  revocation: 'r',
+};
+export const LETTER_CHANNEL: Record<string, Channel> = {
+  h: 'header',
+  b: 'body',
+  n: 'birth',
+  f: 'frontier',
+  d: 'direct',
+  x: 'fraud',
+  r: 'revocation',
+};
 export const NETWORK_RE = /^[a-z0-9_.-]{1,64}$/;

@@ -27,7 +27,14 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import type { Channel } from '../../core/types.js';
 import { ERR } from '../../core/errors.js';
-import { CHANNEL_LETTER, LETTER_CHANNEL, type PublishOptions, type Transport, type TransportOptions, type TransportState } from './types.js';
+import {
+  CHANNEL_LETTER,
+  LETTER_CHANNEL,
+  type PublishOptions,
+  type Transport,
+  type TransportOptions,
+  type TransportState,
+} from './types.js';
 
 const T_BEACON = 1;
 const T_PUSH = 2;
@@ -73,7 +80,12 @@ function decodeMessage(b: Buffer): { channel: Channel; key: string; bytes: Uint8
   if (b.length < 6 || b[0]! >= CHANNELS.length) return undefined;
   const kl = b[1]!;
   if (b.length < 6 + kl) return undefined;
-  return { channel: CHANNELS[b[0]!]!, key: b.subarray(2, 2 + kl).toString('utf8'), expiryS: b.readUInt32BE(2 + kl), bytes: new Uint8Array(b.subarray(6 + kl)) };
+  return {
+    channel: CHANNELS[b[0]!]!,
+    key: b.subarray(2, 2 + kl).toString('utf8'),
+    expiryS: b.readUInt32BE(2 + kl),
+    bytes: new Uint8Array(b.subarray(6 + kl)),
+  };
 }
 
 export interface UdpTransport extends Transport {
@@ -86,7 +98,8 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
   const host = u.hostname || '0.0.0.0';
   const port = Number(u.port || 0);
   const seeds = (u.searchParams.get('peers') ?? '').split(',').filter(Boolean);
-  for (const s of seeds) if (!/^[^:]+:\d+$/.test(s)) throw new TypeError(`udp transport: peer ${JSON.stringify(s)} is not host:port`);
+  for (const s of seeds)
+    if (!/^[^:]+:\d+$/.test(s)) throw new TypeError(`udp transport: peer ${JSON.stringify(s)} is not host:port`);
   const maxMessage = Number(u.searchParams.get('max') ?? 128 * 1024 + 512);
   const sock: Socket = createSocket({ type: 'udp4', reuseAddr: false });
   const neighbours = new Map<string, number>(); // "host:port" -> last seen
@@ -139,7 +152,9 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
 
   /** D random neighbours, or all of them up to Dhi (small LANs). */
   function fanout(exclude?: string): string[] {
-    const all = [...neighbours.keys(), ...seeds.filter((s) => !neighbours.has(s))].filter((n) => n !== exclude && n !== self);
+    const all = [...neighbours.keys(), ...seeds.filter((s) => !neighbours.has(s))].filter(
+      (n) => n !== exclude && n !== self,
+    );
     if (all.length <= D_HI) return all;
     for (let i = all.length - 1; i > 0; i--) {
       const j = randomBytes(2).readUInt16BE() % (i + 1);
@@ -188,13 +203,16 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
     if (type === T_BEACON) {
       const items = payload.toString('utf8').split(',');
       const list = items.filter((x) => /^[^:,]+:\d+$/.test(x));
-      const will = items.find((x) => /^will=[a-z]\/[^,]{1,255}$/.test(x) && LETTER_CHANNEL[x[5]!] !== undefined)?.slice(5);
+      const will = items
+        .find((x) => /^will=[a-z]\/[^,]{1,255}$/.test(x) && LETTER_CHANNEL[x[5]!] !== undefined)
+        ?.slice(5);
       if (will) {
         peerWill.set(from, will);
         if (lost.delete(will)) reportPeer(will, true);
       }
       neighbours.set(from, Date.now());
-      for (const n of list.slice(0, 32)) if (n !== self && !neighbours.has(n)) neighbours.set(n, Date.now() - NEIGHBOUR_TIMEOUT_MS / 2);
+      for (const n of list.slice(0, 32))
+        if (n !== self && !neighbours.has(n)) neighbours.set(n, Date.now() - NEIGHBOUR_TIMEOUT_MS / 2);
       // Its first beacon: hand it our own births and frontiers, which it may have missed (pushes sent
       // before it was up are lost). Keyed apart from `neighbours`: one known only from another node's
       // sample has never heard from us directly.
@@ -231,7 +249,9 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
         who.set(reply, now + LEASE_MS);
         wanted.set(filter, who);
       }
-      if (ttl > 1) for (const n of fanout(from)) sendFrame(T_PULL, ttl - 1, id, encodeMessage(m.channel, m.key, Buffer.from(reply), 0), n);
+      if (ttl > 1)
+        for (const n of fanout(from))
+          sendFrame(T_PULL, ttl - 1, id, encodeMessage(m.channel, m.key, Buffer.from(reply), 0), n);
     } else if (type === T_RETAINED) {
       keep(m.channel, m.key, m.bytes, m.expiryS, false); // a copy: this node can serve it too
       deliver(m.channel, m.key, m.bytes, true);
@@ -287,15 +307,20 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
       for (const [to, until] of who) if (until <= now) who.delete(to);
       if (who.size === 0) wanted.delete(f);
     }
-    const sample = Buffer.from([...[...neighbours.keys()].slice(0, 32), ...(willName ? [`will=${willName}`] : [])].join(','), 'utf8');
-    for (const n of new Set([...neighbours.keys(), ...seeds])) if (n !== self) sendFrame(T_BEACON, 1, randomBytes(8), sample, n);
+    const sample = Buffer.from(
+      [...[...neighbours.keys()].slice(0, 32), ...(willName ? [`will=${willName}`] : [])].join(','),
+      'utf8',
+    );
+    for (const n of new Set([...neighbours.keys(), ...seeds]))
+      if (n !== self) sendFrame(T_BEACON, 1, randomBytes(8), sample, n);
     // Anti-entropy: each heartbeat, one neighbour in turn gets our own births and frontiers again, so
     // a lost push is repaired within (neighbours) heartbeats instead of waiting for our next change.
     // The receiver hands a version its core already has to it only once (`delivered`).
     const ns = [...neighbours.keys()].filter((n) => n !== self);
     if (ns.length) {
       const to = ns[refreshTurn++ % ns.length]!;
-      for (const [name, r] of retained) if (r.own && !name.startsWith('b/') && r.expiresAt > now) sendRetained(name, r, to);
+      for (const [name, r] of retained)
+        if (r.own && !name.startsWith('b/') && r.expiresAt > now) sendRetained(name, r, to);
     }
   };
   let timer: NodeJS.Timeout | undefined;
@@ -329,7 +354,9 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
       // Retained copies held locally first, then ask the mesh.
       const name = `${CHANNEL_LETTER[channel]}/${key}`;
       for (const n of [...delivered.keys()]) if (matches(name, n)) delivered.delete(n);
-      for (const [n, r] of retained) if (r.expiresAt > Date.now() && matches(name, n) && !r.own) queueMicrotask(() => deliver(channel, n.slice(2), r.bytes, true));
+      for (const [n, r] of retained)
+        if (r.expiresAt > Date.now() && matches(name, n) && !r.own)
+          queueMicrotask(() => deliver(channel, n.slice(2), r.bytes, true));
       if (channel !== 'direct') push(T_PULL, channel, key, new Uint8Array(0), 0);
     },
     unsubscribe(channel, key) {

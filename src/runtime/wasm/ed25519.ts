@@ -49,7 +49,11 @@ export function instantiateEd25519(wasmPath: string): Ed25519Exports {
   try {
     const module = new Wasm.Module(readFileSync(wasmPath));
     const instance = new Wasm.Instance(module, {
-      env: { abort: (_m: number, _f: number, line: number, col: number) => { throw wasmLoadFailed(`ed25519 kernel aborted at ${line}:${col}`); } },
+      env: {
+        abort: (_m: number, _f: number, line: number, col: number) => {
+          throw wasmLoadFailed(`ed25519 kernel aborted at ${line}:${col}`);
+        },
+      },
     });
     e = instance.exports as unknown as Ed25519Exports;
   } catch (err) {
@@ -62,20 +66,32 @@ export function instantiateEd25519(wasmPath: string): Ed25519Exports {
 }
 
 const okLengths = (it: SigItem): boolean =>
-  it.pub instanceof Uint8Array && it.sig instanceof Uint8Array && it.msg instanceof Uint8Array &&
-  it.pub.length === 32 && it.sig.length === 64;
+  it.pub instanceof Uint8Array &&
+  it.sig instanceof Uint8Array &&
+  it.msg instanceof Uint8Array &&
+  it.pub.length === 32 &&
+  it.sig.length === 64;
 
 export function loadEd25519Verifier(opts: LoadEd25519Options = {}): SigVerifier {
   const e = instantiateEd25519(opts.wasmPath ?? findEd25519Wasm());
-  const random = opts.random ?? ((out: Uint8Array) => { randomFillSync(out); });
+  const random =
+    opts.random ??
+    ((out: Uint8Array) => {
+      randomFillSync(out);
+    });
   const maxBatch = e.maxBatch();
   const chunkMax = Math.min(maxBatch, opts.maxChunk ?? maxBatch);
   if (!(chunkMax >= 1)) throw new RangeError('maxChunk must be >= 1');
   const arenaBytes = e.arenaBytes();
   const mem = new Uint8Array(e.memory.buffer);
   const view = new DataView(e.memory.buffer);
-  const pubs = e.pubsPtr(), sigs = e.sigsPtr(), lens = e.lensPtr(), rand = e.randPtr();
-  const results = e.resultsPtr(), digest = e.digestPtr(), arena = e.arenaPtr();
+  const pubs = e.pubsPtr(),
+    sigs = e.sigsPtr(),
+    lens = e.lensPtr(),
+    rand = e.randPtr();
+  const results = e.resultsPtr(),
+    digest = e.digestPtr(),
+    arena = e.arenaPtr();
   const randBuf = new Uint8Array(16 * maxBatch);
 
   function verifyOne(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
@@ -122,11 +138,17 @@ export function loadEd25519Verifier(opts: LoadEd25519Options = {}): SigVerifier 
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
       if (!okLengths(it)) continue;
-      if (it.msg.length > arenaBytes) { out[i] = verifyOne(it.pub, it.msg, it.sig); continue; }
-      if (idx.length === chunkMax || bytes + it.msg.length > arenaBytes) {
-        runChunk(items, idx, out); idx = []; bytes = 0;
+      if (it.msg.length > arenaBytes) {
+        out[i] = verifyOne(it.pub, it.msg, it.sig);
+        continue;
       }
-      idx.push(i); bytes += it.msg.length;
+      if (idx.length === chunkMax || bytes + it.msg.length > arenaBytes) {
+        runChunk(items, idx, out);
+        idx = [];
+        bytes = 0;
+      }
+      idx.push(i);
+      bytes += it.msg.length;
     }
     if (idx.length > 0) runChunk(items, idx, out);
     return out;

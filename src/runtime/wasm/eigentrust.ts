@@ -26,7 +26,9 @@ export interface EigenTrustCapacity {
 }
 
 /** The slice of the WebAssembly JS API this loader uses (tsconfig has no DOM lib, so it is typed here). */
-interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (m: object, imports: object) => { readonly exports: unknown };
@@ -59,11 +61,20 @@ const align8 = (x: number): number => (x + 7) & ~7;
 /** Bytes the layout of assembly/eigentrust.ts needs above heapBase for a problem of this size. */
 export function bytesNeeded(c: EigenTrustCapacity): number {
   const { nodes: n, topics: k, nnz } = c;
-  return align8(k * HDR_WORDS * 4) + align8(k * 8) + k * (align8((n + 1) * 4) + 3 * n * 8) + align8(nnz * 4) + nnz * 8 + 8 * k;
+  return (
+    align8(k * HDR_WORDS * 4) +
+    align8(k * 8) +
+    k * (align8((n + 1) * 4) + 3 * n * 8) +
+    align8(nnz * 4) +
+    nnz * 8 +
+    8 * k
+  );
 }
 
 /** One instance with a fixed memory sized for `cap`. */
-export function createEigenTrust(cap: EigenTrustCapacity): PowerIterate & { readonly capacity: EigenTrustCapacity; readonly pages: number } {
+export function createEigenTrust(
+  cap: EigenTrustCapacity,
+): PowerIterate & { readonly capacity: EigenTrustCapacity; readonly pages: number } {
   const probe = new WA.Instance(module(), { env: { memory: new WA.Memory({ initial: 1, maximum: 1 }), abort } });
   const base = (probe.exports as unknown as EigenTrustExports).heapBase();
   const pages = Math.ceil((base + bytesNeeded(cap)) / PAGE);
@@ -90,12 +101,18 @@ export function createEigenTrust(cap: EigenTrustCapacity): PowerIterate & { read
     for (let q = 0; q < k; q++) {
       const { c, p } = topics[q] as PowerIterateInput['topics'][number];
       const m = c.vals.length;
-      const rowPtr = at; at = align8(at + (n + 1) * 4);
-      const colIdx = at; at = align8(at + m * 4);
-      const vals = at; at += m * 8;
-      const pp = at; at += n * 8;
-      const tp = at; at += n * 8;
-      const yp = at; at += n * 8;
+      const rowPtr = at;
+      at = align8(at + (n + 1) * 4);
+      const colIdx = at;
+      at = align8(at + m * 4);
+      const vals = at;
+      at += m * 8;
+      const pp = at;
+      at += n * 8;
+      const tp = at;
+      at += n * 8;
+      const yp = at;
+      at += n * 8;
       i32.set(c.rowPtr, rowPtr >> 2);
       i32.set(c.colIdx, colIdx >> 2);
       f64.set(c.vals, vals >> 3);
@@ -121,7 +138,9 @@ export function loadEigenTrust(initial: EigenTrustCapacity = { nodes: 1024, topi
     const c = inst.capacity;
     if (input.n > c.nodes || input.topics.length > c.topics || nnz > c.nnz) {
       inst = createEigenTrust({
-        nodes: Math.max(c.nodes, input.n), topics: Math.max(c.topics, input.topics.length), nnz: Math.max(c.nnz * 2, nnz),
+        nodes: Math.max(c.nodes, input.n),
+        topics: Math.max(c.topics, input.topics.length),
+        nnz: Math.max(c.nnz * 2, nnz),
       });
     }
     return inst(input);

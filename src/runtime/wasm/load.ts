@@ -25,4 +25,3 @@ export function instantiateKernel(name: string, variant: 'release' | 'debug' = '
     throw ERR.wasmLoadFailed(`${file}: ${(e as Error).message}`, e);
   }
 }
-

@@ -32,7 +32,8 @@ export function loadProbe(variant: 'release' | 'debug' = 'release') {
     memoryBytes: x.memory.buffer.byteLength,
     /** Copies `data` into linear memory at offset 0 and checksums it in WASM. */
     fletcher32(data: Uint8Array): number {
-      if (data.length > mem.length) throw new RangeError(`fletcher32: ${data.length} bytes exceed kernel memory ${mem.length}`);
+      if (data.length > mem.length)
+        throw new RangeError(`fletcher32: ${data.length} bytes exceed kernel memory ${mem.length}`);
       mem.set(data, 0);
       return x.fletcher32(0, data.length) >>> 0;
     },

@@ -11,10 +11,34 @@ import { kernelPath } from './load.js';
  * `v128.const 0` (0xfd 0x0c + 16 bytes). Same probe as wasm-feature-detect's `simd`.
  */
 const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x0b, // code: v128.const 0; end
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version 1
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b, // type section: () -> v128
+  0x03,
+  0x02,
+  0x01,
+  0x00, // function section: one function of type 0
+  0x0a,
+  0x16,
+  0x01,
+  0x14,
+  0x00,
+  0xfd,
+  0x0c,
+  ...new Array<number>(16).fill(0),
+  0x0b, // code: v128.const 0; end
 ]);
 
 export function wasmSimdSupported(): boolean {
@@ -36,7 +60,13 @@ export interface KernelChoice {
 export function chooseKernel(mode: 'auto' | 'baseline', name = 'ed25519'): KernelChoice {
   const simdSupported = wasmSimdSupported();
   if (mode === 'baseline') return { simdSupported, kernel: name, reason: 'profile asks for the baseline kernel' };
-  if (!simdSupported) return { simdSupported, kernel: name, reason: 'WASM SIMD not supported by this engine: baseline kernel' };
-  if (!existsSync(kernelPath(`${name}.simd`))) return { simdSupported, kernel: name, reason: 'WASM SIMD supported; no SIMD build of the kernel exists yet: baseline kernel' };
+  if (!simdSupported)
+    return { simdSupported, kernel: name, reason: 'WASM SIMD not supported by this engine: baseline kernel' };
+  if (!existsSync(kernelPath(`${name}.simd`)))
+    return {
+      simdSupported,
+      kernel: name,
+      reason: 'WASM SIMD supported; no SIMD build of the kernel exists yet: baseline kernel',
+    };
   return { simdSupported, kernel: `${name}.simd`, reason: 'WASM SIMD supported: SIMD kernel' };
 }

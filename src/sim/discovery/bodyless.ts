@@ -32,22 +32,40 @@ export function bodylessMethod(willDelayMs: number | null = DAEMON_WILL_DELAY_MS
       for (let i = 0; i < ctx.sc.nodes; i++) {
         const store = new MemoryStore();
         const id = ctx.ids[i]!;
-        ctx.world.addNode((io) => new AgentProc(io, { crypto: ctx.crypto, store, agentSecret: id.agentSecret, binding: id.binding, bindingDecoder, ...DAEMON_HEARTBEAT }, {
-          onStart: (core, now) => void core.announceOnce(SIM_EPOCH + now, { kind: 'capability', ...capabilityOf(i) }),
-          onEvent: (e) => {
-            if (e.type !== 'discovered') return;
-            const req = intents.get(e.intent);
-            const provider = ctx.byKey.get(e.author);
-            if (req !== undefined && provider !== undefined) ctx.found(req, provider);
-          },
-        }, willDelayMs === null ? {} : { willDelayMs }));
+        ctx.world.addNode(
+          (io) =>
+            new AgentProc(
+              io,
+              {
+                crypto: ctx.crypto,
+                store,
+                agentSecret: id.agentSecret,
+                binding: id.binding,
+                bindingDecoder,
+                ...DAEMON_HEARTBEAT,
+              },
+              {
+                onStart: (core, now) =>
+                  void core.announceOnce(SIM_EPOCH + now, { kind: 'capability', ...capabilityOf(i) }),
+                onEvent: (e) => {
+                  if (e.type !== 'discovered') return;
+                  const req = intents.get(e.intent);
+                  const provider = ctx.byKey.get(e.author);
+                  if (req !== undefined && provider !== undefined) ctx.found(req, provider);
+                },
+              },
+              willDelayMs === null ? {} : { willDelayMs },
+            ),
+        );
       }
     },
     request(ctx: RunCtx, r: Request) {
       // announce() cannot complete a discovery by itself (the first replies arrive later), so the
       // intent id is known before any event that names it.
       ctx.world.act(r.node, (p) => {
-        const { id } = (p as AgentProc).act(ctx.world.now, (core, now) => core.announce(now, { kind: 'intent', topic: r.topic, tags: r.tags, text: r.text, ttlMs: ctx.sc.deadlineMs }));
+        const { id } = (p as AgentProc).act(ctx.world.now, (core, now) =>
+          core.announce(now, { kind: 'intent', topic: r.topic, tags: r.tags, text: r.text, ttlMs: ctx.sc.deadlineMs }),
+        );
         intents.set(id, r.id);
       });
     },

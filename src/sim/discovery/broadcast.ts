@@ -14,7 +14,6 @@
 //    store) and every one that arrives later.
 // Every message is the core's signed entry + body, checked by the core's tiered verifier.
 
-
 import { capabilityOf, covers, type Request } from './workload.js';
 import type { Method, RunCtx } from './runner.js';
 import { DeclChecker, pack, signBirth, signDecl, unpack, type Verified } from './signed.js';
@@ -53,7 +52,11 @@ class BroadcastProc implements Proc {
   start(now: number): void {
     this.io.subscribe(FLOOD);
     this.io.publish(`bb/${this.me}`, signBirth(this.ctx.crypto, this.ctx.ids[this.i]!, now), true);
-    const d = signDecl(this.ctx.crypto, this.ctx.ids[this.i]!, now, { kind: 'capability', ...capabilityOf(this.i), ttlMs: 86_400_000 });
+    const d = signDecl(this.ctx.crypto, this.ctx.ids[this.i]!, now, {
+      kind: 'capability',
+      ...capabilityOf(this.i),
+      ttlMs: 86_400_000,
+    });
     this.capability = pack(d.entry, d.body);
     this.flood(now);
   }
@@ -66,7 +69,13 @@ class BroadcastProc implements Proc {
   request(now: number, r: Request): void {
     this.open = r;
     for (const [author, v] of this.kept.cache) this.offer(author, v);
-    const d = signDecl(this.ctx.crypto, this.ctx.ids[this.i]!, now, { kind: 'intent', topic: r.topic, tags: r.tags, text: r.text, ttlMs: this.ctx.sc.deadlineMs });
+    const d = signDecl(this.ctx.crypto, this.ctx.ids[this.i]!, now, {
+      kind: 'intent',
+      topic: r.topic,
+      tags: r.tags,
+      text: r.text,
+      ttlMs: this.ctx.sc.deadlineMs,
+    });
     this.io.publish(FLOOD, pack(d.entry, d.body), false);
   }
 
@@ -116,7 +125,12 @@ class BroadcastProc implements Proc {
     } else if (v.entry.kind === 'intent' && this.capability) {
       const mine = capabilityOf(this.i);
       const key = toHex(this.ctx.crypto.sha256(parts[0]!));
-      if (mine.topic === v.entry.topic && covers(mine.tags, v.body.tags) && !this.answered.has(key) && now - this.floodedAt >= ANSWER_HOLDOFF_MS) {
+      if (
+        mine.topic === v.entry.topic &&
+        covers(mine.tags, v.body.tags) &&
+        !this.answered.has(key) &&
+        now - this.floodedAt >= ANSWER_HOLDOFF_MS
+      ) {
         this.answered.add(key);
         this.flood(now);
       }
@@ -145,4 +159,3 @@ export function broadcastMethod(): Method {
     },
   };
 }
-

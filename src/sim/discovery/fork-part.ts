@@ -34,7 +34,14 @@ export interface ForkResult {
   readonly fraudBytes: number;
 }
 
-export function forkPart(crypto: CryptoPort, seed: number, n: number, lossP = 0.01, heartbeatMs = 1_000, bindingDecoder = sharedBindingDecoder(crypto)): ForkResult {
+export function forkPart(
+  crypto: CryptoPort,
+  seed: number,
+  n: number,
+  lossP = 0.01,
+  heartbeatMs = 1_000,
+  bindingDecoder = sharedBindingDecoder(crypto),
+): ForkResult {
   const world = new World(seed + 2_000_003, { lossP });
   const stores: MemoryStore[] = [];
   const quarantinedAt = new Array<number | undefined>(n).fill(undefined);
@@ -46,16 +53,20 @@ export function forkPart(crypto: CryptoPort, seed: number, n: number, lossP = 0.
     stores.push(new MemoryStore());
     const topic = TOPICS[i % TOPICS.length]!;
     world.addNode((io) => {
-      const p = new AgentProc(io, { crypto, store: stores[i]!, agentSecret: id.agentSecret, binding: id.binding, heartbeatMs, bindingDecoder }, {
-        onStart: (c) => c.follow(topic),
-        onEvent: (e, now) => {
-          if (e.type === 'fork' && quarantinedAt[i] === undefined) quarantinedAt[i] = now;
-          if (e.type === 'rejected' && e.reason === 'fork') {
-            detectedAt.push(now);
-            detectors.add(i);
-          }
+      const p = new AgentProc(
+        io,
+        { crypto, store: stores[i]!, agentSecret: id.agentSecret, binding: id.binding, heartbeatMs, bindingDecoder },
+        {
+          onStart: (c) => c.follow(topic),
+          onEvent: (e, now) => {
+            if (e.type === 'fork' && quarantinedAt[i] === undefined) quarantinedAt[i] = now;
+            if (e.type === 'rejected' && e.reason === 'fork') {
+              detectedAt.push(now);
+              detectors.add(i);
+            }
+          },
         },
-      });
+      );
       procs[i] = p;
       return p;
     });
@@ -69,7 +80,11 @@ export function forkPart(crypto: CryptoPort, seed: number, n: number, lossP = 0.
   world.leave(0);
   stores[0] = new MemoryStore();
   world.join(0);
-  world.act(0, (p) => (p as AgentProc).act(world.now, (c, now) => c.announce(now, { kind: 'capability', ...cap, text: `${cap.text} (restored)` })));
+  world.act(0, (p) =>
+    (p as AgentProc).act(world.now, (c, now) =>
+      c.announce(now, { kind: 'capability', ...cap, text: `${cap.text} (restored)` }),
+    ),
+  );
   world.run(40_000);
   const t0 = detectedAt.length ? Math.min(...detectedAt) : undefined;
   const times: number[] = [];
@@ -88,10 +103,15 @@ export function forkPart(crypto: CryptoPort, seed: number, n: number, lossP = 0.
   let publications = 0;
   for (let i = 1; i < n; i++) publications += procs[i]!.core.status().forkProofs.published;
   return {
-    nodes: n, heartbeatMs, lossP,
+    nodes: n,
+    heartbeatMs,
+    lossP,
     detectors: detectors.size,
-    reached: times.length, online,
-    p50Ms: at(0.5), p99Ms: p99, allMs: at(1),
+    reached: times.length,
+    online,
+    p50Ms: at(0.5),
+    p99Ms: p99,
+    allMs: at(1),
     roundsTo99: p99 === null ? null : Math.ceil(p99 / heartbeatMs),
     publications,
     fraudBytes: world.bytesByCategory.get('fraud') ?? 0,

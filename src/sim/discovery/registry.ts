@@ -60,7 +60,14 @@ class RegistryProc implements Proc {
       const author = this.checker.birth(p[2]!, now);
       const v = author && this.checker.decl(p[3]!, p[4]!);
       if (!v || v.author !== author || v.entry.kind !== 'capability') return;
-      this.table.set(author, { birth: p[2]!, entry: p[3]!, body: p[4]!, topic: v.entry.topic, tags: v.body.tags, at: now });
+      this.table.set(author, {
+        birth: p[2]!,
+        entry: p[3]!,
+        body: p[4]!,
+        topic: v.entry.topic,
+        tags: v.body.tags,
+        at: now,
+      });
       this.io.publish(replyTo, pack(Uint8Array.of(ACK)), false);
     } else if (p[0]![0] === QUERY && p.length === 4) {
       let want;
@@ -71,7 +78,10 @@ class RegistryProc implements Proc {
         throw e;
       }
       const topic = dec.decode(p[2]!);
-      const hits = [...this.table.values()].filter((r) => r.topic === topic && covers(r.tags, want.tags)).sort((a, b) => b.at - a.at).slice(0, MAX_RESULTS);
+      const hits = [...this.table.values()]
+        .filter((r) => r.topic === topic && covers(r.tags, want.tags))
+        .sort((a, b) => b.at - a.at)
+        .slice(0, MAX_RESULTS);
       this.io.publish(replyTo, pack(Uint8Array.of(RESULTS), ...hits.flatMap((h) => [h.birth, h.entry, h.body])), false);
     }
   }
@@ -93,7 +103,13 @@ class ClientProc implements Proc {
     const id = this.ctx.ids[this.i]!;
     this.io.subscribe(`rd/${this.i}`);
     const d = signDecl(this.ctx.crypto, id, now, { kind: 'capability', ...capabilityOf(this.i), ttlMs: 86_400_000 });
-    this.registration = pack(Uint8Array.of(REGISTER), utf8(`${this.i}`), signBirth(this.ctx.crypto, id, now), d.entry, d.body);
+    this.registration = pack(
+      Uint8Array.of(REGISTER),
+      utf8(`${this.i}`),
+      signBirth(this.ctx.crypto, id, now),
+      d.entry,
+      d.body,
+    );
     this.sendRegistration(now);
   }
 
@@ -162,4 +178,3 @@ export function registryMethod(): Method {
     },
   };
 }
-

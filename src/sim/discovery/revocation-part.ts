@@ -55,7 +55,14 @@ export interface RevocationPartResult {
   readonly revocationBytes: number;
 }
 
-export function revocationPart(crypto: CryptoPort, seed: number, n: number, lossP = 0.01, heartbeatMs = 1_000, bindingDecoder = sharedBindingDecoder(crypto)): RevocationPartResult {
+export function revocationPart(
+  crypto: CryptoPort,
+  seed: number,
+  n: number,
+  lossP = 0.01,
+  heartbeatMs = 1_000,
+  bindingDecoder = sharedBindingDecoder(crypto),
+): RevocationPartResult {
   if (n < 3) throw new RangeError('revocationPart: needs at least 3 nodes');
   const s = seed + 3_000_017;
   const world = new World(s, { lossP });
@@ -70,13 +77,26 @@ export function revocationPart(crypto: CryptoPort, seed: number, n: number, loss
     stores.push(new MemoryStore());
     const topic = TOPICS[i % TOPICS.length]!;
     world.addNode((io) => {
-      const p = new AgentProc(io, { crypto, store: stores[i]!, agentSecret: ids[i]!.agentSecret, binding: ids[i]!.binding, heartbeatMs, bindingDecoder }, {
-        onStart: (c) => c.follow(topic),
-        onEvent: (e, now) => {
-          if (e.type === 'revoked' && e.agent === targetHex && acceptedAt[i] === undefined) acceptedAt[i] = { t: now, known: e.known };
-          if (e.type === 'rejected' && e.reason === 'revoked' && (e.channel === 'header' || e.channel === 'frontier')) refused.add(i);
+      const p = new AgentProc(
+        io,
+        {
+          crypto,
+          store: stores[i]!,
+          agentSecret: ids[i]!.agentSecret,
+          binding: ids[i]!.binding,
+          heartbeatMs,
+          bindingDecoder,
         },
-      });
+        {
+          onStart: (c) => c.follow(topic),
+          onEvent: (e, now) => {
+            if (e.type === 'revoked' && e.agent === targetHex && acceptedAt[i] === undefined)
+              acceptedAt[i] = { t: now, known: e.known };
+            if (e.type === 'rejected' && e.reason === 'revoked' && (e.channel === 'header' || e.channel === 'frontier'))
+              refused.add(i);
+          },
+        },
+      );
       procs[i] = p;
       return p;
     });
@@ -92,14 +112,24 @@ export function revocationPart(crypto: CryptoPort, seed: number, n: number, loss
   world.run(10_000);
   const tPub = world.now;
   const b = decodeBinding(target.binding, DEFAULT_LIMITS).binding;
-  const r: Revocation = { operatorKey: b.operatorKey, baid: b.baid, agentKey: b.agentKey, reason: 'key leaked', ts: SIM_EPOCH + tPub };
+  const r: Revocation = {
+    operatorKey: b.operatorKey,
+    baid: b.baid,
+    agentKey: b.agentKey,
+    reason: 'key leaked',
+    ts: SIM_EPOCH + tPub,
+  };
   const bytes = encodeRevocation(r, crypto.signer.sign(target.operatorSecret, revocationToBeSigned(r)));
   world.act(1, (p) => (p as AgentProc).act(world.now, (c, now) => c.revocations.publish(now, bytes)));
   world.run(20_000);
   for (const i of late) world.join(i);
   world.run(25_000);
   // the revoked agent announces again: the followers of its topic must refuse the entry
-  world.act(0, (p) => (p as AgentProc).act(world.now, (c, now) => c.announce(now, { kind: 'capability', ...cap, text: `${cap.text} (after revocation)` })));
+  world.act(0, (p) =>
+    (p as AgentProc).act(world.now, (c, now) =>
+      c.announce(now, { kind: 'capability', ...cap, text: `${cap.text} (after revocation)` }),
+    ),
+  );
   world.run(35_000);
 
   const lateSet = new Set(late);
@@ -129,9 +159,15 @@ export function revocationPart(crypto: CryptoPort, seed: number, n: number, loss
   let publications = 0;
   for (let i = 0; i < n; i++) publications += procs[i]!.core.status().revocations.published;
   return {
-    nodes: n, heartbeatMs, lossP,
-    online, reached: times.length, knewBinding: knew,
-    p50Ms: at(0.5), p99Ms: at(0.99), allMs: at(1),
+    nodes: n,
+    heartbeatMs,
+    lossP,
+    online,
+    reached: times.length,
+    knewBinding: knew,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    allMs: at(1),
     lateJoiners: late.length,
     lateReached: late.filter((i) => acceptedAt[i] !== undefined && acceptedAt[i]!.t <= 20_000 + 5_000).length,
     lateReachedByEnd: late.filter((i) => acceptedAt[i] !== undefined).length,

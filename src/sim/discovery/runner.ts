@@ -51,14 +51,25 @@ export interface SeedOutcome {
   readonly bytesByCategory: Record<string, number>;
 }
 
-export function runMethod(m: Method, sc: Scenario, crypto: CryptoPort, ids: readonly SimIdentity[], seed: number, net: Partial<NetParams>): SeedOutcome {
+export function runMethod(
+  m: Method,
+  sc: Scenario,
+  crypto: CryptoPort,
+  ids: readonly SimIdentity[],
+  seed: number,
+  net: Partial<NetParams>,
+): SeedOutcome {
   const world = new World(seed, net);
   const started = new Map<number, number>();
   const doneAt = new Map<number, number>();
   const reqs = sc.requests;
   const byKey = new Map(ids.map((id, i) => [toHex(id.agentKey), i] as const));
   const ctx: RunCtx = {
-    world, sc, crypto, ids, byKey,
+    world,
+    sc,
+    crypto,
+    ids,
+    byKey,
     found(reqId, provider) {
       const r = reqs[reqId]!;
       const t0 = started.get(reqId);

@@ -59,7 +59,13 @@ export interface ScaleResult {
     readonly virtualMs: number;
     readonly wallMs?: number;
   };
-  readonly repair: { readonly logs: number; readonly converged: number; readonly missingEntries: number; readonly convergedAtMs: number | null; readonly lost: number } | null;
+  readonly repair: {
+    readonly logs: number;
+    readonly converged: number;
+    readonly missingEntries: number;
+    readonly convergedAtMs: number | null;
+    readonly lost: number;
+  } | null;
   readonly fork: ForkResult | null;
   readonly revocation: RevocationPartResult | null;
   readonly crypto: { readonly verified: number; readonly memoHits: number };
@@ -87,7 +93,14 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
     const store = new MemoryStore();
     stores.push(store);
     const topic = TOPICS[i % TOPICS.length]!;
-    world.addNode((io) => new AgentProc(io, { crypto, store, agentSecret: id.agentSecret, binding: id.binding, bindingDecoder }, { onStart: (core) => core.follow(topic) }));
+    world.addNode(
+      (io) =>
+        new AgentProc(
+          io,
+          { crypto, store, agentSecret: id.agentSecret, binding: id.binding, bindingDecoder },
+          { onStart: (core) => core.follow(topic) },
+        ),
+    );
   }
   say(`scale: ${n} identities`);
   for (let i = 0; i < n; i++) world.join(i);
@@ -104,8 +117,15 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
   };
   for (const i of interested) {
     const topic = TOPICS[i % TOPICS.length]!;
-    const parent = capabilityOf(i % TOPICS.length).tags[0]!.split('.').slice(0, -1).join('.');
-    world.act(i, (p) => (p as AgentProc).act(world.now, (c, now) => c.announce(now, { kind: 'intent', topic, tags: [parent], text: `need ${topic}`, ttlMs: 3_600_000 })));
+    const parent = capabilityOf(i % TOPICS.length)
+      .tags[0]!.split('.')
+      .slice(0, -1)
+      .join('.');
+    world.act(i, (p) =>
+      (p as AgentProc).act(world.now, (c, now) =>
+        c.announce(now, { kind: 'intent', topic, tags: [parent], text: `need ${topic}`, ttlMs: 3_600_000 }),
+      ),
+    );
   }
   world.run(10_000);
   const headerSizes: number[] = [];
@@ -114,10 +134,16 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
     const p = order[n - 1 - k]!;
     pubs.push(p);
     world.at(10_000 + k * 50, () =>
-      world.act(p, (q) => (q as AgentProc).act(world.now, (c, now) => {
-        c.announce(now, { kind: 'capability', ...capabilityOf(p) });
-        headerSizes.push(stores[p]!.head(ids[p]!.agentKey, capabilityOf(p).topic) ? stores[p]!.get(ids[p]!.agentKey, capabilityOf(p).topic, 0, 1)!.bytes.length : 0);
-      })),
+      world.act(p, (q) =>
+        (q as AgentProc).act(world.now, (c, now) => {
+          c.announce(now, { kind: 'capability', ...capabilityOf(p) });
+          headerSizes.push(
+            stores[p]!.head(ids[p]!.agentKey, capabilityOf(p).topic)
+              ? stores[p]!.get(ids[p]!.agentKey, capabilityOf(p).topic, 0, 1)!.bytes.length
+              : 0,
+          );
+        }),
+      ),
     );
   }
   const endA = 10_000 + publishers * 50 + 30_000;
@@ -143,21 +169,38 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
 
   // ---------------------------------------------------------------- part B
   const repairNodes = o.repairNodes ?? Math.min(n, 200);
-  const repair = repairNodes > 0 ? repairPart(crypto, seed, repairNodes, o.repairEntries ?? 10, o.lossP ?? 0.3, bindingDecoder) : null;
+  const repair =
+    repairNodes > 0
+      ? repairPart(crypto, seed, repairNodes, o.repairEntries ?? 10, o.lossP ?? 0.3, bindingDecoder)
+      : null;
   say('scale: repair done');
   const forkNodes = o.forkNodes ?? Math.min(n, 1000);
   const fork = forkNodes > 0 ? forkPart(crypto, seed, forkNodes, 0.01, 1_000, bindingDecoder) : null;
   say('scale: fork proofs done');
   const revocationNodes = o.revocationNodes ?? Math.min(n, 1000);
-  const revocation = revocationNodes > 0 ? revocationPart(crypto, seed, revocationNodes, 0.01, 1_000, bindingDecoder) : null;
+  const revocation =
+    revocationNodes > 0 ? revocationPart(crypto, seed, revocationNodes, 0.01, 1_000, bindingDecoder) : null;
   say('scale: revocations done');
   return {
-    params: { nodes: n, seed, publishers, interested: interested.size, topics: [...TOPICS], repairNodes: o.repairNodes ?? Math.min(n, 200), repairEntries: o.repairEntries ?? 10, lossP: o.lossP ?? 0.3 },
+    params: {
+      nodes: n,
+      seed,
+      publishers,
+      interested: interested.size,
+      topics: [...TOPICS],
+      repairNodes: o.repairNodes ?? Math.min(n, 200),
+      repairEntries: o.repairEntries ?? 10,
+      lossP: o.lossP ?? 0.3,
+    },
     dissemination: {
       headerCoverage: { mean: coverage.reduce((a, b) => a + b, 0) / coverage.length, min: Math.min(...coverage) },
       bodyDuplicatesPerNodePerMessage: bodyDeliveries.size ? dup / bodyDeliveries.size : 0,
       bodiesPulled: bodyDeliveries.size,
-      headerBytes: { mean: headerSizes.reduce((a, b) => a + b, 0) / headerSizes.length, min: Math.min(...headerSizes), max: Math.max(...headerSizes) },
+      headerBytes: {
+        mean: headerSizes.reduce((a, b) => a + b, 0) / headerSizes.length,
+        min: Math.min(...headerSizes),
+        max: Math.max(...headerSizes),
+      },
       deliveries,
       bytesTotal: world.totalBytes(),
       virtualMs: endA,
@@ -170,7 +213,14 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
   };
 }
 
-function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number, lossP: number, bindingDecoder: BindingDecoder): NonNullable<ScaleResult['repair']> {
+function repairPart(
+  crypto: CryptoPort,
+  seed: number,
+  n: number,
+  entries: number,
+  lossP: number,
+  bindingDecoder: BindingDecoder,
+): NonNullable<ScaleResult['repair']> {
   const topic = TOPICS[0];
   const world = new World(seed + 1_000_003, { lossP });
   const stores: MemoryStore[] = [];
@@ -181,13 +231,34 @@ function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number
     ids.push(id);
     const store = new MemoryStore();
     stores.push(store);
-    world.addNode((io) => new AgentProc(io, { crypto, store, agentSecret: id.agentSecret, binding: id.binding, heartbeatMs: 1_000, resyncEvery: 5, bindingDecoder }, { onStart: (c) => c.follow(topic) }));
+    world.addNode(
+      (io) =>
+        new AgentProc(
+          io,
+          {
+            crypto,
+            store,
+            agentSecret: id.agentSecret,
+            binding: id.binding,
+            heartbeatMs: 1_000,
+            resyncEvery: 5,
+            bindingDecoder,
+          },
+          { onStart: (c) => c.follow(topic) },
+        ),
+    );
   }
   for (let i = 0; i < n; i++) world.join(i);
   world.run(5_000);
   for (let a = 0; a < authors; a++) {
     for (let k = 0; k < entries; k++) {
-      world.at(5_000 + k * 1_000 + a * 7, () => world.act(a, (p) => (p as AgentProc).act(world.now, (c, now) => c.announce(now, { kind: 'state', topic, tags: ['status'], text: `author ${a} entry ${k}` }))));
+      world.at(5_000 + k * 1_000 + a * 7, () =>
+        world.act(a, (p) =>
+          (p as AgentProc).act(world.now, (c, now) =>
+            c.announce(now, { kind: 'state', topic, tags: ['status'], text: `author ${a} entry ${k}` }),
+          ),
+        ),
+      );
     }
   }
   const check = () => {
@@ -214,7 +285,13 @@ function repairPart(crypto: CryptoPort, seed: number, n: number, entries: number
     }
   }
   const c = check();
-  return { logs: c.logs, converged: c.converged, missingEntries: c.missing, convergedAtMs: convergedAt, lost: world.lost };
+  return {
+    logs: c.logs,
+    converged: c.converged,
+    missingEntries: c.missing,
+    convergedAtMs: convergedAt,
+    lost: world.lost,
+  };
 }
 
 const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`);

@@ -5,7 +5,14 @@
 import { toHex, equalBytes } from '../../core/bytes.js';
 import { decodeBody, encodeBody, type Body } from '../../core/codec/body.js';
 import { decodeCbor, encodeCbor } from '../../core/codec/cbor.js';
-import { decodeEntry, encodeEntry, entryToBeSigned, type Entry, type Kind, type SignedEntry } from '../../core/codec/entry.js';
+import {
+  decodeEntry,
+  encodeEntry,
+  entryToBeSigned,
+  type Entry,
+  type Kind,
+  type SignedEntry,
+} from '../../core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import { birthToBeSigned, decodeBirth, encodeBirth, type Birth } from '../../core/codec/messages.js';
 import { DecodeError } from '../../core/errors.js';
@@ -20,11 +27,25 @@ export interface SignedDecl {
 }
 
 /** A one-entry log (seq 1) holding one declaration, signed by the agent key. */
-export function signDecl(c: CryptoPort, id: SimIdentity, now: number, d: { kind: Kind; topic: string; tags: readonly string[]; text: string; ttlMs: number }): SignedDecl {
+export function signDecl(
+  c: CryptoPort,
+  id: SimIdentity,
+  now: number,
+  d: { kind: Kind; topic: string; tags: readonly string[]; text: string; ttlMs: number },
+): SignedDecl {
   const body = encodeBody({ kind: d.kind, tags: [...d.tags], text: d.text });
   const e: Entry = {
-    author: id.agentKey, topic: d.topic, epoch: 0, seq: 1, kind: d.kind, ts: SIM_EPOCH + now, expires: SIM_EPOCH + now + d.ttlMs,
-    bodyHash: c.sha256(body), bodyLen: body.length, sketch: makeSketch(c, d.tags), tier: 2,
+    author: id.agentKey,
+    topic: d.topic,
+    epoch: 0,
+    seq: 1,
+    kind: d.kind,
+    ts: SIM_EPOCH + now,
+    expires: SIM_EPOCH + now + d.ttlMs,
+    bodyHash: c.sha256(body),
+    bodyLen: body.length,
+    sketch: makeSketch(c, d.tags),
+    tier: 2,
   };
   return { entry: encodeEntry(e, c.signer.sign(id.agentSecret, entryToBeSigned(e))), body };
 }

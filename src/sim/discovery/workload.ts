@@ -13,7 +13,13 @@
 
 import { Prng } from '../net/prng.js';
 
-export const TOPICS = ['code_generation', 'code_review_security', 'devops_tool_execution', 'data_analysis', 'creative_writing'] as const;
+export const TOPICS = [
+  'code_generation',
+  'code_review_security',
+  'devops_tool_execution',
+  'data_analysis',
+  'creative_writing',
+] as const;
 const BASES: Record<string, readonly [string, readonly [string, string]]> = {
   code_generation: ['code.generation', ['python', 'rust']],
   code_review_security: ['code.review.security', ['web', 'embedded']],
@@ -36,7 +42,8 @@ export function capabilityOf(i: number): Capability {
 }
 
 /** Does capability tag set `have` cover every wanted tag (same rule as core/gossip/match.ts)? */
-export const covers = (have: readonly string[], want: readonly string[]) => want.every((w) => have.some((h) => h === w || h.startsWith(w + '.')));
+export const covers = (have: readonly string[], want: readonly string[]) =>
+  want.every((w) => have.some((h) => h === w || h.startsWith(w + '.')));
 
 export interface Request {
   readonly id: number;

@@ -63,7 +63,8 @@ type ArchivedExploit = Pick<Exploit, 'instance' | 'strategy'>;
 const key = (e: ArchivedExploit) => `${e.instance}/${e.strategy.agent}/${e.strategy.family}`;
 
 export async function evolveMechanism(opts: EvolveOptions): Promise<EvolveResult> {
-  if (!Number.isInteger(opts.rounds) || opts.rounds < 0) throw new RangeError('evolveMechanism: rounds must be a non-negative integer');
+  if (!Number.isInteger(opts.rounds) || opts.rounds < 0)
+    throw new RangeError('evolveMechanism: rounds must be a non-negative integer');
   const params = opts.population ?? DEFAULT_POPULATION;
   const instances = population(opts.seed, params);
   let mech = opts.start ?? naiveMechanism();
@@ -73,10 +74,17 @@ export async function evolveMechanism(opts: EvolveOptions): Promise<EvolveResult
   // Rolled-back edits are remembered by their from->to text, so the same step is never retried.
   const rejected: string[] = [];
   const rounds: RoundReport[] = [];
-  const regression = (m: Mechanism) => (archive.length === 0 ? 1 : archive.filter((e) => stillClosed(instances, m, e)).length / archive.length);
+  const regression = (m: Mechanism) =>
+    archive.length === 0 ? 1 : archive.filter((e) => stillClosed(instances, m, e)).length / archive.length;
 
   for (let r = 1; r <= opts.rounds; r++) {
-    const input: AttributionInput = { mechanism: mech, trajectories: trajectories(instances, cur), systemLoss: cur.systemLoss, taskValue: params.value, rejected };
+    const input: AttributionInput = {
+      mechanism: mech,
+      trajectories: trajectories(instances, cur),
+      systemLoss: cur.systemLoss,
+      taskValue: params.value,
+      rejected,
+    };
     let failure: string | undefined;
     let used = opts.attributor.name;
     let proposal: Proposal | undefined;
@@ -91,7 +99,15 @@ export async function evolveMechanism(opts: EvolveOptions): Promise<EvolveResult
       }
     }
     if (!proposal) {
-      const report: RoundReport = { round: r, ...metricsOf(mech, cur, regression(mech)), accepted: false, edit: '', attribution: failure ? 'attributor failed; mechanism unchanged' : 'no edit proposed', attributor: used, ...(failure ? { failure } : {}) };
+      const report: RoundReport = {
+        round: r,
+        ...metricsOf(mech, cur, regression(mech)),
+        accepted: false,
+        edit: '',
+        attribution: failure ? 'attributor failed; mechanism unchanged' : 'no edit proposed',
+        attributor: used,
+        ...(failure ? { failure } : {}),
+      };
       rounds.push(report);
       opts.onRound?.(report);
       // Without a failure, no proposal means the attributor has nothing left to try at this version.
@@ -103,22 +119,42 @@ export async function evolveMechanism(opts: EvolveOptions): Promise<EvolveResult
     const m = measure(instances, cand);
     const pass = regression(cand);
     const accepted = acceptable(cur, m, pass);
-    const report: RoundReport = { round: r, ...metricsOf(cand, m, pass), accepted, edit: desc, attribution: proposal.attribution, attributor: used, ...(failure ? { failure } : {}) };
+    const report: RoundReport = {
+      round: r,
+      ...metricsOf(cand, m, pass),
+      accepted,
+      edit: desc,
+      attribution: proposal.attribution,
+      attributor: used,
+      ...(failure ? { failure } : {}),
+    };
     rounds.push(report);
     opts.onRound?.(report);
     if (accepted) {
       const open = new Set(m.exploits.map(key));
       const known = new Set(archive.map(key));
-      for (const e of cur.exploits) if (!open.has(key(e)) && !known.has(key(e))) archive.push({ instance: e.instance, strategy: e.strategy });
+      for (const e of cur.exploits)
+        if (!open.has(key(e)) && !known.has(key(e))) archive.push({ instance: e.instance, strategy: e.strategy });
       mech = cand;
       cur = m;
     } else rejected.push(desc);
   }
-  return { seed: opts.seed, rounds, final: metricsOf(mech, cur, regression(mech)), naive, archive: archive.length, mechanism: mech };
+  return {
+    seed: opts.seed,
+    rounds,
+    final: metricsOf(mech, cur, regression(mech)),
+    naive,
+    archive: archive.length,
+    mechanism: mech,
+  };
 }
 
 /** The acceptance rule: the objective (violations, then system loss) improves and no archived exploit reopens. */
-export function acceptable(cur: Pick<Measurement, 'exploits' | 'ir' | 'systemLoss'>, cand: Pick<Measurement, 'exploits' | 'ir' | 'systemLoss'>, regressionPass: number): boolean {
+export function acceptable(
+  cur: Pick<Measurement, 'exploits' | 'ir' | 'systemLoss'>,
+  cand: Pick<Measurement, 'exploits' | 'ir' | 'systemLoss'>,
+  regressionPass: number,
+): boolean {
   const vc = cur.exploits.length + cur.ir.length;
   const vn = cand.exploits.length + cand.ir.length;
   const improves = vn < vc || (vn === vc && cand.systemLoss < cur.systemLoss - 1e-9);
@@ -126,7 +162,13 @@ export function acceptable(cur: Pick<Measurement, 'exploits' | 'ir' | 'systemLos
 }
 
 function metricsOf(mech: Mechanism, m: Measurement, regressionPass: number): Metrics {
-  return { version: mech.version, icViolations: m.exploits.length, irViolations: m.ir.length, systemLoss: round6(m.systemLoss), regressionPass };
+  return {
+    version: mech.version,
+    icViolations: m.exploits.length,
+    irViolations: m.ir.length,
+    systemLoss: round6(m.systemLoss),
+    regressionPass,
+  };
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -155,7 +197,10 @@ export function trajectories(instances: readonly Instance[], m: Measurement): Tr
       slash: sum(e.deviant.slash),
       bondLoss: sum(e.deviant.bondLoss),
       effortCost: me.effort * inst.agents[s.agent]!.cost,
-      badProb: Math.max(...own.filter((i) => e.deviant.team.includes(i)).map((i) => 1 - profile[i]!.trueRel * profile[i]!.effort), 1 - me.trueRel * me.effort),
+      badProb: Math.max(
+        ...own.filter((i) => e.deviant.team.includes(i)).map((i) => 1 - profile[i]!.trueRel * profile[i]!.effort),
+        1 - me.trueRel * me.effort,
+      ),
       sybilTiers: own.filter((i) => i !== s.agent && e.deviant.team.includes(i)).map((i) => profile[i]!.tier),
       targetGoodProb: target ? target.trueRel * target.effort : 0,
     });

@@ -14,7 +14,14 @@
 //   the unilateral deviations it found profitable, stacked best-first while each still raises its
 //   utility, and W_opt is the full-information optimum.
 
-import { honestProfile, optimalWelfare, play, type Identity, type Instance, type Outcome } from '../../core/market/game.js';
+import {
+  honestProfile,
+  optimalWelfare,
+  play,
+  type Identity,
+  type Instance,
+  type Outcome,
+} from '../../core/market/game.js';
 import type { Mechanism } from '../../core/market/mechanism.js';
 import { deviate, FAMILIES, GRID, isGroup, type Family, type Strategy } from '../../core/market/strategies.js';
 
@@ -45,7 +52,12 @@ export interface Measurement {
 }
 
 /** Gain of one concrete strategy over honest play (joint gain for a group family). */
-export function gainOf(inst: Instance, mech: Mechanism, s: Strategy, honest?: Outcome): { gain: number; honest: Outcome; deviant: Outcome } {
+export function gainOf(
+  inst: Instance,
+  mech: Mechanism,
+  s: Strategy,
+  honest?: Outcome,
+): { gain: number; honest: Outcome; deviant: Outcome } {
   const h = honest ?? play(inst, mech, honestProfile(inst));
   const d = play(inst, mech, deviate(inst, honestProfile(inst), s));
   const who = s.partner !== undefined ? [s.agent, s.partner] : [s.agent];
@@ -55,17 +67,30 @@ export function gainOf(inst: Instance, mech: Mechanism, s: Strategy, honest?: Ou
 
 function candidates(inst: Instance, agent: number, family: Family): Strategy[] {
   const n = inst.agents.length;
-  if (family === 'false_dispute') return inst.agents.map((_, j) => j).filter((j) => j !== agent).map((j) => ({ family, agent, param: j }));
-  if (isGroup(family)) return n < 2 ? [] : GRID[family].map((param) => ({ family, agent, partner: (agent + 1) % n, param }));
+  if (family === 'false_dispute')
+    return inst.agents
+      .map((_, j) => j)
+      .filter((j) => j !== agent)
+      .map((j) => ({ family, agent, param: j }));
+  if (isGroup(family))
+    return n < 2 ? [] : GRID[family].map((param) => ({ family, agent, partner: (agent + 1) % n, param }));
   return GRID[family].map((param) => ({ family, agent, param }));
 }
 
 /** The most profitable deviation of one family for one agent, or undefined if none beats honest play. */
-export function bestDeviation(inst: Instance, mech: Mechanism, agent: number, family: Family, honest: Outcome, instance = 0): Exploit | undefined {
+export function bestDeviation(
+  inst: Instance,
+  mech: Mechanism,
+  agent: number,
+  family: Family,
+  honest: Outcome,
+  instance = 0,
+): Exploit | undefined {
   let best: Exploit | undefined;
   const consider = (s: Strategy) => {
     const r = gainOf(inst, mech, s, honest);
-    if (!best || r.gain > best.gain) best = { instance, strategy: s, gain: r.gain, honest: r.honest, deviant: r.deviant };
+    if (!best || r.gain > best.gain)
+      best = { instance, strategy: s, gain: r.gain, honest: r.honest, deviant: r.deviant };
   };
   for (const s of candidates(inst, agent, family)) consider(s);
   if (family === 'shade' && best) {
@@ -101,7 +126,9 @@ export function measure(instances: readonly Instance[], mech: Mechanism): Measur
     // utility rises with the others honest: e.g. Sybil identities *and* no delivery under a naive rule.
     let profile = honestProfile(inst);
     for (let i = 0; i < inst.agents.length; i++) {
-      const mine = exploits.filter((e) => e.instance === t && e.strategy.agent === i && !isGroup(e.strategy.family)).sort((x, y) => y.gain - x.gain);
+      const mine = exploits
+        .filter((e) => e.instance === t && e.strategy.agent === i && !isGroup(e.strategy.family))
+        .sort((x, y) => y.gain - x.gain);
       let own = honestProfile(inst);
       let u = honest.utility[i]!;
       for (const e of mine) {
@@ -127,7 +154,20 @@ function compose(acc: readonly Identity[], own: readonly Identity[], i: number):
  * Whether an archived exploit stays closed under `mech`: the whole family is searched again for the
  * same agent on the same instance, so a neighbouring parameter cannot sneak the exploit back in.
  */
-export function stillClosed(instances: readonly Instance[], mech: Mechanism, e: Pick<Exploit, 'instance' | 'strategy'>): boolean {
+export function stillClosed(
+  instances: readonly Instance[],
+  mech: Mechanism,
+  e: Pick<Exploit, 'instance' | 'strategy'>,
+): boolean {
   const inst = instances[e.instance]!;
-  return bestDeviation(inst, mech, e.strategy.agent, e.strategy.family, play(inst, mech, honestProfile(inst)), e.instance) === undefined;
+  return (
+    bestDeviation(
+      inst,
+      mech,
+      e.strategy.agent,
+      e.strategy.family,
+      play(inst, mech, honestProfile(inst)),
+      e.instance,
+    ) === undefined
+  );
 }

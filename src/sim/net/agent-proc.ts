@@ -8,7 +8,15 @@ import type { Channel, CoreEvent } from '../../core/types.js';
 import { SIM_EPOCH } from './identities.js';
 import type { NodeIO, Proc } from './world.js';
 
-const CHANNELS: ReadonlySet<string> = new Set<Channel>(['header', 'body', 'birth', 'frontier', 'direct', 'fraud', 'revocation']);
+const CHANNELS: ReadonlySet<string> = new Set<Channel>([
+  'header',
+  'body',
+  'birth',
+  'frontier',
+  'direct',
+  'fraud',
+  'revocation',
+]);
 
 export interface AgentProcOptions {
   /** Leave the signed death as the connection's will with this delay (ms), as the daemon does (node.ts). */
@@ -37,7 +45,12 @@ export class AgentProc implements Proc {
 
   start(now: number): void {
     // The will carries this incarnation's birth time, so the next incarnation's birth outranks it.
-    if (this.procOpts.willDelayMs !== undefined) this.io.setWill?.(`birth/${this.core.agentHex}`, this.core.willMessage(SIM_EPOCH + now), this.procOpts.willDelayMs);
+    if (this.procOpts.willDelayMs !== undefined)
+      this.io.setWill?.(
+        `birth/${this.core.agentHex}`,
+        this.core.willMessage(SIM_EPOCH + now),
+        this.procOpts.willDelayMs,
+      );
     this.core.start(SIM_EPOCH + now);
     this.hooks.onStart?.(this.core, now);
     this.flush(now);

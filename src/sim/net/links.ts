@@ -36,8 +36,26 @@ export interface LinkClass {
   readonly bytesPerSec: number;
 }
 
-export const WIFI: LinkClass = { name: 'wifi', medianMs: 40, sigma: 0.5, stallsPerSec: 0.1, stallXmMs: 150, stallAlpha: 1.5, stallCapMs: 3000, bytesPerSec: 20e6 / 8 };
-export const WIRED: LinkClass = { name: 'wired', medianMs: 8, sigma: 0.3, stallsPerSec: 0, stallXmMs: 0, stallAlpha: 1, stallCapMs: 0, bytesPerSec: 100e6 / 8 };
+export const WIFI: LinkClass = {
+  name: 'wifi',
+  medianMs: 40,
+  sigma: 0.5,
+  stallsPerSec: 0.1,
+  stallXmMs: 150,
+  stallAlpha: 1.5,
+  stallCapMs: 3000,
+  bytesPerSec: 20e6 / 8,
+};
+export const WIRED: LinkClass = {
+  name: 'wired',
+  medianMs: 8,
+  sigma: 0.3,
+  stallsPerSec: 0,
+  stallXmMs: 0,
+  stallAlpha: 1,
+  stallCapMs: 0,
+  bytesPerSec: 100e6 / 8,
+};
 
 export interface NetParams {
   /** Share of nodes on Wi-Fi; the rest are wired. */
@@ -52,7 +70,14 @@ export interface NetParams {
   readonly slowFactor: number;
 }
 
-export const DEFAULT_NET: NetParams = { wifiShare: 0.7, wifi: WIFI, wired: WIRED, lossP: 0.01, lossUplink: false, slowFactor: 1 };
+export const DEFAULT_NET: NetParams = {
+  wifiShare: 0.7,
+  wifi: WIFI,
+  wired: WIRED,
+  lossP: 0.01,
+  lossUplink: false,
+  slowFactor: 1,
+};
 
 const BURST_MS = 2;
 

@@ -90,7 +90,19 @@ export class World {
     const i = this.nodes.length;
     const cls = this.rng.chance(this.net.wifiShare) ? this.net.wifi : this.net.wired;
     const r = this.rng.fork(`node/${i}`);
-    this.nodes.push({ up: new Link(cls, r.fork('up'), this.net.slowFactor), down: new Link(cls, r.fork('down'), this.net.slowFactor), factory, proc: undefined, incarnation: 0, partitioned: false, subs: new Set(), outbox: [], timerAt: undefined, will: undefined, pendingWill: undefined });
+    this.nodes.push({
+      up: new Link(cls, r.fork('up'), this.net.slowFactor),
+      down: new Link(cls, r.fork('down'), this.net.slowFactor),
+      factory,
+      proc: undefined,
+      incarnation: 0,
+      partitioned: false,
+      subs: new Set(),
+      outbox: [],
+      timerAt: undefined,
+      will: undefined,
+      pendingWill: undefined,
+    });
     return i;
   }
 
@@ -275,7 +287,13 @@ export class World {
       // A retained message goes out with its remaining expiry (so the same property bytes); expired ones are gone.
       const out = (name: string, r: { bytes: Uint8Array; expiresAt: number }) => {
         if (r.expiresAt <= this.now) return void group.delete(name);
-        this.send(i, name, r.bytes, publishSize(name, r.bytes.length, r.expiresAt !== Infinity), name.slice(0, name.indexOf('/')));
+        this.send(
+          i,
+          name,
+          r.bytes,
+          publishSize(name, r.bytes.length, r.expiresAt !== Infinity),
+          name.slice(0, name.indexOf('/')),
+        );
       };
       if (!wild) {
         const r = group.get(filter);

@@ -31,7 +31,15 @@ export interface TrustExperimentOptions {
   iterate: PowerIterate;
 }
 
-export const METRICS = ['attackSuccess', 'attackerRoi', 'detectionRate', 'missRate', 'falsePositiveRate', 'entriesPerEpoch', 'coldStart'] as const;
+export const METRICS = [
+  'attackSuccess',
+  'attackerRoi',
+  'detectionRate',
+  'missRate',
+  'falsePositiveRate',
+  'entriesPerEpoch',
+  'coldStart',
+] as const;
 export type Metric = (typeof METRICS)[number];
 export type MethodResult = Record<Metric, number> & { ci: Record<Metric, [number, number]> };
 export interface TrustResult {
@@ -40,8 +48,10 @@ export interface TrustResult {
 }
 
 /** Two-sided 97.5% Student-t quantiles for df = 1..30; the normal 1.96 beyond. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** Mean and 95% CI (Student-t interval) over the finite values (a run where a metric is undefined, e.g. detection
  * when no attacker identity did harm, is left out); no finite value gives 0 and [0, 0]. */
@@ -88,7 +98,9 @@ function scenarioOf(o: TrustExperimentOptions): Scenario {
     spies: o.spies ?? spiesDefault,
     epochs,
     warmup: threat ? 0 : Math.max(1, Math.round(epochs * 0.3)),
-    fromTopic, toTopic, threat,
+    fromTopic,
+    toTopic,
+    threat,
     ...(o.camouflage !== undefined ? { camouflage: o.camouflage } : {}),
     ...(o.spiesInTarget !== undefined ? { spiesInTarget: o.spiesInTarget } : {}),
   });
@@ -98,7 +110,8 @@ export function runTrustExperiment(opts: TrustExperimentOptions): TrustResult {
   const sc = scenarioOf(opts);
   const first = opts.firstSeed ?? 1;
   const run = METHODS.filter((m) => !opts.methods || opts.methods.includes(m));
-  if (opts.methods?.some((m) => !METHODS.includes(m))) throw new RangeError(`methods: unknown in ${opts.methods.join(',')}`);
+  if (opts.methods?.some((m) => !METHODS.includes(m)))
+    throw new RangeError(`methods: unknown in ${opts.methods.join(',')}`);
   const total = opts.seeds * run.length;
   let done = 0;
   const methods = {} as Record<Method, MethodResult>;
@@ -106,7 +119,9 @@ export function runTrustExperiment(opts: TrustExperimentOptions): TrustResult {
     const per: Record<Metric, number>[] = [];
     for (let s = 0; s < opts.seeds; s++) {
       const seed = first + s;
-      const onMass = opts.onAttackerMass ? (epoch: number, mass: number) => opts.onAttackerMass!(method, seed, epoch, mass) : undefined;
+      const onMass = opts.onAttackerMass
+        ? (epoch: number, mass: number) => opts.onAttackerMass!(method, seed, epoch, mass)
+        : undefined;
       per.push(metricsOf(runOnce(sc, PAPER_TOPICS, method, seed, opts.iterate, undefined, onMass)));
       opts.onProgress?.(++done, total);
     }
@@ -122,8 +137,12 @@ export function runTrustExperiment(opts: TrustExperimentOptions): TrustResult {
   }
   return {
     params: {
-      ...sc, seeds: opts.seeds, firstSeed: first,
-      fromTopic: PAPER_TOPICS[sc.fromTopic]?.name, toTopic: PAPER_TOPICS[sc.toTopic]?.name, threat: sc.threat ?? null,
+      ...sc,
+      seeds: opts.seeds,
+      firstSeed: first,
+      fromTopic: PAPER_TOPICS[sc.fromTopic]?.name,
+      toTopic: PAPER_TOPICS[sc.toTopic]?.name,
+      threat: sc.threat ?? null,
       topics: PAPER_TOPICS.map((t) => t.name),
       trust: DEFAULT_TRUST_PARAMS,
     },
@@ -131,7 +150,13 @@ export function runTrustExperiment(opts: TrustExperimentOptions): TrustResult {
   };
 }
 
-const PAPER: Partial<Record<Method, string>> = { random: '0.2176', flat: '0.3759', perTopic: '0.2160', mg: '0.0291', 'mg-noSlash': '0.333' };
+const PAPER: Partial<Record<Method, string>> = {
+  random: '0.2176',
+  flat: '0.3759',
+  perTopic: '0.2160',
+  mg: '0.0291',
+  'mg-noSlash': '0.333',
+};
 
 export function formatTrustTable(r: TrustResult): string {
   const p = r.params as Record<string, unknown>;
@@ -147,7 +172,9 @@ export function formatTrustTable(r: TrustResult): string {
     const x = r.methods[m];
     if (!x) continue;
     const ci = `[${f(x.ci.attackSuccess[0])}, ${f(x.ci.attackSuccess[1])}]`;
-    lines.push(`${m.padEnd(15)} ${f(x.attackSuccess)}  ${ci.padEnd(17)} ${f(x.attackerRoi).padStart(7)}  ${f(x.detectionRate)}   ${f(x.missRate)}   ${f(x.falsePositiveRate)}   ${x.entriesPerEpoch.toFixed(1).padStart(9)}  ${f(x.coldStart)}     ${PAPER[m] ?? ''}`);
+    lines.push(
+      `${m.padEnd(15)} ${f(x.attackSuccess)}  ${ci.padEnd(17)} ${f(x.attackerRoi).padStart(7)}  ${f(x.detectionRate)}   ${f(x.missRate)}   ${f(x.falsePositiveRate)}   ${x.entriesPerEpoch.toFixed(1).padStart(9)}  ${f(x.coldStart)}     ${PAPER[m] ?? ''}`,
+    );
   }
   return lines.join('\n');
 }

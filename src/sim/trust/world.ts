@@ -9,7 +9,10 @@ import type { Rng } from '../rng.js';
  * code_generation–code_review_security 0.375, code_generation–data_analysis 0.333, the rest below threshold. */
 export const PAPER_TOPICS: readonly TopicSpec[] = [
   { name: 'code_generation', tags: ['software.code.generate', 'software.code.python', 'software.code.typescript'] },
-  { name: 'code_review_security', tags: ['software.code.review', 'software.security.audit', 'software.code.typescript'] },
+  {
+    name: 'code_review_security',
+    tags: ['software.code.review', 'software.security.audit', 'software.code.typescript'],
+  },
   { name: 'devops_tool_execution', tags: ['software.ops.deploy', 'software.ops.shell', 'software.tools'] },
   { name: 'data_analysis', tags: ['data.analysis.statistics', 'data.visualization', 'software.code.python'] },
   { name: 'creative_writing', tags: ['language.writing.fiction', 'language.writing.poetry'] },
@@ -57,10 +60,29 @@ export interface Scenario {
 
 export function defaultScenario(over: Partial<Scenario> = {}): Scenario {
   return {
-    nodes: 100, attackers: 20, spies: 5, epochs: 50, warmup: 15, queriesPerTopic: 50, candidates: 8,
-    fromTopic: 0, toTopic: 1, threat: undefined, camouflage: 0.5, proofProbability: 0.5, noise: 0.12,
-    maliciousQuality: 0.15, attackerSkill: 0.9, honestStake: [10, 30], attackerStake: 5, whitewashBelow: 0.3,
-    collusionPerAttacker: 1, collusionPerSpy: 2, spiesInTarget: false, payoff: 1, explore: 0.02,
+    nodes: 100,
+    attackers: 20,
+    spies: 5,
+    epochs: 50,
+    warmup: 15,
+    queriesPerTopic: 50,
+    candidates: 8,
+    fromTopic: 0,
+    toTopic: 1,
+    threat: undefined,
+    camouflage: 0.5,
+    proofProbability: 0.5,
+    noise: 0.12,
+    maliciousQuality: 0.15,
+    attackerSkill: 0.9,
+    honestStake: [10, 30],
+    attackerStake: 5,
+    whitewashBelow: 0.3,
+    collusionPerAttacker: 1,
+    collusionPerSpy: 2,
+    spiesInTarget: false,
+    payoff: 1,
+    explore: 0.02,
     ...over,
   };
 }
@@ -96,8 +118,14 @@ export function population(sc: Scenario, T: number, rng: Rng): Identity[] {
     return Array.from({ length: T }, () => 0.55 + 0.35 * (0.6 * gen + 0.4 * rng.next()));
   };
   const honest = (role: Role, serves: Set<number>): Identity => ({
-    role, competence: competence(), serves, stake: rng.range(sc.honestStake[0], sc.honestStake[1]), tier: true,
-    born: 0, malicious: 0, alive: true,
+    role,
+    competence: competence(),
+    serves,
+    stake: rng.range(sc.honestStake[0], sc.honestStake[1]),
+    tier: true,
+    born: 0,
+    malicious: 0,
+    alive: true,
   });
   const someTopics = () => {
     const s = new Set<number>();
@@ -121,7 +149,13 @@ export function newAttacker(sc: Scenario, T: number, born: number, tier: boolean
   const serves = sc.threat ? new Set(Array.from({ length: T }, (_, k) => k)) : new Set([sc.fromTopic]);
   if (!sc.threat && born >= sc.warmup) serves.add(sc.toTopic);
   return {
-    role: 'attacker', competence: Array.from({ length: T }, () => sc.attackerSkill), serves,
-    stake: sc.attackerStake, tier, born, malicious: 0, alive: true,
+    role: 'attacker',
+    competence: Array.from({ length: T }, () => sc.attackerSkill),
+    serves,
+    stake: sc.attackerStake,
+    tier,
+    born,
+    malicious: 0,
+    alive: true,
   };
 }

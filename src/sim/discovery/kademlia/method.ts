@@ -52,7 +52,9 @@ export const KAD_DEFAULTS: KadParams = {
 
 export function kademliaMethod(params: Partial<KadParams> = {}): Method & { readonly stats: KadStats } {
   const p = { ...KAD_DEFAULTS, ...params };
-  for (const [k, v] of Object.entries(p)) if (typeof v !== 'boolean' && !(Number.isInteger(v) && v > 0)) throw new RangeError(`kademliaMethod: ${k} must be a positive integer`);
+  for (const [k, v] of Object.entries(p))
+    if (typeof v !== 'boolean' && !(Number.isInteger(v) && v > 0))
+      throw new RangeError(`kademliaMethod: ${k} must be a positive integer`);
   if (p.valueTtlMs < p.republishMs) throw new RangeError('kademliaMethod: valueTtlMs must be >= republishMs');
   const stats: KadStats = { rpcs: 0, timeouts: 0, lookups: 0, stores: 0 };
   return {
@@ -65,11 +67,20 @@ export function kademliaMethod(params: Partial<KadParams> = {}): Method & { read
       for (let i = 0; i < n; i++) {
         const bootstrap: Contact[] = [];
         for (let j = 0; bootstrap.length < Math.min(p.bootstrapContacts, n - 1); j++) {
-          const h = ctx.crypto.sha256(new Uint8Array([...ctx.ids[i]!.agentKey, ...new TextEncoder().encode(`kad-bootstrap/${j}`)]));
+          const h = ctx.crypto.sha256(
+            new Uint8Array([...ctx.ids[i]!.agentKey, ...new TextEncoder().encode(`kad-bootstrap/${j}`)]),
+          );
           const b = new DataView(h.buffer, h.byteOffset, 4).getUint32(0) % n;
           if (b !== i && !bootstrap.some((c) => c.addr === b)) bootstrap.push({ id: ids[b]!, addr: b });
         }
-        const kept: Kept = { table: new RoutingTable(ids[i]!, p.k), store: new Map(), checker: new DeclChecker(ctx.crypto), bootstrap, refreshed: false, nextRpc: 1 };
+        const kept: Kept = {
+          table: new RoutingTable(ids[i]!, p.k),
+          store: new Map(),
+          checker: new DeclChecker(ctx.crypto),
+          bootstrap,
+          refreshed: false,
+          nextRpc: 1,
+        };
         ctx.world.addNode((io) => new KadProc(io, ctx, i, kept, p, stats));
       }
     },

@@ -18,7 +18,22 @@ import type { RunCtx } from '../runner.js';
 import { DeclChecker, pack, signBirth, signDecl, unpack, type Verified } from '../signed.js';
 import { capabilityOf, covers, type Request } from '../workload.js';
 import { idFromBytes, idToBytes, type Contact, RoutingTable } from './routing.js';
-import { decodeContacts, decodeHeader, encodeContacts, encodeHeader, FIND_NODE, FIND_VALUE, type Header, Lookup, NODES, PING, PONG, STORE, STORED, VALUES } from './rpc.js';
+import {
+  decodeContacts,
+  decodeHeader,
+  encodeContacts,
+  encodeHeader,
+  FIND_NODE,
+  FIND_VALUE,
+  type Header,
+  Lookup,
+  NODES,
+  PING,
+  PONG,
+  STORE,
+  STORED,
+  VALUES,
+} from './rpc.js';
 
 export interface KadParams {
   /** Bucket size and replication factor (the paper's k = 20). */
@@ -78,7 +93,8 @@ interface Pending {
   readonly onFail: () => void;
 }
 
-export const topicKey = (ctx: RunCtx, topic: string): bigint => idFromBytes(ctx.crypto.sha256(utf8(`agentnet/kad/v1/topic/${topic}`)));
+export const topicKey = (ctx: RunCtx, topic: string): bigint =>
+  idFromBytes(ctx.crypto.sha256(utf8(`agentnet/kad/v1/topic/${topic}`)));
 
 export class KadProc implements Proc {
   private readonly self: Contact;
@@ -156,7 +172,8 @@ export class KadProc implements Proc {
         const key = idFromBytes(a[0]!);
         const tags = dec.decode(a[1]!).split('\n');
         const hits = this.held(key, tags);
-        if (hits.length) return this.send(h.from, cat, VALUES, h.rpc, ...hits.flatMap((v) => [v.birth, v.entry, v.body]));
+        if (hits.length)
+          return this.send(h.from, cat, VALUES, h.rpc, ...hits.flatMap((v) => [v.birth, v.entry, v.body]));
         return this.send(h.from, cat, NODES, h.rpc, encodeContacts(this.closestFor(key, h.from.id)));
       }
       case STORE:
@@ -185,7 +202,9 @@ export class KadProc implements Proc {
         this.kept.refreshed = true;
         const near = this.kept.table.nearestBucket();
         for (let b = Math.max(near + 1, 0); b < 256; b++) {
-          const rnd = idFromBytes(this.ctx.crypto.sha256(utf8(`agentnet-sim/kad/refresh/${this.i}/${b}`))) & ((1n << BigInt(b)) - 1n);
+          const rnd =
+            idFromBytes(this.ctx.crypto.sha256(utf8(`agentnet-sim/kad/refresh/${this.i}/${b}`))) &
+            ((1n << BigInt(b)) - 1n);
           const target = t ^ ((1n << BigInt(b)) | rnd);
           this.lookup(target, 'kn', FIND_NODE, [idToBytes(target)], undefined, () => {});
         }
@@ -207,7 +226,14 @@ export class KadProc implements Proc {
       }
       for (const c of targets) {
         this.stats.stores++;
-        this.rpc(c, 'ks', STORE, [keyBytes!, birth!, entry!, body!], () => {}, () => {});
+        this.rpc(
+          c,
+          'ks',
+          STORE,
+          [keyBytes!, birth!, entry!, body!],
+          () => {},
+          () => {},
+        );
       }
       this.republishAt = this.now + this.p.republishMs;
     });
@@ -217,10 +243,18 @@ export class KadProc implements Proc {
   private accept(key: bigint, birth: Uint8Array, entry: Uint8Array, body: Uint8Array): boolean {
     const author = this.kept.checker.birth(birth, this.now);
     const v = author && this.kept.checker.decl(entry, body);
-    if (!v || v.author !== author || v.entry.kind !== 'capability' || topicKey(this.ctx, v.entry.topic) !== key) return false;
+    if (!v || v.author !== author || v.entry.kind !== 'capability' || topicKey(this.ctx, v.entry.topic) !== key)
+      return false;
     let m = this.kept.store.get(key);
     if (!m) this.kept.store.set(key, (m = new Map()));
-    m.set(author, { birth, entry, body, tags: v.body.tags, storedAt: this.now, expiresAt: this.now + this.p.valueTtlMs });
+    m.set(author, {
+      birth,
+      entry,
+      body,
+      tags: v.body.tags,
+      storedAt: this.now,
+      expiresAt: this.now + this.p.valueTtlMs,
+    });
     return true;
   }
 
@@ -229,7 +263,10 @@ export class KadProc implements Proc {
     const m = this.kept.store.get(key);
     if (!m) return [];
     for (const [a, v] of m) if (v.expiresAt <= this.now) m.delete(a);
-    return [...m.values()].filter((v) => covers(v.tags, tags)).sort((x, y) => y.storedAt - x.storedAt).slice(0, this.p.maxValues);
+    return [...m.values()]
+      .filter((v) => covers(v.tags, tags))
+      .sort((x, y) => y.storedAt - x.storedAt)
+      .slice(0, this.p.maxValues);
   }
 
   // ------------------------------------------------------------ querying
@@ -242,13 +279,20 @@ export class KadProc implements Proc {
     for (const v of this.held(key, r.tags)) this.check(q, v.birth, v.entry, v.body);
     if (q.satisfied) return;
     const started = this.now;
-    this.lookup(key, 'kv', FIND_VALUE, [idToBytes(key), utf8(r.tags.join('\n'))], (lk, h) => {
-      if (h.type !== VALUES || this.query !== q) return;
-      for (let k = 0; k + 2 < h.args.length; k += 3) this.check(q, h.args[k]!, h.args[k + 1]!, h.args[k + 2]!);
-      if (q.satisfied) lk.stopped = true;
-    }, () => {
-      if (this.query === q && !q.satisfied) q.nextAt = Math.max(started + this.p.retryMs, this.now + 1);
-    });
+    this.lookup(
+      key,
+      'kv',
+      FIND_VALUE,
+      [idToBytes(key), utf8(r.tags.join('\n'))],
+      (lk, h) => {
+        if (h.type !== VALUES || this.query !== q) return;
+        for (let k = 0; k + 2 < h.args.length; k += 3) this.check(q, h.args[k]!, h.args[k + 1]!, h.args[k + 2]!);
+        if (q.satisfied) lk.stopped = true;
+      },
+      () => {
+        if (this.query === q && !q.satisfied) q.nextAt = Math.max(started + this.p.retryMs, this.now + 1);
+      },
+    );
   }
 
   /**
@@ -260,7 +304,14 @@ export class KadProc implements Proc {
     const r = q.r;
     const author = this.kept.checker.birth(birth, this.now);
     const v: Verified | undefined = author ? this.kept.checker.decl(entry, body) : undefined;
-    if (!v || v.author !== author || v.entry.kind !== 'capability' || v.entry.topic !== r.topic || !covers(v.body.tags, r.tags)) return;
+    if (
+      !v ||
+      v.author !== author ||
+      v.entry.kind !== 'capability' ||
+      v.entry.topic !== r.topic ||
+      !covers(v.body.tags, r.tags)
+    )
+      return;
     const provider = this.ctx.byKey.get(v.author);
     if (provider === undefined) return;
     this.ctx.found(r.id, provider);
@@ -269,22 +320,36 @@ export class KadProc implements Proc {
 
   // ------------------------------------------------------------ lookups and RPCs
 
-  private lookup(target: bigint, cat: Cat, type: number, args: Uint8Array[], onReply: ((lk: Lookup, h: Header) => void) | undefined, onDone: (lk: Lookup) => void): void {
+  private lookup(
+    target: bigint,
+    cat: Cat,
+    type: number,
+    args: Uint8Array[],
+    onReply: ((lk: Lookup, h: Header) => void) | undefined,
+    onDone: (lk: Lookup) => void,
+  ): void {
     this.stats.lookups++;
     const seeds = [...this.kept.table.closest(target, this.p.k), ...this.kept.bootstrap];
     const lk = new Lookup(target, this.self.id, this.p.k, this.p.alpha, seeds);
     let finished = false;
     const pump = () => {
       for (const c of lk.next()) {
-        this.rpc(c, cat, type, args, (h) => {
-          const named = h.type === NODES && h.args.length === 1 ? decodeContacts(h.args[0]!) ?? [] : [];
-          lk.answered(c.id, named);
-          onReply?.(lk, h);
-          pump();
-        }, () => {
-          lk.failed(c.id);
-          pump();
-        });
+        this.rpc(
+          c,
+          cat,
+          type,
+          args,
+          (h) => {
+            const named = h.type === NODES && h.args.length === 1 ? (decodeContacts(h.args[0]!) ?? []) : [];
+            lk.answered(c.id, named);
+            onReply?.(lk, h);
+            pump();
+          },
+          () => {
+            lk.failed(c.id);
+            pump();
+          },
+        );
       }
       if (lk.done && !finished) {
         finished = true;
@@ -294,7 +359,14 @@ export class KadProc implements Proc {
     pump();
   }
 
-  private rpc(to: Contact, cat: Cat, type: number, args: Uint8Array[], onReply: (h: Header) => void, onFail: () => void): void {
+  private rpc(
+    to: Contact,
+    cat: Cat,
+    type: number,
+    args: Uint8Array[],
+    onReply: (h: Header) => void,
+    onFail: () => void,
+  ): void {
     const id = this.kept.nextRpc++;
     this.stats.rpcs++;
     this.rpcs.set(id, { to, deadline: this.now + this.p.rpcTimeoutMs, onReply, onFail });
@@ -308,10 +380,21 @@ export class KadProc implements Proc {
   /** A message from c: the routing table learns it; a full bucket's head is pinged (§2.2). */
   private observe(c: Contact): void {
     const head = this.kept.table.seen(c);
-    if (head) this.rpc(head, 'kn', PING, [], () => this.kept.table.pingAnswered(head.id), () => {});
+    if (head)
+      this.rpc(
+        head,
+        'kn',
+        PING,
+        [],
+        () => this.kept.table.pingAnswered(head.id),
+        () => {},
+      );
   }
 
   private closestFor(target: bigint, asker: bigint): Contact[] {
-    return this.kept.table.closest(target, this.p.k + 1).filter((c) => c.id !== asker).slice(0, this.p.k);
+    return this.kept.table
+      .closest(target, this.p.k + 1)
+      .filter((c) => c.id !== asker)
+      .slice(0, this.p.k);
   }
 }

@@ -50,7 +50,12 @@ export function decodeHeader(parts: readonly Uint8Array[]): Header | undefined {
   if (parts.length < 4) return undefined;
   const [t, r, id, addr] = parts as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   if (t.length !== 1 || r.length !== 4 || id.length !== 32 || addr.length !== ADDR_BYTES) return undefined;
-  return { type: t[0]!, rpc: new DataView(r.buffer, r.byteOffset, 4).getUint32(0), from: { id: idFromBytes(id), addr: decodeAddr(addr) }, args: parts.slice(4) };
+  return {
+    type: t[0]!,
+    rpc: new DataView(r.buffer, r.byteOffset, 4).getUint32(0),
+    from: { id: idFromBytes(id), addr: decodeAddr(addr) },
+    args: parts.slice(4),
+  };
 }
 
 function encodeAddr(a: number): Uint8Array {
@@ -73,7 +78,8 @@ export function encodeContacts(cs: readonly Contact[]): Uint8Array {
 export function decodeContacts(b: Uint8Array): Contact[] | undefined {
   if (b.length % CONTACT_BYTES !== 0) return undefined;
   const out: Contact[] = [];
-  for (let o = 0; o < b.length; o += CONTACT_BYTES) out.push({ id: idFromBytes(b.subarray(o, o + 32)), addr: decodeAddr(b.subarray(o + 32, o + CONTACT_BYTES)) });
+  for (let o = 0; o < b.length; o += CONTACT_BYTES)
+    out.push({ id: idFromBytes(b.subarray(o, o + 32)), addr: decodeAddr(b.subarray(o + 32, o + CONTACT_BYTES)) });
   return out;
 }
 
@@ -160,7 +166,10 @@ export class Lookup {
 
   /** The closest contacts that answered, closest first (a FIND_NODE's result). */
   closest(n = this.k): Contact[] {
-    return this.sorted.filter((e) => e.state === 'answered').slice(0, n).map((e) => e.c);
+    return this.sorted
+      .filter((e) => e.state === 'answered')
+      .slice(0, n)
+      .map((e) => e.c);
   }
 
   get asked(): number {
