@@ -5,8 +5,10 @@
 //   dataDir        AGENTNET_DATA_DIR    --data        ./.data/node
 //   network        AGENTNET_NETWORK     --network     "default"
 //   broker         AGENTNET_BROKER      --broker      (none: start an embedded broker on a free port)
-//                  mqtt://, udp://HOST:PORT?peers=h:p,h:p (LAN mesh), memory://; several URLs separated
-//                  by spaces make the node a bridge between those networks
+//                  mqtt://, nats://, udp://HOST:PORT?peers=h:p,h:p (LAN mesh), memory://; several URLs
+//                  separated by spaces make the node a bridge between those networks; several servers
+//                  in one URL separated by commas (mqtt://h1:1883,h2:1883, nats://h1:4222,h2:4222)
+//                  are one link with failover (docs/transports.md)
 //   profile        AGENTNET_PROFILE     --profile     "generic-x64"
 //   apiHost        AGENTNET_API_HOST    --api-host    127.0.0.1
 //   apiPort        AGENTNET_API_PORT    --api-port    0 (a free port; the chosen one is logged)
@@ -27,6 +29,7 @@ import { ERR } from '../core/errors.js';
 import type { Declaration } from '../core/types.js';
 import type { Level } from './logger.js';
 import { DEFAULT_TASKS, type TaskConfig } from './tasks.js';
+import { parseServerList } from './transport/servers.js';
 
 export interface NodeConfig {
   readonly dataDir: string;
@@ -131,7 +134,7 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
           bad(source, k, 'must be a URL string (several separated by spaces bridge them)');
         for (const one of v.trim().split(/\s+/)) {
           try {
-            new URL(one);
+            parseServerList(one);
           } catch {
             bad(source, k, `is not a URL: ${JSON.stringify(one)}`);
           }

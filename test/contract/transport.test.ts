@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker.js';
 import { createTransport } from '../../src/runtime/transport/index.js';
 import { MemoryHub, createMemoryTransport } from '../../src/runtime/transport/memory.js';
 import { transportContract } from './transport.contract.js';
+import { natsServerAvailable, startNatsCluster, type NatsCluster } from '../multiprocess/nats-cluster.js';
 
 const hub = new MemoryHub();
 transportContract('memory', (network, clientId) =>
@@ -62,3 +66,25 @@ for (const side of ['memory hub', 'udp mesh'] as const) {
     return createBridge([memory(), udp]);
   });
 }
+
+// NATS with JetStream on a private three-server cluster (test/multiprocess/nats-cluster.ts): each transport
+// of a pair is attached to a different server, the buckets are replicated on all three.
+const NATS = natsServerAvailable();
+if (!NATS) console.warn('transport contract: no nats-server binary; the NATS run is skipped (.ci/run installs it)');
+let natsDir: string | undefined;
+let nats: NatsCluster | undefined;
+let natsTurn = 0;
+beforeAll(async () => {
+  if (!NATS) return;
+  natsDir = mkdtempSync(join(tmpdir(), 'agentnet-nats-contract-'));
+  nats = await startNatsCluster(natsDir);
+}, 60_000);
+afterAll(async () => {
+  await nats?.stop();
+  if (natsDir) rmSync(natsDir, { recursive: true, force: true });
+});
+transportContract(
+  'nats (three-server cluster, JetStream KV for retained state)',
+  (network, clientId) => createTransport(nats!.servers[natsTurn++ % 3]!.url, { network, clientId }),
+  !NATS,
+);

@@ -7,6 +7,9 @@
 // 3.1.1, so retained bodies there carry no expiry). Reconnects with exponential backoff and jitter
 // (reconnectDelay); publishes made while down wait in mqtt.js' offline queue, and QoS 1 messages in
 // flight stay in its outgoing store across reconnects; subscriptions are restored (resubscribe).
+// A broker list (`mqtt://h1:1883,h2:1883`, servers.ts) is one link: the first broker that answers is used,
+// a lost one is replaced by the next, and `?failback=S` (default 30 s, 0 = never) says how often the
+// preferred brokers are probed to go back to them.
 
 import { createConnection } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -21,6 +24,7 @@ import {
   type TransportOptions,
   type TransportState,
 } from './types.js';
+import { Failover, parseServerList } from './servers.js';
 
 /**
  * A plain mqtt:// URL (no credentials, no other query parameters, no SOCKS proxy from MQTTJS_SOCKS_PROXY)
@@ -61,9 +65,17 @@ export function reconnectDelay(
 export function createMqttTransport(url: string, o: TransportOptions): Transport {
   if (!NETWORK_RE.test(o.network))
     throw new TypeError(`mqtt transport: invalid network name ${JSON.stringify(o.network)}`);
-  const u = new URL(url);
+  const list = parseServerList(url);
+  const u = new URL(list.urlFor(0));
   const version = u.searchParams.get('mqtt') === '4' ? 4 : 5;
+  const failbackS = Number(u.searchParams.get('failback') ?? 30);
+  if (!Number.isFinite(failbackS) || failbackS < 0)
+    throw new TypeError(`mqtt transport: failback must be a number of seconds >= 0 in ${url}`);
   u.searchParams.delete('mqtt');
+  u.searchParams.delete('failback');
+  const failover = new Failover(list.servers, { failbackS });
+  // mqtt.js dials `servers[0]` of its options at every (re)connect: one entry, pointed at the chosen broker.
+  const target = { ...list.servers[0]! };
   const root = `agentnet/v1/${o.network}/`;
   const opts: IClientOptions = {
     protocolVersion: version,
@@ -94,8 +106,8 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
       : {}),
   };
   const client: MqttClient = plainTcp(u)
-    ? new mqtt.MqttClient(() => createConnection(plainTcp(u)!), opts)
-    : mqtt.connect(u.toString().replace(/\?$/, ''), opts);
+    ? new mqtt.MqttClient(() => createConnection(failover.servers[failover.current]!), opts)
+    : mqtt.connect(u.toString().replace(/\?$/, ''), list.servers.length > 1 ? { ...opts, servers: [target] } : opts);
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
   const topicOf = (channel: Channel, key: string) => `${root}${CHANNEL_LETTER[channel]}/${key}`;
@@ -117,6 +129,7 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     });
   }
   let closing = false;
+  let switching = false; // ending the connection on purpose to go back to a preferred broker
   let attempt = 0;
   let lastDelayMs = 0;
   let retry: NodeJS.Timeout | undefined;
@@ -125,11 +138,24 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     if (retry) clearTimeout(retry);
     retry = undefined;
     stateCbs.forEach((cb) => cb('up'));
+    failover.connected(() => {
+      // A normal DISCONNECT: the broker we leave discards the Will (MQTT 5 §3.14.4), so no death is published.
+      switching = true;
+      client.end(false, {}, () => undefined);
+    });
   });
   client.on('close', () => {
     stateCbs.forEach((cb) => cb('down'));
     if (closing || retry) return;
-    lastDelayMs = reconnectDelay(attempt++, Math.random);
+    if (switching) {
+      switching = false;
+      lastDelayMs = 0;
+    } else {
+      attempt++;
+      const rounds = failover.failed();
+      lastDelayMs = rounds === 0 ? 0 : reconnectDelay(rounds - 1, Math.random);
+    }
+    Object.assign(target, failover.servers[failover.current]);
     retry = setTimeout(() => {
       retry = undefined;
       // The same stores: QoS 1 messages the broker never acknowledged are sent again after reconnecting.
@@ -181,11 +207,18 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     },
     close() {
       closing = true;
+      failover.stopProbing();
       if (retry) clearTimeout(retry);
       return new Promise((resolve) => client.end(false, {}, () => resolve()));
     },
     stats() {
-      return { reconnectAttempts: attempt, reconnectDelayMs: lastDelayMs };
+      return {
+        reconnectAttempts: attempt,
+        reconnectDelayMs: lastDelayMs,
+        ...(failover.servers.length > 1
+          ? { broker: failover.current, failovers: failover.failovers, failbacks: failover.failbacks }
+          : {}),
+      };
     },
   };
 }

@@ -33,7 +33,9 @@ export interface Transport {
   stats?(): TransportStats;
 }
 
-export type TransportStats = { readonly [name: string]: number | TransportStats | readonly TransportStats[] };
+export type TransportStats = {
+  readonly [name: string]: number | string | TransportStats | readonly TransportStats[];
+};
 
 export interface TransportOptions {
   /** Network name: the MQTT topic root is `agentnet/v1/{network}/`. */

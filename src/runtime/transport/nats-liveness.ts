@@ -1,0 +1,185 @@
+// Liveness on NATS, in place of MQTT's Last Will (docs/transports.md "Liveness without Wills").
+//
+// NATS has no Will: a server does not publish anything for a client that vanished (its connection events
+// go to the system account, which ordinary clients cannot read). So the broker's part is played by the
+// clients themselves, with two JetStream key-value buckets:
+//  - `wills`: each node puts its Will (the signed death the node builds for its current life, opaque bytes
+//    here) under the will's key at every (re)connection;
+//  - `leases`: each node puts its lease under the same key every delay/3; the bucket's max age is the
+//    Will Delay, so the server removes a lease the node stopped refreshing `delay` after its last refresh.
+// Any node that follows the will's key (a subscription on the will's channel: a birth it watches, or `n/+`
+// on a bridge) sees the lease puts go by. When none came for the delay, it reads the lease: gone, and a
+// will is stored, the will is executed: the watcher claims it (deletes it, expecting its revision: one
+// claimant wins, and a node that came back and put a new will makes every claim fail) and publishes it on
+// the will's channel and key, retained, expecting the revision of the value it read there (a birth the
+// node republished meanwhile wins). A node that subscribes to a birth whose lease is gone executes the
+// will at once, so a death is not lost when nobody was watching at the time.
+// A clean close publishes the death itself and removes lease and will. A node whose own will was executed
+// while it was connected (a stall longer than the delay) reports its link down and up again, so the node
+// republishes a birth with a later life, which outranks that death.
+
+import type { KV } from '@nats-io/kv';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { Channel } from '../../core/types.js';
+import type { TransportOptions } from './types.js';
+import { RETAINED_IN, type NatsNames } from './nats-subjects.js';
+
+type Will = NonNullable<TransportOptions['will']>;
+
+export interface LivenessDeps {
+  readonly names: NatsNames;
+  readonly will: Will | undefined;
+  /** The will's delay, ms: the lease bucket's max age (the bucket's own when it existed before). */
+  readonly delayMs: number;
+  readonly wills: KV;
+  readonly leases: KV;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  /** This node's own will was executed while it was connected: start a new life. */
+  readonly relife: () => void;
+}
+
+const GRACE_MS = 1000;
+/** Fraction of the delay between two lease refreshes. */
+export const LEASE_REFRESHES_PER_DELAY = 3;
+
+export class NatsLiveness {
+  /** Wills this node executed (a peer's lease lapsed). */
+  executed = 0;
+  /** Lease refreshes that failed (retried at the next refresh). */
+  leaseFailures = 0;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly watched = new Set<string>();
+  private refresh: NodeJS.Timeout | undefined;
+  private closed = false;
+  private d: LivenessDeps | undefined;
+
+  constructor(readonly channel: Channel | undefined) {}
+
+  get watching(): number {
+    return this.timers.size;
+  }
+
+  /** Buckets opened (first connection): from now on it refreshes and watches. */
+  attach(d: LivenessDeps): void {
+    this.d = d;
+  }
+
+  private ownKey(): string | undefined {
+    const w = this.d?.will;
+    return w ? this.d!.names.keyOf(w.channel, w.key) : undefined;
+  }
+
+  /** At every (re)connection: the lease first, then the will (a will without a lease is a lapsed one). */
+  async announce(): Promise<void> {
+    const d = this.d;
+    const own = this.ownKey();
+    if (!d || !own || this.closed) return;
+    await d.leases.put(own, '1');
+    const w = d.will!;
+    await d.wills.put(own, typeof w.bytes === 'function' ? w.bytes() : w.bytes);
+    if (this.refresh) clearInterval(this.refresh);
+    this.refresh = setInterval(() => {
+      d.leases.put(own, '1').catch(() => this.leaseFailures++);
+    }, d.delayMs / LEASE_REFRESHES_PER_DELAY);
+  }
+
+  /** A will of ours was deleted (the live subscription on our own will key saw it): executed by a peer. */
+  ownWillGone(): void {
+    if (!this.closed) this.d?.relife();
+  }
+
+  /** Subscriptions on the will channel: the keys (or `+` filters) whose leases this node follows. */
+  watch(key: string): void {
+    this.watched.add(key);
+  }
+
+  unwatch(key: string): void {
+    this.watched.delete(key);
+    for (const [k, t] of this.timers)
+      if (!this.isWatched(k)) {
+        clearTimeout(t);
+        this.timers.delete(k);
+      }
+  }
+
+  /** `k` is a bucket key (`n.{agent}`): followed when a watched filter covers it. */
+  private isWatched(k: string): boolean {
+    if (!this.d) return false;
+    const ch = this.channel!;
+    for (const w of this.watched) {
+      const f = this.d.names.keyOf(ch, w).split('.');
+      const t = k.split('.');
+      if (f.length === t.length && f.every((x, i) => x === '*' || x === t[i])) return true;
+    }
+    return false;
+  }
+
+  /** A lease put went by for `k`: its will is due `delay` from now unless another one comes. */
+  leaseSeen(k: string): void {
+    if (k === this.ownKey() || !this.isWatched(k)) return;
+    this.arm(k, this.d!.delayMs + GRACE_MS);
+  }
+
+  /** A new subscription on the will channel: check the covered leases now (a death nobody executed yet). */
+  async checkNow(key: string): Promise<void> {
+    const d = this.d;
+    if (!d || this.closed) return;
+    const filter = d.names.keyOf(this.channel!, key);
+    if (!filter.includes('*')) return this.check(filter);
+    const keys: string[] = [];
+    for await (const k of await d.wills.keys(filter)) keys.push(k);
+    await Promise.all(keys.map((k) => this.check(k)));
+  }
+
+  private arm(k: string, ms: number): void {
+    const t = this.timers.get(k);
+    if (t) clearTimeout(t);
+    this.timers.set(
+      k,
+      setTimeout(() => {
+        this.timers.delete(k);
+        this.check(k).catch(() => this.arm(k, GRACE_MS * 2));
+      }, ms),
+    );
+  }
+
+  /** Executes `k`'s will if its lease is gone; re-arms while it is there. */
+  private async check(k: string): Promise<void> {
+    const d = this.d;
+    if (!d || this.closed || k === this.ownKey() || !this.isWatched(k)) return;
+    const lease = await d.leases.get(k);
+    if (lease && lease.operation === 'PUT') {
+      const left = lease.created.getTime() + d.delayMs - Date.now();
+      return this.arm(k, Math.max(GRACE_MS, left + GRACE_MS));
+    }
+    const will = await d.wills.get(k);
+    if (!will || will.operation !== 'PUT' || will.length === 0) return;
+    const bucket = d.names.bucket(RETAINED_IN[this.channel!] ?? 'state');
+    const target = `$KV.${bucket}.${k}`;
+    const current = await d.jsm.direct.getMessage(`KV_${bucket}`, { last_by_subj: target });
+    try {
+      await d.wills.delete(k, { previousSeq: will.revision });
+    } catch {
+      return; // another watcher claimed it, or the node put a new will: not ours to execute
+    }
+    await d.js
+      .publish(target, will.value, { expect: { lastSubjectSequence: current?.seq ?? 0 } })
+      .then(() => this.executed++)
+      .catch(() => undefined); // the retained value changed since: the node is back
+  }
+
+  /** Clean close: the death goes out now, lease and will are removed. */
+  async close(publishDeath: (bytes: Uint8Array) => Promise<unknown>): Promise<void> {
+    this.closed = true;
+    if (this.refresh) clearInterval(this.refresh);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    const d = this.d;
+    const own = this.ownKey();
+    if (!d || !own) return;
+    const w = d.will!;
+    await publishDeath(typeof w.bytes === 'function' ? w.bytes() : w.bytes);
+    await Promise.allSettled([d.wills.purge(own), d.leases.purge(own)]);
+  }
+}

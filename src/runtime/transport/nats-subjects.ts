@@ -1,0 +1,112 @@
+// The NATS mapping of agentnet's channels, in one table (docs/transports.md "NATS"):
+//
+//   channel     letter  retained in (KV bucket)        live subject
+//   header      h       -                              agentnet.v1.{network}.h.{topic}
+//   direct      d       -                              agentnet.v1.{network}.d.{agent}
+//   birth       n       agentnet-{network}-state       $KV.agentnet-{network}-state.n.{author}
+//   fraud       x       agentnet-{network}-state       $KV.agentnet-{network}-state.x.{author}
+//   revocation  r       agentnet-{network}-state       $KV.agentnet-{network}-state.r.{agent}
+//   frontier    f       agentnet-{network}-frontiers   $KV.agentnet-{network}-frontiers.f.{topic}.{author}
+//   body        b       agentnet-{network}-bodies      $KV.agentnet-{network}-bodies.b.{bodyHash}
+//
+// plus two buckets for liveness (nats-liveness.ts): agentnet-{network}-wills and agentnet-{network}-leases.
+// A retained channel lives in a JetStream key-value bucket (one value per key, replicated); its live
+// deliveries are the bucket's own put messages, which core NATS routes to subscribers of the key's subject.
+// Key levels (MQTT's `/`) become subject tokens (`.`); a `.` inside a level (topics may have one, the
+// double-award proof's key ends in `.award`) is written `_D`, which no level contains (they are lowercase),
+// so the mapping is one to one; the MQTT wildcard `+` is NATS's `*`.
+
+import type { Channel } from '../../core/types.js';
+import { CHANNEL_LETTER, LETTER_CHANNEL } from './types.js';
+
+export type BucketClass = 'state' | 'frontiers' | 'bodies' | 'wills' | 'leases';
+
+/** Where each retained channel is kept; channels absent here are live only (core NATS). */
+export const RETAINED_IN: Partial<Record<Channel, BucketClass>> = {
+  birth: 'state',
+  fraud: 'state',
+  revocation: 'state',
+  frontier: 'frontiers',
+  body: 'bodies',
+};
+
+const MiB = 1024 * 1024;
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * Bounds of each bucket when this transport creates it (416 MiB per network in all: JetStream reserves a
+ * bucket's max bytes in every replica's store, so a server's `max_file_store` must cover its networks) (an operator may create the buckets beforehand
+ * with other bounds; they are then used as they are). One value per key; `maxAgeMs` 0 keeps a value until
+ * it is replaced or deleted. A value larger than `maxValueBytes`, or a put into a full bucket, is refused
+ * by the server (KV buckets discard new): counted as `retainedRefused` in the transport's stats.
+ */
+export const BUCKET_BOUNDS: Record<Exclude<BucketClass, 'leases'>, { maxBytes: number; maxAgeMs: number }> &
+  Record<'leases', { maxBytes: number }> = {
+  state: { maxBytes: 64 * MiB, maxAgeMs: 0 },
+  frontiers: { maxBytes: 64 * MiB, maxAgeMs: 7 * DAY_MS },
+  bodies: { maxBytes: 256 * MiB, maxAgeMs: 7 * DAY_MS },
+  wills: { maxBytes: 16 * MiB, maxAgeMs: 0 },
+  // A lease lives for the Will Delay (nats-liveness.ts): its max age is the delay, set at creation.
+  leases: { maxBytes: 16 * MiB },
+};
+/** Largest value any bucket accepts: the core's largest message (codec/limits.ts messageBytes, 128 KiB). */
+export const MAX_VALUE_BYTES = 128 * 1024;
+
+/** Header carrying a retained value's lifetime in ms (MQTT's Message Expiry), counted from its storage time. */
+export const TTL_HEADER = 'Agentnet-TTL-Ms';
+
+const escapeLevel = (level: string) => (level === '+' ? '*' : level.replaceAll('.', '_D'));
+const unescapeToken = (token: string) => (token === '*' ? '+' : token.replaceAll('_D', '.'));
+
+/** Characters a key level may hold (topics, hex keys, `+`, the `.award` suffix). */
+const LEVEL_RE = /^(?:\+|[A-Za-z0-9_.=-]+)$/;
+
+export class NatsNames {
+  readonly root: string;
+  readonly net: string;
+
+  constructor(network: string) {
+    this.net = network.replaceAll('.', '_D');
+    this.root = `agentnet.v1.${this.net}`;
+  }
+
+  bucket(c: BucketClass): string {
+    return `agentnet-${this.net}-${c}`;
+  }
+
+  /** `{letter}.{token}...` for a channel and an MQTT-style key; throws TypeError on a key NATS cannot carry. */
+  keyOf(channel: Channel, key: string): string {
+    const levels = key.split('/');
+    for (const l of levels)
+      if (!LEVEL_RE.test(l)) throw new TypeError(`nats transport: key ${JSON.stringify(key)} cannot be a subject`);
+    return `${CHANNEL_LETTER[channel]}.${levels.map(escapeLevel).join('.')}`;
+  }
+
+  /** The subject a channel's message for `key` travels on (a filter when the key has `+`). */
+  subjectOf(channel: Channel, key: string): string {
+    const c = RETAINED_IN[channel];
+    const k = this.keyOf(channel, key);
+    return c ? `$KV.${this.bucket(c)}.${k}` : `${this.root}.${k}`;
+  }
+
+  /** The channel and MQTT-style key of a received subject, or undefined for a subject of no channel. */
+  parse(subject: string): { channel: Channel; key: string } | undefined {
+    let rest: string | undefined;
+    if (subject.startsWith(`${this.root}.`)) rest = subject.slice(this.root.length + 1);
+    else {
+      for (const c of new Set(Object.values(RETAINED_IN))) {
+        const p = `$KV.${this.bucket(c)}.`;
+        if (subject.startsWith(p)) rest = subject.slice(p.length);
+      }
+    }
+    if (!rest) return undefined;
+    const tokens = rest.split('.');
+    const channel = LETTER_CHANNEL[tokens[0]!];
+    if (!channel || tokens.length < 2) return undefined;
+    const wantBucket = RETAINED_IN[channel];
+    const fromKv = !subject.startsWith(`${this.root}.`);
+    if (fromKv !== (wantBucket !== undefined)) return undefined; // a live letter in a bucket, or the reverse
+    if (fromKv && !subject.startsWith(`$KV.${this.bucket(wantBucket!)}.`)) return undefined;
+    return { channel, key: tokens.slice(1).map(unescapeToken).join('/') };
+  }
+}

@@ -1,0 +1,482 @@
+// NATS transport with JetStream for retained state (docs/transports.md "NATS"), on the official clients
+// (@nats-io/transport-node, @nats-io/jetstream, @nats-io/kv).
+//
+//   nats://[user:pass@|token@]host[:port][,host[:port]...][?token=T&tls=1&ca=F&cert=F&key=F&replicas=N]
+//   tls://...   the same with TLS required
+//
+// The servers are seeds of one cluster: the client picks one (randomized, the NATS default, which spreads a
+// site's nodes over the cluster), learns the other members from the server, and moves to another member when
+// its server goes, resubscribing on its own. Live channels (headers, direct messages) are core NATS
+// publishes; retained channels are puts into JetStream key-value buckets (nats-subjects.ts), acknowledged by
+// the stream and retried until then. A subscription is a core NATS subscription on the subject (live) plus,
+// for a retained channel, a read of the values stored under it (what MQTT sends as retained on SUBSCRIBE),
+// again after every reconnect. A live publish waits for the acks of the retained puts made before it (at most
+// LIVE_WAIT_MS), so a header never overtakes its body and frontier, as on one MQTT connection.
+// Wills are replaced by leases (nats-liveness.ts).
+
+import { readFileSync } from 'node:fs';
+import {
+  connect,
+  headers,
+  type ConnectionOptions,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node';
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { Channel } from '../../core/types.js';
+import { ERR } from '../../core/errors.js';
+import { reconnectDelay } from './mqtt.js';
+import { NatsLiveness } from './nats-liveness.js';
+import {
+  BUCKET_BOUNDS,
+  MAX_VALUE_BYTES,
+  NatsNames,
+  RETAINED_IN,
+  TTL_HEADER,
+  type BucketClass,
+} from './nats-subjects.js';
+import { parseServerList } from './servers.js';
+import { NETWORK_RE, type Transport, type TransportOptions, type TransportState } from './types.js';
+
+/** Longest a live publish waits for the acks of earlier retained puts (a stream electing a leader). */
+export const LIVE_WAIT_MS = 2000;
+const PUT_TIMEOUT_MS = 5000;
+const BUCKETS: readonly BucketClass[] = ['state', 'frontiers', 'bodies', 'wills', 'leases'];
+
+export interface NatsSettings {
+  readonly servers: string[];
+  readonly connect: Partial<ConnectionOptions> & { tls?: Record<string, unknown> | null };
+  /** Replicas of the buckets this node creates; undefined: 3 on a cluster of 3 or more servers, else 1. */
+  readonly replicas: number | undefined;
+}
+
+/** The connection settings a nats:// or tls:// URL asks for (TypeError on a malformed one). */
+export function natsSettings(url: string): NatsSettings {
+  const list = parseServerList(url);
+  if (list.scheme !== 'nats:' && list.scheme !== 'tls:')
+    throw new TypeError(`nats transport: not a nats:// or tls:// URL: ${url}`);
+  const u = new URL(list.urlFor(0));
+  const q = u.searchParams;
+  const known = new Set(['token', 'tls', 'ca', 'cert', 'key', 'replicas']);
+  for (const k of q.keys()) if (!known.has(k)) throw new TypeError(`nats transport: unknown URL parameter ${k}`);
+  const user = decodeURIComponent(u.username);
+  const pass = decodeURIComponent(u.password);
+  const token = q.get('token') ?? (user && !pass ? user : undefined);
+  const file = (k: string) => {
+    const f = q.get(k);
+    if (!f) return undefined;
+    try {
+      return readFileSync(f, 'utf8');
+    } catch (e) {
+      throw new TypeError(`nats transport: ${k}=${f}: ${(e as Error).message}`);
+    }
+  };
+  const [ca, cert, key] = [file('ca'), file('cert'), file('key')];
+  const tls = list.scheme === 'tls:' || q.get('tls') === '1' || ca || cert || key;
+  let replicas: number | undefined;
+  if (q.has('replicas')) {
+    replicas = Number(q.get('replicas'));
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5)
+      throw new TypeError(`nats transport: replicas must be 1..5, got ${q.get('replicas')}`);
+  }
+  return {
+    servers: list.servers.map((s) => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`)),
+    connect: {
+      ...(user && pass ? { user, pass } : {}),
+      ...(token ? { token } : {}),
+      ...(tls ? { tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } } : {}),
+    },
+    replicas,
+  };
+}
+
+/** A JetStream error that a retry cannot fix: the value or the bucket is over its bounds. */
+const permanent = (e: unknown) =>
+  /maximum|exceed|too large|insufficient resources|permission/i.test((e as Error)?.message ?? '');
+
+/** A subscription of the core: the live one, and on the will channel the one on the covered leases. */
+type Sub = { channel: Channel; key: string; sub?: Subscription; leases?: Subscription };
+
+export function createNatsTransport(url: string, o: TransportOptions): Transport {
+  if (!NETWORK_RE.test(o.network))
+    throw new TypeError(`nats transport: invalid network name ${JSON.stringify(o.network)}`);
+  const settings = natsSettings(url);
+  const names = new NatsNames(o.network);
+  const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
+  const liveness = new NatsLiveness(o.will?.channel);
+  const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
+  const stateCbs: Array<(s: TransportState) => void> = [];
+  /** subject -> the subscription (while connected) and its channel and key. */
+  const subs = new Map<string, Sub>();
+  let nc: NatsConnection | undefined;
+  let js: JetStreamClient | undefined;
+  let jsm: JetStreamManager | undefined;
+  let kv: Partial<Record<BucketClass, KV>> = {};
+  let up = false;
+  let closing = false;
+  let lastError: unknown;
+  let reconnects = 0;
+  const stats = { retainedPuts: 0, retainedRetries: 0, retainedRefused: 0, catchUps: 0, catchUpFailures: 0 };
+
+  // ---- retained puts: the latest value per subject, retried until acknowledged
+  const pending = new Map<string, { bytes: Uint8Array; ttlMs: number | undefined }>();
+  const inflight = new Set<string>();
+  /** First attempts not yet settled: live publishes wait for the ones made before them. */
+  const firstAttempts = new Set<Promise<unknown>>();
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryRound = 0;
+
+  function pump(subject: string): void {
+    if (!up || !js || inflight.has(subject)) return;
+    const v = pending.get(subject);
+    if (!v) return;
+    pending.delete(subject);
+    inflight.add(subject);
+    const h: MsgHdrs | undefined = v.ttlMs !== undefined ? headers() : undefined;
+    h?.set(TTL_HEADER, String(Math.max(1, Math.round(v.ttlMs!))));
+    const put =
+      v.bytes.length === 0
+        ? kvFor(subject)!.purge(subject.split('.').slice(2).join('.'))
+        : js.publish(subject, v.bytes, { timeout: PUT_TIMEOUT_MS, ...(h ? { headers: h } : {}) });
+    const settled = put.then(
+      () => {
+        stats.retainedPuts++;
+        retryRound = 0;
+      },
+      (e) => {
+        if (permanent(e)) stats.retainedRefused++;
+        else {
+          stats.retainedRetries++;
+          if (!pending.has(subject)) pending.set(subject, v); // a newer value replaces it
+          scheduleRetry();
+        }
+      },
+    );
+    firstAttempts.add(settled);
+    void settled.finally(() => {
+      firstAttempts.delete(settled);
+      inflight.delete(subject);
+      if (pending.has(subject) && !retryTimer) pump(subject);
+    });
+  }
+
+  function scheduleRetry(): void {
+    if (retryTimer || closing) return;
+    retryTimer = setTimeout(
+      () => {
+        retryTimer = undefined;
+        for (const s of [...pending.keys()]) pump(s);
+      },
+      reconnectDelay(retryRound++, Math.random),
+    );
+  }
+
+  function kvFor(subject: string): KV | undefined {
+    for (const c of BUCKETS) if (subject.startsWith(`$KV.${names.bucket(c)}.`)) return kv[c];
+    return undefined;
+  }
+
+  // ---- live publishes, in order, each after the retained puts made before it
+  const beforeUp: Array<[string, Uint8Array]> = [];
+  let liveChain: Promise<void> = Promise.resolve();
+  let liveQueued = 0;
+  function publishLive(subject: string, bytes: Uint8Array): void {
+    if (!nc) {
+      if (beforeUp.length < 10_000) beforeUp.push([subject, bytes]);
+      return;
+    }
+    if (firstAttempts.size === 0 && liveQueued === 0) return sendLive(subject, bytes);
+    const wait = [...firstAttempts];
+    liveQueued++;
+    liveChain = liveChain
+      .then(() => Promise.race([Promise.allSettled(wait), new Promise((r) => setTimeout(r, LIVE_WAIT_MS))]))
+      .then(() => {
+        liveQueued--;
+        sendLive(subject, bytes);
+      });
+  }
+  function sendLive(subject: string, bytes: Uint8Array): void {
+    try {
+      nc?.publish(subject, bytes);
+    } catch {
+      /* closed or draining: a live message is lost like a QoS 0 one; gap repair covers headers */
+    }
+  }
+
+  // ---- delivery
+  const deliver = (subject: string, data: Uint8Array, h: MsgHdrs | undefined, storedMs?: number) => {
+    if (data.length === 0 || h?.get('KV-Operation')) return; // deletes and purges are not messages
+    const ttl = h?.get(TTL_HEADER) ? Number(h.get(TTL_HEADER)) : NaN;
+    if (storedMs !== undefined && Number.isFinite(ttl) && storedMs + ttl <= Date.now()) return; // expired
+    const p = names.parse(subject);
+    if (!p) return;
+    const bytes = new Uint8Array(data); // the client's buffer is not ours to keep
+    for (const cb of msgCbs) cb(p.channel, p.key, bytes);
+  };
+  const onMsg = (err: Error | null, m: Msg) => {
+    if (!err) deliver(m.subject, m.data, m.headers);
+  };
+
+  /** The values stored under a retained subscription (a key, or a filter with `*`). */
+  async function catchUp(subject: string, channel: Channel, attempt = 0): Promise<void> {
+    const c = RETAINED_IN[channel];
+    if (!c || !js || !jsm || !up || closing) return;
+    const stream = `KV_${names.bucket(c)}`;
+    try {
+      if (!subject.includes('*')) {
+        // From the stream leader: a direct get may be answered by a replica that has not caught up yet.
+        const sm = await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch((e: Error) => {
+          if (/not found/i.test(e.message)) return null;
+          throw e;
+        });
+        if (sm && subs.has(subject)) deliver(sm.subject, sm.data, sm.header, sm.time.getTime());
+      } else {
+        const oc = await js.consumers.get(stream, {
+          filter_subjects: subject,
+          deliver_policy: DeliverPolicy.LastPerSubject,
+        });
+        const n = (await oc.info(true)).num_pending;
+        if (n > 0) {
+          const it = await oc.fetch({ max_messages: n, expires: 10_000 });
+          for await (const m of it) {
+            if (subs.has(subject))
+              deliver(m.subject, m.data, m.headers, Number(BigInt(m.info.timestampNanos) / 1_000_000n));
+            if (m.info.pending === 0) break;
+          }
+        }
+        await oc.delete().catch(() => undefined);
+      }
+      stats.catchUps++;
+    } catch {
+      stats.catchUpFailures++;
+      if (attempt < 6 && subs.has(subject))
+        setTimeout(() => void catchUp(subject, channel, attempt + 1), reconnectDelay(attempt, Math.random));
+    }
+  }
+
+  function listen(subject: string, s: Sub): void {
+    if (!nc) return;
+    s.sub = nc.subscribe(subject, { callback: onMsg });
+    if (s.channel !== liveness.channel) return;
+    const prefix = `$KV.${names.bucket('leases')}.`;
+    s.leases = nc.subscribe(`${prefix}${names.keyOf(s.channel, s.key)}`, {
+      callback: (err, m) => {
+        if (!err && !m.headers?.get('KV-Operation')) liveness.leaseSeen(m.subject.slice(prefix.length));
+      },
+    });
+  }
+
+  // ---- connection
+  async function openBuckets(c: NatsConnection): Promise<void> {
+    js = jetstream(c, { timeout: PUT_TIMEOUT_MS });
+    jsm = await jetstreamManager(c, { timeout: PUT_TIMEOUT_MS });
+    const kvm = new Kvm(js);
+    const size = c.info?.connect_urls?.length ?? 1;
+    const replicas = settings.replicas ?? (size >= 3 ? 3 : 1);
+    const delayMs = (o.will?.delayS ?? 30) * 1000;
+    for (const b of BUCKETS) {
+      const name = names.bucket(b);
+      const bounds = BUCKET_BOUNDS[b];
+      const ttl = b === 'leases' ? delayMs : (bounds as { maxAgeMs: number }).maxAgeMs;
+      let bucket: KV;
+      try {
+        bucket = await kvm.create(name, {
+          history: 1,
+          replicas,
+          max_bytes: bounds.maxBytes,
+          maxValueSize: MAX_VALUE_BYTES,
+          ...(ttl ? { ttl } : {}),
+          description: `agentnet ${o.network}: ${b}`,
+        });
+      } catch (e) {
+        // Created meanwhile by another node with other settings, or no right to create: use it as it is.
+        bucket = await kvm.open(name);
+        await bucket.status().catch(() => Promise.reject(e)); // not there after all: say why it was not created
+      }
+      const st = await bucket.status();
+      kv[b] = bucket;
+      if (b === 'leases') liveDelayMs = st.ttl > 0 ? st.ttl : delayMs;
+    }
+    liveness.attach({
+      names,
+      will: o.will,
+      delayMs: liveDelayMs,
+      wills: kv.wills!,
+      leases: kv.leases!,
+      js,
+      jsm,
+      relife: () => {
+        setState('down');
+        void liveness.announce().finally(() => setState('up'));
+      },
+    });
+  }
+  let liveDelayMs = (o.will?.delayS ?? 30) * 1000;
+
+  function setState(s: TransportState): void {
+    up = s === 'up';
+    for (const cb of stateCbs) cb(s);
+  }
+
+  /** Up (first connection or a reconnect): will and lease, the retained reads, what waited. */
+  async function onUp(first: boolean): Promise<void> {
+    await liveness.announce().catch((e) => (lastError = e));
+    setState('up');
+    if (first) {
+      for (const [subject, s] of subs) listen(subject, s);
+      watchOwnWill();
+      for (const [s, b] of beforeUp.splice(0)) publishLive(s, b);
+    }
+    for (const [subject, s] of subs) {
+      void catchUp(subject, s.channel);
+      if (s.channel === liveness.channel) void liveness.checkNow(s.key).catch(() => undefined);
+    }
+    for (const s of [...pending.keys()]) pump(s);
+  }
+
+  /** Our own will's deletion by a peer: it was executed while we were connected. */
+  function watchOwnWill(): void {
+    if (!nc || !o.will) return;
+    const own = `$KV.${names.bucket('wills')}.${names.keyOf(o.will.channel, o.will.key)}`;
+    nc.subscribe(own, {
+      callback: (err, m) => {
+        if (!err && m.headers?.get('KV-Operation') === 'DEL') liveness.ownWillGone();
+      },
+    });
+  }
+
+  async function watchStatus(c: NatsConnection): Promise<void> {
+    for await (const s of c.status()) {
+      if (s.type === 'disconnect' && up) setState('down');
+      else if (s.type === 'reconnect') {
+        reconnects++;
+        await onUp(false);
+      }
+    }
+  }
+
+  const started = (async () => {
+    const t0 = Date.now();
+    for (let attempt = 0; !closing; attempt++) {
+      let c: NatsConnection | undefined;
+      try {
+        c = await connect({
+          servers: settings.servers,
+          name: `agentnet-${o.clientId}`,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 1000,
+          pingInterval: 10_000,
+          maxPingOut: 3,
+          timeout: Math.min(connectTimeoutMs, 20_000),
+          ...settings.connect,
+        } as ConnectionOptions);
+        if (closing) return void (await c.close());
+        await openBuckets(c);
+        nc = c;
+        void watchStatus(c);
+        void c.closed().then(() => {
+          if (!closing) setState('down');
+        });
+        await onUp(true);
+        return;
+      } catch (e) {
+        lastError = e;
+        await c?.close().catch(() => undefined);
+        if (Date.now() - t0 > connectTimeoutMs) return;
+        await new Promise((r) => setTimeout(r, reconnectDelay(attempt, Math.random)));
+      }
+    }
+  })();
+
+  return {
+    url,
+    publish(channel, key, bytes, p) {
+      const subject = names.subjectOf(channel, key);
+      if (RETAINED_IN[channel]) {
+        // Retained channels are always retained (the core never sends them otherwise).
+        pending.set(subject, { bytes, ttlMs: p.expiryMs });
+        pump(subject);
+      } else publishLive(subject, bytes);
+    },
+    subscribe(channel, key) {
+      const subject = names.subjectOf(channel, key);
+      let s = subs.get(subject);
+      if (!s) {
+        subs.set(subject, (s = { channel, key }));
+        listen(subject, s);
+        if (channel === liveness.channel) liveness.watch(key);
+      }
+      if (up) {
+        // As an MQTT broker does, a subscribe sends the stored values again, even when already subscribed.
+        void catchUp(subject, channel);
+        if (channel === liveness.channel) void liveness.checkNow(key).catch(() => undefined);
+      }
+    },
+    unsubscribe(channel, key) {
+      const subject = names.subjectOf(channel, key);
+      const s = subs.get(subject);
+      if (!s) return;
+      s.sub?.unsubscribe();
+      s.leases?.unsubscribe();
+      subs.delete(subject);
+      if (channel === liveness.channel) liveness.unwatch(key);
+    },
+    onMessage(cb) {
+      msgCbs.push(cb);
+    },
+    onState(cb) {
+      stateCbs.push(cb);
+    },
+    async ready() {
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), connectTimeoutMs).unref());
+      await Promise.race([started, timeout]);
+      if (!nc)
+        throw ERR.transportFailed(
+          `no NATS connection with JetStream to ${url} within ${connectTimeoutMs} ms` +
+            (lastError ? `: ${(lastError as Error).message}` : ''),
+        );
+    },
+    async close() {
+      closing = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      const c = nc;
+      if (!c) return;
+      // A clean stop: the retained values still waiting go out, then the signed death (our Will), and
+      // lease and will are removed; drain then sends what is queued and closes.
+      await Promise.race([
+        (async () => {
+          for (const s of [...pending.keys()]) pump(s);
+          await Promise.allSettled([...firstAttempts]);
+          await liveness.close(async (death) => {
+            if (!o.will) return;
+            const subject = names.subjectOf(o.will.channel, o.will.key);
+            await js!.publish(subject, death, { timeout: PUT_TIMEOUT_MS });
+          });
+          await liveChain;
+        })().catch(() => undefined),
+        new Promise((r) => setTimeout(r, PUT_TIMEOUT_MS)),
+      ]);
+      await c.drain().catch(() => c.close());
+    },
+    stats() {
+      return {
+        server: nc?.getServer() ?? '',
+        reconnects,
+        ...stats,
+        retainedPending: pending.size + inflight.size,
+        willsExecuted: liveness.executed,
+        leasesWatched: liveness.watching,
+        leaseFailures: liveness.leaseFailures,
+      };
+    },
+  };
+}
