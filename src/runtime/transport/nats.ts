@@ -1,7 +1,7 @@
 // NATS transport with JetStream for retained state (docs/transports.md "NATS"), on the official clients
 // (@nats-io/transport-node, @nats-io/jetstream, @nats-io/kv).
 //
-//   nats://[user:pass@|token@]host[:port][,host[:port]...][?token=T&tls=1&ca=F&cert=F&key=F&replicas=N]
+//   nats://[user:pass@|token@]host[:port][,host[:port]...][?token=T&tls=1&ca=F&cert=F&key=F&replicas=N&gossip=0]
 //   tls://...   the same with TLS required
 //
 // The servers are seeds of one cluster: the client picks one (randomized, the NATS default, which spreads a
@@ -66,7 +66,7 @@ export function natsSettings(url: string): NatsSettings {
     throw new TypeError(`nats transport: not a nats:// or tls:// URL: ${url}`);
   const u = new URL(list.urlFor(0));
   const q = u.searchParams;
-  const known = new Set(['token', 'tls', 'ca', 'cert', 'key', 'replicas']);
+  const known = new Set(['token', 'tls', 'ca', 'cert', 'key', 'replicas', 'gossip']);
   for (const k of q.keys()) if (!known.has(k)) throw new TypeError(`nats transport: unknown URL parameter ${k}`);
   const user = decodeURIComponent(u.username);
   const pass = decodeURIComponent(u.password);
@@ -94,6 +94,8 @@ export function natsSettings(url: string): NatsSettings {
       ...(user && pass ? { user, pass } : {}),
       ...(token ? { token } : {}),
       ...(tls ? { tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } } : {}),
+      // Only the listed servers: the addresses a cluster advertises may not be reachable from here (NAT).
+      ...(q.get('gossip') === '0' ? { ignoreClusterUpdates: true } : {}),
     },
     replicas,
   };
