@@ -11,6 +11,8 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { freeTcpPort } from './procs.js';
 
+/** The cluster's JetStream domain: a leaf node's clients reach it with `?domain=` (docs/transports.md). */
+export const HUB_DOMAIN = 'hub';
 export const NATS_SERVER = process.env['NATS_SERVER'] ?? 'nats-server';
 export const natsServerAvailable = (): boolean =>
   spawnSync(NATS_SERVER, ['--version'], { stdio: 'ignore' }).error === undefined;
@@ -63,7 +65,7 @@ export async function startNatsCluster(dir: string, o: ClusterOptions = {}): Pro
     [
       `server_name: n${i + 1}`,
       `listen: 127.0.0.1:${ports[i]}`,
-      `jetstream { store_dir: "${join(dir, `store-n${i + 1}`)}", max_memory_store: 64MB, max_file_store: 64GB }`,
+      `jetstream { store_dir: "${join(dir, `store-n${i + 1}`)}", max_memory_store: 64MB, max_file_store: 64GB, domain: ${HUB_DOMAIN} }`,
       `cluster { name: ${cluster}, listen: 127.0.0.1:${routePorts[i]}, routes: [${routePorts
         .map((p) => `nats-route://127.0.0.1:${p}`)
         .join(', ')}] }`,

@@ -35,6 +35,8 @@ export interface LivenessDeps {
   readonly leases: KV;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
+  /** Prefix of put subjects (`$JS.{domain}.API.` through a JetStream domain, else ''). */
+  readonly putPrefix: string;
   /** This node's own will was executed while it was connected: start a new life. */
   readonly relife: () => void;
 }
@@ -157,14 +159,18 @@ export class NatsLiveness {
     if (!will || will.operation !== 'PUT' || will.length === 0) return;
     const bucket = d.names.bucket(RETAINED_IN[this.channel!] ?? 'state');
     const target = `$KV.${bucket}.${k}`;
-    const current = await d.jsm.direct.getMessage(`KV_${bucket}`, { last_by_subj: target });
+    // From the stream leader (a direct get may come from a replica behind it, and fail the expectation).
+    const current = await d.jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: target }).catch((e: Error) => {
+      if (/not found/i.test(e.message)) return null;
+      throw e;
+    });
     try {
       await d.wills.delete(k, { previousSeq: will.revision });
     } catch {
       return; // another watcher claimed it, or the node put a new will: not ours to execute
     }
     await d.js
-      .publish(target, will.value, { expect: { lastSubjectSequence: current?.seq ?? 0 } })
+      .publish(`${d.putPrefix}${target}`, will.value, { expect: { lastSubjectSequence: current?.seq ?? 0 } })
       .then(() => this.executed++)
       .catch(() => undefined); // the retained value changed since: the node is back
   }

@@ -1,17 +1,19 @@
 // The NATS mapping of agentnet's channels, in one table (docs/transports.md "NATS"):
 //
-//   channel     letter  retained in (KV bucket)        live subject
-//   header      h       -                              agentnet.v1.{network}.h.{topic}
-//   direct      d       -                              agentnet.v1.{network}.d.{agent}
-//   birth       n       agentnet-{network}-state       $KV.agentnet-{network}-state.n.{author}
-//   fraud       x       agentnet-{network}-state       $KV.agentnet-{network}-state.x.{author}
-//   revocation  r       agentnet-{network}-state       $KV.agentnet-{network}-state.r.{agent}
-//   frontier    f       agentnet-{network}-frontiers   $KV.agentnet-{network}-frontiers.f.{topic}.{author}
-//   body        b       agentnet-{network}-bodies      $KV.agentnet-{network}-bodies.b.{bodyHash}
+//   channel     letter  subject                                      retained in (KV bucket, key)
+//   header      h       agentnet.v1.{network}.h.{topic}              -
+//   direct      d       agentnet.v1.{network}.d.{agent}              -
+//   birth       n       agentnet.v1.{network}.n.{author}             agentnet-{network}-state      n.{author}
+//   fraud       x       agentnet.v1.{network}.x.{author}             agentnet-{network}-state      x.{author}
+//   revocation  r       agentnet.v1.{network}.r.{agent}              agentnet-{network}-state      r.{agent}
+//   frontier    f       agentnet.v1.{network}.f.{topic}.{author}     agentnet-{network}-frontiers  f.{topic}.{author}
+//   body        b       agentnet.v1.{network}.b.{bodyHash}           agentnet-{network}-bodies     b.{bodyHash}
 //
-// plus two buckets for liveness (nats-liveness.ts): agentnet-{network}-wills and agentnet-{network}-leases.
-// A retained channel lives in a JetStream key-value bucket (one value per key, replicated); its live
-// deliveries are the bucket's own put messages, which core NATS routes to subscribers of the key's subject.
+// plus two buckets for liveness (nats-liveness.ts), agentnet-{network}-wills and -leases, republished on
+// agentnet.v1.{network}.will.{key} and .lease.{key}. A retained value is a put into its bucket (JetStream,
+// one value per key, replicated); the bucket republishes every value it stored on the channel's subject
+// (JetStream RePublish), so subscribers, a leaf node's included, get it live from core NATS, and only once
+// it is stored. Live channels are plain core NATS publishes on the same subject space.
 // Key levels (MQTT's `/`) become subject tokens (`.`); a `.` inside a level (topics may have one, the
 // double-award proof's key ends in `.award`) is written `_D`, which no level contains (they are lowercase),
 // so the mapping is one to one; the MQTT wildcard `+` is NATS's `*`.
@@ -52,6 +54,15 @@ export const BUCKET_BOUNDS: Record<Exclude<BucketClass, 'leases'>, { maxBytes: n
 /** Largest value any bucket accepts: the core's largest message (codec/limits.ts messageBytes, 128 KiB). */
 export const MAX_VALUE_BYTES = 128 * 1024;
 
+/** Where a bucket republishes what it stores, under agentnet.v1.{network} ('' = the channels' own subjects). */
+export const REPUBLISHED_AS: Record<BucketClass, string> = {
+  state: '',
+  frontiers: '',
+  bodies: '',
+  wills: '.will',
+  leases: '.lease',
+};
+
 /** Header carrying a retained value's lifetime in ms (MQTT's Message Expiry), counted from its storage time. */
 export const TTL_HEADER = 'Agentnet-TTL-Ms';
 
@@ -84,29 +95,26 @@ export class NatsNames {
 
   /** The subject a channel's message for `key` travels on (a filter when the key has `+`). */
   subjectOf(channel: Channel, key: string): string {
+    return `${this.root}.${this.keyOf(channel, key)}`;
+  }
+
+  /** The subject a retained channel's value for `key` is stored under, or undefined for a live channel. */
+  storeOf(channel: Channel, key: string): string | undefined {
     const c = RETAINED_IN[channel];
-    const k = this.keyOf(channel, key);
-    return c ? `$KV.${this.bucket(c)}.${k}` : `${this.root}.${k}`;
+    return c ? `$KV.${this.bucket(c)}.${this.keyOf(channel, key)}` : undefined;
+  }
+
+  /** Where bucket `c` republishes: `{src, dest}` of its stream's RePublish. */
+  republish(c: BucketClass): { src: string; dest: string } {
+    return { src: `$KV.${this.bucket(c)}.>`, dest: `${this.root}${REPUBLISHED_AS[c]}.>` };
   }
 
   /** The channel and MQTT-style key of a received subject, or undefined for a subject of no channel. */
   parse(subject: string): { channel: Channel; key: string } | undefined {
-    let rest: string | undefined;
-    if (subject.startsWith(`${this.root}.`)) rest = subject.slice(this.root.length + 1);
-    else {
-      for (const c of new Set(Object.values(RETAINED_IN))) {
-        const p = `$KV.${this.bucket(c)}.`;
-        if (subject.startsWith(p)) rest = subject.slice(p.length);
-      }
-    }
-    if (!rest) return undefined;
-    const tokens = rest.split('.');
+    if (!subject.startsWith(`${this.root}.`)) return undefined;
+    const tokens = subject.slice(this.root.length + 1).split('.');
     const channel = LETTER_CHANNEL[tokens[0]!];
     if (!channel || tokens.length < 2) return undefined;
-    const wantBucket = RETAINED_IN[channel];
-    const fromKv = !subject.startsWith(`${this.root}.`);
-    if (fromKv !== (wantBucket !== undefined)) return undefined; // a live letter in a bucket, or the reverse
-    if (fromKv && !subject.startsWith(`$KV.${this.bucket(wantBucket!)}.`)) return undefined;
     return { channel, key: tokens.slice(1).map(unescapeToken).join('/') };
   }
 }

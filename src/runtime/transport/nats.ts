@@ -1,16 +1,16 @@
 // NATS transport with JetStream for retained state (docs/transports.md "NATS"), on the official clients
 // (@nats-io/transport-node, @nats-io/jetstream, @nats-io/kv).
 //
-//   nats://[user:pass@|token@]host[:port][,host[:port]...][?token=T&tls=1&ca=F&cert=F&key=F&replicas=N&gossip=0]
+//   nats://[user:pass@|token@]host[:port][,host[:port]...][?token=T&tls=1&ca=F&cert=F&key=F&replicas=N&domain=D&gossip=0]
 //   tls://...   the same with TLS required
 //
 // The servers are seeds of one cluster: the client picks one (randomized, the NATS default, which spreads a
 // site's nodes over the cluster), learns the other members from the server, and moves to another member when
 // its server goes, resubscribing on its own. Live channels (headers, direct messages) are core NATS
 // publishes; retained channels are puts into JetStream key-value buckets (nats-subjects.ts), acknowledged by
-// the stream and retried until then. A subscription is a core NATS subscription on the subject (live) plus,
-// for a retained channel, a read of the values stored under it (what MQTT sends as retained on SUBSCRIBE),
-// again after every reconnect. A live publish waits for the acks of the retained puts made before it (at most
+// the stream and retried until then, which the buckets republish on the channel's subject. A subscription is
+// a core NATS subscription on the subject plus, for a retained channel, a read of the values stored under
+// it (what MQTT sends as retained on SUBSCRIBE), again after every reconnect. A live publish waits for the acks of the retained puts made before it (at most
 // LIVE_WAIT_MS), so a header never overtakes its body and frontier, as on one MQTT connection.
 // Wills are replaced by leases (nats-liveness.ts).
 
@@ -57,6 +57,8 @@ export interface NatsSettings {
   readonly connect: Partial<ConnectionOptions> & { tls?: Record<string, unknown> | null };
   /** Replicas of the buckets this node creates; undefined: 3 on a cluster of 3 or more servers, else 1. */
   readonly replicas: number | undefined;
+  /** JetStream domain (a leaf node without JetStream reaches the cluster's by its domain). */
+  readonly domain: string | undefined;
 }
 
 /** The connection settings a nats:// or tls:// URL asks for (TypeError on a malformed one). */
@@ -66,7 +68,7 @@ export function natsSettings(url: string): NatsSettings {
     throw new TypeError(`nats transport: not a nats:// or tls:// URL: ${url}`);
   const u = new URL(list.urlFor(0));
   const q = u.searchParams;
-  const known = new Set(['token', 'tls', 'ca', 'cert', 'key', 'replicas', 'gossip']);
+  const known = new Set(['token', 'tls', 'ca', 'cert', 'key', 'replicas', 'domain', 'gossip']);
   for (const k of q.keys()) if (!known.has(k)) throw new TypeError(`nats transport: unknown URL parameter ${k}`);
   const user = decodeURIComponent(u.username);
   const pass = decodeURIComponent(u.password);
@@ -98,6 +100,7 @@ export function natsSettings(url: string): NatsSettings {
       ...(q.get('gossip') === '0' ? { ignoreClusterUpdates: true } : {}),
     },
     replicas,
+    domain: q.get('domain') || undefined,
   };
 }
 
@@ -106,12 +109,14 @@ const permanent = (e: unknown) =>
   /maximum|exceed|too large|insufficient resources|permission/i.test((e as Error)?.message ?? '');
 
 /** A subscription of the core: the live one, and on the will channel the one on the covered leases. */
-type Sub = { channel: Channel; key: string; sub?: Subscription; leases?: Subscription };
+type Sub = { channel: Channel; key: string; store?: string; sub?: Subscription; leases?: Subscription };
 
 export function createNatsTransport(url: string, o: TransportOptions): Transport {
   if (!NETWORK_RE.test(o.network))
     throw new TypeError(`nats transport: invalid network name ${JSON.stringify(o.network)}`);
   const settings = natsSettings(url);
+  // Through a JetStream domain (a leaf node), puts go to the domain's API subjects, as @nats-io/kv does.
+  const putPrefix = settings.domain ? `$JS.${settings.domain}.API.` : '';
   const names = new NatsNames(o.network);
   const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
   const liveness = new NatsLiveness(o.will?.channel);
@@ -148,7 +153,7 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
     const put =
       v.bytes.length === 0
         ? kvFor(subject)!.purge(subject.split('.').slice(2).join('.'))
-        : js.publish(subject, v.bytes, { timeout: PUT_TIMEOUT_MS, ...(h ? { headers: h } : {}) });
+        : js.publish(`${putPrefix}${subject}`, v.bytes, { timeout: PUT_TIMEOUT_MS, ...(h ? { headers: h } : {}) });
     const settled = put.then(
       () => {
         stats.retainedPuts++;
@@ -229,9 +234,11 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
   };
 
   /** The values stored under a retained subscription (a key, or a filter with `*`). */
-  async function catchUp(subject: string, channel: Channel, attempt = 0): Promise<void> {
-    const c = RETAINED_IN[channel];
-    if (!c || !js || !jsm || !up || closing) return;
+  async function catchUp(s: Sub, attempt = 0): Promise<void> {
+    const c = RETAINED_IN[s.channel];
+    const subject = s.store;
+    if (!c || !subject || !js || !jsm || !up || closing) return;
+    const live = () => subs.get(names.subjectOf(s.channel, s.key)) === s;
     const stream = `KV_${names.bucket(c)}`;
     try {
       if (!subject.includes('*')) {
@@ -240,7 +247,7 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
           if (/not found/i.test(e.message)) return null;
           throw e;
         });
-        if (sm && subs.has(subject)) deliver(sm.subject, sm.data, sm.header, sm.time.getTime());
+        if (sm && live()) deliver(liveOf(sm.subject), sm.data, sm.header, sm.time.getTime());
       } else {
         const oc = await js.consumers.get(stream, {
           filter_subjects: subject,
@@ -250,8 +257,8 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
         if (n > 0) {
           const it = await oc.fetch({ max_messages: n, expires: 10_000 });
           for await (const m of it) {
-            if (subs.has(subject))
-              deliver(m.subject, m.data, m.headers, Number(BigInt(m.info.timestampNanos) / 1_000_000n));
+            if (live())
+              deliver(liveOf(m.subject), m.data, m.headers, Number(BigInt(m.info.timestampNanos) / 1_000_000n));
             if (m.info.pending === 0) break;
           }
         }
@@ -260,16 +267,18 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
       stats.catchUps++;
     } catch {
       stats.catchUpFailures++;
-      if (attempt < 6 && subs.has(subject))
-        setTimeout(() => void catchUp(subject, channel, attempt + 1), reconnectDelay(attempt, Math.random));
+      if (attempt < 6 && live()) setTimeout(() => void catchUp(s, attempt + 1), reconnectDelay(attempt, Math.random));
     }
   }
+
+  /** The live subject of a stored one (`$KV.{bucket}.{key}` -> `agentnet.v1.{network}.{key}`). */
+  const liveOf = (stored: string) => `${names.root}.${stored.split('.').slice(2).join('.')}`;
 
   function listen(subject: string, s: Sub): void {
     if (!nc) return;
     s.sub = nc.subscribe(subject, { callback: onMsg });
     if (s.channel !== liveness.channel) return;
-    const prefix = `$KV.${names.bucket('leases')}.`;
+    const prefix = `${names.root}.lease.`;
     s.leases = nc.subscribe(`${prefix}${names.keyOf(s.channel, s.key)}`, {
       callback: (err, m) => {
         if (!err && !m.headers?.get('KV-Operation')) liveness.leaseSeen(m.subject.slice(prefix.length));
@@ -279,8 +288,9 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
 
   // ---- connection
   async function openBuckets(c: NatsConnection): Promise<void> {
-    js = jetstream(c, { timeout: PUT_TIMEOUT_MS });
-    jsm = await jetstreamManager(c, { timeout: PUT_TIMEOUT_MS });
+    const jo = { timeout: PUT_TIMEOUT_MS, ...(settings.domain ? { domain: settings.domain } : {}) };
+    js = jetstream(c, jo);
+    jsm = await jetstreamManager(c, jo);
     const kvm = new Kvm(js);
     const size = c.info?.connect_urls?.length ?? 1;
     const replicas = settings.replicas ?? (size >= 3 ? 3 : 1);
@@ -297,6 +307,7 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
           max_bytes: bounds.maxBytes,
           maxValueSize: MAX_VALUE_BYTES,
           ...(ttl ? { ttl } : {}),
+          republish: names.republish(b),
           description: `agentnet ${o.network}: ${b}`,
         });
       } catch (e) {
@@ -316,6 +327,7 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
       leases: kv.leases!,
       js,
       jsm,
+      putPrefix,
       relife: () => {
         setState('down');
         void liveness.announce().finally(() => setState('up'));
@@ -338,8 +350,8 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
       watchOwnWill();
       for (const [s, b] of beforeUp.splice(0)) publishLive(s, b);
     }
-    for (const [subject, s] of subs) {
-      void catchUp(subject, s.channel);
+    for (const s of subs.values()) {
+      void catchUp(s);
       if (s.channel === liveness.channel) void liveness.checkNow(s.key).catch(() => undefined);
     }
     for (const s of [...pending.keys()]) pump(s);
@@ -348,7 +360,7 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
   /** Our own will's deletion by a peer: it was executed while we were connected. */
   function watchOwnWill(): void {
     if (!nc || !o.will) return;
-    const own = `$KV.${names.bucket('wills')}.${names.keyOf(o.will.channel, o.will.key)}`;
+    const own = `${names.root}.will.${names.keyOf(o.will.channel, o.will.key)}`;
     nc.subscribe(own, {
       callback: (err, m) => {
         if (!err && m.headers?.get('KV-Operation') === 'DEL') liveness.ownWillGone();
@@ -402,24 +414,25 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
   return {
     url,
     publish(channel, key, bytes, p) {
-      const subject = names.subjectOf(channel, key);
-      if (RETAINED_IN[channel]) {
+      const store = names.storeOf(channel, key);
+      if (store) {
         // Retained channels are always retained (the core never sends them otherwise).
-        pending.set(subject, { bytes, ttlMs: p.expiryMs });
-        pump(subject);
-      } else publishLive(subject, bytes);
+        pending.set(store, { bytes, ttlMs: p.expiryMs });
+        pump(store);
+      } else publishLive(names.subjectOf(channel, key), bytes);
     },
     subscribe(channel, key) {
       const subject = names.subjectOf(channel, key);
       let s = subs.get(subject);
       if (!s) {
-        subs.set(subject, (s = { channel, key }));
+        const store = names.storeOf(channel, key);
+        subs.set(subject, (s = { channel, key, ...(store ? { store } : {}) }));
         listen(subject, s);
         if (channel === liveness.channel) liveness.watch(key);
       }
       if (up) {
         // As an MQTT broker does, a subscribe sends the stored values again, even when already subscribed.
-        void catchUp(subject, channel);
+        void catchUp(s);
         if (channel === liveness.channel) void liveness.checkNow(key).catch(() => undefined);
       }
     },
@@ -460,8 +473,8 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
           await Promise.allSettled([...firstAttempts]);
           await liveness.close(async (death) => {
             if (!o.will) return;
-            const subject = names.subjectOf(o.will.channel, o.will.key);
-            await js!.publish(subject, death, { timeout: PUT_TIMEOUT_MS });
+            const subject = names.storeOf(o.will.channel, o.will.key)!;
+            await js!.publish(`${putPrefix}${subject}`, death, { timeout: PUT_TIMEOUT_MS });
           });
           await liveChain;
         })().catch(() => undefined),
