@@ -53,7 +53,7 @@ export interface ClusterOptions {
 export async function startNatsCluster(dir: string, o: ClusterOptions = {}): Promise<NatsCluster> {
   const ports = await Promise.all([0, 1, 2].map(() => freeTcpPort()));
   const routePorts = await Promise.all([0, 1, 2].map(() => freeTcpPort()));
-  const leafPort = o.leaf ? await freeTcpPort() : 0;
+  const leafPorts = o.leaf ? await Promise.all([0, 1, 2].map(() => freeTcpPort())) : [];
   const cluster = `agentnet-test-${process.pid}`;
   const servers: NatsServer[] = ports.map((port, i) => ({
     name: `n${i + 1}`,
@@ -69,7 +69,7 @@ export async function startNatsCluster(dir: string, o: ClusterOptions = {}): Pro
       `cluster { name: ${cluster}, listen: 127.0.0.1:${routePorts[i]}, routes: [${routePorts
         .map((p) => `nats-route://127.0.0.1:${p}`)
         .join(', ')}] }`,
-      ...(o.leaf && i === 0 ? [`leafnodes { listen: 127.0.0.1:${leafPort} }`] : []),
+      ...(o.leaf ? [`leafnodes { listen: 127.0.0.1:${leafPorts[i]} }`] : []),
       o.extra ?? '',
     ].join('\n');
   const spawnServer = async (name: string, conf: string, port: number): Promise<ChildProcess> => {
@@ -101,7 +101,8 @@ export async function startNatsCluster(dir: string, o: ClusterOptions = {}): Pro
       [
         'server_name: leaf',
         `listen: 127.0.0.1:${port}`,
-        `leafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${leafPort}" } ] }`,
+        // Every server of the cluster: the leaf reconnects to another one when its server dies.
+        `leafnodes { remotes: [ { urls: [${leafPorts.map((p) => `"nats-leaf://127.0.0.1:${p}"`).join(', ')}] } ] }`,
       ].join('\n'),
       port,
     );
@@ -119,7 +120,10 @@ export async function startNatsCluster(dir: string, o: ClusterOptions = {}): Pro
     url: `nats://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
     ...(leafUrl ? { leafUrl } : {}),
     kill: (i) => exit(servers[i]!.child, 'SIGKILL'),
-    restart: (i) => start(i),
+    restart: async (i) => {
+      await start(i);
+      await jetStreamReady([`127.0.0.1:${ports[i]}`]);
+    },
     async stop() {
       await Promise.all([...servers.map((s) => exit(s.child, 'SIGTERM')), exit(leaf, 'SIGTERM')]);
     },
