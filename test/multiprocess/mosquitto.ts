@@ -13,6 +13,8 @@ export interface Mosquitto {
   readonly url: string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
+  /** Starts the stopped broker again on the same port and config (empty: no persistence). */
+  restart(): Promise<void>;
 }
 
 export interface BridgeTo {
@@ -61,26 +63,35 @@ export async function startMosquitto(dir: string, name: string, bridge?: BridgeT
   ].join('\n');
   const file = join(dir, `${name}.conf`);
   writeFileSync(file, `${conf}\n`);
-  const child = spawn('mosquitto', ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = createWriteStream(join(dir, `${name}.log`));
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
-  const deadline = Date.now() + 20_000;
-  while (!(await portOpen(port))) {
-    if (child.exitCode !== null)
-      throw new Error(`mosquitto ${name} exited with ${child.exitCode} (see ${join(dir, `${name}.log`)})`);
-    if (Date.now() > deadline) throw new Error(`mosquitto ${name}: port ${port} not open within 20 s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const run = async (): Promise<ChildProcess> => {
+    const child = spawn('mosquitto', ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = createWriteStream(join(dir, `${name}.log`), { flags: 'a' });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    const deadline = Date.now() + 20_000;
+    while (!(await portOpen(port))) {
+      if (child.exitCode !== null)
+        throw new Error(`mosquitto ${name} exited with ${child.exitCode} (see ${join(dir, `${name}.log`)})`);
+      if (Date.now() > deadline) throw new Error(`mosquitto ${name}: port ${port} not open within 20 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return child;
+  };
+  let child = await run();
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
-    child,
+    get child() {
+      return child;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+    async restart() {
+      child = await run();
+    },
   };
 }

@@ -147,6 +147,8 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
   client.on('close', () => {
     stateCbs.forEach((cb) => cb('down'));
     if (closing || retry) return;
+    // After a switch, end() has waited for the in-flight messages and closed the stores: start with new ones.
+    const fresh = switching;
     if (switching) {
       switching = false;
       lastDelayMs = 0;
@@ -159,8 +161,9 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     retry = setTimeout(() => {
       retry = undefined;
       // The same stores: QoS 1 messages the broker never acknowledged are sent again after reconnecting.
-      if (!closing && !client.connected)
-        client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+      if (closing || client.connected) return;
+      if (fresh) client.reconnect();
+      else client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
     }, lastDelayMs);
   });
   client.on('error', () => {
