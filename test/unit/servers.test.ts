@@ -53,7 +53,7 @@ describe('Failover', () => {
     expect([f.failed(), f.current]).toEqual([1, 2]);
     expect([f.failed(), f.current]).toEqual([2, 0]);
     f.connected(() => undefined);
-    expect([f.failed(), f.current]).toEqual([0, 0]);
+    expect([f.failed(), f.current]).toEqual([0, 1]);
   });
 
   it('a single broker waits one backoff step more after each failure', () => {
