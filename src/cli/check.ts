@@ -21,7 +21,8 @@ export const CHECK_HELP = `Usage: agentnet check [--profile P] [--config F] [--j
 
 Checks that this device can run a node: the config and firmware profile are valid, the memory cgroup
 (cgroup v2 memory.max), the page size, WASM (SIMD probe, kernels load), SQLite WAL in the data
-directory, clock synchronisation (timedatectl or chrony), broker reachability, the systemd watchdog.
+directory, clock synchronisation (timedatectl or chrony), broker reachability (every server of a broker list;
+NATS servers by their greeting: version, JetStream, cluster), the systemd watchdog.
 --selftest also runs the WASM kernels, a WAL store, the embedded broker and two nodes that discover
 each other in this process, and verifies signatures at T1, T2 and T3.
 

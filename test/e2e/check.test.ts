@@ -1,12 +1,16 @@
 // `agentnet check` from the bundle: exit codes and JSON shape, the selftest end to end, and that a
 // broken config, profile or unreachable broker is reported as such.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tcpAnswers } from '../../src/runtime/transport/servers.js';
+import { NATS_SERVER, natsServerAvailable } from '../multiprocess/nats-cluster.js';
+import { freeTcpPort } from '../multiprocess/procs.js';
+import { until } from '../integration/node-kit.js';
 
 const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'agentnet-check-'));
@@ -80,4 +84,59 @@ describe('agentnet check', () => {
     expect([byName(r1, 'broker')?.status, r1.code]).toEqual(['ok', 0]);
     expect([byName(r2, 'broker')?.status, r2.code]).toEqual(['fail', 1]);
   });
+
+  it('a broker list with one broker down is a warning; none up fails', async () => {
+    const srv = createServer((s) => s.destroy());
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    const closed = await freeTcpPort();
+    const cfg = join(dir, 'list.json');
+    writeFileSync(cfg, JSON.stringify({ broker: `mqtt://127.0.0.1:${port},127.0.0.1:${closed}` }));
+    const r1 = check('--config', cfg);
+    writeFileSync(cfg, JSON.stringify({ broker: `mqtt://127.0.0.1:${closed},127.0.0.1:${closed}` }));
+    const r2 = check('--config', cfg);
+    await new Promise<void>((r) => srv.close(() => r()));
+    expect(byName(r1, 'broker')?.status).toBe('warn');
+    expect(byName(r1, 'broker')?.detail).toMatch(new RegExp(`127.0.0.1:${port} reachable.*127.0.0.1:${closed}: `));
+    expect([byName(r2, 'broker')?.status, r2.code]).toEqual(['fail', 1]);
+  });
+
+  it.skipIf(!natsServerAvailable())(
+    'probes NATS servers by their greeting: JetStream ok, none fails unless a domain is named',
+    async () => {
+      const [js, plain] = [await freeTcpPort(), await freeTcpPort()];
+      const procs = [
+        spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(js), '-js', '-sd', join(dir, 'js')], { stdio: 'ignore' }),
+        spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(plain)], { stdio: 'ignore' }),
+      ];
+      try {
+        for (const p of [js, plain]) await until(() => tcpAnswers({ host: '127.0.0.1', port: p }), 20_000);
+        const cfg = join(dir, 'nats.json');
+        const run = (broker: string) => {
+          writeFileSync(cfg, JSON.stringify({ broker }));
+          return byName(check('--config', cfg), 'broker')!;
+        };
+        const ok = run(`nats://127.0.0.1:${js}`);
+        expect(ok.status).toBe('ok');
+        expect(ok.detail).toMatch(/nats-server \d+\.\d+\.\d+, JetStream/);
+        const noJs = run(`nats://127.0.0.1:${plain}`);
+        expect([noJs.status, noJs.detail]).toEqual(['fail', expect.stringMatching(/no JetStream.*\?domain=/)]);
+        expect(run(`nats://127.0.0.1:${plain}?domain=hub`).status).toBe('ok'); // a leaf node reaching a hub
+        // Another server on the port (a child process: check runs synchronously, this process cannot answer).
+        const other = await freeTcpPort();
+        procs.push(
+          spawn(process.execPath, [
+            '-e',
+            `require('net').createServer((s) => s.end('HTTP/1.1 400 Bad Request\\r\\n\\r\\n')).listen(${other}, '127.0.0.1')`,
+          ]),
+        );
+        await until(() => tcpAnswers({ host: '127.0.0.1', port: other }), 20_000);
+        const r = run(`nats://127.0.0.1:${other}`);
+        expect([r.status, r.detail]).toEqual(['fail', expect.stringMatching(/not as a NATS server/)]);
+      } finally {
+        for (const p of procs) p.kill('SIGTERM');
+      }
+    },
+    60_000,
+  );
 });
