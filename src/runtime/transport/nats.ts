@@ -10,8 +10,10 @@
 // publishes; retained channels are puts into JetStream key-value buckets (nats-subjects.ts), acknowledged by
 // the stream and retried until then, which the buckets republish on the channel's subject. A subscription is
 // a core NATS subscription on the subject plus, for a retained channel, a read of the values stored under
-// it (what MQTT sends as retained on SUBSCRIBE), again after every reconnect. A live publish waits for the acks of the retained puts made before it (at most
-// LIVE_WAIT_MS), so a header never overtakes its body and frontier, as on one MQTT connection.
+// it (what MQTT sends as retained on SUBSCRIBE), again after every reconnect. Order is kept as on one MQTT
+// connection: a live publish waits for the acks of the retained puts made before it (at most LIVE_WAIT_MS),
+// and a put made after it waits until it is sent, so a header neither overtakes its body nor is overtaken by
+// its frontier (which would start a gap repair).
 // Wills are replaced by leases (nats-liveness.ts).
 
 import { readFileSync } from 'node:fs';
@@ -416,9 +418,11 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
     publish(channel, key, bytes, p) {
       const store = names.storeOf(channel, key);
       if (store) {
-        // Retained channels are always retained (the core never sends them otherwise).
+        // Retained channels are always retained (the core never sends them otherwise). Behind a live
+        // message still waiting, the put waits its turn: a frontier must not overtake its header.
         pending.set(store, { bytes, ttlMs: p.expiryMs });
-        pump(store);
+        if (liveQueued === 0) pump(store);
+        else liveChain = liveChain.then(() => pump(store));
       } else publishLive(names.subjectOf(channel, key), bytes);
     },
     subscribe(channel, key) {
