@@ -24,6 +24,7 @@ interface Demo {
   readonly headerBytes: number;
   readonly bodyBytes: number;
   readonly discoveries: ReadonlyArray<{ ms: number }>;
+  readonly nodes: ReadonlyArray<{ gapRepairs?: { requested: number } }>;
 }
 interface Broker {
   readonly name: string;
@@ -113,7 +114,15 @@ export async function main(argv: string[]): Promise<void> {
         stop: () => c.stop(),
       });
     } else console.warn('bench transports: no nats-server binary, the NATS cluster is left out');
-    const acc = brokers.map(() => ({ lat: [] as number[], header: 0, body: 0, found: 0, expected: 0, cpu: 0 }));
+    const acc = brokers.map(() => ({
+      lat: [] as number[],
+      header: 0,
+      body: 0,
+      found: 0,
+      expected: 0,
+      cpu: 0,
+      gaps: 0,
+    }));
     for (let r = 0; r < rounds; r++) {
       for (let k = 0; k < brokers.length; k++) {
         const i = (k + r) % brokers.length;
@@ -126,6 +135,7 @@ export async function main(argv: string[]): Promise<void> {
         a.header += d.headerBytes;
         a.body += d.bodyBytes;
         a.found += d.found;
+        a.gaps += d.nodes.reduce((s, n) => s + (n.gapRepairs?.requested ?? 0), 0);
         a.expected += d.expected;
         console.error(`round ${r + 1}/${rounds} ${b.name}: ${d.found}/${d.expected} discoveries`);
       }
@@ -141,18 +151,19 @@ export async function main(argv: string[]): Promise<void> {
         bodyBytesPerDiscovery: Math.round(a.body / a.found),
         p95Ms: p95(a.lat),
         medianMs: [...a.lat].sort((x, y) => x - y)[Math.floor(a.lat.length / 2)]!,
+        gapRepairsPerRun: Number((a.gaps / rounds).toFixed(1)),
         brokerCpuMs: Math.round(a.cpu),
         cpuVsMosquitto: Number((a.cpu / base).toFixed(2)),
       };
     });
     console.log(`agentnet bench transports: ${agents} agents x ${rounds} rounds per broker; load average ${load}`);
     console.log(
-      '| broker | discoveries | header B / discovery | body B / discovery | P95 ms | median ms | broker CPU ms | CPU vs Mosquitto |',
+      '| broker | discoveries | header B / discovery | body B / discovery | P95 ms | median ms | gap repairs / run | broker CPU ms | CPU vs Mosquitto |',
     );
-    console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+    console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const x of rows)
       console.log(
-        `| ${x.broker} | ${x.discoveries} | ${x.headerBytesPerDiscovery} | ${x.bodyBytesPerDiscovery} | ${x.p95Ms} | ${x.medianMs} | ${x.brokerCpuMs} | ${x.cpuVsMosquitto} |`,
+        `| ${x.broker} | ${x.discoveries} | ${x.headerBytesPerDiscovery} | ${x.bodyBytesPerDiscovery} | ${x.p95Ms} | ${x.medianMs} | ${x.gapRepairsPerRun} | ${x.brokerCpuMs} | ${x.cpuVsMosquitto} |`,
       );
     if (argv.includes('--json'))
       writeFileSync(arg('json', ''), JSON.stringify({ agents, rounds, load, rows }, null, 1));
