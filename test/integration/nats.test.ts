@@ -3,7 +3,8 @@
 // under a client. Connections are cut with a TCP relay (as in will-delay.test.ts) so that a transport
 // vanishes without closing. Every wait is a deadline on a condition.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,9 @@ import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsTransport, natsSettings } from '../../src/runtime/transport/nats.js';
 import type { Transport, TransportState } from '../../src/runtime/transport/types.js';
-import { natsServerAvailable, startNatsCluster, type NatsCluster } from '../multiprocess/nats-cluster.js';
+import { tcpAnswers } from '../../src/runtime/transport/servers.js';
+import { NATS_SERVER, natsServerAvailable, startNatsCluster, type NatsCluster } from '../multiprocess/nats-cluster.js';
+import { freeTcpPort } from '../multiprocess/procs.js';
 import { until } from './node-kit.js';
 
 const HAVE = natsServerAvailable();
@@ -193,6 +196,100 @@ describe.skipIf(!HAVE)('NATS transport on a three-server cluster', () => {
       await until(() => [...got.keys()].filter((k) => k.startsWith('frontier/')).length === 30, 30_000);
     } finally {
       await cluster.restart(0);
+    }
+  }, 90_000);
+
+  it('passes credentials and TLS through: user/password, token, a private CA; wrong ones fail with TRANSPORT_FAILED', async () => {
+    const d = mkdtempSync(join(dir, 'auth-'));
+    // A CA and a server certificate for 127.0.0.1 (openssl, as an operator would make them).
+    const sh = (args: string[]) => {
+      const r = spawnSync('openssl', args, { cwd: d, stdio: 'pipe' });
+      if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+    };
+    sh([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=agentnet-test-ca',
+    ]);
+    sh([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.csr',
+      '-subj',
+      '/CN=127.0.0.1',
+    ]);
+    writeFileSync(join(d, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    sh([
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '1',
+      '-extfile',
+      'san.ext',
+    ]);
+    const servers: ChildProcess[] = [];
+    const serve = async (conf: string) => {
+      const port = await freeTcpPort();
+      const file = join(d, `s${port}.conf`);
+      writeFileSync(file, `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(d, `js${port}`)}" }\n${conf}\n`);
+      servers.push(spawn(NATS_SERVER, ['-c', file], { stdio: 'ignore' }));
+      await until(() => tcpAnswers({ host: '127.0.0.1', port }), 20_000);
+      return port;
+    };
+    try {
+      const userPort = await serve('authorization { user: agent, password: "s3cret" }');
+      const tokenPort = await serve('authorization { token: "t0ken-value" }');
+      const tlsPort = await serve(
+        `tls { cert_file: "${join(d, 'server.pem')}", key_file: "${join(d, 'server.key')}" }`,
+      );
+      const exchange = async (url: string) => {
+        const network = net();
+        const [a, b] = [make(url, network, 'a'), make(url, network, 'b')];
+        await Promise.all([a.ready(), b.ready()]);
+        const got: string[] = [];
+        b.onMessage((_c, _k, by) => got.push(dec(by)));
+        b.subscribe('birth', '12'.repeat(32));
+        a.publish('birth', '12'.repeat(32), new TextEncoder().encode('over an authenticated link'), { retain: true });
+        await until(() => got.includes('over an authenticated link'), 10_000);
+      };
+      await exchange(`nats://agent:s3cret@127.0.0.1:${userPort}`);
+      await exchange(`nats://127.0.0.1:${tokenPort}?token=t0ken-value`);
+      // By host name: the NATS client checks a server given by IP address as `localhost` (docs/transports.md).
+      await exchange(`tls://localhost:${tlsPort}?ca=${join(d, 'ca.pem')}`);
+      const refused = async (url: string) => {
+        const t = createNatsTransport(url, { network: net(), clientId: 'x', connectTimeoutMs: 2000 });
+        await expect(t.ready()).rejects.toMatchObject({ code: 'TRANSPORT_FAILED' });
+        await t.close();
+      };
+      await refused(`nats://agent:wrong@127.0.0.1:${userPort}`);
+      await refused(`nats://127.0.0.1:${tokenPort}?token=wrong`);
+      await refused(`tls://localhost:${tlsPort}`); // the server's certificate is not signed by a CA we trust
+    } finally {
+      for (const p of servers) p.kill('SIGTERM');
     }
   }, 90_000);
 });
