@@ -12,6 +12,9 @@ export const RUN_HELP = `Usage: agentnet run [--config FILE] [--data DIR] [--net
 
 Starts one node. Settings come from built-in defaults, then the config file, then AGENTNET_* environment
 variables, then these flags. With no broker it starts an embedded MQTT broker on a free loopback port.
+--broker takes mqtt://, mqtts://, ws://, nats:// (NATS with JetStream), tls://, udp:// (LAN mesh) URLs;
+commas inside one URL list equivalent servers of one link (mqtt://a:1883,b:1883 fails over, nats://n1,n2,n3
+is one cluster), spaces separate networks the node bridges (docs/transports.md).
 
 Exit codes: 0 stopped by SIGTERM/SIGINT (gracefully), 2 usage or configuration error, 3 runtime failure
 (broker unreachable, store or identity unusable).
