@@ -216,13 +216,19 @@ export async function startNode(
     logger,
     config: config.tasks,
   });
-  tasks.onEvent((e) => api?.publish(e));
+  tasks.onEvent((e) => {
+    api?.publish(e);
+    // Both parties learn trust from their own co-signed receipts (runtime/trust.ts ownReceipt).
+    if (e.type === 'receipt')
+      for (const r of trust?.ownReceipt(e.receipt) ?? []) logger.log('debug', 'rejected', { ...r });
+  });
   tasks.start(); // timers of tasks resumed from the store
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
   republish = () => driver.call((now) => core.republish(now, life));
   for (const t of config.follow) driver.call(() => core.follow(t));
   trust = startTrust({ core, driver, recomputeMs: profile.trustRecomputeMs, logger, conduct });
+  for (const t of tasks.list()) if (t.receipt) trust.ownReceipt(t.receipt); // settled tasks kept in the store
   for (const d of config.declarations) {
     const r = driver.call((now) => core.announceOnce(now, d));
     logger.log('info', r.reused ? 'declaration already in log' : 'announced', {

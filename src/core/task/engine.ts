@@ -67,7 +67,14 @@ export type TaskEvent =
       readonly task?: string;
       readonly from?: string;
     }
-  | { readonly type: 'receipt'; readonly task: string; readonly receipt: string; readonly entry: string };
+  | {
+      readonly type: 'receipt';
+      readonly task: string;
+      /** hex of the co-signed receipt (both parties emit it once their ledger settles) */
+      readonly receipt: string;
+      /** the requester's log entry that publishes it (absent on the worker's side) */
+      readonly entry?: string;
+    };
 
 export interface TaskEngineOptions {
   readonly crypto: CryptoPort;

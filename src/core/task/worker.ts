@@ -7,7 +7,7 @@
 //                                                      └─> disputed <───────┘  (a second award naming another worker)
 
 import { equalBytes, fromHex, toHex } from '../bytes.js';
-import { receiptToBeSigned, type Receipt } from '../codec/receipt.js';
+import { encodeReceipt, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, type TaskMsg } from './codec.js';
 import { view, type TaskView } from './engine.js';
@@ -254,7 +254,10 @@ export class TaskEngine extends RequesterEngine {
     r.amount = m.amount;
     r.rateTs = m.ts;
     r.requesterSig = toHex(m.sig);
-    r.workerSig = toHex(this.o.crypto.signer.sign(this.o.agentSecret, receiptToBeSigned(rc, this.agentKey)));
+    const workerSig = this.o.crypto.signer.sign(this.o.agentSecret, receiptToBeSigned(rc, this.agentKey));
+    r.workerSig = toHex(workerSig);
+    // The co-signed receipt as the requester will publish it: our own trust input, as it is the requester's.
+    r.receipt = toHex(encodeReceipt(rc, m.sig, workerSig));
     this.book(
       r.id,
       settlement(
@@ -267,6 +270,7 @@ export class TaskEngine extends RequesterEngine {
       now,
     );
     this.move(r, 'rate', 'settled', now, `paid ${m.amount} for outcome ${m.outcome}`);
+    this.emit({ type: 'receipt', task: r.id, receipt: r.receipt });
     this.sendCosign(r, now);
   }
 
