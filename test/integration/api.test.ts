@@ -229,10 +229,31 @@ describe('local API vs its OpenAPI document', () => {
     expect((await call(alice, 'GET', `/verify/${'ab'.repeat(32)}?tier=7`, '/verify/{agentKey}')).status).toBe(400);
     const del = await call(alice, 'DELETE', '/status', '/status');
     expect(del.status).toBe(405);
-    expect(del.headers.get('allow')).toBe('GET');
+    expect(del.headers.get('allow')).toBe('GET, HEAD');
     const nf = await fetch(`http://127.0.0.1:${alice.apiPort}/reputation`);
     expect(nf.status).toBe(404);
     expect(((await nf.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+
+  it('HEAD answers wherever GET does, with its status and headers and no body; //status is not the page', async () => {
+    const base = `http://127.0.0.1:${alice.apiPort}`;
+    for (const p of ['/', '/status', '/peers', '/metrics', '/openapi.json', '/events', '/tasks', '/ledger']) {
+      const [g, h] = [
+        await fetch(`${base}${p}`, { signal: AbortSignal.timeout(2000) }),
+        await fetch(`${base}${p}`, { method: 'HEAD' }),
+      ];
+      expect([p, h.status, h.headers.get('content-type')]).toEqual([p, g.status, g.headers.get('content-type')]);
+      expect(await h.text()).toBe('');
+      await g.body?.cancel();
+    }
+    expect((await fetch(`${base}/nope`, { method: 'HEAD' })).status).toBe(404);
+    expect((await fetch(`${base}/announce`, { method: 'HEAD' })).status).toBe(405);
+    // A path starting with // is a path, not a host: nothing lives there.
+    for (const p of ['//status', '//', '//evil.example/status']) {
+      const r = await fetch(`${base}${p}`);
+      expect([p, r.status, r.headers.get('content-type')]).toEqual([p, 404, 'application/json']);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    }
   });
 
   it('task and ledger routes answer as documented (an agent layer posting, bidding, delivering and rating)', async () => {

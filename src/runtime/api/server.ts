@@ -49,6 +49,14 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b); // constant time: no token oracle by timing
 }
 
+/**
+ * The request target as a URL. An origin-form target is a path even when it starts with `//` (`new URL('//status',
+ * base)` would read `status` as a host and answer `/`); an absolute-form target (proxies) is parsed as it is.
+ */
+export function requestUrl(target = '/'): URL {
+  return new URL(target.startsWith('/') ? `http://localhost${target}` : target, 'http://localhost');
+}
+
 /** Maps what a handler threw to the closed set of API errors. */
 function toHttpError(e: unknown): HttpError | undefined {
   if (e instanceof HttpError) return e;
@@ -67,12 +75,14 @@ export async function startApi(node: ApiNode, o: ApiOptions): Promise<Api> {
     );
   const hub = new EventHub(o.heartbeatMs);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (token && !authorized(req, token))
+    const url = requestUrl(req.url);
+    const { route, params } = match(req.method ?? 'GET', url.pathname);
+    // The status page's shell holds no data: a browser navigation (which cannot send the header) gets it, and
+    // its script reads the token from the URL fragment for every data request (status-page.ts).
+    if (token && route.path !== '/' && !authorized(req, token))
       throw new HttpError('UNAUTHORIZED', 'missing or wrong bearer token', {
         'www-authenticate': 'Bearer realm="agentnet"',
       });
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const { route, params } = match(req.method ?? 'GET', url.pathname);
     await route.handler({ node, hub, url, params, req, res });
   };
   const server = createServer((req, res) => {
