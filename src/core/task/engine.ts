@@ -102,6 +102,15 @@ export interface TaskEngineOptions {
   readonly score?: (agent: string, topic: string) => number;
 }
 
+/**
+ * A well-formed call that the task's role, state, deadline or our balance does not allow now (bidding on a task
+ * that is not an invitation or whose bid window closed, delivering an unawarded task, rating twice, a budget
+ * or deposit above our balance). The local API answers it 409 CONFLICT; malformed arguments stay RangeError (400).
+ */
+export class TaskConflictError extends Error {
+  override readonly name = 'TaskConflictError';
+}
+
 export abstract class TaskEngineBase {
   readonly agentKey: Uint8Array;
   readonly agentHex: string;

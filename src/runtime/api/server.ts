@@ -14,7 +14,7 @@ import { HttpError, sendError } from './http.js';
 import { match, type ApiNode } from './routes.js';
 import { EventHub } from './sse.js';
 import type { CoreEvent } from '../../core/types.js';
-import type { TaskEvent } from '../../core/task/engine.js';
+import { TaskConflictError, type TaskEvent } from '../../core/task/engine.js';
 
 export type { ApiNode } from './routes.js';
 
@@ -62,6 +62,7 @@ function toHttpError(e: unknown): HttpError | undefined {
   if (e instanceof HttpError) return e;
   if (e instanceof AgentnetError && e.code === 'STORE_FULL') return new HttpError('STORE_FULL', e.message);
   if (e instanceof AgentnetError && e.code === 'CONFIG_INVALID') return new HttpError('BAD_REQUEST', e.message);
+  if (e instanceof TaskConflictError) return new HttpError('CONFLICT', e.message);
   if (e instanceof TypeError || e instanceof RangeError || e instanceof URIError)
     return new HttpError('BAD_REQUEST', e.message);
   return undefined;
