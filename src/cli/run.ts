@@ -2,6 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
+import { apiUrl } from '../runtime/api/server.js';
 import { loadConfig } from '../runtime/config.js';
 import { startNode } from '../runtime/node.js';
 import { createNotifier } from '../runtime/systemd.js';
@@ -66,7 +67,7 @@ export async function cmdRun(argv: string[]): Promise<number> {
     onError: (e) => node.logger.log('warn', 'systemd-notify failed', { err: e.message }),
   });
   notifier.ready(
-    `ready: agent ${node.core.agentHex.slice(0, 16)}, profile ${node.profile.name}, api ${node.config.apiHost}:${node.apiPort}`,
+    `ready: agent ${node.core.agentHex.slice(0, 16)}, profile ${node.profile.name}, api ${apiUrl(node.config.apiHost, node.apiPort)}`,
   );
   if (notifier.enabled) node.logger.log('info', 'systemd notified', { watchdogMs: notifier.watchdogMs });
   await new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
-import { startApi, type Api } from './api/server.js';
+import { apiUrl, checkApiAccess, startApi, type Api } from './api/server.js';
 import type { MetricsSnapshot } from './api/metrics.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import type { NodeConfig } from './config.js';
@@ -79,6 +79,7 @@ export async function startNode(
   o: { logger?: Logger; verifier?: SigVerifier; floodLimits?: FloodLimits | false } = {},
 ): Promise<AgentNode> {
   const started = Date.now();
+  checkApiAccess(config.apiHost, config.apiToken); // before an identity is made or a broker contacted
   const profile = loadProfile(config.profile);
   const kernel = chooseKernel(profile.wasm);
   const verifier = new PrimedVerifier(o.verifier ?? defaultVerifier(), Math.max(1024, profile.verifyBatchSize * 16));
@@ -391,7 +392,7 @@ export async function startNode(
   };
   logger.log('info', 'ready', {
     agentKey: core.agentHex,
-    api: `http://${config.apiHost}:${api.port}`,
+    api: apiUrl(config.apiHost, api.port),
     network: config.network,
     broker: brokerUrl,
     profile: profile.name,

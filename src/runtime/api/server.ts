@@ -34,10 +34,33 @@ export interface Api {
   close(): Promise<void>;
 }
 
+/** A host as the API binds it: an IPv6 literal may be written in URL brackets (`[::1]`). */
+export function bareHost(host: string): string {
+  return /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
+}
+
 export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '0:0:0:0:0:0:0:1';
+  const h = bareHost(host).toLowerCase();
+  if (h === 'localhost') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
+}
+
+/** The API's base URL: IPv6 hosts in brackets (RFC 3986 §3.2.2), `http://[::1]:8080`. */
+export function apiUrl(host: string, port: number): string {
+  const h = bareHost(host);
+  return `http://${isIP(h) === 6 ? `[${h}]` : h}:${port}`;
+}
+
+/**
+ * Off loopback the API needs a bearer token. Checked by startNode before anything else (no identity created,
+ * no broker contacted) and again by startApi.
+ */
+export function checkApiAccess(host: string, token: string | undefined): void {
+  if (!isLoopback(host) && !token)
+    throw ERR.configInvalid(
+      `apiHost ${host} is not loopback: set apiToken (or AGENTNET_API_TOKEN) so the API is not open to the network`,
+    );
 }
 
 function authorized(req: IncomingMessage, token: string): boolean {
@@ -70,10 +93,7 @@ function toHttpError(e: unknown): HttpError | undefined {
 
 export async function startApi(node: ApiNode, o: ApiOptions): Promise<Api> {
   const token = o.token || undefined;
-  if (!isLoopback(o.host) && !token)
-    throw ERR.configInvalid(
-      `apiHost ${o.host} is not loopback: set apiToken (or AGENTNET_API_TOKEN) so the API is not open to the network`,
-    );
+  checkApiAccess(o.host, token);
   const hub = new EventHub(o.heartbeatMs);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = requestUrl(req.url);
@@ -96,7 +116,7 @@ export async function startApi(node: ApiNode, o: ApiOptions): Promise<Api> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
+    server.listen(o.port, bareHost(o.host), () => resolve());
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
