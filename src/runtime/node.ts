@@ -123,6 +123,7 @@ export async function startNode(
   const transport = createTransport(brokerUrl, {
     network: config.network,
     clientId: core.agentHex.slice(0, 16),
+    degree: profile.gossipDegree, // the UDP mesh's fan-out (MQTT ignores it)
     will: { channel: 'birth', key: core.agentHex, bytes: () => core.willMessage(life), delayS: 30 },
   });
   let link: TransportState = 'down';
