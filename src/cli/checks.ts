@@ -4,14 +4,11 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import Database from 'better-sqlite3';
-import type { NodeConfig } from '../runtime/config.js';
 import type { Profile } from '../runtime/profile.js';
-import { parseServerList } from '../runtime/transport/servers.js';
 import { instantiateKernel } from '../runtime/wasm/load.js';
 import { chooseKernel } from '../runtime/wasm/simd.js';
 
@@ -162,92 +159,6 @@ export function checkClock(): CheckResult {
   const leap = chrony?.match(/Leap status\s*:\s*(.+)/)?.[1];
   if (leap) return { name, status: leap === 'Normal' ? 'ok' : 'warn', detail: `chrony: leap status ${leap}` };
   return { name, status: 'unknown', detail: 'neither timedatectl nor chronyc answered' };
-}
-
-/** What one server answered: TCP only (MQTT), or the NATS server's INFO line. */
-async function probeServer(
-  host: string,
-  port: number,
-  nats: boolean,
-  timeoutMs: number,
-): Promise<{ ok: boolean; detail: string; info?: Record<string, unknown> }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    let buf = '';
-    const done = (r: { ok: boolean; detail: string; info?: Record<string, unknown> }) => {
-      s.destroy();
-      resolve(r);
-    };
-    s.setTimeout(timeoutMs, () => done({ ok: false, detail: `${host}:${port}: no answer in ${timeoutMs} ms` }));
-    s.once('error', (e) => done({ ok: false, detail: `${host}:${port}: ${e.message}` }));
-    s.once('connect', () => {
-      if (!nats) done({ ok: true, detail: `${host}:${port} reachable (TCP, ${Date.now() - t0} ms)` });
-    });
-    // A NATS server greets every client with `INFO {json}\r\n` before anything else.
-    s.on('data', (d) => {
-      buf += d.toString('utf8');
-      const end = buf.indexOf('\r\n');
-      if (!nats || end < 0) return;
-      const line = buf.slice(0, end);
-      try {
-        if (!line.startsWith('INFO ')) throw new Error('not INFO');
-        const info = JSON.parse(line.slice(5)) as Record<string, unknown>;
-        const bits = [
-          `nats-server ${String(info['version'])}`,
-          info['jetstream'] ? 'JetStream' : 'no JetStream',
-          ...(info['cluster'] ? [`cluster ${String(info['cluster'])}`] : []),
-          ...(info['tls_required'] ? ['TLS required'] : []),
-          ...(info['auth_required'] ? ['auth required'] : []),
-        ];
-        done({ ok: true, detail: `${host}:${port} (${bits.join(', ')}; ${Date.now() - t0} ms)`, info });
-      } catch {
-        done({ ok: false, detail: `${host}:${port}: answers, but not as a NATS server` });
-      }
-    });
-  });
-}
-
-/**
- * Probes every server of the configured link(s): spaces separate bridged networks, commas the equivalent
- * servers of one link (src/runtime/transport/servers.ts). MQTT brokers by TCP connect; NATS servers by
- * their INFO greeting (version, JetStream, cluster). A link with some servers down is a warning (it fails
- * over), with none up a failure; a NATS link whose server has no JetStream fails unless it names the
- * JetStream domain it reaches through a leaf node (`?domain=`).
- */
-export async function checkBroker(config: NodeConfig | undefined, timeoutMs = 3000): Promise<CheckResult> {
-  const name = 'broker';
-  if (!config) return { name, status: 'unknown', detail: 'no valid config' };
-  if (!config.broker)
-    return {
-      name,
-      status: 'ok',
-      detail: 'none configured: the node starts an embedded broker on a free loopback port',
-    };
-  const links = await Promise.all(
-    config.broker
-      .trim()
-      .split(/\s+/)
-      .map(async (url): Promise<{ status: Status; detail: string }> => {
-        const list = parseServerList(url);
-        if (list.scheme === 'memory:') return { status: 'ok', detail: 'in-process memory transport' };
-        if (list.scheme === 'udp:') return { status: 'ok', detail: 'UDP LAN mesh (no broker)' };
-        const nats = list.scheme === 'nats:' || list.scheme === 'tls:';
-        const answers = await Promise.all(list.servers.map((s) => probeServer(s.host, s.port, nats, timeoutMs)));
-        const up = answers.filter((a) => a.ok).length;
-        let status: Status = up === 0 ? 'fail' : up < answers.length ? 'warn' : 'ok';
-        const notes = answers.map((a) => a.detail);
-        const domain = nats && new URL(list.urlFor(0)).searchParams.get('domain');
-        if (nats && up > 0 && !domain && !answers.some((a) => a.info?.['jetstream'])) {
-          status = 'fail';
-          notes.push('no JetStream on these servers: retained state needs it (through a leaf node, set ?domain=)');
-        }
-        return { status, detail: notes.join('; ') };
-      }),
-  );
-  const rank: Record<Status, number> = { ok: 0, unknown: 1, warn: 2, fail: 3 };
-  const status = links.reduce<Status>((w, l) => (rank[l.status] > rank[w] ? l.status : w), 'ok');
-  return { name, status, detail: links.map((l) => l.detail).join(' | ') };
 }
 
 export function checkWatchdog(
