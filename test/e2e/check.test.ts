@@ -141,7 +141,8 @@ describe('agentnet check', () => {
         procs.push(
           spawn(process.execPath, [
             '-e',
-            `require('net').createServer((s) => s.end('HTTP/1.1 400 Bad Request\\r\\n\\r\\n')).listen(${other}, '127.0.0.1')`,
+            // A probe that hangs up at once makes the write fail: that must not end the server.
+            `require('net').createServer((s) => { s.on('error', () => {}); s.end('HTTP/1.1 400 Bad Request\\r\\n\\r\\n'); }).listen(${other}, '127.0.0.1')`,
           ]),
         );
         await until(() => tcpAnswers({ host: '127.0.0.1', port: other }), 20_000);

@@ -9,11 +9,12 @@
 //    Will Delay, so the server removes a lease the node stopped refreshing `delay` after its last refresh.
 // Any node that follows the will's key (a subscription on the will's channel: a birth it watches, or `n/+`
 // on a bridge) sees the lease puts go by. When none came for the delay, it reads the lease: gone, and a
-// will is stored, the will is executed: the watcher claims it (deletes it, expecting its revision: one
-// claimant wins, and a node that came back and put a new will makes every claim fail) and publishes it on
-// the will's channel and key, retained, expecting the revision of the value it read there (a birth the
-// node republished meanwhile wins). A node that subscribes to a birth whose lease is gone executes the
-// will at once, so a death is not lost when nobody was watching at the time.
+// will is stored, the will is executed: the watcher puts it as the value of the will's channel and key,
+// expecting the revision of the value it read there (one executor wins; a birth the node republished
+// meanwhile wins), then deletes the will expecting its revision (a node that came back and put a new
+// will keeps it); an execution retried after a timeout that finds the will already in place only deletes
+// it. A node that subscribes to a birth whose lease is gone executes the will at once, so a death is not
+// lost when nobody was watching at the time.
 // A clean close publishes the death itself and removes lease and will. A node whose own will was executed
 // while it was connected (a stall longer than the delay) reports its link down and up again, so the node
 // republishes a birth with a later life, which outranks that death.
@@ -54,6 +55,8 @@ export class NatsLiveness {
   private readonly watched = new Set<string>();
   private refresh: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Announcements started: a newer one (a reconnect) ends the retries of an older one. */
+  private generation = 0;
   private d: LivenessDeps | undefined;
 
   constructor(readonly channel: Channel | undefined) {}
@@ -72,18 +75,31 @@ export class NatsLiveness {
     return w ? this.d!.names.keyOf(w.channel, w.key) : undefined;
   }
 
-  /** At every (re)connection: the lease first, then the will (a will without a lease is a lapsed one). */
+  /**
+   * At every (re)connection: the lease first, then the will (a will without a lease is a lapsed one),
+   * retried until both are stored (a put may time out while a stream elects a leader, or under load: a
+   * node whose will is not stored could never be declared dead). The lease is refreshed every delay/3.
+   */
   async announce(): Promise<void> {
     const d = this.d;
     const own = this.ownKey();
     if (!d || !own || this.closed) return;
-    await d.leases.put(own, '1');
-    const w = d.will!;
-    await d.wills.put(own, typeof w.bytes === 'function' ? w.bytes() : w.bytes);
+    const gen = ++this.generation;
     if (this.refresh) clearInterval(this.refresh);
     this.refresh = setInterval(() => {
       d.leases.put(own, '1').catch(() => this.leaseFailures++);
     }, d.delayMs / LEASE_REFRESHES_PER_DELAY);
+    const w = d.will!;
+    for (let attempt = 0; !this.closed && gen === this.generation; attempt++) {
+      try {
+        await d.leases.put(own, '1');
+        await d.wills.put(own, typeof w.bytes === 'function' ? w.bytes() : w.bytes);
+        return;
+      } catch {
+        this.leaseFailures++;
+        await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** attempt)));
+      }
+    }
   }
 
   /** A will of ours was deleted (the live subscription on our own will key saw it): executed by a peer. */
@@ -164,15 +180,20 @@ export class NatsLiveness {
       if (/not found/i.test(e.message)) return null;
       throw e;
     });
-    try {
-      await d.wills.delete(k, { previousSeq: will.revision });
-    } catch {
-      return; // another watcher claimed it, or the node put a new will: not ours to execute
+    if (!current || !sameBytes(current.data, will.value)) {
+      try {
+        // Expecting the value read: one executor wins, and a birth the node republished meanwhile wins.
+        await d.js.publish(`${d.putPrefix}${target}`, will.value, {
+          expect: { lastSubjectSequence: current?.seq ?? 0 },
+        });
+        this.executed++;
+      } catch (e) {
+        if (/wrong last sequence/i.test((e as Error).message)) return;
+        throw e; // a timeout or an election: checked again shortly (arm)
+      }
     }
-    await d.js
-      .publish(`${d.putPrefix}${target}`, will.value, { expect: { lastSubjectSequence: current?.seq ?? 0 } })
-      .then(() => this.executed++)
-      .catch(() => undefined); // the retained value changed since: the node is back
+    // Done (by us or another follower): the will goes, unless the node put a new one meanwhile.
+    await d.wills.delete(k, { previousSeq: will.revision }).catch(() => undefined);
   }
 
   /** Clean close: the death goes out now, lease and will are removed. */
@@ -189,3 +210,5 @@ export class NatsLiveness {
     await Promise.allSettled([d.wills.purge(own), d.leases.purge(own)]);
   }
 }
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -345,7 +345,7 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
 
   /** Up (first connection or a reconnect): will and lease, the retained reads, what waited. */
   async function onUp(first: boolean): Promise<void> {
-    await liveness.announce().catch((e) => (lastError = e));
+    void liveness.announce(); // lease and will, retried in the background until stored
     setState('up');
     if (first) {
       for (const [subject, s] of subs) listen(subject, s);
