@@ -73,6 +73,16 @@ describe.skipIf(!HAVE)('NATS transport on a three-server cluster', () => {
     open.push(t);
     return t;
   };
+  /** Until `key`'s will is stored (a node that vanishes before that has none, as without an MQTT CONNECT). */
+  const willStored = async (network: string, key: string) => {
+    const nc = await natsConnect({ servers: cluster.servers.map((s) => `127.0.0.1:${s.port}`) });
+    try {
+      const wills = await new Kvm(jetstream(nc)).open(`agentnet-${network}-wills`);
+      await until(async () => (await wills.get(`n.${key}`))?.operation === 'PUT', 20_000);
+    } finally {
+      await nc.close();
+    }
+  };
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentnet-nats-it-'));
     cluster = await startNatsCluster(dir);
@@ -107,6 +117,7 @@ describe.skipIf(!HAVE)('NATS transport on a three-server cluster', () => {
     a.publish('birth', 'aa'.repeat(32), new TextEncoder().encode('alive a'), { retain: true });
     w.subscribe('birth', 'aa'.repeat(32));
     await until(() => births.includes('alive a'), 10_000);
+    await willStored(network, 'aa'.repeat(32));
     const cutAt = Date.now();
     await r.cut(); // a is gone without a word: no clean stop, no reconnect
     await until(() => births.includes('death of a'), 30_000);
@@ -134,6 +145,7 @@ describe.skipIf(!HAVE)('NATS transport on a three-server cluster', () => {
     await a.ready();
     a.publish('birth', 'dd'.repeat(32), new TextEncoder().encode('alive a'), { retain: true });
     await until(() => (a.stats!() as { retainedPuts: number }).retainedPuts >= 1, 10_000);
+    await willStored(network, 'dd'.repeat(32));
     await r.cut();
     // Wait until the lease is gone (read with a plain client), then a late subscriber comes.
     const nc = await natsConnect({ servers: cluster.servers.map((s) => `127.0.0.1:${s.port}`) });
