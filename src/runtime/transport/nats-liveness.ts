@@ -57,6 +57,7 @@ export class NatsLiveness {
   private closed = false;
   /** Announcements started: a newer one (a reconnect) ends the retries of an older one. */
   private generation = 0;
+  private announcing: Promise<void> = Promise.resolve();
   private d: LivenessDeps | undefined;
 
   constructor(readonly channel: Channel | undefined) {}
@@ -80,7 +81,12 @@ export class NatsLiveness {
    * retried until both are stored (a put may time out while a stream elects a leader, or under load: a
    * node whose will is not stored could never be declared dead). The lease is refreshed every delay/3.
    */
-  async announce(): Promise<void> {
+  announce(): Promise<void> {
+    this.announcing = this.announceNow();
+    return this.announcing;
+  }
+
+  private async announceNow(): Promise<void> {
     const d = this.d;
     const own = this.ownKey();
     if (!d || !own || this.closed) return;
@@ -93,6 +99,7 @@ export class NatsLiveness {
     for (let attempt = 0; !this.closed && gen === this.generation; attempt++) {
       try {
         await d.leases.put(own, '1');
+        if (this.closed) return; // a clean stop removes lease and will: no will after it
         await d.wills.put(own, typeof w.bytes === 'function' ? w.bytes() : w.bytes);
         return;
       } catch {
@@ -206,6 +213,9 @@ export class NatsLiveness {
     const own = this.ownKey();
     if (!d || !own) return;
     const w = d.will!;
+    // Puts of an announcement in flight land before the removal below, not after it (a retry waiting for its
+    // next attempt sees `closed` and stops; the wait is bounded so that the death still goes out).
+    await Promise.race([this.announcing, new Promise((r) => setTimeout(r, 1000))]);
     await publishDeath(typeof w.bytes === 'function' ? w.bytes() : w.bytes);
     await Promise.allSettled([d.wills.purge(own), d.leases.purge(own)]);
   }

@@ -1,25 +1,20 @@
 // NATS transport with JetStream for retained state (docs/transports.md "NATS"), on the official clients
 // (@nats-io/transport-node, @nats-io/jetstream, @nats-io/kv).
 //
-//   nats://[user:pass@|token@]host[:port][,host[:port]...][?token=T&tls=1&ca=F&cert=F&key=F&replicas=N&domain=D&gossip=0]
-//   tls://...   the same with TLS required
+//   nats:// and tls:// URLs: nats-settings.ts
 //
 // The servers are seeds of one cluster: the client picks one (randomized, the NATS default, which spreads a
 // site's nodes over the cluster), learns the other members from the server, and moves to another member when
 // its server goes, resubscribing on its own. Live channels (headers, direct messages) are core NATS
 // publishes; retained channels are puts into JetStream key-value buckets (nats-subjects.ts), acknowledged by
-// the stream and retried until then, which the buckets republish on the channel's subject. A subscription is
-// a core NATS subscription on the subject plus, for a retained channel, a read of the values stored under
-// it (what MQTT sends as retained on SUBSCRIBE), again after every reconnect. Order is kept as on one MQTT
-// connection: a live publish waits for the acks of the retained puts made before it (at most LIVE_WAIT_MS),
-// and a put made after it waits until it is sent, so a header neither overtakes its body nor is overtaken by
-// its frontier (which would start a gap repair).
+// the stream and retried until then (nats-outbox.ts, which also keeps the order of live and retained
+// messages), which the buckets republish on the channel's subject. A subscription is a core NATS
+// subscription on the subject plus, for a retained channel, a read of the values stored under it (what MQTT
+// sends as retained on SUBSCRIBE), again after every reconnect.
 // Wills are replaced by leases (nats-liveness.ts).
 
-import { readFileSync } from 'node:fs';
 import {
   connect,
-  headers,
   type ConnectionOptions,
   type Msg,
   type MsgHdrs,
@@ -38,6 +33,8 @@ import type { Channel } from '../../core/types.js';
 import { ERR } from '../../core/errors.js';
 import { reconnectDelay } from './mqtt.js';
 import { NatsLiveness } from './nats-liveness.js';
+import { NatsOutbox, PUT_TIMEOUT_MS } from './nats-outbox.js';
+import { natsSettings } from './nats-settings.js';
 import {
   BUCKET_BOUNDS,
   MAX_VALUE_BYTES,
@@ -46,69 +43,10 @@ import {
   TTL_HEADER,
   type BucketClass,
 } from './nats-subjects.js';
-import { parseServerList } from './servers.js';
 import { NETWORK_RE, type Transport, type TransportOptions, type TransportState } from './types.js';
 
-/** Longest a live publish waits for the acks of earlier retained puts (a stream electing a leader). */
-export const LIVE_WAIT_MS = 2000;
-const PUT_TIMEOUT_MS = 5000;
+export { natsSettings } from './nats-settings.js';
 const BUCKETS: readonly BucketClass[] = ['state', 'frontiers', 'bodies', 'wills', 'leases'];
-
-export interface NatsSettings {
-  readonly servers: string[];
-  readonly connect: Partial<ConnectionOptions> & { tls?: Record<string, unknown> | null };
-  /** Replicas of the buckets this node creates; undefined: 3 on a cluster of 3 or more servers, else 1. */
-  readonly replicas: number | undefined;
-  /** JetStream domain (a leaf node without JetStream reaches the cluster's by its domain). */
-  readonly domain: string | undefined;
-}
-
-/** The connection settings a nats:// or tls:// URL asks for (TypeError on a malformed one). */
-export function natsSettings(url: string): NatsSettings {
-  const list = parseServerList(url);
-  if (list.scheme !== 'nats:' && list.scheme !== 'tls:')
-    throw new TypeError(`nats transport: not a nats:// or tls:// URL: ${url}`);
-  const u = new URL(list.urlFor(0));
-  const q = u.searchParams;
-  const known = new Set(['token', 'tls', 'ca', 'cert', 'key', 'replicas', 'domain', 'gossip']);
-  for (const k of q.keys()) if (!known.has(k)) throw new TypeError(`nats transport: unknown URL parameter ${k}`);
-  const user = decodeURIComponent(u.username);
-  const pass = decodeURIComponent(u.password);
-  const token = q.get('token') ?? (user && !pass ? user : undefined);
-  const file = (k: string) => {
-    const f = q.get(k);
-    if (!f) return undefined;
-    try {
-      return readFileSync(f, 'utf8');
-    } catch (e) {
-      throw new TypeError(`nats transport: ${k}=${f}: ${(e as Error).message}`);
-    }
-  };
-  const [ca, cert, key] = [file('ca'), file('cert'), file('key')];
-  const tls = list.scheme === 'tls:' || q.get('tls') === '1' || ca || cert || key;
-  let replicas: number | undefined;
-  if (q.has('replicas')) {
-    replicas = Number(q.get('replicas'));
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5)
-      throw new TypeError(`nats transport: replicas must be 1..5, got ${q.get('replicas')}`);
-  }
-  return {
-    servers: list.servers.map((s) => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`)),
-    connect: {
-      ...(user && pass ? { user, pass } : {}),
-      ...(token ? { token } : {}),
-      ...(tls ? { tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } } : {}),
-      // Only the listed servers: the addresses a cluster advertises may not be reachable from here (NAT).
-      ...(q.get('gossip') === '0' ? { ignoreClusterUpdates: true } : {}),
-    },
-    replicas,
-    domain: q.get('domain') || undefined,
-  };
-}
-
-/** A JetStream error that a retry cannot fix: the value or the bucket is over its bounds. */
-const permanent = (e: unknown) =>
-  /maximum|exceed|too large|insufficient resources|permission/i.test((e as Error)?.message ?? '');
 
 /** A subscription of the core: the live one, and on the will channel the one on the covered leases. */
 type Sub = { channel: Channel; key: string; store?: string; sub?: Subscription; leases?: Subscription };
@@ -134,92 +72,12 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
   let closing = false;
   let lastError: unknown;
   let reconnects = 0;
-  const stats = { retainedPuts: 0, retainedRetries: 0, retainedRefused: 0, catchUps: 0, catchUpFailures: 0 };
-
-  // ---- retained puts: the latest value per subject, retried until acknowledged
-  const pending = new Map<string, { bytes: Uint8Array; ttlMs: number | undefined }>();
-  const inflight = new Set<string>();
-  /** First attempts not yet settled: live publishes wait for the ones made before them. */
-  const firstAttempts = new Set<Promise<unknown>>();
-  let retryTimer: NodeJS.Timeout | undefined;
-  let retryRound = 0;
-
-  function pump(subject: string): void {
-    if (!up || !js || inflight.has(subject)) return;
-    const v = pending.get(subject);
-    if (!v) return;
-    pending.delete(subject);
-    inflight.add(subject);
-    const h: MsgHdrs | undefined = v.ttlMs !== undefined ? headers() : undefined;
-    h?.set(TTL_HEADER, String(Math.max(1, Math.round(v.ttlMs!))));
-    const put =
-      v.bytes.length === 0
-        ? kvFor(subject)!.purge(subject.split('.').slice(2).join('.'))
-        : js.publish(`${putPrefix}${subject}`, v.bytes, { timeout: PUT_TIMEOUT_MS, ...(h ? { headers: h } : {}) });
-    const settled = put.then(
-      () => {
-        stats.retainedPuts++;
-        retryRound = 0;
-      },
-      (e) => {
-        if (permanent(e)) stats.retainedRefused++;
-        else {
-          stats.retainedRetries++;
-          if (!pending.has(subject)) pending.set(subject, v); // a newer value replaces it
-          scheduleRetry();
-        }
-      },
-    );
-    firstAttempts.add(settled);
-    void settled.finally(() => {
-      firstAttempts.delete(settled);
-      inflight.delete(subject);
-      if (pending.has(subject) && !retryTimer) pump(subject);
-    });
-  }
-
-  function scheduleRetry(): void {
-    if (retryTimer || closing) return;
-    retryTimer = setTimeout(
-      () => {
-        retryTimer = undefined;
-        for (const s of [...pending.keys()]) pump(s);
-      },
-      reconnectDelay(retryRound++, Math.random),
-    );
-  }
-
-  function kvFor(subject: string): KV | undefined {
+  const stats = { catchUps: 0, catchUpFailures: 0 };
+  const kvFor = (subject: string): KV | undefined => {
     for (const c of BUCKETS) if (subject.startsWith(`$KV.${names.bucket(c)}.`)) return kv[c];
     return undefined;
-  }
-
-  // ---- live publishes, in order, each after the retained puts made before it
-  const beforeUp: Array<[string, Uint8Array]> = [];
-  let liveChain: Promise<void> = Promise.resolve();
-  let liveQueued = 0;
-  function publishLive(subject: string, bytes: Uint8Array): void {
-    if (!nc) {
-      if (beforeUp.length < 10_000) beforeUp.push([subject, bytes]);
-      return;
-    }
-    if (firstAttempts.size === 0 && liveQueued === 0) return sendLive(subject, bytes);
-    const wait = [...firstAttempts];
-    liveQueued++;
-    liveChain = liveChain
-      .then(() => Promise.race([Promise.allSettled(wait), new Promise((r) => setTimeout(r, LIVE_WAIT_MS))]))
-      .then(() => {
-        liveQueued--;
-        sendLive(subject, bytes);
-      });
-  }
-  function sendLive(subject: string, bytes: Uint8Array): void {
-    try {
-      nc?.publish(subject, bytes);
-    } catch {
-      /* closed or draining: a live message is lost like a QoS 0 one; gap repair covers headers */
-    }
-  }
+  };
+  const outbox = new NatsOutbox(putPrefix, kvFor);
 
   // ---- delivery
   const deliver = (subject: string, data: Uint8Array, h: MsgHdrs | undefined, storedMs?: number) => {
@@ -340,6 +198,7 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
 
   function setState(s: TransportState): void {
     up = s === 'up';
+    outbox.up = up;
     for (const cb of stateCbs) cb(s);
   }
 
@@ -350,13 +209,12 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
     if (first) {
       for (const [subject, s] of subs) listen(subject, s);
       watchOwnWill();
-      for (const [s, b] of beforeUp.splice(0)) publishLive(s, b);
     }
     for (const s of subs.values()) {
       void catchUp(s);
       if (s.channel === liveness.channel) void liveness.checkNow(s.key).catch(() => undefined);
     }
-    for (const s of [...pending.keys()]) pump(s);
+    outbox.flush();
   }
 
   /** Our own will's deletion by a peer: it was executed while we were connected. */
@@ -398,6 +256,7 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
         if (closing) return void (await c.close());
         await openBuckets(c);
         nc = c;
+        outbox.attach(c, js!);
         void watchStatus(c);
         void c.closed().then(() => {
           if (!closing) setState('down');
@@ -417,13 +276,9 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
     url,
     publish(channel, key, bytes, p) {
       const store = names.storeOf(channel, key);
-      if (store) {
-        // Retained channels are always retained (the core never sends them otherwise). Behind a live
-        // message still waiting, the put waits its turn: a frontier must not overtake its header.
-        pending.set(store, { bytes, ttlMs: p.expiryMs });
-        if (liveQueued === 0) pump(store);
-        else liveChain = liveChain.then(() => pump(store));
-      } else publishLive(names.subjectOf(channel, key), bytes);
+      // Retained channels are always retained (the core never sends them otherwise).
+      if (store) outbox.put(store, bytes, p.expiryMs);
+      else outbox.live(names.subjectOf(channel, key), bytes);
     },
     subscribe(channel, key) {
       const subject = names.subjectOf(channel, key);
@@ -466,21 +321,18 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
     },
     async close() {
       closing = true;
-      if (retryTimer) clearTimeout(retryTimer);
       const c = nc;
       if (!c) return;
       // A clean stop: the retained values still waiting go out, then the signed death (our Will), and
       // lease and will are removed; drain then sends what is queued and closes.
       await Promise.race([
         (async () => {
-          for (const s of [...pending.keys()]) pump(s);
-          await Promise.allSettled([...firstAttempts]);
+          await outbox.close();
           await liveness.close(async (death) => {
             if (!o.will) return;
             const subject = names.storeOf(o.will.channel, o.will.key)!;
             await js!.publish(`${putPrefix}${subject}`, death, { timeout: PUT_TIMEOUT_MS });
           });
-          await liveChain;
         })().catch(() => undefined),
         new Promise((r) => setTimeout(r, PUT_TIMEOUT_MS)),
       ]);
@@ -491,7 +343,8 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
         server: nc?.getServer() ?? '',
         reconnects,
         ...stats,
-        retainedPending: pending.size + inflight.size,
+        ...outbox.stats,
+        retainedPending: outbox.waiting,
         willsExecuted: liveness.executed,
         leasesWatched: liveness.watching,
         leaseFailures: liveness.leaseFailures,
