@@ -4,7 +4,7 @@
 //            │ (invites, bids)      │ deliverBy           │ settleBy                │ settleBy            │ settleBy
 //            └─> expired (no bid)   └─> defaulted         └─> defaulted             └─> unsigned          └─> unsigned
 
-import { compareText, fromHex, toHex } from '../bytes.js';
+import { compareText, concatBytes, fromHex, toHex, utf8 } from '../bytes.js';
 import { decodeReceipt, encodeReceipt, receiptBody, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { checkReceipt } from '../identity/receipt.js';
 import { DEFAULT_POLICY_CONFIG, requiredTier as policyTier } from '../identity/policy.js';
@@ -74,6 +74,8 @@ export abstract class RequesterEngine extends TaskEngineBase {
       requiredTier: tier,
       constraints: encodeTerms({ mechanism: signed, deliverBy, settleBy }),
       ttlMs: settleBy - now,
+      // Each task is a declaration of its own (identity: topic, kind, key), not a replacement of the last.
+      key: `task.${toHex(this.o.crypto.sha256(concatBytes(utf8(`${now}\n${s.text}\n`), signed))).slice(0, 16)}`,
     });
     const r: TaskRecord = {
       id: a.id,
