@@ -138,6 +138,8 @@ export function coreStatus(x: StatusParts) {
     },
     revocations: { kept: x.revocations.size, published: x.revocations.published, suppressed: x.revocations.suppressed },
     discoveries: x.counters.get('discoveries'),
+    /** Own stored entries whose body no longer decodes (an older version signed them): skipped, reported once. */
+    storeUndecodable: x.counters.get('storeUndecodable'),
     pending: { held: x.held.size, pulls: x.finder.pulls.size, gaps: x.gaps.size, births: x.awaiting.size },
   };
 }

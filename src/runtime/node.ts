@@ -186,6 +186,7 @@ export async function startNode(
       else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
       else if (e.type === 'dispute') logger.log('warn', 'dispute proof', { ...e });
       else if (e.type === 'revoked') logger.log('warn', 'revocation', { ...e });
+      else if (e.type === 'undecodable') logger.log('warn', 'own stored entry does not decode: skipped', { ...e });
       api?.publish(e);
       for (const l of listeners) l(e);
       for (const r of trust?.onEvent(e) ?? []) {
@@ -373,6 +374,7 @@ export async function startNode(
         pulls: s.pulls,
         gapRepairs: s.gapRepairs,
         discoveries: s.discoveries,
+        storeUndecodable: s.storeUndecodable,
         queues: { ...s.pending, driver: driver.queueDepth },
         knownAgents: s.knownAgents,
         entries: s.entries,

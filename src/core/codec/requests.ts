@@ -193,10 +193,15 @@ export const DISCOVER: RequestSpec = {
   fields: [
     wire(BODY, 'tags', {
       type: { ...TAGS, minItems: 1 },
-      doc: 'a tag matches itself and its dotted children (comma-separated in the query string)',
+      doc: 'a tag matches itself and its dotted children',
     }),
     { ...wire(ENTRY, 'topic'), optional: true, doc: 'only this topic' },
-    wire(BODY, 'text', { optional: true, doc: 'ranks candidates by word overlap too' }),
+    {
+      name: 'text',
+      type: { t: 'text', maxBytes: 4096 },
+      optional: true,
+      doc: 'ranks candidates by word overlap too',
+    },
     {
       name: 'minTier',
       type: { t: 'uint', max: 4 },

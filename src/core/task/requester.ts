@@ -12,6 +12,7 @@ import { BP, MAX_MONEY, type Mechanism } from '../market/mechanism.js';
 import { decodeSignedMechanism, signMechanism } from '../market/signed.js';
 import { DecodeError } from '../errors.js';
 import { TOPIC_RE } from '../codec/limits.js';
+import { FieldError } from '../codec/schema.js';
 import { amountFor, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, encodeTerms, type TaskMsg } from './codec.js';
 import { complaintBody, complaintToBeSigned, encodeComplaint, type Complaint } from './complaint.js';
@@ -39,27 +40,27 @@ export interface TaskSpec {
 }
 
 const positive = (v: number, what: string) => {
-  if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`post: ${what} must be a positive integer`);
+  if (!Number.isSafeInteger(v) || v <= 0) throw new FieldError(what, 'must be a positive integer');
 };
 
 export abstract class RequesterEngine extends TaskEngineBase {
   /** Announces a task (an intent in our topic log), escrows its budget and invites matching agents. */
   post(now: number, s: TaskSpec): TaskView {
-    if (!TOPIC_RE.test(s.topic)) throw new TypeError(`post: invalid topic ${JSON.stringify(s.topic)}`);
-    if (!s.tags.length) throw new RangeError('post: tags must name at least one capability');
+    if (!TOPIC_RE.test(s.topic)) throw new FieldError('topic', `is not a topic name: ${JSON.stringify(s.topic)}`);
+    if (!s.tags.length) throw new FieldError('tags', 'must name at least one capability');
     positive(s.bidWindowMs, 'bidWindowMs');
     positive(s.deliverWindowMs, 'deliverWindowMs');
     positive(s.settleWindowMs, 'settleWindowMs');
     if (!Number.isSafeInteger(s.budget) || s.budget < 0 || s.budget > MAX_MONEY)
-      throw new RangeError('post: budget must be 0..1e9 milli-credits');
+      throw new FieldError('budget', `must be an integer 0..${MAX_MONEY} (milli-credits)`);
     if (this.balanceOf(this.agentHex) < s.budget)
-      throw new RangeError(`post: budget ${s.budget} exceeds our balance ${this.balanceOf(this.agentHex)}`);
+      throw new FieldError('budget', `${s.budget} exceeds this agent's balance of ${this.balanceOf(this.agentHex)}`);
     const tier = Math.max(
       s.requiredTier ?? 0,
       s.mechanism.requiredTier,
       policyTier(DEFAULT_POLICY_CONFIG, 'bid', Math.floor(s.budget / 1000)),
     );
-    if (tier > 4) throw new RangeError('post: requiredTier must be 0..4');
+    if (tier > 4) throw new FieldError('requiredTier', 'must be an integer 0..4');
     const signed = signMechanism(this.o.crypto.signer, this.o.agentSecret, s.mechanism);
     const bidDeadline = now + s.bidWindowMs;
     const deliverBy = bidDeadline + s.deliverWindowMs;

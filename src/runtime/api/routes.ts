@@ -64,6 +64,7 @@ export interface Route {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const DISCOVER_LISTS = ['tags'];
+const NUMERAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 const DISCOVER_NUMBERS = ['minTier', 'limit', 'minTrust'];
 
 /**
@@ -76,7 +77,7 @@ function queryOf(url: URL, lists: readonly string[], numbers: readonly string[])
   for (const [k, v] of url.searchParams) {
     if (v === '') continue;
     if (k in out) throw badRequest(`${k}: given twice`);
-    out[k] = lists.includes(k) ? v.split(',') : numbers.includes(k) && /^-?[0-9.e+]+$/i.test(v) ? Number(v) : v;
+    out[k] = lists.includes(k) ? v.split(',') : numbers.includes(k) && NUMERAL.test(v) ? Number(v) : v;
   }
   return out;
 }
