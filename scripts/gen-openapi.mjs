@@ -90,7 +90,8 @@ function splice(text, path, value) {
 const file = join(root, 'src/runtime/api/openapi.json');
 let text = readFileSync(file, 'utf8');
 const parts = generatedOpenApiParts();
-for (const [name, schema] of Object.entries(parts.schemas)) text = splice(text, ['components', 'schemas', name], schema);
+for (const [name, schema] of Object.entries(parts.schemas))
+  text = splice(text, ['components', 'schemas', name], schema);
 text = splice(text, ['paths', '/discover', 'get', 'parameters'], parts.discoverParameters);
 JSON.parse(text); // still JSON
 writeFileSync(file, text);
