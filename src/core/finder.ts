@@ -102,17 +102,21 @@ export class Finder {
   /**
    * A standing interest in `state` declarations carrying `tag` (e.g. `receipt`) in every followed topic:
    * their bodies are pulled (sketch first, as for capabilities) and delivered as `declared` events.
-   * Entries already in our logs are offered again, oldest first.
+   * Unexpired state entries of others already in our store are offered again, each log's in order
+   * (LogStore.unexpired: found by expiry, not by reading every log).
    */
   watch(now: number, tag: string): void {
     if (this.watched.has(tag)) return;
     this.watched.add(tag);
-    for (const log of this.x.store.logs()) {
-      if (toHex(log.author) === this.x.agentHex) continue;
-      for (const se of this.x.store.range(log.author, log.topic, log.head.epoch, 1, log.head.seq)) {
-        if (se.kind === 'state' && se.expires > now)
-          this.onAppended(now, decodeEntry(se.bytes, this.x.limits).entry, se.id);
+    for (const se of this.x.store.unexpired('state', now, this.x.agentKey)) {
+      let e: Entry;
+      try {
+        e = decodeEntry(se.bytes, this.x.limits).entry;
+      } catch (err) {
+        if (err instanceof DecodeError) continue; // stored under laxer limits than the profile's now
+        throw err;
       }
+      this.onAppended(now, e, se.id);
     }
   }
 

@@ -217,6 +217,22 @@ export function storeContract(
       o.cleanup?.();
     });
 
+    it('finds the unexpired entries of a kind by expiry, leaving out one author', () => {
+      const { store, cleanup } = open();
+      store.append({ ...mk(1, 't', 0, 1), kind: 'state', expires: 3000 });
+      store.append({ ...mk(1, 't', 0, 2), kind: 'state', expires: 9000 });
+      store.append({ ...mk(1, 't', 0, 3), kind: 'capability', expires: 9000 });
+      store.append({ ...mk(2, 'u', 0, 1), kind: 'state', expires: 9000 });
+      store.append({ ...mk(3, 't', 0, 1), kind: 'state', expires: 9000 });
+      expect(store.unexpired('state', 5000, b(3)).map((e) => [e.author[0], e.topic, e.seq])).toEqual([
+        [1, 't', 2],
+        [2, 'u', 1],
+      ]);
+      expect(store.unexpired('intent', 0, b(3))).toEqual([]);
+      store.close();
+      cleanup?.();
+    });
+
     it('refuses use after close with STORE_CLOSED', () => {
       const { store, cleanup } = open();
       store.close();

@@ -3,13 +3,11 @@
 // fork-proof  unsigned, self-verifying: two entries signed by one author at the same (topic, epoch, seq)
 //             with different ids. The pair is sorted bytewise, so a proof of one pair has exactly one
 //             encoding (and one hash for seen-caches) whoever built it. Travels on the `fraud` channel,
-//             retained per author (MQTT `x/{author}`), every node subscribes `x/+` (docs/wire-format.md).
-//               0 v uint 1, 1 entry bstr (the lower of the two), 2 entry bstr (the higher)
+//             retained per author (MQTT `x/{author}`), every node subscribes `x/+`. Table FORK_PROOF.
 // continuation COSE_Sign1 by the OPERATOR key of the agent's binding (content type
 //             `agentnet/continuation/1`): a node restored from backup that cannot learn its last seq
-//             starts epoch `epoch`; receivers accept a log epoch > 0 only with this record.
-//               0 v uint 1, 1 agent bstr32, 2 baid bstr32, 3 epoch uint >= 1, 4 ts uint (ms)
-//             It rides in the agent's birth (birth field 6).
+//             starts epoch `epoch`; receivers accept a log epoch > 0 only with this record. Table
+//             CONTINUATION. It rides in the agent's birth (birth field 6).
 
 import { compareBytes } from '../bytes.js';
 import { decodeError } from '../errors.js';

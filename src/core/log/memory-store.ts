@@ -81,6 +81,27 @@ export class MemoryStore implements LogStore {
     });
   }
 
+  unexpired(kind: StoredEntry['kind'], now: number, except: Uint8Array): StoredEntry[] {
+    this.check();
+    const skip = toHex(except) + '/';
+    const out: StoredEntry[] = [];
+    for (const [k, l] of this.logsByKey)
+      if (!k.startsWith(skip)) for (const e of l.entries.values()) if (e.kind === kind && e.expires > now) out.push(e);
+    return out.sort((x, y) => {
+      const a = toHex(x.author);
+      const b = toHex(y.author);
+      return a !== b
+        ? a < b
+          ? -1
+          : 1
+        : x.topic !== y.topic
+          ? x.topic < y.topic
+            ? -1
+            : 1
+          : x.epoch - y.epoch || x.seq - y.seq;
+    });
+  }
+
   live(author: Uint8Array, now: number, topic?: string): StoredEntry[] {
     this.check();
     const a = toHex(author);

@@ -58,6 +58,11 @@ export interface LogStore {
    * topic then seq; each carries its `key`.
    */
   live(author: Uint8Array, now: number, topic?: string): StoredEntry[];
+  /**
+   * Entries of `kind` unexpired at `now`, by authors other than `except`, ordered by (author, topic, epoch,
+   * seq): found by expiry (an index), not by reading every log, so expired history costs nothing.
+   */
+  unexpired(kind: Kind, now: number, except: Uint8Array): StoredEntry[];
   /** Every log with its head; `author` filters to one author. */
   logs(author?: Uint8Array): LogRef[];
   entryCount(): number;

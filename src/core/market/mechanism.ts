@@ -7,16 +7,8 @@
 // Money is integer milli-credits and fractions are basis points (1/10000): CBOR here has no floats
 // (docs/decisions.md), and integer parameters make every spec byte-for-byte reproducible.
 //
-// Wire form (deterministic CBOR map, v1; unknown fields are rejected like every v1 object):
-//  0 v          uint 1 (format)
-//  1 version    uint >= 1, bumped by every accepted edit
-//  2 alloc      {0 rule (ALLOC_RULES index), 1 teamSize 1..MAX_TEAM}
-//  3 reward     {0 rule (REWARD_RULES index), 1 basis (BASES index), 2 poolBp 0..10000}
-//  4 deposit    uint milli-credits <= MAX_MONEY
-//  5 slashing   [[condition (SLASH_CONDITIONS index), bp 1..10000], ...] sorted by condition, no repeats
-//  6 audit      {0 rateBp 0..10000}
-//  7 tier       uint 0..4 (DESIGN §6 tiers a bidder must have passed)
-//  8 dispute    {0 procedure (DISPUTE_PROCEDURES index), 1 bond milli-credits}
+// Wire form: the deterministic CBOR map of the table MECHANISM below (docs/spec/tasks.md); unknown fields are
+// rejected like in every v1 object.
 
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor, type CborMap, type CborValue } from '../codec/cbor.js';

@@ -1,32 +1,15 @@
-// Byte formats of the task protocol (DESIGN §3, §8; docs/mechanisms.md "Task protocol").
+// Byte formats of the task protocol (DESIGN §3, §8; docs/mechanisms.md "Task protocol"; docs/spec/tasks.md).
 //
 // 1. The task announce is an `intent` body in the requester's (agent, topic) log. Task id = entry id
-//    (SHA-256 of the entry's COSE_Sign1 bytes). Its fields:
-//      tags           what the worker must be able to do (matched against capability tags)
-//      text           the task's specification
-//      price          budget, milli-credits (the mechanism's money unit): the most the requester pays
-//      deadline       bid deadline, ms since the Unix epoch: bids signed or received later are refused
-//      requiredTier   tier a bidder must have reached at the requester (DESIGN §6), >= the mechanism's
-//      constraints    "agentnet/task/1:" + hex of the CBOR map
-//                       0 v 1
-//                       1 mechanism   bstr  the requester-signed mechanism (COSE_Sign1
-//                                           agentnet/mechanism/1, src/core/market/signed.ts) inline:
-//                                           its id is SHA-256 of these bytes, its version is inside
-//                       2 deliverBy   uint  ms: the awarded worker's delivery deadline (> deadline)
-//                       3 settleBy    uint  ms: rating and co-signature deadline (> deliverBy)
-//
-// 2. Task messages travel as direct messages (codec/messages.ts type 5), each a COSE_Sign1 by its
-//    sender with content type agentnet/task/1 over the CBOR map
-//      0 v 1, 1 type (MSG_TYPES index), 2 task bstr32, 3 signer bstr32, 4 ts uint, then per type:
-//      invite    requester -> candidate   5 entry bstr (the signed announce), 6 body bstr, 7 binding bstr
-//      bid       bidder -> requester      5 price uint (milli-credits), 7 binding bstr (checked at T2)
-//      award     requester -> winner      5 worker bstr32, 6 price uint
-//      delivery  worker -> requester      5 artefact hash bstr32, 6 artefact length uint
-//      fetch     requester -> worker      5 artefact hash bstr32
-//      artefact  worker -> requester      5 artefact bytes (<= bodyBytes)
-//      rate      requester -> worker      5 outcome 0..1000, 6 amount uint, 8 requester's receipt
-//                                         signature (64 B); the receipt's ts is the message's ts
-//      cosign    worker -> requester      8 worker's receipt signature (64 B)
+//    (SHA-256 of the entry's COSE_Sign1 bytes). Its tags are what a worker must be able to do, its text
+//    the specification, price the budget, deadline the bid deadline, requiredTier the tier a bidder must
+//    reach, and constraints "agentnet/task/1:" + hex of the terms (table TASK_TERMS: the requester-signed
+//    mechanism inline, deliverBy, settleBy).
+// 2. Task messages travel as direct messages (codec/messages.ts type 5), each a COSE_Sign1 by its sender
+//    with content type agentnet/task/1 over a map whose field 1 is the type, counted from 1 (MSG_TYPES);
+//    one table per type (TASK_MSG_TABLES): invite, bid, award, delivery, fetch, artefact, rate, cosign.
+//    A rate carries the requester's receipt signature (the receipt's ts is the message's ts), a cosign
+//    the worker's.
 
 import { fromHex, toHex } from '../bytes.js';
 import type { Body } from '../codec/body.js';

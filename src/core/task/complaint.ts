@@ -6,9 +6,8 @@
 // task, so it can only name a worker that took part in this requester's task, once per (task, requester,
 // worker) like a receipt (a receipt and a complaint for one task count once).
 //
-// COSE_Sign1 by the requester, content type agentnet/complaint/1, over the CBOR map
-//   0 v 1, 1 task bstr32, 2 topic tstr, 3 requester bstr32, 4 worker bstr32, 5 outcome 0..1000, 6 ts uint (ms),
-//   7 delivery bstr (the worker's signed task message of type `delivery`, codec.ts)
+// COSE_Sign1 by the requester, content type agentnet/complaint/1, over the map of the table COMPLAINT (its
+// `delivery` is the worker's signed task message of type `delivery`, codec.ts).
 // Published as a `state` declaration in the task topic's log of the requester: tags `receipt`,
 // `receipt.complaint`, constraints `agentnet/complaint/1:` + hex (the receipt watch picks it up).
 

@@ -11,8 +11,8 @@
 // hash or format, so whether an artefact "fails the spec" is the requester's judgement (its rating in the
 // co-signed receipt), never a proof (docs/decisions.md).
 //
-// Bytes (unsigned, self-verifying, canonical like the fork proof: the two awards sorted bytewise):
-//   0 v uint 1, 1 announce entry bstr, 2 award bstr (the lower), 3 award bstr (the higher)
+// Bytes (unsigned, self-verifying, canonical like the fork proof: the two awards sorted bytewise): the
+// table DISPUTE_PROOF.
 // It travels on the `fraud` channel, retained, key `{requester hex}.award` (every node subscribes `x/+`),
 // beside the fork-proof slot `{author hex}`.
 

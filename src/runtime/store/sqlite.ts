@@ -160,6 +160,10 @@ export class SqliteStore implements LogStore {
          WHERE l.author = ? AND l.topic = ? AND l.expires > ? ORDER BY l.seq`,
       ),
       pruneLive: d.prepare('DELETE FROM live WHERE expires <= ?'),
+      // entries_expires (v3) serves the range on expires: expired history is never read.
+      unexpired: d.prepare(
+        'SELECT * FROM entries WHERE expires > ? AND kind = ? AND author != ? ORDER BY author, topic, epoch, seq',
+      ),
       pruneBodies: d.prepare(
         'DELETE FROM bodies WHERE expires <= ? AND hash NOT IN (SELECT body_hash FROM entries WHERE expires > ?)',
       ),
@@ -235,6 +239,10 @@ export class SqliteStore implements LogStore {
         else this.q.liveDropKey.run(e.author, e.topic, e.key);
       })(),
     );
+  }
+
+  unexpired(kind: StoredEntry['kind'], now: number, except: Uint8Array): StoredEntry[] {
+    return this.guard(() => (this.q.unexpired.all(now, KINDS.indexOf(kind), except) as Row[]).map(toEntry));
   }
 
   live(author: Uint8Array, now: number, topic?: string): StoredEntry[] {
