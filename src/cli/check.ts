@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type NodeConfig } from '../runtime/config.js';
 import { loadProfile, type Profile } from '../runtime/profile.js';
 import { str } from './args.js';
+import { checkBroker } from './check-broker.js';
 import {
-  checkBroker,
   checkCgroup,
   checkClock,
   checkNode,
@@ -21,13 +21,17 @@ export const CHECK_HELP = `Usage: agentnet check [--profile P] [--config F] [--j
 
 Checks that this device can run a node: the config and firmware profile are valid, the memory cgroup
 (cgroup v2 memory.max), the page size, WASM (SIMD probe, kernels load), SQLite WAL in the data
-directory, clock synchronisation (timedatectl or chrony), broker reachability, the systemd watchdog.
+directory, clock synchronisation (timedatectl or chrony), the systemd watchdog, and every broker URL
+(several make a bridge): an MQTT broker by a TCP connection, a udp:// mesh by binding its address and
+waiting for a beacon from each seed peer.
 --selftest also runs the WASM kernels, a WAL store, the embedded broker and two nodes that discover
 each other in this process, and verifies signatures at T1, T2 and T3.
 
 Each check is ok, warn (works, not as intended), fail or unknown (could not be inspected).
 Exit codes: 0 no check failed (warnings allowed); 1 a check or the selftest failed;
-2 the config or profile is invalid (or bad usage).`;
+2 the config or profile is invalid (or bad usage).
+Examples: agentnet check --profile rpi-zero2w --selftest
+          agentnet check --config /etc/agentnet/config.json --json`;
 
 const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', unknown: '??  ' } as const;
 

@@ -4,12 +4,10 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import Database from 'better-sqlite3';
-import type { NodeConfig } from '../runtime/config.js';
 import type { Profile } from '../runtime/profile.js';
 import { instantiateKernel } from '../runtime/wasm/load.js';
 import { chooseKernel } from '../runtime/wasm/simd.js';
@@ -161,36 +159,6 @@ export function checkClock(): CheckResult {
   const leap = chrony?.match(/Leap status\s*:\s*(.+)/)?.[1];
   if (leap) return { name, status: leap === 'Normal' ? 'ok' : 'warn', detail: `chrony: leap status ${leap}` };
   return { name, status: 'unknown', detail: 'neither timedatectl nor chronyc answered' };
-}
-
-export async function checkBroker(config: NodeConfig | undefined, timeoutMs = 3000): Promise<CheckResult> {
-  const name = 'broker';
-  if (!config) return { name, status: 'unknown', detail: 'no valid config' };
-  if (!config.broker)
-    return {
-      name,
-      status: 'ok',
-      detail: 'none configured: the node starts an embedded broker on a free loopback port',
-    };
-  const u = new URL(config.broker);
-  if (u.protocol === 'memory:') return { name, status: 'ok', detail: 'in-process memory transport' };
-  const port = Number(u.port || (u.protocol === 'mqtts:' ? 8883 : 1883));
-  const host = u.hostname;
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    const done = (r: CheckResult) => {
-      s.destroy();
-      resolve(r);
-    };
-    s.setTimeout(timeoutMs, () =>
-      done({ name, status: 'fail', detail: `${host}:${port}: no answer in ${timeoutMs} ms` }),
-    );
-    s.once('connect', () =>
-      done({ name, status: 'ok', detail: `${host}:${port} reachable (TCP, ${Date.now() - t0} ms)` }),
-    );
-    s.once('error', (e) => done({ name, status: 'fail', detail: `${host}:${port}: ${e.message}` }));
-  });
 }
 
 export function checkWatchdog(

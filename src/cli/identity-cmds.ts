@@ -1,26 +1,15 @@
-// `agentnet keygen`, `agentnet bind`, `agentnet inspect`, `agentnet continue`.
+// `agentnet keygen`, `agentnet bind`, `agentnet inspect` (./inspect.ts), `agentnet continue`.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Decoder } from 'cbor-x';
 import { fromHex, toHex } from '../core/bytes.js';
 import { decodeBinding } from '../core/codec/binding.js';
-import { decodeCbor } from '../core/codec/cbor.js';
-import { decodeEntry } from '../core/codec/entry.js';
-import { decodeBirth, decodeDirect, decodeFrontier } from '../core/codec/messages.js';
-import { decodeRevocation } from '../core/codec/attest.js';
-import { decodeBody } from '../core/codec/body.js';
-import { decodeContinuation, decodeForkProof } from '../core/codec/fork-proof.js';
-import { decodeReceipt } from '../core/codec/receipt.js';
-import { decodeComplaint } from '../core/task/complaint.js';
-import { decodeTaskMsg } from '../core/task/codec.js';
-import { decodeDisputeProof } from '../core/task/dispute.js';
 import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
-import { DecodeError } from '../core/errors.js';
 import { makeCryptoPort } from '../runtime/crypto-port.js';
 import { bind, continueEpoch, keygen, readSecret, writeFileAtomic } from '../runtime/identity.js';
 import { defaultVerifier } from '../runtime/verifier.js';
 import { intFlag, UsageError } from './args.js';
+import { inspectBytes } from './inspect.js';
 
 export async function cmdKeygen(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, help: { type: 'boolean' } } });
@@ -99,17 +88,25 @@ function nextKeyArg(v: string): Uint8Array {
   return fromHex(s);
 }
 
-/** Lenient view through cbor-x (shows what is there even when it is not canonical), then our verdict. */
+const MARK = { true: 'ok  ', false: 'FAIL', null: '??  ' } as const;
+
+/** Lenient view through cbor-x, then which agentnet object it is and every signature in it (./inspect.ts). */
 export async function cmdInspect(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { file: { type: 'string' }, help: { type: 'boolean' } },
+    options: { file: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
   });
   if (values.help || (!values.file && !positionals[0])) {
-    console.log(
-      'Usage: agentnet inspect (HEX | FILE | --file FILE)\n\nPrints the CBOR structure (lenient) and what agentnet object it is, or why it is rejected.\nExit codes: 0 canonical agentnet data, 1 not (the reason is printed), 2 usage error.\nExample: agentnet inspect --file identity/binding.cbor',
-    );
+    console.log(`Usage: agentnet inspect (HEX | FILE | --file FILE) [--json]
+
+Prints the CBOR structure (lenient, byte strings in hex), which agentnet object it is (or why each decoder
+refuses it), and checks every signature it carries with the key it names or embeds, nested objects included
+(a birth's binding, an invite's entry, a fork proof's entries, ...). Keys, hashes and signatures are hex.
+--json prints {object, value, signatures: [{what, key, ok, detail}], ok, reasons}.
+Exit codes: 0 an agentnet object whose signatures all verify, 1 not an agentnet object or a signature failed
+(each failed one is named), 2 usage error.
+Example: agentnet inspect --file identity/binding.cbor`);
     return values.help ? 0 : 2;
   }
   // A positional that is not hex is taken as a file path when such a file exists (`inspect birth.cbor`).
@@ -120,45 +117,35 @@ export async function cmdInspect(argv: string[]): Promise<number> {
       values.file ? `${arg} not found` : `${JSON.stringify(arg)} is neither hex nor an existing file`,
     );
   const bytes = isHex ? fromHex(arg, 'HEX') : new Uint8Array(readFileSync(arg));
-  let lenient: unknown;
-  try {
-    lenient = new Decoder({ mapsAsObjects: false, useRecords: false }).decode(bytes);
-  } catch (e) {
-    lenient = `not CBOR: ${(e as Error).message}`;
+  const r = inspectBytes(makeCryptoPort(defaultVerifier()), bytes);
+  const failed = r.signatures.filter((x) => x.ok === false);
+  const ok = r.object !== null && failed.length === 0;
+  if (values.json) {
+    console.log(
+      JSON.stringify({ object: r.object, value: r.value, signatures: r.signatures, ok, reasons: r.reasons }, null, 2),
+    );
+    return ok ? 0 : 1;
   }
-  console.log('cbor (lenient):', lenient);
-  const attempts: Array<[string, () => unknown]> = [
-    ['entry', () => decodeEntry(bytes, DEFAULT_LIMITS).entry],
-    ['binding', () => decodeBinding(bytes, DEFAULT_LIMITS).binding],
-    ['birth', () => decodeBirth(bytes, DEFAULT_LIMITS).birth],
-    ['frontier', () => decodeFrontier(bytes, DEFAULT_LIMITS).frontier],
-    ['receipt', () => decodeReceipt(bytes).receipt],
-    ['revocation', () => decodeRevocation(bytes).revocation],
-    ['fork proof', () => decodeForkProof(bytes, DEFAULT_LIMITS).map((e) => decodeEntry(e, DEFAULT_LIMITS).entry)],
-    ['continuation', () => decodeContinuation(bytes).continuation],
-    ['task message', () => decodeTaskMsg(bytes, DEFAULT_LIMITS).msg],
-    ['dispute proof', () => decodeDisputeProof(bytes, DEFAULT_LIMITS)],
-    ['complaint', () => decodeComplaint(bytes).complaint],
-    ['direct message', () => decodeDirect(bytes, DEFAULT_LIMITS)],
-    ['body', () => decodeBody(bytes, DEFAULT_LIMITS)],
-  ];
-  const reasons: string[] = [];
-  for (const [name, f] of attempts) {
-    try {
-      console.log(`agentnet ${name}:`, f());
-      return 0;
-    } catch (e) {
-      if (!(e instanceof DecodeError)) throw e;
-      reasons.push(`${name}: ${e.message}`);
-    }
+  console.log(`cbor (lenient): ${JSON.stringify(r.lenient, null, 2)}`);
+  if (r.object === null) {
+    console.log(`not an agentnet object:\n  ${r.reasons.join('\n  ')}`);
+    return 1;
   }
-  try {
-    decodeCbor(bytes, { maxBytes: DEFAULT_LIMITS.messageBytes, tags: [18, 98] });
-    console.log('canonical CBOR, but not an agentnet object:\n  ' + reasons.join('\n  '));
-  } catch (e) {
-    console.log(`rejected: ${(e as Error).message}`);
-  }
-  return 1;
+  console.log(`agentnet ${r.object}: ${JSON.stringify(r.value, null, 2)}`);
+  if (r.signatures.length) {
+    console.log('signatures:');
+    for (const x of r.signatures)
+      console.log(
+        `  ${MARK[String(x.ok) as keyof typeof MARK]} ${x.what}${x.key ? ` (key ${x.key})` : ''}${x.ok === null ? `: not checkable, ${x.detail}` : x.detail ? `: ${x.detail}` : ''}`,
+      );
+  } else console.log('signatures: none (an unsigned object)');
+  const checked = r.signatures.filter((x) => x.ok !== null).length;
+  console.log(
+    failed.length
+      ? `verdict: ${failed.length} of ${checked} checks FAILED: ${failed.map((x) => x.what).join('; ')}`
+      : `verdict: ok (${checked} checks passed)`,
+  );
+  return ok ? 0 : 1;
 }
 
 export async function cmdContinue(argv: string[]): Promise<number> {

@@ -69,16 +69,34 @@ const COMMANDS: Record<string, () => Promise<Cmd>> = {
     const [what, ...rest] = argv;
     if (what === 'verify') return (await import('./verify-cmds.js')).cmdBenchVerify(rest);
     if (what === 'trust') return (await import('./sim-cmds.js')).cmdBenchTrust(rest);
-    console.log('Usage: agentnet bench verify|trust [options]   (agentnet bench verify --help)');
-    return what === '--help' || what === undefined ? 0 : 2;
+    if (what === '--help' || what === '-h') {
+      console.log(BENCH_HELP);
+      return 0;
+    }
+    console.error(
+      what === undefined ? BENCH_HELP : `agentnet bench: unknown benchmark ${JSON.stringify(what)}\n\n${BENCH_HELP}`,
+    );
+    return 2;
   },
 };
 
+const BENCH_HELP = `Usage: agentnet bench verify|trust [options]
+
+  verify  per-device verification overhead: WASM single and batch, node:crypto, noble; tiers T0-T3
+  trust   the EigenTrust WASM kernel against the TypeScript reference
+'agentnet bench <what> --help' shows its options.
+Exit codes: 0 done, 2 usage error (no or unknown benchmark), 3 runtime failure.
+Example: agentnet bench verify --profile rpi4b --json rpi4b.json`;
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
+  if (name === 'help' || name === '--help' || name === '-h') {
     console.log(HELP);
     return 0;
+  }
+  if (!name) {
+    console.error(HELP); // no command is a usage error: scripts must not mistake it for success
+    return 2;
   }
   if (name === '--version') {
     console.log(process.env['npm_package_version'] ?? '0.1.0');

@@ -130,7 +130,8 @@ const TOOLS: Record<
     call: (api) => api.get('/tasks'),
   },
   bid_task: {
-    description: 'Bid on a task this agent was invited to (worker), at a price up to its budget.',
+    description:
+      'Bid on a task this agent was invited to (worker), at a price up to its budget; bid again to revise it until the bid window closes (CONFLICT after).',
     inputSchema: withTaskId(BID),
     call: (api, a) => api.post(taskPath(a, 'bid'), { price: a['price'] }),
   },

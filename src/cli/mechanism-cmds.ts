@@ -23,8 +23,14 @@ Example: agentnet mechanism evolve --rounds 20 --seed 1 --json evolve.json`;
 export async function cmdMechanism(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'evolve') {
-    console.log(HELP);
-    return sub === undefined || sub === '--help' ? 0 : 2;
+    if (sub === '--help' || sub === '-h') {
+      console.log(HELP);
+      return 0;
+    }
+    console.error(
+      sub === undefined ? HELP : `agentnet mechanism: unknown subcommand ${JSON.stringify(sub)}\n\n${HELP}`,
+    );
+    return 2;
   }
   const { values } = parseArgs({
     args: rest,

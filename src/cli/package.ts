@@ -47,7 +47,10 @@ the first run of bin/agentnet, which needs xz on the device (Debian: xz-utils); 
 as is. Downloads, builds and the compressed runtime are cached in
 ${'$'}AGENTNET_CACHE (default ~/.cache/agentnet). --profile sets install.sh's default profile
 (rpi4b for arm64, generic-x64 for x64). The packaged addon needs glibc 2.36+ (Debian 12 / Raspberry
-Pi OS bookworm or newer).`;
+Pi OS bookworm or newer).
+Exit codes: 0 built, 2 usage error (unknown target or profile), 3 runtime failure (download, compiler, disk).
+Examples: agentnet package --target linux-arm64 --profile rpi4b
+          agentnet package --target linux-x64 --no-xz --out /tmp/pkg`;
 
 const DEFAULT_PROFILE: Record<Target, string> = { 'linux-arm64': 'rpi4b', 'linux-x64': 'generic-x64' };
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');

@@ -1,7 +1,9 @@
 // `agentnet run`: one long-running node until SIGTERM/SIGINT, then a graceful stop.
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
+import { apiUrl } from '../runtime/api/server.js';
 import { loadConfig } from '../runtime/config.js';
 import { startNode } from '../runtime/node.js';
 import { createNotifier } from '../runtime/systemd.js';
@@ -51,11 +53,18 @@ export async function cmdRun(argv: string[]): Promise<number> {
     },
   });
   const node = await startNode(config);
-  // Node sizes its old space from the cgroup memory limit unless told otherwise; the profile's
-  // maxOldSpaceMiB is applied by the unit (AGENTNET_NODE_FLAGS) and bin/agentnet. Say so when it is not in effect.
+  // Node sizes its old space from the memory it sees unless told otherwise; the profile's maxOldSpaceMiB is
+  // applied by the unit (AGENTNET_NODE_FLAGS) and bin/agentnet. When the operator chose a profile (flag,
+  // AGENTNET_PROFILE or the config file) and its heap limit is not in effect, that is worth a warning; a default
+  // start (no profile named: generic-x64 on a workstation) is not started by those launchers, so only debug.
   const heapMiB = Math.round(getHeapStatistics().heap_size_limit / 1048576);
+  const profileChosen =
+    values.profile !== undefined ||
+    !!process.env['AGENTNET_PROFILE'] ||
+    (values.config !== undefined &&
+      (JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown>)['profile'] !== undefined);
   if (heapMiB > node.profile.maxOldSpaceMiB * 1.25)
-    node.logger.log('warn', 'heap limit above the profile', {
+    node.logger.log(profileChosen ? 'warn' : 'debug', 'heap limit above the profile', {
       heapLimitMiB: heapMiB,
       maxOldSpaceMiB: node.profile.maxOldSpaceMiB,
       hint: `NODE_OPTIONS=--max-old-space-size=${node.profile.maxOldSpaceMiB}`,
@@ -66,7 +75,7 @@ export async function cmdRun(argv: string[]): Promise<number> {
     onError: (e) => node.logger.log('warn', 'systemd-notify failed', { err: e.message }),
   });
   notifier.ready(
-    `ready: agent ${node.core.agentHex.slice(0, 16)}, profile ${node.profile.name}, api ${node.config.apiHost}:${node.apiPort}`,
+    `ready: agent ${node.core.agentHex.slice(0, 16)}, profile ${node.profile.name}, api ${apiUrl(node.config.apiHost, node.apiPort)}`,
   );
   if (notifier.enabled) node.logger.log('info', 'systemd notified', { watchdogMs: notifier.watchdogMs });
   await new Promise<void>((resolve) => {

@@ -24,7 +24,9 @@ whitewashing. Methods: random, flat, perTopic, mg and the ablations mg-noSlash, 
 and 95% CI over seeds. --attackers/--spies take a fraction of the nodes (0.2) or a count (20).
 --threat runs the classic EigenTrust threat models instead (A individuals, B collectives, C camouflage, D spies)
 and reports failed transactions. --plot FILE.svg: attack success per method, and the attackers' trust mass in
-the target topic per epoch. Example: agentnet sim trust --seeds 30 --json trust.json --plot trust.svg`;
+the target topic per epoch.
+Exit codes: 0 done, 2 usage error, 3 runtime failure.
+Example: agentnet sim trust --seeds 30 --json trust.json --plot trust.svg`;
 
 function share(v: string | undefined, name: string, nodes: number): number | undefined {
   if (v === undefined) return undefined;
@@ -46,7 +48,18 @@ scale: header coverage, body duplicates, header size, gap repair under 30% loss,
 propagation (a restored author without a continuation record forks; heartbeat rounds until 99% of
 online nodes quarantined it, at min(nodes, 1000) nodes) at large node counts.
 The same seed gives byte-identical JSON. --plot FILE.svg (discovery) writes the latency CDF per method.
-Example: agentnet sim discovery --nodes 200 --churn 0.2 --seeds 10 --json d.json --plot d.svg`;
+Exit codes: 0 done, 2 usage error, 3 runtime failure.
+Examples: agentnet sim discovery --nodes 200 --churn 0.2 --seeds 10 --json d.json --plot d.svg
+          agentnet sim scale --nodes 10000 --json scale.json`;
+
+export const SIM_HELP = `Usage: agentnet sim discovery|scale|trust [options]
+
+  discovery  the paper's discovery experiment: bodyless gossip vs broadcast, a registry and a Kademlia DHT
+  scale      header coverage, duplicates, gap repair and fork proofs at large node counts
+  trust      the paper's cross-topic disguise collusion attack: MG-EigenTrust vs its baselines
+'agentnet sim <what> --help' shows its options.
+Exit codes: 0 done, 2 usage error (no or unknown experiment), 3 runtime failure.
+Example: agentnet sim discovery --nodes 200 --seeds 10 --json d.json`;
 
 async function cmdSimDiscovery(what: 'discovery' | 'scale', argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -132,8 +145,14 @@ export async function cmdSim(argv: string[]): Promise<number> {
   const [what, ...rest] = argv;
   if (what === 'discovery' || what === 'scale') return cmdSimDiscovery(what, rest);
   if (what !== 'trust') {
-    console.log(`Usage: agentnet sim discovery|scale|trust [options]   (agentnet sim <what> --help)`);
-    return what === undefined || what === '--help' ? 0 : 2;
+    if (what === '--help' || what === '-h') {
+      console.log(SIM_HELP);
+      return 0;
+    }
+    console.error(
+      what === undefined ? SIM_HELP : `agentnet sim: unknown experiment ${JSON.stringify(what)}\n\n${SIM_HELP}`,
+    );
+    return 2;
   }
   const { values } = parseArgs({
     args: rest,
@@ -245,6 +264,7 @@ export async function cmdBenchTrust(argv: string[]): Promise<number> {
 
 The MG-EigenTrust power iteration in the WASM kernel against the TypeScript reference, in the same run:
 n nodes x 20 ratings per node x 5 topics; ms per iteration per topic, effective bytes moved per second, ratio.
+Exit codes: 0 done, 2 usage error, 3 runtime failure (e.g. the WASM kernel does not load).
 Example: agentnet bench trust --json bench-trust.json`);
     return 0;
   }

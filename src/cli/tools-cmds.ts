@@ -50,8 +50,12 @@ export async function cmdRotate(argv: string[]): Promise<number> {
     console.log(`Usage: agentnet rotate --operator-key FILE --previous BINDING --agent-key NEW_KEY --out FILE [--next-key PUB] [--days N]
 
 Makes the next version of a binding for a new agent key (version + 1, prev = hash of the previous
-binding, same code, config, operator and salt, so the baid stays). If the previous version committed to a
-next key (bind --next-key), NEW_KEY must be that key or peers refuse the rotation (pre-rotation).
+binding, same code, config, operator and salt, so the baid stays). The operator key must be the one that
+signed the previous binding. If the previous version committed to a next key (bind --next-key), NEW_KEY
+must be that key or peers refuse the rotation (pre-rotation). Every peer that sees the new binding retires
+the previous key at once (no grace period): it is tier 0 and its signatures dated from the new binding's
+notBefore on are refused, while what it signed before stays valid. To use it, put the new key and binding in
+the node's data directory (identity/agent.key, identity/binding.cbor) and restart the node.
 Exit codes: 0 written, 2 usage error or unreadable/invalid input file, 3 runtime failure.
 Example: agentnet rotate --operator-key operator.key --previous binding.cbor --agent-key next.key --next-key next2.key.pub --out binding-v2.cbor`);
     return values.help ? 0 : 2;

@@ -280,7 +280,7 @@ export class AgentCore {
     if (!this.verifier.bindingOf(authorHex)) this.births.fetch(undefined, authorHex);
   }
 
-  /** Candidates we hold bodies for, ranked by semantic match (the runtime re-ranks them by topic trust, runtime/trust.ts); quarantined and revoked authors are left out. */
+  /** Candidates we hold bodies for, ranked by semantic match (the runtime re-ranks them by topic trust, runtime/trust.ts); quarantined, revoked and rotated-out authors are left out. */
   discover(q: DiscoverQuery, now?: number): Candidate[] {
     return this.finder
       .discover(q, now)
@@ -288,7 +288,8 @@ export class AgentCore {
         (c) =>
           this.isAlive(c.author) &&
           !this.verifier.isQuarantined(c.author) &&
-          !this.verifier.isRevoked(c.author, now ?? Infinity),
+          !this.verifier.isRevoked(c.author, now ?? Infinity) &&
+          !this.verifier.isRetired(c.author, now ?? Infinity),
       );
   }
 

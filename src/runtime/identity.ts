@@ -19,7 +19,7 @@ import { decodeBinding, type Binding, type ConfigHashes } from '../core/codec/bi
 import { DEFAULT_LIMITS } from '../core/codec/limits.js';
 import { DecodeError, ERR } from '../core/errors.js';
 import { decodeContinuation } from '../core/codec/fork-proof.js';
-import { makeBinding } from '../core/identity/binding.js';
+import { checkBinding, makeBinding } from '../core/identity/binding.js';
 import { checkContinuation, makeContinuation } from '../core/identity/continuation.js';
 import type { CryptoPort } from '../core/ports.js';
 import { randomSecret, sha256 } from './crypto-port.js';
@@ -74,12 +74,34 @@ export interface BindArgs {
   readonly nextKey?: Uint8Array;
 }
 
+/**
+ * The previous version a new one continues: a binding whose signatures verify (its window may have passed),
+ * signed by this operator key. Another operator would make a binding with another baid (the baid commits to
+ * the operator key) that no peer accepts as the next version: refused here, as `revoke` refuses it.
+ */
+function previousBinding(c: CryptoPort, previous: Uint8Array, operatorSecret: Uint8Array): Binding {
+  let old: Binding;
+  try {
+    old = decodeBinding(previous, DEFAULT_LIMITS).binding;
+  } catch (e) {
+    if (e instanceof DecodeError) throw ERR.identityInvalid(`previous binding: ${e.message}`);
+    throw e;
+  }
+  const r = checkBinding(c, previous, old.notBefore, DEFAULT_LIMITS);
+  if (!r.ok) throw ERR.identityInvalid(`previous binding: ${r.detail}`);
+  if (toHex(c.signer.publicKey(operatorSecret)) !== toHex(old.operatorKey))
+    throw ERR.identityInvalid(
+      `the operator key is not the one that signed the previous binding (operator ${toHex(old.operatorKey).slice(0, 16)}…); a new version must be signed by the same operator`,
+    );
+  return old;
+}
+
 export function bind(c: CryptoPort, a: BindArgs): Uint8Array {
   let version = 1;
   let prev: Uint8Array | undefined;
   let old: Binding | undefined;
   if (a.previous) {
-    old = decodeBinding(a.previous, DEFAULT_LIMITS).binding;
+    old = previousBinding(c, a.previous, a.operatorSecret);
     version = old.version + 1;
     prev = c.sha256(a.previous);
   }

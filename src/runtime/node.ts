@@ -11,7 +11,7 @@ import { FieldError } from '../core/codec/schema.js';
 import { ERR } from '../core/errors.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
-import { startApi, type Api } from './api/server.js';
+import { apiUrl, checkApiAccess, startApi, type Api } from './api/server.js';
 import type { MetricsSnapshot } from './api/metrics.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import type { NodeConfig } from './config.js';
@@ -95,6 +95,7 @@ export async function startNode(
   o: { logger?: Logger; verifier?: SigVerifier; floodLimits?: FloodLimits | false } = {},
 ): Promise<AgentNode> {
   const started = Date.now();
+  checkApiAccess(config.apiHost, config.apiToken); // before an identity is made or a broker contacted
   const profile = loadProfile(config.profile);
   checkDeclarations(config.declarations, profile); // the file was checked with the default limits; a profile may lower them
   const kernel = chooseKernel(profile.wasm);
@@ -139,6 +140,7 @@ export async function startNode(
   const transport = createTransport(brokerUrl, {
     network: config.network,
     clientId: core.agentHex.slice(0, 16),
+    degree: profile.gossipDegree, // the UDP mesh's fan-out (MQTT ignores it)
     will: { channel: 'birth', key: core.agentHex, bytes: () => core.willMessage(life), delayS: 30 },
   });
   let link: TransportState = 'down';
@@ -234,13 +236,19 @@ export async function startNode(
     logger,
     config: config.tasks,
   });
-  tasks.onEvent((e) => api?.publish(e));
+  tasks.onEvent((e) => {
+    api?.publish(e);
+    // Both parties learn trust from their own co-signed receipts (runtime/trust.ts ownReceipt).
+    if (e.type === 'receipt')
+      for (const r of trust?.ownReceipt(e.receipt) ?? []) logger.log('debug', 'rejected', { ...r });
+  });
   tasks.start(); // timers of tasks resumed from the store
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
   republish = () => driver.call((now) => core.republish(now, life));
   for (const t of config.follow) driver.call(() => core.follow(t));
   trust = startTrust({ core, driver, recomputeMs: profile.trustRecomputeMs, logger, conduct });
+  for (const t of tasks.list()) if (t.receipt) trust.ownReceipt(t.receipt); // settled tasks kept in the store
   for (const d of config.declarations) {
     const r = driver.call((now) => core.announceOnce(now, d));
     logger.log('info', r.reused ? 'declaration already in log' : 'announced', {
@@ -407,7 +415,7 @@ export async function startNode(
   };
   logger.log('info', 'ready', {
     agentKey: core.agentHex,
-    api: `http://${config.apiHost}:${api.port}`,
+    api: apiUrl(config.apiHost, api.port),
     network: config.network,
     broker: brokerUrl,
     profile: profile.name,

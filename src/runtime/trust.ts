@@ -7,10 +7,16 @@
 //   status). Fraud proofs are also drained after every batch of core events, so slashing does not wait.
 // - discover() results are re-ranked by semantic match × topic trust × this node's conduct factor of the author
 //   (core/trust/conduct.ts, fed by the flood gate; shown in GET /trust and status, never published).
+// - The co-signed receipts of this node's own tasks (as requester or as worker) come from its task engine
+//   (ownReceipt), at settlement and for the tasks kept in the store at start: a party does not wait for, and
+//   need not follow, the log that publishes them. Counted once with the published copy.
 // - After each recompute the delta/top-k entries are published per topic with receipts (core/trust/gossip.ts) and
 //   peers' published deltas are received through a watch on the `reputation` tag.
 
 import type { AgentCore } from '../core/agent.js';
+import { fromHex } from '../core/bytes.js';
+import { decodeReceipt } from '../core/codec/receipt.js';
+import { DecodeError } from '../core/errors.js';
 import { powerIterate } from '../core/trust/eigentrust.js';
 import { REPUTATION_TAG, reputationBody } from '../core/trust/gossip.js';
 import { NodeTrust, type RankedCandidate, type TrustEntry } from '../core/trust/node-trust.js';
@@ -28,6 +34,8 @@ export interface TrustRuntime {
   readonly kernel: 'wasm' | 'ts';
   /** Called with every core event (the node's onEvent); returns rejections NodeTrust produced, for the API stream. */
   onEvent(e: CoreEvent): CoreEvent[];
+  /** A co-signed receipt of a task this node was a party to (hex, from its task engine); returns rejections. */
+  ownReceipt(hex: string): CoreEvent[];
   /** One recompute now (the timer calls it every trustRecomputeMs). */
   recompute(): number;
   rank(cands: readonly Candidate[], minTrust?: number): RankedCandidate[];
@@ -131,6 +139,16 @@ export function startTrust(o: {
       }
       if (e.type === 'declared' && e.body.tags.includes(REPUTATION_TAG)) trust.handlePeerView(e);
       trust.pollFraudFrom(now, core.verifier);
+      return drain();
+    },
+    ownReceipt(hex) {
+      try {
+        const sr = decodeReceipt(fromHex(hex));
+        trust.handleSigned(clock(), sr, sr.receipt.topic);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        logger.log('warn', 'own receipt does not decode', { err: e.message });
+      }
       return drain();
     },
     recompute,

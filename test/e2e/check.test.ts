@@ -1,12 +1,14 @@
 // `agentnet check` from the bundle: exit codes and JSON shape, the selftest end to end, and that a
 // broken config, profile or unreachable broker is reported as such.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createUdpTransport } from '../../src/runtime/transport/udp.js';
+import { freeUdpPort } from '../multiprocess/procs.js';
 
 const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'agentnet-check-'));
@@ -24,6 +26,19 @@ const check = (...args: string[]) => {
       checks: Array<{ name: string; status: string; detail: string }>;
     },
   };
+};
+/** The same, without blocking this process (a peer it runs must answer the check). */
+const checkAsync = async (...args: string[]): Promise<ReturnType<typeof check>> => {
+  const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const c = spawn(process.execPath, [bundle, 'check', '--json', ...args], {
+      cwd: dir,
+      env: { ...process.env, AGENTNET_DATA_DIR: join(dir, 'data') },
+    });
+    let stdout = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.once('exit', (code) => resolve({ code, stdout }));
+  });
+  return { code: r.code, out: JSON.parse(r.stdout) };
 };
 const byName = (r: ReturnType<typeof check>, n: string) => r.out.checks.find((c) => c.name === n);
 
@@ -79,5 +94,48 @@ describe('agentnet check', () => {
     const r2 = check('--config', up); // same port, now closed
     expect([byName(r1, 'broker')?.status, r1.code]).toEqual(['ok', 0]);
     expect([byName(r2, 'broker')?.status, r2.code]).toEqual(['fail', 1]);
+  });
+
+  it('probes every URL of a bridge config, and a udp:// mesh by its seed peers (not TCP on 1883)', async () => {
+    // The seed is a real mesh endpoint in this process, so the check runs asynchronously (the seed must answer).
+    const seed = createUdpTransport('udp://127.0.0.1:0', { network: 'check', clientId: 'seed' });
+    await seed.ready();
+    const seedAddr = seed.localAddress();
+    const srv = createServer((s) => s.destroy());
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const mqtt = `mqtt://127.0.0.1:${(srv.address() as { port: number }).port}`;
+    const [meshPort, deadPort] = [await freeUdpPort(), await freeUdpPort()];
+    const mesh = `udp://127.0.0.1:${meshPort}?peers=${seedAddr}`;
+    try {
+      const bridge = join(dir, 'bridge.json');
+      writeFileSync(bridge, JSON.stringify({ broker: `${mqtt} ${mesh}` }));
+      const r1 = await checkAsync('--config', bridge);
+      expect([r1.code, byName(r1, 'broker')?.status]).toEqual([0, 'ok']);
+      expect(byName(r1, 'broker')?.detail).toMatch(
+        new RegExp(
+          `^bridge of 2: ${mqtt}: 127\\.0\\.0\\.1:\\d+ reachable \\(TCP.*; udp://.*: UDP mesh: binds 127\\.0\\.0\\.1:${meshPort}; 1/1 seed peers answered`,
+        ),
+      );
+      // A seed that does not answer fails, named; a udp:// URL is never probed over TCP.
+      const silent = join(dir, 'silent.json');
+      writeFileSync(silent, JSON.stringify({ broker: `udp://127.0.0.1:${meshPort}?peers=127.0.0.1:${deadPort}` }));
+      const r2 = await checkAsync('--config', silent);
+      expect([r2.code, byName(r2, 'broker')?.status]).toEqual([1, 'fail']);
+      expect(byName(r2, 'broker')?.detail).toMatch(
+        new RegExp(`no beacon in \\d+ ms from seed 127\\.0\\.0\\.1:${deadPort}`),
+      );
+      expect(byName(r2, 'broker')?.detail).not.toMatch(/1883|TCP/);
+      // One unreachable MQTT broker of a bridge fails the line and is named.
+      const half = join(dir, 'half.json');
+      writeFileSync(half, JSON.stringify({ broker: `${mesh} mqtt://127.0.0.1:${deadPort}` }));
+      const r3 = await checkAsync('--config', half);
+      expect([r3.code, byName(r3, 'broker')?.status]).toEqual([1, 'fail']);
+      expect(byName(r3, 'broker')?.detail).toMatch(
+        new RegExp(`mqtt://127\\.0\\.0\\.1:${deadPort}: 127\\.0\\.0\\.1:${deadPort}: connect ECONNREFUSED`),
+      );
+    } finally {
+      await seed.close();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
   });
 });

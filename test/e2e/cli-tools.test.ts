@@ -2,7 +2,7 @@
 // rotate, revoke, registry and credential, and the files they write checked at T2/T3 by the core.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,38 @@ describe('identity tools', () => {
         f('b2.cbor'),
       ).status,
     ).toBe(0);
+    // Another operator's key did not sign b1: refused (exit 2, nothing written), as revoke refuses it.
+    expect(cli('keygen', '--out', f('op2.key')).status).toBe(0);
+    expect(cli('keygen', '--out', f('a4.key')).status).toBe(0);
+    const wrong = cli(
+      'rotate',
+      '--operator-key',
+      f('op2.key'),
+      '--previous',
+      f('b2.cbor'),
+      '--agent-key',
+      f('a4.key'),
+      '--out',
+      f('wrong.cbor'),
+    );
+    expect([wrong.status, wrong.stderr]).toEqual([2, expect.stringMatching(/operator key is not the one that signed/)]);
+    expect(existsSync(f('wrong.cbor'))).toBe(false);
+    // A previous binding with a flipped signature byte is refused too.
+    const flipped = read('b2.cbor');
+    flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 1;
+    writeFileSync(f('b2-flipped.cbor'), flipped);
+    const broken = cli(
+      'rotate',
+      '--operator-key',
+      f('op.key'),
+      '--previous',
+      f('b2-flipped.cbor'),
+      '--agent-key',
+      f('a4.key'),
+      '--out',
+      f('wrong.cbor'),
+    );
+    expect([broken.status, broken.stderr]).toEqual([2, expect.stringMatching(/previous binding: .*signature/)]);
     expect(
       cli(
         'revoke',

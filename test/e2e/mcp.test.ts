@@ -154,7 +154,7 @@ describe('agentnet mcp over stdio', () => {
     ] as const) {
       const r = await call(tool, args);
       expect(r.isError).toBe(true);
-      expect(r.content[0]!.text).toMatch(/^BAD_REQUEST: /);
+      expect(r.content[0]!.text).toMatch(/^CONFLICT: /); // a state conflict (409), not a malformed request
     }
   }, 60_000);
 

@@ -184,9 +184,14 @@ describe('local API vs its OpenAPI document', () => {
     expect(st.json['link'].state).toBe('up');
     const o = await call(alice, 'GET', '/openapi.json', '/openapi.json');
     expect(o.json).toEqual(doc);
-    const m = await call(alice, 'GET', '/metrics', '/metrics');
+    const m = await call(alice, 'GET', '/metrics', '/metrics', undefined, { accept: 'application/openmetrics-text' });
     expect(m.text).toMatch(/^agentnet_verifications_total\{tier="T2"\} \d+$/m);
     expect(m.text.endsWith('# EOF\n')).toBe(true);
+    const plain = await call(alice, 'GET', '/metrics', '/metrics');
+    expect([plain.headers.get('content-type'), plain.text.includes('# EOF')]).toEqual([
+      'text/plain; version=0.0.4; charset=utf-8',
+      false,
+    ]);
     const tr = await call(alice, 'GET', '/trust?topic=data_analysis', '/trust');
     expect(tr.json).toMatchObject({ topic: 'data_analysis', status: { epochs: 0 } });
     expect((await call(alice, 'GET', '/trust', '/trust')).json['entries']).toBeUndefined();
@@ -229,10 +234,31 @@ describe('local API vs its OpenAPI document', () => {
     expect((await call(alice, 'GET', `/verify/${'ab'.repeat(32)}?tier=7`, '/verify/{agentKey}')).status).toBe(400);
     const del = await call(alice, 'DELETE', '/status', '/status');
     expect(del.status).toBe(405);
-    expect(del.headers.get('allow')).toBe('GET');
+    expect(del.headers.get('allow')).toBe('GET, HEAD');
     const nf = await fetch(`http://127.0.0.1:${alice.apiPort}/reputation`);
     expect(nf.status).toBe(404);
     expect(((await nf.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+
+  it('HEAD answers wherever GET does, with its status and headers and no body; //status is not the page', async () => {
+    const base = `http://127.0.0.1:${alice.apiPort}`;
+    for (const p of ['/', '/status', '/peers', '/metrics', '/openapi.json', '/events', '/tasks', '/ledger']) {
+      const [g, h] = [
+        await fetch(`${base}${p}`, { signal: AbortSignal.timeout(2000) }),
+        await fetch(`${base}${p}`, { method: 'HEAD' }),
+      ];
+      expect([p, h.status, h.headers.get('content-type')]).toEqual([p, g.status, g.headers.get('content-type')]);
+      expect(await h.text()).toBe('');
+      await g.body?.cancel();
+    }
+    expect((await fetch(`${base}/nope`, { method: 'HEAD' })).status).toBe(404);
+    expect((await fetch(`${base}/announce`, { method: 'HEAD' })).status).toBe(405);
+    // A path starting with // is a path, not a host: nothing lives there.
+    for (const p of ['//status', '//', '//evil.example/status']) {
+      const r = await fetch(`${base}${p}`);
+      expect([p, r.status, r.headers.get('content-type')]).toEqual([p, 404, 'application/json']);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    }
   });
 
   it('task and ledger routes answer as documented (an agent layer posting, bidding, delivering and rating)', async () => {
@@ -280,10 +306,23 @@ describe('local API vs its OpenAPI document', () => {
         topic: 'code_review_security',
       });
       expect((await call(dave, 'GET', '/tasks', '/tasks')).json['tasks'].length).toBe(1);
-      expect((await call(dave, 'POST', `/tasks/${id}/bid`, '/tasks/{id}/bid', { price: 1200 })).json['state']).toBe(
+      // Delivering before the award is a state conflict (409), as is rating a task that is not ours.
+      const early = await call(dave, 'POST', `/tasks/${id}/deliver`, '/tasks/{id}/deliver', { artefact: 'x' });
+      expect([early.status, early.json['error'].code]).toEqual([409, 'CONFLICT']);
+      expect((await call(dave, 'POST', `/tasks/${id}/rate`, '/tasks/{id}/rate', { outcome: 1 })).status).toBe(409);
+      expect((await call(dave, 'POST', `/tasks/${id}/bid`, '/tasks/{id}/bid', { price: 1500 })).json['state']).toBe(
         'bidding',
       );
+      // A bid is revised until the bid window closes; the requester keeps the latest.
+      expect((await call(dave, 'POST', `/tasks/${id}/bid`, '/tasks/{id}/bid', { price: 1200 })).json).toMatchObject({
+        state: 'bidding',
+        myBid: 1200,
+        myBids: [1500, 1200],
+      });
       await until(async () => (await call(dave, 'GET', `/tasks/${id}`, '/tasks/{id}')).json['state'] === 'awarded');
+      expect((await call(carol, 'GET', `/tasks/${id}`, '/tasks/{id}')).json).toMatchObject({ price: 1200 });
+      const late = await call(dave, 'POST', `/tasks/${id}/bid`, '/tasks/{id}/bid', { price: 1000 });
+      expect([late.status, late.json['error'].code]).toEqual([409, 'CONFLICT']);
       expect(
         (await call(dave, 'POST', `/tasks/${id}/deliver`, '/tasks/{id}/deliver', { artefact: 'LGTM' })).json['state'],
       ).toBe('delivering');
@@ -309,7 +348,8 @@ describe('local API vs its OpenAPI document', () => {
           })
         ).status,
       ).toBe(400);
-      expect((await call(carol, 'POST', `/tasks/${id}/rate`, '/tasks/{id}/rate', { outcome: 500 })).status).toBe(400); // settled already
+      expect((await call(carol, 'POST', `/tasks/${id}/rate`, '/tasks/{id}/rate', { outcome: 500 })).status).toBe(409); // settled already
+      expect((await call(carol, 'POST', `/tasks/${id}/rate`, '/tasks/{id}/rate', { outcome: 5000 })).status).toBe(400); // out of range
       expect((await call(carol, 'GET', `/tasks/${'ab'.repeat(32)}`, '/tasks/{id}')).status).toBe(404);
       expect((await call(carol, 'GET', '/tasks/xyz', '/tasks/{id}')).status).toBe(400);
     } finally {

@@ -1,12 +1,14 @@
-// GET /metrics: parsed by a small OpenMetrics 1.0 text parser written here (always runs) and checked
-// by Prometheus' own `promtool check metrics` when it is installed (Debian package `prometheus`).
+// GET /metrics: the Prometheus text format by default and OpenMetrics 1.0 to clients that ask for it; parsed
+// by a small OpenMetrics 1.0 text parser written here (always runs) and checked by Prometheus' own promtool
+// when it is installed (Debian package `prometheus`): `promtool check metrics` on the text format, its
+// OpenMetrics parser (backfill) on OpenMetrics.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderOpenMetrics } from '../../src/runtime/api/metrics.js';
+import { negotiate, renderOpenMetrics } from '../../src/runtime/api/metrics.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker.js';
 import { loadConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
@@ -118,6 +120,22 @@ describe('OpenMetrics writer and parser', () => {
   });
 });
 
+/** The Accept header of a Prometheus 2.x server's scrape. */
+const PROMETHEUS_SCRAPE_ACCEPT =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+describe('content negotiation, as Prometheus client libraries do it', () => {
+  it('OpenMetrics only to a client that asks for application/openmetrics-text', () => {
+    expect(negotiate(PROMETHEUS_SCRAPE_ACCEPT)).toBe('openmetrics');
+    expect(negotiate('Application/OpenMetrics-Text; version=1.0.0')).toBe('openmetrics');
+    expect(negotiate('text/plain, application/openmetrics-text;q=0.3')).toBe('openmetrics');
+    for (const a of [undefined, '', '*/*', 'text/plain', 'text/plain;version=0.0.4', 'text/*', 'application/json'])
+      expect([a, negotiate(a)]).toEqual([a, 'prometheus']);
+    expect(negotiate('application/openmetrics-text;q=0, text/plain')).toBe('prometheus'); // q=0 refuses it
+    expect(negotiate('application/openmetrics-textual')).toBe('prometheus');
+  });
+});
+
 describe('GET /metrics of a running node', () => {
   let broker: EmbeddedBroker;
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-metrics-'));
@@ -142,13 +160,13 @@ describe('GET /metrics of a running node', () => {
     const end = Date.now() + 15_000;
     while (a.discover({ tags: ['data.analysis'] }).length === 0 && Date.now() < end)
       await new Promise((r) => setTimeout(r, 50));
-    const res = await fetch(`http://127.0.0.1:${a.apiPort}/metrics`);
+    // What a Prometheus server sends (it asks for OpenMetrics first) gets OpenMetrics.
+    const res = await fetch(`http://127.0.0.1:${a.apiPort}/metrics`, { headers: { accept: PROMETHEUS_SCRAPE_ACCEPT } });
     expect(res.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
     text = await res.text();
     status = a.status();
-    const res2 = await fetch(`http://127.0.0.1:${a.apiPort}/metrics`, {
-      headers: { accept: 'text/plain;version=0.0.4' },
-    });
+    // curl (`Accept: */*`) gets the Prometheus text format, which `curl ... | promtool check metrics` lints.
+    const res2 = await fetch(`http://127.0.0.1:${a.apiPort}/metrics`, { headers: { accept: '*/*' } });
     expect(res2.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     classic = await res2.text();
   });
@@ -202,6 +220,38 @@ describe('GET /metrics of a running node', () => {
       const r = spawnSync('promtool', ['check', 'metrics'], { input: classic, encoding: 'utf8' });
       expect(r.stdout + r.stderr).toBe('');
       expect(r.status).toBe(0);
+    });
+
+    // promtool's OpenMetrics parser is the one of its backfill (`tsdb create-blocks-from openmetrics`), which
+    // needs a timestamp on every sample: appended here, every other byte as the node served it.
+    it('promtool parses the OpenMetrics exposition (create-blocks-from openmetrics)', () => {
+      const stamped = text
+        .split('\n')
+        .map((l) => (l === '' || l.startsWith('#') ? l : `${l} 1700000000`))
+        .join('\n');
+      const work = mkdtempSync(join(tmpdir(), 'agentnet-om-'));
+      try {
+        writeFileSync(join(work, 'in.om'), stamped);
+        const r = spawnSync(
+          'promtool',
+          ['tsdb', 'create-blocks-from', 'openmetrics', join(work, 'in.om'), join(work, 'out')],
+          {
+            encoding: 'utf8',
+          },
+        );
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        const samples = text.split('\n').filter((l) => l && !l.startsWith('#')).length;
+        expect(r.stdout).toMatch(new RegExp(`\\s${samples}\\s`)); // NUM SAMPLES: every sample was read
+        // A broken exposition (no # EOF) fails the same check: the check can fail.
+        writeFileSync(join(work, 'bad.om'), stamped.replace('# EOF', ''));
+        expect(
+          spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(work, 'bad.om'), join(work, 'o2')])
+            .status,
+        ).not.toBe(0);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -100,4 +100,37 @@ describe.skipIf(!haveChromium)('status page in headless Chromium', () => {
     await page.screenshot({ path: 'test-output/status.png', fullPage: true });
     expect(statSync('test-output/status.png').size).toBeGreaterThan(10_000);
   });
+
+  it('opens with a token from the URL fragment; without it the page says how, and data stays behind the token', async () => {
+    const token = 'page-token-0123456789abcdef';
+    const guarded = await startNode(
+      loadConfig({ env: {}, flags: { dataDir: join(dir, 'guarded'), network, broker: broker.url, apiToken: token } }),
+      { logger: quiet },
+    );
+    nodes.push(guarded);
+    const base = `http://127.0.0.1:${guarded.apiPort}`;
+    // The shell is public (a navigation cannot send the header); every data route still needs the token.
+    expect((await fetch(`${base}/`)).status).toBe(200);
+    for (const p of ['/status', '/peers', '/events', '/metrics']) expect((await fetch(`${base}${p}`)).status).toBe(401);
+
+    const page = await browser.newPage();
+    await page.goto(`${base}/#token=${token}`);
+    await page.waitForFunction(
+      (k) =>
+        document.getElementById('agent')?.textContent === k &&
+        document.getElementById('stream')?.textContent === 'live',
+      guarded.core.agentHex,
+      { timeout: 15_000 },
+    );
+    expect(await page.locator('#link').textContent()).toBe('up');
+    expect(await page.locator('body').textContent()).not.toContain(token); // the token is never rendered
+
+    const bare = await browser.newPage();
+    await bare.goto(`${base}/`);
+    await bare.waitForFunction(() => /needs its token/.test(document.getElementById('stream')?.textContent ?? ''));
+    expect(await bare.locator('#stream').textContent()).toBe(
+      `this node's API needs its token: open ${base}/#token=TOKEN`,
+    );
+    expect(await bare.locator('#agent').textContent()).toBe('…');
+  });
 });

@@ -120,3 +120,54 @@ describe('UDP mesh: anti-entropy of retained items', () => {
     }
   }, 40_000);
 });
+
+describe('UDP mesh: the gossip degree comes from the profile (TransportOptions.degree)', () => {
+  /** Five plain sockets that beacon to the mesh node (so it takes them as neighbours) and count its pushes. */
+  async function listeners(port: number) {
+    const socks = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const s = createSocket('udp4');
+        await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+        const got = { pushes: 0, armed: false, beaconsAfter: 0 };
+        s.on('message', (f) => {
+          if (f[0] === 2) got.pushes++; // T_PUSH
+          if (f[0] === 1 && got.armed) got.beaconsAfter++; // a heartbeat beacon sent after the publish
+        });
+        const beacon = Buffer.alloc(14); // type 1 (beacon), ttl 1, id, chunk 0 of 1, no payload
+        beacon[0] = 1;
+        beacon[1] = 1;
+        beacon.writeUInt16BE(1, 12);
+        await new Promise<void>((r) => s.send(beacon, port, '127.0.0.1', () => r()));
+        return { s, got };
+      }),
+    );
+    return socks;
+  }
+
+  it.each([
+    [2, 2], // 5 neighbours > 2·2: a push goes to D = 2 of them
+    [3, 5], // 5 neighbours <= 2·3: to all of them
+  ])('degree %i: a fresh publish reaches %i of 5 neighbours directly', async (degree, expected) => {
+    const t = createUdpTransport('udp://127.0.0.1:0', { network: 'n', clientId: 'c', degree });
+    open.push(t);
+    await t.ready();
+    expect(t.stats!()).toMatchObject({ degree });
+    const ls = await listeners(Number(t.localAddress().split(':')[1]));
+    await until(() => t.neighbours().length === 5, 5000);
+    t.publish('header', 'topic/x', new Uint8Array([1, 2, 3]), { retain: false });
+    for (const l of ls) l.got.armed = true;
+    // Every neighbour gets a heartbeat beacon every second from the same socket as the push (in order on
+    // loopback). The second one after the publish was sent after it: once each has two, every push has arrived.
+    await until(() => ls.every((l) => l.got.beaconsAfter >= 2), 5000);
+    expect(ls.map((l) => l.got.pushes).sort()).toEqual(
+      [...Array(5 - expected).fill(0), ...Array(expected).fill(1)].sort(),
+    );
+    for (const l of ls) l.s.close();
+  });
+
+  it('refuses a degree outside 1..64', () => {
+    expect(() => createUdpTransport('udp://127.0.0.1:0', { network: 'n', clientId: 'c', degree: 0 })).toThrow(
+      /degree 0 must be 1\.\.64/,
+    );
+  });
+});

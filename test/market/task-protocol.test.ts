@@ -15,6 +15,7 @@ import {
   type TaskMsg,
 } from '../../src/core/task/codec.js';
 import { agentAccount, BURN, escrowAccount } from '../../src/core/task/ledger.js';
+import { TaskConflictError } from '../../src/core/task/engine.js';
 import { allowed, isTerminal, TRANSITIONS } from '../../src/core/task/protocol.js';
 import { crypto, identity } from '../helpers.js';
 import { SPEC, TaskWorld, testMechanism, type Party } from './task-world.js';
@@ -112,6 +113,77 @@ describe('task protocol, happy path', () => {
     expect(stateOf(req, t.id)).toBe('settled');
     expect(stateOf(ws[0]!, t.id)).toBe('settled');
     expect([...dropped].sort()).toEqual(['artefact', 'award', 'bid', 'cosign', 'delivery', 'fetch', 'invite', 'rate']);
+  });
+});
+
+describe('bid revision and state conflicts', () => {
+  it('a worker revises its bid until the bid window closes; the requester awards its latest bid', () => {
+    const { w, req, ws } = setup(1, { deliver: () => artefact });
+    const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
+    w.pump();
+    ws[0]!.engine.bidFor(w.now, t.id, 3000);
+    w.pump();
+    w.now += 10;
+    expect(ws[0]!.engine.bidFor(w.now, t.id, 2500)).toMatchObject({
+      state: 'bidding',
+      myBid: 2500,
+      myBids: [3000, 2500],
+    });
+    w.pump();
+    expect(req.engine.get(t.id)!.bids.map((b) => b.price)).toEqual([2500]);
+    w.advance(t.bidDeadline);
+    expect(req.engine.get(t.id)).toMatchObject({ price: 2500, worker: ws[0]!.hex });
+    expect(() => ws[0]!.engine.bidFor(w.now, t.id, 2000)).toThrow(TaskConflictError); // awarded: too late
+    w.advance(t.settleBy);
+    expect([stateOf(req, t.id), stateOf(ws[0]!, t.id)]).toEqual(['settled', 'settled']);
+    expect(w.rejects(req)).toEqual([]);
+  });
+
+  it('an older bid arriving after a revision does not undo it; a revision that arrives late leaves the earlier one binding', () => {
+    const { w, req, ws } = setup(1, { deliver: () => artefact });
+    const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
+    w.pump();
+    ws[0]!.engine.bidFor(w.now, t.id, 3000);
+    const first = w.queue.splice(0); // held back (another path)
+    w.now += 10;
+    ws[0]!.engine.bidFor(w.now, t.id, 2000);
+    w.pump();
+    w.queue.push(...first);
+    w.pump();
+    expect(req.engine.get(t.id)!.bids.map((b) => b.price)).toEqual([2000]);
+    // A revision the requester gets only after its deadline: it awards the earlier price, which the worker accepts.
+    const { w: w2, req: r2, ws: ws2 } = setup(1, { deliver: () => artefact });
+    const t2 = r2.engine.post(w2.now, { ...SPEC, mechanism: testMechanism() });
+    w2.pump();
+    ws2[0]!.engine.bidFor(w2.now, t2.id, 3000);
+    w2.pump();
+    w2.now = t2.bidDeadline - 1;
+    const late: Array<(typeof w2.queue)[number]> = [];
+    w2.filter = (m) => (typeOf(m.bytes) === 'bid' && w2.now <= t2.bidDeadline ? (late.push(m), false) : true);
+    ws2[0]!.engine.bidFor(w2.now, t2.id, 1500); // this bid and its re-sends reach the requester only after the deadline
+    w2.advance(t2.bidDeadline);
+    w2.now += 1;
+    w2.queue.push(...late);
+    w2.pump();
+    expect(w2.rejects(r2)).toContain('late_bid');
+    w2.advance(t2.settleBy);
+    expect(r2.engine.get(t2.id)).toMatchObject({ state: 'settled', price: 3000 });
+    expect(stateOf(ws2[0]!, t2.id)).toBe('settled');
+  });
+
+  it('calls the task state does not allow throw TaskConflictError (the API answers 409); bad arguments stay RangeError', () => {
+    const { w, req, ws } = setup(1, {}, {});
+    const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
+    w.pump();
+    expect(() => req.engine.bidFor(w.now, t.id, 1000)).toThrow(TaskConflictError); // our own task
+    expect(() => ws[0]!.engine.deliver(w.now, t.id, artefact)).toThrow(TaskConflictError); // not awarded
+    expect(() => req.engine.rateFor(w.now, t.id, 500)).toThrow(TaskConflictError); // nothing delivered
+    expect(() => ws[0]!.engine.bidFor(w.now, t.id, 10 ** 9)).toThrow(RangeError); // above the budget
+    expect(() => ws[0]!.engine.bidFor(w.now, t.id, 10 ** 9)).not.toThrow(TaskConflictError);
+    expect(() => ws[0]!.engine.bidFor(t.bidDeadline + 1, t.id, 1000)).toThrow(/bid window has closed/);
+    expect(() => req.engine.post(w.now, { ...SPEC, budget: 10 ** 9, mechanism: testMechanism() })).toThrow(
+      TaskConflictError,
+    ); // above our balance
   });
 });
 
@@ -330,7 +402,7 @@ describe('task protocol failures (typed rejections)', () => {
     req.engine.handleMessage(w.now, new Uint8Array([1, 2, 3]));
     w.drain();
     expect(w.rejects(req)).toEqual(['unknown_task', 'unexpected', 'malformed']);
-    expect(() => worker.engine.deliver(w.now, t.id, artefact)).toThrow(RangeError); // not awarded: misuse throws
+    expect(() => worker.engine.deliver(w.now, t.id, artefact)).toThrow(TaskConflictError); // not awarded: misuse throws
     expect(() => req.engine.post(w.now, { ...SPEC, budget: 10 ** 6, mechanism: testMechanism() })).toThrow(/balance/);
   });
 

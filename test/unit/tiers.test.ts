@@ -63,6 +63,10 @@ describe('T2: version chain, pre-rotation, revocation', () => {
       reason: 'binding_expired',
     });
     expect(v.checkSigned(pub(k2), m, c.signer.sign(k2, m), T0 + 10).ok).toBe(true);
+    // The old key is retired, not a second live identity: tier 0 from the new version's notBefore on.
+    expect([v.tierOf(toHex(pub(k1)), T0 - 10), v.tierOf(toHex(pub(k1)), T0 + 10)]).toEqual([2, 0]);
+    expect([v.isRetired(toHex(pub(k1)), T0 + 10), v.isRetired(toHex(pub(k2)), T0 + 10)]).toEqual([true, false]);
+    expect(v.tierOf(toHex(pub(k2)), T0 + 10)).toBe(2);
   });
 
   it('refuses a rotation to a key the previous version did not commit to', () => {

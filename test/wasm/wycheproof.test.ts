@@ -1,13 +1,11 @@
-// Project Wycheproof Ed25519 (C2SP/wycheproof testvectors_v1/ed25519_test.json), read from
-// ../shared/vectors beside the checkout (vectors/README.md: not copied into the repository).
-import { existsSync, readFileSync } from 'node:fs';
+// Project Wycheproof Ed25519 (C2SP/wycheproof testvectors_v1/ed25519_test.json, Apache-2.0), kept in
+// test/fixtures/wycheproof/ with its licence (README.md there), so this suite always runs.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hex, node, noble, root, ruleOracle, wasm, type SigItem } from './helpers.js';
 
-const file = resolve(root, '../shared/vectors/wycheproof_ed25519_test.json');
-const present = existsSync(file);
-if (!present) console.warn(`[wycheproof] ${file} not found: Wycheproof suite skipped (RFC 8032 vectors still run)`);
+const file = resolve(root, 'test/fixtures/wycheproof/ed25519_test.json');
 
 interface Case {
   tcId: number;
@@ -22,17 +20,15 @@ interface Group {
   tests: Case[];
 }
 
-describe.skipIf(!present)('Wycheproof EddsaVerify ed25519', () => {
-  const data = present
-    ? (JSON.parse(readFileSync(file, 'utf8')) as { numberOfTests: number; testGroups: Group[] })
-    : null;
-  const cases = data ? data.testGroups.flatMap((g) => g.tests.map((t) => ({ ...t, pub: hex(g.publicKey.pk) }))) : [];
+describe('Wycheproof EddsaVerify ed25519', () => {
+  const data = JSON.parse(readFileSync(file, 'utf8')) as { numberOfTests: number; testGroups: Group[] };
+  const cases = data.testGroups.flatMap((g) => g.tests.map((t) => ({ ...t, pub: hex(g.publicKey.pk) })));
   // Wycheproof 'acceptable' means either answer is allowed; this file has none, and our rule would
   // map such a case to whatever the rule says (checked against ruleOracle below).
   const expected = (c: Case): boolean | null => (c.result === 'valid' ? true : c.result === 'invalid' ? false : null);
 
-  it('has the 151 cases the README describes', () => {
-    expect(cases.length).toBe(data!.numberOfTests);
+  it('has the 151 cases its README describes', () => {
+    expect(cases.length).toBe(data.numberOfTests);
     expect(cases.length).toBe(151);
   });
 

@@ -231,6 +231,17 @@ export class TieredVerifier {
     return t !== undefined && t <= at;
   }
 
+  /**
+   * Rotated out at `at`: a later version of the agent's binding (same baid) binds another key and is valid
+   * from `at` on. No grace period (docs/decisions.md, Identity): from the new version's notBefore the old key
+   * is tier 0, its candidates leave discover() and its signatures dated from then on are refused at T1;
+   * what it signed before stays verifiable.
+   */
+  isRetired(agentKeyHex: string, at: number): boolean {
+    const t = this.byAgent.get(agentKeyHex)?.supersededAt;
+    return t !== undefined && t <= at;
+  }
+
   // ---------------------------------------------------------------- T1
 
   /**
@@ -267,7 +278,8 @@ export class TieredVerifier {
 
   /** Highest tier this node has verified the agent to (0 = nothing known). */
   tierOf(agentKeyHex: string, now: number): number {
-    if (this.quarantined.has(agentKeyHex) || this.isRevoked(agentKeyHex, now)) return 0;
+    if (this.quarantined.has(agentKeyHex) || this.isRevoked(agentKeyHex, now) || this.isRetired(agentKeyHex, now))
+      return 0;
     const b = this.byAgent.get(agentKeyHex)?.binding;
     if (!b || now < b.notBefore || now >= b.notAfter) return 0;
     return this.attested.has(agentKeyHex) ? 3 : 2;

@@ -67,7 +67,14 @@ export type TaskEvent =
       readonly task?: string;
       readonly from?: string;
     }
-  | { readonly type: 'receipt'; readonly task: string; readonly receipt: string; readonly entry: string };
+  | {
+      readonly type: 'receipt';
+      readonly task: string;
+      /** hex of the co-signed receipt (both parties emit it once their ledger settles) */
+      readonly receipt: string;
+      /** the requester's log entry that publishes it (absent on the worker's side) */
+      readonly entry?: string;
+    };
 
 export interface TaskEngineOptions {
   readonly crypto: CryptoPort;
@@ -93,6 +100,15 @@ export interface TaskEngineOptions {
   readonly keepEnded?: number;
   /** Topic reputation for the `reputation` allocation rule (MG-EigenTrust); absent = all equal. */
   readonly score?: (agent: string, topic: string) => number;
+}
+
+/**
+ * A well-formed call that the task's role, state, deadline or our balance does not allow now (bidding on a task
+ * that is not an invitation or whose bid window closed, delivering an unawarded task, rating twice, a budget
+ * or deposit above our balance). The local API answers it 409 CONFLICT; malformed arguments stay RangeError (400).
+ */
+export class TaskConflictError extends Error {
+  override readonly name = 'TaskConflictError';
 }
 
 export abstract class TaskEngineBase {

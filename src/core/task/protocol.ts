@@ -7,7 +7,9 @@
 // Rules:
 //  - Requester: a task is posted (escrowing its budget) in `open`. Bids are accepted until the bid
 //    deadline from bidders whose binding passes T2 now and whose tier reaches the task's required tier;
-//    a bid above the budget or after the deadline is refused. At the deadline the mechanism's allocation
+//    a bid above the budget or after the deadline is refused. A bidder may revise its bid until the
+//    deadline: its latest bid (by signed time) replaces the earlier one, and every price it signed binds
+//    it (it accepts an award at any of them: a revision can arrive too late). At the deadline the mechanism's allocation
 //    picks one worker and the requester signs an award (the worker posts its deposit), or, without a
 //    valid bid, the task expires and the budget goes back.
 //  - The worker delivers by hash (its artefact is published as a retained body and sent on `fetch`); the
@@ -66,7 +68,7 @@ export const TRANSITIONS = {
   },
   worker: {
     invited: { invite: ['invited'], bidFor: ['bidding'], bidDeadline: ['lost'] },
-    bidding: { invite: ['bidding'], award: ['awarded'], retry: ['bidding'], deliverBy: ['lost'] },
+    bidding: { invite: ['bidding'], bidFor: ['bidding'], award: ['awarded'], retry: ['bidding'], deliverBy: ['lost'] },
     awarded: { invite: ['awarded'], award: ['awarded', 'disputed'], deliver: ['delivering'], deliverBy: ['defaulted'] },
     delivering: {
       award: ['delivering', 'disputed'],

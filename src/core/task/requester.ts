@@ -16,7 +16,7 @@ import { FieldError } from '../codec/schema.js';
 import { amountFor, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, encodeTerms, type TaskMsg } from './codec.js';
 import { complaintBody, complaintToBeSigned, encodeComplaint, type Complaint } from './complaint.js';
-import { TaskEngineBase, view, type TaskView } from './engine.js';
+import { TaskConflictError, TaskEngineBase, view, type TaskView } from './engine.js';
 import { openPostings, depositPostings, settlement } from './ledger.js';
 import { allowed, type Input } from './protocol.js';
 import type { TaskRecord } from './store.js';
@@ -54,7 +54,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
     if (!Number.isSafeInteger(s.budget) || s.budget < 0 || s.budget > MAX_MONEY)
       throw new FieldError('budget', `must be an integer 0..${MAX_MONEY} (milli-credits)`);
     if (this.balanceOf(this.agentHex) < s.budget)
-      throw new FieldError('budget', `${s.budget} exceeds this agent's balance of ${this.balanceOf(this.agentHex)}`);
+      throw new TaskConflictError(`post: budget ${s.budget} exceeds our balance ${this.balanceOf(this.agentHex)}`);
     const tier = Math.max(
       s.requiredTier ?? 0,
       s.mechanism.requiredTier,
@@ -111,7 +111,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
   rateFor(now: number, id: string, outcome: number): TaskView {
     const r = this.record(id);
     if (r.role !== 'requester' || !this.can(r, 'rateFor'))
-      throw new RangeError(`rate: task ${id} is ${r.role} ${r.state}, not a delivered task of ours`);
+      throw new TaskConflictError(`rate: task ${id} is ${r.role} ${r.state}, not a delivered task of ours`);
     if (!Number.isInteger(outcome) || outcome < 0 || outcome > 1000)
       throw new RangeError('rate: outcome must be an integer 0..1000');
     const amount = amountFor(this.mechanismOf(r), r.price!, outcome);
@@ -221,9 +221,11 @@ export abstract class RequesterEngine extends TaskEngineBase {
     if (tier < r.requiredTier)
       return this.reject('wrong_tier', `bidder verified to T${tier}, task needs T${r.requiredTier}`, r.id, from);
     if (m.price > r.budget) return this.reject('over_budget', `bid ${m.price} > budget ${r.budget}`, r.id, from);
+    // A bidder's latest bid (by its signed time) replaces its earlier one: a revision (protocol.ts). A re-sent
+    // bid changes nothing, and an older one arriving late (another path) does not undo a revision.
     const same = r.bids.find((x) => x.agent === from);
-    if (same && same.price === m.price) return; // a re-sent bid
-    r.bids = [...r.bids.filter((x) => x.agent !== from), { agent: from, price: m.price, ts: now }];
+    if (same && (same.price === m.price || m.ts < (same.sent ?? 0))) return;
+    r.bids = [...r.bids.filter((x) => x.agent !== from), { agent: from, price: m.price, ts: now, sent: m.ts }];
     this.move(r, 'bid', 'open', now);
   }
 

@@ -27,10 +27,13 @@ export interface TaskRecord {
   readonly entry: string;
   readonly body: string;
   readonly createdAt: number;
-  /** requester: valid bids so far, one per bidder (a later bid replaces an earlier one) */
-  bids: Array<{ agent: string; price: number; ts: number }>;
-  /** worker: our bid */
+  /** requester: valid bids so far, one per bidder (a later bid replaces an earlier one); ts when it arrived,
+   *  sent its signed time */
+  bids: Array<{ agent: string; price: number; ts: number; sent?: number }>;
+  /** worker: our bid (the latest, when revised) */
   myBid?: number;
+  /** worker: every price we bid on this task; the requester may award any of them */
+  myBids?: number[];
   worker?: string;
   price?: number;
   /** hex of the signed award */

@@ -7,10 +7,10 @@
 //                                                      └─> disputed <───────┘  (a second award naming another worker)
 
 import { equalBytes, fromHex, toHex } from '../bytes.js';
-import { receiptToBeSigned, type Receipt } from '../codec/receipt.js';
+import { encodeReceipt, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, type TaskMsg } from './codec.js';
-import { view, type TaskView } from './engine.js';
+import { TaskConflictError, view, type TaskView } from './engine.js';
 import { depositPostings, openPostings, settlement } from './ledger.js';
 import { allowed, type Input } from './protocol.js';
 import { checkDisputeProof, encodeDisputeProof } from './dispute.js';
@@ -18,17 +18,24 @@ import { RequesterEngine } from './requester.js';
 import type { TaskRecord } from './store.js';
 
 export class TaskEngine extends RequesterEngine {
-  /** Our bid (milli-credits) on a task we were invited to. */
+  /**
+   * Our bid (milli-credits) on a task we were invited to, or a revision of it while the bid window is open
+   * (protocol.ts): the requester keeps each bidder's latest bid, and every price we signed stays one it may
+   * award at (a revision may reach it after the deadline, when it awards the earlier one).
+   */
   bidFor(now: number, id: string, price: number): TaskView {
     const r = this.record(id);
     if (r.role !== 'worker' || !this.can(r, 'bidFor'))
-      throw new RangeError(`bid: task ${id} is ${r.role} ${r.state}, not an invitation`);
+      throw new TaskConflictError(
+        `bid: task ${id} is ${r.role} ${r.state}, not an invitation whose bid window is open`,
+      );
     if (!Number.isSafeInteger(price) || price < 0 || price > r.budget)
       throw new RangeError(`bid: price must be an integer 0..${r.budget} (the budget)`);
-    if (now > r.bidDeadline) throw new RangeError('bid: the bid deadline has passed');
+    if (now > r.bidDeadline) throw new TaskConflictError('bid: the bid window has closed');
     if (this.balanceOf(this.agentHex) < r.deposit)
-      throw new RangeError(`bid: the deposit ${r.deposit} exceeds our balance ${this.balanceOf(this.agentHex)}`);
+      throw new TaskConflictError(`bid: the deposit ${r.deposit} exceeds our balance ${this.balanceOf(this.agentHex)}`);
     r.myBid = price;
+    r.myBids = [...new Set([...(r.myBids ?? []), price])];
     this.move(r, 'bidFor', 'bidding', now);
     this.sendBid(r, now);
     return view(r);
@@ -38,7 +45,7 @@ export class TaskEngine extends RequesterEngine {
   deliver(now: number, id: string, artefact: Uint8Array): TaskView {
     const r = this.record(id);
     if (r.role !== 'worker' || !this.can(r, 'deliver'))
-      throw new RangeError(`deliver: task ${id} is ${r.role} ${r.state}, not awarded to us`);
+      throw new TaskConflictError(`deliver: task ${id} is ${r.role} ${r.state}, not awarded to us`);
     if (artefact.length > this.o.limits.bodyBytes)
       throw new RangeError(`deliver: artefact larger than ${this.o.limits.bodyBytes} bytes`);
     const hash = this.o.crypto.sha256(artefact);
@@ -179,8 +186,13 @@ export class TaskEngine extends RequesterEngine {
     }
     if (!equalBytes(m.worker, this.agentKey))
       return this.reject('not_party', 'award names another worker', r.id, r.requester);
-    if (m.price !== r.myBid)
-      return this.reject('bad_terms', `award at ${m.price}, we bid ${r.myBid}`, r.id, r.requester);
+    if (!(r.myBids ?? [r.myBid]).includes(m.price))
+      return this.reject(
+        'bad_terms',
+        `award at ${m.price}, we bid ${(r.myBids ?? [r.myBid]).join(', ')}`,
+        r.id,
+        r.requester,
+      );
     const tier = this.o.verifier.tierOf(r.requester, now);
     if (tier < this.awardTier)
       return this.reject(
@@ -254,7 +266,10 @@ export class TaskEngine extends RequesterEngine {
     r.amount = m.amount;
     r.rateTs = m.ts;
     r.requesterSig = toHex(m.sig);
-    r.workerSig = toHex(this.o.crypto.signer.sign(this.o.agentSecret, receiptToBeSigned(rc, this.agentKey)));
+    const workerSig = this.o.crypto.signer.sign(this.o.agentSecret, receiptToBeSigned(rc, this.agentKey));
+    r.workerSig = toHex(workerSig);
+    // The co-signed receipt as the requester will publish it: our own trust input, as it is the requester's.
+    r.receipt = toHex(encodeReceipt(rc, m.sig, workerSig));
     this.book(
       r.id,
       settlement(
@@ -267,6 +282,7 @@ export class TaskEngine extends RequesterEngine {
       now,
     );
     this.move(r, 'rate', 'settled', now, `paid ${m.amount} for outcome ${m.outcome}`);
+    this.emit({ type: 'receipt', task: r.id, receipt: r.receipt });
     this.sendCosign(r, now);
   }
 

@@ -1,6 +1,10 @@
-// GET /metrics in the OpenMetrics 1.0 text format (content type application/openmetrics-text;
-// version=1.0.0), and in the classic Prometheus text format 0.0.4 for clients that ask for text/plain
-// without OpenMetrics (older scrapers, promtool 2.x's linter), as Prometheus' client libraries do.
+// GET /metrics in the Prometheus text format 0.0.4 (content type text/plain; version=0.0.4), or in
+// OpenMetrics 1.0 (application/openmetrics-text; version=1.0.0) to a client whose Accept header asks for
+// it, as Prometheus' own client libraries negotiate (client_python's choose_encoder, client_golang's
+// expfmt.Negotiate): OpenMetrics only when one of the accepted media types is
+// `application/openmetrics-text`; anything else (no header, `*/*` from curl, `text/plain`) gets the
+// Prometheus text format, which `promtool check metrics` lints. A Prometheus server asks for OpenMetrics
+// first, so it scrapes OpenMetrics.
 // The two differ only in framing: 0.0.4 names a counter family with its `_total` suffix and has no
 // `# UNIT` and no `# EOF`. Each family is written as `# TYPE`, `# HELP`, optional `# UNIT` (the family name
 // then ends in `_<unit>`, OpenMetrics §"Metric types") and its samples; counters' samples carry the
@@ -13,10 +17,18 @@ import { readdirSync } from 'node:fs';
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** OpenMetrics unless the Accept header asks for text/plain and does not mention OpenMetrics. */
+/**
+ * OpenMetrics when a media range of the Accept header is `application/openmetrics-text` (any version; not
+ * with q=0, which refuses it), else the Prometheus text format.
+ */
 export function negotiate(accept: string | undefined): 'openmetrics' | 'prometheus' {
-  const a = (accept ?? '').toLowerCase();
-  return a.includes('text/plain') && !a.includes('application/openmetrics-text') ? 'prometheus' : 'openmetrics';
+  for (const range of (accept ?? '').split(',')) {
+    const [type, ...params] = range.split(';').map((x) => x.trim().toLowerCase());
+    if (type !== 'application/openmetrics-text') continue;
+    const q = params.find((p) => p.startsWith('q='));
+    if (q === undefined || Number(q.slice(2)) > 0) return 'openmetrics';
+  }
+  return 'prometheus';
 }
 
 export interface Family {

@@ -185,15 +185,19 @@ const compiled = ROUTES.map((r) => ({
   re: new RegExp(`^${r.path.replace(/\{\w+\}/g, '([^/]+)')}$`),
 }));
 
-/** The route for (method, path), or a NOT_FOUND / METHOD_NOT_ALLOWED error (with its Allow header). */
+/**
+ * The route for (method, path), or a NOT_FOUND / METHOD_NOT_ALLOWED error (with its Allow header). HEAD is
+ * answered wherever GET is (RFC 9110 §9.3.2): the same handler, and Node's http server sends no body.
+ */
 export function match(method: string, pathname: string): { route: Route; params: Record<string, string> } {
   const allowed: string[] = [];
+  const as = method === 'HEAD' ? 'GET' : method;
   for (const c of compiled) {
     const m = c.re.exec(pathname);
     if (!m) continue;
-    if (c.route.method === method)
+    if (c.route.method === as)
       return { route: c.route, params: Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
-    allowed.push(c.route.method);
+    allowed.push(...(c.route.method === 'GET' ? ['GET', 'HEAD'] : [c.route.method]));
   }
   if (allowed.length)
     throw new HttpError('METHOD_NOT_ALLOWED', `${method} not allowed on ${pathname}`, { allow: allowed.join(', ') });

@@ -15,7 +15,7 @@ import { HttpError, sendError } from './http.js';
 import { match, type ApiNode } from './routes.js';
 import { EventHub } from './sse.js';
 import type { CoreEvent } from '../../core/types.js';
-import type { TaskEvent } from '../../core/task/engine.js';
+import { TaskConflictError, type TaskEvent } from '../../core/task/engine.js';
 
 export type { ApiNode } from './routes.js';
 
@@ -35,10 +35,33 @@ export interface Api {
   close(): Promise<void>;
 }
 
+/** A host as the API binds it: an IPv6 literal may be written in URL brackets (`[::1]`). */
+export function bareHost(host: string): string {
+  return /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
+}
+
 export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '0:0:0:0:0:0:0:1';
+  const h = bareHost(host).toLowerCase();
+  if (h === 'localhost') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
+}
+
+/** The API's base URL: IPv6 hosts in brackets (RFC 3986 §3.2.2), `http://[::1]:8080`. */
+export function apiUrl(host: string, port: number): string {
+  const h = bareHost(host);
+  return `http://${isIP(h) === 6 ? `[${h}]` : h}:${port}`;
+}
+
+/**
+ * Off loopback the API needs a bearer token. Checked by startNode before anything else (no identity created,
+ * no broker contacted) and again by startApi.
+ */
+export function checkApiAccess(host: string, token: string | undefined): void {
+  if (!isLoopback(host) && !token)
+    throw ERR.configInvalid(
+      `apiHost ${host} is not loopback: set apiToken (or AGENTNET_API_TOKEN) so the API is not open to the network`,
+    );
 }
 
 function authorized(req: IncomingMessage, token: string): boolean {
@@ -50,12 +73,21 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b); // constant time: no token oracle by timing
 }
 
+/**
+ * The request target as a URL. An origin-form target is a path even when it starts with `//` (`new URL('//status',
+ * base)` would read `status` as a host and answer `/`); an absolute-form target (proxies) is parsed as it is.
+ */
+export function requestUrl(target = '/'): URL {
+  return new URL(target.startsWith('/') ? `http://localhost${target}` : target, 'http://localhost');
+}
+
 /** Maps what a handler threw to the closed set of API errors. */
 function toHttpError(e: unknown): HttpError | undefined {
   if (e instanceof HttpError) return e;
   if (e instanceof AgentnetError && e.code === 'STORE_FULL') return new HttpError('STORE_FULL', e.message);
   if (e instanceof AgentnetError && e.code === 'CONFIG_INVALID') return new HttpError('BAD_REQUEST', e.message);
   if (e instanceof FieldError) return new HttpError('BAD_REQUEST', e.message, {}, e.field);
+  if (e instanceof TaskConflictError) return new HttpError('CONFLICT', e.message);
   if (e instanceof TypeError || e instanceof RangeError || e instanceof URIError)
     return new HttpError('BAD_REQUEST', e.message);
   return undefined;
@@ -63,18 +95,17 @@ function toHttpError(e: unknown): HttpError | undefined {
 
 export async function startApi(node: ApiNode, o: ApiOptions): Promise<Api> {
   const token = o.token || undefined;
-  if (!isLoopback(o.host) && !token)
-    throw ERR.configInvalid(
-      `apiHost ${o.host} is not loopback: set apiToken (or AGENTNET_API_TOKEN) so the API is not open to the network`,
-    );
+  checkApiAccess(o.host, token);
   const hub = new EventHub(o.heartbeatMs);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (token && !authorized(req, token))
+    const url = requestUrl(req.url);
+    const { route, params } = match(req.method ?? 'GET', url.pathname);
+    // The status page's shell holds no data: a browser navigation (which cannot send the header) gets it, and
+    // its script reads the token from the URL fragment for every data request (status-page.ts).
+    if (token && route.path !== '/' && !authorized(req, token))
       throw new HttpError('UNAUTHORIZED', 'missing or wrong bearer token', {
         'www-authenticate': 'Bearer realm="agentnet"',
       });
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const { route, params } = match(req.method ?? 'GET', url.pathname);
     await route.handler({ node, hub, url, params, req, res });
   };
   const server = createServer((req, res) => {
@@ -87,7 +118,7 @@ export async function startApi(node: ApiNode, o: ApiOptions): Promise<Api> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
+    server.listen(o.port, bareHost(o.host), () => resolve());
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;

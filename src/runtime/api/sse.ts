@@ -47,6 +47,7 @@ export class EventHub {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
+    if (res.req?.method === 'HEAD') return void res.end(); // the headers of the stream, nothing to stream
     res.write('retry: 2000\n\n'); // reconnect delay the browser's EventSource uses
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));

@@ -3,7 +3,9 @@
 // to /events and re-reads them (debounced) when something happens, so it updates live.
 // A bearer token, when the API needs one, is taken from the URL fragment (#token=...): fragments are
 // never sent to the server or logged, and fetch() can carry the Authorization header that the
-// browser's EventSource cannot, so the event stream is read with fetch as well.
+// browser's EventSource cannot, so the event stream is read with fetch as well. The page itself (this
+// constant: no data, no secret) is served without the token, because a browser navigation cannot send
+// the header; every request of its script for data needs it. Without it the page says how to open it.
 
 export const STATUS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -44,7 +46,8 @@ function rows(id, data, cells, key) {
   }));
 }
 function ago(ms) { if (ms === null) return "not since start"; const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s < 120 ? s + " s ago" : Math.round(s / 60) + " min ago"; }
-async function get(path) { const r = await fetch(path, { headers }); if (!r.ok) throw new Error(path + ": " + r.status); return r.json(); }
+const NEEDS_TOKEN = "this node's API needs its token: open " + location.origin + "/#token=TOKEN";
+async function get(path) { const r = await fetch(path, { headers }); if (r.status === 401) throw new Error(NEEDS_TOKEN); if (!r.ok) throw new Error(path + ": " + r.status); return r.json(); }
 async function refresh() {
   const [st, peers, logs] = await Promise.all([get("/status"), get("/peers"), get("/logs")]);
   $("agent").textContent = st.agent; $("network").textContent = st.network ?? "";
@@ -68,7 +71,7 @@ async function stream() {
   for (;;) {
     try {
       const r = await fetch("/events", { headers });
-      if (!r.ok) throw new Error("events: " + r.status);
+      if (!r.ok) throw new Error(r.status === 401 ? NEEDS_TOKEN : "events: " + r.status);
       $("stream").textContent = "live";
       const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = "", type = "message", data = "";
@@ -84,7 +87,7 @@ async function stream() {
           else if (line.startsWith("data: ")) data += line.slice(6);
         }
       }
-    } catch (e) { show(e); }
+    } catch (e) { show(e); if (String(e.message) === NEEDS_TOKEN) return; }
     $("stream").textContent = "reconnecting";
     await new Promise((r) => setTimeout(r, 2000));
   }

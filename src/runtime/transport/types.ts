@@ -41,6 +41,8 @@ export interface TransportOptions {
   /** Stable client id (the agent key hex, shortened). */
   readonly clientId: string;
   readonly connectTimeoutMs?: number;
+  /** Gossip degree D of the UDP LAN mesh (firmware profile `gossipDegree`); brokers need none. */
+  readonly degree?: number;
   /**
    * Last will: published (retained) by the broker when this client vanishes, after `delayS` (MQTT 5).
    * A function is called again before every reconnect, so each connection can leave its own Will.

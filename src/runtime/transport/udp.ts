@@ -4,7 +4,8 @@
 // Semantics mirror the MQTT scheme so the core cannot tell them apart:
 //  - publish, not retained (headers, direct): epidemic push. The origin sends to D neighbours; each node
 //    forwards a message it has not seen (seen-cache by message id) to D neighbours while ttl > 0.
-//    D = 6, all neighbours up to Dhi = 12 (so 2..20-node LANs are fully covered in one or two hops).
+//    D is the firmware profile's gossipDegree (TransportOptions.degree, default 6); with at most Dhi = 2·D
+//    neighbours a push goes to all of them (with D = 6, 2..20-node LANs are covered in one or two hops).
 //  - publish, retained, small (births, frontiers): stored in the node's retained cache AND pushed like
 //    a header, so every node holds them; new neighbours receive the publisher's own retained items, and
 //    each heartbeat one neighbour in turn receives them again (anti-entropy for lost pushes).
@@ -42,8 +43,6 @@ const T_PULL = 3;
 const T_RETAINED = 4;
 const MTU = 1200;
 const HEADER = 14;
-const D = 6;
-const D_HI = 12;
 const TTL = 4;
 const HEARTBEAT_MS = 1000;
 const NEIGHBOUR_TIMEOUT_MS = 5000;
@@ -101,6 +100,9 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
   for (const s of seeds)
     if (!/^[^:]+:\d+$/.test(s)) throw new TypeError(`udp transport: peer ${JSON.stringify(s)} is not host:port`);
   const maxMessage = Number(u.searchParams.get('max') ?? 128 * 1024 + 512);
+  const D = o.degree ?? 6;
+  if (!Number.isInteger(D) || D < 1 || D > 64) throw new RangeError(`udp transport: degree ${D} must be 1..64`);
+  const D_HI = 2 * D;
   const sock: Socket = createSocket({ type: 'udp4', reuseAddr: false });
   const neighbours = new Map<string, number>(); // "host:port" -> last seen
   const greeted = new Set<string>(); // neighbours whose beacon we answered with our own retained items
@@ -386,7 +388,7 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
       if (timer) clearInterval(timer);
       await new Promise<void>((r) => sock.close(() => r()));
     },
-    stats: () => ({ neighbours: neighbours.size, retained: retained.size }),
+    stats: () => ({ neighbours: neighbours.size, retained: retained.size, degree: D }),
     /** For tests and status: the current neighbour addresses and our own. */
     neighbours: () => [...neighbours.keys()],
     localAddress: () => self,
