@@ -41,7 +41,7 @@ describe('SqliteStore specifics', () => {
     const path = join(dir, 'a.db');
     const s = new SqliteStore(path);
     // The schema as a v3 build left it: no live table, its migration not applied.
-    s.db.exec('DROP TABLE live; DELETE FROM migrations WHERE version = 4');
+    s.db.exec('DROP TABLE live; DROP INDEX entries_author_kind_expires; DELETE FROM migrations WHERE version = 4');
     const put = (seq: number, kind: number, epoch = 0) =>
       s.db
         .prepare('INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?)')

@@ -35,7 +35,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX bodies_expires ON bodies (expires);`,
   // v4: the live-declaration index (LogStore.live), kept by append. Stores written before it hold only
   // keyless (v1) entries: per log of its newest epoch, the newest entry of each kind after the log's last
-  // withdraw is live (one pass at the upgrade; no start-up ever scans the logs again).
+  // withdraw is live (one pass at the upgrade; no start-up ever scans the logs again). And the index that
+  // finds other authors' unexpired entries of a kind (LogStore.unexpired) without reading history.
   `CREATE TABLE live (
      author BLOB NOT NULL, topic TEXT NOT NULL, kind INTEGER NOT NULL, key TEXT NOT NULL,
      epoch INTEGER NOT NULL, seq INTEGER NOT NULL, expires INTEGER NOT NULL,
@@ -48,7 +49,8 @@ const MIGRATIONS: readonly string[] = [
                     WHERE x.author = e.author AND x.topic = e.topic AND x.epoch = e.epoch AND x.kind = e.kind)
        AND e.seq > coalesce((SELECT max(w.seq) FROM entries w
                     WHERE w.author = e.author AND w.topic = e.topic AND w.epoch = e.epoch AND w.kind = ${WITHDRAW}), 0);
-   CREATE INDEX live_expires ON live (expires);`,
+   CREATE INDEX live_expires ON live (expires);
+   CREATE INDEX entries_author_kind_expires ON entries (author, kind, expires);`,
 ];
 
 export interface SqliteOptions {
@@ -160,9 +162,12 @@ export class SqliteStore implements LogStore {
          WHERE l.author = ? AND l.topic = ? AND l.expires > ? ORDER BY l.seq`,
       ),
       pruneLive: d.prepare('DELETE FROM live WHERE expires <= ?'),
-      // entries_expires (v3) serves the range on expires: expired history is never read.
+      // Per other author, the range (author, kind, expires > now) of entries_author_kind_expires (v4): neither
+      // expired history nor the node's own log is read.
       unexpired: d.prepare(
-        'SELECT * FROM entries WHERE expires > ? AND kind = ? AND author != ? ORDER BY author, topic, epoch, seq',
+        `SELECT e.* FROM (SELECT DISTINCT author FROM heads WHERE author != ?) a
+         JOIN entries e INDEXED BY entries_author_kind_expires ON e.author = a.author AND e.kind = ? AND e.expires > ?
+         ORDER BY e.author, e.topic, e.epoch, e.seq`,
       ),
       pruneBodies: d.prepare(
         'DELETE FROM bodies WHERE expires <= ? AND hash NOT IN (SELECT body_hash FROM entries WHERE expires > ?)',
@@ -242,7 +247,7 @@ export class SqliteStore implements LogStore {
   }
 
   unexpired(kind: StoredEntry['kind'], now: number, except: Uint8Array): StoredEntry[] {
-    return this.guard(() => (this.q.unexpired.all(now, KINDS.indexOf(kind), except) as Row[]).map(toEntry));
+    return this.guard(() => (this.q.unexpired.all(except, KINDS.indexOf(kind), now) as Row[]).map(toEntry));
   }
 
   live(author: Uint8Array, now: number, topic?: string): StoredEntry[] {
