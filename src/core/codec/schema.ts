@@ -92,7 +92,12 @@ export class FieldError extends RangeError {
 
 // ---------------------------------------------------------------- reading decoded CBOR
 
-const fail = (code: 'BAD_TYPE' | 'BAD_VALUE' | 'BAD_VERSION', what: string, f: string, why: string): never => {
+const fail = (
+  code: 'BAD_TYPE' | 'BAD_VALUE' | 'BAD_VERSION' | 'TOO_LARGE',
+  what: string,
+  f: string,
+  why: string,
+): never => {
   throw decodeError(code, `${what}: ${f} ${why}`, f);
 };
 
@@ -154,8 +159,9 @@ function readValue(v: CborValue, t: FieldType, limits: Limits, what: string, lab
       if (t.len !== undefined && b.length !== t.len) fail('BAD_VALUE', what, label, `must be ${t.len} bytes`);
       if (t.minLen !== undefined && b.length < t.minLen)
         fail('BAD_VALUE', what, label, `shorter than ${t.minLen} bytes`);
+      // An object carried as bytes beyond its limit is oversize (`TOO_LARGE`, counted `oversized`), not a bad value.
       if (t.maxLen !== undefined && b.length > limitOf(t.maxLen, limits))
-        fail('BAD_VALUE', what, label, `longer than ${limitOf(t.maxLen, limits)} bytes`);
+        fail('TOO_LARGE', what, label, `longer than ${limitOf(t.maxLen, limits)} bytes`);
       return b;
     }
     case 'bool':
