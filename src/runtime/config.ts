@@ -14,7 +14,8 @@
 //                                                     apiHost is not loopback (no flag: argv is visible in ps)
 //   logLevel       AGENTNET_LOG_LEVEL   --log-level   info
 //   follow         -                    --follow T    []  topics to follow besides those of intents
-//   declarations   -                    -             []  announced at start (once per content)
+//   declarations   -                    -             []  announced at start unless an identical one is live
+//                                                     (the local API's request table: codec/requests.ts)
 //   operators      -                    -             []  accepted operator keys (hex); [] = any
 //   tasks          -                    -             {worker: "auto", rate: "auto", price: 1000, grant: 100000,
 //                                                     retryMs: 1000}  task policy (src/runtime/tasks.ts); money in milli-credits
