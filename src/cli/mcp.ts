@@ -5,7 +5,8 @@
 // the HTTP routes cannot drift apart, and the API's validation and error codes apply unchanged.
 //
 // stdout carries only MCP messages (JSON-RPC lines): node logs go to stderr in this mode.
-// Tasks (post, list, bid, deliver, rate) and the ledger are tools; reputation does not exist yet.
+// Tasks (post, list, bid, deliver, rate) and the ledger are tools. The input schemas of the tools that
+// send a request body are generated from the API's request tables (codec/requests.ts).
 
 import { parseArgs } from 'node:util';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -16,6 +17,18 @@ import {
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_LIMITS } from '../core/codec/limits.js';
+import {
+  BID,
+  DECLARATION,
+  DELIVER,
+  DISCOVER,
+  jsonSchemaOf,
+  RATE,
+  TASK_POST,
+  WITHDRAW,
+  type RequestSpec,
+} from '../core/codec/requests.js';
 import { loadConfig } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
 import { startNode, type AgentNode } from '../runtime/node.js';
@@ -38,19 +51,18 @@ MCP client configuration (e.g. Claude Desktop's mcpServers):
 Exit codes: 0 the client closed the session, 2 usage/config error, 3 runtime failure.
 Example: agentnet mcp --api http://127.0.0.1:8080`;
 
-const TAG = { type: 'string', pattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$', maxLength: 48 } as const;
-const TOPIC = {
-  type: 'string',
-  pattern: '^[a-z0-9_.-]{1,64}$',
-  description: 'topic name, e.g. data_analysis',
-} as const;
 const HEX64 = { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Ed25519 agent public key, hex' } as const;
 const TASK_ID = {
   type: 'string',
   pattern: '^[0-9a-f]{64}$',
   description: 'task id (its announce entry id), hex',
 } as const;
-const MC = { type: 'integer', minimum: 0, maximum: 1_000_000_000, description: 'milli-credits' } as const;
+/** A tool's input: the local API's request table as JSON Schema (codec/requests.ts), plus a task id where the route has one. */
+const input = (spec: RequestSpec, omit: readonly string[] = []) => jsonSchemaOf(spec, DEFAULT_LIMITS, omit);
+function withTaskId(spec: RequestSpec, omit: readonly string[] = []): Record<string, unknown> {
+  const s = input(spec, omit) as { required: string[]; properties: Record<string, unknown> };
+  return { ...s, required: ['id', ...s.required], properties: { id: TASK_ID, ...s.properties } };
+}
 const taskPath = (a: Record<string, unknown>, step: string) => `/tasks/${encodeURIComponent(String(a['id']))}/${step}`;
 
 /** Tool name -> JSON Schema of its input and how it maps onto the local API. */
@@ -65,48 +77,22 @@ const TOOLS: Record<
   announce: {
     description:
       "Announce a declaration (capability, intent, state, constraint) in a topic: appended to this agent's signed log and gossiped as a bodyless header.",
-    inputSchema: {
-      type: 'object',
-      required: ['kind', 'topic', 'tags', 'text'],
-      properties: {
-        kind: { enum: ['capability', 'intent', 'state', 'constraint'] },
-        topic: TOPIC,
-        tags: { type: 'array', items: TAG, maxItems: 32 },
-        text: { type: 'string' },
-        ttlMs: { type: 'integer', minimum: 1 },
-      },
-      additionalProperties: false,
-    },
+    inputSchema: input(DECLARATION),
     call: (api, a) => api.post('/announce', a),
   },
   withdraw: {
-    description: "Withdraw this agent's declarations in a topic (peers drop its candidates there).",
-    inputSchema: {
-      type: 'object',
-      required: ['topic'],
-      properties: { topic: TOPIC, text: { type: 'string' } },
-      additionalProperties: false,
-    },
+    description:
+      "Withdraw this agent's declarations in a topic: those with a key (any kind), or all of them (peers drop its candidates there).",
+    inputSchema: input(WITHDRAW),
     call: (api, a) => api.post('/withdraw', a),
   },
   discover: {
     description:
       'Find agents whose verified declarations match tags (a tag matches itself and its dotted children), ranked by semantic match.',
-    inputSchema: {
-      type: 'object',
-      required: ['tags'],
-      properties: {
-        tags: { type: 'array', items: TAG, minItems: 1 },
-        topic: TOPIC,
-        text: { type: 'string' },
-        minTier: { type: 'integer', minimum: 0, maximum: 4 },
-        limit: { type: 'integer', minimum: 1, maximum: 500 },
-      },
-      additionalProperties: false,
-    },
+    inputSchema: input(DISCOVER),
     call: (api, a) => {
       const q = new URLSearchParams({ tags: (a['tags'] as string[]).join(',') });
-      for (const k of ['topic', 'text', 'minTier', 'limit']) if (a[k] !== undefined) q.set(k, String(a[k]));
+      for (const k of ['topic', 'text', 'minTier', 'limit', 'minTrust']) if (a[k] !== undefined) q.set(k, String(a[k]));
       return api.get(`/discover?${q}`);
     },
   },
@@ -134,21 +120,7 @@ const TOOLS: Record<
   post_task: {
     description:
       "Post a task as requester: announced in the topic with a budget (escrowed), a bid window and the node's default mechanism (lowest bid wins, pay by outcome on delivery, deposit 10% of the budget); matching agents are invited.",
-    inputSchema: {
-      type: 'object',
-      required: ['topic', 'tags', 'budget'],
-      properties: {
-        topic: TOPIC,
-        tags: { type: 'array', items: TAG, minItems: 1 },
-        text: { type: 'string', description: 'the specification' },
-        budget: MC,
-        bidWindowMs: { type: 'integer', minimum: 1 },
-        deliverWindowMs: { type: 'integer', minimum: 1 },
-        settleWindowMs: { type: 'integer', minimum: 1 },
-        requiredTier: { type: 'integer', minimum: 0, maximum: 4 },
-      },
-      additionalProperties: false,
-    },
+    inputSchema: input(TASK_POST, ['mechanism']),
     call: (api, a) => api.post('/tasks', a),
   },
   list_tasks: {
@@ -160,34 +132,21 @@ const TOOLS: Record<
   bid_task: {
     description:
       'Bid on a task this agent was invited to (worker), at a price up to its budget; bid again to revise it until the bid window closes (CONFLICT after).',
-    inputSchema: {
-      type: 'object',
-      required: ['id', 'price'],
-      properties: { id: TASK_ID, price: MC },
-      additionalProperties: false,
-    },
+    inputSchema: withTaskId(BID),
     call: (api, a) => api.post(taskPath(a, 'bid'), { price: a['price'] }),
   },
   deliver_task: {
     description:
       'Deliver an awarded task (worker): the artefact text is published by hash and the requester fetches it.',
-    inputSchema: {
-      type: 'object',
-      required: ['id', 'artefact'],
-      properties: { id: TASK_ID, artefact: { type: 'string' } },
-      additionalProperties: false,
-    },
+    inputSchema: withTaskId({ ...DELIVER, fields: DELIVER.fields.map((f) => ({ ...f, optional: false })) }, [
+      'artefactBase64',
+    ]),
     call: (api, a) => api.post(taskPath(a, 'deliver'), { artefact: a['artefact'] }),
   },
   rate_task: {
     description:
       'Rate a delivered task (requester), 0..1000: signs the receipt; the worker co-signs and both ledgers settle.',
-    inputSchema: {
-      type: 'object',
-      required: ['id', 'outcome'],
-      properties: { id: TASK_ID, outcome: { type: 'integer', minimum: 0, maximum: 1000 } },
-      additionalProperties: false,
-    },
+    inputSchema: withTaskId(RATE),
     call: (api, a) => api.post(taskPath(a, 'rate'), { outcome: a['outcome'] }),
   },
   ledger: {

@@ -24,7 +24,7 @@ import { DecodeError, REJECT_REASONS, type RejectReason } from './errors.js';
 import { BirthWatch } from './gossip/birth-watch.js';
 import { Liveness } from './gossip/liveness.js';
 import { TieredVerifier } from './identity/verifier.js';
-import type { LogStore } from './log/store.js';
+import type { LogStore, StoredEntry } from './log/store.js';
 import type { CryptoPort } from './ports.js';
 import type {
   Candidate,
@@ -74,6 +74,8 @@ export class AgentCore {
   private readonly direct: DirectLink;
   private readonly continuation: Uint8Array | undefined;
   private started = false;
+  /** Ids of our own stored entries whose body no longer decodes, reported once (declarations()). */
+  private readonly undecodable = new Set<string>();
 
   constructor(o: AgentOptions) {
     this.c = o.crypto;
@@ -199,7 +201,7 @@ export class AgentCore {
     this.heartbeat.start(now);
     this.own.publishBirth();
     this.own.publishAllFrontiers(now);
-    for (const topic of this.own.topics()) this.finder.restoreOwnInterests(topic, this.own.recent(topic), now);
+    this.finder.restoreOwnInterests(this.own.live(now), now, (e, detail) => this.reportUndecodable(e, detail));
   }
 
   /**
@@ -412,9 +414,22 @@ export class AgentCore {
     return logHeadViews(this.store);
   }
 
-  /** This agent's own unexpired declarations (views.ts). */
+  /**
+   * This agent's live declarations (views.ts). An entry whose stored body does not decode (an older
+   * version signed it) is left out and reported once per run: counter `storeUndecodable`, event `undecodable`.
+   */
   declarations(now: number): OwnDeclaration[] {
-    return ownDeclarations(this.store, this.agentKey, this.limits, now);
+    return ownDeclarations(this.store, this.agentKey, this.limits, now, (e, detail) =>
+      this.reportUndecodable(e, detail),
+    );
+  }
+
+  private reportUndecodable(e: StoredEntry, detail: string): void {
+    const id = toHex(e.id);
+    if (this.undecodable.has(id)) return;
+    this.undecodable.add(id);
+    this.counters.add('storeUndecodable', 1);
+    this.events.push({ type: 'undecodable', id, topic: e.topic, seq: e.seq, detail });
   }
 
   // ------------------------------------------------------------------ helpers

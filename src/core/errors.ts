@@ -29,12 +29,15 @@ export class DecodeError extends Error {
   constructor(
     readonly code: DecodeCode,
     message: string,
+    /** The field of the object's table (codec/schema.ts) the error is about, by name, e.g. `price`, `tags[3]`. */
+    readonly field?: string,
   ) {
     super(`${code}: ${message}`);
   }
 }
 
-export const decodeError = (code: DecodeCode, message: string): DecodeError => new DecodeError(code, message);
+export const decodeError = (code: DecodeCode, message: string, field?: string): DecodeError =>
+  new DecodeError(code, message, field);
 
 export const ERROR_CODES = [
   'CONFIG_INVALID',

@@ -17,9 +17,8 @@ import { decodeEntry, type Entry } from './codec/entry.js';
 import type { Limits } from './codec/limits.js';
 import type { Direct } from './codec/messages.js';
 import type { Counters } from './counters.js';
-import type { RejectReason } from './errors.js';
+import { DecodeError, type RejectReason } from './errors.js';
 import { DiscoveryIndex } from './gossip/discovery.js';
-import { latestCapability } from './gossip/latest.js';
 import { covers, type Interest } from './gossip/match.js';
 import { sketchMatches } from './gossip/sketch.js';
 import { BodyPulls } from './gossip/pulls.js';
@@ -78,31 +77,46 @@ export class Finder {
     this.matchStored(now, i.topic);
   }
 
-  /** After a restart: our unexpired intents among our recent entries of `topic` are interests again. */
-  restoreOwnInterests(topic: string, recent: readonly StoredEntry[], now: number): void {
-    for (const e of recent) {
+  /** After a restart: our live intents (LogStore.live) are interests again; a body that no longer decodes is skipped. */
+  restoreOwnInterests(
+    live: readonly StoredEntry[],
+    now: number,
+    undecodable: (e: StoredEntry, detail: string) => void,
+  ): void {
+    for (const e of live) {
       if (e.kind !== 'intent' || e.expires <= now) continue;
       const b = this.x.store.getBody(e.bodyHash);
       if (!b) continue;
-      const body = decodeBody(b, this.x.limits);
-      this.addInterest(toHex(e.id), { topic, tags: body.tags, text: body.text }, now);
+      let body;
+      try {
+        body = decodeBody(b, this.x.limits);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        undecodable(e, err.message);
+        continue;
+      }
+      this.addInterest(toHex(e.id), { topic: e.topic, tags: body.tags, text: body.text }, now);
     }
   }
 
   /**
    * A standing interest in `state` declarations carrying `tag` (e.g. `receipt`) in every followed topic:
    * their bodies are pulled (sketch first, as for capabilities) and delivered as `declared` events.
-   * Entries already in our logs are offered again, oldest first.
+   * Unexpired state entries of others already in our store are offered again, each log's in order
+   * (LogStore.unexpired: found by expiry, not by reading every log).
    */
   watch(now: number, tag: string): void {
     if (this.watched.has(tag)) return;
     this.watched.add(tag);
-    for (const log of this.x.store.logs()) {
-      if (toHex(log.author) === this.x.agentHex) continue;
-      for (const se of this.x.store.range(log.author, log.topic, log.head.epoch, 1, log.head.seq)) {
-        if (se.kind === 'state' && se.expires > now)
-          this.onAppended(now, decodeEntry(se.bytes, this.x.limits).entry, se.id);
+    for (const se of this.x.store.unexpired('state', now, this.x.agentKey)) {
+      let e: Entry;
+      try {
+        e = decodeEntry(se.bytes, this.x.limits).entry;
+      } catch (err) {
+        if (err instanceof DecodeError) continue; // stored under laxer limits than the profile's now
+        throw err;
       }
+      this.onAppended(now, e, se.id);
     }
   }
 
@@ -111,7 +125,8 @@ export class Finder {
     const author = toHex(e.author);
     if (author === this.x.agentHex) return;
     if (e.kind === 'withdraw') {
-      if (this.index.withdraw(author, e.topic, e)) this.x.event({ type: 'withdrawn', author, topic: e.topic });
+      if (this.index.withdraw(author, e.topic, e, e.key))
+        this.x.event({ type: 'withdrawn', author, topic: e.topic, ...(e.key !== undefined ? { key: e.key } : {}) });
       return;
     }
     if (e.kind === 'state') return this.onState(now, e, id);
@@ -191,13 +206,23 @@ export class Finder {
   /**
    * A new interest must also see capabilities already in our logs: their bodies were skipped when no
    * interest wanted them, and no header will come again (found by the simulator, docs/simulator.md).
-   * Each log's current capability (gossip/latest.ts) is offered as if just appended (sketch test, then pull).
+   * Each log's live capabilities (LogStore.live) are offered as if just appended (sketch test, then pull).
    */
   private matchStored(now: number, topic: string): void {
     for (const log of this.x.store.logs()) {
       if (log.topic !== topic || toHex(log.author) === this.x.agentHex) continue;
-      const se = latestCapability(this.x.store, log, now); // not just the head: an intent may follow the capability
-      if (se) this.onAppended(now, decodeEntry(se.bytes, this.x.limits).entry, se.id);
+      // not just the head: an intent may follow the capability, and an author may hold several
+      for (const se of this.x.store.live(log.author, now, topic)) {
+        if (se.kind !== 'capability') continue;
+        let e: Entry;
+        try {
+          e = decodeEntry(se.bytes, this.x.limits).entry;
+        } catch (err) {
+          if (err instanceof DecodeError) continue; // stored under laxer limits than the profile's now
+          throw err;
+        }
+        this.onAppended(now, e, se.id);
+      }
     }
   }
 }

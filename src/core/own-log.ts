@@ -8,12 +8,19 @@
 //   - the frontier of a log is signed once per batch of appends, when the output is next flushed;
 //   - a retained frontier expires with the log's head entry (MQTT 5 Message Expiry): a log whose head
 //     has expired offers nothing current, and new followers of the topic need not fetch its author's
-//     birth and entries (docs/simulator.md finding 4, docs/decisions.md). A new head publishes again.
+//     birth and entries (docs/simulator.md finding 4, docs/decisions.md). A new head publishes again;
+//   - nothing is signed that the decoders would refuse: a declaration is checked against its request
+//     table (codec/requests.ts) and the encoded body and entry are decoded again before signing is
+//     final; a refusal is a FieldError naming the field (docs/decisions.md "One source for limits").
+//   - a declaration's key (its identity with topic and kind) defaults to its first tag.
 
-import { toHex } from './bytes.js';
-import { encodeBody, type Body } from './codec/body.js';
-import { encodeEntry, entryToBeSigned, type Entry } from './codec/entry.js';
-import { TAG_RE, TOPIC_RE, type Limits } from './codec/limits.js';
+import { equalBytes, toHex } from './bytes.js';
+import { decodeBody, encodeBody, type Body } from './codec/body.js';
+import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from './codec/entry.js';
+import type { Limits } from './codec/limits.js';
+import { ANY_DECLARATION, DEFAULT_TTL_MS, validate } from './codec/requests.js';
+import { FieldError } from './codec/schema.js';
+import { DecodeError } from './errors.js';
 import {
   birthToBeSigned,
   encodeBirth,
@@ -63,12 +70,6 @@ export class OwnLog {
   >();
   /** Signed frontiers that changed recently, with the heartbeat rounds left to send them again. */
   private readonly changed = new Map<string, { bytes: Uint8Array; left: number; expires: number }>();
-  /**
-   * Per topic: body hash -> our entry with that body since the last withdraw (what findCurrent asks),
-   * loaded from the store on first use and kept in step with appends, so an API append does not read
-   * back the log. Dropped whenever a write may have rolled back (discardDirty).
-   */
-  private readonly current = new Map<string, Map<string, { id: string; seq: number; expires: number }>>();
 
   constructor(o: OwnLogOptions) {
     this.o = o;
@@ -96,18 +97,17 @@ export class OwnLog {
     this.o.emit({ op: 'publish', channel: 'birth', key: this.agentHex, retain: true, bytes: this.birthBytes(true) });
   }
 
-  /** Validates, signs, stores (body and entry in one transaction) and emits header and body. */
+  /**
+   * Validates, signs, stores (body and entry in one transaction) and emits header and body. Throws a
+   * FieldError (nothing signed, nothing stored) for a declaration the decoders would refuse.
+   */
   append(now: number, d: Declaration): Appended {
     const { crypto: c, store, limits } = this.o;
-    if (!TOPIC_RE.test(d.topic)) throw new TypeError(`announce: invalid topic ${JSON.stringify(d.topic)}`);
-    for (const t of d.tags)
-      if (!TAG_RE.test(t) || t.length > limits.tagBytes)
-        throw new TypeError(`announce: invalid tag ${JSON.stringify(t)}`);
-    const { ttlMs = 24 * 3600_000, topic, ...rest } = d;
+    validate(ANY_DECLARATION, d, limits);
+    const { ttlMs = DEFAULT_TTL_MS, topic, key: given, ...rest } = d;
+    const key = declarationKey(d);
     const body: Body = { ...rest, tags: [...d.tags] };
     const bodyBytes = encodeBody(body);
-    if (bodyBytes.length > limits.bodyBytes)
-      throw new RangeError(`announce: body of ${bodyBytes.length} bytes exceeds ${limits.bodyBytes}`);
     const head = store.head(this.o.agentKey, topic);
     const continuing = head && head.epoch === this.o.epoch;
     const entry: Entry = {
@@ -123,10 +123,10 @@ export class OwnLog {
       bodyLen: bodyBytes.length,
       sketch: makeSketch(c, d.tags),
       tier: 2,
+      ...(key !== undefined ? { key } : {}),
     };
     const bytes = encodeEntry(entry, c.signer.sign(this.o.secret, entryToBeSigned(entry)));
-    if (bytes.length > limits.headerBytes)
-      throw new RangeError(`announce: header of ${bytes.length} bytes exceeds ${limits.headerBytes}`);
+    readable(bodyBytes, bytes, limits, given !== undefined);
     const id = c.sha256(bytes);
     store.transaction(() => {
       store.append(storedOf(entry, id, bytes));
@@ -144,27 +144,26 @@ export class OwnLog {
     this.o.counters.add('headerBytesOut', bytes.length);
     this.o.counters.add('bodyBytesOut', bodyBytes.length);
     this.dirty.set(topic, { epoch: entry.epoch, seq: entry.seq, id, now, expires: entry.expires });
-    const a = { entry, id, idHex: toHex(id), bodyHash: toHex(entry.bodyHash) };
-    const cur = this.current.get(topic);
-    if (cur) remember(cur, entry.kind, a.bodyHash, { id: a.idHex, seq: entry.seq, expires: entry.expires });
-    return a;
+    return { entry, id, idHex: toHex(id), bodyHash: toHex(entry.bodyHash) };
   }
 
   /**
-   * An unexpired entry of ours with the same body, not withdrawn since (newest first, stopping at a
-   * withdraw: a declaration withdrawn since must be announced again).
+   * Our live declaration with the same identity (topic, kind, key) and the same body, unexpired: the
+   * declaration is already current (a restarted node re-reading its config must not append it again).
    */
   findCurrent(now: number, d: Declaration): { id: string; seq: number; bodyHash: string } | undefined {
-    const { ttlMs: _ttl, topic, ...rest } = d;
-    const hash = toHex(this.o.crypto.sha256(encodeBody({ ...rest, tags: [...d.tags] })));
-    let cur = this.current.get(topic);
-    if (!cur) {
-      this.current.set(topic, (cur = new Map()));
-      for (const e of this.recent(topic))
-        remember(cur, e.kind, toHex(e.bodyHash), { id: toHex(e.id), seq: e.seq, expires: e.expires });
-    }
-    const x = cur.get(hash);
-    return x && x.expires > now ? { id: x.id, seq: x.seq, bodyHash: hash } : undefined;
+    const { ttlMs: _ttl, topic, key: _key, ...rest } = d;
+    const key = declarationKey(d);
+    const hash = this.o.crypto.sha256(encodeBody({ ...rest, tags: [...d.tags] }));
+    const e = this.o.store
+      .live(this.o.agentKey, now, topic)
+      .find((x) => x.kind === d.kind && x.key === key && equalBytes(x.bodyHash, hash));
+    return e && { id: toHex(e.id), seq: e.seq, bodyHash: toHex(hash) };
+  }
+
+  /** Our live declarations (LogStore.live), in every topic or one. */
+  live(now: number, topic?: string): StoredEntry[] {
+    return this.o.store.live(this.o.agentKey, now, topic);
   }
 
   /** The last MAX_RANGE entries of our log of `topic`, oldest first. */
@@ -207,7 +206,6 @@ export class OwnLog {
   /** After a rolled-back transaction: forget what may not have been written. */
   discardDirty(): void {
     this.dirty.clear();
-    this.current.clear();
   }
 
   /** Frontiers of all our logs (start, republish, periodic refresh). */
@@ -218,23 +216,25 @@ export class OwnLog {
     }
   }
 
-  /** Births, frontiers and the bodies of unexpired recent entries, for a broker that lost them. */
+  /** Births, frontiers and the bodies of our live and recent unexpired entries, for a broker that lost them. */
   republish(now: number): void {
     this.publishBirth();
     this.publishAllFrontiers(now);
-    for (const topic of this.topics()) {
-      for (const e of this.recent(topic)) {
-        const body = e.expires > now ? this.o.store.getBody(e.bodyHash) : undefined;
-        if (body)
-          this.o.emit({
-            op: 'publish',
-            channel: 'body',
-            key: toHex(e.bodyHash),
-            bytes: body,
-            retain: true,
-            expiryMs: e.expires - now,
-          });
-      }
+    const seen = new Set<string>();
+    for (const e of [...this.live(now), ...this.topics().flatMap((t) => this.recent(t))]) {
+      const id = toHex(e.id);
+      if (seen.has(id) || e.expires <= now) continue;
+      seen.add(id);
+      const body = this.o.store.getBody(e.bodyHash);
+      if (body)
+        this.o.emit({
+          op: 'publish',
+          channel: 'body',
+          key: toHex(e.bodyHash),
+          bytes: body,
+          retain: true,
+          expiryMs: e.expires - now,
+        });
     }
   }
 
@@ -263,17 +263,24 @@ export class OwnLog {
   }
 }
 
-/** Bodies announced since the last withdraw of a topic, newest kept, at most MAX_RANGE. */
-function remember(
-  cur: Map<string, { id: string; seq: number; expires: number }>,
-  kind: string,
-  hash: string,
-  x: { id: string; seq: number; expires: number },
-): void {
-  if (kind === 'withdraw') return cur.clear();
-  cur.delete(hash);
-  cur.set(hash, x);
-  if (cur.size > MAX_RANGE) cur.delete(cur.keys().next().value!);
+/**
+ * The key of a declaration: the one given, else its first tag (a withdraw's key is only ever given: without
+ * one it retires the whole topic). Undefined: the topic's keyless declaration of that kind.
+ */
+export function declarationKey(d: Pick<Declaration, 'kind' | 'key' | 'tags'>): string | undefined {
+  return d.key ?? (d.kind === 'withdraw' ? undefined : d.tags[0]);
+}
+
+/** Never sign what the decoders refuse: the body and the entry are decoded again before they are stored. */
+function readable(body: Uint8Array, entry: Uint8Array, limits: Limits, keyGiven: boolean): void {
+  try {
+    decodeBody(body, limits);
+    decodeEntry(entry, limits);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    const field = e.field ?? (e.code === 'TOO_LARGE' ? (keyGiven ? 'key' : 'topic') : 'body');
+    throw new FieldError(field, `would not decode (${e.message})`);
+  }
 }
 
 export function storedOf(e: Entry, id: Uint8Array, bytes: Uint8Array): StoredEntry {
@@ -288,5 +295,6 @@ export function storedOf(e: Entry, id: Uint8Array, bytes: Uint8Array): StoredEnt
     expires: e.expires,
     bodyHash: e.bodyHash,
     bytes,
+    ...(e.key !== undefined ? { key: e.key } : {}),
   };
 }

@@ -55,7 +55,16 @@ export type CoreEvent =
    * `known: false`: its binding is not known here yet; kept, and enforced if one by that operator arrives.
    */
   | { readonly type: 'revoked'; readonly agent: string; readonly at: number; readonly known: boolean }
-  | { readonly type: 'withdrawn'; readonly author: string; readonly topic: string }
+  /** A peer withdrew its declarations in a topic: those with `key` (every kind), or all of them. */
+  | { readonly type: 'withdrawn'; readonly author: string; readonly topic: string; readonly key?: string }
+  /** One of our own stored entries whose body does not decode (signed by an older version): skipped. */
+  | {
+      readonly type: 'undecodable';
+      readonly id: string;
+      readonly topic: string;
+      readonly seq: number;
+      readonly detail: string;
+    }
   /** A verified dispute proof (task/dispute.ts): `author` signed two awards for `task` (trust slashes it). */
   | { readonly type: 'dispute'; readonly author: string; readonly topic: string; readonly task: string }
   /** A task message for the task engine (src/core/task/), unverified: the engine checks its signature. */
@@ -74,6 +83,12 @@ export type CoreEvent =
 /** What an agent declares: a body (codec/body.ts), the topic of the log it goes to, and its validity. */
 export interface Declaration extends Body {
   readonly topic: string;
+  /**
+   * The declaration's key: (topic, kind, key) is its identity, and a newer declaration with the same
+   * identity replaces it (docs/decisions.md "Declaration identity"). Default: the first tag. For a
+   * withdraw: the key to withdraw (every kind); none withdraws the whole topic.
+   */
+  readonly key?: string;
   /** Validity from now, ms (default 24 h). */
   readonly ttlMs?: number;
 }
@@ -81,6 +96,8 @@ export interface Declaration extends Body {
 export interface Candidate {
   readonly author: string;
   readonly topic: string;
+  /** The declaration's key (absent: a keyless declaration). */
+  readonly key?: string;
   readonly kind: Kind;
   readonly tags: readonly string[];
   readonly text: string;
@@ -126,14 +143,15 @@ export interface LogHeadInfo {
   readonly id: string;
 }
 
-export interface OwnDeclaration {
+/** One of this agent's live declarations (GET /declarations): where it is, and its whole body. */
+export interface OwnDeclaration extends Omit<Body, 'kind'> {
   readonly id: string;
   readonly topic: string;
+  /** Its key (absent: the topic's keyless declaration, from before keys existed). */
+  readonly key?: string;
   readonly epoch: number;
   readonly seq: number;
   readonly kind: Kind;
   readonly ts: number;
   readonly expires: number;
-  readonly tags: readonly string[];
-  readonly text: string;
 }

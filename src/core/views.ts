@@ -2,11 +2,11 @@
 // functions of (verifier, store, now), kept out of agent.ts so the PAL façade stays about protocol.
 
 import { toHex } from './bytes.js';
-import { decodeBody } from './codec/body.js';
+import { decodeBody, type Body } from './codec/body.js';
 import type { Limits } from './codec/limits.js';
-import { MAX_RANGE } from './codec/messages.js';
 import type { TieredVerifier } from './identity/verifier.js';
-import type { LogStore } from './log/store.js';
+import { DecodeError } from './errors.js';
+import type { LogStore, StoredEntry } from './log/store.js';
 import type { Counters } from './counters.js';
 import type { Finder } from './finder.js';
 import type { ForkProofs } from './gossip/fork-proofs.js';
@@ -59,33 +59,42 @@ export function logHeadViews(store: LogStore): LogHeadInfo[] {
     .sort((a, b) => (a.author === b.author ? (a.topic < b.topic ? -1 : 1) : a.author < b.author ? -1 : 1));
 }
 
-/** The agent's unexpired declarations among the latest MAX_RANGE entries of each of its logs. */
-export function ownDeclarations(store: LogStore, agentKey: Uint8Array, limits: Limits, now: number): OwnDeclaration[] {
+/**
+ * The agent's live declarations (LogStore.live: per topic, kind and key the newest, not withdrawn,
+ * unexpired), each with its whole body. A stored body that no longer decodes (signed by an older
+ * version, or beyond a limit a profile lowered since) is skipped and handed to `undecodable`.
+ */
+export function ownDeclarations(
+  store: LogStore,
+  agentKey: Uint8Array,
+  limits: Limits,
+  now: number,
+  undecodable: (e: StoredEntry, detail: string) => void,
+): OwnDeclaration[] {
   const out: OwnDeclaration[] = [];
-  for (const log of store.logs(agentKey)) {
-    for (const e of store.range(
-      agentKey,
-      log.topic,
-      log.head.epoch,
-      Math.max(1, log.head.seq - MAX_RANGE + 1),
-      log.head.seq,
-    )) {
-      if (e.expires <= now) continue;
-      const b = store.getBody(e.bodyHash);
-      if (!b) continue;
-      const body = decodeBody(b, limits);
-      out.push({
-        id: toHex(e.id),
-        topic: e.topic,
-        epoch: e.epoch,
-        seq: e.seq,
-        kind: e.kind,
-        ts: e.ts,
-        expires: e.expires,
-        tags: body.tags,
-        text: body.text,
-      });
+  for (const e of store.live(agentKey, now)) {
+    const b = store.getBody(e.bodyHash);
+    if (!b) continue;
+    let body: Body;
+    try {
+      body = decodeBody(b, limits);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      undecodable(e, err.message);
+      continue;
     }
+    const { kind: _kind, ...fields } = body;
+    out.push({
+      id: toHex(e.id),
+      topic: e.topic,
+      ...(e.key !== undefined ? { key: e.key } : {}),
+      epoch: e.epoch,
+      seq: e.seq,
+      kind: e.kind,
+      ts: e.ts,
+      expires: e.expires,
+      ...fields,
+    });
   }
   return out;
 }
@@ -129,6 +138,8 @@ export function coreStatus(x: StatusParts) {
     },
     revocations: { kept: x.revocations.size, published: x.revocations.published, suppressed: x.revocations.suppressed },
     discoveries: x.counters.get('discoveries'),
+    /** Own stored entries whose body no longer decodes (an older version signed them): skipped, reported once. */
+    storeUndecodable: x.counters.get('storeUndecodable'),
     pending: { held: x.held.size, pulls: x.finder.pulls.size, gaps: x.gaps.size, births: x.awaiting.size },
   };
 }

@@ -16,15 +16,17 @@
 //                                                     apiHost is not loopback (no flag: argv is visible in ps)
 //   logLevel       AGENTNET_LOG_LEVEL   --log-level   info
 //   follow         -                    --follow T    []  topics to follow besides those of intents
-//   declarations   -                    -             []  announced at start (once per content)
+//   declarations   -                    -             []  announced at start unless an identical one is live
+//                                                     (the local API's request table: codec/requests.ts)
 //   operators      -                    -             []  accepted operator keys (hex); [] = any
 //   tasks          -                    -             {worker: "auto", rate: "auto", price: 1000, grant: 100000,
 //                                                     retryMs: 1000}  task policy (src/runtime/tasks.ts); money in milli-credits
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { KINDS } from '../core/codec/entry.js';
-import { TAG_RE, TOPIC_RE } from '../core/codec/limits.js';
+import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
+import { DECLARATION, validate } from '../core/codec/requests.js';
+import { FieldError } from '../core/codec/schema.js';
 import { ERR } from '../core/errors.js';
 import type { Declaration } from '../core/types.js';
 import type { Level } from './logger.js';
@@ -74,19 +76,15 @@ function bad(source: string, field: string, why: string): never {
   throw ERR.configInvalid(`${source}: "${field}" ${why}`);
 }
 
+/** A declaration of the file: the local API's request table (codec/requests.ts), with the default limits
+ *  (startNode checks them again with the profile's, which may be lower). */
 function checkDeclaration(d: unknown, source: string, i: number): Declaration {
-  const f = `declarations[${i}]`;
-  if (typeof d !== 'object' || d === null) bad(source, f, 'must be an object');
-  const r = d as Record<string, unknown>;
-  if (!KINDS.includes(r['kind'] as never)) bad(source, `${f}.kind`, `must be one of ${KINDS.join(', ')}`);
-  if (typeof r['topic'] !== 'string' || !TOPIC_RE.test(r['topic']))
-    bad(source, `${f}.topic`, 'must match [a-z0-9_.-]{1,64}');
-  if (!Array.isArray(r['tags']) || r['tags'].some((t) => typeof t !== 'string' || !TAG_RE.test(t) || t.length > 48))
-    bad(source, `${f}.tags`, 'must be an array of dotted lowercase tags');
-  if (typeof r['text'] !== 'string') bad(source, `${f}.text`, 'must be a string');
-  if (r['ttlMs'] !== undefined && (typeof r['ttlMs'] !== 'number' || !Number.isInteger(r['ttlMs']) || r['ttlMs'] <= 0))
-    bad(source, `${f}.ttlMs`, 'must be a positive integer');
-  return r as unknown as Declaration;
+  try {
+    return validate(DECLARATION, d, DEFAULT_LIMITS, `declarations[${i}].`) as unknown as Declaration;
+  } catch (e) {
+    if (e instanceof FieldError) bad(source, e.field, e.detail);
+    throw e;
+  }
 }
 
 function checkTasks(v: unknown, base: TaskConfig, source: string): TaskConfig {

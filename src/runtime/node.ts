@@ -6,6 +6,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
+import { DECLARATION, validate } from '../core/codec/requests.js';
+import { FieldError } from '../core/codec/schema.js';
+import { ERR } from '../core/errors.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
 import { apiUrl, checkApiAccess, startApi, type Api } from './api/server.js';
@@ -54,8 +57,8 @@ export interface AgentNode {
   announceGrouped(d: Declaration): Promise<ReturnType<AgentCore['announceOnce']>>;
   /** Candidates ranked by semantic match × topic trust (each with its `trust`, `gate` and `rank`). */
   discover(q: DiscoverQuery): RankedCandidate[];
-  /** Appends a withdraw entry in `topic`: peers drop this agent's candidates there. */
-  withdraw(topic: string, text?: string): ReturnType<AgentCore['announce']>;
+  /** Appends a withdraw entry in `topic`: peers drop this agent's candidates there (those with `key`, or all). */
+  withdraw(topic: string, text?: string, key?: string): ReturnType<AgentCore['announce']>;
   peers(): PeerInfo[];
   logs(): LogHeadInfo[];
   declarations(): OwnDeclaration[];
@@ -73,6 +76,19 @@ export interface AgentNode {
   close(): Promise<void>;
 }
 
+/** The config's declarations against the profile's limits (a CONFIG_INVALID naming the field). */
+function checkDeclarations(ds: readonly Declaration[], profile: Profile): void {
+  ds.forEach((d, i) => {
+    try {
+      validate(DECLARATION, d, profile.limits, `declarations[${i}].`);
+    } catch (e) {
+      if (e instanceof FieldError)
+        throw ERR.configInvalid(`declarations: "${e.field}" ${e.detail} (limits of profile ${profile.name})`);
+      throw e;
+    }
+  });
+}
+
 /** `floodLimits`: per-peer budgets (runtime/gate.ts; default the profile's flood* fields); `false` turns the gate off (a baseline for tests). */
 export async function startNode(
   config: NodeConfig,
@@ -81,6 +97,7 @@ export async function startNode(
   const started = Date.now();
   checkApiAccess(config.apiHost, config.apiToken); // before an identity is made or a broker contacted
   const profile = loadProfile(config.profile);
+  checkDeclarations(config.declarations, profile); // the file was checked with the default limits; a profile may lower them
   const kernel = chooseKernel(profile.wasm);
   const verifier = new PrimedVerifier(o.verifier ?? defaultVerifier(), Math.max(1024, profile.verifyBatchSize * 16));
   const crypto = makeCryptoPort(verifier);
@@ -171,6 +188,7 @@ export async function startNode(
       else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
       else if (e.type === 'dispute') logger.log('warn', 'dispute proof', { ...e });
       else if (e.type === 'revoked') logger.log('warn', 'revocation', { ...e });
+      else if (e.type === 'undecodable') logger.log('warn', 'own stored entry does not decode: skipped', { ...e });
       api?.publish(e);
       for (const l of listeners) l(e);
       for (const r of trust?.onEvent(e) ?? []) {
@@ -271,9 +289,10 @@ export async function startNode(
     api = await startApi(
       {
         logger,
+        limits: profile.limits,
         status: () => node.status(),
         announceGrouped: (d) => node.announceGrouped(d),
-        withdraw: (t, text) => node.withdraw(t, text),
+        withdraw: (t, text, key) => node.withdraw(t, text, key),
         discover: (q) => node.discover(q),
         peers: () => node.peers(),
         logs: () => node.logs(),
@@ -338,8 +357,10 @@ export async function startNode(
     // Semantic candidates (a wide set), re-ranked by semantic match × topic trust, then cut to the limit.
     discover: (q) => trust!.rank(core.discover({ ...q, limit: 500 }), q.minTrust).slice(0, q.limit ?? 50),
     // Not announceOnce: withdrawing twice (after a re-announce) must append twice.
-    withdraw: (topic, text = '') =>
-      driver.call((now) => core.announce(now, { kind: 'withdraw', topic, tags: [], text })),
+    withdraw: (topic, text = '', key) =>
+      driver.call((now) =>
+        core.announce(now, { kind: 'withdraw', topic, tags: [], text, ...(key !== undefined ? { key } : {}) }),
+      ),
     peers: () => core.peers(Date.now()),
     logs: () => core.logHeads(),
     declarations: () => core.declarations(Date.now()),
@@ -361,6 +382,7 @@ export async function startNode(
         pulls: s.pulls,
         gapRepairs: s.gapRepairs,
         discoveries: s.discoveries,
+        storeUndecodable: s.storeUndecodable,
         queues: { ...s.pending, driver: driver.queueDepth },
         knownAgents: s.knownAgents,
         entries: s.entries,

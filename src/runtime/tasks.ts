@@ -12,8 +12,6 @@
 //          for anything else. "manual": POST /tasks/{id}/rate.
 
 import { toHex, utf8 } from '../core/bytes.js';
-import { decodeBody } from '../core/codec/body.js';
-import type { OwnDeclaration } from '../core/types.js';
 import { matches } from '../core/gossip/match.js';
 import type { AgentCore } from '../core/agent.js';
 import type { Mechanism } from '../core/market/mechanism.js';
@@ -119,11 +117,16 @@ export class TaskRunner {
           core.handleMessage(this.clock(), 'fraud', key, proof);
           d.transport.publish('fraud', key, proof, { retain: true });
         },
+        // One invitation per agent, however many of its capabilities match.
         candidates: (topic, tags, minTier, now) =>
-          core
-            .discover({ tags, topic, minTier, limit: 64 }, now)
-            .filter((c) => c.kind === 'capability')
-            .map((c) => c.author),
+          [
+            ...new Set(
+              core
+                .discover({ tags, topic, minTier, limit: 500 }, now)
+                .filter((c) => c.kind === 'capability')
+                .map((c) => c.author),
+            ),
+          ].slice(0, 64),
       },
     });
   }
@@ -267,7 +270,7 @@ export class TaskRunner {
                     matches({ topic: t.topic, tags: t.tags }, { kind: 'capability', tags: x.tags, text: x.text }),
                 );
               if (!cap) return undefined;
-              return Math.min(t.budget, this.capPrice(cap) ?? config.price);
+              return Math.min(t.budget, cap.price ?? config.price);
             }
           : undefined,
       deliver: config.worker === 'auto' ? (t) => defaultArtefact(t, core.agentHex, crypto) : undefined,
@@ -283,12 +286,5 @@ export class TaskRunner {
             }
           : undefined,
     };
-  }
-
-  /** The price field of one of our own declarations (from its body), if any. */
-  private capPrice(d: OwnDeclaration): number | undefined {
-    const e = this.d.store.get(this.d.core.agentKey, d.topic, d.epoch, d.seq);
-    const b = e && this.d.store.getBody(e.bodyHash);
-    return b ? decodeBody(b, this.d.core.limits).price : undefined;
   }
 }

@@ -150,6 +150,89 @@ export function storeContract(
       o.cleanup?.();
     });
 
+    it('keeps the live index by identity (topic, kind, key), however long the log', () => {
+      const { store, cleanup } = open();
+      const at = (seq: number, kind: StoredEntry['kind'], key?: string, expires = 9000, epoch = 0): StoredEntry => ({
+        ...mk(1, 't', epoch, seq),
+        kind,
+        expires,
+        ...(key !== undefined ? { key } : {}),
+      });
+      const live = (now = 1000) => store.live(b(1), now, 't').map((e) => [e.seq, e.kind, e.key ?? '']);
+      store.append(at(1, 'capability', 'sql'));
+      store.append(at(2, 'capability', 'csv'));
+      store.append(at(3, 'intent', 'sql')); // another kind: its own identity
+      for (let s = 4; s < 4 + 100; s++) store.append(at(s, 'state', 'receipt')); // a long run of states
+      expect(live()).toEqual([
+        [1, 'capability', 'sql'],
+        [2, 'capability', 'csv'],
+        [3, 'intent', 'sql'],
+        [103, 'state', 'receipt'],
+      ]);
+      store.append(at(104, 'capability', 'sql', 1500)); // replaces seq 1; expires at 1500
+      expect(live(2000)).toEqual([
+        [2, 'capability', 'csv'],
+        [3, 'intent', 'sql'],
+        [103, 'state', 'receipt'],
+      ]); // the replacement expired: the replaced one does not come back
+      store.append(at(105, 'withdraw', 'sql')); // retires key sql of every kind
+      expect(live()).toEqual([
+        [2, 'capability', 'csv'],
+        [103, 'state', 'receipt'],
+      ]);
+      store.append(at(106, 'capability')); // a keyless declaration
+      expect(store.live(b(1), 1000).map((e) => e.key)).toEqual(['csv', 'receipt', undefined]);
+      expect(store.live(b(2), 1000)).toEqual([]);
+      expect(store.live(b(1), 1000, 'other')).toEqual([]);
+      // A failed transaction leaves the index as it was.
+      expect(() =>
+        store.transaction(() => {
+          store.append(at(107, 'withdraw'));
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
+      expect(live()).toHaveLength(3);
+      store.append(at(107, 'withdraw')); // no key: the whole topic
+      expect(live()).toEqual([]);
+      store.append(at(108, 'capability', 'sql'));
+      store.append(at(1, 'capability', 'csv', 9000, 1)); // a new epoch starts the log again
+      expect(live()).toEqual([[1, 'capability', 'csv']]);
+      expect(store.live(b(1), 1000)[0]!.bytes).toEqual(b(1, 100));
+      store.close();
+      cleanup?.();
+    });
+
+    it('drops expired declarations from the live index when it prunes, and keeps the index across a reopen', () => {
+      const o = open();
+      o.store.append({ ...mk(1, 't', 0, 1), key: 'a', expires: 3000 });
+      o.store.append({ ...mk(1, 't', 0, 2), key: 'b', expires: 9000 });
+      o.store.prune(5000, 0, b(2));
+      expect(o.store.live(b(1), 0).map((e) => e.key)).toEqual(['b']);
+      if (o.reopen) {
+        o.store.close();
+        const again = o.reopen();
+        expect(again.live(b(1), 0).map((e) => [e.seq, e.key])).toEqual([[2, 'b']]);
+        again.close();
+      } else o.store.close();
+      o.cleanup?.();
+    });
+
+    it('finds the unexpired entries of a kind by expiry, leaving out one author', () => {
+      const { store, cleanup } = open();
+      store.append({ ...mk(1, 't', 0, 1), kind: 'state', expires: 3000 });
+      store.append({ ...mk(1, 't', 0, 2), kind: 'state', expires: 9000 });
+      store.append({ ...mk(1, 't', 0, 3), kind: 'capability', expires: 9000 });
+      store.append({ ...mk(2, 'u', 0, 1), kind: 'state', expires: 9000 });
+      store.append({ ...mk(3, 't', 0, 1), kind: 'state', expires: 9000 });
+      expect(store.unexpired('state', 5000, b(3)).map((e) => [e.author[0], e.topic, e.seq])).toEqual([
+        [1, 't', 2],
+        [2, 'u', 1],
+      ]);
+      expect(store.unexpired('intent', 0, b(3))).toEqual([]);
+      store.close();
+      cleanup?.();
+    });
+
     it('refuses use after close with STORE_CLOSED', () => {
       const { store, cleanup } = open();
       store.close();

@@ -172,12 +172,8 @@ describe('agentnet mcp over stdio', () => {
       kind: string;
       text: string;
     }>;
-    expect(decl.map((d) => `${d.kind}:${d.text}`)).toEqual([
-      'intent:need SQL',
-      'withdraw:',
-      'intent:count rows',
-      'state:task receipt',
-    ]);
+    // Live declarations only: `need SQL` was withdrawn (a withdraw is not itself a declaration).
+    expect(decl.map((d) => `${d.kind}:${d.text}`)).toEqual(['intent:count rows', 'state:task receipt']);
     const p = await own.client.readResource({ uri: 'agentnet://peers' });
     expect(JSON.parse((p.contents[0] as { text: string }).text).peers).toHaveLength(1);
   });

@@ -402,6 +402,7 @@ describe('API access control', () => {
     status: () => ({}),
     announceGrouped: async () => ({ id: '', seq: 1, bodyHash: '', reused: false }),
     withdraw: () => ({ id: '', seq: 1, bodyHash: '' }),
+    limits: DEFAULT_LIMITS,
     discover: () => [],
     peers: () => [],
     logs: () => [],

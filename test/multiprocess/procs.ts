@@ -199,7 +199,9 @@ export async function missingCandidates(
   expected: ReadonlyMap<string, number>,
 ): Promise<string[]> {
   const { candidates } = await getJson<{ candidates: Head[] }>(p, `/discover?tags=skill&topic=${topic}&limit=500`);
-  const have = new Map(candidates.map((c) => [c.author, c.seq]));
+  // An author may hold several capabilities in the topic (one per key): its newest counts.
+  const have = new Map<string, number>();
+  for (const c of candidates) have.set(c.author, Math.max(have.get(c.author) ?? 0, c.seq));
   return [...expected]
     .filter(([a, seq]) => a !== p.agent && (have.get(a) ?? 0) < seq)
     .map(([a, seq]) => `${a.slice(0, 8)}@${have.get(a) ?? 0}<${seq}`);

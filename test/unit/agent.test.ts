@@ -3,6 +3,7 @@ import { toHex } from '../../src/core/bytes.js';
 import { encodeCbor } from '../../src/core/codec/cbor.js';
 import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
+import { FieldError } from '../../src/core/codec/schema.js';
 import { birthToBeSigned, encodeBirth } from '../../src/core/codec/messages.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import type { Declaration } from '../../src/core/types.js';
@@ -105,11 +106,26 @@ describe('AgentCore: announce and discover', () => {
     expect(store.head(id.agentKey, REVIEW.topic)?.seq).toBe(2);
   });
 
-  it('misuse throws TypeError/RangeError naming the problem', () => {
+  it('misuse throws a FieldError (a RangeError) naming the field, and nothing is signed or stored', () => {
     const { net, alice } = twoAgents();
-    expect(() => alice.announce(net.now, { ...REVIEW, topic: 'Bad Topic' })).toThrow(TypeError);
-    expect(() => alice.announce(net.now, { ...REVIEW, tags: ['UPPER'] })).toThrow(TypeError);
-    expect(() => alice.announce(net.now, { ...REVIEW, text: 'x'.repeat(70_000) })).toThrow(RangeError);
+    const field = (d: Declaration) => {
+      try {
+        alice.announce(net.now, d);
+      } catch (e) {
+        expect(e).toBeInstanceOf(FieldError);
+        expect(e).toBeInstanceOf(RangeError);
+        return (e as FieldError).field;
+      }
+      return 'accepted';
+    };
+    expect(field({ ...REVIEW, topic: 'Bad Topic' })).toBe('topic');
+    expect(field({ ...REVIEW, tags: ['ok', 'UPPER'] })).toBe('tags[1]');
+    expect(field({ ...REVIEW, text: 'x'.repeat(70_000) })).toBe('text');
+    expect(field({ ...REVIEW, price: -5 })).toBe('price');
+    expect(field({ ...REVIEW, requiredTier: 9 })).toBe('requiredTier');
+    expect(field({ ...REVIEW, ttlMs: 1e300 })).toBe('ttlMs');
+    expect(field({ ...REVIEW, tags: Array.from({ length: 33 }, (_, i) => `t${i}`) })).toBe('tags');
+    expect(alice.logHeads()).toEqual([]);
     expect(() => alice.start(net.now)).toThrow(RangeError);
   });
 });

@@ -44,7 +44,8 @@ describe('entry codec', () => {
   });
 
   it.each([
-    [0, 2, 'BAD_VERSION'],
+    [0, 3, 'BAD_VERSION'],
+    [0, 2, 'BAD_VALUE'], // version 2 without field 13 (key)
     [1, new Uint8Array(31), 'BAD_VALUE'],
     [2, 'Bad Topic', 'BAD_VALUE'],
     [2, 'x'.repeat(65), 'BAD_VALUE'],
@@ -55,7 +56,9 @@ describe('entry codec', () => {
     [8, T0, 'BAD_VALUE'], // expires == ts
     [10, 64 * 1024 + 1, 'BAD_VALUE'], // bodyLen over the limit
     [12, 5, 'BAD_VALUE'],
-    [13, 1, 'UNKNOWN_FIELD'],
+    [13, 'k', 'BAD_VALUE'], // a key in a version 1 entry
+    [13, 1, 'BAD_TYPE'],
+    [14, 1, 'UNKNOWN_FIELD'],
     [9, undefined, 'MISSING_FIELD'],
     [11, -1, 'BAD_TYPE'],
   ])('field %i = %o -> %s', (k, v, c) => {

@@ -37,6 +37,11 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
       'code.review.style',
     ]);
     expect(decodeEntry(unhex(golden['entry2']!), DEFAULT_LIMITS).entry.prev).toEqual(unhex(golden['entry1Id']!));
+    // A v2 entry carries the declaration key (field 13); v1 entries (entry1, entry2) have none.
+    const k = decodeEntry(unhex(golden['entryKeyed']!), DEFAULT_LIMITS);
+    expect(k.entry).toMatchObject({ seq: 3, kind: 'capability', key: 'code.review.security' });
+    expect(crypto.verifier.verify(k.entry.author, k.toBeSigned, k.signature)).toBe(true);
+    expect(decodeEntry(unhex(golden['entry1']!), DEFAULT_LIMITS).entry.key).toBeUndefined();
     const b = decodeBinding(unhex(golden['binding']!), DEFAULT_LIMITS);
     for (const s of b.signers) expect(crypto.verifier.verify(s.kid, s.toBeSigned, s.signature)).toBe(true);
     expect(decodeBirth(unhex(golden['birth']!), DEFAULT_LIMITS).birth.alive).toBe(true);

@@ -57,8 +57,12 @@ describe('AgentCore peer and log views', () => {
       [1, 'capability', 'security reviews'],
       [2, 'state', 'busy'],
     ]);
-    alice.announce(net.now, { ...NEED_REVIEW, text: 'short-lived', ttlMs: 10 });
+    // Another declaration of alice's (its own key), expired by then; the first is still live.
+    alice.announce(net.now, { ...NEED_REVIEW, key: 'brief', text: 'short-lived', ttlMs: 10 });
     expect(alice.declarations(net.now + 20).map((d) => d.text)).toEqual(['need a review']);
+    // The same identity (topic, kind, key: here the first tag) replaces: the older one is no longer live.
+    alice.announce(net.now, { ...NEED_REVIEW, text: 'replaced', ttlMs: 10 });
+    expect(alice.declarations(net.now + 20)).toEqual([]);
   });
 
   it('announceOnce reuses an identical live declaration, but not across a withdraw', () => {
@@ -81,7 +85,7 @@ describe('AgentCore peer and log views', () => {
     const bob = net.add(identity('bob'));
     const store = net.stores[0]!;
     expect(bob.announceOnce(net.now, REVIEW)).toMatchObject({ seq: 1, reused: false }); // loads the topic's index
-    const other = { ...REVIEW, text: 'rolled back' };
+    const other = { ...REVIEW, key: 'other', text: 'rolled back' }; // a declaration of its own beside REVIEW
     // The driver's grouped commit: the group fails after the append, nothing of it is kept or sent.
     expect(() =>
       store.transaction(() => {

@@ -1,13 +1,9 @@
 // T3/T2 evidence objects (DESIGN §3, §6):
 //
-// checkpoint  COSE_Sign by k of n registrar keys: a transparency-log root over attested code hashes
-//             0 v, 1 registryId text, 2 treeSize uint, 3 rootHash bstr32, 4 ts uint
-// inclusion   unsigned, verified against a checkpoint (RFC 9162 §2.1.3)
-//             0 v, 1 leafIndex uint, 2 treeSize uint, 3 auditPath [bstr32] (<= 64)
-// credential  COSE_Sign1 by a KYC issuer: the operator's assurance
-//             0 v, 1 issuerKey bstr32, 2 operatorKey bstr32, 3 level uint 0..4, 4 expires uint
-// revocation  COSE_Sign1 by the operator key: retires one agent key (or, with no agentKey, the baid)
-//             0 v, 1 operatorKey bstr32, 2 baid bstr32, 3 agentKey bstr32, 4 reason text <= 256, 5 ts uint
+// checkpoint  COSE_Sign by k of n registrar keys: a transparency-log root over attested code hashes (CHECKPOINT)
+// inclusion   unsigned, verified against a checkpoint (RFC 9162 §2.1.3) (INCLUSION)
+// credential  COSE_Sign1 by a KYC issuer: the operator's assurance (CREDENTIAL)
+// revocation  COSE_Sign1 by the operator key: retires one agent key (REVOCATION)
 
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
@@ -22,11 +18,58 @@ import {
   signToBeSigned,
   type CoseSigner,
 } from './cose.js';
-import { asMap, bytes, mapOf, onlyKeys, text, uint } from './fields.js';
+import { asMap, mapOf } from './fields.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { readObject, type ObjectSpec } from './schema.js';
 
 const MAX = 4096;
-const v1 = (m: Map<number | string, unknown>, what: string) => {
-  if (uint(m as never, 0, what) !== 1) throw decodeError('BAD_VERSION', `${what}: unknown version`);
+const H32 = { t: 'bytes', len: 32 } as const;
+const V1 = { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' } as const;
+/** These objects take no profile limits: their tables use fixed numbers only. */
+const read = (m: Map<number | string, unknown>, spec: ObjectSpec) => {
+  const { v: _v, ...r } = readObject(m as never, spec, DEFAULT_LIMITS);
+  return r;
+};
+
+export const CHECKPOINT: ObjectSpec = {
+  name: 'checkpoint',
+  fields: [
+    V1,
+    { key: 1, name: 'registryId', type: { t: 'text', maxBytes: 64 }, doc: 'the registry' },
+    { key: 2, name: 'treeSize', type: { t: 'uint' }, doc: 'leaves in the log' },
+    { key: 3, name: 'rootHash', type: H32, doc: 'RFC 9162 Merkle tree head' },
+    { key: 4, name: 'ts', type: { t: 'uint' }, doc: 'ms' },
+  ],
+};
+export const INCLUSION: ObjectSpec = {
+  name: 'inclusion',
+  fields: [
+    V1,
+    { key: 1, name: 'leafIndex', type: { t: 'uint' }, doc: '< treeSize' },
+    { key: 2, name: 'treeSize', type: { t: 'uint' }, doc: 'tree size the path is for' },
+    { key: 3, name: 'auditPath', type: { t: 'list', of: H32, maxItems: 64 }, doc: 'RFC 9162 audit path' },
+  ],
+};
+export const CREDENTIAL: ObjectSpec = {
+  name: 'credential',
+  fields: [
+    V1,
+    { key: 1, name: 'issuerKey', type: H32, doc: "the issuer's key (the signer)" },
+    { key: 2, name: 'operatorKey', type: H32, doc: 'the operator it vouches for' },
+    { key: 3, name: 'level', type: { t: 'uint', max: 4 }, doc: 'assurance level' },
+    { key: 4, name: 'expires', type: { t: 'uint' }, doc: 'ms' },
+  ],
+};
+export const REVOCATION: ObjectSpec = {
+  name: 'revocation',
+  fields: [
+    V1,
+    { key: 1, name: 'operatorKey', type: H32, doc: "the agent's operator (the signer)" },
+    { key: 2, name: 'baid', type: H32, doc: "the binding's baid" },
+    { key: 3, name: 'agentKey', type: H32, doc: 'the revoked agent key' },
+    { key: 4, name: 'reason', type: { t: 'text', maxBytes: 256 }, doc: 'free text' },
+    { key: 5, name: 'ts', type: { t: 'uint' }, doc: "ms: the key's signatures from ts on are refused" },
+  ],
 };
 
 // ---------------------------------------------------------------- checkpoint
@@ -57,14 +100,7 @@ export const encodeCheckpoint = (c: Checkpoint, sigs: readonly CoseSigner[]): Ui
 export function decodeCheckpoint(b: Uint8Array, maxSigners = 16) {
   const s = decodeSign(b, CONTENT_TYPES.checkpoint, MAX, maxSigners);
   const m = asMap(decodeCbor(s.payload, { maxBytes: MAX, maxDepth: 2 }), 'checkpoint');
-  onlyKeys(m, [0, 1, 2, 3, 4], 'checkpoint');
-  v1(m, 'checkpoint');
-  const checkpoint: Checkpoint = {
-    registryId: text(m, 1, 'checkpoint', 64),
-    treeSize: uint(m, 2, 'checkpoint'),
-    rootHash: bytes(m, 3, 'checkpoint', 32),
-    ts: uint(m, 4, 'checkpoint'),
-  };
+  const checkpoint = read(m, CHECKPOINT) as unknown as Checkpoint;
   return { checkpoint, signers: s.signers };
 }
 
@@ -88,15 +124,9 @@ export const encodeInclusion = (p: Inclusion): Uint8Array =>
 
 export function decodeInclusion(b: Uint8Array): Inclusion {
   const m = asMap(decodeCbor(b, { maxBytes: MAX, maxDepth: 2 }), 'inclusion');
-  onlyKeys(m, [0, 1, 2, 3], 'inclusion');
-  v1(m, 'inclusion');
-  const path = m.get(3);
-  if (!Array.isArray(path) || path.length > 64 || path.some((h) => !(h instanceof Uint8Array) || h.length !== 32))
-    throw decodeError('BAD_VALUE', 'inclusion: auditPath must be <= 64 hashes of 32 bytes');
-  const leafIndex = uint(m, 1, 'inclusion');
-  const treeSize = uint(m, 2, 'inclusion');
-  if (leafIndex >= treeSize) throw decodeError('BAD_VALUE', 'inclusion: leafIndex must be < treeSize');
-  return { leafIndex, treeSize, auditPath: path as Uint8Array[] };
+  const p = read(m, INCLUSION) as unknown as Inclusion;
+  if (p.leafIndex >= p.treeSize) throw decodeError('BAD_VALUE', 'inclusion: leafIndex must be < treeSize', 'leafIndex');
+  return p;
 }
 
 // ---------------------------------------------------------------- credential
@@ -126,14 +156,7 @@ export const encodeCredential = (c: Credential, sig: Uint8Array): Uint8Array =>
 export function decodeCredential(b: Uint8Array) {
   const s = decodeSign1(b, CONTENT_TYPES.credential, MAX);
   const m = asMap(decodeCbor(s.payload, { maxBytes: MAX, maxDepth: 2 }), 'credential');
-  onlyKeys(m, [0, 1, 2, 3, 4], 'credential');
-  v1(m, 'credential');
-  const credential: Credential = {
-    issuerKey: bytes(m, 1, 'credential', 32),
-    operatorKey: bytes(m, 2, 'credential', 32),
-    level: uint(m, 3, 'credential', 4),
-    expires: uint(m, 4, 'credential'),
-  };
+  const credential = read(m, CREDENTIAL) as unknown as Credential;
   return { credential, signature: s.signature, toBeSigned: s.toBeSigned };
 }
 
@@ -166,14 +189,6 @@ export const encodeRevocation = (r: Revocation, sig: Uint8Array): Uint8Array =>
 export function decodeRevocation(b: Uint8Array) {
   const s = decodeSign1(b, CONTENT_TYPES.revocation, MAX);
   const m = asMap(decodeCbor(s.payload, { maxBytes: MAX, maxDepth: 2 }), 'revocation');
-  onlyKeys(m, [0, 1, 2, 3, 4, 5], 'revocation');
-  v1(m, 'revocation');
-  const revocation: Revocation = {
-    operatorKey: bytes(m, 1, 'revocation', 32),
-    baid: bytes(m, 2, 'revocation', 32),
-    agentKey: bytes(m, 3, 'revocation', 32),
-    reason: text(m, 4, 'revocation', 256),
-    ts: uint(m, 5, 'revocation'),
-  };
+  const revocation = read(m, REVOCATION) as unknown as Revocation;
   return { revocation, signature: s.signature, toBeSigned: s.toBeSigned };
 }

@@ -1,28 +1,17 @@
 // `binding`: the BAID record (DESIGN §3, §6), a COSE_Sign signed by the operator key and by the
 // agent key (in that order), so neither can bind the other alone.
 //
-//  0 v            uint   1
-//  1 baid         bstr32 SHA-256(codeHash ‖ configDigest ‖ operatorKey ‖ salt): stable across rotations
-//  2 agentKey     bstr32
-//  3 operatorKey  bstr32
-//  4 codeHash     bstr32 SHA-256 of the agent bundle (code)
-//  5 configDigest bstr32 SHA-256 over the config hashes in field 6 (canonical CBOR of that map)
-//  6 config       map    {0: modelHash, 1: promptTemplateHash, 2: toolPolicyHash}, each bstr32, all optional
-//  7 version      uint   >= 1, +1 per rotation/update
-//  8 prev         bstr32 SHA-256 of the previous binding's bytes; absent exactly at version 1
-//  9 notBefore    uint   ms
-// 10 notAfter     uint   ms, > notBefore
-// 11 nextKeyHash  bstr32 optional: SHA-256 of the next agent key (pre-rotation, KERI-style)
-// 12 scope        [text] topics this agent may write; empty = any
-// 13 salt         bstr   16..32 bytes
-// 14 bond         uint   optional stake declared by the operator (credits), used by trust pretrust
+// Its CBOR map is the table BINDING below (docs/spec/objects.md shows it). baid =
+// SHA-256(codeHash ‖ configDigest ‖ operatorKey ‖ salt), stable across rotations; configDigest =
+// SHA-256 of the canonical CBOR of field 6.
 
 import { equalBytes } from '../bytes.js';
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor, type CborMap, type CborValue } from './cbor.js';
 import { CONTENT_TYPES, decodeSign, encodeSign, signToBeSigned, type CoseSigner } from './cose.js';
-import { asMap, bytes, mapOf, onlyKeys, optBytes, optUint, textList, uint } from './fields.js';
-import { TOPIC_RE, type Limits } from './limits.js';
+import { asMap, mapOf } from './fields.js';
+import type { Limits } from './limits.js';
+import { readObject, type ObjectSpec } from './schema.js';
 
 export interface ConfigHashes {
   readonly model?: Uint8Array;
@@ -54,7 +43,48 @@ export interface SignedBinding {
   readonly signers: ReadonlyArray<CoseSigner & { readonly toBeSigned: Uint8Array }>;
 }
 
-const FIELDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+const H32 = { t: 'bytes', len: 32 } as const;
+
+export const BINDING_CONFIG: ObjectSpec = {
+  name: 'binding.config',
+  fields: [
+    { key: 0, name: 'model', type: H32, optional: true, doc: 'SHA-256 of the model' },
+    { key: 1, name: 'promptTemplate', type: H32, optional: true, doc: 'SHA-256 of the prompt template' },
+    { key: 2, name: 'toolPolicy', type: H32, optional: true, doc: 'SHA-256 of the tool policy' },
+  ],
+};
+
+export const BINDING: ObjectSpec = {
+  name: 'binding',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+    { key: 1, name: 'baid', type: H32, doc: 'SHA-256(codeHash ‖ configDigest ‖ operatorKey ‖ salt)' },
+    { key: 2, name: 'agentKey', type: H32, doc: 'the bound Ed25519 agent public key' },
+    { key: 3, name: 'operatorKey', type: H32, doc: "the operator's Ed25519 public key" },
+    { key: 4, name: 'codeHash', type: H32, doc: 'SHA-256 of the agent bundle' },
+    { key: 5, name: 'configDigest', type: H32, doc: 'SHA-256 of the canonical CBOR of field 6' },
+    { key: 6, name: 'config', type: { t: 'map', spec: BINDING_CONFIG }, doc: 'config hashes (each optional)' },
+    { key: 7, name: 'version', type: { t: 'uint', min: 1 }, doc: '+1 per rotation or update' },
+    {
+      key: 8,
+      name: 'prev',
+      type: H32,
+      optional: true,
+      doc: "SHA-256 of the previous binding's bytes; absent exactly at version 1",
+    },
+    { key: 9, name: 'notBefore', type: { t: 'uint' }, doc: 'ms since the Unix epoch' },
+    { key: 10, name: 'notAfter', type: { t: 'uint' }, doc: 'ms since the Unix epoch; > notBefore' },
+    { key: 11, name: 'nextKeyHash', type: H32, optional: true, doc: 'SHA-256 of the next agent key (pre-rotation)' },
+    {
+      key: 12,
+      name: 'scope',
+      type: { t: 'list', of: { t: 'text', maxBytes: 'topicBytes', pattern: 'topic' }, maxItems: 64 },
+      doc: 'topics this agent may write; empty = any',
+    },
+    { key: 13, name: 'salt', type: { t: 'bytes', minLen: 16, maxLen: 32 }, doc: 'random salt of the baid' },
+    { key: 14, name: 'bond', type: { t: 'uint' }, optional: true, doc: 'stake the operator declares (credits)' },
+  ],
+};
 
 export function configMap(c: ConfigHashes): CborMap {
   return mapOf([
@@ -103,53 +133,14 @@ export function encodeBinding(b: Binding, operatorSig: Uint8Array, agentSig: Uin
   ]);
 }
 
-function decodeConfig(v: CborValue | undefined): ConfigHashes {
-  if (v === undefined) throw decodeError('MISSING_FIELD', 'binding: field 6 missing');
-  const m = asMap(v, 'binding.config');
-  onlyKeys(m, [0, 1, 2], 'binding.config');
-  const model = optBytes(m, 0, 'binding.config', 32);
-  const promptTemplate = optBytes(m, 1, 'binding.config', 32);
-  const toolPolicy = optBytes(m, 2, 'binding.config', 32);
-  return {
-    ...(model ? { model } : {}),
-    ...(promptTemplate ? { promptTemplate } : {}),
-    ...(toolPolicy ? { toolPolicy } : {}),
-  };
-}
-
 export function decodeBinding(b: Uint8Array, limits: Limits): SignedBinding {
   const s = decodeSign(b, CONTENT_TYPES.binding, limits.bindingBytes, 2);
   const m = asMap(decodeCbor(s.payload, { maxBytes: limits.bindingBytes, maxDepth: 3 }), 'binding');
-  onlyKeys(m, FIELDS, 'binding');
-  if (uint(m, 0, 'binding') !== 1) throw decodeError('BAD_VERSION', 'binding: unknown version');
-  const version = uint(m, 7, 'binding');
-  if (version < 1) throw decodeError('BAD_VALUE', 'binding: version must be >= 1');
-  const prev = optBytes(m, 8, 'binding', 32);
-  if ((version === 1) !== (prev === undefined))
-    throw decodeError('BAD_VALUE', 'binding: prev must be absent exactly at version 1');
-  const notBefore = uint(m, 9, 'binding');
-  const notAfter = uint(m, 10, 'binding');
-  if (notAfter <= notBefore) throw decodeError('BAD_VALUE', 'binding: notAfter must be after notBefore');
-  const salt = bytes(m, 13, 'binding', undefined, 32);
-  if (salt.length < 16) throw decodeError('BAD_VALUE', 'binding: salt must be 16..32 bytes');
-  const nextKeyHash = optBytes(m, 11, 'binding', 32);
-  const bond = optUint(m, 14, 'binding');
-  const binding: Binding = {
-    baid: bytes(m, 1, 'binding', 32),
-    agentKey: bytes(m, 2, 'binding', 32),
-    operatorKey: bytes(m, 3, 'binding', 32),
-    codeHash: bytes(m, 4, 'binding', 32),
-    configDigest: bytes(m, 5, 'binding', 32),
-    config: decodeConfig(m.get(6)),
-    version,
-    ...(prev ? { prev } : {}),
-    notBefore,
-    notAfter,
-    ...(nextKeyHash ? { nextKeyHash } : {}),
-    scope: textList(m, 12, 'binding', 64, limits.topicBytes, TOPIC_RE),
-    salt,
-    ...(bond !== undefined ? { bond } : {}),
-  };
+  const { v: _v, ...binding } = readObject(m, BINDING, limits) as unknown as Binding & { v: number };
+  if ((binding.version === 1) !== (binding.prev === undefined))
+    throw decodeError('BAD_VALUE', 'binding: prev must be absent exactly at version 1', 'prev');
+  if (binding.notAfter <= binding.notBefore)
+    throw decodeError('BAD_VALUE', 'binding: notAfter must be after notBefore', 'notAfter');
   if (s.signers.length !== 2)
     throw decodeError('BAD_COSE', 'binding: exactly two signatures (operator, agent) required');
   const [op, ag] = s.signers as [(typeof s.signers)[0], (typeof s.signers)[0]];

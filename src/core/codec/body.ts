@@ -1,23 +1,12 @@
 // `body`: a semantic declaration (DESIGN §3), pulled by hash and never signed itself: the author's
-// signed entry commits to it through bodyHash and bodyLen.
-//
-//  0 v            uint  1
-//  1 kind         uint  as entry.kind
-//  2 tags         [text] <= maxTags of <= tagBytes, dotted lowercase (TAG_RE)
-//  3 text         text  free description, <= textBytes
-//  4 skills       [text] optional
-//  5 tools        [text] optional
-//  6 price        uint  optional, credits per task
-//  7 deadline     uint  optional, ms since the Unix epoch
-//  8 sla          text  optional
-//  9 requiredTier uint  optional 0..4, tier a counterparty must reach
-// 10 constraints  text  optional cooperation constraints (a mechanism reference, later issues)
+// signed entry commits to it through bodyHash and bodyLen. Its CBOR map is the table BODY below
+// (docs/spec/objects.md shows it).
 
-import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
 import { KINDS, type Kind } from './entry.js';
-import { asMap, mapOf, onlyKeys, optText, optTextList, optUint, text, textList, uint } from './fields.js';
-import { TAG_RE, type Limits } from './limits.js';
+import { asMap, mapOf } from './fields.js';
+import type { Limits } from './limits.js';
+import { readObject, type ObjectSpec } from './schema.js';
 
 export interface Body {
   readonly kind: Kind;
@@ -32,7 +21,53 @@ export interface Body {
   readonly constraints?: string;
 }
 
-const FIELDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+const WORDS = { t: 'list', of: { t: 'text', maxBytes: 128 }, maxItems: 64 } as const;
+
+export const BODY: ObjectSpec = {
+  name: 'body',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+    { key: 1, name: 'kind', type: { t: 'enum', names: KINDS }, doc: "as the entry's kind" },
+    {
+      key: 2,
+      name: 'tags',
+      type: { t: 'list', of: { t: 'text', maxBytes: 'tagBytes', pattern: 'tag' }, maxItems: 'maxTags' },
+      doc: 'what is offered or needed; a tag matches itself and its dotted children',
+    },
+    { key: 3, name: 'text', type: { t: 'text', maxBytes: 'textBytes' }, doc: 'free description' },
+    { key: 4, name: 'skills', type: WORDS, optional: true, doc: 'skills, free words' },
+    { key: 5, name: 'tools', type: WORDS, optional: true, doc: 'tools, free words' },
+    {
+      key: 6,
+      name: 'price',
+      type: { t: 'uint' },
+      optional: true,
+      doc: 'price per task, milli-credits (a task: its budget)',
+    },
+    {
+      key: 7,
+      name: 'deadline',
+      type: { t: 'uint' },
+      optional: true,
+      doc: 'ms since the Unix epoch (a task: its bid deadline)',
+    },
+    { key: 8, name: 'sla', type: { t: 'text', maxBytes: 1024 }, optional: true, doc: 'service level, free text' },
+    {
+      key: 9,
+      name: 'requiredTier',
+      type: { t: 'uint', max: 4 },
+      optional: true,
+      doc: 'tier a counterparty must reach',
+    },
+    {
+      key: 10,
+      name: 'constraints',
+      type: { t: 'text', maxBytes: 4096 },
+      optional: true,
+      doc: 'cooperation constraints; `agentnet/<object>/1:` + hex carries a signed object (task terms, receipt, ...)',
+    },
+  ],
+};
 
 export function encodeBody(b: Body): Uint8Array {
   return encodeCbor(
@@ -54,28 +89,6 @@ export function encodeBody(b: Body): Uint8Array {
 
 export function decodeBody(bytes: Uint8Array, limits: Limits): Body {
   const m = asMap(decodeCbor(bytes, { maxBytes: limits.bodyBytes, maxDepth: 3 }), 'body');
-  onlyKeys(m, FIELDS, 'body');
-  if (uint(m, 0, 'body') !== 1) throw decodeError('BAD_VERSION', 'body: unknown version');
-  const out: {
-    -readonly [K in keyof Body]: Body[K];
-  } = {
-    kind: KINDS[uint(m, 1, 'body', KINDS.length - 1)]!,
-    tags: textList(m, 2, 'body', limits.maxTags, limits.tagBytes, TAG_RE),
-    text: text(m, 3, 'body', limits.textBytes),
-  };
-  const skills = optTextList(m, 4, 'body', 64, 128);
-  const tools = optTextList(m, 5, 'body', 64, 128);
-  const price = optUint(m, 6, 'body');
-  const deadline = optUint(m, 7, 'body');
-  const sla = optText(m, 8, 'body', 1024);
-  const requiredTier = optUint(m, 9, 'body', 4);
-  const constraints = optText(m, 10, 'body', 4096);
-  if (skills) out.skills = skills;
-  if (tools) out.tools = tools;
-  if (price !== undefined) out.price = price;
-  if (deadline !== undefined) out.deadline = deadline;
-  if (sla !== undefined) out.sla = sla;
-  if (requiredTier !== undefined) out.requiredTier = requiredTier;
-  if (constraints !== undefined) out.constraints = constraints;
-  return out;
+  const { v: _v, ...body } = readObject(m, BODY, limits);
+  return body as unknown as Body;
 }

@@ -1,27 +1,18 @@
 // `entry`: the bodyless announcement (DESIGN §3). A COSE_Sign1 by the author's agent key over a
-// canonical CBOR map. Field numbers are frozen by test/fixtures/golden.json (scripts/gen-fixtures.ts).
+// canonical CBOR map whose fields are the table ENTRY below (docs/spec/objects.md shows it). Field
+// numbers are frozen by test/fixtures/golden.json (scripts/gen-fixtures.mjs).
 //
-//  0 v        uint   1
-//  1 author   bstr32 agent public key
-//  2 topic    text   [a-z0-9_.-]{1,64}
-//  3 epoch    uint   log epoch (DESIGN §4)
-//  4 seq      uint   >= 1, position in the (author, topic, epoch) log
-//  5 prev     bstr32 id of the previous entry; absent exactly when seq = 1
-//  6 kind     uint   0 capability, 1 intent, 2 state, 3 constraint, 4 withdraw
-//  7 ts       uint   ms since the Unix epoch, author's clock
-//  8 expires  uint   ms since the Unix epoch; > ts
-//  9 bodyHash bstr32 SHA-256 of the encoded body
-// 10 bodyLen  uint   bytes of the encoded body, <= limits.bodyBytes
-// 11 sketch   bstr32 256-bit Bloom filter of the body's tags and their dotted prefixes
-// 12 tier     uint   0..4, highest verification tier the author offers (DESIGN §6)
+// Version 2 adds field 13, the declaration key: a declaration's identity is (author, topic, kind, key)
+// (docs/decisions.md "Declaration identity"). A v1 entry has no key (the topic's keyless declaration).
 //
-// Entry id = SHA-256 of the whole COSE_Sign1 bytes (DESIGN §3).
+// Entry id = SHA-256 of the whole COSE_Sign1 bytes, tag byte included (DESIGN §3).
 
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';
-import { asMap, bytes, mapOf, onlyKeys, optBytes, text, uint } from './fields.js';
-import { TOPIC_RE, type Limits } from './limits.js';
+import { asMap, mapOf } from './fields.js';
+import type { Limits } from './limits.js';
+import { readObject, type ObjectSpec } from './schema.js';
 
 export const KINDS = ['capability', 'intent', 'state', 'constraint', 'withdraw'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -39,6 +30,8 @@ export interface Entry {
   readonly bodyLen: number;
   readonly sketch: Uint8Array;
   readonly tier: number;
+  /** The declaration key (v2 entries); absent: the topic's keyless declaration. */
+  readonly key?: string;
 }
 
 export interface SignedEntry {
@@ -49,12 +42,39 @@ export interface SignedEntry {
   readonly toBeSigned: Uint8Array;
 }
 
-const FIELDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+const H32 = { t: 'bytes', len: 32 } as const;
+const MS = { t: 'uint' } as const;
+
+export const ENTRY: ObjectSpec = {
+  name: 'entry',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1, 2] }, doc: '2 when field 13 is present, else 1' },
+    { key: 1, name: 'author', type: H32, doc: "the author's Ed25519 agent public key" },
+    { key: 2, name: 'topic', type: { t: 'text', maxBytes: 'topicBytes', pattern: 'topic' }, doc: "the log's topic" },
+    { key: 3, name: 'epoch', type: MS, doc: 'log epoch; > 0 only with a continuation record in the birth' },
+    { key: 4, name: 'seq', type: { t: 'uint', min: 1 }, doc: 'position in the (author, topic, epoch) log' },
+    { key: 5, name: 'prev', type: H32, optional: true, doc: 'id of the entry at seq - 1; absent exactly at seq 1' },
+    { key: 6, name: 'kind', type: { t: 'enum', names: KINDS }, doc: 'what the body declares' },
+    { key: 7, name: 'ts', type: MS, doc: "ms since the Unix epoch, the author's clock; never decreases in a log" },
+    { key: 8, name: 'expires', type: MS, doc: 'ms since the Unix epoch; > ts' },
+    { key: 9, name: 'bodyHash', type: H32, doc: 'SHA-256 of the encoded body' },
+    { key: 10, name: 'bodyLen', type: { t: 'uint', max: 'bodyBytes' }, doc: 'bytes of the encoded body' },
+    { key: 11, name: 'sketch', type: H32, doc: "256-bit Bloom filter of the body's tags and their dotted prefixes" },
+    { key: 12, name: 'tier', type: { t: 'uint', max: 4 }, doc: 'highest verification tier the author offers' },
+    {
+      key: 13,
+      name: 'key',
+      type: { t: 'text', maxBytes: 64, pattern: 'key' },
+      optional: true,
+      doc: 'declaration key (v2 only, required there): identity is (author, topic, kind, key)',
+    },
+  ],
+};
 
 export function entryPayload(e: Entry): Uint8Array {
   return encodeCbor(
     mapOf([
-      [0, 1],
+      [0, e.key === undefined ? 1 : 2],
       [1, e.author],
       [2, e.topic],
       [3, e.epoch],
@@ -67,6 +87,7 @@ export function entryPayload(e: Entry): Uint8Array {
       [10, e.bodyLen],
       [11, e.sketch],
       [12, e.tier],
+      [13, e.key],
     ]),
   );
 }
@@ -83,30 +104,12 @@ export function encodeEntry(e: Entry, signature: Uint8Array): Uint8Array {
 export function decodeEntry(b: Uint8Array, limits: Limits): SignedEntry {
   const s = decodeSign1(b, CONTENT_TYPES.entry, limits.headerBytes);
   const m = asMap(decodeCbor(s.payload, { maxBytes: limits.headerBytes, maxDepth: 2 }), 'entry');
-  onlyKeys(m, FIELDS, 'entry');
-  if (uint(m, 0, 'entry') !== 1) throw decodeError('BAD_VERSION', 'entry: unknown version');
-  const seq = uint(m, 4, 'entry');
-  if (seq < 1) throw decodeError('BAD_VALUE', 'entry: seq must be >= 1');
-  const prev = optBytes(m, 5, 'entry', 32);
-  if ((seq === 1) !== (prev === undefined))
-    throw decodeError('BAD_VALUE', 'entry: prev must be absent exactly at seq 1');
-  const kind = KINDS[uint(m, 6, 'entry', KINDS.length - 1)]!;
-  const ts = uint(m, 7, 'entry');
-  const expires = uint(m, 8, 'entry');
-  if (expires <= ts) throw decodeError('BAD_VALUE', 'entry: expires must be after ts');
-  const entry: Entry = {
-    author: bytes(m, 1, 'entry', 32),
-    topic: text(m, 2, 'entry', limits.topicBytes, TOPIC_RE),
-    epoch: uint(m, 3, 'entry'),
-    seq,
-    ...(prev ? { prev } : {}),
-    kind,
-    ts,
-    expires,
-    bodyHash: bytes(m, 9, 'entry', 32),
-    bodyLen: uint(m, 10, 'entry', limits.bodyBytes),
-    sketch: bytes(m, 11, 'entry', 32),
-    tier: uint(m, 12, 'entry', 4),
-  };
+  const r = readObject(m, ENTRY, limits) as unknown as Entry & { v: number };
+  if ((r.v === 2) !== (r.key !== undefined))
+    throw decodeError('BAD_VALUE', 'entry: field 13 (key) must be present exactly in version 2', 'key');
+  if ((r.seq === 1) !== (r.prev === undefined))
+    throw decodeError('BAD_VALUE', 'entry: prev must be absent exactly at seq 1', 'prev');
+  if (r.expires <= r.ts) throw decodeError('BAD_VALUE', 'entry: expires must be after ts', 'expires');
+  const { v: _v, ...entry } = r;
   return { entry, bytes: b, signature: s.signature, toBeSigned: s.toBeSigned };
 }

@@ -3,22 +3,35 @@
 // fork-proof  unsigned, self-verifying: two entries signed by one author at the same (topic, epoch, seq)
 //             with different ids. The pair is sorted bytewise, so a proof of one pair has exactly one
 //             encoding (and one hash for seen-caches) whoever built it. Travels on the `fraud` channel,
-//             retained per author (MQTT `x/{author}`), every node subscribes `x/+` (docs/wire-format.md).
-//               0 v uint 1, 1 entry bstr (the lower of the two), 2 entry bstr (the higher)
+//             retained per author (MQTT `x/{author}`), every node subscribes `x/+`. Table FORK_PROOF.
 // continuation COSE_Sign1 by the OPERATOR key of the agent's binding (content type
 //             `agentnet/continuation/1`): a node restored from backup that cannot learn its last seq
-//             starts epoch `epoch`; receivers accept a log epoch > 0 only with this record.
-//               0 v uint 1, 1 agent bstr32, 2 baid bstr32, 3 epoch uint >= 1, 4 ts uint (ms)
-//             It rides in the agent's birth (birth field 6).
+//             starts epoch `epoch`; receivers accept a log epoch > 0 only with this record. Table
+//             CONTINUATION. It rides in the agent's birth (birth field 6).
 
 import { compareBytes } from '../bytes.js';
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';
-import { asMap, bytes, mapOf, onlyKeys, uint } from './fields.js';
-import type { Limits } from './limits.js';
+import { asMap, mapOf } from './fields.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { readObject, type ObjectSpec } from './schema.js';
 
 // ---------------------------------------------------------------- fork proof
+
+export const FORK_PROOF: ObjectSpec = {
+  name: 'fork proof',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+    {
+      key: 1,
+      name: 'a',
+      type: { t: 'bytes', maxLen: 'headerBytes' },
+      doc: 'entry bytes, the bytewise lower of the two',
+    },
+    { key: 2, name: 'b', type: { t: 'bytes', maxLen: 'headerBytes' }, doc: 'entry bytes, the bytewise higher' },
+  ],
+};
 
 /** Canonical fork-proof bytes for two entries (any order in, sorted out). */
 export function encodeForkProof(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -37,10 +50,7 @@ export function decodeForkProof(b: Uint8Array, limits: Limits): readonly [Uint8A
   const max = 2 * limits.headerBytes + 16;
   if (b.length > max) throw decodeError('TOO_LARGE', `fork proof of ${b.length} bytes > ${max}`);
   const m = asMap(decodeCbor(b, { maxBytes: max, maxDepth: 1 }), 'fork proof');
-  onlyKeys(m, [0, 1, 2], 'fork proof');
-  if (uint(m, 0, 'fork proof') !== 1) throw decodeError('BAD_VERSION', 'fork proof: unknown version');
-  const x = bytes(m, 1, 'fork proof', undefined, limits.headerBytes);
-  const y = bytes(m, 2, 'fork proof', undefined, limits.headerBytes);
+  const { a: x, b: y } = readObject(m, FORK_PROOF, limits) as { a: Uint8Array; b: Uint8Array };
   if (compareBytes(x, y) >= 0)
     throw decodeError('NON_CANONICAL', 'fork proof: entries must be distinct and sorted bytewise');
   return [x, y];
@@ -74,17 +84,21 @@ export const encodeContinuation = (c: Continuation, sig: Uint8Array): Uint8Array
 
 export const CONTINUATION_MAX_BYTES = 256;
 
+export const CONTINUATION: ObjectSpec = {
+  name: 'continuation',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+    { key: 1, name: 'agent', type: { t: 'bytes', len: 32 }, doc: 'the agent key starting the epoch' },
+    { key: 2, name: 'baid', type: { t: 'bytes', len: 32 }, doc: "the agent's binding's baid" },
+    { key: 3, name: 'epoch', type: { t: 'uint', min: 1 }, doc: 'the new epoch' },
+    { key: 4, name: 'ts', type: { t: 'uint' }, doc: 'ms' },
+  ],
+};
+
 export function decodeContinuation(b: Uint8Array) {
   const s = decodeSign1(b, CONTENT_TYPES.continuation, CONTINUATION_MAX_BYTES);
   const m = asMap(decodeCbor(s.payload, { maxBytes: CONTINUATION_MAX_BYTES, maxDepth: 1 }), 'continuation');
-  onlyKeys(m, [0, 1, 2, 3, 4], 'continuation');
-  if (uint(m, 0, 'continuation') !== 1) throw decodeError('BAD_VERSION', 'continuation: unknown version');
-  const continuation: Continuation = {
-    agent: bytes(m, 1, 'continuation', 32),
-    baid: bytes(m, 2, 'continuation', 32),
-    epoch: uint(m, 3, 'continuation'),
-    ts: uint(m, 4, 'continuation'),
-  };
-  if (continuation.epoch < 1) throw decodeError('BAD_VALUE', 'continuation: epoch must be >= 1');
+  const { v: _v, ...c } = readObject(m, CONTINUATION, DEFAULT_LIMITS);
+  const continuation = c as unknown as Continuation;
   return { continuation, signature: s.signature, toBeSigned: s.toBeSigned };
 }

@@ -1,5 +1,7 @@
 // Size limits (DESIGN §3). Defaults; a firmware profile may lower them, never raise them.
 
+import { PATTERNS } from './schema.js';
+
 export interface Limits {
   /** Encoded COSE_Sign1 entry (the bodyless header), bytes. */
   readonly headerBytes: number;
@@ -30,9 +32,9 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
 });
 
 /** Topic names: 1..64 bytes of [a-z0-9_.-] (DESIGN §3); safe as an MQTT topic level. */
-export const TOPIC_RE = /^[a-z0-9_.-]{1,64}$/;
+export const TOPIC_RE = PATTERNS.topic.re;
 /** Tags: dotted lowercase words, e.g. `code.review.security` (prefixes feed the sketch). */
-export const TAG_RE = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
+export const TAG_RE = PATTERNS.tag.re;
 
 export function lowerLimits(base: Limits, over: Partial<Limits>): Limits {
   const out: Record<string, number> = { ...base };

@@ -4,32 +4,19 @@
 //           carries its binding, or (alive=false, a death: the MQTT Will, a mesh node's goodbye)
 //           retires the incarnation, naming the binding it ends by hash instead of carrying it (the
 //           receivers hold it already: a death is ~200 bytes, not ~700). Ordered by (epoch, ts) so a
-//           late death never overrides a newer birth.
-//             0 v, 1 author bstr32, 2 epoch uint, 3 ts uint,
-//             4 binding bstr (births only: required when alive, forbidden in a death),
-//             5 alive bool,
-//             6 continuation bstr (optional: the operator-signed record of epoch 2, codec/fork-proof.ts;
-//               required by receivers when epoch > 0, in births and deaths alike; absent, the bytes are
-//               those of the first v1),
-//             7 bindingHash bstr32 (deaths only: SHA-256 of the binding bytes, field 4 of the births it
-//               retires; required when alive=false, forbidden in a birth)
+//           late death never overrides a newer birth. Tables BIRTH_ALIVE and BIRTH_DEATH.
 // frontier  COSE_Sign1 by the agent key, retained per (topic, author): the head of one log, so a
-//           node that subscribes late learns what exists and repairs the gap from the author.
-//             0 v, 1 author bstr32, 2 topic text, 3 epoch uint, 4 seq uint, 5 id bstr32, 6 ts uint
-// direct    unsigned request/reply between two nodes (the data requested is itself signed):
-//             0 v, 1 type, 2 from bstr32 (reply address), then per type:
-//             1 GET_ENTRIES 3 author, 4 topic, 5 epoch, 6 fromSeq, 7 toSeq (inclusive, <= 64 entries)
-//             2 ENTRIES     3 [entry bytes]
-//             3 GET_BODY    3 bodyHash bstr32
-//             4 BODY        3 body bytes
-//             5 TASK        3 a signed task message (COSE_Sign1 agentnet/task/1, src/core/task/codec.ts)
+//           node that subscribes late learns what exists and repairs the gap from the author. Table FRONTIER.
+// direct    unsigned request/reply between two nodes (the data requested is itself signed), one table
+//           per type (DIRECT_TABLES): 1 getEntries, 2 entries, 3 getBody, 4 body, 5 task.
 
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor, type CborValue } from './cbor.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';
-import { asMap, bytes, mapOf, onlyKeys, optBytes, text, uint } from './fields.js';
+import { asMap, mapOf } from './fields.js';
 import { CONTINUATION_MAX_BYTES } from './fork-proof.js';
-import { TOPIC_RE, type Limits } from './limits.js';
+import type { Limits } from './limits.js';
+import { readObject, type FieldSpec, type ObjectSpec } from './schema.js';
 
 // ---------------------------------------------------------------- birth
 
@@ -51,6 +38,49 @@ export interface Death extends BirthCommon {
   readonly bindingHash: Uint8Array;
 }
 export type Birth = Alive | Death;
+
+const H32 = { t: 'bytes', len: 32 } as const;
+const BIRTH_HEAD: readonly FieldSpec[] = [
+  { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+  { key: 1, name: 'author', type: H32, doc: "the author's agent public key (the signer)" },
+  { key: 2, name: 'epoch', type: { t: 'uint' }, doc: "the author's current log epoch" },
+  {
+    key: 3,
+    name: 'ts',
+    type: { t: 'uint' },
+    doc: 'ms; births and deaths order by (epoch, ts), a tie going to the death',
+  },
+];
+const CONTINUATION_FIELD: FieldSpec = {
+  key: 6,
+  name: 'continuation',
+  type: { t: 'bytes', maxLen: CONTINUATION_MAX_BYTES },
+  optional: true,
+  doc: 'the operator-signed continuation record of the epoch; required when epoch > 0, absent at epoch 0',
+};
+export const BIRTH_ALIVE: ObjectSpec = {
+  name: 'birth',
+  fields: [
+    ...BIRTH_HEAD,
+    {
+      key: 4,
+      name: 'binding',
+      type: { t: 'bytes', maxLen: 'bindingBytes' },
+      doc: "the author's binding (COSE_Sign bytes)",
+    },
+    { key: 5, name: 'alive', type: { t: 'bool' }, doc: 'true' },
+    CONTINUATION_FIELD,
+  ],
+};
+export const BIRTH_DEATH: ObjectSpec = {
+  name: 'death',
+  fields: [
+    ...BIRTH_HEAD,
+    { key: 5, name: 'alive', type: { t: 'bool' }, doc: 'false' },
+    CONTINUATION_FIELD,
+    { key: 7, name: 'bindingHash', type: H32, doc: 'SHA-256 of the binding bytes of the births it retires' },
+  ],
+};
 
 function birthPayload(b: Birth): Uint8Array {
   const binding = b.alive ? b.binding : undefined;
@@ -80,10 +110,8 @@ export function decodeBirth(
   const max = limits.bindingBytes + 256 + CONTINUATION_MAX_BYTES;
   const s = decodeSign1(b, CONTENT_TYPES.birth, max);
   const m = asMap(decodeCbor(s.payload, { maxBytes: max, maxDepth: 2 }), 'birth');
-  onlyKeys(m, [0, 1, 2, 3, 4, 5, 6, 7], 'birth');
-  if (uint(m, 0, 'birth') !== 1) throw decodeError('BAD_VERSION', 'birth: unknown version');
   const alive = m.get(5);
-  if (typeof alive !== 'boolean') throw decodeError('BAD_TYPE', 'birth: field 5 must be a boolean');
+  if (typeof alive !== 'boolean') throw decodeError('BAD_TYPE', 'birth: field 5 (alive) must be a boolean', 'alive');
   // A birth carries the binding and no hash; a death the hash and no binding (never both: a death
   // carrying a binding would be the old ~700-byte form, which no receiver may need to accept).
   if (m.has(alive ? 7 : 4))
@@ -93,17 +121,8 @@ export function decodeBirth(
         ? 'birth: field 7 (bindingHash) is for deaths only'
         : 'birth: a death (alive=false) must not carry field 4 (binding)',
     );
-  const continuation = optBytes(m, 6, 'birth', undefined, CONTINUATION_MAX_BYTES);
-  const common = {
-    author: bytes(m, 1, 'birth', 32),
-    epoch: uint(m, 2, 'birth'),
-    ts: uint(m, 3, 'birth'),
-    ...(continuation ? { continuation } : {}),
-  };
-  const birth: Birth = alive
-    ? { ...common, alive, binding: bytes(m, 4, 'birth', undefined, limits.bindingBytes) }
-    : { ...common, alive, bindingHash: bytes(m, 7, 'birth', 32) };
-  return { birth, signature: s.signature, toBeSigned: s.toBeSigned };
+  const { v: _v, ...birth } = readObject(m, alive ? BIRTH_ALIVE : BIRTH_DEATH, limits, 'birth');
+  return { birth: birth as unknown as Birth, signature: s.signature, toBeSigned: s.toBeSigned };
 }
 
 // ---------------------------------------------------------------- frontier
@@ -116,6 +135,19 @@ export interface Frontier {
   readonly id: Uint8Array;
   readonly ts: number;
 }
+
+export const FRONTIER: ObjectSpec = {
+  name: 'frontier',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+    { key: 1, name: 'author', type: H32, doc: "the log's author (the signer)" },
+    { key: 2, name: 'topic', type: { t: 'text', maxBytes: 'topicBytes', pattern: 'topic' }, doc: "the log's topic" },
+    { key: 3, name: 'epoch', type: { t: 'uint' }, doc: "the head's epoch" },
+    { key: 4, name: 'seq', type: { t: 'uint', min: 1 }, doc: "the head's seq" },
+    { key: 5, name: 'id', type: H32, doc: "the head entry's id" },
+    { key: 6, name: 'ts', type: { t: 'uint' }, doc: 'ms, when the author signed this frontier' },
+  ],
+};
 
 function frontierPayload(f: Frontier): Uint8Array {
   return encodeCbor(
@@ -138,18 +170,8 @@ export const encodeFrontier = (f: Frontier, sig: Uint8Array): Uint8Array =>
 export function decodeFrontier(b: Uint8Array, limits: Limits) {
   const s = decodeSign1(b, CONTENT_TYPES.frontier, limits.headerBytes);
   const m = asMap(decodeCbor(s.payload, { maxBytes: limits.headerBytes, maxDepth: 2 }), 'frontier');
-  onlyKeys(m, [0, 1, 2, 3, 4, 5, 6], 'frontier');
-  if (uint(m, 0, 'frontier') !== 1) throw decodeError('BAD_VERSION', 'frontier: unknown version');
-  const frontier: Frontier = {
-    author: bytes(m, 1, 'frontier', 32),
-    topic: text(m, 2, 'frontier', limits.topicBytes, TOPIC_RE),
-    epoch: uint(m, 3, 'frontier'),
-    seq: uint(m, 4, 'frontier'),
-    id: bytes(m, 5, 'frontier', 32),
-    ts: uint(m, 6, 'frontier'),
-  };
-  if (frontier.seq < 1) throw decodeError('BAD_VALUE', 'frontier: seq must be >= 1');
-  return { frontier, signature: s.signature, toBeSigned: s.toBeSigned };
+  const { v: _v, ...frontier } = readObject(m, FRONTIER, limits);
+  return { frontier: frontier as unknown as Frontier, signature: s.signature, toBeSigned: s.toBeSigned };
 }
 
 // ---------------------------------------------------------------- direct request/reply
@@ -171,7 +193,51 @@ export type Direct =
   | { readonly type: 'body'; readonly from: Uint8Array; readonly body: Uint8Array }
   | { readonly type: 'task'; readonly from: Uint8Array; readonly msg: Uint8Array };
 
-const TYPES = ['', 'getEntries', 'entries', 'getBody', 'body', 'task'] as const;
+export const DIRECT_TYPES = ['', 'getEntries', 'entries', 'getBody', 'body', 'task'] as const;
+const TYPES = DIRECT_TYPES;
+
+const DIRECT_HEAD: readonly FieldSpec[] = [
+  { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+  { key: 1, name: 'type', type: { t: 'enum', names: DIRECT_TYPES, first: 1 }, doc: 'the message type' },
+  { key: 2, name: 'from', type: H32, doc: "the sender's agent key: where the reply goes (d/{from})" },
+];
+const direct = (type: string, fields: FieldSpec[]): ObjectSpec => ({
+  name: `direct ${type}`,
+  fields: [...DIRECT_HEAD, ...fields],
+});
+/** One table per direct message type (field 1). */
+export const DIRECT_TABLES = {
+  getEntries: direct('getEntries', [
+    { key: 3, name: 'author', type: H32, doc: "the log's author" },
+    { key: 4, name: 'topic', type: { t: 'text', maxBytes: 'topicBytes', pattern: 'topic' }, doc: "the log's topic" },
+    { key: 5, name: 'epoch', type: { t: 'uint' }, doc: 'the epoch' },
+    { key: 6, name: 'fromSeq', type: { t: 'uint', min: 1 }, doc: 'first seq wanted' },
+    {
+      key: 7,
+      name: 'toSeq',
+      type: { t: 'uint', min: 1 },
+      doc: `last seq wanted (inclusive); toSeq - fromSeq < ${MAX_RANGE}`,
+    },
+  ]),
+  entries: direct('entries', [
+    {
+      key: 3,
+      name: 'entries',
+      type: { t: 'list', of: { t: 'bytes', maxLen: 'headerBytes' }, maxItems: MAX_RANGE },
+      doc: 'entry bytes (COSE_Sign1), ascending seq',
+    },
+  ]),
+  getBody: direct('getBody', [{ key: 3, name: 'bodyHash', type: H32, doc: 'SHA-256 of the body wanted' }]),
+  body: direct('body', [{ key: 3, name: 'body', type: { t: 'bytes', maxLen: 'bodyBytes' }, doc: 'the body bytes' }]),
+  task: direct('task', [
+    {
+      key: 3,
+      name: 'msg',
+      type: { t: 'bytes', maxLen: ['messageBytes', -64] },
+      doc: 'a signed task message (COSE_Sign1 agentnet/task/1)',
+    },
+  ]),
+} as const satisfies Record<Exclude<(typeof DIRECT_TYPES)[number], ''>, ObjectSpec>;
 
 export function encodeDirect(d: Direct): Uint8Array {
   const base: Array<[number, CborValue | undefined]> = [
@@ -201,48 +267,17 @@ export function encodeDirect(d: Direct): Uint8Array {
 
 export function decodeDirect(b: Uint8Array, limits: Limits): Direct {
   const m = asMap(decodeCbor(b, { maxBytes: limits.messageBytes, maxDepth: 3 }), 'direct');
-  if (uint(m, 0, 'direct') !== 1) throw decodeError('BAD_VERSION', 'direct: unknown version');
-  const type = TYPES[uint(m, 1, 'direct', TYPES.length - 1)];
-  const from = bytes(m, 2, 'direct', 32);
-  switch (type) {
-    case 'getEntries': {
-      onlyKeys(m, [0, 1, 2, 3, 4, 5, 6, 7], 'direct');
-      const fromSeq = uint(m, 6, 'direct');
-      const toSeq = uint(m, 7, 'direct');
-      if (fromSeq < 1 || toSeq < fromSeq || toSeq - fromSeq >= MAX_RANGE)
-        throw decodeError('BAD_VALUE', `direct: range must be 1..${MAX_RANGE} entries`);
-      return {
-        type,
-        from,
-        author: bytes(m, 3, 'direct', 32),
-        topic: text(m, 4, 'direct', limits.topicBytes, TOPIC_RE),
-        epoch: uint(m, 5, 'direct'),
-        fromSeq,
-        toSeq,
-      };
-    }
-    case 'entries': {
-      onlyKeys(m, [0, 1, 2, 3], 'direct');
-      const list = m.get(3);
-      if (!Array.isArray(list) || list.length > MAX_RANGE)
-        throw decodeError('BAD_TYPE', `direct: entries must be an array of <= ${MAX_RANGE}`);
-      const entries = list.map((x) => {
-        if (!(x instanceof Uint8Array) || x.length > limits.headerBytes)
-          throw decodeError('BAD_VALUE', 'direct: entry must be bytes <= headerBytes');
-        return x;
-      });
-      return { type, from, entries };
-    }
-    case 'getBody':
-      onlyKeys(m, [0, 1, 2, 3], 'direct');
-      return { type, from, bodyHash: bytes(m, 3, 'direct', 32) };
-    case 'body':
-      onlyKeys(m, [0, 1, 2, 3], 'direct');
-      return { type, from, body: bytes(m, 3, 'direct', undefined, limits.bodyBytes) };
-    case 'task':
-      onlyKeys(m, [0, 1, 2, 3], 'direct');
-      return { type, from, msg: bytes(m, 3, 'direct', undefined, limits.messageBytes - 64) };
-    default:
-      throw decodeError('BAD_VALUE', 'direct: unknown type');
+  const head = readObject(
+    new Map([...m].filter(([k]) => k === 0 || k === 1 || k === 2)),
+    { name: 'direct', fields: DIRECT_HEAD },
+    limits,
+  ) as { type: Exclude<(typeof DIRECT_TYPES)[number], ''> };
+  const spec = DIRECT_TABLES[head.type];
+  const { v: _v, ...d } = readObject(m, spec, limits, 'direct');
+  if (head.type === 'getEntries') {
+    const { fromSeq, toSeq } = d as { fromSeq: number; toSeq: number };
+    if (toSeq < fromSeq || toSeq - fromSeq >= MAX_RANGE)
+      throw decodeError('BAD_VALUE', `direct: range must be 1..${MAX_RANGE} entries`, 'toSeq');
   }
+  return d as unknown as Direct;
 }

@@ -2,15 +2,7 @@
 // the requester and by the worker (in that order), so neither can claim a task the other did not agree
 // to: a one-sided receipt does not decode. Local trust in MG-EigenTrust is computed from receipts only.
 //
-//  0 v             uint   1
-//  1 taskId        bstr32 id of the task's announce entry (SHA-256 of its COSE_Sign1 bytes)
-//  2 topic         text   the task's topic (trust is per topic)
-//  3 requester     bstr32 requester agent key
-//  4 worker        bstr32 worker agent key (≠ requester)
-//  5 outcome       uint   0..1000, the requester's rating of the delivery (1000 = fully satisfied)
-//  6 ts            uint   ms since the Unix epoch, when the requester signed
-//  7 deliveryHash  bstr32 optional: SHA-256 of the delivered artefact, so a bad delivery is provable
-//  8 amount        uint   optional: credits settled to the worker under the task's mechanism
+// Its CBOR map is the table RECEIPT below.
 //
 // Receipts travel in logs as `state` declarations whose body carries the signed bytes (receiptBody).
 
@@ -19,8 +11,9 @@ import { decodeError } from '../errors.js';
 import type { Body } from './body.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
 import { CONTENT_TYPES, decodeSign, encodeSign, signToBeSigned, type CoseSigner } from './cose.js';
-import { asMap, bytes, mapOf, onlyKeys, optBytes, optUint, text, uint } from './fields.js';
-import { TOPIC_RE } from './limits.js';
+import { asMap, mapOf } from './fields.js';
+import { DEFAULT_LIMITS, TOPIC_RE } from './limits.js';
+import { readObject, type ObjectSpec } from './schema.js';
 
 export interface Receipt {
   readonly taskId: Uint8Array;
@@ -41,7 +34,22 @@ export interface SignedReceipt {
 }
 
 const CT = CONTENT_TYPES.receipt;
-const FIELDS = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const H32 = { t: 'bytes', len: 32 } as const;
+
+export const RECEIPT: ObjectSpec = {
+  name: 'receipt',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+    { key: 1, name: 'taskId', type: H32, doc: "id of the task's announce entry" },
+    { key: 2, name: 'topic', type: { t: 'text', maxBytes: 64, pattern: 'topic' }, doc: "the task's topic" },
+    { key: 3, name: 'requester', type: H32, doc: 'requester agent key (first signer)' },
+    { key: 4, name: 'worker', type: H32, doc: 'worker agent key (second signer); differs from requester' },
+    { key: 5, name: 'outcome', type: { t: 'uint', max: 1000 }, doc: "the requester's rating (1000 = fully satisfied)" },
+    { key: 6, name: 'ts', type: { t: 'uint' }, doc: 'ms, when the requester signed' },
+    { key: 7, name: 'deliveryHash', type: H32, optional: true, doc: 'SHA-256 of the delivered artefact' },
+    { key: 8, name: 'amount', type: { t: 'uint' }, optional: true, doc: 'milli-credits settled to the worker' },
+  ],
+};
 /** Two signatures, 32-byte keys and ids, a topic: well under 512 bytes. */
 export const MAX_RECEIPT_BYTES = 512;
 /** Prefix of Body.constraints that carries a co-signed receipt as hex. */
@@ -87,20 +95,8 @@ function checkReceipt(r: Receipt): void {
 export function decodeReceipt(b: Uint8Array): SignedReceipt {
   const s = decodeSign(b, CT, MAX_RECEIPT_BYTES, 2);
   const m = asMap(decodeCbor(s.payload, { maxBytes: MAX_RECEIPT_BYTES, maxDepth: 2 }), 'receipt');
-  onlyKeys(m, FIELDS, 'receipt');
-  if (uint(m, 0, 'receipt') !== 1) throw decodeError('BAD_VERSION', 'receipt: unknown version');
-  const deliveryHash = optBytes(m, 7, 'receipt', 32);
-  const amount = optUint(m, 8, 'receipt');
-  const receipt: Receipt = {
-    taskId: bytes(m, 1, 'receipt', 32),
-    topic: text(m, 2, 'receipt', 64, TOPIC_RE),
-    requester: bytes(m, 3, 'receipt', 32),
-    worker: bytes(m, 4, 'receipt', 32),
-    outcome: uint(m, 5, 'receipt', 1000),
-    ts: uint(m, 6, 'receipt'),
-    ...(deliveryHash ? { deliveryHash } : {}),
-    ...(amount !== undefined ? { amount } : {}),
-  };
+  const { v: _v, ...r } = readObject(m, RECEIPT, DEFAULT_LIMITS);
+  const receipt = r as unknown as Receipt;
   if (equalBytes(receipt.requester, receipt.worker))
     throw decodeError('BAD_VALUE', 'receipt: requester and worker must differ');
   if (s.signers.length !== 2)

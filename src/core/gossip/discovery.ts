@@ -1,6 +1,7 @@
 // The discovery index (DESIGN §5 discover()): our interests (from our intents), the candidates we
-// hold bodies for (latest capability per (author, topic)), and which (intent, author) discoveries
-// have been reported. Pure bookkeeping; the agent feeds it verified entries and bodies.
+// hold bodies for (the latest capability per (author, topic, key): a declaration's identity, entry
+// field 13), and which (intent, author) discoveries have been reported. Pure bookkeeping; the agent
+// feeds it verified entries and bodies.
 
 import type { Body } from '../codec/body.js';
 import type { Entry } from '../codec/entry.js';
@@ -9,15 +10,21 @@ import type { Candidate, CoreEvent, DiscoverQuery } from '../types.js';
 import { matches, matchScore, type Interest } from './match.js';
 import { sketchMatches } from './sketch.js';
 
+/** A candidate's slot: its identity (author, topic, key); capabilities only, so the kind is implied. */
+const slot = (author: string, topic: string, key: string) => `${author}/${topic}/${key}`;
+/** Where a withdraw of the whole topic is remembered (`*` is in no key). */
+const fence = (author: string, topic: string) => `${author}/${topic}/*`;
+
 export class DiscoveryIndex {
   private readonly interests = new Map<string, Interest & { at: number }>();
   private readonly candidates = new Map<string, Candidate>();
   private readonly reported = new Set<string>();
   /**
-   * Newest (epoch, seq) per `author/topic` among candidates and withdraws. Bodies are pulled in
-   * parallel and complete in any order (after a broker outage, gap repair delivers a run of entries at
-   * once): an older body completing late must neither replace a newer candidate nor bring back a
-   * withdrawn one (found by the broker-outage test, docs/reliability.md).
+   * Newest (epoch, seq) per `author/topic/key` among candidates and keyed withdraws, and per
+   * `author/topic/` for withdraws of the whole topic. Bodies are pulled in parallel and complete in any
+   * order (after a broker outage, gap repair delivers a run of entries at once): an older body completing
+   * late must neither replace a newer candidate nor bring back a withdrawn one (found by the
+   * broker-outage test, docs/reliability.md).
    */
   private readonly latest = new Map<string, { epoch: number; seq: number }>();
 
@@ -47,16 +54,30 @@ export class DiscoveryIndex {
     return false;
   }
 
-  /** Drops the candidate; `at` (the withdraw entry) also fences off older bodies still being pulled. */
-  withdraw(author: string, topic: string, at?: { readonly epoch: number; readonly seq: number }): boolean {
-    const k = `${author}/${topic}`;
-    if (at && this.isNewer(k, at)) this.latest.set(k, { epoch: at.epoch, seq: at.seq });
-    return this.candidates.delete(k);
+  /**
+   * Drops the author's candidates with `key` in the topic, or all of them without a key; `at` (the
+   * withdraw entry) also fences off older bodies still being pulled.
+   */
+  withdraw(
+    author: string,
+    topic: string,
+    at?: { readonly epoch: number; readonly seq: number },
+    key?: string,
+  ): boolean {
+    const k = key === undefined ? fence(author, topic) : slot(author, topic, key);
+    if (at && this.isNewer(author, topic, k, at)) this.latest.set(k, { epoch: at.epoch, seq: at.seq });
+    if (key !== undefined) return this.candidates.delete(k);
+    let any = false;
+    const prefix = slot(author, topic, '');
+    for (const c of [...this.candidates.keys()]) if (c.startsWith(prefix)) any = this.candidates.delete(c) || any;
+    return any;
   }
 
-  private isNewer(k: string, at: { readonly epoch: number; readonly seq: number }): boolean {
-    const l = this.latest.get(k);
-    return !l || at.epoch > l.epoch || (at.epoch === l.epoch && at.seq > l.seq);
+  /** Is `at` newer than what the slot `k`, and the topic's last whole-topic withdraw, have seen? */
+  private isNewer(author: string, topic: string, k: string, at: { readonly epoch: number; readonly seq: number }) {
+    const after = (l: { epoch: number; seq: number } | undefined) =>
+      !l || at.epoch > l.epoch || (at.epoch === l.epoch && at.seq > l.seq);
+    return after(this.latest.get(k)) && after(this.latest.get(fence(author, topic)));
   }
 
   /** Records a verified body as a candidate; returns the discoveries it completes (each reported once). */
@@ -67,12 +88,18 @@ export class DiscoveryIndex {
     entryId: string,
     body: Body,
   ): Array<Extract<CoreEvent, { type: 'discovered' }>> {
-    const k = `${author}/${e.topic}`;
-    if (!this.isNewer(k, e) && this.candidates.get(k)?.entryId !== entryId) return []; // superseded while its body was in flight
+    const k = slot(author, e.topic, e.key ?? '');
+    if (!this.isNewer(author, e.topic, k, e) && this.candidates.get(k)?.entryId !== entryId) return []; // superseded while its body was in flight
     this.latest.set(k, { epoch: e.epoch, seq: e.seq });
+    // A newer epoch starts the author's log again: what it declared in older epochs is not live.
+    const prefix = slot(author, e.topic, '');
+    for (const c of [...this.candidates.keys()])
+      if (c.startsWith(prefix) && c !== k && (this.latest.get(c)?.epoch ?? e.epoch) < e.epoch)
+        this.candidates.delete(c);
     this.candidates.set(k, {
       author,
       topic: e.topic,
+      ...(e.key !== undefined ? { key: e.key } : {}),
       kind: body.kind,
       tags: body.tags,
       text: body.text,

@@ -5,11 +5,20 @@ import { ERR } from '../errors.js';
 import type { LogHead, LogRef, LogStore, StoredEntry } from './store.js';
 
 const logKey = (author: Uint8Array, topic: string) => `${toHex(author)}/${topic}`;
+/** The live index's slot of a declaration within its log: kind and key. */
+const slotOf = (e: StoredEntry) => `${e.kind}/${e.key ?? ''}`;
 
 export class MemoryStore implements LogStore {
   private readonly logsByKey = new Map<
     string,
-    { author: Uint8Array; topic: string; entries: Map<string, StoredEntry>; head?: LogHead }
+    {
+      author: Uint8Array;
+      topic: string;
+      entries: Map<string, StoredEntry>;
+      head?: LogHead;
+      /** The live index of this log: slot (kind/key) -> entry (store.ts `live`). */
+      live: Map<string, StoredEntry>;
+    }
   >();
   private readonly bodies = new Map<string, { bytes: Uint8Array; expires: number }>();
   private readonly bindingMap = new Map<string, { version: number; bytes: Uint8Array }>();
@@ -45,7 +54,7 @@ export class MemoryStore implements LogStore {
     const k = logKey(e.author, e.topic);
     let log = this.logsByKey.get(k);
     if (!log) {
-      log = { author: e.author, topic: e.topic, entries: new Map() };
+      log = { author: e.author, topic: e.topic, entries: new Map(), live: new Map() };
       this.logsByKey.set(k, log);
     }
     const pos = `${e.epoch}:${e.seq}`;
@@ -58,12 +67,49 @@ export class MemoryStore implements LogStore {
     log.head = { epoch: e.epoch, seq: e.seq, id: e.id, ts: e.ts };
     this.count++;
     const l = log;
+    const prevLive = new Map(l.live);
+    if (prevHead && e.epoch > prevHead.epoch) l.live.clear();
+    if (e.kind !== 'withdraw') l.live.set(slotOf(e), e);
+    else if (e.key === undefined) l.live.clear();
+    else for (const k of [...l.live.keys()]) if (k.endsWith(`/${e.key}`)) l.live.delete(k);
     this.txLog?.push(() => {
       l.entries.delete(pos);
       if (prevHead) l.head = prevHead;
       else delete l.head;
+      l.live = prevLive;
       this.count--;
     });
+  }
+
+  unexpired(kind: StoredEntry['kind'], now: number, except: Uint8Array): StoredEntry[] {
+    this.check();
+    const skip = toHex(except) + '/';
+    const out: StoredEntry[] = [];
+    for (const [k, l] of this.logsByKey)
+      if (!k.startsWith(skip)) for (const e of l.entries.values()) if (e.kind === kind && e.expires > now) out.push(e);
+    return out.sort((x, y) => {
+      const a = toHex(x.author);
+      const b = toHex(y.author);
+      return a !== b
+        ? a < b
+          ? -1
+          : 1
+        : x.topic !== y.topic
+          ? x.topic < y.topic
+            ? -1
+            : 1
+          : x.epoch - y.epoch || x.seq - y.seq;
+    });
+  }
+
+  live(author: Uint8Array, now: number, topic?: string): StoredEntry[] {
+    this.check();
+    const a = toHex(author);
+    const out: StoredEntry[] = [];
+    for (const [k, l] of this.logsByKey)
+      if (k.startsWith(a + '/') && (topic === undefined || l.topic === topic))
+        for (const e of l.live.values()) if (e.expires > now) out.push(e);
+    return out.sort((x, y) => (x.topic === y.topic ? x.seq - y.seq : x.topic < y.topic ? -1 : 1));
   }
 
   logs(author?: Uint8Array): LogRef[] {
@@ -98,6 +144,11 @@ export class MemoryStore implements LogStore {
     let entries = 0;
     const live = new Set<string>(); // bodies referenced by an unexpired entry
     for (const [k, l] of this.logsByKey) {
+      for (const [slot, e] of l.live)
+        if (e.expires <= now) {
+          l.live.delete(slot); // expired declarations are not live: the index forgets them
+          this.txLog?.push(() => l.live.set(slot, e));
+        }
       const own = k.startsWith(keep + '/');
       for (const [pos, e] of l.entries) {
         if (e.expires > now) {

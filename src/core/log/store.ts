@@ -10,6 +10,10 @@
 //    than `keepAuthor` that are expired (`expires <= now`) and older than `olderThanTs` (`ts <` it),
 //    never the head entry of a log (`head()` and `logs()` are unchanged by it), and bodies that are
 //    expired and referenced by no unexpired entry. It is idempotent.
+//  - `live` is an index kept by `append` (never a scan of a log): per (author, topic, kind, key) the
+//    newest entry of the log's newest epoch, unless a later withdraw took it back (a withdraw with a key
+//    retires that key's declarations of every kind, one without a key the whole topic) or an entry of a
+//    newer epoch started the log again. Its answer is independent of how long the logs are.
 
 import type { Kind } from '../codec/entry.js';
 
@@ -25,6 +29,8 @@ export interface StoredEntry {
   readonly bodyHash: Uint8Array;
   /** The COSE_Sign1 bytes exactly as received or signed. */
   readonly bytes: Uint8Array;
+  /** The declaration key (entry field 13); absent for a keyless declaration. */
+  readonly key?: string;
 }
 
 export interface LogHead {
@@ -47,6 +53,16 @@ export interface LogStore {
   /** Entries fromSeq..toSeq inclusive that are present, ascending. */
   range(author: Uint8Array, topic: string, epoch: number, fromSeq: number, toSeq: number): StoredEntry[];
   append(e: StoredEntry): void;
+  /**
+   * The author's live declarations (see `live` above) unexpired at `now`, in one topic or all, ordered by
+   * topic then seq; each carries its `key`.
+   */
+  live(author: Uint8Array, now: number, topic?: string): StoredEntry[];
+  /**
+   * Entries of `kind` unexpired at `now`, by authors other than `except`, ordered by (author, topic, epoch,
+   * seq): found by expiry (an index), not by reading every log, so expired history costs nothing.
+   */
+  unexpired(kind: Kind, now: number, except: Uint8Array): StoredEntry[];
   /** Every log with its head; `author` filters to one author. */
   logs(author?: Uint8Array): LogRef[];
   entryCount(): number;

@@ -7,20 +7,14 @@
 // Money is integer milli-credits and fractions are basis points (1/10000): CBOR here has no floats
 // (docs/decisions.md), and integer parameters make every spec byte-for-byte reproducible.
 //
-// Wire form (deterministic CBOR map, v1; unknown fields are rejected like every v1 object):
-//  0 v          uint 1 (format)
-//  1 version    uint >= 1, bumped by every accepted edit
-//  2 alloc      {0 rule (ALLOC_RULES index), 1 teamSize 1..MAX_TEAM}
-//  3 reward     {0 rule (REWARD_RULES index), 1 basis (BASES index), 2 poolBp 0..10000}
-//  4 deposit    uint milli-credits <= MAX_MONEY
-//  5 slashing   [[condition (SLASH_CONDITIONS index), bp 1..10000], ...] sorted by condition, no repeats
-//  6 audit      {0 rateBp 0..10000}
-//  7 tier       uint 0..4 (DESIGN §6 tiers a bidder must have passed)
-//  8 dispute    {0 procedure (DISPUTE_PROCEDURES index), 1 bond milli-credits}
+// Wire form: the deterministic CBOR map of the table MECHANISM below (docs/spec/tasks.md); unknown fields are
+// rejected like in every v1 object.
 
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor, type CborMap, type CborValue } from '../codec/cbor.js';
-import { asMap, mapOf, onlyKeys, uint } from '../codec/fields.js';
+import { asMap, mapOf } from '../codec/fields.js';
+import { DEFAULT_LIMITS } from '../codec/limits.js';
+import { readObject, type ObjectSpec } from '../codec/schema.js';
 
 /** Who gets the task: everyone who bids, the k lowest bids, the k best reputations, or the welfare-maximising team by score. */
 export const ALLOC_RULES = ['all', 'lowest_bid', 'reputation', 'scoring'] as const;
@@ -289,65 +283,112 @@ export function checkMechanism(m: Mechanism): string | undefined {
   return undefined;
 }
 
-function sub(m: CborMap, k: number, what: string): CborMap {
-  const v = m.get(k);
-  if (v === undefined) throw decodeError('MISSING_FIELD', `${what} missing`);
-  return asMap(v, what);
-}
-
-function enumField<T>(m: CborMap, k: number, list: readonly T[], what: string): T {
-  return list[uint(m, k, what, list.length - 1)]!;
-}
+const bp = (min = 0) => ({ t: 'uint', min, max: BP }) as const;
+const MONEY = { t: 'uint', max: MAX_MONEY } as const;
+/** The mechanism's CBOR map and its clauses (docs/spec/tasks.md shows them). */
+export const MECHANISM: ObjectSpec = {
+  name: 'mechanism',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1 (format)' },
+    { key: 1, name: 'version', type: { t: 'uint', min: 1 }, doc: 'bumped by every accepted edit' },
+    {
+      key: 2,
+      name: 'alloc',
+      type: {
+        t: 'map',
+        spec: {
+          name: 'mechanism.alloc',
+          fields: [
+            { key: 0, name: 'rule', type: { t: 'enum', names: ALLOC_RULES }, doc: 'who gets the task' },
+            { key: 1, name: 'teamSize', type: { t: 'uint', min: 1, max: MAX_TEAM }, doc: 'workers awarded' },
+          ],
+        },
+      },
+      doc: 'allocation clause',
+    },
+    {
+      key: 3,
+      name: 'reward',
+      type: {
+        t: 'map',
+        spec: {
+          name: 'mechanism.reward',
+          fields: [
+            { key: 0, name: 'rule', type: { t: 'enum', names: REWARD_RULES }, doc: 'how the pool is split' },
+            { key: 1, name: 'basis', type: { t: 'enum', names: BASES }, doc: 'when pay is due' },
+            { key: 2, name: 'poolBp', type: bp(), doc: 'share of the budget paid out, basis points' },
+          ],
+        },
+      },
+      doc: 'reward clause',
+    },
+    { key: 4, name: 'deposit', type: MONEY, doc: 'milli-credits the awarded worker posts' },
+    {
+      key: 5,
+      name: 'slashing',
+      type: {
+        t: 'list',
+        of: { t: 'tuple', items: [{ t: 'enum', names: SLASH_CONDITIONS }, bp(1)] },
+        maxItems: SLASH_CONDITIONS.length,
+      },
+      doc: '[condition, bp of the deposit burned] pairs, sorted by condition, no repeats',
+    },
+    {
+      key: 6,
+      name: 'audit',
+      type: {
+        t: 'map',
+        spec: { name: 'mechanism.audit', fields: [{ key: 0, name: 'rateBp', type: bp(), doc: 'audit rate' }] },
+      },
+      doc: 'audit clause',
+    },
+    { key: 7, name: 'requiredTier', type: { t: 'uint', max: MAX_TIER }, doc: 'tier a bidder must have passed' },
+    {
+      key: 8,
+      name: 'dispute',
+      type: {
+        t: 'map',
+        spec: {
+          name: 'mechanism.dispute',
+          fields: [
+            {
+              key: 0,
+              name: 'procedure',
+              type: { t: 'enum', names: DISPUTE_PROCEDURES },
+              doc: 'how a dispute is decided',
+            },
+            { key: 1, name: 'bond', type: MONEY, doc: 'milli-credits a disputer stakes' },
+          ],
+        },
+      },
+      doc: 'dispute clause',
+    },
+  ],
+};
 
 /** Strict decoder: canonical bytes of a valid v1 spec, else a DecodeError naming the field. */
 export function decodeMechanism(bytes: Uint8Array, maxBytes = 1024): Mechanism {
   const m = asMap(decodeCbor(bytes, { maxBytes, maxDepth: 4 }), 'mechanism');
-  onlyKeys(m, [0, 1, 2, 3, 4, 5, 6, 7, 8], 'mechanism');
-  if (uint(m, 0, 'mechanism') !== 1) throw decodeError('BAD_VERSION', 'mechanism: unknown format version');
-  const version = uint(m, 1, 'mechanism');
-  if (version < 1) throw decodeError('BAD_VALUE', 'mechanism: version must be >= 1');
-  const a = sub(m, 2, 'mechanism.alloc');
-  onlyKeys(a, [0, 1], 'mechanism.alloc');
-  const teamSize = uint(a, 1, 'mechanism.alloc', MAX_TEAM);
-  if (teamSize < 1) throw decodeError('BAD_VALUE', 'mechanism.alloc: teamSize must be >= 1');
-  const r = sub(m, 3, 'mechanism.reward');
-  onlyKeys(r, [0, 1, 2], 'mechanism.reward');
-  const sl = m.get(5);
-  if (sl === undefined) throw decodeError('MISSING_FIELD', 'mechanism: field 5 missing');
-  if (!Array.isArray(sl) || sl.length > SLASH_CONDITIONS.length)
-    throw decodeError('BAD_TYPE', 'mechanism: field 5 must be an array of slashing conditions');
+  const r = readObject(m, MECHANISM, DEFAULT_LIMITS) as unknown as Omit<Mechanism, 'slashing'> & {
+    slashing: Array<[SlashCondition, number]>;
+  };
   const slashing: Partial<Record<SlashCondition, number>> = {};
   let prev = -1;
-  for (const pair of sl) {
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number' || typeof pair[1] !== 'number') {
-      throw decodeError('BAD_TYPE', 'mechanism: a slashing condition is [condition, bp]');
-    }
-    const [ci, bp] = pair as [number, number];
-    if (!Number.isInteger(ci) || ci <= prev || ci >= SLASH_CONDITIONS.length)
-      throw decodeError('BAD_VALUE', 'mechanism: slashing conditions must be known, sorted and unique');
-    if (bp < 1 || bp > BP) throw decodeError('BAD_VALUE', 'mechanism: slashing bp must be in 1..10000');
-    slashing[SLASH_CONDITIONS[ci]!] = bp;
+  for (const [cond, n] of r.slashing) {
+    const ci = SLASH_CONDITIONS.indexOf(cond);
+    if (ci <= prev)
+      throw decodeError('BAD_VALUE', 'mechanism: slashing conditions must be sorted and unique', 'slashing');
+    slashing[cond] = n;
     prev = ci;
   }
-  const au = sub(m, 6, 'mechanism.audit');
-  onlyKeys(au, [0], 'mechanism.audit');
-  const d = sub(m, 8, 'mechanism.dispute');
-  onlyKeys(d, [0, 1], 'mechanism.dispute');
   return {
-    version,
-    alloc: { rule: enumField(a, 0, ALLOC_RULES, 'mechanism.alloc'), teamSize },
-    reward: {
-      rule: enumField(r, 0, REWARD_RULES, 'mechanism.reward'),
-      basis: enumField(r, 1, BASES, 'mechanism.reward'),
-      poolBp: uint(r, 2, 'mechanism.reward', BP),
-    },
-    deposit: uint(m, 4, 'mechanism', MAX_MONEY),
+    version: r.version,
+    alloc: r.alloc,
+    reward: r.reward,
+    deposit: r.deposit,
     slashing,
-    audit: { rateBp: uint(au, 0, 'mechanism.audit', BP) },
-    requiredTier: uint(m, 7, 'mechanism', MAX_TIER),
-    dispute: {
-      procedure: enumField(d, 0, DISPUTE_PROCEDURES, 'mechanism.dispute'),
-      bond: uint(d, 1, 'mechanism.dispute', MAX_MONEY),
-    },
+    audit: r.audit,
+    requiredTier: r.requiredTier,
+    dispute: r.dispute,
   };
 }

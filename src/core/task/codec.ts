@@ -1,43 +1,49 @@
-// Byte formats of the task protocol (DESIGN §3, §8; docs/mechanisms.md "Task protocol").
+// Byte formats of the task protocol (DESIGN §3, §8; docs/mechanisms.md "Task protocol"; docs/spec/tasks.md).
 //
 // 1. The task announce is an `intent` body in the requester's (agent, topic) log. Task id = entry id
-//    (SHA-256 of the entry's COSE_Sign1 bytes). Its fields:
-//      tags           what the worker must be able to do (matched against capability tags)
-//      text           the task's specification
-//      price          budget, milli-credits (the mechanism's money unit): the most the requester pays
-//      deadline       bid deadline, ms since the Unix epoch: bids signed or received later are refused
-//      requiredTier   tier a bidder must have reached at the requester (DESIGN §6), >= the mechanism's
-//      constraints    "agentnet/task/1:" + hex of the CBOR map
-//                       0 v 1
-//                       1 mechanism   bstr  the requester-signed mechanism (COSE_Sign1
-//                                           agentnet/mechanism/1, src/core/market/signed.ts) inline:
-//                                           its id is SHA-256 of these bytes, its version is inside
-//                       2 deliverBy   uint  ms: the awarded worker's delivery deadline (> deadline)
-//                       3 settleBy    uint  ms: rating and co-signature deadline (> deliverBy)
-//
-// 2. Task messages travel as direct messages (codec/messages.ts type 5), each a COSE_Sign1 by its
-//    sender with content type agentnet/task/1 over the CBOR map
-//      0 v 1, 1 type (MSG_TYPES index), 2 task bstr32, 3 signer bstr32, 4 ts uint, then per type:
-//      invite    requester -> candidate   5 entry bstr (the signed announce), 6 body bstr, 7 binding bstr
-//      bid       bidder -> requester      5 price uint (milli-credits), 7 binding bstr (checked at T2)
-//      award     requester -> winner      5 worker bstr32, 6 price uint
-//      delivery  worker -> requester      5 artefact hash bstr32, 6 artefact length uint
-//      fetch     requester -> worker      5 artefact hash bstr32
-//      artefact  worker -> requester      5 artefact bytes (<= bodyBytes)
-//      rate      requester -> worker      5 outcome 0..1000, 6 amount uint, 8 requester's receipt
-//                                         signature (64 B); the receipt's ts is the message's ts
-//      cosign    worker -> requester      8 worker's receipt signature (64 B)
+//    (SHA-256 of the entry's COSE_Sign1 bytes). Its tags are what a worker must be able to do, its text
+//    the specification, price the budget, deadline the bid deadline, requiredTier the tier a bidder must
+//    reach, and constraints "agentnet/task/1:" + hex of the terms (table TASK_TERMS: the requester-signed
+//    mechanism inline, deliverBy, settleBy).
+// 2. Task messages travel as direct messages (codec/messages.ts type 5), each a COSE_Sign1 by its sender
+//    with content type agentnet/task/1 over a map whose field 1 is the type, counted from 1 (MSG_TYPES);
+//    one table per type (TASK_MSG_TABLES): invite, bid, award, delivery, fetch, artefact, rate, cosign.
+//    A rate carries the requester's receipt signature (the receipt's ts is the message's ts), a cosign
+//    the worker's.
 
 import { fromHex, toHex } from '../bytes.js';
 import type { Body } from '../codec/body.js';
 import { decodeCbor, encodeCbor, type CborValue } from '../codec/cbor.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from '../codec/cose.js';
-import { asMap, bytes, mapOf, onlyKeys, uint } from '../codec/fields.js';
-import type { Limits } from '../codec/limits.js';
+import { asMap, mapOf } from '../codec/fields.js';
+import { DEFAULT_LIMITS, type Limits } from '../codec/limits.js';
+import { readObject, type FieldSpec, type ObjectSpec } from '../codec/schema.js';
 import { decodeError } from '../errors.js';
 
 export const TASK_PREFIX = 'agentnet/task/1:';
 const CT = CONTENT_TYPES.task;
+
+const H32 = { t: 'bytes', len: 32 } as const;
+
+export const TASK_TERMS: ObjectSpec = {
+  name: 'task terms',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+    {
+      key: 1,
+      name: 'mechanism',
+      type: { t: 'bytes', maxLen: 1024 },
+      doc: 'the requester-signed mechanism (COSE_Sign1 agentnet/mechanism/1)',
+    },
+    {
+      key: 2,
+      name: 'deliverBy',
+      type: { t: 'uint' },
+      doc: "ms: the awarded worker's delivery deadline; > the body's deadline",
+    },
+    { key: 3, name: 'settleBy', type: { t: 'uint' }, doc: 'ms: rating and co-signature deadline; > deliverBy' },
+  ],
+};
 
 export interface TaskTerms {
   /** The requester-signed mechanism, COSE_Sign1 bytes. */
@@ -71,13 +77,7 @@ export function decodeTerms(b: Body): TaskTerms {
   const hex = b.constraints.slice(TASK_PREFIX.length);
   if (!/^(?:[0-9a-f]{2})+$/.test(hex)) throw decodeError('BAD_VALUE', 'task terms are not hex');
   const m = asMap(decodeCbor(fromHex(hex), { maxBytes: 2048, maxDepth: 2 }), 'task terms');
-  onlyKeys(m, [0, 1, 2, 3], 'task terms');
-  if (uint(m, 0, 'task terms') !== 1) throw decodeError('BAD_VERSION', 'task terms: unknown version');
-  const t = {
-    mechanism: bytes(m, 1, 'task terms', undefined, 1024),
-    deliverBy: uint(m, 2, 'task terms'),
-    settleBy: uint(m, 3, 'task terms'),
-  };
+  const { v: _v, ...t } = readObject(m, TASK_TERMS, DEFAULT_LIMITS) as unknown as TaskTerms & { v: number };
   if (!(b.deadline < t.deliverBy && t.deliverBy < t.settleBy))
     throw decodeError('BAD_VALUE', 'task terms: need deadline < deliverBy < settleBy');
   return t;
@@ -87,6 +87,59 @@ export function decodeTerms(b: Body): TaskTerms {
 
 export const MSG_TYPES = ['', 'invite', 'bid', 'award', 'delivery', 'fetch', 'artefact', 'rate', 'cosign'] as const;
 export type MsgType = Exclude<(typeof MSG_TYPES)[number], ''>;
+
+const MSG_HEAD: readonly FieldSpec[] = [
+  { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+  { key: 1, name: 'type', type: { t: 'enum', names: MSG_TYPES, first: 1 }, doc: 'the message type (from 1)' },
+  { key: 2, name: 'task', type: H32, doc: "the task id (its announce entry's id)" },
+  { key: 3, name: 'signer', type: H32, doc: "the sender's agent key (the signer)" },
+  { key: 4, name: 'ts', type: { t: 'uint' }, doc: 'ms, when signed' },
+];
+const msg = (type: MsgType, fields: FieldSpec[]): ObjectSpec => ({
+  name: `task msg ${type}`,
+  fields: [...MSG_HEAD, ...fields],
+});
+const SIG: FieldSpec = {
+  key: 8,
+  name: 'sig',
+  type: { t: 'bytes', len: 64 },
+  doc: 'Ed25519 signature over the receipt',
+};
+/** One table per task message type (field 1). */
+export const TASK_MSG_TABLES = {
+  invite: msg('invite', [
+    { key: 5, name: 'entry', type: { t: 'bytes', maxLen: 'headerBytes' }, doc: "the task's signed announce entry" },
+    { key: 6, name: 'body', type: { t: 'bytes', maxLen: 'bodyBytes' }, doc: "the announce's body" },
+    { key: 7, name: 'binding', type: { t: 'bytes', maxLen: 'bindingBytes' }, doc: "the requester's binding" },
+  ]),
+  bid: msg('bid', [
+    { key: 5, name: 'price', type: { t: 'uint' }, doc: 'milli-credits, at most the budget' },
+    {
+      key: 7,
+      name: 'binding',
+      type: { t: 'bytes', maxLen: 'bindingBytes' },
+      doc: "the bidder's binding (checked at T2)",
+    },
+  ]),
+  award: msg('award', [
+    { key: 5, name: 'worker', type: H32, doc: 'the winning bidder' },
+    { key: 6, name: 'price', type: { t: 'uint' }, doc: "the winner's bid" },
+  ]),
+  delivery: msg('delivery', [
+    { key: 5, name: 'hash', type: H32, doc: 'SHA-256 of the artefact' },
+    { key: 6, name: 'length', type: { t: 'uint', max: 'bodyBytes' }, doc: 'bytes of the artefact' },
+  ]),
+  fetch: msg('fetch', [{ key: 5, name: 'hash', type: H32, doc: 'the delivered hash' }]),
+  artefact: msg('artefact', [
+    { key: 5, name: 'artefact', type: { t: 'bytes', maxLen: 'bodyBytes' }, doc: 'the artefact bytes' },
+  ]),
+  rate: msg('rate', [
+    { key: 5, name: 'outcome', type: { t: 'uint', max: 1000 }, doc: 'the rating' },
+    { key: 6, name: 'amount', type: { t: 'uint' }, doc: 'milli-credits due under the mechanism' },
+    { ...SIG, doc: "the requester's signature over the receipt (whose ts is this message's ts)" },
+  ]),
+  cosign: msg('cosign', [{ ...SIG, doc: "the worker's signature over the receipt" }]),
+} as const satisfies Record<MsgType, ObjectSpec>;
 
 interface Head {
   readonly task: Uint8Array;
@@ -153,62 +206,11 @@ export function decodeTaskMsg(
 ): { msg: TaskMsg; signature: Uint8Array; toBeSigned: Uint8Array } {
   const s = decodeSign1(b, CT, limits.messageBytes);
   const m = asMap(decodeCbor(s.payload, { maxBytes: limits.messageBytes, maxDepth: 2 }), 'task msg');
-  if (uint(m, 0, 'task msg') !== 1) throw decodeError('BAD_VERSION', 'task msg: unknown version');
-  const type = MSG_TYPES[uint(m, 1, 'task msg', MSG_TYPES.length - 1)];
-  const head: Head = {
-    task: bytes(m, 2, 'task msg', 32),
-    signer: bytes(m, 3, 'task msg', 32),
-    ts: uint(m, 4, 'task msg'),
-  };
-  const keys = (...k: number[]) => onlyKeys(m, [0, 1, 2, 3, 4, ...k], 'task msg');
-  let msg: TaskMsg;
-  switch (type) {
-    case 'invite':
-      keys(5, 6, 7);
-      msg = {
-        ...head,
-        type,
-        entry: bytes(m, 5, 'invite', undefined, limits.headerBytes),
-        body: bytes(m, 6, 'invite', undefined, limits.bodyBytes),
-        binding: bytes(m, 7, 'invite', undefined, limits.bindingBytes),
-      };
-      break;
-    case 'bid':
-      keys(5, 7);
-      msg = { ...head, type, price: uint(m, 5, 'bid'), binding: bytes(m, 7, 'bid', undefined, limits.bindingBytes) };
-      break;
-    case 'award':
-      keys(5, 6);
-      msg = { ...head, type, worker: bytes(m, 5, 'award', 32), price: uint(m, 6, 'award') };
-      break;
-    case 'delivery':
-      keys(5, 6);
-      msg = { ...head, type, hash: bytes(m, 5, 'delivery', 32), length: uint(m, 6, 'delivery', limits.bodyBytes) };
-      break;
-    case 'fetch':
-      keys(5);
-      msg = { ...head, type, hash: bytes(m, 5, 'fetch', 32) };
-      break;
-    case 'artefact':
-      keys(5);
-      msg = { ...head, type, artefact: bytes(m, 5, 'artefact', undefined, limits.bodyBytes) };
-      break;
-    case 'rate':
-      keys(5, 6, 8);
-      msg = {
-        ...head,
-        type,
-        outcome: uint(m, 5, 'rate', 1000),
-        amount: uint(m, 6, 'rate'),
-        sig: bytes(m, 8, 'rate', 64),
-      };
-      break;
-    case 'cosign':
-      keys(8);
-      msg = { ...head, type, sig: bytes(m, 8, 'cosign', 64) };
-      break;
-    default:
-      throw decodeError('BAD_VALUE', 'task msg: unknown type');
-  }
-  return { msg, signature: s.signature, toBeSigned: s.toBeSigned };
+  const head = readObject(
+    new Map([...m].filter(([k]) => typeof k === 'number' && k <= 4)),
+    { name: 'task msg', fields: MSG_HEAD },
+    limits,
+  ) as { type: MsgType };
+  const { v: _v, ...msg } = readObject(m, TASK_MSG_TABLES[head.type], limits, 'task msg');
+  return { msg: msg as unknown as TaskMsg, signature: s.signature, toBeSigned: s.toBeSigned };
 }

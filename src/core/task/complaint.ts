@@ -6,9 +6,8 @@
 // task, so it can only name a worker that took part in this requester's task, once per (task, requester,
 // worker) like a receipt (a receipt and a complaint for one task count once).
 //
-// COSE_Sign1 by the requester, content type agentnet/complaint/1, over the CBOR map
-//   0 v 1, 1 task bstr32, 2 topic tstr, 3 requester bstr32, 4 worker bstr32, 5 outcome 0..1000, 6 ts uint (ms),
-//   7 delivery bstr (the worker's signed task message of type `delivery`, codec.ts)
+// COSE_Sign1 by the requester, content type agentnet/complaint/1, over the map of the table COMPLAINT (its
+// `delivery` is the worker's signed task message of type `delivery`, codec.ts).
 // Published as a `state` declaration in the task topic's log of the requester: tags `receipt`,
 // `receipt.complaint`, constraints `agentnet/complaint/1:` + hex (the receipt watch picks it up).
 
@@ -16,8 +15,9 @@ import { equalBytes, fromHex, toHex } from '../bytes.js';
 import type { Body } from '../codec/body.js';
 import { decodeCbor, encodeCbor } from '../codec/cbor.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from '../codec/cose.js';
-import { asMap, bytes, mapOf, onlyKeys, text, uint } from '../codec/fields.js';
-import { TOPIC_RE, type Limits } from '../codec/limits.js';
+import { asMap, mapOf } from '../codec/fields.js';
+import { DEFAULT_LIMITS, type Limits } from '../codec/limits.js';
+import { readObject, type ObjectSpec } from '../codec/schema.js';
 import { decodeError, type RejectReason } from '../errors.js';
 import type { TieredVerifier } from '../identity/verifier.js';
 import { decodeTaskMsg } from './codec.js';
@@ -26,6 +26,22 @@ export const COMPLAINT_PREFIX = 'agentnet/complaint/1:';
 export const COMPLAINT_TAG = 'receipt.complaint';
 export const MAX_COMPLAINT_BYTES = 1024;
 const CT = CONTENT_TYPES.complaint;
+
+const H32 = { t: 'bytes', len: 32 } as const;
+
+export const COMPLAINT: ObjectSpec = {
+  name: 'complaint',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+    { key: 1, name: 'task', type: H32, doc: 'the task id' },
+    { key: 2, name: 'topic', type: { t: 'text', maxBytes: 64, pattern: 'topic' }, doc: "the task's topic" },
+    { key: 3, name: 'requester', type: H32, doc: 'the requester (the signer)' },
+    { key: 4, name: 'worker', type: H32, doc: 'the worker; differs from requester' },
+    { key: 5, name: 'outcome', type: { t: 'uint', max: 1000 }, doc: "the requester's rating" },
+    { key: 6, name: 'ts', type: { t: 'uint' }, doc: 'ms' },
+    { key: 7, name: 'delivery', type: { t: 'bytes', maxLen: 512 }, doc: "the worker's signed delivery message" },
+  ],
+};
 
 export interface Complaint {
   readonly task: Uint8Array;
@@ -62,17 +78,8 @@ export function decodeComplaint(b: Uint8Array): {
 } {
   const s = decodeSign1(b, CT, MAX_COMPLAINT_BYTES);
   const m = asMap(decodeCbor(s.payload, { maxBytes: MAX_COMPLAINT_BYTES, maxDepth: 1 }), 'complaint');
-  onlyKeys(m, [0, 1, 2, 3, 4, 5, 6, 7], 'complaint');
-  if (uint(m, 0, 'complaint') !== 1) throw decodeError('BAD_VERSION', 'complaint: unknown version');
-  const complaint: Complaint = {
-    task: bytes(m, 1, 'complaint', 32),
-    topic: text(m, 2, 'complaint', 64, TOPIC_RE),
-    requester: bytes(m, 3, 'complaint', 32),
-    worker: bytes(m, 4, 'complaint', 32),
-    outcome: uint(m, 5, 'complaint', 1000),
-    ts: uint(m, 6, 'complaint'),
-    delivery: bytes(m, 7, 'complaint', undefined, 512),
-  };
+  const { v: _v, ...c } = readObject(m, COMPLAINT, DEFAULT_LIMITS);
+  const complaint = c as unknown as Complaint;
   if (equalBytes(complaint.requester, complaint.worker))
     throw decodeError('BAD_VALUE', 'complaint: requester and worker are the same agent');
   return { complaint, signature: s.signature, toBeSigned: s.toBeSigned };

@@ -11,15 +11,16 @@
 // hash or format, so whether an artefact "fails the spec" is the requester's judgement (its rating in the
 // co-signed receipt), never a proof (docs/decisions.md).
 //
-// Bytes (unsigned, self-verifying, canonical like the fork proof: the two awards sorted bytewise):
-//   0 v uint 1, 1 announce entry bstr, 2 award bstr (the lower), 3 award bstr (the higher)
+// Bytes (unsigned, self-verifying, canonical like the fork proof: the two awards sorted bytewise): the
+// table DISPUTE_PROOF.
 // It travels on the `fraud` channel, retained, key `{requester hex}.award` (every node subscribes `x/+`),
 // beside the fork-proof slot `{author hex}`.
 
 import { compareBytes, equalBytes, toHex } from '../bytes.js';
 import { decodeCbor, encodeCbor } from '../codec/cbor.js';
 import { decodeEntry } from '../codec/entry.js';
-import { asMap, bytes, mapOf, onlyKeys, uint } from '../codec/fields.js';
+import { asMap, mapOf } from '../codec/fields.js';
+import { readObject, type ObjectSpec } from '../codec/schema.js';
 import type { Limits } from '../codec/limits.js';
 import { DecodeError, decodeError } from '../errors.js';
 import type { DoubleAwardProof } from '../identity/fraud.js';
@@ -33,6 +34,21 @@ export const isDisputeKey = (key: string): boolean => key.endsWith(DISPUTE_KEY_S
 
 /** The largest award message: head, worker, price, signature, COSE framing (well under 256 B). */
 const AWARD_MAX = 256;
+
+export const DISPUTE_PROOF: ObjectSpec = {
+  name: 'dispute proof',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+    {
+      key: 1,
+      name: 'announce',
+      type: { t: 'bytes', maxLen: 'headerBytes' },
+      doc: "the task's announce entry (its id is the task id)",
+    },
+    { key: 2, name: 'a', type: { t: 'bytes', maxLen: AWARD_MAX }, doc: 'an award message, the bytewise lower' },
+    { key: 3, name: 'b', type: { t: 'bytes', maxLen: AWARD_MAX }, doc: 'the other award message, the bytewise higher' },
+  ],
+};
 
 /** Canonical dispute-proof bytes (awards in any order in, sorted out). */
 export function encodeDisputeProof(announce: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -54,11 +70,7 @@ export function decodeDisputeProof(
   const max = limits.headerBytes + 2 * AWARD_MAX + 32;
   if (b.length > max) throw decodeError('TOO_LARGE', `dispute proof of ${b.length} bytes > ${max}`);
   const m = asMap(decodeCbor(b, { maxBytes: max, maxDepth: 1 }), 'dispute proof');
-  onlyKeys(m, [0, 1, 2, 3], 'dispute proof');
-  if (uint(m, 0, 'dispute proof') !== 1) throw decodeError('BAD_VERSION', 'dispute proof: unknown version');
-  const announce = bytes(m, 1, 'dispute proof', undefined, limits.headerBytes);
-  const x = bytes(m, 2, 'dispute proof', undefined, AWARD_MAX);
-  const y = bytes(m, 3, 'dispute proof', undefined, AWARD_MAX);
+  const { announce, a: x, b: y } = readObject(m, DISPUTE_PROOF, limits) as Record<'announce' | 'a' | 'b', Uint8Array>;
   if (compareBytes(x, y) >= 0)
     throw decodeError('NON_CANONICAL', 'dispute proof: awards must be distinct and sorted bytewise');
   return { announce, awards: [x, y] };

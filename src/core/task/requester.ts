@@ -4,7 +4,7 @@
 //            │ (invites, bids)      │ deliverBy           │ settleBy                │ settleBy            │ settleBy
 //            └─> expired (no bid)   └─> defaulted         └─> defaulted             └─> unsigned          └─> unsigned
 
-import { compareText, fromHex, toHex } from '../bytes.js';
+import { compareText, concatBytes, fromHex, toHex, utf8 } from '../bytes.js';
 import { decodeReceipt, encodeReceipt, receiptBody, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { checkReceipt } from '../identity/receipt.js';
 import { DEFAULT_POLICY_CONFIG, requiredTier as policyTier } from '../identity/policy.js';
@@ -12,6 +12,7 @@ import { BP, MAX_MONEY, type Mechanism } from '../market/mechanism.js';
 import { decodeSignedMechanism, signMechanism } from '../market/signed.js';
 import { DecodeError } from '../errors.js';
 import { TOPIC_RE } from '../codec/limits.js';
+import { FieldError } from '../codec/schema.js';
 import { amountFor, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, encodeTerms, type TaskMsg } from './codec.js';
 import { complaintBody, complaintToBeSigned, encodeComplaint, type Complaint } from './complaint.js';
@@ -39,19 +40,19 @@ export interface TaskSpec {
 }
 
 const positive = (v: number, what: string) => {
-  if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`post: ${what} must be a positive integer`);
+  if (!Number.isSafeInteger(v) || v <= 0) throw new FieldError(what, 'must be a positive integer');
 };
 
 export abstract class RequesterEngine extends TaskEngineBase {
   /** Announces a task (an intent in our topic log), escrows its budget and invites matching agents. */
   post(now: number, s: TaskSpec): TaskView {
-    if (!TOPIC_RE.test(s.topic)) throw new TypeError(`post: invalid topic ${JSON.stringify(s.topic)}`);
-    if (!s.tags.length) throw new RangeError('post: tags must name at least one capability');
+    if (!TOPIC_RE.test(s.topic)) throw new FieldError('topic', `is not a topic name: ${JSON.stringify(s.topic)}`);
+    if (!s.tags.length) throw new FieldError('tags', 'must name at least one capability');
     positive(s.bidWindowMs, 'bidWindowMs');
     positive(s.deliverWindowMs, 'deliverWindowMs');
     positive(s.settleWindowMs, 'settleWindowMs');
     if (!Number.isSafeInteger(s.budget) || s.budget < 0 || s.budget > MAX_MONEY)
-      throw new RangeError('post: budget must be 0..1e9 milli-credits');
+      throw new FieldError('budget', `must be an integer 0..${MAX_MONEY} (milli-credits)`);
     if (this.balanceOf(this.agentHex) < s.budget)
       throw new TaskConflictError(`post: budget ${s.budget} exceeds our balance ${this.balanceOf(this.agentHex)}`);
     const tier = Math.max(
@@ -59,7 +60,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
       s.mechanism.requiredTier,
       policyTier(DEFAULT_POLICY_CONFIG, 'bid', Math.floor(s.budget / 1000)),
     );
-    if (tier > 4) throw new RangeError('post: requiredTier must be 0..4');
+    if (tier > 4) throw new FieldError('requiredTier', 'must be an integer 0..4');
     const signed = signMechanism(this.o.crypto.signer, this.o.agentSecret, s.mechanism);
     const bidDeadline = now + s.bidWindowMs;
     const deliverBy = bidDeadline + s.deliverWindowMs;
@@ -74,6 +75,8 @@ export abstract class RequesterEngine extends TaskEngineBase {
       requiredTier: tier,
       constraints: encodeTerms({ mechanism: signed, deliverBy, settleBy }),
       ttlMs: settleBy - now,
+      // Each task is a declaration of its own (identity: topic, kind, key), not a replacement of the last.
+      key: `task.${toHex(this.o.crypto.sha256(concatBytes(utf8(`${now}\n${s.text}\n`), signed))).slice(0, 16)}`,
     });
     const r: TaskRecord = {
       id: a.id,

@@ -22,6 +22,8 @@ export class HttpError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** The request field a BAD_REQUEST is about (`price`, `tags[3]`), when it is about one. */
+    readonly field?: string,
   ) {
     super(message);
     this.status = API_ERROR_CODES[code];
@@ -55,7 +57,8 @@ export function sendText(res: ServerResponse, contentType: string, text: string)
 
 export function sendError(res: ServerResponse, e: HttpError): void {
   if (res.headersSent) return void res.end(); // e.g. an SSE stream already open: nothing to say
-  sendJson(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
+  const error = { code: e.code, message: e.message, ...(e.field !== undefined ? { field: e.field } : {}) };
+  sendJson(res, e.status, { error }, e.headers);
 }
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -54,6 +54,8 @@ export interface MetricsSnapshot {
   readonly pulls: { readonly requested: number; readonly completed: number; readonly failed: number };
   readonly gapRepairs: { readonly requested: number; readonly failed: number };
   readonly discoveries: number;
+  /** Own stored entries whose body no longer decodes (signed by an older version), each counted once: skipped. */
+  readonly storeUndecodable?: number;
   readonly queues: Readonly<Record<string, number>>;
   readonly knownAgents: number;
   readonly entries: number;
@@ -185,6 +187,12 @@ export function nodeFamilies(m: MetricsSnapshot): Family[] {
       type: 'counter',
       help: 'Matching capabilities discovered for own intents.',
       samples: [{ value: m.discoveries }],
+    },
+    {
+      name: 'agentnet_store_undecodable',
+      type: 'counter',
+      help: 'Own stored entries whose body no longer decodes (an older version signed it): skipped, reported once.',
+      samples: [{ value: m.storeUndecodable ?? 0 }],
     },
     {
       name: 'agentnet_queue_depth',

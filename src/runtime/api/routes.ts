@@ -4,8 +4,9 @@
 // reputation is GET /trust.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Limits } from '../../core/codec/limits.js';
+import { DECLARATION, DISCOVER, validate, WITHDRAW } from '../../core/codec/requests.js';
 import type { Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../../core/types.js';
-import { applyLayer, DEFAULT_CONFIG } from '../config.js';
 import type { Logger } from '../logger.js';
 import { badRequest, HttpError, intParam, readJson, sendJson, sendText } from './http.js';
 import {
@@ -23,10 +24,13 @@ import { TASK_ROUTES, type TaskApi } from './task-routes.js';
 /** What the API needs of a node (AgentNode implements it). */
 export interface ApiNode {
   readonly logger: Logger;
+  /** The profile's size limits: requests are checked against them (codec/requests.ts) before anything is signed. */
+  readonly limits: Limits;
   status(): Record<string, unknown>;
   /** Concurrent announces share one store transaction (grouped commit); resolves once it is durable. */
   announceGrouped(d: Declaration): Promise<{ id: string; seq: number; bodyHash: string; reused: boolean }>;
-  withdraw(topic: string, text: string): { id: string; seq: number; bodyHash: string };
+  /** Withdraws the declarations with `key` in the topic (every kind), or all of them without a key. */
+  withdraw(topic: string, text: string, key?: string): { id: string; seq: number; bodyHash: string };
   discover(q: DiscoverQuery): unknown[];
   peers(): PeerInfo[];
   logs(): LogHeadInfo[];
@@ -59,6 +63,24 @@ export interface Route {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const DISCOVER_LISTS = ['tags'];
+const NUMERAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+const DISCOVER_NUMBERS = ['minTier', 'limit', 'minTrust'];
+
+/**
+ * A query string as the JSON a request table checks: `lists` split at commas (an empty item stays, so
+ * `tags=a,,b` is refused rather than read as `a,b`), `numbers` parsed when they are numerals (anything
+ * else is left a string, which the table refuses by name). An empty parameter counts as absent.
+ */
+function queryOf(url: URL, lists: readonly string[], numbers: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of url.searchParams) {
+    if (v === '') continue;
+    if (k in out) throw badRequest(`${k}: given twice`);
+    out[k] = lists.includes(k) ? v.split(',') : numbers.includes(k) && NUMERAL.test(v) ? Number(v) : v;
+  }
+  return out;
+}
 
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/', handler: (c) => sendText(c.res, 'text/html; charset=utf-8', STATUS_PAGE) },
@@ -67,51 +89,29 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/announce',
     handler: async (c) => {
-      const body = await readJson(c.req);
-      // Reuse the config validator for declarations: same rules, same messages.
-      const [d] = applyLayer(DEFAULT_CONFIG, { declarations: [body] }, 'request').declarations;
-      sendJson(c.res, 200, await c.node.announceGrouped(d!));
+      // The request table (codec/requests.ts): the limits of the body and entry it lands in, the profile's values.
+      const d = validate(DECLARATION, await readJson(c.req), c.node.limits) as unknown as Declaration;
+      sendJson(c.res, 200, await c.node.announceGrouped(d));
     },
   },
   {
     method: 'POST',
     path: '/withdraw',
     handler: async (c) => {
-      const body = (await readJson(c.req)) as Record<string, unknown> | null;
-      if (typeof body !== 'object' || body === null || Array.isArray(body))
-        throw badRequest('body must be {"topic": "...", "text"?: "..."}');
-      const { topic, text = '' } = body;
-      if (typeof topic !== 'string') throw badRequest('topic is required');
-      if (typeof text !== 'string') throw badRequest('text must be a string');
-      // The config validator checks the topic name with the same rule as announce.
-      applyLayer(DEFAULT_CONFIG, { declarations: [{ kind: 'withdraw', topic, tags: [], text }] }, 'request');
-      sendJson(c.res, 200, c.node.withdraw(topic, text));
+      const w = validate(WITHDRAW, await readJson(c.req), c.node.limits) as {
+        topic: string;
+        text: string;
+        key?: string;
+      };
+      sendJson(c.res, 200, c.node.withdraw(w.topic, w.text, w.key));
     },
   },
   {
     method: 'GET',
     path: '/discover',
     handler: (c) => {
-      const tags = (c.url.searchParams.get('tags') ?? '').split(',').filter(Boolean);
-      if (!tags.length) throw badRequest('tags is required (comma-separated)');
-      const topic = c.url.searchParams.get('topic') ?? undefined;
-      const text = c.url.searchParams.get('text') ?? undefined;
-      const minTier = intParam(c.url, 'minTier', 0, 0, 4);
-      const limit = intParam(c.url, 'limit', 20, 1, 500);
-      const mt = c.url.searchParams.get('minTrust');
-      const minTrust = mt === null ? undefined : Number(mt);
-      if (minTrust !== undefined && !(minTrust >= 0 && Number.isFinite(minTrust)))
-        throw badRequest('minTrust must be a number >= 0');
-      sendJson(c.res, 200, {
-        candidates: c.node.discover({
-          tags,
-          minTier,
-          limit,
-          ...(topic ? { topic } : {}),
-          ...(text ? { text } : {}),
-          ...(minTrust !== undefined ? { minTrust } : {}),
-        }),
-      });
+      const q = validate(DISCOVER, queryOf(c.url, DISCOVER_LISTS, DISCOVER_NUMBERS), c.node.limits);
+      sendJson(c.res, 200, { candidates: c.node.discover(q as unknown as DiscoverQuery) });
     },
   },
   { method: 'GET', path: '/peers', handler: (c) => sendJson(c.res, 200, { peers: c.node.peers() }) },

@@ -9,6 +9,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import { FieldError } from '../../core/codec/schema.js';
 import { AgentnetError, ERR } from '../../core/errors.js';
 import { HttpError, sendError } from './http.js';
 import { match, type ApiNode } from './routes.js';
@@ -85,6 +86,7 @@ function toHttpError(e: unknown): HttpError | undefined {
   if (e instanceof HttpError) return e;
   if (e instanceof AgentnetError && e.code === 'STORE_FULL') return new HttpError('STORE_FULL', e.message);
   if (e instanceof AgentnetError && e.code === 'CONFIG_INVALID') return new HttpError('BAD_REQUEST', e.message);
+  if (e instanceof FieldError) return new HttpError('BAD_REQUEST', e.message, {}, e.field);
   if (e instanceof TaskConflictError) return new HttpError('CONFLICT', e.message);
   if (e instanceof TypeError || e instanceof RangeError || e instanceof URIError)
     return new HttpError('BAD_REQUEST', e.message);

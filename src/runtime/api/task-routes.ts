@@ -3,7 +3,8 @@
 // Money is milli-credits; an artefact is sent and returned as UTF-8 text (`artefact`) or base64
 // (`artefactBase64`).
 
-import { checkMechanism, type Mechanism } from '../../core/market/mechanism.js';
+import { BID, DELIVER, RATE, TASK_POST, validate, type RequestSpec } from '../../core/codec/requests.js';
+import type { Mechanism } from '../../core/market/mechanism.js';
 import type { TaskView } from '../../core/task/engine.js';
 import type { TaskSpec } from '../../core/task/requester.js';
 import type { LedgerTotals, Posting } from '../../core/task/ledger.js';
@@ -32,17 +33,9 @@ export interface TaskApi {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-async function object(c: RouteContext): Promise<Record<string, unknown>> {
-  const b = await readJson(c.req);
-  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw badRequest('body must be a JSON object');
-  return b as Record<string, unknown>;
-}
-
-function int(b: Record<string, unknown>, k: string, def: number | undefined, min: number, max: number): number {
-  const v = b[k] ?? def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw badRequest(`${k} must be an integer ${min}..${max}`);
-  return v;
+/** The JSON request body checked against its request table (codec/requests.ts), defaults filled in. */
+async function body(c: RouteContext, spec: RequestSpec): Promise<Record<string, unknown>> {
+  return validate(spec, await readJson(c.req), c.node.limits);
 }
 
 function taskId(c: RouteContext): string {
@@ -54,8 +47,7 @@ function taskId(c: RouteContext): string {
 
 function artefactOf(b: Record<string, unknown>): Uint8Array {
   if (typeof b['artefact'] === 'string') return new TextEncoder().encode(b['artefact']);
-  if (typeof b['artefactBase64'] === 'string') return new Uint8Array(Buffer.from(b['artefactBase64'], 'base64'));
-  throw badRequest('artefact (text) or artefactBase64 is required');
+  return new Uint8Array(Buffer.from(b['artefactBase64'] as string, 'base64'));
 }
 
 export const TASK_ROUTES: readonly Route[] = [
@@ -63,31 +55,18 @@ export const TASK_ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/tasks',
     handler: async (c) => {
-      const b = await object(c);
-      const { topic, tags, text = '' } = b;
-      if (typeof topic !== 'string') throw badRequest('topic is required');
-      if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string'))
-        throw badRequest('tags must be an array of strings');
-      if (typeof text !== 'string') throw badRequest('text must be a string');
-      const budget = int(b, 'budget', undefined, 0, 1e9);
-      const mechanism = (b['mechanism'] ?? defaultMechanism(budget)) as Mechanism;
-      let why: string | undefined;
-      try {
-        why = checkMechanism(mechanism);
-      } catch {
-        why = 'not a mechanism spec';
-      }
-      if (why) throw badRequest(`mechanism: ${why}`);
+      const b = await body(c, TASK_POST);
+      const budget = b['budget'] as number;
       const spec: TaskSpec = {
-        topic,
-        tags: tags as string[],
-        text,
+        topic: b['topic'] as string,
+        tags: b['tags'] as string[],
+        text: b['text'] as string,
         budget,
-        mechanism,
-        bidWindowMs: int(b, 'bidWindowMs', 2000, 1, 86_400_000),
-        deliverWindowMs: int(b, 'deliverWindowMs', 10_000, 1, 86_400_000),
-        settleWindowMs: int(b, 'settleWindowMs', 10_000, 1, 86_400_000),
-        ...(b['requiredTier'] !== undefined ? { requiredTier: int(b, 'requiredTier', 0, 0, 4) } : {}),
+        mechanism: (b['mechanism'] as Mechanism | undefined) ?? defaultMechanism(budget),
+        bidWindowMs: b['bidWindowMs'] as number,
+        deliverWindowMs: b['deliverWindowMs'] as number,
+        settleWindowMs: b['settleWindowMs'] as number,
+        ...(b['requiredTier'] !== undefined ? { requiredTier: b['requiredTier'] as number } : {}),
       };
       sendJson(c.res, 200, c.node.tasks.post(spec));
     },
@@ -107,19 +86,18 @@ export const TASK_ROUTES: readonly Route[] = [
   {
     method: 'POST',
     path: '/tasks/{id}/bid',
-    handler: async (c) =>
-      sendJson(c.res, 200, c.node.tasks.bid(taskId(c), int(await object(c), 'price', undefined, 0, 1e9))),
+    handler: async (c) => sendJson(c.res, 200, c.node.tasks.bid(taskId(c), (await body(c, BID))['price'] as number)),
   },
   {
     method: 'POST',
     path: '/tasks/{id}/deliver',
-    handler: async (c) => sendJson(c.res, 200, c.node.tasks.deliver(taskId(c), artefactOf(await object(c)))),
+    handler: async (c) => sendJson(c.res, 200, c.node.tasks.deliver(taskId(c), artefactOf(await body(c, DELIVER)))),
   },
   {
     method: 'POST',
     path: '/tasks/{id}/rate',
     handler: async (c) =>
-      sendJson(c.res, 200, c.node.tasks.rate(taskId(c), int(await object(c), 'outcome', undefined, 0, 1000))),
+      sendJson(c.res, 200, c.node.tasks.rate(taskId(c), (await body(c, RATE))['outcome'] as number)),
   },
   {
     method: 'GET',

@@ -11,6 +11,8 @@ import { KINDS } from '../../core/codec/entry.js';
 import { AgentnetError, ERR } from '../../core/errors.js';
 import type { LogHead, LogRef, LogStore, StoredEntry } from '../../core/log/store.js';
 
+const WITHDRAW = KINDS.indexOf('withdraw');
+
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE entries (
      author BLOB NOT NULL, topic TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,
@@ -31,6 +33,24 @@ const MIGRATIONS: readonly string[] = [
   // v3: log retention (prune) finds expired entries and bodies by index instead of a full scan.
   `CREATE INDEX entries_expires ON entries (expires, body_hash);
    CREATE INDEX bodies_expires ON bodies (expires);`,
+  // v4: the live-declaration index (LogStore.live), kept by append. Stores written before it hold only
+  // keyless (v1) entries: per log of its newest epoch, the newest entry of each kind after the log's last
+  // withdraw is live (one pass at the upgrade; no start-up ever scans the logs again). And the index that
+  // finds other authors' unexpired entries of a kind (LogStore.unexpired) without reading history.
+  `CREATE TABLE live (
+     author BLOB NOT NULL, topic TEXT NOT NULL, kind INTEGER NOT NULL, key TEXT NOT NULL,
+     epoch INTEGER NOT NULL, seq INTEGER NOT NULL, expires INTEGER NOT NULL,
+     PRIMARY KEY (author, topic, kind, key)) WITHOUT ROWID;
+   INSERT INTO live (author, topic, kind, key, epoch, seq, expires)
+     SELECT e.author, e.topic, e.kind, '', e.epoch, e.seq, e.expires
+     FROM entries e JOIN heads h ON h.author = e.author AND h.topic = e.topic AND h.epoch = e.epoch
+     WHERE e.kind != ${WITHDRAW}
+       AND e.seq = (SELECT max(x.seq) FROM entries x
+                    WHERE x.author = e.author AND x.topic = e.topic AND x.epoch = e.epoch AND x.kind = e.kind)
+       AND e.seq > coalesce((SELECT max(w.seq) FROM entries w
+                    WHERE w.author = e.author AND w.topic = e.topic AND w.epoch = e.epoch AND w.kind = ${WITHDRAW}), 0);
+   CREATE INDEX live_expires ON live (expires);
+   CREATE INDEX entries_author_kind_expires ON entries (author, kind, expires);`,
 ];
 
 export interface SqliteOptions {
@@ -128,6 +148,27 @@ export class SqliteStore implements LogStore {
       // last entries of older epochs are ordinary entries here).
       pruneEntries: d.prepare(`DELETE FROM entries WHERE expires <= ? AND ts < ? AND author != ?
         AND NOT EXISTS (SELECT 1 FROM heads h WHERE h.author = entries.author AND h.topic = entries.topic AND h.epoch = entries.epoch AND h.seq = entries.seq)`),
+      liveUpsert: d.prepare(
+        'INSERT INTO live (author, topic, kind, key, epoch, seq, expires) VALUES (?,?,?,?,?,?,?) ON CONFLICT (author, topic, kind, key) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq, expires = excluded.expires',
+      ),
+      liveDropTopic: d.prepare('DELETE FROM live WHERE author = ? AND topic = ?'),
+      liveDropKey: d.prepare('DELETE FROM live WHERE author = ? AND topic = ? AND key = ?'),
+      liveOf: d.prepare(
+        `SELECT e.*, l.key AS key FROM live l JOIN entries e ON e.author = l.author AND e.topic = l.topic AND e.epoch = l.epoch AND e.seq = l.seq
+         WHERE l.author = ? AND l.expires > ? ORDER BY l.topic, l.seq`,
+      ),
+      liveOfTopic: d.prepare(
+        `SELECT e.*, l.key AS key FROM live l JOIN entries e ON e.author = l.author AND e.topic = l.topic AND e.epoch = l.epoch AND e.seq = l.seq
+         WHERE l.author = ? AND l.topic = ? AND l.expires > ? ORDER BY l.seq`,
+      ),
+      pruneLive: d.prepare('DELETE FROM live WHERE expires <= ?'),
+      // Per other author, the range (author, kind, expires > now) of entries_author_kind_expires (v4): neither
+      // expired history nor the node's own log is read.
+      unexpired: d.prepare(
+        `SELECT e.* FROM (SELECT DISTINCT author FROM heads WHERE author != ?) a
+         JOIN entries e INDEXED BY entries_author_kind_expires ON e.author = a.author AND e.kind = ? AND e.expires > ?
+         ORDER BY e.author, e.topic, e.epoch, e.seq`,
+      ),
       pruneBodies: d.prepare(
         'DELETE FROM bodies WHERE expires <= ? AND hash NOT IN (SELECT body_hash FROM entries WHERE expires > ?)',
       ),
@@ -196,8 +237,26 @@ export class SqliteStore implements LogStore {
           e.bytes,
         );
         this.q.setHead.run(e.author, e.topic, e.epoch, e.seq, e.id, e.ts);
+        if (h && e.epoch > h.epoch) this.q.liveDropTopic.run(e.author, e.topic); // a new epoch starts the log again
+        if (e.kind !== 'withdraw')
+          this.q.liveUpsert.run(e.author, e.topic, KINDS.indexOf(e.kind), e.key ?? '', e.epoch, e.seq, e.expires);
+        else if (e.key === undefined) this.q.liveDropTopic.run(e.author, e.topic);
+        else this.q.liveDropKey.run(e.author, e.topic, e.key);
       })(),
     );
+  }
+
+  unexpired(kind: StoredEntry['kind'], now: number, except: Uint8Array): StoredEntry[] {
+    return this.guard(() => (this.q.unexpired.all(except, KINDS.indexOf(kind), now) as Row[]).map(toEntry));
+  }
+
+  live(author: Uint8Array, now: number, topic?: string): StoredEntry[] {
+    return this.guard(() => {
+      const rows = (
+        topic === undefined ? this.q.liveOf.all(author, now) : this.q.liveOfTopic.all(author, topic, now)
+      ) as Array<Row & { key: string }>;
+      return rows.map((r) => (r.key ? { ...toEntry(r), key: r.key } : toEntry(r)));
+    });
   }
 
   logs(author?: Uint8Array): LogRef[] {
@@ -239,10 +298,13 @@ export class SqliteStore implements LogStore {
 
   prune(now: number, olderThanTs: number, keepAuthor: Uint8Array): { entries: number; bodies: number } {
     return this.guard(() =>
-      this.db.transaction(() => ({
-        entries: this.q.pruneEntries.run(now, olderThanTs, keepAuthor).changes,
-        bodies: this.q.pruneBodies.run(now, now).changes,
-      }))(),
+      this.db.transaction(() => {
+        this.q.pruneLive.run(now); // expired declarations are not live: the index forgets them with the entries
+        return {
+          entries: this.q.pruneEntries.run(now, olderThanTs, keepAuthor).changes,
+          bodies: this.q.pruneBodies.run(now, now).changes,
+        };
+      })(),
     );
   }
 

@@ -1,0 +1,81 @@
+// The parts of openapi.json that come from the request tables (src/core/codec/requests.ts): the request
+// bodies of announce, withdraw, tasks and the task steps, the query of discover and the shape of an own
+// declaration. `node scripts/gen-openapi.mjs` writes them into openapi.json; test/unit/requests.test.ts
+// fails when the document and the tables differ, so neither can change alone.
+
+import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
+import {
+  BID,
+  DECLARATION,
+  DELIVER,
+  DISCOVER,
+  jsonSchemaOf,
+  RATE,
+  TASK_POST,
+  WITHDRAW,
+  type RequestSpec,
+} from '../../core/codec/requests.js';
+import { fieldOf } from '../../core/codec/schema.js';
+import { ENTRY } from '../../core/codec/entry.js';
+
+const HEX64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+const INT = { type: 'integer', minimum: 0 };
+
+/** An own declaration (GET /declarations): where it is in the log, and its whole body as announced. */
+function ownDeclaration(): Record<string, unknown> {
+  const decl = jsonSchemaOf(DECLARATION, DEFAULT_LIMITS) as { properties: Record<string, unknown> };
+  const { ttlMs: _ttl, kind: _kind, topic, key, ...body } = decl.properties;
+  const bodyRequired = (DECLARATION.fields as RequestSpec['fields'])
+    .filter((f) => !f.optional && !['kind', 'topic'].includes(f.name))
+    .map((f) => f.name);
+  return {
+    type: 'object',
+    required: ['id', 'topic', 'epoch', 'seq', 'kind', 'ts', 'expires', ...bodyRequired],
+    additionalProperties: false,
+    properties: {
+      id: { ...HEX64, description: 'the entry id' },
+      topic,
+      key: { ...(key as object), description: fieldOf(ENTRY, 'key').doc },
+      epoch: INT,
+      seq: { type: 'integer', minimum: 1 },
+      kind: { enum: ['capability', 'intent', 'state', 'constraint'] },
+      ts: INT,
+      expires: INT,
+      ...body,
+    },
+  };
+}
+
+/** GET /discover's query parameters: the DISCOVER table, tags comma-separated. */
+function discoverParameters(): unknown[] {
+  const s = jsonSchemaOf(DISCOVER, DEFAULT_LIMITS) as {
+    required: string[];
+    properties: Record<string, { description: string } & Record<string, unknown>>;
+  };
+  return Object.entries(s.properties).map(([name, { description, ...schema }]) => ({
+    name,
+    in: 'query',
+    ...(s.required.includes(name) ? { required: true } : {}),
+    schema: name === 'tags' ? { type: 'string', minLength: 1 } : schema,
+    description: name === 'tags' ? `comma-separated tags (1..${DEFAULT_LIMITS.maxTags}); ${description}` : description,
+  }));
+}
+
+export function generatedOpenApiParts(): {
+  schemas: Record<string, unknown>;
+  discoverParameters: unknown[];
+} {
+  const req = (s: RequestSpec) => jsonSchemaOf(s, DEFAULT_LIMITS);
+  return {
+    schemas: {
+      Declaration: req(DECLARATION),
+      WithdrawRequest: req(WITHDRAW),
+      TaskPost: req(TASK_POST),
+      BidRequest: req(BID),
+      RateRequest: req(RATE),
+      DeliverRequest: req(DELIVER),
+      OwnDeclaration: ownDeclaration(),
+    },
+    discoverParameters: discoverParameters(),
+  };
+}
