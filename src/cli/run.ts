@@ -55,7 +55,19 @@ export async function cmdRun(argv: string[]): Promise<number> {
       logLevel: str(values['log-level']),
     },
   });
+  // Signals are caught from here on: a SIGTERM that arrives while the node starts, or between its ready line and
+  // the wait below, still gets a clean stop (death published, store closed) instead of the default kill. A start
+  // that does not finish within 10 s of the signal (a broker that never answers) exits as the default would.
+  let stopSignal: string | undefined;
+  let startGrace: NodeJS.Timeout | undefined;
+  let onStop: (sig: string) => void = (sig) => {
+    stopSignal ??= sig;
+    startGrace ??= setTimeout(() => process.exit(sig === 'SIGINT' ? 130 : 143), 10_000).unref();
+  };
+  process.once('SIGTERM', () => onStop('SIGTERM'));
+  process.once('SIGINT', () => onStop('SIGINT'));
   const node = await startNode(config);
+  clearTimeout(startGrace);
   // Node sizes its old space from the memory it sees unless told otherwise; the profile's maxOldSpaceMiB is
   // applied by the unit (AGENTNET_NODE_FLAGS) and bin/agentnet. When the operator chose a profile (flag,
   // AGENTNET_PROFILE or the config file) and its heap limit is not in effect, that is worth a warning; a default
@@ -82,13 +94,12 @@ export async function cmdRun(argv: string[]): Promise<number> {
   );
   if (notifier.enabled) node.logger.log('info', 'systemd notified', { watchdogMs: notifier.watchdogMs });
   await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
+    onStop = (sig: string) => {
       node.logger.log('info', 'stopping', { signal: sig });
       notifier.stopping(`stopping on ${sig}`);
       resolve();
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    if (stopSignal) onStop(stopSignal);
   });
   await node.close();
   notifier.close();

@@ -73,6 +73,8 @@ describe('agentnet run', () => {
       const ended = out.readableEnded ? Promise.resolve() : new Promise((r) => out.once('end', r));
       await stopProc(p);
       await ended; // every line it wrote has been read
+      // SIGTERM comes right after the ready line: the stop is still clean (signals are caught before the start).
+      expect(p.tail.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
       return p.tail.filter((l) => l.includes('"level":"warn","msg":"heap limit above the profile"')).length;
     };
     const plain = await startProc({ name: 'default', dir, config: { dataDir: join(dir, 'default') } });
