@@ -105,9 +105,10 @@ describe('restore from backup', () => {
       continuation: rec,
     };
     // the broker holds the new birth, but alice has not received it (she knows bob's epoch-0 birth)
-    net.retained.set(
+    net.retained.put(
       `birth/${toHex(bobId.agentKey)}`,
       encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth))),
+      net.now,
     );
     let fetched = 0;
     net.intercept = (m) => {
