@@ -216,10 +216,15 @@ describe.skipIf(!HAVE_PY)('independent Python implementation of the wire format 
         },
         DEADLINE_MS,
       );
-      await verified('entry', a.agent, (e) => e['seq'] === 1 && e['kind'] === 'capability');
+      // objects.md: the agentnet node keys a declaration by its first tag when given no key (version 2)
+      await verified('entry', a.agent, (e) => e['seq'] === 1 && e['kind'] === 'capability' && e['v'] === 2);
+      expect(py.find((e) => e['object'] === 'entry' && e['author'] === a.agent && e['seq'] === 1)?.['key']).toBe(
+        'interop.node.a',
+      );
       await verified('entry', a.agent, (e) => e['seq'] === 2 && e['kind'] === 'intent' && e['id'] === aHead!.id);
       await verified('frontier', a.agent, (e) => e['seq'] === 2 && e['id'] === aHead!.id);
-      await verified('body', a.agent, (e) => e['kind'] === 'capability');
+      await verified('body', a.agent, (e) => e['kind'] === 'capability' && e['sketchMatches'] === true);
+      await verified('body', a.agent, (e) => e['kind'] === 'intent' && e['sketchMatches'] === true);
       // an entry appended while both run arrives live on h/ and chains to the head the Python agent holds
       const more = await postJson<{ id: string; seq: number }>(a, '/announce', {
         kind: 'capability',

@@ -272,7 +272,16 @@ class Agent:
             return  # b/ is taken only while pulling that hash
         b = s.open_body(payload, entry)
         del self.pulling[entry[9]]
-        emit(event="verified", object="body", author=entry[1].hex(), seq=entry[4], kind=s.KINDS[b[1]], tags=b[2])
+        emit(
+            event="verified",
+            object="body",
+            author=entry[1].hex(),
+            seq=entry[4],
+            kind=s.KINDS[b[1]],
+            tags=b[2],
+            # sketch.md: the entry's field 11 is the Bloom filter of exactly these tags
+            sketchMatches=s.sketch(b[2]) == entry[11],
+        )
 
     # ---- the loop: MQTT messages and stdin commands, one at a time
     def run(self):

@@ -32,7 +32,7 @@ class MqttError(Exception):
 
 
 class Client:
-    def __init__(self, host, port, client_id, on_message, keepalive=30, will=None, timeout=10.0):
+    def __init__(self, host, port, client_id, on_message, keepalive=30, will=None, timeout=30.0):
         """will: (topic, payload bytes) published retained at QoS 1 by the broker if the link drops."""
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.settimeout(None)
