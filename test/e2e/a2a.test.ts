@@ -41,7 +41,7 @@ function request(text: string, terms: Record<string, unknown> = {}, extra: Recor
       messageId: `m-${Math.random().toString(36).slice(2)}`,
       role: 'ROLE_USER',
       parts: [{ text }],
-      metadata: { [BAID_EXTENSION_URI]: { skill: SKILL, bidWindowMs: 1500, ...terms } },
+      metadata: { [BAID_EXTENSION_URI]: { skill: SKILL, bidWindowMs: 3000, ...terms } },
     },
     ...extra,
   });
