@@ -3,7 +3,7 @@
 // agentnet BAID extension (BAID_EXTENSION_URI) carrying the evidence a client checks offline: the agent's
 // binding (COSE_Sign by operator and agent key) and, per skill, the signed log entry and body it comes from.
 //
-// The card is signed as A2A §8.4 defines, with the SDK's helper: a JWS (flattened, detached payload) over the
+// The card is signed as the A2A specification defines, with the SDK's helper: a JWS (flattened, detached payload) over the
 // JCS-canonical card without `signatures`, `alg` EdDSA, `kid` naming the signing Ed25519 key. A node signs its
 // own card with its agent key; a directory card (GET /a2a/agents) describes another agent and is signed by the
 // node that serves the directory, whose own binding rides in the extension's `directory` member.

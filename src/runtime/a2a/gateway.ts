@@ -142,7 +142,7 @@ export class A2aGateway implements A2ARequestHandler {
   async sendMessage(params: Parameters<A2ARequestHandler['sendMessage']>[0], _c: ServerCallContext): Promise<Task> {
     const id = this.start(params);
     if (params.configuration?.returnImmediately) return this.task(id, params.configuration.historyLength);
-    // Blocking (A2A §3.2.2): until a terminal state (this gateway produces no interrupted ones).
+    // Blocking, A2A's default: until a terminal state (this gateway produces no interrupted ones).
     for await (const t of this.views(id)) if (TERMINAL.has(t.status!.state)) return t;
     return this.task(id);
   }
@@ -400,7 +400,7 @@ export class A2aGateway implements A2ARequestHandler {
     }
   }
 
-  /** The stream of a task (A2A §3.1.2): the task first, then status and artifact updates, closed at a terminal state. */
+  /** The stream of a task : the task first, then status and artifact updates, closed at a terminal state. */
   private async *stream(id: string): AsyncGenerator<StreamResponse, void, undefined> {
     let last: TaskState | undefined;
     let sentArtifact = false;

@@ -11,7 +11,7 @@ import type { Route, RouteContext } from '../api/routes.js';
 import type { A2aHost } from './host.js';
 import { A2A_PATH, CARD_PATH } from './spec.js';
 
-/** Cache lifetime of the card (A2A §8.6.1): short, since it follows the node's live declarations. */
+/** Cache lifetime of the card (A2A recommends max-age and an ETag): short, since it follows the node's live declarations. */
 export const CARD_MAX_AGE_S = 60;
 
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;

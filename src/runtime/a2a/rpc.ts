@@ -55,7 +55,7 @@ export async function serveJsonRpc(c: RouteContext, a2a: A2aHost): Promise<void>
         'Invalid Request: a JSON-RPC 2.0 request object {jsonrpc: "2.0", id, method, params} is expected',
       ),
     );
-  // A2A §3.6.2: an absent version is 0.3, which this node does not serve (docs/a2a.md "Protocol version").
+  // A2A reads an absent version as 0.3, which this node does not serve (docs/a2a.md "Protocol version").
   const version =
     (c.req.headers[A2A_VERSION_HEADER.toLowerCase()] as string | undefined) ??
     c.url.searchParams.get(A2A_VERSION_HEADER) ??

@@ -1,5 +1,5 @@
 // Offline verification of an agentnet Agent Card (docs/a2a.md "What a client verifies"): the JWS signature
-// (A2A §8.4.3, by the SDK's verifier, with the Ed25519 key its `kid` names), the BAID binding in the agentnet
+// (by the SDK's verifier, with the Ed25519 key its `kid` names), the BAID binding in the agentnet
 // extension (both signatures, baid and config digest recomputed, validity window, bound to the card's agent key),
 // the signer (the agent itself, or for a directory card the serving node, whose binding is checked the same way),
 // and every skill against the signed capability entry and body it claims to come from. Nothing is fetched and
