@@ -10,6 +10,8 @@
 // The 100-term multiply and 55-term square were generated mechanically (column k collects
 // f_i g_j with i + j = k, and with 19x when i + j = k + 10; odd*odd doubled).
 //
+// The SIMD build (asc --enable simd) computes feMul's products with i64x2.extmul: mulSimd at the end.
+//
 // All functions take pointers into linear memory; outputs may alias inputs.
 
 export const FE: usize = 80;
@@ -225,6 +227,8 @@ export function fePow22523(out: usize, z: usize): void {
 // 4k+3]) and each window is one i32x4.shuffle of two of them (no stores: a 16-byte load over narrower
 // stores would miss store-to-load forwarding). The i32 operands hold: carried limbs and sums of up to
 // three are below 3 * 2^25 in magnitude, so 19 g < 2^31 and 2 f < 2^28.
+// Squaring (sqInto) stays scalar in this build: a SIMD square over the 55 distinct products measured
+// slower than the scalar one on x86-64 (docs/verification.md, Kernel internals).
 function mulSimd(h: usize, f: usize, g: usize): void {
   const l0 = v128.load(g), l1 = v128.load(g, 16), l2 = v128.load(g, 32), l3 = v128.load(g, 48), l4 = v128.load(g, 64);
   const p0 = i32x4.shuffle(l0, l1, 0, 2, 4, 6), p1 = i32x4.shuffle(l2, l3, 0, 2, 4, 6);
