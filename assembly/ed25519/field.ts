@@ -30,17 +30,38 @@ export function feOne(h: usize): void { memory.fill(h, 0, FE); store<i64>(h, 1);
 export function feCopy(h: usize, f: usize): void { memory.copy(h, f, FE); }
 
 // Unrolled by hand: binaryen does not unroll these loops, and they sit inside every point formula.
+// The SIMD build adds two limbs per i64x2 operation (same results, limb by limb).
 @inline export function feAdd(h: usize, f: usize, g: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const a0 = i64x2.add(v128.load(f), v128.load(g)), a1 = i64x2.add(v128.load(f, 16), v128.load(g, 16));
+    const a2 = i64x2.add(v128.load(f, 32), v128.load(g, 32)), a3 = i64x2.add(v128.load(f, 48), v128.load(g, 48));
+    const a4 = i64x2.add(v128.load(f, 64), v128.load(g, 64));
+    v128.store(h, a0); v128.store(h, a1, 16); v128.store(h, a2, 32); v128.store(h, a3, 48); v128.store(h, a4, 64);
+    return;
+  }
   const a0 = load<i64>(f, 0) + load<i64>(g, 0), a1 = load<i64>(f, 8) + load<i64>(g, 8), a2 = load<i64>(f, 16) + load<i64>(g, 16), a3 = load<i64>(f, 24) + load<i64>(g, 24), a4 = load<i64>(f, 32) + load<i64>(g, 32);
   const a5 = load<i64>(f, 40) + load<i64>(g, 40), a6 = load<i64>(f, 48) + load<i64>(g, 48), a7 = load<i64>(f, 56) + load<i64>(g, 56), a8 = load<i64>(f, 64) + load<i64>(g, 64), a9 = load<i64>(f, 72) + load<i64>(g, 72);
   store<i64>(h, a0, 0); store<i64>(h, a1, 8); store<i64>(h, a2, 16); store<i64>(h, a3, 24); store<i64>(h, a4, 32); store<i64>(h, a5, 40); store<i64>(h, a6, 48); store<i64>(h, a7, 56); store<i64>(h, a8, 64); store<i64>(h, a9, 72);
 }
 @inline export function feSub(h: usize, f: usize, g: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const a0 = i64x2.sub(v128.load(f), v128.load(g)), a1 = i64x2.sub(v128.load(f, 16), v128.load(g, 16));
+    const a2 = i64x2.sub(v128.load(f, 32), v128.load(g, 32)), a3 = i64x2.sub(v128.load(f, 48), v128.load(g, 48));
+    const a4 = i64x2.sub(v128.load(f, 64), v128.load(g, 64));
+    v128.store(h, a0); v128.store(h, a1, 16); v128.store(h, a2, 32); v128.store(h, a3, 48); v128.store(h, a4, 64);
+    return;
+  }
   const a0 = load<i64>(f, 0) - load<i64>(g, 0), a1 = load<i64>(f, 8) - load<i64>(g, 8), a2 = load<i64>(f, 16) - load<i64>(g, 16), a3 = load<i64>(f, 24) - load<i64>(g, 24), a4 = load<i64>(f, 32) - load<i64>(g, 32);
   const a5 = load<i64>(f, 40) - load<i64>(g, 40), a6 = load<i64>(f, 48) - load<i64>(g, 48), a7 = load<i64>(f, 56) - load<i64>(g, 56), a8 = load<i64>(f, 64) - load<i64>(g, 64), a9 = load<i64>(f, 72) - load<i64>(g, 72);
   store<i64>(h, a0, 0); store<i64>(h, a1, 8); store<i64>(h, a2, 16); store<i64>(h, a3, 24); store<i64>(h, a4, 32); store<i64>(h, a5, 40); store<i64>(h, a6, 48); store<i64>(h, a7, 56); store<i64>(h, a8, 64); store<i64>(h, a9, 72);
 }
 @inline export function feNeg(h: usize, f: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const a0 = i64x2.neg(v128.load(f)), a1 = i64x2.neg(v128.load(f, 16)), a2 = i64x2.neg(v128.load(f, 32));
+    const a3 = i64x2.neg(v128.load(f, 48)), a4 = i64x2.neg(v128.load(f, 64));
+    v128.store(h, a0); v128.store(h, a1, 16); v128.store(h, a2, 32); v128.store(h, a3, 48); v128.store(h, a4, 64);
+    return;
+  }
   const a0 = -load<i64>(f, 0), a1 = -load<i64>(f, 8), a2 = -load<i64>(f, 16), a3 = -load<i64>(f, 24), a4 = -load<i64>(f, 32);
   const a5 = -load<i64>(f, 40), a6 = -load<i64>(f, 48), a7 = -load<i64>(f, 56), a8 = -load<i64>(f, 64), a9 = -load<i64>(f, 72);
   store<i64>(h, a0, 0); store<i64>(h, a1, 8); store<i64>(h, a2, 16); store<i64>(h, a3, 24); store<i64>(h, a4, 32);
