@@ -100,7 +100,10 @@ export async function startNode(
   const profile = loadProfile(config.profile);
   checkDeclarations(config.declarations, profile); // the file was checked with the default limits; a profile may lower them
   const kernel = chooseKernel(profile.wasm);
-  const verifier = new PrimedVerifier(o.verifier ?? defaultVerifier(), Math.max(1024, profile.verifyBatchSize * 16));
+  const verifier = new PrimedVerifier(
+    o.verifier ?? defaultVerifier(kernel.kernel.endsWith('.simd') ? 'simd' : 'scalar'),
+    Math.max(1024, profile.verifyBatchSize * 16),
+  );
   const crypto = makeCryptoPort(verifier);
   mkdirSync(config.dataDir, { recursive: true });
   const identity = ensureIdentity(crypto, config.dataDir, Date.now());
