@@ -302,10 +302,12 @@ describe('direct requests: no amplification, no reflection; over-full sketches r
       const sc = new AgentCore({ crypto, store: new MemoryStore(), agentSecret: s.agentSecret, binding: s.binding });
       sc.start(Date.now());
       const first = sc.announce(Date.now(), { kind: 'capability', topic: TOPIC, tags: ['skill.honest'], text: 'fine' });
+      const retained: string[] = [];
       const publish = async (o: { channel: string; key: string; bytes: Uint8Array; retain: boolean }) => {
         const letter = { birth: 'n', header: 'h', body: 'b', frontier: 'f' }[o.channel];
-        if (letter)
-          await hostile.publishAsync(`${root}${letter}/${o.key}`, Buffer.from(o.bytes), { qos: 1, retain: o.retain });
+        if (!letter) return;
+        await hostile.publishAsync(`${root}${letter}/${o.key}`, Buffer.from(o.bytes), { qos: 1, retain: o.retain });
+        if (o.retain) retained.push(`${root}${letter}/${o.key}`); // cleared at the end: MQTT_URL may be the system broker
       };
       for (let o = sc.pollTransmit(); o; o = sc.pollTransmit()) if (o.op === 'publish') await publish(o);
       await until(
@@ -352,7 +354,8 @@ describe('direct requests: no amplification, no reflection; over-full sketches r
       const { logs } = await getJson<{ logs: Array<{ author: string; seq: number }> }>(b, '/logs');
       expect(logs.find((l) => l.author === toHex(s.agentKey))?.seq).toBe(2); // the entry itself is in the log
 
-      await hostile.publishAsync(`${root}b/${toHex(e.bodyHash)}`, Buffer.alloc(0), { qos: 1, retain: true });
+      for (const topic of [...retained, `${root}b/${toHex(e.bodyHash)}`])
+        await hostile.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true });
       await hostile.endAsync();
       await observer.endAsync();
     },
