@@ -1,4 +1,4 @@
-// Floods (issue 7 item 5): a victim node, five honest publishers (2 announcements/s each) and one
+// Floods (docs/reliability.md item 5): a victim node, five honest publishers (2 announcements/s each) and one
 // flooding peer, over a private Mosquitto (the embedded broker when Mosquitto is not installed). The
 // victim's budget comes from its firmware profile (flood* fields: 5 new entries/s per author, burst 64,
 // 5 pull requests/s per requester); the flooder sends headers at 10x that fair rate (validly signed,
