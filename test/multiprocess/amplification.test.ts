@@ -1,5 +1,5 @@
-// Amplification and reflection through direct requests, and over-full interest sketches (issue 15 items 1
-// and 4), against real `agentnet run` processes on a real Mosquitto (a private one on a free port, or
+// Amplification and reflection through direct requests, and over-full interest sketches (docs/reliability.md
+// items 10 and 11), against real `agentnet run` processes on a real Mosquitto (a private one on a free port, or
 // MQTT_URL) and on the UDP LAN mesh. Hostile requests are published with mqtt.js and `mosquitto_pub`
 // (MQTT) and with the mesh's own framing (UDP).
 //
