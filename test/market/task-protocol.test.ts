@@ -116,6 +116,25 @@ describe('task protocol, happy path', () => {
   });
 });
 
+describe('replayed fetches', () => {
+  it('a fetch copied off the wire and sent again is `replayed`: the worker sends the artefact once', () => {
+    const { w, req, ws } = setup(1);
+    let fetches = 0;
+    let artefacts = 0;
+    w.filter = (m) => {
+      const t = typeOf(m.bytes);
+      if (t === 'fetch' && fetches++ === 0) for (let i = 0; i < 5; i++) w.queue.push({ ...m }); // copies, right behind it
+      if (t === 'artefact') artefacts++;
+      return true;
+    };
+    const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
+    w.advance(t.settleBy);
+    expect(stateOf(ws[0]!, t.id)).toBe('settled');
+    expect([fetches, artefacts]).toEqual([6, 1]);
+    expect(w.rejects(ws[0]!)).toEqual(['replayed', 'replayed', 'replayed', 'replayed', 'replayed']);
+  });
+});
+
 describe('bid revision and state conflicts', () => {
   it('a worker revises its bid until the bid window closes; the requester awards its latest bid', () => {
     const { w, req, ws } = setup(1, { deliver: () => artefact });

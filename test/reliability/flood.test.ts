@@ -30,7 +30,6 @@ import { AgentCore } from '../../src/core/agent.js';
 import { fromHex, toHex } from '../../src/core/bytes.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
-import { encodeDirect } from '../../src/core/codec/messages.js';
 import { encodeReceipt, receiptBody, receiptToBeSigned, type Receipt } from '../../src/core/codec/receipt.js';
 import type { LogStore } from '../../src/core/log/store.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
@@ -40,7 +39,7 @@ import { readSecret } from '../../src/runtime/identity.js';
 import { profilePath } from '../../src/runtime/profile.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startNode, type AgentNode } from '../../src/runtime/node.js';
-import { crypto, identity, seed } from '../helpers.js';
+import { crypto, directRequest, identity, seed } from '../helpers.js';
 import { mosquittoAvailable, PrivateMosquitto } from './mosquitto.js';
 import { record } from './record.js';
 
@@ -191,20 +190,27 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
         return encodeEntry(e, crypto.signer.sign(mallory, entryToBeSigned(e)));
       };
       let forgedSent = 0;
-      const getBody = Buffer.from(
-        encodeDirect({ type: 'getBody', from: fcore.agentKey, bodyHash: fromHex(intent.bodyHash) }),
-      );
-      const getEntries = Buffer.from(
-        encodeDirect({
-          type: 'getEntries',
-          from: fcore.agentKey,
-          author: victim.core.agentKey,
-          topic: TOPIC,
-          epoch: 0,
-          fromSeq: 1,
-          toSeq: 64,
-        }),
-      );
+      // Signed requests (docs/spec/protocol.md "Direct requests"), each with a new ts: authenticated, so
+      // they are charged to the flooder's own key.
+      let reqTs = Date.now();
+      const getBody = () =>
+        Buffer.from(
+          directRequest(f, victim.core.agentKey, (reqTs = Math.max(Date.now(), reqTs + 1)), {
+            type: 'getBody',
+            bodyHash: fromHex(intent.bodyHash),
+          }),
+        );
+      const getEntries = () =>
+        Buffer.from(
+          directRequest(f, victim.core.agentKey, (reqTs = Math.max(Date.now(), reqTs + 1)), {
+            type: 'getEntries',
+            author: victim.core.agentKey,
+            topic: TOPIC,
+            epoch: 0,
+            fromSeq: 1,
+            toSeq: 64,
+          }),
+        );
 
       // The two phases alternate in blocks (base, flood, base, flood, ...), so that a change of the
       // machine's load during the run weighs on both alike; after each block its honest entries are
@@ -228,8 +234,8 @@ describe(`floods (${PHASE_S} s per phase, gate ${GATE ? 'on' : 'off'}; AGENTNET_
                 forgedSent++;
               }),
               paced(PULL_RATE, blockMs, () => {
-                attacker.publish(`${root}d/${victim.core.agentHex}`, getBody, { qos: 1 });
-                attacker.publish(`${root}d/${victim.core.agentHex}`, getEntries, { qos: 1 });
+                attacker.publish(`${root}d/${victim.core.agentHex}`, getBody(), { qos: 1 });
+                attacker.publish(`${root}d/${victim.core.agentHex}`, getEntries(), { qos: 1 });
               }),
             ]
           : [];

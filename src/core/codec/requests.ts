@@ -8,6 +8,7 @@
 // A refusal is a FieldError naming the field as the caller wrote it (`price`, `tags[3]`,
 // `declarations[0].topic` in a config file) with the rule in words: `price: must be an integer 0..2^53-1`.
 
+import { SKETCH_ITEMS, sketchItems } from '../gossip/sketch.js';
 import { MAX_MONEY, checkMechanism, type Mechanism } from '../market/mechanism.js';
 import { BODY, encodeBody } from './body.js';
 import { ENTRY, KINDS } from './entry.js';
@@ -88,6 +89,7 @@ export const DECLARATION: RequestSpec = {
   ],
   check: (v, limits) => {
     const { kind, tags, text, skills, tools, price, deadline, sla, requiredTier, constraints } = v;
+    checkSketchItems(tags);
     checkBodySize({ kind, tags, text, skills, tools, price, deadline, sla, requiredTier, constraints }, 0, limits);
   },
 };
@@ -151,7 +153,10 @@ export const TASK_POST: RequestSpec = {
     },
   ],
   // The task's body also carries its budget, bid deadline, tier and terms (the signed mechanism, hex).
-  check: (v, limits) => checkBodySize({ kind: 'intent', tags: v['tags'], text: v['text'] }, TASK_EXTRA_BYTES, limits),
+  check: (v, limits) => {
+    checkSketchItems(v['tags']);
+    checkBodySize({ kind: 'intent', tags: v['tags'], text: v['text'] }, TASK_EXTRA_BYTES, limits);
+  },
 };
 
 export const BID: RequestSpec = {
@@ -288,6 +293,20 @@ function checkBodySize(body: Record<string, unknown>, extra: number, limits: Lim
   const big = ['text', 'constraints', 'skills', 'tools', 'sla', 'tags'].sort((x, y) => sizeOf(b[y]) - sizeOf(b[x]))[0]!;
   throw new FieldError(big, `the body would encode to ${n} bytes, over the limit of ${limits.bodyBytes} (bodyBytes)`);
 }
+/**
+ * The tags with their dotted prefixes are at most SKETCH_ITEMS distinct items, so the entry's sketch sets at
+ * most MAX_SKETCH_BITS bits: receivers refuse a fuller one (docs/spec/sketch.md "Fill").
+ */
+function checkSketchItems(tags: unknown): void {
+  if (!Array.isArray(tags)) return;
+  const n = sketchItems(tags as string[]);
+  if (n > SKETCH_ITEMS)
+    throw new FieldError(
+      'tags',
+      `the tags and their dotted prefixes make ${n} distinct items, over the limit of ${SKETCH_ITEMS} (the interest sketch, docs/spec/sketch.md)`,
+    );
+}
+
 const sizeOf = (x: unknown): number =>
   typeof x === 'string' ? utf8Length(x) : Array.isArray(x) ? x.reduce((s: number, y) => s + sizeOf(y), 0) : 0;
 

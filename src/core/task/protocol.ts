@@ -124,5 +124,6 @@ export const TASK_REJECTS = [
   'bad_terms', // award price or receipt amount not what the bid and mechanism give
   'unexpected', // an input the transition table does not allow in the current state
   'full', // too many open tasks
+  'replayed', // a fetch not newer (by its signed ts) than the last one answered: a copy taken off the wire
 ] as const;
 export type TaskReject = (typeof TASK_REJECTS)[number];

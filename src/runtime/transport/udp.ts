@@ -227,7 +227,10 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
       const isRetained = m.channel !== 'header' && m.channel !== 'direct';
       if (isRetained) keep(m.channel, m.key, m.bytes, m.expiryS, false);
       deliver(m.channel, m.key, m.bytes, isRetained);
-      if (ttl > 1) for (const n of fanout(from)) sendFrame(T_PUSH, ttl - 1, id, payload, n);
+      // A direct message for this node's own inbox has arrived: relaying it further would only make every
+      // request to this node cost it up to Dhi sends (docs/spec/channels.md, UDP "Behaviour").
+      const mine = m.channel === 'direct' && filters.has(`d/${m.key}`);
+      if (ttl > 1 && !mine) for (const n of fanout(from)) sendFrame(T_PUSH, ttl - 1, id, payload, n);
     } else if (type === T_PULL) {
       const filter = `${CHANNEL_LETTER[m.channel]}/${m.key}`;
       const reply = m.bytes.length ? Buffer.from(m.bytes).toString('utf8') : from;

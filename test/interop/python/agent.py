@@ -27,6 +27,7 @@ import agentnet_spec as s
 import mqtt311
 
 HOUR = 3_600_000
+SKEW_MS = 5 * 60_000  # a request's ts may be this far from our clock (protocol.md "Direct requests")
 
 
 def now_ms():
@@ -64,6 +65,7 @@ class Agent:
         )
         self.born = t
         self.log = []  # own entries of (self, topic, epoch 0): [(entry bytes, id, map)]
+        self.answered = {}  # requester key -> the last request ts answered (replays are refused)
         self.bodies = {}  # bodyHash -> body bytes, of own declarations
         # what others publish
         self.bindings = {}  # author hex -> binding map
@@ -121,23 +123,40 @@ class Agent:
 
     # ---- direct requests (objects.md: direct messages; protocol.md: gap repair, body pulls)
     def on_direct(self, payload):
-        name, m = s.open_direct(payload)
+        name, d = s.open_direct(payload)
+        if name in ("getEntries", "getBody"):  # unsigned: its `from` could be anybody's (protocol.md)
+            raise s.SpecError("unsigned_request", f"unsigned {name}: not answered")
+        if name != "request":
+            emit(event="ignored", type=name, note="replies are not requested by this agent")
+            return
+        name, m, sig, tbs = s.open_request(d)
+        # protocol.md "Direct requests", in its order: addressee, signature, time window, newer than the last.
+        if m[3] != self.agent.pub:
+            raise s.SpecError("misaddressed", "a request for another node")
+        if not s.verify_sig(m[2], sig, tbs):
+            raise s.SpecError("bad_signature", "request signature")
+        now = now_ms()
+        if m[4] > now + SKEW_MS:
+            raise s.SpecError("future", "request ts ahead")
+        if m[4] < now - SKEW_MS:
+            raise s.SpecError("expired", "request ts too old")
+        if m[4] <= self.answered.get(m[2], -1):
+            raise s.SpecError("replayed_request", "not after the last answered")
+        self.answered[m[2]] = m[4]
         reply_to = self._path("d", m[2].hex())
         if name == "getEntries":
-            if m[3] != self.agent.pub or m[4] != self.topic or m[5] != 0:
+            if m[5] != self.agent.pub or m[6] != self.topic or m[7] != 0:
                 emit(event="answered", type=name, count=0, note="not a log of this agent")
                 return
-            found = [d for d, _, e in self.log if m[6] <= e[4] <= m[7]]
+            found = [data for data, _, e in self.log if m[8] <= e[4] <= m[9]]
             if found:  # nothing is sent when none of the range is stored
                 self.mqtt.publish(reply_to, s.make_direct("entries", self.agent.pub, {3: found}))
-            emit(event="answered", type=name, count=len(found), fromSeq=m[6], toSeq=m[7], to=m[2].hex())
-        elif name == "getBody":
-            body = self.bodies.get(m[3])
+            emit(event="answered", type=name, count=len(found), fromSeq=m[8], toSeq=m[9], to=m[2].hex())
+        else:
+            body = self.bodies.get(m[5])
             if body is not None:
                 self.mqtt.publish(reply_to, s.make_direct("body", self.agent.pub, {3: body}))
             emit(event="answered", type=name, count=1 if body else 0, to=m[2].hex())
-        else:
-            emit(event="ignored", type=name, note="replies are not requested by this agent")
 
     # ---- the checking half (protocol.md: receive, births; channels.md: what a receiver enforces)
     def on_message(self, path, payload, retained):

@@ -214,8 +214,8 @@ TABLES = {
         6: ("ts", U(), True),
     },
 }
-_DIRECT_HEAD = {0: ("v", U(1, 1), True), 1: ("type", U(1, 5), True), 2: ("from", H32, True)}
-DIRECT_TYPES = {1: "getEntries", 2: "entries", 3: "getBody", 4: "body", 5: "task"}
+_DIRECT_HEAD = {0: ("v", U(1, 1), True), 1: ("type", U(1, 6), True), 2: ("from", H32, True)}
+DIRECT_TYPES = {1: "getEntries", 2: "entries", 3: "getBody", 4: "body", 5: "task", 6: "request"}
 TABLES["direct getEntries"] = {
     **_DIRECT_HEAD,
     3: ("author", H32, True),
@@ -228,6 +228,25 @@ TABLES["direct entries"] = {**_DIRECT_HEAD, 3: ("entries", ("array", 64, B(maxb=
 TABLES["direct getBody"] = {**_DIRECT_HEAD, 3: ("bodyHash", H32, True)}
 TABLES["direct body"] = {**_DIRECT_HEAD, 3: ("body", B(maxb=LIMITS["bodyBytes"]), True)}
 TABLES["direct task"] = {**_DIRECT_HEAD, 3: ("msg", B(maxb=LIMITS["messageBytes"] - 64), True)}
+TABLES["direct request"] = {**_DIRECT_HEAD, 3: ("req", B(maxb=LIMITS["headerBytes"]), True)}
+# The signed request (objects.md "signed request"): the payload of a COSE_Sign1 agentnet/request/1.
+_REQUEST_HEAD = {
+    0: ("v", U(1, 1), True),
+    1: ("type", U(1, 2), True),
+    2: ("from", H32, True),
+    3: ("to", H32, True),
+    4: ("ts", U(), True),
+}
+REQUEST_TYPES = {1: "getEntries", 2: "getBody"}
+TABLES["request getEntries"] = {
+    **_REQUEST_HEAD,
+    5: ("author", H32, True),
+    6: ("topic", T(LIMITS["topicBytes"], TOPIC_RE), True),
+    7: ("epoch", U(), True),
+    8: ("fromSeq", U(1), True),
+    9: ("toSeq", U(1), True),
+}
+TABLES["request getBody"] = {**_REQUEST_HEAD, 5: ("bodyHash", H32, True)}
 
 
 def check_table(obj, table_name, depth=0):
@@ -591,3 +610,30 @@ def open_direct(data):
     if name == "getEntries" and not (m[6] <= m[7] and m[7] - m[6] < 64):
         raise SpecError("malformed", "getEntries range")
     return name, m
+
+
+def make_request(key, type_name, to, ts, fields):
+    """A signed request (protocol.md "Direct requests") by `key` for the node `to`, in a direct message of type 6."""
+    t = {v: k for k, v in REQUEST_TYPES.items()}[type_name]
+    m = {0: 1, 1: t, 2: key.pub, 3: to, 4: ts, **fields}
+    check_table(m, f"request {type_name}")
+    return make_direct("request", key.pub, {3: sign1(key, "request", m)})
+
+
+def open_request(direct):
+    """The signed request in a decoded direct message of type 6: (name, payload map, signature, to-be-signed).
+    The caller verifies the signature by field 2 (`from`), the addressee, and the time (protocol.md)."""
+    data = direct[3]
+    if len(data) > LIMITS["headerBytes"]:
+        raise SpecError("oversized", "request over headerBytes")
+    payload, sig, tbs = open_sign1(data, "request")
+    m = decode(payload)
+    if not isinstance(m, dict) or not isinstance(m.get(1), int) or m[1] not in REQUEST_TYPES:
+        raise SpecError("malformed", "request of an unknown type")
+    name = REQUEST_TYPES[m[1]]
+    check_table(m, f"request {name}")
+    if name == "getEntries" and not (m[8] <= m[9] and m[9] - m[8] < 64):
+        raise SpecError("malformed", "getEntries range")
+    if m[2] != direct[2]:
+        raise SpecError("malformed", "the envelope names another sender than the request")
+    return name, m, sig, tbs

@@ -82,6 +82,16 @@ def main():
     rg = s.make_direct("getEntries", alice.pub, {3: alice.pub, 4: g[4], 5: 0, 6: 1, 7: 2})
     ok("getEntries rebuilt", rg == v["getEntries"], "same bytes")
 
+    # the signed request of bob to alice, in its direct message of type 6 (protocol.md "Direct requests")
+    bob = label_key("bob/agent")
+    dname, d = s.open_direct(v["directRequest"])
+    ok("directRequest", dname == "request" and d[3] == v["request"] and d[2] == bob.pub, "type 6 carrying `request`")
+    rname, r, rsig, rtbs = s.open_request(d)
+    ok("requestToBeSigned", rtbs == v["requestToBeSigned"], "Sig_structure")
+    ok("request", rname == "getEntries" and r[3] == alice.pub and s.verify_sig(r[2], rsig, rtbs), "signed by bob for alice")
+    rr = s.make_request(bob, "getEntries", alice.pub, r[4], {5: alice.pub, 6: r[6], 7: 0, 8: 1, 9: 2})
+    ok("request rebuilt", rr == v["directRequest"], "same bytes")
+
     # sketch.md's worked example
     sk_text = open(sys.argv[2], encoding="utf-8").read()
     m = re.search(r"Sketch \(32 bytes, hex\): `([0-9a-f]{64})`", sk_text)
