@@ -17,7 +17,6 @@
 // A clean close publishes the signed death (the Will) itself and waits for its PUBACK, at most
 // DEATH_ACK_MS, before the DISCONNECT: a normal DISCONNECT makes the broker discard the Will.
 
-import { createConnection } from 'node:net';
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Channel } from '../../core/types.js';
@@ -33,7 +32,7 @@ import {
   type TransportState,
 } from './types.js';
 import { Failover, parseServerList } from './servers.js';
-import { boundMqttStream } from './mqtt-bound.js';
+import { boundMqttStream, boundMqttTcp } from './mqtt-bound.js';
 
 /**
  * A plain mqtt:// URL (no credentials, no other query parameters, no SOCKS proxy from MQTTJS_SOCKS_PROXY)
@@ -135,10 +134,7 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
   };
   let client: MqttClient;
   if (plainTcp(u)) {
-    client = new mqtt.MqttClient(
-      () => boundMqttStream(createConnection(failover.servers[failover.current]!), maxPacket, dropped),
-      opts,
-    );
+    client = new mqtt.MqttClient(() => boundMqttTcp(failover.servers[failover.current]!, maxPacket, dropped), opts);
   } else {
     // mqtt.connect picks the stream builder for the scheme (TLS, WebSocket); the bound wraps what it builds.
     client = mqtt.connect(u.toString().replace(/\?$/, ''), {
