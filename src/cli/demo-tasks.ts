@@ -1,4 +1,4 @@
-// The demo's task round (issue 6 item 4): once agents have discovered each other, the first `count`
+// The demo's task round (docs/mechanisms.md "The task protocol"): once agents have discovered each other, the first `count`
 // agents each post a task in the topic of their intent through their node's local API. The agent whose
 // capability matches is invited, bids (default policy: its price), is awarded, delivers by hash; the
 // requester checks and rates it, both sign the receipt, the requester publishes it in its log and both

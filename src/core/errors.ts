@@ -3,7 +3,8 @@
 // - DecodeError: untrusted bytes that are not a valid protocol object. Decoders throw nothing else.
 // - AgentnetError: a thrown failure of a local operation (config, store, identity files, transport).
 // - RejectReason: how the core classifies a peer's bad message. It is a value, never thrown out of
-//   `handle*`; it is counted in status and (later) fed to local trust.
+//   `handle*`; it is counted in status and emitted as an event. Local conduct (trust/conduct.ts) takes only
+//   violations provably the author's, never a RejectReason on its own.
 
 export const DECODE_CODES = [
   'TOO_LARGE', // input or an item beyond a limit (DESIGN §3 limits)

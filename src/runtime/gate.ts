@@ -1,4 +1,4 @@
-// The flood gate (issue 7 item 5): per-peer budgets applied by the driver before the core sees a
+// The flood gate (docs/reliability.md, floods): per-peer budgets applied by the driver before the core sees a
 // message, so that a peer sending far beyond a fair rate cannot fill the store, the pull tables or
 // the outgoing queue at the expense of honest peers. Budgets are token buckets (core/gossip/ratelimit.ts).
 //

@@ -116,7 +116,7 @@ export async function startNode(
     limits: profile.limits,
     t0CacheSize: profile.t0CacheSize,
     pullTimeoutMs: profile.pullTimeoutMs,
-    // Heartbeat (issue 4): changed frontiers go out again for 2 rounds; every 60 rounds the retained
+    // Heartbeat (core/gossip/heartbeat.ts): changed frontiers go out again for 2 rounds; every 60 rounds the retained
     // heads of followed topics are re-read (full anti-entropy for heads lost more often than that).
     heartbeatMs: profile.heartbeatMs,
     resyncEvery: Math.max(1, Math.round(60_000 / profile.heartbeatMs)),

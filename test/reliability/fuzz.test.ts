@@ -1,4 +1,4 @@
-// Fuzzing (issue 7 item 1): every decoder and the node's receive path (AgentCore.handleMessage with
+// Fuzzing (docs/reliability.md item 1): every decoder and the node's receive path (AgentCore.handleMessage with
 // arbitrary bytes on every channel) under generated and mutated inputs. Promises checked:
 //   - decoders throw nothing but DecodeError; handleMessage throws nothing at all;
 //   - nothing invalid is accepted: every entry in the victim's store decodes, verifies and chains;

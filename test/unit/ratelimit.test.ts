@@ -1,4 +1,4 @@
-// Flood budgets (issue 7 item 5): the token buckets (sans-I/O) and the gate the driver puts in front
+// Flood budgets (docs/reliability.md item 5): the token buckets (sans-I/O) and the gate the driver puts in front
 // of the core, with real cores, real signatures and a real store.
 
 import { describe, expect, it } from 'vitest';

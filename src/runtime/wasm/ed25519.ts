@@ -1,10 +1,12 @@
 // Loads build/ed25519.wasm and exposes it as a SigVerifier (src/core/ports.ts) named 'wasm'.
 // Boundary per STYLE 10: fixed regions in the kernel's memory (ed25519-abi.ts); the memory never
 // grows, so the Uint8Array/DataView views made here stay valid for the module's lifetime.
+// Every load failure is an AgentnetError with the stable code WASM_LOAD_FAILED (STYLE 6).
 import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ERR } from '../../core/errors.js';
 import type { SigItem, SigVerifier } from '../../core/ports.js';
 import { ED25519_ABI_VERSION, type Ed25519Exports } from './ed25519-abi.js';
 
@@ -20,20 +22,12 @@ export interface LoadEd25519Options {
   readonly maxChunk?: number;
 }
 
-/**
- * Load failures carry main's stable code WASM_LOAD_FAILED (STYLE 6); main's src/core/errors.ts
- * (ERR.wasmLoadFailed) is not on this branch yet, so this stands in for it until the merge.
- */
-function wasmLoadFailed(message: string, cause?: unknown): Error & { code: 'WASM_LOAD_FAILED' } {
-  return Object.assign(new Error(`WASM_LOAD_FAILED: ${message}`, { cause }), { code: 'WASM_LOAD_FAILED' as const });
-}
-
 /** Candidate locations: ../../../build from src/runtime/wasm, ../build from dist/agentnet.mjs. */
 export function findEd25519Wasm(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [resolve(here, '../../../build/ed25519.wasm'), resolve(here, '../build/ed25519.wasm')];
   for (const c of candidates) if (existsSync(c)) return c;
-  throw wasmLoadFailed(`ed25519.wasm not found (tried ${candidates.join(', ')}); run npm run build:wasm`);
+  throw ERR.wasmLoadFailed(`ed25519.wasm not found (tried ${candidates.join(', ')}); run npm run build:wasm`);
 }
 
 // The project compiles against lib ES2022 without DOM typings, so the two constructors used here
@@ -51,16 +45,16 @@ export function instantiateEd25519(wasmPath: string): Ed25519Exports {
     const instance = new Wasm.Instance(module, {
       env: {
         abort: (_m: number, _f: number, line: number, col: number) => {
-          throw wasmLoadFailed(`ed25519 kernel aborted at ${line}:${col}`);
+          throw ERR.wasmLoadFailed(`ed25519 kernel aborted at ${line}:${col}`);
         },
       },
     });
     e = instance.exports as unknown as Ed25519Exports;
   } catch (err) {
-    throw wasmLoadFailed(`${wasmPath}: ${(err as Error).message}`, err);
+    throw ERR.wasmLoadFailed(`${wasmPath}: ${(err as Error).message}`, err);
   }
   if (e.abiVersion() !== ED25519_ABI_VERSION) {
-    throw wasmLoadFailed(`${wasmPath}: ABI ${e.abiVersion()} != expected ${ED25519_ABI_VERSION}; rebuild`);
+    throw ERR.wasmLoadFailed(`${wasmPath}: ABI ${e.abiVersion()} != expected ${ED25519_ABI_VERSION}; rebuild`);
   }
   return e;
 }
