@@ -26,7 +26,8 @@ function net2(o: { heartbeatMs?: number; resyncEvery?: number } = {}) {
   return { net, alice, bob };
 }
 
-const retainedFrontier = (net: TestNet, author: Uint8Array) => net.retained.get(`frontier/${TOPIC}/${hex(author)}`);
+const retainedFrontier = (net: TestNet, author: Uint8Array) =>
+  net.retained.get(`frontier/${TOPIC}/${hex(author)}`, net.now)?.bytes;
 
 describe('paths of births and frontiers', () => {
   it('a birth or frontier under another agent or topic is refused wrong_path, and each is counted once', () => {
@@ -34,7 +35,7 @@ describe('paths of births and frontiers', () => {
     bob.announce(net.now, CAP);
     net.run();
     const carol = hex(identity('carol').agentKey);
-    const bobBirth = net.retained.get(`birth/${hex(bob.agentKey)}`)!;
+    const bobBirth = net.retained.get(`birth/${hex(bob.agentKey)}`, net.now)!.bytes;
     const bobFrontier = retainedFrontier(net, bob.agentKey)!;
     alice.requestBinding(carol); // alice listens to carol's birth path
     net.run();
@@ -64,7 +65,7 @@ describe('paths of births and frontiers', () => {
     net.inject('frontier', path, forged, true);
     expect(alice.status().rejected['bad_signature']).toBe(before + 1);
     // bob put its own head back at once; the forgery is made the retained copy again, bob not hearing it.
-    net.retained.set(`frontier/${path}`, forged);
+    net.retained.put(`frontier/${path}`, forged, net.now);
     let reread = 0;
     net.intercept = (m) => {
       if (m.to === 0 && m.channel === 'frontier' && m.bytes === forged) reread++;
@@ -93,7 +94,7 @@ describe('own retained paths', () => {
     expect(retainedFrontier(net, bob.agentKey)).toEqual(mine);
     // Garbage on the birth path as well.
     net.inject('birth', hex(bob.agentKey), new Uint8Array([0xa0]), true);
-    expect(net.retained.get(`birth/${hex(bob.agentKey)}`)![0]).not.toBe(0xa0);
+    expect(net.retained.get(`birth/${hex(bob.agentKey)}`, net.now)!.bytes[0]).not.toBe(0xa0);
     // A copy bob does not hear (dropped on the way to it) is replaced by the scheduled republish (resync round).
     net.intercept = (m) => (m.to === 1 && m.channel === 'frontier' ? undefined : m.bytes);
     net.inject('frontier', path, new TextEncoder().encode('unseen'), true);
