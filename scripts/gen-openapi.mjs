@@ -93,6 +93,7 @@ const parts = generatedOpenApiParts();
 for (const [name, schema] of Object.entries(parts.schemas))
   text = splice(text, ['components', 'schemas', name], schema);
 text = splice(text, ['paths', '/discover', 'get', 'parameters'], parts.discoverParameters);
+text = splice(text, ['paths', '/a2a/agents', 'get', 'parameters'], parts.directoryParameters);
 JSON.parse(text); // still JSON
 writeFileSync(file, text);
 console.log('wrote src/runtime/api/openapi.json');

@@ -29,6 +29,7 @@ import type { RankedCandidate } from '../core/trust/node-trust.js';
 import { startTrust, type TrustRuntime } from './trust.js';
 import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
+import { lazyA2a } from './a2a/lazy.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 import { primeKnownBindings } from './verified-bindings.js';
 
@@ -99,7 +100,10 @@ export async function startNode(
   const profile = loadProfile(config.profile);
   checkDeclarations(config.declarations, profile); // the file was checked with the default limits; a profile may lower them
   const kernel = chooseKernel(profile.wasm);
-  const verifier = new PrimedVerifier(o.verifier ?? defaultVerifier(), Math.max(1024, profile.verifyBatchSize * 16));
+  const verifier = new PrimedVerifier(
+    o.verifier ?? defaultVerifier(kernel.kernel.endsWith('.simd') ? 'simd' : 'scalar'),
+    Math.max(1024, profile.verifyBatchSize * 16),
+  );
   const crypto = makeCryptoPort(verifier);
   mkdirSync(config.dataDir, { recursive: true });
   const identity = ensureIdentity(crypto, config.dataDir, Date.now());
@@ -305,6 +309,18 @@ export async function startNode(
         trust: (t) => node.trust(t),
         metrics: () => node.metrics(),
         tasks: tasks!,
+        a2a: lazyA2a({
+          core,
+          store,
+          tasks: tasks!,
+          agentSecret: identity.agentSecret,
+          binding: identity.binding,
+          limits: profile.limits,
+          version: process.env['npm_package_version'] ?? '0.1.0',
+          bearer: !!config.apiToken,
+          defaultPrice: config.tasks.price,
+          discover: (q) => node.discover(q),
+        }),
       },
       { host: config.apiHost, port: config.apiPort, token: config.apiToken },
     );

@@ -159,6 +159,9 @@ export class TaskRunner {
   rate(id: string, outcome: number): TaskView {
     return this.call((now) => this.engine.rateFor(now, id, outcome));
   }
+  cancel(id: string): TaskView {
+    return this.call((now) => this.engine.cancel(now, id));
+  }
   list(): TaskView[] {
     return this.engine.list();
   }

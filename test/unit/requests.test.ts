@@ -95,6 +95,7 @@ describe('request tables', () => {
     for (const [name, schema] of Object.entries(parts.schemas))
       expect(doc.components.schemas[name], `components.schemas.${name}`).toEqual(schema);
     expect(doc.paths['/discover'].get.parameters).toEqual(parts.discoverParameters);
+    expect(doc.paths['/a2a/agents'].get.parameters).toEqual(parts.directoryParameters);
   });
 });
 

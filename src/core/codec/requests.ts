@@ -187,6 +187,44 @@ export const DELIVER: RequestSpec = {
   },
 };
 
+/**
+ * What an A2A message (SendMessage, src/runtime/a2a/) asks of the node: the skill it addresses, its text (the
+ * message's text and data parts, joined) and the task's terms, which an A2A client may give in the message's
+ * metadata under the agentnet extension's URI (docs/a2a.md). The task lands in the skill's topic with its tags,
+ * so text and terms take the limits of TASK_POST.
+ */
+function requestField(spec: RequestSpec, name: string): RequestField {
+  const f = spec.fields.find((x) => x.name === name);
+  if (!f) throw new RangeError(`requests: ${spec.name} has no field ${name}`);
+  return f;
+}
+
+export const A2A_MESSAGE: RequestSpec = {
+  name: 'A2A message',
+  fields: [
+    {
+      name: 'skill',
+      type: { t: 'text', maxBytes: 129, minBytes: 1 },
+      optional: true,
+      doc: 'the skill addressed, `topic/key` as the Agent Card names it; default: the only skill of the card',
+    },
+    wire(BODY, 'text', { doc: "the message's text and data parts, joined: the task's specification" }),
+    {
+      ...requestField(TASK_POST, 'budget'),
+      optional: true,
+      doc: "most the requester pays, milli-credits; default: the skill's price or 1000",
+    },
+    requestField(TASK_POST, 'bidWindowMs'),
+    requestField(TASK_POST, 'deliverWindowMs'),
+    requestField(TASK_POST, 'settleWindowMs'),
+    requestField(TASK_POST, 'requiredTier'),
+  ],
+  check: (v, limits) => {
+    if (v['text'] === '') throw new FieldError('text', 'must not be empty: give a text or data part');
+    checkBodySize({ kind: 'intent', tags: ['a'], text: v['text'] }, TASK_EXTRA_BYTES, limits);
+  },
+};
+
 /** GET /discover's query (tags comma-separated there, an array in MCP). */
 export const DISCOVER: RequestSpec = {
   name: 'discover query',
@@ -223,6 +261,18 @@ export const DISCOVER: RequestSpec = {
       doc: 'most candidates returned',
     },
   ],
+};
+
+/** GET /a2a/agents' query: a discover query whose tags are optional (without them, every capability held). */
+export const A2A_DIRECTORY: RequestSpec = {
+  name: 'directory query',
+  fields: DISCOVER.fields.map((f) =>
+    f.name === 'tags'
+      ? { ...f, optional: true, doc: `${f.doc}; default: every capability this node holds` }
+      : f.name === 'minTier'
+        ? { ...f, default: 2, doc: 'tier this node verified the author to (at least 2: a card carries its binding)' }
+        : f,
+  ),
 };
 
 // ---------------------------------------------------------------- validation

@@ -1,10 +1,12 @@
 // The parts of openapi.json that come from the request tables (src/core/codec/requests.ts): the request
-// bodies of announce, withdraw, tasks and the task steps, the query of discover and the shape of an own
-// declaration. `node scripts/gen-openapi.mjs` writes them into openapi.json; test/unit/requests.test.ts
+// bodies of announce, withdraw, tasks and the task steps, the queries of discover and the A2A directory, what an
+// A2A message may ask (A2aMessageTerms) and the shape of an own declaration. `node scripts/gen-openapi.mjs` writes them into openapi.json; test/unit/requests.test.ts
 // fails when the document and the tables differ, so neither can change alone.
 
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import {
+  A2A_DIRECTORY,
+  A2A_MESSAGE,
   BID,
   DECLARATION,
   DELIVER,
@@ -46,9 +48,9 @@ function ownDeclaration(): Record<string, unknown> {
   };
 }
 
-/** GET /discover's query parameters: the DISCOVER table, tags comma-separated. */
-function discoverParameters(): unknown[] {
-  const s = jsonSchemaOf(DISCOVER, DEFAULT_LIMITS) as {
+/** A discover-like query's parameters (GET /discover, GET /a2a/agents): its table, tags comma-separated. */
+function queryParameters(spec: RequestSpec): unknown[] {
+  const s = jsonSchemaOf(spec, DEFAULT_LIMITS) as {
     required: string[];
     properties: Record<string, { description: string } & Record<string, unknown>>;
   };
@@ -64,6 +66,7 @@ function discoverParameters(): unknown[] {
 export function generatedOpenApiParts(): {
   schemas: Record<string, unknown>;
   discoverParameters: unknown[];
+  directoryParameters: unknown[];
 } {
   const req = (s: RequestSpec) => jsonSchemaOf(s, DEFAULT_LIMITS);
   return {
@@ -75,7 +78,9 @@ export function generatedOpenApiParts(): {
       RateRequest: req(RATE),
       DeliverRequest: req(DELIVER),
       OwnDeclaration: ownDeclaration(),
+      A2aMessageTerms: req(A2A_MESSAGE),
     },
-    discoverParameters: discoverParameters(),
+    discoverParameters: queryParameters(DISCOVER),
+    directoryParameters: queryParameters(A2A_DIRECTORY),
   };
 }

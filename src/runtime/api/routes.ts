@@ -20,6 +20,8 @@ import { OPENAPI } from './openapi.js';
 import type { EventHub } from './sse.js';
 import { STATUS_PAGE } from './status-page.js';
 import { TASK_ROUTES, type TaskApi } from './task-routes.js';
+import { A2A_ROUTES } from '../a2a/routes.js';
+import type { A2aHost } from '../a2a/host.js';
 
 /** What the API needs of a node (AgentNode implements it). */
 export interface ApiNode {
@@ -45,6 +47,8 @@ export interface ApiNode {
   trust(topic?: string): unknown;
   metrics(): MetricsSnapshot;
   readonly tasks: TaskApi;
+  /** The A2A card, directory and gateway (src/runtime/a2a/), made at the first A2A request; absent: no A2A routes. */
+  readonly a2a?: () => Promise<A2aHost>;
 }
 
 export interface RouteContext {
@@ -60,6 +64,8 @@ export interface Route {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly handler: (c: RouteContext) => void | Promise<void>;
+  /** Served without the bearer token (it holds nothing the node does not publish). */
+  readonly open?: boolean;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -177,6 +183,7 @@ export const ROUTES: readonly Route[] = [
   },
   { method: 'GET', path: '/openapi.json', handler: (c) => sendJson(c.res, 200, OPENAPI) },
   ...TASK_ROUTES,
+  ...A2A_ROUTES,
 ];
 
 const compiled = ROUTES.map((r) => ({
