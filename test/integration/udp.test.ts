@@ -129,14 +129,20 @@ describe('UDP mesh: the gossip degree comes from the profile (TransportOptions.d
         const s = createSocket('udp4');
         await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
         const got = { pushes: 0, armed: false, beaconsAfter: 0 };
-        s.on('message', (f) => {
-          if (f[0] === 2) got.pushes++; // T_PUSH
-          if (f[0] === 1 && got.armed) got.beaconsAfter++; // a heartbeat beacon sent after the publish
-        });
         const beacon = Buffer.alloc(14); // type 1 (beacon), ttl 1, id, chunk 0 of 1, no payload
         beacon[0] = 1;
         beacon[1] = 1;
         beacon.writeUInt16BE(1, 12);
+        s.on('message', (f) => {
+          if (f[0] === 2) got.pushes++; // T_PUSH
+          if (f[0] === 1 && got.armed) got.beaconsAfter++; // a heartbeat beacon sent after the publish
+          if (f[0] === 5) {
+            // A challenge: echo the cookie (type 6), then beacon again as a validated neighbour.
+            const echo = Buffer.from(f);
+            echo[0] = 6;
+            s.send(echo, port, '127.0.0.1', () => s.send(beacon, port, '127.0.0.1'));
+          }
+        });
         await new Promise<void>((r) => s.send(beacon, port, '127.0.0.1', () => r()));
         return { s, got };
       }),

@@ -25,10 +25,16 @@
 // last beacon; if no other live address carries its will name, onPeer reports that name unreachable
 // (a local hint: the transport cannot sign a death), and reachable again when a beacon carries it.
 //
+// Address validation (no reflection): beacons and pulls are unauthenticated and their source address can
+// be spoofed, so bulk data (greetings, anti-entropy, pull answers) goes only to a validated address: one
+// that echoed a stateless cookie (T_CHALLENGE -> T_ECHO, an HMAC over address, port and a 60 s time
+// bucket under a per-process secret) within VALIDATED_MS. To anything else a triggering frame gets at most
+// one 30-byte challenge, at most 3x the smallest frame (14 bytes); its beacon sample is ignored and its
+// pull is neither forwarded nor answered, only remembered (LEASE_MS) and answered once it echoes.
 // Frame: u8 type | u8 ttl | 8-byte message id | u16 chunk index | u16 chunk count | payload chunk
 // Message payload (after reassembly): u8 channel | u8 key length | key (utf8) | u32 expiryS | bytes
 
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { topicMatches } from '../../core/hub.js';
 import type { Channel } from '../../core/types.js';
@@ -47,6 +53,15 @@ const T_BEACON = 1;
 const T_PUSH = 2;
 const T_PULL = 3;
 const T_RETAINED = 4;
+const T_CHALLENGE = 5;
+const T_ECHO = 6;
+/** Cookie: u32 time bucket | first 12 bytes of HMAC-SHA256(secret, "host:port" | bucket). */
+const COOKIE = 16;
+const COOKIE_BUCKET_MS = 60_000;
+/** How long an echoed address stays validated; re-challenged in its last REVALIDATE_MS. */
+const VALIDATED_MS = 5 * 60_000;
+const REVALIDATE_MS = 60_000;
+const MAX_VALIDATED = 4096;
 const MTU = 1200;
 const HEADER = 14;
 const TTL = 4;
@@ -108,6 +123,8 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
   const D_HI = 2 * D;
   const sock: Socket = createSocket({ type: 'udp4', reuseAddr: false });
   const neighbours = new Map<string, number>(); // "host:port" -> last seen
+  const validated = new Map<string, number>(); // "host:port" -> validated until
+  const secret = randomBytes(32);
   const greeted = new Set<string>(); // neighbours whose beacon we answered with our own retained items
   const seen = new Map<string, true>();
   const retained = new Map<string, Retained>();
@@ -140,6 +157,28 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
     seen.set(id, true);
     if (seen.size > SEEN) seen.delete(seen.keys().next().value!);
   };
+
+  const cookieMac = (addr: string, bucket: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(bucket >>> 0);
+    return createHmac('sha256', secret).update(addr, 'utf8').update(b).digest().subarray(0, COOKIE - 4);
+  };
+  const isValidated = (addr: string): boolean => (validated.get(addr) ?? 0) > Date.now();
+  /** The only frame an unvalidated address can make this node send: 30 bytes. */
+  function challenge(to: string): void {
+    const bucket = Math.floor(Date.now() / COOKIE_BUCKET_MS) >>> 0;
+    const c = Buffer.alloc(COOKIE);
+    c.writeUInt32BE(bucket);
+    cookieMac(to, bucket).copy(c, 4);
+    sendFrame(T_CHALLENGE, 1, randomBytes(8), c, to);
+  }
+  function checkEcho(payload: Buffer, from: string): boolean {
+    if (payload.length !== COOKIE) return false;
+    const bucket = payload.readUInt32BE(0);
+    const now = Math.floor(Date.now() / COOKIE_BUCKET_MS) >>> 0;
+    if (bucket !== now && bucket !== ((now - 1) >>> 0)) return false;
+    return timingSafeEqual(payload.subarray(4), cookieMac(from, bucket));
+  }
 
   function sendFrame(type: number, ttl: number, id: Buffer, payload: Buffer, to: string): void {
     const [h, p] = [to.slice(0, to.lastIndexOf(':')), Number(to.slice(to.lastIndexOf(':') + 1))];
@@ -205,13 +244,61 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
     const now = Date.now();
     for (const [filter, who] of wanted) {
       if (!topicMatches(filter, name)) continue;
-      for (const [to, until] of who) if (until > now) sendRetained(name, r, to);
-      wanted.delete(filter);
+      for (const [to, until] of who) {
+        if (until <= now || !isValidated(to)) continue; // an unvalidated requester is answered when it echoes
+        sendRetained(name, r, to);
+        who.delete(to);
+      }
+      if (who.size === 0) wanted.delete(filter);
     }
   }
 
+  /** Pulls `to` made before it was validated, answered now. */
+  function answerWanted(to: string): void {
+    const now = Date.now();
+    for (const [filter, who] of wanted) {
+      if (!who.has(to)) continue;
+      let answered = false;
+      for (const [name, r] of retained)
+        if (r.expiresAt > now && topicMatches(filter, name)) {
+          sendRetained(name, r, to);
+          answered = true;
+        }
+      if (answered && !filter.endsWith('/+')) who.delete(to);
+      if (who.size === 0) wanted.delete(filter);
+    }
+  }
+
+  function want(filter: string, to: string): void {
+    if (wanted.size >= 1024) wanted.delete(wanted.keys().next().value!);
+    const who = wanted.get(filter) ?? new Map<string, number>();
+    if (who.size >= 256 && !who.has(to)) who.delete(who.keys().next().value!);
+    who.set(to, Date.now() + LEASE_MS);
+    wanted.set(filter, who);
+  }
+
   function onMessage(type: number, ttl: number, id: Buffer, payload: Buffer, from: string): void {
+    if (type === T_CHALLENGE) {
+      // Answered with the same bytes (1x): proves we receive at our address.
+      if (payload.length === COOKIE) sendFrame(T_ECHO, 1, randomBytes(8), payload, from);
+      return;
+    }
+    if (type === T_ECHO) {
+      if (!checkEcho(payload, from)) return;
+      if (validated.size >= MAX_VALIDATED && !validated.has(from)) {
+        const now = Date.now();
+        for (const [a, until] of validated) if (until <= now) validated.delete(a);
+        if (validated.size >= MAX_VALIDATED) validated.delete(validated.keys().next().value!);
+      }
+      validated.delete(from); // re-inserted last: the oldest validation is dropped first
+      validated.set(from, Date.now() + VALIDATED_MS);
+      answerWanted(from);
+      return;
+    }
     if (type === T_BEACON) {
+      const until = validated.get(from) ?? 0;
+      if (until <= Date.now()) return challenge(from); // nothing else until it echoes
+      if (until - Date.now() < REVALIDATE_MS) challenge(from); // still valid: refresh before it lapses
       const items = payload.toString('utf8').split(',');
       const list = items.filter((x) => /^[^:,]+:\d+$/.test(x));
       const will = items
@@ -249,6 +336,14 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
     } else if (type === T_PULL) {
       const filter = `${CHANNEL_LETTER[m.channel]}/${m.key}`;
       const reply = m.bytes.length ? Buffer.from(m.bytes).toString('utf8') : from;
+      if (!/^[^:,]+:\d+$/.test(reply)) return;
+      // A pull naming another address is only taken from a validated neighbour (it forwards for the
+      // requester); the requester itself must be validated here before anything is sent to it.
+      if (reply !== from && !isValidated(from)) return challenge(from);
+      if (!isValidated(reply)) {
+        want(filter, reply);
+        return challenge(reply);
+      }
       const now = Date.now();
       let answered = false;
       for (const [name, r] of retained) {
@@ -257,12 +352,7 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
           answered = true;
         }
       }
-      if (!answered || filter.endsWith('/+')) {
-        if (wanted.size >= 1024) wanted.delete(wanted.keys().next().value!);
-        const who = wanted.get(filter) ?? new Map<string, number>();
-        who.set(reply, now + LEASE_MS);
-        wanted.set(filter, who);
-      }
+      if (!answered || filter.endsWith('/+')) want(filter, reply);
       if (ttl > 1)
         for (const n of fanout(from))
           sendFrame(T_PULL, ttl - 1, id, encodeMessage(m.channel, m.key, Buffer.from(reply), 0), n);
@@ -329,6 +419,7 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
         reportPeer(w, false);
       }
     }
+    for (const [a, until] of validated) if (until <= now) validated.delete(a);
     for (const n of greeted) if (!neighbours.has(n)) greeted.delete(n); // gone: greeted again when it comes back
     for (const [k, p] of partial) if (now - p.at > 10_000) dropPartial(k);
     for (const [f, who] of wanted) {
@@ -344,7 +435,7 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
     // Anti-entropy: each heartbeat, one neighbour in turn gets our own births and frontiers again, so
     // a lost push is repaired within (neighbours) heartbeats instead of waiting for our next change.
     // The receiver hands a version its core already has to it only once (`delivered`).
-    const ns = [...neighbours.keys()].filter((n) => n !== self);
+    const ns = [...neighbours.keys()].filter((n) => n !== self && isValidated(n));
     if (ns.length) {
       const to = ns[refreshTurn++ % ns.length]!;
       for (const [name, r] of retained)
