@@ -177,3 +177,89 @@ describe('UDP mesh: the gossip degree comes from the profile (TransportOptions.d
     );
   });
 });
+
+describe('UDP mesh: no reflection through unauthenticated frames (address validation)', () => {
+  /** A frame of one chunk: type | ttl | id | chunk 0 of 1 | payload. */
+  const frame = (type: number, ttl: number, payload: Buffer) => {
+    const f = Buffer.alloc(14 + payload.length);
+    f[0] = type;
+    f[1] = ttl;
+    f.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, 2);
+    f.writeUInt32BE((Math.random() * 2 ** 32) >>> 0, 6);
+    f.writeUInt16BE(1, 12);
+    payload.copy(f, 14);
+    return f;
+  };
+  /** A pull message: channel | key length | key | expiry 0 | reply address (empty: the sender). */
+  const pull = (channel: number, key: string, reply = '') => {
+    const k = Buffer.from(key);
+    return Buffer.concat([Buffer.from([channel, k.length]), k, Buffer.alloc(4), Buffer.from(reply)]);
+  };
+
+  it('a beacon and pulls from an address that never echoes get back at most 3x their size; an honest peer still converges', async () => {
+    const a = await start('udp://127.0.0.1:0');
+    const aPort = Number(a.localAddress().split(':')[1]);
+    const agent = 'aa'.repeat(32);
+    const birth = new Uint8Array(900).fill(1);
+    const frontier = new Uint8Array(900).fill(2);
+    a.publish('birth', agent, birth, { retain: true });
+    a.publish('frontier', `t/${agent}`, frontier, { retain: true });
+
+    // The victim: a socket that counts what arrives and never answers (a spoofed source looks the same to A).
+    const victim = createSocket('udp4');
+    await new Promise<void>((r) => victim.bind(0, '127.0.0.1', () => r()));
+    const victimAddr = `127.0.0.1:${victim.address().port}`;
+    const got = { bytes: 0, frames: 0, types: new Set<number>() };
+    victim.on('message', (f) => {
+      got.bytes += f.length;
+      got.frames++;
+      got.types.add(f[0]!);
+    });
+    // Another unvalidated socket sends pulls naming the victim as the reply address.
+    const other = createSocket('udp4');
+    await new Promise<void>((r) => other.bind(0, '127.0.0.1', () => r()));
+    other.on('message', () => {}); // its own challenges are not the victim's traffic
+
+    const fromVictim = () => [
+      frame(1, 1, Buffer.alloc(0)), // a beacon: before, answered with A's frontiers (greeting)
+      frame(1, 1, Buffer.from(`127.0.0.1:9,will=n/${'bb'.repeat(32)}`)),
+      frame(3, 4, pull(2, '+')), // pull births: before, answered with A's birth
+      frame(3, 4, pull(3, `t/+`)), // pull frontiers
+    ];
+    const naming = () => [frame(3, 4, pull(2, '+', victimAddr)), frame(3, 4, pull(3, 't/+', victimAddr))];
+    let sent = 0;
+    for (let round = 0; round < 5; round++) {
+      for (const f of fromVictim()) {
+        sent += f.length;
+        await new Promise<void>((r) => victim.send(f, aPort, '127.0.0.1', () => r()));
+      }
+      for (const f of naming()) {
+        sent += f.length;
+        await new Promise<void>((r) => other.send(f, aPort, '127.0.0.1', () => r()));
+      }
+    }
+    // An honest peer joins with A as its seed and asks for the same things: it echoes, so it gets them.
+    const b = await start(`udp://127.0.0.1:0?peers=${a.localAddress()}`);
+    const heard = new Map<string, number>();
+    b.onMessage((channel, key, bytes) => heard.set(`${channel}:${key}`, bytes.length));
+    b.subscribe('birth', '+');
+    b.subscribe('frontier', 't/+');
+    await until(() => heard.get(`birth:${agent}`) === 900 && heard.get(`frontier:t/${agent}`) === 900, 15_000);
+    // Two more heartbeats: anything A would send the victim later (beacons, anti-entropy) has had its chance.
+    await new Promise((r) => setTimeout(r, 2500));
+    victim.close();
+    other.close();
+
+    const factor = got.bytes / sent;
+    console.log(
+      `udp reflection: sent ${sent} bytes in ${fromVictim().length * 5 + naming().length * 5} frames; ` +
+        `the victim got ${got.bytes} bytes in ${got.frames} frames (types ${[...got.types]}): factor ${factor.toFixed(2)}`,
+    );
+    expect([...got.types]).toEqual([5]); // challenges only
+    expect(got.frames).toBe(fromVictim().length * 5); // one 30-byte challenge per frame from it, none for pulls naming it
+    expect(got.bytes).toBe(got.frames * 30);
+    expect(factor).toBeLessThanOrEqual(3);
+    expect(a.neighbours()).not.toContain(victimAddr); // an unvalidated beacon makes no neighbour
+    expect(a.neighbours()).not.toContain('127.0.0.1:9'); // nor does its sample
+  }, 40_000);
+});

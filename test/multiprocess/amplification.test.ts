@@ -378,16 +378,24 @@ describe('direct requests: no amplification, no reflection; over-full sketches r
       },
     });
     await until('B repaired A’s log over the mesh', () => headAt(b, a.agent, LOG), MS);
-    // Two raw mesh sockets next to A, speaking the frames of docs/spec/channels.md: `obs` beacons to A (so
-    // A counts it as a neighbour and pushes to it) and counts the direct-channel bytes A sends it; `atk`
-    // sends the requests (A never pushes back to the sender of a frame, so the observer is apart).
+    // Two raw mesh sockets next to A, speaking the frames of docs/spec/channels.md: `obs` beacons to A and
+    // echoes A's challenge (so A validates it, counts it as a neighbour and pushes to it) and counts the
+    // direct-channel bytes A sends it; `atk` sends the requests and never echoes (A never pushes back to the
+    // sender of a frame, so the observer is apart).
     const obs = createSocket('udp4');
     const atk = createSocket('udp4');
     await Promise.all([obs, atk].map((s) => new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()))));
     let fromA = 0;
     const direct: Array<{ key: string; bytes: number }> = [];
+    const toAtk = { bytes: 0, types: new Set<number>() };
+    atk.on('message', (f, rinfo) => {
+      if (rinfo.port !== pa) return;
+      toAtk.bytes += f.length;
+      toAtk.types.add(f[0]!);
+    });
     obs.on('message', (f, rinfo) => {
       if (rinfo.port !== pa) return;
+      if (f[0] === 5) obs.send(Buffer.concat([Buffer.from([6]), f.subarray(1)]), pa, '127.0.0.1'); // echo
       fromA += f.length;
       if (f[0] === 2 && f[14] === 4)
         direct.push({ key: f.subarray(16, 16 + f[15]!).toString('utf8'), bytes: f.length });
@@ -436,6 +444,28 @@ describe('direct requests: no amplification, no reflection; over-full sketches r
       expect(relayed).toBe(0);
       console.log(
         `[amplification] ${JSON.stringify({ transport: 'udp mesh', requests: 2 * n, requestBytes: bytes, directBytesFromA: sentByA, directBytesCountedByA: countedOut, requestsRelayedByA: relayed, allBytesFromAToObserver: fromA, factor: sentByA / bytes })}`,
+      );
+      // The mesh's own unauthenticated requests (docs/spec/channels.md "Address validation"): beacons and
+      // pulls for A's birth and frontiers from `atk`, which never echoes. A answers each with one challenge.
+      expect(toAtk.bytes).toBe(0); // the pushed direct requests above got nothing back
+      let meshBytes = 0;
+      for (let i = 0; i < n; i++) {
+        for (const f of [
+          frame(1, 1, Buffer.alloc(0)),
+          frame(3, 4, message(2, '+', new Uint8Array(0))),
+          frame(3, 4, message(3, `${TOPIC}/+`, new Uint8Array(0))),
+          frame(3, 4, message(2, '+', Buffer.from(`127.0.0.1:${obs.address().port}`))), // naming another address
+        ]) {
+          meshBytes += f.length;
+          atk.send(f, pa, '127.0.0.1');
+        }
+        if (i % 20 === 19) await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 2500)); // two heartbeats: nothing else follows
+      expect([...toAtk.types]).toEqual([5]); // challenges only: no births, frontiers, beacons
+      expect(toAtk.bytes / meshBytes).toBeLessThanOrEqual(3);
+      console.log(
+        `[amplification] ${JSON.stringify({ transport: 'udp mesh frames', requests: 4 * n, requestBytes: meshBytes, bytesFromAToSender: toAtk.bytes, factor: toAtk.bytes / meshBytes })}`,
       );
     } finally {
       clearInterval(beacon);
