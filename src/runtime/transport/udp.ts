@@ -161,7 +161,11 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
   const cookieMac = (addr: string, bucket: number): Buffer => {
     const b = Buffer.alloc(4);
     b.writeUInt32BE(bucket >>> 0);
-    return createHmac('sha256', secret).update(addr, 'utf8').update(b).digest().subarray(0, COOKIE - 4);
+    return createHmac('sha256', secret)
+      .update(addr, 'utf8')
+      .update(b)
+      .digest()
+      .subarray(0, COOKIE - 4);
   };
   const isValidated = (addr: string): boolean => (validated.get(addr) ?? 0) > Date.now();
   /** The only frame an unvalidated address can make this node send: 30 bytes. */
@@ -176,7 +180,7 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
     if (payload.length !== COOKIE) return false;
     const bucket = payload.readUInt32BE(0);
     const now = Math.floor(Date.now() / COOKIE_BUCKET_MS) >>> 0;
-    if (bucket !== now && bucket !== ((now - 1) >>> 0)) return false;
+    if (bucket !== now && bucket !== (now - 1) >>> 0) return false;
     return timingSafeEqual(payload.subarray(4), cookieMac(from, bucket));
   }
 
