@@ -281,6 +281,12 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
     wanted.set(filter, who);
   }
 
+  function greet(to: string): void {
+    if (greeted.has(to)) return;
+    greeted.add(to);
+    for (const [name, r] of retained) if (r.own && !name.startsWith('b/')) sendRetained(name, r, to);
+  }
+
   function onMessage(type: number, ttl: number, id: Buffer, payload: Buffer, from: string): void {
     if (type === T_CHALLENGE) {
       // Answered with the same bytes (1x): proves we receive at our address.
@@ -296,6 +302,9 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
       }
       validated.delete(from); // re-inserted last: the oldest validation is dropped first
       validated.set(from, Date.now() + VALIDATED_MS);
+      // It speaks the mesh at that address: a neighbour now (not at its next beacon, a second later), greeted.
+      neighbours.set(from, Date.now());
+      greet(from);
       answerWanted(from);
       return;
     }
@@ -315,13 +324,10 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
       neighbours.set(from, Date.now());
       for (const n of list.slice(0, 32))
         if (n !== self && !neighbours.has(n)) neighbours.set(n, Date.now() - NEIGHBOUR_TIMEOUT_MS / 2);
-      // Its first beacon: hand it our own births and frontiers, which it may have missed (pushes sent
+      // Its first validated beacon (or its echo): hand it our own births and frontiers, which it may have missed (pushes sent
       // before it was up are lost). Keyed apart from `neighbours`: one known only from another node's
       // sample has never heard from us directly.
-      if (!greeted.has(from)) {
-        greeted.add(from);
-        for (const [name, r] of retained) if (r.own && !name.startsWith('b/')) sendRetained(name, r, from);
-      }
+      greet(from);
       return;
     }
     const idHex = id.toString('hex');
