@@ -29,6 +29,8 @@ import type { RankedCandidate } from '../core/trust/node-trust.js';
 import { startTrust, type TrustRuntime } from './trust.js';
 import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
+import { Adapters } from './adapters/index.js';
+import { AdapterBindings } from './adapters/bindings.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 import { primeKnownBindings } from './verified-bindings.js';
 
@@ -225,7 +227,25 @@ export async function startNode(
   });
   if (startup.cacheError) logger.log('warn', 'verified-bindings cache unusable', { err: startup.cacheError });
   driver.start(bornAt);
+  // Work adapters (issue 18): the config's named adapters; which capability uses which is local state.
+  const adapters = new Adapters(config.adapters, config.dataDir, profile.limits.bodyBytes);
+  const bindings = new AdapterBindings(join(config.dataDir, 'adapters.json'));
+  /** A declaration as the core signs it (no `adapter`), its adapter bound to (topic, key) for capabilities. */
+  const signable = (d: Declaration): Declaration => {
+    const { adapter, ...rest } = d as Declaration & { adapter?: string };
+    if (adapter !== undefined && adapter !== 'auto' && adapter !== 'manual' && !adapters.has(adapter))
+      throw new FieldError(
+        'adapter',
+        `names no adapter of this node's config (${adapters.names().join(', ') || 'none'})`,
+      );
+    if (adapter !== undefined && d.kind !== 'capability')
+      throw new FieldError('adapter', 'only a capability has an adapter');
+    if (d.kind === 'capability') bindings.set(d.topic, d.key ?? d.tags[0] ?? '', adapter);
+    return rest;
+  };
   tasks = new TaskRunner({
+    adapters,
+    capabilityAdapter: (topic, key) => bindings.get(topic, key),
     core,
     crypto,
     agentSecret: identity.agentSecret,
@@ -249,7 +269,8 @@ export async function startNode(
   for (const t of config.follow) driver.call(() => core.follow(t));
   trust = startTrust({ core, driver, recomputeMs: profile.trustRecomputeMs, logger, conduct });
   for (const t of tasks.list()) if (t.receipt) trust.ownReceipt(t.receipt); // settled tasks kept in the store
-  for (const d of config.declarations) {
+  for (const d0 of config.declarations) {
+    const d = signable(d0);
     const r = driver.call((now) => core.announceOnce(now, d));
     logger.log('info', r.reused ? 'declaration already in log' : 'announced', {
       kind: d.kind,
@@ -348,10 +369,10 @@ export async function startNode(
       memory: memoryNow(),
       uptimeMs: Date.now() - started,
     }),
-    announce: (d) => driver.call((now) => core.announceOnce(now, d)),
+    announce: (d) => driver.call((now) => core.announceOnce(now, signable(d))),
     announceGrouped: (d) =>
       new Promise<Ann>((resolve, reject) => {
-        waiting.push({ d, resolve, reject });
+        waiting.push({ d: signable(d), resolve, reject });
         if (waiting.length === 1) setImmediate(flushAnnounces);
       }),
     // Semantic candidates (a wide set), re-ranked by semantic match × topic trust, then cut to the limit.

@@ -85,6 +85,12 @@ export const DECLARATION: RequestSpec = {
     KEY,
     ...BODY_FIELDS,
     TTL,
+    {
+      name: 'adapter',
+      type: { t: 'text', maxBytes: 64, pattern: 'key' },
+      optional: true,
+      doc: "capabilities: the adapter of the node's config (`adapters`) that does this capability's tasks, or `manual`; local to this node, never signed or sent. Default: the config's tasks.worker",
+    },
   ],
   check: (v, limits) => {
     const { kind, tags, text, skills, tools, price, deadline, sla, requiredTier, constraints } = v;
@@ -95,7 +101,9 @@ export const DECLARATION: RequestSpec = {
 /** What the core checks before signing any declaration of its own (withdraws and the node's own state included). */
 export const ANY_DECLARATION: RequestSpec = {
   ...DECLARATION,
-  fields: DECLARATION.fields.map((f) => (f.name === 'kind' ? { ...f, type: { t: 'enum', names: KINDS } } : f)),
+  fields: DECLARATION.fields
+    .filter((f) => f.name !== 'adapter')
+    .map((f) => (f.name === 'kind' ? { ...f, type: { t: 'enum', names: KINDS } } : f)),
 };
 
 export const WITHDRAW: RequestSpec = {
@@ -110,12 +118,15 @@ export const WITHDRAW: RequestSpec = {
   ],
 };
 
-const WINDOW = (name: string, def: number, doc: string): RequestField => ({
+/** The task windows' defaults when neither the request nor the config (`tasks`) sets them: minutes, so a
+ *  person or an LLM host has time to bid, work and rate. */
+export const DEFAULT_WINDOWS = { bidWindowMs: 60_000, deliverWindowMs: 600_000, settleWindowMs: 600_000 } as const;
+export const MAX_WINDOW_MS = 86_400_000;
+const WINDOW = (name: keyof typeof DEFAULT_WINDOWS, doc: string): RequestField => ({
   name,
-  type: { t: 'uint', min: 1, max: 86_400_000 },
+  type: { t: 'uint', min: 1, max: MAX_WINDOW_MS },
   optional: true,
-  default: def,
-  doc,
+  doc: `${doc}, ms (default: the node's config tasks.${name}, built in ${DEFAULT_WINDOWS[name] / 60_000} min)`,
 });
 const MONEY = { t: 'uint', max: MAX_MONEY } as const;
 const TAGS = fieldOf(BODY, 'tags').type as Extract<FieldType, { t: 'list' }>;
@@ -127,9 +138,9 @@ export const TASK_POST: RequestSpec = {
     wire(BODY, 'tags', { type: { ...TAGS, minItems: 1 }, doc: 'capability tags a worker must cover' }),
     wire(BODY, 'text', { optional: true, default: '', doc: "the task's specification" }),
     { name: 'budget', type: MONEY, doc: 'most the requester pays, milli-credits (escrowed)' },
-    WINDOW('bidWindowMs', 2000, 'bids close this long after posting'),
-    WINDOW('deliverWindowMs', 10_000, 'the awarded worker delivers this long after the bid deadline'),
-    WINDOW('settleWindowMs', 10_000, 'rating and co-signature this long after the delivery deadline'),
+    WINDOW('bidWindowMs', 'bids close this long after posting'),
+    WINDOW('deliverWindowMs', 'the awarded worker delivers this long after the bid deadline'),
+    WINDOW('settleWindowMs', 'rating and co-signature this long after the delivery deadline'),
     wire(BODY, 'requiredTier', { doc: "tier a bidder must reach (at least the mechanism's and T2)" }),
     {
       name: 'mechanism',
@@ -148,6 +159,12 @@ export const TASK_POST: RequestSpec = {
       },
       optional: true,
       doc: 'the rules the requester commits to (docs/mechanisms.md); default: lowest bid, paid on delivery, deposit 10% of the budget',
+    },
+    {
+      name: 'rater',
+      type: { t: 'text', maxBytes: 64, pattern: 'key' },
+      optional: true,
+      doc: "who rates the artefact: `auto` (built-in check), `manual` (POST /tasks/{id}/rate) or an adapter of the node's config; local, never sent. Default: the config's tasks.rate",
     },
   ],
   // The task's body also carries its budget, bid deadline, tier and terms (the signed mechanism, hex).

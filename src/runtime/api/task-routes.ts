@@ -14,7 +14,10 @@ import type { Route, RouteContext } from './routes.js';
 
 /** What the API needs of the node's task side (TaskRunner implements it). */
 export interface TaskApi {
-  post(s: TaskSpec): TaskView;
+  /** `rater`: auto, manual or an adapter of the config (default the config's tasks.rate). */
+  post(s: TaskSpec, rater?: string): TaskView;
+  /** Windows of a task whose request sets none (config `tasks`). */
+  readonly windows: { bidWindowMs: number; deliverWindowMs: number; settleWindowMs: number };
   list(): TaskView[];
   get(id: string): TaskView | undefined;
   bid(id: string, price: number): TaskView;
@@ -63,12 +66,13 @@ export const TASK_ROUTES: readonly Route[] = [
         text: b['text'] as string,
         budget,
         mechanism: (b['mechanism'] as Mechanism | undefined) ?? defaultMechanism(budget),
-        bidWindowMs: b['bidWindowMs'] as number,
-        deliverWindowMs: b['deliverWindowMs'] as number,
-        settleWindowMs: b['settleWindowMs'] as number,
+        ...c.node.tasks.windows,
+        ...(b['bidWindowMs'] !== undefined ? { bidWindowMs: b['bidWindowMs'] as number } : {}),
+        ...(b['deliverWindowMs'] !== undefined ? { deliverWindowMs: b['deliverWindowMs'] as number } : {}),
+        ...(b['settleWindowMs'] !== undefined ? { settleWindowMs: b['settleWindowMs'] as number } : {}),
         ...(b['requiredTier'] !== undefined ? { requiredTier: b['requiredTier'] as number } : {}),
       };
-      sendJson(c.res, 200, c.node.tasks.post(spec));
+      sendJson(c.res, 200, c.node.tasks.post(spec, b['rater'] as string | undefined));
     },
   },
   { method: 'GET', path: '/tasks', handler: (c) => sendJson(c.res, 200, { tasks: c.node.tasks.list() }) },
