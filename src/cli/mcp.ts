@@ -19,8 +19,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_LIMITS } from '../core/codec/limits.js';
 import {
+  ANNOUNCE,
   BID,
-  DECLARATION,
   DELIVER,
   DISCOVER,
   jsonSchemaOf,
@@ -77,7 +77,7 @@ const TOOLS: Record<
   announce: {
     description:
       "Announce a declaration (capability, intent, state, constraint) in a topic: appended to this agent's signed log and gossiped as a bodyless header.",
-    inputSchema: input(DECLARATION),
+    inputSchema: input(ANNOUNCE),
     call: (api, a) => api.post('/announce', a),
   },
   withdraw: {

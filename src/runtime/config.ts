@@ -31,7 +31,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
 import { validateAdapter, type AdapterConfig } from '../core/codec/adapters.js';
-import { DECLARATION, MAX_WINDOW_MS, validate } from '../core/codec/requests.js';
+import { ANNOUNCE, MAX_WINDOW_MS, validate } from '../core/codec/requests.js';
 import { FieldError } from '../core/codec/schema.js';
 import { ERR } from '../core/errors.js';
 import type { Declaration } from '../core/types.js';
@@ -88,7 +88,7 @@ function bad(source: string, field: string, why: string): never {
  *  (startNode checks them again with the profile's, which may be lower). */
 function checkDeclaration(d: unknown, source: string, i: number): Declaration {
   try {
-    return validate(DECLARATION, d, DEFAULT_LIMITS, `declarations[${i}].`) as unknown as Declaration;
+    return validate(ANNOUNCE, d, DEFAULT_LIMITS, `declarations[${i}].`) as unknown as Declaration;
   } catch (e) {
     if (e instanceof FieldError) bad(source, e.field, e.detail);
     throw e;

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
-import { DECLARATION, validate } from '../core/codec/requests.js';
+import { ANNOUNCE, validate } from '../core/codec/requests.js';
 import { FieldError } from '../core/codec/schema.js';
 import { ERR } from '../core/errors.js';
 import type { SigVerifier } from '../core/ports.js';
@@ -29,7 +29,7 @@ import type { RankedCandidate } from '../core/trust/node-trust.js';
 import { startTrust, type TrustRuntime } from './trust.js';
 import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
-import { Adapters } from './adapters/index.js';
+import { Adapters, LATENCY_BUCKETS } from './adapters/index.js';
 import { AdapterBindings } from './adapters/bindings.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 import { primeKnownBindings } from './verified-bindings.js';
@@ -82,7 +82,7 @@ export interface AgentNode {
 function checkDeclarations(ds: readonly Declaration[], profile: Profile): void {
   ds.forEach((d, i) => {
     try {
-      validate(DECLARATION, d, profile.limits, `declarations[${i}].`);
+      validate(ANNOUNCE, d, profile.limits, `declarations[${i}].`);
     } catch (e) {
       if (e instanceof FieldError)
         throw ERR.configInvalid(`declarations: "${e.field}" ${e.detail} (limits of profile ${profile.name})`);
@@ -419,6 +419,10 @@ export async function startNode(
           entriesSent: ts.entriesSent,
           rejected: trust!.trust.counters.rejected(true),
         },
+        adapters: adapters.stats(),
+        latencyBuckets: LATENCY_BUCKETS,
+        tasks: tasks!.countByState(),
+        balance: tasks!.balance(),
         uptimeMs: Date.now() - started,
       };
     },

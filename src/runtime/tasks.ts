@@ -238,6 +238,15 @@ export class TaskRunner {
     const t = this.engine.get(id);
     return t && this.withRun(t);
   }
+  /** Tasks held per role and state (/metrics). */
+  countByState(): Array<{ role: string; state: string; count: number }> {
+    const m = new Map<string, number>();
+    for (const t of this.engine.list()) m.set(`${t.role} ${t.state}`, (m.get(`${t.role} ${t.state}`) ?? 0) + 1);
+    return [...m].map(([k, count]) => {
+      const [role, state] = k.split(' ') as [string, string];
+      return { role, state, count };
+    });
+  }
   private withRun(t: TaskView): TaskWithRun {
     const r = this.runs.get(t.id);
     return r ? { ...t, adapter: { ...r } } : t;

@@ -135,7 +135,15 @@ describe('API property: accepted requests read back and decode on a peer; refuse
     const limits = author.profile.limits;
     const cases: Array<[RequestSpec, string, Record<string, unknown>]> = [
       [WITHDRAW, '/withdraw', {}],
-      [TASK_POST, '/tasks', { omit: ['mechanism'], fixed: { budget: fc.integer({ min: 0, max: 1000 }) } }],
+      [
+        TASK_POST,
+        '/tasks',
+        {
+          omit: ['mechanism'],
+          // rater names an adapter of the node's config: the table checks its form, the node whether it exists
+          fixed: { budget: fc.integer({ min: 0, max: 1000 }), rater: fc.constantFrom('auto', 'manual') },
+        },
+      ],
     ];
     for (const [spec, path, extra] of cases) {
       await fc.assert(

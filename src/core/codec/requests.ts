@@ -85,12 +85,6 @@ export const DECLARATION: RequestSpec = {
     KEY,
     ...BODY_FIELDS,
     TTL,
-    {
-      name: 'adapter',
-      type: { t: 'text', maxBytes: 64, pattern: 'key' },
-      optional: true,
-      doc: "capabilities: the adapter of the node's config (`adapters`) that does this capability's tasks, or `manual`; local to this node, never signed or sent. Default: the config's tasks.worker",
-    },
   ],
   check: (v, limits) => {
     const { kind, tags, text, skills, tools, price, deadline, sla, requiredTier, constraints } = v;
@@ -101,9 +95,22 @@ export const DECLARATION: RequestSpec = {
 /** What the core checks before signing any declaration of its own (withdraws and the node's own state included). */
 export const ANY_DECLARATION: RequestSpec = {
   ...DECLARATION,
-  fields: DECLARATION.fields
-    .filter((f) => f.name !== 'adapter')
-    .map((f) => (f.name === 'kind' ? { ...f, type: { t: 'enum', names: KINDS } } : f)),
+  fields: DECLARATION.fields.map((f) => (f.name === 'kind' ? { ...f, type: { t: 'enum', names: KINDS } } : f)),
+};
+
+/** What POST /announce, the MCP tool `announce` and the config's `declarations` take: a declaration plus the
+ *  node-local `adapter` (docs/adapters.md), which the node keeps and strips before the core signs. */
+export const ANNOUNCE: RequestSpec = {
+  ...DECLARATION,
+  fields: [
+    ...DECLARATION.fields,
+    {
+      name: 'adapter',
+      type: { t: 'text', maxBytes: 64, pattern: 'key' },
+      optional: true,
+      doc: "capabilities: the adapter of the node's config (`adapters`) that does this capability's tasks, `auto` or `manual`; local to this node, never signed or sent. Default: the config's tasks.worker",
+    },
+  ],
 };
 
 export const WITHDRAW: RequestSpec = {

@@ -5,6 +5,7 @@
 
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import {
+  ANNOUNCE,
   BID,
   DECLARATION,
   DELIVER,
@@ -68,7 +69,7 @@ export function generatedOpenApiParts(): {
   const req = (s: RequestSpec) => jsonSchemaOf(s, DEFAULT_LIMITS);
   return {
     schemas: {
-      Declaration: req(DECLARATION),
+      Declaration: req(ANNOUNCE),
       WithdrawRequest: req(WITHDRAW),
       TaskPost: req(TASK_POST),
       BidRequest: req(BID),

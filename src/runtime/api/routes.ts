@@ -5,7 +5,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Limits } from '../../core/codec/limits.js';
-import { DECLARATION, DISCOVER, validate, WITHDRAW } from '../../core/codec/requests.js';
+import { ANNOUNCE, DISCOVER, validate, WITHDRAW } from '../../core/codec/requests.js';
 import type { Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../../core/types.js';
 import type { Logger } from '../logger.js';
 import { badRequest, HttpError, intParam, readJson, sendJson, sendText } from './http.js';
@@ -90,7 +90,7 @@ export const ROUTES: readonly Route[] = [
     path: '/announce',
     handler: async (c) => {
       // The request table (codec/requests.ts): the limits of the body and entry it lands in, the profile's values.
-      const d = validate(DECLARATION, await readJson(c.req), c.node.limits) as unknown as Declaration;
+      const d = validate(ANNOUNCE, await readJson(c.req), c.node.limits) as unknown as Declaration;
       sendJson(c.res, 200, await c.node.announceGrouped(d));
     },
   },
