@@ -242,6 +242,19 @@ export class AgentCore {
     this.emit({ op: 'subscribe', channel: 'frontier', key: `${topic}/+` });
   }
 
+  /** Stops receiving a topic's headers and frontiers; what was received stays. Returns whether it was followed. */
+  unfollow(topic: string): boolean {
+    if (!this.followed.delete(topic)) return false;
+    this.emit({ op: 'unsubscribe', channel: 'header', key: topic });
+    this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${topic}/+` });
+    return true;
+  }
+
+  /** The topics this node follows. */
+  followedTopics(): string[] {
+    return [...this.followed].sort();
+  }
+
   /** Appends a declaration to our (agent, topic) log and publishes header, body and frontier. */
   announce(now: number, d: Declaration): { id: string; seq: number; bodyHash: string } {
     if (!this.started) throw new RangeError('announce: call start() first');

@@ -9,6 +9,7 @@ import { AgentCore } from '../core/agent.js';
 import { ANNOUNCE, validate } from '../core/codec/requests.js';
 import { FieldError } from '../core/codec/schema.js';
 import { ERR } from '../core/errors.js';
+import { TaskConflictError } from '../core/task/engine.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
 import { apiUrl, checkApiAccess, startApi, type Api } from './api/server.js';
@@ -72,6 +73,8 @@ export interface AgentNode {
   /** Trust now (recompute + publish) instead of at the next trustRecomputeMs tick; returns the entries published. */
   recomputeTrust(): number;
   metrics(): MetricsSnapshot;
+  /** Follows or stops following a topic at runtime (not kept across restarts: `follow` in the config is). */
+  follow(topic: string, on: boolean): { followed: string[]; changed: boolean };
   onEvent(cb: (e: CoreEvent) => void): void;
   /** The task protocol and the credit ledger (src/runtime/tasks.ts). */
   readonly tasks: TaskRunner;
@@ -323,6 +326,7 @@ export async function startNode(
         trust: (t) => node.trust(t),
         metrics: () => node.metrics(),
         tasks: tasks!,
+        follow: (t, on) => node.follow(t, on),
       },
       { host: config.apiHost, port: config.apiPort, token: config.apiToken },
     );
@@ -427,6 +431,14 @@ export async function startNode(
       };
     },
     onEvent: (cb) => listeners.push(cb),
+    follow: (topic, on) => {
+      // A topic of one of our live intents stays followed: its discoveries depend on it.
+      if (!on && core.declarations(Date.now()).some((d) => d.kind === 'intent' && d.topic === topic))
+        throw new TaskConflictError(`an intent of this agent is live in ${topic}: withdraw it first`);
+      const was = core.followedTopics().includes(topic);
+      if (on !== was) driver.call(() => (on ? core.follow(topic) : core.unfollow(topic)));
+      return { followed: core.followedTopics(), changed: on !== was };
+    },
     tasks: tasks!,
     async close() {
       trust!.close();

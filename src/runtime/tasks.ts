@@ -126,6 +126,7 @@ export class TaskRunner {
   /** The rater of each task we posted (tasks resumed after a restart get `tasks.rate`). */
   private readonly raters = new Map<string, string>();
   private pendingRater: string | undefined;
+  private readonly waiters = new Map<(e: TaskEvent) => void, (changed: boolean) => void>();
 
   constructor(private readonly d: TaskRunnerDeps) {
     this.clock = d.clock ?? Date.now;
@@ -238,6 +239,33 @@ export class TaskRunner {
     const t = this.engine.get(id);
     return t && this.withRun(t);
   }
+  /**
+   * Resolves once the task's state is another than `after` (default: its state now), or after `timeoutMs` with
+   * changed false; undefined when there is no such task. A long poll for agents that cannot hold an SSE stream.
+   */
+  async waitNext(
+    id: string,
+    after: string | undefined,
+    timeoutMs: number,
+  ): Promise<{ changed: boolean; task: TaskWithRun } | undefined> {
+    const t = this.get(id);
+    if (!t) return undefined;
+    const from = after ?? t.state;
+    if (t.state !== from) return { changed: true, task: t };
+    return new Promise((resolve) => {
+      const done = (changed: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(w);
+        resolve({ changed, task: this.get(id) ?? t });
+      };
+      const w = (e: TaskEvent) => {
+        if (e.type === 'task' && e.id === id && e.state !== from) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.waiters.set(w, done);
+    });
+  }
+
   /** Tasks held per role and state (/metrics). */
   countByState(): Array<{ role: string; state: string; count: number }> {
     const m = new Map<string, number>();
@@ -284,6 +312,7 @@ export class TaskRunner {
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const done of [...this.waiters.values()]) done(false);
     this.d.adapters.close();
   }
 
@@ -428,6 +457,7 @@ export class TaskRunner {
     else if (e.type === 'receipt') this.d.logger.log('info', 'receipt', { ...e });
     else this.d.logger.log('debug', 'task rejected', { ...e });
     for (const l of this.listeners) l(e);
+    for (const w of [...this.waiters.keys()]) w(e);
   }
 
   private arm(): void {

@@ -9,6 +9,7 @@
 // `declarations[0].topic` in a config file) with the rule in words: `price: must be an integer 0..2^53-1`.
 
 import { MAX_MONEY, checkMechanism, type Mechanism } from '../market/mechanism.js';
+import { ROLES, TRANSITIONS } from '../task/protocol.js';
 import { BODY, encodeBody } from './body.js';
 import { ENTRY, KINDS } from './entry.js';
 import { utf8Length } from './fields.js';
@@ -209,6 +210,58 @@ export const DELIVER: RequestSpec = {
         throw new FieldError('artefactBase64', `must decode to at most ${limits.bodyBytes} bytes`);
     }
   },
+};
+
+/** POST /follow and /unfollow: a topic whose headers this node receives (or stops receiving). */
+export const FOLLOW: RequestSpec = {
+  name: 'follow request',
+  fields: [{ ...wire(ENTRY, 'topic'), doc: 'the topic' }],
+};
+
+const TASK_STATES = [
+  ...new Set([...Object.keys(TRANSITIONS.requester), ...Object.keys(TRANSITIONS.worker)]),
+] as readonly string[];
+
+/** GET /tasks's query (list_tasks in MCP). */
+export const TASK_LIST: RequestSpec = {
+  name: 'task list query',
+  fields: [
+    { name: 'state', type: { t: 'enum', names: TASK_STATES }, optional: true, doc: 'only tasks in this state' },
+    {
+      name: 'role',
+      type: { t: 'enum', names: ROLES },
+      optional: true,
+      doc: 'only tasks where this node is requester or worker',
+    },
+    { ...wire(ENTRY, 'topic'), optional: true, doc: 'only tasks in this topic' },
+    {
+      name: 'view',
+      type: { t: 'enum', names: ['full', 'compact'] },
+      optional: true,
+      default: 'full',
+      doc: 'compact: id, role, state, topic, the first 120 characters of the text, budget, price, outcome, worker, adapter run',
+    },
+  ],
+};
+
+/** GET /tasks/{id}/next's query (wait_task in MCP): a long poll for the task's next state. */
+export const TASK_WAIT: RequestSpec = {
+  name: 'task wait query',
+  fields: [
+    {
+      name: 'after',
+      type: { t: 'enum', names: TASK_STATES },
+      optional: true,
+      doc: 'answer once the state is another than this one (default: the state when the request arrives)',
+    },
+    {
+      name: 'timeoutMs',
+      type: { t: 'uint', max: 120_000 },
+      optional: true,
+      default: 30_000,
+      doc: 'answer after this long at the latest, with changed false (at most 2 min)',
+    },
+  ],
 };
 
 /** GET /discover's query (tags comma-separated there, an array in MCP). */

@@ -10,9 +10,12 @@ import {
   DECLARATION,
   DELIVER,
   DISCOVER,
+  FOLLOW,
   jsonSchemaOf,
   RATE,
+  TASK_LIST,
   TASK_POST,
+  TASK_WAIT,
   WITHDRAW,
   type RequestSpec,
 } from '../../core/codec/requests.js';
@@ -47,9 +50,9 @@ function ownDeclaration(): Record<string, unknown> {
   };
 }
 
-/** GET /discover's query parameters: the DISCOVER table, tags comma-separated. */
-function discoverParameters(): unknown[] {
-  const s = jsonSchemaOf(DISCOVER, DEFAULT_LIMITS) as {
+/** A GET route's query parameters from its request table (lists comma-separated). */
+function queryParameters(spec: RequestSpec): unknown[] {
+  const s = jsonSchemaOf(spec, DEFAULT_LIMITS) as {
     required: string[];
     properties: Record<string, { description: string } & Record<string, unknown>>;
   };
@@ -65,6 +68,8 @@ function discoverParameters(): unknown[] {
 export function generatedOpenApiParts(): {
   schemas: Record<string, unknown>;
   discoverParameters: unknown[];
+  taskListParameters: unknown[];
+  taskWaitParameters: unknown[];
 } {
   const req = (s: RequestSpec) => jsonSchemaOf(s, DEFAULT_LIMITS);
   return {
@@ -76,7 +81,10 @@ export function generatedOpenApiParts(): {
       RateRequest: req(RATE),
       DeliverRequest: req(DELIVER),
       OwnDeclaration: ownDeclaration(),
+      FollowRequest: req(FOLLOW),
     },
-    discoverParameters: discoverParameters(),
+    discoverParameters: queryParameters(DISCOVER),
+    taskListParameters: queryParameters(TASK_LIST),
+    taskWaitParameters: queryParameters(TASK_WAIT),
   };
 }

@@ -5,7 +5,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Limits } from '../../core/codec/limits.js';
-import { ANNOUNCE, DISCOVER, validate, WITHDRAW } from '../../core/codec/requests.js';
+import { ANNOUNCE, DISCOVER, FOLLOW, validate, WITHDRAW } from '../../core/codec/requests.js';
 import type { Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../../core/types.js';
 import type { Logger } from '../logger.js';
 import { badRequest, HttpError, intParam, readJson, sendJson, sendText } from './http.js';
@@ -45,6 +45,8 @@ export interface ApiNode {
   trust(topic?: string): unknown;
   metrics(): MetricsSnapshot;
   readonly tasks: TaskApi;
+  /** Follows (true) or stops following (false) a topic; the topics followed after. */
+  follow(topic: string, on: boolean): { followed: string[]; changed: boolean };
 }
 
 export interface RouteContext {
@@ -161,6 +163,26 @@ export const ROUTES: readonly Route[] = [
         throw badRequest('topic must match [a-z0-9_.-]{1,64}');
       sendJson(c.res, 200, c.node.trust(topic));
     },
+  },
+  {
+    method: 'POST',
+    path: '/follow',
+    handler: async (c) =>
+      sendJson(
+        c.res,
+        200,
+        c.node.follow(validate(FOLLOW, await readJson(c.req), c.node.limits)['topic'] as string, true),
+      ),
+  },
+  {
+    method: 'POST',
+    path: '/unfollow',
+    handler: async (c) =>
+      sendJson(
+        c.res,
+        200,
+        c.node.follow(validate(FOLLOW, await readJson(c.req), c.node.limits)['topic'] as string, false),
+      ),
   },
   { method: 'GET', path: '/events', handler: (c) => c.hub.open(c.res) },
   {
