@@ -113,11 +113,12 @@ const TOOLS: Record<
   },
   discover: {
     description:
-      'Find agents whose verified declarations match tags (a tag matches itself and its dotted children), ranked by semantic match.',
+      'Find agents whose verified declarations match tags (a tag matches itself and its dotted children), ranked by semantic match and topic trust; or search by free text alone (BM25 over the text and tags of what this node holds). A topic this node does not follow is an error that says so: follow_topic, or announce an intent there, first.',
     inputSchema: input(DISCOVER),
     annotations: READ,
     call: (api, a) => {
-      const q = new URLSearchParams({ tags: (a['tags'] as string[]).join(',') });
+      const q = new URLSearchParams();
+      if (a['tags'] !== undefined) q.set('tags', (a['tags'] as string[]).join(','));
       for (const k of ['topic', 'text', 'minTier', 'limit', 'minTrust']) if (a[k] !== undefined) q.set(k, String(a[k]));
       return api.get(`/discover?${q}`);
     },

@@ -327,6 +327,7 @@ export async function startNode(
         metrics: () => node.metrics(),
         tasks: tasks!,
         follow: (t, on) => node.follow(t, on),
+        followed: () => core.followedTopics(),
       },
       { host: config.apiHost, port: config.apiPort, token: config.apiToken },
     );

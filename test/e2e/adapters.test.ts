@@ -222,6 +222,29 @@ describe('adapters end to end: agentnet run processes configured by file', () =>
     expect(await ended(req, t.id)).toMatchObject({ state: 'defaulted' });
   }, 120_000);
 
+  it('discovery by free text ranks the workers; a topic not followed says so', async () => {
+    const c = (
+      await getJson<{ candidates: Array<{ author: string; tags: string[] }> }>(
+        req,
+        `/discover?text=${encodeURIComponent('statistics of a CSV file')}&topic=${TOPIC}`,
+      )
+    ).candidates;
+    expect(c[0]).toMatchObject({ author: stats.agent, tags: ['data.analysis.csv'] });
+    const byTag = (
+      await getJson<{ candidates: Array<{ author: string }> }>(req, `/discover?text=broken`)
+    ).candidates.map((x) => x.author);
+    expect(byTag).toEqual([broken.agent]);
+    const r = await fetch(`${req.api}/discover?tags=writing&topic=creative_writing`);
+    expect(r.status).toBe(404);
+    expect((await r.json()).error).toMatchObject({
+      code: 'NOT_FOUND',
+      field: 'topic',
+      message: expect.stringContaining('this node does not follow topic creative_writing'),
+    });
+    const none = await fetch(`${req.api}/discover?text=${encodeURIComponent('  ,. ')}`);
+    expect(none.status).toBe(400);
+  });
+
   it('a rater or adapter the config does not have is refused by name', async () => {
     const r = await fetch(`${req.api}/tasks`, {
       method: 'POST',

@@ -448,6 +448,7 @@ describe('API access control', () => {
     },
     tasks: undefined as never, // never reached either
     follow: () => ({ followed: [], changed: false }),
+    followed: () => [],
   };
 
   it('refuses to bind off loopback without a token', async () => {

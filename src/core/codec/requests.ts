@@ -270,14 +270,15 @@ export const DISCOVER: RequestSpec = {
   fields: [
     wire(BODY, 'tags', {
       type: { ...TAGS, minItems: 1 },
-      doc: 'a tag matches itself and its dotted children',
+      optional: true,
+      doc: 'a tag matches itself and its dotted children (tags, text or both)',
     }),
-    { ...wire(ENTRY, 'topic'), optional: true, doc: 'only this topic' },
+    { ...wire(ENTRY, 'topic'), optional: true, doc: 'only this topic (one this node follows)' },
     {
       name: 'text',
       type: { t: 'text', maxBytes: 4096 },
       optional: true,
-      doc: 'ranks candidates by word overlap too',
+      doc: 'with tags, ranks by word overlap too; alone, a free-text search: BM25 over the text and tags of the declarations this node holds',
     },
     {
       name: 'minTier',
@@ -300,6 +301,10 @@ export const DISCOVER: RequestSpec = {
       doc: 'most candidates returned',
     },
   ],
+  check: (v) => {
+    if (v['tags'] === undefined && (typeof v['text'] !== 'string' || !/[\p{L}\p{N}]/u.test(v['text'])))
+      throw new FieldError('tags', 'give tags, a text with words, or both');
+  },
 };
 
 // ---------------------------------------------------------------- validation

@@ -47,6 +47,8 @@ export interface ApiNode {
   readonly tasks: TaskApi;
   /** Follows (true) or stops following (false) a topic; the topics followed after. */
   follow(topic: string, on: boolean): { followed: string[]; changed: boolean };
+  /** The topics this node follows. */
+  followed(): string[];
 }
 
 export interface RouteContext {
@@ -113,7 +115,18 @@ export const ROUTES: readonly Route[] = [
     path: '/discover',
     handler: (c) => {
       const q = validate(DISCOVER, queryOf(c.url, DISCOVER_LISTS, DISCOVER_NUMBERS), c.node.limits);
-      sendJson(c.res, 200, { candidates: c.node.discover(q as unknown as DiscoverQuery) });
+      // A topic this node does not follow has no candidates here: say so rather than answer an empty list.
+      const topic = q['topic'] as string | undefined;
+      if (topic !== undefined && !c.node.followed().includes(topic))
+        throw new HttpError(
+          'NOT_FOUND',
+          `this node does not follow topic ${topic}: follow it (POST /follow, MCP follow_topic) or announce an intent there, then ask again`,
+          {},
+          'topic',
+        );
+      sendJson(c.res, 200, {
+        candidates: c.node.discover({ ...q, tags: q['tags'] ?? [] } as unknown as DiscoverQuery),
+      });
     },
   },
   { method: 'GET', path: '/peers', handler: (c) => sendJson(c.res, 200, { peers: c.node.peers() }) },
