@@ -1,4 +1,4 @@
-// Start-up and live declarations against the size of the store (issue 14 defect 2): a node whose own
+// Start-up and live declarations against the size of the store (docs/decisions.md "Declarations"): a node whose own
 // topic log holds a capability followed by N state declarations, beside the logs of other authors, is
 // restarted on its SQLite store; the bench times AgentCore.start with trust's receipt watch (what a node
 // does at start) and one GET /declarations (AgentCore.declarations), for a small store (the baseline) and

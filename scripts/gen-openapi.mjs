@@ -104,6 +104,7 @@ for (const [name, schema] of Object.entries(parts.schemas))
 text = splice(text, ['paths', '/discover', 'get', 'parameters'], parts.discoverParameters);
 text = splice(text, ['paths', '/tasks', 'get', 'parameters'], parts.taskListParameters);
 text = splice(text, ['paths', '/tasks/{id}/next', 'get', 'parameters'], [TASK_ID_PARAM, ...parts.taskWaitParameters]);
+text = splice(text, ['paths', '/a2a/agents', 'get', 'parameters'], parts.directoryParameters);
 JSON.parse(text); // still JSON
 writeFileSync(file, text);
 console.log('wrote src/runtime/api/openapi.json');

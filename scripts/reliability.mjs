@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run test:reliability`: the full reliability campaign (issue 7) with its full sizes, then the table.
+// `npm run test:reliability`: the full reliability campaign (docs/reliability.md) with its full sizes, then the table.
 // CI runs the same tests with reduced sizes as part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';

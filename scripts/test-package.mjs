@@ -58,6 +58,7 @@ try {
     'bin/agentnet',
     'dist/agentnet.mjs',
     'build/ed25519.wasm',
+    'build/ed25519.simd.wasm',
     'build/probe.wasm',
     'systemd/agentnet.service',
     'systemd/profiles/rpi4b.conf',
@@ -122,6 +123,10 @@ try {
   if (st.status !== 0) fail(`selftest exited ${st.status}`);
   const steps = report.checks.filter((c) => c.name.startsWith('selftest'));
   if (steps.length !== 4 || steps.some((c) => c.status !== 'ok')) fail('a selftest step did not pass');
+  // The packaged arm64 Node 22 has WASM SIMD: the node must select the SIMD kernel and the scalar one must agree.
+  const kernelStep = steps.find((c) => c.name === 'selftest: wasm kernels')?.detail ?? '';
+  if (!/ed25519 simd and scalar kernels \(simd selected\)/.test(kernelStep))
+    fail(`the selftest did not select and check the SIMD kernel: ${kernelStep}`);
   if (
     !/node v22\./.test(report.checks.find((c) => c.name === 'node')?.detail ?? '') ||
     !/arm64/.test(report.checks.find((c) => c.name === 'node').detail)

@@ -4,6 +4,7 @@
 
 import { AgentCore, type AgentOptions } from '../src/core/agent.js';
 import { MemoryStore } from '../src/core/log/memory-store.js';
+import { RetainedTable, SubscriberIndex } from '../src/core/hub.js';
 import type { Channel, CoreEvent } from '../src/core/types.js';
 import { crypto, identity, T0, type TestIdentity } from './helpers.js';
 
@@ -14,17 +15,12 @@ interface Msg {
   readonly from: number;
 }
 
-const matches = (filter: string, name: string) =>
-  filter.endsWith('/+')
-    ? name.startsWith(filter.slice(0, -1)) && !name.slice(filter.length - 1).includes('/')
-    : filter === name;
-
 export class TestNet {
   readonly cores: AgentCore[] = [];
   readonly stores: MemoryStore[] = [];
   readonly events: CoreEvent[][] = [];
-  readonly retained = new Map<string, Uint8Array>();
-  private readonly subs: Set<string>[] = [];
+  readonly retained = new RetainedTable();
+  private readonly subs = new SubscriberIndex<number>();
   private readonly queue: Msg[] = [];
   now: number;
   /** Return undefined to drop a message, or other bytes to rewrite it. */
@@ -39,7 +35,6 @@ export class TestNet {
     const core = new AgentCore({ crypto, store, agentSecret: id.agentSecret, binding: id.binding, ...o });
     this.cores.push(core);
     this.stores.push(store);
-    this.subs.push(new Set());
     this.events.push([]);
     core.start(this.now);
     this.run();
@@ -48,7 +43,7 @@ export class TestNet {
 
   /** Injects a message as if published by a peer outside the test's cores. */
   inject(channel: Channel, key: string, bytes: Uint8Array, retain = false): void {
-    if (retain) this.retained.set(`${channel}/${key}`, bytes);
+    if (retain) this.retained.put(`${channel}/${key}`, bytes, this.now);
     this.queue.push({ channel, key, bytes, from: -1 });
     this.run();
   }
@@ -61,19 +56,18 @@ export class TestNet {
           progressed = true;
           const name = `${o.channel}/${o.key}`;
           if (o.op === 'publish') {
-            if (o.retain) this.retained.set(name, o.bytes);
+            if (o.retain) this.retained.put(name, o.bytes, this.now);
             this.queue.push({ channel: o.channel, key: o.key, bytes: o.bytes, from: i });
           } else if (o.op === 'subscribe') {
-            this.subs[i]!.add(name);
-            for (const [n, b] of this.retained)
-              if (matches(name, n))
-                this.deliver(i, {
-                  channel: n.slice(0, n.indexOf('/')) as Channel,
-                  key: n.slice(n.indexOf('/') + 1),
-                  bytes: b,
-                  from: -2,
-                });
-          } else this.subs[i]!.delete(name);
+            this.subs.add(i, name);
+            for (const [n, r] of this.retained.match(name, this.now))
+              this.deliver(i, {
+                channel: n.slice(0, n.indexOf('/')) as Channel,
+                key: n.slice(n.indexOf('/') + 1),
+                bytes: r.bytes,
+                from: -2,
+              });
+          } else this.subs.delete(i, name);
         }
         for (let e = c.pollEvent(); e; e = c.pollEvent()) this.events[i]!.push(e);
       });
@@ -81,9 +75,7 @@ export class TestNet {
       if (m) {
         progressed = true;
         const name = `${m.channel}/${m.key}`;
-        this.cores.forEach((_, i) => {
-          if ([...this.subs[i]!].some((f) => matches(f, name))) this.deliver(i, m);
-        });
+        for (const i of [...this.subs.subscribers(name)].sort((a, b) => a - b)) this.deliver(i, m);
       }
       if (!progressed) return;
     }

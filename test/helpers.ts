@@ -2,6 +2,13 @@
 // deterministic keys from labels, and identities with real bindings.
 
 import { createHash } from 'node:crypto';
+import {
+  encodeDirect,
+  encodeRequest,
+  requestToBeSigned,
+  type RequestQuery,
+  type SignedRequest,
+} from '../src/core/codec/messages.js';
 import { DecodeError } from '../src/core/errors.js';
 import { makeBinding } from '../src/core/identity/binding.js';
 import type { CryptoPort } from '../src/core/ports.js';
@@ -55,4 +62,20 @@ export function decodeCode(f: () => unknown, none = 'none'): string {
     throw e;
   }
   return none;
+}
+
+/**
+ * A direct message of type 6 carrying a signed request (docs/spec/protocol.md "Direct requests"): `from`
+ * signs a request for `to` at `ts`. `sign` (default: `from`'s own key) lets a test forge the signature.
+ */
+export function directRequest(
+  from: { agentKey: Uint8Array; agentSecret: Uint8Array },
+  to: Uint8Array,
+  ts: number,
+  q: RequestQuery,
+  sign: Uint8Array = from.agentSecret,
+): Uint8Array {
+  const r: SignedRequest = { ...q, from: from.agentKey, to, ts };
+  const req = encodeRequest(r, crypto.signer.sign(sign, requestToBeSigned(r)));
+  return encodeDirect({ type: 'request', from: from.agentKey, req });
 }

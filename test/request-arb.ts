@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { Limits } from '../src/core/codec/limits.js';
 import type { JsonType, RequestField, RequestSpec } from '../src/core/codec/requests.js';
 import { limitOf, MAX_SAFE } from '../src/core/codec/schema.js';
+import { SKETCH_ITEMS } from '../src/core/gossip/sketch.js';
 
 export interface ArbOptions {
   /** Topics valid requests use (so a peer can follow them all). */
@@ -62,6 +63,16 @@ function valid(f: RequestField, t: JsonType, limits: Limits, o: ArbOptions): fc.
     case 'list': {
       const max = limitOf(t.maxItems, limits);
       const item = valid(f, t.of as JsonType, limits, o);
+      if (t.of.t === 'text' && t.of.pattern === 'tag') {
+        // At most SKETCH_ITEMS tags-and-prefixes (codec/requests.ts): a full list is the root and its children.
+        const full = fc
+          .uniqueArray(WORD, { minLength: max - 1, maxLength: max - 1 })
+          .map((ws) => [o.tagRoot, ...ws.map((w) => `${o.tagRoot}.${w}`)]);
+        return fc.oneof(
+          { weight: 5, arbitrary: fc.array(item, { minLength: t.minItems ?? 0, maxLength: Math.min(max, 4) }) },
+          { weight: 1, arbitrary: max <= SKETCH_ITEMS ? full : fc.constant([o.tagRoot]) },
+        );
+      }
       return fc.oneof(
         { weight: 5, arbitrary: fc.array(item, { minLength: t.minItems ?? 0, maxLength: Math.min(max, 4) }) },
         { weight: 1, arbitrary: fc.array(item, { minLength: max, maxLength: max }) },

@@ -10,6 +10,8 @@
 // The 100-term multiply and 55-term square were generated mechanically (column k collects
 // f_i g_j with i + j = k, and with 19x when i + j = k + 10; odd*odd doubled).
 //
+// The SIMD build (asc --enable simd) computes feMul's products with i64x2.extmul: mulSimd at the end.
+//
 // All functions take pointers into linear memory; outputs may alias inputs.
 
 export const FE: usize = 80;
@@ -28,17 +30,38 @@ export function feOne(h: usize): void { memory.fill(h, 0, FE); store<i64>(h, 1);
 export function feCopy(h: usize, f: usize): void { memory.copy(h, f, FE); }
 
 // Unrolled by hand: binaryen does not unroll these loops, and they sit inside every point formula.
+// The SIMD build adds two limbs per i64x2 operation (same results, limb by limb).
 @inline export function feAdd(h: usize, f: usize, g: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const a0 = i64x2.add(v128.load(f), v128.load(g)), a1 = i64x2.add(v128.load(f, 16), v128.load(g, 16));
+    const a2 = i64x2.add(v128.load(f, 32), v128.load(g, 32)), a3 = i64x2.add(v128.load(f, 48), v128.load(g, 48));
+    const a4 = i64x2.add(v128.load(f, 64), v128.load(g, 64));
+    v128.store(h, a0); v128.store(h, a1, 16); v128.store(h, a2, 32); v128.store(h, a3, 48); v128.store(h, a4, 64);
+    return;
+  }
   const a0 = load<i64>(f, 0) + load<i64>(g, 0), a1 = load<i64>(f, 8) + load<i64>(g, 8), a2 = load<i64>(f, 16) + load<i64>(g, 16), a3 = load<i64>(f, 24) + load<i64>(g, 24), a4 = load<i64>(f, 32) + load<i64>(g, 32);
   const a5 = load<i64>(f, 40) + load<i64>(g, 40), a6 = load<i64>(f, 48) + load<i64>(g, 48), a7 = load<i64>(f, 56) + load<i64>(g, 56), a8 = load<i64>(f, 64) + load<i64>(g, 64), a9 = load<i64>(f, 72) + load<i64>(g, 72);
   store<i64>(h, a0, 0); store<i64>(h, a1, 8); store<i64>(h, a2, 16); store<i64>(h, a3, 24); store<i64>(h, a4, 32); store<i64>(h, a5, 40); store<i64>(h, a6, 48); store<i64>(h, a7, 56); store<i64>(h, a8, 64); store<i64>(h, a9, 72);
 }
 @inline export function feSub(h: usize, f: usize, g: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const a0 = i64x2.sub(v128.load(f), v128.load(g)), a1 = i64x2.sub(v128.load(f, 16), v128.load(g, 16));
+    const a2 = i64x2.sub(v128.load(f, 32), v128.load(g, 32)), a3 = i64x2.sub(v128.load(f, 48), v128.load(g, 48));
+    const a4 = i64x2.sub(v128.load(f, 64), v128.load(g, 64));
+    v128.store(h, a0); v128.store(h, a1, 16); v128.store(h, a2, 32); v128.store(h, a3, 48); v128.store(h, a4, 64);
+    return;
+  }
   const a0 = load<i64>(f, 0) - load<i64>(g, 0), a1 = load<i64>(f, 8) - load<i64>(g, 8), a2 = load<i64>(f, 16) - load<i64>(g, 16), a3 = load<i64>(f, 24) - load<i64>(g, 24), a4 = load<i64>(f, 32) - load<i64>(g, 32);
   const a5 = load<i64>(f, 40) - load<i64>(g, 40), a6 = load<i64>(f, 48) - load<i64>(g, 48), a7 = load<i64>(f, 56) - load<i64>(g, 56), a8 = load<i64>(f, 64) - load<i64>(g, 64), a9 = load<i64>(f, 72) - load<i64>(g, 72);
   store<i64>(h, a0, 0); store<i64>(h, a1, 8); store<i64>(h, a2, 16); store<i64>(h, a3, 24); store<i64>(h, a4, 32); store<i64>(h, a5, 40); store<i64>(h, a6, 48); store<i64>(h, a7, 56); store<i64>(h, a8, 64); store<i64>(h, a9, 72);
 }
 @inline export function feNeg(h: usize, f: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const a0 = i64x2.neg(v128.load(f)), a1 = i64x2.neg(v128.load(f, 16)), a2 = i64x2.neg(v128.load(f, 32));
+    const a3 = i64x2.neg(v128.load(f, 48)), a4 = i64x2.neg(v128.load(f, 64));
+    v128.store(h, a0); v128.store(h, a1, 16); v128.store(h, a2, 32); v128.store(h, a3, 48); v128.store(h, a4, 64);
+    return;
+  }
   const a0 = -load<i64>(f, 0), a1 = -load<i64>(f, 8), a2 = -load<i64>(f, 16), a3 = -load<i64>(f, 24), a4 = -load<i64>(f, 32);
   const a5 = -load<i64>(f, 40), a6 = -load<i64>(f, 48), a7 = -load<i64>(f, 56), a8 = -load<i64>(f, 64), a9 = -load<i64>(f, 72);
   store<i64>(h, a0, 0); store<i64>(h, a1, 8); store<i64>(h, a2, 16); store<i64>(h, a3, 24); store<i64>(h, a4, 32);
@@ -71,6 +94,7 @@ export function feCarry(h: usize): void {
 }
 
 export function feMul(h: usize, f: usize, g: usize): void {
+  if (ASC_FEATURE_SIMD) { mulSimd(h, f, g); return; }
   const f0 = ld(f, 0), f1 = ld(f, 1), f2 = ld(f, 2), f3 = ld(f, 3), f4 = ld(f, 4);
   const f5 = ld(f, 5), f6 = ld(f, 6), f7 = ld(f, 7), f8 = ld(f, 8), f9 = ld(f, 9);
   const g0 = ld(g, 0), g1 = ld(g, 1), g2 = ld(g, 2), g3 = ld(g, 3), g4 = ld(g, 4);
@@ -210,3 +234,75 @@ export function fePow22523(out: usize, z: usize): void {
   feSqN(T1, T1, 50); feMul(T0, T1, T0);
   feSqN(T0, T0, 2); feMul(out, T0, z);
 }
+
+// ---- SIMD build (asc --enable simd; ASC_FEATURE_SIMD is a compile-time constant, so the scalar build
+// contains none of this and the SIMD build none of the scalar products above) ----
+//
+// Same radix, same column sums, same carries as feMul: only the 100 limb products move into
+// i64x2.extmul_{low,high}_i32x4_s, two columns per vector. Column c collects f_i g_j, j = c - i, with
+// 19 g_(j+10) when j < 0, doubled when i and j are both odd. The g operands form one row of i32,
+// gx[t] = 19 g_t (t < 10), g_(t-10) (10 <= t < 20), 0 above, so those of columns c..c+3 for one i are
+// the four consecutive gx[10 + c - i ..]: the low half of that window gives columns (c, c+1), the high
+// half (c+2, c+3), against f_i broadcast to every lane (v128.load32_splat of the limb's low word), with
+// lanes 0 and 2 (the even columns) doubled for odd i. The row is kept in six registers V0..V5 (gx[4k ..
+// 4k+3]) and each window is one i32x4.shuffle of two of them (no stores: a 16-byte load over narrower
+// stores would miss store-to-load forwarding). The i32 operands hold: carried limbs and sums of up to
+// three are below 3 * 2^25 in magnitude, so 19 g < 2^31 and 2 f < 2^28.
+// Squaring (sqInto) stays scalar in this build: a SIMD square over the 55 distinct products measured
+// slower than the scalar one on x86-64 (docs/verification.md, Kernel internals).
+function mulSimd(h: usize, f: usize, g: usize): void {
+  const l0 = v128.load(g), l1 = v128.load(g, 16), l2 = v128.load(g, 32), l3 = v128.load(g, 48), l4 = v128.load(g, 64);
+  const p0 = i32x4.shuffle(l0, l1, 0, 2, 4, 6), p1 = i32x4.shuffle(l2, l3, 0, 2, 4, 6);
+  const p2 = i32x4.shuffle(l4, l0, 0, 2, 4, 6);
+  const K19 = i32x4.splat(19);
+  const v0 = i32x4.mul(p0, K19), v1 = i32x4.mul(p1, K19);
+  const v2 = i32x4.shuffle(i32x4.mul(p2, K19), p0, 0, 1, 4, 5);
+  const v3 = i32x4.shuffle(p0, p1, 2, 3, 4, 5), v4 = i32x4.shuffle(p1, p2, 2, 3, 4, 5), v5 = i32x4.splat(0);
+  const odd = i32x4(-1, 0, -1, 0);
+  let c01: v128, c23: v128, c45: v128, c67: v128, c89: v128, fv: v128, w: v128;
+  fv = v128.load32_splat(f, 0);
+  w = i32x4.shuffle(v2, v3, 2, 3, 4, 5); c01 = i64x2.extmul_low_i32x4_s(fv, w); c23 = i64x2.extmul_high_i32x4_s(fv, w);
+  w = i32x4.shuffle(v3, v4, 2, 3, 4, 5); c45 = i64x2.extmul_low_i32x4_s(fv, w); c67 = i64x2.extmul_high_i32x4_s(fv, w);
+  w = i32x4.shuffle(v4, v5, 2, 3, 4, 5); c89 = i64x2.extmul_low_i32x4_s(fv, w);
+  fv = v128.load32_splat(f, 8); fv = i32x4.add(fv, v128.and(fv, odd));
+  w = i32x4.shuffle(v2, v3, 1, 2, 3, 4); c01 = i64x2.add(c01, i64x2.extmul_low_i32x4_s(fv, w)); c23 = i64x2.add(c23, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v3, v4, 1, 2, 3, 4); c45 = i64x2.add(c45, i64x2.extmul_low_i32x4_s(fv, w)); c67 = i64x2.add(c67, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v4, v5, 1, 2, 3, 4); c89 = i64x2.add(c89, i64x2.extmul_low_i32x4_s(fv, w));
+  fv = v128.load32_splat(f, 16);
+  w = v2; c01 = i64x2.add(c01, i64x2.extmul_low_i32x4_s(fv, w)); c23 = i64x2.add(c23, i64x2.extmul_high_i32x4_s(fv, w));
+  w = v3; c45 = i64x2.add(c45, i64x2.extmul_low_i32x4_s(fv, w)); c67 = i64x2.add(c67, i64x2.extmul_high_i32x4_s(fv, w));
+  w = v4; c89 = i64x2.add(c89, i64x2.extmul_low_i32x4_s(fv, w));
+  fv = v128.load32_splat(f, 24); fv = i32x4.add(fv, v128.and(fv, odd));
+  w = i32x4.shuffle(v1, v2, 3, 4, 5, 6); c01 = i64x2.add(c01, i64x2.extmul_low_i32x4_s(fv, w)); c23 = i64x2.add(c23, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v2, v3, 3, 4, 5, 6); c45 = i64x2.add(c45, i64x2.extmul_low_i32x4_s(fv, w)); c67 = i64x2.add(c67, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v3, v4, 3, 4, 5, 6); c89 = i64x2.add(c89, i64x2.extmul_low_i32x4_s(fv, w));
+  fv = v128.load32_splat(f, 32);
+  w = i32x4.shuffle(v1, v2, 2, 3, 4, 5); c01 = i64x2.add(c01, i64x2.extmul_low_i32x4_s(fv, w)); c23 = i64x2.add(c23, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v2, v3, 2, 3, 4, 5); c45 = i64x2.add(c45, i64x2.extmul_low_i32x4_s(fv, w)); c67 = i64x2.add(c67, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v3, v4, 2, 3, 4, 5); c89 = i64x2.add(c89, i64x2.extmul_low_i32x4_s(fv, w));
+  fv = v128.load32_splat(f, 40); fv = i32x4.add(fv, v128.and(fv, odd));
+  w = i32x4.shuffle(v1, v2, 1, 2, 3, 4); c01 = i64x2.add(c01, i64x2.extmul_low_i32x4_s(fv, w)); c23 = i64x2.add(c23, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v2, v3, 1, 2, 3, 4); c45 = i64x2.add(c45, i64x2.extmul_low_i32x4_s(fv, w)); c67 = i64x2.add(c67, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v3, v4, 1, 2, 3, 4); c89 = i64x2.add(c89, i64x2.extmul_low_i32x4_s(fv, w));
+  fv = v128.load32_splat(f, 48);
+  w = v1; c01 = i64x2.add(c01, i64x2.extmul_low_i32x4_s(fv, w)); c23 = i64x2.add(c23, i64x2.extmul_high_i32x4_s(fv, w));
+  w = v2; c45 = i64x2.add(c45, i64x2.extmul_low_i32x4_s(fv, w)); c67 = i64x2.add(c67, i64x2.extmul_high_i32x4_s(fv, w));
+  w = v3; c89 = i64x2.add(c89, i64x2.extmul_low_i32x4_s(fv, w));
+  fv = v128.load32_splat(f, 56); fv = i32x4.add(fv, v128.and(fv, odd));
+  w = i32x4.shuffle(v0, v1, 3, 4, 5, 6); c01 = i64x2.add(c01, i64x2.extmul_low_i32x4_s(fv, w)); c23 = i64x2.add(c23, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v1, v2, 3, 4, 5, 6); c45 = i64x2.add(c45, i64x2.extmul_low_i32x4_s(fv, w)); c67 = i64x2.add(c67, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v2, v3, 3, 4, 5, 6); c89 = i64x2.add(c89, i64x2.extmul_low_i32x4_s(fv, w));
+  fv = v128.load32_splat(f, 64);
+  w = i32x4.shuffle(v0, v1, 2, 3, 4, 5); c01 = i64x2.add(c01, i64x2.extmul_low_i32x4_s(fv, w)); c23 = i64x2.add(c23, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v1, v2, 2, 3, 4, 5); c45 = i64x2.add(c45, i64x2.extmul_low_i32x4_s(fv, w)); c67 = i64x2.add(c67, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v2, v3, 2, 3, 4, 5); c89 = i64x2.add(c89, i64x2.extmul_low_i32x4_s(fv, w));
+  fv = v128.load32_splat(f, 72); fv = i32x4.add(fv, v128.and(fv, odd));
+  w = i32x4.shuffle(v0, v1, 1, 2, 3, 4); c01 = i64x2.add(c01, i64x2.extmul_low_i32x4_s(fv, w)); c23 = i64x2.add(c23, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v1, v2, 1, 2, 3, 4); c45 = i64x2.add(c45, i64x2.extmul_low_i32x4_s(fv, w)); c67 = i64x2.add(c67, i64x2.extmul_high_i32x4_s(fv, w));
+  w = i32x4.shuffle(v2, v3, 1, 2, 3, 4); c89 = i64x2.add(c89, i64x2.extmul_low_i32x4_s(fv, w));
+  carryStore(h, i64x2.extract_lane(c01, 0), i64x2.extract_lane(c01, 1), i64x2.extract_lane(c23, 0),
+    i64x2.extract_lane(c23, 1), i64x2.extract_lane(c45, 0), i64x2.extract_lane(c45, 1),
+    i64x2.extract_lane(c67, 0), i64x2.extract_lane(c67, 1), i64x2.extract_lane(c89, 0),
+    i64x2.extract_lane(c89, 1));
+}
+

@@ -104,7 +104,8 @@ export function checkPageSize(): CheckResult {
 export function checkWasm(p: Profile | undefined): CheckResult {
   const k = chooseKernel(p?.wasm ?? 'auto');
   try {
-    instantiateKernel('ed25519');
+    instantiateKernel(k.kernel);
+    if (k.kernel !== 'ed25519') instantiateKernel('ed25519');
     instantiateKernel('probe');
   } catch (e) {
     return { name: 'wasm', status: 'fail', detail: (e as Error).message };

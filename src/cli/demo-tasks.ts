@@ -1,4 +1,4 @@
-// The demo's task round (issue 6 item 4, issue 18): once agents have discovered each other, the first `count`
+// The demo's task round (docs/mechanisms.md "The task protocol", docs/adapters.md): once agents have discovered each other, the first `count`
 // agents each post a task with real input in the topic of their intent through their node's local API. The
 // agent whose capability matches is invited, bids (its price), is awarded, runs its shipped exec worker
 // (examples/workers/, demo.ts WORK) and delivers by hash; the requester's exec rater (examples/raters/) checks

@@ -29,6 +29,7 @@ Commands:
              bench trust: the EigenTrust WASM kernel vs the TypeScript reference
   sim        sim discovery|scale: the discovery experiment (bodyless vs broadcast vs registry vs Kademlia) and scale;
              sim trust: the paper's cross-topic disguise collusion experiment (MG-EigenTrust vs baselines)
+  a2a        a2a card: print or verify an A2A Agent Card (signature, BAID binding, skills)
   mechanism  mechanism evolve: the Stackelberg mechanism-generation loop with semantic attribution
   help       this text; 'agentnet <command> --help' for a command's options
 
@@ -64,6 +65,7 @@ const COMMANDS: Record<string, () => Promise<Cmd>> = {
   credential: async () => (await import('./tools-cmds.js')).cmdCredential,
   verify: async () => (await import('./verify-cmds.js')).cmdVerify,
   mechanism: async () => (await import('./mechanism-cmds.js')).cmdMechanism,
+  a2a: async () => (await import('./a2a-cmds.js')).cmdA2a,
   sim: async () => (await import('./sim-cmds.js')).cmdSim,
   bench: async () => async (argv) => {
     const [what, ...rest] = argv;

@@ -98,7 +98,7 @@ export function buildPackage(o: {
   if (profile.arch !== t.arch) throw new UsageError(`profile ${profile.name} is for ${profile.arch}, not ${o.target}`);
   if (existsSync(join(root, 'scripts', 'build.mjs')))
     execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
-  for (const f of ['dist/agentnet.mjs', 'build/ed25519.wasm', 'build/probe.wasm'])
+  for (const f of ['dist/agentnet.mjs', 'build/ed25519.wasm', 'build/ed25519.simd.wasm', 'build/probe.wasm'])
     if (!existsSync(join(root, f))) throw new Error(`${f} missing: run npm run build`);
 
   const rt = fetchRuntime(o.target, 22, log);
@@ -138,7 +138,8 @@ export function buildPackage(o: {
     (f) => f === 'agentnet.mjs' || /^agentnet\.[^/]+\.mjs$/.test(f),
   );
   for (const f of chunks) copyFileSync(join(root, 'dist', f), join(dir('dist'), f));
-  for (const k of ['ed25519', 'probe']) copyFileSync(join(root, 'build', `${k}.wasm`), join(dir('build'), `${k}.wasm`));
+  for (const k of ['ed25519', 'ed25519.simd', 'probe'])
+    copyFileSync(join(root, 'build', `${k}.wasm`), join(dir('build'), `${k}.wasm`));
 
   // Exactly three modules: the addon (package.json, lib/, the .node binary) and its loader's two files.
   const bs = dir('node_modules', 'better-sqlite3');

@@ -52,13 +52,18 @@ export async function selftest(profile: string, timeoutMs = 60_000): Promise<Che
         const pk = c.signer.publicKey(sk);
         const bad = sig.slice();
         bad[0]! ^= 1;
-        const batch = wasm.verifyBatch([
-          { pub: pk, msg, sig },
-          { pub: pk, msg, sig: bad },
-        ]);
-        if (!wasm.verify(pk, msg, sig) || wasm.verify(pk, msg, bad) || batch[0] !== true || batch[1] !== false)
-          throw new Error('ed25519 kernel gave a wrong answer');
-        return `probe ABI ${probe.abi}, ed25519 (${wasm.name}) single and batch: good accepted, tampered refused`;
+        // The kernel the node loads (auto: SIMD where the engine has it) and, if that is the SIMD build,
+        // the scalar fallback too: both must give the same answers here.
+        const kernels = wasm.kernel === 'simd' ? [wasm, loadEd25519Verifier({ kernel: 'scalar' })] : [wasm];
+        for (const v of kernels) {
+          const batch = v.verifyBatch([
+            { pub: pk, msg, sig },
+            { pub: pk, msg, sig: bad },
+          ]);
+          if (!v.verify(pk, msg, sig) || v.verify(pk, msg, bad) || batch[0] !== true || batch[1] !== false)
+            throw new Error(`ed25519 ${v.kernel} kernel gave a wrong answer`);
+        }
+        return `probe ABI ${probe.abi}, ed25519 ${kernels.map((k) => k.kernel).join(' and ')} kernel${kernels.length > 1 ? 's' : ''} (${wasm.kernel} selected) single and batch: good accepted, tampered refused`;
       },
     ],
     [

@@ -4,12 +4,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchTiers } from '../../bench/tiers.js';
-import { benchImplementations, formatTable } from '../../bench/verify.js';
+import { benchVerify, formatPaired, formatTable, loadLine, targetLines } from '../../bench/verify.js';
 import { fromHex } from '../core/bytes.js';
 import { makeCryptoPort } from '../runtime/crypto-port.js';
 import { loadProfile } from '../runtime/profile.js';
 import { defaultVerifier, verifierFallbackReason } from '../runtime/verifier.js';
 import { findEd25519Wasm, instantiateEd25519 } from '../runtime/wasm/ed25519.js';
+import { chooseKernel } from '../runtime/wasm/simd.js';
 import { barChart, stack } from '../runtime/plot/svg.js';
 import { intFlag, UsageError } from './args.js';
 import { createProgress } from './progress.js';
@@ -74,9 +75,13 @@ export async function cmdVerify(argv: string[]): Promise<number> {
 export const BENCH_VERIFY_HELP = `Usage: agentnet bench verify [--profile P] [--batch 64] [--rounds 5] [--json FILE] [--plot FILE.svg]
 
 Measures, in one process and one run (medians of --rounds rounds, with min-max): ops/s of the WASM kernel
-single and batched (64 and --batch), node:crypto (KeyObject reused) and @noble/ed25519; and each tier
+single and batched (64 and --batch), the scalar build (wasm-*) and the SIMD build (wasm-simd-*, when the
+engine has WASM SIMD) side by side, node:crypto (KeyObject reused) and @noble/ed25519; and each tier
 T0-T3 end to end (decode, policy, crypto) in µs per operation. Ratios are against node:crypto measured in
-the same run, so a loaded machine shifts every row alike. --plot writes an SVG with two bar charts:
+the same run, so a loaded machine shifts every row alike; the paired ratios time every implementation on
+the same chunk of 64 signatures back to back and take the median of the per-chunk ratios, which holds up
+better on a shared machine. The 1-minute load average at the start and the end is printed (and is in
+--json as load). --plot writes an SVG with two bar charts:
 ops/s per implementation and µs per tier. A progress bar is drawn on stderr when stdout is a terminal.
 Exit codes: 0 done, 2 usage error, 3 runtime failure (e.g. the WASM kernel cannot load).
 Examples: agentnet bench verify --profile rpi4b --json rpi4b.json
@@ -129,13 +134,13 @@ export async function cmdBenchVerify(argv: string[]): Promise<number> {
   const profile = loadProfile(values.profile ?? 'generic-x64');
   const rounds = intFlag(values.rounds, 'rounds', 5, 5, 100);
   const batch = intFlag(values.batch, 'batch', profile.verifyBatchSize, 1, 256);
-  const verifier = defaultVerifier();
+  const verifier = defaultVerifier(chooseKernel(profile.wasm).kernel.endsWith('.simd') ? 'simd' : 'scalar');
   if (verifier.name !== 'wasm') throw new Error(`WASM kernel unavailable: ${verifierFallbackReason()}`);
   const progress = createProgress(2, 'bench verify');
   progress.tick('implementations (WASM, node:crypto, noble)', 0);
-  let implementations, tiers;
+  let implementations, tiers, load, paired;
   try {
-    implementations = await benchImplementations({ rounds, batch: [batch] });
+    ({ results: implementations, paired, load } = await benchVerify({ rounds, batch: [batch] }));
     progress.tick('tiers T0-T3');
     tiers = benchTiers(makeCryptoPort(verifier), { rounds });
     progress.tick('done');
@@ -150,7 +155,11 @@ export async function cmdBenchVerify(argv: string[]): Promise<number> {
       arch: arch(),
       node: process.version,
       profile: profile.name,
+      /** The kernel a node with this profile loads (auto: SIMD where the engine has it). */
+      kernel: chooseKernel(profile.wasm).kernel,
     },
+    load: { loadAvg1Start: +load.before.toFixed(2), loadAvg1End: +load.after.toFixed(2) },
+    pairedRatios: Object.fromEntries(Object.entries(paired).map(([k, v]) => [k, +v.toFixed(3)])),
     implementations: Object.fromEntries(
       Object.entries(implementations).map(([k, v]) => [
         k,
@@ -164,12 +173,12 @@ export async function cmdBenchVerify(argv: string[]): Promise<number> {
     `device: ${result.device.cpu} (${result.device.cores} cores, ${result.device.arch}), node ${result.device.node}, profile ${profile.name}\n`,
   );
   console.log(formatTable(implementations));
+  console.log('\n' + formatPaired(paired));
   console.log('\n| tier | µs/op | ops/s |\n|---|---:|---:|');
   for (const [k, t] of Object.entries(tiers)) console.log(`| ${k} | ${t.usPerOp} | ${t.opsPerSec} |`);
-  const r = (a: string, b: string) => implementations[a]!.opsPerSec / implementations[b]!.opsPerSec;
-  console.log(`\nwasm-batch-64 / node-crypto = ${r('wasm-batch-64', 'node-crypto').toFixed(2)} (target >= 1.5)`);
-  console.log(`wasm-single / node-crypto   = ${r('wasm-single', 'node-crypto').toFixed(2)} (target >= 0.8)`);
-  console.log(`wasm-batch-64 / noble       = ${r('wasm-batch-64', 'noble').toFixed(1)} (target >= 20)`);
+  console.log('\n' + targetLines(implementations, paired).join('\n'));
+  console.log(`kernel selected for profile ${profile.name}: build/${result.device.kernel}.wasm`);
+  console.log(loadLine(load, cpus().length));
   console.log(`WASM kernel memory: ${(wasmMemoryBytes / 1024).toFixed(0)} KiB (fixed at instantiation)`);
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
   if (values.plot) {

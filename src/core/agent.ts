@@ -13,6 +13,7 @@
 
 import { toHex } from './bytes.js';
 import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
+import type { Direct } from './codec/messages.js';
 import { DirectLink } from './gossip/direct.js';
 import { ForkProofs } from './gossip/fork-proofs.js';
 import { FraudDesk } from './gossip/fraud-desk.js';
@@ -90,7 +91,16 @@ export class AgentCore {
     this.bindingBytes = o.binding;
     this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators, o.bindingDecoder);
     this.heartbeat = new Heartbeat(o);
-    this.direct = new DirectLink(this.agentKey, this.counters, (x) => this.emit(x));
+    this.direct = new DirectLink({
+      crypto: o.crypto,
+      secret: o.agentSecret,
+      agentKey: this.agentKey,
+      limits: this.limits,
+      counters: this.counters,
+      clockSkewMs: o.clockSkewMs ?? 5 * 60_000,
+      emit: (x) => this.emit(x),
+      reject: (r, d) => this.reject(r, 'direct', d),
+    });
     this.forks = new ForkProofs(
       o.crypto,
       this.limits,
@@ -141,7 +151,7 @@ export class AgentCore {
         emit: (x) => this.emit(x),
         event: (e) => this.events.push(e),
         reject: (r, ch, d) => this.reject(r, ch, d),
-        sendDirect: (to, d) => this.direct.send(to, d),
+        askBody: (now, author, bodyHash) => this.direct.askBody(now, author, bodyHash),
         follow: (t) => this.follow(t),
         candidate: (a) => this.births.candidate(a),
       },
@@ -274,6 +284,14 @@ export class AgentCore {
     return current ? { ...current, reused: true } : { ...this.announce(now, d), reused: false };
   }
 
+  /**
+   * Why a signed direct request (type `request`) would not be answered now (docs/spec/protocol.md "Direct
+   * requests"), or undefined: the flood gate charges only authenticated, fresh requests to their signer.
+   */
+  requestRefusal(now: number, d: Extract<Direct, { type: 'request' }>): { reason: RejectReason } | undefined {
+    return this.direct.check(now, d);
+  }
+
   /** Sends a signed task message (src/core/task/) to an agent as a direct message. */
   sendTask(toHex: string, msg: Uint8Array): void {
     this.direct.send(toHex, { type: 'task', from: this.agentKey, msg });
@@ -348,7 +366,7 @@ export class AgentCore {
           d.count,
         );
     this.finder.handleTimeout(now);
-    for (const p of gaps.due(now)) this.direct.askEntries(p.data);
+    for (const p of gaps.due(now)) this.direct.askEntries(now, p.data);
     if (this.started && this.heartbeat.due(now)) {
       this.own.repeatChanged(now);
       this.births.sweep(

@@ -3,7 +3,8 @@
 // - DecodeError: untrusted bytes that are not a valid protocol object. Decoders throw nothing else.
 // - AgentnetError: a thrown failure of a local operation (config, store, identity files, transport).
 // - RejectReason: how the core classifies a peer's bad message. It is a value, never thrown out of
-//   `handle*`; it is counted in status and (later) fed to local trust.
+//   `handle*`; it is counted in status and emitted as an event. Local conduct (trust/conduct.ts) takes only
+//   violations provably the author's, never a RejectReason on its own.
 
 export const DECODE_CODES = [
   'TOO_LARGE', // input or an item beyond a limit (DESIGN §3 limits)
@@ -129,5 +130,9 @@ export const REJECT_REASONS = [
   'rate_limited', // beyond the peer's budget (flood): dropped before the log (runtime/gate.ts)
   'bad_dispute_proof', // a dispute proof that proves nothing (one award, same worker, another signer, bad signature)
   'death_mismatch', // a death naming a binding (by hash) other than the one held for its author
+  'unsigned_request', // a getEntries / getBody without the requester's signature (direct types 1, 3): never answered
+  'misaddressed', // a signed request addressed to another node (its `to`): not answered
+  'replayed_request', // a signed request not newer than the last one answered for its requester: not answered
+  'sketch_overfull', // an entry's sketch has more bits set than 32 items can set (docs/spec/sketch.md): its body is not pulled
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

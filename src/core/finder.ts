@@ -15,12 +15,11 @@ import { toHex } from './bytes.js';
 import { decodeBody } from './codec/body.js';
 import { decodeEntry, type Entry } from './codec/entry.js';
 import type { Limits } from './codec/limits.js';
-import type { Direct } from './codec/messages.js';
 import type { Counters } from './counters.js';
 import { DecodeError, type RejectReason } from './errors.js';
 import { DiscoveryIndex } from './gossip/discovery.js';
 import { covers, type Interest } from './gossip/match.js';
-import { sketchMatches } from './gossip/sketch.js';
+import { MAX_SKETCH_BITS, sketchFill, sketchMatches } from './gossip/sketch.js';
 import { BodyPulls } from './gossip/pulls.js';
 import type { LogStore, StoredEntry } from './log/store.js';
 import type { CryptoPort } from './ports.js';
@@ -36,7 +35,8 @@ export interface FinderContext {
   emit(o: Outgoing): void;
   event(e: CoreEvent): void;
   reject(reason: RejectReason, channel: Channel, detail: string): void;
-  sendDirect(to: string, d: Direct): void;
+  /** Sends the signed getBody of a pull's direct attempt to the entry's author. */
+  askBody(now: number, author: Uint8Array, bodyHash: Uint8Array): void;
   follow(topic: string): void;
   /** We now hold a candidate of the author (gossip/birth-watch.ts listens to its births and deaths). */
   candidate(author: string): void;
@@ -129,6 +129,12 @@ export class Finder {
         this.x.event({ type: 'withdrawn', author, topic: e.topic, ...(e.key !== undefined ? { key: e.key } : {}) });
       return;
     }
+    if ((e.kind === 'state' || e.kind === 'capability') && sketchFill(e.sketch) > MAX_SKETCH_BITS)
+      return this.x.reject(
+        'sketch_overfull',
+        'header',
+        `entry ${toHex(id).slice(0, 12)} by ${author.slice(0, 12)}: sketch has ${sketchFill(e.sketch)} of 256 bits set, at most ${MAX_SKETCH_BITS}`,
+      );
     if (e.kind === 'state') return this.onState(now, e, id);
     if (e.kind !== 'capability' || e.expires <= now) return;
     if (!this.index.wants(e)) {
@@ -137,7 +143,7 @@ export class Finder {
     }
     const have = this.x.store.getBody(e.bodyHash);
     if (have) return this.acceptBody(now, e, toHex(id), have);
-    if (this.pulls.want(now, { entry: e, id: toHex(id) }) === 'new') this.requestBody(e, 1);
+    if (this.pulls.want(now, { entry: e, id: toHex(id) }) === 'new') this.requestBody(now, e, 1);
   }
 
   private onState(now: number, e: Entry, id: Uint8Array): void {
@@ -148,12 +154,12 @@ export class Finder {
     }
     const have = this.x.store.getBody(e.bodyHash);
     if (have) return this.acceptBody(now, e, toHex(id), have);
-    if (this.pulls.want(now, { entry: e, id: toHex(id) }) === 'new') this.requestBody(e, 1);
+    if (this.pulls.want(now, { entry: e, id: toHex(id) }) === 'new') this.requestBody(now, e, 1);
   }
 
   /** Pulls whose deadline passed: the next attempt, or failure after the last one. */
   handleTimeout(now: number): void {
-    for (const p of this.pulls.due(now)) this.requestBody(p.entry, p.attempt);
+    for (const p of this.pulls.due(now)) this.requestBody(now, p.entry, p.attempt);
   }
 
   /** A body from any holder (retained copy or a direct reply); ignored unless we are pulling it. */
@@ -168,13 +174,12 @@ export class Finder {
   }
 
   /** First attempt: the broker's retained copy; later attempts also ask the author directly. */
-  private requestBody(e: Entry, attempt: number): void {
+  private requestBody(now: number, e: Entry, attempt: number): void {
     const key = toHex(e.bodyHash);
     this.pulls.requested++;
     if (attempt > 1) this.x.emit({ op: 'unsubscribe', channel: 'body', key });
     this.x.emit({ op: 'subscribe', channel: 'body', key });
-    if (attempt > 1)
-      this.x.sendDirect(toHex(e.author), { type: 'getBody', from: this.x.agentKey, bodyHash: e.bodyHash });
+    if (attempt > 1) this.x.askBody(now, e.author, e.bodyHash);
   }
 
   private acceptBody(now: number, e: Entry, idHex: string, bytes: Uint8Array): void {

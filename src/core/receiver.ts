@@ -142,13 +142,13 @@ export class Receiver {
     if (!t1.ok) return this.x.reject(t1.reason, 'frontier', t1.detail);
     this.lastSeen.set(author, now);
     const from = head && head.epoch === f.epoch ? head.seq + 1 : 1;
-    this.x.direct.askEntries(this.gaps.need(now, f.author, f.topic, f.epoch, from, f.seq));
+    this.x.direct.askEntries(now, this.gaps.need(now, f.author, f.topic, f.epoch, from, f.seq));
   }
 
   onDirect(now: number, bytes: Uint8Array): void {
     const { direct, finder, counters } = this.x;
     const d = decodeDirect(bytes, this.x.limits);
-    if (direct.answer(this.x.store, d)) return;
+    if (direct.answer(now, this.x.store, d)) return;
     if (d.type === 'entries') {
       for (const b of d.entries) {
         counters.add('headerBytesIn', b.length);
@@ -178,21 +178,27 @@ export class Receiver {
       case 'broken':
         // The author signed another entry at our head's position (e.prev): ask it for that entry, which
         // then arrives as a fork of our head and becomes a proof.
-        direct.askEntries({ author: e.author, topic: e.topic, epoch: e.epoch, fromSeq: e.seq - 1, toSeq: e.seq - 1 });
+        direct.askEntries(now, {
+          author: e.author,
+          topic: e.topic,
+          epoch: e.epoch,
+          fromSeq: e.seq - 1,
+          toSeq: e.seq - 1,
+        });
         return this.x.reject('broken_chain', 'header', `seq ${e.seq} does not extend our head`);
       case 'fork':
         this.x.reject('fork', 'header', `two entries at ${e.topic}/${e.epoch}/${e.seq}`);
         return this.x.fraud.detected(now, d.existing.bytes, se.bytes, 'header');
       case 'gap':
         this.held.hold(se, id);
-        return direct.askEntries(this.gaps.need(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq));
+        return direct.askEntries(now, this.gaps.need(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq));
       case 'append':
         break;
     }
     store.append(storedOf(e, id, se.bytes));
     this.x.event({ type: 'appended', author: toHex(e.author), topic: e.topic, seq: e.seq, own: false });
     this.x.finder.onAppended(now, e, id);
-    direct.askEntries(this.gaps.appended(now, e.author, e.topic, e.epoch, e.seq, this.held.has(e, e.seq + 1)));
+    direct.askEntries(now, this.gaps.appended(now, e.author, e.topic, e.epoch, e.seq, this.held.has(e, e.seq + 1)));
     const next = this.held.take(e, e.seq + 1);
     if (next) this.receiveVerified(now, next.se, next.id, 'repair');
   }

@@ -1,4 +1,4 @@
-// The flood gate (issue 7 item 5): per-peer budgets applied by the driver before the core sees a
+// The flood gate (docs/reliability.md, floods): per-peer budgets applied by the driver before the core sees a
 // message, so that a peer sending far beyond a fair rate cannot fill the store, the pull tables or
 // the outgoing queue at the expense of honest peers. Budgets are token buckets (core/gossip/ratelimit.ts).
 //
@@ -8,10 +8,12 @@
 //    nobody can spend an honest author's budget: forging needs the author's key, and replaying its
 //    entries (duplicates, stale ones) costs nothing. Entries of authors whose binding we lack yet go
 //    through: the core holds them in a bounded table until the birth arrives.
-//  - a getBody / getEntries request to the requester key it names, and to a budget shared by all
-//    requesters: the key is not authenticated, so the shared budget is what bounds the work of a
-//    requester that makes up keys; spoofing an honest key only makes that peer fall back to the
-//    broker's retained copy or another holder.
+//  - a signed request (getEntries / getBody, docs/spec/protocol.md "Direct requests") to the key that
+//    signed it, and to a budget shared by all requesters, once the core found it authenticated and fresh
+//    (addressed to this node, signature valid, ts in the window and newer than the last answered): so
+//    forged, replayed or misaddressed requests spend nobody's budget (the core refuses them with their
+//    reason), and the shared budget bounds the work of a requester that makes up keys. Unsigned requests
+//    of earlier nodes cost nothing either: the core refuses them unanswered (`unsigned_request`).
 // A refused message is dropped, counted as `rate_limited` in the core's counters and emitted as a
 // rejection event; `top()` names the peers refused most.
 //
@@ -20,7 +22,8 @@
 // whose own timestamps show it creating entries faster than the budget has provably broken the rule, and
 // each such entry is a violation in this node's conduct record of it. Refusals at arrival are not
 // attributable on their own (a relayer chooses when an honest author's entries arrive), nor are refused
-// requests (their requester key is an unsigned field), nor forged or mis-signed entries (checked first).
+// requests (signed now, but asking for data often is no rule of the log the conduct record judges), nor
+// forged or mis-signed entries (checked first).
 // The budgets come from the firmware profile (flood* fields, firmware-profiles/README.md).
 
 import type { AgentCore } from '../core/agent.js';
@@ -37,7 +40,7 @@ import type { Channel } from '../core/types.js';
 export interface FloodLimits {
   /** New entries per author. The default allows bursts of a gap repair (MAX_RANGE 64) many times over. */
   readonly entries: Budget;
-  /** getBody / getEntries requests per requester key. */
+  /** Signed getBody / getEntries requests per requester (signing) key. */
   readonly requests: Budget;
   /** getBody / getEntries requests of all requesters together. */
   readonly requestsTotal: Budget;
@@ -99,8 +102,9 @@ export class FloodGate {
       if (channel === 'header') return this.chargeEntry(now, bytes);
       if (channel !== 'direct') return undefined;
       const d = decodeDirect(bytes, this.core.limits);
-      if (d.type === 'getBody' || d.type === 'getEntries') {
-        const from = toHex(d.from);
+      if (d.type === 'request') {
+        if (this.core.requestRefusal(now, d)) return undefined; // the core refuses it with its reason
+        const from = toHex(d.from); // the signer: requestRefusal checked it is
         if (!this.requests.take(from, now)) return from;
         return this.total.take('*', now) ? undefined : '*';
       }

@@ -32,6 +32,7 @@ import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
 import { Adapters, LATENCY_BUCKETS } from './adapters/index.js';
 import { AdapterBindings } from './adapters/bindings.js';
+import { lazyA2a } from './a2a/lazy.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 import { primeKnownBindings } from './verified-bindings.js';
 
@@ -104,7 +105,10 @@ export async function startNode(
   const profile = loadProfile(config.profile);
   checkDeclarations(config.declarations, profile); // the file was checked with the default limits; a profile may lower them
   const kernel = chooseKernel(profile.wasm);
-  const verifier = new PrimedVerifier(o.verifier ?? defaultVerifier(), Math.max(1024, profile.verifyBatchSize * 16));
+  const verifier = new PrimedVerifier(
+    o.verifier ?? defaultVerifier(kernel.kernel.endsWith('.simd') ? 'simd' : 'scalar'),
+    Math.max(1024, profile.verifyBatchSize * 16),
+  );
   const crypto = makeCryptoPort(verifier);
   mkdirSync(config.dataDir, { recursive: true });
   const identity = ensureIdentity(crypto, config.dataDir, Date.now());
@@ -121,7 +125,7 @@ export async function startNode(
     limits: profile.limits,
     t0CacheSize: profile.t0CacheSize,
     pullTimeoutMs: profile.pullTimeoutMs,
-    // Heartbeat (issue 4): changed frontiers go out again for 2 rounds; every 60 rounds the retained
+    // Heartbeat (core/gossip/heartbeat.ts): changed frontiers go out again for 2 rounds; every 60 rounds the retained
     // heads of followed topics are re-read (full anti-entropy for heads lost more often than that).
     heartbeatMs: profile.heartbeatMs,
     resyncEvery: Math.max(1, Math.round(60_000 / profile.heartbeatMs)),
@@ -328,6 +332,18 @@ export async function startNode(
         tasks: tasks!,
         follow: (t, on) => node.follow(t, on),
         followed: () => core.followedTopics(),
+        a2a: lazyA2a({
+          core,
+          store,
+          tasks: tasks!,
+          agentSecret: identity.agentSecret,
+          binding: identity.binding,
+          limits: profile.limits,
+          version: process.env['npm_package_version'] ?? '0.1.0',
+          bearer: !!config.apiToken,
+          defaultPrice: config.tasks.price,
+          discover: (q) => node.discover(q),
+        }),
       },
       { host: config.apiHost, port: config.apiPort, token: config.apiToken },
     );

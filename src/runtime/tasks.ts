@@ -211,7 +211,15 @@ export class TaskRunner {
       throw new FieldError('rater', `${r} is an mcp adapter, which cannot rate`);
     this.pendingRater = r;
     try {
-      const t = this.call((now) => this.engine.post(now, s));
+      // A window the caller left out (a request table has no default for them) is the config's.
+      const w = this.windows;
+      const spec: TaskSpec = {
+        ...s,
+        bidWindowMs: s.bidWindowMs ?? w.bidWindowMs,
+        deliverWindowMs: s.deliverWindowMs ?? w.deliverWindowMs,
+        settleWindowMs: s.settleWindowMs ?? w.settleWindowMs,
+      };
+      const t = this.call((now) => this.engine.post(now, spec));
       this.raters.set(t.id, r);
       return t;
     } finally {
@@ -231,6 +239,9 @@ export class TaskRunner {
   }
   rate(id: string, outcome: number): TaskView {
     return this.call((now) => this.engine.rateFor(now, id, outcome));
+  }
+  cancel(id: string): TaskView {
+    return this.call((now) => this.engine.cancel(now, id));
   }
   list(): TaskWithRun[] {
     return this.engine.list().map((t) => this.withRun(t));

@@ -7,21 +7,25 @@
 import { createHash } from 'node:crypto';
 import type { SigItem, SigVerifier } from '../core/ports.js';
 import { nobleStrictVerifier } from './crypto-port.js';
-import { loadEd25519Verifier } from './wasm/ed25519.js';
+import { loadEd25519Verifier, type Ed25519Kernel } from './wasm/ed25519.js';
 
-let wasm: SigVerifier | undefined;
+const wasm = new Map<string, SigVerifier>();
 let loadError: string | undefined;
 
-/** The WASM verifier, loaded once per process; noble strict if loading fails (the reason is kept). */
-export function defaultVerifier(): SigVerifier {
-  if (wasm) return wasm;
-  if (loadError === undefined) {
-    try {
-      wasm = loadEd25519Verifier();
-      return wasm;
-    } catch (e) {
-      loadError = (e as Error).message;
-    }
+/**
+ * The WASM verifier, loaded once per process and kernel choice ('auto': the SIMD build when the engine
+ * supports it, else the scalar one; 'scalar' for a profile with `wasm: baseline`); noble strict if
+ * loading fails (the reason is kept).
+ */
+export function defaultVerifier(kernel: Ed25519Kernel | 'auto' = 'auto'): SigVerifier {
+  const have = wasm.get(kernel);
+  if (have) return have;
+  try {
+    const v = loadEd25519Verifier({ kernel });
+    wasm.set(kernel, v);
+    return v;
+  } catch (e) {
+    loadError = (e as Error).message;
   }
   return nobleStrictVerifier;
 }

@@ -161,6 +161,7 @@ function contract(name: string, make: Make) {
         }),
         fc.record({ kind: fc.constant('unsigned' as const), worker: fc.constant(B), deposit: fc.nat(3000) }),
         fc.record({ kind: fc.constant('disputed' as const), worker: fc.constant(B), deposit: fc.nat(3000) }),
+        fc.record({ kind: fc.constant('canceled' as const) }),
       );
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 5000 }), end, (budget, e: TaskEnd) => {
@@ -169,7 +170,7 @@ function contract(name: string, make: Make) {
           l.post({ task: T1, rule: 'grant', from: ISSUANCE, to: agentAccount(A), amount: 10_000, ts: 0 });
           l.post({ task: T1, rule: 'grant', from: ISSUANCE, to: agentAccount(B), amount: 10_000, ts: 0 });
           for (const p of openPostings(T1, A, budget, 1)) l.post(p);
-          const dep = e.kind === 'expired' ? 0 : e.deposit;
+          const dep = e.kind === 'expired' || e.kind === 'canceled' ? 0 : e.deposit;
           for (const p of depositPostings(T1, B, dep, 2)) l.post(p);
           for (const p of settlement(T1, A, budget, e, 3)) l.post(p);
           expect(l.balance(escrowAccount(T1))).toBe(0);

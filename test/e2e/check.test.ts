@@ -54,6 +54,9 @@ describe('agentnet check', () => {
       ['selftest: broker + 2 nodes', 'ok'],
       ['selftest: T3 attestation', 'ok'],
     ]);
+    // `wasm: auto` on an engine with WASM SIMD: the SIMD build is selected, and the scalar fallback is checked too.
+    expect(byName(r, 'selftest: wasm kernels')?.detail).toMatch(/ed25519 simd and scalar kernels \(simd selected\)/);
+    expect(byName(r, 'wasm')?.detail).toContain('build/ed25519.simd.wasm');
     expect(byName(r, 'sqlite WAL')?.status).toBe('ok');
     expect(byName(r, 'page size')?.detail).toMatch(/^\d+ bytes/);
     expect([r.code, r.out.exitCode, r.out.ok]).toEqual([0, 0, true]);

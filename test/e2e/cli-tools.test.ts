@@ -218,10 +218,25 @@ describe('agentnet bench verify', () => {
     const svg = readFileSync(f('bench.svg'), 'utf8');
     expect(svg.match(/<svg /g)).toHaveLength(3); // the document and its two panels
     expect(r.stdout).toContain('| wasm-batch-64 |');
+    expect(r.stdout).toContain('| wasm-simd-batch-64 |');
+    expect(r.stdout).toMatch(/machine load \(1-min average over \d+ cores\): [\d.]+ at start, [\d.]+ at end/);
     const j = JSON.parse(readFileSync(f('bench.json'), 'utf8'));
-    expect(Object.keys(j.device).sort()).toEqual(['arch', 'cores', 'cpu', 'node', 'profile']);
-    for (const k of ['wasm-single', 'wasm-batch-64', 'node-crypto', 'noble'])
+    expect(Object.keys(j.device).sort()).toEqual(['arch', 'cores', 'cpu', 'kernel', 'node', 'profile']);
+    expect(j.device.kernel).toBe('ed25519.simd'); // generic-x64 is `wasm: auto` and Node has WASM SIMD
+    // Scalar and SIMD kernels side by side, each against node:crypto of the same run.
+    for (const k of ['wasm-single', 'wasm-batch-64', 'wasm-simd-single', 'wasm-simd-batch-64', 'node-crypto', 'noble'])
       expect(j.implementations[k].opsPerSec).toBeGreaterThan(0);
+    for (const k of [
+      'wasm-single / node-crypto',
+      'wasm-batch-64 / node-crypto',
+      'wasm-simd-single / node-crypto',
+      'wasm-simd-batch-64 / node-crypto',
+      'wasm-simd-single / wasm-single',
+      'wasm-simd-batch-64 / wasm-batch-64',
+    ])
+      expect(j.pairedRatios[k]).toBeGreaterThan(0);
+    expect(j.load.loadAvg1Start).toBeGreaterThanOrEqual(0);
+    expect(j.load.loadAvg1End).toBeGreaterThanOrEqual(0);
     for (const k of ['T0', 'T1', 'T2', 'T3']) expect(j.tiers[k].usPerOp).toBeGreaterThan(0);
     expect(j.wasmMemoryBytes).toBeGreaterThan(0);
     for (const k of Object.keys(j.implementations)) expect(svg).toContain(`<title>ops/s / ${k}: `);

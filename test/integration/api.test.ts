@@ -422,6 +422,39 @@ describe('local API vs its OpenAPI document', () => {
     });
   });
 
+  it('A2A: the card, the directory and the JSON-RPC endpoint answer as documented', async () => {
+    await call(bob, 'POST', '/announce', '/announce', {
+      kind: 'capability',
+      topic: 'a2a_doc',
+      tags: ['a2a.doc'],
+      text: 'documented',
+    });
+    await call(alice, 'POST', '/announce', '/announce', {
+      kind: 'intent',
+      topic: 'a2a_doc',
+      tags: ['a2a'],
+      text: 'need',
+    });
+    const card = await call(bob, 'GET', '/.well-known/agent-card.json', '/.well-known/agent-card.json');
+    expect(card.json['skills'].map((k: { id: string }) => k.id)).toContain('a2a_doc/a2a.doc');
+    expect(card.headers.get('cache-control')).toMatch(/max-age/);
+    await until(async () => {
+      const r = await call(alice, 'GET', '/a2a/agents?tags=a2a', '/a2a/agents');
+      return r.json['agents'].some((a: { agent: string }) => a.agent === bob.core.agentHex);
+    });
+    const bad = await call(alice, 'GET', '/a2a/agents?tags=UPPER', '/a2a/agents');
+    expect(bad.json['error']).toMatchObject({ code: 'BAD_REQUEST', field: 'tags[0]' });
+    const rpc = await call(
+      alice,
+      'POST',
+      '/a2a',
+      '/a2a',
+      { jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: '00'.repeat(32) } },
+      { 'content-type': 'application/json', 'a2a-version': '1.0' },
+    );
+    expect(rpc.json['error']).toMatchObject({ code: -32001 });
+  });
+
   it('every documented operation was exercised with a 200', () => {
     const all = Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     expect(all.filter((o) => !exercised.has(o))).toEqual([]);

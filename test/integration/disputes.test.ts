@@ -1,8 +1,8 @@
-// A double award between real nodes (SQLite, verifier, driver, MQTT transport, trust) over the embedded
-// broker (issue 6): a requester that signs a second award for its task naming another worker is caught by
-// the worker, which publishes the dispute proof on the fraud channel; a third node that never took part
-// verifies it with the requester's key alone and slashes the requester in its MG-EigenTrust. A forged proof
-// published before it is refused there (bad_dispute_proof) and slashes nobody.
+// A double award between real nodes (SQLite, verifier, driver, MQTT transport, trust) over the embedded broker
+// (docs/mechanisms.md "Disputes"): a requester that signs a second award for its task naming another worker is caught
+// by the worker, which publishes the dispute proof on the fraud channel; a third node that never took part verifies it
+// with the requester's key alone and slashes the requester in its MG-EigenTrust. A forged proof published before it is
+// refused there (bad_dispute_proof) and slashes nobody.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -61,7 +61,7 @@ describe('trust from the parties’ own receipts', () => {
         tags: ['data.analysis'],
         text: `task ${i}: sum column x`,
         budget: 5000,
-        bidWindowMs: 800,
+        bidWindowMs: 2000, // a bid from a node on a loaded machine must make it
         deliverWindowMs: 5000,
         settleWindowMs: 10_000,
       });

@@ -8,6 +8,8 @@ import { naiveMechanism } from '../../src/core/market/mechanism.js';
 import { llmAttributor, parseReply } from '../../src/runtime/llm-attributor.js';
 import { evolveMechanism } from '../../src/sim/market/evolve.js';
 
+/** ms a client waits for a reply the test server sends at once. */
+const REPLY_MS = 10_000;
 type Canned = { status?: number; delayMs?: number; content?: string; raw?: string };
 let next: Canned[] = [];
 const requests: { model: string; messages: { role: string; content: string }[] }[] = [];
@@ -98,9 +100,14 @@ describe('LLM attributor (OpenAI-compatible chat completions)', () => {
   });
 
   it('reports a timeout, a malformed reply, an HTTP error and an invalid edit as typed failures', async () => {
-    const att = llmAttributor({ url, timeoutMs: 150 });
+    // Replies are expected within REPLY_MS (generous: a loaded machine); the timeout case has its own client
+    // with a short limit against a server that answers later than that.
+    const att = llmAttributor({ url, timeoutMs: REPLY_MS });
     next = [{ delayMs: 1000, content: '{}' }];
-    expect(await att.propose(input)).toMatchObject({ ok: false, failure: { code: 'TIMEOUT' } });
+    expect(await llmAttributor({ url, timeoutMs: 150 }).propose(input)).toMatchObject({
+      ok: false,
+      failure: { code: 'TIMEOUT' },
+    });
     next = [{ content: 'You should probably raise the deposit.' }];
     expect(await att.propose(input)).toMatchObject({ ok: false, failure: { code: 'MALFORMED' } });
     next = [{ content: '{"ops": [{"clause": "deposit", "field": "amount", "value": 5000},]}' }];
@@ -122,7 +129,7 @@ describe('LLM attributor (OpenAI-compatible chat completions)', () => {
   });
 
   it('in the loop: a failed round falls back to the built-in attributor, or leaves the mechanism as it was', async () => {
-    const llm = llmAttributor({ url, timeoutMs: 150 });
+    const llm = llmAttributor({ url, timeoutMs: REPLY_MS });
     next = [
       { content: 'not json' },
       {
@@ -138,7 +145,7 @@ describe('LLM attributor (OpenAI-compatible chat completions)', () => {
     expect(withFallback.rounds[1]!.attributor).toMatch(/^llm/);
 
     next = [{ delayMs: 1000, content: '{}' }];
-    const alone = await evolveMechanism({ rounds: 1, seed: 5, attributor: llm });
+    const alone = await evolveMechanism({ rounds: 1, seed: 5, attributor: llmAttributor({ url, timeoutMs: 150 }) });
     expect(alone.rounds[0]).toMatchObject({ accepted: false, edit: '', version: 1 });
     expect(alone.rounds[0]!.failure).toMatch(/^TIMEOUT/);
     expect(alone.mechanism).toEqual(naiveMechanism());

@@ -1,4 +1,4 @@
-// Disputes of the task protocol (issue 6, src/core/task/dispute.ts): a requester's double award (two awards
+// Disputes of the task protocol (src/core/task/dispute.ts): a requester's double award (two awards
 // for one task naming different workers) is a proof any third party checks with public keys alone; the
 // worker voids the task (everything refunded), publishes the proof, and trust slashes the requester.
 // Forged or malformed proofs are typed rejections (bad_dispute_proof), never slashing.

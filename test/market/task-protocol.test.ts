@@ -116,6 +116,25 @@ describe('task protocol, happy path', () => {
   });
 });
 
+describe('replayed fetches', () => {
+  it('a fetch copied off the wire and sent again is `replayed`: the worker sends the artefact once', () => {
+    const { w, req, ws } = setup(1);
+    let fetches = 0;
+    let artefacts = 0;
+    w.filter = (m) => {
+      const t = typeOf(m.bytes);
+      if (t === 'fetch' && fetches++ === 0) for (let i = 0; i < 5; i++) w.queue.push({ ...m }); // copies, right behind it
+      if (t === 'artefact') artefacts++;
+      return true;
+    };
+    const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
+    w.advance(t.settleBy);
+    expect(stateOf(ws[0]!, t.id)).toBe('settled');
+    expect([fetches, artefacts]).toEqual([6, 1]);
+    expect(w.rejects(ws[0]!)).toEqual(['replayed', 'replayed', 'replayed', 'replayed', 'replayed']);
+  });
+});
+
 describe('bid revision and state conflicts', () => {
   it('a worker revises its bid until the bid window closes; the requester awards its latest bid', () => {
     const { w, req, ws } = setup(1, { deliver: () => artefact });
@@ -200,6 +219,30 @@ describe('task protocol failures (typed rejections)', () => {
     w.advance(t.bidDeadline + 10);
     expect(stateOf(req, t.id)).toBe('expired');
     expect(req.ledger.balance(agentAccount(req.hex))).toBe(100_000);
+  });
+
+  it('the requester cancels an open task: budget back, later bids late, the worker ends lost; an awarded task cannot be canceled', () => {
+    const { w, req, ws } = setup(1);
+    const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
+    w.pump(); // invited, and the worker bid
+    expect(req.ledger.balance(agentAccount(req.hex))).toBe(100_000 - t.budget);
+    expect(req.engine.cancel(w.now, t.id).state).toBe('canceled');
+    expect(req.ledger.balance(agentAccount(req.hex))).toBe(100_000);
+    expect(req.ledger.balance(escrowAccount(t.id))).toBe(0);
+    ws[0]!.engine.bidFor(w.now, t.id, 1000); // a revision after the cancel
+    w.pump();
+    expect(w.rejects(req)).toContain('late_bid');
+    w.advance(t.deliverBy + 10);
+    expect(stateOf(req, t.id)).toBe('canceled');
+    expect(stateOf(ws[0]!, t.id)).toBe('lost');
+    expect(() => req.engine.cancel(w.now, t.id)).toThrow(TaskConflictError);
+
+    const t2 = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
+    w.pump();
+    w.advance(t2.bidDeadline);
+    expect(stateOf(req, t2.id)).not.toBe('open');
+    expect(() => req.engine.cancel(w.now, t2.id)).toThrow(/not an open task of ours/);
+    expect(() => ws[0]!.engine.cancel(w.now, t2.id)).toThrow(TaskConflictError); // the worker's record
   });
 
   it('a bidder below the required tier is wrong_tier', () => {

@@ -1,4 +1,4 @@
-// Multi-process (issue 4, Tests): real `agentnet run` processes on loopback, about half on MQTT and
+// Multi-process (docs/transports.md): real `agentnet run` processes on loopback, about half on MQTT and
 // half on a UDP LAN mesh, one node on both (the bridge). Every node announces a capability and an
 // intent in one topic and must converge on every other node's declarations (log heads and discovered
 // candidates, read over each node's HTTP API). Then one MQTT node and one UDP node are killed with

@@ -1,4 +1,4 @@
-// Scaling past one broker the way users do (issue 4, Tests): two Mosquitto instances on free loopback
+// Scaling past one broker the way users do (docs/transports.md): two Mosquitto instances on free loopback
 // ports, the second joined to the first by Mosquitto's own bridge (`connection`, `topic agentnet/#
 // both 1`, try_private). `agentnet run` processes on each broker discover each other and pull bodies
 // across the bridge; retained frontiers, births and deaths (Wills) behave across it: a late node on

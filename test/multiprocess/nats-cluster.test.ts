@@ -135,7 +135,10 @@ describe.skipIf(!HAVE)('a network on a three-server NATS cluster', () => {
       DEADLINE_MS,
     );
 
-    // ---- retained state after the kill: a node started now learns everything from the buckets
+    // ---- retained state after the kill: a node started now learns everything from the buckets. It starts
+    // once the cluster has re-elected the leaders the dead server held (its own start would otherwise race
+    // the elections, which take over 10 s on a loaded host).
+    await cluster.settled(network);
     const late = await startProc({
       dir,
       name: 'late',
@@ -175,6 +178,8 @@ describe.skipIf(!HAVE)('a network on a three-server NATS cluster', () => {
     'an MQTT site bridged into the cluster: agents on both sides discover each other',
     async () => {
       cluster ??= await startNatsCluster(dir);
+      // Whatever the first test left (it ends with every server up, unless it failed midway).
+      for (const i of [0, 1, 2]) if (!cluster.alive(i)) await cluster.restart(i);
       mosq = await startMosquitto(dir, 'site');
       const network = `nm-${process.pid}-${Date.now().toString(36)}`;
       const spec = (name: string, broker: string, i: number) => ({

@@ -34,6 +34,10 @@ export interface NatsCluster {
   kill(i: number): Promise<void>;
   /** Start a killed server again on the same ports and store. */
   restart(i: number): Promise<void>;
+  /** Whether server i's process is running. */
+  alive(i: number): boolean;
+  /** Waits until JetStream answers and the streams named with `streams` have leaders (jetStreamReady). */
+  settled(streams: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +124,18 @@ export async function startNatsCluster(dir: string, o: ClusterOptions = {}): Pro
     url: `nats://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
     ...(leafUrl ? { leafUrl } : {}),
     kill: (i) => exit(servers[i]!.child, 'SIGKILL'),
+    alive: (i) => {
+      const c = servers[i]!.child;
+      return c !== undefined && c.exitCode === null && c.signalCode === null;
+    },
+    settled: (streams) =>
+      jetStreamReady(
+        servers
+          .filter((s) => s.child && s.child.exitCode === null && s.child.signalCode === null)
+          .map((s) => `127.0.0.1:${s.port}`),
+        60_000,
+        streams,
+      ),
     restart: async (i) => {
       await start(i);
       await jetStreamReady([`127.0.0.1:${ports[i]}`]);
@@ -130,14 +146,26 @@ export async function startNatsCluster(dir: string, o: ClusterOptions = {}): Pro
   };
 }
 
-/** Resolves once the cluster's JetStream answers (its meta leader is elected), at most 30 s. */
-export async function jetStreamReady(servers: string[], ms = 30_000): Promise<void> {
+/**
+ * Resolves once the cluster's JetStream answers (its meta leader is elected) and every stream whose name
+ * contains `streams` has a leader, at most `ms`. After a server is killed the
+ * elections take from under a second to well over ten on a loaded host; a test that starts a node then
+ * waits for them instead of racing the node's own start timeout.
+ */
+export async function jetStreamReady(servers: string[], ms = 60_000, streams?: string): Promise<void> {
   const nc = await natsConnect({ servers, maxReconnectAttempts: -1 });
   const deadline = Date.now() + ms;
   try {
     for (;;) {
       try {
-        await (await jetstreamManager(nc, { timeout: 2000 })).getAccountInfo();
+        const jsm = await jetstreamManager(nc, { timeout: 2000 });
+        await jsm.getAccountInfo();
+        if (streams !== undefined) {
+          for await (const si of jsm.streams.list()) {
+            if (!si.config.name.includes(streams)) continue;
+            if (!si.cluster?.leader) throw new Error(`stream ${si.config.name} has no leader`);
+          }
+        }
         return;
       } catch (e) {
         if (Date.now() > deadline) throw new Error(`JetStream not ready within ${ms} ms: ${(e as Error).message}`);

@@ -100,18 +100,36 @@ export async function killAll(): Promise<void> {
   );
 }
 
+/**
+ * fetch to a node's API; a failure to get any answer says what the process was doing (still running or
+ * exited, and how) with the cause and its last log lines, instead of a bare `fetch failed`.
+ */
+async function call(p: Proc, method: string, path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(`${p.api}${path}`, { ...init, method, signal: AbortSignal.timeout(10_000) });
+  } catch (e) {
+    const c = p.child;
+    const state =
+      c.exitCode !== null || c.signalCode !== null
+        ? `exited (code ${c.exitCode}, signal ${c.signalCode})`
+        : `running (pid ${c.pid})`;
+    const cause = (e as Error & { cause?: Error }).cause?.message ?? '';
+    throw new Error(
+      `${p.name} ${method} ${path}: ${(e as Error).message} ${cause}; node ${state}\n${p.tail.slice(-15).join('\n')}`,
+    );
+  }
+}
+
 export async function getJson<T = Record<string, unknown>>(p: Proc, path: string): Promise<T> {
-  const r = await fetch(`${p.api}${path}`, { signal: AbortSignal.timeout(10_000) });
+  const r = await call(p, 'GET', path, {});
   if (!r.ok) throw new Error(`${p.name} GET ${path}: HTTP ${r.status} ${await r.text()}`);
   return (await r.json()) as T;
 }
 
 export async function postJson<T = Record<string, unknown>>(p: Proc, path: string, body: unknown): Promise<T> {
-  const r = await fetch(`${p.api}${path}`, {
-    method: 'POST',
+  const r = await call(p, 'POST', path, {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
   });
   if (!r.ok) throw new Error(`${p.name} POST ${path}: HTTP ${r.status} ${await r.text()}`);
   return (await r.json()) as T;

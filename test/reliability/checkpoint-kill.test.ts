@@ -1,4 +1,4 @@
-// Issue 7 item 2, the power-cut case for the WAL: a writer killed with SIGKILL while SQLite is
+// docs/reliability.md item 2, the power-cut case for the WAL: a writer killed with SIGKILL while SQLite is
 // checkpointing. The child appends through the real SqliteStore with `wal_autocheckpoint = 1`, so every
 // commit is followed by a checkpoint (the WAL copied back into the database file): a kill at any
 // moment is during or next to one. After each kill the store must open, pass integrity_check, hold

@@ -1,4 +1,4 @@
-// Clock skew and replay (issue 7 item 8). Documented tolerance: a peer's entry may be stamped up to
+// Clock skew and replay (docs/reliability.md item 8). Documented tolerance: a peer's entry may be stamped up to
 // 5 minutes ahead of the receiver's clock (AgentOptions.clockSkewMs); further ahead is `future`; a live
 // header past its expiry is `expired`; a replayed entry is a no-op.
 

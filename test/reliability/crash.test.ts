@@ -1,4 +1,4 @@
-// Crash safety (issue 7 item 2): a node appending as fast as its API takes it is killed with SIGKILL at
+// Crash safety (docs/reliability.md item 2): a node appending as fast as its API takes it is killed with SIGKILL at
 // random moments; after each kill the database passes integrity_check, every append the API
 // acknowledged is stored, and the restarted node continues its log at the right seq (no self-fork).
 // AGENTNET_KILLS sets the number of kills (CI: 5; `npm run test:reliability`: 50).

@@ -1,4 +1,4 @@
-// Disk full (issue 7 item 7): a node's data directory on a real, small filesystem (a 2 MiB tmpfs,
+// Disk full (docs/reliability.md item 7): a node's data directory on a real, small filesystem (a 2 MiB tmpfs,
 // mounted by the test; root only) that a filler file fills up. The node must refuse new writes with
 // STORE_FULL (API: 507) and raise its status flag, keep serving reads (discover, logs, status) and
 // gossip (a node joining meanwhile repairs the victim's log from it), recover by itself once the

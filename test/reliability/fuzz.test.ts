@@ -1,4 +1,4 @@
-// Fuzzing (issue 7 item 1): every decoder and the node's receive path (AgentCore.handleMessage with
+// Fuzzing (docs/reliability.md item 1): every decoder and the node's receive path (AgentCore.handleMessage with
 // arbitrary bytes on every channel) under generated and mutated inputs. Promises checked:
 //   - decoders throw nothing but DecodeError; handleMessage throws nothing at all;
 //   - nothing invalid is accepted: every entry in the victim's store decodes, verifies and chains;
@@ -28,7 +28,13 @@ import { decodeBody, encodeBody } from '../../src/core/codec/body.js';
 import { decodeCbor } from '../../src/core/codec/cbor.js';
 import { decodeEntry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { decodeBirth, decodeDirect, decodeFrontier, encodeDirect } from '../../src/core/codec/messages.js';
+import {
+  decodeBirth,
+  decodeDirect,
+  decodeFrontier,
+  decodeRequest,
+  encodeDirect,
+} from '../../src/core/codec/messages.js';
 import {
   decodeTaskMsg,
   decodeTerms,
@@ -127,9 +133,17 @@ function corpus() {
     }),
     encodeDirect({ type: 'task', from: bob.agentKey, msg: new Uint8Array([0xd2, 0x84]) }),
     // receipts, fork and dispute proofs, complaints, continuation records, births carrying one, deaths
-    ...['receipt', 'forkProof', 'disputeProof', 'complaint', 'continuation', 'birthEpoch1', 'death'].map(
-      (k) => new Uint8Array(Buffer.from(GOLDEN[k]!, 'hex')),
-    ),
+    ...[
+      'receipt',
+      'forkProof',
+      'disputeProof',
+      'complaint',
+      'continuation',
+      'birthEpoch1',
+      'death',
+      'request',
+      'directRequest',
+    ].map((k) => new Uint8Array(Buffer.from(GOLDEN[k]!, 'hex'))),
   ];
   return { wire: seen, extra };
 }
@@ -142,6 +156,7 @@ const DECODERS: Array<[string, (b: Uint8Array) => unknown]> = [
   ['birth', (b) => decodeBirth(b, DEFAULT_LIMITS)],
   ['frontier', (b) => decodeFrontier(b, DEFAULT_LIMITS)],
   ['direct', (b) => decodeDirect(b, DEFAULT_LIMITS)],
+  ['request', (b) => decodeRequest(b, DEFAULT_LIMITS)],
   ['checkpoint', (b) => decodeCheckpoint(b)],
   ['inclusion', (b) => decodeInclusion(b)],
   ['credential', (b) => decodeCredential(b)],

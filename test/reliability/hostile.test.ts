@@ -1,4 +1,4 @@
-// Hostile publishers (issue 7 item 4): while real nodes run on a broker, a hostile client publishes
+// Hostile publishers (docs/reliability.md item 4): while real nodes run on a broker, a hostile client publishes
 // forged, mutated, replayed and oversized messages on every agentnet topic the nodes listen on. Every
 // one is rejected with its reason (replays are no-ops), the nodes stay up, their pending state stays
 // bounded, and honest traffic still flows. Uses the system Mosquitto at MQTT_URL when set (and sends

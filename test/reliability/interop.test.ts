@@ -1,4 +1,4 @@
-// Interop of the wire format (issue 7 item 9): our entries, bindings, births and frontiers decode with an
+// Interop of the wire format (docs/reliability.md item 9): our entries, bindings, births and frontiers decode with an
 // independent CBOR decoder (cbor-x) into the RFC 9052 COSE structures, and their signatures check with
 // an independent Ed25519 implementation (tweetnacl) over Sig_structures rebuilt here from RFC 9052 §4.4
 // with that independent encoder: nothing of our codec is trusted by this test.

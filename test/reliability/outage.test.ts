@@ -1,4 +1,4 @@
-// Broker outage (issue 7 item 3): 10 real nodes (SQLite, verifier, driver, MQTT 5 transport) on a
+// Broker outage (docs/reliability.md item 3): 10 real nodes (SQLite, verifier, driver, MQTT 5 transport) on a
 // private Mosquitto exchange declarations; the broker is stopped (SIGTERM: connections drop, retained
 // messages are gone) for AGENTNET_OUTAGE_S seconds (CI 5; `npm run test:reliability` 30) while every
 // node keeps announcing. After the restart every entry published during the outage must be in every

@@ -1,4 +1,4 @@
-// Soak (issue 7 item 6): real node processes (`agentnet run`, profile rpi3bplus with log retention
+// Soak (docs/reliability.md item 6): real node processes (`agentnet run`, profile rpi3bplus with log retention
 // shortened to 2 min and pruning every 10 s, so that expiry happens within the run; V8 old and young
 // generation capped at the profile's maxOldSpaceMiB / maxSemiSpaceMiB as the systemd unit does) on a
 // private Mosquitto, fed 100 announcements/s in total through their local APIs. Sampled per process 20 times: RSS (/proc/PID/status VmRSS), open file

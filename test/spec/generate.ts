@@ -80,7 +80,11 @@ export function vectorsMarkdown(golden: Readonly<Record<string, string>>): strin
     continuation: "the operator's continuation record of epoch 1",
     birthEpoch1: "alice's birth at epoch 1, carrying `continuation` in field 6",
     death: "alice's death (alive = false, bindingHash)",
-    getEntries: "a direct getEntries for seq 1..2 of alice's log",
+    request: "bob's signed request (COSE_Sign1 agentnet/request/1) to alice for seq 1..2 of her log, ts T0 + 5000",
+    requestToBeSigned: "request's Sig_structure, the bytes bob's signature covers",
+    directRequest: 'the direct message of type 6 (request) carrying `request`, published on d/{alice}',
+    getEntries:
+      "an unsigned direct getEntries (type 1) for seq 1..2 of alice's log, as earlier nodes sent it: a node decodes it and refuses it unanswered (`unsigned_request`)",
   };
   const out: string[] = [];
   for (const [k, v] of Object.entries(golden)) {

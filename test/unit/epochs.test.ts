@@ -1,4 +1,4 @@
-// Epochs and continuation records (DESIGN §4, issue 4): a node restored from backup that cannot learn
+// Epochs and continuation records (DESIGN §4): a node restored from backup that cannot learn
 // its last seq starts a new epoch announced by a record its operator signs. Receivers accept the new
 // epoch only with a valid record; a second history in the same epoch is a fork; a new epoch without a
 // record is refused with `no_continuation`.
@@ -105,9 +105,10 @@ describe('restore from backup', () => {
       continuation: rec,
     };
     // the broker holds the new birth, but alice has not received it (she knows bob's epoch-0 birth)
-    net.retained.set(
+    net.retained.put(
       `birth/${toHex(bobId.agentKey)}`,
       encodeBirth(birth, crypto.signer.sign(bobId.agentSecret, birthToBeSigned(birth))),
+      net.now,
     );
     let fetched = 0;
     net.intercept = (m) => {

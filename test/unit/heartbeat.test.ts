@@ -1,4 +1,4 @@
-// The core's heartbeat (issue 4: anti-entropy that sends only changed frontier entries).
+// The core's heartbeat (anti-entropy that sends only changed frontier entries).
 
 import { describe, expect, it } from 'vitest';
 import { Heartbeat } from '../../src/core/gossip/heartbeat.js';

@@ -1,4 +1,4 @@
-// Flood budgets (issue 7 item 5): the token buckets (sans-I/O) and the gate the driver puts in front
+// Flood budgets (docs/reliability.md item 5): the token buckets (sans-I/O) and the gate the driver puts in front
 // of the core, with real cores, real signatures and a real store.
 
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { Conduct } from '../../src/core/trust/conduct.js';
 import { AgentCore } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { FloodGate } from '../../src/runtime/gate.js';
-import { crypto, identity, T0 } from '../helpers.js';
+import { crypto, directRequest, identity, T0, type TestIdentity } from '../helpers.js';
 
 describe('TokenBuckets', () => {
   it('allows the burst, then the sustained rate, and counts refusals per key', () => {
@@ -178,19 +178,38 @@ describe('FloodGate', () => {
     ]); // full budget left
   });
 
-  it('entries inside a direct `entries` message are charged too; pull requests per requester and in total', () => {
-    const { flooder, headers, gate, flooderHex } = setup();
+  it('entries inside a direct `entries` message are charged too; signed requests per signer and in total', () => {
+    const { victim, f, flooder, headers, gate, flooderHex } = setup();
     const direct = encodeDirect({ type: 'entries', from: flooder.agentKey, entries: headers.slice(0, 6) });
     expect(gate.admit(T0, 'direct', direct)).toBe(flooderHex);
-    const pull = (who: Uint8Array) => encodeDirect({ type: 'getBody', from: who, bodyHash: new Uint8Array(32) });
-    expect([1, 2, 3].map(() => gate.admit(T0, 'direct', pull(flooder.agentKey)))).toEqual([
-      undefined,
-      undefined,
-      flooderHex,
-    ]);
-    const other = new Uint8Array(32).fill(9);
+    let ts = T0;
+    const pull = (who: TestIdentity, sign = who.agentSecret) =>
+      directRequest(who, victim.agentKey, ++ts, { type: 'getBody', bodyHash: new Uint8Array(32) }, sign);
+    expect([1, 2, 3].map(() => gate.admit(T0, 'direct', pull(f)))).toEqual([undefined, undefined, flooderHex]);
+    const other = identity('other');
     expect(gate.admit(T0, 'direct', pull(other))).toBeUndefined();
     expect(gate.admit(T0, 'direct', pull(other))).toBe('*'); // the shared budget of 3 is spent
     expect(gate.admit(T0, 'direct', new Uint8Array([1, 2, 3]))).toBeUndefined(); // malformed: for the core to reject
+  });
+
+  it('forged, misaddressed, replayed and unsigned requests spend no budget (the core refuses them)', () => {
+    const { victim, f, gate } = setup();
+    const third = identity('third');
+    const q = { type: 'getBody', bodyHash: new Uint8Array(32) } as const;
+    for (let i = 1; i <= 20; i++) {
+      // a request claiming the flooder but signed by another key; one addressed to another node
+      expect(gate.admit(T0, 'direct', directRequest(f, victim.agentKey, T0 + i, q, third.agentSecret))).toBeUndefined();
+      expect(gate.admit(T0, 'direct', directRequest(f, third.agentKey, T0 + i, q))).toBeUndefined();
+      expect(gate.admit(T0, 'direct', encodeDirect({ type: 'getBody', from: f.agentKey, bodyHash: q.bodyHash }))).toBe(
+        undefined,
+      );
+    }
+    // A request the victim answered (its ts recorded) replayed: refused by the core, not charged.
+    const once = directRequest(f, victim.agentKey, T0 + 100, q);
+    expect(gate.admit(T0, 'direct', once)).toBeUndefined();
+    victim.handleMessage(T0, 'direct', victim.agentHex, once);
+    for (let i = 0; i < 5; i++) expect(gate.admit(T0, 'direct', once)).toBeUndefined();
+    expect(gate.top().requests).toEqual([]);
+    expect(gate.top().requestsTotal).toBe(0);
   });
 });

@@ -66,6 +66,12 @@ describe('request tables', () => {
     expect(refusal(DECLARATION, { ...OK, text: 'a\ud800' })).toMatch(/^text: must be valid Unicode/);
     expect(refusal(DECLARATION, { ...OK, text: 'é'.repeat(8193) })).toBe('text: must be at most 16384 bytes of UTF-8');
     expect(refusal(DECLARATION, [OK])).toBe('(body): must be a JSON object (a declaration)');
+    // 32 tags below one root are 33 sketch items (the root counts once): one over the sketch's 32.
+    const tags32 = Array.from({ length: 32 }, (_, i) => `root.t${i}`);
+    expect(refusal(DECLARATION, { ...OK, tags: tags32.slice(0, 31) })).toBe('accepted');
+    expect(refusal(DECLARATION, { ...OK, tags: tags32 })).toBe(
+      'tags: the tags and their dotted prefixes make 33 distinct items, over the limit of 32 (the interest sketch, docs/spec/sketch.md)',
+    );
     expect(refusal(DISCOVER, { tags: ['UPPER'] })).toMatch(/^tags\[0\]: must be a tag/);
     expect(refusal(TASK_POST, { topic: 't', tags: [], budget: 1 })).toBe('tags: must have at least 1 item');
     expect(refusal(TASK_POST, { topic: 't', tags: ['a'], budget: 1, mechanism: { version: 1 } })).toMatch(
@@ -97,6 +103,7 @@ describe('request tables', () => {
     expect(doc.paths['/discover'].get.parameters).toEqual(parts.discoverParameters);
     expect(doc.paths['/tasks'].get.parameters).toEqual(parts.taskListParameters);
     expect(doc.paths['/tasks/{id}/next'].get.parameters.slice(1)).toEqual(parts.taskWaitParameters);
+    expect(doc.paths['/a2a/agents'].get.parameters).toEqual(parts.directoryParameters);
   });
 });
 
@@ -116,8 +123,10 @@ describe('property: the node signs only what it can decode, and refuses the rest
           try {
             d = validate(DECLARATION, req, limits);
           } catch (e) {
-            // Only the whole body's size can refuse a request whose every field is valid.
-            expect((e as FieldError).detail).toMatch(/the body would encode to \d+ bytes/);
+            // Only the whole body's size, or tags too many for the sketch, can refuse a request whose every field is valid.
+            expect((e as FieldError).detail).toMatch(
+              /the body would encode to \d+ bytes|make \d+ distinct items, over the limit of 32/,
+            );
             expect(() => alice.announce(net.now, req as unknown as Declaration)).toThrow(FieldError);
             return;
           }

@@ -19,7 +19,7 @@ import {
   signWith,
   signerFromSeed,
   toHex,
-  wasm,
+  kernels,
   type SigItem,
 } from './helpers.js';
 
@@ -198,41 +198,43 @@ describe('crafted edge cases: one rule on every path', () => {
     expect(new Set(TORSION.map((t) => toHex(t.toBytes()))).size).toBe(8);
   });
 
-  it('wasm single, the rule oracle and the expectation agree on every case', () => {
-    const rows = cases.map((c) => ({
-      what: c.what,
-      expect: c.expect,
-      wasm: wasm.verify(c.item.pub, c.item.msg, c.item.sig),
-      oracle: ruleOracle(c.item.pub, c.item.msg, c.item.sig),
-    }));
-    expect(rows.filter((r) => r.wasm !== r.expect || r.oracle !== r.expect)).toEqual([]);
-    expect(rows.filter((r) => r.expect).length).toBeGreaterThan(15); // the accepting cases really are exercised
-    // Small-order A: the equation holds for the canonical ones, so rule 2b is what rejects them.
-    const canonSmallA = cases.filter((c) => /^A = \[\d\]T8 canonical$/.test(c.what));
-    expect(canonSmallA.length).toBe(8);
-    for (const c of canonSmallA) expect(noble.verify(c.item.pub, c.item.msg, c.item.sig)).toBe(false);
-    expect(canonSmallA.filter((c) => lenientCofactored(c.item)).length).toBe(8);
-  });
-
-  it('wasm batch agrees with single on every case, mixed with valid signatures at random positions', () => {
-    const good = Array.from({ length: 40 }, () => {
-      const s = signerFromSeed(rnd(32)),
-        m = msg();
-      return { pub: s.pub, msg: m, sig: signWith(s, m) };
+  for (const [kernel, wasm] of kernels) {
+    it(`wasm single (${kernel} kernel), the rule oracle and the expectation agree on every case`, () => {
+      const rows = cases.map((c) => ({
+        what: c.what,
+        expect: c.expect,
+        wasm: wasm.verify(c.item.pub, c.item.msg, c.item.sig),
+        oracle: ruleOracle(c.item.pub, c.item.msg, c.item.sig),
+      }));
+      expect(rows.filter((r) => r.wasm !== r.expect || r.oracle !== r.expect)).toEqual([]);
+      expect(rows.filter((r) => r.expect).length).toBeGreaterThan(15); // the accepting cases really are exercised
+      // Small-order A: the equation holds for the canonical ones, so rule 2b is what rejects them.
+      const canonSmallA = cases.filter((c) => /^A = \[\d\]T8 canonical$/.test(c.what));
+      expect(canonSmallA.length).toBe(8);
+      for (const c of canonSmallA) expect(noble.verify(c.item.pub, c.item.msg, c.item.sig)).toBe(false);
+      expect(canonSmallA.filter((c) => lenientCofactored(c.item)).length).toBe(8);
     });
-    for (let round = 0; round < 4; round++) {
-      const mix = [
-        ...cases.map((c) => ({ item: c.item, expect: c.expect })),
-        ...good.map((item) => ({ item, expect: true })),
-      ];
-      for (let i = mix.length - 1; i > 0; i--) {
-        const j = rnd(2)[0]! % (i + 1);
-        [mix[i], mix[j]] = [mix[j]!, mix[i]!];
+
+    it(`wasm batch (${kernel} kernel) agrees with single on every case, mixed with valid signatures at random positions`, () => {
+      const good = Array.from({ length: 40 }, () => {
+        const s = signerFromSeed(rnd(32)),
+          m = msg();
+        return { pub: s.pub, msg: m, sig: signWith(s, m) };
+      });
+      for (let round = 0; round < 4; round++) {
+        const mix = [
+          ...cases.map((c) => ({ item: c.item, expect: c.expect })),
+          ...good.map((item) => ({ item, expect: true })),
+        ];
+        for (let i = mix.length - 1; i > 0; i--) {
+          const j = rnd(2)[0]! % (i + 1);
+          [mix[i], mix[j]] = [mix[j]!, mix[i]!];
+        }
+        expect(wasm.verifyBatch(mix.map((x) => x.item))).toEqual(mix.map((x) => x.expect));
       }
-      expect(wasm.verifyBatch(mix.map((x) => x.item))).toEqual(mix.map((x) => x.expect));
-    }
-    for (const c of cases) expect(wasm.verifyBatch([c.item]), c.what).toEqual([c.expect]);
-  });
+      for (const c of cases) expect(wasm.verifyBatch([c.item]), c.what).toEqual([c.expect]);
+    });
+  }
 
   it('records node:crypto (OpenSSL) and noble { zip215: false } against the rule', () => {
     const diffs = (v: typeof node) =>

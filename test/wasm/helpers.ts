@@ -10,14 +10,22 @@ import { loadEd25519Verifier } from '../../src/runtime/wasm/ed25519.js';
 import { nobleVerifier, nodeCryptoVerifier } from '../../src/runtime/crypto/baselines.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-if (!existsSync(resolve(root, 'build/ed25519.wasm'))) {
-  throw new Error('build/ed25519.wasm missing: run `npm run build:wasm` (npm test does it via pretest)');
-}
+for (const f of ['build/ed25519.wasm', 'build/ed25519.simd.wasm'])
+  if (!existsSync(resolve(root, f)))
+    throw new Error(`${f} missing: run \`npm run build:wasm\` (npm test does it via pretest)`);
 
 export const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-export const wasm: SigVerifier = loadEd25519Verifier();
+/** The scalar kernel (build/ed25519.wasm): the fallback, and the oracle the SIMD build is held to. */
+export const wasm: SigVerifier = loadEd25519Verifier({ kernel: 'scalar' });
+/** The SIMD build (build/ed25519.simd.wasm), which `auto` selects on this engine. */
+export const wasmSimd: SigVerifier = loadEd25519Verifier({ kernel: 'simd' });
+/** Both kernels, for the suites that hold every path to the same expectations. */
+export const kernels = [
+  ['scalar', wasm],
+  ['simd', wasmSimd],
+] as const;
 export const node: SigVerifier = nodeCryptoVerifier();
 export const noble: SigVerifier = nobleVerifier(); // also sets ed.hashes.sha512
 

@@ -1,12 +1,14 @@
-// The loader finds build/ed25519.wasm both from the source tree (../../../build) and from a bundle
-// placed like dist/agentnet.mjs (../build), and checks the kernel's ABI version.
+// The loader finds build/ed25519.wasm (and build/ed25519.simd.wasm) both from the source tree
+// (../../../build) and from a bundle placed like dist/agentnet.mjs (../build), checks the kernel's ABI
+// version, and selects the SIMD build when the engine has WASM SIMD and the file is there.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findEd25519Wasm, instantiateEd25519 } from '../../src/runtime/wasm/ed25519.js';
+import { findEd25519Wasm, instantiateEd25519, loadEd25519Verifier } from '../../src/runtime/wasm/ed25519.js';
+import { chooseKernel, wasmSimdSupported } from '../../src/runtime/wasm/simd.js';
 import { ED25519_ABI_VERSION } from '../../src/runtime/wasm/ed25519-abi.js';
 import { hex, root } from './helpers.js';
 
@@ -41,6 +43,19 @@ describe('ed25519.wasm loader', () => {
       expect(p + n).toBeLessThanOrEqual(end);
   });
 
+  it('both builds have the same ABI and regions; auto selects SIMD on this engine, baseline the scalar build', () => {
+    expect(wasmSimdSupported()).toBe(true); // Node >= 16.4 validates SIMD modules
+    expect(findEd25519Wasm('simd')).toBe(resolve(root, 'build/ed25519.simd.wasm'));
+    const s = instantiateEd25519(findEd25519Wasm('scalar')),
+      v = instantiateEd25519(findEd25519Wasm('simd'));
+    for (const f of ['abiVersion', 'maxBatch', 'arenaBytes', 'pubsPtr', 'sigsPtr', 'arenaPtr'] as const)
+      expect(v[f](), f).toBe(s[f]());
+    expect(loadEd25519Verifier().kernel).toBe('simd');
+    expect(loadEd25519Verifier({ kernel: 'scalar' }).kernel).toBe('scalar');
+    expect(chooseKernel('auto').kernel).toBe('ed25519.simd');
+    expect(chooseKernel('baseline').kernel).toBe('ed25519');
+  });
+
   it('a missing or corrupt kernel throws WASM_LOAD_FAILED', () => {
     expect(() => instantiateEd25519(join(dir, 'nope.wasm'))).toThrow(
       expect.objectContaining({ code: 'WASM_LOAD_FAILED' }),
@@ -62,14 +77,23 @@ describe('ed25519.wasm loader', () => {
     });
     const mod = (await import(pathToFileURL(out).href)) as typeof import('../../src/runtime/wasm/ed25519.js');
     expect(mod.findEd25519Wasm()).toBe(join(dir, 'build', 'ed25519.wasm'));
+    // Only the scalar build beside the bundle: auto falls back to it.
     const v = mod.loadEd25519Verifier();
     expect(v.name).toBe('wasm');
-    expect(v.verify(pub, msg, sig)).toBe(true);
-    expect(
-      v.verifyBatch([
-        { pub, msg, sig },
-        { pub, msg: hex('73'), sig },
-      ]),
-    ).toEqual([true, false]);
+    expect(v.kernel).toBe('scalar');
+    expect(() => mod.findEd25519Wasm('simd')).toThrow(expect.objectContaining({ code: 'WASM_LOAD_FAILED' }));
+    // With the SIMD build beside it too, auto takes that one; both answer alike.
+    copyFileSync(resolve(root, 'build/ed25519.simd.wasm'), join(dir, 'build/ed25519.simd.wasm'));
+    const w = mod.loadEd25519Verifier();
+    expect(w.kernel).toBe('simd');
+    for (const k of [v, w]) {
+      expect(k.verify(pub, msg, sig)).toBe(true);
+      expect(
+        k.verifyBatch([
+          { pub, msg, sig },
+          { pub, msg: hex('73'), sig },
+        ]),
+      ).toEqual([true, false]);
+    }
   });
 });

@@ -2,7 +2,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { findEd25519Wasm, instantiateEd25519 } from '../../src/runtime/wasm/ed25519.js';
-import { hex, node, noble, signWith, signerFromSeed, toHex, wasm } from './helpers.js';
+import { hex, kernels, node, noble, signWith, signerFromSeed, toHex } from './helpers.js';
 
 // RFC 8032 §7.1: TEST 1, TEST 2, TEST 3, TEST 1024, TEST SHA(abc).
 const TEST_1024_MSG =
@@ -74,29 +74,33 @@ describe('RFC 8032 §7.1 vectors', () => {
       expect(toHex(s.pub)).toBe(v.pub);
       expect(toHex(signWith(s, msg))).toBe(v.sig);
     });
-    it(`${v.name}: accepted by wasm single and batch, node, noble`, () => {
-      expect(wasm.verify(pub, msg, sig)).toBe(true);
-      expect(
-        wasm.verifyBatch([
-          { pub, msg, sig },
-          { pub, msg, sig },
-        ]),
-      ).toEqual([true, true]);
+    it(`${v.name}: accepted by wasm single and batch (scalar and SIMD kernels), node, noble`, () => {
+      for (const [, wasm] of kernels) {
+        expect(wasm.verify(pub, msg, sig)).toBe(true);
+        expect(
+          wasm.verifyBatch([
+            { pub, msg, sig },
+            { pub, msg, sig },
+          ]),
+        ).toEqual([true, true]);
+      }
       expect(node.verify(pub, msg, sig)).toBe(true);
       expect(noble.verify(pub, msg, sig)).toBe(true);
     });
-    it(`${v.name}: every single-bit flip of the signature, and a flipped message bit, is rejected`, () => {
-      const items = [];
-      for (let bit = 0; bit < 512; bit++) {
-        const bad = sig.slice();
-        bad[bit >> 3]! ^= 1 << (bit & 7);
-        expect(wasm.verify(pub, msg, bad)).toBe(false);
-        items.push({ pub, msg, sig: bad });
+    it(`${v.name}: every single-bit flip of the signature, and a flipped message bit, is rejected (both kernels)`, () => {
+      for (const [kernel, wasm] of kernels) {
+        const items = [];
+        for (let bit = 0; bit < 512; bit++) {
+          const bad = sig.slice();
+          bad[bit >> 3]! ^= 1 << (bit & 7);
+          expect(wasm.verify(pub, msg, bad), `${kernel} bit ${bit}`).toBe(false);
+          items.push({ pub, msg, sig: bad });
+        }
+        expect(wasm.verifyBatch(items).every((r) => !r)).toBe(true);
+        const m2 = msg.length ? msg.slice() : new Uint8Array(1);
+        m2[0]! ^= 0x80;
+        expect(wasm.verify(pub, m2, sig)).toBe(false);
       }
-      expect(wasm.verifyBatch(items).every((r) => !r)).toBe(true);
-      const m2 = msg.length ? msg.slice() : new Uint8Array(1);
-      m2[0]! ^= 0x80;
-      expect(wasm.verify(pub, m2, sig)).toBe(false);
     });
   }
 });

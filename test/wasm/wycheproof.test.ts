@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hex, node, noble, root, ruleOracle, wasm, type SigItem } from './helpers.js';
+import { hex, kernels, node, noble, root, ruleOracle, type SigItem } from './helpers.js';
 
 const file = resolve(root, 'test/fixtures/wycheproof/ed25519_test.json');
 
@@ -32,20 +32,22 @@ describe('Wycheproof EddsaVerify ed25519', () => {
     expect(cases.length).toBe(151);
   });
 
-  it('wasm single matches the expected result on every case', () => {
-    const wrong = cases.filter(
-      (c) => expected(c) !== null && wasm.verify(c.pub, hex(c.msg), hex(c.sig)) !== expected(c),
-    );
-    expect(wrong.map((c) => `${c.tcId} ${c.comment}`)).toEqual([]);
-  });
+  for (const [kernel, wasm] of kernels) {
+    it(`wasm single (${kernel} kernel) matches the expected result on every case`, () => {
+      const wrong = cases.filter(
+        (c) => expected(c) !== null && wasm.verify(c.pub, hex(c.msg), hex(c.sig)) !== expected(c),
+      );
+      expect(wrong.map((c) => `${c.tcId} ${c.comment}`)).toEqual([]);
+    });
 
-  it('wasm batch (all 151 in one call, and in chunks of 7) matches the expected result on every case', () => {
-    const items: SigItem[] = cases.map((c) => ({ pub: c.pub, msg: hex(c.msg), sig: hex(c.sig) }));
-    const want = cases.map((c) => expected(c));
-    expect(wasm.verifyBatch(items)).toEqual(want);
-    for (let i = 0; i < items.length; i += 7)
-      expect(wasm.verifyBatch(items.slice(i, i + 7))).toEqual(want.slice(i, i + 7));
-  });
+    it(`wasm batch (${kernel} kernel; all 151 in one call, and in chunks of 7) matches the expected result on every case`, () => {
+      const items: SigItem[] = cases.map((c) => ({ pub: c.pub, msg: hex(c.msg), sig: hex(c.sig) }));
+      const want = cases.map((c) => expected(c));
+      expect(wasm.verifyBatch(items)).toEqual(want);
+      for (let i = 0; i < items.length; i += 7)
+        expect(wasm.verifyBatch(items.slice(i, i + 7))).toEqual(want.slice(i, i + 7));
+    });
+  }
 
   it('the independent BigInt rule oracle agrees with Wycheproof on every case', () => {
     const wrong = cases.filter((c) => ruleOracle(c.pub, hex(c.msg), hex(c.sig)) !== expected(c));

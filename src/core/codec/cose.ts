@@ -33,6 +33,7 @@ export const CONTENT_TYPES = {
   task: 'agentnet/task/1',
   continuation: 'agentnet/continuation/1',
   complaint: 'agentnet/complaint/1',
+  request: 'agentnet/request/1',
 } as const;
 export type ContentType = (typeof CONTENT_TYPES)[keyof typeof CONTENT_TYPES];
 

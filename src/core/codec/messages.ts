@@ -7,8 +7,13 @@
 //           late death never overrides a newer birth. Tables BIRTH_ALIVE and BIRTH_DEATH.
 // frontier  COSE_Sign1 by the agent key, retained per (topic, author): the head of one log, so a
 //           node that subscribes late learns what exists and repairs the gap from the author. Table FRONTIER.
-// direct    unsigned request/reply between two nodes (the data requested is itself signed), one table
-//           per type (DIRECT_TABLES): 1 getEntries, 2 entries, 3 getBody, 4 body, 5 task.
+// direct    request/reply between two nodes, one table per type (DIRECT_TABLES): 2 entries, 4 body,
+//           5 task, 6 request. The map is unsigned: replies carry signed objects, a task message is
+//           signed, and a request (6) carries a signed request (REQUEST_TABLES, COSE_Sign1
+//           agentnet/request/1) by the requester's agent key, naming the node asked and a time, so a
+//           node answers only the requester itself, once (docs/spec/protocol.md "Direct requests").
+//           Types 1 getEntries and 3 getBody are the unsigned requests of earlier nodes: they decode,
+//           and are refused unanswered (`unsigned_request`): their `from` is anybody's key.
 
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor, type CborValue } from './cbor.js';
@@ -191,9 +196,10 @@ export type Direct =
   | { readonly type: 'entries'; readonly from: Uint8Array; readonly entries: readonly Uint8Array[] }
   | { readonly type: 'getBody'; readonly from: Uint8Array; readonly bodyHash: Uint8Array }
   | { readonly type: 'body'; readonly from: Uint8Array; readonly body: Uint8Array }
-  | { readonly type: 'task'; readonly from: Uint8Array; readonly msg: Uint8Array };
+  | { readonly type: 'task'; readonly from: Uint8Array; readonly msg: Uint8Array }
+  | { readonly type: 'request'; readonly from: Uint8Array; readonly req: Uint8Array };
 
-export const DIRECT_TYPES = ['', 'getEntries', 'entries', 'getBody', 'body', 'task'] as const;
+export const DIRECT_TYPES = ['', 'getEntries', 'entries', 'getBody', 'body', 'task', 'request'] as const;
 const TYPES = DIRECT_TYPES;
 
 const DIRECT_HEAD: readonly FieldSpec[] = [
@@ -208,6 +214,7 @@ const direct = (type: string, fields: FieldSpec[]): ObjectSpec => ({
 /** One table per direct message type (field 1). */
 export const DIRECT_TABLES = {
   getEntries: direct('getEntries', [
+    // unsigned (earlier nodes): decoded, never answered
     { key: 3, name: 'author', type: H32, doc: "the log's author" },
     { key: 4, name: 'topic', type: { t: 'text', maxBytes: 'topicBytes', pattern: 'topic' }, doc: "the log's topic" },
     { key: 5, name: 'epoch', type: { t: 'uint' }, doc: 'the epoch' },
@@ -237,6 +244,14 @@ export const DIRECT_TABLES = {
       doc: 'a signed task message (COSE_Sign1 agentnet/task/1)',
     },
   ]),
+  request: direct('request', [
+    {
+      key: 3,
+      name: 'req',
+      type: { t: 'bytes', maxLen: 'headerBytes' },
+      doc: 'a signed request (COSE_Sign1 agentnet/request/1) whose `from` is field 2',
+    },
+  ]),
 } as const satisfies Record<Exclude<(typeof DIRECT_TYPES)[number], ''>, ObjectSpec>;
 
 export function encodeDirect(d: Direct): Uint8Array {
@@ -261,6 +276,9 @@ export function encodeDirect(d: Direct): Uint8Array {
     case 'task':
       base.push([3, d.msg]);
       break;
+    case 'request':
+      base.push([3, d.req]);
+      break;
   }
   return encodeCbor(mapOf(base));
 }
@@ -274,10 +292,106 @@ export function decodeDirect(b: Uint8Array, limits: Limits): Direct {
   ) as { type: Exclude<(typeof DIRECT_TYPES)[number], ''> };
   const spec = DIRECT_TABLES[head.type];
   const { v: _v, ...d } = readObject(m, spec, limits, 'direct');
-  if (head.type === 'getEntries') {
-    const { fromSeq, toSeq } = d as { fromSeq: number; toSeq: number };
-    if (toSeq < fromSeq || toSeq - fromSeq >= MAX_RANGE)
-      throw decodeError('BAD_VALUE', `direct: range must be 1..${MAX_RANGE} entries`, 'toSeq');
-  }
+  if (head.type === 'getEntries') checkRange(d as { fromSeq: number; toSeq: number }, 'direct');
   return d as unknown as Direct;
+}
+
+// ---------------------------------------------------------------- signed requests
+
+/** What a signed request asks for. */
+export type RequestQuery =
+  | {
+      readonly type: 'getEntries';
+      readonly author: Uint8Array;
+      readonly topic: string;
+      readonly epoch: number;
+      readonly fromSeq: number;
+      readonly toSeq: number;
+    }
+  | { readonly type: 'getBody'; readonly bodyHash: Uint8Array };
+
+/** A request signed by `from`: answered to `d/{from}` only by `to`, only while `ts` is fresh. */
+export type SignedRequest = RequestQuery & {
+  readonly from: Uint8Array;
+  readonly to: Uint8Array;
+  readonly ts: number;
+};
+
+export const REQUEST_TYPES = ['', 'getEntries', 'getBody'] as const;
+
+const REQUEST_HEAD: readonly FieldSpec[] = [
+  { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+  { key: 1, name: 'type', type: { t: 'enum', names: REQUEST_TYPES, first: 1 }, doc: 'what is asked' },
+  {
+    key: 2,
+    name: 'from',
+    type: H32,
+    doc: "the requester's agent key (the signer): the reply goes to d/{from}, nowhere else",
+  },
+  { key: 3, name: 'to', type: H32, doc: 'the agent key of the node asked: any other node refuses the request' },
+  {
+    key: 4,
+    name: 'ts',
+    type: { t: 'uint' },
+    doc: "ms, the requester's clock: within the asked node's clock tolerance, and above the last ts it answered for `from`",
+  },
+];
+const request = (type: string, fields: FieldSpec[]): ObjectSpec => ({
+  name: `request ${type}`,
+  fields: [...REQUEST_HEAD, ...fields],
+});
+/** One table per signed request type (field 1), the payload of a COSE_Sign1 agentnet/request/1. */
+export const REQUEST_TABLES = {
+  getEntries: request('getEntries', [
+    { key: 5, name: 'author', type: H32, doc: "the log's author" },
+    { key: 6, name: 'topic', type: { t: 'text', maxBytes: 'topicBytes', pattern: 'topic' }, doc: "the log's topic" },
+    { key: 7, name: 'epoch', type: { t: 'uint' }, doc: 'the epoch' },
+    { key: 8, name: 'fromSeq', type: { t: 'uint', min: 1 }, doc: 'first seq wanted' },
+    {
+      key: 9,
+      name: 'toSeq',
+      type: { t: 'uint', min: 1 },
+      doc: `last seq wanted (inclusive); toSeq - fromSeq < ${MAX_RANGE}`,
+    },
+  ]),
+  getBody: request('getBody', [{ key: 5, name: 'bodyHash', type: H32, doc: 'SHA-256 of the body wanted' }]),
+} as const satisfies Record<Exclude<(typeof REQUEST_TYPES)[number], ''>, ObjectSpec>;
+
+function requestPayload(r: SignedRequest): Uint8Array {
+  const base: Array<[number, CborValue | undefined]> = [
+    [0, 1],
+    [1, REQUEST_TYPES.indexOf(r.type)],
+    [2, r.from],
+    [3, r.to],
+    [4, r.ts],
+  ];
+  if (r.type === 'getEntries') base.push([5, r.author], [6, r.topic], [7, r.epoch], [8, r.fromSeq], [9, r.toSeq]);
+  else base.push([5, r.bodyHash]);
+  return encodeCbor(mapOf(base));
+}
+export const requestToBeSigned = (r: SignedRequest): Uint8Array =>
+  sign1ToBeSigned(sign1Protected(CONTENT_TYPES.request), requestPayload(r));
+export const encodeRequest = (r: SignedRequest, sig: Uint8Array): Uint8Array =>
+  encodeSign1(CONTENT_TYPES.request, requestPayload(r), sig);
+
+/** Decodes a signed request (the signature is the caller's to verify, by `request.from`). */
+export function decodeRequest(
+  b: Uint8Array,
+  limits: Limits,
+): { request: SignedRequest; signature: Uint8Array; toBeSigned: Uint8Array } {
+  const s = decodeSign1(b, CONTENT_TYPES.request, limits.headerBytes);
+  const m = asMap(decodeCbor(s.payload, { maxBytes: limits.headerBytes, maxDepth: 2 }), 'request');
+  const head = readObject(
+    new Map([...m].filter(([k]) => typeof k === 'number' && k <= 4)),
+    { name: 'request', fields: REQUEST_HEAD },
+    limits,
+  ) as { type: Exclude<(typeof REQUEST_TYPES)[number], ''> };
+  const { v: _v, ...r } = readObject(m, REQUEST_TABLES[head.type], limits, 'request');
+  if (head.type === 'getEntries') checkRange(r as { fromSeq: number; toSeq: number }, 'request');
+  return { request: r as unknown as SignedRequest, signature: s.signature, toBeSigned: s.toBeSigned };
+}
+
+function checkRange(r: { fromSeq: number; toSeq: number }, what: string): void {
+  if (r.toSeq < r.fromSeq || r.toSeq - r.fromSeq >= MAX_RANGE)
+    throw decodeError('BAD_VALUE', `${what}: range must be 1..${MAX_RANGE} entries`, 'toSeq');
 }

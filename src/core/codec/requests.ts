@@ -8,6 +8,7 @@
 // A refusal is a FieldError naming the field as the caller wrote it (`price`, `tags[3]`,
 // `declarations[0].topic` in a config file) with the rule in words: `price: must be an integer 0..2^53-1`.
 
+import { SKETCH_ITEMS, sketchItems } from '../gossip/sketch.js';
 import { MAX_MONEY, checkMechanism, type Mechanism } from '../market/mechanism.js';
 import { ROLES, TRANSITIONS } from '../task/protocol.js';
 import { BODY, encodeBody } from './body.js';
@@ -89,6 +90,7 @@ export const DECLARATION: RequestSpec = {
   ],
   check: (v, limits) => {
     const { kind, tags, text, skills, tools, price, deadline, sla, requiredTier, constraints } = v;
+    checkSketchItems(tags);
     checkBodySize({ kind, tags, text, skills, tools, price, deadline, sla, requiredTier, constraints }, 0, limits);
   },
 };
@@ -176,7 +178,10 @@ export const TASK_POST: RequestSpec = {
     },
   ],
   // The task's body also carries its budget, bid deadline, tier and terms (the signed mechanism, hex).
-  check: (v, limits) => checkBodySize({ kind: 'intent', tags: v['tags'], text: v['text'] }, TASK_EXTRA_BYTES, limits),
+  check: (v, limits) => {
+    checkSketchItems(v['tags']);
+    checkBodySize({ kind: 'intent', tags: v['tags'], text: v['text'] }, TASK_EXTRA_BYTES, limits);
+  },
 };
 
 export const BID: RequestSpec = {
@@ -264,6 +269,44 @@ export const TASK_WAIT: RequestSpec = {
   ],
 };
 
+/**
+ * What an A2A message (SendMessage, src/runtime/a2a/) asks of the node: the skill it addresses, its text (the
+ * message's text and data parts, joined) and the task's terms, which an A2A client may give in the message's
+ * metadata under the agentnet extension's URI (docs/a2a.md). The task lands in the skill's topic with its tags,
+ * so text and terms take the limits of TASK_POST.
+ */
+function requestField(spec: RequestSpec, name: string): RequestField {
+  const f = spec.fields.find((x) => x.name === name);
+  if (!f) throw new RangeError(`requests: ${spec.name} has no field ${name}`);
+  return f;
+}
+
+export const A2A_MESSAGE: RequestSpec = {
+  name: 'A2A message',
+  fields: [
+    {
+      name: 'skill',
+      type: { t: 'text', maxBytes: 129, minBytes: 1 },
+      optional: true,
+      doc: 'the skill addressed, `topic/key` as the Agent Card names it; default: the only skill of the card',
+    },
+    wire(BODY, 'text', { doc: "the message's text and data parts, joined: the task's specification" }),
+    {
+      ...requestField(TASK_POST, 'budget'),
+      optional: true,
+      doc: "most the requester pays, milli-credits; default: the skill's price or 1000",
+    },
+    requestField(TASK_POST, 'bidWindowMs'),
+    requestField(TASK_POST, 'deliverWindowMs'),
+    requestField(TASK_POST, 'settleWindowMs'),
+    requestField(TASK_POST, 'requiredTier'),
+  ],
+  check: (v, limits) => {
+    if (v['text'] === '') throw new FieldError('text', 'must not be empty: give a text or data part');
+    checkBodySize({ kind: 'intent', tags: ['a'], text: v['text'] }, TASK_EXTRA_BYTES, limits);
+  },
+};
+
 /** GET /discover's query (tags comma-separated there, an array in MCP). */
 export const DISCOVER: RequestSpec = {
   name: 'discover query',
@@ -307,6 +350,18 @@ export const DISCOVER: RequestSpec = {
   },
 };
 
+/** GET /a2a/agents' query: a discover query whose tags are optional (without them, every capability held). */
+export const A2A_DIRECTORY: RequestSpec = {
+  name: 'directory query',
+  fields: DISCOVER.fields.map((f) =>
+    f.name === 'tags'
+      ? { ...f, optional: true, doc: `${f.doc}; default: every capability this node holds` }
+      : f.name === 'minTier'
+        ? { ...f, default: 2, doc: 'tier this node verified the author to (at least 2: a card carries its binding)' }
+        : f,
+  ),
+};
+
 // ---------------------------------------------------------------- validation
 
 /** Bytes a task's body adds to its tags and text: price, deadline, tier and the terms (a 1 KB mechanism as hex). */
@@ -320,6 +375,20 @@ function checkBodySize(body: Record<string, unknown>, extra: number, limits: Lim
   const big = ['text', 'constraints', 'skills', 'tools', 'sla', 'tags'].sort((x, y) => sizeOf(b[y]) - sizeOf(b[x]))[0]!;
   throw new FieldError(big, `the body would encode to ${n} bytes, over the limit of ${limits.bodyBytes} (bodyBytes)`);
 }
+/**
+ * The tags with their dotted prefixes are at most SKETCH_ITEMS distinct items, so the entry's sketch sets at
+ * most MAX_SKETCH_BITS bits: receivers refuse a fuller one (docs/spec/sketch.md "Fill").
+ */
+function checkSketchItems(tags: unknown): void {
+  if (!Array.isArray(tags)) return;
+  const n = sketchItems(tags as string[]);
+  if (n > SKETCH_ITEMS)
+    throw new FieldError(
+      'tags',
+      `the tags and their dotted prefixes make ${n} distinct items, over the limit of ${SKETCH_ITEMS} (the interest sketch, docs/spec/sketch.md)`,
+    );
+}
+
 const sizeOf = (x: unknown): number =>
   typeof x === 'string' ? utf8Length(x) : Array.isArray(x) ? x.reduce((s: number, y) => s + sizeOf(y), 0) : 0;
 

@@ -12,7 +12,7 @@ import { BINDING, BINDING_CONFIG } from './binding.js';
 import { BODY } from './body.js';
 import { ENTRY } from './entry.js';
 import { CONTINUATION, FORK_PROOF } from './fork-proof.js';
-import { BIRTH_ALIVE, BIRTH_DEATH, DIRECT_TABLES, FRONTIER } from './messages.js';
+import { BIRTH_ALIVE, BIRTH_DEATH, DIRECT_TABLES, FRONTIER, REQUEST_TABLES } from './messages.js';
 import { RECEIPT } from './receipt.js';
 import type { FieldType, ObjectSpec } from './schema.js';
 
@@ -42,6 +42,7 @@ export const WIRE_TABLES: readonly ObjectSpec[] = withNested([
   BIRTH_DEATH,
   FRONTIER,
   ...Object.values(DIRECT_TABLES),
+  ...Object.values(REQUEST_TABLES),
   RECEIPT,
   FORK_PROOF,
   CONTINUATION,

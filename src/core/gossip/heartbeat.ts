@@ -1,8 +1,8 @@
-// The core's heartbeat (DESIGN §5: "1 s heartbeat carrying frontier digests for anti-entropy"), as a
+// The core's heartbeat (DESIGN §5: a 1 s heartbeat for anti-entropy), as a
 // deadline for pollTimeout(): no timer is owned here (STYLE 2). Each round the core
 //   - re-sends the signed frontiers of its own logs that changed in the last `frontierRepeats` rounds
 //     (only changed entries: an unchanged log costs nothing), so a follower that lost both the header
-//     and the frontier of a new head still learns it (issue 4, docs/simulator.md finding 1);
+//     and the frontier of a new head still learns it (docs/simulator.md finding 1);
 //   - re-sends fork proofs it published, for the same reason (gossip/fork-proofs.ts);
 //   - every `resyncEvery` rounds (0 = never) re-subscribes the retained frontiers of followed topics,
 //     the full (and costly) anti-entropy for heads lost more times than the repeats cover.

@@ -6,12 +6,21 @@
 // False-positive rate (1 - e^(-k·n/256))^k: ~6e-5 for n = 6 items (2 tags of 3 levels), ~1.5% for
 // n = 32, ~13% at the 96-item worst case (32 tags x 3 levels). A false positive only costs a body pull:
 // the full semantic match on the pulled body decides.
+//
+// Fill bound (docs/spec/sketch.md "Fill"): a sketch may have at most MAX_SKETCH_BITS = 128 of its 256 bits
+// set, what 32 items set at most. A fuller sketch (all ones matches every interest, so every follower of
+// the topic would pull that body) is refused by receivers (`sketch_overfull`: the body is not pulled), and
+// an author declares at most 32 items (codec/requests.ts), so its sketches always pass.
 
 import { concatBytes, utf8 } from '../bytes.js';
 import type { Hashes } from '../ports.js';
 
 export const SKETCH_BYTES = 32;
 const K = 4;
+/** Items a sketch always has room for: 4 bits each. */
+export const SKETCH_ITEMS = 32;
+/** Most bits a sketch may have set (half of them: a false positive on a one-tag interest at most 1 in 16). */
+export const MAX_SKETCH_BITS = K * SKETCH_ITEMS;
 const DOMAIN = utf8('agentnet/sketch/1');
 
 /** `a.b.c` -> [`a`, `a.b`, `a.b.c`]. */
@@ -39,4 +48,16 @@ export function sketchHas(h: Hashes, sketch: Uint8Array, tag: string): boolean {
 /** True when every tag of the interest may be in the sketch (Bloom: no false negatives). */
 export function sketchMatches(h: Hashes, sketch: Uint8Array, interestTags: readonly string[]): boolean {
   return interestTags.length > 0 && interestTags.every((t) => sketchHas(h, sketch, t));
+}
+
+/** Bits set in a sketch. */
+export function sketchFill(sketch: Uint8Array): number {
+  let n = 0;
+  for (let b of sketch) for (; b; b &= b - 1) n++;
+  return n;
+}
+
+/** Distinct items (tags and their dotted prefixes) of a tag list: what the sketch is built from. */
+export function sketchItems(tags: readonly string[]): number {
+  return new Set(tags.flatMap(dottedPrefixes)).size;
 }

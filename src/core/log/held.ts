@@ -1,5 +1,5 @@
-// Out-of-order entries held while a gap in their log is repaired (DESIGN §4 "hold in a bounded
-// buffer"). Bounded per log and overall, so a peer announcing far-future seqs cannot grow memory.
+// Out-of-order entries held while a gap in their log is repaired (DESIGN §4: held in a bounded
+// buffer). Bounded per log and overall, so a peer announcing far-future seqs cannot grow memory.
 
 import { toHex } from '../bytes.js';
 import type { Entry, SignedEntry } from '../codec/entry.js';

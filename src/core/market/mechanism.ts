@@ -77,7 +77,7 @@ export const CLAUSE_FIELDS: Readonly<
   dispute: { procedure: DISPUTE_PROCEDURES, bond: [0, MAX_MONEY] },
 };
 
-/** The naive starting point of issue 6: everyone who bids shares a fixed budget equally, paid on award, nothing at stake. */
+/** The naive starting point of the mechanism-generation loop: everyone who bids shares a fixed budget equally, paid on award, nothing at stake. */
 export function naiveMechanism(): Mechanism {
   return {
     version: 1,

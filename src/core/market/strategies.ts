@@ -1,4 +1,4 @@
-// The follower strategy library: one honest conduct and the adversarial families of issue 6. A
+// The follower strategy library: one honest conduct and the adversarial families (docs/mechanisms.md "The strategy library"). A
 // strategy is a family plus numeric parameters; `deviate` rewrites an honest profile into the
 // deviating one. The families say nothing about which rule they beat: whether a deviation pays is
 // decided only by the game's utilities under the mechanism at hand (game.ts), and the strategy

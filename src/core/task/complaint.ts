@@ -1,4 +1,4 @@
-// Complaints (issue 6, docs/decisions.md "Task disputes"): a requester's signed rating of a worker for a
+// Complaints (docs/decisions.md "Task disputes"): a requester's signed rating of a worker for a
 // task that ended without a co-signed receipt, because the worker withheld its co-signature (`unsigned`) or
 // the artefact of a delivered hash (`defaulted`). Not a fraud proof: whether an artefact is good is the
 // requester's judgement, so trust takes a complaint as a rating (like a receipt's outcome), never as

@@ -1,4 +1,4 @@
-// Dispute proofs of the task protocol (issue 6; docs/mechanisms.md "Disputes"). Only what a third party can
+// Dispute proofs of the task protocol (docs/mechanisms.md "Disputes"). Only what a third party can
 // check with public keys alone is a proof:
 //
 //   double award   two `award` task messages (COSE_Sign1 agentnet/task/1, codec.ts) for the same task, signed

@@ -118,6 +118,8 @@ export type TaskEnd =
   | { readonly kind: 'settled'; readonly worker: string; readonly amount: number; readonly deposit: number }
   /** no valid bid by the deadline */
   | { readonly kind: 'expired' }
+  /** the requester canceled it before the bid deadline (no award was signed) */
+  | { readonly kind: 'canceled' }
   /** the awarded worker withheld delivery: `slashBp` of its deposit burns (mechanism slash.no_delivery) */
   | { readonly kind: 'defaulted'; readonly worker: string; readonly deposit: number; readonly slashBp: number }
   /** delivered, but no co-signed receipt by settleBy: nothing is paid, everything goes back */
@@ -153,6 +155,7 @@ export function settlement(task: string, requester: string, budget: number, end:
       move('refund', agentAccount(requester), budget - end.amount);
       break;
     case 'expired':
+    case 'canceled':
       move('refund', agentAccount(requester), budget);
       break;
     case 'defaulted': {

@@ -11,7 +11,10 @@
 //    deadline: its latest bid (by signed time) replaces the earlier one, and every price it signed binds
 //    it (it accepts an award at any of them: a revision can arrive too late). At the deadline the mechanism's allocation
 //    picks one worker and the requester signs an award (the worker posts its deposit), or, without a
-//    valid bid, the task expires and the budget goes back.
+//    valid bid, the task expires and the budget goes back. Before the deadline the requester may cancel
+//    (`canceled`): the budget goes back as for an expired task, later bids are refused as late, and invited
+//    workers end `lost` at the deadline as for any task they did not win. An awarded task cannot be
+//    canceled: the award is a signed commitment the worker acts on.
 //  - The worker delivers by hash (its artefact is published as a retained body and sent on `fetch`); the
 //    requester checks the hash, rates (0..1000) and signs the receipt; the worker co-signs; the requester
 //    publishes the co-signed receipt in its topic log and both ledgers post the same settlement.
@@ -43,6 +46,7 @@ export const INPUTS = [
   'bidFor',
   'deliver',
   'rateFor',
+  'cancel',
   // timers
   'retry',
   'bidDeadline',
@@ -56,13 +60,14 @@ type Table = Readonly<Record<string, Readonly<Partial<Record<Input, readonly str
 /** state -> input -> states it may lead to (a state absent from its own row is left by that input). */
 export const TRANSITIONS = {
   requester: {
-    open: { bid: ['open'], retry: ['open'], bidDeadline: ['awarded', 'expired'] },
+    open: { bid: ['open'], retry: ['open'], bidDeadline: ['awarded', 'expired'], cancel: ['canceled'] },
     awarded: { delivery: ['fetching'], retry: ['awarded'], deliverBy: ['defaulted'] },
     fetching: { delivery: ['fetching'], artefact: ['delivered'], retry: ['fetching'], settleBy: ['defaulted'] },
     delivered: { delivery: ['delivered'], rateFor: ['rated'], settleBy: ['unsigned'] },
     rated: { delivery: ['rated'], cosign: ['settled'], retry: ['rated'], settleBy: ['unsigned'] },
     settled: { delivery: ['settled'], cosign: ['settled'] },
     expired: {},
+    canceled: {},
     defaulted: {},
     unsigned: {},
   },
@@ -119,5 +124,6 @@ export const TASK_REJECTS = [
   'bad_terms', // award price or receipt amount not what the bid and mechanism give
   'unexpected', // an input the transition table does not allow in the current state
   'full', // too many open tasks
+  'replayed', // a fetch not newer (by its signed ts) than the last one answered: a copy taken off the wire
 ] as const;
 export type TaskReject = (typeof TASK_REJECTS)[number];

@@ -126,6 +126,16 @@ export abstract class RequesterEngine extends TaskEngineBase {
     return view(r);
   }
 
+  /** The requester withdraws an open task before its bid deadline: the budget goes back, no award is signed. */
+  cancel(now: number, id: string): TaskView {
+    const r = this.record(id);
+    if (r.role !== 'requester' || !this.can(r, 'cancel'))
+      throw new TaskConflictError(`cancel: task ${id} is ${r.role} ${r.state}, not an open task of ours`);
+    this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'canceled' }, now), now);
+    this.move(r, 'cancel', 'canceled', now, 'canceled by the requester');
+    return view(r);
+  }
+
   protected requesterMessage(now: number, r: TaskRecord, m: TaskMsg, tbs: Uint8Array, sig: Uint8Array): void {
     const from = toHex(m.signer);
     if (m.type === 'bid') return this.onBid(now, r, m, tbs, sig);

@@ -47,6 +47,8 @@ export interface TaskRecord {
   outcome?: number;
   amount?: number;
   rateTs?: number;
+  /** Worker: the signed ts of the last fetch answered with the artefact (a fetch not newer is a replay). */
+  fetchTs?: number;
   requesterSig?: string;
   workerSig?: string;
   /** hex of the co-signed receipt */

@@ -74,6 +74,12 @@ export class TaskEngine extends RequesterEngine {
       case 'fetch':
         if (toHex(m.hash) !== r.deliveryHash)
           return this.reject('bad_delivery', 'fetch of a hash we did not deliver', r.id, from);
+        // The artefact (up to a body) answers a ~200-byte fetch: a fetch copied off the wire and sent again
+        // must not make us send it again (docs/spec/tasks.md). The requester's retries carry a later ts.
+        if (r.fetchTs !== undefined && m.ts <= r.fetchTs)
+          return this.reject('replayed', `fetch at ts ${m.ts}, not after ${r.fetchTs}, answered before`, r.id, from);
+        r.fetchTs = m.ts;
+        this.save(r);
         return this.send(r.requester, {
           type: 'artefact',
           task: fromHex(r.id),

@@ -1,11 +1,13 @@
 // The parts of openapi.json that come from the request tables (src/core/codec/requests.ts): the request
-// bodies of announce, withdraw, tasks and the task steps, the query of discover and the shape of an own
-// declaration. `node scripts/gen-openapi.mjs` writes them into openapi.json; test/unit/requests.test.ts
+// bodies of announce, withdraw, tasks and the task steps, the queries of discover and the A2A directory, what an
+// A2A message may ask (A2aMessageTerms) and the shape of an own declaration. `node scripts/gen-openapi.mjs` writes them into openapi.json; test/unit/requests.test.ts
 // fails when the document and the tables differ, so neither can change alone.
 
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import {
   ANNOUNCE,
+  A2A_DIRECTORY,
+  A2A_MESSAGE,
   BID,
   DECLARATION,
   DELIVER,
@@ -50,7 +52,7 @@ function ownDeclaration(): Record<string, unknown> {
   };
 }
 
-/** A GET route's query parameters from its request table (lists comma-separated). */
+/** A discover-like query's parameters (GET /discover, GET /a2a/agents): its table, tags comma-separated. */
 function queryParameters(spec: RequestSpec): unknown[] {
   const s = jsonSchemaOf(spec, DEFAULT_LIMITS) as {
     required: string[];
@@ -70,6 +72,7 @@ export function generatedOpenApiParts(): {
   discoverParameters: unknown[];
   taskListParameters: unknown[];
   taskWaitParameters: unknown[];
+  directoryParameters: unknown[];
 } {
   const req = (s: RequestSpec) => jsonSchemaOf(s, DEFAULT_LIMITS);
   return {
@@ -82,9 +85,11 @@ export function generatedOpenApiParts(): {
       DeliverRequest: req(DELIVER),
       OwnDeclaration: ownDeclaration(),
       FollowRequest: req(FOLLOW),
+      A2aMessageTerms: req(A2A_MESSAGE),
     },
     discoverParameters: queryParameters(DISCOVER),
     taskListParameters: queryParameters(TASK_LIST),
     taskWaitParameters: queryParameters(TASK_WAIT),
+    directoryParameters: queryParameters(A2A_DIRECTORY),
   };
 }

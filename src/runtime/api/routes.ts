@@ -20,6 +20,8 @@ import { OPENAPI } from './openapi.js';
 import type { EventHub } from './sse.js';
 import { STATUS_PAGE } from './status-page.js';
 import { TASK_ROUTES, type TaskApi } from './task-routes.js';
+import { A2A_ROUTES } from '../a2a/routes.js';
+import type { A2aHost } from '../a2a/host.js';
 
 /** What the API needs of a node (AgentNode implements it). */
 export interface ApiNode {
@@ -49,6 +51,8 @@ export interface ApiNode {
   follow(topic: string, on: boolean): { followed: string[]; changed: boolean };
   /** The topics this node follows. */
   followed(): string[];
+  /** The A2A card, directory and gateway (src/runtime/a2a/), made at the first A2A request; absent: no A2A routes. */
+  readonly a2a?: () => Promise<A2aHost>;
 }
 
 export interface RouteContext {
@@ -64,6 +68,8 @@ export interface Route {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly handler: (c: RouteContext) => void | Promise<void>;
+  /** Served without the bearer token (it holds nothing the node does not publish). */
+  readonly open?: boolean;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -212,6 +218,7 @@ export const ROUTES: readonly Route[] = [
   },
   { method: 'GET', path: '/openapi.json', handler: (c) => sendJson(c.res, 200, OPENAPI) },
   ...TASK_ROUTES,
+  ...A2A_ROUTES,
 ];
 
 const compiled = ROUTES.map((r) => ({

@@ -101,8 +101,9 @@ export async function startApi(node: ApiNode, o: ApiOptions): Promise<Api> {
     const url = requestUrl(req.url);
     const { route, params } = match(req.method ?? 'GET', url.pathname);
     // The status page's shell holds no data: a browser navigation (which cannot send the header) gets it, and
-    // its script reads the token from the URL fragment for every data request (status-page.ts).
-    if (token && route.path !== '/' && !authorized(req, token))
+    // its script reads the token from the URL fragment for every data request (status-page.ts). Routes marked
+    // `open` (the A2A Agent Card) hold only what the node publishes anyway.
+    if (token && route.path !== '/' && !route.open && !authorized(req, token))
       throw new HttpError('UNAUTHORIZED', 'missing or wrong bearer token', {
         'www-authenticate': 'Bearer realm="agentnet"',
       });

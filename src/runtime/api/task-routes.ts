@@ -1,4 +1,4 @@
-// The local API's task and ledger routes (issue 6): an agent layer posts tasks, bids, delivers and
+// The local API's task and ledger routes (docs/mechanisms.md "The task protocol"): an agent layer posts tasks, bids, delivers and
 // rates through these; a node with the default policy (config `tasks`) does the worker's part alone.
 // Money is milli-credits; an artefact is sent and returned as UTF-8 text (`artefact`) or base64
 // (`artefactBase64`).

@@ -18,6 +18,7 @@
 // had already forwarded that version before the core subscribed (a birth fetched for a new author).
 
 import { createHash } from 'node:crypto';
+import { topicMatches } from '../../core/hub.js';
 import type { Channel } from '../../core/types.js';
 import type { Transport, TransportState, TransportStats } from './types.js';
 
@@ -41,12 +42,6 @@ const RETAINED: ReadonlySet<Channel> = new Set(['birth', 'frontier', 'body', 'fr
 export const DUP_WINDOW_MS = 500;
 /** ms an echo mark waits for its echo (the mesh never echoes: its marks simply expire). */
 const ECHO_MARK_MS = 30_000;
-
-const matches = (filter: string, name: string): boolean => {
-  const f = filter.split('/');
-  const n = name.split('/');
-  return f.length === n.length && f.every((x, i) => x === '+' || x === n[i]);
-};
 
 type Forwarded = Record<'header' | 'birth' | 'frontier' | 'direct' | 'fraud' | 'revocation', number>;
 
@@ -130,7 +125,7 @@ export function createBridge(
   /** Live messages: first copies. Retained ones: each version once per covering subscription. */
   function toCore(channel: Channel, key: string, id: string, fresh: boolean): boolean {
     const name = `${channel}/${key}`;
-    if (![...coreFilters].some((f) => matches(f, name))) return false;
+    if (![...coreFilters].some((f) => topicMatches(f, name))) return false;
     if (!RETAINED.has(channel)) return fresh;
     if (handed.get(name) === id) return false;
     put(handed, name, id, capacity);
@@ -152,7 +147,7 @@ export function createBridge(
       coreFilters.add(filter);
       if (coveredLive(channel)) return; // a second, overlapping subscription would only bring copies
       // The sides send the retained versions again: each goes to the core once more.
-      for (const name of [...handed.keys()]) if (matches(filter, name)) handed.delete(name);
+      for (const name of [...handed.keys()]) if (topicMatches(filter, name)) handed.delete(name);
       for (const s of sides) s.subscribe(channel, key);
     },
     unsubscribe(channel: Channel, key: string) {

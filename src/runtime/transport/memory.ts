@@ -1,36 +1,23 @@
-// In-memory transport: a hub with MQTT-like semantics (retained messages, one-level `+` wildcard,
+// In-memory transport: a hub with MQTT-like semantics (retained messages, wildcards: src/core/hub.ts;
 // delivery in a later microtask) for tests and single-process use. `memory://name` picks a hub.
 
+import { RetainedTable, SubscriberIndex } from '../../core/hub.js';
 import type { Channel } from '../../core/types.js';
 import type { PublishOptions, Transport, TransportOptions, TransportState } from './types.js';
 
 type Sub = (channel: Channel, key: string, bytes: Uint8Array) => void;
 
 export class MemoryHub {
-  private readonly retained = new Map<string, { bytes: Uint8Array; expiresAt: number }>();
-  private readonly subs = new Map<Sub, Set<string>>();
+  private readonly retained = new RetainedTable();
+  private readonly subs = new SubscriberIndex<Sub>();
+  /** Each subscriber's filters, so that `detach` can remove them all. */
+  private readonly filters = new Map<Sub, Set<string>>();
   /** Bytes delivered to subscribers (a transfer meter for tests). */
   delivered = 0;
 
-  /** MQTT-style match: `+` stands for exactly one level. */
-  private static matches(filter: string, name: string): boolean {
-    const f = filter.split('/');
-    const n = name.split('/');
-    return f.length === n.length && f.every((x, i) => x === '+' || x === n[i]);
-  }
-
   publish(name: string, bytes: Uint8Array, p: PublishOptions): void {
-    if (p.retain) {
-      if (bytes.length === 0) this.retained.delete(name);
-      else this.retained.set(name, { bytes, expiresAt: p.expiryMs === undefined ? Infinity : Date.now() + p.expiryMs });
-    }
-    for (const [cb, filters] of this.subs) {
-      for (const f of filters) {
-        if (!MemoryHub.matches(f, name)) continue;
-        queueMicrotask(() => this.deliver(cb, name, bytes));
-        break;
-      }
-    }
+    if (p.retain) this.retained.put(name, bytes, Date.now(), p.expiryMs);
+    for (const cb of this.subs.subscribers(name)) queueMicrotask(() => this.deliver(cb, name, bytes));
   }
 
   private deliver(cb: Sub, name: string, bytes: Uint8Array): void {
@@ -40,24 +27,24 @@ export class MemoryHub {
   }
 
   subscribe(cb: Sub, filter: string): void {
-    let set = this.subs.get(cb);
-    if (!set) this.subs.set(cb, (set = new Set()));
+    let set = this.filters.get(cb);
+    if (!set) this.filters.set(cb, (set = new Set()));
+    set.add(filter);
+    this.subs.add(cb, filter);
     // As an MQTT broker does (Retain Handling 0), a subscribe sends the matching retained messages
     // again even when the same filter is already subscribed (the bridge relies on it, bridge.ts).
-    set.add(filter);
-    const now = Date.now();
-    for (const [name, r] of this.retained) {
-      if (r.expiresAt <= now) this.retained.delete(name);
-      else if (MemoryHub.matches(filter, name)) queueMicrotask(() => this.deliver(cb, name, r.bytes));
-    }
+    for (const [name, r] of this.retained.match(filter, Date.now()))
+      queueMicrotask(() => this.deliver(cb, name, r.bytes));
   }
 
   unsubscribe(cb: Sub, filter: string): void {
-    this.subs.get(cb)?.delete(filter);
+    this.filters.get(cb)?.delete(filter);
+    this.subs.delete(cb, filter);
   }
 
   detach(cb: Sub): void {
-    this.subs.delete(cb);
+    for (const f of this.filters.get(cb) ?? []) this.subs.delete(cb, f);
+    this.filters.delete(cb);
   }
 }
 

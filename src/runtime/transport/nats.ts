@@ -58,7 +58,9 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
   // Through a JetStream domain (a leaf node), puts go to the domain's API subjects, as @nats-io/kv does.
   const putPrefix = settings.domain ? `$JS.${settings.domain}.API.` : '';
   const names = new NatsNames(o.network);
-  const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
+  // Longer than MQTT's 10 s: a cluster that has just lost a server may need several Raft election rounds
+  // (meta leader, then each bucket's stream leader) before JetStream answers again, more on a loaded host.
+  const connectTimeoutMs = o.connectTimeoutMs ?? 30_000;
   const liveness = new NatsLiveness(o.will?.channel);
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];

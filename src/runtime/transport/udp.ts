@@ -26,6 +26,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { topicMatches } from '../../core/hub.js';
 import type { Channel } from '../../core/types.js';
 import { ERR } from '../../core/errors.js';
 import {
@@ -55,13 +56,6 @@ interface Retained {
   readonly expiresAt: number;
   readonly own: boolean;
 }
-
-/** MQTT-style match: `+` stands for exactly one level. */
-const matches = (filter: string, name: string): boolean => {
-  const f = filter.split('/');
-  const n = name.split('/');
-  return f.length === n.length && f.every((x, i) => x === '+' || x === n[i]);
-};
 
 function encodeMessage(channel: Channel, key: string, bytes: Uint8Array, expiryS: number): Buffer {
   const k = Buffer.from(key, 'utf8');
@@ -170,7 +164,7 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
 
   function deliver(channel: Channel, key: string, bytes: Uint8Array, retainedCopy = false): void {
     const name = `${CHANNEL_LETTER[channel]}/${key}`;
-    if (![...filters].some((f) => matches(f, name))) return;
+    if (![...filters].some((f) => topicMatches(f, name))) return;
     if (retainedCopy) {
       // Several holders answer a pull: hand each retained version over once, as a broker would.
       const cid = `${bytes.length}:${Buffer.from(bytes.subarray(0, 64)).toString('base64')}:${Buffer.from(bytes.subarray(-64)).toString('base64')}`;
@@ -195,7 +189,7 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
     // Someone asked for this before it existed here (a subscribe that came first): answer now.
     const now = Date.now();
     for (const [filter, who] of wanted) {
-      if (!matches(filter, name)) continue;
+      if (!topicMatches(filter, name)) continue;
       for (const [to, until] of who) if (until > now) sendRetained(name, r, to);
       wanted.delete(filter);
     }
@@ -233,14 +227,17 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
       const isRetained = m.channel !== 'header' && m.channel !== 'direct';
       if (isRetained) keep(m.channel, m.key, m.bytes, m.expiryS, false);
       deliver(m.channel, m.key, m.bytes, isRetained);
-      if (ttl > 1) for (const n of fanout(from)) sendFrame(T_PUSH, ttl - 1, id, payload, n);
+      // A direct message for this node's own inbox has arrived: relaying it further would only make every
+      // request to this node cost it up to Dhi sends (docs/spec/channels.md, UDP "Behaviour").
+      const mine = m.channel === 'direct' && filters.has(`d/${m.key}`);
+      if (ttl > 1 && !mine) for (const n of fanout(from)) sendFrame(T_PUSH, ttl - 1, id, payload, n);
     } else if (type === T_PULL) {
       const filter = `${CHANNEL_LETTER[m.channel]}/${m.key}`;
       const reply = m.bytes.length ? Buffer.from(m.bytes).toString('utf8') : from;
       const now = Date.now();
       let answered = false;
       for (const [name, r] of retained) {
-        if (r.expiresAt > now && matches(filter, name)) {
+        if (r.expiresAt > now && topicMatches(filter, name)) {
           sendRetained(name, r, reply);
           answered = true;
         }
@@ -355,9 +352,9 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
       if (channel === 'header') return;
       // Retained copies held locally first, then ask the mesh.
       const name = `${CHANNEL_LETTER[channel]}/${key}`;
-      for (const n of [...delivered.keys()]) if (matches(name, n)) delivered.delete(n);
+      for (const n of [...delivered.keys()]) if (topicMatches(name, n)) delivered.delete(n);
       for (const [n, r] of retained)
-        if (r.expiresAt > Date.now() && matches(name, n) && !r.own)
+        if (r.expiresAt > Date.now() && topicMatches(name, n) && !r.own)
           queueMicrotask(() => deliver(channel, n.slice(2), r.bytes, true));
       if (channel !== 'direct') push(T_PULL, channel, key, new Uint8Array(0), 0);
     },

@@ -1,16 +1,27 @@
-// Loads build/ed25519.wasm and exposes it as a SigVerifier (src/core/ports.ts) named 'wasm'.
+// Loads build/ed25519.wasm (scalar) or build/ed25519.simd.wasm (the same kernel with WASM SIMD field
+// products; both accept exactly the same set: docs/verification.md) and exposes it as a SigVerifier
+// (src/core/ports.ts) named 'wasm'. Which one: `kernel` option, default 'auto' (SIMD when the engine
+// validates SIMD and the build is present, else scalar).
 // Boundary per STYLE 10: fixed regions in the kernel's memory (ed25519-abi.ts); the memory never
 // grows, so the Uint8Array/DataView views made here stay valid for the module's lifetime.
+// Every load failure is an AgentnetError with the stable code WASM_LOAD_FAILED (STYLE 6).
 import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ERR } from '../../core/errors.js';
 import type { SigItem, SigVerifier } from '../../core/ports.js';
 import { ED25519_ABI_VERSION, type Ed25519Exports } from './ed25519-abi.js';
+import { wasmSimdSupported } from './simd.js';
+
+/** The two builds of the kernel: `scalar` (build/ed25519.wasm) and `simd` (build/ed25519.simd.wasm). */
+export type Ed25519Kernel = 'scalar' | 'simd';
 
 export interface LoadEd25519Options {
-  /** Explicit path to the .wasm file (default: build/ed25519.wasm found next to the source or bundle). */
+  /** Explicit path to the .wasm file (default: the chosen kernel found next to the source or bundle). */
   readonly wasmPath?: string;
+  /** Which build (ignored with wasmPath): 'auto' (default) is SIMD when supported and built, else scalar. */
+  readonly kernel?: Ed25519Kernel | 'auto';
   /**
    * Source of the batch's random z_i (default crypto.randomFillSync: the same CSPRNG as
    * getRandomValues, which loads the WebCrypto modules to reach it: 0.1-0.3 MiB RSS); tests may inject.
@@ -20,20 +31,29 @@ export interface LoadEd25519Options {
   readonly maxChunk?: number;
 }
 
-/**
- * Load failures carry main's stable code WASM_LOAD_FAILED (STYLE 6); main's src/core/errors.ts
- * (ERR.wasmLoadFailed) is not on this branch yet, so this stands in for it until the merge.
- */
-function wasmLoadFailed(message: string, cause?: unknown): Error & { code: 'WASM_LOAD_FAILED' } {
-  return Object.assign(new Error(`WASM_LOAD_FAILED: ${message}`, { cause }), { code: 'WASM_LOAD_FAILED' as const });
-}
+const fileOf = (k: Ed25519Kernel): string => (k === 'simd' ? 'ed25519.simd.wasm' : 'ed25519.wasm');
 
 /** Candidate locations: ../../../build from src/runtime/wasm, ../build from dist/agentnet.mjs. */
-export function findEd25519Wasm(): string {
+export function findEd25519Wasm(kernel: Ed25519Kernel = 'scalar'): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [resolve(here, '../../../build/ed25519.wasm'), resolve(here, '../build/ed25519.wasm')];
+  const f = fileOf(kernel);
+  const candidates = [resolve(here, '../../../build', f), resolve(here, '../build', f)];
   for (const c of candidates) if (existsSync(c)) return c;
-  throw wasmLoadFailed(`ed25519.wasm not found (tried ${candidates.join(', ')}); run npm run build:wasm`);
+  throw ERR.wasmLoadFailed(`${f} not found (tried ${candidates.join(', ')}); run npm run build:wasm`);
+}
+
+/**
+ * The kernel 'auto' loads: SIMD when the engine validates a SIMD module (wasmSimdSupported) and
+ * build/ed25519.simd.wasm exists, else the scalar build.
+ */
+export function autoEd25519Kernel(): Ed25519Kernel {
+  if (!wasmSimdSupported()) return 'scalar';
+  try {
+    findEd25519Wasm('simd');
+    return 'simd';
+  } catch {
+    return 'scalar';
+  }
 }
 
 // The project compiles against lib ES2022 without DOM typings, so the two constructors used here
@@ -51,16 +71,16 @@ export function instantiateEd25519(wasmPath: string): Ed25519Exports {
     const instance = new Wasm.Instance(module, {
       env: {
         abort: (_m: number, _f: number, line: number, col: number) => {
-          throw wasmLoadFailed(`ed25519 kernel aborted at ${line}:${col}`);
+          throw ERR.wasmLoadFailed(`ed25519 kernel aborted at ${line}:${col}`);
         },
       },
     });
     e = instance.exports as unknown as Ed25519Exports;
   } catch (err) {
-    throw wasmLoadFailed(`${wasmPath}: ${(err as Error).message}`, err);
+    throw ERR.wasmLoadFailed(`${wasmPath}: ${(err as Error).message}`, err);
   }
   if (e.abiVersion() !== ED25519_ABI_VERSION) {
-    throw wasmLoadFailed(`${wasmPath}: ABI ${e.abiVersion()} != expected ${ED25519_ABI_VERSION}; rebuild`);
+    throw ERR.wasmLoadFailed(`${wasmPath}: ABI ${e.abiVersion()} != expected ${ED25519_ABI_VERSION}; rebuild`);
   }
   return e;
 }
@@ -72,8 +92,21 @@ const okLengths = (it: SigItem): boolean =>
   it.pub.length === 32 &&
   it.sig.length === 64;
 
-export function loadEd25519Verifier(opts: LoadEd25519Options = {}): SigVerifier {
-  const e = instantiateEd25519(opts.wasmPath ?? findEd25519Wasm());
+/** The WASM verifier and which build it runs. */
+export interface Ed25519Verifier extends SigVerifier {
+  readonly kernel: Ed25519Kernel;
+}
+
+export function loadEd25519Verifier(opts: LoadEd25519Options = {}): Ed25519Verifier {
+  const kernel: Ed25519Kernel =
+    opts.kernel === 'scalar' || opts.kernel === 'simd'
+      ? opts.kernel
+      : opts.wasmPath?.endsWith('.simd.wasm')
+        ? 'simd'
+        : opts.wasmPath
+          ? 'scalar'
+          : autoEd25519Kernel();
+  const e = instantiateEd25519(opts.wasmPath ?? findEd25519Wasm(kernel));
   const random =
     opts.random ??
     ((out: Uint8Array) => {
@@ -154,5 +187,5 @@ export function loadEd25519Verifier(opts: LoadEd25519Options = {}): SigVerifier 
     return out;
   }
 
-  return { name: 'wasm', verify, verifyBatch };
+  return { name: 'wasm', kernel, verify, verifyBatch };
 }

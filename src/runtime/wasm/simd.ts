@@ -1,7 +1,8 @@
-// WASM SIMD probe and kernel choice (profile field `wasm`). Every kernel ships a baseline (non-SIMD)
-// build, which is what runs today: no SIMD variant of the Ed25519 kernel exists yet. The probe is still
-// made at start so that `agentnet check` and the `ready` log say what the device could run, and so that
-// a future `build/<kernel>.simd.wasm` is picked up without a profile change.
+// WASM SIMD probe and kernel choice (profile field `wasm`). The Ed25519 kernel ships two builds of the
+// same sources: build/ed25519.wasm (scalar, the baseline and the tests' oracle) and build/ed25519.simd.wasm
+// (field products in i64x2.extmul, docs/verification.md). `auto` loads the SIMD build when the engine
+// validates a SIMD module and the file is there; `baseline` always loads the scalar one. Both accept
+// exactly the same set of signatures.
 
 import { existsSync } from 'node:fs';
 import { kernelPath } from './load.js';
@@ -66,7 +67,7 @@ export function chooseKernel(mode: 'auto' | 'baseline', name = 'ed25519'): Kerne
     return {
       simdSupported,
       kernel: name,
-      reason: 'WASM SIMD supported; no SIMD build of the kernel exists yet: baseline kernel',
+      reason: `WASM SIMD supported; build/${name}.simd.wasm missing: baseline kernel`,
     };
   return { simdSupported, kernel: `${name}.simd`, reason: 'WASM SIMD supported: SIMD kernel' };
 }

@@ -1,4 +1,4 @@
-// Scale experiment, part C (issue 4 target: "a fork proof reaches 99% of online nodes within 3
+// Scale experiment, part C (target: "a fork proof reaches 99% of online nodes within 3
 // heartbeat rounds at 1,000 nodes"): the daemon's AgentCore on N nodes over the hub, every node with
 // the core heartbeat (1 s, the profile default) and 1% delivery loss.
 //

@@ -1,4 +1,4 @@
-// Scale experiment, part D (issue 4 target: "a revocation reaches 99% of online nodes within 5 s"): the
+// Scale experiment, part D (target: "a revocation reaches 99% of online nodes within 5 s"): the
 // daemon's AgentCore on N nodes over the hub, every node with the core heartbeat (1 s, the profile
 // default) and 1% delivery loss.
 //

@@ -1,4 +1,4 @@
-// Scale experiment (issue 4): the daemon's AgentCore on N simulated nodes over the hub, with real
+// Scale experiment (docs/simulator.md "Scale experiment"): the daemon's AgentCore on N simulated nodes over the hub, with real
 // keys, signatures and hashes (memoized verification, DESIGN §10).
 //
 // Part A, dissemination (no loss, no churn): every node follows the topic of its own slot (i mod 5);

@@ -1,5 +1,6 @@
-// Seeded PRNG for the market simulator (sfc32 seeded through splitmix32). Kept here rather than in a
-// shared src/sim/rng.ts, which another branch owns; the market needs only uniform floats.
+// Seeded PRNG for the market simulator (sfc32 seeded through splitmix32): uniform floats are all the market
+// needs. Its streams fix the populations behind the figures of docs/mechanisms.md, so it is kept apart from
+// src/sim/rng.ts (xoshiro128**), whose streams would give other populations for the same seeds.
 // Deterministic: the same seed gives the same population on every platform (32-bit integer ops only).
 
 export class MarketRng {

@@ -1,7 +1,7 @@
 // The simulated world: a virtual clock, an event queue, one MQTT-like hub and the nodes on it.
 //
 // Hub semantics (what the runtime gets from an MQTT 5 broker, DESIGN §5):
-//  - topic names are `{first}/{rest}`; filters are exact names or end in `/+` (one level);
+//  - topic names are `{first}/{rest}`; filters and retained messages as an MQTT broker has them (src/core/hub.ts);
 //  - a retained PUBLISH replaces the retained message of its name and is delivered to later
 //    subscribers at subscribe time, in the order names were first retained, until its Message Expiry
 //    Interval (MQTT 5 §3.3.2.3.3, `expiryMs`) has passed;
@@ -13,6 +13,7 @@
 // Byte accounting: every packet is counted on every link it crosses (sender's uplink, receiver's
 // downlink), at its MQTT size (links.ts), per category = the name's first segment.
 
+import { RetainedTable, SubscriberIndex } from '../../core/hub.js';
 import { EventQueue } from './events.js';
 import { DEFAULT_NET, Link, publishSize, subscribeSize, type NetParams } from './links.js';
 import { Prng } from './prng.js';
@@ -57,8 +58,6 @@ interface SimNode {
   pendingWill: { name: string; bytes: Uint8Array } | undefined;
 }
 
-const prefixOf = (name: string) => name.slice(0, name.lastIndexOf('/'));
-
 export class World {
   now = 0;
   readonly net: NetParams;
@@ -69,10 +68,9 @@ export class World {
   private readonly q = new EventQueue();
   private readonly nodes: SimNode[] = [];
   private readonly rng: Prng;
-  private readonly exact = new Map<string, Set<number>>();
-  private readonly wild = new Map<string, Set<number>>();
-  /** Retained messages, grouped by prefix so a `prefix/+` subscription finds them directly. */
-  private readonly retained = new Map<string, Map<string, { bytes: Uint8Array; expiresAt: number }>>();
+  /** The hub's subscriptions (node indexes) and retained messages: src/core/hub.ts. */
+  private readonly subscribers = new SubscriberIndex<number>();
+  private readonly retained = new RetainedTable();
   /** Observer of every delivery (tests and the scale experiment count duplicates with it). */
   onDeliver: ((node: number, name: string, bytes: Uint8Array) => void) | undefined;
 
@@ -173,7 +171,7 @@ export class World {
     if (!n.proc) return;
     n.proc = undefined;
     n.incarnation++;
-    for (const f of n.subs) this.index(f).get(this.key(f))?.delete(i);
+    for (const f of n.subs) this.subscribers.delete(i, f);
     n.subs.clear();
     n.timerAt = undefined;
     if (n.will) {
@@ -192,11 +190,8 @@ export class World {
     n.pendingWill = undefined;
     const size = publishSize(w.name, w.bytes.length, false);
     const cat = w.name.slice(0, w.name.indexOf('/'));
-    this.retain(w.name, w.bytes, Infinity);
-    const targets = new Set<number>();
-    for (const j of this.exact.get(w.name) ?? []) targets.add(j);
-    for (const j of this.wild.get(prefixOf(w.name)) ?? []) targets.add(j);
-    for (const j of [...targets].sort((a, b) => a - b)) this.send(j, w.name, w.bytes, size, cat);
+    this.retained.put(w.name, w.bytes, this.now);
+    for (const j of this.targets(w.name)) this.send(j, w.name, w.bytes, size, cat);
   }
 
   /** Cuts node i off from the hub (it keeps running). */
@@ -237,19 +232,14 @@ export class World {
     const t = n.up.send(this.now, size);
     if (this.net.lossUplink && this.rngLoss()) return;
     this.at(t, () => {
-      if (retain) this.retain(name, bytes, expiryMs === undefined ? Infinity : this.now + expiryMs);
-      const targets = new Set<number>();
-      for (const j of this.exact.get(name) ?? []) targets.add(j);
-      for (const j of this.wild.get(prefixOf(name)) ?? []) targets.add(j);
-      for (const j of [...targets].sort((a, b) => a - b)) this.send(j, name, bytes, size, cat);
+      if (retain) this.retained.put(name, bytes, this.now, expiryMs);
+      for (const j of this.targets(name)) this.send(j, name, bytes, size, cat);
     });
   }
 
-  private retain(name: string, bytes: Uint8Array, expiresAt: number): void {
-    const p = prefixOf(name);
-    let m = this.retained.get(p);
-    if (!m) this.retained.set(p, (m = new Map()));
-    m.set(name, { bytes, expiresAt });
+  /** The nodes subscribed to `name`, in index order (deterministic runs). */
+  private targets(name: string): number[] {
+    return [...this.subscribers.subscribers(name)].sort((a, b) => a - b);
   }
 
   /** Broker → node j over j's downlink. */
@@ -280,13 +270,9 @@ export class World {
     const t = n.up.send(this.now, size);
     this.at(t, () => {
       if (n.incarnation !== inc || !n.subs.has(filter)) return;
-      this.index(filter).set(this.key(filter), (this.index(filter).get(this.key(filter)) ?? new Set()).add(i));
-      const wild = filter.endsWith('/+');
-      const group = this.retained.get(wild ? filter.slice(0, -2) : prefixOf(filter));
-      if (!group) return;
+      this.subscribers.add(i, filter);
       // A retained message goes out with its remaining expiry (so the same property bytes); expired ones are gone.
-      const out = (name: string, r: { bytes: Uint8Array; expiresAt: number }) => {
-        if (r.expiresAt <= this.now) return void group.delete(name);
+      for (const [name, r] of this.retained.match(filter, this.now))
         this.send(
           i,
           name,
@@ -294,13 +280,6 @@ export class World {
           publishSize(name, r.bytes.length, r.expiresAt !== Infinity),
           name.slice(0, name.indexOf('/')),
         );
-      };
-      if (!wild) {
-        const r = group.get(filter);
-        if (r) out(filter, r);
-        return;
-      }
-      for (const [name, r] of group) out(name, r);
     });
   }
 
@@ -312,15 +291,8 @@ export class World {
     this.count('sub', size);
     const t = n.up.send(this.now, size);
     this.at(t, () => {
-      if (n.incarnation === inc && !n.subs.has(filter)) this.index(filter).get(this.key(filter))?.delete(i);
+      if (n.incarnation === inc && !n.subs.has(filter)) this.subscribers.delete(i, filter);
     });
-  }
-
-  private index(filter: string): Map<string, Set<number>> {
-    return filter.endsWith('/+') ? this.wild : this.exact;
-  }
-  private key(filter: string): string {
-    return filter.endsWith('/+') ? filter.slice(0, -2) : filter;
   }
 
   private rngLoss(): boolean {
