@@ -234,7 +234,7 @@ export async function startNode(
   });
   if (startup.cacheError) logger.log('warn', 'verified-bindings cache unusable', { err: startup.cacheError });
   driver.start(bornAt);
-  // Work adapters (issue 18): the config's named adapters; which capability uses which is local state.
+  // Work adapters (docs/adapters.md): the config's named adapters; which capability uses which is local state.
   const adapters = new Adapters(config.adapters, config.dataDir, profile.limits.bodyBytes);
   const bindings = new AdapterBindings(join(config.dataDir, 'adapters.json'));
   /** A declaration as the core signs it (no `adapter`), its adapter bound to (topic, key) for capabilities. */

@@ -3,7 +3,7 @@
 // one timer (armed from pollTimeout), runs every engine call in one store transaction with the core's
 // output flushed after it, and supplies the default policy a node without an agent layer uses.
 //
-// Policy (config `tasks` and `adapters`, issue 18; docs/adapters.md):
+// Policy (config `tasks` and `adapters`; docs/adapters.md):
 //  worker  an invitation is bid on when our own unexpired capability in that topic covers its tags, at that
 //          capability's `price` (milli-credits) or `tasks.price`, and only when that capability's adapter
 //          (its `adapter`, else `tasks.worker`) can take it:

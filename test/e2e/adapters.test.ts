@@ -1,4 +1,4 @@
-// Work adapters end to end (issue 18): real `agentnet run` processes on one broker, configured by file
+// Work adapters end to end (docs/adapters.md): real `agentnet run` processes on one broker, configured by file
 // alone, driven through their HTTP API. A CSV task is done by an exec worker (examples/workers/csv-stats.mjs)
 // and rated on its content by an exec rater (examples/raters/csv-stats-check.mjs); then each failure leads
 // to the outcome the mechanism defines and is visible in the task's state and /metrics: a worker command

@@ -1,4 +1,4 @@
-// An LLM host's round trip through MCP (issue 18): the official SDK client drives `agentnet mcp` (its own
+// An LLM host's round trip through MCP (docs/adapters.md, README "MCP"): the official SDK client drives `agentnet mcp` (its own
 // node, started by the bundle) against a real `agentnet run` worker whose capability runs an exec adapter
 // (examples/workers/csv-stats.mjs). The host follows the topic, finds the worker, posts a task it will rate
 // itself (rater manual), waits for the delivery with wait_task, reads the artefact with get_task, rates it

@@ -1,4 +1,4 @@
-// Work adapters against real counterparts (issue 18): real commands (exec), a real HTTP server (http), an
+// Work adapters against real counterparts (docs/adapters.md): real commands (exec), a real HTTP server (http), an
 // OpenAI-compatible server implemented in the tests (openai: no LLM is reachable here, test/openai-compat.ts),
 // a real MCP server over stdio (mcp, test/fixtures/mcp-tool-server.mjs); and every failure as its typed
 // outcome: timeout, non-zero exit, oversize, malformed reply, unreachable endpoint, capacity. The config

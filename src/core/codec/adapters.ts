@@ -1,4 +1,4 @@
-// The request tables of work adapters (issue 18): what the config file's `adapters` may name, checked by the
+// The request tables of work adapters (docs/adapters.md): what the config file's `adapters` may name, checked by the
 // same validator as the local API's requests (requests.ts `validate`), so the config's refusals read like
 // the API's (`adapters.stats.timeoutMs: must be an integer 1..3600000`) and the JSON Schema of each kind is
 // generated from the same table (docs/adapters.md, the config's documentation).

@@ -1,4 +1,4 @@
-// Free-text ranking of candidates (issue 18, discovery by text): Okapi BM25 over each declaration's text and
+// Free-text ranking of candidates (docs/decisions.md "Work adapters, task tools and free-text discovery"): Okapi BM25 over each declaration's text and
 // tags, computed on the node over the candidates it holds (bodies it pulled: bodyless gossip pulls a body only
 // when an interest of ours matches its sketch, so a text query ranks what this node knows, it does not reach
 // further). Words are lowercase runs of letters and digits; a tag contributes its dotted parts

@@ -1,4 +1,4 @@
-// The node's work adapters (issue 18): the config's named adapters (tables: src/core/codec/adapters.ts),
+// The node's work adapters (docs/adapters.md): the config's named adapters (tables: src/core/codec/adapters.ts),
 // each with its own pool (concurrency, queue, reservations for tasks bid on), used by the task runner
 // (src/runtime/tasks.ts) to do a task's work as a worker and to rate an artefact as a requester.
 // Counts runs per adapter and result, and a latency histogram, for /metrics.
