@@ -13,6 +13,8 @@ interface Msg {
   readonly key: string;
   readonly bytes: Uint8Array;
   readonly from: number;
+  /** The receiving core (set on delivery). */
+  readonly to?: number;
 }
 
 export class TestNet {
@@ -83,7 +85,7 @@ export class TestNet {
   }
 
   private deliver(i: number, m: Msg): void {
-    const bytes = this.intercept ? this.intercept(m) : m.bytes;
+    const bytes = this.intercept ? this.intercept({ ...m, to: i }) : m.bytes;
     if (bytes) this.cores[i]!.handleMessage(this.now, m.channel, m.key, bytes);
   }
 

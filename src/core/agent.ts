@@ -21,7 +21,7 @@ import { Heartbeat } from './gossip/heartbeat.js';
 import { Revocations } from './gossip/revocations.js';
 import type { AgentOptions } from './options.js';
 import { checkContinuation } from './identity/continuation.js';
-import { DecodeError, REJECT_REASONS, type RejectReason } from './errors.js';
+import { DecodeError, decodeReason, REJECT_REASONS, type RejectReason } from './errors.js';
 import { BirthWatch } from './gossip/birth-watch.js';
 import { Liveness } from './gossip/liveness.js';
 import { TieredVerifier } from './identity/verifier.js';
@@ -45,6 +45,14 @@ import { Finder } from './finder.js';
 import { Receiver } from './receiver.js';
 
 export type { AgentOptions } from './options.js';
+
+/** Refused retained messages remembered (counted once each); the oldest is forgotten beyond it. */
+const REFUSED_RETAINED_MAX = 4096;
+/**
+ * Refusals that may not hold when the same bytes are read again: the author's binding may arrive later,
+ * a timestamp ahead may become current. Every other reason is a property of the bytes (and their path).
+ */
+const TRANSIENT: ReadonlySet<RejectReason> = new Set(['unknown_author', 'future', 'rate_limited']);
 
 export class AgentCore {
   readonly agentKey: Uint8Array;
@@ -77,6 +85,12 @@ export class AgentCore {
   private started = false;
   /** Ids of our own stored entries whose body no longer decodes, reported once (declarations()). */
   private readonly undecodable = new Set<string>();
+  /** Topics of our own logs whose frontier path we listen to (guardOwn). */
+  private readonly guarded = new Set<string>();
+  /** Retained births and frontiers refused for good, by retainedId (insertion order: oldest first). */
+  private readonly refusedRetained = new Set<string>();
+  /** The reason of the last rejection (handleMessage: was the message refused, and why). */
+  private lastReject: RejectReason | undefined;
 
   constructor(o: AgentOptions) {
     this.c = o.crypto;
@@ -138,6 +152,7 @@ export class AgentCore {
       counters: this.counters,
       emit: (x) => this.emit(x),
       frontierRepeats: this.heartbeat.repeats,
+      restoreEveryMs: this.heartbeat.intervalMs ?? 1000,
       ...(o.continuation ? { continuation: o.continuation } : {}),
     });
     this.finder = new Finder(
@@ -180,6 +195,7 @@ export class AgentCore {
       attempts,
       o.heldPerLog ?? 64,
       o.maxHeld ?? 4096,
+      o.heldMaxAgeMs ?? timeout * attempts * (attempts + 1),
     );
   }
 
@@ -211,6 +227,9 @@ export class AgentCore {
     this.heartbeat.start(now);
     this.own.publishBirth();
     this.own.publishAllFrontiers(now);
+    // Our own retained paths, subscribed after our publishes: what the broker holds there is checked (guardOwn).
+    this.emit({ op: 'subscribe', channel: 'birth', key: this.agentHex });
+    for (const t of this.own.topics()) this.guardTopic(t);
     this.finder.restoreOwnInterests(this.own.live(now), now, (e, detail) => this.reportUndecodable(e, detail));
   }
 
@@ -269,6 +288,7 @@ export class AgentCore {
   announce(now: number, d: Declaration): { id: string; seq: number; bodyHash: string } {
     if (!this.started) throw new RangeError('announce: call start() first');
     const a = this.own.append(now, d);
+    this.guardTopic(d.topic);
     this.verifier.remember(a.idHex);
     this.events.push({ type: 'appended', author: this.agentHex, topic: d.topic, seq: a.entry.seq, own: true });
     if (d.kind === 'intent') this.finder.addInterest(a.idHex, { topic: d.topic, tags: d.tags, text: d.text }, now);
@@ -327,7 +347,31 @@ export class AgentCore {
   // ------------------------------------------------------------------ inputs
 
   handleMessage(now: number, channel: Channel, key: string, bytes: Uint8Array): void {
-    if (bytes.length > this.limits.messageBytes) return this.reject('oversized', channel, `${bytes.length} bytes`);
+    if (bytes.length > this.limits.messageBytes) return this.refuseOversized(channel, bytes.length);
+    if (this.started && this.isOwnPath(channel, key))
+      return this.guardOwn(now, channel as 'birth' | 'frontier', key, bytes);
+    // A retained birth or frontier is read again on every re-subscribe (resync rounds, birth fetches): one
+    // refused for what its bytes are is counted once (the memo), not at each re-read.
+    const memo = channel === 'birth' || channel === 'frontier' ? this.retainedId(channel, key, bytes) : undefined;
+    if (memo !== undefined && this.refusedRetained.has(memo)) return;
+    this.lastReject = undefined;
+    try {
+      return this.dispatch(now, channel, key, bytes);
+    } finally {
+      if (memo !== undefined && this.lastReject !== undefined && !TRANSIENT.has(this.lastReject))
+        this.rememberRefused(memo);
+    }
+  }
+
+  /**
+   * A message the transport dropped unread for its size (MQTT maximum packet size, the mesh's reassembly
+   * bound): counted as one the core refuses for its size.
+   */
+  refuseOversized(channel: Channel, bytes: number): void {
+    this.reject('oversized', channel, `${bytes} bytes > limit ${this.limits.messageBytes}`);
+  }
+
+  private dispatch(now: number, channel: Channel, key: string, bytes: Uint8Array): void {
     try {
       switch (channel) {
         case 'header':
@@ -337,9 +381,9 @@ export class AgentCore {
           this.counters.add('bodyBytesIn', bytes.length);
           return this.finder.onBody(now, key, bytes);
         case 'birth':
-          return this.rx.onBirth(now, bytes);
+          return this.rx.onBirth(now, bytes, key);
         case 'frontier':
-          return this.rx.onFrontier(now, bytes);
+          return this.rx.onFrontier(now, bytes, key);
         case 'direct':
           return this.rx.onDirect(now, bytes);
         case 'fraud':
@@ -348,16 +392,20 @@ export class AgentCore {
           return this.revocations.receive(key, bytes);
       }
     } catch (e) {
-      if (e instanceof DecodeError) return this.reject('malformed', channel, e.message);
+      if (e instanceof DecodeError) return this.reject(decodeReason(e), channel, e.message);
       throw e; // a bug or a store failure: the driver's problem, not a peer's
     }
   }
 
   handleTimeout(now: number): void {
-    const { awaiting, gaps } = this.rx;
+    const { awaiting, gaps, held } = this.rx;
     const b = awaiting.due(now);
     for (const author of b.retry) this.births.fetch(now, author, true); // re-subscribing re-delivers the retained birth
-    for (const d of b.dropped)
+    for (const d of b.dropped) {
+      // Frontiers dropped for an author that never showed its binding are refused for good: not counted again when re-read.
+      for (const w of d.items)
+        if (w.channel === 'frontier' && w.key !== undefined)
+          this.rememberRefused(this.retainedId('frontier', w.key, w.bytes));
       if (d.count > 0)
         this.reject(
           'unknown_author',
@@ -365,16 +413,33 @@ export class AgentCore {
           `${d.count} messages from ${d.author.slice(0, 12)} dropped: no binding`,
           d.count,
         );
+    }
     this.finder.handleTimeout(now);
     for (const p of gaps.due(now)) this.direct.askEntries(now, p.data);
+    for (const r of gaps.takeFailed()) {
+      const n = held.dropLog(r.author, r.topic, r.epoch);
+      if (n > 0)
+        this.reject(
+          'gap',
+          'header',
+          `${n} entries held for ${toHex(r.author).slice(0, 12)}/${r.topic} dropped: the gap repair failed`,
+          n,
+        );
+    }
+    const old = held.expire(now);
+    if (old > 0) this.reject('gap', 'header', `${old} entries held longer than ${held.maxAgeMs} ms dropped`, old);
     if (this.started && this.heartbeat.due(now)) {
       this.own.repeatChanged(now);
+      this.own.restoreDue(now);
       this.births.sweep(
         now,
         (a) => this.finder.hasCandidateOf(a),
         (a) => awaiting.has(a),
       );
       if (this.heartbeat.resyncRound) {
+        // Our heads go out again on the same schedule: a retained frontier lost or replaced where we did
+        // not see it (guardOwn sees only what reaches us) is back within one resync interval.
+        this.own.publishAllFrontiers(now);
         for (const t of this.followed) {
           this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${t}/+` }); // re-subscribing re-delivers the retained heads
           this.emit({ op: 'subscribe', channel: 'frontier', key: `${t}/+` });
@@ -409,6 +474,7 @@ export class AgentCore {
       this.rx.awaiting.nextDeadline(),
       this.finder.pulls.nextDeadline(),
       this.rx.gaps.nextDeadline(),
+      this.rx.held.nextDeadline(),
       this.heartbeat.nextDeadline(),
       this.forks.nextDeadline(),
       this.revocations.nextDeadline(),
@@ -471,8 +537,48 @@ export class AgentCore {
     else this.out.push(o);
   }
 
+  /** Subscribes to our frontier path in `topic` (once), so that what is retained there is checked. */
+  private guardTopic(topic: string): void {
+    if (this.guarded.has(topic)) return;
+    this.guarded.add(topic);
+    this.emit({ op: 'subscribe', channel: 'frontier', key: `${topic}/${this.agentHex}` });
+  }
+
+  private isOwnPath(channel: Channel, key: string): boolean {
+    return (
+      (channel === 'birth' && key === this.agentHex) ||
+      (channel === 'frontier' && key.endsWith(`/${this.agentHex}`) && this.guarded.has(key.slice(0, -65)))
+    );
+  }
+
+  /**
+   * A message on one of our own retained paths (n/{self}, f/{topic}/{self}), as the broker delivers it on
+   * subscribe and on every change: anything but what we last published there (garbage, another's data,
+   * an older message of ours) would hide our birth or log from every node that subscribes later, so ours
+   * is published again (own-log.ts checkOwnPath, at most once per heartbeat per path).
+   */
+  private guardOwn(now: number, channel: 'birth' | 'frontier', key: string, bytes: Uint8Array): void {
+    if (this.own.checkOwnPath(now, channel, key, bytes)) this.counters.add('ownPathsRestored', 1);
+  }
+
+  /** Identity of a retained message for the refused-once memo: SHA-256 of channel, key and bytes. */
+  private retainedId(channel: Channel, key: string, bytes: Uint8Array): string {
+    const k = new TextEncoder().encode(`${channel}/${key}\n`);
+    const b = new Uint8Array(k.length + bytes.length);
+    b.set(k);
+    b.set(bytes, k.length);
+    return toHex(this.c.sha256(b));
+  }
+
+  private rememberRefused(id: string): void {
+    this.refusedRetained.add(id);
+    if (this.refusedRetained.size > REFUSED_RETAINED_MAX)
+      this.refusedRetained.delete(this.refusedRetained.values().next().value!);
+  }
+
   /** Counts `n` rejected messages (one event describes them all). */
   private reject(reason: RejectReason, channel: Channel, detail: string, n = 1): void {
+    this.lastReject = reason;
     this.counters.reject(reason, n);
     this.events.push({ type: 'rejected', reason, channel, detail });
   }

@@ -108,7 +108,7 @@ export class AdapterError extends Error {
 /** Why the core refused a peer's message. Closed set; counted per reason in status. */
 export const REJECT_REASONS = [
   'malformed', // DecodeError on the message or an object inside it
-  'oversized', // beyond a size limit before decoding
+  'oversized', // beyond a size limit: refused unread (transport, message limit) or by a decoder (TOO_LARGE)
   'bad_signature', // T1/T2 signature check failed
   'unknown_author', // no verified binding for the author (yet); held, then dropped on timeout
   'binding_invalid', // T2: baid mismatch, wrong operator signature, broken chain
@@ -134,5 +134,14 @@ export const REJECT_REASONS = [
   'misaddressed', // a signed request addressed to another node (its `to`): not answered
   'replayed_request', // a signed request not newer than the last one answered for its requester: not answered
   'sketch_overfull', // an entry's sketch has more bits set than 32 items can set (docs/spec/sketch.md): its body is not pulled
+  'wrong_path', // a birth or frontier under another agent's or topic's path (n/{author}, f/{topic}/{author})
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/**
+ * The reason a DecodeError is counted under: input or an item beyond a size limit is `oversized` (the
+ * same reason as a message refused for its size before decoding, or dropped unread by the transport),
+ * anything else `malformed`.
+ */
+export const decodeReason = (e: DecodeError): 'oversized' | 'malformed' =>
+  e.code === 'TOO_LARGE' ? 'oversized' : 'malformed';

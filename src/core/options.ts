@@ -25,6 +25,11 @@ export interface AgentOptions extends HeartbeatOptions {
   /** Out-of-order entries held per log while a gap is repaired. */
   readonly heldPerLog?: number;
   readonly maxHeld?: number;
+  /**
+   * How long an out-of-order entry may stay held, ms (default: twice the gap repair's whole retry window,
+   * pullTimeoutMs · maxAttempts · (maxAttempts + 1), 40 s with the defaults).
+   */
+  readonly heldMaxAgeMs?: number;
   /** Operator keys (hex) accepted; absent = any operator. */
   readonly operators?: ReadonlySet<string>;
   /**

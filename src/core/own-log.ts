@@ -57,7 +57,11 @@ export interface OwnLogOptions {
   readonly continuation?: Uint8Array;
   /** Heartbeat rounds in which a changed frontier is sent again (gossip/heartbeat.ts). */
   readonly frontierRepeats?: number;
+  /** A retained path of ours found replaced is published again at most once per this many ms (checkOwnPath). */
+  readonly restoreEveryMs?: number;
 }
+
+type OwnRetained = { channel: 'birth' | 'frontier'; key: string; bytes: Uint8Array; expires: number };
 
 export class OwnLog {
   /** Birth time of this incarnation: births and the Will carry it, so they order against the next one. */
@@ -70,6 +74,12 @@ export class OwnLog {
   >();
   /** Signed frontiers that changed recently, with the heartbeat rounds left to send them again. */
   private readonly changed = new Map<string, { bytes: Uint8Array; left: number; expires: number }>();
+  /** What we last published on each of our retained paths (`birth/{self}`, `frontier/{topic}/{self}`). */
+  private readonly published = new Map<string, OwnRetained>();
+  /** Paths found replaced, and when each was last published again (one entry per own path: bounded). */
+  private readonly restoredAt = new Map<string, number>();
+  /** Paths found replaced again within restoreEveryMs: published at the next heartbeat (restoreDue). */
+  private readonly toRestore = new Set<string>();
 
   constructor(o: OwnLogOptions) {
     this.o = o;
@@ -94,7 +104,48 @@ export class OwnLog {
   }
 
   publishBirth(): void {
-    this.o.emit({ op: 'publish', channel: 'birth', key: this.agentHex, retain: true, bytes: this.birthBytes(true) });
+    const bytes = this.birthBytes(true);
+    this.published.set(`birth/${this.agentHex}`, { channel: 'birth', key: this.agentHex, bytes, expires: Infinity });
+    this.o.emit({ op: 'publish', channel: 'birth', key: this.agentHex, retain: true, bytes });
+  }
+
+  /**
+   * A retained message found on one of our own paths. Anything but what we last published there (garbage,
+   * another's data, an older message of ours) would hide our birth or log head from every node that
+   * subscribes later, so ours is published again: at once, or at the next heartbeat when this path was
+   * restored less than `restoreEveryMs` ago (a publisher replacing it in a loop gets one publish per
+   * interval). A path we have nothing current for (a log whose head expired) is left alone: it hides nothing.
+   * True when the message was not ours.
+   */
+  checkOwnPath(now: number, channel: 'birth' | 'frontier', key: string, bytes: Uint8Array): boolean {
+    const path = `${channel}/${key}`;
+    const mine = this.published.get(path);
+    if (!mine || mine.expires <= now || equalBytes(mine.bytes, bytes)) return false;
+    const last = this.restoredAt.get(path);
+    if (last !== undefined && now - last < (this.o.restoreEveryMs ?? 1000)) this.toRestore.add(path);
+    else this.restore(now, path, mine);
+    return true;
+  }
+
+  /** Heartbeat: the paths found replaced again since their last restore. */
+  restoreDue(now: number): void {
+    for (const path of this.toRestore) {
+      const mine = this.published.get(path);
+      if (mine && mine.expires > now) this.restore(now, path, mine);
+    }
+    this.toRestore.clear();
+  }
+
+  private restore(now: number, path: string, m: OwnRetained): void {
+    this.restoredAt.set(path, now);
+    this.o.emit({
+      op: 'publish',
+      channel: m.channel,
+      key: m.key,
+      bytes: m.bytes,
+      retain: true,
+      ...(m.expires !== Infinity ? { expiryMs: m.expires - now } : {}),
+    });
   }
 
   /**
@@ -251,6 +302,8 @@ export class OwnLog {
     if (expires <= now) return; // nothing current in this log: its retained frontier has expired too
     const f: Frontier = { author: this.o.agentKey, topic, epoch, seq, id, ts: now };
     const bytes = encodeFrontier(f, this.o.crypto.signer.sign(this.o.secret, frontierToBeSigned(f)));
+    const key = `${topic}/${this.agentHex}`;
+    this.published.set(`frontier/${key}`, { channel: 'frontier', key, bytes, expires });
     this.o.emit({
       op: 'publish',
       channel: 'frontier',

@@ -17,7 +17,7 @@ import { decodeEntry, type SignedEntry } from './codec/entry.js';
 import type { Limits } from './codec/limits.js';
 import { decodeDirect, decodeFrontier } from './codec/messages.js';
 import type { Counters } from './counters.js';
-import { DecodeError, type RejectReason } from './errors.js';
+import { DecodeError, decodeReason, type RejectReason } from './errors.js';
 import type { Finder } from './finder.js';
 import type { BirthWatch } from './gossip/birth-watch.js';
 import type { DirectLink } from './gossip/direct.js';
@@ -68,9 +68,16 @@ export class Receiver {
   private readonly epochs = new Epochs();
   private readonly x: ReceiverContext;
 
-  constructor(x: ReceiverContext, pullTimeoutMs: number, attempts: number, heldPerLog: number, maxHeld: number) {
+  constructor(
+    x: ReceiverContext,
+    pullTimeoutMs: number,
+    attempts: number,
+    heldPerLog: number,
+    maxHeld: number,
+    heldMaxAgeMs: number,
+  ) {
     this.x = x;
-    this.held = new HeldEntries(heldPerLog, maxHeld);
+    this.held = new HeldEntries(heldPerLog, maxHeld, heldMaxAgeMs);
     this.awaiting = new AwaitingBinding(pullTimeoutMs, attempts, heldPerLog);
     this.gaps = new GapRepair(pullTimeoutMs, attempts);
   }
@@ -110,10 +117,11 @@ export class Receiver {
     this.receiveVerified(now, se, id, source);
   }
 
-  onBirth(now: number, bytes: Uint8Array): void {
+  /** `key`: the birth channel's key it came on (n/{key}); undefined when it came another way. */
+  onBirth(now: number, bytes: Uint8Array, key?: string): void {
     const { verifier } = this.x;
-    const r = checkBirth(this.x.crypto, verifier, bytes, now, this.x.limits);
-    if (!r.ok) return r.reason ? this.x.reject(r.reason, 'birth', r.detail) : undefined;
+    const r = checkBirth(this.x.crypto, verifier, bytes, now, this.x.limits, key);
+    if (!r.ok) return this.x.reject(r.reason, 'birth', r.detail);
     const { birth, author } = r;
     this.epochs.observeBirth(author, birth.epoch, r.epochOk);
     if (!r.epochOk) this.x.reject('no_continuation', 'birth', r.detail);
@@ -125,19 +133,33 @@ export class Receiver {
       this.decoding(w.channel, () =>
         w.channel === 'header'
           ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true)
-          : this.onFrontier(now, w.bytes),
+          : this.onFrontier(now, w.bytes, w.key),
       );
   }
 
-  onFrontier(now: number, bytes: Uint8Array): void {
+  /**
+   * `key`: the frontier channel's key it came on (f/{key}), which must be `{topic}/{author}` of the frontier:
+   * one under another agent's or topic's path would replace that log's retained head.
+   */
+  onFrontier(now: number, bytes: Uint8Array, key?: string): void {
     const { verifier, store } = this.x;
     const { frontier: f, signature, toBeSigned } = decodeFrontier(bytes, this.x.limits);
     const author = toHex(f.author);
-    if (author === this.x.agentHex || !this.x.followed.has(f.topic) || verifier.isQuarantined(author)) return;
+    if (key !== undefined && key !== `${f.topic}/${author}`)
+      return this.x.reject(
+        'wrong_path',
+        'frontier',
+        `frontier of ${author.slice(0, 12)} in ${f.topic} under f/${key.slice(0, 140)}`,
+      );
+    if (author === this.x.agentHex) return; // our own head (AgentCore checks what is retained on our paths)
+    if (!this.x.followed.has(f.topic))
+      return this.x.reject('wrong_topic', 'frontier', `frontier in ${f.topic}, a topic we do not follow`);
+    if (verifier.isQuarantined(author))
+      return this.x.reject('quarantined', 'frontier', `${author.slice(0, 12)} forked its log`);
     // A head we already have asks nothing of us: no signature check for it (heartbeat repeats are common).
     const head = store.head(f.author, f.topic);
     if (head && (f.epoch < head.epoch || (f.epoch === head.epoch && f.seq <= head.seq))) return;
-    if (!verifier.bindingOf(author)) return this.awaitBinding(now, author, 'frontier', undefined, bytes);
+    if (!verifier.bindingOf(author)) return this.awaitBinding(now, author, 'frontier', key, bytes);
     const t1 = verifier.checkSigned(f.author, toBeSigned, signature, f.ts, f.topic);
     if (!t1.ok) return this.x.reject(t1.reason, 'frontier', t1.detail);
     this.lastSeen.set(author, now);
@@ -190,7 +212,8 @@ export class Receiver {
         this.x.reject('fork', 'header', `two entries at ${e.topic}/${e.epoch}/${e.seq}`);
         return this.x.fraud.detected(now, d.existing.bytes, se.bytes, 'header');
       case 'gap':
-        this.held.hold(se, id);
+        if (!this.held.hold(se, id, now))
+          this.x.reject('gap', 'header', `seq ${e.seq} not held: the held-entry bounds are reached`);
         return direct.askEntries(now, this.gaps.need(now, e.author, e.topic, e.epoch, d.fromSeq, d.toSeq));
       case 'append':
         break;
@@ -209,7 +232,7 @@ export class Receiver {
       step();
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
-      this.x.reject('malformed', channel, e.message);
+      this.x.reject(decodeReason(e), channel, e.message);
     }
   }
 

@@ -140,6 +140,8 @@ export function coreStatus(x: StatusParts) {
     discoveries: x.counters.get('discoveries'),
     /** Own stored entries whose body no longer decodes (an older version signed them): skipped, reported once. */
     storeUndecodable: x.counters.get('storeUndecodable'),
+    /** Times a retained birth or frontier of ours was found replaced (garbage, another's data) and published again. */
+    ownPathsRestored: x.counters.get('ownPathsRestored'),
     pending: { held: x.held.size, pulls: x.finder.pulls.size, gaps: x.gaps.size, births: x.awaiting.size },
   };
 }

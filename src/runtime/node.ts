@@ -150,6 +150,7 @@ export async function startNode(
     network: config.network,
     clientId: core.agentHex.slice(0, 16),
     degree: profile.gossipDegree, // the UDP mesh's fan-out (MQTT ignores it)
+    maxMessageBytes: profile.limits.messageBytes, // MQTT Maximum Packet Size, the mesh's reassembly bound
     will: { channel: 'birth', key: core.agentHex, bytes: () => core.willMessage(life), delayS: 30 },
   });
   let link: TransportState = 'down';
@@ -213,6 +214,8 @@ export async function startNode(
     (channel, key, reachable) =>
       channel === 'birth' && key !== core.agentHex && driver.call(() => core.liveness.reachable(key, reachable)),
   );
+  // Messages the transport dropped unread for their size: one `oversized` count each, as the core's own refusals.
+  transport.onOversize?.((channel, _key, n) => driver.call(() => core.refuseOversized(channel, n)));
   try {
     await transport.ready();
   } catch (e) {

@@ -287,7 +287,7 @@ describe('local API vs its OpenAPI document', () => {
         tags: ['code.review'],
         text: 'review this diff',
         budget: 3000,
-        bidWindowMs: 1000,
+        bidWindowMs: 4000, // room for the steps below (SSE, two 409s, two bids) on a loaded machine
       });
       const id = t.json['id'] as string;
       expect(t.json).toMatchObject({ state: 'open', role: 'requester', deposit: 300 });

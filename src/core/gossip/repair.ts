@@ -3,7 +3,9 @@
 // A gap is known from a held out-of-order entry or from a frontier naming a later seq. Per log epoch we
 // keep the highest seq known to exist (the target) and at most one outstanding request of at most
 // MAX_RANGE entries; when an append reaches the end of the outstanding range and the log is still
-// behind its target, the next range is requested. Requests time out and are retried by the caller.
+// behind its target, the next range is requested. Requests time out and are retried by the caller; a
+// request out of attempts fails: its target is forgotten (a later frontier or held entry names it again)
+// and the caller drops what it held for that log epoch (`takeFailed`).
 
 import { toHex } from '../bytes.js';
 import { MAX_RANGE } from '../codec/messages.js';
@@ -20,6 +22,8 @@ export interface Range {
 export class GapRepair {
   private readonly open: RequestTable<Range>;
   private readonly targets = new Map<string, number>();
+  /** Ranges whose request failed since the last takeFailed(). */
+  private failedRanges: Range[] = [];
   requested = 0;
   failed = 0;
 
@@ -83,10 +87,26 @@ export class GapRepair {
     return this.need(now, author, topic, epoch, seq + 1, target);
   }
 
-  /** Requests to send again; expired ones are counted as failed. */
+  /** Requests to send again; expired ones are counted as failed, their targets forgotten. */
   due(now: number): Array<Pending<Range>> {
     const d = this.open.due(now);
     this.failed += d.expired.length;
+    for (const p of d.expired) {
+      this.targets.delete(p.key);
+      if (this.failedRanges.length < 1024) this.failedRanges.push(p.data);
+    }
     return d.retry;
+  }
+
+  /** The ranges that failed since the last call (their log epochs' held entries are to be dropped). */
+  takeFailed(): Range[] {
+    const f = this.failedRanges;
+    this.failedRanges = [];
+    return f;
+  }
+
+  /** Log epochs with a repair target (bounded by `maxLogs`). */
+  get targetCount(): number {
+    return this.targets.size;
   }
 }

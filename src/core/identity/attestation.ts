@@ -9,7 +9,7 @@
 import { equalBytes, toHex } from '../bytes.js';
 import { checkpointToBeSigned, decodeCheckpoint, decodeCredential, decodeInclusion } from '../codec/attest.js';
 import type { Binding } from '../codec/binding.js';
-import { DecodeError } from '../errors.js';
+import { DecodeError, decodeReason } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 import { verifyInclusion } from './merkle.js';
 import type { Check } from './verifier.js';
@@ -63,7 +63,7 @@ export function checkAttestation(
     if (credential.expires <= now) return fail('credential expired');
     if (credential.level < trust.minLevel) return fail(`credential level ${credential.level} < ${trust.minLevel}`);
   } catch (e) {
-    if (e instanceof DecodeError) return { ok: false, reason: 'malformed', detail: e.message };
+    if (e instanceof DecodeError) return { ok: false, reason: decodeReason(e), detail: e.message };
     throw e;
   }
   for (const x of trust.extra ?? []) {

@@ -60,13 +60,13 @@ export class AwaitingBinding {
     return list;
   }
 
-  /** Authors to ask again, and authors given up on with how many messages were dropped. */
-  due(now: number): { retry: string[]; dropped: Array<{ author: string; count: number }> } {
+  /** Authors to ask again, and authors given up on with the messages dropped (and how many). */
+  due(now: number): { retry: string[]; dropped: Array<{ author: string; count: number; items: Waiting[] }> } {
     const d = this.births.due(now);
     const dropped = d.expired.map((p) => {
-      const count = this.byAuthor.get(p.data)?.length ?? 0;
+      const items = this.byAuthor.get(p.data) ?? [];
       this.byAuthor.delete(p.data);
-      return { author: p.data, count };
+      return { author: p.data, count: items.length, items };
     });
     return { retry: d.retry.map((p) => p.data), dropped };
   }

@@ -16,7 +16,7 @@ import {
   type SignedBinding,
 } from '../codec/binding.js';
 import type { Limits } from '../codec/limits.js';
-import { DecodeError, type RejectReason } from '../errors.js';
+import { DecodeError, decodeReason, type RejectReason } from '../errors.js';
 import type { CryptoPort, Hashes } from '../ports.js';
 
 export function computeBaid(
@@ -102,7 +102,7 @@ export function checkBinding(
   try {
     s = decode(bytes, limits);
   } catch (e) {
-    if (e instanceof DecodeError) return { ok: false, reason: 'malformed', detail: e.message };
+    if (e instanceof DecodeError) return { ok: false, reason: decodeReason(e), detail: e.message };
     throw e;
   }
   const b = s.binding;

@@ -2,7 +2,8 @@
 // from epoch 1 on, its operator's continuation record (DESIGN §4). Pure checks; AgentCore does the
 // bookkeeping (store the binding, liveness, epochs, release held messages).
 //
-//   birth: decode -> binding at T2 (an older version: dropped silently) -> binding is for the birth's
+//   birth: decode -> under its own path n/{author} (else wrong_path) -> binding at T2 (an older version:
+//          stale) -> binding is for the birth's
 //          author -> T1 signature by the author -> epoch > 0: continuation record signed by the
 //          binding's operator
 //   death: decode -> the binding we hold for the author (none: unknown_author, it cannot mark anyone
@@ -19,7 +20,7 @@ import { checkContinuation } from './continuation.js';
 import type { TieredVerifier } from './verifier.js';
 
 export type BirthCheck =
-  | { readonly ok: false; readonly reason: RejectReason | undefined; readonly detail: string }
+  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string }
   | {
       readonly ok: true;
       readonly birth: Birth;
@@ -36,20 +37,31 @@ export type BirthCheck =
       readonly detail: string;
     };
 
-/** DecodeError propagates (the caller's `malformed`); a `reason` of undefined means: drop silently. */
+/**
+ * DecodeError propagates (the caller's `malformed` or `oversized`). `path`: the key of the birth channel it
+ * came on (`n/{path}`), which must be its author's hex (a birth under another agent's path would replace
+ * that agent's retained birth).
+ */
 export function checkBirth(
   c: CryptoPort,
   verifier: TieredVerifier,
   bytes: Uint8Array,
   now: number,
   limits: Limits,
+  path?: string,
 ): BirthCheck {
   const { birth, signature, toBeSigned } = decodeBirth(bytes, limits);
   const author = toHex(birth.author);
+  if (path !== undefined && path !== author)
+    return {
+      ok: false,
+      reason: 'wrong_path',
+      detail: `${birth.alive ? 'birth' : 'death'} of ${author.slice(0, 12)} under n/${path.slice(0, 64)}`,
+    };
   let binding: Binding;
   if (birth.alive) {
     const acc = verifier.acceptBinding(birth.binding, now);
-    if (!acc.ok) return { ok: false, reason: acc.reason === 'stale' ? undefined : acc.reason, detail: acc.detail };
+    if (!acc.ok) return { ok: false, reason: acc.reason, detail: acc.detail };
     binding = acc.binding!;
     if (toHex(binding.agentKey) !== author)
       return { ok: false, reason: 'binding_invalid', detail: 'binding is for another agent key' };

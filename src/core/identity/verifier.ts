@@ -17,7 +17,7 @@ import { equalBytes, toHex } from '../bytes.js';
 import { decodeRevocation } from '../codec/attest.js';
 import type { Binding } from '../codec/binding.js';
 import type { Limits } from '../codec/limits.js';
-import { DecodeError, type RejectReason } from '../errors.js';
+import { DecodeError, decodeReason, type RejectReason } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 import { checkAttestation, type AttestationEvidence, type AttestationTrust } from './attestation.js';
 import { checkBinding, type BindingDecoder } from './binding.js';
@@ -187,7 +187,7 @@ export class TieredVerifier {
     try {
       d = decodeRevocation(bytes);
     } catch (e) {
-      if (e instanceof DecodeError) return no('malformed', e.message);
+      if (e instanceof DecodeError) return no(decodeReason(e), e.message);
       throw e;
     }
     const r = d.revocation;

@@ -165,6 +165,9 @@ export function createBridge(
     onPeer(cb: (c: Channel, k: string, reachable: boolean) => void) {
       for (const s of sides) s.onPeer?.(cb); // the mesh side's hints, for this node's core only
     },
+    onOversize(cb: (c: Channel, k: string, n: number) => void) {
+      for (const s of sides) s.onOversize?.(cb); // dropped unread on either side: counted by this node
+    },
     ready: () => Promise.all(sides.map((s) => s.ready())).then(() => undefined),
     async close() {
       await Promise.all(sides.map((s) => s.close()));

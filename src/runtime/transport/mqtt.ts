@@ -10,13 +10,20 @@
 // A broker list (`mqtt://h1:1883,h2:1883`, servers.ts) is one link: the first broker that answers is used,
 // a lost one is replaced by the next, and `?failback=S` (default 30 s, 0 = never) says how often the
 // preferred brokers are probed to go back to them.
+// Packet size: the largest packet accepted is the node's message limit (firmware profile limits.messageBytes)
+// plus MQTT_PACKET_OVERHEAD. MQTT 5 announces it (CONNECT Maximum Packet Size: the broker drops larger
+// publishes for this client, MQTT 5 §3.1.2.11.4), and on every protocol version the stream under mqtt.js
+// skips larger packets unread (mqtt-bound.ts), reported through onOversize.
+// A clean close publishes the signed death (the Will) itself and waits for its PUBACK, at most
+// DEATH_ACK_MS, before the DISCONNECT: a normal DISCONNECT makes the broker discard the Will.
 
-import { createConnection } from 'node:net';
+import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Channel } from '../../core/types.js';
 import { ERR } from '../../core/errors.js';
 import {
   CHANNEL_LETTER,
+  DEFAULT_MAX_MESSAGE_BYTES,
   LETTER_CHANNEL,
   NETWORK_RE,
   type PublishOptions,
@@ -25,6 +32,7 @@ import {
   type TransportState,
 } from './types.js';
 import { Failover, parseServerList } from './servers.js';
+import { boundMqttStream, boundMqttTcp } from './mqtt-bound.js';
 
 /**
  * A plain mqtt:// URL (no credentials, no other query parameters, no SOCKS proxy from MQTTJS_SOCKS_PROXY)
@@ -44,6 +52,16 @@ function plainTcp(u: URL): { host: string; port: number } | undefined {
     return undefined;
   return { host: u.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost', port: u.port ? Number(u.port) : 1883 };
 }
+
+/**
+ * Bytes of an MQTT PUBLISH besides its payload, at most, for agentnet's own messages: fixed header (5),
+ * topic (2 + `agentnet/v1/` + network <= 64 + `/x/` + key <= 129: about 210), packet id (2) and properties
+ * (message expiry: 5 + length). 1 KiB leaves room for a broker's added properties.
+ */
+export const MQTT_PACKET_OVERHEAD = 1024;
+
+/** How long a clean close waits for the broker's PUBACK of the death it publishes, ms. */
+export const DEATH_ACK_MS = 3000;
 
 /** Reconnect backoff (ms): the first retry after `base`, doubling per failed attempt up to `cap`. */
 export const RECONNECT_BACKOFF = { base: 500, cap: 8_000 } as const;
@@ -77,8 +95,10 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
   // mqtt.js dials `servers[0]` of its options at every (re)connect: one entry, pointed at the chosen broker.
   const target = { ...list.servers[0]! };
   const root = `agentnet/v1/${o.network}/`;
+  const maxPacket = (o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES) + MQTT_PACKET_OVERHEAD;
   const opts: IClientOptions = {
     protocolVersion: version,
+    ...(version === 5 ? { properties: { maximumPacketSize: maxPacket } } : {}),
     clientId: `agentnet-${o.clientId}`,
     clean: true,
     // mqtt.js retries at a fixed period; the transport schedules its own backed-off retries (below), so
@@ -105,9 +125,29 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
         }
       : {}),
   };
-  const client: MqttClient = plainTcp(u)
-    ? new mqtt.MqttClient(() => createConnection(failover.servers[failover.current]!), opts)
-    : mqtt.connect(u.toString().replace(/\?$/, ''), list.servers.length > 1 ? { ...opts, servers: [target] } : opts);
+  const oversizeCbs: Array<(c: Channel, k: string, n: number) => void> = [];
+  const dropped = (d: { topic: string | undefined; bytes: number }) => {
+    if (!d.topic?.startsWith(root)) return;
+    const rest = d.topic.slice(root.length);
+    const channel = LETTER_CHANNEL[rest.slice(0, 1)];
+    if (channel && rest[1] === '/') for (const cb of oversizeCbs) cb(channel, rest.slice(2), d.bytes);
+  };
+  let client: MqttClient;
+  if (plainTcp(u)) {
+    client = new mqtt.MqttClient(() => boundMqttTcp(failover.servers[failover.current]!, maxPacket, dropped), opts);
+  } else {
+    // mqtt.connect picks the stream builder for the scheme (TLS, WebSocket); the bound wraps what it builds.
+    client = mqtt.connect(u.toString().replace(/\?$/, ''), {
+      ...opts,
+      ...(list.servers.length > 1 ? { servers: [target] } : {}),
+      manualConnect: true,
+    });
+    // streamBuilder is private in mqtt.js' typings; manualConnect leaves it to be wrapped before the first connect.
+    const c = client as unknown as { streamBuilder: (cl: MqttClient) => Duplex };
+    const build = c.streamBuilder;
+    c.streamBuilder = (cl) => boundMqttStream(build(cl), maxPacket, dropped);
+    client.connect();
+  }
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
   const topicOf = (channel: Channel, key: string) => `${root}${CHANNEL_LETTER[channel]}/${key}`;
@@ -195,6 +235,9 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     onState(cb) {
       stateCbs.push(cb);
     },
+    onOversize(cb) {
+      oversizeCbs.push(cb);
+    },
     ready() {
       if (client.connected) return Promise.resolve();
       return new Promise((resolve, reject) => {
@@ -208,11 +251,23 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
         });
       });
     },
-    close() {
+    async close() {
       closing = true;
       failover.stopProbing();
       if (retry) clearTimeout(retry);
-      return new Promise((resolve) => client.end(false, {}, () => resolve()));
+      if (will && client.connected) {
+        // The death goes out as a retained publish of our own, acknowledged before we disconnect: the
+        // retained birth becomes this death and subscribers drop us at once (no Will after a clean DISCONNECT).
+        const bytes = typeof will.bytes === 'function' ? will.bytes() : will.bytes;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, DEATH_ACK_MS);
+          client.publish(topicOf(will.channel, will.key), Buffer.from(bytes), { qos: 1, retain: true }, () => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+      }
+      return new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
     },
     stats() {
       return {

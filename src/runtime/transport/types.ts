@@ -26,6 +26,12 @@ export interface Transport {
    * A local hint, unsigned: never a death. Transports with a broker (which publishes Wills) omit it.
    */
   onPeer?(cb: (channel: Channel, key: string, reachable: boolean) => void): void;
+  /**
+   * A message dropped unread for its size (over `maxMessageBytes` plus the transport's framing): the MQTT
+   * client side bound (mqtt-bound.ts), the mesh's reassembly bound. `channel` and `key` when the transport
+   * could read them. The node counts it as `oversized`, like a message the core refuses for its size.
+   */
+  onOversize?(cb: (channel: Channel, key: string, bytes: number) => void): void;
   /** Resolves once the first connection is up (or rejects with TRANSPORT_FAILED). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -43,6 +49,12 @@ export interface TransportOptions {
   /** Stable client id (the agent key hex, shortened). */
   readonly clientId: string;
   readonly connectTimeoutMs?: number;
+  /**
+   * The largest message the node accepts (the firmware profile's `limits.messageBytes`): MQTT asks the
+   * broker for packets of at most this plus MQTT_PACKET_OVERHEAD (MQTT 5 Maximum Packet Size) and skips
+   * larger ones unread; the mesh drops larger messages before reassembling them. Default 128 KiB.
+   */
+  readonly maxMessageBytes?: number;
   /** Gossip degree D of the UDP LAN mesh (firmware profile `gossipDegree`); brokers need none. */
   readonly degree?: number;
   /**
@@ -76,3 +88,6 @@ export const LETTER_CHANNEL: Record<string, Channel> = {
   r: 'revocation',
 };
 export const NETWORK_RE = /^[a-z0-9_.-]{1,64}$/;
+
+/** `maxMessageBytes` when none is given: the default limits' messageBytes (core/codec/limits.ts). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024;

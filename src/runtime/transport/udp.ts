@@ -12,7 +12,11 @@
 //  - publish, retained, body: stored only (bodyless gossip: bodies travel on request, never pushed).
 //  - subscribe: a local filter; it also sends a PULL for the key to the neighbours, and every node
 //    holding matching retained items (its own, or copies it cached) answers: "from any holder".
-// Frames are chunked under the MTU (1200-byte UDP payloads) and reassembled by message id.
+// Frames are chunked under the MTU (1200-byte UDP payloads) and reassembled by message id. A message is
+// at most `maxMessageBytes` (the profile's message limit) plus 512 bytes of framing (`?max=` overrides):
+// a frame claiming more chunks is dropped before anything is buffered (reported through onOversize when
+// it is the first chunk, which names channel and key), and messages being reassembled hold at most
+// PARTIAL_BUDGET_MESSAGES such messages' worth of bytes (the oldest are dropped beyond it).
 // Beacons every heartbeat (1 s) carry the sender's address, a sample of its neighbours and, when it
 // has a last will, the will's name (`will=n/{agent}`: who this address is).
 // Liveness (no broker to publish a Will): on close() a node pushes its will (the signed death) like a
@@ -31,6 +35,7 @@ import type { Channel } from '../../core/types.js';
 import { ERR } from '../../core/errors.js';
 import {
   CHANNEL_LETTER,
+  DEFAULT_MAX_MESSAGE_BYTES,
   LETTER_CHANNEL,
   type PublishOptions,
   type Transport,
@@ -49,6 +54,8 @@ const HEARTBEAT_MS = 1000;
 const NEIGHBOUR_TIMEOUT_MS = 5000;
 const SEEN = 8192;
 const LEASE_MS = 30_000;
+/** Bytes held by messages being reassembled, in messages of the largest size. */
+const PARTIAL_BUDGET_MESSAGES = 8;
 const CHANNELS: Channel[] = ['header', 'body', 'birth', 'frontier', 'direct', 'fraud', 'revocation']; // index = wire byte: append only
 
 interface Retained {
@@ -93,7 +100,9 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
   const seeds = (u.searchParams.get('peers') ?? '').split(',').filter(Boolean);
   for (const s of seeds)
     if (!/^[^:]+:\d+$/.test(s)) throw new TypeError(`udp transport: peer ${JSON.stringify(s)} is not host:port`);
-  const maxMessage = Number(u.searchParams.get('max') ?? 128 * 1024 + 512);
+  const maxMessage = Number(u.searchParams.get('max') ?? (o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES) + 512);
+  if (!Number.isSafeInteger(maxMessage) || maxMessage < MTU)
+    throw new RangeError(`udp transport: max ${maxMessage} must be an integer >= ${MTU}`);
   const D = o.degree ?? 6;
   if (!Number.isInteger(D) || D < 1 || D > 64) throw new RangeError(`udp transport: degree ${D} must be 1..64`);
   const D_HI = 2 * D;
@@ -103,7 +112,13 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
   const seen = new Map<string, true>();
   const retained = new Map<string, Retained>();
   const filters = new Set<string>();
-  const partial = new Map<string, { chunks: Buffer[]; got: number; at: number }>();
+  const partial = new Map<string, { chunks: Buffer[]; got: number; at: number; bytes: number }>();
+  let partialBytes = 0;
+  const dropPartial = (k: string) => {
+    partialBytes -= partial.get(k)?.bytes ?? 0;
+    partial.delete(k);
+  };
+  const oversizeCbs: Array<(c: Channel, k: string, n: number) => void> = [];
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
   const peerCbs: Array<(c: Channel, k: string, reachable: boolean) => void> = [];
@@ -267,18 +282,32 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
     if (f.length < HEADER) return;
     const from = `${rinfo.address}:${rinfo.port}`;
     const [type, ttl, id, idx, count] = [f[0]!, f[1]!, f.subarray(2, 10), f.readUInt16BE(10), f.readUInt16BE(12)];
-    if (count === 0 || idx >= count || count * (MTU - HEADER) > maxMessage + MTU) return; // hostile sizes
+    if (count === 0 || idx >= count) return;
+    if ((count - 1) * (MTU - HEADER) >= maxMessage) {
+      // Larger than any message we accept: dropped unbuffered. The first chunk names channel and key.
+      if (idx === 0 && type !== T_BEACON && !seen.has(id.toString('hex'))) {
+        markSeen(id.toString('hex'));
+        const m = decodeMessage(f.subarray(HEADER));
+        if (m) for (const cb of oversizeCbs) cb(m.channel, m.key, count * (MTU - HEADER));
+      }
+      return;
+    }
     if (count === 1) return onMessage(type, ttl, Buffer.from(id), f.subarray(HEADER), from);
     const key = `${from}/${id.toString('hex')}`;
     let p = partial.get(key);
     if (!p) {
-      if (partial.size > 256) partial.delete(partial.keys().next().value!);
-      partial.set(key, (p = { chunks: new Array(count), got: 0, at: Date.now() }));
+      if (partial.size > 256) dropPartial(partial.keys().next().value!);
+      partial.set(key, (p = { chunks: new Array(count), got: 0, at: Date.now(), bytes: 0 }));
     }
     if (p.chunks.length !== count || p.chunks[idx]) return;
-    p.chunks[idx] = Buffer.from(f.subarray(HEADER));
+    const chunk = Buffer.from(f.subarray(HEADER));
+    p.chunks[idx] = chunk;
+    p.bytes += chunk.length;
+    partialBytes += chunk.length;
+    while (partialBytes > PARTIAL_BUDGET_MESSAGES * maxMessage && partial.size > 1)
+      dropPartial(partial.keys().next().value!); // the oldest first (never the one just grown)
     if (++p.got === count) {
-      partial.delete(key);
+      dropPartial(key);
       onMessage(type, ttl, Buffer.from(id), Buffer.concat(p.chunks), from);
     }
   });
@@ -301,7 +330,7 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
       }
     }
     for (const n of greeted) if (!neighbours.has(n)) greeted.delete(n); // gone: greeted again when it comes back
-    for (const [k, p] of partial) if (now - p.at > 10_000) partial.delete(k);
+    for (const [k, p] of partial) if (now - p.at > 10_000) dropPartial(k);
     for (const [f, who] of wanted) {
       for (const [to, until] of who) if (until <= now) who.delete(to);
       if (who.size === 0) wanted.delete(f);
@@ -366,6 +395,9 @@ export function createUdpTransport(url: string, o: TransportOptions): UdpTranspo
     },
     onPeer(cb) {
       peerCbs.push(cb);
+    },
+    onOversize(cb) {
+      oversizeCbs.push(cb);
     },
     onState(cb) {
       stateCbs.push(cb);
