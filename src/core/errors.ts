@@ -1,4 +1,4 @@
-// Errors with stable codes from closed sets (STYLE 5, 6).
+// Errors with stable codes from closed sets (docs/conventions.md §5, 6).
 //
 // - DecodeError: untrusted bytes that are not a valid protocol object. Decoders throw nothing else.
 // - AgentnetError: a thrown failure of a local operation (config, store, identity files, transport).
@@ -7,7 +7,7 @@
 //   violations provably the author's, never a RejectReason on its own.
 
 export const DECODE_CODES = [
-  'TOO_LARGE', // input or an item beyond a limit (DESIGN §3 limits)
+  'TOO_LARGE', // input or an item beyond a limit (docs/architecture.md §3 limits)
   'TRUNCATED', // input ends inside an item
   'TRAILING', // bytes after the top-level item
   'NON_CANONICAL', // not the shortest form, or unsorted map keys (RFC 8949 §4.2.1)

@@ -1,4 +1,4 @@
-// AgentNode: one long-running node (DESIGN §9) assembled from a config: profile, SQLite store in the
+// AgentNode: one long-running node (docs/architecture.md §9) assembled from a config: profile, SQLite store in the
 // data directory, identity, verifier, transport (embedded broker when none is configured), core,
 // driver and local API. `close()` is graceful: the driver drains what it accepted, the store closes
 // cleanly (WAL checkpoint), the broker connection ends.

@@ -1,4 +1,4 @@
-// The node's task side (DESIGN §8-9): composes the sans-I/O TaskEngine (src/core/task/) with AgentCore,
+// The node's task side (docs/architecture.md §8-9): composes the sans-I/O TaskEngine (src/core/task/) with AgentCore,
 // the SQLite store (ledger and task records in the node's database) and the driver. It owns the engine's
 // one timer (armed from pollTimeout), runs every engine call in one store transaction with the core's
 // output flushed after it, and supplies the default policy a node without an agent layer uses.

@@ -1,4 +1,4 @@
-// The discovery index (DESIGN §5 discover()): our interests (from our intents), the candidates we
+// The discovery index (docs/architecture.md §5 discover()): our interests (from our intents), the candidates we
 // hold bodies for (the latest capability per (author, topic, key): a declaration's identity, entry
 // field 13), and which (intent, author) discoveries have been reported. Pure bookkeeping; the agent
 // feeds it verified entries and bodies.

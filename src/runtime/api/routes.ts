@@ -1,4 +1,4 @@
-// The local API's route table (DESIGN §1: the protocol adaptation layer as HTTP/JSON). One row per
+// The local API's route table (docs/architecture.md §1: the protocol adaptation layer as HTTP/JSON). One row per
 // (method, path); paths use OpenAPI's `{param}` templates so the table and openapi.json can be
 // compared by test (test/integration/api.test.ts). Task and ledger routes are in task-routes.ts;
 // reputation is GET /trust.
