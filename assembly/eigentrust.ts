@@ -1,6 +1,6 @@
-// Multi-topic EigenTrust power iteration (DESIGN §7; Kamvar, Schlosser, Garcia-Molina 2003, Algorithm 1/2).
+// Multi-topic EigenTrust power iteration (docs/architecture.md §7; Kamvar, Schlosser, Garcia-Molina 2003, Algorithm 1/2).
 //
-// The boundary is fixed buffers and numbers (STYLE 10). The host lays everything out in linear memory before the
+// The boundary is fixed buffers and numbers (docs/conventions.md §10). The host lays everything out in linear memory before the
 // call, starting at heapBase(), all offsets 8-byte aligned:
 //
 //   header: nTopics records of 8 u32 words (32 bytes) each:

@@ -1,4 +1,4 @@
-// Footprint of a real node process (DESIGN §9 targets: cold start to ready < 1 s, idle RSS < 60 MB
+// Footprint of a real node process (docs/architecture.md §9 targets: cold start to ready < 1 s, idle RSS < 60 MB
 // with 1,000 known agents). Seeds a data directory's store with `agents` valid bindings (the node
 // re-checks them at T2 when it starts: that is what "known" means), then starts
 // `node dist/agentnet.mjs run` twice on it (first start: every signature verified; restart: the

@@ -1,4 +1,4 @@
-// Bench: the multi-topic EigenTrust WASM kernel vs the TS reference, measured in the same run (DESIGN §2 bench/).
+// Bench: the multi-topic EigenTrust WASM kernel vs the TS reference, measured in the same run (docs/architecture.md §2 bench/).
 // Workload: n nodes, `ratingsPerNode` distinct ratees per node drawn from a seeded PRNG, 5 topics, row-normalised;
 // every call runs exactly `iters` iterations per topic (epsilon below reach) so both sides do the same work.
 // Reported: ms per iteration per topic, and effective bytes moved per second, counting per iteration and topic

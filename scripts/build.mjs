@@ -11,7 +11,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const ifStale = args.has('--if-stale');
 
-/** Each kernel is its own module with its own fixed-size memory (STYLE 10). */
+/** Each kernel is its own module with its own fixed-size memory (docs/conventions.md §10). */
 export const KERNELS = [
   { name: 'probe', entry: 'assembly/probe.ts', memoryPages: 1 },
   // ~1.1 MiB of static regions (256 KiB message arena, batch scratch); 20 pages = 1.25 MiB.

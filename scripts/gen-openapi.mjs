@@ -87,12 +87,23 @@ function splice(text, path, value) {
   return text.slice(0, s) + json + text.slice(e);
 }
 
+/** The task id of a /tasks/{id}/... route, as the document's other task routes name it. */
+const TASK_ID_PARAM = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  description: 'task id: the id of its announce entry',
+};
+
 const file = join(root, 'src/runtime/api/openapi.json');
 let text = readFileSync(file, 'utf8');
 const parts = generatedOpenApiParts();
 for (const [name, schema] of Object.entries(parts.schemas))
   text = splice(text, ['components', 'schemas', name], schema);
 text = splice(text, ['paths', '/discover', 'get', 'parameters'], parts.discoverParameters);
+text = splice(text, ['paths', '/tasks', 'get', 'parameters'], parts.taskListParameters);
+text = splice(text, ['paths', '/tasks/{id}/next', 'get', 'parameters'], [TASK_ID_PARAM, ...parts.taskWaitParameters]);
 text = splice(text, ['paths', '/a2a/agents', 'get', 'parameters'], parts.directoryParameters);
 JSON.parse(text); // still JSON
 writeFileSync(file, text);

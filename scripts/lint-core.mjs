@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Enforces DESIGN §2: the core is sans-I/O and imports only itself; the simulator imports only the
+// Enforces docs/architecture.md §2: the core is sans-I/O and imports only itself; the simulator imports only the
 // core and itself; assembly/ is not imported from src/. Exits 1 listing every violation.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -65,6 +65,37 @@ for (const f of files(join(root, 'src'))) {
   const src = readFileSync(f, 'utf8');
   if (/from\s*['"][^'"]*assembly\//.test(src))
     problems.push(`${relative(root, f)}: imports assembly/ sources (load the built WASM instead)`);
+}
+
+// The repository explains itself: code, tests, scripts and docs cite only documents inside it (the system's
+// design is docs/architecture.md, the conventions docs/conventions.md). Flags citations of the background
+// design and style notes kept outside the repository, and reads from beside the checkout.
+const OUTSIDE = [
+  [new RegExp('\\bDESIGN(\\.md\\b| §)'), 'cites the design notes outside the repository (docs/architecture.md)'],
+  [new RegExp('\\bSTYLE(\\.md\\b| \\d)'), 'cites the style notes outside the repository (docs/conventions.md)'],
+  [new RegExp('\\.\\./shared\\b'), 'reads from outside the repository'],
+];
+const textFiles = (dir) => {
+  try {
+    return readdirSync(dir).flatMap((n) => {
+      if (n === 'node_modules' || n === 'fixtures' || n.startsWith('.')) return [];
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? textFiles(p) : /\.(ts|mjs|js|md|sh|py)$/.test(n) ? [p] : [];
+    });
+  } catch {
+    return [];
+  }
+};
+const cited = ['src', 'assembly', 'bench', 'scripts', 'test', 'docs', 'firmware-profiles', 'deploy', 'examples']
+  .flatMap((d) => textFiles(join(root, d)))
+  .concat([join(root, 'README.md')]);
+for (const f of cited) {
+  if (f === fileURLToPath(import.meta.url)) continue;
+  readFileSync(f, 'utf8')
+    .split('\n')
+    .forEach((l, i) => {
+      for (const [re, why] of OUTSIDE) if (re.test(l)) problems.push(`${relative(root, f)}:${i + 1}: ${why}`);
+    });
 }
 
 if (problems.length) {

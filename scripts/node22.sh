@@ -38,8 +38,6 @@ if [ "$(cat "$work/.lock-hash" 2>/dev/null)" != "$lock" ]; then
   (cd "$work" && rm -rf node_modules && npm ci --no-audit --no-fund)
   echo "$lock" > "$work/.lock-hash"
 fi
-# Tests read vectors kept beside the checkout (../shared/vectors); give the scratch copy the same view.
-if [ -d "$root/../shared" ]; then ln -sfn "$(cd "$root/../shared" && pwd)" "$cache/shared"; fi
 cd "$work"
 node scripts/build.mjs
 exec npx vitest run "$@"

@@ -1,4 +1,4 @@
-// Ed25519 verification kernel: the exported boundary (STYLE 10).
+// Ed25519 verification kernel: the exported boundary (docs/conventions.md §10).
 //
 // Memory is fixed at instantiation (build.mjs sets initial = maximum pages; nothing calls
 // memory.grow and the hot path allocates nothing: every buffer below is a static region).

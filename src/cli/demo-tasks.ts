@@ -1,7 +1,8 @@
-// The demo's task round (docs/mechanisms.md "The task protocol"): once agents have discovered each other, the first `count`
-// agents each post a task in the topic of their intent through their node's local API. The agent whose
-// capability matches is invited, bids (default policy: its price), is awarded, delivers by hash; the
-// requester checks and rates it, both sign the receipt, the requester publishes it in its log and both
+// The demo's task round (docs/mechanisms.md "The task protocol", docs/adapters.md): once agents have discovered each other, the first `count`
+// agents each post a task with real input in the topic of their intent through their node's local API. The
+// agent whose capability matches is invited, bids (its price), is awarded, runs its shipped exec worker
+// (examples/workers/, demo.ts WORK) and delivers by hash; the requester's exec rater (examples/raters/) checks
+// the artefact's content and rates it, both sign the receipt, the requester publishes it in its log and both
 // ledgers settle. The demo then reads every node's ledger: each task's postings must agree between its
 // requester and worker, and on every node credits must be conserved (sum 0, circulating = issued − burned).
 
@@ -17,7 +18,28 @@ export interface TaskOutcome {
   readonly amount: number | null;
   readonly receipt: boolean;
   readonly ms: number;
+  /** The first line(s) of the artefact the requester fetched, at most 100 characters. */
+  readonly artefact: string | null;
 }
+
+/** The input of a task in each topic: what the topic's shipped worker works on (examples/workers/). */
+export const TASK_INPUT: Record<string, string> = {
+  code_generation: 'a parser for order records, fields: id:int, customer:string, total:float, paid:bool',
+  code_review_security: [
+    'review this handler:',
+    "const token = 'sk-live-0123456789abcdef';",
+    'app.get("/user", (req, res) => {',
+    '  db.query("SELECT * FROM users WHERE name = \'" + req.query.name + "\'", (err, rows) => {',
+    '    try { res.json(rows) } catch (e) {}',
+    '  });',
+    '});',
+  ].join('\n'),
+  devops_tool_execution: 'disk and load report, path: /tmp',
+  data_analysis: ['sensor readings', 'hour,temp_c,humidity', '0,17.2,81', '6,15.9,88', '12,23.4,52', '18,20.1,64'].join(
+    '\n',
+  ),
+  creative_writing: 'an acrostic for the launch, word: agents',
+};
 
 export interface TaskReport {
   readonly posted: number;
@@ -55,7 +77,7 @@ export async function runTasks(
       body: JSON.stringify({
         topic: a.intent.topic,
         tags: a.intent.tags,
-        text: `${a.name}: ${a.intent.text}`,
+        text: TASK_INPUT[a.intent.topic] ?? `${a.name}: ${a.intent.text}`,
         budget: 5000,
         bidWindowMs: 1500,
         deliverWindowMs: 5000,
@@ -117,7 +139,26 @@ export async function runTasks(
     const [a, b] = [await entries(p.port, p.id), await entries(ports[w], p.id)];
     if (!a || a !== b) ledgersAgree = false;
   }
-  const tasks: TaskOutcome[] = posted.map((p) => {
+  const excerpts = await Promise.all(
+    posted.map(async (p) => {
+      const r = await fetch(`http://127.0.0.1:${p.port}/tasks/${p.id}/artefact`).catch(() => undefined);
+      if (!r || r.status !== 200) return null;
+      let text = await r.text();
+      try {
+        // A JSON artefact names its task first: the excerpt shows what follows.
+        const j = JSON.parse(text) as Record<string, unknown>;
+        if (typeof j === 'object' && j !== null && 'task' in j) {
+          delete j['task'];
+          text = JSON.stringify(j);
+        }
+      } catch {
+        // text, not JSON
+      }
+      text = text.replace(/\s+/g, ' ').trim();
+      return text.length > 100 ? `${text.slice(0, 99)}…` : text;
+    }),
+  );
+  const tasks: TaskOutcome[] = posted.map((p, k) => {
     const e = ended.get(p.id);
     const w = e?.worker !== undefined ? byId.get(e.worker) : undefined;
     return {
@@ -130,6 +171,7 @@ export async function runTasks(
       amount: e?.amount ?? null,
       receipt: !!e?.receipt,
       ms: e?.ms ?? -1,
+      artefact: excerpts[k] ?? null,
     };
   });
   return {
@@ -143,11 +185,14 @@ export async function runTasks(
 }
 
 export function printTasks(r: TaskReport): void {
-  console.log('\ntasks (post -> bid -> award -> delivery by hash -> co-signed receipt -> settlement, milli-credits):');
+  console.log(
+    '\ntasks (post -> bid -> award -> exec worker -> delivery by hash -> exec rater -> co-signed receipt -> settlement, milli-credits):',
+  );
   for (const t of r.tasks) {
     console.log(
       `  ${t.requester.padEnd(32)} -> ${(t.worker ?? '-').padEnd(32)} ${t.state.padEnd(9)} price ${t.price ?? '-'} outcome ${t.outcome ?? '-'} paid ${t.amount ?? '-'} ${t.ms} ms${t.receipt ? ', receipt published' : ''}`,
     );
+    if (t.artefact) console.log(`      artefact: ${t.artefact}`);
   }
   console.log(
     `tasks: ${r.posted} posted, ${r.settled} settled, receipts ${r.receipts}, credits ${r.conserved ? 'conserved' : 'NOT CONSERVED'}, ledgers ${r.ledgersAgree ? 'agree' : 'DISAGREE'}`,

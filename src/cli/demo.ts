@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { matches } from '../core/gossip/match.js';
@@ -32,6 +32,35 @@ const SKILLS: Record<(typeof TOPICS)[number], [string, string]> = {
   data_analysis: ['data.analysis.sql', 'data.viz.plot'],
   creative_writing: ['writing.fiction', 'writing.copy'],
 };
+
+/** The shipped exec worker that does a topic's tasks and the rater that checks its artefacts (examples/). */
+export const WORK: Record<(typeof TOPICS)[number], { worker: string; rater: string }> = {
+  code_generation: { worker: 'codegen.mjs', rater: 'codegen-check.mjs' },
+  code_review_security: { worker: 'code-review.mjs', rater: 'review-check.mjs' },
+  devops_tool_execution: { worker: 'disk-report.mjs', rater: 'disk-check.mjs' },
+  data_analysis: { worker: 'csv-stats.mjs', rater: 'csv-stats-check.mjs' },
+  creative_writing: { worker: 'acrostic.mjs', rater: 'acrostic-check.mjs' },
+};
+
+/** examples/ next to the bundle (a checkout's dist/ or a package's dist/). */
+export function examplesDir(): string {
+  return join(dirname(process.argv[1]!), '..', 'examples');
+}
+
+/** A demo agent's config: its capability done by its topic's shipped worker, its tasks rated by the rater of its intent's topic. */
+export function demoConfig(a: DemoAgent, base: Record<string, unknown>): Record<string, unknown> {
+  const ex = examplesDir();
+  const exec = (path: string) => ({ kind: 'exec', command: process.execPath, args: [path], timeoutMs: 30_000 });
+  return {
+    ...base,
+    adapters: {
+      work: exec(join(ex, 'workers', WORK[a.capability.topic as keyof typeof WORK].worker)),
+      check: exec(join(ex, 'raters', WORK[a.intent.topic as keyof typeof WORK].rater)),
+    },
+    declarations: [{ ...a.capability, adapter: 'work' }, a.intent],
+    tasks: { retryMs: 300, rate: 'check' },
+  };
+}
 
 export interface DemoAgent {
   readonly name: string;
@@ -109,15 +138,17 @@ export async function runDemo(argv: string[]): Promise<number> {
 
 Starts an embedded MQTT broker (or uses --broker) and N agent processes (default 5) that announce signed
 capability declarations, discover each other by interest, pull bodies by hash and verify bindings.
-Then the first K agents (default 3) each post a task: the matching agent bids, is awarded, delivers by
-hash, both sign the receipt and both ledgers settle. --keep leaves the data dir.
+Then the first K agents (default 5) each post a task with real input (a CSV, code to review, a field list,
+a path, a word): the matching agent bids, runs its shipped exec worker (examples/workers/), delivers by
+hash; the requester's exec rater (examples/raters/) checks the content, both sign the receipt and both
+ledgers settle. The report shows an excerpt of each artefact. --keep leaves the data dir.
 Exit codes: 0 every expected discovery happened, no unexpected one did and every task settled with a
 co-signed receipt and conserved credits, 1 otherwise, 2 usage error, 3 runtime failure.
 Example: agentnet demo --agents 10 --json demo.json`);
     return 0;
   }
   const n = intFlag(values.agents, 'agents', 5, 2, 200);
-  const taskCount = intFlag(values.tasks, 'tasks', 3, 0, 200);
+  const taskCount = intFlag(values.tasks, 'tasks', 5, 0, 200);
   const timeoutMs = intFlag(values.timeout, 'timeout', 15_000, 1000, 600_000);
   const t0 = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-demo-'));
@@ -152,14 +183,7 @@ Example: agentnet demo --agents 10 --json demo.json`);
     const cfg = join(dir, `${a.name}.json`);
     writeFileSync(
       cfg,
-      JSON.stringify({
-        dataDir: join(dir, a.name),
-        network,
-        broker: brokerUrl,
-        apiPort: 0,
-        declarations: [a.capability, a.intent],
-        tasks: { retryMs: 300 },
-      }),
+      JSON.stringify(demoConfig(a, { dataDir: join(dir, a.name), network, broker: brokerUrl, apiPort: 0 })),
     );
     const child = spawn(process.execPath, [process.argv[1]!, 'run', '--config', cfg], {
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,4 +1,4 @@
-// `agentnet mechanism evolve`: the Stackelberg mechanism-generation loop (DESIGN §8, docs/mechanisms.md).
+// `agentnet mechanism evolve`: the Stackelberg mechanism-generation loop (docs/architecture.md §8, docs/mechanisms.md).
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

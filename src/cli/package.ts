@@ -9,6 +9,7 @@
 //   build/*.wasm                 the release WASM kernels
 //   node_modules/                better-sqlite3 built for the target, bindings, file-uri-to-path: nothing else
 //   firmware-profiles/           every profile, schema and README
+//   examples/workers, raters     the shipped exec workers and raters (docs/adapters.md)
 //   systemd/                     the unit, a drop-in, Node flags and journald retention per profile of the arch
 //   config/config.json           default node config (installed only if none exists)
 //   install.sh, uninstall.sh, manifest.json (versions, integrity, sha256 of every file)
@@ -153,6 +154,11 @@ export function buildPackage(o: {
   ] as const) {
     for (const f of files) copyFileSync(join(root, 'node_modules', m, f), join(dir('node_modules', m), f));
   }
+
+  // The shipped exec workers and raters (docs/adapters.md): the demo runs them, a config may point at them.
+  for (const sub of ['workers', 'raters'])
+    for (const f of readdirSync(join(root, 'examples', sub)))
+      copyFileSync(join(root, 'examples', sub, f), join(dir('examples', sub), f));
 
   const profilesDir = join(root, 'firmware-profiles');
   const arches: string[] = [];

@@ -1,4 +1,4 @@
-// AgentCore: the protocol adaptation layer (DESIGN §1-2), sans-I/O (STYLE 2).
+// AgentCore: the protocol adaptation layer (docs/architecture.md §1-2), sans-I/O (docs/conventions.md §2).
 //
 // Inputs carry `now` (ms since the Unix epoch, from the driver's or the simulator's clock):
 //   handleMessage(now, channel, key, bytes)   a message from the transport
@@ -257,18 +257,31 @@ export class AgentCore {
     return this.own.birthBytes(false, bornAt);
   }
 
-  /** False when the author's latest birth/death message says it left (DESIGN §5), or its node is unreachable. */
+  /** False when the author's latest birth/death message says it left (docs/architecture.md §5), or its node is unreachable. */
   isAlive(authorHex: string): boolean {
     return this.liveness.isAlive(authorHex);
   }
 
-  /** Subscribes to a topic's headers and frontiers (topic narrowcast, DESIGN §5). */
+  /** Subscribes to a topic's headers and frontiers (topic narrowcast, docs/architecture.md §5). */
   follow(topic: string): void {
     if (!TOPIC_RE.test(topic)) throw new TypeError(`follow: invalid topic ${JSON.stringify(topic)}`);
     if (this.followed.has(topic)) return;
     this.followed.add(topic);
     this.emit({ op: 'subscribe', channel: 'header', key: topic });
     this.emit({ op: 'subscribe', channel: 'frontier', key: `${topic}/+` });
+  }
+
+  /** Stops receiving a topic's headers and frontiers; what was received stays. Returns whether it was followed. */
+  unfollow(topic: string): boolean {
+    if (!this.followed.delete(topic)) return false;
+    this.emit({ op: 'unsubscribe', channel: 'header', key: topic });
+    this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${topic}/+` });
+    return true;
+  }
+
+  /** The topics this node follows. */
+  followedTopics(): string[] {
+    return [...this.followed].sort();
   }
 
   /** Appends a declaration to our (agent, topic) log and publishes header, body and frontier. */
@@ -520,7 +533,7 @@ export class AgentCore {
 
   private emit(o: Outgoing): void {
     if (o.channel === 'fraud' || o.channel === 'revocation')
-      this.out.unshift(o); // fork proofs and revocations first (priority, DESIGN §4)
+      this.out.unshift(o); // fork proofs and revocations first (priority, docs/architecture.md §4)
     else this.out.push(o);
   }
 

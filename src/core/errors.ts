@@ -1,4 +1,4 @@
-// Errors with stable codes from closed sets (STYLE 5, 6).
+// Errors with stable codes from closed sets (docs/conventions.md §5, 6).
 //
 // - DecodeError: untrusted bytes that are not a valid protocol object. Decoders throw nothing else.
 // - AgentnetError: a thrown failure of a local operation (config, store, identity files, transport).
@@ -7,7 +7,7 @@
 //   violations provably the author's, never a RejectReason on its own.
 
 export const DECODE_CODES = [
-  'TOO_LARGE', // input or an item beyond a limit (DESIGN §3 limits)
+  'TOO_LARGE', // input or an item beyond a limit (docs/architecture.md §3 limits)
   'TRUNCATED', // input ends inside an item
   'TRAILING', // bytes after the top-level item
   'NON_CANONICAL', // not the shortest form, or unsorted map keys (RFC 8949 §4.2.1)
@@ -78,6 +78,32 @@ export const ERR = {
   wasmLoadFailed: (m: string, cause?: unknown) => new AgentnetError('WASM_LOAD_FAILED', m, { cause }),
   logConflict: (m: string) => new AgentnetError('LOG_CONFLICT', m),
 };
+
+/** Why a work adapter's run (worker or rater, src/runtime/adapters/) produced nothing. Closed set; counted per
+ *  adapter in /metrics and shown on the task (`adapter.failure`). */
+export const ADAPTER_FAILURES = [
+  'timeout', // no result within the adapter's timeoutMs
+  'exit', // the command exited non-zero or was killed by a signal
+  'spawn', // the command (or MCP server) could not be started
+  'oversize', // output beyond maxOutputBytes
+  'malformed', // a reply that is not what the protocol of the adapter says (no JSON, no content, no score)
+  'unreachable', // the endpoint did not answer (connection refused, DNS, TLS)
+  'status', // the endpoint answered with an HTTP error status
+  'tool_error', // the MCP tool answered isError, or the server refused the call
+  'capacity', // concurrency and queue full
+  'late', // a result came after the task's window closed
+] as const;
+export type AdapterFailure = (typeof ADAPTER_FAILURES)[number];
+
+export class AdapterError extends Error {
+  override readonly name = 'AdapterError';
+  constructor(
+    readonly failure: AdapterFailure,
+    message: string,
+  ) {
+    super(`${failure}: ${message}`);
+  }
+}
 
 /** Why the core refused a peer's message. Closed set; counted per reason in status. */
 export const REJECT_REASONS = [

@@ -1,4 +1,4 @@
-// Finder: the interest side of bodyless gossip (DESIGN §4-5), sans-I/O. From an appended entry to a
+// Finder: the interest side of bodyless gossip (docs/architecture.md §4-5), sans-I/O. From an appended entry to a
 // discovery:
 //
 //   appended capability --(sketch vs our interests)--> no match: skip the body (counted)

@@ -15,7 +15,7 @@ export interface AgentOptions extends HeartbeatOptions {
   readonly limits?: Limits;
   /** Log epoch this incarnation writes in (default 0); > 0 needs `continuation`. */
   readonly epoch?: number;
-  /** Operator-signed continuation record of `epoch` (identity/continuation.ts, DESIGN §4). */
+  /** Operator-signed continuation record of `epoch` (identity/continuation.ts, docs/architecture.md §4). */
   readonly continuation?: Uint8Array;
   /** Accepted clock skew for peers' timestamps, ms (default 5 min). */
   readonly clockSkewMs?: number;

@@ -1,7 +1,7 @@
-// OwnLog: the writing side of an agent (DESIGN §4-5), sans-I/O. It owns this agent's logs, its
+// OwnLog: the writing side of an agent (docs/architecture.md §4-5), sans-I/O. It owns this agent's logs, its
 // birth/death messages and its signed frontiers; AgentCore owns the receiving side.
 //
-// Rules (no self-fork, DESIGN §4):
+// Rules (no self-fork, docs/architecture.md §4):
 //   - an entry is stored before anything about it is emitted, so an entry peers may have seen is
 //     always in our log and a restarted node resumes at head.seq + 1;
 //   - ts never goes back within a log (max(now, previous ts));

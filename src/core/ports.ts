@@ -1,6 +1,6 @@
 // Ports: the only way the sans-I/O core reaches hashing, signing and signature verification.
 // The runtime (src/runtime/crypto.ts) and the simulator supply implementations; the core never
-// imports node:crypto or sets global hooks (STYLE 2, DESIGN §2).
+// imports node:crypto or sets global hooks (docs/conventions.md §2, docs/architecture.md §2).
 
 /** Hash functions the core needs: SHA-256 for ids and body hashes, SHA-512 for Ed25519. */
 export interface Hashes {

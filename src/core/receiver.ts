@@ -1,8 +1,8 @@
-// Receiver: the receiving side of an agent (DESIGN §4-6), sans-I/O. Headers, births, frontiers and direct
+// Receiver: the receiving side of an agent (docs/architecture.md §4-6), sans-I/O. Headers, births, frontiers and direct
 // replies that AgentCore.handleMessage has dispatched; it owns what waits (for a binding, for a gap) and
 // when each author was last seen. OwnLog (own-log.ts) is the writing side, Finder (finder.ts) the interest side.
 //
-// Receiving an entry (header), in order (DESIGN §4-6):
+// Receiving an entry (header), in order (docs/architecture.md §4-6):
 //   size -> decode -> T0 (id seen?) -> binding known? (else hold, fetch birth) -> T1 signature
 //   -> quarantined author? (refused in every topic) -> epoch accepted? (log/epochs.ts: else hold + fetch
 //   the birth, or refuse without a continuation record)

@@ -1,4 +1,4 @@
-// The core's inputs and outputs (STYLE 2): the driver or the simulator maps channels onto a transport.
+// The core's inputs and outputs (docs/conventions.md §2): the driver or the simulator maps channels onto a transport.
 
 import type { Body } from './codec/body.js';
 import type { Kind } from './codec/entry.js';

@@ -1,4 +1,4 @@
-// Embedded MQTT broker (aedes, MQTT 3.1.1) for "embedded defaults" (DESIGN §9): with no broker
+// Embedded MQTT broker (aedes, MQTT 3.1.1) for "embedded defaults" (docs/architecture.md §9): with no broker
 // configured, a node or the demo starts one in-process on a free loopback port chosen by the OS
 // (listen on port 0), so it can never take the port of a system broker such as Mosquitto on 1883.
 

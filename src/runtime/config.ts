@@ -20,12 +20,18 @@
 //                                                     (the local API's request table: codec/requests.ts)
 //   operators      -                    -             []  accepted operator keys (hex); [] = any
 //   tasks          -                    -             {worker: "auto", rate: "auto", price: 1000, grant: 100000,
-//                                                     retryMs: 1000}  task policy (src/runtime/tasks.ts); money in milli-credits
+//                                                     retryMs: 1000, bidWindowMs: 60000, deliverWindowMs: 600000,
+//                                                     settleWindowMs: 600000}  task policy (src/runtime/tasks.ts);
+//                                                     money in milli-credits; worker and rate: "auto", "manual"
+//                                                     or the name of an adapter
+//   adapters       -                    -             {}  named work adapters (exec, http, openai, mcp, manual):
+//                                                     tables in src/core/codec/adapters.ts, docs/adapters.md
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
-import { DECLARATION, validate } from '../core/codec/requests.js';
+import { validateAdapter, type AdapterConfig } from '../core/codec/adapters.js';
+import { ANNOUNCE, MAX_WINDOW_MS, validate } from '../core/codec/requests.js';
 import { FieldError } from '../core/codec/schema.js';
 import { ERR } from '../core/errors.js';
 import type { Declaration } from '../core/types.js';
@@ -46,6 +52,7 @@ export interface NodeConfig {
   readonly declarations: readonly Declaration[];
   readonly operators: readonly string[];
   readonly tasks: TaskConfig;
+  readonly adapters: Readonly<Record<string, AdapterConfig>>;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -59,6 +66,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   declarations: [],
   operators: [],
   tasks: DEFAULT_TASKS,
+  adapters: {},
 };
 
 const ENV: Record<string, keyof NodeConfig> = {
@@ -80,11 +88,43 @@ function bad(source: string, field: string, why: string): never {
  *  (startNode checks them again with the profile's, which may be lower). */
 function checkDeclaration(d: unknown, source: string, i: number): Declaration {
   try {
-    return validate(DECLARATION, d, DEFAULT_LIMITS, `declarations[${i}].`) as unknown as Declaration;
+    return validate(ANNOUNCE, d, DEFAULT_LIMITS, `declarations[${i}].`) as unknown as Declaration;
   } catch (e) {
     if (e instanceof FieldError) bad(source, e.field, e.detail);
     throw e;
   }
+}
+
+/** The named adapters (src/core/codec/adapters.ts tables), with the default limits (startNode caps outputs at the profile's bodyBytes). */
+function checkAdapters(v: unknown, source: string): Record<string, AdapterConfig> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    bad(source, 'adapters', 'must be an object of named adapters');
+  const out: Record<string, AdapterConfig> = {};
+  for (const [name, a] of Object.entries(v as Record<string, unknown>)) {
+    if (!/^[a-z0-9_.-]{1,64}$/.test(name) || name === 'auto' || name === 'manual')
+      bad(source, `adapters.${name}`, 'needs a name of 1..64 of a-z 0-9 _ . - other than auto and manual');
+    try {
+      out[name] = validateAdapter(a, DEFAULT_LIMITS, `adapters.${name}.`);
+    } catch (e) {
+      if (e instanceof FieldError) bad(source, e.field, e.detail);
+      throw e;
+    }
+  }
+  return out;
+}
+
+/** Every adapter a declaration or `tasks` names is configured. */
+export function checkAdapterNames(cfg: NodeConfig, source = 'config'): void {
+  const known = (n: string) => n === 'auto' || n === 'manual' || n in cfg.adapters;
+  for (const k of ['worker', 'rate'] as const)
+    if (!known(cfg.tasks[k]))
+      bad(source, `tasks.${k}`, `names no adapter (adapters: ${Object.keys(cfg.adapters).join(', ') || 'none'})`);
+  if (cfg.tasks.rate !== 'auto' && cfg.tasks.rate !== 'manual' && cfg.adapters[cfg.tasks.rate]?.kind === 'mcp')
+    bad(source, 'tasks.rate', 'an mcp adapter cannot rate');
+  cfg.declarations.forEach((d, i) => {
+    const a = (d as { adapter?: string }).adapter;
+    if (a !== undefined && !known(a)) bad(source, `declarations[${i}].adapter`, `names no adapter in adapters`);
+  });
 }
 
 function checkTasks(v: unknown, base: TaskConfig, source: string): TaskConfig {
@@ -92,7 +132,12 @@ function checkTasks(v: unknown, base: TaskConfig, source: string): TaskConfig {
   const out: Record<string, unknown> = { ...base };
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     if (k === 'worker' || k === 'rate') {
-      if (x !== 'auto' && x !== 'manual') bad(source, `tasks.${k}`, 'must be "auto" or "manual"');
+      // An adapter's name is checked against `adapters` once the whole config is read (loadConfig).
+      if (typeof x !== 'string' || !/^[a-z0-9_.-]{1,64}$/.test(x))
+        bad(source, `tasks.${k}`, 'must be "auto", "manual" or the name of an adapter');
+    } else if (k === 'bidWindowMs' || k === 'deliverWindowMs' || k === 'settleWindowMs') {
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > MAX_WINDOW_MS)
+        bad(source, `tasks.${k}`, `must be an integer 1..${MAX_WINDOW_MS} (ms)`);
     } else if (k === 'price' || k === 'grant') {
       if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0 || x > 1e9)
         bad(source, `tasks.${k}`, 'must be an integer 0..1e9 (milli-credits)');
@@ -168,6 +213,9 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
       case 'tasks':
         out[k] = checkTasks(v, (out[k] as TaskConfig | undefined) ?? DEFAULT_TASKS, source);
         break;
+      case 'adapters':
+        out[k] = checkAdapters(v, source);
+        break;
       default:
         bad(source, k, 'is not a known setting');
     }
@@ -198,5 +246,6 @@ export function loadConfig(opts: {
     if (env[name] !== undefined && env[name] !== '') fromEnv[field] = env[name];
   cfg = applyLayer(cfg, fromEnv, 'environment');
   cfg = applyLayer(cfg, opts.flags ?? {}, 'command line');
+  checkAdapterNames(cfg, opts.file ?? 'config');
   return { ...cfg, dataDir: resolve(cfg.dataDir) };
 }

@@ -1,5 +1,5 @@
 // The driver: owns the clock and the one timer of a node and moves bytes between the sans-I/O core
-// and a transport (STYLE 2). The simulator drives the same core with a virtual clock instead.
+// and a transport (docs/conventions.md §2). The simulator drives the same core with a virtual clock instead.
 //
 // Incoming messages are queued and handled in batches, each batch inside one store transaction
 // (grouped commits: one fsync for a burst of headers). If a batch's transaction fails (disk full),
@@ -172,7 +172,7 @@ export class Driver {
 
   private enqueue(channel: Channel, key: string, bytes: Uint8Array): void {
     if (this.closed) return;
-    // Fork proofs and revocations jump the queue (DESIGN §4 "at priority"): the author is quarantined
+    // Fork proofs and revocations jump the queue (docs/architecture.md §4 "at priority"): the author is quarantined
     // (the key refused) before its other messages in the same burst are handled.
     if (channel === 'fraud' || channel === 'revocation') this.queue.unshift({ channel, key, bytes });
     else this.queue.push({ channel, key, bytes });

@@ -5,7 +5,7 @@
 //                           defaults); a real operator keeps it elsewhere and ships binding.cbor
 //   identity/binding.cbor   the BAID binding (COSE_Sign by operator and agent)
 //   identity/continuation.cbor  optional: the operator-signed continuation record of the log epoch this
-//                           node writes in (`agentnet continue`, after a restore from backup, DESIGN §4)
+//                           node writes in (`agentnet continue`, after a restore from backup, docs/architecture.md §4)
 //
 // With no identity, `agentnet run` creates a self-operated one: fresh agent and operator keys, and a
 // binding to the hash of the running code, valid 365 days. A binding that expires within 7 days is
@@ -154,7 +154,7 @@ export function readContinuation(
 }
 
 /**
- * Starts the next log epoch (DESIGN §4): for a node restored from backup that cannot learn its last
+ * Starts the next log epoch (docs/architecture.md §4): for a node restored from backup that cannot learn its last
  * seq. Signs a continuation record for epoch (current + 1) with the operator key and writes it to
  * identity/continuation.cbor; the node writes in that epoch from its next start.
  */

@@ -1,4 +1,4 @@
-// AgentNode: one long-running node (DESIGN §9) assembled from a config: profile, SQLite store in the
+// AgentNode: one long-running node (docs/architecture.md §9) assembled from a config: profile, SQLite store in the
 // data directory, identity, verifier, transport (embedded broker when none is configured), core,
 // driver and local API. `close()` is graceful: the driver drains what it accepted, the store closes
 // cleanly (WAL checkpoint), the broker connection ends.
@@ -6,9 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
-import { DECLARATION, validate } from '../core/codec/requests.js';
+import { ANNOUNCE, validate } from '../core/codec/requests.js';
 import { FieldError } from '../core/codec/schema.js';
 import { ERR } from '../core/errors.js';
+import { TaskConflictError } from '../core/task/engine.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
 import { apiUrl, checkApiAccess, startApi, type Api } from './api/server.js';
@@ -29,6 +30,8 @@ import type { RankedCandidate } from '../core/trust/node-trust.js';
 import { startTrust, type TrustRuntime } from './trust.js';
 import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
+import { Adapters, LATENCY_BUCKETS } from './adapters/index.js';
+import { AdapterBindings } from './adapters/bindings.js';
 import { lazyA2a } from './a2a/lazy.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 import { primeKnownBindings } from './verified-bindings.js';
@@ -71,6 +74,8 @@ export interface AgentNode {
   /** Trust now (recompute + publish) instead of at the next trustRecomputeMs tick; returns the entries published. */
   recomputeTrust(): number;
   metrics(): MetricsSnapshot;
+  /** Follows or stops following a topic at runtime (not kept across restarts: `follow` in the config is). */
+  follow(topic: string, on: boolean): { followed: string[]; changed: boolean };
   onEvent(cb: (e: CoreEvent) => void): void;
   /** The task protocol and the credit ledger (src/runtime/tasks.ts). */
   readonly tasks: TaskRunner;
@@ -81,7 +86,7 @@ export interface AgentNode {
 function checkDeclarations(ds: readonly Declaration[], profile: Profile): void {
   ds.forEach((d, i) => {
     try {
-      validate(DECLARATION, d, profile.limits, `declarations[${i}].`);
+      validate(ANNOUNCE, d, profile.limits, `declarations[${i}].`);
     } catch (e) {
       if (e instanceof FieldError)
         throw ERR.configInvalid(`declarations: "${e.field}" ${e.detail} (limits of profile ${profile.name})`);
@@ -232,7 +237,25 @@ export async function startNode(
   });
   if (startup.cacheError) logger.log('warn', 'verified-bindings cache unusable', { err: startup.cacheError });
   driver.start(bornAt);
+  // Work adapters (docs/adapters.md): the config's named adapters; which capability uses which is local state.
+  const adapters = new Adapters(config.adapters, config.dataDir, profile.limits.bodyBytes);
+  const bindings = new AdapterBindings(join(config.dataDir, 'adapters.json'));
+  /** A declaration as the core signs it (no `adapter`), its adapter bound to (topic, key) for capabilities. */
+  const signable = (d: Declaration): Declaration => {
+    const { adapter, ...rest } = d as Declaration & { adapter?: string };
+    if (adapter !== undefined && adapter !== 'auto' && adapter !== 'manual' && !adapters.has(adapter))
+      throw new FieldError(
+        'adapter',
+        `names no adapter of this node's config (${adapters.names().join(', ') || 'none'})`,
+      );
+    if (adapter !== undefined && d.kind !== 'capability')
+      throw new FieldError('adapter', 'only a capability has an adapter');
+    if (d.kind === 'capability') bindings.set(d.topic, d.key ?? d.tags[0] ?? '', adapter);
+    return rest;
+  };
   tasks = new TaskRunner({
+    adapters,
+    capabilityAdapter: (topic, key) => bindings.get(topic, key),
     core,
     crypto,
     agentSecret: identity.agentSecret,
@@ -256,7 +279,8 @@ export async function startNode(
   for (const t of config.follow) driver.call(() => core.follow(t));
   trust = startTrust({ core, driver, recomputeMs: profile.trustRecomputeMs, logger, conduct });
   for (const t of tasks.list()) if (t.receipt) trust.ownReceipt(t.receipt); // settled tasks kept in the store
-  for (const d of config.declarations) {
+  for (const d0 of config.declarations) {
+    const d = signable(d0);
     const r = driver.call((now) => core.announceOnce(now, d));
     logger.log('info', r.reused ? 'declaration already in log' : 'announced', {
       kind: d.kind,
@@ -309,6 +333,8 @@ export async function startNode(
         trust: (t) => node.trust(t),
         metrics: () => node.metrics(),
         tasks: tasks!,
+        follow: (t, on) => node.follow(t, on),
+        followed: () => core.followedTopics(),
         a2a: lazyA2a({
           core,
           store,
@@ -367,10 +393,10 @@ export async function startNode(
       memory: memoryNow(),
       uptimeMs: Date.now() - started,
     }),
-    announce: (d) => driver.call((now) => core.announceOnce(now, d)),
+    announce: (d) => driver.call((now) => core.announceOnce(now, signable(d))),
     announceGrouped: (d) =>
       new Promise<Ann>((resolve, reject) => {
-        waiting.push({ d, resolve, reject });
+        waiting.push({ d: signable(d), resolve, reject });
         if (waiting.length === 1) setImmediate(flushAnnounces);
       }),
     // Semantic candidates (a wide set), re-ranked by semantic match × topic trust, then cut to the limit.
@@ -417,10 +443,22 @@ export async function startNode(
           entriesSent: ts.entriesSent,
           rejected: trust!.trust.counters.rejected(true),
         },
+        adapters: adapters.stats(),
+        latencyBuckets: LATENCY_BUCKETS,
+        tasks: tasks!.countByState(),
+        balance: tasks!.balance(),
         uptimeMs: Date.now() - started,
       };
     },
     onEvent: (cb) => listeners.push(cb),
+    follow: (topic, on) => {
+      // A topic of one of our live intents stays followed: its discoveries depend on it.
+      if (!on && core.declarations(Date.now()).some((d) => d.kind === 'intent' && d.topic === topic))
+        throw new TaskConflictError(`an intent of this agent is live in ${topic}: withdraw it first`);
+      const was = core.followedTopics().includes(topic);
+      if (on !== was) driver.call(() => (on ? core.follow(topic) : core.unfollow(topic)));
+      return { followed: core.followedTopics(), changed: on !== was };
+    },
     tasks: tasks!,
     async close() {
       trust!.close();

@@ -1,4 +1,4 @@
-// Firmware profiles (firmware-profiles/*.json, DESIGN §9): per device class budgets and sizes.
+// Firmware profiles (firmware-profiles/*.json, docs/architecture.md §9): per device class budgets and sizes.
 // Every field is validated here, with the same ranges as firmware-profiles/schema.json (a test keeps
 // the two in step); firmware-profiles/README.md gives each field's unit, range, reason and reader.
 // Unknown fields are refused, so a typo in a profile is an error rather than a silent default.

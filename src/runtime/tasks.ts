@@ -1,17 +1,28 @@
-// The node's task side (DESIGN §8-9): composes the sans-I/O TaskEngine (src/core/task/) with AgentCore,
+// The node's task side (docs/architecture.md §8-9): composes the sans-I/O TaskEngine (src/core/task/) with AgentCore,
 // the SQLite store (ledger and task records in the node's database) and the driver. It owns the engine's
 // one timer (armed from pollTimeout), runs every engine call in one store transaction with the core's
 // output flushed after it, and supplies the default policy a node without an agent layer uses.
 //
-// Default policy (config `tasks`):
-//  worker  "auto": bid on an invitation whose tags our own unexpired capability in that topic covers,
-//          at that capability's `price` (milli-credits) or `tasks.price`; deliver a deterministic
-//          artefact (JSON naming the task, the worker and the SHA-256 of the specification).
-//          "manual": leave bids and deliveries to the agent layer (POST /tasks/{id}/bid, /deliver).
-//  rate    "auto": 1000 for an artefact that names this task and the hash of its specification, 200
-//          for anything else. "manual": POST /tasks/{id}/rate.
+// Policy (config `tasks` and `adapters`; docs/adapters.md):
+//  worker  an invitation is bid on when our own unexpired capability in that topic covers its tags, at that
+//          capability's `price` (milli-credits) or `tasks.price`, and only when that capability's adapter
+//          (its `adapter`, else `tasks.worker`) can take it:
+//          an adapter of the config (exec, http, openai, mcp): it has room (running + waiting + tasks bid
+//          on < concurrency + queue); once awarded the task is run on it and its output delivered. A failed
+//          run delivers nothing: the task defaults at its delivery deadline (the mechanism's rule).
+//          "auto": a deterministic artefact (JSON naming the task, the worker and the SHA-256 of the
+//          specification), for protocol tests. "manual": the agent layer bids and delivers (POST
+//          /tasks/{id}/bid, /deliver).
+//  rate    per task (`rater` of POST /tasks) or `tasks.rate`: an adapter (exec, http, openai) scores the
+//          fetched artefact 0..1000; a failed run rates nothing: the task ends `unsigned` at its settle
+//          deadline (no receipt, no payment). "auto": 1000 for an artefact that names this task and the hash
+//          of its specification, 200 for anything else. "manual": POST /tasks/{id}/rate.
+// An adapter run's state and failure (AdapterFailure) are on the task (`adapter`) and counted in /metrics.
 
 import { toHex, utf8 } from '../core/bytes.js';
+import { DEFAULT_WINDOWS } from '../core/codec/requests.js';
+import { FieldError } from '../core/codec/schema.js';
+import { AdapterError, type AdapterFailure } from '../core/errors.js';
 import { matches } from '../core/gossip/match.js';
 import type { AgentCore } from '../core/agent.js';
 import type { Mechanism } from '../core/market/mechanism.js';
@@ -21,6 +32,7 @@ import { agentAccount } from '../core/task/ledger.js';
 import type { TaskSpec } from '../core/task/requester.js';
 import { TaskEngine } from '../core/task/worker.js';
 import type { CryptoPort } from '../core/ports.js';
+import type { Adapters, TaskInput } from './adapters/index.js';
 import type { Driver } from './driver.js';
 import type { Logger } from './logger.js';
 import { SqliteLedger, SqliteTaskStore } from './store/ledger.js';
@@ -28,16 +40,43 @@ import type { SqliteStore } from './store/sqlite.js';
 import type { Transport } from './transport/types.js';
 
 export interface TaskConfig {
-  readonly worker: 'auto' | 'manual';
-  readonly rate: 'auto' | 'manual';
+  /** "auto", "manual" or an adapter's name: for capabilities that name no adapter. */
+  readonly worker: string;
+  /** "auto", "manual" or an adapter's name: for tasks posted without a `rater`. */
+  readonly rate: string;
   /** Default bid, milli-credits, when our capability names no price. */
   readonly price: number;
   /** Allowance of a new account, milli-credits. */
   readonly grant: number;
   readonly retryMs: number;
+  /** Task windows when a request sets none, ms. */
+  readonly bidWindowMs: number;
+  readonly deliverWindowMs: number;
+  readonly settleWindowMs: number;
 }
 
-export const DEFAULT_TASKS: TaskConfig = { worker: 'auto', rate: 'auto', price: 1000, grant: 100_000, retryMs: 1000 };
+export const DEFAULT_TASKS: TaskConfig = {
+  worker: 'auto',
+  rate: 'auto',
+  price: 1000,
+  grant: 100_000,
+  retryMs: 1000,
+  ...DEFAULT_WINDOWS,
+};
+
+/** An adapter run of a task, as the task's view shows it. */
+export interface AdapterRun {
+  readonly adapter: string;
+  readonly kind: string;
+  /** work: the worker's artefact; rate: the requester's score */
+  readonly role: 'work' | 'rate';
+  state: 'running' | 'done' | 'failed';
+  failure?: AdapterFailure;
+  error?: string;
+  ms?: number;
+}
+
+export type TaskWithRun = TaskView & { readonly adapter?: AdapterRun };
 
 /** The mechanism a node posts under when the caller names none: one worker, lowest bid, paid by outcome on delivery, half the deposit burned for withheld delivery. */
 export function defaultMechanism(budget: number): Mechanism {
@@ -67,6 +106,9 @@ export interface TaskRunnerDeps {
   readonly transport: Transport;
   readonly logger: Logger;
   readonly config: TaskConfig;
+  readonly adapters: Adapters;
+  /** The adapter a capability of ours names (`adapter` of its declaration), by (topic, key). */
+  readonly capabilityAdapter: (topic: string, key: string) => string | undefined;
   readonly clock?: () => number;
 }
 
@@ -79,6 +121,12 @@ export class TaskRunner {
   private readonly inbox: Uint8Array[] = [];
   private readonly clock: () => number;
   private readonly listeners: Array<(e: TaskEvent) => void> = [];
+  /** Adapter runs by task id (the latest); kept while the node runs. */
+  private readonly runs = new Map<string, AdapterRun>();
+  /** The rater of each task we posted (tasks resumed after a restart get `tasks.rate`). */
+  private readonly raters = new Map<string, string>();
+  private pendingRater: string | undefined;
+  private readonly waiters = new Map<(e: TaskEvent) => void, (changed: boolean) => void>();
 
   constructor(private readonly d: TaskRunnerDeps) {
     this.clock = d.clock ?? Date.now;
@@ -131,9 +179,13 @@ export class TaskRunner {
     });
   }
 
-  /** Starts the timers of tasks resumed from the store. */
+  /** Starts the timers of tasks resumed from the store, and the adapter runs they were waiting for. */
   start(): void {
     this.call(() => undefined);
+    for (const t of this.engine.list()) {
+      if (t.role === 'worker' && t.state === 'awarded') this.startWork(t.id);
+      if (t.role === 'requester' && t.state === 'delivered') this.startRating(t.id);
+    }
   }
 
   onEvent(cb: (e: TaskEvent) => void): void {
@@ -147,8 +199,37 @@ export class TaskRunner {
     if (this.inbox.length === 1) setImmediate(() => this.drain());
   }
 
-  post(s: TaskSpec): TaskView {
-    return this.call((now) => this.engine.post(now, s));
+  /** Posts a task; `rater` (auto, manual or an adapter) rates it, default `tasks.rate`. */
+  post(s: TaskSpec, rater?: string): TaskView {
+    const r = rater ?? this.d.config.rate;
+    if (r !== 'auto' && r !== 'manual' && !this.d.adapters.has(r))
+      throw new FieldError(
+        'rater',
+        `no adapter named ${r} (auto, manual or one of: ${this.d.adapters.names().join(', ') || 'none'})`,
+      );
+    if (r !== 'auto' && r !== 'manual' && this.d.adapters.kind(r) === 'mcp')
+      throw new FieldError('rater', `${r} is an mcp adapter, which cannot rate`);
+    this.pendingRater = r;
+    try {
+      // A window the caller left out (a request table has no default for them) is the config's.
+      const w = this.windows;
+      const spec: TaskSpec = {
+        ...s,
+        bidWindowMs: s.bidWindowMs ?? w.bidWindowMs,
+        deliverWindowMs: s.deliverWindowMs ?? w.deliverWindowMs,
+        settleWindowMs: s.settleWindowMs ?? w.settleWindowMs,
+      };
+      const t = this.call((now) => this.engine.post(now, spec));
+      this.raters.set(t.id, r);
+      return t;
+    } finally {
+      this.pendingRater = undefined;
+    }
+  }
+  /** The windows a task gets when its request sets none (config `tasks`). */
+  get windows(): { bidWindowMs: number; deliverWindowMs: number; settleWindowMs: number } {
+    const c = this.d.config;
+    return { bidWindowMs: c.bidWindowMs, deliverWindowMs: c.deliverWindowMs, settleWindowMs: c.settleWindowMs };
   }
   bid(id: string, price: number): TaskView {
     return this.call((now) => this.engine.bidFor(now, id, price));
@@ -162,11 +243,52 @@ export class TaskRunner {
   cancel(id: string): TaskView {
     return this.call((now) => this.engine.cancel(now, id));
   }
-  list(): TaskView[] {
-    return this.engine.list();
+  list(): TaskWithRun[] {
+    return this.engine.list().map((t) => this.withRun(t));
   }
-  get(id: string): TaskView | undefined {
-    return this.engine.get(id);
+  get(id: string): TaskWithRun | undefined {
+    const t = this.engine.get(id);
+    return t && this.withRun(t);
+  }
+  /**
+   * Resolves once the task's state is another than `after` (default: its state now), or after `timeoutMs` with
+   * changed false; undefined when there is no such task. A long poll for agents that cannot hold an SSE stream.
+   */
+  async waitNext(
+    id: string,
+    after: string | undefined,
+    timeoutMs: number,
+  ): Promise<{ changed: boolean; task: TaskWithRun } | undefined> {
+    const t = this.get(id);
+    if (!t) return undefined;
+    const from = after ?? t.state;
+    if (t.state !== from) return { changed: true, task: t };
+    return new Promise((resolve) => {
+      const done = (changed: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(w);
+        resolve({ changed, task: this.get(id) ?? t });
+      };
+      const w = (e: TaskEvent) => {
+        if (e.type === 'task' && e.id === id && e.state !== from) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.waiters.set(w, done);
+    });
+  }
+
+  /** Tasks held per role and state (/metrics). */
+  countByState(): Array<{ role: string; state: string; count: number }> {
+    const m = new Map<string, number>();
+    for (const t of this.engine.list()) m.set(`${t.role} ${t.state}`, (m.get(`${t.role} ${t.state}`) ?? 0) + 1);
+    return [...m].map(([k, count]) => {
+      const [role, state] = k.split(' ') as [string, string];
+      return { role, state, count };
+    });
+  }
+  private withRun(t: TaskView): TaskWithRun {
+    const r = this.runs.get(t.id);
+    return r ? { ...t, adapter: { ...r } } : t;
   }
   /** The artefact of a task (fetched by the requester, or delivered by us as worker). */
   artefact(id: string): Uint8Array | undefined {
@@ -201,6 +323,112 @@ export class TaskRunner {
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const done of [...this.waiters.values()]) done(false);
+    this.d.adapters.close();
+  }
+
+  // ---------------------------------------------------------------- adapters
+
+  /** The adapter (or auto / manual) that does the work of a task of ours as worker. */
+  private workerOf(
+    t: { topic: string; tags: readonly string[] },
+    now: number,
+  ): { name: string; price: number } | undefined {
+    const { core, config } = this.d;
+    const cap = core
+      .declarations(now)
+      .find(
+        (x) =>
+          x.kind === 'capability' &&
+          x.topic === t.topic &&
+          matches({ topic: t.topic, tags: t.tags }, { kind: 'capability', tags: x.tags, text: x.text }),
+      );
+    if (!cap) return undefined;
+    const name = this.d.capabilityAdapter(cap.topic, cap.key ?? cap.tags[0] ?? '') ?? config.worker;
+    return { name, price: cap.price ?? config.price };
+  }
+
+  private inputOf(t: TaskView): TaskInput {
+    return {
+      id: t.id,
+      topic: t.topic,
+      tags: t.tags,
+      text: t.text,
+      budget: t.budget,
+      requester: t.requester,
+      deadline: t.deliverBy,
+    };
+  }
+
+  private startWork(id: string): void {
+    const t = this.engine.get(id);
+    if (!t || this.closed) return;
+    const w = this.workerOf(t, this.clock());
+    if (!w || w.name === 'auto' || w.name === 'manual' || this.runs.get(id)?.state === 'running') return;
+    void this.runAdapter(
+      id,
+      w.name,
+      'work',
+      () => this.d.adapters.work(w.name, this.inputOf(t)),
+      (bytes) => this.deliver(id, bytes),
+    );
+  }
+
+  private startRating(id: string): void {
+    const t = this.engine.get(id);
+    const name = this.raters.get(id) ?? this.d.config.rate;
+    if (!t || this.closed || name === 'auto' || name === 'manual' || this.runs.get(id)?.state === 'running') return;
+    const artefact = this.engine.artefactOf(id);
+    if (!artefact) return;
+    void this.runAdapter(
+      id,
+      name,
+      'rate',
+      () => this.d.adapters.rate(name, this.inputOf(t), artefact),
+      (score) => this.rate(id, score),
+    );
+  }
+
+  /** One adapter run: its state on the task, its result applied, its failure a typed outcome (never thrown). */
+  private async runAdapter<T>(
+    id: string,
+    name: string,
+    role: 'work' | 'rate',
+    run: () => Promise<T>,
+    apply: (r: T) => unknown,
+  ): Promise<void> {
+    const rec: AdapterRun = { adapter: name, kind: this.d.adapters.kind(name) ?? '?', role, state: 'running' };
+    this.runs.set(id, rec);
+    const t0 = Date.now();
+    const fail = (failure: AdapterFailure, error: string) => {
+      rec.state = 'failed';
+      rec.failure = failure;
+      rec.error = error;
+      rec.ms = Date.now() - t0;
+      this.d.logger.log('warn', 'adapter failed', { task: id, adapter: name, role, failure, error });
+      for (const l of this.listeners)
+        l({
+          type: 'taskRejected',
+          reason: 'unexpected',
+          detail: `adapter ${name} (${role}) failed: ${failure}: ${error}`,
+          task: id,
+        });
+    };
+    let out: T;
+    try {
+      out = await run();
+    } catch (e) {
+      return fail(e instanceof AdapterError ? e.failure : 'malformed', e instanceof Error ? e.message : String(e));
+    }
+    if (this.closed) return;
+    try {
+      apply(out);
+      rec.state = 'done';
+      rec.ms = Date.now() - t0;
+    } catch (e) {
+      // The window closed while it ran (the state moved on), or the store refused: nothing was applied.
+      fail('late', e instanceof Error ? e.message : String(e));
+    }
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -231,10 +459,16 @@ export class TaskRunner {
   }
 
   private report(e: TaskEvent): void {
+    if (e.type === 'task') {
+      if (e.role === 'worker' && e.state === 'awarded') setImmediate(() => this.startWork(e.id));
+      if (e.role === 'worker' && e.state !== 'bidding' && e.state !== 'invited') this.d.adapters.release(e.id);
+      if (e.role === 'requester' && e.state === 'delivered') setImmediate(() => this.startRating(e.id));
+    }
     if (e.type === 'task') this.d.logger.log('info', 'task', { ...e });
     else if (e.type === 'receipt') this.d.logger.log('info', 'receipt', { ...e });
     else this.d.logger.log('debug', 'task rejected', { ...e });
     for (const l of this.listeners) l(e);
+    for (const w of [...this.waiters.keys()]) w(e);
   }
 
   private arm(): void {
@@ -259,35 +493,29 @@ export class TaskRunner {
   }
 
   private policy(): TaskPolicy {
-    const { core, crypto, config } = this.d;
+    const { core, crypto, adapters } = this.d;
     return {
-      bid:
-        config.worker === 'auto'
-          ? (t, now) => {
-              const cap = core
-                .declarations(now)
-                .find(
-                  (x) =>
-                    x.kind === 'capability' &&
-                    x.topic === t.topic &&
-                    matches({ topic: t.topic, tags: t.tags }, { kind: 'capability', tags: x.tags, text: x.text }),
-                );
-              if (!cap) return undefined;
-              return Math.min(t.budget, cap.price ?? config.price);
-            }
-          : undefined,
-      deliver: config.worker === 'auto' ? (t) => defaultArtefact(t, core.agentHex, crypto) : undefined,
-      rate:
-        config.rate === 'auto'
-          ? (t, artefact) => {
-              try {
-                const j = JSON.parse(new TextDecoder().decode(artefact)) as Record<string, unknown>;
-                return j['task'] === t.id && j['spec'] === toHex(crypto.sha256(utf8(t.text))) ? 1000 : 200;
-              } catch {
-                return 200;
-              }
-            }
-          : undefined,
+      bid: (t, now) => {
+        const w = this.workerOf(t, now);
+        if (!w || w.name === 'manual') return undefined;
+        if (w.name !== 'auto') {
+          // Only an adapter that is configured, can work and has room bids; the slot is held until award or loss.
+          if (!adapters.hasRoom(w.name)) return undefined;
+          adapters.reserve(w.name, t.id);
+        }
+        return Math.min(t.budget, w.price);
+      },
+      deliver: (t, now) =>
+        this.workerOf(t, now)?.name === 'auto' ? defaultArtefact(t, core.agentHex, crypto) : undefined,
+      rate: (t, artefact) => {
+        if ((this.raters.get(t.id) ?? this.pendingRater ?? this.d.config.rate) !== 'auto') return undefined;
+        try {
+          const j = JSON.parse(new TextDecoder().decode(artefact)) as Record<string, unknown>;
+          return j['task'] === t.id && j['spec'] === toHex(crypto.sha256(utf8(t.text))) ? 1000 : 200;
+        } catch {
+          return 200;
+        }
+      },
     };
   }
 }

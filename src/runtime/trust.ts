@@ -1,4 +1,4 @@
-// The node's side of MG-EigenTrust (DESIGN §7): NodeTrust (src/core/trust/node-trust.ts) driven by the node.
+// The node's side of MG-EigenTrust (docs/architecture.md §7): NodeTrust (src/core/trust/node-trust.ts) driven by the node.
 // - AgentCore watches the `receipt` tag in every followed topic; its `declared` events feed NodeTrust.
 // - Signers of held receipts get their bindings fetched (AgentCore.requestBinding).
 // - Every profile.trustRecomputeMs: verified fraud proofs (TieredVerifier.pollFraud) slash, the topics and their

@@ -1,7 +1,7 @@
 // The node's signature verifier: the WASM kernel (wasm/ed25519.ts) by default, noble's strict branch
 // when the kernel cannot be loaded (both accept exactly the same set: docs/verification.md), wrapped so
 // the driver can verify a burst of incoming signatures in one batch call before the core asks for
-// them one by one (DESIGN §6: "verification is batched through the WASM kernel where messages arrive
+// them one by one (docs/architecture.md §6: "verification is batched through the WASM kernel where messages arrive
 // in bursts").
 
 import { createHash } from 'node:crypto';

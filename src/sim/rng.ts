@@ -1,4 +1,4 @@
-// Seeded PRNG for the simulator and for anything in core/sim that needs randomness (no Math.random, STYLE 2).
+// Seeded PRNG for the simulator and for anything in core/sim that needs randomness (no Math.random, docs/conventions.md §2).
 // Algorithm: xoshiro128** 1.1 (Blackman & Vigna 2018, https://prng.di.unimi.it/xoshiro128starstar.c) on four u32
 // words, seeded by expanding a 32-bit seed with splitmix32 (so nearby seeds give unrelated streams and the state is
 // never all zero). All arithmetic is 32-bit (Math.imul, >>> 0), so a seed gives the same stream on every platform.

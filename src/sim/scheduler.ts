@@ -1,7 +1,7 @@
-// A small generic discrete-event scheduler (DESIGN §10): a virtual clock and a priority queue of timed events.
+// A small generic discrete-event scheduler (docs/architecture.md §10): a virtual clock and a priority queue of timed events.
 // Events at the same time fire in insertion order (a sequence number breaks ties), so a run is a pure function of
 // its seed and inputs. The scheduler owns a seeded Rng so handlers that need randomness (jitter, sampling) draw it
-// from the same deterministic stream; it never reads a real clock (STYLE 2). Shared by the trust query-cycle harness
+// from the same deterministic stream; it never reads a real clock (docs/conventions.md §2). Shared by the trust query-cycle harness
 // and, later, the gossip simulator.
 import { Rng } from './rng.js';
 
@@ -38,7 +38,7 @@ export class Scheduler<E> {
     this.at(this.now + delay, event);
   }
 
-  /** Time of the next event, or undefined when idle (the `pollTimeout()` of STYLE 2). */
+  /** Time of the next event, or undefined when idle (the `pollTimeout()` of docs/conventions.md §2). */
   nextTime(): number | undefined {
     return this.heap[0]?.time;
   }

@@ -1,5 +1,5 @@
 // The credit ledger contract (src/core/task/ledger.ts), run against the memory and the SQLite ledger
-// (STYLE 8): its rules, and conservation as a property test: whatever sequence of postings is tried,
+// (docs/conventions.md §8): its rules, and conservation as a property test: whatever sequence of postings is tried,
 // valid ones applied and invalid ones refused, credits are never created or destroyed except by
 // `grant` (from issuance) and `burn` (into burn), every balance but issuance stays >= 0, and every task
 // that ends (any way) closes its escrow to exactly 0.

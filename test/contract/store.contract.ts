@@ -1,4 +1,4 @@
-// The LogStore contract, written once (STYLE 8) and run for every implementation.
+// The LogStore contract, written once (docs/conventions.md §8) and run for every implementation.
 
 import { describe, expect, it } from 'vitest';
 import type { LogStore, StoredEntry } from '../../src/core/log/store.js';

@@ -1,4 +1,4 @@
-// The Transport contract (STYLE 8), written once and run for every implementation: memory, MQTT over
+// The Transport contract (docs/conventions.md §8), written once and run for every implementation: memory, MQTT over
 // the embedded aedes broker, MQTT over the system Mosquitto.
 
 import { afterAll, describe, expect, it } from 'vitest';

@@ -43,7 +43,7 @@ transportContract('udp mesh (loopback)', async () => {
   return t;
 });
 
-// A bridge node (DESIGN §5: one transport to the core over two networks), memory hub + UDP mesh, as the
+// A bridge node (docs/architecture.md §5: one transport to the core over two networks), memory hub + UDP mesh, as the
 // subscriber; the publisher is a plain transport on one of its networks (each side in turn). A retained
 // message the bridge already forwarded must still reach a core that subscribes to it later, once.
 for (const side of ['memory hub', 'udp mesh'] as const) {

@@ -13,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { DECLARATION, jsonSchemaOf, WITHDRAW } from '../../src/core/codec/requests.js';
+import { ANNOUNCE, jsonSchemaOf, WITHDRAW } from '../../src/core/codec/requests.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker.js';
 import {
   BUNDLE,
@@ -119,7 +119,7 @@ describe('declarations end to end: agentnet run processes, HTTP, MCP and the CLI
 
   it("the MCP tools' input schemas are the request tables'", async () => {
     const { tools } = await mcp.listTools();
-    expect(tools.find((t) => t.name === 'announce')!.inputSchema).toEqual(jsonSchemaOf(DECLARATION, DEFAULT_LIMITS));
+    expect(tools.find((t) => t.name === 'announce')!.inputSchema).toEqual(jsonSchemaOf(ANNOUNCE, DEFAULT_LIMITS));
     expect(tools.find((t) => t.name === 'withdraw')!.inputSchema).toEqual(jsonSchemaOf(WITHDRAW, DEFAULT_LIMITS));
   });
 

@@ -79,15 +79,26 @@ describe('agentnet mcp over stdio', () => {
       'bid_task',
       'deliver_task',
       'discover',
+      'follow_topic',
+      'get_task',
       'ledger',
       'list_peers',
       'list_tasks',
       'node_status',
       'post_task',
       'rate_task',
+      'trust',
+      'unfollow_topic',
       'verify_peer',
+      'wait_task',
       'withdraw',
     ]);
+    // Hints for the host: reading tools are read-only, withdrawing and rating are not undoable.
+    for (const t of tools.filter((x) => ['discover', 'get_task', 'wait_task', 'trust', 'list_tasks'].includes(x.name)))
+      expect(t.annotations?.readOnlyHint, t.name).toBe(true);
+    for (const t of tools.filter((x) => ['withdraw', 'rate_task'].includes(x.name)))
+      expect(t.annotations?.destructiveHint, t.name).toBe(true);
+    expect(own.client.getInstructions()).toContain('wait_task');
     const announce = tools.find((t) => t.name === 'announce')!;
     expect(announce.inputSchema).toMatchObject({ type: 'object', required: ['kind', 'topic', 'tags', 'text'] });
     const { resources } = await own.client.listResources();

@@ -331,7 +331,40 @@ describe('local API vs its OpenAPI document', () => {
       expect((await call(carol, 'POST', `/tasks/${id}/rate`, '/tasks/{id}/rate', { outcome: 500 })).json['state']).toBe(
         'rated',
       );
-      await until(async () => (await call(carol, 'GET', `/tasks/${id}`, '/tasks/{id}')).json['state'] === 'settled');
+      // The long poll answers with the next state (settled once dave co-signs), or unchanged at its timeout.
+      const next = await call(carol, 'GET', `/tasks/${id}/next?after=rated&timeoutMs=60000`, '/tasks/{id}/next');
+      expect(next.json).toMatchObject({ changed: true, task: { id, state: 'settled' } });
+      const still = await call(carol, 'GET', `/tasks/${id}/next?timeoutMs=100`, '/tasks/{id}/next');
+      expect(still.json).toMatchObject({ changed: false, task: { state: 'settled' } });
+      expect((await call(carol, 'GET', `/tasks/${id}/next?timeoutMs=x`, '/tasks/{id}/next')).json.error).toMatchObject({
+        code: 'BAD_REQUEST',
+        field: 'timeoutMs',
+      });
+      // Filters and the compact view.
+      const compact = await call(carol, 'GET', '/tasks?state=settled&role=requester&view=compact', '/tasks');
+      expect(compact.json['tasks']).toEqual([
+        {
+          id,
+          role: 'requester',
+          state: 'settled',
+          topic: 'code_review_security',
+          text: 'review this diff',
+          budget: 3000,
+          price: 1200,
+          outcome: 500,
+          worker: dave.core.agentHex,
+        },
+      ]);
+      expect((await call(carol, 'GET', '/tasks?role=worker', '/tasks')).json['tasks']).toEqual([]);
+      expect((await call(carol, 'GET', '/tasks?state=nope', '/tasks', undefined)).status).toBe(400);
+      // Topics followed at runtime.
+      expect((await call(carol, 'POST', '/follow', '/follow', { topic: 'creative_writing' })).json).toMatchObject({
+        changed: true,
+      });
+      const un = await call(carol, 'POST', '/unfollow', '/unfollow', { topic: 'creative_writing' });
+      expect(un.json).toMatchObject({ changed: true });
+      expect(un.json['followed']).not.toContain('creative_writing');
+      expect((await call(carol, 'POST', '/follow', '/follow', { topic: 'Bad Topic' })).status).toBe(400);
       const l = await call(dave, 'GET', '/ledger', '/ledger');
       expect(l.json).toMatchObject({ self: dave.core.agentHex, balance: 100_000 + 600, totals: { sum: 0, burned: 0 } });
       // bad requests: codes and documented statuses
@@ -447,6 +480,8 @@ describe('API access control', () => {
       throw new Error('unused');
     },
     tasks: undefined as never, // never reached either
+    follow: () => ({ followed: [], changed: false }),
+    followed: () => [],
   };
 
   it('refuses to bind off loopback without a token', async () => {

@@ -135,7 +135,15 @@ describe('API property: accepted requests read back and decode on a peer; refuse
     const limits = author.profile.limits;
     const cases: Array<[RequestSpec, string, Record<string, unknown>]> = [
       [WITHDRAW, '/withdraw', {}],
-      [TASK_POST, '/tasks', { omit: ['mechanism'], fixed: { budget: fc.integer({ min: 0, max: 1000 }) } }],
+      [
+        TASK_POST,
+        '/tasks',
+        {
+          omit: ['mechanism'],
+          // rater names an adapter of the node's config: the table checks its form, the node whether it exists
+          fixed: { budget: fc.integer({ min: 0, max: 1000 }), rater: fc.constantFrom('auto', 'manual') },
+        },
+      ],
     ];
     for (const [spec, path, extra] of cases) {
       await fc.assert(
@@ -183,8 +191,13 @@ describe('API property: accepted requests read back and decode on a peer; refuse
           for (const [k, v] of Object.entries(valid)) q.set(k, Array.isArray(v) ? v.join(',') : String(v));
           if (defect) q.set(defect[0], defect[1]);
           const r = await call(author, `/discover?${q}`);
-          if (!defect) expect(r.status, JSON.stringify(r.json)).toBe(200);
-          else expectRefused(r, defect[2]);
+          // Tags, a text with words, or both: a query with neither is refused naming tags.
+          const empty = valid['tags'] === undefined && !/[\p{L}\p{N}]/u.test(String(valid['text'] ?? ''));
+          if (defect) expectRefused(r, defect[2]);
+          else if (empty) expectRefused(r, 'tags');
+          else if (r.status === 404)
+            expect(r.json.error).toMatchObject({ field: 'topic' }); // a topic not followed
+          else expect(r.status, JSON.stringify(r.json)).toBe(200);
         },
       ),
       { numRuns: 80 },

@@ -95,6 +95,31 @@ describe.skipIf(!haveChromium)('status page in headless Chromium', () => {
     expect(await rows.count()).toBe(2);
     expect(await page.locator('#logs tbody tr').count()).toBe(3);
     expect(await page.locator('#events').textContent()).toMatch(/appended/);
+    // Own declarations, the ledger balance, tasks with their states and trust per followed topic.
+    expect(await page.locator('#declarations tbody tr td').allTextContents()).toEqual([
+      'intent',
+      'data_analysis',
+      'data.analysis',
+      'need analysis',
+      '',
+    ]);
+    expect(await page.locator('#balance').textContent()).toBe('100000');
+    const posted = await fetch(`http://127.0.0.1:${watcher.apiPort}/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ topic: 'data_analysis', tags: ['data.analysis.sql'], text: 'count rows', budget: 100 }),
+    }).then((r) => r.json() as Promise<{ id: string }>);
+    await page.waitForFunction(
+      (k) => !!document.querySelector(`#tasks tbody tr[data-key="${k}requester"]`),
+      posted.id,
+      {
+        timeout: 15_000,
+      },
+    );
+    expect(await page.locator(`#tasks tbody tr[data-key="${posted.id}requester"] td`).nth(3).textContent()).toBe(
+      'count rows',
+    );
+    expect(await page.locator('#trust thead th').allTextContents()).toEqual(['topic', 'agent', 'trust', 'receipts']);
 
     mkdirSync('test-output', { recursive: true });
     await page.screenshot({ path: 'test-output/status.png', fullPage: true });

@@ -1,4 +1,4 @@
-// Issue 15, scope 3: an independent implementation of the wire format in Python (test/interop/python/,
+// docs/reliability.md item 9: an independent implementation of the wire format in Python (test/interop/python/,
 // written from docs/spec/ alone, with Debian's python3-cbor2 and python3-cryptography and its own MQTT 3.1.1
 // client) against real `agentnet run` daemons on a private Mosquitto. The Python agent binds its keys,
 // publishes its birth, two declarations (a version 1 entry without a key and a version 2 entry with one) and

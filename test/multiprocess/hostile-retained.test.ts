@@ -1,4 +1,4 @@
-// Hostile retained messages and clean stops (issue 15 items 2, 3, 5, 6, 7, 8), with `agentnet run` processes on
+// Hostile retained messages and clean stops (docs/reliability.md items 10-11), with `agentnet run` processes on
 // their own Mosquitto (free loopback port) and the stock Mosquitto clients as the hostile publisher:
 //  - a clean stop (SIGTERM) publishes the signed death before disconnecting: the retained birth becomes a
 //    death and a peer drops the node as a candidate at once, on MQTT 5 and on MQTT 3.1.1 (item 8);

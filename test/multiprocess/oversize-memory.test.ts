@@ -1,4 +1,4 @@
-// Memory after a burst of oversized publishes (issue 15 item 2): two `agentnet run` processes on their own
+// Memory after a burst of oversized publishes (docs/reliability.md item 10): two `agentnet run` processes on their own
 // Mosquitto, one on MQTT 5 (it announces its Maximum Packet Size: the broker drops larger publishes for it)
 // and one on MQTT 3.1.1 (no such property: the stream under mqtt.js skips them unread, mqtt-bound.ts). The
 // stock `mosquitto_pub` sends four 50 MB publishes on channels both nodes subscribe to (three headers, one

@@ -1,4 +1,4 @@
-// The stateful owner: receipts → trust, live gate, slashing paths, credibility of vouchers (DESIGN §7).
+// The stateful owner: receipts → trust, live gate, slashing paths, credibility of vouchers (docs/architecture.md §7).
 import { describe, expect, it } from 'vitest';
 import { TrustLedger } from '../../src/core/trust/ledger.js';
 import { MG_FEATURES, EIGENTRUST_FEATURES } from '../../src/core/trust/params.js';

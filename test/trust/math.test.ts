@@ -1,4 +1,4 @@
-// Pure trust maths against hand-computed small cases (DESIGN §7; Kamvar et al. 2003).
+// Pure trust maths against hand-computed small cases (docs/architecture.md §7; Kamvar et al. 2003).
 import { describe, expect, it } from 'vitest';
 import { accumulate, normalise, pairValue, receiptValue } from '../../src/core/trust/local.js';
 import {

@@ -1,4 +1,4 @@
-// Simulator pieces and a reduced MG-EigenTrust experiment (DESIGN §7, §10).
+// Simulator pieces and a reduced MG-EigenTrust experiment (docs/architecture.md §7, §10).
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/sim/rng.js';
 import { Scheduler } from '../../src/sim/scheduler.js';

@@ -1,4 +1,4 @@
-// `agentnet continue` (runtime side of DESIGN §4 epochs): the operator key in identity/ signs the next
+// `agentnet continue` (runtime side of docs/architecture.md §4 epochs): the operator key in identity/ signs the next
 // epoch's continuation record; the node's identity then starts in that epoch, and its core accepts it.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Epochs and continuation records (DESIGN §4): a node restored from backup that cannot learn
+// Epochs and continuation records (docs/architecture.md §4): a node restored from backup that cannot learn
 // its last seq starts a new epoch announced by a record its operator signs. Receivers accept the new
 // epoch only with a valid record; a second history in the same epoch is a fork; a new epoch without a
 // record is refused with `no_continuation`.

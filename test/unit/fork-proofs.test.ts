@@ -1,4 +1,4 @@
-// Fork proofs (DESIGN §4): a node holding two entries one author signed at one log position
+// Fork proofs (docs/architecture.md §4): a node holding two entries one author signed at one log position
 // builds a proof, publishes it on the fraud channel, and every node that checks it quarantines the
 // author in every topic. Proofs verify with the author's key alone; bad ones are typed rejections.
 

@@ -93,7 +93,7 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
     expect(golden['death']!.length / 2).toBeLessThan(200);
   });
 
-  // DESIGN §3 targets a typical entry <= 256 B. A first entry (no prev) meets it; with the 32-byte
+  // docs/architecture.md §3 targets a typical entry <= 256 B. A first entry (no prev) meets it; with the 32-byte
   // prev hash an entry is 289 B (docs/wire-format.md explains where the bytes go and what would cut them).
   it('entry sizes stay within the measured budget', () => {
     expect(golden['entry1']!.length / 2).toBeLessThanOrEqual(256);

@@ -101,6 +101,8 @@ describe('request tables', () => {
     for (const [name, schema] of Object.entries(parts.schemas))
       expect(doc.components.schemas[name], `components.schemas.${name}`).toEqual(schema);
     expect(doc.paths['/discover'].get.parameters).toEqual(parts.discoverParameters);
+    expect(doc.paths['/tasks'].get.parameters).toEqual(parts.taskListParameters);
+    expect(doc.paths['/tasks/{id}/next'].get.parameters.slice(1)).toEqual(parts.taskWaitParameters);
     expect(doc.paths['/a2a/agents'].get.parameters).toEqual(parts.directoryParameters);
   });
 });

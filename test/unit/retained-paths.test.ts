@@ -1,4 +1,4 @@
-// Retained paths and what is held (issue 15 items 2, 3, 5, 6, 7), in the sans-I/O core on a TestNet:
+// Retained paths and what is held (docs/reliability.md items 10-11), in the sans-I/O core on a TestNet:
 // births and frontiers under another agent's or topic's path are refused `wrong_path`; a retained message
 // refused for what it is counts once however often it is re-read; garbage on a node's own paths is
 // replaced; held entries of a failed gap repair expire; an oversize object inside a message is `oversized`.

@@ -1,4 +1,4 @@
-// Revocations travel (DESIGN §6): an operator-signed revocation published on one node reaches
+// Revocations travel (docs/architecture.md §6): an operator-signed revocation published on one node reaches
 // every node on the revocation channel; each checks it (operator signature; operator and baid of the
 // binding it knows), refuses the key's later entries with `revoked` and drops its candidates. An
 // unknown agent's revocation is kept and enforced when the binding arrives. Bad ones are typed rejections.

@@ -21,7 +21,7 @@ const entry = (epoch: number, seq: number, prev?: number): Entry => ({
 const head = (epoch: number, seq: number, idn: number): LogHead => ({ epoch, seq, id: id(idn), ts: 1 });
 const stored = (idn: number) => ({ id: id(idn) }) as StoredEntry;
 
-describe('sequential log receive rules (DESIGN §4), one row per rule', () => {
+describe('sequential log receive rules (docs/architecture.md §4), one row per rule', () => {
   it.each<[string, LogHead | undefined, StoredEntry | undefined, Entry, number, string]>([
     ['same position, same id', head(0, 3, 3), stored(2), entry(0, 2, 1), 2, 'duplicate'],
     ['same position, other id', head(0, 3, 3), stored(2), entry(0, 2, 1), 9, 'fork'],

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeNodeSigner, nobleSigner, nobleStrictVerifier } from '../../src/runtime/crypto-port.js';
 
-// The runtime signs with OpenSSL (node:crypto); noble is the reference (STYLE 9). RFC 8032 signing is
+// The runtime signs with OpenSSL (node:crypto); noble is the reference (docs/conventions.md §9). RFC 8032 signing is
 // deterministic, so the two must agree byte for byte on every key and message.
 describe('node:crypto Ed25519 signer against the noble reference', () => {
   const signer = makeNodeSigner();

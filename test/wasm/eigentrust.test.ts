@@ -1,4 +1,4 @@
-// Kernel vs reference (STYLE 8, 9): the WASM power iteration must agree with the TS reference to 1e-12 on random
+// Kernel vs reference (docs/conventions.md §8, 9): the WASM power iteration must agree with the TS reference to 1e-12 on random
 // and adversarial graphs: dangling rows, empty topics, a single node, disconnected components, sub-stochastic rows.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';

@@ -1,4 +1,4 @@
-// RFC 8032 §7.1 test vectors (typed in; STYLE 9) and SHA-512 against node:crypto.
+// RFC 8032 §7.1 test vectors (typed in; docs/conventions.md §9) and SHA-512 against node:crypto.
 import { randomBytes, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { findEd25519Wasm, instantiateEd25519 } from '../../src/runtime/wasm/ed25519.js';

@@ -1,4 +1,4 @@
-// T3/T2 evidence objects (DESIGN §3, §6):
+// T3/T2 evidence objects (docs/architecture.md §3, §6):
 //
 // checkpoint  COSE_Sign by k of n registrar keys: a transparency-log root over attested code hashes (CHECKPOINT)
 // inclusion   unsigned, verified against a checkpoint (RFC 9162 §2.1.3) (INCLUSION)

@@ -1,4 +1,4 @@
-// `binding`: the BAID record (DESIGN §3, §6), a COSE_Sign signed by the operator key and by the
+// `binding`: the BAID record (docs/architecture.md §3, §6), a COSE_Sign signed by the operator key and by the
 // agent key (in that order), so neither can bind the other alone.
 //
 // Its CBOR map is the table BINDING below (docs/spec/objects.md shows it). baid =
@@ -121,7 +121,7 @@ export function bindingPayload(b: Binding): Uint8Array {
   );
 }
 
-/** What the operator and the agent each sign (STYLE 4). */
+/** What the operator and the agent each sign (docs/conventions.md §4). */
 export function bindingToBeSigned(b: Binding, signerKey: Uint8Array): Uint8Array {
   return signToBeSigned(CONTENT_TYPES.binding, signerKey, bindingPayload(b));
 }

@@ -1,4 +1,4 @@
-// `body`: a semantic declaration (DESIGN §3), pulled by hash and never signed itself: the author's
+// `body`: a semantic declaration (docs/architecture.md §3), pulled by hash and never signed itself: the author's
 // signed entry commits to it through bodyHash and bodyLen. Its CBOR map is the table BODY below
 // (docs/spec/objects.md shows it).
 

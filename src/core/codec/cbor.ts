@@ -11,7 +11,7 @@
 // Floats, undefined, other simple values and bignums are UNSUPPORTED: no agentnet object uses them.
 //
 // Written in-house rather than on cbor-x because the core is dependency-free and sans-I/O
-// (DESIGN §2) and because cbor-x is a lenient, performance-first codec (e.g. it writes integers
+// (docs/architecture.md §2) and because cbor-x is a lenient, performance-first codec (e.g. it writes integers
 // >= 2^32 as float64); the runtime uses cbor-x for lenient inspection and tests use it as an
 // independent decoder (docs/decisions.md).
 

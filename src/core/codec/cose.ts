@@ -1,6 +1,6 @@
 // COSE_Sign1 (tag 18) and COSE_Sign (tag 98) with EdDSA (alg -8), RFC 9052 §4.
 //
-// "What to sign" is computed apart from signing (STYLE 4): `sign1ToBeSigned` and `signToBeSigned`
+// "What to sign" is computed apart from signing (docs/conventions.md §4): `sign1ToBeSigned` and `signToBeSigned`
 // return the Sig_structure bytes (RFC 9052 §4.4); callers hand them to a signer or verifier. Any COSE
 // library can check our signatures because the Sig_structure is the standard one.
 //

@@ -1,11 +1,11 @@
-// `entry`: the bodyless announcement (DESIGN §3). A COSE_Sign1 by the author's agent key over a
+// `entry`: the bodyless announcement (docs/architecture.md §3). A COSE_Sign1 by the author's agent key over a
 // canonical CBOR map whose fields are the table ENTRY below (docs/spec/objects.md shows it). Field
 // numbers are frozen by test/fixtures/golden.json (scripts/gen-fixtures.mjs).
 //
 // Version 2 adds field 13, the declaration key: a declaration's identity is (author, topic, kind, key)
 // (docs/decisions.md "Declaration identity"). A v1 entry has no key (the topic's keyless declaration).
 //
-// Entry id = SHA-256 of the whole COSE_Sign1 bytes, tag byte included (DESIGN §3).
+// Entry id = SHA-256 of the whole COSE_Sign1 bytes, tag byte included (docs/architecture.md §3).
 
 import { decodeError } from '../errors.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
@@ -92,7 +92,7 @@ export function entryPayload(e: Entry): Uint8Array {
   );
 }
 
-/** The bytes the author signs (STYLE 4). */
+/** The bytes the author signs (docs/conventions.md §4). */
 export function entryToBeSigned(e: Entry): Uint8Array {
   return sign1ToBeSigned(sign1Protected(CONTENT_TYPES.entry), entryPayload(e));
 }

@@ -1,4 +1,4 @@
-// `fork-proof` (DESIGN §3-4) and the `continuation` record of a new log epoch (DESIGN §4).
+// `fork-proof` (docs/architecture.md §3-4) and the `continuation` record of a new log epoch (docs/architecture.md §4).
 //
 // fork-proof  unsigned, self-verifying: two entries signed by one author at the same (topic, epoch, seq)
 //             with different ids. The pair is sorted bytewise, so a proof of one pair has exactly one
@@ -76,7 +76,7 @@ function continuationPayload(c: Continuation): Uint8Array {
     ]),
   );
 }
-/** What the operator signs (STYLE 4). */
+/** What the operator signs (docs/conventions.md §4). */
 export const continuationToBeSigned = (c: Continuation): Uint8Array =>
   sign1ToBeSigned(sign1Protected(CONTENT_TYPES.continuation), continuationPayload(c));
 export const encodeContinuation = (c: Continuation, sig: Uint8Array): Uint8Array =>

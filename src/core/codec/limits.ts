@@ -1,4 +1,4 @@
-// Size limits (DESIGN §3). Defaults; a firmware profile may lower them, never raise them.
+// Size limits (docs/architecture.md §3). Defaults; a firmware profile may lower them, never raise them.
 
 import { PATTERNS } from './schema.js';
 
@@ -31,7 +31,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   bindingBytes: 2048,
 });
 
-/** Topic names: 1..64 bytes of [a-z0-9_.-] (DESIGN §3); safe as an MQTT topic level. */
+/** Topic names: 1..64 bytes of [a-z0-9_.-] (docs/architecture.md §3); safe as an MQTT topic level. */
 export const TOPIC_RE = PATTERNS.topic.re;
 /** Tags: dotted lowercase words, e.g. `code.review.security` (prefixes feed the sketch). */
 export const TAG_RE = PATTERNS.tag.re;

@@ -1,4 +1,4 @@
-// Small protocol messages around the logs (DESIGN §5):
+// Small protocol messages around the logs (docs/architecture.md §5):
 //
 // birth     COSE_Sign1 by the agent key, retained per author: announces (alive=true) the agent and
 //           carries its binding, or (alive=false, a death: the MQTT Will, a mesh node's goodbye)

@@ -1,4 +1,4 @@
-// `receipt`: the co-signed record that a task was delivered (DESIGN §3, §7, §8), a COSE_Sign signed by
+// `receipt`: the co-signed record that a task was delivered (docs/architecture.md §3, §7, §8), a COSE_Sign signed by
 // the requester and by the worker (in that order), so neither can claim a task the other did not agree
 // to: a one-sided receipt does not decode. Local trust in MG-EigenTrust is computed from receipts only.
 //
@@ -71,7 +71,7 @@ export function receiptPayload(r: Receipt): Uint8Array {
   );
 }
 
-/** What the requester and the worker each sign (STYLE 4). */
+/** What the requester and the worker each sign (docs/conventions.md §4). */
 export function receiptToBeSigned(r: Receipt, signerKey: Uint8Array): Uint8Array {
   return signToBeSigned(CT, signerKey, receiptPayload(r));
 }

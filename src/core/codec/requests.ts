@@ -10,6 +10,7 @@
 
 import { SKETCH_ITEMS, sketchItems } from '../gossip/sketch.js';
 import { MAX_MONEY, checkMechanism, type Mechanism } from '../market/mechanism.js';
+import { ROLES, TRANSITIONS } from '../task/protocol.js';
 import { BODY, encodeBody } from './body.js';
 import { ENTRY, KINDS } from './entry.js';
 import { utf8Length } from './fields.js';
@@ -100,6 +101,21 @@ export const ANY_DECLARATION: RequestSpec = {
   fields: DECLARATION.fields.map((f) => (f.name === 'kind' ? { ...f, type: { t: 'enum', names: KINDS } } : f)),
 };
 
+/** What POST /announce, the MCP tool `announce` and the config's `declarations` take: a declaration plus the
+ *  node-local `adapter` (docs/adapters.md), which the node keeps and strips before the core signs. */
+export const ANNOUNCE: RequestSpec = {
+  ...DECLARATION,
+  fields: [
+    ...DECLARATION.fields,
+    {
+      name: 'adapter',
+      type: { t: 'text', maxBytes: 64, pattern: 'key' },
+      optional: true,
+      doc: "capabilities: the adapter of the node's config (`adapters`) that does this capability's tasks, `auto` or `manual`; local to this node, never signed or sent. Default: the config's tasks.worker",
+    },
+  ],
+};
+
 export const WITHDRAW: RequestSpec = {
   name: 'withdraw request',
   fields: [
@@ -112,12 +128,15 @@ export const WITHDRAW: RequestSpec = {
   ],
 };
 
-const WINDOW = (name: string, def: number, doc: string): RequestField => ({
+/** The task windows' defaults when neither the request nor the config (`tasks`) sets them: minutes, so a
+ *  person or an LLM host has time to bid, work and rate. */
+export const DEFAULT_WINDOWS = { bidWindowMs: 60_000, deliverWindowMs: 600_000, settleWindowMs: 600_000 } as const;
+export const MAX_WINDOW_MS = 86_400_000;
+const WINDOW = (name: keyof typeof DEFAULT_WINDOWS, doc: string): RequestField => ({
   name,
-  type: { t: 'uint', min: 1, max: 86_400_000 },
+  type: { t: 'uint', min: 1, max: MAX_WINDOW_MS },
   optional: true,
-  default: def,
-  doc,
+  doc: `${doc}, ms (default: the node's config tasks.${name}, built in ${DEFAULT_WINDOWS[name] / 60_000} min)`,
 });
 const MONEY = { t: 'uint', max: MAX_MONEY } as const;
 const TAGS = fieldOf(BODY, 'tags').type as Extract<FieldType, { t: 'list' }>;
@@ -129,9 +148,9 @@ export const TASK_POST: RequestSpec = {
     wire(BODY, 'tags', { type: { ...TAGS, minItems: 1 }, doc: 'capability tags a worker must cover' }),
     wire(BODY, 'text', { optional: true, default: '', doc: "the task's specification" }),
     { name: 'budget', type: MONEY, doc: 'most the requester pays, milli-credits (escrowed)' },
-    WINDOW('bidWindowMs', 2000, 'bids close this long after posting'),
-    WINDOW('deliverWindowMs', 10_000, 'the awarded worker delivers this long after the bid deadline'),
-    WINDOW('settleWindowMs', 10_000, 'rating and co-signature this long after the delivery deadline'),
+    WINDOW('bidWindowMs', 'bids close this long after posting'),
+    WINDOW('deliverWindowMs', 'the awarded worker delivers this long after the bid deadline'),
+    WINDOW('settleWindowMs', 'rating and co-signature this long after the delivery deadline'),
     wire(BODY, 'requiredTier', { doc: "tier a bidder must reach (at least the mechanism's and T2)" }),
     {
       name: 'mechanism',
@@ -150,6 +169,12 @@ export const TASK_POST: RequestSpec = {
       },
       optional: true,
       doc: 'the rules the requester commits to (docs/mechanisms.md); default: lowest bid, paid on delivery, deposit 10% of the budget',
+    },
+    {
+      name: 'rater',
+      type: { t: 'text', maxBytes: 64, pattern: 'key' },
+      optional: true,
+      doc: "who rates the artefact: `auto` (built-in check), `manual` (POST /tasks/{id}/rate) or an adapter of the node's config; local, never sent. Default: the config's tasks.rate",
     },
   ],
   // The task's body also carries its budget, bid deadline, tier and terms (the signed mechanism, hex).
@@ -190,6 +215,58 @@ export const DELIVER: RequestSpec = {
         throw new FieldError('artefactBase64', `must decode to at most ${limits.bodyBytes} bytes`);
     }
   },
+};
+
+/** POST /follow and /unfollow: a topic whose headers this node receives (or stops receiving). */
+export const FOLLOW: RequestSpec = {
+  name: 'follow request',
+  fields: [{ ...wire(ENTRY, 'topic'), doc: 'the topic' }],
+};
+
+const TASK_STATES = [
+  ...new Set([...Object.keys(TRANSITIONS.requester), ...Object.keys(TRANSITIONS.worker)]),
+] as readonly string[];
+
+/** GET /tasks's query (list_tasks in MCP). */
+export const TASK_LIST: RequestSpec = {
+  name: 'task list query',
+  fields: [
+    { name: 'state', type: { t: 'enum', names: TASK_STATES }, optional: true, doc: 'only tasks in this state' },
+    {
+      name: 'role',
+      type: { t: 'enum', names: ROLES },
+      optional: true,
+      doc: 'only tasks where this node is requester or worker',
+    },
+    { ...wire(ENTRY, 'topic'), optional: true, doc: 'only tasks in this topic' },
+    {
+      name: 'view',
+      type: { t: 'enum', names: ['full', 'compact'] },
+      optional: true,
+      default: 'full',
+      doc: 'compact: id, role, state, topic, the first 120 characters of the text, budget, price, outcome, worker, adapter run',
+    },
+  ],
+};
+
+/** GET /tasks/{id}/next's query (wait_task in MCP): a long poll for the task's next state. */
+export const TASK_WAIT: RequestSpec = {
+  name: 'task wait query',
+  fields: [
+    {
+      name: 'after',
+      type: { t: 'enum', names: TASK_STATES },
+      optional: true,
+      doc: 'answer once the state is another than this one (default: the state when the request arrives)',
+    },
+    {
+      name: 'timeoutMs',
+      type: { t: 'uint', max: 120_000 },
+      optional: true,
+      default: 30_000,
+      doc: 'answer after this long at the latest, with changed false (at most 2 min)',
+    },
+  ],
 };
 
 /**
@@ -236,14 +313,15 @@ export const DISCOVER: RequestSpec = {
   fields: [
     wire(BODY, 'tags', {
       type: { ...TAGS, minItems: 1 },
-      doc: 'a tag matches itself and its dotted children',
+      optional: true,
+      doc: 'a tag matches itself and its dotted children (tags, text or both)',
     }),
-    { ...wire(ENTRY, 'topic'), optional: true, doc: 'only this topic' },
+    { ...wire(ENTRY, 'topic'), optional: true, doc: 'only this topic (one this node follows)' },
     {
       name: 'text',
       type: { t: 'text', maxBytes: 4096 },
       optional: true,
-      doc: 'ranks candidates by word overlap too',
+      doc: 'with tags, ranks by word overlap too; alone, a free-text search: BM25 over the text and tags of the declarations this node holds',
     },
     {
       name: 'minTier',
@@ -266,6 +344,10 @@ export const DISCOVER: RequestSpec = {
       doc: 'most candidates returned',
     },
   ],
+  check: (v) => {
+    if (v['tags'] === undefined && (typeof v['text'] !== 'string' || !/[\p{L}\p{N}]/u.test(v['text'])))
+      throw new FieldError('tags', 'give tags, a text with words, or both');
+  },
 };
 
 /** GET /a2a/agents' query: a discover query whose tags are optional (without them, every capability held). */

@@ -1,4 +1,4 @@
-// Which authors' birth topics (`n/{author}`) a node listens to (DESIGN §5 liveness). A node subscribes
+// Which authors' birth topics (`n/{author}`) a node listens to (docs/architecture.md §5 liveness). A node subscribes
 // to fetch a binding (an unknown author's header or frontier, a receipt's signer); subscribed, it also
 // gets every later birth and death of that author, each a message to this node. It needs them only for
 // authors that discover() may return, i.e. those it holds a candidate of (finder.ts): liveness filters

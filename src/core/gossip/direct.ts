@@ -1,4 +1,4 @@
-// Direct request/reply between two nodes (DESIGN §5: "request/response to the author when no retained
+// Direct request/reply between two nodes (docs/architecture.md §5: "request/response to the author when no retained
 // copy exists"; codec/messages.ts `direct`). The sending side and the answering side, which needs only
 // the store: a node answers from what it holds and never for what it did not store. Replies
 // (`entries`, `body`) are handled by AgentCore, which verifies everything in them.

@@ -1,8 +1,9 @@
-// The discovery index (DESIGN §5 discover()): our interests (from our intents), the candidates we
+// The discovery index (docs/architecture.md §5 discover()): our interests (from our intents), the candidates we
 // hold bodies for (the latest capability per (author, topic, key): a declaration's identity, entry
 // field 13), and which (intent, author) discoveries have been reported. Pure bookkeeping; the agent
 // feeds it verified entries and bodies.
 
+import { bm25, terms } from './bm25.js';
 import type { Body } from '../codec/body.js';
 import type { Entry } from '../codec/entry.js';
 import type { Hashes } from '../ports.js';
@@ -130,8 +131,23 @@ export class DiscoveryIndex {
     return out;
   }
 
-  /** Candidates matching the query, best first (trust weighting arrives with MG-EigenTrust). */
+  /** Candidates matching the query, best first (trust weighting arrives with MG-EigenTrust). A query without tags
+   *  ranks by its text alone (BM25 over text and tags, bm25.ts); candidates no query word occurs in are left out. */
   discover(q: DiscoverQuery, now?: number): Candidate[] {
+    if (q.tags.length === 0) {
+      const pool = [...this.candidates.values()].filter(
+        (c) =>
+          (!q.topic || c.topic === q.topic) &&
+          (q.minTier ?? 0) <= c.verifiedTier &&
+          (now === undefined || c.expires > now),
+      );
+      const scores = bm25(q.text ?? '', pool.map(terms));
+      return pool
+        .map((c, i) => ({ ...c, score: scores[i]! }))
+        .filter((c) => c.score > 0)
+        .sort((a, b) => b.score - a.score || b.ts - a.ts)
+        .slice(0, q.limit ?? 50);
+    }
     const interest: Interest = { topic: q.topic ?? '', tags: q.tags, ...(q.text ? { text: q.text } : {}) };
     const out: Candidate[] = [];
     for (const c of this.candidates.values()) {

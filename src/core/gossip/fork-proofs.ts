@@ -1,4 +1,4 @@
-// Fork proofs at priority (DESIGN §4): two entries one author signed at the same
+// Fork proofs at priority (docs/architecture.md §4): two entries one author signed at the same
 // (topic, epoch, seq). A proof verifies with the author's key alone (identity/fraud.ts), so any node can
 // act on it without trusting the sender; acting on it quarantines the author in EVERY topic (T4,
 // TieredVerifier) and queues it for trust (pollFraud).

@@ -1,4 +1,4 @@
-// The fraud channel's desk (DESIGN §4, §6 T4): fork proofs the core builds or receives (fork-proofs.ts)
+// The fraud channel's desk (docs/architecture.md §4, §6 T4): fork proofs the core builds or receives (fork-proofs.ts)
 // and double-award dispute proofs (task/dispute.ts, key `{requester}.award`). A fresh verified fork
 // proof quarantines its author (event `fork`) and is published at priority; a fresh verified dispute
 // proof is event `dispute` (trust slashes the requester). Bad proofs are RejectReasons.

@@ -1,5 +1,5 @@
-// The core's heartbeat (DESIGN §5: a 1 s heartbeat for anti-entropy), as a
-// deadline for pollTimeout(): no timer is owned here (STYLE 2). Each round the core
+// The core's heartbeat (docs/architecture.md §5: a 1 s heartbeat for anti-entropy), as a
+// deadline for pollTimeout(): no timer is owned here (docs/conventions.md §2). Each round the core
 //   - re-sends the signed frontiers of its own logs that changed in the last `frontierRepeats` rounds
 //     (only changed entries: an unchanged log costs nothing), so a follower that lost both the header
 //     and the frontier of a new head still learns it (docs/simulator.md finding 1);

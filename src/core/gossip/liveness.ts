@@ -1,4 +1,4 @@
-// Liveness of peers from their signed births and deaths (DESIGN §5): the latest message per author
+// Liveness of peers from their signed births and deaths (docs/architecture.md §5): the latest message per author
 // wins, ordered by (epoch, ts); on a tie the death wins, because an incarnation's Will carries that
 // incarnation's own birth time. So a late Will never marks a reborn node dead, and a node that left
 // stays left until a newer birth.

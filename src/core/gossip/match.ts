@@ -1,4 +1,4 @@
-// Semantic match of a pulled body against an interest (DESIGN §5 discover()).
+// Semantic match of a pulled body against an interest (docs/architecture.md §5 discover()).
 //
 // A capability tag covers an interest tag when it equals it or extends it by dotted segments
 // (`code.review.security` covers `code.review`). An interest matches a body when every interest tag is

@@ -1,4 +1,4 @@
-// Body pulls by hash (DESIGN §5): one outstanding pull per body hash, completed by the first copy
+// Body pulls by hash (docs/architecture.md §5): one outstanding pull per body hash, completed by the first copy
 // whose SHA-256 and length match, from any holder (the broker's retained copy, the author, a
 // neighbour). One body can be announced by several entries (same content, other authors); each waits
 // on the same pull and is completed by it.

@@ -1,4 +1,4 @@
-// Gap repair of sequential logs (DESIGN §4-5): which ranges to ask an author for, and when.
+// Gap repair of sequential logs (docs/architecture.md §4-5): which ranges to ask an author for, and when.
 //
 // A gap is known from a held out-of-order entry or from a frontier naming a later seq. Per log epoch we
 // keep the highest seq known to exist (the target) and at most one outstanding request of at most

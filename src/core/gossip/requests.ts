@@ -1,5 +1,5 @@
 // Outstanding requests with deadlines: body pulls by hash and gap repairs of logs. Pure bookkeeping;
-// the agent decides what to send, this decides when something is due again (STYLE 2: the core owns
+// the agent decides what to send, this decides when something is due again (docs/conventions.md §2: the core owns
 // no timer; `nextDeadline` feeds pollTimeout()).
 
 export interface Pending<T> {

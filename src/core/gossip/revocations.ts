@@ -1,4 +1,4 @@
-// Revocations at priority (DESIGN §6; target: a revocation reaches 99% of online nodes within 5 s, docs/simulator.md),
+// Revocations at priority (docs/architecture.md §6; target: a revocation reaches 99% of online nodes within 5 s, docs/simulator.md),
 // shaped like fork proofs (fork-proofs.ts). A revocation is the operator-signed record of
 // codec/attest.ts; it verifies with the operator key it names (TieredVerifier.acceptRevocation: the
 // operator and baid must match the binding we know; an unknown agent's revocation is kept and enforced

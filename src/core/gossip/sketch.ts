@@ -1,4 +1,4 @@
-// Interest sketches (DESIGN §3, §5): a 256-bit Bloom filter over a body's tags and their dotted
+// Interest sketches (docs/architecture.md §3, §5): a 256-bit Bloom filter over a body's tags and their dotted
 // prefixes (`code.review.security` also inserts `code.review` and `code`), carried in every header so
 // a receiver decides whether to pull the body without seeing it.
 //

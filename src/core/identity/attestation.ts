@@ -1,4 +1,4 @@
-// T3: code attestation and operator assurance (DESIGN §6).
+// T3: code attestation and operator assurance (docs/architecture.md §6).
 //
 // An agent reaches T3 when (1) a registry checkpoint is signed by at least k distinct registrar keys of
 // the n this node trusts, (2) an RFC 9162 inclusion proof puts the binding's codeHash in that

@@ -1,4 +1,4 @@
-// Messages from authors whose binding we do not have yet (DESIGN §6: T1 needs a T2-verified binding).
+// Messages from authors whose binding we do not have yet (docs/architecture.md §6: T1 needs a T2-verified binding).
 // They wait, bounded, while the author's birth (which carries the binding) is fetched; re-subscribing
 // to the retained birth is retried with backoff and the messages are dropped when it never comes.
 

@@ -1,4 +1,4 @@
-// BAID bindings (DESIGN §3, §6): making one, and checking one at tier T2.
+// BAID bindings (docs/architecture.md §3, §6): making one, and checking one at tier T2.
 //
 // baid = SHA-256(codeHash ‖ configDigest ‖ operatorKey ‖ salt): a commitment to what the agent runs,
 // how it is configured and who operates it; the agent key is bound to it by both signatures.

@@ -1,5 +1,5 @@
-// Checking a birth (DESIGN §5-6): the signed message that carries an agent's binding, its epoch and,
-// from epoch 1 on, its operator's continuation record (DESIGN §4). Pure checks; AgentCore does the
+// Checking a birth (docs/architecture.md §5-6): the signed message that carries an agent's binding, its epoch and,
+// from epoch 1 on, its operator's continuation record (docs/architecture.md §4). Pure checks; AgentCore does the
 // bookkeeping (store the binding, liveness, epochs, release held messages).
 //
 //   birth: decode -> under its own path n/{author} (else wrong_path) -> binding at T2 (an older version:

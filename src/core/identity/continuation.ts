@@ -1,4 +1,4 @@
-// Continuation records (DESIGN §4): a node restored from backup that cannot learn its last seq starts a
+// Continuation records (docs/architecture.md §4): a node restored from backup that cannot learn its last seq starts a
 // new log epoch, announced by a record its OPERATOR signs (the operator key of the agent's binding). The
 // operator vouches that the agent abandons every earlier epoch; receivers accept entries of an epoch > 0
 // only for an epoch such a record names, so a second history without the operator's word stays a fork

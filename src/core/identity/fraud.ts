@@ -1,4 +1,4 @@
-// T4: fraud proofs (DESIGN §4, §6). A fork proof is two entries signed by the same author at the same
+// T4: fraud proofs (docs/architecture.md §4, §6). A fork proof is two entries signed by the same author at the same
 // (topic, epoch, seq) with different ids: it verifies with the author's public key alone, so any node
 // can check it without trusting whoever forwarded it. Verified proofs go to trust (slashing, §7).
 

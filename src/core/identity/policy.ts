@@ -1,4 +1,4 @@
-// Which verification tier each interaction needs (DESIGN §6). Cheap tiers on every message, expensive
+// Which verification tier each interaction needs (docs/architecture.md §6). Cheap tiers on every message, expensive
 // ones only where risk warrants. A node may raise tiers (never lower them below T1 for signed data).
 
 export type Tier = 0 | 1 | 2 | 3 | 4;

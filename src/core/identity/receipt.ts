@@ -1,4 +1,4 @@
-// Verifying a co-signed receipt (DESIGN §7-8): both signatures, each by an agent whose binding passed
+// Verifying a co-signed receipt (docs/architecture.md §7-8): both signatures, each by an agent whose binding passed
 // T2 and was valid at the receipt's ts for its topic. Receipts that fail are a RejectReason, never an
 // exception; only receipts that pass feed local trust.
 

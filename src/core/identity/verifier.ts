@@ -1,4 +1,4 @@
-// Tiered verification (DESIGN §6).
+// Tiered verification (docs/architecture.md §6).
 //
 //  T0  entry id already verified: a bounded LRU of ids, no crypto.
 //  T1  signature of an entry/frontier/birth by an agent key whose binding passed T2 and is cached,

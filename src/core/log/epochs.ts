@@ -1,4 +1,4 @@
-// Which log epochs of each author a node accepts (DESIGN §4).
+// Which log epochs of each author a node accepts (docs/architecture.md §4).
 //
 //   epoch 0                                         -> accepted (every agent's first history)
 //   epoch <= an epoch accepted before               -> accepted (a log head in our store at that

@@ -1,4 +1,4 @@
-// Out-of-order entries held while a gap in their log is repaired (DESIGN §4: held in a bounded
+// Out-of-order entries held while a gap in their log is repaired (docs/architecture.md §4: held in a bounded
 // buffer). Bounded per log and overall, so a peer announcing far-future seqs cannot grow memory, and
 // in time: an entry is dropped when the repair of its log epoch fails (AgentCore.handleTimeout) and in
 // any case `maxAgeMs` after it was held (a repair that was never opened, or one that keeps advancing too

@@ -1,4 +1,4 @@
-// Receive rules of a sequential log (DESIGN §4), as one pure decision over (stored state, entry).
+// Receive rules of a sequential log (docs/architecture.md §4), as one pure decision over (stored state, entry).
 //
 //   stored at (epoch, seq), same id          -> duplicate  (replay: a no-op)
 //   stored at (epoch, seq), other id         -> fork       (two signed entries at one position: proof)

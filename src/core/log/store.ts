@@ -1,5 +1,5 @@
-// The LogStore port (DESIGN §4): what the core needs from storage, written so that a memory store and
-// a SQLite store satisfy one contract suite (test/contract/store.contract.ts, STYLE 8).
+// The LogStore port (docs/architecture.md §4): what the core needs from storage, written so that a memory store and
+// a SQLite store satisfy one contract suite (test/contract/store.contract.ts, docs/conventions.md §8).
 //
 // Invariants every implementation keeps:
 //  - (author, topic, epoch, seq) is unique; `append` refuses a second entry there (LOG_CONFLICT),

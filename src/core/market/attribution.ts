@@ -1,4 +1,4 @@
-// Semantic attribution (DESIGN §8): map each failing trajectory to the mechanism clauses it
+// Semantic attribution (docs/architecture.md §8): map each failing trajectory to the mechanism clauses it
 // exploited and propose edits to them (the "semantic gradient"). Attributors are pluggable behind one
 // interface; this file has the interface and the built-in deterministic attributor, whose rules read
 // only trajectory features (what the deviator did, what it was paid, slashed, spent) and the clauses

@@ -1,4 +1,4 @@
-// The task game (DESIGN §8): the requester (leader) commits to a Mechanism; agents (followers) with
+// The task game (docs/architecture.md §8): the requester (leader) commits to a Mechanism; agents (followers) with
 // private costs best-respond to its rules. Everything here is a pure function of (instance,
 // mechanism, conduct): expected utilities are computed exactly by enumerating every delivery and
 // audit outcome, never sampled, so a deviation is "profitable" because the rules make it so and not
@@ -29,7 +29,7 @@ export interface AgentType {
   readonly skill: number;
   /** Public: probability that full-effort work is good (topic reputation, assumed accurate for real identities). */
   readonly rel: number;
-  /** Public: highest verification tier passed (DESIGN §6). */
+  /** Public: highest verification tier passed (docs/architecture.md §6). */
   readonly tier: number;
 }
 
@@ -162,7 +162,7 @@ export function settle(inst: Instance, mech: Mechanism, profile: Profile, team: 
         status[j] = 3;
         return rec(j + 1, pr);
       }
-      // An audit checks the work against the declared effort (execution trace, DESIGN §6 T3), so
+      // An audit checks the work against the declared effort (execution trace, docs/architecture.md §6 T3), so
       // it flags shirked or token work whatever its luck and never an honest attempt that failed.
       const pg = id.trueRel * id.effort;
       const caught = id.effort < 1 ? a : 0;

@@ -1,5 +1,5 @@
 // A task mechanism: the versioned rule set a requester (the Stackelberg leader) commits to before
-// agents bid (DESIGN §8). It is data, not code, so that it can be signed (COSE_Sign1), gossiped as a
+// agents bid (docs/architecture.md §8). It is data, not code, so that it can be signed (COSE_Sign1), gossiped as a
 // `constraint` declaration, compared between versions, and edited clause by clause by the
 // mechanism-generation loop. Every clause has a stable id (CLAUSE_IDS) so attribution can name the
 // rule a failing trajectory exploited and an edit can address it.

@@ -1,5 +1,5 @@
 // Exact Shapley values for small coalitions (the reward rule "Shapley split over contributors'
-// marginal value", DESIGN §8).
+// marginal value", docs/architecture.md §8).
 //
 //   φ_i = Σ_{S ⊆ N∖{i}} |S|! (n−|S|−1)! / n! · (v(S ∪ {i}) − v(S))
 //

@@ -1,7 +1,7 @@
 // A mechanism as the requester publishes it: COSE_Sign1 over the canonical spec bytes (content type
 // agentnet/mechanism/1, so the signature cannot be replayed as any other object), carried in a
-// `constraint` declaration so it gossips like every other body (DESIGN §8). The signed bytes are
-// computed apart from signing (STYLE 4); a peer verifies `toBeSigned` with the requester's key.
+// `constraint` declaration so it gossips like every other body (docs/architecture.md §8). The signed bytes are
+// computed apart from signing (docs/conventions.md §4); a peer verifies `toBeSigned` with the requester's key.
 
 import { fromHex, toHex } from '../bytes.js';
 import type { Body } from '../codec/body.js';

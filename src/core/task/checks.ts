@@ -1,4 +1,4 @@
-// Verification of the task protocol's untrusted inputs (DESIGN §6 tiers), as values (STYLE 5): a failed
+// Verification of the task protocol's untrusted inputs (docs/architecture.md §6 tiers), as values (docs/conventions.md §5): a failed
 // check is a TaskReject with a detail, never an exception.
 
 import { equalBytes, toHex } from '../bytes.js';

@@ -1,4 +1,4 @@
-// Byte formats of the task protocol (DESIGN §3, §8; docs/mechanisms.md "Task protocol"; docs/spec/tasks.md).
+// Byte formats of the task protocol (docs/architecture.md §3, §8; docs/mechanisms.md "Task protocol"; docs/spec/tasks.md).
 //
 // 1. The task announce is an `intent` body in the requester's (agent, topic) log. Task id = entry id
 //    (SHA-256 of the entry's COSE_Sign1 bytes). Its tags are what a worker must be able to do, its text
@@ -195,7 +195,7 @@ export function taskMsgPayload(m: TaskMsg): Uint8Array {
   return encodeCbor(mapOf(p));
 }
 
-/** What the sender signs (STYLE 4). */
+/** What the sender signs (docs/conventions.md §4). */
 export const taskMsgToBeSigned = (m: TaskMsg): Uint8Array => sign1ToBeSigned(sign1Protected(CT), taskMsgPayload(m));
 export const encodeTaskMsg = (m: TaskMsg, sig: Uint8Array): Uint8Array => encodeSign1(CT, taskMsgPayload(m), sig);
 

@@ -67,7 +67,7 @@ function payload(c: Complaint): Uint8Array {
     ]),
   );
 }
-/** What the requester signs (STYLE 4). */
+/** What the requester signs (docs/conventions.md §4). */
 export const complaintToBeSigned = (c: Complaint): Uint8Array => sign1ToBeSigned(sign1Protected(CT), payload(c));
 export const encodeComplaint = (c: Complaint, sig: Uint8Array): Uint8Array => encodeSign1(CT, payload(c), sig);
 

@@ -1,4 +1,4 @@
-// The task protocol of one agent, both roles, sans-I/O (STYLE 2): this base holds the records, timers,
+// The task protocol of one agent, both roles, sans-I/O (docs/conventions.md §2): this base holds the records, timers,
 // events and ledger access; requester.ts and worker.ts add the two roles' transitions (TaskEngine).
 // The runtime composes it with AgentCore (announce, direct messages, discovery) through TaskHost.
 //
@@ -91,7 +91,7 @@ export interface TaskEngineOptions {
   readonly retryMs?: number;
   /** Allowance granted to an agent account the first time it is used, milli-credits (default 100 credits). */
   readonly grant?: number;
-  /** Tier a requester must reach before we accept its award (DESIGN §6 policy, default T2). */
+  /** Tier a requester must reach before we accept its award (docs/architecture.md §6 policy, default T2). */
   readonly awardTier?: number;
   /** Tasks not yet ended, at most (default 1024): invitations beyond it are refused. */
   readonly maxOpen?: number;

@@ -1,4 +1,4 @@
-// The credit ledger port (DESIGN §8 settlement) and its rules. Double entry: every posting moves a
+// The credit ledger port (docs/architecture.md §8 settlement) and its rules. Double entry: every posting moves a
 // positive integer amount of milli-credits from one account to another, so the sum over all accounts
 // is always 0. Credits enter circulation only by `grant` (from the `issuance` account, which is the one
 // account allowed below zero) and leave it only by `burn` (into the `burn` account, which nothing

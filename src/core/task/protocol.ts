@@ -1,8 +1,8 @@
-// The task protocol's state machine (DESIGN §8; STYLE 1): every transition of both roles is in the
+// The task protocol's state machine (docs/architecture.md §8; docs/conventions.md §1): every transition of both roles is in the
 // table below, and the engine (engine.ts) refuses any input the table does not list for the current
 // state. Inputs are messages from the other party (bid, award, ...), calls of the local agent layer
 // (post, bidFor, deliver, rate; see engine.ts) and timers (retry, bidDeadline, deliverBy, settleBy),
-// which come from `now` via handleTimeout/pollTimeout, never from a timer of our own (STYLE 2).
+// which come from `now` via handleTimeout/pollTimeout, never from a timer of our own (docs/conventions.md §2).
 //
 // Rules:
 //  - Requester: a task is posted (escrowing its budget) in `open`. Bids are accepted until the bid

@@ -1,11 +1,11 @@
-// EigenTrust power iteration, the pure TypeScript reference (STYLE 3, 9): a function of (C, p, a, ε, maxIter) only.
+// EigenTrust power iteration, the pure TypeScript reference (docs/conventions.md §3, 9): a function of (C, p, a, ε, maxIter) only.
 // Kamvar, Schlosser, Garcia-Molina, "The EigenTrust Algorithm for Reputation Management in P2P Networks", WWW 2003,
 // Algorithm 2 with pretrust p and teleport weight a:  t(k+1) = (1−a)·Cᵀ·t(k) + a·p,  t(0) = p.
 //
 // Dangling rows (a node with no positive ratings) are the standard EigenTrust rule (Kamvar §4.5): such a node
 // "trusts the pretrusted peers", i.e. its row is p. We do not materialise those rows; the mass they hold is
 // leak = Σt − Σ(Cᵀt) and is handed out as leak·p. The same rule covers sub-stochastic rows (Σ_j c_ij < 1), which
-// MG-EigenTrust uses to discount a rater's voice (DESIGN §7 gate): the missing part of its row also goes to p.
+// MG-EigenTrust uses to discount a rater's voice (docs/architecture.md §7 gate): the missing part of its row also goes to p.
 // With Σp = 1 this keeps Σt = 1 at every step.
 //
 // The WASM kernel (assembly/eigentrust.ts) does the same floating-point operations in the same order.
@@ -26,7 +26,7 @@ function checkCsr(c: CsrMatrix, n: number, k: number): void {
   }
 }
 
-/** Argument checks shared by the reference and the WASM loader (misuse throws and names the argument, STYLE 5). */
+/** Argument checks shared by the reference and the WASM loader (misuse throws and names the argument, docs/conventions.md §5). */
 export function checkPowerIterateInput(input: PowerIterateInput): void {
   const { n, alpha, epsilon, maxIter } = input;
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`n: ${n} is not a non-negative integer`);

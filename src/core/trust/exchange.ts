@@ -1,4 +1,4 @@
-// Reputation exchange per epoch (DESIGN §7: deltas / top-k, not whole vectors). Each node keeps a view of the
+// Reputation exchange per epoch (docs/architecture.md §7: deltas / top-k, not whole vectors). Each node keeps a view of the
 // published trust vectors; per epoch and topic the publisher sends only entries (node, topic, value) whose value
 // moved by more than `deltaRel` relative to the published one (or 1/n, whichever is larger), at most `topK` of
 // them, largest moves first. `full` sends every non-zero entry of every topic, as plain EigenTrust gossip would.

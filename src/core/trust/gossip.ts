@@ -1,4 +1,4 @@
-// Reputation exchange as gossip (DESIGN §7: deltas / top-k per epoch, not whole vectors). After each recompute a
+// Reputation exchange as gossip (docs/architecture.md §7: deltas / top-k per epoch, not whole vectors). After each recompute a
 // node publishes, per topic it has receipts in, the entries its delta exchange sent (./exchange.ts: ≤ topK that
 // moved by more than deltaRel) as a `state` declaration in that topic's log. The entry is signed by the publisher
 // (its header commits to the body), so a peer knows whose view it reads; peers watching the tag `reputation` pull

@@ -1,4 +1,4 @@
-// KeyedLedger: the bookkeeping around a TrustLedger in a running node (DESIGN §7; STYLE 3), sans-I/O. It keeps
+// KeyedLedger: the bookkeeping around a TrustLedger in a running node (docs/architecture.md §7; docs/conventions.md §3), sans-I/O. It keeps
 // the agent-key ↔ NodeIndex map and the verified inputs (receipts, fraud proofs) in their order, and applies them.
 // The ledger has fixed topics and capacity; when a receipt names a new topic or the identities outgrow it, a new
 // ledger is built (capacity at least doubled) and the inputs are replayed (the next recompute starts from uniform).

@@ -1,7 +1,7 @@
-// The stateful owner of MG-EigenTrust bookkeeping (STYLE 3): who rated whom per topic, stakes, frozen stake,
+// The stateful owner of MG-EigenTrust bookkeeping (docs/conventions.md §3): who rated whom per topic, stakes, frozen stake,
 // tiers, slashing, gates, the published view. The maths lives in pure modules (./local.ts, ./pretrust.ts,
 // ./eigentrust.ts, ./exchange.ts), the parameters in ./params.ts; the power iteration is injected (TS reference or WASM kernel).
-// Inputs are `handle*` (receipts, fraud proofs), `recompute(now, iterate)` runs once per epoch (DESIGN §7).
+// Inputs are `handle*` (receipts, fraud proofs), `recompute(now, iterate)` runs once per epoch (docs/architecture.md §7).
 // The same class runs the baselines: features choose uniform pretrust, no gate, no slashing, full exchange.
 import { accumulate, normalise, pairValue, receiptValue, type PairTrust } from './local.js';
 import { bridge, certainty, consistency, credibility, gates, pretrust, stakeScore, uniformOver } from './pretrust.js';
@@ -178,7 +178,7 @@ export class TrustLedger {
   }
 
   /**
-   * A verified fraud proof: burn a fraction of stake, freeze the rest, gate 0 in every topic (DESIGN §7, §6 T4).
+   * A verified fraud proof: burn a fraction of stake, freeze the rest, gate 0 in every topic (docs/architecture.md §7, §6 T4).
    * A proof in a topic this ledger does not track (a fork in another log of the culprit) slashes all the same;
    * only the vouchers' credibility, which is per topic, has nothing to act on.
    */

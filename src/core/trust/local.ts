@@ -1,4 +1,4 @@
-// Per-topic local trust and its normalisation (DESIGN §7; Kamvar et al. 2003 §4.1 eq. 1).
+// Per-topic local trust and its normalisation (docs/architecture.md §7; Kamvar et al. 2003 §4.1 eq. 1).
 //   s_ij  = Σ over i's receipts of j in τ of λ^(now − ts) · (sat − unsat),  sat − unsat = 2·outcome/1000 − 1
 //   c_ij  = r_i · max(s_ij, 0) / Σ_k max(s_ik, 0)        (k over workers not dropped)
 // r_i ∈ [0,1] is the rater's voice (1 in plain EigenTrust; MG-EigenTrust uses gate × tier voice × min(1, n·t_i), see

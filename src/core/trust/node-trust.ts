@@ -1,4 +1,4 @@
-// NodeTrust: MG-EigenTrust in a running node (DESIGN §7), sans-I/O (STYLE 2). It turns what the network
+// NodeTrust: MG-EigenTrust in a running node (docs/architecture.md §7), sans-I/O (docs/conventions.md §2). It turns what the network
 // delivers into verified TrustLedger inputs:
 //
 //   `declared` event (a watched `receipt` state body, AgentCore.watch)
@@ -218,7 +218,7 @@ export class NodeTrust {
     }
   }
 
-  /** A fraud proof the verifier checked (TieredVerifier.pollFraud): slashing (DESIGN §6 T4, §7). */
+  /** A fraud proof the verifier checked (TieredVerifier.pollFraud): slashing (docs/architecture.md §6 T4, §7). */
   handleFraud(now: number, fp: IdentityFraudProof): void {
     this.lastNow = Math.max(this.lastNow, now);
     const p: ProofRec = { culprit: fp.author, topic: fp.topic, kind: fp.kind, ts: this.epochOf(now) };
@@ -328,7 +328,7 @@ export class NodeTrust {
   }
 
   /**
-   * Candidates of AgentCore.discover re-ranked by semantic match × topic trust × conduct (DESIGN §5). Before any
+   * Candidates of AgentCore.discover re-ranked by semantic match × topic trust × conduct (docs/architecture.md §5). Before any
    * trust exists in the topic (no epoch computed, or nobody rated) the semantic order stands; `minTrust` filters.
    */
   rank(cands: readonly Candidate[], minTrust = 0, now = this.lastNow): RankedCandidate[] {
@@ -350,7 +350,7 @@ export class NodeTrust {
   }
 
   /**
-   * Provider selection for a query among ranked candidates (DESIGN §7): `argmax` of the rank, or `proportional`
+   * Provider selection for a query among ranked candidates (docs/architecture.md §7): `argmax` of the rank, or `proportional`
    * to it with exploration among candidates that passed the required tier. u1, u2 are uniforms in [0,1).
    */
   select(

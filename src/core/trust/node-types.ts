@@ -14,7 +14,7 @@ export interface NodeTrustOptions {
    * from the recompute period, which is a CPU budget of the device, so a Pi Zero and an x64 forget alike.
    */
   readonly decayEpochMs?: number;
-  /** BAID tier an identity must reach for v_j = 1 (DESIGN §6-7); default 3 (attested: linkable to its operator). */
+  /** BAID tier an identity must reach for v_j = 1 (docs/architecture.md §6-7); default 3 (attested: linkable to its operator). */
   readonly requiredTier?: number;
   readonly features?: TrustFeatures;
   readonly params?: TrustParams;
@@ -27,7 +27,7 @@ export interface NodeTrustOptions {
   readonly maxReplay?: number;
   /** Identities the first ledger holds (grows by doubling). Default 256. */
   readonly capacity?: number;
-  /** Exploration share of proportional provider selection (DESIGN §7), default 0.02. */
+  /** Exploration share of proportional provider selection (docs/architecture.md §7), default 0.02. */
   readonly explore?: number;
   /** This node's conduct record (./conduct.ts), shared with the flood gate that feeds it; default a new one. */
   readonly conduct?: Conduct;

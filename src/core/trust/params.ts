@@ -1,10 +1,10 @@
-// MG-EigenTrust's parameters (DESIGN §7) and which of its defences are on; the defaults are the ones the
+// MG-EigenTrust's parameters (docs/architecture.md §7) and which of its defences are on; the defaults are the ones the
 // paper's experiment and the nodes use (docs/trust.md).
 import type { CertaintyParams, GateParams, PretrustWeights } from './pretrust.js';
 import type { ExchangeParams } from './exchange.js';
 
 export interface TrustParams {
-  /** Teleport weight a toward pretrust (DESIGN §7 a ≈ 0.15). */
+  /** Teleport weight a toward pretrust (docs/architecture.md §7 a ≈ 0.15). */
   readonly alpha: number;
   /** Convergence bound on ‖Δt‖₁ and the iteration cap of the power iteration. */
   readonly epsilon: number;
@@ -19,10 +19,10 @@ export interface TrustParams {
   /** Jaccard threshold below which two topics import nothing. */
   readonly similarityThreshold: number;
   readonly gate: GateParams;
-  /** Fraction of stake burnt on a verified fraud proof; the rest is frozen (DESIGN §7). */
+  /** Fraction of stake burnt on a verified fraud proof; the rest is frozen (docs/architecture.md §7). */
   readonly burnFraction: number;
   /**
-   * Voice ∈ [0,1] of an identity that has not passed the required BAID tier (DESIGN §6), as a rater in C and in the
+   * Voice ∈ [0,1] of an identity that has not passed the required BAID tier (docs/architecture.md §6), as a rater in C and in the
    * gate's evidence. A fresh identity costs nothing but stake, so its ratings must not carry a verified node's weight.
    */
   readonly unverifiedVoice: number;

@@ -1,4 +1,4 @@
-// Provider selection for a query (DESIGN §7): among the candidates, pick proportionally to reputation, with a small
+// Provider selection for a query (docs/architecture.md §7): among the candidates, pick proportionally to reputation, with a small
 // uniform exploration share so newcomers get observed at all. Randomness is passed in (two uniforms in [0,1)), so
 // the function is pure and the caller's seeded PRNG decides.
 

@@ -1,4 +1,4 @@
-// Topic similarity W for the cross-topic bridge of MG-EigenTrust (DESIGN §7: B^τ_j = Σ_{τ'≠τ} W_{τ'τ}·t^{τ'}_j).
+// Topic similarity W for the cross-topic bridge of MG-EigenTrust (docs/architecture.md §7: B^τ_j = Σ_{τ'≠τ} W_{τ'τ}·t^{τ'}_j).
 // Each topic declares a tag set of dotted paths; a tag also stands for all its prefixes (`software.code.python`
 // ⊇ `software.code` ⊇ `software`), so two topics that share a domain but not a leaf still overlap. W is the Jaccard
 // index of the expanded sets, zeroed below `threshold` so that unrelated topics import nothing, with a zero

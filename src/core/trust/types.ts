@@ -1,4 +1,4 @@
-// Plain records and boundary types of the trust layer (DESIGN §7). Nothing here knows about COSE or signatures: a
+// Plain records and boundary types of the trust layer (docs/architecture.md §7). Nothing here knows about COSE or signatures: a
 // `Receipt` is what remains of a co-signed receipt after the codec and the identity layer verified it, so it can be
 // filled from verified receipts later without the trust maths changing.
 
@@ -6,7 +6,7 @@
 export type NodeIndex = number;
 
 /**
- * One verified task receipt (DESIGN §8: announce → bid → award → delivery → receipt).
+ * One verified task receipt (docs/architecture.md §8: announce → bid → award → delivery → receipt).
  * `outcome` is the requester's rating of the delivery on a 0..1000 scale (1000 = fully satisfied); it is read as
  * sat = outcome/1000 and unsat = 1 − outcome/1000, so its contribution to s_ij is sat − unsat = 2·outcome/1000 − 1.
  * `ts` is the epoch (integer, the clock of the trust layer) at which the receipt was co-signed.
@@ -21,7 +21,7 @@ export interface Receipt {
 }
 
 /**
- * A verified fraud proof (DESIGN §6 T4: fork proof, failed T3 attestation, proven bad delivery, a requester's
+ * A verified fraud proof (docs/architecture.md §6 T4: fork proof, failed T3 attestation, proven bad delivery, a requester's
  * double award in the task protocol) against `culprit`. Every kind slashes alike.
  */
 export interface FraudProof {
@@ -48,7 +48,7 @@ export interface CsrMatrix {
 export interface PowerIterateInput {
   readonly n: number;
   readonly topics: readonly { readonly c: CsrMatrix; readonly p: Float64Array }[];
-  /** Teleport weight a ∈ [0,1] toward pretrust (Kamvar §4.5; DESIGN §7 a ≈ 0.15). */
+  /** Teleport weight a ∈ [0,1] toward pretrust (Kamvar §4.5; docs/architecture.md §7 a ≈ 0.15). */
   readonly alpha: number;
   /** Stop when ‖t(k+1) − t(k)‖₁ < epsilon (> 0). */
   readonly epsilon: number;
@@ -65,7 +65,7 @@ export interface PowerIterateOutput {
 }
 
 /**
- * The power-iteration function injected into the trust owner and the simulator (STYLE 2/3): the TS reference
+ * The power-iteration function injected into the trust owner and the simulator (docs/conventions.md §2/3): the TS reference
  * (`powerIterate` in ./eigentrust.ts) or the WASM kernel from src/runtime/wasm/eigentrust.ts. Both must agree to 1e-12.
  */
 export type PowerIterate = (input: PowerIterateInput) => PowerIterateOutput;

@@ -1,5 +1,5 @@
 // HTTP plumbing shared by the local API's modules: JSON responses, bounded JSON request bodies and the
-// closed set of error codes (STYLE 6). Every error leaves the server as
+// closed set of error codes (docs/conventions.md §6). Every error leaves the server as
 // `{"error": {"code", "message"}}`; the code is stable, the message is for humans.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';

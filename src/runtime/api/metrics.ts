@@ -33,10 +33,15 @@ export function negotiate(accept: string | undefined): 'openmetrics' | 'promethe
 
 export interface Family {
   readonly name: string;
-  readonly type: 'counter' | 'gauge';
+  readonly type: 'counter' | 'gauge' | 'histogram';
   readonly help: string;
   readonly unit?: string;
-  readonly samples: ReadonlyArray<{ readonly labels?: Readonly<Record<string, string>>; readonly value: number }>;
+  /** A histogram's samples name their series by `suffix` (_bucket with an `le` label, _sum, _count). */
+  readonly samples: ReadonlyArray<{
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly value: number;
+    readonly suffix?: '_bucket' | '_sum' | '_count';
+  }>;
 }
 
 /** What the node reports (AgentNode.metrics()); plain numbers so this module knows no node internals. */
@@ -65,6 +70,21 @@ export interface MetricsSnapshot {
   readonly verifierBatches: number;
   readonly uptimeMs: number;
   /** MG-EigenTrust (runtime/trust.ts): receipts ingested and held, identities, slashed, epochs, entries published, rejections. */
+  /** Work adapters (runtime/adapters): runs per result and latency, per adapter. */
+  readonly adapters?: ReadonlyArray<{
+    readonly name: string;
+    readonly kind: string;
+    readonly running: number;
+    readonly waiting: number;
+    readonly runs: Readonly<Record<string, number>>;
+    readonly latency: { readonly buckets: readonly number[]; readonly sum: number; readonly count: number };
+  }>;
+  /** Latency bucket bounds of `adapters` (seconds; +Inf last, implied). */
+  readonly latencyBuckets?: readonly number[];
+  /** Tasks this node holds, per role and state (terminal states are the outcomes). */
+  readonly tasks?: ReadonlyArray<{ readonly role: string; readonly state: string; readonly count: number }>;
+  /** This agent's credit balance, milli-credits. */
+  readonly balance?: number;
   readonly trust?: {
     readonly receipts: number;
     readonly held: number;
@@ -104,7 +124,7 @@ export function renderOpenMetrics(
               .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
               .join(',')}}`
           : '';
-      out.push(`${sample}${labels} ${num(s.value)}`);
+      out.push(`${sample}${s.suffix ?? ''}${labels} ${num(s.value)}`);
     }
   }
   if (om) out.push('# EOF');
@@ -251,7 +271,67 @@ export function nodeFamilies(m: MetricsSnapshot): Family[] {
       samples: [{ value: m.uptimeMs / 1000 }],
     },
     ...(m.trust ? trustFamilies(m.trust) : []),
+    ...taskFamilies(m),
   ];
+}
+
+function taskFamilies(m: MetricsSnapshot): Family[] {
+  const out: Family[] = [];
+  if (m.tasks)
+    out.push({
+      name: 'agentnet_tasks',
+      type: 'gauge',
+      help: 'Tasks this node holds, by role and state (ended ones are kept up to the engine keepEnded; their state is the outcome).',
+      samples: m.tasks.map((t) => ({ labels: { role: t.role, state: t.state }, value: t.count })),
+    });
+  if (m.balance !== undefined)
+    out.push({
+      name: 'agentnet_ledger_balance',
+      type: 'gauge',
+      help: "This agent's credit balance in its own ledger, milli-credits.",
+      samples: [{ value: m.balance }],
+    });
+  if (m.adapters && m.adapters.length) {
+    const bounds = m.latencyBuckets ?? [];
+    out.push(
+      {
+        name: 'agentnet_adapter_runs',
+        type: 'counter',
+        help: 'Work adapter runs by adapter and result (ok or the failure: timeout, exit, spawn, oversize, malformed, unreachable, status, tool_error, capacity, late).',
+        samples: m.adapters.flatMap((a) =>
+          Object.entries(a.runs).map(([result, n]) => ({
+            labels: { adapter: a.name, kind: a.kind, result },
+            value: n,
+          })),
+        ),
+      },
+      {
+        name: 'agentnet_adapter_running',
+        type: 'gauge',
+        help: 'Work adapter runs in progress and waiting for a slot.',
+        samples: m.adapters.flatMap((a) => [
+          { labels: { adapter: a.name, queue: 'running' }, value: a.running },
+          { labels: { adapter: a.name, queue: 'waiting' }, value: a.waiting },
+        ]),
+      },
+      {
+        name: 'agentnet_adapter_duration_seconds',
+        type: 'histogram',
+        unit: 'seconds',
+        help: 'Work adapter run latency, successful or failed.',
+        samples: m.adapters.flatMap((a) => [
+          ...a.latency.buckets.map((n, i) => ({
+            suffix: '_bucket' as const,
+            labels: { adapter: a.name, le: i < bounds.length ? String(bounds[i]) : '+Inf' },
+            value: n,
+          })),
+          { suffix: '_sum' as const, labels: { adapter: a.name }, value: a.latency.sum },
+          { suffix: '_count' as const, labels: { adapter: a.name }, value: a.latency.count },
+        ]),
+      },
+    );
+  }
+  return out;
 }
 
 function trustFamilies(t: NonNullable<MetricsSnapshot['trust']>): Family[] {

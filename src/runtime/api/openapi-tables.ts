@@ -5,15 +5,19 @@
 
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import {
+  ANNOUNCE,
   A2A_DIRECTORY,
   A2A_MESSAGE,
   BID,
   DECLARATION,
   DELIVER,
   DISCOVER,
+  FOLLOW,
   jsonSchemaOf,
   RATE,
+  TASK_LIST,
   TASK_POST,
+  TASK_WAIT,
   WITHDRAW,
   type RequestSpec,
 } from '../../core/codec/requests.js';
@@ -66,21 +70,26 @@ function queryParameters(spec: RequestSpec): unknown[] {
 export function generatedOpenApiParts(): {
   schemas: Record<string, unknown>;
   discoverParameters: unknown[];
+  taskListParameters: unknown[];
+  taskWaitParameters: unknown[];
   directoryParameters: unknown[];
 } {
   const req = (s: RequestSpec) => jsonSchemaOf(s, DEFAULT_LIMITS);
   return {
     schemas: {
-      Declaration: req(DECLARATION),
+      Declaration: req(ANNOUNCE),
       WithdrawRequest: req(WITHDRAW),
       TaskPost: req(TASK_POST),
       BidRequest: req(BID),
       RateRequest: req(RATE),
       DeliverRequest: req(DELIVER),
       OwnDeclaration: ownDeclaration(),
+      FollowRequest: req(FOLLOW),
       A2aMessageTerms: req(A2A_MESSAGE),
     },
     discoverParameters: queryParameters(DISCOVER),
+    taskListParameters: queryParameters(TASK_LIST),
+    taskWaitParameters: queryParameters(TASK_WAIT),
     directoryParameters: queryParameters(A2A_DIRECTORY),
   };
 }

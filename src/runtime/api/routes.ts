@@ -1,11 +1,11 @@
-// The local API's route table (DESIGN §1: the protocol adaptation layer as HTTP/JSON). One row per
+// The local API's route table (docs/architecture.md §1: the protocol adaptation layer as HTTP/JSON). One row per
 // (method, path); paths use OpenAPI's `{param}` templates so the table and openapi.json can be
 // compared by test (test/integration/api.test.ts). Task and ledger routes are in task-routes.ts;
 // reputation is GET /trust.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Limits } from '../../core/codec/limits.js';
-import { DECLARATION, DISCOVER, validate, WITHDRAW } from '../../core/codec/requests.js';
+import { ANNOUNCE, DISCOVER, FOLLOW, validate, WITHDRAW } from '../../core/codec/requests.js';
 import type { Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../../core/types.js';
 import type { Logger } from '../logger.js';
 import { badRequest, HttpError, intParam, readJson, sendJson, sendText } from './http.js';
@@ -47,6 +47,10 @@ export interface ApiNode {
   trust(topic?: string): unknown;
   metrics(): MetricsSnapshot;
   readonly tasks: TaskApi;
+  /** Follows (true) or stops following (false) a topic; the topics followed after. */
+  follow(topic: string, on: boolean): { followed: string[]; changed: boolean };
+  /** The topics this node follows. */
+  followed(): string[];
   /** The A2A card, directory and gateway (src/runtime/a2a/), made at the first A2A request; absent: no A2A routes. */
   readonly a2a?: () => Promise<A2aHost>;
 }
@@ -96,7 +100,7 @@ export const ROUTES: readonly Route[] = [
     path: '/announce',
     handler: async (c) => {
       // The request table (codec/requests.ts): the limits of the body and entry it lands in, the profile's values.
-      const d = validate(DECLARATION, await readJson(c.req), c.node.limits) as unknown as Declaration;
+      const d = validate(ANNOUNCE, await readJson(c.req), c.node.limits) as unknown as Declaration;
       sendJson(c.res, 200, await c.node.announceGrouped(d));
     },
   },
@@ -117,7 +121,18 @@ export const ROUTES: readonly Route[] = [
     path: '/discover',
     handler: (c) => {
       const q = validate(DISCOVER, queryOf(c.url, DISCOVER_LISTS, DISCOVER_NUMBERS), c.node.limits);
-      sendJson(c.res, 200, { candidates: c.node.discover(q as unknown as DiscoverQuery) });
+      // A topic this node does not follow has no candidates here: say so rather than answer an empty list.
+      const topic = q['topic'] as string | undefined;
+      if (topic !== undefined && !c.node.followed().includes(topic))
+        throw new HttpError(
+          'NOT_FOUND',
+          `this node does not follow topic ${topic}: follow it (POST /follow, MCP follow_topic) or announce an intent there, then ask again`,
+          {},
+          'topic',
+        );
+      sendJson(c.res, 200, {
+        candidates: c.node.discover({ ...q, tags: q['tags'] ?? [] } as unknown as DiscoverQuery),
+      });
     },
   },
   { method: 'GET', path: '/peers', handler: (c) => sendJson(c.res, 200, { peers: c.node.peers() }) },
@@ -167,6 +182,26 @@ export const ROUTES: readonly Route[] = [
         throw badRequest('topic must match [a-z0-9_.-]{1,64}');
       sendJson(c.res, 200, c.node.trust(topic));
     },
+  },
+  {
+    method: 'POST',
+    path: '/follow',
+    handler: async (c) =>
+      sendJson(
+        c.res,
+        200,
+        c.node.follow(validate(FOLLOW, await readJson(c.req), c.node.limits)['topic'] as string, true),
+      ),
+  },
+  {
+    method: 'POST',
+    path: '/unfollow',
+    handler: async (c) =>
+      sendJson(
+        c.res,
+        200,
+        c.node.follow(validate(FOLLOW, await readJson(c.req), c.node.limits)['topic'] as string, false),
+      ),
   },
   { method: 'GET', path: '/events', handler: (c) => c.hub.open(c.res) },
   {

@@ -1,4 +1,4 @@
-// Local HTTP/JSON API (DESIGN §9): the agent layer's door to the node, and the operator's (status
+// Local HTTP/JSON API (docs/architecture.md §9): the agent layer's door to the node, and the operator's (status
 // page, metrics). Routes are in routes.ts and described by openapi.json.
 //
 // Access: the API binds to loopback by default, where any local process may use it (the same trust as

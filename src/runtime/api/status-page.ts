@@ -24,7 +24,14 @@ th{background:#f0f0f0} td.n{text-align:right;font-variant-numeric:tabular-nums} 
 <div><h2>Verification</h2><table id="verified"><thead><tr><th>tier</th><th>count</th></tr></thead><tbody></tbody></table></div>
 <div><h2>Rejections</h2><table id="rejected"><thead><tr><th>reason</th><th>count</th></tr></thead><tbody></tbody></table></div>
 <div><h2>Topics followed</h2><ul id="topics"></ul></div>
+<div><h2>Ledger</h2>balance <b id="balance">…</b> milli-credits</div>
 </div>
+<h2>Own declarations</h2>
+<table id="declarations"><thead><tr><th>kind</th><th>topic</th><th>tags</th><th>text</th><th>price</th></tr></thead><tbody></tbody></table>
+<h2>Tasks</h2>
+<table id="tasks"><thead><tr><th>role</th><th>state</th><th>topic</th><th>text</th><th>price</th><th>outcome</th><th>adapter</th></tr></thead><tbody></tbody></table>
+<h2>Trust per topic</h2>
+<table id="trust"><thead><tr><th>topic</th><th>agent</th><th>trust</th><th>receipts</th></tr></thead><tbody></tbody></table>
 <h2>Peers (<span id="peer-count">0</span>)</h2>
 <table id="peers"><thead><tr><th>agent</th><th>operator</th><th>tier</th><th>last seen</th></tr></thead><tbody></tbody></table>
 <h2>Log heads</h2>
@@ -59,6 +66,14 @@ async function refresh() {
   $("peer-count").textContent = peers.peers.length;
   rows("peers", peers.peers, (p) => [[short(p.agent)], [short(p.operator)], ["T" + p.tier + (p.quarantined ? " quarantined" : ""), "n"], [ago(p.lastSeen)]], (p) => p.agent);
   rows("logs", logs.logs, (l) => [[short(l.author)], [l.topic], [l.epoch, "n"], [l.seq, "n"]], (l) => l.author + "/" + l.topic);
+  const [decl, tasks, ledger] = await Promise.all([get("/declarations"), get("/tasks?view=compact"), get("/ledger")]);
+  $("balance").textContent = ledger.balance;
+  rows("declarations", decl.declarations, (d) => [[d.kind], [d.topic], [(d.tags || []).join(", ")], [d.text], [d.price ?? "", "n"]], (d) => d.id);
+  rows("tasks", tasks.tasks, (t) => [[t.role], [t.state], [t.topic], [t.text], [t.price ?? "", "n"], [t.outcome ?? "", "n"],
+    [t.adapter ? t.adapter.adapter + " " + t.adapter.state + (t.adapter.failure ? " (" + t.adapter.failure + ")" : "") : ""]], (t) => t.id + t.role);
+  const trust = await Promise.all(st.followed.map((t) => get("/trust?topic=" + encodeURIComponent(t))));
+  rows("trust", trust.flatMap((tr) => (tr.entries || []).map((e) => ({ topic: tr.topic, ...e }))),
+    (e) => [[e.topic], [short(e.agent)], [Number(e.trust).toFixed(3), "n"], [e.receipts, "n"]], (e) => e.topic + e.agent);
 }
 let pending = null;
 function soon() { if (!pending) pending = setTimeout(() => { pending = null; refresh().catch(show); }, 250); }

@@ -1,4 +1,4 @@
-// Reference SigVerifiers used as test oracles and benchmark baselines (STYLE 9). noble's strict
+// Reference SigVerifiers used as test oracles and benchmark baselines (docs/conventions.md §9). noble's strict
 // branch implements the project rule; node:crypto (OpenSSL) is cofactorless with lenient key
 // decoding. The differences are measured in test/wasm/edge.test.ts and listed in docs/verification.md. The WASM kernel (src/runtime/wasm/ed25519.ts) is the production verifier.
 import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';

@@ -1,4 +1,4 @@
-// A node on both an MQTT broker and a UDP LAN mesh (DESIGN §5): `createTransport("mqtt://... udp://...")`
+// A node on both an MQTT broker and a UDP LAN mesh (docs/architecture.md §5): `createTransport("mqtt://... udp://...")`
 // (URLs separated by spaces: a udp:// URL has commas in its `peers`).
 // It is one transport to the core, and a bridge between the two networks: every header, birth, frontier
 // and direct message seen on one side is republished on the other exactly once. Bodies do not cross by

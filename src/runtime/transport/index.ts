@@ -1,4 +1,4 @@
-// Transport factory by URL scheme (STYLE 7): mqtt:// mqtts:// ws:// -> MQTT, nats:// tls:// -> NATS with JetStream,
+// Transport factory by URL scheme (docs/conventions.md §7): mqtt:// mqtts:// ws:// -> MQTT, nats:// tls:// -> NATS with JetStream,
 // udp:// -> LAN mesh, memory:// -> in-process hub. Spaces separate the networks of a bridge; commas separate
 // the equivalent servers of one link (servers.ts).
 

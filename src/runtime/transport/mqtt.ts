@@ -1,4 +1,4 @@
-// MQTT transport (DESIGN §5) on mqtt.js. Topic root `agentnet/v1/{network}/`:
+// MQTT transport (docs/architecture.md §5) on mqtt.js. Topic root `agentnet/v1/{network}/`:
 //   h/{topic} headers (QoS 1)   b/{bodyHash} retained bodies (Message Expiry = entry expiry)
 //   n/{author} retained births  f/{topic}/{author} retained frontiers   d/{agent} direct inbox
 //   x/{author} retained fork proofs (every node subscribes x/+)

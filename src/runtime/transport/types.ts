@@ -1,4 +1,4 @@
-// The transport interface (STYLE 7): a small factory per URL scheme, knowing nothing of the protocol
+// The transport interface (docs/conventions.md §7): a small factory per URL scheme, knowing nothing of the protocol
 // beyond channel names. Messages are opaque bytes; the core decodes and verifies everything.
 
 import type { Channel } from '../../core/types.js';

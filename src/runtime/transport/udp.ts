@@ -1,4 +1,4 @@
-// UDP LAN mesh transport (DESIGN §5), for nodes on one LAN with no broker. `udp://HOST:PORT?peers=h:p,h:p`
+// UDP LAN mesh transport (docs/architecture.md §5), for nodes on one LAN with no broker. `udp://HOST:PORT?peers=h:p,h:p`
 // binds HOST:PORT; `peers` are seeds (any node of the mesh); more neighbours are learned from beacons.
 //
 // Semantics mirror the MQTT scheme so the core cannot tell them apart:

@@ -2,9 +2,9 @@
 // products; both accept exactly the same set: docs/verification.md) and exposes it as a SigVerifier
 // (src/core/ports.ts) named 'wasm'. Which one: `kernel` option, default 'auto' (SIMD when the engine
 // validates SIMD and the build is present, else scalar).
-// Boundary per STYLE 10: fixed regions in the kernel's memory (ed25519-abi.ts); the memory never
+// Boundary per docs/conventions.md §10: fixed regions in the kernel's memory (ed25519-abi.ts); the memory never
 // grows, so the Uint8Array/DataView views made here stay valid for the module's lifetime.
-// Every load failure is an AgentnetError with the stable code WASM_LOAD_FAILED (STYLE 6).
+// Every load failure is an AgentnetError with the stable code WASM_LOAD_FAILED (docs/conventions.md §6).
 import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -1,7 +1,7 @@
-// Loader of the multi-topic EigenTrust kernel (assembly/eigentrust.ts, DESIGN §7). Exposes the same PowerIterate
+// Loader of the multi-topic EigenTrust kernel (assembly/eigentrust.ts, docs/architecture.md §7). Exposes the same PowerIterate
 // signature as the TS reference (src/core/trust/eigentrust.ts) so the trust owner and the simulator take either.
 //
-// Memory (STYLE 10): the kernel imports `env.memory`; each instance gets one fixed-size memory, sized up front for
+// Memory (docs/conventions.md §10): the kernel imports `env.memory`; each instance gets one fixed-size memory, sized up front for
 // the largest problem it accepts (`capacity`). A call that does not fit throws RangeError; `loadEigenTrust()`
 // without a capacity returns a function that re-instantiates with a larger memory when a bigger problem arrives
 // (the compiled module is shared, instantiation is cheap) — memory is still never grown under live views.
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { checkPowerIterateInput } from '../../core/trust/eigentrust.js';
 import type { PowerIterate, PowerIterateInput, PowerIterateOutput } from '../../core/trust/types.js';
 
-/** The kernel's boundary: fixed buffers and numbers (one hand-written interface, STYLE 10). */
+/** The kernel's boundary: fixed buffers and numbers (one hand-written interface, docs/conventions.md §10). */
 export interface EigenTrustExports {
   heapBase(): number;
   iterate(n: number, nTopics: number, hdr: number, resPtr: number, alpha: number, eps: number, maxIter: number): void;

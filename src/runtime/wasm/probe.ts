@@ -2,7 +2,7 @@
 
 import { instantiateKernel } from './load.js';
 
-/** Hand-written description of the probe kernel's exports (STYLE 10). */
+/** Hand-written description of the probe kernel's exports (docs/conventions.md §10). */
 interface ProbeExports {
   readonly memory: WebAssembly.Memory;
   readonly ABI_VERSION: WebAssembly.Global;

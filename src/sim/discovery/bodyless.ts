@@ -1,4 +1,4 @@
-// Method "bodyless": the project's protocol, i.e. the daemon's AgentCore unchanged (DESIGN §4-5):
+// Method "bodyless": the project's protocol, i.e. the daemon's AgentCore unchanged (docs/architecture.md §4-5):
 // signed headers pushed by topic narrowcast, bodies pulled by hash from the hub's retained copies,
 // births and retained frontiers for cold start, gap repair from the author. Each node keeps its
 // MemoryStore across restarts; a capability is announced once (announceOnce on every start), an

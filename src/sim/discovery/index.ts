@@ -1,4 +1,4 @@
-// The paper's discovery experiment (arXiv 2606.17368; DESIGN §10): bodyless gossip with sequential
+// The paper's discovery experiment (arXiv 2606.17368; docs/architecture.md §10): bodyless gossip with sequential
 // logs against public broadcast, a central registry and a Kademlia DHT, on the same simulated network, the same churn
 // and the same requests per seed. Definitions and the network model: docs/simulator.md.
 //

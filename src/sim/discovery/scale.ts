@@ -1,5 +1,5 @@
 // Scale experiment (docs/simulator.md "Scale experiment"): the daemon's AgentCore on N simulated nodes over the hub, with real
-// keys, signatures and hashes (memoized verification, DESIGN §10).
+// keys, signatures and hashes (memoized verification, docs/architecture.md §10).
 //
 // Part A, dissemination (no loss, no churn): every node follows the topic of its own slot (i mod 5);
 // one node in 100 holds an intent for its topic's parent tag (so it pulls every capability body of the

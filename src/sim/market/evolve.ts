@@ -1,4 +1,4 @@
-// The mechanism-generation loop (DESIGN §8; docs/mechanisms.md "The loop"):
+// The mechanism-generation loop (docs/architecture.md §8; docs/mechanisms.md "The loop"):
 //
 //   simulate followers (honest + strategy search) → measure IC, IR, system loss → semantic
 //   attribution of every failing trajectory to clauses, proposing an edit → apply → accept only if

@@ -15,7 +15,7 @@ export interface PopulationParams {
   /** Value V of a task whose good work sums to `scale` skill (credits). */
   readonly value: number;
   readonly scale: number;
-  /** What one audit (or a verified dispute, DESIGN §6 T4) costs the requester, in credits. */
+  /** What one audit (or a verified dispute, docs/architecture.md §6 T4) costs the requester, in credits. */
   readonly auditCost: number;
 }
 

@@ -1,4 +1,4 @@
-// Strategy search and the per-version metrics of the mechanism-generation loop (DESIGN §8).
+// Strategy search and the per-version metrics of the mechanism-generation loop (docs/architecture.md §8).
 //
 // For every task instance and every agent, every family of the strategy library is tried over its
 // parameter grid (bid shading is then refined by bisection around the best grid point) against

@@ -1,4 +1,4 @@
-// Simulated agents' identities: real Ed25519 keys and real BAID bindings (DESIGN §6), derived from
+// Simulated agents' identities: real Ed25519 keys and real BAID bindings (docs/architecture.md §6), derived from
 // the run's seed so a run replays byte for byte.
 
 import { makeBinding } from '../../core/identity/binding.js';

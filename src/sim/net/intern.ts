@@ -1,4 +1,4 @@
-// Immutable data shared across simulated nodes (DESIGN §10: identical work is shared across nodes,
+// Immutable data shared across simulated nodes (docs/architecture.md §10: identical work is shared across nodes,
 // nothing is faked). A decoded binding is a pure function of its bytes, so all nodes can hold the same
 // decoded object: the decoder below is content-addressed by SHA-256 of the bytes. Every node still
 // runs every check of its own (signatures through the memo, windows, chains, revocations: its own

@@ -119,7 +119,7 @@ export class Link {
 
 // ---------------------------------------------------------------- MQTT packet sizes (MQTT 5, OASIS §2-3)
 
-/** The topic root of DESIGN §5; every MQTT topic name carries it. */
+/** The topic root of docs/architecture.md §5; every MQTT topic name carries it. */
 export const TOPIC_ROOT = 'agentnet/v1/sim/';
 
 const varintLen = (n: number) => (n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4);

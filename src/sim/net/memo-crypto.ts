@@ -1,4 +1,4 @@
-// Real cryptography, memoized across simulated nodes (DESIGN §10).
+// Real cryptography, memoized across simulated nodes (docs/architecture.md §10).
 //
 // Every signature is a real Ed25519 signature and every hash a real SHA-256, from the CryptoPort the
 // caller passes in (src/sim may not import node:crypto). What is shared is only the *answer* of a

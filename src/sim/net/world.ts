@@ -1,6 +1,6 @@
 // The simulated world: a virtual clock, an event queue, one MQTT-like hub and the nodes on it.
 //
-// Hub semantics (what the runtime gets from an MQTT 5 broker, DESIGN §5):
+// Hub semantics (what the runtime gets from an MQTT 5 broker, docs/architecture.md §5):
 //  - topic names are `{first}/{rest}`; filters and retained messages as an MQTT broker has them (src/core/hub.ts);
 //  - a retained PUBLISH replaces the retained message of its name and is delivered to later
 //    subscribers at subscribe time, in the order names were first retained, until its Message Expiry
@@ -309,7 +309,7 @@ export class World {
 
   // ---------------------------------------------------------------- processes and their timers
 
-  /** Calls into node i's process, then re-arms its one timer from deadline() (STYLE 2). */
+  /** Calls into node i's process, then re-arms its one timer from deadline() (docs/conventions.md §2). */
   private call(i: number, f: (p: Proc) => void): void {
     const n = this.node(i);
     const p = n.proc;

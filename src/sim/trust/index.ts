@@ -1,4 +1,4 @@
-// The MG-EigenTrust experiment (DESIGN §7, §10; paper arXiv 2606.17368): every method over the same seeds, mean
+// The MG-EigenTrust experiment (docs/architecture.md §7, §10; paper arXiv 2606.17368): every method over the same seeds, mean
 // and 95% confidence interval per metric. See docs/trust.md for the model and every definition.
 import type { PowerIterate } from '../../core/trust/types.js';
 import { DEFAULT_TRUST_PARAMS } from '../../core/trust/params.js';

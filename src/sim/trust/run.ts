@@ -1,4 +1,4 @@
-// One run of the MG-EigenTrust experiment for one method and one seed (DESIGN §7, §10). A query cycle per epoch on
+// One run of the MG-EigenTrust experiment for one method and one seed (docs/architecture.md §7, §10). A query cycle per epoch on
 // the shared virtual-clock scheduler: queries of every topic and the colluders' receipts at random instants of the
 // epoch, then the trust recompute (one injected power-iteration call for all topics), whitewashing, bookkeeping.
 import { TrustLedger } from '../../core/trust/ledger.js';

@@ -1,4 +1,4 @@
-// The world of the MG-EigenTrust experiment (DESIGN §7, §10): topics with declared tags, a population of honest
+// The world of the MG-EigenTrust experiment (docs/architecture.md §7, §10): topics with declared tags, a population of honest
 // providers, attackers, spies and one honest newcomer, and the scenario parameters. Everything random is drawn from
 // the run's seeded Rng, so a seed fixes the population for every method compared.
 import type { TopicSpec } from '../../core/trust/types.js';

@@ -1,0 +1,218 @@
+// The request tables of work adapters (docs/adapters.md): what the config file's `adapters` may name, checked by the
+// same validator as the local API's requests (requests.ts `validate`), so the config's refusals read like
+// the API's (`adapters.stats.timeoutMs: must be an integer 1..3600000`) and the JSON Schema of each kind is
+// generated from the same table (docs/adapters.md, the config's documentation).
+//
+// An adapter is how a node does a task's work (worker) or judges an artefact (rater):
+//   exec    a command; the task as JSON on stdin, the artefact (worker) or the score (rater) on stdout
+//   http    a POST of the same JSON to a URL; the response body
+//   openai  an OpenAI-compatible chat-completions endpoint (llama.cpp server, Ollama, vLLM, hosted)
+//   mcp     a tool of an MCP server started over stdio (worker only)
+//   manual  the agent layer does it through the local API (POST /tasks/{id}/bid, /deliver, /rate)
+// Every kind but manual runs with a timeout, an output size limit, a concurrency limit and a queue.
+
+import { FieldError } from './schema.js';
+import { validate, type RequestField, type RequestSpec } from './requests.js';
+import type { Limits } from './limits.js';
+
+export const ADAPTER_KINDS = ['exec', 'http', 'openai', 'mcp', 'manual'] as const;
+export type AdapterKind = (typeof ADAPTER_KINDS)[number];
+
+/** An adapter's name, as declarations and tasks refer to it. */
+export const ADAPTER_NAME_RE = /^[a-z0-9_-]{1,64}$/;
+
+/** A JSON object whose values are strings (environment, headers). */
+const STRING_MAP = (what: string): RequestField['type'] => ({
+  t: 'json',
+  check: (v) =>
+    typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')
+      ? `must be an object of ${what} (string values)`
+      : Object.keys(v).some((k) => !/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/.test(k))
+        ? `must name each of its ${what} with letters, digits, _ . - (at most 128)`
+        : undefined,
+  schema: { type: 'object', additionalProperties: { type: 'string' } },
+});
+
+const ARGS: RequestField = {
+  name: 'args',
+  type: { t: 'list', of: { t: 'text', maxBytes: 4096 }, maxItems: 64 },
+  optional: true,
+  default: [],
+  doc: 'arguments, passed as they are (no shell)',
+};
+const COMMAND: RequestField = {
+  name: 'command',
+  type: { t: 'text', maxBytes: 4096, minBytes: 1 },
+  doc: 'the program to run (a path, or a name looked up in PATH)',
+};
+const CWD: RequestField = {
+  name: 'cwd',
+  type: { t: 'text', maxBytes: 4096, minBytes: 1 },
+  optional: true,
+  doc: "working directory (default: the node's data directory)",
+};
+const ENV: RequestField = {
+  name: 'env',
+  type: STRING_MAP('environment variables'),
+  optional: true,
+  doc: 'environment of the command: only PATH, HOME, LANG and TZ are passed from the node, plus these',
+};
+const URL_FIELD = (doc: string): RequestField => ({
+  name: 'url',
+  type: { t: 'text', maxBytes: 2048, minBytes: 1 },
+  doc,
+});
+const TOKEN: RequestField = {
+  name: 'token',
+  type: { t: 'text', maxBytes: 4096, minBytes: 1 },
+  optional: true,
+  doc: 'bearer token sent as Authorization: Bearer (prefer tokenFile: a config file is often world-readable)',
+};
+const TOKEN_FILE: RequestField = {
+  name: 'tokenFile',
+  type: { t: 'text', maxBytes: 4096, minBytes: 1 },
+  optional: true,
+  doc: 'file holding the bearer token (trailing whitespace removed), read when the node starts',
+};
+
+/** What every kind that runs something has: how long, how much, how many at once and waiting. */
+const LIMIT_FIELDS: readonly RequestField[] = [
+  {
+    name: 'timeoutMs',
+    type: { t: 'uint', min: 1, max: 3_600_000 },
+    optional: true,
+    default: 120_000,
+    doc: 'a run that takes longer is stopped and fails with `timeout` (default 2 min)',
+  },
+  {
+    name: 'maxOutputBytes',
+    type: { t: 'uint', min: 1, max: 'bodyBytes' },
+    optional: true,
+    doc: "output beyond this fails with `oversize` (default and most: the profile's bodyBytes, an artefact's limit)",
+  },
+  {
+    name: 'concurrency',
+    type: { t: 'uint', min: 1, max: 64 },
+    optional: true,
+    default: 1,
+    doc: 'runs at once',
+  },
+  {
+    name: 'queue',
+    type: { t: 'uint', max: 1024 },
+    optional: true,
+    default: 4,
+    doc: 'runs waiting for a slot; the worker bids only while running + waiting + tasks it bid on < concurrency + queue',
+  },
+];
+
+const KIND = (k: AdapterKind): RequestField => ({ name: 'kind', type: { t: 'enum', names: [k] }, doc: 'adapter kind' });
+
+export const ADAPTER_SPECS: Readonly<Record<AdapterKind, RequestSpec>> = {
+  exec: {
+    name: 'exec adapter',
+    fields: [KIND('exec'), COMMAND, ARGS, CWD, ENV, ...LIMIT_FIELDS],
+  },
+  http: {
+    name: 'http adapter',
+    fields: [
+      KIND('http'),
+      URL_FIELD('http:// or https:// URL the task JSON is POSTed to; the response body is the result'),
+      { name: 'headers', type: STRING_MAP('HTTP headers'), optional: true, doc: 'extra request headers' },
+      TOKEN,
+      TOKEN_FILE,
+      ...LIMIT_FIELDS,
+    ],
+    check: (v) => {
+      checkUrl(v['url'] as string, 'url');
+      if (v['token'] !== undefined && v['tokenFile'] !== undefined)
+        throw new FieldError('token', 'give token or tokenFile, not both');
+    },
+  },
+  openai: {
+    name: 'openai adapter',
+    fields: [
+      KIND('openai'),
+      {
+        name: 'baseUrl',
+        type: { t: 'text', maxBytes: 2048, minBytes: 1 },
+        doc: 'the API base, e.g. http://127.0.0.1:8080/v1 (llama.cpp server) or http://127.0.0.1:11434/v1 (Ollama); /chat/completions is appended',
+      },
+      { name: 'model', type: { t: 'text', maxBytes: 256, minBytes: 1 }, doc: 'model name as the server knows it' },
+      {
+        name: 'system',
+        type: { t: 'text', maxBytes: 16384 },
+        optional: true,
+        doc: 'system prompt when working (the task text is the user message; the reply is the artefact)',
+      },
+      {
+        name: 'rubric',
+        type: { t: 'text', maxBytes: 16384 },
+        optional: true,
+        doc: 'what a good artefact is, when rating (the judge answers {"score": 0..1000})',
+      },
+      {
+        name: 'maxTokens',
+        type: { t: 'uint', min: 1, max: 1_000_000 },
+        optional: true,
+        doc: 'max_tokens of the request',
+      },
+      { name: 'temperature', type: { t: 'number', min: 0 }, optional: true, doc: 'sampling temperature' },
+      { ...TOKEN, name: 'apiKey', doc: 'API key sent as Authorization: Bearer (prefer apiKeyFile)' },
+      { ...TOKEN_FILE, name: 'apiKeyFile', doc: 'file holding the API key, read when the node starts' },
+      ...LIMIT_FIELDS,
+    ],
+    check: (v) => {
+      checkUrl(v['baseUrl'] as string, 'baseUrl');
+      if (v['apiKey'] !== undefined && v['apiKeyFile'] !== undefined)
+        throw new FieldError('apiKey', 'give apiKey or apiKeyFile, not both');
+    },
+  },
+  mcp: {
+    name: 'mcp adapter',
+    fields: [
+      KIND('mcp'),
+      { ...COMMAND, doc: 'the MCP server to start over stdio' },
+      ARGS,
+      CWD,
+      ENV,
+      { name: 'tool', type: { t: 'text', maxBytes: 128, minBytes: 1 }, doc: 'the tool to call' },
+      {
+        name: 'arguments',
+        type: {
+          t: 'json',
+          check: (v) => (typeof v !== 'object' || v === null || Array.isArray(v) ? 'must be a JSON object' : undefined),
+          schema: { type: 'object' },
+        },
+        optional: true,
+        default: { text: '{text}' },
+        doc: 'the tool\'s arguments; a string "{text}", "{topic}", "{tags}", "{id}", "{budget}" or "{requester}" is replaced by that task field (inside a longer string, by its text). Default {"text": "{text}"}',
+      },
+      ...LIMIT_FIELDS,
+    ],
+  },
+  manual: { name: 'manual adapter', fields: [KIND('manual')] },
+};
+
+function checkUrl(s: string, field: string): void {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new FieldError(field, 'must be an absolute http:// or https:// URL');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new FieldError(field, 'must be an absolute http:// or https:// URL');
+}
+
+export type AdapterConfig = { readonly kind: AdapterKind } & Readonly<Record<string, unknown>>;
+
+/** One adapter of the config file, checked against its kind's table (defaults filled in). `at` prefixes field names. */
+export function validateAdapter(v: unknown, limits: Limits, at: string): AdapterConfig {
+  const kind = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)['kind'] : '';
+  if (typeof kind !== 'string' || !(ADAPTER_KINDS as readonly string[]).includes(kind))
+    throw new FieldError(`${at}kind`, `must be one of ${ADAPTER_KINDS.join(', ')}`);
+  const out = validate(ADAPTER_SPECS[kind as AdapterKind], v, limits, at);
+  if (kind !== 'manual' && out['maxOutputBytes'] === undefined) out['maxOutputBytes'] = limits.bodyBytes;
+  return out as AdapterConfig;
+}
