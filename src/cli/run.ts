@@ -9,6 +9,9 @@ import { startNode } from '../runtime/node.js';
 import { createNotifier } from '../runtime/systemd.js';
 import { str } from './args.js';
 
+/** ms a graceful stop may take before the process exits anyway (systemd's own stop timeout is longer). */
+const STOP_DEADLINE_MS = 20_000;
+
 export const RUN_HELP = `Usage: agentnet run [--config FILE] [--data DIR] [--network NAME] [--broker URL]
                     [--profile NAME] [--api-host HOST] [--api-port N] [--follow TOPIC]... [--log-level L]
 
@@ -101,7 +104,15 @@ export async function cmdRun(argv: string[]): Promise<number> {
     };
     if (stopSignal) onStop(stopSignal);
   });
-  await node.close();
+  // A stop that does not finish (a transport that never answers its goodbye) must not keep the process: the
+  // store is crash-safe (WAL), so after STOP_DEADLINE_MS it exits as a failure, named in the log.
+  const stopped = node.close().then(() => 'closed' as const);
+  const late = new Promise<'late'>((r) => setTimeout(() => r('late'), STOP_DEADLINE_MS).unref());
+  if ((await Promise.race([stopped, late])) === 'late') {
+    node.logger.log('error', 'stop did not finish', { deadlineMs: STOP_DEADLINE_MS });
+    notifier.close();
+    process.exit(3); // what did not close still holds the event loop
+  }
   notifier.close();
   return 0;
 }

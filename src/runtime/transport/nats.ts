@@ -61,6 +61,8 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
   // Longer than MQTT's 10 s: a cluster that has just lost a server may need several Raft election rounds
   // (meta leader, then each bucket's stream leader) before JetStream answers again, more on a loaded host.
   const connectTimeoutMs = o.connectTimeoutMs ?? 30_000;
+  /** ms a clean stop waits for the connection to drain. */
+  const DRAIN_MS = 5000;
   const liveness = new NatsLiveness(o.will?.channel);
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
@@ -338,7 +340,11 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
         })().catch(() => undefined),
         new Promise((r) => setTimeout(r, PUT_TIMEOUT_MS)),
       ]);
-      await c.drain().catch(() => c.close());
+      // drain waits for the server to flush every subscription; a server that is gone or stalled must not
+      // hold the stop: after DRAIN_MS the connection is closed as it is.
+      const drained = c.drain().catch(() => undefined);
+      const t = new Promise<'late'>((r) => setTimeout(() => r('late'), DRAIN_MS).unref());
+      if ((await Promise.race([drained, t])) === 'late') await c.close().catch(() => undefined);
     },
     stats() {
       return {
