@@ -25,8 +25,11 @@ if (!HAVE)
 const DELAY_S = 3;
 const dec = (b: Uint8Array) => Buffer.from(b).toString();
 
-/** A relay to one server; `cut()` drops every relayed connection and refuses new ones. */
-async function relay(port: number): Promise<{ url: string; cut: () => Promise<void> }> {
+/**
+ * A relay to one server; `cut()` drops every relayed connection and refuses new ones; `stall()` keeps the
+ * connections open but forwards nothing more either way (a server that hangs, not one that is gone).
+ */
+async function relay(port: number): Promise<{ url: string; cut: () => Promise<void>; stall: () => void }> {
   const live = new Set<Socket>();
   // gossip=0: the client uses the relay only (else it would learn the cluster's servers and go around it).
   const server: Server = createServer((client) => {
@@ -45,6 +48,11 @@ async function relay(port: number): Promise<{ url: string; cut: () => Promise<vo
       new Promise((r) => {
         live.forEach((s) => s.destroy());
         server.close(() => r());
+      }),
+    stall: () =>
+      live.forEach((s) => {
+        s.unpipe();
+        s.pause();
       }),
   };
 }
@@ -136,6 +144,20 @@ describe.skipIf(!HAVE)('NATS transport on a three-server cluster', () => {
     await until(() => bBirths.includes('death of b'), 20_000);
     // The death came from b's stop, not from a watcher executing its will after the lease lapsed.
     expect((w.stats!() as { willsExecuted: number }).willsExecuted).toBe(1);
+  }, 60_000);
+
+  it('a clean stop over a connection that stalls still finishes (the drain is bounded)', async () => {
+    const network = net();
+    const r = await relay(cluster.servers[0]!.port);
+    const a = make(r.url, network, 'a', '12'.repeat(32));
+    await a.ready();
+    await willStored(network, '12'.repeat(32));
+    r.stall();
+    // Nothing answers any more: the death's put times out (5 s) and the drain is given up (5 s). Unbounded,
+    // the client's drain waits about 40 s here; the bound checked is of timers, not of speed.
+    const t0 = Date.now();
+    await a.close();
+    expect(Date.now() - t0).toBeLessThan(25_000);
   }, 60_000);
 
   it('a death nobody watched is executed by the first node that subscribes to the birth', async () => {
