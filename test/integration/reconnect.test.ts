@@ -1,5 +1,6 @@
-import { createServer } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { startEmbeddedBroker } from '../../src/runtime/broker.js';
 import { createMqttTransport, RECONNECT_BACKOFF, reconnectDelay } from '../../src/runtime/transport/mqtt.js';
 
 describe('MQTT reconnect backoff', () => {
@@ -41,5 +42,34 @@ describe('MQTT reconnect backoff', () => {
     const after = (t.stats!() as { reconnectAttempts: number }).reconnectAttempts;
     await new Promise((r) => setTimeout(r, 1500));
     expect((t.stats!() as { reconnectAttempts: number }).reconnectAttempts).toBe(after);
+  }, 60_000);
+
+  it('a clean stop with a publish in flight to a broker that stopped answering still finishes', async () => {
+    const broker = await startEmbeddedBroker();
+    // A relay that can stall: connections stay open but nothing more is forwarded (a hung broker).
+    const live = new Set<Socket>();
+    const relay = createServer((c) => {
+      const up = createConnection({ host: '127.0.0.1', port: Number(new URL(broker.url).port) });
+      for (const s of [c, up]) (live.add(s), s.on('error', () => s.destroy()));
+      c.pipe(up).pipe(c);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const port = (relay.address() as { port: number }).port;
+    const t = createMqttTransport(`mqtt://127.0.0.1:${port}?mqtt=4`, {
+      network: 'stall',
+      clientId: 'stall-test',
+      will: { channel: 'birth', key: 'aa'.repeat(32), bytes: new Uint8Array([1, 2, 3]), delayS: 30 },
+    });
+    await t.ready();
+    for (const s of live) (s.unpipe(), s.pause());
+    t.publish('header', 'topic', new Uint8Array(64), { retain: false }); // QoS 1: never acknowledged now
+    // The death's acknowledgement (3 s) and the in-flight wait (3 s) are bounded; unbounded, mqtt.js's
+    // graceful end waits for the acknowledgement for good. The bound checked is of timers, not of speed.
+    const t0 = Date.now();
+    await t.close();
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    for (const s of live) s.destroy();
+    await new Promise<void>((r) => relay.close(() => r()));
+    await broker.close();
   }, 60_000);
 });

@@ -62,6 +62,8 @@ export const MQTT_PACKET_OVERHEAD = 1024;
 
 /** How long a clean close waits for the broker's PUBACK of the death it publishes, ms. */
 export const DEATH_ACK_MS = 3000;
+/** ms a clean stop waits for in-flight acknowledgements before it ends the connection anyway. */
+const END_MS = 3000;
 
 /** Reconnect backoff (ms): the first retry after `base`, doubling per failed attempt up to `cap`. */
 export const RECONNECT_BACKOFF = { base: 500, cap: 8_000 } as const;
@@ -267,7 +269,21 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
           });
         });
       }
-      return new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+      // What is in flight gets up to END_MS for its acknowledgements. mqtt.js's graceful end would wait for
+      // them without a bound (a broker that stopped answering, or a client that is down, held the stop for
+      // good), so after that the connection is ended at once: no DISCONNECT, and the broker sends the Will,
+      // which is the same signed death.
+      const inFlight = () => Object.keys(client.outgoing).length > 0;
+      if (client.connected && inFlight())
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, END_MS);
+          client.once('outgoingEmpty', () => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+      const graceful = client.connected && !inFlight();
+      return new Promise<void>((resolve) => client.end(!graceful, {}, () => resolve()));
     },
     stats() {
       return {
