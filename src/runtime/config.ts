@@ -119,8 +119,8 @@ export function checkAdapterNames(cfg: NodeConfig, source = 'config'): void {
   for (const k of ['worker', 'rate'] as const)
     if (!known(cfg.tasks[k]))
       bad(source, `tasks.${k}`, `names no adapter (adapters: ${Object.keys(cfg.adapters).join(', ') || 'none'})`);
-  if (cfg.tasks.rate !== 'auto' && cfg.tasks.rate !== 'manual' && cfg.adapters[cfg.tasks.rate]?.kind === 'mcp')
-    bad(source, 'tasks.rate', 'an mcp adapter cannot rate');
+  const rateKind = cfg.adapters[cfg.tasks.rate]?.kind;
+  if (rateKind === 'mcp' || rateKind === 'a2a') bad(source, 'tasks.rate', `an ${rateKind} adapter cannot rate`);
   cfg.declarations.forEach((d, i) => {
     const a = (d as { adapter?: string }).adapter;
     if (a !== undefined && !known(a)) bad(source, `declarations[${i}].adapter`, `names no adapter in adapters`);

@@ -207,8 +207,8 @@ export class TaskRunner {
         'rater',
         `no adapter named ${r} (auto, manual or one of: ${this.d.adapters.names().join(', ') || 'none'})`,
       );
-    if (r !== 'auto' && r !== 'manual' && this.d.adapters.kind(r) === 'mcp')
-      throw new FieldError('rater', `${r} is an mcp adapter, which cannot rate`);
+    const rk = r !== 'auto' && r !== 'manual' ? this.d.adapters.kind(r) : undefined;
+    if (rk === 'mcp' || rk === 'a2a') throw new FieldError('rater', `${r} is an ${rk} adapter, which cannot rate`);
     this.pendingRater = r;
     try {
       // A window the caller left out (a request table has no default for them) is the config's.

@@ -8,6 +8,7 @@
 //   http    a POST of the same JSON to a URL; the response body
 //   openai  an OpenAI-compatible chat-completions endpoint (llama.cpp server, Ollama, vLLM, hosted)
 //   mcp     a tool of an MCP server started over stdio (worker only)
+//   a2a     an existing A2A agent at a URL, through SendMessage (worker only)
 //   manual  the agent layer does it through the local API (POST /tasks/{id}/bid, /deliver, /rate)
 // Every kind but manual runs with a timeout, an output size limit, a concurrency limit and a queue.
 
@@ -15,7 +16,7 @@ import { FieldError } from './schema.js';
 import { validate, type RequestField, type RequestSpec } from './requests.js';
 import type { Limits } from './limits.js';
 
-export const ADAPTER_KINDS = ['exec', 'http', 'openai', 'mcp', 'manual'] as const;
+export const ADAPTER_KINDS = ['exec', 'http', 'openai', 'mcp', 'a2a', 'manual'] as const;
 export type AdapterKind = (typeof ADAPTER_KINDS)[number];
 
 /** An adapter's name, as declarations and tasks refer to it. */
@@ -190,6 +191,27 @@ export const ADAPTER_SPECS: Readonly<Record<AdapterKind, RequestSpec>> = {
       },
       ...LIMIT_FIELDS,
     ],
+  },
+  a2a: {
+    name: 'a2a adapter',
+    fields: [
+      KIND('a2a'),
+      URL_FIELD('http:// or https:// base URL of the A2A agent; its card is at /.well-known/agent-card.json under it'),
+      {
+        name: 'skill',
+        type: { t: 'text', maxBytes: 256, minBytes: 1 },
+        optional: true,
+        doc: "id of the card's skill that does the work: the card must list it; sent in the message's metadata",
+      },
+      TOKEN,
+      TOKEN_FILE,
+      ...LIMIT_FIELDS,
+    ],
+    check: (v) => {
+      checkUrl(v['url'] as string, 'url');
+      if (v['token'] !== undefined && v['tokenFile'] !== undefined)
+        throw new FieldError('token', 'give token or tokenFile, not both');
+    },
   },
   manual: { name: 'manual adapter', fields: [KIND('manual')] },
 };

@@ -40,7 +40,7 @@ function fromB64u(s: unknown, what: string): Uint8Array {
 }
 
 /** The `kid` of each signature: the hex key it names, or why it names none. */
-function signerOf(protectedB64: string): string {
+export function signerOf(protectedB64: string): string {
   let h: { alg?: unknown; kid?: unknown };
   try {
     h = JSON.parse(Buffer.from(protectedB64, 'base64url').toString('utf8')) as typeof h;
@@ -58,7 +58,7 @@ function signerOf(protectedB64: string): string {
  * Runs the SDK's verifier without its console.debug line for a failed signature (written to stdout, where it
  * would corrupt `agentnet a2a card --json`); the failure is reported here, by signature, instead.
  */
-async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+export async function quietly<T>(fn: () => Promise<T>): Promise<T> {
   const debug = console.debug;
   console.debug = () => undefined;
   try {
@@ -68,10 +68,14 @@ async function quietly<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const jwkOf = (hex: string) => ({ kty: 'OKP', crv: 'Ed25519', x: Buffer.from(hex, 'hex').toString('base64url') });
+export const jwkOf = (hex: string) => ({
+  kty: 'OKP',
+  crv: 'Ed25519',
+  x: Buffer.from(hex, 'hex').toString('base64url'),
+});
 
 /** A binding (base64url COSE_Sign) checked at T2 and bound to `agent`; its decoded fields, or an error. */
-function bindingFor(c: CryptoPort, b64: unknown, agent: string, now: number, limits: Limits, what: string) {
+export function bindingFor(c: CryptoPort, b64: unknown, agent: string, now: number, limits: Limits, what: string) {
   const r = checkBinding(c, fromB64u(b64, `${what} binding`), now, limits);
   if (!r.ok) throw new RangeError(`${what} binding refused (${r.reason}): ${r.detail}`);
   const b = r.signed!.binding;

@@ -169,6 +169,15 @@ export class Adapters {
               l,
             ),
           );
+        case 'a2a': {
+          const { callA2a } = await import('./a2a.js');
+          const target = {
+            url: c['url'] as string,
+            ...(c['skill'] !== undefined ? { skill: c['skill'] as string } : {}),
+            ...(e.secret ? { token: e.secret } : {}),
+          };
+          return new TextEncoder().encode(await callA2a(target, t.text, t.id, l));
+        }
         default:
           throw new AdapterError('spawn', `adapter ${name} is ${c.kind}: the agent layer delivers`);
       }
