@@ -24,7 +24,7 @@
 //                                                     settleWindowMs: 600000}  task policy (src/runtime/tasks.ts);
 //                                                     money in milli-credits; worker and rate: "auto", "manual"
 //                                                     or the name of an adapter
-//   adapters       -                    -             {}  named work adapters (exec, http, openai, mcp, manual):
+//   adapters       -                    -             {}  named work adapters (exec, http, openai, mcp, a2a, manual):
 //                                                     tables in src/core/codec/adapters.ts, docs/adapters.md
 
 import { readFileSync } from 'node:fs';

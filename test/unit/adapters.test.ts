@@ -61,7 +61,7 @@ describe('adapter config tables', () => {
     );
     expect(() => cfg({ kind: 'exec', command: 'x', env: { A: 1 } })).toThrow('adapters.x.env: must be an object');
     expect(() => cfg({ kind: 'shell', command: 'x' })).toThrow(
-      'adapters.x.kind: must be one of exec, http, openai, mcp, manual',
+      'adapters.x.kind: must be one of exec, http, openai, mcp, a2a, manual',
     );
     expect(() => cfg({ kind: 'exec', command: 'x', maxOutputBytes: DEFAULT_LIMITS.bodyBytes + 1 })).toThrow(
       'adapters.x.maxOutputBytes',
