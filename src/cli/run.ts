@@ -114,5 +114,9 @@ export async function cmdRun(argv: string[]): Promise<number> {
     process.exit(3); // what did not close still holds the event loop
   }
   notifier.close();
-  return 0;
+  // Everything the node opened is closed, and what it must keep is stored. A handle a dependency still holds
+  // (a socket in teardown, a timer of a client library) must not keep a stopped daemon alive, as it did under
+  // load: the process exits now, and what was left is listed at debug level.
+  node.logger.log('debug', 'exit', { left: process.getActiveResourcesInfo() });
+  process.exit(0);
 }

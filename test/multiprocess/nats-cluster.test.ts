@@ -33,7 +33,7 @@ const HAVE = natsServerAvailable();
 if (!HAVE) console.warn('NATS cluster test skipped: no nats-server binary (apt-get install nats-server; .ci/run does)');
 const MOSQ = hasBinary('mosquitto');
 const TOPIC = 'data_analysis';
-const DEADLINE_MS = 90_000;
+const DEADLINE_MS = 60_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'agentnet-natsmp-'));
 let cluster: NatsCluster | undefined;

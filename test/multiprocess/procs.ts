@@ -78,11 +78,22 @@ export function startProc(spec: ProcSpec, readyTimeoutMs = 60_000): Promise<Proc
   });
 }
 
-/** Sends `sig` and resolves when the process has exited. */
-export function stopProc(p: Proc, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+/**
+ * Sends `sig` and resolves when the process has exited. A node that is still there after `deadlineMs` (its
+ * own stop is bounded at 20 s, src/cli/run.ts) fails the caller with its name and last log lines.
+ */
+export function stopProc(p: Proc, sig: NodeJS.Signals = 'SIGTERM', deadlineMs = 40_000): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    p.child.once('exit', () => resolve());
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(
+      () =>
+        reject(new Error(`${p.name}: still running ${deadlineMs} ms after ${sig}\n${p.tail.slice(-15).join('\n')}`)),
+      deadlineMs,
+    );
+    p.child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
     p.child.kill(sig);
   });
 }
