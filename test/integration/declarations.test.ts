@@ -59,7 +59,7 @@ describe('declarations on real nodes', () => {
       tags,
       text: 'count rows',
       budget: 2000,
-      bidWindowMs: 1500,
+      bidWindowMs: 3000, // a bid from a node on a loaded machine must make it
     });
     expect(p.status, JSON.stringify(p.json)).toBe(200);
     let state = '';
@@ -184,6 +184,13 @@ describe('declarations on real nodes', () => {
     expect(metrics).toMatch(/^agentnet_store_undecodable_total 1$/m);
     expect(() => again.recomputeTrust()).not.toThrow();
     expect((await api(again, `/trust?topic=${TOPIC}`)).status).toBe(200);
-    expect(await task(nodes.get('alice')!, ['data.analysis.csv'])).toBe('settled');
+    // dave's clean stop published its death: alice invites it again once its new birth has reached her.
+    const alice = nodes.get('alice')!;
+    await until(() =>
+      alice
+        .discover({ tags: ['data.analysis.csv'], topic: TOPIC })
+        .some((c) => (c as { author: string }).author === again.core.agentHex),
+    );
+    expect(await task(alice, ['data.analysis.csv'])).toBe('settled');
   }, 90_000);
 });
