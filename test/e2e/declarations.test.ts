@@ -204,6 +204,18 @@ describe('declarations end to end: agentnet run processes, HTTP, MCP and the CLI
     expect(before).not.toContain(bad);
     expect((await getJson<{ storeUndecodable: number }>(bob, '/status')).storeUndecodable).toBe(1);
     expect((await fetch(`${bob.api}/trust?topic=${TOPIC}`)).status).toBe(200);
+    // bob's clean stop published its death: alice invites it again once its new birth has reached her.
+    await until(
+      'alice sees bob again',
+      async () =>
+        (
+          await getJson<{ candidates: Array<{ author: string }> }>(
+            alice,
+            `/discover?tags=data.analysis.sql&topic=${TOPIC}`,
+          )
+        ).candidates.some((c) => c.author === bob.agent) || 'not yet',
+      30_000,
+    );
     expect(await task('data.analysis.sql')).toMatchObject({ state: 'settled', worker: bob.agent });
     const log = readFileSync(join(dir, 'bob.log'), 'utf8');
     expect(log.split('\n').filter((l) => l.includes('does not decode'))).toHaveLength(1);
