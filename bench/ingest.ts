@@ -11,6 +11,7 @@
 // splits its on-CPU samples by stage (ingest-stages.ts).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,8 @@ export interface IngestResult {
   readonly load: { start: string; end: string; loadAvg1Start: number; loadAvg1End: number };
   readonly stream: { rate: number; pattern: string; seconds: number; publishers: number; broker: string };
   readonly announced: number;
+  /** Announce requests whose connection failed before an answer (not counted in `announced`). */
+  readonly failedRequests: number;
   readonly received: number;
   readonly observer: {
     readonly cpuMs: number;
@@ -113,21 +116,49 @@ async function drain(obs: Node, base: number, want: number, ms: number): Promise
 }
 
 let seq = 0;
-function announce(pub: Node, topic: string): Promise<void> {
-  const n = seq++;
-  const body = JSON.stringify({ kind: 'state', topic, text: `reading ${n}`, tags: ['reading'], key: `k${n % 16}` });
-  return fetch(`${pub.api}/announce`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then(
-    async (r) => {
-      if (!r.ok) throw new Error(`announce refused: ${r.status} ${await r.text()}`);
-    },
-  );
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+/** POST /announce on a kept-alive connection; a request on a reused socket the server had closed is sent
+ *  again once (the pattern Node's http documents: `reusedSocket` with ECONNRESET). */
+function post(api: string, body: string, retry = true): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${api}/announce`, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (retry && req.reusedSocket && e.code === 'ECONNRESET') post(api, body, false).then(resolve, reject);
+      else reject(e);
+    });
+    req.end(body);
+  });
 }
 
-/** Sends `rate` entries/s for `seconds`, round robin over the publishers; resolves when every answer came. */
-async function stream(o: IngestOptions, pubs: Node[], topic: string): Promise<number> {
+/** One announce; true when the node accepted it, false when the connection failed (counted by the caller). */
+async function announce(pub: Node, topic: string): Promise<boolean> {
+  const n = seq++;
+  const body = JSON.stringify({ kind: 'state', topic, text: `reading ${n}`, tags: ['reading'], key: `k${n % 16}` });
+  let status: number;
+  try {
+    status = await post(pub.api, body);
+  } catch {
+    return false;
+  }
+  if (status !== 200) throw new Error(`announce refused: HTTP ${status}`);
+  return true;
+}
+
+/** Sends `rate` entries/s for `seconds`, round robin over the publishers; resolves when every answer came
+ *  with how many were answered and how many connections failed. */
+async function stream(o: IngestOptions, pubs: Node[], topic: string): Promise<{ ok: number; failed: number }> {
   const total = o.rate * o.seconds;
   const t0 = performance.now();
-  const pending: Promise<void>[] = [];
+  const pending: Promise<boolean>[] = [];
   let sent = 0;
   while (sent < total) {
     const elapsed = (performance.now() - t0) / 1000;
@@ -136,8 +167,9 @@ async function stream(o: IngestOptions, pubs: Node[], topic: string): Promise<nu
     for (; sent < Math.min(due, total); sent++) pending.push(announce(pubs[sent % pubs.length]!, topic));
     await sleep(o.pattern === 'burst' ? 50 : 5);
   }
-  await Promise.all(pending);
-  return total;
+  const answers = await Promise.all(pending);
+  const ok = answers.filter(Boolean).length;
+  return { ok, failed: total - ok };
 }
 
 async function stop(n: Node): Promise<void> {
@@ -161,20 +193,21 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     nodes.push(...pubs);
     // warm up: one entry per publisher reaches the observer (subscriptions in place, first-contact work done)
     const base0 = await entriesOf(obs);
-    await Promise.all(pubs.map((p) => announce(p, topic)));
+    if (!(await Promise.all(pubs.map((p) => announce(p, topic)))).every(Boolean))
+      throw new Error('warm-up: a publisher did not answer its first announce');
     if ((await drain(obs, base0, pubs.length, 30_000)) < pubs.length)
       throw new Error('warm-up: the observer did not receive the publishers first entries within 30 s');
-    await sleep(1000);
+    await sleep(3000);
     // idle CPU of the observer over a quiet span (its timers and the broker's keepalives)
     const idle0 = cpuMs(obs.child.pid!);
-    const idleSpan = 3000;
+    const idleSpan = 5000;
     await sleep(idleSpan);
     const idleRate = (cpuMs(obs.child.pid!) - idle0) / idleSpan; // ms of CPU per ms
     const base = await entriesOf(obs);
     const obs0 = cpuMs(obs.child.pid!);
     const pub0 = pubs.map((p) => cpuMs(p.child.pid!));
     const t0 = performance.now();
-    const announced = await stream(o, pubs, topic);
+    const { ok: announced, failed } = await stream(o, pubs, topic);
     const received = await drain(obs, base, announced, 30_000 + o.seconds * 1000);
     const span = performance.now() - t0;
     const obsCpu = cpuMs(obs.child.pid!) - obs0;
@@ -196,6 +229,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
         broker: o.broker ?? 'embedded',
       },
       announced,
+      failedRequests: failed,
       received,
       observer: {
         cpuMs: obsCpu,
@@ -223,6 +257,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     };
   } finally {
     await Promise.all(nodes.map(stop));
+    agent.destroy();
     await embedded?.close();
     for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });
     if (profDir) rmSync(profDir, { recursive: true, force: true });

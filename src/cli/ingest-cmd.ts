@@ -9,7 +9,7 @@ import { barChart, stack } from '../runtime/plot/svg.js';
 import { intFlag, UsageError } from './args.js';
 
 export const BENCH_INGEST_HELP = `Usage: agentnet bench ingest [--rate 50,200] [--seconds 20] [--pattern trickle|burst] [--publishers 4]
-                              [--profile P] [--broker URL] [--profile-stages] [--json FILE] [--plot FILE.svg]
+                              [--profile P] [--broker URL] [--profile-stages] [--bundle MJS] [--json FILE] [--plot FILE.svg]
 
 Starts one observer and --publishers publishers, each a real 'agentnet run' process with the profile's Node
 flags, over a broker the bench embeds (or --broker URL, e.g. Mosquitto). The publishers announce signed
@@ -19,7 +19,8 @@ Reports the observer's CPU time per received entry (/proc utime+stime; its idle 
 also taken out), the publishers' CPU per announced entry, and in the same run a child process of the same
 runtime verifying (single and batched) and signing the very entries the observer stored: the ratios are
 pipeline / crypto. --profile-stages runs the observer under --cpu-prof and splits its samples into
-transport, decode, verify, store, events, gc. The load (uptime) at start and end is printed and in --json.
+transport, decode, verify, store, events, gc. --bundle runs the nodes from another build's dist/agentnet.mjs
+(two builds compared by the same harness). The load (uptime) at start and end is printed and in --json.
 Exit codes: 0 done, 2 usage error, 3 runtime failure.
 Example: agentnet bench ingest --rate 50,200 --seconds 30 --json ingest.json --plot ingest.svg`;
 
@@ -64,6 +65,7 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
       pattern: { type: 'string' },
       publishers: { type: 'string' },
       broker: { type: 'string' },
+      bundle: { type: 'string' },
       'profile-stages': { type: 'boolean' },
       'crypto-of': { type: 'string' },
       json: { type: 'string' },
@@ -85,7 +87,7 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
   const rates = (values.rate ?? '50,200').split(',').map((r) => intFlag(r, 'rate', 50, 1, 5000));
   const seconds = intFlag(values.seconds, 'seconds', 20, 1, 3600);
   const publishers = intFlag(values.publishers, 'publishers', 4, 1, 32);
-  const bundle = process.argv[1]!;
+  const bundle = values.bundle ?? process.argv[1]!;
   const out: IngestResult[] = [];
   for (const rate of rates) {
     console.error(`bench ingest: ${rate}/s ${pattern} for ${seconds} s, ${publishers} publishers ...`);
