@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs bench/footprint.ts without a TS runner: bundle it with esbuild into dist/ (gitignored; like
 // dist/agentnet.mjs, the WASM loader then finds ../build/ed25519.wasm) and call its main().
-// Usage: node bench/footprint.run.mjs [--profile rpi-zero2w] [--agents 1000] [--runs 3] [--idle-ms 5000]
+// Usage: node bench/footprint.run.mjs [--profile rpi-zero2w] [--agents 1000] [--entries 0] [--runs 3] [--idle-ms 5000]
 //        [--broker URL] [--bare] [--env K=V]... [--node-flags '...'] [--node BIN --bundle MJS] [--seed DIR]
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
