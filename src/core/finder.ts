@@ -19,7 +19,7 @@ import type { Counters } from './counters.js';
 import { DecodeError, type RejectReason } from './errors.js';
 import { DiscoveryIndex } from './gossip/discovery.js';
 import { covers, type Interest } from './gossip/match.js';
-import { MAX_SKETCH_BITS, sketchFill, sketchMatches } from './gossip/sketch.js';
+import { MAX_SKETCH_BITS, sketchFill, sketchMask, sketchMatches } from './gossip/sketch.js';
 import { BodyPulls } from './gossip/pulls.js';
 import type { LogStore, StoredEntry } from './log/store.js';
 import type { CryptoPort } from './ports.js';
@@ -102,13 +102,14 @@ export class Finder {
   /**
    * A standing interest in `state` declarations carrying `tag` (e.g. `receipt`) in every followed topic:
    * their bodies are pulled (sketch first, as for capabilities) and delivered as `declared` events.
-   * Unexpired state entries of others already in our store are offered again, each log's in order
-   * (LogStore.unexpired: found by expiry, not by reading every log).
+   * Unexpired state entries of others already in our store whose sketch may hold the tag are offered
+   * again, each log's in order (LogStore.unexpired: found by expiry and tested against the tag's sketch
+   * bits by the store, so a start decodes only the entries this interest may want, not every stored one).
    */
   watch(now: number, tag: string): void {
     if (this.watched.has(tag)) return;
     this.watched.add(tag);
-    for (const se of this.x.store.unexpired('state', now, this.x.agentKey)) {
+    for (const se of this.x.store.unexpired('state', now, this.x.agentKey, sketchMask(this.x.crypto, tag))) {
       let e: Entry;
       try {
         e = decodeEntry(se.bytes, this.x.limits).entry;

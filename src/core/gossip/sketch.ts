@@ -41,6 +41,13 @@ export function makeSketch(h: Hashes, tags: readonly string[]): Uint8Array {
   return s;
 }
 
+/** The bits `tag` sets (its own, not its prefixes'): a sketch has the tag when it has every bit of this mask. */
+export function sketchMask(h: Hashes, tag: string): Uint8Array {
+  const s = new Uint8Array(SKETCH_BYTES);
+  for (const bit of positions(h, tag)) s[bit >> 3]! |= 1 << (bit & 7);
+  return s;
+}
+
 export function sketchHas(h: Hashes, sketch: Uint8Array, tag: string): boolean {
   return positions(h, tag).every((bit) => ((sketch[bit >> 3]! >> (bit & 7)) & 1) === 1);
 }
