@@ -48,6 +48,12 @@ export function sketchMask(h: Hashes, tag: string): Uint8Array {
   return s;
 }
 
+/** True when `sketch` has every bit of `mask` (a sketchMask): the test without hashing the tag again. */
+export function sketchCovers(sketch: Uint8Array, mask: Uint8Array): boolean {
+  for (let i = 0; i < SKETCH_BYTES; i++) if ((sketch[i]! & mask[i]!) !== mask[i]) return false;
+  return true;
+}
+
 export function sketchHas(h: Hashes, sketch: Uint8Array, tag: string): boolean {
   return positions(h, tag).every((bit) => ((sketch[bit >> 3]! >> (bit & 7)) & 1) === 1);
 }
