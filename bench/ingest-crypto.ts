@@ -1,6 +1,6 @@
 // The crypto-only cost of the entries an ingest run stored (bench/ingest.ts): measured in a child process of
 // the same runtime, Node flags and environment as the nodes (`agentnet bench ingest --crypto-of DB`), on the
-// very `state` entries the observer stored: decode (COSE_Sign1 + CBOR header, for reference), Ed25519
+// very `state` entries the observer stored, in CPU time: decode (COSE_Sign1 + CBOR header, for reference), Ed25519
 // verification single and in batches (the kernel the profile selects, src/runtime/wasm/simd.ts), and signing
 // the same signed bytes with node:crypto (what a publisher pays per entry besides verifying its own).
 
@@ -41,10 +41,13 @@ export function measureCrypto(db: string, profileName: string, rounds = 5): Cryp
   const signer = makeCryptoPort(v).signer;
   const secret = randomSecret();
   const batch = Math.min(profile.verifyBatchSize, 64);
+  // CPU time (user + system) like the nodes' figures from /proc, not wall time: on a shared machine the
+  // wall time also counts the time this process waited for a core.
   const time = (fn: () => void): number => {
-    const t = performance.now();
+    const t = process.cpuUsage();
     fn();
-    return (performance.now() - t) / bytes.length;
+    const d = process.cpuUsage(t);
+    return (d.user + d.system) / 1000 / bytes.length;
   };
   const per = { decode: [] as number[], single: [] as number[], batch: [] as number[], sign: [] as number[] };
   let items = bytes.map((b) => decodeEntry(b, profile.limits));
