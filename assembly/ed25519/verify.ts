@@ -24,6 +24,7 @@ import {
   geToP3, geIdentity, geIsIdentity, geMul8, initPoints,
 } from './point';
 import { scIsCanonical } from './scalar';
+import { decodeNegA } from './keycache';
 
 export const W_A: i32 = 5;               // wNAF width for the variable point
 export const W_B: i32 = 8;                     // wNAF width for the base point (table of 2^(W_B-2))
@@ -141,9 +142,8 @@ const R_PT: usize = memory.data(<i32>P3, 16);
  */
 export function verifyRaw(pub: usize, sig: usize, k: usize): bool {
   if (!scIsCanonical(sig + 32)) return false;
-  if (!decodeA(A_PT, pub)) return false;
+  if (!decodeNegA(A_PT, pub)) return false;
   if (!geFromBytes(R_PT, sig)) return false;
-  geNeg(A_PT);
   return checkDecoded(A_PT, R_PT, k, sig + 32);
 }
 
