@@ -15,9 +15,11 @@
 //   Because [8] kills every torsion component, the check is independent of the representative of
 //   k mod L, and the random-linear-combination batch check tests exactly the same equation.
 //
-// Implementation: Q = [S]B + [k](-A) by Straus/Shamir interleaving with width-5 wNAF for k over a
-// table of 8 odd multiples of -A (CACHED), and width-8 wNAF for S over 64 odd multiples of B in
-// affine NIELS form built once at instantiation; then accept iff [8](Q - R) is the identity.
+// Implementation (checkDecoded): half-size scalars c0 = c1 k (mod L), c1 = +-m, both below 2^127
+// (halfsize.ts); Q = [m S mod L]B + [m](-R) + [+-c0](-A) by Straus interleaving, width-5 wNAF over
+// tables of 8 odd multiples of -A and of R (CACHED), width-8 wNAF for the two 128-bit halves of
+// m S mod L over 64 odd multiples of B and of [2^128]B in affine NIELS form built once at
+// instantiation; accept iff [8]Q is the identity.
 import { FE } from './field';
 import {
   P3, CACHED, NIELS, geFromBytes, geNeg, geToCached, geToNiels, geAdd, geMadd, geDbl, geToP2,
