@@ -1,4 +1,4 @@
-// Stateless address validation for the UDP LAN mesh (docs/transports.md "UDP LAN mesh"): a challenge carries a
+// Stateless address validation for the UDP LAN mesh (docs/transports.md "The UDP mesh"): a challenge carries a
 // cookie, a MAC over the address and a 60 s time bucket under a secret only this node knows; an address that
 // echoes a cookie of the current or previous bucket receives at that address, and is validated for VALIDATED_MS.
 // The MAC itself comes in as a function (the runtime's HMAC-SHA256), so this part stays sans-I/O.

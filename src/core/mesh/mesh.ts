@@ -1,4 +1,4 @@
-// The UDP LAN mesh's gossip logic as a sans-I/O core (docs/conventions.md §2, docs/transports.md "UDP LAN mesh"):
+// The UDP LAN mesh's gossip logic as a sans-I/O core (docs/conventions.md §2, docs/transports.md "The UDP mesh"):
 // who gets a frame, what is new, what is kept and served, and which address may be sent bulk data. It owns no
 // socket and no timer: datagrams come in through `handleDatagram(now, from, frame)`, the heartbeat through
 // `heartbeat(now)` (due at `pollTimeout()`), the node's calls through `publish` / `subscribe` / `leave`; what to
@@ -16,19 +16,16 @@
 //  - publish, retained, not pushed (bodies): kept only; fetched by a pull (bodyless gossip).
 //  - subscribe to a retained channel: a local filter, local copies handed over, and a PULL sent to the
 //    neighbours; every node holding matching retained items answers ("from any holder").
-// Address validation (no reflection): beacons and pulls are unauthenticated and their source address can be
-// spoofed, so bulk data (greetings, anti-entropy, pull answers) goes only to an address that echoed a stateless
-// cookie (T_CHALLENGE -> T_ECHO: a MAC over address and a 60 s time bucket) within VALIDATED_MS. To anything
-// else a triggering frame gets at most one 30-byte challenge; its beacon sample is ignored and its pull is only
-// remembered (LEASE_MS) and answered once it echoes.
-// Liveness: a neighbour whose beacons stop for NEIGHBOUR_TIMEOUT_MS is dropped at the next heartbeat; if no
-// other live address carries its will name, a `peer` event reports that name unreachable (a local hint: the
-// mesh cannot sign a death), and reachable again when a beacon carries it.
+// Address validation (no reflection, cookies.ts): bulk data (greetings, anti-entropy, pull answers) goes only to
+// an address that echoed a cookie; anything else gets at most one 30-byte challenge, and its pull is only
+// remembered (leases.ts) until it echoes. Liveness: silent neighbours are reported by will name (neighbours.ts).
 
 import { CHANNEL, letterName, parseLetterName, type Channel } from '../channels.js';
 import { topicMatches } from '../hub.js';
 import { toHex } from '../bytes.js';
 import { Cookies, REVALIDATE_MS, type CookieMac } from './cookies.js';
+import { PullLeases } from './leases.js';
+import { Neighbours } from './neighbours.js';
 import {
   COOKIE,
   CHUNK,
@@ -49,9 +46,8 @@ import {
 
 export const TTL = 4;
 export const HEARTBEAT_MS = 1000;
-export const NEIGHBOUR_TIMEOUT_MS = 5000;
+export { NEIGHBOUR_TIMEOUT_MS } from './neighbours.js';
 const SEEN = 8192;
-const LEASE_MS = 30_000;
 /** Bytes held by messages being reassembled, in messages of the largest size. */
 const PARTIAL_BUDGET_MESSAGES = 8;
 const ADDR_RE = /^[^:,]+:\d+$/;
@@ -93,7 +89,7 @@ interface Retained {
 export class MeshCore {
   private readonly D: number;
   private readonly dHi: number;
-  private readonly neighbourSeen = new Map<string, number>(); // "host:port" -> last seen
+  private readonly table = new Neighbours();
   private readonly cookies: Cookies;
   private readonly greeted = new Set<string>(); // neighbours given our own retained items
   private readonly seen = new Map<string, true>();
@@ -101,12 +97,10 @@ export class MeshCore {
   private readonly filters = new Set<string>();
   private readonly partial: Reassembly;
   private readonly willName: string | undefined;
-  private readonly peerWill = new Map<string, string>(); // neighbour address -> the will name its beacons carry
-  private readonly lost = new Set<string>(); // will names reported unreachable
   /** Retained items already handed to the core since its last subscribe (name -> content id). */
   private readonly delivered = new Map<string, string>();
-  /** Pulls this node could not answer yet, kept for LEASE_MS: filter -> requester -> until. */
-  private readonly wanted = new Map<string, Map<string, number>>();
+  /** Pulls this node could not answer yet (leases.ts). */
+  private readonly wanted = new PullLeases();
   private readonly out: MeshTransmit[] = [];
   private readonly events: MeshEvent[] = [];
   private refreshTurn = 0;
@@ -145,11 +139,11 @@ export class MeshCore {
   }
 
   neighbours(): string[] {
-    return [...this.neighbourSeen.keys()];
+    return this.table.list();
   }
 
   stats(): { neighbours: number; retained: number; degree: number } {
-    return { neighbours: this.neighbourSeen.size, retained: this.retained.size, degree: this.D };
+    return { neighbours: this.table.size, retained: this.retained.size, degree: this.D };
   }
 
   // ---- the node's calls ------------------------------------------------------------------------------------------
@@ -227,7 +221,7 @@ export class MeshCore {
   private onEcho(now: number, payload: Uint8Array, from: string): void {
     if (!this.cookies.validate(now, payload, from)) return;
     // It speaks the mesh at that address: a neighbour now (not at its next beacon, a second later), greeted.
-    this.neighbourSeen.set(from, now);
+    this.table.heard(now, from);
     this.greet(now, from);
     this.answerWanted(now, from);
   }
@@ -239,14 +233,12 @@ export class MeshCore {
     const items = utf8Text(payload).split(',');
     const will = items.find((x) => /^will=[a-z]\/[^,]{1,255}$/.test(x) && parseLetterName(x.slice(5)))?.slice(5);
     if (will) {
-      this.peerWill.set(from, will);
-      if (this.lost.delete(will)) this.reportPeer(will, true);
+      if (this.table.carries(from, will)) this.reportPeer(will, true);
     }
-    this.neighbourSeen.set(from, now);
-    for (const n of items.filter((x) => ADDR_RE.test(x)).slice(0, 32))
-      if (n !== this.self && !this.neighbourSeen.has(n)) this.neighbourSeen.set(n, now - NEIGHBOUR_TIMEOUT_MS / 2);
+    this.table.heard(now, from);
+    for (const n of items.filter((x) => ADDR_RE.test(x)).slice(0, 32)) if (n !== this.self) this.table.learned(now, n);
     // Its first validated beacon: hand it our own births and frontiers, which it may have missed (pushes sent
-    // before it was up are lost). Kept apart from `neighbourSeen`: one known only from another node's sample
+    // before it was up are lost). Kept apart from the neighbour table: one known only from another node's sample
     // has never heard from us directly.
     this.greet(now, from);
   }
@@ -269,11 +261,11 @@ export class MeshCore {
     // the requester itself must be validated here before anything is sent to it.
     if (reply !== from && !this.cookies.isValidated(now, from)) return this.challenge(now, from);
     if (!this.cookies.isValidated(now, reply)) {
-      this.want(now, filter, reply);
+      this.wanted.want(now, filter, reply);
       return this.challenge(now, reply);
     }
     const answered = this.answer(now, filter, reply);
-    if (!answered || filter.endsWith('/+')) this.want(now, filter, reply);
+    if (!answered || filter.endsWith('/+')) this.wanted.want(now, filter, reply);
     if (ttl > 1) {
       const fwd = encodeMessage(m.channel, m.key, new TextEncoder().encode(reply), 0);
       for (const n of this.fanout(from)) this.sendFrame(T_PULL, ttl - 1, id, fwd, n);
@@ -285,20 +277,14 @@ export class MeshCore {
   /** Every HEARTBEAT_MS: drop silent neighbours, expire state, beacon, and refresh one neighbour's copies. */
   heartbeat(now: number): void {
     this.lastBeat = now;
-    this.dropSilent(now);
+    for (const w of this.table.dropSilent(now)) this.reportPeer(w, false);
     this.cookies.expire(now);
-    for (const n of this.greeted) if (!this.neighbourSeen.has(n)) this.greeted.delete(n); // greeted again on return
+    for (const n of this.greeted) if (!this.table.has(n)) this.greeted.delete(n); // greeted again on return
     this.partial.expire(now, 10_000);
-    for (const [f, who] of this.wanted) {
-      for (const [to, until] of who) if (until <= now) who.delete(to);
-      if (who.size === 0) this.wanted.delete(f);
-    }
-    const sample = [
-      ...[...this.neighbourSeen.keys()].slice(0, 32),
-      ...(this.willName ? [`will=${this.willName}`] : []),
-    ];
+    this.wanted.expire(now);
+    const sample = [...this.table.list().slice(0, 32), ...(this.willName ? [`will=${this.willName}`] : [])];
     const payload = new TextEncoder().encode(sample.join(','));
-    for (const n of new Set([...this.neighbourSeen.keys(), ...this.o.seeds]))
+    for (const n of new Set([...this.table.list(), ...this.o.seeds]))
       if (n !== this.self) this.sendFrame(T_BEACON, 1, this.ports.randomBytes(8), payload, n);
     // Anti-entropy: each heartbeat, one neighbour in turn gets our own births and frontiers again, so a lost
     // push is repaired within (neighbours) heartbeats instead of waiting for our next change. The receiver hands
@@ -308,20 +294,6 @@ export class MeshCore {
       const to = ns[this.refreshTurn++ % ns.length]!;
       for (const [name, r] of this.retained)
         if (this.isGreeting(name, r) && r.expiresAt > now) this.sendRetained(now, name, r, to);
-    }
-  }
-
-  private dropSilent(now: number): void {
-    for (const [n, t] of this.neighbourSeen) {
-      if (now - t <= NEIGHBOUR_TIMEOUT_MS) continue;
-      this.neighbourSeen.delete(n);
-      const w = this.peerWill.get(n);
-      this.peerWill.delete(n);
-      if (w && ![...this.peerWill.values()].includes(w) && !this.lost.has(w)) {
-        if (this.lost.size >= 4096) this.lost.delete(this.lost.values().next().value!); // bounded: beacons are unsigned
-        this.lost.add(w);
-        this.reportPeer(w, false);
-      }
     }
   }
 
@@ -348,7 +320,7 @@ export class MeshCore {
 
   /** D random neighbours, or all of them up to Dhi (small LANs). */
   private fanout(exclude?: string): string[] {
-    const all = [...this.neighbourSeen.keys(), ...this.o.seeds.filter((s) => !this.neighbourSeen.has(s))].filter(
+    const all = [...this.table.list(), ...this.o.seeds.filter((s) => !this.table.has(s))].filter(
       (n) => n !== exclude && n !== this.self,
     );
     if (all.length <= this.dHi) return all;
@@ -388,16 +360,13 @@ export class MeshCore {
     if (bytes.length === 0) return void this.retained.delete(name);
     const r: Retained = { bytes, expiresAt: expiryS ? now + expiryS * 1000 : Infinity, own };
     this.retained.set(name, r);
-    // Someone asked for this before it existed here (a subscribe that came first): answer now.
-    for (const [filter, who] of this.wanted) {
-      if (!topicMatches(filter, name)) continue;
-      for (const [to, until] of who) {
-        if (until <= now || !this.cookies.isValidated(now, to)) continue; // answered when it echoes
-        this.sendRetained(now, name, r, to);
-        who.delete(to);
-      }
-      if (who.size === 0) this.wanted.delete(filter);
-    }
+    // Someone asked for this before it existed here (a subscribe that came first): answer now. An unvalidated
+    // requester keeps its lease and is answered when it echoes.
+    this.wanted.arrived(now, name, (to) => {
+      if (!this.cookies.isValidated(now, to)) return false;
+      this.sendRetained(now, name, r, to);
+      return true;
+    });
   }
 
   /** Sends `to` every live retained item matching `filter`; whether there was one. */
@@ -411,21 +380,9 @@ export class MeshCore {
     return answered;
   }
 
-  /** Pulls `to` made before it was validated, answered now. */
+  /** Pulls `to` made before it was validated, answered now (a one-level wildcard's lease stays for later items). */
   private answerWanted(now: number, to: string): void {
-    for (const [filter, who] of this.wanted) {
-      if (!who.has(to)) continue;
-      if (this.answer(now, filter, to) && !filter.endsWith('/+')) who.delete(to);
-      if (who.size === 0) this.wanted.delete(filter);
-    }
-  }
-
-  private want(now: number, filter: string, to: string): void {
-    if (this.wanted.size >= 1024) this.wanted.delete(this.wanted.keys().next().value!);
-    const who = this.wanted.get(filter) ?? new Map<string, number>();
-    if (who.size >= 256 && !who.has(to)) who.delete(who.keys().next().value!);
-    who.set(to, now + LEASE_MS);
-    this.wanted.set(filter, who);
+    this.wanted.validated(to, (filter) => this.answer(now, filter, to) && !filter.endsWith('/+'));
   }
 
   /** Our own retained items that are pushed (births, frontiers, proofs): what greetings and anti-entropy send. */
