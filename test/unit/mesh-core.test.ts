@@ -1,7 +1,9 @@
 // The UDP mesh's sans-I/O gossip core (src/core/mesh/mesh.ts) driven directly: nodes are MeshCores joined by a
 // synchronous datagram loop (test/mesh-lan.ts: no sockets, virtual time) with a real HMAC cookie MAC.
 
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { COOKIE_BUCKET_MS, Cookies, VALIDATED_MS } from '../../src/core/mesh/cookies.js';
 import { NEIGHBOUR_TIMEOUT_MS } from '../../src/core/mesh/mesh.js';
 import { Lan } from '../mesh-lan.js';
 import {
@@ -171,5 +173,29 @@ describe('MeshCore (the UDP mesh without sockets)', () => {
     for (const f of [frames[2]!, frames[0]!, frames[1]!]) b.handleDatagram(lan.now, A, f);
     lan.run();
     expect(lan.messages(B, 'header').map((m) => [...m.bytes])).toEqual([[...body]]);
+  });
+});
+
+describe('Cookies (address validation)', () => {
+  const mac = (addr: string, bucket: number) =>
+    createHmac('sha256', 'k')
+      .update(`${addr}|${bucket}`)
+      .digest()
+      .subarray(0, COOKIE - 4);
+
+  it('validates an echo of this or the previous 60 s bucket, for the challenged address only', () => {
+    const c = new Cookies(mac);
+    const t = 1_800_000_000_000;
+    const cookie = c.cookie(t, A);
+    expect(cookie.length).toBe(COOKIE);
+    expect(c.validate(t + 2 * COOKIE_BUCKET_MS, cookie, A)).toBe(false); // two buckets later: stale
+    expect(c.validate(t, cookie, B)).toBe(false); // echoed from another address
+    const flipped = cookie.slice();
+    flipped[15]! ^= 1;
+    expect(c.validate(t, flipped, A)).toBe(false);
+    expect(c.isValidated(t, A)).toBe(false);
+    expect(c.validate(t + COOKIE_BUCKET_MS, cookie, A)).toBe(true); // the previous bucket still counts
+    expect(c.isValidated(t + COOKIE_BUCKET_MS + VALIDATED_MS - 1, A)).toBe(true);
+    expect(c.isValidated(t + COOKIE_BUCKET_MS + VALIDATED_MS, A)).toBe(false);
   });
 });
