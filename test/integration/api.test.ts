@@ -470,6 +470,7 @@ describe('API access control', () => {
     withdraw: () => ({ id: '', seq: 1, bodyHash: '' }),
     limits: DEFAULT_LIMITS,
     discover: () => [],
+    discoverRanked: async () => ({ candidates: [], ranking: { method: 'bm25' } }),
     peers: () => [],
     logs: () => [],
     declarations: () => [],

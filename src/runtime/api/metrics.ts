@@ -79,6 +79,13 @@ export interface MetricsSnapshot {
     readonly runs: Readonly<Record<string, number>>;
     readonly latency: { readonly buckets: readonly number[]; readonly sum: number; readonly count: number };
   }>;
+  /** The embedder of free-text discovery (runtime/embedder.ts), when one is configured. */
+  readonly embedder?: {
+    readonly requests: Readonly<Record<string, number>>;
+    readonly fallbacks: Readonly<Record<string, number>>;
+    readonly cacheEntries: number;
+    readonly cacheHits: number;
+  };
   /** Latency bucket bounds of `adapters` (seconds; +Inf last, implied). */
   readonly latencyBuckets?: readonly number[];
   /** Tasks this node holds, per role and state (terminal states are the outcomes). */
@@ -331,6 +338,33 @@ function taskFamilies(m: MetricsSnapshot): Family[] {
       },
     );
   }
+  if (m.embedder)
+    out.push(
+      {
+        name: 'agentnet_embedder_requests',
+        type: 'counter',
+        help: 'Requests to the embeddings endpoint of free-text discovery by result (ok, unreachable, timeout, status, malformed, oversize).',
+        samples: by('result', m.embedder.requests),
+      },
+      {
+        name: 'agentnet_discover_fallbacks',
+        type: 'counter',
+        help: 'Free-text queries ranked by BM25 alone because the embeddings endpoint failed, by reason.',
+        samples: by('reason', m.embedder.fallbacks),
+      },
+      {
+        name: 'agentnet_embedder_cache_entries',
+        type: 'gauge',
+        help: 'Declaration vectors held in the embedder cache.',
+        samples: [{ value: m.embedder.cacheEntries }],
+      },
+      {
+        name: 'agentnet_embedder_cache_hits',
+        type: 'counter',
+        help: 'Vectors answered from the embedder cache.',
+        samples: [{ value: m.embedder.cacheHits }],
+      },
+    );
   return out;
 }
 
