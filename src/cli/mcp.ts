@@ -136,7 +136,8 @@ const TOOLS: Record<
     call: (api, a) => api.get(`/verify/${encodeURIComponent(String(a['agentKey']))}?tier=${a['tier'] ?? 2}`),
   },
   list_peers: {
-    description: 'Agents this node has verified, with tier and last seen.',
+    description:
+      'Agents this node has verified, with tier, liveness (online since its birth, left at its death, unreachable, unknown) and the time of its last message.',
     inputSchema: { type: 'object', properties: {}, additionalProperties: false },
     annotations: READ,
     call: (api) => api.get('/peers'),

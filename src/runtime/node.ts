@@ -66,7 +66,7 @@ export interface AgentNode {
   discoverRanked(q: DiscoverQuery): Promise<{ candidates: RankedCandidate[]; ranking: Ranking }>;
   /** Appends a withdraw entry in `topic`: peers drop this agent's candidates there (those with `key`, or all). */
   withdraw(topic: string, text?: string, key?: string): ReturnType<AgentCore['announce']>;
-  peers(): PeerInfo[];
+  peers(): Array<PeerInfo & { liveness: ReturnType<AgentCore['liveness']['state']> }>;
   logs(): LogHeadInfo[];
   declarations(): OwnDeclaration[];
   verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
@@ -417,7 +417,8 @@ export async function startNode(
       driver.call((now) =>
         core.announce(now, { kind: 'withdraw', topic, tags: [], text, ...(key !== undefined ? { key } : {}) }),
       ),
-    peers: () => core.peers(Date.now()),
+    // "last seen" is liveness (births, Wills, the transport's hints: core/gossip/liveness.ts), next to the last message.
+    peers: () => core.peers(Date.now()).map((p) => ({ ...p, liveness: core.liveness.state(p.agent) })),
     logs: () => core.logHeads(),
     declarations: () => core.declarations(Date.now()),
     publishRevocation: (b) => driver.call((now) => core.revocations.publish(now, b)),
