@@ -269,6 +269,7 @@ export async function startNode(
     transport,
     logger,
     config: config.tasks,
+    ratersFile: join(config.dataDir, 'task-raters.json'),
   });
   tasks.onEvent((e) => {
     api?.publish(e);

@@ -78,6 +78,8 @@ export interface MetricsSnapshot {
     readonly waiting: number;
     readonly runs: Readonly<Record<string, number>>;
     readonly latency: { readonly buckets: readonly number[]; readonly sum: number; readonly count: number };
+    /** Runs found unfinished after a restart, per `role result` (result rerun or expired). */
+    readonly resumed?: Readonly<Record<string, number>>;
   }>;
   /** The embedder of free-text discovery (runtime/embedder.ts), when one is configured. */
   readonly embedder?: {
@@ -310,6 +312,17 @@ function taskFamilies(m: MetricsSnapshot): Family[] {
             labels: { adapter: a.name, kind: a.kind, result },
             value: n,
           })),
+        ),
+      },
+      {
+        name: 'agentnet_adapter_resumed',
+        type: 'counter',
+        help: 'Adapter runs found unfinished after a restart of the node, by role (work, rate) and result: rerun (its window still open) or expired (it closed while the node was down).',
+        samples: m.adapters.flatMap((a) =>
+          Object.entries(a.resumed ?? {}).map(([k, n]) => {
+            const [role, result] = k.split(' ') as [string, string];
+            return { labels: { adapter: a.name, role, result }, value: n };
+          }),
         ),
       },
       {
