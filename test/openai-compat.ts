@@ -40,6 +40,7 @@ const CONCEPTS: readonly (readonly string[])[] = [
   ['translate', 'translation', 'language', 'french', 'german', 'english'],
   ['image', 'images', 'photo', 'photos', 'picture', 'pictures', 'resize', 'thumbnail'],
   ['weather', 'forecast', 'rain', 'temperature', 'climate'],
+  ['csv', 'spreadsheet', 'statistics', 'numbers', 'mean', 'average'],
 ];
 
 /** A unit vector over CONCEPTS plus one dimension for words of no concept (so no text is the zero vector). */
