@@ -77,7 +77,7 @@ describe('adapter failures are protocol outcomes, on the task and in /metrics', 
     });
     worker = await start('worker', {
       follow: [TOPIC],
-      tasks: { retryMs: 300 },
+      tasks: { retryMs: 300, bidWindowMs: 90_000, deliverWindowMs: 120_000 },
       declarations: ['sleepy', 'big', 'llmbad', 'down', 'fine'].map(cap),
       adapters: {
         sleepy: { kind: 'exec', command: 'sh', args: ['-c', 'sleep 30'], timeoutMs: 800 },
@@ -142,4 +142,18 @@ describe('adapter failures are protocol outcomes, on the task and in /metrics', 
     ).toBeDefined();
     expect(await metric(req, /^agentnet_tasks\{role="requester",state="unsigned"\} 1$/)).toBeDefined();
   }, 60_000);
+
+  it('task windows default to minutes, the config sets them for the node and a request for one task', async () => {
+    const at = Date.now();
+    const spec = { topic: 'elsewhere', tags: ['x.y'], text: 'windows', budget: 10 };
+    const d = (await api(req, '/tasks', spec)).json; // no windows anywhere: built-in 1 min, 10 min, 10 min
+    expect(d.bidDeadline - at).toBeGreaterThanOrEqual(59_000);
+    expect(d.bidDeadline - at).toBeLessThanOrEqual(61_000);
+    expect([d.deliverBy - d.bidDeadline, d.settleBy - d.deliverBy]).toEqual([600_000, 600_000]);
+    const c = (await api(worker, '/tasks', spec)).json; // the worker's config: 90 s, 2 min, settle built in
+    expect([c.deliverBy - c.bidDeadline, c.settleBy - c.deliverBy]).toEqual([120_000, 600_000]);
+    expect(c.bidDeadline - at).toBeGreaterThanOrEqual(89_000);
+    const r = (await api(worker, '/tasks', { ...spec, deliverWindowMs: 5000 })).json; // the request wins
+    expect(r.deliverBy - r.bidDeadline).toBe(5000);
+  });
 });
