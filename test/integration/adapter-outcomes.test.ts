@@ -78,13 +78,14 @@ describe('adapter failures are protocol outcomes, on the task and in /metrics', 
     worker = await start('worker', {
       follow: [TOPIC],
       tasks: { retryMs: 300, bidWindowMs: 90_000, deliverWindowMs: 120_000 },
-      declarations: ['sleepy', 'big', 'llmbad', 'down', 'fine'].map(cap),
+      declarations: ['sleepy', 'big', 'llmbad', 'down', 'fine', 'one'].map(cap),
       adapters: {
         sleepy: { kind: 'exec', command: 'sh', args: ['-c', 'sleep 30'], timeoutMs: 800 },
         big: { kind: 'exec', command: 'sh', args: ['-c', 'head -c 5000 /dev/zero | tr "\\0" x'], maxOutputBytes: 100 },
         llmbad: { kind: 'openai', baseUrl: llm.baseUrl, model: 'malformed' },
         down: { kind: 'http', url: `http://127.0.0.1:${dead}/run`, timeoutMs: 2000 },
         fine: { kind: 'exec', command: 'sh', args: ['-c', 'echo done'] },
+        one: { kind: 'exec', command: 'sh', args: ['-c', 'sleep 4; echo done'], concurrency: 1, queue: 0 },
       },
     });
     req = await start('req', {
@@ -92,7 +93,7 @@ describe('adapter failures are protocol outcomes, on the task and in /metrics', 
       declarations: [{ kind: 'intent', topic: TOPIC, tags: ['svc'], text: 'any service' }],
       adapters: { noscore: { kind: 'exec', command: 'sh', args: ['-c', 'echo looks fine to me'] } },
     });
-    await until(async () => (await api(req, `/discover?topic=${TOPIC}&tags=svc`)).json.candidates.length === 5, 60_000);
+    await until(async () => (await api(req, `/discover?topic=${TOPIC}&tags=svc`)).json.candidates.length === 6, 60_000);
   }, 90_000);
 
   afterAll(async () => {
@@ -156,4 +157,17 @@ describe('adapter failures are protocol outcomes, on the task and in /metrics', 
     const r = (await api(worker, '/tasks', { ...spec, deliverWindowMs: 5000 })).json; // the request wins
     expect(r.deliverBy - r.bidDeadline).toBe(5000);
   });
+
+  it('a worker bids only while its adapter has room: a second task meets a full adapter, gets no bid and expires', async () => {
+    const first = await post('svc.one', { deliverWindowMs: 20_000, settleWindowMs: 20_000 });
+    await until(async () => (await api(worker, `/tasks/${first}`)).json?.adapter?.state === 'running', 30_000);
+    const second = await post('svc.one');
+    expect(await ended(req, second)).toMatchObject({ state: 'expired', bids: [] });
+    expect((await api(worker, `/tasks/${second}`)).json).toMatchObject({
+      state: 'lost',
+      note: 'did not bid',
+      bids: [],
+    });
+    expect(await ended(req, first)).toMatchObject({ state: 'settled' });
+  }, 60_000);
 });
