@@ -8,10 +8,10 @@
 // ranking falls back to BM25 alone and discovery goes on.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { EmbedderConfig } from '../core/codec/adapters.js';
 import { AdapterError } from '../core/errors.js';
 import type { Candidate } from '../core/types.js';
+import { readSecret } from './adapters/index.js';
 import { postJson } from './adapters/run.js';
 
 /** Why a query was ranked by BM25 alone: the failures of ADAPTER_FAILURES an HTTP call can have. */
@@ -67,7 +67,7 @@ export class Embedder {
 
   constructor(readonly cfg: EmbedderConfig) {
     for (const f of EMBEDDER_FAILURES) this.requests[f] = this.fallbacks[f] = 0;
-    const key = cfg.apiKey ?? (cfg.apiKeyFile ? readFileSync(cfg.apiKeyFile, 'utf8').trimEnd() : undefined);
+    const key = cfg.apiKey ?? (cfg.apiKeyFile ? readSecret(cfg.apiKeyFile, 'embedder.apiKeyFile') : undefined);
     this.headers = key ? { authorization: `Bearer ${key}` } : {};
     this.url = `${cfg.baseUrl.replace(/\/+$/, '')}/embeddings`;
   }

@@ -145,6 +145,14 @@ describe('discovery by meaning: an OpenAI-compatible embeddings endpoint, BM25 o
   });
 
   it('a bad embedder config is refused by field name', () => {
+    const validEmbedder = {
+      baseUrl: 'http://x/v1',
+      model: 'm',
+      timeoutMs: 1,
+      cacheEntries: 1,
+      weight: 0,
+      minSimilarity: 0,
+    };
     const bad = (embedder: unknown) => {
       const path = join(dir, 'bad.json');
       writeFileSync(path, JSON.stringify({ embedder }));
@@ -156,6 +164,9 @@ describe('discovery by meaning: an OpenAI-compatible embeddings endpoint, BM25 o
       /"embedder\.weight" must be a number 0\.\.1/,
     );
     expect(bad({ baseUrl: 'http://x/v1', model: 'm', apiKey: 'a', apiKeyFile: 'f' })).toThrow(/not both/);
+    expect(() => new Embedder({ ...validEmbedder, apiKeyFile: join(dir, 'no-such-key') })).toThrow(
+      /CONFIG_INVALID.*embedder\.apiKeyFile: cannot read/,
+    );
   });
 
   it('the cache is bounded: the least recently used vector goes first', async () => {

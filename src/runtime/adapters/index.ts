@@ -75,7 +75,8 @@ interface Entry {
   count: number;
 }
 
-function readSecret(file: string, what: string): string {
+/** A token or key file of the config, trimmed; unreadable is CONFIG_INVALID naming the field. */
+export function readSecret(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (e) {
