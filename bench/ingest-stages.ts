@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 
-export type Stage = 'transport' | 'decode' | 'verify' | 'store' | 'events' | 'gc' | 'other';
+export type Stage = 'transport' | 'decode' | 'verify' | 'store' | 'events' | 'gc' | 'native' | 'other';
 export type Stages = Record<Stage, number> & { readonly sampledMs: number };
 
 interface ProfileNode {
@@ -32,7 +32,10 @@ const RULES: ReadonlyArray<readonly [Stage, RegExp]> = [
 ];
 
 function stageOf(f: ProfileNode['callFrame']): Stage | 'idle' | undefined {
-  if (f.functionName === '(idle)' || f.functionName === '(program)') return 'idle';
+  if (f.functionName === '(idle)') return 'idle';
+  // V8's "(program)": native work outside any JavaScript frame (libuv callbacks, the addon's own threads
+  // are not sampled at all); kept apart, since no stage can be told from it.
+  if (f.functionName === '(program)') return 'native';
   if (f.functionName === '(garbage collector)') return 'gc';
   if (f.url.startsWith('wasm://')) return 'verify';
   if (f.url.includes('better-sqlite3')) return 'store';
@@ -42,7 +45,7 @@ function stageOf(f: ProfileNode['callFrame']): Stage | 'idle' | undefined {
   return undefined;
 }
 
-/** ms of on-CPU samples per stage (idle and V8's "(program)" left out), and their sum. */
+/** ms of on-CPU samples per stage (idle left out), and their sum. */
 export function splitStages(file: string): Stages {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -58,7 +61,16 @@ export function splitStages(file: string): Stages {
     memo.set(id, out);
     return out;
   };
-  const us: Record<string, number> = { transport: 0, decode: 0, verify: 0, store: 0, events: 0, gc: 0, other: 0 };
+  const us: Record<string, number> = {
+    transport: 0,
+    decode: 0,
+    verify: 0,
+    store: 0,
+    events: 0,
+    gc: 0,
+    native: 0,
+    other: 0,
+  };
   for (let i = 0; i < p.samples.length; i++) {
     const s = classify(p.samples[i]!);
     if (s !== 'idle') us[s] = (us[s] ?? 0) + (p.timeDeltas[i + 1] ?? 0);

@@ -19,7 +19,7 @@ Reports the observer's CPU time per received entry (/proc utime+stime; its idle 
 also taken out), the publishers' CPU per announced entry, and in the same run a child process of the same
 runtime verifying (single and batched) and signing the very entries the observer stored: the ratios are
 pipeline / crypto. --profile-stages runs the observer under --cpu-prof and splits its samples into
-transport, decode, verify, store, events, gc. --bundle runs the nodes from another build's dist/agentnet.mjs
+transport, decode, verify, store, events, gc, native. --bundle runs the nodes from another build's dist/agentnet.mjs
 (two builds compared by the same harness). The load (uptime) at start and end is printed and in --json.
 Exit codes: 0 done, 2 usage error, 3 runtime failure.
 Example: agentnet bench ingest --rate 50,200 --seconds 30 --json ingest.json --plot ingest.svg`;
