@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs bench/verify.ts without a TS runner: bundle it with esbuild into dist/ (gitignored; like
+// Runs src/bench/verify.ts without a TS runner: bundle it with esbuild into dist/ (gitignored; like
 // dist/agentnet.mjs, the WASM loader then finds ../build/ed25519.wasm) and call its main().
 // Usage: node bench/verify.run.mjs [--rounds 7] [--batch 16,64,256]
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--wasm-
 if (r.status !== 0) process.exit(r.status ?? 1);
 const out = join(root, 'dist', 'bench-verify.mjs');
 await build({
-  entryPoints: [join(root, 'bench', 'verify.ts')],
+  entryPoints: [join(root, 'src', 'bench', 'verify.ts')],
   outfile: out,
   bundle: true,
   platform: 'node',

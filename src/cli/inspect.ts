@@ -25,8 +25,8 @@ import { computeBaid, configDigest } from '../core/identity/binding.js';
 import { equalBytes } from '../core/bytes.js';
 import type { CryptoPort } from '../core/ports.js';
 import { decodeComplaint } from '../core/task/complaint.js';
-import { decodeTaskMsg } from '../core/task/codec.js';
-import { decodeDisputeProof } from '../core/task/dispute.js';
+import { decodeTaskMsg } from '../core/codec/task.js';
+import { decodeDisputeProof } from '../core/identity/dispute.js';
 
 const L = DEFAULT_LIMITS;
 

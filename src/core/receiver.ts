@@ -24,7 +24,7 @@ import type { DirectLink } from './gossip/direct.js';
 import type { FraudDesk } from './gossip/fraud-desk.js';
 import type { Liveness } from './gossip/liveness.js';
 import { GapRepair } from './gossip/repair.js';
-import { AwaitingBinding } from './identity/awaiting.js';
+import { AwaitingBinding } from './gossip/awaiting.js';
 import { checkBirth } from './identity/births.js';
 import type { TieredVerifier } from './identity/verifier.js';
 import { Epochs } from './log/epochs.js';

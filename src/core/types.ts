@@ -7,7 +7,7 @@ import type { RejectReason } from './errors.js';
 /**
  * Logical channels. Keys: header -> topic; body -> bodyHash hex; birth -> author hex;
  * frontier -> `${topic}/${author hex}` (subscribe with `${topic}/+`); direct -> recipient key hex;
- * fraud -> author hex of a fork proof, `{requester hex}.award` of a dispute proof (task/dispute.ts)
+ * fraud -> author hex of a fork proof, `{requester hex}.award` of a dispute proof (identity/dispute.ts)
  *          (retained; every node subscribes `+`);
  * revocation -> agent key hex of an operator-signed revocation (retained; every node subscribes `+`).
  */
@@ -65,7 +65,7 @@ export type CoreEvent =
       readonly seq: number;
       readonly detail: string;
     }
-  /** A verified dispute proof (task/dispute.ts): `author` signed two awards for `task` (trust slashes it). */
+  /** A verified dispute proof (identity/dispute.ts): `author` signed two awards for `task` (trust slashes it). */
   | { readonly type: 'dispute'; readonly author: string; readonly topic: string; readonly task: string }
   /** A task message for the task engine (src/core/task/), unverified: the engine checks its signature. */
   | { readonly type: 'task'; readonly from: string; readonly bytes: Uint8Array }

@@ -12,7 +12,7 @@ import type { Finder } from './finder.js';
 import type { ForkProofs } from './gossip/fork-proofs.js';
 import type { GapRepair } from './gossip/repair.js';
 import type { Revocations } from './gossip/revocations.js';
-import type { AwaitingBinding } from './identity/awaiting.js';
+import type { AwaitingBinding } from './gossip/awaiting.js';
 import type { HeldEntries } from './log/held.js';
 import type { LogHeadInfo, OwnDeclaration, PeerInfo } from './types.js';
 

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
-import { ANNOUNCE, validate } from '../core/codec/requests.js';
+import { ANNOUNCE, validate } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
 import { ERR } from '../core/errors.js';
 import { TaskConflictError } from '../core/task/engine.js';

@@ -20,14 +20,14 @@
 // An adapter run's state and failure (AdapterFailure) are on the task (`adapter`) and counted in /metrics.
 
 import { toHex, utf8 } from '../core/bytes.js';
-import { DEFAULT_WINDOWS } from '../core/codec/requests.js';
+import { DEFAULT_WINDOWS } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
 import { AdapterError, type AdapterFailure } from '../core/errors.js';
 import { matches } from '../core/gossip/match.js';
 import type { AgentCore } from '../core/agent.js';
 import type { Mechanism } from '../core/market/mechanism.js';
 import type { TaskEvent, TaskPolicy, TaskView } from '../core/task/engine.js';
-import { disputeKey } from '../core/task/dispute.js';
+import { disputeKey } from '../core/identity/dispute.js';
 import { agentAccount } from '../core/task/ledger.js';
 import type { TaskSpec } from '../core/task/requester.js';
 import { TaskEngine } from '../core/task/worker.js';
@@ -159,7 +159,7 @@ export class TaskRunner {
           });
         },
         // A double award we received: our own verifier checks it now (trust slashes on the core's `dispute`
-        // event) and the proof goes out retained on the fraud channel for every node (task/dispute.ts).
+        // event) and the proof goes out retained on the fraud channel for every node (identity/dispute.ts).
         dispute: (requester, proof) => {
           const key = disputeKey(requester);
           core.handleMessage(this.clock(), 'fraud', key, proof);

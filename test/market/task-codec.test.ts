@@ -1,4 +1,4 @@
-// Byte formats of the task protocol (src/core/task/codec.ts): every message type round-trips, and bad
+// Byte formats of the task protocol (src/core/codec/task.ts): every message type round-trips, and bad
 // input is a typed DecodeError, never anything else.
 
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import {
   taskMsgPayload,
   TASK_PREFIX,
   type TaskMsg,
-} from '../../src/core/task/codec.js';
+} from '../../src/core/codec/task.js';
 import { crypto, identity, T0 } from '../helpers.js';
 
 const a = identity('alice');

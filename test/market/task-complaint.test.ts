@@ -8,7 +8,7 @@ import { decodeBody } from '../../src/core/codec/body.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { CONTENT_TYPES } from '../../src/core/codec/cose.js';
 import { TieredVerifier } from '../../src/core/identity/verifier.js';
-import { decodeTaskMsg } from '../../src/core/task/codec.js';
+import { decodeTaskMsg } from '../../src/core/codec/task.js';
 import {
   complaintBody,
   complaintFromBody,

@@ -1,4 +1,4 @@
-// Disputes of the task protocol (src/core/task/dispute.ts): a requester's double award (two awards
+// Disputes of the task protocol (src/core/identity/dispute.ts): a requester's double award (two awards
 // for one task naming different workers) is a proof any third party checks with public keys alone; the
 // worker voids the task (everything refunded), publishes the proof, and trust slashes the requester.
 // Forged or malformed proofs are typed rejections (bad_dispute_proof), never slashing.
@@ -12,8 +12,13 @@ import { AgentCore } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { DecodeError } from '../../src/core/errors.js';
 import { TieredVerifier } from '../../src/core/identity/verifier.js';
-import { encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../../src/core/task/codec.js';
-import { checkDisputeProof, decodeDisputeProof, disputeKey, encodeDisputeProof } from '../../src/core/task/dispute.js';
+import { encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../../src/core/codec/task.js';
+import {
+  checkDisputeProof,
+  decodeDisputeProof,
+  disputeKey,
+  encodeDisputeProof,
+} from '../../src/core/identity/dispute.js';
 import { agentAccount, escrowAccount } from '../../src/core/task/ledger.js';
 import { NodeTrust } from '../../src/core/trust/node-trust.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';

@@ -13,7 +13,7 @@ import {
   encodeTaskMsg,
   taskMsgToBeSigned,
   type TaskMsg,
-} from '../../src/core/task/codec.js';
+} from '../../src/core/codec/task.js';
 import { agentAccount, BURN, escrowAccount } from '../../src/core/task/ledger.js';
 import { TaskConflictError } from '../../src/core/task/engine.js';
 import { allowed, isTerminal, TRANSITIONS } from '../../src/core/task/protocol.js';

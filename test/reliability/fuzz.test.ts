@@ -42,11 +42,11 @@ import {
   encodeTerms,
   taskMsgToBeSigned,
   type TaskMsg,
-} from '../../src/core/task/codec.js';
+} from '../../src/core/codec/task.js';
 import { decodeContinuation, decodeForkProof } from '../../src/core/codec/fork-proof.js';
 import { decodeReceipt } from '../../src/core/codec/receipt.js';
 import { decodeComplaint } from '../../src/core/task/complaint.js';
-import { decodeDisputeProof } from '../../src/core/task/dispute.js';
+import { decodeDisputeProof } from '../../src/core/identity/dispute.js';
 import { DecodeError } from '../../src/core/errors.js';
 import type { Channel } from '../../src/core/types.js';
 import { crypto, identity, seed, T0 } from '../helpers.js';

@@ -19,7 +19,7 @@ export interface ForkProof {
 }
 
 /**
- * A double award (task/dispute.ts): two awards for one task, both signed by the requester, naming different
+ * A double award (identity/dispute.ts): two awards for one task, both signed by the requester, naming different
  * workers. It verifies with the requester's key alone, like a fork proof.
  */
 export interface DoubleAwardProof {

@@ -10,7 +10,7 @@ import { decodeSignedMechanism } from '../market/signed.js';
 import type { Mechanism } from '../market/mechanism.js';
 import { DecodeError } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
-import { decodeTerms, type TaskMsg, type TaskTerms } from './codec.js';
+import { decodeTerms, type TaskMsg, type TaskTerms } from '../codec/task.js';
 import type { TaskReject } from './protocol.js';
 
 export type Verdict<T = undefined> =

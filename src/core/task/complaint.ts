@@ -20,7 +20,7 @@ import { DEFAULT_LIMITS, type Limits } from '../codec/limits.js';
 import { readObject, type ObjectSpec } from '../codec/schema.js';
 import { decodeError, type RejectReason } from '../errors.js';
 import type { TieredVerifier } from '../identity/verifier.js';
-import { decodeTaskMsg } from './codec.js';
+import { decodeTaskMsg } from '../codec/task.js';
 
 export const COMPLAINT_PREFIX = 'agentnet/complaint/1:';
 export const COMPLAINT_TAG = 'receipt.complaint';

@@ -15,7 +15,7 @@ import { DecodeError } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 import type { Declaration } from '../types.js';
 import { checkCarriedBinding, type Verdict } from './checks.js';
-import { decodeTaskMsg, encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from './codec.js';
+import { decodeTaskMsg, encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../codec/task.js';
 import { agentAccount, ISSUANCE, type CreditLedger, type Posting } from './ledger.js';
 import { allowed, isTerminal, TASK_REJECTS, type Input, type TaskReject, type TaskState } from './protocol.js';
 import type { TaskRecord, TaskStore } from './store.js';

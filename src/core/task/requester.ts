@@ -14,7 +14,7 @@ import { DecodeError } from '../errors.js';
 import { TOPIC_RE } from '../codec/limits.js';
 import { FieldError } from '../codec/schema.js';
 import { amountFor, checkMsgSignature } from './checks.js';
-import { encodeTaskMsg, encodeTerms, type TaskMsg } from './codec.js';
+import { encodeTaskMsg, encodeTerms, type TaskMsg } from '../codec/task.js';
 import { complaintBody, complaintToBeSigned, encodeComplaint, type Complaint } from './complaint.js';
 import { TaskConflictError, TaskEngineBase, view, type TaskView } from './engine.js';
 import { openPostings, depositPostings, settlement } from './ledger.js';

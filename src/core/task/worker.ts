@@ -9,11 +9,11 @@
 import { equalBytes, fromHex, toHex } from '../bytes.js';
 import { encodeReceipt, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
-import { encodeTaskMsg, type TaskMsg } from './codec.js';
+import { encodeTaskMsg, type TaskMsg } from '../codec/task.js';
 import { TaskConflictError, view, type TaskView } from './engine.js';
 import { depositPostings, openPostings, settlement } from './ledger.js';
 import { allowed, type Input } from './protocol.js';
-import { checkDisputeProof, encodeDisputeProof } from './dispute.js';
+import { checkDisputeProof, encodeDisputeProof } from '../identity/dispute.js';
 import { RequesterEngine } from './requester.js';
 import type { TaskRecord } from './store.js';
 

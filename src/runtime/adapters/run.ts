@@ -1,4 +1,4 @@
-// One run of a work adapter (docs/adapters.md; tables in src/core/codec/adapters.ts): the task's JSON in, bytes out,
+// One run of a work adapter (docs/adapters.md; tables in src/core/api/adapters.ts): the task's JSON in, bytes out,
 // within the adapter's timeout and output limit. Every failure is an AdapterError with a failure from the
 // closed set ADAPTER_FAILURES and a message naming the command or URL and the cause.
 //

@@ -23,9 +23,9 @@ import { asMap, mapOf } from '../codec/fields.js';
 import { readObject, type ObjectSpec } from '../codec/schema.js';
 import type { Limits } from '../codec/limits.js';
 import { DecodeError, decodeError } from '../errors.js';
-import type { DoubleAwardProof } from '../identity/fraud.js';
+import type { DoubleAwardProof } from './fraud.js';
 import type { CryptoPort } from '../ports.js';
-import { decodeTaskMsg } from './codec.js';
+import { decodeTaskMsg } from '../codec/task.js';
 
 export const DISPUTE_KEY_SUFFIX = '.award';
 /** The `fraud` channel key of a double-award proof against `author` (hex). */

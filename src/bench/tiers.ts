@@ -2,7 +2,7 @@
 // verifier the runtime uses. Medians of `rounds` rounds, rounds interleaved across tiers.
 
 import { randomBytes } from 'node:crypto';
-import { toHex } from '../src/core/bytes.js';
+import { toHex } from '../core/bytes.js';
 import {
   checkpointToBeSigned,
   credentialToBeSigned,
@@ -10,15 +10,15 @@ import {
   encodeCredential,
   encodeInclusion,
   type Checkpoint,
-} from '../src/core/codec/attest.js';
-import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../src/core/codec/entry.js';
-import { DEFAULT_LIMITS } from '../src/core/codec/limits.js';
-import { makeBinding } from '../src/core/identity/binding.js';
-import { inclusionPath, merkleRoot } from '../src/core/identity/merkle.js';
-import { DEFAULT_POLICY_CONFIG, requiredTier } from '../src/core/identity/policy.js';
-import { TieredVerifier } from '../src/core/identity/verifier.js';
-import { makeSketch } from '../src/core/gossip/sketch.js';
-import type { CryptoPort } from '../src/core/ports.js';
+} from '../core/codec/attest.js';
+import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../core/codec/entry.js';
+import { DEFAULT_LIMITS } from '../core/codec/limits.js';
+import { makeBinding } from '../core/identity/binding.js';
+import { inclusionPath, merkleRoot } from '../core/identity/merkle.js';
+import { DEFAULT_POLICY_CONFIG, requiredTier } from '../core/identity/policy.js';
+import { TieredVerifier } from '../core/identity/verifier.js';
+import { makeSketch } from '../core/gossip/sketch.js';
+import type { CryptoPort } from '../core/ports.js';
 
 export interface TierResult {
   usPerOp: number;
