@@ -33,7 +33,7 @@ import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
 import { validateAdapter, type AdapterConfig } from '../core/api/adapters.js';
 import { ANNOUNCE, MAX_WINDOW_MS, validate } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
-import { ERR } from '../core/errors.js';
+import { ERR } from './errors.js';
 import type { Declaration } from '../core/types.js';
 import type { Level } from './logger.js';
 import { DEFAULT_TASKS, type TaskConfig } from './tasks.js';

@@ -19,7 +19,7 @@
 // deleted something while writes are refused retries them at once.
 
 import type { AgentCore } from '../core/agent.js';
-import { AgentnetError } from '../core/errors.js';
+import { AgentnetError } from './errors.js';
 import type { LogStore } from '../core/log/store.js';
 import type { Channel, CoreEvent } from '../core/types.js';
 import type { Transport } from './transport/types.js';

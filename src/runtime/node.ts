@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
 import { ANNOUNCE, validate } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
-import { ERR } from '../core/errors.js';
+import { ERR } from './errors.js';
 import { TaskConflictError } from '../core/task/engine.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';

@@ -22,7 +22,7 @@
 import { toHex, utf8 } from '../core/bytes.js';
 import { DEFAULT_WINDOWS } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
-import { AdapterError, type AdapterFailure } from '../core/errors.js';
+import { AdapterError, type AdapterFailure } from './errors.js';
 import { matches } from '../core/gossip/match.js';
 import type { AgentCore } from '../core/agent.js';
 import type { Mechanism } from '../core/market/mechanism.js';

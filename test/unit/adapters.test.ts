@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateAdapter, type AdapterConfig } from '../../src/core/api/adapters.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { AdapterError } from '../../src/core/errors.js';
+import { AdapterError } from '../../src/runtime/errors.js';
 import { Adapters, type TaskInput } from '../../src/runtime/adapters/index.js';
 import { fillArguments, parseScore } from '../../src/runtime/adapters/run.js';
 import { loadConfig } from '../../src/runtime/config.js';

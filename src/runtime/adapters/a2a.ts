@@ -19,7 +19,7 @@
 import { AgentCard, Role, TaskState, verifyAgentCardSignature, type Message, type Part, type Task } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory, RestTransportFactory } from '@a2a-js/sdk/client';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
-import { AdapterError } from '../../core/errors.js';
+import { AdapterError } from '../errors.js';
 import { BAID_EXTENSION_URI, CARD_PATH } from '../a2a/spec.js';
 import { bindingFor, jwkOf, quietly, signerOf } from '../a2a/verify.js';
 import { makeCryptoPort, nobleStrictVerifier } from '../crypto-port.js';

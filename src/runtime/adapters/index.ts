@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { AdapterConfig, AdapterKind } from '../../core/api/adapters.js';
-import { ADAPTER_FAILURES, AdapterError, ERR, type AdapterFailure } from '../../core/errors.js';
+import { ADAPTER_FAILURES, AdapterError, ERR, type AdapterFailure } from '../errors.js';
 import { callMcpTool, chat, fillArguments, killAll, parseScore, postJson, runExec, type RunLimits } from './run.js';
 
 /** What a worker adapter gets (the JSON on stdin / in the POST). */

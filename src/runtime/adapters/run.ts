@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { AdapterError } from '../../core/errors.js';
+import { AdapterError } from '../errors.js';
 
 export interface RunLimits {
   readonly timeoutMs: number;

@@ -8,7 +8,7 @@
 
 import Database from 'better-sqlite3';
 import { KINDS } from '../../core/codec/entry.js';
-import { AgentnetError, ERR } from '../../core/errors.js';
+import { AgentnetError, ERR } from '../errors.js';
 import type { LogHead, LogRef, LogStore, StoredEntry } from '../../core/log/store.js';
 
 const WITHDRAW = KINDS.indexOf('withdraw');

@@ -20,7 +20,7 @@
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Channel } from '../../core/types.js';
-import { ERR } from '../../core/errors.js';
+import { ERR } from '../errors.js';
 import {
   CHANNEL_LETTER,
   DEFAULT_MAX_MESSAGE_BYTES,

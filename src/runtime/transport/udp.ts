@@ -38,7 +38,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { topicMatches } from '../../core/hub.js';
 import type { Channel } from '../../core/types.js';
-import { ERR } from '../../core/errors.js';
+import { ERR } from '../errors.js';
 import {
   CHANNEL_LETTER,
   DEFAULT_MAX_MESSAGE_BYTES,

@@ -14,9 +14,9 @@
 // downlink), at its MQTT size (links.ts), per category = the name's first segment.
 
 import { RetainedTable, SubscriberIndex } from '../../core/hub.js';
-import { EventQueue } from './events.js';
+import { EventQueue } from '../scheduler.js';
 import { DEFAULT_NET, Link, publishSize, subscribeSize, type NetParams } from './links.js';
-import { Prng } from './prng.js';
+import { Rng } from '../rng.js';
 
 /** What a node's process may do on the network. */
 export interface NodeIO {
@@ -67,7 +67,7 @@ export class World {
   lost = 0;
   private readonly q = new EventQueue();
   private readonly nodes: SimNode[] = [];
-  private readonly rng: Prng;
+  private readonly rng: Rng;
   /** The hub's subscriptions (node indexes) and retained messages: src/core/hub.ts. */
   private readonly subscribers = new SubscriberIndex<number>();
   private readonly retained = new RetainedTable();
@@ -76,7 +76,7 @@ export class World {
 
   constructor(seed: number, net: Partial<NetParams> = {}) {
     this.net = { ...DEFAULT_NET, ...net };
-    this.rng = new Prng(seed).fork('links');
+    this.rng = new Rng(seed, { bits: 32 }).fork('links');
   }
 
   get size(): number {
@@ -133,7 +133,7 @@ export class World {
     for (let t = this.q.peekTime(); t !== undefined && t <= until; t = this.q.peekTime()) {
       const ev = this.q.pop()!;
       this.now = ev.t;
-      ev.fn();
+      ev.value();
     }
     this.now = Math.max(this.now, until);
   }
