@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS } from '../core/codec/limits.js';
 import { makeBinding } from '../core/identity/binding.js';
 import { inclusionPath, merkleRoot } from '../core/identity/merkle.js';
 import { DEFAULT_POLICY_CONFIG, requiredTier } from '../core/identity/policy.js';
-import { TieredVerifier } from '../core/identity/verifier.js';
+import { IdentityTiers } from '../core/identity/tiers.js';
 import { makeSketch } from '../core/gossip/sketch.js';
 import type { CryptoPort } from '../core/ports.js';
 
@@ -100,7 +100,7 @@ export function benchTiers(
     }),
   );
 
-  const warm = new TieredVerifier(c, DEFAULT_LIMITS, 1 << 16);
+  const warm = new IdentityTiers(c, DEFAULT_LIMITS, 1 << 16);
   for (const a of agents) warm.acceptBinding(a.binding, now);
   const ids = agents.map((a) => toHex(c.sha256(a.entry)));
   ids.forEach((id) => warm.remember(id));
@@ -127,7 +127,7 @@ export function benchTiers(
       return n;
     },
     T2: () => {
-      const v = new TieredVerifier(c, DEFAULT_LIMITS);
+      const v = new IdentityTiers(c, DEFAULT_LIMITS);
       for (const a of agents) {
         requiredTier(DEFAULT_POLICY_CONFIG, 'bid');
         if (!v.acceptBinding(a.binding, now).ok) throw new Error('T2 bench: rejected');

@@ -24,7 +24,7 @@ import { checkContinuation } from './identity/continuation.js';
 import { DecodeError, decodeReason, REJECT_REASONS, type RejectReason } from './errors.js';
 import { BirthWatch } from './gossip/birth-watch.js';
 import { Liveness } from './gossip/liveness.js';
-import { TieredVerifier } from './identity/verifier.js';
+import { IdentityTiers } from './identity/tiers.js';
 import type { LogStore, StoredEntry } from './log/store.js';
 import type { CryptoPort } from './ports.js';
 import type {
@@ -58,7 +58,7 @@ export class AgentCore {
   readonly agentKey: Uint8Array;
   readonly agentHex: string;
   readonly limits: Limits;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   readonly counters = new Counters(REJECT_REASONS);
   private readonly c: CryptoPort;
   private readonly store: LogStore;
@@ -103,7 +103,7 @@ export class AgentCore {
     this.agentKey = o.crypto.signer.publicKey(o.agentSecret);
     this.agentHex = toHex(this.agentKey);
     this.bindingBytes = o.binding;
-    this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators, o.bindingDecoder);
+    this.verifier = new IdentityTiers(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators, o.bindingDecoder);
     this.heartbeat = new Heartbeat(o);
     this.direct = new DirectLink({
       crypto: o.crypto,

@@ -26,7 +26,7 @@ import type { Liveness } from './gossip/liveness.js';
 import { GapRepair } from './gossip/repair.js';
 import { AwaitingBinding } from './gossip/awaiting.js';
 import { checkBirth } from './identity/births.js';
-import type { TieredVerifier } from './identity/verifier.js';
+import type { IdentityTiers } from './identity/tiers.js';
 import { Epochs } from './log/epochs.js';
 import { HeldEntries } from './log/held.js';
 import { decideReceive } from './log/rules.js';
@@ -42,7 +42,7 @@ export interface ReceiverContext {
   readonly crypto: CryptoPort;
   readonly store: LogStore;
   readonly limits: Limits;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   readonly counters: Counters;
   readonly agentHex: string;
   /** Topics we follow: frontiers of other topics are ignored. */

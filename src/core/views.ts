@@ -4,7 +4,7 @@
 import { toHex } from './bytes.js';
 import { decodeBody, type Body } from './codec/body.js';
 import type { Limits } from './codec/limits.js';
-import type { TieredVerifier } from './identity/verifier.js';
+import type { IdentityTiers } from './identity/tiers.js';
 import { DecodeError } from './errors.js';
 import type { LogStore, StoredEntry } from './log/store.js';
 import type { Counters } from './counters.js';
@@ -22,7 +22,7 @@ import type { LogHeadInfo, OwnDeclaration, PeerInfo } from './types.js';
  * only from the store, e.g. restored at start).
  */
 export function peerViews(
-  verifier: TieredVerifier,
+  verifier: IdentityTiers,
   lastSeen: ReadonlyMap<string, number>,
   self: string,
   now: number,
@@ -106,7 +106,7 @@ export interface StatusParts {
   readonly followed: ReadonlySet<string>;
   readonly finder: Finder;
   readonly store: LogStore;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   readonly counters: Counters;
   readonly gaps: GapRepair;
   readonly forks: ForkProofs;

@@ -30,12 +30,12 @@ import type { TaskEvent, TaskPolicy, TaskView } from '../core/task/engine.js';
 import { disputeKey } from '../core/identity/dispute.js';
 import { agentAccount } from '../core/task/ledger.js';
 import type { TaskSpec } from '../core/task/requester.js';
-import { TaskEngine } from '../core/task/worker.js';
+import { TaskEngine } from '../core/task/task-engine.js';
 import type { CryptoPort } from '../core/ports.js';
 import type { Adapters, TaskInput } from './adapters/index.js';
 import type { Driver } from './driver.js';
 import type { Logger } from './logger.js';
-import { SqliteLedger, SqliteTaskStore } from './store/ledger.js';
+import { SqliteCreditLedger, SqliteTaskStore } from './store/credit-ledger.js';
 import type { SqliteStore } from './store/sqlite.js';
 import type { Transport } from './transport/types.js';
 
@@ -114,7 +114,7 @@ export interface TaskRunnerDeps {
 
 export class TaskRunner {
   readonly engine: TaskEngine;
-  readonly ledger: SqliteLedger;
+  readonly ledger: SqliteCreditLedger;
   private timer: NodeJS.Timeout | undefined;
   private armedFor: number | undefined;
   private closed = false;
@@ -130,7 +130,7 @@ export class TaskRunner {
 
   constructor(private readonly d: TaskRunnerDeps) {
     this.clock = d.clock ?? Date.now;
-    this.ledger = new SqliteLedger(d.store);
+    this.ledger = new SqliteCreditLedger(d.store);
     const { core, store } = d;
     this.engine = new TaskEngine({
       crypto: d.crypto,

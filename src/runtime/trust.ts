@@ -1,7 +1,7 @@
 // The node's side of MG-EigenTrust (docs/architecture.md §7): NodeTrust (src/core/trust/node-trust.ts) driven by the node.
 // - AgentCore watches the `receipt` tag in every followed topic; its `declared` events feed NodeTrust.
 // - Signers of held receipts get their bindings fetched (AgentCore.requestBinding).
-// - Every profile.trustRecomputeMs: verified fraud proofs (TieredVerifier.pollFraud) slash, the topics and their
+// - Every profile.trustRecomputeMs: verified fraud proofs (IdentityTiers.pollFraud) slash, the topics and their
 //   tags are refreshed from what this node follows and declares, and trust is recomputed in one call of the WASM
 //   kernel (build/eigentrust.wasm), or of the TypeScript reference when the kernel cannot load (the reason is in
 //   status). Fraud proofs are also drained after every batch of core events, so slashing does not wait.

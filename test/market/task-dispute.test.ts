@@ -11,7 +11,7 @@ import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { AgentCore } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { DecodeError } from '../../src/core/errors.js';
-import { TieredVerifier } from '../../src/core/identity/verifier.js';
+import { IdentityTiers } from '../../src/core/identity/tiers.js';
 import { encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../../src/core/codec/task.js';
 import {
   checkDisputeProof,
@@ -152,7 +152,7 @@ describe('dispute-proof verification (public keys only)', () => {
   it("the verifier queues a proof once per (requester, task) and refuses one sent under another author's key", () => {
     const { entry, a, b } = doubleAward();
     const p = encodeDisputeProof(entry, a, b);
-    const v = new TieredVerifier(crypto, DEFAULT_LIMITS);
+    const v = new IdentityTiers(crypto, DEFAULT_LIMITS);
     expect(v.intakeDisputeProof(p, toHex(bob.agentKey))).toMatchObject({ ok: false, reason: 'bad_dispute_proof' });
     expect(v.pollFraud()).toBeUndefined();
     expect(v.intakeDisputeProof(p, toHex(alice.agentKey))).toMatchObject({ ok: true, fresh: true });

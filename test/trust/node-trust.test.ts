@@ -1,6 +1,6 @@
 // NodeTrust in a network of real AgentCores (in-memory TestNet): co-signed receipts published as `state`
 // declarations in a topic's logs, pulled through the `receipt` watch, verified (both signatures), mapped to
-// NodeIndex and fed to the TrustLedger; forged and one-sided receipts rejected; discover re-ranked by trust;
+// NodeIndex and fed to the TrustModel; forged and one-sided receipts rejected; discover re-ranked by trust;
 // a fork proof slashes.
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';

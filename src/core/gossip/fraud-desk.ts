@@ -4,14 +4,14 @@
 // proof is event `dispute` (trust slashes the requester). Bad proofs are RejectReasons.
 
 import type { RejectReason } from '../errors.js';
-import type { TieredVerifier } from '../identity/verifier.js';
+import type { IdentityTiers } from '../identity/tiers.js';
 import { DISPUTE_KEY_SUFFIX, isDisputeKey } from '../identity/dispute.js';
 import type { Channel, CoreEvent, Outgoing } from '../types.js';
 import type { ForkProofs, ProofResult } from './fork-proofs.js';
 
 export interface FraudDeskContext {
   readonly forks: ForkProofs;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   emit(o: Outgoing): void;
   event(e: CoreEvent): void;
   reject(reason: RejectReason, channel: Channel, detail: string): void;

@@ -12,7 +12,7 @@ import type { Binding } from '../codec/binding.js';
 import { DecodeError, decodeReason } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 import { verifyInclusion } from './merkle.js';
-import type { Check } from './verifier.js';
+import type { Check } from './tiers.js';
 
 export interface AttestationEvidence {
   readonly checkpoint: Uint8Array;

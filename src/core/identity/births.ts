@@ -17,7 +17,7 @@ import { decodeBirth, type Birth } from '../codec/messages.js';
 import type { RejectReason } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 import { checkContinuation } from './continuation.js';
-import type { TieredVerifier } from './verifier.js';
+import type { IdentityTiers } from './tiers.js';
 
 export type BirthCheck =
   | { readonly ok: false; readonly reason: RejectReason; readonly detail: string }
@@ -44,7 +44,7 @@ export type BirthCheck =
  */
 export function checkBirth(
   c: CryptoPort,
-  verifier: TieredVerifier,
+  verifier: IdentityTiers,
   bytes: Uint8Array,
   now: number,
   limits: Limits,

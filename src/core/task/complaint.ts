@@ -19,7 +19,7 @@ import { asMap, mapOf } from '../codec/fields.js';
 import { DEFAULT_LIMITS, type Limits } from '../codec/limits.js';
 import { readObject, type ObjectSpec } from '../codec/schema.js';
 import { decodeError, type RejectReason } from '../errors.js';
-import type { TieredVerifier } from '../identity/verifier.js';
+import type { IdentityTiers } from '../identity/tiers.js';
 import { decodeTaskMsg } from '../codec/task.js';
 
 export const COMPLAINT_PREFIX = 'agentnet/complaint/1:';
@@ -114,7 +114,7 @@ export type ComplaintCheck =
  * signed by the named worker (T1 at its ts), and the complaint is signed by the requester (T1 at its ts).
  */
 export function checkComplaint(
-  v: TieredVerifier,
+  v: IdentityTiers,
   limits: Limits,
   d: ReturnType<typeof decodeComplaint>,
 ): ComplaintCheck {

@@ -10,7 +10,7 @@
 
 import { compareText, fromHex, toHex } from '../bytes.js';
 import type { Limits } from '../codec/limits.js';
-import type { TieredVerifier } from '../identity/verifier.js';
+import type { IdentityTiers } from '../identity/tiers.js';
 import { DecodeError } from '../errors.js';
 import type { CryptoPort } from '../ports.js';
 import type { Declaration } from '../types.js';
@@ -81,7 +81,7 @@ export interface TaskEngineOptions {
   readonly agentSecret: Uint8Array;
   /** Our binding (COSE_Sign), carried in bids and invites so the other side can check it at T2. */
   readonly binding: Uint8Array;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   readonly limits: Limits;
   readonly host: TaskHost;
   readonly store: TaskStore;

@@ -17,7 +17,7 @@ import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import { birthToBeSigned, decodeBirth, encodeBirth, type Birth } from '../../core/codec/messages.js';
 import { DecodeError } from '../../core/errors.js';
 import { makeSketch } from '../../core/gossip/sketch.js';
-import { TieredVerifier } from '../../core/identity/verifier.js';
+import { IdentityTiers } from '../../core/identity/tiers.js';
 import type { CryptoPort } from '../../core/ports.js';
 import { SIM_EPOCH, type SimIdentity } from '../net/identities.js';
 
@@ -75,9 +75,9 @@ export interface Verified {
 
 /** The core's tiered verifier (T0-T2) applied to baseline messages. */
 export class DeclChecker {
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   constructor(private readonly c: CryptoPort) {
-    this.verifier = new TieredVerifier(c, DEFAULT_LIMITS);
+    this.verifier = new IdentityTiers(c, DEFAULT_LIMITS);
   }
 
   knows(authorHex: string): boolean {

@@ -1,7 +1,7 @@
 // One run of the MG-EigenTrust experiment for one method and one seed (docs/architecture.md §7, §10). A query cycle per epoch on
 // the shared virtual-clock scheduler: queries of every topic and the colluders' receipts at random instants of the
 // epoch, then the trust recompute (one injected power-iteration call for all topics), whitewashing, bookkeeping.
-import { TrustLedger } from '../../core/trust/ledger.js';
+import { TrustModel } from '../../core/trust/model.js';
 import { MG_FEATURES, EIGENTRUST_FEATURES, type TrustFeatures } from '../../core/trust/params.js';
 import { selectProportional } from '../../core/trust/select.js';
 import type { PowerIterate, TopicSpec } from '../../core/trust/types.js';
@@ -73,7 +73,7 @@ export function runOnce(
   const ledgerTopics = flat ? [{ name: 'all', tags: [] }] : topics;
   const key = (k: number): string => (flat ? 'all' : (topics[k] as TopicSpec).name);
   const ledger = features
-    ? new TrustLedger(ledgerTopics, sc.nodes + sc.attackers * (sc.epochs + 1), features)
+    ? new TrustModel(ledgerTopics, sc.nodes + sc.attackers * (sc.epochs + 1), features)
     : undefined;
   for (const id of ids) ledger?.addNode(id.stake, id.tier);
   const newcomer = ids.findIndex((x) => x.role === 'newcomer');

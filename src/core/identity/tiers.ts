@@ -45,7 +45,7 @@ interface Known {
   supersededAt?: number;
 }
 
-export class TieredVerifier {
+export class IdentityTiers {
   readonly counters: TierCounters = { T0: 0, T1: 0, T2: 0, T3: 0, T4: 0 };
   private readonly seen = new Map<string, true>();
   private readonly byAgent = new Map<string, Known>();
@@ -76,7 +76,7 @@ export class TieredVerifier {
     private readonly decode?: BindingDecoder,
   ) {
     if (!Number.isInteger(cacheSize) || cacheSize < 1)
-      throw new RangeError('TieredVerifier: cacheSize must be a positive integer');
+      throw new RangeError('IdentityTiers: cacheSize must be a positive integer');
   }
 
   // ---------------------------------------------------------------- T0
