@@ -2,7 +2,7 @@
 // verifier the runtime uses. Medians of `rounds` rounds, rounds interleaved across tiers.
 
 import { randomBytes } from 'node:crypto';
-import { toHex } from '../core/bytes.js';
+import { toHex } from '../core/base/bytes.js';
 import {
   checkpointToBeSigned,
   credentialToBeSigned,
@@ -18,7 +18,7 @@ import { inclusionPath, merkleRoot } from '../core/identity/merkle.js';
 import { DEFAULT_POLICY_CONFIG, requiredTier } from '../core/identity/policy.js';
 import { IdentityTiers } from '../core/identity/tiers.js';
 import { makeSketch } from '../core/gossip/sketch.js';
-import type { CryptoPort } from '../core/ports.js';
+import type { CryptoPort } from '../core/base/ports.js';
 
 export interface TierResult {
   usPerOp: number;

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toHex } from '../core/bytes.js';
+import { toHex } from '../core/base/bytes.js';
 import {
   checkpointToBeSigned,
   credentialToBeSigned,

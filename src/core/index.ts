@@ -4,11 +4,11 @@
 // tasks, trust, the local API's request tables, and the node's cores. Modules inside the folders stay importable
 // for tests and tools; code outside the core should need nothing beyond this file.
 
-export * from './bytes.js';
-export * from './errors.js';
-export * from './ports.js';
-export * from './counters.js';
-export * from './hub.js';
+export * from './base/bytes.js';
+export * from './base/errors.js';
+export * from './base/ports.js';
+export * from './base/counters.js';
+export * from './base/hub.js';
 export * from './types.js';
 
 export { decodeCbor, encodeCbor, type CborValue } from './codec/cbor.js';

@@ -2,7 +2,7 @@
 
 import type { Body } from './codec/body.js';
 import type { Kind } from './codec/entry.js';
-import type { RejectReason } from './errors.js';
+import type { RejectReason } from './base/errors.js';
 
 /**
  * Logical channels. Keys: header -> topic; body -> bodyHash hex; birth -> author hex;

@@ -1,13 +1,13 @@
 // Read-only views of a core's state for the local API, the status page and MCP resources. Pure
 // functions of (verifier, store, now), kept out of agent.ts so the PAL façade stays about protocol.
 
-import { toHex } from './bytes.js';
+import { toHex } from './base/bytes.js';
 import { decodeBody, type Body } from './codec/body.js';
 import type { Limits } from './codec/limits.js';
 import type { IdentityTiers } from './identity/tiers.js';
-import { DecodeError } from './errors.js';
+import { DecodeError } from './base/errors.js';
 import type { LogStore, StoredEntry } from './log/store.js';
-import type { Counters } from './counters.js';
+import type { Counters } from './base/counters.js';
 import type { Finder } from './finder.js';
 import type { ForkProofs } from './gossip/fork-proofs.js';
 import type { GapRepair } from './gossip/repair.js';

@@ -1,5 +1,5 @@
 // The errors only the runtime raises, with stable codes from closed sets (docs/conventions.md §6). The core's own
-// (DecodeError, RejectReason, the store port's STORE_CLOSED / LOG_CONFLICT) are in src/core/errors.ts; this module
+// (DecodeError, RejectReason, the store port's STORE_CLOSED / LOG_CONFLICT) are in src/core/base/errors.ts; this module
 // re-exports `AgentnetError` so runtime code imports its errors from one place.
 //
 // - AgentnetError with a code of `ERROR_CODES`: a thrown failure of a local operation (config, profile, identity
@@ -8,7 +8,7 @@
 // - WasmLoadError: an AgentnetError WASM_LOAD_FAILED that also says which kernel and how loading failed.
 // - AdapterError: why a work adapter's run produced nothing (ADAPTER_FAILURES).
 
-import { AgentnetError, CORE_ERR, CORE_ERROR_CODES } from '../core/errors.js';
+import { AgentnetError, CORE_ERR, CORE_ERROR_CODES } from '../core/base/errors.js';
 
 export { AgentnetError };
 

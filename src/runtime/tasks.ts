@@ -19,7 +19,7 @@
 //          of its specification, 200 for anything else. "manual": POST /tasks/{id}/rate.
 // An adapter run's state and failure (AdapterFailure) are on the task (`adapter`) and counted in /metrics.
 
-import { toHex, utf8 } from '../core/bytes.js';
+import { toHex, utf8 } from '../core/base/bytes.js';
 import { DEFAULT_WINDOWS } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
 import { AdapterError, type AdapterFailure } from './errors.js';
@@ -31,7 +31,7 @@ import { disputeKey } from '../core/identity/dispute.js';
 import { agentAccount } from '../core/task/ledger.js';
 import type { TaskSpec } from '../core/task/requester.js';
 import { TaskEngine } from '../core/task/task-engine.js';
-import type { CryptoPort } from '../core/ports.js';
+import type { CryptoPort } from '../core/base/ports.js';
 import type { Adapters, TaskInput } from './adapters/index.js';
 import type { Driver } from './driver.js';
 import type { Logger } from './logger.js';

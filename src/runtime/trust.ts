@@ -14,9 +14,9 @@
 //   peers' published deltas are received through a watch on the `reputation` tag.
 
 import type { AgentCore } from '../core/agent.js';
-import { fromHex } from '../core/bytes.js';
+import { fromHex } from '../core/base/bytes.js';
 import { decodeReceipt } from '../core/codec/receipt.js';
-import { DecodeError } from '../core/errors.js';
+import { DecodeError } from '../core/base/errors.js';
 import { powerIterate } from '../core/trust/eigentrust.js';
 import { REPUTATION_TAG, reputationBody } from '../core/trust/gossip.js';
 import { NodeTrust, type RankedCandidate, type TrustEntry } from '../core/trust/node-trust.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { decodeBinding } from '../../src/core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { IdentityTiers } from '../../src/core/identity/tiers.js';

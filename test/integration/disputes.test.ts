@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromHex } from '../../src/core/bytes.js';
+import { fromHex } from '../../src/core/base/bytes.js';
 import { crypto } from '../helpers.js';
 import { encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../../src/core/codec/task.js';
 import { disputeKey, encodeDisputeProof } from '../../src/core/identity/dispute.js';

@@ -2,11 +2,11 @@
 // input is a typed DecodeError, never anything else.
 
 import { describe, expect, it } from 'vitest';
-import { utf8 } from '../../src/core/bytes.js';
+import { utf8 } from '../../src/core/base/bytes.js';
 import { decodeCbor, encodeCbor } from '../../src/core/codec/cbor.js';
 import { CONTENT_TYPES, encodeSign1 } from '../../src/core/codec/cose.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import {
   decodeTaskMsg,
   decodeTerms,

@@ -21,7 +21,7 @@ import { NodeTrust } from '../../src/core/trust/node-trust.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
 import { crypto, identity } from '../helpers.js';
 import { SPEC, TaskWorld, testMechanism, type Party } from './task-world.js';
-import { utf8 } from '../../src/core/bytes.js';
+import { utf8 } from '../../src/core/base/bytes.js';
 
 const typeOf = (b: Uint8Array) => decodeTaskMsg(b, DEFAULT_LIMITS).msg.type;
 const stateOf = (p: Party, id: string) => p.engine.get(id)?.state;

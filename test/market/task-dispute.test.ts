@@ -4,13 +4,13 @@
 // Forged or malformed proofs are typed rejections (bad_dispute_proof), never slashing.
 
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../src/core/bytes.js';
+import { fromHex, toHex } from '../../src/core/base/bytes.js';
 import { encodeCbor } from '../../src/core/codec/cbor.js';
 import { encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { AgentCore } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import { IdentityTiers } from '../../src/core/identity/tiers.js';
 import { encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../../src/core/codec/task.js';
 import {

@@ -2,7 +2,7 @@
 // AgentCores for the announce, real signatures, real verifiers) over an inspectable message queue.
 
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex, utf8 } from '../../src/core/bytes.js';
+import { fromHex, toHex, utf8 } from '../../src/core/base/bytes.js';
 import { decodeBody } from '../../src/core/codec/body.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeReceipt, signedReceiptFromBody } from '../../src/core/codec/receipt.js';

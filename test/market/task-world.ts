@@ -2,7 +2,7 @@
 // announces are real signed entries), a IdentityTiers, a ledger and a task store; task messages go
 // through a queue the test can inspect, drop or tamper with; time is a virtual clock.
 
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { AgentCore } from '../../src/core/agent.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';

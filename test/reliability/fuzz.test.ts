@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import {
   checkpointToBeSigned,
   credentialToBeSigned,
@@ -47,7 +47,7 @@ import { decodeContinuation, decodeForkProof } from '../../src/core/codec/fork-p
 import { decodeReceipt } from '../../src/core/codec/receipt.js';
 import { decodeComplaint } from '../../src/core/task/complaint.js';
 import { decodeDisputeProof } from '../../src/core/identity/dispute.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import type { Channel } from '../../src/core/types.js';
 import { crypto, identity, seed, T0 } from '../helpers.js';
 import { TestNet } from '../harness.js';

@@ -32,7 +32,7 @@ import type { RunCtx } from '../../src/sim/discovery/runner.js';
 import { pack, signBirth, signDecl, unpack } from '../../src/sim/discovery/signed.js';
 import { World, type NodeIO } from '../../src/sim/net/world.js';
 import { encodeBody } from '../../src/core/codec/body.js';
-import { utf8 } from '../../src/core/bytes.js';
+import { utf8 } from '../../src/core/base/bytes.js';
 import { runMethod } from '../../src/sim/discovery/runner.js';
 import { buildScenario, capabilityOf } from '../../src/sim/discovery/workload.js';
 import { simIdentity } from '../../src/sim/net/identities.js';

@@ -93,7 +93,7 @@ describe('shared immutable data across simulated nodes', () => {
     const { sharedBindingDecoder } = await import('../../src/sim/net/intern.js');
     const { decodeBinding } = await import('../../src/core/codec/binding.js');
     const { DEFAULT_LIMITS } = await import('../../src/core/codec/limits.js');
-    const { DecodeError } = await import('../../src/core/errors.js');
+    const { DecodeError } = await import('../../src/core/base/errors.js');
     const { crypto, identity } = await import('../helpers.js');
     const d = sharedBindingDecoder(crypto, 2);
     const a = identity('alice').binding;
@@ -105,7 +105,7 @@ describe('shared immutable data across simulated nodes', () => {
   });
 
   it('toHex is exact for every byte value (the flat-string build)', async () => {
-    const { toHex, fromHex } = await import('../../src/core/bytes.js');
+    const { toHex, fromHex } = await import('../../src/core/base/bytes.js');
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect(toHex(all)).toBe(Buffer.from(all).toString('hex'));
     expect(fromHex(toHex(all))).toEqual(all);

@@ -4,7 +4,7 @@
 // `<!-- BEGIN generated:NAME -->` and `<!-- END generated:NAME -->`; test/unit/spec-doc.test.ts checks
 // the documents against the codec (by parsing their tables) and against this generator.
 
-import { concatBytes, toHex, utf8 } from '../../src/core/bytes.js';
+import { concatBytes, toHex, utf8 } from '../../src/core/base/bytes.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/core/codec/limits.js';
 import { describeType, PATTERNS, showNumber, type ObjectSpec } from '../../src/core/codec/schema.js';
 import { WIRE_TABLES } from '../../src/core/wire-tables.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { bindingToBeSigned, decodeBinding, encodeBinding } from '../../src/core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { checkBinding, computeBaid } from '../../src/core/identity/binding.js';

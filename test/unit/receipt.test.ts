@@ -10,7 +10,7 @@ import {
   signedReceiptFromBody,
   type Receipt,
 } from '../../src/core/codec/receipt.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import { checkReceipt } from '../../src/core/identity/receipt.js';
 import { IdentityTiers } from '../../src/core/identity/tiers.js';
 import { crypto, identity, T0 } from '../helpers.js';

@@ -1,7 +1,7 @@
 // T2 chains and revocation, T3 attestation, T4 fork proofs (docs/architecture.md §6), each failure named.
 
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import {
   checkpointToBeSigned,
   credentialToBeSigned,

@@ -9,7 +9,7 @@
 // A limit is a number or the name of a `Limits` field: a firmware profile may lower those, and the
 // decoder, the validator and the generated JSON Schemas read the value of the profile in force.
 
-import { decodeError } from '../errors.js';
+import { decodeError } from '../base/errors.js';
 import type { CborMap, CborValue } from './cbor.js';
 import { utf8Length } from './fields.js';
 import type { Limits } from './limits.js';

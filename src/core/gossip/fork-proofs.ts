@@ -24,13 +24,13 @@
 // Proofs are forwarded by the transports (broker fan-out; the UDP mesh pushes them epidemically with
 // its seen-cache; a bridge forwards them once) and the core handles each distinct proof once.
 
-import { toHex, utf8 } from '../bytes.js';
+import { toHex, utf8 } from '../base/bytes.js';
 import { decodeEntry } from '../codec/entry.js';
 import { decodeForkProof, encodeForkProof } from '../codec/fork-proof.js';
-import type { RejectReason } from '../errors.js';
+import type { RejectReason } from '../base/errors.js';
 import type { IdentityTiers } from '../identity/tiers.js';
 import type { ForkProof } from '../identity/fraud.js';
-import type { CryptoPort } from '../ports.js';
+import type { CryptoPort } from '../base/ports.js';
 import type { Limits } from '../codec/limits.js';
 
 /** Copies heard since our last publication that make a repeat redundant (Trickle's k; our echo counts). */

@@ -3,7 +3,7 @@
 // proof quarantines its author (event `fork`) and is published at priority; a fresh verified dispute
 // proof is event `dispute` (trust slashes the requester). Bad proofs are RejectReasons.
 
-import type { RejectReason } from '../errors.js';
+import type { RejectReason } from '../base/errors.js';
 import type { IdentityTiers } from '../identity/tiers.js';
 import { DISPUTE_KEY_SUFFIX, isDisputeKey } from '../identity/dispute.js';
 import type { Channel, CoreEvent, Outgoing } from '../types.js';

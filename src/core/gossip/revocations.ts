@@ -20,11 +20,11 @@
 // distinct revocation once. Kept in memory: the broker retains one per agent, so a restarted node learns
 // them again from its `revocation/+` subscription at start.
 
-import { toHex, utf8 } from '../bytes.js';
+import { toHex, utf8 } from '../base/bytes.js';
 import { decodeRevocation } from '../codec/attest.js';
-import type { RejectReason } from '../errors.js';
+import type { RejectReason } from '../base/errors.js';
 import type { IdentityTiers } from '../identity/tiers.js';
-import type { CryptoPort } from '../ports.js';
+import type { CryptoPort } from '../base/ports.js';
 import type { Channel, CoreEvent, Outgoing } from '../types.js';
 
 interface Pending {

@@ -12,8 +12,8 @@
 // the topic would pull that body) is refused by receivers (`sketch_overfull`: the body is not pulled), and
 // an author declares at most 32 items (core/api/requests.ts), so its sketches always pass.
 
-import { concatBytes, utf8 } from '../bytes.js';
-import type { Hashes } from '../ports.js';
+import { concatBytes, utf8 } from '../base/bytes.js';
+import type { Hashes } from '../base/ports.js';
 
 export const SKETCH_BYTES = 32;
 const K = 4;

@@ -13,12 +13,12 @@
 //      trust (slashing) via pollFraud(); verified dispute proofs (identity/dispute.ts: a requester's double
 //      award) are queued the same way, once per (requester, task), without quarantine: the logs are intact.
 
-import { equalBytes, toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../base/bytes.js';
 import { decodeRevocation } from '../codec/attest.js';
 import type { Binding } from '../codec/binding.js';
 import type { Limits } from '../codec/limits.js';
-import { DecodeError, decodeReason, type RejectReason } from '../errors.js';
-import type { CryptoPort } from '../ports.js';
+import { DecodeError, decodeReason, type RejectReason } from '../base/errors.js';
+import type { CryptoPort } from '../base/ports.js';
 import { checkAttestation, type AttestationEvidence, type AttestationTrust } from './attestation.js';
 import { checkBinding, type BindingDecoder } from './binding.js';
 import { checkDisputeProof } from './dispute.js';

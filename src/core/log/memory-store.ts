@@ -1,7 +1,7 @@
 // In-memory LogStore: the reference for the contract suite, and the store of the simulator.
 
-import { toHex } from '../bytes.js';
-import { CORE_ERR } from '../errors.js';
+import { toHex } from '../base/bytes.js';
+import { CORE_ERR } from '../base/errors.js';
 import type { LogHead, LogRef, LogStore, StoredEntry } from './store.js';
 
 const logKey = (author: Uint8Array, topic: string) => `${toHex(author)}/${topic}`;

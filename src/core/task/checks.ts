@@ -1,15 +1,15 @@
 // Verification of the task protocol's untrusted inputs (docs/architecture.md §6 tiers), as values (docs/conventions.md §5): a failed
 // check is a TaskReject with a detail, never an exception.
 
-import { equalBytes, toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../base/bytes.js';
 import { decodeBody, type Body } from '../codec/body.js';
 import { decodeEntry } from '../codec/entry.js';
 import type { Limits } from '../codec/limits.js';
 import type { IdentityTiers } from '../identity/tiers.js';
 import { decodeSignedMechanism } from '../market/signed.js';
 import type { Mechanism } from '../market/mechanism.js';
-import { DecodeError } from '../errors.js';
-import type { CryptoPort } from '../ports.js';
+import { DecodeError } from '../base/errors.js';
+import type { CryptoPort } from '../base/ports.js';
 import { decodeTerms, type TaskMsg, type TaskTerms } from '../codec/task.js';
 import type { TaskReject } from './protocol.js';
 

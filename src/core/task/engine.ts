@@ -8,11 +8,11 @@
 // rejections, receipts). Transitions follow the table in protocol.ts. A transition's record and its
 // ledger postings are written together (the runtime wraps each call in one store transaction).
 
-import { compareText, fromHex, toHex } from '../bytes.js';
+import { compareText, fromHex, toHex } from '../base/bytes.js';
 import type { Limits } from '../codec/limits.js';
 import type { IdentityTiers } from '../identity/tiers.js';
-import { DecodeError } from '../errors.js';
-import type { CryptoPort } from '../ports.js';
+import { DecodeError } from '../base/errors.js';
+import type { CryptoPort } from '../base/ports.js';
 import type { Declaration } from '../types.js';
 import { checkCarriedBinding, type Verdict } from './checks.js';
 import { decodeTaskMsg, encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../codec/task.js';

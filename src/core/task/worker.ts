@@ -6,7 +6,7 @@
 //               └─> lost            └─> lost           ├─> defaulted        ├─> unrated
 //                                                      └─> disputed <───────┘  (a second award naming another worker)
 
-import { equalBytes, fromHex, toHex } from '../bytes.js';
+import { equalBytes, fromHex, toHex } from '../base/bytes.js';
 import { encodeReceipt, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, type TaskMsg } from '../codec/task.js';

@@ -19,11 +19,11 @@
 // KeyedTrustModel's (./keyed-model.ts).
 // Rejections are counted and polled as `rejected` events (channel `body`), never thrown.
 
-import { toHex } from '../bytes.js';
+import { toHex } from '../base/bytes.js';
 import type { Body } from '../codec/body.js';
 import { decodeReceipt, signedReceiptFromBody, type SignedReceipt } from '../codec/receipt.js';
-import { Counters } from '../counters.js';
-import { DecodeError, REJECT_REASONS, type RejectReason } from '../errors.js';
+import { Counters } from '../base/counters.js';
+import { DecodeError, REJECT_REASONS, type RejectReason } from '../base/errors.js';
 import { checkReceipt } from '../identity/receipt.js';
 import { DEFAULT_LIMITS } from '../codec/limits.js';
 import { checkComplaint, complaintFromBody, decodeComplaint, isComplaintBody } from '../task/complaint.js';

@@ -11,7 +11,7 @@
 //   - it carries the agentnet BAID extension and the binding does not check, binds another key, or the card
 //     is not signed by the key it binds;
 //   - `skill` is set and the card has no skill of that id.
-// Failures map onto the closed set of src/core/errors.ts: no connection `unreachable`, an HTTP error status on
+// Failures map onto the closed set of src/core/base/errors.ts: no connection `unreachable`, an HTTP error status on
 // the card `status`, a refused card or a reply without text `malformed`, the agent's FAILED, REJECTED,
 // CANCELED, INPUT_REQUIRED or AUTH_REQUIRED (or a JSON-RPC error) `tool_error`, no terminal state in time
 // `timeout`. Loaded at the first a2a run, so a node without one does not load the SDK.

@@ -11,7 +11,7 @@ import {
   type Posting,
   type Rule,
 } from '../../core/task/ledger.js';
-import { compareText } from '../../core/bytes.js';
+import { compareText } from '../../core/base/bytes.js';
 import type { TaskRecord, TaskStore } from '../../core/task/store.js';
 import type { SqliteStore } from './sqlite.js';
 

@@ -18,7 +18,7 @@
 // had already forwarded that version before the core subscribed (a birth fetched for a new author).
 
 import { createHash } from 'node:crypto';
-import { topicMatches } from '../../core/hub.js';
+import { topicMatches } from '../../core/base/hub.js';
 import type { Channel } from '../../core/types.js';
 import type { Transport, TransportState, TransportStats } from './types.js';
 

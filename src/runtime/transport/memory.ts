@@ -1,7 +1,7 @@
-// In-memory transport: a hub with MQTT-like semantics (retained messages, wildcards: src/core/hub.ts;
+// In-memory transport: a hub with MQTT-like semantics (retained messages, wildcards: src/core/base/hub.ts;
 // delivery in a later microtask) for tests and single-process use. `memory://name` picks a hub.
 
-import { RetainedTable, SubscriberIndex } from '../../core/hub.js';
+import { RetainedTable, SubscriberIndex } from '../../core/base/hub.js';
 import type { Channel } from '../../core/types.js';
 import type { PublishOptions, Transport, TransportOptions, TransportState } from './types.js';
 

@@ -36,7 +36,7 @@
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { topicMatches } from '../../core/hub.js';
+import { topicMatches } from '../../core/base/hub.js';
 import type { Channel } from '../../core/types.js';
 import { ERR } from '../errors.js';
 import {

@@ -1,13 +1,13 @@
 // Loads build/ed25519.wasm (scalar) or build/ed25519.simd.wasm (the same kernel with WASM SIMD field
 // products; both accept exactly the same set: docs/verification.md) and exposes it as a SigVerifier
-// (src/core/ports.ts) named 'wasm'. Which one: `kernel` option, default 'auto' (SIMD when the engine
+// (src/core/base/ports.ts) named 'wasm'. Which one: `kernel` option, default 'auto' (SIMD when the engine
 // validates SIMD and the build is present, else scalar).
 // Boundary per docs/conventions.md §10: fixed regions in the kernel's memory (ed25519-abi.ts); the memory never
 // grows, so the Uint8Array/DataView views made here stay valid for the module's lifetime.
 // The file is found and loaded by load.ts; every load failure is a WasmLoadError (code WASM_LOAD_FAILED,
 // docs/conventions.md §6).
 import { createHash, randomFillSync } from 'node:crypto';
-import type { SigItem, SigVerifier } from '../../core/ports.js';
+import type { SigItem, SigVerifier } from '../../core/base/ports.js';
 import { ED25519_ABI_VERSION, type Ed25519Exports } from './ed25519-abi.js';
 import { checkAbi, compileKernel, findKernel, instantiateModule } from './load.js';
 import { wasmSimdSupported } from './simd.js';

@@ -17,7 +17,7 @@
 // Part D, revocations (revocation-part.ts): min(nodes, 1000) nodes, an operator publishes a signed
 // revocation through one node; time until 99% of online nodes refuse the key, late joiners, enforcement.
 
-import type { CryptoPort } from '../../core/ports.js';
+import type { CryptoPort } from '../../core/base/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { AgentProc } from '../net/agent-proc.js';
 import { simIdentity, type SimIdentity } from '../net/identities.js';

@@ -5,10 +5,10 @@
 // IdentityTiers state); only the decoded, frozen-by-convention object is shared. Decoding failures are
 // not cached (the DecodeError is thrown again for every node that sees the bytes).
 
-import { toHex } from '../../core/bytes.js';
+import { toHex } from '../../core/base/bytes.js';
 import { decodeBinding, type SignedBinding } from '../../core/codec/binding.js';
 import type { BindingDecoder } from '../../core/identity/binding.js';
-import type { Hashes } from '../../core/ports.js';
+import type { Hashes } from '../../core/base/ports.js';
 
 export function sharedBindingDecoder(h: Hashes, maxEntries = 1 << 17): BindingDecoder {
   const cache = new Map<string, SignedBinding>();

@@ -1,7 +1,7 @@
 // The simulated world: a virtual clock, an event queue, one MQTT-like hub and the nodes on it.
 //
 // Hub semantics (what the runtime gets from an MQTT 5 broker, docs/architecture.md §5):
-//  - topic names are `{first}/{rest}`; filters and retained messages as an MQTT broker has them (src/core/hub.ts);
+//  - topic names are `{first}/{rest}`; filters and retained messages as an MQTT broker has them (src/core/base/hub.ts);
 //  - a retained PUBLISH replaces the retained message of its name and is delivered to later
 //    subscribers at subscribe time, in the order names were first retained, until its Message Expiry
 //    Interval (MQTT 5 §3.3.2.3.3, `expiryMs`) has passed;
@@ -13,7 +13,7 @@
 // Byte accounting: every packet is counted on every link it crosses (sender's uplink, receiver's
 // downlink), at its MQTT size (links.ts), per category = the name's first segment.
 
-import { RetainedTable, SubscriberIndex } from '../../core/hub.js';
+import { RetainedTable, SubscriberIndex } from '../../core/base/hub.js';
 import { EventQueue } from '../scheduler.js';
 import { DEFAULT_NET, Link, publishSize, subscribeSize, type NetParams } from './links.js';
 import { Rng } from '../rng.js';
@@ -68,7 +68,7 @@ export class World {
   private readonly q = new EventQueue();
   private readonly nodes: SimNode[] = [];
   private readonly rng: Rng;
-  /** The hub's subscriptions (node indexes) and retained messages: src/core/hub.ts. */
+  /** The hub's subscriptions (node indexes) and retained messages: src/core/base/hub.ts. */
   private readonly subscribers = new SubscriberIndex<number>();
   private readonly retained = new RetainedTable();
   /** Observer of every delivery (tests and the scale experiment count duplicates with it). */
