@@ -1,5 +1,6 @@
 // The task protocol of one agent, both roles, sans-I/O (docs/conventions.md §2): this base holds the records, timers,
-// events and ledger access; requester.ts and worker.ts add the two roles' transitions (TaskEngine).
+// events and ledger access; requester.ts and worker.ts add the two roles' transitions,
+// task-engine.ts (TaskEngine) dispatches between them.
 // The runtime composes it with AgentCore (announce, direct messages, discovery) through TaskHost.
 //
 // Inputs carry `now`: handleMessage(now, bytes) for a task direct message, handleTimeout(now) when
