@@ -1,17 +1,12 @@
 // The core's inputs and outputs (docs/conventions.md §2): the driver or the simulator maps channels onto a transport.
 
+import type { Channel } from './channels.js';
 import type { Body } from './codec/body.js';
 import type { Kind } from './codec/entry.js';
 import type { RejectReason } from './base/errors.js';
 
-/**
- * Logical channels. Keys: header -> topic; body -> bodyHash hex; birth -> author hex;
- * frontier -> `${topic}/${author hex}` (subscribe with `${topic}/+`); direct -> recipient key hex;
- * fraud -> author hex of a fork proof, `{requester hex}.award` of a dispute proof (identity/dispute.ts)
- *          (retained; every node subscribes `+`);
- * revocation -> agent key hex of an operator-signed revocation (retained; every node subscribes `+`).
- */
-export type Channel = 'header' | 'body' | 'birth' | 'frontier' | 'direct' | 'fraud' | 'revocation';
+/** Logical channels: one row each in the channel table (channels.ts), which says how every transport maps them. */
+export type { Channel } from './channels.js';
 
 export type Outgoing =
   | {
@@ -119,6 +114,8 @@ export interface DiscoverQuery {
   /** Minimum topic trust, relative (1 = an average identity); applied by the node's trust ranking. */
   readonly minTrust?: number;
   readonly limit?: number;
+  /** Text-only queries: keep candidates no query word occurs in (BM25 score 0), for the runtime's embedder to rank. */
+  readonly keepUnmatched?: boolean;
 }
 
 /** A verified peer as the local API and status page show it (AgentCore.peers). */
