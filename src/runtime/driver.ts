@@ -19,15 +19,15 @@
 // deleted something while writes are refused retries them at once.
 
 import type { AgentCore } from '../core/agent.js';
-import { AgentnetError } from '../core/errors.js';
+import { AgentnetError } from './errors.js';
 import type { LogStore } from '../core/log/store.js';
 import type { Channel, CoreEvent } from '../core/types.js';
 import type { Transport } from './transport/types.js';
 import { decodeEntry } from '../core/codec/entry.js';
 import { decodeDirect } from '../core/codec/messages.js';
-import { DecodeError } from '../core/errors.js';
-import { toHex } from '../core/bytes.js';
-import type { SigItem } from '../core/ports.js';
+import { DecodeError } from '../core/base/errors.js';
+import { toHex } from '../core/base/bytes.js';
+import type { SigItem } from '../core/base/ports.js';
 import type { PrimedVerifier } from './verifier.js';
 import type { FloodGate } from './gate.js';
 

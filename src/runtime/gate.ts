@@ -27,14 +27,14 @@
 // The budgets come from the firmware profile (flood* fields, firmware-profiles/README.md).
 
 import type { AgentCore } from '../core/agent.js';
-import { toHex } from '../core/bytes.js';
+import { toHex } from '../core/base/bytes.js';
 import { decodeEntry } from '../core/codec/entry.js';
 import { decodeDirect } from '../core/codec/messages.js';
-import { DecodeError } from '../core/errors.js';
+import { DecodeError } from '../core/base/errors.js';
 import { SignedRate, TokenBuckets, type Budget } from '../core/gossip/ratelimit.js';
 import type { Conduct } from '../core/trust/conduct.js';
 import type { LogStore } from '../core/log/store.js';
-import type { SigItem } from '../core/ports.js';
+import type { SigItem } from '../core/base/ports.js';
 import type { Channel } from '../core/types.js';
 
 export interface FloodLimits {

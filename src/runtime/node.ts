@@ -6,11 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
-import { ANNOUNCE, validate } from '../core/codec/requests.js';
+import { ANNOUNCE, validate } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
-import { ERR } from '../core/errors.js';
+import { ERR } from './errors.js';
 import { TaskConflictError } from '../core/task/engine.js';
-import type { SigVerifier } from '../core/ports.js';
+import type { SigVerifier } from '../core/base/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
 import { apiUrl, checkApiAccess, startApi, type Api } from './api/server.js';
 import type { MetricsSnapshot } from './api/metrics.js';

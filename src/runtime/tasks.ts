@@ -19,25 +19,25 @@
 //          of its specification, 200 for anything else. "manual": POST /tasks/{id}/rate.
 // An adapter run's state and failure (AdapterFailure) are on the task (`adapter`) and counted in /metrics.
 
-import { toHex, utf8 } from '../core/bytes.js';
-import { DEFAULT_WINDOWS } from '../core/codec/requests.js';
+import { toHex, utf8 } from '../core/base/bytes.js';
+import { DEFAULT_WINDOWS } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
-import { AdapterError, type AdapterFailure } from '../core/errors.js';
+import { AdapterError, type AdapterFailure } from './errors.js';
 import { matches } from '../core/gossip/match.js';
 import type { AgentCore } from '../core/agent.js';
 import type { Mechanism } from '../core/market/mechanism.js';
 import type { TaskEvent, TaskPolicy, TaskView } from '../core/task/engine.js';
-import { disputeKey } from '../core/task/dispute.js';
+import { disputeKey } from '../core/identity/dispute.js';
 import { isTerminal } from '../core/task/protocol.js';
 import { agentAccount } from '../core/task/ledger.js';
 import type { TaskSpec } from '../core/task/requester.js';
-import { TaskEngine } from '../core/task/worker.js';
-import type { CryptoPort } from '../core/ports.js';
+import { TaskEngine } from '../core/task/task-engine.js';
+import type { CryptoPort } from '../core/base/ports.js';
 import type { Adapters, TaskInput } from './adapters/index.js';
 import { TaskRaters } from './adapters/raters.js';
 import type { Driver } from './driver.js';
 import type { Logger } from './logger.js';
-import { SqliteLedger, SqliteTaskStore } from './store/ledger.js';
+import { SqliteCreditLedger, SqliteTaskStore } from './store/credit-ledger.js';
 import type { SqliteStore } from './store/sqlite.js';
 import type { Transport } from './transport/types.js';
 
@@ -120,7 +120,7 @@ export interface TaskRunnerDeps {
 
 export class TaskRunner {
   readonly engine: TaskEngine;
-  readonly ledger: SqliteLedger;
+  readonly ledger: SqliteCreditLedger;
   private timer: NodeJS.Timeout | undefined;
   private armedFor: number | undefined;
   private closed = false;
@@ -137,7 +137,7 @@ export class TaskRunner {
   constructor(private readonly d: TaskRunnerDeps) {
     this.clock = d.clock ?? Date.now;
     this.raters = new TaskRaters(d.ratersFile);
-    this.ledger = new SqliteLedger(d.store);
+    this.ledger = new SqliteCreditLedger(d.store);
     const { core, store } = d;
     this.engine = new TaskEngine({
       crypto: d.crypto,
@@ -166,7 +166,7 @@ export class TaskRunner {
           });
         },
         // A double award we received: our own verifier checks it now (trust slashes on the core's `dispute`
-        // event) and the proof goes out retained on the fraud channel for every node (task/dispute.ts).
+        // event) and the proof goes out retained on the fraud channel for every node (identity/dispute.ts).
         dispute: (requester, proof) => {
           const key = disputeKey(requester);
           core.handleMessage(this.clock(), 'fraud', key, proof);

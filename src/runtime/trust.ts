@@ -1,7 +1,7 @@
 // The node's side of MG-EigenTrust (docs/architecture.md §7): NodeTrust (src/core/trust/node-trust.ts) driven by the node.
 // - AgentCore watches the `receipt` tag in every followed topic; its `declared` events feed NodeTrust.
 // - Signers of held receipts get their bindings fetched (AgentCore.requestBinding).
-// - Every profile.trustRecomputeMs: verified fraud proofs (TieredVerifier.pollFraud) slash, the topics and their
+// - Every profile.trustRecomputeMs: verified fraud proofs (IdentityTiers.pollFraud) slash, the topics and their
 //   tags are refreshed from what this node follows and declares, and trust is recomputed in one call of the WASM
 //   kernel (build/eigentrust.wasm), or of the TypeScript reference when the kernel cannot load (the reason is in
 //   status). Fraud proofs are also drained after every batch of core events, so slashing does not wait.
@@ -14,9 +14,9 @@
 //   peers' published deltas are received through a watch on the `reputation` tag.
 
 import type { AgentCore } from '../core/agent.js';
-import { fromHex } from '../core/bytes.js';
+import { fromHex } from '../core/base/bytes.js';
 import { decodeReceipt } from '../core/codec/receipt.js';
-import { DecodeError } from '../core/errors.js';
+import { DecodeError } from '../core/base/errors.js';
 import { powerIterate } from '../core/trust/eigentrust.js';
 import { REPUTATION_TAG, reputationBody } from '../core/trust/gossip.js';
 import { NodeTrust, type RankedCandidate, type TrustEntry } from '../core/trust/node-trust.js';

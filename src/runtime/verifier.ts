@@ -5,7 +5,7 @@
 // in bursts").
 
 import { createHash } from 'node:crypto';
-import type { SigItem, SigVerifier } from '../core/ports.js';
+import type { SigItem, SigVerifier } from '../core/base/ports.js';
 import { nobleStrictVerifier } from './crypto-port.js';
 import { loadEd25519Verifier, type Ed25519Kernel } from './wasm/ed25519.js';
 
