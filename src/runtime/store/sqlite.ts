@@ -7,7 +7,7 @@
 // SQLite errors surface as AgentnetError STORE_FULL / STORE_CORRUPT; nothing is half-written.
 
 import Database from 'better-sqlite3';
-import { toHex } from '../../core/bytes.js';
+import { toHex } from '../../core/base/bytes.js';
 import { KINDS } from '../../core/codec/entry.js';
 import { AgentnetError, ERR } from '../errors.js';
 import type { LogHead, LogRef, LogStore, StoredEntry } from '../../core/log/store.js';
