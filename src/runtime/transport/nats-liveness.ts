@@ -20,7 +20,7 @@
 // republishes a birth with a later life, which outranks that death.
 
 import type { KV } from '@nats-io/kv';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import type { Channel } from '../../core/types.js';
 import type { TransportOptions } from './types.js';
 import { retainedIn, type NatsNames } from './nats-subjects.js';
@@ -173,20 +173,16 @@ export class NatsLiveness {
   private async check(k: string): Promise<void> {
     const d = this.d;
     if (!d || this.closed || k === this.ownKey() || !this.isWatched(k)) return;
-    const lease = await d.leases.get(k);
-    if (lease && lease.operation === 'PUT') {
-      const left = lease.created.getTime() + d.delayMs - Date.now();
+    const lease = await this.leaseFromLeader(k);
+    if (lease !== undefined) {
+      const left = lease + d.delayMs - Date.now();
       return this.arm(k, Math.max(GRACE_MS, left + GRACE_MS));
     }
     const will = await d.wills.get(k);
     if (!will || will.operation !== 'PUT' || will.length === 0) return;
     const bucket = d.names.bucket(retainedIn(this.channel!) ?? 'state');
     const target = `$KV.${bucket}.${k}`;
-    // From the stream leader (a direct get may come from a replica behind it, and fail the expectation).
-    const current = await d.jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: target }).catch((e: Error) => {
-      if (/not found/i.test(e.message)) return null;
-      throw e;
-    });
+    const current = await lastFromLeader(d, bucket, k);
     if (!current || !sameBytes(current.data, will.value)) {
       try {
         // Expecting the value read: one executor wins, and a birth the node republished meanwhile wins.
@@ -201,6 +197,17 @@ export class NatsLiveness {
     }
     // Done (by us or another follower): the will goes, unless the node put a new one meanwhile.
     await d.wills.delete(k, { previousSeq: will.revision }).catch(() => undefined);
+  }
+
+  /**
+   * When `k`'s lease was last put (ms), if it is still there. Read from the stream leader: a direct get may
+   * come from a replica behind it, which would show a fresh node's will (in its own stream) without the lease
+   * that was put before it, and a live node would be declared dead.
+   */
+  private async leaseFromLeader(k: string): Promise<number | undefined> {
+    const m = await lastFromLeader(this.d!, this.d!.names.bucket('leases'), k);
+    if (!m || m.header?.get('KV-Operation')) return undefined; // none, or a delete / purge (a clean stop)
+    return m.time.getTime();
   }
 
   /** Clean close: the death goes out now, lease and will are removed. */
@@ -222,3 +229,11 @@ export class NatsLiveness {
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The last message of a key of a KV bucket, read from its stream's leader; null when there is none. */
+async function lastFromLeader(d: LivenessDeps, bucket: string, k: string): Promise<StoredMsg | null> {
+  return d.jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${k}` }).catch((e: Error) => {
+    if (/not found/i.test(e.message)) return null;
+    throw e;
+  });
+}
