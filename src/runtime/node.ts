@@ -19,7 +19,8 @@ import type { NodeConfig } from './config.js';
 import { makeCryptoPort } from './crypto-port.js';
 import { Driver } from './driver.js';
 import { Conduct } from '../core/trust/conduct.js';
-import { FloodGate, floodLimitsOf, type FloodLimits } from './gate.js';
+import { floodLimitsOf, type FloodLimits } from '../core/gossip/gate.js';
+import { NodeCore } from '../core/node/node-core.js';
 import { ensureIdentity } from './identity.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadProfile, type Profile } from './profile.js';
@@ -170,16 +171,20 @@ export async function startNode(
   const listeners: Array<(e: CoreEvent) => void> = [];
   // This node's conduct record of authors (core/trust/conduct.ts): fed by the gate, read by trust; never exchanged.
   const conduct = new Conduct();
-  const gate =
-    o.floodLimits === false
-      ? undefined
-      : new FloodGate(core, store, (it) => verifier.check(it), o.floodLimits ?? floodLimitsOf(profile), conduct);
+  // The node's protocol in one sans-I/O core: AgentCore and the flood gate (core/node/node-core.ts). The received
+  // batches are verified with the bare verifier: the primed answers are for start-up only.
+  const node0 = new NodeCore({
+    agent: core,
+    verifier: verifier.inner,
+    flood: o.floodLimits === false ? false : (o.floodLimits ?? floodLimitsOf(profile)),
+    conduct,
+  });
+  const gate = node0.gate;
   let api: Api | undefined; // declared before the driver: it emits events from start()
   let tasks: TaskRunner | undefined;
   let trust: TrustRuntime | undefined; // likewise: receipts arrive as core events
-  const driver = new Driver(core, transport, store, {
+  const driver = new Driver(node0, transport, store, {
     batch: 256,
-    primer: verifier,
     verifyBatchSize: profile.verifyBatchSize,
     verifyFlushMs: profile.verifyFlushMs,
     probe: () => store.probeWrite(),
@@ -190,7 +195,6 @@ export async function startNode(
       keepAuthor: core.agentKey,
       onPruned: (n) => logger.log('info', 'pruned', { ...n, retentionMs: profile.logRetentionMs }),
     },
-    ...(gate ? { gate } : {}),
     onEvent: (e) => {
       if (e.type === 'task') return tasks?.enqueue(e.bytes); // verified by the task engine, not an API event
       if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
@@ -372,9 +376,10 @@ export async function startNode(
       network: config.network,
       verifier: {
         name: verifier.name,
-        batches: verifier.batches,
+        batches: verifier.batches + node0.sigs.batches,
         primed: verifier.primed,
         hits: verifier.hits,
+        received: { ...node0.sigs },
         ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}),
       },
       link: {
@@ -433,7 +438,7 @@ export async function startNode(
         entries: s.entries,
         pruned: { ...driver.pruned },
         link: { state: link, reconnects: Math.max(0, reconnects - 1) },
-        verifierBatches: verifier.batches,
+        verifierBatches: verifier.batches + node0.sigs.batches,
         trust: {
           receipts: ts.receipts.accepted,
           held: ts.receipts.held,
