@@ -316,6 +316,14 @@ export class AgentCore {
     return this.direct.check(now, d);
   }
 
+  /**
+   * Publishes a retained message another part of the node produced (a task's body, a dispute proof): it leaves
+   * through pollTransmit in channel order (priority.ts), like the core's own output.
+   */
+  publishRetained(channel: Channel, key: string, bytes: Uint8Array, expiryMs?: number): void {
+    this.emit({ op: 'publish', channel, key, bytes, retain: true, ...(expiryMs !== undefined ? { expiryMs } : {}) });
+  }
+
   /** Sends a signed task message (src/core/task/) to an agent as a direct message. */
   sendTask(toHex: string, msg: Uint8Array): void {
     this.direct.send(toHex, { type: 'task', from: this.agentKey, msg });

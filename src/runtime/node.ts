@@ -266,7 +266,7 @@ export async function startNode(
     binding: identity.binding,
     store,
     driver,
-    transport,
+    node: node0,
     logger,
     config: config.tasks,
   });

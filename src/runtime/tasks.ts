@@ -1,6 +1,7 @@
 // The node's task side (docs/architecture.md §8-9): composes the sans-I/O TaskEngine (src/core/task/) with AgentCore,
-// the SQLite store (ledger and task records in the node's database) and the driver. It owns the engine's
-// one timer (armed from pollTimeout), runs every engine call in one store transaction with the core's
+// the SQLite store (ledger and task records in the node's database) and the driver; what a task publishes
+// (bodies, dispute proofs) goes out through the node core (core/node/node-core.ts), never to the transport
+// directly. It owns the engine's one timer (armed from pollTimeout), runs every engine call in one store transaction with the core's
 // output flushed after it, and supplies the default policy a node without an agent layer uses.
 //
 // Policy (config `tasks` and `adapters`; docs/adapters.md):
@@ -25,6 +26,7 @@ import { FieldError } from '../core/codec/schema.js';
 import { AdapterError, type AdapterFailure } from '../core/errors.js';
 import { matches } from '../core/gossip/match.js';
 import type { AgentCore } from '../core/agent.js';
+import type { NodeCore } from '../core/node/node-core.js';
 import type { Mechanism } from '../core/market/mechanism.js';
 import type { TaskEvent, TaskPolicy, TaskView } from '../core/task/engine.js';
 import { disputeKey } from '../core/task/dispute.js';
@@ -37,7 +39,6 @@ import type { Driver } from './driver.js';
 import type { Logger } from './logger.js';
 import { SqliteLedger, SqliteTaskStore } from './store/ledger.js';
 import type { SqliteStore } from './store/sqlite.js';
-import type { Transport } from './transport/types.js';
 
 export interface TaskConfig {
   /** "auto", "manual" or an adapter's name: for capabilities that name no adapter. */
@@ -103,7 +104,8 @@ export interface TaskRunnerDeps {
   readonly binding: Uint8Array;
   readonly store: SqliteStore;
   readonly driver: Driver;
-  readonly transport: Transport;
+  /** The node core: what a task publishes (bodies, dispute proofs) leaves through its pollTransmit. */
+  readonly node: NodeCore;
   readonly logger: Logger;
   readonly config: TaskConfig;
   readonly adapters: Adapters;
@@ -153,17 +155,13 @@ export class TaskRunner {
         keepBinding: (agentKey, version, bytes) => store.putBinding(agentKey, version, bytes),
         publishBody: (hash, bytes, expires) => {
           store.putBody(hash, bytes, expires);
-          d.transport.publish('body', toHex(hash), bytes, {
-            retain: true,
-            expiryMs: Math.max(1000, expires - this.clock()),
-          });
+          d.node.publishBody(this.clock(), hash, bytes, expires);
         },
         // A double award we received: our own verifier checks it now (trust slashes on the core's `dispute`
         // event) and the proof goes out retained on the fraud channel for every node (task/dispute.ts).
         dispute: (requester, proof) => {
           const key = disputeKey(requester);
-          core.handleMessage(this.clock(), 'fraud', key, proof);
-          d.transport.publish('fraud', key, proof, { retain: true });
+          d.node.reportDispute(this.clock(), key, proof);
         },
         // One invitation per agent, however many of its capabilities match.
         candidates: (topic, tags, minTier, now) =>

@@ -90,6 +90,20 @@ export class NodeCore {
     this.agent.handleTimeout(now);
   }
 
+  /** A task's body (an artefact, a specification) this node stores: retained on the body channel until `expires`. */
+  publishBody(now: number, hash: Uint8Array, bytes: Uint8Array, expires: number): void {
+    this.agent.publishRetained('body', toHex(hash), bytes, Math.max(1000, expires - now));
+  }
+
+  /**
+   * A dispute proof this node's task engine built (a double award it received, task/dispute.ts): checked by this
+   * node's own receive path first (trust slashes on the `dispute` event), then retained on the fraud channel.
+   */
+  reportDispute(now: number, key: string, proof: Uint8Array): void {
+    this.handleMessage(now, 'fraud', key, proof);
+    this.agent.publishRetained('fraud', key, proof);
+  }
+
   // ------------------------------------------------------------------ outputs
 
   pollTransmit(): Outgoing | undefined {
