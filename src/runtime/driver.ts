@@ -23,7 +23,7 @@ import { AgentnetError } from '../core/errors.js';
 import type { LogStore } from '../core/log/store.js';
 import type { NodeCore } from '../core/node/node-core.js';
 import { enqueueByPriority } from '../core/priority.js';
-import type { Channel, CoreEvent } from '../core/types.js';
+import type { Channel, CoreEvent, Outgoing } from '../core/types.js';
 import type { Transport } from './transport/types.js';
 
 export interface DriverOptions {
@@ -251,24 +251,33 @@ export class Driver {
     this.flush();
   }
 
-  /** Sends queued output, delivers events, re-arms the single timer from pollTimeout(). */
+  /**
+   * Sends queued output, delivers events, re-arms the single timer from pollTimeout(). Polling an event may
+   * produce output (trust asks for a receipt signer's binding), so both are drained until neither has more.
+   */
   flush(): void {
     if (this.closed) return;
-    for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) {
-      if (o.op === 'publish')
-        this.transport.publish(o.channel, o.key, o.bytes, {
-          retain: o.retain,
-          ...(o.expiryMs !== undefined ? { expiryMs: o.expiryMs } : {}),
-        });
-      else if (o.op === 'subscribe') this.transport.subscribe(o.channel, o.key);
-      else this.transport.unsubscribe(o.channel, o.key);
+    for (;;) {
+      for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) this.send(o);
+      const e = this.core.pollEvent();
+      if (!e) break;
+      this.o.onEvent?.(e);
     }
-    for (let e = this.core.pollEvent(); e; e = this.core.pollEvent()) this.o.onEvent?.(e);
     const next = this.core.pollTimeout();
     if (next === undefined || next === this.armedFor) return;
     if (this.timer) clearTimeout(this.timer);
     this.armedFor = next;
     this.timer = setTimeout(() => this.onTimer(), Math.max(0, next - this.clock()));
+  }
+
+  private send(o: Outgoing): void {
+    if (o.op === 'publish')
+      this.transport.publish(o.channel, o.key, o.bytes, {
+        retain: o.retain,
+        ...(o.expiryMs !== undefined ? { expiryMs: o.expiryMs } : {}),
+      });
+    else if (o.op === 'subscribe') this.transport.subscribe(o.channel, o.key);
+    else this.transport.unsubscribe(o.channel, o.key);
   }
 
   async close(): Promise<void> {

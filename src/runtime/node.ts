@@ -28,7 +28,7 @@ import { SqliteStore } from './store/sqlite.js';
 import { createTransport } from './transport/index.js';
 import type { TransportState } from './transport/types.js';
 import type { RankedCandidate } from '../core/trust/node-trust.js';
-import { startTrust, type TrustRuntime } from './trust.js';
+import { loadTrustKernel, trustRuntime, type TrustRuntime } from './trust.js';
 import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
 import { Adapters, LATENCY_BUCKETS } from './adapters/index.js';
@@ -173,16 +173,21 @@ export async function startNode(
   const conduct = new Conduct();
   // The node's protocol in one sans-I/O core: AgentCore and the flood gate (core/node/node-core.ts). The received
   // batches are verified with the bare verifier: the primed answers are for start-up only.
+  const trustKernel = loadTrustKernel();
+  if (trustKernel.reason)
+    logger.log('warn', 'trust: WASM kernel unavailable, using the TypeScript reference', {
+      reason: trustKernel.reason,
+    });
   const node0 = new NodeCore({
     agent: core,
     verifier: verifier.inner,
     flood: o.floodLimits === false ? false : (o.floodLimits ?? floodLimitsOf(profile)),
     conduct,
+    trust: { recomputeMs: profile.trustRecomputeMs, iterate: trustKernel.iterate },
   });
   const gate = node0.gate;
   let api: Api | undefined; // declared before the driver: it emits events from start()
   let tasks: TaskRunner | undefined;
-  let trust: TrustRuntime | undefined; // likewise: receipts arrive as core events
   const driver = new Driver(node0, transport, store, {
     batch: 256,
     verifyBatchSize: profile.verifyBatchSize,
@@ -205,14 +210,10 @@ export async function startNode(
       else if (e.type === 'undecodable') logger.log('warn', 'own stored entry does not decode: skipped', { ...e });
       api?.publish(e);
       for (const l of listeners) l(e);
-      for (const r of trust?.onEvent(e) ?? []) {
-        logger.log('debug', 'rejected', { ...r });
-        api?.publish(r);
-        for (const l of listeners) l(r);
-      }
     },
     onError: (e) => logger.log('error', 'driver error', { err: e instanceof Error ? e.message : String(e) }),
   });
+  const trust: TrustRuntime = trustRuntime(node0, driver, trustKernel);
   // The mesh's hint that a neighbour's node stopped answering (no Will there): keeps it out of discover().
   transport.onPeer?.(
     (channel, key, reachable) =>
@@ -273,15 +274,13 @@ export async function startNode(
   tasks.onEvent((e) => {
     api?.publish(e);
     // Both parties learn trust from their own co-signed receipts (runtime/trust.ts ownReceipt).
-    if (e.type === 'receipt')
-      for (const r of trust?.ownReceipt(e.receipt) ?? []) logger.log('debug', 'rejected', { ...r });
+    if (e.type === 'receipt') trust.ownReceipt(e.receipt);
   });
   tasks.start(); // timers of tasks resumed from the store
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
   republish = () => driver.call((now) => core.republish(now, life));
   for (const t of config.follow) driver.call(() => core.follow(t));
-  trust = startTrust({ core, driver, recomputeMs: profile.trustRecomputeMs, logger, conduct });
   for (const t of tasks.list()) if (t.receipt) trust.ownReceipt(t.receipt); // settled tasks kept in the store
   for (const d0 of config.declarations) {
     const d = signable(d0);
@@ -356,7 +355,6 @@ export async function startNode(
     );
   } catch (e) {
     tasks!.close();
-    trust?.close();
     await driver.close();
     store.close();
     await broker?.close();
@@ -392,7 +390,7 @@ export async function startNode(
       pruned: { ...driver.pruned },
       tasks: tasks!.status(),
       ...(gate ? { rateLimited: gate.top() } : {}),
-      trust: trust!.view(),
+      trust: trust.view(),
       // Bounded caches' occupancy and the process' memory by kind (a soak tells warm-up from growth with them).
       caches: { t0: core.verifier.t0Occupancy(), primed: verifier.occupancy() },
       memory: memoryNow(),
@@ -405,7 +403,7 @@ export async function startNode(
         if (waiting.length === 1) setImmediate(flushAnnounces);
       }),
     // Semantic candidates (a wide set), re-ranked by semantic match × topic trust, then cut to the limit.
-    discover: (q) => trust!.rank(core.discover({ ...q, limit: 500 }), q.minTrust).slice(0, q.limit ?? 50),
+    discover: (q) => trust.rank(core.discover({ ...q, limit: 500 }), q.minTrust).slice(0, q.limit ?? 50),
     // Not announceOnce: withdrawing twice (after a re-announce) must append twice.
     withdraw: (topic, text = '', key) =>
       driver.call((now) =>
@@ -420,11 +418,11 @@ export async function startNode(
       tier: core.verifier.tierOf(a, Date.now()),
       quarantined: core.verifier.isQuarantined(a),
     }),
-    trust: (topic) => trust!.view(topic),
-    recomputeTrust: () => trust!.recompute(),
+    trust: (topic) => trust.view(topic),
+    recomputeTrust: () => trust.recompute(),
     metrics: () => {
       const s = core.status();
-      const ts = trust!.trust.status();
+      const ts = trust.trust.status();
       return {
         verified: s.verified as unknown as Record<string, number>,
         rejected: core.counters.rejected(true),
@@ -446,7 +444,7 @@ export async function startNode(
           slashed: ts.slashed,
           epochs: ts.epochs,
           entriesSent: ts.entriesSent,
-          rejected: trust!.trust.counters.rejected(true),
+          rejected: trust.trust.counters.rejected(true),
         },
         adapters: adapters.stats(),
         latencyBuckets: LATENCY_BUCKETS,
@@ -466,7 +464,6 @@ export async function startNode(
     },
     tasks: tasks!,
     async close() {
-      trust!.close();
       await api!.close();
       tasks!.close();
       await driver.close();

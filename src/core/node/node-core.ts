@@ -1,6 +1,6 @@
 // NodeCore: one node's protocol, sans-I/O (docs/conventions.md §2, docs/architecture.md §9). It owns the AgentCore
-// (logs, gossip, identity, discovery) and the flood gate (gossip/gate.ts), and is the one place a received batch
-// goes through, in this order:
+// (logs, gossip, identity, discovery), the flood gate (gossip/gate.ts) and MG-EigenTrust (trust-part.ts), and is the
+// one place a received batch goes through, in this order:
 //
 //   handleMessages(now, batch)
 //     1. order        by channel priority (priority.ts: fork proofs and revocations first)
@@ -10,7 +10,9 @@
 //     4. gate         per-peer budgets on the parsed form and those answers; a refused message is `rate_limited`
 //     5. receive      AgentCore.handleParsed with the parsed message and the answers (receiver.ts)
 //
-// Outputs are AgentCore's, polled here: pollTransmit / pollEvent / pollTimeout, handleTimeout at the deadline.
+// Outputs are polled here: pollTransmit (AgentCore's), pollEvent (AgentCore's events, each handed to trust first,
+// then trust's rejections), pollTimeout (the earliest of AgentCore's deadlines and the trust recompute);
+// handleTimeout at the deadline. Events are handed to trust with the `now` of the latest input.
 // The runtime's Driver (runtime/driver.ts) and the simulator only move bytes, time and store transactions.
 
 import type { AgentCore } from '../agent.js';
@@ -21,7 +23,9 @@ import { BatchSignatures } from '../identity/batch-signatures.js';
 import type { SigVerifier } from '../ports.js';
 import { byPriority } from '../priority.js';
 import type { Conduct } from '../trust/conduct.js';
-import type { Channel, CoreEvent, Outgoing } from '../types.js';
+import type { RankedCandidate } from '../trust/node-trust.js';
+import { TrustPart, type TrustPartOptions } from './trust-part.js';
+import type { Candidate, Channel, CoreEvent, Outgoing } from '../types.js';
 
 /** One message as a transport delivered it. */
 export interface Received {
@@ -36,8 +40,10 @@ export interface NodeCoreOptions {
   readonly verifier: SigVerifier;
   /** Per-peer flood budgets (default DEFAULT_FLOOD_LIMITS); `false` runs without the gate (a baseline). */
   readonly flood?: FloodLimits | false;
-  /** This node's conduct record of authors, fed by the gate (trust/conduct.ts). */
+  /** This node's conduct record of authors, fed by the gate, read by trust (trust/conduct.ts). */
   readonly conduct?: Conduct;
+  /** MG-EigenTrust in this node (trust-part.ts); without it no trust is kept (tests, the simulator). */
+  readonly trust?: TrustPartOptions;
 }
 
 export class NodeCore {
@@ -45,8 +51,14 @@ export class NodeCore {
   /** The flood gate, unless turned off. */
   readonly gate: FloodGate | undefined;
   private readonly verifier: SigVerifier;
+  /** MG-EigenTrust, when configured. */
+  readonly trustPart: TrustPart | undefined;
   /** Signature batches verified for received messages, and the signatures in them (status). */
   readonly sigs = { batches: 0, verified: 0 };
+  /** Events produced while handling the agent core's (trust's rejections), delivered after it. */
+  private readonly events: CoreEvent[] = [];
+  /** The `now` of the latest input (events are handed to trust at poll time). */
+  private now = 0;
 
   constructor(o: NodeCoreOptions) {
     this.agent = o.agent;
@@ -64,16 +76,20 @@ export class NodeCore {
             o.flood ?? DEFAULT_FLOOD_LIMITS,
             o.conduct,
           );
+    this.trustPart = o.trust ? new TrustPart(a, o.trust, o.conduct) : undefined;
   }
 
   start(now: number): void {
+    this.now = now;
     this.agent.start(now);
+    this.trustPart?.start(now);
   }
 
   // ------------------------------------------------------------------ inputs
 
   /** A batch of received messages (the header's order of steps). A peer's bad message never throws. */
   handleMessages(now: number, batch: readonly Received[]): void {
+    this.now = now;
     const limits = this.agent.limits;
     const parsed = byPriority(batch).map((m) => parseMessage(m.channel, m.key, m.bytes, limits));
     const sigs = this.verifyBatch(parsed);
@@ -87,7 +103,27 @@ export class NodeCore {
   }
 
   handleTimeout(now: number): void {
+    this.now = now;
     this.agent.handleTimeout(now);
+    if (this.trustPart) this.events.push(...this.trustPart.handleTimeout(now));
+  }
+
+  /** A co-signed receipt of a task this node was a party to (hex, from its task engine). */
+  ownReceipt(now: number, hex: string): void {
+    this.now = now;
+    if (this.trustPart) this.events.push(...this.trustPart.ownReceipt(now, hex));
+  }
+
+  /** Trust recomputed and published now rather than at its deadline; returns the entries published. */
+  recomputeTrust(now: number): number {
+    this.now = now;
+    return this.trustPart?.recompute(now) ?? 0;
+  }
+
+  /** Candidates re-ranked by semantic match × topic trust × conduct (as they are without trust). */
+  rank(cands: readonly Candidate[], minTrust: number | undefined, now: number): RankedCandidate[] {
+    if (this.trustPart) return this.trustPart.trust.rank(cands, minTrust, now);
+    return cands.map((c) => ({ ...c, trust: 1, gate: 1, rank: c.score }));
   }
 
   /** A task's body (an artefact, a specification) this node stores: retained on the body channel until `expires`. */
@@ -111,16 +147,23 @@ export class NodeCore {
   }
 
   pollEvent(): CoreEvent | undefined {
-    return this.agent.pollEvent();
+    const held = this.events.shift();
+    if (held) return held;
+    const e = this.agent.pollEvent();
+    if (e && this.trustPart) this.events.push(...this.trustPart.onEvent(this.now, e));
+    return e;
   }
 
   pollTimeout(): number | undefined {
-    return this.agent.pollTimeout();
+    const a = this.agent.pollTimeout();
+    const t = this.trustPart?.nextDeadline();
+    return a === undefined ? t : t === undefined ? a : Math.min(a, t);
   }
 
   /** Drops the output since the last poll (the store transaction that covered it rolled back). */
   discardOutput(): void {
     this.agent.discardOutput();
+    this.events.length = 0;
   }
 
   /** Topics followed now (the driver re-reads their retained frontiers after a store failure). */
