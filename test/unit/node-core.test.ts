@@ -11,6 +11,7 @@ import { NodeCore, type Received } from '../../src/core/node/node-core.js';
 import type { SigItem, SigVerifier } from '../../src/core/ports.js';
 import { byPriority, CHANNEL_PRIORITY, enqueueByPriority } from '../../src/core/priority.js';
 import { Conduct } from '../../src/core/trust/conduct.js';
+import { powerIterate } from '../../src/core/trust/eigentrust.js';
 import type { Channel, CoreEvent } from '../../src/core/types.js';
 import { crypto, identity, T0 } from '../helpers.js';
 
@@ -147,6 +148,40 @@ describe('NodeCore.handleMessages', () => {
     );
     expect(open.agent.logHead(author.agentKey, TOPIC)?.seq).toBe(12);
     expect(open.node.gate).toBeUndefined();
+  });
+});
+
+describe('NodeCore deadlines', () => {
+  it('the trust recompute is a deadline of the core: pollTimeout is the earliest of the agent and trust', () => {
+    const v = identity('victim');
+    const agent = new AgentCore({
+      crypto,
+      store: new MemoryStore(),
+      agentSecret: v.agentSecret,
+      binding: v.binding,
+      heartbeatMs: 60_000,
+    });
+    const node = new NodeCore({
+      agent,
+      verifier: crypto.verifier,
+      trust: { recomputeMs: 5000, iterate: powerIterate },
+    });
+    node.start(T0);
+    const trust = node.trustPart!.trust;
+    expect(node.pollTimeout()).toBe(Math.min(agent.pollTimeout() ?? Infinity, T0 + 5000));
+    expect(node.pollTimeout()).toBe(T0 + 5000); // the agent's heartbeat is a minute away
+    node.handleTimeout(T0 + 4999);
+    expect(trust.status().epochs).toBe(0);
+    node.handleTimeout(T0 + 5000);
+    expect(trust.status().epochs).toBe(1);
+    expect(node.pollTimeout()).toBe(T0 + 10_000);
+    // Without trust, the core's deadlines are the agent's alone.
+    const bare = new NodeCore({
+      agent: new AgentCore({ crypto, store: new MemoryStore(), agentSecret: v.agentSecret, binding: v.binding }),
+      verifier: crypto.verifier,
+    });
+    bare.start(T0);
+    expect(bare.pollTimeout()).toBe(bare.agent.pollTimeout());
   });
 });
 
