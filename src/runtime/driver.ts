@@ -23,6 +23,7 @@ import { AgentnetError } from '../core/errors.js';
 import type { LogStore } from '../core/log/store.js';
 import type { NodeCore } from '../core/node/node-core.js';
 import { enqueueByPriority } from '../core/priority.js';
+import type { TaskEvent } from '../core/task/engine.js';
 import type { Channel, CoreEvent, Outgoing } from '../core/types.js';
 import type { Transport } from './transport/types.js';
 
@@ -46,6 +47,8 @@ export interface DriverOptions {
     readonly onPruned?: (n: { entries: number; bodies: number }) => void;
   };
   readonly onEvent?: (e: CoreEvent) => void;
+  /** The task engine's events (state changes, rejections, receipts), after the core's. */
+  readonly onTaskEvent?: (e: TaskEvent) => void;
   readonly onError?: (e: unknown) => void;
 }
 
@@ -138,6 +141,7 @@ export class Driver {
    */
   callGrouped<T>(fns: ReadonlyArray<(now: number) => T>): T[] {
     const now = this.clock();
+    this.core.advance(now);
     try {
       return this.store.transaction(() => fns.map((f) => f(now)));
     } catch (e) {
@@ -151,8 +155,10 @@ export class Driver {
 
   /** Runs a PAL call against the core with the current time, then sends what it produced. */
   call<T>(fn: (now: number) => T): T {
+    const now = this.clock();
+    this.core.advance(now);
     try {
-      return fn(this.clock());
+      return fn(now);
     } catch (e) {
       this.storeFailed(e);
       throw e;
@@ -188,6 +194,7 @@ export class Driver {
       try {
         this.store.transaction(() => this.core.handleMessages(now, batch));
       } catch (e) {
+        this.core.rolledBack();
         if (this.storeFailed(e)) {
           this.failed.push(...batch);
           this.failed.splice(0, Math.max(0, this.failed.length - MAX_FAILED));
@@ -233,6 +240,7 @@ export class Driver {
       if (this.failed.length) this.retryTimer = setTimeout(() => this.retryStore(), 0);
       else this.stored();
     } catch (e) {
+      this.core.rolledBack();
       if (!this.storeFailed(e)) this.o.onError?.(e);
     }
     this.flush();
@@ -245,6 +253,7 @@ export class Driver {
     try {
       this.store.transaction(() => this.core.handleTimeout(this.clock()));
     } catch (e) {
+      this.core.rolledBack();
       this.storeFailed(e);
       this.o.onError?.(e);
     }
@@ -260,8 +269,13 @@ export class Driver {
     for (;;) {
       for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) this.send(o);
       const e = this.core.pollEvent();
-      if (!e) break;
-      this.o.onEvent?.(e);
+      if (e) {
+        this.o.onEvent?.(e);
+        continue;
+      }
+      const t = this.core.pollTaskEvent();
+      if (!t) break;
+      this.o.onTaskEvent?.(t);
     }
     const next = this.core.pollTimeout();
     if (next === undefined || next === this.armedFor) return;

@@ -201,7 +201,6 @@ export async function startNode(
       onPruned: (n) => logger.log('info', 'pruned', { ...n, retentionMs: profile.logRetentionMs }),
     },
     onEvent: (e) => {
-      if (e.type === 'task') return tasks?.enqueue(e.bytes); // verified by the task engine, not an API event
       if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
       else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
       else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
@@ -211,6 +210,7 @@ export async function startNode(
       api?.publish(e);
       for (const l of listeners) l(e);
     },
+    onTaskEvent: (e) => tasks?.handleEvent(e),
     onError: (e) => logger.log('error', 'driver error', { err: e instanceof Error ? e.message : String(e) }),
   });
   const trust: TrustRuntime = trustRuntime(node0, driver, trustKernel);
@@ -271,11 +271,7 @@ export async function startNode(
     logger,
     config: config.tasks,
   });
-  tasks.onEvent((e) => {
-    api?.publish(e);
-    // Both parties learn trust from their own co-signed receipts (runtime/trust.ts ownReceipt).
-    if (e.type === 'receipt') trust.ownReceipt(e.receipt);
-  });
+  tasks.onEvent((e) => api?.publish(e)); // receipts reach trust inside the node core (core/node/node-core.ts)
   tasks.start(); // timers of tasks resumed from the store
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.

@@ -1,6 +1,6 @@
 // NodeCore: one node's protocol, sans-I/O (docs/conventions.md §2, docs/architecture.md §9). It owns the AgentCore
-// (logs, gossip, identity, discovery), the flood gate (gossip/gate.ts) and MG-EigenTrust (trust-part.ts), and is the
-// one place a received batch goes through, in this order:
+// (logs, gossip, identity, discovery), the flood gate (gossip/gate.ts), MG-EigenTrust (trust-part.ts) and the task
+// engine (task-part.ts, task/engine.ts), and is the one place a received batch goes through, in this order:
 //
 //   handleMessages(now, batch)
 //     1. order        by channel priority (priority.ts: fork proofs and revocations first)
@@ -10,9 +10,12 @@
 //     4. gate         per-peer budgets on the parsed form and those answers; a refused message is `rate_limited`
 //     5. receive      AgentCore.handleParsed with the parsed message and the answers (receiver.ts)
 //
-// Outputs are polled here: pollTransmit (AgentCore's), pollEvent (AgentCore's events, each handed to trust first,
-// then trust's rejections), pollTimeout (the earliest of AgentCore's deadlines and the trust recompute);
-// handleTimeout at the deadline. Events are handed to trust with the `now` of the latest input.
+// After each input the agent core's events are routed: a task message to the task engine (in the same store
+// transaction as the batch that brought it), every other event to trust and then out; the task engine's receipts
+// to trust. Outputs are polled here: pollTransmit (the agent core's queue, which the task engine and trust also
+// write through), pollEvent, pollTaskEvent (the task engine's events), pollTimeout (the earliest deadline of the
+// agent core, the task engine and the trust recompute); handleTimeout at the deadline. A local call made on a
+// part directly (an announce, a task post) is routed at the next poll with the time of `advance`.
 // The runtime's Driver (runtime/driver.ts) and the simulator only move bytes, time and store transactions.
 
 import type { AgentCore } from '../agent.js';
@@ -24,6 +27,9 @@ import type { SigVerifier } from '../ports.js';
 import { byPriority } from '../priority.js';
 import type { Conduct } from '../trust/conduct.js';
 import type { RankedCandidate } from '../trust/node-trust.js';
+import type { TaskEvent } from '../task/engine.js';
+import { TaskEngine } from '../task/worker.js';
+import { taskHost, type TaskPartOptions } from './task-part.js';
 import { TrustPart, type TrustPartOptions } from './trust-part.js';
 import type { Candidate, Channel, CoreEvent, Outgoing } from '../types.js';
 
@@ -55,8 +61,11 @@ export class NodeCore {
   readonly trustPart: TrustPart | undefined;
   /** Signature batches verified for received messages, and the signatures in them (status). */
   readonly sigs = { batches: 0, verified: 0 };
-  /** Events produced while handling the agent core's (trust's rejections), delivered after it. */
+  /** The task engine, once `useTasks` built it. */
+  tasks: TaskEngine | undefined;
+  /** Routed events waiting to be polled: the agent core's and trust's, and the task engine's. */
   private readonly events: CoreEvent[] = [];
+  private readonly taskEvents: TaskEvent[] = [];
   /** The `now` of the latest input (events are handed to trust at poll time). */
   private now = 0;
 
@@ -79,6 +88,27 @@ export class NodeCore {
     this.trustPart = o.trust ? new TrustPart(a, o.trust, o.conduct) : undefined;
   }
 
+  /**
+   * Builds the task engine on the runtime's ports (task store, credit ledger) and policy; its host is this core
+   * (task-part.ts). Once per node, before or after start.
+   */
+  useTasks(o: TaskPartOptions): TaskEngine {
+    if (this.tasks) throw new RangeError('NodeCore.useTasks: the task engine exists');
+    const { logStore, ...engine } = o;
+    const host = taskHost(this.agent, logStore, {
+      now: () => this.now,
+      publishBody: (now, hash, bytes, expires) => this.publishBody(now, hash, bytes, expires),
+      reportDispute: (now, key, proof) => this.reportDispute(now, key, proof),
+    });
+    this.tasks = new TaskEngine({ ...engine, host, verifier: this.agent.verifier, limits: this.agent.limits });
+    return this.tasks;
+  }
+
+  /** The time of a local call about to be made on a part directly (the driver's clock). */
+  advance(now: number): void {
+    this.now = now;
+  }
+
   start(now: number): void {
     this.now = now;
     this.agent.start(now);
@@ -95,6 +125,7 @@ export class NodeCore {
     const sigs = this.verifyBatch(parsed);
     const admitted = this.gate ? parsed.filter((p) => this.admit(now, p, sigs)) : parsed;
     for (const p of admitted) this.agent.handleParsed(now, p, sigs);
+    this.route();
   }
 
   /** One received message: a batch of one. */
@@ -105,7 +136,9 @@ export class NodeCore {
   handleTimeout(now: number): void {
     this.now = now;
     this.agent.handleTimeout(now);
+    this.tasks?.handleTimeout(now);
     if (this.trustPart) this.events.push(...this.trustPart.handleTimeout(now));
+    this.route();
   }
 
   /** A co-signed receipt of a task this node was a party to (hex, from its task engine). */
@@ -147,23 +180,33 @@ export class NodeCore {
   }
 
   pollEvent(): CoreEvent | undefined {
-    const held = this.events.shift();
-    if (held) return held;
-    const e = this.agent.pollEvent();
-    if (e && this.trustPart) this.events.push(...this.trustPart.onEvent(this.now, e));
-    return e;
+    this.route();
+    return this.events.shift();
+  }
+
+  /** The task engine's next event: a state change, a rejection, a co-signed receipt. */
+  pollTaskEvent(): TaskEvent | undefined {
+    this.route();
+    return this.taskEvents.shift();
   }
 
   pollTimeout(): number | undefined {
-    const a = this.agent.pollTimeout();
-    const t = this.trustPart?.nextDeadline();
-    return a === undefined ? t : t === undefined ? a : Math.min(a, t);
+    const ds = [this.agent.pollTimeout(), this.tasks?.pollTimeout(), this.trustPart?.nextDeadline()];
+    const due = ds.filter((d): d is number => d !== undefined);
+    return due.length ? Math.min(...due) : undefined;
   }
 
   /** Drops the output since the last poll (the store transaction that covered it rolled back). */
   discardOutput(): void {
     this.agent.discardOutput();
     this.events.length = 0;
+    this.rolledBack();
+  }
+
+  /** The store transaction around the last input rolled back: the task engine re-reads what is stored. */
+  rolledBack(): void {
+    this.tasks?.reload();
+    this.taskEvents.length = 0;
   }
 
   /** Topics followed now (the driver re-reads their retained frontiers after a store failure). */
@@ -172,6 +215,26 @@ export class NodeCore {
   }
 
   // ------------------------------------------------------------------ steps
+
+  /**
+   * Routes the events produced so far: a task message to the task engine (not an event of the node), the others
+   * to trust and out with trust's rejections after them; the task engine's events out, receipts to trust first.
+   */
+  private route(): void {
+    const { trustPart, tasks } = this;
+    for (let e = this.agent.pollEvent(); e; e = this.agent.pollEvent()) {
+      if (e.type === 'task') {
+        tasks?.handleMessage(this.now, e.bytes);
+        continue;
+      }
+      this.events.push(e);
+      if (trustPart) this.events.push(...trustPart.onEvent(this.now, e));
+    }
+    for (let t = tasks?.pollEvent(); t; t = tasks?.pollEvent()) {
+      this.taskEvents.push(t);
+      if (t.type === 'receipt' && trustPart) this.events.push(...trustPart.ownReceipt(this.now, t.receipt));
+    }
+  }
 
   /** Step 3: the entries of authors whose binding is held, verified in one batch call. */
   private verifyBatch(parsed: readonly ParsedMessage[]): BatchSignatures {
