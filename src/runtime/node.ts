@@ -96,7 +96,7 @@ function checkDeclarations(ds: readonly Declaration[], profile: Profile): void {
   });
 }
 
-/** `floodLimits`: per-peer budgets (runtime/gate.ts; default the profile's flood* fields); `false` turns the gate off (a baseline for tests). */
+/** `floodLimits`: per-peer budgets (core/gossip/gate.ts; default the profile's flood* fields); `false` turns the gate off (a baseline for tests). */
 export async function startNode(
   config: NodeConfig,
   o: { logger?: Logger; verifier?: SigVerifier; floodLimits?: FloodLimits | false } = {},
