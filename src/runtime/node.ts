@@ -5,10 +5,8 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentCore } from '../core/agent.js';
-import { ANNOUNCE, validate } from '../core/codec/requests.js';
+import type { AgentCore } from '../core/agent.js';
 import { FieldError } from '../core/codec/schema.js';
-import { ERR } from '../core/errors.js';
 import { TaskConflictError } from '../core/task/engine.js';
 import type { SigVerifier } from '../core/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
@@ -36,18 +34,7 @@ import { AdapterBindings } from './adapters/bindings.js';
 import { lazyA2a } from './a2a/lazy.js';
 import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
 import { primeKnownBindings } from './verified-bindings.js';
-
-/** process.memoryUsage() in bytes: V8 heap in use / allocated, external (native objects held by JS), ArrayBuffers. */
-function memoryNow(): { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } {
-  const m = process.memoryUsage();
-  return {
-    rss: m.rss,
-    heapUsed: m.heapUsed,
-    heapTotal: m.heapTotal,
-    external: m.external,
-    arrayBuffers: m.arrayBuffers,
-  };
-}
+import { agentOf, checkDeclarations, groupedAnnouncer, logEvent, memoryNow } from './node-parts.js';
 
 export interface AgentNode {
   readonly config: NodeConfig;
@@ -83,19 +70,6 @@ export interface AgentNode {
   close(): Promise<void>;
 }
 
-/** The config's declarations against the profile's limits (a CONFIG_INVALID naming the field). */
-function checkDeclarations(ds: readonly Declaration[], profile: Profile): void {
-  ds.forEach((d, i) => {
-    try {
-      validate(ANNOUNCE, d, profile.limits, `declarations[${i}].`);
-    } catch (e) {
-      if (e instanceof FieldError)
-        throw ERR.configInvalid(`declarations: "${e.field}" ${e.detail} (limits of profile ${profile.name})`);
-      throw e;
-    }
-  });
-}
-
 /** `floodLimits`: per-peer budgets (core/gossip/gate.ts; default the profile's flood* fields); `false` turns the gate off (a baseline for tests). */
 export async function startNode(
   config: NodeConfig,
@@ -118,22 +92,7 @@ export async function startNode(
     cacheKiB: profile.sqliteCacheKiB,
     maxBytes: profile.storeQuotaMiB * 1024 * 1024,
   });
-  const core = new AgentCore({
-    crypto,
-    store,
-    agentSecret: identity.agentSecret,
-    binding: identity.binding,
-    limits: profile.limits,
-    t0CacheSize: profile.t0CacheSize,
-    pullTimeoutMs: profile.pullTimeoutMs,
-    // Heartbeat (core/gossip/heartbeat.ts): changed frontiers go out again for 2 rounds; every 60 rounds the retained
-    // heads of followed topics are re-read (full anti-entropy for heads lost more often than that).
-    heartbeatMs: profile.heartbeatMs,
-    resyncEvery: Math.max(1, Math.round(60_000 / profile.heartbeatMs)),
-    epoch: identity.epoch,
-    ...(identity.continuation ? { continuation: identity.continuation } : {}),
-    ...(config.operators.length ? { operators: new Set(config.operators) } : {}),
-  });
+  const core = agentOf(crypto, store, identity, profile, config.operators);
   const logger = (o.logger ?? createLogger({ level: config.logLevel })).child({ agent: core.agentHex.slice(0, 16) });
   let broker: EmbeddedBroker | undefined;
   let brokerUrl = config.broker;
@@ -201,12 +160,7 @@ export async function startNode(
       onPruned: (n) => logger.log('info', 'pruned', { ...n, retentionMs: profile.logRetentionMs }),
     },
     onEvent: (e) => {
-      if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
-      else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
-      else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
-      else if (e.type === 'dispute') logger.log('warn', 'dispute proof', { ...e });
-      else if (e.type === 'revoked') logger.log('warn', 'revocation', { ...e });
-      else if (e.type === 'undecodable') logger.log('warn', 'own stored entry does not decode: skipped', { ...e });
+      logEvent(logger, e);
       api?.publish(e);
       for (const l of listeners) l(e);
     },
@@ -289,32 +243,7 @@ export async function startNode(
       id: r.id,
     });
   }
-  type Ann = ReturnType<AgentCore['announceOnce']>;
-  const waiting: Array<{ d: Declaration; resolve: (r: Ann) => void; reject: (e: unknown) => void }> = [];
-  const flushAnnounces = () => {
-    const batch = waiting.splice(0);
-    try {
-      // A misuse error (bad tag, oversized body) fails only its own call: it throws before any write.
-      const rs = driver.callGrouped(
-        batch.map((w) => (now: number) => {
-          try {
-            return { ok: true as const, r: core.announceOnce(now, w.d) };
-          } catch (e) {
-            if (e instanceof TypeError || e instanceof RangeError) return { ok: false as const, e };
-            throw e;
-          }
-        }),
-      );
-      batch.forEach((w, i) => {
-        const x = rs[i]!;
-        if (x.ok) w.resolve(x.r);
-        else w.reject(x.e);
-      });
-    } catch (e) {
-      // The whole group rolled back: each caller learns it (a bad declaration throws before anything is written).
-      for (const w of batch) w.reject(e);
-    }
-  };
+  const announceGrouped = groupedAnnouncer(driver, core);
   try {
     api = await startApi(
       {
@@ -393,11 +322,7 @@ export async function startNode(
       uptimeMs: Date.now() - started,
     }),
     announce: (d) => driver.call((now) => core.announceOnce(now, signable(d))),
-    announceGrouped: (d) =>
-      new Promise<Ann>((resolve, reject) => {
-        waiting.push({ d: signable(d), resolve, reject });
-        if (waiting.length === 1) setImmediate(flushAnnounces);
-      }),
+    announceGrouped: (d) => announceGrouped(signable(d)),
     // Semantic candidates (a wide set), re-ranked by semantic match × topic trust, then cut to the limit.
     discover: (q) => trust.rank(core.discover({ ...q, limit: 500 }), q.minTrust).slice(0, q.limit ?? 50),
     // Not announceOnce: withdrawing twice (after a re-announce) must append twice.
