@@ -169,12 +169,9 @@ export async function startNode(
   });
   const trust: TrustRuntime = trustRuntime(node0, driver, trustKernel);
   // The mesh's hint that a neighbour's node stopped answering (no Will there): keeps it out of discover().
-  transport.onPeer?.(
-    (channel, key, reachable) =>
-      channel === 'birth' && key !== core.agentHex && driver.call(() => core.liveness.reachable(key, reachable)),
-  );
+  transport.onPeer?.((channel, key, reachable) => driver.call(() => node0.peerReachable(channel, key, reachable)));
   // Messages the transport dropped unread for their size: one `oversized` count each, as the core's own refusals.
-  transport.onOversize?.((channel, _key, n) => driver.call(() => core.refuseOversized(channel, n)));
+  transport.onOversize?.((channel, _key, n) => driver.call(() => node0.droppedOversized(channel, n)));
   try {
     await transport.ready();
   } catch (e) {
@@ -333,7 +330,7 @@ export async function startNode(
     peers: () => core.peers(Date.now()),
     logs: () => core.logHeads(),
     declarations: () => core.declarations(Date.now()),
-    publishRevocation: (b) => driver.call((now) => core.revocations.publish(now, b)),
+    publishRevocation: (b) => driver.call((now) => node0.publishRevocation(now, b)),
     verifiedTier: (a) => ({
       known: !!core.verifier.bindingOf(a),
       tier: core.verifier.tierOf(a, Date.now()),

@@ -159,6 +159,25 @@ export class NodeCore {
     return cands.map((c) => ({ ...c, trust: 1, gate: 1, rank: c.score }));
   }
 
+  /**
+   * A transport's hint that whoever publishes on (channel, key) stopped or started answering (the UDP mesh has no
+   * Will): a neighbour's birth path marks that agent unreachable or reachable again, which keeps it out of
+   * discover(). Any other path, and our own birth, tell nothing.
+   */
+  peerReachable(channel: Channel, key: string, reachable: boolean): void {
+    if (channel === 'birth' && key !== this.agent.agentHex) this.agent.liveness.reachable(key, reachable);
+  }
+
+  /** A message the transport dropped unread for its size: counted as one the core refuses as `oversized`. */
+  droppedOversized(channel: Channel, bytes: number): void {
+    this.agent.refuseOversized(channel, bytes);
+  }
+
+  /** An operator-signed revocation from the local API: checked, then published on the revocation channel. */
+  publishRevocation(now: number, bytes: Uint8Array): ReturnType<AgentCore['revocations']['publish']> {
+    return this.agent.revocations.publish(now, bytes);
+  }
+
   /** A task's body (an artefact, a specification) this node stores: retained on the body channel until `expires`. */
   publishBody(now: number, hash: Uint8Array, bytes: Uint8Array, expires: number): void {
     this.agent.publishRetained('body', toHex(hash), bytes, Math.max(1000, expires - now));
