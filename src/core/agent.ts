@@ -324,6 +324,14 @@ export class AgentCore {
     this.emit({ op: 'publish', channel, key, bytes, retain: true, ...(expiryMs !== undefined ? { expiryMs } : {}) });
   }
 
+  /** Reads the retained heads of every followed topic again: re-subscribing re-delivers them (gap repair follows). */
+  rereadFrontiers(): void {
+    for (const t of this.followed) {
+      this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${t}/+` });
+      this.emit({ op: 'subscribe', channel: 'frontier', key: `${t}/+` });
+    }
+  }
+
   /** Sends a signed task message (src/core/task/) to an agent as a direct message. */
   sendTask(toHex: string, msg: Uint8Array): void {
     this.direct.send(toHex, { type: 'task', from: this.agentKey, msg });
@@ -475,10 +483,7 @@ export class AgentCore {
         // Our heads go out again on the same schedule: a retained frontier lost or replaced where we did
         // not see it (guardOwn sees only what reaches us) is back within one resync interval.
         this.own.publishAllFrontiers(now);
-        for (const t of this.followed) {
-          this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${t}/+` }); // re-subscribing re-delivers the retained heads
-          this.emit({ op: 'subscribe', channel: 'frontier', key: `${t}/+` });
-        }
+        this.rereadFrontiers();
       }
     }
     this.fraud.publishDue(now);

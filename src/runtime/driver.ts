@@ -220,10 +220,7 @@ export class Driver {
     this.storeError = undefined;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    for (const t of this.core.followedTopics()) {
-      this.transport.unsubscribe('frontier', `${t}/+`); // re-subscribing re-delivers the retained frontiers
-      this.transport.subscribe('frontier', `${t}/+`);
-    }
+    this.core.storeRecovered(); // the retained heads are read again: what was dropped comes back by gap repair
   }
 
   private retryStore(): void {

@@ -228,9 +228,12 @@ export class NodeCore {
     this.taskEvents.length = 0;
   }
 
-  /** Topics followed now (the driver re-reads their retained frontiers after a store failure). */
-  followedTopics(): string[] {
-    return this.agent.followedTopics();
+  /**
+   * The store takes writes again after refusing them: whatever was dropped meanwhile comes back by gap repair from
+   * the retained heads of the followed topics, read again.
+   */
+  storeRecovered(): void {
+    this.agent.rereadFrontiers();
   }
 
   // ------------------------------------------------------------------ steps
