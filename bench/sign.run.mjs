@@ -1,20 +1,7 @@
 #!/usr/bin/env node
-// Runs bench/sign.ts without a TS runner (bundled with esbuild into dist/, gitignored).
+// Runs bench/sign.ts (bundled into dist/ by scripts/import-ts.mjs) and calls its main().
 // Usage: node bench/sign.run.mjs [--rounds 7]
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { importTs } from '../scripts/import-ts.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist', 'bench-sign.mjs');
-await build({
-  entryPoints: [join(root, 'bench', 'sign.ts')],
-  outfile: out,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
-const mod = await import(pathToFileURL(out).href);
-mod.main(process.argv.slice(2));
+const mod = await importTs('bench/sign.ts', 'dist/bench-sign.mjs');
+await mod.main(process.argv.slice(2));

@@ -1,26 +1,7 @@
 #!/usr/bin/env node
-// Runs bench/verify.ts without a TS runner: bundle it with esbuild into dist/ (gitignored; like
-// dist/agentnet.mjs, the WASM loader then finds ../build/ed25519.wasm) and call its main().
+// Runs bench/verify.ts (bundled into dist/ by scripts/import-ts.mjs) and calls its main().
 // Usage: node bench/verify.run.mjs [--rounds 7] [--batch 16,64,256]
-import { spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { importTs } from '../scripts/import-ts.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--wasm-only', '--if-stale'], {
-  stdio: 'inherit',
-});
-if (r.status !== 0) process.exit(r.status ?? 1);
-const out = join(root, 'dist', 'bench-verify.mjs');
-await build({
-  entryPoints: [join(root, 'bench', 'verify.ts')],
-  outfile: out,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
-const mod = await import(pathToFileURL(out).href);
+const mod = await importTs('bench/verify.ts', 'dist/bench-verify.mjs', { prebuild: ['--wasm-only', '--if-stale'] });
 await mod.main(process.argv.slice(2));

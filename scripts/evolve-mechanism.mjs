@@ -4,26 +4,10 @@
 //   node scripts/evolve-mechanism.mjs [--rounds K] [--seed S | --seeds 1,2,3] [--attributor builtin|llm] [--llm-url URL] [--json FILE] [--quiet]
 // With --seeds it exits 1 unless every seed meets the issue-6 targets (0 IC, 0 IR, loss <= 10% of naive,
 // regression pass 1.0 at every accepted version).
-import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { importTs } from './import-ts.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'build', 'evolve-mechanism.mjs');
-mkdirSync(join(root, 'build'), { recursive: true });
-await build({
-  entryPoints: [join(root, 'scripts/market/evolve-main.ts')],
-  outfile: out,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  packages: 'external',
-  logLevel: 'warning',
-  absWorkingDir: root,
-  nodePaths: [join(root, 'node_modules')],
-});
-const { main } = await import(pathToFileURL(out).href);
+const { main } = await importTs('scripts/market/evolve-main.ts', 'build/evolve-mechanism.mjs');
 const argv = process.argv.slice(2);
 const results = await main(argv);
 const j = argv.indexOf('--json');

@@ -3,25 +3,11 @@
 // (src/runtime/api/openapi-tables.ts): run it after changing a table; test/unit/requests.test.ts fails
 // until the document matches. Only those values are replaced, in place: the rest of the file keeps its
 // text (a JSON round trip would reorder the numeric response codes).
-import { build } from 'esbuild';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { importTs, root } from './import-ts.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'build', 'gen-openapi.mjs'); // inside the project so packages resolve
-mkdirSync(join(root, 'build'), { recursive: true });
-await build({
-  entryPoints: [join(root, 'src/runtime/api/openapi-tables.ts')],
-  outfile: out,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  packages: 'external',
-  logLevel: 'warning',
-  absWorkingDir: root,
-});
-const { generatedOpenApiParts } = await import(pathToFileURL(out).href);
+const { generatedOpenApiParts } = await importTs('src/runtime/api/openapi-tables.ts', 'build/gen-openapi.mjs');
 
 /** [start, end) of the value at `path` (object keys) in JSON `text`, found by scanning, not parsing. */
 function span(text, path) {

@@ -4,6 +4,7 @@
 
 import { AgentCore, type AgentOptions } from '../src/core/agent.js';
 import { MemoryStore } from '../src/core/log/memory-store.js';
+import { hubName, parseHubName } from '../src/core/channels.js';
 import { RetainedTable, SubscriberIndex } from '../src/core/hub.js';
 import type { Channel, CoreEvent } from '../src/core/types.js';
 import { crypto, identity, T0, type TestIdentity } from './helpers.js';
@@ -45,7 +46,7 @@ export class TestNet {
 
   /** Injects a message as if published by a peer outside the test's cores. */
   inject(channel: Channel, key: string, bytes: Uint8Array, retain = false): void {
-    if (retain) this.retained.put(`${channel}/${key}`, bytes, this.now);
+    if (retain) this.retained.put(hubName(channel, key), bytes, this.now);
     this.queue.push({ channel, key, bytes, from: -1 });
     this.run();
   }
@@ -56,19 +57,16 @@ export class TestNet {
       this.cores.forEach((c, i) => {
         for (let o = c.pollTransmit(); o; o = c.pollTransmit()) {
           progressed = true;
-          const name = `${o.channel}/${o.key}`;
+          const name = hubName(o.channel, o.key);
           if (o.op === 'publish') {
             if (o.retain) this.retained.put(name, o.bytes, this.now);
             this.queue.push({ channel: o.channel, key: o.key, bytes: o.bytes, from: i });
           } else if (o.op === 'subscribe') {
             this.subs.add(i, name);
-            for (const [n, r] of this.retained.match(name, this.now))
-              this.deliver(i, {
-                channel: n.slice(0, n.indexOf('/')) as Channel,
-                key: n.slice(n.indexOf('/') + 1),
-                bytes: r.bytes,
-                from: -2,
-              });
+            for (const [n, r] of this.retained.match(name, this.now)) {
+              const c = parseHubName(n);
+              if (c) this.deliver(i, { ...c, bytes: r.bytes, from: -2 });
+            }
           } else this.subs.delete(i, name);
         }
         for (let e = c.pollEvent(); e; e = c.pollEvent()) this.events[i]!.push(e);
@@ -76,7 +74,7 @@ export class TestNet {
       const m = this.queue.shift();
       if (m) {
         progressed = true;
-        const name = `${m.channel}/${m.key}`;
+        const name = hubName(m.channel, m.key);
         for (const i of [...this.subs.subscribers(name)].sort((a, b) => a - b)) this.deliver(i, m);
       }
       if (!progressed) return;

@@ -1,19 +1,12 @@
-// The order in which a node handles and sends the channels of one burst, decided here only (docs/architecture.md §4
-// "at priority", §9): fork proofs and revocations first, so an author is quarantined or its key refused before its
-// other messages of the same burst are handled, and so a proof leaves before the node's ordinary traffic. Lower
-// numbers go first; within one priority, arrival order is kept. A table of channels can take this over as a column.
+// The order in which a node handles and sends the channels of one burst (docs/architecture.md §4 "at priority", §9):
+// the `priority` column of the channel table (channels.ts), applied here for the driver's input queue, the node
+// core's batches and the agent core's output. Fork proofs and revocations go first, so an author is quarantined or
+// its key refused before its other messages of the same burst are handled, and a proof leaves before the node's
+// ordinary traffic. Lower numbers go first; within one priority, arrival order is kept.
 
-import type { Channel } from './types.js';
+import { CHANNEL_PRIORITY, type Channel } from './channels.js';
 
-export const CHANNEL_PRIORITY: Readonly<Record<Channel, number>> = {
-  fraud: 0,
-  revocation: 0,
-  header: 1,
-  body: 1,
-  birth: 1,
-  frontier: 1,
-  direct: 1,
-};
+export { CHANNEL_PRIORITY } from './channels.js';
 
 /** The messages in handling order: by CHANNEL_PRIORITY, arrival order within one priority (a stable sort). */
 export function byPriority<T extends { readonly channel: Channel }>(xs: readonly T[]): T[] {

@@ -1,17 +1,12 @@
 // The core's inputs and outputs (docs/conventions.md §2): the driver or the simulator maps channels onto a transport.
 
+import type { Channel } from './channels.js';
 import type { Body } from './codec/body.js';
 import type { Kind } from './codec/entry.js';
 import type { RejectReason } from './errors.js';
 
-/**
- * Logical channels. Keys: header -> topic; body -> bodyHash hex; birth -> author hex;
- * frontier -> `${topic}/${author hex}` (subscribe with `${topic}/+`); direct -> recipient key hex;
- * fraud -> author hex of a fork proof, `{requester hex}.award` of a dispute proof (task/dispute.ts)
- *          (retained; every node subscribes `+`);
- * revocation -> agent key hex of an operator-signed revocation (retained; every node subscribes `+`).
- */
-export type Channel = 'header' | 'body' | 'birth' | 'frontier' | 'direct' | 'fraud' | 'revocation';
+/** Logical channels: one row each in the channel table (channels.ts), which says how every transport maps them. */
+export type { Channel } from './channels.js';
 
 export type Outgoing =
   | {

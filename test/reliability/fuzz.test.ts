@@ -49,6 +49,7 @@ import { decodeComplaint } from '../../src/core/task/complaint.js';
 import { decodeDisputeProof } from '../../src/core/task/dispute.js';
 import { DecodeError } from '../../src/core/errors.js';
 import type { Channel } from '../../src/core/types.js';
+import { CHANNELS } from '../../src/core/channels.js';
 import { crypto, identity, seed, T0 } from '../helpers.js';
 import { TestNet } from '../harness.js';
 import { record } from './record.js';
@@ -262,7 +263,7 @@ describe(`fuzzing (${N} inputs; AGENTNET_FUZZ_N to change)`, () => {
       victim.announce(net.now, { kind: 'intent', topic: 'data_analysis', tags: ['data'], text: 'need data' });
       peer.announce(net.now, { kind: 'capability', topic: 'data_analysis', tags: ['data.sql'], text: 'sql' });
       net.run();
-      const channels: Channel[] = ['header', 'body', 'birth', 'frontier', 'direct', 'fraud', 'revocation'];
+      const channels = CHANNELS; // every row of the channel table
       const keys = [
         ...new Set(wire.map((w) => w.key)),
         'data_analysis',

@@ -18,21 +18,9 @@
 // had already forwarded that version before the core subscribed (a birth fetched for a new author).
 
 import { createHash } from 'node:crypto';
+import { CHANNEL, PUSHED_CHANNELS, type Channel, type PushedChannel } from '../../core/channels.js';
 import { topicMatches } from '../../core/hub.js';
-import type { Channel } from '../../core/types.js';
 import type { Transport, TransportState, TransportStats } from './types.js';
-
-const FORWARD: ReadonlyArray<[Channel, string, boolean]> = [
-  ['header', '+', false],
-  ['birth', '+', true],
-  ['frontier', '+/+', true],
-  ['direct', '+', false],
-  ['fraud', '+', true],
-  ['revocation', '+', true],
-];
-
-/** Channels whose messages are retained (sent again on subscribe) by brokers and the mesh. */
-const RETAINED: ReadonlySet<Channel> = new Set(['birth', 'frontier', 'body', 'fraud', 'revocation']);
 
 /**
  * ms within which a copy of a message is a duplicate. Shorter than any re-send interval of the core
@@ -43,7 +31,8 @@ export const DUP_WINDOW_MS = 500;
 /** ms an echo mark waits for its echo (the mesh never echoes: its marks simply expire). */
 const ECHO_MARK_MS = 30_000;
 
-type Forwarded = Record<'header' | 'birth' | 'frontier' | 'direct' | 'fraud' | 'revocation', number>;
+/** Per forwarded channel (the pushed rows of the channel table, core/channels.ts): a count. */
+type Forwarded = Record<PushedChannel, number>;
 
 /** What the bridge did: messages republished on the other side(s), per channel, and copies dropped. */
 export type BridgeStats = {
@@ -68,93 +57,121 @@ function put<K, V>(m: Map<K, V>, k: K, v: V, capacity: number): void {
   if (m.size > capacity) m.delete(m.keys().next().value!);
 }
 
+const zeroForwarded = (): Forwarded => Object.fromEntries(PUSHED_CHANNELS.map((p) => [p.channel, 0])) as Forwarded;
+
+/** The id of one message: its channel, key and bytes. */
+const idOf = (channel: Channel, key: string, bytes: Uint8Array) =>
+  createHash('sha256').update(channel).update('\0').update(key).update('\0').update(bytes).digest('base64');
+
+/**
+ * The bridge's memory of copies ("once, not twice, and not never" above): first sightings, echo marks per
+ * side, and which retained version the core was handed per name since its covering subscribe.
+ */
+class Copies {
+  /** Message id -> when it was first seen (arrived or published), for the duplicate window. */
+  private readonly firstSeen = new Map<string, number>();
+  /** Per side: message id -> copies we published there whose echo has not come back, and until when to wait. */
+  private readonly marks: Array<Map<string, { n: number; until: number }>>;
+  /** Retained name (`channel/key`) -> id of the version handed to the core since its subscribe covering it. */
+  private readonly handed = new Map<string, string>();
+  /** The core's own subscriptions, as `channel/key` filters. */
+  readonly coreFilters = new Set<string>();
+
+  constructor(
+    sides: number,
+    private readonly capacity: number,
+    private readonly clock: () => number,
+  ) {
+    this.marks = Array.from({ length: sides }, () => new Map());
+  }
+
+  /** A message we publish ourselves: first seen now. */
+  published(id: string): void {
+    put(this.firstSeen, id, this.clock(), this.capacity);
+  }
+
+  /** We publish `id` on `side`: its echo there is expected. */
+  mark(side: number, id: string): void {
+    const m = this.marks[side]!.get(id);
+    const n = (m && m.until > this.clock() ? m.n : 0) + 1;
+    put(this.marks[side]!, id, { n, until: this.clock() + ECHO_MARK_MS }, this.capacity);
+  }
+
+  /** True for a first copy arriving on `side`; false for an echo of ours (the mark is used up) or a duplicate. */
+  fresh(side: number, id: string): boolean {
+    return !this.consumeEcho(side, id) && this.sight(id);
+  }
+
+  private consumeEcho(side: number, id: string): boolean {
+    const m = this.marks[side]!.get(id);
+    if (!m || m.until <= this.clock()) return false;
+    if (m.n > 1) m.n--;
+    else this.marks[side]!.delete(id);
+    return true;
+  }
+
+  /** True for a first copy; false for a copy within the duplicate window of the first. */
+  private sight(id: string): boolean {
+    const t = this.firstSeen.get(id);
+    if (t !== undefined && this.clock() - t < DUP_WINDOW_MS) return false;
+    put(this.firstSeen, id, this.clock(), this.capacity);
+    return true;
+  }
+
+  /** Live messages: first copies. Retained ones: each version once per covering subscription. */
+  toCore(channel: Channel, key: string, id: string, fresh: boolean): boolean {
+    const name = `${channel}/${key}`;
+    if (![...this.coreFilters].some((f) => topicMatches(f, name))) return false;
+    if (!CHANNEL[channel].retained) return fresh;
+    if (this.handed.get(name) === id) return false;
+    put(this.handed, name, id, this.capacity);
+    return true;
+  }
+
+  /** The core subscribes `filter` again: the retained versions it covers go to the core once more. */
+  rehand(filter: string): void {
+    for (const name of [...this.handed.keys()]) if (topicMatches(filter, name)) this.handed.delete(name);
+  }
+}
+
+/** The forwarding subscription (`all` of a pushed row) already covers every filter of a live channel. */
+const coveredLive = (channel: Channel) => CHANNEL[channel].pushed && !CHANNEL[channel].retained;
+/** Whether `key` is the filter the bridge itself holds on `channel` for forwarding. */
+const forwarding = (channel: Channel, key: string) =>
+  PUSHED_CHANNELS.some((p) => p.channel === channel && p.all === key);
+
 export function createBridge(
   sides: readonly Transport[],
   o: BridgeOptions = {},
 ): Omit<Transport, 'stats'> & { stats(): BridgeStats } {
   if (sides.length < 2) throw new RangeError('bridge: needs at least two transports');
-  const capacity = o.capacity ?? 16384;
-  const clock = o.now ?? Date.now;
-  const coreFilters = new Set<string>();
-  /** Message id -> when it was first seen (arrived or published), for the duplicate window. */
-  const firstSeen = new Map<string, number>();
-  /** Per side: message id -> copies we published there whose echo has not come back, and until when to wait. */
-  const marks = sides.map(() => new Map<string, { n: number; until: number }>());
-  /** Retained name (`channel/key`) -> id of the version handed to the core since its subscribe covering it. */
-  const handed = new Map<string, string>();
+  const copies = new Copies(sides.length, o.capacity ?? 16384, o.now ?? Date.now);
   const cbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
+  const forwardedFrom: Forwarded[] = sides.map(zeroForwarded);
+  const counts = { echoes: 0 };
   const states = sides.map((): TransportState => 'down');
-  const forwardedFrom: Forwarded[] = sides.map(() => ({
-    header: 0,
-    birth: 0,
-    frontier: 0,
-    direct: 0,
-    fraud: 0,
-    revocation: 0,
-  }));
-  let echoes = 0;
-
-  const idOf = (channel: Channel, key: string, bytes: Uint8Array) =>
-    createHash('sha256').update(channel).update('\0').update(key).update('\0').update(bytes).digest('base64');
-  /** The forwarding subscription already covers every live (not retained) filter of the channel. */
-  const coveredLive = (channel: Channel) => channel === 'header' || channel === 'direct';
-
-  function mark(side: number, id: string): void {
-    const m = marks[side]!.get(id);
-    put(marks[side]!, id, { n: (m && m.until > clock() ? m.n : 0) + 1, until: clock() + ECHO_MARK_MS }, capacity);
-  }
-
-  /** True when this copy is the echo of something we published on `side` (the mark is used up). */
-  function consumeEcho(side: number, id: string): boolean {
-    const m = marks[side]!.get(id);
-    if (!m || m.until <= clock()) return false;
-    if (m.n > 1) m.n--;
-    else marks[side]!.delete(id);
-    return true;
-  }
-
-  /** True for a first copy; false for a copy within the duplicate window of the first. */
-  function sight(id: string): boolean {
-    const t = firstSeen.get(id);
-    if (t !== undefined && clock() - t < DUP_WINDOW_MS) return false;
-    put(firstSeen, id, clock(), capacity);
-    return true;
-  }
-
-  /** Live messages: first copies. Retained ones: each version once per covering subscription. */
-  function toCore(channel: Channel, key: string, id: string, fresh: boolean): boolean {
-    const name = `${channel}/${key}`;
-    if (![...coreFilters].some((f) => topicMatches(f, name))) return false;
-    if (!RETAINED.has(channel)) return fresh;
-    if (handed.get(name) === id) return false;
-    put(handed, name, id, capacity);
-    return true;
-  }
-
   const bridge = {
     url: sides.map((s) => s.url).join(','),
     publish(channel: Channel, key: string, bytes: Uint8Array, opts: { retain: boolean; expiryMs?: number }) {
       const id = idOf(channel, key, bytes);
-      put(firstSeen, id, clock(), capacity);
+      copies.published(id);
       sides.forEach((s, i) => {
-        mark(i, id);
+        copies.mark(i, id);
         s.publish(channel, key, bytes, opts);
       });
     },
     subscribe(channel: Channel, key: string) {
       const filter = `${channel}/${key}`;
-      coreFilters.add(filter);
+      copies.coreFilters.add(filter);
       if (coveredLive(channel)) return; // a second, overlapping subscription would only bring copies
-      // The sides send the retained versions again: each goes to the core once more.
-      for (const name of [...handed.keys()]) if (topicMatches(filter, name)) handed.delete(name);
+      copies.rehand(filter); // the sides send the retained versions again: each goes to the core once more
       for (const s of sides) s.subscribe(channel, key);
     },
     unsubscribe(channel: Channel, key: string) {
-      coreFilters.delete(`${channel}/${key}`);
+      copies.coreFilters.delete(`${channel}/${key}`);
       // The forwarding subscriptions stay: only the core's own ones go.
-      if (!coveredLive(channel) && !FORWARD.some(([c, f]) => c === channel && f === key))
-        for (const s of sides) s.unsubscribe(channel, key);
+      if (!coveredLive(channel) && !forwarding(channel, key)) for (const s of sides) s.unsubscribe(channel, key);
     },
     onMessage(cb: (c: Channel, k: string, b: Uint8Array) => void) {
       cbs.push(cb);
@@ -172,39 +189,55 @@ export function createBridge(
     async close() {
       await Promise.all(sides.map((s) => s.close()));
     },
-    stats(): BridgeStats {
-      const forwarded: Forwarded = { header: 0, birth: 0, frontier: 0, direct: 0, fraud: 0, revocation: 0 };
-      for (const f of forwardedFrom) for (const k of Object.keys(f) as Array<keyof Forwarded>) forwarded[k] += f[k];
-      return {
-        forwarded,
-        echoes,
-        sides: sides.map((s, i) => ({ ...(s.stats?.() ?? {}), forwardedFrom: { ...forwardedFrom[i]! } })),
-      };
-    },
+    stats: (): BridgeStats => bridgeStats(sides, forwardedFrom, counts.echoes),
   };
-
-  sides.forEach((side, i) => {
-    side.onState((s) => {
-      states[i] = s;
-      const all: TransportState = states.some((x) => x === 'up') ? 'up' : 'down';
-      for (const cb of stateCbs) cb(all);
-    });
-    side.onMessage((channel, key, bytes) => {
-      const id = idOf(channel, key, bytes);
-      const fresh = !consumeEcho(i, id) && sight(id);
-      const rule = FORWARD.find(([c]) => c === channel);
-      if (!fresh) echoes++;
-      else if (rule) {
-        forwardedFrom[i]![rule[0] as keyof Forwarded]++;
-        sides.forEach((other, j) => {
-          if (j === i) return;
-          mark(j, id);
-          other.publish(channel, key, bytes, { retain: rule[2] });
-        });
-      }
-      if (toCore(channel, key, id, fresh)) for (const cb of cbs) cb(channel, key, bytes);
-    });
-    for (const [c, f] of FORWARD) side.subscribe(c, f);
-  });
+  sides.forEach((side, i) => attachSide(sides, i, { copies, cbs, stateCbs, states, forwardedFrom, counts }));
   return bridge;
+}
+
+/** Wires one side: its state into the bridge's, its messages forwarded to the other sides and handed to the core. */
+function attachSide(
+  sides: readonly Transport[],
+  i: number,
+  b: {
+    copies: Copies;
+    cbs: ReadonlyArray<(c: Channel, k: string, b: Uint8Array) => void>;
+    stateCbs: ReadonlyArray<(s: TransportState) => void>;
+    states: TransportState[];
+    forwardedFrom: Forwarded[];
+    counts: { echoes: number };
+  },
+): void {
+  const side = sides[i]!;
+  side.onState((s) => {
+    b.states[i] = s; // the bridge is up while any side is up
+    const all: TransportState = b.states.some((x) => x === 'up') ? 'up' : 'down';
+    for (const cb of b.stateCbs) cb(all);
+  });
+  side.onMessage((channel, key, bytes) => {
+    const id = idOf(channel, key, bytes);
+    const fresh = b.copies.fresh(i, id);
+    const row = CHANNEL[channel];
+    if (!fresh) b.counts.echoes++;
+    else if (row.pushed) {
+      b.forwardedFrom[i]![channel as PushedChannel]++;
+      sides.forEach((other, j) => {
+        if (j === i) return;
+        b.copies.mark(j, id);
+        other.publish(channel, key, bytes, { retain: row.retained });
+      });
+    }
+    if (b.copies.toCore(channel, key, id, fresh)) for (const cb of b.cbs) cb(channel, key, bytes);
+  });
+  for (const p of PUSHED_CHANNELS) side.subscribe(p.channel, p.all);
+}
+
+function bridgeStats(sides: readonly Transport[], forwardedFrom: readonly Forwarded[], echoes: number): BridgeStats {
+  const forwarded = zeroForwarded();
+  for (const f of forwardedFrom) for (const k of Object.keys(f) as PushedChannel[]) forwarded[k] += f[k];
+  return {
+    forwarded,
+    echoes,
+    sides: sides.map((s, i) => ({ ...(s.stats?.() ?? {}), forwardedFrom: { ...forwardedFrom[i]! } })),
+  };
 }

@@ -1,8 +1,8 @@
 // In-memory transport: a hub with MQTT-like semantics (retained messages, wildcards: src/core/hub.ts;
 // delivery in a later microtask) for tests and single-process use. `memory://name` picks a hub.
 
+import { hubName, parseHubName, type Channel } from '../../core/channels.js';
 import { RetainedTable, SubscriberIndex } from '../../core/hub.js';
-import type { Channel } from '../../core/types.js';
 import type { PublishOptions, Transport, TransportOptions, TransportState } from './types.js';
 
 type Sub = (channel: Channel, key: string, bytes: Uint8Array) => void;
@@ -21,9 +21,10 @@ export class MemoryHub {
   }
 
   private deliver(cb: Sub, name: string, bytes: Uint8Array): void {
-    const i = name.indexOf('/');
+    const n = parseHubName(name);
+    if (!n) return; // a name of no channel (the hub is keyed by hubName)
     this.delivered += bytes.length;
-    cb(name.slice(0, i) as Channel, name.slice(i + 1), bytes);
+    cb(n.channel, n.key, bytes);
   }
 
   subscribe(cb: Sub, filter: string): void {
@@ -69,13 +70,13 @@ export function createMemoryTransport(
   return {
     url,
     publish(channel, key, bytes, p) {
-      if (open) hub.publish(`${channel}/${key}`, bytes, p);
+      if (open) hub.publish(hubName(channel, key), bytes, p);
     },
     subscribe(channel, key) {
-      hub.subscribe(sub, `${channel}/${key}`);
+      hub.subscribe(sub, hubName(channel, key));
     },
     unsubscribe(channel, key) {
-      hub.unsubscribe(sub, `${channel}/${key}`);
+      hub.unsubscribe(sub, hubName(channel, key));
     },
     onMessage(cb) {
       cbs.push(cb);

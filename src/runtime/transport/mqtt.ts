@@ -19,12 +19,10 @@
 
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Channel } from '../../core/types.js';
+import { letterName, parseLetterName, type Channel } from '../../core/channels.js';
 import { ERR } from '../../core/errors.js';
 import {
-  CHANNEL_LETTER,
   DEFAULT_MAX_MESSAGE_BYTES,
-  LETTER_CHANNEL,
   NETWORK_RE,
   type PublishOptions,
   type Transport,
@@ -82,6 +80,190 @@ export function reconnectDelay(
   return Math.round(Math.min(b.cap, b.base * 2 ** Math.min(n, 30)) * (0.5 + rand() / 2));
 }
 
+/** The MQTT topic of a channel's key: `agentnet/v1/{network}/{letter}/{key}` (the channel table, core/channels.ts). */
+export const mqttTopic = (network: string, channel: Channel, key: string): string =>
+  `agentnet/v1/${network}/${letterName(channel, key)}`;
+
+/** The channel and key of a received topic, or undefined for a topic of no channel or another network. */
+export function parseMqttTopic(network: string, topic: string): { channel: Channel; key: string } | undefined {
+  const root = `agentnet/v1/${network}/`;
+  return topic.startsWith(root) ? parseLetterName(topic.slice(root.length)) : undefined;
+}
+
+/** One broker address as mqtt.js takes it. */
+type Server = NonNullable<IClientOptions['servers']>[number];
+
+const willBytes = (w: NonNullable<TransportOptions['will']>): Uint8Array =>
+  typeof w.bytes === 'function' ? w.bytes() : w.bytes;
+
+/** mqtt.js options: protocol version, packet bound, the Will. */
+function clientOptions(o: TransportOptions, version: 4 | 5, maxPacket: number): IClientOptions {
+  return {
+    protocolVersion: version,
+    ...(version === 5 ? { properties: { maximumPacketSize: maxPacket } } : {}),
+    clientId: `agentnet-${o.clientId}`,
+    clean: true,
+    // mqtt.js retries at a fixed period; the transport schedules its own backed-off retries (Reconnects), so
+    // this is only a fallback that never fires in practice (> 0 keeps the offline queue: see _cleanUp).
+    reconnectPeriod: 3_600_000,
+    connectTimeout: o.connectTimeoutMs ?? 10_000,
+    resubscribe: true,
+    queueQoSZero: true,
+    // mqtt-packet would otherwise build a cache of 65,536 two-byte Buffers (about 6 MiB of heap, the
+    // largest single item in an idle node's heap) on its first write; the setting is process-wide, so it
+    // also covers the embedded broker (aedes shares the module). Packet ids are then encoded on the fly.
+    writeCache: false,
+    ...(o.will
+      ? {
+          will: {
+            topic: mqttTopic(o.network, o.will.channel, o.will.key),
+            payload: Buffer.from(willBytes(o.will)),
+            qos: 1 as const,
+            retain: true,
+            // The Will Delay lets a node that reconnects quickly (Wi-Fi blip) cancel its own death (MQTT 5
+            // §3.1.3.2.2); Mosquitto 2.0 does so for our clean-start reconnects (test/integration/will-delay.test.ts).
+            ...(version === 5 ? { properties: { willDelayInterval: o.will.delayS } } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The client, its stream bounded to `maxPacket` (packets over it are skipped unread and reported to `dropped`). */
+function buildClient(
+  u: URL,
+  failover: Failover,
+  target: Server,
+  opts: IClientOptions,
+  maxPacket: number,
+  dropped: (d: { topic: string | undefined; bytes: number }) => void,
+): MqttClient {
+  if (plainTcp(u))
+    return new mqtt.MqttClient(() => boundMqttTcp(failover.servers[failover.current]!, maxPacket, dropped), opts);
+  // mqtt.connect picks the stream builder for the scheme (TLS, WebSocket); the bound wraps what it builds.
+  const client = mqtt.connect(u.toString().replace(/\?$/, ''), {
+    ...opts,
+    ...(failover.servers.length > 1 ? { servers: [target] } : {}),
+    manualConnect: true,
+  });
+  // streamBuilder is private in mqtt.js' typings; manualConnect leaves it to be wrapped before the first connect.
+  const c = client as unknown as { streamBuilder: (cl: MqttClient) => Duplex };
+  const build = c.streamBuilder;
+  c.streamBuilder = (cl) => boundMqttStream(build(cl), maxPacket, dropped);
+  client.connect();
+  return client;
+}
+
+/**
+ * The connection's life: state changes to the listeners, failback to a preferred broker, and backed-off
+ * reconnects to the broker the failover picks, with the same stores so unacknowledged QoS 1 messages go again.
+ */
+class Reconnects {
+  closing = false;
+  attempt = 0;
+  lastDelayMs = 0;
+  private switching = false; // ending the connection on purpose to go back to a preferred broker
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly client: MqttClient,
+    private readonly failover: Failover,
+    private readonly target: Server,
+    private readonly stateCbs: ReadonlyArray<(s: TransportState) => void>,
+  ) {
+    client.on('connect', () => this.connected());
+    client.on('close', () => this.closed());
+    client.on('error', () => {
+      /* surfaced through 'close' and reconnects; ready() reports the first failure */
+    });
+  }
+
+  stop(): void {
+    this.closing = true;
+    this.failover.stopProbing();
+    if (this.retry) clearTimeout(this.retry);
+  }
+
+  private connected(): void {
+    this.attempt = 0;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+    this.stateCbs.forEach((cb) => cb('up'));
+    this.failover.connected(() => {
+      // A normal DISCONNECT: the broker we leave discards the Will (MQTT 5 §3.14.4), so no death is published.
+      this.switching = true;
+      this.client.end(false, {}, () => undefined);
+    });
+  }
+
+  private closed(): void {
+    this.stateCbs.forEach((cb) => cb('down'));
+    if (this.closing || this.retry) return;
+    // After a switch, end() has waited for the in-flight messages and closed the stores: start with new ones.
+    const fresh = this.switching;
+    if (this.switching) {
+      this.switching = false;
+      this.lastDelayMs = 0;
+    } else {
+      this.attempt++;
+      const rounds = this.failover.failed();
+      this.lastDelayMs = rounds === 0 ? 0 : reconnectDelay(rounds - 1, Math.random);
+    }
+    Object.assign(this.target, this.failover.servers[this.failover.current]);
+    const client = this.client;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      // The same stores: QoS 1 messages the broker never acknowledged are sent again after reconnecting.
+      if (this.closing || client.connected) return;
+      if (fresh) client.reconnect();
+      else client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+    }, this.lastDelayMs);
+  }
+}
+
+/**
+ * A clean stop: the death as a retained publish of our own, acknowledged before we disconnect (the retained birth
+ * becomes this death and subscribers drop us at once; no Will after a clean DISCONNECT); then what is in flight
+ * gets up to END_MS for its acknowledgements. mqtt.js's graceful end would wait for them without a bound (a
+ * broker that stopped answering, or a client that is down, held the stop for good), so after that the connection
+ * is ended at once: no DISCONNECT, and the broker sends the Will, which is the same signed death.
+ */
+async function closeClient(client: MqttClient, network: string, will: TransportOptions['will']): Promise<void> {
+  if (will && client.connected) {
+    const bytes = willBytes(will);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, DEATH_ACK_MS);
+      client.publish(mqttTopic(network, will.channel, will.key), Buffer.from(bytes), { qos: 1, retain: true }, () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+  const inFlight = () => Object.keys(client.outgoing).length > 0;
+  if (client.connected && inFlight())
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, END_MS);
+      client.once('outgoingEmpty', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  const graceful = client.connected && !inFlight();
+  return new Promise<void>((resolve) => client.end(!graceful, {}, () => resolve()));
+}
+
+/** Resolves once connected, or rejects with TRANSPORT_FAILED after `ms`. */
+function connectedWithin(client: MqttClient, url: string, ms: number | undefined): Promise<void> {
+  if (client.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(ERR.transportFailed(`no connection to ${url} within ${ms} ms`)), ms);
+    client.once('connect', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
 export function createMqttTransport(url: string, o: TransportOptions): Transport {
   if (!NETWORK_RE.test(o.network))
     throw new TypeError(`mqtt transport: invalid network name ${JSON.stringify(o.network)}`);
@@ -96,71 +278,21 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
   const failover = new Failover(list.servers, { failbackS });
   // mqtt.js dials `servers[0]` of its options at every (re)connect: one entry, pointed at the chosen broker.
   const target = { ...list.servers[0]! };
-  const root = `agentnet/v1/${o.network}/`;
   const maxPacket = (o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES) + MQTT_PACKET_OVERHEAD;
-  const opts: IClientOptions = {
-    protocolVersion: version,
-    ...(version === 5 ? { properties: { maximumPacketSize: maxPacket } } : {}),
-    clientId: `agentnet-${o.clientId}`,
-    clean: true,
-    // mqtt.js retries at a fixed period; the transport schedules its own backed-off retries (below), so
-    // this is only a fallback that never fires in practice (> 0 keeps the offline queue: see _cleanUp).
-    reconnectPeriod: 3_600_000,
-    connectTimeout: o.connectTimeoutMs ?? 10_000,
-    resubscribe: true,
-    queueQoSZero: true,
-    // mqtt-packet would otherwise build a cache of 65,536 two-byte Buffers (about 6 MiB of heap, the
-    // largest single item in an idle node's heap) on its first write; the setting is process-wide, so it
-    // also covers the embedded broker (aedes shares the module). Packet ids are then encoded on the fly.
-    writeCache: false,
-    ...(o.will
-      ? {
-          will: {
-            topic: `${root}${CHANNEL_LETTER[o.will.channel]}/${o.will.key}`,
-            payload: Buffer.from(typeof o.will.bytes === 'function' ? o.will.bytes() : o.will.bytes),
-            qos: 1 as const,
-            retain: true,
-            // The Will Delay lets a node that reconnects quickly (Wi-Fi blip) cancel its own death (MQTT 5
-            // §3.1.3.2.2); Mosquitto 2.0 does so for our clean-start reconnects (test/integration/will-delay.test.ts).
-            ...(version === 5 ? { properties: { willDelayInterval: o.will.delayS } } : {}),
-          },
-        }
-      : {}),
-  };
+  const opts = clientOptions(o, version, maxPacket);
   const oversizeCbs: Array<(c: Channel, k: string, n: number) => void> = [];
   const dropped = (d: { topic: string | undefined; bytes: number }) => {
-    if (!d.topic?.startsWith(root)) return;
-    const rest = d.topic.slice(root.length);
-    const channel = LETTER_CHANNEL[rest.slice(0, 1)];
-    if (channel && rest[1] === '/') for (const cb of oversizeCbs) cb(channel, rest.slice(2), d.bytes);
+    const c = d.topic === undefined ? undefined : parseMqttTopic(o.network, d.topic);
+    if (c) for (const cb of oversizeCbs) cb(c.channel, c.key, d.bytes);
   };
-  let client: MqttClient;
-  if (plainTcp(u)) {
-    client = new mqtt.MqttClient(() => boundMqttTcp(failover.servers[failover.current]!, maxPacket, dropped), opts);
-  } else {
-    // mqtt.connect picks the stream builder for the scheme (TLS, WebSocket); the bound wraps what it builds.
-    client = mqtt.connect(u.toString().replace(/\?$/, ''), {
-      ...opts,
-      ...(list.servers.length > 1 ? { servers: [target] } : {}),
-      manualConnect: true,
-    });
-    // streamBuilder is private in mqtt.js' typings; manualConnect leaves it to be wrapped before the first connect.
-    const c = client as unknown as { streamBuilder: (cl: MqttClient) => Duplex };
-    const build = c.streamBuilder;
-    c.streamBuilder = (cl) => boundMqttStream(build(cl), maxPacket, dropped);
-    client.connect();
-  }
+  const client = buildClient(u, failover, target, opts, maxPacket, dropped);
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
-  const topicOf = (channel: Channel, key: string) => `${root}${CHANNEL_LETTER[channel]}/${key}`;
-
   client.on('message', (topic, payload) => {
-    if (!topic.startsWith(root)) return;
-    const rest = topic.slice(root.length);
-    const channel = LETTER_CHANNEL[rest.slice(0, 1)];
-    if (!channel || rest[1] !== '/') return;
+    const c = parseMqttTopic(o.network, topic);
+    if (!c) return;
     const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-    for (const cb of msgCbs) cb(channel, rest.slice(2), bytes);
+    for (const cb of msgCbs) cb(c.channel, c.key, bytes);
   });
   const will = o.will;
   if (will && typeof will.bytes === 'function') {
@@ -170,47 +302,7 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
       if (client.options.will) client.options.will.payload = Buffer.from(next());
     });
   }
-  let closing = false;
-  let switching = false; // ending the connection on purpose to go back to a preferred broker
-  let attempt = 0;
-  let lastDelayMs = 0;
-  let retry: NodeJS.Timeout | undefined;
-  client.on('connect', () => {
-    attempt = 0;
-    if (retry) clearTimeout(retry);
-    retry = undefined;
-    stateCbs.forEach((cb) => cb('up'));
-    failover.connected(() => {
-      // A normal DISCONNECT: the broker we leave discards the Will (MQTT 5 §3.14.4), so no death is published.
-      switching = true;
-      client.end(false, {}, () => undefined);
-    });
-  });
-  client.on('close', () => {
-    stateCbs.forEach((cb) => cb('down'));
-    if (closing || retry) return;
-    // After a switch, end() has waited for the in-flight messages and closed the stores: start with new ones.
-    const fresh = switching;
-    if (switching) {
-      switching = false;
-      lastDelayMs = 0;
-    } else {
-      attempt++;
-      const rounds = failover.failed();
-      lastDelayMs = rounds === 0 ? 0 : reconnectDelay(rounds - 1, Math.random);
-    }
-    Object.assign(target, failover.servers[failover.current]);
-    retry = setTimeout(() => {
-      retry = undefined;
-      // The same stores: QoS 1 messages the broker never acknowledged are sent again after reconnecting.
-      if (closing || client.connected) return;
-      if (fresh) client.reconnect();
-      else client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
-    }, lastDelayMs);
-  });
-  client.on('error', () => {
-    /* surfaced through 'close' and reconnects; ready() reports the first failure */
-  });
+  const link = new Reconnects(client, failover, target, stateCbs);
 
   return {
     url,
@@ -219,76 +311,27 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
         version === 5 && p.expiryMs !== undefined
           ? { properties: { messageExpiryInterval: Math.max(1, Math.ceil(p.expiryMs / 1000)) } }
           : {};
-      client.publish(topicOf(channel, key), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-        qos: 1,
-        retain: p.retain,
-        ...props,
-      });
+      const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      client.publish(mqttTopic(o.network, channel, key), payload, { qos: 1, retain: p.retain, ...props });
     },
     subscribe(channel, key) {
-      client.subscribe(topicOf(channel, key), { qos: 1 });
+      client.subscribe(mqttTopic(o.network, channel, key), { qos: 1 });
     },
     unsubscribe(channel, key) {
-      client.unsubscribe(topicOf(channel, key));
+      client.unsubscribe(mqttTopic(o.network, channel, key));
     },
-    onMessage(cb) {
-      msgCbs.push(cb);
-    },
-    onState(cb) {
-      stateCbs.push(cb);
-    },
-    onOversize(cb) {
-      oversizeCbs.push(cb);
-    },
-    ready() {
-      if (client.connected) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(
-          () => reject(ERR.transportFailed(`no connection to ${url} within ${opts.connectTimeout} ms`)),
-          opts.connectTimeout,
-        );
-        client.once('connect', () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    },
+    onMessage: (cb) => void msgCbs.push(cb),
+    onState: (cb) => void stateCbs.push(cb),
+    onOversize: (cb) => void oversizeCbs.push(cb),
+    ready: () => connectedWithin(client, url, opts.connectTimeout),
     async close() {
-      closing = true;
-      failover.stopProbing();
-      if (retry) clearTimeout(retry);
-      if (will && client.connected) {
-        // The death goes out as a retained publish of our own, acknowledged before we disconnect: the
-        // retained birth becomes this death and subscribers drop us at once (no Will after a clean DISCONNECT).
-        const bytes = typeof will.bytes === 'function' ? will.bytes() : will.bytes;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, DEATH_ACK_MS);
-          client.publish(topicOf(will.channel, will.key), Buffer.from(bytes), { qos: 1, retain: true }, () => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-      }
-      // What is in flight gets up to END_MS for its acknowledgements. mqtt.js's graceful end would wait for
-      // them without a bound (a broker that stopped answering, or a client that is down, held the stop for
-      // good), so after that the connection is ended at once: no DISCONNECT, and the broker sends the Will,
-      // which is the same signed death.
-      const inFlight = () => Object.keys(client.outgoing).length > 0;
-      if (client.connected && inFlight())
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, END_MS);
-          client.once('outgoingEmpty', () => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-      const graceful = client.connected && !inFlight();
-      return new Promise<void>((resolve) => client.end(!graceful, {}, () => resolve()));
+      link.stop();
+      return closeClient(client, o.network, will);
     },
     stats() {
       return {
-        reconnectAttempts: attempt,
-        reconnectDelayMs: lastDelayMs,
+        reconnectAttempts: link.attempt,
+        reconnectDelayMs: link.lastDelayMs,
         ...(failover.servers.length > 1
           ? { broker: failover.current, failovers: failover.failovers, failbacks: failover.failbacks }
           : {}),

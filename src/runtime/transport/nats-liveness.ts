@@ -23,7 +23,7 @@ import type { KV } from '@nats-io/kv';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Channel } from '../../core/types.js';
 import type { TransportOptions } from './types.js';
-import { RETAINED_IN, type NatsNames } from './nats-subjects.js';
+import { retainedIn, type NatsNames } from './nats-subjects.js';
 
 type Will = NonNullable<TransportOptions['will']>;
 
@@ -180,7 +180,7 @@ export class NatsLiveness {
     }
     const will = await d.wills.get(k);
     if (!will || will.operation !== 'PUT' || will.length === 0) return;
-    const bucket = d.names.bucket(RETAINED_IN[this.channel!] ?? 'state');
+    const bucket = d.names.bucket(retainedIn(this.channel!) ?? 'state');
     const target = `$KV.${bucket}.${k}`;
     // From the stream leader (a direct get may come from a replica behind it, and fail the expectation).
     const current = await d.jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: target }).catch((e: Error) => {

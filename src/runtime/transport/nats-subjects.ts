@@ -18,19 +18,25 @@
 // double-award proof's key ends in `.award`) is written `_D`, which no level contains (they are lowercase),
 // so the mapping is one to one; the MQTT wildcard `+` is NATS's `*`.
 
-import type { Channel } from '../../core/types.js';
-import { CHANNEL_LETTER, LETTER_CHANNEL } from './types.js';
+import { CHANNEL, CHANNEL_LETTER, LETTER_CHANNEL, type Channel, type RetainedChannel } from '../../core/channels.js';
 
 export type BucketClass = 'state' | 'frontiers' | 'bodies' | 'wills' | 'leases';
 
-/** Where each retained channel is kept; channels absent here are live only (core NATS). */
-export const RETAINED_IN: Partial<Record<Channel, BucketClass>> = {
+/**
+ * The bucket of each retained channel of the channel table (core/channels.ts; a retained row without a bucket
+ * does not compile); live channels are plain core NATS publishes.
+ */
+export const BUCKET_OF: { readonly [C in RetainedChannel]: BucketClass } = {
   birth: 'state',
   fraud: 'state',
   revocation: 'state',
   frontier: 'frontiers',
   body: 'bodies',
 };
+
+/** Where a channel's retained values are kept, or undefined for a live channel. */
+export const retainedIn = (c: Channel): BucketClass | undefined =>
+  CHANNEL[c].retained ? BUCKET_OF[c as RetainedChannel] : undefined;
 
 const MiB = 1024 * 1024;
 const DAY_MS = 24 * 3600_000;
@@ -100,7 +106,7 @@ export class NatsNames {
 
   /** The subject a retained channel's value for `key` is stored under, or undefined for a live channel. */
   storeOf(channel: Channel, key: string): string | undefined {
-    const c = RETAINED_IN[channel];
+    const c = retainedIn(channel);
     return c ? `$KV.${this.bucket(c)}.${this.keyOf(channel, key)}` : undefined;
   }
 

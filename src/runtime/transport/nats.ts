@@ -39,7 +39,7 @@ import {
   BUCKET_BOUNDS,
   MAX_VALUE_BYTES,
   NatsNames,
-  RETAINED_IN,
+  retainedIn,
   TTL_HEADER,
   type BucketClass,
 } from './nats-subjects.js';
@@ -99,7 +99,7 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
 
   /** The values stored under a retained subscription (a key, or a filter with `*`). */
   async function catchUp(s: Sub, attempt = 0): Promise<void> {
-    const c = RETAINED_IN[s.channel];
+    const c = retainedIn(s.channel);
     const subject = s.store;
     if (!c || !subject || !js || !jsm || !up || closing) return;
     const live = () => subs.get(names.subjectOf(s.channel, s.key)) === s;

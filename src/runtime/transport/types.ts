@@ -69,24 +69,8 @@ export interface TransportOptions {
   };
 }
 
-export const CHANNEL_LETTER: Record<Channel, string> = {
-  header: 'h',
-  body: 'b',
-  birth: 'n',
-  frontier: 'f',
-  direct: 'd',
-  fraud: 'x',
-  revocation: 'r',
-};
-export const LETTER_CHANNEL: Record<string, Channel> = {
-  h: 'header',
-  b: 'body',
-  n: 'birth',
-  f: 'frontier',
-  d: 'direct',
-  x: 'fraud',
-  r: 'revocation',
-};
+/** MQTT topic letters and NATS subject tokens: columns of the channel table (core/channels.ts). */
+export { CHANNEL_LETTER, LETTER_CHANNEL } from '../../core/channels.js';
 export const NETWORK_RE = /^[a-z0-9_.-]{1,64}$/;
 
 /** `maxMessageBytes` when none is given: the default limits' messageBytes (core/codec/limits.ts). */

@@ -4,19 +4,10 @@
 // the core's clock, so signed timestamps look like real ones.
 
 import { AgentCore, type AgentOptions } from '../../core/agent.js';
-import type { Channel, CoreEvent } from '../../core/types.js';
+import { hubName, parseHubName } from '../../core/channels.js';
+import type { CoreEvent } from '../../core/types.js';
 import { SIM_EPOCH } from './identities.js';
 import type { NodeIO, Proc } from './world.js';
-
-const CHANNELS: ReadonlySet<string> = new Set<Channel>([
-  'header',
-  'body',
-  'birth',
-  'frontier',
-  'direct',
-  'fraud',
-  'revocation',
-]);
 
 export interface AgentProcOptions {
   /** Leave the signed death as the connection's will with this delay (ms), as the daemon does (node.ts). */
@@ -47,7 +38,7 @@ export class AgentProc implements Proc {
     // The will carries this incarnation's birth time, so the next incarnation's birth outranks it.
     if (this.procOpts.willDelayMs !== undefined)
       this.io.setWill?.(
-        `birth/${this.core.agentHex}`,
+        hubName('birth', this.core.agentHex),
         this.core.willMessage(SIM_EPOCH + now),
         this.procOpts.willDelayMs,
       );
@@ -57,10 +48,9 @@ export class AgentProc implements Proc {
   }
 
   deliver(now: number, name: string, bytes: Uint8Array): void {
-    const slash = name.indexOf('/');
-    const channel = name.slice(0, slash);
-    if (!CHANNELS.has(channel)) return;
-    this.core.handleMessage(SIM_EPOCH + now, channel as Channel, name.slice(slash + 1), bytes);
+    const n = parseHubName(name); // names of no channel in the table are not the core's
+    if (!n) return;
+    this.core.handleMessage(SIM_EPOCH + now, n.channel, n.key, bytes);
     this.flush(now);
   }
 
@@ -84,7 +74,7 @@ export class AgentProc implements Proc {
 
   private flush(now: number): void {
     for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) {
-      const name = `${o.channel}/${o.key}`;
+      const name = hubName(o.channel, o.key);
       if (o.op === 'publish') this.io.publish(name, o.bytes, o.retain, o.expiryMs);
       else if (o.op === 'subscribe') this.io.subscribe(name);
       else this.io.unsubscribe(name);
