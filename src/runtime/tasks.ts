@@ -129,7 +129,6 @@ export class TaskRunner {
   constructor(private readonly d: TaskRunnerDeps) {
     this.clock = d.clock ?? Date.now;
     this.ledger = new SqliteLedger(d.store);
-    const { core, store } = d;
     // The engine lives in the node core (its deadlines are the core's, its messages arrive in the core's batches);
     // the runtime hands it the SQLite ports and the policy (core/node/task-part.ts).
     this.engine = d.node.useTasks({

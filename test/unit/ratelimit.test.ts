@@ -143,7 +143,7 @@ describe('FloodGate', () => {
   });
 
   it('local conduct: forged entries claiming an author, replays, and an honest backlog dumped by a relayer lower nothing', () => {
-    const { victim, victimStore, headers, conduct, limits, flooderHex } = setup();
+    const { victim, headers, conduct, limits, flooderHex } = setup();
     // A second gate on the same core: the forger's and the relayer's traffic alone.
     const gate = gateOf(victim, limits, conduct);
     for (const h of headers) {
