@@ -29,12 +29,13 @@ import type { RankedCandidate } from '../core/trust/node-trust.js';
 import { loadTrustKernel, trustRuntime, type TrustRuntime } from './trust.js';
 import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
-import { Adapters, LATENCY_BUCKETS } from './adapters/index.js';
+import { Adapters } from './adapters/index.js';
 import { AdapterBindings } from './adapters/bindings.js';
 import { lazyA2a } from './a2a/lazy.js';
-import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
+import { defaultVerifier, PrimedVerifier } from './verifier.js';
 import { primeKnownBindings } from './verified-bindings.js';
-import { agentOf, checkDeclarations, groupedAnnouncer, logEvent, memoryNow } from './node-parts.js';
+import { agentOf, checkDeclarations, groupedAnnouncer, logEvent } from './node-parts.js';
+import { nodeMetrics, nodeStatus, type NodeViewParts } from './node-views.js';
 
 export interface AgentNode {
   readonly config: NodeConfig;
@@ -144,7 +145,6 @@ export async function startNode(
     conduct,
     trust: { recomputeMs: profile.trustRecomputeMs, iterate: trustKernel.iterate },
   });
-  const gate = node0.gate;
   let api: Api | undefined; // declared before the driver: it emits events from start()
   let tasks: TaskRunner | undefined;
   const driver = new Driver(node0, transport, store, {
@@ -282,6 +282,22 @@ export async function startNode(
     await broker?.close();
     throw e;
   }
+  const views = (): NodeViewParts => ({
+    config,
+    profile,
+    kernel,
+    core,
+    node: node0,
+    verifier,
+    driver,
+    transport,
+    trust,
+    tasks: tasks!,
+    adapters,
+    brokerUrl,
+    started,
+    link: { state: link, reconnects: Math.max(0, reconnects - 1) },
+  });
   const node: AgentNode = {
     config,
     profile,
@@ -289,35 +305,7 @@ export async function startNode(
     logger,
     apiPort: api.port,
     brokerUrl,
-    status: () => ({
-      ...core.status(),
-      profile: profile.name,
-      wasm: { simd: kernel.simdSupported, kernel: kernel.kernel, reason: kernel.reason },
-      network: config.network,
-      verifier: {
-        name: verifier.name,
-        batches: verifier.batches + node0.sigs.batches,
-        primed: verifier.primed,
-        hits: verifier.hits,
-        received: { ...node0.sigs },
-        ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}),
-      },
-      link: {
-        broker: brokerUrl,
-        state: link,
-        reconnects: Math.max(0, reconnects - 1),
-        ...(transport.stats ? { transport: transport.stats() } : {}),
-      },
-      storeError: driver.storeError?.code ?? null,
-      pruned: { ...driver.pruned },
-      tasks: tasks!.status(),
-      ...(gate ? { rateLimited: gate.top() } : {}),
-      trust: trust.view(),
-      // Bounded caches' occupancy and the process' memory by kind (a soak tells warm-up from growth with them).
-      caches: { t0: core.verifier.t0Occupancy(), primed: verifier.occupancy() },
-      memory: memoryNow(),
-      uptimeMs: Date.now() - started,
-    }),
+    status: () => nodeStatus(views()),
     announce: (d) => driver.call((now) => core.announceOnce(now, signable(d))),
     announceGrouped: (d) => announceGrouped(signable(d)),
     // Semantic candidates (a wide set), re-ranked by semantic match × topic trust, then cut to the limit.
@@ -338,39 +326,7 @@ export async function startNode(
     }),
     trust: (topic) => trust.view(topic),
     recomputeTrust: () => trust.recompute(),
-    metrics: () => {
-      const s = core.status();
-      const ts = trust.trust.status();
-      return {
-        verified: s.verified as unknown as Record<string, number>,
-        rejected: core.counters.rejected(true),
-        bytes: s.bytes,
-        pulls: s.pulls,
-        gapRepairs: s.gapRepairs,
-        discoveries: s.discoveries,
-        storeUndecodable: s.storeUndecodable,
-        queues: { ...s.pending, driver: driver.queueDepth },
-        knownAgents: s.knownAgents,
-        entries: s.entries,
-        pruned: { ...driver.pruned },
-        link: { state: link, reconnects: Math.max(0, reconnects - 1) },
-        verifierBatches: verifier.batches + node0.sigs.batches,
-        trust: {
-          receipts: ts.receipts.accepted,
-          held: ts.receipts.held,
-          agents: ts.agents,
-          slashed: ts.slashed,
-          epochs: ts.epochs,
-          entriesSent: ts.entriesSent,
-          rejected: trust.trust.counters.rejected(true),
-        },
-        adapters: adapters.stats(),
-        latencyBuckets: LATENCY_BUCKETS,
-        tasks: tasks!.countByState(),
-        balance: tasks!.balance(),
-        uptimeMs: Date.now() - started,
-      };
-    },
+    metrics: () => nodeMetrics(views()),
     onEvent: (cb) => listeners.push(cb),
     follow: (topic, on) => {
       // A topic of one of our live intents stays followed: its discoveries depend on it.
