@@ -12,6 +12,9 @@ import type { SigItem, SigVerifier } from '../../src/core/ports.js';
 import { byPriority, CHANNEL_PRIORITY, enqueueByPriority } from '../../src/core/priority.js';
 import { Conduct } from '../../src/core/trust/conduct.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
+import { MemoryLedger } from '../../src/core/task/ledger.js';
+import { MemoryTaskStore } from '../../src/core/task/store.js';
+import { SPEC, testMechanism } from '../market/task-world.js';
 import type { Channel, CoreEvent } from '../../src/core/types.js';
 import { crypto, identity, T0 } from '../helpers.js';
 
@@ -182,6 +185,54 @@ describe('NodeCore deadlines', () => {
     });
     bare.start(T0);
     expect(bare.pollTimeout()).toBe(bare.agent.pollTimeout());
+  });
+});
+
+describe('NodeCore tasks', () => {
+  it('a task message is handled by the engine inside the batch; task deadlines are deadlines of the core', () => {
+    const v = identity('victim');
+    const store = new MemoryStore();
+    const agent = new AgentCore({ crypto, store, agentSecret: v.agentSecret, binding: v.binding, heartbeatMs: 60_000 });
+    const node = new NodeCore({ agent, verifier: crypto.verifier });
+    node.start(T0);
+    const engine = node.useTasks({
+      crypto,
+      agentSecret: v.agentSecret,
+      binding: v.binding,
+      store: new MemoryTaskStore(),
+      logStore: store,
+      ledger: new MemoryLedger(),
+    });
+    expect(() =>
+      node.useTasks({
+        crypto,
+        agentSecret: v.agentSecret,
+        binding: v.binding,
+        store: new MemoryTaskStore(),
+        logStore: store,
+        ledger: new MemoryLedger(),
+      }),
+    ).toThrow(RangeError);
+    // A task message that does not decode: the engine refuses it (a task event), no core event carries it.
+    const other = identity('other');
+    node.handleMessage(
+      T0,
+      'direct',
+      agent.agentHex,
+      encodeDirect({ type: 'task', from: other.agentKey, msg: new Uint8Array([1, 2, 3]) }),
+    );
+    const core: CoreEvent[] = [];
+    for (let e = node.pollEvent(); e; e = node.pollEvent()) core.push(e);
+    expect(core.filter((e) => e.type === 'task')).toEqual([]);
+    const t1 = node.pollTaskEvent();
+    expect(t1).toMatchObject({ type: 'taskRejected', reason: 'malformed' });
+    // A posted task's bid window closes at a deadline of the node core.
+    node.advance(T0 + 1000);
+    const t = engine.post(T0 + 1000, { ...SPEC, mechanism: testMechanism() });
+    expect(node.pollTimeout()).toBe(Math.min(agent.pollTimeout() ?? Infinity, engine.pollTimeout()!));
+    expect(engine.pollTimeout()).toBeLessThanOrEqual(T0 + 1000 + SPEC.bidWindowMs);
+    node.handleTimeout(T0 + 1000 + SPEC.bidWindowMs);
+    expect(engine.get(t.id)!.state).not.toBe('open');
   });
 });
 
