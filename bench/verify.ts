@@ -5,7 +5,7 @@
 import { createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import type { SigItem, SigVerifier } from '../src/core/ports.js';
-import { loadEd25519Verifier } from '../src/runtime/wasm/ed25519.js';
+import { loadEd25519Verifier, type Ed25519Verifier } from '../src/runtime/wasm/ed25519.js';
 import { wasmSimdSupported } from '../src/runtime/wasm/simd.js';
 import { nobleVerifier, nodeCryptoVerifier } from '../src/runtime/crypto/baselines.js';
 
@@ -119,13 +119,15 @@ export async function benchVerify(
  * 64 singles and each kernel's batch of 64 are timed back to back (order rotated per chunk), and each ratio
  * is taken within the chunk; the median over all chunks of all rounds is reported. On a shared machine a
  * burst of load then hits both sides of a ratio alike, where the per-implementation rounds above (each
- * ~0.1-0.5 s) catch it on one side only.
+ * ~0.1-0.5 s) catch it on one side only. The pool's keys stay in each kernel's decoded-key cache (as in
+ * node:crypto's KeyObject cache) after the warm-up; the `(cold keys)` jobs empty that cache before the chunk, so
+ * every one of their 64 keys is decoded, and `warm / cold keys` is what the cache buys within the same chunk.
  */
 export function pairedRatios(
   pool: readonly SigItem[],
   nodeV: SigVerifier,
-  scalar: SigVerifier,
-  simd: SigVerifier | undefined,
+  scalar: Ed25519Verifier,
+  simd: Ed25519Verifier | undefined,
   rounds: number,
   signal?: AbortSignal,
 ): Record<string, number> {
@@ -139,9 +141,13 @@ export function pairedRatios(
   const singles = (v: SigVerifier, c: readonly SigItem[]) => () =>
     c.reduce((n, it) => n + (v.verify(it.pub, it.msg, it.sig) ? 1 : 0), 0);
   const batch = (v: SigVerifier, c: readonly SigItem[]) => () => v.verifyBatch(c).filter(Boolean).length;
-  const kernels: [string, SigVerifier][] = [
+  const cold = (v: Ed25519Verifier, f: () => number) => () => {
+    v.clearKeyCache();
+    return f();
+  };
+  const kernels: [string, Ed25519Verifier][] = [
     ['wasm', scalar],
-    ...(simd ? [['wasm-simd', simd] as [string, SigVerifier]] : []),
+    ...(simd ? [['wasm-simd', simd] as [string, Ed25519Verifier]] : []),
   ];
   const ratios = new Map<string, number[]>();
   const push = (k: string, x: number) => ratios.set(k, [...(ratios.get(k) ?? []), x]);
@@ -155,6 +161,8 @@ export function pairedRatios(
         ...kernels.flatMap(([k, v]): [string, () => number][] => [
           [`${k}-single`, singles(v, c)],
           [`${k}-batch-64`, batch(v, c)],
+          [`${k}-single (cold keys)`, cold(v, singles(v, c))],
+          [`${k}-batch-64 (cold keys)`, cold(v, batch(v, c))],
         ]),
       ];
       const rot = chunkNo++ % jobs.length;
@@ -166,6 +174,9 @@ export function pairedRatios(
         push('wasm-simd-single / wasm-single', t.get('wasm-single')! / t.get('wasm-simd-single')!);
         push('wasm-simd-batch-64 / wasm-batch-64', t.get('wasm-batch-64')! / t.get('wasm-simd-batch-64')!);
       }
+      for (const [k] of kernels)
+        for (const j of ['single', 'batch-64'])
+          push(`${k}-${j} warm / cold keys`, t.get(`${k}-${j} (cold keys)`)! / t.get(`${k}-${j}`)!);
     }
   }
   return Object.fromEntries([...ratios].map(([k, xs]) => [k, median(xs)]));

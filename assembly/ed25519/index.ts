@@ -11,9 +11,11 @@
 //   sha512(len)         DIGEST = SHA-512(ARENA[0..len))   (exposed for tests)
 // The TypeScript description of these exports is src/runtime/wasm/ed25519-abi.ts.
 import { shaInit, shaUpdate, shaFinal } from '../sha512';
-import { P3, geFromBytes, geNeg } from './point';
+import { P3, geFromBytes } from './point';
 import { scIsCanonical, scReduceBytes, scMul } from './scalar';
-import { initVerify, verifyRaw, checkDecoded, decodeA } from './verify';
+import { initVerify, verifyRaw, checkDecoded } from './verify';
+import { decodeNegA } from './keycache';
+export { keyCacheClear, keyCacheHits, keyCacheMisses } from './keycache';
 import { MAX_BATCH, ITEM_A, ITEM_R, ITEM_ZK, initBatch, batchCheck, itemPrepare } from './batch';
 
 const ARENA_BYTES: i32 = 256 * 1024;
@@ -34,7 +36,7 @@ const H: usize = memory.data(64, 16);
 initVerify();
 initBatch();
 
-export function abiVersion(): i32 { return 1; }
+export function abiVersion(): i32 { return 2; }
 export function maxBatch(): i32 { return MAX_BATCH; }
 export function arenaBytes(): i32 { return ARENA_BYTES; }
 export function pubsPtr(): usize { return PUBS; }
@@ -110,8 +112,7 @@ export function verifyBatch(n: i32): i32 {
     const msg = ARENA + off; off += len;
     const pub = PUBS + (i << 5), sig = SIGS + (i << 6);
     const a = ITEM_A + i * P3, r = ITEM_R + i * P3;
-    if (!scIsCanonical(sig + 32) || !decodeA(a, pub) || !geFromBytes(r, sig)) continue;
-    geNeg(a);
+    if (!scIsCanonical(sig + 32) || !decodeNegA(a, pub) || !geFromBytes(r, sig)) continue;
     challenge(ITEM_K + (i << 5), pub, sig, msg, len);
     // z_i odd, hence non-zero mod L (L is odd and z_i < 2^128 < L).
     store<u8>(RAND + (i << 4), load<u8>(RAND + (i << 4)) | 1);

@@ -15,15 +15,19 @@
 //   Because [8] kills every torsion component, the check is independent of the representative of
 //   k mod L, and the random-linear-combination batch check tests exactly the same equation.
 //
-// Implementation: Q = [S]B + [k](-A) by Straus/Shamir interleaving with width-5 wNAF for k over a
-// table of 8 odd multiples of -A (CACHED), and width-8 wNAF for S over 64 odd multiples of B in
-// affine NIELS form built once at instantiation; then accept iff [8](Q - R) is the identity.
+// Implementation (checkDecoded): half-size scalars c0 = c1 k (mod L), c1 = +-m, both below 2^127
+// (halfsize.ts); Q = [m S mod L]B + [m](-R) + [+-c0](-A) by Straus interleaving, width-5 wNAF over
+// tables of 8 odd multiples of -A and of R (CACHED), width-8 wNAF for the two 128-bit halves of
+// m S mod L over 64 odd multiples of B and of [2^128]B in affine NIELS form built once at
+// instantiation; accept iff [8]Q is the identity.
 import { FE } from './field';
 import {
   P3, CACHED, NIELS, geFromBytes, geNeg, geToCached, geToNiels, geAdd, geMadd, geDbl, geToP2,
   geToP3, geIdentity, geIsIdentity, geMul8, initPoints,
 } from './point';
-import { scIsCanonical } from './scalar';
+import { scIsCanonical, scMul } from './scalar';
+import { halfSize } from './halfsize';
+import { decodeNegA } from './keycache';
 
 export const W_A: i32 = 5;               // wNAF width for the variable point
 export const W_B: i32 = 8;                     // wNAF width for the base point (table of 2^(W_B-2))
@@ -57,6 +61,7 @@ export function initVerify(): void {
     geToNiels(B_TABLE + <usize>i * NIELS, ACC);
     geAdd(TP, ACC, TR, false); geToP3(ACC, TP);
   }
+  initB2();
 }
 
 /**
@@ -90,35 +95,64 @@ export function oddMultiples(tab: usize, p: usize): void {
   }
 }
 
+const R_TABLE: usize = memory.data(<i32>CACHED * NA, 16);
+const B2_TABLE: usize = memory.data(<i32>NIELS * NB, 16);   // odd multiples of [2^128]B
+const NAF_R: usize = memory.data(256, 16);
+const NAF_B2: usize = memory.data(256, 16);
+const C0: usize = memory.data(32, 16);
+const M: usize = memory.data(32, 16);
+const SP: usize = memory.data(32, 16);                      // m S mod L
+const SHI: usize = memory.data(32, 16);                     // its high 128 bits
+
+/** The B2_TABLE: odd multiples of [2^128]B (after initVerify has built BASE and B_TABLE). */
+function initB2(): void {
+  memory.copy(ACC, BASE, P3);
+  for (let i = 0; i < 128; i++) { geDbl(TP, ACC); if (i == 127) geToP3(ACC, TP); else geToP2(ACC, TP); }
+  memory.copy(ACC2, ACC, P3);                                 // ACC2 = [2^128]B
+  geDbl(TP, ACC2); geToP3(ACC, TP); geToCached(TR, ACC);      // TR = 2 [2^128]B
+  memory.copy(ACC, ACC2, P3);
+  for (let i = 0; i < NB; i++) {
+    geToNiels(B2_TABLE + <usize>i * NIELS, ACC);
+    geAdd(TP, ACC, TR, false); geToP3(ACC, TP);
+  }
+}
+
+@inline function absIdx(d: i32): usize { return <usize>((d < 0 ? -d : d) >> 1); }
+
 /**
  * Core check shared by single verification and the batch path's leaves: a = -A (P3), r = R (P3),
- * k, s canonical scalars (32 B). Returns [8]([s]B + [k]a - R) == identity. Clobbers a's table.
+ * k, s canonical scalars (32 B). Returns [8]([s]B + [k]a - R) == identity.
+ * With c0 = c1 k (mod L), c1 = eps m (halfsize.ts) the verdict equals that of
+ * [8]([m s mod L]B + [m](-R) + [eps c0]a) == identity: c1 is invertible mod L and [8] leaves only the
+ * prime-order component. m s mod L is split at 2^128 over the tables of B and [2^128]B, so every scalar
+ * of the Straus loop has at most 128 bits (128 doublings instead of 253).
  */
 export function checkDecoded(negA: usize, r: usize, k: usize, s: usize): bool {
+  const neg = halfSize(C0, M, k);
+  scMul(SP, M, 16, s, 32);
+  memory.copy(SHI, SP + 16, 16); memory.fill(SHI + 16, 0, 16); memory.fill(SP + 16, 0, 16);
   oddMultiples(A_TABLE, negA);
-  wnaf(NAF_A, k, W_A);
-  wnaf(NAF_B, s, W_B);
-  let i = 255;
-  while (i >= 0 && load<i8>(NAF_A + <usize>i) == 0 && load<i8>(NAF_B + <usize>i) == 0) i--;
+  oddMultiples(R_TABLE, r);
+  wnaf(NAF_A, C0, W_A);
+  wnaf(NAF_R, M, W_A);
+  wnaf(NAF_B, SP, W_B);
+  wnaf(NAF_B2, SHI, W_B);
+  let i = 130;
+  while (i >= 0 && load<i8>(NAF_A + <usize>i) == 0 && load<i8>(NAF_R + <usize>i) == 0 &&
+    load<i8>(NAF_B + <usize>i) == 0 && load<i8>(NAF_B2 + <usize>i) == 0) i--;
   geIdentity(ACC);
   for (; i >= 0; i--) {
     geDbl(TP, ACC);
-    const da = <i32>load<i8>(NAF_A + <usize>i), db = <i32>load<i8>(NAF_B + <usize>i);
-    if (da != 0 || db != 0) {
-      geToP3(ACC, TP);
-      if (da != 0) {
-        geAdd(TP, ACC, A_TABLE + <usize>((da < 0 ? -da : da) >> 1) * CACHED, da < 0);
-        if (db != 0) geToP3(ACC, TP);
-      }
-      if (db != 0) geMadd(TP, ACC, B_TABLE + <usize>((db < 0 ? -db : db) >> 1) * NIELS, db < 0);
-    }
-    // Next iteration doubles from P2; the final one needs P3 for the subtraction below.
-    if (i == 0) geToP3(ACC, TP); else geToP2(ACC, TP);
+    const da = <i32>load<i8>(NAF_A + <usize>i), dr = <i32>load<i8>(NAF_R + <usize>i);
+    const db = <i32>load<i8>(NAF_B + <usize>i), db2 = <i32>load<i8>(NAF_B2 + <usize>i);
+    // The R term enters as [m](-R): its digits are subtracted; the A term's sign is eps.
+    if (da != 0) { geToP3(ACC, TP); geAdd(TP, ACC, A_TABLE + absIdx(da) * CACHED, (da < 0) != neg); }
+    if (dr != 0) { geToP3(ACC, TP); geAdd(TP, ACC, R_TABLE + absIdx(dr) * CACHED, dr > 0); }
+    if (db != 0) { geToP3(ACC, TP); geMadd(TP, ACC, B_TABLE + absIdx(db) * NIELS, db < 0); }
+    if (db2 != 0) { geToP3(ACC, TP); geMadd(TP, ACC, B2_TABLE + absIdx(db2) * NIELS, db2 < 0); }
+    geToP2(ACC, TP);
   }
-  // ACC = Q (P3). Subtract R, clear the cofactor, compare with the identity.
-  geToCached(TR, r);
-  geAdd(TP, ACC, TR, true);
-  geToP2(ACC, TP);
+  // ACC = Q (P2): clear the cofactor, compare with the identity.
   geMul8(ACC, ACC, TP);
   return geIsIdentity(ACC);
 }
@@ -141,9 +175,8 @@ const R_PT: usize = memory.data(<i32>P3, 16);
  */
 export function verifyRaw(pub: usize, sig: usize, k: usize): bool {
   if (!scIsCanonical(sig + 32)) return false;
-  if (!decodeA(A_PT, pub)) return false;
+  if (!decodeNegA(A_PT, pub)) return false;
   if (!geFromBytes(R_PT, sig)) return false;
-  geNeg(A_PT);
   return checkDecoded(A_PT, R_PT, k, sig + 32);
 }
 

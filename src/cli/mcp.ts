@@ -113,7 +113,7 @@ const TOOLS: Record<
   },
   discover: {
     description:
-      'Find agents whose verified declarations match tags (a tag matches itself and its dotted children), ranked by semantic match and topic trust; or search by free text alone (BM25 over the text and tags of what this node holds). A topic this node does not follow is an error that says so: follow_topic, or announce an intent there, first.',
+      'Find agents whose verified declarations match tags (a tag matches itself and its dotted children), ranked by semantic match and topic trust; or search by free text alone (BM25 over the text and tags of what this node holds, combined with embedding similarity when the node has an embedder configured; `ranking` in the answer says which, and names the reason when the embedder failed and BM25 alone was used). A topic this node does not follow is an error that says so: follow_topic, or announce an intent there, first.',
     inputSchema: input(DISCOVER),
     annotations: READ,
     call: (api, a) => {
@@ -136,7 +136,8 @@ const TOOLS: Record<
     call: (api, a) => api.get(`/verify/${encodeURIComponent(String(a['agentKey']))}?tier=${a['tier'] ?? 2}`),
   },
   list_peers: {
-    description: 'Agents this node has verified, with tier and last seen.',
+    description:
+      'Agents this node has verified, with tier, liveness (online since its birth, left at its death, unreachable, unknown) and the time of its last message.',
     inputSchema: { type: 'object', properties: {}, additionalProperties: false },
     annotations: READ,
     call: (api) => api.get('/peers'),

@@ -114,6 +114,8 @@ export interface DiscoverQuery {
   /** Minimum topic trust, relative (1 = an average identity); applied by the node's trust ranking. */
   readonly minTrust?: number;
   readonly limit?: number;
+  /** Text-only queries: keep candidates no query word occurs in (BM25 score 0), for the runtime's embedder to rank. */
+  readonly keepUnmatched?: boolean;
 }
 
 /** A verified peer as the local API and status page show it (AgentCore.peers). */

@@ -26,11 +26,14 @@
 //                                                     or the name of an adapter
 //   adapters       -                    -             {}  named work adapters (exec, http, openai, mcp, a2a, manual):
 //                                                     tables in src/core/codec/adapters.ts, docs/adapters.md
+//   embedder       -                    -             (none) {baseUrl, model, apiKey|apiKeyFile, timeoutMs, ...}:
+//                                                     OpenAI-compatible /embeddings for free-text discovery
+//                                                     (EMBEDDER_SPEC in src/core/codec/adapters.ts)
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
-import { validateAdapter, type AdapterConfig } from '../core/codec/adapters.js';
+import { validateAdapter, validateEmbedder, type AdapterConfig, type EmbedderConfig } from '../core/codec/adapters.js';
 import { ANNOUNCE, MAX_WINDOW_MS, validate } from '../core/codec/requests.js';
 import { FieldError } from '../core/codec/schema.js';
 import { ERR } from '../core/errors.js';
@@ -53,6 +56,7 @@ export interface NodeConfig {
   readonly operators: readonly string[];
   readonly tasks: TaskConfig;
   readonly adapters: Readonly<Record<string, AdapterConfig>>;
+  readonly embedder?: EmbedderConfig;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -215,6 +219,14 @@ export function applyLayer(base: NodeConfig, layer: Record<string, unknown>, sou
         break;
       case 'adapters':
         out[k] = checkAdapters(v, source);
+        break;
+      case 'embedder':
+        try {
+          out[k] = validateEmbedder(v, DEFAULT_LIMITS, 'embedder.');
+        } catch (e) {
+          if (e instanceof FieldError) bad(source, e.field, e.detail);
+          throw e;
+        }
         break;
       default:
         bad(source, k, 'is not a known setting');

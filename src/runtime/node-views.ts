@@ -7,6 +7,7 @@ import { LATENCY_BUCKETS, type Adapters } from './adapters/index.js';
 import type { MetricsSnapshot } from './api/metrics.js';
 import type { NodeConfig } from './config.js';
 import type { Driver } from './driver.js';
+import type { Embedder } from './embedder.js';
 import { memoryNow } from './node-parts.js';
 import type { Profile } from './profile.js';
 import type { TaskRunner } from './tasks.js';
@@ -28,6 +29,8 @@ export interface NodeViewParts {
   readonly trust: TrustRuntime;
   readonly tasks: TaskRunner;
   readonly adapters: Adapters;
+  /** The configured embedder of free-text discovery, if any. */
+  readonly embedder: Embedder | undefined;
   readonly brokerUrl: string;
   /** Date.now() when the node started. */
   readonly started: number;
@@ -73,7 +76,7 @@ export function nodeStatus(p: NodeViewParts) {
 
 /** GET /metrics. */
 export function nodeMetrics(p: NodeViewParts): MetricsSnapshot {
-  const { core, node, verifier, driver, trust, tasks, adapters, started, link } = p;
+  const { core, node, verifier, driver, trust, tasks, adapters, embedder, started, link } = p;
   const s = core.status();
   const ts = trust.trust.status();
   return {
@@ -100,6 +103,7 @@ export function nodeMetrics(p: NodeViewParts): MetricsSnapshot {
       rejected: trust.trust.counters.rejected(true),
     },
     adapters: adapters.stats(),
+    ...(embedder ? { embedder: embedder.stats() } : {}),
     latencyBuckets: LATENCY_BUCKETS,
     tasks: tasks.countByState(),
     balance: tasks.balance(),

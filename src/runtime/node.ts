@@ -31,6 +31,7 @@ import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
 import { Adapters } from './adapters/index.js';
 import { AdapterBindings } from './adapters/bindings.js';
+import { Embedder, type Ranking } from './embedder.js';
 import { lazyA2a } from './a2a/lazy.js';
 import { defaultVerifier, PrimedVerifier } from './verifier.js';
 import { primeKnownBindings } from './verified-bindings.js';
@@ -50,9 +51,11 @@ export interface AgentNode {
   announceGrouped(d: Declaration): Promise<ReturnType<AgentCore['announceOnce']>>;
   /** Candidates ranked by semantic match × topic trust (each with its `trust`, `gate` and `rank`). */
   discover(q: DiscoverQuery): RankedCandidate[];
+  /** discover, with a text-only query ranked through the configured embedder (BM25 on its failure); says how. */
+  discoverRanked(q: DiscoverQuery): Promise<{ candidates: RankedCandidate[]; ranking: Ranking }>;
   /** Appends a withdraw entry in `topic`: peers drop this agent's candidates there (those with `key`, or all). */
   withdraw(topic: string, text?: string, key?: string): ReturnType<AgentCore['announce']>;
-  peers(): PeerInfo[];
+  peers(): Array<PeerInfo & { liveness: ReturnType<AgentCore['liveness']['state']> }>;
   logs(): LogHeadInfo[];
   declarations(): OwnDeclaration[];
   verifiedTier(agentHex: string): { known: boolean; tier: number; quarantined: boolean };
@@ -196,6 +199,7 @@ export async function startNode(
   // Work adapters (docs/adapters.md): the config's named adapters; which capability uses which is local state.
   const adapters = new Adapters(config.adapters, config.dataDir, profile.limits.bodyBytes);
   const bindings = new AdapterBindings(join(config.dataDir, 'adapters.json'));
+  const embedder = config.embedder && new Embedder(config.embedder);
   /** A declaration as the core signs it (no `adapter`), its adapter bound to (topic, key) for capabilities. */
   const signable = (d: Declaration): Declaration => {
     const { adapter, ...rest } = d as Declaration & { adapter?: string };
@@ -221,6 +225,7 @@ export async function startNode(
     node: node0,
     logger,
     config: config.tasks,
+    ratersFile: join(config.dataDir, 'task-raters.json'),
   });
   tasks.onEvent((e) => api?.publish(e)); // receipts reach trust inside the node core (core/node/node-core.ts)
   tasks.start(); // timers of tasks resumed from the store
@@ -250,6 +255,7 @@ export async function startNode(
         announceGrouped: (d) => node.announceGrouped(d),
         withdraw: (t, text, key) => node.withdraw(t, text, key),
         discover: (q) => node.discover(q),
+        discoverRanked: (q) => node.discoverRanked(q),
         peers: () => node.peers(),
         logs: () => node.logs(),
         declarations: () => node.declarations(),
@@ -294,6 +300,7 @@ export async function startNode(
     trust,
     tasks: tasks!,
     adapters,
+    embedder: embedder || undefined,
     brokerUrl,
     started,
     link: { state: link, reconnects: Math.max(0, reconnects - 1) },
@@ -310,12 +317,19 @@ export async function startNode(
     announceGrouped: (d) => announceGrouped(signable(d)),
     // Semantic candidates (a wide set), re-ranked by semantic match × topic trust, then cut to the limit.
     discover: (q) => trust.rank(core.discover({ ...q, limit: 500 }), q.minTrust).slice(0, q.limit ?? 50),
+    discoverRanked: async (q) => {
+      if (!embedder || q.tags.length > 0 || !q.text)
+        return { candidates: node.discover(q), ranking: { method: q.tags.length > 0 ? 'tags' : 'bm25' } };
+      const r = await embedder.rank(q.text, core.discover({ ...q, limit: 500, keepUnmatched: true }));
+      return { candidates: trust.rank(r.candidates, q.minTrust).slice(0, q.limit ?? 50), ranking: r.ranking };
+    },
     // Not announceOnce: withdrawing twice (after a re-announce) must append twice.
     withdraw: (topic, text = '', key) =>
       driver.call((now) =>
         core.announce(now, { kind: 'withdraw', topic, tags: [], text, ...(key !== undefined ? { key } : {}) }),
       ),
-    peers: () => core.peers(Date.now()),
+    // "last seen" is liveness (births, Wills, the transport's hints: core/gossip/liveness.ts), next to the last message.
+    peers: () => core.peers(Date.now()).map((p) => ({ ...p, liveness: core.liveness.state(p.agent) })),
     logs: () => core.logHeads(),
     declarations: () => core.declarations(Date.now()),
     publishRevocation: (b) => driver.call((now) => node0.publishRevocation(now, b)),

@@ -29,11 +29,13 @@ import type { AgentCore } from '../core/agent.js';
 import type { NodeCore } from '../core/node/node-core.js';
 import type { Mechanism } from '../core/market/mechanism.js';
 import type { TaskEvent, TaskPolicy, TaskView } from '../core/task/engine.js';
+import { isTerminal } from '../core/task/protocol.js';
 import { agentAccount } from '../core/task/ledger.js';
 import type { TaskSpec } from '../core/task/requester.js';
 import type { TaskEngine } from '../core/task/worker.js';
 import type { CryptoPort } from '../core/ports.js';
 import type { Adapters, TaskInput } from './adapters/index.js';
+import { TaskRaters } from './adapters/raters.js';
 import type { Driver } from './driver.js';
 import type { Logger } from './logger.js';
 import { SqliteLedger, SqliteTaskStore } from './store/ledger.js';
@@ -74,6 +76,8 @@ export interface AdapterRun {
   failure?: AdapterFailure;
   error?: string;
   ms?: number;
+  /** The run was started again after a restart of the node (docs/adapters.md "Decisions"). */
+  resumed?: boolean;
 }
 
 export type TaskWithRun = TaskView & { readonly adapter?: AdapterRun };
@@ -110,6 +114,8 @@ export interface TaskRunnerDeps {
   readonly adapters: Adapters;
   /** The adapter a capability of ours names (`adapter` of its declaration), by (topic, key). */
   readonly capabilityAdapter: (topic: string, key: string) => string | undefined;
+  /** Where the rater of each posted task is kept across restarts (adapters/raters.ts); none: in memory only. */
+  readonly ratersFile?: string;
   readonly clock?: () => number;
 }
 
@@ -121,13 +127,14 @@ export class TaskRunner {
   private readonly listeners: Array<(e: TaskEvent) => void> = [];
   /** Adapter runs by task id (the latest); kept while the node runs. */
   private readonly runs = new Map<string, AdapterRun>();
-  /** The rater of each task we posted (tasks resumed after a restart get `tasks.rate`). */
-  private readonly raters = new Map<string, string>();
+  /** The rater of each task we posted, kept across restarts (a task with none recorded gets `tasks.rate`). */
+  private readonly raters: TaskRaters;
   private pendingRater: string | undefined;
   private readonly waiters = new Map<(e: TaskEvent) => void, (changed: boolean) => void>();
 
   constructor(private readonly d: TaskRunnerDeps) {
     this.clock = d.clock ?? Date.now;
+    this.raters = new TaskRaters(d.ratersFile);
     this.ledger = new SqliteLedger(d.store);
     // The engine lives in the node core (its deadlines are the core's, its messages arrive in the core's batches);
     // the runtime hands it the SQLite ports and the policy (core/node/task-part.ts).
@@ -144,13 +151,23 @@ export class TaskRunner {
     });
   }
 
-  /** Arms the deadlines of tasks resumed from the store, and starts the adapter runs they were waiting for. */
+  /**
+   * Starts the timers of tasks resumed from the store, and the adapter runs they were waiting for (docs/adapters.md
+   * "Decisions": a restart runs an interrupted or queued run again while its window is open; a window that
+   * closed while the node was down ends the task by the mechanism's rule, at the engine's deadline, one of the
+   * node core's).
+   */
   start(): void {
-    this.call(() => undefined);
+    const now = this.clock();
+    this.raters.keep((id) => {
+      const t = this.engine.get(id);
+      return !!t && t.role === 'requester' && !isTerminal('requester', t.state);
+    });
     for (const t of this.engine.list()) {
-      if (t.role === 'worker' && t.state === 'awarded') this.startWork(t.id);
-      if (t.role === 'requester' && t.state === 'delivered') this.startRating(t.id);
+      if (t.role === 'worker' && t.state === 'awarded') this.resume(t.id, 'work', t.deliverBy > now, now);
+      if (t.role === 'requester' && t.state === 'delivered') this.resume(t.id, 'rate', t.settleBy > now, now);
     }
+    this.call(() => undefined);
   }
 
   onEvent(cb: (e: TaskEvent) => void): void {
@@ -317,7 +334,7 @@ export class TaskRunner {
     };
   }
 
-  private startWork(id: string): void {
+  private startWork(id: string, resumed = false): void {
     const t = this.engine.get(id);
     if (!t || this.closed) return;
     const w = this.workerOf(t, this.clock());
@@ -328,22 +345,57 @@ export class TaskRunner {
       'work',
       () => this.d.adapters.work(w.name, this.inputOf(t)),
       (bytes) => this.deliver(id, bytes),
+      resumed,
     );
   }
 
-  private startRating(id: string): void {
+  private startRating(id: string, resumed = false): void {
     const t = this.engine.get(id);
     const name = this.raters.get(id) ?? this.d.config.rate;
-    if (!t || this.closed || name === 'auto' || name === 'manual' || this.runs.get(id)?.state === 'running') return;
+    if (!t || this.closed || name === 'manual' || this.runs.get(id)?.state === 'running') return;
     const artefact = this.engine.artefactOf(id);
     if (!artefact) return;
+    // The auto rater scores inside the engine at delivery; a task delivered before a restart is scored here.
+    if (name === 'auto') {
+      if (resumed) setImmediate(() => this.rateQuietly(id, this.autoScore(t, artefact)));
+      return;
+    }
     void this.runAdapter(
       id,
       name,
       'rate',
       () => this.d.adapters.rate(name, this.inputOf(t), artefact),
       (score) => this.rate(id, score),
+      resumed,
     );
+  }
+
+  /**
+   * A task found after a restart with its adapter run not done: run again while its window is open (the run
+   * that was interrupted left nothing: its process ended with the node), else say on the task that the window
+   * closed while the node was down; the engine's deadline (one of the node core's) then ends it by the mechanism's rule.
+   */
+  private resume(id: string, role: 'work' | 'rate', open: boolean, now: number): void {
+    const t = this.engine.get(id)!;
+    const name = role === 'work' ? this.workerOf(t, now)?.name : (this.raters.get(id) ?? this.d.config.rate);
+    if (name !== undefined && this.d.adapters.has(name))
+      this.d.adapters.resumed(name, role, open ? 'rerun' : 'expired');
+    this.d.logger.log(open ? 'info' : 'warn', open ? 'adapter run resumed' : 'adapter run expired while down', {
+      task: id,
+      role,
+      adapter: name,
+    });
+    if (open) return role === 'work' ? this.startWork(id, true) : this.startRating(id, true);
+    if (name === undefined || name === 'auto' || name === 'manual') return;
+    this.runs.set(id, {
+      adapter: name,
+      kind: this.d.adapters.kind(name) ?? '?',
+      role,
+      state: 'failed',
+      failure: 'late',
+      error: `the node restarted after the task's ${role === 'work' ? 'delivery' : 'settle'} deadline`,
+      resumed: true,
+    });
   }
 
   /** One adapter run: its state on the task, its result applied, its failure a typed outcome (never thrown). */
@@ -353,8 +405,15 @@ export class TaskRunner {
     role: 'work' | 'rate',
     run: () => Promise<T>,
     apply: (r: T) => unknown,
+    resumed = false,
   ): Promise<void> {
-    const rec: AdapterRun = { adapter: name, kind: this.d.adapters.kind(name) ?? '?', role, state: 'running' };
+    const rec: AdapterRun = {
+      adapter: name,
+      kind: this.d.adapters.kind(name) ?? '?',
+      role,
+      state: 'running',
+      ...(resumed ? { resumed } : {}),
+    };
     this.runs.set(id, rec);
     const t0 = Date.now();
     const fail = (failure: AdapterFailure, error: string) => {
@@ -402,6 +461,7 @@ export class TaskRunner {
       if (e.role === 'worker' && e.state === 'awarded') setImmediate(() => this.startWork(e.id));
       if (e.role === 'worker' && e.state !== 'bidding' && e.state !== 'invited') this.d.adapters.release(e.id);
       if (e.role === 'requester' && e.state === 'delivered') setImmediate(() => this.startRating(e.id));
+      if (e.role === 'requester' && isTerminal('requester', e.state)) this.raters.delete(e.id);
     }
     if (e.type === 'task') this.d.logger.log('info', 'task', { ...e });
     else if (e.type === 'receipt') this.d.logger.log('info', 'receipt', { ...e });
@@ -425,15 +485,28 @@ export class TaskRunner {
       },
       deliver: (t, now) =>
         this.workerOf(t, now)?.name === 'auto' ? defaultArtefact(t, core.agentHex, crypto) : undefined,
-      rate: (t, artefact) => {
-        if ((this.raters.get(t.id) ?? this.pendingRater ?? this.d.config.rate) !== 'auto') return undefined;
-        try {
-          const j = JSON.parse(new TextDecoder().decode(artefact)) as Record<string, unknown>;
-          return j['task'] === t.id && j['spec'] === toHex(crypto.sha256(utf8(t.text))) ? 1000 : 200;
-        } catch {
-          return 200;
-        }
-      },
+      rate: (t, artefact) =>
+        (this.raters.get(t.id) ?? this.pendingRater ?? this.d.config.rate) === 'auto'
+          ? this.autoScore(t, artefact)
+          : undefined,
     };
+  }
+
+  private rateQuietly(id: string, score: number): void {
+    try {
+      this.rate(id, score);
+    } catch (e) {
+      this.d.logger.log('warn', 'auto rating failed', { task: id, err: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** The auto rater: 1000 for an artefact of the auto worker for this task, 200 for anything else. */
+  private autoScore(t: TaskView, artefact: Uint8Array): number {
+    try {
+      const j = JSON.parse(new TextDecoder().decode(artefact)) as Record<string, unknown>;
+      return j['task'] === t.id && j['spec'] === toHex(this.d.crypto.sha256(utf8(t.text))) ? 1000 : 200;
+    } catch {
+      return 200;
+    }
   }
 }

@@ -5,7 +5,7 @@
 // with rate_task and waits for the settlement; list_tasks filters, trust and unfollow answer; a server
 // attached to a node that is not there names the URL and the cause.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -13,6 +13,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker.js';
 import { BUNDLE, freeTcpPort, killAll, startProc, until, type Proc } from '../multiprocess/procs.js';
+import { startOpenAiServer, type OpenAiServer } from '../openai-compat.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const TOPIC = 'data_analysis';
@@ -36,6 +37,7 @@ describe('an MCP host posts a task, waits for it, reads the artefact and rates i
   let broker: EmbeddedBroker | undefined;
   let worker: Proc;
   let host: Client;
+  let llm: OpenAiServer;
   const call = async (name: string, args: Record<string, unknown> = {}) => {
     const r = (await host.callTool({ name, arguments: args }, undefined, { timeout: 150_000 })) as ToolResult;
     if (r.isError) throw new Error(`${name}: ${r.content[0]?.text}`);
@@ -67,11 +69,20 @@ describe('an MCP host posts a task, waits for it, reads the artefact and rates i
         ],
       },
     });
-    host = await connect(['--data', join(dir, 'host'), '--network', network, '--broker', url]);
+    // The host's node ranks free text through an embedder: the OpenAI-compatible server of the test suite (no
+    // embeddings service is reachable from these machines).
+    llm = await startOpenAiServer();
+    const hostConfig = join(dir, 'host.json');
+    writeFileSync(
+      hostConfig,
+      JSON.stringify({ embedder: { baseUrl: llm.baseUrl, model: 'concepts', timeoutMs: 2000 } }),
+    );
+    host = await connect(['--config', hostConfig, '--data', join(dir, 'host'), '--network', network, '--broker', url]);
   }, 120_000);
 
   afterAll(async () => {
     await host?.close();
+    await llm?.close();
     await killAll();
     await broker?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -89,6 +100,15 @@ describe('an MCP host posts a task, waits for it, reads the artefact and rates i
       },
       60_000,
     );
+    // Free text with no word of the declaration finds it by meaning; a failing embedder falls back to BM25, saying why.
+    const meant = await call('discover', { text: 'spreadsheet numbers', topic: TOPIC });
+    expect(meant.ranking).toEqual({ method: 'embedding', model: 'concepts' });
+    expect(meant.candidates.map((c: { author: string }) => c.author)).toEqual([worker.agent]);
+    llm.embeddingsMode = 'status';
+    const lexical = await call('discover', { text: 'CSV please', topic: TOPIC });
+    delete llm.embeddingsMode;
+    expect(lexical.ranking).toMatchObject({ method: 'bm25', fallback: { reason: 'status' } });
+    expect(lexical.candidates.map((c: { author: string }) => c.author)).toEqual([worker.agent]);
     const posted = await call('post_task', {
       topic: TOPIC,
       tags: ['data.analysis.csv'],

@@ -140,6 +140,7 @@ describe('local API vs its OpenAPI document', () => {
     expect(peers.map((p) => p['agent'])).toEqual([bob.core.agentHex]);
     expect(peers[0]!['tier']).toBe(2);
     expect(typeof peers[0]!['lastSeen']).toBe('number');
+    expect(peers[0]!['liveness']).toMatchObject({ state: 'online', since: expect.any(Number) });
     const logs = (await call(alice, 'GET', '/logs', '/logs')).json['logs'] as Array<Record<string, unknown>>;
     expect(
       logs
@@ -470,6 +471,7 @@ describe('API access control', () => {
     withdraw: () => ({ id: '', seq: 1, bodyHash: '' }),
     limits: DEFAULT_LIMITS,
     discover: () => [],
+    discoverRanked: async () => ({ candidates: [], ranking: { method: 'bm25' } }),
     peers: () => [],
     logs: () => [],
     declarations: () => [],

@@ -80,7 +80,8 @@ describe.skipIf(!haveChromium)('status page in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('#peers tbody tr').length === 1);
     expect(await rows.first().getAttribute('data-key')).toBe(a.core.agentHex);
     expect(await rows.first().locator('td').nth(2).textContent()).toBe('T2');
-    expect(await rows.first().locator('td').nth(3).textContent()).toMatch(/^\d+ s ago$/);
+    // "last seen" is liveness: the peer's latest birth says it is up.
+    expect(await rows.first().locator('td').nth(3).textContent()).toMatch(/^online \(up \d+ s\)$/);
     expect(await page.locator('#agent').textContent()).toBe(watcher.core.agentHex);
     expect(await page.locator('#link').textContent()).toBe('up');
     expect(await page.locator('#topics li').allTextContents()).toEqual(['data_analysis']);
@@ -120,6 +121,27 @@ describe.skipIf(!haveChromium)('status page in headless Chromium', () => {
       'count rows',
     );
     expect(await page.locator('#trust thead th').allTextContents()).toEqual(['topic', 'agent', 'trust', 'receipts']);
+
+    // A peer that stops publishes its death (a clean stop; the broker's Will on a crash): the page says it left,
+    // though its last message is as recent as before. No reload: the page refreshes itself.
+    const aRow = page.locator(`#peers tbody tr[data-key="${a.core.agentHex}"] td`).nth(3);
+    expect(await aRow.textContent()).toMatch(/^online/);
+    await a.close();
+    nodes.splice(nodes.indexOf(a), 1);
+    await page.waitForFunction(
+      (k) =>
+        /^left \d+ s ago$/.test(
+          document.querySelector(`#peers tbody tr[data-key="${k}"] td:nth-child(4)`)?.textContent ?? '',
+        ),
+      a.core.agentHex,
+      { timeout: 15_000 },
+    );
+    expect(await aRow.getAttribute('class')).toBe('live-left');
+    const peersNow = (await fetch(`http://127.0.0.1:${watcher.apiPort}/peers`).then((r) => r.json())) as {
+      peers: Array<{ agent: string; liveness: { state: string; since: number } }>;
+    };
+    expect(peersNow.peers.find((p) => p.agent === a.core.agentHex)!.liveness).toMatchObject({ state: 'left' });
+    expect(peersNow.peers.find((p) => p.agent === b.core.agentHex)!.liveness).toMatchObject({ state: 'online' });
 
     mkdirSync('test-output', { recursive: true });
     await page.screenshot({ path: 'test-output/status.png', fullPage: true });

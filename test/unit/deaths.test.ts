@@ -166,4 +166,19 @@ describe('Liveness: the transport reachability hint', () => {
     l.reachable('not-a-key', false);
     expect(l.isAlive('not-a-key')).toBe(true);
   });
+  it('states what "last seen" shows: online since the birth, left at the death, unreachable, unknown', async () => {
+    const { Liveness } = await import('../../src/core/gossip/liveness.js');
+    const l = new Liveness();
+    const a = 'cd'.repeat(32);
+    expect(l.state(a)).toEqual({ state: 'unknown', since: null });
+    l.observe(a, 0, 100, true);
+    expect(l.state(a)).toEqual({ state: 'online', since: 100 });
+    l.reachable(a, false);
+    expect(l.state(a)).toEqual({ state: 'unreachable', since: 100 });
+    l.reachable(a, true);
+    l.observe(a, 0, 250, false);
+    expect(l.state(a)).toEqual({ state: 'left', since: 250 });
+    l.observe(a, 1, 400, true); // reborn in a new epoch
+    expect(l.state(a)).toEqual({ state: 'online', since: 400 });
+  });
 });

@@ -238,3 +238,77 @@ export function validateAdapter(v: unknown, limits: Limits, at: string): Adapter
   if (kind !== 'manual' && out['maxOutputBytes'] === undefined) out['maxOutputBytes'] = limits.bodyBytes;
   return out as AdapterConfig;
 }
+
+/**
+ * The optional embedder port of free-text discovery (config `embedder`, docs/adapters.md "Discovery by
+ * meaning"): an OpenAI-compatible POST {baseUrl}/embeddings whose vectors rank candidates by cosine
+ * similarity, combined with the BM25 ranking; any failure falls back to BM25 alone.
+ */
+export const EMBEDDER_SPEC: RequestSpec = {
+  name: 'embedder',
+  fields: [
+    {
+      name: 'baseUrl',
+      type: { t: 'text', maxBytes: 2048, minBytes: 1 },
+      doc: 'the API base, e.g. http://127.0.0.1:8080/v1 (llama-server --embeddings) or http://127.0.0.1:11434/v1 (Ollama); /embeddings is appended',
+    },
+    {
+      name: 'model',
+      type: { t: 'text', maxBytes: 256, minBytes: 1 },
+      doc: 'embedding model name as the server knows it',
+    },
+    { ...TOKEN, name: 'apiKey', doc: 'API key sent as Authorization: Bearer (prefer apiKeyFile)' },
+    { ...TOKEN_FILE, name: 'apiKeyFile', doc: 'file holding the API key, read when the node starts' },
+    {
+      name: 'timeoutMs',
+      type: { t: 'uint', min: 1, max: 600_000 },
+      optional: true,
+      default: 5000,
+      doc: 'a request that takes longer falls back to BM25 with reason `timeout` (default 5 s)',
+    },
+    {
+      name: 'cacheEntries',
+      type: { t: 'uint', min: 1, max: 1_000_000 },
+      optional: true,
+      default: 4096,
+      doc: 'vectors of declaration texts kept, by hash of the text (least recently used dropped first)',
+    },
+    {
+      name: 'weight',
+      type: { t: 'number', min: 0 },
+      optional: true,
+      default: 0.7,
+      doc: 'share of the cosine similarity in the score, 0..1; the rest is BM25 relative to the best BM25 score',
+    },
+    {
+      name: 'minSimilarity',
+      type: { t: 'number', min: 0 },
+      optional: true,
+      default: 0.3,
+      doc: 'a candidate no query word occurs in is kept only with at least this cosine similarity, 0..1',
+    },
+  ],
+  check: (v) => {
+    checkUrl(v['baseUrl'] as string, 'baseUrl');
+    if (v['apiKey'] !== undefined && v['apiKeyFile'] !== undefined)
+      throw new FieldError('apiKey', 'give apiKey or apiKeyFile, not both');
+    for (const k of ['weight', 'minSimilarity'])
+      if ((v[k] as number) > 1) throw new FieldError(k, 'must be a number 0..1');
+  },
+};
+
+export interface EmbedderConfig {
+  readonly baseUrl: string;
+  readonly model: string;
+  readonly apiKey?: string;
+  readonly apiKeyFile?: string;
+  readonly timeoutMs: number;
+  readonly cacheEntries: number;
+  readonly weight: number;
+  readonly minSimilarity: number;
+}
+
+/** The config file's `embedder`, checked against EMBEDDER_SPEC (defaults filled in). */
+export function validateEmbedder(v: unknown, limits: Limits, at: string): EmbedderConfig {
+  return validate(EMBEDDER_SPEC, v, limits, at) as unknown as EmbedderConfig;
+}

@@ -144,7 +144,7 @@ export class DiscoveryIndex {
       const scores = bm25(q.text ?? '', pool.map(terms));
       return pool
         .map((c, i) => ({ ...c, score: scores[i]! }))
-        .filter((c) => c.score > 0)
+        .filter((c) => c.score > 0 || q.keepUnmatched)
         .sort((a, b) => b.score - a.score || b.ts - a.ts)
         .slice(0, q.limit ?? 50);
     }

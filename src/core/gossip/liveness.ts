@@ -26,6 +26,18 @@ export class Liveness {
     else this.unreachable.add(author);
   }
 
+  /**
+   * What the status page and /peers show as "last seen": `online` (the latest birth says alive; `since` is its
+   * signed time), `left` (a death, e.g. the broker's Will; `since` is the time it carries), `unreachable` (the
+   * transport's hint; `since` is the latest birth or death seen), `unknown` (no birth or death seen yet).
+   */
+  state(author: string): { state: 'online' | 'left' | 'unreachable' | 'unknown'; since: number | null } {
+    const l = this.latest.get(author);
+    if (this.unreachable.has(author)) return { state: 'unreachable', since: l?.ts ?? null };
+    if (!l) return { state: 'unknown', since: null };
+    return { state: l.alive ? 'online' : 'left', since: l.ts };
+  }
+
   /** True unless the author's latest birth/death says it left or its node is unreachable; unknown authors count as alive. */
   isAlive(author: string): boolean {
     return (this.latest.get(author)?.alive ?? true) && !this.unreachable.has(author);

@@ -33,6 +33,8 @@ export interface AdapterStats {
   readonly runs: Readonly<Record<string, number>>;
   /** cumulative counts per bucket upper bound (LATENCY_BUCKETS, then +Inf), sum of seconds, count */
   readonly latency: { readonly buckets: readonly number[]; readonly sum: number; readonly count: number };
+  /** Runs found unfinished after a restart, per `role result`: result `rerun` (window open) or `expired`. */
+  readonly resumed: Readonly<Record<string, number>>;
 }
 
 class Pool {
@@ -67,12 +69,14 @@ interface Entry {
   readonly pool: Pool;
   readonly secret: string | undefined;
   readonly runs: Record<string, number>;
+  readonly resumed: Record<string, number>;
   readonly buckets: number[];
   sum: number;
   count: number;
 }
 
-function readSecret(file: string, what: string): string {
+/** A token or key file of the config, trimmed; unreadable is CONFIG_INVALID naming the field. */
+export function readSecret(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (e) {
@@ -98,6 +102,7 @@ export class Adapters {
         pool: new Pool((cfg['concurrency'] as number) ?? 1, (cfg['queue'] as number) ?? 0),
         secret: file ? readSecret(file, `adapters.${name}`) : ((cfg['token'] ?? cfg['apiKey']) as string | undefined),
         runs: Object.fromEntries(['ok', ...ADAPTER_FAILURES].map((r) => [r, 0])),
+        resumed: {},
         buckets: LATENCY_BUCKETS.map(() => 0).concat(0),
         sum: 0,
         count: 0,
@@ -232,7 +237,14 @@ export class Adapters {
       reserved: e.pool.reserved.size,
       runs: { ...e.runs },
       latency: { buckets: [...e.buckets], sum: e.sum, count: e.count },
+      resumed: { ...e.resumed },
     }));
+  }
+
+  /** Counts a run found unfinished after a restart: run again (`rerun`) or its window closed while down (`expired`). */
+  resumed(name: string, role: 'work' | 'rate', result: 'rerun' | 'expired'): void {
+    const e = this.m.get(name);
+    if (e) e.resumed[`${role} ${result}`] = (e.resumed[`${role} ${result}`] ?? 0) + 1;
   }
 
   /** Kills the commands and MCP servers still running. */

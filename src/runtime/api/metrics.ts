@@ -78,7 +78,16 @@ export interface MetricsSnapshot {
     readonly waiting: number;
     readonly runs: Readonly<Record<string, number>>;
     readonly latency: { readonly buckets: readonly number[]; readonly sum: number; readonly count: number };
+    /** Runs found unfinished after a restart, per `role result` (result rerun or expired). */
+    readonly resumed?: Readonly<Record<string, number>>;
   }>;
+  /** The embedder of free-text discovery (runtime/embedder.ts), when one is configured. */
+  readonly embedder?: {
+    readonly requests: Readonly<Record<string, number>>;
+    readonly fallbacks: Readonly<Record<string, number>>;
+    readonly cacheEntries: number;
+    readonly cacheHits: number;
+  };
   /** Latency bucket bounds of `adapters` (seconds; +Inf last, implied). */
   readonly latencyBuckets?: readonly number[];
   /** Tasks this node holds, per role and state (terminal states are the outcomes). */
@@ -306,6 +315,17 @@ function taskFamilies(m: MetricsSnapshot): Family[] {
         ),
       },
       {
+        name: 'agentnet_adapter_resumed',
+        type: 'counter',
+        help: 'Adapter runs found unfinished after a restart of the node, by role (work, rate) and result: rerun (its window still open) or expired (it closed while the node was down).',
+        samples: m.adapters.flatMap((a) =>
+          Object.entries(a.resumed ?? {}).map(([k, n]) => {
+            const [role, result] = k.split(' ') as [string, string];
+            return { labels: { adapter: a.name, role, result }, value: n };
+          }),
+        ),
+      },
+      {
         name: 'agentnet_adapter_running',
         type: 'gauge',
         help: 'Work adapter runs in progress and waiting for a slot.',
@@ -331,6 +351,33 @@ function taskFamilies(m: MetricsSnapshot): Family[] {
       },
     );
   }
+  if (m.embedder)
+    out.push(
+      {
+        name: 'agentnet_embedder_requests',
+        type: 'counter',
+        help: 'Requests to the embeddings endpoint of free-text discovery by result (ok, unreachable, timeout, status, malformed, oversize).',
+        samples: by('result', m.embedder.requests),
+      },
+      {
+        name: 'agentnet_discover_fallbacks',
+        type: 'counter',
+        help: 'Free-text queries ranked by BM25 alone because the embeddings endpoint failed, by reason.',
+        samples: by('reason', m.embedder.fallbacks),
+      },
+      {
+        name: 'agentnet_embedder_cache_entries',
+        type: 'gauge',
+        help: 'Declaration vectors held in the embedder cache.',
+        samples: [{ value: m.embedder.cacheEntries }],
+      },
+      {
+        name: 'agentnet_embedder_cache_hits',
+        type: 'counter',
+        help: 'Vectors answered from the embedder cache.',
+        samples: [{ value: m.embedder.cacheHits }],
+      },
+    );
   return out;
 }
 

@@ -34,6 +34,7 @@ export interface ApiNode {
   /** Withdraws the declarations with `key` in the topic (every kind), or all of them without a key. */
   withdraw(topic: string, text: string, key?: string): { id: string; seq: number; bodyHash: string };
   discover(q: DiscoverQuery): unknown[];
+  discoverRanked(q: DiscoverQuery): Promise<{ candidates: unknown[]; ranking: unknown }>;
   peers(): PeerInfo[];
   logs(): LogHeadInfo[];
   declarations(): OwnDeclaration[];
@@ -119,7 +120,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/discover',
-    handler: (c) => {
+    handler: async (c) => {
       const q = validate(DISCOVER, queryOf(c.url, DISCOVER_LISTS, DISCOVER_NUMBERS), c.node.limits);
       // A topic this node does not follow has no candidates here: say so rather than answer an empty list.
       const topic = q['topic'] as string | undefined;
@@ -130,9 +131,8 @@ export const ROUTES: readonly Route[] = [
           {},
           'topic',
         );
-      sendJson(c.res, 200, {
-        candidates: c.node.discover({ ...q, tags: q['tags'] ?? [] } as unknown as DiscoverQuery),
-      });
+      // `ranking` says how: tags, bm25, embedding, or bm25 with the embedder's `fallback` reason (runtime/embedder.ts).
+      sendJson(c.res, 200, await c.node.discoverRanked({ ...q, tags: q['tags'] ?? [] } as unknown as DiscoverQuery));
     },
   },
   { method: 'GET', path: '/peers', handler: (c) => sendJson(c.res, 200, { peers: c.node.peers() }) },

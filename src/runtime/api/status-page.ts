@@ -15,7 +15,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#222;background:#faf
 h1{font-size:1.3rem;margin:0 0 .3rem} h2{font-size:1.05rem;margin:1.2rem 0 .4rem}
 table{border-collapse:collapse;background:#fff} th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}
 th{background:#f0f0f0} td.n{text-align:right;font-variant-numeric:tabular-nums} code{font-size:12px}
-.up{color:#1a7f37;font-weight:600} .down{color:#c62828;font-weight:600} .grid{display:flex;gap:2rem;flex-wrap:wrap}
+.up{color:#1a7f37;font-weight:600} .down{color:#c62828;font-weight:600} .live-online{color:#1a7f37} .live-left,.live-unreachable{color:#c62828} .grid{display:flex;gap:2rem;flex-wrap:wrap}
 #events{max-height:14rem;overflow:auto;background:#fff;border:1px solid #ddd;padding:.3rem;font:12px monospace;margin:0}
 </style></head><body>
 <h1>agentnet node <code id="agent">…</code></h1>
@@ -52,6 +52,15 @@ function rows(id, data, cells, key) {
     return tr;
   }));
 }
+// "last seen" is liveness: online (its latest birth), left (its death, e.g. the broker's Will), unreachable (the
+// transport's hint), else the age of its last message.
+function seen(p) {
+  const l = p.liveness || { state: "unknown" };
+  if (l.state === "online") return "online" + (l.since ? " (up " + ago(l.since).replace(" ago", "") + ")" : "");
+  if (l.state === "left") return "left " + ago(l.since);
+  if (l.state === "unreachable") return "unreachable";
+  return "no birth seen; last message " + ago(p.lastSeen);
+}
 function ago(ms) { if (ms === null) return "not since start"; const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s < 120 ? s + " s ago" : Math.round(s / 60) + " min ago"; }
 const NEEDS_TOKEN = "this node's API needs its token: open " + location.origin + "/#token=TOKEN";
 async function get(path) { const r = await fetch(path, { headers }); if (r.status === 401) throw new Error(NEEDS_TOKEN); if (!r.ok) throw new Error(path + ": " + r.status); return r.json(); }
@@ -64,7 +73,7 @@ async function refresh() {
   rows("rejected", Object.entries(st.rejected).length ? Object.entries(st.rejected) : [["none", 0]], ([k, v]) => [[k], [v, "n"]]);
   $("topics").replaceChildren(...st.followed.map((t) => { const li = document.createElement("li"); li.textContent = t; return li; }));
   $("peer-count").textContent = peers.peers.length;
-  rows("peers", peers.peers, (p) => [[short(p.agent)], [short(p.operator)], ["T" + p.tier + (p.quarantined ? " quarantined" : ""), "n"], [ago(p.lastSeen)]], (p) => p.agent);
+  rows("peers", peers.peers, (p) => [[short(p.agent)], [short(p.operator)], ["T" + p.tier + (p.quarantined ? " quarantined" : ""), "n"], [seen(p), "live-" + (p.liveness ? p.liveness.state : "unknown")]], (p) => p.agent);
   rows("logs", logs.logs, (l) => [[short(l.author)], [l.topic], [l.epoch, "n"], [l.seq, "n"]], (l) => l.author + "/" + l.topic);
   const [decl, tasks, ledger] = await Promise.all([get("/declarations"), get("/tasks?view=compact"), get("/ledger")]);
   $("balance").textContent = ledger.balance;

@@ -2,7 +2,7 @@
 // Pointers are byte offsets into `memory`; all sizes are fixed when the module is instantiated.
 
 /** Bumped with any change to the exports or buffer layout below. */
-export const ED25519_ABI_VERSION = 1;
+export const ED25519_ABI_VERSION = 2;
 
 export interface Ed25519Exports {
   /** The kernel's fixed-size linear memory (never grows; views over its buffer stay valid). */
@@ -34,4 +34,9 @@ export interface Ed25519Exports {
   verifyBatch(n: number): number;
   /** digest = SHA-512(arena[0..len)). */
   sha512(len: number): void;
+  /** Empties the cache of decoded public keys (assembly/ed25519/keycache.ts) and its counters. */
+  keyCacheClear(): void;
+  /** Lookups of the decoded-key cache since the last clear that found the key / did not. */
+  keyCacheHits(): number;
+  keyCacheMisses(): number;
 }

@@ -95,6 +95,8 @@ const okLengths = (it: SigItem): boolean =>
 /** The WASM verifier and which build it runs. */
 export interface Ed25519Verifier extends SigVerifier {
   readonly kernel: Ed25519Kernel;
+  /** Empties the kernel's decoded-key cache (docs/verification.md §2); the bench measures cold keys with it. */
+  clearKeyCache(): void;
 }
 
 export function loadEd25519Verifier(opts: LoadEd25519Options = {}): Ed25519Verifier {
@@ -187,5 +189,5 @@ export function loadEd25519Verifier(opts: LoadEd25519Options = {}): Ed25519Verif
     return out;
   }
 
-  return { name: 'wasm', kernel, verify, verifyBatch };
+  return { name: 'wasm', kernel, verify, verifyBatch, clearKeyCache: () => e.keyCacheClear() };
 }
