@@ -5,7 +5,7 @@
 // Run: `node bench/sign.run.mjs [--rounds 7]`.
 import { randomBytes } from 'node:crypto';
 import { nobleSigner, nodeSigner } from '../src/runtime/crypto-port.js';
-import type { SigSigner } from '../src/core/ports.js';
+import type { SigSigner } from '../src/core/base/ports.js';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -67,6 +67,86 @@ for (const f of files(join(root, 'src'))) {
     problems.push(`${relative(root, f)}: imports assembly/ sources (load the built WASM instead)`);
 }
 
+// No folder cycles (docs/architecture.md §2, layer order): the import graph between the folders of src/core (each
+// file at the root of src/core counts on its own) and between the top-level folders of src (core, runtime, sim,
+// cli, bench) must be acyclic, so each layer can be read, tested and replaced without the ones above it.
+function folderGraph(unitOf) {
+  const graph = new Map();
+  for (const f of files(join(root, 'src'))) {
+    const from = unitOf(f);
+    if (!from) continue;
+    for (const m of readFileSync(f, 'utf8').matchAll(importRe)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (!spec.startsWith('.')) continue;
+      const to = unitOf(resolve(dirname(f), spec));
+      if (!to || to === from) continue;
+      if (!graph.has(from)) graph.set(from, new Map());
+      if (!graph.get(from).has(to)) graph.get(from).set(to, `${relative(root, f)} imports ${spec}`);
+    }
+  }
+  return graph;
+}
+// Tarjan's strongly connected components; every component of more than one unit is a cycle.
+function cycles(graph) {
+  const index = new Map();
+  const low = new Map();
+  const stack = [];
+  const on = new Set();
+  const out = [];
+  let n = 0;
+  const visit = (v) => {
+    index.set(v, n);
+    low.set(v, n++);
+    stack.push(v);
+    on.add(v);
+    for (const w of graph.get(v)?.keys() ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const comp = [];
+    let w;
+    do {
+      w = stack.pop();
+      on.delete(w);
+      comp.push(w);
+    } while (w !== v);
+    if (comp.length > 1) out.push(comp.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return out;
+}
+const srcDir = join(root, 'src');
+const layers = [
+  [
+    'src/core',
+    (f) => {
+      const r = relative(core, f);
+      if (r.startsWith('..')) return undefined;
+      const parts = r.split('/');
+      return parts.length > 1 ? `core/${parts[0]}` : `core/${parts[0].replace(/\.[jt]s$/, '')}.ts`;
+    },
+  ],
+  [
+    'src',
+    (f) => {
+      const r = relative(srcDir, f);
+      return r.startsWith('..') || !r.includes('/') ? undefined : r.split('/')[0];
+    },
+  ],
+];
+for (const [label, unitOf] of layers) {
+  const graph = folderGraph(unitOf);
+  for (const comp of cycles(graph)) {
+    const edges = comp.flatMap((a) =>
+      comp.filter((b) => graph.get(a)?.has(b)).map((b) => `${a} -> ${b} (${graph.get(a).get(b)})`),
+    );
+    problems.push(`${label}: folder cycle ${comp.join(' <-> ')}:\n    ` + edges.join('\n    '));
+  }
+}
+
 // The repository explains itself: code, tests, scripts and docs cite only documents inside it (the system's
 // design is docs/architecture.md, the conventions docs/conventions.md). Flags citations of the background
 // design and style notes kept outside the repository, and reads from beside the checkout.

@@ -20,7 +20,7 @@ const out = join(mkdtempSync(join(tmpdir(), 'agentnet-sim-')), 'entry.mjs');
 const entry = `
 import { runTrustExperiment, formatTrustTable } from ${JSON.stringify(join(root, 'src/sim/trust/index.ts'))};
 import { loadEigenTrust } from ${JSON.stringify(join(root, 'src/runtime/wasm/eigentrust.ts'))};
-import { benchTrust, formatTrustBench } from ${JSON.stringify(join(root, 'bench/trust.ts'))};
+import { benchTrust, formatTrustBench } from ${JSON.stringify(join(root, 'src/bench/trust.ts'))};
 export { runTrustExperiment, formatTrustTable, loadEigenTrust, benchTrust, formatTrustBench };`;
 await build({
   stdin: { contents: entry, resolveDir: root, loader: 'ts' },

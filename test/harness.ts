@@ -5,7 +5,7 @@
 import { AgentCore, type AgentOptions } from '../src/core/agent.js';
 import { MemoryStore } from '../src/core/log/memory-store.js';
 import { hubName, parseHubName } from '../src/core/channels.js';
-import { RetainedTable, SubscriberIndex } from '../src/core/hub.js';
+import { RetainedTable, SubscriberIndex } from '../src/core/base/hub.js';
 import type { Channel, CoreEvent } from '../src/core/types.js';
 import { crypto, identity, T0, type TestIdentity } from './helpers.js';
 

@@ -9,9 +9,9 @@ import {
   type RequestQuery,
   type SignedRequest,
 } from '../src/core/codec/messages.js';
-import { DecodeError } from '../src/core/errors.js';
+import { DecodeError } from '../src/core/base/errors.js';
 import { makeBinding } from '../src/core/identity/binding.js';
-import type { CryptoPort } from '../src/core/ports.js';
+import type { CryptoPort } from '../src/core/base/ports.js';
 import { makeCryptoPort, nobleStrictVerifier } from '../src/runtime/crypto-port.js';
 
 export const crypto: CryptoPort = makeCryptoPort(nobleStrictVerifier);

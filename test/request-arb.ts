@@ -1,10 +1,10 @@
-// Requests generated from a request table (src/core/codec/requests.ts), for the property tests: valid
+// Requests generated from a request table (src/core/api/requests.ts), for the property tests: valid
 // ones within every limit of the table (boundaries included), and invalid ones that break exactly one
 // field in one way, each with the field path a refusal must name.
 
 import fc from 'fast-check';
 import type { Limits } from '../src/core/codec/limits.js';
-import type { JsonType, RequestField, RequestSpec } from '../src/core/codec/requests.js';
+import type { JsonType, RequestField, RequestSpec } from '../src/core/api/requests.js';
 import { limitOf, MAX_SAFE } from '../src/core/codec/schema.js';
 import { SKETCH_ITEMS } from '../src/core/gossip/sketch.js';
 
@@ -64,7 +64,7 @@ function valid(f: RequestField, t: JsonType, limits: Limits, o: ArbOptions): fc.
       const max = limitOf(t.maxItems, limits);
       const item = valid(f, t.of as JsonType, limits, o);
       if (t.of.t === 'text' && t.of.pattern === 'tag') {
-        // At most SKETCH_ITEMS tags-and-prefixes (codec/requests.ts): a full list is the root and its children.
+        // At most SKETCH_ITEMS tags-and-prefixes (core/api/requests.ts): a full list is the root and its children.
         const full = fc
           .uniqueArray(WORD, { minLength: max - 1, maxLength: max - 1 })
           .map((ws) => [o.tagRoot, ...ws.map((w) => `${o.tagRoot}.${w}`)]);

@@ -101,7 +101,7 @@ function strausCheck(idx: usize, m: i32, z: usize): bool {
   return geIsIdentity(ACC);
 }
 
-/** Window size by point count (measured: bench/verify.ts). */
+/** Window size by point count (measured: src/bench/verify.ts). */
 function windowBits(n: i32): i32 {
   if (n < 12) return 3;
   if (n < 40) return 4;

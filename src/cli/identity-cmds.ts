@@ -2,7 +2,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { fromHex, toHex } from '../core/bytes.js';
+import { fromHex, toHex } from '../core/base/bytes.js';
 import { decodeBinding } from '../core/codec/binding.js';
 import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
 import { makeCryptoPort } from '../runtime/crypto-port.js';

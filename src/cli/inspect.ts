@@ -10,7 +10,7 @@
 // signature failed (each failure is named); 2 usage error.
 
 import { Decoder } from 'cbor-x';
-import { toHex } from '../core/bytes.js';
+import { toHex } from '../core/base/bytes.js';
 import { decodeCheckpoint, decodeCredential, decodeInclusion, decodeRevocation } from '../core/codec/attest.js';
 import { decodeBinding } from '../core/codec/binding.js';
 import { decodeBody } from '../core/codec/body.js';
@@ -20,13 +20,13 @@ import { decodeContinuation, decodeForkProof } from '../core/codec/fork-proof.js
 import { DEFAULT_LIMITS } from '../core/codec/limits.js';
 import { decodeBirth, decodeDirect, decodeFrontier } from '../core/codec/messages.js';
 import { decodeReceipt } from '../core/codec/receipt.js';
-import { DecodeError } from '../core/errors.js';
+import { DecodeError } from '../core/base/errors.js';
 import { computeBaid, configDigest } from '../core/identity/binding.js';
-import { equalBytes } from '../core/bytes.js';
-import type { CryptoPort } from '../core/ports.js';
+import { equalBytes } from '../core/base/bytes.js';
+import type { CryptoPort } from '../core/base/ports.js';
 import { decodeComplaint } from '../core/task/complaint.js';
-import { decodeTaskMsg } from '../core/task/codec.js';
-import { decodeDisputeProof } from '../core/task/dispute.js';
+import { decodeTaskMsg } from '../core/codec/task.js';
+import { decodeDisputeProof } from '../core/identity/dispute.js';
 
 const L = DEFAULT_LIMITS;
 

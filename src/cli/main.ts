@@ -2,7 +2,7 @@
 // discovery, a signature did not verify); 2 usage or configuration error; 3 runtime failure.
 
 import { parseArgs } from 'node:util';
-import { AgentnetError } from '../core/errors.js';
+import { AgentnetError } from '../runtime/errors.js';
 import { UsageError } from './args.js';
 
 const HELP = `agentnet: runtime for open networks of AI agents on edge devices

@@ -6,7 +6,7 @@
 //
 // stdout carries only MCP messages (JSON-RPC lines): node logs go to stderr in this mode.
 // Tasks (post, list, bid, deliver, rate) and the ledger are tools. The input schemas of the tools that
-// send a request body are generated from the API's request tables (codec/requests.ts).
+// send a request body are generated from the API's request tables (core/api/requests.ts).
 
 import { parseArgs } from 'node:util';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -31,7 +31,7 @@ import {
   TASK_WAIT,
   WITHDRAW,
   type RequestSpec,
-} from '../core/codec/requests.js';
+} from '../core/api/requests.js';
 import { loadConfig } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
 import { startNode, type AgentNode } from '../runtime/node.js';
@@ -63,7 +63,7 @@ const TASK_ID = {
   pattern: '^[0-9a-f]{64}$',
   description: 'task id (its announce entry id), hex',
 } as const;
-/** A tool's input: the local API's request table as JSON Schema (codec/requests.ts), plus a task id where the route has one. */
+/** A tool's input: the local API's request table as JSON Schema (core/api/requests.ts), plus a task id where the route has one. */
 const input = (spec: RequestSpec, omit: readonly string[] = []) => jsonSchemaOf(spec, DEFAULT_LIMITS, omit);
 function withTaskId(spec: RequestSpec, omit: readonly string[] = []): Record<string, unknown> {
   const s = input(spec, omit) as { required: string[]; properties: Record<string, unknown> };

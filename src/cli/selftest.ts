@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toHex } from '../core/bytes.js';
+import { toHex } from '../core/base/bytes.js';
 import {
   checkpointToBeSigned,
   credentialToBeSigned,
@@ -19,7 +19,7 @@ import {
 import { DEFAULT_LIMITS } from '../core/codec/limits.js';
 import { makeBinding } from '../core/identity/binding.js';
 import { inclusionPath, merkleRoot } from '../core/identity/merkle.js';
-import { TieredVerifier } from '../core/identity/verifier.js';
+import { IdentityTiers } from '../core/identity/tiers.js';
 import { startEmbeddedBroker } from '../runtime/broker.js';
 import { loadConfig } from '../runtime/config.js';
 import { makeCryptoPort, randomSecret } from '../runtime/crypto-port.js';
@@ -158,7 +158,7 @@ export async function selftest(profile: string, timeoutMs = 60_000): Promise<Che
           issuers: new Set([toHex(pub(issuer))]),
           minLevel: 2,
         };
-        const v = new TieredVerifier(c, DEFAULT_LIMITS);
+        const v = new IdentityTiers(c, DEFAULT_LIMITS);
         const t2 = v.acceptBinding(binding.bytes, now);
         if (!t2.ok) throw new Error(`T2 refused the binding: ${JSON.stringify(t2)}`);
         const msg = new Uint8Array([7, 7, 7]);

@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { benchTrust, formatTrustBench } from '../../bench/trust.js';
+import { benchTrust, formatTrustBench } from '../bench/trust.js';
 import { formatTrustTable, PAPER_TOPICS, runTrustExperiment, type TrustExperimentOptions } from '../sim/trust/index.js';
 import { loadEigenTrust } from '../runtime/wasm/eigentrust.js';
 import { formatDiscoveryTable, METHOD_NAMES, runDiscoveryExperiment, type MethodName } from '../sim/discovery/index.js';

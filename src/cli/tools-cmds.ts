@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fromHex, toHex } from '../core/bytes.js';
+import { fromHex, toHex } from '../core/base/bytes.js';
 import {
   checkpointToBeSigned,
   credentialToBeSigned,

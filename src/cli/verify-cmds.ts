@@ -3,9 +3,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { benchTiers } from '../../bench/tiers.js';
-import { benchVerify, formatPaired, formatTable, loadLine, targetLines } from '../../bench/verify.js';
-import { fromHex } from '../core/bytes.js';
+import { benchTiers } from '../bench/tiers.js';
+import { benchVerify, formatPaired, formatTable, loadLine, targetLines } from '../bench/verify.js';
+import { fromHex } from '../core/base/bytes.js';
 import { makeCryptoPort } from '../runtime/crypto-port.js';
 import { loadProfile } from '../runtime/profile.js';
 import { defaultVerifier, verifierFallbackReason } from '../runtime/verifier.js';

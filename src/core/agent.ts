@@ -12,7 +12,7 @@
 // The sides it wires together: OwnLog (own-log.ts) writes, Receiver (receiver.ts, where the order of
 // receiving an entry is written) verifies and stores what arrives, Finder (finder.ts) matches interests.
 
-import { toHex } from './bytes.js';
+import { toHex } from './base/bytes.js';
 import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
 import type { Direct } from './codec/messages.js';
 import { parseMessage, type ParsedMessage } from './codec/parsed.js';
@@ -25,12 +25,12 @@ import { Heartbeat } from './gossip/heartbeat.js';
 import { Revocations } from './gossip/revocations.js';
 import type { AgentOptions } from './options.js';
 import { checkContinuation } from './identity/continuation.js';
-import { DecodeError, decodeReason, REJECT_REASONS, type RejectReason } from './errors.js';
+import { DecodeError, decodeReason, REJECT_REASONS, type RejectReason } from './base/errors.js';
 import { BirthWatch } from './gossip/birth-watch.js';
 import { Liveness } from './gossip/liveness.js';
-import { TieredVerifier } from './identity/verifier.js';
+import { IdentityTiers } from './identity/tiers.js';
 import type { LogStore, StoredEntry } from './log/store.js';
-import type { CryptoPort } from './ports.js';
+import type { CryptoPort } from './base/ports.js';
 import type {
   Candidate,
   Channel,
@@ -42,7 +42,7 @@ import type {
   OwnDeclaration,
   PeerInfo,
 } from './types.js';
-import { Counters } from './counters.js';
+import { Counters } from './base/counters.js';
 import { coreStatus, logHeadViews, ownDeclarations, peerViews } from './views.js';
 import { OwnLog } from './own-log.js';
 import { Finder } from './finder.js';
@@ -62,7 +62,7 @@ export class AgentCore {
   readonly agentKey: Uint8Array;
   readonly agentHex: string;
   readonly limits: Limits;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   readonly counters = new Counters(REJECT_REASONS);
   private readonly c: CryptoPort;
   private readonly store: LogStore;
@@ -107,7 +107,7 @@ export class AgentCore {
     this.agentKey = o.crypto.signer.publicKey(o.agentSecret);
     this.agentHex = toHex(this.agentKey);
     this.bindingBytes = o.binding;
-    this.verifier = new TieredVerifier(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators, o.bindingDecoder);
+    this.verifier = new IdentityTiers(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators, o.bindingDecoder);
     this.heartbeat = new Heartbeat(o);
     this.direct = new DirectLink({
       crypto: o.crypto,

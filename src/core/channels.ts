@@ -114,7 +114,7 @@ export const CHANNEL_TABLE = [
 /**
  * Logical channels. Keys: header -> topic; body -> bodyHash hex; birth -> author hex;
  * frontier -> `${topic}/${author hex}` (subscribe with `${topic}/+`); direct -> recipient key hex;
- * fraud -> author hex of a fork proof, `{requester hex}.award` of a dispute proof (task/dispute.ts)
+ * fraud -> author hex of a fork proof, `{requester hex}.award` of a dispute proof (identity/dispute.ts)
  *          (retained; every node subscribes `+`);
  * revocation -> agent key hex of an operator-signed revocation (retained; every node subscribes `+`).
  */

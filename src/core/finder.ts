@@ -11,18 +11,18 @@
 //
 // AgentCore owns verification and the logs; it calls in here once an entry is in a log.
 
-import { toHex } from './bytes.js';
+import { toHex } from './base/bytes.js';
 import { decodeBody } from './codec/body.js';
 import { decodeEntry, type Entry } from './codec/entry.js';
 import type { Limits } from './codec/limits.js';
-import type { Counters } from './counters.js';
-import { DecodeError, type RejectReason } from './errors.js';
+import type { Counters } from './base/counters.js';
+import { DecodeError, type RejectReason } from './base/errors.js';
 import { DiscoveryIndex } from './gossip/discovery.js';
 import { covers, type Interest } from './gossip/match.js';
 import { MAX_SKETCH_BITS, sketchFill, sketchMatches } from './gossip/sketch.js';
 import { BodyPulls } from './gossip/pulls.js';
 import type { LogStore, StoredEntry } from './log/store.js';
-import type { CryptoPort } from './ports.js';
+import type { CryptoPort } from './base/ports.js';
 import type { Candidate, Channel, CoreEvent, DiscoverQuery, Outgoing } from './types.js';
 
 export interface FinderContext {

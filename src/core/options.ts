@@ -4,7 +4,7 @@ import type { Limits } from './codec/limits.js';
 import type { HeartbeatOptions } from './gossip/heartbeat.js';
 import type { BindingDecoder } from './identity/binding.js';
 import type { LogStore } from './log/store.js';
-import type { CryptoPort } from './ports.js';
+import type { CryptoPort } from './base/ports.js';
 
 export interface AgentOptions extends HeartbeatOptions {
   readonly crypto: CryptoPort;

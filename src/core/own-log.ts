@@ -10,17 +10,17 @@
 //     has expired offers nothing current, and new followers of the topic need not fetch its author's
 //     birth and entries (docs/simulator.md finding 4, docs/decisions.md). A new head publishes again;
 //   - nothing is signed that the decoders would refuse: a declaration is checked against its request
-//     table (codec/requests.ts) and the encoded body and entry are decoded again before signing is
+//     table (core/api/requests.ts) and the encoded body and entry are decoded again before signing is
 //     final; a refusal is a FieldError naming the field (docs/decisions.md "One source for limits").
 //   - a declaration's key (its identity with topic and kind) defaults to its first tag.
 
-import { equalBytes, toHex } from './bytes.js';
+import { equalBytes, toHex } from './base/bytes.js';
 import { decodeBody, encodeBody, type Body } from './codec/body.js';
 import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from './codec/entry.js';
 import type { Limits } from './codec/limits.js';
-import { ANY_DECLARATION, DEFAULT_TTL_MS, validate } from './codec/requests.js';
+import { ANY_DECLARATION, DEFAULT_TTL_MS, validate } from './api/requests.js';
 import { FieldError } from './codec/schema.js';
-import { DecodeError } from './errors.js';
+import { DecodeError } from './base/errors.js';
 import {
   birthToBeSigned,
   encodeBirth,
@@ -30,10 +30,10 @@ import {
   type Birth,
   type Frontier,
 } from './codec/messages.js';
-import type { Counters } from './counters.js';
+import type { Counters } from './base/counters.js';
 import { makeSketch } from './gossip/sketch.js';
 import type { LogStore, StoredEntry } from './log/store.js';
-import type { CryptoPort } from './ports.js';
+import type { CryptoPort } from './base/ports.js';
 import type { Declaration, Outgoing } from './types.js';
 
 export interface Appended {

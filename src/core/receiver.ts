@@ -12,28 +12,28 @@
 //
 // A peer's bad message never throws: DecodeError in one message of a batch is `malformed`, the rest go on.
 
-import { toHex } from './bytes.js';
+import { toHex } from './base/bytes.js';
 import { decodeEntry, type SignedEntry } from './codec/entry.js';
 import type { Limits } from './codec/limits.js';
 import { decodeFrontier, type Direct } from './codec/messages.js';
-import type { Counters } from './counters.js';
-import { DecodeError, decodeReason, type RejectReason } from './errors.js';
+import type { Counters } from './base/counters.js';
+import { DecodeError, decodeReason, type RejectReason } from './base/errors.js';
 import type { Finder } from './finder.js';
 import type { BirthWatch } from './gossip/birth-watch.js';
 import type { DirectLink } from './gossip/direct.js';
 import type { FraudDesk } from './gossip/fraud-desk.js';
 import type { Liveness } from './gossip/liveness.js';
 import { GapRepair } from './gossip/repair.js';
-import { AwaitingBinding } from './identity/awaiting.js';
+import { AwaitingBinding } from './gossip/awaiting.js';
 import type { BatchSignatures } from './identity/batch-signatures.js';
 import { checkBirth } from './identity/births.js';
-import type { TieredVerifier } from './identity/verifier.js';
+import type { IdentityTiers } from './identity/tiers.js';
 import { Epochs } from './log/epochs.js';
 import { HeldEntries } from './log/held.js';
 import { decideReceive } from './log/rules.js';
 import type { LogStore } from './log/store.js';
 import { storedOf } from './own-log.js';
-import type { CryptoPort } from './ports.js';
+import type { CryptoPort } from './base/ports.js';
 import type { Channel, CoreEvent } from './types.js';
 
 /** How an entry came: live on its topic's header channel, or in a reply (gap repair, a released hold). */
@@ -43,7 +43,7 @@ export interface ReceiverContext {
   readonly crypto: CryptoPort;
   readonly store: LogStore;
   readonly limits: Limits;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   readonly counters: Counters;
   readonly agentHex: string;
   /** Topics we follow: frontiers of other topics are ignored. */

@@ -3,7 +3,7 @@
 import type { Channel } from './channels.js';
 import type { Body } from './codec/body.js';
 import type { Kind } from './codec/entry.js';
-import type { RejectReason } from './errors.js';
+import type { RejectReason } from './base/errors.js';
 
 /** Logical channels: one row each in the channel table (channels.ts), which says how every transport maps them. */
 export type { Channel } from './channels.js';
@@ -60,7 +60,7 @@ export type CoreEvent =
       readonly seq: number;
       readonly detail: string;
     }
-  /** A verified dispute proof (task/dispute.ts): `author` signed two awards for `task` (trust slashes it). */
+  /** A verified dispute proof (identity/dispute.ts): `author` signed two awards for `task` (trust slashes it). */
   | { readonly type: 'dispute'; readonly author: string; readonly topic: string; readonly task: string }
   /** A task message for the task engine (src/core/task/), unverified: the engine checks its signature. */
   | { readonly type: 'task'; readonly from: string; readonly bytes: Uint8Array }

@@ -1,18 +1,18 @@
 // Read-only views of a core's state for the local API, the status page and MCP resources. Pure
 // functions of (verifier, store, now), kept out of agent.ts so the PAL façade stays about protocol.
 
-import { toHex } from './bytes.js';
+import { toHex } from './base/bytes.js';
 import { decodeBody, type Body } from './codec/body.js';
 import type { Limits } from './codec/limits.js';
-import type { TieredVerifier } from './identity/verifier.js';
-import { DecodeError } from './errors.js';
+import type { IdentityTiers } from './identity/tiers.js';
+import { DecodeError } from './base/errors.js';
 import type { LogStore, StoredEntry } from './log/store.js';
-import type { Counters } from './counters.js';
+import type { Counters } from './base/counters.js';
 import type { Finder } from './finder.js';
 import type { ForkProofs } from './gossip/fork-proofs.js';
 import type { GapRepair } from './gossip/repair.js';
 import type { Revocations } from './gossip/revocations.js';
-import type { AwaitingBinding } from './identity/awaiting.js';
+import type { AwaitingBinding } from './gossip/awaiting.js';
 import type { HeldEntries } from './log/held.js';
 import type { LogHeadInfo, OwnDeclaration, PeerInfo } from './types.js';
 
@@ -22,7 +22,7 @@ import type { LogHeadInfo, OwnDeclaration, PeerInfo } from './types.js';
  * only from the store, e.g. restored at start).
  */
 export function peerViews(
-  verifier: TieredVerifier,
+  verifier: IdentityTiers,
   lastSeen: ReadonlyMap<string, number>,
   self: string,
   now: number,
@@ -106,7 +106,7 @@ export interface StatusParts {
   readonly followed: ReadonlySet<string>;
   readonly finder: Finder;
   readonly store: LogStore;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   readonly counters: Counters;
   readonly gaps: GapRepair;
   readonly forks: ForkProofs;

@@ -4,7 +4,7 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
-import { ERR } from '../core/errors.js';
+import { ERR } from './errors.js';
 
 export interface EmbeddedBroker {
   readonly url: string;

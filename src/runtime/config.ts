@@ -17,7 +17,7 @@
 //   logLevel       AGENTNET_LOG_LEVEL   --log-level   info
 //   follow         -                    --follow T    []  topics to follow besides those of intents
 //   declarations   -                    -             []  announced at start unless an identical one is live
-//                                                     (the local API's request table: codec/requests.ts)
+//                                                     (the local API's request table: core/api/requests.ts)
 //   operators      -                    -             []  accepted operator keys (hex); [] = any
 //   tasks          -                    -             {worker: "auto", rate: "auto", price: 1000, grant: 100000,
 //                                                     retryMs: 1000, bidWindowMs: 60000, deliverWindowMs: 600000,
@@ -25,18 +25,18 @@
 //                                                     money in milli-credits; worker and rate: "auto", "manual"
 //                                                     or the name of an adapter
 //   adapters       -                    -             {}  named work adapters (exec, http, openai, mcp, a2a, manual):
-//                                                     tables in src/core/codec/adapters.ts, docs/adapters.md
+//                                                     tables in src/core/api/adapters.ts, docs/adapters.md
 //   embedder       -                    -             (none) {baseUrl, model, apiKey|apiKeyFile, timeoutMs, ...}:
 //                                                     OpenAI-compatible /embeddings for free-text discovery
-//                                                     (EMBEDDER_SPEC in src/core/codec/adapters.ts)
+//                                                     (EMBEDDER_SPEC in src/core/api/adapters.ts)
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS, TOPIC_RE } from '../core/codec/limits.js';
-import { validateAdapter, validateEmbedder, type AdapterConfig, type EmbedderConfig } from '../core/codec/adapters.js';
-import { ANNOUNCE, MAX_WINDOW_MS, validate } from '../core/codec/requests.js';
+import { validateAdapter, validateEmbedder, type AdapterConfig, type EmbedderConfig } from '../core/api/adapters.js';
+import { ANNOUNCE, MAX_WINDOW_MS, validate } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
-import { ERR } from '../core/errors.js';
+import { ERR } from './errors.js';
 import type { Declaration } from '../core/types.js';
 import type { Level } from './logger.js';
 import { DEFAULT_TASKS, type TaskConfig } from './tasks.js';
@@ -88,7 +88,7 @@ function bad(source: string, field: string, why: string): never {
   throw ERR.configInvalid(`${source}: "${field}" ${why}`);
 }
 
-/** A declaration of the file: the local API's request table (codec/requests.ts), with the default limits
+/** A declaration of the file: the local API's request table (core/api/requests.ts), with the default limits
  *  (startNode checks them again with the profile's, which may be lower). */
 function checkDeclaration(d: unknown, source: string, i: number): Declaration {
   try {
@@ -99,7 +99,7 @@ function checkDeclaration(d: unknown, source: string, i: number): Declaration {
   }
 }
 
-/** The named adapters (src/core/codec/adapters.ts tables), with the default limits (startNode caps outputs at the profile's bodyBytes). */
+/** The named adapters (src/core/api/adapters.ts tables), with the default limits (startNode caps outputs at the profile's bodyBytes). */
 function checkAdapters(v: unknown, source: string): Record<string, AdapterConfig> {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     bad(source, 'adapters', 'must be an object of named adapters');

@@ -13,7 +13,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import * as ed from '@noble/ed25519';
-import type { CryptoPort, SigSigner, SigVerifier } from '../core/ports.js';
+import type { CryptoPort, SigSigner, SigVerifier } from '../core/base/ports.js';
 
 const sha512 = (d: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(createHash('sha512').update(d).digest());
 const sha256 = (d: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(d).digest());

@@ -19,7 +19,7 @@
 // error like any other (flag + retry), never a crash. A prune may free space on a full quota: one that
 // deleted something while writes are refused retries them at once.
 
-import { AgentnetError } from '../core/errors.js';
+import { AgentnetError } from './errors.js';
 import type { LogStore } from '../core/log/store.js';
 import type { NodeCore } from '../core/node/node-core.js';
 import { enqueueByPriority } from '../core/priority.js';

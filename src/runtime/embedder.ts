@@ -8,8 +8,8 @@
 // ranking falls back to BM25 alone and discovery goes on.
 
 import { createHash } from 'node:crypto';
-import type { EmbedderConfig } from '../core/codec/adapters.js';
-import { AdapterError } from '../core/errors.js';
+import type { EmbedderConfig } from '../core/api/adapters.js';
+import { AdapterError } from './errors.js';
 import type { Candidate } from '../core/types.js';
 import { readSecret } from './adapters/index.js';
 import { postJson } from './adapters/run.js';

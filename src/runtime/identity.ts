@@ -14,14 +14,15 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fromHex, toHex } from '../core/bytes.js';
+import { fromHex, toHex } from '../core/base/bytes.js';
 import { decodeBinding, type Binding, type ConfigHashes } from '../core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../core/codec/limits.js';
-import { DecodeError, ERR } from '../core/errors.js';
+import { DecodeError } from '../core/base/errors.js';
+import { ERR } from './errors.js';
 import { decodeContinuation } from '../core/codec/fork-proof.js';
 import { checkBinding, makeBinding } from '../core/identity/binding.js';
 import { checkContinuation, makeContinuation } from '../core/identity/continuation.js';
-import type { CryptoPort } from '../core/ports.js';
+import type { CryptoPort } from '../core/base/ports.js';
 import { randomSecret, sha256 } from './crypto-port.js';
 
 const DAY = 86_400_000;

@@ -3,10 +3,10 @@
 // decision is made here.
 
 import { AgentCore } from '../core/agent.js';
-import { ANNOUNCE, validate } from '../core/codec/requests.js';
+import { ANNOUNCE, validate } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
-import { ERR } from '../core/errors.js';
-import type { CryptoPort } from '../core/ports.js';
+import { ERR } from './errors.js';
+import type { CryptoPort } from '../core/base/ports.js';
 import type { LogStore } from '../core/log/store.js';
 import type { CoreEvent, Declaration } from '../core/types.js';
 import type { Driver } from './driver.js';

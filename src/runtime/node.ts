@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { AgentCore } from '../core/agent.js';
 import { FieldError } from '../core/codec/schema.js';
 import { TaskConflictError } from '../core/task/engine.js';
-import type { SigVerifier } from '../core/ports.js';
+import type { SigVerifier } from '../core/base/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
 import { apiUrl, checkApiAccess, startApi, type Api } from './api/server.js';
 import type { MetricsSnapshot } from './api/metrics.js';

@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERR } from '../core/errors.js';
+import { ERR } from './errors.js';
 import { DEFAULT_LIMITS, lowerLimits, type Limits } from '../core/codec/limits.js';
 import { projectPath } from './paths.js';
 

@@ -20,10 +20,10 @@
 //          of its specification, 200 for anything else. "manual": POST /tasks/{id}/rate.
 // An adapter run's state and failure (AdapterFailure) are on the task (`adapter`) and counted in /metrics.
 
-import { toHex, utf8 } from '../core/bytes.js';
-import { DEFAULT_WINDOWS } from '../core/codec/requests.js';
+import { toHex, utf8 } from '../core/base/bytes.js';
+import { DEFAULT_WINDOWS } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
-import { AdapterError, type AdapterFailure } from '../core/errors.js';
+import { AdapterError, type AdapterFailure } from './errors.js';
 import { matches } from '../core/gossip/match.js';
 import type { AgentCore } from '../core/agent.js';
 import type { NodeCore } from '../core/node/node-core.js';
@@ -32,13 +32,13 @@ import type { TaskEvent, TaskPolicy, TaskView } from '../core/task/engine.js';
 import { isTerminal } from '../core/task/protocol.js';
 import { agentAccount } from '../core/task/ledger.js';
 import type { TaskSpec } from '../core/task/requester.js';
-import type { TaskEngine } from '../core/task/worker.js';
-import type { CryptoPort } from '../core/ports.js';
+import type { TaskEngine } from '../core/task/task-engine.js';
+import type { CryptoPort } from '../core/base/ports.js';
 import type { Adapters, TaskInput } from './adapters/index.js';
 import { TaskRaters } from './adapters/raters.js';
 import type { Driver } from './driver.js';
 import type { Logger } from './logger.js';
-import { SqliteLedger, SqliteTaskStore } from './store/ledger.js';
+import { SqliteCreditLedger, SqliteTaskStore } from './store/credit-ledger.js';
 import type { SqliteStore } from './store/sqlite.js';
 
 export interface TaskConfig {
@@ -121,7 +121,7 @@ export interface TaskRunnerDeps {
 
 export class TaskRunner {
   readonly engine: TaskEngine;
-  readonly ledger: SqliteLedger;
+  readonly ledger: SqliteCreditLedger;
   private closed = false;
   private readonly clock: () => number;
   private readonly listeners: Array<(e: TaskEvent) => void> = [];
@@ -135,7 +135,7 @@ export class TaskRunner {
   constructor(private readonly d: TaskRunnerDeps) {
     this.clock = d.clock ?? Date.now;
     this.raters = new TaskRaters(d.ratersFile);
-    this.ledger = new SqliteLedger(d.store);
+    this.ledger = new SqliteCreditLedger(d.store);
     // The engine lives in the node core (its deadlines are the core's, its messages arrive in the core's batches);
     // the runtime hands it the SQLite ports and the policy (core/node/task-part.ts).
     this.engine = d.node.useTasks({

@@ -20,7 +20,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { decodeBinding } from '../core/codec/binding.js';
 import type { Limits } from '../core/codec/limits.js';
-import type { SigItem } from '../core/ports.js';
+import type { SigItem } from '../core/base/ports.js';
 import { sigDigest, type PrimedVerifier } from './verifier.js';
 
 const DIGEST = 32;

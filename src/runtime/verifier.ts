@@ -6,7 +6,7 @@
 // (core/identity/batch-signatures.ts, docs/architecture.md §9).
 
 import { createHash } from 'node:crypto';
-import type { SigItem, SigVerifier } from '../core/ports.js';
+import type { SigItem, SigVerifier } from '../core/base/ports.js';
 import { nobleStrictVerifier } from './crypto-port.js';
 import { loadEd25519Verifier, type Ed25519Kernel } from './wasm/ed25519.js';
 

@@ -15,7 +15,7 @@ import {
   depositPostings,
   escrowAccount,
   ISSUANCE,
-  MemoryLedger,
+  MemoryCreditLedger,
   openPostings,
   RULES,
   settlement,
@@ -24,7 +24,7 @@ import {
   type TaskEnd,
 } from '../../src/core/task/ledger.js';
 import { MemoryTaskStore, type TaskRecord, type TaskStore } from '../../src/core/task/store.js';
-import { SqliteLedger, SqliteTaskStore } from '../../src/runtime/store/ledger.js';
+import { SqliteCreditLedger, SqliteTaskStore } from '../../src/runtime/store/credit-ledger.js';
 import { SqliteStore } from '../../src/runtime/store/sqlite.js';
 
 const A = 'a'.repeat(64);
@@ -223,7 +223,7 @@ function contract(name: string, make: Make) {
   });
 }
 
-contract('memory', () => ({ ledger: new MemoryLedger(), tasks: new MemoryTaskStore() }));
+contract('memory', () => ({ ledger: new MemoryCreditLedger(), tasks: new MemoryTaskStore() }));
 contract('sqlite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-ledger-'));
   const path = join(dir, 'a.db');
@@ -231,7 +231,7 @@ contract('sqlite', () => {
   const mk = () => {
     const s = new SqliteStore(path, { synchronous: 'NORMAL' });
     open.push(s);
-    return { ledger: new SqliteLedger(s), tasks: new SqliteTaskStore(s) };
+    return { ledger: new SqliteCreditLedger(s), tasks: new SqliteTaskStore(s) };
   };
   return {
     ...mk(),
@@ -246,11 +246,11 @@ contract('sqlite', () => {
   };
 });
 
-describe('SqliteLedger in a store transaction', () => {
+describe('SqliteCreditLedger in a store transaction', () => {
   it('a rolled-back transaction leaves no posting and no balance change', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentnet-ledger-'));
     const s = new SqliteStore(join(dir, 'a.db'));
-    const l = new SqliteLedger(s);
+    const l = new SqliteCreditLedger(s);
     l.post({ task: T1, rule: 'grant', from: ISSUANCE, to: agentAccount(A), amount: 100, ts: 0 });
     expect(() =>
       s.transaction(() => {

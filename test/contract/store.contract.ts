@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { LogStore, StoredEntry } from '../../src/core/log/store.js';
-import { AgentnetError } from '../../src/core/errors.js';
+import { AgentnetError } from '../../src/runtime/errors.js';
 
 const b = (n: number, len = 32) => new Uint8Array(len).fill(n);
 export const mk = (author: number, topic: string, epoch: number, seq: number): StoredEntry => ({

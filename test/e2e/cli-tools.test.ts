@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { decodeBinding } from '../../src/core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { TieredVerifier } from '../../src/core/identity/verifier.js';
+import { IdentityTiers } from '../../src/core/identity/tiers.js';
 import { crypto, seed } from '../helpers.js';
 
 const bundle = join(import.meta.dirname, '../../dist/agentnet.mjs');
@@ -128,7 +128,7 @@ describe('identity tools', () => {
       ).status,
     ).toBe(0);
 
-    const v = new TieredVerifier(crypto, DEFAULT_LIMITS);
+    const v = new IdentityTiers(crypto, DEFAULT_LIMITS);
     const now = Date.now();
     expect(v.acceptBinding(read('b1.cbor'), now).ok).toBe(true);
     expect(v.acceptBinding(read('b2.cbor'), now).ok).toBe(true);
@@ -188,7 +188,7 @@ describe('identity tools', () => {
       issuers: new Set([pubOf('kyc.key.pub')]),
       minLevel: 2,
     };
-    const v = new TieredVerifier(crypto, DEFAULT_LIMITS);
+    const v = new IdentityTiers(crypto, DEFAULT_LIMITS);
     v.acceptBinding(read('b1.cbor'), Date.now());
     const agent = toHex(b.agentKey);
     expect(

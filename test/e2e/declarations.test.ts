@@ -13,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { ANNOUNCE, jsonSchemaOf, WITHDRAW } from '../../src/core/codec/requests.js';
+import { ANNOUNCE, jsonSchemaOf, WITHDRAW } from '../../src/core/api/requests.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker.js';
 import {
   BUNDLE,

@@ -16,7 +16,7 @@ import {
   TASK_POST,
   WITHDRAW,
   type RequestSpec,
-} from '../../src/core/codec/requests.js';
+} from '../../src/core/api/requests.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker.js';
 import { loadConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AgentnetError } from '../../src/core/errors.js';
+import { AgentnetError } from '../../src/runtime/errors.js';
 import { startEmbeddedBroker } from '../../src/runtime/broker.js';
 import { loadConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { decodeBody, encodeBody } from '../../src/core/codec/body.js';
 import { encodeCbor, type CborMap } from '../../src/core/codec/cbor.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import {
   ALLOC_RULES,
   applyEdit,

@@ -1,12 +1,12 @@
-// Byte formats of the task protocol (src/core/task/codec.ts): every message type round-trips, and bad
+// Byte formats of the task protocol (src/core/codec/task.ts): every message type round-trips, and bad
 // input is a typed DecodeError, never anything else.
 
 import { describe, expect, it } from 'vitest';
-import { utf8 } from '../../src/core/bytes.js';
+import { utf8 } from '../../src/core/base/bytes.js';
 import { decodeCbor, encodeCbor } from '../../src/core/codec/cbor.js';
 import { CONTENT_TYPES, encodeSign1 } from '../../src/core/codec/cose.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import {
   decodeTaskMsg,
   decodeTerms,
@@ -15,7 +15,7 @@ import {
   taskMsgPayload,
   TASK_PREFIX,
   type TaskMsg,
-} from '../../src/core/task/codec.js';
+} from '../../src/core/codec/task.js';
 import { crypto, identity, T0 } from '../helpers.js';
 
 const a = identity('alice');

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeBody } from '../../src/core/codec/body.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { CONTENT_TYPES } from '../../src/core/codec/cose.js';
-import { TieredVerifier } from '../../src/core/identity/verifier.js';
-import { decodeTaskMsg } from '../../src/core/task/codec.js';
+import { IdentityTiers } from '../../src/core/identity/tiers.js';
+import { decodeTaskMsg } from '../../src/core/codec/task.js';
 import {
   complaintBody,
   complaintFromBody,
@@ -21,7 +21,7 @@ import { NodeTrust } from '../../src/core/trust/node-trust.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
 import { crypto, identity } from '../helpers.js';
 import { SPEC, TaskWorld, testMechanism, type Party } from './task-world.js';
-import { utf8 } from '../../src/core/bytes.js';
+import { utf8 } from '../../src/core/base/bytes.js';
 
 const typeOf = (b: Uint8Array) => decodeTaskMsg(b, DEFAULT_LIMITS).msg.type;
 const stateOf = (p: Party, id: string) => p.engine.get(id)?.state;
@@ -42,7 +42,7 @@ function run(drop: 'cosign' | 'artefact') {
 }
 /** A third node's trust that knows both parties' bindings. */
 function thirdTrust(...ps: Party[]) {
-  const v = new TieredVerifier(crypto, DEFAULT_LIMITS);
+  const v = new IdentityTiers(crypto, DEFAULT_LIMITS);
   for (const p of ps) expect(v.acceptBinding(p.id.binding, p.engine.list()[0]!.createdAt).ok).toBe(true);
   return new NodeTrust({ verifier: v, recomputeMs: 1000 });
 }

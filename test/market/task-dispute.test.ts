@@ -1,19 +1,24 @@
-// Disputes of the task protocol (src/core/task/dispute.ts): a requester's double award (two awards
+// Disputes of the task protocol (src/core/identity/dispute.ts): a requester's double award (two awards
 // for one task naming different workers) is a proof any third party checks with public keys alone; the
 // worker voids the task (everything refunded), publishes the proof, and trust slashes the requester.
 // Forged or malformed proofs are typed rejections (bad_dispute_proof), never slashing.
 
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../src/core/bytes.js';
+import { fromHex, toHex } from '../../src/core/base/bytes.js';
 import { encodeCbor } from '../../src/core/codec/cbor.js';
 import { encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { AgentCore } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
-import { DecodeError } from '../../src/core/errors.js';
-import { TieredVerifier } from '../../src/core/identity/verifier.js';
-import { encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../../src/core/task/codec.js';
-import { checkDisputeProof, decodeDisputeProof, disputeKey, encodeDisputeProof } from '../../src/core/task/dispute.js';
+import { DecodeError } from '../../src/core/base/errors.js';
+import { IdentityTiers } from '../../src/core/identity/tiers.js';
+import { encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../../src/core/codec/task.js';
+import {
+  checkDisputeProof,
+  decodeDisputeProof,
+  disputeKey,
+  encodeDisputeProof,
+} from '../../src/core/identity/dispute.js';
 import { agentAccount, escrowAccount } from '../../src/core/task/ledger.js';
 import { NodeTrust } from '../../src/core/trust/node-trust.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
@@ -147,7 +152,7 @@ describe('dispute-proof verification (public keys only)', () => {
   it("the verifier queues a proof once per (requester, task) and refuses one sent under another author's key", () => {
     const { entry, a, b } = doubleAward();
     const p = encodeDisputeProof(entry, a, b);
-    const v = new TieredVerifier(crypto, DEFAULT_LIMITS);
+    const v = new IdentityTiers(crypto, DEFAULT_LIMITS);
     expect(v.intakeDisputeProof(p, toHex(bob.agentKey))).toMatchObject({ ok: false, reason: 'bad_dispute_proof' });
     expect(v.pollFraud()).toBeUndefined();
     expect(v.intakeDisputeProof(p, toHex(alice.agentKey))).toMatchObject({ ok: true, fresh: true });

@@ -2,7 +2,7 @@
 // AgentCores for the announce, real signatures, real verifiers) over an inspectable message queue.
 
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex, utf8 } from '../../src/core/bytes.js';
+import { fromHex, toHex, utf8 } from '../../src/core/base/bytes.js';
 import { decodeBody } from '../../src/core/codec/body.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeReceipt, signedReceiptFromBody } from '../../src/core/codec/receipt.js';
@@ -13,7 +13,7 @@ import {
   encodeTaskMsg,
   taskMsgToBeSigned,
   type TaskMsg,
-} from '../../src/core/task/codec.js';
+} from '../../src/core/codec/task.js';
 import { agentAccount, BURN, escrowAccount } from '../../src/core/task/ledger.js';
 import { TaskConflictError } from '../../src/core/task/engine.js';
 import { allowed, isTerminal, TRANSITIONS } from '../../src/core/task/protocol.js';

@@ -1,16 +1,16 @@
 // A small world of task engines for protocol tests: each party has a real AgentCore (its own log, so
-// announces are real signed entries), a TieredVerifier, a ledger and a task store; task messages go
+// announces are real signed entries), a IdentityTiers, a ledger and a task store; task messages go
 // through a queue the test can inspect, drop or tamper with; time is a virtual clock.
 
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { AgentCore } from '../../src/core/agent.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { naiveMechanism, type Mechanism } from '../../src/core/market/mechanism.js';
 import type { TaskEvent, TaskHost, TaskPolicy } from '../../src/core/task/engine.js';
-import { MemoryLedger, type CreditLedger } from '../../src/core/task/ledger.js';
+import { MemoryCreditLedger, type CreditLedger } from '../../src/core/task/ledger.js';
 import { MemoryTaskStore, type TaskStore } from '../../src/core/task/store.js';
-import { TaskEngine } from '../../src/core/task/worker.js';
+import { TaskEngine } from '../../src/core/task/task-engine.js';
 import { crypto, identity, T0, type TestIdentity } from '../helpers.js';
 
 export interface Party {
@@ -55,7 +55,7 @@ export class TaskWorld {
       hex: toHex(id.agentKey),
       core,
       logStore,
-      ledger: new MemoryLedger(),
+      ledger: new MemoryCreditLedger(),
       store: new MemoryTaskStore(),
       policy,
       events: [],

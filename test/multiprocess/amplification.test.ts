@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgentCore } from '../../src/core/agent.js';
-import { fromHex, toHex } from '../../src/core/bytes.js';
+import { fromHex, toHex } from '../../src/core/base/bytes.js';
 import { encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeDirect, encodeDirect } from '../../src/core/codec/messages.js';

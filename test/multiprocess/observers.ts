@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import mqtt from 'mqtt';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { decodeEntry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { createUdpTransport, type UdpTransport } from '../../src/runtime/transport/udp.js';

@@ -11,8 +11,8 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
-import { AgentnetError } from '../../src/core/errors.js';
+import { toHex } from '../../src/core/base/bytes.js';
+import { AgentnetError } from '../../src/runtime/errors.js';
 import type { LogStore } from '../../src/core/log/store.js';
 import { startEmbeddedBroker } from '../../src/runtime/broker.js';
 import { loadConfig } from '../../src/runtime/config.js';

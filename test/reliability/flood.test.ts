@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { AgentCore } from '../../src/core/agent.js';
-import { fromHex, toHex } from '../../src/core/bytes.js';
+import { fromHex, toHex } from '../../src/core/base/bytes.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
 import { encodeReceipt, receiptBody, receiptToBeSigned, type Receipt } from '../../src/core/codec/receipt.js';

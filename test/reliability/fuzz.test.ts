@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import {
   checkpointToBeSigned,
   credentialToBeSigned,
@@ -42,12 +42,12 @@ import {
   encodeTerms,
   taskMsgToBeSigned,
   type TaskMsg,
-} from '../../src/core/task/codec.js';
+} from '../../src/core/codec/task.js';
 import { decodeContinuation, decodeForkProof } from '../../src/core/codec/fork-proof.js';
 import { decodeReceipt } from '../../src/core/codec/receipt.js';
 import { decodeComplaint } from '../../src/core/task/complaint.js';
-import { decodeDisputeProof } from '../../src/core/task/dispute.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { decodeDisputeProof } from '../../src/core/identity/dispute.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import type { Channel } from '../../src/core/types.js';
 import { CHANNELS } from '../../src/core/channels.js';
 import { crypto, identity, seed, T0 } from '../helpers.js';

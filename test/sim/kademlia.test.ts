@@ -32,11 +32,11 @@ import type { RunCtx } from '../../src/sim/discovery/runner.js';
 import { pack, signBirth, signDecl, unpack } from '../../src/sim/discovery/signed.js';
 import { World, type NodeIO } from '../../src/sim/net/world.js';
 import { encodeBody } from '../../src/core/codec/body.js';
-import { utf8 } from '../../src/core/bytes.js';
+import { utf8 } from '../../src/core/base/bytes.js';
 import { runMethod } from '../../src/sim/discovery/runner.js';
 import { buildScenario, capabilityOf } from '../../src/sim/discovery/workload.js';
 import { simIdentity } from '../../src/sim/net/identities.js';
-import { Prng } from '../../src/sim/net/prng.js';
+import { Rng } from '../../src/sim/rng.js';
 import { memoizedCrypto } from '../../src/sim/net/memo-crypto.js';
 import { crypto as plainCrypto } from '../helpers.js';
 
@@ -45,7 +45,7 @@ const crypto = memoizedCrypto(plainCrypto).crypto;
 
 /** 256-bit ids from a seeded stream (the reference computations below never use the code under test). */
 function randomIds(n: number, seed: number): bigint[] {
-  const r = new Prng(seed);
+  const r = new Rng(seed, { bits: 32 });
   return Array.from({ length: n }, () => {
     let x = 0n;
     for (let w = 0; w < 8; w++) x = (x << 32n) | BigInt(r.u32());
@@ -134,7 +134,7 @@ describe('kademlia: iterative lookup', () => {
   /** Every node's table filled from every other node in a random order (full buckets keep the first k). */
   function staticNet(n: number, k: number) {
     const ids = randomIds(n, 6);
-    const order = new Prng(7);
+    const order = new Rng(7, { bits: 32 });
     const tables = ids.map((self, i) => {
       const t = new RoutingTable(self, k);
       for (const j of order.shuffle([...ids.keys()])) if (j !== i) t.seen({ id: ids[j]!, addr: j });

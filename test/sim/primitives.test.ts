@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { EventQueue } from '../../src/sim/net/events.js';
+import { EventQueue } from '../../src/sim/scheduler.js';
 import { Link, WIFI, publishSize } from '../../src/sim/net/links.js';
-import { Prng } from '../../src/sim/net/prng.js';
+import { Rng } from '../../src/sim/rng.js';
 import { meanCi, percentile } from '../../src/sim/discovery/stats.js';
 
-describe('Prng', () => {
+describe('Rng (32-bit draws)', () => {
   it('replays a seed and separates forks', () => {
-    const a = new Prng(7);
-    const b = new Prng(7);
+    const a = new Rng(7, { bits: 32 });
+    const b = new Rng(7, { bits: 32 });
     const xs = Array.from({ length: 100 }, () => a.u32());
     expect(Array.from({ length: 100 }, () => b.u32())).toEqual(xs);
-    expect(new Prng(7).fork('x').u32()).not.toBe(new Prng(7).fork('y').u32());
-    expect(new Prng(8).u32()).not.toBe(new Prng(7).u32());
+    expect(new Rng(7, { bits: 32 }).fork('x').u32()).not.toBe(new Rng(7, { bits: 32 }).fork('y').u32());
+    expect(new Rng(8, { bits: 32 }).u32()).not.toBe(new Rng(7, { bits: 32 }).u32());
   });
   it('draws a lognormal whose median is the parameter', () => {
-    const r = new Prng(1);
+    const r = new Rng(1, { bits: 32 });
     const xs = Array.from({ length: 20000 }, () => r.lognormal(40, 0.5));
     expect(percentile(xs, 50)).toBeGreaterThan(38);
     expect(percentile(xs, 50)).toBeLessThan(42);
@@ -28,10 +28,10 @@ describe('EventQueue', () => {
   it('pops by time, FIFO among equal times', () => {
     const q = new EventQueue();
     const out: string[] = [];
-    const r = new Prng(3);
+    const r = new Rng(3, { bits: 32 });
     const items = Array.from({ length: 500 }, (_, i) => ({ t: r.int(50), i }));
     for (const it of items) q.push(it.t, () => out.push(`${it.t}/${it.i}`));
-    for (let e = q.pop(); e; e = q.pop()) e.fn();
+    for (let e = q.pop(); e; e = q.pop()) e.value();
     const expected = [...items].sort((a, b) => a.t - b.t || a.i - b.i).map((x) => `${x.t}/${x.i}`);
     expect(out).toEqual(expected);
   });
@@ -39,7 +39,7 @@ describe('EventQueue', () => {
 
 describe('Link', () => {
   it('keeps messages in order and charges serialisation', () => {
-    const l = new Link(WIFI, new Prng(5), 1);
+    const l = new Link(WIFI, new Rng(5, { bits: 32 }), 1);
     let last = 0;
     for (let i = 0; i < 1000; i++) {
       const t = l.send(i * 3, 200);
@@ -47,7 +47,7 @@ describe('Link', () => {
       expect(t).toBeGreaterThan(i * 3);
       last = t;
     }
-    const big = new Link({ ...WIFI, stallsPerSec: 0, sigma: 0 }, new Prng(5), 1);
+    const big = new Link({ ...WIFI, stallsPerSec: 0, sigma: 0 }, new Rng(5, { bits: 32 }), 1);
     expect(big.send(0, 2_500_000)).toBeCloseTo(1000 + 40, 5); // 2.5 MB at 20 Mbit/s = 1 s, plus 40 ms
   });
   it('sizes MQTT packets from the topic name and payload', () => {
@@ -93,7 +93,7 @@ describe('shared immutable data across simulated nodes', () => {
     const { sharedBindingDecoder } = await import('../../src/sim/net/intern.js');
     const { decodeBinding } = await import('../../src/core/codec/binding.js');
     const { DEFAULT_LIMITS } = await import('../../src/core/codec/limits.js');
-    const { DecodeError } = await import('../../src/core/errors.js');
+    const { DecodeError } = await import('../../src/core/base/errors.js');
     const { crypto, identity } = await import('../helpers.js');
     const d = sharedBindingDecoder(crypto, 2);
     const a = identity('alice').binding;
@@ -105,7 +105,7 @@ describe('shared immutable data across simulated nodes', () => {
   });
 
   it('toHex is exact for every byte value (the flat-string build)', async () => {
-    const { toHex, fromHex } = await import('../../src/core/bytes.js');
+    const { toHex, fromHex } = await import('../../src/core/base/bytes.js');
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect(toHex(all)).toBe(Buffer.from(all).toString('hex'));
     expect(fromHex(toHex(all))).toEqual(all);

@@ -1,13 +1,13 @@
 // The generated parts of the wire specification (docs/spec/*.md): each object's field table from the
-// codec's own table (src/core/codec/tables.ts), the worked example of the interest sketch, and the test
+// codec's own table (src/core/wire-tables.ts), the worked example of the interest sketch, and the test
 // vectors from test/fixtures/golden.json. `node scripts/gen-spec.mjs` fills the blocks between
 // `<!-- BEGIN generated:NAME -->` and `<!-- END generated:NAME -->`; test/unit/spec-doc.test.ts checks
 // the documents against the codec (by parsing their tables) and against this generator.
 
-import { concatBytes, toHex, utf8 } from '../../src/core/bytes.js';
+import { concatBytes, toHex, utf8 } from '../../src/core/base/bytes.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/core/codec/limits.js';
 import { describeType, PATTERNS, showNumber, type ObjectSpec } from '../../src/core/codec/schema.js';
-import { WIRE_TABLES } from '../../src/core/codec/tables.js';
+import { WIRE_TABLES } from '../../src/core/wire-tables.js';
 import { dottedPrefixes, makeSketch } from '../../src/core/gossip/sketch.js';
 import { crypto } from '../helpers.js';
 

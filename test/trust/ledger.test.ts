@@ -1,6 +1,6 @@
 // The stateful owner: receipts → trust, live gate, slashing paths, credibility of vouchers (docs/architecture.md §7).
 import { describe, expect, it } from 'vitest';
-import { TrustLedger } from '../../src/core/trust/ledger.js';
+import { TrustModel } from '../../src/core/trust/model.js';
 import { MG_FEATURES, EIGENTRUST_FEATURES } from '../../src/core/trust/params.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
 import type { TopicSpec } from '../../src/core/trust/types.js';
@@ -10,13 +10,13 @@ const topics: TopicSpec[] = [
   { name: 'b', tags: ['x.b'] },
 ];
 
-function ledger(n: number, features = MG_FEATURES): TrustLedger {
-  const l = new TrustLedger(topics, 16, features);
+function ledger(n: number, features = MG_FEATURES): TrustModel {
+  const l = new TrustModel(topics, 16, features);
   for (let i = 0; i < n; i++) l.addNode(10, true);
   return l;
 }
 
-describe('TrustLedger', () => {
+describe('TrustModel', () => {
   it('well-rated workers gain trust; trust sums to 1 per topic', () => {
     const l = ledger(5);
     let id = 0;
@@ -108,6 +108,6 @@ describe('TrustLedger', () => {
     expect(() => l.handleReceipt({ taskId: 'z', topic: 'a', requester: 0, worker: 7, outcome: 10, ts: 0 })).toThrow(
       /node/,
     );
-    expect(() => new TrustLedger(topics, 0)).toThrow(/capacity/);
+    expect(() => new TrustModel(topics, 0)).toThrow(/capacity/);
   });
 });

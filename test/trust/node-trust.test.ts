@@ -1,9 +1,9 @@
 // NodeTrust in a network of real AgentCores (in-memory TestNet): co-signed receipts published as `state`
 // declarations in a topic's logs, pulled through the `receipt` watch, verified (both signatures), mapped to
-// NodeIndex and fed to the TrustLedger; forged and one-sided receipts rejected; discover re-ranked by trust;
+// NodeIndex and fed to the TrustModel; forged and one-sided receipts rejected; discover re-ranked by trust;
 // a fork proof slashes.
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { CONTENT_TYPES, encodeSign } from '../../src/core/codec/cose.js';
 import { encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
 import {
@@ -18,7 +18,7 @@ import type { AgentCore } from '../../src/core/agent.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
 import { NodeTrust } from '../../src/core/trust/node-trust.js';
 import { reputationBody, reputationFromBody } from '../../src/core/trust/gossip.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import type { Declaration } from '../../src/core/types.js';
 import { crypto, DAY, seed, T0, type TestIdentity } from '../helpers.js';
 import { TestNet } from '../harness.js';

@@ -7,9 +7,9 @@
 
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateAdapter } from '../../src/core/codec/adapters.js';
+import { validateAdapter } from '../../src/core/api/adapters.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { AdapterError } from '../../src/core/errors.js';
+import { AdapterError } from '../../src/runtime/errors.js';
 import { BAID_EXTENSION_URI, signCard } from '../../src/runtime/a2a/card.js';
 import { Adapters, type TaskInput } from '../../src/runtime/adapters/index.js';
 import { startUpperAgent, type UpperAgent } from '../a2a-agent.js';

@@ -2,16 +2,16 @@
 // OpenAI-compatible server implemented in the tests (openai: no LLM is reachable here, test/openai-compat.ts),
 // a real MCP server over stdio (mcp, test/fixtures/mcp-tool-server.mjs); and every failure as its typed
 // outcome: timeout, non-zero exit, oversize, malformed reply, unreachable endpoint, capacity. The config
-// tables (src/core/codec/adapters.ts) refuse bad adapters naming the field.
+// tables (src/core/api/adapters.ts) refuse bad adapters naming the field.
 
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateAdapter, type AdapterConfig } from '../../src/core/codec/adapters.js';
+import { validateAdapter, type AdapterConfig } from '../../src/core/api/adapters.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { AdapterError } from '../../src/core/errors.js';
+import { AdapterError } from '../../src/runtime/errors.js';
 import { Adapters, type TaskInput } from '../../src/runtime/adapters/index.js';
 import { fillArguments, parseScore } from '../../src/runtime/adapters/run.js';
 import { loadConfig } from '../../src/runtime/config.js';

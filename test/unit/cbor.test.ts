@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Decoder } from 'cbor-x';
 import { describe, expect, it } from 'vitest';
 import { decodeCbor, encodeCbor, Tagged, type CborValue } from '../../src/core/codec/cbor.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import { hex, unhex } from '../helpers.js';
 
 const LIM = { maxBytes: 1 << 20, tags: [18, 98] };

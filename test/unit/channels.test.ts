@@ -18,7 +18,7 @@ import {
   type Channel,
 } from '../../src/core/channels.js';
 import { T_PUSH, decodeMessage, encodeFrames, encodeMessage } from '../../src/core/mesh/wire.js';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { createBridge } from '../../src/runtime/transport/bridge.js';
 import { createMemoryTransport } from '../../src/runtime/transport/memory.js';
 import { mqttTopic, parseMqttTopic } from '../../src/runtime/transport/mqtt.js';

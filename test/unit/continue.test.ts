@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentCore } from '../../src/core/agent.js';
-import { AgentnetError } from '../../src/core/errors.js';
+import { AgentnetError } from '../../src/runtime/errors.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { continueEpoch, ensureIdentity } from '../../src/runtime/identity.js';
 import { crypto } from '../helpers.js';

@@ -3,7 +3,7 @@
 // is counted with. test/multiprocess/amplification.test.ts drives the same over Mosquitto and the mesh.
 
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { encodeBody } from '../../src/core/codec/body.js';
 import { encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
@@ -16,7 +16,7 @@ import {
   type SignedRequest,
 } from '../../src/core/codec/messages.js';
 import { encodeSign1 } from '../../src/core/codec/cose.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import { Freshness } from '../../src/core/gossip/direct.js';
 import { MAX_SKETCH_BITS, makeSketch, sketchFill, sketchItems } from '../../src/core/gossip/sketch.js';
 import type { Outgoing } from '../../src/core/types.js';

@@ -3,12 +3,12 @@
 // author in every topic. Proofs verify with the author's key alone; bad ones are typed rejections.
 
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { encodeCbor } from '../../src/core/codec/cbor.js';
 import { decodeForkProof, encodeForkProof } from '../../src/core/codec/fork-proof.js';
 import { encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import type { Declaration } from '../../src/core/types.js';
 import { crypto, DAY, identity, T0, type TestIdentity } from '../helpers.js';
 import { fourNodes, TestNet } from '../harness.js';

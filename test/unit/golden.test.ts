@@ -8,8 +8,8 @@ import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeContinuation, decodeForkProof } from '../../src/core/codec/fork-proof.js';
 import { decodeBirth, decodeDirect, decodeFrontier } from '../../src/core/codec/messages.js';
 import { decodeReceipt } from '../../src/core/codec/receipt.js';
-import { decodeTaskMsg, decodeTerms } from '../../src/core/task/codec.js';
-import { checkDisputeProof } from '../../src/core/task/dispute.js';
+import { decodeTaskMsg, decodeTerms } from '../../src/core/codec/task.js';
+import { checkDisputeProof } from '../../src/core/identity/dispute.js';
 import { decodeComplaint } from '../../src/core/task/complaint.js';
 import { checkForkProof } from '../../src/core/identity/fraud.js';
 import { generateGolden } from '../fixtures/generate.js';
@@ -68,7 +68,7 @@ describe('golden wire fixtures (field numbers and signed bytes are frozen)', () 
       ok: true,
       proof: { author: golden['agentKey'], seq: 1, epoch: 0 },
     });
-    // a double award (task/dispute.ts): verifies with alice's key alone
+    // a double award (identity/dispute.ts): verifies with alice's key alone
     expect(checkDisputeProof(crypto, DEFAULT_LIMITS, unhex(golden['disputeProof']!))).toMatchObject({
       ok: true,
       proof: { kind: 'double-award', author: golden['agentKey'], topic: 'code_review_security' },

@@ -1,8 +1,8 @@
-// src/core/hub.ts: MQTT filter matching (MQTT 3.1.1 §4.7.3 examples), retained messages with expiry, and
+// src/core/base/hub.ts: MQTT filter matching (MQTT 3.1.1 §4.7.3 examples), retained messages with expiry, and
 // the subscriber index, checked against a plain scan over random names and filters.
 
 import { describe, expect, it } from 'vitest';
-import { RetainedTable, SubscriberIndex, topicMatches } from '../../src/core/hub.js';
+import { RetainedTable, SubscriberIndex, topicMatches } from '../../src/core/base/hub.js';
 
 describe('hub', () => {
   it('matches filters as MQTT does', () => {

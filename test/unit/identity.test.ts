@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { bindingToBeSigned, decodeBinding, encodeBinding } from '../../src/core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { checkBinding, computeBaid } from '../../src/core/identity/binding.js';
-import { TieredVerifier } from '../../src/core/identity/verifier.js';
+import { IdentityTiers } from '../../src/core/identity/tiers.js';
 import { crypto, DAY, identity, T0 } from '../helpers.js';
 
 const alice = identity('alice');
@@ -63,10 +63,10 @@ describe('BAID binding (T2)', () => {
   });
 });
 
-describe('TieredVerifier', () => {
+describe('IdentityTiers', () => {
   it('T1 needs a cached T2 binding, valid at the object time and in scope', () => {
     const scoped = identity('scoped', { scope: ['data_analysis'] });
-    const v = new TieredVerifier(crypto, DEFAULT_LIMITS, 4);
+    const v = new IdentityTiers(crypto, DEFAULT_LIMITS, 4);
     const msg = new Uint8Array([1, 2, 3]);
     const sig = crypto.signer.sign(scoped.agentSecret, msg);
     expect(v.checkSigned(scoped.agentKey, msg, sig, T0)).toMatchObject({ ok: false, reason: 'unknown_author' });
@@ -88,7 +88,7 @@ describe('TieredVerifier', () => {
   });
 
   it('T0 is a bounded LRU of verified ids', () => {
-    const v = new TieredVerifier(crypto, DEFAULT_LIMITS, 2);
+    const v = new IdentityTiers(crypto, DEFAULT_LIMITS, 2);
     v.remember('a');
     v.remember('b');
     expect(v.seenBefore('a')).toBe(true); // refreshes a
@@ -97,6 +97,6 @@ describe('TieredVerifier', () => {
     expect(v.seenBefore('a')).toBe(true);
     expect(v.seenBefore('c')).toBe(true);
     expect(v.counters.T0).toBe(3);
-    expect(() => new TieredVerifier(crypto, DEFAULT_LIMITS, 0)).toThrow(RangeError);
+    expect(() => new IdentityTiers(crypto, DEFAULT_LIMITS, 0)).toThrow(RangeError);
   });
 });

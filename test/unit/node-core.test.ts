@@ -3,16 +3,16 @@
 // fork proofs and revocations are handled before the rest of their batch (core/priority.ts).
 import { describe, expect, it } from 'vitest';
 import { AgentCore } from '../../src/core/agent.js';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { DECODE_COUNT } from '../../src/core/codec/decode-count.js';
 import { encodeDirect } from '../../src/core/codec/messages.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { NodeCore, type Received } from '../../src/core/node/node-core.js';
-import type { SigItem, SigVerifier } from '../../src/core/ports.js';
+import type { SigItem, SigVerifier } from '../../src/core/base/ports.js';
 import { byPriority, CHANNEL_PRIORITY, enqueueByPriority } from '../../src/core/priority.js';
 import { Conduct } from '../../src/core/trust/conduct.js';
 import { powerIterate } from '../../src/core/trust/eigentrust.js';
-import { MemoryLedger } from '../../src/core/task/ledger.js';
+import { MemoryCreditLedger } from '../../src/core/task/ledger.js';
 import { MemoryTaskStore } from '../../src/core/task/store.js';
 import { SPEC, testMechanism } from '../market/task-world.js';
 import type { Channel, CoreEvent } from '../../src/core/types.js';
@@ -201,7 +201,7 @@ describe('NodeCore tasks', () => {
       binding: v.binding,
       store: new MemoryTaskStore(),
       logStore: store,
-      ledger: new MemoryLedger(),
+      ledger: new MemoryCreditLedger(),
     });
     expect(() =>
       node.useTasks({
@@ -210,7 +210,7 @@ describe('NodeCore tasks', () => {
         binding: v.binding,
         store: new MemoryTaskStore(),
         logStore: store,
-        ledger: new MemoryLedger(),
+        ledger: new MemoryCreditLedger(),
       }),
     ).toThrow(RangeError);
     // A task message that does not decode: the engine refuses it (a task event), no core event carries it.

@@ -2,7 +2,7 @@
 // verify and verifyBatch, and a batch mixing primed and unprimed items keeps its order.
 
 import { describe, expect, it } from 'vitest';
-import type { SigItem, SigVerifier } from '../../src/core/ports.js';
+import type { SigItem, SigVerifier } from '../../src/core/base/ports.js';
 import { PrimedVerifier } from '../../src/runtime/verifier.js';
 
 /** Accepts exactly the items whose first signature byte is even; counts what it was asked. */

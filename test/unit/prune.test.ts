@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentCore } from '../../src/core/agent.js';
-import { ERR } from '../../src/core/errors.js';
+import { ERR } from '../../src/runtime/errors.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import type { StoredEntry } from '../../src/core/log/store.js';
 import { NodeCore } from '../../src/core/node/node-core.js';

@@ -2,7 +2,7 @@
 // of the core, with real cores, real signatures and a real store.
 
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { encodeDirect } from '../../src/core/codec/messages.js';
 import { SignedRate, TokenBuckets } from '../../src/core/gossip/ratelimit.js';

@@ -10,9 +10,9 @@ import {
   signedReceiptFromBody,
   type Receipt,
 } from '../../src/core/codec/receipt.js';
-import { DecodeError } from '../../src/core/errors.js';
+import { DecodeError } from '../../src/core/base/errors.js';
 import { checkReceipt } from '../../src/core/identity/receipt.js';
-import { TieredVerifier } from '../../src/core/identity/verifier.js';
+import { IdentityTiers } from '../../src/core/identity/tiers.js';
 import { crypto, identity, T0 } from '../helpers.js';
 
 const alice = identity('alice');
@@ -35,8 +35,8 @@ function cosign(x: Receipt, req = alice.agentSecret, wk = bob.agentSecret): Uint
   );
 }
 
-function verifier(): TieredVerifier {
-  const v = new TieredVerifier(crypto, DEFAULT_LIMITS, 16);
+function verifier(): IdentityTiers {
+  const v = new IdentityTiers(crypto, DEFAULT_LIMITS, 16);
   for (const id of [alice, bob, mallory]) expect(v.acceptBinding(id.binding, T0).ok).toBe(true);
   return v;
 }
@@ -54,7 +54,7 @@ describe('co-signed receipt (COSE_Sign by requester and worker)', () => {
   });
 
   it('a receipt by an agent with no verified binding is unknown_author', () => {
-    const v = new TieredVerifier(crypto, DEFAULT_LIMITS, 16);
+    const v = new IdentityTiers(crypto, DEFAULT_LIMITS, 16);
     v.acceptBinding(alice.binding, T0);
     expect(checkReceipt(v, decodeReceipt(cosign(r)))).toMatchObject({ ok: false, reason: 'unknown_author' });
   });

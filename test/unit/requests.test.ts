@@ -1,4 +1,4 @@
-// One source for every limit: the request tables (src/core/codec/requests.ts) take their fields from the
+// One source for every limit: the request tables (src/core/api/requests.ts) take their fields from the
 // wire tables the decoders read through, the node checks every declaration against them before signing,
 // and the OpenAPI document and the config file follow the same tables.
 
@@ -9,14 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { BODY, decodeBody } from '../../src/core/codec/body.js';
 import { decodeEntry, ENTRY } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS, lowerLimits } from '../../src/core/codec/limits.js';
-import {
-  DECLARATION,
-  DISCOVER,
-  TASK_POST,
-  validate,
-  WITHDRAW,
-  type RequestSpec,
-} from '../../src/core/codec/requests.js';
+import { DECLARATION, DISCOVER, TASK_POST, validate, WITHDRAW, type RequestSpec } from '../../src/core/api/requests.js';
 import { fieldOf, FieldError } from '../../src/core/codec/schema.js';
 import type { Declaration } from '../../src/core/types.js';
 import { generatedOpenApiParts } from '../../src/runtime/api/openapi-tables.js';

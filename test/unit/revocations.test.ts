@@ -4,7 +4,7 @@
 // unknown agent's revocation is kept and enforced when the binding arrives. Bad ones are typed rejections.
 
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import { encodeRevocation, revocationToBeSigned, type Revocation } from '../../src/core/codec/attest.js';
 import { decodeBinding } from '../../src/core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';

@@ -6,12 +6,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { concatBytes, toHex, utf8 } from '../../src/core/bytes.js';
+import { concatBytes, toHex, utf8 } from '../../src/core/base/bytes.js';
 import { CONTENT_TYPES, sign1Protected } from '../../src/core/codec/cose.js';
 import { decodeEntry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { describeType, PATTERNS } from '../../src/core/codec/schema.js';
-import { WIRE_TABLES } from '../../src/core/codec/tables.js';
+import { WIRE_TABLES } from '../../src/core/wire-tables.js';
 import { makeSketch } from '../../src/core/gossip/sketch.js';
 import { crypto, unhex } from '../helpers.js';
 import { renderSpec } from '../spec/generate.js';

@@ -1,7 +1,7 @@
 // T2 chains and revocation, T3 attestation, T4 fork proofs (docs/architecture.md §6), each failure named.
 
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/core/bytes.js';
+import { toHex } from '../../src/core/base/bytes.js';
 import {
   checkpointToBeSigned,
   credentialToBeSigned,
@@ -18,7 +18,7 @@ import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { makeBinding } from '../../src/core/identity/binding.js';
 import { inclusionPath, leafHash, merkleRoot, verifyInclusion } from '../../src/core/identity/merkle.js';
 import { DEFAULT_POLICY_CONFIG, makePolicy, requiredTier } from '../../src/core/identity/policy.js';
-import { TieredVerifier } from '../../src/core/identity/verifier.js';
+import { IdentityTiers } from '../../src/core/identity/tiers.js';
 import { crypto, DAY, seed, T0 } from '../helpers.js';
 
 const c = crypto;
@@ -53,7 +53,7 @@ function chain() {
 describe('T2: version chain, pre-rotation, revocation', () => {
   it('accepts a committed rotation and refuses the old key after it', () => {
     const { v1, v2 } = chain();
-    const v = new TieredVerifier(c, DEFAULT_LIMITS);
+    const v = new IdentityTiers(c, DEFAULT_LIMITS);
     expect(v.acceptBinding(v1.bytes, T0).ok).toBe(true);
     expect(v.acceptBinding(v2.bytes, T0 + 1).ok).toBe(true);
     const m = new Uint8Array([1]);
@@ -72,7 +72,7 @@ describe('T2: version chain, pre-rotation, revocation', () => {
   it('refuses a rotation to a key the previous version did not commit to', () => {
     const { v1 } = chain();
     const rogue = makeBinding(c, { ...base, agentSecret: k3, version: 2, prev: c.sha256(v1.bytes) });
-    const v = new TieredVerifier(c, DEFAULT_LIMITS);
+    const v = new IdentityTiers(c, DEFAULT_LIMITS);
     v.acceptBinding(v1.bytes, T0);
     expect(v.acceptBinding(rogue.bytes, T0)).toMatchObject({
       ok: false,
@@ -84,7 +84,7 @@ describe('T2: version chain, pre-rotation, revocation', () => {
   it('refuses a broken version chain, an equivocating version and a chain gap; a supplied chain closes the gap', () => {
     const { v1, v2 } = chain();
     const broken = makeBinding(c, { ...base, agentSecret: k2, version: 2, prev: new Uint8Array(32) });
-    const v = new TieredVerifier(c, DEFAULT_LIMITS);
+    const v = new IdentityTiers(c, DEFAULT_LIMITS);
     v.acceptBinding(v1.bytes, T0);
     expect(v.acceptBinding(broken.bytes, T0)).toMatchObject({
       ok: false,
@@ -105,7 +105,7 @@ describe('T2: version chain, pre-rotation, revocation', () => {
   it('a signed revocation by the operator retires the key from its timestamp; a forged one is refused', () => {
     const { v1 } = chain();
     const b = decodeBinding(v1.bytes, DEFAULT_LIMITS).binding;
-    const v = new TieredVerifier(c, DEFAULT_LIMITS);
+    const v = new IdentityTiers(c, DEFAULT_LIMITS);
     v.acceptBinding(v1.bytes, T0);
     const r = { operatorKey: b.operatorKey, baid: b.baid, agentKey: b.agentKey, reason: 'key leaked', ts: T0 + 100 };
     expect(
@@ -120,7 +120,7 @@ describe('T2: version chain, pre-rotation, revocation', () => {
     expect(v.checkSigned(pub(k1), m, c.signer.sign(k1, m), T0 + 99).ok).toBe(true);
     expect(v.checkSigned(pub(k1), m, c.signer.sign(k1, m), T0 + 100)).toMatchObject({ ok: false, reason: 'revoked' });
     expect(v.tierOf(toHex(pub(k1)), T0 + 200)).toBe(0);
-    expect(new TieredVerifier(c, DEFAULT_LIMITS).acceptRevocation(new Uint8Array([1, 2]))).toMatchObject({
+    expect(new IdentityTiers(c, DEFAULT_LIMITS).acceptRevocation(new Uint8Array([1, 2]))).toMatchObject({
       ok: false,
       reason: 'malformed',
     });
@@ -180,7 +180,7 @@ describe('T3: attestation', () => {
     minLevel: 2,
   };
   const agent = () => {
-    const v = new TieredVerifier(c, DEFAULT_LIMITS);
+    const v = new IdentityTiers(c, DEFAULT_LIMITS);
     v.acceptBinding(chain().v1.bytes, T0);
     return v;
   };
@@ -265,7 +265,7 @@ describe('T4: fork proofs', () => {
     return encodeEntry(x, c.signer.sign(k1, entryToBeSigned(x)));
   };
   it('a verified fork proof quarantines the author and is handed to trust once', () => {
-    const v = new TieredVerifier(c, DEFAULT_LIMITS);
+    const v = new IdentityTiers(c, DEFAULT_LIMITS);
     expect(v.intakeForkProof(e(1), e(1))).toMatchObject({ ok: false });
     expect(v.intakeForkProof(e(1), e(2)).ok).toBe(true);
     expect(v.intakeForkProof(e(2), e(1)).ok).toBe(true);

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeBinding, encodeBinding } from '../../src/core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { checkBinding } from '../../src/core/identity/binding.js';
-import type { SigVerifier } from '../../src/core/ports.js';
+import type { SigVerifier } from '../../src/core/base/ports.js';
 import { makeCryptoPort, nobleStrictVerifier } from '../../src/runtime/crypto-port.js';
 import { SqliteStore } from '../../src/runtime/store/sqlite.js';
 import { primeKnownBindings } from '../../src/runtime/verified-bindings.js';

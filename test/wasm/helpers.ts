@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ed from '@noble/ed25519';
-import type { SigItem, SigVerifier } from '../../src/core/ports.js';
+import type { SigItem, SigVerifier } from '../../src/core/base/ports.js';
 import { loadEd25519Verifier } from '../../src/runtime/wasm/ed25519.js';
 import { nobleVerifier, nodeCryptoVerifier } from '../../src/runtime/crypto/baselines.js';
 

@@ -1,7 +1,7 @@
 // The loader finds build/ed25519.wasm (and build/ed25519.simd.wasm) both from the source tree
 // (../../../build) and from a bundle placed like dist/agentnet.mjs (../build), checks the kernel's ABI
 // version, and selects the SIMD build when the engine has WASM SIMD and the file is there.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findEd25519Wasm, instantiateEd25519, loadEd25519Verifier } from '../../src/runtime/wasm/ed25519.js';
 import { chooseKernel, wasmSimdSupported } from '../../src/runtime/wasm/simd.js';
 import { ED25519_ABI_VERSION } from '../../src/runtime/wasm/ed25519-abi.js';
+import { checkAbi, compileKernel, findKernel, instantiateKernel } from '../../src/runtime/wasm/load.js';
+import { createEigenTrust } from '../../src/runtime/wasm/eigentrust.js';
+import { loadProbe } from '../../src/runtime/wasm/probe.js';
+import { WasmLoadError } from '../../src/runtime/errors.js';
 import { hex, root } from './helpers.js';
 
 // RFC 8032 §7.1 TEST 2.
@@ -95,5 +99,41 @@ describe('ed25519.wasm loader', () => {
         ]),
       ).toEqual([true, false]);
     }
+  });
+});
+
+describe('one loader for every kernel (load.ts)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentnet-kernels-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds every built kernel through the same lookup', () => {
+    for (const k of ['ed25519', 'ed25519.simd', 'eigentrust', 'probe'])
+      expect(findKernel(k)).toBe(resolve(root, 'build', `${k}.wasm`));
+    expect(loadProbe().fletcher32(new Uint8Array([1, 2, 3]))).toBeGreaterThan(0);
+    const iterate = createEigenTrust({ nodes: 2, topics: 1, nnz: 2 });
+    expect(iterate.capacity.nodes).toBe(2);
+  });
+
+  it('names the kernel and the failed step in one error type with the code WASM_LOAD_FAILED', () => {
+    const fail = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(WasmLoadError);
+        expect((e as WasmLoadError).code).toBe('WASM_LOAD_FAILED');
+        return e as WasmLoadError;
+      }
+      throw new Error('no error thrown');
+    };
+    expect(fail(() => findKernel('no-such-kernel'))).toMatchObject({ kernel: 'no-such-kernel', failure: 'missing' });
+    const bad = join(dir, 'bad.wasm');
+    writeFileSync(bad, new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9]));
+    expect(fail(() => compileKernel('eigentrust', bad))).toMatchObject({ kernel: 'eigentrust', failure: 'invalid' });
+    expect(fail(() => instantiateKernel('probe', 'release', bad))).toMatchObject({
+      kernel: 'probe',
+      failure: 'invalid',
+    });
+    expect(fail(() => instantiateEd25519(bad))).toMatchObject({ kernel: 'ed25519', failure: 'invalid' });
+    expect(fail(() => checkAbi('probe', 2, 1))).toMatchObject({ kernel: 'probe', failure: 'abi' });
   });
 });

@@ -5,7 +5,7 @@
 // credential  COSE_Sign1 by a KYC issuer: the operator's assurance (CREDENTIAL)
 // revocation  COSE_Sign1 by the operator key: retires one agent key (REVOCATION)
 
-import { decodeError } from '../errors.js';
+import { decodeError } from '../base/errors.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
 import {
   CONTENT_TYPES,

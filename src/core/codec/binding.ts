@@ -5,8 +5,8 @@
 // SHA-256(codeHash ‖ configDigest ‖ operatorKey ‖ salt), stable across rotations; configDigest =
 // SHA-256 of the canonical CBOR of field 6.
 
-import { equalBytes } from '../bytes.js';
-import { decodeError } from '../errors.js';
+import { equalBytes } from '../base/bytes.js';
+import { decodeError } from '../base/errors.js';
 import { decodeCbor, encodeCbor, type CborMap, type CborValue } from './cbor.js';
 import { CONTENT_TYPES, decodeSign, encodeSign, signToBeSigned, type CoseSigner } from './cose.js';
 import { asMap, mapOf } from './fields.js';

@@ -15,8 +15,8 @@
 // >= 2^32 as float64); the runtime uses cbor-x for lenient inspection and tests use it as an
 // independent decoder (docs/decisions.md).
 
-import { compareBytes } from '../bytes.js';
-import { decodeError } from '../errors.js';
+import { compareBytes } from '../base/bytes.js';
+import { decodeError } from '../base/errors.js';
 
 export class Tagged {
   constructor(

@@ -9,8 +9,8 @@
 // binding signature. We require the protected header to be exactly our canonical map and the
 // unprotected header to be empty, so every object has one encoding and one id.
 
-import { equalBytes } from '../bytes.js';
-import { decodeError } from '../errors.js';
+import { equalBytes } from '../base/bytes.js';
+import { decodeError } from '../base/errors.js';
 import { decodeCbor, encodeCbor, Tagged, type CborMap, type CborValue } from './cbor.js';
 
 export const ALG_EDDSA = -8;

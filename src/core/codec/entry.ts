@@ -7,7 +7,7 @@
 //
 // Entry id = SHA-256 of the whole COSE_Sign1 bytes, tag byte included (docs/architecture.md §3).
 
-import { decodeError } from '../errors.js';
+import { decodeError } from '../base/errors.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
 import { DECODE_COUNT } from './decode-count.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';

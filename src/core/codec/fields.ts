@@ -1,6 +1,6 @@
 // Small helpers for CBOR maps; the field rules themselves are the tables of schema.ts.
 
-import { decodeError } from '../errors.js';
+import { decodeError } from '../base/errors.js';
 import type { CborMap, CborValue } from './cbor.js';
 
 export function asMap(v: CborValue, what: string): CborMap {

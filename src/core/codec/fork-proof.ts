@@ -9,8 +9,8 @@
 //             starts epoch `epoch`; receivers accept a log epoch > 0 only with this record. Table
 //             CONTINUATION. It rides in the agent's birth (birth field 6).
 
-import { compareBytes } from '../bytes.js';
-import { decodeError } from '../errors.js';
+import { compareBytes } from '../base/bytes.js';
+import { decodeError } from '../base/errors.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';
 import { asMap, mapOf } from './fields.js';

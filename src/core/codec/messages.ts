@@ -15,7 +15,7 @@
 //           Types 1 getEntries and 3 getBody are the unsigned requests of earlier nodes: they decode,
 //           and are refused unanswered (`unsigned_request`): their `from` is anybody's key.
 
-import { decodeError } from '../errors.js';
+import { decodeError } from '../base/errors.js';
 import { decodeCbor, encodeCbor, type CborValue } from './cbor.js';
 import { DECODE_COUNT } from './decode-count.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';

@@ -4,8 +4,8 @@
 // `entries` reply decoded too); the other channels are decoded by their own handler, once, on the way in.
 // A message that does not decode is kept with its DecodeError, which the core turns into its reject reason.
 
-import { DecodeError } from '../errors.js';
-import type { Channel } from '../types.js';
+import { DecodeError } from '../base/errors.js';
+import type { Channel } from '../channels.js';
 import { decodeEntry, type SignedEntry } from './entry.js';
 import type { Limits } from './limits.js';
 import { decodeDirect, type Direct } from './messages.js';

@@ -6,8 +6,8 @@
 //
 // Receipts travel in logs as `state` declarations whose body carries the signed bytes (receiptBody).
 
-import { equalBytes, fromHex, toHex } from '../bytes.js';
-import { decodeError } from '../errors.js';
+import { equalBytes, fromHex, toHex } from '../base/bytes.js';
+import { decodeError } from '../base/errors.js';
 import type { Body } from './body.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
 import { CONTENT_TYPES, decodeSign, encodeSign, signToBeSigned, type CoseSigner } from './cose.js';

@@ -1,15 +1,15 @@
 // Field tables: the one source of every limit a decoder enforces (docs/spec/README.md).
 //
 // Each wire object declares its CBOR map as a table of fields (key, name, type, optional, limits) next to
-// its codec (entry.ts ENTRY, body.ts BODY, ...; every table is listed in tables.ts). The decoder reads the
+// its codec (entry.ts ENTRY, body.ts BODY, ...; every table is listed in core/wire-tables.ts). The decoder reads the
 // map through `readObject`, so the table IS the decoder's rule; the request validator
-// (codec/requests.ts) reuses the same field types for what the local API, MCP and the config file
+// (core/api/requests.ts) reuses the same field types for what the local API, MCP and the config file
 // accept before anything is signed; docs/spec/*.md shows the same tables (a test compares them).
 //
 // A limit is a number or the name of a `Limits` field: a firmware profile may lower those, and the
 // decoder, the validator and the generated JSON Schemas read the value of the profile in force.
 
-import { decodeError } from '../errors.js';
+import { decodeError } from '../base/errors.js';
 import type { CborMap, CborValue } from './cbor.js';
 import { utf8Length } from './fields.js';
 import type { Limits } from './limits.js';

@@ -15,7 +15,7 @@
 // `unsigned_request`. What an authenticated requester may ask per second is the flood gate's business
 // (core/gossip/gate.ts: budgets per signing key and in total).
 
-import { toHex } from '../bytes.js';
+import { toHex } from '../base/bytes.js';
 import {
   decodeRequest,
   encodeDirect,
@@ -26,10 +26,10 @@ import {
   type SignedRequest,
 } from '../codec/messages.js';
 import type { Limits } from '../codec/limits.js';
-import type { Counters } from '../counters.js';
-import type { RejectReason } from '../errors.js';
+import type { Counters } from '../base/counters.js';
+import type { RejectReason } from '../base/errors.js';
 import type { LogStore } from '../log/store.js';
-import type { CryptoPort } from '../ports.js';
+import type { CryptoPort } from '../base/ports.js';
 import type { Outgoing } from '../types.js';
 import type { Range } from './repair.js';
 

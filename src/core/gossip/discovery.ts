@@ -6,7 +6,7 @@
 import { bm25, terms } from './bm25.js';
 import type { Body } from '../codec/body.js';
 import type { Entry } from '../codec/entry.js';
-import type { Hashes } from '../ports.js';
+import type { Hashes } from '../base/ports.js';
 import type { Candidate, CoreEvent, DiscoverQuery } from '../types.js';
 import { matches, matchScore, type Interest } from './match.js';
 import { sketchMatches } from './sketch.js';

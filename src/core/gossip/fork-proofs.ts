@@ -1,7 +1,7 @@
 // Fork proofs at priority (docs/architecture.md §4): two entries one author signed at the same
 // (topic, epoch, seq). A proof verifies with the author's key alone (identity/fraud.ts), so any node can
 // act on it without trusting the sender; acting on it quarantines the author in EVERY topic (T4,
-// TieredVerifier) and queues it for trust (pollFraud).
+// IdentityTiers) and queues it for trust (pollFraud).
 //
 //   we hold two conflicting entries --> verify, quarantine, schedule publication after a hold-off
 //   a proof arrives (channel fraud) --> seen? drop. verify; wrong author key or no fork: bad_fork_proof;
@@ -24,13 +24,13 @@
 // Proofs are forwarded by the transports (broker fan-out; the UDP mesh pushes them epidemically with
 // its seen-cache; a bridge forwards them once) and the core handles each distinct proof once.
 
-import { toHex, utf8 } from '../bytes.js';
+import { toHex, utf8 } from '../base/bytes.js';
 import { decodeEntry } from '../codec/entry.js';
 import { decodeForkProof, encodeForkProof } from '../codec/fork-proof.js';
-import type { RejectReason } from '../errors.js';
-import type { TieredVerifier } from '../identity/verifier.js';
+import type { RejectReason } from '../base/errors.js';
+import type { IdentityTiers } from '../identity/tiers.js';
 import type { ForkProof } from '../identity/fraud.js';
-import type { CryptoPort } from '../ports.js';
+import type { CryptoPort } from '../base/ports.js';
 import type { Limits } from '../codec/limits.js';
 
 /** Copies heard since our last publication that make a repeat redundant (Trickle's k; our echo counts). */
@@ -60,7 +60,7 @@ export class ForkProofs {
   constructor(
     private readonly c: CryptoPort,
     private readonly limits: Limits,
-    private readonly verifier: TieredVerifier,
+    private readonly verifier: IdentityTiers,
     private readonly self: Uint8Array,
     private readonly heartbeatMs: number | undefined,
     private readonly repeats: number,

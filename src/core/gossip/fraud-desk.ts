@@ -1,17 +1,17 @@
 // The fraud channel's desk (docs/architecture.md §4, §6 T4): fork proofs the core builds or receives (fork-proofs.ts)
-// and double-award dispute proofs (task/dispute.ts, key `{requester}.award`). A fresh verified fork
+// and double-award dispute proofs (identity/dispute.ts, key `{requester}.award`). A fresh verified fork
 // proof quarantines its author (event `fork`) and is published at priority; a fresh verified dispute
 // proof is event `dispute` (trust slashes the requester). Bad proofs are RejectReasons.
 
-import type { RejectReason } from '../errors.js';
-import type { TieredVerifier } from '../identity/verifier.js';
-import { DISPUTE_KEY_SUFFIX, isDisputeKey } from '../task/dispute.js';
+import type { RejectReason } from '../base/errors.js';
+import type { IdentityTiers } from '../identity/tiers.js';
+import { DISPUTE_KEY_SUFFIX, isDisputeKey } from '../identity/dispute.js';
 import type { Channel, CoreEvent, Outgoing } from '../types.js';
 import type { ForkProofs, ProofResult } from './fork-proofs.js';
 
 export interface FraudDeskContext {
   readonly forks: ForkProofs;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   emit(o: Outgoing): void;
   event(e: CoreEvent): void;
   reject(reason: RejectReason, channel: Channel, detail: string): void;

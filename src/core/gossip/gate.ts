@@ -28,11 +28,11 @@
 // forged or mis-signed entries (checked first).
 // The budgets come from the firmware profile (flood* fields, firmware-profiles/README.md).
 
-import { toHex } from '../bytes.js';
+import { toHex } from '../base/bytes.js';
 import type { SignedEntry } from '../codec/entry.js';
 import type { Direct } from '../codec/messages.js';
 import type { ParsedMessage } from '../codec/parsed.js';
-import { DecodeError, type RejectReason } from '../errors.js';
+import { DecodeError, type RejectReason } from '../base/errors.js';
 import type { BatchSignatures } from '../identity/batch-signatures.js';
 import type { Conduct } from '../trust/conduct.js';
 import { SignedRate, TokenBuckets, type Budget } from './ratelimit.js';

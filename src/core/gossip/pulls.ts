@@ -3,7 +3,7 @@
 // neighbour). One body can be announced by several entries (same content, other authors); each waits
 // on the same pull and is completed by it.
 
-import { toHex } from '../bytes.js';
+import { toHex } from '../base/bytes.js';
 import type { Entry } from '../codec/entry.js';
 import { RequestTable } from './requests.js';
 

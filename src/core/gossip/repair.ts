@@ -7,7 +7,7 @@
 // request out of attempts fails: its target is forgotten (a later frontier or held entry names it again)
 // and the caller drops what it held for that log epoch (`takeFailed`).
 
-import { toHex } from '../bytes.js';
+import { toHex } from '../base/bytes.js';
 import { MAX_RANGE } from '../codec/messages.js';
 import { RequestTable, type Pending } from './requests.js';
 

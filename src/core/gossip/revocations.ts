@@ -1,6 +1,6 @@
 // Revocations at priority (docs/architecture.md §6; target: a revocation reaches 99% of online nodes within 5 s, docs/simulator.md),
 // shaped like fork proofs (fork-proofs.ts). A revocation is the operator-signed record of
-// codec/attest.ts; it verifies with the operator key it names (TieredVerifier.acceptRevocation: the
+// codec/attest.ts; it verifies with the operator key it names (IdentityTiers.acceptRevocation: the
 // operator and baid must match the binding we know; an unknown agent's revocation is kept and enforced
 // when its binding arrives), so any node can act on it without trusting the sender.
 //
@@ -20,11 +20,11 @@
 // distinct revocation once. Kept in memory: the broker retains one per agent, so a restarted node learns
 // them again from its `revocation/+` subscription at start.
 
-import { toHex, utf8 } from '../bytes.js';
+import { toHex, utf8 } from '../base/bytes.js';
 import { decodeRevocation } from '../codec/attest.js';
-import type { RejectReason } from '../errors.js';
-import type { TieredVerifier } from '../identity/verifier.js';
-import type { CryptoPort } from '../ports.js';
+import type { RejectReason } from '../base/errors.js';
+import type { IdentityTiers } from '../identity/tiers.js';
+import type { CryptoPort } from '../base/ports.js';
 import type { Channel, CoreEvent, Outgoing } from '../types.js';
 
 interface Pending {
@@ -41,7 +41,7 @@ export type RevocationResult =
 
 export interface RevocationsDeps {
   readonly crypto: CryptoPort;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   readonly self: Uint8Array;
   readonly heartbeatMs: number | undefined;
   readonly repeats: number;

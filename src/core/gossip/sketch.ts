@@ -10,10 +10,10 @@
 // Fill bound (docs/spec/sketch.md "Fill"): a sketch may have at most MAX_SKETCH_BITS = 128 of its 256 bits
 // set, what 32 items set at most. A fuller sketch (all ones matches every interest, so every follower of
 // the topic would pull that body) is refused by receivers (`sketch_overfull`: the body is not pulled), and
-// an author declares at most 32 items (codec/requests.ts), so its sketches always pass.
+// an author declares at most 32 items (core/api/requests.ts), so its sketches always pass.
 
-import { concatBytes, utf8 } from '../bytes.js';
-import type { Hashes } from '../ports.js';
+import { concatBytes, utf8 } from '../base/bytes.js';
+import type { Hashes } from '../base/ports.js';
 
 export const SKETCH_BYTES = 32;
 const K = 4;

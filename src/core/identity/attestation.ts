@@ -6,13 +6,13 @@
 // required level from a trusted issuer, and (4) every pluggable extra verifier (e.g. a zero-knowledge
 // execution proof checker) accepts. Each failure names which of these broke.
 
-import { equalBytes, toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../base/bytes.js';
 import { checkpointToBeSigned, decodeCheckpoint, decodeCredential, decodeInclusion } from '../codec/attest.js';
 import type { Binding } from '../codec/binding.js';
-import { DecodeError, decodeReason } from '../errors.js';
-import type { CryptoPort } from '../ports.js';
+import { DecodeError, decodeReason } from '../base/errors.js';
+import type { CryptoPort } from '../base/ports.js';
 import { verifyInclusion } from './merkle.js';
-import type { Check } from './verifier.js';
+import type { Check } from './tiers.js';
 
 export interface AttestationEvidence {
   readonly checkpoint: Uint8Array;

@@ -6,7 +6,7 @@
 // batch) is verified on demand, once.
 
 import type { SignedEntry } from '../codec/entry.js';
-import type { SigVerifier } from '../ports.js';
+import type { SigVerifier } from '../base/ports.js';
 
 export class BatchSignatures {
   private readonly answers = new Map<SignedEntry, boolean>();

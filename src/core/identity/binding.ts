@@ -5,7 +5,7 @@
 // This module holds the pure checks; the stateful parts of T2 (version chains, revocations, the
 // cache) live in the tiered verifier.
 
-import { concatBytes, equalBytes } from '../bytes.js';
+import { concatBytes, equalBytes } from '../base/bytes.js';
 import {
   bindingToBeSigned,
   configDigestInput,
@@ -16,8 +16,8 @@ import {
   type SignedBinding,
 } from '../codec/binding.js';
 import type { Limits } from '../codec/limits.js';
-import { DecodeError, decodeReason, type RejectReason } from '../errors.js';
-import type { CryptoPort, Hashes } from '../ports.js';
+import { DecodeError, decodeReason, type RejectReason } from '../base/errors.js';
+import type { CryptoPort, Hashes } from '../base/ports.js';
 
 export function computeBaid(
   h: Hashes,

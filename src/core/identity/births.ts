@@ -10,14 +10,14 @@
 //          dead) -> its SHA-256 is the death's bindingHash (else death_mismatch) -> T1 and continuation
 //          as for a birth. A death carries no binding, so only a node that met the author can use it.
 
-import { equalBytes, toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../base/bytes.js';
 import type { Binding } from '../codec/binding.js';
 import type { Limits } from '../codec/limits.js';
 import { decodeBirth, type Birth } from '../codec/messages.js';
-import type { RejectReason } from '../errors.js';
-import type { CryptoPort } from '../ports.js';
+import type { RejectReason } from '../base/errors.js';
+import type { CryptoPort } from '../base/ports.js';
 import { checkContinuation } from './continuation.js';
-import type { TieredVerifier } from './verifier.js';
+import type { IdentityTiers } from './tiers.js';
 
 export type BirthCheck =
   | { readonly ok: false; readonly reason: RejectReason; readonly detail: string }
@@ -44,7 +44,7 @@ export type BirthCheck =
  */
 export function checkBirth(
   c: CryptoPort,
-  verifier: TieredVerifier,
+  verifier: IdentityTiers,
   bytes: Uint8Array,
   now: number,
   limits: Limits,

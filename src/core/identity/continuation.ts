@@ -4,7 +4,7 @@
 // only for an epoch such a record names, so a second history without the operator's word stays a fork
 // (same epoch) or is refused (`no_continuation`, a new epoch without a record).
 
-import { equalBytes } from '../bytes.js';
+import { equalBytes } from '../base/bytes.js';
 import type { Binding } from '../codec/binding.js';
 import {
   continuationToBeSigned,
@@ -12,8 +12,8 @@ import {
   encodeContinuation,
   type Continuation,
 } from '../codec/fork-proof.js';
-import { DecodeError } from '../errors.js';
-import type { CryptoPort } from '../ports.js';
+import { DecodeError } from '../base/errors.js';
+import type { CryptoPort } from '../base/ports.js';
 
 /** Signs a continuation record for `binding`'s agent starting `epoch` (misuse throws). */
 export function makeContinuation(

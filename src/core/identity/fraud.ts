@@ -2,11 +2,11 @@
 // (topic, epoch, seq) with different ids: it verifies with the author's public key alone, so any node
 // can check it without trusting whoever forwarded it. Verified proofs go to trust (slashing, §7).
 
-import { equalBytes, toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../base/bytes.js';
 import { decodeEntry } from '../codec/entry.js';
 import type { Limits } from '../codec/limits.js';
-import { DecodeError } from '../errors.js';
-import type { CryptoPort } from '../ports.js';
+import { DecodeError } from '../base/errors.js';
+import type { CryptoPort } from '../base/ports.js';
 
 export interface ForkProof {
   readonly kind: 'fork';
@@ -19,7 +19,7 @@ export interface ForkProof {
 }
 
 /**
- * A double award (task/dispute.ts): two awards for one task, both signed by the requester, naming different
+ * A double award (identity/dispute.ts): two awards for one task, both signed by the requester, naming different
  * workers. It verifies with the requester's key alone, like a fork proof.
  */
 export interface DoubleAwardProof {

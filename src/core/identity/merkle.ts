@@ -4,8 +4,8 @@
 //   MTH(D[n])  = split at k, the largest power of two < n   (§2.1.1)
 // Inclusion proofs are generated (§2.1.3.1) for the registry tool and verified (§2.1.3.2) at T3.
 
-import { concatBytes, equalBytes } from '../bytes.js';
-import type { Hashes } from '../ports.js';
+import { concatBytes, equalBytes } from '../base/bytes.js';
+import type { Hashes } from '../base/ports.js';
 
 const LEAF = new Uint8Array([0]);
 const NODE = new Uint8Array([1]);

@@ -3,9 +3,9 @@
 // exception; only receipts that pass feed local trust.
 
 import type { SignedReceipt } from '../codec/receipt.js';
-import type { Check, TieredVerifier } from './verifier.js';
+import type { Check, IdentityTiers } from './tiers.js';
 
-export function checkReceipt(v: TieredVerifier, sr: SignedReceipt): Check {
+export function checkReceipt(v: IdentityTiers, sr: SignedReceipt): Check {
   for (const s of sr.signers) {
     const c = v.checkSigned(s.kid, s.toBeSigned, s.signature, sr.receipt.ts, sr.receipt.topic);
     if (!c.ok) return c;

@@ -4,7 +4,7 @@
 // any case `maxAgeMs` after it was held (a repair that was never opened, or one that keeps advancing too
 // slowly). A dropped entry is not lost: the log's frontier names it again and gap repair fetches it.
 
-import { toHex } from '../bytes.js';
+import { toHex } from '../base/bytes.js';
 import type { Entry, SignedEntry } from '../codec/entry.js';
 
 export interface Held {

@@ -1,7 +1,7 @@
 // In-memory LogStore: the reference for the contract suite, and the store of the simulator.
 
-import { toHex } from '../bytes.js';
-import { ERR } from '../errors.js';
+import { toHex } from '../base/bytes.js';
+import { CORE_ERR } from '../base/errors.js';
 import type { LogHead, LogRef, LogStore, StoredEntry } from './store.js';
 
 const logKey = (author: Uint8Array, topic: string) => `${toHex(author)}/${topic}`;
@@ -27,7 +27,7 @@ export class MemoryStore implements LogStore {
   private txLog: Array<() => void> | undefined;
 
   private check(): void {
-    if (this.closed) throw ERR.storeClosed('memory store is closed');
+    if (this.closed) throw CORE_ERR.storeClosed('memory store is closed');
   }
 
   head(author: Uint8Array, topic: string): LogHead | undefined {
@@ -58,11 +58,11 @@ export class MemoryStore implements LogStore {
       this.logsByKey.set(k, log);
     }
     const pos = `${e.epoch}:${e.seq}`;
-    if (log.entries.has(pos)) throw ERR.logConflict(`entry ${k} ${pos} already stored`);
+    if (log.entries.has(pos)) throw CORE_ERR.logConflict(`entry ${k} ${pos} already stored`);
     const prevHead = log.head;
     if (prevHead && e.epoch === prevHead.epoch && e.seq !== prevHead.seq + 1)
-      throw ERR.logConflict(`append at ${e.seq} but head is ${prevHead.seq}`);
-    if (prevHead && e.epoch < prevHead.epoch) throw ERR.logConflict(`append into old epoch ${e.epoch}`);
+      throw CORE_ERR.logConflict(`append at ${e.seq} but head is ${prevHead.seq}`);
+    if (prevHead && e.epoch < prevHead.epoch) throw CORE_ERR.logConflict(`append into old epoch ${e.epoch}`);
     log.entries.set(pos, e);
     log.head = { epoch: e.epoch, seq: e.seq, id: e.id, ts: e.ts };
     this.count++;

@@ -12,7 +12,7 @@
 //   seq = head.seq + 1, prev != head.id      -> broken    (the author signed another entry at head.seq)
 //   seq > head.seq + 1                       -> gap head.seq+1..seq-1
 
-import { equalBytes } from '../bytes.js';
+import { equalBytes } from '../base/bytes.js';
 import type { Entry } from '../codec/entry.js';
 import type { LogHead, StoredEntry } from './store.js';
 

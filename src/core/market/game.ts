@@ -208,36 +208,63 @@ export function settle(inst: Instance, mech: Mechanism, profile: Profile, team: 
     const members: number[] = [];
     for (let j2 = 0; j2 < k; j2++) if (credited & (1 << j2)) members.push(j2);
     const bids = members.map((j2) => profile[team[j2]!]!.bid);
-    const bidSum = bids.reduce((x, y) => x + y, 0);
-    let shares: number[];
-    switch (mech.reward.rule) {
-      case 'equal':
-        shares = members.map(() => pool / members.length);
-        break;
-      case 'fixed':
-        shares = bids;
-        break;
-      case 'proportional':
-        shares = bidSum > 0 ? bids.map((b) => (pool * b) / bidSum) : members.map(() => pool / members.length);
-        break;
-      case 'shapley': {
-        let phi = shapleyMemo.get(credited);
-        if (!phi) {
-          phi = shapley(members.length, (m) => {
-            let full = 0;
-            for (let t = 0; t < members.length; t++) if (m & (1 << t)) full |= 1 << members[t]!;
-            return claimedValue(full);
-          });
-          shapleyMemo.set(credited, phi);
-        }
-        const total = claimedValue(credited);
-        shares = phi.map((f) => (total > 0 ? (pool * f) / total : pool / members.length));
-        break;
-      }
-    }
+    const shares = splitPool(mech.reward.rule, pool, members, bids, credited, shapleyMemo, claimedValue);
     members.forEach((j2, t) => (pay[team[j2]!]! += pr * shares[t]!));
   };
   rec(0, 1);
+  return outcomeOf(inst, profile, team, { pay, slash, bondLoss }, ev, a, disputeAudits);
+}
+
+/**
+ * One outcome's pool split among the credited members (indices into the team; `credited` their bitmask), by the
+ * reward rule: equal parts, each its bid, in proportion to the bids, or the Shapley value of the claimed skills
+ * (memoised per credited set).
+ */
+function splitPool(
+  rule: Mechanism['reward']['rule'],
+  pool: number,
+  members: readonly number[],
+  bids: readonly number[],
+  credited: number,
+  shapleyMemo: Map<number, number[]>,
+  claimedValue: (mask: number) => number,
+): number[] {
+  switch (rule) {
+    case 'equal':
+      return members.map(() => pool / members.length);
+    case 'fixed':
+      return [...bids];
+    case 'proportional': {
+      const bidSum = bids.reduce((x, y) => x + y, 0);
+      return bidSum > 0 ? bids.map((b) => (pool * b) / bidSum) : members.map(() => pool / members.length);
+    }
+    case 'shapley': {
+      let phi = shapleyMemo.get(credited);
+      if (!phi) {
+        phi = shapley(members.length, (m) => {
+          let full = 0;
+          for (let t = 0; t < members.length; t++) if (m & (1 << t)) full |= 1 << members[t]!;
+          return claimedValue(full);
+        });
+        shapleyMemo.set(credited, phi);
+      }
+      const total = claimedValue(credited);
+      return phi.map((f) => (total > 0 ? (pool * f) / total : pool / members.length));
+    }
+  }
+}
+
+/** Per-agent utilities and the welfare from the expected pay, slash and bond loss of each team member. */
+function outcomeOf(
+  inst: Instance,
+  profile: Profile,
+  team: readonly number[],
+  money: { pay: number[]; slash: number[]; bondLoss: number[] },
+  ev: number,
+  auditRate: number,
+  disputeAudits: number,
+): Outcome {
+  const { pay, slash, bondLoss } = money;
   const utility = new Array<number>(inst.agents.length).fill(0);
   let effortCost = 0;
   let deliveries = 0;
@@ -248,7 +275,7 @@ export function settle(inst: Instance, mech: Mechanism, profile: Profile, team: 
     if (id.deliver) deliveries++;
     utility[id.owner]! += pay[idx]! - slash[idx]! - bondLoss[idx]! - c;
   }
-  const welfare = ev - effortCost - inst.auditCost * (a * deliveries + disputeAudits);
+  const welfare = ev - effortCost - inst.auditCost * (auditRate * deliveries + disputeAudits);
   return { team, utility, pay, slash, bondLoss, welfare, expectedValue: ev };
 }
 

@@ -10,7 +10,7 @@
 // Wire form: the deterministic CBOR map of the table MECHANISM below (docs/spec/tasks.md); unknown fields are
 // rejected like in every v1 object.
 
-import { decodeError } from '../errors.js';
+import { decodeError } from '../base/errors.js';
 import { decodeCbor, encodeCbor, type CborMap, type CborValue } from '../codec/cbor.js';
 import { asMap, mapOf } from '../codec/fields.js';
 import { DEFAULT_LIMITS } from '../codec/limits.js';

@@ -3,11 +3,11 @@
 // `constraint` declaration so it gossips like every other body (docs/architecture.md §8). The signed bytes are
 // computed apart from signing (docs/conventions.md §4); a peer verifies `toBeSigned` with the requester's key.
 
-import { fromHex, toHex } from '../bytes.js';
+import { fromHex, toHex } from '../base/bytes.js';
 import type { Body } from '../codec/body.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned, type Sign1 } from '../codec/cose.js';
-import { decodeError } from '../errors.js';
-import type { SigSigner } from '../ports.js';
+import { decodeError } from '../base/errors.js';
+import type { SigSigner } from '../base/ports.js';
 import { decodeMechanism, encodeMechanism, type Mechanism } from './mechanism.js';
 
 const CT = CONTENT_TYPES.mechanism;

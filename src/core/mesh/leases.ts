@@ -2,7 +2,7 @@
 // item existed here, or a requester not validated yet. Each is kept for LEASE_MS and answered when a matching
 // item arrives or the requester echoes its cookie. Bounded: 1024 filters, 256 requesters per filter.
 
-import { topicMatches } from '../hub.js';
+import { topicMatches } from '../base/hub.js';
 
 export const LEASE_MS = 30_000;
 

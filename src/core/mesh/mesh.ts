@@ -21,8 +21,8 @@
 // remembered (leases.ts) until it echoes. Liveness: silent neighbours are reported by will name (neighbours.ts).
 
 import { CHANNEL, letterName, parseLetterName, type Channel } from '../channels.js';
-import { topicMatches } from '../hub.js';
-import { toHex } from '../bytes.js';
+import { topicMatches } from '../base/hub.js';
+import { toHex } from '../base/bytes.js';
 import { Cookies, REVALIDATE_MS, type CookieMac } from './cookies.js';
 import { PullLeases } from './leases.js';
 import { Neighbours } from './neighbours.js';

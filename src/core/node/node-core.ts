@@ -19,16 +19,16 @@
 // The runtime's Driver (runtime/driver.ts) and the simulator only move bytes, time and store transactions.
 
 import type { AgentCore } from '../agent.js';
-import { toHex } from '../bytes.js';
+import { toHex } from '../base/bytes.js';
 import { entriesOf, parseMessage, type ParsedMessage } from '../codec/parsed.js';
 import { DEFAULT_FLOOD_LIMITS, FloodGate, type FloodLimits } from '../gossip/gate.js';
 import { BatchSignatures } from '../identity/batch-signatures.js';
-import type { SigVerifier } from '../ports.js';
+import type { SigVerifier } from '../base/ports.js';
 import { byPriority } from '../priority.js';
 import type { Conduct } from '../trust/conduct.js';
 import type { RankedCandidate } from '../trust/node-trust.js';
 import type { TaskEvent } from '../task/engine.js';
-import { TaskEngine } from '../task/worker.js';
+import { TaskEngine } from '../task/task-engine.js';
 import { taskHost, type TaskPartOptions } from './task-part.js';
 import { TrustPart, type TrustPartOptions } from './trust-part.js';
 import type { Candidate, Channel, CoreEvent, Outgoing } from '../types.js';

@@ -5,7 +5,7 @@
 
 import type { AgentCore } from '../agent.js';
 import type { LogStore } from '../log/store.js';
-import { disputeKey } from '../task/dispute.js';
+import { disputeKey } from '../identity/dispute.js';
 import type { TaskEngineOptions, TaskHost } from '../task/engine.js';
 
 /** What the runtime hands the node core for its task engine: ports, keys and policy (the host is the core's). */

@@ -12,9 +12,9 @@
 // Rejections come out as `rejected` events of the node core.
 
 import type { AgentCore } from '../agent.js';
-import { fromHex } from '../bytes.js';
+import { fromHex } from '../base/bytes.js';
 import { decodeReceipt } from '../codec/receipt.js';
-import { DecodeError, decodeReason } from '../errors.js';
+import { DecodeError, decodeReason } from '../base/errors.js';
 import type { Conduct } from '../trust/conduct.js';
 import { REPUTATION_TAG, reputationBody } from '../trust/gossip.js';
 import { NodeTrust } from '../trust/node-trust.js';

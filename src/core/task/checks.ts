@@ -1,16 +1,16 @@
 // Verification of the task protocol's untrusted inputs (docs/architecture.md §6 tiers), as values (docs/conventions.md §5): a failed
 // check is a TaskReject with a detail, never an exception.
 
-import { equalBytes, toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../base/bytes.js';
 import { decodeBody, type Body } from '../codec/body.js';
 import { decodeEntry } from '../codec/entry.js';
 import type { Limits } from '../codec/limits.js';
-import type { TieredVerifier } from '../identity/verifier.js';
+import type { IdentityTiers } from '../identity/tiers.js';
 import { decodeSignedMechanism } from '../market/signed.js';
 import type { Mechanism } from '../market/mechanism.js';
-import { DecodeError } from '../errors.js';
-import type { CryptoPort } from '../ports.js';
-import { decodeTerms, type TaskMsg, type TaskTerms } from './codec.js';
+import { DecodeError } from '../base/errors.js';
+import type { CryptoPort } from '../base/ports.js';
+import { decodeTerms, type TaskMsg, type TaskTerms } from '../codec/task.js';
 import type { TaskReject } from './protocol.js';
 
 export type Verdict<T = undefined> =
@@ -20,7 +20,7 @@ export const fail = (reason: TaskReject, detail: string): Verdict<never> => ({ o
 const ok = <T>(value: T): Verdict<T> => ({ ok: true, value });
 
 /** T2 on a binding carried by the message: it must pass now and bind the signer's key. */
-export function checkCarriedBinding(v: TieredVerifier, signer: Uint8Array, binding: Uint8Array, now: number): Verdict {
+export function checkCarriedBinding(v: IdentityTiers, signer: Uint8Array, binding: Uint8Array, now: number): Verdict {
   const r = v.acceptBinding(binding, now);
   if (!r.ok && r.reason !== 'stale')
     return fail(r.reason === 'bad_signature' ? 'bad_signature' : 'binding_invalid', `T2: ${r.detail}`);
@@ -30,7 +30,7 @@ export function checkCarriedBinding(v: TieredVerifier, signer: Uint8Array, bindi
 }
 
 /** T1: the message's signature by its signer, whose binding is known and valid at the message's ts. */
-export function checkMsgSignature(v: TieredVerifier, msg: TaskMsg, toBeSigned: Uint8Array, sig: Uint8Array): Verdict {
+export function checkMsgSignature(v: IdentityTiers, msg: TaskMsg, toBeSigned: Uint8Array, sig: Uint8Array): Verdict {
   const c = v.checkSigned(msg.signer, toBeSigned, sig, msg.ts);
   if (c.ok) return ok(undefined);
   return fail(
@@ -54,7 +54,7 @@ export interface Announce {
  */
 export function checkAnnounce(
   c: CryptoPort,
-  v: TieredVerifier,
+  v: IdentityTiers,
   limits: Limits,
   msg: TaskMsg & { type: 'invite' },
 ): Verdict<Announce> {

@@ -11,16 +11,16 @@
 // Published as a `state` declaration in the task topic's log of the requester: tags `receipt`,
 // `receipt.complaint`, constraints `agentnet/complaint/1:` + hex (the receipt watch picks it up).
 
-import { equalBytes, fromHex, toHex } from '../bytes.js';
+import { equalBytes, fromHex, toHex } from '../base/bytes.js';
 import type { Body } from '../codec/body.js';
 import { decodeCbor, encodeCbor } from '../codec/cbor.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from '../codec/cose.js';
 import { asMap, mapOf } from '../codec/fields.js';
 import { DEFAULT_LIMITS, type Limits } from '../codec/limits.js';
 import { readObject, type ObjectSpec } from '../codec/schema.js';
-import { decodeError, type RejectReason } from '../errors.js';
-import type { TieredVerifier } from '../identity/verifier.js';
-import { decodeTaskMsg } from './codec.js';
+import { decodeError, type RejectReason } from '../base/errors.js';
+import type { IdentityTiers } from '../identity/tiers.js';
+import { decodeTaskMsg } from '../codec/task.js';
 
 export const COMPLAINT_PREFIX = 'agentnet/complaint/1:';
 export const COMPLAINT_TAG = 'receipt.complaint';
@@ -114,7 +114,7 @@ export type ComplaintCheck =
  * signed by the named worker (T1 at its ts), and the complaint is signed by the requester (T1 at its ts).
  */
 export function checkComplaint(
-  v: TieredVerifier,
+  v: IdentityTiers,
   limits: Limits,
   d: ReturnType<typeof decodeComplaint>,
 ): ComplaintCheck {

@@ -1,5 +1,6 @@
 // The task protocol of one agent, both roles, sans-I/O (docs/conventions.md §2): this base holds the records, timers,
-// events and ledger access; requester.ts and worker.ts add the two roles' transitions (TaskEngine).
+// events and ledger access; requester.ts and worker.ts add the two roles' transitions,
+// task-engine.ts (TaskEngine) dispatches between them.
 // The runtime composes it with AgentCore (announce, direct messages, discovery) through TaskHost.
 //
 // Inputs carry `now`: handleMessage(now, bytes) for a task direct message, handleTimeout(now) when
@@ -8,14 +9,14 @@
 // rejections, receipts). Transitions follow the table in protocol.ts. A transition's record and its
 // ledger postings are written together (the runtime wraps each call in one store transaction).
 
-import { compareText, fromHex, toHex } from '../bytes.js';
+import { compareText, fromHex, toHex } from '../base/bytes.js';
 import type { Limits } from '../codec/limits.js';
-import type { TieredVerifier } from '../identity/verifier.js';
-import { DecodeError } from '../errors.js';
-import type { CryptoPort } from '../ports.js';
+import type { IdentityTiers } from '../identity/tiers.js';
+import { DecodeError } from '../base/errors.js';
+import type { CryptoPort } from '../base/ports.js';
 import type { Declaration } from '../types.js';
 import { checkCarriedBinding, type Verdict } from './checks.js';
-import { decodeTaskMsg, encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from './codec.js';
+import { decodeTaskMsg, encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../codec/task.js';
 import { agentAccount, ISSUANCE, type CreditLedger, type Posting } from './ledger.js';
 import { allowed, isTerminal, TASK_REJECTS, type Input, type TaskReject, type TaskState } from './protocol.js';
 import type { TaskRecord, TaskStore } from './store.js';
@@ -81,7 +82,7 @@ export interface TaskEngineOptions {
   readonly agentSecret: Uint8Array;
   /** Our binding (COSE_Sign), carried in bids and invites so the other side can check it at T2. */
   readonly binding: Uint8Array;
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   readonly limits: Limits;
   readonly host: TaskHost;
   readonly store: TaskStore;

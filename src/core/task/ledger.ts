@@ -13,8 +13,8 @@
 //
 // Each node keeps its own ledger of the tasks it took part in; another agent's balance there is this
 // node's view of it. Both parties post the same postings for a task (computed by `settlement` from the
-// signed messages), so their ledgers agree on every task they share. Implementations: MemoryLedger
-// here, SqliteLedger in src/runtime/store/ledger.ts; both run test/contract/ledger.contract.ts.
+// signed messages), so their ledgers agree on every task they share. Implementations: MemoryCreditLedger
+// here, SqliteCreditLedger in src/runtime/store/credit-ledger.ts; both run test/contract/ledger.contract.ts.
 
 export const RULES = ['grant', 'escrow', 'reward', 'refund', 'burn'] as const;
 export type Rule = (typeof RULES)[number];
@@ -76,7 +76,7 @@ export function checkPosting(p: Posting, fromBalance: number): string | undefine
   return undefined;
 }
 
-export class MemoryLedger implements CreditLedger {
+export class MemoryCreditLedger implements CreditLedger {
   private readonly bal = new Map<string, number>();
   private readonly list: Posting[] = [];
 

@@ -4,17 +4,17 @@
 //            │ (invites, bids)      │ deliverBy           │ settleBy                │ settleBy            │ settleBy
 //            └─> expired (no bid)   └─> defaulted         └─> defaulted             └─> unsigned          └─> unsigned
 
-import { compareText, concatBytes, fromHex, toHex, utf8 } from '../bytes.js';
+import { compareText, concatBytes, fromHex, toHex, utf8 } from '../base/bytes.js';
 import { decodeReceipt, encodeReceipt, receiptBody, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { checkReceipt } from '../identity/receipt.js';
 import { DEFAULT_POLICY_CONFIG, requiredTier as policyTier } from '../identity/policy.js';
 import { BP, MAX_MONEY, type Mechanism } from '../market/mechanism.js';
 import { decodeSignedMechanism, signMechanism } from '../market/signed.js';
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../base/errors.js';
 import { TOPIC_RE } from '../codec/limits.js';
 import { FieldError } from '../codec/schema.js';
 import { amountFor, checkMsgSignature } from './checks.js';
-import { encodeTaskMsg, encodeTerms, type TaskMsg } from './codec.js';
+import { encodeTaskMsg, encodeTerms, type TaskMsg } from '../codec/task.js';
 import { complaintBody, complaintToBeSigned, encodeComplaint, type Complaint } from './complaint.js';
 import { TaskConflictError, TaskEngineBase, view, type TaskView } from './engine.js';
 import { openPostings, depositPostings, settlement } from './ledger.js';

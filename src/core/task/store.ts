@@ -1,7 +1,7 @@
 // What the task engine persists (so a node restarted mid-task resumes it): one record per task, written
 // after every transition inside the same store transaction as the ledger postings it made. Byte fields
 // are hex so a record is plain JSON. Implementations: MemoryTaskStore here, SqliteTaskStore in
-// src/runtime/store/ledger.ts.
+// src/runtime/store/credit-ledger.ts.
 
 import type { Role, TaskState } from './protocol.js';
 

@@ -1,23 +1,24 @@
-// The worker's side of the task protocol (transitions: protocol.ts TRANSITIONS.worker), and TaskEngine,
-// which dispatches each input to the role that owns the task.
+// The worker's side of the task protocol (transitions: protocol.ts TRANSITIONS.worker); TaskEngine
+// (task-engine.ts) sends each input of a task we work on here.
 //
 //   invite ─> invited ──bidFor──> bidding ──award──> awarded ──deliver──> delivering ──rate──> settled (co-signed)
 //               │ bidDeadline       │ deliverBy        │ deliverBy          │ settleBy
 //               └─> lost            └─> lost           ├─> defaulted        ├─> unrated
 //                                                      └─> disputed <───────┘  (a second award naming another worker)
 
-import { equalBytes, fromHex, toHex } from '../bytes.js';
+import { equalBytes, fromHex, toHex } from '../base/bytes.js';
 import { encodeReceipt, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
-import { encodeTaskMsg, type TaskMsg } from './codec.js';
+import { encodeTaskMsg, type TaskMsg } from '../codec/task.js';
 import { TaskConflictError, view, type TaskView } from './engine.js';
 import { depositPostings, openPostings, settlement } from './ledger.js';
 import { allowed, type Input } from './protocol.js';
-import { checkDisputeProof, encodeDisputeProof } from './dispute.js';
+import { checkDisputeProof, encodeDisputeProof } from '../identity/dispute.js';
 import { RequesterEngine } from './requester.js';
 import type { TaskRecord } from './store.js';
 
-export class TaskEngine extends RequesterEngine {
+/** The worker's transitions on top of the requester's; TaskEngine (task-engine.ts) dispatches between them. */
+export abstract class WorkerEngine extends RequesterEngine {
   /**
    * Our bid (milli-credits) on a task we were invited to, or a revision of it while the bid window is open
    * (protocol.ts): the requester keeps each bidder's latest bid, and every price we signed stays one it may
@@ -58,10 +59,9 @@ export class TaskEngine extends RequesterEngine {
     return view(r);
   }
 
-  // ---------------------------------------------------------------- dispatch
+  // ---------------------------------------------------------------- inputs of a task we work on
 
-  protected override onMessage(now: number, r: TaskRecord, m: TaskMsg, tbs: Uint8Array, sig: Uint8Array): void {
-    if (r.role === 'requester') return this.requesterMessage(now, r, m, tbs, sig);
+  protected workerMessage(now: number, r: TaskRecord, m: TaskMsg, tbs: Uint8Array, sig: Uint8Array): void {
     const from = toHex(m.signer);
     if (from !== r.requester)
       return this.reject('not_party', `${m.type} from an agent that is not the requester`, r.id, from);
@@ -94,8 +94,7 @@ export class TaskEngine extends RequesterEngine {
     }
   }
 
-  protected override onTimer(now: number, r: TaskRecord, input: Input): void {
-    if (r.role === 'requester') return this.requesterTimer(now, r, input);
+  protected workerTimer(now: number, r: TaskRecord, input: Input): void {
     switch (input) {
       case 'retry':
         if (r.state === 'bidding') {

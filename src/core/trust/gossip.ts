@@ -10,10 +10,10 @@
 // Received views are reported (GET /trust?topic: how many peers report an agent, their mean) and counted; they do
 // not enter this node's own computation, which uses only receipts it verified itself (docs/trust.md §9).
 
-import { fromHex, toHex } from '../bytes.js';
+import { fromHex, toHex } from '../base/bytes.js';
 import type { Body } from '../codec/body.js';
 import { decodeCbor, encodeCbor } from '../codec/cbor.js';
-import { decodeError } from '../errors.js';
+import { decodeError } from '../base/errors.js';
 
 export const REPUTATION_TAG = 'reputation';
 export const REPUTATION_PREFIX = 'agentnet/reputation/1:';

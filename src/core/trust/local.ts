@@ -2,7 +2,7 @@
 //   s_ij  = Σ over i's receipts of j in τ of λ^(now − ts) · (sat − unsat),  sat − unsat = 2·outcome/1000 − 1
 //   c_ij  = r_i · max(s_ij, 0) / Σ_k max(s_ik, 0)        (k over workers not dropped)
 // r_i ∈ [0,1] is the rater's voice (1 in plain EigenTrust; MG-EigenTrust uses gate × tier voice × min(1, n·t_i), see
-// ledger.ts, so that a gated, unverified or unestablished rater's trust leaks back to pretrust instead of cycling
+// model.ts, so that a gated, unverified or unestablished rater's trust leaks back to pretrust instead of cycling
 // inside a collective, whose amplification would otherwise be 1/a). A row with no positive rating is
 // empty (dangling); the power iteration gives its mass to p (Kamvar §4.5).
 import type { CsrMatrix } from './types.js';

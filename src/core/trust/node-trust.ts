@@ -1,5 +1,5 @@
 // NodeTrust: MG-EigenTrust in a running node (docs/architecture.md §7), sans-I/O (docs/conventions.md §2). It turns what the network
-// delivers into verified TrustLedger inputs:
+// delivers into verified TrustModel inputs:
 //
 //   `declared` event (a watched `receipt` state body, AgentCore.watch)
 //     -> signedReceiptFromBody -> decodeReceipt (one-sided, swapped or self receipts do not decode: malformed)
@@ -9,29 +9,29 @@
 //     -> once per (taskId, requester, worker) -> ledger.handleReceipt (s_ij, live gate)
 //   `declared` complaint (task/complaint.ts: requester-signed rating carrying the worker's signed delivery)
 //     -> T1 on both signatures -> once per (taskId, requester, worker) -> ledger.handleReceipt (a rating, no slashing)
-//   verified fraud proof (TieredVerifier.pollFraud: fork, double award) -> ledger.handleFraudProof (burn, freeze, gate 0)
+//   verified fraud proof (IdentityTiers.pollFraud: fork, double award) -> ledger.handleFraudProof (burn, freeze, gate 0)
 //   recompute(now, iterate) once per epoch (profile trustRecomputeMs): stakes from the bindings' `bond`, tiers
 //     from the verifier, held receipts retried, one power-iteration call for all topics, exchange count.
 //
 // Time: the ledger's clock is now / decayEpochMs (fractional), so a receipt's weight decays by λ per decay epoch;
 // the recompute period (profile) only sets how often trust is recomputed and published.
 // The ledger, its key map and its rebuilds (a new topic, more identities: verified inputs replayed) are
-// KeyedLedger's (./keyed-ledger.ts).
+// KeyedTrustModel's (./keyed-model.ts).
 // Rejections are counted and polled as `rejected` events (channel `body`), never thrown.
 
-import { toHex } from '../bytes.js';
+import { toHex } from '../base/bytes.js';
 import type { Body } from '../codec/body.js';
 import { decodeReceipt, signedReceiptFromBody, type SignedReceipt } from '../codec/receipt.js';
-import { Counters } from '../counters.js';
-import { DecodeError, REJECT_REASONS, type RejectReason } from '../errors.js';
+import { Counters } from '../base/counters.js';
+import { DecodeError, REJECT_REASONS, type RejectReason } from '../base/errors.js';
 import { checkReceipt } from '../identity/receipt.js';
 import { DEFAULT_LIMITS } from '../codec/limits.js';
 import { checkComplaint, complaintFromBody, decodeComplaint, isComplaintBody } from '../task/complaint.js';
 import type { FraudProof as IdentityFraudProof } from '../identity/fraud.js';
-import type { TieredVerifier } from '../identity/verifier.js';
+import type { IdentityTiers } from '../identity/tiers.js';
 import type { Candidate, CoreEvent } from '../types.js';
-import { KeyedLedger, type ProofRec, type ReceiptRec } from './keyed-ledger.js';
-import type { TrustLedger } from './ledger.js';
+import { KeyedTrustModel, type ProofRec, type ReceiptRec } from './keyed-model.js';
+import type { TrustModel } from './model.js';
 import { DEFAULT_TRUST_PARAMS, MG_FEATURES } from './params.js';
 import { MAX_REPUTATION_ENTRIES, PeerViews, reputationFromBody, type ReputationEntry } from './gossip.js';
 import { selectArgmax, selectProportional } from './select.js';
@@ -54,9 +54,9 @@ export class NodeTrust {
   /** This node's own record of attributable violations (./conduct.ts): multiplies its trust in an author, never exchanged. */
   readonly conduct: Conduct;
   private readonly o: Required<Omit<NodeTrustOptions, 'verifier' | 'conduct'>>;
-  private readonly v: TieredVerifier;
-  /** The ledger with its agent-key map and replayed rebuilds (./keyed-ledger.ts). */
-  private readonly book: KeyedLedger;
+  private readonly v: IdentityTiers;
+  /** The ledger with its agent-key map and replayed rebuilds (./keyed-model.ts). */
+  private readonly book: KeyedTrustModel;
   private readonly seen = new Set<string>();
   private readonly receiptsOf = new Map<string, number>();
   private held: Held[] = [];
@@ -99,7 +99,7 @@ export class NodeTrust {
       explore: o.explore ?? 0.02,
     };
     const { capacity, features, params, maxReplay } = this.o;
-    this.book = new KeyedLedger({
+    this.book = new KeyedTrustModel({
       capacity,
       features,
       params,
@@ -110,7 +110,7 @@ export class NodeTrust {
     });
   }
 
-  private get ledger(): TrustLedger {
+  private get ledger(): TrustModel {
     return this.book.ledger;
   }
 
@@ -218,7 +218,7 @@ export class NodeTrust {
     }
   }
 
-  /** A fraud proof the verifier checked (TieredVerifier.pollFraud): slashing (docs/architecture.md §6 T4, §7). */
+  /** A fraud proof the verifier checked (IdentityTiers.pollFraud): slashing (docs/architecture.md §6 T4, §7). */
   handleFraud(now: number, fp: IdentityFraudProof): void {
     this.lastNow = Math.max(this.lastNow, now);
     const p: ProofRec = { culprit: fp.author, topic: fp.topic, kind: fp.kind, ts: this.epochOf(now) };
@@ -227,7 +227,7 @@ export class NodeTrust {
   }
 
   /** Drains the verifier's queue of verified fraud proofs into slashing; returns how many. */
-  pollFraudFrom(now: number, verifier: Pick<TieredVerifier, 'pollFraud'> = this.v): number {
+  pollFraudFrom(now: number, verifier: Pick<IdentityTiers, 'pollFraud'> = this.v): number {
     let n = 0;
     for (let fp = verifier.pollFraud(); fp; fp = verifier.pollFraud()) {
       this.handleFraud(now, fp);
@@ -337,7 +337,7 @@ export class NodeTrust {
       const j = this.book.indexOf(c.author);
       const inTopic = j !== undefined && this.book.hasTopic(c.topic);
       const gate = inTopic ? this.ledger.gate(c.topic, j) : 1;
-      // Rank by what selection weighs: trust × this node's certainty about the agent in the topic (ledger.ts) × conduct.
+      // Rank by what selection weighs: trust × this node's certainty about the agent in the topic (model.ts) × conduct.
       const score = inTopic
         ? this.ledger.size * this.ledger.selectionScore(c.topic, j) * this.conduct.factor(c.author, now)
         : 0;

@@ -1,12 +1,12 @@
 // Options and outputs of NodeTrust (./node-trust.ts), apart so that the class file stays about its inputs.
 
-import type { TieredVerifier } from '../identity/verifier.js';
+import type { IdentityTiers } from '../identity/tiers.js';
 import type { Candidate } from '../types.js';
 import type { Conduct } from './conduct.js';
 import type { TrustFeatures, TrustParams } from './params.js';
 
 export interface NodeTrustOptions {
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   /** Recompute period, ms (the firmware profile's trustRecomputeMs): one exchange round per recompute. */
   readonly recomputeMs: number;
   /**
@@ -35,7 +35,7 @@ export interface NodeTrustOptions {
 
 /**
  * A candidate with its topic trust: `trust` is n × published trust × gate (1 = an average identity); `rank` is the
- * semantic score × n × selection score (trust × certainty, TrustLedger.selectionScore), the ranking key.
+ * semantic score × n × selection score (trust × certainty, TrustModel.selectionScore), the ranking key.
  */
 export type RankedCandidate = Candidate & { readonly trust: number; readonly gate: number; readonly rank: number };
 

@@ -1,5 +1,5 @@
 // Dynamic pretrust, cross-topic bridge and consistency gate of MG-EigenTrust (docs/architecture.md §7). Pure functions of their
-// arguments (docs/conventions.md §3); the stateful owner (./ledger.ts) gathers the inputs.
+// arguments (docs/conventions.md §3); the stateful owner (./model.ts) gathers the inputs.
 //
 //   p^τ_j ∝ g^τ_j · (w_s·σ(stake_j) + w_b·B^τ_j + w_v·v_j)                          (normalised over active nodes)
 //   σ(s)  = min(1, √(s / s_ref))            capped concave: doubling a small stake helps, a whale gains nothing more

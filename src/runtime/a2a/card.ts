@@ -9,7 +9,7 @@
 // node that serves the directory, whose own binding rides in the extension's `directory` member.
 
 import { AgentCard, generateAgentCardSignature } from '@a2a-js/sdk';
-import { toHex } from '../../core/bytes.js';
+import { toHex } from '../../core/base/bytes.js';
 
 import { A2A_VERSION, BAID_EXTENSION_URI, KID_PREFIX } from './spec.js';
 

@@ -22,7 +22,7 @@ import {
 } from '@a2a-js/sdk/errors';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import type { AgentCard } from '@a2a-js/sdk';
-import { A2A_MESSAGE, validate } from '../../core/codec/requests.js';
+import { A2A_MESSAGE, validate } from '../../core/api/requests.js';
 import type { Limits } from '../../core/codec/limits.js';
 import { FieldError } from '../../core/codec/schema.js';
 import { TaskConflictError, type TaskEvent, type TaskView } from '../../core/task/engine.js';

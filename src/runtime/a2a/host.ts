@@ -3,7 +3,7 @@
 // the JSON-RPC gateway. Built by startNode from the node's identity, store, core and task runner.
 
 import { AgentCard } from '@a2a-js/sdk';
-import { fromHex, toHex } from '../../core/bytes.js';
+import { fromHex, toHex } from '../../core/base/bytes.js';
 import type { AgentCore } from '../../core/agent.js';
 import { decodeBody } from '../../core/codec/body.js';
 import type { Limits } from '../../core/codec/limits.js';

@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { A2A_DIRECTORY, validate } from '../../core/codec/requests.js';
+import { A2A_DIRECTORY, validate } from '../../core/api/requests.js';
 import { HttpError, sendJson } from '../api/http.js';
 import type { Route, RouteContext } from '../api/routes.js';
 import type { A2aHost } from './host.js';

@@ -6,12 +6,12 @@
 // nothing is stored: every check uses the card's own bytes.
 
 import { AgentCard, verifyAgentCardSignature } from '@a2a-js/sdk';
-import { equalBytes, toHex } from '../../core/bytes.js';
+import { equalBytes, toHex } from '../../core/base/bytes.js';
 import { decodeBody } from '../../core/codec/body.js';
 import { decodeEntry } from '../../core/codec/entry.js';
 import type { Limits } from '../../core/codec/limits.js';
 import { checkBinding } from '../../core/identity/binding.js';
-import type { CryptoPort } from '../../core/ports.js';
+import type { CryptoPort } from '../../core/base/ports.js';
 import { BAID_EXTENSION_URI, KID_PREFIX, skillId } from './card.js';
 
 export interface CardCheck {

@@ -11,7 +11,7 @@
 //   - it carries the agentnet BAID extension and the binding does not check, binds another key, or the card
 //     is not signed by the key it binds;
 //   - `skill` is set and the card has no skill of that id.
-// Failures map onto the closed set of src/core/errors.ts: no connection `unreachable`, an HTTP error status on
+// Failures map onto the closed set of src/core/base/errors.ts: no connection `unreachable`, an HTTP error status on
 // the card `status`, a refused card or a reply without text `malformed`, the agent's FAILED, REJECTED,
 // CANCELED, INPUT_REQUIRED or AUTH_REQUIRED (or a JSON-RPC error) `tool_error`, no terminal state in time
 // `timeout`. Loaded at the first a2a run, so a node without one does not load the SDK.
@@ -19,7 +19,7 @@
 import { AgentCard, Role, TaskState, verifyAgentCardSignature, type Message, type Part, type Task } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory, RestTransportFactory } from '@a2a-js/sdk/client';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
-import { AdapterError } from '../../core/errors.js';
+import { AdapterError } from '../errors.js';
 import { BAID_EXTENSION_URI, CARD_PATH } from '../a2a/spec.js';
 import { bindingFor, jwkOf, quietly, signerOf } from '../a2a/verify.js';
 import { makeCryptoPort, nobleStrictVerifier } from '../crypto-port.js';

@@ -1,11 +1,11 @@
-// The node's work adapters (docs/adapters.md): the config's named adapters (tables: src/core/codec/adapters.ts),
+// The node's work adapters (docs/adapters.md): the config's named adapters (tables: src/core/api/adapters.ts),
 // each with its own pool (concurrency, queue, reservations for tasks bid on), used by the task runner
 // (src/runtime/tasks.ts) to do a task's work as a worker and to rate an artefact as a requester.
 // Counts runs per adapter and result, and a latency histogram, for /metrics.
 
 import { readFileSync } from 'node:fs';
-import type { AdapterConfig, AdapterKind } from '../../core/codec/adapters.js';
-import { ADAPTER_FAILURES, AdapterError, ERR, type AdapterFailure } from '../../core/errors.js';
+import type { AdapterConfig, AdapterKind } from '../../core/api/adapters.js';
+import { ADAPTER_FAILURES, AdapterError, ERR, type AdapterFailure } from '../errors.js';
 import { callMcpTool, chat, fillArguments, killAll, parseScore, postJson, runExec, type RunLimits } from './run.js';
 
 /** What a worker adapter gets (the JSON on stdin / in the POST). */

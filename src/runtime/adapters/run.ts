@@ -1,4 +1,4 @@
-// One run of a work adapter (docs/adapters.md; tables in src/core/codec/adapters.ts): the task's JSON in, bytes out,
+// One run of a work adapter (docs/adapters.md; tables in src/core/api/adapters.ts): the task's JSON in, bytes out,
 // within the adapter's timeout and output limit. Every failure is an AdapterError with a failure from the
 // closed set ADAPTER_FAILURES and a message naming the command or URL and the cause.
 //
@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { AdapterError } from '../../core/errors.js';
+import { AdapterError } from '../errors.js';
 
 export interface RunLimits {
   readonly timeoutMs: number;

@@ -1,4 +1,4 @@
-// The parts of openapi.json that come from the request tables (src/core/codec/requests.ts): the request
+// The parts of openapi.json that come from the request tables (src/core/api/requests.ts): the request
 // bodies of announce, withdraw, tasks and the task steps, the queries of discover and the A2A directory, what an
 // A2A message may ask (A2aMessageTerms) and the shape of an own declaration. `node scripts/gen-openapi.mjs` writes them into openapi.json; test/unit/requests.test.ts
 // fails when the document and the tables differ, so neither can change alone.
@@ -20,7 +20,7 @@ import {
   TASK_WAIT,
   WITHDRAW,
   type RequestSpec,
-} from '../../core/codec/requests.js';
+} from '../../core/api/requests.js';
 import { fieldOf } from '../../core/codec/schema.js';
 import { ENTRY } from '../../core/codec/entry.js';
 

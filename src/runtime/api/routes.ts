@@ -5,7 +5,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Limits } from '../../core/codec/limits.js';
-import { ANNOUNCE, DISCOVER, FOLLOW, validate, WITHDRAW } from '../../core/codec/requests.js';
+import { ANNOUNCE, DISCOVER, FOLLOW, validate, WITHDRAW } from '../../core/api/requests.js';
 import type { Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../../core/types.js';
 import type { Logger } from '../logger.js';
 import { badRequest, HttpError, intParam, readJson, sendJson, sendText } from './http.js';
@@ -26,7 +26,7 @@ import type { A2aHost } from '../a2a/host.js';
 /** What the API needs of a node (AgentNode implements it). */
 export interface ApiNode {
   readonly logger: Logger;
-  /** The profile's size limits: requests are checked against them (codec/requests.ts) before anything is signed. */
+  /** The profile's size limits: requests are checked against them (core/api/requests.ts) before anything is signed. */
   readonly limits: Limits;
   status(): Record<string, unknown>;
   /** Concurrent announces share one store transaction (grouped commit); resolves once it is durable. */
@@ -100,7 +100,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/announce',
     handler: async (c) => {
-      // The request table (codec/requests.ts): the limits of the body and entry it lands in, the profile's values.
+      // The request table (core/api/requests.ts): the limits of the body and entry it lands in, the profile's values.
       const d = validate(ANNOUNCE, await readJson(c.req), c.node.limits) as unknown as Declaration;
       sendJson(c.res, 200, await c.node.announceGrouped(d));
     },

@@ -10,7 +10,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { FieldError } from '../../core/codec/schema.js';
-import { AgentnetError, ERR } from '../../core/errors.js';
+import { AgentnetError, ERR } from '../errors.js';
 import { HttpError, sendError } from './http.js';
 import { match, type ApiNode } from './routes.js';
 import { EventHub } from './sse.js';

@@ -12,7 +12,7 @@ import {
   TASK_WAIT,
   validate,
   type RequestSpec,
-} from '../../core/codec/requests.js';
+} from '../../core/api/requests.js';
 import type { Mechanism } from '../../core/market/mechanism.js';
 import type { TaskView } from '../../core/task/engine.js';
 import type { TaskSpec } from '../../core/task/requester.js';
@@ -51,7 +51,7 @@ export interface TaskApi {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** The JSON request body checked against its request table (codec/requests.ts), defaults filled in. */
+/** The JSON request body checked against its request table (core/api/requests.ts), defaults filled in. */
 async function body(c: RouteContext, spec: RequestSpec): Promise<Record<string, unknown>> {
   return validate(spec, await readJson(c.req), c.node.limits);
 }

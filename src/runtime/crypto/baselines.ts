@@ -3,7 +3,7 @@
 // decoding. The differences are measured in test/wasm/edge.test.ts and listed in docs/verification.md. The WASM kernel (src/runtime/wasm/ed25519.ts) is the production verifier.
 import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
-import type { SigItem, SigVerifier } from '../../core/ports.js';
+import type { SigItem, SigVerifier } from '../../core/base/ports.js';
 
 /** DER SubjectPublicKeyInfo prefix for an Ed25519 key (RFC 8410 §4): SEQ{SEQ{OID 1.3.101.112}, BIT STRING}. */
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');

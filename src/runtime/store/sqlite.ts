@@ -8,7 +8,7 @@
 
 import Database from 'better-sqlite3';
 import { KINDS } from '../../core/codec/entry.js';
-import { AgentnetError, ERR } from '../../core/errors.js';
+import { AgentnetError, ERR } from '../errors.js';
 import type { LogHead, LogRef, LogStore, StoredEntry } from '../../core/log/store.js';
 
 const WITHDRAW = KINDS.indexOf('withdraw');
@@ -24,7 +24,7 @@ const MIGRATIONS: readonly string[] = [
      id BLOB NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (author, topic)) WITHOUT ROWID;
    CREATE TABLE bodies (hash BLOB PRIMARY KEY, bytes BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE bindings (agent_key BLOB PRIMARY KEY, version INTEGER NOT NULL, bytes BLOB NOT NULL) WITHOUT ROWID;`,
-  // v2: the task protocol's records and the credit ledger (src/runtime/store/ledger.ts).
+  // v2: the task protocol's records and the credit ledger (src/runtime/store/credit-ledger.ts).
   `CREATE TABLE tasks (id TEXT PRIMARY KEY, role TEXT NOT NULL, state TEXT NOT NULL, record TEXT NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE ledger_accounts (account TEXT PRIMARY KEY, balance INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE ledger_postings (n INTEGER PRIMARY KEY, task TEXT NOT NULL, rule TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,

@@ -19,7 +19,7 @@
 
 import { createHash } from 'node:crypto';
 import { CHANNEL, PUSHED_CHANNELS, type Channel, type PushedChannel } from '../../core/channels.js';
-import { topicMatches } from '../../core/hub.js';
+import { topicMatches } from '../../core/base/hub.js';
 import type { Transport, TransportState, TransportStats } from './types.js';
 
 /**

@@ -1,8 +1,8 @@
-// In-memory transport: a hub with MQTT-like semantics (retained messages, wildcards: src/core/hub.ts;
+// In-memory transport: a hub with MQTT-like semantics (retained messages, wildcards: src/core/base/hub.ts;
 // delivery in a later microtask) for tests and single-process use. `memory://name` picks a hub.
 
 import { hubName, parseHubName, type Channel } from '../../core/channels.js';
-import { RetainedTable, SubscriberIndex } from '../../core/hub.js';
+import { RetainedTable, SubscriberIndex } from '../../core/base/hub.js';
 import type { PublishOptions, Transport, TransportOptions, TransportState } from './types.js';
 
 type Sub = (channel: Channel, key: string, bytes: Uint8Array) => void;

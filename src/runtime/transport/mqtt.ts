@@ -20,7 +20,7 @@
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { letterName, parseLetterName, type Channel } from '../../core/channels.js';
-import { ERR } from '../../core/errors.js';
+import { ERR } from '../errors.js';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   NETWORK_RE,

@@ -30,7 +30,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Channel } from '../../core/types.js';
-import { ERR } from '../../core/errors.js';
+import { ERR } from '../errors.js';
 import { reconnectDelay } from './mqtt.js';
 import { NatsLiveness } from './nats-liveness.js';
 import { NatsOutbox, PUT_TIMEOUT_MS } from './nats-outbox.js';

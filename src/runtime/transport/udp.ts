@@ -12,7 +12,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import type { Channel } from '../../core/channels.js';
-import { ERR } from '../../core/errors.js';
+import { ERR } from '../errors.js';
 import { HEARTBEAT_MS, MeshCore } from '../../core/mesh/mesh.js';
 import { COOKIE, MTU } from '../../core/mesh/wire.js';
 import {

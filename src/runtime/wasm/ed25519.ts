@@ -1,17 +1,15 @@
 // Loads build/ed25519.wasm (scalar) or build/ed25519.simd.wasm (the same kernel with WASM SIMD field
 // products; both accept exactly the same set: docs/verification.md) and exposes it as a SigVerifier
-// (src/core/ports.ts) named 'wasm'. Which one: `kernel` option, default 'auto' (SIMD when the engine
+// (src/core/base/ports.ts) named 'wasm'. Which one: `kernel` option, default 'auto' (SIMD when the engine
 // validates SIMD and the build is present, else scalar).
 // Boundary per docs/conventions.md §10: fixed regions in the kernel's memory (ed25519-abi.ts); the memory never
 // grows, so the Uint8Array/DataView views made here stay valid for the module's lifetime.
-// Every load failure is an AgentnetError with the stable code WASM_LOAD_FAILED (docs/conventions.md §6).
+// The file is found and loaded by load.ts; every load failure is a WasmLoadError (code WASM_LOAD_FAILED,
+// docs/conventions.md §6).
 import { createHash, randomFillSync } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ERR } from '../../core/errors.js';
-import type { SigItem, SigVerifier } from '../../core/ports.js';
+import type { SigItem, SigVerifier } from '../../core/base/ports.js';
 import { ED25519_ABI_VERSION, type Ed25519Exports } from './ed25519-abi.js';
+import { checkAbi, compileKernel, findKernel, instantiateModule } from './load.js';
 import { wasmSimdSupported } from './simd.js';
 
 /** The two builds of the kernel: `scalar` (build/ed25519.wasm) and `simd` (build/ed25519.simd.wasm). */
@@ -31,15 +29,11 @@ export interface LoadEd25519Options {
   readonly maxChunk?: number;
 }
 
-const fileOf = (k: Ed25519Kernel): string => (k === 'simd' ? 'ed25519.simd.wasm' : 'ed25519.wasm');
+const nameOf = (k: Ed25519Kernel): string => (k === 'simd' ? 'ed25519.simd' : 'ed25519');
 
-/** Candidate locations: ../../../build from src/runtime/wasm, ../build from dist/agentnet.mjs. */
+/** The kernel file (load.ts `findKernel`: beside the sources, the bundle or the project root). */
 export function findEd25519Wasm(kernel: Ed25519Kernel = 'scalar'): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const f = fileOf(kernel);
-  const candidates = [resolve(here, '../../../build', f), resolve(here, '../build', f)];
-  for (const c of candidates) if (existsSync(c)) return c;
-  throw ERR.wasmLoadFailed(`${f} not found (tried ${candidates.join(', ')}); run npm run build:wasm`);
+  return findKernel(nameOf(kernel));
 }
 
 /**
@@ -56,32 +50,10 @@ export function autoEd25519Kernel(): Ed25519Kernel {
   }
 }
 
-// The project compiles against lib ES2022 without DOM typings, so the two constructors used here
-// are typed locally.
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 export function instantiateEd25519(wasmPath: string): Ed25519Exports {
-  let e: Ed25519Exports;
-  try {
-    const module = new Wasm.Module(readFileSync(wasmPath));
-    const instance = new Wasm.Instance(module, {
-      env: {
-        abort: (_m: number, _f: number, line: number, col: number) => {
-          throw ERR.wasmLoadFailed(`ed25519 kernel aborted at ${line}:${col}`);
-        },
-      },
-    });
-    e = instance.exports as unknown as Ed25519Exports;
-  } catch (err) {
-    throw ERR.wasmLoadFailed(`${wasmPath}: ${(err as Error).message}`, err);
-  }
-  if (e.abiVersion() !== ED25519_ABI_VERSION) {
-    throw ERR.wasmLoadFailed(`${wasmPath}: ABI ${e.abiVersion()} != expected ${ED25519_ABI_VERSION}; rebuild`);
-  }
+  const kernel = wasmPath.endsWith('.simd.wasm') ? 'ed25519.simd' : 'ed25519';
+  const e = instantiateModule(kernel, compileKernel(kernel, wasmPath)) as unknown as Ed25519Exports;
+  checkAbi(kernel, e.abiVersion(), ED25519_ABI_VERSION);
   return e;
 }
 

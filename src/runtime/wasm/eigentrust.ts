@@ -5,11 +5,9 @@
 // the largest problem it accepts (`capacity`). A call that does not fit throws RangeError; `loadEigenTrust()`
 // without a capacity returns a function that re-instantiates with a larger memory when a bigger problem arrives
 // (the compiled module is shared, instantiation is cheap) — memory is still never grown under live views.
-import { readFileSync, existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkPowerIterateInput } from '../../core/trust/eigentrust.js';
 import type { PowerIterate, PowerIterateInput, PowerIterateOutput } from '../../core/trust/types.js';
+import { compileKernel, findKernel, instantiateModule, Wasm } from './load.js';
 
 /** The kernel's boundary: fixed buffers and numbers (one hand-written interface, docs/conventions.md §10). */
 export interface EigenTrustExports {
@@ -25,34 +23,16 @@ export interface EigenTrustCapacity {
   readonly nnz: number;
 }
 
-/** The slice of the WebAssembly JS API this loader uses (tsconfig has no DOM lib, so it is typed here). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (m: object, imports: object) => { readonly exports: unknown };
-  Memory: new (d: { initial: number; maximum: number }) => WasmMemory;
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 const PAGE = 65536;
 const MAX_PAGES = 4096; // must equal memoryPages of the kernel in scripts/build.mjs
 const HDR_WORDS = 8;
 
-/** build/eigentrust.wasm from a bundled dist/agentnet.mjs (../build) or from this source file (../../../build). */
-export function resolveKernelPath(name = 'eigentrust.wasm'): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const rel of ['../build', '../../../build']) {
-    const p = resolve(here, rel, name);
-    if (existsSync(p)) return p;
-  }
-  throw new Error(`eigentrust kernel ${name} not found beside ${here}; run \`npm run build:wasm\``);
-}
+/** The kernel file (load.ts `findKernel`: beside the sources, the bundle or the project root). */
+export const resolveKernelPath = (): string => findKernel('eigentrust');
 
 let compiled: object | undefined;
 function module(): object {
-  compiled ??= new WA.Module(readFileSync(resolveKernelPath()));
+  compiled ??= compileKernel('eigentrust', resolveKernelPath());
   return compiled;
 }
 
@@ -75,12 +55,12 @@ export function bytesNeeded(c: EigenTrustCapacity): number {
 export function createEigenTrust(
   cap: EigenTrustCapacity,
 ): PowerIterate & { readonly capacity: EigenTrustCapacity; readonly pages: number } {
-  const probe = new WA.Instance(module(), { env: { memory: new WA.Memory({ initial: 1, maximum: 1 }), abort } });
-  const base = (probe.exports as unknown as EigenTrustExports).heapBase();
+  const probe = instantiateModule('eigentrust', module(), { memory: new Wasm.Memory({ initial: 1, maximum: 1 }) });
+  const base = (probe as unknown as EigenTrustExports).heapBase();
   const pages = Math.ceil((base + bytesNeeded(cap)) / PAGE);
   if (pages > MAX_PAGES) throw new RangeError(`capacity: needs ${pages} pages, kernel maximum is ${MAX_PAGES}`);
-  const memory = new WA.Memory({ initial: pages, maximum: pages });
-  const ex = new WA.Instance(module(), { env: { memory, abort } }).exports as unknown as EigenTrustExports;
+  const memory = new Wasm.Memory({ initial: pages, maximum: pages });
+  const ex = instantiateModule('eigentrust', module(), { memory }) as unknown as EigenTrustExports;
 
   const run = (input: PowerIterateInput): PowerIterateOutput => {
     checkPowerIterateInput(input);
@@ -145,8 +125,4 @@ export function loadEigenTrust(initial: EigenTrustCapacity = { nodes: 1024, topi
     }
     return inst(input);
   };
-}
-
-function abort(): never {
-  throw new Error('eigentrust kernel aborted');
 }

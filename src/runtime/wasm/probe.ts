@@ -1,6 +1,6 @@
 // The probe kernel (assembly/probe.ts): proves the build-and-load path and the shared-memory boundary.
 
-import { instantiateKernel } from './load.js';
+import { checkAbi, instantiateKernel } from './load.js';
 
 /** Hand-written description of the probe kernel's exports (docs/conventions.md §10). */
 interface ProbeExports {
@@ -23,9 +23,9 @@ export function fletcher32Reference(d: Uint8Array): number {
 }
 
 export function loadProbe(variant: 'release' | 'debug' = 'release') {
-  const x = instantiateKernel('probe', variant).exports as unknown as ProbeExports;
+  const x = instantiateKernel('probe', variant) as unknown as ProbeExports;
   const abi = x.ABI_VERSION.value as number;
-  if (abi !== PROBE_ABI) throw new RangeError(`probe kernel ABI ${abi}, expected ${PROBE_ABI}`);
+  checkAbi('probe', abi, PROBE_ABI);
   const mem = new Uint8Array(x.memory.buffer);
   return {
     abi,

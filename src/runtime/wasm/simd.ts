@@ -4,8 +4,7 @@
 // validates a SIMD module and the file is there; `baseline` always loads the scalar one. Both accept
 // exactly the same set of signatures.
 
-import { existsSync } from 'node:fs';
-import { kernelPath } from './load.js';
+import { kernelPresent } from './load.js';
 
 /**
  * The smallest module using a SIMD opcode: one function `() -> v128` whose body is
@@ -63,7 +62,7 @@ export function chooseKernel(mode: 'auto' | 'baseline', name = 'ed25519'): Kerne
   if (mode === 'baseline') return { simdSupported, kernel: name, reason: 'profile asks for the baseline kernel' };
   if (!simdSupported)
     return { simdSupported, kernel: name, reason: 'WASM SIMD not supported by this engine: baseline kernel' };
-  if (!existsSync(kernelPath(`${name}.simd`)))
+  if (!kernelPresent(`${name}.simd`))
     return {
       simdSupported,
       kernel: name,

@@ -18,7 +18,7 @@ import { capabilityOf, covers, type Request } from './workload.js';
 import type { Method, RunCtx } from './runner.js';
 import { DeclChecker, pack, signBirth, signDecl, unpack, type Verified } from './signed.js';
 import type { NodeIO, Proc } from '../net/world.js';
-import { toHex } from '../../core/bytes.js';
+import { toHex } from '../../core/base/bytes.js';
 
 const FLOOD = 'bc/all';
 const HELD_PER_AUTHOR = 64;

@@ -10,7 +10,7 @@
 // quarantined the author, in ms and in heartbeat rounds; the number of proof publications (the
 // hold-off and suppression keep it low) and the bytes of the fraud channel.
 
-import type { CryptoPort } from '../../core/ports.js';
+import type { CryptoPort } from '../../core/base/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { AgentProc } from '../net/agent-proc.js';
 import { simIdentity } from '../net/identities.js';

@@ -6,7 +6,7 @@
 // it. Results are means over seeds with 95% t-intervals. The result is plain JSON and, for the same
 // options, byte-identical across runs (no wall clock, no Math.random, ordered maps).
 
-import type { CryptoPort } from '../../core/ports.js';
+import type { CryptoPort } from '../../core/base/ports.js';
 import { memoizedCrypto } from '../net/memo-crypto.js';
 import { simIdentity } from '../net/identities.js';
 import { DEFAULT_NET, type NetParams } from '../net/links.js';

@@ -10,10 +10,10 @@
 //    across its restarts (a store on disk); while it is down, registrations and queries are lost.
 // A fixed 2 s retry (not the core's linear backoff) gives the registry the benefit of the doubt.
 
-import { utf8 } from '../../core/bytes.js';
+import { utf8 } from '../../core/base/bytes.js';
 import { decodeBody, encodeBody } from '../../core/codec/body.js';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
-import { DecodeError } from '../../core/errors.js';
+import { DecodeError } from '../../core/base/errors.js';
 import type { NodeIO, Proc } from '../net/world.js';
 import type { Method, RunCtx } from './runner.js';
 import { DeclChecker, pack, signBirth, signDecl, unpack } from './signed.js';

@@ -14,11 +14,11 @@
 // none); the
 // publications and the bytes of the revocation channel.
 
-import { toHex } from '../../core/bytes.js';
+import { toHex } from '../../core/base/bytes.js';
 import { decodeBinding } from '../../core/codec/binding.js';
 import { encodeRevocation, revocationToBeSigned, type Revocation } from '../../core/codec/attest.js';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
-import type { CryptoPort } from '../../core/ports.js';
+import type { CryptoPort } from '../../core/base/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { AgentProc } from '../net/agent-proc.js';
 import { SIM_EPOCH, simIdentity } from '../net/identities.js';

@@ -13,8 +13,8 @@
 //   bytes     every byte on every link in the whole run (announcements, births, headers, pulls,
 //             frontiers, repair, queries, subscriptions), divided by the number of requests issued.
 
-import { toHex } from '../../core/bytes.js';
-import type { CryptoPort } from '../../core/ports.js';
+import { toHex } from '../../core/base/bytes.js';
+import type { CryptoPort } from '../../core/base/ports.js';
 import type { SimIdentity } from '../net/identities.js';
 import type { NetParams } from '../net/links.js';
 import { World } from '../net/world.js';

@@ -17,14 +17,14 @@
 // Part D, revocations (revocation-part.ts): min(nodes, 1000) nodes, an operator publishes a signed
 // revocation through one node; time until 99% of online nodes refuse the key, late joiners, enforcement.
 
-import type { CryptoPort } from '../../core/ports.js';
+import type { CryptoPort } from '../../core/base/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { AgentProc } from '../net/agent-proc.js';
 import { simIdentity, type SimIdentity } from '../net/identities.js';
 import { sharedBindingDecoder } from '../net/intern.js';
 import { memoizedCrypto } from '../net/memo-crypto.js';
 import type { BindingDecoder } from '../../core/identity/binding.js';
-import { Prng } from '../net/prng.js';
+import { Rng } from '../rng.js';
 import { World } from '../net/world.js';
 import { forkPart, type ForkResult } from './fork-part.js';
 import { revocationPart, type RevocationPartResult } from './revocation-part.js';
@@ -85,7 +85,7 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
   const stores: MemoryStore[] = [];
   const ids: SimIdentity[] = [];
   // Publishers and interested nodes: a seeded shuffle, so every topic gets its share of both.
-  const order = new Prng(seed).fork('scale').shuffle(Array.from({ length: n }, (_, i) => i));
+  const order = new Rng(seed, { bits: 32 }).fork('scale').shuffle(Array.from({ length: n }, (_, i) => i));
   const interested = new Set(order.slice(0, Math.max(5, Math.floor(n / 100))));
   for (let i = 0; i < n; i++) {
     const id = simIdentity(crypto, seed, i);

@@ -2,7 +2,7 @@
 // method carries the same real, signed objects (entry + body + birth with its binding) and pays the
 // same verification: a baseline differs in how declarations travel, not in what they are.
 
-import { toHex, equalBytes } from '../../core/bytes.js';
+import { toHex, equalBytes } from '../../core/base/bytes.js';
 import { decodeBody, encodeBody, type Body } from '../../core/codec/body.js';
 import { decodeCbor, encodeCbor } from '../../core/codec/cbor.js';
 import {
@@ -15,10 +15,10 @@ import {
 } from '../../core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import { birthToBeSigned, decodeBirth, encodeBirth, type Birth } from '../../core/codec/messages.js';
-import { DecodeError } from '../../core/errors.js';
+import { DecodeError } from '../../core/base/errors.js';
 import { makeSketch } from '../../core/gossip/sketch.js';
-import { TieredVerifier } from '../../core/identity/verifier.js';
-import type { CryptoPort } from '../../core/ports.js';
+import { IdentityTiers } from '../../core/identity/tiers.js';
+import type { CryptoPort } from '../../core/base/ports.js';
 import { SIM_EPOCH, type SimIdentity } from '../net/identities.js';
 
 export interface SignedDecl {
@@ -75,9 +75,9 @@ export interface Verified {
 
 /** The core's tiered verifier (T0-T2) applied to baseline messages. */
 export class DeclChecker {
-  readonly verifier: TieredVerifier;
+  readonly verifier: IdentityTiers;
   constructor(private readonly c: CryptoPort) {
-    this.verifier = new TieredVerifier(c, DEFAULT_LIMITS);
+    this.verifier = new IdentityTiers(c, DEFAULT_LIMITS);
   }
 
   knows(authorHex: string): boolean {

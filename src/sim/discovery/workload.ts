@@ -11,7 +11,7 @@
 // A request is *servable* when at least one correct provider is online at its start, and *abandoned*
 // when its requester goes offline before its deadline without having found one; both are reported.
 
-import { Prng } from '../net/prng.js';
+import { Rng } from '../rng.js';
 
 export const TOPICS = [
   'code_generation',
@@ -83,7 +83,7 @@ export function onlineAt(s: Scenario, node: number, t: number): boolean {
 export function buildScenario(p: ScenarioParams): Scenario {
   if (!(p.churn >= 0 && p.churn < 1)) throw new RangeError('buildScenario: churn must be in [0, 1)');
   if (!Number.isInteger(p.nodes) || p.nodes < 10) throw new RangeError('buildScenario: nodes must be an integer >= 10');
-  const rng = new Prng(p.seed).fork('workload');
+  const rng = new Rng(p.seed, { bits: 32 }).fork('workload');
   const warmup = p.warmupMs ?? 15_000;
   const span = p.spanMs ?? 120_000;
   const deadlineMs = p.deadlineMs ?? 10_000;

@@ -5,7 +5,7 @@
 // which is what makes allocation matter.
 
 import type { AgentType, Instance } from '../../core/market/game.js';
-import { MarketRng } from './prng.js';
+import { Rng } from '../rng.js';
 
 export interface PopulationParams {
   /** Task instances per evaluation. */
@@ -22,7 +22,7 @@ export interface PopulationParams {
 export const DEFAULT_POPULATION: PopulationParams = { instances: 6, agents: 4, value: 12, scale: 3, auditCost: 0.3 };
 
 export function population(seed: number, p: PopulationParams = DEFAULT_POPULATION): Instance[] {
-  const rng = new MarketRng(seed);
+  const rng = Rng.sfc32(seed);
   const out: Instance[] = [];
   for (let t = 0; t < p.instances; t++) {
     const agents: AgentType[] = [];
@@ -35,7 +35,7 @@ export function population(seed: number, p: PopulationParams = DEFAULT_POPULATIO
         skill,
         rel: round3(rng.range(0.6, 0.98)),
         // Honest operators have at least a verified binding (T2); some also a KYC credential (T3).
-        tier: rng.float() < 0.5 ? 2 : 3,
+        tier: rng.next() < 0.5 ? 2 : 3,
       });
     }
     out.push({ value: p.value, scale: p.scale, auditCost: p.auditCost, agents });

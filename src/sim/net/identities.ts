@@ -2,8 +2,8 @@
 // the run's seed so a run replays byte for byte.
 
 import { makeBinding } from '../../core/identity/binding.js';
-import { utf8 } from '../../core/bytes.js';
-import type { CryptoPort } from '../../core/ports.js';
+import { utf8 } from '../../core/base/bytes.js';
+import type { CryptoPort } from '../../core/base/ports.js';
 
 /** The simulator's epoch: 2026-01-01T00:00:00Z. Virtual time t ms is SIM_EPOCH + t on the wire. */
 export const SIM_EPOCH = 1_767_225_600_000;

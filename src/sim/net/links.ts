@@ -19,7 +19,7 @@
 // per direction, Pareto(150 ms, 1.5) capped at 3 s, 20 Mbit/s), 30% wired (median 8 ms, sigma 0.3,
 // no stalls, 100 Mbit/s).
 
-import type { Prng } from './prng.js';
+import type { Rng } from '../rng.js';
 
 export interface LinkClass {
   readonly name: string;
@@ -92,7 +92,7 @@ export class Link {
 
   constructor(
     readonly cls: LinkClass,
-    private readonly rng: Prng,
+    private readonly rng: Rng,
     private readonly slow: number,
   ) {
     this.nextStall = cls.stallsPerSec > 0 ? rng.exp(1000 / cls.stallsPerSec) : Infinity;

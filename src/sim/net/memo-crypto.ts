@@ -6,8 +6,8 @@
 // the second node to check them gets the first node's answer. The memo key is SHA-256 over the
 // three inputs with their lengths, so different bytes never share an answer.
 
-import type { CryptoPort, SigItem, SigVerifier } from '../../core/ports.js';
-import { toHex } from '../../core/bytes.js';
+import type { CryptoPort, SigItem, SigVerifier } from '../../core/base/ports.js';
+import { toHex } from '../../core/base/bytes.js';
 
 export interface MemoStats {
   /** Real Ed25519 verifications performed. */

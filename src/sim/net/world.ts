@@ -1,7 +1,7 @@
 // The simulated world: a virtual clock, an event queue, one MQTT-like hub and the nodes on it.
 //
 // Hub semantics (what the runtime gets from an MQTT 5 broker, docs/architecture.md §5):
-//  - topic names are `{first}/{rest}`; filters and retained messages as an MQTT broker has them (src/core/hub.ts);
+//  - topic names are `{first}/{rest}`; filters and retained messages as an MQTT broker has them (src/core/base/hub.ts);
 //  - a retained PUBLISH replaces the retained message of its name and is delivered to later
 //    subscribers at subscribe time, in the order names were first retained, until its Message Expiry
 //    Interval (MQTT 5 §3.3.2.3.3, `expiryMs`) has passed;
@@ -13,10 +13,10 @@
 // Byte accounting: every packet is counted on every link it crosses (sender's uplink, receiver's
 // downlink), at its MQTT size (links.ts), per category = the name's first segment.
 
-import { RetainedTable, SubscriberIndex } from '../../core/hub.js';
-import { EventQueue } from './events.js';
+import { RetainedTable, SubscriberIndex } from '../../core/base/hub.js';
+import { EventQueue } from '../scheduler.js';
 import { DEFAULT_NET, Link, publishSize, subscribeSize, type NetParams } from './links.js';
-import { Prng } from './prng.js';
+import { Rng } from '../rng.js';
 
 /** What a node's process may do on the network. */
 export interface NodeIO {
@@ -67,8 +67,8 @@ export class World {
   lost = 0;
   private readonly q = new EventQueue();
   private readonly nodes: SimNode[] = [];
-  private readonly rng: Prng;
-  /** The hub's subscriptions (node indexes) and retained messages: src/core/hub.ts. */
+  private readonly rng: Rng;
+  /** The hub's subscriptions (node indexes) and retained messages: src/core/base/hub.ts. */
   private readonly subscribers = new SubscriberIndex<number>();
   private readonly retained = new RetainedTable();
   /** Observer of every delivery (tests and the scale experiment count duplicates with it). */
@@ -76,7 +76,7 @@ export class World {
 
   constructor(seed: number, net: Partial<NetParams> = {}) {
     this.net = { ...DEFAULT_NET, ...net };
-    this.rng = new Prng(seed).fork('links');
+    this.rng = new Rng(seed, { bits: 32 }).fork('links');
   }
 
   get size(): number {
@@ -133,7 +133,7 @@ export class World {
     for (let t = this.q.peekTime(); t !== undefined && t <= until; t = this.q.peekTime()) {
       const ev = this.q.pop()!;
       this.now = ev.t;
-      ev.fn();
+      ev.value();
     }
     this.now = Math.max(this.now, until);
   }

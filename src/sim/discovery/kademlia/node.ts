@@ -12,7 +12,7 @@
 // §2.3); then it publishes: a FIND_NODE lookup for its topic's key, and STORE of its signed
 // declaration (birth + entry + body) on the k closest nodes that answered; again every republishMs.
 
-import { utf8 } from '../../../core/bytes.js';
+import { utf8 } from '../../../core/base/bytes.js';
 import type { NodeIO, Proc } from '../../net/world.js';
 import type { RunCtx } from '../runner.js';
 import { DeclChecker, pack, signBirth, signDecl, unpack, type Verified } from '../signed.js';

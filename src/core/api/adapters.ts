@@ -1,5 +1,5 @@
 // The request tables of work adapters (docs/adapters.md): what the config file's `adapters` may name, checked by the
-// same validator as the local API's requests (requests.ts `validate`), so the config's refusals read like
+// same validator as the local API's requests (core/api/requests.ts `validate`), so the config's refusals read like
 // the API's (`adapters.stats.timeoutMs: must be an integer 1..3600000`) and the JSON Schema of each kind is
 // generated from the same table (docs/adapters.md, the config's documentation).
 //
@@ -12,9 +12,9 @@
 //   manual  the agent layer does it through the local API (POST /tasks/{id}/bid, /deliver, /rate)
 // Every kind but manual runs with a timeout, an output size limit, a concurrency limit and a queue.
 
-import { FieldError } from './schema.js';
+import { FieldError } from '../codec/schema.js';
 import { validate, type RequestField, type RequestSpec } from './requests.js';
-import type { Limits } from './limits.js';
+import type { Limits } from '../codec/limits.js';
 
 export const ADAPTER_KINDS = ['exec', 'http', 'openai', 'mcp', 'a2a', 'manual'] as const;
 export type AdapterKind = (typeof ADAPTER_KINDS)[number];

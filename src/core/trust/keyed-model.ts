@@ -1,10 +1,10 @@
-// KeyedLedger: the bookkeeping around a TrustLedger in a running node (docs/architecture.md §7; docs/conventions.md §3), sans-I/O. It keeps
+// KeyedTrustModel: the bookkeeping around a TrustModel in a running node (docs/architecture.md §7; docs/conventions.md §3), sans-I/O. It keeps
 // the agent-key ↔ NodeIndex map and the verified inputs (receipts, fraud proofs) in their order, and applies them.
 // The ledger has fixed topics and capacity; when a receipt names a new topic or the identities outgrow it, a new
 // ledger is built (capacity at least doubled) and the inputs are replayed (the next recompute starts from uniform).
 // What is verified is NodeTrust's decision (./node-trust.ts); this file only records it.
 
-import { TrustLedger } from './ledger.js';
+import { TrustModel } from './model.js';
 import type { TrustFeatures, TrustParams } from './params.js';
 import type { FraudProof, NodeIndex, TopicSpec } from './types.js';
 
@@ -43,10 +43,10 @@ export interface KeyedLedgerOptions {
 
 const defaultTopic = (): TopicSpec => ({ name: 'default', tags: [] });
 
-export class KeyedLedger {
+export class KeyedTrustModel {
   private readonly o: KeyedLedgerOptions;
   private specs: TopicSpec[] = [];
-  private current: TrustLedger;
+  private current: TrustModel;
   private readonly index = new Map<string, NodeIndex>();
   private agents: string[] = [];
   private readonly replay: Rec[] = [];
@@ -59,7 +59,7 @@ export class KeyedLedger {
   }
 
   /** The current ledger (replaced by a rebuild: do not keep it). */
-  get ledger(): TrustLedger {
+  get ledger(): TrustModel {
     return this.current;
   }
 
@@ -113,9 +113,9 @@ export class KeyedLedger {
     this.current.handleFraudProof(fp);
   }
 
-  private newLedger(topics: TopicSpec[], capacity: number): TrustLedger {
+  private newLedger(topics: TopicSpec[], capacity: number): TrustModel {
     this.specs = topics;
-    return new TrustLedger(topics, capacity, this.o.features, this.o.params);
+    return new TrustModel(topics, capacity, this.o.features, this.o.params);
   }
 
   /** NodeIndex of an agent, registering it (stake = bond, tier) and growing the ledger when full. */

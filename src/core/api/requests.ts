@@ -11,10 +11,10 @@
 import { SKETCH_ITEMS, sketchItems } from '../gossip/sketch.js';
 import { MAX_MONEY, checkMechanism, type Mechanism } from '../market/mechanism.js';
 import { ROLES, TRANSITIONS } from '../task/protocol.js';
-import { BODY, encodeBody } from './body.js';
-import { ENTRY, KINDS } from './entry.js';
-import { utf8Length } from './fields.js';
-import type { Limits } from './limits.js';
+import { BODY, encodeBody } from '../codec/body.js';
+import { ENTRY, KINDS } from '../codec/entry.js';
+import { utf8Length } from '../codec/fields.js';
+import type { Limits } from '../codec/limits.js';
 import {
   FieldError,
   PATTERNS,
@@ -24,7 +24,7 @@ import {
   showNumber,
   type FieldType,
   type ObjectSpec,
-} from './schema.js';
+} from '../codec/schema.js';
 
 export type JsonType =
   | Exclude<FieldType, { t: 'version' | 'bytes' | 'map' | 'tuple' }>

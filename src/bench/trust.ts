@@ -6,10 +6,10 @@
 // (what a streaming implementation must touch; caches make the real traffic lower). The WASM time includes
 // copying the matrices into linear memory on every call, since that is what a caller pays.
 import { performance } from 'node:perf_hooks';
-import { powerIterate } from '../src/core/trust/eigentrust.js';
-import { createEigenTrust } from '../src/runtime/wasm/eigentrust.js';
-import { Rng } from '../src/sim/rng.js';
-import type { CsrMatrix, PowerIterate, PowerIterateInput } from '../src/core/trust/types.js';
+import { powerIterate } from '../core/trust/eigentrust.js';
+import { createEigenTrust } from '../runtime/wasm/eigentrust.js';
+import { Rng } from '../sim/rng.js';
+import type { CsrMatrix, PowerIterate, PowerIterateInput } from '../core/trust/types.js';
 
 export interface TrustBenchRow {
   n: number;

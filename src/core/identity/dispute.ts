@@ -16,16 +16,16 @@
 // It travels on the `fraud` channel, retained, key `{requester hex}.award` (every node subscribes `x/+`),
 // beside the fork-proof slot `{author hex}`.
 
-import { compareBytes, equalBytes, toHex } from '../bytes.js';
+import { compareBytes, equalBytes, toHex } from '../base/bytes.js';
 import { decodeCbor, encodeCbor } from '../codec/cbor.js';
 import { decodeEntry } from '../codec/entry.js';
 import { asMap, mapOf } from '../codec/fields.js';
 import { readObject, type ObjectSpec } from '../codec/schema.js';
 import type { Limits } from '../codec/limits.js';
-import { DecodeError, decodeError } from '../errors.js';
-import type { DoubleAwardProof } from '../identity/fraud.js';
-import type { CryptoPort } from '../ports.js';
-import { decodeTaskMsg } from './codec.js';
+import { DecodeError, decodeError } from '../base/errors.js';
+import type { DoubleAwardProof } from './fraud.js';
+import type { CryptoPort } from '../base/ports.js';
+import { decodeTaskMsg } from '../codec/task.js';
 
 export const DISPUTE_KEY_SUFFIX = '.award';
 /** The `fraud` channel key of a double-award proof against `author` (hex). */

@@ -1,7 +1,8 @@
 // Errors with stable codes from closed sets (docs/conventions.md §5, 6).
 //
 // - DecodeError: untrusted bytes that are not a valid protocol object. Decoders throw nothing else.
-// - AgentnetError: a thrown failure of a local operation (config, store, identity files, transport).
+// - AgentnetError: a thrown failure of a local operation; the core's codes are the store port's, the runtime's
+//   (config, identity files, transports, WASM) are in src/runtime/errors.ts.
 // - RejectReason: how the core classifies a peer's bad message. It is a value, never thrown out of
 //   `handle*`; it is counted in status and emitted as an event. Local conduct (trust/conduct.ts) takes only
 //   violations provably the author's, never a RejectReason on its own.
@@ -40,24 +41,20 @@ export class DecodeError extends Error {
 export const decodeError = (code: DecodeCode, message: string, field?: string): DecodeError =>
   new DecodeError(code, message, field);
 
-export const ERROR_CODES = [
-  'CONFIG_INVALID',
-  'PROFILE_INVALID',
-  'IDENTITY_MISSING',
-  'IDENTITY_INVALID',
-  'STORE_CORRUPT',
-  'STORE_FULL',
-  'STORE_CLOSED',
-  'TRANSPORT_FAILED',
-  'WASM_LOAD_FAILED',
-  'LOG_CONFLICT',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+/**
+ * Codes of the errors the core itself throws: misuse of the log store port (src/core/log/store.ts), which every
+ * store raises alike (the in-memory one here, SQLite in the runtime). The runtime adds its own codes (config,
+ * identity files, store full or corrupt, transports, WASM kernels) in src/runtime/errors.ts; together they are the
+ * one closed set `ERROR_CODES` there.
+ */
+export const CORE_ERROR_CODES = ['STORE_CLOSED', 'LOG_CONFLICT'] as const;
+export type CoreErrorCode = (typeof CORE_ERROR_CODES)[number];
 
-export class AgentnetError extends Error {
-  override readonly name = 'AgentnetError';
+/** A thrown failure of a local operation with a stable code (docs/conventions.md §6). */
+export class AgentnetError<C extends string = CoreErrorCode> extends Error {
+  override readonly name: string = 'AgentnetError';
   constructor(
-    readonly code: ErrorCode,
+    readonly code: C,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -65,45 +62,11 @@ export class AgentnetError extends Error {
   }
 }
 
-/** One small factory per code (hypercore-errors style). */
-export const ERR = {
-  configInvalid: (m: string) => new AgentnetError('CONFIG_INVALID', m),
-  profileInvalid: (m: string) => new AgentnetError('PROFILE_INVALID', m),
-  identityMissing: (m: string) => new AgentnetError('IDENTITY_MISSING', m),
-  identityInvalid: (m: string) => new AgentnetError('IDENTITY_INVALID', m),
-  storeCorrupt: (m: string, cause?: unknown) => new AgentnetError('STORE_CORRUPT', m, { cause }),
-  storeFull: (m: string, cause?: unknown) => new AgentnetError('STORE_FULL', m, { cause }),
+/** One small factory per code (hypercore-errors style); the runtime's are in src/runtime/errors.ts. */
+export const CORE_ERR = {
   storeClosed: (m: string) => new AgentnetError('STORE_CLOSED', m),
-  transportFailed: (m: string, cause?: unknown) => new AgentnetError('TRANSPORT_FAILED', m, { cause }),
-  wasmLoadFailed: (m: string, cause?: unknown) => new AgentnetError('WASM_LOAD_FAILED', m, { cause }),
   logConflict: (m: string) => new AgentnetError('LOG_CONFLICT', m),
 };
-
-/** Why a work adapter's run (worker or rater, src/runtime/adapters/) produced nothing. Closed set; counted per
- *  adapter in /metrics and shown on the task (`adapter.failure`). */
-export const ADAPTER_FAILURES = [
-  'timeout', // no result within the adapter's timeoutMs
-  'exit', // the command exited non-zero or was killed by a signal
-  'spawn', // the command (or MCP server) could not be started
-  'oversize', // output beyond maxOutputBytes
-  'malformed', // a reply that is not what the protocol of the adapter says (no JSON, no content, no score)
-  'unreachable', // the endpoint did not answer (connection refused, DNS, TLS)
-  'status', // the endpoint answered with an HTTP error status
-  'tool_error', // the MCP tool answered isError, or the server refused the call
-  'capacity', // concurrency and queue full
-  'late', // a result came after the task's window closed
-] as const;
-export type AdapterFailure = (typeof ADAPTER_FAILURES)[number];
-
-export class AdapterError extends Error {
-  override readonly name = 'AdapterError';
-  constructor(
-    readonly failure: AdapterFailure,
-    message: string,
-  ) {
-    super(`${failure}: ${message}`);
-  }
-}
 
 /** Why the core refused a peer's message. Closed set; counted per reason in status. */
 export const REJECT_REASONS = [

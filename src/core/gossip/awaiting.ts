@@ -2,7 +2,7 @@
 // They wait, bounded, while the author's birth (which carries the binding) is fetched; re-subscribing
 // to the retained birth is retried with backoff and the messages are dropped when it never comes.
 
-import { RequestTable } from '../gossip/requests.js';
+import { RequestTable } from './requests.js';
 
 export interface Waiting {
   readonly channel: 'header' | 'frontier';

@@ -1,7 +1,7 @@
 // SQLite implementations of the task engine's ports (src/core/task/): the credit ledger and the task
 // records, in tables of the node's own database (migration v2 in sqlite.ts), so a task's transition,
 // its record and its ledger postings commit in the one store transaction the runtime wraps around
-// each engine call. Same contracts as MemoryLedger / MemoryTaskStore (test/contract/ledger.test.ts).
+// each engine call. Same contracts as MemoryCreditLedger / MemoryTaskStore (test/contract/ledger.test.ts).
 
 import {
   checkPosting,
@@ -11,11 +11,11 @@ import {
   type Posting,
   type Rule,
 } from '../../core/task/ledger.js';
-import { compareText } from '../../core/bytes.js';
+import { compareText } from '../../core/base/bytes.js';
 import type { TaskRecord, TaskStore } from '../../core/task/store.js';
 import type { SqliteStore } from './sqlite.js';
 
-export class SqliteLedger implements CreditLedger {
+export class SqliteCreditLedger implements CreditLedger {
   private readonly q;
 
   constructor(private readonly store: SqliteStore) {

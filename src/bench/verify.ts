@@ -4,10 +4,10 @@
 // Run: `node bench/verify.run.mjs [--rounds 7] [--batch 64,16,256]` (bundles this file with esbuild).
 import { createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import type { SigItem, SigVerifier } from '../src/core/ports.js';
-import { loadEd25519Verifier, type Ed25519Verifier } from '../src/runtime/wasm/ed25519.js';
-import { wasmSimdSupported } from '../src/runtime/wasm/simd.js';
-import { nobleVerifier, nodeCryptoVerifier } from '../src/runtime/crypto/baselines.js';
+import type { SigItem, SigVerifier } from '../core/base/ports.js';
+import { loadEd25519Verifier, type Ed25519Verifier } from '../runtime/wasm/ed25519.js';
+import { wasmSimdSupported } from '../runtime/wasm/simd.js';
+import { nobleVerifier, nodeCryptoVerifier } from '../runtime/crypto/baselines.js';
 
 export interface BenchResult {
   opsPerSec: number;

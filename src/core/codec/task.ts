@@ -11,14 +11,14 @@
 //    A rate carries the requester's receipt signature (the receipt's ts is the message's ts), a cosign
 //    the worker's.
 
-import { fromHex, toHex } from '../bytes.js';
-import type { Body } from '../codec/body.js';
-import { decodeCbor, encodeCbor, type CborValue } from '../codec/cbor.js';
-import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from '../codec/cose.js';
-import { asMap, mapOf } from '../codec/fields.js';
-import { DEFAULT_LIMITS, type Limits } from '../codec/limits.js';
-import { readObject, type FieldSpec, type ObjectSpec } from '../codec/schema.js';
-import { decodeError } from '../errors.js';
+import { fromHex, toHex } from '../base/bytes.js';
+import type { Body } from './body.js';
+import { decodeCbor, encodeCbor, type CborValue } from './cbor.js';
+import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';
+import { asMap, mapOf } from './fields.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { readObject, type FieldSpec, type ObjectSpec } from './schema.js';
+import { decodeError } from '../base/errors.js';
 
 export const TASK_PREFIX = 'agentnet/task/1:';
 const CT = CONTENT_TYPES.task;

@@ -2,7 +2,7 @@
 // verifier the runtime uses. Medians of `rounds` rounds, rounds interleaved across tiers.
 
 import { randomBytes } from 'node:crypto';
-import { toHex } from '../src/core/bytes.js';
+import { toHex } from '../core/base/bytes.js';
 import {
   checkpointToBeSigned,
   credentialToBeSigned,
@@ -10,15 +10,15 @@ import {
   encodeCredential,
   encodeInclusion,
   type Checkpoint,
-} from '../src/core/codec/attest.js';
-import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../src/core/codec/entry.js';
-import { DEFAULT_LIMITS } from '../src/core/codec/limits.js';
-import { makeBinding } from '../src/core/identity/binding.js';
-import { inclusionPath, merkleRoot } from '../src/core/identity/merkle.js';
-import { DEFAULT_POLICY_CONFIG, requiredTier } from '../src/core/identity/policy.js';
-import { TieredVerifier } from '../src/core/identity/verifier.js';
-import { makeSketch } from '../src/core/gossip/sketch.js';
-import type { CryptoPort } from '../src/core/ports.js';
+} from '../core/codec/attest.js';
+import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../core/codec/entry.js';
+import { DEFAULT_LIMITS } from '../core/codec/limits.js';
+import { makeBinding } from '../core/identity/binding.js';
+import { inclusionPath, merkleRoot } from '../core/identity/merkle.js';
+import { DEFAULT_POLICY_CONFIG, requiredTier } from '../core/identity/policy.js';
+import { IdentityTiers } from '../core/identity/tiers.js';
+import { makeSketch } from '../core/gossip/sketch.js';
+import type { CryptoPort } from '../core/base/ports.js';
 
 export interface TierResult {
   usPerOp: number;
@@ -100,7 +100,7 @@ export function benchTiers(
     }),
   );
 
-  const warm = new TieredVerifier(c, DEFAULT_LIMITS, 1 << 16);
+  const warm = new IdentityTiers(c, DEFAULT_LIMITS, 1 << 16);
   for (const a of agents) warm.acceptBinding(a.binding, now);
   const ids = agents.map((a) => toHex(c.sha256(a.entry)));
   ids.forEach((id) => warm.remember(id));
@@ -127,7 +127,7 @@ export function benchTiers(
       return n;
     },
     T2: () => {
-      const v = new TieredVerifier(c, DEFAULT_LIMITS);
+      const v = new IdentityTiers(c, DEFAULT_LIMITS);
       for (const a of agents) {
         requiredTier(DEFAULT_POLICY_CONFIG, 'bid');
         if (!v.acceptBinding(a.binding, now).ok) throw new Error('T2 bench: rejected');

@@ -3,18 +3,18 @@
 // specification test (test/unit/spec-doc.test.ts) compares the documents' tables with, so a table and
 // its description cannot drift apart.
 
-import { MECHANISM } from '../market/mechanism.js';
-import { COMPLAINT } from '../task/complaint.js';
-import { TASK_MSG_TABLES, TASK_TERMS } from '../task/codec.js';
-import { DISPUTE_PROOF } from '../task/dispute.js';
-import { CHECKPOINT, CREDENTIAL, INCLUSION, REVOCATION } from './attest.js';
-import { BINDING, BINDING_CONFIG } from './binding.js';
-import { BODY } from './body.js';
-import { ENTRY } from './entry.js';
-import { CONTINUATION, FORK_PROOF } from './fork-proof.js';
-import { BIRTH_ALIVE, BIRTH_DEATH, DIRECT_TABLES, FRONTIER, REQUEST_TABLES } from './messages.js';
-import { RECEIPT } from './receipt.js';
-import type { FieldType, ObjectSpec } from './schema.js';
+import { MECHANISM } from './market/mechanism.js';
+import { COMPLAINT } from './task/complaint.js';
+import { TASK_MSG_TABLES, TASK_TERMS } from './codec/task.js';
+import { DISPUTE_PROOF } from './identity/dispute.js';
+import { CHECKPOINT, CREDENTIAL, INCLUSION, REVOCATION } from './codec/attest.js';
+import { BINDING, BINDING_CONFIG } from './codec/binding.js';
+import { BODY } from './codec/body.js';
+import { ENTRY } from './codec/entry.js';
+import { CONTINUATION, FORK_PROOF } from './codec/fork-proof.js';
+import { BIRTH_ALIVE, BIRTH_DEATH, DIRECT_TABLES, FRONTIER, REQUEST_TABLES } from './codec/messages.js';
+import { RECEIPT } from './codec/receipt.js';
+import type { FieldType, ObjectSpec } from './codec/schema.js';
 
 /** Nested map tables (a field of type `map`) are listed as well, under their own names. */
 function withNested(specs: readonly ObjectSpec[]): ObjectSpec[] {

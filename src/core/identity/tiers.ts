@@ -10,18 +10,18 @@
 //      before it cannot be checked without the earlier versions); from then on every step is checked.
 //  T3  code attestation + operator KYC (identity/attestation.ts), cached per agent key.
 //  T4  fraud proofs (identity/fraud.ts): verified fork proofs quarantine the author and are queued for
-//      trust (slashing) via pollFraud(); verified dispute proofs (task/dispute.ts: a requester's double
+//      trust (slashing) via pollFraud(); verified dispute proofs (identity/dispute.ts: a requester's double
 //      award) are queued the same way, once per (requester, task), without quarantine: the logs are intact.
 
-import { equalBytes, toHex } from '../bytes.js';
+import { equalBytes, toHex } from '../base/bytes.js';
 import { decodeRevocation } from '../codec/attest.js';
 import type { Binding } from '../codec/binding.js';
 import type { Limits } from '../codec/limits.js';
-import { DecodeError, decodeReason, type RejectReason } from '../errors.js';
-import type { CryptoPort } from '../ports.js';
+import { DecodeError, decodeReason, type RejectReason } from '../base/errors.js';
+import type { CryptoPort } from '../base/ports.js';
 import { checkAttestation, type AttestationEvidence, type AttestationTrust } from './attestation.js';
 import { checkBinding, type BindingDecoder } from './binding.js';
-import { checkDisputeProof } from '../task/dispute.js';
+import { checkDisputeProof } from './dispute.js';
 import { checkForkProof, type DoubleAwardProof, type ForkProof, type FraudProof } from './fraud.js';
 
 export type Check =
@@ -45,7 +45,7 @@ interface Known {
   supersededAt?: number;
 }
 
-export class TieredVerifier {
+export class IdentityTiers {
   readonly counters: TierCounters = { T0: 0, T1: 0, T2: 0, T3: 0, T4: 0 };
   private readonly seen = new Map<string, true>();
   private readonly byAgent = new Map<string, Known>();
@@ -76,7 +76,7 @@ export class TieredVerifier {
     private readonly decode?: BindingDecoder,
   ) {
     if (!Number.isInteger(cacheSize) || cacheSize < 1)
-      throw new RangeError('TieredVerifier: cacheSize must be a positive integer');
+      throw new RangeError('IdentityTiers: cacheSize must be a positive integer');
   }
 
   // ---------------------------------------------------------------- T0
@@ -311,7 +311,7 @@ export class TieredVerifier {
   }
 
   /**
-   * Verifies a dispute proof (task/dispute.ts) published against `author` (hex, from the channel key); a fresh
+   * Verifies a dispute proof (identity/dispute.ts) published against `author` (hex, from the channel key); a fresh
    * one is queued for trust (slashing). Returns bad_dispute_proof when it proves nothing or names another author.
    */
   intakeDisputeProof(bytes: Uint8Array, author?: string): Check & { proof?: DoubleAwardProof; fresh?: boolean } {

@@ -10,7 +10,7 @@ import { topicSimilarity } from './similarity.js';
 import { DEFAULT_TRUST_PARAMS, MG_FEATURES, type TrustFeatures, type TrustParams } from './params.js';
 import type { FraudProof, NodeIndex, PowerIterate, Receipt, TopicSpec } from './types.js';
 
-export class TrustLedger {
+export class TrustModel {
   readonly topics: readonly TopicSpec[];
   readonly W: number[][];
   private readonly topicIx = new Map<string, number>();
