@@ -184,7 +184,7 @@ export class NodeCore {
   }
 
   /**
-   * A dispute proof this node's task engine built (a double award it received, task/dispute.ts): checked by this
+   * A dispute proof this node's task engine built (a double award it received, identity/dispute.ts): checked by this
    * node's own receive path first (trust slashes on the `dispute` event), then retained on the fraud channel.
    */
   reportDispute(now: number, key: string, proof: Uint8Array): void {

@@ -36,7 +36,7 @@ export function taskHost(agent: AgentCore, store: LogStore, out: TaskOutlets): T
       out.publishBody(out.now(), hash, bytes, expires);
     },
     // A double award we received: our own verifier checks it now (trust slashes on the core's `dispute`
-    // event) and the proof goes out retained on the fraud channel for every node (task/dispute.ts).
+    // event) and the proof goes out retained on the fraud channel for every node (identity/dispute.ts).
     dispute: (requester, proof) => out.reportDispute(out.now(), disputeKey(requester), proof),
     // One invitation per agent, however many of its capabilities match.
     candidates: (topic, tags, minTier, now) =>

@@ -3,7 +3,7 @@
 // - AgentCore watches the `receipt` tag in every followed topic; its `declared` events feed NodeTrust, and
 //   peers' published deltas arrive through a watch on the `reputation` tag.
 // - Signers of held receipts get their bindings fetched (AgentCore.requestBinding).
-// - Every `recomputeMs` (profile trustRecomputeMs): verified fraud proofs (TieredVerifier.pollFraud) slash, the
+// - Every `recomputeMs` (profile trustRecomputeMs): verified fraud proofs (IdentityTiers.pollFraud) slash, the
 //   topics and their tags are refreshed from what this node follows and declares, trust is recomputed in one call
 //   of the injected power iteration (the WASM kernel, or the TypeScript reference), and the delta/top-k entries
 //   are announced per topic with receipts (trust/gossip.ts). Fraud proofs are also drained after every event.
