@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs bench/footprint.ts (bundled into dist/ by scripts/import-ts.mjs) and calls its main().
-// Usage: node bench/footprint.run.mjs [--profile rpi-zero2w] [--agents 1000] [--runs 3] [--idle-ms 5000]
+// Usage: node bench/footprint.run.mjs [--profile rpi-zero2w] [--agents 1000] [--entries 0] [--runs 3] [--idle-ms 5000]
 //        [--broker URL] [--bare] [--env K=V]... [--node-flags '...'] [--node BIN --bundle MJS] [--seed DIR]
 import { importTs } from '../scripts/import-ts.mjs';
 

@@ -19,7 +19,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeBody } from '../src/core/codec/body.js';
+import { encodeEntry, entryToBeSigned, type Entry } from '../src/core/codec/entry.js';
+import { makeSketch } from '../src/core/gossip/sketch.js';
 import { makeBinding } from '../src/core/identity/binding.js';
+import { storedOf } from '../src/core/own-log.js';
 import { makeCryptoPort, nobleStrictVerifier, randomSecret } from '../src/runtime/crypto-port.js';
 import { projectPath } from '../src/runtime/paths.js';
 import { nodeEnv, nodeFlags } from '../src/runtime/node-flags.js';
@@ -28,22 +32,63 @@ import { SqliteStore } from '../src/runtime/store/sqlite.js';
 
 const c = makeCryptoPort(nobleStrictVerifier);
 
-function seed(dir: string, agents: number): void {
+/**
+ * A store with `agents` known agents (valid bindings) and `entries` stored `state` entries: signed by those
+ * agents (round robin, one log each in topic `footprint/readings`), tagged `reading` (no interest of the
+ * node's own, e.g. trust's `receipt`, wants them), unexpired for 30 days, each with its body: what a node
+ * holds after following a busy topic for a while.
+ */
+function seed(dir: string, agents: number, entries = 0): void {
   const store = new SqliteStore(join(dir, 'agentnet.db'));
   const now = Date.now();
   const op = randomSecret();
-  for (let i = 0; i < agents; i++) {
-    const agent = randomSecret();
-    const b = makeBinding(c, {
-      operatorSecret: op,
-      agentSecret: agent,
-      codeHash: c.sha256(new Uint8Array([i & 255])),
-      config: {},
-      salt: randomSecret().slice(0, 16),
-      notBefore: now - 60_000,
-      notAfter: now + 30 * 86_400_000,
+  const secrets: Uint8Array[] = [];
+  store.transaction(() => {
+    for (let i = 0; i < agents; i++) {
+      const agent = randomSecret();
+      secrets.push(agent);
+      const b = makeBinding(c, {
+        operatorSecret: op,
+        agentSecret: agent,
+        codeHash: c.sha256(new Uint8Array([i & 255])),
+        config: {},
+        salt: randomSecret().slice(0, 16),
+        notBefore: now - 60_000,
+        notAfter: now + 30 * 86_400_000,
+      });
+      store.putBinding(c.signer.publicKey(agent), 1, b.bytes);
+    }
+  });
+  if (entries && !agents) throw new RangeError('footprint: --entries needs --agents (the entries need authors)');
+  const heads = new Map<number, { seq: number; id: Uint8Array }>();
+  for (let done = 0; done < entries;) {
+    store.transaction(() => {
+      for (const end = Math.min(entries, done + 1000); done < end; done++) {
+        const a = done % agents;
+        const author = c.signer.publicKey(secrets[a]!);
+        const body = encodeBody({ kind: 'state', text: `reading ${done}`, tags: ['reading'] });
+        const h = heads.get(a);
+        const entry: Entry = {
+          author,
+          topic: 'footprint/readings',
+          epoch: 1,
+          seq: h ? h.seq + 1 : 1,
+          ...(h ? { prev: h.id } : {}),
+          kind: 'state',
+          ts: now - 60_000 + done,
+          expires: now + 30 * 86_400_000,
+          bodyHash: c.sha256(body),
+          bodyLen: body.length,
+          sketch: makeSketch(c, ['reading']),
+          tier: 2,
+        };
+        const bytes = encodeEntry(entry, c.signer.sign(secrets[a]!, entryToBeSigned(entry)));
+        const id = c.sha256(bytes);
+        store.append(storedOf(entry, id, bytes));
+        store.putBody(entry.bodyHash, body, entry.expires);
+        heads.set(a, { seq: entry.seq, id });
+      }
     });
-    store.putBinding(c.signer.publicKey(agent), 1, b.bytes);
   }
   store.close();
 }
@@ -224,10 +269,11 @@ async function once(
   agents: number,
   idleMs: number,
   o: Opts,
+  entries = 0,
 ): Promise<{ first: Sample; restart: Sample }> {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
   try {
-    if (agents) seed(dir, agents);
+    if (agents) seed(dir, agents, entries);
     const first = await start(dir, profile, idleMs, o);
     const restart = await start(dir, profile, idleMs, o);
     return { first, restart };
@@ -244,7 +290,7 @@ export async function main(argv: string[]): Promise<void> {
   // --seed DIR: only write a store with --agents known agents into DIR (to profile a start by hand:
   // node --cpu-prof dist/agentnet.mjs run --data DIR ...).
   if (argv.includes('--seed')) {
-    seed(arg('seed', ''), Number(arg('agents', '1000')));
+    seed(arg('seed', ''), Number(arg('agents', '1000')), Number(arg('entries', '0')));
     return;
   }
   const profile = arg('profile', 'rpi-zero2w');
@@ -318,10 +364,15 @@ export async function main(argv: string[]): Promise<void> {
     fromCache: s.map((x) => x.fromCache),
     samples: s,
   });
+  const entries = Number(arg('entries', '0'));
   for (const agents of [...new Set([0, Number(arg('agents', '1000'))])]) {
     const s: Array<{ first: Sample; restart: Sample }> = [];
-    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, o));
-    out[`agents${agents}`] = { firstStart: summary(s.map((x) => x.first)), restart: summary(s.map((x) => x.restart)) };
+    const n = agents ? entries : 0;
+    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, o, n));
+    out[`agents${agents}${n ? `entries${n}` : ''}`] = {
+      firstStart: summary(s.map((x) => x.first)),
+      restart: summary(s.map((x) => x.restart)),
+    };
   }
   console.log(JSON.stringify(out, null, 2));
 }

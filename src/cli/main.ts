@@ -71,6 +71,7 @@ const COMMANDS: Record<string, () => Promise<Cmd>> = {
     const [what, ...rest] = argv;
     if (what === 'verify') return (await import('./verify-cmds.js')).cmdBenchVerify(rest);
     if (what === 'trust') return (await import('./sim-cmds.js')).cmdBenchTrust(rest);
+    if (what === 'ingest') return (await import('./ingest-cmd.js')).cmdBenchIngest(rest);
     if (what === '--help' || what === '-h') {
       console.log(BENCH_HELP);
       return 0;
@@ -82,10 +83,11 @@ const COMMANDS: Record<string, () => Promise<Cmd>> = {
   },
 };
 
-const BENCH_HELP = `Usage: agentnet bench verify|trust [options]
+const BENCH_HELP = `Usage: agentnet bench verify|trust|ingest [options]
 
   verify  per-device verification overhead: WASM single and batch, node:crypto, noble; tiers T0-T3
   trust   the EigenTrust WASM kernel against the TypeScript reference
+  ingest  CPU per received entry of real node processes against the crypto cost of the same entries
 'agentnet bench <what> --help' shows its options.
 Exit codes: 0 done, 2 usage error (no or unknown benchmark), 3 runtime failure.
 Example: agentnet bench verify --profile rpi4b --json rpi4b.json`;

@@ -19,7 +19,7 @@ import type { Counters } from './base/counters.js';
 import { DecodeError, type RejectReason } from './base/errors.js';
 import { DiscoveryIndex } from './gossip/discovery.js';
 import { covers, type Interest } from './gossip/match.js';
-import { MAX_SKETCH_BITS, sketchFill, sketchMatches } from './gossip/sketch.js';
+import { MAX_SKETCH_BITS, sketchCovers, sketchFill, sketchMask } from './gossip/sketch.js';
 import { BodyPulls } from './gossip/pulls.js';
 import type { LogStore, StoredEntry } from './log/store.js';
 import type { CryptoPort } from './base/ports.js';
@@ -46,8 +46,9 @@ export class Finder {
   readonly pulls: BodyPulls;
   private readonly index: DiscoveryIndex;
   private readonly x: FinderContext;
-  /** Standing interests in `state` declarations by tag, in every followed topic (watch()). */
-  private readonly watched = new Set<string>();
+  /** Standing interests in `state` declarations by tag, in every followed topic (watch()), with the bits
+   *  each tag sets in a sketch (hashed once here, not once per received entry). */
+  private readonly watched = new Map<string, Uint8Array>();
 
   constructor(x: FinderContext, pullTimeoutMs: number, attempts: number) {
     this.x = x;
@@ -102,13 +103,15 @@ export class Finder {
   /**
    * A standing interest in `state` declarations carrying `tag` (e.g. `receipt`) in every followed topic:
    * their bodies are pulled (sketch first, as for capabilities) and delivered as `declared` events.
-   * Unexpired state entries of others already in our store are offered again, each log's in order
-   * (LogStore.unexpired: found by expiry, not by reading every log).
+   * Unexpired state entries of others already in our store whose sketch may hold the tag are offered
+   * again, each log's in order (LogStore.unexpired: found by expiry and tested against the tag's sketch
+   * bits by the store, so a start decodes only the entries this interest may want, not every stored one).
    */
   watch(now: number, tag: string): void {
     if (this.watched.has(tag)) return;
-    this.watched.add(tag);
-    for (const se of this.x.store.unexpired('state', now, this.x.agentKey)) {
+    const mask = sketchMask(this.x.crypto, tag);
+    this.watched.set(tag, mask);
+    for (const se of this.x.store.unexpired('state', now, this.x.agentKey, mask)) {
       let e: Entry;
       try {
         e = decodeEntry(se.bytes, this.x.limits).entry;
@@ -148,7 +151,7 @@ export class Finder {
 
   private onState(now: number, e: Entry, id: Uint8Array): void {
     if (e.expires <= now || this.watched.size === 0) return;
-    if (![...this.watched].some((t) => sketchMatches(this.x.crypto, e.sketch, [t]))) {
+    if (![...this.watched.values()].some((m) => sketchCovers(e.sketch, m))) {
       this.x.counters.add('bodiesSkipped', 1);
       return;
     }
@@ -186,7 +189,7 @@ export class Finder {
     const body = decodeBody(bytes, this.x.limits);
     if (body.kind !== e.kind) return this.x.reject('malformed', 'body', 'body kind differs from header kind');
     if (e.kind === 'state') {
-      if (body.tags.some((c) => [...this.watched].some((t) => covers(c, t)))) {
+      if (body.tags.some((c) => [...this.watched.keys()].some((t) => covers(c, t)))) {
         this.x.event({
           type: 'declared',
           author: toHex(e.author),

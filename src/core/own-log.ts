@@ -349,5 +349,6 @@ export function storedOf(e: Entry, id: Uint8Array, bytes: Uint8Array): StoredEnt
     bodyHash: e.bodyHash,
     bytes,
     ...(e.key !== undefined ? { key: e.key } : {}),
+    ...(e.kind === 'state' || e.kind === 'capability' ? { sketch: e.sketch } : {}),
   };
 }

@@ -70,6 +70,34 @@ export function storeContract(
       cleanup?.();
     });
 
+    it('keeps the rest of a transaction when one append in it is refused, with heads that match', () => {
+      const { store, reopen, cleanup } = open();
+      store.transaction(() => {
+        store.append(mk(1, 't', 0, 1));
+        store.append(mk(1, 't', 0, 2));
+        expect(() => store.append({ ...mk(1, 't', 0, 2), id: b(98) })).toThrow(/LOG_CONFLICT/);
+        store.append(mk(1, 't', 0, 3));
+      });
+      expect(store.head(b(1), 't')?.seq).toBe(3);
+      expect(store.range(b(1), 't', 0, 1, 9).map((e) => e.seq)).toEqual([1, 2, 3]);
+      // heads of more logs than any in-memory cache holds stay right
+      store.transaction(() => {
+        for (let a = 10; a < 5010; a++)
+          store.append({ ...mk(a % 250, `t${a}`, 0, 1), id: b(0).map((_, i) => (a >> (i % 2 ? 8 : 0)) & 255) });
+      });
+      expect(store.head(b(10), 't10')?.seq).toBe(1);
+      store.append({ ...mk(10, 't10', 0, 2), id: b(201) });
+      expect(store.head(b(10), 't10')?.seq).toBe(2);
+      if (reopen) {
+        store.close();
+        const again = reopen();
+        expect(again.head(b(10), 't10')?.seq).toBe(2);
+        expect(again.head(b(1), 't')?.seq).toBe(3);
+        again.close();
+      } else store.close();
+      cleanup?.();
+    });
+
     it('keeps bodies by hash and the newest binding per agent', () => {
       const { store, cleanup } = open();
       store.putBody(b(1), b(1, 5), 100);
@@ -230,6 +258,53 @@ export function storeContract(
       ]);
       expect(store.unexpired('intent', 0, b(3))).toEqual([]);
       store.close();
+      cleanup?.();
+    });
+
+    it('tests stored sketches against a mask, offering entries stored without a sketch to every mask', () => {
+      const { store, reopen, cleanup } = open();
+      const sk = (...bits: number[]) => {
+        const s = new Uint8Array(32);
+        for (const x of bits) s[x >> 3]! |= 1 << (x & 7);
+        return s;
+      };
+      store.append({ ...mk(1, 't', 0, 1), kind: 'state', expires: 9000, sketch: sk(3, 70, 255) });
+      store.append({ ...mk(1, 't', 0, 2), kind: 'state', expires: 9000, sketch: sk(3, 70) });
+      store.append({ ...mk(1, 't', 0, 3), kind: 'state', expires: 9000 }); // no sketch known
+      store.append({
+        ...mk(2, 'u', 0, 1),
+        kind: 'state',
+        expires: 9000,
+        sketch: sk(0, 63, 64, 127, 128, 191, 192, 255),
+      });
+      store.append({ ...mk(2, 'u', 0, 2), kind: 'state', expires: 3000, sketch: sk(3, 70, 255) }); // expired
+      const seqs = (s: LogStore, mask: Uint8Array) =>
+        s.unexpired('state', 5000, b(9), mask).map((e) => [e.author[0], e.seq]);
+      expect(seqs(store, sk(3, 255))).toEqual([
+        [1, 1],
+        [1, 3],
+      ]);
+      expect(seqs(store, sk(63, 127, 191, 255))).toEqual([
+        [1, 3],
+        [2, 1],
+      ]); // the sign bit of every 64-bit word
+      expect(seqs(store, sk(70))).toEqual([
+        [1, 1],
+        [1, 2],
+        [1, 3],
+      ]);
+      expect(store.unexpired('state', 5000, b(9)).length).toBe(4);
+      expect(store.get(b(1), 't', 0, 1)?.sketch).toEqual(sk(3, 70, 255));
+      expect(store.get(b(1), 't', 0, 3)?.sketch).toBeUndefined();
+      if (reopen) {
+        store.close();
+        const again = reopen();
+        expect(seqs(again, sk(3, 255))).toEqual([
+          [1, 1],
+          [1, 3],
+        ]);
+        again.close();
+      } else store.close();
       cleanup?.();
     });
 

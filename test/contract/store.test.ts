@@ -27,6 +27,7 @@ describe('SqliteStore specifics', () => {
       { version: 2 },
       { version: 3 },
       { version: 4 },
+      { version: 5 },
     ]);
     s.transaction(() => {
       for (let i = 1; i <= 100; i++) s.append(mk(1, 't', 0, i));
@@ -41,7 +42,11 @@ describe('SqliteStore specifics', () => {
     const path = join(dir, 'a.db');
     const s = new SqliteStore(path);
     // The schema as a v3 build left it: no live table, its migration not applied.
-    s.db.exec('DROP TABLE live; DROP INDEX entries_author_kind_expires; DELETE FROM migrations WHERE version = 4');
+    s.db.exec(
+      'DROP TABLE live; DROP INDEX entries_author_kind_expires; DELETE FROM migrations WHERE version >= 4;' +
+        ' ALTER TABLE entries DROP COLUMN sk0; ALTER TABLE entries DROP COLUMN sk1;' +
+        ' ALTER TABLE entries DROP COLUMN sk2; ALTER TABLE entries DROP COLUMN sk3;',
+    );
     const put = (seq: number, kind: number, epoch = 0) =>
       s.db
         .prepare('INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?)')

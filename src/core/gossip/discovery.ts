@@ -9,7 +9,7 @@ import type { Entry } from '../codec/entry.js';
 import type { Hashes } from '../base/ports.js';
 import type { Candidate, CoreEvent, DiscoverQuery } from '../types.js';
 import { matches, matchScore, type Interest } from './match.js';
-import { sketchMatches } from './sketch.js';
+import { sketchCovers, sketchMask } from './sketch.js';
 
 /** A candidate's slot: its identity (author, topic, key); capabilities only, so the kind is implied. */
 const slot = (author: string, topic: string, key: string) => `${author}/${topic}/${key}`;
@@ -17,7 +17,8 @@ const slot = (author: string, topic: string, key: string) => `${author}/${topic}
 const fence = (author: string, topic: string) => `${author}/${topic}/*`;
 
 export class DiscoveryIndex {
-  private readonly interests = new Map<string, Interest & { at: number }>();
+  /** Each interest with the sketch bits of its tags (hashed once, not once per received header). */
+  private readonly interests = new Map<string, Interest & { at: number; masks: readonly Uint8Array[] }>();
   private readonly candidates = new Map<string, Candidate>();
   private readonly reported = new Set<string>();
   /**
@@ -45,13 +46,13 @@ export class DiscoveryIndex {
   }
 
   addInterest(intentId: string, i: Interest, now: number): void {
-    this.interests.set(intentId, { ...i, at: now });
+    this.interests.set(intentId, { ...i, at: now, masks: i.tags.map((t) => sketchMask(this.h, t)) });
   }
 
   /** Does any interest in the entry's topic possibly match its sketch (so the body is worth a pull)? */
   wants(e: Entry): boolean {
     for (const i of this.interests.values())
-      if (i.topic === e.topic && sketchMatches(this.h, e.sketch, i.tags)) return true;
+      if (i.topic === e.topic && i.masks.length > 0 && i.masks.every((m) => sketchCovers(e.sketch, m))) return true;
     return false;
   }
 

@@ -41,6 +41,19 @@ export function makeSketch(h: Hashes, tags: readonly string[]): Uint8Array {
   return s;
 }
 
+/** The bits `tag` sets (its own, not its prefixes'): a sketch has the tag when it has every bit of this mask. */
+export function sketchMask(h: Hashes, tag: string): Uint8Array {
+  const s = new Uint8Array(SKETCH_BYTES);
+  for (const bit of positions(h, tag)) s[bit >> 3]! |= 1 << (bit & 7);
+  return s;
+}
+
+/** True when `sketch` has every bit of `mask` (a sketchMask): the test without hashing the tag again. */
+export function sketchCovers(sketch: Uint8Array, mask: Uint8Array): boolean {
+  for (let i = 0; i < SKETCH_BYTES; i++) if ((sketch[i]! & mask[i]!) !== mask[i]) return false;
+  return true;
+}
+
 export function sketchHas(h: Hashes, sketch: Uint8Array, tag: string): boolean {
   return positions(h, tag).every((bit) => ((sketch[bit >> 3]! >> (bit & 7)) & 1) === 1);
 }

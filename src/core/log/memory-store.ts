@@ -81,12 +81,15 @@ export class MemoryStore implements LogStore {
     });
   }
 
-  unexpired(kind: StoredEntry['kind'], now: number, except: Uint8Array): StoredEntry[] {
+  unexpired(kind: StoredEntry['kind'], now: number, except: Uint8Array, sketchMask?: Uint8Array): StoredEntry[] {
     this.check();
     const skip = toHex(except) + '/';
     const out: StoredEntry[] = [];
+    const wanted = (e: StoredEntry) =>
+      !sketchMask || !e.sketch || sketchMask.every((m, i) => (e.sketch![i]! & m) === m);
     for (const [k, l] of this.logsByKey)
-      if (!k.startsWith(skip)) for (const e of l.entries.values()) if (e.kind === kind && e.expires > now) out.push(e);
+      if (!k.startsWith(skip))
+        for (const e of l.entries.values()) if (e.kind === kind && e.expires > now && wanted(e)) out.push(e);
     return out.sort((x, y) => {
       const a = toHex(x.author);
       const b = toHex(y.author);

@@ -31,6 +31,12 @@ export interface StoredEntry {
   readonly bytes: Uint8Array;
   /** The declaration key (entry field 13); absent for a keyless declaration. */
   readonly key?: string;
+  /**
+   * The header's interest sketch (entry field 11), kept beside the bytes so that a standing interest finds
+   * matching entries at start without decoding every stored one (`unexpired` with a mask). Optional: an
+   * entry stored without it is offered to every mask.
+   */
+  readonly sketch?: Uint8Array;
 }
 
 export interface LogHead {
@@ -60,9 +66,12 @@ export interface LogStore {
   live(author: Uint8Array, now: number, topic?: string): StoredEntry[];
   /**
    * Entries of `kind` unexpired at `now`, by authors other than `except`, ordered by (author, topic, epoch,
-   * seq): found by expiry (an index), not by reading every log, so expired history costs nothing.
+   * seq): found by expiry (an index), not by reading every log, so expired history costs nothing. With
+   * `sketchMask` (SKETCH_BYTES), only entries whose sketch has every bit of the mask set, and those stored
+   * without a sketch: a Bloom test the store does on its own columns, so entries no interest wants are
+   * neither read nor decoded.
    */
-  unexpired(kind: Kind, now: number, except: Uint8Array): StoredEntry[];
+  unexpired(kind: Kind, now: number, except: Uint8Array, sketchMask?: Uint8Array): StoredEntry[];
   /** Every log with its head; `author` filters to one author. */
   logs(author?: Uint8Array): LogRef[];
   entryCount(): number;

@@ -7,6 +7,7 @@
 // SQLite errors surface as AgentnetError STORE_FULL / STORE_CORRUPT; nothing is half-written.
 
 import Database from 'better-sqlite3';
+import { toHex } from '../../core/base/bytes.js';
 import { KINDS } from '../../core/codec/entry.js';
 import { AgentnetError, ERR } from '../errors.js';
 import type { LogHead, LogRef, LogStore, StoredEntry } from '../../core/log/store.js';
@@ -51,7 +52,20 @@ const MIGRATIONS: readonly string[] = [
                     WHERE w.author = e.author AND w.topic = e.topic AND w.epoch = e.epoch AND w.kind = ${WITHDRAW}), 0);
    CREATE INDEX live_expires ON live (expires);
    CREATE INDEX entries_author_kind_expires ON entries (author, kind, expires);`,
+  // v5: each entry's interest sketch as four 64-bit integers (little-endian words of the 32 bytes), so
+  // `unexpired` with a mask is a Bloom test in SQL: a node's start finds the stored entries a standing
+  // interest wants without decoding the others. Entries stored before it have NULL there and are offered
+  // to every mask (the caller decodes and tests them as before).
+  `ALTER TABLE entries ADD COLUMN sk0 INTEGER; ALTER TABLE entries ADD COLUMN sk1 INTEGER;
+   ALTER TABLE entries ADD COLUMN sk2 INTEGER; ALTER TABLE entries ADD COLUMN sk3 INTEGER;`,
 ];
+
+/** A 32-byte sketch as the four signed 64-bit words stored in sk0..sk3 (SQLite integers are signed). */
+function sketchWords(s: Uint8Array | undefined): Array<bigint | null> {
+  if (!s || s.length !== 32) return [null, null, null, null];
+  const v = new DataView(s.buffer, s.byteOffset, 32);
+  return [0, 1, 2, 3].map((i) => v.getBigInt64(i * 8, true));
+}
 
 export interface SqliteOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
@@ -73,6 +87,10 @@ type Row = {
   expires: number;
   body_hash: Buffer;
   bytes: Buffer;
+  sk0?: bigint | number | null;
+  sk1?: bigint | number | null;
+  sk2?: bigint | number | null;
+  sk3?: bigint | number | null;
 };
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const toEntry = (r: Row): StoredEntry => ({
@@ -86,7 +104,17 @@ const toEntry = (r: Row): StoredEntry => ({
   expires: r.expires,
   bodyHash: u8(r.body_hash),
   bytes: u8(r.bytes),
+  ...(r.sk0 === null || r.sk0 === undefined ? {} : { sketch: sketchOf(r) }),
 });
+
+function sketchOf(r: Row): Uint8Array {
+  const s = new Uint8Array(32);
+  const v = new DataView(s.buffer);
+  [r.sk0, r.sk1, r.sk2, r.sk3].forEach((w, i) => v.setBigInt64(i * 8, BigInt(w ?? 0), true));
+  return s;
+}
+
+const logKey = (author: Uint8Array, topic: string): string => `${toHex(author)}/${topic}`;
 
 function mapError(e: unknown): never {
   const code = (e as { code?: string }).code ?? '';
@@ -97,9 +125,18 @@ function mapError(e: unknown): never {
   throw e;
 }
 
+/** Logs whose head is kept in memory (about 200 bytes each): every receive looks up its log's head several times. */
+const HEAD_CACHE_LOGS = 4096;
+
 export class SqliteStore implements LogStore {
   readonly db: Database.Database;
   private readonly q;
+  /**
+   * Heads by log (author hex + topic), null for "no such log"; written only after the row is, and
+   * dropped whole when a transaction rolls back (transaction()), so it never answers what the database
+   * does not hold. Bounded: the oldest log is forgotten first.
+   */
+  private readonly heads = new Map<string, LogHead | null>();
 
   constructor(
     readonly path: string,
@@ -128,7 +165,7 @@ export class SqliteStore implements LogStore {
         'SELECT * FROM entries WHERE author = ? AND topic = ? AND epoch = ? AND seq BETWEEN ? AND ? ORDER BY seq',
       ),
       insert: d.prepare(
-        'INSERT INTO entries (author, topic, epoch, seq, id, kind, ts, expires, body_hash, bytes) VALUES (?,?,?,?,?,?,?,?,?,?)',
+        'INSERT INTO entries (author, topic, epoch, seq, id, kind, ts, expires, body_hash, bytes, sk0, sk1, sk2, sk3) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
       ),
       setHead: d.prepare(
         'INSERT INTO heads (author, topic, epoch, seq, id, ts) VALUES (?,?,?,?,?,?) ON CONFLICT (author, topic) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq, id = excluded.id, ts = excluded.ts',
@@ -140,6 +177,7 @@ export class SqliteStore implements LogStore {
         'INSERT INTO bodies (hash, bytes, expires) VALUES (?,?,?) ON CONFLICT (hash) DO UPDATE SET expires = max(expires, excluded.expires)',
       ),
       getBody: d.prepare('SELECT bytes FROM bodies WHERE hash = ?'),
+      dropBody: d.prepare('DELETE FROM bodies WHERE hash = ?'),
       putBinding: d.prepare(
         'INSERT INTO bindings (agent_key, version, bytes) VALUES (?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version >= bindings.version',
       ),
@@ -167,6 +205,12 @@ export class SqliteStore implements LogStore {
       unexpired: d.prepare(
         `SELECT e.* FROM (SELECT DISTINCT author FROM heads WHERE author != ?) a
          JOIN entries e INDEXED BY entries_author_kind_expires ON e.author = a.author AND e.kind = ? AND e.expires > ?
+         ORDER BY e.author, e.topic, e.epoch, e.seq`,
+      ),
+      unexpiredMasked: d.prepare(
+        `SELECT e.* FROM (SELECT DISTINCT author FROM heads WHERE author != @except) a
+         JOIN entries e INDEXED BY entries_author_kind_expires ON e.author = a.author AND e.kind = @kind AND e.expires > @now
+         WHERE e.sk0 IS NULL OR ((e.sk0 & @m0) = @m0 AND (e.sk1 & @m1) = @m1 AND (e.sk2 & @m2) = @m2 AND (e.sk3 & @m3) = @m3)
          ORDER BY e.author, e.topic, e.epoch, e.seq`,
       ),
       pruneBodies: d.prepare(
@@ -200,10 +244,21 @@ export class SqliteStore implements LogStore {
   }
 
   head(author: Uint8Array, topic: string): LogHead | undefined {
+    const k = logKey(author, topic);
+    const have = this.heads.get(k);
+    if (have !== undefined && this.db.open) return have ?? undefined;
     return this.guard(() => {
       const r = this.q.head.get(author, topic) as { epoch: number; seq: number; id: Buffer; ts: number } | undefined;
-      return r && { epoch: r.epoch, seq: r.seq, id: u8(r.id), ts: r.ts };
+      const h = r && { epoch: r.epoch, seq: r.seq, id: u8(r.id), ts: r.ts };
+      this.remember(k, h ?? null);
+      return h;
     });
+  }
+
+  private remember(k: string, h: LogHead | null): void {
+    this.heads.delete(k);
+    if (this.heads.size >= HEAD_CACHE_LOGS) this.heads.delete(this.heads.keys().next().value!);
+    this.heads.set(k, h);
   }
 
   get(author: Uint8Array, topic: string, epoch: number, seq: number): StoredEntry | undefined {
@@ -217,37 +272,50 @@ export class SqliteStore implements LogStore {
     return this.guard(() => (this.q.range.all(author, topic, epoch, fromSeq, toSeq) as Row[]).map(toEntry));
   }
 
+  /**
+   * Inside a transaction already (the driver's batch) the statements run directly: the checks come before
+   * the first write and a failing write aborts the whole batch (the driver rolls it back), so a SAVEPOINT
+   * per entry would buy nothing. Alone, an append is its own transaction.
+   */
   append(e: StoredEntry): void {
-    this.guard(() =>
-      this.db.transaction(() => {
-        const h = this.head(e.author, e.topic);
-        if (h && e.epoch < h.epoch) throw ERR.logConflict(`append into old epoch ${e.epoch}`);
-        if (h && e.epoch === h.epoch && e.seq !== h.seq + 1)
-          throw ERR.logConflict(`append at ${e.seq} but head is ${h.seq}`);
-        this.q.insert.run(
-          e.author,
-          e.topic,
-          e.epoch,
-          e.seq,
-          e.id,
-          KINDS.indexOf(e.kind),
-          e.ts,
-          e.expires,
-          e.bodyHash,
-          e.bytes,
-        );
-        this.q.setHead.run(e.author, e.topic, e.epoch, e.seq, e.id, e.ts);
-        if (h && e.epoch > h.epoch) this.q.liveDropTopic.run(e.author, e.topic); // a new epoch starts the log again
-        if (e.kind !== 'withdraw')
-          this.q.liveUpsert.run(e.author, e.topic, KINDS.indexOf(e.kind), e.key ?? '', e.epoch, e.seq, e.expires);
-        else if (e.key === undefined) this.q.liveDropTopic.run(e.author, e.topic);
-        else this.q.liveDropKey.run(e.author, e.topic, e.key);
-      })(),
-    );
+    this.guard(() => (this.db.inTransaction ? this.appendRows(e) : this.db.transaction(() => this.appendRows(e))()));
   }
 
-  unexpired(kind: StoredEntry['kind'], now: number, except: Uint8Array): StoredEntry[] {
-    return this.guard(() => (this.q.unexpired.all(except, KINDS.indexOf(kind), now) as Row[]).map(toEntry));
+  private appendRows(e: StoredEntry): void {
+    const h = this.head(e.author, e.topic);
+    if (h && e.epoch < h.epoch) throw ERR.logConflict(`append into old epoch ${e.epoch}`);
+    if (h && e.epoch === h.epoch && e.seq !== h.seq + 1)
+      throw ERR.logConflict(`append at ${e.seq} but head is ${h.seq}`);
+    this.q.insert.run(
+      e.author,
+      e.topic,
+      e.epoch,
+      e.seq,
+      e.id,
+      KINDS.indexOf(e.kind),
+      e.ts,
+      e.expires,
+      e.bodyHash,
+      e.bytes,
+      ...sketchWords(e.sketch),
+    );
+    this.q.setHead.run(e.author, e.topic, e.epoch, e.seq, e.id, e.ts);
+    if (h && e.epoch > h.epoch) this.q.liveDropTopic.run(e.author, e.topic); // a new epoch starts the log again
+    if (e.kind !== 'withdraw')
+      this.q.liveUpsert.run(e.author, e.topic, KINDS.indexOf(e.kind), e.key ?? '', e.epoch, e.seq, e.expires);
+    else if (e.key === undefined) this.q.liveDropTopic.run(e.author, e.topic);
+    else this.q.liveDropKey.run(e.author, e.topic, e.key);
+    this.remember(logKey(e.author, e.topic), { epoch: e.epoch, seq: e.seq, id: e.id, ts: e.ts });
+  }
+
+  unexpired(kind: StoredEntry['kind'], now: number, except: Uint8Array, sketchMask?: Uint8Array): StoredEntry[] {
+    if (sketchMask && sketchMask.length !== 32) throw new RangeError('unexpired: sketchMask must be 32 bytes');
+    return this.guard(() => {
+      if (!sketchMask) return (this.q.unexpired.all(except, KINDS.indexOf(kind), now) as Row[]).map(toEntry);
+      const [m0, m1, m2, m3] = sketchWords(sketchMask);
+      const rows = this.q.unexpiredMasked.all({ except, kind: KINDS.indexOf(kind), now, m0, m1, m2, m3 }) as Row[];
+      return rows.map(toEntry);
+    });
   }
 
   live(author: Uint8Array, now: number, topic?: string): StoredEntry[] {
@@ -313,7 +381,12 @@ export class SqliteStore implements LogStore {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.guard(() => this.db.transaction(fn)());
+    try {
+      return this.guard(() => this.db.transaction(fn)());
+    } catch (e) {
+      this.heads.clear(); // rolled back: heads written inside may not be in the database
+      throw e;
+    }
   }
 
   /**
@@ -327,7 +400,7 @@ export class SqliteStore implements LogStore {
     this.guard(() =>
       this.db.transaction(() => {
         this.q.putBody.run(hash, new Uint8Array(this.db.pragma('page_size', { simple: true }) as number), 0);
-        this.db.prepare('DELETE FROM bodies WHERE hash = ?').run(hash);
+        this.q.dropBody.run(hash);
       })(),
     );
   }

@@ -113,6 +113,9 @@ function clientOptions(o: TransportOptions, version: 4 | 5, maxPacket: number): 
     // largest single item in an idle node's heap) on its first write; the setting is process-wide, so it
     // also covers the embedded broker (aedes shares the module). Packet ids are then encoded on the fly.
     writeCache: false,
+    // mqtt.js logs through `debug` about 90 times per received entry even when disabled; a no-op logger
+    // skips that (DEBUG=mqttjs* still gets mqtt.js's own logger).
+    ...(process.env['DEBUG']?.includes('mqttjs') ? {} : { log: () => {} }),
     ...(o.will
       ? {
           will: {

@@ -1,0 +1,119 @@
+// `agentnet bench ingest`: the receive path's CPU per entry on real node processes against the crypto cost of
+// the same entries (bench/ingest.ts); `--crypto-of DB` is the child that measures that crypto cost.
+
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { measureCrypto } from '../../bench/ingest-crypto.js';
+import { runIngest, type IngestResult } from '../../bench/ingest.js';
+import { barChart, stack } from '../runtime/plot/svg.js';
+import { intFlag, UsageError } from './args.js';
+
+export const BENCH_INGEST_HELP = `Usage: agentnet bench ingest [--rate 50,200] [--seconds 20] [--pattern trickle|burst] [--publishers 4]
+                              [--profile P] [--broker URL] [--profile-stages] [--bundle MJS] [--json FILE] [--plot FILE.svg]
+
+Starts one observer and --publishers publishers, each a real 'agentnet run' process with the profile's Node
+flags, over a broker the bench embeds (or --broker URL, e.g. Mosquitto). The publishers announce signed
+'state' entries through their local API at --rate entries/s in all (a comma list runs each rate in turn),
+evenly spaced (trickle) or once a second all at once (burst), for --seconds; the observer follows the topic.
+Reports the observer's CPU time per received entry (/proc utime+stime; its idle CPU measured just before,
+also taken out), the publishers' CPU per announced entry, and in the same run a child process of the same
+runtime verifying (single and batched) and signing the very entries the observer stored: the ratios are
+pipeline / crypto. --profile-stages runs the observer under --cpu-prof and splits its samples into
+transport, decode, verify, store, events, gc, native. --bundle runs the nodes from another build's dist/agentnet.mjs
+(two builds compared by the same harness). The load (uptime) at start and end is printed and in --json.
+Exit codes: 0 done, 2 usage error, 3 runtime failure.
+Example: agentnet bench ingest --rate 50,200 --seconds 30 --json ingest.json --plot ingest.svg`;
+
+function table(rs: readonly IngestResult[]): string {
+  const rows = [
+    '| rate, pattern | received / sent | observer ms/entry (over idle) | verify single / batch ms | observer / verify single (batch) | publisher ms/entry | sign+verify ms | publisher / (sign+verify) | observer idle ms/min |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rs)
+    rows.push(
+      `| ${r.stream.rate}/s ${r.stream.pattern} | ${r.received} / ${r.announced} | ${r.observer.cpuMsPerEntry} (${r.observer.cpuMsPerEntryOverIdle}) | ${r.crypto.verifySingleMs} / ${r.crypto.verifyBatchMs} | ${r.ratios.observerOverVerifySingle}x (${r.ratios.observerOverVerify}x) | ${r.publisher.cpuMsPerEntry} | ${(r.crypto.signMs + r.crypto.verifySingleMs).toFixed(4)} | ${r.ratios.publisherOverSignVerify}x | ${r.observer.idleCpuMsPerMin} |`,
+    );
+  return rows.join('\n');
+}
+
+export function benchIngestSvg(rs: readonly IngestResult[]): string {
+  const cats = rs.map((r) => `${r.stream.rate}/s ${r.stream.pattern}`);
+  return stack([
+    barChart({
+      title: `Receive path vs crypto, ms of CPU per entry (${rs[0]!.device.cpu}, profile ${rs[0]!.device.profile})`,
+      yLabel: 'ms/entry',
+      categories: cats,
+      series: [
+        { name: 'observer', values: rs.map((r) => r.observer.cpuMsPerEntry) },
+        { name: 'verify single', values: rs.map((r) => r.crypto.verifySingleMs) },
+        { name: 'publisher', values: rs.map((r) => r.publisher.cpuMsPerEntry) },
+        { name: 'sign + verify', values: rs.map((r) => r.crypto.signMs + r.crypto.verifySingleMs) },
+      ],
+      valueLabels: true,
+      width: 760,
+    }),
+  ]);
+}
+
+export async function cmdBenchIngest(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      profile: { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+      pattern: { type: 'string' },
+      publishers: { type: 'string' },
+      broker: { type: 'string' },
+      bundle: { type: 'string' },
+      'profile-stages': { type: 'boolean' },
+      'crypto-of': { type: 'string' },
+      json: { type: 'string' },
+      plot: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(BENCH_INGEST_HELP);
+    return 0;
+  }
+  const profile = values.profile ?? 'generic-x64';
+  if (values['crypto-of']) {
+    console.log(JSON.stringify(measureCrypto(values['crypto-of'], profile)));
+    return 0;
+  }
+  const pattern = values.pattern ?? 'trickle';
+  if (pattern !== 'trickle' && pattern !== 'burst') throw new UsageError('--pattern must be trickle or burst');
+  const rates = (values.rate ?? '50,200').split(',').map((r) => intFlag(r, 'rate', 50, 1, 5000));
+  const seconds = intFlag(values.seconds, 'seconds', 20, 1, 3600);
+  const publishers = intFlag(values.publishers, 'publishers', 4, 1, 32);
+  const bundle = values.bundle ?? process.argv[1]!;
+  const out: IngestResult[] = [];
+  for (const rate of rates) {
+    console.error(`bench ingest: ${rate}/s ${pattern} for ${seconds} s, ${publishers} publishers ...`);
+    out.push(
+      await runIngest({
+        profile,
+        rate,
+        seconds,
+        pattern,
+        publishers,
+        ...(values.broker ? { broker: values.broker } : {}),
+        profileStages: !!values['profile-stages'],
+        bundle,
+      }),
+    );
+  }
+  const d = out[0]!.device;
+  console.log(
+    `device: ${d.cpu} (${d.cores} cores), node ${d.node}, profile ${d.profile}, broker ${out[0]!.stream.broker}\n`,
+  );
+  console.log(table(out));
+  for (const r of out)
+    if (r.observer.stages)
+      console.log(`stages at ${r.stream.rate}/s (ms of sampled CPU, whole run): ${JSON.stringify(r.observer.stages)}`);
+  console.log(`\nload at start: ${out[0]!.load.start}\nload at end:   ${out[out.length - 1]!.load.end}`);
+  if (values.json) writeFileSync(values.json, JSON.stringify(out, null, 2) + '\n');
+  if (values.plot) writeFileSync(values.plot, benchIngestSvg(out) + '\n');
+  return 0;
+}
