@@ -1,7 +1,8 @@
 // AgentCore: the protocol adaptation layer (docs/architecture.md §1-2), sans-I/O (docs/conventions.md §2).
 //
 // Inputs carry `now` (ms since the Unix epoch, from the driver's or the simulator's clock):
-//   handleMessage(now, channel, key, bytes)   a message from the transport
+//   handleMessage(now, channel, key, bytes)   a message from the transport (decoded here)
+//   handleParsed(now, parsed, sigs)           one decoded by the node core (core/node/node-core.ts)
 //   handleTimeout(now)                        the deadline from pollTimeout() has passed
 //   start / announce / follow / discover      the local agent's PAL calls
 // Outputs are polled: pollTransmit() (publish/subscribe), pollEvent() (discoveries, rejections),
@@ -14,6 +15,9 @@
 import { toHex } from './base/bytes.js';
 import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
 import type { Direct } from './codec/messages.js';
+import { parseMessage, type ParsedMessage } from './codec/parsed.js';
+import type { BatchSignatures } from './identity/batch-signatures.js';
+import { enqueueByPriority } from './priority.js';
 import { DirectLink } from './gossip/direct.js';
 import { ForkProofs } from './gossip/fork-proofs.js';
 import { FraudDesk } from './gossip/fraud-desk.js';
@@ -312,6 +316,22 @@ export class AgentCore {
     return this.direct.check(now, d);
   }
 
+  /**
+   * Publishes a retained message another part of the node produced (a task's body, a dispute proof): it leaves
+   * through pollTransmit in channel order (priority.ts), like the core's own output.
+   */
+  publishRetained(channel: Channel, key: string, bytes: Uint8Array, expiryMs?: number): void {
+    this.emit({ op: 'publish', channel, key, bytes, retain: true, ...(expiryMs !== undefined ? { expiryMs } : {}) });
+  }
+
+  /** Reads the retained heads of every followed topic again: re-subscribing re-delivers them (gap repair follows). */
+  rereadFrontiers(): void {
+    for (const t of this.followed) {
+      this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${t}/+` });
+      this.emit({ op: 'subscribe', channel: 'frontier', key: `${t}/+` });
+    }
+  }
+
   /** Sends a signed task message (src/core/task/) to an agent as a direct message. */
   sendTask(toHex: string, msg: Uint8Array): void {
     this.direct.send(toHex, { type: 'task', from: this.agentKey, msg });
@@ -346,8 +366,18 @@ export class AgentCore {
 
   // ------------------------------------------------------------------ inputs
 
+  /** One message from the transport, decoded here (codec/parsed.ts) and received as `handleParsed`. */
   handleMessage(now: number, channel: Channel, key: string, bytes: Uint8Array): void {
-    if (bytes.length > this.limits.messageBytes) return this.refuseOversized(channel, bytes.length);
+    this.handleParsed(now, parseMessage(channel, key, bytes, this.limits));
+  }
+
+  /**
+   * A received message already decoded (by the node core, once per message: core/node/node-core.ts). `sigs`: the
+   * signature answers of the batch it came in; without them each entry's signature is verified on the spot.
+   */
+  handleParsed(now: number, p: ParsedMessage, sigs?: BatchSignatures): void {
+    const { channel, key, bytes } = p;
+    if (p.kind === 'oversized') return this.refuseOversized(channel, bytes.length);
     if (this.started && this.isOwnPath(channel, key))
       return this.guardOwn(now, channel as 'birth' | 'frontier', key, bytes);
     // A retained birth or frontier is read again on every re-subscribe (resync rounds, birth fetches): one
@@ -356,7 +386,7 @@ export class AgentCore {
     if (memo !== undefined && this.refusedRetained.has(memo)) return;
     this.lastReject = undefined;
     try {
-      return this.dispatch(now, channel, key, bytes);
+      return this.dispatch(now, p, sigs);
     } finally {
       if (memo !== undefined && this.lastReject !== undefined && !TRANSIENT.has(this.lastReject))
         this.rememberRefused(memo);
@@ -371,12 +401,24 @@ export class AgentCore {
     this.reject('oversized', channel, `${bytes} bytes > limit ${this.limits.messageBytes}`);
   }
 
-  private dispatch(now: number, channel: Channel, key: string, bytes: Uint8Array): void {
+  /** A message that was over a peer's flood budget (core/gossip/gate.ts): dropped unread, counted. */
+  refuseRateLimited(channel: Channel, peerHex: string): void {
+    this.reject('rate_limited', channel, `peer ${peerHex.slice(0, 12)} over its budget`);
+  }
+
+  /** The head of a stored log, if any (the flood gate's replay check). */
+  logHead(author: Uint8Array, topic: string): { epoch: number; seq: number } | undefined {
+    return this.store.head(author, topic);
+  }
+
+  private dispatch(now: number, p: ParsedMessage, sigs: BatchSignatures | undefined): void {
+    const { channel, key, bytes } = p;
+    if (channel === 'header') this.counters.add('headerBytesIn', bytes.length);
     try {
+      if (p.kind === 'malformed') throw p.error;
+      if (p.kind === 'header') return this.rx.onEntry(now, p.se, 'push', key, false, sigs);
+      if (p.kind === 'direct') return this.rx.onDirect(now, p.d, p.entries, sigs);
       switch (channel) {
-        case 'header':
-          this.counters.add('headerBytesIn', bytes.length);
-          return this.rx.onEntryBytes(now, bytes, 'push', key);
         case 'body':
           this.counters.add('bodyBytesIn', bytes.length);
           return this.finder.onBody(now, key, bytes);
@@ -384,12 +426,13 @@ export class AgentCore {
           return this.rx.onBirth(now, bytes, key);
         case 'frontier':
           return this.rx.onFrontier(now, bytes, key);
-        case 'direct':
-          return this.rx.onDirect(now, bytes);
         case 'fraud':
           return this.fraud.receive(now, key, bytes);
         case 'revocation':
           return this.revocations.receive(key, bytes);
+        case 'header':
+        case 'direct':
+          return; // parsed above (codec/parsed.ts)
       }
     } catch (e) {
       if (e instanceof DecodeError) return this.reject(decodeReason(e), channel, e.message);
@@ -440,10 +483,7 @@ export class AgentCore {
         // Our heads go out again on the same schedule: a retained frontier lost or replaced where we did
         // not see it (guardOwn sees only what reaches us) is back within one resync interval.
         this.own.publishAllFrontiers(now);
-        for (const t of this.followed) {
-          this.emit({ op: 'unsubscribe', channel: 'frontier', key: `${t}/+` }); // re-subscribing re-delivers the retained heads
-          this.emit({ op: 'subscribe', channel: 'frontier', key: `${t}/+` });
-        }
+        this.rereadFrontiers();
       }
     }
     this.fraud.publishDue(now);
@@ -532,9 +572,7 @@ export class AgentCore {
   // ------------------------------------------------------------------ helpers
 
   private emit(o: Outgoing): void {
-    if (o.channel === 'fraud' || o.channel === 'revocation')
-      this.out.unshift(o); // fork proofs and revocations first (priority, docs/architecture.md §4)
-    else this.out.push(o);
+    enqueueByPriority(this.out, o); // fork proofs and revocations first (priority.ts, docs/architecture.md §4)
   }
 
   /** Subscribes to our frontier path in `topic` (once), so that what is retained there is checked. */

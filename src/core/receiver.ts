@@ -15,7 +15,7 @@
 import { toHex } from './base/bytes.js';
 import { decodeEntry, type SignedEntry } from './codec/entry.js';
 import type { Limits } from './codec/limits.js';
-import { decodeDirect, decodeFrontier } from './codec/messages.js';
+import { decodeFrontier, type Direct } from './codec/messages.js';
 import type { Counters } from './base/counters.js';
 import { DecodeError, decodeReason, type RejectReason } from './base/errors.js';
 import type { Finder } from './finder.js';
@@ -25,6 +25,7 @@ import type { FraudDesk } from './gossip/fraud-desk.js';
 import type { Liveness } from './gossip/liveness.js';
 import { GapRepair } from './gossip/repair.js';
 import { AwaitingBinding } from './gossip/awaiting.js';
+import type { BatchSignatures } from './identity/batch-signatures.js';
 import { checkBirth } from './identity/births.js';
 import type { IdentityTiers } from './identity/tiers.js';
 import { Epochs } from './log/epochs.js';
@@ -82,9 +83,25 @@ export class Receiver {
     this.gaps = new GapRepair(pullTimeoutMs, attempts);
   }
 
+  /** An entry still in bytes (one released from a hold): decoded here, then received as `onEntry`. */
   onEntryBytes(now: number, bytes: Uint8Array, source: Source, channelTopic?: string, birthFetched = false): void {
-    const { verifier, limits } = this.x;
-    const se = decodeEntry(bytes, limits);
+    this.onEntry(now, decodeEntry(bytes, this.x.limits), source, channelTopic, birthFetched);
+  }
+
+  /**
+   * A decoded entry (a live header, or one of a direct `entries` reply). `sigs`: the signature answers of the
+   * received batch it came in (identity/batch-signatures.ts); without them T1 verifies on the spot.
+   */
+  onEntry(
+    now: number,
+    se: SignedEntry,
+    source: Source,
+    channelTopic?: string,
+    birthFetched = false,
+    sigs?: BatchSignatures,
+  ): void {
+    const { verifier } = this.x;
+    const bytes = se.bytes;
     const e = se.entry;
     if (channelTopic !== undefined && channelTopic !== e.topic)
       return this.x.reject('wrong_topic', 'header', `entry for ${e.topic} on ${channelTopic}`);
@@ -102,7 +119,14 @@ export class Receiver {
     if (!verifier.seenBefore(idHex)) {
       if (!verifier.bindingOf(author)) return this.awaitBinding(now, author, 'header', channelTopic, bytes);
       if (e.ts > now + this.x.clockSkewMs) return this.x.reject('future', 'header', `ts ${e.ts - now} ms ahead`);
-      const t1 = verifier.checkSigned(e.author, se.toBeSigned, se.signature, e.ts, e.topic);
+      const t1 = verifier.checkSigned(
+        e.author,
+        se.toBeSigned,
+        se.signature,
+        e.ts,
+        e.topic,
+        sigs && (() => sigs.valid(se)),
+      );
       if (!t1.ok) return this.x.reject(t1.reason, 'header', t1.detail);
       verifier.remember(idHex);
     }
@@ -167,15 +191,21 @@ export class Receiver {
     this.x.direct.askEntries(now, this.gaps.need(now, f.author, f.topic, f.epoch, from, f.seq));
   }
 
-  onDirect(now: number, bytes: Uint8Array): void {
+  /**
+   * A decoded direct message; `entries` are the decoded entries of an `entries` reply (codec/parsed.ts), each
+   * received as a repair (one that failed to decode is `malformed`, the others go on).
+   */
+  onDirect(now: number, d: Direct, entries: ReadonlyArray<SignedEntry | DecodeError>, sigs?: BatchSignatures): void {
     const { direct, finder, counters } = this.x;
-    const d = decodeDirect(bytes, this.x.limits);
     if (direct.answer(now, this.x.store, d)) return;
     if (d.type === 'entries') {
-      for (const b of d.entries) {
+      d.entries.forEach((b, i) => {
         counters.add('headerBytesIn', b.length);
-        this.decoding('direct', () => this.onEntryBytes(now, b, 'repair'));
-      }
+        const se = entries[i];
+        if (se === undefined || se instanceof DecodeError)
+          return this.x.reject(se ? decodeReason(se) : 'malformed', 'direct', se?.message ?? 'entry not decoded');
+        this.decoding('direct', () => this.onEntry(now, se, 'repair', undefined, false, sigs));
+      });
     } else if (d.type === 'body') {
       const key = toHex(this.x.crypto.sha256(d.body));
       if (!finder.pulls.has(key)) return;

@@ -1,9 +1,10 @@
-// The driver: owns the clock and the one timer of a node and moves bytes between the sans-I/O core
-// and a transport (docs/conventions.md §2). The simulator drives the same core with a virtual clock instead.
+// The driver: owns the clock and the one timer of a node and moves bytes between the sans-I/O NodeCore
+// (core/node/node-core.ts) and a transport (docs/conventions.md §2). It decodes nothing and decides nothing of the
+// protocol: the core orders, decodes, verifies, gates and receives each batch.
 //
-// Incoming messages are queued and handled in batches, each batch inside one store transaction
-// (grouped commits: one fsync for a burst of headers). If a batch's transaction fails (disk full),
-// nothing of it is stored.
+// Incoming messages are queued (in the core's channel order, core/priority.ts) and handed over in batches, each
+// batch inside one store transaction (grouped commits: one fsync for a burst of headers). If a batch's
+// transaction fails (disk full), nothing of it is stored.
 //
 // Disk full (docs/reliability.md item 7): a failed write sets `storeError` (the status flag; the API
 // answers STORE_FULL / 507 to announces, reads and gossip go on). The messages of failed batches are
@@ -18,25 +19,18 @@
 // error like any other (flag + retry), never a crash. A prune may free space on a full quota: one that
 // deleted something while writes are refused retries them at once.
 
-import type { AgentCore } from '../core/agent.js';
 import { AgentnetError } from './errors.js';
 import type { LogStore } from '../core/log/store.js';
-import type { Channel, CoreEvent } from '../core/types.js';
+import type { NodeCore } from '../core/node/node-core.js';
+import { enqueueByPriority } from '../core/priority.js';
+import type { TaskEvent } from '../core/task/engine.js';
+import type { Channel, CoreEvent, Outgoing } from '../core/types.js';
 import type { Transport } from './transport/types.js';
-import { decodeEntry } from '../core/codec/entry.js';
-import { decodeDirect } from '../core/codec/messages.js';
-import { DecodeError } from '../core/base/errors.js';
-import { toHex } from '../core/base/bytes.js';
-import type { SigItem } from '../core/base/ports.js';
-import type { PrimedVerifier } from './verifier.js';
-import type { FloodGate } from './gate.js';
 
 export interface DriverOptions {
   readonly clock?: () => number;
   /** Messages handled per transaction at most. */
   readonly batch?: number;
-  /** When given, entry signatures of a burst are verified in one batch before the core sees them. */
-  readonly primer?: PrimedVerifier;
   /** Drain as soon as this many messages wait (profile verifyBatchSize)... */
   readonly verifyBatchSize?: number;
   /** ...or after this many ms (profile verifyFlushMs), whichever comes first. */
@@ -45,8 +39,6 @@ export interface DriverOptions {
   readonly storeRetryMs?: number;
   /** A small write that fails while the disk is full (SqliteStore.probeWrite). */
   readonly probe?: () => void;
-  /** Per-peer budgets checked before the core sees a message (runtime/gate.ts). */
-  readonly gate?: FloodGate;
   /** Log retention: the store is pruned every `intervalMs`; `keepAuthor`'s logs are never pruned. */
   readonly prune?: {
     readonly intervalMs: number;
@@ -55,6 +47,8 @@ export interface DriverOptions {
     readonly onPruned?: (n: { entries: number; bodies: number }) => void;
   };
   readonly onEvent?: (e: CoreEvent) => void;
+  /** The task engine's events (state changes, rejections, receipts), after the core's. */
+  readonly onTaskEvent?: (e: TaskEvent) => void;
   readonly onError?: (e: unknown) => void;
 }
 
@@ -81,7 +75,7 @@ export class Driver {
   storeError: AgentnetError | undefined;
 
   constructor(
-    readonly core: AgentCore,
+    readonly core: NodeCore,
     readonly transport: Transport,
     private readonly store: LogStore,
     private readonly o: DriverOptions = {},
@@ -147,6 +141,7 @@ export class Driver {
    */
   callGrouped<T>(fns: ReadonlyArray<(now: number) => T>): T[] {
     const now = this.clock();
+    this.core.advance(now);
     try {
       return this.store.transaction(() => fns.map((f) => f(now)));
     } catch (e) {
@@ -160,8 +155,10 @@ export class Driver {
 
   /** Runs a PAL call against the core with the current time, then sends what it produced. */
   call<T>(fn: (now: number) => T): T {
+    const now = this.clock();
+    this.core.advance(now);
     try {
-      return fn(this.clock());
+      return fn(now);
     } catch (e) {
       this.storeFailed(e);
       throw e;
@@ -172,10 +169,7 @@ export class Driver {
 
   private enqueue(channel: Channel, key: string, bytes: Uint8Array): void {
     if (this.closed) return;
-    // Fork proofs and revocations jump the queue (docs/architecture.md §4 "at priority"): the author is quarantined
-    // (the key refused) before its other messages in the same burst are handled.
-    if (channel === 'fraud' || channel === 'revocation') this.queue.unshift({ channel, key, bytes });
-    else this.queue.push({ channel, key, bytes });
+    enqueueByPriority(this.queue, { channel, key, bytes }); // fork proofs and revocations jump the queue
     const size = this.o.verifyBatchSize ?? 1;
     const wait = this.o.verifyFlushMs ?? 0;
     if (this.scheduled === 'soon') return;
@@ -190,76 +184,25 @@ export class Driver {
     }
   }
 
-  /** Verifies, in one batch, the entry signatures of authors whose bindings are already cached. */
-  private prime(batch: ReadonlyArray<{ channel: Channel; bytes: Uint8Array }>): void {
-    const primer = this.o.primer;
-    if (!primer) return;
-    const items: SigItem[] = [];
-    const add = (b: Uint8Array) => {
-      try {
-        const se = decodeEntry(b, this.core.limits);
-        if (this.core.verifier.bindingOf(toHex(se.entry.author)))
-          items.push({ pub: se.entry.author, msg: se.toBeSigned, sig: se.signature });
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e; // the core will reject it with its reason
-      }
-    };
-    for (const m of batch) {
-      if (m.bytes.length > this.core.limits.messageBytes) continue;
-      if (m.channel === 'header') add(m.bytes);
-      else if (m.channel === 'direct') {
-        try {
-          const d = decodeDirect(m.bytes, this.core.limits);
-          if (d.type === 'entries') d.entries.forEach(add);
-        } catch (e) {
-          if (!(e instanceof DecodeError)) throw e;
-        }
-      }
-    }
-    if (items.length > 1) primer.prime(items);
-  }
-
   private drain(): void {
     this.scheduled = false;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     while (this.queue.length && !this.closed) {
       const now = this.clock();
-      const all = this.queue.splice(0, this.batch);
-      this.prime(all); // first: the gate's signature checks are then answers of this batch verification
-      const batch = this.admit(now, all);
+      const batch = this.queue.splice(0, this.batch);
       try {
-        this.store.transaction(() => {
-          for (const m of batch) this.core.handleMessage(now, m.channel, m.key, m.bytes);
-        });
+        this.store.transaction(() => this.core.handleMessages(now, batch));
       } catch (e) {
+        this.core.rolledBack();
         if (this.storeFailed(e)) {
           this.failed.push(...batch);
           this.failed.splice(0, Math.max(0, this.failed.length - MAX_FAILED));
         }
         this.o.onError?.(e);
       }
-      this.o.primer?.clear();
       this.flush();
     }
-  }
-
-  /** Drops what exceeds a peer's budget (counted and reported as `rate_limited`). */
-  private admit(now: number, batch: Msg[]): Msg[] {
-    const gate = this.o.gate;
-    if (!gate) return batch;
-    return batch.filter((m) => {
-      const who = gate.admit(now, m.channel, m.bytes);
-      if (who === undefined) return true;
-      this.core.counters.reject('rate_limited');
-      this.o.onEvent?.({
-        type: 'rejected',
-        reason: 'rate_limited',
-        channel: m.channel,
-        detail: `peer ${who.slice(0, 12)} over its budget`,
-      });
-      return false;
-    });
   }
 
   /** Notes a store failure (sets the status flag, arms the retry); true when it was one. */
@@ -277,10 +220,7 @@ export class Driver {
     this.storeError = undefined;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    for (const t of this.core.status().followed) {
-      this.transport.unsubscribe('frontier', `${t}/+`); // re-subscribing re-delivers the retained frontiers
-      this.transport.subscribe('frontier', `${t}/+`);
-    }
+    this.core.storeRecovered(); // the retained heads are read again: what was dropped comes back by gap repair
   }
 
   private retryStore(): void {
@@ -291,15 +231,15 @@ export class Driver {
     try {
       this.store.transaction(() => {
         this.o.probe?.(); // a batch of reads alone would commit on a full disk too
-        for (const m of batch) this.core.handleMessage(now, m.channel, m.key, m.bytes);
+        this.core.handleMessages(now, batch);
       });
       this.failed.splice(0, batch.length);
       if (this.failed.length) this.retryTimer = setTimeout(() => this.retryStore(), 0);
       else this.stored();
     } catch (e) {
+      this.core.rolledBack();
       if (!this.storeFailed(e)) this.o.onError?.(e);
     }
-    this.o.primer?.clear();
     this.flush();
   }
 
@@ -310,30 +250,45 @@ export class Driver {
     try {
       this.store.transaction(() => this.core.handleTimeout(this.clock()));
     } catch (e) {
+      this.core.rolledBack();
       this.storeFailed(e);
       this.o.onError?.(e);
     }
     this.flush();
   }
 
-  /** Sends queued output, delivers events, re-arms the single timer from pollTimeout(). */
+  /**
+   * Sends queued output, delivers events, re-arms the single timer from pollTimeout(). Polling an event may
+   * produce output (trust asks for a receipt signer's binding), so both are drained until neither has more.
+   */
   flush(): void {
     if (this.closed) return;
-    for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) {
-      if (o.op === 'publish')
-        this.transport.publish(o.channel, o.key, o.bytes, {
-          retain: o.retain,
-          ...(o.expiryMs !== undefined ? { expiryMs: o.expiryMs } : {}),
-        });
-      else if (o.op === 'subscribe') this.transport.subscribe(o.channel, o.key);
-      else this.transport.unsubscribe(o.channel, o.key);
+    for (;;) {
+      for (let o = this.core.pollTransmit(); o; o = this.core.pollTransmit()) this.send(o);
+      const e = this.core.pollEvent();
+      if (e) {
+        this.o.onEvent?.(e);
+        continue;
+      }
+      const t = this.core.pollTaskEvent();
+      if (!t) break;
+      this.o.onTaskEvent?.(t);
     }
-    for (let e = this.core.pollEvent(); e; e = this.core.pollEvent()) this.o.onEvent?.(e);
     const next = this.core.pollTimeout();
     if (next === undefined || next === this.armedFor) return;
     if (this.timer) clearTimeout(this.timer);
     this.armedFor = next;
     this.timer = setTimeout(() => this.onTimer(), Math.max(0, next - this.clock()));
+  }
+
+  private send(o: Outgoing): void {
+    if (o.op === 'publish')
+      this.transport.publish(o.channel, o.key, o.bytes, {
+        retain: o.retain,
+        ...(o.expiryMs !== undefined ? { expiryMs: o.expiryMs } : {}),
+      });
+    else if (o.op === 'subscribe') this.transport.subscribe(o.channel, o.key);
+    else this.transport.unsubscribe(o.channel, o.key);
   }
 
   async close(): Promise<void> {

@@ -5,10 +5,8 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentCore } from '../core/agent.js';
-import { ANNOUNCE, validate } from '../core/api/requests.js';
+import type { AgentCore } from '../core/agent.js';
 import { FieldError } from '../core/codec/schema.js';
-import { ERR } from './errors.js';
 import { TaskConflictError } from '../core/task/engine.js';
 import type { SigVerifier } from '../core/base/ports.js';
 import type { CoreEvent, Declaration, DiscoverQuery, LogHeadInfo, OwnDeclaration, PeerInfo } from '../core/types.js';
@@ -19,7 +17,8 @@ import type { NodeConfig } from './config.js';
 import { makeCryptoPort } from './crypto-port.js';
 import { Driver } from './driver.js';
 import { Conduct } from '../core/trust/conduct.js';
-import { FloodGate, floodLimitsOf, type FloodLimits } from './gate.js';
+import { floodLimitsOf, type FloodLimits } from '../core/gossip/gate.js';
+import { NodeCore } from '../core/node/node-core.js';
 import { ensureIdentity } from './identity.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadProfile, type Profile } from './profile.js';
@@ -27,27 +26,17 @@ import { SqliteStore } from './store/sqlite.js';
 import { createTransport } from './transport/index.js';
 import type { TransportState } from './transport/types.js';
 import type { RankedCandidate } from '../core/trust/node-trust.js';
-import { startTrust, type TrustRuntime } from './trust.js';
+import { loadTrustKernel, trustRuntime, type TrustRuntime } from './trust.js';
 import { chooseKernel } from './wasm/simd.js';
 import { TaskRunner } from './tasks.js';
-import { Adapters, LATENCY_BUCKETS } from './adapters/index.js';
+import { Adapters } from './adapters/index.js';
 import { AdapterBindings } from './adapters/bindings.js';
 import { Embedder, type Ranking } from './embedder.js';
 import { lazyA2a } from './a2a/lazy.js';
-import { defaultVerifier, PrimedVerifier, verifierFallbackReason } from './verifier.js';
+import { defaultVerifier, PrimedVerifier } from './verifier.js';
 import { primeKnownBindings } from './verified-bindings.js';
-
-/** process.memoryUsage() in bytes: V8 heap in use / allocated, external (native objects held by JS), ArrayBuffers. */
-function memoryNow(): { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } {
-  const m = process.memoryUsage();
-  return {
-    rss: m.rss,
-    heapUsed: m.heapUsed,
-    heapTotal: m.heapTotal,
-    external: m.external,
-    arrayBuffers: m.arrayBuffers,
-  };
-}
+import { agentOf, checkDeclarations, groupedAnnouncer, logEvent } from './node-parts.js';
+import { nodeMetrics, nodeStatus, type NodeViewParts } from './node-views.js';
 
 export interface AgentNode {
   readonly config: NodeConfig;
@@ -85,20 +74,7 @@ export interface AgentNode {
   close(): Promise<void>;
 }
 
-/** The config's declarations against the profile's limits (a CONFIG_INVALID naming the field). */
-function checkDeclarations(ds: readonly Declaration[], profile: Profile): void {
-  ds.forEach((d, i) => {
-    try {
-      validate(ANNOUNCE, d, profile.limits, `declarations[${i}].`);
-    } catch (e) {
-      if (e instanceof FieldError)
-        throw ERR.configInvalid(`declarations: "${e.field}" ${e.detail} (limits of profile ${profile.name})`);
-      throw e;
-    }
-  });
-}
-
-/** `floodLimits`: per-peer budgets (runtime/gate.ts; default the profile's flood* fields); `false` turns the gate off (a baseline for tests). */
+/** `floodLimits`: per-peer budgets (core/gossip/gate.ts; default the profile's flood* fields); `false` turns the gate off (a baseline for tests). */
 export async function startNode(
   config: NodeConfig,
   o: { logger?: Logger; verifier?: SigVerifier; floodLimits?: FloodLimits | false } = {},
@@ -120,22 +96,7 @@ export async function startNode(
     cacheKiB: profile.sqliteCacheKiB,
     maxBytes: profile.storeQuotaMiB * 1024 * 1024,
   });
-  const core = new AgentCore({
-    crypto,
-    store,
-    agentSecret: identity.agentSecret,
-    binding: identity.binding,
-    limits: profile.limits,
-    t0CacheSize: profile.t0CacheSize,
-    pullTimeoutMs: profile.pullTimeoutMs,
-    // Heartbeat (core/gossip/heartbeat.ts): changed frontiers go out again for 2 rounds; every 60 rounds the retained
-    // heads of followed topics are re-read (full anti-entropy for heads lost more often than that).
-    heartbeatMs: profile.heartbeatMs,
-    resyncEvery: Math.max(1, Math.round(60_000 / profile.heartbeatMs)),
-    epoch: identity.epoch,
-    ...(identity.continuation ? { continuation: identity.continuation } : {}),
-    ...(config.operators.length ? { operators: new Set(config.operators) } : {}),
-  });
+  const core = agentOf(crypto, store, identity, profile, config.operators);
   const logger = (o.logger ?? createLogger({ level: config.logLevel })).child({ agent: core.agentHex.slice(0, 16) });
   let broker: EmbeddedBroker | undefined;
   let brokerUrl = config.broker;
@@ -173,16 +134,24 @@ export async function startNode(
   const listeners: Array<(e: CoreEvent) => void> = [];
   // This node's conduct record of authors (core/trust/conduct.ts): fed by the gate, read by trust; never exchanged.
   const conduct = new Conduct();
-  const gate =
-    o.floodLimits === false
-      ? undefined
-      : new FloodGate(core, store, (it) => verifier.check(it), o.floodLimits ?? floodLimitsOf(profile), conduct);
+  // The node's protocol in one sans-I/O core: AgentCore and the flood gate (core/node/node-core.ts). The received
+  // batches are verified with the bare verifier: the primed answers are for start-up only.
+  const trustKernel = loadTrustKernel();
+  if (trustKernel.reason)
+    logger.log('warn', 'trust: WASM kernel unavailable, using the TypeScript reference', {
+      reason: trustKernel.reason,
+    });
+  const node0 = new NodeCore({
+    agent: core,
+    verifier: verifier.inner,
+    flood: o.floodLimits === false ? false : (o.floodLimits ?? floodLimitsOf(profile)),
+    conduct,
+    trust: { recomputeMs: profile.trustRecomputeMs, iterate: trustKernel.iterate },
+  });
   let api: Api | undefined; // declared before the driver: it emits events from start()
   let tasks: TaskRunner | undefined;
-  let trust: TrustRuntime | undefined; // likewise: receipts arrive as core events
-  const driver = new Driver(core, transport, store, {
+  const driver = new Driver(node0, transport, store, {
     batch: 256,
-    primer: verifier,
     verifyBatchSize: profile.verifyBatchSize,
     verifyFlushMs: profile.verifyFlushMs,
     probe: () => store.probeWrite(),
@@ -193,32 +162,19 @@ export async function startNode(
       keepAuthor: core.agentKey,
       onPruned: (n) => logger.log('info', 'pruned', { ...n, retentionMs: profile.logRetentionMs }),
     },
-    ...(gate ? { gate } : {}),
     onEvent: (e) => {
-      if (e.type === 'task') return tasks?.enqueue(e.bytes); // verified by the task engine, not an API event
-      if (e.type === 'discovered') logger.log('info', 'discovered', { ...e });
-      else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
-      else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
-      else if (e.type === 'dispute') logger.log('warn', 'dispute proof', { ...e });
-      else if (e.type === 'revoked') logger.log('warn', 'revocation', { ...e });
-      else if (e.type === 'undecodable') logger.log('warn', 'own stored entry does not decode: skipped', { ...e });
+      logEvent(logger, e);
       api?.publish(e);
       for (const l of listeners) l(e);
-      for (const r of trust?.onEvent(e) ?? []) {
-        logger.log('debug', 'rejected', { ...r });
-        api?.publish(r);
-        for (const l of listeners) l(r);
-      }
     },
+    onTaskEvent: (e) => tasks?.handleEvent(e),
     onError: (e) => logger.log('error', 'driver error', { err: e instanceof Error ? e.message : String(e) }),
   });
+  const trust: TrustRuntime = trustRuntime(node0, driver, trustKernel);
   // The mesh's hint that a neighbour's node stopped answering (no Will there): keeps it out of discover().
-  transport.onPeer?.(
-    (channel, key, reachable) =>
-      channel === 'birth' && key !== core.agentHex && driver.call(() => core.liveness.reachable(key, reachable)),
-  );
+  transport.onPeer?.((channel, key, reachable) => driver.call(() => node0.peerReachable(channel, key, reachable)));
   // Messages the transport dropped unread for their size: one `oversized` count each, as the core's own refusals.
-  transport.onOversize?.((channel, _key, n) => driver.call(() => core.refuseOversized(channel, n)));
+  transport.onOversize?.((channel, _key, n) => driver.call(() => node0.droppedOversized(channel, n)));
   try {
     await transport.ready();
   } catch (e) {
@@ -266,23 +222,17 @@ export async function startNode(
     binding: identity.binding,
     store,
     driver,
-    transport,
+    node: node0,
     logger,
     config: config.tasks,
     ratersFile: join(config.dataDir, 'task-raters.json'),
   });
-  tasks.onEvent((e) => {
-    api?.publish(e);
-    // Both parties learn trust from their own co-signed receipts (runtime/trust.ts ownReceipt).
-    if (e.type === 'receipt')
-      for (const r of trust?.ownReceipt(e.receipt) ?? []) logger.log('debug', 'rejected', { ...r });
-  });
+  tasks.onEvent((e) => api?.publish(e)); // receipts reach trust inside the node core (core/node/node-core.ts)
   tasks.start(); // timers of tasks resumed from the store
   verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   // A restarted broker may have lost retained births, frontiers and bodies: put ours back.
   republish = () => driver.call((now) => core.republish(now, life));
   for (const t of config.follow) driver.call(() => core.follow(t));
-  trust = startTrust({ core, driver, recomputeMs: profile.trustRecomputeMs, logger, conduct });
   for (const t of tasks.list()) if (t.receipt) trust.ownReceipt(t.receipt); // settled tasks kept in the store
   for (const d0 of config.declarations) {
     const d = signable(d0);
@@ -295,32 +245,7 @@ export async function startNode(
       id: r.id,
     });
   }
-  type Ann = ReturnType<AgentCore['announceOnce']>;
-  const waiting: Array<{ d: Declaration; resolve: (r: Ann) => void; reject: (e: unknown) => void }> = [];
-  const flushAnnounces = () => {
-    const batch = waiting.splice(0);
-    try {
-      // A misuse error (bad tag, oversized body) fails only its own call: it throws before any write.
-      const rs = driver.callGrouped(
-        batch.map((w) => (now: number) => {
-          try {
-            return { ok: true as const, r: core.announceOnce(now, w.d) };
-          } catch (e) {
-            if (e instanceof TypeError || e instanceof RangeError) return { ok: false as const, e };
-            throw e;
-          }
-        }),
-      );
-      batch.forEach((w, i) => {
-        const x = rs[i]!;
-        if (x.ok) w.resolve(x.r);
-        else w.reject(x.e);
-      });
-    } catch (e) {
-      // The whole group rolled back: each caller learns it (a bad declaration throws before anything is written).
-      for (const w of batch) w.reject(e);
-    }
-  };
+  const announceGrouped = groupedAnnouncer(driver, core);
   try {
     api = await startApi(
       {
@@ -358,12 +283,28 @@ export async function startNode(
     );
   } catch (e) {
     tasks!.close();
-    trust?.close();
     await driver.close();
     store.close();
     await broker?.close();
     throw e;
   }
+  const views = (): NodeViewParts => ({
+    config,
+    profile,
+    kernel,
+    core,
+    node: node0,
+    verifier,
+    driver,
+    transport,
+    trust,
+    tasks: tasks!,
+    adapters,
+    embedder: embedder || undefined,
+    brokerUrl,
+    started,
+    link: { state: link, reconnects: Math.max(0, reconnects - 1) },
+  });
   const node: AgentNode = {
     config,
     profile,
@@ -371,47 +312,16 @@ export async function startNode(
     logger,
     apiPort: api.port,
     brokerUrl,
-    status: () => ({
-      ...core.status(),
-      profile: profile.name,
-      wasm: { simd: kernel.simdSupported, kernel: kernel.kernel, reason: kernel.reason },
-      network: config.network,
-      verifier: {
-        name: verifier.name,
-        batches: verifier.batches,
-        primed: verifier.primed,
-        hits: verifier.hits,
-        ...(verifierFallbackReason() ? { fallback: verifierFallbackReason() } : {}),
-      },
-      link: {
-        broker: brokerUrl,
-        state: link,
-        reconnects: Math.max(0, reconnects - 1),
-        ...(transport.stats ? { transport: transport.stats() } : {}),
-      },
-      storeError: driver.storeError?.code ?? null,
-      pruned: { ...driver.pruned },
-      tasks: tasks!.status(),
-      ...(gate ? { rateLimited: gate.top() } : {}),
-      trust: trust!.view(),
-      // Bounded caches' occupancy and the process' memory by kind (a soak tells warm-up from growth with them).
-      caches: { t0: core.verifier.t0Occupancy(), primed: verifier.occupancy() },
-      memory: memoryNow(),
-      uptimeMs: Date.now() - started,
-    }),
+    status: () => nodeStatus(views()),
     announce: (d) => driver.call((now) => core.announceOnce(now, signable(d))),
-    announceGrouped: (d) =>
-      new Promise<Ann>((resolve, reject) => {
-        waiting.push({ d: signable(d), resolve, reject });
-        if (waiting.length === 1) setImmediate(flushAnnounces);
-      }),
+    announceGrouped: (d) => announceGrouped(signable(d)),
     // Semantic candidates (a wide set), re-ranked by semantic match × topic trust, then cut to the limit.
-    discover: (q) => trust!.rank(core.discover({ ...q, limit: 500 }), q.minTrust).slice(0, q.limit ?? 50),
+    discover: (q) => trust.rank(core.discover({ ...q, limit: 500 }), q.minTrust).slice(0, q.limit ?? 50),
     discoverRanked: async (q) => {
       if (!embedder || q.tags.length > 0 || !q.text)
         return { candidates: node.discover(q), ranking: { method: q.tags.length > 0 ? 'tags' : 'bm25' } };
       const r = await embedder.rank(q.text, core.discover({ ...q, limit: 500, keepUnmatched: true }));
-      return { candidates: trust!.rank(r.candidates, q.minTrust).slice(0, q.limit ?? 50), ranking: r.ranking };
+      return { candidates: trust.rank(r.candidates, q.minTrust).slice(0, q.limit ?? 50), ranking: r.ranking };
     },
     // Not announceOnce: withdrawing twice (after a re-announce) must append twice.
     withdraw: (topic, text = '', key) =>
@@ -422,48 +332,15 @@ export async function startNode(
     peers: () => core.peers(Date.now()).map((p) => ({ ...p, liveness: core.liveness.state(p.agent) })),
     logs: () => core.logHeads(),
     declarations: () => core.declarations(Date.now()),
-    publishRevocation: (b) => driver.call((now) => core.revocations.publish(now, b)),
+    publishRevocation: (b) => driver.call((now) => node0.publishRevocation(now, b)),
     verifiedTier: (a) => ({
       known: !!core.verifier.bindingOf(a),
       tier: core.verifier.tierOf(a, Date.now()),
       quarantined: core.verifier.isQuarantined(a),
     }),
-    trust: (topic) => trust!.view(topic),
-    recomputeTrust: () => trust!.recompute(),
-    metrics: () => {
-      const s = core.status();
-      const ts = trust!.trust.status();
-      return {
-        verified: s.verified as unknown as Record<string, number>,
-        rejected: core.counters.rejected(true),
-        bytes: s.bytes,
-        pulls: s.pulls,
-        gapRepairs: s.gapRepairs,
-        discoveries: s.discoveries,
-        storeUndecodable: s.storeUndecodable,
-        queues: { ...s.pending, driver: driver.queueDepth },
-        knownAgents: s.knownAgents,
-        entries: s.entries,
-        pruned: { ...driver.pruned },
-        link: { state: link, reconnects: Math.max(0, reconnects - 1) },
-        verifierBatches: verifier.batches,
-        trust: {
-          receipts: ts.receipts.accepted,
-          held: ts.receipts.held,
-          agents: ts.agents,
-          slashed: ts.slashed,
-          epochs: ts.epochs,
-          entriesSent: ts.entriesSent,
-          rejected: trust!.trust.counters.rejected(true),
-        },
-        adapters: adapters.stats(),
-        ...(embedder ? { embedder: embedder.stats() } : {}),
-        latencyBuckets: LATENCY_BUCKETS,
-        tasks: tasks!.countByState(),
-        balance: tasks!.balance(),
-        uptimeMs: Date.now() - started,
-      };
-    },
+    trust: (topic) => trust.view(topic),
+    recomputeTrust: () => trust.recompute(),
+    metrics: () => nodeMetrics(views()),
     onEvent: (cb) => listeners.push(cb),
     follow: (topic, on) => {
       // A topic of one of our live intents stays followed: its discoveries depend on it.
@@ -475,7 +352,6 @@ export async function startNode(
     },
     tasks: tasks!,
     async close() {
-      trust!.close();
       await api!.close();
       tasks!.close();
       await driver.close();

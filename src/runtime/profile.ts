@@ -69,7 +69,7 @@ export const INTEGER_FIELDS: ReadonlyArray<readonly [keyof Profile, number, numb
   ['journalMaxUseMiB', 8, 65536],
   ['logRetentionMs', 60_000, 2_592_000_000], // 1 min .. 30 days
   ['pruneIntervalMs', 1000, 3_600_000],
-  // Flood budgets (runtime/gate.ts): token buckets per author / requester, and conduct in signed time.
+  // Flood budgets (core/gossip/gate.ts): token buckets per author / requester, and conduct in signed time.
   ['floodEntriesPerSecond', 1, 10_000], // new entries/s per author
   ['floodEntriesBurst', 64, 1_000_000], // >= MAX_RANGE (64): one gap-repair answer of one author always fits
   ['floodRequestsPerSecond', 1, 10_000], // getBody/getEntries per requester key

@@ -1,7 +1,8 @@
-// The node's task side (docs/architecture.md §8-9): composes the sans-I/O TaskEngine (src/core/task/) with AgentCore,
-// the SQLite store (ledger and task records in the node's database) and the driver. It owns the engine's
-// one timer (armed from pollTimeout), runs every engine call in one store transaction with the core's
-// output flushed after it, and supplies the default policy a node without an agent layer uses.
+// The node's task side (docs/architecture.md §8-9): the runtime's half of the task protocol. The sans-I/O TaskEngine
+// (src/core/task/) lives in the node core (core/node/node-core.ts: task messages arrive in its batches, its deadlines
+// are the core's, its bodies and dispute proofs leave through the core's output); this runner hands it the SQLite
+// ports (ledger and task records in the node's database) and the default policy, runs each local call (post, bid,
+// deliver, rate) in one store transaction through the driver, and runs the adapters' work (I/O) for it.
 //
 // Policy (config `tasks` and `adapters`; docs/adapters.md):
 //  worker  an invitation is bid on when our own unexpired capability in that topic covers its tags, at that
@@ -25,13 +26,13 @@ import { FieldError } from '../core/codec/schema.js';
 import { AdapterError, type AdapterFailure } from './errors.js';
 import { matches } from '../core/gossip/match.js';
 import type { AgentCore } from '../core/agent.js';
+import type { NodeCore } from '../core/node/node-core.js';
 import type { Mechanism } from '../core/market/mechanism.js';
 import type { TaskEvent, TaskPolicy, TaskView } from '../core/task/engine.js';
-import { disputeKey } from '../core/identity/dispute.js';
 import { isTerminal } from '../core/task/protocol.js';
 import { agentAccount } from '../core/task/ledger.js';
 import type { TaskSpec } from '../core/task/requester.js';
-import { TaskEngine } from '../core/task/task-engine.js';
+import type { TaskEngine } from '../core/task/task-engine.js';
 import type { CryptoPort } from '../core/base/ports.js';
 import type { Adapters, TaskInput } from './adapters/index.js';
 import { TaskRaters } from './adapters/raters.js';
@@ -39,7 +40,6 @@ import type { Driver } from './driver.js';
 import type { Logger } from './logger.js';
 import { SqliteCreditLedger, SqliteTaskStore } from './store/credit-ledger.js';
 import type { SqliteStore } from './store/sqlite.js';
-import type { Transport } from './transport/types.js';
 
 export interface TaskConfig {
   /** "auto", "manual" or an adapter's name: for capabilities that name no adapter. */
@@ -107,7 +107,8 @@ export interface TaskRunnerDeps {
   readonly binding: Uint8Array;
   readonly store: SqliteStore;
   readonly driver: Driver;
-  readonly transport: Transport;
+  /** The node core: what a task publishes (bodies, dispute proofs) leaves through its pollTransmit. */
+  readonly node: NodeCore;
   readonly logger: Logger;
   readonly config: TaskConfig;
   readonly adapters: Adapters;
@@ -121,10 +122,7 @@ export interface TaskRunnerDeps {
 export class TaskRunner {
   readonly engine: TaskEngine;
   readonly ledger: SqliteCreditLedger;
-  private timer: NodeJS.Timeout | undefined;
-  private armedFor: number | undefined;
   private closed = false;
-  private readonly inbox: Uint8Array[] = [];
   private readonly clock: () => number;
   private readonly listeners: Array<(e: TaskEvent) => void> = [];
   /** Adapter runs by task id (the latest); kept while the node runs. */
@@ -138,58 +136,26 @@ export class TaskRunner {
     this.clock = d.clock ?? Date.now;
     this.raters = new TaskRaters(d.ratersFile);
     this.ledger = new SqliteCreditLedger(d.store);
-    const { core, store } = d;
-    this.engine = new TaskEngine({
+    // The engine lives in the node core (its deadlines are the core's, its messages arrive in the core's batches);
+    // the runtime hands it the SQLite ports and the policy (core/node/task-part.ts).
+    this.engine = d.node.useTasks({
       crypto: d.crypto,
       agentSecret: d.agentSecret,
       binding: d.binding,
-      verifier: core.verifier,
-      limits: core.limits,
-      store: new SqliteTaskStore(store),
+      store: new SqliteTaskStore(d.store),
+      logStore: d.store,
       ledger: this.ledger,
       retryMs: d.config.retryMs,
       grant: d.config.grant,
       policy: this.policy(),
-      host: {
-        announce: (now, decl) => {
-          const a = core.announce(now, decl);
-          const e = store.get(core.agentKey, decl.topic, core.status().epoch, a.seq)!;
-          return { id: a.id, entry: e.bytes, body: store.getBody(e.bodyHash)! };
-        },
-        sendTask: (to, msg) => core.sendTask(to, msg),
-        keepBinding: (agentKey, version, bytes) => store.putBinding(agentKey, version, bytes),
-        publishBody: (hash, bytes, expires) => {
-          store.putBody(hash, bytes, expires);
-          d.transport.publish('body', toHex(hash), bytes, {
-            retain: true,
-            expiryMs: Math.max(1000, expires - this.clock()),
-          });
-        },
-        // A double award we received: our own verifier checks it now (trust slashes on the core's `dispute`
-        // event) and the proof goes out retained on the fraud channel for every node (identity/dispute.ts).
-        dispute: (requester, proof) => {
-          const key = disputeKey(requester);
-          core.handleMessage(this.clock(), 'fraud', key, proof);
-          d.transport.publish('fraud', key, proof, { retain: true });
-        },
-        // One invitation per agent, however many of its capabilities match.
-        candidates: (topic, tags, minTier, now) =>
-          [
-            ...new Set(
-              core
-                .discover({ tags, topic, minTier, limit: 500 }, now)
-                .filter((c) => c.kind === 'capability')
-                .map((c) => c.author),
-            ),
-          ].slice(0, 64),
-      },
     });
   }
 
   /**
    * Starts the timers of tasks resumed from the store, and the adapter runs they were waiting for (docs/adapters.md
    * "Decisions": a restart runs an interrupted or queued run again while its window is open; a window that
-   * closed while the node was down ends the task by the mechanism's rule, at the engine's timer).
+   * closed while the node was down ends the task by the mechanism's rule, at the engine's deadline, one of the
+   * node core's).
    */
   start(): void {
     const now = this.clock();
@@ -206,13 +172,6 @@ export class TaskRunner {
 
   onEvent(cb: (e: TaskEvent) => void): void {
     this.listeners.push(cb);
-  }
-
-  /** A task message from the core (event `task`): handled on the next tick, outside the driver's flush. */
-  enqueue(bytes: Uint8Array): void {
-    if (this.closed) return;
-    this.inbox.push(bytes);
-    if (this.inbox.length === 1) setImmediate(() => this.drain());
   }
 
   /** Posts a task; `rater` (auto, manual or an adapter) rates it, default `tasks.rate`. */
@@ -338,7 +297,6 @@ export class TaskRunner {
 
   close(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
     for (const done of [...this.waiters.values()]) done(false);
     this.d.adapters.close();
   }
@@ -415,7 +373,7 @@ export class TaskRunner {
   /**
    * A task found after a restart with its adapter run not done: run again while its window is open (the run
    * that was interrupted left nothing: its process ended with the node), else say on the task that the window
-   * closed while the node was down; the engine's timer then ends it by the mechanism's rule.
+   * closed while the node was down; the engine's deadline (one of the node core's) then ends it by the mechanism's rule.
    */
   private resume(id: string, role: 'work' | 'rate', open: boolean, now: number): void {
     const t = this.engine.get(id)!;
@@ -491,32 +449,14 @@ export class TaskRunner {
 
   // ---------------------------------------------------------------- plumbing
 
-  private drain(): void {
-    while (this.inbox.length && !this.closed) {
-      const b = this.inbox.shift()!;
-      try {
-        this.call((now) => this.engine.handleMessage(now, b));
-      } catch (e) {
-        this.d.logger.log('error', 'task message failed', { err: e instanceof Error ? e.message : String(e) });
-      }
-    }
-  }
-
-  /** One engine step: a store transaction, then the core's output and the engine's events, then the timer. */
+  /** One engine step in one store transaction; the driver's flush then sends its output and reports its events. */
   private call<T>(fn: (now: number) => T): T {
     if (this.closed) throw new RangeError('tasks: node is closing');
-    try {
-      return this.d.driver.callGrouped([fn])[0]!;
-    } catch (e) {
-      this.engine.reload(); // the transaction rolled back: nothing of this step happened
-      throw e;
-    } finally {
-      for (let e = this.engine.pollEvent(); e; e = this.engine.pollEvent()) this.report(e);
-      this.arm();
-    }
+    return this.d.driver.callGrouped([fn])[0]!; // a rolled-back step: the node core reloads the engine
   }
 
-  private report(e: TaskEvent): void {
+  /** An event of the task engine (the driver's onTaskEvent): adapter runs, the log, listeners and long polls. */
+  handleEvent(e: TaskEvent): void {
     if (e.type === 'task') {
       if (e.role === 'worker' && e.state === 'awarded') setImmediate(() => this.startWork(e.id));
       if (e.role === 'worker' && e.state !== 'bidding' && e.state !== 'invited') this.d.adapters.release(e.id);
@@ -528,27 +468,6 @@ export class TaskRunner {
     else this.d.logger.log('debug', 'task rejected', { ...e });
     for (const l of this.listeners) l(e);
     for (const w of [...this.waiters.keys()]) w(e);
-  }
-
-  private arm(): void {
-    if (this.closed) return;
-    const next = this.engine.pollTimeout();
-    if (next === undefined || next === this.armedFor) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.armedFor = next;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.armedFor = undefined;
-        try {
-          this.call((now) => this.engine.handleTimeout(now));
-        } catch (e) {
-          this.d.logger.log('error', 'task timer failed', { err: e instanceof Error ? e.message : String(e) });
-          this.arm();
-        }
-      },
-      Math.max(0, next - this.clock()),
-    );
   }
 
   private policy(): TaskPolicy {

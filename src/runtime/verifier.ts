@@ -1,8 +1,9 @@
 // The node's signature verifier: the WASM kernel (wasm/ed25519.ts) by default, noble's strict branch
-// when the kernel cannot be loaded (both accept exactly the same set: docs/verification.md), wrapped so
-// the driver can verify a burst of incoming signatures in one batch call before the core asks for
-// them one by one (docs/architecture.md §6: "verification is batched through the WASM kernel where messages arrive
-// in bursts").
+// when the kernel cannot be loaded (both accept exactly the same set: docs/verification.md), wrapped for start-up:
+// AgentCore.start re-verifies every known binding one signature at a time, and PrimedVerifier answers those checks
+// from one batch computed ahead (verified-bindings.ts). Received messages do not go through this cache: the node
+// core batch-verifies each received batch itself and keeps the answers by entry object for that batch
+// (core/identity/batch-signatures.ts, docs/architecture.md §9).
 
 import { createHash } from 'node:crypto';
 import type { SigItem, SigVerifier } from '../core/base/ports.js';
@@ -106,19 +107,6 @@ export class PrimedVerifier implements SigVerifier {
     return this.inner.verify(pub, msg, sig);
   }
 
-  /**
-   * The answer for one signature without consuming it: primed now if it was not, and kept for the
-   * `verify` that follows (the flood gate looks before the core does, at the cost of one verification).
-   */
-  check(it: SigItem): boolean {
-    const k = keyOf(it);
-    const a = this.answers.get(k);
-    if (a !== undefined) return a;
-    const r = this.inner.verifyBatch([it])[0]!;
-    this.answers.set(k, r);
-    return r;
-  }
-
   /** Primed answers are used here too: a binding's two signatures are checked as a batch of two. */
   verifyBatch(items: readonly SigItem[]): boolean[] {
     if (this.answers.size === 0) return this.inner.verifyBatch(items);
@@ -139,7 +127,7 @@ export class PrimedVerifier implements SigVerifier {
     return out as boolean[];
   }
 
-  /** Forgets answers nobody asked for (called after each drained batch). */
+  /** Forgets answers nobody asked for (called once start-up is done). */
   clear(): void {
     this.answers.clear();
   }

@@ -34,7 +34,7 @@ const cap = (tag: string, price: number) => ({
 /** Test access to a node's internals: the task engine's signer and the runner's one-step transaction. */
 type Internals = {
   call<T>(fn: (now: number) => T): T;
-  d: { transport: { publish(c: string, k: string, b: Uint8Array, o: { retain: boolean }): void } };
+  d: { node: { agent: { publishRetained(c: string, k: string, b: Uint8Array): void } } };
 };
 type EngineInternals = { send(to: string, m: TaskMsg): void };
 
@@ -105,7 +105,7 @@ describe('a double award between real nodes over the embedded broker', () => {
       encodeTaskMsg(fake, crypto.signer.sign(wesSecret, taskMsgToBeSigned(fake))),
     );
     const wesRunner = wes.tasks as unknown as Internals;
-    wesRunner.call(() => wesRunner.d.transport.publish('fraud', disputeKey(ritaHex), forged, { retain: true }));
+    wesRunner.call(() => wesRunner.d.node.agent.publishRetained('fraud', disputeKey(ritaHex), forged));
     await until(() => ((tom.status()['rejected'] as Record<string, number>)['bad_dispute_proof'] ?? 0) >= 1);
     tom.recomputeTrust();
     expect(tom.trust().status.fraudProofs).toBe(0);

@@ -3,6 +3,7 @@
 import { encodeBirth, birthToBeSigned } from '../../src/core/codec/messages.js';
 import { AgentCore } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
+import { NodeCore } from '../../src/core/node/node-core.js';
 import { Driver } from '../../src/runtime/driver.js';
 import { MemoryHub, createMemoryTransport } from '../../src/runtime/transport/memory.js';
 import { crypto, hex, identity, T0 } from '../helpers.js';
@@ -20,7 +21,7 @@ export function driverRig(now: number, network: string, follow: string) {
   });
   const rejected: string[] = [];
   const driver = new Driver(
-    core,
+    new NodeCore({ agent: core, verifier: crypto.verifier, flood: false }),
     createMemoryTransport(`memory://${network}`, { network, clientId: 'a' }, hub),
     store,
     { clock: () => now, onEvent: (e) => e.type === 'rejected' && rejected.push(e.reason) },

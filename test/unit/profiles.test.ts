@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import AjvModule from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { projectPath } from '../../src/runtime/paths.js';
-import { floodLimitsOf } from '../../src/runtime/gate.js';
+import { floodLimitsOf } from '../../src/core/gossip/gate.js';
 import { INTEGER_FIELDS, loadProfile, parseProfile } from '../../src/runtime/profile.js';
 
 const dir = projectPath('firmware-profiles');

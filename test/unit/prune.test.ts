@@ -10,6 +10,7 @@ import { AgentCore } from '../../src/core/agent.js';
 import { ERR } from '../../src/runtime/errors.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import type { StoredEntry } from '../../src/core/log/store.js';
+import { NodeCore } from '../../src/core/node/node-core.js';
 import { Driver } from '../../src/runtime/driver.js';
 import { MemoryHub, createMemoryTransport } from '../../src/runtime/transport/memory.js';
 import { SqliteStore } from '../../src/runtime/store/sqlite.js';
@@ -78,7 +79,7 @@ describe('log retention in the runtime', () => {
       let now = T0 + 10 * 60_000; // everything expired, nothing older than the hour of retention
       const logged: Array<{ entries: number; bodies: number }> = [];
       const driver = new Driver(
-        core,
+        new NodeCore({ agent: core, verifier: crypto.verifier, flood: false }),
         createMemoryTransport('memory://r', { network: 'r', clientId: 'a' }, new MemoryHub()),
         store,
         {
@@ -120,7 +121,7 @@ describe('log retention in the runtime', () => {
       for (let i = 1; i <= 3; i++) store.append(entry(key(1), 't', i));
       const errors: unknown[] = [];
       const driver = new Driver(
-        core,
+        new NodeCore({ agent: core, verifier: crypto.verifier, flood: false }),
         createMemoryTransport('memory://f', { network: 'f', clientId: 'a' }, new MemoryHub()),
         store,
         {

@@ -3,12 +3,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/base/bytes.js';
+import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { encodeDirect } from '../../src/core/codec/messages.js';
 import { SignedRate, TokenBuckets } from '../../src/core/gossip/ratelimit.js';
 import { Conduct } from '../../src/core/trust/conduct.js';
 import { AgentCore } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
-import { FloodGate } from '../../src/runtime/gate.js';
+import { FloodGate, type FloodLimits } from '../../src/core/gossip/gate.js';
+import { parseMessage } from '../../src/core/codec/parsed.js';
+import { BatchSignatures } from '../../src/core/identity/batch-signatures.js';
+import type { Channel } from '../../src/core/types.js';
 import { crypto, directRequest, identity, T0, type TestIdentity } from '../helpers.js';
 
 describe('TokenBuckets', () => {
@@ -68,6 +72,25 @@ describe("SignedRate (the entry budget in the author's signed time)", () => {
   });
 });
 
+/** A gate in front of `victim`, reading its bindings, log heads and request checks as the node core does. */
+function gateOf(victim: AgentCore, limits: FloodLimits, conduct: Conduct): FloodGate {
+  return new FloodGate(
+    {
+      knows: (hex) => victim.verifier.bindingOf(hex) !== undefined,
+      logHead: (author, topic) => victim.logHead(author, topic),
+      requestRefusal: (now, d) => victim.requestRefusal(now, d),
+    },
+    limits,
+    conduct,
+  );
+}
+
+/** One message through the gate as the node core hands it over: parsed once, its signatures checked for real. */
+function admit(gate: FloodGate, now: number, channel: Channel, bytes: Uint8Array): string | undefined {
+  return gate.admit(now, parseMessage(channel, '', bytes, victimLimits), new BatchSignatures(crypto.verifier));
+}
+const victimLimits = DEFAULT_LIMITS;
+
 describe('FloodGate', () => {
   const TOPIC = 'data_analysis';
   /** An author whose binding `victim` knows, and the headers of its 12 entries, entry i signed at `signedAt(i)`. */
@@ -97,28 +120,22 @@ describe('FloodGate', () => {
       requestsTotal: { perSecond: 100, burst: 3 },
       peers: 64,
     };
-    const gate = new FloodGate(
-      victim,
-      victimStore,
-      (it) => crypto.verifier.verify(it.pub, it.msg, it.sig),
-      limits,
-      conduct,
-    );
+    const gate = gateOf(victim, limits, conduct);
     return { victim, victimStore, flooder, f, headers, gate, conduct, limits, flooderHex: toHex(flooder.agentKey) };
   }
 
   it('charges new, validly signed entries to their author and refuses beyond the budget', () => {
     const { headers, gate, flooderHex } = setup();
-    const refused = headers.map((h) => gate.admit(T0, 'header', h));
+    const refused = headers.map((h) => admit(gate, T0, 'header', h));
     expect(refused.filter((r) => r === undefined)).toHaveLength(4);
     expect(refused.filter((r) => r === flooderHex)).toHaveLength(8);
     expect(gate.top().entries).toEqual([{ key: flooderHex, refused: 8 }]);
-    expect(gate.admit(T0 + 1000, 'header', headers[5]!)).toBeUndefined(); // one more token a second later
+    expect(admit(gate, T0 + 1000, 'header', headers[5]!)).toBeUndefined(); // one more token a second later
   });
 
   it('local conduct: an author whose own signed timestamps break the budget is recorded; its factor falls', () => {
     const { headers, gate, conduct, flooderHex } = setup();
-    for (const h of headers) gate.admit(T0, 'header', h); // 12 entries all signed at T0: 8 beyond the burst of 4
+    for (const h of headers) admit(gate, T0, 'header', h); // 12 entries all signed at T0: 8 beyond the burst of 4
     expect(conduct.violations).toBe(8);
     expect(conduct.factor(flooderHex, T0)).toBeCloseTo(1 / (1 + 8 / 4), 12);
     expect(conduct.factor(flooderHex, T0 + 60_000)).toBeCloseTo(1 / (1 + 4 / 4), 12); // one half-life later
@@ -126,19 +143,13 @@ describe('FloodGate', () => {
   });
 
   it('local conduct: forged entries claiming an author, replays, and an honest backlog dumped by a relayer lower nothing', () => {
-    const { victim, victimStore, headers, conduct, limits, flooderHex } = setup();
+    const { victim, headers, conduct, limits, flooderHex } = setup();
     // A second gate on the same core: the forger's and the relayer's traffic alone.
-    const gate = new FloodGate(
-      victim,
-      victimStore,
-      (it) => crypto.verifier.verify(it.pub, it.msg, it.sig),
-      limits,
-      conduct,
-    );
+    const gate = gateOf(victim, limits, conduct);
     for (const h of headers) {
       const forged = h.slice();
       forged[forged.length - 1]! ^= 1;
-      for (let i = 0; i < 20; i++) gate.admit(T0, 'header', forged);
+      for (let i = 0; i < 20; i++) admit(gate, T0, 'header', forged);
     }
     expect(conduct.violations).toBe(0);
     // An honest author's 12 entries signed 1 s apart (its budget), all delivered at once by a relayer: refused
@@ -146,17 +157,11 @@ describe('FloodGate', () => {
     // show 1 entry/s).
     const { core: author, headers: backlog } = publisher(victim, 'honest-author', (i) => T0 + i * 1000);
     const at = T0 + 60_000;
-    const refused = backlog.map((b) => gate.admit(at, 'header', b)).filter((r) => r !== undefined);
+    const refused = backlog.map((b) => admit(gate, at, 'header', b)).filter((r) => r !== undefined);
     expect(refused.length).toBe(8);
     // Reordered (newest first) by the relayer: still nothing attributed.
-    const gate2 = new FloodGate(
-      victim,
-      victimStore,
-      (it) => crypto.verifier.verify(it.pub, it.msg, it.sig),
-      limits,
-      conduct,
-    );
-    for (const b of [...backlog].reverse()) gate2.admit(at, 'header', b);
+    const gate2 = gateOf(victim, limits, conduct);
+    for (const b of [...backlog].reverse()) admit(gate2, at, 'header', b);
     expect(conduct.violations).toBe(0);
     expect(conduct.factor(toHex(author.agentKey), at)).toBe(1);
     expect(conduct.factor(flooderHex, at)).toBe(1);
@@ -165,12 +170,12 @@ describe('FloodGate', () => {
   it("nobody can spend an author's budget: replays of stored entries and forged signatures are not charged", () => {
     const { victim, headers, gate } = setup();
     victim.handleMessage(T0, 'header', 'data_analysis', headers[0]!); // stored: head is seq 1
-    for (let i = 0; i < 50; i++) expect(gate.admit(T0, 'header', headers[0]!)).toBeUndefined();
+    for (let i = 0; i < 50; i++) expect(admit(gate, T0, 'header', headers[0]!)).toBeUndefined();
     const forged = headers[1]!.slice();
     forged[forged.length - 1]! ^= 1; // signature bit flipped
-    for (let i = 0; i < 50; i++) expect(gate.admit(T0, 'header', forged)).toBeUndefined();
+    for (let i = 0; i < 50; i++) expect(admit(gate, T0, 'header', forged)).toBeUndefined();
     expect(gate.top().entries).toEqual([]);
-    expect(headers.slice(1, 5).map((h) => gate.admit(T0, 'header', h))).toEqual([
+    expect(headers.slice(1, 5).map((h) => admit(gate, T0, 'header', h))).toEqual([
       undefined,
       undefined,
       undefined,
@@ -181,15 +186,15 @@ describe('FloodGate', () => {
   it('entries inside a direct `entries` message are charged too; signed requests per signer and in total', () => {
     const { victim, f, flooder, headers, gate, flooderHex } = setup();
     const direct = encodeDirect({ type: 'entries', from: flooder.agentKey, entries: headers.slice(0, 6) });
-    expect(gate.admit(T0, 'direct', direct)).toBe(flooderHex);
+    expect(admit(gate, T0, 'direct', direct)).toBe(flooderHex);
     let ts = T0;
     const pull = (who: TestIdentity, sign = who.agentSecret) =>
       directRequest(who, victim.agentKey, ++ts, { type: 'getBody', bodyHash: new Uint8Array(32) }, sign);
-    expect([1, 2, 3].map(() => gate.admit(T0, 'direct', pull(f)))).toEqual([undefined, undefined, flooderHex]);
+    expect([1, 2, 3].map(() => admit(gate, T0, 'direct', pull(f)))).toEqual([undefined, undefined, flooderHex]);
     const other = identity('other');
-    expect(gate.admit(T0, 'direct', pull(other))).toBeUndefined();
-    expect(gate.admit(T0, 'direct', pull(other))).toBe('*'); // the shared budget of 3 is spent
-    expect(gate.admit(T0, 'direct', new Uint8Array([1, 2, 3]))).toBeUndefined(); // malformed: for the core to reject
+    expect(admit(gate, T0, 'direct', pull(other))).toBeUndefined();
+    expect(admit(gate, T0, 'direct', pull(other))).toBe('*'); // the shared budget of 3 is spent
+    expect(admit(gate, T0, 'direct', new Uint8Array([1, 2, 3]))).toBeUndefined(); // malformed: for the core to reject
   });
 
   it('forged, misaddressed, replayed and unsigned requests spend no budget (the core refuses them)', () => {
@@ -198,17 +203,19 @@ describe('FloodGate', () => {
     const q = { type: 'getBody', bodyHash: new Uint8Array(32) } as const;
     for (let i = 1; i <= 20; i++) {
       // a request claiming the flooder but signed by another key; one addressed to another node
-      expect(gate.admit(T0, 'direct', directRequest(f, victim.agentKey, T0 + i, q, third.agentSecret))).toBeUndefined();
-      expect(gate.admit(T0, 'direct', directRequest(f, third.agentKey, T0 + i, q))).toBeUndefined();
-      expect(gate.admit(T0, 'direct', encodeDirect({ type: 'getBody', from: f.agentKey, bodyHash: q.bodyHash }))).toBe(
+      expect(
+        admit(gate, T0, 'direct', directRequest(f, victim.agentKey, T0 + i, q, third.agentSecret)),
+      ).toBeUndefined();
+      expect(admit(gate, T0, 'direct', directRequest(f, third.agentKey, T0 + i, q))).toBeUndefined();
+      expect(admit(gate, T0, 'direct', encodeDirect({ type: 'getBody', from: f.agentKey, bodyHash: q.bodyHash }))).toBe(
         undefined,
       );
     }
     // A request the victim answered (its ts recorded) replayed: refused by the core, not charged.
     const once = directRequest(f, victim.agentKey, T0 + 100, q);
-    expect(gate.admit(T0, 'direct', once)).toBeUndefined();
+    expect(admit(gate, T0, 'direct', once)).toBeUndefined();
     victim.handleMessage(T0, 'direct', victim.agentHex, once);
-    for (let i = 0; i < 5; i++) expect(gate.admit(T0, 'direct', once)).toBeUndefined();
+    for (let i = 0; i < 5; i++) expect(admit(gate, T0, 'direct', once)).toBeUndefined();
     expect(gate.top().requests).toEqual([]);
     expect(gate.top().requestsTotal).toBe(0);
   });

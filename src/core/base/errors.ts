@@ -90,7 +90,7 @@ export const REJECT_REASONS = [
   'quarantined', // the author was proven to fork its log (a verified fork proof): refused in every topic
   'no_continuation', // a log epoch > 0 without a valid operator-signed continuation record
   'bad_fork_proof', // a fork proof that does not prove a fork (other positions, same entry, bad signature)
-  'rate_limited', // beyond the peer's budget (flood): dropped before the log (runtime/gate.ts)
+  'rate_limited', // beyond the peer's budget (flood): dropped before the log (core/gossip/gate.ts)
   'bad_dispute_proof', // a dispute proof that proves nothing (one award, same worker, another signer, bad signature)
   'death_mismatch', // a death naming a binding (by hash) other than the one held for its author
   'unsigned_request', // a getEntries / getBody without the requester's signature (direct types 1, 3): never answered

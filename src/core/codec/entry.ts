@@ -9,6 +9,7 @@
 
 import { decodeError } from '../base/errors.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
+import { DECODE_COUNT } from './decode-count.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';
 import { asMap, mapOf } from './fields.js';
 import type { Limits } from './limits.js';
@@ -102,6 +103,7 @@ export function encodeEntry(e: Entry, signature: Uint8Array): Uint8Array {
 }
 
 export function decodeEntry(b: Uint8Array, limits: Limits): SignedEntry {
+  DECODE_COUNT.entry++;
   const s = decodeSign1(b, CONTENT_TYPES.entry, limits.headerBytes);
   const m = asMap(decodeCbor(s.payload, { maxBytes: limits.headerBytes, maxDepth: 2 }), 'entry');
   const r = readObject(m, ENTRY, limits) as unknown as Entry & { v: number };

@@ -17,6 +17,7 @@
 
 import { decodeError } from '../base/errors.js';
 import { decodeCbor, encodeCbor, type CborValue } from './cbor.js';
+import { DECODE_COUNT } from './decode-count.js';
 import { CONTENT_TYPES, decodeSign1, encodeSign1, sign1Protected, sign1ToBeSigned } from './cose.js';
 import { asMap, mapOf } from './fields.js';
 import { CONTINUATION_MAX_BYTES } from './fork-proof.js';
@@ -284,6 +285,7 @@ export function encodeDirect(d: Direct): Uint8Array {
 }
 
 export function decodeDirect(b: Uint8Array, limits: Limits): Direct {
+  DECODE_COUNT.direct++;
   const m = asMap(decodeCbor(b, { maxBytes: limits.messageBytes, maxDepth: 3 }), 'direct');
   const head = readObject(
     new Map([...m].filter(([k]) => k === 0 || k === 1 || k === 2)),

@@ -13,7 +13,7 @@
 // at another agent, and an unauthenticated request (unsigned, forged, replayed, for another node) makes
 // the node send nothing. The unsigned getEntries / getBody of earlier nodes are refused as
 // `unsigned_request`. What an authenticated requester may ask per second is the flood gate's business
-// (runtime/gate.ts: budgets per signing key and in total).
+// (core/gossip/gate.ts: budgets per signing key and in total).
 
 import { toHex } from '../base/bytes.js';
 import {

@@ -1,4 +1,4 @@
-// Per-peer budgets against floods (runtime/gate.ts says what is charged to whom): token buckets keyed by a peer (an author key, a
+// Per-peer budgets against floods (gate.ts says what is charged to whom): token buckets keyed by a peer (an author key, a
 // requester key), sans-I/O: every call carries `now` (ms). A bucket holds at most `burst` tokens and
 // refills at `perSecond`; a message that finds less than its cost is refused and counted against its
 // key, which is what a flooding peer accumulates (its RejectReason is `rate_limited`).

@@ -4,7 +4,7 @@
 //
 // Only violations that are provably the author's doing count: a message bearing the author's valid signature
 // that breaks a rule. Today that is one case, the flood gate refusing a *fresh* signed entry beyond the
-// author's entry budget (runtime/gate.ts: the signature is checked, replays and duplicates cost nothing). A
+// author's entry budget (core/gossip/gate.ts: the signature is checked, replays and duplicates cost nothing). A
 // forged, unsigned or mis-signed message names whoever the forger likes, so it can never lower anyone's
 // conduct; body and entry requests name their requester in an unsigned field, so refusing them is not
 // attributable either; equivocation already has its own, stronger evidence (fork proofs: slashing).

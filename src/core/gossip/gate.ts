@@ -1,6 +1,8 @@
-// The flood gate (docs/reliability.md, floods): per-peer budgets applied by the driver before the core sees a
-// message, so that a peer sending far beyond a fair rate cannot fill the store, the pull tables or
-// the outgoing queue at the expense of honest peers. Budgets are token buckets (core/gossip/ratelimit.ts).
+// The flood gate (docs/reliability.md, floods): per-peer budgets the node core (core/node/node-core.ts) applies to
+// each decoded message of a batch before AgentCore receives it, so that a peer sending far beyond a fair rate
+// cannot fill the store, the pull tables or the outgoing queue at the expense of honest peers. Budgets are token
+// buckets (ratelimit.ts). The gate reads the parsed message (codec/parsed.ts) and the batch's signature answers (identity/batch-signatures.ts): it decodes and
+// verifies nothing of its own.
 //
 // What is charged, and to whom:
 //  - a new entry (live header, or inside an unsolicited or solicited `entries` message) to its
@@ -26,16 +28,21 @@
 // forged or mis-signed entries (checked first).
 // The budgets come from the firmware profile (flood* fields, firmware-profiles/README.md).
 
-import type { AgentCore } from '../core/agent.js';
-import { toHex } from '../core/base/bytes.js';
-import { decodeEntry } from '../core/codec/entry.js';
-import { decodeDirect } from '../core/codec/messages.js';
-import { DecodeError } from '../core/base/errors.js';
-import { SignedRate, TokenBuckets, type Budget } from '../core/gossip/ratelimit.js';
-import type { Conduct } from '../core/trust/conduct.js';
-import type { LogStore } from '../core/log/store.js';
-import type { SigItem } from '../core/base/ports.js';
-import type { Channel } from '../core/types.js';
+import { toHex } from '../base/bytes.js';
+import type { SignedEntry } from '../codec/entry.js';
+import type { Direct } from '../codec/messages.js';
+import type { ParsedMessage } from '../codec/parsed.js';
+import { DecodeError, type RejectReason } from '../base/errors.js';
+import type { BatchSignatures } from '../identity/batch-signatures.js';
+import type { Conduct } from '../trust/conduct.js';
+import { SignedRate, TokenBuckets, type Budget } from './ratelimit.js';
+
+/** What the gate reads of the node: bindings held, log heads, whether a request would be answered. */
+export interface GateView {
+  knows(authorHex: string): boolean;
+  logHead(author: Uint8Array, topic: string): { epoch: number; seq: number } | undefined;
+  requestRefusal(now: number, d: Extract<Direct, { type: 'request' }>): { reason: RejectReason } | undefined;
+}
 
 export interface FloodLimits {
   /** New entries per author. The default allows bursts of a gap repair (MAX_RANGE 64) many times over. */
@@ -56,7 +63,7 @@ export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
   peers: 4096,
 };
 
-/** The flood budgets of a firmware profile (runtime/profile.ts flood* fields). */
+/** The flood budgets of a firmware profile (its flood* fields, firmware-profiles/README.md). */
 export function floodLimitsOf(p: {
   floodEntriesPerSecond: number;
   floodEntriesBurst: number;
@@ -81,10 +88,7 @@ export class FloodGate {
   private readonly signed: SignedRate;
 
   constructor(
-    private readonly core: AgentCore,
-    private readonly store: LogStore,
-    /** Is this signature valid? (PrimedVerifier.check: the answer stays primed for the core.) */
-    private readonly checkSig: (it: SigItem) => boolean,
+    private readonly view: GateView,
     readonly limits: FloodLimits = DEFAULT_FLOOD_LIMITS,
     /** This node's conduct record: fed the signed-time violations (none kept without it). */
     private readonly conduct?: Conduct,
@@ -95,32 +99,27 @@ export class FloodGate {
     this.signed = new SignedRate(limits.entries, limits.peers);
   }
 
-  /** Undefined to admit the message; else the peer key (hex) whose budget it exceeds. */
-  admit(now: number, channel: Channel, bytes: Uint8Array): string | undefined {
-    if (bytes.length > this.core.limits.messageBytes) return undefined; // the core rejects it as oversized
-    try {
-      if (channel === 'header') return this.chargeEntry(now, bytes);
-      if (channel !== 'direct') return undefined;
-      const d = decodeDirect(bytes, this.core.limits);
-      if (d.type === 'request') {
-        if (this.core.requestRefusal(now, d)) return undefined; // the core refuses it with its reason
-        const from = toHex(d.from); // the signer: requestRefusal checked it is
-        if (!this.requests.take(from, now)) return from;
-        return this.total.take('*', now) ? undefined : '*';
-      }
-      if (d.type === 'entries') {
-        for (const b of d.entries) {
-          const who = this.chargeEntry(now, b);
-          if (who) return who;
-        }
-      }
-      return undefined;
-    } catch (e) {
-      if (e instanceof DecodeError) return undefined; // the core rejects it as malformed
-      throw e;
+  /**
+   * Undefined to admit the message; else the peer key (hex) whose budget it exceeds. Oversized and malformed
+   * messages pass: the core refuses them with their own reason.
+   */
+  admit(now: number, p: ParsedMessage, sigs: BatchSignatures): string | undefined {
+    if (p.kind === 'header') return this.chargeEntry(now, p.se, sigs);
+    if (p.kind !== 'direct') return undefined;
+    const d = p.d;
+    if (d.type === 'request') {
+      if (this.view.requestRefusal(now, d)) return undefined; // the core refuses it with its reason
+      const from = toHex(d.from); // the signer: requestRefusal checked it is
+      if (!this.requests.take(from, now)) return from;
+      return this.total.take('*', now) ? undefined : '*';
     }
+    for (const se of p.entries) {
+      if (se instanceof DecodeError) continue; // malformed: the core rejects it
+      const who = this.chargeEntry(now, se, sigs);
+      if (who) return who;
+    }
+    return undefined;
   }
-
   /** Peers refused most, by budget (status). */
   top(n = 5): {
     entries: Array<{ key: string; refused: number }>;
@@ -136,14 +135,13 @@ export class FloodGate {
     };
   }
 
-  private chargeEntry(now: number, bytes: Uint8Array): string | undefined {
-    const se = decodeEntry(bytes, this.core.limits);
+  private chargeEntry(now: number, se: SignedEntry, sigs: BatchSignatures): string | undefined {
     const e = se.entry;
     const author = toHex(e.author);
-    if (!this.core.verifier.bindingOf(author)) return undefined;
-    const head = this.store.head(e.author, e.topic);
+    if (!this.view.knows(author)) return undefined;
+    const head = this.view.logHead(e.author, e.topic);
     if (head && (e.epoch < head.epoch || (e.epoch === head.epoch && e.seq <= head.seq))) return undefined; // replay: a no-op
-    if (!this.checkSig({ pub: e.author, msg: se.toBeSigned, sig: se.signature })) return undefined; // the core rejects it
+    if (!sigs.valid(se)) return undefined; // the core rejects it
     // Signed by the author and fresh: over the budget in its own signed time is the author's doing.
     if (!this.signed.check(`${author}/${e.topic}/${e.epoch}`, e.seq, e.ts))
       this.conduct?.handleViolation(now, author, 'entry_rate');
