@@ -2,6 +2,7 @@
 // CryptoPort (node:crypto SHA-256, noble Ed25519 signing, the WASM verifier when built: the same one
 // `agentnet sim` and the daemon use, with noble's strict branch as its fallback; one acceptance rule set).
 //   node scripts/sim.mjs discovery [--nodes 200] [--churn 0.2] [--seeds 10] [--seed0 1] [--json out.json]
+//                                  [--parts gate,trust,tasks | none]   (the node core's parts; default all)
 //   node scripts/sim.mjs scale [--nodes 10000] [--seed0 1] [--json out.json]
 //   node scripts/sim.mjs fork [--nodes 1000] [--loss 0.01]   (part C of scale alone)
 
@@ -9,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { makeCryptoPort } from '../src/runtime/crypto-port.js';
 import { defaultVerifier } from '../src/runtime/verifier.js';
 import { formatDiscoveryTable, runDiscoveryExperiment, type MethodName } from '../src/sim/discovery/index.js';
+import type { NodePart } from '../src/sim/discovery/bodyless.js';
 import { formatScaleReport, runScaleExperiment } from '../src/sim/discovery/scale.js';
 import { forkPart } from '../src/sim/discovery/fork-part.js';
 import { memoizedCrypto } from '../src/sim/net/memo-crypto.js';
@@ -30,6 +32,9 @@ export function main(argv: string[]): void {
       seed0: num('seed0', 1),
       crypto,
       ...(methods ? { methods } : {}),
+      ...(flags.has('parts')
+        ? { parts: (flags.get('parts') || '').split(',').filter((x) => x && x !== 'none') as NodePart[] }
+        : {}),
       ...(flags.has('loss') ? { net: { lossP: num('loss', 0.01) } } : {}),
     };
     console.error(`discovery: nodes ${opts.nodes} churn ${opts.churn} seeds ${opts.seeds} seed0 ${opts.seed0}`);

@@ -3,7 +3,7 @@
 import type { AgentOptions } from '../../src/core/agent.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import type { CoreEvent } from '../../src/core/types.js';
-import { AgentProc, type AgentProcOptions } from '../../src/sim/net/agent-proc.js';
+import { NodeProc, type NodeProcOptions } from '../../src/sim/net/node-proc.js';
 import { simIdentity, SIM_EPOCH } from '../../src/sim/net/identities.js';
 import type { NetParams } from '../../src/sim/net/links.js';
 import { memoizedCrypto } from '../../src/sim/net/memo-crypto.js';
@@ -19,7 +19,7 @@ export function agentWorld(
   net: Partial<NetParams> = {},
   heartbeat: Partial<AgentOptions> = {},
   stores: MemoryStore[] = [],
-  procOpts: AgentProcOptions = {},
+  procOpts: NodeProcOptions = {},
 ) {
   const { crypto } = memoizedCrypto(realCrypto);
   const world = new World(seed, net);
@@ -33,7 +33,7 @@ export function agentWorld(
     // the store is looked up at each (re)start, so a test can swap it (a restore from backup)
     world.addNode(
       (io) =>
-        new AgentProc(
+        new NodeProc(
           io,
           {
             crypto,
@@ -48,7 +48,7 @@ export function agentWorld(
         ),
     );
   }
-  const proc = (i: number) => world.proc(i) as AgentProc;
+  const proc = (i: number) => world.proc(i) as NodeProc;
   return {
     world,
     stores,
@@ -58,7 +58,7 @@ export function agentWorld(
     crypto,
     announce(i: number, kind: 'capability' | 'intent', tags: string[], ttlMs = 3_600_000) {
       world.act(i, (p) =>
-        (p as AgentProc).act(world.now, (c, now) =>
+        (p as NodeProc).act(world.now, (c, now) =>
           c.announce(now, { kind, topic: TOPIC, tags, text: `${kind} ${i} ${tags.join(' ')}`, ttlMs }),
         ),
       );

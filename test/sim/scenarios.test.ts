@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { decodeBirth } from '../../src/core/codec/messages.js';
 import { makeContinuation } from '../../src/core/identity/continuation.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
-import { AgentProc } from '../../src/sim/net/agent-proc.js';
+import { NodeProc } from '../../src/sim/net/node-proc.js';
 import { agentWorld, TOPIC } from './net.js';
 
 const N = 10;
@@ -118,7 +118,7 @@ describe('restore from backup (fixed seed)', () => {
     for (let i = 0; i < N; i++) w.world.join(i);
     w.world.run(1000);
     for (let i = 2; i < N; i++)
-      w.world.act(i, (p) => (p as AgentProc).act(w.world.now, (c) => c.follow(i % 2 ? TOPIC : 'other_topic')));
+      w.world.act(i, (p) => (p as NodeProc).act(w.world.now, (c) => c.follow(i % 2 ? TOPIC : 'other_topic')));
     w.announce(1, 'capability', CAP);
     w.world.run(5000);
     w.world.leave(1);

@@ -11,7 +11,9 @@
 // the links like any other (the baselines model no liveness, so they have nothing to count).
 
 import { MemoryStore } from '../../core/log/memory-store.js';
-import { AgentProc } from '../net/agent-proc.js';
+import { MemoryCreditLedger } from '../../core/task/ledger.js';
+import { MemoryTaskStore } from '../../core/task/store.js';
+import { NodeProc, type NodeProcOptions } from '../net/node-proc.js';
 import { SIM_EPOCH } from '../net/identities.js';
 import { sharedBindingDecoder } from '../net/intern.js';
 import type { Method, RunCtx } from './runner.js';
@@ -21,8 +23,18 @@ export const DAEMON_HEARTBEAT = { heartbeatMs: 1_000, frontierRepeats: 2, resync
 /** The daemon's Will Delay (src/runtime/node.ts `delayS: 30`), ms. */
 export const DAEMON_WILL_DELAY_MS = 30_000;
 
-/** `willDelayMs`: leave each connection's death as its Will with this delay; null: no Wills. */
-export function bodylessMethod(willDelayMs: number | null = DAEMON_WILL_DELAY_MS): Method {
+/** The node core's parts beside discovery a bodyless node can run (src/sim/net/node-proc.ts). */
+export const NODE_PARTS = ['gate', 'trust', 'tasks'] as const;
+export type NodePart = (typeof NODE_PARTS)[number];
+
+/**
+ * `willDelayMs`: leave each connection's death as its Will with this delay; null: no Wills. `parts`: the node
+ * core's parts each node runs (default all, as the daemon: the flood gate, trust, the task engine).
+ */
+export function bodylessMethod(
+  willDelayMs: number | null = DAEMON_WILL_DELAY_MS,
+  parts: readonly NodePart[] = NODE_PARTS,
+): Method {
   /** Intent entry id hex → request id. */
   const intents = new Map<string, number>();
   return {
@@ -31,10 +43,18 @@ export function bodylessMethod(willDelayMs: number | null = DAEMON_WILL_DELAY_MS
       const bindingDecoder = sharedBindingDecoder(ctx.crypto);
       for (let i = 0; i < ctx.sc.nodes; i++) {
         const store = new MemoryStore();
+        // The task engine's ports are kept across restarts, as the log store is.
+        const tasks = parts.includes('tasks') && { store: new MemoryTaskStore(), ledger: new MemoryCreditLedger() };
+        const procOpts: NodeProcOptions = {
+          tasks,
+          ...(parts.includes('gate') ? {} : { flood: false as const }),
+          ...(parts.includes('trust') ? {} : { trust: false as const }),
+          ...(willDelayMs === null ? {} : { willDelayMs }),
+        };
         const id = ctx.ids[i]!;
         ctx.world.addNode(
           (io) =>
-            new AgentProc(
+            new NodeProc(
               io,
               {
                 crypto: ctx.crypto,
@@ -54,7 +74,7 @@ export function bodylessMethod(willDelayMs: number | null = DAEMON_WILL_DELAY_MS
                   if (req !== undefined && provider !== undefined) ctx.found(req, provider);
                 },
               },
-              willDelayMs === null ? {} : { willDelayMs },
+              procOpts,
             ),
         );
       }
@@ -63,7 +83,7 @@ export function bodylessMethod(willDelayMs: number | null = DAEMON_WILL_DELAY_MS
       // announce() cannot complete a discovery by itself (the first replies arrive later), so the
       // intent id is known before any event that names it.
       ctx.world.act(r.node, (p) => {
-        const { id } = (p as AgentProc).act(ctx.world.now, (core, now) =>
+        const { id } = (p as NodeProc).act(ctx.world.now, (core, now) =>
           core.announce(now, { kind: 'intent', topic: r.topic, tags: r.tags, text: r.text, ttlMs: ctx.sc.deadlineMs }),
         );
         intents.set(id, r.id);

@@ -12,7 +12,7 @@
 
 import type { CryptoPort } from '../../core/base/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
-import { AgentProc } from '../net/agent-proc.js';
+import { NodeProc } from '../net/node-proc.js';
 import { simIdentity } from '../net/identities.js';
 import { sharedBindingDecoder } from '../net/intern.js';
 import { World } from '../net/world.js';
@@ -47,13 +47,13 @@ export function forkPart(
   const quarantinedAt = new Array<number | undefined>(n).fill(undefined);
   const detectedAt: number[] = [];
   const detectors = new Set<number>();
-  const procs: AgentProc[] = [];
+  const procs: NodeProc[] = [];
   for (let i = 0; i < n; i++) {
     const id = simIdentity(crypto, seed + 2_000_003, i);
     stores.push(new MemoryStore());
     const topic = TOPICS[i % TOPICS.length]!;
     world.addNode((io) => {
-      const p = new AgentProc(
+      const p = new NodeProc(
         io,
         { crypto, store: stores[i]!, agentSecret: id.agentSecret, binding: id.binding, heartbeatMs, bindingDecoder },
         {
@@ -74,14 +74,14 @@ export function forkPart(
   for (let i = 0; i < n; i++) world.join(i);
   world.run(5_000);
   const cap = capabilityOf(0);
-  world.act(0, (p) => (p as AgentProc).act(world.now, (c, now) => c.announce(now, { kind: 'capability', ...cap })));
+  world.act(0, (p) => (p as NodeProc).act(world.now, (c, now) => c.announce(now, { kind: 'capability', ...cap })));
   world.run(10_000);
   // restore from an empty backup without a continuation record: same epoch, a second seq 1
   world.leave(0);
   stores[0] = new MemoryStore();
   world.join(0);
   world.act(0, (p) =>
-    (p as AgentProc).act(world.now, (c, now) =>
+    (p as NodeProc).act(world.now, (c, now) =>
       c.announce(now, { kind: 'capability', ...cap, text: `${cap.text} (restored)` }),
     ),
   );

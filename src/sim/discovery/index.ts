@@ -10,7 +10,7 @@ import type { CryptoPort } from '../../core/base/ports.js';
 import { memoizedCrypto } from '../net/memo-crypto.js';
 import { simIdentity } from '../net/identities.js';
 import { DEFAULT_NET, type NetParams } from '../net/links.js';
-import { bodylessMethod, DAEMON_WILL_DELAY_MS } from './bodyless.js';
+import { bodylessMethod, DAEMON_WILL_DELAY_MS, NODE_PARTS, type NodePart } from './bodyless.js';
 import { broadcastMethod } from './broadcast.js';
 import { kademliaMethod } from './kademlia/method.js';
 import { registryMethod } from './registry.js';
@@ -32,6 +32,8 @@ export interface DiscoveryOptions {
   readonly methods?: readonly MethodName[];
   /** Bodyless nodes leave their signed death as an MQTT Will (default true; the baselines have no deaths). */
   readonly wills?: boolean;
+  /** The node core's parts each bodyless node runs beside discovery (default all: the daemon's node). */
+  readonly parts?: readonly NodePart[];
   readonly onProgress?: (done: number, total: number) => void;
   /** Receives each method's per-request latencies of each seed (for plots). */
   readonly onLatencies?: (method: string, seed: number, latenciesMs: readonly number[]) => void;
@@ -72,7 +74,7 @@ export interface DiscoveryResult {
   readonly crypto: { readonly verified: number; readonly memoHits: number };
 }
 
-const METHODS: Record<MethodName, (willDelayMs: number | null) => Method> = {
+const METHODS: Record<MethodName, (willDelayMs: number | null, parts: readonly NodePart[]) => Method> = {
   bodyless: bodylessMethod,
   broadcast: broadcastMethod,
   registry: registryMethod,
@@ -92,6 +94,10 @@ export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
   const { crypto, stats } = memoizedCrypto(o.crypto);
   const net = { ...DEFAULT_NET, ...o.net };
   const willDelayMs = o.wills === false ? null : DAEMON_WILL_DELAY_MS;
+  const parts = o.parts ?? NODE_PARTS;
+  for (const p of parts)
+    if (!(NODE_PARTS as readonly string[]).includes(p))
+      throw new RangeError(`runDiscoveryExperiment: unknown node part ${p} (${NODE_PARTS.join(', ')})`);
   const outcomes = new Map<string, Array<SeedOutcome & { seed: number }>>(names.map((n) => [n, []]));
   let done = 0;
   for (let s = 0; s < o.seeds; s++) {
@@ -106,7 +112,7 @@ export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
     });
     const ids = Array.from({ length: o.nodes + 1 }, (_, i) => simIdentity(crypto, seed, i));
     for (const n of names) {
-      const out = runMethod(METHODS[n](willDelayMs), sc, crypto, ids, seed, net);
+      const out = runMethod(METHODS[n](willDelayMs, parts), sc, crypto, ids, seed, net);
       o.onLatencies?.(n, seed, out.latencies);
       outcomes.get(n)!.push({ seed, ...out });
       o.onProgress?.(++done, o.seeds * names.length);
@@ -160,6 +166,8 @@ export function runDiscoveryExperiment(o: DiscoveryOptions): DiscoveryResult {
       net,
       // bodyless only: its deaths (MQTT Wills) are counted in its bytes; null = Wills off (--no-wills)
       willDelayMs,
+      // bodyless only: the node core's parts beside discovery (--parts)
+      parts: [...parts],
     },
     methods,
     crypto: { verified: stats.verified, memoHits: stats.memoHits },

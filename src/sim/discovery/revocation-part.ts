@@ -20,7 +20,7 @@ import { encodeRevocation, revocationToBeSigned, type Revocation } from '../../c
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import type { CryptoPort } from '../../core/base/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
-import { AgentProc } from '../net/agent-proc.js';
+import { NodeProc } from '../net/node-proc.js';
 import { SIM_EPOCH, simIdentity } from '../net/identities.js';
 import { sharedBindingDecoder } from '../net/intern.js';
 import { World } from '../net/world.js';
@@ -69,7 +69,7 @@ export function revocationPart(
   const stores: MemoryStore[] = [];
   const acceptedAt = new Array<{ t: number; known: boolean } | undefined>(n).fill(undefined);
   const refused = new Set<number>();
-  const procs: AgentProc[] = [];
+  const procs: NodeProc[] = [];
   const ids = Array.from({ length: n }, (_, i) => simIdentity(crypto, s, i));
   const target = ids[0]!;
   const targetHex = toHex(target.agentKey);
@@ -77,7 +77,7 @@ export function revocationPart(
     stores.push(new MemoryStore());
     const topic = TOPICS[i % TOPICS.length]!;
     world.addNode((io) => {
-      const p = new AgentProc(
+      const p = new NodeProc(
         io,
         {
           crypto,
@@ -106,7 +106,7 @@ export function revocationPart(
   for (let i = 0; i < n; i++) world.join(i);
   world.run(5_000);
   const cap = capabilityOf(0);
-  world.act(0, (p) => (p as AgentProc).act(world.now, (c, now) => c.announce(now, { kind: 'capability', ...cap })));
+  world.act(0, (p) => (p as NodeProc).act(world.now, (c, now) => c.announce(now, { kind: 'capability', ...cap })));
   world.run(9_000);
   for (const i of late) world.leave(i);
   world.run(10_000);
@@ -120,13 +120,13 @@ export function revocationPart(
     ts: SIM_EPOCH + tPub,
   };
   const bytes = encodeRevocation(r, crypto.signer.sign(target.operatorSecret, revocationToBeSigned(r)));
-  world.act(1, (p) => (p as AgentProc).act(world.now, (c, now) => c.revocations.publish(now, bytes)));
+  world.act(1, (p) => (p as NodeProc).act(world.now, (c, now) => c.revocations.publish(now, bytes)));
   world.run(20_000);
   for (const i of late) world.join(i);
   world.run(25_000);
   // the revoked agent announces again: the followers of its topic must refuse the entry
   world.act(0, (p) =>
-    (p as AgentProc).act(world.now, (c, now) =>
+    (p as NodeProc).act(world.now, (c, now) =>
       c.announce(now, { kind: 'capability', ...cap, text: `${cap.text} (after revocation)` }),
     ),
   );

@@ -19,7 +19,7 @@
 
 import type { CryptoPort } from '../../core/base/ports.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
-import { AgentProc } from '../net/agent-proc.js';
+import { NodeProc } from '../net/node-proc.js';
 import { simIdentity, type SimIdentity } from '../net/identities.js';
 import { sharedBindingDecoder } from '../net/intern.js';
 import { memoizedCrypto } from '../net/memo-crypto.js';
@@ -95,7 +95,7 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
     const topic = TOPICS[i % TOPICS.length]!;
     world.addNode(
       (io) =>
-        new AgentProc(
+        new NodeProc(
           io,
           { crypto, store, agentSecret: id.agentSecret, binding: id.binding, bindingDecoder },
           { onStart: (core) => core.follow(topic) },
@@ -122,7 +122,7 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
       .slice(0, -1)
       .join('.');
     world.act(i, (p) =>
-      (p as AgentProc).act(world.now, (c, now) =>
+      (p as NodeProc).act(world.now, (c, now) =>
         c.announce(now, { kind: 'intent', topic, tags: [parent], text: `need ${topic}`, ttlMs: 3_600_000 }),
       ),
     );
@@ -135,7 +135,7 @@ export function runScaleExperiment(o: ScaleOptions): ScaleResult {
     pubs.push(p);
     world.at(10_000 + k * 50, () =>
       world.act(p, (q) =>
-        (q as AgentProc).act(world.now, (c, now) => {
+        (q as NodeProc).act(world.now, (c, now) => {
           c.announce(now, { kind: 'capability', ...capabilityOf(p) });
           headerSizes.push(
             stores[p]!.head(ids[p]!.agentKey, capabilityOf(p).topic)
@@ -233,7 +233,7 @@ function repairPart(
     stores.push(store);
     world.addNode(
       (io) =>
-        new AgentProc(
+        new NodeProc(
           io,
           {
             crypto,
@@ -254,7 +254,7 @@ function repairPart(
     for (let k = 0; k < entries; k++) {
       world.at(5_000 + k * 1_000 + a * 7, () =>
         world.act(a, (p) =>
-          (p as AgentProc).act(world.now, (c, now) =>
+          (p as NodeProc).act(world.now, (c, now) =>
             c.announce(now, { kind: 'state', topic, tags: ['status'], text: `author ${a} entry ${k}` }),
           ),
         ),
