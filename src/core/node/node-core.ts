@@ -215,17 +215,21 @@ export class NodeCore {
     return due.length ? Math.min(...due) : undefined;
   }
 
-  /** Drops the output since the last poll (the store transaction that covered it rolled back). */
-  discardOutput(): void {
+  /**
+   * The store transaction around the inputs since the last poll rolled back (a received batch, a timeout, a local
+   * call): nothing of them goes out (their messages, a task engine's bid among them, and their events), and the task
+   * engine re-reads what is stored. A retried batch then produces its output once.
+   */
+  rolledBack(): void {
     this.agent.discardOutput();
     this.events.length = 0;
-    this.rolledBack();
-  }
-
-  /** The store transaction around the last input rolled back: the task engine re-reads what is stored. */
-  rolledBack(): void {
     this.tasks?.reload();
     this.taskEvents.length = 0;
+  }
+
+  /** The same as `rolledBack`, for a grouped local call whose transaction failed. */
+  discardOutput(): void {
+    this.rolledBack();
   }
 
   /**
