@@ -68,7 +68,7 @@ export function nodeStatus(p: NodeViewParts) {
     ...(gate ? { rateLimited: gate.top() } : {}),
     trust: trust.view(),
     // Bounded caches' occupancy and the process' memory by kind (a soak tells warm-up from growth with them).
-    caches: { t0: core.verifier.t0Occupancy(), primed: verifier.occupancy() },
+    caches: { t0: node.t0Occupancy(), primed: verifier.occupancy() },
     memory: memoryNow(),
     uptimeMs: Date.now() - started,
   };

@@ -192,6 +192,29 @@ export class NodeCore {
     this.agent.publishRetained('fraud', key, proof);
   }
 
+  // ------------------------------------------------------------------ views
+
+  /** What this node knows of an agent's identity now: a binding held, the tier verified, a fork quarantine. */
+  identityOf(agentHex: string, now: number): { known: boolean; tier: number; quarantined: boolean } {
+    const v = this.agent.verifier;
+    return { known: !!v.bindingOf(agentHex), tier: v.tierOf(agentHex, now), quarantined: v.isQuarantined(agentHex) };
+  }
+
+  /** The binding bytes held for an agent (an A2A card carries them). */
+  bindingOf(agentHex: string): Uint8Array | undefined {
+    return this.agent.verifier.bindingBytesOf(agentHex);
+  }
+
+  /** An agent's liveness: births, Wills and the transport's hints (gossip/liveness.ts). */
+  livenessOf(agentHex: string): ReturnType<AgentCore['liveness']['state']> {
+    return this.agent.liveness.state(agentHex);
+  }
+
+  /** Occupancy of the cache of entry ids that passed T1 (identity/tiers.ts). */
+  t0Occupancy(): { size: number; capacity: number } {
+    return this.agent.verifier.t0Occupancy();
+  }
+
   // ------------------------------------------------------------------ outputs
 
   pollTransmit(): Outgoing | undefined {
