@@ -26,7 +26,7 @@ import { BatchSignatures } from '../identity/batch-signatures.js';
 import type { SigVerifier } from '../base/ports.js';
 import { byPriority } from '../priority.js';
 import type { Conduct } from '../trust/conduct.js';
-import type { RankedCandidate } from '../trust/node-trust.js';
+import type { NodeTrust, RankedCandidate, TrustEntry } from '../trust/node-trust.js';
 import type { TaskEvent } from '../task/engine.js';
 import { TaskEngine } from '../task/task-engine.js';
 import { taskHost, type TaskPartOptions } from './task-part.js';
@@ -208,6 +208,25 @@ export class NodeCore {
   /** An agent's liveness: births, Wills and the transport's hints (gossip/liveness.ts). */
   livenessOf(agentHex: string): ReturnType<AgentCore['liveness']['state']> {
     return this.agent.liveness.state(agentHex);
+  }
+
+  /** The peers the flood gate refused most (gossip/gate.ts `top`); undefined when the gate is off. */
+  rateLimited(): ReturnType<FloodGate['top']> | undefined {
+    return this.gate?.top();
+  }
+
+  /**
+   * Trust's state (trust/node-trust.ts `status`, at `now` or its latest time), its rejections by reason, and with a
+   * topic every known agent's standing there; undefined when this node keeps no trust.
+   */
+  trustView(
+    now?: number,
+    topic?: string,
+  ): { status: ReturnType<NodeTrust['status']>; rejected: Record<string, number>; entries?: TrustEntry[] } | undefined {
+    const t = this.trustPart?.trust;
+    if (!t) return undefined;
+    const base = { status: t.status(now), rejected: t.counters.rejected(true) };
+    return topic === undefined ? base : { ...base, entries: t.view(topic, now) };
   }
 
   /** Occupancy of the cache of entry ids that passed T1 (identity/tiers.ts). */
