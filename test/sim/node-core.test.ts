@@ -1,9 +1,10 @@
 // The simulated node runs the whole NodeCore (src/sim/net/node-proc.ts): the flood gate refuses a flooding author
-// inside the simulation, and the trust recompute fires at its deadline in virtual time.
+// inside the simulation, and the trust recompute and a task's bid window fire at their deadlines in virtual time.
 
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FLOOD_LIMITS } from '../../src/core/gossip/gate.js';
 import { SIM_TRUST_RECOMPUTE_MS, type NodeProcOptions } from '../../src/sim/net/node-proc.js';
+import { SPEC, testMechanism } from '../market/task-world.js';
 import { agentWorld, TOPIC } from './net.js';
 
 const FLOOD = DEFAULT_FLOOD_LIMITS.entries.burst + 200;
@@ -67,5 +68,21 @@ describe('NodeCore in the simulator', () => {
     bare.world.join(0);
     bare.world.run(SIM_TRUST_RECOMPUTE_MS);
     expect(bare.proc(0).node.trustPart).toBeUndefined();
+  });
+
+  it("a posted task's bid window closes at its deadline in virtual time, through the node deadline", () => {
+    const w = agentWorld(2, 23, { lossP: 0 });
+    w.world.join(0);
+    w.world.join(1);
+    w.world.run(1000);
+    const id = w
+      .proc(0)
+      .actNode(w.world.now, (n, now) => n.tasks!.post(now, { ...SPEC, mechanism: testMechanism() }).id);
+    const engine = w.proc(0).node.tasks!;
+    expect(engine.get(id)!.state).toBe('open');
+    w.world.run(1000 + SPEC.bidWindowMs - 1);
+    expect(engine.get(id)!.state).toBe('open');
+    w.world.run(1000 + SPEC.bidWindowMs);
+    expect(engine.get(id)!.state).not.toBe('open'); // no bid came: the window closed at its virtual deadline
   });
 });
