@@ -12,7 +12,7 @@
 // The sides it wires together: OwnLog (own-log.ts) writes, Receiver (receiver.ts, where the order of
 // receiving an entry is written) verifies and stores what arrives, Finder (finder.ts) matches interests.
 
-import { toHex } from './base/bytes.js';
+import { equalBytes, fromHex, toHex } from './base/bytes.js';
 import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
 import type { Direct } from './codec/messages.js';
 import { parseMessage, type ParsedMessage } from './codec/parsed.js';
@@ -57,6 +57,9 @@ const REFUSED_RETAINED_MAX = 4096;
  * a timestamp ahead may become current. Every other reason is a property of the bytes (and their path).
  */
 const TRANSIENT: ReadonlySet<RejectReason> = new Set(['unknown_author', 'future', 'rate_limited']);
+
+/** An agent key as hex (what the binding cache is asked for; anything else is no stored agent). */
+const AGENT_HEX = /^[0-9a-f]{64}$/;
 
 export class AgentCore {
   readonly agentKey: Uint8Array;
@@ -107,7 +110,20 @@ export class AgentCore {
     this.agentKey = o.crypto.signer.publicKey(o.agentSecret);
     this.agentHex = toHex(this.agentKey);
     this.bindingBytes = o.binding;
-    this.verifier = new IdentityTiers(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators, o.bindingDecoder);
+    const source = {
+      bindingOf: (hex: string) => (AGENT_HEX.test(hex) ? this.store.binding(fromHex(hex)) : undefined),
+      bindingWithHash: (h: Uint8Array) => this.store.findBinding((b) => equalBytes(this.c.sha256(b), h)),
+    };
+    this.verifier = new IdentityTiers(
+      o.crypto,
+      this.limits,
+      o.t0CacheSize ?? 4096,
+      o.operators,
+      o.bindingDecoder,
+      source,
+      o.bindingCacheSize,
+    );
+    this.verifier.setOwn(this.agentHex);
     this.heartbeat = new Heartbeat(o);
     this.direct = new DirectLink({
       crypto: o.crypto,
@@ -222,7 +238,9 @@ export class AgentCore {
         );
     }
     this.store.putBinding(this.agentKey, own.binding!.version, this.bindingBytes);
-    for (const b of this.store.bindings()) this.verifier.acceptBinding(b, now); // expired ones simply drop out
+    // Other bindings stay in the store and are loaded (and verified) when first needed; the versions after the
+    // first are loaded now, so that a rotated-out key met later is refused as stale (retirement).
+    for (const b of this.store.laterBindings()) this.verifier.acceptStored(b, now); // expired ones simply drop out
     this.started = true;
     this.own.bornAt = now;
     this.emit({ op: 'subscribe', channel: 'direct', key: this.agentHex });
