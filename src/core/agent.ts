@@ -113,6 +113,7 @@ export class AgentCore {
     const source = {
       bindingOf: (hex: string) => (AGENT_HEX.test(hex) ? this.store.binding(fromHex(hex)) : undefined),
       bindingWithHash: (h: Uint8Array) => this.store.findBinding((b) => equalBytes(this.c.sha256(b), h)),
+      ...(o.vouchBinding ? { vouch: o.vouchBinding } : {}),
     };
     this.verifier = new IdentityTiers(
       o.crypto,

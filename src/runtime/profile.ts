@@ -26,6 +26,7 @@ export interface Profile {
   readonly maxOldSpaceMiB: number;
   readonly maxSemiSpaceMiB: number;
   readonly t0CacheSize: number;
+  readonly bindingCacheSize: number;
   readonly storeQuotaMiB: number;
   readonly sqliteCacheKiB: number;
   readonly sqliteSynchronous: (typeof SYNC_MODES)[number];
@@ -58,6 +59,7 @@ export const INTEGER_FIELDS: ReadonlyArray<readonly [keyof Profile, number, numb
   ['maxOldSpaceMiB', 32, 65536],
   ['maxSemiSpaceMiB', 1, 64],
   ['t0CacheSize', 64, 1 << 22],
+  ['bindingCacheSize', 64, 1 << 22],
   ['storeQuotaMiB', 16, 1 << 20],
   ['sqliteCacheKiB', 256, 1 << 20],
   ['gossipDegree', 2, 16],

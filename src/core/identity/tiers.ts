@@ -38,6 +38,8 @@ export interface BindingSource {
   bindingOf(agentKeyHex: string): Uint8Array | undefined;
   /** The stored binding whose SHA-256 is `hash`: the predecessor of a version whose baid the cache does not hold. */
   bindingWithHash(hash: Uint8Array): Uint8Array | undefined;
+  /** Called just before a binding from the source is verified (the runtime answers signatures it verified before). */
+  vouch?(bytes: Uint8Array): void;
 }
 
 export interface TierCounters {
@@ -128,6 +130,7 @@ export class IdentityTiers {
     const bytes = this.source?.bindingOf(hex);
     if (!bytes) return undefined;
     this.cache.loaded++;
+    this.source!.vouch?.(bytes);
     const r = this.acceptOne(bytes, this.clock, false, true);
     return r.ok ? this.byAgent.get(hex) : undefined;
   }
@@ -235,6 +238,7 @@ export class IdentityTiers {
     const earlier = same ?? (b.version > 1 && b.prev ? this.source.bindingWithHash(b.prev) : undefined);
     if (!earlier) return undefined;
     this.cache.loaded++;
+    this.source.vouch?.(earlier);
     const r = this.acceptOne(earlier, now, true, true);
     return r.ok ? this.byBaid.get(baid) : undefined;
   }
@@ -245,6 +249,7 @@ export class IdentityTiers {
    */
   acceptStored(bytes: Uint8Array, now: number): Check & { binding?: Binding } {
     if (now > this.clock) this.clock = now;
+    this.source?.vouch?.(bytes);
     return this.acceptOne(bytes, now, false, true);
   }
 
