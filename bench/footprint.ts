@@ -15,7 +15,7 @@
 // node against that broker instead of the embedded one (a device beside Mosquitto or a LAN broker).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -270,10 +270,12 @@ async function once(
   idleMs: number,
   o: Opts,
   entries = 0,
+  from?: string,
 ): Promise<{ first: Sample; restart: Sample }> {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
   try {
-    if (agents) seed(dir, agents, entries);
+    if (agents && from) cpSync(from, dir, { recursive: true });
+    else if (agents) seed(dir, agents, entries);
     const first = await start(dir, profile, idleMs, o);
     const restart = await start(dir, profile, idleMs, o);
     return { first, restart };
@@ -365,10 +367,13 @@ export async function main(argv: string[]): Promise<void> {
     samples: s,
   });
   const entries = Number(arg('entries', '0'));
+  // --from DIR: copy a store written by --seed (same --agents and --entries) instead of seeding one per run, so
+  // that two bundles (--bundle) are measured on the same store and a large store is signed once.
+  const from = argv.includes('--from') ? arg('from', '') : undefined;
   for (const agents of [...new Set([0, Number(arg('agents', '1000'))])]) {
     const s: Array<{ first: Sample; restart: Sample }> = [];
     const n = agents ? entries : 0;
-    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, o, n));
+    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, o, n, from));
     out[`agents${agents}${n ? `entries${n}` : ''}`] = {
       firstStart: summary(s.map((x) => x.first)),
       restart: summary(s.map((x) => x.restart)),
