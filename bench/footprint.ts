@@ -1,9 +1,9 @@
 // Footprint of a real node process (docs/architecture.md §9 targets: cold start to ready < 1 s, idle RSS < 60 MB
-// with 1,000 known agents). Seeds a data directory's store with `agents` valid bindings (the node
-// re-checks them at T2 when it starts: that is what "known" means), then starts
-// `node dist/agentnet.mjs run` twice on it (first start: every signature verified; restart: the
-// verified-bindings cache answers them) with the profile's Node flags and environment as the systemd
-// drop-in and bin/agentnet set them (--bare: heap limits only), and measures: spawn -> `ready` log
+// with 1,000 known agents). Seeds a data directory's store with `agents` valid bindings (the node loads and
+// re-checks one at T2 when it first needs it, through the verified-bindings cache: that is what "known" means), then
+// starts `node dist/agentnet.mjs run` twice on it (a first start and a restart; `knownAgents` from /status counts the
+// bindings held in memory, `fromCache` those answered from the cache by then) with the profile's Node flags and
+// environment as the systemd drop-in and bin/agentnet set them (--bare: heap limits only), and measures: spawn -> `ready` log
 // line (cold start, includes Node's own start and loading the bundle; systemd is notified right after
 // it), with the CPU time the process used until then (what the wall time would be on an idle core),
 // knownAgents from /status, and VmRSS from /proc after `idleMs` of idling. Median of `runs`.
