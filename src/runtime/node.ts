@@ -154,6 +154,7 @@ export async function startNode(
     batch: 256,
     verifyBatchSize: profile.verifyBatchSize,
     verifyFlushMs: profile.verifyFlushMs,
+    commitWindowMs: profile.commitWindowMs,
     probe: () => store.probeWrite(),
     // Log retention (profile logRetentionMs / pruneIntervalMs): our own logs are never pruned.
     prune: {
