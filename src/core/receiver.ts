@@ -13,7 +13,7 @@
 // A peer's bad message never throws: DecodeError in one message of a batch is `malformed`, the rest go on.
 
 import { toHex } from './base/bytes.js';
-import { decodeEntry, type SignedEntry } from './codec/entry.js';
+import type { SignedEntry } from './codec/entry.js';
 import type { Limits } from './codec/limits.js';
 import { decodeFrontier, type Direct } from './codec/messages.js';
 import type { Counters } from './base/counters.js';
@@ -24,7 +24,7 @@ import type { DirectLink } from './gossip/direct.js';
 import type { FraudDesk } from './gossip/fraud-desk.js';
 import type { Liveness } from './gossip/liveness.js';
 import { GapRepair } from './gossip/repair.js';
-import { AwaitingBinding } from './gossip/awaiting.js';
+import { AwaitingBinding, type Waiting } from './gossip/awaiting.js';
 import type { BatchSignatures } from './identity/batch-signatures.js';
 import { checkBirth } from './identity/births.js';
 import type { IdentityTiers } from './identity/tiers.js';
@@ -83,11 +83,6 @@ export class Receiver {
     this.gaps = new GapRepair(pullTimeoutMs, attempts);
   }
 
-  /** An entry still in bytes (one released from a hold): decoded here, then received as `onEntry`. */
-  onEntryBytes(now: number, bytes: Uint8Array, source: Source, channelTopic?: string, birthFetched = false): void {
-    this.onEntry(now, decodeEntry(bytes, this.x.limits), source, channelTopic, birthFetched);
-  }
-
   /**
    * A decoded entry (a live header, or one of a direct `entries` reply). `sigs`: the signature answers of the
    * received batch it came in (identity/batch-signatures.ts); without them T1 verifies on the spot.
@@ -101,7 +96,6 @@ export class Receiver {
     sigs?: BatchSignatures,
   ): void {
     const { verifier } = this.x;
-    const bytes = se.bytes;
     const e = se.entry;
     if (channelTopic !== undefined && channelTopic !== e.topic)
       return this.x.reject('wrong_topic', 'header', `entry for ${e.topic} on ${channelTopic}`);
@@ -112,12 +106,13 @@ export class Receiver {
     // history complete; only live announcements must be current).
     if (source === 'push' && e.expires <= now)
       return this.x.reject('expired', 'header', `expired ${now - e.expires} ms ago`);
-    const id = this.x.crypto.sha256(bytes);
+    const id = this.x.crypto.sha256(se.bytes);
     const idHex = toHex(id);
     // T0: an id that passed T1 before skips the crypto, not the log rules (so a write lost to a failed
     // store transaction is simply written again when the entry comes back).
     if (!verifier.seenBefore(idHex)) {
-      if (!verifier.bindingOf(author)) return this.awaitBinding(now, author, 'header', channelTopic, bytes);
+      if (!verifier.bindingOf(author))
+        return this.awaitBinding(now, author, { channel: 'header', key: channelTopic, se });
       if (e.ts > now + this.x.clockSkewMs) return this.x.reject('future', 'header', `ts ${e.ts - now} ms ahead`);
       const t1 = verifier.checkSigned(
         e.author,
@@ -131,7 +126,7 @@ export class Receiver {
       verifier.remember(idHex);
     }
     const ep = this.epochs.decide(author, e.epoch, this.x.store.head(e.author, e.topic)?.epoch, birthFetched);
-    if (ep === 'wait') return this.awaitBinding(now, author, 'header', channelTopic, bytes);
+    if (ep === 'wait') return this.awaitBinding(now, author, { channel: 'header', key: channelTopic, se });
     if (ep === 'refuse')
       return this.x.reject(
         'no_continuation',
@@ -156,7 +151,7 @@ export class Receiver {
     for (const w of this.awaiting.release(author))
       this.decoding(w.channel, () =>
         w.channel === 'header'
-          ? this.onEntryBytes(now, w.bytes, w.key === undefined ? 'repair' : 'push', w.key, true)
+          ? this.onEntry(now, w.se, w.key === undefined ? 'repair' : 'push', w.key, true)
           : this.onFrontier(now, w.bytes, w.key),
       );
   }
@@ -183,7 +178,7 @@ export class Receiver {
     // A head we already have asks nothing of us: no signature check for it (heartbeat repeats are common).
     const head = store.head(f.author, f.topic);
     if (head && (f.epoch < head.epoch || (f.epoch === head.epoch && f.seq <= head.seq))) return;
-    if (!verifier.bindingOf(author)) return this.awaitBinding(now, author, 'frontier', key, bytes);
+    if (!verifier.bindingOf(author)) return this.awaitBinding(now, author, { channel: 'frontier', key, bytes });
     const t1 = verifier.checkSigned(f.author, toBeSigned, signature, f.ts, f.topic);
     if (!t1.ok) return this.x.reject(t1.reason, 'frontier', t1.detail);
     this.lastSeen.set(author, now);
@@ -266,15 +261,10 @@ export class Receiver {
     }
   }
 
-  private awaitBinding(
-    now: number,
-    author: string,
-    channel: 'header' | 'frontier',
-    key: string | undefined,
-    bytes: Uint8Array,
-  ): void {
-    const r = this.awaiting.add(now, author, { channel, key, bytes });
-    if (r === 'full') return this.x.reject('unknown_author', channel, 'too many messages pending for unknown authors');
+  private awaitBinding(now: number, author: string, w: Waiting): void {
+    const r = this.awaiting.add(now, author, w);
+    if (r === 'full')
+      return this.x.reject('unknown_author', w.channel, 'too many messages pending for unknown authors');
     if (r === 'fetch') this.x.births.fetch(now, author);
   }
 }

@@ -1,18 +1,76 @@
-// Parts of a node's assembly (src/runtime/node.ts, docs/architecture.md §9): the agent core from the profile and the
-// identity, the log lines of core events, grouped announces, the process' memory. Assembly only: no protocol
-// decision is made here.
+// Parts of a node's assembly (src/runtime/node.ts, docs/architecture.md §9): the store, identity and agent core
+// from the profile, declarations with their adapters, the log lines of core events, grouped announces, the
+// process' memory. Assembly only: no protocol decision is made here.
 
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { AgentCore } from '../core/agent.js';
 import { ANNOUNCE, validate } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
 import { ERR } from './errors.js';
-import type { CryptoPort } from '../core/base/ports.js';
+import type { CryptoPort, SigVerifier } from '../core/base/ports.js';
 import type { LogStore } from '../core/log/store.js';
 import type { CoreEvent, Declaration } from '../core/types.js';
+import type { Adapters } from './adapters/index.js';
+import type { AdapterBindings } from './adapters/bindings.js';
+import type { NodeConfig } from './config.js';
+import { makeCryptoPort } from './crypto-port.js';
 import type { Driver } from './driver.js';
-import type { ensureIdentity } from './identity.js';
+import { ensureIdentity } from './identity.js';
 import type { Logger } from './logger.js';
 import type { Profile } from './profile.js';
+import { SqliteStore } from './store/sqlite.js';
+import { defaultVerifier, PrimedVerifier } from './verifier.js';
+import { chooseKernel } from './wasm/simd.js';
+
+/** What a node stands on: the WASM kernel, the verifier and crypto port, its identity, its store and agent core. */
+export interface NodeBase {
+  readonly kernel: ReturnType<typeof chooseKernel>;
+  /** Answers start-up's binding checks from batches (runtime/verifier.ts); `inner` is the bare verifier. */
+  readonly verifier: PrimedVerifier;
+  readonly crypto: CryptoPort;
+  readonly identity: ReturnType<typeof ensureIdentity>;
+  readonly store: SqliteStore;
+  readonly core: AgentCore;
+}
+
+/** Opens the data directory: the identity (made on first start) and the SQLite store, then the agent core. */
+export function openBase(config: NodeConfig, profile: Profile, verifier?: SigVerifier): NodeBase {
+  const kernel = chooseKernel(profile.wasm);
+  const primed = new PrimedVerifier(
+    verifier ?? defaultVerifier(kernel.kernel.endsWith('.simd') ? 'simd' : 'scalar'),
+    Math.max(1024, profile.verifyBatchSize * 16),
+  );
+  const crypto = makeCryptoPort(primed);
+  mkdirSync(config.dataDir, { recursive: true });
+  const identity = ensureIdentity(crypto, config.dataDir, Date.now());
+  const store = new SqliteStore(join(config.dataDir, 'agentnet.db'), {
+    synchronous: profile.sqliteSynchronous,
+    cacheKiB: profile.sqliteCacheKiB,
+    maxBytes: profile.storeQuotaMiB * 1024 * 1024,
+  });
+  const core = agentOf(crypto, store, identity, profile, config.operators);
+  return { kernel, verifier: primed, crypto, identity, store, core };
+}
+
+/**
+ * A declaration as the core signs it (without `adapter`); a capability's adapter is bound to its (topic, key) in
+ * this node's local state. An adapter the config does not name is a FieldError.
+ */
+export function signableFor(adapters: Adapters, bindings: AdapterBindings): (d: Declaration) => Declaration {
+  return (d) => {
+    const { adapter, ...rest } = d as Declaration & { adapter?: string };
+    if (adapter !== undefined && adapter !== 'auto' && adapter !== 'manual' && !adapters.has(adapter))
+      throw new FieldError(
+        'adapter',
+        `names no adapter of this node's config (${adapters.names().join(', ') || 'none'})`,
+      );
+    if (adapter !== undefined && d.kind !== 'capability')
+      throw new FieldError('adapter', 'only a capability has an adapter');
+    if (d.kind === 'capability') bindings.set(d.topic, d.key ?? d.tags[0] ?? '', adapter);
+    return rest;
+  };
+}
 
 /** process.memoryUsage() in bytes: V8 heap in use / allocated, external (native objects held by JS), ArrayBuffers. */
 export function memoryNow(): {

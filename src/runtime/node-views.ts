@@ -42,7 +42,7 @@ export interface NodeViewParts {
 export function nodeStatus(p: NodeViewParts) {
   const { config, profile, kernel, core, node, verifier, driver, transport, trust, tasks, brokerUrl, started, link } =
     p;
-  const gate = node.gate;
+  const rateLimited = node.rateLimited();
   return {
     ...core.status(),
     profile: profile.name,
@@ -65,10 +65,10 @@ export function nodeStatus(p: NodeViewParts) {
     storeError: driver.storeError?.code ?? null,
     pruned: { ...driver.pruned },
     tasks: tasks.status(),
-    ...(gate ? { rateLimited: gate.top() } : {}),
+    ...(rateLimited ? { rateLimited } : {}),
     trust: trust.view(),
     // Bounded caches' occupancy and the process' memory by kind (a soak tells warm-up from growth with them).
-    caches: { t0: core.verifier.t0Occupancy(), primed: verifier.occupancy() },
+    caches: { t0: node.t0Occupancy(), primed: verifier.occupancy() },
     memory: memoryNow(),
     uptimeMs: Date.now() - started,
   };
@@ -78,7 +78,7 @@ export function nodeStatus(p: NodeViewParts) {
 export function nodeMetrics(p: NodeViewParts): MetricsSnapshot {
   const { core, node, verifier, driver, trust, tasks, adapters, embedder, started, link } = p;
   const s = core.status();
-  const ts = trust.trust.status();
+  const { status: ts, rejected: trustRejected } = trust.counts();
   return {
     verified: s.verified as unknown as Record<string, number>,
     rejected: core.counters.rejected(true),
@@ -100,7 +100,7 @@ export function nodeMetrics(p: NodeViewParts): MetricsSnapshot {
       slashed: ts.slashed,
       epochs: ts.epochs,
       entriesSent: ts.entriesSent,
-      rejected: trust.trust.counters.rejected(true),
+      rejected: trustRejected,
     },
     adapters: adapters.stats(),
     ...(embedder ? { embedder: embedder.stats() } : {}),

@@ -31,8 +31,9 @@ export function loadTrustKernel(): TrustKernel {
 }
 
 export interface TrustRuntime {
-  readonly trust: NodeTrust;
   readonly kernel: 'wasm' | 'ts';
+  /** Trust's state at its latest time and its rejections by reason (GET /metrics). */
+  counts(): { status: ReturnType<NodeTrust['status']>; rejected: Record<string, number> };
   /** A co-signed receipt of a task this node was a party to (hex, from its task engine). */
   ownReceipt(hex: string): void;
   /** One recompute now (the core also recomputes at its own deadline, every trustRecomputeMs). */
@@ -49,19 +50,22 @@ export interface TrustRuntime {
 
 /** The API's handle on the trust of `node` (which must have been built with `trust`). */
 export function trustRuntime(node: NodeCore, driver: Driver, k: TrustKernel, clock = Date.now): TrustRuntime {
-  const part = node.trustPart;
-  if (!part) throw new RangeError('trustRuntime: the node core was built without trust');
-  const trust = part.trust;
+  const viewOf = (now?: number, topic?: string) => {
+    const v = node.trustView(now, topic);
+    if (!v) throw new RangeError('trustRuntime: the node core was built without trust');
+    return v;
+  };
+  viewOf(); // fails at assembly, not at the first API call
   return {
-    trust,
     kernel: k.kernel,
+    counts: () => viewOf(),
     ownReceipt: (hex) => driver.call((now) => node.ownReceipt(now, hex)),
     recompute: () => driver.call((now) => node.recomputeTrust(now)),
     rank: (c, minTrust) => node.rank(c, minTrust, clock()),
     view(topic) {
-      const now = clock();
-      const base = { kernel: k.kernel, kernelFallback: k.reason, status: trust.status(now) };
-      return topic === undefined ? base : { ...base, topic, entries: trust.view(topic, now) };
+      const v = viewOf(clock(), topic);
+      const base = { kernel: k.kernel, kernelFallback: k.reason, status: v.status };
+      return topic === undefined ? base : { ...base, topic, entries: v.entries ?? [] };
     },
   };
 }

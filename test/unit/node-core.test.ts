@@ -44,12 +44,14 @@ function headersOf(name: string, n: number, gapMs: number) {
   const core = new AgentCore({ crypto, store: new MemoryStore(), agentSecret: id.agentSecret, binding: id.binding });
   core.start(T0);
   const headers: Uint8Array[] = [];
+  let birth: Uint8Array | undefined;
   for (let i = 0; i < n; i++) {
     core.announce(T0 + i * gapMs, { kind: 'capability', topic: TOPIC, tags: ['data.sql'], text: `${name} ${i}` });
     for (let o = core.pollTransmit(); o; o = core.pollTransmit())
       if (o.op === 'publish' && o.channel === 'header') headers.push(o.bytes);
+      else if (o.op === 'publish' && o.channel === 'birth') birth = o.bytes;
   }
-  return { id, core, headers };
+  return { id, core, headers, birth: birth! };
 }
 
 /** A node that knows `authors`' bindings, with a counted verifier and the given flood budget. */
@@ -88,6 +90,23 @@ describe('NodeCore.handleMessages', () => {
     expect(calls).toEqual({ single: 0, batches: 1, items: 8 });
     expect(agent.logHead(author.agentKey, TOPIC)?.seq).toBe(8);
     expect(node.sigs).toEqual({ batches: 1, verified: 8 });
+  });
+
+  it('an entry that arrives before its author birth waits decoded and is not decoded again when released', () => {
+    const { core: author, headers, birth } = headersOf('newcomer', 3, 1000);
+    expect(birth).toBeDefined();
+    const { node, agent, calls } = victim([]);
+    const before = { ...DECODE_COUNT };
+    node.handleMessages(
+      T0 + 10_000,
+      headers.map((bytes) => ({ channel: 'header' as const, key: TOPIC, bytes })),
+    );
+    expect(agent.logHead(author.agentKey, TOPIC)).toBeUndefined(); // held: the binding is not known yet
+    expect(agent.status().pending.births).toBe(1);
+    node.handleMessage(T0 + 11_000, 'birth', author.agentHex, birth);
+    expect(agent.logHead(author.agentKey, TOPIC)?.seq).toBe(3);
+    expect(DECODE_COUNT.entry - before.entry).toBe(3); // once each, on arrival
+    expect(calls.batches).toBe(0); // no binding was held for the batch: verified on demand when released
   });
 
   it('a bad signature and a malformed entry are refused with their reasons; the rest of the batch goes on', () => {

@@ -2,14 +2,17 @@
 // They wait, bounded, while the author's birth (which carries the binding) is fetched; re-subscribing
 // to the retained birth is retried with backoff and the messages are dropped when it never comes.
 
+import type { SignedEntry } from '../codec/entry.js';
 import { RequestTable } from './requests.js';
 
-export interface Waiting {
-  readonly channel: 'header' | 'frontier';
-  /** The channel key the message arrived on (undefined for entries that came in a direct reply). */
-  readonly key: string | undefined;
-  readonly bytes: Uint8Array;
-}
+/**
+ * A message waiting for its author's binding: an entry as it was decoded on arrival (released, it is received
+ * without being decoded again), or a frontier's bytes. `key`: the channel key it arrived on (undefined for entries
+ * that came in a direct reply).
+ */
+export type Waiting =
+  | { readonly channel: 'header'; readonly key: string | undefined; readonly se: SignedEntry }
+  | { readonly channel: 'frontier'; readonly key: string | undefined; readonly bytes: Uint8Array };
 
 export class AwaitingBinding {
   private readonly byAuthor = new Map<string, Waiting[]>();

@@ -26,7 +26,7 @@ import { BatchSignatures } from '../identity/batch-signatures.js';
 import type { SigVerifier } from '../base/ports.js';
 import { byPriority } from '../priority.js';
 import type { Conduct } from '../trust/conduct.js';
-import type { RankedCandidate } from '../trust/node-trust.js';
+import type { NodeTrust, RankedCandidate, TrustEntry } from '../trust/node-trust.js';
 import type { TaskEvent } from '../task/engine.js';
 import { TaskEngine } from '../task/task-engine.js';
 import { taskHost, type TaskPartOptions } from './task-part.js';
@@ -192,6 +192,48 @@ export class NodeCore {
     this.agent.publishRetained('fraud', key, proof);
   }
 
+  // ------------------------------------------------------------------ views
+
+  /** What this node knows of an agent's identity now: a binding held, the tier verified, a fork quarantine. */
+  identityOf(agentHex: string, now: number): { known: boolean; tier: number; quarantined: boolean } {
+    const v = this.agent.verifier;
+    return { known: !!v.bindingOf(agentHex), tier: v.tierOf(agentHex, now), quarantined: v.isQuarantined(agentHex) };
+  }
+
+  /** The binding bytes held for an agent (an A2A card carries them). */
+  bindingOf(agentHex: string): Uint8Array | undefined {
+    return this.agent.verifier.bindingBytesOf(agentHex);
+  }
+
+  /** An agent's liveness: births, Wills and the transport's hints (gossip/liveness.ts). */
+  livenessOf(agentHex: string): ReturnType<AgentCore['liveness']['state']> {
+    return this.agent.liveness.state(agentHex);
+  }
+
+  /** The peers the flood gate refused most (gossip/gate.ts `top`); undefined when the gate is off. */
+  rateLimited(): ReturnType<FloodGate['top']> | undefined {
+    return this.gate?.top();
+  }
+
+  /**
+   * Trust's state (trust/node-trust.ts `status`, at `now` or its latest time), its rejections by reason, and with a
+   * topic every known agent's standing there; undefined when this node keeps no trust.
+   */
+  trustView(
+    now?: number,
+    topic?: string,
+  ): { status: ReturnType<NodeTrust['status']>; rejected: Record<string, number>; entries?: TrustEntry[] } | undefined {
+    const t = this.trustPart?.trust;
+    if (!t) return undefined;
+    const base = { status: t.status(now), rejected: t.counters.rejected(true) };
+    return topic === undefined ? base : { ...base, entries: t.view(topic, now) };
+  }
+
+  /** Occupancy of the cache of entry ids that passed T1 (identity/tiers.ts). */
+  t0Occupancy(): { size: number; capacity: number } {
+    return this.agent.verifier.t0Occupancy();
+  }
+
   // ------------------------------------------------------------------ outputs
 
   pollTransmit(): Outgoing | undefined {
@@ -215,17 +257,21 @@ export class NodeCore {
     return due.length ? Math.min(...due) : undefined;
   }
 
-  /** Drops the output since the last poll (the store transaction that covered it rolled back). */
-  discardOutput(): void {
+  /**
+   * The store transaction around the inputs since the last poll rolled back (a received batch, a timeout, a local
+   * call): nothing of them goes out (their messages, a task engine's bid among them, and their events), and the task
+   * engine re-reads what is stored. A retried batch then produces its output once.
+   */
+  rolledBack(): void {
     this.agent.discardOutput();
     this.events.length = 0;
-    this.rolledBack();
-  }
-
-  /** The store transaction around the last input rolled back: the task engine re-reads what is stored. */
-  rolledBack(): void {
     this.tasks?.reload();
     this.taskEvents.length = 0;
+  }
+
+  /** The same as `rolledBack`, for a grouped local call whose transaction failed. */
+  discardOutput(): void {
+    this.rolledBack();
   }
 
   /**

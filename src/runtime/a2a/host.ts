@@ -16,6 +16,8 @@ import { A2aGateway } from './gateway.js';
 
 export interface A2aDeps {
   readonly core: AgentCore;
+  /** The binding bytes this node holds for an agent (NodeCore.bindingOf): a directory card carries them. */
+  bindingOf(agentHex: string): Uint8Array | undefined;
   readonly store: SqliteStore;
   readonly tasks: TaskRunner;
   readonly agentSecret: Uint8Array;
@@ -169,7 +171,7 @@ export function makeA2aHost(d: A2aDeps): A2aHost {
       const out: DirectoryEntry[] = [];
       for (const [author, { best, skills }] of byAgent) {
         if (out.length >= q.limit) break;
-        const binding = d.core.verifier.bindingBytesOf(author);
+        const binding = d.bindingOf(author);
         if (!binding) continue;
         const card = buildCard(
           { agent: author, binding, skills },
