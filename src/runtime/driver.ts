@@ -213,7 +213,7 @@ export class Driver {
       try {
         this.store.transaction(() => this.core.handleMessages(now, batch));
       } catch (e) {
-        this.core.discardOutput(); // nothing of a batch that did not commit is sent or reported
+        this.core.rolledBack(); // nothing of a batch that did not commit is sent or reported
         if (this.storeFailed(e)) {
           this.failed.push(...batch);
           this.failed.splice(0, Math.max(0, this.failed.length - MAX_FAILED));

@@ -5,13 +5,16 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AgentCore } from '../../src/core/agent.js';
+import { toHex } from '../../src/core/base/bytes.js';
+import { encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
+import { encodeForkProof } from '../../src/core/codec/fork-proof.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { NodeCore } from '../../src/core/node/node-core.js';
 import type { CoreEvent, Declaration } from '../../src/core/types.js';
 import { Driver, type DriverOptions } from '../../src/runtime/driver.js';
 import { ERR } from '../../src/runtime/errors.js';
 import { MemoryHub, createMemoryTransport } from '../../src/runtime/transport/memory.js';
-import { crypto, identity, T0 } from '../helpers.js';
+import { crypto, DAY, identity, T0 } from '../helpers.js';
 
 const TOPIC = 'swarm.state';
 const state = (n: number): Declaration => ({ kind: 'state', topic: TOPIC, tags: ['s'], text: `reading ${n}` });
@@ -67,7 +70,7 @@ function rig(o: DriverOptions) {
     await vi.advanceTimersByTimeAsync(3000);
     expect(seq()).toBe(0);
   };
-  return { alice, bob, aliceStore, events, seq, announce, warm };
+  return { hub, alice, bob, aliceStore, events, seq, announce, warm };
 }
 
 describe('driver: commits grouped by a commit window', () => {
@@ -125,6 +128,26 @@ describe('driver: commits grouped by a commit window', () => {
     r.announce(2); // two headers queued: the batch is full, it drains on the next turn
     await vi.advanceTimersByTimeAsync(1);
     expect(r.seq()).toBe(2);
+    await r.alice.driver.close();
+    await r.bob.driver.close();
+  });
+
+  it('a fork proof is not held for the window', async () => {
+    const r = rig({ verifyBatchSize: 64, verifyFlushMs: 5, commitWindowMs: 1000 });
+    await r.warm();
+    const signed = (kind: Entry['kind']) => {
+      const e: Entry = {
+        ...{ author: r.bob.id.agentKey, topic: 'elsewhere', epoch: 0, seq: 1, kind, ts: T0, expires: T0 + DAY },
+        ...{ bodyHash: new Uint8Array(32), bodyLen: 3, sketch: new Uint8Array(32), tier: 2 },
+      };
+      return encodeEntry(e, crypto.signer.sign(r.bob.id.agentSecret, entryToBeSigned(e)));
+    };
+    const eve = createMemoryTransport('memory://c', { network: 'c', clientId: 'eve' }, r.hub);
+    const bobHex = toHex(r.bob.id.agentKey);
+    eve.publish('fraud', bobHex, encodeForkProof(signed('capability'), signed('state')), { retain: true });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.alice.core.verifier.isQuarantined(bobHex)).toBe(true);
+    await eve.close();
     await r.alice.driver.close();
     await r.bob.driver.close();
   });
