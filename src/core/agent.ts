@@ -83,6 +83,8 @@ export class AgentCore {
   readonly liveness = new Liveness(); // births, deaths and the transport's reachability hints (`reachable`)
   private readonly births: BirthWatch; // whose births and deaths we listen to (gossip/birth-watch.ts)
   private readonly heartbeat: Heartbeat;
+  /** The latest `now` an input brought (pollTimeout moves a heartbeat round that gets work after idle ones). */
+  private lastNow = 0;
   private readonly forks: ForkProofs;
   /** Fork and dispute proofs on the fraud channel (gossip/fraud-desk.ts). */
   private readonly fraud: FraudDesk;
@@ -248,6 +250,7 @@ export class AgentCore {
     this.emit({ op: 'subscribe', channel: 'fraud', key: '+' }); // fork proofs against anyone, at priority
     this.revocations.start();
     this.heartbeat.start(now);
+    this.lastNow = now;
     this.own.publishBirth();
     this.own.publishAllFrontiers(now);
     // Our own retained paths, subscribed after our publishes: what the broker holds there is checked (guardOwn).
@@ -263,6 +266,7 @@ export class AgentCore {
    */
   republish(now: number, bornAt = this.own.bornAt): void {
     if (!this.started) throw new RangeError('republish: call start() first');
+    this.lastNow = Math.max(this.lastNow, now);
     if (bornAt < this.own.bornAt) throw new RangeError('republish: bornAt is earlier than the current birth');
     // A new connection is a new life: a broker that went down may have published the last connection's
     // Will (stamped with the old bornAt); a birth stamped later outranks it (docs/reliability.md item 3).
@@ -310,6 +314,7 @@ export class AgentCore {
   /** Appends a declaration to our (agent, topic) log and publishes header, body and frontier. */
   announce(now: number, d: Declaration): { id: string; seq: number; bodyHash: string } {
     if (!this.started) throw new RangeError('announce: call start() first');
+    this.lastNow = Math.max(this.lastNow, now);
     const a = this.own.append(now, d);
     this.guardTopic(d.topic);
     this.verifier.remember(a.idHex);
@@ -395,6 +400,7 @@ export class AgentCore {
    * signature answers of the batch it came in; without them each entry's signature is verified on the spot.
    */
   handleParsed(now: number, p: ParsedMessage, sigs?: BatchSignatures): void {
+    this.lastNow = Math.max(this.lastNow, now);
     const { channel, key, bytes } = p;
     if (p.kind === 'oversized') return this.refuseOversized(channel, bytes.length);
     if (this.started && this.isOwnPath(channel, key))
@@ -460,6 +466,7 @@ export class AgentCore {
   }
 
   handleTimeout(now: number): void {
+    this.lastNow = Math.max(this.lastNow, now);
     const { awaiting, gaps, held } = this.rx;
     const b = awaiting.due(now);
     for (const author of b.retry) this.births.fetch(now, author, true); // re-subscribing re-delivers the retained birth
@@ -534,7 +541,9 @@ export class AgentCore {
       this.finder.pulls.nextDeadline(),
       this.rx.gaps.nextDeadline(),
       this.rx.held.nextDeadline(),
-      this.heartbeat.nextDeadline(),
+      // Only a round with work wakes the node (changed frontiers to repeat, paths to restore, birth subscriptions to
+      // sweep); otherwise the next resync round does (gossip/heartbeat.ts).
+      this.heartbeat.nextDeadline(this.own.heartbeatWork() || this.births.sweepPending(), this.lastNow),
       this.forks.nextDeadline(),
       this.revocations.nextDeadline(),
     ].filter((d): d is number => d !== undefined);

@@ -175,6 +175,7 @@ function nodeCoreOf(
     batch: 256,
     verifyBatchSize: profile.verifyBatchSize,
     verifyFlushMs: profile.verifyFlushMs,
+    commitWindowMs: profile.commitWindowMs,
     probe: () => b.store.probeWrite(),
     // Log retention (profile logRetentionMs / pruneIntervalMs): our own logs are never pruned.
     prune: {

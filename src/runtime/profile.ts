@@ -34,6 +34,7 @@ export interface Profile {
   readonly heartbeatMs: number;
   readonly verifyBatchSize: number;
   readonly verifyFlushMs: number;
+  readonly commitWindowMs: number;
   readonly pullTimeoutMs: number;
   readonly trustRecomputeMs: number;
   readonly journalMaxUseMiB: number;
@@ -66,6 +67,7 @@ export const INTEGER_FIELDS: ReadonlyArray<readonly [keyof Profile, number, numb
   ['heartbeatMs', 100, 60_000],
   ['verifyBatchSize', 1, 256],
   ['verifyFlushMs', 0, 1000],
+  ['commitWindowMs', 0, 1000], // received messages held to share one transaction (runtime/driver.ts)
   ['pullTimeoutMs', 100, 60_000],
   ['trustRecomputeMs', 1000, 3_600_000],
   ['journalMaxUseMiB', 8, 65536],

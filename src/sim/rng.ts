@@ -47,7 +47,11 @@ export class Rng {
     if (!Number.isInteger(seed)) throw new RangeError(`seed: ${seed} must be an integer`);
     this.bits = opts.bits ?? 53;
     if (this.bits !== 32 && this.bits !== 53) throw new RangeError(`bits: ${String(opts.bits)} must be 32 or 53`);
-    let x = seed >>> 0;
+    this.seedWords(seed >>> 0);
+  }
+
+  /** The four state words from `x` through splitmix32 (nearby seeds give unrelated states, never all zero). */
+  protected seedWords(x: number): void {
     let w: number;
     [x, w] = splitmix32(x);
     this.s0 = w;
@@ -175,16 +179,7 @@ class Sfc32 extends Rng {
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed: ${seed} must be a safe integer`);
     super(seed, { bits: 32 });
-    let x = (seed ^ 0x9e3779b9) >>> 0;
-    let w: number;
-    [x, w] = splitmix32(x);
-    this.s0 = w;
-    [x, w] = splitmix32(x);
-    this.s1 = w;
-    [x, w] = splitmix32(x);
-    this.s2 = w;
-    [, w] = splitmix32(x);
-    this.s3 = w;
+    this.seedWords((seed ^ 0x9e3779b9) >>> 0);
     for (let i = 0; i < 12; i++) this.u32();
   }
 

@@ -124,11 +124,7 @@ export const ADAPTER_SPECS: Readonly<Record<AdapterKind, RequestSpec>> = {
       TOKEN_FILE,
       ...LIMIT_FIELDS,
     ],
-    check: (v) => {
-      checkUrl(v['url'] as string, 'url');
-      if (v['token'] !== undefined && v['tokenFile'] !== undefined)
-        throw new FieldError('token', 'give token or tokenFile, not both');
-    },
+    check: (v) => checkEndpoint(v, 'url', 'token', 'tokenFile'),
   },
   openai: {
     name: 'openai adapter',
@@ -163,11 +159,7 @@ export const ADAPTER_SPECS: Readonly<Record<AdapterKind, RequestSpec>> = {
       { ...TOKEN_FILE, name: 'apiKeyFile', doc: 'file holding the API key, read when the node starts' },
       ...LIMIT_FIELDS,
     ],
-    check: (v) => {
-      checkUrl(v['baseUrl'] as string, 'baseUrl');
-      if (v['apiKey'] !== undefined && v['apiKeyFile'] !== undefined)
-        throw new FieldError('apiKey', 'give apiKey or apiKeyFile, not both');
-    },
+    check: (v) => checkEndpoint(v, 'baseUrl', 'apiKey', 'apiKeyFile'),
   },
   mcp: {
     name: 'mcp adapter',
@@ -207,11 +199,7 @@ export const ADAPTER_SPECS: Readonly<Record<AdapterKind, RequestSpec>> = {
       TOKEN_FILE,
       ...LIMIT_FIELDS,
     ],
-    check: (v) => {
-      checkUrl(v['url'] as string, 'url');
-      if (v['token'] !== undefined && v['tokenFile'] !== undefined)
-        throw new FieldError('token', 'give token or tokenFile, not both');
-    },
+    check: (v) => checkEndpoint(v, 'url', 'token', 'tokenFile'),
   },
   manual: { name: 'manual adapter', fields: [KIND('manual')] },
 };
@@ -225,6 +213,13 @@ function checkUrl(s: string, field: string): void {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     throw new FieldError(field, 'must be an absolute http:// or https:// URL');
+}
+
+/** An endpoint's URL field is an http(s) URL, and its secret is given inline or by file, not both. */
+function checkEndpoint(v: Readonly<Record<string, unknown>>, url: string, secret: string, secretFile: string): void {
+  checkUrl(v[url] as string, url);
+  if (v[secret] !== undefined && v[secretFile] !== undefined)
+    throw new FieldError(secret, `give ${secret} or ${secretFile}, not both`);
 }
 
 export type AdapterConfig = { readonly kind: AdapterKind } & Readonly<Record<string, unknown>>;
@@ -289,9 +284,7 @@ export const EMBEDDER_SPEC: RequestSpec = {
     },
   ],
   check: (v) => {
-    checkUrl(v['baseUrl'] as string, 'baseUrl');
-    if (v['apiKey'] !== undefined && v['apiKeyFile'] !== undefined)
-      throw new FieldError('apiKey', 'give apiKey or apiKeyFile, not both');
+    checkEndpoint(v, 'baseUrl', 'apiKey', 'apiKeyFile');
     for (const k of ['weight', 'minSimilarity'])
       if ((v[k] as number) > 1) throw new FieldError(k, 'must be a number 0..1');
   },

@@ -263,7 +263,14 @@ export class SqliteStore implements LogStore {
     this.heads.set(k, h);
   }
 
+  /**
+   * A position past the log's head holds nothing (appends extend the head's epoch one seq at a time, a new epoch
+   * moves the head, and a prune keeps heads), so when the cached head says so no statement runs: the receive path
+   * asks for the position of every entry it gets, and nearly all of them are the next one (docs/devices.md "Ingest").
+   */
   get(author: Uint8Array, topic: string, epoch: number, seq: number): StoredEntry | undefined {
+    const h = this.db.open ? this.heads.get(logKey(author, topic)) : undefined;
+    if (h === null || (h && (epoch > h.epoch || (epoch === h.epoch && seq > h.seq)))) return undefined;
     return this.guard(() => {
       const r = this.q.get.get(author, topic, epoch, seq) as Row | undefined;
       return r && toEntry(r);
