@@ -1,9 +1,9 @@
 // Footprint of a real node process (docs/architecture.md §9 targets: cold start to ready < 1 s, idle RSS < 60 MB
-// with 1,000 known agents). Seeds a data directory's store with `agents` valid bindings (the node
-// re-checks them at T2 when it starts: that is what "known" means), then starts
-// `node dist/agentnet.mjs run` twice on it (first start: every signature verified; restart: the
-// verified-bindings cache answers them) with the profile's Node flags and environment as the systemd
-// drop-in and bin/agentnet set them (--bare: heap limits only), and measures: spawn -> `ready` log
+// with 1,000 known agents). Seeds a data directory's store with `agents` valid bindings (the node loads and
+// re-checks one at T2 when it first needs it, through the verified-bindings cache: that is what "known" means), then
+// starts `node dist/agentnet.mjs run` twice on it (a first start and a restart; `knownAgents` from /status counts the
+// bindings held in memory, `fromCache` those answered from the cache by then) with the profile's Node flags and
+// environment as the systemd drop-in and bin/agentnet set them (--bare: heap limits only), and measures: spawn -> `ready` log
 // line (cold start, includes Node's own start and loading the bundle; systemd is notified right after
 // it), with the CPU time the process used until then (what the wall time would be on an idle core),
 // knownAgents from /status, and VmRSS from /proc after `idleMs` of idling. Median of `runs`.
@@ -15,7 +15,7 @@
 // node against that broker instead of the embedded one (a device beside Mosquitto or a LAN broker).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -270,10 +270,12 @@ async function once(
   idleMs: number,
   o: Opts,
   entries = 0,
+  from?: string,
 ): Promise<{ first: Sample; restart: Sample }> {
   const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
   try {
-    if (agents) seed(dir, agents, entries);
+    if (agents && from) cpSync(from, dir, { recursive: true });
+    else if (agents) seed(dir, agents, entries);
     const first = await start(dir, profile, idleMs, o);
     const restart = await start(dir, profile, idleMs, o);
     return { first, restart };
@@ -365,10 +367,13 @@ export async function main(argv: string[]): Promise<void> {
     samples: s,
   });
   const entries = Number(arg('entries', '0'));
+  // --from DIR: copy a store written by --seed (same --agents and --entries) instead of seeding one per run, so
+  // that two bundles (--bundle) are measured on the same store and a large store is signed once.
+  const from = argv.includes('--from') ? arg('from', '') : undefined;
   for (const agents of [...new Set([0, Number(arg('agents', '1000'))])]) {
     const s: Array<{ first: Sample; restart: Sample }> = [];
     const n = agents ? entries : 0;
-    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, o, n));
+    for (let i = 0; i < runs; i++) s.push(await once(profile, agents, idleMs, o, n, from));
     out[`agents${agents}${n ? `entries${n}` : ''}`] = {
       firstStart: summary(s.map((x) => x.first)),
       restart: summary(s.map((x) => x.restart)),

@@ -12,7 +12,7 @@
 // The sides it wires together: OwnLog (own-log.ts) writes, Receiver (receiver.ts, where the order of
 // receiving an entry is written) verifies and stores what arrives, Finder (finder.ts) matches interests.
 
-import { toHex } from './base/bytes.js';
+import { equalBytes, fromHex, toHex } from './base/bytes.js';
 import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
 import type { Direct } from './codec/messages.js';
 import { parseMessage, type ParsedMessage } from './codec/parsed.js';
@@ -58,6 +58,9 @@ const REFUSED_RETAINED_MAX = 4096;
  */
 const TRANSIENT: ReadonlySet<RejectReason> = new Set(['unknown_author', 'future', 'rate_limited']);
 
+/** An agent key as hex (what the binding cache is asked for; anything else is no stored agent). */
+const AGENT_HEX = /^[0-9a-f]{64}$/;
+
 export class AgentCore {
   readonly agentKey: Uint8Array;
   readonly agentHex: string;
@@ -80,6 +83,8 @@ export class AgentCore {
   readonly liveness = new Liveness(); // births, deaths and the transport's reachability hints (`reachable`)
   private readonly births: BirthWatch; // whose births and deaths we listen to (gossip/birth-watch.ts)
   private readonly heartbeat: Heartbeat;
+  /** The latest `now` an input brought (pollTimeout moves a heartbeat round that gets work after idle ones). */
+  private lastNow = 0;
   private readonly forks: ForkProofs;
   /** Fork and dispute proofs on the fraud channel (gossip/fraud-desk.ts). */
   private readonly fraud: FraudDesk;
@@ -107,7 +112,21 @@ export class AgentCore {
     this.agentKey = o.crypto.signer.publicKey(o.agentSecret);
     this.agentHex = toHex(this.agentKey);
     this.bindingBytes = o.binding;
-    this.verifier = new IdentityTiers(o.crypto, this.limits, o.t0CacheSize ?? 4096, o.operators, o.bindingDecoder);
+    const source = {
+      bindingOf: (hex: string) => (AGENT_HEX.test(hex) ? this.store.binding(fromHex(hex)) : undefined),
+      bindingWithHash: (h: Uint8Array) => this.store.findBinding((b) => equalBytes(this.c.sha256(b), h)),
+      ...(o.vouchBinding ? { vouch: o.vouchBinding } : {}),
+    };
+    this.verifier = new IdentityTiers(
+      o.crypto,
+      this.limits,
+      o.t0CacheSize ?? 4096,
+      o.operators,
+      o.bindingDecoder,
+      source,
+      o.bindingCacheSize,
+    );
+    this.verifier.setOwn(this.agentHex);
     this.heartbeat = new Heartbeat(o);
     this.direct = new DirectLink({
       crypto: o.crypto,
@@ -222,13 +241,16 @@ export class AgentCore {
         );
     }
     this.store.putBinding(this.agentKey, own.binding!.version, this.bindingBytes);
-    for (const b of this.store.bindings()) this.verifier.acceptBinding(b, now); // expired ones simply drop out
+    // Other bindings stay in the store and are loaded (and verified) when first needed; the versions after the
+    // first are loaded now, so that a rotated-out key met later is refused as stale (retirement).
+    for (const b of this.store.laterBindings()) this.verifier.acceptStored(b, now); // expired ones simply drop out
     this.started = true;
     this.own.bornAt = now;
     this.emit({ op: 'subscribe', channel: 'direct', key: this.agentHex });
     this.emit({ op: 'subscribe', channel: 'fraud', key: '+' }); // fork proofs against anyone, at priority
     this.revocations.start();
     this.heartbeat.start(now);
+    this.lastNow = now;
     this.own.publishBirth();
     this.own.publishAllFrontiers(now);
     // Our own retained paths, subscribed after our publishes: what the broker holds there is checked (guardOwn).
@@ -244,6 +266,7 @@ export class AgentCore {
    */
   republish(now: number, bornAt = this.own.bornAt): void {
     if (!this.started) throw new RangeError('republish: call start() first');
+    this.lastNow = Math.max(this.lastNow, now);
     if (bornAt < this.own.bornAt) throw new RangeError('republish: bornAt is earlier than the current birth');
     // A new connection is a new life: a broker that went down may have published the last connection's
     // Will (stamped with the old bornAt); a birth stamped later outranks it (docs/reliability.md item 3).
@@ -291,6 +314,7 @@ export class AgentCore {
   /** Appends a declaration to our (agent, topic) log and publishes header, body and frontier. */
   announce(now: number, d: Declaration): { id: string; seq: number; bodyHash: string } {
     if (!this.started) throw new RangeError('announce: call start() first');
+    this.lastNow = Math.max(this.lastNow, now);
     const a = this.own.append(now, d);
     this.guardTopic(d.topic);
     this.verifier.remember(a.idHex);
@@ -376,6 +400,7 @@ export class AgentCore {
    * signature answers of the batch it came in; without them each entry's signature is verified on the spot.
    */
   handleParsed(now: number, p: ParsedMessage, sigs?: BatchSignatures): void {
+    this.lastNow = Math.max(this.lastNow, now);
     const { channel, key, bytes } = p;
     if (p.kind === 'oversized') return this.refuseOversized(channel, bytes.length);
     if (this.started && this.isOwnPath(channel, key))
@@ -441,6 +466,7 @@ export class AgentCore {
   }
 
   handleTimeout(now: number): void {
+    this.lastNow = Math.max(this.lastNow, now);
     const { awaiting, gaps, held } = this.rx;
     const b = awaiting.due(now);
     for (const author of b.retry) this.births.fetch(now, author, true); // re-subscribing re-delivers the retained birth
@@ -515,7 +541,9 @@ export class AgentCore {
       this.finder.pulls.nextDeadline(),
       this.rx.gaps.nextDeadline(),
       this.rx.held.nextDeadline(),
-      this.heartbeat.nextDeadline(),
+      // Only a round with work wakes the node (changed frontiers to repeat, paths to restore, birth subscriptions to
+      // sweep); otherwise the next resync round does (gossip/heartbeat.ts).
+      this.heartbeat.nextDeadline(this.own.heartbeatWork() || this.births.sweepPending(), this.lastNow),
       this.forks.nextDeadline(),
       this.revocations.nextDeadline(),
     ].filter((d): d is number => d !== undefined);

@@ -20,6 +20,10 @@ export interface AgentOptions extends HeartbeatOptions {
   /** Accepted clock skew for peers' timestamps, ms (default 5 min). */
   readonly clockSkewMs?: number;
   readonly t0CacheSize?: number;
+  /** Verified bindings held in memory (agents; default unbounded); the rest stay in the store (identity/tiers.ts). */
+  readonly bindingCacheSize?: number;
+  /** Called before a stored binding is verified again (the runtime's verified-bindings cache answers its signatures). */
+  readonly vouchBinding?: (bytes: Uint8Array) => void;
   readonly pullTimeoutMs?: number;
   readonly maxAttempts?: number;
   /** Out-of-order entries held per log while a gap is repaired. */

@@ -127,6 +127,11 @@ export class OwnLog {
     return true;
   }
 
+  /** Whether the next heartbeat round has work here: changed frontiers to repeat or paths to restore. */
+  heartbeatWork(): boolean {
+    return this.changed.size > 0 || this.toRestore.size > 0;
+  }
+
   /** Heartbeat: the paths found replaced again since their last restore. */
   restoreDue(now: number): void {
     for (const path of this.toRestore) {

@@ -6,6 +6,15 @@
 // batch inside one store transaction (grouped commits: one fsync for a burst of headers). If a batch's
 // transaction fails (disk full), nothing of it is stored.
 //
+// Commit window (profile commitWindowMs, docs/devices.md "Ingest"): when messages trickle in, a batch is not
+// drained at once but when the oldest queued message has waited `max(verifyFlushMs, commitWindowMs)` ms, or as soon
+// as `verifyBatchSize` messages wait, whichever comes first. Entries arriving within the window share one
+// transaction, one commit and one wake-up of the core instead of one each. Fork proofs and revocations are not held
+// (they drain at once, with whatever waits). The guarantee: no message waits in the queue longer than the window;
+// nothing is sent, answered or emitted from a batch before its transaction has committed (outputs are flushed after
+// the commit), so a crash loses only messages received within the last window and not yet committed, which no
+// peer was told about and which come back from their authors by gap repair and the heartbeat's frontier repeats.
+//
 // Disk full (docs/reliability.md item 7): a failed write sets `storeError` (the status flag; the API
 // answers STORE_FULL / 507 to announces, reads and gossip go on). The messages of failed batches are
 // kept (bounded) and retried every `storeRetryMs` in one transaction with `probe` (a write that needs
@@ -22,7 +31,7 @@
 import { AgentnetError } from './errors.js';
 import type { LogStore } from '../core/log/store.js';
 import type { NodeCore } from '../core/node/node-core.js';
-import { enqueueByPriority } from '../core/priority.js';
+import { CHANNEL_PRIORITY, enqueueByPriority } from '../core/priority.js';
 import type { TaskEvent } from '../core/task/engine.js';
 import type { Channel, CoreEvent, Outgoing } from '../core/types.js';
 import type { Transport } from './transport/types.js';
@@ -35,6 +44,11 @@ export interface DriverOptions {
   readonly verifyBatchSize?: number;
   /** ...or after this many ms (profile verifyFlushMs), whichever comes first. */
   readonly verifyFlushMs?: number;
+  /**
+   * Commit window, ms (profile commitWindowMs): messages that trickle in are held up to this long from the oldest
+   * one's arrival so that they share one transaction (default 0: the verifyFlushMs deadline alone).
+   */
+  readonly commitWindowMs?: number;
   /** While the store refuses writes: how often to retry, ms (default 1000). */
   readonly storeRetryMs?: number;
   /** A small write that fails while the disk is full (SqliteStore.probeWrite). */
@@ -55,6 +69,10 @@ export interface DriverOptions {
 type Msg = { channel: Channel; key: string; bytes: Uint8Array };
 /** Failed messages kept for the retry at most; older ones are dropped (gap repair fetches them). */
 const MAX_FAILED = 4096;
+/** Channels drained at once rather than held for the commit window (core/priority.ts: they go first anyway). */
+const URGENT: ReadonlySet<Channel> = new Set<Channel>(
+  (Object.keys(CHANNEL_PRIORITY) as Channel[]).filter((c) => CHANNEL_PRIORITY[c] === 0),
+);
 
 export class Driver {
   private timer: NodeJS.Timeout | undefined;
@@ -171,14 +189,15 @@ export class Driver {
     if (this.closed) return;
     enqueueByPriority(this.queue, { channel, key, bytes }); // fork proofs and revocations jump the queue
     const size = this.o.verifyBatchSize ?? 1;
-    const wait = this.o.verifyFlushMs ?? 0;
+    const wait = Math.max(this.o.verifyFlushMs ?? 0, this.o.commitWindowMs ?? 0);
     if (this.scheduled === 'soon') return;
-    if (this.queue.length >= size || wait === 0) {
+    if (this.queue.length >= size || wait === 0 || URGENT.has(channel)) {
       if (this.flushTimer) clearTimeout(this.flushTimer);
       this.scheduled = 'soon';
       setImmediate(() => this.drain());
     } else if (!this.scheduled) {
-      // Wait briefly for a burst to fill a verification batch (bounded latency: verifyFlushMs).
+      // Wait briefly for a burst to fill a verification batch and share one commit (bounded latency: the window
+      // counts from the oldest queued message, the one that armed this timer).
       this.scheduled = 'later';
       this.flushTimer = setTimeout(() => this.drain(), wait);
     }
@@ -194,7 +213,7 @@ export class Driver {
       try {
         this.store.transaction(() => this.core.handleMessages(now, batch));
       } catch (e) {
-        this.core.rolledBack();
+        this.core.rolledBack(); // nothing of a batch that did not commit is sent or reported
         if (this.storeFailed(e)) {
           this.failed.push(...batch);
           this.failed.splice(0, Math.max(0, this.failed.length - MAX_FAILED));

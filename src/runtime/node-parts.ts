@@ -20,6 +20,7 @@ import { ensureIdentity } from './identity.js';
 import type { Logger } from './logger.js';
 import type { Profile } from './profile.js';
 import { SqliteStore } from './store/sqlite.js';
+import { VerifiedBindings } from './verified-bindings.js';
 import { defaultVerifier, PrimedVerifier } from './verifier.js';
 import { chooseKernel } from './wasm/simd.js';
 
@@ -32,6 +33,8 @@ export interface NodeBase {
   readonly identity: ReturnType<typeof ensureIdentity>;
   readonly store: SqliteStore;
   readonly core: AgentCore;
+  /** The verified-bindings cache the core's on-demand binding loads go through. */
+  readonly bindings: VerifiedBindings;
 }
 
 /** Opens the data directory: the identity (made on first start) and the SQLite store, then the agent core. */
@@ -49,8 +52,14 @@ export function openBase(config: NodeConfig, profile: Profile, verifier?: SigVer
     cacheKiB: profile.sqliteCacheKiB,
     maxBytes: profile.storeQuotaMiB * 1024 * 1024,
   });
-  const core = agentOf(crypto, store, identity, profile, config.operators);
-  return { kernel, verifier: primed, crypto, identity, store, core };
+  const bindings = new VerifiedBindings({
+    db: store.db,
+    verifier: primed,
+    agentSecret: identity.agentSecret,
+    limits: profile.limits,
+  });
+  const core = agentOf(crypto, store, identity, profile, config.operators, (b) => bindings.vouch(b));
+  return { kernel, verifier: primed, crypto, identity, store, core, bindings };
 }
 
 /**
@@ -110,6 +119,8 @@ export function agentOf(
   identity: ReturnType<typeof ensureIdentity>,
   profile: Profile,
   operators: readonly string[],
+  /** Answers a stored binding's signatures ahead of its check (verified-bindings.ts). */
+  vouch?: (bytes: Uint8Array) => void,
 ): AgentCore {
   return new AgentCore({
     crypto,
@@ -118,6 +129,8 @@ export function agentOf(
     binding: identity.binding,
     limits: profile.limits,
     t0CacheSize: profile.t0CacheSize,
+    bindingCacheSize: profile.bindingCacheSize,
+    ...(vouch ? { vouchBinding: vouch } : {}),
     pullTimeoutMs: profile.pullTimeoutMs,
     // Heartbeat (core/gossip/heartbeat.ts): changed frontiers go out again for 2 rounds; every 60 rounds the retained
     // heads of followed topics are re-read (full anti-entropy for heads lost more often than that).

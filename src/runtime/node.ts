@@ -26,7 +26,6 @@ import { Adapters } from './adapters/index.js';
 import { AdapterBindings } from './adapters/bindings.js';
 import { Embedder, type Ranking } from './embedder.js';
 import { lazyA2a } from './a2a/lazy.js';
-import { primeKnownBindings } from './verified-bindings.js';
 import { checkDeclarations, groupedAnnouncer, logEvent, openBase, signableFor, type NodeBase } from './node-parts.js';
 import { openLink, type NodeLink } from './node-link.js';
 import { nodeMetrics, nodeStatus, type NodeViewParts } from './node-views.js';
@@ -120,7 +119,7 @@ export async function startNode(
     base.store.close();
     throw e;
   }
-  const startup = startCore(base, profile, driver, link.bornAt, logger);
+  const startup = startCore(base, driver, link.bornAt, logger);
   const work = startWork({ config, profile, base, node, driver, logger, out });
   base.verifier.clear(); // answers nobody asked for (bindings the core did not re-check) are not kept
   const p: Parts = { config, profile, base, logger, link, node, driver, trust, work, out, started };
@@ -137,7 +136,7 @@ export async function startNode(
     verifier: base.verifier.name,
     wasmSimd: base.kernel.simdSupported,
     kernel: base.kernel.kernel,
-    knownBindings: startup.known,
+    bindingsLoaded: startup.loaded,
     bindingsFromCache: startup.cached,
     signaturesVerified: startup.verified,
     startupMs: Date.now() - started,
@@ -176,6 +175,7 @@ function nodeCoreOf(
     batch: 256,
     verifyBatchSize: profile.verifyBatchSize,
     verifyFlushMs: profile.verifyFlushMs,
+    commitWindowMs: profile.commitWindowMs,
     probe: () => b.store.probeWrite(),
     // Log retention (profile logRetentionMs / pruneIntervalMs): our own logs are never pruned.
     prune: {
@@ -197,22 +197,14 @@ function nodeCoreOf(
 }
 
 /**
- * Starts the core. AgentCore.start re-verifies every known agent's binding (T2), two signatures per agent, one at a
- * time; answering them ahead (from the verified-bindings cache, or verified now in WASM batches of the profile's
- * size) is what keeps start-up short with many known agents. A bad binding still fails.
+ * Starts the core. Known agents' bindings stay in the store: the core loads and verifies each when it first needs it
+ * (identity/tiers.ts), through the verified-bindings cache (base.bindings); at start it reads only the versions after
+ * the first (few). What start-up verified is reported.
  */
-function startCore(b: NodeBase, profile: Profile, driver: Driver, bornAt: number, logger: Logger) {
-  const startup = primeKnownBindings({
-    db: b.store.db,
-    bindings: b.store.bindings(),
-    verifier: b.verifier,
-    agentSecret: b.identity.agentSecret,
-    limits: profile.limits,
-    batchSize: profile.verifyBatchSize,
-  });
-  if (startup.cacheError) logger.log('warn', 'verified-bindings cache unusable', { err: startup.cacheError });
+function startCore(b: NodeBase, driver: Driver, bornAt: number, logger: Logger) {
+  if (b.bindings.cacheError) logger.log('warn', 'verified-bindings cache unusable', { err: b.bindings.cacheError });
   driver.start(bornAt);
-  return startup;
+  return { loaded: b.core.verifier.cache.loaded, ...b.bindings.stats };
 }
 
 /** The node's work: adapters (docs/adapters.md), the embedder of free-text discovery, the task runner. */

@@ -26,6 +26,7 @@ export interface Profile {
   readonly maxOldSpaceMiB: number;
   readonly maxSemiSpaceMiB: number;
   readonly t0CacheSize: number;
+  readonly bindingCacheSize: number;
   readonly storeQuotaMiB: number;
   readonly sqliteCacheKiB: number;
   readonly sqliteSynchronous: (typeof SYNC_MODES)[number];
@@ -33,6 +34,7 @@ export interface Profile {
   readonly heartbeatMs: number;
   readonly verifyBatchSize: number;
   readonly verifyFlushMs: number;
+  readonly commitWindowMs: number;
   readonly pullTimeoutMs: number;
   readonly trustRecomputeMs: number;
   readonly journalMaxUseMiB: number;
@@ -58,12 +60,14 @@ export const INTEGER_FIELDS: ReadonlyArray<readonly [keyof Profile, number, numb
   ['maxOldSpaceMiB', 32, 65536],
   ['maxSemiSpaceMiB', 1, 64],
   ['t0CacheSize', 64, 1 << 22],
+  ['bindingCacheSize', 64, 1 << 22],
   ['storeQuotaMiB', 16, 1 << 20],
   ['sqliteCacheKiB', 256, 1 << 20],
   ['gossipDegree', 2, 16],
   ['heartbeatMs', 100, 60_000],
   ['verifyBatchSize', 1, 256],
   ['verifyFlushMs', 0, 1000],
+  ['commitWindowMs', 0, 1000], // received messages held to share one transaction (runtime/driver.ts)
   ['pullTimeoutMs', 100, 60_000],
   ['trustRecomputeMs', 1000, 3_600_000],
   ['journalMaxUseMiB', 8, 65536],

@@ -10,20 +10,49 @@ const TOPIC = 'code_review_security';
 const CAP: Declaration = { kind: 'capability', topic: TOPIC, tags: ['code.review.security'], text: 'reviews' };
 
 describe('Heartbeat', () => {
-  it('rounds at the interval, no replay of missed rounds, resync rounds, misuse throws', () => {
+  it('rounds at the interval, missed rounds counted but not replayed, resync rounds, misuse throws', () => {
     const h = new Heartbeat({ heartbeatMs: 1000, resyncEvery: 3 });
     expect(h.nextDeadline()).toBeUndefined();
     h.start(0);
     expect(h.due(999)).toBe(false);
     expect(h.due(1000)).toBe(true);
+    expect(h.round).toBe(1);
     expect(h.nextDeadline()).toBe(2000);
-    expect(h.due(10_500)).toBe(true); // slept: one round, the next one interval later
+    expect(h.due(10_500)).toBe(true); // slept: one round of work, the next one interval later
+    expect(h.round).toBe(10); // rounds 2..10 passed while asleep: a resync boundary (9) was crossed
+    expect(h.resyncRound).toBe(true);
     expect(h.nextDeadline()).toBe(11_500);
-    expect(h.due(11_500) && h.round === 3 && h.resyncRound).toBe(true);
+    expect(h.due(11_500) && h.round === 11 && !h.resyncRound).toBe(true);
+    expect(h.due(12_500) && h.round === 12 && h.resyncRound).toBe(true);
     expect(h.repeats).toBe(2);
     expect(new Heartbeat({}).repeats).toBe(0); // no heartbeat: no repeats
     expect(() => new Heartbeat({ heartbeatMs: 0 })).toThrow(RangeError);
     expect(() => new Heartbeat({ heartbeatMs: 10, frontierRepeats: -1 })).toThrow(RangeError);
+  });
+
+  it('a round without work is not woken for: the deadline is the next resync round, or none', () => {
+    const h = new Heartbeat({ heartbeatMs: 1000, resyncEvery: 5 });
+    h.start(0);
+    expect(h.nextDeadline(false, 0)).toBe(5000); // rounds 1..4 idle, round 5 resyncs
+    expect(h.due(5000) && h.round === 5 && h.resyncRound).toBe(true);
+    expect(h.nextDeadline(false, 5000)).toBe(10_000);
+    const plain = new Heartbeat({ heartbeatMs: 1000 });
+    plain.start(0);
+    expect(plain.nextDeadline(false, 0)).toBeUndefined(); // no work, no resync: no wake-up at all
+    expect(plain.nextDeadline(true, 0)).toBe(1000);
+  });
+
+  it('a round that gets work after idle rounds comes one interval later on the grid, not at once', () => {
+    const h = new Heartbeat({ heartbeatMs: 1000, resyncEvery: 10 });
+    h.start(0);
+    expect(h.nextDeadline(false, 0)).toBe(10_000);
+    // Idle until 3,400, when work arrives (a changed frontier): round 1's deadline (1,000) is long past.
+    expect(h.nextDeadline(true, 3400)).toBe(4000);
+    expect(h.round).toBe(3); // rounds 1..3 passed idle
+    expect(h.nextDeadline(true, 3600)).toBe(4000); // asked again: the same round
+    expect(h.due(4000) && h.round === 4 && !h.resyncRound).toBe(true);
+    // A round due while busy is never moved: a late timer still runs it.
+    expect(h.nextDeadline(true, 6000)).toBe(5000);
   });
 });
 

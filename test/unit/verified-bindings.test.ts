@@ -13,7 +13,7 @@ import { checkBinding } from '../../src/core/identity/binding.js';
 import type { SigVerifier } from '../../src/core/base/ports.js';
 import { makeCryptoPort, nobleStrictVerifier } from '../../src/runtime/crypto-port.js';
 import { SqliteStore } from '../../src/runtime/store/sqlite.js';
-import { primeKnownBindings } from '../../src/runtime/verified-bindings.js';
+import { primeKnownBindings, VerifiedBindings } from '../../src/runtime/verified-bindings.js';
 import { PrimedVerifier } from '../../src/runtime/verifier.js';
 import { DAY, identity, seed, T0 } from '../helpers.js';
 
@@ -126,5 +126,45 @@ describe('verified-bindings cache', () => {
     const r = start(valid);
     expect(r.r).toMatchObject({ cached: 0, verified: 10, invalid: 0 });
     expect(r.r.cacheError).toMatch(/hash|digests|column/);
+  });
+});
+
+describe('verified-bindings cache, on demand (VerifiedBindings.vouch)', () => {
+  function node(agentSecret = seed('node/agent')) {
+    const c = counting();
+    const verifier = new PrimedVerifier(c.v);
+    const vb = new VerifiedBindings({ db: store.db, verifier, agentSecret, limits: DEFAULT_LIMITS });
+    return { vb, verifier, n: c.n, port: makeCryptoPort(verifier) };
+  }
+
+  it('a binding is verified when first loaded, then answered from the cache; a bad one never is', () => {
+    const first = node();
+    for (const b of [...valid, badSig]) {
+      first.vb.vouch(b);
+      expect(checkBinding(first.port, b, T0, DEFAULT_LIMITS).ok).toBe(b !== badSig);
+    }
+    expect(first.vb.stats).toEqual({ cached: 0, verified: 12, invalid: 1 });
+    expect(first.n.sigs).toBe(12); // the core's own check was answered by the primed batch
+
+    const again = node();
+    for (const b of [...valid, badSig]) {
+      again.vb.vouch(b);
+      expect(checkBinding(again.port, b, T0, DEFAULT_LIMITS).ok).toBe(b !== badSig);
+    }
+    expect(again.vb.stats).toEqual({ cached: 5, verified: 2, invalid: 1 });
+    expect(again.n.sigs).toBe(2);
+
+    const other = node(seed('another-node/agent')); // rows under another node's key are not trusted
+    other.vb.vouch(valid[0]!);
+    expect(other.vb.stats).toMatchObject({ cached: 0, verified: 2 });
+  });
+
+  it('an unusable cache table is reported; bindings are still verified', () => {
+    store.db.exec('CREATE TABLE verified_bindings (x INTEGER)');
+    const n = node();
+    n.vb.vouch(valid[0]!);
+    expect(n.vb.cacheError).toMatch(/hash|digests|column/);
+    expect(checkBinding(n.port, valid[0]!, T0, DEFAULT_LIMITS).ok).toBe(true);
+    expect(n.vb.stats).toMatchObject({ cached: 0, verified: 2 });
   });
 });

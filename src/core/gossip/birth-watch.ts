@@ -53,6 +53,11 @@ export class BirthWatch {
     this.kept.add(author);
   }
 
+  /** Whether a subscription is still deciding (a heartbeat's sweep has work). */
+  sweepPending(): boolean {
+    return this.probation.size > 0 || this.unstamped.size > 0;
+  }
+
   /**
    * Each heartbeat: a subscription whose grace ran out is kept for good when its author has a candidate,
    * given another grace while its binding is still awaited, and dropped otherwise.

@@ -29,6 +29,19 @@ export type Check =
 const OK: Check = { ok: true };
 const no = (reason: RejectReason, detail: string): Check => ({ ok: false, reason, detail });
 
+/**
+ * Where verified bindings rest when the cache does not hold them (the node's store: every binding in it passed T2
+ * when it arrived). Loaded on demand and verified again (T2) before use.
+ */
+export interface BindingSource {
+  /** The latest stored binding of an agent key (hex). */
+  bindingOf(agentKeyHex: string): Uint8Array | undefined;
+  /** The stored binding whose SHA-256 is `hash`: the predecessor of a version whose baid the cache does not hold. */
+  bindingWithHash(hash: Uint8Array): Uint8Array | undefined;
+  /** Called just before a binding from the source is verified (the runtime answers signatures it verified before). */
+  vouch?(bytes: Uint8Array): void;
+}
+
 export interface TierCounters {
   T0: number;
   T1: number;
@@ -44,6 +57,10 @@ interface Known {
   /** Set when a later version rotated to another key: signatures from then on are refused. */
   supersededAt?: number;
 }
+
+/** Never evicted: the own binding, versions after the first, and rotated-out keys (what retirement rests on). */
+const pinned = (k: Known, own: string | undefined, hex: string): boolean =>
+  hex === own || k.binding.version > 1 || k.supersededAt !== undefined;
 
 export class IdentityTiers {
   readonly counters: TierCounters = { T0: 0, T1: 0, T2: 0, T3: 0, T4: 0 };
@@ -74,9 +91,61 @@ export class IdentityTiers {
     private readonly operators?: ReadonlySet<string>,
     /** Binding decoder (default: decode each time); a simulator shares decoded bindings across nodes. */
     private readonly decode?: BindingDecoder,
+    /** Where bindings the cache does not hold are loaded from (none: the cache is all this node knows). */
+    private readonly source?: BindingSource,
+    /** Capacity of the binding cache (agents); pinned bindings (see `pinned`) are never evicted. */
+    private readonly bindingCacheSize = Infinity,
   ) {
     if (!Number.isInteger(cacheSize) || cacheSize < 1)
       throw new RangeError('IdentityTiers: cacheSize must be a positive integer');
+    if (!(bindingCacheSize >= 1)) throw new RangeError('IdentityTiers: bindingCacheSize must be at least 1');
+  }
+
+  /** The latest `now` this node passed in: the time a binding loaded on demand is checked at. */
+  private clock = -Infinity;
+  /** The own agent key (hex), pinned in the cache (setOwn). */
+  private own: string | undefined;
+  /** Bindings loaded from the source and evicted since start (status). */
+  readonly cache = { loaded: 0, evicted: 0 };
+
+  /** Marks the node's own agent key: its binding is never evicted. */
+  setOwn(agentKeyHex: string): void {
+    this.own = agentKeyHex;
+  }
+
+  /**
+   * The cached binding of an agent key, loaded from the source (and verified, T2) when the cache does not hold
+   * it. A binding that fails T2 now (expired, revoked at the last `now`, stale against a cached later version)
+   * is not cached and the agent stays unknown, as it would be to a node that never stored it.
+   */
+  private lookup(hex: string): Known | undefined {
+    const k = this.byAgent.get(hex);
+    if (k) {
+      if (this.bindingCacheSize !== Infinity) {
+        this.byAgent.delete(hex); // LRU: refreshed on use
+        this.byAgent.set(hex, k);
+      }
+      return k;
+    }
+    const bytes = this.source?.bindingOf(hex);
+    if (!bytes) return undefined;
+    this.cache.loaded++;
+    this.source!.vouch?.(bytes);
+    const r = this.acceptOne(bytes, this.clock, false, true);
+    return r.ok ? this.byAgent.get(hex) : undefined;
+  }
+
+  /** Evicts least recently used, unpinned bindings beyond the capacity (they stay in the source). */
+  private evict(): void {
+    if (this.byAgent.size <= this.bindingCacheSize) return;
+    for (const [hex, k] of this.byAgent) {
+      if (this.byAgent.size <= this.bindingCacheSize) return;
+      if (pinned(k, this.own, hex)) continue;
+      this.byAgent.delete(hex);
+      const baid = toHex(k.binding.baid);
+      if (this.byBaid.get(baid) === k) this.byBaid.delete(baid);
+      this.cache.evicted++;
+    }
   }
 
   // ---------------------------------------------------------------- T0
@@ -102,6 +171,7 @@ export class IdentityTiers {
    * node meeting an agent at version v can check the steps from what it knows.
    */
   acceptBinding(bytes: Uint8Array, now: number, chain: readonly Uint8Array[] = []): Check & { binding?: Binding } {
+    if (now > this.clock) this.clock = now;
     for (const earlier of chain) {
       const r = this.acceptOne(earlier, now, true);
       if (!r.ok && r.reason !== 'stale') return r;
@@ -109,7 +179,13 @@ export class IdentityTiers {
     return this.acceptOne(bytes, now, false);
   }
 
-  private acceptOne(bytes: Uint8Array, now: number, historic: boolean): Check & { binding?: Binding } {
+  private acceptOne(
+    bytes: Uint8Array,
+    now: number,
+    historic: boolean,
+    /** Read from the source: its chain was checked when it was stored, so no predecessor is looked up. */
+    stored = false,
+  ): Check & { binding?: Binding } {
     this.counters.T2++;
     // A historic version of the chain may have expired; it is checked at its own notBefore instead.
     const r = checkBinding(this.crypto, bytes, now, this.limits, this.operators, toHex, this.decode);
@@ -122,7 +198,7 @@ export class IdentityTiers {
     const revokedAt = this.revoked.get(agent);
     if (revokedAt !== undefined && revokedAt <= now) return no('revoked', `agent key revoked at ${revokedAt}`);
     const hash = this.crypto.sha256(bytes);
-    const prev = this.byBaid.get(baid);
+    const prev = this.byBaid.get(baid) ?? (stored ? undefined : this.predecessor(b, baid, agent, hash, now));
     if (prev) {
       const pv = prev.binding.version;
       if (b.version < pv) return no('stale', `binding version ${b.version} older than known ${pv}`);
@@ -146,20 +222,48 @@ export class IdentityTiers {
     this.byBaid.set(baid, known);
     const cur = this.byAgent.get(agent);
     if (!cur || cur.binding.version <= b.version) this.byAgent.set(agent, known);
+    this.evict();
     return { ok: true, binding: b };
   }
 
+  /**
+   * The version chain's tip for a baid the cache does not hold, from the source: the stored binding of the same
+   * agent key, or (for a version after the first) the stored binding `prev` names. Loaded through T2 like any
+   * other, so the chain, pre-rotation and equivocation checks see what a node holding every binding would see.
+   */
+  private predecessor(b: Binding, baid: string, agent: string, hash: Uint8Array, now: number): Known | undefined {
+    if (!this.source) return undefined;
+    const stored = this.byAgent.has(agent) ? undefined : this.source.bindingOf(agent);
+    const same = stored && !equalBytes(this.crypto.sha256(stored), hash) ? stored : undefined;
+    const earlier = same ?? (b.version > 1 && b.prev ? this.source.bindingWithHash(b.prev) : undefined);
+    if (!earlier) return undefined;
+    this.cache.loaded++;
+    this.source.vouch?.(earlier);
+    const r = this.acceptOne(earlier, now, true, true);
+    return r.ok ? this.byBaid.get(baid) : undefined;
+  }
+
+  /**
+   * A binding read from the node's own store (start-up: the versions after the first, which retirement rests on):
+   * verified like any other (T2) but its chain was checked when it was stored.
+   */
+  acceptStored(bytes: Uint8Array, now: number): Check & { binding?: Binding } {
+    if (now > this.clock) this.clock = now;
+    this.source?.vouch?.(bytes);
+    return this.acceptOne(bytes, now, false, true);
+  }
+
   bindingOf(agentKeyHex: string): Binding | undefined {
-    return this.byAgent.get(agentKeyHex)?.binding;
+    return this.lookup(agentKeyHex)?.binding;
   }
 
   bindingBytesOf(agentKeyHex: string): Uint8Array | undefined {
-    return this.byAgent.get(agentKeyHex)?.bytes;
+    return this.lookup(agentKeyHex)?.bytes;
   }
 
   /** SHA-256 of the binding bytes held for the agent key (what a death names, codec/messages.ts field 7). */
   bindingHashOf(agentKeyHex: string): Uint8Array | undefined {
-    return this.byAgent.get(agentKeyHex)?.hash;
+    return this.lookup(agentKeyHex)?.hash;
   }
 
   knownAgents(): number {
@@ -192,7 +296,7 @@ export class IdentityTiers {
     }
     const r = d.revocation;
     const agent = toHex(r.agentKey);
-    const known = this.byAgent.get(agent)?.binding;
+    const known = this.lookup(agent)?.binding;
     if (known && (!equalBytes(known.operatorKey, r.operatorKey) || !equalBytes(known.baid, r.baid)))
       return no('binding_invalid', 'revocation by another operator or for another baid');
     if (!this.crypto.verifier.verify(r.operatorKey, d.toBeSigned, d.signature))
@@ -238,7 +342,7 @@ export class IdentityTiers {
    * what it signed before stays verifiable.
    */
   isRetired(agentKeyHex: string, at: number): boolean {
-    const t = this.byAgent.get(agentKeyHex)?.supersededAt;
+    const t = this.lookup(agentKeyHex)?.supersededAt;
     return t !== undefined && t <= at;
   }
 
@@ -259,7 +363,7 @@ export class IdentityTiers {
     sigValid?: () => boolean,
   ): Check {
     const hex = toHex(author);
-    const k = this.byAgent.get(hex);
+    const k = this.lookup(hex);
     if (!k) return no('unknown_author', 'no verified binding for author');
     const b = k.binding;
     if (at < b.notBefore || at >= b.notAfter) return no('binding_expired', 'signed outside the binding window');
@@ -278,7 +382,7 @@ export class IdentityTiers {
 
   /** T3 for an agent whose binding passed T2; cached on success. */
   attest(agentKeyHex: string, ev: AttestationEvidence, trust: AttestationTrust, now: number): Check {
-    const b = this.byAgent.get(agentKeyHex)?.binding;
+    const b = this.lookup(agentKeyHex)?.binding;
     if (!b) return no('unknown_author', 'T3 needs a T2-verified binding first');
     this.counters.T3++;
     const r = checkAttestation(this.crypto, b, ev, trust, now);
@@ -288,9 +392,10 @@ export class IdentityTiers {
 
   /** Highest tier this node has verified the agent to (0 = nothing known). */
   tierOf(agentKeyHex: string, now: number): number {
+    if (now > this.clock) this.clock = now;
     if (this.quarantined.has(agentKeyHex) || this.isRevoked(agentKeyHex, now) || this.isRetired(agentKeyHex, now))
       return 0;
-    const b = this.byAgent.get(agentKeyHex)?.binding;
+    const b = this.lookup(agentKeyHex)?.binding;
     if (!b || now < b.notBefore || now >= b.notAfter) return 0;
     return this.attested.has(agentKeyHex) ? 3 : 2;
   }

@@ -192,6 +192,22 @@ export class MemoryStore implements LogStore {
     return [...this.bindingMap.values()].map((b) => b.bytes);
   }
 
+  binding(agentKey: Uint8Array): Uint8Array | undefined {
+    this.check();
+    return this.bindingMap.get(toHex(agentKey))?.bytes;
+  }
+
+  laterBindings(): Uint8Array[] {
+    this.check();
+    return [...this.bindingMap.values()].filter((b) => b.version > 1).map((b) => b.bytes);
+  }
+
+  findBinding(match: (bytes: Uint8Array) => boolean): Uint8Array | undefined {
+    this.check();
+    for (const b of this.bindingMap.values()) if (match(b.bytes)) return b.bytes;
+    return undefined;
+  }
+
   transaction<T>(fn: () => T): T {
     this.check();
     if (this.txLog) return fn(); // nested: part of the outer transaction

@@ -79,9 +79,15 @@ export interface LogStore {
   putBody(hash: Uint8Array, bytes: Uint8Array, expires: number): void;
   getBody(hash: Uint8Array): Uint8Array | undefined;
 
-  /** Latest verified binding per agent key (re-verified at start). */
+  /** Latest verified binding per agent key (loaded and verified again on demand, identity/tiers.ts). */
   putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void;
   bindings(): Uint8Array[];
+  /** The stored binding of one agent key. */
+  binding(agentKey: Uint8Array): Uint8Array | undefined;
+  /** Stored bindings at a version after the first (few: rotations and renewals; retirement rests on them). */
+  laterBindings(): Uint8Array[];
+  /** The first stored binding `match` accepts, reading one at a time (a scan: for rare look-ups only). */
+  findBinding(match: (bytes: Uint8Array) => boolean): Uint8Array | undefined;
 
   /** Log retention: see the invariants above. Returns how many entries and bodies were deleted. */
   prune(now: number, olderThanTs: number, keepAuthor: Uint8Array): { entries: number; bodies: number };

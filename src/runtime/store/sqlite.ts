@@ -182,6 +182,8 @@ export class SqliteStore implements LogStore {
         'INSERT INTO bindings (agent_key, version, bytes) VALUES (?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version >= bindings.version',
       ),
       bindings: d.prepare('SELECT bytes FROM bindings'),
+      binding: d.prepare('SELECT bytes FROM bindings WHERE agent_key = ?'),
+      laterBindings: d.prepare('SELECT bytes FROM bindings WHERE version > 1'),
       // Expired, old, not the author's own, not a head (heads hold only the newest epoch's head; the
       // last entries of older epochs are ordinary entries here).
       pruneEntries: d.prepare(`DELETE FROM entries WHERE expires <= ? AND ts < ? AND author != ?
@@ -261,7 +263,14 @@ export class SqliteStore implements LogStore {
     this.heads.set(k, h);
   }
 
+  /**
+   * A position past the log's head holds nothing (appends extend the head's epoch one seq at a time, a new epoch
+   * moves the head, and a prune keeps heads), so when the cached head says so no statement runs: the receive path
+   * asks for the position of every entry it gets, and nearly all of them are the next one (docs/devices.md "Ingest").
+   */
   get(author: Uint8Array, topic: string, epoch: number, seq: number): StoredEntry | undefined {
+    const h = this.db.open ? this.heads.get(logKey(author, topic)) : undefined;
+    if (h === null || (h && (epoch > h.epoch || (epoch === h.epoch && seq > h.seq)))) return undefined;
     return this.guard(() => {
       const r = this.q.get.get(author, topic, epoch, seq) as Row | undefined;
       return r && toEntry(r);
@@ -378,6 +387,27 @@ export class SqliteStore implements LogStore {
 
   bindings(): Uint8Array[] {
     return this.guard(() => (this.q.bindings.all() as Array<{ bytes: Buffer }>).map((r) => u8(r.bytes)));
+  }
+
+  binding(agentKey: Uint8Array): Uint8Array | undefined {
+    return this.guard(() => {
+      const r = this.q.binding.get(agentKey) as { bytes: Buffer } | undefined;
+      return r ? u8(r.bytes) : undefined;
+    });
+  }
+
+  laterBindings(): Uint8Array[] {
+    return this.guard(() => (this.q.laterBindings.all() as Array<{ bytes: Buffer }>).map((r) => u8(r.bytes)));
+  }
+
+  findBinding(match: (bytes: Uint8Array) => boolean): Uint8Array | undefined {
+    return this.guard(() => {
+      for (const r of this.q.bindings.iterate() as IterableIterator<{ bytes: Buffer }>) {
+        const bytes = u8(r.bytes);
+        if (match(bytes)) return bytes; // leaving the loop early closes the statement's iterator
+      }
+      return undefined;
+    });
   }
 
   transaction<T>(fn: () => T): T {
