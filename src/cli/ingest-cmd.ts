@@ -25,13 +25,32 @@ Exit codes: 0 done, 2 usage error, 3 runtime failure.
 Example: agentnet bench ingest --rate 50,200 --seconds 30 --json ingest.json --plot ingest.svg`;
 
 function table(rs: readonly IngestResult[]): string {
-  const rows = [
-    '| rate, pattern | received / sent | observer ms/entry (over idle) | verify single / batch ms | observer / verify single (batch) | publisher ms/entry | sign+verify ms | publisher / (sign+verify) | observer idle ms/min |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  const head = [
+    'rate, pattern',
+    'received / sent',
+    'observer ms/entry (over idle)',
+    'verify single / batch ms',
+    'observer / verify single (batch)',
+    'publisher ms/entry',
+    'sign+verify ms',
+    'publisher / (sign+verify)',
+    'observer idle ms/min',
   ];
+  const row = (cells: ReadonlyArray<string | number>) => `| ${cells.join(' | ')} |`;
+  const rows = [row(head), `|---|${'---:|'.repeat(head.length - 1)}`];
   for (const r of rs)
     rows.push(
-      `| ${r.stream.rate}/s ${r.stream.pattern} | ${r.received} / ${r.announced} | ${r.observer.cpuMsPerEntry} (${r.observer.cpuMsPerEntryOverIdle}) | ${r.crypto.verifySingleMs} / ${r.crypto.verifyBatchMs} | ${r.ratios.observerOverVerifySingle}x (${r.ratios.observerOverVerify}x) | ${r.publisher.cpuMsPerEntry} | ${(r.crypto.signMs + r.crypto.verifySingleMs).toFixed(4)} | ${r.ratios.publisherOverSignVerify}x | ${r.observer.idleCpuMsPerMin} |`,
+      row([
+        `${r.stream.rate}/s ${r.stream.pattern}`,
+        `${r.received} / ${r.announced}`,
+        `${r.observer.cpuMsPerEntry} (${r.observer.cpuMsPerEntryOverIdle})`,
+        `${r.crypto.verifySingleMs} / ${r.crypto.verifyBatchMs}`,
+        `${r.ratios.observerOverVerifySingle}x (${r.ratios.observerOverVerify}x)`,
+        r.publisher.cpuMsPerEntry,
+        (r.crypto.signMs + r.crypto.verifySingleMs).toFixed(4),
+        `${r.ratios.publisherOverSignVerify}x`,
+        r.observer.idleCpuMsPerMin,
+      ]),
     );
   return rows.join('\n');
 }

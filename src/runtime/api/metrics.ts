@@ -306,7 +306,9 @@ function taskFamilies(m: MetricsSnapshot): Family[] {
       {
         name: 'agentnet_adapter_runs',
         type: 'counter',
-        help: 'Work adapter runs by adapter and result (ok or the failure: timeout, exit, spawn, oversize, malformed, unreachable, status, tool_error, capacity, late).',
+        help:
+          'Work adapter runs by adapter and result (ok or the failure: timeout, exit, spawn, oversize, malformed, ' +
+          'unreachable, status, tool_error, capacity, late).',
         samples: m.adapters.flatMap((a) =>
           Object.entries(a.runs).map(([result, n]) => ({
             labels: { adapter: a.name, kind: a.kind, result },
@@ -317,7 +319,9 @@ function taskFamilies(m: MetricsSnapshot): Family[] {
       {
         name: 'agentnet_adapter_resumed',
         type: 'counter',
-        help: 'Adapter runs found unfinished after a restart of the node, by role (work, rate) and result: rerun (its window still open) or expired (it closed while the node was down).',
+        help:
+          'Adapter runs found unfinished after a restart of the node, by role (work, rate) and result: ' +
+          'rerun (its window still open) or expired (it closed while the node was down).',
         samples: m.adapters.flatMap((a) =>
           Object.entries(a.resumed ?? {}).map(([k, n]) => {
             const [role, result] = k.split(' ') as [string, string];

@@ -278,7 +278,8 @@ function onEpochEnd(s: RunState): void {
     const att = attackersAlive(s);
     const mass = att.reduce((a, j) => a + ledger.reputation(s.key(s.sc.toTopic), j), 0);
     const gs = att.map((j) => ledger.gate(s.key(s.sc.toTopic), j).toFixed(2)).join(' ');
-    const nc = `nc cg=${(100 * ledger.trust(s.key(s.sc.fromTopic), s.newcomer)).toFixed(2)} to=${(100 * ledger.trust(s.key(s.sc.toTopic), s.newcomer)).toFixed(3)}`;
+    const newcomerIn = (topic: number) => 100 * ledger.trust(s.key(topic), s.newcomer);
+    const nc = `nc cg=${newcomerIn(s.sc.fromTopic).toFixed(2)} to=${newcomerIn(s.sc.toTopic).toFixed(3)}`;
     s.debug(
       `e${s.epoch} hits=${s.m.hits - s.lastHits} attMass=${mass.toFixed(3)} ids=${s.ids.length} ${nc} gates=${gs}`,
     );
