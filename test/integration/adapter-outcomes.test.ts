@@ -6,38 +6,24 @@
 // listens on. Each task is `defaulted` on both sides (no delivery: the deposit share burns). A rater answering
 // no score leaves the task `unsigned` (requester) and `unrated` (worker).
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker.js';
-import { loadConfig } from '../../src/runtime/config.js';
-import { createLogger } from '../../src/runtime/logger.js';
-import { startNode, type AgentNode } from '../../src/runtime/node.js';
+import type { AgentNode } from '../../src/runtime/node.js';
 import { freeTcpPort } from '../multiprocess/procs.js';
 import { startOpenAiServer, type OpenAiServer } from '../openai-compat.js';
-import { api, until } from './node-kit.js';
+import { api, NodeFleet, until } from './node-kit.js';
 
 const TOPIC = 'services';
 const END = ['settled', 'expired', 'defaulted', 'unsigned', 'lost', 'unrated'];
 
 describe('adapter failures are protocol outcomes, on the task and in /metrics', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'agentnet-outcomes-'));
-  const network = `outcomes-${process.pid}-${Date.now() % 1e6}`;
-  const quiet = createLogger({ level: 'error' });
-  const nodes: AgentNode[] = [];
+  const fleet = new NodeFleet('outcomes');
   let broker: EmbeddedBroker;
   let llm: OpenAiServer;
   let req: AgentNode;
   let worker: AgentNode;
 
-  const start = async (name: string, file: Record<string, unknown>) => {
-    const path = join(dir, `${name}.json`);
-    writeFileSync(path, JSON.stringify({ dataDir: join(dir, name), network, broker: broker.url, ...file }));
-    const n = await startNode(loadConfig({ file: path, env: {} }), { logger: quiet });
-    nodes.push(n);
-    return n;
-  };
+  const start = (name: string, file: Record<string, unknown>) => fleet.start(name, file);
   const ended = async (n: AgentNode, id: string) => {
     let t: any;
     await until(async () => {
@@ -66,6 +52,7 @@ describe('adapter failures are protocol outcomes, on the task and in /metrics', 
 
   beforeAll(async () => {
     broker = await startEmbeddedBroker();
+    fleet.brokerUrl = broker.url;
     llm = await startOpenAiServer();
     const dead = await freeTcpPort();
     const cap = (name: string) => ({
@@ -97,10 +84,9 @@ describe('adapter failures are protocol outcomes, on the task and in /metrics', 
   }, 90_000);
 
   afterAll(async () => {
-    for (const n of nodes.reverse()) await n.close();
+    await fleet.close();
     await llm.close();
     await broker.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it.each([

@@ -7,17 +7,15 @@
 // too few vectors, not numbers, no answer in time, nothing listening) falls back to BM25 with its typed
 // reason in the answer and in /metrics, and the node goes on answering.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/runtime/broker.js';
 import { loadConfig } from '../../src/runtime/config.js';
-import { createLogger } from '../../src/runtime/logger.js';
-import { startNode, type AgentNode } from '../../src/runtime/node.js';
+import type { AgentNode } from '../../src/runtime/node.js';
 import { Embedder } from '../../src/runtime/embedder.js';
 import { startOpenAiServer, type OpenAiServer } from '../openai-compat.js';
-import { api, until } from './node-kit.js';
+import { api, NodeFleet, until } from './node-kit.js';
 
 const TOPIC = 'services';
 const WORKERS = {
@@ -32,22 +30,14 @@ type Answer = {
 };
 
 describe('discovery by meaning: an OpenAI-compatible embeddings endpoint, BM25 on its failure', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'agentnet-embed-'));
-  const network = `embed-${process.pid}-${Date.now() % 1e6}`;
-  const quiet = createLogger({ level: 'error' });
-  const nodes: AgentNode[] = [];
+  const fleet = new NodeFleet('embed');
+  const dir = fleet.dir;
   let broker: EmbeddedBroker;
   let llm: OpenAiServer;
   let req: AgentNode;
   const agents: Record<string, string> = {};
 
-  const start = async (name: string, file: Record<string, unknown>) => {
-    const path = join(dir, `${name}.json`);
-    writeFileSync(path, JSON.stringify({ dataDir: join(dir, name), network, broker: broker.url, ...file }));
-    const n = await startNode(loadConfig({ file: path, env: {} }), { logger: quiet });
-    nodes.push(n);
-    return n;
-  };
+  const start = (name: string, file: Record<string, unknown>) => fleet.start(name, file);
   const ask = async (text: string) => {
     const r = await api(req, `/discover?topic=${TOPIC}&text=${encodeURIComponent(text)}`);
     expect(r.status).toBe(200);
@@ -60,6 +50,7 @@ describe('discovery by meaning: an OpenAI-compatible embeddings endpoint, BM25 o
 
   beforeAll(async () => {
     broker = await startEmbeddedBroker();
+    fleet.brokerUrl = broker.url;
     llm = await startOpenAiServer();
     writeFileSync(join(dir, 'key'), 'embed-key\n');
     for (const [name, w] of Object.entries(WORKERS)) {
@@ -77,10 +68,9 @@ describe('discovery by meaning: an OpenAI-compatible embeddings endpoint, BM25 o
   }, 90_000);
 
   afterAll(async () => {
-    for (const n of nodes.reverse()) await n.close();
+    await fleet.close();
     await llm.close();
     await broker.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a query sharing no word with a declaration finds it by meaning; BM25 alone finds nothing', async () => {
