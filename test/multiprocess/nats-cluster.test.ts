@@ -180,6 +180,9 @@ describe.skipIf(!HAVE)('a network on a three-server NATS cluster', () => {
       cluster ??= await startNatsCluster(dir);
       // Whatever the first test left (it ends with every server up, unless it failed midway).
       for (const i of [0, 1, 2]) if (!cluster.alive(i)) await cluster.restart(i);
+      // The first test ends by restarting the server it killed: its streams catch up and may change leaders. The
+      // nodes start once every stream has a leader, instead of racing those elections with their own JetStream wait.
+      await cluster.settled('');
       mosq = await startMosquitto(dir, 'site');
       const network = `nm-${process.pid}-${Date.now().toString(36)}`;
       const spec = (name: string, broker: string, i: number) => ({
