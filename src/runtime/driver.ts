@@ -203,11 +203,13 @@ export class Driver {
     }
   }
 
-  private drain(): void {
+  /** Handles the queue in batches; `limit`: at most that many messages (a closing driver takes what was queued). */
+  private drain(limit = Infinity): void {
     this.scheduled = false;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    while (this.queue.length && !this.closed) {
+    while (this.queue.length && !this.closed && limit > 0) {
+      limit -= Math.min(this.batch, this.queue.length);
       const now = this.clock();
       const batch = this.queue.splice(0, this.batch);
       try {
@@ -315,7 +317,7 @@ export class Driver {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.pruneTimer) clearTimeout(this.pruneTimer);
-    this.drain();
+    this.drain(this.queue.length); // what arrives while it is handled is not waited for
     this.closed = true;
     await this.transport.close();
   }
