@@ -94,12 +94,17 @@ export class NodeCore {
    */
   useTasks(o: TaskPartOptions): TaskEngine {
     if (this.tasks) throw new RangeError('NodeCore.useTasks: the task engine exists');
-    const { logStore, ...engine } = o;
-    const host = taskHost(this.agent, logStore, {
-      now: () => this.now,
-      publishBody: (now, hash, bytes, expires) => this.publishBody(now, hash, bytes, expires),
-      reportDispute: (now, key, proof) => this.reportDispute(now, key, proof),
-    });
+    const { logStore, invitees, ...engine } = o;
+    const host = taskHost(
+      this.agent,
+      logStore,
+      {
+        now: () => this.now,
+        publishBody: (now, hash, bytes, expires) => this.publishBody(now, hash, bytes, expires),
+        reportDispute: (now, key, proof) => this.reportDispute(now, key, proof),
+      },
+      invitees,
+    );
     this.tasks = new TaskEngine({ ...engine, host, verifier: this.agent.verifier, limits: this.agent.limits });
     return this.tasks;
   }

@@ -12,6 +12,8 @@ import type { TaskEngineOptions, TaskHost } from '../task/engine.js';
 export type TaskPartOptions = Omit<TaskEngineOptions, 'host' | 'verifier' | 'limits'> & {
   /** The log store the agent core writes (announced entries and bodies are read back from it). */
   readonly logStore: LogStore;
+  /** Which of the discovered candidates (best first) get an invitation; default all of them (at most 64). */
+  readonly invitees?: (topic: string, agents: readonly string[], now: number) => string[];
 };
 
 /** Where the host's outputs go in the node core. */
@@ -22,7 +24,12 @@ export interface TaskOutlets {
   reportDispute(now: number, key: string, proof: Uint8Array): void;
 }
 
-export function taskHost(agent: AgentCore, store: LogStore, out: TaskOutlets): TaskHost {
+export function taskHost(
+  agent: AgentCore,
+  store: LogStore,
+  out: TaskOutlets,
+  invitees?: TaskPartOptions['invitees'],
+): TaskHost {
   return {
     announce: (now, decl) => {
       const a = agent.announce(now, decl);
@@ -39,14 +46,16 @@ export function taskHost(agent: AgentCore, store: LogStore, out: TaskOutlets): T
     // event) and the proof goes out retained on the fraud channel for every node (identity/dispute.ts).
     dispute: (requester, proof) => out.reportDispute(out.now(), disputeKey(requester), proof),
     // One invitation per agent, however many of its capabilities match.
-    candidates: (topic, tags, minTier, now) =>
-      [
+    candidates: (topic, tags, minTier, now) => {
+      const found = [
         ...new Set(
           agent
             .discover({ tags, topic, minTier, limit: 500 }, now)
             .filter((c) => c.kind === 'capability')
             .map((c) => c.author),
         ),
-      ].slice(0, 64),
+      ];
+      return invitees ? invitees(topic, found, now).slice(0, 64) : found.slice(0, 64);
+    },
   };
 }

@@ -17,7 +17,7 @@ import { decodeReceipt } from '../codec/receipt.js';
 import { DecodeError, decodeReason } from '../base/errors.js';
 import type { Conduct } from '../trust/conduct.js';
 import { REPUTATION_TAG, reputationBody } from '../trust/gossip.js';
-import { NodeTrust } from '../trust/node-trust.js';
+import { NodeTrust, type NodeTrustOptions } from '../trust/node-trust.js';
 import type { PowerIterate, TopicSpec } from '../trust/types.js';
 import type { CoreEvent } from '../types.js';
 
@@ -28,6 +28,11 @@ export interface TrustPartOptions {
   readonly recomputeMs: number;
   /** The power iteration: the WASM kernel, or the reference trust/eigentrust.ts powerIterate. */
   readonly iterate: PowerIterate;
+  /**
+   * NodeTrust's own options (features, flattening, required tier, exploration...); default the daemon's: MG-EigenTrust
+   * per topic (trust/params.ts MG_FEATURES). An experiment compares other methods through it (docs/trust.md).
+   */
+  readonly node?: Omit<NodeTrustOptions, 'verifier' | 'recomputeMs' | 'conduct'>;
 }
 
 /** Topics this node follows, tagged with the tags of its own declarations there (W compares them). */
@@ -53,6 +58,7 @@ export class TrustPart {
     conduct?: Conduct,
   ) {
     this.trust = new NodeTrust({
+      ...o.node,
       verifier: agent.verifier,
       recomputeMs: o.recomputeMs,
       ...(conduct ? { conduct } : {}),

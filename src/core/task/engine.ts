@@ -101,6 +101,12 @@ export interface TaskEngineOptions {
   readonly keepEnded?: number;
   /** Topic reputation for the `reputation` allocation rule (MG-EigenTrust); absent = all equal. */
   readonly score?: (agent: string, topic: string) => number;
+  /**
+   * The requester's own choice under the `reputation` rule: given the bids still valid at the deadline (agent hex,
+   * best score first), the agent to award, or undefined to award none. Absent = the highest score wins. A node that
+   * selects proportionally to its trust (trust/node-trust.ts `pick`) decides here.
+   */
+  readonly choose?: (task: TaskView, bidders: readonly string[], now: number) => string | undefined;
 }
 
 /**

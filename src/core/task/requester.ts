@@ -249,7 +249,15 @@ export abstract class RequesterEngine extends TaskEngineBase {
     valid.sort(
       (a, b) => score(b.agent) - score(a.agent) || a.price - b.price || a.ts - b.ts || compareText(a.agent, b.agent),
     );
-    const win = valid[0];
+    const chosen =
+      mech.alloc.rule === 'reputation' && this.o.choose && valid.length
+        ? this.o.choose(
+            view(r),
+            valid.map((b) => b.agent),
+            now,
+          )
+        : valid[0]?.agent;
+    const win = valid.find((b) => b.agent === chosen);
     if (!win) {
       this.book(r.id, settlement(r.id, r.requester, r.budget, { kind: 'expired' }, now), now);
       return this.move(

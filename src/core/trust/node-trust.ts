@@ -53,7 +53,9 @@ export class NodeTrust {
   readonly peers = new PeerViews();
   /** This node's own record of attributable violations (./conduct.ts): multiplies its trust in an author, never exchanged. */
   readonly conduct: Conduct;
-  private readonly o: Required<Omit<NodeTrustOptions, 'verifier' | 'conduct'>>;
+  private readonly o: Required<Omit<NodeTrustOptions, 'verifier' | 'conduct' | 'flatten'>>;
+  /** The one trust topic of a flattened node, if it is one. */
+  private readonly flat: string | undefined;
   private readonly v: IdentityTiers;
   /** The ledger with its agent-key map and replayed rebuilds (./keyed-model.ts). */
   private readonly book: KeyedTrustModel;
@@ -85,6 +87,7 @@ export class NodeTrust {
       throw new RangeError(`decayEpochMs: ${o.decayEpochMs} must be > 0`);
     this.v = o.verifier;
     this.conduct = o.conduct ?? new Conduct();
+    this.flat = o.flatten;
     this.o = {
       recomputeMs: o.recomputeMs,
       decayEpochMs: o.decayEpochMs ?? 3_600_000,
@@ -118,6 +121,11 @@ export class NodeTrust {
     return this.book.keys;
   }
 
+  /** The trust topic that evidence in `topic` counts in: its own, or the flattened one. */
+  private tk(topic: string): string {
+    return this.flat ?? topic;
+  }
+
   private epochOf(ms: number): number {
     return ms / this.o.decayEpochMs;
   }
@@ -126,7 +134,7 @@ export class NodeTrust {
 
   /** Topics followed and their declared tags (W is computed from them); rebuilds only on a change. */
   setTopics(specs: readonly TopicSpec[]): void {
-    this.book.setTopics(specs);
+    this.book.setTopics(this.flat === undefined ? specs : [{ name: this.flat, tags: [] }]);
   }
 
   /** A `declared` event from AgentCore: a co-signed receipt if its body carries one, rejected otherwise. */
@@ -170,10 +178,10 @@ export class NodeTrust {
     if (!c.ok) return this.reject(c.reason, `receipt: ${c.detail}`);
     this.seen.add(key);
     this.accepted++;
-    this.evidenced.add(r.topic);
-    this.book.ensureTopic(r.topic); // before recording: a rebuild replays what is recorded
+    this.evidenced.add(this.tk(r.topic));
+    this.book.ensureTopic(this.tk(r.topic)); // before recording: a rebuild replays what is recorded
     const rec: ReceiptRec = {
-      topic: r.topic,
+      topic: this.tk(r.topic),
       requester: toHex(r.requester),
       worker: toHex(r.worker),
       outcome: r.outcome,
@@ -201,10 +209,10 @@ export class NodeTrust {
       if (!ok.ok) return this.reject(ok.reason, ok.detail);
       this.seen.add(key);
       this.complaints++;
-      this.evidenced.add(c.topic);
-      this.book.ensureTopic(c.topic);
+      this.evidenced.add(this.tk(c.topic));
+      this.book.ensureTopic(this.tk(c.topic));
       const rec: ReceiptRec = {
-        topic: c.topic,
+        topic: this.tk(c.topic),
         requester: toHex(c.requester),
         worker: toHex(c.worker),
         outcome: c.outcome,
@@ -221,7 +229,7 @@ export class NodeTrust {
   /** A fraud proof the verifier checked (IdentityTiers.pollFraud): slashing (docs/architecture.md §6 T4, §7). */
   handleFraud(now: number, fp: IdentityFraudProof): void {
     this.lastNow = Math.max(this.lastNow, now);
-    const p: ProofRec = { culprit: fp.author, topic: fp.topic, kind: fp.kind, ts: this.epochOf(now) };
+    const p: ProofRec = { culprit: fp.author, topic: this.tk(fp.topic), kind: fp.kind, ts: this.epochOf(now) };
     this.slashings++;
     this.book.proof(p, now);
   }
@@ -321,7 +329,8 @@ export class NodeTrust {
    * Relative topic trust of an agent as this node sees it: n × published trust × live gate × this node's conduct
    * factor of the agent (./conduct.ts; 0 if slashed or unknown). `now` (ms) dates the conduct factor.
    */
-  trustOf(topic: string, agentHex: string, now = this.lastNow): number {
+  trustOf(query: string, agentHex: string, now = this.lastNow): number {
+    const topic = this.tk(query);
     const j = this.book.indexOf(agentHex);
     if (j === undefined || !this.book.hasTopic(topic)) return 0;
     return this.ledger.size * this.ledger.reputation(topic, j) * this.conduct.factor(agentHex, now);
@@ -333,13 +342,14 @@ export class NodeTrust {
    */
   rank(cands: readonly Candidate[], minTrust = 0, now = this.lastNow): RankedCandidate[] {
     const out = cands.map((c) => {
+      const topic = this.tk(c.topic);
       const trust = this.trustOf(c.topic, c.author, now);
       const j = this.book.indexOf(c.author);
-      const inTopic = j !== undefined && this.book.hasTopic(c.topic);
-      const gate = inTopic ? this.ledger.gate(c.topic, j) : 1;
+      const inTopic = j !== undefined && this.book.hasTopic(topic);
+      const gate = inTopic ? this.ledger.gate(topic, j) : 1;
       // Rank by what selection weighs: trust × this node's certainty about the agent in the topic (model.ts) × conduct.
       const score = inTopic
-        ? this.ledger.size * this.ledger.selectionScore(c.topic, j) * this.conduct.factor(c.author, now)
+        ? this.ledger.size * this.ledger.selectionScore(topic, j) * this.conduct.factor(c.author, now)
         : 0;
       return { ...c, trust, gate, rank: c.score * score };
     });
@@ -374,8 +384,35 @@ export class NodeTrust {
     return cands[q];
   }
 
+  /**
+   * The same proportional rule over agents (hex) by their selection score in `topic` (trust × certainty × conduct,
+   * as `rank` weighs them without a semantic score): the index chosen. u1, u2 are uniforms in [0,1).
+   */
+  pick(query: string, agents: readonly string[], u1: number, u2: number, now = this.lastNow): number {
+    const topic = this.tk(query);
+    const scores = agents.map((a) => {
+      const j = this.book.indexOf(a);
+      if (j === undefined || !this.book.hasTopic(topic)) return 0;
+      return this.ledger.size * this.ledger.selectionScore(topic, j) * this.conduct.factor(a, now);
+    });
+    return selectProportional(
+      scores,
+      this.o.explore,
+      u1,
+      u2,
+      agents.map((a) => this.tierOkKnown(a)),
+    );
+  }
+
+  /** Whether this node's ledger flags the agent (model.ts `flagged`: slashed or gated out); unknown agents are not. */
+  flagged(agentHex: string): boolean {
+    const j = this.book.indexOf(agentHex);
+    return j !== undefined && this.ledger.flagged(j);
+  }
+
   /** Every identity's standing in one topic, best first (`trust` includes this node's conduct factor, also shown). */
-  view(topic: string, now = this.lastNow): TrustEntry[] {
+  view(query: string, now = this.lastNow): TrustEntry[] {
+    const topic = this.tk(query);
     if (!this.book.hasTopic(topic)) return [];
     return this.keys
       .map((agent, j) => {

@@ -17,6 +17,11 @@ export interface NodeTrustOptions {
   /** BAID tier an identity must reach for v_j = 1 (docs/architecture.md §6-7); default 3 (attested: linkable to its operator). */
   readonly requiredTier?: number;
   readonly features?: TrustFeatures;
+  /**
+   * Flattened trust (an experiment's baseline, docs/trust.md): every receipt, proof and query counts in one trust
+   * topic of this name, whatever topic it names. Default: each topic its own.
+   */
+  readonly flatten?: string;
   readonly params?: TrustParams;
   /** Accepted clock skew for receipt timestamps, ms (default 5 min). */
   readonly clockSkewMs?: number;

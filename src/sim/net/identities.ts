@@ -17,7 +17,8 @@ export interface SimIdentity {
   readonly binding: Uint8Array;
 }
 
-export function simIdentity(c: CryptoPort, seed: number, index: number): SimIdentity {
+/** `bond`: the stake the binding declares (credits), absent by default. */
+export function simIdentity(c: CryptoPort, seed: number, index: number, bond?: number): SimIdentity {
   const d = (what: string) => c.sha256(utf8(`agentnet-sim/${seed}/${index}/${what}`));
   const agentSecret = d('agent');
   const h = (what: string) => c.sha256(utf8(`agentnet-sim/${what}`));
@@ -30,6 +31,7 @@ export function simIdentity(c: CryptoPort, seed: number, index: number): SimIden
     salt: d('salt').slice(0, 16),
     notBefore: SIM_EPOCH - DAY,
     notAfter: SIM_EPOCH + 365 * DAY,
+    ...(bond !== undefined ? { bond } : {}),
   });
   return { agentSecret, operatorSecret, agentKey: c.signer.publicKey(agentSecret), binding: bytes };
 }

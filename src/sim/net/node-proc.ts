@@ -15,6 +15,7 @@ import { AgentCore, type AgentOptions } from '../../core/agent.js';
 import { hubName, parseHubName } from '../../core/channels.js';
 import type { FloodLimits } from '../../core/gossip/gate.js';
 import { NodeCore } from '../../core/node/node-core.js';
+import type { TaskPartOptions } from '../../core/node/task-part.js';
 import type { TrustPartOptions } from '../../core/node/trust-part.js';
 import { MemoryCreditLedger, type CreditLedger } from '../../core/task/ledger.js';
 import { MemoryTaskStore, type TaskStore } from '../../core/task/store.js';
@@ -45,6 +46,8 @@ export interface NodeProcOptions {
   readonly trust?: TrustPartOptions | false;
   /** The task engine's ports (default fresh memory ones, lost at a restart); `false`: no task engine. */
   readonly tasks?: SimTaskPorts | false;
+  /** The task engine's policy and choices (automatic bid, delivery and rating; award choice; invitations). */
+  readonly taskPolicy?: Pick<TaskPartOptions, 'policy' | 'choose' | 'invitees' | 'grant' | 'retryMs'>;
 }
 
 export interface NodeProcHooks {
@@ -82,6 +85,7 @@ export class NodeProc implements Proc {
         logStore: opts.store,
         store: ports.store,
         ledger: ports.ledger,
+        ...procOpts.taskPolicy,
       });
   }
 
