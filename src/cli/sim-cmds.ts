@@ -4,7 +4,15 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchTrust, formatTrustBench } from '../bench/trust.js';
-import { formatTrustTable, PAPER_TOPICS, runTrustExperiment, type TrustExperimentOptions } from '../sim/trust/index.js';
+import {
+  formatTrustTable,
+  METHODS,
+  PAPER_TOPICS,
+  runTrustExperiment,
+  type Method,
+  type TrustExperimentOptions,
+} from '../sim/trust/index.js';
+import { formatWholeTable, runWholeTrustExperiment, type WholeTrustResult } from '../sim/trust/whole-experiment.js';
 import { loadEigenTrust } from '../runtime/wasm/eigentrust.js';
 import { formatDiscoveryTable, METHOD_NAMES, runDiscoveryExperiment, type MethodName } from '../sim/discovery/index.js';
 import { formatScaleReport, runScaleExperiment } from '../sim/discovery/scale.js';
@@ -15,7 +23,8 @@ import { barChart, cdfChart, lineChart, stack } from '../runtime/plot/svg.js';
 import { createProgress, type Progress } from './progress.js';
 
 const TRUST_HELP = `Usage: agentnet sim trust [--seeds 30] [--attackers F] [--spies F] [--from-topic T] [--to-topic T]
-                        [--threat A|B|C|D] [--camouflage P] [--nodes 100] [--epochs 50] [--spies-in-target] [--json FILE]
+                        [--threat A|B|C|D] [--camouflage P] [--nodes 100] [--epochs 50] [--queries 50]
+                        [--spies-in-target] [--methods m1,m2] [--whole-nodes] [--json FILE] [--plot FILE.svg]
 
 The paper's experiment with agentnet's trust code: 100 nodes, 5 topics, 50 epochs, 50 queries per topic per
 epoch, 8 candidates per query, warm-up then attack; attackers build trust in --from-topic (default
@@ -25,6 +34,12 @@ and 95% CI over seeds. --attackers/--spies take a fraction of the nodes (0.2) or
 --threat runs the classic EigenTrust threat models instead (A individuals, B collectives, C camouflage, D spies)
 and reports failed transactions. --plot FILE.svg: attack success per method, and the attackers' trust mass in
 the target topic per epoch.
+--whole-nodes runs the same scenario on simulated NodeCores (docs/trust.md "Whole nodes"): every query is a real
+task (post, bids, award by the requester's own trust view, delivery by hash, rating, co-signed receipt published
+in the topic log), every node keeps its own trust and exchanges reputation deltas; real signatures, virtual time.
+It reports the global-ledger experiment of the same seeds beside it, and the divergence of the nodes' views
+(Spearman); --plot draws attack success per epoch, global model vs whole nodes. Default seeds there: 10.
+--queries: queries per topic per epoch; --methods: a subset of random,flat,perTopic,mg,mg-noSlash,mg-noGate,mg-noSemantic.
 Exit codes: 0 done, 2 usage error, 3 runtime failure.
 Example: agentnet sim trust --seeds 30 --json trust.json --plot trust.svg`;
 
@@ -167,6 +182,9 @@ export async function cmdSim(argv: string[]): Promise<number> {
       nodes: { type: 'string' },
       epochs: { type: 'string' },
       'spies-in-target': { type: 'boolean' },
+      queries: { type: 'string' },
+      methods: { type: 'string' },
+      'whole-nodes': { type: 'boolean' },
       json: { type: 'string' },
       plot: { type: 'string' },
       help: { type: 'boolean' },
@@ -196,8 +214,12 @@ export async function cmdSim(argv: string[]): Promise<number> {
     row[epoch] = { sum: (row[epoch]?.sum ?? 0) + x, n: (row[epoch]?.n ?? 0) + 1 };
     mass.set(m, row);
   };
+  const methods = values.methods?.split(',').map((m) => m.trim()) as Method[] | undefined;
+  if (methods?.some((m) => !METHODS.includes(m)))
+    throw new UsageError(`--methods: a comma-separated subset of ${METHODS.join(',')}`);
+  const whole = values['whole-nodes'] === true;
   const opts: TrustExperimentOptions = {
-    seeds: intFlag(values.seeds, 'seeds', 30, 1, 1000),
+    seeds: intFlag(values.seeds, 'seeds', whole ? 10 : 30, 1, 1000),
     iterate: loadEigenTrust(),
     nodes,
     onProgress: (d, t) => {
@@ -213,10 +235,24 @@ export async function cmdSim(argv: string[]): Promise<number> {
     ...(camouflage !== undefined ? { camouflage } : {}),
     ...(values.epochs ? { epochs: intFlag(values.epochs, 'epochs', 50, 5, 1000) } : {}),
     ...(values['spies-in-target'] ? { spiesInTarget: true } : {}),
-    ...(values.plot
+    ...(values.queries ? { queriesPerTopic: intFlag(values.queries, 'queries', 50, 1, 10_000) } : {}),
+    ...(methods ? { methods } : {}),
+    ...(values.plot && !whole
       ? { onAttackerMass: (m: string, _seed: number, epoch: number, mass: number) => addMass(m, epoch, mass) }
       : {}),
   };
+  if (whole) {
+    const w = runWholeTrustExperiment({
+      ...opts,
+      crypto: makeCryptoPort(defaultVerifier()),
+      clock: () => performance.now(),
+    });
+    bar?.done();
+    console.log(formatWholeTable(w));
+    if (values.json) writeFileSync(values.json, JSON.stringify(w, null, 2) + '\n');
+    if (values.plot) writeFileSync(values.plot, wholePlot(w));
+    return 0;
+  }
   const r = runTrustExperiment(opts);
   bar?.done();
   console.log(formatTrustTable(r));
@@ -247,6 +283,32 @@ export async function cmdSim(argv: string[]): Promise<number> {
     writeFileSync(values.plot, stack(mass.size ? [bars, lines] : [bars]));
   }
   return 0;
+}
+
+/** Attack success per method (whole nodes beside the global model), and per epoch for each method. */
+function wholePlot(w: WholeTrustResult): string {
+  const names = Object.keys(w.methods) as Method[];
+  const bars = barChart({
+    title: 'Attack success per method: global-ledger model vs whole nodes (same seeds)',
+    yLabel: 'attack success',
+    categories: names,
+    series: [
+      { name: 'global model', values: names.map((n) => w.methods[n]!.globalAttackSuccess) },
+      { name: 'whole nodes', values: names.map((n) => w.methods[n]!.attackSuccess) },
+    ],
+    valueLabels: true,
+  });
+  const points = (row: (number | null)[]) => row.flatMap((v, e) => (v === null ? [] : [[e, v] as [number, number]]));
+  const lines = lineChart({
+    title: 'Attack success per epoch (mean over seeds): global model vs whole nodes',
+    xLabel: 'epoch',
+    yLabel: 'attack success',
+    series: names.flatMap((n) => [
+      { name: `${n} whole`, points: points(w.methods[n]!.perEpoch.whole) },
+      { name: `${n} global`, points: points(w.methods[n]!.perEpoch.global) },
+    ]),
+  });
+  return stack([bars, lines]);
 }
 
 export async function cmdBenchTrust(argv: string[]): Promise<number> {

@@ -17,6 +17,8 @@ export interface TrustExperimentOptions {
   threat?: 'A' | 'B' | 'C' | 'D';
   nodes?: number;
   epochs?: number;
+  /** Queries per topic per epoch (default 50, the paper's). */
+  queriesPerTopic?: number;
   /** Spies also praise attackers in the target topic (stronger than the paper's bridge nodes; default false). */
   spiesInTarget?: boolean;
   /** Threat C only: probability a camouflaged node delivers honestly. */
@@ -78,7 +80,7 @@ function metricsOf(r: RunMetrics): Record<Metric, number> {
   };
 }
 
-function scenarioOf(o: TrustExperimentOptions): Scenario {
+export function scenarioOf(o: TrustExperimentOptions): Scenario {
   const ix = (name: string | undefined, dflt: number) => {
     if (name === undefined) return dflt;
     const k = PAPER_TOPICS.findIndex((t) => t.name === name);
@@ -95,6 +97,7 @@ function scenarioOf(o: TrustExperimentOptions): Scenario {
   return defaultScenario({
     ...(o.nodes !== undefined ? { nodes: o.nodes } : {}),
     ...(o.attackers !== undefined ? { attackers: o.attackers } : {}),
+    ...(o.queriesPerTopic !== undefined ? { queriesPerTopic: o.queriesPerTopic } : {}),
     spies: o.spies ?? spiesDefault,
     epochs,
     warmup: threat ? 0 : Math.max(1, Math.round(epochs * 0.3)),

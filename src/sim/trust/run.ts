@@ -71,7 +71,10 @@ interface RunState {
   readonly iterate: PowerIterate;
   readonly debug: ((line: string) => void) | undefined;
   readonly onMass: ((epoch: number, attackerMass: number) => void) | undefined;
+  readonly onEpoch: ((epoch: number, queries: number, hits: number) => void) | undefined;
   epoch: number;
+  epochQueries: number;
+  epochHitsAt: number;
   task: number;
   lastHits: number;
 }
@@ -84,6 +87,7 @@ export function runOnce(
   iterate: PowerIterate,
   debug?: (line: string) => void,
   onMass?: (epoch: number, attackerMass: number) => void,
+  onEpoch?: (epoch: number, queries: number, hits: number) => void,
 ): RunMetrics {
   const T = topics.length;
   const sched = new Scheduler<Ev>(seed);
@@ -122,7 +126,10 @@ export function runOnce(
     iterate,
     debug,
     onMass,
+    onEpoch,
     epoch: 0,
+    epochQueries: 0,
+    epochHitsAt: 0,
     task: 0,
     lastHits: 0,
   };
@@ -230,7 +237,10 @@ function onQuery(s: RunState, k: number): void {
       ? k === s.sc.toTopic && s.epoch >= s.sc.warmup
       : s.sc.threat !== 'C' || !s.rng.bool(s.sc.camouflage));
   const counted = s.sc.threat !== undefined || (k === s.sc.toTopic && s.epoch >= s.sc.warmup);
-  if (counted) s.m.queries++;
+  if (counted) {
+    s.m.queries++;
+    s.epochQueries++;
+  }
   if (bad) {
     x.malicious++;
     if (counted) s.m.hits++;
@@ -274,6 +284,12 @@ function onEpochEnd(s: RunState): void {
       s.epoch,
       attackersAlive(s).reduce((a, j) => a + ledger.reputation(s.key(s.sc.toTopic), j), 0),
     );
+  // Read-only observation for plots: counted queries and malicious ones in this epoch.
+  if (s.onEpoch) {
+    s.onEpoch(s.epoch, s.epochQueries, s.m.hits - s.epochHitsAt);
+    s.epochHitsAt = s.m.hits;
+  }
+  s.epochQueries = 0;
   if (s.debug && ledger) {
     const att = attackersAlive(s);
     const mass = att.reduce((a, j) => a + ledger.reputation(s.key(s.sc.toTopic), j), 0);

@@ -18,7 +18,7 @@
 
 import { toHex, utf8 } from '../../core/base/bytes.js';
 import type { CryptoPort } from '../../core/base/ports.js';
-import { decodeBody } from '../../core/codec/body.js';
+import { decodeBody, encodeBody } from '../../core/codec/body.js';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { naiveMechanism, type Mechanism } from '../../core/market/mechanism.js';
@@ -95,7 +95,7 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   const rank = (x: readonly number[]) => {
     const idx = x.map((_, i) => i).sort((i, j) => (x[i] as number) - (x[j] as number));
     const r = new Array<number>(x.length);
-    for (let s = 0; s < idx.length; ) {
+    for (let s = 0; s < idx.length;) {
       let e = s;
       while (e + 1 < idx.length && x[idx[e + 1] as number] === x[idx[s] as number]) e++;
       for (let q = s; q <= e; q++) r[idx[q] as number] = (s + e) / 2;
@@ -209,18 +209,11 @@ export function runWhole(
     }
     return n;
   };
-  world.onDeliver = (_node, name, bytes) => {
-    if (!name.startsWith('body/')) return;
-    const n = repEntries(bytes);
-    if (n > 0) {
-      rep.recvEntries += n;
-      rep.recvBytes += bytes.length;
-    }
-  };
 
   const trustOf = (i: number): NodeTrust | undefined => procs[i]?.node.trustPart?.trust;
   const alive = (i: number) => (ids[i] as Identity).alive;
-  const honestIx = () => ids.map((x, i) => (x.role === 'honest' || x.role === 'newcomer' ? i : -1)).filter((i) => i >= 0);
+  const honestIx = () =>
+    ids.map((x, i) => (x.role === 'honest' || x.role === 'newcomer' ? i : -1)).filter((i) => i >= 0);
   const attackersAlive = () => ids.map((x, i) => (x.alive && x.role === 'attacker' ? i : -1)).filter((i) => i >= 0);
   const quality = (mu: number) => Math.round(1000 * Math.min(1, Math.max(0, rng.normal(mu, sc.noise))));
 
@@ -231,7 +224,13 @@ export function runWhole(
       p.act(world.now, (c, now) => {
         for (const k of ks) {
           const t = topics[k] as TopicSpec;
-          c.announce(now, { kind, topic: t.name, tags: [...t.tags], text: `${kind} ${t.name}`, ttlMs: 200 * WHOLE_EPOCH_MS });
+          c.announce(now, {
+            kind,
+            topic: t.name,
+            tags: [...t.tags],
+            text: `${kind} ${t.name}`,
+            ttlMs: 200 * WHOLE_EPOCH_MS,
+          });
         }
       }),
     );
@@ -263,6 +262,17 @@ export function runWhole(
         {
           onStart: (core) => {
             for (const t of topics) core.follow(t.name);
+            if (flat) core.follow(FLAT); // where a flattened node publishes its reputation deltas
+          },
+          // A peer's reputation declaration as this node received it (trust/gossip.ts): its entries and body size.
+          onEvent: (e) => {
+            if (e.type !== 'declared' || !e.body.tags.includes(REPUTATION_TAG)) return;
+            try {
+              rep.recvEntries += reputationFromBody(e.body).length;
+              rep.recvBytes += encodeBody(e.body).length;
+            } catch {
+              // a malformed one is trust's rejection to count, not an exchanged entry
+            }
           },
           onTaskEvent: (e) => {
             if (e.type !== 'receipt' || e.entry === undefined) return; // the requester's side publishes it
@@ -339,7 +349,11 @@ export function runWhole(
             choose: (t: TaskView, bidders: readonly string[]) => {
               const info = tasks.get(t.id);
               if (!info) return undefined;
-              if (info.collude) return bidders.find((b) => b === hexes[info.target as number]);
+              if (info.collude) {
+                const w = bidders.find((b) => b === hexes[info.target as number]);
+                if (w !== undefined) info.worker = info.target as number;
+                return w;
+              }
               const u1 = rng.next();
               const u2 = rng.next();
               const idx = bidders.map((b) => byHex.get(b) as number);
