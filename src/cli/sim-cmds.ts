@@ -286,7 +286,7 @@ export async function cmdSim(argv: string[]): Promise<number> {
 }
 
 /** Attack success per method (whole nodes beside the global model), and per epoch for each method. */
-function wholePlot(w: WholeTrustResult): string {
+export function wholePlot(w: WholeTrustResult): string {
   const names = Object.keys(w.methods) as Method[];
   const bars = barChart({
     title: 'Attack success per method: global-ledger model vs whole nodes (same seeds)',

@@ -106,7 +106,9 @@ export function runWholeTrustExperiment(opts: WholeTrustOptions): WholeTrustResu
     const out = {} as WholeMethodResult;
     const ci = {} as WholeMethodResult['ci'];
     for (const k of WHOLE_METRICS) {
-      const r = meanCi(per.map((x) => x[k]));
+      // Undefined for every seed (a view metric of random choice, which keeps no trust): NaN, null in the JSON.
+      const xs = per.map((x) => x[k]);
+      const r = xs.some(Number.isFinite) ? meanCi(xs) : { mean: NaN, ci: [NaN, NaN] as [number, number] };
       out[k] = r.mean;
       ci[k] = r.ci;
     }
