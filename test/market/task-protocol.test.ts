@@ -136,6 +136,39 @@ describe('replayed fetches', () => {
 });
 
 describe('bid revision and state conflicts', () => {
+  it("under the reputation rule the requester's own choice names the worker; no choice awards none", () => {
+    const { w, req, ws } = setup(3);
+    const seen: string[][] = [];
+    w.choose = (_t, bidders) => {
+      seen.push([...bidders]);
+      return bidders.includes(ws[2]!.hex) ? ws[2]!.hex : undefined;
+    };
+    req.engine = w.engineFor(req);
+    const mech = testMechanism({ alloc: { rule: 'reputation', teamSize: 1 } });
+    const t = req.engine.post(w.now, { ...SPEC, mechanism: mech });
+    w.pump();
+    w.advance(t.bidDeadline);
+    expect(seen).toEqual([[...ws.map((p) => p.hex)].sort()]); // equal scores and prices: every valid bid, by agent
+    expect(req.engine.get(t.id)).toMatchObject({ worker: ws[2]!.hex });
+    w.advance(t.settleBy);
+    expect(stateOf(req, t.id)).toBe('settled');
+    // A choice of nobody: the task expires with its budget back, as with no valid bid.
+    w.choose = () => undefined;
+    req.engine = w.engineFor(req);
+    const u = req.engine.post(w.now, { ...SPEC, mechanism: mech });
+    w.pump();
+    w.advance(u.bidDeadline);
+    expect(stateOf(req, u.id)).toBe('expired');
+    // Another rule ignores the choice (lowest_bid awards the cheapest).
+    w.choose = () => ws[2]!.hex;
+    req.engine = w.engineFor(req);
+    ws[0]!.policy.bid = () => 1000;
+    const v = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });
+    w.pump();
+    w.advance(v.bidDeadline);
+    expect(req.engine.get(v.id)).toMatchObject({ worker: ws[0]!.hex });
+  });
+
   it('a worker revises its bid until the bid window closes; the requester awards its latest bid', () => {
     const { w, req, ws } = setup(1, { deliver: () => artefact });
     const t = req.engine.post(w.now, { ...SPEC, mechanism: testMechanism() });

@@ -7,7 +7,7 @@ import { AgentCore } from '../../src/core/agent.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { MemoryStore } from '../../src/core/log/memory-store.js';
 import { naiveMechanism, type Mechanism } from '../../src/core/market/mechanism.js';
-import type { TaskEvent, TaskHost, TaskPolicy } from '../../src/core/task/engine.js';
+import type { TaskEngineOptions, TaskEvent, TaskHost, TaskPolicy } from '../../src/core/task/engine.js';
 import { MemoryCreditLedger, type CreditLedger } from '../../src/core/task/ledger.js';
 import { MemoryTaskStore, type TaskStore } from '../../src/core/task/store.js';
 import { TaskEngine } from '../../src/core/task/task-engine.js';
@@ -42,6 +42,8 @@ export class TaskWorld {
   /** Workers each requester invites (its "discovery"), by topic. */
   candidates: string[] = [];
   keepEnded: number | undefined;
+  /** The requesters' own award choice under the `reputation` rule (TaskEngineOptions.choose); absent: none. */
+  choose: TaskEngineOptions['choose'];
 
   add(name: string, policy: TaskPolicy = {}, label = name): Party {
     const id = identity(label);
@@ -101,6 +103,7 @@ export class TaskWorld {
       policy: p.policy,
       retryMs: 500,
       ...(this.keepEnded !== undefined ? { keepEnded: this.keepEnded } : {}),
+      ...(this.choose !== undefined ? { choose: this.choose } : {}),
     });
   }
 
