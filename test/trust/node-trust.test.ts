@@ -245,6 +245,50 @@ describe('NodeTrust: discover ranking and provider selection', () => {
   });
 });
 
+describe('NodeTrust: flattened trust and proportional pick (experiment methods)', () => {
+  it('a flattened node counts every topic in one, and pick follows its selection scores', () => {
+    const w = world();
+    const OTHER = 'code_generation';
+    for (const c of [w.alice, w.carol]) c.follow(OTHER);
+    w.net.run();
+    for (let k = 0; k < 3; k++) {
+      publish(w.net, w.alice, receipt(w.ids.alice, w.ids.dave, 1000, w.net.now, { topic: OTHER }), OTHER);
+      publish(w.net, w.alice, receipt(w.ids.alice, w.ids.bob, 50, w.net.now));
+    }
+    w.pump();
+    const flat = new NodeTrust({
+      verifier: w.carol.verifier,
+      recomputeMs: EPOCH,
+      decayEpochMs: EPOCH,
+      requiredTier: 2,
+      flatten: 'all',
+    });
+    flat.setTopics([
+      { name: TOPIC, tags: ['data.analysis'] },
+      { name: OTHER, tags: ['software.code'] },
+    ]);
+    for (const e of w.net.events[3]!) if (e.type === 'declared') flat.handleDeclared(w.net.now, e);
+    w.net.now += EPOCH;
+    flat.recompute(w.net.now, powerIterate);
+    expect(flat.status().receipts.accepted).toBe(6);
+    expect(flat.status().topics).toEqual(['all']);
+    // Flattened, dave's praise in code_generation is its standing in data_analysis too.
+    expect(flat.trustOf(TOPIC, w.dave.agentHex)).toBeGreaterThan(flat.trustOf(TOPIC, w.bob.agentHex));
+    expect(flat.trustOf(TOPIC, w.dave.agentHex)).toBe(flat.trustOf(OTHER, w.dave.agentHex));
+    // pick: proportional to the selection score (trust x certainty), so mostly dave.
+    const agents = [w.bob.agentHex, w.dave.agentHex];
+    const share = (t: NodeTrust) => {
+      let d = 0;
+      for (let k = 0; k < 200; k++) if (t.pick(TOPIC, agents, (k * 0.618) % 1, (k * 0.377) % 1) === 1) d++;
+      return d / 200;
+    };
+    expect(share(flat)).toBeGreaterThan(0.75);
+    expect(flat.flagged(w.bob.agentHex)).toBe(true); // three complaints shut bob's gate
+    expect(flat.flagged(w.dave.agentHex)).toBe(false);
+    expect(flat.flagged('00'.repeat(32))).toBe(false); // unknown agents are not flagged
+  });
+});
+
 describe('NodeTrust: slashing on a verified fork proof', () => {
   it('burns half the bond, freezes the rest, gates the culprit in every topic and ranks it last', () => {
     const w = world();
