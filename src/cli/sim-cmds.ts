@@ -24,7 +24,8 @@ import { createProgress, type Progress } from './progress.js';
 
 const TRUST_HELP = `Usage: agentnet sim trust [--seeds 30] [--attackers F] [--spies F] [--from-topic T] [--to-topic T]
                         [--threat A|B|C|D] [--camouflage P] [--nodes 100] [--epochs 50] [--queries 50]
-                        [--spies-in-target] [--methods m1,m2] [--whole-nodes] [--json FILE] [--plot FILE.svg]
+                        [--spies-in-target] [--methods m1,m2] [--first-seed 1] [--whole-nodes] [--json FILE]
+                        [--plot FILE.svg]
 
 The paper's experiment with agentnet's trust code: 100 nodes, 5 topics, 50 epochs, 50 queries per topic per
 epoch, 8 candidates per query, warm-up then attack; attackers build trust in --from-topic (default
@@ -39,7 +40,7 @@ task (post, bids, award by the requester's own trust view, delivery by hash, rat
 in the topic log), every node keeps its own trust and exchanges reputation deltas; real signatures, virtual time.
 It reports the global-ledger experiment of the same seeds beside it, and the divergence of the nodes' views
 (Spearman); --plot draws attack success per epoch, global model vs whole nodes. Default seeds there: 10.
---queries: queries per topic per epoch; --methods: a subset of random,flat,perTopic,mg,mg-noSlash,mg-noGate,mg-noSemantic.
+--first-seed N: seeds N .. N+seeds-1 (default 1); --queries: queries per topic per epoch; --methods: a subset of random,flat,perTopic,mg,mg-noSlash,mg-noGate,mg-noSemantic.
 Exit codes: 0 done, 2 usage error, 3 runtime failure.
 Example: agentnet sim trust --seeds 30 --json trust.json --plot trust.svg`;
 
@@ -185,6 +186,7 @@ export async function cmdSim(argv: string[]): Promise<number> {
       queries: { type: 'string' },
       methods: { type: 'string' },
       'whole-nodes': { type: 'boolean' },
+      'first-seed': { type: 'string' },
       json: { type: 'string' },
       plot: { type: 'string' },
       help: { type: 'boolean' },
@@ -237,6 +239,7 @@ export async function cmdSim(argv: string[]): Promise<number> {
     ...(values['spies-in-target'] ? { spiesInTarget: true } : {}),
     ...(values.queries ? { queriesPerTopic: intFlag(values.queries, 'queries', 50, 1, 10_000) } : {}),
     ...(methods ? { methods } : {}),
+    ...(values['first-seed'] ? { firstSeed: intFlag(values['first-seed'], 'first-seed', 1, 1, 1_000_000) } : {}),
     ...(values.plot && !whole
       ? { onAttackerMass: (m: string, _seed: number, epoch: number, mass: number) => addMass(m, epoch, mass) }
       : {}),

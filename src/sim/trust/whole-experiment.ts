@@ -33,6 +33,8 @@ export type WholeMethodResult = Record<WholeMetric, number> & {
   perEpoch: { whole: (number | null)[]; global: (number | null)[] };
   /** Wall-clock seconds of this method's whole-node runs (all seeds). */
   seconds: number;
+  /** Attack success of each seed, whole nodes and global ledger (so runs of other seeds can be pooled). */
+  perSeed: { seed: number; whole: number; global: number }[];
 };
 export interface WholeTrustResult {
   params: Record<string, unknown>;
@@ -115,6 +117,7 @@ export function runWholeTrustExperiment(opts: WholeTrustOptions): WholeTrustResu
     out.ci = ci;
     out.perEpoch = { whole: meanRows(wholeRows, sc.epochs), global: meanRows(globalRows, sc.epochs) };
     out.seconds = ms / 1000;
+    out.perSeed = per.map((x, s) => ({ seed: first + s, whole: x.attackSuccess, global: x.globalAttackSuccess }));
     methods[method] = out;
   }
   return {
