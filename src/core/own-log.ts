@@ -222,11 +222,10 @@ export class OwnLog {
   findCurrent(now: number, d: Declaration): { id: string; seq: number; bodyHash: string } | undefined {
     const { ttlMs: _ttl, topic, key: _key, ...rest } = d;
     const key = declarationKey(d);
+    const e = this.o.store.liveOne(this.o.agentKey, topic, d.kind, key, now);
+    if (!e) return undefined;
     const hash = this.o.crypto.sha256(encodeBody({ ...rest, tags: [...d.tags] }));
-    const e = this.o.store
-      .live(this.o.agentKey, now, topic)
-      .find((x) => x.kind === d.kind && x.key === key && equalBytes(x.bodyHash, hash));
-    return e && { id: toHex(e.id), seq: e.seq, bodyHash: toHex(hash) };
+    return equalBytes(e.bodyHash, hash) ? { id: toHex(e.id), seq: e.seq, bodyHash: toHex(hash) } : undefined;
   }
 
   /** Our live declarations (LogStore.live), in every topic or one. */
