@@ -38,6 +38,12 @@ export interface BindingSource {
   bindingOf(agentKeyHex: string): Uint8Array | undefined;
   /** The stored binding whose SHA-256 is `hash`: the predecessor of a version whose baid the cache does not hold. */
   bindingWithHash(hash: Uint8Array): Uint8Array | undefined;
+  /**
+   * The stored bindings of a baid, latest version first (an index look-up). With it a binding the cache does not
+   * hold is checked against its baid's latest stored version when it is loaded, so versions after the first need
+   * not stay in memory; without it they are pinned (see `pinned`).
+   */
+  bindingsOfBaid?(baid: Uint8Array): ReadonlyArray<{ readonly version: number; readonly bytes: Uint8Array }>;
   /** Called just before a binding from the source is verified (the runtime answers signatures it verified before). */
   vouch?(bytes: Uint8Array): void;
 }
@@ -57,10 +63,6 @@ interface Known {
   /** Set when a later version rotated to another key: signatures from then on are refused. */
   supersededAt?: number;
 }
-
-/** Never evicted: the own binding, versions after the first, and rotated-out keys (what retirement rests on). */
-const pinned = (k: Known, own: string | undefined, hex: string): boolean =>
-  hex === own || k.binding.version > 1 || k.supersededAt !== undefined;
 
 export class IdentityTiers {
   readonly counters: TierCounters = { T0: 0, T1: 0, T2: 0, T3: 0, T4: 0 };
@@ -135,12 +137,26 @@ export class IdentityTiers {
     return r.ok ? this.byAgent.get(hex) : undefined;
   }
 
+  /**
+   * Never evicted: the own binding and rotated-out keys seen rotating (what retirement rests on: reloaded, such a
+   * key would be refused as stale instead of keeping what it signed before its rotation). Versions after the first
+   * are pinned too when the source cannot find a baid's versions: a first version loaded alone would otherwise be
+   * accepted as current.
+   */
+  private pinned(k: Known, hex: string): boolean {
+    return (
+      hex === this.own ||
+      k.supersededAt !== undefined ||
+      (k.binding.version > 1 && this.source?.bindingsOfBaid === undefined)
+    );
+  }
+
   /** Evicts least recently used, unpinned bindings beyond the capacity (they stay in the source). */
   private evict(): void {
     if (this.byAgent.size <= this.bindingCacheSize) return;
     for (const [hex, k] of this.byAgent) {
       if (this.byAgent.size <= this.bindingCacheSize) return;
-      if (pinned(k, this.own, hex)) continue;
+      if (this.pinned(k, hex)) continue;
       this.byAgent.delete(hex);
       const baid = toHex(k.binding.baid);
       if (this.byBaid.get(baid) === k) this.byBaid.delete(baid);
@@ -198,7 +214,10 @@ export class IdentityTiers {
     const revokedAt = this.revoked.get(agent);
     if (revokedAt !== undefined && revokedAt <= now) return no('revoked', `agent key revoked at ${revokedAt}`);
     const hash = this.crypto.sha256(bytes);
-    const prev = this.byBaid.get(baid) ?? (stored ? undefined : this.predecessor(b, baid, agent, hash, now));
+    const prev =
+      this.byBaid.get(baid) ??
+      this.storedTip(b, bytes, baid, now) ??
+      (stored ? undefined : this.predecessor(b, baid, agent, hash, now));
     if (prev) {
       const pv = prev.binding.version;
       if (b.version < pv) return no('stale', `binding version ${b.version} older than known ${pv}`);
@@ -227,6 +246,21 @@ export class IdentityTiers {
   }
 
   /**
+   * The latest stored version of a baid the cache does not hold, when it is a version after the first and not
+   * `bytes` itself: loaded through T2 (as the node's own store, its chain was checked when it was stored), so that
+   * an earlier version met later is refused as stale and a newer one is checked as the next step of the chain, as
+   * if every later version had been held in memory. One index look-up; none when the source cannot answer it.
+   */
+  private storedTip(b: Binding, bytes: Uint8Array, baid: string, now: number): Known | undefined {
+    const tip = this.source?.bindingsOfBaid?.(b.baid)[0];
+    if (!tip || tip.version <= 1 || equalBytes(tip.bytes, bytes)) return undefined;
+    this.cache.loaded++;
+    this.source!.vouch?.(tip.bytes);
+    const r = this.acceptOne(tip.bytes, now, false, true);
+    return r.ok ? this.byBaid.get(baid) : undefined;
+  }
+
+  /**
    * The version chain's tip for a baid the cache does not hold, from the source: the stored binding of the same
    * agent key, or (for a version after the first) the stored binding `prev` names. Loaded through T2 like any
    * other, so the chain, pre-rotation and equivocation checks see what a node holding every binding would see.
@@ -244,8 +278,8 @@ export class IdentityTiers {
   }
 
   /**
-   * A binding read from the node's own store (start-up: the versions after the first, which retirement rests on):
-   * verified like any other (T2) but its chain was checked when it was stored.
+   * A binding read from the node's own store: verified like any other (T2) but its chain was checked when it was
+   * stored (a source without `bindingsOfBaid` needs the versions after the first given here at start-up).
    */
   acceptStored(bytes: Uint8Array, now: number): Check & { binding?: Binding } {
     if (now > this.clock) this.clock = now;

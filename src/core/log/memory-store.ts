@@ -2,7 +2,7 @@
 
 import { toHex } from '../base/bytes.js';
 import { CORE_ERR } from '../base/errors.js';
-import type { LogHead, LogRef, LogStore, StoredEntry } from './store.js';
+import { storedBaid, type LogHead, type LogRef, type LogStore, type StoredEntry } from './store.js';
 
 const logKey = (author: Uint8Array, topic: string) => `${toHex(author)}/${topic}`;
 /** The live index's slot of a declaration within its log: kind and key. */
@@ -21,7 +21,9 @@ export class MemoryStore implements LogStore {
     }
   >();
   private readonly bodies = new Map<string, { bytes: Uint8Array; expires: number }>();
-  private readonly bindingMap = new Map<string, { version: number; bytes: Uint8Array }>();
+  private readonly bindingMap = new Map<string, { version: number; bytes: Uint8Array; baid?: string }>();
+  /** baid hex -> agent keys (hex) whose stored binding has that baid. */
+  private readonly baidIndex = new Map<string, Set<string>>();
   private count = 0;
   private closed = false;
   private txLog: Array<() => void> | undefined;
@@ -178,13 +180,47 @@ export class MemoryStore implements LogStore {
     return { entries, bodies };
   }
 
-  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void {
+  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array, baid?: Uint8Array): void {
     this.check();
     const k = toHex(agentKey);
     const had = this.bindingMap.get(k);
     if (had && had.version > version) return;
-    this.bindingMap.set(k, { version, bytes });
-    this.txLog?.push(() => (had ? this.bindingMap.set(k, had) : this.bindingMap.delete(k)));
+    const b = baid ?? storedBaid(bytes);
+    const now = b ? { version, bytes, baid: toHex(b) } : { version, bytes };
+    this.setBinding(k, had, now);
+    this.txLog?.push(() => this.setBinding(k, now, had));
+  }
+
+  /** Replaces agent `k`'s stored binding `from` by `to` (none: removed), keeping the baid index. */
+  private setBinding(
+    k: string,
+    from: { version: number; bytes: Uint8Array; baid?: string } | undefined,
+    to: { version: number; bytes: Uint8Array; baid?: string } | undefined,
+  ): void {
+    if (from?.baid !== undefined) {
+      const set = this.baidIndex.get(from.baid);
+      set?.delete(k);
+      if (set?.size === 0) this.baidIndex.delete(from.baid);
+    }
+    if (!to) {
+      this.bindingMap.delete(k);
+      return;
+    }
+    this.bindingMap.set(k, to);
+    if (to.baid !== undefined) {
+      const set = this.baidIndex.get(to.baid) ?? new Set<string>();
+      set.add(k);
+      this.baidIndex.set(to.baid, set);
+    }
+  }
+
+  bindingsOfBaid(baid: Uint8Array): Array<{ version: number; bytes: Uint8Array }> {
+    this.check();
+    const keys = this.baidIndex.get(toHex(baid)) ?? [];
+    return [...keys]
+      .map((k) => this.bindingMap.get(k)!)
+      .map((b) => ({ version: b.version, bytes: b.bytes }))
+      .sort((a, b) => b.version - a.version);
   }
 
   bindings(): Uint8Array[] {
