@@ -8,6 +8,12 @@ const logKey = (author: Uint8Array, topic: string) => `${toHex(author)}/${topic}
 /** The live index's slot of a declaration within its log: kind and key. */
 const slotOf = (e: StoredEntry) => `${e.kind}/${e.key ?? ''}`;
 
+interface StoredBinding {
+  readonly version: number;
+  readonly bytes: Uint8Array;
+  readonly baid?: string;
+}
+
 export class MemoryStore implements LogStore {
   private readonly logsByKey = new Map<
     string,
@@ -21,9 +27,12 @@ export class MemoryStore implements LogStore {
     }
   >();
   private readonly bodies = new Map<string, { bytes: Uint8Array; expires: number }>();
-  private readonly bindingMap = new Map<string, { version: number; bytes: Uint8Array; baid?: string }>();
-  /** baid hex -> agent keys (hex) whose stored binding has that baid. */
-  private readonly baidIndex = new Map<string, Set<string>>();
+  private readonly bindingMap = new Map<string, StoredBinding>();
+  /**
+   * baid hex -> the agent key (hex) whose stored binding has that baid, or the keys when several do (a rotated
+   * baid): one map entry per baid, the strings shared with bindingMap (a simulator holds many stores).
+   */
+  private readonly baidIndex = new Map<string, string | string[]>();
   private count = 0;
   private closed = false;
   private txLog: Array<() => void> | undefined;
@@ -192,15 +201,14 @@ export class MemoryStore implements LogStore {
   }
 
   /** Replaces agent `k`'s stored binding `from` by `to` (none: removed), keeping the baid index. */
-  private setBinding(
-    k: string,
-    from: { version: number; bytes: Uint8Array; baid?: string } | undefined,
-    to: { version: number; bytes: Uint8Array; baid?: string } | undefined,
-  ): void {
+  private setBinding(k: string, from: StoredBinding | undefined, to: StoredBinding | undefined): void {
     if (from?.baid !== undefined) {
-      const set = this.baidIndex.get(from.baid);
-      set?.delete(k);
-      if (set?.size === 0) this.baidIndex.delete(from.baid);
+      const at = this.baidIndex.get(from.baid);
+      if (at === k) this.baidIndex.delete(from.baid);
+      else if (Array.isArray(at)) {
+        const rest = at.filter((x) => x !== k);
+        this.baidIndex.set(from.baid, rest.length === 1 ? rest[0]! : rest);
+      }
     }
     if (!to) {
       this.bindingMap.delete(k);
@@ -208,16 +216,16 @@ export class MemoryStore implements LogStore {
     }
     this.bindingMap.set(k, to);
     if (to.baid !== undefined) {
-      const set = this.baidIndex.get(to.baid) ?? new Set<string>();
-      set.add(k);
-      this.baidIndex.set(to.baid, set);
+      const at = this.baidIndex.get(to.baid);
+      this.baidIndex.set(to.baid, at === undefined || at === k ? k : [...(Array.isArray(at) ? at : [at]), k]);
     }
   }
 
   bindingsOfBaid(baid: Uint8Array): Array<{ version: number; bytes: Uint8Array }> {
     this.check();
-    const keys = this.baidIndex.get(toHex(baid)) ?? [];
-    return [...keys]
+    const at = this.baidIndex.get(toHex(baid));
+    const keys = at === undefined ? [] : Array.isArray(at) ? at : [at];
+    return keys
       .map((k) => this.bindingMap.get(k)!)
       .map((b) => ({ version: b.version, bytes: b.bytes }))
       .sort((a, b) => b.version - a.version);
