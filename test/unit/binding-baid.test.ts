@@ -138,6 +138,17 @@ for (const [name, open] of stores) {
       const other = rotation('nobaid');
       store.putBinding(pub(other.k1), 1, other.v1.bytes);
       expect(store.bindingsOfBaid(other.v1.binding.baid).map((x) => x.version)).toEqual([1]);
+      // A rolled-back write leaves the index as it was.
+      const late = rotation('rollback');
+      expect(() =>
+        store.transaction(() => {
+          store.putBinding(pub(late.k1), 1, late.v1.bytes);
+          store.putBinding(pub(r.k2), 3, late.v1.bytes); // moves k2's row to another baid, then undone
+          throw new Error('abort');
+        }),
+      ).toThrow('abort');
+      expect(store.bindingsOfBaid(late.v1.binding.baid)).toEqual([]);
+      expect(store.bindingsOfBaid(r.v1.binding.baid).map((x) => x.version)).toEqual([2, 1]);
     });
 
     it('restart: nothing is loaded at start; a renewed binding met on demand is known at its latest version', () => {
