@@ -109,13 +109,25 @@ interface Rss {
   readonly anonMiB: number;
   readonly fileMiB: number;
 }
+
+/** V8 heap in use and allocated (the node's /metrics, process.memoryUsage()), MiB: what of RssAnon is the JS heap. */
+async function heapOf(api: string): Promise<{ heapUsedMiB: number; heapTotalMiB: number }> {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const v = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm'))?.[1]) / 2 ** 20;
+  return {
+    heapUsedMiB: +v('nodejs_heap_used_bytes').toFixed(1),
+    heapTotalMiB: +v('nodejs_heap_total_bytes').toFixed(1),
+  };
+}
 interface Sample extends Rss {
   readonly readyMs: number;
   readonly readyCpuMs: number;
   readonly knownAgents: number;
   readonly fromCache: number;
   /** After the idle measurement: `agents` distinct known agents asked for (GET /verify), then idled again. */
+  readonly heap?: { heapUsedMiB: number; heapTotalMiB: number };
   readonly full?: Rss & {
+    readonly heap: { heapUsedMiB: number; heapTotalMiB: number };
     readonly requests: number;
     readonly trafficMs: number;
     readonly trafficCpuMs: number;
@@ -196,6 +208,7 @@ async function start(
   // VmRSS = RssAnon (heap, WASM memory, SQLite cache, malloc) + RssFile (pages of the node binary and
   // the addon mapped from disk: shared and reclaimable, but counted in RSS) + RssShmem.
   const m = rssOf(child.pid!);
+  const heap = await heapOf(ready.api);
   let full: Sample['full'];
   if (traffic.length) {
     const t1 = performance.now();
@@ -211,6 +224,7 @@ async function start(
     const st2 = (await (await fetch(`${ready.api}/status`)).json()) as { knownAgents: number };
     full = {
       ...rssOf(child.pid!),
+      heap: await heapOf(ready.api),
       requests: traffic.length,
       trafficMs,
       trafficCpuMs,
@@ -226,6 +240,7 @@ async function start(
     knownAgents: st.knownAgents,
     ...m,
     fromCache: ready.fromCache,
+    heap,
     ...(full ? { full } : {}),
   };
 }

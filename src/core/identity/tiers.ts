@@ -64,6 +64,28 @@ interface Known {
   supersededAt?: number;
 }
 
+/**
+ * A verified binding as the cache holds it: its byte fields, its encoded bytes and its hash copied into one buffer and
+ * held as views of it (the decoder gives each byte string its own ArrayBuffer, about a dozen per binding, each with
+ * its own overhead), so a cached binding costs about half the heap. Same values, so every check reads the same.
+ */
+function compact(b: Binding, bytes: Uint8Array, hash: Uint8Array): Known {
+  let size = bytes.length + hash.length;
+  const fields = (o: object) => Object.values(o).filter((x): x is Uint8Array => x instanceof Uint8Array);
+  for (const x of [...fields(b), ...fields(b.config)]) size += x.length;
+  const buf = new Uint8Array(size);
+  let off = 0;
+  const put = (x: Uint8Array): Uint8Array => {
+    buf.set(x, off);
+    return buf.subarray(off, (off += x.length));
+  };
+  const copy = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v instanceof Uint8Array ? put(v) : v])) as T;
+  const keptBytes = put(bytes);
+  const keptHash = put(hash);
+  return { binding: { ...copy(b), config: copy(b.config) }, bytes: keptBytes, hash: keptHash };
+}
+
 export class IdentityTiers {
   readonly counters: TierCounters = { T0: 0, T1: 0, T2: 0, T3: 0, T4: 0 };
   private readonly seen = new Map<string, true>();
@@ -237,12 +259,13 @@ export class IdentityTiers {
       }
       if (!equalBytes(b.agentKey, prev.binding.agentKey)) prev.supersededAt = b.notBefore;
     }
-    const known: Known = { binding: b, bytes: r.signed!.bytes, hash }; // the decoder's bytes: shared when it shares
+    // A shared decoder (a simulator's) shares the decoded binding across nodes: kept as it is; else compacted.
+    const known: Known = this.decode ? { binding: b, bytes: r.signed!.bytes, hash } : compact(b, r.signed!.bytes, hash);
     this.byBaid.set(baid, known);
     const cur = this.byAgent.get(agent);
     if (!cur || cur.binding.version <= b.version) this.byAgent.set(agent, known);
     this.evict();
-    return { ok: true, binding: b };
+    return { ok: true, binding: known.binding };
   }
 
   /**
