@@ -9,10 +9,12 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as natsConnect } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsTransport, natsSettings } from '../../src/runtime/transport/nats.js';
+import { NatsLiveness } from '../../src/runtime/transport/nats-liveness.js';
+import { NatsNames } from '../../src/runtime/transport/nats-subjects.js';
 import type { Transport, TransportState } from '../../src/runtime/transport/types.js';
 import { tcpAnswers } from '../../src/runtime/transport/servers.js';
 import { NATS_SERVER, natsServerAvailable, startNatsCluster, type NatsCluster } from '../multiprocess/nats-cluster.js';
@@ -180,6 +182,60 @@ describe.skipIf(!HAVE)('NATS transport on a three-server cluster', () => {
     late.onMessage((c, _k, b) => c === 'birth' && got.push(dec(b)));
     late.subscribe('birth', 'dd'.repeat(32));
     await until(() => got.includes('death of a'), 20_000);
+  }, 60_000);
+
+  it('a watcher that reads a node in the middle of its birth (lease, then will) does not declare it dead', async () => {
+    const network = net();
+    // The buckets, created by a transport as a node would.
+    const first = make(cluster.servers[0]!.url, network, 'first', '11'.repeat(32));
+    await first.ready();
+    const nc = await natsConnect({ servers: cluster.servers.map((s) => `127.0.0.1:${s.port}`) });
+    try {
+      const js = jetstream(nc);
+      const jsm = await jetstreamManager(nc);
+      const kvm = new Kvm(js);
+      const [wills, leases] = await Promise.all([
+        kvm.open(`agentnet-${network}-wills`),
+        kvm.open(`agentnet-${network}-leases`),
+      ]);
+      const key = '22'.repeat(32);
+      const k = `n.${key}`;
+      // The node is born exactly between the watcher's first and second read of the buckets: its lease, then
+      // its will, as announce() puts them. Only the interleaving is arranged; every read and put is the cluster's.
+      let reads = 0;
+      const between = {
+        streams: {
+          getMessage: async (...args: Parameters<typeof jsm.streams.getMessage>) => {
+            const m = await jsm.streams.getMessage(...args);
+            if (reads++ === 0) {
+              await leases.put(k, '1');
+              await wills.put(k, new TextEncoder().encode('death of x'));
+            }
+            return m;
+          },
+        },
+      } as unknown as JetStreamManager;
+      const watcher = new NatsLiveness('birth');
+      watcher.attach({
+        names: new NatsNames(network),
+        will: undefined,
+        delayMs: DELAY_S * 1000,
+        wills,
+        leases,
+        js,
+        jsm: between,
+        putPrefix: '',
+        relife: () => undefined,
+      });
+      watcher.watch(key);
+      await watcher.checkNow(key);
+      expect(reads).toBeGreaterThanOrEqual(2);
+      expect(watcher.executed).toBe(0);
+      expect((await wills.get(k))?.operation).toBe('PUT'); // the will of the live node stays
+      await watcher.close(async () => undefined);
+    } finally {
+      await nc.close();
+    }
   }, 60_000);
 
   it('a node whose own will was executed while it was connected starts a new life (down, then up)', async () => {

@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createWriteStream, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -37,7 +38,9 @@ export function startProc(spec: ProcSpec, readyTimeoutMs = 60_000): Promise<Proc
   const cfg = join(spec.dir, `${spec.name}.json`);
   writeFileSync(cfg, JSON.stringify(spec.config, null, 1));
   const t0 = Date.now();
-  const child = spawn(process.execPath, [BUNDLE, 'run', '--config', cfg, '--log-level', 'info'], {
+  // SIGUSR1 opens the inspector on a free port (not 9229, which several nodes would share): what a node that
+  // does not stop is doing, even when its event loop is busy (stopProc).
+  const child = spawn(process.execPath, ['--inspect-port=0', BUNDLE, 'run', '--config', cfg, '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -80,22 +83,75 @@ export function startProc(spec: ProcSpec, readyTimeoutMs = 60_000): Promise<Proc
 
 /**
  * Sends `sig` and resolves when the process has exited. A node that is still there after `deadlineMs` (its
- * own stop is bounded at 20 s, src/cli/run.ts) fails the caller with its name and last log lines.
+ * own stop is bounded at 20 s, src/cli/run.ts) fails the caller with its name, its last log lines and the
+ * JavaScript stack of a diagnostic report taken then (SIGUSR2), and is killed.
  */
 export function stopProc(p: Proc, sig: NodeJS.Signals = 'SIGTERM', deadlineMs = 40_000): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const t = setTimeout(
-      () =>
-        reject(new Error(`${p.name}: still running ${deadlineMs} ms after ${sig}\n${p.tail.slice(-15).join('\n')}`)),
-      deadlineMs,
-    );
+    const t = setTimeout(() => {
+      void stuckReport(p).then((stack) => {
+        p.child.kill('SIGKILL');
+        reject(
+          new Error(
+            `${p.name}: still running ${deadlineMs} ms after ${sig}\n${p.tail.slice(-15).join('\n')}\n${stack}`,
+          ),
+        );
+      });
+    }, deadlineMs);
     p.child.once('exit', () => {
       clearTimeout(t);
       resolve();
     });
     p.child.kill(sig);
   });
+}
+
+/**
+ * What a process that does not stop is doing: its JavaScript stack when the inspector pauses it (a busy event
+ * loop), else the resources that keep its event loop alive (an idle one). SIGUSR1 opens the inspector; the
+ * client is `ws` (a dependency of mqtt).
+ */
+async function stuckReport(p: Proc): Promise<string> {
+  const seen = () => p.tail.map((l) => /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(l)?.[0]).find(Boolean);
+  p.child.kill('SIGUSR1');
+  for (let i = 0; i < 50 && !seen(); i++) await new Promise((r) => setTimeout(r, 100));
+  const url = seen();
+  if (!url) return '(the inspector did not open within 5 s)';
+  const WebSocket = createRequire(import.meta.url)('ws') as typeof import('ws').WebSocket;
+  const ws = new WebSocket(url);
+  try {
+    await new Promise((r, j) => ws.once('open', r).once('error', j));
+    const answers = new Map<number, (v: unknown) => void>();
+    let paused: ((frames: string) => void) | undefined;
+    ws.on('message', (m) => {
+      const j = JSON.parse(String(m)) as { id?: number; method?: string; params?: any; result?: any };
+      if (j.id !== undefined) answers.get(j.id)?.(j.result);
+      if (j.method === 'Debugger.paused') {
+        const frames = (j.params.callFrames as any[]).slice(0, 25);
+        paused?.(
+          frames.map((f) => `${f.functionName || '(anonymous)'} ${f.url}:${f.location.lineNumber + 1}`).join('\n  '),
+        );
+      }
+    });
+    let id = 0;
+    const call = (method: string, params: object = {}) =>
+      new Promise<any>((r) => {
+        answers.set(++id, r);
+        ws.send(JSON.stringify({ id, method, params }));
+      });
+    await call('Debugger.enable');
+    const stack = new Promise<string>((r) => (paused = r));
+    void call('Debugger.pause');
+    const busy = await Promise.race([stack, new Promise<undefined>((r) => setTimeout(r, 2000))]);
+    if (busy) return `paused at (a busy loop at once, an idle one at its next callback):\n  ${busy}`;
+    const left = await call('Runtime.evaluate', { expression: 'process.getActiveResourcesInfo().join(", ")' });
+    return `idle event loop, resources keeping it alive: ${left?.result?.value}`;
+  } catch (e) {
+    return `(inspector: ${(e as Error).message})`;
+  } finally {
+    ws.terminate();
+  }
 }
 
 /** SIGKILL for every node process still running (afterAll). */

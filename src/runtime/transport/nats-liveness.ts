@@ -169,24 +169,30 @@ export class NatsLiveness {
     );
   }
 
-  /** Executes `k`'s will if its lease is gone; re-arms while it is there. */
+  /**
+   * Executes `k`'s will if its lease is gone; re-arms while it is there. The will is read before the lease,
+   * both from the stream leader: a node puts its lease before its will, so a lease read after the will
+   * belongs to that will's life or a later one. In the other order a node being born between the two reads
+   * (no lease yet, then its new will) would be declared dead.
+   */
   private async check(k: string): Promise<void> {
     const d = this.d;
     if (!d || this.closed || k === this.ownKey() || !this.isWatched(k)) return;
+    const stored = await lastFromLeader(d, d.names.bucket('wills'), k);
+    const will = stored && !stored.header?.get('KV-Operation') && stored.data.length > 0 ? stored : undefined;
     const lease = await this.leaseFromLeader(k);
     if (lease !== undefined) {
       const left = lease + d.delayMs - Date.now();
       return this.arm(k, Math.max(GRACE_MS, left + GRACE_MS));
     }
-    const will = await d.wills.get(k);
-    if (!will || will.operation !== 'PUT' || will.length === 0) return;
+    if (!will) return;
     const bucket = d.names.bucket(retainedIn(this.channel!) ?? 'state');
     const target = `$KV.${bucket}.${k}`;
     const current = await lastFromLeader(d, bucket, k);
-    if (!current || !sameBytes(current.data, will.value)) {
+    if (!current || !sameBytes(current.data, will.data)) {
       try {
         // Expecting the value read: one executor wins, and a birth the node republished meanwhile wins.
-        await d.js.publish(`${d.putPrefix}${target}`, will.value, {
+        await d.js.publish(`${d.putPrefix}${target}`, will.data, {
           expect: { lastSubjectSequence: current?.seq ?? 0 },
         });
         this.executed++;
@@ -196,7 +202,7 @@ export class NatsLiveness {
       }
     }
     // Done (by us or another follower): the will goes, unless the node put a new one meanwhile.
-    await d.wills.delete(k, { previousSeq: will.revision }).catch(() => undefined);
+    await d.wills.delete(k, { previousSeq: will.seq }).catch(() => undefined);
   }
 
   /**
@@ -210,20 +216,31 @@ export class NatsLiveness {
     return m.time.getTime();
   }
 
+  /** No more lease refreshes (the connection is being closed, whether or not the death went out). */
+  stopRefresh(): void {
+    if (this.refresh) clearInterval(this.refresh);
+    this.refresh = undefined;
+  }
+
   /** Clean close: the death goes out now, lease and will are removed. */
   async close(publishDeath: (bytes: Uint8Array) => Promise<unknown>): Promise<void> {
     this.closed = true;
-    if (this.refresh) clearInterval(this.refresh);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     const d = this.d;
     const own = this.ownKey();
     if (!d || !own) return;
     const w = d.will!;
-    // Puts of an announcement in flight land before the removal below, not after it (a retry waiting for its
-    // next attempt sees `closed` and stops; the wait is bounded so that the death still goes out).
-    await Promise.race([this.announcing, new Promise((r) => setTimeout(r, 1000))]);
-    await publishDeath(typeof w.bytes === 'function' ? w.bytes() : w.bytes);
+    try {
+      // Puts of an announcement in flight land before the removal below, not after it (a retry waiting for
+      // its next attempt sees `closed` and stops; the wait is bounded so that the death still goes out).
+      await Promise.race([this.announcing, new Promise((r) => setTimeout(r, 1000))]);
+      // The lease keeps being refreshed until the death is out: a stop slower than the delay (a loaded
+      // server) is still a clean stop, not a lapse that a watcher would execute beside our own death.
+      await publishDeath(typeof w.bytes === 'function' ? w.bytes() : w.bytes);
+    } finally {
+      this.stopRefresh();
+    }
     await Promise.allSettled([d.wills.purge(own), d.leases.purge(own)]);
   }
 }

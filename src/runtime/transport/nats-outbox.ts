@@ -117,12 +117,14 @@ export class NatsOutbox {
             timeout: PUT_TIMEOUT_MS,
             ...(h ? { headers: h } : {}),
           });
+    let failed = false;
     const settled = put.then(
       () => {
         this.stats.retainedPuts++;
         this.retryRound = 0;
       },
       (e) => {
+        failed = true;
         if (permanent(e)) this.stats.retainedRefused++;
         else {
           this.stats.retainedRetries++;
@@ -135,7 +137,10 @@ export class NatsOutbox {
     void settled.finally(() => {
       this.firstAttempts.delete(settled);
       this.inflight.delete(subject);
-      if (this.pending.has(subject) && !this.retryTimer) this.pump(subject);
+      // A newer value that waited goes out now. After a failure the retry timer sends it again; a closing outbox
+      // has no timer and sends nothing again: a draining connection refuses every put at once, and resending
+      // on each refusal would be a loop of microtasks that starves the event loop (timers included).
+      if (this.pending.has(subject) && !this.retryTimer && !(failed && this.closing)) this.pump(subject);
     });
   }
 

@@ -340,6 +340,7 @@ export function createNatsTransport(url: string, o: TransportOptions): Transport
         })().catch(() => undefined),
         new Promise((r) => setTimeout(r, PUT_TIMEOUT_MS)),
       ]);
+      liveness.stopRefresh();
       // drain waits for the server to flush every subscription; a server that is gone or stalled must not
       // hold the stop: after DRAIN_MS the connection is closed as it is.
       const drained = c.drain().catch(() => undefined);
