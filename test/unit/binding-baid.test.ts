@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { equalBytes, fromHex, toHex } from '../../src/core/base/bytes.js';
+import { decodeBinding } from '../../src/core/codec/binding.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
 import { makeBinding } from '../../src/core/identity/binding.js';
 import { IdentityTiers, type BindingSource } from '../../src/core/identity/tiers.js';
@@ -252,6 +253,15 @@ describe('schema v6 upgrade of a v5 store', () => {
     const plain = Array.from({ length: 600 }, (_, i) =>
       makeBinding(c, { ...base, salt: seed(`v5-salt-${i}`).slice(0, 16), agentSecret: seed(`v5-agent-${i}`) }),
     ); // more than one page of the migration's pass
+    // A payload of 256 bytes or more has a two-byte length head: the baid sits one byte later.
+    const wide = makeBinding(c, {
+      ...base,
+      salt: seed('v5-wide').slice(0, 16),
+      agentSecret: seed('v5-wide-agent'),
+      scope: Array.from({ length: 12 }, (_, i) => `sensors.building-${i}.temperature`),
+    });
+    expect(wide.bytes[26]).toBe(0x59);
+    expect(plain[0]!.bytes[26]).toBe(0x58);
     const put = db.prepare(
       'INSERT INTO bindings (agent_key, version, bytes) VALUES (?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version >= bindings.version',
     );
@@ -261,6 +271,7 @@ describe('schema v6 upgrade of a v5 store', () => {
       [pub(n.k), 1, n.v1.bytes],
       [pub(n.k), 2, n.v2.bytes],
       ...plain.map((p): [Uint8Array, number, Uint8Array] => [p.binding.agentKey, 1, p.bytes]),
+      [wide.binding.agentKey, 1, wide.bytes],
       [new Uint8Array(32).fill(9), 1, new Uint8Array([1, 2, 3])], // bytes that do not decode: kept, no baid
     ];
     for (const [k, ver, bytes] of rows) put.run(k, ver, bytes);
@@ -282,6 +293,14 @@ describe('schema v6 upgrade of a v5 store', () => {
       const latest = new Map(rows.map(([k, , bytes]) => [toHex(k), bytes])); // n's v2 was written after its v1
       for (const [k, bytes] of latest) expect(equalBytes(store.binding(fromHex(k))!, bytes)).toBe(true);
       expect(store.get(e.author, e.topic, 0, 1)?.id).toEqual(e.id);
+      // Each row's baid is the one its bytes decode to (the upgrade reads it at its place in the layout).
+      const baidOf = store.db.prepare('SELECT baid FROM bindings WHERE agent_key = ?');
+      for (const [k, bytes] of latest) {
+        const want = bytes.length > 3 ? toHex(decodeBinding(bytes, DEFAULT_LIMITS).binding.baid) : null;
+        const got = (baidOf.get(fromHex(k)) as { baid: Buffer | null }).baid;
+        expect(got && toHex(new Uint8Array(got))).toBe(want);
+      }
+      expect(store.bindingsOfBaid(wide.binding.baid).length).toBe(1);
       // The index answers for what was stored before it.
       expect(store.bindingsOfBaid(r.v1.binding.baid).map((x) => x.version)).toEqual([2, 1]);
       expect(store.bindingsOfBaid(n.v1.binding.baid).map((x) => x.version)).toEqual([2]);

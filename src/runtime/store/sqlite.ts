@@ -18,13 +18,33 @@ const WITHDRAW = KINDS.indexOf('withdraw');
 type Migration = string | ((db: Database.Database) => void);
 
 /**
+ * The first bytes of every binding as the codec writes it (canonical CBOR, codec/binding.ts and cose.ts): COSE_Sign
+ * tag 98, an array of 4, the protected header {3: "agentnet/binding/1"} and an empty unprotected map; then the
+ * payload's byte-string head (0x58 + one length byte, or 0x59 + two), the payload's map head, and its first fields
+ * 0: 1 and 1: a 32-byte string, the baid.
+ */
+const BINDING_PREFIX = "X'd8628455a103726167656e746e65742f62696e64696e672f31a0'";
+const BAID_FIELD = "X'0001015820'";
+
+/**
  * v6: the bindings table indexed by baid (LogStore.bindingsOfBaid), so that a binding loaded on demand is checked
- * against its baid's latest stored version and no version is read at start or held in memory. The baid is in the
- * signed CBOR, so the rows stored before are decoded here once, a page of rows at a time.
+ * against its baid's latest stored version and no version is read at start or held in memory. The rows stored before
+ * get their baid from their bytes: one UPDATE reads it at its place in the codec's layout (the upgrade of a large
+ * store must fit in a start, TimeoutStartSec in deploy/agentnet.service, on the smallest board), and any row that
+ * layout does not match is decoded (a page of rows at a time).
  */
 function bindingsByBaid(db: Database.Database): void {
-  db.exec('ALTER TABLE bindings ADD COLUMN baid BLOB');
-  const page = db.prepare('SELECT agent_key, bytes FROM bindings WHERE agent_key > ? ORDER BY agent_key LIMIT 512');
+  db.exec(`ALTER TABLE bindings ADD COLUMN baid BLOB;
+    UPDATE bindings SET baid = CASE
+      WHEN substr(bytes, 27, 1) = X'58' AND substr(bytes, 29, 1) BETWEEN X'a1' AND X'b7'
+        AND substr(bytes, 30, 5) = ${BAID_FIELD} THEN substr(bytes, 35, 32)
+      WHEN substr(bytes, 27, 1) = X'59' AND substr(bytes, 30, 1) BETWEEN X'a1' AND X'b7'
+        AND substr(bytes, 31, 5) = ${BAID_FIELD} THEN substr(bytes, 36, 32)
+    END
+    WHERE substr(bytes, 1, 26) = ${BINDING_PREFIX};`);
+  const page = db.prepare(
+    'SELECT agent_key, bytes FROM bindings WHERE baid IS NULL AND agent_key > ? ORDER BY agent_key LIMIT 512',
+  );
   const set = db.prepare('UPDATE bindings SET baid = ? WHERE agent_key = ?');
   for (let after: Uint8Array = new Uint8Array(0); ;) {
     const rows = page.all(after) as Array<{ agent_key: Buffer; bytes: Buffer }>;
