@@ -15,7 +15,7 @@
 import { equalBytes, fromHex, toHex } from './base/bytes.js';
 import { DEFAULT_LIMITS, TOPIC_RE, type Limits } from './codec/limits.js';
 import type { Direct } from './codec/messages.js';
-import { parseMessage, type ParsedMessage } from './codec/parsed.js';
+import { parseMessage, type EntryHash, type ParsedMessage } from './codec/parsed.js';
 import type { BatchSignatures } from './identity/batch-signatures.js';
 import { enqueueByPriority } from './priority.js';
 import { DirectLink } from './gossip/direct.js';
@@ -100,9 +100,12 @@ export class AgentCore {
   private readonly refusedRetained = new Set<string>();
   /** The reason of the last rejection (handleMessage: was the message refused, and why). */
   private lastReject: RejectReason | undefined;
+  /** The entry id's hash (SHA-256 of the COSE bytes), computed once per received entry when it is decoded. */
+  readonly entryHash: EntryHash;
 
   constructor(o: AgentOptions) {
     this.c = o.crypto;
+    this.entryHash = (b) => o.crypto.sha256(b);
     this.store = o.store;
     this.limits = o.limits ?? DEFAULT_LIMITS;
     this.epoch = o.epoch ?? 0;
@@ -177,6 +180,7 @@ export class AgentCore {
       emit: (x) => this.emit(x),
       frontierRepeats: this.heartbeat.repeats,
       restoreEveryMs: this.heartbeat.intervalMs ?? 1000,
+      ...(o.frontierEveryMs !== undefined && this.heartbeat.intervalMs ? { frontierEveryMs: o.frontierEveryMs } : {}),
       ...(o.continuation ? { continuation: o.continuation } : {}),
     });
     this.finder = new Finder(
@@ -392,7 +396,7 @@ export class AgentCore {
 
   /** One message from the transport, decoded here (codec/parsed.ts) and received as `handleParsed`. */
   handleMessage(now: number, channel: Channel, key: string, bytes: Uint8Array): void {
-    this.handleParsed(now, parseMessage(channel, key, bytes, this.limits));
+    this.handleParsed(now, parseMessage(channel, key, bytes, this.limits, this.entryHash));
   }
 
   /**
@@ -499,6 +503,7 @@ export class AgentCore {
     if (old > 0) this.reject('gap', 'header', `${old} entries held longer than ${held.maxAgeMs} ms dropped`, old);
     if (this.started && this.heartbeat.due(now)) {
       this.own.repeatChanged(now);
+      this.own.flushPending(now);
       this.own.restoreDue(now);
       this.births.sweep(
         now,

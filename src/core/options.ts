@@ -25,6 +25,11 @@ export interface AgentOptions extends HeartbeatOptions {
   /** Called before a stored binding is verified again (the runtime's verified-bindings cache answers its signatures). */
   readonly vouchBinding?: (bytes: Uint8Array) => void;
   readonly pullTimeoutMs?: number;
+  /**
+   * Each own log's signed frontier goes out at most once per this many ms: a head that changes sooner is published
+   * at the next heartbeat round (own-log.ts). Absent: with every flush of appends. Needs a heartbeat.
+   */
+  readonly frontierEveryMs?: number;
   readonly maxAttempts?: number;
   /** Out-of-order entries held per log while a gap is repaired. */
   readonly heldPerLog?: number;

@@ -5,7 +5,11 @@
 //   - an entry is stored before anything about it is emitted, so an entry peers may have seen is
 //     always in our log and a restarted node resumes at head.seq + 1;
 //   - ts never goes back within a log (max(now, previous ts));
-//   - the frontier of a log is signed once per batch of appends, when the output is next flushed;
+//   - the frontier of a log is signed once per batch of appends, when the output is next flushed; with
+//     `frontierEveryMs`, at most once per that many ms per log: a head that changes sooner waits for the next
+//     heartbeat round and goes out then, signed once for however many appends it covers (the live header already
+//     told the followers; the frontier is for the ones that lost it and for later subscribers, and a stream of
+//     entries needs not cost a second signed message each, docs/devices.md "Ingest");
 //   - a retained frontier expires with the log's head entry (MQTT 5 Message Expiry): a log whose head
 //     has expired offers nothing current, and new followers of the topic need not fetch its author's
 //     birth and entries (docs/simulator.md finding 4, docs/decisions.md). A new head publishes again;
@@ -59,7 +63,14 @@ export interface OwnLogOptions {
   readonly frontierRepeats?: number;
   /** A retained path of ours found replaced is published again at most once per this many ms (checkOwnPath). */
   readonly restoreEveryMs?: number;
+  /**
+   * A log's frontier goes out at once when its last one went out at least this many ms before, else at the next
+   * heartbeat round (`flushPending`); absent: at once, every flush. Needs a heartbeat.
+   */
+  readonly frontierEveryMs?: number;
 }
+
+type Head = { epoch: number; seq: number; id: Uint8Array; now: number; expires: number };
 
 type OwnRetained = { channel: 'birth' | 'frontier'; key: string; bytes: Uint8Array; expires: number };
 
@@ -68,10 +79,11 @@ export class OwnLog {
   bornAt = 0;
   private readonly o: OwnLogOptions;
   private readonly agentHex: string;
-  private readonly dirty = new Map<
-    string,
-    { epoch: number; seq: number; id: Uint8Array; now: number; expires: number }
-  >();
+  private readonly dirty = new Map<string, Head>();
+  /** Heads whose frontier waits for the next heartbeat round (frontierEveryMs), by topic. */
+  private readonly pending = new Map<string, Head>();
+  /** When each log's frontier last went out (frontierEveryMs), by topic: one entry per own log. */
+  private readonly frontierAt = new Map<string, number>();
   /** Signed frontiers that changed recently, with the heartbeat rounds left to send them again. */
   private readonly changed = new Map<string, { bytes: Uint8Array; left: number; expires: number }>();
   /** What we last published on each of our retained paths (`birth/{self}`, `frontier/{topic}/{self}`). */
@@ -129,7 +141,7 @@ export class OwnLog {
 
   /** Whether the next heartbeat round has work here: changed frontiers to repeat or paths to restore. */
   heartbeatWork(): boolean {
-    return this.changed.size > 0 || this.toRestore.size > 0;
+    return this.changed.size > 0 || this.toRestore.size > 0 || this.pending.size > 0;
   }
 
   /** Heartbeat: the paths found replaced again since their last restore. */
@@ -210,11 +222,10 @@ export class OwnLog {
   findCurrent(now: number, d: Declaration): { id: string; seq: number; bodyHash: string } | undefined {
     const { ttlMs: _ttl, topic, key: _key, ...rest } = d;
     const key = declarationKey(d);
+    const e = this.o.store.liveOne(this.o.agentKey, topic, d.kind, key, now);
+    if (!e) return undefined;
     const hash = this.o.crypto.sha256(encodeBody({ ...rest, tags: [...d.tags] }));
-    const e = this.o.store
-      .live(this.o.agentKey, now, topic)
-      .find((x) => x.kind === d.kind && x.key === key && equalBytes(x.bodyHash, hash));
-    return e && { id: toHex(e.id), seq: e.seq, bodyHash: toHex(hash) };
+    return equalBytes(e.bodyHash, hash) ? { id: toHex(e.id), seq: e.seq, bodyHash: toHex(hash) } : undefined;
   }
 
   /** Our live declarations (LogStore.live), in every topic or one. */
@@ -236,8 +247,19 @@ export class OwnLog {
 
   /** Signs the frontier of every log appended to since the last flush. */
   flushFrontiers(): void {
-    for (const [topic, f] of this.dirty) this.publishFrontier(topic, f.epoch, f.seq, f.id, f.now, f.expires, true);
+    const every = this.o.frontierEveryMs;
+    for (const [topic, f] of this.dirty) {
+      const last = this.frontierAt.get(topic);
+      if (every !== undefined && last !== undefined && f.now - last < every) this.pending.set(topic, f);
+      else this.publishFrontier(topic, f.epoch, f.seq, f.id, f.now, f.expires, true);
+    }
     this.dirty.clear();
+  }
+
+  /** Heartbeat round: the frontiers held back by `frontierEveryMs` go out, each signed at `now`. */
+  flushPending(now: number): void {
+    for (const [topic, f] of this.pending) this.publishFrontier(topic, f.epoch, f.seq, f.id, now, f.expires, true);
+    this.pending.clear();
   }
 
   /**
@@ -246,7 +268,8 @@ export class OwnLog {
    */
   repeatChanged(now: number): void {
     for (const [topic, c] of this.changed) {
-      if (c.expires > now)
+      // a newer head of this log goes out in this round anyway (flushPending)
+      if (c.expires > now && !this.pending.has(topic))
         this.o.emit({
           op: 'publish',
           channel: 'frontier',
@@ -308,6 +331,8 @@ export class OwnLog {
     const f: Frontier = { author: this.o.agentKey, topic, epoch, seq, id, ts: now };
     const bytes = encodeFrontier(f, this.o.crypto.signer.sign(this.o.secret, frontierToBeSigned(f)));
     const key = `${topic}/${this.agentHex}`;
+    this.pending.delete(topic);
+    if (this.o.frontierEveryMs !== undefined) this.frontierAt.set(topic, now);
     this.published.set(`frontier/${key}`, { channel: 'frontier', key, bytes, expires });
     this.o.emit({
       op: 'publish',

@@ -106,11 +106,11 @@ export class Receiver {
     // history complete; only live announcements must be current).
     if (source === 'push' && e.expires <= now)
       return this.x.reject('expired', 'header', `expired ${now - e.expires} ms ago`);
-    const id = this.x.crypto.sha256(se.bytes);
+    const id = se.id ?? this.x.crypto.sha256(se.bytes);
     const idHex = toHex(id);
     // T0: an id that passed T1 before skips the crypto, not the log rules (so a write lost to a failed
-    // store transaction is simply written again when the entry comes back).
-    if (!verifier.seenBefore(idHex)) {
+    // store transaction is simply written again when the entry comes back). The batch asked it already.
+    if (!(sigs ? sigs.known(se, idHex) : verifier.seenBefore(idHex))) {
       if (!verifier.bindingOf(author))
         return this.awaitBinding(now, author, { channel: 'header', key: channelTopic, se });
       if (e.ts > now + this.x.clockSkewMs) return this.x.reject('future', 'header', `ts ${e.ts - now} ms ahead`);

@@ -136,6 +136,8 @@ export function agentOf(
     // heads of followed topics are re-read (full anti-entropy for heads lost more often than that).
     heartbeatMs: profile.heartbeatMs,
     resyncEvery: Math.max(1, Math.round(60_000 / profile.heartbeatMs)),
+    // A stream of announces publishes its log's frontier once per heartbeat, not once per entry (own-log.ts).
+    frontierEveryMs: profile.heartbeatMs,
     epoch: identity.epoch,
     ...(identity.continuation ? { continuation: identity.continuation } : {}),
     ...(operators.length ? { operators: new Set(operators) } : {}),

@@ -210,6 +210,19 @@ export function storeContract(
       ]);
       store.append(at(106, 'capability')); // a keyless declaration
       expect(store.live(b(1), 1000).map((e) => e.key)).toEqual(['csv', 'receipt', undefined]);
+      // One identity at a time: the same entry `live` lists, or nothing (retired, expired, another kind or author).
+      const one = (kind: StoredEntry['kind'], key: string | undefined, now = 1000, author = 1, topic = 't') =>
+        store.liveOne(b(author), topic, kind, key, now);
+      expect(one('capability', 'csv')).toEqual(store.live(b(1), 1000).find((e) => e.key === 'csv'));
+      expect(one('capability', 'csv')?.seq).toBe(2);
+      expect(one('capability', undefined)).toEqual(store.live(b(1), 1000).find((e) => e.key === undefined));
+      expect(one('capability', undefined)?.seq).toBe(106);
+      expect(one('state', 'receipt')?.seq).toBe(103);
+      expect(one('capability', 'sql')).toBeUndefined(); // withdrawn
+      expect(one('intent', 'csv')).toBeUndefined();
+      expect(one('capability', 'csv', 9000)).toBeUndefined(); // expired at 9000
+      expect(one('capability', 'csv', 1000, 2)).toBeUndefined();
+      expect(one('capability', 'csv', 1000, 1, 'other')).toBeUndefined();
       expect(store.live(b(2), 1000)).toEqual([]);
       expect(store.live(b(1), 1000, 'other')).toEqual([]);
       // A failed transaction leaves the index as it was.

@@ -2,6 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { Heartbeat } from '../../src/core/gossip/heartbeat.js';
+import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
+import { decodeFrontier } from '../../src/core/codec/messages.js';
 import type { Declaration } from '../../src/core/types.js';
 import { identity, T0 } from '../helpers.js';
 import { TestNet } from '../harness.js';
@@ -104,5 +106,43 @@ describe('anti-entropy in the core', () => {
     expect(net.stores[0]!.head(identity('bob').agentKey, TOPIC)).toBeUndefined();
     net.advance(1000);
     expect(net.stores[0]!.head(identity('bob').agentKey, TOPIC)?.seq).toBe(1);
+  });
+
+  it('with frontierEveryMs a stream of appends sends its first frontier at once and the newest head once per round', () => {
+    const bobKey = identity('bob').agentKey;
+    const run = (o: { heartbeatMs: number; frontierEveryMs?: number }) => {
+      const net = new TestNet(T0);
+      net.add(identity('alice'), o).follow(TOPIC);
+      const bob = net.add(identity('bob'), o);
+      net.run();
+      const seqs: number[] = [];
+      let headers = 0;
+      net.intercept = (m) => {
+        if (m.from !== 1 || m.to !== 0) return m.bytes;
+        if (m.channel === 'frontier') seqs.push(decodeFrontier(m.bytes, DEFAULT_LIMITS).frontier.seq);
+        // the last header of the stream is lost: only a frontier tells alice of that head
+        if (m.channel === 'header' && ++headers === 5) return undefined;
+        return m.bytes;
+      };
+      for (let i = 0; i < 5; i++) {
+        bob.announce(net.now, { ...CAP, key: `k${i}`, text: `reading ${i}` });
+        net.run();
+        net.advance(100);
+      }
+      const beforeRound = net.stores[0]!.head(bobKey, TOPIC)?.seq;
+      net.advance(1000);
+      const afterRound = net.stores[0]!.head(bobKey, TOPIC)?.seq;
+      net.advance(10_000);
+      return { seqs, beforeRound, afterRound };
+    };
+    // Every append its own frontier (the lost header is learnt at once), then two repeats of the newest.
+    expect(run({ heartbeatMs: 1000 })).toEqual({ seqs: [1, 2, 3, 4, 5, 5, 5], beforeRound: 5, afterRound: 5 });
+    // One frontier for the first append, the newest head at the next round, then its two repeats: the lost header's
+    // entry is repaired within one round.
+    expect(run({ heartbeatMs: 1000, frontierEveryMs: 1000 })).toEqual({
+      seqs: [1, 5, 5, 5],
+      beforeRound: 4,
+      afterRound: 5,
+    });
   });
 });

@@ -92,6 +92,30 @@ describe('NodeCore.handleMessages', () => {
     expect(node.sigs).toEqual({ batches: 1, verified: 8 });
   });
 
+  it('entries whose id passed T1 before (known duplicates) are not verified again, and a forged copy still is', () => {
+    const { id, core: author, headers } = headersOf('author', 4, 1000);
+    const { node, agent, calls, events } = victim([id]);
+    const header = (bytes: Uint8Array): Received => ({ channel: 'header', key: TOPIC, bytes });
+    node.handleMessages(T0 + 10_000, headers.slice(0, 2).map(header));
+    expect(calls).toEqual({ single: 0, batches: 1, items: 2 });
+    const t0Before = agent.verifier.counters.T0;
+    // The same two again (a heartbeat repeat, a second path) with one new entry: only the new one is verified.
+    node.handleMessages(T0 + 11_000, headers.slice(0, 3).map(header));
+    expect(calls).toEqual({ single: 0, batches: 2, items: 3 });
+    expect(agent.verifier.counters.T0 - t0Before).toBe(2); // asked once per known entry, not again by the receiver
+    expect(agent.logHead(author.agentKey, TOPIC)?.seq).toBe(3);
+    // Known duplicates only: no batch call at all.
+    node.handleMessages(T0 + 12_000, headers.slice(0, 3).map(header));
+    expect(calls).toEqual({ single: 0, batches: 2, items: 3 });
+    // A copy of a known entry with its signature changed is another id: verified, and refused.
+    const forged = headers[3]!.slice();
+    forged[forged.length - 1]! ^= 1;
+    node.handleMessages(T0 + 13_000, [header(headers[2]!), header(forged)]);
+    expect(calls).toEqual({ single: 0, batches: 3, items: 4 });
+    expect(events().filter((e) => e.type === 'rejected' && e.reason === 'bad_signature')).toHaveLength(1);
+    expect(agent.logHead(author.agentKey, TOPIC)?.seq).toBe(3);
+  });
+
   it('an entry that arrives before its author birth waits decoded and is not decoded again when released', () => {
     const { core: author, headers, birth } = headersOf('newcomer', 3, 1000);
     expect(birth).toBeDefined();

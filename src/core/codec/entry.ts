@@ -41,6 +41,11 @@ export interface SignedEntry {
   readonly bytes: Uint8Array;
   readonly signature: Uint8Array;
   readonly toBeSigned: Uint8Array;
+  /**
+   * The entry id (SHA-256 of `bytes`) when whoever decoded it computed it (codec/parsed.ts, once per received
+   * entry): the receive path and the batch signature check read it instead of hashing again.
+   */
+  readonly id?: Uint8Array;
 }
 
 const H32 = { t: 'bytes', len: 32 } as const;

@@ -3,6 +3,8 @@
 // read the same decoded objects. Headers become a SignedEntry, direct messages a Direct (with the entries inside an
 // `entries` reply decoded too); the other channels are decoded by their own handler, once, on the way in.
 // A message that does not decode is kept with its DecodeError, which the core turns into its reject reason.
+// Given a hash, each decoded entry carries its id (SHA-256 of its bytes) from here on, so the batch signature
+// check can skip the entries whose id passed T1 before (known duplicates) and the receiver hashes nothing again.
 
 import { DecodeError } from '../base/errors.js';
 import type { Channel } from '../channels.js';
@@ -31,14 +33,26 @@ export type ParsedMessage =
   /** body, birth, frontier, fraud, revocation: decoded by their handler in the receive path. */
   | (Base & { readonly kind: 'raw' });
 
-/** Decodes one received message; throws nothing but bugs (a DecodeError is kept in the record). */
-export function parseMessage(channel: Channel, key: string, bytes: Uint8Array, limits: Limits): ParsedMessage {
+/** The entry id's hash (the crypto port's SHA-256). */
+export type EntryHash = (bytes: Uint8Array) => Uint8Array;
+
+/**
+ * Decodes one received message; throws nothing but bugs (a DecodeError is kept in the record). With `hash`, every
+ * decoded entry carries its id (SignedEntry.id).
+ */
+export function parseMessage(
+  channel: Channel,
+  key: string,
+  bytes: Uint8Array,
+  limits: Limits,
+  hash?: EntryHash,
+): ParsedMessage {
   if (bytes.length > limits.messageBytes) return { kind: 'oversized', channel, key, bytes };
   try {
-    if (channel === 'header') return { kind: 'header', channel, key, bytes, se: decodeEntry(bytes, limits) };
+    if (channel === 'header') return { kind: 'header', channel, key, bytes, se: identified(bytes, limits, hash) };
     if (channel === 'direct') {
       const d = decodeDirect(bytes, limits);
-      const entries = d.type === 'entries' ? d.entries.map((b) => decodeOrError(b, limits)) : [];
+      const entries = d.type === 'entries' ? d.entries.map((b) => decodeOrError(b, limits, hash)) : [];
       return { kind: 'direct', channel, key, bytes, d, entries };
     }
   } catch (e) {
@@ -48,9 +62,14 @@ export function parseMessage(channel: Channel, key: string, bytes: Uint8Array, l
   return { kind: 'raw', channel, key, bytes };
 }
 
-function decodeOrError(b: Uint8Array, limits: Limits): SignedEntry | DecodeError {
+function identified(b: Uint8Array, limits: Limits, hash: EntryHash | undefined): SignedEntry {
+  const se = decodeEntry(b, limits);
+  return hash ? { ...se, id: hash(b) } : se;
+}
+
+function decodeOrError(b: Uint8Array, limits: Limits, hash: EntryHash | undefined): SignedEntry | DecodeError {
   try {
-    return decodeEntry(b, limits);
+    return identified(b, limits, hash);
   } catch (e) {
     if (e instanceof DecodeError) return e;
     throw e;

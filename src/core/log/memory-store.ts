@@ -126,6 +126,18 @@ export class MemoryStore implements LogStore {
     return out.sort((x, y) => (x.topic === y.topic ? x.seq - y.seq : x.topic < y.topic ? -1 : 1));
   }
 
+  liveOne(
+    author: Uint8Array,
+    topic: string,
+    kind: StoredEntry['kind'],
+    key: string | undefined,
+    now: number,
+  ): StoredEntry | undefined {
+    this.check();
+    const e = this.logsByKey.get(logKey(author, topic))?.live.get(`${kind}/${key ?? ''}`);
+    return e && e.expires > now ? e : undefined;
+  }
+
   logs(author?: Uint8Array): LogRef[] {
     this.check();
     const a = author ? toHex(author) : undefined;

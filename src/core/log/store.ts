@@ -82,6 +82,17 @@ export interface LogStore {
    */
   live(author: Uint8Array, now: number, topic?: string): StoredEntry[];
   /**
+   * The author's live declaration with one identity (topic, kind, key; no key: the topic's keyless one) unexpired
+   * at `now`: the one entry of `live` with that identity, found without reading the others (an announce asks it).
+   */
+  liveOne(
+    author: Uint8Array,
+    topic: string,
+    kind: StoredEntry['kind'],
+    key: string | undefined,
+    now: number,
+  ): StoredEntry | undefined;
+  /**
    * Entries of `kind` unexpired at `now`, by authors other than `except`, ordered by (author, topic, epoch,
    * seq): found by expiry (an index), not by reading every log, so expired history costs nothing. With
    * `sketchMask` (SKETCH_BYTES), only entries whose sketch has every bit of the mask set, and those stored

@@ -121,7 +121,8 @@ export class NodeCore {
   handleMessages(now: number, batch: readonly Received[]): void {
     this.now = now;
     const limits = this.agent.limits;
-    const parsed = byPriority(batch).map((m) => parseMessage(m.channel, m.key, m.bytes, limits));
+    const hash = this.agent.entryHash;
+    const parsed = byPriority(batch).map((m) => parseMessage(m.channel, m.key, m.bytes, limits, hash));
     const sigs = this.verifyBatch(parsed);
     const admitted = this.gate ? parsed.filter((p) => this.admit(now, p, sigs)) : parsed;
     for (const p of admitted) this.agent.handleParsed(now, p, sigs);
@@ -306,7 +307,8 @@ export class NodeCore {
 
   /** Step 3: the entries of authors whose binding is held, verified in one batch call. */
   private verifyBatch(parsed: readonly ParsedMessage[]): BatchSignatures {
-    const sigs = new BatchSignatures(this.verifier);
+    const tiers = this.agent.verifier;
+    const sigs = new BatchSignatures(this.verifier, (idHex) => tiers.seenBefore(idHex));
     const known = parsed
       .flatMap(entriesOf)
       .filter((se) => this.agent.verifier.bindingOf(toHex(se.entry.author)) !== undefined);

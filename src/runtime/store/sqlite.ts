@@ -249,6 +249,10 @@ export class SqliteStore implements LogStore {
         `SELECT e.*, l.key AS key FROM live l JOIN entries e ON e.author = l.author AND e.topic = l.topic AND e.epoch = l.epoch AND e.seq = l.seq
          WHERE l.author = ? AND l.topic = ? AND l.expires > ? ORDER BY l.seq`,
       ),
+      liveOne: d.prepare(
+        `SELECT e.*, l.key AS key FROM live l JOIN entries e ON e.author = l.author AND e.topic = l.topic AND e.epoch = l.epoch AND e.seq = l.seq
+         WHERE l.author = ? AND l.topic = ? AND l.kind = ? AND l.key = ? AND l.expires > ?`,
+      ),
       pruneLive: d.prepare('DELETE FROM live WHERE expires <= ?'),
       // Per other author, the range (author, kind, expires > now) of entries_author_kind_expires (v4): neither
       // expired history nor the node's own log is read.
@@ -383,6 +387,20 @@ export class SqliteStore implements LogStore {
         topic === undefined ? this.q.liveOf.all(author, now) : this.q.liveOfTopic.all(author, topic, now)
       ) as Array<Row & { key: string }>;
       return rows.map((r) => (r.key ? { ...toEntry(r), key: r.key } : toEntry(r)));
+    });
+  }
+
+  liveOne(
+    author: Uint8Array,
+    topic: string,
+    kind: StoredEntry['kind'],
+    key: string | undefined,
+    now: number,
+  ): StoredEntry | undefined {
+    return this.guard(() => {
+      const r = this.q.liveOne.get(author, topic, KINDS.indexOf(kind), key ?? '', now) as
+        (Row & { key: string }) | undefined;
+      return r && (r.key ? { ...toEntry(r), key: r.key } : toEntry(r));
     });
   }
 

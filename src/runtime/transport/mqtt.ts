@@ -1,10 +1,10 @@
 // MQTT transport (docs/architecture.md §5) on mqtt.js. Topic root `agentnet/v1/{network}/`:
-//   h/{topic} headers (QoS 1)   b/{bodyHash} retained bodies (Message Expiry = entry expiry)
+//   h/{topic} headers           b/{bodyHash} retained bodies (Message Expiry = entry expiry)
 //   n/{author} retained births  f/{topic}/{author} retained frontiers   d/{agent} direct inbox
 //   x/{author} retained fork proofs (every node subscribes x/+)
 //   r/{agent} retained revocations (every node subscribes r/+)
-// MQTT 5 by default; `?mqtt=4` in the URL selects 3.1.1 (the embedded aedes broker speaks only
-// 3.1.1, so retained bodies there carry no expiry). Reconnects with exponential backoff and jitter
+// Publishes at QoS 1, subscriptions at QoS 0 (see subscribe). MQTT 5 by default; `?mqtt=4` in the URL selects
+// 3.1.1 (the embedded aedes broker speaks only 3.1.1, so retained bodies there carry no expiry). Reconnects with exponential backoff and jitter
 // (reconnectDelay); publishes made while down wait in mqtt.js' offline queue, and QoS 1 messages in
 // flight stay in its outgoing store across reconnects; subscriptions are restored (resubscribe).
 // A broker list (`mqtt://h1:1883,h2:1883`, servers.ts) is one link: the first broker that answers is used,
@@ -318,7 +318,11 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
       client.publish(mqttTopic(o.network, channel, key), payload, { qos: 1, retain: p.retain, ...props });
     },
     subscribe(channel, key) {
-      client.subscribe(mqttTopic(o.network, channel, key), { qos: 1 });
+      // QoS 0: the session starts clean and ends with the connection (`clean: true`), so a QoS 1 delivery to us
+      // is no more reliable than QoS 0 over the same TCP stream (what is in flight when the link drops is lost
+      // either way, and frontiers and gap repair bring it back); it would only cost a PUBACK per received message
+      // and the broker's in-flight window (docs/devices.md "Ingest"). Our own publishes stay QoS 1.
+      client.subscribe(mqttTopic(o.network, channel, key), { qos: 0 });
     },
     unsubscribe(channel, key) {
       client.unsubscribe(mqttTopic(o.network, channel, key));
