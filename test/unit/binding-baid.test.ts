@@ -213,6 +213,23 @@ for (const [name, open] of stores) {
       expect(v.checkSigned(...signedBy(r.k2, T0 + 60))).toMatchObject({ ok: false, reason: 'binding_expired' });
     });
 
+    it('a cache full of pinned bindings still checks a loaded binding against its stored tip', () => {
+      const r = rotation('pinned');
+      const own = seed('pinned-own');
+      const ownBinding = makeBinding(c, { ...base, salt: seed('pinned-own-salt').slice(0, 16), agentSecret: own });
+      let v = tiersOver(store, 1);
+      receive(store, v, r.v1.bytes);
+      receive(store, v, r.v2.bytes, T0 + 1);
+      store = h.reopen(store);
+      v = tiersOver(store, 1);
+      expect(v.acceptBinding(ownBinding.bytes, T0 + 20).ok).toBe(true);
+      v.setOwn(toHex(pub(own))); // the one slot is the own binding's: whatever else loads is evicted at once
+      expect(v.tierOf(toHex(pub(r.k1)), T0 + 30)).toBe(0);
+      expect(v.acceptBinding(r.v1.bytes, T0 + 30)).toMatchObject({ ok: false, reason: 'stale' });
+      expect(v.tierOf(toHex(pub(r.k2)), T0 + 30)).toBe(2);
+      expect(v.knownAgents()).toBe(1);
+    });
+
     it('many renewed agents: the cache stays at its bound across a sweep of all of them', () => {
       const agents = Array.from({ length: 40 }, (_, i) => renewed(`sweep${i}`));
       const v0 = tiersOver(store, 1000);

@@ -129,6 +129,11 @@ export class IdentityTiers {
   private clock = -Infinity;
   /** The own agent key (hex), pinned in the cache (setOwn). */
   private own: string | undefined;
+  /**
+   * The binding the last successful acceptOne accepted or matched: what a caller loading a chain tip compares with,
+   * even when the cache evicted it at once (a cache full of pinned bindings).
+   */
+  private accepted: Known | undefined;
   /** Bindings loaded from the source and evicted since start (status). */
   readonly cache = { loaded: 0, evicted: 0 };
 
@@ -156,7 +161,9 @@ export class IdentityTiers {
     this.cache.loaded++;
     this.source!.vouch?.(bytes);
     const r = this.acceptOne(bytes, this.clock, false, true);
-    return r.ok ? this.byAgent.get(hex) : undefined;
+    // Checked against what was accepted, also when the cache evicted it at once (full of pinned bindings).
+    const loaded = r.ok ? this.accepted : undefined;
+    return loaded && toHex(loaded.binding.agentKey) === hex ? loaded : undefined;
   }
 
   /**
@@ -238,14 +245,15 @@ export class IdentityTiers {
     const hash = this.crypto.sha256(bytes);
     const prev =
       this.byBaid.get(baid) ??
-      this.storedTip(b, bytes, baid, now) ??
-      (stored ? undefined : this.predecessor(b, baid, agent, hash, now));
+      this.storedTip(b, bytes, now) ??
+      (stored ? undefined : this.predecessor(b, agent, hash, now));
     if (prev) {
       const pv = prev.binding.version;
       if (b.version < pv) return no('stale', `binding version ${b.version} older than known ${pv}`);
       if (b.version === pv) {
         if (!equalBytes(hash, prev.hash))
           return no('binding_invalid', `two different bindings at version ${pv} (equivocation)`);
+        this.accepted = prev;
         return { ok: true, binding: prev.binding };
       }
       if (b.version > pv + 1)
@@ -264,6 +272,7 @@ export class IdentityTiers {
     this.byBaid.set(baid, known);
     const cur = this.byAgent.get(agent);
     if (!cur || cur.binding.version <= b.version) this.byAgent.set(agent, known);
+    this.accepted = known;
     this.evict();
     return { ok: true, binding: known.binding };
   }
@@ -274,13 +283,18 @@ export class IdentityTiers {
    * an earlier version met later is refused as stale and a newer one is checked as the next step of the chain, as
    * if every later version had been held in memory. One index look-up; none when the source cannot answer it.
    */
-  private storedTip(b: Binding, bytes: Uint8Array, baid: string, now: number): Known | undefined {
+  private storedTip(b: Binding, bytes: Uint8Array, now: number): Known | undefined {
     const tip = this.source?.bindingsOfBaid?.(b.baid)[0];
     if (!tip || tip.version <= 1 || equalBytes(tip.bytes, bytes)) return undefined;
     this.cache.loaded++;
     this.source!.vouch?.(tip.bytes);
-    const r = this.acceptOne(tip.bytes, now, false, true);
-    return r.ok ? this.byBaid.get(baid) : undefined;
+    return this.loadedOf(b, this.acceptOne(tip.bytes, now, false, true).ok);
+  }
+
+  /** The binding a load from the source just accepted, when it is of `b`'s baid (what `b` is checked against). */
+  private loadedOf(b: Binding, ok: boolean): Known | undefined {
+    const k = ok ? this.accepted : undefined;
+    return k && equalBytes(k.binding.baid, b.baid) ? k : undefined;
   }
 
   /**
@@ -288,7 +302,7 @@ export class IdentityTiers {
    * agent key, or (for a version after the first) the stored binding `prev` names. Loaded through T2 like any
    * other, so the chain, pre-rotation and equivocation checks see what a node holding every binding would see.
    */
-  private predecessor(b: Binding, baid: string, agent: string, hash: Uint8Array, now: number): Known | undefined {
+  private predecessor(b: Binding, agent: string, hash: Uint8Array, now: number): Known | undefined {
     if (!this.source) return undefined;
     const stored = this.byAgent.has(agent) ? undefined : this.source.bindingOf(agent);
     const same = stored && !equalBytes(this.crypto.sha256(stored), hash) ? stored : undefined;
@@ -296,8 +310,7 @@ export class IdentityTiers {
     if (!earlier) return undefined;
     this.cache.loaded++;
     this.source.vouch?.(earlier);
-    const r = this.acceptOne(earlier, now, true, true);
-    return r.ok ? this.byBaid.get(baid) : undefined;
+    return this.loadedOf(b, this.acceptOne(earlier, now, true, true).ok);
   }
 
   /**
