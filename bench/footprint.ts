@@ -17,60 +17,73 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeBody } from '../src/core/codec/body.js';
 import { encodeEntry, entryToBeSigned, type Entry } from '../src/core/codec/entry.js';
 import { makeSketch } from '../src/core/gossip/sketch.js';
 import { makeBinding } from '../src/core/identity/binding.js';
 import { storedOf } from '../src/core/own-log.js';
-import { makeCryptoPort, nobleStrictVerifier, randomSecret } from '../src/runtime/crypto-port.js';
+import { makeCryptoPort, nobleStrictVerifier } from '../src/runtime/crypto-port.js';
 import { projectPath } from '../src/runtime/paths.js';
+import { lineChart, stack } from '../src/runtime/plot/svg.js';
 import { nodeEnv, nodeFlags } from '../src/runtime/node-flags.js';
 import { loadProfile } from '../src/runtime/profile.js';
 import { SqliteStore } from '../src/runtime/store/sqlite.js';
 
 const c = makeCryptoPort(nobleStrictVerifier);
 
+/** The seeded agents' and operator's secrets: derived from their index, so a store can be extended later (--extend). */
+const secretOf = (label: string): Uint8Array => c.sha256(new TextEncoder().encode(`agentnet-footprint/${label}`));
+
 /**
- * A store with `agents` known agents (valid bindings) and `entries` stored `state` entries: signed by those
- * agents (round robin, one log each in topic `footprint/readings`), tagged `reading` (no interest of the
- * node's own, e.g. trust's `receipt`, wants them), unexpired for 30 days, each with its body: what a node
- * holds after following a busy topic for a while.
+ * A store with `agents` known agents (valid bindings; the first `renewed` of them renewed once: version 2 of the
+ * same key, what an operator's renewal stores) and `entries` stored `state` entries: signed by those agents (round
+ * robin, one log each in topic `footprint/readings`), tagged `reading` (no interest of the node's own, e.g.
+ * trust's `receipt`, wants them), unexpired for 30 days, each with its body: what a node holds after following a
+ * busy topic for a while. `extend`: the store holds these agents and some of the entries already (a copy of a
+ * smaller seed); only the entries after those are added.
  */
-function seed(dir: string, agents: number, entries = 0): void {
+function seed(dir: string, agents: number, entries = 0, renewed = 0, extend = false): void {
   const store = new SqliteStore(join(dir, 'agentnet.db'));
   const now = Date.now();
-  const op = randomSecret();
-  const secrets: Uint8Array[] = [];
-  store.transaction(() => {
-    for (let i = 0; i < agents; i++) {
-      const agent = randomSecret();
-      secrets.push(agent);
-      const b = makeBinding(c, {
-        operatorSecret: op,
-        agentSecret: agent,
-        codeHash: c.sha256(new Uint8Array([i & 255])),
-        config: {},
-        salt: randomSecret().slice(0, 16),
-        notBefore: now - 60_000,
-        notAfter: now + 30 * 86_400_000,
+  const op = secretOf('operator');
+  const secrets: Uint8Array[] = Array.from({ length: agents }, (_, i) => secretOf(`agent-${i}`));
+  if (!extend)
+    for (let done = 0; done < agents;) {
+      store.transaction(() => {
+        for (const end = Math.min(agents, done + 1000); done < end; done++) {
+          const i = done;
+          const p = {
+            operatorSecret: op,
+            agentSecret: secrets[i]!,
+            codeHash: c.sha256(new Uint8Array([i & 255])),
+            config: {},
+            salt: secretOf(`salt-${i}`).slice(0, 16),
+            notBefore: now - 60_000,
+            notAfter: now + 30 * 86_400_000,
+          };
+          const b = makeBinding(c, p);
+          const kept =
+            i < renewed ? makeBinding(c, { ...p, version: 2, prev: c.sha256(b.bytes), notBefore: now - 30_000 }) : b;
+          store.putBinding(kept.binding.agentKey, kept.binding.version, kept.bytes, kept.binding.baid);
+        }
       });
-      store.putBinding(c.signer.publicKey(agent), 1, b.bytes);
     }
-  });
   if (entries && !agents) throw new RangeError('footprint: --entries needs --agents (the entries need authors)');
-  const heads = new Map<number, { seq: number; id: Uint8Array }>();
-  for (let done = 0; done < entries;) {
+  const topic = 'footprint/readings';
+  const authors = new Map<number, Uint8Array>();
+  for (let done = extend ? store.entryCount() : 0; done < entries;) {
     store.transaction(() => {
       for (const end = Math.min(entries, done + 1000); done < end; done++) {
         const a = done % agents;
-        const author = c.signer.publicKey(secrets[a]!);
+        const author = authors.get(a) ?? c.signer.publicKey(secrets[a]!);
+        authors.set(a, author);
         const body = encodeBody({ kind: 'state', text: `reading ${done}`, tags: ['reading'] });
-        const h = heads.get(a);
+        const h = store.head(author, topic);
         const entry: Entry = {
           author,
-          topic: 'footprint/readings',
+          topic,
           epoch: 1,
           seq: h ? h.seq + 1 : 1,
           ...(h ? { prev: h.id } : {}),
@@ -83,10 +96,8 @@ function seed(dir: string, agents: number, entries = 0): void {
           tier: 2,
         };
         const bytes = encodeEntry(entry, c.signer.sign(secrets[a]!, entryToBeSigned(entry)));
-        const id = c.sha256(bytes);
-        store.append(storedOf(entry, id, bytes));
+        store.append(storedOf(entry, c.sha256(bytes), bytes));
         store.putBody(entry.bodyHash, body, entry.expires);
-        heads.set(a, { seq: entry.seq, id });
       }
     });
   }
@@ -98,11 +109,31 @@ interface Rss {
   readonly anonMiB: number;
   readonly fileMiB: number;
 }
+
+/** V8 heap in use and allocated (the node's /metrics, process.memoryUsage()), MiB: what of RssAnon is the JS heap. */
+async function heapOf(api: string): Promise<{ heapUsedMiB: number; heapTotalMiB: number }> {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const v = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm'))?.[1]) / 2 ** 20;
+  return {
+    heapUsedMiB: +v('nodejs_heap_used_bytes').toFixed(1),
+    heapTotalMiB: +v('nodejs_heap_total_bytes').toFixed(1),
+  };
+}
 interface Sample extends Rss {
   readonly readyMs: number;
   readonly readyCpuMs: number;
   readonly knownAgents: number;
   readonly fromCache: number;
+  /** After the idle measurement: `agents` distinct known agents asked for (GET /verify), then idled again. */
+  readonly heap?: { heapUsedMiB: number; heapTotalMiB: number };
+  readonly full?: Rss & {
+    readonly heap: { heapUsedMiB: number; heapTotalMiB: number };
+    readonly requests: number;
+    readonly trafficMs: number;
+    readonly trafficCpuMs: number;
+    readonly knownAgents: number;
+    readonly tierFound: number;
+  };
 }
 
 /** CPU time (user + system) a process has used, ms: fields 14 and 15 of /proc/PID/stat, in clock ticks (100 Hz). */
@@ -124,8 +155,19 @@ function applied(profile: string, o: Opts): { flags: string[]; env: Record<strin
   };
 }
 
-/** One start of `agentnet run` on `dir`: spawn -> ready, then idle, /status, VmRSS, SIGTERM. */
-async function start(dir: string, profile: string, idleMs: number, o: Opts, extra: string[] = []): Promise<Sample> {
+/**
+ * One start of `agentnet run` on `dir`: spawn -> ready, then idle, /status, VmRSS; with `traffic` (agent keys, hex)
+ * then one GET /verify/{agentKey} per key (each loads the agent's stored binding into the binding cache and checks it,
+ * T2, as the receive path does for an author it needs), idle again and VmRSS: the cache full under traffic. SIGTERM.
+ */
+async function start(
+  dir: string,
+  profile: string,
+  idleMs: number,
+  o: Opts,
+  extra: string[] = [],
+  traffic: readonly string[] = [],
+): Promise<Sample> {
   const { flags, env } = applied(profile, o);
   const t0 = performance.now();
   const broker = o.broker ? ['--broker', o.broker] : [];
@@ -166,6 +208,30 @@ async function start(dir: string, profile: string, idleMs: number, o: Opts, extr
   // VmRSS = RssAnon (heap, WASM memory, SQLite cache, malloc) + RssFile (pages of the node binary and
   // the addon mapped from disk: shared and reclaimable, but counted in RSS) + RssShmem.
   const m = rssOf(child.pid!);
+  const heap = await heapOf(ready.api);
+  let full: Sample['full'];
+  if (traffic.length) {
+    const t1 = performance.now();
+    const cpu1 = cpuMs(child.pid!);
+    let tierFound = 0;
+    for (const key of traffic) {
+      const r = (await (await fetch(`${ready.api}/verify/${key}`)).json()) as { tier: number };
+      if (r.tier >= 2) tierFound++;
+    }
+    const trafficMs = Math.round(performance.now() - t1);
+    const trafficCpuMs = cpuMs(child.pid!) - cpu1;
+    await new Promise((r) => setTimeout(r, idleMs));
+    const st2 = (await (await fetch(`${ready.api}/status`)).json()) as { knownAgents: number };
+    full = {
+      ...rssOf(child.pid!),
+      heap: await heapOf(ready.api),
+      requests: traffic.length,
+      trafficMs,
+      trafficCpuMs,
+      knownAgents: st2.knownAgents,
+      tierFound,
+    };
+  }
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   return {
@@ -174,6 +240,8 @@ async function start(dir: string, profile: string, idleMs: number, o: Opts, extr
     knownAgents: st.knownAgents,
     ...m,
     fromCache: ready.fromCache,
+    heap,
+    ...(full ? { full } : {}),
   };
 }
 
@@ -286,13 +354,151 @@ async function once(
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** Agent keys (hex) of `n` stored bindings, in key order (the keys are hashes: no order among the agents). */
+function storedAgents(dir: string, n: number): string[] {
+  const store = new SqliteStore(join(dir, 'agentnet.db'));
+  try {
+    const rows = store.db.prepare('SELECT agent_key FROM bindings ORDER BY agent_key LIMIT ?').all(n) as Array<{
+      agent_key: Buffer;
+    }>;
+    return rows.map((r) => r.agent_key.toString('hex'));
+  } finally {
+    store.close();
+  }
+}
+
+interface Cell {
+  readonly agents: number;
+  readonly entries: number;
+  readonly first: Sample;
+  readonly restart: Sample;
+}
+
+/**
+ * --grid: every (agents, entries) store of `stores` (written by --seed into `stores/a{agents}-e{entries}`, copied
+ * for each start, so the seeding is paid once), started twice; the restart is then driven to a full binding cache
+ * (twice the profile's `bindingCacheSize` distinct agents asked for, or all of them when fewer). Baseline in the same
+ * run, same flags: a node with an empty store, started and restarted alike.
+ */
+async function grid(
+  profile: string,
+  idleMs: number,
+  o: Opts,
+  stores: string,
+  agentsList: number[],
+  entriesList: number[],
+  runs: number,
+): Promise<{ empty: Cell[]; cells: Cell[]; cacheSize: number }> {
+  const cacheSize = loadProfile(profile).bindingCacheSize;
+  const empty: Cell[] = [];
+  const cells: Cell[] = [];
+  const startTwice = async (agents: number, entries: number): Promise<Cell> => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentnet-footprint-'));
+    try {
+      const traffic = agents ? storedAgents(join(stores, `a${agents}-e${entries}`), 2 * cacheSize) : [];
+      if (agents) cpSync(join(stores, `a${agents}-e${entries}`), dir, { recursive: true });
+      const first = await start(dir, profile, idleMs, o);
+      const restart = await start(dir, profile, idleMs, o, [], traffic);
+      const cell = { agents, entries, first, restart };
+      console.error(`footprint: ${JSON.stringify(brief(cell))}`);
+      return cell;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  for (let i = 0; i < runs; i++) {
+    empty.push(await startTwice(0, 0));
+    for (const agents of agentsList) for (const entries of entriesList) cells.push(await startTwice(agents, entries));
+  }
+  return { empty, cells, cacheSize };
+}
+
+const brief = (x: Cell) => ({
+  agents: x.agents,
+  entries: x.entries,
+  restartMs: x.restart.readyMs,
+  restartCpuMs: x.restart.readyCpuMs,
+  anonMiB: x.restart.anonMiB,
+  fullAnonMiB: x.restart.full?.anonMiB,
+  fullKnown: x.restart.full?.knownAgents,
+  loadavg: loadavg().map((l) => +l.toFixed(2)),
+});
+
+/** Median of each cell over the runs, and the plot: RssAnon and restart CPU against the known agents. */
+function gridReport(g: { empty: Cell[]; cells: Cell[]; cacheSize: number }): {
+  rows: Array<Record<string, number>>;
+  svg: string;
+} {
+  const med = (xs: Cell[], f: (c: Cell) => number | undefined) => median(xs.map((x) => f(x) ?? NaN));
+  const row = (xs: Cell[]) => ({
+    agents: xs[0]!.agents,
+    entries: xs[0]!.entries,
+    firstStartMs: med(xs, (x) => x.first.readyMs),
+    firstStartCpuMs: med(xs, (x) => x.first.readyCpuMs),
+    restartMs: med(xs, (x) => x.restart.readyMs),
+    restartCpuMs: med(xs, (x) => x.restart.readyCpuMs),
+    restartAnonMiB: med(xs, (x) => x.restart.anonMiB),
+    restartRssMiB: med(xs, (x) => x.restart.rssMiB),
+    knownAfterRestart: med(xs, (x) => x.restart.knownAgents),
+    fullAnonMiB: med(xs, (x) => x.restart.full?.anonMiB),
+    fullRssMiB: med(xs, (x) => x.restart.full?.rssMiB),
+    fullKnownAgents: med(xs, (x) => x.restart.full?.knownAgents),
+    fullRequests: med(xs, (x) => x.restart.full?.requests),
+    fullTierFound: med(xs, (x) => x.restart.full?.tierFound),
+    fullTrafficCpuMs: med(xs, (x) => x.restart.full?.trafficCpuMs),
+  });
+  const keys = [...new Set(g.cells.map((x) => `${x.agents}/${x.entries}`))];
+  const rows = [row(g.empty), ...keys.map((k) => row(g.cells.filter((x) => `${x.agents}/${x.entries}` === k)))];
+  const base = rows[0]!;
+  const entriesList = [...new Set(g.cells.map((x) => x.entries))];
+  const agentsList = [...new Set(g.cells.map((x) => x.agents))];
+  const line = (name: string, f: (r: Record<string, number>) => number, entries: number) => ({
+    name,
+    points: rows.filter((r) => r['entries'] === entries && r['agents']! > 0).map((r) => [r['agents']!, f(r)] as const),
+  });
+  const flat = (name: string, y: number) => ({
+    name,
+    points: [agentsList[0]!, agentsList[agentsList.length - 1]!].map((x) => [x, y] as const),
+  });
+  const mem = lineChart({
+    title: `RssAnon after a restart: idle, and binding cache full (${g.cacheSize})`,
+    xLabel: 'known agents (stored bindings)',
+    yLabel: 'RssAnon, MiB',
+    xLog: true,
+    yMin: 0,
+    series: [
+      ...entriesList.flatMap((e) => [
+        line(`after restart, ${e.toLocaleString('en-US')} entries`, (r) => r['restartAnonMiB']!, e),
+        line(`cache full, ${e.toLocaleString('en-US')} entries`, (r) => r['fullAnonMiB']!, e),
+      ]),
+      flat('node with an empty store (same run)', base['restartAnonMiB']!),
+      flat('target at 10,000 agents (32 MiB)', 32),
+    ],
+  });
+  const cpu = lineChart({
+    title: 'Restart to ready: CPU time of the node',
+    xLabel: 'known agents (stored bindings)',
+    yLabel: 'CPU ms until ready',
+    xLog: true,
+    yMin: 0,
+    series: [
+      ...entriesList.map((e) => line(`${e.toLocaleString('en-US')} entries`, (r) => r['restartCpuMs']!, e)),
+      flat('node with an empty store (same run)', base['restartCpuMs']!),
+      flat('target (1 s)', 1000),
+    ],
+  });
+  return { rows, svg: stack([mem, cpu]) };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const arg = (n: string, d: string) =>
     argv[argv.indexOf(`--${n}`) + 1] && argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1]! : d;
   // --seed DIR: only write a store with --agents known agents into DIR (to profile a start by hand:
   // node --cpu-prof dist/agentnet.mjs run --data DIR ...).
+  // --renewed N: the first N agents stored at version 2; --extend: DIR already holds a smaller seed of these agents.
   if (argv.includes('--seed')) {
-    seed(arg('seed', ''), Number(arg('agents', '1000')), Number(arg('entries', '0')));
+    const agents = Number(arg('agents', '1000'));
+    seed(arg('seed', ''), agents, Number(arg('entries', '0')), Number(arg('renewed', '0')), argv.includes('--extend'));
     return;
   }
   const profile = arg('profile', 'rpi-zero2w');
@@ -331,7 +537,7 @@ export async function main(argv: string[]): Promise<void> {
     applied: applied(profile, o),
     runs,
     idleMs,
-    loadavg: (await import('node:os')).loadavg(),
+    loadavg: loadavg(),
   };
   const rssSummary = (s: Rss[]) => ({
     rssMiBMedian: median(s.map((x) => x.rssMiB)),
@@ -366,6 +572,29 @@ export async function main(argv: string[]): Promise<void> {
     fromCache: s.map((x) => x.fromCache),
     samples: s,
   });
+  // --grid --stores DIR [--agents-list 1000,10000,100000] [--entries-list 10000,100000] [--json F] [--plot F]
+  if (argv.includes('--grid')) {
+    const list = (n: string, d: string) => arg(n, d).split(',').map(Number);
+    const g = await grid(
+      profile,
+      idleMs,
+      o,
+      arg('stores', ''),
+      list('agents-list', '1000,10000,100000'),
+      list('entries-list', '10000,100000'),
+      runs,
+    );
+    const { rows, svg } = gridReport(g);
+    out['loadavgAfter'] = loadavg();
+    out['bindingCacheSize'] = g.cacheSize;
+    out['grid'] = rows;
+    out['samples'] = { empty: g.empty, cells: g.cells };
+    if (argv.includes('--plot')) writeFileSync(arg('plot', ''), svg);
+    const json = JSON.stringify(out, null, 2);
+    if (argv.includes('--json')) writeFileSync(arg('json', ''), `${json}\n`);
+    console.log(json);
+    return;
+  }
   const entries = Number(arg('entries', '0'));
   // --from DIR: copy a store written by --seed (same --agents and --entries) instead of seeding one per run, so
   // that two bundles (--bundle) are measured on the same store and a large store is signed once.

@@ -118,6 +118,7 @@ export class AgentCore {
     const source = {
       bindingOf: (hex: string) => (AGENT_HEX.test(hex) ? this.store.binding(fromHex(hex)) : undefined),
       bindingWithHash: (h: Uint8Array) => this.store.findBinding((b) => equalBytes(this.c.sha256(b), h)),
+      bindingsOfBaid: (baid: Uint8Array) => this.store.bindingsOfBaid(baid),
       ...(o.vouchBinding ? { vouch: o.vouchBinding } : {}),
     };
     this.verifier = new IdentityTiers(
@@ -244,10 +245,9 @@ export class AgentCore {
           `AgentCore.start: epoch ${this.epoch} needs the operator's continuation record: ${c.detail}`,
         );
     }
-    this.store.putBinding(this.agentKey, own.binding!.version, this.bindingBytes);
-    // Other bindings stay in the store and are loaded (and verified) when first needed; the versions after the
-    // first are loaded now, so that a rotated-out key met later is refused as stale (retirement).
-    for (const b of this.store.laterBindings()) this.verifier.acceptStored(b, now); // expired ones simply drop out
+    this.store.putBinding(this.agentKey, own.binding!.version, this.bindingBytes, own.binding!.baid);
+    // Other bindings stay in the store and are loaded (and verified) when first needed, each checked then against
+    // its baid's latest stored version (so a rotated-out key met later is refused as stale): nothing is read here.
     this.started = true;
     this.own.bornAt = now;
     this.emit({ op: 'subscribe', channel: 'direct', key: this.agentHex });

@@ -146,7 +146,8 @@ export class Receiver {
     if (!r.epochOk) this.x.reject('no_continuation', 'birth', r.detail);
     else this.x.liveness.observe(author, birth.epoch, birth.ts, birth.alive);
     if (!birth.alive) return; // a death (the MQTT Will): the binding we hold stays valid for its history
-    this.x.store.putBinding(birth.author, r.binding.version, verifier.bindingBytesOf(author) ?? birth.binding);
+    const kept = verifier.bindingBytesOf(author) ?? birth.binding;
+    this.x.store.putBinding(birth.author, r.binding.version, kept, r.binding.baid);
     this.lastSeen.set(author, now);
     for (const w of this.awaiting.release(author))
       this.decoding(w.channel, () =>

@@ -28,6 +28,7 @@ describe('SqliteStore specifics', () => {
       { version: 3 },
       { version: 4 },
       { version: 5 },
+      { version: 6 },
     ]);
     s.transaction(() => {
       for (let i = 1; i <= 100; i++) s.append(mk(1, 't', 0, i));
@@ -45,7 +46,8 @@ describe('SqliteStore specifics', () => {
     s.db.exec(
       'DROP TABLE live; DROP INDEX entries_author_kind_expires; DELETE FROM migrations WHERE version >= 4;' +
         ' ALTER TABLE entries DROP COLUMN sk0; ALTER TABLE entries DROP COLUMN sk1;' +
-        ' ALTER TABLE entries DROP COLUMN sk2; ALTER TABLE entries DROP COLUMN sk3;',
+        ' ALTER TABLE entries DROP COLUMN sk2; ALTER TABLE entries DROP COLUMN sk3;' +
+        ' DROP INDEX bindings_baid; ALTER TABLE bindings DROP COLUMN baid;',
     );
     const put = (seq: number, kind: number, epoch = 0) =>
       s.db

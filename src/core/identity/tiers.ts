@@ -38,6 +38,12 @@ export interface BindingSource {
   bindingOf(agentKeyHex: string): Uint8Array | undefined;
   /** The stored binding whose SHA-256 is `hash`: the predecessor of a version whose baid the cache does not hold. */
   bindingWithHash(hash: Uint8Array): Uint8Array | undefined;
+  /**
+   * The stored bindings of a baid, latest version first (an index look-up). With it a binding the cache does not
+   * hold is checked against its baid's latest stored version when it is loaded, so versions after the first need
+   * not stay in memory; without it they are pinned (see `pinned`).
+   */
+  bindingsOfBaid?(baid: Uint8Array): ReadonlyArray<{ readonly version: number; readonly bytes: Uint8Array }>;
   /** Called just before a binding from the source is verified (the runtime answers signatures it verified before). */
   vouch?(bytes: Uint8Array): void;
 }
@@ -58,9 +64,27 @@ interface Known {
   supersededAt?: number;
 }
 
-/** Never evicted: the own binding, versions after the first, and rotated-out keys (what retirement rests on). */
-const pinned = (k: Known, own: string | undefined, hex: string): boolean =>
-  hex === own || k.binding.version > 1 || k.supersededAt !== undefined;
+/**
+ * A verified binding as the cache holds it: its byte fields, its encoded bytes and its hash copied into one buffer and
+ * held as views of it (the decoder gives each byte string its own ArrayBuffer, about a dozen per binding, each with
+ * its own overhead), so a cached binding costs about half the heap. Same values, so every check reads the same.
+ */
+function compact(b: Binding, bytes: Uint8Array, hash: Uint8Array): Known {
+  let size = bytes.length + hash.length;
+  const fields = (o: object) => Object.values(o).filter((x): x is Uint8Array => x instanceof Uint8Array);
+  for (const x of [...fields(b), ...fields(b.config)]) size += x.length;
+  const buf = new Uint8Array(size);
+  let off = 0;
+  const put = (x: Uint8Array): Uint8Array => {
+    buf.set(x, off);
+    return buf.subarray(off, (off += x.length));
+  };
+  const copy = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v instanceof Uint8Array ? put(v) : v])) as T;
+  const keptBytes = put(bytes);
+  const keptHash = put(hash);
+  return { binding: { ...copy(b), config: copy(b.config) }, bytes: keptBytes, hash: keptHash };
+}
 
 export class IdentityTiers {
   readonly counters: TierCounters = { T0: 0, T1: 0, T2: 0, T3: 0, T4: 0 };
@@ -105,6 +129,11 @@ export class IdentityTiers {
   private clock = -Infinity;
   /** The own agent key (hex), pinned in the cache (setOwn). */
   private own: string | undefined;
+  /**
+   * The binding the last successful acceptOne accepted or matched: what a caller loading a chain tip compares with,
+   * even when the cache evicted it at once (a cache full of pinned bindings).
+   */
+  private accepted: Known | undefined;
   /** Bindings loaded from the source and evicted since start (status). */
   readonly cache = { loaded: 0, evicted: 0 };
 
@@ -132,7 +161,23 @@ export class IdentityTiers {
     this.cache.loaded++;
     this.source!.vouch?.(bytes);
     const r = this.acceptOne(bytes, this.clock, false, true);
-    return r.ok ? this.byAgent.get(hex) : undefined;
+    // Checked against what was accepted, also when the cache evicted it at once (full of pinned bindings).
+    const loaded = r.ok ? this.accepted : undefined;
+    return loaded && toHex(loaded.binding.agentKey) === hex ? loaded : undefined;
+  }
+
+  /**
+   * Never evicted: the own binding and rotated-out keys seen rotating (what retirement rests on: reloaded, such a
+   * key would be refused as stale instead of keeping what it signed before its rotation). Versions after the first
+   * are pinned too when the source cannot find a baid's versions: a first version loaded alone would otherwise be
+   * accepted as current.
+   */
+  private pinned(k: Known, hex: string): boolean {
+    return (
+      hex === this.own ||
+      k.supersededAt !== undefined ||
+      (k.binding.version > 1 && this.source?.bindingsOfBaid === undefined)
+    );
   }
 
   /** Evicts least recently used, unpinned bindings beyond the capacity (they stay in the source). */
@@ -140,7 +185,7 @@ export class IdentityTiers {
     if (this.byAgent.size <= this.bindingCacheSize) return;
     for (const [hex, k] of this.byAgent) {
       if (this.byAgent.size <= this.bindingCacheSize) return;
-      if (pinned(k, this.own, hex)) continue;
+      if (this.pinned(k, hex)) continue;
       this.byAgent.delete(hex);
       const baid = toHex(k.binding.baid);
       if (this.byBaid.get(baid) === k) this.byBaid.delete(baid);
@@ -198,13 +243,17 @@ export class IdentityTiers {
     const revokedAt = this.revoked.get(agent);
     if (revokedAt !== undefined && revokedAt <= now) return no('revoked', `agent key revoked at ${revokedAt}`);
     const hash = this.crypto.sha256(bytes);
-    const prev = this.byBaid.get(baid) ?? (stored ? undefined : this.predecessor(b, baid, agent, hash, now));
+    const prev =
+      this.byBaid.get(baid) ??
+      this.storedTip(b, bytes, now) ??
+      (stored ? undefined : this.predecessor(b, agent, hash, now));
     if (prev) {
       const pv = prev.binding.version;
       if (b.version < pv) return no('stale', `binding version ${b.version} older than known ${pv}`);
       if (b.version === pv) {
         if (!equalBytes(hash, prev.hash))
           return no('binding_invalid', `two different bindings at version ${pv} (equivocation)`);
+        this.accepted = prev;
         return { ok: true, binding: prev.binding };
       }
       if (b.version > pv + 1)
@@ -218,12 +267,34 @@ export class IdentityTiers {
       }
       if (!equalBytes(b.agentKey, prev.binding.agentKey)) prev.supersededAt = b.notBefore;
     }
-    const known: Known = { binding: b, bytes: r.signed!.bytes, hash }; // the decoder's bytes: shared when it shares
+    // A shared decoder (a simulator's) shares the decoded binding across nodes: kept as it is; else compacted.
+    const known: Known = this.decode ? { binding: b, bytes: r.signed!.bytes, hash } : compact(b, r.signed!.bytes, hash);
     this.byBaid.set(baid, known);
     const cur = this.byAgent.get(agent);
     if (!cur || cur.binding.version <= b.version) this.byAgent.set(agent, known);
+    this.accepted = known;
     this.evict();
-    return { ok: true, binding: b };
+    return { ok: true, binding: known.binding };
+  }
+
+  /**
+   * The latest stored version of a baid the cache does not hold, when it is a version after the first and not
+   * `bytes` itself: loaded through T2 (as the node's own store, its chain was checked when it was stored), so that
+   * an earlier version met later is refused as stale and a newer one is checked as the next step of the chain, as
+   * if every later version had been held in memory. One index look-up; none when the source cannot answer it.
+   */
+  private storedTip(b: Binding, bytes: Uint8Array, now: number): Known | undefined {
+    const tip = this.source?.bindingsOfBaid?.(b.baid)[0];
+    if (!tip || tip.version <= 1 || equalBytes(tip.bytes, bytes)) return undefined;
+    this.cache.loaded++;
+    this.source!.vouch?.(tip.bytes);
+    return this.loadedOf(b, this.acceptOne(tip.bytes, now, false, true).ok);
+  }
+
+  /** The binding a load from the source just accepted, when it is of `b`'s baid (what `b` is checked against). */
+  private loadedOf(b: Binding, ok: boolean): Known | undefined {
+    const k = ok ? this.accepted : undefined;
+    return k && equalBytes(k.binding.baid, b.baid) ? k : undefined;
   }
 
   /**
@@ -231,7 +302,7 @@ export class IdentityTiers {
    * agent key, or (for a version after the first) the stored binding `prev` names. Loaded through T2 like any
    * other, so the chain, pre-rotation and equivocation checks see what a node holding every binding would see.
    */
-  private predecessor(b: Binding, baid: string, agent: string, hash: Uint8Array, now: number): Known | undefined {
+  private predecessor(b: Binding, agent: string, hash: Uint8Array, now: number): Known | undefined {
     if (!this.source) return undefined;
     const stored = this.byAgent.has(agent) ? undefined : this.source.bindingOf(agent);
     const same = stored && !equalBytes(this.crypto.sha256(stored), hash) ? stored : undefined;
@@ -239,13 +310,12 @@ export class IdentityTiers {
     if (!earlier) return undefined;
     this.cache.loaded++;
     this.source.vouch?.(earlier);
-    const r = this.acceptOne(earlier, now, true, true);
-    return r.ok ? this.byBaid.get(baid) : undefined;
+    return this.loadedOf(b, this.acceptOne(earlier, now, true, true).ok);
   }
 
   /**
-   * A binding read from the node's own store (start-up: the versions after the first, which retirement rests on):
-   * verified like any other (T2) but its chain was checked when it was stored.
+   * A binding read from the node's own store: verified like any other (T2) but its chain was checked when it was
+   * stored (a source without `bindingsOfBaid` needs the versions after the first given here at start-up).
    */
   acceptStored(bytes: Uint8Array, now: number): Check & { binding?: Binding } {
     if (now > this.clock) this.clock = now;

@@ -2,11 +2,17 @@
 
 import { toHex } from '../base/bytes.js';
 import { CORE_ERR } from '../base/errors.js';
-import type { LogHead, LogRef, LogStore, StoredEntry } from './store.js';
+import { storedBaid, type LogHead, type LogRef, type LogStore, type StoredEntry } from './store.js';
 
 const logKey = (author: Uint8Array, topic: string) => `${toHex(author)}/${topic}`;
 /** The live index's slot of a declaration within its log: kind and key. */
 const slotOf = (e: StoredEntry) => `${e.kind}/${e.key ?? ''}`;
+
+interface StoredBinding {
+  readonly version: number;
+  readonly bytes: Uint8Array;
+  readonly baid?: string;
+}
 
 export class MemoryStore implements LogStore {
   private readonly logsByKey = new Map<
@@ -21,7 +27,12 @@ export class MemoryStore implements LogStore {
     }
   >();
   private readonly bodies = new Map<string, { bytes: Uint8Array; expires: number }>();
-  private readonly bindingMap = new Map<string, { version: number; bytes: Uint8Array }>();
+  private readonly bindingMap = new Map<string, StoredBinding>();
+  /**
+   * baid hex -> the agent key (hex) whose stored binding has that baid, or the keys when several do (a rotated
+   * baid): one map entry per baid, the strings shared with bindingMap (a simulator holds many stores).
+   */
+  private readonly baidIndex = new Map<string, string | string[]>();
   private count = 0;
   private closed = false;
   private txLog: Array<() => void> | undefined;
@@ -190,13 +201,46 @@ export class MemoryStore implements LogStore {
     return { entries, bodies };
   }
 
-  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void {
+  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array, baid?: Uint8Array): void {
     this.check();
     const k = toHex(agentKey);
     const had = this.bindingMap.get(k);
     if (had && had.version > version) return;
-    this.bindingMap.set(k, { version, bytes });
-    this.txLog?.push(() => (had ? this.bindingMap.set(k, had) : this.bindingMap.delete(k)));
+    const b = baid ?? storedBaid(bytes);
+    const now = b ? { version, bytes, baid: toHex(b) } : { version, bytes };
+    this.setBinding(k, had, now);
+    this.txLog?.push(() => this.setBinding(k, now, had));
+  }
+
+  /** Replaces agent `k`'s stored binding `from` by `to` (none: removed), keeping the baid index. */
+  private setBinding(k: string, from: StoredBinding | undefined, to: StoredBinding | undefined): void {
+    if (from?.baid !== undefined) {
+      const at = this.baidIndex.get(from.baid);
+      if (at === k) this.baidIndex.delete(from.baid);
+      else if (Array.isArray(at)) {
+        const rest = at.filter((x) => x !== k);
+        this.baidIndex.set(from.baid, rest.length === 1 ? rest[0]! : rest);
+      }
+    }
+    if (!to) {
+      this.bindingMap.delete(k);
+      return;
+    }
+    this.bindingMap.set(k, to);
+    if (to.baid !== undefined) {
+      const at = this.baidIndex.get(to.baid);
+      this.baidIndex.set(to.baid, at === undefined || at === k ? k : [...(Array.isArray(at) ? at : [at]), k]);
+    }
+  }
+
+  bindingsOfBaid(baid: Uint8Array): Array<{ version: number; bytes: Uint8Array }> {
+    this.check();
+    const at = this.baidIndex.get(toHex(baid));
+    const keys = at === undefined ? [] : Array.isArray(at) ? at : [at];
+    return keys
+      .map((k) => this.bindingMap.get(k)!)
+      .map((b) => ({ version: b.version, bytes: b.bytes }))
+      .sort((a, b) => b.version - a.version);
   }
 
   bindings(): Uint8Array[] {

@@ -15,7 +15,24 @@
 //    retires that key's declarations of every kind, one without a key the whole topic) or an entry of a
 //    newer epoch started the log again. Its answer is independent of how long the logs are.
 
+import { decodeBinding } from '../codec/binding.js';
 import type { Kind } from '../codec/entry.js';
+import { DEFAULT_LIMITS } from '../codec/limits.js';
+
+/**
+ * The baid of stored binding bytes, for a store whose caller did not pass it (every stored binding passed T2, so
+ * it decodes; undefined for bytes that do not, which are then found by agent key only).
+ */
+export function storedBaid(bytes: Uint8Array): Uint8Array | undefined {
+  try {
+    return decodeBinding(bytes, {
+      ...DEFAULT_LIMITS,
+      bindingBytes: Math.max(DEFAULT_LIMITS.bindingBytes, bytes.length),
+    }).binding.baid;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface StoredEntry {
   readonly id: Uint8Array;
@@ -90,13 +107,21 @@ export interface LogStore {
   putBody(hash: Uint8Array, bytes: Uint8Array, expires: number): void;
   getBody(hash: Uint8Array): Uint8Array | undefined;
 
-  /** Latest verified binding per agent key (loaded and verified again on demand, identity/tiers.ts). */
-  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void;
+  /**
+   * Latest verified binding per agent key (loaded and verified again on demand, identity/tiers.ts), indexed by its
+   * baid too (`bindingsOfBaid`); `baid` is read from the bytes when not given.
+   */
+  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array, baid?: Uint8Array): void;
   bindings(): Uint8Array[];
   /** The stored binding of one agent key. */
   binding(agentKey: Uint8Array): Uint8Array | undefined;
-  /** Stored bindings at a version after the first (few: rotations and renewals; retirement rests on them). */
+  /** Stored bindings at a version after the first (rotations and renewals; a scan, not used by a node's start). */
   laterBindings(): Uint8Array[];
+  /**
+   * The stored bindings of a baid (one per agent key it has bound), latest version first: an index look-up, so a
+   * binding loaded on demand is checked against its baid's latest version without holding any in memory.
+   */
+  bindingsOfBaid(baid: Uint8Array): Array<{ version: number; bytes: Uint8Array }>;
   /** The first stored binding `match` accepts, reading one at a time (a scan: for rare look-ups only). */
   findBinding(match: (bytes: Uint8Array) => boolean): Uint8Array | undefined;
 

@@ -10,11 +10,52 @@ import Database from 'better-sqlite3';
 import { toHex } from '../../core/base/bytes.js';
 import { KINDS } from '../../core/codec/entry.js';
 import { AgentnetError, ERR } from '../errors.js';
-import type { LogHead, LogRef, LogStore, StoredEntry } from '../../core/log/store.js';
+import { storedBaid, type LogHead, type LogRef, type LogStore, type StoredEntry } from '../../core/log/store.js';
 
 const WITHDRAW = KINDS.indexOf('withdraw');
 
-const MIGRATIONS: readonly string[] = [
+/** A schema step: SQL, or a function for a step that needs the codec (run inside the migration's transaction). */
+type Migration = string | ((db: Database.Database) => void);
+
+/**
+ * The first bytes of every binding as the codec writes it (canonical CBOR, codec/binding.ts and cose.ts): COSE_Sign
+ * tag 98, an array of 4, the protected header {3: "agentnet/binding/1"} and an empty unprotected map; then the
+ * payload's byte-string head (0x58 + one length byte, or 0x59 + two), the payload's map head, and its first fields
+ * 0: 1 and 1: a 32-byte string, the baid.
+ */
+const BINDING_PREFIX = "X'd8628455a103726167656e746e65742f62696e64696e672f31a0'";
+const BAID_FIELD = "X'0001015820'";
+
+/**
+ * v6: the bindings table indexed by baid (LogStore.bindingsOfBaid), so that a binding loaded on demand is checked
+ * against its baid's latest stored version and no version is read at start or held in memory. The rows stored before
+ * get their baid from their bytes: one UPDATE reads it at its place in the codec's layout (the upgrade of a large
+ * store must fit in a start, TimeoutStartSec in deploy/agentnet.service, on the smallest board), and any row that
+ * layout does not match is decoded (a page of rows at a time).
+ */
+function bindingsByBaid(db: Database.Database): void {
+  db.exec(`ALTER TABLE bindings ADD COLUMN baid BLOB;
+    UPDATE bindings SET baid = CASE
+      WHEN substr(bytes, 27, 1) = X'58' AND substr(bytes, 29, 1) BETWEEN X'a1' AND X'b7'
+        AND substr(bytes, 30, 5) = ${BAID_FIELD} THEN substr(bytes, 35, 32)
+      WHEN substr(bytes, 27, 1) = X'59' AND substr(bytes, 30, 1) BETWEEN X'a1' AND X'b7'
+        AND substr(bytes, 31, 5) = ${BAID_FIELD} THEN substr(bytes, 36, 32)
+    END
+    WHERE substr(bytes, 1, 26) = ${BINDING_PREFIX};`);
+  const page = db.prepare(
+    'SELECT agent_key, bytes FROM bindings WHERE baid IS NULL AND agent_key > ? ORDER BY agent_key LIMIT 512',
+  );
+  const set = db.prepare('UPDATE bindings SET baid = ? WHERE agent_key = ?');
+  for (let after: Uint8Array = new Uint8Array(0); ;) {
+    const rows = page.all(after) as Array<{ agent_key: Buffer; bytes: Buffer }>;
+    if (rows.length === 0) break;
+    for (const r of rows) set.run(storedBaid(u8(r.bytes)) ?? null, r.agent_key);
+    after = rows[rows.length - 1]!.agent_key;
+  }
+  db.exec('CREATE INDEX bindings_baid ON bindings (baid, version)');
+}
+
+const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE entries (
      author BLOB NOT NULL, topic TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,
      id BLOB NOT NULL UNIQUE, kind INTEGER NOT NULL, ts INTEGER NOT NULL, expires INTEGER NOT NULL,
@@ -58,7 +99,11 @@ const MIGRATIONS: readonly string[] = [
   // to every mask (the caller decodes and tests them as before).
   `ALTER TABLE entries ADD COLUMN sk0 INTEGER; ALTER TABLE entries ADD COLUMN sk1 INTEGER;
    ALTER TABLE entries ADD COLUMN sk2 INTEGER; ALTER TABLE entries ADD COLUMN sk3 INTEGER;`,
+  bindingsByBaid,
 ];
+
+/** The schema steps in order (version n is the n-th): a test builds a store as an earlier build left it. */
+export const SCHEMA_MIGRATIONS: readonly Migration[] = MIGRATIONS;
 
 /** A 32-byte sketch as the four signed 64-bit words stored in sk0..sk3 (SQLite integers are signed). */
 function sketchWords(s: Uint8Array | undefined): Array<bigint | null> {
@@ -179,7 +224,10 @@ export class SqliteStore implements LogStore {
       getBody: d.prepare('SELECT bytes FROM bodies WHERE hash = ?'),
       dropBody: d.prepare('DELETE FROM bodies WHERE hash = ?'),
       putBinding: d.prepare(
-        'INSERT INTO bindings (agent_key, version, bytes) VALUES (?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version >= bindings.version',
+        'INSERT INTO bindings (agent_key, version, bytes, baid) VALUES (?,?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes, baid = excluded.baid WHERE excluded.version >= bindings.version',
+      ),
+      bindingsOfBaid: d.prepare(
+        'SELECT version, bytes FROM bindings INDEXED BY bindings_baid WHERE baid = ? ORDER BY version DESC',
       ),
       bindings: d.prepare('SELECT bytes FROM bindings'),
       binding: d.prepare('SELECT bytes FROM bindings WHERE agent_key = ?'),
@@ -233,7 +281,9 @@ export class SqliteStore implements LogStore {
       throw ERR.storeCorrupt(`database schema v${have} is newer than this build (v${MIGRATIONS.length})`);
     for (let v = have + 1; v <= MIGRATIONS.length; v++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v - 1]!);
+        const step = MIGRATIONS[v - 1]!;
+        if (typeof step === 'string') this.db.exec(step);
+        else step(this.db);
         this.db.prepare('INSERT INTO migrations (version, applied_at) VALUES (?, ?)').run(v, Date.now());
       })();
     }
@@ -387,8 +437,18 @@ export class SqliteStore implements LogStore {
     });
   }
 
-  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void {
-    this.guard(() => this.q.putBinding.run(agentKey, version, bytes));
+  putBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array, baid?: Uint8Array): void {
+    const b = baid ?? storedBaid(bytes);
+    this.guard(() => this.q.putBinding.run(agentKey, version, bytes, b ?? null));
+  }
+
+  bindingsOfBaid(baid: Uint8Array): Array<{ version: number; bytes: Uint8Array }> {
+    return this.guard(() =>
+      (this.q.bindingsOfBaid.all(baid) as Array<{ version: number; bytes: Buffer }>).map((r) => ({
+        version: r.version,
+        bytes: u8(r.bytes),
+      })),
+    );
   }
 
   prune(now: number, olderThanTs: number, keepAuthor: Uint8Array): { entries: number; bodies: number } {
