@@ -43,6 +43,8 @@ describe('whole-node trust experiment (reduced)', () => {
         expect(r.settled).toBeGreaterThan(r.tasks / 2);
         expect(r.verified).toBeGreaterThan(0);
         expect(r.queries).toBeGreaterThan(0);
+        // Every node verified every initial identity to T3 (the registry's evidence, checked by its IdentityTiers).
+        expect(r.attested).toBeGreaterThanOrEqual(SC.nodes * SC.nodes);
       }
     // MG's nodes published reputation deltas and their peers received them.
     for (const r of runs.get('mg')!) {

@@ -17,6 +17,9 @@ export interface SimIdentity {
   readonly binding: Uint8Array;
 }
 
+/** The code hash every simulated agent's binding declares (one program: what a registry attests, ./attestation.ts). */
+export const simCodeHash = (c: CryptoPort): Uint8Array => c.sha256(utf8('agentnet-sim/code'));
+
 /** `bond`: the stake the binding declares (credits), absent by default. */
 export function simIdentity(c: CryptoPort, seed: number, index: number, bond?: number): SimIdentity {
   const d = (what: string) => c.sha256(utf8(`agentnet-sim/${seed}/${index}/${what}`));
@@ -26,7 +29,7 @@ export function simIdentity(c: CryptoPort, seed: number, index: number, bond?: n
   const { bytes } = makeBinding(c, {
     operatorSecret,
     agentSecret,
-    codeHash: h('code'),
+    codeHash: simCodeHash(c),
     config: { model: h('model'), promptTemplate: h('prompt'), toolPolicy: h('tools') },
     salt: d('salt').slice(0, 16),
     notBefore: SIM_EPOCH - DAY,

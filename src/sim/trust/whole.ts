@@ -13,6 +13,12 @@
 //     (trust/gossip.ts), which peers receive; whitewashing attackers read their standing from those deltas.
 // A global TrustModel of the same method is fed every co-signed receipt as it settles (the global-ledger experiment
 // on the same history): views are compared against it, and the worker it would have chosen with the same draws.
+// Tiers as on the global ledger (./run.ts, docs/trust.md §3): the initial identities (honest, spies, the original
+// attackers) have an operator with a KYC credential, so every node verifies them to T3 against the run's simulated
+// registry and issuer (src/sim/net/attestation.ts, checked by the node's own IdentityTiers.attest); a whitewashed
+// identity's fresh operator has no credential and stays at T2. Nodes with dynamic pretrust (MG and its ablations)
+// require T3, as the global ledger's tier flag v and exploration mask do; uniform pretrust reads no tier there, so
+// those nodes require T2 (every identity passes, as on the global ledger).
 // The wire has no proof of a bad delivery (the fraud channel carries fork and double-award proofs only), so the
 // scenario's proofProbability has nothing to travel on here; see docs/trust.md.
 
@@ -28,7 +34,8 @@ import { TrustModel } from '../../core/trust/model.js';
 import type { NodeTrust } from '../../core/trust/node-trust.js';
 import { selectProportional } from '../../core/trust/select.js';
 import type { PowerIterate, TopicSpec } from '../../core/trust/types.js';
-import { simIdentity } from '../net/identities.js';
+import { simAttestation } from '../net/attestation.js';
+import { SIM_EPOCH, simIdentity } from '../net/identities.js';
 import { memoizedCrypto } from '../net/memo-crypto.js';
 import { NodeProc } from '../net/node-proc.js';
 import { World } from '../net/world.js';
@@ -44,6 +51,8 @@ const WINDOWS = { bidWindowMs: 2_000, deliverWindowMs: 5_000, settleWindowMs: 5_
 const BUDGET = 100;
 /** Queries and collusion happen in this part of each epoch; the epoch's end is bookkeeping and the recompute. */
 const ACTIVE = [0.02, 0.9] as const;
+/** When in each epoch nodes check the T3 evidence of agents whose binding they now hold: before the queries. */
+const ATTEST_AT = 0.01;
 const FLAT = 'all';
 
 const MECHANISM: Mechanism = {
@@ -76,6 +85,8 @@ export interface WholeMetrics extends RunMetrics {
   settled: number;
   verified: number;
   memoHits: number;
+  /** T3 checks nodes passed (an initial identity's evidence, checked once by each node holding its binding). */
+  attested: number;
 }
 
 interface TaskInfo {
@@ -157,6 +168,12 @@ export function runWhole(
   const hexes: string[] = [];
   const byHex = new Map<string, number>();
   const tasks = new Map<string, TaskInfo>();
+  const registry = simAttestation(crypto, seed);
+  const requiredTier = features?.pretrust === 'dynamic' ? 3 : 2;
+  /** T3 evidence of identity j (its operator's credential), absent for an identity without KYC. */
+  const evidence: (ReturnType<typeof registry.evidence> | undefined)[] = [];
+  /** attestedBy[i]: identities node i verified to T3. */
+  const attestedBy: Set<number>[] = [];
   const m: WholeMetrics = {
     queries: 0,
     hits: 0,
@@ -184,6 +201,7 @@ export function runWhole(
     settled: 0,
     verified: 0,
     memoHits: 0,
+    attested: 0,
   };
   let epoch = 0;
   let epochQueries = 0;
@@ -241,6 +259,8 @@ export function runWhole(
     const sid = simIdentity(crypto, seed, i, Math.round(x.stake));
     hexes[i] = toHex(sid.agentKey);
     byHex.set(hexes[i] as string, i);
+    evidence[i] = x.tier ? registry.evidence(crypto.signer.publicKey(sid.operatorSecret)) : undefined;
+    attestedBy[i] = new Set();
     const w = world.addNode((io) => {
       const publish = io.publish.bind(io);
       const wrapped = {
@@ -297,7 +317,7 @@ export function runWhole(
                 node: {
                   features,
                   decayEpochMs: WHOLE_EPOCH_MS,
-                  requiredTier: 2,
+                  requiredTier,
                   explore: sc.explore,
                   ...(flat ? { flatten: FLAT } : {}),
                 },
@@ -521,12 +541,29 @@ export function runWhole(
     }
   };
 
+  /** Every live node checks the T3 evidence of the agents it holds a binding of and has not verified to T3 yet. */
+  const attestSweep = () => {
+    ids.forEach((x, i) => {
+      if (!x.alive) return;
+      const v = (procs[i] as NodeProc).core.verifier;
+      const done = attestedBy[i] as Set<number>;
+      evidence.forEach((ev, j) => {
+        if (!ev || done.has(j) || !v.bindingOf(hexes[j] as string)) return;
+        const r = v.attest(hexes[j] as string, ev, registry.trust, SIM_EPOCH + world.now);
+        if (!r.ok) throw new Error(`whole-node run: node ${i} refused T3 evidence of ${j}: ${r.detail}`);
+        done.add(j);
+        m.attested++;
+      });
+    });
+  };
+
   for (const x of [...ids]) addNode(x);
   const span = ACTIVE[1] - ACTIVE[0];
   for (epoch = 0; epoch < sc.epochs; epoch++) {
     const base = epoch * WHOLE_EPOCH_MS;
     const attackPhase = sc.threat !== undefined || epoch >= sc.warmup;
     const at = () => base + Math.floor(WHOLE_EPOCH_MS * (ACTIVE[0] + span * rng.next()));
+    world.at(base + WHOLE_EPOCH_MS * ATTEST_AT, attestSweep);
     for (let k = 0; k < T; k++) {
       for (let q = 0; q < sc.queriesPerTopic; q++) world.at(at(), () => onQuery(k));
       const colludeHere =
