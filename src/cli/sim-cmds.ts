@@ -40,7 +40,8 @@ task (post, bids, award by the requester's own trust view, delivery by hash, rat
 in the topic log), every node keeps its own trust and exchanges reputation deltas; real signatures, virtual time.
 It reports the global-ledger experiment of the same seeds beside it, and the divergence of the nodes' views
 (Spearman); --plot draws attack success per epoch, global model vs whole nodes. Default seeds there: 10.
---first-seed N: seeds N .. N+seeds-1 (default 1); --queries: queries per topic per epoch; --methods: a subset of random,flat,perTopic,mg,mg-noSlash,mg-noGate,mg-noSemantic.
+--first-seed N: seeds N .. N+seeds-1 (default 1); --queries: queries per topic per epoch;
+--methods: a subset of random,flat,perTopic,mg,mg-noSlash,mg-noGate,mg-noSemantic.
 Exit codes: 0 done, 2 usage error, 3 runtime failure.
 Example: agentnet sim trust --seeds 30 --json trust.json --plot trust.svg`;
 

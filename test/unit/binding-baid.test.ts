@@ -280,7 +280,8 @@ describe('schema v6 upgrade of a v5 store', () => {
     expect(wide.bytes[26]).toBe(0x59);
     expect(plain[0]!.bytes[26]).toBe(0x58);
     const put = db.prepare(
-      'INSERT INTO bindings (agent_key, version, bytes) VALUES (?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version >= bindings.version',
+      'INSERT INTO bindings (agent_key, version, bytes) VALUES (?,?,?) ON CONFLICT (agent_key) DO UPDATE SET ' +
+        'version = excluded.version, bytes = excluded.bytes WHERE excluded.version >= bindings.version',
     );
     const rows: Array<[Uint8Array, number, Uint8Array]> = [
       [pub(r.k1), 1, r.v1.bytes],

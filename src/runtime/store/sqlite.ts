@@ -224,7 +224,8 @@ export class SqliteStore implements LogStore {
       getBody: d.prepare('SELECT bytes FROM bodies WHERE hash = ?'),
       dropBody: d.prepare('DELETE FROM bodies WHERE hash = ?'),
       putBinding: d.prepare(
-        'INSERT INTO bindings (agent_key, version, bytes, baid) VALUES (?,?,?,?) ON CONFLICT (agent_key) DO UPDATE SET version = excluded.version, bytes = excluded.bytes, baid = excluded.baid WHERE excluded.version >= bindings.version',
+        'INSERT INTO bindings (agent_key, version, bytes, baid) VALUES (?,?,?,?) ON CONFLICT (agent_key) DO UPDATE SET ' +
+          'version = excluded.version, bytes = excluded.bytes, baid = excluded.baid WHERE excluded.version >= bindings.version',
       ),
       bindingsOfBaid: d.prepare(
         'SELECT version, bytes FROM bindings INDEXED BY bindings_baid WHERE baid = ? ORDER BY version DESC',

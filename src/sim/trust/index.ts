@@ -109,6 +109,19 @@ export function scenarioOf(o: TrustExperimentOptions): Scenario {
   });
 }
 
+/** The parameters a result file records: the scenario, the seeds, topic names and the trust parameters. */
+export function experimentParams(sc: Scenario, seeds: number, first: number): Record<string, unknown> {
+  return {
+    ...sc,
+    seeds,
+    firstSeed: first,
+    fromTopic: PAPER_TOPICS[sc.fromTopic]?.name,
+    toTopic: PAPER_TOPICS[sc.toTopic]?.name,
+    threat: sc.threat ?? null,
+    topics: PAPER_TOPICS.map((t) => t.name),
+    trust: DEFAULT_TRUST_PARAMS,
+  };
+}
 export function runTrustExperiment(opts: TrustExperimentOptions): TrustResult {
   const sc = scenarioOf(opts);
   const first = opts.firstSeed ?? 1;
@@ -139,16 +152,7 @@ export function runTrustExperiment(opts: TrustExperimentOptions): TrustResult {
     methods[method] = out;
   }
   return {
-    params: {
-      ...sc,
-      seeds: opts.seeds,
-      firstSeed: first,
-      fromTopic: PAPER_TOPICS[sc.fromTopic]?.name,
-      toTopic: PAPER_TOPICS[sc.toTopic]?.name,
-      threat: sc.threat ?? null,
-      topics: PAPER_TOPICS.map((t) => t.name),
-      trust: DEFAULT_TRUST_PARAMS,
-    },
+    params: experimentParams(sc, opts.seeds, first),
     methods,
   };
 }

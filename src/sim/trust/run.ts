@@ -47,6 +47,21 @@ export interface RunMetrics {
   gain: number;
 }
 
+/** A run's measurements before its first query. */
+export const emptyRunMetrics = (): RunMetrics => ({
+  queries: 0,
+  hits: 0,
+  harmful: 0,
+  harmfulFlagged: 0,
+  honest: 0,
+  honestFlagged: 0,
+  entriesPerEpoch: 0,
+  coldStart: 0,
+  capital: 0,
+  lost: 0,
+  gain: 0,
+});
+
 type Ev =
   | { kind: 'query'; topic: number }
   | { kind: 'collude'; from: 'attacker' | 'spy'; topic: number }
@@ -108,19 +123,7 @@ export function runOnce(
     ids,
     ledger,
     key: (k: number): string => (flat ? 'all' : (topics[k] as TopicSpec).name),
-    m: {
-      queries: 0,
-      hits: 0,
-      harmful: 0,
-      harmfulFlagged: 0,
-      honest: 0,
-      honestFlagged: 0,
-      entriesPerEpoch: 0,
-      coldStart: 0,
-      capital: 0,
-      lost: 0,
-      gain: 0,
-    },
+    m: emptyRunMetrics(),
     newcomer: ids.findIndex((x) => x.role === 'newcomer'),
     requesters: ids.map((x, i) => (x.role !== 'attacker' ? i : -1)).filter((i) => i >= 0),
     iterate,

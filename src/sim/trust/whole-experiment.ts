@@ -2,8 +2,7 @@
 // simulated NodeCores (./whole.ts), mean and 95% confidence interval per metric, next to the global-ledger
 // experiment (./run.ts) of the same scenario and seeds.
 import type { CryptoPort } from '../../core/base/ports.js';
-import { DEFAULT_TRUST_PARAMS } from '../../core/trust/params.js';
-import { meanCi, scenarioOf, type TrustExperimentOptions } from './index.js';
+import { experimentParams, meanCi, scenarioOf, type TrustExperimentOptions } from './index.js';
 import { METHODS, runOnce, type Method } from './run.js';
 import { runWhole, type WholeMetrics } from './whole.js';
 import { PAPER_TOPICS } from './world.js';
@@ -121,17 +120,7 @@ export function runWholeTrustExperiment(opts: WholeTrustOptions): WholeTrustResu
     methods[method] = out;
   }
   return {
-    params: {
-      ...sc,
-      mode: 'whole-nodes',
-      seeds: opts.seeds,
-      firstSeed: first,
-      fromTopic: PAPER_TOPICS[sc.fromTopic]?.name,
-      toTopic: PAPER_TOPICS[sc.toTopic]?.name,
-      threat: sc.threat ?? null,
-      topics: PAPER_TOPICS.map((t) => t.name),
-      trust: DEFAULT_TRUST_PARAMS,
-    },
+    params: { ...experimentParams(sc, opts.seeds, first), mode: 'whole-nodes' },
     methods,
   };
 }
@@ -143,15 +132,19 @@ export function formatWholeTable(r: WholeTrustResult): string {
     : `whole nodes, cross-topic disguise: ${String(p.fromTopic)} -> ${String(p.toTopic)}`;
   const f = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(4)) : '  -   ');
   const lines = [
-    `${head}; nodes ${String(p.nodes)}, attackers ${String(p.attackers)}, spies ${String(p.spies)}, epochs ${String(p.epochs)}, queries/topic ${String(p.queriesPerTopic)}, seeds ${String(p.seeds)}`,
+    `${head}; nodes ${String(p.nodes)}, attackers ${String(p.attackers)}, spies ${String(p.spies)}, ` +
+      `epochs ${String(p.epochs)}, queries/topic ${String(p.queriesPerTopic)}, seeds ${String(p.seeds)}`,
     'method          attack   [95% CI]          global   detect   FPR      coldStart  ent/node/ep  B/node/ep  rho peers  rho global  differs',
   ];
   for (const m of METHODS) {
     const x = r.methods[m];
     if (!x) continue;
     const ci = `[${f(x.ci.attackSuccess[0])}, ${f(x.ci.attackSuccess[1])}]`;
+    const exchange = `${x.entriesSentPerNodeEpoch.toFixed(1).padStart(9)}  ${x.bytesSentPerNodeEpoch.toFixed(0).padStart(9)}`;
     lines.push(
-      `${m.padEnd(15)} ${f(x.attackSuccess)}  ${ci.padEnd(17)} ${f(x.globalAttackSuccess)}   ${f(x.detectionRate)}   ${f(x.falsePositiveRate)}   ${f(x.coldStart)}     ${x.entriesSentPerNodeEpoch.toFixed(1).padStart(9)}  ${x.bytesSentPerNodeEpoch.toFixed(0).padStart(9)}  ${f(x.spearmanPeersEnd)}     ${f(x.spearmanGlobalEnd)}      ${f(x.differs)}`,
+      `${m.padEnd(15)} ${f(x.attackSuccess)}  ${ci.padEnd(17)} ${f(x.globalAttackSuccess)}   ${f(x.detectionRate)}   ` +
+        `${f(x.falsePositiveRate)}   ${f(x.coldStart)}     ${exchange}  ${f(x.spearmanPeersEnd)}     ` +
+        `${f(x.spearmanGlobalEnd)}      ${f(x.differs)}`,
     );
   }
   return lines.join('\n');

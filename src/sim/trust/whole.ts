@@ -40,7 +40,7 @@ import { memoizedCrypto } from '../net/memo-crypto.js';
 import { NodeProc } from '../net/node-proc.js';
 import { World } from '../net/world.js';
 import { Rng } from '../rng.js';
-import { featuresOf, type Method, type RunMetrics } from './run.js';
+import { emptyRunMetrics, featuresOf, type Method, type RunMetrics } from './run.js';
 import { newAttacker, population, type Identity, type Scenario } from './world.js';
 
 /** One epoch of virtual time: the nodes' recompute period and the ledger's decay unit (NodeTrust decayEpochMs). */
@@ -175,17 +175,7 @@ export function runWhole(
   /** attestedBy[i]: identities node i verified to T3. */
   const attestedBy: Set<number>[] = [];
   const m: WholeMetrics = {
-    queries: 0,
-    hits: 0,
-    harmful: 0,
-    harmfulFlagged: 0,
-    honest: 0,
-    honestFlagged: 0,
-    entriesPerEpoch: 0,
-    coldStart: 0,
-    capital: 0,
-    lost: 0,
-    gain: 0,
+    ...emptyRunMetrics(),
     entriesSentPerNodeEpoch: 0,
     entriesReceivedPerNodeEpoch: 0,
     bytesSentPerNodeEpoch: 0,
