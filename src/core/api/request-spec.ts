@@ -18,6 +18,8 @@ export type JsonType =
       readonly t: 'json';
       readonly check: (v: unknown) => string | undefined;
       readonly schema: Readonly<Record<string, unknown>>;
+      /** Values `check` accepts, for generated requests (tests, examples); absent: `{}` is one. */
+      readonly samples?: readonly unknown[];
     };
 
 export interface RequestField {

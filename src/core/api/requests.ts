@@ -8,6 +8,7 @@
 // the checks at the end are the ones a table adds on the whole request (body size, sketch fill).
 
 import { SKETCH_ITEMS, sketchItems } from '../gossip/sketch.js';
+import { ACCEPT_FIELD } from './accept-request.js';
 import { MAX_MONEY, checkMechanism, type Mechanism } from '../market/mechanism.js';
 import { ROLES, TRANSITIONS } from '../task/protocol.js';
 import { BODY, encodeBody } from '../codec/body.js';
@@ -143,6 +144,7 @@ export const TASK_POST: RequestSpec = {
       optional: true,
       doc: "who rates the artefact: `auto` (built-in check), `manual` (POST /tasks/{id}/rate) or an adapter of the node's config; local, never sent. Default: the config's tasks.rate",
     },
+    ACCEPT_FIELD,
   ],
   // The task's body also carries its budget, bid deadline, tier and terms (the signed mechanism, hex).
   check: (v, limits) => {
@@ -331,8 +333,9 @@ export const A2A_DIRECTORY: RequestSpec = {
 
 // ---------------------------------------------------------------- whole-request checks (body size, sketch fill)
 
-/** Bytes a task's body adds to its tags and text: price, deadline, tier and the terms (a 1 KB mechanism as hex). */
-const TASK_EXTRA_BYTES = 2200;
+/** Bytes a task's body adds to its tags and text: price, deadline, tier and the terms (a 1 KB mechanism and a
+ *  0.6 KB acceptance check, as hex). */
+const TASK_EXTRA_BYTES = 3500;
 
 /** The body a request encodes to (plus `extra` bytes it will carry) stays within the profile's bodyBytes. */
 function checkBodySize(body: Record<string, unknown>, extra: number, limits: Limits): void {
