@@ -369,6 +369,8 @@ export class TaskRunner {
     const t = this.engine.get(id);
     const name = this.raters.get(id) ?? this.d.config.rate;
     if (!t || this.closed || name === 'manual' || this.runs.get(id)?.state === 'running') return;
+    // Rated already: an artefact that failed the task's acceptance check is rated 0 by the engine at delivery.
+    if (t.state !== 'delivered') return;
     const artefact = this.engine.artefactOf(id);
     if (!artefact) return;
     // The auto rater scores inside the engine at delivery; a task delivered before a restart is scored here.

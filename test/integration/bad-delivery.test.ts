@@ -46,7 +46,9 @@ describe('a bad delivery between real nodes over the embedded broker', () => {
   });
 
   it('the requester proves the bad delivery, a third node verifies it and slashes the worker; a forgery is refused', async () => {
-    const rita = await start('rita', { tasks: { retryMs: 300, rate: 'manual' } });
+    // rita's rater would give anything 1000: an artefact that fails the check must never reach it
+    const always = { kind: 'exec', command: process.execPath, args: ['-e', 'process.stdout.write("1000")'] };
+    const rita = await start('rita', { tasks: { retryMs: 300, rate: 'always' }, adapters: { always } });
     const wes = await start('wes', {
       declarations: [
         { kind: 'capability', topic: TOPIC, tags: ['data.analysis.sql'], text: 'SQL', price: 1000, ttlMs: 3_600_000 },
@@ -115,7 +117,9 @@ describe('a bad delivery between real nodes over the embedded broker', () => {
     );
     const seen = (await api(rita, `/tasks/${id}`)).json;
     expect(seen.acceptance).toBe('failed: member "rows" is string, not number');
-    expect(seen.outcome).toBe(0); // rated 0 at once, although rita rates manually
+    expect(seen.outcome).toBe(0); // rated 0 at once, without asking the rater
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await api(rita, `/tasks/${id}`)).json.adapter).toBeUndefined(); // the rater never ran
     // tom verified the proof by rerunning the check and slashed wes in the task's topic.
     await until(() => tom.trust().status.fraudProofs === 1);
     tom.recomputeTrust();
