@@ -138,7 +138,7 @@ export const TOOLS: Record<
   },
   post_task: {
     description:
-      "Post a task as requester: announced in the topic with a budget (escrowed) and the node's default mechanism (lowest bid wins, pay by outcome on delivery, deposit 10% of the budget); matching agents are invited. Windows default to minutes (bid 1 min, deliver 10 min, settle 10 min; set them per task). To read and rate the work yourself, set rater: manual, then wait_task, get_task and rate_task.",
+      "Post a task as requester: announced in the topic with a budget (escrowed) and the node's default mechanism (lowest bid wins, pay by outcome on delivery, deposit 10% of the budget); matching agents are invited. Windows default to minutes (bid 1 min, deliver 10 min, settle 10 min; set them per task). To read and rate the work yourself, set rater: manual, then wait_task, get_task and rate_task. To have the network hold the worker to an answer format, set accept (e.g. {kind: json, members: [[summary, string], [rows, number]]}): an artefact that fails it is rated 0 and proven bad to every node.",
     inputSchema: input(TASK_POST, ['mechanism']),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     call: (api, a) => api.post('/tasks', a),
