@@ -98,6 +98,9 @@ export interface WholeMetrics extends RunMetrics {
   memoHits: number;
   /** T3 checks nodes passed (an initial identity's evidence, checked once by each node holding its binding). */
   attested: number;
+  /** Bad-delivery proofs: published by the requesters' nodes, and verified fresh by any node (requesters included). */
+  proofsPublished: number;
+  proofsVerified: number;
 }
 
 interface TaskInfo {
@@ -205,6 +208,8 @@ export function runWhole(
     verified: 0,
     memoHits: 0,
     attested: 0,
+    proofsPublished: 0,
+    proofsVerified: 0,
   };
   let epoch = 0;
   let epochQueries = 0;
@@ -289,6 +294,11 @@ export function runWhole(
           },
           // A peer's reputation declaration as this node received it (trust/gossip.ts): its entries and body size.
           onEvent: (e) => {
+            if (e.type === 'bad_delivery') {
+              m.proofsVerified++;
+              if (tasks.get(e.task)?.requester === i) m.proofsPublished++; // its own check, before it publishes
+              return;
+            }
             if (e.type !== 'declared' || !e.body.tags.includes(REPUTATION_TAG)) return;
             try {
               rep.recvEntries += reputationFromBody(e.body).length;
