@@ -13,6 +13,17 @@ import { DecodeError } from '../src/core/base/errors.js';
 import { makeBinding } from '../src/core/identity/binding.js';
 import type { CryptoPort } from '../src/core/base/ports.js';
 import { makeCryptoPort, nobleStrictVerifier } from '../src/runtime/crypto-port.js';
+import { encodeBody } from '../src/core/codec/body.js';
+import { encodeEntry, entryToBeSigned, type Entry } from '../src/core/codec/entry.js';
+import {
+  encodeTaskMsg,
+  encodeTerms,
+  taskMsgToBeSigned,
+  type AcceptCheck,
+  type TaskMsg,
+} from '../src/core/codec/task.js';
+import { naiveMechanism } from '../src/core/market/mechanism.js';
+import { signMechanism } from '../src/core/market/signed.js';
 
 export const crypto: CryptoPort = makeCryptoPort(nobleStrictVerifier);
 
@@ -78,4 +89,62 @@ export function directRequest(
   const r: SignedRequest = { ...q, from: from.agentKey, to, ts };
   const req = encodeRequest(r, crypto.signer.sign(sign, requestToBeSigned(r)));
   return encodeDirect({ type: 'request', from: from.agentKey, req });
+}
+
+/**
+ * A task announce as a requester signs it: an intent entry whose body carries task terms (a naive mechanism, the
+ * given acceptance check) and its id, the task id. `signer` signs in place of the requester (a forgery).
+ */
+export function taskAnnounce(o: {
+  requester: { agentKey: Uint8Array; agentSecret: Uint8Array };
+  accept?: AcceptCheck;
+  signer?: Uint8Array;
+  now?: number;
+  topic?: string;
+}): { entry: Uint8Array; body: Uint8Array; task: Uint8Array } {
+  const now = o.now ?? T0;
+  const constraints = encodeTerms({
+    mechanism: signMechanism(crypto.signer, o.requester.agentSecret, naiveMechanism()),
+    deliverBy: now + 60_000,
+    settleBy: now + 120_000,
+    ...(o.accept ? { accept: o.accept } : {}),
+  });
+  const body = encodeBody({
+    kind: 'intent',
+    tags: ['data.analysis'],
+    text: 'count',
+    price: 100,
+    deadline: now + 30_000,
+    requiredTier: 2,
+    constraints,
+  });
+  const e: Entry = {
+    author: o.requester.agentKey,
+    topic: o.topic ?? 'data_analysis',
+    epoch: 0,
+    seq: 1,
+    kind: 'intent',
+    ts: now,
+    expires: now + 120_000,
+    bodyHash: crypto.sha256(body),
+    bodyLen: body.length,
+    sketch: new Uint8Array(32),
+    tier: 2,
+    key: 'task.1',
+  };
+  const entry = encodeEntry(e, crypto.signer.sign(o.signer ?? o.requester.agentSecret, entryToBeSigned(e)));
+  return { entry, body, task: crypto.sha256(entry) };
+}
+
+/** A worker's signed `delivery` task message of `artefact` for `task`; `secret` signs for `key`. */
+export function signedDelivery(task: Uint8Array, artefact: Uint8Array, key: Uint8Array, secret: Uint8Array, ts = T0) {
+  const m: TaskMsg = {
+    type: 'delivery',
+    task,
+    signer: key,
+    ts,
+    hash: crypto.sha256(artefact),
+    length: artefact.length,
+  };
+  return encodeTaskMsg(m, crypto.signer.sign(secret, taskMsgToBeSigned(m)));
 }

@@ -62,7 +62,10 @@ export type CoreEvent =
     }
   /** A verified dispute proof (identity/dispute.ts): `author` signed two awards for `task` (trust slashes it). */
   | { readonly type: 'dispute'; readonly author: string; readonly topic: string; readonly task: string }
-  /** A verified bad-delivery proof (identity/bad-delivery.ts): worker `author` delivered an artefact that fails `task`'s acceptance check (trust slashes it). */
+  /**
+   * A verified bad-delivery proof (identity/bad-delivery.ts): worker `author` delivered an artefact that fails
+   * `task`'s acceptance check (trust slashes it).
+   */
   | {
       readonly type: 'bad_delivery';
       readonly author: string;

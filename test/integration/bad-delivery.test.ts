@@ -45,7 +45,7 @@ describe('a bad delivery between real nodes over the embedded broker', () => {
     await broker?.close();
   });
 
-  it('the requester proves the bad delivery, a third node verifies it and slashes the worker; a forgery is refused', async () => {
+  it('the requester proves a bad delivery, a third node verifies it and slashes the worker; a forgery is refused', async () => {
     // rita's rater would give anything 1000: an artefact that fails the check must never reach it
     const always = { kind: 'exec', command: process.execPath, args: ['-e', 'process.stdout.write("1000")'] };
     const rita = await start('rita', { tasks: { retryMs: 300, rate: 'always' }, adapters: { always } });

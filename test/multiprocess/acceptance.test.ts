@@ -16,13 +16,9 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/core/base/bytes.js';
-import { encodeBody } from '../../src/core/codec/body.js';
-import { encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
-import { encodeTaskMsg, encodeTerms, taskMsgToBeSigned, type TaskMsg } from '../../src/core/codec/task.js';
+import type { AcceptCheck } from '../../src/core/codec/task.js';
 import { badDeliveryKey, encodeBadDeliveryProof } from '../../src/core/identity/bad-delivery.js';
-import { naiveMechanism } from '../../src/core/market/mechanism.js';
-import { signMechanism } from '../../src/core/market/signed.js';
-import { crypto, hex, seed } from '../helpers.js';
+import { crypto, hex, seed, signedDelivery, taskAnnounce } from '../helpers.js';
 import { startMosquitto, type Mosquitto } from './mosquitto.js';
 import { getJson, hasBinary, killAll, postJson, startProc, until, type Proc } from './procs.js';
 
@@ -165,51 +161,17 @@ describe.skipIf(!HAVE)('acceptance checks and bad-delivery proofs on agentnet ru
   });
 
   it('a hostile peer on the fraud channel: forgeries are refused, a valid proof slashes its worker', async () => {
-    const boss = crypto.signer.publicKey(seed('acc/boss'));
+    const boss = { agentKey: crypto.signer.publicKey(seed('acc/boss')), agentSecret: seed('acc/boss') };
     const mule = crypto.signer.publicKey(seed('acc/mule'));
-    const accept = { kind: 'json', members: [['rows', 'number']] } as const;
-    const constraints = encodeTerms({
-      mechanism: signMechanism(crypto.signer, seed('acc/boss'), naiveMechanism()),
-      deliverBy: Date.now() + 60_000,
-      settleBy: Date.now() + 120_000,
-      accept: { kind: 'json', members: [...accept.members] },
-    });
-    const body = encodeBody({
-      kind: 'intent',
-      tags: ['data.analysis'],
-      text: 'count',
-      price: 10,
-      deadline: Date.now() + 30_000,
-      requiredTier: 2,
-      constraints,
-    });
-    const e: Entry = {
-      author: boss,
-      topic: TOPIC,
-      epoch: 0,
-      seq: 1,
-      kind: 'intent',
-      ts: Date.now(),
-      expires: Date.now() + 120_000,
-      bodyHash: crypto.sha256(body),
-      bodyLen: body.length,
-      sketch: new Uint8Array(32),
-      tier: 2,
-      key: 'task.x',
-    };
-    const announce = encodeEntry(e, crypto.signer.sign(seed('acc/boss'), entryToBeSigned(e)));
-    const proofOf = (artefact: Uint8Array) => {
-      const m: TaskMsg = {
-        type: 'delivery',
-        task: crypto.sha256(announce),
-        signer: mule,
-        ts: Date.now(),
-        hash: crypto.sha256(artefact),
-        length: artefact.length,
-      };
-      const delivery = encodeTaskMsg(m, crypto.signer.sign(seed('acc/mule'), taskMsgToBeSigned(m)));
-      return encodeBadDeliveryProof({ announce, body, delivery, artefact });
-    };
+    const accept: AcceptCheck = { kind: 'json', members: [['rows', 'number']] };
+    const { entry: announce, body, task } = taskAnnounce({ requester: boss, accept, now: Date.now(), topic: TOPIC });
+    const proofOf = (artefact: Uint8Array) =>
+      encodeBadDeliveryProof({
+        announce,
+        body,
+        delivery: signedDelivery(task, artefact, mule, seed('acc/mule'), Date.now()),
+        artefact,
+      });
     const topic = `agentnet/v1/${network}/x/${badDeliveryKey(hex(mule))}`;
     const peer = await mqtt.connectAsync(mq.url, { protocolVersion: 5 });
     try {

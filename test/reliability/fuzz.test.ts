@@ -47,10 +47,11 @@ import { decodeContinuation, decodeForkProof } from '../../src/core/codec/fork-p
 import { decodeReceipt } from '../../src/core/codec/receipt.js';
 import { decodeComplaint } from '../../src/core/task/complaint.js';
 import { decodeDisputeProof } from '../../src/core/identity/dispute.js';
+import { decodeBadDeliveryProof, encodeBadDeliveryProof } from '../../src/core/identity/bad-delivery.js';
 import { DecodeError } from '../../src/core/base/errors.js';
 import type { Channel } from '../../src/core/types.js';
 import { CHANNELS } from '../../src/core/channels.js';
-import { crypto, identity, seed, T0 } from '../helpers.js';
+import { crypto, identity, seed, signedDelivery, T0, taskAnnounce } from '../helpers.js';
 import { TestNet } from '../harness.js';
 import { record } from './record.js';
 
@@ -133,6 +134,13 @@ function corpus() {
       constraints: encodeTerms({ mechanism: new Uint8Array([0xd2]), deliverBy: T0 + 2, settleBy: T0 + 3 }),
     }),
     encodeDirect({ type: 'task', from: bob.agentKey, msg: new Uint8Array([0xd2, 0x84]) }),
+    // a bad-delivery proof whose task names an acceptance check (the announce body carries the terms)
+    (() => {
+      const a = taskAnnounce({ requester: identity('alice'), accept: { kind: 'json', members: [['rows', 'number']] } });
+      const artefact = new TextEncoder().encode('{"rows": "3"}');
+      const delivery = signedDelivery(a.task, artefact, bob.agentKey, seed('bob/agent'));
+      return encodeBadDeliveryProof({ announce: a.entry, body: a.body, delivery, artefact });
+    })(),
     // receipts, fork and dispute proofs, complaints, continuation records, births carrying one, deaths
     ...[
       'receipt',
@@ -167,6 +175,7 @@ const DECODERS: Array<[string, (b: Uint8Array) => unknown]> = [
   ['receipt', (b) => decodeReceipt(b)],
   ['forkProof', (b) => decodeForkProof(b, DEFAULT_LIMITS)],
   ['disputeProof', (b) => decodeDisputeProof(b, DEFAULT_LIMITS)],
+  ['badDeliveryProof', (b) => decodeBadDeliveryProof(b, DEFAULT_LIMITS)],
   ['complaint', (b) => decodeComplaint(b)],
   ['continuation', (b) => decodeContinuation(b)],
 ];
@@ -270,6 +279,7 @@ describe(`fuzzing (${N} inputs; AGENTNET_FUZZ_N to change)`, () => {
         victim.agentHex,
         peer.agentHex,
         `${peer.agentHex}.award`,
+        `${peer.agentHex}.delivery`,
         '+',
         '',
       ];

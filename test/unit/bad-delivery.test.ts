@@ -5,17 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/core/base/bytes.js';
 import { encodeBody, decodeBody } from '../../src/core/codec/body.js';
-import { encodeEntry, entryToBeSigned, type Entry } from '../../src/core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../../src/core/codec/limits.js';
-import {
-  decodeTerms,
-  encodeTaskMsg,
-  encodeTerms,
-  taskMsgToBeSigned,
-  TASK_PREFIX,
-  type AcceptCheck,
-  type TaskMsg,
-} from '../../src/core/codec/task.js';
+import { decodeTerms, encodeTerms, TASK_PREFIX, type AcceptCheck } from '../../src/core/codec/task.js';
 import { encodeCbor } from '../../src/core/codec/cbor.js';
 import {
   badDeliveryKey,
@@ -29,7 +20,7 @@ import { naiveMechanism } from '../../src/core/market/mechanism.js';
 import { signMechanism } from '../../src/core/market/signed.js';
 import { checkAcceptance } from '../../src/core/task/acceptance.js';
 import { acceptOf, acceptProblem } from '../../src/core/api/accept-request.js';
-import { crypto, identity, T0, decodeCode, hex } from '../helpers.js';
+import { crypto, identity, T0, decodeCode, hex, signedDelivery, taskAnnounce } from '../helpers.js';
 
 const JSON_CHECK: AcceptCheck = {
   kind: 'json',
@@ -155,52 +146,10 @@ describe('acceptance checks', () => {
 describe('bad-delivery proofs', () => {
   const rita = identity('rita');
   const wes = identity('wes');
-  const mechanism = signMechanism(crypto.signer, rita.agentSecret, naiveMechanism());
-
-  function announce(accept: AcceptCheck | undefined, signer = rita) {
-    const constraints = encodeTerms({
-      mechanism,
-      deliverBy: T0 + 2000,
-      settleBy: T0 + 3000,
-      ...(accept ? { accept } : {}),
-    });
-    const body = encodeBody({
-      kind: 'intent',
-      tags: ['a'],
-      text: 'count',
-      price: 100,
-      deadline: T0 + 1000,
-      requiredTier: 2,
-      constraints,
-    });
-    const e: Entry = {
-      author: rita.agentKey,
-      topic: 'data_analysis',
-      epoch: 0,
-      seq: 1,
-      kind: 'intent',
-      ts: T0,
-      expires: T0 + 3000,
-      bodyHash: crypto.sha256(body),
-      bodyLen: body.length,
-      sketch: new Uint8Array(32),
-      tier: 2,
-      key: 'task.1',
-    };
-    const entry = encodeEntry(e, crypto.signer.sign(signer.agentSecret, entryToBeSigned(e)));
-    return { entry, body, task: crypto.sha256(entry) };
-  }
-  function delivery(task: Uint8Array, artefact: Uint8Array, signer = wes, key = wes.agentKey) {
-    const m: TaskMsg = {
-      type: 'delivery',
-      task,
-      signer: key,
-      ts: T0 + 1500,
-      hash: crypto.sha256(artefact),
-      length: artefact.length,
-    };
-    return encodeTaskMsg(m, crypto.signer.sign(signer.agentSecret, taskMsgToBeSigned(m)));
-  }
+  const announce = (accept: AcceptCheck | undefined, signer = rita) =>
+    taskAnnounce({ requester: rita, signer: signer.agentSecret, ...(accept ? { accept } : {}) });
+  const delivery = (task: Uint8Array, artefact: Uint8Array, signer = wes, key = wes.agentKey) =>
+    signedDelivery(task, artefact, key, signer.agentSecret);
   const bad = utf8('{"rows": "twelve", "sql": "select"}');
   const good = utf8('{"rows": 12, "sql": "select"}');
   const a = announce(JSON_CHECK);

@@ -88,5 +88,8 @@ export const ACCEPT_FIELD: RequestField = {
     ],
   },
   optional: true,
-  doc: 'what every delivered artefact must pass, checkable by any node: {"kind":"sha256","digest":hex} or {"kind":"json","members":[[name, type], ...]}; an artefact that fails is rated 0 and proven bad to the network (the worker is slashed)',
+  doc:
+    'what every delivered artefact must pass, checkable by any node: {"kind":"sha256","digest":hex} or ' +
+    '{"kind":"json","members":[[name, type], ...]}; an artefact that fails is rated 0 and proven bad to the ' +
+    'network (the worker is slashed)',
 };

@@ -113,7 +113,10 @@ export class IdentityTiers {
   private readonly attested = new Set<string>();
   private readonly quarantined = new Set<string>();
   private readonly fraud: FraudProof[] = [];
-  /** `${requester}/${task}` of dispute proofs and `${worker}/${task}/delivery` of bad-delivery proofs already queued (oldest forgotten beyond cacheSize). */
+  /**
+   * `${requester}/${task}` of dispute proofs and `${worker}/${task}/delivery` of bad-delivery proofs already queued
+   * (oldest forgotten beyond cacheSize).
+   */
   private readonly disputed = new Set<string>();
 
   constructor(
