@@ -295,15 +295,15 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
   };
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
-  const deliver = (topic: string, payload: Buffer) => {
+  const received = (topic: string, payload: Buffer) => {
     const c = parseMqttTopic(o.network, topic);
     if (!c) return;
     const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
     for (const cb of msgCbs) cb(c.channel, c.key, bytes);
   };
   // QoS 0 publishes (all a node's subscriptions deliver) come from the bound; anything else mqtt.js reads.
-  const client = buildClient(u, failover, target, opts, maxPacket, dropped, { version, onPublish: deliver });
-  client.on('message', deliver);
+  const client = buildClient(u, failover, target, opts, maxPacket, dropped, { version, onPublish: received });
+  client.on('message', received);
   const will = o.will;
   if (will && typeof will.bytes === 'function') {
     const next = will.bytes;
