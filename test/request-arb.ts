@@ -79,7 +79,7 @@ function valid(f: RequestField, t: JsonType, limits: Limits, o: ArbOptions): fc.
       );
     }
     case 'json':
-      return fc.constant({});
+      return t.samples ? fc.constantFrom(...t.samples) : fc.constant({});
   }
 }
 

@@ -3,18 +3,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../core/base/bytes.js';
-import {
-  checkpointToBeSigned,
-  credentialToBeSigned,
-  encodeCheckpoint,
-  encodeCredential,
-  encodeInclusion,
-  type Checkpoint,
-} from '../core/codec/attest.js';
 import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../core/codec/entry.js';
 import { DEFAULT_LIMITS } from '../core/codec/limits.js';
 import { makeBinding } from '../core/identity/binding.js';
-import { inclusionPath, merkleRoot } from '../core/identity/merkle.js';
+import { attestationRegistry } from '../core/identity/attestation-builder.js';
 import { DEFAULT_POLICY_CONFIG, requiredTier } from '../core/identity/policy.js';
 import { IdentityTiers } from '../core/identity/tiers.js';
 import { makeSketch } from '../core/gossip/sketch.js';
@@ -69,36 +61,18 @@ export function benchTiers(
       codeIndex: i * 7,
     };
   });
-  const regs = [rnd(32), rnd(32), rnd(32)];
-  const issuer = rnd(32);
-  const cp: Checkpoint = { registryId: 'bench', treeSize: leaves.length, rootHash: merkleRoot(c, leaves), ts: now };
-  const checkpoint = encodeCheckpoint(
-    cp,
-    regs.slice(0, 2).map((k) => ({
-      kid: c.signer.publicKey(k),
-      signature: c.signer.sign(k, checkpointToBeSigned(cp, c.signer.publicKey(k))),
-    })),
-  );
-  const credBody = {
-    issuerKey: c.signer.publicKey(issuer),
-    operatorKey: c.signer.publicKey(op),
-    level: 2,
-    expires: now + 86_400_000,
-  };
-  const credential = encodeCredential(credBody, c.signer.sign(issuer, credentialToBeSigned(credBody)));
-  const trust = {
-    registrars: new Set(regs.map((r) => toHex(c.signer.publicKey(r)))),
+  const registry = attestationRegistry(c, {
+    registryId: 'bench',
+    leaves,
+    ts: now,
+    registrars: [rnd(32), rnd(32), rnd(32)],
     threshold: 2,
-    issuers: new Set([toHex(c.signer.publicKey(issuer))]),
-    minLevel: 2,
-  };
-  const inclusions = agents.map((a) =>
-    encodeInclusion({
-      leafIndex: a.codeIndex,
-      treeSize: leaves.length,
-      auditPath: inclusionPath(c, a.codeIndex, leaves),
-    }),
-  );
+    issuer: rnd(32),
+    level: 2,
+  });
+  const { checkpoint, trust } = registry;
+  const credential = registry.credential(c.signer.publicKey(op), now + 86_400_000);
+  const inclusions = agents.map((a) => registry.inclusion(a.codeIndex));
 
   const warm = new IdentityTiers(c, DEFAULT_LIMITS, 1 << 16);
   for (const a of agents) warm.acceptBinding(a.binding, now);

@@ -1,12 +1,12 @@
 // The demo's task round (docs/mechanisms.md "The task protocol", docs/adapters.md): once agents have discovered each other, the first `count`
 // agents each post a task with real input in the topic of their intent through their node's local API. The
 // agent whose capability matches is invited, bids (its price), is awarded, runs its shipped exec worker
-// (examples/workers/, demo.ts WORK) and delivers by hash; the requester's exec rater (examples/raters/) checks
+// (examples/workers/, demo-agents.ts WORK) and delivers by hash; the requester's exec rater (examples/raters/) checks
 // the artefact's content and rates it, both sign the receipt, the requester publishes it in its log and both
 // ledgers settle. The demo then reads every node's ledger: each task's postings must agree between its
 // requester and worker, and on every node credits must be conserved (sum 0, circulating = issued − burned).
 
-import type { DemoAgent } from './demo.js';
+import type { DemoAgent } from './demo-agents.js';
 
 export interface TaskOutcome {
   readonly requester: string;

@@ -8,17 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../core/base/bytes.js';
-import {
-  checkpointToBeSigned,
-  credentialToBeSigned,
-  encodeCheckpoint,
-  encodeCredential,
-  encodeInclusion,
-  type Checkpoint,
-} from '../core/codec/attest.js';
 import { DEFAULT_LIMITS } from '../core/codec/limits.js';
 import { makeBinding } from '../core/identity/binding.js';
-import { inclusionPath, merkleRoot } from '../core/identity/merkle.js';
+import { attestationRegistry } from '../core/identity/attestation-builder.js';
 import { IdentityTiers } from '../core/identity/tiers.js';
 import { startEmbeddedBroker } from '../runtime/broker.js';
 import { loadConfig } from '../runtime/config.js';
@@ -132,32 +124,22 @@ export async function selftest(profile: string, timeoutMs = 60_000): Promise<Che
           notAfter: now + 86_400_000,
         });
         const pub = (s: Uint8Array) => c.signer.publicKey(s);
-        const regs = [randomSecret(), randomSecret(), randomSecret()];
-        const issuer = randomSecret();
         const leaves = [
           c.sha256(new Uint8Array([1])),
           codeHash,
           c.sha256(new Uint8Array([2])),
           c.sha256(new Uint8Array([3])),
         ];
-        const cp: Checkpoint = {
+        const registry = attestationRegistry(c, {
           registryId: 'selftest',
-          treeSize: leaves.length,
-          rootHash: merkleRoot(c, leaves),
+          leaves,
           ts: now,
-        };
-        const checkpoint = encodeCheckpoint(
-          cp,
-          regs.slice(0, 2).map((k) => ({ kid: pub(k), signature: c.signer.sign(k, checkpointToBeSigned(cp, pub(k))) })),
-        );
-        const cred = { issuerKey: pub(issuer), operatorKey: pub(op), level: 2, expires: now + 86_400_000 };
-        const credential = encodeCredential(cred, c.signer.sign(issuer, credentialToBeSigned(cred)));
-        const trust = {
-          registrars: new Set(regs.map((r) => toHex(pub(r)))),
+          registrars: [randomSecret(), randomSecret(), randomSecret()],
           threshold: 2,
-          issuers: new Set([toHex(pub(issuer))]),
-          minLevel: 2,
-        };
+          issuer: randomSecret(),
+          level: 2,
+        });
+        const expires = now + 86_400_000;
         const v = new IdentityTiers(c, DEFAULT_LIMITS);
         const t2 = v.acceptBinding(binding.bytes, now);
         if (!t2.ok) throw new Error(`T2 refused the binding: ${JSON.stringify(t2)}`);
@@ -166,35 +148,9 @@ export async function selftest(profile: string, timeoutMs = 60_000): Promise<Che
         if (!t1.ok) throw new Error(`T1 refused a good signature: ${JSON.stringify(t1)}`);
         const agentHex = toHex(pub(agent));
         // Wrong leaf index: the proof must fail before the good one is accepted.
-        const wrong = v.attest(
-          agentHex,
-          {
-            checkpoint,
-            inclusion: encodeInclusion({
-              leafIndex: 0,
-              treeSize: leaves.length,
-              auditPath: inclusionPath(c, 0, leaves),
-            }),
-            credential,
-          },
-          trust,
-          now,
-        );
+        const wrong = v.attest(agentHex, registry.evidence(0, pub(op), expires), registry.trust, now);
         if (wrong.ok) throw new Error('T3 accepted an inclusion proof of another leaf');
-        const good = v.attest(
-          agentHex,
-          {
-            checkpoint,
-            inclusion: encodeInclusion({
-              leafIndex: 1,
-              treeSize: leaves.length,
-              auditPath: inclusionPath(c, 1, leaves),
-            }),
-            credential,
-          },
-          trust,
-          now,
-        );
+        const good = v.attest(agentHex, registry.evidence(1, pub(op), expires), registry.trust, now);
         if (!good.ok || v.tierOf(agentHex, now) !== 3)
           throw new Error(`T3 refused valid evidence: ${JSON.stringify(good)}`);
         return `T1, T2 and T3 (2-of-3 checkpoint, inclusion in ${leaves.length} leaves, credential) verified; wrong leaf refused`;

@@ -95,7 +95,7 @@ export const CHANNEL_TABLE = [
     pushed: true,
     addressed: false,
     priority: 0,
-    key: '{author} | {requester}.award',
+    key: '{author} | {requester}.award | {worker}.delivery',
     all: '+',
   },
   {
@@ -114,7 +114,8 @@ export const CHANNEL_TABLE = [
 /**
  * Logical channels. Keys: header -> topic; body -> bodyHash hex; birth -> author hex;
  * frontier -> `${topic}/${author hex}` (subscribe with `${topic}/+`); direct -> recipient key hex;
- * fraud -> author hex of a fork proof, `{requester hex}.award` of a dispute proof (identity/dispute.ts)
+ * fraud -> author hex of a fork proof, `{requester hex}.award` of a dispute proof (identity/dispute.ts),
+ *          `{worker hex}.delivery` of a bad-delivery proof (identity/bad-delivery.ts)
  *          (retained; every node subscribes `+`);
  * revocation -> agent key hex of an operator-signed revocation (retained; every node subscribes `+`).
  */

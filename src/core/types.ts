@@ -62,6 +62,14 @@ export type CoreEvent =
     }
   /** A verified dispute proof (identity/dispute.ts): `author` signed two awards for `task` (trust slashes it). */
   | { readonly type: 'dispute'; readonly author: string; readonly topic: string; readonly task: string }
+  /** A verified bad-delivery proof (identity/bad-delivery.ts): worker `author` delivered an artefact that fails `task`'s acceptance check (trust slashes it). */
+  | {
+      readonly type: 'bad_delivery';
+      readonly author: string;
+      readonly topic: string;
+      readonly task: string;
+      readonly failure: string;
+    }
   /** A task message for the task engine (src/core/task/), unverified: the engine checks its signature. */
   | { readonly type: 'task'; readonly from: string; readonly bytes: Uint8Array }
   /** A pulled `state` declaration matching a watched tag (AgentCore.watch), e.g. a co-signed receipt. */

@@ -7,6 +7,7 @@ import { MECHANISM } from './market/mechanism.js';
 import { COMPLAINT } from './task/complaint.js';
 import { TASK_MSG_TABLES, TASK_TERMS } from './codec/task.js';
 import { DISPUTE_PROOF } from './identity/dispute.js';
+import { BAD_DELIVERY_PROOF } from './identity/bad-delivery.js';
 import { CHECKPOINT, CREDENTIAL, INCLUSION, REVOCATION } from './codec/attest.js';
 import { BINDING, BINDING_CONFIG } from './codec/binding.js';
 import { BODY } from './codec/body.js';
@@ -53,6 +54,7 @@ export const WIRE_TABLES: readonly ObjectSpec[] = withNested([
   TASK_TERMS,
   ...Object.values(TASK_MSG_TABLES),
   DISPUTE_PROOF,
+  BAD_DELIVERY_PROOF,
   COMPLAINT,
   MECHANISM,
 ]);

@@ -150,6 +150,7 @@ export function logEvent(logger: Logger, e: CoreEvent): void {
   else if (e.type === 'rejected') logger.log('debug', 'rejected', { ...e });
   else if (e.type === 'fork') logger.log('warn', 'fork proof', { ...e });
   else if (e.type === 'dispute') logger.log('warn', 'dispute proof', { ...e });
+  else if (e.type === 'bad_delivery') logger.log('warn', 'bad-delivery proof', { ...e });
   else if (e.type === 'revoked') logger.log('warn', 'revocation', { ...e });
   else if (e.type === 'undecodable') logger.log('warn', 'own stored entry does not decode: skipped', { ...e });
 }

@@ -20,6 +20,7 @@
 //          of its specification, 200 for anything else. "manual": POST /tasks/{id}/rate.
 // An adapter run's state and failure (AdapterFailure) are on the task (`adapter`) and counted in /metrics.
 
+import { acceptFromJson, checkAcceptance } from '../core/task/acceptance.js';
 import { toHex, utf8 } from '../core/base/bytes.js';
 import { DEFAULT_WINDOWS } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
@@ -209,8 +210,23 @@ export class TaskRunner {
   bid(id: string, price: number): TaskView {
     return this.call((now) => this.engine.bidFor(now, id, price));
   }
+  /**
+   * Delivers an artefact as worker (API, MCP, adapters). One that fails the task's acceptance check is refused
+   * before anything is signed: delivered, it would be rated 0 and proven bad to every node (core/task/acceptance.ts).
+   */
   deliver(id: string, artefact: Uint8Array): TaskView {
+    const t = this.engine.get(id);
+    const failure = t && this.acceptFailure(t, artefact);
+    if (failure)
+      throw new FieldError('artefact', `fails the task's acceptance check (${failure}); it was not delivered`);
     return this.call((now) => this.engine.deliver(now, id, artefact));
+  }
+
+  /** Which condition of the task's acceptance check `artefact` fails, if the task names a check and it fails. */
+  private acceptFailure(t: TaskView, artefact: Uint8Array): string | undefined {
+    if (!t.accept) return undefined;
+    const v = checkAcceptance(this.d.crypto, acceptFromJson(t.accept), artefact);
+    return v.ok ? undefined : v.detail;
   }
   rate(id: string, outcome: number): TaskView {
     return this.call((now) => this.engine.rateFor(now, id, outcome));
@@ -353,6 +369,8 @@ export class TaskRunner {
     const t = this.engine.get(id);
     const name = this.raters.get(id) ?? this.d.config.rate;
     if (!t || this.closed || name === 'manual' || this.runs.get(id)?.state === 'running') return;
+    // Rated already: an artefact that failed the task's acceptance check is rated 0 by the engine at delivery.
+    if (t.state !== 'delivered') return;
     const artefact = this.engine.artefactOf(id);
     if (!artefact) return;
     // The auto rater scores inside the engine at delivery; a task delivered before a restart is scored here.
@@ -476,6 +494,8 @@ export class TaskRunner {
       bid: (t, now) => {
         const w = this.workerOf(t, now);
         if (!w || w.name === 'manual') return undefined;
+        // The auto worker's artefact is known now: no bid on a task whose acceptance check it would fail.
+        if (w.name === 'auto' && this.acceptFailure(t, defaultArtefact(t, core.agentHex, crypto))) return undefined;
         if (w.name !== 'auto') {
           // Only an adapter that is configured, can work and has room bids; the slot is held until award or loss.
           if (!adapters.hasRoom(w.name)) return undefined;

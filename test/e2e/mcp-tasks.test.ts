@@ -17,6 +17,13 @@ import { startOpenAiServer, type OpenAiServer } from '../openai-compat.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const TOPIC = 'data_analysis';
+const ACCEPT = {
+  kind: 'json',
+  members: [
+    ['rows', 'number'],
+    ['columns', 'object'],
+  ],
+};
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text: string }>; structuredContent?: any };
 
 async function connect(args: string[]): Promise<Client> {
@@ -118,9 +125,10 @@ describe('an MCP host posts a task, waits for it, reads the artefact and rates i
       deliverWindowMs: 30_000,
       settleWindowMs: 120_000,
       rater: 'manual',
+      accept: ACCEPT, // the answer's shape, checked by the worker's node before it signs and by ours on arrival
     });
     const id = posted.id as string;
-    expect(posted).toMatchObject({ role: 'requester', state: 'open' });
+    expect(posted).toMatchObject({ role: 'requester', state: 'open', accept: ACCEPT });
     // Follow the task with the long poll until it is delivered (each call returns on a change or its timeout).
     let state = posted.state as string;
     const seen = [state];
@@ -133,7 +141,7 @@ describe('an MCP host posts a task, waits for it, reads the artefact and rates i
     }
     expect(seen[0]).toBe('open');
     const got = await call('get_task', { id });
-    expect(got.task).toMatchObject({ id, state: 'delivered', price: 700, worker: worker.agent });
+    expect(got.task).toMatchObject({ id, state: 'delivered', price: 700, worker: worker.agent, acceptance: 'passed' });
     expect(JSON.parse(got.artefact)).toEqual({
       task: id,
       rows: 3,

@@ -51,6 +51,15 @@ describe('whole-node trust experiment (reduced)', () => {
       expect(r.entriesSentPerNodeEpoch).toBeGreaterThan(0);
       expect(r.entriesReceivedPerNodeEpoch).toBeGreaterThan(0);
     }
+    // Malicious deliveries that failed their task's acceptance check were proven on the fraud channel by the
+    // requesters' nodes and verified by every other node (each proof by at least half of the network).
+    for (const rs of runs.values())
+      for (const r of rs) {
+        expect(r.proofsPublished).toBeGreaterThan(0);
+        expect(r.proofsVerified).toBeGreaterThan((r.proofsPublished * SC.nodes) / 2);
+      }
+    // MG slashes on them: most attackers that delivered harm are flagged by most honest nodes.
+    for (const r of runs.get('mg')!) expect(r.harmfulFlagged).toBeGreaterThan(r.harmful / 2);
     expect(success('mg')).toBeLessThan(success('flat'));
     expect(success('mg')).toBeLessThan(success('perTopic'));
   }, 300_000);

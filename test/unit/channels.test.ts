@@ -32,6 +32,7 @@ const SAMPLE: Record<string, string> = {
   '{agent}': 'cd'.repeat(32),
   '{bodyHash}': 'ef'.repeat(32),
   '{requester}': '12'.repeat(32),
+  '{worker}': '34'.repeat(32),
 };
 /** Sample keys of a row, one per shape its `key` column lists (`a | b`). */
 const keysOf = (key: string): string[] =>

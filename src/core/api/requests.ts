@@ -4,53 +4,21 @@
 // wire table it lands in (BODY, ENTRY: `wire()` below), so a request the validator accepts encodes to
 // objects the decoders accept (test/unit/requests.test.ts and the API property test check it); the
 // OpenAPI document and the MCP input schemas are generated from these tables (`jsonSchemaOf`).
-//
-// A refusal is a FieldError naming the field as the caller wrote it (`price`, `tags[3]`,
-// `declarations[0].topic` in a config file) with the rule in words: `price: must be an integer 0..2^53-1`.
+// The table format, the validator (`validate`) and `jsonSchemaOf` are in ./request-spec.ts, re-exported here;
+// the checks at the end are the ones a table adds on the whole request (body size, sketch fill).
 
 import { SKETCH_ITEMS, sketchItems } from '../gossip/sketch.js';
+import { ACCEPT_FIELD } from './accept-request.js';
 import { MAX_MONEY, checkMechanism, type Mechanism } from '../market/mechanism.js';
 import { ROLES, TRANSITIONS } from '../task/protocol.js';
 import { BODY, encodeBody } from '../codec/body.js';
 import { ENTRY, KINDS } from '../codec/entry.js';
 import { utf8Length } from '../codec/fields.js';
 import type { Limits } from '../codec/limits.js';
-import {
-  FieldError,
-  PATTERNS,
-  fieldOf,
-  limitOf,
-  MAX_SAFE,
-  showNumber,
-  type FieldType,
-  type ObjectSpec,
-} from '../codec/schema.js';
+import { FieldError, fieldOf, type FieldType, type ObjectSpec } from '../codec/schema.js';
+import type { JsonType, RequestField, RequestSpec } from './request-spec.js';
 
-export type JsonType =
-  | Exclude<FieldType, { t: 'version' | 'bytes' | 'map' | 'tuple' }>
-  | { readonly t: 'number'; readonly min?: number }
-  /** A JSON value checked by code (a mechanism spec): `check` returns why it is refused, or undefined. */
-  | {
-      readonly t: 'json';
-      readonly check: (v: unknown) => string | undefined;
-      readonly schema: Readonly<Record<string, unknown>>;
-    };
-
-export interface RequestField {
-  readonly name: string;
-  readonly type: JsonType;
-  readonly optional?: boolean;
-  readonly default?: unknown;
-  readonly doc: string;
-}
-
-export interface RequestSpec {
-  /** As refusals name it: `is not a field of a declaration`. */
-  readonly name: string;
-  readonly fields: readonly RequestField[];
-  /** Checks of the whole request once every field passed (sizes of what gets encoded). */
-  readonly check?: (v: Record<string, unknown>, limits: Limits) => void;
-}
+export { jsonSchemaOf, validate, type JsonType, type RequestField, type RequestSpec } from './request-spec.js';
 
 /** A request field that lands in a wire field: same type and limits, by construction. */
 function wire(spec: ObjectSpec, name: string, over: Partial<RequestField> = {}): RequestField {
@@ -176,6 +144,7 @@ export const TASK_POST: RequestSpec = {
       optional: true,
       doc: "who rates the artefact: `auto` (built-in check), `manual` (POST /tasks/{id}/rate) or an adapter of the node's config; local, never sent. Default: the config's tasks.rate",
     },
+    ACCEPT_FIELD,
   ],
   // The task's body also carries its budget, bid deadline, tier and terms (the signed mechanism, hex).
   check: (v, limits) => {
@@ -362,10 +331,11 @@ export const A2A_DIRECTORY: RequestSpec = {
   ),
 };
 
-// ---------------------------------------------------------------- validation
+// ---------------------------------------------------------------- whole-request checks (body size, sketch fill)
 
-/** Bytes a task's body adds to its tags and text: price, deadline, tier and the terms (a 1 KB mechanism as hex). */
-const TASK_EXTRA_BYTES = 2200;
+/** Bytes a task's body adds to its tags and text: price, deadline, tier and the terms (a 1 KB mechanism and a
+ *  0.6 KB acceptance check, as hex). */
+const TASK_EXTRA_BYTES = 3500;
 
 /** The body a request encodes to (plus `extra` bytes it will carry) stays within the profile's bodyBytes. */
 function checkBodySize(body: Record<string, unknown>, extra: number, limits: Limits): void {
@@ -391,152 +361,3 @@ function checkSketchItems(tags: unknown): void {
 
 const sizeOf = (x: unknown): number =>
   typeof x === 'string' ? utf8Length(x) : Array.isArray(x) ? x.reduce((s: number, y) => s + sizeOf(y), 0) : 0;
-
-/** A lone UTF-16 surrogate cannot be encoded as UTF-8 (it would be replaced, and read back differently). */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-function checkValue(t: JsonType, v: unknown, limits: Limits, path: string): void {
-  const no = (why: string): never => {
-    throw new FieldError(path, why);
-  };
-  switch (t.t) {
-    case 'uint': {
-      const max = t.max === undefined ? MAX_SAFE : limitOf(t.max, limits);
-      const min = t.min ?? 0;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-        no(`must be an integer ${min}..${showNumber(max)}`);
-      return;
-    }
-    case 'number':
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < (t.min ?? -Infinity))
-        no(`must be a number${t.min !== undefined ? ` >= ${t.min}` : ''}`);
-      return;
-    case 'enum': {
-      const names = enumNames(t);
-      if (typeof v !== 'string' || !names.includes(v)) no(`must be one of ${names.join(', ')}`);
-      return;
-    }
-    case 'text': {
-      if (typeof v !== 'string') no('must be a string');
-      const s = v as string;
-      if (LONE_SURROGATE.test(s)) no('must be valid Unicode text (it has a lone surrogate)');
-      const max = limitOf(t.maxBytes, limits);
-      if (utf8Length(s) > max) no(`must be at most ${max} bytes of UTF-8`);
-      if (utf8Length(s) < (t.minBytes ?? 0)) no(`must be at least ${t.minBytes} bytes`);
-      if (t.pattern && !PATTERNS[t.pattern].re.test(s)) no(`must be ${PATTERNS[t.pattern].says}`);
-      return;
-    }
-    case 'bool':
-      if (typeof v !== 'boolean') no('must be true or false');
-      return;
-    case 'list': {
-      if (!Array.isArray(v)) no('must be an array');
-      const a = v as unknown[];
-      const max = limitOf(t.maxItems, limits);
-      if (a.length > max) no(`must have at most ${max} items`);
-      if (a.length < (t.minItems ?? 0)) no(`must have at least ${t.minItems} item${t.minItems === 1 ? '' : 's'}`);
-      a.forEach((x, i) => checkValue(t.of as JsonType, x, limits, `${path}[${i}]`));
-      return;
-    }
-    case 'json': {
-      const why = t.check(v);
-      if (why) no(why);
-      return;
-    }
-  }
-}
-
-const enumNames = (t: Extract<FieldType, { t: 'enum' }>): string[] =>
-  t.names.filter((n, i) => n !== '' && i >= (t.first ?? 0));
-
-/**
- * Checks a request against its table: every field known, present when required, of its type and within
- * its limits (those of `limits`: the profile in force). Returns the request with defaults filled in;
- * throws a FieldError naming the first bad field (`at` prefixes the name, e.g. `declarations[0].`).
- */
-export function validate(spec: RequestSpec, v: unknown, limits: Limits, at = ''): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new FieldError(at ? at.replace(/\.$/, '') : '(body)', `must be a JSON object (a ${spec.name})`);
-  const r = v as Record<string, unknown>;
-  for (const k of Object.keys(r))
-    if (!spec.fields.some((f) => f.name === k))
-      throw new FieldError(
-        `${at}${k}`,
-        `is not a field of a ${spec.name} (fields: ${spec.fields.map((f) => f.name).join(', ')})`,
-      );
-  const out: Record<string, unknown> = { ...r };
-  for (const f of spec.fields) {
-    const x = r[f.name];
-    if (x === undefined) {
-      if (!f.optional) throw new FieldError(`${at}${f.name}`, 'is required');
-      if (f.default !== undefined) out[f.name] = f.default;
-      continue;
-    }
-    checkValue(f.type, x, limits, `${at}${f.name}`);
-  }
-  try {
-    spec.check?.(out, limits);
-  } catch (e) {
-    if (e instanceof FieldError && at) throw new FieldError(`${at}${e.field}`, e.detail);
-    throw e;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------- JSON Schema (OpenAPI, MCP)
-
-function schemaOf(t: JsonType, limits: Limits): Record<string, unknown> {
-  switch (t.t) {
-    case 'uint': {
-      const max = t.max === undefined ? MAX_SAFE : limitOf(t.max, limits);
-      return { type: 'integer', minimum: t.min ?? 0, maximum: max };
-    }
-    case 'number':
-      return { type: 'number', ...(t.min !== undefined ? { minimum: t.min } : {}) };
-    case 'enum':
-      return { enum: enumNames(t) };
-    case 'text':
-      return {
-        type: 'string',
-        ...(t.minBytes ? { minLength: 1 } : {}),
-        // JSON Schema counts characters; the limit is UTF-8 bytes (at least one per character).
-        maxLength: limitOf(t.maxBytes, limits),
-        ...(t.pattern ? { pattern: PATTERNS[t.pattern].re.source } : {}),
-      };
-    case 'bool':
-      return { type: 'boolean' };
-    case 'list':
-      return {
-        type: 'array',
-        items: schemaOf(t.of as JsonType, limits),
-        ...(t.minItems ? { minItems: t.minItems } : {}),
-        maxItems: limitOf(t.maxItems, limits),
-      };
-    case 'json':
-      return { ...t.schema };
-  }
-}
-
-/**
- * The JSON Schema (2020-12, OpenAPI 3.1's dialect) of a request table with the limits of `limits`.
- * `omit` leaves fields out (an MCP tool that does not offer them). Text limits are UTF-8 bytes: the
- * schema's maxLength (characters) is the bound they imply, the description says bytes.
- */
-export function jsonSchemaOf(spec: RequestSpec, limits: Limits, omit: readonly string[] = []): Record<string, unknown> {
-  const fields = spec.fields.filter((f) => !omit.includes(f.name));
-  const properties: Record<string, unknown> = {};
-  for (const f of fields) {
-    const bytes = f.type.t === 'text' ? ` (at most ${limitOf(f.type.maxBytes, limits)} bytes of UTF-8)` : '';
-    properties[f.name] = {
-      ...schemaOf(f.type, limits),
-      ...(f.default !== undefined ? { default: f.default } : {}),
-      description: f.doc + bytes,
-    };
-  }
-  return {
-    type: 'object',
-    required: fields.filter((f) => !f.optional).map((f) => f.name),
-    properties,
-    additionalProperties: false,
-  };
-}

@@ -92,6 +92,7 @@ export const REJECT_REASONS = [
   'bad_fork_proof', // a fork proof that does not prove a fork (other positions, same entry, bad signature)
   'rate_limited', // beyond the peer's budget (flood): dropped before the log (core/gossip/gate.ts)
   'bad_dispute_proof', // a dispute proof that proves nothing (one award, same worker, another signer, bad signature)
+  'bad_delivery_proof', // a bad-delivery proof that proves nothing (the artefact passes the check, not the delivered one, bad signature)
   'death_mismatch', // a death naming a binding (by hash) other than the one held for its author
   'unsigned_request', // a getEntries / getBody without the requester's signature (direct types 1, 3): never answered
   'misaddressed', // a signed request addressed to another node (its `to`): not answered

@@ -25,6 +25,49 @@ const CT = CONTENT_TYPES.task;
 
 const H32 = { t: 'bytes', len: 32 } as const;
 
+/** Kinds of acceptance check (core/task/acceptance.ts), counted from 1. */
+export const ACCEPT_KINDS = ['', 'sha256', 'json'] as const;
+/** JSON types an acceptance check can ask of a member (their ECMAScript `JSON.parse` reading). */
+export const JSON_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'null'] as const;
+export type JsonType = (typeof JSON_TYPES)[number];
+export const MAX_ACCEPT_MEMBERS = 16;
+
+/**
+ * What a delivered artefact must satisfy, checkable by any node from the artefact alone (core/task/acceptance.ts):
+ * `sha256` (the artefact is exactly the bytes of a digest), or `json` (a UTF-8 JSON object with these members of
+ * these types). An artefact that fails it is provably bad work (identity/bad-delivery.ts).
+ */
+export const ACCEPT: ObjectSpec = {
+  name: 'acceptance check',
+  fields: [
+    { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
+    { key: 1, name: 'kind', type: { t: 'enum', names: ACCEPT_KINDS, first: 1 }, doc: 'the kind of check' },
+    { key: 2, name: 'digest', type: H32, optional: true, doc: "sha256: the artefact's SHA-256 (required there)" },
+    {
+      key: 3,
+      name: 'members',
+      type: {
+        t: 'list',
+        of: {
+          t: 'tuple',
+          items: [
+            { t: 'text', maxBytes: 32, minBytes: 1 },
+            { t: 'enum', names: JSON_TYPES },
+          ],
+        },
+        maxItems: MAX_ACCEPT_MEMBERS,
+        minItems: 1,
+      },
+      optional: true,
+      doc: 'json: [name, type] of each member the top-level object must have (required there)',
+    },
+  ],
+};
+
+export type AcceptCheck =
+  | { readonly kind: 'sha256'; readonly digest: Uint8Array }
+  | { readonly kind: 'json'; readonly members: readonly (readonly [string, JsonType])[] };
+
 export const TASK_TERMS: ObjectSpec = {
   name: 'task terms',
   fields: [
@@ -42,6 +85,13 @@ export const TASK_TERMS: ObjectSpec = {
       doc: "ms: the awarded worker's delivery deadline; > the body's deadline",
     },
     { key: 3, name: 'settleBy', type: { t: 'uint' }, doc: 'ms: rating and co-signature deadline; > deliverBy' },
+    {
+      key: 4,
+      name: 'accept',
+      type: { t: 'map', spec: ACCEPT },
+      optional: true,
+      doc: 'the acceptance check every delivered artefact must pass (absent: none)',
+    },
   ],
 };
 
@@ -50,6 +100,36 @@ export interface TaskTerms {
   readonly mechanism: Uint8Array;
   readonly deliverBy: number;
   readonly settleBy: number;
+  readonly accept?: AcceptCheck;
+}
+
+function acceptMap(a: AcceptCheck): CborValue {
+  return a.kind === 'sha256'
+    ? mapOf([
+        [0, 1],
+        [1, ACCEPT_KINDS.indexOf('sha256')],
+        [2, a.digest],
+      ])
+    : mapOf([
+        [0, 1],
+        [1, ACCEPT_KINDS.indexOf('json')],
+        [3, a.members.map(([n, t]) => [n, JSON_TYPES.indexOf(t)])],
+      ]);
+}
+
+/** An acceptance check as read from the wire: the fields its kind needs, no other. */
+function readAccept(r: Record<string, unknown>): AcceptCheck {
+  const kind = r['kind'] as 'sha256' | 'json';
+  const digest = r['digest'] as Uint8Array | undefined;
+  const members = r['members'] as [string, JsonType][] | undefined;
+  if (kind === 'sha256') {
+    if (!digest || members) throw decodeError('BAD_VALUE', 'acceptance check sha256: needs digest and no members');
+    return { kind, digest };
+  }
+  if (!members || digest) throw decodeError('BAD_VALUE', 'acceptance check json: needs members and no digest');
+  if (new Set(members.map((m) => m[0])).size !== members.length)
+    throw decodeError('BAD_VALUE', 'acceptance check json: a member is named twice');
+  return { kind, members };
 }
 
 export function encodeTerms(t: TaskTerms): string {
@@ -62,6 +142,7 @@ export function encodeTerms(t: TaskTerms): string {
           [1, t.mechanism],
           [2, t.deliverBy],
           [3, t.settleBy],
+          [4, t.accept ? acceptMap(t.accept) : undefined],
         ]),
       ),
     )
@@ -76,11 +157,18 @@ export function decodeTerms(b: Body): TaskTerms {
     throw decodeError('MISSING_FIELD', 'task: price, deadline and requiredTier are required');
   const hex = b.constraints.slice(TASK_PREFIX.length);
   if (!/^(?:[0-9a-f]{2})+$/.test(hex)) throw decodeError('BAD_VALUE', 'task terms are not hex');
-  const m = asMap(decodeCbor(fromHex(hex), { maxBytes: 2048, maxDepth: 2 }), 'task terms');
-  const { v: _v, ...t } = readObject(m, TASK_TERMS, DEFAULT_LIMITS) as unknown as TaskTerms & { v: number };
+  const m = asMap(decodeCbor(fromHex(hex), { maxBytes: 2048, maxDepth: 4 }), 'task terms');
+  const {
+    v: _v,
+    accept,
+    ...t
+  } = readObject(m, TASK_TERMS, DEFAULT_LIMITS) as unknown as Omit<TaskTerms, 'accept'> & {
+    v: number;
+    accept?: Record<string, unknown>;
+  };
   if (!(b.deadline < t.deliverBy && t.deliverBy < t.settleBy))
     throw decodeError('BAD_VALUE', 'task terms: need deadline < deliverBy < settleBy');
-  return t;
+  return accept ? { ...t, accept: readAccept(accept) } : t;
 }
 
 // ---------------------------------------------------------------- signed task messages

@@ -1,11 +1,13 @@
 // The fraud channel's desk (docs/architecture.md §4, §6 T4): fork proofs the core builds or receives (fork-proofs.ts)
-// and double-award dispute proofs (identity/dispute.ts, key `{requester}.award`). A fresh verified fork
-// proof quarantines its author (event `fork`) and is published at priority; a fresh verified dispute
-// proof is event `dispute` (trust slashes the requester). Bad proofs are RejectReasons.
+// double-award dispute proofs (identity/dispute.ts, key `{requester}.award`) and bad-delivery proofs
+// (identity/bad-delivery.ts, key `{worker}.delivery`). A fresh verified fork proof quarantines its author (event
+// `fork`) and is published at priority; a fresh verified dispute proof is event `dispute` (trust slashes the
+// requester), a bad-delivery proof event `bad_delivery` (trust slashes the worker). Bad proofs are RejectReasons.
 
 import type { RejectReason } from '../base/errors.js';
 import type { IdentityTiers } from '../identity/tiers.js';
 import { DISPUTE_KEY_SUFFIX, isDisputeKey } from '../identity/dispute.js';
+import { BAD_DELIVERY_KEY_SUFFIX, isBadDeliveryKey } from '../identity/bad-delivery.js';
 import type { Channel, CoreEvent, Outgoing } from '../types.js';
 import type { ForkProofs, ProofResult } from './fork-proofs.js';
 
@@ -23,6 +25,7 @@ export class FraudDesk {
   /** A message on the fraud channel. */
   receive(now: number, key: string, bytes: Uint8Array): void {
     if (isDisputeKey(key)) return this.onDispute(key, bytes);
+    if (isBadDeliveryKey(key)) return this.onBadDelivery(key, bytes);
     this.onForkResult(now, this.x.forks.receive(key, bytes), 'fraud');
   }
 
@@ -43,6 +46,14 @@ export class FraudDesk {
     const p = r.proof;
     if (r.fresh) this.x.event({ type: 'fork', author: p.author, topic: p.topic, epoch: p.epoch, seq: p.seq });
     this.publishDue(now); // without a heartbeat there is no hold-off: a detector publishes at once
+  }
+
+  private onBadDelivery(key: string, bytes: Uint8Array): void {
+    const r = this.x.verifier.intakeBadDeliveryProof(bytes, key.slice(0, -BAD_DELIVERY_KEY_SUFFIX.length));
+    if (!r.ok) return this.x.reject(r.reason, 'fraud', r.detail);
+    const p = r.proof!;
+    if (r.fresh)
+      this.x.event({ type: 'bad_delivery', author: p.author, topic: p.topic, task: p.task, failure: p.failure });
   }
 
   private onDispute(key: string, bytes: Uint8Array): void {

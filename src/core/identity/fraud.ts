@@ -33,7 +33,24 @@ export interface DoubleAwardProof {
   readonly evidence: Uint8Array;
 }
 
-export type FraudProof = ForkProof | DoubleAwardProof;
+/**
+ * A bad delivery (identity/bad-delivery.ts): the worker signed the delivery of an artefact that fails its task's
+ * acceptance check. It verifies with the worker's and requester's keys and the check alone.
+ */
+export interface BadDeliveryProof {
+  readonly kind: 'bad-delivery';
+  /** The worker (the culprit). */
+  readonly author: string;
+  readonly topic: string;
+  readonly task: string;
+  readonly requester: string;
+  /** Which condition of the check the artefact fails. */
+  readonly failure: string;
+  /** The proof, as published. */
+  readonly evidence: Uint8Array;
+}
+
+export type FraudProof = ForkProof | DoubleAwardProof | BadDeliveryProof;
 
 export type ForkCheck =
   { readonly ok: true; readonly proof: ForkProof } | { readonly ok: false; readonly detail: string };

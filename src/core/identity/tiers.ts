@@ -11,7 +11,9 @@
 //  T3  code attestation + operator KYC (identity/attestation.ts), cached per agent key.
 //  T4  fraud proofs (identity/fraud.ts): verified fork proofs quarantine the author and are queued for
 //      trust (slashing) via pollFraud(); verified dispute proofs (identity/dispute.ts: a requester's double
-//      award) are queued the same way, once per (requester, task), without quarantine: the logs are intact.
+//      award) are queued the same way, once per (requester, task), without quarantine: the logs are intact;
+//      so are bad-delivery proofs (identity/bad-delivery.ts: a worker's artefact that fails its task's
+//      acceptance check), once per (worker, task).
 
 import { equalBytes, toHex } from '../base/bytes.js';
 import { decodeRevocation } from '../codec/attest.js';
@@ -22,7 +24,14 @@ import type { CryptoPort } from '../base/ports.js';
 import { checkAttestation, type AttestationEvidence, type AttestationTrust } from './attestation.js';
 import { checkBinding, type BindingDecoder } from './binding.js';
 import { checkDisputeProof } from './dispute.js';
-import { checkForkProof, type DoubleAwardProof, type ForkProof, type FraudProof } from './fraud.js';
+import { checkBadDeliveryProof } from './bad-delivery.js';
+import {
+  checkForkProof,
+  type BadDeliveryProof,
+  type DoubleAwardProof,
+  type ForkProof,
+  type FraudProof,
+} from './fraud.js';
 
 export type Check =
   { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
@@ -104,7 +113,7 @@ export class IdentityTiers {
   private readonly attested = new Set<string>();
   private readonly quarantined = new Set<string>();
   private readonly fraud: FraudProof[] = [];
-  /** `${requester}/${task}` of dispute proofs already queued (oldest forgotten beyond cacheSize). */
+  /** `${requester}/${task}` of dispute proofs and `${worker}/${task}/delivery` of bad-delivery proofs already queued (oldest forgotten beyond cacheSize). */
   private readonly disputed = new Set<string>();
 
   constructor(
@@ -498,14 +507,36 @@ export class IdentityTiers {
         'bad_dispute_proof',
         `proof against ${r.proof.author.slice(0, 12)} sent as one against ${author.slice(0, 12)}`,
       );
-    const key = `${r.proof.author}/${r.proof.task}`;
-    const fresh = !this.disputed.has(key);
-    if (fresh) {
-      this.disputed.add(key);
-      if (this.disputed.size > this.cacheSize) this.disputed.delete(this.disputed.values().next().value!);
-      this.fraud.push(r.proof);
-    }
-    return { ok: true, proof: r.proof, fresh };
+    return { ok: true, proof: r.proof, fresh: this.queueOnce(`${r.proof.author}/${r.proof.task}`, r.proof) };
+  }
+
+  /**
+   * Verifies a bad-delivery proof (identity/bad-delivery.ts) published against `worker` (hex, from the channel key);
+   * a fresh one (per worker and task) is queued for trust (slashing). bad_delivery_proof when it proves nothing.
+   */
+  intakeBadDeliveryProof(bytes: Uint8Array, worker?: string): Check & { proof?: BadDeliveryProof; fresh?: boolean } {
+    this.counters.T4++;
+    const r = checkBadDeliveryProof(this.crypto, this.limits, bytes);
+    if (!r.ok) return no('bad_delivery_proof', `bad-delivery proof: ${r.detail}`);
+    if (worker !== undefined && worker !== r.proof.author)
+      return no(
+        'bad_delivery_proof',
+        `proof against ${r.proof.author.slice(0, 12)} sent as one against ${worker.slice(0, 12)}`,
+      );
+    return {
+      ok: true,
+      proof: r.proof,
+      fresh: this.queueOnce(`${r.proof.author}/${r.proof.task}/delivery`, r.proof),
+    };
+  }
+
+  /** Queues a task-protocol proof for trust unless `key` was queued (the oldest keys forgotten beyond cacheSize). */
+  private queueOnce(key: string, proof: FraudProof): boolean {
+    if (this.disputed.has(key)) return false;
+    this.disputed.add(key);
+    if (this.disputed.size > this.cacheSize) this.disputed.delete(this.disputed.values().next().value!);
+    this.fraud.push(proof);
+    return true;
   }
 
   isQuarantined(agentKeyHex: string): boolean {

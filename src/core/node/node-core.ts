@@ -101,7 +101,7 @@ export class NodeCore {
       {
         now: () => this.now,
         publishBody: (now, hash, bytes, expires) => this.publishBody(now, hash, bytes, expires),
-        reportDispute: (now, key, proof) => this.reportDispute(now, key, proof),
+        reportFraud: (now, key, proof) => this.reportFraud(now, key, proof),
       },
       invitees,
     );
@@ -190,10 +190,11 @@ export class NodeCore {
   }
 
   /**
-   * A dispute proof this node's task engine built (a double award it received, identity/dispute.ts): checked by this
-   * node's own receive path first (trust slashes on the `dispute` event), then retained on the fraud channel.
+   * A fraud proof this node's task engine built (a double award it received, identity/dispute.ts; an artefact that
+   * failed its task's acceptance check, identity/bad-delivery.ts): checked by this node's own receive path first
+   * (trust slashes on the `dispute` or `bad_delivery` event), then retained on the fraud channel.
    */
-  reportDispute(now: number, key: string, proof: Uint8Array): void {
+  reportFraud(now: number, key: string, proof: Uint8Array): void {
     this.handleMessage(now, 'fraud', key, proof);
     this.agent.publishRetained('fraud', key, proof);
   }

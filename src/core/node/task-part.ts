@@ -6,6 +6,7 @@
 import type { AgentCore } from '../agent.js';
 import type { LogStore } from '../log/store.js';
 import { disputeKey } from '../identity/dispute.js';
+import { badDeliveryKey } from '../identity/bad-delivery.js';
 import type { TaskEngineOptions, TaskHost } from '../task/engine.js';
 
 /** What the runtime hands the node core for its task engine: ports, keys and policy (the host is the core's). */
@@ -21,7 +22,7 @@ export interface TaskOutlets {
   /** The `now` of the input being handled (host calls carry none of their own). */
   now(): number;
   publishBody(now: number, hash: Uint8Array, bytes: Uint8Array, expires: number): void;
-  reportDispute(now: number, key: string, proof: Uint8Array): void;
+  reportFraud(now: number, key: string, proof: Uint8Array): void;
 }
 
 export function taskHost(
@@ -44,7 +45,9 @@ export function taskHost(
     },
     // A double award we received: our own verifier checks it now (trust slashes on the core's `dispute`
     // event) and the proof goes out retained on the fraud channel for every node (identity/dispute.ts).
-    dispute: (requester, proof) => out.reportDispute(out.now(), disputeKey(requester), proof),
+    dispute: (requester, proof) => out.reportFraud(out.now(), disputeKey(requester), proof),
+    // An artefact that failed its task's acceptance check: the same path (trust slashes on `bad_delivery`).
+    badDelivery: (worker, proof) => out.reportFraud(out.now(), badDeliveryKey(worker), proof),
     // One invitation per agent, however many of its capabilities match.
     candidates: (topic, tags, minTier, now) => {
       const found = [

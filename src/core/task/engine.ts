@@ -33,6 +33,8 @@ export interface TaskHost {
   keepBinding(agentKey: Uint8Array, version: number, bytes: Uint8Array): void;
   /** Publishes a dispute proof (dispute.ts) against `requester` (hex) for every node; absent = kept local. */
   dispute?(requester: string, proof: Uint8Array): void;
+  /** Publishes a bad-delivery proof (identity/bad-delivery.ts) against `worker` (hex) for every node; absent = kept local. */
+  badDelivery?(worker: string, proof: Uint8Array): void;
   /** Agents whose capability in `topic` covers `tags`, verified to at least `minTier`, best first. */
   candidates(topic: string, tags: readonly string[], minTier: number, now: number): string[];
 }

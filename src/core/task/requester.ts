@@ -15,6 +15,9 @@ import { TOPIC_RE } from '../codec/limits.js';
 import { FieldError } from '../codec/schema.js';
 import { amountFor, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, encodeTerms, type TaskMsg } from '../codec/task.js';
+import { acceptFromJson, acceptToJson, checkAcceptance } from './acceptance.js';
+import type { AcceptCheck } from '../codec/task.js';
+import { proveBadDelivery } from '../identity/bad-delivery.js';
 import { complaintBody, complaintToBeSigned, encodeComplaint, type Complaint } from './complaint.js';
 import { TaskConflictError, TaskEngineBase, view, type TaskView } from './engine.js';
 import { openPostings, depositPostings, settlement } from './ledger.js';
@@ -37,6 +40,8 @@ export interface TaskSpec {
   readonly settleWindowMs: number;
   /** Tier a bidder must reach; at least the mechanism's and the policy's bid tier (T2). */
   readonly requiredTier?: number;
+  /** What every delivered artefact must pass (acceptance.ts); one that fails is rated 0 and proven bad on the wire. */
+  readonly accept?: AcceptCheck;
 }
 
 const positive = (v: number, what: string) => {
@@ -73,7 +78,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
       price: s.budget,
       deadline: bidDeadline,
       requiredTier: tier,
-      constraints: encodeTerms({ mechanism: signed, deliverBy, settleBy }),
+      constraints: encodeTerms({ mechanism: signed, deliverBy, settleBy, ...(s.accept ? { accept: s.accept } : {}) }),
       ttlMs: settleBy - now,
       // Each task is a declaration of its own (identity: topic, kind, key), not a replacement of the last.
       key: `task.${toHex(this.o.crypto.sha256(concatBytes(utf8(`${now}\n${s.text}\n`), signed))).slice(0, 16)}`,
@@ -95,6 +100,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
       deposit: s.mechanism.deposit,
       entry: toHex(a.entry),
       body: toHex(a.body),
+      ...(s.accept ? { accept: acceptToJson(s.accept) } : {}),
       createdAt: now,
       bids: [],
       attempts: 0,
@@ -157,8 +163,11 @@ export abstract class RequesterEngine extends TaskEngineBase {
         if (m.artefact.length !== r.deliveryLen || toHex(this.o.crypto.sha256(m.artefact)) !== r.deliveryHash)
           return this.reject('bad_delivery', 'artefact does not match the delivered hash', r.id, from);
         r.artefact = toHex(m.artefact);
+        const failure = this.checkArtefact(r, m.artefact);
         this.move(r, 'artefact', 'delivered', now);
-        const outcome = this.o.policy?.rate?.(view(r), m.artefact, now);
+        // An artefact that fails the task's acceptance check is rated 0 at once (the rater is not asked) and
+        // proven bad to every node; otherwise the rater decides.
+        const outcome = failure !== undefined ? 0 : this.o.policy?.rate?.(view(r), m.artefact, now);
         if (outcome !== undefined) this.rateFor(now, r.id, outcome);
         return;
       }
@@ -217,6 +226,25 @@ export abstract class RequesterEngine extends TaskEngineBase {
   }
 
   // ---------------------------------------------------------------- steps
+
+  /**
+   * Runs the task's acceptance check on a fetched artefact and records the verdict; a failure is published as a
+   * bad-delivery proof (identity/bad-delivery.ts) when announce body and artefact fit one message. Returns the
+   * failed condition, or undefined when the artefact passes or the task names no check.
+   */
+  private checkArtefact(r: TaskRecord, artefact: Uint8Array): string | undefined {
+    if (!r.accept) return undefined;
+    const v = checkAcceptance(this.o.crypto, acceptFromJson(r.accept), artefact);
+    if (v.ok) {
+      r.acceptance = 'passed';
+      return undefined;
+    }
+    r.acceptance = `failed: ${v.detail}`;
+    const parts = { announce: fromHex(r.entry), body: fromHex(r.body), delivery: fromHex(r.delivery!), artefact };
+    const proof = proveBadDelivery(this.o.crypto, this.o.limits, parts);
+    if (proof) this.o.host.badDelivery?.(r.worker!, proof);
+    return v.detail;
+  }
 
   private onBid(now: number, r: TaskRecord, m: TaskMsg & { type: 'bid' }, tbs: Uint8Array, sig: Uint8Array): void {
     const from = toHex(m.signer);

@@ -3,6 +3,7 @@
 // are hex so a record is plain JSON. Implementations: MemoryTaskStore here, SqliteTaskStore in
 // src/runtime/store/credit-ledger.ts.
 
+import type { AcceptJson } from './acceptance.js';
 import type { Role, TaskState } from './protocol.js';
 
 export interface TaskRecord {
@@ -42,6 +43,10 @@ export interface TaskRecord {
   deliveryLen?: number;
   /** requester: hex of the worker-signed delivery message (carried by a complaint, complaint.ts) */
   delivery?: string;
+  /** The acceptance check of the task's terms (acceptance.ts), if it names one. */
+  accept?: AcceptJson;
+  /** requester: the check's verdict on the fetched artefact, `passed` or `failed: {which condition}`. */
+  acceptance?: string;
   /** hex of the artefact (worker: what it serves; requester: what it fetched) */
   artefact?: string;
   outcome?: number;

@@ -6,6 +6,7 @@
 //               └─> lost            └─> lost           ├─> defaulted        ├─> unrated
 //                                                      └─> disputed <───────┘  (a second award naming another worker)
 
+import { acceptToJson } from './acceptance.js';
 import { equalBytes, fromHex, toHex } from '../base/bytes.js';
 import { encodeReceipt, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
@@ -165,6 +166,7 @@ export abstract class WorkerEngine extends RequesterEngine {
       deliverBy: terms.deliverBy,
       settleBy: terms.settleBy,
       mechanism: toHex(terms.mechanism),
+      ...(terms.accept ? { accept: acceptToJson(terms.accept) } : {}),
       deposit: a.value.mechanism.deposit,
       entry: toHex(m.entry),
       body: toHex(m.body),

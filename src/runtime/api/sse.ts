@@ -15,6 +15,7 @@ export const SSE_EVENT_TYPES = [
   'rejected',
   'fork',
   'dispute',
+  'bad_delivery',
   'revoked',
   'withdrawn',
   'declared',

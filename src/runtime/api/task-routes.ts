@@ -3,6 +3,7 @@
 // Money is milli-credits; an artefact is sent and returned as UTF-8 text (`artefact`) or base64
 // (`artefactBase64`).
 
+import { acceptOf } from '../../core/api/accept-request.js';
 import {
   BID,
   DELIVER,
@@ -114,6 +115,7 @@ export const TASK_ROUTES: readonly Route[] = [
         ...(b['deliverWindowMs'] !== undefined ? { deliverWindowMs: b['deliverWindowMs'] as number } : {}),
         ...(b['settleWindowMs'] !== undefined ? { settleWindowMs: b['settleWindowMs'] as number } : {}),
         ...(b['requiredTier'] !== undefined ? { requiredTier: b['requiredTier'] as number } : {}),
+        ...(b['accept'] !== undefined ? { accept: acceptOf(b['accept']) } : {}),
       };
       sendJson(c.res, 200, c.node.tasks.post(spec, b['rater'] as string | undefined));
     },

@@ -14,9 +14,9 @@
 // one value per key, replicated); the bucket republishes every value it stored on the channel's subject
 // (JetStream RePublish), so subscribers, a leaf node's included, get it live from core NATS, and only once
 // it is stored. Live channels are plain core NATS publishes on the same subject space.
-// Key levels (MQTT's `/`) become subject tokens (`.`); a `.` inside a level (topics may have one, the
-// double-award proof's key ends in `.award`) is written `_D`, which no level contains (they are lowercase),
-// so the mapping is one to one; the MQTT wildcard `+` is NATS's `*`.
+// Key levels (MQTT's `/`) become subject tokens (`.`); a `.` inside a level (topics may have one, the keys of
+// double-award and bad-delivery proofs end in `.award`, `.delivery`) is written `_D`, which no level contains
+// (they are lowercase), so the mapping is one to one; the MQTT wildcard `+` is NATS's `*`.
 
 import { CHANNEL, CHANNEL_LETTER, LETTER_CHANNEL, type Channel, type RetainedChannel } from '../../core/channels.js';
 

@@ -1,5 +1,5 @@
-// T3 evidence for simulated identities (docs/architecture.md §6, src/core/identity/attestation.ts): a code registry
-// whose checkpoint is signed by k of n simulated registrars, an RFC 9162 inclusion proof of the simulated agents'
+// T3 evidence for simulated identities (docs/architecture.md §6; built by src/core/identity/attestation-builder.ts,
+// checked by src/core/identity/attestation.ts): a code registry whose checkpoint is signed by k of n simulated registrars, an RFC 9162 inclusion proof of the simulated agents'
 // code hash, and a KYC credential for an operator, signed by a simulated issuer. Every key is derived from the run's
 // seed and every signature is a real Ed25519 signature, so a node's IdentityTiers.attest checks them exactly as it
 // checks a real registry's. A node trusts this registry and issuer through `trust` (its AttestationTrust).
@@ -8,17 +8,9 @@
 // node the evidence of an agent it holds the binding of, as an operator's registry look-up would; the check is the
 // node's own. Only operators the scenario gives KYC have a credential: an identity without one stays at T2.
 
-import { toHex, utf8 } from '../../core/base/bytes.js';
-import {
-  checkpointToBeSigned,
-  credentialToBeSigned,
-  encodeCheckpoint,
-  encodeCredential,
-  encodeInclusion,
-  type Checkpoint,
-} from '../../core/codec/attest.js';
+import { utf8 } from '../../core/base/bytes.js';
 import type { AttestationEvidence, AttestationTrust } from '../../core/identity/attestation.js';
-import { inclusionPath, merkleRoot } from '../../core/identity/merkle.js';
+import { attestationRegistry } from '../../core/identity/attestation-builder.js';
 import type { CryptoPort } from '../../core/base/ports.js';
 import { SIM_EPOCH, simCodeHash } from './identities.js';
 
@@ -40,46 +32,26 @@ export interface SimAttestation {
 
 export function simAttestation(c: CryptoPort, seed: number): SimAttestation {
   const secret = (what: string) => c.sha256(utf8(`agentnet-sim/${seed}/attestation/${what}`));
-  const pub = (s: Uint8Array) => c.signer.publicKey(s);
-  const registrars = Array.from({ length: REGISTRARS }, (_, r) => secret(`registrar/${r}`));
-  const issuer = secret('issuer');
   const leaves = [
     ...Array.from({ length: OTHER_PROGRAMS }, (_, k) => c.sha256(utf8(`agentnet-sim/program/${k}`))),
     simCodeHash(c),
   ];
-  const leafIndex = leaves.length - 1;
-  const cp: Checkpoint = {
+  const registry = attestationRegistry(c, {
     registryId: `agentnet-sim/${seed}`,
-    treeSize: leaves.length,
-    rootHash: merkleRoot(c, leaves),
+    leaves,
     ts: SIM_EPOCH - DAY,
-  };
-  const checkpoint = encodeCheckpoint(
-    cp,
-    registrars
-      .slice(0, THRESHOLD)
-      .map((k) => ({ kid: pub(k), signature: c.signer.sign(k, checkpointToBeSigned(cp, pub(k))) })),
-  );
-  const inclusion = encodeInclusion({
-    leafIndex,
-    treeSize: leaves.length,
-    auditPath: inclusionPath(c, leafIndex, leaves),
-  });
-  const trust: AttestationTrust = {
-    registrars: new Set(registrars.map((r) => toHex(pub(r)))),
+    registrars: Array.from({ length: REGISTRARS }, (_, r) => secret(`registrar/${r}`)),
     threshold: THRESHOLD,
-    issuers: new Set([toHex(pub(issuer))]),
-    minLevel: LEVEL,
-  };
+    issuer: secret('issuer'),
+    level: LEVEL,
+  });
+  const inclusion = registry.inclusion(leaves.length - 1);
   return {
-    trust,
-    evidence: (operatorKey) => {
-      const cred = { issuerKey: pub(issuer), operatorKey, level: LEVEL, expires: SIM_EPOCH + 365 * DAY };
-      return {
-        checkpoint,
-        inclusion,
-        credential: encodeCredential(cred, c.signer.sign(issuer, credentialToBeSigned(cred))),
-      };
-    },
+    trust: registry.trust,
+    evidence: (operatorKey) => ({
+      checkpoint: registry.checkpoint,
+      inclusion,
+      credential: registry.credential(operatorKey, SIM_EPOCH + 365 * DAY),
+    }),
   };
 }

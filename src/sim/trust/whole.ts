@@ -19,8 +19,10 @@
 // identity's fresh operator has no credential and stays at T2. Nodes with dynamic pretrust (MG and its ablations)
 // require T3, as the global ledger's tier flag v and exploration mask do; uniform pretrust reads no tier there, so
 // those nodes require T2 (every identity passes, as on the global ledger).
-// The wire has no proof of a bad delivery (the fraud channel carries fork and double-award proofs only), so the
-// scenario's proofProbability has nothing to travel on here; see docs/trust.md.
+// Every task names an acceptance check (core/task/acceptance.ts: a JSON object with the task id and a numeric
+// quality); a malicious delivery fails it with the scenario's proofProbability (the share of bad work a check can
+// catch, as the global ledger's verified bad-delivery proofs), and then the requester's node rates it 0 and
+// publishes the bad-delivery proof (identity/bad-delivery.ts) that every node verifies and slashes on.
 
 import { toHex, utf8 } from '../../core/base/bytes.js';
 import type { CryptoPort } from '../../core/base/ports.js';
@@ -28,6 +30,7 @@ import { decodeBody, encodeBody } from '../../core/codec/body.js';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
 import { naiveMechanism, type Mechanism } from '../../core/market/mechanism.js';
+import type { AcceptCheck } from '../../core/codec/task.js';
 import type { TaskView } from '../../core/task/engine.js';
 import { REPUTATION_TAG, reputationFromBody } from '../../core/trust/gossip.js';
 import { TrustModel } from '../../core/trust/model.js';
@@ -60,6 +63,14 @@ const MECHANISM: Mechanism = {
   alloc: { rule: 'reputation', teamSize: 1 },
   reward: { rule: 'fixed', basis: 'delivery', poolBp: 10_000 },
 };
+/** What every artefact must be: `{"task": id, "quality": q}`; one without its quality fails (a provable defect). */
+const ACCEPT: AcceptCheck = {
+  kind: 'json',
+  members: [
+    ['task', 'string'],
+    ['quality', 'number'],
+  ],
+};
 
 /** What a whole-node run measures beyond ./run.ts RunMetrics. */
 export interface WholeMetrics extends RunMetrics {
@@ -87,6 +98,9 @@ export interface WholeMetrics extends RunMetrics {
   memoHits: number;
   /** T3 checks nodes passed (an initial identity's evidence, checked once by each node holding its binding). */
   attested: number;
+  /** Bad-delivery proofs: published by the requesters' nodes, and verified fresh by any node (requesters included). */
+  proofsPublished: number;
+  proofsVerified: number;
 }
 
 interface TaskInfo {
@@ -98,6 +112,8 @@ interface TaskInfo {
   readonly epoch: number;
   worker?: number;
   bad?: boolean;
+  /** The delivery fails the acceptance check: the requester rates 0 and proves it on the fraud channel. */
+  proven?: boolean;
   outcome?: number;
 }
 
@@ -192,6 +208,8 @@ export function runWhole(
     verified: 0,
     memoHits: 0,
     attested: 0,
+    proofsPublished: 0,
+    proofsVerified: 0,
   };
   let epoch = 0;
   let epochQueries = 0;
@@ -276,6 +294,11 @@ export function runWhole(
           },
           // A peer's reputation declaration as this node received it (trust/gossip.ts): its entries and body size.
           onEvent: (e) => {
+            if (e.type === 'bad_delivery') {
+              m.proofsVerified++;
+              if (tasks.get(e.task)?.requester === i) m.proofsPublished++; // its own check, before it publishes
+              return;
+            }
             if (e.type !== 'declared' || !e.body.tags.includes(REPUTATION_TAG)) return;
             try {
               rep.recvEntries += reputationFromBody(e.body).length;
@@ -345,14 +368,21 @@ export function runWhole(
                     }
                   }
                   q = quality(bad ? sc.maliciousQuality : (me.competence[info.k] as number));
+                  if (bad && rng.bool(sc.proofProbability)) {
+                    // Work the task's check catches: the requester's engine rates it 0 without asking the rater.
+                    info.proven = true;
+                    info.outcome = 0;
+                    global?.handleFraudProof({ culprit: i, topic: key(info.k), kind: 'bad-delivery', ts: info.epoch });
+                    return utf8(JSON.stringify({ task: t.id }));
+                  }
                 }
-                return utf8(`${t.id} quality=${q}`);
+                return utf8(JSON.stringify({ task: t.id, quality: q }));
               },
               rate: (t, artefact) => {
                 const info = tasks.get(t.id);
-                const q = /quality=(\d+)$/.exec(new TextDecoder().decode(artefact));
-                if (!info || !q) return undefined;
-                info.outcome = Number(q[1]);
+                if (!info) return undefined;
+                const a = JSON.parse(new TextDecoder().decode(artefact)) as { quality: number };
+                info.outcome = a.quality;
                 return info.outcome;
               },
             },
@@ -418,6 +448,7 @@ export function runWhole(
             text: `task ${m.tasks}`,
             budget: BUDGET,
             mechanism: MECHANISM,
+            accept: ACCEPT,
             ...WINDOWS,
           });
           tasks.set(t.id, info);
