@@ -12,7 +12,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,6 +30,9 @@ export interface IngestOptions {
   readonly publishers: number;
   readonly broker?: string;
   readonly profileStages: boolean;
+  /** With profileStages: a directory the observer's V8 profile is copied to (`observer-{rate}.cpuprofile`), to be
+   *  read per function; otherwise it is deleted once split into stages. */
+  readonly keepProfileDir?: string;
   /** The bundle `agentnet run` is started from (dist/agentnet.mjs). */
   readonly bundle: string;
 }
@@ -260,6 +263,10 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     agent.destroy();
     await embedded?.close();
     for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });
+    if (profDir && o.keepProfileDir) {
+      const f = readdirSync(profDir).find((n) => n.endsWith('.cpuprofile'));
+      if (f) copyFileSync(join(profDir, f), join(o.keepProfileDir, `observer-${o.rate}.cpuprofile`));
+    }
     if (profDir) rmSync(profDir, { recursive: true, force: true });
   }
 }

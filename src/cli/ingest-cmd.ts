@@ -1,7 +1,7 @@
 // `agentnet bench ingest`: the receive path's CPU per entry on real node processes against the crypto cost of
 // the same entries (bench/ingest.ts); `--crypto-of DB` is the child that measures that crypto cost.
 
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { measureCrypto } from '../../bench/ingest-crypto.js';
 import { runIngest, type IngestResult } from '../../bench/ingest.js';
@@ -9,7 +9,8 @@ import { barChart, stack } from '../runtime/plot/svg.js';
 import { intFlag, UsageError } from './args.js';
 
 export const BENCH_INGEST_HELP = `Usage: agentnet bench ingest [--rate 50,200] [--seconds 20] [--pattern trickle|burst] [--publishers 4]
-                              [--profile P] [--broker URL] [--profile-stages] [--bundle MJS] [--json FILE] [--plot FILE.svg]
+                              [--profile P] [--broker URL] [--profile-stages] [--keep-profile DIR] [--bundle MJS]
+                              [--json FILE] [--plot FILE.svg]
 
 Starts one observer and --publishers publishers, each a real 'agentnet run' process with the profile's Node
 flags, over a broker the bench embeds (or --broker URL, e.g. Mosquitto). The publishers announce signed
@@ -19,7 +20,8 @@ Reports the observer's CPU time per received entry (/proc utime+stime; its idle 
 also taken out), the publishers' CPU per announced entry, and in the same run a child process of the same
 runtime verifying (single and batched) and signing the very entries the observer stored: the ratios are
 pipeline / crypto. --profile-stages runs the observer under --cpu-prof and splits its samples into
-transport, decode, verify, store, events, gc, native. --bundle runs the nodes from another build's dist/agentnet.mjs
+transport, decode, verify, store, events, gc, native; --keep-profile DIR (implies it) also keeps that profile as
+DIR/observer-RATE.cpuprofile, to be read per function (e.g. in Chrome DevTools). --bundle runs the nodes from another build's dist/agentnet.mjs
 (two builds compared by the same harness). The load (uptime) at start and end is printed and in --json.
 Exit codes: 0 done, 2 usage error, 3 runtime failure.
 Example: agentnet bench ingest --rate 50,200 --seconds 30 --json ingest.json --plot ingest.svg`;
@@ -86,6 +88,7 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
       broker: { type: 'string' },
       bundle: { type: 'string' },
       'profile-stages': { type: 'boolean' },
+      'keep-profile': { type: 'string' },
       'crypto-of': { type: 'string' },
       json: { type: 'string' },
       plot: { type: 'string' },
@@ -106,6 +109,9 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
   const rates = (values.rate ?? '50,200').split(',').map((r) => intFlag(r, 'rate', 50, 1, 5000));
   const seconds = intFlag(values.seconds, 'seconds', 20, 1, 3600);
   const publishers = intFlag(values.publishers, 'publishers', 4, 1, 32);
+  const keep = values['keep-profile'];
+  if (keep !== undefined && !statSync(keep, { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(`--keep-profile: ${keep} is not a directory`);
   const bundle = values.bundle ?? process.argv[1]!;
   const out: IngestResult[] = [];
   for (const rate of rates) {
@@ -118,7 +124,8 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
         pattern,
         publishers,
         ...(values.broker ? { broker: values.broker } : {}),
-        profileStages: !!values['profile-stages'],
+        profileStages: !!values['profile-stages'] || values['keep-profile'] !== undefined,
+        ...(values['keep-profile'] !== undefined ? { keepProfileDir: values['keep-profile'] } : {}),
         bundle,
       }),
     );

@@ -67,4 +67,30 @@ describe('agentnet bench ingest', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('--keep-profile keeps the observer profile it split into stages, readable per function', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentnet-bench-ingest-prof-'));
+    try {
+      const json = join(dir, 'ingest.json');
+      const args = ['bench', 'ingest', '--rate', '10', '--seconds', '2', '--publishers', '1', '--json', json];
+      const r = spawnSync(process.execPath, [BUNDLE, ...args, '--keep-profile', dir], {
+        encoding: 'utf8',
+        timeout: 150_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const [res] = JSON.parse(readFileSync(json, 'utf8')) as Array<Record<string, any>>;
+      expect(res!.observer.stages.sampledMs).toBeGreaterThan(0);
+      const prof = JSON.parse(readFileSync(join(dir, 'observer-10.cpuprofile'), 'utf8')) as {
+        nodes: Array<{ callFrame: { functionName: string } }>;
+      };
+      // The profile of a node that received entries: the driver's drain is in it.
+      expect(prof.nodes.some((n) => n.callFrame.functionName === 'drain')).toBe(true);
+      const bad = spawnSync(process.execPath, [BUNDLE, ...args, '--keep-profile', join(dir, 'missing')], {
+        encoding: 'utf8',
+      });
+      expect(bad.status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -3,7 +3,8 @@
 //   n/{author} retained births  f/{topic}/{author} retained frontiers   d/{agent} direct inbox
 //   x/{author} retained fork proofs (every node subscribes x/+)
 //   r/{agent} retained revocations (every node subscribes r/+)
-// Publishes at QoS 1, subscriptions at QoS 0 (see subscribe). MQTT 5 by default; `?mqtt=4` in the URL selects
+// Publishes at QoS 1, subscriptions at QoS 0 (see subscribe); received QoS 0 publishes are read off the socket by
+// the packet bound (mqtt-bound.ts, mqtt-publish.ts), mqtt.js handles the connection and every other packet. MQTT 5 by default; `?mqtt=4` in the URL selects
 // 3.1.1 (the embedded aedes broker speaks only 3.1.1, so retained bodies there carry no expiry). Reconnects with exponential backoff and jitter
 // (reconnectDelay); publishes made while down wait in mqtt.js' offline queue, and QoS 1 messages in
 // flight stay in its outgoing store across reconnects; subscriptions are restored (resubscribe).
@@ -30,7 +31,7 @@ import {
   type TransportState,
 } from './types.js';
 import { Failover, parseServerList } from './servers.js';
-import { boundMqttStream, boundMqttTcp } from './mqtt-bound.js';
+import { boundMqttStream, boundMqttTcp, type Publish0Sink } from './mqtt-bound.js';
 
 /**
  * A plain mqtt:// URL (no credentials, no other query parameters, no SOCKS proxy from MQTTJS_SOCKS_PROXY)
@@ -132,7 +133,10 @@ function clientOptions(o: TransportOptions, version: 4 | 5, maxPacket: number): 
   };
 }
 
-/** The client, its stream bounded to `maxPacket` (packets over it are skipped unread and reported to `dropped`). */
+/**
+ * The client, its stream bounded to `maxPacket` (packets over it are skipped unread and reported to `dropped`);
+ * QoS 0 publishes are read by the bound and go to `sink` without passing through mqtt.js (mqtt-publish.ts).
+ */
 function buildClient(
   u: URL,
   failover: Failover,
@@ -140,9 +144,10 @@ function buildClient(
   opts: IClientOptions,
   maxPacket: number,
   dropped: (d: { topic: string | undefined; bytes: number }) => void,
+  sink: Publish0Sink,
 ): MqttClient {
   if (plainTcp(u))
-    return new mqtt.MqttClient(() => boundMqttTcp(failover.servers[failover.current]!, maxPacket, dropped), opts);
+    return new mqtt.MqttClient(() => boundMqttTcp(failover.servers[failover.current]!, maxPacket, dropped, sink), opts);
   // mqtt.connect picks the stream builder for the scheme (TLS, WebSocket); the bound wraps what it builds.
   const client = mqtt.connect(u.toString().replace(/\?$/, ''), {
     ...opts,
@@ -152,7 +157,7 @@ function buildClient(
   // streamBuilder is private in mqtt.js' typings; manualConnect leaves it to be wrapped before the first connect.
   const c = client as unknown as { streamBuilder: (cl: MqttClient) => Duplex };
   const build = c.streamBuilder;
-  c.streamBuilder = (cl) => boundMqttStream(build(cl), maxPacket, dropped);
+  c.streamBuilder = (cl) => boundMqttStream(build(cl), maxPacket, dropped, sink);
   client.connect();
   return client;
 }
@@ -288,15 +293,17 @@ export function createMqttTransport(url: string, o: TransportOptions): Transport
     const c = d.topic === undefined ? undefined : parseMqttTopic(o.network, d.topic);
     if (c) for (const cb of oversizeCbs) cb(c.channel, c.key, d.bytes);
   };
-  const client = buildClient(u, failover, target, opts, maxPacket, dropped);
   const msgCbs: Array<(c: Channel, k: string, b: Uint8Array) => void> = [];
   const stateCbs: Array<(s: TransportState) => void> = [];
-  client.on('message', (topic, payload) => {
+  const received = (topic: string, payload: Buffer) => {
     const c = parseMqttTopic(o.network, topic);
     if (!c) return;
     const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
     for (const cb of msgCbs) cb(c.channel, c.key, bytes);
-  });
+  };
+  // QoS 0 publishes (all a node's subscriptions deliver) come from the bound; anything else mqtt.js reads.
+  const client = buildClient(u, failover, target, opts, maxPacket, dropped, { version, onPublish: received });
+  client.on('message', received);
   const will = o.will;
   if (will && typeof will.bytes === 'function') {
     const next = will.bytes;
