@@ -27,6 +27,7 @@ import type { Limits } from '../codec/limits.js';
 import { readObject, type ObjectSpec } from '../codec/schema.js';
 import { decodeTaskMsg, decodeTerms } from '../codec/task.js';
 import { checkAcceptance } from '../task/acceptance.js';
+import { ANNOUNCE_FIELD } from './dispute.js';
 import type { BadDeliveryProof } from './fraud.js';
 
 export const BAD_DELIVERY_KEY_SUFFIX = '.delivery';
@@ -41,12 +42,7 @@ export const BAD_DELIVERY_PROOF: ObjectSpec = {
   name: 'bad-delivery proof',
   fields: [
     { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
-    {
-      key: 1,
-      name: 'announce',
-      type: { t: 'bytes', maxLen: 'headerBytes' },
-      doc: "the task's announce entry (its id is the task id)",
-    },
+    ANNOUNCE_FIELD,
     { key: 2, name: 'body', type: { t: 'bytes', maxLen: 'bodyBytes' }, doc: "the announce's body (the terms)" },
     {
       key: 3,

@@ -20,7 +20,7 @@ import { compareBytes, equalBytes, toHex } from '../base/bytes.js';
 import { decodeCbor, encodeCbor } from '../codec/cbor.js';
 import { decodeEntry } from '../codec/entry.js';
 import { asMap, mapOf } from '../codec/fields.js';
-import { readObject, type ObjectSpec } from '../codec/schema.js';
+import { readObject, type FieldSpec, type ObjectSpec } from '../codec/schema.js';
 import type { Limits } from '../codec/limits.js';
 import { DecodeError, decodeError } from '../base/errors.js';
 import type { DoubleAwardProof } from './fraud.js';
@@ -35,16 +35,19 @@ export const isDisputeKey = (key: string): boolean => key.endsWith(DISPUTE_KEY_S
 /** The largest award message: head, worker, price, signature, COSE framing (well under 256 B). */
 const AWARD_MAX = 256;
 
+/** Field 1 of the task-protocol proofs (this one, bad-delivery.ts): the announce entry, which proves the topic. */
+export const ANNOUNCE_FIELD: FieldSpec = {
+  key: 1,
+  name: 'announce',
+  type: { t: 'bytes', maxLen: 'headerBytes' },
+  doc: "the task's announce entry (its id is the task id)",
+};
+
 export const DISPUTE_PROOF: ObjectSpec = {
   name: 'dispute proof',
   fields: [
     { key: 0, name: 'v', type: { t: 'version', values: [1] }, doc: '1' },
-    {
-      key: 1,
-      name: 'announce',
-      type: { t: 'bytes', maxLen: 'headerBytes' },
-      doc: "the task's announce entry (its id is the task id)",
-    },
+    ANNOUNCE_FIELD,
     { key: 2, name: 'a', type: { t: 'bytes', maxLen: AWARD_MAX }, doc: 'an award message, the bytewise lower' },
     { key: 3, name: 'b', type: { t: 'bytes', maxLen: AWARD_MAX }, doc: 'the other award message, the bytewise higher' },
   ],
