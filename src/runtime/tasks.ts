@@ -20,7 +20,7 @@
 //          of its specification, 200 for anything else. "manual": POST /tasks/{id}/rate.
 // An adapter run's state and failure (AdapterFailure) are on the task (`adapter`) and counted in /metrics.
 
-import { acceptFromJson, checkAcceptance } from '../core/task/acceptance.js';
+import { acceptFromJson, checkAcceptance } from '../core/codec/accept.js';
 import { toHex, utf8 } from '../core/base/bytes.js';
 import { DEFAULT_WINDOWS } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
@@ -212,7 +212,7 @@ export class TaskRunner {
   }
   /**
    * Delivers an artefact as worker (API, MCP, adapters). One that fails the task's acceptance check is refused
-   * before anything is signed: delivered, it would be rated 0 and proven bad to every node (core/task/acceptance.ts).
+   * before anything is signed: delivered, it would be rated 0 and proven bad to every node (core/codec/accept.ts).
    */
   deliver(id: string, artefact: Uint8Array): TaskView {
     const t = this.engine.get(id);

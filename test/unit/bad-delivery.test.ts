@@ -1,4 +1,4 @@
-// Acceptance checks (core/task/acceptance.ts), their place in a task's terms (codec/task.ts ACCEPT), the API's
+// Acceptance checks (core/codec/accept.ts), their place in a task's terms (codec/task.ts ACCEPT), the API's
 // request field (core/api/accept-request.ts) and bad-delivery proofs (identity/bad-delivery.ts): a proof verifies
 // with the keys and the check alone; every way a proof can fail to prove a bad delivery is refused with its detail.
 
@@ -18,7 +18,7 @@ import {
 } from '../../src/core/identity/bad-delivery.js';
 import { naiveMechanism } from '../../src/core/market/mechanism.js';
 import { signMechanism } from '../../src/core/market/signed.js';
-import { checkAcceptance } from '../../src/core/task/acceptance.js';
+import { checkAcceptance } from '../../src/core/codec/accept.js';
 import { acceptOf, acceptProblem } from '../../src/core/api/accept-request.js';
 import { crypto, identity, T0, decodeCode, hex, signedDelivery, taskAnnounce } from '../helpers.js';
 

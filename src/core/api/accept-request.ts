@@ -1,11 +1,11 @@
 // The `accept` field of a task request (POST /tasks, the MCP tool post_task): the acceptance check of the task's
-// terms (core/task/acceptance.ts, table `acceptance check` in docs/spec/tasks.md) as JSON:
+// terms (core/codec/accept.ts, table `acceptance check` in docs/spec/tasks.md) as JSON:
 //   {"kind": "sha256", "digest": "<64 hex digits>"}
 //   {"kind": "json", "members": [["result", "string"], ["score", "number"], ...]}
 
 import { FieldError } from '../codec/schema.js';
 import { JSON_TYPES, MAX_ACCEPT_MEMBERS, type AcceptCheck, type JsonType } from '../codec/task.js';
-import { acceptFromJson, type AcceptJson } from '../task/acceptance.js';
+import { acceptFromJson, type AcceptJson } from '../codec/accept.js';
 import type { RequestField } from './request-spec.js';
 
 const MEMBER_BYTES = 32;

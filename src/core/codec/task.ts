@@ -25,7 +25,7 @@ const CT = CONTENT_TYPES.task;
 
 const H32 = { t: 'bytes', len: 32 } as const;
 
-/** Kinds of acceptance check (core/task/acceptance.ts), counted from 1. */
+/** Kinds of acceptance check (core/codec/accept.ts), counted from 1. */
 export const ACCEPT_KINDS = ['', 'sha256', 'json'] as const;
 /** JSON types an acceptance check can ask of a member (their ECMAScript `JSON.parse` reading). */
 export const JSON_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'null'] as const;
@@ -33,7 +33,7 @@ export type JsonType = (typeof JSON_TYPES)[number];
 export const MAX_ACCEPT_MEMBERS = 16;
 
 /**
- * What a delivered artefact must satisfy, checkable by any node from the artefact alone (core/task/acceptance.ts):
+ * What a delivered artefact must satisfy, checkable by any node from the artefact alone (core/codec/accept.ts):
  * `sha256` (the artefact is exactly the bytes of a digest), or `json` (a UTF-8 JSON object with these members of
  * these types). An artefact that fails it is provably bad work (identity/bad-delivery.ts).
  */

@@ -1,5 +1,5 @@
 // Bad-delivery proofs (docs/spec/tasks.md "Bad-delivery proofs"): a worker signed the delivery of an artefact
-// that fails the acceptance check its task's terms named (core/task/acceptance.ts). What a third party checks,
+// that fails the acceptance check its task's terms named (core/codec/accept.ts). What a third party checks,
 // with public keys and the check alone:
 //
 //   the announce   an intent entry signed by its author (the requester); its id is the task id; its body (carried)
@@ -26,7 +26,7 @@ import { asMap, mapOf } from '../codec/fields.js';
 import type { Limits } from '../codec/limits.js';
 import { readObject, type ObjectSpec } from '../codec/schema.js';
 import { decodeTaskMsg, decodeTerms } from '../codec/task.js';
-import { checkAcceptance } from '../task/acceptance.js';
+import { checkAcceptance } from '../codec/accept.js';
 import { ANNOUNCE_FIELD } from './dispute.js';
 import type { BadDeliveryProof } from './fraud.js';
 

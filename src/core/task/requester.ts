@@ -15,7 +15,7 @@ import { TOPIC_RE } from '../codec/limits.js';
 import { FieldError } from '../codec/schema.js';
 import { amountFor, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, encodeTerms, type TaskMsg } from '../codec/task.js';
-import { acceptFromJson, acceptToJson, checkAcceptance } from './acceptance.js';
+import { acceptFromJson, acceptToJson, checkAcceptance } from '../codec/accept.js';
 import type { AcceptCheck } from '../codec/task.js';
 import { proveBadDelivery } from '../identity/bad-delivery.js';
 import { complaintBody, complaintToBeSigned, encodeComplaint, type Complaint } from './complaint.js';
@@ -40,7 +40,7 @@ export interface TaskSpec {
   readonly settleWindowMs: number;
   /** Tier a bidder must reach; at least the mechanism's and the policy's bid tier (T2). */
   readonly requiredTier?: number;
-  /** What every delivered artefact must pass (acceptance.ts); one that fails is rated 0 and proven bad on the wire. */
+  /** What every delivered artefact must pass (codec/accept.ts); a failing one is rated 0 and proven bad on the wire. */
   readonly accept?: AcceptCheck;
 }
 

@@ -3,7 +3,7 @@
 // are hex so a record is plain JSON. Implementations: MemoryTaskStore here, SqliteTaskStore in
 // src/runtime/store/credit-ledger.ts.
 
-import type { AcceptJson } from './acceptance.js';
+import type { AcceptJson } from '../codec/accept.js';
 import type { Role, TaskState } from './protocol.js';
 
 export interface TaskRecord {
@@ -43,7 +43,7 @@ export interface TaskRecord {
   deliveryLen?: number;
   /** requester: hex of the worker-signed delivery message (carried by a complaint, complaint.ts) */
   delivery?: string;
-  /** The acceptance check of the task's terms (acceptance.ts), if it names one. */
+  /** The acceptance check of the task's terms (codec/accept.ts), if it names one. */
   accept?: AcceptJson;
   /** requester: the check's verdict on the fetched artefact, `passed` or `failed: {which condition}`. */
   acceptance?: string;

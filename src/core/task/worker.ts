@@ -6,7 +6,7 @@
 //               └─> lost            └─> lost           ├─> defaulted        ├─> unrated
 //                                                      └─> disputed <───────┘  (a second award naming another worker)
 
-import { acceptToJson } from './acceptance.js';
+import { acceptToJson } from '../codec/accept.js';
 import { equalBytes, fromHex, toHex } from '../base/bytes.js';
 import { encodeReceipt, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';

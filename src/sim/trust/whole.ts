@@ -19,7 +19,7 @@
 // identity's fresh operator has no credential and stays at T2. Nodes with dynamic pretrust (MG and its ablations)
 // require T3, as the global ledger's tier flag v and exploration mask do; uniform pretrust reads no tier there, so
 // those nodes require T2 (every identity passes, as on the global ledger).
-// Every task names an acceptance check (core/task/acceptance.ts: a JSON object with the task id and a numeric
+// Every task names an acceptance check (core/codec/accept.ts: a JSON object with the task id and a numeric
 // quality); a malicious delivery fails it with the scenario's proofProbability (the share of bad work a check can
 // catch, as the global ledger's verified bad-delivery proofs), and then the requester's node rates it 0 and
 // publishes the bad-delivery proof (identity/bad-delivery.ts) that every node verifies and slashes on.

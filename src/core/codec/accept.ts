@@ -11,7 +11,7 @@
 
 import { equalBytes, fromHex, toHex } from '../base/bytes.js';
 import type { CryptoPort } from '../base/ports.js';
-import type { AcceptCheck, JsonType } from '../codec/task.js';
+import type { AcceptCheck, JsonType } from './task.js';
 
 export type AcceptVerdict = { readonly ok: true } | { readonly ok: false; readonly detail: string };
 
