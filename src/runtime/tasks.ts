@@ -460,8 +460,9 @@ export class TaskRunner {
       rec.state = 'done';
       rec.ms = Date.now() - t0;
     } catch (e) {
-      // The window closed while it ran (the state moved on), or the store refused: nothing was applied.
-      fail('late', e instanceof Error ? e.message : String(e));
+      // An output the node refuses to sign (an artefact failing the task's acceptance check) is malformed; else
+      // the window closed while it ran (the state moved on), or the store refused: nothing was applied.
+      fail(e instanceof FieldError ? 'malformed' : 'late', e instanceof Error ? e.message : String(e));
     }
   }
 

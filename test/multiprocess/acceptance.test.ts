@@ -4,6 +4,8 @@
 //  - a task posted with an acceptance check reads back with it, at the requester and at the worker; the built-in
 //    worker's artefact passes it and the requester records `acceptance: passed`;
 //  - a check the built-in worker's artefact would fail gets no bid from it; the task expires with nothing paid;
+//  - an exec worker whose output fails the check: its node refuses to sign it (the adapter run fails `malformed`,
+//    naming the condition) and the task defaults at the requester, nothing delivered;
 //  - out-of-range `accept` fields are refused with a typed 400 naming the field, and nothing is posted;
 //  - a hostile peer publishes on the fraud channel: garbage and a forged proof (the artefact passes the check) are
 //    counted `bad_delivery_proof` and slash nobody; a valid proof against a key the peer owns is verified by an
@@ -28,7 +30,7 @@ const TOPIC = 'data_analysis';
 const dir = mkdtempSync(join(tmpdir(), 'agentnet-acceptance-'));
 const network = `acc-${process.pid}-${Date.now().toString(36)}`;
 let mq: Mosquitto;
-let rita: Proc, wes: Proc, tom: Proc;
+let rita: Proc, wes: Proc, tom: Proc, vic: Proc;
 
 const node = (name: string, extra: Record<string, unknown> = {}) =>
   startProc({ dir, name, config: { dataDir: join(dir, name), network, broker: mq.url, ...extra } });
@@ -53,7 +55,10 @@ beforeAll(async () => {
   if (!HAVE) return;
   mq = await startMosquitto(dir, 'broker');
   rita = await node('rita', {
-    declarations: [{ kind: 'intent', topic: TOPIC, tags: ['data.analysis'], text: 'need' }],
+    declarations: [
+      { kind: 'intent', topic: TOPIC, tags: ['data.analysis'], text: 'need', key: 'analysis' },
+      { kind: 'intent', topic: TOPIC, tags: ['data.rows'], text: 'need rows', key: 'rows' },
+    ],
   });
   wes = await node('wes', {
     declarations: [
@@ -62,15 +67,27 @@ beforeAll(async () => {
     tasks: { worker: 'auto' },
   });
   tom = await node('tom', { follow: [TOPIC] });
+  // an exec worker whose output has the wrong shape: its node must refuse to sign it
+  const sloppy = {
+    kind: 'exec',
+    command: process.execPath,
+    args: ['-e', 'process.stdout.write(\'{"rows":"three"}\')'],
+  };
+  vic = await node('vic', {
+    declarations: [
+      { kind: 'capability', topic: TOPIC, tags: ['data.rows'], text: 'counts', price: 900, adapter: 'sloppy' },
+    ],
+    adapters: { sloppy },
+  });
+  const found = async (tag: string) =>
+    (await getJson<{ candidates: { author: string }[] }>(rita, `/discover?tags=${tag}&topic=${TOPIC}`)).candidates.map(
+      (x) => x.author,
+    );
   await until(
-    'rita discovers wes',
-    async () => {
-      const c = await getJson<{ candidates: { author: string }[] }>(
-        rita,
-        `/discover?tags=data.analysis&topic=${TOPIC}`,
-      );
-      return c.candidates.some((x) => x.author === wes.agent) || `${c.candidates.length} candidates`;
-    },
+    'rita discovers wes and vic',
+    async () =>
+      ((await found('data.analysis')).includes(wes.agent) && (await found('data.rows')).includes(vic.agent)) ||
+      'not yet',
     30_000,
   );
 }, 120_000);
@@ -126,6 +143,40 @@ describe.skipIf(!HAVE)('acceptance checks and bad-delivery proofs on agentnet ru
     const l = await getJson<{ balance: number }>(rita, '/ledger');
     expect(l.balance).toBeGreaterThan(0);
   }, 40_000);
+
+  it("an exec worker's output that fails the check is not delivered: the run fails, the task defaults", async () => {
+    const t = await postJson<Task>(rita, '/tasks', {
+      topic: TOPIC,
+      tags: ['data.rows'],
+      text: 'count the rows',
+      budget: 5000,
+      bidWindowMs: 1500,
+      deliverWindowMs: 3000,
+      settleWindowMs: 5000,
+      accept: { kind: 'json', members: [['rows', 'number']] },
+    });
+    type Run = { adapter: { state: string; failure?: string; error?: string } };
+    await until(
+      "vic's adapter run fails",
+      async () => {
+        const v = await getJson<Task & Partial<Run>>(vic, `/tasks/${t.id}`).catch(() => undefined);
+        return v?.adapter?.state === 'failed' || `vic: ${v?.state} ${JSON.stringify(v?.adapter)}`;
+      },
+      30_000,
+    );
+    const v = await getJson<Task & Run>(vic, `/tasks/${t.id}`);
+    expect(v.adapter).toMatchObject({ failure: 'malformed' });
+    expect(v.adapter.error).toMatch(/acceptance check \(member "rows" is string, not number\); it was not delivered/);
+    await until(
+      'the task defaults at the requester',
+      async () => {
+        const s = await task(rita, t.id);
+        return s.state === 'defaulted' || s.state;
+      },
+      30_000,
+    );
+    expect((await task(rita, t.id)).acceptance).toBeUndefined(); // nothing was ever delivered to check
+  }, 60_000);
 
   it('refuses out-of-range accept fields with a typed error, posting nothing', async () => {
     const before = (await getJson<{ tasks: unknown[] }>(rita, '/tasks')).tasks.length;
