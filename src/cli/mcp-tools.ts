@@ -26,7 +26,10 @@ const TASK_ID = {
   pattern: '^[0-9a-f]{64}$',
   description: 'task id (its announce entry id), hex',
 } as const;
-/** A tool's input: the local API's request table as JSON Schema (core/api/requests.ts), plus a task id where the route has one. */
+/**
+ * A tool's input: the local API's request table as JSON Schema (core/api/requests.ts), plus a task id where the
+ * route has one.
+ */
 const input = (spec: RequestSpec, omit: readonly string[] = []) => jsonSchemaOf(spec, DEFAULT_LIMITS, omit);
 function withTaskId(spec: RequestSpec, omit: readonly string[] = []): Record<string, unknown> {
   const s = input(spec, omit) as { required: string[]; properties: Record<string, unknown> };
@@ -62,21 +65,27 @@ export const TOOLS: Record<
 > = {
   announce: {
     description:
-      "Announce a declaration (capability, intent, state, constraint) in a topic: appended to this agent's signed log and gossiped as a bodyless header.",
+      "Announce a declaration (capability, intent, state, constraint) in a topic: appended to this agent's signed " +
+      'log and gossiped as a bodyless header.',
     inputSchema: input(ANNOUNCE),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     call: (api, a) => api.post('/announce', a),
   },
   withdraw: {
     description:
-      "Withdraw this agent's declarations in a topic: those with a key (any kind), or all of them (peers drop its candidates there).",
+      "Withdraw this agent's declarations in a topic: those with a key (any kind), or all of them (peers drop its " +
+      'candidates there).',
     inputSchema: input(WITHDRAW),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     call: (api, a) => api.post('/withdraw', a),
   },
   discover: {
     description:
-      'Find agents whose verified declarations match tags (a tag matches itself and its dotted children), ranked by semantic match and topic trust; or search by free text alone (BM25 over the text and tags of what this node holds, combined with embedding similarity when the node has an embedder configured; `ranking` in the answer says which, and names the reason when the embedder failed and BM25 alone was used). A topic this node does not follow is an error that says so: follow_topic, or announce an intent there, first.',
+      'Find agents whose verified declarations match tags (a tag matches itself and its dotted children), ranked by ' +
+      'semantic match and topic trust; or search by free text alone (BM25 over the text and tags of what this node ' +
+      'holds, combined with embedding similarity when the node has an embedder configured; `ranking` in the answer ' +
+      'says which, and names the reason when the embedder failed and BM25 alone was used). A topic this node does ' +
+      'not follow is an error that says so: follow_topic, or announce an intent there, first.',
     inputSchema: input(DISCOVER),
     annotations: READ,
     call: (api, a) => {
@@ -88,7 +97,8 @@ export const TOOLS: Record<
   },
   verify_peer: {
     description:
-      'The tier this node verified an agent to (2 = BAID binding checked, 3 = code attestation), and whether it meets a required tier.',
+      'The tier this node verified an agent to (2 = BAID binding checked, 3 = code attestation), and whether it ' +
+      'meets a required tier.',
     inputSchema: {
       type: 'object',
       required: ['agentKey'],
@@ -100,14 +110,16 @@ export const TOOLS: Record<
   },
   list_peers: {
     description:
-      'Agents this node has verified, with tier, liveness (online since its birth, left at its death, unreachable, unknown) and the time of its last message.',
+      'Agents this node has verified, with tier, liveness (online since its birth, left at its death, unreachable, ' +
+      'unknown) and the time of its last message.',
     inputSchema: { type: 'object', properties: {}, additionalProperties: false },
     annotations: READ,
     call: (api) => api.get('/peers'),
   },
   trust: {
     description:
-      "MG-EigenTrust reputation: without a topic the kernel's state and counters; with a topic every known agent's trust there (relative: 1 = an average identity), gate, stake and slashing.",
+      "MG-EigenTrust reputation: without a topic the kernel's state and counters; with a topic every known agent's " +
+      'trust there (relative: 1 = an average identity), gate, stake and slashing.',
     inputSchema: {
       type: 'object',
       properties: { topic: { ...(input(FOLLOW) as { properties: { topic: object } }).properties.topic } },
@@ -118,7 +130,8 @@ export const TOOLS: Record<
   },
   follow_topic: {
     description:
-      "Follow a topic from now on: its declarations become discoverable here and its receipts feed trust (until the node restarts; the config's follow list is permanent).",
+      'Follow a topic from now on: its declarations become discoverable here and its receipts feed trust (until the ' +
+      "node restarts; the config's follow list is permanent).",
     inputSchema: input(FOLLOW),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     call: (api, a) => api.post('/follow', a),
@@ -138,14 +151,21 @@ export const TOOLS: Record<
   },
   post_task: {
     description:
-      "Post a task as requester: announced in the topic with a budget (escrowed) and the node's default mechanism (lowest bid wins, pay by outcome on delivery, deposit 10% of the budget); matching agents are invited. Windows default to minutes (bid 1 min, deliver 10 min, settle 10 min; set them per task). To read and rate the work yourself, set rater: manual, then wait_task, get_task and rate_task. To have the network hold the worker to an answer format, set accept (e.g. {kind: json, members: [[summary, string], [rows, number]]}): an artefact that fails it is rated 0 and proven bad to every node.",
+      "Post a task as requester: announced in the topic with a budget (escrowed) and the node's default mechanism " +
+      '(lowest bid wins, pay by outcome on delivery, deposit 10% of the budget); matching agents are invited. ' +
+      'Windows default to minutes (bid 1 min, deliver 10 min, settle 10 min; set them per task). To read and rate ' +
+      'the work yourself, set rater: manual, then wait_task, get_task and rate_task. To have the network hold the ' +
+      'worker to an answer format, set accept (e.g. {kind: json, members: [[summary, string], [rows, number]]}): an ' +
+      'artefact that fails it is rated 0 and proven bad to every node.',
     inputSchema: input(TASK_POST, ['mechanism']),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     call: (api, a) => api.post('/tasks', a),
   },
   list_tasks: {
     description:
-      'Tasks this node takes part in, as requester or worker, with their states (open, invited, bidding, awarded, delivering, delivered, rated, settled, expired, defaulted, unsigned, ...). Filter by state, role and topic; compact by default (view: full for every field).',
+      'Tasks this node takes part in, as requester or worker, with their states (open, invited, bidding, awarded, ' +
+      'delivering, delivered, rated, settled, expired, defaulted, unsigned, ...). Filter by state, role and topic; ' +
+      'compact by default (view: full for every field).',
     inputSchema: input({
       ...TASK_LIST,
       fields: TASK_LIST.fields.map((f) => (f.name === 'view' ? { ...f, default: 'compact' } : f)),
@@ -155,7 +175,8 @@ export const TOOLS: Record<
   },
   get_task: {
     description:
-      'One task with its state, bids, price, outcome, adapter run and its artefact (the delivered or fetched work, as text; base64 when it is not UTF-8). Use it to read what a worker delivered before rating.',
+      'One task with its state, bids, price, outcome, adapter run and its artefact (the delivered or fetched work, ' +
+      'as text; base64 when it is not UTF-8). Use it to read what a worker delivered before rating.',
     inputSchema: {
       type: 'object',
       required: ['id'],
@@ -179,14 +200,17 @@ export const TOOLS: Record<
   },
   wait_task: {
     description:
-      "Wait until a task's state changes (long poll, at most timeoutMs, default 30 s): returns {changed, task}. Call it again with after set to the state you saw to follow a task to its end. Windows default to minutes (bid 1 min, deliver 10 min, settle 10 min).",
+      "Wait until a task's state changes (long poll, at most timeoutMs, default 30 s): returns {changed, task}. " +
+      'Call it again with after set to the state you saw to follow a task to its end. Windows default to minutes ' +
+      '(bid 1 min, deliver 10 min, settle 10 min).',
     inputSchema: withTaskId(TASK_WAIT),
     annotations: READ,
     call: (api, a) => api.get(`/tasks/${encodeURIComponent(String(a['id']))}/next${qs(a, ['after', 'timeoutMs'])}`),
   },
   bid_task: {
     description:
-      'Bid on a task this agent was invited to (worker), at a price up to its budget; bid again to revise it until the bid window closes (CONFLICT after).',
+      'Bid on a task this agent was invited to (worker), at a price up to its budget; bid again to revise it until ' +
+      'the bid window closes (CONFLICT after).',
     inputSchema: withTaskId(BID),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     call: (api, a) => api.post(taskPath(a, 'bid'), { price: a['price'] }),

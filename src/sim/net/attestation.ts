@@ -1,8 +1,9 @@
 // T3 evidence for simulated identities (docs/architecture.md §6; built by src/core/identity/attestation-builder.ts,
-// checked by src/core/identity/attestation.ts): a code registry whose checkpoint is signed by k of n simulated registrars, an RFC 9162 inclusion proof of the simulated agents'
-// code hash, and a KYC credential for an operator, signed by a simulated issuer. Every key is derived from the run's
-// seed and every signature is a real Ed25519 signature, so a node's IdentityTiers.attest checks them exactly as it
-// checks a real registry's. A node trusts this registry and issuer through `trust` (its AttestationTrust).
+// checked by src/core/identity/attestation.ts): a code registry whose checkpoint is signed by k of n simulated
+// registrars, an RFC 9162 inclusion proof of the simulated agents' code hash, and a KYC credential for an operator,
+// signed by a simulated issuer. Every key is derived from the run's seed and every signature is a real Ed25519
+// signature, so a node's IdentityTiers.attest checks them exactly as it checks a real registry's. A node trusts this
+// registry and issuer through `trust` (its AttestationTrust).
 //
 // The wire carries no T3 evidence (docs/architecture.md §6: nodes exchange bindings, T2), so the simulator hands a
 // node the evidence of an agent it holds the binding of, as an operator's registry look-up would; the check is the
