@@ -78,7 +78,8 @@ export class MemoryStore implements LogStore {
     log.head = { epoch: e.epoch, seq: e.seq, id: e.id, ts: e.ts };
     this.count++;
     const l = log;
-    const prevLive = new Map(l.live);
+    // The live index before this append, for the transaction's undo only (a copy per append outside one is waste).
+    const prevLive = this.txLog ? new Map(l.live) : undefined;
     if (prevHead && e.epoch > prevHead.epoch) l.live.clear();
     if (e.kind !== 'withdraw') l.live.set(slotOf(e), e);
     else if (e.key === undefined) l.live.clear();
@@ -87,7 +88,7 @@ export class MemoryStore implements LogStore {
       l.entries.delete(pos);
       if (prevHead) l.head = prevHead;
       else delete l.head;
-      l.live = prevLive;
+      l.live = prevLive!;
       this.count--;
     });
   }

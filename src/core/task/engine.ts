@@ -133,6 +133,11 @@ export abstract class TaskEngineBase {
   readonly maxOpen: number;
   readonly keepEnded: number;
   protected readonly tasks = new Map<string, TaskRecord>();
+  /**
+   * The records of `tasks` not in a terminal state, in the same order: the only ones with timers, so a timer poll
+   * reads the open tasks rather than every ended one kept (`keepEnded`).
+   */
+  private readonly open = new Map<string, TaskRecord>();
   private readonly events: TaskEvent[] = [];
 
   constructor(readonly o: TaskEngineOptions) {
@@ -154,8 +159,9 @@ export abstract class TaskEngineBase {
    */
   reload(): void {
     this.tasks.clear();
+    this.open.clear();
     this.events.length = 0;
-    for (const r of this.o.store.tasks()) this.tasks.set(r.id, r);
+    for (const r of this.o.store.tasks()) this.index(r);
   }
 
   // ---------------------------------------------------------------- views
@@ -180,9 +186,7 @@ export abstract class TaskEngineBase {
     return out;
   }
   openCount(): number {
-    let n = 0;
-    for (const r of this.tasks.values()) if (!isTerminal(r.role, r.state)) n++;
-    return n;
+    return this.open.size;
   }
 
   // ---------------------------------------------------------------- inputs
@@ -211,7 +215,7 @@ export abstract class TaskEngineBase {
   }
 
   handleTimeout(now: number): void {
-    for (const r of [...this.tasks.values()]) {
+    for (const r of [...this.open.values()]) {
       for (let guard = 0; guard < 8; guard++) {
         const due = this.dueTimer(r);
         if (!due || due.at > now) break;
@@ -222,7 +226,7 @@ export abstract class TaskEngineBase {
 
   pollTimeout(): number | undefined {
     let next: number | undefined;
-    for (const r of this.tasks.values()) {
+    for (const r of this.open.values()) {
       const d = this.dueTimer(r);
       if (d && (next === undefined || d.at < next)) next = d.at;
     }
@@ -282,8 +286,15 @@ export abstract class TaskEngineBase {
   }
 
   protected save(r: TaskRecord): void {
-    this.tasks.set(r.id, r);
+    this.index(r);
     this.o.store.putTask(r);
+  }
+
+  /** Holds a record in memory: in `tasks`, and in `open` while its state has a transition out. */
+  private index(r: TaskRecord): void {
+    this.tasks.set(r.id, r);
+    if (isTerminal(r.role, r.state)) this.open.delete(r.id);
+    else this.open.set(r.id, r);
   }
 
   /** Schedules the next re-send with backoff (1, 2, 4, 8 × retryMs). */

@@ -100,9 +100,19 @@ export function allowed(role: Role, state: TaskState, input: Input): readonly st
   return row?.[input];
 }
 
+/** Per role, the states with no transition out (read on every timer poll, so computed once). */
+const TERMINAL: Readonly<Record<Role, ReadonlySet<string>>> = {
+  requester: terminalStates('requester'),
+  worker: terminalStates('worker'),
+};
+
+function terminalStates(role: Role): ReadonlySet<string> {
+  const t = TRANSITIONS[role] as Table;
+  return new Set(Object.keys(t).filter((s) => Object.keys(t[s as TaskState] ?? {}).length === 0));
+}
+
 export function isTerminal(role: Role, state: TaskState): boolean {
-  const row = (TRANSITIONS[role] as Table)[state];
-  return !row || Object.keys(row).length === 0;
+  return !(TRANSITIONS[role] as Table)[state] || TERMINAL[role].has(state);
 }
 
 /** Timer inputs a state listens to, with the record field holding each deadline. */

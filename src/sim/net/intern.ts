@@ -5,10 +5,12 @@
 // IdentityTiers state); only the decoded, frozen-by-convention object is shared. Decoding failures are
 // not cached (the DecodeError is thrown again for every node that sees the bytes).
 
-import { toHex } from '../../core/base/bytes.js';
+import { equalBytes, toHex } from '../../core/base/bytes.js';
 import { decodeBinding, type SignedBinding } from '../../core/codec/binding.js';
 import type { BindingDecoder } from '../../core/identity/binding.js';
 import type { Hashes } from '../../core/base/ports.js';
+import { MemoryStore } from '../../core/log/memory-store.js';
+import type { StoredEntry } from '../../core/log/store.js';
 
 export function sharedBindingDecoder(h: Hashes, maxEntries = 1 << 17): BindingDecoder {
   const cache = new Map<string, SignedBinding>();
@@ -21,4 +23,41 @@ export function sharedBindingDecoder(h: Hashes, maxEntries = 1 << 17): BindingDe
     cache.set(k, d);
     return d;
   };
+}
+
+/**
+ * Stored log entries shared across simulated nodes: every node that stores an entry stores the same object. A
+ * StoredEntry is a pure function of the entry's bytes (its id is their SHA-256, every other field is decoded from
+ * them), and each node computes the id from the bytes it received, so entries with equal ids are equal. The bytes
+ * are still compared before a stored object is reused (a store must not rely on its caller's id), so a node that
+ * stores other bytes under an id keeps its own object. What a node verified before storing is unchanged: the
+ * sharing happens at `append`, after the node's own checks.
+ */
+export class SharedEntries {
+  private readonly byId = new Map<string, StoredEntry>();
+  /** Appends answered with an entry another node stored first. */
+  shared = 0;
+
+  intern(e: StoredEntry): StoredEntry {
+    const k = toHex(e.id);
+    const hit = this.byId.get(k);
+    if (hit === undefined) {
+      this.byId.set(k, e);
+      return e;
+    }
+    if (hit === e || !equalBytes(hit.bytes, e.bytes)) return e;
+    this.shared++;
+    return hit;
+  }
+}
+
+/** A simulated node's log store whose entries are interned in `shared` (one object per entry across nodes). */
+export class SharedEntryStore extends MemoryStore {
+  constructor(private readonly shared: SharedEntries) {
+    super();
+  }
+
+  override append(e: StoredEntry): void {
+    super.append(this.shared.intern(e));
+  }
 }

@@ -28,7 +28,6 @@ import { toHex, utf8 } from '../../core/base/bytes.js';
 import type { CryptoPort } from '../../core/base/ports.js';
 import { decodeBody, encodeBody } from '../../core/codec/body.js';
 import { DEFAULT_LIMITS } from '../../core/codec/limits.js';
-import { MemoryStore } from '../../core/log/memory-store.js';
 import { naiveMechanism, type Mechanism } from '../../core/market/mechanism.js';
 import type { AcceptCheck } from '../../core/codec/task.js';
 import type { TaskView } from '../../core/task/engine.js';
@@ -39,6 +38,7 @@ import { selectProportional } from '../../core/trust/select.js';
 import type { PowerIterate, TopicSpec } from '../../core/trust/types.js';
 import { simAttestation } from '../net/attestation.js';
 import { SIM_EPOCH, simIdentity } from '../net/identities.js';
+import { SharedEntries, SharedEntryStore } from '../net/intern.js';
 import { memoizedCrypto } from '../net/memo-crypto.js';
 import { NodeProc } from '../net/node-proc.js';
 import { World } from '../net/world.js';
@@ -167,6 +167,8 @@ export function runWhole(
   iterate: PowerIterate,
   realCrypto: CryptoPort,
   onEpoch?: (epoch: number, success: number) => void,
+  /** Called with the run's simulated world once it exists (a caller counting deliveries sets `onDeliver`). */
+  observe?: (world: World) => void,
 ): WholeMetrics {
   const T = topics.length;
   const rng = new Rng(seed);
@@ -175,6 +177,7 @@ export function runWhole(
   const flat = method === 'flat';
   const { crypto, stats } = memoizedCrypto(realCrypto);
   const world = new World(seed, { lossP: 0 });
+  observe?.(world);
   const key = (k: number) => (flat ? FLAT : (topics[k] as TopicSpec).name);
   const topicIx = new Map(topics.map((t, k) => [t.name, k] as const));
   const global = features
@@ -220,6 +223,10 @@ export function runWhole(
   let posting: { invite: (found: readonly string[]) => string[] } | undefined;
   const rep = { sentEntries: 0, sentBytes: 0, recvEntries: 0, recvBytes: 0 };
   const repOf = new WeakMap<Uint8Array, number>();
+  /** A received reputation declaration's entries and re-encoded body size, per entry id (the same at every node). */
+  const recvOf = new Map<string, { entries: number; bytes: number }>();
+  /** Log entries: one stored object per entry across the nodes (src/sim/net/intern.ts). */
+  const entries = new SharedEntries();
   /** Reputation entries a body message carries (0 for any other body), decoded once per message object. */
   const repEntries = (bytes: Uint8Array): number => {
     let n = repOf.get(bytes);
@@ -286,7 +293,7 @@ export function runWhole(
       };
       const p = new NodeProc(
         wrapped,
-        { crypto, store: new MemoryStore(), agentSecret: sid.agentSecret, binding: sid.binding },
+        { crypto, store: new SharedEntryStore(entries), agentSecret: sid.agentSecret, binding: sid.binding },
         {
           onStart: (core) => {
             for (const t of topics) core.follow(t.name);
@@ -300,12 +307,17 @@ export function runWhole(
               return;
             }
             if (e.type !== 'declared' || !e.body.tags.includes(REPUTATION_TAG)) return;
-            try {
-              rep.recvEntries += reputationFromBody(e.body).length;
-              rep.recvBytes += encodeBody(e.body).length;
-            } catch {
-              // a malformed one is trust's rejection to count, not an exchanged entry
+            let r = recvOf.get(e.entryId);
+            if (r === undefined) {
+              try {
+                r = { entries: reputationFromBody(e.body).length, bytes: encodeBody(e.body).length };
+              } catch {
+                r = { entries: 0, bytes: 0 }; // a malformed one is trust's rejection to count, not an exchanged entry
+              }
+              recvOf.set(e.entryId, r);
             }
+            rep.recvEntries += r.entries;
+            rep.recvBytes += r.bytes;
           },
           onTaskEvent: (e) => {
             if (e.type !== 'receipt' || e.entry === undefined) return; // the requester's side publishes it
