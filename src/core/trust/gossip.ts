@@ -10,6 +10,7 @@
 // Received views are reported (GET /trust?topic: how many peers report an agent, their mean) and counted; they do
 // not enter this node's own computation, which uses only receipts it verified itself (docs/trust.md §9).
 
+import { StringTable } from '../base/intern.js';
 import { fromHex, toHex } from '../base/bytes.js';
 import type { Body } from '../codec/body.js';
 import { decodeCbor, encodeCbor } from '../codec/cbor.js';
@@ -70,6 +71,8 @@ export function reputationFromBody(b: Body): ReputationEntry[] {
 /** Each publisher's latest reported value per (topic, agent), bounded in publishers. */
 export class PeerViews {
   private readonly by = new Map<string, Map<string, Map<string, number>>>();
+  /** The agent keys reported, one string object each: every declaration decodes its own copies. */
+  private readonly names = new StringTable();
   received = 0;
   declarations = 0;
 
@@ -88,7 +91,7 @@ export class PeerViews {
     }
     const m = topics.get(topic) ?? new Map<string, number>();
     topics.set(topic, m);
-    for (const e of entries) m.set(e.agent, e.value);
+    for (const e of entries) m.set(this.names.of(e.agent), e.value);
     this.received += entries.length;
     this.declarations++;
     return true;

@@ -19,6 +19,7 @@
 // KeyedTrustModel's (./keyed-model.ts).
 // Rejections are counted and polled as `rejected` events (channel `body`), never thrown.
 
+import { StringTable } from '../base/intern.js';
 import { toHex } from '../base/bytes.js';
 import type { Body } from '../codec/body.js';
 import { decodeReceipt, signedReceiptFromBody, type SignedReceipt } from '../codec/receipt.js';
@@ -60,6 +61,8 @@ export class NodeTrust {
   /** The ledger with its agent-key map and replayed rebuilds (./keyed-model.ts). */
   private readonly book: KeyedTrustModel;
   private readonly seen = new Set<string>();
+  /** Agent keys and topics of the receipts kept: one string object each (base/intern.ts). */
+  private readonly names = new StringTable();
   private readonly receiptsOf = new Map<string, number>();
   private held: Held[] = [];
   /** Signers of held receipts whose binding the node should fetch (pollBindingRequest), each asked once. */
@@ -157,7 +160,9 @@ export class NodeTrust {
     this.lastNow = Math.max(this.lastNow, now);
     if (r.topic !== logTopic) return this.reject('wrong_topic', `receipt for ${r.topic} in the log of ${logTopic}`);
     if (r.ts > now + this.o.clockSkewMs) return this.reject('future', `receipt ts ${r.ts - now} ms ahead`);
-    const key = `${toHex(r.taskId)}/${toHex(r.requester)}/${toHex(r.worker)}`;
+    const requester = this.names.of(toHex(r.requester));
+    const worker = this.names.of(toHex(r.worker));
+    const key = `${toHex(r.taskId)}/${requester}/${worker}`;
     if (this.seen.has(key)) {
       this.duplicates++;
       return;
@@ -181,9 +186,9 @@ export class NodeTrust {
     this.evidenced.add(this.tk(r.topic));
     this.book.ensureTopic(this.tk(r.topic)); // before recording: a rebuild replays what is recorded
     const rec: ReceiptRec = {
-      topic: this.tk(r.topic),
-      requester: toHex(r.requester),
-      worker: toHex(r.worker),
+      topic: this.names.of(this.tk(r.topic)),
+      requester,
+      worker,
       outcome: r.outcome,
       ts: this.epochOf(r.ts),
       key,
@@ -203,7 +208,9 @@ export class NodeTrust {
       const c = d.complaint;
       if (c.topic !== logTopic) return this.reject('wrong_topic', `complaint for ${c.topic} in the log of ${logTopic}`);
       if (c.ts > now + this.o.clockSkewMs) return this.reject('future', `complaint ts ${c.ts - now} ms ahead`);
-      const key = `${toHex(c.task)}/${toHex(c.requester)}/${toHex(c.worker)}`;
+      const requester = this.names.of(toHex(c.requester));
+      const worker = this.names.of(toHex(c.worker));
+      const key = `${toHex(c.task)}/${requester}/${worker}`;
       if (this.seen.has(key)) return void this.duplicates++;
       const ok = checkComplaint(this.v, DEFAULT_LIMITS, d);
       if (!ok.ok) return this.reject(ok.reason, ok.detail);
@@ -212,9 +219,9 @@ export class NodeTrust {
       this.evidenced.add(this.tk(c.topic));
       this.book.ensureTopic(this.tk(c.topic));
       const rec: ReceiptRec = {
-        topic: this.tk(c.topic),
-        requester: toHex(c.requester),
-        worker: toHex(c.worker),
+        topic: this.names.of(this.tk(c.topic)),
+        requester,
+        worker,
         outcome: c.outcome,
         ts: this.epochOf(c.ts),
         key,
