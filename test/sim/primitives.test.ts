@@ -104,6 +104,49 @@ describe('shared immutable data across simulated nodes', () => {
     for (let i = 0; i < 2; i++) expect(() => d(new Uint8Array([1, 2, 3]), DEFAULT_LIMITS)).toThrow(DecodeError);
   });
 
+  it('log entries are one object across the nodes that store them; a forged copy is refused and never shared', async () => {
+    const { SharedEntries, SharedEntryStore } = await import('../../src/sim/net/intern.js');
+    const { agentWorld, TOPIC } = await import('./net.js');
+    const { hubName } = await import('../../src/core/channels.js');
+    const shared = new SharedEntries();
+    const stores = [0, 1, 2].map(() => new SharedEntryStore(shared));
+    const w = agentWorld(3, 31, { lossP: 0 }, {}, stores);
+    for (let i = 0; i < 3; i++) w.world.join(i);
+    w.world.run(1000);
+    w.announce(0, 'intent', ['data.analysis']);
+    w.announce(1, 'intent', ['data.analysis']);
+    w.world.run(2000);
+    w.announce(2, 'capability', ['data.analysis']);
+    w.world.run(4000);
+    const author = w.ids[2]!.agentKey;
+    const head = stores[0]!.head(author, TOPIC)!;
+    const at = (i: number) => stores[i]!.get(author, TOPIC, head.epoch, head.seq);
+    expect(at(0)).toBeDefined();
+    expect(at(1)).toBe(at(0)); // the same object, bytes included
+    expect(at(2)).toBe(at(0)); // the author's own entry is the one the others share
+    expect(shared.shared).toBeGreaterThan(0);
+    // The store keeps its own object when other bytes come under a stored id (it does not trust the caller's id).
+    const e = at(0)!;
+    const forgedBytes = new Uint8Array(e.bytes);
+    forgedBytes[forgedBytes.length - 1]! ^= 1;
+    const own = new SharedEntryStore(shared);
+    own.append({ ...e, bytes: forgedBytes });
+    expect(own.get(author, TOPIC, head.epoch, head.seq)!.bytes).toBe(forgedBytes);
+    // A forged copy of the author's next entry (its signature altered) reaching node 0 is refused by node 0's own
+    // check and stored nowhere.
+    w.announce(2, 'capability', ['data.analysis.v2']);
+    const next = stores[2]!.head(author, TOPIC)!;
+    const real = stores[2]!.get(author, TOPIC, next.epoch, next.seq)!;
+    const forged = new Uint8Array(real.bytes);
+    forged[forged.length - 1]! ^= 1;
+    const before = w.events[0]!.length;
+    w.world.act(0, (p) => p.deliver(w.world.now, hubName('header', TOPIC), forged));
+    expect(w.events[0]!.slice(before).some((x) => x.type === 'rejected')).toBe(true);
+    expect(stores[0]!.get(author, TOPIC, next.epoch, next.seq)).toBeUndefined();
+    w.world.run(6000);
+    expect(stores[0]!.get(author, TOPIC, next.epoch, next.seq)).toBe(real); // the genuine one arrives and is shared
+  });
+
   it('toHex is exact for every byte value (the flat-string build)', async () => {
     const { toHex, fromHex } = await import('../../src/core/base/bytes.js');
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
