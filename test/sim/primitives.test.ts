@@ -153,5 +153,7 @@ describe('shared immutable data across simulated nodes', () => {
     expect(toHex(all)).toBe(Buffer.from(all).toString('hex'));
     expect(fromHex(toHex(all))).toEqual(all);
     expect(toHex(new Uint8Array(0))).toBe('');
+    expect(fromHex('0aFf')).toEqual(new Uint8Array([10, 255]));
+    for (const bad of ['0', 'gg', '0x', ' 1', '１２', '0a:b']) expect(() => fromHex(bad)).toThrow(TypeError);
   });
 });

@@ -50,6 +50,12 @@ export interface NodeCoreOptions {
   readonly conduct?: Conduct;
   /** MG-EigenTrust in this node (trust-part.ts); without it no trust is kept (tests, the simulator). */
   readonly trust?: TrustPartOptions;
+  /**
+   * Step 2's decoder (default parseMessage). A simulator running many nodes in one process passes one that returns
+   * the same record for the same message object (src/sim/net/intern.ts): a parsed record is a pure function of the
+   * message and the limits, and every check after it is still each node's own.
+   */
+  readonly parse?: typeof parseMessage;
 }
 
 export class NodeCore {
@@ -57,6 +63,7 @@ export class NodeCore {
   /** The flood gate, unless turned off. */
   readonly gate: FloodGate | undefined;
   private readonly verifier: SigVerifier;
+  private readonly parse: typeof parseMessage;
   /** MG-EigenTrust, when configured. */
   readonly trustPart: TrustPart | undefined;
   /** Signature batches verified for received messages, and the signatures in them (status). */
@@ -72,6 +79,7 @@ export class NodeCore {
   constructor(o: NodeCoreOptions) {
     this.agent = o.agent;
     this.verifier = o.verifier;
+    this.parse = o.parse ?? parseMessage;
     const a = o.agent;
     this.gate =
       o.flood === false
@@ -127,7 +135,7 @@ export class NodeCore {
     this.now = now;
     const limits = this.agent.limits;
     const hash = this.agent.entryHash;
-    const parsed = byPriority(batch).map((m) => parseMessage(m.channel, m.key, m.bytes, limits, hash));
+    const parsed = byPriority(batch).map((m) => this.parse(m.channel, m.key, m.bytes, limits, hash));
     const sigs = this.verifyBatch(parsed);
     const admitted = this.gate ? parsed.filter((p) => this.admit(now, p, sigs)) : parsed;
     for (const p of admitted) this.agent.handleParsed(now, p, sigs);

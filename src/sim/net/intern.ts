@@ -9,6 +9,8 @@ import { equalBytes, toHex } from '../../core/base/bytes.js';
 import { decodeBinding, type SignedBinding } from '../../core/codec/binding.js';
 import type { BindingDecoder } from '../../core/identity/binding.js';
 import type { Hashes } from '../../core/base/ports.js';
+import { parseMessage, type EntryHash, type ParsedMessage } from '../../core/codec/parsed.js';
+import type { Limits } from '../../core/codec/limits.js';
 import { MemoryStore } from '../../core/log/memory-store.js';
 import type { StoredEntry } from '../../core/log/store.js';
 
@@ -60,4 +62,24 @@ export class SharedEntryStore extends MemoryStore {
   override append(e: StoredEntry): void {
     super.append(this.shared.intern(e));
   }
+}
+
+/**
+ * Step 2 of NodeCore.handleMessages shared across simulated nodes: the hub hands every subscriber the same message
+ * object, and its parsed record (decoded entries and their ids) is a pure function of the message, its name and the
+ * limits, so the first node's record serves the others. Keyed by the message object (a WeakMap: a record lives as
+ * long as its message), and checked against the name and limits it was parsed under; the signature checks, log
+ * rules and everything after are each node's own.
+ */
+export function sharedParser(): typeof parseMessage {
+  const byMessage = new WeakMap<Uint8Array, { parsed: ParsedMessage; limits: Limits; hash: EntryHash | undefined }>();
+  return (channel, key, bytes, limits, hash) => {
+    const hit = byMessage.get(bytes);
+    // Every node's entry hash is SHA-256 (AgentCore.entryHash), so records parsed with one serve any other.
+    const same = hit && hit.limits === limits && (hit.hash === undefined) === (hash === undefined);
+    if (same && hit.parsed.channel === channel && hit.parsed.key === key) return hit.parsed;
+    const parsed = parseMessage(channel, key, bytes, limits, hash);
+    byMessage.set(bytes, { parsed, limits, hash });
+    return parsed;
+  };
 }

@@ -14,7 +14,7 @@
 import { AgentCore, type AgentOptions } from '../../core/agent.js';
 import { hubName, parseHubName } from '../../core/channels.js';
 import type { FloodLimits } from '../../core/gossip/gate.js';
-import { NodeCore } from '../../core/node/node-core.js';
+import { NodeCore, type NodeCoreOptions } from '../../core/node/node-core.js';
 import type { TaskPartOptions } from '../../core/node/task-part.js';
 import type { TrustPartOptions } from '../../core/node/trust-part.js';
 import { MemoryCreditLedger, type CreditLedger } from '../../core/task/ledger.js';
@@ -46,6 +46,8 @@ export interface NodeProcOptions {
   readonly trust?: TrustPartOptions | false;
   /** The task engine's ports (default fresh memory ones, lost at a restart); `false`: no task engine. */
   readonly tasks?: SimTaskPorts | false;
+  /** Step 2's decoder of NodeCore (default parseMessage); a simulator shares one across nodes (intern.ts). */
+  readonly parse?: NodeCoreOptions['parse'];
   /** The task engine's policy and choices (automatic bid, delivery and rating; award choice; invitations). */
   readonly taskPolicy?: Pick<TaskPartOptions, 'policy' | 'choose' | 'invitees' | 'grant' | 'retryMs'>;
 }
@@ -75,6 +77,7 @@ export class NodeProc implements Proc {
       verifier: opts.crypto.verifier,
       ...(procOpts.flood !== undefined ? { flood: procOpts.flood } : {}),
       ...(trust ? { trust } : {}),
+      ...(procOpts.parse ? { parse: procOpts.parse } : {}),
     });
     const ports = procOpts.tasks ?? { store: new MemoryTaskStore(), ledger: new MemoryCreditLedger() };
     if (ports)

@@ -38,7 +38,7 @@ import { selectProportional } from '../../core/trust/select.js';
 import type { PowerIterate, TopicSpec } from '../../core/trust/types.js';
 import { simAttestation } from '../net/attestation.js';
 import { SIM_EPOCH, simIdentity } from '../net/identities.js';
-import { SharedEntries, SharedEntryStore } from '../net/intern.js';
+import { SharedEntries, SharedEntryStore, sharedParser } from '../net/intern.js';
 import { memoizedCrypto } from '../net/memo-crypto.js';
 import { NodeProc } from '../net/node-proc.js';
 import { World } from '../net/world.js';
@@ -227,6 +227,8 @@ export function runWhole(
   const recvOf = new Map<string, { entries: number; bytes: number }>();
   /** Log entries: one stored object per entry across the nodes (src/sim/net/intern.ts). */
   const entries = new SharedEntries();
+  /** Received messages: parsed once for all the nodes they reach (src/sim/net/intern.ts). */
+  const parse = sharedParser();
   /** Reputation entries a body message carries (0 for any other body), decoded once per message object. */
   const repEntries = (bytes: Uint8Array): number => {
     let n = repOf.get(bytes);
@@ -349,6 +351,7 @@ export function runWhole(
               }
             : false,
           flood: false,
+          parse,
           taskPolicy: {
             grant: 1_000_000,
             invitees: (_topic, found) => (posting ? posting.invite(found) : []),
