@@ -14,18 +14,19 @@ interface StoredBinding {
   readonly baid?: string;
 }
 
+interface Log {
+  author: Uint8Array;
+  topic: string;
+  entries: Map<string, StoredEntry>;
+  head?: LogHead;
+  /** The live index of this log: slot (kind/key) -> entry (store.ts `live`). */
+  live: Map<string, StoredEntry>;
+}
+
 export class MemoryStore implements LogStore {
-  private readonly logsByKey = new Map<
-    string,
-    {
-      author: Uint8Array;
-      topic: string;
-      entries: Map<string, StoredEntry>;
-      head?: LogHead;
-      /** The live index of this log: slot (kind/key) -> entry (store.ts `live`). */
-      live: Map<string, StoredEntry>;
-    }
-  >();
+  private readonly logsByKey = new Map<string, Log>();
+  /** Author hex -> its logs, in the order logsByKey has them (an author's look-ups read only its own logs). */
+  private readonly logsOf = new Map<string, Log[]>();
   private readonly bodies = new Map<string, { bytes: Uint8Array; expires: number }>();
   private readonly bindingMap = new Map<string, StoredBinding>();
   /**
@@ -67,6 +68,10 @@ export class MemoryStore implements LogStore {
     if (!log) {
       log = { author: e.author, topic: e.topic, entries: new Map(), live: new Map() };
       this.logsByKey.set(k, log);
+      const a = toHex(e.author);
+      const mine = this.logsOf.get(a);
+      if (mine) mine.push(log);
+      else this.logsOf.set(a, [log]);
     }
     const pos = `${e.epoch}:${e.seq}`;
     if (log.entries.has(pos)) throw CORE_ERR.logConflict(`entry ${k} ${pos} already stored`);
@@ -119,11 +124,9 @@ export class MemoryStore implements LogStore {
 
   live(author: Uint8Array, now: number, topic?: string): StoredEntry[] {
     this.check();
-    const a = toHex(author);
     const out: StoredEntry[] = [];
-    for (const [k, l] of this.logsByKey)
-      if (k.startsWith(a + '/') && (topic === undefined || l.topic === topic))
-        for (const e of l.live.values()) if (e.expires > now) out.push(e);
+    const logs = topic === undefined ? this.logsOf.get(toHex(author)) : [this.logsByKey.get(logKey(author, topic))];
+    for (const l of logs ?? []) if (l) for (const e of l.live.values()) if (e.expires > now) out.push(e);
     return out.sort((x, y) => (x.topic === y.topic ? x.seq - y.seq : x.topic < y.topic ? -1 : 1));
   }
 
@@ -141,10 +144,9 @@ export class MemoryStore implements LogStore {
 
   logs(author?: Uint8Array): LogRef[] {
     this.check();
-    const a = author ? toHex(author) : undefined;
     const out: LogRef[] = [];
-    for (const [k, l] of this.logsByKey)
-      if (l.head && (!a || k.startsWith(a + '/'))) out.push({ author: l.author, topic: l.topic, head: l.head });
+    const logs = author ? (this.logsOf.get(toHex(author)) ?? []) : this.logsByKey.values();
+    for (const l of logs) if (l.head) out.push({ author: l.author, topic: l.topic, head: l.head });
     return out;
   }
 
