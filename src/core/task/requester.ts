@@ -8,8 +8,8 @@ import { compareText, concatBytes, fromHex, toHex, utf8 } from '../base/bytes.js
 import { decodeReceipt, encodeReceipt, receiptBody, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
 import { checkReceipt } from '../identity/receipt.js';
 import { DEFAULT_POLICY_CONFIG, requiredTier as policyTier } from '../identity/policy.js';
-import { BP, MAX_MONEY, type Mechanism } from '../market/mechanism.js';
-import { decodeSignedMechanism, signMechanism } from '../market/signed.js';
+import { MAX_MONEY, type Mechanism } from '../market/mechanism.js';
+import { signMechanism } from '../market/signed.js';
 import { DecodeError } from '../base/errors.js';
 import { TOPIC_RE } from '../codec/limits.js';
 import { FieldError } from '../codec/schema.js';
@@ -20,8 +20,8 @@ import type { AcceptCheck } from '../codec/task.js';
 import { proveBadDelivery } from '../identity/bad-delivery.js';
 import { complaintBody, complaintToBeSigned, encodeComplaint, type Complaint } from './complaint.js';
 import { TaskConflictError, TaskEngineBase, view, type TaskView } from './engine.js';
-import { openPostings, depositPostings, settlement } from './ledger.js';
-import { allowed, type Input } from './protocol.js';
+import { badWorkNote, openPostings, depositPostings, settlement, slashed } from './ledger.js';
+import type { Input } from './protocol.js';
 import type { TaskRecord } from './store.js';
 
 export interface TaskSpec {
@@ -201,7 +201,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
             r.budget,
             withheld
               ? { kind: 'defaulted', worker: r.worker!, deposit: r.deposit, slashBp }
-              : { kind: 'unsigned', worker: r.worker!, deposit: r.deposit },
+              : { kind: 'unsigned', worker: r.worker!, deposit: r.deposit, ...this.badWorkOf(r) },
             now,
           ),
           now,
@@ -216,8 +216,8 @@ export abstract class RequesterEngine extends TaskEngineBase {
           withheld ? 'defaulted' : 'unsigned',
           now,
           withheld
-            ? `delivery withheld: ${(r.deposit * slashBp) / BP} of the deposit burned`
-            : 'no co-signed receipt by settleBy',
+            ? `delivery withheld: ${slashed(r.deposit, slashBp)} of the deposit burned`
+            : `no co-signed receipt by settleBy${badWorkNote(r.deposit, this.badWorkOf(r))}`,
         );
       }
       default:
@@ -341,12 +341,18 @@ export abstract class RequesterEngine extends TaskEngineBase {
         r.id,
         r.requester,
         r.budget,
-        { kind: 'settled', worker: r.worker!, amount: r.amount!, deposit: r.deposit },
+        { kind: 'settled', worker: r.worker!, amount: r.amount!, deposit: r.deposit, ...this.badWorkOf(r) },
         now,
       ),
       now,
     );
-    this.move(r, 'cosign', 'settled', now, `paid ${r.amount} for outcome ${r.outcome}`);
+    this.move(
+      r,
+      'cosign',
+      'settled',
+      now,
+      `paid ${r.amount} for outcome ${r.outcome}${badWorkNote(r.deposit, this.badWorkOf(r))}`,
+    );
     this.emit({ type: 'receipt', task: r.id, receipt: r.receipt, entry: a.id });
   }
 
@@ -420,13 +426,5 @@ export abstract class RequesterEngine extends TaskEngineBase {
       deliveryHash: fromHex(r.deliveryHash!),
       amount: r.amount!,
     };
-  }
-
-  protected mechanismOf(r: TaskRecord): Mechanism {
-    return decodeSignedMechanism(fromHex(r.mechanism)).mechanism;
-  }
-
-  protected can(r: TaskRecord, input: Input): boolean {
-    return !!allowed(r.role, r.state, input);
   }
 }

@@ -45,7 +45,8 @@ export interface TaskRecord {
   delivery?: string;
   /** The acceptance check of the task's terms (codec/accept.ts), if it names one. */
   accept?: AcceptJson;
-  /** requester: the check's verdict on the fetched artefact, `passed` or `failed: {which condition}`. */
+  /** The check's verdict, `passed` or `failed: {which condition}`, on the artefact fetched (requester) or delivered
+   *  (worker); a failure burns the mechanism's slash.bad_work share of the deposit on both ledgers (ledger.ts). */
   acceptance?: string;
   /** hex of the artefact (worker: what it serves; requester: what it fetched) */
   artefact?: string;
