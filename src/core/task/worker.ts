@@ -6,10 +6,10 @@
 //               └─> lost            └─> lost           ├─> defaulted        ├─> unrated
 //                                                      └─> disputed <───────┘  (a second award naming another worker)
 
-import { acceptFromJson, acceptToJson, checkAcceptance } from '../codec/accept.js';
+import { acceptToJson } from '../codec/accept.js';
 import { equalBytes, fromHex, toHex } from '../base/bytes.js';
 import { encodeReceipt, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
-import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
+import { recordAcceptance, amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, type TaskMsg } from '../codec/task.js';
 import { TaskConflictError, view, type TaskView } from './engine.js';
 import { badWorkNote, depositPostings, openPostings, settlement } from './ledger.js';
@@ -56,10 +56,7 @@ export abstract class WorkerEngine extends RequesterEngine {
     r.deliveryHash = toHex(hash);
     r.deliveryLen = artefact.length;
     // The requester runs the same check on the same bytes; a failure burns slash.bad_work on both ledgers.
-    if (r.accept) {
-      const v = checkAcceptance(this.o.crypto, acceptFromJson(r.accept), artefact);
-      r.acceptance = v.ok ? 'passed' : `failed: ${v.detail}`;
-    }
+    recordAcceptance(this.o.crypto, r, artefact);
     this.move(r, 'deliver', 'delivering', now);
     this.sendDelivery(r, now);
     return view(r);
