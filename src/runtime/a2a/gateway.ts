@@ -27,7 +27,7 @@ import type { Limits } from '../../core/codec/limits.js';
 import { FieldError } from '../../core/codec/schema.js';
 import { TaskConflictError, type TaskEvent, type TaskView } from '../../core/task/engine.js';
 import type { TaskSpec } from '../../core/task/requester.js';
-import { defaultMechanism } from '../tasks.js';
+import { defaultMechanism } from '../task-defaults.js';
 import { BAID_EXTENSION_URI, OUTPUT_MODES } from './card.js';
 
 /** What the gateway needs of the node. */
