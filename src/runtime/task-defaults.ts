@@ -47,7 +47,8 @@ export interface AdapterRun {
   resumed?: boolean;
 }
 
-export type TaskWithRun = TaskView & { readonly adapter?: AdapterRun };
+/** A task as the local API shows it: the engine's view, the mechanism it runs under and its latest adapter run. */
+export type TaskWithRun = TaskView & { readonly mechanism?: Mechanism; readonly adapter?: AdapterRun };
 
 /**
  * The mechanism a node posts under when the caller names none: one worker, lowest bid, paid by outcome on delivery,

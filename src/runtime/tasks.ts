@@ -120,7 +120,7 @@ export class TaskRunner {
   }
 
   /** Posts a task; `rater` (auto, manual or an adapter) rates it, default `tasks.rate`. */
-  post(s: TaskSpec, rater?: string): TaskView {
+  post(s: TaskSpec, rater?: string): TaskWithRun {
     const r = rater ?? this.d.config.rate;
     checkRater(r, this.d.adapters);
     this.pendingRater = r;
@@ -135,7 +135,7 @@ export class TaskRunner {
       };
       const t = this.call((now) => this.engine.post(now, spec));
       this.raters.set(t.id, r);
-      return t;
+      return this.withRun(t);
     } finally {
       this.pendingRater = undefined;
     }
@@ -145,19 +145,19 @@ export class TaskRunner {
     const c = this.d.config;
     return { bidWindowMs: c.bidWindowMs, deliverWindowMs: c.deliverWindowMs, settleWindowMs: c.settleWindowMs };
   }
-  bid(id: string, price: number): TaskView {
-    return this.call((now) => this.engine.bidFor(now, id, price));
+  bid(id: string, price: number): TaskWithRun {
+    return this.withRun(this.call((now) => this.engine.bidFor(now, id, price)));
   }
   /**
    * Delivers an artefact as worker (API, MCP, adapters). One that fails the task's acceptance check is refused
    * before anything is signed: delivered, it would be rated 0 and proven bad to every node (core/codec/accept.ts).
    */
-  deliver(id: string, artefact: Uint8Array): TaskView {
+  deliver(id: string, artefact: Uint8Array): TaskWithRun {
     const t = this.engine.get(id);
     const failure = t && this.acceptFailure(t, artefact);
     if (failure)
       throw new FieldError('artefact', `fails the task's acceptance check (${failure}); it was not delivered`);
-    return this.call((now) => this.engine.deliver(now, id, artefact));
+    return this.withRun(this.call((now) => this.engine.deliver(now, id, artefact)));
   }
 
   /** Which condition of the task's acceptance check `artefact` fails, if the task names a check and it fails. */
@@ -166,11 +166,11 @@ export class TaskRunner {
     const v = checkAcceptance(this.d.crypto, acceptFromJson(t.accept), artefact);
     return v.ok ? undefined : v.detail;
   }
-  rate(id: string, outcome: number): TaskView {
-    return this.call((now) => this.engine.rateFor(now, id, outcome));
+  rate(id: string, outcome: number): TaskWithRun {
+    return this.withRun(this.call((now) => this.engine.rateFor(now, id, outcome)));
   }
-  cancel(id: string): TaskView {
-    return this.call((now) => this.engine.cancel(now, id));
+  cancel(id: string): TaskWithRun {
+    return this.withRun(this.call((now) => this.engine.cancel(now, id)));
   }
   list(): TaskWithRun[] {
     return this.engine.list().map((t) => this.withRun(t));
@@ -217,7 +217,8 @@ export class TaskRunner {
   }
   private withRun(t: TaskView): TaskWithRun {
     const r = this.runs.get(t.id);
-    return r ? { ...t, adapter: r } : t;
+    const mechanism = this.engine.mechanismOfTask(t.id);
+    return { ...t, ...(mechanism ? { mechanism } : {}), ...(r ? { adapter: r } : {}) };
   }
   /** The artefact of a task (fetched by the requester, or delivered by us as worker). */
   artefact(id: string): Uint8Array | undefined {

@@ -206,7 +206,18 @@ describe.skipIf(!HAVE)('acceptance checks and bad-delivery proofs on agentnet ru
       const tomProofs = async () =>
         (await getJson<{ status: { fraudProofs: number } }>(tom, '/trust')).status.fraudProofs;
       const tomBefore = await tomProofs();
-      const t = await postJson<Task & { deposit: number }>(rita, '/tasks', {
+      // a mechanism of rita's own: a deposit of 800, a quarter of it burned for bad work
+      const mechanism = {
+        version: 1,
+        alloc: { rule: 'lowest_bid', teamSize: 1 },
+        reward: { rule: 'fixed', basis: 'delivery', poolBp: 10_000 },
+        deposit: 800,
+        slashing: { no_delivery: 5000, bad_work: 2500 },
+        audit: { rateBp: 0 },
+        requiredTier: 2,
+        dispute: { procedure: 'verified', bond: 100 },
+      };
+      const t = await postJson<Task & { mechanism: unknown }>(rita, '/tasks', {
         topic: TOPIC,
         tags: ['data.sql'],
         text: 'count the rows of t',
@@ -215,8 +226,11 @@ describe.skipIf(!HAVE)('acceptance checks and bad-delivery proofs on agentnet ru
         deliverWindowMs: 20_000,
         settleWindowMs: 20_000,
         accept: { kind: 'json', members: [['rows', 'number']] },
+        mechanism,
       });
+      expect(t.mechanism).toEqual(mechanism); // read back as posted, and as the worker holds it
       await until('mal is invited', async () => mal.tasks.get(t.id) !== undefined || 'no', 20_000);
+      expect((await api(mal, `/tasks/${t.id}`)).json.mechanism).toEqual(mechanism);
       await api(mal, `/tasks/${t.id}/bid`, { price: 1000 });
       await until('mal is awarded', async () => mal.tasks.get(t.id)?.state === 'awarded' || 'no', 20_000);
       const eng = mal.tasks.engine as unknown as { deliver(now: number, id: string, a: Uint8Array): unknown };
@@ -236,12 +250,10 @@ describe.skipIf(!HAVE)('acceptance checks and bad-delivery proofs on agentnet ru
       const entries = (
         await getJson<{ entries: { rule: string; amount: number; from: string }[] }>(rita, `/ledger?task=${t.id}`)
       ).entries;
-      // the node's default mechanism: a deposit of a tenth of the budget, all of it burned for bad work
-      expect(entries.filter((p) => p.rule === 'burn').map((p) => p.amount)).toEqual([t.deposit]);
-      expect(t.deposit).toBe(500);
+      expect(entries.filter((p) => p.rule === 'burn').map((p) => p.amount)).toEqual([200]);
       expect(entries.filter((p) => p.rule === 'reward')).toEqual([]);
       const own = (await api(mal, `/ledger?task=${t.id}`)).json.entries as { rule: string; amount: number }[];
-      expect(own.filter((p) => p.rule === 'burn').map((p) => p.amount)).toEqual([500]);
+      expect(own.filter((p) => p.rule === 'burn').map((p) => p.amount)).toEqual([200]);
       // rita's proof reaches tom, who took no part, and he slashes mal (at his next trust recompute)
       await until(
         'tom slashes mal',

@@ -175,6 +175,12 @@ export abstract class TaskEngineBase {
     return a === undefined ? undefined : fromHex(a);
   }
 
+  /** The mechanism the task runs under, as its requester signed it into the terms (both roles hold it). */
+  mechanismOfTask(id: string): Mechanism | undefined {
+    const r = this.tasks.get(id);
+    return r && this.mechanismOf(r);
+  }
+
   /** Counts of tasks per role and state. */
   summary(): Record<string, number> {
     const out: Record<string, number> = {};
