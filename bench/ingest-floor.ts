@@ -23,7 +23,7 @@ import Database from 'better-sqlite3';
 import { DecodeError } from '../src/core/base/errors.js';
 import { toHex } from '../src/core/base/bytes.js';
 import { encodeBody } from '../src/core/codec/body.js';
-import { decodeEntry, encodeEntry, entryToBeSigned, type Entry } from '../src/core/codec/entry.js';
+import { decodeEntry, encodeEntry, entryToBeSigned, type Entry, type SignedEntry } from '../src/core/codec/entry.js';
 import { makeSketch } from '../src/core/gossip/sketch.js';
 import { makeCryptoPort, randomSecret, sha256 } from '../src/runtime/crypto-port.js';
 import type { Profile } from '../src/runtime/profile.js';
@@ -43,8 +43,21 @@ function openDb(path: string, synchronous: string): Database.Database {
   return db;
 }
 
+/** How much of the receive floor runs (`--floor-parts` starts one process per part, docs/devices.md "Ingest"):
+ *  `read` takes each message off the socket and drops it; `window` also holds it by the commit window rule and
+ *  drops the drained batch; `decode` also decodes each entry and hashes its id; `verify` also verifies the batch's
+ *  signatures; `store` (the floor) also stores the batch in one transaction. */
+export const RECEIVE_PARTS = ['read', 'window', 'decode', 'verify', 'store'] as const;
+/** The announce floor's parts: `http` answers each POST once its JSON is read; `encode` also encodes the body,
+ *  hashes it, builds the sketch and encodes the entry (with an all-zero signature); `sign` signs it instead; `store`
+ *  also appends it in a FULL commit; `publish` (the floor) also publishes it. */
+export const ANNOUNCE_PARTS = ['http', 'encode', 'sign', 'store', 'publish'] as const;
+export type ReceivePart = (typeof RECEIVE_PARTS)[number];
+export type AnnouncePart = (typeof ANNOUNCE_PARTS)[number];
+
 export interface ReceiveFloor {
-  /** Entries stored, and messages refused (not decoding, or a signature that does not verify). */
+  /** Entries stored (with `upTo` before `store`: messages read, or entries verified), and messages refused (not
+   *  decoding, or a signature that does not verify). */
   readonly counts: { stored: number; refused: number };
   close(): void;
 }
@@ -55,8 +68,10 @@ export async function startReceiveFloor(o: {
   topic: string;
   db: string;
   profile: Profile;
+  upTo?: ReceivePart;
 }): Promise<ReceiveFloor> {
   const p = o.profile;
+  const upTo = o.upTo ?? 'store';
   const db = openDb(o.db, p.sqliteSynchronous);
   db.exec('CREATE TABLE IF NOT EXISTS entries (id BLOB PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID');
   const insert = db.prepare('INSERT OR IGNORE INTO entries (id, bytes) VALUES (?, ?)');
@@ -78,22 +93,28 @@ export async function startReceiveFloor(o: {
     const batch = queue;
     queue = [];
     if (!batch.length) return;
-    const decoded = [];
+    if (upTo === 'window') return void (counts.stored += batch.length);
+    const decoded: Array<{ se: SignedEntry; id: Uint8Array }> = [];
     for (const b of batch) {
       try {
-        decoded.push(decodeEntry(b, p.limits));
+        decoded.push({ se: decodeEntry(b, p.limits), id: sha256(b) });
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
         counts.refused++;
       }
     }
-    const ok = verifier.verifyBatch(decoded.map((s) => ({ pub: s.entry.author, msg: s.toBeSigned, sig: s.signature })));
+    if (upTo === 'decode') return void (counts.stored += decoded.length);
+    const ok = verifier.verifyBatch(
+      decoded.map(({ se }) => ({ pub: se.entry.author, msg: se.toBeSigned, sig: se.signature })),
+    );
     const rows: Array<readonly [Uint8Array, Uint8Array]> = [];
-    decoded.forEach((s, i) => (ok[i] ? rows.push([sha256(s.bytes), s.bytes]) : counts.refused++));
-    if (rows.length) store(rows);
+    decoded.forEach((d, i) => (ok[i] ? rows.push([d.id, d.se.bytes]) : counts.refused++));
+    if (upTo === 'verify') counts.stored += rows.length;
+    else if (rows.length) store(rows);
   };
   const onPublish = (_topic: string, payload: Buffer): void => {
     if (closed) return;
+    if (upTo === 'read') return void counts.stored++;
     queue.push(payload);
     if (soon) return;
     if (queue.length >= p.verifyBatchSize || wait === 0) {
@@ -133,7 +154,9 @@ export async function startAnnounceFloor(o: {
   network: string;
   db: string;
   profile: Profile;
+  upTo?: AnnouncePart;
 }): Promise<AnnounceFloor> {
+  const upTo = o.upTo ?? 'publish';
   const db = openDb(o.db, 'FULL');
   db.exec(
     'CREATE TABLE IF NOT EXISTS entries (id BLOB PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, bytes BLOB NOT NULL) WITHOUT ROWID;' +
@@ -150,8 +173,8 @@ export async function startAnnounceFloor(o: {
   let prev: Uint8Array | undefined;
   let pending: Pending[] = [];
 
-  type Out = { id: Uint8Array; bytes: Uint8Array; bodyHash: Uint8Array; body: Uint8Array; topic: string };
-  const append = db.transaction((reqs: readonly Pending[]): Out[] =>
+  type Out = { id: Uint8Array; bytes: Uint8Array; bodyHash: Uint8Array; body: Uint8Array; topic: string; seq: number };
+  const make = (reqs: readonly Pending[]): Out[] =>
     reqs.map(({ req }) => {
       const body = encodeBody({ kind: 'state', tags: req.tags, text: req.text });
       const bodyHash = sha256(body);
@@ -171,23 +194,32 @@ export async function startAnnounceFloor(o: {
         tier: 0,
         key: req.key,
       };
-      const bytes = encodeEntry(e, port.signer.sign(secret, entryToBeSigned(e)));
+      const tbs = entryToBeSigned(e);
+      const bytes = encodeEntry(e, upTo === 'encode' ? new Uint8Array(64) : port.signer.sign(secret, tbs));
       const id = sha256(bytes);
-      putEntry.run(id, e.seq, bytes);
-      putBody.run(bodyHash, body);
       seq = e.seq;
       prev = id;
-      return { id, bytes, bodyHash, body, topic: req.topic };
-    }),
-  );
+      return { id, bytes, bodyHash, body, topic: req.topic, seq: e.seq };
+    });
+  const append = db.transaction((outs: readonly Out[]) => {
+    for (const x of outs) {
+      putEntry.run(x.id, x.seq, x.bytes);
+      putBody.run(x.bodyHash, x.body);
+    }
+  });
   const flush = (): void => {
     const reqs = pending;
     pending = [];
+    if (upTo === 'http') {
+      for (const r of reqs) r.res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      counts.announced += reqs.length;
+      return;
+    }
     const s = seq;
     const p = prev;
-    let out: Out[];
+    const out = make(reqs);
     try {
-      out = append(reqs);
+      if (upTo !== 'encode' && upTo !== 'sign') append(out);
     } catch (e) {
       seq = s; // nothing of a transaction that did not commit is published
       prev = p;
@@ -195,8 +227,10 @@ export async function startAnnounceFloor(o: {
       return;
     }
     out.forEach((x, i) => {
-      mqtt.publish(`agentnet/v1/${o.network}/b/${toHex(x.bodyHash)}`, x.body, true);
-      mqtt.publish(headerTopic(o.network, x.topic), x.bytes);
+      if (upTo === 'publish') {
+        mqtt.publish(`agentnet/v1/${o.network}/b/${toHex(x.bodyHash)}`, x.body, true);
+        mqtt.publish(headerTopic(o.network, x.topic), x.bytes);
+      }
       counts.announced++;
       reqs[i]!.res.writeHead(200, { 'content-type': 'application/json' }).end(`{"id":"${toHex(x.id)}"}`);
     });
@@ -241,10 +275,12 @@ export async function startAnnounceFloor(o: {
  *  line (JSON, with `api` for the announce floor), runs until SIGTERM. */
 export async function floorMain(
   kind: 'receive' | 'announce',
-  o: { broker: string; db: string; profile: Profile; topic: string },
+  o: { broker: string; db: string; profile: Profile; topic: string; part?: ReceivePart | AnnouncePart },
 ): Promise<void> {
   const f =
-    kind === 'receive' ? await startReceiveFloor(o) : await startAnnounceFloor({ ...o, network: FLOOR_NETWORK });
+    kind === 'receive'
+      ? await startReceiveFloor({ ...o, upTo: (o.part ?? 'store') as ReceivePart })
+      : await startAnnounceFloor({ ...o, network: FLOOR_NETWORK, upTo: (o.part ?? 'publish') as AnnouncePart });
   console.log(JSON.stringify({ msg: 'ready', ...('api' in f ? { api: f.api } : {}) }));
   await new Promise<void>((r) => process.once('SIGTERM', r));
   await f.close();

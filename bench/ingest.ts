@@ -21,7 +21,17 @@ import { nodeEnv, nodeFlags } from '../src/runtime/node-flags.js';
 import { loadProfile } from '../src/runtime/profile.js';
 import { type CryptoCost, cryptoCostOf } from './ingest-crypto.js';
 import { headerTopic } from './ingest-floor.js';
-import { compareStored, floorStored, removeFloors, startFloors, stopFloors, type Floors } from './ingest-floor-run.js';
+import {
+  allFloors,
+  compareStored,
+  floorResult,
+  floorStored,
+  removeFloors,
+  startFloors,
+  stopFloors,
+  type FloorResult,
+  type Floors,
+} from './ingest-floor-run.js';
 import { splitStages, type Stages } from './ingest-stages.js';
 
 export interface IngestOptions {
@@ -39,26 +49,7 @@ export interface IngestOptions {
   readonly bundle: string;
   /** Runs the receive and announce floors (bench/ingest-floor.ts) beside the nodes, from `floorBundle` (the bench's
    *  own build, whatever `bundle` is). */
-  readonly floor?: { readonly floorBundle: string };
-}
-
-/** The floors' CPU in the same run (bench/ingest-floor.ts), and the ratios against them. */
-export interface FloorResult {
-  readonly receive: {
-    readonly cpuMs: number;
-    readonly stored: number;
-    readonly cpuMsPerEntry: number;
-    /** The floor's stored entries against the observer's stored `state` entries, by id. */
-    readonly sameAsObserver: { floor: number; observer: number; missing: number; extra: number };
-  };
-  /** Driven at rate / publishers: the rate of one publisher. */
-  readonly announce: { readonly cpuMs: number; readonly announced: number; readonly cpuMsPerEntry: number };
-  readonly ratios: {
-    readonly receiveOverVerifySingle: number;
-    readonly observerOverFloor: number;
-    readonly announceOverSignVerify: number;
-    readonly publisherOverFloor: number;
-  };
+  readonly floor?: { readonly floorBundle: string; readonly parts?: boolean };
 }
 
 export interface IngestResult {
@@ -182,13 +173,13 @@ async function announce(api: string, topic: string): Promise<boolean> {
 }
 
 /** Sends `rate` entries/s for `seconds`, round robin over the publishers; resolves when every answer came
- *  with how many were answered and how many connections failed. With `floorApi`, the announce floor gets an
+ *  with how many were answered and how many connections failed. With `floorApis`, each announce floor gets an
  *  announce beside every publisher 0's (the rate of one publisher). */
 async function stream(
   o: IngestOptions,
   pubs: Node[],
   topic: string,
-  floorApi?: string,
+  floorApis: readonly string[] = [],
 ): Promise<{ ok: number; failed: number; floorOk: number }> {
   const floorPending: Promise<boolean>[] = [];
   const total = o.rate * o.seconds;
@@ -201,13 +192,13 @@ async function stream(
       o.pattern === 'burst' ? Math.min(total, (Math.floor(elapsed) + 1) * o.rate) : Math.ceil(elapsed * o.rate);
     for (; sent < Math.min(due, total); sent++) {
       pending.push(announce(pubs[sent % pubs.length]!.api, topic));
-      if (floorApi && sent % pubs.length === 0) floorPending.push(announce(floorApi, topic));
+      if (sent % pubs.length === 0) for (const api of floorApis) floorPending.push(announce(api, topic));
     }
     await sleep(o.pattern === 'burst' ? 50 : 5);
   }
   const answers = await Promise.all(pending);
   const ok = answers.filter(Boolean).length;
-  const floorOk = (await Promise.all(floorPending)).filter(Boolean).length;
+  const floorOk = (await Promise.all(floorPending)).filter(Boolean).length / Math.max(1, floorApis.length);
   return { ok, failed: total - ok, floorOk };
 }
 
@@ -216,29 +207,6 @@ async function stop(n: Node): Promise<void> {
   const done = new Promise((r) => n.child.once('exit', r));
   n.child.kill('SIGTERM');
   await done;
-}
-
-function floorResult(
-  cpu: number[],
-  stored: number,
-  announced: number,
-  same: FloorResult['receive']['sameAsObserver'],
-  observerPer: number,
-  publisherPer: number,
-  c: CryptoCost,
-): FloorResult {
-  const rx = cpu[0]! / Math.max(1, stored);
-  const tx = cpu[1]! / Math.max(1, announced);
-  return {
-    receive: { cpuMs: cpu[0]!, stored, cpuMsPerEntry: +rx.toFixed(4), sameAsObserver: same },
-    announce: { cpuMs: cpu[1]!, announced, cpuMsPerEntry: +tx.toFixed(4) },
-    ratios: {
-      receiveOverVerifySingle: +(rx / c.verifySingleMs).toFixed(2),
-      observerOverFloor: +(observerPer / rx).toFixed(2),
-      announceOverSignVerify: +(tx / (c.signMs + c.verifySingleMs)).toFixed(2),
-      publisherOverFloor: +(publisherPer / tx).toFixed(2),
-    },
-  };
 }
 
 export async function runIngest(o: IngestOptions): Promise<IngestResult> {
@@ -261,7 +229,9 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       throw new Error('warm-up: a publisher did not answer its first announce');
     if ((await drain(obs, base0, pubs.length, 30_000)) < pubs.length)
       throw new Error('warm-up: the observer did not receive the publishers first entries within 30 s');
-    if (floors && !(await announce(floors.announce.api!, topic))) throw new Error('warm-up: the announce floor failed');
+    const floorApis = floors ? [floors.announce, ...floors.announceParts].map((f) => f.api!) : [];
+    if (!(await Promise.all(floorApis.map((api) => announce(api, topic)))).every(Boolean))
+      throw new Error('warm-up: an announce floor failed');
     await sleep(3000);
     // idle CPU of the observer over a quiet span (its timers and the broker's keepalives)
     const idle0 = cpuMs(obs.child.pid!);
@@ -272,9 +242,9 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     const obs0 = cpuMs(obs.child.pid!);
     const pub0 = pubs.map((p) => cpuMs(p.child.pid!));
     const floorBase = floors ? floorStored(floors) : 0;
-    const floor0 = floors ? [cpuMs(floors.receive.child.pid!), cpuMs(floors.announce.child.pid!)] : [];
+    const floor0 = floors ? allFloors(floors).map((f) => cpuMs(f.child.pid!)) : [];
     const t0 = performance.now();
-    const { ok: announced, failed, floorOk } = await stream(o, pubs, topic, floors?.announce.api);
+    const { ok: announced, failed, floorOk } = await stream(o, pubs, topic, floorApis);
     const received = await drain(obs, base, announced, 30_000 + o.seconds * 1000);
     const span = performance.now() - t0;
     const obsCpu = cpuMs(obs.child.pid!) - obs0;
@@ -284,7 +254,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     if (floors) {
       const end = Date.now() + 10_000;
       while ((floorGot = floorStored(floors) - floorBase) < received && Date.now() < end) await sleep(100);
-      floorCpu = [cpuMs(floors.receive.child.pid!) - floor0[0]!, cpuMs(floors.announce.child.pid!) - floor0[1]!];
+      floorCpu = allFloors(floors).map((f, i) => cpuMs(f.child.pid!) - floor0[i]!);
       await stopFloors(floors);
     }
     const loadEnd = { up: uptime(), avg: loadavg()[0]! };
@@ -325,7 +295,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       },
       publisher: { cpuMs: pubCpu, cpuMsPerEntry: +pubPer.toFixed(4) },
       crypto,
-      ...(floors ? { floor: floorResult(floorCpu, floorGot, floorOk, same!, perEntry, pubPer, crypto) } : {}),
+      ...(floors ? { floor: floorResult(floors, floorCpu, floorGot, floorOk, same!, perEntry, pubPer, crypto) } : {}),
       ratios: {
         observerOverVerify: +(perEntry / crypto.verifyBatchMs).toFixed(2),
         observerOverVerifySingle: +(perEntry / crypto.verifySingleMs).toFixed(2),

@@ -4,7 +4,13 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { measureCrypto } from '../../bench/ingest-crypto.js';
-import { floorMain } from '../../bench/ingest-floor.js';
+import {
+  ANNOUNCE_PARTS,
+  floorMain,
+  RECEIVE_PARTS,
+  type AnnouncePart,
+  type ReceivePart,
+} from '../../bench/ingest-floor.js';
 import { runIngest, type IngestResult } from '../../bench/ingest.js';
 import { barChart, stack } from '../runtime/plot/svg.js';
 import { loadProfile } from '../runtime/profile.js';
@@ -27,7 +33,9 @@ DIR/observer-RATE.cpuprofile, to be read per function (e.g. in Chrome DevTools).
 (two builds compared by the same harness). --floor runs, beside the nodes and from this build, the floor of
 each path (bench/ingest-floor.ts): a bare receiver on the observer's header topic that decodes, verifies and
 stores each entry in SQLite with the node's commit window, and a bare announcer the stream drives at one
-publisher's rate that signs, appends durably (FULL), publishes and answers each POST; reported beside the nodes. The load (uptime) at start and end is printed and in --json.
+publisher's rate that signs, appends durably (FULL), publishes and answers each POST; reported beside the nodes.
+--floor-parts (implies --floor) also runs one process per part of each floor (receive: read, window, decode,
+verify; announce: http, encode, sign, store), each doing the floor's work up to that part, to split its CPU. The load (uptime) at start and end is printed and in --json.
 Exit codes: 0 done, 2 usage error, 3 runtime failure.
 Example: agentnet bench ingest --rate 50,200 --seconds 30 --json ingest.json --plot ingest.svg`;
 
@@ -145,6 +153,8 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
       floor: { type: 'boolean' },
       'floor-receive': { type: 'string' },
       'floor-announce': { type: 'boolean' },
+      'floor-part': { type: 'string' },
+      'floor-parts': { type: 'boolean' },
       db: { type: 'string' },
       json: { type: 'string' },
       plot: { type: 'string' },
@@ -163,7 +173,12 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
   if (values['floor-receive'] !== undefined || values['floor-announce']) {
     if (!values.broker || !values.db) throw new UsageError('a floor process needs --broker and --db');
     const kind = values['floor-announce'] ? 'announce' : 'receive';
+    const parts: readonly string[] = kind === 'receive' ? RECEIVE_PARTS : ANNOUNCE_PARTS;
+    const part = values['floor-part'];
+    if (part !== undefined && !parts.includes(part))
+      throw new UsageError(`--floor-part of the ${kind} floor must be one of ${parts.join(', ')}`);
     const o = {
+      ...(part !== undefined ? { part: part as ReceivePart | AnnouncePart } : {}),
       broker: values.broker,
       db: values.db,
       profile: loadProfile(profile),
@@ -195,7 +210,9 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
         profileStages: !!values['profile-stages'] || values['keep-profile'] !== undefined,
         ...(values['keep-profile'] !== undefined ? { keepProfileDir: values['keep-profile'] } : {}),
         bundle,
-        ...(values.floor ? { floor: { floorBundle: process.argv[1]! } } : {}),
+        ...(values.floor || values['floor-parts']
+          ? { floor: { floorBundle: process.argv[1]!, parts: !!values['floor-parts'] } }
+          : {}),
       }),
     );
   }
@@ -205,6 +222,15 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
   );
   console.log(table(out));
   if (out.some((r) => r.floor)) console.log('\n' + floorTable(out));
+  for (const r of out) {
+    const ps = r.floor?.parts;
+    if (!ps) continue;
+    const list = (xs: ReadonlyArray<{ part: string; cpuMsPerEntry: number }>) =>
+      xs.map((x) => `${x.part} ${x.cpuMsPerEntry}`).join(', ');
+    console.log(
+      `floor parts at ${r.stream.rate}/s, ms of CPU per entry up to each part: receive ${list(ps.receive)}; announce ${list(ps.announce)}`,
+    );
+  }
   for (const r of out)
     if (r.observer.stages)
       console.log(`stages at ${r.stream.rate}/s (ms of sampled CPU, whole run): ${JSON.stringify(r.observer.stages)}`);

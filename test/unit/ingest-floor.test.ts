@@ -92,6 +92,31 @@ describe('ingest floor', () => {
     expect(storedIds(db)).toEqual(good.map((b) => hex(sha256(b))).sort());
   });
 
+  it('each receive part does the floor work up to it: read and window take every message, decode refuses the malformed one, verify the forged one too', async () => {
+    const msgs = [...signedLog(3), new Uint8Array([9, 9])];
+    const forged = Uint8Array.from(signedLog(1)[0]!);
+    forged[forged.length - 1]! ^= 1;
+    msgs.push(forged);
+    const want = { read: [5, 0], window: [5, 0], decode: [4, 1], verify: [3, 2] } as const;
+    for (const [part, [handled, refused]] of Object.entries(want)) {
+      const topic = headerTopic('floor-parts', part);
+      const rx = await startReceiveFloor({
+        broker: broker.url,
+        topic,
+        db: join(dir, `${part}.db`),
+        profile,
+        upTo: part as 'read',
+      });
+      const pub = await connectFloorMqtt(broker.url, `floor-test-${part}`, () => undefined);
+      for (const m of msgs) pub.publish(topic, m);
+      await until(() => rx.counts.stored + rx.counts.refused === handled + refused, `the ${part} part`);
+      expect(rx.counts, part).toEqual({ stored: handled, refused });
+      pub.close();
+      rx.close();
+      expect(storedIds(join(dir, `${part}.db`)), part).toEqual([]); // no part before store writes an entry
+    }
+  });
+
   it('announces a signed, durable log that a receive floor accepts; a bad request is refused', async () => {
     const tx = await startAnnounceFloor({
       broker: broker.url,
