@@ -133,6 +133,25 @@ export function benchIngestSvg(rs: readonly IngestResult[]): string {
       valueLabels: true,
       width: 760,
     }),
+    ...(rs.every((r) => r.floor)
+      ? [
+          barChart({
+            title: 'Ratios: node and floor over their crypto, node over floor (targets 2.5x receive, 3x announce)',
+            yLabel: 'x',
+            categories: cats,
+            series: [
+              { name: 'observer / verify', values: rs.map((r) => r.ratios.observerOverVerifySingle) },
+              { name: 'receive floor / verify', values: rs.map((r) => r.floor!.ratios.receiveOverVerifySingle) },
+              { name: 'observer / floor', values: rs.map((r) => r.floor!.ratios.observerOverFloor) },
+              { name: 'publisher / (sign+verify)', values: rs.map((r) => r.ratios.publisherOverSignVerify) },
+              { name: 'announce floor / (sign+verify)', values: rs.map((r) => r.floor!.ratios.announceOverSignVerify) },
+              { name: 'publisher / floor', values: rs.map((r) => r.floor!.ratios.publisherOverFloor) },
+            ],
+            valueLabels: true,
+            width: 760,
+          }),
+        ]
+      : []),
   ]);
 }
 
