@@ -20,6 +20,18 @@ import { startEmbeddedBroker } from '../src/runtime/broker.js';
 import { nodeEnv, nodeFlags } from '../src/runtime/node-flags.js';
 import { loadProfile } from '../src/runtime/profile.js';
 import { type CryptoCost, cryptoCostOf } from './ingest-crypto.js';
+import { headerTopic } from './ingest-floor.js';
+import {
+  allFloors,
+  compareStored,
+  floorResult,
+  floorStored,
+  removeFloors,
+  startFloors,
+  stopFloors,
+  type FloorResult,
+  type Floors,
+} from './ingest-floor-run.js';
 import { splitStages, type Stages } from './ingest-stages.js';
 
 export interface IngestOptions {
@@ -35,6 +47,9 @@ export interface IngestOptions {
   readonly keepProfileDir?: string;
   /** The bundle `agentnet run` is started from (dist/agentnet.mjs). */
   readonly bundle: string;
+  /** Runs the receive and announce floors (bench/ingest-floor.ts) beside the nodes, from `floorBundle` (the bench's
+   *  own build, whatever `bundle` is). */
+  readonly floor?: { readonly floorBundle: string; readonly parts?: boolean };
 }
 
 export interface IngestResult {
@@ -55,6 +70,7 @@ export interface IngestResult {
   };
   readonly publisher: { readonly cpuMs: number; readonly cpuMsPerEntry: number };
   readonly crypto: CryptoCost;
+  readonly floor?: FloorResult;
   readonly ratios: {
     /** Observer CPU per received entry / the verify path a node uses for it (batched when it batches). */
     readonly observerOverVerify: number;
@@ -143,12 +159,12 @@ function post(api: string, body: string, retry = true): Promise<number> {
 }
 
 /** One announce; true when the node accepted it, false when the connection failed (counted by the caller). */
-async function announce(pub: Node, topic: string): Promise<boolean> {
+async function announce(api: string, topic: string): Promise<boolean> {
   const n = seq++;
   const body = JSON.stringify({ kind: 'state', topic, text: `reading ${n}`, tags: ['reading'], key: `k${n % 16}` });
   let status: number;
   try {
-    status = await post(pub.api, body);
+    status = await post(api, body);
   } catch {
     return false;
   }
@@ -157,8 +173,15 @@ async function announce(pub: Node, topic: string): Promise<boolean> {
 }
 
 /** Sends `rate` entries/s for `seconds`, round robin over the publishers; resolves when every answer came
- *  with how many were answered and how many connections failed. */
-async function stream(o: IngestOptions, pubs: Node[], topic: string): Promise<{ ok: number; failed: number }> {
+ *  with how many were answered and how many connections failed. With `floorApis`, each announce floor gets an
+ *  announce beside every publisher 0's (the rate of one publisher). */
+async function stream(
+  o: IngestOptions,
+  pubs: Node[],
+  topic: string,
+  floorApis: readonly string[] = [],
+): Promise<{ ok: number; failed: number; floorOk: number }> {
+  const floorPending: Promise<boolean>[] = [];
   const total = o.rate * o.seconds;
   const t0 = performance.now();
   const pending: Promise<boolean>[] = [];
@@ -167,12 +190,16 @@ async function stream(o: IngestOptions, pubs: Node[], topic: string): Promise<{ 
     const elapsed = (performance.now() - t0) / 1000;
     const due =
       o.pattern === 'burst' ? Math.min(total, (Math.floor(elapsed) + 1) * o.rate) : Math.ceil(elapsed * o.rate);
-    for (; sent < Math.min(due, total); sent++) pending.push(announce(pubs[sent % pubs.length]!, topic));
+    for (; sent < Math.min(due, total); sent++) {
+      pending.push(announce(pubs[sent % pubs.length]!.api, topic));
+      if (sent % pubs.length === 0) for (const api of floorApis) floorPending.push(announce(api, topic));
+    }
     await sleep(o.pattern === 'burst' ? 50 : 5);
   }
   const answers = await Promise.all(pending);
   const ok = answers.filter(Boolean).length;
-  return { ok, failed: total - ok };
+  const floorOk = (await Promise.all(floorPending)).filter(Boolean).length / Math.max(1, floorApis.length);
+  return { ok, failed: total - ok, floorOk };
 }
 
 async function stop(n: Node): Promise<void> {
@@ -188,18 +215,23 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
   const topic = 'bench-ingest';
   const profDir = o.profileStages ? mkdtempSync(join(tmpdir(), 'agentnet-ingest-prof-')) : undefined;
   const nodes: Node[] = [];
+  let floors: Floors | undefined;
   const loadStart = { up: uptime(), avg: loadavg()[0]! };
   try {
     const obs = await startNode(o, broker, 'observer', profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [], topic);
     nodes.push(obs);
+    if (o.floor) floors = await startFloors({ ...o, ...o.floor }, broker, headerTopic('bench-ingest', topic));
     const pubs = await Promise.all(Array.from({ length: o.publishers }, (_, i) => startNode(o, broker, `pub${i}`, [])));
     nodes.push(...pubs);
     // warm up: one entry per publisher reaches the observer (subscriptions in place, first-contact work done)
     const base0 = await entriesOf(obs);
-    if (!(await Promise.all(pubs.map((p) => announce(p, topic)))).every(Boolean))
+    if (!(await Promise.all(pubs.map((p) => announce(p.api, topic)))).every(Boolean))
       throw new Error('warm-up: a publisher did not answer its first announce');
     if ((await drain(obs, base0, pubs.length, 30_000)) < pubs.length)
       throw new Error('warm-up: the observer did not receive the publishers first entries within 30 s');
+    const floorApis = floors ? [floors.announce, ...floors.announceParts].map((f) => f.api!) : [];
+    if (!(await Promise.all(floorApis.map((api) => announce(api, topic)))).every(Boolean))
+      throw new Error('warm-up: an announce floor failed');
     await sleep(3000);
     // idle CPU of the observer over a quiet span (its timers and the broker's keepalives)
     const idle0 = cpuMs(obs.child.pid!);
@@ -209,15 +241,26 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     const base = await entriesOf(obs);
     const obs0 = cpuMs(obs.child.pid!);
     const pub0 = pubs.map((p) => cpuMs(p.child.pid!));
+    const floorBase = floors ? floorStored(floors) : 0;
+    const floor0 = floors ? allFloors(floors).map((f) => cpuMs(f.child.pid!)) : [];
     const t0 = performance.now();
-    const { ok: announced, failed } = await stream(o, pubs, topic);
+    const { ok: announced, failed, floorOk } = await stream(o, pubs, topic, floorApis);
     const received = await drain(obs, base, announced, 30_000 + o.seconds * 1000);
     const span = performance.now() - t0;
     const obsCpu = cpuMs(obs.child.pid!) - obs0;
     const pubCpu = pubs.reduce((s, p, i) => s + cpuMs(p.child.pid!) - pub0[i]!, 0);
+    let floorCpu: number[] = [];
+    let floorGot = 0;
+    if (floors) {
+      const end = Date.now() + 10_000;
+      while ((floorGot = floorStored(floors) - floorBase) < received && Date.now() < end) await sleep(100);
+      floorCpu = allFloors(floors).map((f, i) => cpuMs(f.child.pid!) - floor0[i]!);
+      await stopFloors(floors);
+    }
     const loadEnd = { up: uptime(), avg: loadavg()[0]! };
     await Promise.all(nodes.map(stop));
     const crypto = cryptoCostOf(o, join(obs.dir, 'agentnet.db'));
+    const same = floors ? compareStored(floors.receive.db, join(obs.dir, 'agentnet.db')) : undefined;
     const perEntry = obsCpu / Math.max(1, received);
     const overIdle = (obsCpu - idleRate * span) / Math.max(1, received);
     const pubPer = pubCpu / announced;
@@ -252,6 +295,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       },
       publisher: { cpuMs: pubCpu, cpuMsPerEntry: +pubPer.toFixed(4) },
       crypto,
+      ...(floors ? { floor: floorResult(floors, floorCpu, floorGot, floorOk, same!, perEntry, pubPer, crypto) } : {}),
       ratios: {
         observerOverVerify: +(perEntry / crypto.verifyBatchMs).toFixed(2),
         observerOverVerifySingle: +(perEntry / crypto.verifySingleMs).toFixed(2),
@@ -260,6 +304,10 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     };
   } finally {
     await Promise.all(nodes.map(stop));
+    if (floors) {
+      await stopFloors(floors);
+      removeFloors(floors);
+    }
     agent.destroy();
     await embedded?.close();
     for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });

@@ -4,13 +4,21 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { measureCrypto } from '../../bench/ingest-crypto.js';
+import {
+  ANNOUNCE_PARTS,
+  floorMain,
+  RECEIVE_PARTS,
+  type AnnouncePart,
+  type ReceivePart,
+} from '../../bench/ingest-floor.js';
 import { runIngest, type IngestResult } from '../../bench/ingest.js';
 import { barChart, stack } from '../runtime/plot/svg.js';
+import { loadProfile } from '../runtime/profile.js';
 import { intFlag, UsageError } from './args.js';
 
 export const BENCH_INGEST_HELP = `Usage: agentnet bench ingest [--rate 50,200] [--seconds 20] [--pattern trickle|burst] [--publishers 4]
                               [--profile P] [--broker URL] [--profile-stages] [--keep-profile DIR] [--bundle MJS]
-                              [--json FILE] [--plot FILE.svg]
+                              [--floor] [--json FILE] [--plot FILE.svg]
 
 Starts one observer and --publishers publishers, each a real 'agentnet run' process with the profile's Node
 flags, over a broker the bench embeds (or --broker URL, e.g. Mosquitto). The publishers announce signed
@@ -22,7 +30,12 @@ runtime verifying (single and batched) and signing the very entries the observer
 pipeline / crypto. --profile-stages runs the observer under --cpu-prof and splits its samples into
 transport, decode, verify, store, events, gc, native; --keep-profile DIR (implies it) also keeps that profile as
 DIR/observer-RATE.cpuprofile, to be read per function (e.g. in Chrome DevTools). --bundle runs the nodes from another build's dist/agentnet.mjs
-(two builds compared by the same harness). The load (uptime) at start and end is printed and in --json.
+(two builds compared by the same harness). --floor runs, beside the nodes and from this build, the floor of
+each path (bench/ingest-floor.ts): a bare receiver on the observer's header topic that decodes, verifies and
+stores each entry in SQLite with the node's commit window, and a bare announcer the stream drives at one
+publisher's rate that signs, appends durably (FULL), publishes and answers each POST; reported beside the nodes.
+--floor-parts (implies --floor) also runs one process per part of each floor (receive: read, window, decode,
+verify; announce: http, encode, sign, store), each doing the floor's work up to that part, to split its CPU. The load (uptime) at start and end is printed and in --json.
 Exit codes: 0 done, 2 usage error, 3 runtime failure.
 Example: agentnet bench ingest --rate 50,200 --seconds 30 --json ingest.json --plot ingest.svg`;
 
@@ -57,8 +70,49 @@ function table(rs: readonly IngestResult[]): string {
   return rows.join('\n');
 }
 
+function floorTable(rs: readonly IngestResult[]): string {
+  const head = [
+    'rate',
+    'floor received (same as observer: missing / extra)',
+    'observer / floor / verify ms',
+    'observer / verify',
+    'floor / verify',
+    'observer / floor',
+    'publisher / announce floor / sign+verify ms',
+    'publisher / (sign+verify)',
+    'floor / (sign+verify)',
+    'publisher / floor',
+    'load 1 min (start, end)',
+  ];
+  const rows = [`| ${head.join(' | ')} |`, `|---|${'---:|'.repeat(head.length - 1)}`];
+  for (const r of rs) {
+    const f = r.floor;
+    if (!f) continue;
+    const sv = r.crypto.signMs + r.crypto.verifySingleMs;
+    const same = f.receive.sameAsObserver;
+    const cells = [
+      `${r.stream.rate}/s`,
+      `${f.receive.stored} (${same.missing} / ${same.extra})`,
+      `${r.observer.cpuMsPerEntry} / ${f.receive.cpuMsPerEntry} / ${r.crypto.verifySingleMs}`,
+      `${r.ratios.observerOverVerifySingle}x`,
+      `${f.ratios.receiveOverVerifySingle}x`,
+      `${f.ratios.observerOverFloor}x`,
+      `${r.publisher.cpuMsPerEntry} / ${f.announce.cpuMsPerEntry} / ${sv.toFixed(4)}`,
+      `${r.ratios.publisherOverSignVerify}x`,
+      `${f.ratios.announceOverSignVerify}x`,
+      `${f.ratios.publisherOverFloor}x`,
+      `${r.load.loadAvg1Start.toFixed(1)}, ${r.load.loadAvg1End.toFixed(1)}`,
+    ];
+    rows.push(`| ${cells.join(' | ')} |`);
+  }
+  return rows.join('\n');
+}
+
 export function benchIngestSvg(rs: readonly IngestResult[]): string {
-  const cats = rs.map((r) => `${r.stream.rate}/s ${r.stream.pattern}`);
+  const cats = rs.map(
+    (r) =>
+      `${r.stream.rate}/s ${r.stream.pattern} (load ${r.load.loadAvg1Start.toFixed(1)}-${r.load.loadAvg1End.toFixed(1)})`,
+  );
   return stack([
     barChart({
       title: `Receive path vs crypto, ms of CPU per entry (${rs[0]!.device.cpu}, profile ${rs[0]!.device.profile})`,
@@ -69,10 +123,35 @@ export function benchIngestSvg(rs: readonly IngestResult[]): string {
         { name: 'verify single', values: rs.map((r) => r.crypto.verifySingleMs) },
         { name: 'publisher', values: rs.map((r) => r.publisher.cpuMsPerEntry) },
         { name: 'sign + verify', values: rs.map((r) => r.crypto.signMs + r.crypto.verifySingleMs) },
+        ...(rs.every((r) => r.floor)
+          ? [
+              { name: 'receive floor', values: rs.map((r) => r.floor!.receive.cpuMsPerEntry) },
+              { name: 'announce floor', values: rs.map((r) => r.floor!.announce.cpuMsPerEntry) },
+            ]
+          : []),
       ],
       valueLabels: true,
       width: 760,
     }),
+    ...(rs.every((r) => r.floor)
+      ? [
+          barChart({
+            title: 'Ratios: node and floor over their crypto, node over floor (targets 2.5x receive, 3x announce)',
+            yLabel: 'x',
+            categories: cats,
+            series: [
+              { name: 'observer / verify', values: rs.map((r) => r.ratios.observerOverVerifySingle) },
+              { name: 'receive floor / verify', values: rs.map((r) => r.floor!.ratios.receiveOverVerifySingle) },
+              { name: 'observer / floor', values: rs.map((r) => r.floor!.ratios.observerOverFloor) },
+              { name: 'publisher / (sign+verify)', values: rs.map((r) => r.ratios.publisherOverSignVerify) },
+              { name: 'announce floor / (sign+verify)', values: rs.map((r) => r.floor!.ratios.announceOverSignVerify) },
+              { name: 'publisher / floor', values: rs.map((r) => r.floor!.ratios.publisherOverFloor) },
+            ],
+            valueLabels: true,
+            width: 760,
+          }),
+        ]
+      : []),
   ]);
 }
 
@@ -90,6 +169,12 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
       'profile-stages': { type: 'boolean' },
       'keep-profile': { type: 'string' },
       'crypto-of': { type: 'string' },
+      floor: { type: 'boolean' },
+      'floor-receive': { type: 'string' },
+      'floor-announce': { type: 'boolean' },
+      'floor-part': { type: 'string' },
+      'floor-parts': { type: 'boolean' },
+      db: { type: 'string' },
       json: { type: 'string' },
       plot: { type: 'string' },
       help: { type: 'boolean' },
@@ -102,6 +187,23 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
   const profile = values.profile ?? 'generic-x64';
   if (values['crypto-of']) {
     console.log(JSON.stringify(measureCrypto(values['crypto-of'], profile)));
+    return 0;
+  }
+  if (values['floor-receive'] !== undefined || values['floor-announce']) {
+    if (!values.broker || !values.db) throw new UsageError('a floor process needs --broker and --db');
+    const kind = values['floor-announce'] ? 'announce' : 'receive';
+    const parts: readonly string[] = kind === 'receive' ? RECEIVE_PARTS : ANNOUNCE_PARTS;
+    const part = values['floor-part'];
+    if (part !== undefined && !parts.includes(part))
+      throw new UsageError(`--floor-part of the ${kind} floor must be one of ${parts.join(', ')}`);
+    const o = {
+      ...(part !== undefined ? { part: part as ReceivePart | AnnouncePart } : {}),
+      broker: values.broker,
+      db: values.db,
+      profile: loadProfile(profile),
+      topic: values['floor-receive'] ?? '',
+    };
+    await floorMain(kind, o);
     return 0;
   }
   const pattern = values.pattern ?? 'trickle';
@@ -127,6 +229,9 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
         profileStages: !!values['profile-stages'] || values['keep-profile'] !== undefined,
         ...(values['keep-profile'] !== undefined ? { keepProfileDir: values['keep-profile'] } : {}),
         bundle,
+        ...(values.floor || values['floor-parts']
+          ? { floor: { floorBundle: process.argv[1]!, parts: !!values['floor-parts'] } }
+          : {}),
       }),
     );
   }
@@ -135,6 +240,16 @@ export async function cmdBenchIngest(argv: string[]): Promise<number> {
     `device: ${d.cpu} (${d.cores} cores), node ${d.node}, profile ${d.profile}, broker ${out[0]!.stream.broker}\n`,
   );
   console.log(table(out));
+  if (out.some((r) => r.floor)) console.log('\n' + floorTable(out));
+  for (const r of out) {
+    const ps = r.floor?.parts;
+    if (!ps) continue;
+    const list = (xs: ReadonlyArray<{ part: string; cpuMsPerEntry: number }>) =>
+      xs.map((x) => `${x.part} ${x.cpuMsPerEntry}`).join(', ');
+    console.log(
+      `floor parts at ${r.stream.rate}/s, ms of CPU per entry up to each part: receive ${list(ps.receive)}; announce ${list(ps.announce)}`,
+    );
+  }
   for (const r of out)
     if (r.observer.stages)
       console.log(`stages at ${r.stream.rate}/s (ms of sampled CPU, whole run): ${JSON.stringify(r.observer.stages)}`);

@@ -156,7 +156,7 @@ export const TOOLS: Record<
       'Windows default to minutes (bid 1 min, deliver 10 min, settle 10 min; set them per task). To read and rate ' +
       'the work yourself, set rater: manual, then wait_task, get_task and rate_task. To have the network hold the ' +
       'worker to an answer format, set accept (e.g. {kind: json, members: [[summary, string], [rows, number]]}): an ' +
-      'artefact that fails it is rated 0 and proven bad to every node.',
+      'artefact that fails it is rated 0 and proven bad to every node, and the worker loses its deposit.',
     inputSchema: input(TASK_POST, ['mechanism']),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     call: (api, a) => api.post('/tasks', a),

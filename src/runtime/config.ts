@@ -39,7 +39,7 @@ import { FieldError } from '../core/codec/schema.js';
 import { ERR } from './errors.js';
 import type { Declaration } from '../core/types.js';
 import type { Level } from './logger.js';
-import { DEFAULT_TASKS, type TaskConfig } from './tasks.js';
+import { DEFAULT_TASKS, type TaskConfig } from './task-defaults.js';
 import { parseServerList } from './transport/servers.js';
 
 export interface NodeConfig {

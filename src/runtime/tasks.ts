@@ -21,85 +21,26 @@
 // An adapter run's state and failure (AdapterFailure) are on the task (`adapter`) and counted in /metrics.
 
 import { acceptFromJson, checkAcceptance } from '../core/codec/accept.js';
-import { toHex, utf8 } from '../core/base/bytes.js';
-import { DEFAULT_WINDOWS } from '../core/api/requests.js';
 import { FieldError } from '../core/codec/schema.js';
-import { AdapterError, type AdapterFailure } from './errors.js';
 import { matches } from '../core/gossip/match.js';
 import type { AgentCore } from '../core/agent.js';
 import type { NodeCore } from '../core/node/node-core.js';
-import type { Mechanism } from '../core/market/mechanism.js';
 import type { TaskEvent, TaskPolicy, TaskView } from '../core/task/engine.js';
 import { isTerminal } from '../core/task/protocol.js';
 import { agentAccount } from '../core/task/ledger.js';
 import type { TaskSpec } from '../core/task/requester.js';
 import type { TaskEngine } from '../core/task/task-engine.js';
 import type { CryptoPort } from '../core/base/ports.js';
-import type { Adapters, TaskInput } from './adapters/index.js';
+import type { Adapters } from './adapters/index.js';
 import { TaskRaters } from './adapters/raters.js';
+import { AdapterRuns, checkRater, taskInput } from './adapter-runs.js';
 import type { Driver } from './driver.js';
 import type { Logger } from './logger.js';
 import { SqliteCreditLedger, SqliteTaskStore } from './store/credit-ledger.js';
+import { autoScore, defaultArtefact, type TaskConfig, type TaskWithRun } from './task-defaults.js';
 import type { SqliteStore } from './store/sqlite.js';
 
-export interface TaskConfig {
-  /** "auto", "manual" or an adapter's name: for capabilities that name no adapter. */
-  readonly worker: string;
-  /** "auto", "manual" or an adapter's name: for tasks posted without a `rater`. */
-  readonly rate: string;
-  /** Default bid, milli-credits, when our capability names no price. */
-  readonly price: number;
-  /** Allowance of a new account, milli-credits. */
-  readonly grant: number;
-  readonly retryMs: number;
-  /** Task windows when a request sets none, ms. */
-  readonly bidWindowMs: number;
-  readonly deliverWindowMs: number;
-  readonly settleWindowMs: number;
-}
-
-export const DEFAULT_TASKS: TaskConfig = {
-  worker: 'auto',
-  rate: 'auto',
-  price: 1000,
-  grant: 100_000,
-  retryMs: 1000,
-  ...DEFAULT_WINDOWS,
-};
-
-/** An adapter run of a task, as the task's view shows it. */
-export interface AdapterRun {
-  readonly adapter: string;
-  readonly kind: string;
-  /** work: the worker's artefact; rate: the requester's score */
-  readonly role: 'work' | 'rate';
-  state: 'running' | 'done' | 'failed';
-  failure?: AdapterFailure;
-  error?: string;
-  ms?: number;
-  /** The run was started again after a restart of the node (docs/adapters.md "Decisions"). */
-  resumed?: boolean;
-}
-
-export type TaskWithRun = TaskView & { readonly adapter?: AdapterRun };
-
-/** The mechanism a node posts under when the caller names none: one worker, lowest bid, paid by outcome on delivery, half the deposit burned for withheld delivery. */
-export function defaultMechanism(budget: number): Mechanism {
-  return {
-    version: 1,
-    alloc: { rule: 'lowest_bid', teamSize: 1 },
-    reward: { rule: 'fixed', basis: 'delivery', poolBp: 10_000 },
-    deposit: Math.floor(budget / 10),
-    slashing: { no_delivery: 5000, bad_work: 10_000 },
-    audit: { rateBp: 0 },
-    requiredTier: 2,
-    dispute: { procedure: 'verified', bond: Math.floor(budget / 10) },
-  };
-}
-
-export function defaultArtefact(t: TaskView, worker: string, c: CryptoPort): Uint8Array {
-  return utf8(JSON.stringify({ task: t.id, worker, spec: toHex(c.sha256(utf8(t.text))), result: `done: ${t.text}` }));
-}
+export type { AdapterRun, TaskConfig, TaskWithRun } from './task-defaults.js';
 
 export interface TaskRunnerDeps {
   readonly core: AgentCore;
@@ -127,7 +68,7 @@ export class TaskRunner {
   private readonly clock: () => number;
   private readonly listeners: Array<(e: TaskEvent) => void> = [];
   /** Adapter runs by task id (the latest); kept while the node runs. */
-  private readonly runs = new Map<string, AdapterRun>();
+  private readonly runs: AdapterRuns;
   /** The rater of each task we posted, kept across restarts (a task with none recorded gets `tasks.rate`). */
   private readonly raters: TaskRaters;
   private pendingRater: string | undefined;
@@ -136,6 +77,9 @@ export class TaskRunner {
   constructor(private readonly d: TaskRunnerDeps) {
     this.clock = d.clock ?? Date.now;
     this.raters = new TaskRaters(d.ratersFile);
+    this.runs = new AdapterRuns(d.adapters, d.logger, (e) => {
+      for (const l of this.listeners) l(e);
+    });
     this.ledger = new SqliteCreditLedger(d.store);
     // The engine lives in the node core (its deadlines are the core's, its messages arrive in the core's batches);
     // the runtime hands it the SQLite ports and the policy (core/node/task-part.ts).
@@ -176,15 +120,9 @@ export class TaskRunner {
   }
 
   /** Posts a task; `rater` (auto, manual or an adapter) rates it, default `tasks.rate`. */
-  post(s: TaskSpec, rater?: string): TaskView {
+  post(s: TaskSpec, rater?: string): TaskWithRun {
     const r = rater ?? this.d.config.rate;
-    if (r !== 'auto' && r !== 'manual' && !this.d.adapters.has(r))
-      throw new FieldError(
-        'rater',
-        `no adapter named ${r} (auto, manual or one of: ${this.d.adapters.names().join(', ') || 'none'})`,
-      );
-    const rk = r !== 'auto' && r !== 'manual' ? this.d.adapters.kind(r) : undefined;
-    if (rk === 'mcp' || rk === 'a2a') throw new FieldError('rater', `${r} is an ${rk} adapter, which cannot rate`);
+    checkRater(r, this.d.adapters);
     this.pendingRater = r;
     try {
       // A window the caller left out (a request table has no default for them) is the config's.
@@ -197,7 +135,7 @@ export class TaskRunner {
       };
       const t = this.call((now) => this.engine.post(now, spec));
       this.raters.set(t.id, r);
-      return t;
+      return this.withRun(t);
     } finally {
       this.pendingRater = undefined;
     }
@@ -207,19 +145,19 @@ export class TaskRunner {
     const c = this.d.config;
     return { bidWindowMs: c.bidWindowMs, deliverWindowMs: c.deliverWindowMs, settleWindowMs: c.settleWindowMs };
   }
-  bid(id: string, price: number): TaskView {
-    return this.call((now) => this.engine.bidFor(now, id, price));
+  bid(id: string, price: number): TaskWithRun {
+    return this.withRun(this.call((now) => this.engine.bidFor(now, id, price)));
   }
   /**
    * Delivers an artefact as worker (API, MCP, adapters). One that fails the task's acceptance check is refused
    * before anything is signed: delivered, it would be rated 0 and proven bad to every node (core/codec/accept.ts).
    */
-  deliver(id: string, artefact: Uint8Array): TaskView {
+  deliver(id: string, artefact: Uint8Array): TaskWithRun {
     const t = this.engine.get(id);
     const failure = t && this.acceptFailure(t, artefact);
     if (failure)
       throw new FieldError('artefact', `fails the task's acceptance check (${failure}); it was not delivered`);
-    return this.call((now) => this.engine.deliver(now, id, artefact));
+    return this.withRun(this.call((now) => this.engine.deliver(now, id, artefact)));
   }
 
   /** Which condition of the task's acceptance check `artefact` fails, if the task names a check and it fails. */
@@ -228,11 +166,11 @@ export class TaskRunner {
     const v = checkAcceptance(this.d.crypto, acceptFromJson(t.accept), artefact);
     return v.ok ? undefined : v.detail;
   }
-  rate(id: string, outcome: number): TaskView {
-    return this.call((now) => this.engine.rateFor(now, id, outcome));
+  rate(id: string, outcome: number): TaskWithRun {
+    return this.withRun(this.call((now) => this.engine.rateFor(now, id, outcome)));
   }
-  cancel(id: string): TaskView {
-    return this.call((now) => this.engine.cancel(now, id));
+  cancel(id: string): TaskWithRun {
+    return this.withRun(this.call((now) => this.engine.cancel(now, id)));
   }
   list(): TaskWithRun[] {
     return this.engine.list().map((t) => this.withRun(t));
@@ -279,7 +217,8 @@ export class TaskRunner {
   }
   private withRun(t: TaskView): TaskWithRun {
     const r = this.runs.get(t.id);
-    return r ? { ...t, adapter: { ...r } } : t;
+    const mechanism = this.engine.mechanismOfTask(t.id);
+    return { ...t, ...(mechanism ? { mechanism } : {}), ...(r ? { adapter: r } : {}) };
   }
   /** The artefact of a task (fetched by the requester, or delivered by us as worker). */
   artefact(id: string): Uint8Array | undefined {
@@ -313,6 +252,7 @@ export class TaskRunner {
 
   close(): void {
     this.closed = true;
+    this.runs.close();
     for (const done of [...this.waiters.values()]) done(false);
     this.d.adapters.close();
   }
@@ -338,28 +278,16 @@ export class TaskRunner {
     return { name, price: cap.price ?? config.price };
   }
 
-  private inputOf(t: TaskView): TaskInput {
-    return {
-      id: t.id,
-      topic: t.topic,
-      tags: t.tags,
-      text: t.text,
-      budget: t.budget,
-      requester: t.requester,
-      deadline: t.deliverBy,
-    };
-  }
-
   private startWork(id: string, resumed = false): void {
     const t = this.engine.get(id);
     if (!t || this.closed) return;
     const w = this.workerOf(t, this.clock());
-    if (!w || w.name === 'auto' || w.name === 'manual' || this.runs.get(id)?.state === 'running') return;
-    void this.runAdapter(
+    if (!w || w.name === 'auto' || w.name === 'manual' || this.runs.running(id)) return;
+    void this.runs.run(
       id,
       w.name,
       'work',
-      () => this.d.adapters.work(w.name, this.inputOf(t)),
+      () => this.d.adapters.work(w.name, taskInput(t)),
       (bytes) => this.deliver(id, bytes),
       resumed,
     );
@@ -368,21 +296,21 @@ export class TaskRunner {
   private startRating(id: string, resumed = false): void {
     const t = this.engine.get(id);
     const name = this.raters.get(id) ?? this.d.config.rate;
-    if (!t || this.closed || name === 'manual' || this.runs.get(id)?.state === 'running') return;
+    if (!t || this.closed || name === 'manual' || this.runs.running(id)) return;
     // Rated already: an artefact that failed the task's acceptance check is rated 0 by the engine at delivery.
     if (t.state !== 'delivered') return;
     const artefact = this.engine.artefactOf(id);
     if (!artefact) return;
     // The auto rater scores inside the engine at delivery; a task delivered before a restart is scored here.
     if (name === 'auto') {
-      if (resumed) setImmediate(() => this.rateQuietly(id, this.autoScore(t, artefact)));
+      if (resumed) setImmediate(() => this.rateQuietly(id, autoScore(t, artefact, this.d.crypto)));
       return;
     }
-    void this.runAdapter(
+    void this.runs.run(
       id,
       name,
       'rate',
-      () => this.d.adapters.rate(name, this.inputOf(t), artefact),
+      () => this.d.adapters.rate(name, taskInput(t), artefact),
       (score) => this.rate(id, score),
       resumed,
     );
@@ -405,65 +333,7 @@ export class TaskRunner {
     });
     if (open) return role === 'work' ? this.startWork(id, true) : this.startRating(id, true);
     if (name === undefined || name === 'auto' || name === 'manual') return;
-    this.runs.set(id, {
-      adapter: name,
-      kind: this.d.adapters.kind(name) ?? '?',
-      role,
-      state: 'failed',
-      failure: 'late',
-      error: `the node restarted after the task's ${role === 'work' ? 'delivery' : 'settle'} deadline`,
-      resumed: true,
-    });
-  }
-
-  /** One adapter run: its state on the task, its result applied, its failure a typed outcome (never thrown). */
-  private async runAdapter<T>(
-    id: string,
-    name: string,
-    role: 'work' | 'rate',
-    run: () => Promise<T>,
-    apply: (r: T) => unknown,
-    resumed = false,
-  ): Promise<void> {
-    const rec: AdapterRun = {
-      adapter: name,
-      kind: this.d.adapters.kind(name) ?? '?',
-      role,
-      state: 'running',
-      ...(resumed ? { resumed } : {}),
-    };
-    this.runs.set(id, rec);
-    const t0 = Date.now();
-    const fail = (failure: AdapterFailure, error: string) => {
-      rec.state = 'failed';
-      rec.failure = failure;
-      rec.error = error;
-      rec.ms = Date.now() - t0;
-      this.d.logger.log('warn', 'adapter failed', { task: id, adapter: name, role, failure, error });
-      for (const l of this.listeners)
-        l({
-          type: 'taskRejected',
-          reason: 'unexpected',
-          detail: `adapter ${name} (${role}) failed: ${failure}: ${error}`,
-          task: id,
-        });
-    };
-    let out: T;
-    try {
-      out = await run();
-    } catch (e) {
-      return fail(e instanceof AdapterError ? e.failure : 'malformed', e instanceof Error ? e.message : String(e));
-    }
-    if (this.closed) return;
-    try {
-      apply(out);
-      rec.state = 'done';
-      rec.ms = Date.now() - t0;
-    } catch (e) {
-      // An output the node refuses to sign (an artefact failing the task's acceptance check) is malformed; else
-      // the window closed while it ran (the state moved on), or the store refused: nothing was applied.
-      fail(e instanceof FieldError ? 'malformed' : 'late', e instanceof Error ? e.message : String(e));
-    }
+    this.runs.expired(id, name, role);
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -508,7 +378,7 @@ export class TaskRunner {
         this.workerOf(t, now)?.name === 'auto' ? defaultArtefact(t, core.agentHex, crypto) : undefined,
       rate: (t, artefact) =>
         (this.raters.get(t.id) ?? this.pendingRater ?? this.d.config.rate) === 'auto'
-          ? this.autoScore(t, artefact)
+          ? autoScore(t, artefact, this.d.crypto)
           : undefined,
     };
   }
@@ -518,16 +388,6 @@ export class TaskRunner {
       this.rate(id, score);
     } catch (e) {
       this.d.logger.log('warn', 'auto rating failed', { task: id, err: e instanceof Error ? e.message : String(e) });
-    }
-  }
-
-  /** The auto rater: 1000 for an artefact of the auto worker for this task, 200 for anything else. */
-  private autoScore(t: TaskView, artefact: Uint8Array): number {
-    try {
-      const j = JSON.parse(new TextDecoder().decode(artefact)) as Record<string, unknown>;
-      return j['task'] === t.id && j['spec'] === toHex(this.d.crypto.sha256(utf8(t.text))) ? 1000 : 200;
-    } catch {
-      return 200;
     }
   }
 }

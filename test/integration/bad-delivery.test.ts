@@ -2,7 +2,8 @@
 // (docs/spec/tasks.md "Acceptance checks", "Bad-delivery proofs"): a task names an acceptance check; the worker's
 // runtime refuses to deliver an artefact that fails it; a worker that delivers one anyway (its engine called
 // directly, as a modified node would) is rated 0 by the requester, whose node publishes the bad-delivery proof on
-// the fraud channel; a third node that never took part verifies it by rerunning the check and slashes the worker.
+// the fraud channel; a third node that never took part verifies it by rerunning the check and slashes the worker;
+// both parties' ledgers burn the worker's deposit (the mechanism's slash.bad_work).
 // A forged proof (its artefact passes the check) is refused there and slashes nobody.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,5 +130,13 @@ describe('a bad delivery between real nodes over the embedded broker', () => {
     });
     rita.recomputeTrust();
     expect(rita.trust().status.fraudProofs).toBe(1); // her own verifier took it before publishing
+    // slash.bad_work: wes co-signs the 0 rating and both ledgers burn the whole deposit (the node's default
+    // mechanism: a tenth of the budget, bad_work 100%), read back through each node's API.
+    await until(async () => (await api(rita, `/tasks/${id}`)).json.state === 'settled');
+    for (const n of [rita, wes]) {
+      const entries = (await api(n, `/ledger?task=${id}`)).json.entries as { rule: string; amount: number }[];
+      expect(entries.filter((p) => p.rule === 'burn').map((p) => p.amount)).toEqual([500]);
+      expect(entries.filter((p) => p.rule === 'reward')).toEqual([]);
+    }
   }, 90_000);
 });

@@ -9,7 +9,9 @@
 //  - out-of-range `accept` fields are refused with a typed 400 naming the field, and nothing is posted;
 //  - a hostile peer publishes on the fraud channel: garbage and a forged proof (the artefact passes the check) are
 //    counted `bad_delivery_proof` and slash nobody; a valid proof against a key the peer owns is verified by an
-//    observer that never saw the task, which slashes that key.
+//    observer that never saw the task, which slashes that key;
+//  - a modified worker (a node in the test process whose engine is called directly) delivers a failing artefact
+//    anyway: the requester rates it 0 and burns the worker's deposit (slash.bad_work), read back on GET /ledger.
 // Skipped, saying so, only when the Mosquitto binary is absent.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { utf8 } from '../../src/core/base/bytes.js';
 import type { AcceptCheck } from '../../src/core/codec/task.js';
 import { badDeliveryKey, encodeBadDeliveryProof } from '../../src/core/identity/bad-delivery.js';
 import { crypto, hex, seed, signedDelivery, taskAnnounce } from '../helpers.js';
+import { api, NodeFleet } from '../integration/node-kit.js';
 import { startMosquitto, type Mosquitto } from './mosquitto.js';
 import { getJson, hasBinary, killAll, postJson, startProc, until, type Proc } from './procs.js';
 
@@ -178,6 +181,90 @@ describe.skipIf(!HAVE)('acceptance checks and bad-delivery proofs on agentnet ru
     expect((await task(rita, t.id)).acceptance).toBeUndefined(); // nothing was ever delivered to check
   }, 60_000);
 
+  it("a modified worker that delivers a failing artefact anyway loses its deposit in the requester's ledger", async () => {
+    // mal is a node in this test process whose engine is called directly, as a modified node would: its runtime
+    // would refuse the artefact. rita is the real process; what she books is read back through her API.
+    const fleet = new NodeFleet('acc-mal');
+    fleet.brokerUrl = mq.url;
+    try {
+      const mal = await fleet.start('mal', {
+        network,
+        declarations: [
+          { kind: 'capability', topic: TOPIC, tags: ['data.sql.count'], text: 'counts', price: 800, ttlMs: 3_600_000 },
+        ],
+        tasks: { worker: 'manual', retryMs: 300 },
+      });
+      await postJson(rita, '/announce', { kind: 'intent', topic: TOPIC, tags: ['data.sql'], text: 'need counts' });
+      await until(
+        'rita discovers mal',
+        async () =>
+          (
+            await getJson<{ candidates: { author: string }[] }>(rita, `/discover?tags=data.sql&topic=${TOPIC}`)
+          ).candidates.some((c) => c.author === mal.core.agentHex) || 'not yet',
+        30_000,
+      );
+      const tomProofs = async () =>
+        (await getJson<{ status: { fraudProofs: number } }>(tom, '/trust')).status.fraudProofs;
+      const tomBefore = await tomProofs();
+      // a mechanism of rita's own: a deposit of 800, a quarter of it burned for bad work
+      const mechanism = {
+        version: 1,
+        alloc: { rule: 'lowest_bid', teamSize: 1 },
+        reward: { rule: 'fixed', basis: 'delivery', poolBp: 10_000 },
+        deposit: 800,
+        slashing: { no_delivery: 5000, bad_work: 2500 },
+        audit: { rateBp: 0 },
+        requiredTier: 2,
+        dispute: { procedure: 'verified', bond: 100 },
+      };
+      const t = await postJson<Task & { mechanism: unknown }>(rita, '/tasks', {
+        topic: TOPIC,
+        tags: ['data.sql'],
+        text: 'count the rows of t',
+        budget: 5000,
+        bidWindowMs: 2000,
+        deliverWindowMs: 20_000,
+        settleWindowMs: 20_000,
+        accept: { kind: 'json', members: [['rows', 'number']] },
+        mechanism,
+      });
+      expect(t.mechanism).toEqual(mechanism); // read back as posted, and as the worker holds it
+      await until('mal is invited', async () => mal.tasks.get(t.id) !== undefined || 'no', 20_000);
+      expect((await api(mal, `/tasks/${t.id}`)).json.mechanism).toEqual(mechanism);
+      await api(mal, `/tasks/${t.id}/bid`, { price: 1000 });
+      await until('mal is awarded', async () => mal.tasks.get(t.id)?.state === 'awarded' || 'no', 20_000);
+      const eng = mal.tasks.engine as unknown as { deliver(now: number, id: string, a: Uint8Array): unknown };
+      const runner = mal.tasks as unknown as { call<T>(fn: (now: number) => T): T };
+      runner.call((now) => eng.deliver(now, t.id, utf8('{"rows": "twelve"}')));
+      await until(
+        'the task settles at rita',
+        async () => {
+          const s = await task(rita, t.id);
+          return s.state === 'settled' || s.state;
+        },
+        30_000,
+      );
+      const done = await task(rita, t.id);
+      expect(done.acceptance).toBe('failed: member "rows" is string, not number');
+      expect(done.outcome).toBe(0);
+      const entries = (
+        await getJson<{ entries: { rule: string; amount: number; from: string }[] }>(rita, `/ledger?task=${t.id}`)
+      ).entries;
+      expect(entries.filter((p) => p.rule === 'burn').map((p) => p.amount)).toEqual([200]);
+      expect(entries.filter((p) => p.rule === 'reward')).toEqual([]);
+      const own = (await api(mal, `/ledger?task=${t.id}`)).json.entries as { rule: string; amount: number }[];
+      expect(own.filter((p) => p.rule === 'burn').map((p) => p.amount)).toEqual([200]);
+      // rita's proof reaches tom, who took no part, and he slashes mal (at his next trust recompute)
+      await until(
+        'tom slashes mal',
+        async () => (await tomProofs()) === tomBefore + 1 || `fraudProofs ${await tomProofs()}`,
+        30_000,
+      );
+    } finally {
+      await fleet.close();
+    }
+  }, 90_000);
+
   it('refuses out-of-range accept fields with a typed error, posting nothing', async () => {
     const before = (await getJson<{ tasks: unknown[] }>(rita, '/tasks')).tasks.length;
     const bad: [unknown, RegExp][] = [
@@ -228,6 +315,7 @@ describe.skipIf(!HAVE)('acceptance checks and bad-delivery proofs on agentnet ru
     try {
       const trust = () => getJson<{ status: { fraudProofs: number } }>(tom, '/trust');
       const before = await rejected(tom, 'bad_delivery_proof');
+      const proven = (await trust()).status.fraudProofs; // the earlier cases' proofs (mal's bad delivery)
       await peer.publishAsync(topic, Buffer.from('not a proof'), { qos: 1, retain: true });
       await peer.publishAsync(topic, Buffer.from(proofOf(utf8('{"rows": 3}'))), { qos: 1, retain: true });
       await until(
@@ -235,11 +323,12 @@ describe.skipIf(!HAVE)('acceptance checks and bad-delivery proofs on agentnet ru
         async () => (await rejected(tom, 'bad_delivery_proof')) - before >= 2 || 'not yet',
         20_000,
       );
-      expect((await trust()).status.fraudProofs).toBe(0);
+      expect((await trust()).status.fraudProofs).toBe(proven);
       await peer.publishAsync(topic, Buffer.from(proofOf(utf8('{"rows": "three"}'))), { qos: 1, retain: true });
       await until(
         'tom slashes the mule (at its next trust recompute)',
-        async () => (await trust()).status.fraudProofs === 1 || `fraudProofs ${(await trust()).status.fraudProofs}`,
+        async () =>
+          (await trust()).status.fraudProofs === proven + 1 || `fraudProofs ${(await trust()).status.fraudProofs}`,
         30_000,
       );
       expect((await rejected(tom, 'bad_delivery_proof')) - before).toBe(2);

@@ -68,6 +68,38 @@ describe('agentnet bench ingest', () => {
     }
   }, 180_000);
 
+  it('--floor runs a receive floor that stores exactly the entries the observer stored, and an announce floor', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentnet-bench-ingest-floor-'));
+    try {
+      const json = join(dir, 'ingest.json');
+      const args = [
+        'bench',
+        'ingest',
+        '--rate',
+        '10',
+        '--seconds',
+        '3',
+        '--publishers',
+        '2',
+        '--floor',
+        '--json',
+        json,
+      ];
+      const r = spawnSync(process.execPath, [BUNDLE, ...args], { encoding: 'utf8', timeout: 150_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('observer / floor');
+      const [res] = JSON.parse(readFileSync(json, 'utf8')) as Array<Record<string, any>>;
+      const same = res!.floor.receive.sameAsObserver;
+      expect(same.observer).toBeGreaterThanOrEqual(res!.received);
+      expect(same).toEqual({ floor: same.observer, observer: same.observer, missing: 0, extra: 0 });
+      expect(res!.floor.receive.stored).toBe(res!.received);
+      expect(res!.floor.announce.announced).toBe(15); // every second slot of 30: one publisher's share
+      for (const v of Object.values(res!.floor.ratios) as number[]) expect(Number.isFinite(v) && v > 0).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('--keep-profile keeps the observer profile it split into stages, readable per function', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentnet-bench-ingest-prof-'));
     try {

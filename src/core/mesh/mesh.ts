@@ -23,7 +23,8 @@
 import { CHANNEL, letterName, parseLetterName, type Channel } from '../channels.js';
 import { topicMatches } from '../base/hub.js';
 import { toHex } from '../base/bytes.js';
-import { Cookies, REVALIDATE_MS, type CookieMac } from './cookies.js';
+import { Cookies, REVALIDATE_MS } from './cookies.js';
+import type { MeshEvent, MeshOptions, MeshPorts, MeshTransmit } from './types.js';
 import { PullLeases } from './leases.js';
 import { Neighbours } from './neighbours.js';
 import {
@@ -52,33 +53,7 @@ const SEEN = 8192;
 const PARTIAL_BUDGET_MESSAGES = 8;
 const ADDR_RE = /^[^:,]+:\d+$/;
 
-export interface MeshPorts {
-  /** `n` random bytes: message ids and fan-out choices. */
-  randomBytes(n: number): Uint8Array;
-  /** The cookie MAC (cookies.ts). */
-  readonly cookieMac: CookieMac;
-}
-
-export interface MeshOptions {
-  /** Seed addresses `host:port`. */
-  readonly seeds: readonly string[];
-  /** Gossip degree D (1..64). */
-  readonly degree: number;
-  /** Largest message payload accepted, bytes (larger frames are dropped unbuffered). */
-  readonly maxMessage: number;
-  /** This node's last will (`{channel, key}`), named in its beacons. */
-  readonly will?: { readonly channel: Channel; readonly key: string };
-}
-
-export type MeshEvent =
-  | { readonly type: 'message'; readonly channel: Channel; readonly key: string; readonly bytes: Uint8Array }
-  | { readonly type: 'peer'; readonly channel: Channel; readonly key: string; readonly reachable: boolean }
-  | { readonly type: 'oversize'; readonly channel: Channel; readonly key: string; readonly bytes: number };
-
-export interface MeshTransmit {
-  readonly to: string;
-  readonly frame: Uint8Array;
-}
+export type { MeshEvent, MeshOptions, MeshPorts, MeshTransmit } from './types.js';
 
 interface Retained {
   readonly bytes: Uint8Array;

@@ -12,6 +12,8 @@ import { DecodeError } from '../base/errors.js';
 import type { CryptoPort } from '../base/ports.js';
 import { decodeTerms, type TaskMsg, type TaskTerms } from '../codec/task.js';
 import type { TaskReject } from './protocol.js';
+import { acceptFromJson, checkAcceptance } from '../codec/accept.js';
+import type { TaskRecord } from './store.js';
 
 export type Verdict<T = undefined> =
   | { readonly ok: true; readonly value: T }
@@ -86,4 +88,13 @@ export function checkAnnounce(
 /** What the worker is paid for a rating under the mechanism: its bid, scaled by outcome when pay is due on delivery. */
 export function amountFor(m: Mechanism, price: number, outcome: number): number {
   return m.reward.basis === 'delivery' ? Math.floor((price * outcome) / 1000) : price;
+}
+
+/** Runs the task's acceptance check (if it names one) on an artefact and records the verdict in `r.acceptance`
+ *  (`passed` / `failed: {why}`); true when the artefact failed. */
+export function recordAcceptance(c: CryptoPort, r: TaskRecord, artefact: Uint8Array): boolean {
+  if (!r.accept) return false;
+  const v = checkAcceptance(c, acceptFromJson(r.accept), artefact);
+  r.acceptance = v.ok ? 'passed' : `failed: ${v.detail}`;
+  return !v.ok;
 }

@@ -21,6 +21,7 @@ import { readObject, type ObjectSpec } from '../codec/schema.js';
 import { decodeError, type RejectReason } from '../base/errors.js';
 import type { IdentityTiers } from '../identity/tiers.js';
 import { decodeTaskMsg } from '../codec/task.js';
+import type { TaskRecord } from './store.js';
 
 export const COMPLAINT_PREFIX = 'agentnet/complaint/1:';
 export const COMPLAINT_TAG = 'receipt.complaint';
@@ -51,6 +52,12 @@ export interface Complaint {
   readonly outcome: number;
   readonly ts: number;
   readonly delivery: Uint8Array;
+}
+
+/** The complaint a requester signs about a task that ended without a co-signed receipt (`outcome` its rating). */
+export function complaintOf(r: TaskRecord, requester: Uint8Array, outcome: number, ts: number): Complaint {
+  const worker = fromHex(r.worker!);
+  return { task: fromHex(r.id), topic: r.topic, requester, worker, outcome, ts, delivery: fromHex(r.delivery!) };
 }
 
 function payload(c: Complaint): Uint8Array {

@@ -17,7 +17,9 @@ import type { CryptoPort } from '../base/ports.js';
 import type { Declaration } from '../types.js';
 import { checkCarriedBinding, type Verdict } from './checks.js';
 import { decodeTaskMsg, encodeTaskMsg, taskMsgToBeSigned, type TaskMsg } from '../codec/task.js';
-import { agentAccount, ISSUANCE, type CreditLedger, type Posting } from './ledger.js';
+import type { Mechanism } from '../market/mechanism.js';
+import { decodeSignedMechanism } from '../market/signed.js';
+import { agentAccount, ISSUANCE, type BadWork, type CreditLedger, type Posting } from './ledger.js';
 import { allowed, isTerminal, TASK_REJECTS, type Input, type TaskReject, type TaskState } from './protocol.js';
 import type { TaskRecord, TaskStore } from './store.js';
 
@@ -179,6 +181,12 @@ export abstract class TaskEngineBase {
     return a === undefined ? undefined : fromHex(a);
   }
 
+  /** The mechanism the task runs under, as its requester signed it into the terms (both roles hold it). */
+  mechanismOfTask(id: string): Mechanism | undefined {
+    const r = this.tasks.get(id);
+    return r && this.mechanismOf(r);
+  }
+
   /** Counts of tasks per role and state. */
   summary(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -336,6 +344,19 @@ export abstract class TaskEngineBase {
       this.o.host.keepBinding(signer, known.version, this.o.verifier.bindingBytesOf(toHex(signer))!);
     }
     return b;
+  }
+
+  protected mechanismOf(r: TaskRecord): Mechanism {
+    return decodeSignedMechanism(fromHex(r.mechanism)).mechanism;
+  }
+
+  /** The mechanism's slash.bad_work when the delivered artefact failed the task's acceptance check (both roles). */
+  protected badWorkOf(r: TaskRecord): BadWork {
+    return r.acceptance?.startsWith('failed') ? { badWorkBp: this.mechanismOf(r).slashing.bad_work ?? 0 } : {};
+  }
+
+  protected can(r: TaskRecord, input: Input): boolean {
+    return !!allowed(r.role, r.state, input);
   }
 
   protected emit(e: TaskEvent): void {

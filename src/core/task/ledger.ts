@@ -9,7 +9,7 @@
 //   escrow   agent:<key>   escrow:<task> a requester's budget on posting, a worker's deposit on award
 //   reward   escrow:<task> agent:<key>   the worker's pay at settlement (co-signed receipt)
 //   refund   escrow:<task> agent:<key>   what is left of a budget or a deposit when the task ends
-//   burn     escrow:<task> burn          a slashed deposit (mechanism slashing, withheld delivery)
+//   burn     escrow:<task> burn          a slashed deposit (mechanism slashing: withheld delivery, bad work)
 //
 // Each node keeps its own ledger of the tasks it took part in; another agent's balance there is this
 // node's view of it. Both parties post the same postings for a task (computed by `settlement` from the
@@ -115,7 +115,7 @@ export function totalsOf(balances: ReadonlyMap<string, number>): LedgerTotals {
 
 /** How a task ended, as both parties can tell from the signed messages they hold. */
 export type TaskEnd =
-  | { readonly kind: 'settled'; readonly worker: string; readonly amount: number; readonly deposit: number }
+  | ({ readonly kind: 'settled'; readonly worker: string; readonly amount: number; readonly deposit: number } & BadWork)
   /** no valid bid by the deadline */
   | { readonly kind: 'expired' }
   /** the requester canceled it before the bid deadline (no award was signed) */
@@ -123,10 +123,18 @@ export type TaskEnd =
   /** the awarded worker withheld delivery: `slashBp` of its deposit burns (mechanism slash.no_delivery) */
   | { readonly kind: 'defaulted'; readonly worker: string; readonly deposit: number; readonly slashBp: number }
   /** delivered, but no co-signed receipt by settleBy: nothing is paid, everything goes back */
-  | { readonly kind: 'unsigned'; readonly worker: string; readonly deposit: number }
+  | ({ readonly kind: 'unsigned'; readonly worker: string; readonly deposit: number } & BadWork)
   /** the requester signed a second award naming another worker (a verified dispute proof, dispute.ts): the task
    *  is void, everything goes back; the requester's penalty is trust slashing, not credits */
   | { readonly kind: 'disputed'; readonly worker: string; readonly deposit: number };
+
+/**
+ * The delivered artefact failed the task's acceptance check (codec/accept.ts), which both parties run on the same
+ * bytes: `badWorkBp` of the deposit burns (mechanism slash.bad_work) whether or not the receipt was co-signed.
+ */
+export interface BadWork {
+  readonly badWorkBp?: number;
+}
 
 /** Postings that open a task's escrow (the requester's budget) and add the worker's deposit on award. */
 export function openPostings(task: string, requester: string, budget: number, ts: number): Posting[] {
@@ -148,28 +156,49 @@ export function settlement(task: string, requester: string, budget: number, end:
     if (amount > 0) out.push({ task, rule, from: esc, to, amount, ts });
   };
   switch (end.kind) {
-    case 'settled':
+    case 'settled': {
       if (end.amount > budget) throw new RangeError(`settlement: amount ${end.amount} exceeds budget ${budget}`);
+      const burned = slashed(end.deposit, end.badWorkBp);
       move('reward', agentAccount(end.worker), end.amount);
-      move('refund', agentAccount(end.worker), end.deposit);
+      move('burn', BURN, burned);
+      move('refund', agentAccount(end.worker), end.deposit - burned);
       move('refund', agentAccount(requester), budget - end.amount);
       break;
+    }
     case 'expired':
     case 'canceled':
       move('refund', agentAccount(requester), budget);
       break;
     case 'defaulted': {
-      const burned = Math.floor((end.deposit * end.slashBp) / 10_000);
+      const burned = slashed(end.deposit, end.slashBp);
       move('burn', BURN, burned);
       move('refund', agentAccount(end.worker), end.deposit - burned);
       move('refund', agentAccount(requester), budget);
       break;
     }
-    case 'unsigned':
+    case 'unsigned': {
+      const burned = slashed(end.deposit, end.badWorkBp);
+      move('burn', BURN, burned);
+      move('refund', agentAccount(end.worker), end.deposit - burned);
+      move('refund', agentAccount(requester), budget);
+      break;
+    }
     case 'disputed':
       move('refund', agentAccount(end.worker), end.deposit);
       move('refund', agentAccount(requester), budget);
       break;
   }
   return out;
+}
+
+/** How a task's status names a bad-work burn ('' when there is none). */
+export function badWorkNote(deposit: number, b: BadWork): string {
+  return b.badWorkBp === undefined
+    ? ''
+    : `; the artefact failed the acceptance check: ${slashed(deposit, b.badWorkBp)} of the deposit burned`;
+}
+
+/** The part of a deposit that `bp` basis points of it burn (rounded down; none when bp is absent). */
+export function slashed(deposit: number, bp: number | undefined): number {
+  return Math.floor((deposit * (bp ?? 0)) / 10_000);
 }

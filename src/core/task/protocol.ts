@@ -21,7 +21,8 @@
 //  - Withheld delivery (nothing by deliverBy, or a hash whose artefact never comes by settleBy) is a
 //    default: the mechanism's slash.no_delivery share of the deposit burns, the rest and the budget go
 //    back. No co-signed receipt by settleBy: nothing is paid, deposit and budget go back (`unsigned` /
-//    `unrated`). No receipt, no payment.
+//    `unrated`). No receipt, no payment. A delivered artefact that failed the task's acceptance check burns the
+//    mechanism's slash.bad_work share of the deposit at the end, co-signed or not (both sides ran the check).
 //  - Every message a party sends is re-sent on `retry` (1, 2, 4, 8 × retryMs) until the state moves on;
 //    every receiver answers a duplicate the same way, so retries are idempotent.
 //  - A second, different award signed by the requester for the same task is a `double_award`: refused,

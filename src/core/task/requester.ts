@@ -5,59 +5,30 @@
 //            └─> expired (no bid)   └─> defaulted         └─> defaulted             └─> unsigned          └─> unsigned
 
 import { compareText, concatBytes, fromHex, toHex, utf8 } from '../base/bytes.js';
-import { decodeReceipt, encodeReceipt, receiptBody, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
+import { decodeReceipt, encodeReceipt, receiptBody, receiptToBeSigned } from '../codec/receipt.js';
 import { checkReceipt } from '../identity/receipt.js';
 import { DEFAULT_POLICY_CONFIG, requiredTier as policyTier } from '../identity/policy.js';
-import { BP, MAX_MONEY, type Mechanism } from '../market/mechanism.js';
-import { decodeSignedMechanism, signMechanism } from '../market/signed.js';
+import { signMechanism } from '../market/signed.js';
 import { DecodeError } from '../base/errors.js';
-import { TOPIC_RE } from '../codec/limits.js';
 import { FieldError } from '../codec/schema.js';
-import { amountFor, checkMsgSignature } from './checks.js';
+import { recordAcceptance, amountFor, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, encodeTerms, type TaskMsg } from '../codec/task.js';
-import { acceptFromJson, acceptToJson, checkAcceptance } from '../codec/accept.js';
-import type { AcceptCheck } from '../codec/task.js';
+import { acceptToJson } from '../codec/accept.js';
 import { proveBadDelivery } from '../identity/bad-delivery.js';
-import { complaintBody, complaintToBeSigned, encodeComplaint, type Complaint } from './complaint.js';
+import { complaintBody, complaintOf, complaintToBeSigned, encodeComplaint } from './complaint.js';
 import { TaskConflictError, TaskEngineBase, view, type TaskView } from './engine.js';
-import { openPostings, depositPostings, settlement } from './ledger.js';
-import { allowed, type Input } from './protocol.js';
-import type { TaskRecord } from './store.js';
+import { badWorkNote, openPostings, depositPostings, settlement, slashed } from './ledger.js';
+import type { Input } from './protocol.js';
+import { receiptOfRecord, type TaskRecord } from './store.js';
 
-export interface TaskSpec {
-  readonly topic: string;
-  /** Capability tags a worker must cover. */
-  readonly tags: readonly string[];
-  /** The task's specification. */
-  readonly text: string;
-  /** Most the requester pays, milli-credits (escrowed on posting). */
-  readonly budget: number;
-  /** The rules the requester commits to (signed with our key). */
-  readonly mechanism: Mechanism;
-  /** Bids close this long after posting; the awarded worker must deliver `deliverWindowMs` later; rating and co-signature `settleWindowMs` after that. */
-  readonly bidWindowMs: number;
-  readonly deliverWindowMs: number;
-  readonly settleWindowMs: number;
-  /** Tier a bidder must reach; at least the mechanism's and the policy's bid tier (T2). */
-  readonly requiredTier?: number;
-  /** What every delivered artefact must pass (codec/accept.ts); a failing one is rated 0 and proven bad on the wire. */
-  readonly accept?: AcceptCheck;
-}
+import { checkTaskSpec, type TaskSpec } from './spec.js';
 
-const positive = (v: number, what: string) => {
-  if (!Number.isSafeInteger(v) || v <= 0) throw new FieldError(what, 'must be a positive integer');
-};
+export type { TaskSpec } from './spec.js';
 
 export abstract class RequesterEngine extends TaskEngineBase {
   /** Announces a task (an intent in our topic log), escrows its budget and invites matching agents. */
   post(now: number, s: TaskSpec): TaskView {
-    if (!TOPIC_RE.test(s.topic)) throw new FieldError('topic', `is not a topic name: ${JSON.stringify(s.topic)}`);
-    if (!s.tags.length) throw new FieldError('tags', 'must name at least one capability');
-    positive(s.bidWindowMs, 'bidWindowMs');
-    positive(s.deliverWindowMs, 'deliverWindowMs');
-    positive(s.settleWindowMs, 'settleWindowMs');
-    if (!Number.isSafeInteger(s.budget) || s.budget < 0 || s.budget > MAX_MONEY)
-      throw new FieldError('budget', `must be an integer 0..${MAX_MONEY} (milli-credits)`);
+    checkTaskSpec(s);
     if (this.balanceOf(this.agentHex) < s.budget)
       throw new TaskConflictError(`post: budget ${s.budget} exceeds our balance ${this.balanceOf(this.agentHex)}`);
     const tier = Math.max(
@@ -125,7 +96,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
     r.amount = amount;
     r.rateTs = now;
     r.requesterSig = toHex(
-      this.o.crypto.signer.sign(this.o.agentSecret, receiptToBeSigned(this.receiptOf(r), this.agentKey)),
+      this.o.crypto.signer.sign(this.o.agentSecret, receiptToBeSigned(receiptOfRecord(r), this.agentKey)),
     );
     this.move(r, 'rateFor', 'rated', now);
     this.sendRate(r);
@@ -163,11 +134,11 @@ export abstract class RequesterEngine extends TaskEngineBase {
         if (m.artefact.length !== r.deliveryLen || toHex(this.o.crypto.sha256(m.artefact)) !== r.deliveryHash)
           return this.reject('bad_delivery', 'artefact does not match the delivered hash', r.id, from);
         r.artefact = toHex(m.artefact);
-        const failure = this.checkArtefact(r, m.artefact);
+        const failed = this.checkArtefact(r, m.artefact);
         this.move(r, 'artefact', 'delivered', now);
         // An artefact that fails the task's acceptance check is rated 0 at once (the rater is not asked) and
         // proven bad to every node; otherwise the rater decides.
-        const outcome = failure !== undefined ? 0 : this.o.policy?.rate?.(view(r), m.artefact, now);
+        const outcome = failed ? 0 : this.o.policy?.rate?.(view(r), m.artefact, now);
         if (outcome !== undefined) this.rateFor(now, r.id, outcome);
         return;
       }
@@ -201,7 +172,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
             r.budget,
             withheld
               ? { kind: 'defaulted', worker: r.worker!, deposit: r.deposit, slashBp }
-              : { kind: 'unsigned', worker: r.worker!, deposit: r.deposit },
+              : { kind: 'unsigned', worker: r.worker!, deposit: r.deposit, ...this.badWorkOf(r) },
             now,
           ),
           now,
@@ -216,8 +187,8 @@ export abstract class RequesterEngine extends TaskEngineBase {
           withheld ? 'defaulted' : 'unsigned',
           now,
           withheld
-            ? `delivery withheld: ${(r.deposit * slashBp) / BP} of the deposit burned`
-            : 'no co-signed receipt by settleBy',
+            ? `delivery withheld: ${slashed(r.deposit, slashBp)} of the deposit burned`
+            : `no co-signed receipt by settleBy${badWorkNote(r.deposit, this.badWorkOf(r))}`,
         );
       }
       default:
@@ -229,21 +200,15 @@ export abstract class RequesterEngine extends TaskEngineBase {
 
   /**
    * Runs the task's acceptance check on a fetched artefact and records the verdict; a failure is published as a
-   * bad-delivery proof (identity/bad-delivery.ts) when announce body and artefact fit one message. Returns the
-   * failed condition, or undefined when the artefact passes or the task names no check.
+   * bad-delivery proof (identity/bad-delivery.ts) when announce body and artefact fit one message. Returns whether
+   * the artefact failed.
    */
-  private checkArtefact(r: TaskRecord, artefact: Uint8Array): string | undefined {
-    if (!r.accept) return undefined;
-    const v = checkAcceptance(this.o.crypto, acceptFromJson(r.accept), artefact);
-    if (v.ok) {
-      r.acceptance = 'passed';
-      return undefined;
-    }
-    r.acceptance = `failed: ${v.detail}`;
+  private checkArtefact(r: TaskRecord, artefact: Uint8Array): boolean {
+    if (!recordAcceptance(this.o.crypto, r, artefact)) return false;
     const parts = { announce: fromHex(r.entry), body: fromHex(r.body), delivery: fromHex(r.delivery!), artefact };
     const proof = proveBadDelivery(this.o.crypto, this.o.limits, parts);
     if (proof) this.o.host.badDelivery?.(r.worker!, proof);
-    return v.detail;
+    return true;
   }
 
   private onBid(now: number, r: TaskRecord, m: TaskMsg & { type: 'bid' }, tbs: Uint8Array, sig: Uint8Array): void {
@@ -316,7 +281,7 @@ export abstract class RequesterEngine extends TaskEngineBase {
 
   private onCosign(now: number, r: TaskRecord, workerSig: Uint8Array): void {
     if (r.state === 'settled') return; // a re-sent co-signature
-    const rc = this.receiptOf(r);
+    const rc = receiptOfRecord(r);
     let bytes: Uint8Array;
     try {
       bytes = encodeReceipt(rc, fromHex(r.requesterSig!), workerSig);
@@ -341,25 +306,23 @@ export abstract class RequesterEngine extends TaskEngineBase {
         r.id,
         r.requester,
         r.budget,
-        { kind: 'settled', worker: r.worker!, amount: r.amount!, deposit: r.deposit },
+        { kind: 'settled', worker: r.worker!, amount: r.amount!, deposit: r.deposit, ...this.badWorkOf(r) },
         now,
       ),
       now,
     );
-    this.move(r, 'cosign', 'settled', now, `paid ${r.amount} for outcome ${r.outcome}`);
+    this.move(
+      r,
+      'cosign',
+      'settled',
+      now,
+      `paid ${r.amount} for outcome ${r.outcome}${badWorkNote(r.deposit, this.badWorkOf(r))}`,
+    );
     this.emit({ type: 'receipt', task: r.id, receipt: r.receipt, entry: a.id });
   }
 
   private complain(now: number, r: TaskRecord, outcome: number): void {
-    const c: Complaint = {
-      task: fromHex(r.id),
-      topic: r.topic,
-      requester: this.agentKey,
-      worker: fromHex(r.worker!),
-      outcome,
-      ts: now,
-      delivery: fromHex(r.delivery!),
-    };
+    const c = complaintOf(r, this.agentKey, outcome, now);
     const bytes = encodeComplaint(c, this.o.crypto.signer.sign(this.o.agentSecret, complaintToBeSigned(c)));
     this.o.host.announce(now, { ...complaintBody(bytes), topic: r.topic });
   }
@@ -407,26 +370,5 @@ export abstract class RequesterEngine extends TaskEngineBase {
       amount: r.amount!,
       sig: fromHex(r.requesterSig!),
     });
-  }
-
-  protected receiptOf(r: TaskRecord): Receipt {
-    return {
-      taskId: fromHex(r.id),
-      topic: r.topic,
-      requester: fromHex(r.requester),
-      worker: fromHex(r.worker!),
-      outcome: r.outcome!,
-      ts: r.rateTs!,
-      deliveryHash: fromHex(r.deliveryHash!),
-      amount: r.amount!,
-    };
-  }
-
-  protected mechanismOf(r: TaskRecord): Mechanism {
-    return decodeSignedMechanism(fromHex(r.mechanism)).mechanism;
-  }
-
-  protected can(r: TaskRecord, input: Input): boolean {
-    return !!allowed(r.role, r.state, input);
   }
 }

@@ -3,7 +3,9 @@
 // are hex so a record is plain JSON. Implementations: MemoryTaskStore here, SqliteTaskStore in
 // src/runtime/store/credit-ledger.ts.
 
+import { fromHex } from '../base/bytes.js';
 import type { AcceptJson } from '../codec/accept.js';
+import type { Receipt } from '../codec/receipt.js';
 import type { Role, TaskState } from './protocol.js';
 
 export interface TaskRecord {
@@ -45,7 +47,8 @@ export interface TaskRecord {
   delivery?: string;
   /** The acceptance check of the task's terms (codec/accept.ts), if it names one. */
   accept?: AcceptJson;
-  /** requester: the check's verdict on the fetched artefact, `passed` or `failed: {which condition}`. */
+  /** The check's verdict, `passed` or `failed: {which condition}`, on the artefact fetched (requester) or delivered
+   *  (worker); a failure burns the mechanism's slash.bad_work share of the deposit on both ledgers (ledger.ts). */
   acceptance?: string;
   /** hex of the artefact (worker: what it serves; requester: what it fetched) */
   artefact?: string;
@@ -84,4 +87,18 @@ export class MemoryTaskStore implements TaskStore {
   tasks(): TaskRecord[] {
     return [...this.m.values()].map((s) => JSON.parse(s) as TaskRecord);
   }
+}
+
+/** The receipt of a rated task as both parties sign it (codec/receipt.ts), from the requester's record. */
+export function receiptOfRecord(r: TaskRecord): Receipt {
+  return {
+    taskId: fromHex(r.id),
+    topic: r.topic,
+    requester: fromHex(r.requester),
+    worker: fromHex(r.worker!),
+    outcome: r.outcome!,
+    ts: r.rateTs!,
+    deliveryHash: fromHex(r.deliveryHash!),
+    amount: r.amount!,
+  };
 }

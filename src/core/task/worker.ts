@@ -9,10 +9,10 @@
 import { acceptToJson } from '../codec/accept.js';
 import { equalBytes, fromHex, toHex } from '../base/bytes.js';
 import { encodeReceipt, receiptToBeSigned, type Receipt } from '../codec/receipt.js';
-import { amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
+import { recordAcceptance, amountFor, checkAnnounce, checkMsgSignature } from './checks.js';
 import { encodeTaskMsg, type TaskMsg } from '../codec/task.js';
 import { TaskConflictError, view, type TaskView } from './engine.js';
-import { depositPostings, openPostings, settlement } from './ledger.js';
+import { badWorkNote, depositPostings, openPostings, settlement } from './ledger.js';
 import { allowed, type Input } from './protocol.js';
 import { checkDisputeProof, encodeDisputeProof } from '../identity/dispute.js';
 import { RequesterEngine } from './requester.js';
@@ -55,6 +55,8 @@ export abstract class WorkerEngine extends RequesterEngine {
     r.artefact = toHex(artefact);
     r.deliveryHash = toHex(hash);
     r.deliveryLen = artefact.length;
+    // The requester runs the same check on the same bytes; a failure burns slash.bad_work on both ledgers.
+    recordAcceptance(this.o.crypto, r, artefact);
     this.move(r, 'deliver', 'delivering', now);
     this.sendDelivery(r, now);
     return view(r);
@@ -132,10 +134,16 @@ export abstract class WorkerEngine extends RequesterEngine {
       case 'settleBy':
         this.book(
           r.id,
-          settlement(r.id, r.requester, r.budget, { kind: 'unsigned', worker: this.agentHex, deposit: r.deposit }, now),
+          settlement(
+            r.id,
+            r.requester,
+            r.budget,
+            { kind: 'unsigned', worker: this.agentHex, deposit: r.deposit, ...this.badWorkOf(r) },
+            now,
+          ),
           now,
         );
-        return this.move(r, input, 'unrated', now, 'no rating by settleBy');
+        return this.move(r, input, 'unrated', now, `no rating by settleBy${badWorkNote(r.deposit, this.badWorkOf(r))}`);
     }
   }
 
@@ -283,12 +291,18 @@ export abstract class WorkerEngine extends RequesterEngine {
         r.id,
         r.requester,
         r.budget,
-        { kind: 'settled', worker: this.agentHex, amount: m.amount, deposit: r.deposit },
+        { kind: 'settled', worker: this.agentHex, amount: m.amount, deposit: r.deposit, ...this.badWorkOf(r) },
         now,
       ),
       now,
     );
-    this.move(r, 'rate', 'settled', now, `paid ${m.amount} for outcome ${m.outcome}`);
+    this.move(
+      r,
+      'rate',
+      'settled',
+      now,
+      `paid ${m.amount} for outcome ${m.outcome}${badWorkNote(r.deposit, this.badWorkOf(r))}`,
+    );
     this.emit({ type: 'receipt', task: r.id, receipt: r.receipt });
     this.sendCosign(r, now);
   }

@@ -11,7 +11,7 @@
 // INPUT_REQUIRED and AUTH_REQUIRED never occur: an agentnet task takes no further input once posted, and
 // access is decided per HTTP request (the API's bearer token) before any task exists.
 
-import { Role, TaskState, type Artifact, type Message, type Part, type StreamResponse, type Task } from '@a2a-js/sdk';
+import { Role, TaskState, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
 import {
   ContentTypeNotSupportedError,
   PushNotificationNotSupportedError,
@@ -27,8 +27,11 @@ import type { Limits } from '../../core/codec/limits.js';
 import { FieldError } from '../../core/codec/schema.js';
 import { TaskConflictError, type TaskEvent, type TaskView } from '../../core/task/engine.js';
 import type { TaskSpec } from '../../core/task/requester.js';
-import { defaultMechanism } from '../tasks.js';
+import { defaultMechanism } from '../task-defaults.js';
 import { BAID_EXTENSION_URI, OUTPUT_MODES } from './card.js';
+import { a2aState, a2aTask, TERMINAL } from './task-map.js';
+
+export { a2aState } from './task-map.js';
 
 /** What the gateway needs of the node. */
 export interface GatewayHost {
@@ -48,62 +51,6 @@ export interface GatewayHost {
   ownSkills(): string[];
   /** The node's signed card (A2A's getAgentCard; the JSON-RPC route checks the version against it). */
   card(): Promise<AgentCard>;
-}
-
-const TERMINAL = new Set<TaskState>([
-  TaskState.TASK_STATE_COMPLETED,
-  TaskState.TASK_STATE_FAILED,
-  TaskState.TASK_STATE_CANCELED,
-  TaskState.TASK_STATE_REJECTED,
-]);
-
-/** The A2A state of a task this node requested (the mapping above). */
-export function a2aState(state: string): TaskState {
-  switch (state) {
-    case 'open':
-      return TaskState.TASK_STATE_SUBMITTED;
-    case 'settled':
-    case 'unsigned':
-      return TaskState.TASK_STATE_COMPLETED;
-    case 'expired':
-      return TaskState.TASK_STATE_REJECTED;
-    case 'defaulted':
-      return TaskState.TASK_STATE_FAILED;
-    case 'canceled':
-      return TaskState.TASK_STATE_CANCELED;
-    default:
-      return TaskState.TASK_STATE_WORKING;
-  }
-}
-
-/** An artefact as one A2A part: UTF-8 text (JSON or plain) when it decodes, raw bytes otherwise. */
-function partOf(a: Uint8Array): Part {
-  let text: string | undefined;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(a);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined)
-    return {
-      content: { $case: 'raw', value: Buffer.from(a) },
-      metadata: undefined,
-      filename: '',
-      mediaType: 'application/octet-stream',
-    };
-  let json = false;
-  try {
-    JSON.parse(text);
-    json = true;
-  } catch {
-    json = false;
-  }
-  return {
-    content: { $case: 'text', value: text },
-    metadata: undefined,
-    filename: '',
-    mediaType: json ? 'application/json' : 'text/plain',
-  };
 }
 
 const malformed = (field: string, why: string) =>
@@ -318,60 +265,9 @@ export class A2aGateway implements A2ARequestHandler {
   private task(id: string, historyLength?: number, artifacts = true): Task {
     const v = this.h.tasks.get(id)!;
     const k = this.kept.get(id);
-    const contextId = k?.contextId ?? id;
-    const state = a2aState(v.state);
     const at = this.changed.get(id) ?? v.createdAt;
-    const note = v.note ?? (state === TaskState.TASK_STATE_SUBMITTED ? 'posted; the network is bidding' : undefined);
-    const statusMessage: Message | undefined = note
-      ? {
-          messageId: `${id}.${v.state}`,
-          contextId,
-          taskId: id,
-          role: Role.ROLE_AGENT,
-          parts: [
-            {
-              content: { $case: 'text', value: `${v.state}: ${note}` },
-              metadata: undefined,
-              filename: '',
-              mediaType: 'text/plain',
-            },
-          ],
-          metadata: undefined,
-          extensions: [],
-          referenceTaskIds: [],
-        }
-      : undefined;
-    const a = this.h.tasks.artefact(id);
-    const artifact: Artifact | undefined = a
-      ? {
-          artifactId: `${id}.artefact`,
-          name: 'artefact',
-          description: `the artefact the worker delivered (${a.length} bytes, SHA-256 ${v.deliveryHash ?? ''})`,
-          parts: [partOf(a)],
-          metadata: undefined,
-          extensions: [],
-        }
-      : undefined;
     const history = k && historyLength !== 0 ? [k.message] : [];
-    return {
-      id,
-      contextId,
-      status: { state, message: statusMessage, timestamp: new Date(at).toISOString() },
-      artifacts: artifacts && artifact ? [artifact] : [],
-      history,
-      metadata: {
-        [BAID_EXTENSION_URI]: {
-          state: v.state,
-          topic: v.topic,
-          tags: [...v.tags],
-          budget: v.budget,
-          ...(v.worker ? { worker: v.worker } : {}),
-          ...(v.price !== undefined ? { price: v.price } : {}),
-          ...(v.amount !== undefined ? { paid: v.amount } : {}),
-          ...(v.receipt ? { receipt: v.receipt } : {}),
-        },
-      },
-    };
+    return a2aTask(v, k?.contextId ?? id, at, history, artifacts ? this.h.tasks.artefact(id) : undefined);
   }
 
   /** The task now, then again at every change of its state, until it ends (or forever, for a blocked caller). */

@@ -18,7 +18,7 @@ import type { Mechanism } from '../../core/market/mechanism.js';
 import type { TaskView } from '../../core/task/engine.js';
 import type { TaskSpec } from '../../core/task/requester.js';
 import type { LedgerTotals, Posting } from '../../core/task/ledger.js';
-import { defaultMechanism } from '../tasks.js';
+import { defaultMechanism } from '../task-defaults.js';
 import { badRequest, HttpError, readJson, sendJson } from './http.js';
 import type { Route, RouteContext } from './routes.js';
 
