@@ -147,6 +147,32 @@ describe('shared immutable data across simulated nodes', () => {
     expect(stores[0]!.get(author, TOPIC, next.epoch, next.seq)).toBe(real); // the genuine one arrives and is shared
   });
 
+  it('the shared parser returns one record per message object and name; other bytes are parsed on their own', async () => {
+    const { sharedParser } = await import('../../src/sim/net/intern.js');
+    const { parseMessage } = await import('../../src/core/codec/parsed.js');
+    const { DEFAULT_LIMITS } = await import('../../src/core/codec/limits.js');
+    const { agentWorld, TOPIC } = await import('./net.js');
+    const w = agentWorld(2, 32, { lossP: 0 });
+    w.world.join(0);
+    w.world.join(1);
+    w.world.run(1000);
+    w.announce(1, 'capability', ['data.analysis']);
+    const head = w.stores[1]!.head(w.ids[1]!.agentKey, TOPIC)!;
+    const bytes = w.stores[1]!.get(w.ids[1]!.agentKey, TOPIC, head.epoch, head.seq)!.bytes;
+    const parse = sharedParser();
+    const hashA = (b: Uint8Array) => w.crypto.sha256(b);
+    const hashB = (b: Uint8Array) => w.crypto.sha256(b); // another node's entry hash: the same function
+    const first = parse('header', TOPIC, bytes, DEFAULT_LIMITS, hashA);
+    expect(first).toEqual(parseMessage('header', TOPIC, bytes, DEFAULT_LIMITS, hashA));
+    expect(parse('header', TOPIC, bytes, DEFAULT_LIMITS, hashB)).toBe(first);
+    expect(parse('header', 'other_topic', bytes, DEFAULT_LIMITS, hashB)).not.toBe(first); // another name
+    const copy = new Uint8Array(bytes);
+    copy[copy.length - 1]! ^= 1; // other bytes (a forged signature): their own record
+    const forged = parse('header', TOPIC, copy, DEFAULT_LIMITS, hashA);
+    expect(forged).not.toBe(first);
+    expect(forged.kind === 'header' && forged.se.signature).not.toEqual(first.kind === 'header' && first.se.signature);
+  });
+
   it('toHex is exact for every byte value (the flat-string build)', async () => {
     const { toHex, fromHex } = await import('../../src/core/base/bytes.js');
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
