@@ -35,7 +35,8 @@ each path (bench/ingest-floor.ts): a bare receiver on the observer's header topi
 stores each entry in SQLite with the node's commit window, and a bare announcer the stream drives at one
 publisher's rate that signs, appends durably (FULL), publishes and answers each POST; reported beside the nodes.
 --floor-parts (implies --floor) also runs one process per part of each floor (receive: read, window, decode,
-verify; announce: http, encode, sign, store), each doing the floor's work up to that part, to split its CPU. The load (uptime) at start and end is printed and in --json.
+verify; announce: http, encode, sign, store), each doing the floor's work up to that part, to split its CPU.
+The load (uptime) at start and end is printed and in --json.
 Exit codes: 0 done, 2 usage error, 3 runtime failure.
 Example: agentnet bench ingest --rate 50,200 --seconds 30 --json ingest.json --plot ingest.svg`;
 

@@ -92,7 +92,10 @@ describe('ingest floor', () => {
     expect(storedIds(db)).toEqual(good.map((b) => hex(sha256(b))).sort());
   });
 
-  it('each receive part does the floor work up to it: read and window take every message, decode refuses the malformed one, verify the forged one too', async () => {
+  const partsName =
+    'each receive part does the floor work up to it: read and window take every message, ' +
+    'decode refuses the malformed one, verify the forged one too';
+  it(partsName, async () => {
     const msgs = [...signedLog(3), new Uint8Array([9, 9])];
     const forged = Uint8Array.from(signedLog(1)[0]!);
     forged[forged.length - 1]! ^= 1;

@@ -9,53 +9,28 @@
 //      A first contact at version v > 1 is accepted as the start of what this node knows (the chain
 //      before it cannot be checked without the earlier versions); from then on every step is checked.
 //  T3  code attestation + operator KYC (identity/attestation.ts), cached per agent key.
-//  T4  fraud proofs (identity/fraud.ts): verified fork proofs quarantine the author and are queued for
-//      trust (slashing) via pollFraud(); verified dispute proofs (identity/dispute.ts: a requester's double
-//      award) are queued the same way, once per (requester, task), without quarantine: the logs are intact;
-//      so are bad-delivery proofs (identity/bad-delivery.ts: a worker's artefact that fails its task's
-//      acceptance check), once per (worker, task).
+//  T4  fraud proofs (fraud-intake.ts): fork proofs quarantine their author; fork, dispute and bad-delivery
+//      proofs are queued for trust (slashing) via pollFraud().
+// The binding cache is binding-cache.ts, revocations revocation-list.ts.
 
 import { equalBytes, toHex } from '../base/bytes.js';
-import { decodeRevocation } from '../codec/attest.js';
 import type { Binding } from '../codec/binding.js';
 import type { Limits } from '../codec/limits.js';
-import { DecodeError, decodeReason, type RejectReason } from '../base/errors.js';
+import type { RejectReason } from '../base/errors.js';
 import type { CryptoPort } from '../base/ports.js';
 import { checkAttestation, type AttestationEvidence, type AttestationTrust } from './attestation.js';
 import { checkBinding, type BindingDecoder } from './binding.js';
-import { checkDisputeProof } from './dispute.js';
-import { checkBadDeliveryProof } from './bad-delivery.js';
-import {
-  checkForkProof,
-  type BadDeliveryProof,
-  type DoubleAwardProof,
-  type ForkProof,
-  type FraudProof,
-} from './fraud.js';
+import { compact, type BindingSource, type Known } from './binding-cache.js';
+import { FraudIntake } from './fraud-intake.js';
+import { RevocationList } from './revocation-list.js';
+import type { FraudProof } from './fraud.js';
 
 export type Check =
   { readonly ok: true } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 const OK: Check = { ok: true };
 const no = (reason: RejectReason, detail: string): Check => ({ ok: false, reason, detail });
 
-/**
- * Where verified bindings rest when the cache does not hold them (the node's store: every binding in it passed T2
- * when it arrived). Loaded on demand and verified again (T2) before use.
- */
-export interface BindingSource {
-  /** The latest stored binding of an agent key (hex). */
-  bindingOf(agentKeyHex: string): Uint8Array | undefined;
-  /** The stored binding whose SHA-256 is `hash`: the predecessor of a version whose baid the cache does not hold. */
-  bindingWithHash(hash: Uint8Array): Uint8Array | undefined;
-  /**
-   * The stored bindings of a baid, latest version first (an index look-up). With it a binding the cache does not
-   * hold is checked against its baid's latest stored version when it is loaded, so versions after the first need
-   * not stay in memory; without it they are pinned (see `pinned`).
-   */
-  bindingsOfBaid?(baid: Uint8Array): ReadonlyArray<{ readonly version: number; readonly bytes: Uint8Array }>;
-  /** Called just before a binding from the source is verified (the runtime answers signatures it verified before). */
-  vouch?(bytes: Uint8Array): void;
-}
+export type { BindingSource } from './binding-cache.js';
 
 export interface TierCounters {
   T0: number;
@@ -65,60 +40,12 @@ export interface TierCounters {
   T4: number;
 }
 
-interface Known {
-  readonly binding: Binding;
-  readonly bytes: Uint8Array;
-  readonly hash: Uint8Array;
-  /** Set when a later version rotated to another key: signatures from then on are refused. */
-  supersededAt?: number;
-}
-
-/**
- * A verified binding as the cache holds it: its byte fields, its encoded bytes and its hash copied into one buffer and
- * held as views of it (the decoder gives each byte string its own ArrayBuffer, about a dozen per binding, each with
- * its own overhead), so a cached binding costs about half the heap. Same values, so every check reads the same.
- */
-function compact(b: Binding, bytes: Uint8Array, hash: Uint8Array): Known {
-  let size = bytes.length + hash.length;
-  const fields = (o: object) => Object.values(o).filter((x): x is Uint8Array => x instanceof Uint8Array);
-  for (const x of [...fields(b), ...fields(b.config)]) size += x.length;
-  const buf = new Uint8Array(size);
-  let off = 0;
-  const put = (x: Uint8Array): Uint8Array => {
-    buf.set(x, off);
-    return buf.subarray(off, (off += x.length));
-  };
-  const copy = <T extends object>(o: T): T =>
-    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v instanceof Uint8Array ? put(v) : v])) as T;
-  const keptBytes = put(bytes);
-  const keptHash = put(hash);
-  return { binding: { ...copy(b), config: copy(b.config) }, bytes: keptBytes, hash: keptHash };
-}
-
 export class IdentityTiers {
   readonly counters: TierCounters = { T0: 0, T1: 0, T2: 0, T3: 0, T4: 0 };
   private readonly seen = new Map<string, true>();
   private readonly byAgent = new Map<string, Known>();
   private readonly byBaid = new Map<string, Known>();
-  /** agent key hex -> time from which its signatures are refused. */
-  private readonly revoked = new Map<string, number>();
-  /**
-   * Revocations of agents whose binding we do not know yet (their operator and baid cannot be checked):
-   * kept, bounded, and enforced when a binding with that operator and baid arrives (acceptOne).
-   */
-  private readonly unconfirmed = new Map<
-    string,
-    Array<{ readonly at: number; readonly operatorKey: Uint8Array; readonly baid: Uint8Array }>
-  >();
   private readonly attested = new Set<string>();
-  private readonly quarantined = new Set<string>();
-  private readonly fraud: FraudProof[] = [];
-  /**
-   * `${requester}/${task}` of dispute proofs and `${worker}/${task}/delivery` of bad-delivery proofs already queued
-   * (oldest forgotten beyond cacheSize).
-   */
-  private readonly disputed = new Set<string>();
-
   constructor(
     private readonly crypto: CryptoPort,
     private readonly limits: Limits,
@@ -135,7 +62,15 @@ export class IdentityTiers {
     if (!Number.isInteger(cacheSize) || cacheSize < 1)
       throw new RangeError('IdentityTiers: cacheSize must be a positive integer');
     if (!(bindingCacheSize >= 1)) throw new RangeError('IdentityTiers: bindingCacheSize must be at least 1');
+    this.t4 = new FraudIntake(crypto, limits, cacheSize);
+    this.revocations = new RevocationList(crypto, cacheSize);
   }
+
+  /** Revocations, enforced at T1 and T2. */
+  private readonly revocations: RevocationList;
+
+  /** T4: fraud proofs, the quarantine and the queue for trust. */
+  private readonly t4: FraudIntake;
 
   /** The latest `now` this node passed in: the time a binding loaded on demand is checked at. */
   private clock = -Infinity;
@@ -251,9 +186,9 @@ export class IdentityTiers {
     if (!b) return r;
     const agent = toHex(b.agentKey);
     const baid = toHex(b.baid);
-    this.confirmRevocations(agent, b);
-    const revokedAt = this.revoked.get(agent);
-    if (revokedAt !== undefined && revokedAt <= now) return no('revoked', `agent key revoked at ${revokedAt}`);
+    this.revocations.confirm(agent, b);
+    if (this.revocations.isRevoked(agent, now))
+      return no('revoked', `agent key revoked at ${this.revocations.revokedAt(agent)}`);
     const hash = this.crypto.sha256(bytes);
     const prev =
       this.byBaid.get(baid) ??
@@ -363,58 +298,15 @@ export class IdentityTiers {
   }
 
   /**
-   * A signed revocation by the agent's operator. When the binding is known the operator and baid must
-   * match it; an unknown agent's revocation is kept and enforced if a binding for it with that operator
-   * and baid arrives later (one of another operator is then dropped). `at`: the time from which the key
-   * is refused; `fresh`: this revocation changed what we enforce (or keep).
+   * A signed revocation by the agent's operator (identity/revocation-list.ts): when the binding is known the operator
+   * and baid must match it; an unknown agent's revocation is kept and enforced if a binding for it arrives later.
    */
   acceptRevocation(bytes: Uint8Array): Check & { agent?: string; at?: number; fresh?: boolean } {
-    let d;
-    try {
-      d = decodeRevocation(bytes);
-    } catch (e) {
-      if (e instanceof DecodeError) return no(decodeReason(e), e.message);
-      throw e;
-    }
-    const r = d.revocation;
-    const agent = toHex(r.agentKey);
-    const known = this.lookup(agent)?.binding;
-    if (known && (!equalBytes(known.operatorKey, r.operatorKey) || !equalBytes(known.baid, r.baid)))
-      return no('binding_invalid', 'revocation by another operator or for another baid');
-    if (!this.crypto.verifier.verify(r.operatorKey, d.toBeSigned, d.signature))
-      return no('bad_signature', 'revocation signature does not verify');
-    if (!known) {
-      const list = this.unconfirmed.get(agent) ?? [];
-      const dup = list.find((u) => equalBytes(u.operatorKey, r.operatorKey) && equalBytes(u.baid, r.baid));
-      if (dup && dup.at <= r.ts) return { ok: true, agent, at: dup.at, fresh: false };
-      this.unconfirmed.delete(agent); // re-inserted last: the oldest entries are evicted first
-      this.unconfirmed.set(
-        agent,
-        [...list.filter((u) => u !== dup), { at: r.ts, operatorKey: r.operatorKey, baid: r.baid }].slice(-4),
-      );
-      if (this.unconfirmed.size > this.cacheSize) this.unconfirmed.delete(this.unconfirmed.keys().next().value!);
-      return { ok: true, agent, at: r.ts, fresh: true };
-    }
-    const prev = this.revoked.get(agent);
-    const at = Math.min(prev ?? Infinity, r.ts);
-    this.revoked.set(agent, at);
-    return { ok: true, agent, at, fresh: at !== prev };
-  }
-
-  /** A binding arrived: revocations kept for its agent by the same operator and baid take effect. */
-  private confirmRevocations(agent: string, b: Binding): void {
-    const list = this.unconfirmed.get(agent);
-    if (!list) return;
-    this.unconfirmed.delete(agent);
-    for (const u of list) {
-      if (!equalBytes(u.operatorKey, b.operatorKey) || !equalBytes(u.baid, b.baid)) continue;
-      this.revoked.set(agent, Math.min(this.revoked.get(agent) ?? Infinity, u.at));
-    }
+    return this.revocations.accept(bytes, (agent) => this.lookup(agent)?.binding);
   }
 
   isRevoked(agentKeyHex: string, at: number): boolean {
-    const t = this.revoked.get(agentKeyHex);
-    return t !== undefined && t <= at;
+    return this.revocations.isRevoked(agentKeyHex, at);
   }
 
   /**
@@ -475,79 +367,39 @@ export class IdentityTiers {
   /** Highest tier this node has verified the agent to (0 = nothing known). */
   tierOf(agentKeyHex: string, now: number): number {
     if (now > this.clock) this.clock = now;
-    if (this.quarantined.has(agentKeyHex) || this.isRevoked(agentKeyHex, now) || this.isRetired(agentKeyHex, now))
+    if (this.t4.isQuarantined(agentKeyHex) || this.isRevoked(agentKeyHex, now) || this.isRetired(agentKeyHex, now))
       return 0;
     const b = this.lookup(agentKeyHex)?.binding;
     if (!b || now < b.notBefore || now >= b.notAfter) return 0;
     return this.attested.has(agentKeyHex) ? 3 : 2;
   }
 
-  // ---------------------------------------------------------------- T4
+  // ---------------------------------------------------------------- T4 (identity/fraud-intake.ts)
 
   /** Verifies a fork proof; on success the author is quarantined and the proof queued for trust. */
-  intakeForkProof(a: Uint8Array, b: Uint8Array): Check & { proof?: ForkProof; fresh?: boolean } {
+  intakeForkProof(a: Uint8Array, b: Uint8Array): ReturnType<FraudIntake['fork']> {
     this.counters.T4++;
-    const r = checkForkProof(this.crypto, this.limits, a, b);
-    if (!r.ok) return no('malformed', `fork proof: ${r.detail}`);
-    const fresh = !this.quarantined.has(r.proof.author);
-    if (fresh) {
-      this.quarantined.add(r.proof.author);
-      this.fraud.push(r.proof);
-    }
-    return { ok: true, proof: r.proof, fresh };
+    return this.t4.fork(a, b);
   }
 
-  /**
-   * Verifies a dispute proof (identity/dispute.ts) published against `author` (hex, from the channel key); a fresh
-   * one is queued for trust (slashing). Returns bad_dispute_proof when it proves nothing or names another author.
-   */
-  intakeDisputeProof(bytes: Uint8Array, author?: string): Check & { proof?: DoubleAwardProof; fresh?: boolean } {
+  /** A dispute proof published against `author` (hex, from the channel key): FraudIntake.dispute. */
+  intakeDisputeProof(bytes: Uint8Array, author?: string): ReturnType<FraudIntake['dispute']> {
     this.counters.T4++;
-    const r = checkDisputeProof(this.crypto, this.limits, bytes);
-    if (!r.ok) return no('bad_dispute_proof', `dispute proof: ${r.detail}`);
-    if (author !== undefined && author !== r.proof.author)
-      return no(
-        'bad_dispute_proof',
-        `proof against ${r.proof.author.slice(0, 12)} sent as one against ${author.slice(0, 12)}`,
-      );
-    return { ok: true, proof: r.proof, fresh: this.queueOnce(`${r.proof.author}/${r.proof.task}`, r.proof) };
+    return this.t4.dispute(bytes, author);
   }
 
-  /**
-   * Verifies a bad-delivery proof (identity/bad-delivery.ts) published against `worker` (hex, from the channel key);
-   * a fresh one (per worker and task) is queued for trust (slashing). bad_delivery_proof when it proves nothing.
-   */
-  intakeBadDeliveryProof(bytes: Uint8Array, worker?: string): Check & { proof?: BadDeliveryProof; fresh?: boolean } {
+  /** A bad-delivery proof published against `worker` (hex, from the channel key): FraudIntake.badDelivery. */
+  intakeBadDeliveryProof(bytes: Uint8Array, worker?: string): ReturnType<FraudIntake['badDelivery']> {
     this.counters.T4++;
-    const r = checkBadDeliveryProof(this.crypto, this.limits, bytes);
-    if (!r.ok) return no('bad_delivery_proof', `bad-delivery proof: ${r.detail}`);
-    if (worker !== undefined && worker !== r.proof.author)
-      return no(
-        'bad_delivery_proof',
-        `proof against ${r.proof.author.slice(0, 12)} sent as one against ${worker.slice(0, 12)}`,
-      );
-    return {
-      ok: true,
-      proof: r.proof,
-      fresh: this.queueOnce(`${r.proof.author}/${r.proof.task}/delivery`, r.proof),
-    };
-  }
-
-  /** Queues a task-protocol proof for trust unless `key` was queued (the oldest keys forgotten beyond cacheSize). */
-  private queueOnce(key: string, proof: FraudProof): boolean {
-    if (this.disputed.has(key)) return false;
-    this.disputed.add(key);
-    if (this.disputed.size > this.cacheSize) this.disputed.delete(this.disputed.values().next().value!);
-    this.fraud.push(proof);
-    return true;
+    return this.t4.badDelivery(bytes, worker);
   }
 
   isQuarantined(agentKeyHex: string): boolean {
-    return this.quarantined.has(agentKeyHex);
+    return this.t4.isQuarantined(agentKeyHex);
   }
 
   /** Verified fraud proofs for trust (slashing), each once. */
   pollFraud(): FraudProof | undefined {
-    return this.fraud.shift();
+    return this.t4.poll();
   }
 }
