@@ -293,7 +293,7 @@ export async function cmdSim(argv: string[]): Promise<number> {
 export function wholePlot(w: WholeTrustResult): string {
   const names = Object.keys(w.methods) as Method[];
   const bars = barChart({
-    title: 'Attack success per method: global-ledger model vs whole nodes (same seeds)',
+    title: 'Attack success: global-ledger model vs whole nodes (same seeds)',
     yLabel: 'attack success',
     categories: names,
     series: [
@@ -304,12 +304,13 @@ export function wholePlot(w: WholeTrustResult): string {
   });
   const points = (row: (number | null)[]) => row.flatMap((v, e) => (v === null ? [] : [[e, v] as [number, number]]));
   const lines = lineChart({
-    title: 'Attack success per epoch (mean over seeds): global model vs whole nodes',
+    title: 'Attack success per epoch, mean over seeds',
     xLabel: 'epoch',
     yLabel: 'attack success',
+    // global first, as in the bars above, so that each gets the same colour in both charts
     series: names.flatMap((n) => [
-      { name: `${n} whole`, points: points(w.methods[n]!.perEpoch.whole) },
       { name: `${n} global`, points: points(w.methods[n]!.perEpoch.global) },
+      { name: `${n} whole`, points: points(w.methods[n]!.perEpoch.whole) },
     ]),
   });
   return stack([bars, lines]);

@@ -255,8 +255,12 @@ export function barChart(s: BarChartSpec): string {
     checkFinite(se.name, se.values);
   }
   const vals = s.series.flatMap((se) => se.values);
-  // 8% headroom above the tallest bar so its value label stays clear of the title.
-  const yAx = axis(s.yLog ? vals : [0, ...vals, Math.max(...vals) * 1.08], !!s.yLog);
+  // Headroom above the tallest bar so its value label stays clear of the title and, with several series, of the
+  // legend in the top right corner (its rows and a label's height).
+  const plotPx = h - M.top - M.bottom;
+  const clearPx = (s.series.length > 1 ? 8 + 16 * s.series.length : 0) + 14;
+  const room = plotPx > 2 * clearPx ? plotPx / (plotPx - clearPx) : 1.08;
+  const yAx = axis(s.yLog ? vals : [0, ...vals, Math.max(...vals) * room], !!s.yLog);
   const y = scale(yAx, h - M.bottom, M.top);
   const groupW = (w - M.left - M.right) / s.categories.length;
   const barW = (groupW * 0.8) / s.series.length;
