@@ -160,10 +160,8 @@ export class NodeTrust {
     this.lastNow = Math.max(this.lastNow, now);
     if (r.topic !== logTopic) return this.reject('wrong_topic', `receipt for ${r.topic} in the log of ${logTopic}`);
     if (r.ts > now + this.o.clockSkewMs) return this.reject('future', `receipt ts ${r.ts - now} ms ahead`);
-    const requester = this.names.of(toHex(r.requester));
-    const worker = this.names.of(toHex(r.worker));
-    const key = `${toHex(r.taskId)}/${requester}/${worker}`;
-    if (this.seen.has(key)) {
+    const rec = this.ratingOf(r.taskId, r.topic, r.requester, r.worker, r.outcome, r.ts);
+    if (this.seen.has(rec.key)) {
       this.duplicates++;
       return;
     }
@@ -181,20 +179,9 @@ export class NodeTrust {
     }
     const c = checkReceipt(this.v, sr);
     if (!c.ok) return this.reject(c.reason, `receipt: ${c.detail}`);
-    this.seen.add(key);
     this.accepted++;
-    this.evidenced.add(this.tk(r.topic));
-    this.book.ensureTopic(this.tk(r.topic)); // before recording: a rebuild replays what is recorded
-    const rec: ReceiptRec = {
-      topic: this.names.of(this.tk(r.topic)),
-      requester,
-      worker,
-      outcome: r.outcome,
-      ts: this.epochOf(r.ts),
-      key,
-    };
     this.receiptsOf.set(rec.worker, (this.receiptsOf.get(rec.worker) ?? 0) + 1);
-    this.book.receipt(rec, now);
+    this.record(rec, now);
   }
 
   /**
@@ -208,25 +195,12 @@ export class NodeTrust {
       const c = d.complaint;
       if (c.topic !== logTopic) return this.reject('wrong_topic', `complaint for ${c.topic} in the log of ${logTopic}`);
       if (c.ts > now + this.o.clockSkewMs) return this.reject('future', `complaint ts ${c.ts - now} ms ahead`);
-      const requester = this.names.of(toHex(c.requester));
-      const worker = this.names.of(toHex(c.worker));
-      const key = `${toHex(c.task)}/${requester}/${worker}`;
-      if (this.seen.has(key)) return void this.duplicates++;
+      const rec = this.ratingOf(c.task, c.topic, c.requester, c.worker, c.outcome, c.ts);
+      if (this.seen.has(rec.key)) return void this.duplicates++;
       const ok = checkComplaint(this.v, DEFAULT_LIMITS, d);
       if (!ok.ok) return this.reject(ok.reason, ok.detail);
-      this.seen.add(key);
       this.complaints++;
-      this.evidenced.add(this.tk(c.topic));
-      this.book.ensureTopic(this.tk(c.topic));
-      const rec: ReceiptRec = {
-        topic: this.names.of(this.tk(c.topic)),
-        requester,
-        worker,
-        outcome: c.outcome,
-        ts: this.epochOf(c.ts),
-        key,
-      };
-      this.book.receipt(rec, now);
+      this.record(rec, now);
     } catch (e) {
       if (e instanceof DecodeError) return this.reject('malformed', `complaint: ${e.message}`);
       throw e;
@@ -470,6 +444,32 @@ export class NodeTrust {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /**
+   * The ledger's record of a rating (a receipt or a complaint) and its once-only key (task, requester, worker), the
+   * agent keys and topic as one string object each (base/intern.ts).
+   */
+  private ratingOf(
+    task: Uint8Array,
+    topic: string,
+    requester: Uint8Array,
+    worker: Uint8Array,
+    outcome: number,
+    ts: number,
+  ): ReceiptRec {
+    const req = this.names.of(toHex(requester));
+    const wk = this.names.of(toHex(worker));
+    const t = this.names.of(this.tk(topic));
+    return { topic: t, requester: req, worker: wk, outcome, ts: this.epochOf(ts), key: `${toHex(task)}/${req}/${wk}` };
+  }
+
+  /** A checked rating, counted once: its topic has evidence, and the ledger records it. */
+  private record(rec: ReceiptRec, now: number): void {
+    this.seen.add(rec.key);
+    this.evidenced.add(rec.topic);
+    this.book.ensureTopic(rec.topic); // before recording: a rebuild replays what is recorded
+    this.book.receipt(rec, now);
+  }
 
   private tierOk(hex: string, now: number): boolean {
     return this.v.tierOf(hex, now) >= this.o.requiredTier;
